@@ -1,0 +1,23 @@
+/// Everything a run of `spiglass analyze` is configured with; the CLI builds one of these.
+public struct AnalysisOptions: Sendable {
+    public enum Format: String, Sendable {
+        case text
+        case json
+    }
+
+    public var format: Format = .text
+    /// No per-packet lines, only the summary (tshark's -q).
+    public var quiet = false
+    /// Path of the decrypted-output pcap (-w), "-" for standard output.
+    public var writePath: String? = nil
+    /// Flush the -w file after every packet (for live captures followed by another tool).
+    public var flushEachPacket = false
+    /// Anti-replay window assumed when inferring ESN high bits.
+    public var replayWindow: UInt32 = 64
+    /// ESP inside decrypted ESP is decrypted too, up to this depth.
+    public var maxNesting = 4
+    /// Observed ESP flows tracked individually; more are counted together.
+    public var maxTrackedFlows = 100_000
+
+    public init() {}
+}

@@ -1,0 +1,388 @@
+import SpiglassCapture
+import SpiglassESP
+import SpiglassSAD
+import SpiglassWire
+
+/// The pipeline: frames in, dissection, SA lookup, verification and decryption, reports and
+/// the decrypted-output pcap out. One instance per capture; not thread-safe.
+public final class Analyzer {
+    public let sad: SADatabase
+    public let options: AnalysisOptions
+    let reporter: Reporter
+    let writer: PcapWriter?
+
+    private var cryptoStates: [ESPCryptoState?]
+    private var cryptoFailures: [Int: String] = [:]
+    private var flowIndex: [FlowKey: Int] = [:]
+    public private(set) var flows: [FlowStatistics] = []
+    private var untrackedFlowPackets = 0
+    public private(set) var summary = AnalysisSummary()
+    private let reassembler = FragmentReassembler()
+    private var diagnosticsSeen: Set<String> = []
+    private var linkType: LinkType?
+    private var linkTypeDescription = ""
+
+    private var record = PacketRecord()
+    /// Plaintext of the ESP layer being decrypted; sized once for the largest datagram.
+    private var plain = [UInt8](repeating: 0, count: 65_536 + 1024)
+    /// The decrypted inner packet (tunnel) or the rebuilt one (transport).
+    private var inner = [UInt8](repeating: 0, count: 65_536 + 1024)
+    private var innerLength = 0
+
+    public init(sad: SADatabase, options: AnalysisOptions, output: OutputSink) throws {
+        self.sad = sad
+        self.options = options
+        self.cryptoStates = [ESPCryptoState?](repeating: nil, count: sad.count)
+        switch options.format {
+        case .text: reporter = TextReporter(sink: output, quiet: options.quiet)
+        case .json: reporter = JSONReporter(sink: output, quiet: options.quiet)
+        }
+        if let path = options.writePath {
+            writer = try PcapWriter(path: path, flushEachPacket: options.flushEachPacket)
+        } else {
+            writer = nil
+        }
+    }
+
+    /// Loads and merges key files, in order.
+    public static func loadKeys(_ paths: [String]) throws -> SADatabase {
+        var sad = SADatabase()
+        for path in paths {
+            for sa in try KeyFileLoader.load(path: path) {
+                guard sad.count < KeyFileLimits.maxSAs else {
+                    throw KeyFileError(.tooLarge, file: path, line: 0, "more than \(KeyFileLimits.maxSAs) SAs in all key files")
+                }
+                sad.add(sa)
+            }
+        }
+        return sad
+    }
+
+    /// Reads every packet of `reader`, reporting as it goes, then the summary.
+    public func run(_ reader: CaptureReader, progress: ProgressReporter? = nil) -> AnalysisSummary {
+        setLinkType(dlt: reader.linkType, name: reader.linkTypeName)
+        loop: while true {
+            switch reader.next() {
+            case .packet(let header):
+                process(reader.buffer, header: header)
+                if let progress, summary.frames & 1023 == 0 {
+                    progress.update(bytes: reader.bytePosition ?? 0, total: reader.fileSize ?? 0, packets: summary.frames)
+                }
+            case .end:
+                break loop
+            case .damaged(let message):
+                summary.damage = message
+                diagnose("capture damaged after frame \(summary.frames): \(message); results cover the frames before it")
+                break loop
+            }
+        }
+        progress?.finish()
+        finish()
+        return summary
+    }
+
+    /// Sets the link type of the frames to come (done by `run`; tests call it directly).
+    public func setLinkType(dlt: Int32, name: String) {
+        linkType = LinkType(dlt: dlt)
+        linkTypeDescription = "\(name) (DLT \(dlt))"
+        if linkType == nil {
+            diagnose("unsupported link-layer type \(linkTypeDescription): frames are counted but not dissected; supported are Ethernet, Linux SLL/SLL2, raw IP and BSD loopback")
+        }
+    }
+
+    /// Writes the per-SA table and the summary, and flushes outputs.
+    public func finish() {
+        summary.diagnostics = orderedDiagnostics
+        reporter.finish(summary: summary, flows: flows, sad: sad, untrackedFlowPackets: untrackedFlowPackets)
+        writer?.flush()
+    }
+
+    private var orderedDiagnostics: [String] = []
+
+    func diagnose(_ message: String) {
+        guard diagnosticsSeen.count < 1000, !diagnosticsSeen.contains(message) else { return }
+        diagnosticsSeen.insert(message)
+        orderedDiagnostics.append(message)
+        reporter.diagnostic(message)
+    }
+
+    /// Processes one frame: `bytes[0..<header.capturedLength]`.
+    public func process(_ bytes: [UInt8], header: PacketHeader) {
+        summary.frames += 1
+        summary.bytes += header.originalLength
+        if summary.firstTime == nil { summary.firstTime = header.timestamp }
+        summary.lastTime = header.timestamp
+        record.reset(frame: summary.frames, header: header)
+        defer {
+            summary.verdicts[record.verdict, default: 0] += 1
+            reporter.packet(record, sad: sad, startTime: summary.firstTime!)
+        }
+        guard let linkType else {
+            record.verdict = .undecodable
+            record.detail = "unsupported link type \(linkTypeDescription)"
+            return
+        }
+        let length = min(header.capturedLength, bytes.count)
+        let link: LinkInfo
+        switch LinkDecoder.decode(bytes, length: length, as: linkType) {
+        case .success(let info): link = info
+        case .failure(let error):
+            record.verdict = error.code == .notIP ? .notIPsec : .malformed
+            record.detail = error.description
+            return
+        }
+        let ip: IPLayer
+        switch IPLayer.parse(bytes, offset: link.networkOffset, length: length, announcedVersion: link.announcedVersion) {
+        case .success(let layer): ip = layer
+        case .failure(let error):
+            record.verdict = .malformed
+            record.detail = error.description
+            return
+        }
+        record.outer = outerSummary(ip)
+        if ip.fragment != nil {
+            switch reassembler.add(bytes, ip: ip, time: header.timestamp.totalMicroseconds) {
+            case .pending:
+                record.verdict = .fragment
+                return
+            case .dropped(let reason):
+                record.verdict = .fragment
+                record.detail = "fragment dropped: \(reason)"
+                diagnose("IP fragment dropped: \(reason)")
+                return
+            case .complete(let datagram):
+                guard case .success(let whole) = IPLayer.parse(datagram, offset: 0, length: datagram.count) else {
+                    record.verdict = .malformed
+                    record.detail = "reassembled datagram is not a valid IP packet"
+                    return
+                }
+                record.reassembledFrom = 1
+                record.outer = outerSummary(whole)
+                processIP(datagram, ip: whole, depth: 0)
+                return
+            }
+        }
+        processIP(bytes, ip: ip, depth: 0)
+    }
+
+    private func outerSummary(_ ip: IPLayer) -> PacketSummary {
+        PacketSummary(version: ip.version, source: ip.source, destination: ip.destination,
+                      protocolNumber: ip.protocolNumber, sourcePort: nil, destinationPort: nil,
+                      icmpType: nil, icmpCode: nil, length: ip.end - ip.headerStart, isFragment: ip.fragment != nil)
+    }
+
+    private func processIP(_ bytes: [UInt8], ip: IPLayer, depth: Int) {
+        let layers = IPsecLayers.classify(bytes, protocolNumber: ip.protocolNumber, start: ip.headerEnd, end: ip.end)
+        if depth == 0 {
+            record.ah = layers.ah
+            if !layers.ah.isEmpty { summary.ahPackets += 1 }
+        }
+        switch layers.payload {
+        case .esp(let esp, let ports):
+            if depth == 0 {
+                summary.espPackets += 1
+                record.udpPorts = ports
+            }
+            processESP(bytes, ip: ip, esp: esp, ports: ports, depth: depth)
+        case .ike(let header, let ports, let marker):
+            if depth == 0 {
+                summary.ikePackets += 1
+                record.ike = header
+                record.udpPorts = ports
+                record.ikeNonESPMarker = marker
+                record.verdict = .ike
+            }
+        case .natKeepalive(let ports):
+            if depth == 0 {
+                record.udpPorts = ports
+                record.verdict = .natKeepalive
+            }
+        case .malformed(let error):
+            if depth == 0 {
+                record.verdict = .malformed
+                record.detail = error.description
+            }
+        case .other(_, let ports):
+            if depth == 0 {
+                record.udpPorts = ports
+                record.verdict = layers.ah.isEmpty ? .notIPsec : .ah
+            }
+        }
+    }
+
+    private func flow(for key: FlowKey, time: Timestamp) -> Int? {
+        if let index = flowIndex[key] { return index }
+        guard flows.count < options.maxTrackedFlows else {
+            diagnose("more than \(options.maxTrackedFlows) ESP flows: further flows are counted together, not per SA")
+            return nil
+        }
+        let match = sad.lookup(spi: key.spi, source: key.source, destination: key.destination)
+        let high = match.map { sad.entries[$0.index].initialSequenceHigh } ?? 0
+        flows.append(FlowStatistics(key: key, saIndex: match?.index, saMatch: match?.match, firstSeen: time, lastSeen: time,
+                                    sequenceTracker: SequenceNumberTracker(initialHigh: high, window: options.replayWindow)))
+        flowIndex[key] = flows.count - 1
+        return flows.count - 1
+    }
+
+    private func cryptoState(_ index: Int) -> ESPCryptoState? {
+        if let state = cryptoStates[index] { return state }
+        if cryptoFailures[index] != nil { return nil }
+        do {
+            let state = try ESPCryptoState(sa: sad.entries[index])
+            cryptoStates[index] = state
+            return state
+        } catch {
+            let message = "SA \(sad.entries[index].origin): cannot set up \(sad.entries[index].algorithmDescription): \(error)"
+            cryptoFailures[index] = message
+            diagnose(message)
+            return nil
+        }
+    }
+
+    /// Decrypts an ESP packet and, when the plaintext is itself an IP packet carrying ESP
+    /// (nested tunnels), the layers inside it, up to `maxNesting`. The last packet that was
+    /// decrypted is what `-w` gets.
+    private func processESP(_ bytes: [UInt8], ip: IPLayer, esp: ESPHeader, ports: (source: UInt16, destination: UInt16)?, depth: Int) {
+        var source = bytes
+        var sourceIP = ip
+        var currentESP = esp
+        var currentPorts = ports
+        var decryptedAny = false
+        for level in depth..<max(options.maxNesting, depth + 1) {
+            let layer = decryptLayer(source, ip: sourceIP, esp: currentESP, ports: currentPorts)
+            record.esp.append(layer)
+            record.verdict = layer.verdict
+            guard layer.verdict == .decrypted else { break }
+            decryptedAny = true
+            guard level + 1 < options.maxNesting,
+                  case .success(let innerIP) = IPLayer.parse(inner, offset: 0, length: innerLength), innerIP.fragment == nil,
+                  case .esp(let innerESP, let innerPorts) = IPsecLayers.classify(inner, protocolNumber: innerIP.protocolNumber,
+                                                                                start: innerIP.headerEnd, end: innerIP.end).payload
+            else { break }
+            // Copy-on-write makes this one copy per nested layer; single-layer ESP never gets here.
+            source = inner
+            sourceIP = innerIP
+            currentESP = innerESP
+            currentPorts = innerPorts
+        }
+        if decryptedAny {
+            record.inner = PacketSummary.of(inner, range: 0..<innerLength)
+            writeInner()
+        }
+    }
+
+    /// One ESP layer: SA lookup, ICV and decryption, trailer; on success the inner packet is
+    /// left in `inner[0..<innerLength]`.
+    private func decryptLayer(_ bytes: [UInt8], ip: IPLayer, esp: ESPHeader, ports: (source: UInt16, destination: UInt16)?) -> ESPLayer {
+        let key = FlowKey(spi: esp.spi, source: ip.source, destination: ip.destination, udpEncapsulated: ports != nil)
+        let flowNumber = flow(for: key, time: record.timestamp)
+        var layer = ESPLayer(spi: esp.spi, sequence: UInt64(esp.sequence), verdict: .noSA, icv: .none, saIndex: nil, saMatch: nil,
+                             nextHeader: nil, padLength: nil, length: esp.range.count, tunnel: nil, udpPorts: ports, detail: nil)
+        let saMatch: (Int, SADatabase.MatchKind)?
+        if let flowNumber {
+            saMatch = flows[flowNumber].saIndex.map { ($0, flows[flowNumber].saMatch!) }
+        } else {
+            untrackedFlowPackets += 1
+            saMatch = sad.lookup(spi: esp.spi, source: ip.source, destination: ip.destination).map { ($0.index, $0.match) }
+        }
+        defer {
+            if let flowNumber {
+                flows[flowNumber].packets += 1
+                flows[flowNumber].bytes += esp.range.count
+                flows[flowNumber].counts[layer.verdict, default: 0] += 1
+                flows[flowNumber].lastSeen = record.timestamp
+                if flows[flowNumber].firstSequence == nil { flows[flowNumber].firstSequence = layer.sequence }
+                flows[flowNumber].lastSequence = layer.sequence
+            }
+        }
+        guard let (saIndex, match) = saMatch else { return layer }
+        layer.saIndex = saIndex
+        layer.saMatch = match
+        guard let state = cryptoState(saIndex) else {
+            layer.verdict = .unsupportedAlgorithm
+            layer.detail = cryptoFailures[saIndex]
+            return layer
+        }
+        let sa = state.sa
+        var result: ESPResult
+        var sequence = UInt64(esp.sequence)
+        if sa.extendedSequenceNumbers {
+            let tracker = flowNumber.map { flows[$0].sequenceTracker } ?? SequenceNumberTracker(initialHigh: sa.initialSequenceHigh)
+            let (first, second, third) = tracker.candidates(low: esp.sequence)
+            result = ESPDecryptor.decrypt(bytes, esp: esp.range, state: state, sequenceHigh: first, output: &plain)
+            sequence = UInt64(first) << 32 | UInt64(esp.sequence)
+            // Only the ICV can tell which high half the sender used; when the RFC's guess fails,
+            // try its neighbours (a capture that starts mid-stream or lost a long run).
+            if result.verdict == .icvFailed {
+                for candidate in [second, third] where candidate != first {
+                    let retry = ESPDecryptor.decrypt(bytes, esp: esp.range, state: state, sequenceHigh: candidate, output: &plain)
+                    if retry.verdict != .icvFailed {
+                        result = retry
+                        sequence = UInt64(candidate) << 32 | UInt64(esp.sequence)
+                        break
+                    }
+                }
+            }
+            if result.icv == .good, let flowNumber { flows[flowNumber].sequenceTracker.accept(sequence) }
+        } else {
+            result = ESPDecryptor.decrypt(bytes, esp: esp.range, state: state, sequenceHigh: 0, output: &plain)
+        }
+        layer.sequence = sequence
+        layer.verdict = PacketVerdict(result.verdict)
+        layer.icv = result.icv
+        layer.detail = result.detail
+        if result.verdict == .decrypted || result.verdict == .dummy || result.verdict == .badPadding {
+            layer.nextHeader = result.nextHeader
+            layer.padLength = result.padLength
+        }
+        guard result.verdict == .decrypted else { return layer }
+        let tunnel = result.nextHeader == IPProtocol.ipv4 || result.nextHeader == IPProtocol.ipv6
+        layer.tunnel = tunnel
+        if tunnel {
+            innerLength = innerPacketLength(plain, payloadLength: result.payloadLength)
+            copyBytes(plain, 0..<innerLength, into: &inner, at: 0)
+        } else {
+            rebuildTransport(bytes, ip: ip, nextHeader: result.nextHeader, payloadLength: result.payloadLength)
+        }
+        return layer
+    }
+
+    private func writeInner() {
+        guard let writer, innerLength > 0 else { return }
+        writer.write(inner, range: 0..<innerLength, timestamp: record.timestamp)
+        summary.written += 1
+    }
+
+    /// Tunnel-mode payload length trimmed to the inner IP header's own length, which drops
+    /// RFC 4303 2.7 TFC padding.
+    private func innerPacketLength(_ buffer: [UInt8], payloadLength: Int) -> Int {
+        guard payloadLength >= 1 else { return payloadLength }
+        switch buffer[0] >> 4 {
+        case 4 where payloadLength >= 20:
+            let total = Int(buffer[2]) << 8 | Int(buffer[3])
+            return total >= 20 ? min(total, payloadLength) : payloadLength
+        case 6 where payloadLength >= 40:
+            let length = Int(buffer[4]) << 8 | Int(buffer[5])
+            return length > 0 ? min(40 + length, payloadLength) : payloadLength
+        default:
+            return payloadLength
+        }
+    }
+
+    /// Transport mode: the outer IP header (without any UDP encapsulation or AH) with its
+    /// protocol set to the ESP next header, lengths and IPv4 checksum fixed, then the payload.
+    private func rebuildTransport(_ bytes: [UInt8], ip: IPLayer, nextHeader: UInt8, payloadLength: Int) {
+        let headerLength = ip.headerEnd - ip.headerStart
+        copyBytes(bytes, ip.headerStart..<ip.headerEnd, into: &inner, at: 0)
+        copyBytes(plain, 0..<payloadLength, into: &inner, at: headerLength)
+        innerLength = headerLength + payloadLength
+        inner[ip.protocolFieldOffset - ip.headerStart] = nextHeader
+        if ip.version == 4 {
+            inner.setBE16(2, UInt16(truncatingIfNeeded: innerLength))
+            inner.setBE16(10, 0)
+            inner.setBE16(10, internetChecksum(inner, 0..<headerLength))
+        } else {
+            inner.setBE16(4, UInt16(truncatingIfNeeded: innerLength - 40))
+        }
+    }
+}

@@ -1,0 +1,159 @@
+import SpiglassCapture
+import SpiglassESP
+import SpiglassSAD
+import SpiglassWire
+
+/// One JSON object per line: "packet" records, then "sa" records and one "summary".
+/// The schema is documented in the README.
+final class JSONReporter: Reporter {
+    let sink: OutputSink
+    let quiet: Bool
+
+    init(sink: OutputSink, quiet: Bool) {
+        self.sink = sink
+        self.quiet = quiet
+    }
+
+    func diagnostic(_ message: String) {}
+
+    func packet(_ record: PacketRecord, sad: SADatabase, startTime: Timestamp) {
+        guard !quiet else { return }
+        var o = JSONObject()
+        o.string("type", "packet")
+        o.int("frame", record.frame)
+        o.string("time", TimeFormat.iso8601(record.timestamp))
+        o.raw("time_relative", TimeFormat.seconds(record.timestamp.totalMicroseconds - startTime.totalMicroseconds))
+        o.int("length", record.capturedLength)
+        o.string("src", record.outer?.source.description)
+        o.string("dst", record.outer?.destination.description)
+        o.string("protocol", Describe.protocolLabel(record))
+        if let ports = record.udpPorts {
+            o.int("sport", ports.source)
+            o.int("dport", ports.destination)
+        }
+        if let layer = record.esp.first {
+            o.string("spi", layer.spi.spiHex)
+            o.int("seq", layer.sequence)
+        } else if let ah = record.ah.first {
+            o.string("spi", ah.spi.spiHex)
+            o.int("seq", ah.sequence)
+        } else {
+            o.raw("spi", "null")
+            o.raw("seq", "null")
+        }
+        o.string("verdict", record.verdict.rawValue)
+        if !record.esp.isEmpty {
+            o.raw("esp", JSONObject.array(record.esp.map { layerJSON($0, sad: sad) }))
+        }
+        if !record.ah.isEmpty {
+            o.raw("ah", JSONObject.array(record.ah.map { ah in
+                var a = JSONObject()
+                a.string("spi", ah.spi.spiHex)
+                a.int("seq", ah.sequence)
+                a.int("next_header", ah.nextHeader)
+                a.int("icv_length", ah.icvRange.count)
+                a.string("icv_status", "not-verified")
+                return a.finished
+            }))
+        }
+        if let ike = record.ike {
+            o.object("ike") { i in
+                i.int("version", ike.majorVersion)
+                i.string("exchange", ike.exchangeName)
+                i.int("exchange_type", ike.exchangeType)
+                i.string("ispi", ike.initiatorSPI.ikeSPIHex)
+                i.string("rspi", ike.responderSPI.ikeSPIHex)
+                i.int("message_id", ike.messageID)
+                i.bool("response", ike.isResponse)
+                i.bool("encrypted", ike.isEncrypted)
+                i.bool("non_esp_marker", record.ikeNonESPMarker)
+                i.int("length", ike.length)
+            }
+        }
+        if let inner = record.inner {
+            o.object("inner") { i in
+                i.string("src", inner.source.description)
+                i.string("dst", inner.destination.description)
+                i.string("protocol", inner.protocolName)
+                i.int("protocol_number", inner.protocolNumber)
+                if let s = inner.sourcePort { i.int("sport", s) }
+                if let d = inner.destinationPort { i.int("dport", d) }
+                if let t = inner.icmpType { i.int("icmp_type", t) }
+                if let c = inner.icmpCode { i.int("icmp_code", c) }
+                i.int("length", inner.length)
+                i.string("summary", inner.detail)
+            }
+        }
+        if record.reassembledFrom != 0 { o.bool("reassembled", true) }
+        if let detail = record.detail { o.string("detail", detail) }
+        sink.write(o.finished + "\n")
+    }
+
+    private func layerJSON(_ layer: ESPLayer, sad: SADatabase) -> String {
+        var e = JSONObject()
+        e.string("spi", layer.spi.spiHex)
+        e.int("seq", layer.sequence)
+        e.string("verdict", layer.verdict.rawValue)
+        e.string("icv", layer.icv.rawValue)
+        e.int("length", layer.length)
+        if let index = layer.saIndex {
+            let sa = sad.entries[index]
+            e.object("sa") { s in
+                s.string("algorithms", sa.algorithmDescription)
+                s.string("key_line", sa.origin.description)
+                s.string("match", layer.saMatch?.rawValue)
+                s.bool("esn", sa.extendedSequenceNumbers)
+            }
+        }
+        if let nh = layer.nextHeader { e.int("next_header", nh) }
+        if let pad = layer.padLength { e.int("pad_length", pad) }
+        if let tunnel = layer.tunnel { e.string("mode", tunnel ? "tunnel" : "transport") }
+        if let detail = layer.detail { e.string("detail", detail) }
+        return e.finished
+    }
+
+    func finish(summary: AnalysisSummary, flows: [FlowStatistics], sad: SADatabase, untrackedFlowPackets: Int) {
+        for flow in flows {
+            var o = JSONObject()
+            o.string("type", "sa")
+            o.string("spi", flow.key.spi.spiHex)
+            o.string("src", flow.key.source.description)
+            o.string("dst", flow.key.destination.description)
+            o.bool("udp_encapsulated", flow.key.udpEncapsulated)
+            let sa = flow.saIndex.map { sad.entries[$0] }
+            o.string("algorithms", sa?.algorithmDescription)
+            o.string("key_line", sa?.origin.description)
+            o.string("match", flow.saMatch?.rawValue)
+            o.int("packets", flow.packets)
+            o.int("bytes", flow.bytes)
+            o.object("verdicts") { v in
+                for verdict in PacketVerdict.allCases where flow.count(verdict) > 0 { v.int(verdict.rawValue, flow.count(verdict)) }
+            }
+            o.int("decrypted", flow.count(.decrypted))
+            o.int("icv_failed", flow.count(.icvFailed))
+            o.int("seq_first", flow.firstSequence)
+            o.int("seq_last", flow.lastSequence)
+            o.string("first_seen", TimeFormat.iso8601(flow.firstSeen))
+            o.string("last_seen", TimeFormat.iso8601(flow.lastSeen))
+            sink.write(o.finished + "\n")
+        }
+        var o = JSONObject()
+        o.string("type", "summary")
+        o.int("frames", summary.frames)
+        o.int("bytes", summary.bytes)
+        o.int("esp", summary.espPackets)
+        o.int("ah", summary.ahPackets)
+        o.int("ike", summary.ikePackets)
+        o.int("sas", flows.count)
+        o.int("written", summary.written)
+        o.object("verdicts") { v in
+            for verdict in PacketVerdict.allCases where summary.count(verdict) > 0 { v.int(verdict.rawValue, summary.count(verdict)) }
+        }
+        o.string("first_time", summary.firstTime.map(TimeFormat.iso8601))
+        o.string("last_time", summary.lastTime.map(TimeFormat.iso8601))
+        o.string("damage", summary.damage)
+        o.raw("diagnostics", JSONObject.array(summary.diagnostics.map(JSONObject.quote)))
+        sink.write(o.finished + "\n")
+        sink.flush()
+    }
+}

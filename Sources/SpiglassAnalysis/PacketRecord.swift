@@ -1,0 +1,98 @@
+import SpiglassCapture
+import SpiglassESP
+import SpiglassSAD
+import SpiglassWire
+
+/// The verdict a packet gets in reports.
+public enum PacketVerdict: String, Sendable, Equatable, CaseIterable {
+    case decrypted
+    case icvFailed = "icv-failed"
+    case badPadding = "bad-padding"
+    case dummy
+    case malformed
+    case noSA = "no-sa"
+    case unsupportedAlgorithm = "unsupported-algorithm"
+    /// IKE message (summarised by header).
+    case ike
+    /// AH without ESP inside: header shown, ICV not verified.
+    case ah
+    case natKeepalive = "nat-keepalive"
+    /// Held for IP reassembly; the frame completing the datagram reports it.
+    case fragment
+    case notIPsec = "not-ipsec"
+    /// The frame could not be decoded up to IP (unsupported link type, not IP, truncated).
+    case undecodable
+
+    init(_ esp: ESPVerdict) {
+        switch esp {
+        case .decrypted: self = .decrypted
+        case .icvFailed: self = .icvFailed
+        case .badPadding: self = .badPadding
+        case .dummy: self = .dummy
+        case .malformed: self = .malformed
+        case .unsupportedAlgorithm: self = .unsupportedAlgorithm
+        }
+    }
+}
+
+/// One ESP layer of a packet (nested tunnels give more than one).
+public struct ESPLayer: Sendable, Equatable {
+    public var spi: UInt32
+    /// Full sequence number (with inferred high bits when the SA uses ESN).
+    public var sequence: UInt64
+    public var verdict: PacketVerdict
+    public var icv: ICVStatus
+    /// Index of the SA in the SAD, when one matched.
+    public var saIndex: Int?
+    public var saMatch: SADatabase.MatchKind?
+    public var nextHeader: UInt8?
+    public var padLength: Int?
+    public var length: Int
+    public var tunnel: Bool?
+    public var udpPorts: (source: UInt16, destination: UInt16)?
+    public var detail: String?
+
+    public static func == (a: ESPLayer, b: ESPLayer) -> Bool {
+        a.spi == b.spi && a.sequence == b.sequence && a.verdict == b.verdict && a.icv == b.icv && a.saIndex == b.saIndex
+            && a.nextHeader == b.nextHeader && a.length == b.length
+    }
+}
+
+/// Everything reported about one captured frame. One value is reused for every frame.
+public struct PacketRecord: Sendable {
+    public var frame: Int = 0
+    public var timestamp = Timestamp(seconds: 0, microseconds: 0)
+    public var capturedLength = 0
+    public var verdict: PacketVerdict = .notIPsec
+    public var outer: PacketSummary?
+    /// Frame numbers of the fragments this datagram was rebuilt from.
+    public var reassembledFrom: Int = 0
+    public var esp: [ESPLayer] = []
+    public var ah: [AHHeader] = []
+    public var ahICV: [UInt8] = []
+    public var ike: IKEHeader?
+    public var ikeNonESPMarker = false
+    public var udpPorts: (source: UInt16, destination: UInt16)?
+    /// The innermost decrypted packet.
+    public var inner: PacketSummary?
+    /// Bytes written to the -w file for this frame (0 when none).
+    public var writtenLength = 0
+    public var detail: String?
+
+    mutating func reset(frame: Int, header: PacketHeader) {
+        self.frame = frame
+        timestamp = header.timestamp
+        capturedLength = header.capturedLength
+        verdict = .notIPsec
+        outer = nil
+        reassembledFrom = 0
+        esp.removeAll(keepingCapacity: true)
+        ah.removeAll(keepingCapacity: true)
+        ike = nil
+        ikeNonESPMarker = false
+        udpPorts = nil
+        inner = nil
+        writtenLength = 0
+        detail = nil
+    }
+}

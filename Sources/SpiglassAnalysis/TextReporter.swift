@@ -1,0 +1,123 @@
+import SpiglassCapture
+import SpiglassESP
+import SpiglassSAD
+import SpiglassWire
+
+/// Human-readable output: a tshark-like line per packet, then the per-SA table and totals.
+final class TextReporter: Reporter {
+    let sink: OutputSink
+    let quiet: Bool
+
+    init(sink: OutputSink, quiet: Bool) {
+        self.sink = sink
+        self.quiet = quiet
+    }
+
+    func diagnostic(_ message: String) {
+        // Diagnostics go to standard error at once in the CLI (see `DiagnosticSink`); here they
+        // are repeated in the summary.
+    }
+
+    func packet(_ record: PacketRecord, sad: SADatabase, startTime: Timestamp) {
+        guard !quiet else { return }
+        var line = TimeFormat.pad(record.frame, 5) == String(record.frame) ? String(record.frame) : leftPad(String(record.frame), 5)
+        line += " " + TimeFormat.seconds(record.timestamp.totalMicroseconds - startTime.totalMicroseconds)
+        if let outer = record.outer {
+            line += " \(outer.source) → \(outer.destination)"
+        }
+        line += " " + Describe.protocolLabel(record)
+        if let ports = record.udpPorts, record.verdict != .notIPsec { line += " \(ports.source)→\(ports.destination)" }
+        for ah in record.ah {
+            line += " [AH spi=\(ah.spi.spiHex) seq=\(ah.sequence) icv-len=\(ah.icvRange.count)]"
+        }
+        if !record.esp.isEmpty {
+            for (i, layer) in record.esp.enumerated() {
+                if i > 0 { line += " ⇒ ESP" }
+                line += " spi=\(layer.spi.spiHex) seq=\(layer.sequence) len=\(layer.length) \(layer.verdict.rawValue)"
+                if let index = layer.saIndex {
+                    let sa = sad.entries[index]
+                    line += " [\(sa.algorithmDescription)"
+                    if layer.saMatch == .spiOnly { line += ", matched by SPI only" }
+                    line += "]"
+                }
+                if layer.verdict == .decrypted, let tunnel = layer.tunnel { line += tunnel ? " tunnel" : " transport" }
+                if let detail = layer.detail, layer.verdict != .decrypted { line += " (\(detail))" }
+            }
+            if let inner = record.inner {
+                line += ": \(inner.source) → \(inner.destination) \(inner.detail) len=\(inner.length)"
+            }
+        } else if let ike = record.ike {
+            line += " " + Describe.ike(ike)
+        } else {
+            switch record.verdict {
+            case .fragment: line += " fragment" + (record.detail.map { " (\($0))" } ?? " (held for reassembly)")
+            case .malformed, .undecodable: line += " \(record.verdict.rawValue)" + (record.detail.map { ": \($0)" } ?? "")
+            case .notIPsec:
+                if let ports = record.udpPorts { line += " \(ports.source) → \(ports.destination)" }
+                if record.outer == nil, let detail = record.detail { line += " \(detail)" }
+            default: break
+            }
+        }
+        if record.reassembledFrom != 0 { line += " [reassembled]" }
+        sink.write(line + "\n")
+    }
+
+    private func leftPad(_ s: String, _ width: Int) -> String {
+        s.count >= width ? s : String(repeating: " ", count: width - s.count) + s
+    }
+
+    func finish(summary: AnalysisSummary, flows: [FlowStatistics], sad: SADatabase, untrackedFlowPackets: Int) {
+        if !quiet { sink.write("\n") }
+        sink.write("ESP security associations seen: \(flows.count)\n")
+        if !flows.isEmpty {
+            let headers = ["SPI", "Source", "Destination", "Encap", "Algorithms", "Key line", "Packets", "Bytes", "Decrypted", "ICV-fail", "Other", "Seq first-last", "First seen", "Last seen"]
+            var rows: [[String]] = []
+            for flow in flows {
+                let sa = flow.saIndex.map { sad.entries[$0] }
+                let other = flow.packets - flow.count(.decrypted) - flow.count(.icvFailed)
+                let seq = flow.firstSequence.map { "\($0)-\(flow.lastSequence ?? $0)" } ?? "-"
+                rows.append([
+                    flow.key.spi.spiHex, flow.key.source.description, flow.key.destination.description,
+                    flow.key.udpEncapsulated ? "udp" : "-",
+                    sa?.algorithmDescription ?? "(no key)",
+                    sa.map { $0.origin.description + (flow.saMatch == .spiOnly ? " (spi only)" : "") } ?? "-",
+                    String(flow.packets), String(flow.bytes), String(flow.count(.decrypted)), String(flow.count(.icvFailed)),
+                    String(other), seq,
+                    TimeFormat.iso8601(flow.firstSeen), TimeFormat.iso8601(flow.lastSeen),
+                ])
+            }
+            sink.write(table(headers, rows))
+        }
+        if untrackedFlowPackets > 0 { sink.write("ESP packets in flows past the tracking limit: \(untrackedFlowPackets)\n") }
+        var totals = "Frames: \(summary.frames)  ESP: \(summary.espPackets)  AH: \(summary.ahPackets)  IKE: \(summary.ikePackets)"
+        if summary.written > 0 || true { totals += "  written: \(summary.written)" }
+        sink.write(totals + "\n")
+        let verdictText = PacketVerdict.allCases.compactMap { v -> String? in
+            let n = summary.count(v)
+            return n > 0 ? "\(v.rawValue) \(n)" : nil
+        }.joined(separator: ", ")
+        sink.write("Verdicts: \(verdictText.isEmpty ? "none" : verdictText)\n")
+        if let first = summary.firstTime, let last = summary.lastTime {
+            sink.write("Capture: \(TimeFormat.iso8601(first)) to \(TimeFormat.iso8601(last))\n")
+        }
+        for message in summary.diagnostics { sink.write("Warning: \(message)\n") }
+        sink.flush()
+    }
+
+    private func table(_ headers: [String], _ rows: [[String]]) -> String {
+        var widths = headers.map { $0.count }
+        for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+        func render(_ cells: [String]) -> String {
+            var line = ""
+            for (i, cell) in cells.enumerated() {
+                if i > 0 { line += "  " }
+                line += cell + String(repeating: " ", count: widths[i] - cell.count)
+            }
+            while line.hasSuffix(" ") { line.removeLast() }
+            return line + "\n"
+        }
+        var out = render(headers)
+        for row in rows { out += render(row) }
+        return out
+    }
+}

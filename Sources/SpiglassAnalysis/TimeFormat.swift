@@ -1,0 +1,33 @@
+import SpiglassCapture
+
+/// Timestamp renderings used in reports, without Foundation's date machinery.
+enum TimeFormat {
+    /// "2024-03-01T12:34:56.123456Z".
+    static func iso8601(_ t: Timestamp) -> String {
+        let days = t.seconds >= 0 ? t.seconds / 86_400 : (t.seconds - 86_399) / 86_400
+        let secondOfDay = t.seconds - days * 86_400
+        // Civil-from-days (Howard Hinnant's algorithm), proleptic Gregorian.
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(Int64(t.microseconds), 6))Z"
+    }
+
+    /// Seconds with six decimals: "12.000345".
+    static func seconds(_ microseconds: Int64) -> String {
+        let sign = microseconds < 0 ? "-" : ""
+        let m = microseconds.magnitude
+        return "\(sign)\(m / 1_000_000).\(pad(Int64(m % 1_000_000), 6))"
+    }
+
+    static func pad<T: BinaryInteger>(_ value: T, _ width: Int) -> String {
+        let s = String(value)
+        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+    }
+}

@@ -1,0 +1,19 @@
+/// The one error type of the capture module.
+public struct CaptureError: Error, CustomStringConvertible, Equatable {
+    public enum Code: String, Sendable {
+        case cannotOpen
+        case badFilter
+        case cannotWrite
+        case readFailed
+    }
+
+    public let code: Code
+    public let reason: String
+
+    public init(_ code: Code, _ reason: String) {
+        self.code = code
+        self.reason = reason
+    }
+
+    public var description: String { reason }
+}

@@ -1,0 +1,119 @@
+internal import CCrypto
+
+/// Unauthenticated ciphers ESP and IKE use, without padding (ESP pads itself).
+public enum CipherAlgorithm: Sendable, Equatable {
+    case aesCBC(keyBytes: Int)
+    case aesCTR(keyBytes: Int)
+    case aesECB(keyBytes: Int)
+    case tripleDESCBC
+
+    public var blockSize: Int {
+        switch self {
+        case .aesCBC, .aesECB: return 16
+        case .aesCTR: return 1
+        case .tripleDESCBC: return 8
+        }
+    }
+
+    public var ivLength: Int {
+        switch self {
+        case .aesCBC, .aesCTR: return 16
+        case .aesECB: return 0
+        case .tripleDESCBC: return 8
+        }
+    }
+
+    public var keyLength: Int {
+        switch self {
+        case .aesCBC(let n), .aesCTR(let n), .aesECB(let n): return n
+        case .tripleDESCBC: return 24
+        }
+    }
+
+    var evpCipher: OpaquePointer? {
+        switch self {
+        case .aesCBC(16): return EVP_aes_128_cbc()
+        case .aesCBC(24): return EVP_aes_192_cbc()
+        case .aesCBC(32): return EVP_aes_256_cbc()
+        case .aesCTR(16): return EVP_aes_128_ctr()
+        case .aesCTR(24): return EVP_aes_192_ctr()
+        case .aesCTR(32): return EVP_aes_256_ctr()
+        case .aesECB(16): return EVP_aes_128_ecb()
+        case .aesECB(24): return EVP_aes_192_ecb()
+        case .aesECB(32): return EVP_aes_256_ecb()
+        case .tripleDESCBC: return EVP_des_ede3_cbc()
+        default: return nil
+        }
+    }
+}
+
+/// One `EVP_CIPHER_CTX` with its key schedule set once; each call only sets a new IV.
+/// Re-creating the context per packet costs more than decrypting a small packet.
+public final class CipherContext {
+    public let algorithm: CipherAlgorithm
+    public let encrypting: Bool
+    private let context: OpaquePointer
+
+    public init(_ algorithm: CipherAlgorithm, key: [UInt8], encrypt: Bool = false) throws {
+        guard let cipher = algorithm.evpCipher else {
+            throw CryptoError(.unsupportedAlgorithm, "no OpenSSL cipher for \(algorithm)")
+        }
+        guard key.count == algorithm.keyLength else {
+            throw CryptoError(.invalidKeyLength, "\(algorithm) needs a \(algorithm.keyLength)-byte key, got \(key.count)")
+        }
+        guard let context = EVP_CIPHER_CTX_new() else { throw CryptoError.openssl("EVP_CIPHER_CTX_new") }
+        self.context = context
+        self.algorithm = algorithm
+        self.encrypting = encrypt
+        let ok = key.withUnsafeBufferPointer { keyPointer in
+            EVP_CipherInit_ex2(context, cipher, keyPointer.baseAddress, nil, encrypt ? 1 : 0, nil)
+        }
+        guard ok == 1 else { throw CryptoError.openssl("EVP_CipherInit_ex2") }
+        EVP_CIPHER_CTX_set_padding(context, 0)
+    }
+
+    deinit { EVP_CIPHER_CTX_free(context) }
+
+    /// Runs the cipher over `input[inputRange]` with the IV `iv[ivRange]` and writes the result
+    /// to `output` from `outputOffset`. Returns the number of bytes written.
+    public func run(
+        iv: [UInt8], ivRange: Range<Int>,
+        input: [UInt8], inputRange: Range<Int>,
+        output: inout [UInt8], outputOffset: Int
+    ) throws -> Int {
+        guard ivRange.count == algorithm.ivLength else {
+            throw CryptoError(.invalidLength, "IV of \(ivRange.count) bytes, need \(algorithm.ivLength)")
+        }
+        guard inputRange.count % algorithm.blockSize == 0 else {
+            throw CryptoError(.invalidLength, "\(inputRange.count) bytes is not a multiple of the \(algorithm.blockSize)-byte block")
+        }
+        try checkRange(ivRange, in: iv.count, "IV")
+        try checkRange(inputRange, in: input.count, "input")
+        try checkRange(outputOffset..<(outputOffset + inputRange.count), in: output.count, "output")
+        let context = self.context
+        let written: Int32 = try iv.withUnsafeBufferPointer { ivPointer in
+            let ivBase: UnsafePointer<UInt8>? = ivRange.isEmpty ? nil : ivPointer.baseAddress! + ivRange.lowerBound
+            guard EVP_CipherInit_ex2(context, nil, nil, ivBase, -1, nil) == 1 else {
+                throw CryptoError.openssl("EVP_CipherInit_ex2 (IV)")
+            }
+            return try input.withUnsafeBufferPointer { inPointer in
+                try output.withUnsafeMutableBufferPointer { outPointer in
+                    var length: Int32 = 0
+                    var total: Int32 = 0
+                    if !inputRange.isEmpty {
+                        guard EVP_CipherUpdate(
+                            context, outPointer.baseAddress! + outputOffset, &length,
+                            inPointer.baseAddress! + inputRange.lowerBound, Int32(inputRange.count)) == 1
+                        else { throw CryptoError.openssl("EVP_CipherUpdate") }
+                        total = length
+                    }
+                    guard EVP_CipherFinal_ex(context, outPointer.baseAddress! + outputOffset + Int(total), &length) == 1 else {
+                        throw CryptoError.openssl("EVP_CipherFinal_ex")
+                    }
+                    return total + length
+                }
+            }
+        }
+        return Int(written)
+    }
+}

@@ -1,0 +1,111 @@
+internal import CCrypto
+
+/// The hash functions behind ESP's HMAC integrity transforms.
+public enum HashFunction: String, Sendable, Equatable {
+    case md5 = "MD5"
+    case sha1 = "SHA1"
+    case sha256 = "SHA2-256"
+    case sha384 = "SHA2-384"
+    case sha512 = "SHA2-512"
+
+    public var digestLength: Int {
+        switch self {
+        case .md5: return 16
+        case .sha1: return 20
+        case .sha256: return 32
+        case .sha384: return 48
+        case .sha512: return 64
+        }
+    }
+}
+
+/// One keyed HMAC `EVP_MAC_CTX`. `EVP_MAC_init` with a NULL key re-initialises from the
+/// stored key, so per-packet work is the hashing alone.
+public final class HMACContext {
+    public let hash: HashFunction
+    private let mac: OpaquePointer
+    private let context: OpaquePointer
+    private var digest: [UInt8]
+
+    public init(_ hash: HashFunction, key: [UInt8]) throws {
+        guard let mac = EVP_MAC_fetch(nil, "HMAC", nil) else { throw CryptoError.openssl("EVP_MAC_fetch(HMAC)") }
+        guard let context = EVP_MAC_CTX_new(mac) else {
+            EVP_MAC_free(mac)
+            throw CryptoError.openssl("EVP_MAC_CTX_new")
+        }
+        self.mac = mac
+        self.context = context
+        self.hash = hash
+        self.digest = [UInt8](repeating: 0, count: 64)
+        // HMAC accepts an empty key; OpenSSL wants a non-NULL pointer for it.
+        let keyBytes = key.isEmpty ? [UInt8(0)] : key
+        let keyCount = key.count
+        let ok = hash.rawValue.withCString { name -> Int32 in
+            var params = [
+                OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, UnsafeMutablePointer(mutating: name), 0),
+                OSSL_PARAM_construct_end(),
+            ]
+            return keyBytes.withUnsafeBufferPointer { keyPointer in
+                params.withUnsafeMutableBufferPointer { paramPointer in
+                    EVP_MAC_init(context, keyPointer.baseAddress, keyCount, paramPointer.baseAddress)
+                }
+            }
+        }
+        guard ok == 1 else { throw CryptoError.openssl("EVP_MAC_init(HMAC-\(hash.rawValue))") }
+    }
+
+    deinit {
+        EVP_MAC_CTX_free(context)
+        EVP_MAC_free(mac)
+    }
+
+    /// Computes the full HMAC over `data[range]` followed by `trailer[trailerRange]` (ESP
+    /// appends the high 32 bits of an extended sequence number there, RFC 4303 2.2.1) and
+    /// writes the first `output.count`... bytes asked for into `output` at `outputOffset`.
+    public func compute(
+        data: [UInt8], range: Range<Int>,
+        trailer: [UInt8] = [], trailerRange: Range<Int> = 0..<0,
+        truncatedTo length: Int, output: inout [UInt8], outputOffset: Int
+    ) throws {
+        guard length <= hash.digestLength else { throw CryptoError(.invalidLength, "\(length) > digest") }
+        try checkRange(range, in: data.count, "data")
+        try checkRange(trailerRange, in: trailer.count, "trailer")
+        try checkRange(outputOffset..<(outputOffset + length), in: output.count, "output")
+        try fullDigest(data: data, range: range, trailer: trailer, trailerRange: trailerRange)
+        for i in 0..<length { output[outputOffset + i] = digest[i] }
+    }
+
+    /// Recomputes the HMAC and compares its first `expected.count` bytes with
+    /// `expected[expectedRange]` in constant time.
+    public func verify(
+        data: [UInt8], range: Range<Int>,
+        trailer: [UInt8] = [], trailerRange: Range<Int> = 0..<0,
+        expected: [UInt8], expectedRange: Range<Int>
+    ) throws -> Bool {
+        guard expectedRange.count <= hash.digestLength else { return false }
+        try checkRange(range, in: data.count, "data")
+        try checkRange(trailerRange, in: trailer.count, "trailer")
+        try checkRange(expectedRange, in: expected.count, "ICV")
+        try fullDigest(data: data, range: range, trailer: trailer, trailerRange: trailerRange)
+        return constantTimeEquals(digest, 0..<expectedRange.count, expected, expectedRange)
+    }
+
+    private func fullDigest(data: [UInt8], range: Range<Int>, trailer: [UInt8], trailerRange: Range<Int>) throws {
+        let context = self.context
+        guard EVP_MAC_init(context, nil, 0, nil) == 1 else { throw CryptoError.openssl("EVP_MAC_init") }
+        if !range.isEmpty {
+            let ok = data.withUnsafeBufferPointer { EVP_MAC_update(context, $0.baseAddress! + range.lowerBound, range.count) }
+            guard ok == 1 else { throw CryptoError.openssl("EVP_MAC_update") }
+        }
+        if !trailerRange.isEmpty {
+            let ok = trailer.withUnsafeBufferPointer { EVP_MAC_update(context, $0.baseAddress! + trailerRange.lowerBound, trailerRange.count) }
+            guard ok == 1 else { throw CryptoError.openssl("EVP_MAC_update") }
+        }
+        let capacity = digest.count
+        let ok = digest.withUnsafeMutableBufferPointer { out -> Int32 in
+            var written = 0
+            return EVP_MAC_final(context, out.baseAddress, &written, capacity)
+        }
+        guard ok == 1 else { throw CryptoError.openssl("EVP_MAC_final") }
+    }
+}

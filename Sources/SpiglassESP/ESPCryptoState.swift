@@ -1,0 +1,67 @@
+import SpiglassCrypto
+import SpiglassSAD
+
+/// The OpenSSL contexts and scratch buffers of one SA, made once and reused for every packet
+/// on it: per packet only IVs, nonces and AADs are rewritten in place.
+public final class ESPCryptoState {
+    public let sa: SecurityAssociation
+    enum Engine {
+        case null
+        case cbc(CipherContext)
+        case ctr(CipherContext, nonce: [UInt8])
+        case aead(AEADContext, salt: [UInt8])
+        case unsupported(String)
+    }
+
+    let engine: Engine
+    let hmac: HMACContext?
+    /// Reused per packet: CTR counter block, AEAD nonce, AEAD AAD, ESN trailer.
+    var counterBlock = [UInt8](repeating: 0, count: 16)
+    var nonce = [UInt8](repeating: 0, count: 12)
+    var aad = [UInt8](repeating: 0, count: 12)
+    var sequenceHighTrailer = [UInt8](repeating: 0, count: 4)
+
+    public init(sa: SecurityAssociation, encrypt: Bool = false) throws {
+        self.sa = sa
+        let key = sa.encryptionKey
+        let salt = sa.encryption.saltLength
+        switch sa.encryption {
+        case .null:
+            engine = .null
+        case .aesCBC:
+            engine = .cbc(try CipherContext(.aesCBC(keyBytes: key.count), key: key, encrypt: encrypt))
+        case .tripleDESCBC:
+            engine = .cbc(try CipherContext(.tripleDESCBC, key: key, encrypt: encrypt))
+        case .aesCTR:
+            let cipherKey = Array(key[0..<(key.count - salt)])
+            engine = .ctr(try CipherContext(.aesCTR(keyBytes: cipherKey.count), key: cipherKey, encrypt: encrypt),
+                          nonce: Array(key[(key.count - salt)...]))
+        case .aesGCM:
+            let cipherKey = Array(key[0..<(key.count - salt)])
+            engine = .aead(try AEADContext(.aesGCM(keyBytes: cipherKey.count), key: cipherKey, encrypt: encrypt),
+                           salt: Array(key[(key.count - salt)...]))
+        case .chaCha20Poly1305:
+            let cipherKey = Array(key[0..<(key.count - salt)])
+            engine = .aead(try AEADContext(.chaCha20Poly1305, key: cipherKey, encrypt: encrypt),
+                           salt: Array(key[(key.count - salt)...]))
+        case .unsupported(let name):
+            engine = .unsupported(name)
+        }
+        switch sa.integrity {
+        case .hmacMD5_96: hmac = try HMACContext(.md5, key: sa.integrityKey)
+        case .hmacSHA1_96: hmac = try HMACContext(.sha1, key: sa.integrityKey)
+        case .hmacSHA256_96, .hmacSHA256_128: hmac = try HMACContext(.sha256, key: sa.integrityKey)
+        case .hmacSHA384_192: hmac = try HMACContext(.sha384, key: sa.integrityKey)
+        case .hmacSHA512_256: hmac = try HMACContext(.sha512, key: sa.integrityKey)
+        case .null, .unchecked: hmac = nil
+        }
+        counterBlock[15] = 1
+    }
+
+    func setSequenceHigh(_ high: UInt32) {
+        sequenceHighTrailer[0] = UInt8(high >> 24)
+        sequenceHighTrailer[1] = UInt8((high >> 16) & 0xff)
+        sequenceHighTrailer[2] = UInt8((high >> 8) & 0xff)
+        sequenceHighTrailer[3] = UInt8(high & 0xff)
+    }
+}

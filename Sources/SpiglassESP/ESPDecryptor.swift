@@ -1,0 +1,109 @@
+import SpiglassCrypto
+import SpiglassSAD
+
+/// RFC 4303 inbound processing of one packet: integrity first, then decryption, then the
+/// trailer. Nothing is released unless the ICV verified (or the SA has none).
+public enum ESPDecryptor {
+    /// Decrypts the ESP packet `packet[esp]` (SPI through ICV) with `state`'s SA, writing the
+    /// plaintext to the start of `output`, which must hold at least `esp.count` bytes.
+    /// `sequenceHigh` is the inferred high half of an extended sequence number (ignored
+    /// without ESN).
+    public static func decrypt(_ packet: [UInt8], esp: Range<Int>, state: ESPCryptoState, sequenceHigh: UInt32,
+                               output: inout [UInt8]) -> ESPResult {
+        let sa = state.sa
+        if case .unsupported(let name) = state.engine {
+            return .fail(.unsupportedAlgorithm, .none, "\(name) is not implemented in this build")
+        }
+        let ivLength = sa.encryption.ivLength
+        let icvLength = sa.icvLength
+        let minimum = 8 + ivLength + 2 + icvLength
+        guard esp.count >= minimum, esp.lowerBound >= 0, esp.upperBound <= packet.count else {
+            return .fail(.malformed, .none, "ESP of \(esp.count) bytes is shorter than the \(minimum) bytes of header, IV, trailer and ICV this SA needs")
+        }
+        let ivStart = esp.lowerBound + 8
+        let cipherStart = ivStart + ivLength
+        let icvStart = esp.upperBound - icvLength
+        let cipherRange = cipherStart..<icvStart
+        if cipherRange.count % sa.encryption.blockSize != 0 && !(sa.encryption == .null) && sa.encryption.blockSize > 4 {
+            return .fail(.malformed, .none, "ciphertext of \(cipherRange.count) bytes is not a multiple of the \(sa.encryption.blockSize)-byte block")
+        }
+        guard output.count >= cipherRange.count else {
+            return .fail(.malformed, .none, "ESP payload of \(cipherRange.count) bytes exceeds the output buffer")
+        }
+        let esn = sa.extendedSequenceNumbers
+        if esn { state.setSequenceHigh(sequenceHigh) }
+
+        var icvStatus: ICVStatus = .none
+        do {
+            // Integrity of non-combined transforms: HMAC over SPI..ciphertext, plus the ESN
+            // high bits appended (RFC 4303 2.2.1), compared before anything is decrypted.
+            if !sa.encryption.isAEAD {
+                if let hmac = state.hmac {
+                    let ok = try hmac.verify(data: packet, range: esp.lowerBound..<icvStart,
+                                             trailer: state.sequenceHighTrailer, trailerRange: esn ? 0..<4 : 0..<0,
+                                             expected: packet, expectedRange: icvStart..<esp.upperBound)
+                    guard ok else { return .fail(.icvFailed, .failed, "ICV mismatch") }
+                    icvStatus = .good
+                } else if icvLength > 0 {
+                    icvStatus = .unchecked
+                }
+            }
+            switch state.engine {
+            case .null:
+                for i in 0..<cipherRange.count { output[i] = packet[cipherRange.lowerBound + i] }
+            case .cbc(let context):
+                _ = try context.run(iv: packet, ivRange: ivStart..<cipherStart, input: packet, inputRange: cipherRange,
+                                    output: &output, outputOffset: 0)
+            case .ctr(let context, let nonce):
+                // RFC 3686 counter block: nonce ‖ IV ‖ 1.
+                for i in 0..<4 { state.counterBlock[i] = nonce[i] }
+                for i in 0..<8 { state.counterBlock[4 + i] = packet[ivStart + i] }
+                _ = try context.run(iv: state.counterBlock, ivRange: 0..<16, input: packet, inputRange: cipherRange,
+                                    output: &output, outputOffset: 0)
+            case .aead(let context, let salt):
+                for i in 0..<4 { state.nonce[i] = salt[i] }
+                for i in 0..<8 { state.nonce[4 + i] = packet[ivStart + i] }
+                // AAD: SPI ‖ sequence (RFC 4106 5, RFC 7634 2.1); with ESN SPI ‖ high ‖ low.
+                for i in 0..<4 { state.aad[i] = packet[esp.lowerBound + i] }
+                let aadLength: Int
+                if esn {
+                    for i in 0..<4 { state.aad[4 + i] = state.sequenceHighTrailer[i] }
+                    for i in 0..<4 { state.aad[8 + i] = packet[esp.lowerBound + 4 + i] }
+                    aadLength = 12
+                } else {
+                    for i in 0..<4 { state.aad[4 + i] = packet[esp.lowerBound + 4 + i] }
+                    aadLength = 8
+                }
+                let ok = try context.open(nonce: state.nonce, aad: state.aad, aadRange: 0..<aadLength,
+                                          input: packet, ciphertext: cipherRange, tag: icvStart..<esp.upperBound,
+                                          output: &output, outputOffset: 0)
+                guard ok else { return .fail(.icvFailed, .failed, "AEAD tag mismatch") }
+                icvStatus = .good
+            case .unsupported:
+                break
+            }
+        } catch {
+            return .fail(.malformed, icvStatus, "crypto error: \(error)")
+        }
+        let count = cipherRange.count
+        let padLength = Int(output[count - 2])
+        let nextHeader = output[count - 1]
+        guard padLength + 2 <= count else {
+            var result = ESPResult.fail(.badPadding, icvStatus, "pad length \(padLength) exceeds the \(count - 2)-byte payload")
+            result.nextHeader = nextHeader
+            return result
+        }
+        let payloadLength = count - 2 - padLength
+        // RFC 4303 2.4: default padding is 1, 2, 3, …; receivers SHOULD check it.
+        for i in 0..<padLength where output[payloadLength + i] != UInt8(truncatingIfNeeded: i + 1) {
+            return ESPResult(verdict: .badPadding, icv: icvStatus, nextHeader: nextHeader, padLength: padLength,
+                             payloadLength: payloadLength, detail: "padding byte \(i + 1) is \(output[payloadLength + i]), expected \(i + 1)")
+        }
+        if nextHeader == 59 {
+            return ESPResult(verdict: .dummy, icv: icvStatus, nextHeader: nextHeader, padLength: padLength,
+                             payloadLength: payloadLength, detail: nil)
+        }
+        return ESPResult(verdict: .decrypted, icv: icvStatus, nextHeader: nextHeader, padLength: padLength,
+                         payloadLength: payloadLength, detail: nil)
+    }
+}

@@ -1,0 +1,147 @@
+/// Names users write for algorithms: Wireshark's exact UAT strings, and the native names
+/// (with common aliases from strongSwan, ip-xfrm and RFC 8221).
+enum AlgorithmNames {
+    /// Wireshark `esp_sa` encryption column values (packet-ipsec.c, 4.0 through 4.4).
+    static func wiresharkEncryption(_ name: String) -> EncryptionAlgorithm? {
+        switch name {
+        case "NULL": return .null
+        case "TripleDES-CBC [RFC2451]": return .tripleDESCBC
+        case "AES-CBC [RFC3602]": return .aesCBC
+        case "AES-CTR [RFC3686]": return .aesCTR
+        case "DES-CBC [RFC2405]": return .unsupported("des-cbc")
+        case "CAST5-CBC [RFC2144]": return .unsupported("cast5-cbc")
+        case "BLOWFISH-CBC [RFC2451]": return .unsupported("blowfish-cbc")
+        case "TWOFISH-CBC": return .unsupported("twofish-cbc")
+        // Deprecated name without an ICV length; the auth column's "ANY n bit" gives it.
+        case "AES-GCM [RFC4106]": return .aesGCM(icvLength: 0)
+        case "AES-GCM with 8 octet ICV [RFC4106]": return .aesGCM(icvLength: 8)
+        case "AES-GCM with 12 octet ICV [RFC4106]": return .aesGCM(icvLength: 12)
+        case "AES-GCM with 16 octet ICV [RFC4106]": return .aesGCM(icvLength: 16)
+        case "AES-GCM with IIV and 16 octet ICV [RFC4106 & RFC8750]": return .unsupported("aes-gcm-16-iiv")
+        case "ChaCha20 with Poly1305 [RFC7634]": return .chaCha20Poly1305
+        case "ChaCha20 with Poly1305 and IIV [RFC7634 & RFC8750]": return .unsupported("chacha20-poly1305-iiv")
+        default: return nil
+        }
+    }
+
+    static let wiresharkEncryptionNames = [
+        "NULL", "TripleDES-CBC [RFC2451]", "AES-CBC [RFC3602]", "AES-CTR [RFC3686]", "DES-CBC [RFC2405]",
+        "CAST5-CBC [RFC2144]", "BLOWFISH-CBC [RFC2451]", "TWOFISH-CBC", "AES-GCM [RFC4106]",
+        "AES-GCM with 8 octet ICV [RFC4106]", "AES-GCM with 12 octet ICV [RFC4106]", "AES-GCM with 16 octet ICV [RFC4106]",
+        "ChaCha20 with Poly1305 [RFC7634]",
+    ]
+
+    /// Wireshark `esp_sa` authentication column values.
+    static func wiresharkIntegrity(_ name: String) -> IntegrityAlgorithm? {
+        switch name {
+        case "NULL": return .null
+        case "HMAC-SHA-1-96 [RFC2404]": return .hmacSHA1_96
+        case "HMAC-SHA-256-96 [draft-ietf-ipsec-ciph-sha-256-00]": return .hmacSHA256_96
+        case "HMAC-SHA-256-128 [RFC4868]": return .hmacSHA256_128
+        case "HMAC-SHA-384-192 [RFC4868]": return .hmacSHA384_192
+        case "HMAC-SHA-512-256 [RFC4868]": return .hmacSHA512_256
+        case "HMAC-MD5-96 [RFC2403]": return .hmacMD5_96
+        // RIPEMD-160 is not in OpenSSL 3's default provider; keep the ICV length, skip the check.
+        case "MAC-RIPEMD-160-96 [RFC2857]": return .unchecked(icvLength: 12)
+        case "ANY 64 bit authentication [no checking]": return .unchecked(icvLength: 8)
+        case "ANY 96 bit authentication [no checking]": return .unchecked(icvLength: 12)
+        case "ANY 128 bit authentication [no checking]": return .unchecked(icvLength: 16)
+        case "ANY 192 bit authentication [no checking]": return .unchecked(icvLength: 24)
+        case "ANY 256 bit authentication [no checking]": return .unchecked(icvLength: 32)
+        default: return nil
+        }
+    }
+
+    static let wiresharkIntegrityNames = [
+        "NULL", "HMAC-SHA-1-96 [RFC2404]", "HMAC-SHA-256-96 [draft-ietf-ipsec-ciph-sha-256-00]",
+        "HMAC-SHA-256-128 [RFC4868]", "HMAC-SHA-384-192 [RFC4868]", "HMAC-SHA-512-256 [RFC4868]",
+        "HMAC-MD5-96 [RFC2403]", "MAC-RIPEMD-160-96 [RFC2857]", "ANY 64 bit authentication [no checking]",
+        "ANY 96 bit authentication [no checking]", "ANY 128 bit authentication [no checking]",
+        "ANY 192 bit authentication [no checking]", "ANY 256 bit authentication [no checking]",
+    ]
+
+    /// Native encryption names (case-insensitive) and their aliases. A key-size suffix
+    /// ("aes-cbc-256", "aes256") is checked against the key later.
+    static func nativeEncryption(_ raw: String) -> (EncryptionAlgorithm, keyBits: Int?)? {
+        let name = raw.lowercased()
+        switch name {
+        case "null", "none", "enc-null": return (.null, nil)
+        case "aes-cbc", "aes", "cbc(aes)": return (.aesCBC, nil)
+        case "aes-cbc-128", "aes128-cbc", "aes128": return (.aesCBC, 128)
+        case "aes-cbc-192", "aes192-cbc", "aes192": return (.aesCBC, 192)
+        case "aes-cbc-256", "aes256-cbc", "aes256": return (.aesCBC, 256)
+        case "3des-cbc", "3des", "des-ede3-cbc", "tripledes-cbc", "cbc(des3_ede)": return (.tripleDESCBC, nil)
+        case "aes-ctr", "rfc3686(ctr(aes))": return (.aesCTR, nil)
+        case "aes-ctr-128", "aes128ctr": return (.aesCTR, 128)
+        case "aes-ctr-192", "aes192ctr": return (.aesCTR, 192)
+        case "aes-ctr-256", "aes256ctr": return (.aesCTR, 256)
+        case "aes-gcm-16", "aes-gcm", "aes-gcm16", "aesgcm16", "rfc4106(gcm(aes))": return (.aesGCM(icvLength: 16), nil)
+        case "aes-gcm-12", "aes-gcm12", "aesgcm12": return (.aesGCM(icvLength: 12), nil)
+        case "aes-gcm-8", "aes-gcm8", "aesgcm8": return (.aesGCM(icvLength: 8), nil)
+        case "aes128gcm16", "aes-gcm-128-16", "aes-gcm-128": return (.aesGCM(icvLength: 16), 128)
+        case "aes192gcm16", "aes-gcm-192-16", "aes-gcm-192": return (.aesGCM(icvLength: 16), 192)
+        case "aes256gcm16", "aes-gcm-256-16", "aes-gcm-256": return (.aesGCM(icvLength: 16), 256)
+        case "chacha20-poly1305", "chacha20poly1305", "rfc7539esp(chacha20,poly1305)": return (.chaCha20Poly1305, nil)
+        case "des-cbc", "des": return (.unsupported("des-cbc"), nil)
+        case "blowfish-cbc", "blowfish": return (.unsupported("blowfish-cbc"), nil)
+        case "cast5-cbc", "cast128-cbc": return (.unsupported("cast5-cbc"), nil)
+        default: return nil
+        }
+    }
+
+    static let nativeEncryptionNames = [
+        "null", "aes-cbc", "3des-cbc", "aes-ctr", "aes-gcm-16", "aes-gcm-12", "aes-gcm-8", "chacha20-poly1305",
+    ]
+
+    static func nativeIntegrity(_ raw: String) -> IntegrityAlgorithm? {
+        switch raw.lowercased() {
+        case "null", "none": return .null
+        case "hmac-md5-96", "md5", "hmac(md5)": return .hmacMD5_96
+        case "hmac-sha1-96", "sha1", "hmac-sha1", "hmac(sha1)": return .hmacSHA1_96
+        case "hmac-sha2-256-96", "sha256-96": return .hmacSHA256_96
+        case "hmac-sha2-256-128", "hmac-sha256-128", "sha256", "sha2-256", "hmac-sha256", "hmac(sha256)": return .hmacSHA256_128
+        case "hmac-sha2-384-192", "hmac-sha384-192", "sha384", "sha2-384", "hmac-sha384", "hmac(sha384)": return .hmacSHA384_192
+        case "hmac-sha2-512-256", "hmac-sha512-256", "sha512", "sha2-512", "hmac-sha512", "hmac(sha512)": return .hmacSHA512_256
+        case "unchecked-64": return .unchecked(icvLength: 8)
+        case "unchecked-96": return .unchecked(icvLength: 12)
+        case "unchecked-128": return .unchecked(icvLength: 16)
+        case "unchecked-192": return .unchecked(icvLength: 24)
+        case "unchecked-256": return .unchecked(icvLength: 32)
+        default: return nil
+        }
+    }
+
+    static let nativeIntegrityNames = [
+        "null", "hmac-md5-96", "hmac-sha1-96", "hmac-sha2-256-96", "hmac-sha2-256-128", "hmac-sha2-384-192",
+        "hmac-sha2-512-256", "unchecked-96",
+    ]
+
+    /// The known name closest to `name`, for "did you mean" hints (edit distance ≤ a third).
+    static func suggestion(for name: String, among names: [String]) -> String? {
+        let target = Array(name.lowercased())
+        var best: (String, Int)? = nil
+        for candidate in names {
+            let d = editDistance(target, Array(candidate.lowercased()))
+            if best == nil || d < best!.1 { best = (candidate, d) }
+        }
+        guard let (candidate, distance) = best, distance <= max(2, candidate.count / 3) else { return nil }
+        return candidate
+    }
+
+    static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        // Names are short; cap the work for hostile input anyway.
+        guard a.count <= 128, b.count <= 128 else { return Int.max / 2 }
+        var previous = Array(0...b.count)
+        var current = [Int](repeating: 0, count: b.count + 1)
+        for i in 1...a.count {
+            current[0] = i
+            for j in 1...b.count {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            swap(&previous, &current)
+        }
+        return previous[b.count]
+    }
+}

@@ -1,0 +1,58 @@
+import SpiglassWire
+
+/// Where an SA came from, so every report and error can point back at the key file line.
+public struct SAOrigin: Sendable, Equatable, Hashable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+
+    public init(file: String, line: Int) {
+        self.file = file
+        self.line = line
+    }
+
+    public var description: String { "\(file):\(line)" }
+}
+
+/// One ESP SA as a user configured it. Patterns may cover more than one real flow.
+public struct SecurityAssociation: Sendable, Equatable, Hashable {
+    /// nil matches any SPI (Wireshark's "*").
+    public var spi: UInt32?
+    public var source: AddressPattern
+    public var destination: AddressPattern
+    public var encryption: EncryptionAlgorithm
+    public var encryptionKey: [UInt8]
+    public var integrity: IntegrityAlgorithm
+    public var integrityKey: [UInt8]
+    /// RFC 4303 extended (64-bit) sequence numbers.
+    public var extendedSequenceNumbers: Bool
+    /// High 32 bits of the sequence number at the start of the capture (ESN only).
+    public var initialSequenceHigh: UInt32
+    public var origin: SAOrigin
+
+    public init(spi: UInt32?, source: AddressPattern = .any, destination: AddressPattern = .any,
+                encryption: EncryptionAlgorithm, encryptionKey: [UInt8],
+                integrity: IntegrityAlgorithm = .null, integrityKey: [UInt8] = [],
+                extendedSequenceNumbers: Bool = false, initialSequenceHigh: UInt32 = 0,
+                origin: SAOrigin = SAOrigin(file: "<inline>", line: 0)) {
+        self.spi = spi
+        self.source = source
+        self.destination = destination
+        self.encryption = encryption
+        self.encryptionKey = encryptionKey
+        self.integrity = integrity
+        self.integrityKey = integrityKey
+        self.extendedSequenceNumbers = extendedSequenceNumbers
+        self.initialSequenceHigh = initialSequenceHigh
+        self.origin = origin
+    }
+
+    /// ICV bytes at the end of each packet.
+    public var icvLength: Int { encryption.isAEAD ? encryption.aeadICVLength : integrity.icvLength }
+
+    /// "aes-cbc-128/hmac-sha2-256-128" or "aes-gcm-128-16".
+    public var algorithmDescription: String {
+        let enc = encryption.displayName(keyLength: encryptionKey.count)
+        if encryption.isAEAD { return enc }
+        return enc + "/" + integrity.name
+    }
+}

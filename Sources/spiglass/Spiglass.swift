@@ -1,0 +1,12 @@
+import ArgumentParser
+
+@main
+struct Spiglass: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "spiglass",
+        abstract: "Analyze and decrypt IPsec (ESP, AH, IKE) in packet captures.",
+        version: "0.1.0",
+        subcommands: [AnalyzeCommand.self],
+        defaultSubcommand: AnalyzeCommand.self
+    )
+}
