@@ -23,6 +23,9 @@ public final class Analyzer {
     private var linkTypeDescription = ""
 
     private var record = PacketRecord()
+    /// Called after each frame with its record and, when something was decrypted, the inner
+    /// packet as written to -w (empty otherwise). For tests and embedding; nil costs nothing.
+    public var packetObserver: ((PacketRecord, ArraySlice<UInt8>) -> Void)?
     /// Plaintext of the ESP layer being decrypted; sized once for the largest datagram.
     private var plain = [UInt8](repeating: 0, count: 65_536 + 1024)
     /// The decrypted inner packet (tunnel) or the rebuilt one (transport).
@@ -116,6 +119,9 @@ public final class Analyzer {
         defer {
             summary.verdicts[record.verdict, default: 0] += 1
             reporter.packet(record, sad: sad, startTime: summary.firstTime!)
+            if let packetObserver {
+                packetObserver(record, record.writtenLength > 0 ? inner[0..<record.writtenLength] : [])
+            }
         }
         guard let linkType else {
             record.verdict = .undecodable
@@ -267,6 +273,7 @@ public final class Analyzer {
         }
         if decryptedAny {
             record.inner = PacketSummary.of(inner, range: 0..<innerLength)
+            record.writtenLength = innerLength
             writeInner()
         }
     }

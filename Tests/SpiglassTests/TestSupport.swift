@@ -1,0 +1,39 @@
+import Foundation
+import SpiglassAnalysis
+import SpiglassCapture
+import SpiglassSAD
+import SpiglassWire
+
+/// Paths of the repository's fixtures and of the shared corpus beside the repository.
+enum Paths {
+    static let root: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    static func fixture(_ relative: String) -> String { root + "/Fixtures/" + relative }
+    static func corpus(_ relative: String) -> String { root + "/../shared/corpus/" + relative }
+    static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
+}
+
+/// One frame's outcome as the tests see it.
+struct FrameOutcome {
+    var record: PacketRecord
+    var inner: [UInt8]
+}
+
+/// Runs the whole pipeline over a capture with key files, collecting every frame.
+func analyze(_ capture: String, keys: [String], options: AnalysisOptions = AnalysisOptions(),
+             output: StringSink = StringSink()) throws -> (frames: [FrameOutcome], summary: AnalysisSummary, analyzer: Analyzer) {
+    let sad = try Analyzer.loadKeys(keys)
+    let reader = try CaptureReader(path: capture)
+    let analyzer = try Analyzer(sad: sad, options: options, output: output)
+    var frames: [FrameOutcome] = []
+    analyzer.packetObserver = { record, inner in frames.append(FrameOutcome(record: record, inner: Array(inner))) }
+    let summary = analyzer.run(reader)
+    return (frames, summary, analyzer)
+}
+
+func hex(_ bytes: [UInt8]) -> String { Hex.encode(bytes) }
+func unhex(_ text: String) -> [UInt8] { Hex.decode(text)! }
