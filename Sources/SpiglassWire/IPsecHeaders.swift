@@ -154,7 +154,7 @@ public struct IPsecLayers: Sendable, Equatable {
         return IPsecLayers(ah: ah, payload: classifyPayload(bytes, protocolNumber: proto, start: cursor, end: end))
     }
 
-    static func classifyPayload(_ bytes: [UInt8], protocolNumber proto: UInt8, start: Int, end: Int) -> IPsecPayload {
+    public static func classifyPayload(_ bytes: [UInt8], protocolNumber proto: UInt8, start: Int, end: Int) -> IPsecPayload {
         switch proto {
         case IPProtocol.esp:
             guard let esp = ESPHeader.parse(bytes, range: start..<end) else {

@@ -1,0 +1,65 @@
+import SpiglassWire
+import Testing
+
+@Suite struct FragmentReassemblerTests {
+    /// IPv4 fragment carrying `data` at byte `offset` of the datagram's payload.
+    static func fragment(id: UInt16, offset: Int, more: Bool, data: [UInt8]) -> [UInt8] {
+        var p: [UInt8] = [0x45, 0, 0, 0, 0, 0, 0, 0, 64, 50, 0, 0, 192, 0, 2, 1, 192, 0, 2, 2]
+        p.setBE16(2, UInt16(20 + data.count))
+        p.setBE16(4, id)
+        p.setBE16(6, UInt16(offset / 8) | (more ? 0x2000 : 0))
+        p.setBE16(10, internetChecksum(p, 0..<20))
+        return p + data
+    }
+
+    static func add(_ r: FragmentReassembler, _ p: [UInt8], time: Int64 = 0) -> FragmentReassembler.Outcome {
+        let ip = try! IPLayer.parse(p, offset: 0, length: p.count).get()
+        return r.add(p, ip: ip, time: time)
+    }
+
+    @Test func outOfOrderFragmentsReassemble() throws {
+        let payload = (0..<40).map { UInt8($0) }
+        let r = FragmentReassembler()
+        #expect(Self.add(r, Self.fragment(id: 7, offset: 24, more: false, data: Array(payload[24...]))) == .pending)
+        #expect(Self.add(r, Self.fragment(id: 7, offset: 0, more: true, data: Array(payload[0..<16]))) == .pending)
+        guard case .complete(let whole) = Self.add(r, Self.fragment(id: 7, offset: 16, more: true, data: Array(payload[16..<24]))) else {
+            Issue.record("expected completion")
+            return
+        }
+        #expect(Array(whole[20...]) == payload)
+        let ip = try IPLayer.parse(whole, offset: 0, length: whole.count).get()
+        #expect(ip.fragment == nil)
+        #expect(ip.end == 60)
+        #expect(internetChecksum(whole, 0..<20) == 0)
+        #expect(r.pendingCount == 0)
+    }
+
+    @Test func overlapsDropTheDatagramButDuplicatesAreIgnored() {
+        let r = FragmentReassembler()
+        let first = Self.fragment(id: 1, offset: 0, more: true, data: [UInt8](repeating: 1, count: 16))
+        #expect(Self.add(r, first) == .pending)
+        #expect(Self.add(r, first) == .pending)
+        guard case .dropped = Self.add(r, Self.fragment(id: 1, offset: 8, more: false, data: [UInt8](repeating: 2, count: 16))) else {
+            Issue.record("overlap must drop")
+            return
+        }
+        #expect(r.pendingCount == 0)
+    }
+
+    @Test func boundsAndTimeoutsHold() {
+        var limits = FragmentReassembler.Limits()
+        limits.maxPendingDatagrams = 10
+        limits.timeoutMicroseconds = 1_000_000
+        let r = FragmentReassembler(limits: limits)
+        for id in 0..<100 {
+            _ = Self.add(r, Self.fragment(id: UInt16(id), offset: 0, more: true, data: [UInt8](repeating: 0, count: 8)), time: 0)
+        }
+        #expect(r.pendingCount == 10)
+        _ = Self.add(r, Self.fragment(id: 500, offset: 0, more: true, data: [UInt8](repeating: 0, count: 8)), time: 5_000_000)
+        #expect(r.pendingCount == 1)
+        guard case .dropped = Self.add(r, Self.fragment(id: 9, offset: 65_528, more: true, data: [UInt8](repeating: 0, count: 64))) else {
+            Issue.record("a fragment past 64 KiB must drop")
+            return
+        }
+    }
+}

@@ -1,0 +1,203 @@
+import Foundation
+import SpiglassAnalysis
+import SpiglassESP
+import SpiglassWire
+import Testing
+
+/// tshark as an independent oracle: for every strongSwan fixture and every Scapy fixture with
+/// an `esp_sa` file, tshark decrypts with the same `esp_sa` keys Spiglass loads, and for every
+/// ESP frame tshark decrypted our plaintext must be byte-identical to tshark's
+/// (`esp.contained_data`: the payload without ESP padding and trailer).
+///
+/// ChaCha20-Poly1305 is left out: tshark 4.0 cannot decrypt it.
+@Suite(.enabled(if: Tshark.path != nil, "tshark is not installed (looked in PATH, /usr/bin, /usr/local/bin): oracle tests skipped"))
+struct TsharkOracleTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        var name: String
+        var capture: String
+        var espSA: String
+        var testDescription: String { name }
+    }
+
+    static let strongswanCases: [Case] = {
+        let root = Paths.fixture("strongswan")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        return names.sorted().compactMap { name in
+            let dir = root + "/" + name
+            guard !name.contains("chacha20"), Paths.exists(dir + "/capture.pcap"), Paths.exists(dir + "/esp_sa") else { return nil }
+            return Case(name: "strongswan/\(name)", capture: dir + "/capture.pcap", espSA: dir + "/esp_sa")
+        }
+    }()
+
+    static let scapyCases: [Case] = {
+        let root = Paths.fixture("scapy")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        return names.filter { $0.hasSuffix(".esp_sa") && !$0.contains("chacha20") }.sorted().compactMap { file in
+            let base = String(file.dropLast(".esp_sa".count))
+            let capture = root + "/" + base + ".pcap"
+            guard Paths.exists(capture) else { return nil }
+            return Case(name: "scapy/\(base)", capture: capture, espSA: root + "/" + file)
+        }
+    }()
+
+    @Test func fixturesAreFound() {
+        // 9 strongSwan cases without ChaCha20; 13 Scapy cases with an esp_sa file without ChaCha20.
+        #expect(Self.strongswanCases.count == 9)
+        #expect(Self.scapyCases.count == 13)
+    }
+
+    @Test(arguments: strongswanCases + scapyCases)
+    func plaintextMatchesTshark(_ c: Case) throws {
+        let oracle = try Tshark.decryptESP(capture: c.capture, espSA: c.espSA)
+        let result = try analyze(c.capture, keys: [c.espSA])
+        #expect(!oracle.isEmpty, "\(c.name): tshark reported no ESP frame")
+
+        var compared = Set<Int>()
+        for frame in oracle {
+            let where_ = "\(c.name) frame \(frame.number)"
+            guard frame.number >= 1, frame.number <= result.frames.count else {
+                Issue.record("\(where_): beyond our \(result.frames.count) frames")
+                continue
+            }
+            let ours = result.frames[frame.number - 1]
+            let record = ours.record
+            let layer = record.esp.last
+            #expect(layer != nil, "\(where_): tshark saw ESP, we say \(record.verdict.rawValue)")
+            #expect(layer.map { String(format: "0x%08x", $0.spi) } == frame.spis.last, "\(where_) SPI")
+            guard let plaintext = frame.decryptedData, let nextHeaderText = frame.nextHeader, !nextHeaderText.isEmpty else {
+                // tshark could not decrypt (no key, pad length beyond the data, dummy...): we release nothing.
+                #expect(ours.inner.isEmpty, "\(where_): we released plaintext tshark did not decrypt (\(record.verdict.rawValue))")
+                continue
+            }
+            if frame.icvBad {
+                #expect(record.verdict == .icvFailed, "\(where_): tshark says ICV bad, we say \(record.verdict.rawValue)")
+                #expect(ours.inner.isEmpty)
+                continue
+            }
+            let nextHeader = UInt8(nextHeaderText.dropFirst(2), radix: 16)!
+            // RFC 4303 default padding 1, 2, 3, ... checked on tshark's own plaintext.
+            let padLength = frame.padLength ?? -1
+            let paddingValid = padLength >= 0 && padLength + 2 <= plaintext.count
+                && plaintext[(plaintext.count - 2 - padLength)..<(plaintext.count - 2)].elementsEqual((0..<padLength).map { UInt8($0 + 1) })
+            if !paddingValid {
+                #expect(record.verdict == .badPadding, "\(where_): padding is not 1, 2, 3...; we say \(record.verdict.rawValue)")
+                #expect(ours.inner.isEmpty)
+                continue
+            }
+            guard let contained = frame.containedData else {
+                Issue.record("\(where_): tshark decrypted but gave no contained data")
+                continue
+            }
+            #expect(record.verdict == .decrypted, "\(where_): tshark decrypted (ICV \(frame.icvGood ? "good" : "not checked")), we say \(record.verdict.rawValue): \(layer?.detail ?? record.detail ?? "")")
+            guard record.verdict == .decrypted else { continue }
+            #expect(layer?.nextHeader == nextHeader, "\(where_) next header")
+            #expect(layer?.padLength == padLength, "\(where_) pad length")
+            if frame.icvGood {
+                #expect(layer?.icv == .good, "\(where_) ICV")
+            } else {
+                #expect(layer?.icv == ICVStatus.none || layer?.icv == .unchecked, "\(where_) ICV \(String(describing: layer?.icv))")
+            }
+            if nextHeader == IPProtocol.ipv4 || nextHeader == IPProtocol.ipv6 {
+                // Tunnel mode: the inner packet exactly as carried (no TFC padding in these captures).
+                #expect(layer?.tunnel == true)
+                #expect(hex(ours.inner) == hex(contained), "\(where_): tunnel inner packet differs from tshark's")
+            } else {
+                // Transport mode: our rebuilt packet is an IP header followed by tshark's payload.
+                #expect(layer?.tunnel == false)
+                #expect(ours.inner.count > contained.count, "\(where_): rebuilt packet shorter than the payload")
+                #expect(hex(Array(ours.inner.suffix(contained.count))) == hex(contained), "\(where_): transport payload differs from tshark's")
+                let summary = PacketSummary.of(ours.inner, range: 0..<ours.inner.count)
+                #expect(summary?.protocolNumber == nextHeader, "\(where_): rebuilt header does not carry the ESP next header")
+                #expect(summary?.length == ours.inner.count, "\(where_): rebuilt header length field")
+            }
+            compared.insert(frame.number)
+        }
+        #expect(!compared.isEmpty, "\(c.name): no frame compared with tshark")
+        // Everything we decrypted was checked against tshark.
+        let decryptedByUs = Set(result.frames.filter { $0.record.verdict == .decrypted }.map(\.record.frame))
+        #expect(decryptedByUs == compared, "\(c.name): decrypted by us but not compared: \(decryptedByUs.subtracting(compared).sorted()); compared but not decrypted: \(compared.subtracting(decryptedByUs).sorted())")
+        if c.name.hasPrefix("strongswan/") {
+            // README: 26 ESP packets per capture, all decrypt with a good ICV.
+            #expect(compared.count == 26, "\(c.name)")
+        }
+    }
+}
+
+/// Runs tshark with an `esp_sa` table through a private profile (HOME), as the corpus README does.
+enum Tshark {
+    static let path: String? = {
+        var dirs = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
+        dirs += ["/usr/bin", "/usr/local/bin"]
+        return dirs.map { $0 + "/tshark" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }()
+
+    struct Frame {
+        var number: Int
+        var spis: [String]
+        var nextHeader: String?
+        var padLength: Int?
+        var icvGood: Bool
+        var icvBad: Bool
+        /// Innermost layer's decrypted bytes (payload, padding, pad length, next header).
+        var decryptedData: [UInt8]?
+        /// Innermost layer's payload without padding and trailer.
+        var containedData: [UInt8]?
+    }
+
+    static let fields = ["frame.number", "esp.spi", "esp.protocol", "esp.pad_len", "esp.icv_good", "esp.icv_bad",
+                         "esp.decrypted_data", "esp.contained_data"]
+
+    /// One entry per frame that has ESP, after IP reassembly; the values of the innermost ESP layer.
+    static func decryptESP(capture: String, espSA: String) throws -> [Frame] {
+        let fm = FileManager.default
+        let home = NSTemporaryDirectory() + "spiglass-tshark-\(UUID().uuidString)"
+        defer { try? fm.removeItem(atPath: home) }
+        let config = home + "/.config/wireshark"
+        try fm.createDirectory(atPath: config, withIntermediateDirectories: true)
+        try fm.copyItem(atPath: espSA, toPath: config + "/esp_sa")
+        try "esp.enable_encryption_decode: TRUE\nesp.enable_authentication_check: TRUE\n"
+            .write(toFile: config + "/preferences", atomically: true, encoding: .utf8)
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path!)
+        var arguments = ["-r", capture, "-n", "-Y", "esp", "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=,"]
+        for field in fields { arguments += ["-e", field] }
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["HOME"] = home
+        environment["XDG_CONFIG_HOME"] = config.replacingOccurrences(of: "/wireshark", with: "")
+        process.environment = environment
+        let stdout = Pipe()
+        process.standardOutput = stdout
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = stdout.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw TsharkError(message: "tshark exited with \(process.terminationStatus) on \(capture)")
+        }
+        let text = String(decoding: data, as: UTF8.self)
+        return text.split(separator: "\n").map { line in
+            let columns = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            func value(_ name: String) -> [String] {
+                guard let i = fields.firstIndex(of: name), i < columns.count, !columns[i].isEmpty else { return [] }
+                return columns[i].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            }
+            let spis = value("esp.spi")
+            // Fields of the innermost layer are the last occurrence; only decrypted layers have them.
+            let isInnermost = value("esp.protocol").count == spis.count
+            return Frame(number: Int(columns[0])!, spis: spis,
+                         nextHeader: isInnermost ? value("esp.protocol").last : nil,
+                         padLength: isInnermost ? value("esp.pad_len").last.flatMap { Int($0) } : nil,
+                         icvGood: value("esp.icv_good").count == spis.count && value("esp.icv_good").last == "1",
+                         icvBad: value("esp.icv_bad").count == spis.count && value("esp.icv_bad").last == "1",
+                         decryptedData: value("esp.decrypted_data").last.flatMap { Hex.decode($0) },
+                         containedData: value("esp.contained_data").last.flatMap { Hex.decode($0) })
+        }
+    }
+
+    struct TsharkError: Error, CustomStringConvertible {
+        var message: String
+        var description: String { message }
+    }
+}

@@ -1,0 +1,139 @@
+import SpiglassWire
+import Testing
+
+@Suite struct WireTests {
+    @Test func ipAddressParsingAndFormatting() {
+        #expect(IPAddress("192.0.2.1")?.description == "192.0.2.1")
+        #expect(IPAddress("2001:db8::1")?.description == "2001:db8::1")
+        #expect(IPAddress("2001:0db8:0:0:1:0:0:1")?.description == "2001:db8::1:0:0:1")
+        #expect(IPAddress("::")?.description == "::")
+        #expect(IPAddress("::ffff:192.0.2.1")?.description == "::ffff:c000:201")
+        #expect(IPAddress("fe80::1:2:3:4:5")?.description == "fe80::1:2:3:4:5")
+        for bad in ["256.1.1.1", "1.2.3", "1.2.3.4.5", "1::2::3", "12345::", "g::1", "", "1.2.3.-4", ":::"] {
+            #expect(IPAddress(bad) == nil, "\(bad)")
+        }
+        #expect(IPAddress("10.1.2.3")!.hasPrefix(IPAddress("10.0.0.0")!, bits: 8))
+        #expect(!IPAddress("11.1.2.3")!.hasPrefix(IPAddress("10.0.0.0")!, bits: 8))
+        #expect(IPAddress("2001:db8::5")!.hasPrefix(IPAddress("2001:db8::")!, bits: 64))
+    }
+
+    @Test func ethernetWithStackedVLANTags() throws {
+        var frame = [UInt8](repeating: 0, count: 12)
+        frame += [0x88, 0xa8, 0x00, 0x64, 0x81, 0x00, 0x00, 0xc8, 0x08, 0x00]
+        frame += [0x45] + [UInt8](repeating: 0, count: 19)
+        let info = try LinkDecoder.decode(frame, length: frame.count, as: .ethernet).get()
+        #expect(info.networkOffset == 22)
+        #expect(info.vlanCount == 2)
+        #expect(info.outerVLAN == 100)
+        #expect(info.announcedVersion == 4)
+    }
+
+    @Test func tooManyVLANTagsIsAnError() {
+        var frame = [UInt8](repeating: 0, count: 12)
+        for _ in 0..<20 { frame += [0x81, 0x00, 0x00, 0x01] }
+        frame += [0x08, 0x00]
+        guard case .failure(let error) = LinkDecoder.decode(frame, length: frame.count, as: .ethernet) else {
+            Issue.record("expected failure")
+            return
+        }
+        #expect(error.code == .tooManyHeaders)
+    }
+
+    @Test func loopbackFamiliesInBothByteOrders() throws {
+        #expect(try LinkDecoder.decode([2, 0, 0, 0], length: 4, as: .null).get().announcedVersion == 4)
+        #expect(try LinkDecoder.decode([0, 0, 0, 2], length: 4, as: .null).get().announcedVersion == 4)
+        #expect(try LinkDecoder.decode([0, 0, 0, 24], length: 4, as: .loop).get().announcedVersion == 6)
+        #expect(try LinkDecoder.decode([30, 0, 0, 0], length: 4, as: .null).get().announcedVersion == 6)
+    }
+
+    /// An IPv6 packet with hop-by-hop and destination options before ESP.
+    static func ipv6WithExtensions() -> [UInt8] {
+        var p: [UInt8] = [0x60, 0, 0, 0, 0, 0, 0, 64]
+        p += IPAddress("2001:db8::1")!.bytes + IPAddress("2001:db8::2")!.bytes
+        p += [60, 0, 1, 4, 0, 0, 0, 0]  // hop-by-hop → dest opts, PadN
+        p += [50, 1, 1, 12] + [UInt8](repeating: 0, count: 12)  // dest opts (16 bytes) → ESP
+        p += [0, 0, 0x10, 0x01, 0, 0, 0, 1] + [UInt8](repeating: 0xaa, count: 24)
+        p.setBE16(4, UInt16(p.count - 40))
+        return p
+    }
+
+    @Test func ipv6ExtensionHeaderChain() throws {
+        let p = Self.ipv6WithExtensions()
+        let ip = try IPLayer.parse(p, offset: 0, length: p.count).get()
+        #expect(ip.protocolNumber == IPProtocol.esp)
+        #expect(ip.headerEnd == 40 + 8 + 16)
+        #expect(ip.protocolFieldOffset == 48)
+        let layers = IPsecLayers.classify(p, protocolNumber: ip.protocolNumber, start: ip.headerEnd, end: ip.end)
+        guard case .esp(let esp, nil) = layers.payload else {
+            Issue.record("expected ESP, got \(layers.payload)")
+            return
+        }
+        #expect(esp.spi == 0x1001)
+        #expect(esp.sequence == 1)
+    }
+
+    /// Every prefix of a valid packet parses or fails with an error; none traps.
+    @Test func truncationAtEveryOffsetNeverTraps() {
+        let p = Self.ipv6WithExtensions()
+        for length in 0..<p.count {
+            switch IPLayer.parse(p, offset: 0, length: length) {
+            case .success(let ip):
+                #expect(ip.end <= length)
+                _ = IPsecLayers.classify(p, protocolNumber: ip.protocolNumber, start: ip.headerEnd, end: ip.end)
+            case .failure(let error):
+                #expect(error.code == .truncated, "length \(length): \(error)")
+            }
+        }
+    }
+
+    @Test func udpEncapsulationRules() {
+        func udp(_ payload: [UInt8], sport: UInt16 = 4500, dport: UInt16 = 4500) -> [UInt8] {
+            var p: [UInt8] = [UInt8(sport >> 8), UInt8(sport & 0xff), UInt8(dport >> 8), UInt8(dport & 0xff), 0, 0, 0, 0]
+            p.setBE16(4, UInt16(8 + payload.count))
+            return p + payload
+        }
+        let keepalive = udp([0xff])
+        #expect(IPsecLayers.classifyPayload(keepalive, protocolNumber: 17, start: 0, end: keepalive.count) == .natKeepalive(udpPorts: (4500, 4500)))
+        var ike = [UInt8](repeating: 0, count: 4) + [UInt8](repeating: 1, count: 16) + [33, 0x20, 34, 0x08, 0, 0, 0, 0, 0, 0, 0, 28]
+        ike = udp(ike)
+        guard case .ike(let header, _, true) = IPsecLayers.classifyPayload(ike, protocolNumber: 17, start: 0, end: ike.count) else {
+            Issue.record("expected IKE with marker")
+            return
+        }
+        #expect(header.exchangeName == "IKE_SA_INIT")
+        #expect(header.isIKEv2)
+        let esp = udp([0, 0, 0, 9, 0, 0, 0, 1, 5, 5])
+        guard case .esp(let e, let ports) = IPsecLayers.classifyPayload(esp, protocolNumber: 17, start: 0, end: esp.count) else {
+            Issue.record("expected ESP")
+            return
+        }
+        #expect(e.spi == 9)
+        #expect(ports?.destination == 4500)
+        let short = udp([0, 0, 0])
+        guard case .malformed = IPsecLayers.classifyPayload(short, protocolNumber: 17, start: 0, end: short.count) else {
+            Issue.record("expected malformed")
+            return
+        }
+        let dns = udp([1, 2, 3], sport: 53, dport: 53)
+        guard case .other(17, _) = IPsecLayers.classifyPayload(dns, protocolNumber: 17, start: 0, end: dns.count) else {
+            Issue.record("expected other")
+            return
+        }
+    }
+
+    @Test func ahHeaderLengthsAreChecked() {
+        var ah: [UInt8] = [50, 4, 0, 0, 0, 0, 1, 0, 0, 0, 0, 7] + [UInt8](repeating: 0xcc, count: 12)
+        guard case .success(let header) = AHHeader.parse(ah, at: 0, end: ah.count) else {
+            Issue.record("AH should parse")
+            return
+        }
+        #expect(header.icvRange.count == 12)
+        #expect(header.spi == 0x100)
+        ah[1] = 200
+        guard case .failure(let error) = AHHeader.parse(ah, at: 0, end: ah.count) else {
+            Issue.record("oversized AH should fail")
+            return
+        }
+        #expect(error.code == .truncated)
+    }
+}
