@@ -54,6 +54,8 @@ let package = Package(
             dependencies: [
                 "SpiglassCapture", "SpiglassCrypto", "SpiglassWire", "SpiglassSAD", "SpiglassESP",
                 "SpiglassAnalysis",
+                // Built so the end-to-end tests can run the real binary.
+                "spiglass",
             ]
         ),
     ]

@@ -1,0 +1,156 @@
+import Foundation
+import SpiglassCapture
+import Testing
+
+/// End-to-end checks of the built `spiglass` binary: exit codes, -w, --json, -r -, -f.
+@Suite struct CLITests {
+    static var binary: String {
+        let candidates = [
+            Bundle.main.bundleURL.appendingPathComponent("spiglass").path,
+            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("spiglass").path,
+            Paths.root + "/.build/debug/spiglass",
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates.last!
+    }
+
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func run(_ arguments: [String], stdin: String? = nil) throws -> Run {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: Paths.root)
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        if let stdin { process.standardInput = FileHandle(forReadingAtPath: stdin) }
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                   stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    static func temporary(_ name: String) -> String {
+        NSTemporaryDirectory() + "spiglass-test-\(getpid())-\(UUID().uuidString)-" + name
+    }
+
+    let capture = "Fixtures/strongswan/aes256gcm16-v4/capture.pcap"
+    let keys = "Fixtures/strongswan/aes256gcm16-v4/sa.spiglass"
+
+    @Test func decryptsAndWritesAPcapThatLibpcapReads() throws {
+        let out = Self.temporary("out.pcap")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let result = try Self.run(["analyze", "-r", capture, "-k", keys, "-w", out])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("Verdicts: decrypted 26, ike 6"))
+        #expect(result.stdout.split(separator: "\n").filter { $0.contains(" decrypted [aes-gcm-256-16] tunnel: 10.200.") }.count == 26)
+        let reader = try CaptureReader(path: out)
+        #expect(reader.linkType == 12 || reader.linkType == 101)
+        var count = 0
+        while case .packet(let header) = reader.next() {
+            count += 1
+            #expect(reader.buffer[0] >> 4 == 4)
+            #expect(header.capturedLength == Int(reader.buffer[2]) << 8 | Int(reader.buffer[3]))
+        }
+        #expect(count == 26)
+    }
+
+    @Test func withoutKeysWritesAValidEmptyPcap() throws {
+        let out = Self.temporary("empty.pcap")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let result = try Self.run(["analyze", "-q", "-r", capture, "-w", out])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("no-sa 26"))
+        let reader = try CaptureReader(path: out)
+        guard case .end = reader.next() else {
+            Issue.record("expected an empty capture")
+            return
+        }
+    }
+
+    @Test func jsonRecordsFollowTheSchema() throws {
+        let result = try Self.run(["analyze", "--json", "-r", capture, "-k", keys])
+        #expect(result.status == 0)
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.count == 32 + 2 + 1)
+        var packets = 0
+        for line in lines {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            switch object["type"] as? String {
+            case "packet":
+                packets += 1
+                for key in ["frame", "time", "src", "dst", "protocol", "spi", "seq", "verdict"] {
+                    #expect(object.keys.contains(key), "missing \(key)")
+                }
+                if object["verdict"] as? String == "decrypted" {
+                    let inner = object["inner"] as? [String: Any]
+                    #expect(inner?["src"] as? String != nil)
+                    #expect((object["esp"] as? [[String: Any]])?.first?["icv"] as? String == "good")
+                }
+            case "sa":
+                #expect(object["decrypted"] as? Int == 13)
+            case "summary":
+                #expect(object["frames"] as? Int == 32)
+                #expect((object["verdicts"] as? [String: Any])?["decrypted"] as? Int == 26)
+            default:
+                Issue.record("unknown record \(line)")
+            }
+        }
+        #expect(packets == 32)
+    }
+
+    @Test func readsStandardInputAndAppliesFilters() throws {
+        let fromStdin = try Self.run(["analyze", "-q", "-r", "-", "-k", keys], stdin: Paths.root + "/" + capture)
+        #expect(fromStdin.status == 0)
+        #expect(fromStdin.stdout.contains("decrypted 26"))
+        let filtered = try Self.run(["analyze", "-q", "-r", capture, "-k", keys, "-f", "udp port 500"])
+        #expect(filtered.stdout.contains("Frames: 2 "))
+        let badFilter = try Self.run(["analyze", "-r", capture, "-f", "nonsense ((("])
+        #expect(badFilter.status == 1)
+        #expect(badFilter.stderr.contains("invalid filter"))
+    }
+
+    @Test func badInputsExitWithOne() throws {
+        let missing = try Self.run(["analyze", "-r", "/nonexistent.pcap"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("cannot read capture"))
+        let keyFile = Self.temporary("bad.keys")
+        try "esp spi=1 enc=aes-cbc enc-key=0x0011\n".write(toFile: keyFile, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: keyFile) }
+        let badKey = try Self.run(["analyze", "-r", capture, "-k", keyFile])
+        #expect(badKey.status == 1)
+        #expect(badKey.stderr.contains("\(keyFile):1: field 'enc-key'"))
+    }
+
+    @Test func damagedCaptureReportsUpToTheDamageAndExitsTwo() throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: Paths.root + "/" + capture))
+        let cut = Self.temporary("cut.pcap")
+        defer { try? FileManager.default.removeItem(atPath: cut) }
+        try data.prefix(data.count - 30).write(to: URL(fileURLWithPath: cut))
+        let result = try Self.run(["analyze", "-r", cut, "-k", keys])
+        #expect(result.status == 2)
+        #expect(result.stdout.contains("Frames: 31 "))
+        #expect(result.stdout.contains("capture damaged"))
+    }
+
+    @Test func unsupportedLinkTypeGivesOneDiagnostic() throws {
+        // A pcap with LINKTYPE_IEEE802_11 (105) and three frames.
+        var file = Data([0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 105, 0, 0, 0])
+        for _ in 0..<3 {
+            file += Data([0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 4, 0, 0, 0, 1, 2, 3, 4])
+        }
+        let path = Self.temporary("wifi.pcap")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try file.write(to: URL(fileURLWithPath: path))
+        let result = try Self.run(["analyze", "-r", path])
+        #expect(result.status == 0)
+        #expect(result.stdout.components(separatedBy: "unsupported link-layer type").count == 2)
+        #expect(result.stdout.contains("undecodable 3"))
+    }
+}
