@@ -20,7 +20,7 @@ final class TextReporter: Reporter {
 
     func packet(_ record: PacketRecord, sad: SADatabase, startTime: Timestamp) {
         guard !quiet else { return }
-        var line = TimeFormat.pad(record.frame, 5) == String(record.frame) ? String(record.frame) : leftPad(String(record.frame), 5)
+        var line = leftPad(String(record.frame), 5)
         line += " " + TimeFormat.seconds(record.timestamp.totalMicroseconds - startTime.totalMicroseconds)
         if let outer = record.outer {
             line += " \(outer.source) → \(outer.destination)"
@@ -89,9 +89,7 @@ final class TextReporter: Reporter {
             sink.write(table(headers, rows))
         }
         if untrackedFlowPackets > 0 { sink.write("ESP packets in flows past the tracking limit: \(untrackedFlowPackets)\n") }
-        var totals = "Frames: \(summary.frames)  ESP: \(summary.espPackets)  AH: \(summary.ahPackets)  IKE: \(summary.ikePackets)"
-        if summary.written > 0 || true { totals += "  written: \(summary.written)" }
-        sink.write(totals + "\n")
+        sink.write("Frames: \(summary.frames)  ESP: \(summary.espPackets)  AH: \(summary.ahPackets)  IKE: \(summary.ikePackets)  written: \(summary.written)\n")
         let verdictText = PacketVerdict.allCases.compactMap { v -> String? in
             let n = summary.count(v)
             return n > 0 ? "\(v.rawValue) \(n)" : nil

@@ -34,20 +34,11 @@ public final class AEADContext {
     private let context: OpaquePointer
 
     public init(_ algorithm: AEADAlgorithm, key: [UInt8], encrypt: Bool = false) throws {
-        guard let cipher = algorithm.evpCipher else {
-            throw CryptoError(.unsupportedAlgorithm, "no OpenSSL cipher for \(algorithm)")
-        }
-        guard key.count == algorithm.keyLength else {
-            throw CryptoError(.invalidKeyLength, "\(algorithm) needs a \(algorithm.keyLength)-byte key, got \(key.count)")
-        }
-        guard let context = EVP_CIPHER_CTX_new() else { throw CryptoError.openssl("EVP_CIPHER_CTX_new") }
+        let context = try makeKeyedContext(algorithm.evpCipher, key: key, keyLength: algorithm.keyLength,
+                                           encrypt: encrypt, name: "\(algorithm)")
         self.context = context
         self.algorithm = algorithm
         self.encrypting = encrypt
-        let ok = key.withUnsafeBufferPointer { keyPointer in
-            EVP_CipherInit_ex2(context, cipher, keyPointer.baseAddress, nil, encrypt ? 1 : 0, nil)
-        }
-        guard ok == 1 else { throw CryptoError.openssl("EVP_CipherInit_ex2") }
     }
 
     deinit { EVP_CIPHER_CTX_free(context) }

@@ -1,3 +1,5 @@
+internal import CCrypto
+
 /// Bounds checks shared by the context wrappers: every range handed to OpenSSL is checked
 /// here first, so the pointer arithmetic inside the wrappers cannot leave its array.
 @inline(__always)
@@ -5,4 +7,24 @@ func checkRange(_ range: Range<Int>, in count: Int, _ what: String) throws {
     guard range.lowerBound >= 0, range.upperBound <= count else {
         throw CryptoError(.invalidLength, "\(what) range \(range) outside buffer of \(count) bytes")
     }
+}
+
+/// A new `EVP_CIPHER_CTX` keyed for `cipher`, after checking the key length; the one place
+/// both context classes create their OpenSSL state. The context is freed if keying fails.
+func makeKeyedContext(_ cipher: OpaquePointer?, key: [UInt8], keyLength: Int, encrypt: Bool, name: String) throws -> OpaquePointer {
+    guard key.count == keyLength else {
+        throw CryptoError(.invalidKeyLength, "\(name) needs a \(keyLength)-byte key, got \(key.count)")
+    }
+    guard let cipher else {
+        throw CryptoError(.invalidKeyLength, "no OpenSSL cipher for \(name): key sizes are 16, 24 or 32 bytes")
+    }
+    guard let context = EVP_CIPHER_CTX_new() else { throw CryptoError.openssl("EVP_CIPHER_CTX_new") }
+    let ok = key.withUnsafeBufferPointer { keyPointer in
+        EVP_CipherInit_ex2(context, cipher, keyPointer.baseAddress, nil, encrypt ? 1 : 0, nil)
+    }
+    guard ok == 1 else {
+        EVP_CIPHER_CTX_free(context)
+        throw CryptoError.openssl("EVP_CipherInit_ex2(\(name))")
+    }
+    return context
 }

@@ -67,7 +67,9 @@ public final class HMACContext {
         trailer: [UInt8] = [], trailerRange: Range<Int> = 0..<0,
         truncatedTo length: Int, output: inout [UInt8], outputOffset: Int
     ) throws {
-        guard length <= hash.digestLength else { throw CryptoError(.invalidLength, "\(length) > digest") }
+        guard (0...hash.digestLength).contains(length) else {
+            throw CryptoError(.invalidLength, "MAC length \(length) outside 0...\(hash.digestLength)")
+        }
         try checkRange(range, in: data.count, "data")
         try checkRange(trailerRange, in: trailer.count, "trailer")
         try checkRange(outputOffset..<(outputOffset + length), in: output.count, "output")
@@ -82,7 +84,8 @@ public final class HMACContext {
         trailer: [UInt8] = [], trailerRange: Range<Int> = 0..<0,
         expected: [UInt8], expectedRange: Range<Int>
     ) throws -> Bool {
-        guard expectedRange.count <= hash.digestLength else { return false }
+        // An empty expected value would "verify" anything.
+        guard (1...hash.digestLength).contains(expectedRange.count) else { return false }
         try checkRange(range, in: data.count, "data")
         try checkRange(trailerRange, in: trailer.count, "trailer")
         try checkRange(expectedRange, in: expected.count, "ICV")

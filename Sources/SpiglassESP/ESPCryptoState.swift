@@ -25,6 +25,10 @@ public final class ESPCryptoState {
         self.sa = sa
         let key = sa.encryptionKey
         let salt = sa.encryption.saltLength
+        let valid = sa.encryption.validKeyLengths
+        if case .unsupported = sa.encryption {} else if !valid.contains(key.count) {
+            throw CryptoError(.invalidKeyLength, "\(sa.encryption.name) takes keys of \(valid.map(String.init).joined(separator: "/")) bytes, got \(key.count)")
+        }
         switch sa.encryption {
         case .null:
             engine = .null

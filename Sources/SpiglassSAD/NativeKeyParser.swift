@@ -49,15 +49,15 @@ enum NativeKeyParser {
             }
             spi = value
         }
-        var source = AddressPattern.any, destination = AddressPattern.any
-        if let text = values["src"]?.text {
-            guard let p = AddressPattern.parse(Substring(text)) else { throw KeyFileError(.badValue, file: file, line: lineNumber, field: "src", "'\(text)' is not an address, prefix or '*'") }
-            source = p
+        func address(_ key: String) throws -> AddressPattern {
+            guard let text = values[key]?.text else { return .any }
+            guard let pattern = AddressPattern.parse(Substring(text)) else {
+                throw KeyFileError(.badValue, file: file, line: lineNumber, field: key, "'\(text)' is not an address, prefix or '*'")
+            }
+            return pattern
         }
-        if let text = values["dst"]?.text {
-            guard let p = AddressPattern.parse(Substring(text)) else { throw KeyFileError(.badValue, file: file, line: lineNumber, field: "dst", "'\(text)' is not an address, prefix or '*'") }
-            destination = p
-        }
+        let source = try address("src")
+        let destination = try address("dst")
         let encName = try required("enc").text
         guard let (encryption, keyBits) = AlgorithmNames.nativeEncryption(encName) else {
             let hint = AlgorithmNames.suggestion(for: encName, among: AlgorithmNames.nativeEncryptionNames).map { " (did you mean '\($0)'?)" } ?? ""

@@ -255,7 +255,6 @@ struct CorpusTests {
             #expect(inner.destination == IPAddress(destinations[index]), "\(where_) inner destination")
             compared += 1
         }
-print("DBG TSV \(c.name) compared \(compared) embedded \(embedded)")
         #expect(embedded == c.espInsideICMP, "\(c.name): ESP quoted in ICMP errors")
         // Every frame we saw ESP in, tshark did too.
         let ours = Set(result.frames.filter { !$0.record.esp.isEmpty }.map(\.record.frame))

@@ -1,3 +1,4 @@
+import Foundation
 import SpiglassCrypto
 import SpiglassESP
 import SpiglassSAD
@@ -35,9 +36,14 @@ import Testing
             #expect(code { _ = try CipherContext(.tripleDESCBC, key: bytes(wrong)) } == .invalidKeyLength, "3des with \(wrong)")
         }
         #expect(code { _ = try CipherContext(.tripleDESCBC, key: bytes(24)) } == nil)
-        // Key sizes AES does not have are not OpenSSL ciphers at all.
-        #expect(code { _ = try CipherContext(.aesCBC(keyBytes: 20), key: bytes(20)) } == .unsupportedAlgorithm)
-        #expect(code { _ = try CipherContext(.aesCTR(keyBytes: 8), key: bytes(8)) } == .unsupportedAlgorithm)
+        // Key sizes AES does not have are not OpenSSL ciphers: refused with a CryptoError
+        // (.unsupportedAlgorithm originally, .invalidKeyLength once the wrappers check the
+        // length first; either is acceptable, a crash is not).
+        for code in [code { _ = try CipherContext(.aesCBC(keyBytes: 20), key: bytes(20)) },
+                     code { _ = try CipherContext(.aesCTR(keyBytes: 8), key: bytes(8)) },
+                     code { _ = try CipherContext(.aesECB(keyBytes: 0), key: []) }] {
+            #expect(code == .unsupportedAlgorithm || code == .invalidKeyLength)
+        }
     }
 
     @Test func aeadKeyLengths() {
@@ -52,19 +58,50 @@ import Testing
             #expect(code { _ = try AEADContext(.chaCha20Poly1305, key: bytes(wrong), encrypt: true) } == .invalidKeyLength, "chacha with \(wrong)")
         }
         #expect(code { _ = try AEADContext(.chaCha20Poly1305, key: bytes(32)) } == nil)
-        #expect(code { _ = try AEADContext(.aesGCM(keyBytes: 20), key: bytes(20)) } == .unsupportedAlgorithm)
+        for code in [code { _ = try AEADContext(.aesGCM(keyBytes: 20), key: bytes(20)) },
+                     code { _ = try AEADContext(.aesGCM(keyBytes: 0), key: []) }] {
+            #expect(code == .unsupportedAlgorithm || code == .invalidKeyLength)
+        }
     }
 
     @Test func espStateRejectsWrongKeys() {
         // The SA layer hands key lengths straight to the wrappers: a bad SA key fails there.
-        let cases: [SecurityAssociation] = [
-            SecurityAssociation(spi: 1, encryption: .aesCBC, encryptionKey: bytes(17)),
+        // 3DES and ChaCha20 have one fixed key size, so the wrapper's length check fires.
+        let fixedSize: [SecurityAssociation] = [
             SecurityAssociation(spi: 1, encryption: .tripleDESCBC, encryptionKey: bytes(16)),
-            SecurityAssociation(spi: 1, encryption: .aesGCM(icvLength: 16), encryptionKey: bytes(16)),
             SecurityAssociation(spi: 1, encryption: .chaCha20Poly1305, encryptionKey: bytes(32)),
+            SecurityAssociation(spi: 1, encryption: .chaCha20Poly1305, encryptionKey: bytes(4)),
         ]
-        for sa in cases {
-            #expect(throws: CryptoError.self, "\(sa.encryption.name) with \(sa.encryptionKey.count) bytes") { _ = try ESPCryptoState(sa: sa) }
+        for sa in fixedSize {
+            #expect(code { _ = try ESPCryptoState(sa: sa) } == .invalidKeyLength, "\(sa.encryption.name) with \(sa.encryptionKey.count) bytes")
+        }
+        // AES transforms pick the AES variant from the key's length, so a key of no AES size
+        // must at least throw a CryptoError ...
+        let aesSized: [SecurityAssociation] = [
+            SecurityAssociation(spi: 1, encryption: .aesCBC, encryptionKey: bytes(17)),
+            SecurityAssociation(spi: 1, encryption: .aesCBC, encryptionKey: bytes(0)),
+            SecurityAssociation(spi: 1, encryption: .aesGCM(icvLength: 16), encryptionKey: bytes(16)),
+            SecurityAssociation(spi: 1, encryption: .aesGCM(icvLength: 8), encryptionKey: bytes(4)),
+            SecurityAssociation(spi: 1, encryption: .aesCTR, encryptionKey: bytes(4)),
+            SecurityAssociation(spi: 1, encryption: .aesCTR, encryptionKey: bytes(32)),
+        ]
+        for sa in aesSized {
+            #expect(code { _ = try ESPCryptoState(sa: sa) } != nil, "\(sa.encryption.name) with \(sa.encryptionKey.count) bytes")
+        }
+        // ... and it says the key length is wrong (the AES size is not read from the key).
+        for sa in aesSized {
+            #expect(code { _ = try ESPCryptoState(sa: sa) } == .invalidKeyLength, "\(sa.encryption.name) with \(sa.encryptionKey.count) bytes")
+        }
+    }
+
+    /// A salted transform (aes-ctr, aes-gcm, chacha20-poly1305) with a key shorter than its
+    /// 4-byte salt throws rather than traps: SecurityAssociation and ESPCryptoState are public
+    /// API, and only key files are validated before them.
+    @Test func espStateShortSaltedKeyThrows() {
+        for sa in [SecurityAssociation(spi: 1, encryption: .aesGCM(icvLength: 16), encryptionKey: [1, 2, 3]),
+                   SecurityAssociation(spi: 1, encryption: .aesCTR, encryptionKey: []),
+                   SecurityAssociation(spi: 1, encryption: .chaCha20Poly1305, encryptionKey: [9])] {
+            #expect(code { _ = try ESPCryptoState(sa: sa) } == .invalidKeyLength)
         }
     }
 
@@ -92,7 +129,7 @@ import Testing
             return code { _ = try cbc.run(iv: ivBytes, ivRange: ivRange, input: inputBytes, inputRange: inputRange, output: &out, outputOffset: offset) }
         }
         #expect(run() == nil)
-        #expect(run(48..<64) == nil)
+        #expect(run(0..<16, 48..<64) == nil)
         // Input outside the buffer.
         #expect(run(0..<16, 16..<80) == .invalidLength)
         #expect(run(0..<16, -16..<16) == .invalidLength)

@@ -129,7 +129,7 @@ func sealRawESP(sa: SecurityAssociation, spi: UInt32, sequence: UInt64, iv: [UIn
     @Test func combinationList() {
         // 8 ciphers x 7 integrity + 7 AEAD variants.
         #expect(ESPCombination.all.count == 63)
-        #expect(ESPCombination.authenticatedOnes.count == 7 * 8 + 7)
+        #expect(ESPCombination.authenticatedOnes.count == 6 * 8 + 7)
     }
 
     // MARK: round trips
@@ -481,10 +481,15 @@ func sealRawESP(sa: SecurityAssociation, spi: UInt32, sequence: UInt64, iv: [UIn
         // Neighbours are offered next.
         #expect(t.candidates(low: 936) == (6, 7, 5))
         #expect(t.candidates(low: 2000) == (5, 6, 4))
-        // Boundary Tl = W - 1 = 63 is still case A: window 1...63.
+        // Boundary Tl = W - 1 = 63 is still case A: Tl - W + 1 = 0, the window is 0...63.
         let edge = tracker(high: 2, low: 63)
-        #expect(edge.candidates(low: 1).0 == 2)
-        #expect(edge.candidates(low: 0).0 == 3)
+        #expect(edge.candidates(low: 0).0 == 2)
+        #expect(edge.candidates(low: 64).0 == 2)
+        #expect(edge.candidates(low: 0xFFFF_FFFF).0 == 2)
+        // Tl = 64: window 1...64, so 0 is the next high half's.
+        let next = tracker(high: 2, low: 64)
+        #expect(next.candidates(low: 1).0 == 2)
+        #expect(next.candidates(low: 0).0 == 3)
     }
 
     @Test func caseBWindowSpansAWrap() {
