@@ -13,8 +13,23 @@ public struct SAOrigin: Sendable, Equatable, Hashable, CustomStringConvertible {
     public var description: String { "\(file):\(line)" }
 }
 
-/// One ESP SA as a user configured it. Patterns may cover more than one real flow.
+/// The IPsec protocol an SA protects packets with.
+public enum IPsecProtocol: String, Sendable, Equatable, Hashable {
+    case esp
+    case ah
+}
+
+/// IPsec mode, when the key source states it (ip xfrm, setkey); otherwise the next header of
+/// each decrypted packet tells.
+public enum IPsecMode: String, Sendable, Equatable, Hashable {
+    case tunnel
+    case transport
+    case beet
+}
+
+/// One ESP or AH SA as a user configured it. Patterns may cover more than one real flow.
 public struct SecurityAssociation: Sendable, Equatable, Hashable {
+    public var ipsecProtocol: IPsecProtocol = .esp
     /// nil matches any SPI (Wireshark's "*").
     public var spi: UInt32?
     public var source: AddressPattern
@@ -28,6 +43,14 @@ public struct SecurityAssociation: Sendable, Equatable, Hashable {
     /// High 32 bits of the sequence number at the start of the capture (ESN only).
     public var initialSequenceHigh: UInt32
     public var origin: SAOrigin
+    /// Stated by some sources; informative.
+    public var mode: IPsecMode? = nil
+    /// Anti-replay window size the source states (ip xfrm `replay-window`, setkey `replay=`).
+    public var replayWindow: UInt32? = nil
+    /// RFC 3948 UDP encapsulation ports the source states (ip xfrm `encap espinudp`).
+    public var encapsulationPorts: UDPPortPair? = nil
+    /// A name from the source (strongSwan CHILD_SA name), for reports.
+    public var label: String? = nil
 
     public init(spi: UInt32?, source: AddressPattern = .any, destination: AddressPattern = .any,
                 encryption: EncryptionAlgorithm, encryptionKey: [UInt8],
@@ -54,5 +77,16 @@ public struct SecurityAssociation: Sendable, Equatable, Hashable {
         let enc = encryption.displayName(keyLength: encryptionKey.count)
         if encryption.isAEAD { return enc }
         return enc + "/" + integrity.name
+    }
+}
+
+/// A UDP source and destination port.
+public struct UDPPortPair: Sendable, Equatable, Hashable {
+    public var source: UInt16
+    public var destination: UInt16
+
+    public init(source: UInt16, destination: UInt16) {
+        self.source = source
+        self.destination = destination
     }
 }

@@ -1,0 +1,43 @@
+/// What one or more key files gave: IPsec SAs, IKE SAs, and a note per line for
+/// `spiglass keys check`.
+public struct KeySet: Sendable, Equatable {
+    public var sas: [SecurityAssociation] = []
+    public var ikeSAs: [IKESecurityAssociation] = []
+    public var notes: [KeyFileNote] = []
+
+    public init() {}
+
+    public mutating func merge(_ other: KeySet) {
+        sas += other.sas
+        ikeSAs += other.ikeSAs
+        notes += other.notes
+    }
+
+    public var isEmpty: Bool { sas.isEmpty && ikeSAs.isEmpty }
+}
+
+/// How a key-file line was understood (or why it was skipped), for `keys check`.
+public struct KeyFileNote: Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        /// The line gave (part of) an SA.
+        case understood
+        /// The line carries nothing Spiglass uses (lifetimes, statistics, selectors…).
+        case ignored
+        /// Understood, but something deserves attention (e.g. an unsupported algorithm).
+        case warning
+    }
+
+    public var kind: Kind
+    public var file: String
+    public var line: Int
+    public var message: String
+
+    public init(_ kind: Kind, file: String, line: Int, _ message: String) {
+        self.kind = kind
+        self.file = file
+        self.line = line
+        self.message = message
+    }
+
+    public var description: String { "\(file):\(line): \(kind.rawValue): \(message)" }
+}
