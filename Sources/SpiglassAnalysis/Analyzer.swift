@@ -47,18 +47,26 @@ public final class Analyzer {
         }
     }
 
-    /// Loads and merges key files, in order.
-    public static func loadKeys(_ paths: [String]) throws -> SADatabase {
-        var sad = SADatabase()
+    /// Loads and merges key files, in order, each in `format` or the detected one.
+    public static func loadKeySet(_ paths: [String], format: KeyFileFormat? = nil) throws -> KeySet {
+        var keys = KeySet()
         for path in paths {
-            for sa in try KeyFileLoader.load(path: path) {
-                guard sad.count < KeyFileLimits.maxSAs else {
-                    throw KeyFileError(.tooLarge, file: path, line: 0, "more than \(KeyFileLimits.maxSAs) SAs in all key files")
-                }
-                sad.add(sa)
+            keys.merge(try KeyFileLoader.loadKeys(path: path, format: format))
+            guard keys.sas.count + keys.ikeSAs.count <= KeyFileLimits.maxSAs else {
+                throw KeyFileError(.tooLarge, file: path, line: 0, "more than \(KeyFileLimits.maxSAs) SAs in all key files")
             }
         }
-        return sad
+        return keys
+    }
+
+    /// The ESP SAs of `keys`, as the database packets are looked up in.
+    public static func espDatabase(_ keys: KeySet) -> SADatabase {
+        SADatabase(keys.sas.filter { $0.ipsecProtocol == .esp })
+    }
+
+    /// Loads key files and returns their ESP SAs as a database.
+    public static func loadKeys(_ paths: [String], format: KeyFileFormat? = nil) throws -> SADatabase {
+        espDatabase(try loadKeySet(paths, format: format))
     }
 
     /// Reads every packet of `reader`, reporting as it goes, then the summary.

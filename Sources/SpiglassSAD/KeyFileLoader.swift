@@ -3,13 +3,19 @@ import Foundation
 /// The key-file formats Spiglass reads.
 public enum KeyFileFormat: String, Sendable, CaseIterable {
     case native
-    case wiresharkESP = "wireshark-esp_sa"
+    case wiresharkESP = "wireshark-esp"
+    case wiresharkIKEv1 = "wireshark-ikev1"
+    case wiresharkIKEv2 = "wireshark-ikev2"
+    case tcpdump
+    case xfrm
+    case setkey
+    case strongswanLog = "strongswan-log"
 }
 
-/// Loads key files into a `SADatabase`, detecting each file's format from its content.
+/// Loads key files into a `KeySet`, detecting each file's format from its content.
 public enum KeyFileLoader {
-    /// Reads and parses `path`. Errors name the file, the line and the field.
-    public static func load(path: String) throws -> [SecurityAssociation] {
+    /// Reads a key file whole, within the size limit. Errors name the file.
+    public static func read(path: String) throws -> String {
         var info = stat()
         guard stat(path, &info) == 0 else {
             throw KeyFileError(.cannotRead, file: path, line: 0, "cannot read key file: \(String(cString: strerror(errno)))")
@@ -28,13 +34,47 @@ public enum KeyFileLoader {
         guard data.count <= KeyFileLimits.maxFileBytes else {
             throw KeyFileError(.tooLarge, file: path, line: 0, "key files over \(KeyFileLimits.maxFileBytes) bytes are refused")
         }
-        return try parse(String(decoding: data, as: UTF8.self), file: path)
+        return String(decoding: data, as: UTF8.self)
     }
 
-    /// Parses key-file text; `file` names it in errors.
-    public static func parse(_ text: String, file: String, format forced: KeyFileFormat? = nil) throws -> [SecurityAssociation] {
-        var result: [SecurityAssociation] = []
-        var format = forced
+    /// Reads and parses `path`, in `format` or the detected one.
+    public static func loadKeys(path: String, format: KeyFileFormat? = nil) throws -> KeySet {
+        try parseKeys(read(path: path), file: path, format: format)
+    }
+
+    /// The ESP and AH SAs of `path` (IKE SAs are dropped).
+    public static func load(path: String) throws -> [SecurityAssociation] {
+        try loadKeys(path: path).sas
+    }
+
+    /// Parses key-file text; `file` names it in errors and is where relative includes start.
+    public static func parseKeys(_ text: String, file: String, format forced: KeyFileFormat? = nil) throws -> KeySet {
+        guard let format = forced ?? detect(text) else {
+            let line = firstMeaningfulLine(text)
+            throw KeyFileError(.unknownFormat, file: file, line: line,
+                               "not a key file Spiglass recognises (native, Wireshark esp_sa/ikev1/ikev2 tables, tcpdump -E secrets, ip xfrm state, setkey -D, strongSwan log); use --key-format to force one")
+        }
+        var keys: KeySet
+        switch format {
+        case .native, .wiresharkESP, .wiresharkIKEv1, .wiresharkIKEv2:
+            keys = try parseLineFormat(text, file: file, format: format)
+        case .tcpdump, .xfrm, .setkey, .strongswanLog:
+            keys = try parseMultiLineFormat(text, file: file, format: format)
+        }
+        guard keys.sas.count + keys.ikeSAs.count <= KeyFileLimits.maxSAs else {
+            throw KeyFileError(.tooLarge, file: file, line: 0, "more than \(KeyFileLimits.maxSAs) SAs")
+        }
+        return keys
+    }
+
+    /// Compatibility entry point: ESP/AH SAs only.
+    public static func parse(_ text: String, file: String, format: KeyFileFormat? = nil) throws -> [SecurityAssociation] {
+        try parseKeys(text, file: file, format: format).sas
+    }
+
+    /// Formats with one SA per line, `#` comments and blank lines.
+    static func parseLineFormat(_ text: String, file: String, format: KeyFileFormat) throws -> KeySet {
+        var keys = KeySet()
         var lineNumber = 0
         for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
             lineNumber += 1
@@ -43,25 +83,145 @@ public enum KeyFileLoader {
             }
             let line = rawLine.drop { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\u{feff}" }
             if line.isEmpty || line.hasPrefix("#") { continue }
-            if format == nil { format = try detect(line, file: file, line: lineNumber) }
-            let sa: SecurityAssociation
-            switch format! {
-            case .wiresharkESP: sa = try WiresharkESPSAParser.parseLine(line, file: file, lineNumber: lineNumber)
-            case .native: sa = try NativeKeyParser.parseLine(line, file: file, lineNumber: lineNumber)
-            }
-            guard result.count < KeyFileLimits.maxSAs else {
+            guard keys.sas.count + keys.ikeSAs.count < KeyFileLimits.maxSAs else {
                 throw KeyFileError(.tooLarge, file: file, line: lineNumber, "more than \(KeyFileLimits.maxSAs) SAs")
             }
-            result.append(sa)
+            switch format {
+            case .wiresharkESP:
+                let sa = try WiresharkESPSAParser.parseLine(line, file: file, lineNumber: lineNumber)
+                keys.sas.append(sa)
+                keys.notes.append(note(for: sa))
+            case .wiresharkIKEv2:
+                let sa = try WiresharkIKEParser.parseIKEv2Line(line, file: file, lineNumber: lineNumber)
+                keys.ikeSAs.append(sa)
+                keys.notes.append(note(for: sa))
+            case .wiresharkIKEv1:
+                let sa = try WiresharkIKEParser.parseIKEv1Line(line, file: file, lineNumber: lineNumber)
+                keys.ikeSAs.append(sa)
+                keys.notes.append(note(for: sa))
+            default:
+                switch try NativeKeyParser.parseLine(line, file: file, lineNumber: lineNumber) {
+                case .ipsec(let sa):
+                    keys.sas.append(sa)
+                    keys.notes.append(note(for: sa))
+                case .ike(let sa):
+                    keys.ikeSAs.append(sa)
+                    keys.notes.append(note(for: sa))
+                }
+            }
         }
-        return result
+        return keys
     }
 
-    static func detect(_ line: Substring, file: String, line lineNumber: Int) throws -> KeyFileFormat {
-        if line.hasPrefix("\"") || line.hasPrefix("IPv4,") || line.hasPrefix("IPv6,") { return .wiresharkESP }
-        let word = line.prefix { !$0.isWhitespace }.lowercased()
-        if word == "esp" || word == "ah" { return .native }
-        throw KeyFileError(.unknownFormat, file: file, line: lineNumber,
-                           "not a key file Spiglass knows: expected a Wireshark esp_sa line (\"IPv4\",\"src\",…) or a native line (esp spi=… enc=…)")
+    /// What `keys check` says about an understood SA.
+    public static func note(for sa: SecurityAssociation) -> KeyFileNote {
+        var text = "\(sa.ipsecProtocol.rawValue.uppercased()) SA spi=\(sa.spi.map { "0x" + String($0, radix: 16) } ?? "*") \(sa.source) → \(sa.destination)"
+        text += sa.ipsecProtocol == .ah ? " \(sa.integrity.name)" : " \(sa.algorithmDescription)"
+        text += " (key \(sa.encryptionKey.count) bytes"
+        if sa.integrity.verifies { text += ", auth key \(sa.integrityKey.count) bytes" }
+        text += ")"
+        if sa.extendedSequenceNumbers { text += " esn" }
+        if case .unsupported(let name) = sa.encryption {
+            return KeyFileNote(.warning, file: sa.origin.file, line: sa.origin.line, text + ": \(name) is not implemented yet; its packets will show as unsupported-algorithm")
+        }
+        if sa.ipsecProtocol == .ah {
+            return KeyFileNote(.warning, file: sa.origin.file, line: sa.origin.line, text + ": AH ICVs are not verified yet")
+        }
+        return KeyFileNote(.understood, file: sa.origin.file, line: sa.origin.line, text)
+    }
+
+    public static func note(for sa: IKESecurityAssociation) -> KeyFileNote {
+        var text = "IKEv\(sa.version.rawValue) SA ispi=\(String(sa.initiatorSPI, radix: 16))"
+        if let r = sa.responderSPI { text += " rspi=\(String(r, radix: 16))" }
+        if let e = sa.encryption { text += " \(e.name)" }
+        if let i = sa.integrity { text += "/\(i.name)" }
+        let given = [("SK_d", sa.skD), ("SK_ei", sa.skEi), ("SK_er", sa.skEr), ("SK_ai", sa.skAi), ("SK_ar", sa.skAr),
+                     ("SK_pi", sa.skPi), ("SK_pr", sa.skPr), ("enc key", sa.ikev1EncryptionKey), ("SKEYID", sa.skeyid),
+                     ("SKEYID_d", sa.skeyidD), ("SKEYID_a", sa.skeyidA), ("SKEYID_e", sa.skeyidE)]
+            .filter { !$0.1.isEmpty }.map { "\($0.0) \($0.1.count)" }
+        text += " (keys: \(given.joined(separator: ", ")))"
+        return KeyFileNote(.understood, file: sa.origin.file, line: sa.origin.line, text + "; IKE decryption is not implemented yet")
+    }
+
+    static func firstMeaningfulLine(_ text: String) -> Int {
+        var n = 0
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            n += 1
+            let t = line.drop { $0 == " " || $0 == "\t" || $0 == "\r" }
+            if !t.isEmpty && !t.hasPrefix("#") { return n }
+        }
+        return 0
+    }
+}
+
+extension KeyFileLoader {
+    /// For `keys check`: parses like `parseKeys`, but for one-SA-per-line formats goes on
+    /// after a bad line, so that every rejected line is reported.
+    public static func checkKeys(_ text: String, file: String, format forced: KeyFileFormat? = nil) -> (keys: KeySet, errors: [KeyFileError], format: KeyFileFormat?) {
+        guard let format = forced ?? detect(text) else {
+            do {
+                _ = try parseKeys(text, file: file, format: forced)
+            } catch let error as KeyFileError {
+                return (KeySet(), [error], nil)
+            } catch {}
+            return (KeySet(), [], nil)
+        }
+        switch format {
+        case .native, .wiresharkESP, .wiresharkIKEv1, .wiresharkIKEv2:
+            var keys = KeySet()
+            var errors: [KeyFileError] = []
+            var lineNumber = 0
+            for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+                lineNumber += 1
+                let line = rawLine.drop { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\u{feff}" }
+                if line.isEmpty || line.hasPrefix("#") { continue }
+                // Parse the line alone, keeping its number, so one bad line does not hide the rest.
+                let padded = String(repeating: "\n", count: lineNumber - 1) + line
+                do {
+                    keys.merge(try parseLineFormat(padded, file: file, format: format))
+                } catch let error as KeyFileError {
+                    errors.append(error)
+                } catch {}
+                if errors.count >= 10_000 { break }
+            }
+            return (keys, errors, format)
+        default:
+            do {
+                return (try parseKeys(text, file: file, format: format), [], format)
+            } catch let error as KeyFileError {
+                return (KeySet(), [error], format)
+            } catch {
+                return (KeySet(), [], format)
+            }
+        }
+    }
+}
+
+extension KeyFileError {
+    /// 1-based column of the field this error names, found in the text of its line: the
+    /// `field=` of a native line, or the n-th comma-separated field of a Wireshark line.
+    public func column(in text: String) -> Int? {
+        guard line > 0, let field else { return nil }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard line <= lines.count else { return nil }
+        let source = Array(lines[line - 1])
+        let needle = Array(field + "=")
+        if source.count >= needle.count {
+            for i in 0...(source.count - needle.count) where Array(source[i..<(i + needle.count)]) == needle {
+                if i == 0 || source[i - 1] == " " || source[i - 1] == "\t" { return i + 1 }
+            }
+        }
+        let columns = WiresharkESPSAParser.columnNames + ["initiator cookie", "encryption key"]
+        if let index = WiresharkESPSAParser.columnNames.firstIndex(of: field) ?? WiresharkIKEParser.ikev2Columns.firstIndex(of: field)
+            ?? (columns.firstIndex(of: field).map { $0 - WiresharkESPSAParser.columnNames.count }) {
+            var commas = 0
+            var inQuotes = false
+            for (i, c) in source.enumerated() {
+                if commas == index { return i + 1 }
+                if c == "\"" { inQuotes.toggle() }
+                if c == "," && !inQuotes { commas += 1 }
+            }
+        }
+        return nil
     }
 }

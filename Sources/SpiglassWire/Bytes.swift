@@ -76,6 +76,12 @@ public enum Hex {
     }
 
     public static func decode(_ text: String) -> [UInt8]? { decode(Substring(text)) }
+
+    /// Hex digits only, an even number of them (no separators).
+    public static func decodeStrict(_ text: Substring) -> [UInt8]? {
+        guard text.utf8.count % 2 == 0, !text.contains(":") else { return nil }
+        return decode(text)
+    }
 }
 
 /// Copies `source[range]` into `target` starting at `offset`, growing `target` only if it is

@@ -21,6 +21,9 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(name: .customShort("k"), help: ArgumentHelp("Key file (Wireshark esp_sa or native format); repeat to merge several.", valueName: "keyfile"))
     var keys: [String] = []
 
+    @Option(name: .long, help: ArgumentHelp("Force the key-file format instead of detecting it (\(KeyFileFormat.allCases.map(\.rawValue).joined(separator: ", "))).", valueName: "format"))
+    var keyFormat: KeyFileFormat?
+
     @Option(name: .customShort("f"), help: ArgumentHelp("BPF capture filter applied while reading (tcpdump syntax).", valueName: "filter"))
     var filter: String?
 
@@ -47,7 +50,7 @@ struct AnalyzeCommand: ParsableCommand {
         let errors = FileDescriptorSink(descriptor: 2, lineBuffered: true)
         let sad: SADatabase
         do {
-            sad = try Analyzer.loadKeys(keys)
+            sad = try Analyzer.loadKeys(keys, format: keyFormat)
         } catch {
             errors.write("spiglass: error: \(error)\n")
             throw ExitCode(1)

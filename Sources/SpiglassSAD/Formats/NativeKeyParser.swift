@@ -1,25 +1,118 @@
 /// Reads Spiglass' own key format: one SA per line, `key=value` fields after the protocol
-/// word, `#` comments. Documented in the README ("Key files").
+/// word (`esp`, `ah` or `ike`), `#` comments. Documented in the README ("Key files").
 ///
 ///     esp spi=0xc1234567 src=10.0.0.1 dst=10.0.0.2 enc=aes-cbc enc-key=0x00112233… \
 ///         auth=hmac-sha2-256-128 auth-key=0x… [esn=yes] [esn-high=0]
+///     ah  spi=0x1000 dst=10.0.0.2 auth=hmac-sha1-96 auth-key=0x…
+///     ike version=2 ispi=0x… rspi=0x… enc=aes-cbc-256 sk-ei=0x… sk-er=0x… \
+///         integ=hmac-sha2-256-128 sk-ai=0x… sk-ar=0x… [prf=hmac-sha2-256 sk-d=0x… sk-pi=0x… sk-pr=0x…]
 enum NativeKeyParser {
-    static let espFields: Set<String> = ["spi", "src", "dst", "enc", "enc-key", "auth", "auth-key", "esn", "esn-high"]
+    enum Entry {
+        case ipsec(SecurityAssociation)
+        case ike(IKESecurityAssociation)
+    }
+
+    static let espFields: Set<String> = ["spi", "src", "dst", "enc", "enc-key", "auth", "auth-key", "esn", "esn-high", "mode", "label"]
+    static let ahFields: Set<String> = ["spi", "src", "dst", "auth", "auth-key", "esn", "esn-high", "mode", "label"]
+    static let ikeFields: Set<String> = [
+        "version", "ispi", "rspi", "enc", "integ", "prf", "sk-d", "sk-ei", "sk-er", "sk-ai", "sk-ar", "sk-pi", "sk-pr",
+        "enc-key", "skeyid", "skeyid-d", "skeyid-a", "skeyid-e",
+    ]
 
     struct Token {
         var text: String
         var quoted: Bool
     }
 
-    static func parseLine(_ line: Substring, file: String, lineNumber: Int) throws -> SecurityAssociation {
+    /// The `key=value` fields of one line, with errors that name the line and the field.
+    struct Fields {
+        let file: String
+        let line: Int
+        var values: [String: Token]
+
+        func error(_ code: KeyFileError.Code, _ field: String, _ message: String) -> KeyFileError {
+            KeyFileError(code, file: file, line: line, field: field, message)
+        }
+
+        func required(_ key: String) throws -> Token {
+            guard let value = values[key] else { throw error(.missingField, key, "required") }
+            return value
+        }
+
+        func key(_ name: String) throws -> [UInt8] {
+            guard let token = values[name] else { return [] }
+            guard let bytes = KeyMaterial.native(token.text, quoted: token.quoted) else {
+                throw error(.badValue, name, "not hex (write 0x… or \"ascii\")")
+            }
+            return bytes
+        }
+
+        func address(_ name: String) throws -> AddressPattern {
+            guard let text = values[name]?.text else { return .any }
+            guard let pattern = AddressPattern.parse(Substring(text)) else {
+                throw error(.badValue, name, "'\(text)' is not an address, prefix or '*'")
+            }
+            return pattern
+        }
+
+        func spi() throws -> UInt32? {
+            let text = try required("spi").text
+            if text == "*" { return nil }
+            guard let value = KeyMaterial.spi(text) else { throw error(.badValue, "spi", "'\(text)' is not a 32-bit SPI") }
+            return value
+        }
+
+        func ikeSPI(_ name: String) throws -> UInt64? {
+            guard let text = values[name]?.text else { return nil }
+            let digits = text.hasPrefix("0x") || text.hasPrefix("0X") ? String(text.dropFirst(2)) : text
+            guard digits.count <= 16, let value = UInt64(digits, radix: 16) else {
+                throw error(.badValue, name, "'\(text)' is not a 64-bit SPI in hex")
+            }
+            return value
+        }
+
+        func flag(_ name: String) throws -> Bool {
+            guard let text = values[name]?.text.lowercased() else { return false }
+            switch text {
+            case "yes", "true", "1", "on": return true
+            case "no", "false", "0", "off": return false
+            default: throw error(.badValue, name, "'\(text)' is not yes or no")
+            }
+        }
+
+        func number(_ name: String) throws -> UInt32 {
+            guard let text = values[name]?.text else { return 0 }
+            guard let value = KeyMaterial.spi(text) else { throw error(.badValue, name, "'\(text)' is not a 32-bit number") }
+            return value
+        }
+
+        func mode() throws -> IPsecMode? {
+            guard let text = values["mode"]?.text else { return nil }
+            guard let mode = IPsecMode(rawValue: text.lowercased()) else { throw error(.badValue, "mode", "'\(text)' is not tunnel, transport or beet") }
+            return mode
+        }
+
+        func integrity() throws -> IntegrityAlgorithm {
+            guard let name = values["auth"]?.text else { return .null }
+            guard let value = AlgorithmNames.nativeIntegrity(name) else {
+                let hint = AlgorithmNames.suggestion(for: name, among: AlgorithmNames.nativeIntegrityNames).map { " (did you mean '\($0)'?)" } ?? ""
+                throw error(.unknownAlgorithm, "auth", "unknown integrity algorithm '\(name)'\(hint)")
+            }
+            return value
+        }
+    }
+
+    static func parseLine(_ line: Substring, file: String, lineNumber: Int) throws -> Entry {
         let tokens = try tokenize(line, file: file, lineNumber: lineNumber)
         guard let first = tokens.first else { throw KeyFileError(.syntax, file: file, line: lineNumber, "empty SA line") }
-        switch first.text.lowercased() {
-        case "esp": break
-        case "ah":
-            throw KeyFileError(.badValue, file: file, line: lineNumber, field: "protocol", "AH SAs are not supported yet (AH ICVs are shown, not verified)")
+        let word = first.text.lowercased()
+        let allowed: Set<String>
+        switch word {
+        case "esp": allowed = espFields
+        case "ah": allowed = ahFields
+        case "ike": allowed = ikeFields
         default:
-            throw KeyFileError(.syntax, file: file, line: lineNumber, field: "protocol", "a line starts with 'esp', not '\(first.text)'")
+            throw KeyFileError(.syntax, file: file, line: lineNumber, field: "protocol", "a line starts with 'esp', 'ah' or 'ike', not '\(first.text)'")
         }
         var values: [String: Token] = [:]
         for token in tokens.dropFirst() {
@@ -28,89 +121,107 @@ enum NativeKeyParser {
             }
             let key = String(token.text[..<eq]).lowercased()
             let value = String(token.text[token.text.index(after: eq)...])
-            guard espFields.contains(key) else {
-                let hint = AlgorithmNames.suggestion(for: key, among: Array(espFields)).map { " (did you mean '\($0)'?)" } ?? ""
-                throw KeyFileError(.unknownField, file: file, line: lineNumber, field: key, "unknown field\(hint)")
+            guard allowed.contains(key) else {
+                let hint = AlgorithmNames.suggestion(for: key, among: Array(allowed)).map { " (did you mean '\($0)'?)" } ?? ""
+                throw KeyFileError(.unknownField, file: file, line: lineNumber, field: key, "unknown field for \(word)\(hint)")
             }
             guard values[key] == nil else {
                 throw KeyFileError(.syntax, file: file, line: lineNumber, field: key, "given twice")
             }
             values[key] = Token(text: value, quoted: token.quoted)
         }
-        func required(_ key: String) throws -> Token {
-            guard let value = values[key] else { throw KeyFileError(.missingField, file: file, line: lineNumber, field: key, "required") }
-            return value
+        let fields = Fields(file: file, line: lineNumber, values: values)
+        switch word {
+        case "esp": return .ipsec(try esp(fields))
+        case "ah": return .ipsec(try ah(fields))
+        default: return .ike(try ike(fields))
         }
-        let spiText = try required("spi").text
-        var spi: UInt32? = nil
-        if spiText != "*" {
-            guard let value = KeyMaterial.spi(spiText) else {
-                throw KeyFileError(.badValue, file: file, line: lineNumber, field: "spi", "'\(spiText)' is not a 32-bit SPI")
-            }
-            spi = value
-        }
-        func address(_ key: String) throws -> AddressPattern {
-            guard let text = values[key]?.text else { return .any }
-            guard let pattern = AddressPattern.parse(Substring(text)) else {
-                throw KeyFileError(.badValue, file: file, line: lineNumber, field: key, "'\(text)' is not an address, prefix or '*'")
-            }
-            return pattern
-        }
-        let source = try address("src")
-        let destination = try address("dst")
-        let encName = try required("enc").text
+    }
+
+    static func esp(_ f: Fields) throws -> SecurityAssociation {
+        let encName = try f.required("enc").text
         guard let (encryption, keyBits) = AlgorithmNames.nativeEncryption(encName) else {
             let hint = AlgorithmNames.suggestion(for: encName, among: AlgorithmNames.nativeEncryptionNames).map { " (did you mean '\($0)'?)" } ?? ""
-            throw KeyFileError(.unknownAlgorithm, file: file, line: lineNumber, field: "enc", "unknown encryption algorithm '\(encName)'\(hint)")
+            throw f.error(.unknownAlgorithm, "enc", "unknown encryption algorithm '\(encName)'\(hint)")
         }
-        var encryptionKey: [UInt8] = []
-        if let token = values["enc-key"] {
-            guard let key = KeyMaterial.native(token.text, quoted: token.quoted) else {
-                throw KeyFileError(.badValue, file: file, line: lineNumber, field: "enc-key", "not hex (write 0x… or \"ascii\")")
-            }
-            encryptionKey = key
-        }
-        var integrity = IntegrityAlgorithm.null
-        if let authName = values["auth"]?.text {
-            guard let value = AlgorithmNames.nativeIntegrity(authName) else {
-                let hint = AlgorithmNames.suggestion(for: authName, among: AlgorithmNames.nativeIntegrityNames).map { " (did you mean '\($0)'?)" } ?? ""
-                throw KeyFileError(.unknownAlgorithm, file: file, line: lineNumber, field: "auth", "unknown integrity algorithm '\(authName)'\(hint)")
-            }
-            integrity = value
-        }
+        let integrity = try f.integrity()
         if encryption.isAEAD && integrity != .null {
-            throw KeyFileError(.badValue, file: file, line: lineNumber, field: "auth", "\(encryption.name) is a combined-mode cipher: leave auth out or set auth=null")
+            throw f.error(.badValue, "auth", "\(encryption.name) is a combined-mode cipher: leave auth out or set auth=null")
         }
-        var integrityKey: [UInt8] = []
-        if let token = values["auth-key"] {
-            guard let key = KeyMaterial.native(token.text, quoted: token.quoted) else {
-                throw KeyFileError(.badValue, file: file, line: lineNumber, field: "auth-key", "not hex (write 0x… or \"ascii\")")
+        var sa = SecurityAssociation(spi: try f.spi(), source: try f.address("src"), destination: try f.address("dst"),
+                                     encryption: encryption, encryptionKey: try f.key("enc-key"),
+                                     integrity: integrity, integrityKey: try f.key("auth-key"),
+                                     extendedSequenceNumbers: try f.flag("esn"), initialSequenceHigh: try f.number("esn-high"),
+                                     origin: SAOrigin(file: f.file, line: f.line))
+        sa.mode = try f.mode()
+        sa.label = f.values["label"]?.text
+        try SAValidation.checkKeys(&sa, file: f.file, line: f.line, encryptionField: "enc-key", integrityField: "auth-key", requiredKeyBits: keyBits)
+        return sa
+    }
+
+    static func ah(_ f: Fields) throws -> SecurityAssociation {
+        let integrity = try f.integrity()
+        guard integrity != .null else { throw f.error(.missingField, "auth", "an AH SA needs an integrity algorithm") }
+        var sa = SecurityAssociation(spi: try f.spi(), source: try f.address("src"), destination: try f.address("dst"),
+                                     encryption: .null, encryptionKey: [],
+                                     integrity: integrity, integrityKey: try f.key("auth-key"),
+                                     extendedSequenceNumbers: try f.flag("esn"), initialSequenceHigh: try f.number("esn-high"),
+                                     origin: SAOrigin(file: f.file, line: f.line))
+        sa.ipsecProtocol = .ah
+        sa.mode = try f.mode()
+        sa.label = f.values["label"]?.text
+        try SAValidation.checkKeys(&sa, file: f.file, line: f.line, encryptionField: "enc-key", integrityField: "auth-key")
+        return sa
+    }
+
+    static func ike(_ f: Fields) throws -> IKESecurityAssociation {
+        let version: IKESecurityAssociation.Version
+        switch f.values["version"]?.text ?? "2" {
+        case "2", "v2", "ikev2": version = .v2
+        case "1", "v1", "ikev1": version = .v1
+        case let other: throw f.error(.badValue, "version", "'\(other)' is not 1 or 2")
+        }
+        guard let ispi = try f.ikeSPI("ispi") else { throw f.error(.missingField, "ispi", "required") }
+        var sa = IKESecurityAssociation(version: version, initiatorSPI: ispi, responderSPI: try f.ikeSPI("rspi"),
+                                        origin: SAOrigin(file: f.file, line: f.line))
+        if let name = f.values["enc"]?.text {
+            guard let value = IKEEncryptionAlgorithm(nativeName: name) else {
+                throw f.error(.unknownAlgorithm, "enc", "unknown IKE encryption algorithm '\(name)' (e.g. aes-cbc-256, aes-gcm-128-16, 3des)")
             }
-            integrityKey = key
+            sa.encryption = value
         }
-        var esn = false
-        if let text = values["esn"]?.text.lowercased() {
-            switch text {
-            case "yes", "true", "1", "on": esn = true
-            case "no", "false", "0", "off": esn = false
-            default: throw KeyFileError(.badValue, file: file, line: lineNumber, field: "esn", "'\(text)' is not yes or no")
+        if let name = f.values["integ"]?.text {
+            guard let value = IKEIntegrityAlgorithm(nativeName: name) else {
+                let hint = AlgorithmNames.suggestion(for: name, among: IKEIntegrityAlgorithm.allCases.map(\.name)).map { " (did you mean '\($0)'?)" } ?? ""
+                throw f.error(.unknownAlgorithm, "integ", "unknown IKE integrity algorithm '\(name)'\(hint)")
             }
+            sa.integrity = value
         }
-        var high: UInt32 = 0
-        if let text = values["esn-high"]?.text {
-            guard let value = KeyMaterial.spi(text) else { throw KeyFileError(.badValue, file: file, line: lineNumber, field: "esn-high", "'\(text)' is not a 32-bit number") }
-            high = value
+        if let name = f.values["prf"]?.text {
+            guard let value = IKEPRF(nativeName: name) else {
+                let hint = AlgorithmNames.suggestion(for: name, among: IKEPRF.allCases.map(\.name)).map { " (did you mean '\($0)'?)" } ?? ""
+                throw f.error(.unknownAlgorithm, "prf", "unknown PRF '\(name)'\(hint)")
+            }
+            sa.prf = value
         }
-        var sa = SecurityAssociation(spi: spi, source: source, destination: destination, encryption: encryption,
-                                     encryptionKey: encryptionKey, integrity: integrity, integrityKey: integrityKey,
-                                     extendedSequenceNumbers: esn, initialSequenceHigh: high,
-                                     origin: SAOrigin(file: file, line: lineNumber))
-        try SAValidation.checkKeys(&sa, file: file, line: lineNumber, encryptionField: "enc-key", integrityField: "auth-key", requiredKeyBits: keyBits)
+        sa.skD = try f.key("sk-d")
+        sa.skEi = try f.key("sk-ei")
+        sa.skEr = try f.key("sk-er")
+        sa.skAi = try f.key("sk-ai")
+        sa.skAr = try f.key("sk-ar")
+        sa.skPi = try f.key("sk-pi")
+        sa.skPr = try f.key("sk-pr")
+        sa.ikev1EncryptionKey = try f.key("enc-key")
+        sa.skeyid = try f.key("skeyid")
+        sa.skeyidD = try f.key("skeyid-d")
+        sa.skeyidA = try f.key("skeyid-a")
+        sa.skeyidE = try f.key("skeyid-e")
+        try IKEValidation.check(sa, file: f.file, line: f.line)
         return sa
     }
 
     /// Splits on blanks; a value may be double-quoted (`enc-key="ascii key"`), which keeps
-    /// blanks and marks the value as text rather than hex.
+    /// blanks and marks the value as text rather than hex. `#` outside a token ends the line.
     static func tokenize(_ line: Substring, file: String, lineNumber: Int) throws -> [Token] {
         var tokens: [Token] = []
         var current = ""

@@ -1,0 +1,203 @@
+import SpiglassWire
+
+/// Writes SAs back out in the formats Spiglass reads: native, Wireshark's tables, tcpdump's
+/// secrets. What a format cannot express is written as a comment saying so, never dropped
+/// silently.
+public enum KeyFileWriter {
+    public enum Target: String, Sendable, CaseIterable {
+        case native
+        case wireshark
+        case tcpdump
+    }
+
+    static func hex(_ bytes: [UInt8]) -> String { "0x" + Hex.encode(bytes) }
+    static func spiText(_ spi: UInt32?) -> String {
+        guard let spi else { return "*" }
+        let s = String(spi, radix: 16)
+        return "0x" + String(repeating: "0", count: 8 - s.count) + s
+    }
+    static func ikeSPIText(_ spi: UInt64) -> String {
+        let s = String(spi, radix: 16)
+        return String(repeating: "0", count: 16 - s.count) + s
+    }
+
+    // MARK: native
+
+    public static func native(_ keys: KeySet) -> String {
+        var out = "# Spiglass key file (native format); see the README, \"Key files\"\n"
+        for sa in keys.sas { out += nativeLine(sa) + "\n" }
+        for sa in keys.ikeSAs { out += nativeLine(sa) + "\n" }
+        return out
+    }
+
+    public static func nativeLine(_ sa: SecurityAssociation) -> String {
+        var line = sa.ipsecProtocol.rawValue + " spi=" + spiText(sa.spi)
+        if sa.source != .any { line += " src=\(sa.source)" }
+        if sa.destination != .any { line += " dst=\(sa.destination)" }
+        if sa.ipsecProtocol == .esp {
+            line += " enc=\(sa.encryption.name)"
+            if !sa.encryptionKey.isEmpty { line += " enc-key=\(hex(sa.encryptionKey))" }
+        }
+        if sa.integrity != .null {
+            line += " auth=\(sa.integrity.name)"
+            if !sa.integrityKey.isEmpty { line += " auth-key=\(hex(sa.integrityKey))" }
+        }
+        if sa.extendedSequenceNumbers {
+            line += " esn=yes"
+            if sa.initialSequenceHigh != 0 { line += " esn-high=\(sa.initialSequenceHigh)" }
+        }
+        if let mode = sa.mode { line += " mode=\(mode.rawValue)" }
+        if let label = sa.label, !label.contains(where: { $0 == " " || $0 == "\"" || $0 == "#" }) { line += " label=\(label)" }
+        return line
+    }
+
+    public static func nativeLine(_ sa: IKESecurityAssociation) -> String {
+        var line = "ike version=\(sa.version.rawValue) ispi=0x\(ikeSPIText(sa.initiatorSPI))"
+        if let r = sa.responderSPI { line += " rspi=0x\(ikeSPIText(r))" }
+        if let e = sa.encryption { line += " enc=\(e.name)" }
+        if let i = sa.integrity { line += " integ=\(i.name)" }
+        if let p = sa.prf { line += " prf=\(p.name)" }
+        for (name, key) in [("sk-d", sa.skD), ("sk-ei", sa.skEi), ("sk-er", sa.skEr), ("sk-ai", sa.skAi), ("sk-ar", sa.skAr),
+                            ("sk-pi", sa.skPi), ("sk-pr", sa.skPr), ("enc-key", sa.ikev1EncryptionKey), ("skeyid", sa.skeyid),
+                            ("skeyid-d", sa.skeyidD), ("skeyid-a", sa.skeyidA), ("skeyid-e", sa.skeyidE)] where !key.isEmpty {
+            line += " \(name)=\(hex(key))"
+        }
+        return line
+    }
+
+    // MARK: Wireshark
+
+    /// The three Wireshark UAT files: `esp_sa`, `ikev2_decryption_table`, `ikev1_decryption_table`.
+    public static func wireshark(_ keys: KeySet) -> (espSA: String, ikev2: String, ikev1: String) {
+        var esp = "# Wireshark esp_sa table, written by spiglass keys convert\n"
+        for sa in keys.sas {
+            esp += (wiresharkESPLine(sa) ?? "# not expressible in esp_sa: \(nativeLine(sa))") + "\n"
+        }
+        var v2 = "# Wireshark ikev2_decryption_table, written by spiglass keys convert\n"
+        var v1 = "# Wireshark ikev1_decryption_table, written by spiglass keys convert\n"
+        for sa in keys.ikeSAs {
+            switch sa.version {
+            case .v2: v2 += (wiresharkIKEv2Line(sa) ?? "# not expressible in ikev2_decryption_table: \(nativeLine(sa))") + "\n"
+            case .v1:
+                if sa.ikev1EncryptionKey.isEmpty {
+                    v1 += "# no phase-1 encryption key for cookie \(ikeSPIText(sa.initiatorSPI))\n"
+                } else {
+                    v1 += "\(ikeSPIText(sa.initiatorSPI)),\(Hex.encode(sa.ikev1EncryptionKey))\n"
+                }
+            }
+        }
+        return (esp, v2, v1)
+    }
+
+    static func quote(_ s: String) -> String { "\"" + s + "\"" }
+
+    static func wiresharkAddress(_ pattern: AddressPattern) -> String? {
+        switch pattern {
+        case .any: return "*"
+        case .exact(let a): return a.description
+        case .prefix(let p, let bits):
+            // Wireshark only understands whole-octet '*' wildcards, for IPv4.
+            guard p.isIPv4, bits % 8 == 0 else { return nil }
+            let octets = p.description.split(separator: ".").map(String.init)
+            return (0..<4).map { $0 < bits / 8 ? octets[$0] : "*" }.joined(separator: ".")
+        }
+    }
+
+    public static func wiresharkESPLine(_ sa: SecurityAssociation) -> String? {
+        guard sa.ipsecProtocol == .esp, let src = wiresharkAddress(sa.source), let dst = wiresharkAddress(sa.destination) else { return nil }
+        let isV6 = [sa.source, sa.destination].contains { p in
+            switch p {
+            case .exact(let a), .prefix(let a, _): return !a.isIPv4
+            case .any: return false
+            }
+        }
+        let enc: String
+        switch sa.encryption {
+        case .null: enc = "NULL"
+        case .aesCBC: enc = "AES-CBC [RFC3602]"
+        case .tripleDESCBC: enc = "TripleDES-CBC [RFC2451]"
+        case .aesCTR: enc = "AES-CTR [RFC3686]"
+        case .aesGCM(let icv): enc = "AES-GCM with \(icv) octet ICV [RFC4106]"
+        case .chaCha20Poly1305: enc = "ChaCha20 with Poly1305 [RFC7634]"
+        case .unsupported(let name):
+            switch name {
+            case "des-cbc": enc = "DES-CBC [RFC2405]"
+            case "cast5-cbc": enc = "CAST5-CBC [RFC2144]"
+            case "blowfish-cbc": enc = "BLOWFISH-CBC [RFC2451]"
+            case "twofish-cbc": enc = "TWOFISH-CBC"
+            default: return nil
+            }
+        }
+        let auth: String
+        switch sa.integrity {
+        case .null: auth = "NULL"
+        case .hmacMD5_96: auth = "HMAC-MD5-96 [RFC2403]"
+        case .hmacSHA1_96: auth = "HMAC-SHA-1-96 [RFC2404]"
+        case .hmacSHA256_96: auth = "HMAC-SHA-256-96 [draft-ietf-ipsec-ciph-sha-256-00]"
+        case .hmacSHA256_128: auth = "HMAC-SHA-256-128 [RFC4868]"
+        case .hmacSHA384_192: auth = "HMAC-SHA-384-192 [RFC4868]"
+        case .hmacSHA512_256: auth = "HMAC-SHA-512-256 [RFC4868]"
+        case .unchecked(let n):
+            guard [8, 12, 16, 24, 32].contains(n) else { return nil }
+            auth = "ANY \(n * 8) bit authentication [no checking]"
+        }
+        var fields = [isV6 ? "IPv6" : "IPv4", src, dst, spiText(sa.spi), enc,
+                      sa.encryptionKey.isEmpty ? "" : hex(sa.encryptionKey), auth,
+                      sa.integrityKey.isEmpty ? "" : hex(sa.integrityKey)]
+        if sa.extendedSequenceNumbers {
+            fields += ["64-bit", "0x" + String(sa.initialSequenceHigh, radix: 16)]
+        }
+        return fields.map(quote).joined(separator: ",")
+    }
+
+    public static func wiresharkIKEv2Line(_ sa: IKESecurityAssociation) -> String? {
+        guard sa.version == .v2, let r = sa.responderSPI, let e = sa.encryption, let encName = WiresharkIKEParser.encryptionName(e) else { return nil }
+        let integ = sa.integrity ?? .none
+        guard let integName = WiresharkIKEParser.integrityName(integ) else { return nil }
+        return [ikeSPIText(sa.initiatorSPI), ikeSPIText(r), Hex.encode(sa.skEi), Hex.encode(sa.skEr), quote(encName),
+                Hex.encode(sa.skAi), Hex.encode(sa.skAr), quote(integName)].joined(separator: ",")
+    }
+
+    // MARK: tcpdump
+
+    /// tcpdump `-E` secrets: `spi@dst algo:key`. tcpdump decrypts CBC ciphers only and checks
+    /// no ICV, so "-hmac96" just tells it to skip 12 ICV bytes.
+    public static func tcpdump(_ keys: KeySet) -> String {
+        var out = "# tcpdump -E secrets, written by spiglass keys convert\n"
+        for sa in keys.sas {
+            out += (tcpdumpLine(sa) ?? "# not expressible for tcpdump: \(nativeLine(sa))") + "\n"
+        }
+        for sa in keys.ikeSAs {
+            out += "# IKE SA (tcpdump lines not written): \(nativeLine(sa))\n"
+        }
+        return out
+    }
+
+    public static func tcpdumpLine(_ sa: SecurityAssociation) -> String? {
+        guard sa.ipsecProtocol == .esp else { return nil }
+        let cipher: String
+        switch sa.encryption {
+        case .aesCBC: cipher = "aes\(sa.encryptionKey.count * 8)-cbc"
+        case .tripleDESCBC: cipher = "3des-cbc"
+        case .null: cipher = "none"
+        case .unsupported("des-cbc"): cipher = "des-cbc"
+        case .unsupported("blowfish-cbc"): cipher = "blowfish-cbc"
+        case .unsupported("cast5-cbc"): cipher = "cast128-cbc"
+        default: return nil
+        }
+        let suffix: String
+        switch sa.icvLength {
+        case 0: suffix = ""
+        case 12: suffix = "-hmac96"
+        default: return nil
+        }
+        var prefix = ""
+        if let spi = sa.spi {
+            // tcpdump keys an SA by SPI and destination; both must be concrete.
+            guard let dst = sa.destination.exactAddress else { return nil }
+            prefix = spiText(spi) + "@\(dst) "
+        }
+        let key = sa.encryptionKey.isEmpty ? "" : ":" + hex(sa.encryptionKey)
+        return prefix + cipher + suffix + key
+    }
+}

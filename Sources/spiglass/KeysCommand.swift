@@ -1,0 +1,175 @@
+import ArgumentParser
+import SpiglassAnalysis
+import SpiglassCapture
+import SpiglassSAD
+
+extension KeyFileFormat: ExpressibleByArgument {}
+extension KeyFileWriter.Target: ExpressibleByArgument {}
+
+struct KeysCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keys",
+        abstract: "Check, convert and export key files.",
+        subcommands: [KeysCheckCommand.self, KeysConvertCommand.self, KeysExportCommand.self]
+    )
+}
+
+struct KeysCheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Load key files and say, line by line, what was understood and what was not.",
+        discussion: "Exit status 0 when every file loaded without error, 1 otherwise."
+    )
+
+    @Argument(help: "Key files to check.")
+    var files: [String]
+
+    @Option(name: .long, help: ArgumentHelp("Force the format instead of detecting it (\(KeyFileFormat.allCases.map(\.rawValue).joined(separator: ", "))).", valueName: "format"))
+    var keyFormat: KeyFileFormat?
+
+    @Flag(name: .long, help: "Also print the keys themselves (as native lines).")
+    var showKeys = false
+
+    func run() throws {
+        let out = FileDescriptorSink(descriptor: 1)
+        var failed = false
+        for path in files {
+            let text: String
+            do {
+                text = try KeyFileLoader.read(path: path)
+            } catch {
+                out.write("\(error)\n")
+                failed = true
+                continue
+            }
+            let (keys, errors, format) = KeyFileLoader.checkKeys(text, file: path, format: keyFormat)
+            out.write("\(path): \(format.map { "format \($0.rawValue)" } ?? "format not recognised")\n")
+            var items: [(Int, String)] = keys.notes.map { ($0.line, "  \($0.file):\($0.line): \($0.kind.rawValue): \($0.message)") }
+            for error in errors {
+                let column = error.column(in: text).map { ":\($0)" } ?? ""
+                let field = error.field.map { " field '\($0)':" } ?? ""
+                items.append((error.line, "  \(error.file):\(error.line)\(column): error:\(field) \(error.message)"))
+            }
+            for (_, line) in items.sorted(by: { $0.0 < $1.0 }) { out.write(line + "\n") }
+            if showKeys {
+                for sa in keys.sas { out.write("  key: \(KeyFileWriter.nativeLine(sa))\n") }
+                for sa in keys.ikeSAs { out.write("  key: \(KeyFileWriter.nativeLine(sa))\n") }
+            }
+            out.write("  \(keys.sas.count) IPsec SA(s), \(keys.ikeSAs.count) IKE SA(s), \(errors.count) error(s)\n")
+            if !errors.isEmpty || format == nil { failed = true }
+        }
+        out.flush()
+        if failed { throw ExitCode(1) }
+    }
+}
+
+struct KeysConvertCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "convert",
+        abstract: "Rewrite key files in another format.",
+        discussion: """
+            --to wireshark writes the esp_sa table, then the ikev2 and ikev1 decryption tables when \
+            there are IKE SAs; with --output-dir each goes to its own file under the name Wireshark \
+            uses, ready to copy to ~/.config/wireshark/. SAs a format cannot express are written \
+            as comments.
+            """
+    )
+
+    @Option(name: .long, help: "Target format: native, wireshark or tcpdump.")
+    var to: KeyFileWriter.Target
+
+    @Option(name: .long, help: ArgumentHelp("Force the input format instead of detecting it.", valueName: "format"))
+    var keyFormat: KeyFileFormat?
+
+    @Option(name: .long, help: ArgumentHelp("With --to wireshark: write esp_sa, ikev2_decryption_table and ikev1_decryption_table here.", valueName: "dir"))
+    var outputDir: String?
+
+    @Argument(help: "Key files to convert (merged).")
+    var files: [String]
+
+    func run() throws {
+        let keys: KeySet
+        do {
+            keys = try Analyzer.loadKeySet(files, format: keyFormat)
+        } catch {
+            FileDescriptorSink(descriptor: 2, lineBuffered: true).write("spiglass: error: \(error)\n")
+            throw ExitCode(1)
+        }
+        try KeyOutput.write(keys, to: to, outputDir: outputDir)
+    }
+}
+
+struct KeysExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write the SAs that a capture actually uses, in any key format.",
+        discussion: "Runs the analysis quietly and keeps each SA that matched at least one packet."
+    )
+
+    @Option(name: .customShort("r"), help: ArgumentHelp("Capture file to read; '-' reads standard input.", valueName: "capture"))
+    var read: String
+
+    @Option(name: .customShort("k"), help: ArgumentHelp("Key file; repeat to merge several.", valueName: "keyfile"))
+    var keys: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Force the key-file format instead of detecting it.", valueName: "format"))
+    var keyFormat: KeyFileFormat?
+
+    @Option(name: .customShort("f"), help: ArgumentHelp("BPF filter.", valueName: "filter"))
+    var filter: String?
+
+    @Option(name: .long, help: "Output format: native (default), wireshark or tcpdump.")
+    var to: KeyFileWriter.Target = .native
+
+    @Option(name: .long, help: ArgumentHelp("With --to wireshark: write the tables here.", valueName: "dir"))
+    var outputDir: String?
+
+    func run() throws {
+        let errors = FileDescriptorSink(descriptor: 2, lineBuffered: true)
+        do {
+            let keySet = try Analyzer.loadKeySet(keys, format: keyFormat)
+            let reader = try CaptureReader(path: read)
+            if let filter { try reader.setFilter(filter) }
+            var options = AnalysisOptions()
+            options.quiet = true
+            let sad = Analyzer.espDatabase(keySet)
+            let analyzer = try Analyzer(sad: sad, options: options, output: DiscardingSink())
+            _ = analyzer.run(reader)
+            let used = Set(analyzer.flows.compactMap(\.saIndex)).sorted()
+            var exported = KeySet()
+            exported.sas = used.map { sad.entries[$0] }
+            try KeyOutput.write(exported, to: to, outputDir: outputDir)
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            errors.write("spiglass: error: \(error)\n")
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// Writes a key set in a target format to standard output or, for Wireshark, to a folder.
+enum KeyOutput {
+    static func write(_ keys: KeySet, to target: KeyFileWriter.Target, outputDir: String?) throws {
+        let out = FileDescriptorSink(descriptor: 1)
+        switch target {
+        case .native: out.write(KeyFileWriter.native(keys))
+        case .tcpdump: out.write(KeyFileWriter.tcpdump(keys))
+        case .wireshark:
+            let tables = KeyFileWriter.wireshark(keys)
+            if let outputDir {
+                for (name, text) in [("esp_sa", tables.espSA), ("ikev2_decryption_table", tables.ikev2), ("ikev1_decryption_table", tables.ikev1)] {
+                    try FileOutput.write(text, to: outputDir + "/" + name)
+                    out.write("wrote \(outputDir)/\(name)\n")
+                }
+            } else {
+                out.write(tables.espSA)
+                if !keys.ikeSAs.isEmpty {
+                    out.write(tables.ikev2)
+                    out.write(tables.ikev1)
+                }
+            }
+        }
+        out.flush()
+    }
+}
