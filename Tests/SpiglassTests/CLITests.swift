@@ -153,4 +153,52 @@ import Testing
         #expect(result.stdout.components(separatedBy: "unsupported link-layer type").count == 2)
         #expect(result.stdout.contains("undecodable 3"))
     }
+
+    @Test func keysCheckReportsEveryLine() throws {
+        let path = Self.temporary("check.keys")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try """
+            # good, bad, good, bad
+            esp spi=1 enc=aes-cbc enc-key=0x000102030405060708090a0b0c0d0e0f
+            esp spi=2 enc=aes-cbcc enc-key=0x000102030405060708090a0b0c0d0e0f
+            esp spi=3 enc=null
+            esp spi=4 enc=null colour=red
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try Self.run(["keys", "check", path])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("\(path):2: understood: ESP SA spi=0x1"))
+        #expect(result.stdout.contains("\(path):3:11: error: field 'enc': unknown encryption algorithm 'aes-cbcc' (did you mean 'aes-cbc'?)"))
+        #expect(result.stdout.contains("\(path):4: understood"))
+        #expect(result.stdout.contains("\(path):5:20: error: field 'colour'"))
+        #expect(!result.stdout.contains("0x000102030405060708090a0b0c0d0e0f"), "keys are not shown unless asked")
+        let shown = try Self.run(["keys", "check", "--show-keys", path])
+        #expect(shown.stdout.contains("0x000102030405060708090a0b0c0d0e0f"))
+        let good = try Self.run(["keys", "check", keys])
+        #expect(good.status == 0)
+    }
+
+    @Test func keysConvertAndExport() throws {
+        let dir = Self.temporary("ws")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let convert = try Self.run(["keys", "convert", "--to", "wireshark", "--output-dir", dir, keys,
+                                    "Fixtures/strongswan/aes256gcm16-v4/ikev2_decryption_table"])
+        #expect(convert.status == 0, "\(convert.stderr)")
+        let analyzed = try Self.run(["analyze", "-q", "-r", capture, "-k", dir + "/esp_sa"])
+        #expect(analyzed.stdout.contains("decrypted 26"))
+        let attributes = try FileManager.default.attributesOfItem(atPath: dir + "/esp_sa")
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        let table = try String(contentsOfFile: dir + "/ikev2_decryption_table", encoding: .utf8)
+        #expect(table.contains("\"AES-GCM-128 with 16 octet ICV [RFC5282]\""))
+
+        // export keeps only the SAs the capture used.
+        let extra = Self.temporary("extra.keys")
+        defer { try? FileManager.default.removeItem(atPath: extra) }
+        try (String(contentsOfFile: Paths.root + "/" + keys, encoding: .utf8) + "esp spi=0x99 enc=null\n").write(toFile: extra, atomically: true, encoding: .utf8)
+        let export = try Self.run(["keys", "export", "-r", capture, "-k", extra])
+        #expect(export.status == 0)
+        let lines = export.stdout.split(separator: "\n").filter { $0.hasPrefix("esp ") }
+        #expect(lines.count == 2)
+        #expect(!export.stdout.contains("spi=0x00000099"))
+    }
 }

@@ -136,15 +136,19 @@ enum XfrmStateParser {
             KeyFileError(code, file: file, line: lineNumber, field: field, message)
         }
         let first = String(tokens[0])
-        // Sub-lines of `ip -s` sections are indented further and start with their own words.
-        if let section = block.section, isSubLine(line) {
+        // Sub-lines of `ip -s` sections and of the ESN context start with their own words.
+        if let section = block.section {
             switch section {
             case "lifetime", "stats":
-                note(.ignored, section == "stats" ? "statistics" : "lifetime \(first.hasPrefix("limit") || first == "expire" ? "limits" : "counters")")
-                return
+                if first == "limit:" || first == "expire" || first == "add" || first.first?.isNumber == true || tokens.contains("failed") {
+                    note(.ignored, section == "stats" ? "statistics" : "lifetime \(first == "limit:" || first == "expire" ? "limits" : "counters")")
+                    return
+                }
             case "esn":
-                try parseESNSubLine(tokens, lineNumber: lineNumber, file: file, block: &block, note: note)
-                return
+                if first == "seq-hi" || first == "replay_window" || tokens.allSatisfy({ isHexWord($0) }) {
+                    try parseESNSubLine(tokens, lineNumber: lineNumber, file: file, block: &block, note: note)
+                    return
+                }
             default:
                 break
             }
@@ -280,7 +284,7 @@ enum XfrmStateParser {
              "pcpu-num", "offload", "limit:", "expire", "add":
             note(.ignored, "\(clip(first)) (not needed to decrypt)")
         default:
-            if isSubLine(line) && tokens.allSatisfy({ isHexWord($0) }) {
+            if tokens.allSatisfy({ isHexWord($0) }) {
                 note(.ignored, "replay bitmap")
             } else {
                 note(.warning, "line not understood ('\(clip(first))'); ignored")
@@ -371,8 +375,8 @@ enum XfrmStateParser {
             bits = value
             i += 1
         }
-        guard i == tokens.count else {
-            if kind != "comp", !(tokens[2...].contains { $0.hasPrefix("0x") }), i == 2 {
+        guard i >= tokens.count else {
+            if i == 2 && kind != "comp" {
                 throw fail(.badValue, "the key must be written 0x… (got '\(clip(tokens[i]))')")
             }
             throw fail(.syntax, "unexpected '\(clip(tokens[i]))' after the \(kind) algorithm")
@@ -607,13 +611,6 @@ enum XfrmStateParser {
     private static func startsIndented(_ line: String) -> Bool {
         guard let c = line.first else { return false }
         return c == "\t" || c == " "
-    }
-
-    /// Sub-lines of `lifetime`, `stats` and the ESN context: a tab then spaces, or two or
-    /// more spaces.
-    private static func isSubLine(_ line: String) -> Bool {
-        let prefix = line.prefix { $0 == "\t" || $0 == " " }
-        return prefix.contains(" ") && prefix.count >= 2 || prefix.count >= 3
     }
 
     private static func headerAddresses(_ tokens: [Substring]) -> (IPAddress, IPAddress)? {
