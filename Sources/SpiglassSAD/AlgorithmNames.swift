@@ -1,27 +1,31 @@
 /// Names users write for algorithms: Wireshark's exact UAT strings, and the native names
 /// (with common aliases from strongSwan, ip-xfrm and RFC 8221).
 enum AlgorithmNames {
-    /// Wireshark `esp_sa` encryption column values (packet-ipsec.c, 4.0 through 4.4).
+    /// Wireshark `esp_sa` encryption column values (packet-ipsec.c, 1.x through 4.4),
+    /// matched without regard to case.
+    static let wiresharkEncryptionTable: [String: EncryptionAlgorithm] = [
+        "null": .null,
+        "tripledes-cbc [rfc2451]": .tripleDESCBC,
+        "aes-cbc [rfc3602]": .aesCBC,
+        "aes-cbc with 128-bit keys [rfc3602]": .aesCBC,
+        "aes-ctr [rfc3686]": .aesCTR,
+        "des-cbc [rfc2405]": .unsupported("des-cbc"),
+        "cast5-cbc [rfc2144]": .unsupported("cast5-cbc"),
+        "blowfish-cbc [rfc2451]": .unsupported("blowfish-cbc"),
+        "twofish-cbc": .unsupported("twofish-cbc"),
+        // Deprecated name without an ICV length; the auth column's "ANY n bit" gives it
+        // (strongSwan's save-keys writes GCM SAs this way).
+        "aes-gcm [rfc4106]": .aesGCM(icvLength: 0),
+        "aes-gcm with 8 octet icv [rfc4106]": .aesGCM(icvLength: 8),
+        "aes-gcm with 12 octet icv [rfc4106]": .aesGCM(icvLength: 12),
+        "aes-gcm with 16 octet icv [rfc4106]": .aesGCM(icvLength: 16),
+        "aes-gcm with iiv and 16 octet icv [rfc4106 & rfc8750]": .unsupported("aes-gcm-16-iiv"),
+        "chacha20 with poly1305 [rfc7634]": .chaCha20Poly1305,
+        "chacha20 with poly1305 and iiv [rfc7634 & rfc8750]": .unsupported("chacha20-poly1305-iiv"),
+    ]
+
     static func wiresharkEncryption(_ name: String) -> EncryptionAlgorithm? {
-        switch name {
-        case "NULL": return .null
-        case "TripleDES-CBC [RFC2451]": return .tripleDESCBC
-        case "AES-CBC [RFC3602]": return .aesCBC
-        case "AES-CTR [RFC3686]": return .aesCTR
-        case "DES-CBC [RFC2405]": return .unsupported("des-cbc")
-        case "CAST5-CBC [RFC2144]": return .unsupported("cast5-cbc")
-        case "BLOWFISH-CBC [RFC2451]": return .unsupported("blowfish-cbc")
-        case "TWOFISH-CBC": return .unsupported("twofish-cbc")
-        // Deprecated name without an ICV length; the auth column's "ANY n bit" gives it.
-        case "AES-GCM [RFC4106]": return .aesGCM(icvLength: 0)
-        case "AES-GCM with 8 octet ICV [RFC4106]": return .aesGCM(icvLength: 8)
-        case "AES-GCM with 12 octet ICV [RFC4106]": return .aesGCM(icvLength: 12)
-        case "AES-GCM with 16 octet ICV [RFC4106]": return .aesGCM(icvLength: 16)
-        case "AES-GCM with IIV and 16 octet ICV [RFC4106 & RFC8750]": return .unsupported("aes-gcm-16-iiv")
-        case "ChaCha20 with Poly1305 [RFC7634]": return .chaCha20Poly1305
-        case "ChaCha20 with Poly1305 and IIV [RFC7634 & RFC8750]": return .unsupported("chacha20-poly1305-iiv")
-        default: return nil
-        }
+        wiresharkEncryptionTable[name.trimmingCharacters(in: .whitespaces).lowercased()]
     }
 
     static let wiresharkEncryptionNames = [
@@ -31,25 +35,30 @@ enum AlgorithmNames {
         "ChaCha20 with Poly1305 [RFC7634]",
     ]
 
-    /// Wireshark `esp_sa` authentication column values.
-    static func wiresharkIntegrity(_ name: String) -> IntegrityAlgorithm? {
-        switch name {
-        case "NULL": return .null
-        case "HMAC-SHA-1-96 [RFC2404]": return .hmacSHA1_96
-        case "HMAC-SHA-256-96 [draft-ietf-ipsec-ciph-sha-256-00]": return .hmacSHA256_96
-        case "HMAC-SHA-256-128 [RFC4868]": return .hmacSHA256_128
-        case "HMAC-SHA-384-192 [RFC4868]": return .hmacSHA384_192
-        case "HMAC-SHA-512-256 [RFC4868]": return .hmacSHA512_256
-        case "HMAC-MD5-96 [RFC2403]": return .hmacMD5_96
+    /// Wireshark `esp_sa` authentication column values, old and new, without regard to case.
+    static let wiresharkIntegrityTable: [String: IntegrityAlgorithm] = [
+        "null": .null,
+        "hmac-sha-1-96 [rfc2404]": .hmacSHA1_96,
+        "hmac-sha1-96 [rfc2404]": .hmacSHA1_96,
+        "hmac-sha-256-96 [draft-ietf-ipsec-ciph-sha-256-00]": .hmacSHA256_96,
+        // Wireshark before 1.2 called the KAME 96-bit truncation just "HMAC-SHA256".
+        "hmac-sha256": .hmacSHA256_96,
+        "hmac-sha-256-128 [rfc4868]": .hmacSHA256_128,
+        "hmac-sha-384-192 [rfc4868]": .hmacSHA384_192,
+        "hmac-sha-512-256 [rfc4868]": .hmacSHA512_256,
+        "hmac-md5-96 [rfc2403]": .hmacMD5_96,
         // RIPEMD-160 is not in OpenSSL 3's default provider; keep the ICV length, skip the check.
-        case "MAC-RIPEMD-160-96 [RFC2857]": return .unchecked(icvLength: 12)
-        case "ANY 64 bit authentication [no checking]": return .unchecked(icvLength: 8)
-        case "ANY 96 bit authentication [no checking]": return .unchecked(icvLength: 12)
-        case "ANY 128 bit authentication [no checking]": return .unchecked(icvLength: 16)
-        case "ANY 192 bit authentication [no checking]": return .unchecked(icvLength: 24)
-        case "ANY 256 bit authentication [no checking]": return .unchecked(icvLength: 32)
-        default: return nil
-        }
+        "mac-ripemd-160-96 [rfc2857]": .unchecked(icvLength: 12),
+        "any 12-bytes of authentication [no checking]": .unchecked(icvLength: 12),
+        "any 64 bit authentication [no checking]": .unchecked(icvLength: 8),
+        "any 96 bit authentication [no checking]": .unchecked(icvLength: 12),
+        "any 128 bit authentication [no checking]": .unchecked(icvLength: 16),
+        "any 192 bit authentication [no checking]": .unchecked(icvLength: 24),
+        "any 256 bit authentication [no checking]": .unchecked(icvLength: 32),
+    ]
+
+    static func wiresharkIntegrity(_ name: String) -> IntegrityAlgorithm? {
+        wiresharkIntegrityTable[name.trimmingCharacters(in: .whitespaces).lowercased()]
     }
 
     static let wiresharkIntegrityNames = [

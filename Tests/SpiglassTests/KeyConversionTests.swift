@@ -118,4 +118,17 @@ import Testing
         let tcpdump = KeyFileWriter.tcpdump(keys)
         #expect(tcpdump.split(separator: "\n").filter { $0.hasPrefix("# not expressible for tcpdump") }.count == 2)
     }
+
+    /// Names from older Wireshark releases, odd capitalisation, and strongSwan's save-keys GCM
+    /// form ("AES-GCM [RFC4106]" with the ICV length in the authentication column).
+    @Test func wiresharkNameVariants() throws {
+        let keys = try KeyFileLoader.parseKeys("""
+            "IPv4","*","*","0x1","aes-cbc [rfc3602]","0x000102030405060708090a0b0c0d0e0f","HMAC-SHA1-96 [RFC2404]","0x01"
+            "IPv4","*","*","0x2","AES-CBC with 128-bit keys [RFC3602]","0x000102030405060708090a0b0c0d0e0f","HMAC-SHA256","0x01"
+            "IPv4","*","*","0x3","AES-GCM [RFC4106]","0x0001020304050607080900010203040506070809","ANY 128 bit authentication [no checking]",""
+            "IPv4","*","*","0x4","TRIPLEDES-CBC [RFC2451]","0x000102030405060708090001020304050607080900010203","ANY 12-bytes of Authentication [No Checking]",""
+            """, file: "old")
+        #expect(keys.sas.map(\.integrity) == [.hmacSHA1_96, .hmacSHA256_96, .null, .unchecked(icvLength: 12)])
+        #expect(keys.sas.map(\.encryption) == [.aesCBC, .aesCBC, .aesGCM(icvLength: 16), .tripleDESCBC])
+    }
 }
