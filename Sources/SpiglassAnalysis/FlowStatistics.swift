@@ -18,21 +18,21 @@ public struct FlowStatistics: Sendable {
     public var saMatch: SADatabase.MatchKind?
     public var packets = 0
     public var bytes = 0
-    public var counts: [PacketVerdict: Int] = [:]
+    public var counts = VerdictCounts()
     public var firstSeen: Timestamp
     public var lastSeen: Timestamp
     public var firstSequence: UInt64?
     public var lastSequence: UInt64?
     public var sequenceTracker: SequenceNumberTracker
 
-    public func count(_ verdict: PacketVerdict) -> Int { counts[verdict] ?? 0 }
+    public func count(_ verdict: PacketVerdict) -> Int { counts[verdict] }
 }
 
 /// Per-run totals.
 public struct AnalysisSummary: Sendable {
     public var frames = 0
     public var bytes = 0
-    public var verdicts: [PacketVerdict: Int] = [:]
+    public var verdicts = VerdictCounts()
     public var espPackets = 0
     public var ahPackets = 0
     public var ikePackets = 0
@@ -43,5 +43,39 @@ public struct AnalysisSummary: Sendable {
     public var damage: String?
     public var diagnostics: [String] = []
 
-    public func count(_ verdict: PacketVerdict) -> Int { verdicts[verdict] ?? 0 }
+    public func count(_ verdict: PacketVerdict) -> Int { verdicts[verdict] }
+}
+
+/// A count per verdict, in a fixed array: counting is per packet, and hashing an enum into a
+/// dictionary for it showed up in profiles.
+public struct VerdictCounts: Sendable, Equatable {
+    private var values = [Int](repeating: 0, count: PacketVerdict.allCases.count)
+
+    public init() {}
+
+    public subscript(_ verdict: PacketVerdict) -> Int {
+        get { values[verdict.index] }
+        set { values[verdict.index] = newValue }
+    }
+}
+
+extension PacketVerdict {
+    /// Position in `allCases`, computed once per case.
+    var index: Int {
+        switch self {
+        case .decrypted: return 0
+        case .icvFailed: return 1
+        case .badPadding: return 2
+        case .dummy: return 3
+        case .malformed: return 4
+        case .noSA: return 5
+        case .unsupportedAlgorithm: return 6
+        case .ike: return 7
+        case .ah: return 8
+        case .natKeepalive: return 9
+        case .fragment: return 10
+        case .notIPsec: return 11
+        case .undecodable: return 12
+        }
+    }
 }

@@ -16,10 +16,11 @@ public final class ESPCryptoState {
     let engine: Engine
     let hmac: HMACContext?
     /// Reused per packet: CTR counter block, AEAD nonce, AEAD AAD, ESN trailer.
-    var counterBlock = [UInt8](repeating: 0, count: 16)
-    var nonce = [UInt8](repeating: 0, count: 12)
-    var aad = [UInt8](repeating: 0, count: 12)
-    var sequenceHighTrailer = [UInt8](repeating: 0, count: 4)
+    // Scratch rewritten per packet by one thread; see the note in Analyzer on exclusivity.
+    @exclusivity(unchecked) var counterBlock = [UInt8](repeating: 0, count: 16)
+    @exclusivity(unchecked) var nonce = [UInt8](repeating: 0, count: 12)
+    @exclusivity(unchecked) var aad = [UInt8](repeating: 0, count: 12)
+    @exclusivity(unchecked) var sequenceHighTrailer = [UInt8](repeating: 0, count: 4)
 
     public init(sa: SecurityAssociation, encrypt: Bool = false) throws {
         self.sa = sa
