@@ -53,6 +53,9 @@ public struct VerdictCounts: Sendable, Equatable {
 
     public init() {}
 
+    /// Sum over all verdicts.
+    public var total: Int { values.reduce(0, +) }
+
     public subscript(_ verdict: PacketVerdict) -> Int {
         get { values[verdict.index] }
         set { values[verdict.index] = newValue }

@@ -333,7 +333,7 @@ struct CorpusTests {
             #expect(frame.inner.isEmpty, "\(relative) frame \(index + 1): plaintext without keys")
             #expect(!frame.record.esp.contains { $0.verdict == .decrypted })
         }
-        let summed = result.summary.verdicts.values.reduce(0, +)
+        let summed = result.summary.verdicts.total
         #expect(summed == result.summary.frames)
     }
 
