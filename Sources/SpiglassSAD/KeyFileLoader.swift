@@ -51,6 +51,12 @@ public enum KeyFileLoader {
     public static func parseKeys(_ text: String, file: String, format forced: KeyFileFormat? = nil) throws -> KeySet {
         guard let format = forced ?? detect(text) else {
             let line = firstMeaningfulLine(text)
+            if line == 0 {
+                // Only comments and blank lines (say, a converted file with nothing expressible).
+                var empty = KeySet()
+                empty.notes.append(KeyFileNote(.warning, file: file, line: 0, "no SAs in this file (only comments or blank lines)"))
+                return empty
+            }
             throw KeyFileError(.unknownFormat, file: file, line: line,
                                "not a key file Spiglass recognises (native, Wireshark esp_sa/ikev1/ikev2 tables, tcpdump -E secrets, ip xfrm state, setkey -D, strongSwan log); use --key-format to force one")
         }

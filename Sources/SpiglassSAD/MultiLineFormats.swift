@@ -1,10 +1,27 @@
 // Wiring of the block- and log-oriented formats; their parsers live in Formats/.
 extension KeyFileLoader {
     static func parseMultiLineFormat(_ text: String, file: String, format: KeyFileFormat) throws -> KeySet {
-        throw KeyFileError(.unknownFormat, file: file, line: 0, "\(format.rawValue) key files are not wired in yet")
+        switch format {
+        case .tcpdump:
+            return try TcpdumpSecretsParser.parse(text, file: file, readFile: { try read(path: $0) })
+        case .xfrm:
+            return try XfrmStateParser.parse(text, file: file)
+        case .setkey:
+            return try SetkeyDumpParser.parse(text, file: file)
+        case .strongswanLog:
+            return try StrongSwanLogParser.parse(text, file: file)
+        case .native, .wiresharkESP, .wiresharkIKEv1, .wiresharkIKEv2:
+            return try parseLineFormat(text, file: file, format: format)
+        }
     }
 
-    static func detectMultiLineFormat(_ text: String) -> KeyFileFormat? { nil }
+    /// Logs and SADB dumps are recognised from their whole shape, before any single line.
+    static func detectMultiLineFormat(_ text: String) -> KeyFileFormat? {
+        if StrongSwanLogParser.looksLike(text) { return .strongswanLog }
+        if XfrmStateParser.looksLike(text) { return .xfrm }
+        if SetkeyDumpParser.looksLike(text) { return .setkey }
+        return nil
+    }
 
-    static func looksLikeTcpdump(_ text: String) -> Bool { false }
+    static func looksLikeTcpdump(_ text: String) -> Bool { TcpdumpSecretsParser.looksLike(text) }
 }

@@ -1,0 +1,501 @@
+import SpiglassWire
+
+/// Reads `setkey -D` SAD dumps of the KAME / ipsec-tools / FreeBSD / NetBSD `setkey`, as
+/// libipsec's `pfkey_sadump` prints them: one block per SA, an unindented `SRC DST` line
+/// (addresses with `[port]` when NAT-T is on), then tab-indented lines.
+///
+///     192.168.2.101 192.168.2.100
+///     	esp mode=tunnel spi=135040102(0x080c8c66) reqid=16395(0x0000400b)
+///     	E: rijndael-cbc  deb3098e 67577550 f23ffb5e c3737c04
+///     	A: hmac-sha1  881ecd0b 71431e1b 6c35503d 5258bda9 17505da3
+///     	seq=0x00000b9c replay=4 flags=0x00000000 state=mature
+///     	created: Jan  4 20:56:21 2013	current: Jan  4 20:56:49 2013
+///     	…
+///     	sadb_seq=1 pid=1727 refcnt=2
+///
+/// Keys are printed as 4-byte hex words, 32 bytes per line: a longer key continues on the
+/// next line, which starts with a space. `hmac-sha2-256/384/512` are read with RFC 4868
+/// truncation (half the digest), as FreeBSD, NetBSD and OpenBSD use them; old KAME stacks and
+/// Linux (through PF_KEY) truncate hmac-sha2-256 to 96 bits instead, so that line gets a
+/// warning. `flags` bit 0x400 (SADB_X_SAFLAGS_ESN) turns extended sequence numbers on.
+/// Every non-blank line gets a `KeyFileNote`; IPComp and TCP-MD5 SAs are skipped, and so
+/// are the policy blocks of a `setkey -DP` dump.
+enum SetkeyDumpParser {
+    /// True when the first meaningful line is `SRC DST` and the next one is an indented
+    /// `esp|ah|ipcomp mode=…` line, or when the dump says "No SAD entries.".
+    static func looksLike(_ text: String) -> Bool {
+        var seenHeader = false
+        var examined = 0
+        for raw in text.utf8.prefix(1 << 16).split(separator: UInt8(ascii: "\n"), maxSplits: 64, omittingEmptySubsequences: true) {
+            let line = String(decoding: raw.prefix(4096), as: UTF8.self)
+            let tokens = tokenize(line)
+            guard let first = tokens.first else { continue }
+            if first.hasPrefix("#") { continue }
+            examined += 1
+            if examined > 8 { return false }
+            if !seenHeader {
+                if tokens == ["No", "SAD", "entries."] { return true }
+                guard !startsIndented(line), headerAddresses(tokens) != nil else { return false }
+                seenHeader = true
+            } else {
+                return startsIndented(line) && tokens.count >= 2 && satypes[String(first)] != nil && tokens[1].hasPrefix("mode=")
+            }
+        }
+        return false
+    }
+
+    /// SA types `pfkey_sadump` prints, and whether Spiglass keeps them.
+    private static let satypes: [String: IPsecProtocol?] = [
+        "esp": .esp, "esp-udp": .esp, "ah": .ah, "ipcomp": nil, "tcp": nil,
+        "unspec": nil, "unknown": nil, "rsvp": nil, "ospfv2": nil, "ripv2": nil, "mip": nil, "policy": nil,
+    ]
+
+    private struct Block {
+        var headerLine: Int
+        var source: IPAddress
+        var destination: IPAddress
+        var ports: UDPPortPair?
+        var noteIndex: Int
+        var saLine: Int? = nil
+        var satype: String? = nil
+        var spi: UInt32? = nil
+        var mode: IPsecMode? = nil
+        var replayWindow: UInt32? = nil
+        var esn = false
+        var state: String? = nil
+        var encryption: KeyLine? = nil
+        var integrity: KeyLine? = nil
+        var compression: Int? = nil
+    }
+
+    private struct KeyLine {
+        var line: Int
+        var field: String
+        var name: String
+        var key: [UInt8]
+    }
+
+    /// Which key a continuation line extends.
+    private enum Continuation { case none, encryption, integrity }
+
+    static func parse(_ text: String, file: String) throws -> KeySet {
+        var keys = KeySet()
+        var block: Block? = nil
+        var inPolicy = false
+        var continuation = Continuation.none
+        var blocks = 0
+        var lineNumber = 0
+        for rawLine in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            lineNumber += 1
+            guard rawLine.count <= KeyFileLimits.maxLineBytes else {
+                throw KeyFileError(.tooLarge, file: file, line: lineNumber, "line longer than \(KeyFileLimits.maxLineBytes) bytes")
+            }
+            var line = String(decoding: rawLine, as: UTF8.self)
+            if line.hasSuffix("\r") { line.removeLast() }
+            if lineNumber == 1, line.hasPrefix("\u{feff}") { line.removeFirst() }
+            let tokens = tokenize(line)
+            guard let first = tokens.first else { continue }
+            func note(_ kind: KeyFileNote.Kind, _ message: String) {
+                keys.notes.append(KeyFileNote(kind, file: file, line: lineNumber, message))
+            }
+            func fail(_ code: KeyFileError.Code, _ field: String?, _ message: String) -> KeyFileError {
+                KeyFileError(code, file: file, line: lineNumber, field: field, message)
+            }
+            if first.hasPrefix("#") {
+                note(.ignored, "comment")
+                continue
+            }
+            if !startsIndented(line) {
+                if tokens == ["No", "SAD", "entries."] || tokens == ["No", "SPD", "entries."] {
+                    note(.ignored, "empty dump")
+                    continue
+                }
+                if let done = block { try finish(done, file: file, into: &keys) }
+                block = nil
+                continuation = .none
+                if isPolicyHeader(tokens) {
+                    // `setkey -DP`: a selector line, then the policy; nothing to decrypt with.
+                    inPolicy = true
+                    note(.ignored, "security policy (setkey -DP), not an SA")
+                    continue
+                }
+                inPolicy = false
+                guard let (source, destination, ports) = headerAddresses(tokens) else {
+                    throw fail(.syntax, nil, "expected 'SOURCE DESTINATION' addresses to start an SA (setkey -D output), got '\(clip(line.trimmingCharacters(in: .whitespaces)))'")
+                }
+                blocks += 1
+                guard blocks <= KeyFileLimits.maxSAs else {
+                    throw fail(.tooLarge, nil, "more than \(KeyFileLimits.maxSAs) SAs")
+                }
+                block = Block(headerLine: lineNumber, source: source, destination: destination, ports: ports, noteIndex: keys.notes.count)
+                note(.understood, "SA \(source) → \(destination)")
+                continue
+            }
+            if inPolicy {
+                note(.ignored, "security policy (setkey -DP)")
+                continue
+            }
+            guard block != nil else {
+                throw fail(.syntax, nil, "indented line before any 'SOURCE DESTINATION' line")
+            }
+            // A key longer than 32 bytes continues on the next line.
+            if continuation != .none, line.first == " ", tokens.allSatisfy({ isHexWord($0) }) {
+                guard let bytes = decodeWords(tokens) else {
+                    throw fail(.badValue, continuation == .encryption ? "E" : "A", "key words must have an even number of hex digits")
+                }
+                if continuation == .encryption {
+                    block!.encryption!.key += bytes
+                    note(.understood, "encryption key continued (\(block!.encryption!.key.count) bytes so far)")
+                } else {
+                    block!.integrity!.key += bytes
+                    note(.understood, "authentication key continued (\(block!.integrity!.key.count) bytes so far)")
+                }
+                continue
+            }
+            continuation = .none
+            let word = String(first)
+            if satypes[word] != nil || (tokens.count >= 2 && tokens[1].hasPrefix("mode=")) {
+                guard block!.saLine == nil else { throw fail(.syntax, word, "a second SA type line in one block") }
+                guard satypes[word] != nil else {
+                    throw fail(.badValue, "satype", "'\(clip(word))' is not an SA type (esp, ah, ipcomp)")
+                }
+                block!.saLine = lineNumber
+                block!.satype = word
+                var unknown: [String] = []
+                for token in tokens.dropFirst() {
+                    guard let eq = token.firstIndex(of: "=") else { unknown.append(clip(token)); continue }
+                    let key = String(token[..<eq])
+                    let value = token[token.index(after: eq)...]
+                    switch key {
+                    case "mode":
+                        switch value {
+                        case "tunnel": block!.mode = .tunnel
+                        case "transport": block!.mode = .transport
+                        case "any": block!.mode = nil
+                        default: throw fail(.badValue, "mode", "'\(clip(value))' is not tunnel, transport or any")
+                        }
+                    case "spi":
+                        guard let spi = parseDualNumber(value) else {
+                            throw fail(.badValue, "spi", "'\(clip(value))' is not a 32-bit SPI (decimal(0xhex))")
+                        }
+                        block!.spi = spi
+                    case "reqid":
+                        guard parseDualNumber(value) != nil else { throw fail(.badValue, "reqid", "'\(clip(value))' is not a 32-bit number") }
+                    default:
+                        unknown.append(clip(token))
+                    }
+                }
+                var message = "SA type \(word)"
+                if let spi = block!.spi { message += ", spi 0x\(hex32(spi))" }
+                if let mode = block!.mode { message += ", mode \(mode.rawValue)" }
+                note(unknown.isEmpty ? .understood : .warning, message + (unknown.isEmpty ? "" : "; not understood: \(unknown.joined(separator: " "))"))
+                continue
+            }
+            switch word {
+            case "E:", "A:":
+                let field = word == "E:" ? "E" : "A"
+                guard tokens.count >= 2 else { throw fail(.missingField, field, "'\(word)' without an algorithm name") }
+                guard let key = decodeWords(tokens.dropFirst(2)) else {
+                    throw fail(.badValue, field, "the key must be hex words (e.g. 'deadbeef 01234567')")
+                }
+                let keyLine = KeyLine(line: lineNumber, field: field, name: String(tokens[1]), key: key)
+                if field == "E" {
+                    guard block!.encryption == nil else { throw fail(.syntax, field, "a second 'E:' line in one SA block") }
+                    block!.encryption = keyLine
+                    continuation = .encryption
+                    note(.understood, "encryption \(clip(keyLine.name)), key \(key.count) bytes")
+                } else {
+                    guard block!.integrity == nil else { throw fail(.syntax, field, "a second 'A:' line in one SA block") }
+                    block!.integrity = keyLine
+                    continuation = .integrity
+                    note(.understood, "authentication \(clip(keyLine.name)), key \(key.count) bytes")
+                }
+            case "C:":
+                block!.compression = lineNumber
+                note(.ignored, "IPComp algorithm \(tokens.count > 1 ? clip(tokens[1]) : "")")
+            case "NAT:", "NAT-T:":
+                note(.ignored, "NAT-T original addresses")
+            default:
+                if word.hasPrefix("seq=") {
+                    var parts: [String] = []
+                    for token in tokens {
+                        guard let eq = token.firstIndex(of: "=") else { continue }
+                        let key = token[..<eq]
+                        let value = token[token.index(after: eq)...]
+                        switch key {
+                        case "replay":
+                            guard let window = UInt32(value) else { throw fail(.badValue, "replay", "'\(clip(value))' is not a number") }
+                            block!.replayWindow = window
+                            parts.append("replay window \(window)")
+                        case "flags":
+                            guard value.hasPrefix("0x"), let flags = UInt32(value.dropFirst(2), radix: 16) else {
+                                throw fail(.badValue, "flags", "'\(clip(value))' is not 0x-prefixed hex")
+                            }
+                            if flags & 0x400 != 0 {
+                                block!.esn = true
+                                parts.append("extended sequence numbers")
+                            }
+                        case "state":
+                            block!.state = String(value)
+                            parts.append("state \(clip(value))")
+                        case "seq":
+                            guard value.hasPrefix("0x"), UInt32(value.dropFirst(2), radix: 16) != nil else {
+                                throw fail(.badValue, "seq", "'\(clip(value))' is not 0x-prefixed hex")
+                            }
+                        default:
+                            break
+                        }
+                    }
+                    note(.understood, parts.isEmpty ? "sequence and state" : parts.joined(separator: ", "))
+                } else if ["created:", "current:", "diff:", "last:", "allocated:", "hard:", "soft:"].contains(word) {
+                    note(.ignored, "lifetime")
+                } else if word.hasPrefix("sadb_seq=") || word.hasPrefix("refcnt=") || word.hasPrefix("pid=") {
+                    note(.ignored, "PF_KEY message counters")
+                } else {
+                    note(.warning, "line not understood ('\(clip(word))'); ignored")
+                }
+            }
+        }
+        if let done = block { try finish(done, file: file, into: &keys) }
+        return keys
+    }
+
+    // MARK: - Algorithms
+
+    private static let encryptionNames = [
+        "null", "des-cbc", "3des-cbc", "rijndael-cbc", "aes-cbc", "aes-ctr", "aes-gcm-16", "chacha20-poly1305",
+        "blowfish-cbc", "cast128-cbc", "twofish-cbc", "camellia-cbc",
+    ]
+    private static let integrityNames = [
+        "null", "hmac-md5", "hmac-sha1", "hmac-sha2-256", "hmac-sha2-384", "hmac-sha2-512", "hmac-ripemd160",
+        "aes-xcbc-mac", "keyed-md5", "keyed-sha1",
+    ]
+
+    private static func encryption(_ k: KeyLine, file: String, warn: inout [String]) throws -> EncryptionAlgorithm {
+        switch k.name.lowercased() {
+        case "null", "none": return .null
+        case "3des-cbc": return .tripleDESCBC
+        case "rijndael-cbc", "aes-cbc": return .aesCBC
+        case "aes-ctr": return .aesCTR
+        case "aes-gcm-16": return .aesGCM(icvLength: 16)
+        case "aes-gcm-12": return .aesGCM(icvLength: 12)
+        case "aes-gcm-8": return .aesGCM(icvLength: 8)
+        case "chacha20-poly1305": return .chaCha20Poly1305
+        case let name:
+            let unsupported: [String: String] = [
+                "des-cbc": "des-cbc", "des-deriv": "des-cbc", "3des-deriv": "3des-deriv", "simple": "simple",
+                "blowfish-cbc": "blowfish-cbc", "cast128-cbc": "cast5-cbc", "twofish-cbc": "twofish-cbc",
+                "camellia-cbc": "camellia-cbc", "rc5-cbc": "rc5-cbc",
+            ]
+            if let known = unsupported[name] {
+                warn.append("\(known) is not implemented yet; its packets will show as unsupported-algorithm")
+                return .unsupported(known)
+            }
+            let hint = AlgorithmNames.suggestion(for: k.name, among: encryptionNames).map { " (did you mean '\($0)'?)" } ?? ""
+            throw KeyFileError(.unknownAlgorithm, file: file, line: k.line, field: "E", "unknown encryption algorithm '\(clip(k.name))'\(hint)")
+        }
+    }
+
+    private static func integrity(_ k: KeyLine, file: String, warn: inout [String]) throws -> IntegrityAlgorithm {
+        switch k.name.lowercased() {
+        case "null", "none": return .null
+        case "hmac-md5": return .hmacMD5_96
+        case "hmac-sha1": return .hmacSHA1_96
+        case "hmac-sha2-256", "hmac-sha256":
+            warn.append("hmac-sha2-256 is read as HMAC-SHA-256-128 (RFC 4868, FreeBSD/NetBSD/OpenBSD); old KAME and Linux PF_KEY truncate it to 96 bits. If every ICV fails, write this SA natively with auth=hmac-sha2-256-96")
+            return .hmacSHA256_128
+        case "hmac-sha2-384", "hmac-sha384": return .hmacSHA384_192
+        case "hmac-sha2-512", "hmac-sha512": return .hmacSHA512_256
+        case "hmac-ripemd160", "aes-xcbc-mac":
+            warn.append("\(k.name) is not implemented; its 96-bit ICV is left unchecked")
+            return .unchecked(icvLength: 12)
+        case "keyed-md5", "md5":
+            warn.append("\(k.name) (RFC 1828) is not implemented; its 128-bit ICV is left unchecked")
+            return .unchecked(icvLength: 16)
+        case "keyed-sha1", "sha":
+            warn.append("\(k.name) (RFC 1852) is not implemented; its 160-bit ICV is left unchecked")
+            return .unchecked(icvLength: 20)
+        case "aes-gmac-128", "aes-gmac-192", "aes-gmac-256":
+            warn.append("\(k.name) is not implemented; its 128-bit ICV is left unchecked")
+            return .unchecked(icvLength: 16)
+        default:
+            let hint = AlgorithmNames.suggestion(for: k.name, among: integrityNames).map { " (did you mean '\($0)'?)" } ?? ""
+            throw KeyFileError(.unknownAlgorithm, file: file, line: k.line, field: "A", "unknown authentication algorithm '\(clip(k.name))'\(hint)")
+        }
+    }
+
+    // MARK: - End of a block
+
+    private static func finish(_ block: Block, file: String, into keys: inout KeySet) throws {
+        func setHeaderNote(_ kind: KeyFileNote.Kind, _ message: String) {
+            guard block.noteIndex < keys.notes.count else { return }
+            keys.notes[block.noteIndex] = KeyFileNote(kind, file: file, line: block.headerLine, message)
+        }
+        guard let satype = block.satype, let saLine = block.saLine else {
+            throw KeyFileError(.missingField, file: file, line: block.headerLine, field: "satype",
+                               "the SA block has no 'esp|ah mode=… spi=…' line")
+        }
+        guard let known = satypes[satype], let ipsecProtocol = known else {
+            setHeaderNote(.ignored, "\(satype) SA \(block.source) → \(block.destination) skipped: not ESP or AH")
+            return
+        }
+        guard let spi = block.spi else {
+            throw KeyFileError(.missingField, file: file, line: saLine, field: "spi", "an \(satype) SA needs 'spi='")
+        }
+        if block.encryption == nil && block.integrity == nil && block.state == "larval" {
+            setHeaderNote(.ignored, "larval SA spi=0x\(hex32(spi)) (no keys yet) skipped")
+            return
+        }
+        var warnings: [String] = []
+        var encryption = EncryptionAlgorithm.null
+        var encryptionKey: [UInt8] = []
+        var integrity = IntegrityAlgorithm.null
+        var integrityKey: [UInt8] = []
+        switch ipsecProtocol {
+        case .esp:
+            guard block.encryption != nil || block.integrity != nil else {
+                throw KeyFileError(.missingField, file: file, line: block.headerLine, field: "E",
+                                   "the ESP SA has no 'E:' or 'A:' line, so no key")
+            }
+            if let e = block.encryption {
+                encryption = try self.encryption(e, file: file, warn: &warnings)
+                encryptionKey = e.key
+            }
+        case .ah:
+            if let e = block.encryption {
+                throw KeyFileError(.syntax, file: file, line: e.line, field: "E", "an AH SA takes no 'E:' line")
+            }
+            guard block.integrity != nil else {
+                throw KeyFileError(.missingField, file: file, line: block.headerLine, field: "A",
+                                   "the AH SA has no 'A:' line, so no key")
+            }
+        }
+        if let a = block.integrity {
+            integrity = try self.integrity(a, file: file, warn: &warnings)
+            integrityKey = a.key
+            if encryption.isAEAD && integrity != .null {
+                throw KeyFileError(.badValue, file: file, line: a.line, field: "A",
+                                   "\(encryption.name) is a combined-mode cipher: it takes no separate authentication")
+            }
+        }
+        if encryption.isAEAD { integrityKey = [] }
+        var sa = SecurityAssociation(spi: spi, source: .exact(block.source), destination: .exact(block.destination),
+                                     encryption: encryption, encryptionKey: encryptionKey,
+                                     integrity: integrity, integrityKey: integrityKey,
+                                     extendedSequenceNumbers: block.esn,
+                                     origin: SAOrigin(file: file, line: block.headerLine))
+        sa.ipsecProtocol = ipsecProtocol
+        sa.mode = block.mode
+        sa.replayWindow = block.replayWindow
+        sa.encapsulationPorts = block.ports
+        let encryptionLine = block.encryption?.line ?? saLine
+        let integrityLine = block.integrity?.line ?? saLine
+        do {
+            try SAValidation.checkKeys(&sa, file: file, line: encryptionLine, encryptionField: "E", integrityField: "A")
+        } catch let error as KeyFileError where error.field == "A" {
+            throw KeyFileError(error.code, file: file, line: integrityLine, field: error.field, error.message)
+        }
+        keys.sas.append(sa)
+        var summary = "\(ipsecProtocol.rawValue.uppercased()) SA spi=0x\(hex32(spi)) \(block.source) → \(block.destination) "
+        summary += ipsecProtocol == .ah ? integrity.name : sa.algorithmDescription
+        if let mode = sa.mode { summary += " \(mode.rawValue)" }
+        if let ports = sa.encapsulationPorts { summary += " udp \(ports.source)→\(ports.destination)" }
+        if sa.extendedSequenceNumbers { summary += " esn" }
+        if let state = block.state, state == "dying" || state == "dead" { warnings.append("the SA was \(state) when dumped") }
+        if ipsecProtocol == .ah { warnings.append("AH ICVs are not verified yet") }
+        setHeaderNote(warnings.isEmpty ? .understood : .warning, summary + (warnings.isEmpty ? "" : ": " + warnings.joined(separator: "; ")))
+    }
+
+    // MARK: - Helpers
+
+    private static func tokenize(_ line: String) -> [Substring] {
+        line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" })
+    }
+
+    private static func startsIndented(_ line: String) -> Bool {
+        guard let c = line.first else { return false }
+        return c == "\t" || c == " "
+    }
+
+    /// `ADDR ADDR`, each optionally `[port]` (NAT-T) and, for IPv6, `%scope`.
+    private static func headerAddresses(_ tokens: [Substring]) -> (IPAddress, IPAddress, UDPPortPair?)? {
+        guard tokens.count == 2, let (source, sport) = address(tokens[0]), let (destination, dport) = address(tokens[1]),
+              source.isIPv4 == destination.isIPv4 else { return nil }
+        var ports: UDPPortPair? = nil
+        if let sport, let dport { ports = UDPPortPair(source: sport, destination: dport) }
+        return (source, destination, ports)
+    }
+
+    private static func address(_ token: Substring) -> (IPAddress, UInt16?)? {
+        var text = token
+        var port: UInt16? = nil
+        if text.hasSuffix("]"), let open = text.lastIndex(of: "[") {
+            let inside = text[text.index(after: open)..<text.index(before: text.endIndex)]
+            if inside != "any" {
+                guard let value = UInt16(inside) else { return nil }
+                port = value
+            }
+            text = text[..<open]
+        }
+        if let percent = text.firstIndex(of: "%") { text = text[..<percent] }
+        guard !text.isEmpty, text.count <= 64, let address = IPAddress(text) else { return nil }
+        return (address, port)
+    }
+
+    /// A `setkey -DP` selector line: prefixes, `[any]` ports, and an upper-layer protocol.
+    private static func isPolicyHeader(_ tokens: [Substring]) -> Bool {
+        guard tokens.count >= 3 else { return false }
+        return tokens[0].contains("/") || tokens[1].contains("/") || tokens[0].contains("[any]")
+    }
+
+    /// `135040102(0x080c8c66)`: both halves must agree; either alone is accepted.
+    private static func parseDualNumber(_ text: Substring) -> UInt32? {
+        guard text.count <= 32 else { return nil }
+        if let open = text.firstIndex(of: "("), text.hasSuffix(")") {
+            let decimal = text[..<open]
+            let inner = text[text.index(after: open)..<text.index(before: text.endIndex)]
+            guard let d = UInt32(decimal), inner.hasPrefix("0x"), let h = UInt32(inner.dropFirst(2), radix: 16), d == h else { return nil }
+            return d
+        }
+        if text.hasPrefix("0x") { return UInt32(text.dropFirst(2), radix: 16) }
+        return UInt32(text)
+    }
+
+    private static func isHexWord(_ text: Substring) -> Bool {
+        !text.isEmpty && text.utf8.allSatisfy { hexValue($0) != nil }
+    }
+
+    private static func hexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+
+    /// Hex words, each an even number of digits, concatenated.
+    private static func decodeWords<C: Collection>(_ words: C) -> [UInt8]? where C.Element == Substring {
+        var bytes: [UInt8] = []
+        for word in words {
+            let digits = Array(word.utf8)
+            guard digits.count % 2 == 0 else { return nil }
+            var i = 0
+            while i + 1 < digits.count {
+                guard let high = hexValue(digits[i]), let low = hexValue(digits[i + 1]) else { return nil }
+                bytes.append(high << 4 | low)
+                i += 2
+            }
+        }
+        return bytes
+    }
+
+    private static func hex32(_ value: UInt32) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: max(0, 8 - digits.count)) + digits
+    }
+
+    private static func clip<S: StringProtocol>(_ text: S) -> String {
+        text.count <= 64 ? String(text) : String(text.prefix(64)) + "…"
+    }
+}
