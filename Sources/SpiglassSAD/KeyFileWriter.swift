@@ -168,9 +168,38 @@ public enum KeyFileWriter {
             out += (tcpdumpLine(sa) ?? "# not expressible for tcpdump: \(nativeLine(sa))") + "\n"
         }
         for sa in keys.ikeSAs {
-            out += "# IKE SA (tcpdump lines not written): \(nativeLine(sa))\n"
+            if let lines = tcpdumpIKELines(sa) {
+                out += lines.joined(separator: "\n") + "\n"
+            } else {
+                out += "# not expressible for tcpdump: \(nativeLine(sa))\n"
+            }
         }
         return out
+    }
+
+    /// tcpdump's `ikev2 I|R 0xSPIi 0xSPIr integ:key encr:key` pair for an IKEv2 SA with CBC
+    /// encryption and HMAC integrity (all tcpdump decrypts), both directions' keys given.
+    public static func tcpdumpIKELines(_ sa: IKESecurityAssociation) -> [String]? {
+        guard sa.version == .v2, let responder = sa.responderSPI, let encryption = sa.encryption, let integrity = sa.integrity,
+              !sa.skEi.isEmpty, !sa.skEr.isEmpty, !sa.skAi.isEmpty, !sa.skAr.isEmpty else { return nil }
+        let encr: String
+        switch encryption {
+        case .aesCBC(let bits): encr = "aes\(bits)"
+        case .tripleDES: encr = "3des"
+        default: return nil
+        }
+        let integ: String
+        switch integrity {
+        case .hmacSHA1_96: integ = "sha1"
+        case .hmacMD5_96: integ = "md5"
+        case .hmacSHA256_128: integ = "sha256"
+        case .hmacSHA384_192: integ = "sha384"
+        case .hmacSHA512_256: integ = "sha512"
+        default: return nil
+        }
+        let spis = "0x\(ikeSPIText(sa.initiatorSPI)) 0x\(ikeSPIText(responder))"
+        return ["ikev2 I \(spis) \(integ):\(hex(sa.skAi)) \(encr):\(hex(sa.skEi))",
+                "ikev2 R \(spis) \(integ):\(hex(sa.skAr)) \(encr):\(hex(sa.skEr))"]
     }
 
     public static func tcpdumpLine(_ sa: SecurityAssociation) -> String? {

@@ -131,4 +131,16 @@ import Testing
         #expect(keys.sas.map(\.integrity) == [.hmacSHA1_96, .hmacSHA256_96, .null, .unchecked(icvLength: 12)])
         #expect(keys.sas.map(\.encryption) == [.aesCBC, .aesCBC, .aesGCM(icvLength: 16), .tripleDESCBC])
     }
+
+    /// IKEv2 SAs with CBC and HMAC go to tcpdump's `ikev2 I/R` lines and come back unchanged.
+    @Test func tcpdumpIKELinesRoundTrip() throws {
+        let original = try KeyFileLoader.loadKeys(path: Paths.fixture("strongswan/aes128cbc-sha256-v4/ikev2_decryption_table"))
+        let text = KeyFileWriter.tcpdump(original)
+        #expect(text.contains("ikev2 I 0x79f54b97b88d732e 0xd370a4356fcbc654 sha256:0x"))
+        let back = try KeyFileLoader.parseKeys(text, file: "secrets")
+        #expect(back.ikeSAs.map(KeyFileWriter.nativeLine) == original.ikeSAs.map(KeyFileWriter.nativeLine))
+        // GCM IKE SAs have no tcpdump form and are written as a comment.
+        let gcm = try KeyFileLoader.loadKeys(path: Paths.fixture("strongswan/aes256gcm16-v4/ikev2_decryption_table"))
+        #expect(KeyFileWriter.tcpdump(gcm).contains("# not expressible for tcpdump: ike version=2"))
+    }
 }
