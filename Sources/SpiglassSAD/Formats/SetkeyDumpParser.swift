@@ -20,7 +20,7 @@ import SpiglassWire
 /// warning. `flags` bit 0x400 (SADB_X_SAFLAGS_ESN) turns extended sequence numbers on.
 /// Every non-blank line gets a `KeyFileNote`; IPComp and TCP-MD5 SAs are skipped, and so
 /// are the policy blocks of a `setkey -DP` dump.
-enum SetkeyDumpParser {
+enum SetkeyDumpParser: KeyDumpText {
     /// True when the first meaningful line is `SRC DST` and the next one is an indented
     /// `esp|ah|ipcomp mode=…` line, or when the dump says "No SAD entries.".
     static func looksLike(_ text: String) -> Bool {
@@ -140,7 +140,7 @@ enum SetkeyDumpParser {
             }
             // A key longer than 32 bytes continues on the next line.
             if continuation != .none, line.first == " ", tokens.allSatisfy({ isHexWord($0) }) {
-                guard let bytes = decodeWords(tokens) else {
+                guard let bytes = decodeHexWords(tokens) else {
                     throw fail(.badValue, continuation == .encryption ? "E" : "A", "key words must have an even number of hex digits")
                 }
                 if continuation == .encryption {
@@ -195,7 +195,7 @@ enum SetkeyDumpParser {
             case "E:", "A:":
                 let field = word == "E:" ? "E" : "A"
                 guard tokens.count >= 2 else { throw fail(.missingField, field, "'\(word)' without an algorithm name") }
-                guard let key = decodeWords(tokens.dropFirst(2)) else {
+                guard let key = decodeHexWords(tokens.dropFirst(2)) else {
                     throw fail(.badValue, field, "the key must be hex words (e.g. 'deadbeef 01234567')")
                 }
                 let keyLine = KeyLine(line: lineNumber, field: field, name: String(tokens[1]), key: key)
@@ -408,15 +408,6 @@ enum SetkeyDumpParser {
 
     // MARK: - Helpers
 
-    private static func tokenize(_ line: String) -> [Substring] {
-        line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" })
-    }
-
-    private static func startsIndented(_ line: String) -> Bool {
-        guard let c = line.first else { return false }
-        return c == "\t" || c == " "
-    }
-
     /// `ADDR ADDR`, each optionally `[port]` (NAT-T) and, for IPv6, `%scope`.
     private static func headerAddresses(_ tokens: [Substring]) -> (IPAddress, IPAddress, UDPPortPair?)? {
         guard tokens.count == 2, let (source, sport) = address(tokens[0]), let (destination, dport) = address(tokens[1]),
@@ -465,37 +456,4 @@ enum SetkeyDumpParser {
         !text.isEmpty && text.utf8.allSatisfy { hexValue($0) != nil }
     }
 
-    private static func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
-        default: return nil
-        }
-    }
-
-    /// Hex words, each an even number of digits, concatenated.
-    private static func decodeWords<C: Collection>(_ words: C) -> [UInt8]? where C.Element == Substring {
-        var bytes: [UInt8] = []
-        for word in words {
-            let digits = Array(word.utf8)
-            guard digits.count % 2 == 0 else { return nil }
-            var i = 0
-            while i + 1 < digits.count {
-                guard let high = hexValue(digits[i]), let low = hexValue(digits[i + 1]) else { return nil }
-                bytes.append(high << 4 | low)
-                i += 2
-            }
-        }
-        return bytes
-    }
-
-    private static func hex32(_ value: UInt32) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: max(0, 8 - digits.count)) + digits
-    }
-
-    private static func clip<S: StringProtocol>(_ text: S) -> String {
-        text.count <= 64 ? String(text) : String(text.prefix(64)) + "…"
-    }
 }

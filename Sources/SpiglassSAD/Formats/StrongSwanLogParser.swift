@@ -30,7 +30,7 @@ import SpiglassWire
 /// the IKE_SA_INIT one, so a value not seen on the key's thread is taken from the most
 /// recent line of any thread. Rekeyed IKE SAs (CREATE_CHILD_SA) do not log their new SPIs
 /// unless `mgr` logging shows them; such SAs are skipped with a warning.
-enum StrongSwanLogParser {
+enum StrongSwanLogParser: KeyDumpText {
     /// Key dumps larger than this are not keys.
     static let maxKeyBytes = 1024
     static let ikev2KeyNames: Set<String> = ["SKEYSEED", "Sk_d secret", "Sk_ai secret", "Sk_ar secret", "Sk_ei secret",
@@ -499,11 +499,6 @@ enum StrongSwanLogParser {
         let i = b[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         let r = b[8..<16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         setSPIPair((i, r), line: pending.line, state: &state, ctx: ctx)
-    }
-
-    static func hex64(_ v: UInt64) -> String {
-        let s = String(v, radix: 16)
-        return String(repeating: "0", count: max(0, 16 - s.count)) + s
     }
 
     static func deliverKey(_ name: String, _ bytes: [UInt8], line: Int, state: inout ThreadState, ctx: Context) throws {

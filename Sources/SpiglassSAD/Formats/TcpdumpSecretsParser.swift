@@ -33,7 +33,7 @@ import SpiglassWire
 /// the default SA (the last one given) applies only when no specific SA matches, so it
 /// is put after all others. Spiglass is stricter than tcpdump on malformed values (odd hex
 /// digit counts, trailing garbage after an SPI): those are errors, not silent guesses.
-enum TcpdumpSecretsParser {
+enum TcpdumpSecretsParser: KeyDumpText {
     static let maxIncludeDepth = 8
     static let maxSecretBytes = 256
 
@@ -369,11 +369,6 @@ enum TcpdumpSecretsParser {
     }
 
     static func key(_ sa: SecurityAssociation) -> String { "\(sa.spi.map(String.init) ?? "*")@\(sa.destination)" }
-
-    static func hex64(_ v: UInt64) -> String {
-        let s = String(v, radix: 16)
-        return String(repeating: "0", count: max(0, 16 - s.count)) + s
-    }
 
     // MARK: - Values
 

@@ -21,7 +21,7 @@ import SpiglassWire
 /// hmac(md5), hmac(sha1), hmac(sha256) and hmac(rmd160), 192 for hmac(sha384), 256 for
 /// hmac(sha512). `auth-trunc NAME KEY BITS` and `aead NAME KEY ICV-BITS` state the length.
 /// Every non-blank line gets a `KeyFileNote`; IPComp SAs (`proto comp`) are skipped.
-enum XfrmStateParser {
+enum XfrmStateParser: KeyDumpText {
     /// True when the first meaningful line is `src A dst B` and the next one is an indented
     /// `proto …` line. Reads at most the first few lines.
     static func looksLike(_ text: String) -> Bool {
@@ -346,7 +346,7 @@ enum XfrmStateParser {
             throw fail(.badValue, "the keys are hidden ('\(clip(tokens[i]))'): dump the state without 'nokeys'")
         }
         if i < tokens.count, tokens[i].hasPrefix("0x") || tokens[i].hasPrefix("0X") {
-            guard let bytes = decodeHex(tokens[i].dropFirst(2)) else {
+            guard let bytes = decodeHexWords(CollectionOfOne(tokens[i].dropFirst(2))) else {
                 throw fail(.badValue, "the key is not an even number of hex digits")
             }
             key = bytes
@@ -604,15 +604,6 @@ enum XfrmStateParser {
 
     // MARK: - Helpers
 
-    private static func tokenize(_ line: String) -> [Substring] {
-        line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" })
-    }
-
-    private static func startsIndented(_ line: String) -> Bool {
-        guard let c = line.first else { return false }
-        return c == "\t" || c == " "
-    }
-
     private static func headerAddresses(_ tokens: [Substring]) -> (IPAddress, IPAddress)? {
         guard tokens.count == 4, tokens[0] == "src", tokens[2] == "dst",
               let source = IPAddress(tokens[1]), let destination = IPAddress(tokens[3]),
@@ -635,37 +626,4 @@ enum XfrmStateParser {
         !text.isEmpty && text.count <= 16 && text.utf8.allSatisfy { hexValue($0) != nil }
     }
 
-    private static func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
-        default: return nil
-        }
-    }
-
-    /// Hex digits only, an even number of them.
-    private static func decodeHex(_ text: Substring) -> [UInt8]? {
-        let digits = Array(text.utf8)
-        guard digits.count % 2 == 0 else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(digits.count / 2)
-        var i = 0
-        while i + 1 < digits.count {
-            guard let high = hexValue(digits[i]), let low = hexValue(digits[i + 1]) else { return nil }
-            bytes.append(high << 4 | low)
-            i += 2
-        }
-        return bytes
-    }
-
-    private static func hex32(_ value: UInt32) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: max(0, 8 - digits.count)) + digits
-    }
-
-    /// Echoes user text into messages without letting a hostile line flood them.
-    private static func clip<S: StringProtocol>(_ text: S) -> String {
-        text.count <= 64 ? String(text) : String(text.prefix(64)) + "…"
-    }
 }

@@ -1,0 +1,55 @@
+/// Text helpers shared by the dump and secrets parsers: conforming parsers get them as their
+/// own static functions.
+protocol KeyDumpText {}
+
+extension KeyDumpText {
+    static func tokenize(_ line: String) -> [Substring] {
+        line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" })
+    }
+
+    static func startsIndented(_ line: String) -> Bool {
+        guard let c = line.first else { return false }
+        return c == "\t" || c == " "
+    }
+
+    static func hexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+
+    /// Hex words, each an even number of digits, concatenated; nil on any other character.
+    static func decodeHexWords<C: Collection>(_ words: C) -> [UInt8]? where C.Element == Substring {
+        var bytes: [UInt8] = []
+        for word in words {
+            let digits = Array(word.utf8)
+            guard digits.count % 2 == 0 else { return nil }
+            bytes.reserveCapacity(bytes.count + digits.count / 2)
+            var i = 0
+            while i + 1 < digits.count {
+                guard let high = hexValue(digits[i]), let low = hexValue(digits[i + 1]) else { return nil }
+                bytes.append(high << 4 | low)
+                i += 2
+            }
+        }
+        return bytes
+    }
+
+    static func hex32(_ value: UInt32) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: max(0, 8 - digits.count)) + digits
+    }
+
+    static func hex64(_ value: UInt64) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: max(0, 16 - digits.count)) + digits
+    }
+
+    /// Echoes user text into messages without letting a hostile line flood them.
+    static func clip<S: StringProtocol>(_ text: S) -> String {
+        text.count <= 64 ? String(text) : String(text.prefix(64)) + "…"
+    }
+}
