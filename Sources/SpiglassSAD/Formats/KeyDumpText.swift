@@ -3,6 +3,31 @@
 protocol KeyDumpText {}
 
 extension KeyDumpText {
+    /// Shape test of block dumps (xfrm, setkey): the first meaningful line is a header that
+    /// `isHeader` accepts, and the next one is indented and accepted by `isBody`. Reads at
+    /// most the first few lines. `accept` short-cuts a first line that settles it alone.
+    static func looksLikeBlocks(_ text: String, accept: ([Substring]) -> Bool = { _ in false },
+                                isHeader: ([Substring]) -> Bool, isBody: ([Substring]) -> Bool) -> Bool {
+        var seenHeader = false
+        var examined = 0
+        for raw in text.utf8.prefix(1 << 16).split(separator: UInt8(ascii: "\n"), maxSplits: 64, omittingEmptySubsequences: true) {
+            let line = String(decoding: raw.prefix(4096), as: UTF8.self)
+            let tokens = tokenize(line)
+            guard let first = tokens.first else { continue }
+            if first.hasPrefix("#") { continue }
+            examined += 1
+            if examined > 8 { return false }
+            if !seenHeader {
+                if accept(tokens) { return true }
+                guard !startsIndented(line), isHeader(tokens) else { return false }
+                seenHeader = true
+            } else {
+                return startsIndented(line) && isBody(tokens)
+            }
+        }
+        return false
+    }
+
     static func tokenize(_ line: String) -> [Substring] {
         line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" })
     }

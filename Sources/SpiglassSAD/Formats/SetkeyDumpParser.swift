@@ -24,24 +24,9 @@ enum SetkeyDumpParser: KeyDumpText {
     /// True when the first meaningful line is `SRC DST` and the next one is an indented
     /// `esp|ah|ipcomp mode=…` line, or when the dump says "No SAD entries.".
     static func looksLike(_ text: String) -> Bool {
-        var seenHeader = false
-        var examined = 0
-        for raw in text.utf8.prefix(1 << 16).split(separator: UInt8(ascii: "\n"), maxSplits: 64, omittingEmptySubsequences: true) {
-            let line = String(decoding: raw.prefix(4096), as: UTF8.self)
-            let tokens = tokenize(line)
-            guard let first = tokens.first else { continue }
-            if first.hasPrefix("#") { continue }
-            examined += 1
-            if examined > 8 { return false }
-            if !seenHeader {
-                if tokens == ["No", "SAD", "entries."] { return true }
-                guard !startsIndented(line), headerAddresses(tokens) != nil else { return false }
-                seenHeader = true
-            } else {
-                return startsIndented(line) && tokens.count >= 2 && satypes[String(first)] != nil && tokens[1].hasPrefix("mode=")
-            }
-        }
-        return false
+        looksLikeBlocks(text, accept: { $0 == ["No", "SAD", "entries."] },
+                        isHeader: { headerAddresses($0) != nil },
+                        isBody: { $0.count >= 2 && satypes[String($0[0])] != nil && $0[1].hasPrefix("mode=") })
     }
 
     /// SA types `pfkey_sadump` prints, and whether Spiglass keeps them.

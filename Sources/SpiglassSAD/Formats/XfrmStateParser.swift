@@ -25,23 +25,7 @@ enum XfrmStateParser: KeyDumpText {
     /// True when the first meaningful line is `src A dst B` and the next one is an indented
     /// `proto …` line. Reads at most the first few lines.
     static func looksLike(_ text: String) -> Bool {
-        var seenHeader = false
-        var examined = 0
-        for raw in text.utf8.prefix(1 << 16).split(separator: UInt8(ascii: "\n"), maxSplits: 64, omittingEmptySubsequences: true) {
-            let line = String(decoding: raw.prefix(4096), as: UTF8.self)
-            let tokens = tokenize(line)
-            guard let first = tokens.first else { continue }
-            if first.hasPrefix("#") { continue }
-            examined += 1
-            if examined > 8 { return false }
-            if !seenHeader {
-                guard !startsIndented(line), headerAddresses(tokens) != nil else { return false }
-                seenHeader = true
-            } else {
-                return startsIndented(line) && first == "proto"
-            }
-        }
-        return false
+        looksLikeBlocks(text, isHeader: { headerAddresses($0) != nil }, isBody: { $0.first == "proto" })
     }
 
     /// One SA block as read so far; turned into a `SecurityAssociation` at its end.
