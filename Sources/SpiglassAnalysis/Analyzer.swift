@@ -6,7 +6,7 @@ import SpiglassWire
 /// The pipeline: frames in, dissection, SA lookup, verification and decryption, reports and
 /// the decrypted-output pcap out. One instance per capture; not thread-safe.
 public final class Analyzer {
-    public let sad: SADatabase
+    public private(set) var sad: SADatabase
     public let options: AnalysisOptions
     let reporter: Reporter
     let writer: PcapWriter?
@@ -29,6 +29,9 @@ public final class Analyzer {
     /// Called after each frame with its record and, when something was decrypted, the inner
     /// packet as written to -w (empty otherwise). For tests and embedding; nil costs nothing.
     public var packetObserver: ((PacketRecord, ArraySlice<UInt8>) -> Void)?
+    /// Called at once with warnings and events (key reloads), for live captures whose summary
+    /// comes only at the end.
+    public var notice: ((String) -> Void)?
     /// Plaintext of the ESP layer being decrypted; sized once for the largest datagram.
     @exclusivity(unchecked) private var plain = [UInt8](repeating: 0, count: 65_536 + 1024)
     /// The decrypted inner packet (tunnel) or the rebuilt one (transport).
@@ -72,16 +75,37 @@ public final class Analyzer {
         espDatabase(try loadKeySet(paths, format: format))
     }
 
+    /// When a run stops early, and what to do between packets (live captures).
+    public struct RunControl {
+        /// Stop after this many frames (`-c`).
+        public var maxFrames: Int? = nil
+        /// Stop once this monotonic time (seconds, `ProgressReporter.now()`) has passed.
+        public var deadline: Double? = nil
+        /// Polled between packets and on read timeouts: true ends the run (signals).
+        public var stopRequested: () -> Bool = { false }
+        /// Polled the same way: a new SAD to switch to (key reload), or nil.
+        public var reloadRequested: () -> SADatabase? = { nil }
+
+        public init() {}
+    }
+
     /// Reads every packet of `reader`, reporting as it goes, then the summary.
-    public func run(_ reader: CaptureReader, progress: ProgressReporter? = nil) -> AnalysisSummary {
+    public func run(_ reader: CaptureReader, progress: ProgressReporter? = nil, control: RunControl = RunControl()) -> AnalysisSummary {
         setLinkType(dlt: reader.linkType, name: reader.linkTypeName)
+        if let warning = reader.warning { diagnose(warning) }
         loop: while true {
+            if let limit = control.maxFrames, summary.frames >= limit { break }
             switch reader.next() {
             case .packet(let header):
                 process(reader.buffer, header: header)
                 if let progress, summary.frames & 1023 == 0 {
                     progress.update(bytes: reader.bytePosition ?? 0, total: reader.fileSize ?? 0, packets: summary.frames)
                 }
+                if reader.isLive && (control.stopRequested() || past(control.deadline)) { break loop }
+                if reader.isLive, let fresh = control.reloadRequested() { reload(fresh) }
+            case .timeout, .interrupted:
+                if control.stopRequested() || past(control.deadline) { break loop }
+                if let fresh = control.reloadRequested() { reload(fresh) }
             case .end:
                 break loop
             case .damaged(let message):
@@ -89,10 +113,35 @@ public final class Analyzer {
                 diagnose("capture damaged after frame \(summary.frames): \(message); results cover the frames before it")
                 break loop
             }
+            if !reader.isLive && summary.frames & 4095 == 0 && control.stopRequested() { break loop }
+        }
+        if let stats = reader.statistics() {
+            summary.capture = CaptureStatistics(received: Int(stats.received), dropped: Int(stats.dropped),
+                                                interfaceDropped: Int(stats.interfaceDropped))
         }
         progress?.finish()
         finish()
         return summary
+    }
+
+    private func past(_ deadline: Double?) -> Bool {
+        guard let deadline else { return false }
+        return ProgressReporter.now() >= deadline
+    }
+
+    /// Switches to a new SAD mid-run (SIGHUP): OpenSSL contexts are rebuilt on demand, and every
+    /// flow seen so far is matched again, keeping its counters.
+    public func reload(_ fresh: SADatabase) {
+        sad = fresh
+        cryptoStates = [ESPCryptoState?](repeating: nil, count: fresh.count)
+        cryptoFailures = [:]
+        for index in flows.indices {
+            let key = flows[index].key
+            let match = fresh.lookup(spi: key.spi, source: key.source, destination: key.destination)
+            flows[index].saIndex = match?.index
+            flows[index].saMatch = match?.match
+        }
+        notice?("keys reloaded: \(fresh.count) ESP SA(s)")
     }
 
     /// Sets the link type of the frames to come (done by `run`; tests call it directly).
@@ -118,6 +167,7 @@ public final class Analyzer {
         diagnosticsSeen.insert(message)
         orderedDiagnostics.append(message)
         reporter.diagnostic(message)
+        notice?("warning: " + message)
     }
 
     /// Processes one frame: `bytes[0..<header.capturedLength]`.

@@ -41,6 +41,8 @@ public struct AnalysisSummary: Sendable {
     public var lastTime: Timestamp?
     /// Set when the capture file ended in the middle of a record or was otherwise damaged.
     public var damage: String?
+    /// libpcap's counters, for a live capture.
+    public var capture: CaptureStatistics?
     public var diagnostics: [String] = []
 
     public func count(_ verdict: PacketVerdict) -> Int { verdicts[verdict] }
@@ -81,4 +83,11 @@ extension PacketVerdict {
         case .undecodable: return 12
         }
     }
+}
+
+/// What libpcap counted during a live capture.
+public struct CaptureStatistics: Sendable, Equatable {
+    public var received: Int
+    public var dropped: Int
+    public var interfaceDropped: Int
 }

@@ -152,6 +152,13 @@ final class JSONReporter: Reporter {
         o.string("first_time", summary.firstTime.map(TimeFormat.iso8601))
         o.string("last_time", summary.lastTime.map(TimeFormat.iso8601))
         o.string("damage", summary.damage)
+        if let capture = summary.capture {
+            o.object("capture") { c in
+                c.int("received", capture.received)
+                c.int("dropped", capture.dropped)
+                c.int("interface_dropped", capture.interfaceDropped)
+            }
+        }
         o.raw("diagnostics", JSONObject.array(summary.diagnostics.map(JSONObject.quote)))
         sink.write(o.finished + "\n")
         sink.flush()

@@ -98,6 +98,9 @@ final class TextReporter: Reporter {
         if let first = summary.firstTime, let last = summary.lastTime {
             sink.write("Capture: \(TimeFormat.iso8601(first)) to \(TimeFormat.iso8601(last))\n")
         }
+        if let capture = summary.capture {
+            sink.write("Live capture: \(capture.received) packets received by filter, \(capture.dropped) dropped by kernel, \(capture.interfaceDropped) dropped by interface\n")
+        }
         for message in summary.diagnostics { sink.write("Warning: \(message)\n") }
         sink.flush()
     }

@@ -5,6 +5,9 @@ public struct CaptureError: Error, CustomStringConvertible, Equatable {
         case badFilter
         case cannotWrite
         case readFailed
+        case permissionDenied
+        case noSuchInterface
+        case interfaceDown
     }
 
     public let code: Code

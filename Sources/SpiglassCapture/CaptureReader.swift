@@ -6,6 +6,11 @@ import Glibc
 public final class CaptureReader {
     public enum Next {
         case packet(PacketHeader)
+        /// Live capture only: the read timeout passed with no packet; call `next()` again.
+        case timeout
+        /// Live capture only: `interruptLiveCapture()` woke the read (a signal arrived); the
+        /// caller decides whether to stop or go on.
+        case interrupted
         case end
         /// The file ended in the middle of a record or is otherwise damaged.
         case damaged(String)
@@ -15,8 +20,10 @@ public final class CaptureReader {
     /// libpcap's link-layer type (a DLT_ value), as libpcap maps it from the file's LINKTYPE.
     public let linkType: Int32
     public let linkTypeName: String
-    /// Size of the input file in bytes when known (not for a pipe).
+    /// Size of the input file in bytes when known (not for a pipe or an interface).
     public let fileSize: Int64?
+    /// True for a capture from an interface.
+    public let isLive: Bool
     /// The bytes of the last packet read; only `header.capturedLength` of them are valid.
     public private(set) var buffer: [UInt8]
 
@@ -29,23 +36,105 @@ public final class CaptureReader {
         }
         self.handle = handle
         self.linkType = pcap_datalink(handle)
-        if let name = pcap_datalink_val_to_name(linkType) {
-            self.linkTypeName = String(cString: name)
-        } else {
-            self.linkTypeName = "DLT \(linkType)"
-        }
+        self.linkTypeName = CaptureReader.describe(linkType: linkType)
         var size: Int64? = nil
         if path != "-" {
             var info = stat()
             if stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG { size = Int64(info.st_size) }
         }
         self.fileSize = size
+        self.isLive = false
         // Largest packet libpcap will hand out; the buffer never grows past this.
         let snap = Int(max(pcap_snapshot(handle), 65_535))
         self.buffer = [UInt8](repeating: 0, count: min(snap, 262_144))
     }
 
-    deinit { pcap_close(handle) }
+    deinit {
+        if isLive { LiveCaptureInterrupt.clear(handle) }
+        pcap_close(handle)
+    }
+
+    /// Wakes a live capture blocked in `next()`, from a signal handler: libpcap's
+    /// `pcap_breakloop` only sets a flag and writes to an eventfd, both async-signal-safe.
+    public static func interruptLiveCapture() {
+        LiveCaptureInterrupt.interrupt()
+    }
+
+    /// "EN10MB (Ethernet)", as tcpdump says it.
+    static func describe(linkType: Int32) -> String {
+        guard let name = pcap_datalink_val_to_name(linkType) else { return "DLT \(linkType)" }
+        if let description = pcap_datalink_val_to_description(linkType) {
+            return "\(String(cString: name)) (\(String(cString: description)))"
+        }
+        return String(cString: name)
+    }
+
+    /// Settings of a live capture.
+    public struct LiveOptions: Sendable {
+        /// Big enough for jumbo frames and GRO/TSO super-packets.
+        public var snapLength: Int32 = 262_144
+        public var promiscuous = true
+        /// Kernel ring buffer; a burst larger than this is dropped (and counted).
+        public var bufferBytes: Int32 = 8 << 20
+        /// How long a read waits with no packet, so that stop requests are noticed promptly.
+        public var readTimeoutMilliseconds: Int32 = 100
+
+        public init() {}
+    }
+
+    /// Opens `interface` for live capture in immediate mode (each packet delivered as it
+    /// arrives). Errors say what a user can do about them.
+    public init(interface: String, options: LiveOptions = LiveOptions()) throws {
+        var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
+        let created = errorBuffer.withUnsafeMutableBufferPointer { pcap_create(interface, $0.baseAddress) }
+        guard let handle = created else {
+            let message = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            throw CaptureError(.cannotOpen, "cannot capture on '\(interface)': \(message)")
+        }
+        pcap_set_snaplen(handle, options.snapLength)
+        pcap_set_promisc(handle, options.promiscuous ? 1 : 0)
+        pcap_set_immediate_mode(handle, 1)
+        pcap_set_buffer_size(handle, options.bufferBytes)
+        pcap_set_timeout(handle, options.readTimeoutMilliseconds)
+        let status = pcap_activate(handle)
+        if status < 0 {
+            let detail = String(cString: pcap_geterr(handle))
+            pcap_close(handle)
+            switch status {
+            case PCAP_ERROR_PERM_DENIED, PCAP_ERROR_PROMISC_PERM_DENIED:
+                throw CaptureError(.permissionDenied, "no permission to capture on '\(interface)': run as root, or give the binary the capabilities: setcap cap_net_raw,cap_net_admin=eip \(CommandLine.arguments.first ?? "spiglass") (\(detail))")
+            case PCAP_ERROR_NO_SUCH_DEVICE:
+                throw CaptureError(.noSuchInterface, "no such interface '\(interface)'; 'spiglass interfaces' lists the ones that can be captured on (\(detail))")
+            case PCAP_ERROR_IFACE_NOT_UP:
+                throw CaptureError(.interfaceDown, "interface '\(interface)' is down; bring it up first (ip link set \(interface) up)")
+            default:
+                throw CaptureError(.cannotOpen, "cannot capture on '\(interface)': \(detail)")
+            }
+        }
+        self.handle = handle
+        self.linkType = pcap_datalink(handle)
+        self.linkTypeName = CaptureReader.describe(linkType: linkType)
+        self.fileSize = nil
+        self.isLive = true
+        self.buffer = [UInt8](repeating: 0, count: Int(max(pcap_snapshot(handle), 65_535)))
+        LiveCaptureInterrupt.register(handle)
+        if status > 0 {
+            // A warning (e.g. promiscuous mode unsupported): capture goes on.
+            warning = String(cString: pcap_geterr(handle))
+        }
+    }
+
+    /// A warning libpcap gave when the capture started, if any.
+    public private(set) var warning: String? = nil
+
+    /// libpcap's counters for a live capture: packets received, dropped by the kernel for
+    /// lack of buffer space, and dropped by the interface.
+    public func statistics() -> (received: UInt32, dropped: UInt32, interfaceDropped: UInt32)? {
+        guard isLive else { return nil }
+        var stats = pcap_stat()
+        guard pcap_stats(handle, &stats) == 0 else { return nil }
+        return (stats.ps_recv, stats.ps_drop, stats.ps_ifdrop)
+    }
 
     /// Installs a BPF filter, compiled for this file's link type.
     public func setFilter(_ expression: String) throws {
@@ -82,8 +171,10 @@ public final class CaptureReader {
             }
             let timestamp = Timestamp(seconds: Int64(header.ts.tv_sec), microseconds: Int32(truncatingIfNeeded: header.ts.tv_usec))
             return .packet(PacketHeader(timestamp: timestamp, capturedLength: captured, originalLength: Int(header.len)))
+        case 0:
+            return .timeout
         case PCAP_ERROR_BREAK:
-            return .end
+            return isLive ? .interrupted : .end
         default:
             return .damaged(lastError)
         }

@@ -7,24 +7,28 @@ import SpiglassSAD
 struct AnalyzeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "analyze",
-        abstract: "Dissect a capture, verify and decrypt ESP with the given keys, and summarise every SA.",
+        abstract: "Dissect a capture file or a live interface, verify and decrypt ESP with the given keys, and summarise every SA.",
         discussion: """
             Exit status: 0 when the capture was read (whatever the packets' verdicts), 1 for bad \
-            arguments, an unreadable capture or a bad key file, 2 when the capture file is damaged \
-            (results cover the frames before the damage).
+            arguments, an unreadable capture or interface, or a bad key file, 2 when the capture file \
+            is damaged (results cover the frames before the damage). A live capture ends on Ctrl-C, \
+            SIGTERM, -c or --duration; SIGHUP reloads the key files without stopping.
             """
     )
 
     @Option(name: .customShort("r"), help: ArgumentHelp("Capture file to read (pcap or pcapng); '-' reads standard input.", valueName: "capture"))
-    var read: String
+    var read: String?
 
-    @Option(name: .customShort("k"), help: ArgumentHelp("Key file (Wireshark esp_sa or native format); repeat to merge several.", valueName: "keyfile"))
+    @Option(name: .customShort("i"), help: ArgumentHelp("Capture live on this interface ('spiglass interfaces' lists them).", valueName: "interface"))
+    var interface: String?
+
+    @Option(name: .customShort("k"), help: ArgumentHelp("Key file (format detected); repeat to merge several.", valueName: "keyfile"))
     var keys: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("Force the key-file format instead of detecting it (\(KeyFileFormat.allCases.map(\.rawValue).joined(separator: ", "))).", valueName: "format"))
     var keyFormat: KeyFileFormat?
 
-    @Option(name: .customShort("f"), help: ArgumentHelp("BPF capture filter applied while reading (tcpdump syntax).", valueName: "filter"))
+    @Option(name: .customShort("f"), help: ArgumentHelp("BPF filter (tcpdump syntax), compiled for the capture's link type.", valueName: "filter"))
     var filter: String?
 
     @Option(name: .customShort("w"), help: ArgumentHelp("Write every decrypted inner packet to this pcap (raw IP); '-' for standard output.", valueName: "file"))
@@ -36,6 +40,18 @@ struct AnalyzeCommand: ParsableCommand {
     @Flag(name: .customShort("q"), help: "No per-packet lines; only the SA table and summary.")
     var quiet = false
 
+    @Option(name: .customShort("c"), help: ArgumentHelp("Stop after this many packets.", valueName: "count"))
+    var count: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Live capture: stop after this many seconds.", valueName: "seconds"))
+    var duration: Double?
+
+    @Flag(name: .long, help: "Live capture: do not put the interface in promiscuous mode.")
+    var noPromisc = false
+
+    @Option(name: .customShort("s"), help: ArgumentHelp("Live capture: snapshot length in bytes.", valueName: "snaplen"))
+    var snapLength: Int32 = 262_144
+
     @Option(name: .long, help: "Anti-replay window assumed when inferring ESN high bits.")
     var replayWindow: UInt32 = 64
 
@@ -43,46 +59,86 @@ struct AnalyzeCommand: ParsableCommand {
     var noProgress = false
 
     func validate() throws {
+        if (read == nil) == (interface == nil) { throw ValidationError("give exactly one of -r CAPTURE or -i INTERFACE") }
         if replayWindow == 0 { throw ValidationError("--replay-window must be at least 1") }
+        if let count, count < 1 { throw ValidationError("-c must be at least 1") }
+        if let duration, !(duration > 0) { throw ValidationError("--duration must be a positive number of seconds") }
+        if duration != nil && interface == nil { throw ValidationError("--duration applies to live captures (-i)") }
+        if !(64...262_144).contains(snapLength) { throw ValidationError("-s must be between 64 and 262144") }
     }
 
     func run() throws {
         let errors = FileDescriptorSink(descriptor: 2, lineBuffered: true)
+        func fail(_ error: Error) -> ExitCode {
+            errors.write("spiglass: error: \(error)\n")
+            return ExitCode(1)
+        }
         let sad: SADatabase
         do {
             sad = try Analyzer.loadKeys(keys, format: keyFormat)
         } catch {
-            errors.write("spiglass: error: \(error)\n")
-            throw ExitCode(1)
+            throw fail(error)
         }
         let reader: CaptureReader
         do {
-            reader = try CaptureReader(path: read)
+            if let interface {
+                var live = CaptureReader.LiveOptions()
+                live.promiscuous = !noPromisc
+                live.snapLength = snapLength
+                reader = try CaptureReader(interface: interface, options: live)
+            } else {
+                reader = try CaptureReader(path: read!)
+            }
             if let filter { try reader.setFilter(filter) }
         } catch {
-            errors.write("spiglass: error: \(error)\n")
-            throw ExitCode(1)
+            throw fail(error)
         }
+        let live = reader.isLive
         var options = AnalysisOptions()
         options.format = json ? .json : .text
         options.quiet = quiet || write == "-"
         options.writePath = write
         options.replayWindow = replayWindow
-        // With the pcap on standard output, reports move to standard error.
-        let output = FileDescriptorSink(descriptor: write == "-" ? 2 : 1)
+        // Live: another tool may follow the -w file, and every line must appear as it happens.
+        options.flushEachPacket = live
+        let output = FileDescriptorSink(descriptor: write == "-" ? 2 : 1, lineBuffered: live)
         let analyzer: Analyzer
         do {
             analyzer = try Analyzer(sad: sad, options: options, output: output)
         } catch {
-            errors.write("spiglass: error: \(error)\n")
-            throw ExitCode(1)
+            throw fail(error)
+        }
+        var control = Analyzer.RunControl()
+        control.maxFrames = count
+        if live {
+            Signals.install()
+            analyzer.notice = { errors.write("spiglass: \($0)\n") }
+            control.stopRequested = { Signals.stopRequested }
+            if let duration {
+                control.deadline = ProgressReporter.now() + duration
+                Signals.stop(after: duration)
+            }
+            let keyFiles = keys, format = keyFormat
+            control.reloadRequested = {
+                guard Signals.takeReloadRequest() else { return nil }
+                do {
+                    return try Analyzer.loadKeys(keyFiles, format: format)
+                } catch {
+                    errors.write("spiglass: error: key reload failed, keeping the old keys: \(error)\n")
+                    return nil
+                }
+            }
+            errors.write("spiglass: listening on \(interface!), link-type \(reader.linkTypeName), snapshot length \(snapLength) bytes\n")
         }
         let progress: ProgressReporter? =
-            (!noProgress && isatty(1) == 1 && isatty(2) == 1 && reader.fileSize != nil) ? ProgressReporter(sink: errors) : nil
-        let summary = analyzer.run(reader, progress: progress)
+            (!noProgress && !live && isatty(1) == 1 && isatty(2) == 1 && reader.fileSize != nil) ? ProgressReporter(sink: errors) : nil
+        let summary = analyzer.run(reader, progress: progress, control: control)
         output.flush()
-        if json {
-            for message in summary.diagnostics { errors.write("spiglass: warning: \(message)\n") }
+        if json || live {
+            for message in summary.diagnostics where !live { errors.write("spiglass: warning: \(message)\n") }
+        }
+        if json, let capture = summary.capture {
+            errors.write("spiglass: \(capture.received) packets received by filter, \(capture.dropped) dropped by kernel, \(capture.interfaceDropped) dropped by interface\n")
         }
         if summary.damage != nil { throw ExitCode(2) }
     }
