@@ -282,7 +282,7 @@ import Testing
 
     // MARK: - tcpdump secrets
 
-    @Test func tcpdumpEspSecretsFile() throws {
+    @Test(.enabled(if: Paths.corpusPresent, "needs ../shared/corpus")) func tcpdumpEspSecretsFile() throws {
         let path = Paths.corpus("tcpdump/esp-secrets.txt")
         let text = try Self.read(path)
         #expect(TcpdumpSecretsParser.looksLike(text))
@@ -304,7 +304,7 @@ import Testing
         #expect(keys.sas.map(\.origin.line) == [3, 4, 5])
     }
 
-    @Test func tcpdumpDecryptsThroughThePipeline() throws {
+    @Test(.enabled(if: Paths.corpusPresent, "needs ../shared/corpus")) func tcpdumpDecryptsThroughThePipeline() throws {
         let keys = try TcpdumpSecretsParser.parse(try Self.read(Paths.corpus("tcpdump/esp-secrets.txt")), file: "esp-secrets.txt", readFile: Self.noFiles)
         let summary = try Self.runPipeline(Paths.corpus("tcpdump/08-sunrise-sunset-aes.pcap"), sas: keys.sas)
         #expect(summary.count(.decrypted) == 8)
@@ -363,7 +363,7 @@ import Testing
         #expect(keys.notes.filter { $0.kind == .warning }.map(\.line).sorted() == [1, 2])
     }
 
-    @Test func tcpdumpCorpusDerivedFilesMatchTheirEspSA() throws {
+    @Test(.enabled(if: Paths.corpusPresent, "needs ../shared/corpus")) func tcpdumpCorpusDerivedFilesMatchTheirEspSA() throws {
         let fm = FileManager.default
         var pairs: [(String, String)] = []
         let ipdecap = Paths.corpus("ipdecap/derived")
@@ -392,7 +392,7 @@ import Testing
         #expect(compared == 23)
     }
 
-    @Test func tcpdumpIKEv2LinesMergeIntoOneSA() throws {
+    @Test(.enabled(if: Paths.corpusPresent, "needs ../shared/corpus")) func tcpdumpIKEv2LinesMergeIntoOneSA() throws {
         let path = Paths.corpus("tcpdump/esp-secrets.txt").replacingOccurrences(of: "esp-secrets.txt", with: "ikev2pI2-secrets.txt")
         let keys = try TcpdumpSecretsParser.parse(try Self.read(path), file: path, readFile: Self.noFiles)
         #expect(keys.sas.isEmpty)
@@ -410,7 +410,7 @@ import Testing
         #expect(ike.origin.line == 1)
     }
 
-    @Test func tcpdumpIKEv2CorpusLinesMatchTheDecryptionTables() throws {
+    @Test(.enabled(if: Paths.corpusPresent, "needs ../shared/corpus")) func tcpdumpIKEv2CorpusLinesMatchTheDecryptionTables() throws {
         var files: [(String, String)] = (0...8).map {
             (Paths.corpus("openswan/derived/keypair\($0).tcpdump-secrets"), Paths.corpus("openswan/derived/keypair\($0).ikev2_decryption_table"))
         }
@@ -537,7 +537,7 @@ import Testing
         #expect(long?.line == 3)
     }
 
-    @Test func tcpdumpEveryPrefixParsesOrThrows() throws {
+    @Test(.enabled(if: Paths.corpusPresent, "needs ../shared/corpus")) func tcpdumpEveryPrefixParsesOrThrows() throws {
         for path in [Paths.corpus("tcpdump/esp-secrets.txt"), Paths.corpus("tcpdump/ikev2pI2-secrets.txt"),
                      Paths.corpus("wireshark-wiki/derived/ipsec_esp_capture_1.tcpdump-secrets")] {
             let utf8 = Array(try Self.read(path).utf8)

@@ -15,6 +15,8 @@ enum Paths {
     static func fixture(_ relative: String) -> String { root + "/Fixtures/" + relative }
     static func corpus(_ relative: String) -> String { root + "/../shared/corpus/" + relative }
     static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
+    /// The shared corpus sits beside the repository in CI and on developer machines.
+    static var corpusPresent: Bool { exists(corpus("README.md")) }
 }
 
 /// One frame's outcome as the tests see it.
