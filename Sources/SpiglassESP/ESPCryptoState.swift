@@ -14,7 +14,7 @@ public final class ESPCryptoState {
     }
 
     let engine: Engine
-    let hmac: HMACContext?
+    let integrity: IntegrityEngine?
     /// Reused per packet: CTR counter block, AEAD nonce, AEAD AAD, ESN trailer.
     // Scratch rewritten per packet by one thread; see the note in Analyzer on exclusivity.
     @exclusivity(unchecked) var counterBlock = [UInt8](repeating: 0, count: 16)
@@ -52,14 +52,7 @@ public final class ESPCryptoState {
         case .unsupported(let name):
             engine = .unsupported(name)
         }
-        switch sa.integrity {
-        case .hmacMD5_96: hmac = try HMACContext(.md5, key: sa.integrityKey)
-        case .hmacSHA1_96: hmac = try HMACContext(.sha1, key: sa.integrityKey)
-        case .hmacSHA256_96, .hmacSHA256_128: hmac = try HMACContext(.sha256, key: sa.integrityKey)
-        case .hmacSHA384_192: hmac = try HMACContext(.sha384, key: sa.integrityKey)
-        case .hmacSHA512_256: hmac = try HMACContext(.sha512, key: sa.integrityKey)
-        case .null, .unchecked: hmac = nil
-        }
+        integrity = try IntegrityEngine(sa.integrity, key: sa.integrityKey)
         counterBlock[15] = 1
     }
 

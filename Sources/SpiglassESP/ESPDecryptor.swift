@@ -38,8 +38,8 @@ public enum ESPDecryptor {
             // Integrity of non-combined transforms: HMAC over SPI..ciphertext, plus the ESN
             // high bits appended (RFC 4303 2.2.1), compared before anything is decrypted.
             if !sa.encryption.isAEAD {
-                if let hmac = state.hmac {
-                    let ok = try hmac.verify(data: packet, range: esp.lowerBound..<icvStart,
+                if let integrity = state.integrity {
+                    let ok = try integrity.verify(data: packet, range: esp.lowerBound..<icvStart,
                                              trailer: state.sequenceHighTrailer, trailerRange: esn ? 0..<4 : 0..<0,
                                              expected: packet, expectedRange: icvStart..<esp.upperBound)
                     guard ok else { return .fail(.icvFailed, .failed, "ICV mismatch") }

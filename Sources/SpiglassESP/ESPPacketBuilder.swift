@@ -58,10 +58,10 @@ public final class ESPPacketBuilder {
         case .unsupported(let name):
             throw CryptoError(.unsupportedAlgorithm, name)
         }
-        if let hmac = state.hmac {
+        if let integrity = state.integrity {
             var icv = [UInt8](repeating: 0, count: icvLength)
-            try hmac.compute(data: packet, range: 0..<packet.count, trailer: state.sequenceHighTrailer,
-                             trailerRange: esn ? 0..<4 : 0..<0, truncatedTo: icvLength, output: &icv, outputOffset: 0)
+            try integrity.compute(data: packet, range: 0..<packet.count, trailer: state.sequenceHighTrailer,
+                                  trailerRange: esn ? 0..<4 : 0..<0, output: &icv, outputOffset: 0)
             packet += icv
         } else if icvLength > 0 {
             packet += [UInt8](repeating: 0, count: icvLength)
