@@ -286,7 +286,8 @@ public final class Analyzer {
         let match = sad.lookup(spi: key.spi, source: key.source, destination: key.destination)
         let high = match.map { sad.entries[$0.index].initialSequenceHigh } ?? 0
         flows.append(FlowStatistics(key: key, saIndex: match?.index, saMatch: match?.match, firstSeen: time, lastSeen: time,
-                                    sequenceTracker: SequenceNumberTracker(initialHigh: high, window: options.replayWindow)))
+                                    sequenceTracker: SequenceNumberTracker(initialHigh: high, window: options.replayWindow),
+                                    replay: ReplayWindow(size: Int(options.replayWindow))))
         flowIndex[key] = flows.count - 1
         return flows.count - 1
     }
@@ -344,6 +345,27 @@ public final class Analyzer {
     private func decryptLayer(_ bytes: [UInt8], ip: IPLayer, esp: ESPHeader, ports: (source: UInt16, destination: UInt16)?) -> ESPLayer {
         let key = FlowKey(spi: esp.spi, source: ip.source, destination: ip.destination, udpEncapsulated: ports != nil)
         let flowNumber = flow(for: key, time: record.timestamp)
+        var layer = decryptLayerCore(bytes, ip: ip, esp: esp, ports: ports, flowNumber: flowNumber)
+        guard let flowNumber else { return layer }
+        // Sequence analysis: authenticated packets, and packets nobody can authenticate here
+        // (no key, unsupported algorithm), move the window; failed ones must not.
+        switch layer.verdict {
+        case .decrypted, .dummy, .badPadding, .noSA, .unsupportedAlgorithm:
+            layer.replay = flows[flowNumber].replay.record(layer.sequence)
+        default:
+            break
+        }
+        flows[flowNumber].packets += 1
+        flows[flowNumber].bytes += esp.range.count
+        flows[flowNumber].counts[layer.verdict] += 1
+        flows[flowNumber].lastSeen = record.timestamp
+        if flows[flowNumber].firstSequence == nil { flows[flowNumber].firstSequence = layer.sequence }
+        flows[flowNumber].lastSequence = layer.sequence
+        return layer
+    }
+
+    private func decryptLayerCore(_ bytes: [UInt8], ip: IPLayer, esp: ESPHeader, ports: (source: UInt16, destination: UInt16)?,
+                                  flowNumber: Int?) -> ESPLayer {
         var layer = ESPLayer(spi: esp.spi, sequence: UInt64(esp.sequence), verdict: .noSA, icv: .none, saIndex: nil, saMatch: nil,
                              nextHeader: nil, padLength: nil, length: esp.range.count, tunnel: nil, udpPorts: ports, detail: nil)
         let saMatch: (Int, SADatabase.MatchKind)?
@@ -352,16 +374,6 @@ public final class Analyzer {
         } else {
             untrackedFlowPackets += 1
             saMatch = sad.lookup(spi: esp.spi, source: ip.source, destination: ip.destination).map { ($0.index, $0.match) }
-        }
-        defer {
-            if let flowNumber {
-                flows[flowNumber].packets += 1
-                flows[flowNumber].bytes += esp.range.count
-                flows[flowNumber].counts[layer.verdict] += 1
-                flows[flowNumber].lastSeen = record.timestamp
-                if flows[flowNumber].firstSequence == nil { flows[flowNumber].firstSequence = layer.sequence }
-                flows[flowNumber].lastSequence = layer.sequence
-            }
         }
         guard let (saIndex, match) = saMatch else { return layer }
         layer.saIndex = saIndex

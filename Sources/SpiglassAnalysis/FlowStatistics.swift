@@ -24,6 +24,8 @@ public struct FlowStatistics: Sendable {
     public var firstSequence: UInt64?
     public var lastSequence: UInt64?
     public var sequenceTracker: SequenceNumberTracker
+    /// What a receiver's anti-replay window would have made of this flow's packets.
+    public var replay: ReplayWindow
 
     public func count(_ verdict: PacketVerdict) -> Int { counts[verdict] }
 }

@@ -108,6 +108,7 @@ final class JSONReporter: Reporter {
         if let nh = layer.nextHeader { e.int("next_header", nh) }
         if let pad = layer.padLength { e.int("pad_length", pad) }
         if let tunnel = layer.tunnel { e.string("mode", tunnel ? "tunnel" : "transport") }
+        if let replay = layer.replay { e.string("replay", replay.rawValue) }
         if let detail = layer.detail { e.string("detail", detail) }
         return e.finished
     }
@@ -131,6 +132,15 @@ final class JSONReporter: Reporter {
             }
             o.int("decrypted", flow.count(.decrypted))
             o.int("icv_failed", flow.count(.icvFailed))
+            o.object("replay") { r in
+                r.int("window", flow.replay.size)
+                r.int("accepted", flow.replay.accepted)
+                r.int("late", flow.replay.late)
+                r.int("duplicates", flow.replay.duplicates)
+                r.int("too_old", flow.replay.tooOld)
+                r.int("lost", flow.replay.lost)
+                r.int("max_reorder", flow.replay.maxReorderDepth)
+            }
             o.int("seq_first", flow.firstSequence)
             o.int("seq_last", flow.lastSequence)
             o.string("first_seen", TimeFormat.iso8601(flow.firstSeen))

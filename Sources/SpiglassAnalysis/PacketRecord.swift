@@ -51,6 +51,8 @@ public struct ESPLayer: Sendable, Equatable {
     public var tunnel: Bool?
     public var udpPorts: (source: UInt16, destination: UInt16)?
     public var detail: String?
+    /// The anti-replay window's verdict (nil when the packet did not authenticate).
+    public var replay: ReplayWindow.Outcome? = nil
 
     public static func == (a: ESPLayer, b: ESPLayer) -> Bool {
         a.spi == b.spi && a.sequence == b.sequence && a.verdict == b.verdict && a.icv == b.icv && a.saIndex == b.saIndex

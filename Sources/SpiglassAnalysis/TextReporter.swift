@@ -41,6 +41,7 @@ final class TextReporter: Reporter {
                     line += "]"
                 }
                 if layer.verdict == .decrypted, let tunnel = layer.tunnel { line += tunnel ? " tunnel" : " transport" }
+                if let replay = layer.replay, replay != .ok { line += " [\(replay.rawValue)]" }
                 if let detail = layer.detail, layer.verdict != .decrypted { line += " (\(detail))" }
             }
             if let inner = record.inner {
@@ -70,7 +71,8 @@ final class TextReporter: Reporter {
         if !quiet { sink.write("\n") }
         sink.write("ESP security associations seen: \(flows.count)\n")
         if !flows.isEmpty {
-            let headers = ["SPI", "Source", "Destination", "Encap", "Algorithms", "Key line", "Packets", "Bytes", "Decrypted", "ICV-fail", "Other", "Seq first-last", "First seen", "Last seen"]
+            let headers = ["SPI", "Source", "Destination", "Encap", "Algorithms", "Key line", "Packets", "Bytes", "Decrypted", "ICV-fail", "Other",
+                           "Seq first-last", "Lost", "Dup", "Late", "Old", "Reorder", "First seen", "Last seen"]
             var rows: [[String]] = []
             for flow in flows {
                 let sa = flow.saIndex.map { sad.entries[$0] }
@@ -83,6 +85,8 @@ final class TextReporter: Reporter {
                     sa.map { $0.origin.description + (flow.saMatch == .spiOnly ? " (spi only)" : "") } ?? "-",
                     String(flow.packets), String(flow.bytes), String(flow.count(.decrypted)), String(flow.count(.icvFailed)),
                     String(other), seq,
+                    String(flow.replay.lost), String(flow.replay.duplicates), String(flow.replay.late), String(flow.replay.tooOld),
+                    String(flow.replay.maxReorderDepth),
                     TimeFormat.iso8601(flow.firstSeen), TimeFormat.iso8601(flow.lastSeen),
                 ])
             }
