@@ -7,6 +7,12 @@ import SpiglassWire
 /// the decrypted-output pcap out. One instance per capture; not thread-safe.
 public final class Analyzer {
     public private(set) var sad: SADatabase
+    /// AH SAs, looked up apart from ESP's.
+    public private(set) var ahSAD: SADatabase
+    private var ahEngines: [IntegrityEngine?]
+    private var ahEngineFailures: [Int: String] = [:]
+    /// Canonical form of the packet an AH ICV covers; sized once.
+    @exclusivity(unchecked) private var ahScratch = [UInt8](repeating: 0, count: 65_536 + 1024)
     public let options: AnalysisOptions
     let reporter: Reporter
     let writer: PcapWriter?
@@ -38,8 +44,10 @@ public final class Analyzer {
     @exclusivity(unchecked) private var inner = [UInt8](repeating: 0, count: 65_536 + 1024)
     @exclusivity(unchecked) private var innerLength = 0
 
-    public init(sad: SADatabase, options: AnalysisOptions, output: OutputSink) throws {
+    public init(sad: SADatabase, ahSAD: SADatabase = SADatabase(), options: AnalysisOptions, output: OutputSink) throws {
         self.sad = sad
+        self.ahSAD = ahSAD
+        self.ahEngines = [IntegrityEngine?](repeating: nil, count: ahSAD.count)
         self.options = options
         self.cryptoStates = [ESPCryptoState?](repeating: nil, count: sad.count)
         switch options.format {
@@ -70,6 +78,17 @@ public final class Analyzer {
         SADatabase(keys.sas.filter { $0.ipsecProtocol == .esp })
     }
 
+    /// The AH SAs of `keys`.
+    public static func ahDatabase(_ keys: KeySet) -> SADatabase {
+        SADatabase(keys.sas.filter { $0.ipsecProtocol == .ah })
+    }
+
+    /// Loads key files and returns their ESP and AH SAs as databases.
+    public static func loadDatabases(_ paths: [String], format: KeyFileFormat? = nil) throws -> (esp: SADatabase, ah: SADatabase) {
+        let keys = try loadKeySet(paths, format: format)
+        return (espDatabase(keys), ahDatabase(keys))
+    }
+
     /// Loads key files and returns their ESP SAs as a database.
     public static func loadKeys(_ paths: [String], format: KeyFileFormat? = nil) throws -> SADatabase {
         espDatabase(try loadKeySet(paths, format: format))
@@ -83,8 +102,8 @@ public final class Analyzer {
         public var deadline: Double? = nil
         /// Polled between packets and on read timeouts: true ends the run (signals).
         public var stopRequested: () -> Bool = { false }
-        /// Polled the same way: a new SAD to switch to (key reload), or nil.
-        public var reloadRequested: () -> SADatabase? = { nil }
+        /// Polled the same way: new ESP and AH databases to switch to (key reload), or nil.
+        public var reloadRequested: () -> (esp: SADatabase, ah: SADatabase)? = { nil }
 
         public init() {}
     }
@@ -102,10 +121,10 @@ public final class Analyzer {
                     progress.update(bytes: reader.bytePosition ?? 0, total: reader.fileSize ?? 0, packets: summary.frames)
                 }
                 if reader.isLive && (control.stopRequested() || past(control.deadline)) { break loop }
-                if reader.isLive, let fresh = control.reloadRequested() { reload(fresh) }
+                if reader.isLive, let fresh = control.reloadRequested() { reload(fresh.esp, ah: fresh.ah) }
             case .timeout, .interrupted:
                 if control.stopRequested() || past(control.deadline) { break loop }
-                if let fresh = control.reloadRequested() { reload(fresh) }
+                if let fresh = control.reloadRequested() { reload(fresh.esp, ah: fresh.ah) }
             case .end:
                 break loop
             case .damaged(let message):
@@ -131,17 +150,23 @@ public final class Analyzer {
 
     /// Switches to a new SAD mid-run (SIGHUP): OpenSSL contexts are rebuilt on demand, and every
     /// flow seen so far is matched again, keeping its counters.
-    public func reload(_ fresh: SADatabase) {
+    public func reload(_ fresh: SADatabase, ah freshAH: SADatabase? = nil) {
+        if let freshAH {
+            ahSAD = freshAH
+            ahEngines = [IntegrityEngine?](repeating: nil, count: freshAH.count)
+            ahEngineFailures = [:]
+        }
         sad = fresh
         cryptoStates = [ESPCryptoState?](repeating: nil, count: fresh.count)
         cryptoFailures = [:]
         for index in flows.indices {
             let key = flows[index].key
-            let match = fresh.lookup(spi: key.spi, source: key.source, destination: key.destination)
+            let database = key.ipsecProtocol == .ah ? ahSAD : fresh
+            let match = database.lookup(spi: key.spi, source: key.source, destination: key.destination)
             flows[index].saIndex = match?.index
             flows[index].saMatch = match?.match
         }
-        notice?("keys reloaded: \(fresh.count) ESP SA(s)")
+        notice?("keys reloaded: \(fresh.count) ESP SA(s), \(ahSAD.count) AH SA(s)")
     }
 
     /// Sets the link type of the frames to come (done by `run`; tests call it directly).
@@ -156,7 +181,7 @@ public final class Analyzer {
     /// Writes the per-SA table and the summary, and flushes outputs.
     public func finish() {
         summary.diagnostics = orderedDiagnostics
-        reporter.finish(summary: summary, flows: flows, sad: sad, untrackedFlowPackets: untrackedFlowPackets)
+        reporter.finish(summary: summary, flows: flows, sad: sad, ahSAD: ahSAD, untrackedFlowPackets: untrackedFlowPackets)
         writer?.flush()
     }
 
@@ -179,7 +204,7 @@ public final class Analyzer {
         record.reset(frame: summary.frames, header: header)
         defer {
             summary.verdicts[record.verdict] += 1
-            reporter.packet(record, sad: sad, startTime: summary.firstTime!)
+            reporter.packet(record, sad: sad, ahSAD: ahSAD, startTime: summary.firstTime!)
             if let packetObserver {
                 packetObserver(record, record.writtenLength > 0 ? inner[0..<record.writtenLength] : [])
             }
@@ -240,9 +265,10 @@ public final class Analyzer {
 
     private func processIP(_ bytes: [UInt8], ip: IPLayer, depth: Int) {
         let layers = IPsecLayers.classify(bytes, protocolNumber: ip.protocolNumber, start: ip.headerEnd, end: ip.end)
-        if depth == 0 {
-            record.ah = layers.ah
-            if !layers.ah.isEmpty { summary.ahPackets += 1 }
+        if depth == 0 && !layers.ah.isEmpty {
+            summary.ahPackets += 1
+            // Nothing from a packet whose AH fails is processed further, let alone released.
+            guard processAH(bytes, ip: ip, headers: layers.ah, payload: layers.payload) else { return }
         }
         switch layers.payload {
         case .esp(let esp, let ports):
@@ -272,7 +298,7 @@ public final class Analyzer {
         case .other(_, let ports):
             if depth == 0 {
                 record.udpPorts = ports
-                record.verdict = layers.ah.isEmpty ? .notIPsec : .ah
+                if layers.ah.isEmpty { record.verdict = .notIPsec }
             }
         }
     }
@@ -283,8 +309,9 @@ public final class Analyzer {
             diagnose("more than \(options.maxTrackedFlows) ESP flows: further flows are counted together, not per SA")
             return nil
         }
-        let match = sad.lookup(spi: key.spi, source: key.source, destination: key.destination)
-        let high = match.map { sad.entries[$0.index].initialSequenceHigh } ?? 0
+        let database = key.ipsecProtocol == .ah ? ahSAD : sad
+        let match = database.lookup(spi: key.spi, source: key.source, destination: key.destination)
+        let high = match.map { database.entries[$0.index].initialSequenceHigh } ?? 0
         flows.append(FlowStatistics(key: key, saIndex: match?.index, saMatch: match?.match, firstSeen: time, lastSeen: time,
                                     sequenceTracker: SequenceNumberTracker(initialHigh: high, window: options.replayWindow),
                                     replay: ReplayWindow(size: Int(options.replayWindow))))
@@ -304,6 +331,124 @@ public final class Analyzer {
             cryptoFailures[index] = message
             diagnose(message)
             return nil
+        }
+    }
+
+    /// Verifies the AH headers of a packet (RFC 4302). Returns false when processing must stop
+    /// there (an ICV failed or the AH is malformed). A verified AH packet without ESP inside
+    /// has its inner packet (tunnel) or its AH-less rebuild (transport) written to -w.
+    private func processAH(_ bytes: [UInt8], ip: IPLayer, headers: [AHHeader], payload: IPsecPayload) -> Bool {
+        var allVerified = true
+        for header in headers {
+            let key = FlowKey(spi: header.spi, source: ip.source, destination: ip.destination, udpEncapsulated: false, ipsecProtocol: .ah)
+            let flowNumber = flow(for: key, time: record.timestamp)
+            var layer = AHLayer(header: header, sequence: UInt64(header.sequence), verdict: .noSA, saIndex: nil, saMatch: nil,
+                                replay: nil, detail: nil)
+            if let flowNumber, let saIndex = flows[flowNumber].saIndex {
+                layer.saIndex = saIndex
+                layer.saMatch = flows[flowNumber].saMatch
+                let sa = ahSAD.entries[saIndex]
+                if header.icvRange.count < sa.icvLength {
+                    layer.verdict = .malformed
+                    layer.detail = "AH ICV field of \(header.icvRange.count) bytes, \(sa.integrity.name) needs \(sa.icvLength)"
+                } else if let engine = ahEngine(saIndex) {
+                    layer.verdict = verifyAH(bytes, ip: ip, header: header, sa: sa, engine: engine, flowNumber: flowNumber, layer: &layer)
+                } else if let failure = ahEngineFailures[saIndex] {
+                    layer.verdict = .unsupportedAlgorithm
+                    layer.detail = failure
+                } else {
+                    layer.verdict = .ah
+                }
+            }
+            if let flowNumber {
+                switch layer.verdict {
+                case .ahVerified, .ah, .noSA, .unsupportedAlgorithm:
+                    layer.replay = flows[flowNumber].replay.record(layer.sequence)
+                default:
+                    break
+                }
+                flows[flowNumber].packets += 1
+                flows[flowNumber].bytes += header.range.count
+                flows[flowNumber].counts[layer.verdict] += 1
+                flows[flowNumber].lastSeen = record.timestamp
+                if flows[flowNumber].firstSequence == nil { flows[flowNumber].firstSequence = layer.sequence }
+                flows[flowNumber].lastSequence = layer.sequence
+            }
+            record.ah.append(layer)
+            record.verdict = layer.verdict
+            if layer.verdict == .ahICVFailed || layer.verdict == .malformed { return false }
+            if layer.verdict != .ahVerified { allVerified = false }
+        }
+        // AH alone: release the authenticated packet without its AH header.
+        if case .other = payload, allVerified, let last = headers.last {
+            stripAH(bytes, ip: ip, first: headers[0], last: last)
+            record.inner = PacketSummary.of(inner, range: 0..<innerLength)
+            record.writtenLength = innerLength
+            writeInner()
+        }
+        return true
+    }
+
+    private func ahEngine(_ index: Int) -> IntegrityEngine? {
+        if let engine = ahEngines[index] { return engine }
+        if ahEngineFailures[index] != nil { return nil }
+        let sa = ahSAD.entries[index]
+        do {
+            guard let engine = try IntegrityEngine(sa.integrity, key: sa.integrityKey) else { return nil }
+            ahEngines[index] = engine
+            return engine
+        } catch {
+            let message = "AH SA \(sa.origin): cannot set up \(sa.integrity.name): \(error)"
+            ahEngineFailures[index] = message
+            diagnose(message)
+            return nil
+        }
+    }
+
+    private func verifyAH(_ bytes: [UInt8], ip: IPLayer, header: AHHeader, sa: SecurityAssociation, engine: IntegrityEngine,
+                          flowNumber: Int, layer: inout AHLayer) -> PacketVerdict {
+        guard let length = AHCanonicalForm.build(bytes, ip: ip, ah: header, into: &ahScratch) else {
+            layer.detail = "IP headers before AH are inconsistent"
+            return .malformed
+        }
+        let icv = header.icvRange.lowerBound..<(header.icvRange.lowerBound + sa.icvLength)
+        func check(_ high: UInt32?) -> Bool {
+            var trailer = [UInt8](repeating: 0, count: 4)
+            if let high { trailer.setBE32(0, high) }
+            return (try? engine.verify(data: ahScratch, range: 0..<length, trailer: trailer, trailerRange: high == nil ? 0..<0 : 0..<4,
+                                       expected: bytes, expectedRange: icv)) ?? false
+        }
+        guard sa.extendedSequenceNumbers else { return check(nil) ? .ahVerified : .ahICVFailed }
+        // ESN: the high half is appended after the packet in the ICV (RFC 4302 2.5.1).
+        let (first, second, third) = flows[flowNumber].sequenceTracker.candidates(low: header.sequence)
+        for candidate in [first, second, third] where check(candidate) {
+            layer.sequence = UInt64(candidate) << 32 | UInt64(header.sequence)
+            flows[flowNumber].sequenceTracker.accept(layer.sequence)
+            return .ahVerified
+        }
+        return .ahICVFailed
+    }
+
+    /// The packet with its AH headers removed: the inner packet of tunnel mode, or the outer IP
+    /// header (protocol set to AH's next header, lengths and checksum fixed) and the payload.
+    private func stripAH(_ bytes: [UInt8], ip: IPLayer, first: AHHeader, last: AHHeader) {
+        let payload = last.range.upperBound..<ip.end
+        if last.nextHeader == IPProtocol.ipv4 || last.nextHeader == IPProtocol.ipv6 {
+            innerLength = payload.count
+            copyBytes(bytes, payload, into: &inner, at: 0)
+            return
+        }
+        let headerLength = first.range.lowerBound - ip.headerStart
+        copyBytes(bytes, ip.headerStart..<first.range.lowerBound, into: &inner, at: 0)
+        copyBytes(bytes, payload, into: &inner, at: headerLength)
+        innerLength = headerLength + payload.count
+        inner[ip.protocolFieldOffset - ip.headerStart] = last.nextHeader
+        if ip.version == 4 {
+            inner.setBE16(2, UInt16(truncatingIfNeeded: innerLength))
+            inner.setBE16(10, 0)
+            inner.setBE16(10, internetChecksum(inner, 0..<headerLength))
+        } else {
+            inner.setBE16(4, UInt16(truncatingIfNeeded: innerLength - 40))
         }
     }
 

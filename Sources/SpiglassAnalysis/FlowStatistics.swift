@@ -9,6 +9,8 @@ public struct FlowKey: Hashable, Sendable {
     public var source: IPAddress
     public var destination: IPAddress
     public var udpEncapsulated: Bool
+    /// ESP, or AH (the same SPI may name one SA of each).
+    public var ipsecProtocol: IPsecProtocol = .esp
 }
 
 /// Counters and state of one observed ESP flow.
@@ -83,6 +85,8 @@ extension PacketVerdict {
         case .fragment: return 10
         case .notIPsec: return 11
         case .undecodable: return 12
+        case .ahVerified: return 13
+        case .ahICVFailed: return 14
         }
     }
 }

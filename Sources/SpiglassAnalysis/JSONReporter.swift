@@ -16,7 +16,7 @@ final class JSONReporter: Reporter {
 
     func diagnostic(_ message: String) {}
 
-    func packet(_ record: PacketRecord, sad: SADatabase, startTime: Timestamp) {
+    func packet(_ record: PacketRecord, sad: SADatabase, ahSAD: SADatabase, startTime: Timestamp) {
         guard !quiet else { return }
         var o = JSONObject()
         o.string("type", "packet")
@@ -35,7 +35,7 @@ final class JSONReporter: Reporter {
             o.string("spi", layer.spi.spiHex)
             o.int("seq", layer.sequence)
         } else if let ah = record.ah.first {
-            o.string("spi", ah.spi.spiHex)
+            o.string("spi", ah.header.spi.spiHex)
             o.int("seq", ah.sequence)
         } else {
             o.raw("spi", "null")
@@ -48,11 +48,22 @@ final class JSONReporter: Reporter {
         if !record.ah.isEmpty {
             o.raw("ah", JSONObject.array(record.ah.map { ah in
                 var a = JSONObject()
-                a.string("spi", ah.spi.spiHex)
+                a.string("spi", ah.header.spi.spiHex)
                 a.int("seq", ah.sequence)
-                a.int("next_header", ah.nextHeader)
-                a.int("icv_length", ah.icvRange.count)
-                a.string("icv_status", "not-verified")
+                a.string("verdict", ah.verdict.rawValue)
+                a.int("next_header", ah.header.nextHeader)
+                a.int("icv_length", ah.header.icvRange.count)
+                if let index = ah.saIndex {
+                    let sa = ahSAD.entries[index]
+                    a.object("sa") { s in
+                        s.string("algorithms", sa.integrity.name)
+                        s.string("key_line", sa.origin.description)
+                        s.string("match", ah.saMatch?.rawValue)
+                        s.bool("esn", sa.extendedSequenceNumbers)
+                    }
+                }
+                if let replay = ah.replay { a.string("replay", replay.rawValue) }
+                if let detail = ah.detail { a.string("detail", detail) }
                 return a.finished
             }))
         }
@@ -113,16 +124,18 @@ final class JSONReporter: Reporter {
         return e.finished
     }
 
-    func finish(summary: AnalysisSummary, flows: [FlowStatistics], sad: SADatabase, untrackedFlowPackets: Int) {
+    func finish(summary: AnalysisSummary, flows: [FlowStatistics], sad: SADatabase, ahSAD: SADatabase, untrackedFlowPackets: Int) {
         for flow in flows {
             var o = JSONObject()
             o.string("type", "sa")
             o.string("spi", flow.key.spi.spiHex)
             o.string("src", flow.key.source.description)
             o.string("dst", flow.key.destination.description)
+            o.string("protocol", flow.key.ipsecProtocol == .ah ? "AH" : "ESP")
             o.bool("udp_encapsulated", flow.key.udpEncapsulated)
-            let sa = flow.saIndex.map { sad.entries[$0] }
-            o.string("algorithms", sa?.algorithmDescription)
+            let isAH = flow.key.ipsecProtocol == .ah
+            let sa = flow.saIndex.map { (isAH ? ahSAD : sad).entries[$0] }
+            o.string("algorithms", sa.map { isAH ? $0.integrity.name : $0.algorithmDescription })
             o.string("key_line", sa?.origin.description)
             o.string("match", flow.saMatch?.rawValue)
             o.int("packets", flow.packets)
@@ -131,7 +144,8 @@ final class JSONReporter: Reporter {
                 for verdict in PacketVerdict.allCases where flow.count(verdict) > 0 { v.int(verdict.rawValue, flow.count(verdict)) }
             }
             o.int("decrypted", flow.count(.decrypted))
-            o.int("icv_failed", flow.count(.icvFailed))
+            o.int("ah_verified", flow.count(.ahVerified))
+            o.int("icv_failed", flow.count(.icvFailed) + flow.count(.ahICVFailed))
             o.object("replay") { r in
                 r.int("window", flow.replay.size)
                 r.int("accepted", flow.replay.accepted)

@@ -14,8 +14,12 @@ public enum PacketVerdict: String, Sendable, Equatable, CaseIterable {
     case unsupportedAlgorithm = "unsupported-algorithm"
     /// IKE message (summarised by header).
     case ike
-    /// AH without ESP inside: header shown, ICV not verified.
+    /// AH whose SA checks nothing ("unchecked" integrity): header shown, ICV not verified.
     case ah
+    /// AH ICV verified (and no ESP inside).
+    case ahVerified = "ah-verified"
+    /// AH ICV did not verify: nothing from the packet is released.
+    case ahICVFailed = "ah-icv-failed"
     case natKeepalive = "nat-keepalive"
     /// Held for IP reassembly; the frame completing the datagram reports it.
     case fragment
@@ -60,6 +64,18 @@ public struct ESPLayer: Sendable, Equatable {
     }
 }
 
+/// One AH header of a packet and what its verification gave.
+public struct AHLayer: Sendable, Equatable {
+    public var header: AHHeader
+    public var sequence: UInt64
+    /// `.ahVerified`, `.ahICVFailed`, `.ah` (unchecked), `.noSA` or `.malformed`.
+    public var verdict: PacketVerdict
+    public var saIndex: Int?
+    public var saMatch: SADatabase.MatchKind?
+    public var replay: ReplayWindow.Outcome?
+    public var detail: String?
+}
+
 /// Everything reported about one captured frame. One value is reused for every frame.
 public struct PacketRecord: Sendable {
     public var frame: Int = 0
@@ -70,8 +86,7 @@ public struct PacketRecord: Sendable {
     /// Frame numbers of the fragments this datagram was rebuilt from.
     public var reassembledFrom: Int = 0
     public var esp: [ESPLayer] = []
-    public var ah: [AHHeader] = []
-    public var ahICV: [UInt8] = []
+    public var ah: [AHLayer] = []
     public var ike: IKEHeader?
     public var ikeNonESPMarker = false
     public var udpPorts: (source: UInt16, destination: UInt16)?

@@ -4,9 +4,9 @@ import SpiglassWire
 
 /// Turns packet records and the final tables into output.
 protocol Reporter {
-    func packet(_ record: PacketRecord, sad: SADatabase, startTime: Timestamp)
+    func packet(_ record: PacketRecord, sad: SADatabase, ahSAD: SADatabase, startTime: Timestamp)
     func diagnostic(_ message: String)
-    func finish(summary: AnalysisSummary, flows: [FlowStatistics], sad: SADatabase, untrackedFlowPackets: Int)
+    func finish(summary: AnalysisSummary, flows: [FlowStatistics], sad: SADatabase, ahSAD: SADatabase, untrackedFlowPackets: Int)
 }
 
 extension UInt32 {

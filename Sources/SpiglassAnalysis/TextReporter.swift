@@ -18,7 +18,7 @@ final class TextReporter: Reporter {
         // are repeated in the summary.
     }
 
-    func packet(_ record: PacketRecord, sad: SADatabase, startTime: Timestamp) {
+    func packet(_ record: PacketRecord, sad: SADatabase, ahSAD: SADatabase, startTime: Timestamp) {
         guard !quiet else { return }
         var line = leftPad(String(record.frame), 5)
         line += " " + TimeFormat.seconds(record.timestamp.totalMicroseconds - startTime.totalMicroseconds)
@@ -28,7 +28,11 @@ final class TextReporter: Reporter {
         line += " " + Describe.protocolLabel(record)
         if let ports = record.udpPorts, record.verdict != .notIPsec { line += " \(ports.source)→\(ports.destination)" }
         for ah in record.ah {
-            line += " [AH spi=\(ah.spi.spiHex) seq=\(ah.sequence) icv-len=\(ah.icvRange.count)]"
+            line += " [AH spi=\(ah.header.spi.spiHex) seq=\(ah.sequence) \(ah.verdict.rawValue)"
+            if let index = ah.saIndex { line += " \(ahSAD.entries[index].integrity.name)" }
+            if let replay = ah.replay, replay != .ok { line += " \(replay.rawValue)" }
+            if let detail = ah.detail { line += " (\(detail))" }
+            line += "]"
         }
         if !record.esp.isEmpty {
             for (i, layer) in record.esp.enumerated() {
@@ -67,23 +71,26 @@ final class TextReporter: Reporter {
         s.count >= width ? s : String(repeating: " ", count: width - s.count) + s
     }
 
-    func finish(summary: AnalysisSummary, flows: [FlowStatistics], sad: SADatabase, untrackedFlowPackets: Int) {
+    func finish(summary: AnalysisSummary, flows: [FlowStatistics], sad: SADatabase, ahSAD: SADatabase, untrackedFlowPackets: Int) {
         if !quiet { sink.write("\n") }
-        sink.write("ESP security associations seen: \(flows.count)\n")
+        sink.write("IPsec security associations seen: \(flows.count)\n")
         if !flows.isEmpty {
-            let headers = ["SPI", "Source", "Destination", "Encap", "Algorithms", "Key line", "Packets", "Bytes", "Decrypted", "ICV-fail", "Other",
+            let headers = ["SPI", "Proto", "Source", "Destination", "Encap", "Algorithms", "Key line", "Packets", "Bytes", "Verified", "ICV-fail", "Other",
                            "Seq first-last", "Lost", "Dup", "Late", "Old", "Reorder", "First seen", "Last seen"]
             var rows: [[String]] = []
             for flow in flows {
-                let sa = flow.saIndex.map { sad.entries[$0] }
-                let other = flow.packets - flow.count(.decrypted) - flow.count(.icvFailed)
+                let isAH = flow.key.ipsecProtocol == .ah
+                let sa = flow.saIndex.map { (isAH ? ahSAD : sad).entries[$0] }
+                let good = flow.count(.decrypted) + flow.count(.ahVerified)
+                let failed = flow.count(.icvFailed) + flow.count(.ahICVFailed)
+                let other = flow.packets - good - failed
                 let seq = flow.firstSequence.map { "\($0)-\(flow.lastSequence ?? $0)" } ?? "-"
                 rows.append([
-                    flow.key.spi.spiHex, flow.key.source.description, flow.key.destination.description,
+                    flow.key.spi.spiHex, isAH ? "AH" : "ESP", flow.key.source.description, flow.key.destination.description,
                     flow.key.udpEncapsulated ? "udp" : "-",
-                    sa?.algorithmDescription ?? "(no key)",
+                    sa.map { isAH ? $0.integrity.name : $0.algorithmDescription } ?? "(no key)",
                     sa.map { $0.origin.description + (flow.saMatch == .spiOnly ? " (spi only)" : "") } ?? "-",
-                    String(flow.packets), String(flow.bytes), String(flow.count(.decrypted)), String(flow.count(.icvFailed)),
+                    String(flow.packets), String(flow.bytes), String(good), String(failed),
                     String(other), seq,
                     String(flow.replay.lost), String(flow.replay.duplicates), String(flow.replay.late), String(flow.replay.tooOld),
                     String(flow.replay.maxReorderDepth),

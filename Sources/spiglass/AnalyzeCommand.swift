@@ -73,9 +73,9 @@ struct AnalyzeCommand: ParsableCommand {
             errors.write("spiglass: error: \(error)\n")
             return ExitCode(1)
         }
-        let sad: SADatabase
+        let sad: SADatabase, ahSAD: SADatabase
         do {
-            sad = try Analyzer.loadKeys(keys, format: keyFormat)
+            (sad, ahSAD) = try Analyzer.loadDatabases(keys, format: keyFormat)
         } catch {
             throw fail(error)
         }
@@ -104,7 +104,7 @@ struct AnalyzeCommand: ParsableCommand {
         let output = FileDescriptorSink(descriptor: write == "-" ? 2 : 1, lineBuffered: live)
         let analyzer: Analyzer
         do {
-            analyzer = try Analyzer(sad: sad, options: options, output: output)
+            analyzer = try Analyzer(sad: sad, ahSAD: ahSAD, options: options, output: output)
         } catch {
             throw fail(error)
         }
@@ -122,7 +122,7 @@ struct AnalyzeCommand: ParsableCommand {
             control.reloadRequested = {
                 guard Signals.takeReloadRequest() else { return nil }
                 do {
-                    return try Analyzer.loadKeys(keyFiles, format: format)
+                    return try Analyzer.loadDatabases(keyFiles, format: format)
                 } catch {
                     errors.write("spiglass: error: key reload failed, keeping the old keys: \(error)\n")
                     return nil

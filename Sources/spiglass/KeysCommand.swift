@@ -133,11 +133,13 @@ struct KeysExportCommand: ParsableCommand {
             var options = AnalysisOptions()
             options.quiet = true
             let sad = Analyzer.espDatabase(keySet)
-            let analyzer = try Analyzer(sad: sad, options: options, output: DiscardingSink())
+            let ahSAD = Analyzer.ahDatabase(keySet)
+            let analyzer = try Analyzer(sad: sad, ahSAD: ahSAD, options: options, output: DiscardingSink())
             _ = analyzer.run(reader)
-            let used = Set(analyzer.flows.compactMap(\.saIndex)).sorted()
+            let usedESP = Set(analyzer.flows.filter { $0.key.ipsecProtocol == .esp }.compactMap(\.saIndex)).sorted()
+            let usedAH = Set(analyzer.flows.filter { $0.key.ipsecProtocol == .ah }.compactMap(\.saIndex)).sorted()
             var exported = KeySet()
-            exported.sas = used.map { sad.entries[$0] }
+            exported.sas = usedESP.map { sad.entries[$0] } + usedAH.map { ahSAD.entries[$0] }
             try KeyOutput.write(exported, to: to, outputDir: outputDir)
         } catch let error as ExitCode {
             throw error

@@ -28,9 +28,9 @@ struct FrameOutcome {
 /// Runs the whole pipeline over a capture with key files, collecting every frame.
 func analyze(_ capture: String, keys: [String], options: AnalysisOptions = AnalysisOptions(),
              output: StringSink = StringSink()) throws -> (frames: [FrameOutcome], summary: AnalysisSummary, analyzer: Analyzer) {
-    let sad = try Analyzer.loadKeys(keys)
+    let (sad, ahSAD) = try Analyzer.loadDatabases(keys)
     let reader = try CaptureReader(path: capture)
-    let analyzer = try Analyzer(sad: sad, options: options, output: output)
+    let analyzer = try Analyzer(sad: sad, ahSAD: ahSAD, options: options, output: output)
     var frames: [FrameOutcome] = []
     analyzer.packetObserver = { record, inner in frames.append(FrameOutcome(record: record, inner: Array(inner))) }
     let summary = analyzer.run(reader)
