@@ -178,14 +178,49 @@ public final class Analyzer {
         }
     }
 
+    /// SAs whose keys an ICV-failure diagnosis tries; bounds the work on huge key files.
+    static let maxDiagnosisCandidates = 256
+
     /// Writes the per-SA table and the summary, and flushes outputs.
     public func finish() {
         summary.diagnostics = orderedDiagnostics
+        summary.findings = findings()
         reporter.finish(summary: summary, flows: flows, sad: sad, ahSAD: ahSAD, untrackedFlowPackets: untrackedFlowPackets)
         writer?.flush()
     }
 
     private var orderedDiagnostics: [String] = []
+
+    /// ICV failures with their likely cause, anti-replay and loss observations, and weak
+    /// algorithms, per flow.
+    private func findings() -> [Finding] {
+        var out: [Finding] = []
+        for flow in flows {
+            func add(_ kind: Finding.Kind, _ message: String) {
+                out.append(Finding(kind: kind, spi: flow.key.spi, source: flow.key.source, destination: flow.key.destination, message: message))
+            }
+            let failed = flow.count(.icvFailed) + flow.count(.ahICVFailed)
+            let malformed = flow.saIndex == nil ? 0 : flow.count(.malformed)
+            if failed + malformed > 0 && (failed > 0 || flow.icvDiagnosis != nil) {
+                let cause = flow.icvDiagnosis ?? (failed + malformed == flow.packets
+                    ? "no variant verifies: wrong key or wrong algorithm"
+                    : "the others verify: these packets were corrupted or forged")
+                let what = malformed > 0 ? "failed the ICV or did not fit the SA's algorithms" : "failed the ICV"
+                add(.icvFailures, "\(failed + malformed) of \(flow.packets) packets \(what); \(cause)")
+            }
+            if flow.replay.duplicates > 0 || flow.replay.tooOld > 0 {
+                add(.replay, "\(flow.replay.duplicates) duplicate(s) and \(flow.replay.tooOld) packet(s) older than the \(flow.replay.size)-packet window: a receiver drops these as replays")
+            }
+            if flow.replay.lost > 0 {
+                add(.loss, "\(flow.replay.lost) sequence number(s) missing (never received, or not intact) between \(flow.replay.first ?? 0) and \(flow.replay.highest)\(flow.replay.late > 0 ? "; \(flow.replay.late) arrived late, reordered by up to \(flow.replay.maxReorderDepth)" : "")")
+            }
+            if let index = flow.saIndex {
+                let sa = (flow.key.ipsecProtocol == .ah ? ahSAD : sad).entries[index]
+                for message in WeakAlgorithmCheck.findings(for: sa) { add(.weakAlgorithm, message) }
+            }
+        }
+        return out
+    }
 
     func diagnose(_ message: String) {
         guard diagnosticsSeen.count < 1000, !diagnosticsSeen.contains(message) else { return }
@@ -265,6 +300,11 @@ public final class Analyzer {
 
     private func processIP(_ bytes: [UInt8], ip: IPLayer, depth: Int) {
         let layers = IPsecLayers.classify(bytes, protocolNumber: ip.protocolNumber, start: ip.headerEnd, end: ip.end)
+        if depth == 0, let broken = layers.brokenAH {
+            summary.ahPackets += 1
+            record.ah.append(AHLayer(header: broken, sequence: UInt64(broken.sequence), verdict: .malformed, saIndex: nil, saMatch: nil,
+                                     replay: nil, detail: nil))
+        }
         if depth == 0 && !layers.ah.isEmpty {
             summary.ahPackets += 1
             // Nothing from a packet whose AH fails is processed further, let alone released.
@@ -465,6 +505,10 @@ public final class Analyzer {
             let layer = decryptLayer(source, ip: sourceIP, esp: currentESP, ports: currentPorts)
             record.esp.append(layer)
             record.verdict = layer.verdict
+            if layer.verdict == .espNull {
+                // Shown, not written: nothing authenticated this payload.
+                record.inner = PacketSummary.of(inner, range: 0..<innerLength)
+            }
             guard layer.verdict == .decrypted else { break }
             decryptedAny = true
             guard level + 1 < options.maxNesting,
@@ -495,7 +539,7 @@ public final class Analyzer {
         // Sequence analysis: authenticated packets, and packets nobody can authenticate here
         // (no key, unsupported algorithm), move the window; failed ones must not.
         switch layer.verdict {
-        case .decrypted, .dummy, .badPadding, .noSA, .unsupportedAlgorithm:
+        case .decrypted, .dummy, .badPadding, .noSA, .unsupportedAlgorithm, .espNull:
             layer.replay = flows[flowNumber].replay.record(layer.sequence)
         default:
             break
@@ -520,7 +564,22 @@ public final class Analyzer {
             untrackedFlowPackets += 1
             saMatch = sad.lookup(spi: esp.spi, source: ip.source, destination: ip.destination).map { ($0.index, $0.match) }
         }
-        guard let (saIndex, match) = saMatch else { return layer }
+        guard let (saIndex, match) = saMatch else {
+            if options.espNullHeuristic, let null = ESPNullHeuristic.detect(bytes, esp: esp.range) {
+                layer.verdict = .espNull
+                layer.nextHeader = null.nextHeader
+                layer.detail = "no key; NULL encryption recognised with a \(null.icvLength)-byte ICV (unverified)"
+                copyBytes(bytes, null.payload, into: &plain, at: 0)
+                layer.tunnel = null.nextHeader == IPProtocol.ipv4 || null.nextHeader == IPProtocol.ipv6
+                if layer.tunnel == true {
+                    innerLength = innerPacketLength(plain, payloadLength: null.payload.count)
+                    copyBytes(plain, 0..<innerLength, into: &inner, at: 0)
+                } else {
+                    rebuildTransport(bytes, ip: ip, nextHeader: null.nextHeader, payloadLength: null.payload.count)
+                }
+            }
+            return layer
+        }
         layer.saIndex = saIndex
         layer.saMatch = match
         guard let state = cryptoState(saIndex) else {
@@ -554,6 +613,14 @@ public final class Analyzer {
         }
         layer.sequence = sequence
         layer.verdict = PacketVerdict(result.verdict)
+        if result.verdict == .icvFailed || result.verdict == .malformed, let flowNumber, !flows[flowNumber].icvDiagnosed {
+            // Once per flow: retry under the variants users get wrong (ESN, ICV length, keys
+            // of the other direction) so the report can say what to fix.
+            flows[flowNumber].icvDiagnosed = true
+            flows[flowNumber].icvDiagnosis = ICVFailureDiagnosis.diagnose(
+                bytes, esp: esp.range, sa: sa, sequenceHigh: UInt32(truncatingIfNeeded: sequence >> 32),
+                others: Array(sad.entries.prefix(Analyzer.maxDiagnosisCandidates)))
+        }
         layer.icv = result.icv
         layer.detail = result.detail
         if result.verdict == .decrypted || result.verdict == .dummy || result.verdict == .badPadding {

@@ -28,6 +28,9 @@ public struct FlowStatistics: Sendable {
     public var sequenceTracker: SequenceNumberTracker
     /// What a receiver's anti-replay window would have made of this flow's packets.
     public var replay: ReplayWindow
+    /// Why this flow's ICVs fail, found by retrying its first failing packet (nil: not known).
+    public var icvDiagnosis: String? = nil
+    public var icvDiagnosed = false
 
     public func count(_ verdict: PacketVerdict) -> Int { counts[verdict] }
 }
@@ -47,6 +50,8 @@ public struct AnalysisSummary: Sendable {
     public var damage: String?
     /// libpcap's counters, for a live capture.
     public var capture: CaptureStatistics?
+    /// What went wrong, or is weak, per SA: filled in when the run finishes.
+    public var findings: [Finding] = []
     public var diagnostics: [String] = []
 
     public func count(_ verdict: PacketVerdict) -> Int { verdicts[verdict] }
@@ -87,6 +92,7 @@ extension PacketVerdict {
         case .undecodable: return 12
         case .ahVerified: return 13
         case .ahICVFailed: return 14
+        case .espNull: return 15
         }
     }
 }
@@ -96,4 +102,20 @@ public struct CaptureStatistics: Sendable, Equatable {
     public var received: Int
     public var dropped: Int
     public var interfaceDropped: Int
+}
+
+/// One thing a user should know about an SA.
+public struct Finding: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        case icvFailures = "icv-failures"
+        case weakAlgorithm = "weak-algorithm"
+        case replay
+        case loss
+    }
+
+    public var kind: Kind
+    public var spi: UInt32
+    public var source: IPAddress
+    public var destination: IPAddress
+    public var message: String
 }

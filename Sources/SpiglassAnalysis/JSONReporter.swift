@@ -183,6 +183,15 @@ final class JSONReporter: Reporter {
                 c.int("interface_dropped", capture.interfaceDropped)
             }
         }
+        o.raw("findings", JSONObject.array(summary.findings.map { finding in
+            var f = JSONObject()
+            f.string("kind", finding.kind.rawValue)
+            f.string("spi", finding.spi.spiHex)
+            f.string("src", finding.source.description)
+            f.string("dst", finding.destination.description)
+            f.string("message", finding.message)
+            return f.finished
+        }))
         o.raw("diagnostics", JSONObject.array(summary.diagnostics.map(JSONObject.quote)))
         sink.write(o.finished + "\n")
         sink.flush()

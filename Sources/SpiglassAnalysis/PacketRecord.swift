@@ -21,6 +21,9 @@ public enum PacketVerdict: String, Sendable, Equatable, CaseIterable {
     /// AH ICV did not verify: nothing from the packet is released.
     case ahICVFailed = "ah-icv-failed"
     case natKeepalive = "nat-keepalive"
+    /// No key, but the packet is ESP with NULL encryption (RFC 5879 heuristics): its payload
+    /// is shown, unauthenticated, and not written to -w.
+    case espNull = "esp-null"
     /// Held for IP reassembly; the frame completing the datagram reports it.
     case fragment
     case notIPsec = "not-ipsec"

@@ -112,6 +112,12 @@ final class TextReporter: Reporter {
         if let capture = summary.capture {
             sink.write("Live capture: \(capture.received) packets received by filter, \(capture.dropped) dropped by kernel, \(capture.interfaceDropped) dropped by interface\n")
         }
+        if !summary.findings.isEmpty {
+            sink.write("Findings:\n")
+            for finding in summary.findings {
+                sink.write("  \(finding.spi.spiHex) \(finding.source) → \(finding.destination): \(finding.message)\n")
+            }
+        }
         for message in summary.diagnostics { sink.write("Warning: \(message)\n") }
         sink.flush()
     }

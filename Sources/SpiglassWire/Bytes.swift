@@ -2,7 +2,7 @@
 /// it once in their initialisers); these are the primitives those views are built from.
 extension Array where Element == UInt8 {
     @inline(__always)
-    func be16(_ offset: Int) -> UInt16 {
+    public func be16(_ offset: Int) -> UInt16 {
         UInt16(self[offset]) << 8 | UInt16(self[offset + 1])
     }
 

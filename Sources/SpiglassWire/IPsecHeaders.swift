@@ -131,6 +131,9 @@ public struct IPsecLayers: Sendable, Equatable {
     /// AH headers in order (AH may wrap ESP, RFC 4301 bundles). At most `maxAH`.
     public var ah: [AHHeader]
     public var payload: IPsecPayload
+    /// An AH header too short or too long for the packet, as far as it could be read (its SPI
+    /// and sequence number, when the fixed 12 bytes are there).
+    public var brokenAH: AHHeader? = nil
 
     public static let maxAH = 2
 
@@ -144,7 +147,13 @@ public struct IPsecLayers: Sendable, Equatable {
                 return IPsecLayers(ah: ah, payload: .malformed(WireError(.tooManyHeaders, layer: "AH", offset: cursor, "more than \(maxAH) nested AH headers")))
             }
             switch AHHeader.parse(bytes, at: cursor, end: end) {
-            case .failure(let error): return IPsecLayers(ah: ah, payload: .malformed(error))
+            case .failure(let error):
+                var layers = IPsecLayers(ah: ah, payload: .malformed(error))
+                if cursor + 12 <= end {
+                    layers.brokenAH = AHHeader(nextHeader: bytes[cursor], spi: bytes.be32(cursor + 4), sequence: bytes.be32(cursor + 8),
+                                               icvRange: (cursor + 12)..<end, range: cursor..<end)
+                }
+                return layers
             case .success(let header):
                 ah.append(header)
                 proto = header.nextHeader

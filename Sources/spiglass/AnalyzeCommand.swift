@@ -58,6 +58,9 @@ struct AnalyzeCommand: ParsableCommand {
     @Flag(name: .long, help: "Never draw the progress bar.")
     var noProgress = false
 
+    @Flag(name: .long, help: "Do not look for NULL-encrypted ESP in packets without keys (RFC 5879 heuristics).")
+    var noEspNullHeuristic = false
+
     func validate() throws {
         if (read == nil) == (interface == nil) { throw ValidationError("give exactly one of -r CAPTURE or -i INTERFACE") }
         if replayWindow == 0 { throw ValidationError("--replay-window must be at least 1") }
@@ -99,6 +102,7 @@ struct AnalyzeCommand: ParsableCommand {
         options.quiet = quiet || write == "-"
         options.writePath = write
         options.replayWindow = replayWindow
+        options.espNullHeuristic = !noEspNullHeuristic
         // Live: another tool may follow the -w file, and every line must appear as it happens.
         options.flushEachPacket = live
         let output = FileDescriptorSink(descriptor: write == "-" ? 2 : 1, lineBuffered: live)
