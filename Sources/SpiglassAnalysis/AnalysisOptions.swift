@@ -16,6 +16,8 @@ public struct AnalysisOptions: Sendable {
     public var replayWindow: UInt32 = 64
     /// ESP inside decrypted ESP is decrypted too, up to this depth.
     public var maxNesting = 4
+    /// TCP ports carrying RFC 8229 IKE/ESP streams (empty: none).
+    public var tcpEncapsulationPorts: Set<UInt16> = [4500]
     /// Recognise NULL-encrypted ESP without keys (RFC 5879) and show its payload.
     public var espNullHeuristic = true
     /// Observed ESP flows tracked individually; more are counted together.

@@ -27,6 +27,7 @@ public final class Analyzer {
     private var untrackedFlowPackets = 0
     @exclusivity(unchecked) public private(set) var summary = AnalysisSummary()
     private let reassembler = FragmentReassembler()
+    private let tcpStreams = TCPEncapsulation()
     private var diagnosticsSeen: Set<String> = []
     private var linkType: LinkType?
     private var linkTypeDescription = ""
@@ -230,6 +231,20 @@ public final class Analyzer {
         notice?("warning: " + message)
     }
 
+    /// Records reported for the current frame (more than one when a TCP segment carries
+    /// several RFC 8229 messages).
+    private var unitsEmitted = 0
+
+    /// Counts and reports the current record.
+    private func emit() {
+        unitsEmitted += 1
+        summary.verdicts[record.verdict] += 1
+        reporter.packet(record, sad: sad, ahSAD: ahSAD, startTime: summary.firstTime!)
+        if let packetObserver {
+            packetObserver(record, record.writtenLength > 0 ? inner[0..<record.writtenLength] : [])
+        }
+    }
+
     /// Processes one frame: `bytes[0..<header.capturedLength]`.
     public func process(_ bytes: [UInt8], header: PacketHeader) {
         summary.frames += 1
@@ -237,12 +252,10 @@ public final class Analyzer {
         if summary.firstTime == nil { summary.firstTime = header.timestamp }
         summary.lastTime = header.timestamp
         record.reset(frame: summary.frames, header: header)
+        unitsEmitted = 0
         defer {
-            summary.verdicts[record.verdict] += 1
-            reporter.packet(record, sad: sad, ahSAD: ahSAD, startTime: summary.firstTime!)
-            if let packetObserver {
-                packetObserver(record, record.writtenLength > 0 ? inner[0..<record.writtenLength] : [])
-            }
+            // A TCP segment carrying whole messages has reported each already.
+            if unitsEmitted == 0 { emit() }
         }
         guard let linkType else {
             record.verdict = .undecodable
@@ -335,10 +348,13 @@ public final class Analyzer {
                 record.verdict = .malformed
                 record.detail = error.description
             }
-        case .other(_, let ports):
+        case .other(let proto, let ports):
             if depth == 0 {
                 record.udpPorts = ports
                 if layers.ah.isEmpty { record.verdict = .notIPsec }
+                if proto == IPProtocol.tcp, !options.tcpEncapsulationPorts.isEmpty {
+                    processTCP(bytes, ip: ip, start: layers.ah.last?.range.upperBound ?? ip.headerEnd)
+                }
             }
         }
     }
@@ -371,6 +387,44 @@ public final class Analyzer {
             cryptoFailures[index] = message
             diagnose(message)
             return nil
+        }
+    }
+
+    /// RFC 8229: ESP and IKE inside a TCP stream on the configured ports. Each complete
+    /// message is processed and reported on its own; a segment that completes none is
+    /// reported once, as TCP.
+    private func processTCP(_ bytes: [UInt8], ip: IPLayer, start: Int) {
+        guard let segment = TCPEncapsulation.segment(bytes, start: start, end: ip.end),
+              options.tcpEncapsulationPorts.contains(segment.sourcePort) || options.tcpEncapsulationPorts.contains(segment.destinationPort)
+        else { return }
+        record.tcpPorts = (segment.sourcePort, segment.destinationPort)
+        record.verdict = .tcpSegment
+        let key = TCPEncapsulation.ConnectionKey(source: ip.source, sourcePort: segment.sourcePort,
+                                                 destination: ip.destination, destinationPort: segment.destinationPort)
+        let messages = tcpStreams.add(bytes, segment: segment, key: key, time: record.timestamp.totalMicroseconds)
+        for problem in tcpStreams.takeProblems() { diagnose(problem) }
+        for (index, message) in messages.enumerated() {
+            record.resetMessage(index: index + 1)
+            switch message {
+            case .esp(let packet):
+                summary.espPackets += 1
+                if let esp = ESPHeader.parse(packet, range: 0..<packet.count) {
+                    processESP(packet, ip: ip, esp: esp, ports: nil, depth: 0, headerBytes: bytes)
+                } else {
+                    record.verdict = .malformed
+                    record.detail = "ESP message of \(packet.count) bytes in the TCP stream"
+                }
+            case .ike(let message):
+                summary.ikePackets += 1
+                if let header = IKEHeader.parse(message, range: 0..<message.count) {
+                    record.ike = header
+                    record.verdict = .ike
+                } else {
+                    record.verdict = .malformed
+                    record.detail = "IKE message of \(message.count) bytes in the TCP stream"
+                }
+            }
+            emit()
         }
     }
 
@@ -495,14 +549,16 @@ public final class Analyzer {
     /// Decrypts an ESP packet and, when the plaintext is itself an IP packet carrying ESP
     /// (nested tunnels), the layers inside it, up to `maxNesting`. The last packet that was
     /// decrypted is what `-w` gets.
-    private func processESP(_ bytes: [UInt8], ip: IPLayer, esp: ESPHeader, ports: (source: UInt16, destination: UInt16)?, depth: Int) {
+    private func processESP(_ bytes: [UInt8], ip: IPLayer, esp: ESPHeader, ports: (source: UInt16, destination: UInt16)?, depth: Int,
+                            headerBytes: [UInt8]? = nil) {
         var source = bytes
+        var headerSource = headerBytes ?? bytes
         var sourceIP = ip
         var currentESP = esp
         var currentPorts = ports
         var decryptedAny = false
         for level in depth..<max(options.maxNesting, depth + 1) {
-            let layer = decryptLayer(source, ip: sourceIP, esp: currentESP, ports: currentPorts)
+            let layer = decryptLayer(source, ip: sourceIP, esp: currentESP, ports: currentPorts, headerBytes: headerSource)
             record.esp.append(layer)
             record.verdict = layer.verdict
             if layer.verdict == .espNull {
@@ -518,6 +574,7 @@ public final class Analyzer {
             else { break }
             // Copy-on-write makes this one copy per nested layer; single-layer ESP never gets here.
             source = inner
+            headerSource = inner
             sourceIP = innerIP
             currentESP = innerESP
             currentPorts = innerPorts
@@ -531,10 +588,11 @@ public final class Analyzer {
 
     /// One ESP layer: SA lookup, ICV and decryption, trailer; on success the inner packet is
     /// left in `inner[0..<innerLength]`.
-    private func decryptLayer(_ bytes: [UInt8], ip: IPLayer, esp: ESPHeader, ports: (source: UInt16, destination: UInt16)?) -> ESPLayer {
+    private func decryptLayer(_ bytes: [UInt8], ip: IPLayer, esp: ESPHeader, ports: (source: UInt16, destination: UInt16)?,
+                              headerBytes: [UInt8]) -> ESPLayer {
         let key = FlowKey(spi: esp.spi, source: ip.source, destination: ip.destination, udpEncapsulated: ports != nil)
         let flowNumber = flow(for: key, time: record.timestamp)
-        var layer = decryptLayerCore(bytes, ip: ip, esp: esp, ports: ports, flowNumber: flowNumber)
+        var layer = decryptLayerCore(bytes, ip: ip, esp: esp, ports: ports, flowNumber: flowNumber, headerBytes: headerBytes)
         guard let flowNumber else { return layer }
         // Sequence analysis: authenticated packets, and packets nobody can authenticate here
         // (no key, unsupported algorithm), move the window; failed ones must not.
@@ -553,8 +611,10 @@ public final class Analyzer {
         return layer
     }
 
+    /// `headerBytes` holds the IP header `ip` describes; it differs from `bytes` when the ESP
+    /// packet came out of a TCP stream.
     private func decryptLayerCore(_ bytes: [UInt8], ip: IPLayer, esp: ESPHeader, ports: (source: UInt16, destination: UInt16)?,
-                                  flowNumber: Int?) -> ESPLayer {
+                                  flowNumber: Int?, headerBytes: [UInt8]) -> ESPLayer {
         var layer = ESPLayer(spi: esp.spi, sequence: UInt64(esp.sequence), verdict: .noSA, icv: .none, saIndex: nil, saMatch: nil,
                              nextHeader: nil, padLength: nil, length: esp.range.count, tunnel: nil, udpPorts: ports, detail: nil)
         let saMatch: (Int, SADatabase.MatchKind)?
@@ -575,7 +635,7 @@ public final class Analyzer {
                     innerLength = innerPacketLength(plain, payloadLength: null.payload.count)
                     copyBytes(plain, 0..<innerLength, into: &inner, at: 0)
                 } else {
-                    rebuildTransport(bytes, ip: ip, nextHeader: null.nextHeader, payloadLength: null.payload.count)
+                    rebuildTransport(headerBytes, ip: ip, nextHeader: null.nextHeader, payloadLength: null.payload.count)
                 }
             }
             return layer
@@ -634,7 +694,7 @@ public final class Analyzer {
             innerLength = innerPacketLength(plain, payloadLength: result.payloadLength)
             copyBytes(plain, 0..<innerLength, into: &inner, at: 0)
         } else {
-            rebuildTransport(bytes, ip: ip, nextHeader: result.nextHeader, payloadLength: result.payloadLength)
+            rebuildTransport(headerBytes, ip: ip, nextHeader: result.nextHeader, payloadLength: result.payloadLength)
         }
         return layer
     }

@@ -93,6 +93,7 @@ extension PacketVerdict {
         case .ahVerified: return 13
         case .ahICVFailed: return 14
         case .espNull: return 15
+        case .tcpSegment: return 16
         }
     }
 }

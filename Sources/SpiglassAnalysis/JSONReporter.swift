@@ -27,10 +27,11 @@ final class JSONReporter: Reporter {
         o.string("src", record.outer?.source.description)
         o.string("dst", record.outer?.destination.description)
         o.string("protocol", Describe.protocolLabel(record))
-        if let ports = record.udpPorts {
+        if let ports = record.udpPorts ?? record.tcpPorts {
             o.int("sport", ports.source)
             o.int("dport", ports.destination)
         }
+        if let message = record.tcpMessage { o.int("tcp_message", message) }
         if let layer = record.esp.first {
             o.string("spi", layer.spi.spiHex)
             o.int("seq", layer.sequence)

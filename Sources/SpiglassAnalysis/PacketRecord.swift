@@ -24,6 +24,8 @@ public enum PacketVerdict: String, Sendable, Equatable, CaseIterable {
     /// No key, but the packet is ESP with NULL encryption (RFC 5879 heuristics): its payload
     /// is shown, unauthenticated, and not written to -w.
     case espNull = "esp-null"
+    /// A TCP segment on an RFC 8229 port that completed no message (its bytes are held).
+    case tcpSegment = "tcp-segment"
     /// Held for IP reassembly; the frame completing the datagram reports it.
     case fragment
     case notIPsec = "not-ipsec"
@@ -93,11 +95,25 @@ public struct PacketRecord: Sendable {
     public var ike: IKEHeader?
     public var ikeNonESPMarker = false
     public var udpPorts: (source: UInt16, destination: UInt16)?
+    /// RFC 8229 TCP encapsulation: the ports, and which message of the segment this record is.
+    public var tcpPorts: (source: UInt16, destination: UInt16)?
+    public var tcpMessage: Int?
     /// The innermost decrypted packet.
     public var inner: PacketSummary?
     /// Bytes written to the -w file for this frame (0 when none).
     public var writtenLength = 0
     public var detail: String?
+
+    /// Clears what one RFC 8229 message reports, keeping the frame's own fields.
+    mutating func resetMessage(index: Int) {
+        tcpMessage = index
+        verdict = .notIPsec
+        esp.removeAll(keepingCapacity: true)
+        ike = nil
+        inner = nil
+        writtenLength = 0
+        detail = nil
+    }
 
     mutating func reset(frame: Int, header: PacketHeader) {
         self.frame = frame
@@ -111,6 +127,8 @@ public struct PacketRecord: Sendable {
         ike = nil
         ikeNonESPMarker = false
         udpPorts = nil
+        tcpPorts = nil
+        tcpMessage = nil
         inner = nil
         writtenLength = 0
         detail = nil

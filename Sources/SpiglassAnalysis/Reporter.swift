@@ -26,8 +26,10 @@ extension UInt64 {
 /// Words shared by both reporters.
 enum Describe {
     static func protocolLabel(_ record: PacketRecord) -> String {
-        if !record.esp.isEmpty { return record.udpPorts == nil ? "ESP" : "ESP-in-UDP" }
-        if let ike = record.ike { return ike.isIKEv2 ? "IKEv2" : "ISAKMP" }
+        let tcp = record.tcpMessage != nil ? "-in-TCP" : ""
+        if !record.esp.isEmpty { return record.udpPorts == nil ? "ESP" + tcp : "ESP-in-UDP" }
+        if let ike = record.ike { return (ike.isIKEv2 ? "IKEv2" : "ISAKMP") + tcp }
+        if record.verdict == .tcpSegment { return "TCP" }
         if record.verdict == .natKeepalive { return "NAT-keepalive" }
         if !record.ah.isEmpty { return "AH" }
         if let outer = record.outer { return outer.protocolName }

@@ -27,6 +27,10 @@ final class TextReporter: Reporter {
         }
         line += " " + Describe.protocolLabel(record)
         if let ports = record.udpPorts, record.verdict != .notIPsec { line += " \(ports.source)→\(ports.destination)" }
+        if let ports = record.tcpPorts {
+            line += " \(ports.source)→\(ports.destination)"
+            if let message = record.tcpMessage { line += " msg \(message)" }
+        }
         for ah in record.ah {
             line += " [AH spi=\(ah.header.spi.spiHex) seq=\(ah.sequence) \(ah.verdict.rawValue)"
             if let index = ah.saIndex { line += " \(ahSAD.entries[index].integrity.name)" }
@@ -56,6 +60,7 @@ final class TextReporter: Reporter {
         } else {
             switch record.verdict {
             case .fragment: line += " fragment" + (record.detail.map { " (\($0))" } ?? " (held for reassembly)")
+            case .tcpSegment: line += " segment (part of an RFC 8229 message, held)"
             case .malformed, .undecodable: line += " \(record.verdict.rawValue)" + (record.detail.map { ": \($0)" } ?? "")
             case .notIPsec:
                 if let ports = record.udpPorts { line += " \(ports.source) → \(ports.destination)" }

@@ -61,6 +61,9 @@ struct AnalyzeCommand: ParsableCommand {
     @Flag(name: .long, help: "Do not look for NULL-encrypted ESP in packets without keys (RFC 5879 heuristics).")
     var noEspNullHeuristic = false
 
+    @Option(name: .long, help: ArgumentHelp("TCP port carrying RFC 8229 IKE/ESP streams (repeatable; default 4500; 0 turns it off).", valueName: "port"))
+    var tcpEncapPort: [UInt16] = []
+
     func validate() throws {
         if (read == nil) == (interface == nil) { throw ValidationError("give exactly one of -r CAPTURE or -i INTERFACE") }
         if replayWindow == 0 { throw ValidationError("--replay-window must be at least 1") }
@@ -103,6 +106,7 @@ struct AnalyzeCommand: ParsableCommand {
         options.writePath = write
         options.replayWindow = replayWindow
         options.espNullHeuristic = !noEspNullHeuristic
+        if !tcpEncapPort.isEmpty { options.tcpEncapsulationPorts = Set(tcpEncapPort.filter { $0 != 0 }) }
         // Live: another tool may follow the -w file, and every line must appear as it happens.
         options.flushEachPacket = live
         let output = FileDescriptorSink(descriptor: write == "-" ? 2 : 1, lineBuffered: live)
