@@ -6,6 +6,7 @@ import glob, hmac as std_hmac, hashlib, os, struct, sys
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
 from cryptography.hazmat.primitives import hashes, hmac
+from cryptography.hazmat.primitives.cmac import CMAC
 from cryptography.exceptions import InvalidTag
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -207,8 +208,36 @@ def verify_raw(c):
             check(full == mac, "HMAC mismatch")
         if 'mac-96' in c:
             check(full[:12] == hx(c, 'mac-96'), "HMAC-96 mismatch")
+    elif mode == 'aes-xcbc-mac':
+        full = xcbc_mac(hx(c, 'key'), hx(c, 'data'))
+        check(full == hx(c, 'mac'), "AES-XCBC-MAC mismatch")
+        if 'mac-96' in c:
+            check(full[:12] == hx(c, 'mac-96'), "AES-XCBC-MAC-96 mismatch")
+    elif mode == 'aes-cmac':
+        m = CMAC(algorithms.AES(hx(c, 'key')))
+        m.update(hx(c, 'data'))
+        full = m.finalize()
+        check(full == hx(c, 'mac'), "AES-CMAC mismatch")
+        if 'mac-96' in c:
+            check(full[:12] == hx(c, 'mac-96'), "AES-CMAC-96 mismatch")
     else:
         raise Fail(f"unknown mode {mode}")
+
+def xcbc_mac(key, msg):
+    """RFC 3566 section 2.1, from AES-ECB of `cryptography` (which has no XCBC)."""
+    def enc(k, block):
+        e = Cipher(algorithms.AES(k), modes.ECB()).encryptor()
+        return e.update(block) + e.finalize()
+    k1, k2, k3 = (enc(key, bytes([i]) * 16) for i in (1, 2, 3))
+    blocks = [msg[i:i + 16] for i in range(0, len(msg), 16)] or [b'']
+    e = bytes(16)
+    for b in blocks[:-1]:
+        e = enc(k1, bytes(x ^ y for x, y in zip(e, b)))
+    last = blocks[-1]
+    if len(last) == 16:
+        return enc(k1, bytes(x ^ y ^ z for x, y, z in zip(e, last, k2)))
+    padded = last + b'\x80' + bytes(15 - len(last))
+    return enc(k1, bytes(x ^ y ^ z for x, y, z in zip(e, padded, k3)))
 
 def main(argv):
     files = argv or sorted(glob.glob(os.path.join(HERE, '*.txt')))

@@ -1,25 +1,51 @@
 internal import CCrypto
 
-/// Combined-mode ciphers: ESP's RFC 4106 AES-GCM and RFC 7634 ChaCha20-Poly1305.
+/// Combined-mode ciphers: ESP's RFC 4106 AES-GCM (and RFC 4543 AES-GMAC, which is GCM with
+/// everything in the AAD), RFC 7634 ChaCha20-Poly1305 and RFC 4309 AES-CCM.
 public enum AEADAlgorithm: Sendable, Equatable {
     case aesGCM(keyBytes: Int)
     case chaCha20Poly1305
+    /// CCM with an 11-byte nonce (3-byte salt + 8-byte IV, so L = 4), as RFC 4309 uses it.
+    /// OpenSSL fixes CCM's tag length with the key, so it is part of the algorithm here.
+    case aesCCM(keyBytes: Int, tagLength: Int)
 
     public var keyLength: Int {
         switch self {
-        case .aesGCM(let n): return n
+        case .aesGCM(let n), .aesCCM(let n, _): return n
         case .chaCha20Poly1305: return 32
         }
     }
 
-    /// Both take a 96-bit nonce in ESP (4-byte salt + 8-byte explicit IV).
-    public var nonceLength: Int { 12 }
+    /// GCM and ChaCha20-Poly1305 take a 96-bit nonce in ESP (4-byte salt + 8-byte IV); CCM an
+    /// 88-bit one (3-byte salt + 8-byte IV).
+    public var nonceLength: Int {
+        switch self {
+        case .aesCCM: return 11
+        default: return 12
+        }
+    }
+
+    /// Tag lengths the context accepts.
+    public var validTagLengths: ClosedRange<Int> {
+        switch self {
+        case .aesCCM(_, let tag): return tag...tag
+        default: return 1...16
+        }
+    }
+
+    var isCCM: Bool {
+        if case .aesCCM = self { return true }
+        return false
+    }
 
     var evpCipher: OpaquePointer? {
         switch self {
         case .aesGCM(16): return EVP_aes_128_gcm()
         case .aesGCM(24): return EVP_aes_192_gcm()
         case .aesGCM(32): return EVP_aes_256_gcm()
+        case .aesCCM(16, _): return EVP_aes_128_ccm()
+        case .aesCCM(24, _): return EVP_aes_192_ccm()
+        case .aesCCM(32, _): return EVP_aes_256_ccm()
         case .chaCha20Poly1305: return EVP_chacha20_poly1305()
         default: return nil
         }
@@ -28,14 +54,30 @@ public enum AEADAlgorithm: Sendable, Equatable {
 
 /// One AEAD `EVP_CIPHER_CTX` per SA and direction, keyed once; per packet only the nonce,
 /// the AAD and the tag change.
+///
+/// CCM needs OpenSSL's CCM call order. The nonce length (11, so L = 4) and the tag length M
+/// are set once, before the key, because OpenSSL builds them into the CCM state when the key
+/// is set. Per packet: tag (or tag length when sealing), nonce, total length, AAD in one
+/// piece, then the data; the tag is checked by that last update.
 public final class AEADContext {
     public let algorithm: AEADAlgorithm
     public let encrypting: Bool
     private let context: OpaquePointer
 
     public init(_ algorithm: AEADAlgorithm, key: [UInt8], encrypt: Bool = false) throws {
+        var configure: ((OpaquePointer) -> Bool)? = nil
+        if case .aesCCM(_, let tagLength) = algorithm {
+            guard [4, 6, 8, 10, 12, 14, 16].contains(tagLength) else {
+                throw CryptoError(.invalidLength, "CCM tag of \(tagLength) bytes")
+            }
+            let nonceLength = Int32(algorithm.nonceLength)
+            configure = { context in
+                EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_AEAD_SET_IVLEN, nonceLength, nil) == 1
+                    && EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_AEAD_SET_TAG, Int32(tagLength), nil) == 1
+            }
+        }
         let context = try makeKeyedContext(algorithm.evpCipher, key: key, keyLength: algorithm.keyLength,
-                                           encrypt: encrypt, name: "\(algorithm)")
+                                           encrypt: encrypt, name: "\(algorithm)", configure: configure)
         self.context = context
         self.algorithm = algorithm
         self.encrypting = encrypt
@@ -43,87 +85,145 @@ public final class AEADContext {
 
     deinit { EVP_CIPHER_CTX_free(context) }
 
-    private func start(nonce: [UInt8], aad: [UInt8], aadRange: Range<Int>) throws {
+    private func setNonce(_ nonce: [UInt8]) throws {
         guard nonce.count == algorithm.nonceLength else {
             throw CryptoError(.invalidLength, "nonce of \(nonce.count) bytes, need \(algorithm.nonceLength)")
         }
-        try checkRange(aadRange, in: aad.count, "AAD")
         let context = self.context
         try nonce.withUnsafeBufferPointer { noncePointer in
             guard EVP_CipherInit_ex2(context, nil, nil, noncePointer.baseAddress, -1, nil) == 1 else {
                 throw CryptoError.openssl("EVP_CipherInit_ex2 (nonce)")
             }
         }
-        if !aadRange.isEmpty {
-            try aad.withUnsafeBufferPointer { aadPointer in
-                var length: Int32 = 0
-                guard EVP_CipherUpdate(context, nil, &length, aadPointer.baseAddress! + aadRange.lowerBound, Int32(aadRange.count)) == 1 else {
-                    throw CryptoError.openssl("EVP_CipherUpdate (AAD)")
-                }
+    }
+
+    private func addAAD(_ aad: [UInt8], _ range: Range<Int>) throws {
+        guard !range.isEmpty else { return }
+        let context = self.context
+        try aad.withUnsafeBufferPointer { aadPointer in
+            var length: Int32 = 0
+            guard EVP_CipherUpdate(context, nil, &length, aadPointer.baseAddress! + range.lowerBound, Int32(range.count)) == 1 else {
+                throw CryptoError.openssl("EVP_CipherUpdate (AAD)")
             }
         }
     }
 
-    private func update(input: [UInt8], inputRange: Range<Int>, output: inout [UInt8], outputOffset: Int) throws -> Int {
+    /// CCM only: the total data length, which must come after the nonce and before the AAD.
+    private func setTotalLength(_ count: Int) throws {
+        var length: Int32 = 0
+        guard EVP_CipherUpdate(context, nil, &length, nil, Int32(count)) == 1 else {
+            throw CryptoError.openssl("EVP_CipherUpdate (CCM length)")
+        }
+    }
+
+    /// Runs the cipher over `input[inputRange]` into `output` at `outputOffset`. Returns false
+    /// when OpenSSL refuses: for CCM decryption, a tag that does not verify.
+    private func update(input: [UInt8], inputRange: Range<Int>, output: inout [UInt8], outputOffset: Int) throws -> (Bool, Int) {
         try checkRange(inputRange, in: input.count, "input")
         try checkRange(outputOffset..<(outputOffset + inputRange.count), in: output.count, "output")
-        if inputRange.isEmpty { return 0 }
+        if inputRange.isEmpty { return (true, 0) }
         let context = self.context
-        return try input.withUnsafeBufferPointer { inPointer in
-            try output.withUnsafeMutableBufferPointer { outPointer in
+        return input.withUnsafeBufferPointer { inPointer in
+            output.withUnsafeMutableBufferPointer { outPointer in
                 var length: Int32 = 0
-                guard EVP_CipherUpdate(
+                let ok = EVP_CipherUpdate(
                     context, outPointer.baseAddress! + outputOffset, &length,
                     inPointer.baseAddress! + inputRange.lowerBound, Int32(inputRange.count)) == 1
-                else { throw CryptoError.openssl("EVP_CipherUpdate") }
-                return Int(length)
+                return (ok, Int(length))
             }
+        }
+    }
+
+    private func checkAAD(_ aad: [UInt8], _ aadRange: Range<Int>, _ extra: [UInt8], _ extraRange: Range<Int>) throws {
+        try checkRange(aadRange, in: aad.count, "AAD")
+        try checkRange(extraRange, in: extra.count, "extra AAD")
+        // OpenSSL's CCM takes the AAD in a single update.
+        if algorithm.isCCM && !extraRange.isEmpty {
+            throw CryptoError(.invalidLength, "CCM takes its AAD in one piece")
         }
     }
 
     /// Decrypts `input[ciphertext]` into `output` at `outputOffset` and checks the tag
-    /// `input[tag]`. Returns false when the tag does not verify: the caller must then treat
-    /// the bytes written to `output` as garbage and release none of them.
+    /// `input[tag]`. The AAD is `aad[aadRange]` followed by `extraAAD[extraAADRange]` (RFC 4543
+    /// GMAC authenticates the whole packet that way, with an empty ciphertext). Returns false
+    /// when the tag does not verify: the caller must then treat the bytes written to `output`
+    /// as garbage and release none of them.
     public func open(
         nonce: [UInt8], aad: [UInt8], aadRange: Range<Int>,
+        extraAAD: [UInt8] = [], extraAADRange: Range<Int> = 0..<0,
         input: [UInt8], ciphertext: Range<Int>, tag: Range<Int>,
         output: inout [UInt8], outputOffset: Int
     ) throws -> Bool {
         guard !encrypting else { throw CryptoError(.invalidLength, "open() on an encrypting context") }
-        guard (1...16).contains(tag.count) else { throw CryptoError(.invalidLength, "tag of \(tag.count) bytes") }
+        guard algorithm.validTagLengths.contains(tag.count) else { throw CryptoError(.invalidLength, "tag of \(tag.count) bytes") }
         try checkRange(tag, in: input.count, "tag")
-        try start(nonce: nonce, aad: aad, aadRange: aadRange)
-        let produced = try update(input: input, inputRange: ciphertext, output: &output, outputOffset: outputOffset)
+        try checkRange(ciphertext, in: input.count, "input")
+        try checkRange(outputOffset..<(outputOffset + ciphertext.count), in: output.count, "output")
+        try checkAAD(aad, aadRange, extraAAD, extraAADRange)
         let context = self.context
-        let tagSet = input.withUnsafeBufferPointer { inPointer in
-            EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_AEAD_SET_TAG, Int32(tag.count),
-                                UnsafeMutableRawPointer(mutating: inPointer.baseAddress! + tag.lowerBound))
+        func setTag() -> Bool {
+            input.withUnsafeBufferPointer { inPointer in
+                EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_AEAD_SET_TAG, Int32(tag.count),
+                                    UnsafeMutableRawPointer(mutating: inPointer.baseAddress! + tag.lowerBound)) == 1
+            }
         }
-        guard tagSet == 1 else { throw CryptoError.openssl("EVP_CTRL_AEAD_SET_TAG") }
+        if algorithm.isCCM {
+            // ESP never has an empty CCM payload (the trailer alone is 2 bytes), and OpenSSL
+            // only checks the tag inside a data update.
+            guard !ciphertext.isEmpty else { throw CryptoError(.invalidLength, "empty CCM ciphertext") }
+            guard setTag() else { throw CryptoError.openssl("EVP_CTRL_AEAD_SET_TAG") }
+            try setNonce(nonce)
+            try setTotalLength(ciphertext.count)
+            try addAAD(aad, aadRange)
+            let (verified, _) = try update(input: input, inputRange: ciphertext, output: &output, outputOffset: outputOffset)
+            if !verified { ERR_clear_error() }
+            return verified
+        }
+        try setNonce(nonce)
+        try addAAD(aad, aadRange)
+        try addAAD(extraAAD, extraAADRange)
+        let (ok, _) = try update(input: input, inputRange: ciphertext, output: &output, outputOffset: outputOffset)
+        guard ok else { throw CryptoError.openssl("EVP_CipherUpdate") }
+        guard setTag() else { throw CryptoError.openssl("EVP_CTRL_AEAD_SET_TAG") }
         // Final writes nothing for these stream-like modes but must have room in principle.
         var scratch = (UInt64(0), UInt64(0))
         let verified = withUnsafeMutableBytes(of: &scratch) { scratchPointer -> Bool in
             var length: Int32 = 0
             return EVP_CipherFinal_ex(context, scratchPointer.baseAddress!.assumingMemoryBound(to: UInt8.self), &length) == 1
         }
-        _ = produced
         if !verified { ERR_clear_error() }
         return verified
     }
 
     /// Encrypts `input[plaintext]` into `output` at `outputOffset` and appends a tag of
-    /// `tagLength` bytes right after the ciphertext. Returns bytes written (ciphertext + tag).
+    /// `tagLength` bytes right after the ciphertext. The AAD is `aad[aadRange]` followed by
+    /// `extraAAD[extraAADRange]`. Returns bytes written (ciphertext + tag).
     public func seal(
         nonce: [UInt8], aad: [UInt8], aadRange: Range<Int>,
+        extraAAD: [UInt8] = [], extraAADRange: Range<Int> = 0..<0,
         input: [UInt8], plaintext: Range<Int>, tagLength: Int,
         output: inout [UInt8], outputOffset: Int
     ) throws -> Int {
         guard encrypting else { throw CryptoError(.invalidLength, "seal() on a decrypting context") }
-        guard (1...16).contains(tagLength) else { throw CryptoError(.invalidLength, "tag of \(tagLength) bytes") }
+        guard algorithm.validTagLengths.contains(tagLength) else { throw CryptoError(.invalidLength, "tag of \(tagLength) bytes") }
+        try checkRange(plaintext, in: input.count, "input")
         try checkRange(outputOffset..<(outputOffset + plaintext.count + tagLength), in: output.count, "output")
-        try start(nonce: nonce, aad: aad, aadRange: aadRange)
-        let produced = try update(input: input, inputRange: plaintext, output: &output, outputOffset: outputOffset)
+        try checkAAD(aad, aadRange, extraAAD, extraAADRange)
         let context = self.context
+        if algorithm.isCCM {
+            guard !plaintext.isEmpty else { throw CryptoError(.invalidLength, "empty CCM plaintext") }
+            guard EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_AEAD_SET_TAG, Int32(tagLength), nil) == 1 else {
+                throw CryptoError.openssl("EVP_CTRL_AEAD_SET_TAG (length)")
+            }
+            try setNonce(nonce)
+            try setTotalLength(plaintext.count)
+        } else {
+            try setNonce(nonce)
+        }
+        try addAAD(aad, aadRange)
+        try addAAD(extraAAD, extraAADRange)
+        let (ok, produced) = try update(input: input, inputRange: plaintext, output: &output, outputOffset: outputOffset)
+        guard ok else { throw CryptoError.openssl("EVP_CipherUpdate") }
         var scratch = (UInt64(0), UInt64(0))
         let finished = withUnsafeMutableBytes(of: &scratch) { scratchPointer -> Bool in
             var length: Int32 = 0
@@ -131,10 +231,10 @@ public final class AEADContext {
         }
         guard finished else { throw CryptoError.openssl("EVP_CipherFinal_ex") }
         let tagOffset = outputOffset + produced
-        let ok = output.withUnsafeMutableBufferPointer { outPointer in
+        let got = output.withUnsafeMutableBufferPointer { outPointer in
             EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_AEAD_GET_TAG, Int32(tagLength), outPointer.baseAddress! + tagOffset)
         }
-        guard ok == 1 else { throw CryptoError.openssl("EVP_CTRL_AEAD_GET_TAG") }
+        guard got == 1 else { throw CryptoError.openssl("EVP_CTRL_AEAD_GET_TAG") }
         return produced + tagLength
     }
 }

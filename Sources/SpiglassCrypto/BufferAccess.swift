@@ -11,7 +11,12 @@ func checkRange(_ range: Range<Int>, in count: Int, _ what: String) throws {
 
 /// A new `EVP_CIPHER_CTX` keyed for `cipher`, after checking the key length; the one place
 /// both context classes create their OpenSSL state. The context is freed if keying fails.
-func makeKeyedContext(_ cipher: OpaquePointer?, key: [UInt8], keyLength: Int, encrypt: Bool, name: String) throws -> OpaquePointer {
+///
+/// `variableKeyLength` is for ciphers whose key length is a parameter (Blowfish, CAST5), and
+/// `configure` for settings OpenSSL fixes when the key is set (CCM's nonce and tag lengths):
+/// the context is created for the cipher first, configured, then keyed.
+func makeKeyedContext(_ cipher: OpaquePointer?, key: [UInt8], keyLength: Int, encrypt: Bool, name: String,
+                      variableKeyLength: Bool = false, configure: ((OpaquePointer) -> Bool)? = nil) throws -> OpaquePointer {
     guard key.count == keyLength else {
         throw CryptoError(.invalidKeyLength, "\(name) needs a \(keyLength)-byte key, got \(key.count)")
     }
@@ -19,8 +24,18 @@ func makeKeyedContext(_ cipher: OpaquePointer?, key: [UInt8], keyLength: Int, en
         throw CryptoError(.invalidKeyLength, "no OpenSSL cipher for \(name): key sizes are 16, 24 or 32 bytes")
     }
     guard let context = EVP_CIPHER_CTX_new() else { throw CryptoError.openssl("EVP_CIPHER_CTX_new") }
+    let twoStep = variableKeyLength || configure != nil
+    if twoStep {
+        guard EVP_CipherInit_ex2(context, cipher, nil, nil, encrypt ? 1 : 0, nil) == 1,
+              !variableKeyLength || EVP_CIPHER_CTX_set_key_length(context, Int32(keyLength)) == 1,
+              configure?(context) ?? true
+        else {
+            EVP_CIPHER_CTX_free(context)
+            throw CryptoError.openssl("setting up \(name) before its key")
+        }
+    }
     let ok = key.withUnsafeBufferPointer { keyPointer in
-        EVP_CipherInit_ex2(context, cipher, keyPointer.baseAddress, nil, encrypt ? 1 : 0, nil)
+        EVP_CipherInit_ex2(context, twoStep ? nil : cipher, keyPointer.baseAddress, nil, encrypt ? 1 : 0, nil)
     }
     guard ok == 1 else {
         EVP_CIPHER_CTX_free(context)

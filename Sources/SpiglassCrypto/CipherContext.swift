@@ -6,12 +6,18 @@ public enum CipherAlgorithm: Sendable, Equatable {
     case aesCTR(keyBytes: Int)
     case aesECB(keyBytes: Int)
     case tripleDESCBC
+    /// DES-CBC (RFC 2405), 8-byte key. OpenSSL's legacy provider.
+    case desCBC
+    /// Blowfish-CBC (RFC 2451), keys of 5 to 56 bytes. OpenSSL's legacy provider.
+    case blowfishCBC(keyBytes: Int)
+    /// CAST5-CBC (RFC 2144, RFC 2451), keys of 5 to 16 bytes. OpenSSL's legacy provider.
+    case cast5CBC(keyBytes: Int)
 
     public var blockSize: Int {
         switch self {
         case .aesCBC, .aesECB: return 16
         case .aesCTR: return 1
-        case .tripleDESCBC: return 8
+        case .tripleDESCBC, .desCBC, .blowfishCBC, .cast5CBC: return 8
         }
     }
 
@@ -19,14 +25,57 @@ public enum CipherAlgorithm: Sendable, Equatable {
         switch self {
         case .aesCBC, .aesCTR: return 16
         case .aesECB: return 0
-        case .tripleDESCBC: return 8
+        case .tripleDESCBC, .desCBC, .blowfishCBC, .cast5CBC: return 8
         }
     }
 
     public var keyLength: Int {
         switch self {
-        case .aesCBC(let n), .aesCTR(let n), .aesECB(let n): return n
+        case .aesCBC(let n), .aesCTR(let n), .aesECB(let n), .blowfishCBC(let n), .cast5CBC(let n): return n
         case .tripleDESCBC: return 24
+        case .desCBC: return 8
+        }
+    }
+
+    /// Key lengths OpenSSL accepts for the variable-key ciphers.
+    public static let blowfishKeyLengths = 5...56
+    public static let cast5KeyLengths = 5...16
+
+    /// Ciphers that live in OpenSSL's legacy provider.
+    public var isLegacy: Bool {
+        switch self {
+        case .desCBC, .blowfishCBC, .cast5CBC: return true
+        default: return false
+        }
+    }
+
+    /// OpenSSL's name of a legacy cipher, for messages.
+    var legacyName: String {
+        switch self {
+        case .desCBC: return "DES-CBC"
+        case .blowfishCBC: return "BF-CBC (Blowfish)"
+        case .cast5CBC: return "CAST5-CBC"
+        default: return "\(self)"
+        }
+    }
+
+    var variableKeyLength: Bool {
+        switch self {
+        case .blowfishCBC, .cast5CBC: return true
+        default: return false
+        }
+    }
+
+    /// Checked before OpenSSL sees a variable key length.
+    func checkKeyLength() throws {
+        let range: ClosedRange<Int>
+        switch self {
+        case .blowfishCBC: range = Self.blowfishKeyLengths
+        case .cast5CBC: range = Self.cast5KeyLengths
+        default: return
+        }
+        guard range.contains(keyLength) else {
+            throw CryptoError(.invalidKeyLength, "\(self) takes keys of \(range.lowerBound) to \(range.upperBound) bytes, got \(keyLength)")
         }
     }
 
@@ -42,6 +91,9 @@ public enum CipherAlgorithm: Sendable, Equatable {
         case .aesECB(24): return EVP_aes_192_ecb()
         case .aesECB(32): return EVP_aes_256_ecb()
         case .tripleDESCBC: return EVP_des_ede3_cbc()
+        case .desCBC: return EVP_des_cbc()
+        case .blowfishCBC: return EVP_bf_cbc()
+        case .cast5CBC: return EVP_cast5_cbc()
         default: return nil
         }
     }
@@ -55,8 +107,11 @@ public final class CipherContext {
     private let context: OpaquePointer
 
     public init(_ algorithm: CipherAlgorithm, key: [UInt8], encrypt: Bool = false) throws {
+        try algorithm.checkKeyLength()
+        if algorithm.isLegacy { try LegacyProvider.require(for: algorithm.legacyName) }
         let context = try makeKeyedContext(algorithm.evpCipher, key: key, keyLength: algorithm.keyLength,
-                                           encrypt: encrypt, name: "\(algorithm)")
+                                           encrypt: encrypt, name: "\(algorithm)",
+                                           variableKeyLength: algorithm.variableKeyLength)
         self.context = context
         self.algorithm = algorithm
         self.encrypting = encrypt
@@ -106,5 +161,24 @@ public final class CipherContext {
             }
         }
         return Int(written)
+    }
+
+    /// One more block of an ECB context, without re-initialising it: `output[outputOffset..<+16]`
+    /// = E(K, `input[inputOffset..<+16]`). What CBC-MAC constructions (XCBC) are built from.
+    func encryptBlock(_ input: [UInt8], at inputOffset: Int, into output: inout [UInt8], at outputOffset: Int) throws {
+        guard case .aesECB = algorithm, encrypting else {
+            throw CryptoError(.invalidLength, "encryptBlock needs an encrypting ECB context")
+        }
+        try checkRange(inputOffset..<(inputOffset + 16), in: input.count, "input")
+        try checkRange(outputOffset..<(outputOffset + 16), in: output.count, "output")
+        let context = self.context
+        let ok = input.withUnsafeBufferPointer { inPointer in
+            output.withUnsafeMutableBufferPointer { outPointer -> Bool in
+                var length: Int32 = 0
+                return EVP_CipherUpdate(context, outPointer.baseAddress! + outputOffset, &length,
+                                        inPointer.baseAddress! + inputOffset, 16) == 1 && length == 16
+            }
+        }
+        guard ok else { throw CryptoError.openssl("EVP_CipherUpdate (ECB block)") }
     }
 }

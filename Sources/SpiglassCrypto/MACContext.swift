@@ -94,21 +94,101 @@ public final class HMACContext {
     }
 
     private func fullDigest(data: [UInt8], range: Range<Int>, trailer: [UInt8], trailerRange: Range<Int>) throws {
-        let context = self.context
-        guard EVP_MAC_init(context, nil, 0, nil) == 1 else { throw CryptoError.openssl("EVP_MAC_init") }
-        if !range.isEmpty {
-            let ok = data.withUnsafeBufferPointer { EVP_MAC_update(context, $0.baseAddress! + range.lowerBound, range.count) }
-            guard ok == 1 else { throw CryptoError.openssl("EVP_MAC_update") }
+        try evpMACDigest(context, data: data, range: range, trailer: trailer, trailerRange: trailerRange, into: &digest)
+    }
+}
+
+/// Re-initialises a keyed `EVP_MAC_CTX` from its stored key (NULL key), feeds `data[range]`
+/// and `trailer[trailerRange]`, and writes the MAC to the start of `digest`. Ranges are
+/// checked by the callers.
+private func evpMACDigest(_ context: OpaquePointer, data: [UInt8], range: Range<Int>, trailer: [UInt8], trailerRange: Range<Int>,
+                          into digest: inout [UInt8]) throws {
+    guard EVP_MAC_init(context, nil, 0, nil) == 1 else { throw CryptoError.openssl("EVP_MAC_init") }
+    if !range.isEmpty {
+        let ok = data.withUnsafeBufferPointer { EVP_MAC_update(context, $0.baseAddress! + range.lowerBound, range.count) }
+        guard ok == 1 else { throw CryptoError.openssl("EVP_MAC_update") }
+    }
+    if !trailerRange.isEmpty {
+        let ok = trailer.withUnsafeBufferPointer { EVP_MAC_update(context, $0.baseAddress! + trailerRange.lowerBound, trailerRange.count) }
+        guard ok == 1 else { throw CryptoError.openssl("EVP_MAC_update") }
+    }
+    let capacity = digest.count
+    let ok = digest.withUnsafeMutableBufferPointer { out -> Int32 in
+        var written = 0
+        return EVP_MAC_final(context, out.baseAddress, &written, capacity)
+    }
+    guard ok == 1 else { throw CryptoError.openssl("EVP_MAC_final") }
+}
+
+/// AES-CMAC (RFC 4493) through OpenSSL's EVP_MAC "CMAC" with AES-128-CBC: one keyed
+/// `EVP_MAC_CTX` per SA, re-initialised from its stored key for each packet.
+/// AES-CMAC-96 (RFC 4494) keeps the first 12 bytes.
+public final class CMACContext {
+    public static let keyLength = 16
+    public static let macLength = 16
+    private let mac: OpaquePointer
+    private let context: OpaquePointer
+    private var digest = [UInt8](repeating: 0, count: 16)
+
+    public init(key: [UInt8]) throws {
+        guard key.count == Self.keyLength else {
+            throw CryptoError(.invalidKeyLength, "AES-CMAC needs a 16-byte key, got \(key.count)")
         }
-        if !trailerRange.isEmpty {
-            let ok = trailer.withUnsafeBufferPointer { EVP_MAC_update(context, $0.baseAddress! + trailerRange.lowerBound, trailerRange.count) }
-            guard ok == 1 else { throw CryptoError.openssl("EVP_MAC_update") }
+        guard let mac = EVP_MAC_fetch(nil, "CMAC", nil) else { throw CryptoError.openssl("EVP_MAC_fetch(CMAC)") }
+        guard let context = EVP_MAC_CTX_new(mac) else {
+            EVP_MAC_free(mac)
+            throw CryptoError.openssl("EVP_MAC_CTX_new")
         }
-        let capacity = digest.count
-        let ok = digest.withUnsafeMutableBufferPointer { out -> Int32 in
-            var written = 0
-            return EVP_MAC_final(context, out.baseAddress, &written, capacity)
+        self.mac = mac
+        self.context = context
+        let ok = "AES-128-CBC".withCString { name -> Int32 in
+            var params = [
+                OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, UnsafeMutablePointer(mutating: name), 0),
+                OSSL_PARAM_construct_end(),
+            ]
+            return key.withUnsafeBufferPointer { keyPointer in
+                params.withUnsafeMutableBufferPointer { paramPointer in
+                    EVP_MAC_init(context, keyPointer.baseAddress, key.count, paramPointer.baseAddress)
+                }
+            }
         }
-        guard ok == 1 else { throw CryptoError.openssl("EVP_MAC_final") }
+        guard ok == 1 else { throw CryptoError.openssl("EVP_MAC_init(CMAC AES-128-CBC)") }
+    }
+
+    deinit {
+        EVP_MAC_CTX_free(context)
+        EVP_MAC_free(mac)
+    }
+
+    /// Computes the CMAC of `data[range]` ‖ `trailer[trailerRange]` and writes its first
+    /// `length` bytes to `output` at `outputOffset`.
+    public func compute(
+        data: [UInt8], range: Range<Int>,
+        trailer: [UInt8] = [], trailerRange: Range<Int> = 0..<0,
+        truncatedTo length: Int, output: inout [UInt8], outputOffset: Int
+    ) throws {
+        guard (0...Self.macLength).contains(length) else {
+            throw CryptoError(.invalidLength, "MAC length \(length) outside 0...16")
+        }
+        try checkRange(range, in: data.count, "data")
+        try checkRange(trailerRange, in: trailer.count, "trailer")
+        try checkRange(outputOffset..<(outputOffset + length), in: output.count, "output")
+        try evpMACDigest(context, data: data, range: range, trailer: trailer, trailerRange: trailerRange, into: &digest)
+        for i in 0..<length { output[outputOffset + i] = digest[i] }
+    }
+
+    /// Recomputes the CMAC and compares its first `expectedRange.count` bytes with
+    /// `expected[expectedRange]` in constant time.
+    public func verify(
+        data: [UInt8], range: Range<Int>,
+        trailer: [UInt8] = [], trailerRange: Range<Int> = 0..<0,
+        expected: [UInt8], expectedRange: Range<Int>
+    ) throws -> Bool {
+        guard (1...Self.macLength).contains(expectedRange.count) else { return false }
+        try checkRange(range, in: data.count, "data")
+        try checkRange(trailerRange, in: trailer.count, "trailer")
+        try checkRange(expectedRange, in: expected.count, "ICV")
+        try evpMACDigest(context, data: data, range: range, trailer: trailer, trailerRange: trailerRange, into: &digest)
+        return constantTimeEquals(digest, 0..<expectedRange.count, expected, expectedRange)
     }
 }

@@ -9,7 +9,11 @@ public final class ESPCryptoState {
         case null
         case cbc(CipherContext)
         case ctr(CipherContext, nonce: [UInt8])
+        /// GCM, ChaCha20-Poly1305 and CCM, with an explicit or an implicit (RFC 8750) IV.
         case aead(AEADContext, salt: [UInt8])
+        /// RFC 4543 AES-GMAC: GCM over an AAD that is the whole packet, payload in clear.
+        case gmac(AEADContext, salt: [UInt8])
+        /// Why this SA's packets cannot be processed (shown with each packet).
         case unsupported(String)
     }
 
@@ -18,7 +22,8 @@ public final class ESPCryptoState {
     /// Reused per packet: CTR counter block, AEAD nonce, AEAD AAD, ESN trailer.
     // Scratch rewritten per packet by one thread; see the note in Analyzer on exclusivity.
     @exclusivity(unchecked) var counterBlock = [UInt8](repeating: 0, count: 16)
-    @exclusivity(unchecked) var nonce = [UInt8](repeating: 0, count: 12)
+    /// salt ‖ IV: 12 bytes, 11 for CCM.
+    @exclusivity(unchecked) var nonce: [UInt8]
     @exclusivity(unchecked) var aad = [UInt8](repeating: 0, count: 12)
     @exclusivity(unchecked) var sequenceHighTrailer = [UInt8](repeating: 0, count: 4)
 
@@ -28,8 +33,11 @@ public final class ESPCryptoState {
         let salt = sa.encryption.saltLength
         let valid = sa.encryption.validKeyLengths
         if case .unsupported = sa.encryption {} else if !valid.contains(key.count) {
-            throw CryptoError(.invalidKeyLength, "\(sa.encryption.name) takes keys of \(valid.map(String.init).joined(separator: "/")) bytes, got \(key.count)")
+            throw CryptoError(.invalidKeyLength, "\(sa.encryption.name) takes keys of \(sa.encryption.keyLengthDescription) bytes, got \(key.count)")
         }
+        nonce = [UInt8](repeating: 0, count: salt + 8)
+        let cipherKey = Array(key[0..<(key.count - salt)])
+        let saltBytes = Array(key[(key.count - salt)...])
         switch sa.encryption {
         case .null:
             engine = .null
@@ -37,20 +45,30 @@ public final class ESPCryptoState {
             engine = .cbc(try CipherContext(.aesCBC(keyBytes: key.count), key: key, encrypt: encrypt))
         case .tripleDESCBC:
             engine = .cbc(try CipherContext(.tripleDESCBC, key: key, encrypt: encrypt))
+        case .desCBC, .blowfishCBC, .cast5CBC:
+            let algorithm: CipherAlgorithm = switch sa.encryption {
+            case .desCBC: .desCBC
+            case .blowfishCBC: .blowfishCBC(keyBytes: key.count)
+            default: .cast5CBC(keyBytes: key.count)
+            }
+            do {
+                engine = .cbc(try CipherContext(algorithm, key: key, encrypt: encrypt))
+            } catch let error as CryptoError where error.code == .unsupportedAlgorithm {
+                // OpenSSL's legacy provider is missing: the SA stays, its packets say why.
+                engine = .unsupported(error.reason)
+            }
         case .aesCTR:
-            let cipherKey = Array(key[0..<(key.count - salt)])
-            engine = .ctr(try CipherContext(.aesCTR(keyBytes: cipherKey.count), key: cipherKey, encrypt: encrypt),
-                          nonce: Array(key[(key.count - salt)...]))
-        case .aesGCM:
-            let cipherKey = Array(key[0..<(key.count - salt)])
-            engine = .aead(try AEADContext(.aesGCM(keyBytes: cipherKey.count), key: cipherKey, encrypt: encrypt),
-                           salt: Array(key[(key.count - salt)...]))
-        case .chaCha20Poly1305:
-            let cipherKey = Array(key[0..<(key.count - salt)])
-            engine = .aead(try AEADContext(.chaCha20Poly1305, key: cipherKey, encrypt: encrypt),
-                           salt: Array(key[(key.count - salt)...]))
+            engine = .ctr(try CipherContext(.aesCTR(keyBytes: cipherKey.count), key: cipherKey, encrypt: encrypt), nonce: saltBytes)
+        case .aesGCM, .aesGCMImplicitIV:
+            engine = .aead(try AEADContext(.aesGCM(keyBytes: cipherKey.count), key: cipherKey, encrypt: encrypt), salt: saltBytes)
+        case .chaCha20Poly1305, .chaCha20Poly1305ImplicitIV:
+            engine = .aead(try AEADContext(.chaCha20Poly1305, key: cipherKey, encrypt: encrypt), salt: saltBytes)
+        case .aesCCM:
+            engine = .aead(try AEADContext(.aesCCM(keyBytes: cipherKey.count, tagLength: sa.encryption.aeadICVLength), key: cipherKey, encrypt: encrypt), salt: saltBytes)
+        case .aesNullGMAC:
+            engine = .gmac(try AEADContext(.aesGCM(keyBytes: cipherKey.count), key: cipherKey, encrypt: encrypt), salt: saltBytes)
         case .unsupported(let name):
-            engine = .unsupported(name)
+            engine = .unsupported("\(name) is not implemented in this build")
         }
         integrity = try IntegrityEngine(sa.integrity, key: sa.integrityKey)
         counterBlock[15] = 1
@@ -61,5 +79,32 @@ public final class ESPCryptoState {
         sequenceHighTrailer[1] = UInt8((high >> 16) & 0xff)
         sequenceHighTrailer[2] = UInt8((high >> 8) & 0xff)
         sequenceHighTrailer[3] = UInt8(high & 0xff)
+    }
+
+    /// Fills `nonce` (salt ‖ IV) and `aad` (SPI ‖ [ESN high ‖] sequence, RFC 4106 5, RFC 4309 5,
+    /// RFC 4543 5, RFC 7634 2.1) for the ESP header at `packet[espStart...]`, whose explicit IV
+    /// (if the transform has one) starts at `espStart + 8`. With an implicit IV (RFC 8750 3)
+    /// the IV is the 64-bit sequence number: ESN high ‖ low, or 0 ‖ low without ESN. Call
+    /// `setSequenceHigh` first. Returns the AAD length.
+    func prepareNonceAndAAD(salt: [UInt8], packet: [UInt8], espStart: Int, iv: [UInt8]? = nil) -> Int {
+        let esn = sa.extendedSequenceNumbers
+        let saltLength = salt.count
+        for i in 0..<saltLength { nonce[i] = salt[i] }
+        if sa.encryption.implicitIV {
+            for i in 0..<4 { nonce[saltLength + i] = esn ? sequenceHighTrailer[i] : 0 }
+            for i in 0..<4 { nonce[saltLength + 4 + i] = packet[espStart + 4 + i] }
+        } else if let iv {
+            for i in 0..<8 { nonce[saltLength + i] = iv[i] }
+        } else {
+            for i in 0..<8 { nonce[saltLength + i] = packet[espStart + 8 + i] }
+        }
+        for i in 0..<4 { aad[i] = packet[espStart + i] }
+        if esn {
+            for i in 0..<4 { aad[4 + i] = sequenceHighTrailer[i] }
+            for i in 0..<4 { aad[8 + i] = packet[espStart + 4 + i] }
+            return 12
+        }
+        for i in 0..<4 { aad[4 + i] = packet[espStart + 4 + i] }
+        return 8
     }
 }

@@ -11,8 +11,8 @@ public enum ESPDecryptor {
     public static func decrypt(_ packet: [UInt8], esp: Range<Int>, state: ESPCryptoState, sequenceHigh: UInt32,
                                output: inout [UInt8]) -> ESPResult {
         let sa = state.sa
-        if case .unsupported(let name) = state.engine {
-            return .fail(.unsupportedAlgorithm, .none, "\(name) is not implemented in this build")
+        if case .unsupported(let reason) = state.engine {
+            return .fail(.unsupportedAlgorithm, .none, reason)
         }
         let ivLength = sa.encryption.ivLength
         let icvLength = sa.icvLength
@@ -24,7 +24,7 @@ public enum ESPDecryptor {
         let cipherStart = ivStart + ivLength
         let icvStart = esp.upperBound - icvLength
         let cipherRange = cipherStart..<icvStart
-        if cipherRange.count % sa.encryption.blockSize != 0 && !(sa.encryption == .null) && sa.encryption.blockSize > 4 {
+        if cipherRange.count % sa.encryption.blockSize != 0 && !sa.encryption.leavesPayloadInClear && sa.encryption.blockSize > 4 {
             return .fail(.malformed, .none, "ciphertext of \(cipherRange.count) bytes is not a multiple of the \(sa.encryption.blockSize)-byte block")
         }
         guard output.count >= cipherRange.count else {
@@ -61,24 +61,25 @@ public enum ESPDecryptor {
                 _ = try context.run(iv: state.counterBlock, ivRange: 0..<16, input: packet, inputRange: cipherRange,
                                     output: &output, outputOffset: 0)
             case .aead(let context, let salt):
-                for i in 0..<4 { state.nonce[i] = salt[i] }
-                for i in 0..<8 { state.nonce[4 + i] = packet[ivStart + i] }
-                // AAD: SPI ‖ sequence (RFC 4106 5, RFC 7634 2.1); with ESN SPI ‖ high ‖ low.
-                for i in 0..<4 { state.aad[i] = packet[esp.lowerBound + i] }
-                let aadLength: Int
-                if esn {
-                    for i in 0..<4 { state.aad[4 + i] = state.sequenceHighTrailer[i] }
-                    for i in 0..<4 { state.aad[8 + i] = packet[esp.lowerBound + 4 + i] }
-                    aadLength = 12
-                } else {
-                    for i in 0..<4 { state.aad[4 + i] = packet[esp.lowerBound + 4 + i] }
-                    aadLength = 8
-                }
+                // Nonce: salt ‖ IV (explicit, or the sequence number for RFC 8750). AAD: SPI ‖
+                // sequence (RFC 4106 5, RFC 4309 5, RFC 7634 2.1); with ESN SPI ‖ high ‖ low.
+                let aadLength = state.prepareNonceAndAAD(salt: salt, packet: packet, espStart: esp.lowerBound)
                 let ok = try context.open(nonce: state.nonce, aad: state.aad, aadRange: 0..<aadLength,
                                           input: packet, ciphertext: cipherRange, tag: icvStart..<esp.upperBound,
                                           output: &output, outputOffset: 0)
                 guard ok else { return .fail(.icvFailed, .failed, "AEAD tag mismatch") }
                 icvStatus = .good
+            case .gmac(let context, let salt):
+                // RFC 4543 3.2/5: nothing is encrypted; the GMAC AAD is SPI ‖ sequence (‖ ESN
+                // high in the middle) ‖ IV ‖ payload ‖ padding ‖ pad length ‖ next header.
+                let aadLength = state.prepareNonceAndAAD(salt: salt, packet: packet, espStart: esp.lowerBound)
+                let ok = try context.open(nonce: state.nonce, aad: state.aad, aadRange: 0..<aadLength,
+                                          extraAAD: packet, extraAADRange: ivStart..<icvStart,
+                                          input: packet, ciphertext: icvStart..<icvStart, tag: icvStart..<esp.upperBound,
+                                          output: &output, outputOffset: 0)
+                guard ok else { return .fail(.icvFailed, .failed, "AES-GMAC tag mismatch") }
+                icvStatus = .good
+                for i in 0..<cipherRange.count { output[i] = packet[cipherRange.lowerBound + i] }
             case .unsupported:
                 break
             }

@@ -50,13 +50,24 @@ public final class ESPPacketBuilder {
             let n = try context.run(iv: block, ivRange: 0..<16, input: plain, inputRange: 0..<plain.count, output: &sealed, outputOffset: 0)
             packet += sealed[0..<n]
         case .aead(let context, let salt):
-            let aad = esn ? Array(packet[0..<4]) + state.sequenceHighTrailer + Array(packet[4..<8]) : Array(packet[0..<8])
-            let n = try context.seal(nonce: salt + iv, aad: aad, aadRange: 0..<aad.count, input: plain, plaintext: 0..<plain.count,
+            let aadLength = state.prepareNonceAndAAD(salt: salt, packet: packet, espStart: 0, iv: iv)
+            let n = try context.seal(nonce: state.nonce, aad: state.aad, aadRange: 0..<aadLength, input: plain, plaintext: 0..<plain.count,
                                      tagLength: icvLength, output: &sealed, outputOffset: 0)
             packet += sealed[0..<n]
             return packet
-        case .unsupported(let name):
-            throw CryptoError(.unsupportedAlgorithm, name)
+        case .gmac(let context, let salt):
+            // RFC 4543: the payload goes out in clear; the tag covers header, IV and payload.
+            let aadLength = state.prepareNonceAndAAD(salt: salt, packet: packet, espStart: 0, iv: iv)
+            let ivStart = packet.count - iv.count
+            packet += plain
+            var tag = [UInt8](repeating: 0, count: icvLength)
+            _ = try context.seal(nonce: state.nonce, aad: state.aad, aadRange: 0..<aadLength,
+                                 extraAAD: packet, extraAADRange: ivStart..<packet.count,
+                                 input: [], plaintext: 0..<0, tagLength: icvLength, output: &tag, outputOffset: 0)
+            packet += tag
+            return packet
+        case .unsupported(let reason):
+            throw CryptoError(.unsupportedAlgorithm, reason)
         }
         if let integrity = state.integrity {
             var icv = [UInt8](repeating: 0, count: icvLength)

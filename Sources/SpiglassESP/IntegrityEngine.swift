@@ -8,6 +8,10 @@ public final class IntegrityEngine {
 
     enum Kind {
         case hmac(HMACContext)
+        /// RFC 3566 AES-XCBC-MAC-96 (Spiglass' own construction on AES-ECB).
+        case xcbc(XCBCContext)
+        /// RFC 4494 AES-CMAC-96 (OpenSSL's CMAC).
+        case cmac(CMACContext)
     }
 
     let kind: Kind
@@ -21,6 +25,8 @@ public final class IntegrityEngine {
         case .hmacSHA256_96, .hmacSHA256_128: kind = .hmac(try HMACContext(.sha256, key: key))
         case .hmacSHA384_192: kind = .hmac(try HMACContext(.sha384, key: key))
         case .hmacSHA512_256: kind = .hmac(try HMACContext(.sha512, key: key))
+        case .aesXCBC_96: kind = .xcbc(try XCBCContext(key: key))
+        case .aesCMAC_96: kind = .cmac(try CMACContext(key: key))
         case .null, .unchecked: return nil
         }
     }
@@ -33,16 +39,29 @@ public final class IntegrityEngine {
         case .hmac(let context):
             return try context.verify(data: data, range: range, trailer: trailer, trailerRange: trailerRange,
                                       expected: expected, expectedRange: expectedRange)
+        case .xcbc(let context):
+            return try context.verify(data: data, range: range, trailer: trailer, trailerRange: trailerRange,
+                                      expected: expected, expectedRange: expectedRange)
+        case .cmac(let context):
+            return try context.verify(data: data, range: range, trailer: trailer, trailerRange: trailerRange,
+                                      expected: expected, expectedRange: expectedRange)
         }
     }
 
     /// Computes the ICV (truncated to the algorithm's length) into `output` at `outputOffset`.
     public func compute(data: [UInt8], range: Range<Int>, trailer: [UInt8], trailerRange: Range<Int>,
                         output: inout [UInt8], outputOffset: Int) throws {
+        let length = algorithm.icvLength
         switch kind {
         case .hmac(let context):
             try context.compute(data: data, range: range, trailer: trailer, trailerRange: trailerRange,
-                                truncatedTo: algorithm.icvLength, output: &output, outputOffset: outputOffset)
+                                truncatedTo: length, output: &output, outputOffset: outputOffset)
+        case .xcbc(let context):
+            try context.compute(data: data, range: range, trailer: trailer, trailerRange: trailerRange,
+                                truncatedTo: length, output: &output, outputOffset: outputOffset)
+        case .cmac(let context):
+            try context.compute(data: data, range: range, trailer: trailer, trailerRange: trailerRange,
+                                truncatedTo: length, output: &output, outputOffset: outputOffset)
         }
     }
 }

@@ -9,9 +9,10 @@ enum AlgorithmNames {
         "aes-cbc [rfc3602]": .aesCBC,
         "aes-cbc with 128-bit keys [rfc3602]": .aesCBC,
         "aes-ctr [rfc3686]": .aesCTR,
-        "des-cbc [rfc2405]": .unsupported("des-cbc"),
-        "cast5-cbc [rfc2144]": .unsupported("cast5-cbc"),
-        "blowfish-cbc [rfc2451]": .unsupported("blowfish-cbc"),
+        "des-cbc [rfc2405]": .desCBC,
+        "cast5-cbc [rfc2144]": .cast5CBC,
+        "blowfish-cbc [rfc2451]": .blowfishCBC,
+        // Twofish is not in OpenSSL: the SA loads, its packets are unsupported-algorithm.
         "twofish-cbc": .unsupported("twofish-cbc"),
         // Deprecated name without an ICV length; the auth column's "ANY n bit" gives it
         // (strongSwan's save-keys writes GCM SAs this way).
@@ -19,9 +20,9 @@ enum AlgorithmNames {
         "aes-gcm with 8 octet icv [rfc4106]": .aesGCM(icvLength: 8),
         "aes-gcm with 12 octet icv [rfc4106]": .aesGCM(icvLength: 12),
         "aes-gcm with 16 octet icv [rfc4106]": .aesGCM(icvLength: 16),
-        "aes-gcm with iiv and 16 octet icv [rfc4106 & rfc8750]": .unsupported("aes-gcm-16-iiv"),
+        "aes-gcm with iiv and 16 octet icv [rfc4106 & rfc8750]": .aesGCMImplicitIV(icvLength: 16),
         "chacha20 with poly1305 [rfc7634]": .chaCha20Poly1305,
-        "chacha20 with poly1305 and iiv [rfc7634 & rfc8750]": .unsupported("chacha20-poly1305-iiv"),
+        "chacha20 with poly1305 and iiv [rfc7634 & rfc8750]": .chaCha20Poly1305ImplicitIV,
     ]
 
     static func wiresharkEncryption(_ name: String) -> EncryptionAlgorithm? {
@@ -32,7 +33,8 @@ enum AlgorithmNames {
         "NULL", "TripleDES-CBC [RFC2451]", "AES-CBC [RFC3602]", "AES-CTR [RFC3686]", "DES-CBC [RFC2405]",
         "CAST5-CBC [RFC2144]", "BLOWFISH-CBC [RFC2451]", "TWOFISH-CBC", "AES-GCM [RFC4106]",
         "AES-GCM with 8 octet ICV [RFC4106]", "AES-GCM with 12 octet ICV [RFC4106]", "AES-GCM with 16 octet ICV [RFC4106]",
-        "ChaCha20 with Poly1305 [RFC7634]",
+        "AES-GCM with IIV and 16 octet ICV [RFC4106 & RFC8750]", "ChaCha20 with Poly1305 [RFC7634]",
+        "ChaCha20 with Poly1305 and IIV [RFC7634 & RFC8750]",
     ]
 
     /// Wireshark `esp_sa` authentication column values, old and new, without regard to case.
@@ -91,15 +93,61 @@ enum AlgorithmNames {
         case "aes192gcm16", "aes-gcm-192-16", "aes-gcm-192": return (.aesGCM(icvLength: 16), 192)
         case "aes256gcm16", "aes-gcm-256-16", "aes-gcm-256": return (.aesGCM(icvLength: 16), 256)
         case "chacha20-poly1305", "chacha20poly1305", "rfc7539esp(chacha20,poly1305)": return (.chaCha20Poly1305, nil)
-        case "des-cbc", "des": return (.unsupported("des-cbc"), nil)
-        case "blowfish-cbc", "blowfish": return (.unsupported("blowfish-cbc"), nil)
-        case "cast5-cbc", "cast128-cbc": return (.unsupported("cast5-cbc"), nil)
-        default: return nil
+        case "aes-gcm-16-iiv", "aes-gcm-iiv", "aesgcm16iiv", "aes-gcm16-iiv": return (.aesGCMImplicitIV(icvLength: 16), nil)
+        case "aes128gcm16-iiv", "aes-gcm-128-16-iiv": return (.aesGCMImplicitIV(icvLength: 16), 128)
+        case "aes192gcm16-iiv", "aes-gcm-192-16-iiv": return (.aesGCMImplicitIV(icvLength: 16), 192)
+        case "aes256gcm16-iiv", "aes-gcm-256-16-iiv": return (.aesGCMImplicitIV(icvLength: 16), 256)
+        case "chacha20-poly1305-iiv", "chacha20poly1305-iiv", "chacha20poly1305iiv": return (.chaCha20Poly1305ImplicitIV, nil)
+        case "aes-gmac", "null-aes-gmac", "aes-null-gmac", "null_auth_aes_gmac", "rfc4543(gcm(aes))": return (.aesNullGMAC, nil)
+        case "aes128gmac", "aes-gmac-128", "null-aes-gmac-128": return (.aesNullGMAC, 128)
+        case "aes192gmac", "aes-gmac-192", "null-aes-gmac-192": return (.aesNullGMAC, 192)
+        case "aes256gmac", "aes-gmac-256", "null-aes-gmac-256": return (.aesNullGMAC, 256)
+        case "des-cbc", "des", "cbc(des)": return (.desCBC, nil)
+        case "blowfish-cbc", "blowfish", "bf-cbc", "cbc(blowfish)": return (.blowfishCBC, nil)
+        case "cast5-cbc", "cast128-cbc", "cast5", "cast128", "cbc(cast5)": return (.cast5CBC, nil)
+        default:
+            return nativeCCM(name)
         }
+    }
+
+    /// AES-CCM (RFC 4309) names: "aes-ccm-16", "aes-ccm16", "aesccm16", "aes128ccm16" and
+    /// strongSwan's bit forms "aes128ccm128"/"aes-ccm-128-16", plus "rfc4309(ccm(aes))" (16).
+    static func nativeCCM(_ name: String) -> (EncryptionAlgorithm, keyBits: Int?)? {
+        if name == "rfc4309(ccm(aes))" || name == "aes-ccm" { return (.aesCCM(icvLength: 16), nil) }
+        // ICV written in bytes (8/12/16) or bits (64/96/128).
+        func icv(_ text: Substring) -> Int? {
+            switch text {
+            case "8", "64": return 8
+            case "12", "96": return 12
+            case "16", "128": return 16
+            default: return nil
+            }
+        }
+        let keySizes: [Int] = [128, 192, 256]
+        // aes-ccm-N, aes-ccmN, aesccmN
+        for prefix in ["aes-ccm-", "aes-ccm", "aesccm"] where name.hasPrefix(prefix) {
+            let rest = name.dropFirst(prefix.count)
+            // "aes-ccm-256" names the key size, as "aes-gcm-256" does (ICV 16).
+            if prefix == "aes-ccm-", let bits = Int(rest), keySizes.contains(bits) { return (.aesCCM(icvLength: 16), bits) }
+            if let n = icv(rest) { return (.aesCCM(icvLength: n), nil) }
+            // aes-ccm-128-16: key bits then ICV
+            let parts = rest.split(separator: "-")
+            if parts.count == 2, let bits = Int(parts[0]), keySizes.contains(bits), let n = icv(parts[1]) {
+                return (.aesCCM(icvLength: n), bits)
+            }
+        }
+        // aes128ccm16, aes256ccm128 (strongSwan)
+        for bits in keySizes {
+            let prefix = "aes\(bits)ccm"
+            if name.hasPrefix(prefix), let n = icv(name.dropFirst(prefix.count)) { return (.aesCCM(icvLength: n), bits) }
+        }
+        return nil
     }
 
     static let nativeEncryptionNames = [
         "null", "aes-cbc", "3des-cbc", "aes-ctr", "aes-gcm-16", "aes-gcm-12", "aes-gcm-8", "chacha20-poly1305",
+        "aes-ccm-16", "aes-ccm-12", "aes-ccm-8", "aes-gmac", "aes-gcm-16-iiv", "chacha20-poly1305-iiv", "des-cbc",
+        "blowfish-cbc", "cast5-cbc",
     ]
 
     static func nativeIntegrity(_ raw: String) -> IntegrityAlgorithm? {
@@ -111,6 +159,8 @@ enum AlgorithmNames {
         case "hmac-sha2-256-128", "hmac-sha256-128", "sha256", "sha2-256", "hmac-sha256", "hmac(sha256)": return .hmacSHA256_128
         case "hmac-sha2-384-192", "hmac-sha384-192", "sha384", "sha2-384", "hmac-sha384", "hmac(sha384)": return .hmacSHA384_192
         case "hmac-sha2-512-256", "hmac-sha512-256", "sha512", "sha2-512", "hmac-sha512", "hmac(sha512)": return .hmacSHA512_256
+        case "aes-xcbc-96", "aes-xcbc", "xcbc(aes)", "aesxcbc", "aes-xcbc-mac", "aes-xcbc-mac-96", "aes_xcbc_96": return .aesXCBC_96
+        case "aes-cmac-96", "aes-cmac", "cmac(aes)", "aescmac", "aes_cmac_96": return .aesCMAC_96
         case "unchecked-64": return .unchecked(icvLength: 8)
         case "unchecked-96": return .unchecked(icvLength: 12)
         case "unchecked-128": return .unchecked(icvLength: 16)
@@ -122,7 +172,7 @@ enum AlgorithmNames {
 
     static let nativeIntegrityNames = [
         "null", "hmac-md5-96", "hmac-sha1-96", "hmac-sha2-256-96", "hmac-sha2-256-128", "hmac-sha2-384-192",
-        "hmac-sha2-512-256", "unchecked-96",
+        "hmac-sha2-512-256", "aes-xcbc-96", "aes-cmac-96", "unchecked-96",
     ]
 
     /// The known name closest to `name`, for "did you mean" hints (edit distance ≤ a third).

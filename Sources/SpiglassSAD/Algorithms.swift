@@ -10,7 +10,22 @@ public enum EncryptionAlgorithm: Sendable, Equatable, Hashable {
     case aesGCM(icvLength: Int)
     /// RFC 7634: 32-byte key plus 4-byte salt; 16-byte ICV.
     case chaCha20Poly1305
-    /// Known transforms this build cannot process yet (kept so key files still load).
+    /// RFC 4309: AES key plus a 3-byte salt; ICV of 8, 12 or 16 bytes; 11-byte nonce.
+    case aesCCM(icvLength: Int)
+    /// RFC 4543 ENCR_NULL_AUTH_AES_GMAC: no encryption, a 16-byte GMAC tag over the whole
+    /// packet; AES key plus a 4-byte salt.
+    case aesNullGMAC
+    /// RFC 8750 AES-GCM with an implicit IV (the 64-bit sequence number); 16-byte ICV.
+    case aesGCMImplicitIV(icvLength: Int)
+    /// RFC 8750 ChaCha20-Poly1305 with an implicit IV.
+    case chaCha20Poly1305ImplicitIV
+    /// RFC 2405 DES-CBC, 8-byte key (OpenSSL's legacy provider).
+    case desCBC
+    /// RFC 2451 Blowfish-CBC, keys of 5 to 56 bytes (OpenSSL's legacy provider).
+    case blowfishCBC
+    /// RFC 2144/2451 CAST5-CBC (CAST-128), keys of 5 to 16 bytes (OpenSSL's legacy provider).
+    case cast5CBC
+    /// Known transforms this build cannot process (kept so key files still load).
     case unsupported(String)
 
     public var name: String {
@@ -21,13 +36,37 @@ public enum EncryptionAlgorithm: Sendable, Equatable, Hashable {
         case .aesCTR: return "aes-ctr"
         case .aesGCM(let icv): return "aes-gcm-\(icv)"
         case .chaCha20Poly1305: return "chacha20-poly1305"
+        case .aesCCM(let icv): return "aes-ccm-\(icv)"
+        case .aesNullGMAC: return "aes-gmac"
+        case .aesGCMImplicitIV(let icv): return "aes-gcm-\(icv)-iiv"
+        case .chaCha20Poly1305ImplicitIV: return "chacha20-poly1305-iiv"
+        case .desCBC: return "des-cbc"
+        case .blowfishCBC: return "blowfish-cbc"
+        case .cast5CBC: return "cast5-cbc"
         case .unsupported(let name): return name
         }
     }
 
+    /// Combined-mode transforms: the ICV is their tag, and no integrity transform is used.
     public var isAEAD: Bool {
         switch self {
-        case .aesGCM, .chaCha20Poly1305: return true
+        case .aesGCM, .chaCha20Poly1305, .aesCCM, .aesNullGMAC, .aesGCMImplicitIV, .chaCha20Poly1305ImplicitIV: return true
+        default: return false
+        }
+    }
+
+    /// RFC 8750: the IV is not on the wire but is the 64-bit sequence number.
+    public var implicitIV: Bool {
+        switch self {
+        case .aesGCMImplicitIV, .chaCha20Poly1305ImplicitIV: return true
+        default: return false
+        }
+    }
+
+    /// True when the payload is not encrypted at all (`null`, RFC 4543 GMAC).
+    public var leavesPayloadInClear: Bool {
+        switch self {
+        case .null, .aesNullGMAC: return true
         default: return false
         }
     }
@@ -35,9 +74,9 @@ public enum EncryptionAlgorithm: Sendable, Equatable, Hashable {
     /// Explicit IV carried in each packet.
     public var ivLength: Int {
         switch self {
-        case .null, .unsupported: return 0
+        case .null, .unsupported, .aesGCMImplicitIV, .chaCha20Poly1305ImplicitIV: return 0
         case .aesCBC: return 16
-        case .tripleDESCBC, .aesCTR, .aesGCM, .chaCha20Poly1305: return 8
+        case .tripleDESCBC, .aesCTR, .aesGCM, .chaCha20Poly1305, .aesCCM, .aesNullGMAC, .desCBC, .blowfishCBC, .cast5CBC: return 8
         }
     }
 
@@ -45,7 +84,7 @@ public enum EncryptionAlgorithm: Sendable, Equatable, Hashable {
     public var blockSize: Int {
         switch self {
         case .aesCBC: return 16
-        case .tripleDESCBC: return 8
+        case .tripleDESCBC, .desCBC, .blowfishCBC, .cast5CBC: return 8
         default: return 4
         }
     }
@@ -53,7 +92,8 @@ public enum EncryptionAlgorithm: Sendable, Equatable, Hashable {
     /// Salt or nonce bytes at the end of the key material.
     public var saltLength: Int {
         switch self {
-        case .aesCTR, .aesGCM, .chaCha20Poly1305: return 4
+        case .aesCTR, .aesGCM, .chaCha20Poly1305, .aesNullGMAC, .aesGCMImplicitIV, .chaCha20Poly1305ImplicitIV: return 4
+        case .aesCCM: return 3
         default: return 0
         }
     }
@@ -61,8 +101,8 @@ public enum EncryptionAlgorithm: Sendable, Equatable, Hashable {
     /// ICV of a combined-mode algorithm; 0 otherwise.
     public var aeadICVLength: Int {
         switch self {
-        case .aesGCM(let icv): return icv
-        case .chaCha20Poly1305: return 16
+        case .aesGCM(let icv), .aesCCM(let icv), .aesGCMImplicitIV(let icv): return icv
+        case .chaCha20Poly1305, .chaCha20Poly1305ImplicitIV, .aesNullGMAC: return 16
         default: return 0
         }
     }
@@ -73,18 +113,38 @@ public enum EncryptionAlgorithm: Sendable, Equatable, Hashable {
         case .null: return [0]
         case .aesCBC: return [16, 24, 32]
         case .tripleDESCBC: return [24]
-        case .aesCTR, .aesGCM: return [20, 28, 36]
-        case .chaCha20Poly1305: return [36]
+        case .aesCTR, .aesGCM, .aesNullGMAC, .aesGCMImplicitIV: return [20, 28, 36]
+        case .aesCCM: return [19, 27, 35]
+        case .chaCha20Poly1305, .chaCha20Poly1305ImplicitIV: return [36]
+        case .desCBC: return [8]
+        case .blowfishCBC: return Array(5...56)
+        case .cast5CBC: return Array(5...16)
         case .unsupported: return []
         }
     }
 
+    /// The accepted key lengths for people: "8", "5 to 56", or "20 (16-byte key + 4-byte salt), …".
+    public var keyLengthDescription: String {
+        let valid = validKeyLengths
+        if valid.count > 3, let first = valid.first, let last = valid.last, valid == Array(first...last) {
+            return "\(first) to \(last)"
+        }
+        let salt = saltLength
+        return valid.map { salt > 0 ? "\($0) (\($0 - salt)-byte key + \(salt)-byte salt)" : "\($0)" }.joined(separator: ", ")
+    }
+
     /// Name with key size, for reports: "aes-cbc-128".
     public func displayName(keyLength: Int) -> String {
+        let bits = (keyLength - saltLength) * 8
         switch self {
-        case .aesCBC: return "aes-cbc-\(keyLength * 8)"
-        case .aesCTR: return "aes-ctr-\((keyLength - 4) * 8)"
-        case .aesGCM(let icv): return "aes-gcm-\((keyLength - 4) * 8)-\(icv)"
+        case .aesCBC: return "aes-cbc-\(bits)"
+        case .aesCTR: return "aes-ctr-\(bits)"
+        case .aesGCM(let icv): return "aes-gcm-\(bits)-\(icv)"
+        case .aesCCM(let icv): return "aes-ccm-\(bits)-\(icv)"
+        case .aesNullGMAC: return "aes-gmac-\(bits)"
+        case .aesGCMImplicitIV(let icv): return "aes-gcm-\(bits)-\(icv)-iiv"
+        case .blowfishCBC: return "blowfish-cbc-\(bits)"
+        case .cast5CBC: return "cast5-cbc-\(bits)"
         default: return name
         }
     }
@@ -100,6 +160,10 @@ public enum IntegrityAlgorithm: Sendable, Equatable, Hashable {
     case hmacSHA256_128
     case hmacSHA384_192
     case hmacSHA512_256
+    /// RFC 3566 AES-XCBC-MAC-96, 16-byte key.
+    case aesXCBC_96
+    /// RFC 4494 AES-CMAC-96, 16-byte key.
+    case aesCMAC_96
     /// An ICV of known length that is not checked (Wireshark's "ANY n bit authentication").
     case unchecked(icvLength: Int)
 
@@ -112,6 +176,8 @@ public enum IntegrityAlgorithm: Sendable, Equatable, Hashable {
         case .hmacSHA256_128: return "hmac-sha2-256-128"
         case .hmacSHA384_192: return "hmac-sha2-384-192"
         case .hmacSHA512_256: return "hmac-sha2-512-256"
+        case .aesXCBC_96: return "aes-xcbc-96"
+        case .aesCMAC_96: return "aes-cmac-96"
         case .unchecked(let n): return "unchecked-\(n * 8)"
         }
     }
@@ -119,7 +185,7 @@ public enum IntegrityAlgorithm: Sendable, Equatable, Hashable {
     public var icvLength: Int {
         switch self {
         case .null: return 0
-        case .hmacMD5_96, .hmacSHA1_96, .hmacSHA256_96: return 12
+        case .hmacMD5_96, .hmacSHA1_96, .hmacSHA256_96, .aesXCBC_96, .aesCMAC_96: return 12
         case .hmacSHA256_128: return 16
         case .hmacSHA384_192: return 24
         case .hmacSHA512_256: return 32
@@ -132,6 +198,14 @@ public enum IntegrityAlgorithm: Sendable, Equatable, Hashable {
         switch self {
         case .null, .unchecked: return false
         default: return true
+        }
+    }
+
+    /// The one key length the transform takes; nil when any length works (HMAC).
+    public var requiredKeyLength: Int? {
+        switch self {
+        case .aesXCBC_96, .aesCMAC_96: return 16
+        default: return nil
         }
     }
 }

@@ -7,10 +7,8 @@ enum SAValidation {
         if case .unsupported = sa.encryption {
             // Kept so the file loads; packets on this SA are reported as unsupported.
         } else if !valid.contains(sa.encryptionKey.count) {
-            let salt = sa.encryption.saltLength
-            let expected = valid.map { salt > 0 ? "\($0) (\($0 - salt)-byte key + \(salt)-byte salt)" : "\($0)" }.joined(separator: ", ")
             throw KeyFileError(.badKeyLength, file: file, line: line, field: encryptionField,
-                               "\(sa.encryption.name) needs a key of \(expected) bytes, got \(sa.encryptionKey.count)")
+                               "\(sa.encryption.name) needs a key of \(sa.encryption.keyLengthDescription) bytes, got \(sa.encryptionKey.count)")
         }
         if let bits = requiredKeyBits, (sa.encryptionKey.count - sa.encryption.saltLength) * 8 != bits {
             throw KeyFileError(.badKeyLength, file: file, line: line, field: encryptionField,
@@ -18,6 +16,10 @@ enum SAValidation {
         }
         if sa.integrity.verifies && sa.integrityKey.isEmpty {
             throw KeyFileError(.badKeyLength, file: file, line: line, field: integrityField, "\(sa.integrity.name) needs a key")
+        }
+        if let required = sa.integrity.requiredKeyLength, sa.integrityKey.count != required {
+            throw KeyFileError(.badKeyLength, file: file, line: line, field: integrityField,
+                               "\(sa.integrity.name) needs a \(required)-byte key, got \(sa.integrityKey.count)")
         }
         if sa.integrityKey.count > 1024 || sa.encryptionKey.count > 1024 {
             throw KeyFileError(.badKeyLength, file: file, line: line, "key longer than 1024 bytes")

@@ -403,4 +403,102 @@ import Testing
         let a = randomBytes(32), b = randomBytes(32)
         #expect(a.count == 32 && a != b && a != [UInt8](repeating: 0, count: 32))
     }
+
+    // MARK: transforms added later: XCBC, CMAC, CCM, legacy ciphers
+
+    @Test func macKeyLengthsAndRanges() throws {
+        for n in [0, 15, 17, 32] {
+            #expect(throws: CryptoError.self) { try XCBCContext(key: [UInt8](repeating: 1, count: n)) }
+            #expect(throws: CryptoError.self) { try CMACContext(key: [UInt8](repeating: 1, count: n)) }
+        }
+        let xcbc = try XCBCContext(key: [UInt8](repeating: 1, count: 16))
+        let cmac = try CMACContext(key: [UInt8](repeating: 1, count: 16))
+        let data = [UInt8](repeating: 7, count: 40)
+        var out = [UInt8](repeating: 0, count: 12)
+        // Ranges outside the buffers throw instead of reading past them.
+        #expect(throws: CryptoError.self) { try xcbc.compute(data: data, range: 30..<41, truncatedTo: 12, output: &out, outputOffset: 0) }
+        #expect(throws: CryptoError.self) { try cmac.compute(data: data, range: -1..<4, truncatedTo: 12, output: &out, outputOffset: 0) }
+        #expect(throws: CryptoError.self) { try xcbc.compute(data: data, range: 0..<4, truncatedTo: 12, output: &out, outputOffset: 1) }
+        #expect(throws: CryptoError.self) { try cmac.compute(data: data, range: 0..<4, truncatedTo: 17, output: &out, outputOffset: 0) }
+        #expect(throws: CryptoError.self) { try xcbc.verify(data: data, range: 0..<4, trailer: data, trailerRange: 39..<41, expected: out, expectedRange: 0..<12) }
+        #expect(throws: CryptoError.self) { try cmac.verify(data: data, range: 0..<4, expected: out, expectedRange: 4..<16) }
+        // An empty expected ICV never verifies.
+        #expect(try !xcbc.verify(data: data, range: 0..<4, expected: out, expectedRange: 0..<0))
+        #expect(try !cmac.verify(data: data, range: 0..<4, expected: out, expectedRange: 0..<0))
+    }
+
+    @Test func ccmContexts() throws {
+        let key = [UInt8](repeating: 9, count: 16)
+        // CCM allows even tag lengths 4...16 only; the context is made for one of them.
+        for bad in [0, 3, 5, 17] {
+            #expect(throws: CryptoError.self) { try AEADContext(.aesCCM(keyBytes: 16, tagLength: bad), key: key, encrypt: true) }
+        }
+        #expect(throws: CryptoError.self) { try AEADContext(.aesCCM(keyBytes: 20, tagLength: 16), key: [UInt8](repeating: 9, count: 20)) }
+        let sealer = try AEADContext(.aesCCM(keyBytes: 16, tagLength: 8), key: key, encrypt: true)
+        let opener = try AEADContext(.aesCCM(keyBytes: 16, tagLength: 8), key: key)
+        let nonce = [UInt8](repeating: 3, count: 11), aad = [UInt8](repeating: 4, count: 8)
+        let plain = [UInt8](repeating: 5, count: 30)
+        var sealed = [UInt8](repeating: 0, count: 38)
+        // A tag length other than the context's, a 12-byte nonce, or AAD in two pieces: errors.
+        #expect(throws: CryptoError.self) {
+            try sealer.seal(nonce: nonce, aad: aad, aadRange: 0..<8, input: plain, plaintext: 0..<30, tagLength: 16, output: &sealed, outputOffset: 0)
+        }
+        #expect(throws: CryptoError.self) {
+            try sealer.seal(nonce: nonce + [0], aad: aad, aadRange: 0..<8, input: plain, plaintext: 0..<30, tagLength: 8, output: &sealed, outputOffset: 0)
+        }
+        #expect(throws: CryptoError.self) {
+            try sealer.seal(nonce: nonce, aad: aad, aadRange: 0..<4, extraAAD: aad, extraAADRange: 4..<8, input: plain, plaintext: 0..<30,
+                            tagLength: 8, output: &sealed, outputOffset: 0)
+        }
+        #expect(try sealer.seal(nonce: nonce, aad: aad, aadRange: 0..<8, input: plain, plaintext: 0..<30, tagLength: 8,
+                                output: &sealed, outputOffset: 0) == 38)
+        var out = [UInt8](repeating: 0, count: 30)
+        // Failures, then success, on the same context: nothing is left half-set.
+        for _ in 0..<3 {
+            var forged = sealed
+            forged[37] ^= 1
+            #expect(try !opener.open(nonce: nonce, aad: aad, aadRange: 0..<8, input: forged, ciphertext: 0..<30, tag: 30..<38, output: &out, outputOffset: 0))
+            #expect(try opener.open(nonce: nonce, aad: aad, aadRange: 0..<8, input: sealed, ciphertext: 0..<30, tag: 30..<38, output: &out, outputOffset: 0))
+            #expect(out == plain)
+        }
+        #expect(throws: CryptoError.self) {
+            try opener.open(nonce: nonce, aad: aad, aadRange: 0..<8, input: sealed, ciphertext: 0..<30, tag: 30..<39, output: &out, outputOffset: 0)
+        }
+        #expect(throws: CryptoError.self) {
+            try opener.open(nonce: nonce, aad: aad, aadRange: 0..<8, input: sealed, ciphertext: 30..<30, tag: 30..<38, output: &out, outputOffset: 0)
+        }
+    }
+
+    @Test func legacyCiphers() throws {
+        try #require(legacyCiphersAvailable(), "OpenSSL's legacy provider is not installed")
+        #expect(throws: CryptoError.self) { try CipherContext(.desCBC, key: [UInt8](repeating: 1, count: 7)) }
+        for n in [0, 4, 57] {
+            #expect(throws: CryptoError.self) { try CipherContext(.blowfishCBC(keyBytes: n), key: [UInt8](repeating: 1, count: n)) }
+        }
+        for n in [4, 17] {
+            #expect(throws: CryptoError.self) { try CipherContext(.cast5CBC(keyBytes: n), key: [UInt8](repeating: 1, count: n)) }
+        }
+        // A key of the wrong length for the declared one.
+        #expect(throws: CryptoError.self) { try CipherContext(.blowfishCBC(keyBytes: 16), key: [UInt8](repeating: 1, count: 8)) }
+        for algorithm in [CipherAlgorithm.desCBC, .blowfishCBC(keyBytes: 5), .blowfishCBC(keyBytes: 56), .cast5CBC(keyBytes: 5), .cast5CBC(keyBytes: 16)] {
+            let key = (0..<algorithm.keyLength).map { UInt8($0 * 3 + 1) }
+            let enc = try CipherContext(algorithm, key: key, encrypt: true)
+            let dec = try CipherContext(algorithm, key: key)
+            let iv = [UInt8](repeating: 0x5a, count: 8), plain = (0..<48).map { UInt8($0) }
+            var sealed = [UInt8](repeating: 0, count: 48), opened = [UInt8](repeating: 0, count: 48)
+            #expect(try enc.run(iv: iv, ivRange: 0..<8, input: plain, inputRange: 0..<48, output: &sealed, outputOffset: 0) == 48)
+            #expect(sealed != plain)
+            #expect(try dec.run(iv: iv, ivRange: 0..<8, input: sealed, inputRange: 0..<48, output: &opened, outputOffset: 0) == 48)
+            #expect(opened == plain, "\(algorithm)")
+            // Half a block is refused, not padded.
+            #expect(throws: CryptoError.self) { try dec.run(iv: iv, ivRange: 0..<8, input: sealed, inputRange: 0..<4, output: &opened, outputOffset: 0) }
+        }
+        // Blowfish keys of different lengths are different keys (OpenSSL honours the length).
+        let short = try CipherContext(.blowfishCBC(keyBytes: 8), key: [UInt8](repeating: 1, count: 8), encrypt: true)
+        let long = try CipherContext(.blowfishCBC(keyBytes: 16), key: [UInt8](repeating: 1, count: 8) + [UInt8](repeating: 2, count: 8), encrypt: true)
+        var a = [UInt8](repeating: 0, count: 8), b = [UInt8](repeating: 0, count: 8)
+        _ = try short.run(iv: [UInt8](repeating: 0, count: 8), ivRange: 0..<8, input: [UInt8](repeating: 0, count: 8), inputRange: 0..<8, output: &a, outputOffset: 0)
+        _ = try long.run(iv: [UInt8](repeating: 0, count: 8), ivRange: 0..<8, input: [UInt8](repeating: 0, count: 8), inputRange: 0..<8, output: &b, outputOffset: 0)
+        #expect(a != b)
+    }
 }

@@ -22,6 +22,7 @@ struct ESPCombination: CustomStringConvertible, Sendable {
         case .hmacSHA256_96, .hmacSHA256_128: return 32
         case .hmacSHA384_192: return 48
         case .hmacSHA512_256: return 64
+        case .aesXCBC_96, .aesCMAC_96: return 16
         case .null, .unchecked: return 0
         }
     }
@@ -38,14 +39,22 @@ struct ESPCombination: CustomStringConvertible, Sendable {
     static let ciphers: [(EncryptionAlgorithm, Int)] = [
         (.null, 0), (.aesCBC, 16), (.aesCBC, 24), (.aesCBC, 32), (.tripleDESCBC, 24),
         (.aesCTR, 20), (.aesCTR, 28), (.aesCTR, 36),
+        // OpenSSL's legacy provider: DES, and Blowfish/CAST5 at their shortest, usual and longest keys.
+        (.desCBC, 8), (.blowfishCBC, 5), (.blowfishCBC, 16), (.blowfishCBC, 56), (.cast5CBC, 5), (.cast5CBC, 16),
     ]
     static let aeads: [(EncryptionAlgorithm, Int)] = [
         (.aesGCM(icvLength: 8), 20), (.aesGCM(icvLength: 12), 20), (.aesGCM(icvLength: 16), 20),
         (.aesGCM(icvLength: 8), 36), (.aesGCM(icvLength: 12), 36), (.aesGCM(icvLength: 16), 36),
         (.chaCha20Poly1305, 36),
+        // RFC 4309 AES-CCM (3-byte salt), RFC 4543 AES-GMAC, RFC 8750 implicit IV.
+        (.aesCCM(icvLength: 8), 19), (.aesCCM(icvLength: 12), 19), (.aesCCM(icvLength: 16), 19),
+        (.aesCCM(icvLength: 8), 27), (.aesCCM(icvLength: 16), 35),
+        (.aesNullGMAC, 20), (.aesNullGMAC, 28), (.aesNullGMAC, 36),
+        (.aesGCMImplicitIV(icvLength: 16), 20), (.aesGCMImplicitIV(icvLength: 16), 36), (.chaCha20Poly1305ImplicitIV, 36),
     ]
     static let integrities: [IntegrityAlgorithm] = [
         .null, .hmacMD5_96, .hmacSHA1_96, .hmacSHA256_96, .hmacSHA256_128, .hmacSHA384_192, .hmacSHA512_256,
+        .aesXCBC_96, .aesCMAC_96,
     ]
 
     /// Every non-AEAD cipher with every integrity transform, and every AEAD on its own.
@@ -70,11 +79,23 @@ func sealRawESP(sa: SecurityAssociation, spi: UInt32, sequence: UInt64, iv: [UIn
     high.setBE32(0, UInt32(truncatingIfNeeded: sequence >> 32))
     packet += iv
     var out = [UInt8](repeating: 0, count: plaintext.count + 16)
+    // RFC 8750: the 8-byte IV is the 64-bit sequence number (high half 0 without ESN).
+    var implicitIV: [UInt8] = [0, 0, 0, 0, 0, 0, 0, 0]
+    if sa.extendedSequenceNumbers { implicitIV.setBE32(0, UInt32(truncatingIfNeeded: sequence >> 32)) }
+    implicitIV.setBE32(4, UInt32(truncatingIfNeeded: sequence))
+    let esnAAD = sa.extendedSequenceNumbers ? Array(packet[0..<4]) + high + Array(packet[4..<8]) : Array(packet[0..<8])
     switch enc {
     case .null:
         packet += plaintext
-    case .aesCBC, .tripleDESCBC:
-        let context = try CipherContext(enc == .aesCBC ? .aesCBC(keyBytes: key.count) : .tripleDESCBC, key: key, encrypt: true)
+    case .aesCBC, .tripleDESCBC, .desCBC, .blowfishCBC, .cast5CBC:
+        let algorithm: CipherAlgorithm = switch enc {
+        case .aesCBC: .aesCBC(keyBytes: key.count)
+        case .tripleDESCBC: .tripleDESCBC
+        case .desCBC: .desCBC
+        case .blowfishCBC: .blowfishCBC(keyBytes: key.count)
+        default: .cast5CBC(keyBytes: key.count)
+        }
+        let context = try CipherContext(algorithm, key: key, encrypt: true)
         let n = try context.run(iv: iv, ivRange: 0..<iv.count, input: plaintext, inputRange: 0..<plaintext.count, output: &out, outputOffset: 0)
         packet += out[0..<n]
     case .aesCTR:
@@ -82,13 +103,25 @@ func sealRawESP(sa: SecurityAssociation, spi: UInt32, sequence: UInt64, iv: [UIn
         let n = try context.run(iv: salt + iv + [0, 0, 0, 1], ivRange: 0..<16, input: plaintext, inputRange: 0..<plaintext.count,
                                 output: &out, outputOffset: 0)
         packet += out[0..<n]
-    case .aesGCM, .chaCha20Poly1305:
-        let algorithm: AEADAlgorithm = enc == .chaCha20Poly1305 ? .chaCha20Poly1305 : .aesGCM(keyBytes: cipherKey.count)
+    case .aesGCM, .chaCha20Poly1305, .aesCCM, .aesGCMImplicitIV, .chaCha20Poly1305ImplicitIV:
+        let algorithm: AEADAlgorithm = switch enc {
+        case .chaCha20Poly1305, .chaCha20Poly1305ImplicitIV: .chaCha20Poly1305
+        case .aesCCM: .aesCCM(keyBytes: cipherKey.count, tagLength: sa.encryption.aeadICVLength)
+        default: .aesGCM(keyBytes: cipherKey.count)
+        }
         let context = try AEADContext(algorithm, key: cipherKey, encrypt: true)
-        let aad = sa.extendedSequenceNumbers ? Array(packet[0..<4]) + high + Array(packet[4..<8]) : Array(packet[0..<8])
-        let n = try context.seal(nonce: salt + iv, aad: aad, aadRange: 0..<aad.count, input: plaintext, plaintext: 0..<plaintext.count,
+        let nonce = salt + (enc.implicitIV ? implicitIV : iv)
+        let n = try context.seal(nonce: nonce, aad: esnAAD, aadRange: 0..<esnAAD.count, input: plaintext, plaintext: 0..<plaintext.count,
                                  tagLength: enc.aeadICVLength, output: &out, outputOffset: 0)
         return packet + out[0..<n]
+    case .aesNullGMAC:
+        // RFC 4543: AAD = SPI ‖ [high ‖] sequence ‖ IV ‖ payload ‖ trailer, empty plaintext.
+        let context = try AEADContext(.aesGCM(keyBytes: cipherKey.count), key: cipherKey, encrypt: true)
+        let aad = esnAAD + iv + plaintext
+        var tag = [UInt8](repeating: 0, count: 16)
+        _ = try context.seal(nonce: salt + iv, aad: aad, aadRange: 0..<aad.count, input: [], plaintext: 0..<0, tagLength: 16,
+                             output: &tag, outputOffset: 0)
+        return packet + plaintext + tag
     case .unsupported(let name):
         throw CryptoError(.unsupportedAlgorithm, name)
     }
@@ -98,13 +131,25 @@ func sealRawESP(sa: SecurityAssociation, spi: UInt32, sequence: UInt64, iv: [UIn
     case .hmacSHA256_96, .hmacSHA256_128: .sha256
     case .hmacSHA384_192: .sha384
     case .hmacSHA512_256: .sha512
-    case .null, .unchecked: nil
+    case .null, .unchecked, .aesXCBC_96, .aesCMAC_96: nil
     }
+    let esnTrailer = sa.extendedSequenceNumbers ? 0..<4 : 0..<0
     if let hash {
         let hmac = try HMACContext(hash, key: sa.integrityKey)
         var icv = [UInt8](repeating: 0, count: sa.integrity.icvLength)
-        try hmac.compute(data: packet, range: 0..<packet.count, trailer: high, trailerRange: sa.extendedSequenceNumbers ? 0..<4 : 0..<0,
+        try hmac.compute(data: packet, range: 0..<packet.count, trailer: high, trailerRange: esnTrailer,
                          truncatedTo: icv.count, output: &icv, outputOffset: 0)
+        packet += icv
+    } else if sa.integrity == .aesXCBC_96 {
+        // One contiguous message here (the decryptor feeds the ESN high bits as a trailer).
+        let message = packet + (sa.extendedSequenceNumbers ? high : [])
+        var icv = [UInt8](repeating: 0, count: 12)
+        try XCBCContext(key: sa.integrityKey).compute(data: message, range: 0..<message.count, truncatedTo: 12, output: &icv, outputOffset: 0)
+        packet += icv
+    } else if sa.integrity == .aesCMAC_96 {
+        let message = packet + (sa.extendedSequenceNumbers ? high : [])
+        var icv = [UInt8](repeating: 0, count: 12)
+        try CMACContext(key: sa.integrityKey).compute(data: message, range: 0..<message.count, truncatedTo: 12, output: &icv, outputOffset: 0)
         packet += icv
     } else {
         packet += [UInt8](repeating: 0, count: sa.integrity.icvLength)
@@ -127,9 +172,9 @@ func sealRawESP(sa: SecurityAssociation, spi: UInt32, sequence: UInt64, iv: [UIn
     func expectedICV(_ c: ESPCombination) -> ICVStatus { c.authenticated ? .good : .none }
 
     @Test func combinationList() {
-        // 8 ciphers x 7 integrity + 7 AEAD variants.
-        #expect(ESPCombination.all.count == 63)
-        #expect(ESPCombination.authenticatedOnes.count == 6 * 8 + 7)
+        // 14 ciphers x 9 integrity + 18 AEAD variants.
+        #expect(ESPCombination.all.count == 14 * 9 + 18)
+        #expect(ESPCombination.authenticatedOnes.count == 8 * 14 + 18)
     }
 
     // MARK: round trips
@@ -316,7 +361,7 @@ func sealRawESP(sa: SecurityAssociation, spi: UInt32, sequence: UInt64, iv: [UIn
 
     /// Lengths that cannot be right for a block cipher (ciphertext not a multiple of the block)
     /// are malformed before any crypto, with or without integrity.
-    @Test(arguments: ESPCombination.all.filter { $0.encryption == .aesCBC || $0.encryption == .tripleDESCBC })
+    @Test(arguments: ESPCombination.all.filter { [.aesCBC, .tripleDESCBC, .desCBC, .blowfishCBC, .cast5CBC].contains($0.encryption) })
     func misalignedCiphertextIsMalformed(_ c: ESPCombination) throws {
         let sa = c.sa()
         let state = try ESPCryptoState(sa: sa)
@@ -407,7 +452,7 @@ func sealRawESP(sa: SecurityAssociation, spi: UInt32, sequence: UInt64, iv: [UIn
     }
 
     @Test func unsupportedAlgorithmIsReported() throws {
-        let sa = SecurityAssociation(spi: 1, encryption: .unsupported("des-cbc"), encryptionKey: [UInt8](repeating: 1, count: 8))
+        let sa = SecurityAssociation(spi: 1, encryption: .unsupported("twofish-cbc"), encryptionKey: [UInt8](repeating: 1, count: 16))
         let state = try ESPCryptoState(sa: sa)
         let packet = [UInt8](repeating: 0, count: 64)
         #expect(decrypt(packet, state).0.verdict == .unsupportedAlgorithm)

@@ -344,7 +344,8 @@ import Testing
         #expect(keys.sas[3].encryption == .null)
         #expect(keys.sas[3].encryptionKey.isEmpty)
         #expect(keys.sas[3].integrity == .unchecked(icvLength: 12))
-        #expect(keys.sas[4].encryption == .unsupported("blowfish-cbc"))
+        #expect(keys.sas[4].encryption == .blowfishCBC)
+        #expect(keys.sas[4].encryptionKey.count == 16)
         #expect(keys.notes.contains { $0.kind == .warning && $0.line == 4 })
     }
 

@@ -248,12 +248,12 @@ enum SetkeyDumpParser: KeyDumpText {
     // MARK: - Algorithms
 
     private static let encryptionNames = [
-        "null", "des-cbc", "3des-cbc", "rijndael-cbc", "aes-cbc", "aes-ctr", "aes-gcm-16", "chacha20-poly1305",
+        "null", "des-cbc", "3des-cbc", "rijndael-cbc", "aes-cbc", "aes-ctr", "aes-gcm-16", "aes-ccm-16", "chacha20-poly1305",
         "blowfish-cbc", "cast128-cbc", "twofish-cbc", "camellia-cbc",
     ]
     private static let integrityNames = [
         "null", "hmac-md5", "hmac-sha1", "hmac-sha2-256", "hmac-sha2-384", "hmac-sha2-512", "hmac-ripemd160",
-        "aes-xcbc-mac", "keyed-md5", "keyed-sha1",
+        "aes-xcbc-mac", "aes-cmac", "keyed-md5", "keyed-sha1",
     ]
 
     private static func encryption(_ k: KeyLine, file: String, warn: inout [String]) throws -> EncryptionAlgorithm {
@@ -266,10 +266,17 @@ enum SetkeyDumpParser: KeyDumpText {
         case "aes-gcm-12": return .aesGCM(icvLength: 12)
         case "aes-gcm-8": return .aesGCM(icvLength: 8)
         case "chacha20-poly1305": return .chaCha20Poly1305
+        // KAME/ipsec-tools and the BSDs: the key includes the 3-byte salt (RFC 4309) or the
+        // 4-byte salt (RFC 4543).
+        case "aes-ccm-16", "aes-ccm": return .aesCCM(icvLength: 16)
+        case "aes-ccm-12": return .aesCCM(icvLength: 12)
+        case "aes-ccm-8": return .aesCCM(icvLength: 8)
+        case "des-cbc": return .desCBC
+        case "blowfish-cbc": return .blowfishCBC
+        case "cast128-cbc": return .cast5CBC
         case let name:
             let unsupported: [String: String] = [
-                "des-cbc": "des-cbc", "des-deriv": "des-cbc", "3des-deriv": "3des-deriv", "simple": "simple",
-                "blowfish-cbc": "blowfish-cbc", "cast128-cbc": "cast5-cbc", "twofish-cbc": "twofish-cbc",
+                "des-deriv": "des-cbc", "3des-deriv": "3des-deriv", "simple": "simple", "twofish-cbc": "twofish-cbc",
                 "camellia-cbc": "camellia-cbc", "rc5-cbc": "rc5-cbc",
             ]
             if let known = unsupported[name] {
@@ -291,7 +298,9 @@ enum SetkeyDumpParser: KeyDumpText {
             return .hmacSHA256_128
         case "hmac-sha2-384", "hmac-sha384": return .hmacSHA384_192
         case "hmac-sha2-512", "hmac-sha512": return .hmacSHA512_256
-        case "hmac-ripemd160", "aes-xcbc-mac":
+        case "aes-xcbc-mac", "aes-xcbc-mac-96": return .aesXCBC_96
+        case "aes-cmac", "aes-cmac-96": return .aesCMAC_96
+        case "hmac-ripemd160":
             warn.append("\(k.name) is not implemented; its 96-bit ICV is left unchecked")
             return .unchecked(icvLength: 12)
         case "keyed-md5", "md5":

@@ -720,12 +720,16 @@ enum StrongSwanLogParser: KeyDumpText {
         case "CHACHA20_POLY1305": return (.chaCha20Poly1305, nil)
         case "3DES_CBC": return (.tripleDESCBC, nil)
         case "NULL": return (.null, nil)
-        case "DES_CBC": return (.unsupported("des-cbc"), nil)
-        case "BLOWFISH_CBC": return (.unsupported("blowfish-cbc"), nil)
-        case "CAST_CBC": return (.unsupported("cast5-cbc"), nil)
+        case "DES_CBC": return (.desCBC, nil)
+        case "BLOWFISH_CBC": return (.blowfishCBC, bits)
+        case "CAST_CBC": return (.cast5CBC, bits)
         case "TWOFISH_CBC": return (.unsupported("twofish-cbc"), nil)
-        case "AES_CCM_8", "AES_CCM_12", "AES_CCM_16", "CAMELLIA_CBC", "CAMELLIA_CTR", "CAMELLIA_CCM_8", "CAMELLIA_CCM_12",
-             "CAMELLIA_CCM_16", "NULL_AES_GMAC", "AES_GMAC", "SERPENT_CBC":
+        case "AES_CCM_8": return (.aesCCM(icvLength: 8), bits)
+        case "AES_CCM_12": return (.aesCCM(icvLength: 12), bits)
+        case "AES_CCM_16": return (.aesCCM(icvLength: 16), bits)
+        case "NULL_AES_GMAC": return (.aesNullGMAC, bits)
+        case "CAMELLIA_CBC", "CAMELLIA_CTR", "CAMELLIA_CCM_8", "CAMELLIA_CCM_12",
+             "CAMELLIA_CCM_16", "AES_GMAC", "SERPENT_CBC":
             return (.unsupported(base.lowercased().replacingUnderscores()), nil)
         default: return nil
         }
@@ -739,8 +743,10 @@ enum StrongSwanLogParser: KeyDumpText {
         case "HMAC_SHA2_256_128": return .hmacSHA256_128
         case "HMAC_SHA2_384_192": return .hmacSHA384_192
         case "HMAC_SHA2_512_256": return .hmacSHA512_256
+        case "AES_XCBC_96": return .aesXCBC_96
+        case "AES_CMAC_96": return .aesCMAC_96
         // Known lengths we cannot check (no such MAC in Spiglass yet).
-        case "AES_XCBC_96", "AES_CMAC_96", "HMAC_SHA1_32", "AES_128_GMAC", "AES_192_GMAC", "AES_256_GMAC": return .unchecked(icvLength: t == "HMAC_SHA1_32" ? 4 : (t.hasSuffix("GMAC") ? 16 : 12))
+        case "HMAC_SHA1_32", "AES_128_GMAC", "AES_192_GMAC", "AES_256_GMAC": return .unchecked(icvLength: t == "HMAC_SHA1_32" ? 4 : (t.hasSuffix("GMAC") ? 16 : 12))
         case "HMAC_MD5_128": return .unchecked(icvLength: 16)
         case "HMAC_SHA1_160": return .unchecked(icvLength: 20)
         default: return nil

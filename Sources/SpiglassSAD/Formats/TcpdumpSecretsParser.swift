@@ -431,9 +431,9 @@ enum TcpdumpSecretsParser: KeyDumpText {
         case "aes128", "aes-128": return (.aesCBC, 128, integrity)
         case "aes192", "aes-192": return (.aesCBC, 192, integrity)
         case "aes256", "aes-256": return (.aesCBC, 256, integrity)
-        case "des": return (.unsupported("des-cbc"), nil, integrity)
-        case "blowfish", "bf": return (.unsupported("blowfish-cbc"), nil, integrity)
-        case "cast128", "cast", "cast5": return (.unsupported("cast5-cbc"), nil, integrity)
+        case "des": return (.desCBC, nil, integrity)
+        case "blowfish", "bf": return (.blowfishCBC, nil, integrity)
+        case "cast128", "cast", "cast5": return (.cast5CBC, nil, integrity)
         case "rc3": return (.unsupported("rc3-cbc"), nil, integrity)
         default: return nil
         }

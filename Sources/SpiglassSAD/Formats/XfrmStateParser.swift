@@ -373,9 +373,6 @@ enum XfrmStateParser: KeyDumpText {
     /// Kernel encryption names Spiglass does not process: the SA loads, its packets are
     /// reported as unsupported.
     private static let unsupportedCiphers: [String: String] = [
-        "cbc(des)": "des-cbc", "des": "des-cbc",
-        "cbc(cast5)": "cast5-cbc", "cast5": "cast5-cbc", "cast128": "cast5-cbc",
-        "cbc(blowfish)": "blowfish-cbc", "blowfish": "blowfish-cbc",
         "cbc(serpent)": "serpent-cbc", "serpent": "serpent-cbc",
         "cbc(camellia)": "camellia-cbc", "camellia": "camellia-cbc",
         "cbc(twofish)": "twofish-cbc", "twofish": "twofish-cbc",
@@ -399,6 +396,9 @@ enum XfrmStateParser: KeyDumpText {
         case "cbc(aes)", "aes": return .aesCBC
         case "cbc(des3_ede)", "des3_ede": return .tripleDESCBC
         case "rfc3686(ctr(aes))": return .aesCTR
+        case "cbc(des)", "des": return .desCBC
+        case "cbc(cast5)", "cast5", "cast128": return .cast5CBC
+        case "cbc(blowfish)", "blowfish": return .blowfishCBC
         default:
             if let known = unsupportedCiphers[name] {
                 warn.append("\(a.name) (\(known)) is not implemented yet; its packets will show as unsupported-algorithm")
@@ -426,14 +426,10 @@ enum XfrmStateParser: KeyDumpText {
         case "rfc7539esp(chacha20,poly1305)":
             _ = try icv([128])
             return .chaCha20Poly1305
-        case "rfc4309(ccm(aes))":
-            _ = try icv([64, 96, 128])
-            warn.append("\(a.name) (aes-ccm) is not implemented yet; its packets will show as unsupported-algorithm")
-            return .unsupported("aes-ccm-\(bits / 8)")
+        case "rfc4309(ccm(aes))": return .aesCCM(icvLength: try icv([64, 96, 128]))
         case "rfc4543(gcm(aes))":
             _ = try icv([128])
-            warn.append("\(a.name) (null encryption with AES-GMAC) is not implemented yet; its packets will show as unsupported-algorithm")
-            return .unsupported("aes-gmac")
+            return .aesNullGMAC
         default:
             throw unknown(a, among: knownAEADNames, file: file, what: "AEAD")
         }
@@ -469,6 +465,8 @@ enum XfrmStateParser: KeyDumpText {
         case ("sha256", 128): return .hmacSHA256_128
         case ("sha384", 192): return .hmacSHA384_192
         case ("sha512", 256): return .hmacSHA512_256
+        case ("xcbc(aes)", 96): return .aesXCBC_96
+        case ("cmac(aes)", 96): return .aesCMAC_96
         default:
             warn.append("\(a.name) truncated to \(bits) bits is not implemented; the \(bits / 8)-byte ICV is left unchecked")
             return .unchecked(icvLength: bits / 8)

@@ -1,0 +1,34 @@
+internal import CCrypto
+
+/// OpenSSL 3 keeps DES, Blowfish and CAST5 in its "legacy" provider, which is not active by
+/// default. It is loaded the first time an SA needs one of those ciphers, never before, and
+/// with it the "default" provider again (explicitly loading any provider stops OpenSSL from
+/// activating the default one on its own).
+enum LegacyProvider {
+    /// nil once both providers are loaded; otherwise OpenSSL's reason. Swift runs this
+    /// initialiser exactly once, on first use, whatever the thread.
+    static let failure: String? = {
+        guard OSSL_PROVIDER_load(nil, "default") != nil else {
+            return CryptoError.openssl("OSSL_PROVIDER_load(default)").reason
+        }
+        guard OSSL_PROVIDER_load(nil, "legacy") != nil else {
+            return CryptoError.openssl("OSSL_PROVIDER_load(legacy)").reason
+        }
+        // Both stay loaded for the life of the process: nothing to unload.
+        return nil
+    }()
+
+    /// Throws `.unsupportedAlgorithm` with OpenSSL's reason when the legacy provider is missing.
+    static func require(for name: String) throws {
+        if let failure {
+            throw CryptoError(.unsupportedAlgorithm, "\(name) needs OpenSSL's legacy provider, which did not load: \(failure)")
+        }
+    }
+
+    /// True when DES, Blowfish and CAST5 are usable in this process (loads the provider).
+    static var available: Bool { failure == nil }
+}
+
+/// Whether OpenSSL's legacy provider (DES, Blowfish, CAST5) can be loaded here. Calling this
+/// loads it.
+public func legacyCiphersAvailable() -> Bool { LegacyProvider.available }

@@ -1,0 +1,98 @@
+/// AES-XCBC-MAC (RFC 3566), the one construction OpenSSL 3 lacks, written here on top of an
+/// AES-128-ECB `CipherContext`.
+///
+/// Keys K1, K2 and K3 are derived once per SA (K1 = E(K, 0x01…), K2 = E(K, 0x02…),
+/// K3 = E(K, 0x03…)); K1 keys one ECB context that is reused for every packet. Per message:
+/// CBC-MAC under K1 over every block but the last; the last block is XORed with K2 when it is
+/// complete, or padded with 0x80 00… and XORed with K3 when it is not (an empty message is one
+/// incomplete block). AES-XCBC-MAC-96 (ESP/AH, RFC 3566 section 3) keeps the first 12 bytes.
+public final class XCBCContext {
+    public static let keyLength = 16
+    public static let macLength = 16
+
+    private let cipher: CipherContext
+    private let k2: [UInt8]
+    private let k3: [UInt8]
+    /// Chaining value E[i], then the full MAC.
+    private var state = [UInt8](repeating: 0, count: 16)
+    /// E[i-1] XOR M[i], the next block to encrypt.
+    private var block = [UInt8](repeating: 0, count: 16)
+
+    public init(key: [UInt8]) throws {
+        guard key.count == Self.keyLength else {
+            throw CryptoError(.invalidKeyLength, "AES-XCBC-MAC needs a 16-byte key, got \(key.count)")
+        }
+        let derive = try CipherContext(.aesECB(keyBytes: 16), key: key, encrypt: true)
+        var constants = [UInt8](repeating: 0x01, count: 16) + [UInt8](repeating: 0x02, count: 16)
+        constants += [UInt8](repeating: 0x03, count: 16)
+        var derived = [UInt8](repeating: 0, count: 48)
+        _ = try derive.run(iv: [], ivRange: 0..<0, input: constants, inputRange: 0..<48, output: &derived, outputOffset: 0)
+        cipher = try CipherContext(.aesECB(keyBytes: 16), key: Array(derived[0..<16]), encrypt: true)
+        k2 = Array(derived[16..<32])
+        k3 = Array(derived[32..<48])
+    }
+
+    /// The MAC of `data[range]` followed by `trailer[trailerRange]` (ESN high bits) into `state`.
+    private func mac(data: [UInt8], range: Range<Int>, trailer: [UInt8], trailerRange: Range<Int>) throws {
+        try checkRange(range, in: data.count, "data")
+        try checkRange(trailerRange, in: trailer.count, "trailer")
+        let first = range.count
+        let total = first + trailerRange.count
+        // Byte i of the message, which spans the two segments.
+        @inline(__always) func byte(_ i: Int) -> UInt8 {
+            i < first ? data[range.lowerBound + i] : trailer[trailerRange.lowerBound + i - first]
+        }
+        for i in 0..<16 { state[i] = 0 }
+        // Every block before the last one (the last holds 1...16 bytes; none if empty).
+        let leading = total == 0 ? 0 : (total - 1) / 16 * 16
+        var offset = 0
+        while offset < leading {
+            if offset + 16 <= first {
+                let base = range.lowerBound + offset
+                for i in 0..<16 { block[i] = state[i] ^ data[base + i] }
+            } else {
+                for i in 0..<16 { block[i] = state[i] ^ byte(offset + i) }
+            }
+            try cipher.encryptBlock(block, at: 0, into: &state, at: 0)
+            offset += 16
+        }
+        let last = total - leading
+        if last == 16 {
+            for i in 0..<16 { block[i] = state[i] ^ byte(leading + i) ^ k2[i] }
+        } else {
+            for i in 0..<16 {
+                let m: UInt8 = i < last ? byte(leading + i) : (i == last ? 0x80 : 0)
+                block[i] = state[i] ^ m ^ k3[i]
+            }
+        }
+        try cipher.encryptBlock(block, at: 0, into: &state, at: 0)
+    }
+
+    /// Computes the MAC of `data[range]` ‖ `trailer[trailerRange]` and writes its first
+    /// `length` bytes (12 for AES-XCBC-MAC-96) to `output` at `outputOffset`.
+    public func compute(
+        data: [UInt8], range: Range<Int>,
+        trailer: [UInt8] = [], trailerRange: Range<Int> = 0..<0,
+        truncatedTo length: Int, output: inout [UInt8], outputOffset: Int
+    ) throws {
+        guard (0...Self.macLength).contains(length) else {
+            throw CryptoError(.invalidLength, "MAC length \(length) outside 0...16")
+        }
+        try checkRange(outputOffset..<(outputOffset + length), in: output.count, "output")
+        try mac(data: data, range: range, trailer: trailer, trailerRange: trailerRange)
+        for i in 0..<length { output[outputOffset + i] = state[i] }
+    }
+
+    /// Recomputes the MAC and compares its first `expectedRange.count` bytes with
+    /// `expected[expectedRange]` in constant time.
+    public func verify(
+        data: [UInt8], range: Range<Int>,
+        trailer: [UInt8] = [], trailerRange: Range<Int> = 0..<0,
+        expected: [UInt8], expectedRange: Range<Int>
+    ) throws -> Bool {
+        guard (1...Self.macLength).contains(expectedRange.count) else { return false }
+        try checkRange(expectedRange, in: expected.count, "ICV")
+        try mac(data: data, range: range, trailer: trailer, trailerRange: trailerRange)
+        return constantTimeEquals(state, 0..<expectedRange.count, expected, expectedRange)
+    }
+}
