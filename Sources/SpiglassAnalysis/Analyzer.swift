@@ -455,18 +455,7 @@ public final class Analyzer {
                 }
             }
             if let flowNumber {
-                switch layer.verdict {
-                case .ahVerified, .ah, .noSA, .unsupportedAlgorithm:
-                    layer.replay = flows[flowNumber].replay.record(layer.sequence)
-                default:
-                    break
-                }
-                flows[flowNumber].packets += 1
-                flows[flowNumber].bytes += header.range.count
-                flows[flowNumber].counts[layer.verdict] += 1
-                flows[flowNumber].lastSeen = record.timestamp
-                if flows[flowNumber].firstSequence == nil { flows[flowNumber].firstSequence = layer.sequence }
-                flows[flowNumber].lastSequence = layer.sequence
+                layer.replay = count(flowNumber, verdict: layer.verdict, sequence: layer.sequence, bytes: header.range.count)
             }
             record.ah.append(layer)
             record.verdict = layer.verdict
@@ -536,7 +525,13 @@ public final class Analyzer {
         copyBytes(bytes, ip.headerStart..<first.range.lowerBound, into: &inner, at: 0)
         copyBytes(bytes, payload, into: &inner, at: headerLength)
         innerLength = headerLength + payload.count
-        inner[ip.protocolFieldOffset - ip.headerStart] = last.nextHeader
+        fixRebuiltHeader(ip: ip, headerLength: headerLength, nextHeader: last.nextHeader)
+    }
+
+    /// After an IP header and a payload were copied into `inner`: names the payload's
+    /// protocol in the header and fixes the length (and the IPv4 checksum).
+    private func fixRebuiltHeader(ip: IPLayer, headerLength: Int, nextHeader: UInt8) {
+        inner[ip.protocolFieldOffset - ip.headerStart] = nextHeader
         if ip.version == 4 {
             inner.setBE16(2, UInt16(truncatingIfNeeded: innerLength))
             inner.setBE16(10, 0)
@@ -594,21 +589,28 @@ public final class Analyzer {
         let flowNumber = flow(for: key, time: record.timestamp)
         var layer = decryptLayerCore(bytes, ip: ip, esp: esp, ports: ports, flowNumber: flowNumber, headerBytes: headerBytes)
         guard let flowNumber else { return layer }
-        // Sequence analysis: authenticated packets, and packets nobody can authenticate here
-        // (no key, unsupported algorithm), move the window; failed ones must not.
-        switch layer.verdict {
-        case .decrypted, .dummy, .badPadding, .noSA, .unsupportedAlgorithm, .espNull:
-            layer.replay = flows[flowNumber].replay.record(layer.sequence)
+        layer.replay = count(flowNumber, verdict: layer.verdict, sequence: layer.sequence, bytes: esp.range.count)
+        return layer
+    }
+
+    /// Adds a packet to its flow's counters and, when it authenticated (or nobody here can
+    /// authenticate it: no key, unsupported algorithm, ESP-NULL), to the anti-replay window;
+    /// packets that failed must not move the window. Returns the window's verdict.
+    private func count(_ flowNumber: Int, verdict: PacketVerdict, sequence: UInt64, bytes: Int) -> ReplayWindow.Outcome? {
+        var outcome: ReplayWindow.Outcome? = nil
+        switch verdict {
+        case .decrypted, .dummy, .badPadding, .noSA, .unsupportedAlgorithm, .espNull, .ahVerified, .ah:
+            outcome = flows[flowNumber].replay.record(sequence)
         default:
             break
         }
         flows[flowNumber].packets += 1
-        flows[flowNumber].bytes += esp.range.count
-        flows[flowNumber].counts[layer.verdict] += 1
+        flows[flowNumber].bytes += bytes
+        flows[flowNumber].counts[verdict] += 1
         flows[flowNumber].lastSeen = record.timestamp
-        if flows[flowNumber].firstSequence == nil { flows[flowNumber].firstSequence = layer.sequence }
-        flows[flowNumber].lastSequence = layer.sequence
-        return layer
+        if flows[flowNumber].firstSequence == nil { flows[flowNumber].firstSequence = sequence }
+        flows[flowNumber].lastSequence = sequence
+        return outcome
     }
 
     /// `headerBytes` holds the IP header `ip` describes; it differs from `bytes` when the ESP
@@ -728,13 +730,6 @@ public final class Analyzer {
         copyBytes(bytes, ip.headerStart..<ip.headerEnd, into: &inner, at: 0)
         copyBytes(plain, 0..<payloadLength, into: &inner, at: headerLength)
         innerLength = headerLength + payloadLength
-        inner[ip.protocolFieldOffset - ip.headerStart] = nextHeader
-        if ip.version == 4 {
-            inner.setBE16(2, UInt16(truncatingIfNeeded: innerLength))
-            inner.setBE16(10, 0)
-            inner.setBE16(10, internetChecksum(inner, 0..<headerLength))
-        } else {
-            inner.setBE16(4, UInt16(truncatingIfNeeded: innerLength - 40))
-        }
+        fixRebuiltHeader(ip: ip, headerLength: headerLength, nextHeader: nextHeader)
     }
 }
