@@ -21,7 +21,7 @@ public enum HashFunction: String, Sendable, Equatable {
 
 /// One keyed HMAC `EVP_MAC_CTX`. `EVP_MAC_init` with a NULL key re-initialises from the
 /// stored key, so per-packet work is the hashing alone.
-public final class HMACContext {
+public final class HMACContext: TruncatedMAC {
     public let hash: HashFunction
     private let mac: OpaquePointer
     private let context: OpaquePointer
@@ -59,38 +59,33 @@ public final class HMACContext {
         EVP_MAC_free(mac)
     }
 
-    /// Computes the full HMAC over `data[range]` followed by `trailer[trailerRange]` (ESP
-    /// appends the high 32 bits of an extended sequence number there, RFC 4303 2.2.1) and
-    /// writes the first `output.count`... bytes asked for into `output` at `outputOffset`.
+    /// Writes the first `length` bytes of the MAC of `data[range]` ‖ `trailer[trailerRange]`
+    /// (ESP appends the ESN high bits there, RFC 4303 2.2.1) to `output` at `outputOffset`.
     public func compute(
         data: [UInt8], range: Range<Int>,
         trailer: [UInt8] = [], trailerRange: Range<Int> = 0..<0,
         truncatedTo length: Int, output: inout [UInt8], outputOffset: Int
     ) throws {
-        guard (0...hash.digestLength).contains(length) else {
-            throw CryptoError(.invalidLength, "MAC length \(length) outside 0...\(hash.digestLength)")
-        }
-        try checkRange(range, in: data.count, "data")
-        try checkRange(trailerRange, in: trailer.count, "trailer")
-        try checkRange(outputOffset..<(outputOffset + length), in: output.count, "output")
-        try fullDigest(data: data, range: range, trailer: trailer, trailerRange: trailerRange)
-        for i in 0..<length { output[outputOffset + i] = digest[i] }
+        try truncatedCompute(data: data, range: range, trailer: trailer, trailerRange: trailerRange,
+                             truncatedTo: length, output: &output, outputOffset: outputOffset)
     }
 
-    /// Recomputes the HMAC and compares its first `expected.count` bytes with
+    /// Recomputes the MAC and compares its first `expectedRange.count` bytes with
     /// `expected[expectedRange]` in constant time.
     public func verify(
         data: [UInt8], range: Range<Int>,
         trailer: [UInt8] = [], trailerRange: Range<Int> = 0..<0,
         expected: [UInt8], expectedRange: Range<Int>
     ) throws -> Bool {
-        // An empty expected value would "verify" anything.
-        guard (1...hash.digestLength).contains(expectedRange.count) else { return false }
-        try checkRange(range, in: data.count, "data")
-        try checkRange(trailerRange, in: trailer.count, "trailer")
-        try checkRange(expectedRange, in: expected.count, "ICV")
+        try truncatedVerify(data: data, range: range, trailer: trailer, trailerRange: trailerRange,
+                            expected: expected, expectedRange: expectedRange)
+    }
+
+    var fullLength: Int { hash.digestLength }
+
+    func fullMAC(data: [UInt8], range: Range<Int>, trailer: [UInt8], trailerRange: Range<Int>) throws -> [UInt8] {
         try fullDigest(data: data, range: range, trailer: trailer, trailerRange: trailerRange)
-        return constantTimeEquals(digest, 0..<expectedRange.count, expected, expectedRange)
+        return digest
     }
 
     private func fullDigest(data: [UInt8], range: Range<Int>, trailer: [UInt8], trailerRange: Range<Int>) throws {
@@ -123,7 +118,7 @@ private func evpMACDigest(_ context: OpaquePointer, data: [UInt8], range: Range<
 /// AES-CMAC (RFC 4493) through OpenSSL's EVP_MAC "CMAC" with AES-128-CBC: one keyed
 /// `EVP_MAC_CTX` per SA, re-initialised from its stored key for each packet.
 /// AES-CMAC-96 (RFC 4494) keeps the first 12 bytes.
-public final class CMACContext {
+public final class CMACContext: TruncatedMAC {
     public static let keyLength = 16
     public static let macLength = 16
     private let mac: OpaquePointer
@@ -160,35 +155,32 @@ public final class CMACContext {
         EVP_MAC_free(mac)
     }
 
-    /// Computes the CMAC of `data[range]` ‖ `trailer[trailerRange]` and writes its first
-    /// `length` bytes to `output` at `outputOffset`.
+    /// Writes the first `length` bytes of the MAC of `data[range]` ‖ `trailer[trailerRange]`
+    /// (ESP appends the ESN high bits there, RFC 4303 2.2.1) to `output` at `outputOffset`.
     public func compute(
         data: [UInt8], range: Range<Int>,
         trailer: [UInt8] = [], trailerRange: Range<Int> = 0..<0,
         truncatedTo length: Int, output: inout [UInt8], outputOffset: Int
     ) throws {
-        guard (0...Self.macLength).contains(length) else {
-            throw CryptoError(.invalidLength, "MAC length \(length) outside 0...16")
-        }
-        try checkRange(range, in: data.count, "data")
-        try checkRange(trailerRange, in: trailer.count, "trailer")
-        try checkRange(outputOffset..<(outputOffset + length), in: output.count, "output")
-        try evpMACDigest(context, data: data, range: range, trailer: trailer, trailerRange: trailerRange, into: &digest)
-        for i in 0..<length { output[outputOffset + i] = digest[i] }
+        try truncatedCompute(data: data, range: range, trailer: trailer, trailerRange: trailerRange,
+                             truncatedTo: length, output: &output, outputOffset: outputOffset)
     }
 
-    /// Recomputes the CMAC and compares its first `expectedRange.count` bytes with
+    /// Recomputes the MAC and compares its first `expectedRange.count` bytes with
     /// `expected[expectedRange]` in constant time.
     public func verify(
         data: [UInt8], range: Range<Int>,
         trailer: [UInt8] = [], trailerRange: Range<Int> = 0..<0,
         expected: [UInt8], expectedRange: Range<Int>
     ) throws -> Bool {
-        guard (1...Self.macLength).contains(expectedRange.count) else { return false }
-        try checkRange(range, in: data.count, "data")
-        try checkRange(trailerRange, in: trailer.count, "trailer")
-        try checkRange(expectedRange, in: expected.count, "ICV")
+        try truncatedVerify(data: data, range: range, trailer: trailer, trailerRange: trailerRange,
+                            expected: expected, expectedRange: expectedRange)
+    }
+
+    var fullLength: Int { Self.macLength }
+
+    func fullMAC(data: [UInt8], range: Range<Int>, trailer: [UInt8], trailerRange: Range<Int>) throws -> [UInt8] {
         try evpMACDigest(context, data: data, range: range, trailer: trailer, trailerRange: trailerRange, into: &digest)
-        return constantTimeEquals(digest, 0..<expectedRange.count, expected, expectedRange)
+        return digest
     }
 }

@@ -6,7 +6,7 @@
 /// CBC-MAC under K1 over every block but the last; the last block is XORed with K2 when it is
 /// complete, or padded with 0x80 00… and XORed with K3 when it is not (an empty message is one
 /// incomplete block). AES-XCBC-MAC-96 (ESP/AH, RFC 3566 section 3) keeps the first 12 bytes.
-public final class XCBCContext {
+public final class XCBCContext: TruncatedMAC {
     public static let keyLength = 16
     public static let macLength = 16
 
@@ -68,19 +68,15 @@ public final class XCBCContext {
         try cipher.encryptBlock(block, at: 0, into: &state, at: 0)
     }
 
-    /// Computes the MAC of `data[range]` ‖ `trailer[trailerRange]` and writes its first
-    /// `length` bytes (12 for AES-XCBC-MAC-96) to `output` at `outputOffset`.
+    /// Writes the first `length` bytes of the MAC of `data[range]` ‖ `trailer[trailerRange]`
+    /// (ESP appends the ESN high bits there, RFC 4303 2.2.1) to `output` at `outputOffset`.
     public func compute(
         data: [UInt8], range: Range<Int>,
         trailer: [UInt8] = [], trailerRange: Range<Int> = 0..<0,
         truncatedTo length: Int, output: inout [UInt8], outputOffset: Int
     ) throws {
-        guard (0...Self.macLength).contains(length) else {
-            throw CryptoError(.invalidLength, "MAC length \(length) outside 0...16")
-        }
-        try checkRange(outputOffset..<(outputOffset + length), in: output.count, "output")
-        try mac(data: data, range: range, trailer: trailer, trailerRange: trailerRange)
-        for i in 0..<length { output[outputOffset + i] = state[i] }
+        try truncatedCompute(data: data, range: range, trailer: trailer, trailerRange: trailerRange,
+                             truncatedTo: length, output: &output, outputOffset: outputOffset)
     }
 
     /// Recomputes the MAC and compares its first `expectedRange.count` bytes with
@@ -90,9 +86,16 @@ public final class XCBCContext {
         trailer: [UInt8] = [], trailerRange: Range<Int> = 0..<0,
         expected: [UInt8], expectedRange: Range<Int>
     ) throws -> Bool {
-        guard (1...Self.macLength).contains(expectedRange.count) else { return false }
-        try checkRange(expectedRange, in: expected.count, "ICV")
+        try truncatedVerify(data: data, range: range, trailer: trailer, trailerRange: trailerRange,
+                            expected: expected, expectedRange: expectedRange)
+    }
+
+    var fullLength: Int { Self.macLength }
+
+    func fullMAC(data: [UInt8], range: Range<Int>, trailer: [UInt8], trailerRange: Range<Int>) throws -> [UInt8] {
+        try checkRange(range, in: data.count, "data")
+        try checkRange(trailerRange, in: trailer.count, "trailer")
         try mac(data: data, range: range, trailer: trailer, trailerRange: trailerRange)
-        return constantTimeEquals(state, 0..<expectedRange.count, expected, expectedRange)
+        return state
     }
 }
