@@ -1,6 +1,6 @@
 /// The compute/verify pair every keyed MAC here offers (HMAC, CMAC, XCBC): ESP and AH ICVs
 /// are the MAC over the data plus an optional trailer (the ESN high bits), truncated.
-protocol TruncatedMAC: AnyObject {
+public protocol TruncatedMAC: AnyObject {
     /// Length of the untruncated MAC.
     var fullLength: Int { get }
     /// Computes the untruncated MAC of `data[range]` ‖ `trailer[trailerRange]` and returns the
@@ -10,8 +10,8 @@ protocol TruncatedMAC: AnyObject {
 
 extension TruncatedMAC {
     /// Writes the first `length` bytes of the MAC to `output` at `outputOffset`.
-    func truncatedCompute(data: [UInt8], range: Range<Int>, trailer: [UInt8], trailerRange: Range<Int>,
-                          truncatedTo length: Int, output: inout [UInt8], outputOffset: Int) throws {
+    public func compute(data: [UInt8], range: Range<Int>, trailer: [UInt8] = [], trailerRange: Range<Int> = 0..<0,
+                        truncatedTo length: Int, output: inout [UInt8], outputOffset: Int) throws {
         guard (0...fullLength).contains(length) else {
             throw CryptoError(.invalidLength, "MAC length \(length) outside 0...\(fullLength)")
         }
@@ -24,8 +24,8 @@ extension TruncatedMAC {
 
     /// Recomputes the MAC and compares its first `expectedRange.count` bytes with
     /// `expected[expectedRange]` in constant time.
-    func truncatedVerify(data: [UInt8], range: Range<Int>, trailer: [UInt8], trailerRange: Range<Int>,
-                         expected: [UInt8], expectedRange: Range<Int>) throws -> Bool {
+    public func verify(data: [UInt8], range: Range<Int>, trailer: [UInt8] = [], trailerRange: Range<Int> = 0..<0,
+                       expected: [UInt8], expectedRange: Range<Int>) throws -> Bool {
         // An empty expected value would "verify" anything.
         guard (1...fullLength).contains(expectedRange.count) else { return false }
         try checkRange(range, in: data.count, "data")

@@ -68,31 +68,9 @@ public final class XCBCContext: TruncatedMAC {
         try cipher.encryptBlock(block, at: 0, into: &state, at: 0)
     }
 
-    /// Writes the first `length` bytes of the MAC of `data[range]` ‖ `trailer[trailerRange]`
-    /// (ESP appends the ESN high bits there, RFC 4303 2.2.1) to `output` at `outputOffset`.
-    public func compute(
-        data: [UInt8], range: Range<Int>,
-        trailer: [UInt8] = [], trailerRange: Range<Int> = 0..<0,
-        truncatedTo length: Int, output: inout [UInt8], outputOffset: Int
-    ) throws {
-        try truncatedCompute(data: data, range: range, trailer: trailer, trailerRange: trailerRange,
-                             truncatedTo: length, output: &output, outputOffset: outputOffset)
-    }
+    public var fullLength: Int { Self.macLength }
 
-    /// Recomputes the MAC and compares its first `expectedRange.count` bytes with
-    /// `expected[expectedRange]` in constant time.
-    public func verify(
-        data: [UInt8], range: Range<Int>,
-        trailer: [UInt8] = [], trailerRange: Range<Int> = 0..<0,
-        expected: [UInt8], expectedRange: Range<Int>
-    ) throws -> Bool {
-        try truncatedVerify(data: data, range: range, trailer: trailer, trailerRange: trailerRange,
-                            expected: expected, expectedRange: expectedRange)
-    }
-
-    var fullLength: Int { Self.macLength }
-
-    func fullMAC(data: [UInt8], range: Range<Int>, trailer: [UInt8], trailerRange: Range<Int>) throws -> [UInt8] {
+    public func fullMAC(data: [UInt8], range: Range<Int>, trailer: [UInt8], trailerRange: Range<Int>) throws -> [UInt8] {
         try checkRange(range, in: data.count, "data")
         try checkRange(trailerRange, in: trailer.count, "trailer")
         try mac(data: data, range: range, trailer: trailer, trailerRange: trailerRange)
