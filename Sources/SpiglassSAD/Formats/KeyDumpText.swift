@@ -3,6 +3,25 @@
 protocol KeyDumpText {}
 
 extension KeyDumpText {
+    /// Calls `body` with each non-blank line of a dump (1-based number, text without CR or
+    /// BOM, blank-separated tokens), refusing lines past the length limit.
+    static func forEachDumpLine(_ text: String, file: String,
+                                _ body: (_ lineNumber: Int, _ line: String, _ tokens: [Substring]) throws -> Void) throws {
+        var lineNumber = 0
+        for rawLine in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            lineNumber += 1
+            guard rawLine.count <= KeyFileLimits.maxLineBytes else {
+                throw KeyFileError(.tooLarge, file: file, line: lineNumber, "line longer than \(KeyFileLimits.maxLineBytes) bytes")
+            }
+            var line = String(decoding: rawLine, as: UTF8.self)
+            if line.hasSuffix("\r") { line.removeLast() }
+            if lineNumber == 1, line.hasPrefix("\u{feff}") { line.removeFirst() }
+            let tokens = tokenize(line)
+            guard !tokens.isEmpty else { continue }
+            try body(lineNumber, line, tokens)
+        }
+    }
+
     /// Shape test of block dumps (xfrm, setkey): the first meaningful line is a header that
     /// `isHeader` accepts, and the next one is indented and accepted by `isBody`. Reads at
     /// most the first few lines. `accept` short-cuts a first line that settles it alone.

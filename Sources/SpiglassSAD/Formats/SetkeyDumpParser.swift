@@ -69,17 +69,8 @@ enum SetkeyDumpParser: KeyDumpText {
         var inPolicy = false
         var continuation = Continuation.none
         var blocks = 0
-        var lineNumber = 0
-        for rawLine in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-            lineNumber += 1
-            guard rawLine.count <= KeyFileLimits.maxLineBytes else {
-                throw KeyFileError(.tooLarge, file: file, line: lineNumber, "line longer than \(KeyFileLimits.maxLineBytes) bytes")
-            }
-            var line = String(decoding: rawLine, as: UTF8.self)
-            if line.hasSuffix("\r") { line.removeLast() }
-            if lineNumber == 1, line.hasPrefix("\u{feff}") { line.removeFirst() }
-            let tokens = tokenize(line)
-            guard let first = tokens.first else { continue }
+        try forEachDumpLine(text, file: file) { lineNumber, line, tokens in
+            let first = tokens[0]
             func note(_ kind: KeyFileNote.Kind, _ message: String) {
                 keys.notes.append(KeyFileNote(kind, file: file, line: lineNumber, message))
             }
@@ -88,12 +79,12 @@ enum SetkeyDumpParser: KeyDumpText {
             }
             if first.hasPrefix("#") {
                 note(.ignored, "comment")
-                continue
+                return
             }
             if !startsIndented(line) {
                 if tokens == ["No", "SAD", "entries."] || tokens == ["No", "SPD", "entries."] {
                     note(.ignored, "empty dump")
-                    continue
+                    return
                 }
                 if let done = block { try finish(done, file: file, into: &keys) }
                 block = nil
@@ -102,7 +93,7 @@ enum SetkeyDumpParser: KeyDumpText {
                     // `setkey -DP`: a selector line, then the policy; nothing to decrypt with.
                     inPolicy = true
                     note(.ignored, "security policy (setkey -DP), not an SA")
-                    continue
+                    return
                 }
                 inPolicy = false
                 guard let (source, destination, ports) = headerAddresses(tokens) else {
@@ -114,11 +105,11 @@ enum SetkeyDumpParser: KeyDumpText {
                 }
                 block = Block(headerLine: lineNumber, source: source, destination: destination, ports: ports, noteIndex: keys.notes.count)
                 note(.understood, "SA \(source) → \(destination)")
-                continue
+                return
             }
             if inPolicy {
                 note(.ignored, "security policy (setkey -DP)")
-                continue
+                return
             }
             guard block != nil else {
                 throw fail(.syntax, nil, "indented line before any 'SOURCE DESTINATION' line")
@@ -135,7 +126,7 @@ enum SetkeyDumpParser: KeyDumpText {
                     block!.integrity!.key += bytes
                     note(.understood, "authentication key continued (\(block!.integrity!.key.count) bytes so far)")
                 }
-                continue
+                return
             }
             continuation = .none
             let word = String(first)
@@ -174,7 +165,7 @@ enum SetkeyDumpParser: KeyDumpText {
                 if let spi = block!.spi { message += ", spi 0x\(hex32(spi))" }
                 if let mode = block!.mode { message += ", mode \(mode.rawValue)" }
                 note(unknown.isEmpty ? .understood : .warning, message + (unknown.isEmpty ? "" : "; not understood: \(unknown.joined(separator: " "))"))
-                continue
+                return
             }
             switch word {
             case "E:", "A:":
@@ -204,7 +195,7 @@ enum SetkeyDumpParser: KeyDumpText {
                 if word.hasPrefix("seq=") {
                     var parts: [String] = []
                     for token in tokens {
-                        guard let eq = token.firstIndex(of: "=") else { continue }
+                        guard let eq = token.firstIndex(of: "=") else { return }
                         let key = token[..<eq]
                         let value = token[token.index(after: eq)...]
                         switch key {

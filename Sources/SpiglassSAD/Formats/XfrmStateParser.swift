@@ -65,23 +65,14 @@ enum XfrmStateParser: KeyDumpText {
         var keys = KeySet()
         var block: Block? = nil
         var blocks = 0
-        var lineNumber = 0
-        for rawLine in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-            lineNumber += 1
-            guard rawLine.count <= KeyFileLimits.maxLineBytes else {
-                throw KeyFileError(.tooLarge, file: file, line: lineNumber, "line longer than \(KeyFileLimits.maxLineBytes) bytes")
-            }
-            var line = String(decoding: rawLine, as: UTF8.self)
-            if line.hasSuffix("\r") { line.removeLast() }
-            if lineNumber == 1, line.hasPrefix("\u{feff}") { line.removeFirst() }
-            let tokens = tokenize(line)
-            guard let first = tokens.first else { continue }
+        try forEachDumpLine(text, file: file) { lineNumber, line, tokens in
+            let first = tokens[0]
             func note(_ kind: KeyFileNote.Kind, _ message: String) {
                 keys.notes.append(KeyFileNote(kind, file: file, line: lineNumber, message))
             }
             if first.hasPrefix("#") {
                 note(.ignored, "comment")
-                continue
+                return
             }
             if !startsIndented(line) {
                 // A new SA block.
@@ -101,7 +92,7 @@ enum XfrmStateParser: KeyDumpText {
                 block = Block(headerLine: lineNumber, source: source, destination: destination, noteIndex: keys.notes.count)
                 // Replaced by the SA summary when the block ends.
                 note(.understood, "SA \(source) → \(destination)")
-                continue
+                return
             }
             guard block != nil else {
                 throw KeyFileError(.syntax, file: file, line: lineNumber, "indented line before any 'src ADDRESS dst ADDRESS' line")
