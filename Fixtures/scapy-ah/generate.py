@@ -45,6 +45,7 @@ import scapy.layers.ipsec as sipsec
 from scapy.layers.ipsec import ESP, AH, SecurityAssociation, AuthAlgo
 from scapy.utils import PcapWriter
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 PINNED_SCAPY = "2.8.0"
 if scapy.VERSION != PINNED_SCAPY:
@@ -145,6 +146,35 @@ AuthAlgo.sign = _sign_ah_first
 sipsec.AUTH_ALGOS["AES-XCBC-96"] = AuthAlgo("AES-XCBC-96", mac=AESXCBCMAC, digestmod=lambda: None,
                                             icv_size=12, key_size=(16,))
 
+
+
+# WORKAROUND: scapy 2.8.0 has no RFC 4543 AUTH_AES_GMAC for AH. Its AH ICV field is the
+# 8-byte IV followed by the 16-byte GMAC tag (RFC 4543 section 4, Figure 5); nonce = salt ‖ IV
+# (key = AES key ‖ 4-byte salt); AAD = what scapy feeds any AH MAC (the packet with mutable
+# fields and the whole ICV field zeroed) followed by the ESN high bits; plaintext empty.
+# The per-packet IV is set by AHSA.scapy_sa before each encrypt/verify.
+class AHGMAC:
+    next_iv = None
+
+    def __init__(self, key, _digestmod=None, _backend=None):
+        assert len(key) in (20, 28, 36)
+        self.key, self.salt = bytes(key[:-4]), bytes(key[-4:])
+        self.buf = b""
+
+    def update(self, data):
+        self.buf += bytes(data)
+
+    def finalize(self):
+        iv = AHGMAC.next_iv
+        assert iv is not None and len(iv) == 8
+        return iv + AESGCM(self.key).encrypt(self.salt + iv, b"", self.buf)
+
+
+for _bits in (128, 192, 256):
+    sipsec.AUTH_ALGOS["AES-GMAC-AH-%d" % _bits] = AuthAlgo("AES-GMAC-AH-%d" % _bits, mac=AHGMAC,
+                                                           digestmod=lambda: None, icv_size=24,
+                                                           key_size=(_bits // 8 + 4,))
+
 # ----------------------------------------------------------------------------- algorithm tables
 
 # native name -> (scapy crypt algo, icv override, wireshark esp_sa name or None)
@@ -168,6 +198,10 @@ AUTH = {
     # Wireshark 4.0 cannot check these two; its esp_sa gets "no checking" instead
     "aes-xcbc-96": ("AES-XCBC-96", "ANY 96 bit authentication [no checking]", 16, 12),
     "aes-cmac-96": ("AES-CMAC-96", "ANY 96 bit authentication [no checking]", 16, 12),
+    # RFC 4543 AUTH_AES_GMAC, AH only: key = AES key + 4-byte salt; ICV field = IV (8) + tag (16)
+    "aes-gmac-128": ("AES-GMAC-AH-128", None, 20, 24),
+    "aes-gmac-192": ("AES-GMAC-AH-192", None, 28, 24),
+    "aes-gmac-256": ("AES-GMAC-AH-256", None, 36, 24),
 }
 IV_LEN = {"null": 0, "aes-cbc": 16, "aes-gcm-16": 8, "aes-ccm-8": 8, "aes-ccm-12": 8, "aes-ccm-16": 8,
           "aes-gmac": 8, "des-cbc": 8, "blowfish-cbc": 8, "cast5-cbc": 8}
@@ -236,6 +270,8 @@ class AHSA:
         self.comment = comment
 
     def scapy_sa(self, seq, esn_hi=0, tunnel=None):
+        if self.auth.startswith("aes-gmac-"):
+            AHGMAC.next_iv = det("%s/%08x/%d/ah-iv" % (self.case, self.spi, (esn_hi << 32) | seq), 8)
         return SecurityAssociation(AH, spi=self.spi, seq_num=seq, auth_algo=AUTH[self.auth][0],
                                    auth_key=self.auth_key, tunnel_header=tunnel,
                                    esn_en=self.esn, esn=esn_hi)
@@ -663,6 +699,31 @@ def case_ah_xcbc_cmac():
     return c
 
 
+def case_ah_gmac():
+    c = Case("ah-gmac", "AH with AES-GMAC (RFC 4543 AUTH_AES_GMAC): IPv4 transport and tunnel, IPv6, a bad ICV, ESN")
+    g4 = c.sa(AHSA, 0x200d, A4, B4, "aes-gmac-128", comment="AES-128-GMAC, IPv4 (16-byte key + 4-byte salt)")
+    g6 = c.sa(AHSA, 0x200e, A6, B6, "aes-gmac-256", comment="AES-256-GMAC, IPv6 (AH padded by 4 bytes to 40)")
+    ge = c.sa(AHSA, 0x200f, B4, A4, "aes-gmac-192", esn=True,
+              comment="AES-192-GMAC, ESN, tunnel; 64-bit seq 0xfffffffe..0x1_00000001")
+    c.ah_frame(g4, udp4(A4, B4, 40011, 7000, b"gmac transport", 0x411, options=opts_rr_ra()), 1)
+    c.ah_frame(g4, udp4("10.1.0.1", "10.2.0.1", 40012, 7000, b"gmac tunnel", 0x412), 2,
+               tunnel=IP(src=A4, dst=B4, id=0x4012, ttl=9))
+    c.ah_frame(g4, udp4(A4, B4, 40013, 7000, b"gmac transport en route", 0x413), 3,
+               mutate=lambda b: en_route4(b, ttl_dec=3, tos=0x02))
+    # IP 20 + AH 12: IV at 32..40, tag at 40..56
+    g = c.ah(g4, udp4(A4, B4, 40014, 7000, b"gmac tag will be corrupted", 0x414), 4)
+    c.add(flip(g, 20 + 12 + 8 + 5), "ah-icv-failed", g4.spi, 4)
+    g = c.ah(g4, udp4(A4, B4, 40015, 7000, b"gmac iv will be corrupted", 0x415), 5)
+    c.add(flip(g, 20 + 12 + 2), "ah-icv-failed", g4.spi, 5)
+    c.ah_frame(g6, IPv6(src=A6, dst=B6) / hbh() / UDP(sport=40016, dport=7000) / Raw(b"gmac v6 transport"), 1)
+    c.ah_frame(g6, IPv6(src="2001:db8:1::1", dst="2001:db8:2::1") / UDP(sport=40017, dport=7000) / Raw(b"gmac v6 tunnel"),
+               2, tunnel=IPv6(src=A6, dst=B6, hlim=7))
+    for n, s64 in enumerate((0xfffffffe, 0xffffffff, 0x100000000, 0x100000001)):
+        inner = udp4("10.2.0.1", "10.1.0.1", 9, 40018, b"gmac esn %d seq=0x%x" % (n, s64), 0x420 + n)
+        c.ah_frame(ge, inner, s64 & 0xffffffff, tunnel=IP(src=B4, dst=A4, id=0x4020 + n), esn_hi=s64 >> 32)
+    return c
+
+
 def case_ah_esp_bundle():
     c = Case("ah-esp-bundle", "AH outside ESP (IP | AH | ESP | ...), both SAs keyed")
     ah1 = c.sa(AHSA, 0x200d, A4, B4, "hmac-sha1-96", comment="AH, 192.0.2.1 -> 192.0.2.2 (transport bundle)")
@@ -829,6 +890,7 @@ def main():
         case_ah_v6(),
         case_ah_esn(),
         case_ah_xcbc_cmac(),
+        case_ah_gmac(),
         case_ah_esp_bundle(),
         case_ah_bad(),
         esp_case("esp-ccm", "ESP AES-CCM (RFC 4309) with 8-, 12- and 16-octet ICVs", [

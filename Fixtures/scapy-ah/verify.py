@@ -41,7 +41,7 @@ import tempfile
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import cmac, hashes, hmac
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from cryptography.hazmat.primitives.ciphers.aead import AESCCM
+from cryptography.hazmat.primitives.ciphers.aead import AESCCM, AESGCM
 
 try:
     from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES, Blowfish, CAST5
@@ -84,7 +84,9 @@ for _m, _t in ((b"", "75f0251d528ac01c4573dfd584d79f29"), (bytes(range(3)), "5b3
 
 AUTH = {"null": (None, 0), "hmac-md5-96": ("md5", 12), "hmac-sha1-96": ("sha1", 12),
         "hmac-sha2-256-128": ("sha256", 16), "hmac-sha2-384-192": ("sha384", 24),
-        "hmac-sha2-512-256": ("sha512", 32), "aes-xcbc-96": ("xcbc", 12), "aes-cmac-96": ("cmac", 12)}
+        "hmac-sha2-512-256": ("sha512", 32), "aes-xcbc-96": ("xcbc", 12), "aes-cmac-96": ("cmac", 12),
+        # RFC 4543 AUTH_AES_GMAC (AH only): the ICV field is IV (8) + tag (16)
+        "aes-gmac-128": ("gmac", 24), "aes-gmac-192": ("gmac", 24), "aes-gmac-256": ("gmac", 24)}
 HASH = {"md5": hashes.MD5, "sha1": hashes.SHA1, "sha256": hashes.SHA256, "sha384": hashes.SHA384,
         "sha512": hashes.SHA512}
 
@@ -321,7 +323,20 @@ def process(info, sas):
         data = ah_icv_input(info, ah_len, icv_len)
         if sa["esn"]:
             data += struct.pack("!I", hi)
-        if mac(sa["auth"], sa["auth_key"], data) != ah[12:12 + icv_len]:
+        if AUTH[sa["auth"]][0] == "gmac":
+            # RFC 4543 4: nonce = salt || IV (IV = first 8 bytes of the ICV field), AAD =
+            # the canonical packet with the whole ICV field (IV, tag, padding) zeroed, then
+            # the ESN high bits; empty plaintext; the tag follows the IV.
+            key, salt = sa["auth_key"][:-4], sa["auth_key"][-4:]
+            data = bytearray(ah_icv_input(info, ah_len, icv_len))
+            data[a + 12:a + ah_len] = bytes(ah_len - 12)
+            if sa["esn"]:
+                data += struct.pack("!I", hi)
+            try:
+                AESGCM(key).decrypt(salt + ah[12:20], ah[20:36], bytes(data))
+            except InvalidTag:
+                return ("ah-icv-failed", spi, seq, None, None)
+        elif mac(sa["auth"], sa["auth_key"], data) != ah[12:12 + icv_len]:
             return ("ah-icv-failed", spi, seq, None, None)
         rp = replay_check(sa, seq)
         payload = ah[ah_len:]

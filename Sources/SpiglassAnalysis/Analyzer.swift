@@ -494,12 +494,12 @@ public final class Analyzer {
             layer.detail = "IP headers before AH are inconsistent"
             return .malformed
         }
-        let icv = header.icvRange.lowerBound..<(header.icvRange.lowerBound + sa.icvLength)
         func check(_ high: UInt32?) -> Bool {
             var trailer = [UInt8](repeating: 0, count: 4)
             if let high { trailer.setBE32(0, high) }
-            return (try? engine.verify(data: ahScratch, range: 0..<length, trailer: trailer, trailerRange: high == nil ? 0..<0 : 0..<4,
-                                       expected: bytes, expectedRange: icv)) ?? false
+            // The whole ICV field goes in: RFC 4543 GMAC reads its IV from the front of it.
+            return (try? engine.verifyAH(data: ahScratch, range: 0..<length, trailer: trailer, trailerRange: high == nil ? 0..<0 : 0..<4,
+                                         packet: bytes, icvField: header.icvRange)) ?? false
         }
         guard sa.extendedSequenceNumbers else { return check(nil) ? .ahVerified : .ahICVFailed }
         // ESN: the high half is appended after the packet in the ICV (RFC 4302 2.5.1).

@@ -12,6 +12,8 @@ public final class IntegrityEngine {
         case xcbc(XCBCContext)
         /// RFC 4494 AES-CMAC-96 (OpenSSL's CMAC).
         case cmac(CMACContext)
+        /// RFC 4543 AUTH_AES_GMAC (AH): AES-GCM with an empty plaintext, nonce salt ‖ IV.
+        case gmac(AEADContext, salt: [UInt8])
     }
 
     let kind: Kind
@@ -27,6 +29,11 @@ public final class IntegrityEngine {
         case .hmacSHA512_256: kind = .hmac(try HMACContext(.sha512, key: key))
         case .aesXCBC_96: kind = .xcbc(try XCBCContext(key: key))
         case .aesCMAC_96: kind = .cmac(try CMACContext(key: key))
+        case .aesGMAC:
+            guard let required = algorithm.requiredKeyLength, key.count == required else {
+                throw CryptoError(.invalidLength, "\(algorithm.name) needs a key of \(algorithm.requiredKeyLength ?? 0) bytes (AES key + 4-byte salt), got \(key.count)")
+            }
+            kind = .gmac(try AEADContext(.aesGCM(keyBytes: key.count - 4), key: Array(key[0..<(key.count - 4)])), salt: Array(key[(key.count - 4)...]))
         case .null, .unchecked: return nil
         }
     }
@@ -45,6 +52,35 @@ public final class IntegrityEngine {
         case .cmac(let context):
             return try context.verify(data: data, range: range, trailer: trailer, trailerRange: trailerRange,
                                       expected: expected, expectedRange: expectedRange)
+        case .gmac:
+            // The IV is in the packet: only `verifyAH` can check GMAC.
+            throw CryptoError(.invalidLength, "\(algorithm.name) needs the AH ICV field (IV and tag): use verifyAH")
+        }
+    }
+
+    /// AH entry point (RFC 4302 3.3.3): checks the ICV field `packet[icvField]` against the
+    /// canonical packet `data[range]` (ICV field zeroed) followed by `trailer[trailerRange]`
+    /// (the ESN high bits). For RFC 4543 AUTH_AES_GMAC the ICV field is IV (8) ‖ tag (16)
+    /// [‖ padding]; the nonce is salt ‖ IV, the AAD is data ‖ trailer and the plaintext is
+    /// empty. For the other transforms the ICV is the first `icvLength` bytes of the field.
+    public func verifyAH(data: [UInt8], range: Range<Int>, trailer: [UInt8], trailerRange: Range<Int>,
+                         packet: [UInt8], icvField: Range<Int>) throws -> Bool {
+        guard icvField.count >= algorithm.icvLength, icvField.lowerBound >= 0, icvField.upperBound <= packet.count else {
+            throw CryptoError(.invalidLength, "AH ICV field of \(icvField.count) bytes, \(algorithm.name) needs \(algorithm.icvLength)")
+        }
+        let start = icvField.lowerBound
+        switch kind {
+        case .gmac(let context, let salt):
+            let ivLength = algorithm.explicitIVLength
+            let nonce = salt + packet[start..<(start + ivLength)]
+            let tag = (start + ivLength)..<(start + algorithm.icvLength)
+            var unused = [UInt8](repeating: 0, count: 1)
+            return try context.open(nonce: nonce, aad: data, aadRange: range, extraAAD: trailer, extraAADRange: trailerRange,
+                                    input: packet, ciphertext: tag.lowerBound..<tag.lowerBound, tag: tag,
+                                    output: &unused, outputOffset: 0)
+        default:
+            return try verify(data: data, range: range, trailer: trailer, trailerRange: trailerRange,
+                              expected: packet, expectedRange: start..<(start + algorithm.icvLength))
         }
     }
 
@@ -62,6 +98,8 @@ public final class IntegrityEngine {
         case .cmac(let context):
             try context.compute(data: data, range: range, trailer: trailer, trailerRange: trailerRange,
                                 truncatedTo: length, output: &output, outputOffset: outputOffset)
+        case .gmac:
+            throw CryptoError(.invalidLength, "\(algorithm.name) is verified only (AH), not computed here")
         }
     }
 }

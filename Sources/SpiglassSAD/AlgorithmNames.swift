@@ -161,6 +161,9 @@ enum AlgorithmNames {
         case "hmac-sha2-512-256", "hmac-sha512-256", "sha512", "sha2-512", "hmac-sha512", "hmac(sha512)": return .hmacSHA512_256
         case "aes-xcbc-96", "aes-xcbc", "xcbc(aes)", "aesxcbc", "aes-xcbc-mac", "aes-xcbc-mac-96", "aes_xcbc_96": return .aesXCBC_96
         case "aes-cmac-96", "aes-cmac", "cmac(aes)", "aescmac", "aes_cmac_96": return .aesCMAC_96
+        case "aes-gmac-128", "aes128gmac", "aes_128_gmac", "auth_aes_128_gmac": return .aesGMAC(keyBits: 128)
+        case "aes-gmac-192", "aes192gmac", "aes_192_gmac", "auth_aes_192_gmac": return .aesGMAC(keyBits: 192)
+        case "aes-gmac-256", "aes256gmac", "aes_256_gmac", "auth_aes_256_gmac": return .aesGMAC(keyBits: 256)
         case "unchecked-64": return .unchecked(icvLength: 8)
         case "unchecked-96": return .unchecked(icvLength: 12)
         case "unchecked-128": return .unchecked(icvLength: 16)
@@ -172,7 +175,7 @@ enum AlgorithmNames {
 
     static let nativeIntegrityNames = [
         "null", "hmac-md5-96", "hmac-sha1-96", "hmac-sha2-256-96", "hmac-sha2-256-128", "hmac-sha2-384-192",
-        "hmac-sha2-512-256", "aes-xcbc-96", "aes-cmac-96", "unchecked-96",
+        "hmac-sha2-512-256", "aes-xcbc-96", "aes-cmac-96", "aes-gmac-128", "aes-gmac-192", "aes-gmac-256", "unchecked-96",
     ]
 
     /// The known name closest to `name`, for "did you mean" hints (edit distance ≤ a third).

@@ -164,6 +164,10 @@ public enum IntegrityAlgorithm: Sendable, Equatable, Hashable {
     case aesXCBC_96
     /// RFC 4494 AES-CMAC-96, 16-byte key.
     case aesCMAC_96
+    /// RFC 4543 AUTH_AES_GMAC, AH only: AES key of `keyBits` plus a 4-byte salt. The AH ICV
+    /// field holds the 8-byte IV followed by the 16-byte GMAC tag (RFC 4543 4); the nonce is
+    /// salt ‖ IV and the AAD is the canonical AH-protected packet with the whole ICV field zeroed.
+    case aesGMAC(keyBits: Int)
     /// An ICV of known length that is not checked (Wireshark's "ANY n bit authentication").
     case unchecked(icvLength: Int)
 
@@ -178,6 +182,7 @@ public enum IntegrityAlgorithm: Sendable, Equatable, Hashable {
         case .hmacSHA512_256: return "hmac-sha2-512-256"
         case .aesXCBC_96: return "aes-xcbc-96"
         case .aesCMAC_96: return "aes-cmac-96"
+        case .aesGMAC(let bits): return "aes-gmac-\(bits)"
         case .unchecked(let n): return "unchecked-\(n * 8)"
         }
     }
@@ -189,8 +194,22 @@ public enum IntegrityAlgorithm: Sendable, Equatable, Hashable {
         case .hmacSHA256_128: return 16
         case .hmacSHA384_192: return 24
         case .hmacSHA512_256: return 32
+        // The ICV field: 8-byte IV + 16-byte tag.
+        case .aesGMAC: return 24
         case .unchecked(let n): return n
         }
+    }
+
+    /// Bytes of explicit IV at the start of the ICV field (RFC 4543 AH GMAC); 0 otherwise.
+    public var explicitIVLength: Int {
+        if case .aesGMAC = self { return 8 }
+        return 0
+    }
+
+    /// RFC 4543 AUTH_AES_GMAC is defined for AH only (ESP has ENCR_NULL_AUTH_AES_GMAC).
+    public var isAHOnly: Bool {
+        if case .aesGMAC = self { return true }
+        return false
     }
 
     /// True when a key is used to check the ICV.
@@ -205,6 +224,7 @@ public enum IntegrityAlgorithm: Sendable, Equatable, Hashable {
     public var requiredKeyLength: Int? {
         switch self {
         case .aesXCBC_96, .aesCMAC_96: return 16
+        case .aesGMAC(let bits): return bits / 8 + 4
         default: return nil
         }
     }

@@ -130,9 +130,6 @@ public enum KeyFileLoader {
         if case .unsupported(let name) = sa.encryption {
             return KeyFileNote(.warning, file: sa.origin.file, line: sa.origin.line, text + ": \(name) is not implemented yet; its packets will show as unsupported-algorithm")
         }
-        if sa.ipsecProtocol == .ah {
-            return KeyFileNote(.warning, file: sa.origin.file, line: sa.origin.line, text + ": AH ICVs are not verified yet")
-        }
         return KeyFileNote(.understood, file: sa.origin.file, line: sa.origin.line, text)
     }
 

@@ -144,6 +144,8 @@ public enum KeyFileWriter {
         // Wireshark's esp_sa has no AES-XCBC-MAC or AES-CMAC entry; "ANY 96 bit" would lose
         // the check, so the SA is written as a comment instead.
         case .aesXCBC_96, .aesCMAC_96: return nil
+        // Nor for RFC 4543 AH GMAC (its ICV field carries an IV as well as the tag).
+        case .aesGMAC: return nil
         case .unchecked(let n):
             guard [8, 12, 16, 24, 32].contains(n) else { return nil }
             auth = "ANY \(n * 8) bit authentication [no checking]"

@@ -23,6 +23,7 @@ struct ESPCombination: CustomStringConvertible, Sendable {
         case .hmacSHA384_192: return 48
         case .hmacSHA512_256: return 64
         case .aesXCBC_96, .aesCMAC_96: return 16
+        case .aesGMAC(let bits): return bits / 8 + 4
         case .null, .unchecked: return 0
         }
     }
@@ -131,7 +132,7 @@ func sealRawESP(sa: SecurityAssociation, spi: UInt32, sequence: UInt64, iv: [UIn
     case .hmacSHA256_96, .hmacSHA256_128: .sha256
     case .hmacSHA384_192: .sha384
     case .hmacSHA512_256: .sha512
-    case .null, .unchecked, .aesXCBC_96, .aesCMAC_96: nil
+    case .null, .unchecked, .aesXCBC_96, .aesCMAC_96, .aesGMAC: nil
     }
     let esnTrailer = sa.extendedSequenceNumbers ? 0..<4 : 0..<0
     if let hash {

@@ -6,7 +6,7 @@ import Testing
 /// bundles, corrupted AH), the remaining ESP transforms, and a replay/loss scenario, each with
 /// per-frame verdicts and exact inner bytes checked independently (Fixtures/scapy-ah).
 @Suite struct ScapyAHFixtureTests {
-    static let cases = ["ah-v4-tunnel", "ah-v4-transport", "ah-v6", "ah-esn", "ah-xcbc-cmac", "ah-esp-bundle", "ah-bad",
+    static let cases = ["ah-v4-tunnel", "ah-v4-transport", "ah-v6", "ah-esn", "ah-xcbc-cmac", "ah-gmac", "ah-esp-bundle", "ah-bad",
                         "esp-ccm", "esp-gmac", "esp-xcbc-cmac", "esp-legacy", "replay"]
 
     static func rows(_ name: String) throws -> [[String]] {
