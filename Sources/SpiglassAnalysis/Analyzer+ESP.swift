@@ -1,0 +1,200 @@
+import SpiglassCapture
+import SpiglassESP
+import SpiglassSAD
+import SpiglassWire
+
+/// ESP: SA lookup, verification and decryption per layer, nested tunnels, the inner packet
+/// (tunnel) or the rebuilt one (transport), and what goes to -w.
+extension Analyzer {
+    /// Decrypts an ESP packet and, when the plaintext is itself an IP packet carrying ESP
+    /// (nested tunnels), the layers inside it, up to `maxNesting`. The last packet that was
+    /// decrypted is what `-w` gets.
+    func processESP(_ bytes: [UInt8], ip: IPLayer, esp: ESPHeader, ports: (source: UInt16, destination: UInt16)?, depth: Int,
+                            headerBytes: [UInt8]? = nil) {
+        var source = bytes
+        var headerSource = headerBytes ?? bytes
+        var sourceIP = ip
+        var currentESP = esp
+        var currentPorts = ports
+        var decryptedAny = false
+        for level in depth..<max(options.maxNesting, depth + 1) {
+            let layer = decryptLayer(source, ip: sourceIP, esp: currentESP, ports: currentPorts, headerBytes: headerSource)
+            record.esp.append(layer)
+            record.verdict = layer.verdict
+            if layer.verdict == .espNull {
+                // Shown, not written: nothing authenticated this payload.
+                record.inner = PacketSummary.of(inner, range: 0..<innerLength)
+            }
+            guard layer.verdict == .decrypted else { break }
+            decryptedAny = true
+            guard level + 1 < options.maxNesting,
+                  case .success(let innerIP) = IPLayer.parse(inner, offset: 0, length: innerLength), innerIP.fragment == nil,
+                  case .esp(let innerESP, let innerPorts) = IPsecLayers.classify(inner, protocolNumber: innerIP.protocolNumber,
+                                                                                start: innerIP.headerEnd, end: innerIP.end).payload
+            else { break }
+            // Copy-on-write makes this one copy per nested layer; single-layer ESP never gets here.
+            source = inner
+            headerSource = inner
+            sourceIP = innerIP
+            currentESP = innerESP
+            currentPorts = innerPorts
+        }
+        if decryptedAny {
+            record.inner = PacketSummary.of(inner, range: 0..<innerLength)
+            record.writtenLength = innerLength
+            writeInner()
+        }
+    }
+
+    /// One ESP layer: SA lookup, ICV and decryption, trailer; on success the inner packet is
+    /// left in `inner[0..<innerLength]`.
+    func decryptLayer(_ bytes: [UInt8], ip: IPLayer, esp: ESPHeader, ports: (source: UInt16, destination: UInt16)?,
+                              headerBytes: [UInt8]) -> ESPLayer {
+        let key = FlowKey(spi: esp.spi, source: ip.source, destination: ip.destination, udpEncapsulated: ports != nil)
+        let flowNumber = flow(for: key, time: record.timestamp)
+        var layer = decryptLayerCore(bytes, ip: ip, esp: esp, ports: ports, flowNumber: flowNumber, headerBytes: headerBytes)
+        guard let flowNumber else { return layer }
+        layer.replay = count(flowNumber, verdict: layer.verdict, sequence: layer.sequence, bytes: esp.range.count)
+        return layer
+    }
+
+    /// Adds a packet to its flow's counters and, when it authenticated (or nobody here can
+    /// authenticate it: no key, unsupported algorithm, ESP-NULL), to the anti-replay window;
+    /// packets that failed must not move the window. Returns the window's verdict.
+    func count(_ flowNumber: Int, verdict: PacketVerdict, sequence: UInt64, bytes: Int) -> ReplayWindow.Outcome? {
+        var outcome: ReplayWindow.Outcome? = nil
+        switch verdict {
+        case .decrypted, .dummy, .badPadding, .noSA, .unsupportedAlgorithm, .espNull, .ahVerified, .ah:
+            outcome = flows[flowNumber].replay.record(sequence)
+        default:
+            break
+        }
+        flows[flowNumber].packets += 1
+        flows[flowNumber].bytes += bytes
+        flows[flowNumber].counts[verdict] += 1
+        flows[flowNumber].lastSeen = record.timestamp
+        if flows[flowNumber].firstSequence == nil { flows[flowNumber].firstSequence = sequence }
+        flows[flowNumber].lastSequence = sequence
+        return outcome
+    }
+
+    /// `headerBytes` holds the IP header `ip` describes; it differs from `bytes` when the ESP
+    /// packet came out of a TCP stream.
+    func decryptLayerCore(_ bytes: [UInt8], ip: IPLayer, esp: ESPHeader, ports: (source: UInt16, destination: UInt16)?,
+                                  flowNumber: Int?, headerBytes: [UInt8]) -> ESPLayer {
+        var layer = ESPLayer(spi: esp.spi, sequence: UInt64(esp.sequence), verdict: .noSA, icv: .none, saIndex: nil, saMatch: nil,
+                             nextHeader: nil, padLength: nil, length: esp.range.count, tunnel: nil, udpPorts: ports, detail: nil)
+        let saMatch: (Int, SADatabase.MatchKind)?
+        if let flowNumber {
+            saMatch = flows[flowNumber].saIndex.map { ($0, flows[flowNumber].saMatch!) }
+        } else {
+            untrackedFlowPackets += 1
+            saMatch = sad.lookup(spi: esp.spi, source: ip.source, destination: ip.destination).map { ($0.index, $0.match) }
+        }
+        guard let (saIndex, match) = saMatch else {
+            if options.espNullHeuristic, let null = ESPNullHeuristic.detect(bytes, esp: esp.range) {
+                layer.verdict = .espNull
+                layer.nextHeader = null.nextHeader
+                layer.detail = "no key; NULL encryption recognised with a \(null.icvLength)-byte ICV (unverified)"
+                copyBytes(bytes, null.payload, into: &plain, at: 0)
+                layer.tunnel = null.nextHeader == IPProtocol.ipv4 || null.nextHeader == IPProtocol.ipv6
+                if layer.tunnel == true {
+                    innerLength = innerPacketLength(plain, payloadLength: null.payload.count)
+                    copyBytes(plain, 0..<innerLength, into: &inner, at: 0)
+                } else {
+                    rebuildTransport(headerBytes, ip: ip, nextHeader: null.nextHeader, payloadLength: null.payload.count)
+                }
+            }
+            return layer
+        }
+        layer.saIndex = saIndex
+        layer.saMatch = match
+        guard let state = cryptoState(saIndex) else {
+            layer.verdict = .unsupportedAlgorithm
+            layer.detail = cryptoFailures[saIndex]
+            return layer
+        }
+        let sa = state.sa
+        var result: ESPResult
+        var sequence = UInt64(esp.sequence)
+        if sa.extendedSequenceNumbers {
+            let tracker = flowNumber.map { flows[$0].sequenceTracker } ?? SequenceNumberTracker(initialHigh: sa.initialSequenceHigh)
+            let (first, second, third) = tracker.candidates(low: esp.sequence)
+            result = ESPDecryptor.decrypt(bytes, esp: esp.range, state: state, sequenceHigh: first, output: &plain)
+            sequence = UInt64(first) << 32 | UInt64(esp.sequence)
+            // Only the ICV can tell which high half the sender used; when the RFC's guess fails,
+            // try its neighbours (a capture that starts mid-stream or lost a long run).
+            if result.verdict == .icvFailed {
+                for candidate in [second, third] where candidate != first {
+                    let retry = ESPDecryptor.decrypt(bytes, esp: esp.range, state: state, sequenceHigh: candidate, output: &plain)
+                    if retry.verdict != .icvFailed {
+                        result = retry
+                        sequence = UInt64(candidate) << 32 | UInt64(esp.sequence)
+                        break
+                    }
+                }
+            }
+            if result.icv == .good, let flowNumber { flows[flowNumber].sequenceTracker.accept(sequence) }
+        } else {
+            result = ESPDecryptor.decrypt(bytes, esp: esp.range, state: state, sequenceHigh: 0, output: &plain)
+        }
+        layer.sequence = sequence
+        layer.verdict = PacketVerdict(result.verdict)
+        if result.verdict == .icvFailed || result.verdict == .malformed, let flowNumber, !flows[flowNumber].icvDiagnosed {
+            // Once per flow: retry under the variants users get wrong (ESN, ICV length, keys
+            // of the other direction) so the report can say what to fix.
+            flows[flowNumber].icvDiagnosed = true
+            flows[flowNumber].icvDiagnosis = ICVFailureDiagnosis.diagnose(
+                bytes, esp: esp.range, sa: sa, sequenceHigh: UInt32(truncatingIfNeeded: sequence >> 32),
+                others: Array(sad.entries.prefix(Analyzer.maxDiagnosisCandidates)))
+        }
+        layer.icv = result.icv
+        layer.detail = result.detail
+        if result.verdict == .decrypted || result.verdict == .dummy || result.verdict == .badPadding {
+            layer.nextHeader = result.nextHeader
+            layer.padLength = result.padLength
+        }
+        guard result.verdict == .decrypted else { return layer }
+        let tunnel = result.nextHeader == IPProtocol.ipv4 || result.nextHeader == IPProtocol.ipv6
+        layer.tunnel = tunnel
+        if tunnel {
+            innerLength = innerPacketLength(plain, payloadLength: result.payloadLength)
+            copyBytes(plain, 0..<innerLength, into: &inner, at: 0)
+        } else {
+            rebuildTransport(headerBytes, ip: ip, nextHeader: result.nextHeader, payloadLength: result.payloadLength)
+        }
+        return layer
+    }
+
+    func writeInner() {
+        guard let writer, innerLength > 0 else { return }
+        writer.write(inner, range: 0..<innerLength, timestamp: record.timestamp)
+        summary.written += 1
+    }
+
+    /// Tunnel-mode payload length trimmed to the inner IP header's own length, which drops
+    /// RFC 4303 2.7 TFC padding.
+    func innerPacketLength(_ buffer: [UInt8], payloadLength: Int) -> Int {
+        guard payloadLength >= 1 else { return payloadLength }
+        switch buffer[0] >> 4 {
+        case 4 where payloadLength >= 20:
+            let total = Int(buffer[2]) << 8 | Int(buffer[3])
+            return total >= 20 ? min(total, payloadLength) : payloadLength
+        case 6 where payloadLength >= 40:
+            let length = Int(buffer[4]) << 8 | Int(buffer[5])
+            return length > 0 ? min(40 + length, payloadLength) : payloadLength
+        default:
+            return payloadLength
+        }
+    }
+
+    /// Transport mode: the outer IP header (without any UDP encapsulation or AH) with its
+    /// protocol set to the ESP next header, lengths and IPv4 checksum fixed, then the payload.
+    func rebuildTransport(_ bytes: [UInt8], ip: IPLayer, nextHeader: UInt8, payloadLength: Int) {
+        let headerLength = ip.headerEnd - ip.headerStart
+        copyBytes(bytes, ip.headerStart..<ip.headerEnd, into: &inner, at: 0)
+        copyBytes(plain, 0..<payloadLength, into: &inner, at: headerLength)
+        innerLength = headerLength + payloadLength
+        fixRebuiltHeader(ip: ip, headerLength: headerLength, nextHeader: nextHeader)
+    }
+}

@@ -1,0 +1,45 @@
+import SpiglassCapture
+import SpiglassESP
+import SpiglassSAD
+import SpiglassWire
+
+/// RFC 8229: ESP and IKE messages out of TCP streams.
+extension Analyzer {
+    /// RFC 8229: ESP and IKE inside a TCP stream on the configured ports. Each complete
+    /// message is processed and reported on its own; a segment that completes none is
+    /// reported once, as TCP.
+    func processTCP(_ bytes: [UInt8], ip: IPLayer, start: Int) {
+        guard let segment = TCPEncapsulation.segment(bytes, start: start, end: ip.end),
+              options.tcpEncapsulationPorts.contains(segment.sourcePort) || options.tcpEncapsulationPorts.contains(segment.destinationPort)
+        else { return }
+        record.tcpPorts = (segment.sourcePort, segment.destinationPort)
+        record.verdict = .tcpSegment
+        let key = TCPEncapsulation.ConnectionKey(source: ip.source, sourcePort: segment.sourcePort,
+                                                 destination: ip.destination, destinationPort: segment.destinationPort)
+        let messages = tcpStreams.add(bytes, segment: segment, key: key, time: record.timestamp.totalMicroseconds)
+        for problem in tcpStreams.takeProblems() { diagnose(problem) }
+        for (index, message) in messages.enumerated() {
+            record.resetMessage(index: index + 1)
+            switch message {
+            case .esp(let packet):
+                summary.espPackets += 1
+                if let esp = ESPHeader.parse(packet, range: 0..<packet.count) {
+                    processESP(packet, ip: ip, esp: esp, ports: nil, depth: 0, headerBytes: bytes)
+                } else {
+                    record.verdict = .malformed
+                    record.detail = "ESP message of \(packet.count) bytes in the TCP stream"
+                }
+            case .ike(let message):
+                summary.ikePackets += 1
+                if let header = IKEHeader.parse(message, range: 0..<message.count) {
+                    record.ike = header
+                    record.verdict = .ike
+                } else {
+                    record.verdict = .malformed
+                    record.detail = "IKE message of \(message.count) bytes in the TCP stream"
+                }
+            }
+            emit()
+        }
+    }
+}
