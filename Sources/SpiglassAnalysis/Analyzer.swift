@@ -196,7 +196,6 @@ public final class Analyzer {
         guard diagnosticsSeen.count < 1000, !diagnosticsSeen.contains(message) else { return }
         diagnosticsSeen.insert(message)
         orderedDiagnostics.append(message)
-        reporter.diagnostic(message)
         notice?("warning: " + message)
     }
 

@@ -14,8 +14,6 @@ final class JSONReporter: Reporter {
         self.quiet = quiet
     }
 
-    func diagnostic(_ message: String) {}
-
     func packet(_ record: PacketRecord, sad: SADatabase, ahSAD: SADatabase, startTime: Timestamp) {
         guard !quiet else { return }
         var o = JSONObject()

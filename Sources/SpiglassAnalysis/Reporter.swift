@@ -5,7 +5,6 @@ import SpiglassWire
 /// Turns packet records and the final tables into output.
 protocol Reporter {
     func packet(_ record: PacketRecord, sad: SADatabase, ahSAD: SADatabase, startTime: Timestamp)
-    func diagnostic(_ message: String)
     func finish(summary: AnalysisSummary, flows: [FlowStatistics], sad: SADatabase, ahSAD: SADatabase, untrackedFlowPackets: Int)
 }
 

@@ -13,11 +13,6 @@ final class TextReporter: Reporter {
         self.quiet = quiet
     }
 
-    func diagnostic(_ message: String) {
-        // Diagnostics go to standard error at once in the CLI (see `DiagnosticSink`); here they
-        // are repeated in the summary.
-    }
-
     func packet(_ record: PacketRecord, sad: SADatabase, ahSAD: SADatabase, startTime: Timestamp) {
         guard !quiet else { return }
         var line = leftPad(String(record.frame), 5)
