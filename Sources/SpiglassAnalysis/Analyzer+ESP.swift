@@ -17,6 +17,8 @@ extension Analyzer {
         var currentESP = esp
         var currentPorts = ports
         var decryptedAny = false
+        // The last decrypted packet's IP header, parsed once for both the nesting check and the summary.
+        var innerIP: IPLayer? = nil
         for level in depth..<max(options.maxNesting, depth + 1) {
             let layer = decryptLayer(source, ip: sourceIP, esp: currentESP, ports: currentPorts, headerBytes: headerSource)
             record.esp.append(layer)
@@ -27,20 +29,20 @@ extension Analyzer {
             }
             guard layer.verdict == .decrypted else { break }
             decryptedAny = true
-            guard level + 1 < options.maxNesting,
-                  case .success(let innerIP) = IPLayer.parse(inner, offset: 0, length: innerLength), innerIP.fragment == nil,
-                  case .esp(let innerESP, let innerPorts) = IPsecLayers.classify(inner, protocolNumber: innerIP.protocolNumber,
-                                                                                start: innerIP.headerEnd, end: innerIP.end).payload
+            innerIP = try? IPLayer.parse(inner, offset: 0, length: innerLength).get()
+            guard level + 1 < options.maxNesting, let parsed = innerIP, parsed.fragment == nil,
+                  case .esp(let innerESP, let innerPorts) = IPsecLayers.classify(inner, protocolNumber: parsed.protocolNumber,
+                                                                                start: parsed.headerEnd, end: parsed.end).payload
             else { break }
             // Copy-on-write makes this one copy per nested layer; single-layer ESP never gets here.
             source = inner
             headerSource = inner
-            sourceIP = innerIP
+            sourceIP = parsed
             currentESP = innerESP
             currentPorts = innerPorts
         }
         if decryptedAny {
-            record.inner = PacketSummary.of(inner, range: 0..<innerLength)
+            record.inner = innerIP.map { PacketSummary.of(inner, ip: $0) }
             record.writtenLength = innerLength
             writeInner()
         }

@@ -34,6 +34,11 @@ public struct PacketSummary: Sendable, Equatable {
         guard range.lowerBound >= 0, range.upperBound <= bytes.count, !range.isEmpty else { return nil }
         // Parse as if the packet started at 0 of its own array, so that offsets stay local.
         guard case .success(let ip) = IPLayer.parse(bytes, offset: range.lowerBound, length: range.upperBound) else { return nil }
+        return of(bytes, ip: ip)
+    }
+
+    /// Summarises the IP packet `ip` already parsed from `bytes`.
+    public static func of(_ bytes: [UInt8], ip: IPLayer) -> PacketSummary {
         var summary = PacketSummary(version: ip.version, source: ip.source, destination: ip.destination,
                                     protocolNumber: ip.fragment?.payloadProtocol ?? ip.protocolNumber,
                                     sourcePort: nil, destinationPort: nil, icmpType: nil, icmpCode: nil,
