@@ -33,10 +33,12 @@ let package = Package(
         .target(name: "SpiglassSAD", dependencies: ["SpiglassWire"]),
         // ESP verification and decryption on top of the crypto wrappers.
         .target(name: "SpiglassESP", dependencies: ["SpiglassSAD", "SpiglassCrypto", "SpiglassWire"]),
+        // IKEv2/IKEv1 messages: payload parsing, SK decryption, prf+, exchange reconstruction.
+        .target(name: "SpiglassIKE", dependencies: ["SpiglassSAD", "SpiglassCrypto", "SpiglassWire"]),
         // The analysis pipeline and its reports; what the CLI runs.
         .target(
             name: "SpiglassAnalysis",
-            dependencies: ["SpiglassCapture", "SpiglassWire", "SpiglassSAD", "SpiglassESP"]
+            dependencies: ["SpiglassCapture", "SpiglassWire", "SpiglassSAD", "SpiglassESP", "SpiglassIKE"]
         ),
         .executableTarget(
             name: "spiglass",
@@ -53,7 +55,7 @@ let package = Package(
             name: "SpiglassTests",
             dependencies: [
                 "SpiglassCapture", "SpiglassCrypto", "SpiglassWire", "SpiglassSAD", "SpiglassESP",
-                "SpiglassAnalysis",
+                "SpiglassIKE", "SpiglassAnalysis",
                 // Built so the end-to-end tests can run the real binary.
                 "spiglass",
             ]

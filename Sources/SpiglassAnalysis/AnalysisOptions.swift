@@ -5,7 +5,16 @@ public struct AnalysisOptions: Sendable {
         case json
     }
 
+    /// What the run reports: every packet (`analyze`) or the IKE story (`ike`).
+    public enum Report: String, Sendable {
+        case packets
+        case ike
+    }
+
     public var format: Format = .text
+    public var report: Report = .packets
+    /// Add the ESP/AH SAs that IKE exchanges negotiated, keyed from SK_d, to the SAD.
+    public var deriveChildKeys = true
     /// No per-packet lines, only the summary (tshark's -q).
     public var quiet = false
     /// Path of the decrypted-output pcap (-w), "-" for standard output.

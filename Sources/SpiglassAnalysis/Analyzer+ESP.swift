@@ -56,6 +56,7 @@ extension Analyzer {
         let flowNumber = flow(for: key, time: record.timestamp)
         var layer = decryptLayerCore(bytes, ip: ip, esp: esp, ports: ports, flowNumber: flowNumber, headerBytes: headerBytes)
         guard let flowNumber else { return layer }
+        layer.childSA = flows[flowNumber].childSA
         layer.replay = count(flowNumber, verdict: layer.verdict, sequence: layer.sequence, bytes: esp.range.count)
         return layer
     }

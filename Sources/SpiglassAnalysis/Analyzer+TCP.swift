@@ -34,6 +34,8 @@ extension Analyzer {
                 if let header = IKEHeader.parse(message, range: 0..<message.count) {
                     record.ike = header
                     record.verdict = .ike
+                    processIKE(message, range: 0..<message.count, source: ip.source, destination: ip.destination,
+                               ports: (segment.sourcePort, segment.destinationPort), transport: .tcp)
                 } else {
                     record.verdict = .malformed
                     record.detail = "IKE message of \(message.count) bytes in the TCP stream"

@@ -1,5 +1,6 @@
 import SpiglassCapture
 import SpiglassESP
+import SpiglassIKE
 import SpiglassSAD
 import SpiglassWire
 
@@ -32,6 +33,9 @@ public final class Analyzer {
     var linkType: LinkType?
     var linkTypeDescription = ""
 
+    /// The IKE story of the capture, rebuilt as its messages arrive.
+    public let ike: IKEReconstruction
+
     @exclusivity(unchecked) var record = PacketRecord()
     /// Called after each frame with its record and, when something was decrypted, the inner
     /// packet as written to -w (empty otherwise). For tests and embedding; nil costs nothing.
@@ -45,21 +49,29 @@ public final class Analyzer {
     @exclusivity(unchecked) var inner = [UInt8](repeating: 0, count: 65_536 + 1024)
     @exclusivity(unchecked) var innerLength = 0
 
-    public init(sad: SADatabase, ahSAD: SADatabase = SADatabase(), options: AnalysisOptions, output: OutputSink) throws {
+    public init(sad: SADatabase, ahSAD: SADatabase = SADatabase(), ikeKeys: [IKESecurityAssociation] = [],
+                options: AnalysisOptions, output: OutputSink) throws {
+        self.ike = IKEReconstruction(keys: ikeKeys)
         self.sad = sad
         self.ahSAD = ahSAD
         self.ahEngines = [IntegrityEngine?](repeating: nil, count: ahSAD.count)
         self.options = options
         self.cryptoStates = [ESPCryptoState?](repeating: nil, count: sad.count)
-        switch options.format {
-        case .text: reporter = TextReporter(sink: output, quiet: options.quiet)
-        case .json: reporter = JSONReporter(sink: output, quiet: options.quiet)
+        switch (options.report, options.format) {
+        case (.packets, .text): reporter = TextReporter(sink: output, quiet: options.quiet)
+        case (.packets, .json): reporter = JSONReporter(sink: output, quiet: options.quiet)
+        case (.ike, .text): reporter = IKETextReporter(sink: output, quiet: options.quiet, ike: ike)
+        case (.ike, .json): reporter = IKEJSONReporter(sink: output, quiet: options.quiet, ike: ike)
         }
         if let path = options.writePath {
             writer = try PcapWriter(path: path, flushEachPacket: options.flushEachPacket)
         } else {
             writer = nil
         }
+        if options.deriveChildKeys {
+            ike.onDerivedSA = { [unowned self] sa in self.addDerived(sa) }
+        }
+        ike.onDiagnostic = { [unowned self] message in self.diagnose(message) }
     }
 
     /// Loads and merges key files, in order, each in `format` or the detected one.
@@ -157,6 +169,8 @@ public final class Analyzer {
             ahEngines = [IntegrityEngine?](repeating: nil, count: freshAH.count)
             ahEngineFailures = [:]
         }
+        var fresh = fresh
+        for derived in ike.derivedSAs where derived.ipsecProtocol == .esp { fresh.add(derived) }
         sad = fresh
         cryptoStates = [ESPCryptoState?](repeating: nil, count: fresh.count)
         cryptoFailures = [:]
@@ -184,6 +198,7 @@ public final class Analyzer {
 
     /// Writes the per-SA table and the summary, and flushes outputs.
     public func finish() {
+        ike.finish()
         summary.diagnostics = orderedDiagnostics
         summary.findings = findings()
         reporter.finish(summary: summary, flows: flows, sad: sad, ahSAD: ahSAD, untrackedFlowPackets: untrackedFlowPackets)
@@ -305,6 +320,8 @@ public final class Analyzer {
                 record.udpPorts = ports
                 record.ikeNonESPMarker = marker
                 record.verdict = .ike
+                processIKE(bytes, range: header.range, source: ip.source, destination: ip.destination, ports: ports,
+                           transport: marker ? .udpEncapsulated : .udp)
             }
         case .natKeepalive(let ports):
             if depth == 0 {
@@ -339,6 +356,7 @@ public final class Analyzer {
         flows.append(FlowStatistics(key: key, saIndex: match?.index, saMatch: match?.match, firstSeen: time, lastSeen: time,
                                     sequenceTracker: SequenceNumberTracker(initialHigh: high, window: options.replayWindow),
                                     replay: ReplayWindow(size: Int(options.replayWindow))))
+        flows[flows.count - 1].childSA = ike.childSA(spi: key.spi)
         flowIndex[key] = flows.count - 1
         return flows.count - 1
     }

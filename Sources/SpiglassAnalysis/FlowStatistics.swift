@@ -31,6 +31,8 @@ public struct FlowStatistics: Sendable {
     /// Why this flow's ICVs fail, found by retrying its first failing packet (nil: not known).
     public var icvDiagnosis: String? = nil
     public var icvDiagnosed = false
+    /// The CHILD_SA (index in the IKE reconstruction) that negotiated this SPI.
+    public var childSA: Int? = nil
 
     public func count(_ verdict: PacketVerdict) -> Int { counts[verdict] }
 }

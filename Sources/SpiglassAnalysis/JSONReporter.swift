@@ -78,6 +78,10 @@ final class JSONReporter: Reporter {
                 i.bool("encrypted", ike.isEncrypted)
                 i.bool("non_esp_marker", record.ikeNonESPMarker)
                 i.int("length", ike.length)
+                if let message = record.ikeMessage {
+                    i.int("ike_sa_index", message.ikeSAIndex.map { $0 + 1 })
+                    IKEJSON.messageFields(message, into: &i, header: false)
+                }
             }
         }
         if let inner = record.inner {
@@ -119,6 +123,7 @@ final class JSONReporter: Reporter {
         if let pad = layer.padLength { e.int("pad_length", pad) }
         if let tunnel = layer.tunnel { e.string("mode", tunnel ? "tunnel" : "transport") }
         if let replay = layer.replay { e.string("replay", replay.rawValue) }
+        if let child = layer.childSA { e.int("child_sa", child + 1) }
         if let detail = layer.detail { e.string("detail", detail) }
         return e.finished
     }

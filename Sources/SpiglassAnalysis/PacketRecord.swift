@@ -1,5 +1,6 @@
 import SpiglassCapture
 import SpiglassESP
+import SpiglassIKE
 import SpiglassSAD
 import SpiglassWire
 
@@ -62,6 +63,8 @@ public struct ESPLayer: Sendable, Equatable {
     public var detail: String?
     /// The anti-replay window's verdict (nil when the packet did not authenticate).
     public var replay: ReplayWindow.Outcome? = nil
+    /// The CHILD_SA (index in the IKE reconstruction) an exchange negotiated this SPI in.
+    public var childSA: Int? = nil
 
     public static func == (a: ESPLayer, b: ESPLayer) -> Bool {
         a.spi == b.spi && a.sequence == b.sequence && a.verdict == b.verdict && a.icv == b.icv && a.saIndex == b.saIndex
@@ -93,6 +96,8 @@ public struct PacketRecord: Sendable {
     public var esp: [ESPLayer] = []
     public var ah: [AHLayer] = []
     public var ike: IKEHeader?
+    /// The decoded IKE message this frame completed (nil for a fragment still pending).
+    public var ikeMessage: IKEMessageRecord?
     public var ikeNonESPMarker = false
     public var udpPorts: (source: UInt16, destination: UInt16)?
     /// RFC 8229 TCP encapsulation: the ports, and which message of the segment this record is.
@@ -110,6 +115,7 @@ public struct PacketRecord: Sendable {
         verdict = .notIPsec
         esp.removeAll(keepingCapacity: true)
         ike = nil
+        ikeMessage = nil
         inner = nil
         writtenLength = 0
         detail = nil
@@ -125,6 +131,7 @@ public struct PacketRecord: Sendable {
         esp.removeAll(keepingCapacity: true)
         ah.removeAll(keepingCapacity: true)
         ike = nil
+        ikeMessage = nil
         ikeNonESPMarker = false
         udpPorts = nil
         tcpPorts = nil

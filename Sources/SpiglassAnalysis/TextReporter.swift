@@ -44,6 +44,7 @@ final class TextReporter: Reporter {
                     line += "]"
                 }
                 if layer.verdict == .decrypted, let tunnel = layer.tunnel { line += tunnel ? " tunnel" : " transport" }
+                if let child = layer.childSA { line += " [CHILD_SA #\(child + 1)]" }
                 if let replay = layer.replay, replay != .ok { line += " [\(replay.rawValue)]" }
                 if let detail = layer.detail, layer.verdict != .decrypted { line += " (\(detail))" }
             }
@@ -52,6 +53,10 @@ final class TextReporter: Reporter {
             }
         } else if let ike = record.ike {
             line += " " + Describe.ike(ike)
+            if let message = record.ikeMessage {
+                line += " (\(IKEDescribe.protection(message))): \(IKEDescribe.payloadList(message))"
+                if message.frames.count > 1 { line += " [reassembled from frames \(message.frames.map(String.init).joined(separator: ","))]" }
+            }
         } else {
             switch record.verdict {
             case .fragment: line += " fragment" + (record.detail.map { " (\($0))" } ?? " (held for reassembly)")

@@ -1,8 +1,5 @@
 import ArgumentParser
-import Glibc
 import SpiglassAnalysis
-import SpiglassCapture
-import SpiglassSAD
 
 struct AnalyzeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,138 +13,9 @@ struct AnalyzeCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .customShort("r"), help: ArgumentHelp("Capture file to read (pcap or pcapng); '-' reads standard input.", valueName: "capture"))
-    var read: String?
-
-    @Option(name: .customShort("i"), help: ArgumentHelp("Capture live on this interface ('spiglass interfaces' lists them).", valueName: "interface"))
-    var interface: String?
-
-    @Option(name: .customShort("k"), help: ArgumentHelp("Key file (format detected); repeat to merge several.", valueName: "keyfile"))
-    var keys: [String] = []
-
-    @Option(name: .long, help: ArgumentHelp("Force the key-file format instead of detecting it (\(KeyFileFormat.allCases.map(\.rawValue).joined(separator: ", "))).", valueName: "format"))
-    var keyFormat: KeyFileFormat?
-
-    @Option(name: .customShort("f"), help: ArgumentHelp("BPF filter (tcpdump syntax), compiled for the capture's link type.", valueName: "filter"))
-    var filter: String?
-
-    @Option(name: .customShort("w"), help: ArgumentHelp("Write every decrypted inner packet to this pcap (raw IP); '-' for standard output.", valueName: "file"))
-    var write: String?
-
-    @Flag(name: .long, help: "One JSON object per line instead of text.")
-    var json = false
-
-    @Flag(name: .customShort("q"), help: "No per-packet lines; only the SA table and summary.")
-    var quiet = false
-
-    @Option(name: .customShort("c"), help: ArgumentHelp("Stop after this many packets.", valueName: "count"))
-    var count: Int?
-
-    @Option(name: .long, help: ArgumentHelp("Live capture: stop after this many seconds.", valueName: "seconds"))
-    var duration: Double?
-
-    @Flag(name: .long, help: "Live capture: do not put the interface in promiscuous mode.")
-    var noPromisc = false
-
-    @Option(name: .customShort("s"), help: ArgumentHelp("Live capture: snapshot length in bytes.", valueName: "snaplen"))
-    var snapLength: Int32 = 262_144
-
-    @Option(name: .long, help: "Anti-replay window assumed when inferring ESN high bits.")
-    var replayWindow: UInt32 = 64
-
-    @Flag(name: .long, help: "Never draw the progress bar.")
-    var noProgress = false
-
-    @Flag(name: .long, help: "Do not look for NULL-encrypted ESP in packets without keys (RFC 5879 heuristics).")
-    var noEspNullHeuristic = false
-
-    @Option(name: .long, help: ArgumentHelp("TCP port carrying RFC 8229 IKE/ESP streams (repeatable; default 4500; 0 turns it off).", valueName: "port"))
-    var tcpEncapPort: [UInt16] = []
-
-    func validate() throws {
-        if (read == nil) == (interface == nil) { throw ValidationError("give exactly one of -r CAPTURE or -i INTERFACE") }
-        if replayWindow == 0 { throw ValidationError("--replay-window must be at least 1") }
-        if let count, count < 1 { throw ValidationError("-c must be at least 1") }
-        if let duration, !(duration > 0) { throw ValidationError("--duration must be a positive number of seconds") }
-        if duration != nil && interface == nil { throw ValidationError("--duration applies to live captures (-i)") }
-        if !(64...262_144).contains(snapLength) { throw ValidationError("-s must be between 64 and 262144") }
-    }
+    @OptionGroup var capture: CaptureOptions
 
     func run() throws {
-        let errors = FileDescriptorSink(descriptor: 2, lineBuffered: true)
-        func fail(_ error: Error) -> ExitCode {
-            errors.write("spiglass: error: \(error)\n")
-            return ExitCode(1)
-        }
-        let sad: SADatabase, ahSAD: SADatabase
-        do {
-            (sad, ahSAD) = try Analyzer.loadDatabases(keys, format: keyFormat)
-        } catch {
-            throw fail(error)
-        }
-        let reader: CaptureReader
-        do {
-            if let interface {
-                var live = CaptureReader.LiveOptions()
-                live.promiscuous = !noPromisc
-                live.snapLength = snapLength
-                reader = try CaptureReader(interface: interface, options: live)
-            } else {
-                reader = try CaptureReader(path: read!)
-            }
-            if let filter { try reader.setFilter(filter) }
-        } catch {
-            throw fail(error)
-        }
-        let live = reader.isLive
-        var options = AnalysisOptions()
-        options.format = json ? .json : .text
-        options.quiet = quiet || write == "-"
-        options.writePath = write
-        options.replayWindow = replayWindow
-        options.espNullHeuristic = !noEspNullHeuristic
-        if !tcpEncapPort.isEmpty { options.tcpEncapsulationPorts = Set(tcpEncapPort.filter { $0 != 0 }) }
-        // Live: another tool may follow the -w file, and every line must appear as it happens.
-        options.flushEachPacket = live
-        let output = FileDescriptorSink(descriptor: write == "-" ? 2 : 1, lineBuffered: live)
-        let analyzer: Analyzer
-        do {
-            analyzer = try Analyzer(sad: sad, ahSAD: ahSAD, options: options, output: output)
-        } catch {
-            throw fail(error)
-        }
-        var control = Analyzer.RunControl()
-        control.maxFrames = count
-        if live {
-            Signals.install()
-            analyzer.notice = { errors.write("spiglass: \($0)\n") }
-            control.stopRequested = { Signals.stopRequested }
-            if let duration {
-                control.deadline = ProgressReporter.now() + duration
-                Signals.stop(after: duration)
-            }
-            let keyFiles = keys, format = keyFormat
-            control.reloadRequested = {
-                guard Signals.takeReloadRequest() else { return nil }
-                do {
-                    return try Analyzer.loadDatabases(keyFiles, format: format)
-                } catch {
-                    errors.write("spiglass: error: key reload failed, keeping the old keys: \(error)\n")
-                    return nil
-                }
-            }
-            errors.write("spiglass: listening on \(interface!), link-type \(reader.linkTypeName), snapshot length \(snapLength) bytes\n")
-        }
-        let progress: ProgressReporter? =
-            (!noProgress && !live && isatty(1) == 1 && isatty(2) == 1 && reader.fileSize != nil) ? ProgressReporter(sink: errors) : nil
-        let summary = analyzer.run(reader, progress: progress, control: control)
-        output.flush()
-        if json || live {
-            for message in summary.diagnostics where !live { errors.write("spiglass: warning: \(message)\n") }
-        }
-        if json, let capture = summary.capture {
-            errors.write("spiglass: \(capture.received) packets received by filter, \(capture.dropped) dropped by kernel, \(capture.interfaceDropped) dropped by interface\n")
-        }
-        if summary.damage != nil { throw ExitCode(2) }
+        try capture.execute(report: .packets)
     }
 }

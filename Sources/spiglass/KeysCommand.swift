@@ -103,7 +103,10 @@ struct KeysExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Write the SAs that a capture actually uses, in any key format.",
-        discussion: "Runs the analysis quietly and keeps each SA that matched at least one packet."
+        discussion: """
+            Runs the analysis quietly and keeps each SA that matched at least one packet, including the \
+            ESP SAs derived from an IKE SA's SK_d, and each IKE SA whose messages the capture holds.
+            """
     )
 
     @Option(name: .customShort("r"), help: ArgumentHelp("Capture file to read; '-' reads standard input.", valueName: "capture"))
@@ -134,12 +137,14 @@ struct KeysExportCommand: ParsableCommand {
             options.quiet = true
             let sad = Analyzer.espDatabase(keySet)
             let ahSAD = Analyzer.ahDatabase(keySet)
-            let analyzer = try Analyzer(sad: sad, ahSAD: ahSAD, options: options, output: DiscardingSink())
+            let analyzer = try Analyzer(sad: sad, ahSAD: ahSAD, ikeKeys: keySet.ikeSAs, options: options, output: DiscardingSink())
             _ = analyzer.run(reader)
             let usedESP = Set(analyzer.flows.filter { $0.key.ipsecProtocol == .esp }.compactMap(\.saIndex)).sorted()
             let usedAH = Set(analyzer.flows.filter { $0.key.ipsecProtocol == .ah }.compactMap(\.saIndex)).sorted()
             var exported = KeySet()
-            exported.sas = usedESP.map { sad.entries[$0] } + usedAH.map { ahSAD.entries[$0] }
+            exported.sas = usedESP.map { analyzer.sad.entries[$0] } + usedAH.map { analyzer.ahSAD.entries[$0] }
+            let seenIKE = Set(analyzer.ike.ikeSAs.map(\.spis.initiator))
+            exported.ikeSAs = keySet.ikeSAs.filter { seenIKE.contains($0.initiatorSPI) }
             try KeyOutput.write(exported, to: to, outputDir: outputDir)
         } catch let error as ExitCode {
             throw error

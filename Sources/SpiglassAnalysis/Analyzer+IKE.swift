@@ -1,0 +1,45 @@
+import SpiglassCapture
+import SpiglassIKE
+import SpiglassSAD
+import SpiglassWire
+
+/// IKE: every message goes to the reconstruction; CHILD_SAs it keys from SK_d join the SAD
+/// at once, so the ESP that follows decrypts in the same pass.
+extension Analyzer {
+    func processIKE(_ bytes: [UInt8], range: Range<Int>, source: IPAddress, destination: IPAddress,
+                    ports: (source: UInt16, destination: UInt16), transport: IKETransport) {
+        let datagram = IKEDatagram(frame: record.frame, time: record.timestamp.totalMicroseconds, source: source,
+                                   destination: destination, sourcePort: ports.source, destinationPort: ports.destination,
+                                   transport: transport, bytes: bytes, range: range)
+        let childrenBefore = ike.children.count
+        record.ikeMessage = ike.process(datagram)
+        if ike.children.count != childrenBefore { attachFlowsToChildren() }
+    }
+
+    /// Adds an SA derived from IKE keys to the ESP (or AH) database and matches the flows
+    /// that had no SA against it.
+    func addDerived(_ sa: SecurityAssociation) {
+        if sa.ipsecProtocol == .ah {
+            ahSAD.add(sa)
+            ahEngines.append(nil)
+        } else {
+            sad.add(sa)
+            cryptoStates.append(nil)
+        }
+        for index in flows.indices where flows[index].saIndex == nil && flows[index].key.ipsecProtocol == sa.ipsecProtocol {
+            let key = flows[index].key
+            let database = key.ipsecProtocol == .ah ? ahSAD : sad
+            if let match = database.lookup(spi: key.spi, source: key.source, destination: key.destination) {
+                flows[index].saIndex = match.index
+                flows[index].saMatch = match.match
+            }
+        }
+    }
+
+    /// Names each ESP/AH flow's CHILD_SA once an exchange has negotiated its SPI.
+    func attachFlowsToChildren() {
+        for index in flows.indices where flows[index].childSA == nil {
+            flows[index].childSA = ike.childSA(spi: flows[index].key.spi)
+        }
+    }
+}

@@ -1,0 +1,211 @@
+import SpiglassCapture
+import SpiglassIKE
+import SpiglassSAD
+import SpiglassWire
+
+/// `spiglass ike --json`: one "ike_message" object per IKE message as it arrives, then
+/// "ike_exchange", "ike_sa" and "child_sa" objects and one "summary". Schema in the README.
+final class IKEJSONReporter: Reporter {
+    let sink: OutputSink
+    let quiet: Bool
+    let ike: IKEReconstruction
+
+    init(sink: OutputSink, quiet: Bool, ike: IKEReconstruction) {
+        self.sink = sink
+        self.quiet = quiet
+        self.ike = ike
+    }
+
+    func packet(_ record: PacketRecord, sad: SADatabase, ahSAD: SADatabase, startTime: Timestamp) {
+        guard !quiet, let message = record.ikeMessage else { return }
+        sink.write(IKEJSON.message(message, startTime: startTime.totalMicroseconds) + "\n")
+    }
+
+    func finish(summary: AnalysisSummary, flows: [FlowStatistics], sad: SADatabase, ahSAD: SADatabase, untrackedFlowPackets: Int) {
+        for (saIndex, sa) in ike.ikeSAs.enumerated() {
+            for (exchangeIndex, exchange) in sa.exchanges.enumerated() {
+                sink.write(IKEJSON.exchange(exchange, index: exchangeIndex, ikeSA: saIndex, sa: sa, messages: ike.messages) + "\n")
+            }
+            sink.write(IKEJSON.ikeSA(sa, index: saIndex) + "\n")
+        }
+        for (index, child) in ike.children.enumerated() {
+            let childFlows = flows.filter { $0.childSA == index }
+            sink.write(IKEJSON.child(child, index: index, ikeSA: ike.ikeSAs[child.ikeSAIndex], flows: childFlows) + "\n")
+        }
+        var o = JSONObject()
+        o.string("type", "summary")
+        o.int("frames", summary.frames)
+        o.int("ike", summary.ikePackets)
+        o.int("ike_sas", ike.ikeSAs.count)
+        o.int("child_sas", ike.children.count)
+        o.int("ikev1_messages", ike.ikev1Messages)
+        o.int("esp", summary.espPackets)
+        o.int("decrypted", summary.count(.decrypted))
+        o.raw("unattached_spis", JSONObject.array(flows.filter { $0.childSA == nil }.map { flow in
+            var f = JSONObject()
+            f.string("protocol", flow.key.ipsecProtocol == .ah ? "AH" : "ESP")
+            f.string("spi", flow.key.spi.spiHex)
+            f.string("src", flow.key.source.description)
+            f.string("dst", flow.key.destination.description)
+            f.int("packets", flow.packets)
+            return f.finished
+        }))
+        o.string("damage", summary.damage)
+        o.raw("diagnostics", JSONObject.array(summary.diagnostics.map(JSONObject.quote)))
+        sink.write(o.finished + "\n")
+        sink.flush()
+    }
+}
+
+/// JSON renderings of the IKE story, shared with the packet reporter's `ike` objects.
+enum IKEJSON {
+    static func spis(_ pair: IKESPIPair) -> String {
+        var o = JSONObject()
+        o.string("ispi", IKESPIPair.hex(pair.initiator))
+        o.string("rspi", IKESPIPair.hex(pair.responder))
+        return o.finished
+    }
+
+    /// The fields every message record carries (also embedded in `analyze --json`).
+    /// `header: false` leaves out what the packet record's `ike` object already says.
+    static func messageFields(_ message: IKEMessageRecord, into o: inout JSONObject, header: Bool = true) {
+        if header {
+            if message.frames.count == 1 { o.int("frame", message.frames[0]) }
+            o.raw("ike_sa", spis(message.spis))
+            o.string("exchange", message.header.exchangeName)
+            o.int("exchange_type", message.header.exchangeType)
+            o.int("message_id", message.header.messageID)
+            o.bool("response", message.header.isResponse)
+        }
+        o.raw("frames", JSONObject.array(message.frames.map { String($0) }))
+        o.bool("initiator", message.header.isInitiator)
+        o.bool("retransmission", message.retransmission)
+        o.bool("decrypted", message.decryption == .decrypted)
+        o.string("decryption", message.decryption.label)
+        if case .failed(let why) = message.decryption { o.string("decryption_error", why) }
+        o.string("integrity", message.integrity.rawValue)
+        o.raw("payloads", JSONObject.array(message.payloads.enumerated().map { offset, payload in
+            let inSK = message.decryptedFrom.map { offset >= $0 } ?? false
+            let object = payload.jsonObject()
+            // Payloads that came out of SK say so first.
+            return inSK && object.hasPrefix("{") ? "{\"in_sk\":true," + object.dropFirst() : object
+        }))
+        if !message.problems.isEmpty { o.raw("problems", JSONObject.array(message.problems.map(JSONObject.quote))) }
+    }
+
+    static func message(_ message: IKEMessageRecord, startTime: Int64) -> String {
+        var o = JSONObject()
+        o.string("type", "ike_message")
+        o.raw("time_relative", TimeFormat.seconds(message.time - startTime))
+        o.string("src", message.source.description)
+        o.string("dst", message.destination.description)
+        o.int("sport", message.sourcePort)
+        o.int("dport", message.destinationPort)
+        o.string("transport", message.transport.rawValue)
+        o.int("length", message.length)
+        messageFields(message, into: &o)
+        o.int("ike_sa_index", message.ikeSAIndex.map { $0 + 1 })
+        return o.finished
+    }
+
+    static func exchange(_ exchange: IKEExchangeRecord, index: Int, ikeSA: Int, sa: IKESARecord, messages: [IKEMessageRecord]) -> String {
+        var o = JSONObject()
+        o.string("type", "ike_exchange")
+        o.int("ike_sa_index", ikeSA + 1)
+        o.raw("ike_sa", spis(sa.spis))
+        o.int("index", index + 1)
+        o.string("exchange", exchange.name)
+        o.int("message_id", exchange.messageID)
+        o.string("requester", exchange.requestedByInitiator ? "initiator" : "responder")
+        o.raw("request_frames", JSONObject.array((exchange.request.flatMap { $0 < messages.count ? messages[$0].frames : nil } ?? []).map { String($0) }))
+        o.raw("response_frames", JSONObject.array((exchange.response.flatMap { $0 < messages.count ? messages[$0].frames : nil } ?? []).map { String($0) }))
+        o.int("request_retransmissions", exchange.requestRetransmissions)
+        o.int("response_retransmissions", exchange.responseRetransmissions)
+        if let rtt = exchange.roundTrip { o.raw("rtt", TimeFormat.seconds(rtt)) } else { o.raw("rtt", "null") }
+        o.string("purpose", exchange.purpose)
+        o.string("outcome", exchange.outcome)
+        o.bool("succeeded", exchange.succeeded)
+        return o.finished
+    }
+
+    static func ikeSA(_ sa: IKESARecord, index: Int) -> String {
+        var o = JSONObject()
+        o.string("type", "ike_sa")
+        o.int("index", index + 1)
+        o.int("version", sa.version)
+        o.raw("ike_sa", spis(sa.spis))
+        o.string("initiator", sa.initiator.description)
+        o.int("initiator_port", sa.initiatorPort)
+        o.string("responder", sa.responder.description)
+        o.int("responder_port", sa.responderPort)
+        o.string("state", stateName(sa.state))
+        if case .failed(let why) = sa.state { o.string("failure", why) } else { o.raw("failure", "null") }
+        o.raw("proposal", JSONObject.array(sa.proposal.map(JSONObject.quote)))
+        o.string("initiator_id", sa.initiatorIdentity)
+        o.string("responder_id", sa.responderIdentity)
+        o.string("initiator_auth", sa.initiatorAuthentication)
+        o.string("responder_auth", sa.responderAuthentication)
+        o.string("ke_group", sa.keyExchangeGroup)
+        o.raw("initiator_behind_nat", sa.initiatorBehindNAT.map { $0 ? "true" : "false" } ?? "null")
+        o.raw("responder_behind_nat", sa.responderBehindNAT.map { $0 ? "true" : "false" } ?? "null")
+        o.bool("cookie", sa.cookieRoundTrip)
+        o.string("invalid_ke_requested_group", sa.invalidKERequestedGroup)
+        o.bool("fragmentation_supported", sa.fragmentationSupported)
+        o.int("rekey_of", sa.rekeyOf.map { $0 + 1 })
+        o.int("rekeyed_by", sa.rekeyedBy.map { $0 + 1 })
+        o.bool("keys", sa.keysKnown)
+        o.raw("vendor_ids", JSONObject.array(sa.vendorIDs.map(JSONObject.quote)))
+        o.int("exchanges", sa.exchanges.count)
+        o.raw("child_sas", JSONObject.array(sa.children.map { String($0 + 1) }))
+        o.raw("findings", JSONObject.array(sa.findings.map(JSONObject.quote)))
+        return o.finished
+    }
+
+    static func stateName(_ state: IKESAState) -> String {
+        switch state {
+        case .negotiating: return "negotiating"
+        case .established: return "established"
+        case .failed: return "failed"
+        case .noResponse: return "no-response"
+        case .rekeyed: return "rekeyed"
+        case .deleted: return "deleted"
+        }
+    }
+
+    static func child(_ child: ChildSARecord, index: Int, ikeSA: IKESARecord, flows: [FlowStatistics]) -> String {
+        var o = JSONObject()
+        o.string("type", "child_sa")
+        o.int("index", index + 1)
+        o.int("ike_sa_index", child.ikeSAIndex + 1)
+        o.raw("ike_sa", spis(ikeSA.spis))
+        o.string("protocol", child.protocolID == 2 ? "AH" : "ESP")
+        o.string("created_by", child.createdByName)
+        o.string("requester", child.requestedByInitiator ? "initiator" : "responder")
+        o.string("requester_spi", child.requesterSPI.map { $0.spiHex })
+        o.string("responder_spi", child.responderSPI.map { $0.spiHex })
+        o.bool("established", child.established)
+        o.string("failure", child.failure)
+        o.string("mode", child.established ? (child.transportMode ? "transport" : "tunnel") : nil)
+        o.raw("proposal", JSONObject.array(child.proposal.map(JSONObject.quote)))
+        o.raw("ts_i", JSONObject.array(child.trafficSelectorsInitiator.map(JSONObject.quote)))
+        o.raw("ts_r", JSONObject.array(child.trafficSelectorsResponder.map(JSONObject.quote)))
+        o.bool("pfs", child.perfectForwardSecrecy)
+        o.string("pfs_group", child.keyExchangeGroup)
+        o.int("rekey_of", child.rekeyOf.map { $0 + 1 })
+        o.int("rekeyed_by", child.rekeyedBy.map { $0 + 1 })
+        o.bool("deleted", child.deleted)
+        o.bool("keys_derived", child.keysDerived)
+        o.string("keys_note", child.keysNote)
+        o.raw("flows", JSONObject.array(flows.map { flow in
+            var f = JSONObject()
+            f.string("spi", flow.key.spi.spiHex)
+            f.string("src", flow.key.source.description)
+            f.string("dst", flow.key.destination.description)
+            f.int("packets", flow.packets)
+            f.int("decrypted", flow.count(.decrypted))
+            f.int("icv_failed", flow.count(.icvFailed))
+            return f.finished
+        }))
+        return o.finished
+    }
+}

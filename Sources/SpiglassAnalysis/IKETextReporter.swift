@@ -1,0 +1,158 @@
+import SpiglassCapture
+import SpiglassIKE
+import SpiglassSAD
+import SpiglassWire
+
+/// `spiglass ike`: one line per IKE message as it arrives, then per IKE SA the ladder of its
+/// exchanges, its CHILD_SAs with the ESP seen for them, and what went wrong.
+final class IKETextReporter: Reporter {
+    let sink: OutputSink
+    let quiet: Bool
+    let ike: IKEReconstruction
+
+    init(sink: OutputSink, quiet: Bool, ike: IKEReconstruction) {
+        self.sink = sink
+        self.quiet = quiet
+        self.ike = ike
+    }
+
+    func packet(_ record: PacketRecord, sad: SADatabase, ahSAD: SADatabase, startTime: Timestamp) {
+        guard !quiet, let message = record.ikeMessage else { return }
+        var line = TimeFormat.pad(record.frame, 5).replacingLeadingZeros()
+        line += " " + TimeFormat.seconds(message.time - startTime.totalMicroseconds)
+        line += " \(message.source):\(message.sourcePort) → \(message.destination):\(message.destinationPort)"
+        if message.frames.count > 1 { line += " frames \(message.frames.map(String.init).joined(separator: ","))" }
+        line += " " + IKEDescribe.headline(message)
+        line += " \(IKESPIPair.hex(message.header.initiatorSPI))/\(IKESPIPair.hex(message.header.responderSPI))"
+        line += " (\(IKEDescribe.protection(message))): " + IKEDescribe.payloadList(message)
+        for problem in message.problems.prefix(3) { line += " [\(problem)]" }
+        sink.write(line + "\n")
+    }
+
+    func finish(summary: AnalysisSummary, flows: [FlowStatistics], sad: SADatabase, ahSAD: SADatabase, untrackedFlowPackets: Int) {
+        let start = summary.firstTime?.totalMicroseconds ?? 0
+        if !quiet { sink.write("\n") }
+        sink.write("IKE SAs: \(ike.ikeSAs.count)  CHILD_SAs: \(ike.children.count)  IKE messages: \(summary.ikePackets)")
+        if ike.ikev1Messages > 0 { sink.write("  IKEv1 messages (not reconstructed): \(ike.ikev1Messages)") }
+        sink.write("\n")
+        let flowsByChild = Dictionary(grouping: flows.indices.filter { flows[$0].childSA != nil }) { flows[$0].childSA! }
+        for (index, sa) in ike.ikeSAs.enumerated() {
+            sink.write("\n" + ikeSAText(index, sa, start: start, flows: flows, flowsByChild: flowsByChild, sad: sad))
+        }
+        let orphans = flows.filter { $0.childSA == nil }
+        if !orphans.isEmpty && !ike.ikeSAs.isEmpty {
+            sink.write("\nESP/AH SPIs that no exchange in this capture created:\n")
+            for flow in orphans {
+                sink.write("  \(flow.key.ipsecProtocol == .ah ? "AH" : "ESP") \(flow.key.spi.spiHex) \(flow.key.source) → \(flow.key.destination): \(flow.packets) packets, \(flow.count(.decrypted)) decrypted\n")
+            }
+        }
+        for diagnostic in summary.diagnostics { sink.write("warning: \(diagnostic)\n") }
+        if let damage = summary.damage { sink.write("capture damaged: \(damage)\n") }
+        sink.flush()
+    }
+
+    private func ikeSAText(_ index: Int, _ sa: IKESARecord, start: Int64, flows: [FlowStatistics], flowsByChild: [Int: [Int]],
+                           sad: SADatabase) -> String {
+        var out = "IKE SA #\(index + 1)  \(sa.spis)  \(sa.initiator):\(sa.initiatorPort) (initiator) ⇄ \(sa.responder):\(sa.responderPort) (responder)\n"
+        out += "  outcome: \(stateWords(sa))\n"
+        if let from = sa.rekeyOf { out += "  rekey of IKE SA #\(from + 1)\n" }
+        if let to = sa.rekeyedBy { out += "  rekeyed by IKE SA #\(to + 1)\n" }
+        if !sa.proposal.isEmpty { out += "  proposal: \(sa.proposal.joined(separator: " "))\n" }
+        if let group = sa.invalidKERequestedGroup { out += "  INVALID_KE_PAYLOAD: the responder asked for \(group); the initiator retried\n" }
+        if sa.cookieRoundTrip { out += "  COOKIE: the responder demanded a cookie (DoS protection); the initiator retried with it\n" }
+        if sa.initiatorIdentity != nil || sa.responderIdentity != nil {
+            out += "  identities: \(sa.initiatorIdentity ?? "?") (\(sa.initiatorAuthentication ?? "no AUTH seen")) ⇄ \(sa.responderIdentity ?? "?") (\(sa.responderAuthentication ?? "no AUTH seen"))\n"
+        }
+        if sa.initiatorBehindNAT != nil || sa.responderBehindNAT != nil {
+            out += "  NAT: initiator \(natWords(sa.initiatorBehindNAT)), responder \(natWords(sa.responderBehindNAT))\n"
+        }
+        if !sa.vendorIDs.isEmpty { out += "  vendor IDs: \(sa.vendorIDs.joined(separator: ", "))\n" }
+        out += "  keys: \(sa.keysKnown ? "given" : "none (exchanges after IKE_SA_INIT stay encrypted)")\n"
+        out += "  exchanges:\n"
+        for exchange in sa.exchanges {
+            out += exchangeLine(exchange, start: start)
+        }
+        for child in sa.children {
+            out += childText(child, flows: flows, flowsByChild: flowsByChild, sad: sad)
+        }
+        for finding in sa.findings { out += "  finding: \(finding)\n" }
+        return out
+    }
+
+    private func stateWords(_ sa: IKESARecord) -> String {
+        switch sa.state {
+        case .negotiating:
+            return sa.keysKnown ? "negotiating (no outcome in the capture)" : "outcome unknown: IKE_AUTH is encrypted and no keys were given"
+        case .noResponse: return "failed: no response from \(sa.responder)"
+        default: return sa.state.label
+        }
+    }
+
+    private func natWords(_ behind: Bool?) -> String {
+        switch behind {
+        case .some(true): return "behind a NAT (or faking NAT detection to force UDP encapsulation)"
+        case .some(false): return "not behind a NAT"
+        case .none: return "unknown"
+        }
+    }
+
+    private func exchangeLine(_ exchange: IKEExchangeRecord, start: Int64) -> String {
+        let requester = exchange.requestedByInitiator ? "I" : "R"
+        let responder = exchange.requestedByInitiator ? "R" : "I"
+        var line = "    \(exchange.name) mid=\(exchange.messageID) \(requester)→\(responder)"
+        if let time = exchange.requestTime { line += " at +\(TimeFormat.seconds(time - start))" }
+        if let purpose = exchange.purpose { line += " (\(purpose))" }
+        line += ": \(exchange.outcome)"
+        if let rtt = exchange.roundTrip { line += ", rtt \(IKEDescribe.milliseconds(rtt))" }
+        if exchange.requestRetransmissions > 0 { line += ", request retransmitted \(exchange.requestRetransmissions)×" }
+        if exchange.responseRetransmissions > 0 { line += ", response retransmitted \(exchange.responseRetransmissions)×" }
+        if let request = exchange.request, request < ike.messages.count {
+            line += "\n      → frame \(ike.messages[request].frames.map(String.init).joined(separator: ",")): \(IKEDescribe.payloadList(ike.messages[request]))"
+        }
+        if let response = exchange.response, response < ike.messages.count {
+            line += "\n      ← frame \(ike.messages[response].frames.map(String.init).joined(separator: ",")): \(IKEDescribe.payloadList(ike.messages[response]))"
+        }
+        return line + "\n"
+    }
+
+    private func childText(_ index: Int, flows: [FlowStatistics], flowsByChild: [Int: [Int]], sad: SADatabase) -> String {
+        let child = ike.children[index]
+        let proto = child.protocolID == 2 ? "AH" : "ESP"
+        var out = "  CHILD_SA #\(index + 1) \(proto) \(IKEDescribe.spi(child.requesterSPI))/\(IKEDescribe.spi(child.responderSPI))"
+        out += " (\(child.createdByName)\(child.rekeyOf.map { ", rekey of CHILD_SA #\($0 + 1)" } ?? ""))"
+        if child.established {
+            out += " \(child.transportMode ? "transport" : "tunnel")"
+            if !child.trafficSelectorsInitiator.isEmpty || !child.trafficSelectorsResponder.isEmpty {
+                out += " \(child.trafficSelectorsInitiator.joined(separator: ",")) === \(child.trafficSelectorsResponder.joined(separator: ","))"
+            }
+            out += "\n    proposal: \(child.proposal.joined(separator: " "))"
+            out += child.perfectForwardSecrecy ? ", PFS \(child.keyExchangeGroup ?? "")" : ", no PFS"
+            var fate: [String] = []
+            if let by = child.rekeyedBy { fate.append("rekeyed by CHILD_SA #\(by + 1)") }
+            if child.deleted { fate.append("deleted") }
+            if !fate.isEmpty { out += "; " + fate.joined(separator: ", ") }
+            out += "\n    keys: \(child.keysNote ?? "not derived")"
+        } else {
+            out += " not established: \(child.failure ?? "pending")"
+        }
+        out += "\n"
+        for flowIndex in flowsByChild[index] ?? [] {
+            let flow = flows[flowIndex]
+            out += "    \(flow.key.ipsecProtocol == .ah ? "AH" : "ESP") \(flow.key.spi.spiHex) \(flow.key.source) → \(flow.key.destination): \(flow.packets) packets, \(flow.count(.decrypted) + flow.count(.ahVerified)) verified"
+            if let sa = flow.saIndex.map({ sad.entries[$0] }), flow.key.ipsecProtocol == .esp { out += " with keys \(IKEDescribe.origin(sa.origin))" }
+            out += "\n"
+        }
+        if child.established && (flowsByChild[index] ?? []).isEmpty { out += "    no ESP seen for it\n" }
+        return out
+    }
+}
+
+private extension String {
+    /// "00012" → "   12": frame numbers right-aligned like the packet report's.
+    func replacingLeadingZeros() -> String {
+        var characters = Array(self)
+        var i = 0
+        while i < characters.count - 1 && characters[i] == "0" { characters[i] = " "; i += 1 }
+        return String(characters)
+    }
+}

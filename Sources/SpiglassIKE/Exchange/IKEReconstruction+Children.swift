@@ -1,0 +1,221 @@
+import SpiglassSAD
+import SpiglassWire
+
+/// CHILD_SAs: proposed by a request, settled by its response, keyed from SK_d.
+extension IKEReconstruction {
+    func startChild(_ request: IKEMessageRecord, saIndex: Int, exchangeIndex: Int, proposal: IKEv2Proposal) {
+        guard children.count < limits.maxChildSAs else {
+            diagnose("more than \(limits.maxChildSAs) CHILD_SAs: later ones are not tracked")
+            return
+        }
+        let payloads = request.encryptedPayloads
+        var child = ChildSARecord(ikeSAIndex: saIndex, createdBy: exchangeIndex, createdByName: request.header.exchangeName,
+                                  requestedByInitiator: request.header.isInitiator,
+                                  requesterSPI: proposal.spi.count == 4 ? proposal.spi.be32Value : nil, responderSPI: nil,
+                                  requester: request.source, responder: request.destination)
+        child.protocolID = proposal.protocolID
+        child.trafficSelectorsInitiator = payloads.trafficSelectors(type: 44)
+        child.trafficSelectorsResponder = payloads.trafficSelectors(type: 45)
+        child.transportMode = request.notifies.contains { $0.type == NotifyType.useTransportMode }
+        if request.header.exchangeType == 36 {
+            for payload in payloads {
+                if case .keyExchange(let group, _) = payload.body {
+                    child.perfectForwardSecrecy = true
+                    child.keyExchangeGroup = IKEv2Names.transformIDName(type: 4, id: group)
+                }
+            }
+            if let rekey = request.notifies.first(where: { $0.type == NotifyType.rekeySA }), rekey.spi.count == 4,
+               let old = childBySPI[rekey.spi.be32Value] {
+                child.rekeyOf = old
+            }
+        }
+        let index = children.count
+        children.append(child)
+        ikeSAs[saIndex].children.append(index)
+        let ref = ExchangeRef(ikeSA: saIndex, exchange: exchangeIndex)
+        pendingChildren[ref] = index
+        pendingNonces[ref] = payloads.nonce ?? []
+    }
+
+    func finishChild(_ response: IKEMessageRecord, saIndex: Int, exchangeIndex: Int, errors: [IKEv2Notify]) {
+        let ref = ExchangeRef(ikeSA: saIndex, exchange: exchangeIndex)
+        guard let index = pendingChildren.removeValue(forKey: ref) else { return }
+        let requestNonce = pendingNonces.removeValue(forKey: ref) ?? []
+        let payloads = response.encryptedPayloads
+        guard let proposal = payloads.firstChildProposal else {
+            children[index].failure = errors.first?.name ?? "no SA payload in the response"
+            return
+        }
+        children[index].established = true
+        children[index].responderSPI = proposal.spi.count == 4 ? proposal.spi.be32Value : nil
+        children[index].proposal = proposal.transforms.map(\.name)
+        children[index].algorithms = NegotiatedChildAlgorithms(transforms: proposal.transforms.map { ($0.type, $0.id, $0.keyLength) })
+        let responderTSi = payloads.trafficSelectors(type: 44)
+        let responderTSr = payloads.trafficSelectors(type: 45)
+        if !responderTSi.isEmpty { children[index].trafficSelectorsInitiator = responderTSi }
+        if !responderTSr.isEmpty { children[index].trafficSelectorsResponder = responderTSr }
+        children[index].transportMode = children[index].transportMode
+            && response.notifies.contains { $0.type == NotifyType.useTransportMode }
+        let what = children[index].rekeyOf == nil ? "CHILD_SA" : "rekeyed CHILD_SA"
+        ikeSAs[saIndex].findings += WeakAlgorithms.findings(proposal.transforms, what: what)
+        if response.header.exchangeType == 36 {
+            let hasKE = payloads.contains { if case .keyExchange = $0.body { return true } else { return false } }
+            children[index].perfectForwardSecrecy = children[index].perfectForwardSecrecy && hasKE
+            if !children[index].perfectForwardSecrecy {
+                ikeSAs[saIndex].findings.append("\(what) \(children[index].spiText) created without PFS")
+            }
+        }
+        if let old = children[index].rekeyOf { children[old].rekeyedBy = index }
+        for spi in children[index].spis { childBySPI[spi] = index }
+        // Nonces: IKE_SA_INIT's for the CHILD_SA of IKE_AUTH, the exchange's own otherwise.
+        let nonces: (initiator: [UInt8], responder: [UInt8])
+        if response.header.exchangeType == 35 {
+            nonces = (ikeSAs[saIndex].nonceInitiator, ikeSAs[saIndex].nonceResponder)
+        } else {
+            nonces = (requestNonce, payloads.nonce ?? [])
+        }
+        deriveKeys(child: index, nonceInitiator: nonces.initiator, nonceResponder: nonces.responder)
+    }
+
+    /// RFC 7296 2.17: KEYMAT = prf+(SK_d, Ni | Nr); the requester-to-responder keys first.
+    private func deriveKeys(child index: Int, nonceInitiator: [UInt8], nonceResponder: [UInt8]) {
+        let child = children[index]
+        let saIndex = child.ikeSAIndex
+        let sa = ikeSAs[saIndex]
+        guard let keyIndex = keyIndex(sa.spis) else {
+            children[index].keysNote = "no key file gives this IKE SA's SK_d"
+            return
+        }
+        let key = keys[keyIndex]
+        guard !key.skD.isEmpty else {
+            children[index].keysNote = "the key file gives no SK_d for this IKE SA (\(key.origin))"
+            return
+        }
+        guard let prf = key.prf ?? (negotiatedPRFs[saIndex] ?? nil) else {
+            children[index].keysNote = "the PRF of this IKE SA is unknown (not in the key file, IKE_SA_INIT not captured)"
+            return
+        }
+        guard !child.perfectForwardSecrecy else {
+            children[index].keysNote = "created with PFS (\(child.keyExchangeGroup ?? "KE")): its KEYMAT needs the DH shared secret, which no capture holds"
+            return
+        }
+        guard let algorithms = child.algorithms, algorithms.unsupported.isEmpty else {
+            children[index].keysNote = "algorithms not supported: \(child.algorithms?.unsupported.joined(separator: ", ") ?? "unknown")"
+            return
+        }
+        guard child.protocolID == 3 || child.protocolID == 2 else {
+            children[index].keysNote = "protocol \(child.protocolID) is neither ESP nor AH"
+            return
+        }
+        guard !nonceInitiator.isEmpty, !nonceResponder.isEmpty else {
+            children[index].keysNote = "the nonces of the creating exchange were not captured or not decrypted"
+            return
+        }
+        guard let requesterSPI = child.requesterSPI, let responderSPI = child.responderSPI else {
+            children[index].keysNote = "SPIs missing from the SA payloads"
+            return
+        }
+        let derived: ChildSAKeys
+        do {
+            derived = try ChildSAKeyDerivation.derive(prf: prf, skD: key.skD, nonceInitiator: nonceInitiator, nonceResponder: nonceResponder,
+                                                      encryptionKeyLength: algorithms.encryptionKeyLength,
+                                                      integrityKeyLength: algorithms.integrityKeyLength)
+        } catch {
+            children[index].keysNote = "derivation failed: \(error)"
+            return
+        }
+        let origin = SAOrigin(file: "derived from IKE SA \(sa.spis) (SK_d from \(key.origin))", line: 0)
+        let ipsecProtocol: IPsecProtocol = child.protocolID == 2 ? .ah : .esp
+        func make(spi: UInt32, from source: IPAddress, to destination: IPAddress, encryption: [UInt8], integrity: [UInt8], direction: String) -> SecurityAssociation {
+            var sa = SecurityAssociation(spi: spi, source: .exact(source), destination: .exact(destination),
+                                         encryption: algorithms.encryption, encryptionKey: encryption,
+                                         integrity: algorithms.integrity, integrityKey: integrity,
+                                         extendedSequenceNumbers: algorithms.extendedSequenceNumbers, origin: origin)
+            sa.ipsecProtocol = ipsecProtocol
+            sa.mode = child.transportMode ? IPsecMode.transport : IPsecMode.tunnel
+            sa.label = "CHILD_SA #\(index + 1) \(direction)"
+            return sa
+        }
+        // Traffic requester→responder carries the SPI the responder chose.
+        let outbound = make(spi: responderSPI, from: child.requester, to: child.responder,
+                            encryption: derived.initiatorEncryption, integrity: derived.initiatorIntegrity, direction: "requester→responder")
+        let inbound = make(spi: requesterSPI, from: child.responder, to: child.requester,
+                           encryption: derived.responderEncryption, integrity: derived.responderIntegrity, direction: "responder→requester")
+        children[index].keysDerived = true
+        children[index].keysNote = "derived from SK_d"
+        for sa in [outbound, inbound] {
+            derivedSAs.append(sa)
+            onDerivedSA?(sa)
+        }
+    }
+
+    /// Wraps up at the end of the capture: unanswered exchanges and IKE SAs that never got
+    /// an answer.
+    public func finish() {
+        for saIndex in ikeSAs.indices {
+            let exchanges = ikeSAs[saIndex].exchanges
+            if ikeSAs[saIndex].state == .negotiating, !exchanges.isEmpty, exchanges.allSatisfy({ $0.responseTime == nil }) {
+                ikeSAs[saIndex].state = .noResponse
+            }
+            for (i, exchange) in exchanges.enumerated() where exchange.responseTime == nil {
+                ikeSAs[saIndex].exchanges[i].outcome = exchange.requestTime == nil ? "request not captured" : "no response"
+            }
+            for index in ikeSAs[saIndex].children where children[index].ikeSAIndex == saIndex {
+                if !children[index].established && children[index].failure == nil {
+                    children[index].failure = "no response"
+                }
+            }
+            if fragments.pendingCount > 0 {
+                diagnose("\(fragments.pendingCount) fragmented IKE message(s) never completed")
+            }
+        }
+    }
+}
+
+extension ChildSARecord {
+    /// "c19c5d01/4218b56d" (requester's, responder's).
+    public var spiText: String {
+        let spis = [requesterSPI, responderSPI].map { spi -> String in
+            guard let spi else { return "?" }
+            let s = String(spi, radix: 16)
+            return String(repeating: "0", count: 8 - s.count) + s
+        }
+        return spis.joined(separator: "/")
+    }
+}
+
+extension Collection where Element == IKEv2Payload {
+    var nonce: [UInt8]? {
+        for payload in self { if case .nonce(let n) = payload.body { return n } }
+        return nil
+    }
+
+    var proposals: [IKEv2Proposal] {
+        for payload in self { if case .securityAssociation(let p) = payload.body { return p } }
+        return []
+    }
+
+    /// The first ESP or AH proposal.
+    var firstChildProposal: IKEv2Proposal? {
+        proposals.first { $0.protocolID == 2 || $0.protocolID == 3 }
+    }
+
+    func identification(type: UInt8) -> String? {
+        for payload in self where payload.type == type {
+            if case .identification(let id) = payload.body { return "\(id.typeName) \(id.text)" }
+        }
+        return nil
+    }
+
+    var authenticationMethod: String? {
+        for payload in self { if case .authentication(let method, _) = payload.body { return IKEv2Names.authMethodName(method) } }
+        return nil
+    }
+
+    func trafficSelectors(type: UInt8) -> [String] {
+        for payload in self where payload.type == type {
+            if case .trafficSelectors(let selectors) = payload.body { return selectors.map(\.text) }
+        }
+        return []
+    }
+}

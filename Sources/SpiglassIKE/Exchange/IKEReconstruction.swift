@@ -1,0 +1,283 @@
+import SpiglassSAD
+import SpiglassWire
+
+/// Rebuilds the IKEv2 story of a capture: messages decrypted with the keys given, paired into
+/// exchanges, grouped by IKE SA, with CHILD_SAs and their SPIs, and ESP keys derived from
+/// SK_d where no PFS was used. Feed it every IKE message in capture order; it keeps bounded
+/// state. Not thread-safe; one per capture.
+public final class IKEReconstruction {
+    /// Bounds on what is kept; hitting one gives a diagnostic once and the rest goes on.
+    public struct Limits: Sendable {
+        /// IKE SAs tracked (each one holds its exchanges and children).
+        public var maxIKESAs = 4096
+        /// Exchanges kept per IKE SA; later ones are counted, not kept.
+        public var maxExchangesPerIKESA = 4096
+        /// Message records kept for the final report (every message is still reported live).
+        public var maxMessagesKept = 100_000
+        /// CHILD_SAs kept over all IKE SAs.
+        public var maxChildSAs = 16_384
+
+        public init() {}
+    }
+
+    public let limits: Limits
+    public internal(set) var ikeSAs: [IKESARecord] = []
+    public internal(set) var children: [ChildSARecord] = []
+    public internal(set) var messages: [IKEMessageRecord] = []
+    /// IKEv1 messages seen (their reconstruction is not done here).
+    public internal(set) var ikev1Messages = 0
+    public internal(set) var droppedMessages = 0
+    /// SAs derived from SK_d, in the order they were derived.
+    public internal(set) var derivedSAs: [SecurityAssociation] = []
+
+    /// Called with each ESP/AH SA derived from IKE keys, so the pipeline can decrypt with it.
+    public var onDerivedSA: ((SecurityAssociation) -> Void)?
+    /// Called once per kind of problem (bounds hit, key errors).
+    public var onDiagnostic: ((String) -> Void)?
+
+    var keys: [IKESecurityAssociation]
+    private var keyByPair: [IKESPIPair: Int] = [:]
+    private var keyByInitiatorSPI: [UInt64: Int] = [:]
+    var protections: [Int: IKEv2MessageProtection] = [:]
+    var protectionFailures: [Int: String] = [:]
+    /// IKE SA indices by SPIi (IKEv2 SPIs are chosen at random; collisions make a list).
+    var ikeSAsByInitiatorSPI: [UInt64: [Int]] = [:]
+    var childBySPI: [UInt32: Int] = [:]
+    var fragments = IKEFragmentAssembler()
+    var diagnosticsSeen: Set<String> = []
+    /// Fingerprints of messages per exchange, to tell retransmissions from new messages.
+    var fingerprints: [FingerprintKey: UInt64] = [:]
+
+    /// NAT detection results of each IKE SA's IKE_SA_INIT request, until the response.
+    var natRequestChecks: [Int: (sourceMatches: Bool?, destinationMatches: Bool?)] = [:]
+    /// CREATE_CHILD_SA requests that rekey an IKE SA, until their response.
+    var pendingIKERekeys: [ExchangeRef: PendingIKERekey] = [:]
+    /// CHILD_SAs proposed by a request, until its response.
+    var pendingChildren: [ExchangeRef: Int] = [:]
+    /// Nonces of CREATE_CHILD_SA requests (Ni of that exchange), until the response.
+    var pendingNonces: [ExchangeRef: [UInt8]] = [:]
+    /// The PRF of each IKE SA's chosen proposal, for key files that name none.
+    var negotiatedPRFs: [Int: IKEPRF?] = [:]
+
+    struct FingerprintKey: Hashable {
+        var ikeSA: Int
+        var exchange: Int
+        var isResponse: Bool
+    }
+
+    public init(keys: [IKESecurityAssociation], limits: Limits = Limits()) {
+        self.limits = limits
+        self.keys = keys.filter { $0.version == .v2 }
+        for (index, key) in self.keys.enumerated() {
+            if let responder = key.responderSPI {
+                keyByPair[IKESPIPair(initiator: key.initiatorSPI, responder: responder)] = index
+            } else {
+                keyByInitiatorSPI[key.initiatorSPI] = index
+            }
+        }
+    }
+
+    /// The CHILD_SA (index in `children`) an ESP or AH SPI belongs to, when an exchange
+    /// negotiated it.
+    public func childSA(spi: UInt32) -> Int? { childBySPI[spi] }
+
+    /// Decodes one IKE message and advances the story. Returns the message's record, or nil
+    /// while a fragmented message is incomplete.
+    @discardableResult
+    public func process(_ datagram: IKEDatagram) -> IKEMessageRecord? {
+        guard let header = IKEHeader.parse(datagram.bytes, range: datagram.range) else { return nil }
+        guard header.isIKEv2 else {
+            ikev1Messages += 1
+            return nil
+        }
+        var record = IKEMessageRecord(frames: [datagram.frame], time: datagram.time, header: header, source: datagram.source,
+                                      destination: datagram.destination, sourcePort: datagram.sourcePort,
+                                      destinationPort: datagram.destinationPort, transport: datagram.transport,
+                                      length: datagram.range.count, payloads: [], decryptedFrom: nil, decryption: .notEncrypted,
+                                      integrity: .unchecked, retransmission: false, ikeSAIndex: nil, exchangeIndex: nil, problems: [])
+        let message: IKEv2Message
+        // The IKE Length field bounds the message; bytes after it (UDP padding) are not part.
+        var datagram = datagram
+        if Int(header.length) >= IKEHeader.length && Int(header.length) < datagram.range.count {
+            datagram.range = datagram.range.lowerBound..<(datagram.range.lowerBound + Int(header.length))
+        }
+        switch IKEv2Parser.parseMessage(datagram.bytes, range: datagram.range) {
+        case .success(let parsed): message = parsed
+        case .failure(let problem):
+            record.problems.append(problem.reason)
+            attach(&record, fingerprint: fingerprint(datagram.bytes, datagram.range))
+            return keep(record)
+        }
+        record.problems += message.problems.map(\.reason)
+        record.payloads = message.payloads.filter { !$0.isEncryptedContainer }
+        let keyIndex = self.keyIndex(for: header)
+
+        guard let last = message.payloads.last, last.isEncryptedContainer else {
+            attach(&record, fingerprint: fingerprint(datagram.bytes, datagram.range))
+            return keep(record)
+        }
+        if case .encryptedFragment(let fragment) = last.body {
+            return processFragment(record, fragment: fragment, payloadOffset: last.range.lowerBound, datagram: datagram,
+                                   keyIndex: keyIndex)
+        }
+        // SK: open it when keys allow, then parse what it held.
+        if let keyIndex {
+            switch open(datagram.bytes, range: datagram.range, payloadOffset: last.range.lowerBound, header: header, keyIndex: keyIndex) {
+            case .success(let plain):
+                record.decryption = .decrypted
+                record.integrity = plain.integrity
+                appendInner(&record, plain.bytes, first: plain.firstPayload)
+            case .failure(let reason):
+                record.decryption = .failed(reason.text)
+                record.integrity = reason.integrityFailed ? .failed : .unchecked
+            }
+        } else {
+            record.decryption = .noKeys
+        }
+        attach(&record, fingerprint: fingerprint(datagram.bytes, datagram.range))
+        return keep(record)
+    }
+
+    private func processFragment(_ first: IKEMessageRecord, fragment: IKEv2EncryptedFragment, payloadOffset: Int,
+                                 datagram: IKEDatagram, keyIndex: Int?) -> IKEMessageRecord? {
+        let header = first.header
+        var piece = IKEFragmentAssembler.Fragment(frame: datagram.frame, time: datagram.time, wireLength: datagram.range.count,
+                                                  plaintext: nil, firstPayload: fragment.firstInnerPayload, integrity: .unchecked,
+                                                  failure: keyIndex == nil ? nil : "not opened",
+                                                  fingerprint: fingerprint(datagram.bytes, datagram.range))
+        if let keyIndex {
+            switch open(datagram.bytes, range: datagram.range, payloadOffset: payloadOffset, header: header, keyIndex: keyIndex) {
+            case .success(let plain):
+                piece.plaintext = plain.bytes
+                piece.integrity = plain.integrity
+                piece.failure = nil
+            case .failure(let reason):
+                piece.failure = reason.text
+                piece.integrity = reason.integrityFailed ? .failed : .unchecked
+            }
+        }
+        let key = IKEFragmentAssembler.MessageKey(initiatorSPI: header.initiatorSPI, responderSPI: header.responderSPI,
+                                                  messageID: header.messageID, isResponse: header.isResponse,
+                                                  fromInitiator: header.isInitiator)
+        switch fragments.add(piece, number: Int(fragment.fragmentNumber), total: Int(fragment.totalFragments), key: key) {
+        case .pending:
+            return nil
+        case .dropped(let reason):
+            diagnose("IKE fragment dropped: \(reason)")
+            return nil
+        case .complete(let whole):
+            var record = first
+            record.frames = whole.fragments.map(\.frame)
+            record.time = whole.fragments.map(\.time).min() ?? first.time
+            record.length = whole.fragments.reduce(0) { $0 + $1.wireLength }
+            var combined: UInt64 = 0xcbf29ce484222325
+            for piece in whole.fragments { combined = (combined ^ piece.fingerprint) &* 0x100000001b3 }
+            if keyIndex == nil {
+                record.decryption = .noKeys
+            } else if let failed = whole.fragments.first(where: { $0.plaintext == nil }) {
+                record.decryption = .failed("fragment: \(failed.failure ?? "not opened")")
+                record.integrity = whole.fragments.contains { $0.integrity == .failed } ? .failed : .unchecked
+            } else {
+                let plain = whole.fragments.flatMap { $0.plaintext ?? [] }
+                record.decryption = .decrypted
+                record.integrity = whole.fragments.allSatisfy { $0.integrity == .ok } ? .ok : .unchecked
+                appendInner(&record, plain, first: whole.fragments.first?.firstPayload ?? 0)
+            }
+            attach(&record, fingerprint: combined)
+            return keep(record)
+        }
+    }
+
+    private func appendInner(_ record: inout IKEMessageRecord, _ plain: [UInt8], first: UInt8) {
+        let chain = IKEv2Parser.parsePayloadChain(plain, range: 0..<plain.count, firstPayload: first)
+        record.decryptedFrom = record.payloads.count
+        record.payloads += chain.payloads
+        record.problems += chain.problems.map(\.reason)
+    }
+
+    private func keep(_ record: IKEMessageRecord) -> IKEMessageRecord {
+        if messages.count < limits.maxMessagesKept {
+            messages.append(record)
+        } else {
+            droppedMessages += 1
+            diagnose("more than \(limits.maxMessagesKept) IKE messages: later ones are reported but not kept for the summary")
+        }
+        return record
+    }
+
+    /// FNV-1a over the message bytes: equal bytes, equal fingerprint (retransmissions).
+    func fingerprint(_ bytes: [UInt8], _ range: Range<Int>) -> UInt64 {
+        var hash: UInt64 = 0xcbf29ce484222325
+        for index in range where index < bytes.count {
+            hash = (hash ^ UInt64(bytes[index])) &* 0x100000001b3
+        }
+        return hash
+    }
+
+    func diagnose(_ message: String) {
+        guard diagnosticsSeen.count < 256, diagnosticsSeen.insert(message).inserted else { return }
+        onDiagnostic?(message)
+    }
+
+    // MARK: keys
+
+    func keyIndex(for header: IKEHeader) -> Int? {
+        keyIndex(IKESPIPair(initiator: header.initiatorSPI, responder: header.responderSPI))
+    }
+
+    func keyIndex(_ spis: IKESPIPair) -> Int? {
+        if let index = keyByPair[spis] { return index }
+        return keyByInitiatorSPI[spis.initiator]
+    }
+
+    struct OpenFailure: Error {
+        var text: String
+        var integrityFailed: Bool
+    }
+
+    struct Opened {
+        var bytes: [UInt8]
+        var firstPayload: UInt8
+        var integrity: IKEIntegrityVerdict
+    }
+
+    private func open(_ bytes: [UInt8], range: Range<Int>, payloadOffset: Int, header: IKEHeader, keyIndex: Int) -> Result<Opened, OpenFailure> {
+        guard let protection = protection(keyIndex) else {
+            return .failure(OpenFailure(text: protectionFailures[keyIndex] ?? "keys unusable", integrityFailed: false))
+        }
+        switch protection.open(message: bytes, messageRange: range, encryptedPayloadOffset: payloadOffset, sentByInitiator: header.isInitiator) {
+        case .success(let plain):
+            return .success(Opened(bytes: plain.payloads, firstPayload: plain.firstPayloadType,
+                                   integrity: plain.integrity == .ok ? .ok : .unchecked))
+        case .failure(let error):
+            return .failure(OpenFailure(text: error.reason,
+                                        integrityFailed: error.code == .integrityFailed || error.code == .authenticationFailed))
+        }
+    }
+
+    private func protection(_ keyIndex: Int) -> IKEv2MessageProtection? {
+        if let existing = protections[keyIndex] { return existing }
+        if protectionFailures[keyIndex] != nil { return nil }
+        let key = keys[keyIndex]
+        do {
+            let made = try IKEv2MessageProtection(sa: key)
+            protections[keyIndex] = made
+            return made
+        } catch {
+            let text = "IKE SA \(IKESPIPair.hex(key.initiatorSPI)) (\(key.origin)): keys unusable: \(error)"
+            protectionFailures[keyIndex] = text
+            diagnose(text)
+            return nil
+        }
+    }
+}
+
+extension IKEv2Payload {
+    /// SK or SKF: the payload whose content is the encrypted rest of the message.
+    var isEncryptedContainer: Bool {
+        switch body {
+        case .encrypted, .encryptedFragment: return true
+        default: return false
+        }
+    }
+}

@@ -1,0 +1,201 @@
+import SpiglassSAD
+import SpiglassWire
+
+/// What became of an encrypted message's SK payload.
+public enum IKEDecryption: Sendable, Equatable {
+    /// Nothing was encrypted (IKE_SA_INIT, or an unprotected notification).
+    case notEncrypted
+    case decrypted
+    /// No key file gives this IKE SA's keys.
+    case noKeys
+    /// Keys were there, but the message did not open (integrity failure, bad padding, ...).
+    case failed(String)
+    /// A fragment waiting for the rest of its message.
+    case fragmentPending
+
+    public var label: String {
+        switch self {
+        case .notEncrypted: return "not-encrypted"
+        case .decrypted: return "decrypted"
+        case .noKeys: return "no-keys"
+        case .failed: return "failed"
+        case .fragmentPending: return "fragment-pending"
+        }
+    }
+}
+
+/// The integrity check of an encrypted message (`unchecked` when no integrity key was given
+/// or nothing was encrypted).
+public enum IKEIntegrityVerdict: String, Sendable, Equatable {
+    case ok
+    case failed
+    case unchecked
+}
+
+/// One IKE message (reassembled when it came in fragments), decoded as far as keys allow.
+public struct IKEMessageRecord: Sendable {
+    /// Capture frames that carried it, in order (several for RFC 7383 fragments).
+    public var frames: [Int]
+    public var time: Int64
+    public var header: IKEHeader
+    public var source: IPAddress
+    public var destination: IPAddress
+    public var sourcePort: UInt16
+    public var destinationPort: UInt16
+    public var transport: IKETransport
+    /// Bytes on the wire (all fragments together).
+    public var length: Int
+    /// Payloads outside SK, in order, then the decrypted payloads (`decryptedFrom` tells
+    /// where those begin).
+    public var payloads: [IKEv2Payload]
+    /// Index in `payloads` of the first payload that came out of SK, when one did.
+    public var decryptedFrom: Int?
+    public var decryption: IKEDecryption
+    public var integrity: IKEIntegrityVerdict
+    /// Same bytes as an earlier message of the same exchange.
+    public var retransmission: Bool
+    /// Index of the exchange in its IKE SA's `exchanges`, and of the IKE SA in the story.
+    public var ikeSAIndex: Int?
+    public var exchangeIndex: Int?
+    public var problems: [String]
+
+    public var isResponse: Bool { header.isResponse }
+    public var fromOriginalInitiator: Bool { header.isInitiator }
+    public var spis: IKESPIPair { IKESPIPair(initiator: header.initiatorSPI, responder: header.responderSPI) }
+    public var encryptedPayloads: ArraySlice<IKEv2Payload> { decryptedFrom.map { payloads[$0...] } ?? [] }
+
+    /// Notify payloads (outer and decrypted).
+    public var notifies: [IKEv2Notify] {
+        payloads.compactMap { if case .notify(let n) = $0.body { return n } else { return nil } }
+    }
+}
+
+/// A request and its response, paired by message ID.
+public struct IKEExchangeRecord: Sendable {
+    public var type: UInt8
+    public var name: String
+    public var messageID: UInt32
+    /// The request came from the IKE SA's original initiator.
+    public var requestedByInitiator: Bool
+    /// Indices into the story's `messages`.
+    public var request: Int?
+    public var response: Int?
+    public var requestRetransmissions = 0
+    public var responseRetransmissions = 0
+    public var requestTime: Int64?
+    public var responseTime: Int64?
+    /// The outcome in words: "ok", a notify name ("NO_PROPOSAL_CHOSEN"), "no response", ...
+    public var outcome: String = "no response"
+    /// Succeeded: a response without error notifies.
+    public var succeeded = false
+    /// What the exchange did: "rekey CHILD_SA", "delete IKE SA", "liveness check", ...
+    public var purpose: String?
+
+    /// Round-trip time from the first request to the first response, in microseconds.
+    public var roundTrip: Int64? {
+        guard let requestTime, let responseTime else { return nil }
+        return responseTime - requestTime
+    }
+}
+
+/// Where an IKE SA stands at the end of the capture.
+public enum IKESAState: Sendable, Equatable {
+    case negotiating
+    case established
+    /// Negotiation failed, with the reason (a notify name or words).
+    case failed(String)
+    /// Requests were never answered.
+    case noResponse
+    case rekeyed
+    case deleted
+
+    public var label: String {
+        switch self {
+        case .negotiating: return "negotiating"
+        case .established: return "established"
+        case .failed(let why): return "failed: \(why)"
+        case .noResponse: return "no response"
+        case .rekeyed: return "rekeyed"
+        case .deleted: return "deleted"
+        }
+    }
+}
+
+/// One IKE SA's negotiation and life.
+public struct IKESARecord: Sendable {
+    public var version: Int
+    public var spis: IKESPIPair
+    public var initiator: IPAddress
+    public var responder: IPAddress
+    public var initiatorPort: UInt16
+    public var responderPort: UInt16
+    public var state: IKESAState = .negotiating
+    public var exchanges: [IKEExchangeRecord] = []
+    /// Indices into the story's `children`.
+    public var children: [Int] = []
+    /// The chosen IKE proposal's transforms, by name.
+    public var proposal: [String] = []
+    public var initiatorIdentity: String?
+    public var responderIdentity: String?
+    public var initiatorAuthentication: String?
+    public var responderAuthentication: String?
+    public var nonceInitiator: [UInt8] = []
+    public var nonceResponder: [UInt8] = []
+    /// Key-exchange group of the accepted IKE_SA_INIT.
+    public var keyExchangeGroup: String?
+    /// Some key file gives this IKE SA's keys.
+    public var keysKnown = false
+    /// NAT detection (RFC 7296 2.23), from the hashes against the addresses seen.
+    public var initiatorBehindNAT: Bool?
+    public var responderBehindNAT: Bool?
+    public var cookieRoundTrip = false
+    /// Group the responder asked for with INVALID_KE_PAYLOAD.
+    public var invalidKERequestedGroup: String?
+    public var fragmentationSupported = false
+    /// IKE SA this one rekeyed (index), and the one that replaced it.
+    public var rekeyOf: Int?
+    public var rekeyedBy: Int?
+    public var vendorIDs: [String] = []
+    public var firstTime: Int64
+    public var lastTime: Int64
+    /// Findings in words: weak algorithms, no PFS, failures.
+    public var findings: [String] = []
+}
+
+/// A CHILD_SA as the exchanges negotiated it.
+public struct ChildSARecord: Sendable {
+    public var ikeSAIndex: Int
+    /// Exchange (index in the IKE SA) that created it.
+    public var createdBy: Int
+    public var createdByName: String
+    /// The exchange's requester was the IKE SA's original initiator.
+    public var requestedByInitiator: Bool
+    /// SPI the requester receives on (from the request's SA payload) and the responder's
+    /// (from the response's): traffic requester→responder carries `responderSPI`.
+    public var requesterSPI: UInt32?
+    public var responderSPI: UInt32?
+    public var requester: IPAddress
+    public var responder: IPAddress
+    public var protocolID: UInt8 = 3
+    public var proposal: [String] = []
+    public var algorithms: NegotiatedChildAlgorithms?
+    public var transportMode = false
+    public var trafficSelectorsInitiator: [String] = []
+    public var trafficSelectorsResponder: [String] = []
+    /// A KE payload came with the exchange: the KEYMAT needs the DH secret.
+    public var perfectForwardSecrecy = false
+    public var keyExchangeGroup: String?
+    /// CHILD_SA (index in the story) this one rekeyed, and the one that replaced it.
+    public var rekeyOf: Int?
+    public var rekeyedBy: Int?
+    public var established = false
+    public var failure: String?
+    public var deleted = false
+    /// Whether ESP keys were derived from SK_d, or why not.
+    public var keysDerived = false
+    public var keysNote: String?
+    public var label: String?
+
+    /// Both SPIs, requester's first.
+    public var spis: [UInt32] { [requesterSPI, responderSPI].compactMap { $0 } }
+}

@@ -1,0 +1,110 @@
+/// Renders a DER X.501 Name (RDNSequence) the way OpenSSL's one-line form does: "C=CH,
+/// O=strongSwan, CN=moon.strongswan.org". Only what an ID_DER_ASN1_DN holds is read: a
+/// SEQUENCE of SETs of SEQUENCE { OID, string }. Anything else gives nil and the caller shows
+/// hex. Iterative, every length checked against its parent: no recursion, no trap.
+enum IKEv2DistinguishedName {
+    /// RDNs rendered at most; a real DN has fewer than ten.
+    static let maxComponents = 64
+
+    struct Element {
+        var tag: UInt8
+        var content: Range<Int>
+        var end: Int
+    }
+
+    /// One DER TLV at `offset` inside `limit`; definite lengths of at most 3 bytes.
+    static func element(_ bytes: [UInt8], at offset: Int, limit: Int) -> Element? {
+        guard offset + 2 <= limit else { return nil }
+        let tag = bytes[offset]
+        let first = Int(bytes[offset + 1])
+        var cursor = offset + 2
+        var length = 0
+        if first < 0x80 {
+            length = first
+        } else {
+            let count = first & 0x7f
+            guard count >= 1, count <= 3, cursor + count <= limit else { return nil }
+            for _ in 0..<count {
+                length = length << 8 | Int(bytes[cursor])
+                cursor += 1
+            }
+        }
+        guard length <= limit - cursor else { return nil }
+        return Element(tag: tag, content: cursor..<(cursor + length), end: cursor + length)
+    }
+
+    static func render(_ bytes: [UInt8]) -> String? {
+        guard let name = element(bytes, at: 0, limit: bytes.count), name.tag == 0x30, name.end == bytes.count else { return nil }
+        var parts: [String] = []
+        var setCursor = name.content.lowerBound
+        while setCursor < name.content.upperBound {
+            guard parts.count < maxComponents,
+                  let set = element(bytes, at: setCursor, limit: name.content.upperBound), set.tag == 0x31 else { return nil }
+            var attributeCursor = set.content.lowerBound
+            while attributeCursor < set.content.upperBound {
+                guard parts.count < maxComponents,
+                      let attribute = element(bytes, at: attributeCursor, limit: set.content.upperBound), attribute.tag == 0x30,
+                      let oid = element(bytes, at: attribute.content.lowerBound, limit: attribute.content.upperBound), oid.tag == 0x06,
+                      let value = element(bytes, at: oid.end, limit: attribute.content.upperBound), value.end == attribute.content.upperBound,
+                      let key = oidName(Array(bytes[oid.content])), let text = string(tag: value.tag, Array(bytes[value.content]))
+                else { return nil }
+                parts.append("\(key)=\(text)")
+                attributeCursor = attribute.end
+            }
+            setCursor = set.end
+        }
+        return parts.joined(separator: ", ")
+    }
+
+    static func oidName(_ oid: [UInt8]) -> String? {
+        switch oid {
+        case [0x55, 0x04, 0x03]: return "CN"
+        case [0x55, 0x04, 0x04]: return "SN"
+        case [0x55, 0x04, 0x05]: return "serialNumber"
+        case [0x55, 0x04, 0x06]: return "C"
+        case [0x55, 0x04, 0x07]: return "L"
+        case [0x55, 0x04, 0x08]: return "ST"
+        case [0x55, 0x04, 0x09]: return "street"
+        case [0x55, 0x04, 0x0a]: return "O"
+        case [0x55, 0x04, 0x0b]: return "OU"
+        case [0x55, 0x04, 0x0c]: return "title"
+        case [0x55, 0x04, 0x2a]: return "GN"
+        case [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01]: return "E"
+        case [0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x19]: return "DC"
+        case [0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x01]: return "UID"
+        default: return dotted(oid)
+        }
+    }
+
+    /// Dotted form of an OID's content octets; nil when they are not valid base-128.
+    static func dotted(_ oid: [UInt8]) -> String? {
+        guard !oid.isEmpty, oid.count <= 32, oid.last.map({ $0 & 0x80 == 0 }) == true else { return nil }
+        var arcs: [UInt64] = []
+        var value: UInt64 = 0
+        for byte in oid {
+            guard value < (1 << 56) else { return nil }
+            value = value << 7 | UInt64(byte & 0x7f)
+            if byte & 0x80 == 0 {
+                arcs.append(value)
+                value = 0
+            }
+        }
+        guard let head = arcs.first else { return nil }
+        let (a, b) = head < 80 ? (head / 40, head % 40) : (2, head - 80)
+        return ([a, b] + arcs.dropFirst()).map(String.init).joined(separator: ".")
+    }
+
+    /// The text of a DirectoryString; nil for types this renderer does not read.
+    static func string(tag: UInt8, _ content: [UInt8]) -> String? {
+        switch tag {
+        case 0x0c, 0x13, 0x16, 0x14, 0x1a:
+            // UTF8String, PrintableString, IA5String, T61String, VisibleString: shown when
+            // valid UTF-8 without control characters.
+            guard let text = IKEv2Wire.validUTF8(content),
+                  !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else { return nil }
+            return text
+        default:
+            return nil
+        }
+    }
+}

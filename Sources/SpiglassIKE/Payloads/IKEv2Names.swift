@@ -1,0 +1,547 @@
+/// Names from the IANA "Internet Key Exchange Version 2 (IKEv2) Parameters" registry
+/// (RFC 7296 and the RFCs that added to it: 4555, 4739, 5685, 5723, 6311, 7383, 7427, 7791,
+/// 8019, 8784, 8983, 9242, 9347, 9370, 9593...), as the text report and the JSON print them.
+/// Numbers without a name print as `<REGISTRY>_<n>`, so nothing is ever lost.
+public enum IKEv2Names {
+    // MARK: Payload types (IANA "IKEv2 Payload Types")
+
+    /// Short payload name: "SA", "KE", "IDi", "N", "SK", ...
+    public static func payloadName(_ type: UInt8) -> String {
+        switch type {
+        case 0: return "NONE"
+        case 33: return "SA"
+        case 34: return "KE"
+        case 35: return "IDi"
+        case 36: return "IDr"
+        case 37: return "CERT"
+        case 38: return "CERTREQ"
+        case 39: return "AUTH"
+        case 40: return "Nonce"
+        case 41: return "N"
+        case 42: return "D"
+        case 43: return "V"
+        case 44: return "TSi"
+        case 45: return "TSr"
+        case 46: return "SK"
+        case 47: return "CP"
+        case 48: return "EAP"
+        case 49: return "GSPM"  // RFC 6467 Generic Secure Password Methods
+        case 50: return "IDg"   // G-IKEv2 Group Identification
+        case 51: return "GSA"   // G-IKEv2 Group Security Association
+        case 52: return "KD"    // G-IKEv2 Key Download
+        case 53: return "SKF"   // RFC 7383 Encrypted and Authenticated Fragment
+        case 54: return "PS"    // RFC 8019 Puzzle Solution
+        default: return "PAYLOAD_\(type)"
+        }
+    }
+
+    /// Long payload name: "Security Association", "Encrypted and Authenticated", ...
+    public static func payloadLongName(_ type: UInt8) -> String {
+        switch type {
+        case 0: return "No Next Payload"
+        case 33: return "Security Association"
+        case 34: return "Key Exchange"
+        case 35: return "Identification - Initiator"
+        case 36: return "Identification - Responder"
+        case 37: return "Certificate"
+        case 38: return "Certificate Request"
+        case 39: return "Authentication"
+        case 40: return "Nonce"
+        case 41: return "Notify"
+        case 42: return "Delete"
+        case 43: return "Vendor ID"
+        case 44: return "Traffic Selector - Initiator"
+        case 45: return "Traffic Selector - Responder"
+        case 46: return "Encrypted and Authenticated"
+        case 47: return "Configuration"
+        case 48: return "Extensible Authentication"
+        case 49: return "Generic Secure Password Method"
+        case 50: return "Group Identification"
+        case 51: return "Group Security Association"
+        case 52: return "Key Download"
+        case 53: return "Encrypted and Authenticated Fragment"
+        case 54: return "Puzzle Solution"
+        default: return "Payload \(type)"
+        }
+    }
+
+    // MARK: Exchange types
+
+    /// IANA "IKEv2 Exchange Types".
+    public static func exchangeName(_ type: UInt8) -> String {
+        switch type {
+        case 34: return "IKE_SA_INIT"
+        case 35: return "IKE_AUTH"
+        case 36: return "CREATE_CHILD_SA"
+        case 37: return "INFORMATIONAL"
+        case 38: return "IKE_SESSION_RESUME"  // RFC 5723
+        case 39: return "GSA_AUTH"            // G-IKEv2
+        case 40: return "GSA_REGISTRATION"
+        case 41: return "GSA_REKEY"
+        case 42: return "GSA_INBAND_REKEY"
+        case 43: return "IKE_INTERMEDIATE"    // RFC 9242
+        case 44: return "IKE_FOLLOWUP_KE"     // RFC 9370
+        default: return "EXCHANGE_\(type)"
+        }
+    }
+
+    // MARK: Security protocols
+
+    /// IANA "IKEv2 Security Protocol Identifiers" (proposals, Notify, Delete).
+    public static func protocolName(_ id: UInt8) -> String {
+        switch id {
+        case 0: return "NONE"
+        case 1: return "IKE"
+        case 2: return "AH"
+        case 3: return "ESP"
+        case 4: return "FC_ESP_HEADER"          // RFC 4595
+        case 5: return "FC_CT_AUTHENTICATION"   // RFC 4595
+        default: return "PROTOCOL_\(id)"
+        }
+    }
+
+    // MARK: Transforms
+
+    /// IANA "Transform Type Values" (RFC 9370 renamed D-H to KE and added ADDKE1..7).
+    public static func transformTypeName(_ type: UInt8) -> String {
+        switch type {
+        case 1: return "ENCR"
+        case 2: return "PRF"
+        case 3: return "INTEG"
+        case 4: return "KE"
+        case 5: return "ESN"
+        case 6...12: return "ADDKE\(type - 5)"  // RFC 9370
+        case 13: return "KWA"                   // G-IKEv2 Key Wrap Algorithm
+        case 14: return "GCAUTH"                // G-IKEv2 Group Controller Authentication Method
+        default: return "TRANSFORM_TYPE_\(type)"
+        }
+    }
+
+    /// IANA "Transform Type 1 - Encryption Algorithm Transform IDs".
+    public static func encryptionName(_ id: UInt16) -> String {
+        switch id {
+        case 1: return "ENCR_DES_IV64"
+        case 2: return "ENCR_DES"
+        case 3: return "ENCR_3DES"
+        case 4: return "ENCR_RC5"
+        case 5: return "ENCR_IDEA"
+        case 6: return "ENCR_CAST"
+        case 7: return "ENCR_BLOWFISH"
+        case 8: return "ENCR_3IDEA"
+        case 9: return "ENCR_DES_IV32"
+        case 11: return "ENCR_NULL"
+        case 12: return "ENCR_AES_CBC"
+        case 13: return "ENCR_AES_CTR"
+        case 14: return "ENCR_AES_CCM_8"
+        case 15: return "ENCR_AES_CCM_12"
+        case 16: return "ENCR_AES_CCM_16"
+        case 18: return "ENCR_AES_GCM_8"
+        case 19: return "ENCR_AES_GCM_12"
+        case 20: return "ENCR_AES_GCM_16"
+        case 21: return "ENCR_NULL_AUTH_AES_GMAC"
+        case 23: return "ENCR_CAMELLIA_CBC"
+        case 24: return "ENCR_CAMELLIA_CTR"
+        case 25: return "ENCR_CAMELLIA_CCM_8"
+        case 26: return "ENCR_CAMELLIA_CCM_12"
+        case 27: return "ENCR_CAMELLIA_CCM_16"
+        case 28: return "ENCR_CHACHA20_POLY1305"      // RFC 7634
+        case 29: return "ENCR_AES_CCM_8_IIV"          // RFC 8750
+        case 30: return "ENCR_AES_GCM_16_IIV"         // RFC 8750
+        case 31: return "ENCR_CHACHA20_POLY1305_IIV"  // RFC 8750
+        case 32: return "ENCR_KUZNYECHIK_MGM_KTREE"   // RFC 9227
+        case 33: return "ENCR_MAGMA_MGM_KTREE"        // RFC 9227
+        case 34: return "ENCR_KUZNYECHIK_MGM_MAC_KTREE"
+        case 35: return "ENCR_MAGMA_MGM_MAC_KTREE"
+        // Private use values seen in the wild (strongSwan, libreswan).
+        case 1024...65535: return "ENCR_PRIVATE_\(id)"
+        default: return "ENCR_\(id)"
+        }
+    }
+
+    /// IANA "Transform Type 2 - Pseudorandom Function Transform IDs".
+    public static func prfName(_ id: UInt16) -> String {
+        switch id {
+        case 1: return "PRF_HMAC_MD5"
+        case 2: return "PRF_HMAC_SHA1"
+        case 3: return "PRF_HMAC_TIGER"
+        case 4: return "PRF_AES128_XCBC"
+        case 5: return "PRF_HMAC_SHA2_256"
+        case 6: return "PRF_HMAC_SHA2_384"
+        case 7: return "PRF_HMAC_SHA2_512"
+        case 8: return "PRF_AES128_CMAC"
+        case 9: return "PRF_HMAC_STREEBOG_512"  // RFC 9385
+        default: return "PRF_\(id)"
+        }
+    }
+
+    /// IANA "Transform Type 3 - Integrity Algorithm Transform IDs".
+    public static func integrityName(_ id: UInt16) -> String {
+        switch id {
+        case 0: return "NONE"
+        case 1: return "AUTH_HMAC_MD5_96"
+        case 2: return "AUTH_HMAC_SHA1_96"
+        case 3: return "AUTH_DES_MAC"
+        case 4: return "AUTH_KPDK_MD5"
+        case 5: return "AUTH_AES_XCBC_96"
+        case 6: return "AUTH_HMAC_MD5_128"
+        case 7: return "AUTH_HMAC_SHA1_160"
+        case 8: return "AUTH_AES_CMAC_96"
+        case 9: return "AUTH_AES_128_GMAC"
+        case 10: return "AUTH_AES_192_GMAC"
+        case 11: return "AUTH_AES_256_GMAC"
+        case 12: return "AUTH_HMAC_SHA2_256_128"
+        case 13: return "AUTH_HMAC_SHA2_384_192"
+        case 14: return "AUTH_HMAC_SHA2_512_256"
+        default: return "AUTH_\(id)"
+        }
+    }
+
+    /// IANA "Transform Type 4 - Key Exchange Method Transform IDs" (formerly Diffie-Hellman
+    /// Group Transform IDs), also used by ADDKE1..7.
+    public static func keyExchangeName(_ id: UInt16) -> String {
+        switch id {
+        case 0: return "NONE"
+        case 1: return "MODP_768"
+        case 2: return "MODP_1024"
+        case 5: return "MODP_1536"
+        case 14: return "MODP_2048"
+        case 15: return "MODP_3072"
+        case 16: return "MODP_4096"
+        case 17: return "MODP_6144"
+        case 18: return "MODP_8192"
+        case 19: return "ECP_256"           // RFC 5903
+        case 20: return "ECP_384"
+        case 21: return "ECP_521"
+        case 22: return "MODP_1024_160"     // RFC 5114
+        case 23: return "MODP_2048_224"
+        case 24: return "MODP_2048_256"
+        case 25: return "ECP_192"
+        case 26: return "ECP_224"
+        case 27: return "BRAINPOOL_P224R1"  // RFC 6954
+        case 28: return "BRAINPOOL_P256R1"
+        case 29: return "BRAINPOOL_P384R1"
+        case 30: return "BRAINPOOL_P512R1"
+        case 31: return "CURVE25519"        // RFC 8031
+        case 32: return "CURVE448"
+        case 33: return "GOST3410_2012_256" // RFC 9385
+        case 34: return "GOST3410_2012_512"
+        case 35: return "ML_KEM_512"        // draft-ietf-ipsecme-ikev2-mlkem (RFC 9370 framework)
+        case 36: return "ML_KEM_768"
+        case 37: return "ML_KEM_1024"
+        default: return "KE_\(id)"
+        }
+    }
+
+    /// IANA "Transform Type 5 - Extended Sequence Numbers Transform IDs".
+    public static func esnName(_ id: UInt16) -> String {
+        switch id {
+        case 0: return "NO_ESN"
+        case 1: return "ESN"
+        default: return "ESN_\(id)"
+        }
+    }
+
+    /// The name of transform `id` of `type`, without key length.
+    public static func transformIDName(type: UInt8, id: UInt16) -> String {
+        switch type {
+        case 1: return encryptionName(id)
+        case 2: return prfName(id)
+        case 3: return integrityName(id)
+        case 4, 6...12: return keyExchangeName(id)
+        case 5: return esnName(id)
+        default: return "\(transformTypeName(type))_\(id)"
+        }
+    }
+
+    /// IANA "IKEv2 Transform Attribute Types".
+    public static func transformAttributeName(_ type: UInt16) -> String {
+        type == 14 ? "Key Length" : "ATTRIBUTE_\(type)"
+    }
+
+    // MARK: Notify
+
+    /// IANA "IKEv2 Notify Message Types - Error Types" (1..8191; 8192..16383 private use) and
+    /// "- Status Types" (16384..40959; 40960..65535 private use).
+    public static func notifyName(_ type: UInt16) -> String {
+        if let name = notifyNames[type] { return name }
+        return "NOTIFY_\(type)"
+    }
+
+    /// Error types are below 16384 (RFC 7296 3.10.1).
+    public static func notifyIsError(_ type: UInt16) -> Bool { type < 16384 }
+
+    static let notifyNames: [UInt16: String] = [
+        // Error types.
+        1: "UNSUPPORTED_CRITICAL_PAYLOAD",
+        4: "INVALID_IKE_SPI",
+        5: "INVALID_MAJOR_VERSION",
+        7: "INVALID_SYNTAX",
+        9: "INVALID_MESSAGE_ID",
+        11: "INVALID_SPI",
+        14: "NO_PROPOSAL_CHOSEN",
+        17: "INVALID_KE_PAYLOAD",
+        24: "AUTHENTICATION_FAILED",
+        34: "SINGLE_PAIR_REQUIRED",
+        35: "NO_ADDITIONAL_SAS",
+        36: "INTERNAL_ADDRESS_FAILURE",
+        37: "FAILED_CP_REQUIRED",
+        38: "TS_UNACCEPTABLE",
+        39: "INVALID_SELECTORS",
+        40: "UNACCEPTABLE_ADDRESSES",   // RFC 4555
+        41: "UNEXPECTED_NAT_DETECTED",  // RFC 4555
+        42: "USE_ASSIGNED_HoA",         // RFC 5026
+        43: "TEMPORARY_FAILURE",
+        44: "CHILD_SA_NOT_FOUND",
+        45: "INVALID_GROUP_ID",         // G-IKEv2
+        46: "AUTHORIZATION_FAILED",     // G-IKEv2
+        47: "STATE_NOT_FOUND",          // RFC 9370
+        48: "TS_MAX_QUEUE",             // RFC 9611
+        49: "REGISTRATION_FAILED",      // G-IKEv2
+        // Status types.
+        16384: "INITIAL_CONTACT",
+        16385: "SET_WINDOW_SIZE",
+        16386: "ADDITIONAL_TS_POSSIBLE",
+        16387: "IPCOMP_SUPPORTED",
+        16388: "NAT_DETECTION_SOURCE_IP",
+        16389: "NAT_DETECTION_DESTINATION_IP",
+        16390: "COOKIE",
+        16391: "USE_TRANSPORT_MODE",
+        16392: "HTTP_CERT_LOOKUP_SUPPORTED",
+        16393: "REKEY_SA",
+        16394: "ESP_TFC_PADDING_NOT_SUPPORTED",
+        16395: "NON_FIRST_FRAGMENTS_ALSO",
+        16396: "MOBIKE_SUPPORTED",              // RFC 4555
+        16397: "ADDITIONAL_IP4_ADDRESS",
+        16398: "ADDITIONAL_IP6_ADDRESS",
+        16399: "NO_ADDITIONAL_ADDRESSES",
+        16400: "UPDATE_SA_ADDRESSES",
+        16401: "COOKIE2",
+        16402: "NO_NATS_ALLOWED",
+        16403: "AUTH_LIFETIME",                 // RFC 4478
+        16404: "MULTIPLE_AUTH_SUPPORTED",       // RFC 4739
+        16405: "ANOTHER_AUTH_FOLLOWS",
+        16406: "REDIRECT_SUPPORTED",            // RFC 5685
+        16407: "REDIRECT",
+        16408: "REDIRECTED_FROM",
+        16409: "TICKET_LT_OPAQUE",              // RFC 5723
+        16410: "TICKET_REQUEST",
+        16411: "TICKET_ACK",
+        16412: "TICKET_NACK",
+        16413: "TICKET_OPAQUE",
+        16414: "LINK_ID",                       // RFC 5739
+        16415: "USE_WESP_MODE",                 // RFC 5840
+        16416: "ROHC_SUPPORTED",                // RFC 5857
+        16417: "EAP_ONLY_AUTHENTICATION",       // RFC 5998
+        16418: "CHILDLESS_IKEV2_SUPPORTED",     // RFC 6023
+        16419: "QUICK_CRASH_DETECTION",         // RFC 6290
+        16420: "IKEV2_MESSAGE_ID_SYNC_SUPPORTED",  // RFC 6311
+        16421: "IPSEC_REPLAY_COUNTER_SYNC_SUPPORTED",
+        16422: "IKEV2_MESSAGE_ID_SYNC",
+        16423: "IPSEC_REPLAY_COUNTER_SYNC",
+        16424: "SECURE_PASSWORD_METHODS",       // RFC 6467
+        16425: "PSK_PERSIST",                   // RFC 6631
+        16426: "PSK_CONFIRM",
+        16427: "ERX_SUPPORTED",                 // RFC 6867
+        16428: "IFOM_CAPABILITY",               // 3GPP TS 24.303
+        16429: "GROUP_SENDER",                  // G-IKEv2
+        16430: "IKEV2_FRAGMENTATION_SUPPORTED", // RFC 7383
+        16431: "SIGNATURE_HASH_ALGORITHMS",     // RFC 7427
+        16432: "CLONE_IKE_SA_SUPPORTED",        // RFC 7791
+        16433: "CLONE_IKE_SA",
+        16434: "PUZZLE",                        // RFC 8019
+        16435: "USE_PPK",                       // RFC 8784
+        16436: "PPK_IDENTITY",
+        16437: "NO_PPK_AUTH",
+        16438: "INTERMEDIATE_EXCHANGE_SUPPORTED", // RFC 9242
+        16439: "IP4_ALLOWED",                   // RFC 8983
+        16440: "IP6_ALLOWED",
+        16441: "ADDITIONAL_KEY_EXCHANGE",       // RFC 9370
+        16442: "USE_AGGFRAG",                   // RFC 9347
+        16443: "SUPPORTED_AUTH_METHODS",        // RFC 9593
+        16444: "SA_RESOURCE_INFO",              // RFC 9611
+        16445: "USE_PPK_INT",
+        16446: "PPK_IDENTITY_KEY",
+        16447: "IKE_SA_INIT_FULL_TRANSCRIPT_AUTH",
+    ]
+
+    /// RFC 7427 "IKEv2 Hash Algorithms" (SIGNATURE_HASH_ALGORITHMS notify data).
+    public static func hashAlgorithmName(_ id: UInt16) -> String {
+        switch id {
+        case 1: return "SHA1"
+        case 2: return "SHA2_256"
+        case 3: return "SHA2_384"
+        case 4: return "SHA2_512"
+        case 5: return "IDENTITY"   // RFC 8420
+        default: return "HASH_\(id)"
+        }
+    }
+
+    // MARK: Identification, certificates, authentication
+
+    /// IANA "IKEv2 Identification Payload ID Types".
+    public static func idTypeName(_ type: UInt8) -> String {
+        switch type {
+        case 1: return "ID_IPV4_ADDR"
+        case 2: return "ID_FQDN"
+        case 3: return "ID_RFC822_ADDR"
+        case 5: return "ID_IPV6_ADDR"
+        case 9: return "ID_DER_ASN1_DN"
+        case 10: return "ID_DER_ASN1_GN"
+        case 11: return "ID_KEY_ID"
+        case 12: return "ID_FC_NAME"   // RFC 4595
+        case 13: return "ID_NULL"      // RFC 7619
+        default: return "ID_\(type)"
+        }
+    }
+
+    /// IANA "IKEv2 Certificate Encodings".
+    public static func certificateEncodingName(_ encoding: UInt8) -> String {
+        switch encoding {
+        case 1: return "PKCS #7 wrapped X.509 certificate"
+        case 2: return "PGP Certificate"
+        case 3: return "DNS Signed Key"
+        case 4: return "X.509 Certificate - Signature"
+        case 6: return "Kerberos Token"
+        case 7: return "Certificate Revocation List (CRL)"
+        case 8: return "Authority Revocation List (ARL)"
+        case 9: return "SPKI Certificate"
+        case 10: return "X.509 Certificate - Attribute"
+        case 11: return "Raw RSA Key"
+        case 12: return "Hash and URL of X.509 certificate"
+        case 13: return "Hash and URL of X.509 bundle"
+        case 14: return "OCSP Content"     // RFC 4806
+        case 15: return "Raw Public Key"   // RFC 7670
+        default: return "Certificate encoding \(encoding)"
+        }
+    }
+
+    /// IANA "IKEv2 Authentication Method".
+    public static func authMethodName(_ method: UInt8) -> String {
+        switch method {
+        case 1: return "RSA Digital Signature"
+        case 2: return "Shared Key Message Integrity Code"
+        case 3: return "DSS Digital Signature"
+        case 9: return "ECDSA with SHA-256 on the P-256 curve"   // RFC 4754
+        case 10: return "ECDSA with SHA-384 on the P-384 curve"
+        case 11: return "ECDSA with SHA-512 on the P-521 curve"
+        case 12: return "Generic Secure Password Authentication Method"  // RFC 6467
+        case 13: return "NULL Authentication"                    // RFC 7619
+        case 14: return "Digital Signature"                      // RFC 7427
+        default: return "Authentication method \(method)"
+        }
+    }
+
+    // MARK: Traffic selectors
+
+    /// IANA "IKEv2 Traffic Selector Types".
+    public static func trafficSelectorTypeName(_ type: UInt8) -> String {
+        switch type {
+        case 7: return "TS_IPV4_ADDR_RANGE"
+        case 8: return "TS_IPV6_ADDR_RANGE"
+        case 9: return "TS_FC_ADDR_RANGE"   // RFC 4595
+        case 10: return "TS_SECLABEL"       // RFC 9478
+        default: return "TS_\(type)"
+        }
+    }
+
+    /// IP protocol numbers as traffic selectors show them.
+    public static func ipProtocolName(_ proto: UInt8) -> String {
+        switch proto {
+        case 0: return "any"
+        case 1: return "icmp"
+        case 6: return "tcp"
+        case 17: return "udp"
+        case 47: return "gre"
+        case 50: return "esp"
+        case 51: return "ah"
+        case 58: return "ipv6-icmp"
+        case 132: return "sctp"
+        default: return "\(proto)"
+        }
+    }
+
+    // MARK: Configuration payload
+
+    /// IANA "IKEv2 Configuration Payload CFG Types".
+    public static func configTypeName(_ type: UInt8) -> String {
+        switch type {
+        case 1: return "CFG_REQUEST"
+        case 2: return "CFG_REPLY"
+        case 3: return "CFG_SET"
+        case 4: return "CFG_ACK"
+        default: return "CFG_\(type)"
+        }
+    }
+
+    /// IANA "IKEv2 Configuration Payload Attribute Types".
+    public static func configAttributeName(_ type: UInt16) -> String {
+        switch type {
+        case 1: return "INTERNAL_IP4_ADDRESS"
+        case 2: return "INTERNAL_IP4_NETMASK"
+        case 3: return "INTERNAL_IP4_DNS"
+        case 4: return "INTERNAL_IP4_NBNS"
+        case 6: return "INTERNAL_IP4_DHCP"
+        case 7: return "APPLICATION_VERSION"
+        case 8: return "INTERNAL_IP6_ADDRESS"
+        case 10: return "INTERNAL_IP6_DNS"
+        case 12: return "INTERNAL_IP6_DHCP"
+        case 13: return "INTERNAL_IP4_SUBNET"
+        case 14: return "SUPPORTED_ATTRIBUTES"
+        case 15: return "INTERNAL_IP6_SUBNET"
+        case 16: return "MIP6_HOME_PREFIX"                    // RFC 5026
+        case 17: return "INTERNAL_IP6_LINK"                   // RFC 5739
+        case 18: return "INTERNAL_IP6_PREFIX"
+        case 19: return "HOME_AGENT_ADDRESS"                  // RFC 5213
+        case 20: return "P_CSCF_IP4_ADDRESS"                  // RFC 7651
+        case 21: return "P_CSCF_IP6_ADDRESS"
+        case 22: return "FTT_KAT"                             // RFC 8229
+        case 23: return "EXTERNAL_SOURCE_IP4_NAT_INFO"        // 3GPP
+        case 24: return "TIMEOUT_PERIOD_FOR_LIVENESS_CHECK"   // 3GPP
+        case 25: return "INTERNAL_DNS_DOMAIN"                 // RFC 8598
+        case 26: return "INTERNAL_DNSSEC_TA"                  // RFC 8598
+        case 27: return "ENCDNS_IP4"                          // RFC 9464
+        case 28: return "ENCDNS_IP6"
+        case 29: return "ENCDNS_DIGEST_INFO"
+        default: return "CFG_ATTRIBUTE_\(type)"
+        }
+    }
+
+    // MARK: EAP (RFC 3748 and the IANA EAP registry)
+
+    public static func eapCodeName(_ code: UInt8) -> String {
+        switch code {
+        case 1: return "Request"
+        case 2: return "Response"
+        case 3: return "Success"
+        case 4: return "Failure"
+        case 5: return "Initiate"  // RFC 6696
+        case 6: return "Finish"
+        default: return "Code\(code)"
+        }
+    }
+
+    public static func eapTypeName(_ type: UInt8) -> String {
+        switch type {
+        case 1: return "Identity"
+        case 2: return "Notification"
+        case 3: return "Nak"
+        case 4: return "MD5-Challenge"
+        case 5: return "OTP"
+        case 6: return "GTC"
+        case 13: return "TLS"
+        case 17: return "LEAP"
+        case 18: return "SIM"
+        case 21: return "TTLS"
+        case 23: return "AKA"
+        case 25: return "PEAP"
+        case 26: return "MSCHAPv2"
+        case 43: return "FAST"
+        case 47: return "PSK"
+        case 49: return "IKEv2"
+        case 50: return "AKA'"
+        case 52: return "PWD"
+        case 254: return "Expanded"
+        default: return "Type\(type)"
+        }
+    }
+}

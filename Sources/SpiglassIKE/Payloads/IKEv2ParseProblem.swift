@@ -1,0 +1,86 @@
+/// Something wrong with an IKEv2 message: what kind (`code`, which tests and callers
+/// compare), where (the byte offset in the buffer that was parsed) and why, in words that
+/// name the payload and the lengths involved.
+///
+/// `IKEv2Parser.parseMessage` fails with one of these when the message cannot be read at
+/// all (no IKEv2 header, a length field that does not fit); everything else is collected in
+/// `IKEv2Message.problems` while parsing goes on.
+public struct IKEv2ParseProblem: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Code: String, Sendable, Equatable, CaseIterable {
+        // The message as a whole (fatal: parseMessage fails).
+        /// The range given lies outside the buffer.
+        case badRange
+        /// Fewer than the 28 bytes of the IKE header.
+        case truncatedHeader
+        /// Major version other than 2.
+        case notIKEv2
+        /// Header length field below 28.
+        case badMessageLength
+        /// Header length field larger than the bytes present.
+        case truncatedMessage
+
+        // The payload chain (non-fatal: the chain stops or goes on).
+        /// Bytes after the message, after the last payload, or inside a body after its content.
+        case trailingBytes
+        /// Fewer than 4 bytes left for the generic payload header the chain announces.
+        case truncatedPayloadHeader
+        /// Generic payload length below 4 (0 would loop forever).
+        case badPayloadLength
+        /// Generic payload length beyond the end of the message.
+        case payloadBeyondEnd
+        /// More payloads than `IKEv2Limits.maxPayloadsPerMessage`.
+        case tooManyPayloads
+        /// Bytes after SK or SKF, which must be the last payload (RFC 7296 3.14, RFC 7383 2.5).
+        case dataAfterEncrypted
+        /// SK or SKF inside decrypted SK content.
+        case nestedEncrypted
+        /// A payload with the critical bit that this parser does not understand.
+        case unknownCriticalPayload
+
+        // Payload bodies (the payload becomes `.malformed`, unless said otherwise).
+        /// Body shorter than its fixed part.
+        case truncatedBody
+        /// SA proposal header or length inconsistent.
+        case badProposal
+        /// Transform header or length inconsistent.
+        case badTransform
+        /// Transform attribute runs past its transform.
+        case badAttribute
+        /// Last Substruc says "more" after the last one, or "last" before it (non-fatal).
+        case badLastSubstructure
+        /// A count field disagrees with what the lengths hold (non-fatal).
+        case countMismatch
+        /// SPI size larger than the bytes present.
+        case badSPISize
+        /// Delete payload: SPI count times SPI size does not fit the payload.
+        case badDeleteCount
+        /// Traffic selector length wrong for its type, or past the payload.
+        case badTrafficSelector
+        /// Configuration attribute runs past the payload.
+        case badConfigAttribute
+        /// EAP length field inconsistent with the payload.
+        case badEAPLength
+        /// SKF fragment number 0 or above the total.
+        case badFragmentNumber
+        /// More substructures than the named limit (non-fatal: the first ones are kept).
+        case tooManyProposals
+        case tooManyTransforms
+        case tooManyAttributes
+        case tooManyTrafficSelectors
+        case tooManyDeleteSPIs
+        case tooManyConfigAttributes
+    }
+
+    public var code: Code
+    /// Byte offset in the buffer parsed (not relative to the message).
+    public var offset: Int
+    public var reason: String
+
+    public init(_ code: Code, offset: Int, _ reason: String) {
+        self.code = code
+        self.offset = offset
+        self.reason = reason
+    }
+
+    public var description: String { "IKEv2 at offset \(offset): \(reason)" }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import SpiglassAnalysis
+import SpiglassCapture
+import SpiglassIKE
+import SpiglassSAD
+import Testing
+
+/// Runs the pipeline with the ESP, AH and IKE SAs of a key set.
+func analyze(_ capture: String, keySet: KeySet, options: AnalysisOptions = AnalysisOptions(),
+             output: StringSink = StringSink()) throws -> (frames: [FrameOutcome], summary: AnalysisSummary, analyzer: Analyzer) {
+    let reader = try CaptureReader(path: capture)
+    let analyzer = try Analyzer(sad: Analyzer.espDatabase(keySet), ahSAD: Analyzer.ahDatabase(keySet), ikeKeys: keySet.ikeSAs,
+                                options: options, output: output)
+    var frames: [FrameOutcome] = []
+    analyzer.packetObserver = { record, inner in frames.append(FrameOutcome(record: record, inner: Array(inner))) }
+    let summary = analyzer.run(reader)
+    return (frames, summary, analyzer)
+}
+
+/// The IKE story of the ten strongSwan ESP captures: IKE_SA_INIT, IKE_AUTH with one
+/// CHILD_SA, ESP both ways, and a Delete. Keys from charon's level-4 log.
+@Suite struct IKEStrongSwanStoryTests {
+    @Test(arguments: StrongSwanFixtureTests.cases)
+    func everyMessageDecryptsAndTheStoryIsComplete(name: String) throws {
+        let keys = try Analyzer.loadKeySet([Paths.fixture("strongswan/\(name)/charon-A.log")])
+        let result = try analyze(Paths.fixture("strongswan/\(name)/capture.pcap"), keySet: keys)
+        let ike = result.analyzer.ike
+        #expect(ike.messages.count == 6, "\(name)")
+        for message in ike.messages {
+            if message.header.exchangeType == 34 {
+                #expect(message.decryption == .notEncrypted)
+            } else {
+                #expect(message.decryption == .decrypted, "\(name) frame \(message.frames)")
+                #expect(message.integrity == .ok, "\(name) frame \(message.frames)")
+            }
+        }
+        #expect(ike.ikeSAs.count == 1)
+        let sa = try #require(ike.ikeSAs.first)
+        #expect(sa.exchanges.map(\.name) == ["IKE_SA_INIT", "IKE_AUTH", "INFORMATIONAL"])
+        #expect(sa.exchanges.allSatisfy { $0.succeeded && $0.roundTrip != nil })
+        #expect(sa.exchanges.last?.purpose == "delete IKE SA")
+        #expect(sa.state == .deleted)
+        #expect(sa.keysKnown)
+        #expect(sa.initiatorAuthentication == "Shared Key Message Integrity Code")
+        // kernel-libipsec makes charon fake NAT detection to force UDP encapsulation.
+        #expect(sa.initiatorBehindNAT == true)
+        #expect(ike.children.count == 1)
+        let child = try #require(ike.children.first)
+        #expect(child.established && !child.perfectForwardSecrecy && child.deleted)
+        #expect(child.createdByName == "IKE_AUTH")
+        let flowSPIs = Set(result.analyzer.flows.map(\.key.spi))
+        #expect(Set(child.spis) == flowSPIs, "\(name): CHILD_SA SPIs \(child.spis) vs ESP \(flowSPIs)")
+        #expect(result.analyzer.flows.allSatisfy { $0.childSA == 0 })
+    }
+
+    /// Only SK_d (and the other IKE keys) from the log: the ESP keys must come out of
+    /// prf+(SK_d, Ni | Nr) equal to what charon logged, and every ESP packet must decrypt.
+    @Test(arguments: StrongSwanFixtureTests.cases)
+    func espDecryptsWithKeysDerivedFromSKd(name: String) throws {
+        var keys = try Analyzer.loadKeySet([Paths.fixture("strongswan/\(name)/charon-A.log")])
+        let logged = keys.sas
+        #expect(logged.count == 2)
+        keys.sas = []
+        let result = try analyze(Paths.fixture("strongswan/\(name)/capture.pcap"), keySet: keys)
+        #expect(result.summary.count(.decrypted) == 26, "\(name)")
+        let derived = result.analyzer.ike.derivedSAs
+        #expect(derived.count == 2)
+        for sa in derived {
+            let reference = try #require(logged.first { $0.spi == sa.spi }, "\(name): derived SPI \(String(describing: sa.spi)) not logged")
+            #expect(sa.encryption == reference.encryption, "\(name)")
+            #expect(sa.encryptionKey == reference.encryptionKey, "\(name) SPI \(String(describing: sa.spi))")
+            #expect(sa.integrity == reference.integrity, "\(name)")
+            #expect(sa.integrityKey == reference.integrityKey, "\(name)")
+        }
+        #expect(result.analyzer.ike.children.first?.keysDerived == true)
+    }
+
+    /// Without SK_d (Wireshark's IKEv2 table has none) IKE still decrypts but nothing is derived.
+    @Test func wiresharkTableDecryptsButDerivesNothing() throws {
+        let name = "aes128cbc-sha256-v4"
+        let keys = try Analyzer.loadKeySet([Paths.fixture("strongswan/\(name)/ikev2_decryption_table")])
+        let result = try analyze(Paths.fixture("strongswan/\(name)/capture.pcap"), keySet: keys)
+        let ike = result.analyzer.ike
+        #expect(ike.messages.filter { $0.decryption == .decrypted }.count == 4)
+        #expect(ike.derivedSAs.isEmpty)
+        #expect(result.summary.count(.decrypted) == 0)
+        #expect(ike.children.first?.keysNote?.contains("SK_d") == true)
+    }
+
+    /// No keys at all: the exchanges still pair up, and the report says the rest is encrypted.
+    @Test func withoutKeysTheExchangesStillPair() throws {
+        let result = try analyze(Paths.fixture("strongswan/aes256gcm16-v4/capture.pcap"), keySet: KeySet())
+        let ike = result.analyzer.ike
+        #expect(ike.ikeSAs.count == 1)
+        #expect(ike.ikeSAs[0].exchanges.count == 3)
+        #expect(ike.messages.filter { $0.decryption == .noKeys }.count == 4)
+        #expect(ike.ikeSAs[0].state == .established)  // implied by the INFORMATIONAL after IKE_AUTH
+        #expect(ike.children.isEmpty)
+    }
+
+    /// A wrong SK_ai: integrity fails and nothing is released.
+    @Test func wrongIntegrityKeyFailsEveryEncryptedMessage() throws {
+        var keys = try Analyzer.loadKeySet([Paths.fixture("strongswan/aes128cbc-sha256-v4/charon-A.log")])
+        keys.sas = []
+        keys.ikeSAs[0].skAi[0] ^= 1
+        keys.ikeSAs[0].skAr[0] ^= 1
+        let result = try analyze(Paths.fixture("strongswan/aes128cbc-sha256-v4/capture.pcap"), keySet: keys)
+        let encrypted = result.analyzer.ike.messages.filter { $0.header.exchangeType != 34 }
+        #expect(encrypted.count == 4)
+        for message in encrypted {
+            #expect(message.integrity == .failed)
+            #expect(message.decryptedFrom == nil)
+        }
+        #expect(result.summary.count(.decrypted) == 0)
+    }
+}
