@@ -56,6 +56,11 @@ extension Analyzer {
         let flowNumber = flow(for: key, time: record.timestamp)
         var layer = decryptLayerCore(bytes, ip: ip, esp: esp, ports: ports, flowNumber: flowNumber, headerBytes: headerBytes)
         guard let flowNumber else { return layer }
+        if flows[flowNumber].childSA == nil && flows[flowNumber].childGeneration != ike.childGeneration {
+            // Looked up again only after an exchange settled new SPIs: one compare per packet.
+            flows[flowNumber].childGeneration = ike.childGeneration
+            flows[flowNumber].childSA = ike.childSA(spi: esp.spi)
+        }
         layer.childSA = flows[flowNumber].childSA
         layer.replay = count(flowNumber, verdict: layer.verdict, sequence: layer.sequence, bytes: esp.range.count)
         return layer

@@ -11,9 +11,7 @@ extension Analyzer {
         let datagram = IKEDatagram(frame: record.frame, time: record.timestamp.totalMicroseconds, source: source,
                                    destination: destination, sourcePort: ports.source, destinationPort: ports.destination,
                                    transport: transport, bytes: bytes, range: range)
-        let childrenBefore = ike.children.count
         record.ikeMessage = ike.process(datagram)
-        if ike.children.count != childrenBefore { attachFlowsToChildren() }
     }
 
     /// Adds an SA derived from IKE keys to the ESP (or AH) database and matches the flows
@@ -36,7 +34,7 @@ extension Analyzer {
         }
     }
 
-    /// Names each ESP/AH flow's CHILD_SA once an exchange has negotiated its SPI.
+    /// Names each ESP/AH flow's CHILD_SA (at the end: packets look theirs up as they come).
     func attachFlowsToChildren() {
         for index in flows.indices where flows[index].childSA == nil {
             flows[index].childSA = ike.childSA(spi: flows[index].key.spi)

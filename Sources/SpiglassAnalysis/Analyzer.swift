@@ -199,6 +199,7 @@ public final class Analyzer {
     /// Writes the per-SA table and the summary, and flushes outputs.
     public func finish() {
         ike.finish()
+        attachFlowsToChildren()
         summary.diagnostics = orderedDiagnostics
         summary.findings = findings()
         reporter.finish(summary: summary, flows: flows, sad: sad, ahSAD: ahSAD, untrackedFlowPackets: untrackedFlowPackets)
@@ -356,7 +357,6 @@ public final class Analyzer {
         flows.append(FlowStatistics(key: key, saIndex: match?.index, saMatch: match?.match, firstSeen: time, lastSeen: time,
                                     sequenceTracker: SequenceNumberTracker(initialHigh: high, window: options.replayWindow),
                                     replay: ReplayWindow(size: Int(options.replayWindow))))
-        flows[flows.count - 1].childSA = ike.childSA(spi: key.spi)
         flowIndex[key] = flows.count - 1
         return flows.count - 1
     }

@@ -33,6 +33,8 @@ public struct FlowStatistics: Sendable {
     public var icvDiagnosed = false
     /// The CHILD_SA (index in the IKE reconstruction) that negotiated this SPI.
     public var childSA: Int? = nil
+    /// The IKE reconstruction's `childGeneration` when `childSA` was last looked up.
+    var childGeneration = -1
 
     public func count(_ verdict: PacketVerdict) -> Int { counts[verdict] }
 }

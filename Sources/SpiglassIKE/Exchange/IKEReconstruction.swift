@@ -27,6 +27,8 @@ public final class IKEReconstruction {
     /// IKEv1 messages seen (their reconstruction is not done here).
     public internal(set) var ikev1Messages = 0
     public internal(set) var droppedMessages = 0
+    /// Grows whenever an exchange settles a CHILD_SA's SPIs, so flows know when to look again.
+    public internal(set) var childGeneration = 0
     /// SAs derived from SK_d, in the order they were derived.
     public internal(set) var derivedSAs: [SecurityAssociation] = []
 
