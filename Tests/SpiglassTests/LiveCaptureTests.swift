@@ -89,14 +89,14 @@ struct LiveCaptureTests {
         let stdoutPath: String
         let stderrPath: String
 
-        init(network: TestNetwork, arguments: [String]) throws {
+        init(network: TestNetwork, command: String = "analyze", arguments: [String]) throws {
             let base = NSTemporaryDirectory() + "spiglass-live-\(getpid())-\(UUID().uuidString)"
             stdoutPath = base + ".out"
             stderrPath = base + ".err"
             FileManager.default.createFile(atPath: stdoutPath, contents: nil)
             FileManager.default.createFile(atPath: stderrPath, contents: nil)
             process.executableURL = URL(fileURLWithPath: LiveCaptureTests.ip)
-            process.arguments = ["netns", "exec", network.listener, CLITests.binary, "analyze", "-i", network.listenerInterface] + arguments
+            process.arguments = ["netns", "exec", network.listener, CLITests.binary, command, "-i", network.listenerInterface] + arguments
             process.currentDirectoryURL = URL(fileURLWithPath: Paths.root)
             process.standardOutput = FileHandle(forWritingAtPath: stdoutPath)
             process.standardError = FileHandle(forWritingAtPath: stderrPath)
@@ -180,6 +180,34 @@ struct LiveCaptureTests {
         #expect(livePackets == (try Self.writtenPackets(fileOut)))
         #expect(listener.stderr.contains("packets received by filter"))
         #expect(listener.stdout.contains("\"capture\":{\"received\":"))
+    }
+
+    /// `spiglass ike -i`: the IKE story live, ESP keys derived from SK_d as the CHILD_SAs appear.
+    @Test func liveIKEReconstructionMatchesTheFile() throws {
+        let network = try TestNetwork(tag: "i")
+        let directory = "Fixtures/strongswan-ike/rekey-cbc-sha256"
+        let keys = NSTemporaryDirectory() + "spiglass-live-\(getpid())-ike.spiglass"
+        defer { try? FileManager.default.removeItem(atPath: keys) }
+        let text = try String(contentsOfFile: Paths.root + "/" + directory + "/sa.spiglass", encoding: .utf8)
+        try text.split(separator: "\n").filter { $0.hasPrefix("ike ") }.joined(separator: "\n").write(toFile: keys, atomically: true, encoding: .utf8)
+        let listener = try Listener(network: network, command: "ike", arguments: ["-k", keys, "--json", "-f", Self.filter, "-c", "38"])
+        try network.replay(Paths.root + "/" + directory + "/capture.pcap", frames: 0..<38)
+        #expect(listener.waitForExit() == 0, "stderr: \(listener.stderr)")
+        let fromFile = try CLITests.run(["ike", "--json", "-r", directory + "/capture.pcap", "-k", keys])
+        func records(_ lines: String) throws -> [String] {
+            try lines.split(separator: "\n").compactMap { line -> String? in
+                var object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+                guard let type = object["type"] as? String, type != "summary" else { return nil }
+                object["time_relative"] = nil
+                object["rtt"] = nil
+                let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+                return String(decoding: data, as: UTF8.self)
+            }
+        }
+        let live = try records(listener.stdout)
+        #expect(live.filter { $0.contains("\"type\":\"ike_message\"") }.count == 14)
+        #expect(live == (try records(fromFile.stdout)))
+        #expect(listener.stdout.contains("\"decrypted\":24"))
     }
 
     @Test func interruptEndsCleanlyWithAValidPcap() throws {
