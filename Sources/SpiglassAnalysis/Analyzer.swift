@@ -115,8 +115,8 @@ public final class Analyzer {
         public var deadline: Double? = nil
         /// Polled between packets and on read timeouts: true ends the run (signals).
         public var stopRequested: () -> Bool = { false }
-        /// Polled the same way: new ESP and AH databases to switch to (key reload), or nil.
-        public var reloadRequested: () -> (esp: SADatabase, ah: SADatabase)? = { nil }
+        /// Polled the same way: new keys to switch to (key reload), or nil.
+        public var reloadRequested: () -> KeySet? = { nil }
 
         public init() {}
     }
@@ -134,10 +134,10 @@ public final class Analyzer {
                     progress.update(bytes: reader.bytePosition ?? 0, total: reader.fileSize ?? 0, packets: summary.frames)
                 }
                 if reader.isLive && (control.stopRequested() || past(control.deadline)) { break loop }
-                if reader.isLive, let fresh = control.reloadRequested() { reload(fresh.esp, ah: fresh.ah) }
+                if reader.isLive, let fresh = control.reloadRequested() { reload(fresh) }
             case .timeout, .interrupted:
                 if control.stopRequested() || past(control.deadline) { break loop }
-                if let fresh = control.reloadRequested() { reload(fresh.esp, ah: fresh.ah) }
+                if let fresh = control.reloadRequested() { reload(fresh) }
             case .end:
                 break loop
             case .damaged(let message):
@@ -181,7 +181,13 @@ public final class Analyzer {
             flows[index].saIndex = match?.index
             flows[index].saMatch = match?.match
         }
-        notice?("keys reloaded: \(fresh.count) ESP SA(s), \(ahSAD.count) AH SA(s)")
+        notice?("keys reloaded: \(fresh.count) ESP SA(s) (\(ike.derivedSAs.count) derived from IKE), \(ahSAD.count) AH SA(s), \(ike.keyCount) IKE SA(s)")
+    }
+
+    /// Switches to new key files mid-run: ESP, AH and IKE keys.
+    public func reload(_ keys: KeySet) {
+        ike.replaceKeys(keys.ikeSAs)
+        reload(Analyzer.espDatabase(keys), ah: Analyzer.ahDatabase(keys))
     }
 
     /// Sets the link type of the frames to come (done by `run`; tests call it directly).

@@ -127,7 +127,7 @@ struct CaptureOptions: ParsableArguments {
             control.reloadRequested = {
                 guard Signals.takeReloadRequest() else { return nil }
                 do {
-                    return try Analyzer.loadDatabases(keyFiles, format: format)
+                    return try Analyzer.loadKeySet(keyFiles, format: format)
                 } catch {
                     errors.write("spiglass: error: key reload failed, keeping the old keys: \(error)\n")
                     return nil

@@ -114,3 +114,33 @@ func analyze(_ capture: String, keySet: KeySet, options: AnalysisOptions = Analy
         #expect(result.summary.count(.decrypted) == 0)
     }
 }
+
+/// A key reload mid-capture (SIGHUP on a live capture) brings IKE keys too.
+@Suite struct IKEKeyReloadTests {
+    @Test func ikeKeysArriveMidCapture() throws {
+        let directory = Paths.fixture("strongswan-ike/rekey-cbc-sha256")
+        var keys = try Analyzer.loadKeySet([directory + "/sa.spiglass"])
+        keys.sas = []
+        let analyzer = try Analyzer(sad: SADatabase(), options: AnalysisOptions(), output: StringSink())
+        let reader = try CaptureReader(path: directory + "/capture.pcap")
+        analyzer.setLinkType(dlt: reader.linkType, name: reader.linkTypeName)
+        var frame = 0
+        while case .packet(let header) = reader.next() {
+            frame += 1
+            // Frame 13 opens the CHILD_SA rekey: everything before it was seen without keys.
+            if frame == 13 { analyzer.reload(keys) }
+            analyzer.process(reader.buffer, header: header)
+        }
+        analyzer.finish()
+        let messages = analyzer.ike.messages
+        #expect(messages.filter { $0.frames[0] < 13 && $0.decryption == .noKeys }.count == 2)
+        #expect(messages.filter { $0.frames[0] >= 13 }.allSatisfy { $0.decryption == .decrypted })
+        // The rekeyed CHILD_SA's keys were derived after the reload, so its ESP decrypts.
+        // (Its REKEY_SA names a CHILD_SA no decrypted exchange created, so it stands alone.)
+        let rekeyed = try #require(analyzer.ike.children.first { $0.createdByName == "CREATE_CHILD_SA" })
+        #expect(rekeyed.rekeyOf == nil)
+        #expect(rekeyed.keysDerived)
+        let decrypted = analyzer.flows.filter { rekeyed.spis.contains($0.key.spi) }.map { $0.count(.decrypted) }
+        #expect(decrypted == [8, 8])
+    }
+}

@@ -69,12 +69,31 @@ public final class IKEReconstruction {
 
     public init(keys: [IKESecurityAssociation], limits: Limits = Limits()) {
         self.limits = limits
-        self.keys = keys.filter { $0.version == .v2 }
-        for (index, key) in self.keys.enumerated() {
+        self.keys = []
+        replaceKeys(keys)
+    }
+
+    /// IKEv2 key sets known (key-file lines).
+    public var keyCount: Int { keys.count }
+
+    /// Switches to new IKE keys (a reload): later messages open with them; what was already
+    /// decoded stays as it was.
+    public func replaceKeys(_ fresh: [IKESecurityAssociation]) {
+        keys = fresh.filter { $0.version == .v2 }
+        keyByPair = [:]
+        keyByInitiatorSPI = [:]
+        protections = [:]
+        protectionFailures = [:]
+        for (index, key) in keys.enumerated() {
             if let responder = key.responderSPI {
                 keyByPair[IKESPIPair(initiator: key.initiatorSPI, responder: responder)] = index
             } else {
                 keyByInitiatorSPI[key.initiatorSPI] = index
+            }
+        }
+        for index in ikeSAs.indices {
+            if let keyIndex = keyIndex(ikeSAs[index].spis) {
+                ikeSAs[index].keysKnown = keys[keyIndex].skEi.count > 0 || keys[keyIndex].skD.count > 0
             }
         }
     }
