@@ -6,28 +6,33 @@ import Testing
 /// Every frame of the fixtures, cut at every length, goes through the whole pipeline with the
 /// right keys: nothing traps, and nothing is released from a frame cut short of its ESP.
 @Suite struct AnalyzerRobustnessTests {
-    /// Every fixture capture with its key file.
-    static let captures: [(capture: String, keys: String)] = {
-        var pairs: [(String, String)] = []
+    /// Every fixture capture with its key files (IKE keys too, so IKE decryption and the
+    /// exchange reconstruction take the same beating).
+    static let captures: [(capture: String, keys: [String])] = {
+        var pairs: [(String, [String])] = []
         let fm = FileManager.default
         let strongswan = (try? fm.contentsOfDirectory(atPath: Paths.fixture("strongswan"))) ?? []
         for name in strongswan.sorted() where fm.fileExists(atPath: Paths.fixture("strongswan/\(name)/capture.pcap")) {
-            pairs.append(("strongswan/\(name)/capture.pcap", "strongswan/\(name)/sa.spiglass"))
+            pairs.append(("strongswan/\(name)/capture.pcap", ["strongswan/\(name)/sa.spiglass", "strongswan/\(name)/ikev2_decryption_table"]))
+        }
+        let ike = (try? fm.contentsOfDirectory(atPath: Paths.fixture("strongswan-ike"))) ?? []
+        for name in ike.sorted() where fm.fileExists(atPath: Paths.fixture("strongswan-ike/\(name)/capture.pcap")) {
+            pairs.append(("strongswan-ike/\(name)/capture.pcap", ["strongswan-ike/\(name)/sa.spiglass"]))
         }
         let scapy = (try? fm.contentsOfDirectory(atPath: Paths.fixture("scapy"))) ?? []
         for file in scapy.sorted() where file.hasSuffix(".pcap") || file.hasSuffix(".pcapng") {
             let base = file.hasSuffix(".pcapng") ? String(file.dropLast(7)) : String(file.dropLast(5))
-            pairs.append(("scapy/\(file)", "scapy/\(base).spiglass"))
+            pairs.append(("scapy/\(file)", ["scapy/\(base).spiglass"]))
         }
         return pairs
     }()
 
     @Test func everyFixtureIsCovered() {
-        #expect(Self.captures.count >= 27)
+        #expect(Self.captures.count >= 42)
     }
 
     @Test(arguments: captures)
-    func truncatedAtEveryOffset(_ pair: (capture: String, keys: String)) throws {
+    func truncatedAtEveryOffset(_ pair: (capture: String, keys: [String])) throws {
         let (capture, keys) = pair
         let reader = try CaptureReader(path: Paths.fixture(capture))
         var frames: [([UInt8], PacketHeader)] = []
@@ -35,10 +40,10 @@ import Testing
             frames.append((Array(reader.buffer[0..<header.capturedLength]), header))
         }
         #expect(!frames.isEmpty)
-        let sad = try Analyzer.loadKeys([Paths.fixture(keys)])
+        let keySet = try Analyzer.loadKeySet(keys.map(Paths.fixture))
         var options = AnalysisOptions()
         options.quiet = true
-        let analyzer = try Analyzer(sad: sad, options: options, output: StringSink())
+        let analyzer = try Analyzer(sad: Analyzer.espDatabase(keySet), ikeKeys: keySet.ikeSAs, options: options, output: StringSink())
         analyzer.setLinkType(dlt: reader.linkType, name: reader.linkTypeName)
         var lastInner: [UInt8] = []
         var lastVerdict = PacketVerdict.notIPsec
@@ -75,16 +80,16 @@ import Testing
     /// the pipeline never traps, and whatever it releases from a corrupted frame comes from a
     /// packet whose ICV verified, i.e. the corruption missed the authenticated part.
     @Test(arguments: captures)
-    func randomCorruptionNeverTraps(_ pair: (capture: String, keys: String)) throws {
+    func randomCorruptionNeverTraps(_ pair: (capture: String, keys: [String])) throws {
         let reader = try CaptureReader(path: Paths.fixture(pair.capture))
         var frames: [([UInt8], PacketHeader)] = []
         while case .packet(let header) = reader.next() {
             frames.append((Array(reader.buffer[0..<header.capturedLength]), header))
         }
-        let sad = try Analyzer.loadKeys([Paths.fixture(pair.keys)])
+        let keySet = try Analyzer.loadKeySet(pair.keys.map(Paths.fixture))
         var options = AnalysisOptions()
         options.quiet = true
-        let analyzer = try Analyzer(sad: sad, options: options, output: StringSink())
+        let analyzer = try Analyzer(sad: Analyzer.espDatabase(keySet), ikeKeys: keySet.ikeSAs, options: options, output: StringSink())
         analyzer.setLinkType(dlt: reader.linkType, name: reader.linkTypeName)
         var generator = SplitMix64(seed: 0x5eed)
         var runs = 0
