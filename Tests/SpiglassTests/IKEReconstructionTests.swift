@@ -144,3 +144,76 @@ func analyze(_ capture: String, keySet: KeySet, options: AnalysisOptions = Analy
         #expect(decrypted == [8, 8])
     }
 }
+
+/// Hostile captures: floods of IKE SAs, exchanges and fragments stay within the limits.
+@Suite struct IKEReconstructionBoundsTests {
+    /// A minimal IKEv2 message: header only, or with one SKF payload of `body` bytes.
+    static func message(spi: UInt64, messageID: UInt32, exchange: UInt8 = 34, response: Bool = false,
+                        fragment: (number: UInt16, total: UInt16)? = nil) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: 28)
+        for i in 0..<8 { bytes[i] = UInt8((spi >> UInt64(56 - 8 * i)) & 0xff) }
+        if fragment != nil { for i in 8..<16 { bytes[i] = 0x11 } }
+        bytes[16] = fragment == nil ? 0 : 53
+        bytes[17] = 0x20
+        bytes[18] = exchange
+        bytes[19] = response ? 0x20 : 0x08
+        bytes.setBE32(20, messageID)
+        if let fragment {
+            // SKF: generic header, fragment number, total, then 16 bytes of "ciphertext".
+            bytes += [35, 0, 0, 24, UInt8(fragment.number >> 8), UInt8(fragment.number & 0xff),
+                      UInt8(fragment.total >> 8), UInt8(fragment.total & 0xff)] + [UInt8](repeating: 0xab, count: 16)
+        }
+        bytes.setBE32(24, UInt32(bytes.count))
+        return bytes
+    }
+
+    static func datagram(_ bytes: [UInt8], frame: Int) -> IKEDatagram {
+        IKEDatagram(frame: frame, time: Int64(frame), source: .v4(0x0a00_0001), destination: .v4(0x0a00_0002), sourcePort: 500,
+                    destinationPort: 500, transport: .udp, bytes: bytes, range: 0..<bytes.count)
+    }
+
+    @Test func ikeSAFloodStopsAtTheLimit() {
+        var limits = IKEReconstruction.Limits()
+        limits.maxIKESAs = 100
+        let ike = IKEReconstruction(keys: [], limits: limits)
+        var diagnostics: [String] = []
+        ike.onDiagnostic = { diagnostics.append($0) }
+        for i in 0..<5000 { ike.process(Self.datagram(Self.message(spi: UInt64(i + 1), messageID: 0), frame: i + 1)) }
+        #expect(ike.ikeSAs.count == 100)
+        #expect(diagnostics.filter { $0.contains("more than 100 IKE SAs") }.count == 1)
+    }
+
+    @Test func exchangeFloodStopsAtTheLimit() {
+        var limits = IKEReconstruction.Limits()
+        limits.maxExchangesPerIKESA = 50
+        limits.maxMessagesKept = 70
+        let ike = IKEReconstruction(keys: [], limits: limits)
+        for i in 0..<1000 { ike.process(Self.datagram(Self.message(spi: 7, messageID: UInt32(i), exchange: 37), frame: i + 1)) }
+        #expect(ike.ikeSAs.count == 1)
+        #expect(ike.ikeSAs[0].exchanges.count == 50)
+        #expect(ike.messages.count == 70)
+        #expect(ike.droppedMessages == 930)
+    }
+
+    /// Fragments of thousands of messages that never complete: the assembler keeps a bounded
+    /// number, and a complete set still reassembles afterwards.
+    @Test func fragmentFloodIsBounded() {
+        let ike = IKEReconstruction(keys: [])
+        var frame = 0
+        for id in 0..<5000 {
+            frame += 1
+            ike.process(Self.datagram(Self.message(spi: 9, messageID: UInt32(id), exchange: 35, fragment: (1, 3)), frame: frame))
+        }
+        #expect(ike.fragmentsPending <= 128)
+        var record: IKEMessageRecord?
+        for number in UInt16(1)...3 {
+            frame += 1
+            record = ike.process(Self.datagram(Self.message(spi: 9, messageID: 99_999, exchange: 35, fragment: (number, 3)), frame: frame))
+        }
+        #expect(record?.frames.count == 3)
+        #expect(record?.decryption == .noKeys)
+        // Absurd totals are refused outright.
+        frame += 1
+        #expect(ike.process(Self.datagram(Self.message(spi: 9, messageID: 5, exchange: 35, fragment: (1, 60000)), frame: frame)) == nil)
+    }
+}

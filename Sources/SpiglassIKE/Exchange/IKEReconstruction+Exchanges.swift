@@ -22,7 +22,8 @@ extension IKEReconstruction {
         ikeSAs[saIndex].lastTime = max(ikeSAs[saIndex].lastTime, record.time)
         let header = record.header
         let requestedByInitiator = header.isResponse ? !header.isInitiator : header.isInitiator
-        let messageIndex = messages.count < limits.maxMessagesKept ? messages.count : nil
+        let messageIndex = messages.count < limits.maxMessagesKept && keptMessageBytes + record.length <= limits.maxMessageBytesKept
+            ? messages.count : nil
         let existing = lastExchange(saIndex, messageID: header.messageID, requestedByInitiator: requestedByInitiator,
                                     type: header.exchangeType)
         var exchangeIndex: Int
@@ -129,10 +130,15 @@ extension IKEReconstruction {
     }
 
     private func newExchange(_ saIndex: Int, header: IKEHeader, requestedByInitiator: Bool) -> Int? {
+        guard exchangeCount < limits.maxExchanges else {
+            diagnose("more than \(limits.maxExchanges) IKE exchanges: later ones are not kept")
+            return nil
+        }
         guard ikeSAs[saIndex].exchanges.count < limits.maxExchangesPerIKESA else {
             diagnose("IKE SA \(ikeSAs[saIndex].spis): more than \(limits.maxExchangesPerIKESA) exchanges; later ones are not kept")
             return nil
         }
+        exchangeCount += 1
         ikeSAs[saIndex].exchanges.append(IKEExchangeRecord(type: header.exchangeType, name: header.exchangeName,
                                                            messageID: header.messageID, requestedByInitiator: requestedByInitiator))
         return ikeSAs[saIndex].exchanges.count - 1

@@ -10,10 +10,13 @@ public final class IKEReconstruction {
     public struct Limits: Sendable {
         /// IKE SAs tracked (each one holds its exchanges and children).
         public var maxIKESAs = 4096
-        /// Exchanges kept per IKE SA; later ones are counted, not kept.
+        /// Exchanges kept per IKE SA, and over all IKE SAs; later ones are not kept.
         public var maxExchangesPerIKESA = 4096
-        /// Message records kept for the final report (every message is still reported live).
+        public var maxExchanges = 200_000
+        /// Message records kept for the final report (every message is still reported live),
+        /// by count and by their bytes on the wire: a flood of big messages cannot fill memory.
         public var maxMessagesKept = 100_000
+        public var maxMessageBytesKept = 32 << 20
         /// CHILD_SAs kept over all IKE SAs.
         public var maxChildSAs = 16_384
 
@@ -47,6 +50,8 @@ public final class IKEReconstruction {
     var childBySPI: [UInt32: Int] = [:]
     var fragments = IKEFragmentAssembler()
     var diagnosticsSeen: Set<String> = []
+    var keptMessageBytes = 0
+    var exchangeCount = 0
     /// Fingerprints of messages per exchange, to tell retransmissions from new messages.
     var fingerprints: [FingerprintKey: UInt64] = [:]
 
@@ -72,6 +77,9 @@ public final class IKEReconstruction {
         self.keys = []
         replaceKeys(keys)
     }
+
+    /// Fragmented messages still waiting for fragments.
+    public var fragmentsPending: Int { fragments.pendingCount }
 
     /// IKEv2 key sets known (key-file lines).
     public var keyCount: Int { keys.count }
@@ -217,11 +225,12 @@ public final class IKEReconstruction {
     }
 
     private func keep(_ record: IKEMessageRecord) -> IKEMessageRecord {
-        if messages.count < limits.maxMessagesKept {
+        if messages.count < limits.maxMessagesKept && keptMessageBytes + record.length <= limits.maxMessageBytesKept {
+            keptMessageBytes += record.length
             messages.append(record)
         } else {
             droppedMessages += 1
-            diagnose("more than \(limits.maxMessagesKept) IKE messages: later ones are reported but not kept for the summary")
+            diagnose("more than \(limits.maxMessagesKept) IKE messages or \(limits.maxMessageBytesKept >> 20) MiB of them: later ones are reported but not kept for the summary")
         }
         return record
     }
