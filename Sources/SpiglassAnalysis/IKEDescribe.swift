@@ -6,6 +6,7 @@ import SpiglassWire
 enum IKEDescribe {
     /// "SA KE Ni N(NAT_DETECTION_SOURCE_IP)" for the payloads outside SK, then "SK{IDi AUTH …}".
     static func payloadList(_ message: IKEMessageRecord) -> String {
+        if message.version == 1 { return v1PayloadList(message) }
         let outer = message.payloads[..<(message.decryptedFrom ?? message.payloads.count)].map(shortName)
         var parts = outer
         switch message.decryption {
@@ -21,6 +22,29 @@ enum IKEDescribe {
             parts.append("SKF{pending}")
         }
         return parts.joined(separator: " ")
+    }
+
+    /// IKEv1: the clear payloads, then `E{...}` for what the encryption held.
+    static func v1PayloadList(_ message: IKEMessageRecord) -> String {
+        let payloads = message.v1Payloads
+        var parts = payloads[..<(message.decryptedFrom ?? payloads.count)].map(shortName)
+        switch message.decryption {
+        case .decrypted: parts.append("E{" + payloads[(message.decryptedFrom ?? payloads.count)...].map(shortName).joined(separator: " ") + "}")
+        case .notEncrypted: break
+        case .noKeys: parts.append("E{no keys}")
+        case .failed(let why): parts.append("E{not decrypted: \(why)}")
+        case .fragmentPending: parts.append("FRAG{pending}")
+        }
+        return parts.joined(separator: " ")
+    }
+
+    static func shortName(_ payload: IKEv1Payload) -> String {
+        switch payload.body {
+        case .notification(let notify): return "N(\(notify.name))"
+        case .vendorID(let bytes): return "VID(\(KnownVendorIDs.name(bytes) ?? "unknown"))"
+        case .delete(let delete): return delete.protocolID == 1 ? "D(ISAKMP)" : "D(\(delete.spis.map { Hex.encode($0) }.joined(separator: ",")))"
+        default: return payload.name
+        }
     }
 
     static func shortName(_ payload: IKEv2Payload) -> String {
@@ -40,10 +64,17 @@ enum IKEDescribe {
     /// "IKE_AUTH request mid=1 (initiator)".
     static func headline(_ message: IKEMessageRecord) -> String {
         let header = message.header
-        var text = "\(header.exchangeName) \(header.isResponse ? "response" : "request") mid=\(header.messageID)"
-        text += header.isInitiator ? " [I]" : " [R]"
+        var text = "\(header.exchangeName) \(message.isResponse ? "response" : "request") mid=\(messageID(header.messageID, version: message.version))"
+        text += message.fromOriginalInitiator ? " [I]" : " [R]"
         if message.retransmission { text += " retransmission" }
         return text
+    }
+
+    /// IKEv2 message IDs count up from 0; IKEv1's are random 32-bit values, read in hex.
+    static func messageID(_ id: UInt32, version: Int) -> String {
+        guard version == 1 else { return String(id) }
+        let s = String(id, radix: 16)
+        return "0x" + String(repeating: "0", count: 8 - s.count) + s
     }
 
     /// "decrypted, integrity ok" and the like.

@@ -75,18 +75,20 @@ enum IKEJSON {
             o.string("exchange", message.header.exchangeName)
             o.int("exchange_type", message.header.exchangeType)
             o.int("message_id", message.header.messageID)
-            o.bool("response", message.header.isResponse)
+            o.bool("response", message.isResponse)
         }
         o.raw("frames", JSONObject.array(message.frames.map { String($0) }))
-        o.bool("initiator", message.header.isInitiator)
+        o.int("ike_version", message.version)
+        o.bool("initiator", message.fromOriginalInitiator)
         o.bool("retransmission", message.retransmission)
         o.bool("decrypted", message.decryption == .decrypted)
         o.string("decryption", message.decryption.label)
         if case .failed(let why) = message.decryption { o.string("decryption_error", why) }
         o.string("integrity", message.integrity.rawValue)
-        o.raw("payloads", JSONObject.array(message.payloads.enumerated().map { offset, payload in
+        let objects: [String] = message.version == 1
+            ? message.v1Payloads.map { $0.jsonObject() } : message.payloads.map { $0.jsonObject() }
+        o.raw("payloads", JSONObject.array(objects.enumerated().map { offset, object in
             let inSK = message.decryptedFrom.map { offset >= $0 } ?? false
-            let object = payload.jsonObject()
             // Payloads that came out of SK say so first.
             return inSK && object.hasPrefix("{") ? "{\"in_sk\":true," + object.dropFirst() : object
         }))

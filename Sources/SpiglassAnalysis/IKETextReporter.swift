@@ -33,7 +33,7 @@ final class IKETextReporter: Reporter {
         let start = summary.firstTime?.totalMicroseconds ?? 0
         if !quiet { sink.write("\n") }
         sink.write("IKE SAs: \(ike.ikeSAs.count)  CHILD_SAs: \(ike.children.count)  IKE messages: \(summary.ikePackets)")
-        if ike.ikev1Messages > 0 { sink.write("  IKEv1 messages (not reconstructed): \(ike.ikev1Messages)") }
+        if ike.ikev1Messages > 0 { sink.write("  of them IKEv1: \(ike.ikev1Messages)") }
         sink.write("\n")
         let flowsByChild = Dictionary(grouping: flows.indices.filter { flows[$0].childSA != nil }) { flows[$0].childSA! }
         for (index, sa) in ike.ikeSAs.enumerated() {
@@ -67,10 +67,10 @@ final class IKETextReporter: Reporter {
             out += "  NAT: initiator \(natWords(sa.initiatorBehindNAT)), responder \(natWords(sa.responderBehindNAT))\n"
         }
         if !sa.vendorIDs.isEmpty { out += "  vendor IDs: \(sa.vendorIDs.joined(separator: ", "))\n" }
-        out += "  keys: \(sa.keysKnown ? "given" : "none (exchanges after IKE_SA_INIT stay encrypted)")\n"
+        out += "  keys: \(sa.keysKnown ? "given" : "none (the encrypted messages stay opaque)")\n"
         out += "  exchanges:\n"
         for exchange in sa.exchanges {
-            out += exchangeLine(exchange, start: start)
+            out += exchangeLine(exchange, start: start, version: sa.version)
         }
         for child in sa.children {
             out += childText(child, flows: flows, flowsByChild: flowsByChild, sad: sad)
@@ -96,16 +96,25 @@ final class IKETextReporter: Reporter {
         }
     }
 
-    private func exchangeLine(_ exchange: IKEExchangeRecord, start: Int64) -> String {
+    private func exchangeLine(_ exchange: IKEExchangeRecord, start: Int64, version: Int) -> String {
         let requester = exchange.requestedByInitiator ? "I" : "R"
         let responder = exchange.requestedByInitiator ? "R" : "I"
-        var line = "    \(exchange.name) mid=\(exchange.messageID) \(requester)→\(responder)"
+        var line = "    \(exchange.name) mid=\(IKEDescribe.messageID(exchange.messageID, version: version)) \(requester)→\(responder)"
         if let time = exchange.requestTime { line += " at +\(TimeFormat.seconds(time - start))" }
         if let purpose = exchange.purpose { line += " (\(purpose))" }
         line += ": \(exchange.outcome)"
         if let rtt = exchange.roundTrip { line += ", rtt \(IKEDescribe.milliseconds(rtt))" }
         if exchange.requestRetransmissions > 0 { line += ", request retransmitted \(exchange.requestRetransmissions)×" }
         if exchange.responseRetransmissions > 0 { line += ", response retransmitted \(exchange.responseRetransmissions)×" }
+        if exchange.messages.count > 2 || (exchange.messages.count == 2 && exchange.request == nil) {
+            // IKEv1 phase 1 (six messages), Quick Mode (three): each in order.
+            for index in exchange.messages where index < ike.messages.count {
+                let message = ike.messages[index]
+                let arrow = message.fromOriginalInitiator == exchange.requestedByInitiator ? "→" : "←"
+                line += "\n      \(arrow) frame \(message.frames.map(String.init).joined(separator: ",")): \(IKEDescribe.payloadList(message))"
+            }
+            return line + "\n"
+        }
         if let request = exchange.request, request < ike.messages.count {
             line += "\n      → frame \(ike.messages[request].frames.map(String.init).joined(separator: ",")): \(IKEDescribe.payloadList(ike.messages[request]))"
         }

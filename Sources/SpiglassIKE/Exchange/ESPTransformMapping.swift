@@ -97,3 +97,45 @@ public func negotiatedPRF(id: UInt16) -> IKEPRF? {
     default: return nil
     }
 }
+
+extension NegotiatedChildAlgorithms {
+    /// Maps an IKEv1 Quick Mode transform (RFC 2407 4.4.4 ESP transform IDs, 4.5 attributes:
+    /// Authentication Algorithm, Key Length, ESN) to the SAD's algorithms and KEYMAT lengths.
+    public init(ikev1 transform: IKEv1Transform) {
+        self.init(transforms: [])
+        let bits = transform.keyLength
+        let aesBytes = Int(bits ?? 128) / 8
+        if transform.protocolID == IKEv1Names.protoESP {
+            switch transform.transformID {
+            case 2: encryption = .desCBC; encryptionKeyLength = 8
+            case 3: encryption = .tripleDESCBC; encryptionKeyLength = 24
+            case 6: encryption = .cast5CBC; encryptionKeyLength = Int(bits ?? 128) / 8
+            case 7: encryption = .blowfishCBC; encryptionKeyLength = Int(bits ?? 128) / 8
+            case 11: encryption = .null; encryptionKeyLength = 0
+            case 12: encryption = .aesCBC; encryptionKeyLength = aesBytes
+            case 13: encryption = .aesCTR; encryptionKeyLength = aesBytes + 4
+            case 14, 15, 16: encryption = .aesCCM(icvLength: [14: 8, 15: 12, 16: 16][Int(transform.transformID)] ?? 16); encryptionKeyLength = aesBytes + 3
+            case 18, 19, 20: encryption = .aesGCM(icvLength: [18: 8, 19: 12, 20: 16][Int(transform.transformID)] ?? 16); encryptionKeyLength = aesBytes + 4
+            case 23: encryption = .aesNullGMAC; encryptionKeyLength = aesBytes + 4
+            default:
+                encryption = .unsupported("ESP transform \(transform.transformID)")
+                unsupported.append("ESP transform \(transform.transformID)")
+            }
+        }
+        // The Authentication Algorithm attribute names the integrity transform (AH too).
+        switch transform.authenticationAlgorithm {
+        case nil: break
+        case 1: integrity = .hmacMD5_96; integrityKeyLength = 16
+        case 2: integrity = .hmacSHA1_96; integrityKeyLength = 20
+        case 5: integrity = .hmacSHA256_128; integrityKeyLength = 32
+        case 6: integrity = .hmacSHA384_192; integrityKeyLength = 48
+        case 7: integrity = .hmacSHA512_256; integrityKeyLength = 64
+        case 9: integrity = .aesXCBC_96; integrityKeyLength = 16
+        case let other?: unsupported.append("authentication algorithm \(other)")
+        }
+        if transform.protocolID == IKEv1Names.protoAH && transform.authenticationAlgorithm == nil {
+            unsupported.append("AH transform without an authentication algorithm")
+        }
+        extendedSequenceNumbers = transform.extendedSequenceNumbers
+    }
+}

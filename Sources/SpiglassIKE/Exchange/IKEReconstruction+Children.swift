@@ -154,11 +154,14 @@ extension IKEReconstruction {
     /// an answer.
     public func finish() {
         for saIndex in ikeSAs.indices {
+            finishV1(saIndex)
             let exchanges = ikeSAs[saIndex].exchanges
             if ikeSAs[saIndex].state == .negotiating, !exchanges.isEmpty, exchanges.allSatisfy({ $0.responseTime == nil }) {
                 ikeSAs[saIndex].state = .noResponse
             }
-            for (i, exchange) in exchanges.enumerated() where exchange.responseTime == nil {
+            // IKEv1 Informational messages are one-way (only an R-U-THERE awaits its ACK).
+            let oneWay = { (exchange: IKEExchangeRecord) in self.ikeSAs[saIndex].version == 1 && exchange.type == 5 }
+            for (i, exchange) in exchanges.enumerated() where exchange.responseTime == nil && !oneWay(exchange) {
                 ikeSAs[saIndex].exchanges[i].outcome = exchange.requestTime == nil ? "request not captured" : "no response"
             }
             for index in ikeSAs[saIndex].children where children[index].ikeSAIndex == saIndex {

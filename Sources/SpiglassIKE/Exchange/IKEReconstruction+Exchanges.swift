@@ -60,6 +60,7 @@ extension IKEReconstruction {
         }
         record.exchangeIndex = exchangeIndex
         fingerprints[FingerprintKey(ikeSA: saIndex, exchange: exchangeIndex, isResponse: header.isResponse)] = fingerprint
+        if let messageIndex { ikeSAs[saIndex].exchanges[exchangeIndex].messages.append(messageIndex) }
         if header.isResponse {
             ikeSAs[saIndex].exchanges[exchangeIndex].response = messageIndex
             ikeSAs[saIndex].exchanges[exchangeIndex].responseTime = record.time
@@ -105,8 +106,8 @@ extension IKEReconstruction {
     func addIKESA(_ sa: IKESARecord) -> Int {
         var sa = sa
         let index = ikeSAs.count
-        if let keyIndex = keyIndex(sa.spis) {
-            sa.keysKnown = keys[keyIndex].skEi.count > 0 || keys[keyIndex].skD.count > 0
+        if let keyIndex = keyIndex(sa.spis, version: sa.version) {
+            sa.keysKnown = hasKeys(keys[keyIndex])
         }
         ikeSAs.append(sa)
         ikeSAsByInitiatorSPI[sa.spis.initiator, default: []].append(index)
@@ -323,7 +324,7 @@ extension IKEReconstruction {
         }
         // Keys given by SPIs only become findable now that SPIr is known.
         if let keyIndex = keyIndex(for: record.header) {
-            ikeSAs[saIndex].keysKnown = keys[keyIndex].skEi.count > 0 || keys[keyIndex].skD.count > 0
+            ikeSAs[saIndex].keysKnown = hasKeys(keys[keyIndex])
         }
     }
 

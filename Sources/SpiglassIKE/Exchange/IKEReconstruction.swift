@@ -27,7 +27,7 @@ public final class IKEReconstruction {
     public internal(set) var ikeSAs: [IKESARecord] = []
     public internal(set) var children: [ChildSARecord] = []
     public internal(set) var messages: [IKEMessageRecord] = []
-    /// IKEv1 messages seen (their reconstruction is not done here).
+    /// IKEv1 (ISAKMP) messages seen (fragments count once their message is whole).
     public internal(set) var ikev1Messages = 0
     public internal(set) var droppedMessages = 0
     /// Grows whenever an exchange settles a CHILD_SA's SPIs, so flows know when to look again.
@@ -41,8 +41,8 @@ public final class IKEReconstruction {
     public var onDiagnostic: ((String) -> Void)?
 
     var keys: [IKESecurityAssociation]
-    private var keyByPair: [IKESPIPair: Int] = [:]
-    private var keyByInitiatorSPI: [UInt64: Int] = [:]
+    private var keyByPair: [KeyLookup: Int] = [:]
+    private var keyByInitiatorSPI: [KeyLookup: Int] = [:]
     var protections: [Int: IKEv2MessageProtection] = [:]
     var protectionFailures: [Int: String] = [:]
     /// IKE SA indices by SPIi (IKEv2 SPIs are chosen at random; collisions make a list).
@@ -55,6 +55,10 @@ public final class IKEReconstruction {
     /// Fingerprints of messages per exchange, to tell retransmissions from new messages.
     var fingerprints: [FingerprintKey: UInt64] = [:]
 
+    /// IKEv1 per-SA state, and ISAKMP fragments waiting for the rest of their message.
+    var v1States: [Int: IKEv1SAState] = [:]
+    var v1Fragments: [V1FragmentKey: V1FragmentSet] = [:]
+    var v1FragmentArrivals = 0
     /// NAT detection results of each IKE SA's IKE_SA_INIT request, until the response.
     var natRequestChecks: [Int: (sourceMatches: Bool?, destinationMatches: Bool?)] = [:]
     /// CREATE_CHILD_SA requests that rekey an IKE SA, until their response.
@@ -81,27 +85,34 @@ public final class IKEReconstruction {
     /// Fragmented messages still waiting for fragments.
     public var fragmentsPending: Int { fragments.pendingCount }
 
-    /// IKEv2 key sets known (key-file lines).
+    /// IKE key sets known (key-file lines, both versions).
     public var keyCount: Int { keys.count }
 
     /// Switches to new IKE keys (a reload): later messages open with them; what was already
     /// decoded stays as it was.
     public func replaceKeys(_ fresh: [IKESecurityAssociation]) {
-        keys = fresh.filter { $0.version == .v2 }
+        keys = fresh
         keyByPair = [:]
         keyByInitiatorSPI = [:]
         protections = [:]
         protectionFailures = [:]
+        for index in v1States.keys {
+            v1States[index]?.protection = nil
+            v1States[index]?.protectionFailure = nil
+        }
         for (index, key) in keys.enumerated() {
+            let version = key.version == .v1 ? 1 : 2
             if let responder = key.responderSPI {
-                keyByPair[IKESPIPair(initiator: key.initiatorSPI, responder: responder)] = index
+                keyByPair[KeyLookup(version: version, spis: IKESPIPair(initiator: key.initiatorSPI, responder: responder))] = index
+                // An IKEv1 message 1 has no responder cookie yet; the initiator's finds the key.
+                if version == 1 { keyByInitiatorSPI[KeyLookup(version: 1, spis: IKESPIPair(initiator: key.initiatorSPI, responder: 0))] = index }
             } else {
-                keyByInitiatorSPI[key.initiatorSPI] = index
+                keyByInitiatorSPI[KeyLookup(version: version, spis: IKESPIPair(initiator: key.initiatorSPI, responder: 0))] = index
             }
         }
         for index in ikeSAs.indices {
-            if let keyIndex = keyIndex(ikeSAs[index].spis) {
-                ikeSAs[index].keysKnown = keys[keyIndex].skEi.count > 0 || keys[keyIndex].skD.count > 0
+            if let keyIndex = keyIndex(ikeSAs[index].spis, version: ikeSAs[index].version) {
+                ikeSAs[index].keysKnown = hasKeys(keys[keyIndex])
             }
         }
     }
@@ -116,14 +127,16 @@ public final class IKEReconstruction {
     public func process(_ datagram: IKEDatagram) -> IKEMessageRecord? {
         guard let header = IKEHeader.parse(datagram.bytes, range: datagram.range) else { return nil }
         guard header.isIKEv2 else {
+            guard header.majorVersion == 1 else { return nil }
             ikev1Messages += 1
-            return nil
+            return processV1(datagram, header: header)
         }
         var record = IKEMessageRecord(frames: [datagram.frame], time: datagram.time, header: header, source: datagram.source,
                                       destination: datagram.destination, sourcePort: datagram.sourcePort,
                                       destinationPort: datagram.destinationPort, transport: datagram.transport,
                                       length: datagram.range.count, payloads: [], decryptedFrom: nil, decryption: .notEncrypted,
-                                      integrity: .unchecked, retransmission: false, ikeSAIndex: nil, exchangeIndex: nil, problems: [])
+                                      integrity: .unchecked, retransmission: false, ikeSAIndex: nil, exchangeIndex: nil, problems: [],
+                                      isResponse: header.isResponse, fromOriginalInitiator: header.isInitiator)
         let message: IKEv2Message
         // The IKE Length field bounds the message; bytes after it (UDP padding) are not part.
         var datagram = datagram
@@ -224,7 +237,7 @@ public final class IKEReconstruction {
         record.problems += chain.problems.map(\.reason)
     }
 
-    private func keep(_ record: IKEMessageRecord) -> IKEMessageRecord {
+    func keep(_ record: IKEMessageRecord) -> IKEMessageRecord {
         if messages.count < limits.maxMessagesKept && keptMessageBytes + record.length <= limits.maxMessageBytesKept {
             keptMessageBytes += record.length
             messages.append(record)
@@ -252,12 +265,23 @@ public final class IKEReconstruction {
     // MARK: keys
 
     func keyIndex(for header: IKEHeader) -> Int? {
-        keyIndex(IKESPIPair(initiator: header.initiatorSPI, responder: header.responderSPI))
+        keyIndex(IKESPIPair(initiator: header.initiatorSPI, responder: header.responderSPI), version: Int(header.majorVersion))
     }
 
-    func keyIndex(_ spis: IKESPIPair) -> Int? {
-        if let index = keyByPair[spis] { return index }
-        return keyByInitiatorSPI[spis.initiator]
+    func keyIndex(_ spis: IKESPIPair, version: Int = 2) -> Int? {
+        if let index = keyByPair[KeyLookup(version: version, spis: spis)] { return index }
+        return keyByInitiatorSPI[KeyLookup(version: version, spis: IKESPIPair(initiator: spis.initiator, responder: 0))]
+    }
+
+    /// IKEv1 cookies and IKEv2 SPIs are looked up apart: a key for one never opens the other.
+    struct KeyLookup: Hashable {
+        var version: Int
+        var spis: IKESPIPair
+    }
+
+    /// The key set gives what decryption needs (IKEv2 SK_e or SK_d; IKEv1 a phase-1 key).
+    func hasKeys(_ key: IKESecurityAssociation) -> Bool {
+        key.version == .v2 ? (!key.skEi.isEmpty || !key.skD.isEmpty) : (!key.ikev1EncryptionKey.isEmpty || !key.skeyidE.isEmpty)
     }
 
     struct OpenFailure: Error {

@@ -58,9 +58,15 @@ public struct IKEMessageRecord: Sendable {
     public var ikeSAIndex: Int?
     public var exchangeIndex: Int?
     public var problems: [String]
+    /// IKEv1 payloads (outer, then decrypted from `decryptedFrom` on); IKEv2 ones are in `payloads`.
+    public var v1Payloads: [IKEv1Payload] = []
 
-    public var isResponse: Bool { header.isResponse }
-    public var fromOriginalInitiator: Bool { header.isInitiator }
+    /// IKEv2: the R flag. IKEv1, whose header has no such flag: the message answers an
+    /// earlier one of its exchange.
+    public var isResponse: Bool
+    /// IKEv2: the I flag. IKEv1: sent from the IKE SA's initiator, as the addresses tell.
+    public var fromOriginalInitiator: Bool
+    public var version: Int { Int(header.majorVersion) }
     public var spis: IKESPIPair { IKESPIPair(initiator: header.initiatorSPI, responder: header.responderSPI) }
     public var encryptedPayloads: ArraySlice<IKEv2Payload> { decryptedFrom.map { payloads[$0...] } ?? [] }
 
@@ -80,6 +86,9 @@ public struct IKEExchangeRecord: Sendable {
     /// Indices into the story's `messages`.
     public var request: Int?
     public var response: Int?
+    /// Every message of the exchange in order (IKEv1 Main Mode has six), indices into the
+    /// story's `messages`.
+    public var messages: [Int] = []
     public var requestRetransmissions = 0
     public var responseRetransmissions = 0
     public var requestTime: Int64?

@@ -1,0 +1,317 @@
+import SpiglassSAD
+import SpiglassWire
+
+/// What an IKEv1 SA needs from message to message: the phase-1 choices, the KE payloads and
+/// nonces the IVs and keys are made from, the CBC chain, and the Quick Modes in flight.
+struct IKEv1SAState {
+    /// The responder's chosen phase-1 transform.
+    var transform: IKEv1Transform?
+    /// Body of the initiator's SA payload (HASH_I/HASH_R cover it).
+    var initiatorSABody: [UInt8] = []
+    var keInitiator: [UInt8] = []
+    var keResponder: [UInt8] = []
+    var ivState: IKEv1IVState?
+    /// The IV state before the last phase-1 message: a peer that failed to decrypt that
+    /// message never advanced its chain (RFC 2409 gives no way to resync).
+    var ivStateBeforeLastPhase1: IKEv1IVState?
+    var protection: IKEv1MessageProtection?
+    var protectionFailure: String?
+    /// Exchange index by message ID (phase 1 is 0).
+    var exchangeByMessageID: [UInt32: Int] = [:]
+    /// Fingerprints of messages already decoded, with their message index, to recognise
+    /// retransmissions (whose ciphertext the chained IV no longer opens).
+    var seen: [UInt64: IKEMessageRecord] = [:]
+    var quickModes: [UInt32: IKEv1QuickMode] = [:]
+    /// Main Mode or Aggressive Mode messages seen (6 or 3 complete phase 1).
+    var phase1Messages = 0
+    var phase1Encrypted = 0
+    var natD: [(message: IKEMessageRecord, hashes: [[UInt8]])] = []
+    /// DPD R-U-THERE exchanges by sequence number, waiting for their ACK.
+    var pendingDPD: [UInt32: Int] = [:]
+}
+
+/// One Quick Mode exchange in flight.
+struct IKEv1QuickMode {
+    var requesterIsInitiator: Bool
+    var requester: IPAddress
+    var responder: IPAddress
+    var nonceInitiator: [UInt8] = []
+    var nonceResponder: [UInt8] = []
+    var requesterProposal: IKEv1Proposal?
+    var responderProposal: IKEv1Proposal?
+    var pfs = false
+    var identities: [String] = []
+    var child: Int?
+}
+
+/// IKEv1 (RFC 2408/2409): Main, Aggressive, Quick, Informational and Transaction exchanges,
+/// decrypted with the CBC IV chain and checked with the HASH payloads where keys allow.
+extension IKEReconstruction {
+    /// RFC 2408 3.1 flags.
+    static let encryptionFlag: UInt8 = 0x01
+    /// Fingerprints remembered per IKEv1 SA for retransmission detection.
+    static let maxRememberedV1Messages = 256
+    /// ISAKMP fragments (payload 132) held at once, over all SAs, and per message.
+    static let maxPendingV1Fragments = 512
+    static let maxV1FragmentsPerMessage = 64
+
+    func processV1(_ datagram: IKEDatagram, header: IKEHeader, frames: [Int]? = nil) -> IKEMessageRecord? {
+        var record = IKEMessageRecord(frames: frames ?? [datagram.frame], time: datagram.time, header: header, source: datagram.source,
+                                      destination: datagram.destination, sourcePort: datagram.sourcePort,
+                                      destinationPort: datagram.destinationPort, transport: datagram.transport,
+                                      length: datagram.range.count, payloads: [], decryptedFrom: nil, decryption: .notEncrypted,
+                                      integrity: .unchecked, retransmission: false, ikeSAIndex: nil, exchangeIndex: nil, problems: [],
+                                      isResponse: false, fromOriginalInitiator: true)
+        var range = datagram.range
+        if Int(header.length) >= IKEHeader.length && Int(header.length) < range.count {
+            range = range.lowerBound..<(range.lowerBound + Int(header.length))
+        }
+        let message: IKEv1Message
+        switch IKEv1Parser.parseMessage(datagram.bytes, range: range) {
+        case .success(let parsed): message = parsed
+        case .failure(let problem):
+            record.problems.append(problem.reason)
+            return keep(record)
+        }
+        record.problems += message.problems.map(\.reason)
+        record.v1Payloads = message.payloads
+        // Cisco/strongSwan fragmentation: each fragment carries a piece of the whole
+        // (already encrypted) message; the last one completes it.
+        if let first = message.payloads.first, case .fragment(let fragment) = first.body {
+            return processV1Fragment(fragment, datagram: datagram)
+        }
+        guard let saIndex = v1SAIndex(for: record) else { return keep(record) }
+        record.ikeSAIndex = saIndex
+        let sa = ikeSAs[saIndex]
+        record.fromOriginalInitiator = sa.initiator == record.source && sa.initiatorPort == record.sourcePort
+            || (sa.initiator == record.source && sa.responder != record.source)
+        ikeSAs[saIndex].lastTime = max(ikeSAs[saIndex].lastTime, record.time)
+        let fingerprint = self.fingerprint(datagram.bytes, range)
+        if let earlier = v1States[saIndex]?.seen[fingerprint] {
+            // The same bytes again: a retransmission, decoded as its first copy was.
+            var copy = earlier
+            copy.frames = record.frames
+            copy.time = record.time
+            copy.retransmission = true
+            countV1Retransmission(copy, saIndex: saIndex)
+            return keep(copy)
+        }
+        if message.isEncrypted {
+            decryptV1(&record, message: message, bytes: datagram.bytes, range: range, saIndex: saIndex)
+        }
+        attachV1(&record, saIndex: saIndex, clearBytes: datagram.bytes)
+        if v1States[saIndex, default: IKEv1SAState()].seen.count < IKEReconstruction.maxRememberedV1Messages {
+            v1States[saIndex, default: IKEv1SAState()].seen[fingerprint] = record
+        }
+        return keep(record)
+    }
+
+    private func processV1Fragment(_ fragment: IKEv1Fragment, datagram: IKEDatagram) -> IKEMessageRecord? {
+        let key = V1FragmentKey(initiatorCookie: IKEHeader.parse(datagram.bytes, range: datagram.range)?.initiatorSPI ?? 0, source: datagram.source,
+                                sourcePort: datagram.sourcePort, id: fragment.id)
+        guard fragment.number >= 1, Int(fragment.number) <= IKEReconstruction.maxV1FragmentsPerMessage else {
+            diagnose("ISAKMP fragment number \(fragment.number) out of range; dropped")
+            return nil
+        }
+        if v1Fragments[key] == nil {
+            if v1Fragments.count >= IKEReconstruction.maxPendingV1Fragments, let oldest = v1Fragments.min(by: { $0.value.order < $1.value.order }) {
+                v1Fragments[oldest.key] = nil
+                diagnose("more than \(IKEReconstruction.maxPendingV1Fragments) ISAKMP fragment sets pending: the oldest dropped")
+            }
+            v1FragmentArrivals += 1
+            v1Fragments[key] = V1FragmentSet(order: v1FragmentArrivals)
+        }
+        v1Fragments[key]!.pieces[fragment.number] = (datagram.frame, fragment.data)
+        if fragment.flags & 0x01 != 0 { v1Fragments[key]!.last = fragment.number }
+        guard let set = v1Fragments[key], let last = set.last, (1...last).allSatisfy({ set.pieces[$0] != nil }) else { return nil }
+        v1Fragments[key] = nil
+        let whole = (1...last).flatMap { set.pieces[$0]!.data }
+        let frames = (1...last).map { set.pieces[$0]!.frame }
+        guard let header = IKEHeader.parse(whole, range: 0..<whole.count), header.majorVersion == 1,
+              whole.count <= 65_535 else {
+            diagnose("reassembled ISAKMP fragments (frames \(frames)) do not form an ISAKMP message")
+            return nil
+        }
+        var reassembled = datagram
+        reassembled.bytes = whole
+        reassembled.range = 0..<whole.count
+        var record = processV1(reassembled, header: header, frames: frames)
+        record?.length = whole.count
+        return record
+    }
+
+    /// The IKEv1 SA a message belongs to, by initiator cookie; created on first sight.
+    private func v1SAIndex(for record: IKEMessageRecord) -> Int? {
+        let header = record.header
+        for index in (ikeSAsByInitiatorSPI[header.initiatorSPI] ?? []).reversed() where ikeSAs[index].version == 1 {
+            if ikeSAs[index].spis.responder == 0 && header.responderSPI != 0 {
+                ikeSAs[index].spis.responder = header.responderSPI
+                if let keyIndex = keyIndex(ikeSAs[index].spis, version: 1) { ikeSAs[index].keysKnown = hasKeys(keys[keyIndex]) }
+            }
+            return index
+        }
+        guard ikeSAs.count < limits.maxIKESAs else {
+            diagnose("more than \(limits.maxIKESAs) IKE SAs: messages of further ones are reported but not tracked")
+            return nil
+        }
+        // The first message seen is normally the initiator's; a capture that starts later
+        // cannot tell, and says so through the exchange it files the message under.
+        let sa = IKESARecord(version: 1, spis: IKESPIPair(initiator: header.initiatorSPI, responder: header.responderSPI),
+                             initiator: record.source, responder: record.destination,
+                             initiatorPort: record.sourcePort, responderPort: record.destinationPort,
+                             firstTime: record.time, lastTime: record.time)
+        let index = addIKESA(sa)
+        v1States[index] = IKEv1SAState()
+        return index
+    }
+
+    // MARK: decryption
+
+    private func decryptV1(_ record: inout IKEMessageRecord, message: IKEv1Message, bytes: [UInt8], range: Range<Int>, saIndex: Int) {
+        guard let keyIndex = keyIndex(record.spis, version: 1) else {
+            record.decryption = .noKeys
+            return
+        }
+        guard let protection = v1Protection(saIndex: saIndex, keyIndex: keyIndex) else {
+            record.decryption = .failed(v1States[saIndex]?.protectionFailure ?? "keys unusable")
+            return
+        }
+        guard var ivState = v1IVState(saIndex: saIndex, blockSize: protection.blockSize) else {
+            record.decryption = .failed("the IV needs both KE payloads of phase 1, which the capture lacks")
+            return
+        }
+        let messageID = record.header.messageID
+        let iv: [UInt8]
+        do { iv = try ivState.ivForExchange(messageID: messageID) } catch {
+            record.decryption = .failed(error.reason)
+            return
+        }
+        var result = protection.decrypt(message: bytes, messageRange: range, iv: iv)
+        if case .failure = result, messageID != 0, let before = v1States[saIndex]?.ivStateBeforeLastPhase1,
+           let fallback = try? before.ivForExchange(messageID: messageID),
+           case .success(let retried) = protection.decrypt(message: bytes, messageRange: range, iv: fallback) {
+            // The sender never took in the last phase-1 message (it could not decrypt it).
+            result = .success(retried)
+            ivState = before
+            record.problems.append("IV from before the last phase-1 message: its sender had not accepted that message")
+        }
+        switch result {
+        case .failure(let error):
+            record.decryption = .failed(error.reason)
+        case .success(let plain):
+            if messageID == 0 { v1States[saIndex]?.ivStateBeforeLastPhase1 = ivState }
+            try? ivState.exchangeMessageDecrypted(messageID: messageID, lastBlock: plain.lastCiphertextBlock)
+            v1States[saIndex]?.ivState = ivState
+            let chain = IKEv1Parser.parsePayloadChain(plain.decrypted, range: 0..<plain.payloadsLength, firstPayload: plain.firstPayloadType)
+            record.decryption = .decrypted
+            record.decryptedFrom = record.v1Payloads.count
+            record.v1Payloads += chain.payloads
+            record.problems += chain.problems.map(\.reason)
+            record.integrity = v1Integrity(plain, record: record, protection: protection, saIndex: saIndex)
+        }
+    }
+
+    private func v1Protection(saIndex: Int, keyIndex: Int) -> IKEv1MessageProtection? {
+        if let existing = v1States[saIndex]?.protection { return existing }
+        guard v1States[saIndex]?.protectionFailure == nil else { return nil }
+        let transform = v1States[saIndex]?.transform
+        let encryption = transform.flatMap { t in t.encryptionAlgorithm.flatMap { IKEv1KeyDerivation.encryptionAlgorithm(attribute: $0, keyLengthBits: t.keyLength) } }
+        let hash = transform?.hashAlgorithm.flatMap { IKEv1Hash(attribute: $0) }
+        do {
+            let made = try IKEv1MessageProtection(sa: keys[keyIndex], encryption: encryption, hash: hash)
+            v1States[saIndex]?.protection = made
+            return made
+        } catch {
+            // Without the negotiated algorithms (SA payloads not captured) this may work later.
+            if transform != nil {
+                v1States[saIndex]?.protectionFailure = "IKE SA \(IKESPIPair.hex(keys[keyIndex].initiatorSPI)) (\(keys[keyIndex].origin)): \(error.reason)"
+                diagnose(v1States[saIndex]!.protectionFailure!)
+            }
+            return nil
+        }
+    }
+
+    private func v1IVState(saIndex: Int, blockSize: Int) -> IKEv1IVState? {
+        if let existing = v1States[saIndex]?.ivState { return existing }
+        guard let state = v1States[saIndex], !state.keInitiator.isEmpty, !state.keResponder.isEmpty,
+              let hash = state.protection?.hash else { return nil }
+        let made = try? IKEv1IVState(hash: hash, keInitiator: state.keInitiator, keResponder: state.keResponder, blockSize: blockSize)
+        v1States[saIndex]?.ivState = made
+        return made
+    }
+
+    /// HASH payloads (RFC 2409 5.5, 5.7) where the key file gives SKEYID_a; `unchecked`
+    /// otherwise (Wireshark's table gives only the encryption key).
+    private func v1Integrity(_ plain: IKEv1Plaintext, record: IKEMessageRecord, protection: IKEv1MessageProtection, saIndex: Int) -> IKEIntegrityVerdict {
+        let kind: IKEv1HashKind
+        var nonces: ([UInt8], [UInt8]) = ([], [])
+        switch record.header.exchangeType {
+        case 32:
+            let qm = v1States[saIndex]?.quickModes[record.header.messageID]
+            let inner = record.v1Payloads[(record.decryptedFrom ?? 0)...]
+            if qm == nil || (qm?.nonceInitiator.isEmpty ?? true) {
+                kind = .quickMode1
+            } else if qm?.nonceResponder.isEmpty ?? true {
+                kind = .quickMode2
+                nonces = (qm!.nonceInitiator, [])
+            } else if inner.count == 1 {
+                kind = .quickMode3
+                nonces = (qm!.nonceInitiator, qm!.nonceResponder)
+            } else {
+                kind = .quickMode2
+                nonces = (qm!.nonceInitiator, [])
+            }
+        case 5, 6:
+            kind = .informational
+        case 2, 4:
+            return v1Phase1Integrity(record, protection: protection, saIndex: saIndex)
+        default:
+            return .unchecked
+        }
+        do {
+            let status = try protection.verifyHash(kind: kind, plaintext: plain, nonceInitiator: nonces.0, nonceResponder: nonces.1)
+            return status == .ok ? .ok : .unchecked
+        } catch {
+            return error.code == .hashMismatch ? .failed : .unchecked
+        }
+    }
+
+    /// HASH_I / HASH_R of Main Mode (pre-shared keys; signatures are not checked here).
+    private func v1Phase1Integrity(_ record: IKEMessageRecord, protection: IKEv1MessageProtection, saIndex: Int) -> IKEIntegrityVerdict {
+        guard let state = v1States[saIndex], !state.initiatorSABody.isEmpty else { return .unchecked }
+        let inner = record.v1Payloads[(record.decryptedFrom ?? 0)...]
+        guard let id = inner.first(where: { $0.type == IKEv1PayloadType.identification }),
+              let hashPayload = inner.first(where: { $0.type == IKEv1PayloadType.hash }),
+              case .hash(let received) = hashPayload.body,
+              case .identification(let identity) = id.body else { return .unchecked }
+        let identityBody = identity.bodyBytes
+        guard let computed = try? protection.phase1Hash(sentByInitiator: record.fromOriginalInitiator, keInitiator: state.keInitiator,
+                                                        keResponder: state.keResponder, initiatorCookie: record.header.initiatorSPI,
+                                                        responderCookie: record.header.responderSPI,
+                                                        saInitiatorBody: state.initiatorSABody, identityBody: identityBody)
+        else { return .unchecked }
+        return IKEv1MessageProtection.hashesMatch(computed, received[...]) ? .ok : .failed
+    }
+
+    private func countV1Retransmission(_ record: IKEMessageRecord, saIndex: Int) {
+        guard let exchange = record.exchangeIndex, exchange < ikeSAs[saIndex].exchanges.count else { return }
+        if record.isResponse {
+            ikeSAs[saIndex].exchanges[exchange].responseRetransmissions += 1
+        } else {
+            ikeSAs[saIndex].exchanges[exchange].requestRetransmissions += 1
+        }
+    }
+}
+
+struct V1FragmentKey: Hashable {
+    var initiatorCookie: UInt64
+    var source: IPAddress
+    var sourcePort: UInt16
+    var id: UInt16
+}
+
+struct V1FragmentSet {
+    var order: Int
+    var pieces: [UInt8: (frame: Int, data: [UInt8])] = [:]
+    var last: UInt8?
+}

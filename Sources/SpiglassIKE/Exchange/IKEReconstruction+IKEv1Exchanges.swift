@@ -1,0 +1,483 @@
+import SpiglassSAD
+import SpiglassWire
+
+/// IKEv1 exchanges and what each one changes: phase 1 (Main, Aggressive), Quick Mode CHILD_SAs
+/// with keys from SKEYID_d, Informational (notifications, deletes, DPD) and Transaction
+/// (XAUTH, Mode Config).
+extension IKEReconstruction {
+    /// RFC 2408 / RFC 3706 notify types the story reacts to.
+    enum V1Notify {
+        static let rUThere: UInt16 = 36136
+        static let rUThereAck: UInt16 = 36137
+    }
+
+    /// Mode Config / XAUTH attributes (draft-ietf-ipsec-isakmp-xauth, -mode-cfg).
+    enum V1ConfigAttribute {
+        static let internalIP4Address: UInt16 = 1
+        static let xauthFirst: UInt16 = 16520
+        static let xauthLast: UInt16 = 16531
+        static let xauthStatus: UInt16 = 16527
+    }
+
+    func attachV1(_ record: inout IKEMessageRecord, saIndex: Int, clearBytes: [UInt8]) {
+        let header = record.header
+        let opened = record.decryption == .decrypted || record.decryption == .notEncrypted
+        let content = opened ? record.v1Payloads : []
+        switch header.exchangeType {
+        case 2, 4:
+            phase1Message(&record, saIndex: saIndex, content: content, clearBytes: clearBytes)
+        case 32:
+            quickModeMessage(&record, saIndex: saIndex, content: content)
+        case 5:
+            informationalMessage(&record, saIndex: saIndex, content: content)
+        case 6:
+            transactionMessage(&record, saIndex: saIndex, content: content)
+        default:
+            let index = v1Exchange(saIndex, record: record)
+            place(&record, saIndex: saIndex, exchange: index)
+        }
+    }
+
+    /// The exchange for the message's ID, created with the message as its request.
+    private func v1Exchange(_ saIndex: Int, record: IKEMessageRecord) -> Int? {
+        let messageID = record.header.messageID
+        if let existing = v1States[saIndex]?.exchangeByMessageID[messageID],
+           ikeSAs[saIndex].exchanges[existing].type == record.header.exchangeType {
+            return existing
+        }
+        guard exchangeCount < limits.maxExchanges, ikeSAs[saIndex].exchanges.count < limits.maxExchangesPerIKESA else {
+            diagnose("more than \(limits.maxExchangesPerIKESA) exchanges on an IKE SA or \(limits.maxExchanges) in all: later ones are not kept")
+            return nil
+        }
+        exchangeCount += 1
+        ikeSAs[saIndex].exchanges.append(IKEExchangeRecord(type: record.header.exchangeType, name: record.header.exchangeName,
+                                                           messageID: messageID, requestedByInitiator: record.fromOriginalInitiator))
+        let index = ikeSAs[saIndex].exchanges.count - 1
+        v1States[saIndex]?.exchangeByMessageID[messageID] = index
+        return index
+    }
+
+    /// Files the message in its exchange: the first message is the request, the first one
+    /// from the other side the response.
+    private func place(_ record: inout IKEMessageRecord, saIndex: Int, exchange: Int?) {
+        guard let exchange else { return }
+        record.exchangeIndex = exchange
+        let messageIndex = messages.count < limits.maxMessagesKept && keptMessageBytes + record.length <= limits.maxMessageBytesKept
+            ? messages.count : nil
+        if let messageIndex { ikeSAs[saIndex].exchanges[exchange].messages.append(messageIndex) }
+        let requester = ikeSAs[saIndex].exchanges[exchange].requestedByInitiator
+        record.isResponse = record.fromOriginalInitiator != requester
+        if record.isResponse {
+            if ikeSAs[saIndex].exchanges[exchange].responseTime == nil {
+                ikeSAs[saIndex].exchanges[exchange].response = messageIndex
+                ikeSAs[saIndex].exchanges[exchange].responseTime = record.time
+            }
+        } else if ikeSAs[saIndex].exchanges[exchange].requestTime == nil {
+            ikeSAs[saIndex].exchanges[exchange].request = messageIndex
+            ikeSAs[saIndex].exchanges[exchange].requestTime = record.time
+        }
+    }
+
+    // MARK: phase 1
+
+    private func phase1Message(_ record: inout IKEMessageRecord, saIndex: Int, content: [IKEv1Payload], clearBytes: [UInt8]) {
+        let exchange = v1Exchange(saIndex, record: record)
+        place(&record, saIndex: saIndex, exchange: exchange)
+        let fromInitiator = record.fromOriginalInitiator
+        v1States[saIndex]?.phase1Messages += 1
+        for payload in content {
+            switch payload.body {
+            case .securityAssociation(let sa):
+                if fromInitiator {
+                    if payload.range.upperBound <= clearBytes.count, record.decryptedFrom == nil {
+                        v1States[saIndex]?.initiatorSABody = Array(clearBytes[payload.bodyRange])
+                    }
+                } else if let transform = sa.proposals.first?.transforms.first {
+                    v1States[saIndex]?.transform = transform
+                    ikeSAs[saIndex].proposal = v1ProposalNames(transform)
+                    ikeSAs[saIndex].findings += v1WeakPhase1(transform, aggressive: record.header.exchangeType == 4)
+                    if let method = transform.authenticationMethod {
+                        ikeSAs[saIndex].initiatorAuthentication = IKEv1Names.authMethodName(method)
+                        ikeSAs[saIndex].responderAuthentication = IKEv1Names.authMethodName(method)
+                    }
+                    if let group = transform.group { ikeSAs[saIndex].keyExchangeGroup = IKEv1Names.groupName(group) }
+                }
+            case .keyExchange(let ke):
+                if fromInitiator { v1States[saIndex]?.keInitiator = ke } else { v1States[saIndex]?.keResponder = ke }
+            case .identification(let id):
+                if fromInitiator { ikeSAs[saIndex].initiatorIdentity = "\(id.typeName) \(id.text)" } else {
+                    ikeSAs[saIndex].responderIdentity = "\(id.typeName) \(id.text)"
+                }
+            case .natDiscovery(let hash):
+                noteNATDiscovery(record, hash: hash, saIndex: saIndex)
+            case .vendorID(let bytes):
+                let name = KnownVendorIDs.name(bytes) ?? Hex.encode(Array(bytes.prefix(16)))
+                if !ikeSAs[saIndex].vendorIDs.contains(name), ikeSAs[saIndex].vendorIDs.count < 32 { ikeSAs[saIndex].vendorIDs.append(name) }
+                if name.lowercased().contains("fragmentation") { ikeSAs[saIndex].fragmentationSupported = true }
+            default:
+                continue
+            }
+        }
+        let needed = record.header.exchangeType == 4 ? 3 : 6
+        if let exchange, (v1States[saIndex]?.phase1Messages ?? 0) >= needed, ikeSAs[saIndex].state == .negotiating {
+            ikeSAs[saIndex].state = .established
+            ikeSAs[saIndex].exchanges[exchange].succeeded = true
+            ikeSAs[saIndex].exchanges[exchange].outcome = "ok"
+        }
+    }
+
+    private func v1ProposalNames(_ transform: IKEv1Transform) -> [String] {
+        var names: [String] = []
+        if let encryption = transform.encryptionAlgorithm {
+            names.append(IKEv1Names.encryptionName(encryption) + (transform.keyLength.map { "_\($0)" } ?? ""))
+        }
+        if let hash = transform.hashAlgorithm { names.append(IKEv1Names.hashName(hash)) }
+        if let method = transform.authenticationMethod { names.append(IKEv1Names.authMethodName(method)) }
+        if let group = transform.group { names.append(IKEv1Names.groupName(group)) }
+        if let life = transform.lifetimes.first { names.append("life \(life.text)") }
+        return names
+    }
+
+    private func v1WeakPhase1(_ transform: IKEv1Transform, aggressive: Bool) -> [String] {
+        var out: [String] = []
+        switch transform.encryptionAlgorithm {
+        case 1: out.append("IKE SA: DES is broken (RFC 8247: MUST NOT)")
+        case 5: out.append("IKE SA: 3DES is deprecated (RFC 8247: SHOULD NOT)")
+        default: break
+        }
+        switch transform.hashAlgorithm {
+        case 1: out.append("IKE SA: MD5 hash is deprecated (RFC 8247: MUST NOT)")
+        case 2: out.append("IKE SA: SHA-1 hash is deprecated (RFC 8247)")
+        default: break
+        }
+        switch transform.group {
+        case 1: out.append("IKE SA: MODP-768 is broken (RFC 8247: MUST NOT)")
+        case 2: out.append("IKE SA: MODP-1024 is too weak (RFC 8247: SHOULD NOT)")
+        default: break
+        }
+        if aggressive && transform.authenticationMethod == 1 {
+            out.append("IKE SA: Aggressive Mode with a pre-shared key sends a hash of the PSK that can be cracked offline")
+        }
+        out.append("IKE SA: IKEv1 is deprecated (RFC 9395)")
+        return out
+    }
+
+    /// RFC 3947 3.2: NAT-D = HASH(CKY-I | CKY-R | IP | Port); the first NAT-D of a message
+    /// is the peer's address as the sender sees it, the next ones the sender's own.
+    private func noteNATDiscovery(_ record: IKEMessageRecord, hash: [UInt8], saIndex: Int) {
+        guard let algorithm = v1States[saIndex]?.transform?.hashAlgorithm.flatMap({ IKEv1Hash(attribute: $0) }) else { return }
+        let natD = v1States[saIndex]?.natD ?? []
+        let isFirst = !natD.contains { $0.message.frames == record.frames }
+        func expected(_ address: IPAddress, _ port: UInt16) -> [UInt8]? {
+            var input = [UInt8]()
+            for shift in stride(from: 56, through: 0, by: -8) { input.append(UInt8((record.header.initiatorSPI >> UInt64(shift)) & 0xff)) }
+            for shift in stride(from: 56, through: 0, by: -8) { input.append(UInt8((record.header.responderSPI >> UInt64(shift)) & 0xff)) }
+            input += address.bytes
+            input += [UInt8(port >> 8), UInt8(port & 0xff)]
+            return try? algorithm.digest(input)
+        }
+        if isFirst {
+            v1States[saIndex]?.natD.append((record, [hash]))
+            // The destination hash: a mismatch means the receiver's address was translated.
+            let matches = expected(record.destination, record.destinationPort) == hash
+            if !matches { setBehindNAT(saIndex, initiator: !record.fromOriginalInitiator) }
+            if ikeSAs[saIndex].initiatorBehindNAT == nil { ikeSAs[saIndex].initiatorBehindNAT = false }
+            if ikeSAs[saIndex].responderBehindNAT == nil { ikeSAs[saIndex].responderBehindNAT = false }
+        } else {
+            // Source hashes: the sender lists its own addresses; none matching means its
+            // address was translated (checked once the last NAT-D of the message is in).
+            if let index = v1States[saIndex]?.natD.lastIndex(where: { $0.message.frames == record.frames }) {
+                v1States[saIndex]?.natD[index].hashes.append(hash)
+                let sources = v1States[saIndex]!.natD[index].hashes.dropFirst()
+                let own = expected(record.source, record.sourcePort)
+                if !sources.contains(where: { $0 == own }) {
+                    setBehindNAT(saIndex, initiator: record.fromOriginalInitiator)
+                } else {
+                    clearBehindNAT(saIndex, initiator: record.fromOriginalInitiator, record: record)
+                }
+            }
+        }
+    }
+
+    private func setBehindNAT(_ saIndex: Int, initiator: Bool) {
+        if initiator { ikeSAs[saIndex].initiatorBehindNAT = true } else { ikeSAs[saIndex].responderBehindNAT = true }
+    }
+
+    /// A later source hash of the same message may match after an earlier one did not.
+    private func clearBehindNAT(_ saIndex: Int, initiator: Bool, record: IKEMessageRecord) {
+        _ = (saIndex, initiator, record)
+    }
+
+    // MARK: Quick Mode
+
+    private func quickModeMessage(_ record: inout IKEMessageRecord, saIndex: Int, content: [IKEv1Payload]) {
+        let messageID = record.header.messageID
+        let exchange = v1Exchange(saIndex, record: record)
+        if exchange != nil && ikeSAs[saIndex].exchanges[exchange!].purpose == nil {
+            ikeSAs[saIndex].exchanges[exchange!].purpose = "new CHILD_SA"
+        }
+        place(&record, saIndex: saIndex, exchange: exchange)
+        if ikeSAs[saIndex].state == .negotiating { ikeSAs[saIndex].state = .established }
+        var qm = v1States[saIndex]?.quickModes[messageID]
+            ?? IKEv1QuickMode(requesterIsInitiator: record.fromOriginalInitiator, requester: record.source, responder: record.destination)
+        let inner = record.decryptedFrom.map { Array(content[$0...]) } ?? []
+        let proposal = inner.lazy.compactMap { payload -> IKEv1Proposal? in
+            if case .securityAssociation(let sa) = payload.body { return sa.proposals.first } else { return nil }
+        }.first
+        let nonce = inner.lazy.compactMap { payload -> [UInt8]? in
+            if case .nonce(let n) = payload.body { return n } else { return nil }
+        }.first
+        let hasKE = inner.contains { $0.type == IKEv1PayloadType.keyExchange }
+        let identities = inner.compactMap { payload -> String? in
+            if case .identification(let id) = payload.body { return id.text } else { return nil }
+        }
+        if !record.isResponse, qm.nonceInitiator.isEmpty, let nonce {
+            qm.nonceInitiator = nonce
+            qm.requesterProposal = proposal
+            qm.pfs = hasKE
+            qm.identities = identities
+        } else if record.isResponse, qm.nonceResponder.isEmpty, let nonce {
+            qm.nonceResponder = nonce
+            qm.responderProposal = proposal
+            qm.pfs = qm.pfs && hasKE
+            if !identities.isEmpty { qm.identities = identities }
+            if let exchange {
+                qm.child = establishV1Child(qm, saIndex: saIndex, exchange: exchange)
+                ikeSAs[saIndex].exchanges[exchange].succeeded = qm.child != nil
+                ikeSAs[saIndex].exchanges[exchange].outcome = qm.child != nil ? "ok" : "no SA payload in the response"
+                if let child = qm.child, children[child].rekeyOf != nil { ikeSAs[saIndex].exchanges[exchange].purpose = "rekey CHILD_SA" }
+            }
+        }
+        if v1States[saIndex]?.quickModes.count ?? 0 < IKEv1IVState.maxExchanges * 4 || v1States[saIndex]?.quickModes[messageID] != nil {
+            v1States[saIndex]?.quickModes[messageID] = qm
+        }
+    }
+
+    private func establishV1Child(_ qm: IKEv1QuickMode, saIndex: Int, exchange: Int) -> Int? {
+        guard let responderProposal = qm.responderProposal, let transform = responderProposal.transforms.first else { return nil }
+        guard children.count < limits.maxChildSAs else {
+            diagnose("more than \(limits.maxChildSAs) CHILD_SAs: later ones are not tracked")
+            return nil
+        }
+        var child = ChildSARecord(ikeSAIndex: saIndex, createdBy: exchange, createdByName: "Quick Mode",
+                                  requestedByInitiator: qm.requesterIsInitiator,
+                                  requesterSPI: qm.requesterProposal?.spi.count == 4 ? qm.requesterProposal?.spi.be32Value : nil,
+                                  responderSPI: responderProposal.spi.count == 4 ? responderProposal.spi.be32Value : nil,
+                                  requester: qm.requester, responder: qm.responder)
+        child.protocolID = responderProposal.protocolID
+        child.established = true
+        var names = [transform.name]
+        if let auth = transform.authenticationAlgorithm { names.append(IKEv1Names.authenticationAlgorithmName(auth)) }
+        if let bits = transform.keyLength { names.append("\(bits) bits") }
+        if let mode = transform.encapsulationMode { names.append(IKEv1Names.encapsulationModeShortName(mode)) }
+        child.proposal = names
+        child.algorithms = NegotiatedChildAlgorithms(ikev1: transform)
+        child.transportMode = [2, 4, 61444].contains(transform.encapsulationMode ?? 1)
+        child.perfectForwardSecrecy = qm.pfs
+        if qm.pfs, let group = transform.group { child.keyExchangeGroup = IKEv1Names.groupName(group) }
+        if qm.identities.count >= 2 {
+            child.trafficSelectorsInitiator = [qm.identities[0]]
+            child.trafficSelectorsResponder = [qm.identities[1]]
+        }
+        // IKEv1 has no REKEY_SA: a new Quick Mode for the same selectors replaces the old one.
+        child.rekeyOf = ikeSAs[saIndex].children.last { index in
+            let old = children[index]
+            return old.established && !old.deleted && old.rekeyedBy == nil
+                && old.trafficSelectorsInitiator == child.trafficSelectorsInitiator
+                && old.trafficSelectorsResponder == child.trafficSelectorsResponder
+        }
+        if !qm.pfs && child.rekeyOf != nil {
+            ikeSAs[saIndex].findings.append("rekeyed CHILD_SA \(child.spiText) created without PFS")
+        }
+        let index = children.count
+        children.append(child)
+        ikeSAs[saIndex].children.append(index)
+        if let old = child.rekeyOf { children[old].rekeyedBy = index }
+        for spi in child.spis { childBySPI[spi] = index }
+        childGeneration += 1
+        deriveV1Keys(child: index, quickMode: qm)
+        return index
+    }
+
+    /// RFC 2409 5.5: KEYMAT = prf(SKEYID_d, protocol | SPI | Ni_b | Nr_b), one per SPI: the
+    /// SA that a side receives on is keyed with its own SPI.
+    private func deriveV1Keys(child index: Int, quickMode qm: IKEv1QuickMode) {
+        let child = children[index]
+        let sa = ikeSAs[child.ikeSAIndex]
+        guard let keyIndex = keyIndex(sa.spis, version: 1) else {
+            children[index].keysNote = "no key file gives this IKE SA's SKEYID_d"
+            return
+        }
+        let key = keys[keyIndex]
+        guard !key.skeyidD.isEmpty else {
+            children[index].keysNote = "the key file gives no SKEYID_d for this IKE SA (\(key.origin))"
+            return
+        }
+        guard let hash = key.prf.flatMap(IKEv1Hash.init(prf:))
+                ?? v1States[child.ikeSAIndex]?.transform?.hashAlgorithm.flatMap({ IKEv1Hash(attribute: $0) }) else {
+            children[index].keysNote = "the IKE SA's hash is unknown (not in the key file, phase 1 not captured)"
+            return
+        }
+        guard !child.perfectForwardSecrecy else {
+            children[index].keysNote = "created with PFS (\(child.keyExchangeGroup ?? "KE")): its KEYMAT needs the Quick Mode DH shared secret, which no capture holds"
+            return
+        }
+        guard let algorithms = child.algorithms, algorithms.unsupported.isEmpty else {
+            children[index].keysNote = "algorithms not supported: \(child.algorithms?.unsupported.joined(separator: ", ") ?? "unknown")"
+            return
+        }
+        guard let requesterSPI = child.requesterSPI, let responderSPI = child.responderSPI else {
+            children[index].keysNote = "SPIs missing from the SA payloads"
+            return
+        }
+        let origin = SAOrigin(file: "derived from IKEv1 SA \(sa.spis) (SKEYID_d from \(key.origin))", line: 0)
+        func make(spi: UInt32, from source: IPAddress, to destination: IPAddress, direction: String) throws -> SecurityAssociation {
+            let keys = try IKEv1KeyDerivation.quickModeKeys(hash: hash, skeyidD: key.skeyidD, protocolID: child.protocolID,
+                                                            spi: spi.bigEndianBytes, nonceInitiator: qm.nonceInitiator,
+                                                            nonceResponder: qm.nonceResponder,
+                                                            encryptionKeyLength: algorithms.encryptionKeyLength,
+                                                            integrityKeyLength: algorithms.integrityKeyLength)
+            var made = SecurityAssociation(spi: spi, source: .exact(source), destination: .exact(destination),
+                                           encryption: algorithms.encryption, encryptionKey: keys.encryption,
+                                           integrity: algorithms.integrity, integrityKey: keys.integrity,
+                                           extendedSequenceNumbers: algorithms.extendedSequenceNumbers, origin: origin)
+            made.ipsecProtocol = child.protocolID == 2 ? IPsecProtocol.ah : IPsecProtocol.esp
+            made.mode = child.transportMode ? IPsecMode.transport : IPsecMode.tunnel
+            made.label = "CHILD_SA #\(index + 1) \(direction)"
+            return made
+        }
+        do {
+            let outbound = try make(spi: responderSPI, from: child.requester, to: child.responder, direction: "requester→responder")
+            let inbound = try make(spi: requesterSPI, from: child.responder, to: child.requester, direction: "responder→requester")
+            children[index].keysDerived = true
+            children[index].keysNote = "derived from SKEYID_d"
+            for sa in [outbound, inbound] {
+                derivedSAs.append(sa)
+                onDerivedSA?(sa)
+            }
+        } catch {
+            children[index].keysNote = "derivation failed: \(error)"
+        }
+    }
+
+    // MARK: Informational and Transaction
+
+    private func informationalMessage(_ record: inout IKEMessageRecord, saIndex: Int, content: [IKEv1Payload]) {
+        var parts: [String] = []
+        var ackOf: Int?
+        for payload in content {
+            switch payload.body {
+            case .notification(let notify):
+                let sequence = notify.data.count == 4 ? notify.data.be32Value : nil
+                if notify.type == V1Notify.rUThereAck, let sequence, let pending = v1States[saIndex]?.pendingDPD.removeValue(forKey: sequence) {
+                    ackOf = pending
+                }
+                parts.append(notify.type == V1Notify.rUThere ? "DPD R-U-THERE" : notify.type == V1Notify.rUThereAck ? "DPD R-U-THERE-ACK" : notify.name)
+                if notify.isError, ikeSAs[saIndex].state == .negotiating {
+                    ikeSAs[saIndex].state = .failed(notify.name)
+                    if let phase1 = v1States[saIndex]?.exchangeByMessageID[0] { ikeSAs[saIndex].exchanges[phase1].outcome = notify.name }
+                }
+            case .delete(let delete):
+                if delete.protocolID == IKEv1Names.protoISAKMP {
+                    parts.append("delete IKE SA")
+                    if ikeSAs[saIndex].state != .negotiating, !isFailed(ikeSAs[saIndex].state) { ikeSAs[saIndex].state = .deleted }
+                    for child in ikeSAs[saIndex].children { children[child].deleted = true }
+                } else {
+                    parts.append("delete CHILD_SA")
+                    for spi in delete.spis where spi.count == 4 {
+                        if let child = childBySPI[spi.be32Value], children[child].ikeSAIndex == saIndex { children[child].deleted = true }
+                    }
+                }
+            default:
+                continue
+            }
+        }
+        if let ackOf {
+            // The ACK answers an R-U-THERE sent with another message ID: one exchange for both.
+            place(&record, saIndex: saIndex, exchange: ackOf)
+            record.isResponse = true
+            ikeSAs[saIndex].exchanges[ackOf].succeeded = true
+            ikeSAs[saIndex].exchanges[ackOf].outcome = "ok"
+            return
+        }
+        let exchange = v1Exchange(saIndex, record: record)
+        place(&record, saIndex: saIndex, exchange: exchange)
+        guard let exchange else { return }
+        if record.decryption == .noKeys || record.decryption.label == "failed" {
+            ikeSAs[saIndex].exchanges[exchange].purpose = "informational (\(record.decryption.label))"
+        } else {
+            ikeSAs[saIndex].exchanges[exchange].purpose = parts.isEmpty ? "informational" : Array(Set(parts)).sorted().joined(separator: ", ")
+        }
+        // Informational exchanges are one message; there is no response to wait for.
+        ikeSAs[saIndex].exchanges[exchange].succeeded = true
+        ikeSAs[saIndex].exchanges[exchange].outcome = content.compactMap { payload -> String? in
+            if case .notification(let n) = payload.body, n.isError { return n.name } else { return nil }
+        }.first ?? "one-way"
+        for payload in content {
+            if case .notification(let notify) = payload.body, notify.type == V1Notify.rUThere, notify.data.count == 4 {
+                v1States[saIndex]?.pendingDPD[notify.data.be32Value] = exchange
+                ikeSAs[saIndex].exchanges[exchange].outcome = "no R-U-THERE-ACK"
+                ikeSAs[saIndex].exchanges[exchange].succeeded = false
+            }
+        }
+    }
+
+    /// At the end: a phase 1 that never completed failed, and if the responder's
+    /// notifications would not decrypt, the two sides most likely derived different keys.
+    func finishV1(_ saIndex: Int) {
+        guard ikeSAs[saIndex].version == 1, ikeSAs[saIndex].state == .negotiating, let state = v1States[saIndex] else { return }
+        guard let phase1 = state.exchangeByMessageID[0] else { return }
+        let needed = ikeSAs[saIndex].exchanges[phase1].type == 4 ? 3 : 6
+        guard state.phase1Messages < needed else { return }
+        var reason = "phase 1 incomplete (\(state.phase1Messages) of \(needed) messages)"
+        let undecryptable = ikeSAs[saIndex].exchanges.contains { exchange in
+            exchange.type == 5 && !exchange.requestedByInitiator && exchange.purpose == "informational (failed)"
+        }
+        if undecryptable {
+            reason += "; the responder's notifications do not decrypt with these keys: the peers derived different keys (pre-shared keys differ?)"
+        }
+        ikeSAs[saIndex].state = state.phase1Messages <= 1 ? .noResponse : .failed(reason)
+        ikeSAs[saIndex].exchanges[phase1].outcome = reason
+    }
+
+    private func isFailed(_ state: IKESAState) -> Bool {
+        if case .failed = state { return true }
+        return false
+    }
+
+    private func transactionMessage(_ record: inout IKEMessageRecord, saIndex: Int, content: [IKEv1Payload]) {
+        let exchange = v1Exchange(saIndex, record: record)
+        place(&record, saIndex: saIndex, exchange: exchange)
+        guard let exchange else { return }
+        for payload in content {
+            guard case .attributes(let config) = payload.body else { continue }
+            let xauth = config.attributes.contains { (V1ConfigAttribute.xauthFirst...V1ConfigAttribute.xauthLast).contains($0.type) }
+            var purpose = xauth ? "XAUTH" : "Mode Config"
+            if let address = config.attributes.first(where: { $0.type == V1ConfigAttribute.internalIP4Address && $0.value.count == 4 }) {
+                purpose += " \(address.value.map(String.init).joined(separator: "."))"
+            }
+            if ikeSAs[saIndex].exchanges[exchange].purpose == nil || purpose.count > (ikeSAs[saIndex].exchanges[exchange].purpose?.count ?? 0) {
+                ikeSAs[saIndex].exchanges[exchange].purpose = purpose
+            }
+            // The status rides in the responder's SET; the ACK only echoes the attribute.
+            if config.type == 3, let status = config.attributes.first(where: { $0.type == V1ConfigAttribute.xauthStatus }) {
+                let ok = status.integerValue == 1
+                ikeSAs[saIndex].exchanges[exchange].outcome = ok ? "XAUTH ok" : "XAUTH failed"
+                if !ok { ikeSAs[saIndex].findings.append("XAUTH failed") }
+            }
+        }
+        if record.isResponse {
+            ikeSAs[saIndex].exchanges[exchange].succeeded = true
+            if ikeSAs[saIndex].exchanges[exchange].outcome == "no response" { ikeSAs[saIndex].exchanges[exchange].outcome = "ok" }
+        }
+    }
+}
+
+extension UInt32 {
+    var bigEndianBytes: [UInt8] { [UInt8(self >> 24), UInt8((self >> 16) & 0xff), UInt8((self >> 8) & 0xff), UInt8(self & 0xff)] }
+}
+
+extension IKEv1Identification {
+    /// The ID payload body as HASH_I/HASH_R cover it: type, protocol, port, data.
+    var bodyBytes: [UInt8] { [type, protocolID, UInt8(port >> 8), UInt8(port & 0xff)] + data }
+}

@@ -1,0 +1,174 @@
+import SpiglassWire
+
+/// ATTR (draft-ietf-ipsec-isakmp-mode-cfg-05 3.2, also carrying XAUTH,
+/// draft-ietf-ipsec-isakmp-xauth-06): Attribute Message Type, RESERVED, Identifier, then data
+/// attributes in the RFC 2408 3.3 format (basic or variable).
+public struct IKEv1ConfigAttributes: Sendable, Equatable {
+    /// 1 ISAKMP_CFG_REQUEST, 2 ISAKMP_CFG_REPLY, 3 ISAKMP_CFG_SET, 4 ISAKMP_CFG_ACK.
+    public var type: UInt8
+    /// Matches a REPLY to its REQUEST, an ACK to its SET.
+    public var identifier: UInt16
+    public var attributes: [IKEv1Attribute]
+
+    public init(type: UInt8, identifier: UInt16, attributes: [IKEv1Attribute]) {
+        self.type = type
+        self.identifier = identifier
+        self.attributes = attributes
+    }
+
+    /// "REQUEST", "REPLY", "SET", "ACK" (`IKEv1Names.configTypeName`).
+    public var typeName: String { IKEv1Names.configTypeName(type) }
+
+    /// Type (1), RESERVED (1), Identifier (2).
+    static let headerLength = 4
+
+    static func parse(_ bytes: [UInt8], range: Range<Int>, problems: inout [IKEv1ParseProblem]) -> Result<IKEv1ConfigAttributes, IKEv1ParseProblem> {
+        let start = range.lowerBound
+        guard range.count >= headerLength else {
+            return .failure(IKEv1ParseProblem(.truncatedBody, offset: start, "ATTR: body of \(range.count) bytes, needs \(headerLength)"))
+        }
+        return IKEv1Attribute.parseList(bytes, range: (start + headerLength)..<range.upperBound, limit: IKEv1Limits.maxConfigAttributes,
+                                        context: "ATTR", tooMany: .tooManyConfigAttributes, bad: .badConfigAttribute, problems: &problems)
+            .map { IKEv1ConfigAttributes(type: bytes[start], identifier: IKEv2Wire.u16(bytes, start + 2), attributes: $0) }
+    }
+}
+
+extension IKEv1Attribute {
+    /// As a Mode Config / XAUTH attribute: "INTERNAL_IP4_ADDRESS", "XAUTH-USER-NAME", ...
+    public var configName: String { IKEv1Names.configAttributeName(type) }
+
+    /// XAUTH attributes whose value is a secret (password, passcode, next PIN, answer): their
+    /// value is never rendered, only its length.
+    public var isSecretConfigAttribute: Bool { IKEv1Names.configAttributeIsSecret(type) }
+
+    /// The value of a Mode Config / XAUTH attribute for people when its form is known:
+    /// "10.3.0.1", "10.1.0.0/255.255.0.0", the user name or banner text, "OK"; nil when empty,
+    /// opaque, or secret (see `isSecretConfigAttribute`).
+    public var configValueText: String? {
+        guard !value.isEmpty, !isSecretConfigAttribute else { return nil }
+        switch type {
+        case 1, 2, 3, 4, 6:
+            // INTERNAL_IP4_ADDRESS, _NETMASK, _DNS, _NBNS, _DHCP.
+            return value.count == 4 ? IKEv2TextRendering.address(value) : nil
+        case 5:
+            // INTERNAL_ADDRESS_EXPIRY: seconds.
+            return integerValue.map { "\($0)s" }
+        case 8, 15:
+            // INTERNAL_IP6_ADDRESS (16 bytes in mode-cfg, 17 with a prefix length later),
+            // INTERNAL_IP6_SUBNET (address and prefix length).
+            if value.count == 16 { return IKEv2TextRendering.address(value) }
+            return value.count == 17 ? "\(IKEv2TextRendering.address(Array(value[0..<16])))/\(value[16])" : nil
+        case 9, 10, 11, 12:
+            // INTERNAL_IP6_NETMASK, _DNS, _NBNS, _DHCP.
+            return value.count == 16 ? IKEv2TextRendering.address(value) : nil
+        case 13:
+            // INTERNAL_IP4_SUBNET: address and netmask.
+            return value.count == 8 ? "\(IKEv2TextRendering.address(Array(value[0..<4])))/\(IKEv2TextRendering.address(Array(value[4..<8])))" : nil
+        case 14:
+            // SUPPORTED_ATTRIBUTES: 16-bit attribute types.
+            guard value.count % 2 == 0 else { return nil }
+            return IKEv2Payload.limited(stride(from: 0, to: value.count, by: 2).map { IKEv1Names.configAttributeName(IKEv2Wire.u16(value, $0) & 0x7fff) },
+                                        separator: ",")
+        case IKEv1Names.Config.xauthType:
+            return integerValue.map { IKEv1Names.xauthTypeName(UInt16(truncatingIfNeeded: $0)) }
+        case IKEv1Names.Config.xauthStatus:
+            return integerValue.map { $0 == 1 ? "OK" : $0 == 0 ? "FAIL" : "\($0)" }
+        case 7, IKEv1Names.Config.xauthUserName, IKEv1Names.Config.xauthMessage, IKEv1Names.Config.xauthDomain,
+             28672, 28674, 28675, 28681, 28682:
+            // APPLICATION_VERSION, XAUTH-USER-NAME, -MESSAGE, -DOMAIN, UNITY_BANNER, _DEF_DOMAIN,
+            // _SPLIT_DOMAIN, _BACKUP_SERVERS, _DDNS_HOSTNAME: text, on one line (a banner's
+            // line breaks become spaces).
+            return IKEv2Wire.validUTF8(value).map { text in
+                var line = String.UnicodeScalarView()
+                for scalar in text.unicodeScalars { line.append(scalar.value < 0x20 || scalar.value == 0x7f ? " " : scalar) }
+                return IKEv2Payload.clipped(String(line))
+            }
+        case 28673, 28677, 28679, 28680:
+            // UNITY_SAVE_PASSWD, _NATT_PORT, _PFS, _FW_TYPE: numbers.
+            return integerValue.map { "\($0)" }
+        default:
+            return nil
+        }
+    }
+}
+
+/// NAT-OA (RFC 3947 5.2): ID Type (ID_IPV4_ADDR or ID_IPV6_ADDR), RESERVED (3), the address
+/// the sender saw before NAT.
+public struct IKEv1NATOriginalAddress: Sendable, Equatable {
+    public var idType: UInt8
+    public var address: [UInt8]
+
+    public init(idType: UInt8, address: [UInt8]) {
+        self.idType = idType
+        self.address = address
+    }
+
+    /// An IPv4 address of 4 bytes or an IPv6 address of 16.
+    public var isWellFormed: Bool {
+        (idType == IKEv1Names.ID.ipv4Address && address.count == 4) || (idType == IKEv1Names.ID.ipv6Address && address.count == 16)
+    }
+
+    /// "192.168.1.5", "2001:db8::1"; hex for anything else.
+    public var text: String { IKEv2TextRendering.address(address) }
+
+    /// ID Type (1), RESERVED (3).
+    static let headerLength = 4
+
+    static func parse(_ bytes: [UInt8], range: Range<Int>) -> Result<IKEv1NATOriginalAddress, IKEv1ParseProblem> {
+        let start = range.lowerBound
+        guard range.count >= headerLength else {
+            return .failure(IKEv1ParseProblem(.truncatedBody, offset: start, "NAT-OA: body of \(range.count) bytes, needs \(headerLength)"))
+        }
+        let oa = IKEv1NATOriginalAddress(idType: bytes[start], address: Array(bytes[(start + headerLength)..<range.upperBound]))
+        // RFC 3947 5.2: "The ID type can be either ID_IPV4_ADDR or ID_IPV6_ADDR."
+        if (oa.idType == IKEv1Names.ID.ipv4Address || oa.idType == IKEv1Names.ID.ipv6Address) && !oa.isWellFormed {
+            return .failure(IKEv1ParseProblem(.badNATOriginalAddress, offset: start,
+                                              "NAT-OA: \(IKEv1Names.idTypeName(oa.idType)) with \(oa.address.count) address bytes"))
+        }
+        return .success(oa)
+    }
+}
+
+/// FRAG (payload 132): one fragment of an IKEv1 message, as Cisco's IKE fragmentation defines
+/// it (also sent by strongSwan, racoon, Windows): Fragment ID (2), Fragment Number (1, from 1),
+/// Flags (1, LAST_FRAGMENT = 1), then the fragment's share of the original message.
+public struct IKEv1Fragment: Sendable, Equatable {
+    /// The same for every fragment of one message.
+    public var id: UInt16
+    public var number: UInt8
+    public var flags: UInt8
+    public var data: [UInt8]
+    /// Where `data` lies in the buffer parsed.
+    public var dataRange: Range<Int>
+
+    public init(id: UInt16, number: UInt8, flags: UInt8, data: [UInt8], dataRange: Range<Int>) {
+        self.id = id
+        self.number = number
+        self.flags = flags
+        self.data = data
+        self.dataRange = dataRange
+    }
+
+    public static let lastFragmentFlag: UInt8 = 0x01
+
+    /// The last fragment of the message: the total is its number.
+    public var isLast: Bool { flags & Self.lastFragmentFlag != 0 }
+
+    /// Fragment ID (2), Fragment Number (1), Flags (1).
+    static let headerLength = 4
+
+    static func parse(_ bytes: [UInt8], range: Range<Int>) -> Result<IKEv1Fragment, IKEv1ParseProblem> {
+        let start = range.lowerBound
+        guard range.count >= headerLength else {
+            return .failure(IKEv1ParseProblem(.truncatedBody, offset: start, "FRAG: body of \(range.count) bytes, needs \(headerLength)"))
+        }
+        let number = bytes[start + 2]
+        // Fragments are numbered from 1 (strongSwan's and Cisco's reassembly both reject 0).
+        guard number >= 1 else {
+            return .failure(IKEv1ParseProblem(.badFragmentNumber, offset: start + 2, "FRAG: fragment number 0"))
+        }
+        let dataRange = (start + headerLength)..<range.upperBound
+        return .success(IKEv1Fragment(id: IKEv2Wire.u16(bytes, start), number: number, flags: bytes[start + 3],
+                                      data: Array(bytes[dataRange]), dataRange: dataRange))
+    }
+}

@@ -1,0 +1,210 @@
+import SpiglassWire
+
+/// ID (RFC 2408 3.8 with the IPsec DOI's layout, RFC 2407 4.6.2): ID Type, Protocol ID, Port,
+/// identification data. In phase 1 the protocol and port are 0 or UDP/500; in Quick Mode
+/// client IDs they restrict the traffic the SA carries.
+public struct IKEv1Identification: Sendable, Equatable {
+    /// RFC 2407 4.6.2.1 ID type (`IKEv1Names.idTypeName`).
+    public var type: UInt8
+    /// IP protocol (0: any).
+    public var protocolID: UInt8
+    /// 0: any.
+    public var port: UInt16
+    public var data: [UInt8]
+
+    public init(type: UInt8, protocolID: UInt8, port: UInt16, data: [UInt8]) {
+        self.type = type
+        self.protocolID = protocolID
+        self.port = port
+        self.data = data
+    }
+
+    /// "ID_IPV4_ADDR", "ID_FQDN", "ID_IPV4_ADDR_SUBNET", ...
+    public var typeName: String { IKEv1Names.idTypeName(type) }
+
+    /// The identity for people: "10.0.0.1", "10.1.0.0/16", "10.0.0.1-10.0.0.9", the FQDN or
+    /// user FQDN text, a DN as "C=CH, O=..., CN=..." when it decodes; hex otherwise (and for
+    /// data whose length does not fit its type).
+    public var text: String {
+        switch type {
+        case IKEv1Names.ID.ipv4Address where data.count == 4, IKEv1Names.ID.ipv6Address where data.count == 16:
+            return IKEv2TextRendering.address(data)
+        case IKEv1Names.ID.fqdn, IKEv1Names.ID.userFQDN, IKEv1Names.ID.keyID:
+            // Key IDs are opaque, but implementations often put text in them.
+            return IKEv2Wire.printableASCII(data) ?? Hex.encode(data)
+        case IKEv1Names.ID.ipv4Subnet where data.count == 8, IKEv1Names.ID.ipv6Subnet where data.count == 32:
+            let half = data.count / 2
+            let address = Array(data[0..<half])
+            let mask = Array(data[half...])
+            if let prefix = Self.prefixLength(mask) { return "\(IKEv2TextRendering.address(address))/\(prefix)" }
+            return "\(IKEv2TextRendering.address(address))/\(IKEv2TextRendering.address(mask))"
+        case IKEv1Names.ID.ipv4Range where data.count == 8, IKEv1Names.ID.ipv6Range where data.count == 32:
+            let half = data.count / 2
+            return "\(IKEv2TextRendering.address(Array(data[0..<half])))-\(IKEv2TextRendering.address(Array(data[half...])))"
+        case IKEv1Names.ID.derASN1DN:
+            return IKEv2DistinguishedName.render(data) ?? Hex.encode(data)
+        default:
+            return Hex.encode(data)
+        }
+    }
+
+    /// "" when protocol and port are both 0, else "[udp/500]", "[tcp]", "[any/1701]".
+    public var portsText: String {
+        if protocolID == 0 && port == 0 { return "" }
+        let proto = IKEv2Names.ipProtocolName(protocolID)
+        return port == 0 ? "[\(proto)]" : "[\(proto)/\(port)]"
+    }
+
+    /// The prefix length of a contiguous netmask; nil for any other mask.
+    static func prefixLength(_ mask: [UInt8]) -> Int? {
+        var prefix = 0
+        var ended = false
+        for byte in mask {
+            for bit in 0..<8 {
+                let set = byte & (UInt8(0x80) >> UInt8(bit)) != 0
+                if set {
+                    if ended { return nil }
+                    prefix += 1
+                } else {
+                    ended = true
+                }
+            }
+        }
+        return prefix
+    }
+
+    /// ID Type (1), Protocol ID (1), Port (2).
+    static let headerLength = 4
+
+    static func parse(_ bytes: [UInt8], range: Range<Int>) -> Result<IKEv1Identification, IKEv1ParseProblem> {
+        let start = range.lowerBound
+        guard range.count >= headerLength else {
+            return .failure(IKEv1ParseProblem(.truncatedBody, offset: start, "ID: body of \(range.count) bytes, needs \(headerLength)"))
+        }
+        return .success(IKEv1Identification(type: bytes[start], protocolID: bytes[start + 1], port: IKEv2Wire.u16(bytes, start + 2),
+                                            data: Array(bytes[(start + headerLength)..<range.upperBound])))
+    }
+}
+
+/// N (RFC 2408 3.14): DOI, Protocol-ID, SPI Size, Notify Message Type, SPI, Notification Data.
+public struct IKEv1Notification: Sendable, Equatable {
+    public var doi: UInt32
+    public var protocolID: UInt8
+    /// Phase-1 notifications often carry the two cookies (16 bytes); AH/ESP ones the SA's SPI.
+    public var spi: [UInt8]
+    public var type: UInt16
+    public var data: [UInt8]
+
+    public init(doi: UInt32, protocolID: UInt8, spi: [UInt8], type: UInt16, data: [UInt8]) {
+        self.doi = doi
+        self.protocolID = protocolID
+        self.spi = spi
+        self.type = type
+        self.data = data
+    }
+
+    /// "INVALID-PAYLOAD-TYPE", "INITIAL-CONTACT", "R-U-THERE", ... or "NOTIFY_<n>".
+    public var name: String { IKEv1Names.notifyName(type) }
+
+    /// RFC 2408 3.14.1: error types are 1..16383 (31..8191 reserved, 8192..16383 private
+    /// use); 16384 and up are status types.
+    public var isError: Bool { IKEv1Names.notifyIsError(type) }
+
+    /// RFC 3706: the 32-bit sequence number of R-U-THERE / R-U-THERE-ACK.
+    public var dpdSequence: UInt32? {
+        guard type == IKEv1Names.Notify.rUThere || type == IKEv1Names.Notify.rUThereAck, data.count == 4 else { return nil }
+        return IKEv2Wire.u32(data, 0)
+    }
+
+    /// RFC 2407 4.6.3.1: RESPONDER-LIFETIME data is SA attributes (life type and duration);
+    /// nil for other types or data that does not parse.
+    public var responderLifetimes: [IKEv1Lifetime]? {
+        guard type == IKEv1Names.Notify.responderLifetime else { return nil }
+        var ignored: [IKEv1ParseProblem] = []
+        guard case .success(let attributes) = IKEv1Attribute.parseList(data, range: 0..<data.count, limit: IKEv1Limits.maxNotificationAttributes,
+                                                                        context: "N(RESPONDER-LIFETIME)", problems: &ignored) else { return nil }
+        let phase1 = protocolID == IKEv1Names.protoISAKMP
+        return IKEv1Lifetime.pairs(attributes,
+                                   typeAttribute: phase1 ? IKEv1Names.Phase1Attribute.lifeType : IKEv1Names.IPsecAttribute.lifeType,
+                                   durationAttribute: phase1 ? IKEv1Names.Phase1Attribute.lifeDuration : IKEv1Names.IPsecAttribute.lifeDuration)
+    }
+
+    /// DOI (4), Protocol-ID (1), SPI Size (1), Notify Message Type (2).
+    static let headerLength = 8
+
+    static func parse(_ bytes: [UInt8], range: Range<Int>) -> Result<IKEv1Notification, IKEv1ParseProblem> {
+        let start = range.lowerBound
+        guard range.count >= headerLength else {
+            return .failure(IKEv1ParseProblem(.truncatedBody, offset: start, "N: body of \(range.count) bytes, needs \(headerLength)"))
+        }
+        let spiSize = Int(bytes[start + 5])
+        let type = IKEv2Wire.u16(bytes, start + 6)
+        guard headerLength + spiSize <= range.count else {
+            return .failure(IKEv1ParseProblem(.badSPISize, offset: start + 5,
+                                              "N(\(IKEv1Names.notifyName(type))): SPI size \(spiSize), \(range.count - headerLength) bytes left"))
+        }
+        let spiEnd = start + headerLength + spiSize
+        return .success(IKEv1Notification(doi: IKEv2Wire.u32(bytes, start), protocolID: bytes[start + 4],
+                                          spi: Array(bytes[(start + headerLength)..<spiEnd]), type: type,
+                                          data: Array(bytes[spiEnd..<range.upperBound])))
+    }
+}
+
+/// D (RFC 2408 3.15): DOI, Protocol-Id, SPI Size, # of SPIs, SPIs.
+public struct IKEv1Delete: Sendable, Equatable {
+    public var doi: UInt32
+    public var protocolID: UInt8
+    public var spiSize: UInt8
+    /// 16-byte cookie pairs for an ISAKMP SA, 4-byte SPIs for AH/ESP.
+    public var spis: [[UInt8]]
+
+    public init(doi: UInt32, protocolID: UInt8, spiSize: UInt8, spis: [[UInt8]]) {
+        self.doi = doi
+        self.protocolID = protocolID
+        self.spiSize = spiSize
+        self.spis = spis
+    }
+
+    /// "IKE", "AH", "ESP", "IPCOMP".
+    public var protocolName: String { IKEv1Names.protocolName(protocolID) }
+
+    /// DOI (4), Protocol-Id (1), SPI Size (1), # of SPIs (2).
+    static let headerLength = 8
+
+    static func parse(_ bytes: [UInt8], range: Range<Int>, problems: inout [IKEv1ParseProblem]) -> Result<IKEv1Delete, IKEv1ParseProblem> {
+        let start = range.lowerBound
+        guard range.count >= headerLength else {
+            return .failure(IKEv1ParseProblem(.truncatedBody, offset: start, "D: body of \(range.count) bytes, needs \(headerLength)"))
+        }
+        let spiSize = Int(bytes[start + 5])
+        let count = Int(IKEv2Wire.u16(bytes, start + 6))
+        let available = range.count - headerLength
+        var delete = IKEv1Delete(doi: IKEv2Wire.u32(bytes, start), protocolID: bytes[start + 4], spiSize: bytes[start + 5], spis: [])
+        // The count is checked against the bytes present before anything is built from it.
+        if count > 0 && spiSize == 0 {
+            return .failure(IKEv1ParseProblem(.badDeleteCount, offset: start + 6, "D: \(count) SPIs of size 0"))
+        }
+        let needed = count * spiSize
+        guard needed <= available else {
+            return .failure(IKEv1ParseProblem(.badDeleteCount, offset: start + 6,
+                                              "D: \(count) SPIs of \(spiSize) bytes need \(needed) bytes, \(available) present"))
+        }
+        if needed < available {
+            problems.append(IKEv1ParseProblem(.trailingBytes, offset: start + headerLength + needed,
+                                              "D: \(available - needed) bytes after the \(count) SPIs"))
+        }
+        var kept = count
+        if count > IKEv1Limits.maxDeleteSPIs {
+            kept = IKEv1Limits.maxDeleteSPIs
+            problems.append(IKEv1ParseProblem(.tooManyDeleteSPIs, offset: start + 6,
+                                              "D: \(count) SPIs, only the first \(IKEv1Limits.maxDeleteSPIs) kept"))
+        }
+        delete.spis.reserveCapacity(kept)
+        var cursor = start + headerLength
+        for _ in 0..<kept {
+            delete.spis.append(Array(bytes[cursor..<(cursor + spiSize)]))
+            cursor += spiSize
+        }
+        return .success(delete)
+    }
+}
