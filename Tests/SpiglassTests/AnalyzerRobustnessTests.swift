@@ -15,9 +15,11 @@ import Testing
         for name in strongswan.sorted() where fm.fileExists(atPath: Paths.fixture("strongswan/\(name)/capture.pcap")) {
             pairs.append(("strongswan/\(name)/capture.pcap", ["strongswan/\(name)/sa.spiglass", "strongswan/\(name)/ikev2_decryption_table"]))
         }
-        let ike = (try? fm.contentsOfDirectory(atPath: Paths.fixture("strongswan-ike"))) ?? []
-        for name in ike.sorted() where fm.fileExists(atPath: Paths.fixture("strongswan-ike/\(name)/capture.pcap")) {
-            pairs.append(("strongswan-ike/\(name)/capture.pcap", ["strongswan-ike/\(name)/sa.spiglass"]))
+        for folder in ["strongswan-ike", "strongswan-ikev1"] {
+            let cases = (try? fm.contentsOfDirectory(atPath: Paths.fixture(folder))) ?? []
+            for name in cases.sorted() where fm.fileExists(atPath: Paths.fixture("\(folder)/\(name)/capture.pcap")) {
+                pairs.append(("\(folder)/\(name)/capture.pcap", ["\(folder)/\(name)/sa.spiglass"]))
+            }
         }
         let scapy = (try? fm.contentsOfDirectory(atPath: Paths.fixture("scapy"))) ?? []
         for file in scapy.sorted() where file.hasSuffix(".pcap") || file.hasSuffix(".pcapng") {
@@ -28,7 +30,7 @@ import Testing
     }()
 
     @Test func everyFixtureIsCovered() {
-        #expect(Self.captures.count >= 42)
+        #expect(Self.captures.count >= 50)
     }
 
     @Test(arguments: captures)
