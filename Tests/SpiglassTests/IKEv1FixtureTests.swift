@@ -171,6 +171,16 @@ import Testing
         }
     }
 
+    /// NAT-D seen from behind the NAT and from outside it: the initiator is behind a NAT.
+    @Test func natDiscoveryFromBothSides() throws {
+        for (capture, keyFile) in [("capture.pcap", "sa.spiglass"), ("capture-inside.pcap", "sa-inside.spiglass")] {
+            let keys = try Analyzer.loadKeySet([Self.directory("nat") + "/" + keyFile])
+            let result = try analyze(Self.directory("nat") + "/" + capture, keySet: keys)
+            #expect(result.analyzer.ike.ikeSAs.first?.initiatorBehindNAT == true, "\(capture)")
+            #expect(result.summary.count(.decrypted) == 8, "\(capture)")
+        }
+    }
+
     /// Wireshark's table gives only the phase-1 encryption key: everything decrypts, nothing is
     /// derived, HASHes stay unchecked.
     @Test func wiresharkTableDecryptsEveryMessage() throws {
