@@ -39,6 +39,8 @@ final class IKEJSONReporter: Reporter {
         o.int("ike_sas", ike.ikeSAs.count)
         o.int("child_sas", ike.children.count)
         o.int("ikev1_messages", ike.ikev1Messages)
+        o.int("ike_decrypted", ike.decryptedCount)
+        o.int("ike_integrity_failed", ike.integrityFailureCount)
         o.int("esp", summary.espPackets)
         o.int("decrypted", summary.count(.decrypted))
         o.raw("unattached_spis", JSONObject.array(flows.filter { $0.childSA == nil }.map { flow in

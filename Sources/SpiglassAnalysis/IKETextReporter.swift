@@ -34,6 +34,8 @@ final class IKETextReporter: Reporter {
         if !quiet { sink.write("\n") }
         sink.write("IKE SAs: \(ike.ikeSAs.count)  CHILD_SAs: \(ike.children.count)  IKE messages: \(summary.ikePackets)")
         if ike.ikev1Messages > 0 { sink.write("  of them IKEv1: \(ike.ikev1Messages)") }
+        sink.write("  decrypted: \(ike.decryptedCount)")
+        if ike.integrityFailureCount > 0 { sink.write("  integrity failed: \(ike.integrityFailureCount)") }
         sink.write("\n")
         let flowsByChild = Dictionary(grouping: flows.indices.filter { flows[$0].childSA != nil }) { flows[$0].childSA! }
         for (index, sa) in ike.ikeSAs.enumerated() {

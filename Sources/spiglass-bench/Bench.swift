@@ -28,8 +28,13 @@ struct Bench {
             case "--size": settings.size = Int(arguments.popFirst() ?? "") ?? settings.size
             case "--dir": settings.directory = arguments.popFirst() ?? settings.directory
             case "--keep": settings.keep = true
+            case "--ike":
+                // IKE reconstruction only: messages/s at two capture sizes (linearity).
+                let count = arguments.first.flatMap { Int($0) } ?? 2000
+                try IKEBench.run(sizes: [count, 4 * count], directory: settings.directory)
+                return
             default:
-                print("usage: spiglass-bench [--packets N] [--size INNER_BYTES] [--dir DIR] [--keep]")
+                print("usage: spiglass-bench [--packets N] [--size INNER_BYTES] [--dir DIR] [--keep] | --ike [IKE_SAS]")
                 exit(2)
             }
         }

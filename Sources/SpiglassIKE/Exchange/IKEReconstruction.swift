@@ -9,7 +9,7 @@ public final class IKEReconstruction {
     /// Bounds on what is kept; hitting one gives a diagnostic once and the rest goes on.
     public struct Limits: Sendable {
         /// IKE SAs tracked (each one holds its exchanges and children).
-        public var maxIKESAs = 4096
+        public var maxIKESAs = 65_536
         /// Exchanges kept per IKE SA, and over all IKE SAs; later ones are not kept.
         public var maxExchangesPerIKESA = 4096
         public var maxExchanges = 200_000
@@ -18,7 +18,7 @@ public final class IKEReconstruction {
         public var maxMessagesKept = 100_000
         public var maxMessageBytesKept = 32 << 20
         /// CHILD_SAs kept over all IKE SAs.
-        public var maxChildSAs = 16_384
+        public var maxChildSAs = 65_536
 
         public init() {}
     }
@@ -30,6 +30,11 @@ public final class IKEReconstruction {
     /// IKEv1 (ISAKMP) messages seen (fragments count once their message is whole).
     public internal(set) var ikev1Messages = 0
     public internal(set) var droppedMessages = 0
+    /// Every IKE message decoded (kept or not), those decrypted, and those whose integrity
+    /// check failed.
+    public internal(set) var messageCount = 0
+    public internal(set) var decryptedCount = 0
+    public internal(set) var integrityFailureCount = 0
     /// Grows whenever an exchange settles a CHILD_SA's SPIs, so flows know when to look again.
     public internal(set) var childGeneration = 0
     /// SAs derived from SK_d, in the order they were derived.
@@ -238,6 +243,9 @@ public final class IKEReconstruction {
     }
 
     func keep(_ record: IKEMessageRecord) -> IKEMessageRecord {
+        messageCount += 1
+        if record.decryption == .decrypted { decryptedCount += 1 }
+        if record.integrity == .failed { integrityFailureCount += 1 }
         if messages.count < limits.maxMessagesKept && keptMessageBytes + record.length <= limits.maxMessageBytesKept {
             keptMessageBytes += record.length
             messages.append(record)
