@@ -71,36 +71,28 @@ enum IKEBench {
                 writer.write(packet, range: 0..<packet.count, timestamp: Timestamp(seconds: 1_700_000_000 + Int64(frame / 1000), microseconds: Int32(frame % 1000) * 1000))
             }
             func header(_ exchange: UInt8, messageID: UInt32, response: Bool, responderSPI: UInt64) -> [UInt8] {
-                var h = [UInt8](repeating: 0, count: 28)
-                for i in 0..<8 { h[i] = UInt8((sa.initiatorSPI >> UInt64(56 - 8 * i)) & 0xff) }
-                for i in 0..<8 { h[8 + i] = UInt8((responderSPI >> UInt64(56 - 8 * i)) & 0xff) }
-                h[17] = 0x20
-                h[18] = exchange
-                h[19] = response ? 0x20 : 0x08
-                h.setBE32(20, messageID)
-                return h
+                IKEv2MessageBuilder.header(initiatorSPI: sa.initiatorSPI, responderSPI: responderSPI, exchange: exchange,
+                                           messageID: messageID, response: response, fromInitiator: !response)
             }
             func clear(_ h: [UInt8], payloads: [UInt8], first: UInt8) -> [UInt8] {
-                var message = h + payloads
-                message[16] = first
-                message.setBE32(24, UInt32(message.count))
-                return message
+                IKEv2MessageBuilder.clear(h, firstPayload: first, payloads: payloads)
             }
-            let nonceI = payload(next: 0, body: randomBytes(32)), nonceR = payload(next: 0, body: randomBytes(32))
+            let payload = IKEv2MessageBuilder.payload
+            let nonceI = payload(0, randomBytes(32)), nonceR = payload(0, randomBytes(32))
             emit(clear(header(34, messageID: 0, response: false, responderSPI: 0), payloads: nonceI, first: 40), fromInitiator: true)
             emit(clear(header(34, messageID: 0, response: true, responderSPI: sa.responderSPI!), payloads: nonceR, first: 40), fromInitiator: false)
             let auth = { (spi: UInt32, idType: UInt8) -> [UInt8] in
-                payload(next: 39, body: [2, 0, 0, 0] + Array("bench".utf8))                   // ID (FQDN)
-                    + payload(next: 33, body: [2, 0, 0, 0] + randomBytes(32))                // AUTH (PSK)
-                    + payload(next: 44, body: childProposal(spi: spi))                       // SA
-                    + payload(next: 45, body: selector(10))                                  // TSi
-                    + payload(next: 0, body: selector(192))                                  // TSr
+                payload(39, [2, 0, 0, 0] + Array("bench".utf8))                   // ID (FQDN)
+                    + payload(33, [2, 0, 0, 0] + randomBytes(32))                // AUTH (PSK)
+                    + payload(44, IKEv2MessageBuilder.espProposal(spi: spi))     // SA
+                    + payload(45, IKEv2MessageBuilder.trafficSelector(10))       // TSi
+                    + payload(0, IKEv2MessageBuilder.trafficSelector(192))       // TSr
             }
             let authHeader = header(35, messageID: 1, response: false, responderSPI: sa.responderSPI!)
             emit(try protection.seal(header: authHeader, firstPayloadType: 35, payloads: auth(UInt32(0x1000_0000 + n), 35), sentByInitiator: true), fromInitiator: true)
             let authReply = header(35, messageID: 1, response: true, responderSPI: sa.responderSPI!)
             emit(try protection.seal(header: authReply, firstPayloadType: 36, payloads: auth(UInt32(0x2000_0000 + n), 36), sentByInitiator: false), fromInitiator: false)
-            let delete = payload(next: 0, body: [1, 0, 0, 0])
+            let delete = payload(0, [1, 0, 0, 0])
             emit(try protection.seal(header: header(37, messageID: 2, response: false, responderSPI: sa.responderSPI!), firstPayloadType: 42,
                                      payloads: delete, sentByInitiator: true), fromInitiator: true)
             emit(try protection.seal(header: header(37, messageID: 2, response: true, responderSPI: sa.responderSPI!), firstPayloadType: 0,
@@ -108,30 +100,6 @@ enum IKEBench {
         }
         writer.flush()
         return keys
-    }
-
-    /// A generic payload header (RFC 7296 3.2) in front of `body`.
-    static func payload(next: UInt8, body: [UInt8]) -> [UInt8] {
-        let length = 4 + body.count
-        return [next, 0, UInt8(length >> 8), UInt8(length & 0xff)] + body
-    }
-
-    /// One ESP proposal: AES-CBC-128, HMAC-SHA2-256-128, no ESN (RFC 7296 3.3.1).
-    static func childProposal(spi: UInt32) -> [UInt8] {
-        let transforms: [[UInt8]] = [
-            [3, 0, 0, 12, 1, 0, 0, 12, 0x80, 0x0e, 0, 128],  // ENCR_AES_CBC, key length 128
-            [3, 0, 0, 8, 3, 0, 0, 12],                       // AUTH_HMAC_SHA2_256_128
-            [0, 0, 0, 8, 5, 0, 0, 0],                        // no ESN
-        ]
-        let body = transforms.flatMap { $0 }
-        let length = 8 + 4 + body.count
-        return [0, 0, UInt8(length >> 8), UInt8(length & 0xff), 1, 3, 4, UInt8(transforms.count)]
-            + [UInt8(spi >> 24), UInt8((spi >> 16) & 0xff), UInt8((spi >> 8) & 0xff), UInt8(spi & 0xff)] + body
-    }
-
-    /// One traffic selector: the /24 starting at `first`.0.0.0 ... (any protocol and port).
-    static func selector(_ first: UInt8) -> [UInt8] {
-        [1, 0, 0, 0] + [7, 0, 0, 16, 0, 0, 0xff, 0xff] + [first, 0, 0, 0] + [first, 0, 0, 255]
     }
 
     /// IPv4 + UDP 500 around an IKE message.

@@ -217,3 +217,68 @@ func analyze(_ capture: String, keySet: KeySet, options: AnalysisOptions = Analy
         #expect(ike.process(Self.datagram(Self.message(spi: 9, messageID: 5, exchange: 35, fragment: (1, 60000)), frame: frame)) == nil)
     }
 }
+
+/// Exchanges no strongSwan fixture has, built and sealed here: EAP over several IKE_AUTH
+/// round trips, with the CHILD_SA proposed in the first request and settled in the last
+/// response.
+@Suite struct IKEBuiltExchangeTests {
+    @Test func eapAuthenticationSettlesTheChildInTheLastResponse() throws {
+        var sa = IKESecurityAssociation(version: .v2, initiatorSPI: 0x1111, responderSPI: 0x2222, origin: SAOrigin(file: "test", line: 1))
+        sa.encryption = .aesCBC(keyBits: 128)
+        sa.integrity = .hmacSHA256_128
+        sa.prf = .hmacSHA256
+        sa.skD = [UInt8](repeating: 1, count: 32)
+        sa.skEi = [UInt8](repeating: 2, count: 16)
+        sa.skEr = [UInt8](repeating: 3, count: 16)
+        sa.skAi = [UInt8](repeating: 4, count: 32)
+        sa.skAr = [UInt8](repeating: 5, count: 32)
+        let protection = try IKEv2MessageProtection(sa: sa)
+        let payload = IKEv2MessageBuilder.payload
+        func header(_ exchange: UInt8, _ id: UInt32, response: Bool, rspi: UInt64 = 0x2222) -> [UInt8] {
+            IKEv2MessageBuilder.header(initiatorSPI: 0x1111, responderSPI: rspi, exchange: exchange, messageID: id,
+                                       response: response, fromInitiator: !response)
+        }
+        let eap = { (code: UInt8) in payload(0, [code, 1, 0, 5, 1]) }  // EAP Request/Response Identity
+        let childPayloads = { (next: UInt8, spi: UInt32) in
+            payload(44, IKEv2MessageBuilder.espProposal(spi: spi)) + payload(45, IKEv2MessageBuilder.trafficSelector(10))
+                + payload(next, IKEv2MessageBuilder.trafficSelector(192))
+        }
+        let messages: [(bytes: [UInt8], fromInitiator: Bool)] = [
+            (IKEv2MessageBuilder.clear(header(34, 0, response: false, rspi: 0), firstPayload: 40, payloads: payload(0, [UInt8](repeating: 7, count: 32))), true),
+            (IKEv2MessageBuilder.clear(header(34, 0, response: true), firstPayload: 40, payloads: payload(0, [UInt8](repeating: 8, count: 32))), false),
+            // IKE_AUTH 1: IDi, SA, TSi, TSr (no AUTH: EAP) / IDr, AUTH, EAP request.
+            (try protection.seal(header: header(35, 1, response: false), firstPayloadType: 35,
+                                 payloads: payload(33, [2, 0, 0, 0] + Array("peer".utf8)) + childPayloads(0, 0xaaaa_0001), sentByInitiator: true), true),
+            (try protection.seal(header: header(35, 1, response: true), firstPayloadType: 36,
+                                 payloads: payload(39, [2, 0, 0, 0] + Array("gw".utf8)) + payload(48, [2, 0, 0, 0] + [UInt8](repeating: 9, count: 32)) + eap(1),
+                                 sentByInitiator: false), false),
+            // IKE_AUTH 2: EAP response / EAP success.
+            (try protection.seal(header: header(35, 2, response: false), firstPayloadType: 48, payloads: eap(2), sentByInitiator: true), true),
+            (try protection.seal(header: header(35, 2, response: true), firstPayloadType: 48, payloads: payload(0, [3, 1, 0, 4]), sentByInitiator: false), false),
+            // IKE_AUTH 3: AUTH / AUTH, SA, TSi, TSr.
+            (try protection.seal(header: header(35, 3, response: false), firstPayloadType: 39,
+                                 payloads: payload(0, [2, 0, 0, 0] + [UInt8](repeating: 10, count: 32)), sentByInitiator: true), true),
+            (try protection.seal(header: header(35, 3, response: true), firstPayloadType: 39,
+                                 payloads: payload(33, [2, 0, 0, 0] + [UInt8](repeating: 11, count: 32)) + childPayloads(0, 0xbbbb_0001), sentByInitiator: false), false),
+        ]
+        let ike = IKEReconstruction(keys: [sa])
+        for (index, message) in messages.enumerated() {
+            let record = ike.process(IKEDatagram(frame: index + 1, time: Int64(index), source: .v4(message.fromInitiator ? 1 : 2),
+                                                 destination: .v4(message.fromInitiator ? 2 : 1), sourcePort: 500, destinationPort: 500,
+                                                 transport: .udp, bytes: message.bytes, range: 0..<message.bytes.count))
+            if index >= 2 {
+                #expect(record?.decryption == .decrypted && record?.integrity == .ok, "message \(index + 1)")
+            }
+        }
+        ike.finish()
+        #expect(ike.ikeSAs.count == 1)
+        #expect(ike.ikeSAs[0].state == .established)
+        #expect(ike.ikeSAs[0].exchanges.map(\.name) == ["IKE_SA_INIT", "IKE_AUTH", "IKE_AUTH", "IKE_AUTH"])
+        #expect(ike.children.count == 1)
+        let child = try #require(ike.children.first)
+        #expect(child.established)
+        #expect(child.spis == [0xaaaa_0001, 0xbbbb_0001])
+        #expect(child.keysDerived, "\(child.keysNote ?? "")")
+        #expect(ike.derivedSAs.count == 2)
+    }
+}

@@ -38,7 +38,14 @@ extension IKEReconstruction {
     }
 
     func finishChild(_ response: IKEMessageRecord, saIndex: Int, exchangeIndex: Int, errors: [IKEv2Notify]) {
-        let ref = ExchangeRef(ikeSA: saIndex, exchange: exchangeIndex)
+        var ref = ExchangeRef(ikeSA: saIndex, exchange: exchangeIndex)
+        if pendingChildren[ref] == nil && response.header.exchangeType == 35 {
+            // EAP and multiple authentication take several IKE_AUTH round trips: the SA payload
+            // of the first request is answered in the last response.
+            if let earlier = pendingChildren.keys.first(where: { $0.ikeSA == saIndex && children[pendingChildren[$0]!].createdByName == "IKE_AUTH" }) {
+                ref = earlier
+            }
+        }
         guard let index = pendingChildren.removeValue(forKey: ref) else { return }
         let requestNonce = pendingNonces.removeValue(forKey: ref) ?? []
         let payloads = response.encryptedPayloads

@@ -277,7 +277,10 @@ extension IKEReconstruction {
             } else if let error = errors.first {
                 ikeSAs[saIndex].state = .failed(error.name)
             }
-            finishChild(record, saIndex: saIndex, exchangeIndex: exchangeIndex, errors: errors)
+            // While EAP goes on, the CHILD_SA of the first request is still pending.
+            if !hasEAP || !errors.isEmpty {
+                finishChild(record, saIndex: saIndex, exchangeIndex: exchangeIndex, errors: errors)
+            }
         case 36:
             impliedEstablished(saIndex)
             guard opened else { break }
