@@ -67,5 +67,11 @@ import Testing
         #expect(ikev2.split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.isEmpty }.count == 2)
         let again = try CLITests.run(["analyze", "-q", "--json", "-r", directory + "/capture.pcap", "-k", folder + "/esp_sa"])
         #expect(again.stdout.contains("\"decrypted\":24"))
+        // Wireshark takes the derived keys too: tshark verifies every ESP packet with them.
+        if Tshark.path != nil {
+            let frames = try Tshark.decryptESP(capture: Paths.root + "/" + directory + "/capture.pcap", espSA: folder + "/esp_sa")
+            #expect(frames.count == 24)
+            #expect(frames.allSatisfy { $0.icvGood && $0.containedData != nil })
+        }
     }
 }
