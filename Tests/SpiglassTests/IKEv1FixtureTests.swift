@@ -1,5 +1,6 @@
 import Foundation
 import SpiglassAnalysis
+import SpiglassCapture
 import SpiglassIKE
 import SpiglassSAD
 import Testing
@@ -191,6 +192,31 @@ import Testing
         #expect(encrypted.count == 23)
         #expect(encrypted.allSatisfy { $0.decryption == .decrypted && $0.integrity == .unchecked })
         #expect(result.analyzer.ike.derivedSAs.isEmpty)
+    }
+
+    /// A capture that starts after the KE payloads cannot give the IV: every encrypted message
+    /// says so instead of decrypting to garbage.
+    @Test func missingKEPayloadsAreNamed() throws {
+        let directory = Self.directory("main-psk")
+        let keys = try Analyzer.loadKeySet([directory + "/sa.spiglass"])
+        let analyzer = try Analyzer(sad: Analyzer.espDatabase(keys), ikeKeys: keys.ikeSAs, options: AnalysisOptions(), output: StringSink())
+        let reader = try CaptureReader(path: directory + "/capture.pcap")
+        analyzer.setLinkType(dlt: reader.linkType, name: reader.linkTypeName)
+        var frame = 0
+        while case .packet(let header) = reader.next() {
+            frame += 1
+            if frame > 4 { analyzer.process(reader.buffer, header: header) }
+        }
+        analyzer.finish()
+        let encrypted = analyzer.ike.messages.filter { $0.header.flags & 1 != 0 }
+        #expect(!encrypted.isEmpty)
+        for message in encrypted {
+            guard case .failed(let why) = message.decryption else {
+                Issue.record("frame \(message.frames): \(message.decryption)")
+                continue
+            }
+            #expect(why.contains("KE payloads"))
+        }
     }
 
     /// With the initiator's keys, the PSK mismatch is diagnosed from what does not decrypt.
