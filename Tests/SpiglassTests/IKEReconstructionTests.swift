@@ -282,3 +282,45 @@ func analyze(_ capture: String, keySet: KeySet, options: AnalysisOptions = Analy
         #expect(ike.derivedSAs.count == 2)
     }
 }
+
+/// ISAKMP fragment floods: sets and bytes held stay bounded, and a complete set still
+/// reassembles afterwards.
+@Suite struct IKEv1FragmentBoundsTests {
+    static func fragment(cookie: UInt64, id: UInt16, number: UInt8, last: Bool, data: [UInt8]) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: 28)
+        for i in 0..<8 { bytes[i] = UInt8((cookie >> UInt64(56 - 8 * i)) & 0xff) }
+        bytes[16] = 132
+        bytes[17] = 0x10
+        bytes[18] = 2
+        let length = 8 + data.count
+        bytes += [0, 0, UInt8(length >> 8), UInt8(length & 0xff), UInt8(id >> 8), UInt8(id & 0xff), number, last ? 1 : 0] + data
+        bytes.setBE32(24, UInt32(bytes.count))
+        return bytes
+    }
+
+    @Test func floodIsBoundedAndWholeSetsStillReassemble() {
+        let ike = IKEReconstruction(keys: [])
+        var diagnostics: [String] = []
+        ike.onDiagnostic = { diagnostics.append($0) }
+        let big = [UInt8](repeating: 0xcc, count: 60_000)
+        var frame = 0
+        func send(_ bytes: [UInt8]) -> IKEMessageRecord? {
+            frame += 1
+            return ike.process(IKEDatagram(frame: frame, time: Int64(frame), source: .v4(1), destination: .v4(2), sourcePort: 500,
+                                           destinationPort: 500, transport: .udp, bytes: bytes, range: 0..<bytes.count))
+        }
+        for id in 0..<2000 { _ = send(Self.fragment(cookie: 5, id: UInt16(id), number: 1, last: false, data: big)) }
+        #expect(ike.v1FragmentBytesHeld <= 4 << 20)
+        #expect(diagnostics.contains { $0.contains("MiB pending") })
+        // A real ISAKMP message (header only, Informational) split in two fragments.
+        var inner = [UInt8](repeating: 0, count: 28)
+        inner[7] = 9
+        inner[17] = 0x10
+        inner[18] = 5
+        inner.setBE32(24, 28)
+        _ = send(Self.fragment(cookie: 9, id: 1, number: 1, last: false, data: Array(inner[0..<14])))
+        let record = send(Self.fragment(cookie: 9, id: 1, number: 2, last: true, data: Array(inner[14...])))
+        #expect(record?.frames.count == 2)
+        #expect(record?.header.exchangeType == 5)
+    }
+}

@@ -54,6 +54,8 @@ extension IKEReconstruction {
     /// ISAKMP fragments (payload 132) held at once, over all SAs, and per message.
     static let maxPendingV1Fragments = 512
     static let maxV1FragmentsPerMessage = 64
+    /// Fragment bytes held over all pending sets (a whole ISAKMP message is at most 64 KiB).
+    static let maxV1FragmentBytes = 4 << 20
 
     func processV1(_ datagram: IKEDatagram, header: IKEHeader, frames: [Int]? = nil) -> IKEMessageRecord? {
         var record = IKEMessageRecord(frames: frames ?? [datagram.frame], time: datagram.time, header: header, source: datagram.source,
@@ -114,17 +116,28 @@ extension IKEReconstruction {
             return nil
         }
         if v1Fragments[key] == nil {
-            if v1Fragments.count >= IKEReconstruction.maxPendingV1Fragments, let oldest = v1Fragments.min(by: { $0.value.order < $1.value.order }) {
-                v1Fragments[oldest.key] = nil
-                diagnose("more than \(IKEReconstruction.maxPendingV1Fragments) ISAKMP fragment sets pending: the oldest dropped")
+            if v1Fragments.count >= IKEReconstruction.maxPendingV1Fragments {
+                dropOldestV1FragmentSet("more than \(IKEReconstruction.maxPendingV1Fragments) ISAKMP fragment sets pending: the oldest dropped")
             }
             v1FragmentArrivals += 1
             v1Fragments[key] = V1FragmentSet(order: v1FragmentArrivals)
         }
-        v1Fragments[key]!.pieces[fragment.number] = (datagram.frame, fragment.data)
-        if fragment.flags & 0x01 != 0 { v1Fragments[key]!.last = fragment.number }
+        guard fragment.data.count <= 65_535 else { return nil }
+        while v1FragmentBytes + fragment.data.count > IKEReconstruction.maxV1FragmentBytes && v1Fragments.count > 1 {
+            dropOldestV1FragmentSet("ISAKMP fragments over \(IKEReconstruction.maxV1FragmentBytes >> 20) MiB pending: the oldest set dropped",
+                                    keeping: key)
+        }
+        if let old = v1Fragments[key]?.pieces[fragment.number] {
+            v1FragmentBytes -= old.data.count
+            v1Fragments[key]?.bytes -= old.data.count
+        }
+        v1FragmentBytes += fragment.data.count
+        v1Fragments[key]?.bytes += fragment.data.count
+        v1Fragments[key]?.pieces[fragment.number] = (datagram.frame, fragment.data)
+        if fragment.flags & 0x01 != 0 { v1Fragments[key]?.last = fragment.number }
         guard let set = v1Fragments[key], let last = set.last, (1...last).allSatisfy({ set.pieces[$0] != nil }) else { return nil }
         v1Fragments[key] = nil
+        v1FragmentBytes -= set.bytes
         let whole = (1...last).flatMap { set.pieces[$0]!.data }
         let frames = (1...last).map { set.pieces[$0]!.frame }
         guard let header = IKEHeader.parse(whole, range: 0..<whole.count), header.majorVersion == 1,
@@ -138,6 +151,13 @@ extension IKEReconstruction {
         var record = processV1(reassembled, header: header, frames: frames)
         record?.length = whole.count
         return record
+    }
+
+    private func dropOldestV1FragmentSet(_ why: String, keeping kept: V1FragmentKey? = nil) {
+        guard let oldest = v1Fragments.filter({ $0.key != kept }).min(by: { $0.value.order < $1.value.order }) else { return }
+        v1FragmentBytes -= oldest.value.bytes
+        v1Fragments[oldest.key] = nil
+        diagnose(why)
     }
 
     /// The IKEv1 SA a message belongs to, by initiator cookie; created on first sight.
@@ -312,6 +332,7 @@ struct V1FragmentKey: Hashable {
 
 struct V1FragmentSet {
     var order: Int
+    var bytes = 0
     var pieces: [UInt8: (frame: Int, data: [UInt8])] = [:]
     var last: UInt8?
 }

@@ -64,6 +64,7 @@ public final class IKEReconstruction {
     var v1States: [Int: IKEv1SAState] = [:]
     var v1Fragments: [V1FragmentKey: V1FragmentSet] = [:]
     var v1FragmentArrivals = 0
+    var v1FragmentBytes = 0
     /// NAT detection results of each IKE SA's IKE_SA_INIT request, until the response.
     var natRequestChecks: [Int: (sourceMatches: Bool?, destinationMatches: Bool?)] = [:]
     /// CREATE_CHILD_SA requests that rekey an IKE SA, until their response.
@@ -86,6 +87,9 @@ public final class IKEReconstruction {
         self.keys = []
         replaceKeys(keys)
     }
+
+    /// Bytes of ISAKMP fragments held for reassembly.
+    public var v1FragmentBytesHeld: Int { v1FragmentBytes }
 
     /// Fragmented messages still waiting for fragments.
     public var fragmentsPending: Int { fragments.pendingCount }
