@@ -51,6 +51,7 @@ extension IKEReconstruction {
     static let encryptionFlag: UInt8 = 0x01
     /// Fingerprints remembered per IKEv1 SA for retransmission detection.
     static let maxRememberedV1Messages = 256
+    static let maxRememberedV1MessagesTotal = 50_000
     /// ISAKMP fragments (payload 132) held at once, over all SAs, and per message.
     static let maxPendingV1Fragments = 512
     static let maxV1FragmentsPerMessage = 64
@@ -102,7 +103,9 @@ extension IKEReconstruction {
             decryptV1(&record, message: message, bytes: datagram.bytes, range: range, saIndex: saIndex)
         }
         attachV1(&record, saIndex: saIndex, clearBytes: datagram.bytes)
-        if v1States[saIndex, default: IKEv1SAState()].seen.count < IKEReconstruction.maxRememberedV1Messages {
+        if v1States[saIndex, default: IKEv1SAState()].seen.count < IKEReconstruction.maxRememberedV1Messages,
+           v1RememberedTotal < IKEReconstruction.maxRememberedV1MessagesTotal {
+            v1RememberedTotal += 1
             v1States[saIndex, default: IKEv1SAState()].seen[fingerprint] = record
         }
         return keep(record)

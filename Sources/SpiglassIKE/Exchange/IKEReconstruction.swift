@@ -65,6 +65,7 @@ public final class IKEReconstruction {
     var v1Fragments: [V1FragmentKey: V1FragmentSet] = [:]
     var v1FragmentArrivals = 0
     var v1FragmentBytes = 0
+    var v1RememberedTotal = 0
     /// NAT detection results of each IKE SA's IKE_SA_INIT request, until the response.
     var natRequestChecks: [Int: (sourceMatches: Bool?, destinationMatches: Bool?)] = [:]
     /// CREATE_CHILD_SA requests that rekey an IKE SA, until their response.
