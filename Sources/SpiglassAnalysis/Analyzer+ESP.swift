@@ -175,9 +175,15 @@ extension Analyzer {
     }
 
     func writeInner() {
-        guard let writer, innerLength > 0 else { return }
-        writer.write(inner, range: 0..<innerLength, timestamp: record.timestamp)
-        summary.written += 1
+        guard innerLength > 0 else { return }
+        if let writer {
+            writer.write(inner, range: 0..<innerLength, timestamp: record.timestamp)
+            summary.written += 1
+        } else if let shard, shard.writesPackets, frameOwned {
+            // Parallel runs: kept with the frame's report until the merger writes it in order.
+            shard.output.appendPacket(inner, range: 0..<innerLength, timestamp: record.timestamp)
+            summary.written += 1
+        }
     }
 
     /// Tunnel-mode payload length trimmed to the inner IP header's own length, which drops

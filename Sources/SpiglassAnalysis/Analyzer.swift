@@ -49,8 +49,21 @@ public final class Analyzer {
     @exclusivity(unchecked) var inner = [UInt8](repeating: 0, count: 65_536 + 1024)
     @exclusivity(unchecked) var innerLength = 0
 
-    public init(sad: SADatabase, ahSAD: SADatabase = SADatabase(), ikeKeys: [IKESecurityAssociation] = [],
-                options: AnalysisOptions, output: OutputSink) throws {
+    /// Parallel runs (`ParallelAnalysis`): this worker's part. Nil in a single-threaded run,
+    /// which then pays a nil check per frame for it (a `let`: no exclusivity check).
+    let shard: Shard?
+    /// Parallel runs: whether this worker counts and reports the current frame.
+    @exclusivity(unchecked) var frameOwned = true
+
+    public convenience init(sad: SADatabase, ahSAD: SADatabase = SADatabase(), ikeKeys: [IKESecurityAssociation] = [],
+                            options: AnalysisOptions, output: OutputSink) throws {
+        try self.init(sad: sad, ahSAD: ahSAD, ikeKeys: ikeKeys, options: options, output: output, shard: nil)
+    }
+
+    /// `shard`: a worker of a parallel run (see `ParallelAnalysis`).
+    init(sad: SADatabase, ahSAD: SADatabase, ikeKeys: [IKESecurityAssociation], options: AnalysisOptions, output: OutputSink,
+         shard: Shard?) throws {
+        self.shard = shard
         self.ike = IKEReconstruction(keys: ikeKeys)
         self.sad = sad
         self.ahSAD = ahSAD
@@ -213,11 +226,15 @@ public final class Analyzer {
     }
 
     var orderedDiagnostics: [String] = []
+    /// The frame during which each of `orderedDiagnostics` was raised (how a parallel run
+    /// merges its workers' diagnostics in the order a single thread raises them).
+    var diagnosticFrames: [Int] = []
 
     func diagnose(_ message: String) {
         guard diagnosticsSeen.count < 1000, !diagnosticsSeen.contains(message) else { return }
         diagnosticsSeen.insert(message)
         orderedDiagnostics.append(message)
+        diagnosticFrames.append(summary.frames)
         notice?("warning: " + message)
     }
 
@@ -228,6 +245,7 @@ public final class Analyzer {
     /// Counts and reports the current record.
     func emit() {
         unitsEmitted += 1
+        if shard != nil && !frameOwned { return }
         summary.verdicts[record.verdict] += 1
         reporter.packet(record, sad: sad, ahSAD: ahSAD, startTime: summary.firstTime!)
         if let packetObserver {
@@ -303,6 +321,8 @@ public final class Analyzer {
 
     func processIP(_ bytes: [UInt8], ip: IPLayer, depth: Int) {
         let layers = IPsecLayers.classify(bytes, protocolNumber: ip.protocolNumber, start: ip.headerEnd, end: ip.end)
+        // Parallel runs: frames of other workers' SAs stop here.
+        if depth == 0, let shard, !claim(bytes, ip: ip, layers: layers, shard: shard) { return }
         if depth == 0, let broken = layers.brokenAH {
             summary.ahPackets += 1
             record.ah.append(AHLayer(header: broken, sequence: UInt64(broken.sequence), verdict: .malformed, saIndex: nil, saMatch: nil,
@@ -363,6 +383,8 @@ public final class Analyzer {
         flows.append(FlowStatistics(key: key, saIndex: match?.index, saMatch: match?.match, firstSeen: time, lastSeen: time,
                                     sequenceTracker: SequenceNumberTracker(initialHigh: high, window: options.replayWindow),
                                     replay: ReplayWindow(size: Int(options.replayWindow))))
+        flows[flows.count - 1].firstFrame = summary.frames
+        if shard != nil && !frameOwned { shard!.foreignFlows.insert(flows.count - 1) }
         flowIndex[key] = flows.count - 1
         return flows.count - 1
     }

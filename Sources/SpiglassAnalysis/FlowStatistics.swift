@@ -35,6 +35,8 @@ public struct FlowStatistics: Sendable {
     public var childSA: Int? = nil
     /// The IKE reconstruction's `childGeneration` when `childSA` was last looked up.
     var childGeneration = -1
+    /// The frame in which the flow was first seen (flows are listed in this order).
+    public internal(set) var firstFrame = 0
 
     public func count(_ verdict: PacketVerdict) -> Int { counts[verdict] }
 }
@@ -70,6 +72,11 @@ public struct VerdictCounts: Sendable, Equatable {
 
     /// Sum over all verdicts.
     public var total: Int { values.reduce(0, +) }
+
+    /// Adds `other`'s counts to these.
+    mutating func add(_ other: VerdictCounts) {
+        for index in values.indices { values[index] += other.values[index] }
+    }
 
     public subscript(_ verdict: PacketVerdict) -> Int {
         get { values[verdict.index] }

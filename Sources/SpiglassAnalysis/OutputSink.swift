@@ -5,6 +5,12 @@ import Glibc
 public protocol OutputSink: AnyObject {
     func write(_ text: String)
     func flush()
+    /// Writes UTF-8 text that is already encoded (a parallel run's merged reports).
+    func write(bytes: ArraySlice<UInt8>)
+}
+
+extension OutputSink {
+    public func write(bytes: ArraySlice<UInt8>) { write(String(decoding: bytes, as: UTF8.self)) }
 }
 
 /// Buffered standard output (or standard error).
@@ -24,6 +30,11 @@ public final class FileDescriptorSink: OutputSink {
 
     public func write(_ text: String) {
         buffer.append(contentsOf: text.utf8)
+        if lineBuffered || buffer.count >= FileDescriptorSink.chunk { flush() }
+    }
+
+    public func write(bytes: ArraySlice<UInt8>) {
+        buffer.append(contentsOf: bytes)
         if lineBuffered || buffer.count >= FileDescriptorSink.chunk { flush() }
     }
 

@@ -27,13 +27,39 @@ public final class CaptureReader {
     /// The bytes of the last packet read; only `header.capturedLength` of them are valid.
     public private(set) var buffer: [UInt8]
 
-    public init(path: String) throws {
+    public convenience init(path: String) throws {
         var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
         let opened = errorBuffer.withUnsafeMutableBufferPointer { pcap_open_offline(path, $0.baseAddress) }
         guard let handle = opened else {
             let message = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
             throw CaptureError(.cannotOpen, "cannot read capture '\(path)': \(message)")
         }
+        self.init(offline: handle, path: path)
+    }
+
+    /// Opens a capture file (not standard input) read through a stdio buffer of
+    /// `readBufferSize` bytes, so that reading costs one system call per buffer instead of one
+    /// per few packets. For the workers of a parallel run, which each read the whole file.
+    public convenience init(path: String, readBufferSize: Int) throws {
+        guard path != "-" else { throw CaptureError(.cannotOpen, "standard input cannot be read with a private buffer") }
+        guard let file = fopen(path, "r") else {
+            // Worded as libpcap words it in pcap_open_offline.
+            throw CaptureError(.cannotOpen, "cannot read capture '\(path)': \(path): \(String(cString: strerror(errno)))")
+        }
+        // Before any read, as C requires; stdio allocates (and frees) the buffer itself.
+        setvbuf(file, nil, _IOFBF, readBufferSize)
+        var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
+        // On success libpcap owns the FILE and closes it in pcap_close.
+        let opened = errorBuffer.withUnsafeMutableBufferPointer { pcap_fopen_offline(file, $0.baseAddress) }
+        guard let handle = opened else {
+            fclose(file)
+            let message = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            throw CaptureError(.cannotOpen, "cannot read capture '\(path)': \(message)")
+        }
+        self.init(offline: handle, path: path)
+    }
+
+    private init(offline handle: OpaquePointer, path: String) {
         self.handle = handle
         self.linkType = pcap_datalink(handle)
         self.linkTypeName = CaptureReader.describe(linkType: linkType)
@@ -157,6 +183,7 @@ public final class CaptureReader {
         return position >= 0 ? Int64(position) : nil
     }
 
+
     /// Reads the next packet into `buffer`.
     public func next() -> Next {
         var headerPointer: UnsafeMutablePointer<pcap_pkthdr>? = nil
@@ -180,3 +207,4 @@ public final class CaptureReader {
         }
     }
 }
+

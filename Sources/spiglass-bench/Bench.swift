@@ -7,9 +7,11 @@ import SpiglassSAD
 import SpiglassWire
 
 /// Decrypt-throughput benchmark: generates a large ESP capture per algorithm with our own
-/// encryption, then measures (1) a raw loop over OpenSSL with one reused context, the bound,
-/// and (2) the whole `spiglass analyze -q -w` pipeline on the file. Not a test: run it with
-/// `swift run -c release spiglass-bench [--packets N] [--size BYTES] [--dir DIR]`.
+/// encryption (packets dealt in turn over `--sas` SAs, as a gateway with several tunnels
+/// sees them), then measures (1) a raw loop over OpenSSL with one reused context, the bound,
+/// (2) the whole `spiglass analyze -q -w` pipeline on the file on one thread, and (3) the same
+/// with `--threads N` (default: all cores, at least 2). Not a test: run it with
+/// `swift run -c release spiglass-bench [--packets N] [--size BYTES] [--sas K] [--threads N] [--dir DIR]`.
 @main
 struct Bench {
     struct Settings {
@@ -17,6 +19,8 @@ struct Bench {
         var size = 1400
         var directory = "/tmp"
         var keep = false
+        var sas = 4
+        var threads = max(2, ParallelAnalysis.defaultThreadCount)
     }
 
     static func main() throws {
@@ -28,13 +32,15 @@ struct Bench {
             case "--size": settings.size = Int(arguments.popFirst() ?? "") ?? settings.size
             case "--dir": settings.directory = arguments.popFirst() ?? settings.directory
             case "--keep": settings.keep = true
+            case "--sas": settings.sas = max(1, Int(arguments.popFirst() ?? "") ?? settings.sas)
+            case "--threads": settings.threads = max(1, Int(arguments.popFirst() ?? "") ?? settings.threads)
             case "--ike":
                 // IKE reconstruction only: messages/s at two capture sizes (linearity).
                 let count = arguments.first.flatMap { Int($0) } ?? 2000
                 try IKEBench.run(sizes: [count, 4 * count], directory: settings.directory)
                 return
             default:
-                print("usage: spiglass-bench [--packets N] [--size INNER_BYTES] [--dir DIR] [--keep] | --ike [IKE_SAS]")
+                print("usage: spiglass-bench [--packets N] [--size INNER_BYTES] [--sas K] [--threads N] [--dir DIR] [--keep] | --ike [IKE_SAS]")
                 exit(2)
             }
         }
@@ -46,18 +52,30 @@ struct Bench {
                                                                   integrity: .hmacSHA256_128,
                                                                   integrityKey: Array(0..<32).map { UInt8($0 + 100) })),
         ]
-        print("spiglass-bench: \(settings.packets) packets of \(settings.size)-byte inner IPv4 per algorithm, one core")
+        print("spiglass-bench: \(settings.packets) packets of \(settings.size)-byte inner IPv4 per algorithm over \(settings.sas) SA(s); one thread, then \(settings.threads) (\(ParallelAnalysis.defaultThreadCount) core(s))")
         for (name, sa) in suites {
             try run(name: name, sa: sa, settings: settings)
         }
         print(String(format: "peak RSS of the whole run: %.1f MiB", Double(peakRSSKiB()) / 1024))
     }
 
+    /// `count` SAs like `sa`: SPIs 0x100 apart, keys varied per SA.
+    static func family(of sa: SecurityAssociation, count: Int) -> [SecurityAssociation] {
+        (0..<count).map { k in
+            var member = sa
+            member.spi = sa.spi! &+ UInt32(k) &* 0x100
+            member.encryptionKey = sa.encryptionKey.map { $0 &+ UInt8(truncatingIfNeeded: k) }
+            member.integrityKey = sa.integrityKey.map { $0 &+ UInt8(truncatingIfNeeded: k) }
+            return member
+        }
+    }
+
     static func run(name: String, sa: SecurityAssociation, settings: Settings) throws {
         let path = "\(settings.directory)/spiglass-bench-\(sa.spi!).pcap"
         let keyPath = "\(settings.directory)/spiglass-bench-\(sa.spi!).spiglass"
-        let sample = try generate(path: path, sa: sa, settings: settings)
-        try writeKeyFile(keyPath, sa: sa)
+        let sas = family(of: sa, count: settings.sas)
+        let sample = try generate(path: path, sas: sas, settings: settings)
+        try writeKeyFile(keyPath, sas: sas)
         defer {
             if !settings.keep {
                 unlink(path)
@@ -82,10 +100,19 @@ struct Bench {
         let mbps = espBytes / elapsed / 1e6
         print("\(name):")
         print(String(format: "  raw EVP loop (bound):  %8.1f MB/s  %10.0f packets/s", bound.mbps, bound.pps))
-        print(String(format: "  pipeline end to end:   %8.1f MB/s  %10.0f packets/s  (%.0f%% of bound; %.1f MB file in %.2f s; decrypted %d/%d)",
+        print(String(format: "  pipeline, 1 thread:    %8.1f MB/s  %10.0f packets/s  (%.0f%% of bound; %.1f MB file in %.2f s; decrypted %d/%d)",
                      mbps, Double(summary.frames) / elapsed, 100 * mbps / bound.mbps, Double(fileBytes) / 1e6, elapsed,
                      summary.count(.decrypted), summary.frames))
-        if summary.count(.decrypted) != summary.frames {
+        // The same with --threads N: what `spiglass analyze --threads N` runs on a file.
+        let parallel = try ParallelAnalysis(path: path, sad: sad, options: options, threads: settings.threads, output: NullSink())
+        let parallelStart = now()
+        let parallelSummary = try parallel.run()
+        let parallelElapsed = now() - parallelStart
+        let parallelMBps = espBytes / parallelElapsed / 1e6
+        print(String(format: "  pipeline, %d threads:   %8.1f MB/s  %10.0f packets/s  (%.2f× one thread; %.2f s; decrypted %d/%d)",
+                     settings.threads, parallelMBps, Double(parallelSummary.frames) / parallelElapsed, elapsed / parallelElapsed,
+                     parallelElapsed, parallelSummary.count(.decrypted), parallelSummary.frames))
+        for result in [summary, parallelSummary] where result.count(.decrypted) != result.frames || result.frames != settings.packets {
             print("  ERROR: not every packet decrypted")
             exit(1)
         }
@@ -93,8 +120,8 @@ struct Bench {
 
     /// Writes the capture through libpcap as raw IPv4 + ESP, streaming (no packet array kept
     /// except a small sample for the raw loop).
-    static func generate(path: String, sa: SecurityAssociation, settings: Settings) throws -> [[UInt8]] {
-        let builder = try ESPPacketBuilder(sa: sa)
+    static func generate(path: String, sas: [SecurityAssociation], settings: Settings) throws -> [[UInt8]] {
+        let builders = try sas.map { try ESPPacketBuilder(sa: $0) }
         let writer = try PcapWriter(path: path)
         var inner = [UInt8](repeating: 0xab, count: max(settings.size, 28))
         inner[0] = 0x45
@@ -105,9 +132,11 @@ struct Bench {
         inner[16] = 10; inner[19] = 2
         inner.setBE16(10, internetChecksum(inner, 0..<20))
         var sample: [[UInt8]] = []
-        let iv = [UInt8](repeating: 7, count: sa.encryption.ivLength)
+        let iv = [UInt8](repeating: 7, count: sas[0].encryption.ivLength)
         for i in 0..<settings.packets {
-            let esp = try builder.build(spi: sa.spi!, sequence: UInt64(i + 1), payload: inner, nextHeader: 4,
+            // Packets dealt to the SAs in turn; each SA numbers its own from 1.
+            let sa = sas[i % sas.count]
+            let esp = try builders[i % sas.count].build(spi: sa.spi!, sequence: UInt64(i / sas.count + 1), payload: inner, nextHeader: 4,
                                         iv: iv.isEmpty ? nil : iv.enumerated().map { UInt8(truncatingIfNeeded: $0.element &+ UInt8(truncatingIfNeeded: i &+ $0.offset)) })
             var packet = [UInt8](repeating: 0, count: 20)
             packet[0] = 0x45
@@ -119,7 +148,7 @@ struct Bench {
             packet.setBE16(10, internetChecksum(packet, 0..<20))
             packet += esp
             writer.write(packet, range: 0..<packet.count, timestamp: Timestamp(seconds: 1_700_000_000 + Int64(i / 1000), microseconds: Int32(i % 1000)))
-            if sample.count < 1000 { sample.append(packet) }
+            if i % sas.count == 0 && sample.count < 1000 { sample.append(packet) }
         }
         writer.flush()
         return sample
@@ -145,11 +174,13 @@ struct Bench {
         return (Double(bytes) / elapsed / 1e6, Double(count) / elapsed)
     }
 
-    static func writeKeyFile(_ path: String, sa: SecurityAssociation) throws {
-        var line = "esp spi=\(sa.spi!) enc=\(sa.encryption.name) enc-key=0x\(Hex.encode(sa.encryptionKey))"
-        if sa.integrity != .null { line += " auth=\(sa.integrity.name) auth-key=0x\(Hex.encode(sa.integrityKey))" }
+    static func writeKeyFile(_ path: String, sas: [SecurityAssociation]) throws {
         guard let file = fopen(path, "w") else { throw CryptoError(.openssl, "cannot write \(path)") }
-        fputs(line + "\n", file)
+        for sa in sas {
+            var line = "esp spi=\(sa.spi!) enc=\(sa.encryption.name) enc-key=0x\(Hex.encode(sa.encryptionKey))"
+            if sa.integrity != .null { line += " auth=\(sa.integrity.name) auth-key=0x\(Hex.encode(sa.integrityKey))" }
+            fputs(line + "\n", file)
+        }
         fclose(file)
     }
 

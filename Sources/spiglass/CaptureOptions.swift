@@ -55,6 +55,9 @@ struct CaptureOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("TCP port carrying RFC 8229 IKE/ESP streams (repeatable; default 4500; 0 turns it off).", valueName: "port"))
     var tcpEncapPort: [UInt16] = []
 
+    @Option(name: .long, help: ArgumentHelp("Threads for reading a capture file (default: all cores); the output is the same whatever the count. Live capture (-i) and standard input (-r -) always use one.", valueName: "n"))
+    var threads: Int?
+
     func validate() throws {
         if (read == nil) == (interface == nil) { throw ValidationError("give exactly one of -r CAPTURE or -i INTERFACE") }
         if replayWindow == 0 { throw ValidationError("--replay-window must be at least 1") }
@@ -62,6 +65,7 @@ struct CaptureOptions: ParsableArguments {
         if let duration, !(duration > 0) { throw ValidationError("--duration must be a positive number of seconds") }
         if duration != nil && interface == nil { throw ValidationError("--duration applies to live captures (-i)") }
         if !(64...262_144).contains(snapLength) { throw ValidationError("-s must be between 64 and 262144") }
+        if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be between 1 and 256") }
     }
 
     @Flag(name: .long, help: "Do not derive CHILD_SA keys from the IKE SAs' SK_d (keys come from the key files only).")
@@ -80,6 +84,27 @@ struct CaptureOptions: ParsableArguments {
             throw fail(error)
         }
         let sad = Analyzer.espDatabase(keySet), ahSAD = Analyzer.ahDatabase(keySet)
+        let options = analysisOptions(report: report, live: interface != nil)
+        let threadCount = threads ?? ParallelAnalysis.defaultThreadCount
+        if threadCount > 1, let read, ParallelAnalysis.canRead(read) {
+            // A file read by several threads; the output is what one thread writes.
+            let parallel: ParallelAnalysis
+            let output = outputSink()
+            do {
+                parallel = try ParallelAnalysis(path: read, filter: filter, sad: sad, ahSAD: ahSAD, ikeKeys: keySet.ikeSAs,
+                                                options: options, threads: threadCount, output: output)
+            } catch {
+                throw fail(error)
+            }
+            let progress: ProgressReporter? =
+                (!noProgress && isatty(1) == 1 && isatty(2) == 1 && parallel.fileSize != nil) ? ProgressReporter(sink: errors) : nil
+            if let summary = try? parallel.run(progress: progress, maxFrames: count) {
+                output.flush()
+                try conclude(summary, errors: errors)
+                return
+            }
+            // No thread could be started: nothing was read yet, so one thread does it all.
+        }
         let reader: CaptureReader
         do {
             if let interface {
@@ -95,18 +120,7 @@ struct CaptureOptions: ParsableArguments {
             throw fail(error)
         }
         let live = reader.isLive
-        var options = AnalysisOptions()
-        options.format = json ? .json : .text
-        options.report = report
-        options.deriveChildKeys = !noDerive
-        options.quiet = quiet || write == "-"
-        options.writePath = write
-        options.replayWindow = replayWindow
-        options.espNullHeuristic = !noEspNullHeuristic
-        if !tcpEncapPort.isEmpty { options.tcpEncapsulationPorts = Set(tcpEncapPort.filter { $0 != 0 }) }
-        // Live: another tool may follow the -w file, and every line must appear as it happens.
-        options.flushEachPacket = live
-        let output = FileDescriptorSink(descriptor: write == "-" ? 2 : 1, lineBuffered: live)
+        let output = outputSink(live: live)
         let analyzer: Analyzer
         do {
             analyzer = try Analyzer(sad: sad, ahSAD: ahSAD, ikeKeys: keySet.ikeSAs, options: options, output: output)
@@ -139,6 +153,33 @@ struct CaptureOptions: ParsableArguments {
             (!noProgress && !live && isatty(1) == 1 && isatty(2) == 1 && reader.fileSize != nil) ? ProgressReporter(sink: errors) : nil
         let summary = analyzer.run(reader, progress: progress, control: control)
         output.flush()
+        try conclude(summary, errors: errors, live: live)
+    }
+
+    /// What the run is configured with (the CLI's options as the library takes them).
+    func analysisOptions(report: AnalysisOptions.Report, live: Bool) -> AnalysisOptions {
+        var options = AnalysisOptions()
+        options.format = json ? .json : .text
+        options.report = report
+        options.deriveChildKeys = !noDerive
+        options.quiet = quiet || write == "-"
+        options.writePath = write
+        options.replayWindow = replayWindow
+        options.espNullHeuristic = !noEspNullHeuristic
+        if !tcpEncapPort.isEmpty { options.tcpEncapsulationPorts = Set(tcpEncapPort.filter { $0 != 0 }) }
+        // Live: another tool may follow the -w file, and every line must appear as it happens.
+        options.flushEachPacket = live
+        return options
+    }
+
+    /// Standard output, or standard error when -w writes the pcap to standard output.
+    func outputSink(live: Bool = false) -> FileDescriptorSink {
+        FileDescriptorSink(descriptor: write == "-" ? 2 : 1, lineBuffered: live)
+    }
+
+    /// After the run: warnings on standard error (JSON keeps them off standard output), the
+    /// live counters, and the exit status for a damaged capture.
+    func conclude(_ summary: AnalysisSummary, errors: FileDescriptorSink, live: Bool = false) throws {
         if json || live {
             for message in summary.diagnostics where !live { errors.write("spiglass: warning: \(message)\n") }
         }

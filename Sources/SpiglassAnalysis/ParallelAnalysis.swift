@@ -1,0 +1,296 @@
+import Glibc
+import SpiglassCapture
+import SpiglassSAD
+
+/// The pipeline over a capture file on several threads, with output identical to a
+/// single-threaded run: the same lines and the same -w bytes, in the same order, whatever the
+/// thread count.
+///
+/// How: N worker `Analyzer`s each read the whole file (each through its own libpcap handle and
+/// a large stdio buffer; the page cache serves them all) and each ESP or AH frame is owned by
+/// one worker, chosen by its outermost SPI (`Shard.owner`); everything else is owned by worker 0.
+/// Every worker processes every IKE message, IP fragment and RFC 8229 stream, so the IKE story
+/// (and the ESP keys it derives from SK_d), reassembly and frame numbering are the same in all;
+/// only a frame's owner decrypts, counts and reports it. Owners file their output (report text
+/// and -w records) per frame into bounded queues, and the merger, on the calling thread, writes
+/// them in frame order (a full queue holds its worker back, so memory stays bounded: at most
+/// `queueCapacity` + 2 chunks of a few hundred KiB per worker). At the end the flows (disjoint by SPI) are put in the order a single
+/// thread finds them, the counters summed and the diagnostics merged in first-raised order,
+/// and worker 0, which holds the IKE story, prints the tables.
+///
+/// A flow's per-packet state (anti-replay window, ESN inference, ICV diagnosis) lives with its
+/// owner, so it matches a single-threaded run as long as a flow's packets share an outermost
+/// SPI. Two cases where they do not are left as they are, rare as they are: the same inner SA
+/// nested inside two different outer SAs, and one flow arriving both inside an RFC 8229 TCP
+/// stream and outside it. So is a capture with more flows than `maxTrackedFlows`, which each
+/// worker counts on its own.
+///
+/// Live captures and standard input are read once, so they run on one thread (`Analyzer.run`).
+public final class ParallelAnalysis {
+    public let threadCount: Int
+    let workers: [Analyzer]
+    let readers: [CaptureReader]
+    let channels: [ShardChannel]
+    let output: OutputSink
+    let writer: PcapWriter?
+    private var started = false
+
+    /// Size of the capture file, as its readers see it.
+    public var fileSize: Int64? { readers[0].fileSize }
+
+    /// The merged flows, in the order a single-threaded run lists them (after `run`).
+    public private(set) var flows: [FlowStatistics] = []
+
+    /// Chunks queued per worker before it waits for the merger.
+    static let queueCapacity = 16
+    /// stdio buffer of the -w file (and of readers, when the file cannot be mapped).
+    static let bufferSize = 1 << 20
+
+    /// Online processors: the default thread count.
+    public static var defaultThreadCount: Int {
+        max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    }
+
+    /// Whether `path` can be read by several threads: a regular file (not a pipe, not
+    /// standard input).
+    public static func canRead(_ path: String) -> Bool {
+        var info = stat()
+        return path != "-" && stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+    }
+
+    /// Opens the capture once per thread (each with `filter`, when given) and the -w file.
+    /// Errors are those of a single-threaded run, in the same order: capture, filter, -w.
+    public init(path: String, filter: String? = nil, sad: SADatabase, ahSAD: SADatabase = SADatabase(),
+                ikeKeys: [IKESecurityAssociation] = [], options: AnalysisOptions, threads: Int, output: OutputSink) throws {
+        let count = max(1, threads)
+        // Opened as one thread opens it, for the same errors; then once per worker.
+        let probe = try CaptureReader(path: path)
+        if let filter { try probe.setFilter(filter) }
+        guard probe.fileSize != nil else { throw ParallelAnalysisError("'\(path)' is not a regular file: read it with one thread") }
+        // Plain buffered reads, not a memory mapping: a file cut shorter while mapped would
+        // fault (SIGBUS) and end the run, and no input may do that.
+        var readers: [CaptureReader] = []
+        for _ in 0..<count {
+            let reader = try CaptureReader(path: path, readBufferSize: ParallelAnalysis.bufferSize)
+            if let filter { try reader.setFilter(filter) }
+            readers.append(reader)
+        }
+        writer = try options.writePath.map { try PcapWriter(path: $0, bufferSize: ParallelAnalysis.bufferSize) }
+        var workerOptions = options
+        workerOptions.writePath = nil
+        workerOptions.flushEachPacket = false
+        var workers: [Analyzer] = []
+        var channels: [ShardChannel] = []
+        for index in 0..<count {
+            let channel = ShardChannel(capacity: ParallelAnalysis.queueCapacity)
+            let sink = ShardOutput(channel: channel)
+            let shard = Shard(index: index, count: count, output: sink, writesPackets: options.writePath != nil)
+            // Each worker gets SAs of its own: values that share storage share reference counts,
+            // and counting on one cache line from several cores costs more than the decryption.
+            let worker = try Analyzer(sad: sad.unshared(), ahSAD: ahSAD.unshared(), ikeKeys: ikeKeys, options: workerOptions,
+                                      output: sink, shard: shard)
+            workers.append(worker)
+            channels.append(channel)
+        }
+        self.threadCount = count
+        self.readers = readers
+        self.workers = workers
+        self.channels = channels
+        self.output = output
+    }
+
+    /// Runs the workers and merges their output; then prints the tables and returns the
+    /// summary, as `Analyzer.run` does. Throws only when the threads cannot be started, and
+    /// then before anything is read or written (but the -w file header). Runs once.
+    public func run(progress: ProgressReporter? = nil, maxFrames: Int? = nil) throws -> AnalysisSummary {
+        precondition(!started, "a ParallelAnalysis runs once")
+        started = true
+        let gate = StartGate()
+        var threads: [WorkerThread] = []
+        for (index, worker) in workers.enumerated() {
+            let reader = readers[index], shard = worker.shard!
+            do {
+                threads.append(try WorkerThread {
+                    guard gate.wait() else { return }
+                    worker.runShard(reader, shard: shard, maxFrames: maxFrames)
+                })
+            } catch {
+                gate.open(false)
+                for thread in threads { thread.join() }
+                throw error
+            }
+        }
+        gate.open(true)
+        merge(progress: progress, total: readers[0].fileSize ?? 0)
+        for thread in threads { thread.join() }
+        progress?.finish()
+        return finish()
+    }
+
+    /// Where the merger stands in one worker's output: the chunk at hand, with its arrays
+    /// copied out (references, not bytes) so that reading them costs no exclusivity check.
+    private struct Cursor {
+        var chunk: ShardChunk? = nil
+        var frames: [Int] = []
+        var textEnds: [Int] = []
+        var recordEnds: [Int] = []
+        var recordCounts: [Int] = []
+        var text: [UInt8] = []
+        var records: [UInt8] = []
+        var position = 0
+
+        init() {}
+
+        init(_ chunk: ShardChunk) {
+            self.chunk = chunk
+            frames = chunk.frames
+            textEnds = chunk.textEnds
+            recordEnds = chunk.recordEnds
+            recordCounts = chunk.recordCounts
+            text = chunk.text
+            records = chunk.records
+        }
+
+        /// The first frame this worker may still have an entry for, and whether that entry is
+        /// at hand; Int.max once the worker has finished.
+        var bound: (frame: Int, pending: Bool) {
+            guard let chunk else { return (1, false) }
+            if position < frames.count { return (frames[position], true) }
+            return (chunk.finished ? Int.max : chunk.scannedThrough + 1, false)
+        }
+    }
+
+    /// Writes every worker's entries in frame order. A worker's next entry is known to come
+    /// at or after its current head entry or, when it has none left, after the last frame it
+    /// has read; the smallest such bound that is an entry goes out (with those of its worker
+    /// that still come before every other bound). Otherwise the merger waits for the worker
+    /// whose bound is smallest.
+    func merge(progress: ProgressReporter?, total: Int64) {
+        var cursors = [Cursor](repeating: Cursor(), count: channels.count)
+        while true {
+            var best = -1
+            var bestBound = (frame: Int.max, pending: false)
+            var next = Int.max
+            for worker in cursors.indices {
+                let bound = cursors[worker].bound
+                // On a tie, an entry goes first: no other worker can own that frame.
+                if bound.frame < bestBound.frame || (bound.frame == bestBound.frame && bound.pending && !bestBound.pending) {
+                    next = min(next, bestBound.frame)
+                    best = worker
+                    bestBound = bound
+                } else {
+                    next = min(next, bound.frame)
+                }
+            }
+            guard best >= 0, bestBound.frame != Int.max else { break }
+            if bestBound.pending {
+                let from = cursors[best].position
+                var to = from + 1
+                while to < cursors[best].frames.count && cursors[best].frames[to] < next { to += 1 }
+                write(cursors[best], from: from, to: to)
+                cursors[best].position = to
+            } else {
+                // Dropped here before the worker reuses its arrays.
+                let spent = cursors[best].chunk
+                cursors[best] = Cursor()
+                if let spent { channels[best].recycle(spent) }
+                let fresh = channels[best].receive()
+                cursors[best] = Cursor(fresh)
+                if best == 0, let progress { progress.update(bytes: fresh.bytePosition, total: total, packets: fresh.scannedThrough) }
+            }
+        }
+        cursors.removeAll()
+    }
+
+    /// Writes entries `from..<to` of a cursor's chunk: their text, then their -w records.
+    private func write(_ cursor: Cursor, from: Int, to: Int) {
+        let textStart = from == 0 ? 0 : cursor.textEnds[from - 1]
+        let textEnd = cursor.textEnds[to - 1]
+        if textEnd > textStart { output.write(bytes: cursor.text[textStart..<textEnd]) }
+        let recordStart = from == 0 ? 0 : cursor.recordEnds[from - 1]
+        let recordEnd = cursor.recordEnds[to - 1]
+        if recordEnd > recordStart, let writer {
+            let records = cursor.recordCounts[to - 1] - (from == 0 ? 0 : cursor.recordCounts[from - 1])
+            writer.writeRecords(cursor.records, range: recordStart..<recordEnd, count: records)
+        }
+    }
+
+    /// Merges the workers' state into worker 0 and lets it print the tables.
+    func finish() -> AnalysisSummary {
+        let first = workers[0]
+        // Frames, bytes, times and damage are the same in every worker; the rest is per owner.
+        var summary = first.summary
+        var untracked = first.untrackedFlowPackets
+        for worker in workers.dropFirst() {
+            summary.verdicts.add(worker.summary.verdicts)
+            summary.espPackets += worker.summary.espPackets
+            summary.ahPackets += worker.summary.ahPackets
+            summary.ikePackets += worker.summary.ikePackets
+            summary.written += worker.summary.written
+            untracked += worker.untrackedFlowPackets
+        }
+        // Flows in the order they were first seen, as one thread appends them.
+        var owned: [(frame: Int, worker: Int, index: Int)] = []
+        for (w, worker) in workers.enumerated() {
+            let foreign = worker.shard!.foreignFlows
+            for index in worker.flows.indices where !foreign.contains(index) {
+                owned.append((worker.flows[index].firstFrame, w, index))
+            }
+        }
+        owned.sort { ($0.frame, $0.worker, $0.index) < ($1.frame, $1.worker, $1.index) }
+        let merged = owned.map { workers[$0.worker].flows[$0.index] }
+        // Diagnostics in the order they were first raised, once each, at most as many as one
+        // thread keeps.
+        var raised: [(frame: Int, worker: Int, index: Int)] = []
+        for (w, worker) in workers.enumerated() {
+            for index in worker.orderedDiagnostics.indices { raised.append((worker.diagnosticFrames[index], w, index)) }
+        }
+        raised.sort { ($0.frame, $0.worker, $0.index) < ($1.frame, $1.worker, $1.index) }
+        var seen: Set<String> = []
+        var diagnostics: [String] = []
+        var frames: [Int] = []
+        for item in raised {
+            let message = workers[item.worker].orderedDiagnostics[item.index]
+            guard seen.count < 1000, seen.insert(message).inserted else { continue }
+            diagnostics.append(message)
+            frames.append(item.frame)
+        }
+        first.summary = summary
+        first.untrackedFlowPackets = untracked
+        first.flows = merged
+        first.flowIndex = Dictionary(merged.indices.map { (merged[$0].key, $0) }, uniquingKeysWith: { a, _ in a })
+        first.orderedDiagnostics = diagnostics
+        first.diagnosticFrames = frames
+        first.diagnosticsSeen = seen
+        first.shard!.output.forward = output
+        first.finish()
+        writer?.flush()
+        flows = first.flows
+        return first.summary
+    }
+}
+
+extension SADatabase {
+    /// The same SAs in storage of their own (see `SecurityAssociation.unshared`).
+    func unshared() -> SADatabase { SADatabase(entries.map { $0.unshared() }) }
+}
+
+extension SecurityAssociation {
+    /// The same SA with fresh copies of what the per-packet path retains (keys, names).
+    func unshared() -> SecurityAssociation {
+        var copy = self
+        copy.encryptionKey = freshCopy(encryptionKey)
+        copy.integrityKey = freshCopy(integrityKey)
+        copy.origin.file = String(decoding: freshCopy(Array(origin.file.utf8)), as: UTF8.self)
+        copy.label = label.map { String(decoding: freshCopy(Array($0.utf8)), as: UTF8.self) }
+        return copy
+    }
+}
+
+/// An array with the same elements in a buffer of its own.
+private func freshCopy<T>(_ array: [T]) -> [T] {
+    var copy: [T] = []
+    copy.reserveCapacity(array.count)
+    copy.append(contentsOf: array)
+    return copy
+}
