@@ -1,5 +1,6 @@
 import Glibc
 import SpiglassCapture
+import SpiglassESP
 import SpiglassSAD
 
 /// The pipeline over a capture file on several threads, with output identical to a
@@ -63,6 +64,9 @@ public final class ParallelAnalysis {
     public init(path: String, filter: String? = nil, sad: SADatabase, ahSAD: SADatabase = SADatabase(),
                 ikeKeys: [IKESecurityAssociation] = [], options: AnalysisOptions, threads: Int, output: OutputSink) throws {
         let count = max(1, threads)
+        // Before any worker touches OpenSSL: a legacy-provider load in one worker must not
+        // race with another worker's first fetch (see `prepareCryptoForThreads`).
+        _ = prepareCryptoForThreads()
         // Opened as one thread opens it, for the same errors; then once per worker.
         let probe = try CaptureReader(path: path)
         if let filter { try probe.setFilter(filter) }

@@ -32,3 +32,14 @@ enum LegacyProvider {
 /// Whether OpenSSL's legacy provider (DES, Blowfish, CAST5) can be loaded here. Calling this
 /// loads it.
 public func legacyCiphersAvailable() -> Bool { LegacyProvider.available }
+
+/// Loads OpenSSL's default provider explicitly, once, and says whether it loaded. Call it before
+/// threads share OpenSSL: loading any provider explicitly (the legacy one, when a DES, Blowfish
+/// or CAST5 SA turns up) stops OpenSSL from activating the default provider on its own, and a
+/// fetch on another thread racing with that load can then find no provider for HMAC or AES.
+public func activateDefaultProvider() -> Bool { DefaultProvider.loaded }
+
+enum DefaultProvider {
+    /// Swift runs this initialiser exactly once, on first use.
+    static let loaded: Bool = OSSL_PROVIDER_load(nil, "default") != nil
+}
