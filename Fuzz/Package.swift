@@ -20,6 +20,18 @@ let package = Package(
                 dependencies: ["SpiglassCapture", "SpiglassWire", "SpiglassSAD", "SpiglassESP", "SpiglassIKE"]),
         .target(name: "FuzzHarness",
                 dependencies: ["SpiglassWire", "SpiglassSAD", "SpiglassESP", "SpiglassIKE", "SpiglassAnalysis", "SpiglassCapture"]),
+        // One libFuzzer executable per target: a single file defining LLVMFuzzerTestOneInput.
+        // Built by run.sh with --sanitize=fuzzer, under which SwiftPM compiles it with
+        // -parse-as-library and keeps its own `main` out of the way: libFuzzer has main.
         .executableTarget(name: "fuzz-wire", dependencies: ["FuzzHarness"]),
+        .executableTarget(name: "fuzz-esp", dependencies: ["FuzzHarness"]),
+        .executableTarget(name: "fuzz-ikev2", dependencies: ["FuzzHarness"]),
+        .executableTarget(name: "fuzz-fragments", dependencies: ["FuzzHarness"]),
+        .executableTarget(name: "fuzz-keyfiles", dependencies: ["FuzzHarness"]),
+        .executableTarget(name: "fuzz-tcp", dependencies: ["FuzzHarness"]),
+        // Writes corpus/ from the fixtures; built without sanitizers (run.sh --seeds).
+        .executableTarget(name: "fuzz-seeds",
+                          dependencies: ["FuzzHarness", "SpiglassCapture", "SpiglassESP", "SpiglassIKE", "SpiglassSAD", "SpiglassWire"],
+                          swiftSettings: [.swiftLanguageMode(.v5)]),
     ]
 )

@@ -14,6 +14,7 @@ root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 fixtures = os.path.join(root, "Fixtures")
 # strongSwan first (IKE stories), then the scapy captures.
 order = sorted(glob.glob(os.path.join(fixtures, "strongswan-ike", "*", "*.spiglass"))) \
+    + sorted(glob.glob(os.path.join(fixtures, "strongswan-ikev1", "*", "*.spiglass"))) \
     + sorted(glob.glob(os.path.join(fixtures, "strongswan", "*", "*.spiglass"))) \
     + sorted(glob.glob(os.path.join(fixtures, "scapy", "*.spiglass"))) \
     + sorted(glob.glob(os.path.join(fixtures, "scapy-ah", "*.spiglass")))
