@@ -169,12 +169,8 @@ extension IKEReconstruction {
         let natD = v1States[saIndex]?.natD ?? []
         let isFirst = !natD.contains { $0.message.frames == record.frames }
         func expected(_ address: IPAddress, _ port: UInt16) -> [UInt8]? {
-            var input = [UInt8]()
-            for shift in stride(from: 56, through: 0, by: -8) { input.append(UInt8((record.header.initiatorSPI >> UInt64(shift)) & 0xff)) }
-            for shift in stride(from: 56, through: 0, by: -8) { input.append(UInt8((record.header.responderSPI >> UInt64(shift)) & 0xff)) }
-            input += address.bytes
-            input += [UInt8(port >> 8), UInt8(port & 0xff)]
-            return try? algorithm.digest(input)
+            try? algorithm.digest(NATDetection.input(initiatorSPI: record.header.initiatorSPI, responderSPI: record.header.responderSPI,
+                                                     address: address, port: port))
         }
         if isFirst {
             v1States[saIndex]?.natD.append((record, [hash]))
@@ -192,8 +188,6 @@ extension IKEReconstruction {
                 let own = expected(record.source, record.sourcePort)
                 if !sources.contains(where: { $0 == own }) {
                     setBehindNAT(saIndex, initiator: record.fromOriginalInitiator)
-                } else {
-                    clearBehindNAT(saIndex, initiator: record.fromOriginalInitiator, record: record)
                 }
             }
         }
@@ -201,11 +195,6 @@ extension IKEReconstruction {
 
     private func setBehindNAT(_ saIndex: Int, initiator: Bool) {
         if initiator { ikeSAs[saIndex].initiatorBehindNAT = true } else { ikeSAs[saIndex].responderBehindNAT = true }
-    }
-
-    /// A later source hash of the same message may match after an earlier one did not.
-    private func clearBehindNAT(_ saIndex: Int, initiator: Bool, record: IKEMessageRecord) {
-        _ = (saIndex, initiator, record)
     }
 
     // MARK: Quick Mode

@@ -10,6 +10,12 @@ enum NATDetection {
     static let destinationNotify: UInt16 = 16389
 
     static func hash(initiatorSPI: UInt64, responderSPI: UInt64, address: IPAddress, port: UInt16) -> [UInt8]? {
+        try? Digest.hash(.sha1, input(initiatorSPI: initiatorSPI, responderSPI: responderSPI, address: address, port: port))
+    }
+
+    /// SPIi | SPIr | address | port: what IKEv2's NAT_DETECTION hashes and IKEv1's NAT-D
+    /// (RFC 3947 3.2, with the cookies) both cover.
+    static func input(initiatorSPI: UInt64, responderSPI: UInt64, address: IPAddress, port: UInt16) -> [UInt8] {
         var input = [UInt8]()
         input.reserveCapacity(36)
         for shift in stride(from: 56, through: 0, by: -8) { input.append(UInt8((initiatorSPI >> UInt64(shift)) & 0xff)) }
@@ -17,7 +23,7 @@ enum NATDetection {
         input += address.bytes
         input.append(UInt8(port >> 8))
         input.append(UInt8(port & 0xff))
-        return try? Digest.hash(.sha1, input)
+        return input
     }
 
     /// For one IKE_SA_INIT message: whether its source and destination hashes match the
