@@ -283,8 +283,8 @@ extension SecurityAssociation {
     /// The same SA with fresh copies of what the per-packet path retains (keys, names).
     func unshared() -> SecurityAssociation {
         var copy = self
-        copy.encryptionKey = freshCopy(encryptionKey)
-        copy.integrityKey = freshCopy(integrityKey)
+        copy.encryptionKey = encryptionKey.unshared()
+        copy.integrityKey = integrityKey.unshared()
         copy.origin.file = String(decoding: freshCopy(Array(origin.file.utf8)), as: UTF8.self)
         copy.label = label.map { String(decoding: freshCopy(Array($0.utf8)), as: UTF8.self) }
         return copy

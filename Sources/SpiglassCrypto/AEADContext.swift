@@ -64,7 +64,8 @@ public final class AEADContext {
     public let encrypting: Bool
     private let context: OpaquePointer
 
-    public init(_ algorithm: AEADAlgorithm, key: [UInt8], encrypt: Bool = false) throws {
+    /// `key` is read in place when contiguous (`[UInt8]`, `SecretBytes`, their slices).
+    public init(_ algorithm: AEADAlgorithm, key: some Collection<UInt8>, encrypt: Bool = false) throws {
         var configure: ((OpaquePointer) -> Bool)? = nil
         if case .aesCCM(_, let tagLength) = algorithm {
             guard [4, 6, 8, 10, 12, 14, 16].contains(tagLength) else {

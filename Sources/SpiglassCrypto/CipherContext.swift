@@ -106,7 +106,9 @@ public final class CipherContext {
     public let encrypting: Bool
     private let context: OpaquePointer
 
-    public init(_ algorithm: CipherAlgorithm, key: [UInt8], encrypt: Bool = false) throws {
+    /// `key` is read in place when contiguous (`[UInt8]`, `SecretBytes`, their slices); OpenSSL
+    /// keeps its own key schedule, which `EVP_CIPHER_CTX_free` cleanses.
+    public init(_ algorithm: CipherAlgorithm, key: some Collection<UInt8>, encrypt: Bool = false) throws {
         try algorithm.checkKeyLength()
         if algorithm.isLegacy { try LegacyProvider.require(for: algorithm.legacyName) }
         let context = try makeKeyedContext(algorithm.evpCipher, key: key, keyLength: algorithm.keyLength,

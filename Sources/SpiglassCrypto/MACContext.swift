@@ -27,7 +27,8 @@ public final class HMACContext: TruncatedMAC {
     private let context: OpaquePointer
     private var digest: [UInt8]
 
-    public init(_ hash: HashFunction, key: [UInt8]) throws {
+    /// `key` is read in place when contiguous (`[UInt8]`, `SecretBytes`, their slices).
+    public init(_ hash: HashFunction, key: some Collection<UInt8>) throws {
         guard let mac = EVP_MAC_fetch(nil, "HMAC", nil) else { throw CryptoError.openssl("EVP_MAC_fetch(HMAC)") }
         guard let context = EVP_MAC_CTX_new(mac) else {
             EVP_MAC_free(mac)
@@ -37,17 +38,24 @@ public final class HMACContext: TruncatedMAC {
         self.context = context
         self.hash = hash
         self.digest = [UInt8](repeating: 0, count: 64)
-        // HMAC accepts an empty key; OpenSSL wants a non-NULL pointer for it.
-        let keyBytes = key.isEmpty ? [UInt8(0)] : key
-        let keyCount = key.count
-        let ok = hash.rawValue.withCString { name -> Int32 in
-            var params = [
-                OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, UnsafeMutablePointer(mutating: name), 0),
-                OSSL_PARAM_construct_end(),
-            ]
-            return keyBytes.withUnsafeBufferPointer { keyPointer in
-                params.withUnsafeMutableBufferPointer { paramPointer in
-                    EVP_MAC_init(context, keyPointer.baseAddress, keyCount, paramPointer.baseAddress)
+        // The parameter's name is a C string of our own for as long as the call needs it: a
+        // Swift String passed straight to `OSSL_PARAM_construct_*` is a temporary freed
+        // before `EVP_MAC_init` reads it.
+        let ok = OSSL_MAC_PARAM_DIGEST.withCString { parameter in
+            hash.rawValue.withCString { name -> Int32 in
+                var params = [
+                    OSSL_PARAM_construct_utf8_string(parameter, UnsafeMutablePointer(mutating: name), 0),
+                    OSSL_PARAM_construct_end(),
+                ]
+                return withKeyBytes(key) { keyPointer in
+                    params.withUnsafeMutableBufferPointer { paramPointer in
+                        // HMAC accepts an empty key; OpenSSL wants a non-NULL pointer for it.
+                        var empty: UInt8 = 0
+                        if keyPointer.isEmpty || keyPointer.baseAddress == nil {
+                            return EVP_MAC_init(context, &empty, 0, paramPointer.baseAddress)
+                        }
+                        return EVP_MAC_init(context, keyPointer.baseAddress, keyPointer.count, paramPointer.baseAddress)
+                    }
                 }
             }
         }
@@ -55,6 +63,8 @@ public final class HMACContext: TruncatedMAC {
     }
 
     deinit {
+        // The last MAC: in a PRF, key material (a prf+ block).
+        cleanse(&digest)
         EVP_MAC_CTX_free(context)
         EVP_MAC_free(mac)
     }
@@ -103,7 +113,8 @@ public final class CMACContext: TruncatedMAC {
     private let context: OpaquePointer
     private var digest = [UInt8](repeating: 0, count: 16)
 
-    public init(key: [UInt8]) throws {
+    /// `key` is read in place when contiguous (`[UInt8]`, `SecretBytes`, their slices).
+    public init(key: some Collection<UInt8>) throws {
         guard key.count == Self.keyLength else {
             throw CryptoError(.invalidKeyLength, "AES-CMAC needs a 16-byte key, got \(key.count)")
         }
@@ -114,14 +125,17 @@ public final class CMACContext: TruncatedMAC {
         }
         self.mac = mac
         self.context = context
-        let ok = "AES-128-CBC".withCString { name -> Int32 in
-            var params = [
-                OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, UnsafeMutablePointer(mutating: name), 0),
-                OSSL_PARAM_construct_end(),
-            ]
-            return key.withUnsafeBufferPointer { keyPointer in
-                params.withUnsafeMutableBufferPointer { paramPointer in
-                    EVP_MAC_init(context, keyPointer.baseAddress, key.count, paramPointer.baseAddress)
+        // (The parameter name outlives the call, as for HMAC above.)
+        let ok = OSSL_MAC_PARAM_CIPHER.withCString { parameter in
+            "AES-128-CBC".withCString { name -> Int32 in
+                var params = [
+                    OSSL_PARAM_construct_utf8_string(parameter, UnsafeMutablePointer(mutating: name), 0),
+                    OSSL_PARAM_construct_end(),
+                ]
+                return withKeyBytes(key) { keyPointer in
+                    params.withUnsafeMutableBufferPointer { paramPointer in
+                        EVP_MAC_init(context, keyPointer.baseAddress, keyPointer.count, paramPointer.baseAddress)
+                    }
                 }
             }
         }
@@ -129,6 +143,7 @@ public final class CMACContext: TruncatedMAC {
     }
 
     deinit {
+        cleanse(&digest)
         EVP_MAC_CTX_free(context)
         EVP_MAC_free(mac)
     }

@@ -11,14 +11,16 @@ public final class XCBCContext: TruncatedMAC {
     public static let macLength = 16
 
     private let cipher: CipherContext
-    private let k2: [UInt8]
-    private let k3: [UInt8]
+    // Derived keys and MAC state: wiped in deinit (each array is owned by this object alone).
+    private var k2: [UInt8]
+    private var k3: [UInt8]
     /// Chaining value E[i], then the full MAC.
     private var state = [UInt8](repeating: 0, count: 16)
     /// E[i-1] XOR M[i], the next block to encrypt.
     private var block = [UInt8](repeating: 0, count: 16)
 
-    public init(key: [UInt8]) throws {
+    /// `key` is read in place when contiguous (`[UInt8]`, `SecretBytes`, their slices).
+    public init(key: some Collection<UInt8>) throws {
         guard key.count == Self.keyLength else {
             throw CryptoError(.invalidKeyLength, "AES-XCBC-MAC needs a 16-byte key, got \(key.count)")
         }
@@ -26,10 +28,18 @@ public final class XCBCContext: TruncatedMAC {
         var constants = [UInt8](repeating: 0x01, count: 16) + [UInt8](repeating: 0x02, count: 16)
         constants += [UInt8](repeating: 0x03, count: 16)
         var derived = [UInt8](repeating: 0, count: 48)
+        defer { cleanse(&derived) }
         _ = try derive.run(iv: [], ivRange: 0..<0, input: constants, inputRange: 0..<48, output: &derived, outputOffset: 0)
-        cipher = try CipherContext(.aesECB(keyBytes: 16), key: Array(derived[0..<16]), encrypt: true)
+        cipher = try CipherContext(.aesECB(keyBytes: 16), key: derived[0..<16], encrypt: true)
         k2 = Array(derived[16..<32])
         k3 = Array(derived[32..<48])
+    }
+
+    deinit {
+        cleanse(&k2)
+        cleanse(&k3)
+        cleanse(&state)
+        cleanse(&block)
     }
 
     /// The MAC of `data[range]` followed by `trailer[trailerRange]` (ESN high bits) into `state`.

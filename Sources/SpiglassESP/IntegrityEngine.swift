@@ -19,7 +19,8 @@ public final class IntegrityEngine {
     let kind: Kind
 
     /// nil for algorithms that check nothing (`null`, `unchecked`).
-    public init?(_ algorithm: IntegrityAlgorithm, key: [UInt8]) throws {
+    /// `key` (`SecretBytes` from an SA, or bytes) is handed to OpenSSL in place.
+    public init?(_ algorithm: IntegrityAlgorithm, key: some Collection<UInt8>) throws {
         self.algorithm = algorithm
         switch algorithm {
         case .hmacMD5_96: kind = .hmac(try HMACContext(.md5, key: key))
@@ -33,7 +34,8 @@ public final class IntegrityEngine {
             guard let required = algorithm.requiredKeyLength, key.count == required else {
                 throw CryptoError(.invalidLength, "\(algorithm.name) needs a key of \(algorithm.requiredKeyLength ?? 0) bytes (AES key + 4-byte salt), got \(key.count)")
             }
-            kind = .gmac(try AEADContext(.aesGCM(keyBytes: key.count - 4), key: Array(key[0..<(key.count - 4)])), salt: Array(key[(key.count - 4)...]))
+            let split = key.index(key.startIndex, offsetBy: key.count - 4)
+            kind = .gmac(try AEADContext(.aesGCM(keyBytes: key.count - 4), key: key[..<split]), salt: Array(key[split...]))
         case .null, .unchecked: return nil
         }
     }

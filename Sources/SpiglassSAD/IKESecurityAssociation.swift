@@ -120,9 +120,10 @@ public enum IKEPRF: String, Sendable, Equatable, Hashable, CaseIterable {
     }
 }
 
-/// The keys of one IKE SA, as far as a key file gives them. Empty byte arrays mean "not
-/// given". IKEv2 uses the SK_* keys (RFC 7296 2.14); IKEv1 the SKEYID family and the
-/// phase-1 encryption key (RFC 2409 5).
+/// The keys of one IKE SA, as far as a key file gives them. Empty keys mean "not given";
+/// each is `SecretBytes` (wiped when freed, never printed by interpolation). IKEv2 uses the
+/// SK_* keys (RFC 7296 2.14); IKEv1 the SKEYID family and the phase-1 encryption key
+/// (RFC 2409 5).
 public struct IKESecurityAssociation: Sendable, Equatable, Hashable {
     public enum Version: Int, Sendable {
         case v1 = 1
@@ -138,19 +139,19 @@ public struct IKESecurityAssociation: Sendable, Equatable, Hashable {
     public var encryption: IKEEncryptionAlgorithm?
     public var integrity: IKEIntegrityAlgorithm?
     public var prf: IKEPRF?
-    public var skD: [UInt8] = []
-    public var skEi: [UInt8] = []
-    public var skEr: [UInt8] = []
-    public var skAi: [UInt8] = []
-    public var skAr: [UInt8] = []
-    public var skPi: [UInt8] = []
-    public var skPr: [UInt8] = []
+    public var skD = SecretBytes()
+    public var skEi = SecretBytes()
+    public var skEr = SecretBytes()
+    public var skAi = SecretBytes()
+    public var skAr = SecretBytes()
+    public var skPi = SecretBytes()
+    public var skPr = SecretBytes()
     /// IKEv1: the phase-1 encryption key (derived from SKEYID_e).
-    public var ikev1EncryptionKey: [UInt8] = []
-    public var skeyid: [UInt8] = []
-    public var skeyidD: [UInt8] = []
-    public var skeyidA: [UInt8] = []
-    public var skeyidE: [UInt8] = []
+    public var ikev1EncryptionKey = SecretBytes()
+    public var skeyid = SecretBytes()
+    public var skeyidD = SecretBytes()
+    public var skeyidA = SecretBytes()
+    public var skeyidE = SecretBytes()
     public var origin: SAOrigin
 
     public init(version: Version, initiatorSPI: UInt64, responderSPI: UInt64?, origin: SAOrigin) {

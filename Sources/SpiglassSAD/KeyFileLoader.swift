@@ -1,4 +1,11 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+private let systemRead = Glibc.read
+#elseif canImport(Darwin)
+import Darwin
+private let systemRead = Darwin.read
+#endif
 
 /// The key-file formats Spiglass reads.
 public enum KeyFileFormat: String, Sendable, CaseIterable {
@@ -16,30 +23,112 @@ public enum KeyFileFormat: String, Sendable, CaseIterable {
 public enum KeyFileLoader {
     /// Reads a key file whole, within the size limit. Errors name the file.
     public static func read(path: String) throws -> String {
+        try readKeyFile(path: path).text
+    }
+
+    /// Reads and parses `path`, in `format` or the detected one. A file that other users can
+    /// read or write (and any file it includes) gets a warning in `permissionWarnings`.
+    public static func loadKeys(path: String, format: KeyFileFormat? = nil) throws -> KeySet {
+        let (text, warning) = try readKeyFile(path: path)
+        var keys = try parseKeys(text, file: path, format: format)
+        if let warning {
+            keys.permissionWarnings.removeAll { $0.file == path }
+            keys.permissionWarnings.insert(warning, at: 0)
+        }
+        return keys
+    }
+
+    /// The warning a key file deserves when users other than its owner may read or write it
+    /// (a regular file whose mode has any group or other bit): like ssh's "UNPROTECTED
+    /// PRIVATE KEY FILE", but a warning, since captures are often analysed on shared test
+    /// machines on purpose. nil for a private file, for anything but a regular file (a pipe,
+    /// /dev/stdin) and for a path that cannot be read (reading it will say why).
+    public static func permissionWarning(path: String) -> String? {
         var info = stat()
-        guard stat(path, &info) == 0 else {
+        guard stat(path, &info) == 0 else { return nil }
+        return permissionWarning(path: path, mode: info.st_mode)
+    }
+
+    static func permissionWarning(path: String, mode: mode_t) -> String? {
+        guard (mode & S_IFMT) == S_IFREG else { return nil }
+        let permissions = UInt32(mode) & 0o7777
+        guard permissions & 0o077 != 0 else { return nil }
+        let readable = permissions & 0o044 != 0, writable = permissions & 0o022 != 0
+        let access = readable && writable ? "readable and writable" : (readable ? "readable" : "writable")
+        let octal = String(permissions, radix: 8)
+        let shown = String(repeating: "0", count: max(0, 4 - octal.count)) + octal
+        return "key file '\(path)' is \(access) by other users (mode \(shown)); restrict it with chmod 600"
+    }
+
+    /// The file's text, and its permission warning. The bytes are read into a buffer of our
+    /// own that is wiped before it is freed (the decoded `String` cannot be: Swift strings
+    /// are immutable, and it is freed with the parse that uses it). The mode is checked on
+    /// the opened descriptor, so it is that of the file actually read.
+    static func readKeyFile(path: String) throws -> (text: String, warning: KeyFileNote?) {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw KeyFileError(.cannotRead, file: path, line: 0, "cannot read key file: \(String(cString: strerror(errno)))")
+        }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else {
             throw KeyFileError(.cannotRead, file: path, line: 0, "cannot read key file: \(String(cString: strerror(errno)))")
         }
         guard (info.st_mode & S_IFMT) != S_IFDIR else {
             throw KeyFileError(.cannotRead, file: path, line: 0, "is a directory, not a key file")
         }
-        if (info.st_mode & S_IFMT) == S_IFREG && Int(info.st_size) > KeyFileLimits.maxFileBytes {
+        let regular = (info.st_mode & S_IFMT) == S_IFREG
+        if regular && Int(info.st_size) > KeyFileLimits.maxFileBytes {
             throw KeyFileError(.tooLarge, file: path, line: 0, "\(info.st_size) bytes; key files over \(KeyFileLimits.maxFileBytes) bytes are refused")
         }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw KeyFileError(.cannotRead, file: path, line: 0, "cannot open key file")
+        // A regular file is read into a buffer of its size (plus one byte, to see it grow);
+        // anything else into one that grows, each old buffer wiped as it is replaced.
+        var buffer = WipedBuffer(capacity: regular ? Int(info.st_size) + 1 : 1 << 16)
+        defer { buffer.free() }
+        while true {
+            if buffer.count == buffer.capacity {
+                guard buffer.capacity <= KeyFileLimits.maxFileBytes else { break }
+                buffer.grow(to: min(buffer.capacity * 2, KeyFileLimits.maxFileBytes + 1))
+            }
+            let got = systemRead(descriptor, buffer.base + buffer.count, buffer.capacity - buffer.count)
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw KeyFileError(.cannotRead, file: path, line: 0, "cannot read key file: \(String(cString: strerror(errno)))")
+            }
+            if got == 0 { break }
+            buffer.count += got
         }
-        defer { try? handle.close() }
-        let data = (try? handle.read(upToCount: KeyFileLimits.maxFileBytes + 1)) ?? Data()
-        guard data.count <= KeyFileLimits.maxFileBytes else {
+        guard buffer.count <= KeyFileLimits.maxFileBytes else {
             throw KeyFileError(.tooLarge, file: path, line: 0, "key files over \(KeyFileLimits.maxFileBytes) bytes are refused")
         }
-        return String(decoding: data, as: UTF8.self)
+        let text = String(decoding: UnsafeRawBufferPointer(start: buffer.base, count: buffer.count), as: UTF8.self)
+        let warning = permissionWarning(path: path, mode: info.st_mode).map { KeyFileNote(.warning, file: path, line: 0, $0) }
+        return (text, warning)
     }
 
-    /// Reads and parses `path`, in `format` or the detected one.
-    public static func loadKeys(path: String, format: KeyFileFormat? = nil) throws -> KeySet {
-        try parseKeys(read(path: path), file: path, format: format)
+    /// Raw key-file bytes: wiped when the buffer grows and when it is freed.
+    private struct WipedBuffer {
+        private(set) var base: UnsafeMutableRawPointer
+        private(set) var capacity: Int
+        var count = 0
+
+        init(capacity: Int) {
+            self.capacity = max(capacity, 1)
+            base = UnsafeMutableRawPointer.allocate(byteCount: self.capacity, alignment: 1)
+        }
+
+        mutating func grow(to newCapacity: Int) {
+            let bigger = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 1)
+            bigger.copyMemory(from: base, byteCount: count)
+            free()
+            base = bigger
+            capacity = newCapacity
+        }
+
+        func free() {
+            SecretBytes.wipe(UnsafeMutableRawBufferPointer(start: base, count: capacity))
+            base.deallocate()
+        }
     }
 
     /// The ESP and AH SAs of `path` (IKE SAs are dropped).

@@ -10,7 +10,8 @@ public enum KeyFileWriter {
         case tcpdump
     }
 
-    static func hex(_ bytes: [UInt8]) -> String { "0x" + Hex.encode(bytes) }
+    /// Keys written out on purpose: `keys export`, `keys convert`, `keys check --show-keys`.
+    static func hex(_ bytes: SecretBytes) -> String { "0x" + Hex.encode(bytes) }
     static func spiText(_ spi: UInt32?) -> String {
         guard let spi else { return "*" }
         let s = String(spi, radix: 16)

@@ -4,6 +4,9 @@ public struct KeySet: Sendable, Equatable {
     public var sas: [SecurityAssociation] = []
     public var ikeSAs: [IKESecurityAssociation] = []
     public var notes: [KeyFileNote] = []
+    /// One warning per key file that users other than its owner may read or write
+    /// (`KeyFileLoader.permissionWarning`); the CLI prints them on standard error.
+    public var permissionWarnings: [KeyFileNote] = []
 
     public init() {}
 
@@ -11,6 +14,14 @@ public struct KeySet: Sendable, Equatable {
         sas += other.sas
         ikeSAs += other.ikeSAs
         notes += other.notes
+        addPermissionWarnings(other.permissionWarnings)
+    }
+
+    /// Adds the warnings for files not warned about yet.
+    public mutating func addPermissionWarnings(_ warnings: [KeyFileNote]) {
+        for warning in warnings where !permissionWarnings.contains(where: { $0.file == warning.file }) {
+            permissionWarnings.append(warning)
+        }
     }
 
     public var isEmpty: Bool { sas.isEmpty && ikeSAs.isEmpty }

@@ -3,7 +3,15 @@ extension KeyFileLoader {
     static func parseMultiLineFormat(_ text: String, file: String, format: KeyFileFormat) throws -> KeySet {
         switch format {
         case .tcpdump:
-            return try TcpdumpSecretsParser.parse(text, file: file, readFile: { try read(path: $0) })
+            // Included files are key files too: each gets its permission warning.
+            var warnings: [KeyFileNote] = []
+            var keys = try TcpdumpSecretsParser.parse(text, file: file, readFile: { path in
+                let (text, warning) = try readKeyFile(path: path)
+                if let warning { warnings.append(warning) }
+                return text
+            })
+            keys.addPermissionWarnings(warnings)
+            return keys
         case .xfrm:
             return try XfrmStateParser.parse(text, file: file)
         case .setkey:

@@ -35,9 +35,10 @@ public struct SecurityAssociation: Sendable, Equatable, Hashable {
     public var source: AddressPattern
     public var destination: AddressPattern
     public var encryption: EncryptionAlgorithm
-    public var encryptionKey: [UInt8]
+    /// Wiped when the last copy of the SA is freed; prints as "<N-byte key>".
+    public var encryptionKey: SecretBytes
     public var integrity: IntegrityAlgorithm
-    public var integrityKey: [UInt8]
+    public var integrityKey: SecretBytes
     /// RFC 4303 extended (64-bit) sequence numbers.
     public var extendedSequenceNumbers: Bool
     /// High 32 bits of the sequence number at the start of the capture (ESN only).
@@ -52,18 +53,20 @@ public struct SecurityAssociation: Sendable, Equatable, Hashable {
     /// A name from the source (strongSwan CHILD_SA name), for reports.
     public var label: String? = nil
 
+    /// The keys may be `SecretBytes` (kept as they are) or any other byte collection (copied
+    /// into `SecretBytes`; the caller's copy is the caller's to wipe).
     public init(spi: UInt32?, source: AddressPattern = .any, destination: AddressPattern = .any,
-                encryption: EncryptionAlgorithm, encryptionKey: [UInt8],
-                integrity: IntegrityAlgorithm = .null, integrityKey: [UInt8] = [],
+                encryption: EncryptionAlgorithm, encryptionKey: some Collection<UInt8>,
+                integrity: IntegrityAlgorithm = .null, integrityKey: some Collection<UInt8> = SecretBytes(),
                 extendedSequenceNumbers: Bool = false, initialSequenceHigh: UInt32 = 0,
                 origin: SAOrigin = SAOrigin(file: "<inline>", line: 0)) {
         self.spi = spi
         self.source = source
         self.destination = destination
         self.encryption = encryption
-        self.encryptionKey = encryptionKey
+        self.encryptionKey = SecretBytes(encryptionKey)
         self.integrity = integrity
-        self.integrityKey = integrityKey
+        self.integrityKey = SecretBytes(integrityKey)
         self.extendedSequenceNumbers = extendedSequenceNumbers
         self.initialSequenceHigh = initialSequenceHigh
         self.origin = origin

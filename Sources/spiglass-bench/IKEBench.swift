@@ -56,11 +56,11 @@ enum IKEBench {
             sa.encryption = .aesCBC(keyBits: 128)
             sa.integrity = .hmacSHA256_128
             sa.prf = .hmacSHA256
-            sa.skD = randomBytes(32)
-            sa.skEi = randomBytes(16)
-            sa.skEr = randomBytes(16)
-            sa.skAi = randomBytes(32)
-            sa.skAr = randomBytes(32)
+            sa.skD = SecretBytes(randomBytes(32))
+            sa.skEi = SecretBytes(randomBytes(16))
+            sa.skEr = SecretBytes(randomBytes(16))
+            sa.skAi = SecretBytes(randomBytes(32))
+            sa.skAr = SecretBytes(randomBytes(32))
             keys.append(sa)
             let protection = try IKEv2MessageProtection(sa: sa)
             let initiator: UInt32 = 0x0a00_0000 | UInt32(n % 65_000 + 1)

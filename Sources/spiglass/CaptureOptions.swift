@@ -78,11 +78,14 @@ struct CaptureOptions: ParsableArguments {
             return ExitCode(1)
         }
         let keySet: KeySet
+        let keyWarnings = KeyFileWarnings(sink: errors)
         do {
             keySet = try Analyzer.loadKeySet(keys, format: keyFormat)
         } catch {
+            keyWarnings.report(paths: keys)
             throw fail(error)
         }
+        keyWarnings.report(keySet)
         let sad = Analyzer.espDatabase(keySet), ahSAD = Analyzer.ahDatabase(keySet)
         let options = analysisOptions(report: report, live: interface != nil)
         let threadCount = threads ?? ParallelAnalysis.defaultThreadCount
@@ -141,7 +144,9 @@ struct CaptureOptions: ParsableArguments {
             control.reloadRequested = {
                 guard Signals.takeReloadRequest() else { return nil }
                 do {
-                    return try Analyzer.loadKeySet(keyFiles, format: format)
+                    let fresh = try Analyzer.loadKeySet(keyFiles, format: format)
+                    keyWarnings.report(fresh)
+                    return fresh
                 } catch {
                     errors.write("spiglass: error: key reload failed, keeping the old keys: \(error)\n")
                     return nil

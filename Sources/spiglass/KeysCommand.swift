@@ -44,7 +44,13 @@ struct KeysCheckCommand: ParsableCommand {
             }
             let (keys, errors, format) = KeyFileLoader.checkKeys(text, file: path, format: keyFormat)
             out.write("\(path): \(format.map { "format \($0.rawValue)" } ?? "format not recognised")\n")
-            var items: [(Int, String)] = keys.notes.map { ($0.line, "  \($0.file):\($0.line): \($0.kind.rawValue): \($0.message)") }
+            // Who else can read the file (and the files it includes) comes first.
+            var permissions = keys.permissionWarnings
+            if let message = KeyFileLoader.permissionWarning(path: path) {
+                permissions.insert(KeyFileNote(.warning, file: path, line: 0, message), at: 0)
+            }
+            var items: [(Int, String)] = permissions.map { (0, "  \($0.file): warning: \($0.message)") }
+            items += keys.notes.map { ($0.line, "  \($0.file):\($0.line): \($0.kind.rawValue): \($0.message)") }
             for error in errors {
                 let column = error.column(in: text).map { ":\($0)" } ?? ""
                 let field = error.field.map { " field '\($0)':" } ?? ""
@@ -89,12 +95,16 @@ struct KeysConvertCommand: ParsableCommand {
 
     func run() throws {
         let keys: KeySet
+        let errors = FileDescriptorSink(descriptor: 2, lineBuffered: true)
+        let keyWarnings = KeyFileWarnings(sink: errors)
         do {
             keys = try Analyzer.loadKeySet(files, format: keyFormat)
         } catch {
-            FileDescriptorSink(descriptor: 2, lineBuffered: true).write("spiglass: error: \(error)\n")
+            keyWarnings.report(paths: files)
+            errors.write("spiglass: error: \(error)\n")
             throw ExitCode(1)
         }
+        keyWarnings.report(keys)
         try KeyOutput.write(keys, to: to, outputDir: outputDir)
     }
 }
@@ -129,8 +139,16 @@ struct KeysExportCommand: ParsableCommand {
 
     func run() throws {
         let errors = FileDescriptorSink(descriptor: 2, lineBuffered: true)
+        let keyWarnings = KeyFileWarnings(sink: errors)
         do {
-            let keySet = try Analyzer.loadKeySet(keys, format: keyFormat)
+            let keySet: KeySet
+            do {
+                keySet = try Analyzer.loadKeySet(keys, format: keyFormat)
+            } catch {
+                keyWarnings.report(paths: keys)
+                throw error
+            }
+            keyWarnings.report(keySet)
             let reader = try CaptureReader(path: read)
             if let filter { try reader.setFilter(filter) }
             var options = AnalysisOptions()

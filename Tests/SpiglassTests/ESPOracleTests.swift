@@ -125,7 +125,7 @@ for line in sys.stdin.read().splitlines():  # all input first: no pipe deadlock
             let block = max(k.sa.encryption.blockSize, 4)
             let padLength = (block - (k.payload.count + 2) % block) % block
             let plain = k.payload + (0..<padLength).map { UInt8($0 + 1) } + [UInt8(padLength), 4]
-            func hx(_ b: [UInt8]) -> String { b.isEmpty ? "-" : Hex.encode(b) }
+            func hx(_ b: some Collection<UInt8>) -> String { b.isEmpty ? "-" : Hex.encode(b) }
             lines += [k.combination.encryption.name, hx(k.sa.encryptionKey), k.sa.integrity.name, hx(k.sa.integrityKey),
                       String(k.sa.spi!, radix: 16), String(k.sequence, radix: 16), k.sa.extendedSequenceNumbers ? "yes" : "no",
                       hx(k.iv), hx(plain)].joined(separator: " ") + "\n"

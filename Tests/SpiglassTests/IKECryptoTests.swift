@@ -478,11 +478,11 @@ enum IKECryptoFixture {
         sa.encryption = encryption
         sa.integrity = integrity
         let keyLength = encryption.keyMaterialLength ?? 0
-        sa.skEi = randomBytes(keyLength)
-        sa.skEr = randomBytes(keyLength)
+        sa.skEi = SecretBytes(randomBytes(keyLength))
+        sa.skEr = SecretBytes(randomBytes(keyLength))
         if let integrity, integrityKeys {
-            sa.skAi = randomBytes(IKEv2MessageProtection.integrityKeyLength(integrity))
-            sa.skAr = randomBytes(IKEv2MessageProtection.integrityKeyLength(integrity))
+            sa.skAi = SecretBytes(randomBytes(IKEv2MessageProtection.integrityKeyLength(integrity)))
+            sa.skAr = SecretBytes(randomBytes(IKEv2MessageProtection.integrityKeyLength(integrity)))
         }
         return sa
     }
@@ -540,7 +540,7 @@ enum IKECryptoFixture {
     /// 1011..17, one Notify payload inside and no padding.
     @Test func rfc7634AppendixBIKEv2Example() throws {
         var sa = Self.sa(.chaCha20Poly1305, nil)
-        sa.skEr = unhex("808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f") + unhex("a0a1a2a3")
+        sa.skEr = SecretBytes(unhex("808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f") + unhex("a0a1a2a3"))
         let message = unhex("c0c1c2c3c4c5c6c7d0d1d2d3d4d5d6d72e20250000000009000000452900002910111213141516176103")
             + unhex("94701f8d017f7c12924889") + unhex("6b71bfe25236efd7cdc670669063" + "15b2")
         try #require(message.count == 0x45)
@@ -624,10 +624,10 @@ enum IKECryptoFixture {
         noKeys.skEr = []
         #expect(code(noKeys) == .missingKeys)
         var shortKey = Self.sa(.aesGCM(keyBits: 128, icvLength: 16), nil)
-        shortKey.skEi.removeLast()  // the salt is missing a byte
+        shortKey.skEi = SecretBytes(shortKey.skEi.dropLast())  // the salt is missing a byte
         #expect(code(shortKey) == .badKeyLength)
         var shortMAC = Self.sa(.aesCBC(keyBits: 128), .hmacSHA256_128)
-        shortMAC.skAr = Array(shortMAC.skAr[0..<20])
+        shortMAC.skAr = SecretBytes(shortMAC.skAr[0..<20])
         #expect(code(shortMAC) == .badKeyLength)
         #expect(code(Self.sa(.aesCBC(keyBits: 128), nil)) == .unsupportedAlgorithm)
         #expect(code(Self.sa(.other("camellia-cbc-128"), .hmacSHA1_96)) == .unsupportedAlgorithm)

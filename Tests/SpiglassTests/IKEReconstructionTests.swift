@@ -102,8 +102,8 @@ func analyze(_ capture: String, keySet: KeySet, options: AnalysisOptions = Analy
     @Test func wrongIntegrityKeyFailsEveryEncryptedMessage() throws {
         var keys = try Analyzer.loadKeySet([Paths.fixture("strongswan/aes128cbc-sha256-v4/charon-A.log")])
         keys.sas = []
-        keys.ikeSAs[0].skAi[0] ^= 1
-        keys.ikeSAs[0].skAr[0] ^= 1
+        keys.ikeSAs[0].skAi = SecretBytes([keys.ikeSAs[0].skAi[0] ^ 1] + keys.ikeSAs[0].skAi.dropFirst())
+        keys.ikeSAs[0].skAr = SecretBytes([keys.ikeSAs[0].skAr[0] ^ 1] + keys.ikeSAs[0].skAr.dropFirst())
         let result = try analyze(Paths.fixture("strongswan/aes128cbc-sha256-v4/capture.pcap"), keySet: keys)
         let encrypted = result.analyzer.ike.messages.filter { $0.header.exchangeType != 34 }
         #expect(encrypted.count == 4)
@@ -227,11 +227,11 @@ func analyze(_ capture: String, keySet: KeySet, options: AnalysisOptions = Analy
         sa.encryption = .aesCBC(keyBits: 128)
         sa.integrity = .hmacSHA256_128
         sa.prf = .hmacSHA256
-        sa.skD = [UInt8](repeating: 1, count: 32)
-        sa.skEi = [UInt8](repeating: 2, count: 16)
-        sa.skEr = [UInt8](repeating: 3, count: 16)
-        sa.skAi = [UInt8](repeating: 4, count: 32)
-        sa.skAr = [UInt8](repeating: 5, count: 32)
+        sa.skD = SecretBytes([UInt8](repeating: 1, count: 32))
+        sa.skEi = SecretBytes([UInt8](repeating: 2, count: 16))
+        sa.skEr = SecretBytes([UInt8](repeating: 3, count: 16))
+        sa.skAi = SecretBytes([UInt8](repeating: 4, count: 32))
+        sa.skAr = SecretBytes([UInt8](repeating: 5, count: 32))
         let protection = try IKEv2MessageProtection(sa: sa)
         let payload = IKEv2MessageBuilder.payload
         func header(_ exchange: UInt8, _ id: UInt32, response: Bool, rspi: UInt64 = 0x2222) -> [UInt8] {

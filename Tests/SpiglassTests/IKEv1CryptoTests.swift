@@ -292,7 +292,7 @@ extension IKEv1CryptoTests {
         @Test(arguments: rubVectors)
         func rubNDSVector(_ v: RUBVector) throws {
             typealias D = IKEv1KeyDerivation
-            let skeyid = try D.skeyid(hash: .sha1, authentication: .preSharedKey(Array("AAAA".utf8)), nonceInitiator: unhex(v.ni),
+            let skeyid = try D.skeyid(hash: .sha1, authentication: .preSharedKey(SecretBytes("AAAA".utf8)), nonceInitiator: unhex(v.ni),
                                       nonceResponder: unhex(v.nr), sharedSecret: unhex(v.gxy), initiatorCookie: v.cookieI, responderCookie: v.cookieR)
             #expect(hex(skeyid) == v.skeyid.lowercased())
             let keys = try D.skeyidKeys(hash: .sha1, skeyid: skeyid, sharedSecret: unhex(v.gxy), initiatorCookie: v.cookieI, responderCookie: v.cookieR)
@@ -371,7 +371,7 @@ extension IKEv1CryptoTests {
                                                                      nonceInitiator: ni, nonceResponder: nr, length: 7)) == String(full.prefix(14)))
             let keys = try IKEv1KeyDerivation.quickModeKeys(hash: .sha1, skeyidD: skeyidD, protocolID: 3, spi: unhex("b75ad16c"),
                                                             nonceInitiator: ni, nonceResponder: nr, encryptionKeyLength: 16, integrityKeyLength: 20)
-            #expect(hex(keys.encryption + keys.integrity) == full)
+            #expect(hex(keys.encryption) + hex(keys.integrity) == full)
             #expect(keys.encryption.count == 16 && keys.integrity.count == 20)
             #expect(try IKEv1KeyDerivation.quickModeKeyMaterial(hash: .sha1, skeyidD: skeyidD, protocolID: 3, spi: [], nonceInitiator: ni,
                                                                 nonceResponder: nr, length: 0) == [])
@@ -535,7 +535,7 @@ extension IKEv1CryptoTests {
             #expect(attributes[3] == 1)  // pre-shared key
             let keI = try IKEv1CryptoWire.need(4, in: p3).body, keR = try IKEv1CryptoWire.need(4, in: p4).body
             let ni = try IKEv1CryptoWire.need(10, in: p3).body, nr = try IKEv1CryptoWire.need(10, in: p4).body
-            let skeyid = try IKEv1KeyDerivation.skeyid(hash: hash, authentication: .preSharedKey(Array("AAAA".utf8)), nonceInitiator: ni,
+            let skeyid = try IKEv1KeyDerivation.skeyid(hash: hash, authentication: .preSharedKey(SecretBytes("AAAA".utf8)), nonceInitiator: ni,
                                                        nonceResponder: nr, sharedSecret: gxy, initiatorCookie: cookieI, responderCookie: cookieR)
             let keys = try IKEv1KeyDerivation.skeyidKeys(hash: hash, skeyid: skeyid, sharedSecret: gxy, initiatorCookie: cookieI, responderCookie: cookieR)
             #expect(hex(skeyid) == "aafa545facee66f62e9492f83a131a30899231a9")
@@ -740,10 +740,10 @@ extension IKEv1CryptoTests {
         @Test func initErrors() {
             var v2 = v1SA(initiator: 1)
             v2.version = .v2
-            v2.ikev1EncryptionKey = [UInt8](repeating: 1, count: 16)
+            v2.ikev1EncryptionKey = SecretBytes([UInt8](repeating: 1, count: 16))
             #expect(v1Code { _ = try IKEv1MessageProtection(sa: v2, encryption: .aesCBC(keyBits: 128)) } == .notIKEv1SA)
             var sa = v1SA(initiator: 1)
-            sa.ikev1EncryptionKey = [UInt8](repeating: 1, count: 16)
+            sa.ikev1EncryptionKey = SecretBytes([UInt8](repeating: 1, count: 16))
             #expect(v1Code { _ = try IKEv1MessageProtection(sa: sa) } == .unsupportedAlgorithm)
             for unsupported in [IKEEncryptionAlgorithm.aesGCM(keyBits: 128, icvLength: 16), .aesCTR(keyBits: 128), .null, .chaCha20Poly1305,
                                 .other("camellia"), .aesCBC(keyBits: 100)] {
@@ -753,7 +753,7 @@ extension IKEv1CryptoTests {
             #expect(v1Code { _ = try IKEv1MessageProtection(sa: sa, encryption: .aesCBC(keyBits: 256)) } == .badKeyLength)
             #expect(v1Code { _ = try IKEv1MessageProtection(sa: v1SA(initiator: 1), encryption: .aesCBC(keyBits: 128)) } == .missingKeys)
             var onlySKEYIDe = v1SA(initiator: 1)
-            onlySKEYIDe.skeyidE = [UInt8](repeating: 3, count: 16)
+            onlySKEYIDe.skeyidE = SecretBytes([UInt8](repeating: 3, count: 16))
             #expect(v1Code { _ = try IKEv1MessageProtection(sa: onlySKEYIDe, encryption: .tripleDES) } == .missingHash)
             // The SA's PRF names the hash when the caller does not.
             onlySKEYIDe.prf = .hmacMD5
@@ -772,8 +772,8 @@ extension IKEv1CryptoTests {
         func roundTrip(_ encryption: IKEEncryptionAlgorithm) throws {
             if encryption == .des && !legacyCiphersAvailable() { return }
             var sa = v1SA(initiator: 0x0102030405060708, responder: 0x1112131415161718)
-            sa.skeyidE = [UInt8](repeating: 7, count: 20)
-            sa.skeyidA = [UInt8](repeating: 9, count: 20)
+            sa.skeyidE = SecretBytes([UInt8](repeating: 7, count: 20))
+            sa.skeyidA = SecretBytes([UInt8](repeating: 9, count: 20))
             sa.encryption = encryption
             sa.prf = .hmacSHA1
             let p = try IKEv1MessageProtection(sa: sa)
@@ -809,7 +809,7 @@ extension IKEv1CryptoTests {
         /// A payload chain must fit: lengths below the header, past the end, too many payloads.
         @Test func malformedChains() throws {
             var sa = v1SA(initiator: 1)
-            sa.ikev1EncryptionKey = [UInt8](repeating: 5, count: 16)
+            sa.ikev1EncryptionKey = SecretBytes([UInt8](repeating: 5, count: 16))
             let p = try IKEv1MessageProtection(sa: sa, encryption: .aesCBC(keyBits: 128))
             let iv = [UInt8](repeating: 0, count: 16)
             func code(_ payloads: [UInt8], first: UInt8 = 11) throws -> IKEv1ProtectionError.Code? {
@@ -1076,10 +1076,10 @@ extension IKEv1CryptoTests {
 
         static func sa(_ p: Phase1, _ log: [String: [[UInt8]]]) throws -> IKESecurityAssociation {
             var sa = v1SA(initiator: p.cookieI, responder: p.cookieR)
-            sa.skeyid = try #require(log["SKEYID"]?.first)
-            sa.skeyidD = try #require(log["SKEYID_d"]?.first)
-            sa.skeyidA = try #require(log["SKEYID_a"]?.first)
-            sa.skeyidE = try #require(log["SKEYID_e"]?.first)
+            sa.skeyid = SecretBytes(try #require(log["SKEYID"]?.first))
+            sa.skeyidD = SecretBytes(try #require(log["SKEYID_d"]?.first))
+            sa.skeyidA = SecretBytes(try #require(log["SKEYID_a"]?.first))
+            sa.skeyidE = SecretBytes(try #require(log["SKEYID_e"]?.first))
             return sa
         }
 

@@ -39,3 +39,9 @@ func analyze(_ capture: String, keys: [String], options: AnalysisOptions = Analy
 
 func hex(_ bytes: [UInt8]) -> String { Hex.encode(bytes) }
 func unhex(_ text: String) -> [UInt8] { Hex.decode(text)! }
+func hex(_ bytes: SecretBytes) -> String { Hex.encode(bytes) }
+
+/// Keys are `SecretBytes`; tests compare them with the expected bytes.
+func == (lhs: SecretBytes, rhs: [UInt8]) -> Bool { Array(lhs) == rhs }
+func == (lhs: [UInt8], rhs: SecretBytes) -> Bool { lhs == Array(rhs) }
+func == (lhs: SecretBytes, rhs: [UInt8]?) -> Bool { rhs.map { Array(lhs) == $0 } ?? false }

@@ -26,9 +26,9 @@ import Testing
             source = sa.source
             destination = sa.destination
             encryption = sa.encryption
-            encryptionKey = sa.encryptionKey
+            encryptionKey = Array(sa.encryptionKey)
             integrity = sa.integrity
-            integrityKey = sa.integrity.verifies ? sa.integrityKey : []
+            integrityKey = sa.integrity.verifies ? Array(sa.integrityKey) : []
             esn = sa.extendedSequenceNumbers
         }
 
@@ -91,7 +91,7 @@ import Testing
             out += "src \(sa.source) dst \(sa.destination)\n"
             out += "\tproto esp spi \(spi)\(stats ? "(\(sa.spi ?? 0))" : "") reqid \(i + 1)\(stats ? String(format: "(0x%08x)", i + 1) : "") mode tunnel\n"
             out += "\treplay-window 0 \(stats ? "seq 0x00000000 " : "")flag af-unspec\(stats ? " (0x00100000)" : "")\n"
-            let bitsNote = { (key: [UInt8]) in stats ? " (\(key.count * 8) bits)" : "" }
+            let bitsNote = { (key: SecretBytes) in stats ? " (\(key.count * 8) bits)" : "" }
             switch sa.integrity {
             case .null: break
             case .hmacSHA1_96 where legacyAuth:

@@ -128,8 +128,9 @@ public enum FuzzHarness {
 
     // MARK: - esp: ESPDecryptor with fixed SAs
 
-    static func bytes(_ count: Int, seed: UInt8) -> [UInt8] {
-        (0..<count).map { UInt8(truncatingIfNeeded: Int(seed) &* 37 &+ $0 &* 11 &+ 1) }
+    /// Key bytes for the fuzz SAs.
+    static func bytes(_ count: Int, seed: UInt8) -> SecretBytes {
+        SecretBytes((0..<count).map { UInt8(truncatingIfNeeded: Int(seed) &* 37 &+ $0 &* 11 &+ 1) })
     }
 
     /// The `esp` target's SAs, by the low four bits of the config byte. The last few leave the

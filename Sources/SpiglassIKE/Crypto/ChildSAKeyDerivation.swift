@@ -3,14 +3,14 @@ import SpiglassSAD
 /// The four keys of one CHILD_SA (one ESP or AH SA per direction), as RFC 7296 2.17 takes
 /// them from KEYMAT. "Initiator" is the initiator of the exchange that created the CHILD_SA:
 /// its keys protect traffic it sends (the SA whose SPI the responder chose). Encryption keys
-/// of counter and combined modes end with their salt.
+/// of counter and combined modes end with their salt. Each is `SecretBytes`, wiped when freed.
 public struct ChildSAKeys: Sendable, Equatable {
-    public var initiatorEncryption: [UInt8]
-    public var initiatorIntegrity: [UInt8]
-    public var responderEncryption: [UInt8]
-    public var responderIntegrity: [UInt8]
+    public var initiatorEncryption: SecretBytes
+    public var initiatorIntegrity: SecretBytes
+    public var responderEncryption: SecretBytes
+    public var responderIntegrity: SecretBytes
 
-    public init(initiatorEncryption: [UInt8], initiatorIntegrity: [UInt8], responderEncryption: [UInt8], responderIntegrity: [UInt8]) {
+    public init(initiatorEncryption: SecretBytes, initiatorIntegrity: SecretBytes, responderEncryption: SecretBytes, responderIntegrity: SecretBytes) {
         self.initiatorEncryption = initiatorEncryption
         self.initiatorIntegrity = initiatorIntegrity
         self.responderEncryption = responderEncryption
@@ -37,7 +37,7 @@ public enum ChildSAKeyDerivation {
     /// Derives the CHILD_SA keys. `sharedSecret` is the new g^ir of a CREATE_CHILD_SA with
     /// PFS (for ECP groups, the x coordinate alone, RFC 5903 7); nil without PFS. AH has no
     /// encryption key: pass 0.
-    public static func derive(prf: IKEPRF, skD: [UInt8], nonceInitiator: [UInt8], nonceResponder: [UInt8],
+    public static func derive(prf: IKEPRF, skD: some Collection<UInt8>, nonceInitiator: [UInt8], nonceResponder: [UInt8],
                               sharedSecret: [UInt8]? = nil, encryptionKeyLength: Int, integrityKeyLength: Int) throws -> ChildSAKeys {
         guard encryptionKeyLength >= 0, integrityKeyLength >= 0 else {
             throw IKEKeyDerivationError(.invalidLength, "key lengths \(encryptionKeyLength) and \(integrityKeyLength)")
@@ -51,20 +51,23 @@ public enum ChildSAKeyDerivation {
         let keymat = try keyMaterial(prf: prf, skD: skD, nonceInitiator: nonceInitiator, nonceResponder: nonceResponder,
                                      sharedSecret: sharedSecret, length: 2 * perDirection)
         var offset = 0
-        func take(_ count: Int) -> [UInt8] {
+        func take(_ count: Int) -> SecretBytes {
             defer { offset += count }
-            return Array(keymat[offset..<(offset + count)])
+            return SecretBytes(keymat[offset..<(offset + count)])
         }
         return ChildSAKeys(initiatorEncryption: take(encryptionKeyLength), initiatorIntegrity: take(integrityKeyLength),
                            responderEncryption: take(encryptionKeyLength), responderIntegrity: take(integrityKeyLength))
     }
 
     /// KEYMAT itself: prf+(SK_d, [g^ir (new) |] Ni | Nr), `length` bytes.
-    public static func keyMaterial(prf: IKEPRF, skD: [UInt8], nonceInitiator: [UInt8], nonceResponder: [UInt8],
-                                   sharedSecret: [UInt8]? = nil, length: Int) throws -> [UInt8] {
+    public static func keyMaterial(prf: IKEPRF, skD: some Collection<UInt8>, nonceInitiator: [UInt8], nonceResponder: [UInt8],
+                                   sharedSecret: [UInt8]? = nil, length: Int) throws -> SecretBytes {
         let function = try IKEPseudoRandomFunction(prf, key: skD)
-        let seed = (sharedSecret ?? []) + nonceInitiator + nonceResponder
-        return try function.prfPlus(seed: seed, length: length)
+        // The seed holds g^ir, a secret.
+        var seed = (sharedSecret ?? []) + nonceInitiator + nonceResponder
+        defer { SecretBytes.wipe(&seed) }
+        var keymat = try function.prfPlus(seed: seed, length: length)
+        return SecretBytes(wiping: &keymat)
     }
 
     /// KEYMAT bytes of an ESP encryption transform, salt included; nil when the transform

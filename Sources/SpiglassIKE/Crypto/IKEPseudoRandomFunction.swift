@@ -60,7 +60,9 @@ public final class IKEPseudoRandomFunction {
     public let outputLength: Int
     private let mac: any TruncatedMAC
 
-    public init(_ algorithm: IKEPRF, key: [UInt8]) throws {
+    /// `key` (`SecretBytes` or bytes) is handed to OpenSSL in place; the 128-bit keys the AES
+    /// PRFs make of other lengths are `SecretBytes` too.
+    public init(_ algorithm: IKEPRF, key: some Collection<UInt8>) throws {
         self.algorithm = algorithm
         do {
             switch algorithm {
@@ -69,8 +71,8 @@ public final class IKEPseudoRandomFunction {
             case .hmacSHA256: mac = try HMACContext(.sha256, key: key)
             case .hmacSHA384: mac = try HMACContext(.sha384, key: key)
             case .hmacSHA512: mac = try HMACContext(.sha512, key: key)
-            case .aesXCBC: mac = try XCBCContext(key: Self.xcbcPRFKey(key))
-            case .aesCMAC: mac = try CMACContext(key: Self.cmacPRFKey(key))
+            case .aesXCBC: mac = try XCBCContext(key: Self.xcbcPRFKey(SecretBytes(key)))
+            case .aesCMAC: mac = try CMACContext(key: Self.cmacPRFKey(SecretBytes(key)))
             }
         } catch {
             throw IKEKeyDerivationError.wrapping(error, "keying \(algorithm.name)")
@@ -79,20 +81,25 @@ public final class IKEPseudoRandomFunction {
     }
 
     /// RFC 4434 2: the 128-bit key AES-XCBC-PRF-128 uses for a key of any length.
-    static func xcbcPRFKey(_ key: [UInt8]) throws -> [UInt8] {
+    static func xcbcPRFKey(_ key: SecretBytes) throws -> SecretBytes {
         if key.count == aesPRFKeyLength { return key }
         if key.count < aesPRFKeyLength {
-            return key + [UInt8](repeating: 0, count: aesPRFKeyLength - key.count)
+            // Zero padding on the right: the new storage starts zeroed.
+            return SecretBytes(count: aesPRFKeyLength) { out in key.withUnsafeBytes { out.copyMemory(from: $0) } }
         }
         let zeroKeyed = try XCBCContext(key: [UInt8](repeating: 0, count: aesPRFKeyLength))
-        return Array(try zeroKeyed.fullMAC(data: key, range: 0..<key.count, trailer: [], trailerRange: 0..<0).prefix(aesPRFKeyLength))
+        var message = Array(key)
+        defer { SecretBytes.wipe(&message) }
+        return SecretBytes(try zeroKeyed.fullMAC(data: message, range: 0..<message.count, trailer: [], trailerRange: 0..<0).prefix(aesPRFKeyLength))
     }
 
     /// RFC 4615 3: the 128-bit key AES-CMAC-PRF-128 uses for a key of any length.
-    static func cmacPRFKey(_ key: [UInt8]) throws -> [UInt8] {
+    static func cmacPRFKey(_ key: SecretBytes) throws -> SecretBytes {
         if key.count == aesPRFKeyLength { return key }
         let zeroKeyed = try CMACContext(key: [UInt8](repeating: 0, count: aesPRFKeyLength))
-        return Array(try zeroKeyed.fullMAC(data: key, range: 0..<key.count, trailer: [], trailerRange: 0..<0).prefix(aesPRFKeyLength))
+        var message = Array(key)
+        defer { SecretBytes.wipe(&message) }
+        return SecretBytes(try zeroKeyed.fullMAC(data: message, range: 0..<message.count, trailer: [], trailerRange: 0..<0).prefix(aesPRFKeyLength))
     }
 
     /// prf(K, data): the full, untruncated output.
@@ -107,7 +114,8 @@ public final class IKEPseudoRandomFunction {
 
     /// RFC 7296 2.13: prf+(K, S) = T1 | T2 | T3 | …, where T1 = prf(K, S | 0x01) and
     /// Tn = prf(K, Tn-1 | S | n), cut to `length` bytes. At most 255 iterations, so at most
-    /// 255 × `outputLength` bytes; more throws `.prfPlusTooLong`.
+    /// 255 × `outputLength` bytes; more throws `.prfPlusTooLong`. The output is key material:
+    /// `ChildSAKeyDerivation.keyMaterial` moves it into `SecretBytes` and wipes the array.
     public func prfPlus(seed: [UInt8], length: Int) throws -> [UInt8] {
         guard length >= 0 else {
             throw IKEKeyDerivationError(.invalidLength, "prf+ output of \(length) bytes")
@@ -123,6 +131,8 @@ public final class IKEPseudoRandomFunction {
         // One reused input buffer: Tn-1 | S | n. T1 has no predecessor, so its input starts
         // after the Tn-1 slot.
         var input = [UInt8](repeating: 0, count: blockLength + seed.count + 1)
+        // It holds each T(n-1), a block of the output.
+        defer { SecretBytes.wipe(&input) }
         for i in 0..<seed.count { input[blockLength + i] = seed[i] }
         var output = [UInt8]()
         output.reserveCapacity(iterations * blockLength)
@@ -138,6 +148,8 @@ public final class IKEPseudoRandomFunction {
         } catch {
             throw IKEKeyDerivationError.wrapping(error, "prf+ with \(algorithm.name)")
         }
+        // The cut tail is zeroed first: whoever wipes the result wipes only its count.
+        for i in length..<output.count { output[i] = 0 }
         output.removeLast(output.count - length)
         return output
     }

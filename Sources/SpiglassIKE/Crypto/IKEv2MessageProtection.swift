@@ -231,8 +231,9 @@ public final class IKEv2MessageProtection {
     }
 
     /// The cipher context for one direction; `key` has been checked against the algorithm's
-    /// key material length (salt included).
-    private static func makeCipher(_ encryption: IKEEncryptionAlgorithm, key: [UInt8], encrypt: Bool) throws -> Cipher {
+    /// key material length (salt included). The cipher key goes to OpenSSL in place; the salt
+    /// (nonce material, not a cipher key) is copied.
+    private static func makeCipher(_ encryption: IKEEncryptionAlgorithm, key: SecretBytes, encrypt: Bool) throws -> Cipher {
         do {
             switch encryption {
             case .aesCBC:
@@ -243,19 +244,19 @@ public final class IKEv2MessageProtection {
                 return .cbc(try CipherContext(.desCBC, key: key, encrypt: encrypt))
             case .aesCTR:
                 let split = key.count - 4
-                return .ctr(try CipherContext(.aesCTR(keyBytes: split), key: Array(key[0..<split]), encrypt: encrypt),
+                return .ctr(try CipherContext(.aesCTR(keyBytes: split), key: key[0..<split], encrypt: encrypt),
                             nonce: Array(key[split...]))
             case .aesGCM:
                 let split = key.count - 4
-                return .aead(try AEADContext(.aesGCM(keyBytes: split), key: Array(key[0..<split]), encrypt: encrypt),
+                return .aead(try AEADContext(.aesGCM(keyBytes: split), key: key[0..<split], encrypt: encrypt),
                              salt: Array(key[split...]))
             case .aesCCM(_, let icv):
                 let split = key.count - 3
-                return .aead(try AEADContext(.aesCCM(keyBytes: split, tagLength: icv), key: Array(key[0..<split]), encrypt: encrypt),
+                return .aead(try AEADContext(.aesCCM(keyBytes: split, tagLength: icv), key: key[0..<split], encrypt: encrypt),
                              salt: Array(key[split...]))
             case .chaCha20Poly1305:
                 let split = key.count - 4
-                return .aead(try AEADContext(.chaCha20Poly1305, key: Array(key[0..<split]), encrypt: encrypt),
+                return .aead(try AEADContext(.chaCha20Poly1305, key: key[0..<split], encrypt: encrypt),
                              salt: Array(key[split...]))
             case .null, .other:
                 throw IKEv2ProtectionError(.unsupportedAlgorithm, "IKE encryption \(encryption.name) is not supported")
@@ -282,7 +283,7 @@ public final class IKEv2MessageProtection {
     }
 
     /// The MAC of one direction; nil without a key (the ICV is then not checked).
-    private static func makeMAC(_ integrity: IKEIntegrityAlgorithm, key: [UInt8], name: String) throws -> (any TruncatedMAC)? {
+    private static func makeMAC(_ integrity: IKEIntegrityAlgorithm, key: SecretBytes, name: String) throws -> (any TruncatedMAC)? {
         if integrity == .none || key.isEmpty { return nil }
         let expected = integrityKeyLength(integrity)
         guard key.count == expected else {

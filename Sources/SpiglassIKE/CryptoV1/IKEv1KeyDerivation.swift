@@ -93,13 +93,13 @@ public enum IKEv1Hash: String, Sendable, Equatable, Hashable, CaseIterable {
     }
 }
 
-/// SKEYID_d, SKEYID_a and SKEYID_e (RFC 2409 5).
+/// SKEYID_d, SKEYID_a and SKEYID_e (RFC 2409 5), wiped when freed.
 public struct IKEv1SKEYIDKeys: Sendable, Equatable {
-    public var d: [UInt8]
-    public var a: [UInt8]
-    public var e: [UInt8]
+    public var d: SecretBytes
+    public var a: SecretBytes
+    public var e: SecretBytes
 
-    public init(d: [UInt8], a: [UInt8], e: [UInt8]) {
+    public init(d: SecretBytes, a: SecretBytes, e: SecretBytes) {
         self.d = d
         self.a = a
         self.e = e
@@ -107,12 +107,12 @@ public struct IKEv1SKEYIDKeys: Sendable, Equatable {
 }
 
 /// The two keys of one IPsec SA that Quick Mode creates: RFC 2409 5.5 takes the encryption
-/// key first, then the integrity key, from that SA's own KEYMAT.
+/// key first, then the integrity key, from that SA's own KEYMAT. Wiped when freed.
 public struct IKEv1SAKeys: Sendable, Equatable {
-    public var encryption: [UInt8]
-    public var integrity: [UInt8]
+    public var encryption: SecretBytes
+    public var integrity: SecretBytes
 
-    public init(encryption: [UInt8], integrity: [UInt8]) {
+    public init(encryption: SecretBytes, integrity: SecretBytes) {
         self.encryption = encryption
         self.integrity = integrity
     }
@@ -133,7 +133,7 @@ public enum IKEv1KeyDerivation {
         /// Public key encryption, original or revised: SKEYID = prf(hash(Ni_b | Nr_b), CKY-I | CKY-R).
         case publicKeyEncryption
         /// Pre-shared key: SKEYID = prf(pre-shared-key, Ni_b | Nr_b).
-        case preSharedKey([UInt8])
+        case preSharedKey(SecretBytes)
     }
 
     /// RFC 2409 5:
@@ -145,16 +145,19 @@ public enum IKEv1KeyDerivation {
     /// Ni_b and Nr_b are the bodies of the nonce payloads (without the generic header);
     /// g^xy is the Diffie-Hellman shared secret (for ECP groups, the x coordinate).
     public static func skeyid(hash: IKEv1Hash, authentication: Authentication, nonceInitiator: [UInt8], nonceResponder: [UInt8],
-                              sharedSecret: [UInt8], initiatorCookie: UInt64, responderCookie: UInt64) throws(IKEKeyDerivationError) -> [UInt8] {
+                              sharedSecret: [UInt8], initiatorCookie: UInt64, responderCookie: UInt64) throws(IKEKeyDerivationError) -> SecretBytes {
+        var skeyid: [UInt8]
         switch authentication {
         case .signature:
-            return try prf(hash, key: nonceInitiator + nonceResponder, sharedSecret)
+            skeyid = try prf(hash, key: nonceInitiator + nonceResponder, sharedSecret)
         case .publicKeyEncryption:
-            let key = try hash.digest(nonceInitiator + nonceResponder)
-            return try prf(hash, key: key, bigEndian(initiatorCookie) + bigEndian(responderCookie))
+            var key = try hash.digest(nonceInitiator + nonceResponder)
+            defer { SecretBytes.wipe(&key) }
+            skeyid = try prf(hash, key: key, bigEndian(initiatorCookie) + bigEndian(responderCookie))
         case .preSharedKey(let psk):
-            return try prf(hash, key: psk, nonceInitiator + nonceResponder)
+            skeyid = try prf(hash, key: psk, nonceInitiator + nonceResponder)
         }
+        return SecretBytes(wiping: &skeyid)
     }
 
     /// RFC 2409 5:
@@ -164,14 +167,22 @@ public enum IKEv1KeyDerivation {
     ///     SKEYID_e = prf(SKEYID, SKEYID_a | g^xy | CKY-I | CKY-R | 2)
     ///
     /// (0, 1 and 2 are single octets.)
-    public static func skeyidKeys(hash: IKEv1Hash, skeyid: [UInt8], sharedSecret: [UInt8],
+    public static func skeyidKeys(hash: IKEv1Hash, skeyid: some Collection<UInt8>, sharedSecret: [UInt8],
                                   initiatorCookie: UInt64, responderCookie: UInt64) throws(IKEKeyDerivationError) -> IKEv1SKEYIDKeys {
         let function = try keyed(hash, skeyid)
-        let tail = sharedSecret + bigEndian(initiatorCookie) + bigEndian(responderCookie)
-        let d = try compute(function, tail + [0])
-        let a = try compute(function, d + tail + [1])
-        let e = try compute(function, a + tail + [2])
-        return IKEv1SKEYIDKeys(d: d, a: a, e: e)
+        // Every buffer here holds g^xy or a key: all are wiped.
+        var tail = sharedSecret + bigEndian(initiatorCookie) + bigEndian(responderCookie)
+        var input = tail + [0]
+        var d = try compute(function, input)
+        SecretBytes.wipe(&input)
+        input = d + tail + [1]
+        var a = try compute(function, input)
+        SecretBytes.wipe(&input)
+        input = a + tail + [2]
+        var e = try compute(function, input)
+        SecretBytes.wipe(&input)
+        SecretBytes.wipe(&tail)
+        return IKEv1SKEYIDKeys(d: SecretBytes(wiping: &d), a: SecretBytes(wiping: &a), e: SecretBytes(wiping: &e))
     }
 
     /// The phase-1 encryption key from SKEYID_e, `length` bytes. RFC 2409 Appendix B: the
@@ -184,18 +195,22 @@ public enum IKEv1KeyDerivation {
     ///     K3 = prf(SKEYID_e, K2)
     ///
     /// A long enough SKEYID_e is used as is, cut to `length`.
-    public static func encryptionKey(hash: IKEv1Hash, skeyidE: [UInt8], length: Int) throws(IKEKeyDerivationError) -> [UInt8] {
+    public static func encryptionKey(hash: IKEv1Hash, skeyidE: some Collection<UInt8>, length: Int) throws(IKEKeyDerivationError) -> SecretBytes {
         try checkLength(length)
-        if skeyidE.count >= length { return Array(skeyidE.prefix(length)) }
+        if skeyidE.count >= length { return SecretBytes(skeyidE.prefix(length)) }
         let function = try keyed(hash, skeyidE)
         var output: [UInt8] = []
         output.reserveCapacity(length + hash.digestLength)
         var previous: [UInt8] = [0]
         while output.count < length {
-            previous = try compute(function, previous)
+            let next = try compute(function, previous)
+            SecretBytes.wipe(&previous)
+            previous = next
             output += previous
         }
-        return Array(output.prefix(length))
+        SecretBytes.wipe(&previous)
+        defer { SecretBytes.wipe(&output) }
+        return SecretBytes(output.prefix(length))
     }
 
     /// Quick Mode KEYMAT for one IPsec SA, `length` bytes. RFC 2409 5.5:
@@ -214,35 +229,44 @@ public enum IKEv1KeyDerivation {
     /// and their different SPIs give them different keys: the KEYMAT of the SA a peer
     /// receives on is made with the SPI that peer chose. `sharedSecret` is g(qm)^xy, nil
     /// without PFS. Ni_b and Nr_b are the Quick Mode nonce bodies.
-    public static func quickModeKeyMaterial(hash: IKEv1Hash, skeyidD: [UInt8], protocolID: UInt8, spi: [UInt8],
+    public static func quickModeKeyMaterial(hash: IKEv1Hash, skeyidD: some Collection<UInt8>, protocolID: UInt8, spi: [UInt8],
                                             nonceInitiator: [UInt8], nonceResponder: [UInt8], sharedSecret: [UInt8]? = nil,
-                                            length: Int) throws(IKEKeyDerivationError) -> [UInt8] {
+                                            length: Int) throws(IKEKeyDerivationError) -> SecretBytes {
         try checkLength(length)
-        if length == 0 { return [] }
+        if length == 0 { return SecretBytes() }
         let function = try keyed(hash, skeyidD)
         let block = hash.digestLength
         // One reused input buffer: Kn-1 | seed. K1 has no predecessor, so its input starts
-        // after the Kn-1 slot.
+        // after the Kn-1 slot. It holds g(qm)^xy and each Kn-1, as the output holds KEYMAT:
+        // both are wiped.
         var input = [UInt8](repeating: 0, count: block)
+        input.reserveCapacity(block + (sharedSecret?.count ?? 0) + 1 + spi.count + nonceInitiator.count + nonceResponder.count)
         input += sharedSecret ?? []
         input.append(protocolID)
-        input += spi + nonceInitiator + nonceResponder
+        input += spi
+        input += nonceInitiator
+        input += nonceResponder
+        defer { SecretBytes.wipe(&input) }
         var output: [UInt8] = []
         output.reserveCapacity(length + block)
+        defer { SecretBytes.wipe(&output) }
         var start = block
         while output.count < length {
-            let k = try compute(function, Array(input[start...]))
+            var piece = Array(input[start...])
+            var k = try compute(function, piece)
+            SecretBytes.wipe(&piece)
             for i in 0..<block { input[i] = k[i] }
             output += k
+            SecretBytes.wipe(&k)
             start = 0
         }
-        return Array(output.prefix(length))
+        return SecretBytes(output.prefix(length))
     }
 
     /// The keys of one IPsec SA: its KEYMAT (see `quickModeKeyMaterial`) split into the
     /// encryption key (salt included for counter and combined modes, RFC 4106 8.1) and then
     /// the integrity key. AH has no encryption key: pass 0.
-    public static func quickModeKeys(hash: IKEv1Hash, skeyidD: [UInt8], protocolID: UInt8, spi: [UInt8],
+    public static func quickModeKeys(hash: IKEv1Hash, skeyidD: some Collection<UInt8>, protocolID: UInt8, spi: [UInt8],
                                      nonceInitiator: [UInt8], nonceResponder: [UInt8], sharedSecret: [UInt8]? = nil,
                                      encryptionKeyLength: Int, integrityKeyLength: Int) throws(IKEKeyDerivationError) -> IKEv1SAKeys {
         try checkLength(encryptionKeyLength)
@@ -250,8 +274,8 @@ public enum IKEv1KeyDerivation {
         let keymat = try quickModeKeyMaterial(hash: hash, skeyidD: skeyidD, protocolID: protocolID, spi: spi,
                                               nonceInitiator: nonceInitiator, nonceResponder: nonceResponder,
                                               sharedSecret: sharedSecret, length: encryptionKeyLength + integrityKeyLength)
-        return IKEv1SAKeys(encryption: Array(keymat[0..<encryptionKeyLength]),
-                           integrity: Array(keymat[encryptionKeyLength...]))
+        return IKEv1SAKeys(encryption: SecretBytes(keymat[0..<encryptionKeyLength]),
+                           integrity: SecretBytes(keymat[encryptionKeyLength...]))
     }
 
     /// RFC 2409 5 (Main Mode and Aggressive Mode authentication):
@@ -263,7 +287,7 @@ public enum IKEv1KeyDerivation {
     /// generic header), `identityBody` that of the sender's ID payload; the KE arguments are
     /// the KE payload bodies. With pre-shared keys the HASH payload carries this value; with
     /// signatures the SIG payload signs it.
-    public static func phase1Hash(hash: IKEv1Hash, skeyid: [UInt8], sentByInitiator: Bool, keInitiator: [UInt8], keResponder: [UInt8],
+    public static func phase1Hash(hash: IKEv1Hash, skeyid: some Collection<UInt8>, sentByInitiator: Bool, keInitiator: [UInt8], keResponder: [UInt8],
                                   initiatorCookie: UInt64, responderCookie: UInt64,
                                   saInitiatorBody: [UInt8], identityBody: [UInt8]) throws(IKEKeyDerivationError) -> [UInt8] {
         let ckyI = bigEndian(initiatorCookie)
@@ -300,7 +324,7 @@ public enum IKEv1KeyDerivation {
         }
     }
 
-    static func keyed(_ hash: IKEv1Hash, _ key: [UInt8]) throws(IKEKeyDerivationError) -> IKEPseudoRandomFunction {
+    static func keyed(_ hash: IKEv1Hash, _ key: some Collection<UInt8>) throws(IKEKeyDerivationError) -> IKEPseudoRandomFunction {
         do {
             return try IKEPseudoRandomFunction(hash.prf, key: key)
         } catch {
@@ -317,7 +341,7 @@ public enum IKEv1KeyDerivation {
     }
 
     /// prf(key, data), one shot.
-    static func prf(_ hash: IKEv1Hash, key: [UInt8], _ data: [UInt8]) throws(IKEKeyDerivationError) -> [UInt8] {
+    static func prf(_ hash: IKEv1Hash, key: some Collection<UInt8>, _ data: [UInt8]) throws(IKEKeyDerivationError) -> [UInt8] {
         try compute(try keyed(hash, key), data)
     }
 

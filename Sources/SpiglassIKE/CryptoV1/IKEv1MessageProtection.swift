@@ -159,7 +159,7 @@ public final class IKEv1MessageProtection {
     public let blockSize: Int
     private let context: CipherContext
     private let cipher: CipherAlgorithm
-    private let key: [UInt8]
+    private let key: SecretBytes
 
     /// `encryption` and `hash` are used when the SA (the key file) does not name them,
     /// typically from the negotiated phase-1 attributes. The key is the SA's phase-1
@@ -180,7 +180,7 @@ public final class IKEv1MessageProtection {
             throw IKEv1ProtectionError(.unsupportedAlgorithm, "IKEv1 encryption \(encryption.name) is not supported (DES, 3DES and AES-CBC are)")
         }
         let hash = hash ?? sa.prf.flatMap { IKEv1Hash(prf: $0) }
-        let key: [UInt8]
+        let key: SecretBytes
         if !sa.ikev1EncryptionKey.isEmpty {
             guard sa.ikev1EncryptionKey.count == cipher.keyLength else {
                 throw IKEv1ProtectionError(.badKeyLength, "the encryption key has \(sa.ikev1EncryptionKey.count) bytes; \(encryption.name) takes \(cipher.keyLength)")

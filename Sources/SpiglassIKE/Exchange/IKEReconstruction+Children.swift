@@ -134,7 +134,7 @@ extension IKEReconstruction {
         }
         let origin = SAOrigin(file: "derived from IKE SA \(sa.spis) (SK_d from \(key.origin))", line: 0)
         let ipsecProtocol: IPsecProtocol = child.protocolID == 2 ? .ah : .esp
-        func make(spi: UInt32, from source: IPAddress, to destination: IPAddress, encryption: [UInt8], integrity: [UInt8], direction: String) -> SecurityAssociation {
+        func make(spi: UInt32, from source: IPAddress, to destination: IPAddress, encryption: SecretBytes, integrity: SecretBytes, direction: String) -> SecurityAssociation {
             var sa = SecurityAssociation(spi: spi, source: .exact(source), destination: .exact(destination),
                                          encryption: algorithms.encryption, encryptionKey: encryption,
                                          integrity: algorithms.integrity, integrityKey: integrity,

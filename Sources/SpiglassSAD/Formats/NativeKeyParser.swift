@@ -39,8 +39,8 @@ enum NativeKeyParser {
             return value
         }
 
-        func key(_ name: String) throws -> [UInt8] {
-            guard let token = values[name] else { return [] }
+        func key(_ name: String) throws -> SecretBytes {
+            guard let token = values[name] else { return SecretBytes() }
             guard let bytes = KeyMaterial.native(token.text, quoted: token.quoted) else {
                 throw error(.badValue, name, "not hex (write 0x… or \"ascii\")")
             }
@@ -50,7 +50,7 @@ enum NativeKeyParser {
         func address(_ name: String) throws -> AddressPattern {
             guard let text = values[name]?.text else { return .any }
             guard let pattern = AddressPattern.parse(Substring(text)) else {
-                throw error(.badValue, name, "'\(text)' is not an address, prefix or '*'")
+                throw error(.badValue, name, "'\(KeyMaterial.redacted(text))' is not an address, prefix or '*'")
             }
             return pattern
         }
@@ -58,7 +58,7 @@ enum NativeKeyParser {
         func spi() throws -> UInt32? {
             let text = try required("spi").text
             if text == "*" { return nil }
-            guard let value = KeyMaterial.spi(text) else { throw error(.badValue, "spi", "'\(text)' is not a 32-bit SPI") }
+            guard let value = KeyMaterial.spi(text) else { throw error(.badValue, "spi", "'\(KeyMaterial.redacted(text))' is not a 32-bit SPI") }
             return value
         }
 
@@ -66,7 +66,7 @@ enum NativeKeyParser {
             guard let text = values[name]?.text else { return nil }
             let digits = text.hasPrefix("0x") || text.hasPrefix("0X") ? String(text.dropFirst(2)) : text
             guard digits.count <= 16, let value = UInt64(digits, radix: 16) else {
-                throw error(.badValue, name, "'\(text)' is not a 64-bit SPI in hex")
+                throw error(.badValue, name, "'\(KeyMaterial.redacted(text))' is not a 64-bit SPI in hex")
             }
             return value
         }
@@ -76,19 +76,19 @@ enum NativeKeyParser {
             switch text {
             case "yes", "true", "1", "on": return true
             case "no", "false", "0", "off": return false
-            default: throw error(.badValue, name, "'\(text)' is not yes or no")
+            default: throw error(.badValue, name, "'\(KeyMaterial.redacted(text))' is not yes or no")
             }
         }
 
         func number(_ name: String) throws -> UInt32 {
             guard let text = values[name]?.text else { return 0 }
-            guard let value = KeyMaterial.spi(text) else { throw error(.badValue, name, "'\(text)' is not a 32-bit number") }
+            guard let value = KeyMaterial.spi(text) else { throw error(.badValue, name, "'\(KeyMaterial.redacted(text))' is not a 32-bit number") }
             return value
         }
 
         func mode() throws -> IPsecMode? {
             guard let text = values["mode"]?.text else { return nil }
-            guard let mode = IPsecMode(rawValue: text.lowercased()) else { throw error(.badValue, "mode", "'\(text)' is not tunnel, transport or beet") }
+            guard let mode = IPsecMode(rawValue: text.lowercased()) else { throw error(.badValue, "mode", "'\(KeyMaterial.redacted(text))' is not tunnel, transport or beet") }
             return mode
         }
 
@@ -96,7 +96,7 @@ enum NativeKeyParser {
             guard let name = values["auth"]?.text else { return .null }
             guard let value = AlgorithmNames.nativeIntegrity(name) else {
                 let hint = AlgorithmNames.suggestion(for: name, among: AlgorithmNames.nativeIntegrityNames).map { " (did you mean '\($0)'?)" } ?? ""
-                throw error(.unknownAlgorithm, "auth", "unknown integrity algorithm '\(name)'\(hint)")
+                throw error(.unknownAlgorithm, "auth", "unknown integrity algorithm '\(KeyMaterial.redacted(name))'\(hint)")
             }
             return value
         }
@@ -112,12 +112,14 @@ enum NativeKeyParser {
         case "ah": allowed = ahFields
         case "ike": allowed = ikeFields
         default:
-            throw KeyFileError(.syntax, file: file, line: lineNumber, field: "protocol", "a line starts with 'esp', 'ah' or 'ike', not '\(first.text)'")
+            throw KeyFileError(.syntax, file: file, line: lineNumber, field: "protocol", "a line starts with 'esp', 'ah' or 'ike', not '\(KeyMaterial.redacted(first.text))'")
         }
         var values: [String: Token] = [:]
-        for token in tokens.dropFirst() {
+        for (index, token) in tokens.enumerated().dropFirst() {
             guard let eq = token.text.firstIndex(of: "=") else {
-                throw KeyFileError(.syntax, file: file, line: lineNumber, field: token.text, "expected key=value")
+                // The word is not echoed: a key given without its field name is still a key.
+                throw KeyFileError(.syntax, file: file, line: lineNumber,
+                                   "word \(index + 1) of the line has no '=' (fields are written key=value)")
             }
             let key = String(token.text[..<eq]).lowercased()
             let value = String(token.text[token.text.index(after: eq)...])
@@ -142,7 +144,7 @@ enum NativeKeyParser {
         let encName = try f.required("enc").text
         guard let (encryption, keyBits) = AlgorithmNames.nativeEncryption(encName) else {
             let hint = AlgorithmNames.suggestion(for: encName, among: AlgorithmNames.nativeEncryptionNames).map { " (did you mean '\($0)'?)" } ?? ""
-            throw f.error(.unknownAlgorithm, "enc", "unknown encryption algorithm '\(encName)'\(hint)")
+            throw f.error(.unknownAlgorithm, "enc", "unknown encryption algorithm '\(KeyMaterial.redacted(encName))'\(hint)")
         }
         let integrity = try f.integrity()
         if encryption.isAEAD && integrity != .null {
@@ -179,28 +181,28 @@ enum NativeKeyParser {
         switch f.values["version"]?.text ?? "2" {
         case "2", "v2", "ikev2": version = .v2
         case "1", "v1", "ikev1": version = .v1
-        case let other: throw f.error(.badValue, "version", "'\(other)' is not 1 or 2")
+        case let other: throw f.error(.badValue, "version", "'\(KeyMaterial.redacted(other))' is not 1 or 2")
         }
         guard let ispi = try f.ikeSPI("ispi") else { throw f.error(.missingField, "ispi", "required") }
         var sa = IKESecurityAssociation(version: version, initiatorSPI: ispi, responderSPI: try f.ikeSPI("rspi"),
                                         origin: SAOrigin(file: f.file, line: f.line))
         if let name = f.values["enc"]?.text {
             guard let value = IKEEncryptionAlgorithm(nativeName: name) else {
-                throw f.error(.unknownAlgorithm, "enc", "unknown IKE encryption algorithm '\(name)' (e.g. aes-cbc-256, aes-gcm-128-16, 3des)")
+                throw f.error(.unknownAlgorithm, "enc", "unknown IKE encryption algorithm '\(KeyMaterial.redacted(name))' (e.g. aes-cbc-256, aes-gcm-128-16, 3des)")
             }
             sa.encryption = value
         }
         if let name = f.values["integ"]?.text {
             guard let value = IKEIntegrityAlgorithm(nativeName: name) else {
                 let hint = AlgorithmNames.suggestion(for: name, among: IKEIntegrityAlgorithm.allCases.map(\.name)).map { " (did you mean '\($0)'?)" } ?? ""
-                throw f.error(.unknownAlgorithm, "integ", "unknown IKE integrity algorithm '\(name)'\(hint)")
+                throw f.error(.unknownAlgorithm, "integ", "unknown IKE integrity algorithm '\(KeyMaterial.redacted(name))'\(hint)")
             }
             sa.integrity = value
         }
         if let name = f.values["prf"]?.text {
             guard let value = IKEPRF(nativeName: name) else {
                 let hint = AlgorithmNames.suggestion(for: name, among: IKEPRF.allCases.map(\.name)).map { " (did you mean '\($0)'?)" } ?? ""
-                throw f.error(.unknownAlgorithm, "prf", "unknown PRF '\(name)'\(hint)")
+                throw f.error(.unknownAlgorithm, "prf", "unknown PRF '\(KeyMaterial.redacted(name))'\(hint)")
             }
             sa.prf = value
         }

@@ -195,7 +195,7 @@ enum StrongSwanLogParser: KeyDumpText {
     }
 
     struct ChildBuild {
-        var keys: [String: [UInt8]] = [:]
+        var keys: [String: SecretBytes] = [:]
         var keyLines: [String: Int] = [:]
         var spis: [SPILine] = []
         var encryptionName: String?
@@ -327,7 +327,7 @@ enum StrongSwanLogParser: KeyDumpText {
                 pending.bytes += row.bytes
                 if pending.bytes.count == pending.length {
                     state.pending = nil
-                    try deliverKey(pending.name, pending.bytes, line: pending.line, state: &state, ctx: ctx)
+                    try deliverKey(pending.name, SecretBytes(pending.bytes), line: pending.line, state: &state, ctx: ctx)
                 } else {
                     state.pending = pending
                 }
@@ -349,7 +349,7 @@ enum StrongSwanLogParser: KeyDumpText {
                     throw KeyFileError(.badValue, file: ctx.file, line: line, field: name, "\(header.length) bytes is not a key length")
                 }
                 if header.length == 0 {
-                    try deliverKey(name, [], line: line, state: &state, ctx: ctx)
+                    try deliverKey(name, SecretBytes(), line: line, state: &state, ctx: ctx)
                 } else {
                     state.pending = PendingDump(name: name, length: header.length, line: line, spiSource: false)
                 }
@@ -501,7 +501,7 @@ enum StrongSwanLogParser: KeyDumpText {
         setSPIPair((i, r), line: pending.line, state: &state, ctx: ctx)
     }
 
-    static func deliverKey(_ name: String, _ bytes: [UInt8], line: Int, state: inout ThreadState, ctx: Context) throws {
+    static func deliverKey(_ name: String, _ bytes: SecretBytes, line: Int, state: inout ThreadState, ctx: Context) throws {
         ctx.note(.understood, line, "\(name) (\(bytes.count) bytes)")
         if childKeyNames.contains(name) {
             var child = state.child ?? ChildBuild()
@@ -669,8 +669,8 @@ enum StrongSwanLogParser: KeyDumpText {
             var sa = SecurityAssociation(spi: spi,
                                          source: spiInfo?.source.map { .exact($0) } ?? .any,
                                          destination: spiInfo?.destination.map { .exact($0) } ?? .any,
-                                         encryption: enc, encryptionKey: ah ? [] : (child.keys[encName] ?? []),
-                                         integrity: integ, integrityKey: enc.isAEAD ? [] : (child.keys[integName] ?? []),
+                                         encryption: enc, encryptionKey: ah ? SecretBytes() : (child.keys[encName] ?? SecretBytes()),
+                                         integrity: integ, integrityKey: enc.isAEAD ? SecretBytes() : (child.keys[integName] ?? SecretBytes()),
                                          extendedSequenceNumbers: esn, origin: SAOrigin(file: ctx.file, line: line))
             sa.ipsecProtocol = ah ? .ah : .esp
             sa.label = label

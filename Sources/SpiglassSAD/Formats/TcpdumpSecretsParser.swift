@@ -170,32 +170,34 @@ enum TcpdumpSecretsParser: KeyDumpText {
             decode = firstToken
         } else {
             guard let at = firstToken.firstIndex(of: "@") else {
+                // The word is not echoed: it may be the algo:secret field.
                 throw KeyFileError(.syntax, file: file, line: line, field: "spi",
-                                   "expected SPI@address before the algorithm (e.g. 0x12345678@192.0.2.1), got '\(firstToken.prefix(64))'")
+                                   "expected SPI@address before the algorithm (e.g. 0x12345678@192.0.2.1); the first word has no '@'")
             }
             let spiText = firstToken[..<at]
             guard let value = parseSPI(spiText) else {
-                throw KeyFileError(.badValue, file: file, line: line, field: "spi", "'\(spiText.prefix(64))' is not a 32-bit SPI (0x hex, octal or decimal)")
+                throw KeyFileError(.badValue, file: file, line: line, field: "spi", "'\(redacted(spiText))' is not a 32-bit SPI (0x hex, octal or decimal)")
             }
             spi = value
             let addressText = firstToken[firstToken.index(after: at)...]
             guard let address = IPAddress(addressText) else {
-                throw KeyFileError(.badValue, file: file, line: line, field: "address", "'\(addressText.prefix(64))' is not an IPv4 or IPv6 address")
+                throw KeyFileError(.badValue, file: file, line: line, field: "address", "'\(redacted(addressText))' is not an IPv4 or IPv6 address")
             }
             destination = .exact(address)
             decode = rest
         }
         guard let colon = decode.firstIndex(of: ":") else {
-            throw KeyFileError(.syntax, file: file, line: line, field: "algorithm", "expected algo:secret, got '\(decode.prefix(64))'")
+            // Not echoed: without its 'algo:' the field may be the secret alone.
+            throw KeyFileError(.syntax, file: file, line: line, field: "algorithm", "expected algo:secret (e.g. aes128-cbc-hmac96:0x…); there is no ':'")
         }
         let algoName = String(decode[..<colon])
         guard let (encryption, bits, integrity) = espAlgorithm(algoName) else {
             let hint = AlgorithmNames.suggestion(for: algoName, among: knownESPNames).map { " (did you mean '\($0)'?)" } ?? ""
-            throw KeyFileError(.unknownAlgorithm, file: file, line: line, field: "algorithm", "unknown tcpdump algorithm '\(algoName.prefix(64))'\(hint)")
+            throw KeyFileError(.unknownAlgorithm, file: file, line: line, field: "algorithm", "unknown tcpdump algorithm '\(redacted(algoName))'\(hint)")
         }
         var key = try secret(decode[decode.index(after: colon)...], file: file, line: line, field: "secret")
         if encryption == .null, !key.isEmpty {
-            ctx.note(.warning, file, line, "'\(algoName)' encrypts nothing; its secret is ignored")
+            ctx.note(.warning, file, line, "'\(redacted(algoName))' encrypts nothing; its secret is ignored")
             key = []
         }
         var sa = SecurityAssociation(spi: spi, source: .any, destination: destination, encryption: encryption, encryptionKey: key,
@@ -268,12 +270,12 @@ enum TcpdumpSecretsParser: KeyDumpText {
         switch fields[0] {
         case "I": initiator = true
         case "R": initiator = false
-        default: throw KeyFileError(.badValue, file: file, line: line, field: "role", "'\(fields[0].prefix(16))' is not I (initiator) or R (responder)")
+        default: throw KeyFileError(.badValue, file: file, line: line, field: "role", "'\(redacted(fields[0], limit: 16))' is not I (initiator) or R (responder)")
         }
         func cookie(_ text: Substring, _ field: String) throws -> UInt64 {
             guard text.count == 18, text.hasPrefix("0x") || text.hasPrefix("0X"), let value = UInt64(text.dropFirst(2), radix: 16),
                   text.dropFirst(2).allSatisfy({ $0.isHexDigit }) else {
-                throw KeyFileError(.badValue, file: file, line: line, field: field, "'\(text.prefix(40))' is not 0x followed by 16 hex digits")
+                throw KeyFileError(.badValue, file: file, line: line, field: field, "'\(redacted(text, limit: 40))' is not 0x followed by 16 hex digits")
             }
             return value
         }
@@ -281,7 +283,8 @@ enum TcpdumpSecretsParser: KeyDumpText {
         let spir = try cookie(fields[2], "spi-r")
         func split(_ text: Substring, _ field: String) throws -> (String, Substring) {
             guard let colon = text.firstIndex(of: ":") else {
-                throw KeyFileError(.syntax, file: file, line: line, field: field, "expected name:key, got '\(text.prefix(64))'")
+                // Not echoed: without its 'name:' the field may be the key alone.
+                throw KeyFileError(.syntax, file: file, line: line, field: field, "expected name:key (e.g. sha256:0x…); there is no ':'")
             }
             return (String(text[..<colon]), text[text.index(after: colon)...])
         }
@@ -289,11 +292,11 @@ enum TcpdumpSecretsParser: KeyDumpText {
         let (encName, encText) = try split(fields[4], "encr")
         guard let integrity = ikeIntegrity(integName) else {
             let hint = AlgorithmNames.suggestion(for: integName, among: ["sha1", "md5", "sha256", "sha384", "sha512"]).map { " (did you mean '\($0)'?)" } ?? ""
-            throw KeyFileError(.unknownAlgorithm, file: file, line: line, field: "integ", "unknown integrity algorithm '\(integName.prefix(64))'\(hint)")
+            throw KeyFileError(.unknownAlgorithm, file: file, line: line, field: "integ", "unknown integrity algorithm '\(redacted(integName))'\(hint)")
         }
         guard let encryption = ikeEncryption(encName) else {
             let hint = AlgorithmNames.suggestion(for: encName, among: ["aes128", "aes192", "aes256", "3des"]).map { " (did you mean '\($0)'?)" } ?? ""
-            throw KeyFileError(.unknownAlgorithm, file: file, line: line, field: "encr", "unknown encryption algorithm '\(encName.prefix(64))'\(hint)")
+            throw KeyFileError(.unknownAlgorithm, file: file, line: line, field: "encr", "unknown encryption algorithm '\(redacted(encName))'\(hint)")
         }
         let integKey = try secret(integText, file: file, line: line, field: "integ")
         let encKey = try secret(encText, file: file, line: line, field: "encr")
@@ -389,16 +392,16 @@ enum TcpdumpSecretsParser: KeyDumpText {
     }
 
     /// `0x` + hex, or the ASCII text itself.
-    static func secret(_ text: Substring, file: String, line: Int, field: String) throws -> [UInt8] {
-        let bytes: [UInt8]
+    static func secret(_ text: Substring, file: String, line: Int, field: String) throws -> SecretBytes {
+        let bytes: SecretBytes
         if text.hasPrefix("0x") || text.hasPrefix("0X") {
             let digits = text.dropFirst(2)
-            guard digits.utf8.count % 2 == 0, digits.allSatisfy({ $0.isHexDigit }), let decoded = Hex.decode(digits) else {
+            guard digits.allSatisfy({ $0.isHexDigit }), let decoded = KeyMaterial.hex(digits, strict: true) else {
                 throw KeyFileError(.badValue, file: file, line: line, field: field, "not an even number of hex digits after 0x")
             }
             bytes = decoded
         } else {
-            bytes = Array(text.utf8)
+            bytes = SecretBytes(text.utf8)
         }
         guard !bytes.isEmpty else {
             throw KeyFileError(.badValue, file: file, line: line, field: field, "empty secret")

@@ -16,23 +16,23 @@ enum WiresharkESPSAParser {
         }
         let family = fields[0]
         guard ["IPv4", "IPv6", "Any", "*", ""].contains(family) else {
-            throw fail(0, .badValue, "'\(family)' is not IPv4, IPv6 or Any")
+            throw fail(0, .badValue, "'\(KeyMaterial.redacted(family))' is not IPv4, IPv6 or Any")
         }
-        guard let source = AddressPattern.parse(Substring(fields[1])) else { throw fail(1, .badValue, "'\(fields[1])' is not an address, prefix or '*'") }
-        guard let destination = AddressPattern.parse(Substring(fields[2])) else { throw fail(2, .badValue, "'\(fields[2])' is not an address, prefix or '*'") }
+        guard let source = AddressPattern.parse(Substring(fields[1])) else { throw fail(1, .badValue, "'\(KeyMaterial.redacted(fields[1]))' is not an address, prefix or '*'") }
+        guard let destination = AddressPattern.parse(Substring(fields[2])) else { throw fail(2, .badValue, "'\(KeyMaterial.redacted(fields[2]))' is not an address, prefix or '*'") }
         var spi: UInt32? = nil
         if fields[3] != "*" {
-            guard let value = KeyMaterial.spi(fields[3]) else { throw fail(3, .badValue, "'\(fields[3])' is not a 32-bit SPI (hex with 0x, decimal, or '*')") }
+            guard let value = KeyMaterial.spi(fields[3]) else { throw fail(3, .badValue, "'\(KeyMaterial.redacted(fields[3]))' is not a 32-bit SPI (hex with 0x, decimal, or '*')") }
             spi = value
         }
         guard var encryption = AlgorithmNames.wiresharkEncryption(fields[4]) else {
             let hint = AlgorithmNames.suggestion(for: fields[4], among: AlgorithmNames.wiresharkEncryptionNames).map { " (did you mean \"\($0)\"?)" } ?? ""
-            throw fail(4, .unknownAlgorithm, "unknown encryption algorithm \"\(fields[4])\"\(hint)")
+            throw fail(4, .unknownAlgorithm, "unknown encryption algorithm \"\(KeyMaterial.redacted(fields[4]))\"\(hint)")
         }
         guard let encryptionKey = KeyMaterial.wireshark(fields[5]) else { throw fail(5, .badValue, "invalid hex key") }
         guard let integrity = AlgorithmNames.wiresharkIntegrity(fields[6]) else {
             let hint = AlgorithmNames.suggestion(for: fields[6], among: AlgorithmNames.wiresharkIntegrityNames).map { " (did you mean \"\($0)\"?)" } ?? ""
-            throw fail(6, .unknownAlgorithm, "unknown authentication algorithm \"\(fields[6])\"\(hint)")
+            throw fail(6, .unknownAlgorithm, "unknown authentication algorithm \"\(KeyMaterial.redacted(fields[6]))\"\(hint)")
         }
         guard let integrityKey = KeyMaterial.wireshark(fields[7]) else { throw fail(7, .badValue, "invalid hex key") }
         if case .aesGCM(0) = encryption {
@@ -49,11 +49,11 @@ enum WiresharkESPSAParser {
             switch fields[8].lowercased() {
             case "", "32", "32-bit", "32 bit", "no", "false": esn = false
             case "64", "64-bit", "64 bit", "esn", "yes", "true": esn = true
-            default: throw fail(8, .badValue, "'\(fields[8])' is not a sequence number length (32-bit or 64-bit)")
+            default: throw fail(8, .badValue, "'\(KeyMaterial.redacted(fields[8]))' is not a sequence number length (32-bit or 64-bit)")
             }
             let text = fields[9].trimmingCharacters(in: .whitespaces)
             if !text.isEmpty {
-                guard let value = KeyMaterial.spi(text) else { throw fail(9, .badValue, "'\(text)' is not a 32-bit number") }
+                guard let value = KeyMaterial.spi(text) else { throw fail(9, .badValue, "'\(KeyMaterial.redacted(text))' is not a 32-bit number") }
                 high = value
             }
         }

@@ -76,14 +76,14 @@ enum WiresharkIKEParser {
     static func spi64(_ text: String, field: String, file: String, line: Int) throws -> UInt64 {
         let digits = text.hasPrefix("0x") || text.hasPrefix("0X") ? String(text.dropFirst(2)) : text
         guard !digits.isEmpty, digits.count <= 16, let value = UInt64(digits, radix: 16) else {
-            throw KeyFileError(.badValue, file: file, line: line, field: field, "'\(text)' is not 16 hex digits")
+            throw KeyFileError(.badValue, file: file, line: line, field: field, "'\(KeyMaterial.redacted(text))' is not 16 hex digits")
         }
         return value
     }
 
-    static func hexKey(_ text: String, field: String, file: String, line: Int) throws -> [UInt8] {
+    static func hexKey(_ text: String, field: String, file: String, line: Int) throws -> SecretBytes {
         let digits = text.hasPrefix("0x") || text.hasPrefix("0X") ? Substring(text.dropFirst(2)) : Substring(text)
-        guard let bytes = Hex.decodeStrict(digits) else {
+        guard let bytes = KeyMaterial.hex(digits, strict: true) else {
             throw KeyFileError(.badValue, file: file, line: line, field: field, "not a hex key")
         }
         return bytes
@@ -99,11 +99,11 @@ enum WiresharkIKEParser {
                                         responderSPI: try spi64(fields[1], field: ikev2Columns[1], file: file, line: lineNumber),
                                         origin: SAOrigin(file: file, line: lineNumber))
         guard let encryption = encryption(fields[4]) else {
-            throw KeyFileError(.unknownAlgorithm, file: file, line: lineNumber, field: "encryption", "unknown IKEv2 encryption algorithm \"\(fields[4])\"")
+            throw KeyFileError(.unknownAlgorithm, file: file, line: lineNumber, field: "encryption", "unknown IKEv2 encryption algorithm \"\(KeyMaterial.redacted(fields[4]))\"")
         }
         let (integrity, known) = integrity(fields[7])
         guard known else {
-            throw KeyFileError(.unknownAlgorithm, file: file, line: lineNumber, field: "integrity", "unknown IKEv2 integrity algorithm \"\(fields[7])\"")
+            throw KeyFileError(.unknownAlgorithm, file: file, line: lineNumber, field: "integrity", "unknown IKEv2 integrity algorithm \"\(KeyMaterial.redacted(fields[7]))\"")
         }
         sa.encryption = encryption
         sa.integrity = integrity

@@ -352,7 +352,8 @@ enum XfrmStateParser: KeyDumpText {
         }
         guard i >= tokens.count else {
             if i == 2 && kind != "comp" {
-                throw fail(.badValue, "the key must be written 0x… (got '\(clip(tokens[i]))')")
+                // The word is not echoed: it is probably the key, written without its 0x.
+                throw fail(.badValue, "the key must be written 0x… (word \(i + 1) of the line does not start with 0x)")
             }
             throw fail(.syntax, "unexpected '\(clip(tokens[i]))' after the \(kind) algorithm")
         }
