@@ -122,11 +122,10 @@ extension Analyzer {
             layer.detail = cryptoFailures[saIndex]
             return layer
         }
-        let sa = state.sa
         var result: ESPResult
         var sequence = UInt64(esp.sequence)
-        if sa.extendedSequenceNumbers {
-            let tracker = flowNumber.map { flows[$0].sequenceTracker } ?? SequenceNumberTracker(initialHigh: sa.initialSequenceHigh)
+        if state.layout.extendedSequenceNumbers {
+            let tracker = flowNumber.map { flows[$0].sequenceTracker } ?? SequenceNumberTracker(initialHigh: state.sa.initialSequenceHigh)
             let (first, second, third) = tracker.candidates(low: esp.sequence)
             result = ESPDecryptor.decrypt(bytes, esp: esp.range, state: state, sequenceHigh: first, output: &plain)
             sequence = UInt64(first) << 32 | UInt64(esp.sequence)
@@ -153,7 +152,7 @@ extension Analyzer {
             // of the other direction) so the report can say what to fix.
             flows[flowNumber].icvDiagnosed = true
             flows[flowNumber].icvDiagnosis = ICVFailureDiagnosis.diagnose(
-                bytes, esp: esp.range, sa: sa, sequenceHigh: UInt32(truncatingIfNeeded: sequence >> 32),
+                bytes, esp: esp.range, sa: state.sa, sequenceHigh: UInt32(truncatingIfNeeded: sequence >> 32),
                 others: Array(sad.entries.prefix(Analyzer.maxDiagnosisCandidates)))
         }
         layer.icv = result.icv
@@ -167,7 +166,9 @@ extension Analyzer {
         layer.tunnel = tunnel
         if tunnel {
             innerLength = innerPacketLength(plain, payloadLength: result.payloadLength)
-            copyBytes(plain, 0..<innerLength, into: &inner, at: 0)
+            // The plaintext starts with the inner packet: the two buffers trade places rather
+            // than copying it (both are sized for the largest datagram).
+            swap(&plain, &inner)
         } else {
             rebuildTransport(headerBytes, ip: ip, nextHeader: result.nextHeader, payloadLength: result.payloadLength)
         }

@@ -1,11 +1,11 @@
 import SpiglassCapture
 import SpiglassWire
 
-// One worker of a parallel run (see `ParallelAnalysis`). Every worker reads every frame, so
-// that the state built from the frames everybody needs (IKE, IP fragments, RFC 8229 streams,
-// frame numbers and times) is the same in all of them, but each ESP or AH frame is owned by
-// exactly one worker: only its owner decrypts, counts and reports it. Everything else is
-// owned by worker 0.
+// One worker of a parallel run (see `ParallelAnalysis`). The reader (`FrameRouter`) hands each
+// worker the frames it reports and those every worker needs for the state they build (IKE,
+// IP fragments, RFC 8229 streams), so that this state is the same in all of them; each ESP or
+// AH frame is reported by exactly one worker, its owner, and reaches no other. Everything
+// else is owned by worker 0.
 
 /// A worker's part in a parallel run.
 final class Shard {
@@ -21,30 +21,14 @@ final class Shard {
     /// Flows created by such frames: the frame's owner has (and reports) its own copy.
     var foreignFlows: Set<Int> = []
 
-    // Per-frame state of one thread, touched through no overlapping accesses: dynamic
-    // exclusivity checks are off for it, as for the Analyzer's.
-    /// Owner of each outermost SPI seen so far.
-    @exclusivity(unchecked) private var owners: [UInt32: Int] = [:]
-    /// Past this many SPIs, owners come from the SPI's value instead of the table.
-    static let maxOwnerEntries = 1 << 20
+    /// The worker that reports the frame at hand, as the reader dealt it.
+    @exclusivity(unchecked) var frameOwner = 0
 
     init(index: Int, count: Int, output: ShardOutput, writesPackets: Bool) {
         self.index = index
         self.count = count
         self.output = output
         self.writesPackets = writesPackets
-    }
-
-    /// The worker that owns the frames whose outermost SPI is `spi`. SPIs are dealt out in
-    /// the order they first appear, starting with worker 1 (worker 0 also owns everything that
-    /// is not ESP or AH): the two SAs of a tunnel land on different workers whatever their
-    /// values. Every worker sees the same frames in the same order, so all deal alike.
-    func owner(spi: UInt32) -> Int {
-        if let owner = owners[spi] { return owner }
-        guard owners.count < Shard.maxOwnerEntries else { return Int(spi % UInt32(count)) }
-        let owner = (owners.count + 1) % count
-        owners[spi] = owner
-        return owner
     }
 }
 
@@ -81,62 +65,11 @@ final class ShardChunk {
     }
 }
 
-/// A bounded queue of chunks from one worker to the merger, and the spent chunks going back
-/// for reuse. A worker whose queue is full waits (back-pressure), so memory stays bounded by
-/// `capacity` chunks per worker. Every access to the queues holds the lock; a chunk belongs
-/// to the worker until `send` and to the merger after `receive`.
-///
-/// A merger that ran dry is woken only once the queue is half full (or the worker is done):
-/// waking it for every chunk costs more than it saves, as the merger is much quicker than a
-/// worker. A worker waiting for room is woken as soon as there is some.
-final class ShardChannel: @unchecked Sendable {
-    private let lock = ConditionLock()
-    private var queue: [ShardChunk] = []
-    private var spares: [ShardChunk] = []
-    private var receiverWaiting = false
-    private var senderWaiting = false
-    let capacity: Int
-
-    init(capacity: Int) { self.capacity = capacity }
-
-    func send(_ chunk: ShardChunk) {
-        lock.withLock {
-            while queue.count >= capacity {
-                senderWaiting = true
-                lock.wait()
-            }
-            senderWaiting = false
-            queue.append(chunk)
-            if receiverWaiting && (queue.count >= (capacity + 1) / 2 || chunk.finished) { lock.broadcast() }
-        }
-    }
-
-    func receive() -> ShardChunk {
-        lock.withLock {
-            while queue.isEmpty {
-                receiverWaiting = true
-                lock.wait()
-            }
-            receiverWaiting = false
-            if senderWaiting { lock.broadcast() }
-            return queue.removeFirst()
-        }
-    }
-
-    func recycle(_ chunk: ShardChunk) {
-        lock.withLock { if spares.count < capacity { spares.append(chunk) } }
-    }
-
-    func spare() -> ShardChunk? {
-        lock.withLock { spares.popLast() }
-    }
-}
-
 /// A worker's reporter writes here: text and -w records pile up, filed per frame, and go to
 /// the merger as a chunk once there are enough. After the run, worker 0's reporter prints the
 /// tables through `forward`.
 final class ShardOutput: OutputSink {
-    let channel: ShardChannel
+    let channel: HandoffChannel<ShardChunk>
     /// Set after the run: writes go straight there.
     var forward: OutputSink? = nil
 
@@ -160,7 +93,7 @@ final class ShardOutput: OutputSink {
     static let maxRecordBytes = 256 << 10
     static let maxFramesPerChunk = 4096
 
-    init(channel: ShardChannel) { self.channel = channel }
+    init(channel: HandoffChannel<ShardChunk>) { self.channel = channel }
 
     func write(_ text: String) {
         if let forward {
@@ -218,15 +151,7 @@ extension Analyzer {
     /// when it came in fragments) is `layers`. Returns false when the frame concerns this
     /// worker no further.
     func claim(_ bytes: [UInt8], ip: IPLayer, layers: IPsecLayers, shard: Shard) -> Bool {
-        let owner: Int
-        if let first = layers.ah.first {
-            owner = shard.owner(spi: first.spi)
-        } else if case .esp(let esp, _) = layers.payload {
-            owner = shard.owner(spi: esp.spi)
-        } else {
-            owner = 0
-        }
-        frameOwned = owner == shard.index
+        frameOwned = shard.frameOwner == shard.index
         if frameOwned { return true }
         // Another worker reports this frame. IKE messages (even inside AH) and RFC 8229
         // streams are still processed here, silently, for the state they build: the IKE story,
@@ -247,35 +172,37 @@ extension Analyzer {
         return true
     }
 
-    /// A worker's loop: every frame of `reader`, filing this worker's output per frame and
-    /// sending it to the merger in chunks. The tables are printed later, from the merged state.
-    func runShard(_ reader: CaptureReader, shard: Shard, maxFrames: Int?) {
-        setLinkType(dlt: reader.linkType, name: reader.linkTypeName)
-        loop: while true {
-            if let limit = maxFrames, summary.frames >= limit { break }
-            switch reader.next() {
-            case .packet(let header):
+    /// A worker's loop: the frames the reader deals it, batch by batch, filing this worker's
+    /// output per frame and sending it to the merger after each batch (so the merger learns
+    /// how far the reader has got even from a worker that reports nothing). The tables are
+    /// printed later, from the merged state.
+    func runShard(_ batches: HandoffChannel<FrameBatch>, linkType: Int32, linkTypeName: String, shard: Shard) {
+        setLinkType(dlt: linkType, name: linkTypeName)
+        // Frames are copied here from the batch, so that `process` gets an array of its own.
+        var frame = [UInt8](repeating: 0, count: 262_144)
+        while true {
+            let batch = batches.receive()
+            if summary.firstTime == nil { summary.firstTime = batch.captureStart }
+            for index in 0..<batch.count {
+                batch.copyFrame(index, into: &frame)
+                // Frame numbers are the reader's: this worker does not see every frame.
+                summary.frames = batch.numbers[index] - 1
                 frameOwned = shard.index == 0
-                process(reader.buffer, header: header)
+                shard.frameOwner = batch.owners[index]
+                process(frame, header: batch.headers[index])
                 if let saved = shard.sharedSnapshot {
                     summary = saved.summary
                     untrackedFlowPackets = saved.untracked
                     shard.sharedSnapshot = nil
                 }
-                if shard.output.endFrame(summary.frames) {
-                    shard.output.send(scannedThrough: summary.frames, bytePosition: reader.bytePosition ?? 0)
+                if shard.output.endFrame(batch.numbers[index]) {
+                    shard.output.send(scannedThrough: batch.numbers[index], bytePosition: batch.bytePosition)
                 }
-            case .end, .timeout, .interrupted:
-                break loop
-            case .damaged(let message):
-                summary.damage = message
-                let before = orderedDiagnostics.count
-                diagnose("capture damaged after frame \(summary.frames): \(message); results cover the frames before it")
-                // After every frame's diagnostics, whichever worker raised those.
-                if orderedDiagnostics.count > before { diagnosticFrames[before] = Int.max }
-                break loop
             }
+            let finished = batch.finished
+            shard.output.send(scannedThrough: batch.scannedThrough, bytePosition: batch.bytePosition, finished: finished)
+            batches.recycle(batch)
+            if finished { break }
         }
-        shard.output.send(scannedThrough: summary.frames, bytePosition: reader.bytePosition ?? 0, finished: true)
     }
 }

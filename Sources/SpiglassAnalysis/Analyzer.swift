@@ -24,6 +24,9 @@ public final class Analyzer {
     @exclusivity(unchecked) var cryptoStates: [ESPCryptoState?]
     var cryptoFailures: [Int: String] = [:]
     @exclusivity(unchecked) var flowIndex: [FlowKey: Int] = [:]
+    /// Indices into `flows` of recently seen flows, by SPI bits (-1: empty); see `flow(for:)`.
+    @exclusivity(unchecked) var recentFlows = [Int](repeating: -1, count: Analyzer.recentFlowSlots)
+    static let recentFlowSlots = 256
     @exclusivity(unchecked) public internal(set) var flows: [FlowStatistics] = []
     var untrackedFlowPackets = 0
     @exclusivity(unchecked) public internal(set) var summary = AnalysisSummary()
@@ -39,7 +42,8 @@ public final class Analyzer {
     @exclusivity(unchecked) var record = PacketRecord()
     /// Called after each frame with its record and, when something was decrypted, the inner
     /// packet as written to -w (empty otherwise). For tests and embedding; nil costs nothing.
-    public var packetObserver: ((PacketRecord, ArraySlice<UInt8>) -> Void)?
+    // Read for every frame; set before a run, never while one calls it.
+    @exclusivity(unchecked) public var packetObserver: ((PacketRecord, ArraySlice<UInt8>) -> Void)?
     /// Called at once with warnings and events (key reloads), for live captures whose summary
     /// comes only at the end.
     public var notice: ((String) -> Void)?
@@ -77,7 +81,9 @@ public final class Analyzer {
         case (.ike, .json): reporter = IKEJSONReporter(sink: output, quiet: options.quiet, ike: ike)
         }
         if let path = options.writePath {
-            writer = try PcapWriter(path: path, flushEachPacket: options.flushEachPacket)
+            // A live capture flushes each packet; a file run writes through a large buffer.
+            writer = try PcapWriter(path: path, flushEachPacket: options.flushEachPacket,
+                                    bufferSize: options.flushEachPacket ? nil : CaptureReader.fileBufferSize)
         } else {
             writer = nil
         }
@@ -247,7 +253,9 @@ public final class Analyzer {
         unitsEmitted += 1
         if shard != nil && !frameOwned { return }
         summary.verdicts[record.verdict] += 1
-        reporter.packet(record, sad: sad, ahSAD: ahSAD, startTime: summary.firstTime!)
+        // Every reporter is silent per packet under -q; not calling it spares the reference
+        // counting of its arguments.
+        if !options.quiet { reporter.packet(record, sad: sad, ahSAD: ahSAD, startTime: summary.firstTime!) }
         if let packetObserver {
             packetObserver(record, record.writtenLength > 0 ? inner[0..<record.writtenLength] : [])
         }
@@ -372,7 +380,16 @@ public final class Analyzer {
     }
 
     func flow(for key: FlowKey, time: Timestamp) -> Int? {
-        if let index = flowIndex[key] { return index }
+        // Most packets belong to a flow seen a moment ago: a small table indexed by SPI bits,
+        // checked against the flow's own key (so it can never answer wrongly), spares hashing
+        // the key into `flowIndex`.
+        let slot = Int(truncatingIfNeeded: key.spi ^ (key.spi >> 8)) & (Analyzer.recentFlowSlots - 1)
+        let recent = recentFlows[slot]
+        if recent >= 0, recent < flows.count, flows[recent].key == key { return recent }
+        if let index = flowIndex[key] {
+            recentFlows[slot] = index
+            return index
+        }
         guard flows.count < options.maxTrackedFlows else {
             diagnose("more than \(options.maxTrackedFlows) ESP flows: further flows are counted together, not per SA")
             return nil
@@ -386,6 +403,7 @@ public final class Analyzer {
         flows[flows.count - 1].firstFrame = summary.frames
         if shard != nil && !frameOwned { shard!.foreignFlows.insert(flows.count - 1) }
         flowIndex[key] = flows.count - 1
+        recentFlows[slot] = flows.count - 1
         return flows.count - 1
     }
 

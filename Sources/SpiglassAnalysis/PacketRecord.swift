@@ -128,16 +128,18 @@ public struct PacketRecord: Sendable {
         verdict = .notIPsec
         outer = nil
         reassembledFrom = 0
-        esp.removeAll(keepingCapacity: true)
-        ah.removeAll(keepingCapacity: true)
-        ike = nil
-        ikeMessage = nil
+        // Tested before being cleared: assigning nil to a large optional copies a whole empty
+        // value over it, on every frame, although most frames never set these.
+        if !esp.isEmpty { esp.removeAll(keepingCapacity: true) }
+        if !ah.isEmpty { ah.removeAll(keepingCapacity: true) }
+        if ike != nil { ike = nil }
+        if ikeMessage != nil { ikeMessage = nil }
         ikeNonESPMarker = false
         udpPorts = nil
         tcpPorts = nil
         tcpMessage = nil
-        inner = nil
+        if inner != nil { inner = nil }
         writtenLength = 0
-        detail = nil
+        if detail != nil { detail = nil }
     }
 }

@@ -7,17 +7,18 @@ import SpiglassSAD
 /// single-threaded run: the same lines and the same -w bytes, in the same order, whatever the
 /// thread count.
 ///
-/// How: N worker `Analyzer`s each read the whole file (each through its own libpcap handle and
-/// a large stdio buffer; the page cache serves them all) and each ESP or AH frame is owned by
-/// one worker, chosen by its outermost SPI (`Shard.owner`); everything else is owned by worker 0.
-/// Every worker processes every IKE message, IP fragment and RFC 8229 stream, so the IKE story
-/// (and the ESP keys it derives from SK_d), reassembly and frame numbering are the same in all;
-/// only a frame's owner decrypts, counts and reports it. Owners file their output (report text
-/// and -w records) per frame into bounded queues, and the merger, on the calling thread, writes
-/// them in frame order (a full queue holds its worker back, so memory stays bounded: at most
-/// `queueCapacity` + 2 chunks of a few hundred KiB per worker). At the end the flows (disjoint by SPI) are put in the order a single
-/// thread finds them, the counters summed and the diagnostics merged in first-raised order,
-/// and worker 0, which holds the IKE story, prints the tables.
+/// How: one thread reads the file once (`FrameRouter`) and deals the frames to N worker
+/// `Analyzer`s: each ESP or AH frame to the one worker that owns it, chosen by its outermost
+/// SPI; IKE messages, IP fragments and RFC 8229 streams to every worker, so the IKE story (and
+/// the ESP keys it derives from SK_d), reassembly and stream state are the same in all; the
+/// rest to worker 0. Only a frame's owner decrypts, counts and reports it. Owners file their
+/// output (report text and -w records) per frame into bounded queues, and the merger, on the
+/// calling thread, writes them in frame order (a full queue holds its worker back, and a worker
+/// with nothing to do holds the reader back, so memory stays bounded: at most
+/// `queueCapacity` + 2 chunks of a few hundred KiB and as many batches of at most a MiB per
+/// worker). At the end the flows (disjoint by SPI) are put in the order a single thread finds
+/// them, the counters summed and the diagnostics merged in first-raised order, and worker 0,
+/// which holds the IKE story, prints the tables.
 ///
 /// A flow's per-packet state (anti-replay window, ESN inference, ICV diagnosis) lives with its
 /// owner, so it matches a single-threaded run as long as a flow's packets share an outermost
@@ -30,21 +31,23 @@ import SpiglassSAD
 public final class ParallelAnalysis {
     public let threadCount: Int
     let workers: [Analyzer]
-    let readers: [CaptureReader]
-    let channels: [ShardChannel]
+    let router: FrameRouter
+    let channels: [HandoffChannel<ShardChunk>]
     let output: OutputSink
     let writer: PcapWriter?
     private var started = false
 
-    /// Size of the capture file, as its readers see it.
-    public var fileSize: Int64? { readers[0].fileSize }
+    /// Size of the capture file.
+    public var fileSize: Int64? { router.reader.fileSize }
 
     /// The merged flows, in the order a single-threaded run lists them (after `run`).
     public private(set) var flows: [FlowStatistics] = []
 
     /// Chunks queued per worker before it waits for the merger.
     static let queueCapacity = 16
-    /// stdio buffer of the -w file (and of readers, when the file cannot be mapped).
+    /// Batches of frames queued per worker before the reader waits for it.
+    static let batchQueueCapacity = 4
+    /// stdio buffer of the -w file.
     static let bufferSize = 1 << 20
 
     /// Online processors: the default thread count.
@@ -59,34 +62,28 @@ public final class ParallelAnalysis {
         return path != "-" && stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
     }
 
-    /// Opens the capture once per thread (each with `filter`, when given) and the -w file.
-    /// Errors are those of a single-threaded run, in the same order: capture, filter, -w.
+    /// Opens the capture (with `filter`, when given) and the -w file. Errors are those of a
+    /// single-threaded run, in the same order: capture, filter, -w.
     public init(path: String, filter: String? = nil, sad: SADatabase, ahSAD: SADatabase = SADatabase(),
                 ikeKeys: [IKESecurityAssociation] = [], options: AnalysisOptions, threads: Int, output: OutputSink) throws {
         let count = max(1, threads)
         // Before any worker touches OpenSSL: a legacy-provider load in one worker must not
         // race with another worker's first fetch (see `prepareCryptoForThreads`).
         _ = prepareCryptoForThreads()
-        // Opened as one thread opens it, for the same errors; then once per worker.
-        let probe = try CaptureReader(path: path)
-        if let filter { try probe.setFilter(filter) }
-        guard probe.fileSize != nil else { throw ParallelAnalysisError("'\(path)' is not a regular file: read it with one thread") }
         // Plain buffered reads, not a memory mapping: a file cut shorter while mapped would
         // fault (SIGBUS) and end the run, and no input may do that.
-        var readers: [CaptureReader] = []
-        for _ in 0..<count {
-            let reader = try CaptureReader(path: path, readBufferSize: ParallelAnalysis.bufferSize)
-            if let filter { try reader.setFilter(filter) }
-            readers.append(reader)
-        }
+        let reader = try CaptureReader(path: path)
+        if let filter { try reader.setFilter(filter) }
+        guard reader.fileSize != nil else { throw ParallelAnalysisError("'\(path)' is not a regular file: read it with one thread") }
         writer = try options.writePath.map { try PcapWriter(path: $0, bufferSize: ParallelAnalysis.bufferSize) }
         var workerOptions = options
         workerOptions.writePath = nil
         workerOptions.flushEachPacket = false
         var workers: [Analyzer] = []
-        var channels: [ShardChannel] = []
+        var channels: [HandoffChannel<ShardChunk>] = []
+        var batchChannels: [HandoffChannel<FrameBatch>] = []
         for index in 0..<count {
-            let channel = ShardChannel(capacity: ParallelAnalysis.queueCapacity)
+            let channel = HandoffChannel<ShardChunk>(capacity: ParallelAnalysis.queueCapacity)
             let sink = ShardOutput(channel: channel)
             let shard = Shard(index: index, count: count, output: sink, writesPackets: options.writePath != nil)
             // Each worker gets SAs of its own: values that share storage share reference counts,
@@ -95,9 +92,10 @@ public final class ParallelAnalysis {
                                       output: sink, shard: shard)
             workers.append(worker)
             channels.append(channel)
+            batchChannels.append(HandoffChannel<FrameBatch>(capacity: ParallelAnalysis.batchQueueCapacity))
         }
         self.threadCount = count
-        self.readers = readers
+        self.router = FrameRouter(reader: reader, channels: batchChannels, tcpEncapsulationPorts: options.tcpEncapsulationPorts)
         self.workers = workers
         self.channels = channels
         self.output = output
@@ -111,12 +109,18 @@ public final class ParallelAnalysis {
         started = true
         let gate = StartGate()
         var threads: [WorkerThread] = []
-        for (index, worker) in workers.enumerated() {
-            let reader = readers[index], shard = worker.shard!
+        let router = self.router
+        let linkType = router.reader.linkType, linkTypeName = router.reader.linkTypeName
+        var bodies: [() -> Void] = workers.enumerated().map { index, worker in
+            let batches = router.channels[index], shard = worker.shard!
+            return { worker.runShard(batches, linkType: linkType, linkTypeName: linkTypeName, shard: shard) }
+        }
+        bodies.append { router.run(maxFrames: maxFrames) }
+        for body in bodies {
             do {
                 threads.append(try WorkerThread {
                     guard gate.wait() else { return }
-                    worker.runShard(reader, shard: shard, maxFrames: maxFrames)
+                    body()
                 })
             } catch {
                 gate.open(false)
@@ -125,7 +129,7 @@ public final class ParallelAnalysis {
             }
         }
         gate.open(true)
-        merge(progress: progress, total: readers[0].fileSize ?? 0)
+        merge(progress: progress, total: router.reader.fileSize ?? 0)
         for thread in threads { thread.join() }
         progress?.finish()
         return finish()
@@ -222,8 +226,13 @@ public final class ParallelAnalysis {
     /// Merges the workers' state into worker 0 and lets it print the tables.
     func finish() -> AnalysisSummary {
         let first = workers[0]
-        // Frames, bytes, times and damage are the same in every worker; the rest is per owner.
+        // Frames, bytes, times and damage are the reader's; the rest is per owner.
         var summary = first.summary
+        summary.frames = router.frames
+        summary.bytes = router.bytes
+        summary.firstTime = router.firstTime
+        summary.lastTime = router.lastTime
+        summary.damage = router.damage
         var untracked = first.untrackedFlowPackets
         for worker in workers.dropFirst() {
             summary.verdicts.add(worker.summary.verdicts)
@@ -250,14 +259,20 @@ public final class ParallelAnalysis {
             for index in worker.orderedDiagnostics.indices { raised.append((worker.diagnosticFrames[index], w, index)) }
         }
         raised.sort { ($0.frame, $0.worker, $0.index) < ($1.frame, $1.worker, $1.index) }
+        var damageMessage: [String] = []
+        if let damage = router.damage {
+            // After every frame's diagnostics, as a single thread raises it last.
+            damageMessage = ["capture damaged after frame \(router.frames): \(damage); results cover the frames before it"]
+        }
         var seen: Set<String> = []
         var diagnostics: [String] = []
         var frames: [Int] = []
-        for item in raised {
-            let message = workers[item.worker].orderedDiagnostics[item.index]
+        let messages = raised.map { (workers[$0.worker].orderedDiagnostics[$0.index], $0.frame) }
+            + damageMessage.map { ($0, Int.max) }
+        for (message, frame) in messages {
             guard seen.count < 1000, seen.insert(message).inserted else { continue }
             diagnostics.append(message)
-            frames.append(item.frame)
+            frames.append(frame)
         }
         first.summary = summary
         first.untrackedFlowPackets = untracked

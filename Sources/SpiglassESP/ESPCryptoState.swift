@@ -17,8 +17,22 @@ public final class ESPCryptoState {
         case unsupported(String)
     }
 
+    /// What the per-packet path needs to know about the SA, read once: copying `sa` (strings
+    /// and key arrays) or switching over its algorithm enums per packet costs reference
+    /// counting on every packet.
+    public struct Layout: Sendable {
+        public let ivLength: Int
+        public let icvLength: Int
+        /// The ciphertext length must be a multiple of this (1 when any length goes).
+        public let ciphertextMultiple: Int
+        public let isAEAD: Bool
+        public let implicitIV: Bool
+        public let extendedSequenceNumbers: Bool
+    }
+
     let engine: Engine
     let integrity: IntegrityEngine?
+    public let layout: Layout
     /// Reused per packet: CTR counter block, AEAD nonce, AEAD AAD, ESN trailer.
     // Scratch rewritten per packet by one thread; see the note in Analyzer on exclusivity.
     @exclusivity(unchecked) var counterBlock = [UInt8](repeating: 0, count: 16)
@@ -71,6 +85,11 @@ public final class ESPCryptoState {
             engine = .unsupported("\(name) is not implemented in this build")
         }
         integrity = try IntegrityEngine(sa.integrity, key: sa.integrityKey)
+        let encryption = sa.encryption
+        layout = Layout(ivLength: encryption.ivLength, icvLength: sa.icvLength,
+                        ciphertextMultiple: !encryption.leavesPayloadInClear && encryption.blockSize > 4 ? encryption.blockSize : 1,
+                        isAEAD: encryption.isAEAD, implicitIV: encryption.implicitIV,
+                        extendedSequenceNumbers: sa.extendedSequenceNumbers)
         counterBlock[15] = 1
     }
 
@@ -87,10 +106,10 @@ public final class ESPCryptoState {
     /// the IV is the 64-bit sequence number: ESN high ‖ low, or 0 ‖ low without ESN. Call
     /// `setSequenceHigh` first. Returns the AAD length.
     func prepareNonceAndAAD(salt: [UInt8], packet: [UInt8], espStart: Int, iv: [UInt8]? = nil) -> Int {
-        let esn = sa.extendedSequenceNumbers
+        let esn = layout.extendedSequenceNumbers
         let saltLength = salt.count
         for i in 0..<saltLength { nonce[i] = salt[i] }
-        if sa.encryption.implicitIV {
+        if layout.implicitIV {
             for i in 0..<4 { nonce[saltLength + i] = esn ? sequenceHighTrailer[i] : 0 }
             for i in 0..<4 { nonce[saltLength + 4 + i] = packet[espStart + 4 + i] }
         } else if let iv {

@@ -10,12 +10,12 @@ public enum ESPDecryptor {
     /// without ESN).
     public static func decrypt(_ packet: [UInt8], esp: Range<Int>, state: ESPCryptoState, sequenceHigh: UInt32,
                                output: inout [UInt8]) -> ESPResult {
-        let sa = state.sa
         if case .unsupported(let reason) = state.engine {
             return .fail(.unsupportedAlgorithm, .none, reason)
         }
-        let ivLength = sa.encryption.ivLength
-        let icvLength = sa.icvLength
+        let layout = state.layout
+        let ivLength = layout.ivLength
+        let icvLength = layout.icvLength
         let minimum = 8 + ivLength + 2 + icvLength
         guard esp.count >= minimum, esp.lowerBound >= 0, esp.upperBound <= packet.count else {
             return .fail(.malformed, .none, "ESP of \(esp.count) bytes is shorter than the \(minimum) bytes of header, IV, trailer and ICV this SA needs")
@@ -24,20 +24,20 @@ public enum ESPDecryptor {
         let cipherStart = ivStart + ivLength
         let icvStart = esp.upperBound - icvLength
         let cipherRange = cipherStart..<icvStart
-        if cipherRange.count % sa.encryption.blockSize != 0 && !sa.encryption.leavesPayloadInClear && sa.encryption.blockSize > 4 {
-            return .fail(.malformed, .none, "ciphertext of \(cipherRange.count) bytes is not a multiple of the \(sa.encryption.blockSize)-byte block")
+        if cipherRange.count % layout.ciphertextMultiple != 0 {
+            return .fail(.malformed, .none, "ciphertext of \(cipherRange.count) bytes is not a multiple of the \(layout.ciphertextMultiple)-byte block")
         }
         guard output.count >= cipherRange.count else {
             return .fail(.malformed, .none, "ESP payload of \(cipherRange.count) bytes exceeds the output buffer")
         }
-        let esn = sa.extendedSequenceNumbers
+        let esn = layout.extendedSequenceNumbers
         if esn { state.setSequenceHigh(sequenceHigh) }
 
         var icvStatus: ICVStatus = .none
         do {
             // Integrity of non-combined transforms: HMAC over SPI..ciphertext, plus the ESN
             // high bits appended (RFC 4303 2.2.1), compared before anything is decrypted.
-            if !sa.encryption.isAEAD {
+            if !layout.isAEAD {
                 if let integrity = state.integrity {
                     let ok = try integrity.verify(data: packet, range: esp.lowerBound..<icvStart,
                                              trailer: state.sequenceHighTrailer, trailerRange: esn ? 0..<4 : 0..<0,

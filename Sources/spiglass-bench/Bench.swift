@@ -21,6 +21,10 @@ struct Bench {
         var keep = false
         var sas = 4
         var threads = max(2, ParallelAnalysis.defaultThreadCount)
+        /// Inner packet size of the second round (packets/s for small packets); 0: no second round.
+        var smallSize = 64
+        /// Packets of the capture's beginning that tshark decrypts for the comparison; 0: none.
+        var tsharkPackets = 20_000
     }
 
     static func main() throws {
@@ -34,13 +38,15 @@ struct Bench {
             case "--keep": settings.keep = true
             case "--sas": settings.sas = max(1, Int(arguments.popFirst() ?? "") ?? settings.sas)
             case "--threads": settings.threads = max(1, Int(arguments.popFirst() ?? "") ?? settings.threads)
+            case "--small": settings.smallSize = max(0, Int(arguments.popFirst() ?? "") ?? settings.smallSize)
+            case "--tshark": settings.tsharkPackets = max(0, Int(arguments.popFirst() ?? "") ?? settings.tsharkPackets)
             case "--ike":
                 // IKE reconstruction only: messages/s at two capture sizes (linearity).
                 let count = arguments.first.flatMap { Int($0) } ?? 2000
                 try IKEBench.run(sizes: [count, 4 * count], directory: settings.directory)
                 return
             default:
-                print("usage: spiglass-bench [--packets N] [--size INNER_BYTES] [--sas K] [--threads N] [--dir DIR] [--keep] | --ike [IKE_SAS]")
+                print("usage: spiglass-bench [--packets N] [--size INNER_BYTES] [--small INNER_BYTES] [--sas K] [--threads N] [--tshark PACKETS] [--dir DIR] [--keep] | --ike [IKE_SAS]")
                 exit(2)
             }
         }
@@ -55,6 +61,17 @@ struct Bench {
         print("spiglass-bench: \(settings.packets) packets of \(settings.size)-byte inner IPv4 per algorithm over \(settings.sas) SA(s); one thread, then \(settings.threads) (\(ParallelAnalysis.defaultThreadCount) core(s))")
         for (name, sa) in suites {
             try run(name: name, sa: sa, settings: settings)
+        }
+        if settings.smallSize > 0 && settings.smallSize != settings.size {
+            // Small packets: the per-packet costs (read, dissection, lookup, OpenSSL calls)
+            // outweigh the bytes; packets/s is the figure that matters.
+            var small = settings
+            small.size = settings.smallSize
+            small.tsharkPackets = 0
+            print("\(settings.smallSize)-byte inner packets:")
+            for (name, sa) in suites {
+                try run(name: name, sa: sa, settings: small)
+            }
         }
         print(String(format: "peak RSS of the whole run: %.1f MiB", Double(peakRSSKiB()) / 1024))
     }
@@ -74,13 +91,16 @@ struct Bench {
         let path = "\(settings.directory)/spiglass-bench-\(sa.spi!).pcap"
         let keyPath = "\(settings.directory)/spiglass-bench-\(sa.spi!).spiglass"
         let sas = family(of: sa, count: settings.sas)
-        let sample = try generate(path: path, sas: sas, settings: settings)
+        let slicePath = "\(settings.directory)/spiglass-bench-\(sa.spi!)-slice.pcap"
+        let (sample, sliceBytes) = try generate(path: path, sas: sas, settings: settings,
+                                                slice: settings.tsharkPackets > 0 && TsharkTiming.path != nil ? slicePath : nil)
         try writeKeyFile(keyPath, sas: sas)
         defer {
             if !settings.keep {
                 unlink(path)
                 unlink(keyPath)
             }
+            unlink(slicePath)
         }
         let fileBytes = fileSize(path)
 
@@ -103,6 +123,20 @@ struct Bench {
         print(String(format: "  pipeline, 1 thread:    %8.1f MB/s  %10.0f packets/s  (%.0f%% of bound; %.1f MB file in %.2f s; decrypted %d/%d)",
                      mbps, Double(summary.frames) / elapsed, 100 * mbps / bound.mbps, Double(fileBytes) / 1e6, elapsed,
                      summary.count(.decrypted), summary.frames))
+        // Where the time goes, per packet: reading alone, then reading and dissecting with no
+        // key (lookup, flow accounting and reporting, no decryption, no -w), against the bound.
+        let readOnly = try timeReading(path)
+        var keyless = options
+        keyless.writePath = nil
+        keyless.espNullHeuristic = false
+        let dissectStart = now()
+        _ = try Analyzer(sad: SADatabase(), options: keyless, output: NullSink()).run(try CaptureReader(path: path))
+        let dissected = now() - dissectStart
+        let perPacket = { (seconds: Double) in seconds / Double(settings.packets) * 1e9 }
+        let boundNs = 1e9 / bound.pps
+        print(String(format: "  per packet, 1 thread:  %.0f ns = read %.0f + dissect/lookup/account %.0f + decrypt (bound) %.0f + the rest %.0f (-w, copies, trailer)",
+                     perPacket(elapsed), perPacket(readOnly), perPacket(dissected - readOnly), boundNs,
+                     perPacket(elapsed) - perPacket(dissected) - boundNs))
         // The same with --threads N: what `spiglass analyze --threads N` runs on a file.
         let parallel = try ParallelAnalysis(path: path, sad: sad, options: options, threads: settings.threads, output: NullSink())
         let parallelStart = now()
@@ -116,13 +150,36 @@ struct Bench {
             print("  ERROR: not every packet decrypted")
             exit(1)
         }
+        if sliceBytes > 0, let tshark = try TsharkTiming.run(capture: slicePath, sas: sas) {
+            let count = min(settings.tsharkPackets, settings.packets)
+            let tsharkMBps = Double(sliceBytes) / tshark.seconds / 1e6
+            print(String(format: "  tshark, first %d packets: %6.1f MB/s  %10.0f packets/s  (decrypted %d/%d; Spiglass on one thread is %.0f× faster)",
+                         count, tsharkMBps, Double(count) / tshark.seconds, tshark.decrypted, count, mbps / tsharkMBps))
+        }
+    }
+
+    /// Reads every packet of the capture through `CaptureReader` and does nothing with it.
+    static func timeReading(_ path: String) throws -> Double {
+        let reader = try CaptureReader(path: path)
+        let start = now()
+        loop: while true {
+            switch reader.next() {
+            case .packet: continue
+            default: break loop
+            }
+        }
+        return now() - start
     }
 
     /// Writes the capture through libpcap as raw IPv4 + ESP, streaming (no packet array kept
     /// except a small sample for the raw loop).
-    static func generate(path: String, sas: [SecurityAssociation], settings: Settings) throws -> [[UInt8]] {
+    /// With `slice`, the first `settings.tsharkPackets` packets also go to that file; returns
+    /// their ESP bytes (0 without a slice).
+    static func generate(path: String, sas: [SecurityAssociation], settings: Settings, slice: String?) throws -> ([[UInt8]], Int) {
         let builders = try sas.map { try ESPPacketBuilder(sa: $0) }
         let writer = try PcapWriter(path: path)
+        let sliceWriter = try slice.map { try PcapWriter(path: $0) }
+        var sliceBytes = 0
         var inner = [UInt8](repeating: 0xab, count: max(settings.size, 28))
         inner[0] = 0x45
         inner.setBE16(2, UInt16(inner.count))
@@ -147,11 +204,17 @@ struct Bench {
             packet[16] = 192; packet[17] = 0; packet[18] = 2; packet[19] = 2
             packet.setBE16(10, internetChecksum(packet, 0..<20))
             packet += esp
-            writer.write(packet, range: 0..<packet.count, timestamp: Timestamp(seconds: 1_700_000_000 + Int64(i / 1000), microseconds: Int32(i % 1000)))
+            let timestamp = Timestamp(seconds: 1_700_000_000 + Int64(i / 1000), microseconds: Int32(i % 1000))
+            writer.write(packet, range: 0..<packet.count, timestamp: timestamp)
+            if let sliceWriter, i < settings.tsharkPackets {
+                sliceWriter.write(packet, range: 0..<packet.count, timestamp: timestamp)
+                sliceBytes += packet.count - 20
+            }
             if i % sas.count == 0 && sample.count < 1000 { sample.append(packet) }
         }
         writer.flush()
-        return sample
+        sliceWriter?.flush()
+        return (sample, sliceBytes)
     }
 
     /// Decrypts and verifies the sample packets `repeats` times with one reused context per
