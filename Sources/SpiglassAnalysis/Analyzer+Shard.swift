@@ -183,20 +183,29 @@ extension Analyzer {
         while true {
             let batch = batches.receive()
             if summary.firstTime == nil { summary.firstTime = batch.captureStart }
-            for index in 0..<batch.count {
-                batch.copyFrame(index, into: &frame)
-                // Frame numbers are the reader's: this worker does not see every frame.
-                summary.frames = batch.numbers[index] - 1
-                frameOwned = shard.index == 0
-                shard.frameOwner = batch.owners[index]
-                process(frame, header: batch.headers[index])
-                if let saved = shard.sharedSnapshot {
-                    summary = saved.summary
-                    untrackedFlowPackets = saved.untracked
-                    shard.sharedSnapshot = nil
-                }
-                if shard.output.endFrame(batch.numbers[index]) {
-                    shard.output.send(scannedThrough: batch.numbers[index], bytePosition: batch.bytePosition)
+            // Read once per batch: each access to the batch's own arrays would count a
+            // reference on memory the reader's core wrote last. (In a scope of their own, so
+            // that the reader gets the arrays back unshared, to refill without reallocating.)
+            do {
+                let bytes = batch.bytes, ends = batch.ends, numbers = batch.numbers
+                let headers = batch.headers, owners = batch.owners
+                var start = 0
+                for index in numbers.indices {
+                    copyBytes(bytes, start..<ends[index], into: &frame, at: 0)
+                    start = ends[index]
+                    // Frame numbers are the reader's: this worker does not see every frame.
+                    summary.frames = numbers[index] - 1
+                    frameOwned = shard.index == 0
+                    shard.frameOwner = owners[index]
+                    process(frame, header: headers[index])
+                    if let saved = shard.sharedSnapshot {
+                        summary = saved.summary
+                        untrackedFlowPackets = saved.untracked
+                        shard.sharedSnapshot = nil
+                    }
+                    if shard.output.endFrame(numbers[index]) {
+                        shard.output.send(scannedThrough: numbers[index], bytePosition: batch.bytePosition)
+                    }
                 }
             }
             let finished = batch.finished

@@ -4,13 +4,15 @@ import SpiglassWire
 /// Frames the reader hands one worker: their bytes end to end, and per frame its number, its
 /// header and the worker that reports it.
 final class FrameBatch {
+    // Filled by the reader, then read by one worker: one thread at a time, handed over
+    // through a `HandoffChannel`, so no overlapping access and no dynamic checks.
     @exclusivity(unchecked) var bytes: [UInt8] = []
     /// Where each frame ends in `bytes` (it starts where the previous one ended).
-    var ends: [Int] = []
-    var numbers: [Int] = []
-    var headers: [PacketHeader] = []
+    @exclusivity(unchecked) var ends: [Int] = []
+    @exclusivity(unchecked) var numbers: [Int] = []
+    @exclusivity(unchecked) var headers: [PacketHeader] = []
     /// The worker that counts and reports each frame (the others only build state from it).
-    var owners: [Int] = []
+    @exclusivity(unchecked) var owners: [Int] = []
     /// Every frame up to this one has been dealt out: the worker gets nothing before it again.
     var scannedThrough = 0
     /// Bytes of the capture file read so far, for the progress bar.
@@ -43,11 +45,6 @@ final class FrameBatch {
         owners.append(owner)
     }
 
-    /// Copies frame `index` to the start of `buffer` (which holds the largest frame).
-    func copyFrame(_ index: Int, into buffer: inout [UInt8]) {
-        let start = index == 0 ? 0 : ends[index - 1]
-        copyBytes(bytes, start..<ends[index], into: &buffer, at: 0)
-    }
 }
 
 /// The reading side of a parallel run: one thread reads the capture once, numbers the frames,

@@ -50,7 +50,8 @@ public final class ESPCryptoState {
             throw CryptoError(.invalidKeyLength, "\(sa.encryption.name) takes keys of \(sa.encryption.keyLengthDescription) bytes, got \(key.count)")
         }
         nonce = [UInt8](repeating: 0, count: salt + 8)
-        let cipherKey = Array(key[0..<(key.count - salt)])
+        // A slice of the SA's key: the contexts read it in place, so no unwiped copy is made.
+        let cipherKey = key[0..<(key.count - salt)]
         let saltBytes = Array(key[(key.count - salt)...])
         switch sa.encryption {
         case .null:
