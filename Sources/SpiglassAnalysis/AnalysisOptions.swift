@@ -1,3 +1,6 @@
+import SpiglassIKE
+import SpiglassWire
+
 /// Everything a run of `spiglass analyze` is configured with; the CLI builds one of these.
 public struct AnalysisOptions: Sendable {
     public enum Format: String, Sendable {
@@ -31,6 +34,11 @@ public struct AnalysisOptions: Sendable {
     public var espNullHeuristic = true
     /// Observed ESP flows tracked individually; more are counted together.
     public var maxTrackedFlows = 100_000
+    /// Bounds of IP reassembly, RFC 8229 streams and the IKE story (`ResourceLimit` names
+    /// the ones a user may move).
+    public var fragmentLimits = FragmentReassembler.Limits()
+    public var tcpLimits = TCPEncapsulation.Limits()
+    public var ikeLimits = IKEReconstruction.Limits()
 
     public init() {}
 }

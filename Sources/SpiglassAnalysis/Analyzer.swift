@@ -30,8 +30,8 @@ public final class Analyzer {
     @exclusivity(unchecked) public internal(set) var flows: [FlowStatistics] = []
     var untrackedFlowPackets = 0
     @exclusivity(unchecked) public internal(set) var summary = AnalysisSummary()
-    let reassembler = FragmentReassembler()
-    let tcpStreams = TCPEncapsulation()
+    let reassembler: FragmentReassembler
+    let tcpStreams: TCPEncapsulation
     var diagnosticsSeen: Set<String> = []
     var linkType: LinkType?
     var linkTypeDescription = ""
@@ -68,7 +68,9 @@ public final class Analyzer {
     init(sad: SADatabase, ahSAD: SADatabase, ikeKeys: [IKESecurityAssociation], options: AnalysisOptions, output: OutputSink,
          shard: Shard?) throws {
         self.shard = shard
-        self.ike = IKEReconstruction(keys: ikeKeys)
+        self.ike = IKEReconstruction(keys: ikeKeys, limits: options.ikeLimits)
+        self.reassembler = FragmentReassembler(limits: options.fragmentLimits)
+        self.tcpStreams = TCPEncapsulation(limits: options.tcpLimits)
         self.sad = sad
         self.ahSAD = ahSAD
         self.ahEngines = [IntegrityEngine?](repeating: nil, count: ahSAD.count)

@@ -62,7 +62,7 @@ final class FrameRouter {
     let channels: [HandoffChannel<FrameBatch>]
     private let linkType: LinkType?
     private let tcpEncapsulationPorts: Set<UInt16>
-    private let reassembler = FragmentReassembler()
+    private let reassembler: FragmentReassembler
     /// Owner of each outermost SPI seen so far.
     @exclusivity(unchecked) private var owners: [UInt32: Int] = [:]
     /// Past this many SPIs, owners come from the SPI's value instead of the table.
@@ -84,8 +84,12 @@ final class FrameRouter {
     static let framesPerRound = 512
     static let maxBatchBytes = 1 << 20
 
-    init(reader: CaptureReader, channels: [HandoffChannel<FrameBatch>], tcpEncapsulationPorts: Set<UInt16>) {
+    /// `fragmentLimits` must be the workers' own: the router's reassembly has to complete the
+    /// datagrams theirs completes.
+    init(reader: CaptureReader, channels: [HandoffChannel<FrameBatch>], tcpEncapsulationPorts: Set<UInt16>,
+         fragmentLimits: FragmentReassembler.Limits) {
         self.reader = reader
+        self.reassembler = FragmentReassembler(limits: fragmentLimits)
         self.channels = channels
         self.linkType = LinkType(dlt: reader.linkType)
         self.tcpEncapsulationPorts = tcpEncapsulationPorts

@@ -95,7 +95,8 @@ public final class ParallelAnalysis {
             batchChannels.append(HandoffChannel<FrameBatch>(capacity: ParallelAnalysis.batchQueueCapacity))
         }
         self.threadCount = count
-        self.router = FrameRouter(reader: reader, channels: batchChannels, tcpEncapsulationPorts: options.tcpEncapsulationPorts)
+        self.router = FrameRouter(reader: reader, channels: batchChannels, tcpEncapsulationPorts: options.tcpEncapsulationPorts,
+                                  fragmentLimits: options.fragmentLimits)
         self.workers = workers
         self.channels = channels
         self.output = output

@@ -58,6 +58,9 @@ struct CaptureOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Threads for reading a capture file (default: all cores); the output is the same whatever the count. Live capture (-i) and standard input (-r -) always use one.", valueName: "n"))
     var threads: Int?
 
+    @Option(name: .customLong("limit"), help: ArgumentHelp("Move a bound on what is kept, NAME=VALUE (repeatable): \(ResourceLimit.allCases.map(\.rawValue).joined(separator: ", ")). See the README.", valueName: "name=value"))
+    var limits: [String] = []
+
     func validate() throws {
         if (read == nil) == (interface == nil) { throw ValidationError("give exactly one of -r CAPTURE or -i INTERFACE") }
         if replayWindow == 0 { throw ValidationError("--replay-window must be at least 1") }
@@ -66,6 +69,10 @@ struct CaptureOptions: ParsableArguments {
         if duration != nil && interface == nil { throw ValidationError("--duration applies to live captures (-i)") }
         if !(64...262_144).contains(snapLength) { throw ValidationError("-s must be between 64 and 262144") }
         if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be between 1 and 256") }
+        var scratch = AnalysisOptions()
+        for setting in limits {
+            do { try ResourceLimit.apply(setting, to: &scratch) } catch { throw ValidationError("--limit: \(error)") }
+        }
     }
 
     @Flag(name: .long, help: "Do not derive CHILD_SA keys from the IKE SAs' SK_d (keys come from the key files only).")
@@ -174,6 +181,8 @@ struct CaptureOptions: ParsableArguments {
         if !tcpEncapPort.isEmpty { options.tcpEncapsulationPorts = Set(tcpEncapPort.filter { $0 != 0 }) }
         // Live: another tool may follow the -w file, and every line must appear as it happens.
         options.flushEachPacket = live
+        // Checked in validate().
+        for setting in limits { try? ResourceLimit.apply(setting, to: &options) }
         return options
     }
 
