@@ -34,13 +34,15 @@ func cleanse(_ buffer: inout [UInt8]) {
 /// `variableKeyLength` is for ciphers whose key length is a parameter (Blowfish, CAST5), and
 /// `configure` for settings OpenSSL fixes when the key is set (CCM's nonce and tag lengths):
 /// the context is created for the cipher first, configured, then keyed.
-func makeKeyedContext<Key: Collection<UInt8>>(_ cipher: OpaquePointer?, key: Key, keyLength: Int, encrypt: Bool, name: String,
+/// `name` is only for error messages: made when one is thrown (describing the algorithm by
+/// reflection costs more than keying the context).
+func makeKeyedContext<Key: Collection<UInt8>>(_ cipher: OpaquePointer?, key: Key, keyLength: Int, encrypt: Bool, name: @autoclosure () -> String,
                       variableKeyLength: Bool = false, configure: ((OpaquePointer) -> Bool)? = nil) throws -> OpaquePointer {
     guard key.count == keyLength else {
-        throw CryptoError(.invalidKeyLength, "\(name) needs a \(keyLength)-byte key, got \(key.count)")
+        throw CryptoError(.invalidKeyLength, "\(name()) needs a \(keyLength)-byte key, got \(key.count)")
     }
     guard let cipher else {
-        throw CryptoError(.invalidKeyLength, "no OpenSSL cipher for \(name): key sizes are 16, 24 or 32 bytes")
+        throw CryptoError(.invalidKeyLength, "no OpenSSL cipher for \(name()): key sizes are 16, 24 or 32 bytes")
     }
     guard let context = EVP_CIPHER_CTX_new() else { throw CryptoError.openssl("EVP_CIPHER_CTX_new") }
     let twoStep = variableKeyLength || configure != nil
@@ -50,7 +52,7 @@ func makeKeyedContext<Key: Collection<UInt8>>(_ cipher: OpaquePointer?, key: Key
               configure?(context) ?? true
         else {
             EVP_CIPHER_CTX_free(context)
-            throw CryptoError.openssl("setting up \(name) before its key")
+            throw CryptoError.openssl("setting up \(name()) before its key")
         }
     }
     let ok = withKeyBytes(key) { keyPointer in
@@ -58,7 +60,7 @@ func makeKeyedContext<Key: Collection<UInt8>>(_ cipher: OpaquePointer?, key: Key
     }
     guard ok == 1 else {
         EVP_CIPHER_CTX_free(context)
-        throw CryptoError.openssl("EVP_CipherInit_ex2(\(name))")
+        throw CryptoError.openssl("EVP_CipherInit_ex2(\(name()))")
     }
     return context
 }
