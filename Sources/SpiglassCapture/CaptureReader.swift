@@ -59,6 +59,9 @@ public final class CaptureReader {
         }
         // Before any read, as C requires; stdio allocates (and frees) the buffer itself.
         setvbuf(file, nil, _IOFBF, readBufferSize)
+        // One thread reads this FILE (through libpcap), so stdio need not lock it for each of
+        // the two reads a packet takes.
+        _ = __fsetlocking(file, Int32(FSETLOCKING_BYCALLER))
         var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
         // On success libpcap owns the FILE and closes it in pcap_close.
         let opened = errorBuffer.withUnsafeMutableBufferPointer { pcap_fopen_offline(file, $0.baseAddress) }
