@@ -153,19 +153,9 @@ extension Analyzer {
     func claim(_ bytes: [UInt8], ip: IPLayer, layers: IPsecLayers, shard: Shard) -> Bool {
         frameOwned = shard.frameOwner == shard.index
         if frameOwned { return true }
-        // Another worker reports this frame. IKE messages (even inside AH) and RFC 8229
-        // streams are still processed here, silently, for the state they build: the IKE story,
-        // with the ESP keys it derives from SK_d, and the streams that carry IKE.
-        switch layers.payload {
-        case .ike:
-            break
-        case .other(let proto, _) where proto == IPProtocol.tcp && !options.tcpEncapsulationPorts.isEmpty:
-            let start = layers.ah.last?.range.upperBound ?? ip.headerEnd
-            guard let segment = TCPEncapsulation.segment(bytes, start: start, end: ip.end),
-                  options.tcpEncapsulationPorts.contains(segment.sourcePort)
-                    || options.tcpEncapsulationPorts.contains(segment.destinationPort)
-            else { return false }
-        default:
+        // Another worker reports this frame; it is processed here, silently, only for the
+        // state every worker builds (a reassembled datagram reaches every worker whatever it is).
+        guard FrameRouter.everyWorkerNeeds(bytes, ip: ip, layers: layers, tcpPorts: options.tcpEncapsulationPorts) else {
             return false
         }
         shard.sharedSnapshot = (summary, untrackedFlowPackets)

@@ -160,18 +160,23 @@ final class FrameRouter {
             return (owner(of: layers), true)
         }
         let layers = IPsecLayers.classify(frame, protocolNumber: ip.protocolNumber, start: ip.headerEnd, end: ip.end)
-        let owner = owner(of: layers)
+        return (owner(of: layers), FrameRouter.everyWorkerNeeds(frame, ip: ip, layers: layers, tcpPorts: tcpEncapsulationPorts))
+    }
+
+    /// Whether every worker processes a packet with these layers, for the state all of them
+    /// build: IKE messages (even inside AH) for the IKE story and the ESP keys it derives, and
+    /// segments of RFC 8229 streams, which carry IKE too. (Fragments go to every worker before
+    /// this can be asked: they are reassembled everywhere.)
+    static func everyWorkerNeeds(_ bytes: [UInt8], ip: IPLayer, layers: IPsecLayers, tcpPorts: Set<UInt16>) -> Bool {
         switch layers.payload {
         case .ike:
-            return (owner, true)
-        case .other(let proto, _) where proto == IPProtocol.tcp && !tcpEncapsulationPorts.isEmpty:
+            return true
+        case .other(let proto, _) where proto == IPProtocol.tcp && !tcpPorts.isEmpty:
             let start = layers.ah.last?.range.upperBound ?? ip.headerEnd
-            guard let segment = TCPEncapsulation.segment(frame, start: start, end: ip.end),
-                  tcpEncapsulationPorts.contains(segment.sourcePort) || tcpEncapsulationPorts.contains(segment.destinationPort)
-            else { return (owner, false) }
-            return (owner, true)
+            guard let segment = TCPEncapsulation.segment(bytes, start: start, end: ip.end) else { return false }
+            return tcpPorts.contains(segment.sourcePort) || tcpPorts.contains(segment.destinationPort)
         default:
-            return (owner, false)
+            return false
         }
     }
 
