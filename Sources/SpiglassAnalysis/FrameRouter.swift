@@ -22,8 +22,6 @@ final class FrameBatch {
     /// The reader's last batch.
     var finished = false
 
-    var count: Int { numbers.count }
-
     func reset() {
         bytes.removeAll(keepingCapacity: true)
         ends.removeAll(keepingCapacity: true)
