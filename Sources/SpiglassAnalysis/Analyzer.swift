@@ -23,6 +23,11 @@ public final class Analyzer {
     // about a seventh of the run time, so they are turned off for these properties only.
     @exclusivity(unchecked) var cryptoStates: [ESPCryptoState?]
     var cryptoFailures: [Int: String] = [:]
+    /// The ICV-failure diagnosis of each SA that has had one (nil: no variant verified). One per
+    /// SA, whichever of its flows failed first: the keys tried are the SA's. Each may try
+    /// `maxDiagnosisCandidates` other SAs' keys, so a run makes at most `maxICVDiagnoses`.
+    var icvDiagnoses: [Int: String?] = [:]
+    static let maxICVDiagnoses = 1024
     @exclusivity(unchecked) var flowIndex: [FlowKey: Int] = [:]
     /// Indices into `flows` of recently seen flows, by SPI bits (-1: empty); see `flow(for:)`.
     @exclusivity(unchecked) var recentFlows = [Int](repeating: -1, count: Analyzer.recentFlowSlots)
@@ -195,6 +200,7 @@ public final class Analyzer {
         sad = fresh
         cryptoStates = [ESPCryptoState?](repeating: nil, count: fresh.count)
         cryptoFailures = [:]
+        icvDiagnoses = [:]
         for index in flows.indices {
             let key = flows[index].key
             let database = key.ipsecProtocol == .ah ? ahSAD : fresh
