@@ -35,6 +35,7 @@ extension IKEReconstruction {
         let ref = ExchangeRef(ikeSA: saIndex, exchange: exchangeIndex)
         pendingChildren[ref] = index
         pendingNonces[ref] = payloads.nonce ?? []
+        if request.header.exchangeType == 35 && pendingAuthChildren[saIndex] == nil { pendingAuthChildren[saIndex] = ref }
     }
 
     func finishChild(_ response: IKEMessageRecord, saIndex: Int, exchangeIndex: Int, errors: [IKEv2Notify]) {
@@ -42,11 +43,10 @@ extension IKEReconstruction {
         if pendingChildren[ref] == nil && response.header.exchangeType == 35 {
             // EAP and multiple authentication take several IKE_AUTH round trips: the SA payload
             // of the first request is answered in the last response.
-            if let earlier = pendingChildren.keys.first(where: { $0.ikeSA == saIndex && children[pendingChildren[$0]!].createdByName == "IKE_AUTH" }) {
-                ref = earlier
-            }
+            if let earlier = pendingAuthChildren[saIndex] { ref = earlier }
         }
         guard let index = pendingChildren.removeValue(forKey: ref) else { return }
+        if pendingAuthChildren[ref.ikeSA] == ref { pendingAuthChildren[ref.ikeSA] = nil }
         let requestNonce = pendingNonces.removeValue(forKey: ref) ?? []
         let payloads = response.encryptedPayloads
         guard let proposal = payloads.firstChildProposal else {

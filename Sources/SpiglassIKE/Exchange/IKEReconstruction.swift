@@ -72,6 +72,10 @@ public final class IKEReconstruction {
     var pendingIKERekeys: [ExchangeRef: PendingIKERekey] = [:]
     /// CHILD_SAs proposed by a request, until its response.
     var pendingChildren: [ExchangeRef: Int] = [:]
+    /// Per IKE SA, the first IKE_AUTH exchange whose CHILD_SA is still pending: with EAP its
+    /// answer comes in a later IKE_AUTH response. Kept apart so that finding it does not scan
+    /// every pending CHILD_SA of the capture (up to `maxChildSAs`) for each response.
+    var pendingAuthChildren: [Int: ExchangeRef] = [:]
     /// Nonces of CREATE_CHILD_SA requests (Ni of that exchange), until the response.
     var pendingNonces: [ExchangeRef: [UInt8]] = [:]
     /// The PRF of each IKE SA's chosen proposal, for key files that name none.
