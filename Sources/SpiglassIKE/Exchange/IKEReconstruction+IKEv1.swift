@@ -25,7 +25,10 @@ struct IKEv1SAState {
     /// Main Mode or Aggressive Mode messages seen (6 or 3 complete phase 1).
     var phase1Messages = 0
     var phase1Encrypted = 0
-    var natD: [(message: IKEMessageRecord, hashes: [[UInt8]])] = []
+    /// The NAT-D hashes of the message being read (its frames name it): the first one is the
+    /// receiver's address, the others the sender's own. Only the latest message is kept: its
+    /// payloads come one after the other, and older ones are settled.
+    var natD: (frames: [Int], hashes: [[UInt8]])? = nil
     /// DPD R-U-THERE exchanges by sequence number, waiting for their ACK.
     var pendingDPD: [UInt32: Int] = [:]
 }
@@ -51,6 +54,8 @@ extension IKEReconstruction {
     static let encryptionFlag: UInt8 = 0x01
     /// Fingerprints remembered per IKEv1 SA for retransmission detection.
     static let maxRememberedV1Messages = 256
+    /// DPD R-U-THERE sequence numbers waiting for their ACK, per IKE SA.
+    static let maxPendingDPD = 1024
     static let maxRememberedV1MessagesTotal = 50_000
     /// ISAKMP fragments (payload 132) held at once, over all SAs, and per message.
     static let maxPendingV1Fragments = 512

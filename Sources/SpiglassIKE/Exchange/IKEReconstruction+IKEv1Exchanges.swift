@@ -166,14 +166,13 @@ extension IKEReconstruction {
     /// is the peer's address as the sender sees it, the next ones the sender's own.
     private func noteNATDiscovery(_ record: IKEMessageRecord, hash: [UInt8], saIndex: Int) {
         guard let algorithm = v1States[saIndex]?.transform?.hashAlgorithm.flatMap({ IKEv1Hash(attribute: $0) }) else { return }
-        let natD = v1States[saIndex]?.natD ?? []
-        let isFirst = !natD.contains { $0.message.frames == record.frames }
+        let isFirst = v1States[saIndex]?.natD?.frames != record.frames
         func expected(_ address: IPAddress, _ port: UInt16) -> [UInt8]? {
             try? algorithm.digest(NATDetection.input(initiatorSPI: record.header.initiatorSPI, responderSPI: record.header.responderSPI,
                                                      address: address, port: port))
         }
         if isFirst {
-            v1States[saIndex]?.natD.append((record, [hash]))
+            v1States[saIndex]?.natD = (record.frames, [hash])
             // The destination hash: a mismatch means the receiver's address was translated.
             let matches = expected(record.destination, record.destinationPort) == hash
             if !matches { setBehindNAT(saIndex, initiator: !record.fromOriginalInitiator) }
@@ -182,9 +181,9 @@ extension IKEReconstruction {
         } else {
             // Source hashes: the sender lists its own addresses; none matching means its
             // address was translated (checked once the last NAT-D of the message is in).
-            if let index = v1States[saIndex]?.natD.lastIndex(where: { $0.message.frames == record.frames }) {
-                v1States[saIndex]?.natD[index].hashes.append(hash)
-                let sources = v1States[saIndex]!.natD[index].hashes.dropFirst()
+            if v1States[saIndex]?.natD != nil {
+                v1States[saIndex]?.natD?.hashes.append(hash)
+                let sources = v1States[saIndex]?.natD?.hashes.dropFirst() ?? []
                 let own = expected(record.source, record.sourcePort)
                 if !sources.contains(where: { $0 == own }) {
                     setBehindNAT(saIndex, initiator: record.fromOriginalInitiator)
@@ -403,7 +402,8 @@ extension IKEReconstruction {
             if case .notification(let n) = payload.body, n.isError { return n.name } else { return nil }
         }.first ?? "one-way"
         for payload in content {
-            if case .notification(let notify) = payload.body, notify.type == V1Notify.rUThere, notify.data.count == 4 {
+            if case .notification(let notify) = payload.body, notify.type == V1Notify.rUThere, notify.data.count == 4,
+               v1States[saIndex]?.pendingDPD.count ?? 0 < IKEReconstruction.maxPendingDPD {
                 v1States[saIndex]?.pendingDPD[notify.data.be32Value] = exchange
                 ikeSAs[saIndex].exchanges[exchange].outcome = "no R-U-THERE-ACK"
                 ikeSAs[saIndex].exchanges[exchange].succeeded = false
