@@ -42,7 +42,6 @@ final class FrameBatch {
         headers.append(header)
         owners.append(owner)
     }
-
 }
 
 /// The reading side of a parallel run: one thread reads the capture once, numbers the frames,
