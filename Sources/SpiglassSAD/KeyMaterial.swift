@@ -26,7 +26,7 @@ enum KeyMaterial {
     static func hex(_ text: Substring, strict: Bool = false) -> SecretBytes? {
         var digits = 0
         for c in text.utf8 {
-            if nibble(c) != nil {
+            if Hex.digitValue(c) != nil {
                 digits += 1
             } else if c != UInt8(ascii: ":") || strict {
                 return nil
@@ -38,7 +38,7 @@ enum KeyMaterial {
             // An odd count: the first byte's high nibble is the implied leading 0.
             var high: UInt8? = digits % 2 == 1 ? 0 : nil
             for c in text.utf8 {
-                guard let value = nibble(c) else { continue }
+                guard let value = Hex.digitValue(c) else { continue }
                 if let h = high {
                     out[index] = h << 4 | value
                     index += 1
@@ -47,16 +47,6 @@ enum KeyMaterial {
                     high = value
                 }
             }
-        }
-    }
-
-    @inline(__always)
-    static func nibble(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
-        default: return nil
         }
     }
 
@@ -126,7 +116,7 @@ enum KeyMaterial {
     private static func hexDigitCount(_ word: Substring) -> Int? {
         var body = word
         if body.hasPrefix("0x") || body.hasPrefix("0X") { body = body.dropFirst(2) }
-        guard !body.isEmpty, body.utf8.allSatisfy({ nibble($0) != nil }) else { return nil }
+        guard !body.isEmpty, body.utf8.allSatisfy({ Hex.digitValue($0) != nil }) else { return nil }
         return body.utf8.count
     }
 
@@ -139,7 +129,7 @@ enum KeyMaterial {
         if body.hasPrefix("0x") || body.hasPrefix("0X") { body = body.dropFirst(2) }
         var hex = 0, other = 0
         for c in body.utf8 {
-            if nibble(c) != nil {
+            if Hex.digitValue(c) != nil {
                 hex += 1
             } else if (c >= UInt8(ascii: "g") && c <= UInt8(ascii: "z")) || (c >= UInt8(ascii: "G") && c <= UInt8(ascii: "Z")) {
                 other += 1
@@ -150,7 +140,7 @@ enum KeyMaterial {
             let address = body.split(separator: "/", maxSplits: 1).first ?? body
             let groups = address.split(separator: ":", omittingEmptySubsequences: true)
             let isGroup = { (group: Substring) in
-                (group.count <= 4 && group.utf8.allSatisfy { nibble($0) != nil })
+                (group.count <= 4 && group.utf8.allSatisfy { Hex.digitValue($0) != nil })
                     || group.utf8.allSatisfy { ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: ".") }
             }
             if groups.count <= 8 && groups.allSatisfy(isGroup) {

@@ -52,16 +52,25 @@ public enum Hex {
 
     /// Parses hex digits (no prefix, no separators except optional ':' between bytes).
     /// An odd number of digits is read as if a leading 0 were present, as Wireshark does.
+    /// The value of one hex digit (either case), or nil for any other character.
+    @inline(__always)
+    public static func digitValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+
     public static func decode(_ text: Substring) -> [UInt8]? {
         var nibbles: [UInt8] = []
         nibbles.reserveCapacity(text.utf8.count)
         for c in text.utf8 {
-            switch c {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibbles.append(c - UInt8(ascii: "0"))
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibbles.append(c - UInt8(ascii: "a") + 10)
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): nibbles.append(c - UInt8(ascii: "A") + 10)
-            case UInt8(ascii: ":"): continue
-            default: return nil
+            if let digit = digitValue(c) {
+                nibbles.append(digit)
+            } else if c != UInt8(ascii: ":") {
+                return nil
             }
         }
         if nibbles.count % 2 == 1 { nibbles.insert(0, at: 0) }

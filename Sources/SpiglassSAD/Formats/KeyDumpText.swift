@@ -1,3 +1,5 @@
+import SpiglassWire
+
 /// Text helpers shared by the dump and secrets parsers: conforming parsers get them as their
 /// own static functions.
 protocol KeyDumpText {}
@@ -56,15 +58,6 @@ extension KeyDumpText {
         return c == "\t" || c == " "
     }
 
-    static func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
-        default: return nil
-        }
-    }
-
     /// Hex words, each an even number of digits, concatenated; nil on any other character.
     static func decodeHexWords<C: Collection>(_ words: C) -> [UInt8]? where C.Element == Substring {
         var bytes: [UInt8] = []
@@ -74,7 +67,7 @@ extension KeyDumpText {
             bytes.reserveCapacity(bytes.count + digits.count / 2)
             var i = 0
             while i + 1 < digits.count {
-                guard let high = hexValue(digits[i]), let low = hexValue(digits[i + 1]) else { return nil }
+                guard let high = Hex.digitValue(digits[i]), let low = Hex.digitValue(digits[i + 1]) else { return nil }
                 bytes.append(high << 4 | low)
                 i += 2
             }

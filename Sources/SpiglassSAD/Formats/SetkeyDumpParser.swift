@@ -440,7 +440,7 @@ enum SetkeyDumpParser: KeyDumpText {
     }
 
     private static func isHexWord(_ text: Substring) -> Bool {
-        !text.isEmpty && text.utf8.allSatisfy { hexValue($0) != nil }
+        !text.isEmpty && text.utf8.allSatisfy { Hex.digitValue($0) != nil }
     }
 
 }

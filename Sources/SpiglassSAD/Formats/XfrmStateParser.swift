@@ -596,7 +596,7 @@ enum XfrmStateParser: KeyDumpText {
     }
 
     private static func isHexWord(_ text: Substring) -> Bool {
-        !text.isEmpty && text.count <= 16 && text.utf8.allSatisfy { hexValue($0) != nil }
+        !text.isEmpty && text.count <= 16 && text.utf8.allSatisfy { Hex.digitValue($0) != nil }
     }
 
 }
