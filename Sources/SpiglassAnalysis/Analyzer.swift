@@ -88,9 +88,7 @@ public final class Analyzer {
         case (.ike, .json): reporter = IKEJSONReporter(sink: output, quiet: options.quiet, ike: ike)
         }
         if let path = options.writePath {
-            // A live capture flushes each packet; a file run writes through a large buffer.
-            writer = try PcapWriter(path: path, flushEachPacket: options.flushEachPacket,
-                                    bufferSize: options.flushEachPacket ? nil : CaptureReader.fileBufferSize)
+            writer = try PcapWriter(path: path, flushEachPacket: options.flushEachPacket)
         } else {
             writer = nil
         }

@@ -47,8 +47,6 @@ public final class ParallelAnalysis {
     static let queueCapacity = 16
     /// Batches of frames queued per worker before the reader waits for it.
     static let batchQueueCapacity = 4
-    /// stdio buffer of the -w file.
-    static let bufferSize = 1 << 20
 
     /// Online processors: the default thread count.
     public static var defaultThreadCount: Int {
@@ -75,7 +73,7 @@ public final class ParallelAnalysis {
         let reader = try CaptureReader(path: path)
         if let filter { try reader.setFilter(filter) }
         guard reader.fileSize != nil else { throw ParallelAnalysisError("'\(path)' is not a regular file: read it with one thread") }
-        writer = try options.writePath.map { try PcapWriter(path: $0, bufferSize: ParallelAnalysis.bufferSize) }
+        writer = try options.writePath.map { try PcapWriter(path: $0) }
         var workerOptions = options
         workerOptions.writePath = nil
         workerOptions.flushEachPacket = false
@@ -85,7 +83,7 @@ public final class ParallelAnalysis {
         for index in 0..<count {
             let channel = HandoffChannel<ShardChunk>(capacity: ParallelAnalysis.queueCapacity)
             let sink = ShardOutput(channel: channel)
-            let shard = Shard(index: index, count: count, output: sink, writesPackets: options.writePath != nil)
+            let shard = Shard(index: index, output: sink, writesPackets: options.writePath != nil)
             // Each worker gets SAs of its own: values that share storage share reference counts,
             // and counting on one cache line from several cores costs more than the decryption.
             let worker = try Analyzer(sad: sad.unshared(), ahSAD: ahSAD.unshared(), ikeKeys: ikeKeys, options: workerOptions,

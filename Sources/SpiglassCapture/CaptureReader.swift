@@ -46,7 +46,7 @@ public final class CaptureReader {
     }
 
     /// The stdio buffer `init(path:)` gives a file.
-    public static let fileBufferSize = 1 << 20
+    static let fileBufferSize = 1 << 20
 
     /// Opens a capture file (not standard input) read through a stdio buffer of
     /// `readBufferSize` bytes, so that reading costs one system call per buffer instead of one
