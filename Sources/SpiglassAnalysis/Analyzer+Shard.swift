@@ -10,7 +10,6 @@ import SpiglassWire
 /// A worker's part in a parallel run.
 final class Shard {
     let index: Int
-    let count: Int
     /// Where the worker's reports and -w records go, frame by frame.
     let output: ShardOutput
     /// Whether -w was asked for: decrypted packets are then kept with the frame's report.
@@ -24,9 +23,8 @@ final class Shard {
     /// The worker that reports the frame at hand, as the reader dealt it.
     @exclusivity(unchecked) var frameOwner = 0
 
-    init(index: Int, count: Int, output: ShardOutput, writesPackets: Bool) {
+    init(index: Int, output: ShardOutput, writesPackets: Bool) {
         self.index = index
-        self.count = count
         self.output = output
         self.writesPackets = writesPackets
     }

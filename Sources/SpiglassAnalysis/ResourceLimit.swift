@@ -33,45 +33,28 @@ public enum ResourceLimit: String, CaseIterable, Sendable {
         }
     }
 
-    /// The value `options` has for this limit.
-    public func value(in options: AnalysisOptions) -> Int {
+    /// Where `options` holds this limit.
+    public var keyPath: WritableKeyPath<AnalysisOptions, Int> {
         switch self {
-        case .flows: options.maxTrackedFlows
-        case .ipFragments: options.fragmentLimits.maxPendingDatagrams
-        case .ipFragmentBytes: options.fragmentLimits.maxPendingBytes
-        case .tcpConnections: options.tcpLimits.maxConnections
-        case .ikeSAs: options.ikeLimits.maxIKESAs
-        case .ikeExchangesPerSA: options.ikeLimits.maxExchangesPerIKESA
-        case .ikeExchanges: options.ikeLimits.maxExchanges
-        case .ikeMessages: options.ikeLimits.maxMessagesKept
-        case .ikeMessageBytes: options.ikeLimits.maxMessageBytesKept
-        case .childSAs: options.ikeLimits.maxChildSAs
+        case .flows: \.maxTrackedFlows
+        case .ipFragments: \.fragmentLimits.maxPendingDatagrams
+        case .ipFragmentBytes: \.fragmentLimits.maxPendingBytes
+        case .tcpConnections: \.tcpLimits.maxConnections
+        case .ikeSAs: \.ikeLimits.maxIKESAs
+        case .ikeExchangesPerSA: \.ikeLimits.maxExchangesPerIKESA
+        case .ikeExchanges: \.ikeLimits.maxExchanges
+        case .ikeMessages: \.ikeLimits.maxMessagesKept
+        case .ikeMessageBytes: \.ikeLimits.maxMessageBytesKept
+        case .childSAs: \.ikeLimits.maxChildSAs
         }
     }
+
+    /// The value `options` has for this limit.
+    public func value(in options: AnalysisOptions) -> Int { options[keyPath: keyPath] }
 
     /// The largest value accepted: past it, the bound would no longer bound anything a
     /// machine can hold (a tracked flow or IKE SA costs from a few hundred bytes to kilobytes).
-    public var maximum: Int {
-        switch self {
-        case .ipFragmentBytes, .ikeMessageBytes: 1 << 34
-        default: 50_000_000
-        }
-    }
-
-    public func set(_ value: Int, in options: inout AnalysisOptions) {
-        switch self {
-        case .flows: options.maxTrackedFlows = value
-        case .ipFragments: options.fragmentLimits.maxPendingDatagrams = value
-        case .ipFragmentBytes: options.fragmentLimits.maxPendingBytes = value
-        case .tcpConnections: options.tcpLimits.maxConnections = value
-        case .ikeSAs: options.ikeLimits.maxIKESAs = value
-        case .ikeExchangesPerSA: options.ikeLimits.maxExchangesPerIKESA = value
-        case .ikeExchanges: options.ikeLimits.maxExchanges = value
-        case .ikeMessages: options.ikeLimits.maxMessagesKept = value
-        case .ikeMessageBytes: options.ikeLimits.maxMessageBytesKept = value
-        case .childSAs: options.ikeLimits.maxChildSAs = value
-        }
-    }
+    public var maximum: Int { isBytes ? 1 << 34 : 50_000_000 }
 
     /// Applies "NAME=VALUE" to `options`. The value is a positive integer, with an optional
     /// k/M/G suffix (powers of 1024 for the byte limits, of 1000 for counts).
@@ -85,7 +68,7 @@ public enum ResourceLimit: String, CaseIterable, Sendable {
         guard let value = limit.parse(String(parts[1])), value >= 1, value <= limit.maximum else {
             throw ResourceLimitError("\(name) takes a whole number from 1 to \(limit.maximum), got '\(parts[1])'")
         }
-        limit.set(value, in: &options)
+        options[keyPath: limit.keyPath] = value
     }
 
     private var isBytes: Bool { self == .ipFragmentBytes || self == .ikeMessageBytes }
