@@ -29,36 +29,10 @@ public final class HMACContext: TruncatedMAC {
 
     /// `key` is read in place when contiguous (`[UInt8]`, `SecretBytes`, their slices).
     public init(_ hash: HashFunction, key: some Collection<UInt8>) throws {
-        guard let mac = EVP_MAC_fetch(nil, "HMAC", nil) else { throw CryptoError.openssl("EVP_MAC_fetch(HMAC)") }
-        guard let context = EVP_MAC_CTX_new(mac) else {
-            EVP_MAC_free(mac)
-            throw CryptoError.openssl("EVP_MAC_CTX_new")
-        }
-        self.mac = mac
-        self.context = context
+        (mac, context) = try makeMACContext("HMAC")
         self.hash = hash
         self.digest = [UInt8](repeating: 0, count: 64)
-        // The parameter's name is a C string of our own for as long as the call needs it: a
-        // Swift String passed straight to `OSSL_PARAM_construct_*` is a temporary freed
-        // before `EVP_MAC_init` reads it.
-        let ok = OSSL_MAC_PARAM_DIGEST.withCString { parameter in
-            hash.rawValue.withCString { name -> Int32 in
-                var params = [
-                    OSSL_PARAM_construct_utf8_string(parameter, UnsafeMutablePointer(mutating: name), 0),
-                    OSSL_PARAM_construct_end(),
-                ]
-                return withKeyBytes(key) { keyPointer in
-                    params.withUnsafeMutableBufferPointer { paramPointer in
-                        // HMAC accepts an empty key; OpenSSL wants a non-NULL pointer for it.
-                        var empty: UInt8 = 0
-                        if keyPointer.isEmpty || keyPointer.baseAddress == nil {
-                            return EVP_MAC_init(context, &empty, 0, paramPointer.baseAddress)
-                        }
-                        return EVP_MAC_init(context, keyPointer.baseAddress, keyPointer.count, paramPointer.baseAddress)
-                    }
-                }
-            }
-        }
+        let ok = initializeMAC(context, parameter: OSSL_MAC_PARAM_DIGEST, value: hash.rawValue, key: key)
         guard ok == 1 else { throw CryptoError.openssl("EVP_MAC_init(HMAC-\(hash.rawValue))") }
     }
 
@@ -118,27 +92,8 @@ public final class CMACContext: TruncatedMAC {
         guard key.count == Self.keyLength else {
             throw CryptoError(.invalidKeyLength, "AES-CMAC needs a 16-byte key, got \(key.count)")
         }
-        guard let mac = EVP_MAC_fetch(nil, "CMAC", nil) else { throw CryptoError.openssl("EVP_MAC_fetch(CMAC)") }
-        guard let context = EVP_MAC_CTX_new(mac) else {
-            EVP_MAC_free(mac)
-            throw CryptoError.openssl("EVP_MAC_CTX_new")
-        }
-        self.mac = mac
-        self.context = context
-        // (The parameter name outlives the call, as for HMAC above.)
-        let ok = OSSL_MAC_PARAM_CIPHER.withCString { parameter in
-            "AES-128-CBC".withCString { name -> Int32 in
-                var params = [
-                    OSSL_PARAM_construct_utf8_string(parameter, UnsafeMutablePointer(mutating: name), 0),
-                    OSSL_PARAM_construct_end(),
-                ]
-                return withKeyBytes(key) { keyPointer in
-                    params.withUnsafeMutableBufferPointer { paramPointer in
-                        EVP_MAC_init(context, keyPointer.baseAddress, keyPointer.count, paramPointer.baseAddress)
-                    }
-                }
-            }
-        }
+        (mac, context) = try makeMACContext("CMAC")
+        let ok = initializeMAC(context, parameter: OSSL_MAC_PARAM_CIPHER, value: "AES-128-CBC", key: key)
         guard ok == 1 else { throw CryptoError.openssl("EVP_MAC_init(CMAC AES-128-CBC)") }
     }
 
@@ -153,5 +108,40 @@ public final class CMACContext: TruncatedMAC {
     public func fullMAC(data: [UInt8], range: Range<Int>, trailer: [UInt8], trailerRange: Range<Int>) throws -> [UInt8] {
         try evpMACDigest(context, data: data, range: range, trailer: trailer, trailerRange: trailerRange, into: &digest)
         return digest
+    }
+}
+
+/// A fresh `EVP_MAC_CTX` for the MAC `name` ("HMAC", "CMAC"), with the fetched MAC it holds.
+private func makeMACContext(_ name: String) throws -> (mac: OpaquePointer, context: OpaquePointer) {
+    guard let mac = EVP_MAC_fetch(nil, name, nil) else { throw CryptoError.openssl("EVP_MAC_fetch(\(name))") }
+    guard let context = EVP_MAC_CTX_new(mac) else {
+        EVP_MAC_free(mac)
+        throw CryptoError.openssl("EVP_MAC_CTX_new")
+    }
+    return (mac, context)
+}
+
+/// Keys `context` with `key` (read in place when contiguous) and one string parameter, the
+/// digest or cipher name. Both strings are C strings of our own for as long as the call
+/// needs them: a Swift String passed straight to `OSSL_PARAM_construct_*` is a temporary
+/// freed before `EVP_MAC_init` reads it. An empty key (HMAC accepts one) is passed as a
+/// non-NULL pointer, as OpenSSL wants.
+private func initializeMAC(_ context: OpaquePointer, parameter: String, value: String, key: some Collection<UInt8>) -> Int32 {
+    parameter.withCString { parameterName in
+        value.withCString { valueName -> Int32 in
+            var params = [
+                OSSL_PARAM_construct_utf8_string(parameterName, UnsafeMutablePointer(mutating: valueName), 0),
+                OSSL_PARAM_construct_end(),
+            ]
+            return withKeyBytes(key) { keyPointer in
+                params.withUnsafeMutableBufferPointer { paramPointer in
+                    var empty: UInt8 = 0
+                    guard let base = keyPointer.baseAddress, !keyPointer.isEmpty else {
+                        return EVP_MAC_init(context, &empty, 0, paramPointer.baseAddress)
+                    }
+                    return EVP_MAC_init(context, base, keyPointer.count, paramPointer.baseAddress)
+                }
+            }
+        }
     }
 }
