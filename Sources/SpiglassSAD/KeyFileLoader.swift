@@ -21,11 +21,6 @@ public enum KeyFileFormat: String, Sendable, CaseIterable {
 
 /// Loads key files into a `KeySet`, detecting each file's format from its content.
 public enum KeyFileLoader {
-    /// Reads a key file whole, within the size limit. Errors name the file.
-    public static func read(path: String) throws -> String {
-        try readKeyFile(path: path).text
-    }
-
     /// Reads and parses `path`, in `format` or the detected one. A file that other users can
     /// read or write (and any file it includes) gets a warning in `permissionWarnings`.
     public static func loadKeys(path: String, format: KeyFileFormat? = nil) throws -> KeySet {
@@ -60,11 +55,12 @@ public enum KeyFileLoader {
         return "key file '\(path)' is \(access) by other users (mode \(shown)); restrict it with chmod 600"
     }
 
-    /// The file's text, and its permission warning. The bytes are read into a buffer of our
+    /// Reads a key file whole, within the size limit (errors name the file): its text, and its
+    /// permission warning (`permissionWarning`). The bytes are read into a buffer of our
     /// own that is wiped before it is freed (the decoded `String` cannot be: Swift strings
     /// are immutable, and it is freed with the parse that uses it). The mode is checked on
     /// the opened descriptor, so it is that of the file actually read.
-    static func readKeyFile(path: String) throws -> (text: String, warning: KeyFileNote?) {
+    public static func readKeyFile(path: String) throws -> (text: String, warning: KeyFileNote?) {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
             throw KeyFileError(.cannotRead, file: path, line: 0, "cannot read key file: \(String(cString: strerror(errno)))")

@@ -34,9 +34,9 @@ struct KeysCheckCommand: ParsableCommand {
         let out = FileDescriptorSink(descriptor: 1)
         var failed = false
         for path in files {
-            let text: String
+            let text: String, warning: KeyFileNote?
             do {
-                text = try KeyFileLoader.read(path: path)
+                (text, warning) = try KeyFileLoader.readKeyFile(path: path)
             } catch {
                 out.write("\(error)\n")
                 failed = true
@@ -46,9 +46,7 @@ struct KeysCheckCommand: ParsableCommand {
             out.write("\(path): \(format.map { "format \($0.rawValue)" } ?? "format not recognised")\n")
             // Who else can read the file (and the files it includes) comes first.
             var permissions = keys.permissionWarnings
-            if let message = KeyFileLoader.permissionWarning(path: path) {
-                permissions.insert(KeyFileNote(.warning, file: path, line: 0, message), at: 0)
-            }
+            if let warning { permissions.insert(warning, at: 0) }
             var items: [(Int, String)] = permissions.map { (0, "  \($0.file): warning: \($0.message)") }
             items += keys.notes.map { ($0.line, "  \($0.file):\($0.line): \($0.kind.rawValue): \($0.message)") }
             for error in errors {
