@@ -428,4 +428,15 @@ public final class Analyzer {
         }
     }
 
+    /// The state of SA `index` for trying its keys on another SA's failing packet: made and
+    /// kept like `cryptoState`'s, but an SA whose setup fails is only skipped here; the failure
+    /// is reported if its own packets arrive.
+    func candidateCryptoState(_ index: Int) -> ESPCryptoState? {
+        if let state = cryptoStates[index] { return state }
+        if cryptoFailures[index] != nil { return nil }
+        guard let state = try? ESPCryptoState(sa: sad.entries[index]) else { return nil }
+        cryptoStates[index] = state
+        return state
+    }
+
 }

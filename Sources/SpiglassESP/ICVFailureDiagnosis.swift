@@ -1,17 +1,24 @@
 import SpiglassSAD
 
-/// Why an SA's packets fail their ICV: tried once per flow, on its first failing packet, by
+/// Why an SA's packets fail their ICV: tried once per SA, on its first failing packet, by
 /// decrypting it again under the variants of the SA that users get wrong most often.
 public enum ICVFailureDiagnosis {
     /// A variant of the SA that verifies the packet, described for the user; or nil when none
     /// does (then the key itself is wrong, or the packet was corrupted).
+    ///
+    /// The keys of `otherCount` other SAs are tried too, each through `otherState(i)`, its
+    /// cipher state (nil when it has none). The caller keeps those states: building the
+    /// contexts of up to 256 SAs again for every diagnosis would cost more than the rest of
+    /// the analysis of a capture where many SAs fail.
     public static func diagnose(_ packet: [UInt8], esp: Range<Int>, sa: SecurityAssociation, sequenceHigh: UInt32,
-                                others: [SecurityAssociation]) -> String? {
+                                otherCount: Int, otherState: (Int) -> ESPCryptoState?) -> String? {
         var output = [UInt8](repeating: 0, count: esp.count + 64)
+        func verifies(_ state: ESPCryptoState, high: UInt32) -> Bool {
+            ESPDecryptor.decrypt(packet, esp: esp, state: state, sequenceHigh: high, output: &output).icv == .good
+        }
         func verifies(_ candidate: SecurityAssociation, high: UInt32) -> Bool {
             guard let state = try? ESPCryptoState(sa: candidate) else { return false }
-            let result = ESPDecryptor.decrypt(packet, esp: esp, state: state, sequenceHigh: high, output: &output)
-            return result.icv == .good
+            return verifies(state, high: high)
         }
         // ESN set the other way round.
         var flipped = sa
@@ -44,11 +51,13 @@ public enum ICVFailureDiagnosis {
                 if verifies(candidate, high: sequenceHigh) { return "the ICV verifies as aes-gcm-\(other), not aes-gcm-\(icv)" }
             }
         }
-        // The keys of another SA (typically the other direction's).
-        for other in others where other != sa && other.ipsecProtocol == .esp {
-            var candidate = other
-            candidate.spi = sa.spi
-            if verifies(candidate, high: sequenceHigh) {
+        // The keys of another SA (typically the other direction's). Its state serves as it is:
+        // decryption reads the SPI from the packet, never from the SA.
+        for index in 0..<otherCount {
+            guard let state = otherState(index) else { continue }
+            let other = state.sa
+            guard other != sa && other.ipsecProtocol == .esp else { continue }
+            if verifies(state, high: sequenceHigh) {
                 return "the ICV verifies with the keys of the SA at \(other.origin)\(other.spi.map { " (spi 0x" + String($0, radix: 16) + ")" } ?? ""): keys swapped between directions?"
             }
         }

@@ -189,7 +189,8 @@ public enum FuzzHarness {
         var output = [UInt8](repeating: 0, count: packet.count + 64)
         let result = ESPDecryptor.decrypt(packet, esp: range, state: state, sequenceHigh: high, output: &output)
         if result.icv == .failed && config & 0x80 != 0 {
-            _ = ICVFailureDiagnosis.diagnose(packet, esp: range, sa: state.sa, sequenceHigh: high, others: espSAs)
+            _ = ICVFailureDiagnosis.diagnose(packet, esp: range, sa: state.sa, sequenceHigh: high, otherCount: espSAs.count,
+                                             otherState: { try? ESPCryptoState(sa: espSAs[$0]) })
         }
         _ = WeakAlgorithmCheck.findings(for: state.sa)
     }
