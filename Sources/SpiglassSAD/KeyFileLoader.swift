@@ -164,10 +164,11 @@ public enum KeyFileLoader {
     }
 
     /// Formats with one SA per line, `#` comments and blank lines.
-    static func parseLineFormat(_ text: String, file: String, format: KeyFileFormat) throws -> KeySet {
+    /// `firstLine` numbers the first line of `text` (`checkKeys` parses one line at a time).
+    static func parseLineFormat(_ text: String, file: String, format: KeyFileFormat, firstLine: Int = 1) throws -> KeySet {
         var keys = KeySet()
-        var lineNumber = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        var lineNumber = firstLine - 1
+        for rawLine in KeyFileLines.of(text) {
             lineNumber += 1
             guard rawLine.utf8.count <= KeyFileLimits.maxLineBytes else {
                 throw KeyFileError(.tooLarge, file: file, line: lineNumber, "line longer than \(KeyFileLimits.maxLineBytes) bytes")
@@ -233,7 +234,7 @@ public enum KeyFileLoader {
 
     static func firstMeaningfulLine(_ text: String) -> Int {
         var n = 0
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for line in KeyFileLines.of(text) {
             n += 1
             let t = line.drop { $0 == " " || $0 == "\t" || $0 == "\r" }
             if !t.isEmpty && !t.hasPrefix("#") { return n }
@@ -259,14 +260,13 @@ extension KeyFileLoader {
             var keys = KeySet()
             var errors: [KeyFileError] = []
             var lineNumber = 0
-            for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            for rawLine in KeyFileLines.of(text) {
                 lineNumber += 1
                 let line = rawLine.drop { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\u{feff}" }
                 if line.isEmpty || line.hasPrefix("#") { continue }
                 // Parse the line alone, keeping its number, so one bad line does not hide the rest.
-                let padded = String(repeating: "\n", count: lineNumber - 1) + line
                 do {
-                    keys.merge(try parseLineFormat(padded, file: file, format: format))
+                    keys.merge(try parseLineFormat(String(line), file: file, format: format, firstLine: lineNumber))
                 } catch let error as KeyFileError {
                     errors.append(error)
                 } catch {}
@@ -289,13 +289,11 @@ extension KeyFileError {
     /// 1-based column of the field this error names, found in the text of its line: the
     /// `field=` of a native line, or the n-th comma-separated field of a Wireshark line.
     public func column(in text: String) -> Int? {
-        guard line > 0, let field else { return nil }
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        guard line <= lines.count else { return nil }
-        let source = Array(lines[line - 1])
+        guard line > 0, let field, let sourceLine = KeyFileLines.line(line, of: text) else { return nil }
+        let source = Array(sourceLine)
         let needle = Array(field + "=")
         if source.count >= needle.count {
-            for i in 0...(source.count - needle.count) where Array(source[i..<(i + needle.count)]) == needle {
+            for i in 0...(source.count - needle.count) where source[i..<(i + needle.count)].elementsEqual(needle) {
                 if i == 0 || source[i - 1] == " " || source[i - 1] == "\t" { return i + 1 }
             }
         }

@@ -3,7 +3,7 @@ extension KeyFileLoader {
     /// xfrm and setkey dumps) are tried first; then the first meaningful line decides.
     public static func detect(_ text: String) -> KeyFileFormat? {
         if let format = detectMultiLineFormat(text) { return format }
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false).prefix(10_000) {
+        for rawLine in KeyFileLines.of(text).prefix(10_000) {
             let line = rawLine.drop { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\u{feff}" }
             if line.isEmpty || line.hasPrefix("#") { continue }
             let word = line.prefix { !$0.isWhitespace }.lowercased()

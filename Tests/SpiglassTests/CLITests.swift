@@ -154,7 +154,9 @@ import Testing
         #expect(result.stdout.contains("undecodable 3"))
     }
 
-    @Test func keysCheckReportsEveryLine() throws {
+    /// With Unix and with Windows line ends: Swift reads CR LF as one Character, which once
+    /// made a Windows-saved file one long line.
+    @Test(arguments: ["\n", "\r\n"]) func keysCheckReportsEveryLine(lineEnd: String) throws {
         let path = Self.temporary("check.keys")
         defer { try? FileManager.default.removeItem(atPath: path) }
         try """
@@ -163,7 +165,7 @@ import Testing
             esp spi=2 enc=aes-cbcc enc-key=0x000102030405060708090a0b0c0d0e0f
             esp spi=3 enc=null
             esp spi=4 enc=null colour=red
-            """.write(toFile: path, atomically: true, encoding: .utf8)
+            """.replacingOccurrences(of: "\n", with: lineEnd).write(toFile: path, atomically: true, encoding: .utf8)
         let result = try Self.run(["keys", "check", path])
         #expect(result.status == 1)
         #expect(result.stdout.contains("\(path):2: understood: ESP SA spi=0x1"))

@@ -53,6 +53,43 @@ import Testing
         }
     }
 
+    /// A key file saved on Windows (CR LF line ends) reads as the same file with LF does, in
+    /// every format: ESP and IKE tables, native lines, charon logs, tcpdump secrets, and the
+    /// xfrm and setkey dumps.
+    @Test(arguments: ["strongswan/aes128cbc-sha256-v4/sa.spiglass", "strongswan/aes128cbc-sha256-v4/esp_sa",
+                      "strongswan/aes128cbc-sha256-v4/charon-A.log", "strongswan/aes128cbc-sha256-v4/ikev2_decryption_table",
+                      "strongswan-ike/pfs-gcm/charon-A.log"])
+    func windowsLineEndsReadTheSame(source: String) throws {
+        let path = Paths.fixture(source)
+        let unix = try KeyFileLoader.loadKeys(path: path)
+        #expect(unix.sas.count + unix.ikeSAs.count >= 1)
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let windows = try Self.temporary(text.replacingOccurrences(of: "\n", with: "\r\n"), "crlf")
+        defer { try? FileManager.default.removeItem(atPath: windows) }
+        let read = try KeyFileLoader.loadKeys(path: windows)
+        #expect(read.sas.count == unix.sas.count && read.ikeSAs.count == unix.ikeSAs.count)
+        #expect(KeyFileWriter.native(read) == KeyFileWriter.native(unix))
+    }
+
+    @Test func windowsLineEndsInTcpdumpSecretsAndDumps() throws {
+        let keys = try KeyFileLoader.loadKeys(path: Paths.fixture("strongswan/3des-sha1-v4/sa.spiglass"))
+        let tcpdump = KeyFileWriter.tcpdump(keys)
+        let xfrm = """
+            src 192.0.2.1 dst 192.0.2.2
+            \tproto esp spi 0x00001001 reqid 1 mode tunnel
+            \treplay-window 0 flag af-unspec
+            \tauth-trunc hmac(sha1) 0x0102030405060708090a0b0c0d0e0f1011121314 96
+            \tenc cbc(aes) 0x000102030405060708090a0b0c0d0e0f
+
+            """
+        for text in [tcpdump, xfrm] {
+            let unix = try KeyFileLoader.parseKeys(text, file: "unix", format: nil)
+            let windows = try KeyFileLoader.parseKeys(text.replacingOccurrences(of: "\n", with: "\r\n"), file: "windows", format: nil)
+            #expect(unix.sas.count >= 1)
+            #expect(KeyFileWriter.native(windows) == KeyFileWriter.native(unix))
+        }
+    }
+
     /// The ipdecap captures come with real `setkey -D` dumps; they must decrypt exactly as the
     /// corpus' Wireshark tables do.
     @Test(arguments: ["aes-cbc_hmac-sha1", "3des-cbc_hmac-sha1", "aes256-cbc_hmac-sha1", "null_hmac-md5", "3des-cbc_null"])

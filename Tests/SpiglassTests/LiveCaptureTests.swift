@@ -93,8 +93,8 @@ struct LiveCaptureTests {
             let base = NSTemporaryDirectory() + "spiglass-live-\(getpid())-\(UUID().uuidString)"
             stdoutPath = base + ".out"
             stderrPath = base + ".err"
-            FileManager.default.createFile(atPath: stdoutPath, contents: nil)
-            FileManager.default.createFile(atPath: stderrPath, contents: nil)
+            _ = FileManager.default.createFile(atPath: stdoutPath, contents: nil)
+            _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
             process.executableURL = URL(fileURLWithPath: LiveCaptureTests.ip)
             process.arguments = ["netns", "exec", network.listener, CLITests.binary, command, "-i", network.listenerInterface] + arguments
             process.currentDirectoryURL = URL(fileURLWithPath: Paths.root)

@@ -248,7 +248,7 @@ enum StrongSwanLogParser: KeyDumpText {
         let ctx = Context(file: file)
         var lineNumber = 0
         var lastThread = -1
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for raw in KeyFileLines.of(text) {
             lineNumber += 1
             guard raw.utf8.count <= KeyFileLimits.maxLineBytes else {
                 throw KeyFileError(.tooLarge, file: file, line: lineNumber, "line longer than \(KeyFileLimits.maxLineBytes) bytes")

@@ -106,7 +106,7 @@ enum TcpdumpSecretsParser: KeyDumpText {
             throw KeyFileError(.tooLarge, file: file, line: 0, "key files over \(KeyFileLimits.maxFileBytes) bytes are refused")
         }
         var lineNumber = 0
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for raw in KeyFileLines.of(text) {
             lineNumber += 1
             guard raw.utf8.count <= KeyFileLimits.maxLineBytes else {
                 throw KeyFileError(.tooLarge, file: file, line: lineNumber, "line longer than \(KeyFileLimits.maxLineBytes) bytes")

@@ -1,0 +1,22 @@
+/// The lines of a key file as an editor numbers them. Swift reads "\r\n" as one Character,
+/// so splitting a String at "\n" would leave a file saved on Windows as one long line.
+enum KeyFileLines {
+    static func isLineBreak(_ c: Character) -> Bool { c == "\n" || c == "\r\n" }
+
+    /// Every line, empty ones included, without its line break.
+    static func of(_ text: String) -> [Substring] {
+        text.split(omittingEmptySubsequences: false, whereSeparator: isLineBreak)
+    }
+
+    /// Line `number` (1-based), or nil past the last line. Reads no further than that line,
+    /// so that looking up where an error is costs nothing like splitting the whole file.
+    static func line(_ number: Int, of text: String) -> Substring? {
+        guard number >= 1 else { return nil }
+        var rest = text[...]
+        for _ in 1..<number {
+            guard let lineBreak = rest.firstIndex(where: isLineBreak) else { return nil }
+            rest = rest[rest.index(after: lineBreak)...]
+        }
+        return rest[..<(rest.firstIndex(where: isLineBreak) ?? rest.endIndex)]
+    }
+}
