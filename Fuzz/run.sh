@@ -3,6 +3,7 @@
 #
 #   Fuzz/run.sh [SECONDS-PER-TARGET] [TARGET...]     default 30 s, every target
 #   Fuzz/run.sh --seeds                              rewrite corpus/ from the fixtures
+#   FUZZ_ASAN=0 Fuzz/run.sh ...                      without AddressSanitizer (see below)
 #
 # Targets: wire esp ikev2 fragments keyfiles tcp. Each run starts from the committed seeds in
 # corpus/<target>/ and from what earlier runs found in generated/<target>/ (git-ignored), and
@@ -22,6 +23,14 @@ declare -A max_len=([wire]=8192 [esp]=4096 [ikev2]=12288 [fragments]=8192 [keyfi
 # with -parse-as-library and leaves their missing `main` alone: libFuzzer has it), then one
 # combined flag that swiftc sees last, for compiling and linking.
 build_flags=(-c release --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address)
+bin=.build/release
+# FUZZ_ASAN=0: coverage and Swift's own traps only, about three times faster for `wire` (ASan's
+# allocator dominates it), built apart so that the two builds do not overwrite each other. It
+# finds crashes, traps, hangs and memory blow-ups, but no leaks and no C-level memory errors.
+if [[ "${FUZZ_ASAN:-1}" == "0" ]]; then
+    build_flags=(-c release --sanitize=fuzzer --scratch-path .build-noasan)
+    bin=.build-noasan/release
+fi
 
 log() { printf '%s\n' "$*" >&2; }
 
@@ -49,7 +58,7 @@ if [[ "${1:-}" == "--seeds" ]]; then
         nice -n 19 swift build "${build_flags[@]}" --product "fuzz-$target" || exit 1
         rm -rf "corpus/$target"
         mkdir -p "corpus/$target"
-        nice -n 19 ".build/release/fuzz-$target" -merge=1 -max_len="${max_len[$target]}" -rss_limit_mb=2048 -timeout=10 \
+        nice -n 19 "$bin/fuzz-$target" -merge=1 -max_len="${max_len[$target]}" -rss_limit_mb=2048 -timeout=10 \
             "corpus/$target" "$raw/$target" 2>&1 | grep -E '^MERGE-OUTER: [0-9]+ new files' >&2
         log "corpus/$target: $(ls "corpus/$target" | wc -l) files, $(cat "corpus/$target"/* | wc -c) bytes"
     done
@@ -80,7 +89,7 @@ for target in "${targets[@]}"; do
     [[ -f "dicts/$target.dict" ]] && dict=(-dict="dicts/$target.dict")
     out="artifacts/$target/last-run.log"
     log "== fuzz-$target for ${seconds}s (log: Fuzz/$out)"
-    nice -n 19 ".build/release/fuzz-$target" "generated/$target" "corpus/$target" "${dict[@]}" \
+    nice -n 19 "$bin/fuzz-$target" "generated/$target" "corpus/$target" "${dict[@]}" \
         -max_total_time="$seconds" -max_len="${max_len[$target]}" -rss_limit_mb=2048 -timeout=10 \
         -artifact_prefix="artifacts/$target/" -print_final_stats=1 >"$out" 2>&1
     status=$?
@@ -93,7 +102,7 @@ for target in "${targets[@]}"; do
         grep -E '^==[0-9]+==ERROR|^SUMMARY|Fatal error|deadly signal|ALARM|out-of-memory|leak|in \$s.*Sources/Spiglass' "$out" | head -8 >&2
         reproducer=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$out" | tail -1)
         log "fuzz-$target FAILED (exit $status); reproducer: Fuzz/${reproducer:-(none written, see $out)}"
-        log "  reproduce: Fuzz/.build/release/fuzz-$target Fuzz/${reproducer:-<input>}"
+        log "  reproduce: Fuzz/$bin/fuzz-$target Fuzz/${reproducer:-<input>}"
     fi
 done
 
