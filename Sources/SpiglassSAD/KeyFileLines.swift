@@ -1,10 +1,10 @@
 /// The lines of a key file as an editor numbers them. Swift reads "\r\n" as one Character,
 /// so splitting a String at "\n" would leave a file saved on Windows as one long line.
-enum KeyFileLines {
+public enum KeyFileLines {
     static func isLineBreak(_ c: Character) -> Bool { c == "\n" || c == "\r\n" }
 
     /// Every line, empty ones included, without its line break.
-    static func of(_ text: String) -> [Substring] {
+    public static func of(_ text: String) -> [Substring] {
         text.split(omittingEmptySubsequences: false, whereSeparator: isLineBreak)
     }
 

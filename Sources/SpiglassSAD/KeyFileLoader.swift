@@ -289,7 +289,14 @@ extension KeyFileError {
     /// 1-based column of the field this error names, found in the text of its line: the
     /// `field=` of a native line, or the n-th comma-separated field of a Wireshark line.
     public func column(in text: String) -> Int? {
-        guard line > 0, let field, let sourceLine = KeyFileLines.line(line, of: text) else { return nil }
+        guard line > 0, let sourceLine = KeyFileLines.line(line, of: text) else { return nil }
+        return column(inLine: sourceLine)
+    }
+
+    /// The same, given the text of the error's line: a caller with many errors splits the
+    /// file once (`KeyFileLines.of`) instead of walking to each error's line again.
+    public func column(inLine sourceLine: Substring) -> Int? {
+        guard let field else { return nil }
         let source = Array(sourceLine)
         let needle = Array(field + "=")
         if source.count >= needle.count {

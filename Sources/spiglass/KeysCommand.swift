@@ -49,8 +49,9 @@ struct KeysCheckCommand: ParsableCommand {
             if let warning { permissions.insert(warning, at: 0) }
             var items: [(Int, String)] = permissions.map { (0, "  \($0.file): warning: \($0.message)") }
             items += keys.notes.map { ($0.line, "  \($0.file):\($0.line): \($0.kind.rawValue): \($0.message)") }
+            let lines = errors.isEmpty ? [] : KeyFileLines.of(text)
             for error in errors {
-                let column = error.column(in: text).map { ":\($0)" } ?? ""
+                let column = lines.indices.contains(error.line - 1) ? error.column(inLine: lines[error.line - 1]).map { ":\($0)" } ?? "" : ""
                 let field = error.field.map { " field '\($0)':" } ?? ""
                 items.append((error.line, "  \(error.file):\(error.line)\(column): error:\(field) \(error.message)"))
             }
