@@ -51,7 +51,9 @@ struct KeysCheckCommand: ParsableCommand {
             items += keys.notes.map { ($0.line, "  \($0.file):\($0.line): \($0.kind.rawValue): \($0.message)") }
             let lines = errors.isEmpty ? [] : KeyFileLines.of(text)
             for error in errors {
-                let column = lines.indices.contains(error.line - 1) ? error.column(inLine: lines[error.line - 1]).map { ":\($0)" } ?? "" : ""
+                // An error in a file that this one includes (tcpdump's `file`) has no column here.
+                let inThisFile = error.file == path && lines.indices.contains(error.line - 1)
+                let column = inThisFile ? error.column(inLine: lines[error.line - 1]).map { ":\($0)" } ?? "" : ""
                 let field = error.field.map { " field '\($0)':" } ?? ""
                 items.append((error.line, "  \(error.file):\(error.line)\(column): error:\(field) \(error.message)"))
             }
