@@ -157,7 +157,7 @@ extension Analyzer {
             } else if icvDiagnoses.count < Analyzer.maxICVDiagnoses {
                 let diagnosis = ICVFailureDiagnosis.diagnose(
                     bytes, esp: esp.range, sa: state.sa, sequenceHigh: UInt32(truncatingIfNeeded: sequence >> 32),
-                    otherCount: min(sad.count, Analyzer.maxDiagnosisCandidates), otherState: candidateCryptoState)
+                    otherCount: min(sad.count, Analyzer.maxDiagnosisCandidates), otherState: { self.cryptoState($0, candidate: true) })
                 icvDiagnoses[saIndex] = diagnosis
                 flows[flowNumber].icvDiagnosis = diagnosis
             } else {

@@ -413,7 +413,10 @@ public final class Analyzer {
         return flows.count - 1
     }
 
-    func cryptoState(_ index: Int) -> ESPCryptoState? {
+    /// SA `index`'s cipher state, made on first use and kept. A setup failure is reported and
+    /// remembered, except for a `candidate`: an SA whose keys are only tried on another SA's
+    /// failing packet is skipped, and its failure reported if its own packets arrive.
+    func cryptoState(_ index: Int, candidate: Bool = false) -> ESPCryptoState? {
         if let state = cryptoStates[index] { return state }
         if cryptoFailures[index] != nil { return nil }
         do {
@@ -421,22 +424,12 @@ public final class Analyzer {
             cryptoStates[index] = state
             return state
         } catch {
+            guard !candidate else { return nil }
             let message = "SA \(sad.entries[index].origin): cannot set up \(sad.entries[index].algorithmDescription): \(error)"
             cryptoFailures[index] = message
             diagnose(message)
             return nil
         }
-    }
-
-    /// The state of SA `index` for trying its keys on another SA's failing packet: made and
-    /// kept like `cryptoState`'s, but an SA whose setup fails is only skipped here; the failure
-    /// is reported if its own packets arrive.
-    func candidateCryptoState(_ index: Int) -> ESPCryptoState? {
-        if let state = cryptoStates[index] { return state }
-        if cryptoFailures[index] != nil { return nil }
-        guard let state = try? ESPCryptoState(sa: sad.entries[index]) else { return nil }
-        cryptoStates[index] = state
-        return state
     }
 
 }

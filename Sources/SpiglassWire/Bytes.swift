@@ -50,8 +50,6 @@ public enum Hex {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Parses hex digits (no prefix, no separators except optional ':' between bytes).
-    /// An odd number of digits is read as if a leading 0 were present, as Wireshark does.
     /// The value of one hex digit (either case), or nil for any other character.
     @inline(__always)
     public static func digitValue(_ c: UInt8) -> UInt8? {
@@ -63,6 +61,8 @@ public enum Hex {
         }
     }
 
+    /// Parses hex digits (no prefix, no separators except optional ':' between bytes).
+    /// An odd number of digits is read as if a leading 0 were present, as Wireshark does.
     public static func decode(_ text: Substring) -> [UInt8]? {
         var nibbles: [UInt8] = []
         nibbles.reserveCapacity(text.utf8.count)
