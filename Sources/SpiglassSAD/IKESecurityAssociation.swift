@@ -120,6 +120,16 @@ public enum IKEPRF: String, Sendable, Equatable, Hashable, CaseIterable {
     }
 }
 
+/// Where an IKE key set's SPIs come from.
+public enum IKESPIBinding: Sendable, Equatable, Hashable {
+    /// The key file names them (`initiatorSPI`, `responderSPI`).
+    case given
+    /// It does not (charon logs the SPIs of an IKE SA made by a rekey only with `mgr` at
+    /// level 2): the keys are bound, when a capture is read, to the IKE SA whose messages
+    /// verify with them (integrity check or AEAD tag). `hint` says where they come from.
+    case byIntegrity(hint: String)
+}
+
 /// The keys of one IKE SA, as far as a key file gives them. Empty keys mean "not given";
 /// each is `SecretBytes` (wiped when freed, never printed by interpolation). IKEv2 uses the
 /// SK_* keys (RFC 7296 2.14); IKEv1 the SKEYID family and the phase-1 encryption key
@@ -153,6 +163,9 @@ public struct IKESecurityAssociation: Sendable, Equatable, Hashable {
     public var skeyidA = SecretBytes()
     public var skeyidE = SecretBytes()
     public var origin: SAOrigin
+    /// How the SPIs above are known: from the key file, or (a log that never shows an IKE
+    /// SA's SPIs) only once a capture shows which IKE SA the keys open.
+    public var binding: IKESPIBinding = .given
 
     public init(version: Version, initiatorSPI: UInt64, responderSPI: UInt64?, origin: SAOrigin) {
         self.version = version

@@ -135,7 +135,8 @@ import Testing
         var out: [String] = []
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             // "Nov 29 01:22:10 16[IKE] message"
-            guard line.count > 16, let marker = StrongSwanLogParser.threadMarker(in: line) else { out.append(String(line)); continue }
+            guard line.count > 16, let found = CharonLogLineDecoder.threadMarker(in: line) else { out.append(String(line)); continue }
+            let marker = (message: line[found.messageStart...], thread: found.thread)
             let time = line.prefix(15)
             let threadAndGroup = line[line.index(line.startIndex, offsetBy: 16)...].prefix { $0 != "]" } + "]"
             switch style {
@@ -143,7 +144,7 @@ import Testing
             case 1: out.append("\(time) moon charon-systemd[1234]: \(threadAndGroup) \(marker.message)")
             default:
                 // journalctl without thread numbers: hexdump rows indented under their message.
-                if StrongSwanLogParser.hexRow(marker.message) != nil {
+                if CharonLogDump.row(marker.message) != nil {
                     out.append("                                          " + marker.message)
                 } else {
                     out.append("\(time) moon charon-systemd[1234]: \(marker.message)")
@@ -203,59 +204,71 @@ import Testing
 
     static let header = "Nov 29 01:22:10 16[IKE] "
 
-    @Test func strongSwanKeyLineWithoutHexdump() {
-        let e = Self.error { _ = try StrongSwanLogParser.parse("x\n\(Self.header)Sk_ei secret => 32 bytes @ 0x7f\n\(Self.header)something else", file: "c.log") }
-        #expect(e?.file == "c.log")
-        #expect(e?.line == 2)
-        #expect(e?.field == "Sk_ei secret")
-        #expect(e?.code == .syntax)
+    /// A log is messy input: a damaged key is skipped with a warning naming its line and the
+    /// key, and the rest of the log still loads.
+    static func warnings(_ text: String) throws -> (keys: KeySet, warnings: [KeyFileNote]) {
+        let keys = try StrongSwanLogParser.parse(text, file: "c.log")
+        return (keys, keys.notes.filter { $0.kind == .warning })
     }
 
-    @Test func strongSwanTruncatedHexdumpAtEnd() {
+    @Test func strongSwanKeyLineWithoutHexdump() throws {
+        let (keys, warnings) = try Self.warnings("x\n\(Self.header)Sk_ei secret => 32 bytes @ 0x7f\n\(Self.header)something else")
+        #expect(warnings.count == 1)
+        #expect(warnings.first?.file == "c.log")
+        #expect(warnings.first?.line == 2)
+        #expect(warnings.first?.message.contains("'Sk_ei secret => 32 bytes' is not followed by its hexdump") == true)
+        #expect(keys.ikeSAs.isEmpty)
+    }
+
+    @Test func strongSwanTruncatedHexdumpAtEnd() throws {
         let text = "\(Self.header)Sk_d secret => 32 bytes @ 0x7f\n\(Self.header)   0: 00 01 02 03 04 05 06 07 08 09 0A 0B 0C 0D 0E 0F  ................"
-        let e = Self.error { _ = try StrongSwanLogParser.parse(text, file: "c.log") }
-        #expect(e?.line == 1)
-        #expect(e?.field == "Sk_d secret")
-        #expect(e?.description.contains("16 of 32") == true)
+        let (keys, warnings) = try Self.warnings(text)
+        #expect(warnings.map(\.line) == [1])
+        #expect(warnings.first?.message.contains("'Sk_d secret'") == true)
+        #expect(warnings.first?.message.contains("the log ends before its hexdump does") == true)
+        #expect(keys.ikeSAs.isEmpty)
     }
 
-    @Test func strongSwanHexdumpRowAtWrongOffset() {
+    @Test func strongSwanHexdumpRowAtWrongOffset() throws {
         let text = "a\nb\n\(Self.header)Sk_ai secret => 20 bytes @ 0x7f\n\(Self.header)  16: 00 01 02 03  ...."
-        let e = Self.error { _ = try StrongSwanLogParser.parse(text, file: "c.log") }
-        #expect(e?.line == 4)
-        #expect(e?.field == "Sk_ai secret")
+        let (_, warnings) = try Self.warnings(text)
+        #expect(warnings.map(\.line) == [4])
+        #expect(warnings.first?.message.contains("'Sk_ai secret' (line 3): hexdump row at offset 16, expected 0") == true)
     }
 
-    @Test func strongSwanHexdumpRowTooShort() {
+    @Test func strongSwanHexdumpRowTooShort() throws {
         let text = "\(Self.header)Sk_ai secret => 20 bytes @ 0x7f\n\(Self.header)   0: 00 01 02 03  ...."
-        let e = Self.error { _ = try StrongSwanLogParser.parse(text, file: "c.log") }
-        #expect(e?.line == 2)
-        #expect(e?.field == "Sk_ai secret")
+        let (_, warnings) = try Self.warnings(text)
+        #expect(warnings.map(\.line) == [2])
+        #expect(warnings.first?.message.contains("hexdump row has 4 bytes, expected 16") == true)
     }
 
-    @Test func strongSwanKeyTooLong() {
-        let e = Self.error { _ = try StrongSwanLogParser.parse("\n\(Self.header)Sk_er secret => 99999 bytes @ 0x7f", file: "c.log") }
-        #expect(e?.code == .badValue)
-        #expect(e?.line == 2)
-        #expect(e?.field == "Sk_er secret")
+    @Test func strongSwanKeyTooLong() throws {
+        let (_, warnings) = try Self.warnings("\n\(Self.header)Sk_er secret => 99999 bytes @ 0x7f")
+        #expect(warnings.map(\.line) == [2])
+        #expect(warnings.first?.message.contains("'Sk_er secret': 99999 bytes is not a key length") == true)
     }
 
-    @Test func strongSwanBadEstablishedLine() {
-        let e = Self.error { _ = try StrongSwanLogParser.parse("\n\n01[IKE] CHILD_SA net{1} established with SPIs zz_i 5e81594e_o and TS", file: "c.log") }
-        #expect(e?.line == 3)
-        #expect(e?.field == "SPIs")
+    @Test func strongSwanBadEstablishedLine() throws {
+        let (keys, warnings) = try Self.warnings("\n\n01[IKE] CHILD_SA net{1} established with SPIs zz_i 5e81594e_o and TS")
+        #expect(warnings.map(\.line) == [3])
+        #expect(warnings.first?.message.contains("expected 'established with SPIs <8 hex>_i <8 hex>_o'") == true)
+        #expect(keys.sas.isEmpty)
     }
 
     @Test func strongSwanKeyLengthDoesNotFitTheProposal() throws {
-        // The fixture's 16-byte AES key under a proposal that says AES-256.
+        // The fixture's 16-byte AES key under a proposal that says AES-256: that CHILD_SA is
+        // skipped with a warning naming the key's line; the IKE SA still loads.
         var text = try Self.read(Paths.fixture("strongswan/aes128cbc-sha256-v4/charon-A.log"))
         text = text.replacingOccurrences(of: "selected proposal: ESP:AES_CBC_128/", with: "selected proposal: ESP:AES_CBC_256/")
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         let keyLine = try #require(lines.firstIndex { $0.contains("encryption initiator key =>") }) + 1
-        let e = Self.error { _ = try StrongSwanLogParser.parse(text, file: "A.log") }
-        #expect(e?.code == .badKeyLength)
-        #expect(e?.line == keyLine)
-        #expect(e?.field == "encryption initiator key")
+        let (keys, warnings) = try Self.warnings(text)
+        #expect(keys.sas.isEmpty)
+        #expect(keys.ikeSAs.count == 1)
+        let warning = try #require(warnings.first { $0.message.contains("CHILD_SA net{1}") })
+        #expect(warning.message.contains("line \(keyLine)"), "\(warning)")
+        #expect(warning.message.contains("'encryption initiator key'"), "\(warning)")
     }
 
     @Test func strongSwanEveryPrefixParsesOrThrows() throws {

@@ -46,6 +46,13 @@ public final class IKEReconstruction {
     public var onDiagnostic: ((String) -> Void)?
 
     var keys: [IKESecurityAssociation]
+    /// Key sets whose source did not know their SPIs (`IKESPIBinding.byIntegrity`), not yet
+    /// bound; the binding attempts made, per IKE SA and in all.
+    var unboundKeys: [Int] = []
+    var bindingAttempts: [IKESPIPair: Int] = [:]
+    var bindingTrials = 0
+    /// Key sets bound to an IKE SA of the capture by their integrity check, in order.
+    public internal(set) var boundKeys: [IKESecurityAssociation] = []
     private var keyByPair: [KeyLookup: Int] = [:]
     private var keyByInitiatorSPI: [KeyLookup: Int] = [:]
     var protections: [Int: IKEv2MessageProtection] = [:]
@@ -114,8 +121,14 @@ public final class IKEReconstruction {
             v1States[index]?.protection = nil
             v1States[index]?.protectionFailure = nil
         }
+        unboundKeys = []
+        bindingAttempts = [:]
         for (index, key) in keys.enumerated() {
             let version = key.version == .v1 ? 1 : 2
+            if case .byIntegrity = key.binding {
+                if version == 2 && hasKeys(key) { unboundKeys.append(index) }
+                continue
+            }
             if let responder = key.responderSPI {
                 keyByPair[KeyLookup(version: version, spis: IKESPIPair(initiator: key.initiatorSPI, responder: responder))] = index
                 // An IKEv1 message 1 has no responder cookie yet; the initiator's finds the key.
@@ -166,7 +179,10 @@ public final class IKEReconstruction {
         }
         record.problems += message.problems.map(\.reason)
         record.payloads = message.payloads.filter { !$0.isEncryptedContainer }
-        let keyIndex = self.keyIndex(for: header)
+        var keyIndex = self.keyIndex(for: header)
+        if keyIndex == nil, let last = message.payloads.last, last.isEncryptedContainer {
+            keyIndex = bindByIntegrity(datagram, payloadOffset: last.range.lowerBound, header: header)
+        }
 
         guard let last = message.payloads.last, last.isEncryptedContainer else {
             attach(&record, fingerprint: fingerprint(datagram.bytes, datagram.range))
@@ -285,6 +301,10 @@ public final class IKEReconstruction {
         keyIndex(IKESPIPair(initiator: header.initiatorSPI, responder: header.responderSPI), version: Int(header.majorVersion))
     }
 
+    func addLookup(_ keyIndex: Int, pair: IKESPIPair, version: Int = 2) {
+        keyByPair[KeyLookup(version: version, spis: pair)] = keyIndex
+    }
+
     func keyIndex(_ spis: IKESPIPair, version: Int = 2) -> Int? {
         if let index = keyByPair[KeyLookup(version: version, spis: spis)] { return index }
         return keyByInitiatorSPI[KeyLookup(version: version, spis: IKESPIPair(initiator: spis.initiator, responder: 0))]
@@ -326,7 +346,7 @@ public final class IKEReconstruction {
         }
     }
 
-    private func protection(_ keyIndex: Int) -> IKEv2MessageProtection? {
+    func protection(_ keyIndex: Int) -> IKEv2MessageProtection? {
         if let existing = protections[keyIndex] { return existing }
         if protectionFailures[keyIndex] != nil { return nil }
         let key = keys[keyIndex]

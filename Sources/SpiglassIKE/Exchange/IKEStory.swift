@@ -154,6 +154,9 @@ public struct IKESARecord: Sendable {
     public var keyExchangeGroup: String?
     /// Some key file gives this IKE SA's keys.
     public var keysKnown = false
+    /// The keys came without SPIs (a log) and were bound to this IKE SA because its messages
+    /// verified with them.
+    public var keysBoundByIntegrity = false
     /// NAT detection (RFC 7296 2.23), from the hashes against the addresses seen.
     public var initiatorBehindNAT: Bool?
     public var responderBehindNAT: Bool?

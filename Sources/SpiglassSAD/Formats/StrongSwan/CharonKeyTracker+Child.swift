@@ -1,0 +1,266 @@
+import SpiglassWire
+
+/// A CHILD_SA's keys and SPI lines as one job logs them, until its `established` line.
+struct CharonChildBuild {
+    var keys: [CharonLogDump.ChildKeyName: SecretBytes] = [:]
+    var keyLines: [CharonLogDump.ChildKeyName: Int] = [:]
+    var spis: [SPILine] = []
+    /// `using AES_CBC for encryption`: the algorithm when no proposal line is tied to it.
+    var encryptionName: String?
+    var integrityName: String?
+
+    struct SPILine {
+        var spi: UInt32
+        var source: IPAddress?
+        var destination: IPAddress?
+        var ah: Bool
+    }
+}
+
+extension CharonKeyTracker {
+    func childKey(_ name: CharonLogDump.ChildKeyName, _ bytes: SecretBytes, line: Int, scope: CharonLogScope) {
+        seenSinceStart = true
+        var job = jobs[scope.job] ?? CharonJob(start: line)
+        var child = job.child ?? CharonChildBuild()
+        if child.keys[name] != nil {
+            let lines = child.keyLines.values.sorted()
+            note(.warning, lines.first ?? line,
+                 "CHILD_SA keys at lines \(lineList(lines)), but no 'CHILD_SA … established with SPIs' line follows in their job; no SA made from them")
+            child = CharonChildBuild()
+        }
+        child.keys[name] = bytes
+        child.keyLines[name] = line
+        job.child = child
+        jobs[scope.job] = job
+    }
+
+    /// The CHILD_SA lines: SA installation, SPIs, algorithms, rekeys. True when it was one.
+    func childMessage(_ text: Substring, scope: CharonLogScope, line: Int) throws -> Bool {
+        if text.hasPrefix("adding inbound ") || text.hasPrefix("adding outbound ") || text.hasPrefix("registering outbound ")
+            || text.hasPrefix("registering inbound ") {
+            jobs[scope.job, default: CharonJob(start: line)].direction = (text.contains("inbound"), text.contains(" AH SA"))
+            ignored += 1
+            return true
+        }
+        if text.hasPrefix("SPI 0x") {
+            let direction = jobs[scope.job]?.direction
+            if let spi = Self.spiLine(text, ah: direction?.ah ?? false) {
+                var job = jobs[scope.job] ?? CharonJob(start: line)
+                var child = job.child ?? CharonChildBuild()
+                if child.spis.count < 64 { child.spis.append(spi) }
+                job.child = child
+                job.direction = nil
+                jobs[scope.job] = job
+            }
+            return true
+        }
+        if text.hasPrefix("using "), text.hasSuffix(" for encryption") || text.hasSuffix(" for integrity") {
+            var job = jobs[scope.job] ?? CharonJob(start: line)
+            var child = job.child ?? CharonChildBuild()
+            let name = String(text.dropFirst("using ".count).prefix { $0 != " " })
+            if text.hasSuffix(" for encryption") { child.encryptionName = name } else { child.integrityName = name }
+            job.child = child
+            jobs[scope.job] = job
+            return true
+        }
+        if text.contains(" established with SPIs "), text.hasPrefix("CHILD_SA ") || text.hasPrefix("inbound CHILD_SA ") {
+            try finishChild(text, scope: scope, line: line)
+            return true
+        }
+        if text.hasPrefix("outbound CHILD_SA ") {
+            // charon 5.9 installs the outbound SA of a rekey later; its keys came with the inbound one.
+            ignored += 1
+            return true
+        }
+        let rekeyScope = CharonLogScope(source: scope.source, run: scope.run, thread: nil, ikeSA: scope.ikeSA)
+        if let name = CharonLogText.childName(after: "CHILD_SA ", in: text), text.contains(" state change: ") {
+            if text.hasSuffix("=> REKEYING"), let last = jobs[scope.job]?.lastChild, last.name != name,
+               last.name.prefix(while: { $0 != "{" }) == name.prefix(while: { $0 != "{" }) {
+                // The CHILD_SA this job just made replaces this one.
+                let heading = "CHILD_SA \(last.name)"
+                if keys.notes[last.note].message.hasPrefix(heading + ":") {
+                    keys.notes[last.note].message.insert(contentsOf: " (rekey of \(name))", at: keys.notes[last.note].message.index(
+                        keys.notes[last.note].message.startIndex, offsetBy: heading.count))
+                }
+                jobs[scope.job]?.lastChild = nil
+            }
+            if text.hasSuffix("=> REKEYING") {
+                if rekeyingChildren[rekeyScope, default: []].count < 64 { rekeyingChildren[rekeyScope, default: []].append(name) }
+            } else if !text.hasSuffix("=> INSTALLING") && !text.hasSuffix("=> INSTALLED") && !text.hasSuffix("=> REKEYED") {
+                rekeyingChildren[rekeyScope]?.removeAll { $0 == name }
+            }
+            ignored += 1
+            return true
+        }
+        if let name = CharonLogText.childName(after: "detected rekeying of CHILD_SA ", in: text) {
+            if rekeyingChildren[rekeyScope, default: []].count < 64 { rekeyingChildren[rekeyScope, default: []].append(name) }
+            ignored += 1
+            return true
+        }
+        return false
+    }
+
+    /// "SPI 0xf8aeee77, src 10.99.0.2 dst 10.99.0.1"
+    static func spiLine(_ text: Substring, ah: Bool) -> CharonChildBuild.SPILine? {
+        let words = text.split(whereSeparator: { $0 == " " || $0 == "," })
+        guard words.count >= 2, words[1].hasPrefix("0x"), let spi = UInt32(words[1].dropFirst(2), radix: 16) else { return nil }
+        var source: IPAddress? = nil, destination: IPAddress? = nil
+        var i = 2
+        while i + 1 < words.count {
+            if words[i] == "src" { source = IPAddress(hostPart(words[i + 1])) }
+            if words[i] == "dst" { destination = IPAddress(hostPart(words[i + 1])) }
+            i += 1
+        }
+        return CharonChildBuild.SPILine(spi: spi, source: source, destination: destination, ah: ah)
+    }
+
+    /// "10.0.0.1[4500]" → "10.0.0.1".
+    static func hostPart(_ word: Substring) -> Substring {
+        if let bracket = word.firstIndex(of: "[") { return word[..<bracket] }
+        return word
+    }
+
+    /// `[inbound ]CHILD_SA net{1} established with SPIs f8aeee77_i 5e81594e_o and TS …`:
+    /// one SA per direction from the job's keys.
+    func finishChild(_ text: Substring, scope: CharonLogScope, line: Int) throws {
+        seenSinceStart = true
+        guard let fullName = CharonLogText.childName(after: "CHILD_SA ", in: text) else {
+            note(.warning, line, "a CHILD_SA 'established' line without a name{n}; skipped")
+            return
+        }
+        let label = String(fullName.prefix { $0 != "{" })
+        guard let range = text.firstRange(of: " established with SPIs ") else { return }
+        let words = text[range.upperBound...].split(separator: " ", maxSplits: 2)
+        func spi(_ w: Substring?, _ suffix: String) -> UInt32? {
+            guard let w, w.hasSuffix(suffix) else { return nil }
+            let digits = w.dropLast(suffix.count)
+            guard digits.count == 8 else { return nil }
+            return UInt32(digits, radix: 16)
+        }
+        guard let inSPI = spi(words.first, "_i"), let outSPI = spi(words.count > 1 ? words[1] : nil, "_o") else {
+            note(.warning, line, "CHILD_SA \(fullName): expected 'established with SPIs <8 hex>_i <8 hex>_o'; skipped")
+            return
+        }
+        var job = jobs[scope.job] ?? CharonJob(start: line)
+        let child = job.child
+        job.child = nil
+        jobs[scope.job] = job
+        let spiText = "SPIs \(KeyDumpTextFormat.hex32(inSPI)) in, \(KeyDumpTextFormat.hex32(outSPI)) out"
+        guard let child, child.keys[.encryptionInitiator] != nil || child.keys[.integrityInitiator] != nil else {
+            note(.warning, line, "CHILD_SA \(fullName) \(spiText): its keys are not in its job (chd below level 4, or logged on another thread)")
+            return
+        }
+        let rekeyScope = CharonLogScope(source: scope.source, run: scope.run, thread: nil, ikeSA: scope.ikeSA)
+        let rekeyOf = rekeyingChildren[rekeyScope]?.last { $0 != fullName && $0.hasPrefix(label + "{") }
+        var heading = "CHILD_SA \(fullName)"
+        if let rekeyOf { heading += " (rekey of \(rekeyOf))" }
+
+        // Which side initiated the exchange that made it.
+        let initiator: Bool
+        var roleText: String
+        switch job.role {
+        case .initiator?:
+            initiator = true
+            roleText = "this host initiated the exchange (a response parsed in the same job)"
+        case .responder?:
+            initiator = false
+            roleText = "this host answered the exchange (a request parsed in the same job)"
+        case nil:
+            initiator = false
+            roleText = "no request or response parsed in its job: assuming this host answered the exchange"
+        }
+        let facts = scope.ikeSA.flatMap { ikeSAs[ikeSAKey(scope, $0)] }
+        var proposalNote: String? = nil
+        let tied = job.espProposal ?? facts?.espProposal
+        guard let proposal = tied ?? lastESPProposal else {
+            note(.warning, line, "\(heading) \(spiText): no 'selected proposal: ESP:' line before it; algorithms unknown, no SA made")
+            return
+        }
+        if tied == nil { proposalNote = "its proposal is not tied to it; taking the one at line \(proposal.line)" }
+        let algorithms = childAlgorithms(proposal, child: child, spis: child.spis)
+        if !algorithms.unknown.isEmpty {
+            note(.warning, proposal.line, "proposal names not understood: \(algorithms.unknown.joined(separator: ", "))")
+        }
+        guard let (enc, keyBits) = algorithms.encryption else {
+            note(.warning, proposal.line, "\(heading): no encryption algorithm Spiglass knows in '\(proposal.text)'; no SA made")
+            return
+        }
+        let ah = algorithms.ah
+        let integ = enc.isAEAD ? IntegrityAlgorithm.null : (algorithms.integrity ?? .null)
+        // The initiator→responder direction first, then the other.
+        let directions: [(spi: UInt32, side: String)] = initiator
+            ? [(outSPI, "initiator"), (inSPI, "responder")]
+            : [(inSPI, "initiator"), (outSPI, "responder")]
+        var made: [String] = []
+        var algorithmText = ""
+        var problems: [String] = []
+        for (spi, side) in directions {
+            let encName = side == "initiator" ? CharonLogDump.ChildKeyName.encryptionInitiator : .encryptionResponder
+            let integName = side == "initiator" ? CharonLogDump.ChildKeyName.integrityInitiator : .integrityResponder
+            let keyLine = child.keyLines[encName] ?? child.keyLines[integName] ?? line
+            let spiInfo = child.spis.last { $0.spi == spi }
+            var sa = SecurityAssociation(spi: spi,
+                                         source: spiInfo?.source.map { .exact($0) } ?? .any,
+                                         destination: spiInfo?.destination.map { .exact($0) } ?? .any,
+                                         encryption: enc, encryptionKey: ah ? SecretBytes() : (child.keys[encName] ?? SecretBytes()),
+                                         integrity: integ, integrityKey: enc.isAEAD ? SecretBytes() : (child.keys[integName] ?? SecretBytes()),
+                                         extendedSequenceNumbers: algorithms.esn, origin: SAOrigin(file: file, line: line))
+            sa.ipsecProtocol = ah ? .ah : .esp
+            sa.label = label
+            do {
+                try SAValidation.checkKeys(&sa, file: file, line: keyLine, encryptionField: encName.rawValue,
+                                           integrityField: integName.rawValue, requiredKeyBits: keyBits)
+            } catch let error as KeyFileError {
+                problems.append("\(side) keys not used: line \(error.line)\(error.field.map { " '\($0)'" } ?? ""): \(error.message)")
+                continue
+            }
+            try checkCount(line)
+            keys.sas.append(sa)
+            algorithmText = sa.algorithmDescription
+            var direction = "\(ah ? "AH" : "ESP") \(KeyDumpTextFormat.hex32(spi)) \(sa.source) → \(sa.destination) (\(side) keys)"
+            if spiInfo == nil { direction += " [no 'SPI 0x…, src … dst …' line: addresses unknown]" }
+            if case .unsupported(let name) = enc { problems.append("\(name) is not supported yet") }
+            made.append(direction)
+        }
+        var parts = [made.joined(separator: ", "), algorithmText + (algorithms.esn ? " esn" : ""),
+                     "keys at lines \(lineList(child.keyLines.values.sorted()))", roleText]
+        if let proposalNote { problems.append(proposalNote) }
+        parts.append("tied by its job (\(jobName(scope))\(scope.ikeSA.map { ", IKE_SA unique id \($0)" } ?? ""))")
+        let message = "\(heading): " + parts.filter { !$0.isEmpty }.joined(separator: "; ")
+        if problems.isEmpty && made.count == 2 {
+            note(.understood, line, message)
+        } else {
+            note(.warning, line, message + "; " + problems.joined(separator: "; "))
+        }
+        if rekeyOf == nil { jobs[scope.job]?.lastChild = (keys.notes.count - 1, fullName) }
+    }
+
+    struct ChildAlgorithms {
+        var encryption: (EncryptionAlgorithm, Int?)?
+        var integrity: IntegrityAlgorithm?
+        var esn = false
+        var ah = false
+        var unknown: [String] = []
+    }
+
+    func childAlgorithms(_ proposal: CharonProposal, child: CharonChildBuild, spis: [CharonChildBuild.SPILine]) -> ChildAlgorithms {
+        var result = ChildAlgorithms()
+        result.ah = proposal.text.hasPrefix("AH:") || spis.contains { $0.ah }
+        if result.ah { result.encryption = (.null, nil) }
+        for token in proposal.text.drop(while: { $0 != ":" }).dropFirst().split(separator: "/") {
+            let t = String(token)
+            if t == "EXT_SEQ" { result.esn = true; continue }
+            if t == "NO_EXT_SEQ" { continue }
+            if result.encryption == nil, let e = StrongSwanProposalNames.espEncryption(t) { result.encryption = e; continue }
+            if result.integrity == nil, let i = StrongSwanProposalNames.espIntegrity(t) { result.integrity = i; continue }
+            if StrongSwanProposalNames.isGroupOrFlag(t) { continue }
+            result.unknown.append(t)
+        }
+        if result.encryption == nil, let name = child.encryptionName { result.encryption = StrongSwanProposalNames.espEncryption(name) }
+        if result.integrity == nil, let name = child.integrityName { result.integrity = StrongSwanProposalNames.espIntegrity(name) }
+        return result
+    }
+}
+
+/// Hex helpers of the key-file parsers, for code that is not a `KeyDumpText`.
+enum KeyDumpTextFormat: KeyDumpText {}
