@@ -158,6 +158,7 @@ enum IKEJSON {
         o.int("rekey_of", sa.rekeyOf.map { $0 + 1 })
         o.int("rekeyed_by", sa.rekeyedBy.map { $0 + 1 })
         o.bool("keys", sa.keysKnown)
+        o.bool("keys_bound_by_integrity", sa.keysBoundByIntegrity)
         o.raw("vendor_ids", JSONObject.array(sa.vendorIDs.map(JSONObject.quote)))
         o.int("exchanges", sa.exchanges.count)
         o.raw("child_sas", JSONObject.array(sa.children.map { String($0 + 1) }))

@@ -69,7 +69,11 @@ final class IKETextReporter: Reporter {
             out += "  NAT: initiator \(natWords(sa.initiatorBehindNAT)), responder \(natWords(sa.responderBehindNAT))\n"
         }
         if !sa.vendorIDs.isEmpty { out += "  vendor IDs: \(sa.vendorIDs.joined(separator: ", "))\n" }
-        out += "  keys: \(sa.keysKnown ? "given" : "none (the encrypted messages stay opaque)")\n"
+        if sa.keysBoundByIntegrity {
+            out += "  keys: from a key file that does not name its SPIs; bound to this IKE SA because its messages verify with them\n"
+        } else {
+            out += "  keys: \(sa.keysKnown ? "given" : "none (the encrypted messages stay opaque)")\n"
+        }
         out += "  exchanges:\n"
         for exchange in sa.exchanges {
             out += exchangeLine(exchange, start: start, version: sa.version)

@@ -41,6 +41,7 @@ extension IKEReconstruction {
         keys[keyIndex].responderSPI = pair.responder
         addLookup(keyIndex, pair: pair)
         boundKeys.append(keys[keyIndex])
+        boundKeyIndices.insert(keyIndex)
         if let saIndex = (ikeSAsByInitiatorSPI[pair.initiator] ?? []).last(where: { ikeSAs[$0].spis == pair }) {
             ikeSAs[saIndex].keysKnown = true
             ikeSAs[saIndex].keysBoundByIntegrity = true

@@ -53,6 +53,7 @@ public final class IKEReconstruction {
     var bindingTrials = 0
     /// Key sets bound to an IKE SA of the capture by their integrity check, in order.
     public internal(set) var boundKeys: [IKESecurityAssociation] = []
+    var boundKeyIndices: Set<Int> = []
     private var keyByPair: [KeyLookup: Int] = [:]
     private var keyByInitiatorSPI: [KeyLookup: Int] = [:]
     var protections: [Int: IKEv2MessageProtection] = [:]
@@ -123,6 +124,7 @@ public final class IKEReconstruction {
         }
         unboundKeys = []
         bindingAttempts = [:]
+        boundKeyIndices = []
         for (index, key) in keys.enumerated() {
             let version = key.version == .v1 ? 1 : 2
             if case .byIntegrity = key.binding {
