@@ -99,13 +99,19 @@ public final class Analyzer {
     }
 
     /// Loads and merges key files, in order, each in `format` or the detected one.
-    public static func loadKeySet(_ paths: [String], format: KeyFileFormat? = nil) throws -> KeySet {
+    public static func loadKeySet(_ paths: [String], inline: [String] = [], format: KeyFileFormat? = nil) throws -> KeySet {
         var keys = KeySet()
-        for path in paths {
-            keys.merge(try KeyFileLoader.loadKeys(path: path, format: format))
+        func add(_ more: KeySet, from name: String) throws {
+            keys.merge(more)
             guard keys.sas.count + keys.ikeSAs.count <= KeyFileLimits.maxSAs else {
-                throw KeyFileError(.tooLarge, file: path, line: 0, "more than \(KeyFileLimits.maxSAs) SAs in all key files")
+                throw KeyFileError(.tooLarge, file: name, line: 0, "more than \(KeyFileLimits.maxSAs) SAs in all key files")
             }
+        }
+        for path in paths {
+            try add(try KeyFileLoader.loadKeys(path: path, format: format), from: path)
+        }
+        for (index, spec) in inline.enumerated() {
+            try add(try KeyFileLoader.loadInlineKeys(spec, index: index + 1, format: format), from: KeyArgument.inlineName(index + 1))
         }
         return keys
     }

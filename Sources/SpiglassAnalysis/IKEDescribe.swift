@@ -96,7 +96,7 @@ enum IKEDescribe {
 
     /// Where an SA's keys came from: "sa.spiglass:3", or the IKE SA they were derived from.
     static func origin(_ origin: SAOrigin) -> String {
-        origin.line == 0 ? origin.file : origin.description
+        origin.description
     }
 
     /// "4.07 ms" (to the hundredth).

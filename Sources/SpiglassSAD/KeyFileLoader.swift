@@ -63,7 +63,13 @@ public enum KeyFileLoader {
     public static func readKeyFile(path: String) throws -> (text: String, warning: KeyFileNote?) {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
-            throw KeyFileError(.cannotRead, file: path, line: 0, "cannot read key file: \(String(cString: strerror(errno)))")
+            let reason = String(cString: strerror(errno))
+            if errno == ENOENT, KeyArgument.mayHoldKeyMaterial(path) {
+                // A key given where a file name goes: never echo it.
+                throw KeyFileError(.cannotRead, file: KeyArgument.hiddenName, line: 0,
+                                   "cannot read key file: \(reason); the argument is not shown because it looks like key material (give keys inline with --key)")
+            }
+            throw KeyFileError(.cannotRead, file: path, line: 0, "cannot read key file: \(reason)")
         }
         defer { close(descriptor) }
         var info = stat()
@@ -125,6 +131,12 @@ public enum KeyFileLoader {
             SecretBytes.wipe(UnsafeMutableRawBufferPointer(start: base, count: capacity))
             base.deallocate()
         }
+    }
+
+    /// Keys given on the command line (`--key SPEC`): one line (or several) of any format that
+    /// is read line by line, named "--key #N" in notes and errors, which never quote it.
+    public static func loadInlineKeys(_ spec: String, index: Int, format: KeyFileFormat? = nil) throws -> KeySet {
+        try parseKeys(spec, file: KeyArgument.inlineName(index), format: format)
     }
 
     /// The ESP and AH SAs of `path` (IKE SAs are dropped).
@@ -229,7 +241,7 @@ public enum KeyFileLoader {
                      ("SKEYID_d", sa.skeyidD), ("SKEYID_a", sa.skeyidA), ("SKEYID_e", sa.skeyidE)]
             .filter { !$0.1.isEmpty }.map { "\($0.0) \($0.1.count)" }
         text += " (keys: \(given.joined(separator: ", ")))"
-        return KeyFileNote(.understood, file: sa.origin.file, line: sa.origin.line, text + "; IKE decryption is not implemented yet")
+        return KeyFileNote(.understood, file: sa.origin.file, line: sa.origin.line, text)
     }
 
     static func firstMeaningfulLine(_ text: String) -> Int {

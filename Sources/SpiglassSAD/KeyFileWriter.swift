@@ -27,8 +27,16 @@ public enum KeyFileWriter {
     public static func native(_ keys: KeySet) -> String {
         var out = "# Spiglass key file (native format); see the README, \"Key files\"\n"
         for sa in keys.sas { out += nativeLine(sa) + "\n" }
-        for sa in keys.ikeSAs { out += nativeLine(sa) + "\n" }
+        for sa in keys.ikeSAs { out += (unboundComment(sa) ?? nativeLine(sa)) + "\n" }
         return out
+    }
+
+    /// An IKE key set whose source did not name its SPIs (a charon log without mgr lines for
+    /// a rekeyed IKE SA) fits no format's line: a comment that keeps its keys and says how to
+    /// bind it.
+    static func unboundComment(_ sa: IKESecurityAssociation) -> String? {
+        guard case .byIntegrity(let hint) = sa.binding else { return nil }
+        return "# IKE SA keys from \(hint) whose SPIs the log does not show; 'spiglass keys export -r CAPTURE' binds them: \(nativeLine(sa))"
     }
 
     public static func nativeLine(_ sa: SecurityAssociation) -> String {
@@ -72,11 +80,24 @@ public enum KeyFileWriter {
     public static func wireshark(_ keys: KeySet) -> (espSA: String, ikev2: String, ikev1: String) {
         var esp = "# Wireshark esp_sa table, written by spiglass keys convert\n"
         for sa in keys.sas {
-            esp += (wiresharkESPLine(sa) ?? "# not expressible in esp_sa: \(nativeLine(sa))") + "\n"
+            guard let row = wiresharkESPLine(sa) else {
+                esp += "# not expressible in esp_sa: \(nativeLine(sa))\n"
+                continue
+            }
+            if let algorithm = algorithmTooNewForOldWireshark(sa) {
+                // tshark 4.0 refuses the whole table over one row it cannot read.
+                esp += "# Wireshark 4.0 and older reject the whole esp_sa table over this row; uncomment it for a release whose list has \"\(algorithm)\":\n# \(row)\n"
+                continue
+            }
+            esp += row + "\n"
         }
         var v2 = "# Wireshark ikev2_decryption_table, written by spiglass keys convert\n"
         var v1 = "# Wireshark ikev1_decryption_table, written by spiglass keys convert\n"
         for sa in keys.ikeSAs {
+            if let comment = unboundComment(sa) {
+                if sa.version == .v2 { v2 += comment + "\n" } else { v1 += comment + "\n" }
+                continue
+            }
             switch sa.version {
             case .v2: v2 += (wiresharkIKEv2Line(sa) ?? "# not expressible in ikev2_decryption_table: \(nativeLine(sa))") + "\n"
             case .v1:
@@ -91,6 +112,17 @@ public enum KeyFileWriter {
     }
 
     static func quote(_ s: String) -> String { "\"" + s + "\"" }
+
+    /// The esp_sa name of an algorithm that Wireshark 4.0 does not list (tshark 4.0.17 says
+    /// "esp_sa:1: invalid value" and loads no row at all), or nil.
+    static func algorithmTooNewForOldWireshark(_ sa: SecurityAssociation) -> String? {
+        switch sa.encryption {
+        case .chaCha20Poly1305: return "ChaCha20 with Poly1305 [RFC7634]"
+        case .aesGCMImplicitIV: return "AES-GCM with IIV and 16 octet ICV [RFC4106 & RFC8750]"
+        case .chaCha20Poly1305ImplicitIV: return "ChaCha20 with Poly1305 and IIV [RFC7634 & RFC8750]"
+        default: return nil
+        }
+    }
 
     static func wiresharkAddress(_ pattern: AddressPattern) -> String? {
         switch pattern {
@@ -178,7 +210,9 @@ public enum KeyFileWriter {
             out += (tcpdumpLine(sa) ?? "# not expressible for tcpdump: \(nativeLine(sa))") + "\n"
         }
         for sa in keys.ikeSAs {
-            if let lines = tcpdumpIKELines(sa) {
+            if let comment = unboundComment(sa) {
+                out += comment + "\n"
+            } else if let lines = tcpdumpIKELines(sa) {
                 out += lines.joined(separator: "\n") + "\n"
             } else {
                 out += "# not expressible for tcpdump: \(nativeLine(sa))\n"

@@ -10,7 +10,11 @@ public struct SAOrigin: Sendable, Equatable, Hashable, CustomStringConvertible {
         self.line = line
     }
 
-    public var description: String { "\(file):\(line)" }
+    /// An SA that no key file gives: Spiglass derived it (`file` says from what). It has no
+    /// line to point at.
+    public static func derived(_ how: String) -> SAOrigin { SAOrigin(file: how, line: 0) }
+
+    public var description: String { line > 0 ? "\(file):\(line)" : file }
 }
 
 /// The IPsec protocol an SA protects packets with.

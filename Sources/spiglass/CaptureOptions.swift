@@ -16,6 +16,8 @@ struct CaptureOptions: ParsableArguments {
     @Option(name: .customShort("k"), help: ArgumentHelp("Key file (format detected); repeat to merge several.", valueName: "keyfile"))
     var keys: [String] = []
 
+    @OptionGroup var inline: InlineKeyOptions
+
     @Option(name: .long, help: ArgumentHelp("Force the key-file format instead of detecting it (\(KeyFileFormat.allCases.map(\.rawValue).joined(separator: ", "))).", valueName: "format"))
     var keyFormat: KeyFileFormat?
 
@@ -86,8 +88,9 @@ struct CaptureOptions: ParsableArguments {
         }
         let keySet: KeySet
         let keyWarnings = KeyFileWarnings(sink: errors)
+        inline.warn(errors)
         do {
-            keySet = try Analyzer.loadKeySet(keys, format: keyFormat)
+            keySet = try Analyzer.loadKeySet(keys, inline: inline.specs, format: keyFormat)
         } catch {
             keyWarnings.report(paths: keys)
             throw fail(error)
@@ -147,11 +150,11 @@ struct CaptureOptions: ParsableArguments {
                 control.deadline = ProgressReporter.now() + duration
                 Signals.stop(after: duration)
             }
-            let keyFiles = keys, format = keyFormat
+            let keyFiles = keys, inlineKeys = inline.specs, format = keyFormat
             control.reloadRequested = {
                 guard Signals.takeReloadRequest() else { return nil }
                 do {
-                    let fresh = try Analyzer.loadKeySet(keyFiles, format: format)
+                    let fresh = try Analyzer.loadKeySet(keyFiles, inline: inlineKeys, format: format)
                     keyWarnings.report(fresh)
                     return fresh
                 } catch {

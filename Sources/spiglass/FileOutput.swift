@@ -18,6 +18,13 @@ enum FileOutput {
     }
 }
 
+extension FileOutput {
+    static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0
+    }
+}
+
 /// Output that goes nowhere (for runs whose reports nobody reads).
 final class DiscardingSink: OutputSink {
     func write(_ text: String) {}

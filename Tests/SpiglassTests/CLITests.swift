@@ -32,8 +32,10 @@ import Testing
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                   stderr: String(decoding: errData, as: UTF8.self))
+        let run = Run(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: String(decoding: errData, as: UTF8.self))
+        KeyLeakCheck.check(arguments, directory: Paths.root, stdout: run.stdout, stderr: run.stderr)
+        return run
     }
 
     static func temporary(_ name: String) -> String {

@@ -94,7 +94,10 @@ import Testing
         }
         let native = try KeyFileLoader.parseKeys(KeyFileWriter.native(original), file: "native")
         #expect(comparable(native) == comparable(original))
-        let tables = KeyFileWriter.wireshark(original)
+        var tables = KeyFileWriter.wireshark(original)
+        // ChaCha20 rows are comments (tshark 4.0 would reject the table); a newer release reads them.
+        #expect(tables.espSA.contains("# Wireshark 4.0 and older reject the whole esp_sa table") == name.hasPrefix("chacha20"))
+        tables.espSA = uncommentingRowsForNewerWireshark(tables.espSA)
         var fromWireshark = try KeyFileLoader.parseKeys(tables.espSA, file: "esp_sa")
         fromWireshark.merge(try KeyFileLoader.parseKeys(tables.ikev2, file: "ikev2", format: .wiresharkIKEv2))
         // Wireshark tables carry no labels, modes or PRFs; the rest must match.

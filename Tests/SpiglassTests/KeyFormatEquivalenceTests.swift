@@ -28,7 +28,7 @@ import Testing
         // Converted files, read back through detection.
         let keys = try KeyFileLoader.loadKeys(path: dir + "/sa.spiglass")
         let native = try Self.temporary(KeyFileWriter.native(keys), "native")
-        let wireshark = try Self.temporary(KeyFileWriter.wireshark(keys).espSA, "esp_sa")
+        let wireshark = try Self.temporary(uncommentingRowsForNewerWireshark(KeyFileWriter.wireshark(keys).espSA), "esp_sa")
         defer {
             try? FileManager.default.removeItem(atPath: native)
             try? FileManager.default.removeItem(atPath: wireshark)

@@ -45,3 +45,19 @@ func hex(_ bytes: SecretBytes) -> String { Hex.encode(bytes) }
 func == (lhs: SecretBytes, rhs: [UInt8]) -> Bool { Array(lhs) == rhs }
 func == (lhs: [UInt8], rhs: SecretBytes) -> Bool { lhs == Array(rhs) }
 func == (lhs: SecretBytes, rhs: [UInt8]?) -> Bool { rhs.map { Array(lhs) == $0 } ?? false }
+
+/// An esp_sa table as a Wireshark release newer than 4.0 would take it: the rows that
+/// `KeyFileWriter` comments out for 4.0 (ChaCha20, IIV) uncommented.
+func uncommentingRowsForNewerWireshark(_ table: String) -> String {
+    var out: [Substring] = []
+    var uncommentNext = false
+    for line in table.split(separator: "\n", omittingEmptySubsequences: false) {
+        if uncommentNext, line.hasPrefix("# ") {
+            out.append(line.dropFirst(2))
+        } else {
+            out.append(line)
+        }
+        uncommentNext = line.hasPrefix("# Wireshark 4.0 and older reject")
+    }
+    return out.joined(separator: "\n")
+}

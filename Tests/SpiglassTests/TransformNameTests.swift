@@ -184,7 +184,9 @@ import Testing
             #expect((line != nil) == expressible.contains(sa.spi!), "esp_sa for \(sa.encryption.name)/\(sa.integrity.name)")
             if line == nil { #expect(espSA.contains("# not expressible in esp_sa: \(KeyFileWriter.nativeLine(sa))")) }
         }
-        let back = try KeyFileLoader.parseKeys(espSA, file: "esp_sa")
+        // The IIV rows are comments for Wireshark 4.0, which rejects the whole table over them.
+        #expect(espSA.components(separatedBy: "# Wireshark 4.0 and older reject").count == 3)
+        let back = try KeyFileLoader.parseKeys(uncommentingRowsForNewerWireshark(espSA), file: "esp_sa")
         #expect(back.sas.map(KeyFileWriter.nativeLine) == original.sas.filter { expressible.contains($0.spi!) }.map(KeyFileWriter.nativeLine))
 
         // tcpdump: CBC ciphers only; the 12-byte XCBC/CMAC ICVs go out as "-hmac96" (tcpdump

@@ -39,6 +39,8 @@ extension IKEReconstruction {
     private func bind(_ keyIndex: Int, to pair: IKESPIPair) {
         keys[keyIndex].initiatorSPI = pair.initiator
         keys[keyIndex].responderSPI = pair.responder
+        // Known from here on, as if the key file had named them (`boundKeyIndices` remembers).
+        keys[keyIndex].binding = .given
         addLookup(keyIndex, pair: pair)
         boundKeys.append(keys[keyIndex])
         boundKeyIndices.insert(keyIndex)

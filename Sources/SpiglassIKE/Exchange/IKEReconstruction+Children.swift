@@ -132,7 +132,7 @@ extension IKEReconstruction {
             children[index].keysNote = "derivation failed: \(error)"
             return
         }
-        let origin = SAOrigin(file: "derived from IKE SA \(sa.spis) (SK_d from \(key.origin))", line: 0)
+        let origin = SAOrigin.derived("derived from IKE SA \(sa.spis) (SK_d from \(key.origin))")
         let ipsecProtocol: IPsecProtocol = child.protocolID == 2 ? .ah : .esp
         func make(spi: UInt32, from source: IPAddress, to destination: IPAddress, encryption: SecretBytes, integrity: SecretBytes, direction: String) -> SecurityAssociation {
             var sa = SecurityAssociation(spi: spi, source: .exact(source), destination: .exact(destination),

@@ -318,7 +318,7 @@ extension IKEReconstruction {
             children[index].keysNote = "SPIs missing from the SA payloads"
             return
         }
-        let origin = SAOrigin(file: "derived from IKEv1 SA \(sa.spis) (SKEYID_d from \(key.origin))", line: 0)
+        let origin = SAOrigin.derived("derived from IKEv1 SA \(sa.spis) (SKEYID_d from \(key.origin))")
         func make(spi: UInt32, from source: IPAddress, to destination: IPAddress, direction: String) throws -> SecurityAssociation {
             let keys = try IKEv1KeyDerivation.quickModeKeys(hash: hash, skeyidD: key.skeyidD, protocolID: child.protocolID,
                                                             spi: spi.bigEndianBytes, nonceInitiator: qm.nonceInitiator,

@@ -85,7 +85,7 @@ extension CharonKeyTracker {
                 jobs[scope.job]?.lastChild = nil
             }
             if text.hasSuffix("=> REKEYING") {
-                if rekeyingChildren[rekeyScope, default: []].count < 64 { rekeyingChildren[rekeyScope, default: []].append(name) }
+                noteRekeying(name, in: rekeyScope)
             } else if !text.hasSuffix("=> INSTALLING") && !text.hasSuffix("=> INSTALLED") && !text.hasSuffix("=> REKEYED") {
                 rekeyingChildren[rekeyScope]?.removeAll { $0 == name }
             }
@@ -93,11 +93,18 @@ extension CharonKeyTracker {
             return true
         }
         if let name = CharonLogText.childName(after: "detected rekeying of CHILD_SA ", in: text) {
-            if rekeyingChildren[rekeyScope, default: []].count < 64 { rekeyingChildren[rekeyScope, default: []].append(name) }
+            noteRekeying(name, in: rekeyScope)
             ignored += 1
             return true
         }
         return false
+    }
+
+    /// A CHILD_SA being rekeyed, for the "rekey of" of the one that replaces it (a few per IKE
+    /// SA, for a bounded number of IKE SAs).
+    func noteRekeying(_ name: Substring, in scope: CharonLogScope) {
+        guard rekeyingChildren[scope] != nil || rekeyingChildren.count < Self.maxTrackedIKESAs else { return }
+        if rekeyingChildren[scope, default: []].count < 64 { rekeyingChildren[scope, default: []].append(name) }
     }
 
     /// "SPI 0xf8aeee77, src 10.99.0.2 dst 10.99.0.1"

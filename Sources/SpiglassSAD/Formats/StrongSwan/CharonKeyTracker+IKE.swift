@@ -26,8 +26,10 @@ extension CharonKeyTracker {
         seenSinceStart = true
         let v1 = name.isIKEv1
         var job = jobs[scope.job] ?? CharonJob(start: line)
-        let current = job.ikeRecord.map { ikeRecords[$0] }
-        if current == nil || (current!.version == .v1) != v1 || (name.startsKeySet && !current!.keyLines.isEmpty) {
+        let opensNewSet = job.ikeRecord.map { index in
+            (ikeRecords[index].version == .v1) != v1 || (name.startsKeySet && !ikeRecords[index].keyLines.isEmpty)
+        } ?? true
+        if opensNewSet {
             // A new key set. Its IKE SA is the one the line names for now: charon 5.9 logs
             // the keys of an IKE SA made by a rekey it initiated under the old IKE SA's name,
             // and the lines after them in the job say which IKE SA they made.
@@ -83,7 +85,9 @@ extension CharonKeyTracker {
         }
         var job = jobs[scope.job] ?? CharonJob(start: line)
         job.spis.append((pair, line, how))
-        if let proposal = job.ikeProposal, proposalBySPIs[pair] == nil { proposalBySPIs[pair] = proposal }
+        if let proposal = job.ikeProposal, proposalBySPIs[pair] == nil, proposalBySPIs.count < Self.maxTrackedIKESAs {
+            proposalBySPIs[pair] = proposal
+        }
         if let id = job.namedIKESA, scope.ikeSA == nil {
             learnSPIs(pair, of: ikeSAKey(scope, id), line: line, how: "\(how) at line \(line), in a job of IKE_SA [\(id)]")
         }
@@ -131,17 +135,17 @@ extension CharonKeyTracker {
         }
         if let new = job.rekeyedIKESA {
             let old = scope.ikeSA.flatMap { $0 != new ? $0 : nil } ?? job.rekeyingIKESA.flatMap { $0 != new ? $0 : nil }
-            var facts = ikeSAs[ikeSAKey(scope, new)] ?? CharonIKESAFacts()
-            if let old, facts.rekeyOf == nil {
-                facts.rekeyOf = old
-                facts.rekeyLine = line
-                ikeSAs[ikeSAKey(scope, new)] = facts
+            if let old, ikeSAs[ikeSAKey(scope, new)]?.rekeyOf == nil {
+                updateFacts(ikeSAKey(scope, new)) {
+                    $0.rekeyOf = old
+                    $0.rekeyLine = line
+                }
             }
         }
         jobs[scope.job] = job
         if let nameEnd = text.firstRange(of: "[\(id)]"), let start = text.firstRange(of: "IKE_SA ") {
             let name = text[start.upperBound..<nameEnd.lowerBound]
-            if name != "(unnamed)", !name.contains(" ") { ikeSAs[key, default: CharonIKESAFacts()].name = name }
+            if name != "(unnamed)", !name.contains(" ") { updateFacts(key) { $0.name = name } }
         }
         ignored += 1
         return true
@@ -149,10 +153,7 @@ extension CharonKeyTracker {
 
     func learnSPIs(_ pair: IKESPIPairValue, of key: CharonIKESAKey, line: Int, how: String) {
         seenSinceStart = true
-        var facts = ikeSAs[key] ?? CharonIKESAFacts()
-        guard facts.spis == nil else { return }
-        facts.spis = (pair, line, how)
-        ikeSAs[key] = facts
+        updateFacts(key) { if $0.spis == nil { $0.spis = (pair, line, how) } }
     }
 
     /// Jobs end with the daemon (restart) or the log: nothing of theirs is still pending

@@ -25,6 +25,7 @@ final class CharonKeyTracker {
     var run = 1
     var seenSinceStart = false
     var ignored = 0
+    var warnedTrackingBound = false
 
     var dumps: [CharonDumpStream: PendingCharonDump] = [:]
     var jobs: [CharonJobKey: CharonJob] = [:]
@@ -95,9 +96,35 @@ final class CharonKeyTracker {
     func scope(of line: CharonLogLine) -> CharonLogScope {
         if let tag = line.ikeSA, let name = tag.name, name != "(unnamed)" {
             let key = CharonIKESAKey(source: line.source, run: run, uniqueID: tag.uniqueID)
-            if ikeSAs[key]?.name == nil { ikeSAs[key, default: CharonIKESAFacts()].name = name }
+            if ikeSAs[key]?.name == nil { updateFacts(key) { $0.name = name } }
         }
         return CharonLogScope(source: line.source, run: run, thread: line.thread, ikeSA: line.ikeSA?.uniqueID)
+    }
+
+    /// Threads (of all daemons) followed at once; past it, the jobs so far are closed.
+    static let maxJobs = 100_000
+
+    /// IKE SAs whose facts a log may hold: a hostile log naming a new unique id on every line
+    /// cannot make the table grow with it.
+    static let maxTrackedIKESAs = 100_000
+
+    /// Changes what is known of an IKE SA (a new one only while under the bound).
+    func updateFacts(_ key: CharonIKESAKey, _ change: (inout CharonIKESAFacts) -> Void) {
+        if var facts = ikeSAs[key] {
+            change(&facts)
+            ikeSAs[key] = facts
+            return
+        }
+        guard ikeSAs.count < Self.maxTrackedIKESAs else {
+            if !warnedTrackingBound {
+                warnedTrackingBound = true
+                note(.warning, 0, "more than \(Self.maxTrackedIKESAs) IKE SAs named in the log; what later lines say of further ones is not kept")
+            }
+            return
+        }
+        var facts = CharonIKESAFacts()
+        change(&facts)
+        ikeSAs[key] = facts
     }
 
     func ikeSAKey(_ scope: CharonLogScope, _ id: UInt32) -> CharonIKESAKey {
@@ -156,6 +183,7 @@ final class CharonKeyTracker {
         }
         if text.hasPrefix("received packet: from ") {
             // A worker starts on a message: a new job on its thread.
+            if jobs.count >= Self.maxJobs { closeJobs(); jobs = [:] }
             jobs[scope.job] = CharonJob(start: line)
             ignored += 1
             return
@@ -195,14 +223,12 @@ final class CharonKeyTracker {
             lastIKEProposal = proposal
             jobs[scope.job, default: CharonJob(start: line)].ikeProposal = proposal
             // The first is the IKE SA's own; a rekey logs the new IKE SA's under the old name.
-            if let id = scope.ikeSA, ikeSAs[ikeSAKey(scope, id)]?.ikeProposal == nil {
-                ikeSAs[ikeSAKey(scope, id), default: CharonIKESAFacts()].ikeProposal = proposal
-            }
-            if let pair = jobs[scope.job]?.spis.last?.pair { proposalBySPIs[pair] = proposal }
+            if let id = scope.ikeSA { updateFacts(ikeSAKey(scope, id)) { if $0.ikeProposal == nil { $0.ikeProposal = proposal } } }
+            if let pair = jobs[scope.job]?.spis.last?.pair, proposalBySPIs.count < Self.maxTrackedIKESAs { proposalBySPIs[pair] = proposal }
         } else if text.hasPrefix("ESP:") || text.hasPrefix("AH:") {
             lastESPProposal = proposal
             jobs[scope.job, default: CharonJob(start: line)].espProposal = proposal
-            if let id = scope.ikeSA { ikeSAs[ikeSAKey(scope, id), default: CharonIKESAFacts()].espProposal = proposal }
+            if let id = scope.ikeSA { updateFacts(ikeSAKey(scope, id)) { $0.espProposal = proposal } }
         } else {
             ignored += 1
         }
@@ -260,5 +286,4 @@ struct CharonIKESAFacts {
     /// The IKE SA this one rekeyed (`IKE_SA name[M] rekeyed between` logged by the old one).
     var rekeyOf: UInt32?
     var rekeyLine: Int?
-    var record: Int?
 }

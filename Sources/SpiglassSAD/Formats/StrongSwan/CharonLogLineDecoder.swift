@@ -166,9 +166,12 @@ struct CharonLogLineDecoder {
 
     // MARK: - Helpers
 
+    /// Daemons (syslog hosts and tags) told apart; the lines of any further ones share one.
+    static let maxSources = 10_000
+
     private mutating func intern(_ source: String) -> Int {
         if let index = sources[source] { return index }
-        // A hostile log cannot grow this past its own line count, which is bounded.
+        guard sources.count < Self.maxSources else { return Self.maxSources }
         let index = sources.count
         sources[source] = index
         return index

@@ -1,0 +1,46 @@
+import ArgumentParser
+import SpiglassAnalysis
+import SpiglassSAD
+
+struct KeysConvertCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "convert",
+        abstract: "Rewrite key files in another format.",
+        discussion: """
+            --to wireshark writes one table per run on standard output (--table esp_sa|ikev2|ikev1), \
+            or, with --output-dir, adds the rows to the tables in that folder under the names \
+            Wireshark uses (~/.config/wireshark/), keeping the rows already there. SAs a format \
+            cannot express are written as comments.
+            """
+    )
+
+    @OptionGroup var output: KeyOutputOptions
+
+    @Option(name: .long, help: ArgumentHelp("Force the input format instead of detecting it.", valueName: "format"))
+    var keyFormat: KeyFileFormat?
+
+    @OptionGroup var inline: InlineKeyOptions
+
+    @Argument(help: "Key files to convert (merged).")
+    var files: [String] = []
+
+    func validate() throws {
+        if files.isEmpty && inline.specs.isEmpty { throw ValidationError("give key files to convert, or --key") }
+    }
+
+    func run() throws {
+        let errors = FileDescriptorSink(descriptor: 2, lineBuffered: true)
+        inline.warn(errors)
+        let keyWarnings = KeyFileWarnings(sink: errors)
+        let keys: KeySet
+        do {
+            keys = try Analyzer.loadKeySet(files, inline: inline.specs, format: keyFormat)
+        } catch {
+            keyWarnings.report(paths: files)
+            errors.write("spiglass: error: \(error)\n")
+            throw ExitCode(1)
+        }
+        keyWarnings.report(keys)
+        try KeyOutput(options: output, errors: errors).write(keys)
+    }
+}
