@@ -3,9 +3,12 @@
 public enum KeyFileLines {
     static func isLineBreak(_ c: Character) -> Bool { c == "\n" || c == "\r\n" }
 
-    /// Every line, empty ones included, without its line break.
+    /// Every line, empty ones included, without its line break. Split by bytes: the same
+    /// lines as by Characters, without grapheme breaking a large file.
     public static func of(_ text: String) -> [Substring] {
-        text.split(omittingEmptySubsequences: false, whereSeparator: isLineBreak)
+        text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { bytes in
+            Substring(bytes.last == UInt8(ascii: "\r") ? bytes.dropLast() : bytes)
+        }
     }
 
     /// Line `number` (1-based), or nil past the last line. Reads no further than that line,

@@ -36,13 +36,13 @@ extension CharonKeyTracker {
 
     /// The CHILD_SA lines: SA installation, SPIs, algorithms, rekeys. True when it was one.
     func childMessage(_ text: Substring, scope: CharonLogScope, line: Int) throws -> Bool {
-        if text.hasPrefix("adding inbound ") || text.hasPrefix("adding outbound ") || text.hasPrefix("registering outbound ")
-            || text.hasPrefix("registering inbound ") {
-            jobs[scope.job, default: CharonJob(start: line)].direction = (text.contains("inbound"), text.contains(" AH SA"))
+        if TextBytes.hasPrefix("adding inbound ", text) || TextBytes.hasPrefix("adding outbound ", text) || TextBytes.hasPrefix("registering outbound ", text)
+            || TextBytes.hasPrefix("registering inbound ", text) {
+            jobs[scope.job, default: CharonJob(start: line)].direction = (TextBytes.contains("inbound", in: text), TextBytes.contains(" AH SA", in: text))
             ignored += 1
             return true
         }
-        if text.hasPrefix("SPI 0x") {
+        if TextBytes.hasPrefix("SPI 0x", text) {
             let direction = jobs[scope.job]?.direction
             if let spi = Self.spiLine(text, ah: direction?.ah ?? false) {
                 var job = jobs[scope.job] ?? CharonJob(start: line)
@@ -54,27 +54,27 @@ extension CharonKeyTracker {
             }
             return true
         }
-        if text.hasPrefix("using "), text.hasSuffix(" for encryption") || text.hasSuffix(" for integrity") {
+        if TextBytes.hasPrefix("using ", text), TextBytes.hasSuffix(" for encryption", text) || TextBytes.hasSuffix(" for integrity", text) {
             var job = jobs[scope.job] ?? CharonJob(start: line)
             var child = job.child ?? CharonChildBuild()
             let name = String(text.dropFirst("using ".count).prefix { $0 != " " })
-            if text.hasSuffix(" for encryption") { child.encryptionName = name } else { child.integrityName = name }
+            if TextBytes.hasSuffix(" for encryption", text) { child.encryptionName = name } else { child.integrityName = name }
             job.child = child
             jobs[scope.job] = job
             return true
         }
-        if text.contains(" established with SPIs "), text.hasPrefix("CHILD_SA ") || text.hasPrefix("inbound CHILD_SA ") {
+        if TextBytes.contains(" established with SPIs ", in: text), TextBytes.hasPrefix("CHILD_SA ", text) || TextBytes.hasPrefix("inbound CHILD_SA ", text) {
             try finishChild(text, scope: scope, line: line)
             return true
         }
-        if text.hasPrefix("outbound CHILD_SA ") {
+        if TextBytes.hasPrefix("outbound CHILD_SA ", text) {
             // charon 5.9 installs the outbound SA of a rekey later; its keys came with the inbound one.
             ignored += 1
             return true
         }
         let rekeyScope = CharonLogScope(source: scope.source, run: scope.run, thread: nil, ikeSA: scope.ikeSA)
-        if let name = CharonLogText.childName(after: "CHILD_SA ", in: text), text.contains(" state change: ") {
-            if text.hasSuffix("=> REKEYING"), let last = jobs[scope.job]?.lastChild, last.name != name,
+        if let name = CharonLogText.childName(after: "CHILD_SA ", in: text), TextBytes.contains(" state change: ", in: text) {
+            if TextBytes.hasSuffix("=> REKEYING", text), let last = jobs[scope.job]?.lastChild, last.name != name,
                last.name.prefix(while: { $0 != "{" }) == name.prefix(while: { $0 != "{" }) {
                 // The CHILD_SA this job just made replaces this one.
                 let heading = "CHILD_SA \(last.name)"
@@ -84,9 +84,9 @@ extension CharonKeyTracker {
                 }
                 jobs[scope.job]?.lastChild = nil
             }
-            if text.hasSuffix("=> REKEYING") {
+            if TextBytes.hasSuffix("=> REKEYING", text) {
                 noteRekeying(name, in: rekeyScope)
-            } else if !text.hasSuffix("=> INSTALLING") && !text.hasSuffix("=> INSTALLED") && !text.hasSuffix("=> REKEYED") {
+            } else if !TextBytes.hasSuffix("=> INSTALLING", text) && !TextBytes.hasSuffix("=> INSTALLED", text) && !TextBytes.hasSuffix("=> REKEYED", text) {
                 rekeyingChildren[rekeyScope]?.removeAll { $0 == name }
             }
             ignored += 1
@@ -136,7 +136,7 @@ extension CharonKeyTracker {
             return
         }
         let label = String(fullName.prefix { $0 != "{" })
-        guard let range = text.firstRange(of: " established with SPIs ") else { return }
+        guard let range = TextBytes.range(of: " established with SPIs ", in: text) else { return }
         let words = text[range.upperBound...].split(separator: " ", maxSplits: 2)
         func spi(_ w: Substring?, _ suffix: String) -> UInt32? {
             guard let w, w.hasSuffix(suffix) else { return nil }
@@ -252,7 +252,7 @@ extension CharonKeyTracker {
 
     func childAlgorithms(_ proposal: CharonProposal, child: CharonChildBuild, spis: [CharonChildBuild.SPILine]) -> ChildAlgorithms {
         var result = ChildAlgorithms()
-        result.ah = proposal.text.hasPrefix("AH:") || spis.contains { $0.ah }
+        result.ah = TextBytes.hasPrefix("AH:", proposal.text) || spis.contains { $0.ah }
         if result.ah { result.encryption = (.null, nil) }
         for token in proposal.text.drop(while: { $0 != ":" }).dropFirst().split(separator: "/") {
             let t = String(token)

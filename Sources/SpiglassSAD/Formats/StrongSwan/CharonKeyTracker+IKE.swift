@@ -100,13 +100,13 @@ extension CharonKeyTracker {
 
     /// Lines that name an IKE SA: the manager's SPI lines, state changes, rekeys.
     func ikeSAMessage(_ text: Substring, scope: CharonLogScope, line: Int) -> Bool {
-        if text.hasPrefix("checkin ") || text.hasPrefix("checkout "), let pair = CharonLogText.spiPair(text) {
+        if TextBytes.hasPrefix("checkin ", text) || TextBytes.hasPrefix("checkout ", text), let pair = CharonLogText.spiPair(text) {
             // "checkin IKEv2 SA spiglass[2] with SPIs …" names its IKE SA; a checkout line is
             // followed by "IKE_SA spiglass[2] successfully checked out" (or carries the name).
             let named = CharonLogText.namedIKESA(after: "v2 SA ", in: text) ?? CharonLogText.namedIKESA(after: "v1 SA ", in: text)
             if pair.isComplete, let id = named ?? scope.ikeSA {
                 learnSPIs(pair, of: ikeSAKey(scope, id), line: line, how: "'\(text.prefix { $0 != " " }) … with SPIs' line \(line)")
-            } else if pair.isComplete, text.hasPrefix("checkout ") {
+            } else if pair.isComplete, TextBytes.hasPrefix("checkout ", text) {
                 jobs[scope.job, default: CharonJob(start: line)].checkout = (pair, line)
             }
             ignored += 1
@@ -116,21 +116,21 @@ extension CharonKeyTracker {
         seenSinceStart = true
         let key = ikeSAKey(scope, id)
         var job = jobs[scope.job] ?? CharonJob(start: line)
-        if text.hasSuffix("successfully checked out"), let checkout = job.checkout {
+        if TextBytes.hasSuffix("successfully checked out", text), let checkout = job.checkout {
             learnSPIs(checkout.pair, of: key, line: checkout.line, how: "'checkout … with SPIs' line \(checkout.line)")
             job.checkout = nil
         }
         if scope.ikeSA == nil { job.namedIKESA = id }
         // A line after the keys, in their job, that names the IKE SA they made.
         if let index = job.ikeRecord, !ikeRecords[index].namedByText,
-           text.contains(" established between ") || text.contains(" rekeyed between ") || text.hasSuffix("CONNECTING => ESTABLISHED") {
+           TextBytes.contains(" established between ", in: text) || TextBytes.contains(" rekeyed between ", in: text) || TextBytes.hasSuffix("CONNECTING => ESTABLISHED", text) {
             ikeRecords[index].ikeSA = key
             ikeRecords[index].namedByText = true
         }
-        if text.contains(" state change: ") && (text.hasSuffix("=> REKEYING") || text.hasSuffix("=> REKEYED")) {
+        if TextBytes.contains(" state change: ", in: text) && (TextBytes.hasSuffix("=> REKEYING", text) || TextBytes.hasSuffix("=> REKEYED", text)) {
             job.rekeyingIKESA = id
         }
-        if text.contains(" rekeyed between ") {
+        if TextBytes.contains(" rekeyed between ", in: text) {
             job.rekeyedIKESA = id
         }
         if let new = job.rekeyedIKESA {
@@ -143,7 +143,7 @@ extension CharonKeyTracker {
             }
         }
         jobs[scope.job] = job
-        if let nameEnd = text.firstRange(of: "[\(id)]"), let start = text.firstRange(of: "IKE_SA ") {
+        if let nameEnd = text.firstRange(of: "[\(id)]"), let start = TextBytes.range(of: "IKE_SA ", in: text) {
             let name = text[start.upperBound..<nameEnd.lowerBound]
             if name != "(unnamed)", !name.contains(" ") { updateFacts(key) { $0.name = name } }
         }

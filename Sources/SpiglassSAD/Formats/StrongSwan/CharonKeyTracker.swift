@@ -176,19 +176,19 @@ final class CharonKeyTracker {
         var text = raw
         while let first = text.first, first == " " || first == "\t" { text = text.dropFirst() }
         while let last = text.last, last == " " || last == "\t" { text = text.dropLast() }
-        if text.hasPrefix("Starting IKE charon daemon") || text.hasPrefix("loaded plugins: ") {
+        if TextBytes.hasPrefix("Starting IKE charon daemon", text) || TextBytes.hasPrefix("loaded plugins: ", text) {
             daemonStarted(line: line)
             ignored += 1
             return
         }
-        if text.hasPrefix("received packet: from ") {
+        if TextBytes.hasPrefix("received packet: from ", text) {
             // A worker starts on a message: a new job on its thread.
             if jobs.count >= Self.maxJobs { closeJobs(); jobs = [:] }
             jobs[scope.job] = CharonJob(start: line)
             ignored += 1
             return
         }
-        if let proposal = text.firstRange(of: "selected proposal: ") {
+        if let proposal = TextBytes.range(of: "selected proposal: ", in: text) {
             selectedProposal(text[proposal.upperBound...], scope: scope, line: line)
             return
         }
@@ -219,13 +219,13 @@ final class CharonKeyTracker {
         var text = raw
         while let last = text.last, last == " " { text = text.dropLast() }
         let proposal = CharonProposal(text: text, line: line)
-        if text.hasPrefix("IKE:") {
+        if TextBytes.hasPrefix("IKE:", text) {
             lastIKEProposal = proposal
             jobs[scope.job, default: CharonJob(start: line)].ikeProposal = proposal
             // The first is the IKE SA's own; a rekey logs the new IKE SA's under the old name.
             if let id = scope.ikeSA { updateFacts(ikeSAKey(scope, id)) { if $0.ikeProposal == nil { $0.ikeProposal = proposal } } }
             if let pair = jobs[scope.job]?.spis.last?.pair, proposalBySPIs.count < Self.maxTrackedIKESAs { proposalBySPIs[pair] = proposal }
-        } else if text.hasPrefix("ESP:") || text.hasPrefix("AH:") {
+        } else if TextBytes.hasPrefix("ESP:", text) || TextBytes.hasPrefix("AH:", text) {
             lastESPProposal = proposal
             jobs[scope.job, default: CharonJob(start: line)].espProposal = proposal
             if let id = scope.ikeSA { updateFacts(ikeSAKey(scope, id)) { $0.espProposal = proposal } }

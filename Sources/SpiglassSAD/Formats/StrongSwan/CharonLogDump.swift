@@ -70,7 +70,7 @@ enum CharonLogDump {
 
     /// `NAME => N bytes @ 0x…`: the name and the length.
     static func header(_ message: Substring) -> (name: Substring, length: Int)? {
-        guard let arrow = message.firstRange(of: " => ") else { return nil }
+        guard let arrow = TextBytes.range(of: " => ", in: message) else { return nil }
         let rest = message[arrow.upperBound...]
         let digits = rest.prefix { $0.isASCII && $0.isNumber }
         guard !digits.isEmpty, digits.count <= 9, rest[digits.endIndex...].hasPrefix(" bytes"), let length = Int(digits) else { return nil }
@@ -82,6 +82,9 @@ enum CharonLogDump {
 
     /// A row `  16: 46 40 B6 92 00 00        F@....`: its offset and bytes (at most 16).
     static func row(_ message: Substring) -> (offset: Int, bytes: [UInt8])? {
+        // Most lines are not rows: a row starts with blanks and a digit.
+        guard let first = message.utf8.first(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }),
+              CharonLogLineDecoder.isDigit(first) else { return nil }
         let c = Array(message.utf8.prefix(200))
         var i = 0
         while i < c.count, c[i] == UInt8(ascii: " ") || c[i] == UInt8(ascii: "\t") { i += 1 }

@@ -62,26 +62,39 @@ struct CharonLogLineDecoder {
     /// `NN[GRP]` or `NN[GRP4]` at a word boundary, followed by a blank or the end of the line.
     static func threadMarker(in line: Substring) -> (start: String.Index, thread: Int, messageStart: String.Index)? {
         let utf8 = line.utf8
-        let bytes = Array(utf8.prefix(maxPrefixBytes))
-        var i = 0
-        while i < bytes.count {
-            defer { i += 1 }
-            guard bytes[i] == UInt8(ascii: "[") else { continue }
-            var d = i
-            while d > 0, i - d < 5, isDigit(bytes[d - 1]) { d -= 1 }
-            guard d < i else { continue }
-            guard d == 0 || bytes[d - 1] == UInt8(ascii: " ") || bytes[d - 1] == UInt8(ascii: "\t")
-                    || bytes[d - 1] == UInt8(ascii: ":") else { continue }
-            var j = i + 1
-            while j < bytes.count, j - i - 1 < 3, bytes[j] >= UInt8(ascii: "A"), bytes[j] <= UInt8(ascii: "Z") { j += 1 }
-            guard j - i - 1 == 3 else { continue }
-            if j < bytes.count, isDigit(bytes[j]) { j += 1 }
-            guard j < bytes.count, bytes[j] == UInt8(ascii: "]") else { continue }
-            guard j + 1 == bytes.count || bytes[j + 1] == UInt8(ascii: " ") else { continue }
-            let thread = bytes[d..<i].reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
-            let start = utf8.index(utf8.startIndex, offsetBy: d)
-            let messageStart = utf8.index(utf8.startIndex, offsetBy: min(j + 2, utf8.count))
-            return (start, thread, messageStart)
+        let end = utf8.index(utf8.startIndex, offsetBy: maxPrefixBytes, limitedBy: utf8.endIndex) ?? utf8.endIndex
+        var bracket = utf8.startIndex
+        while let found = utf8[bracket..<end].firstIndex(of: UInt8(ascii: "[")) {
+            bracket = utf8.index(after: found)
+            // One to five digits before it, at a word boundary.
+            var digitStart = found
+            var digits = 0
+            while digitStart > utf8.startIndex, digits < 5 {
+                let before = utf8.index(before: digitStart)
+                guard isDigit(utf8[before]) else { break }
+                digitStart = before
+                digits += 1
+            }
+            guard digits > 0 else { continue }
+            if digitStart > utf8.startIndex {
+                let c = utf8[utf8.index(before: digitStart)]
+                guard c == UInt8(ascii: " ") || c == UInt8(ascii: "\t") || c == UInt8(ascii: ":") else { continue }
+            }
+            // Three capitals, an optional level digit, "]", then a blank or the end.
+            var j = bracket
+            var letters = 0
+            while j < end, letters < 3, utf8[j] >= UInt8(ascii: "A"), utf8[j] <= UInt8(ascii: "Z") {
+                j = utf8.index(after: j)
+                letters += 1
+            }
+            guard letters == 3, j < end else { continue }
+            if isDigit(utf8[j]) { j = utf8.index(after: j) }
+            guard j < end, utf8[j] == UInt8(ascii: "]") else { continue }
+            let afterBracket = utf8.index(after: j)
+            guard afterBracket == utf8.endIndex || utf8[afterBracket] == UInt8(ascii: " ") else { continue }
+            let thread = utf8[digitStart..<found].reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
+            let messageStart = afterBracket == utf8.endIndex ? afterBracket : utf8.index(after: afterBracket)
+            return (digitStart, thread, messageStart)
         }
         return nil
     }
@@ -102,9 +115,10 @@ struct CharonLogLineDecoder {
 
     /// "Dec  6 17:43:02 gw charon: " → "gw charon"; a filelog time prefix names no source.
     static func syslogSource(_ prefix: Substring) -> String? {
+        guard let last = prefix.utf8.last(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }),
+              last == UInt8(ascii: ":") else { return nil }
         var p = prefix
         while let last = p.last, last == " " || last == "\t" { p = p.dropLast() }
-        guard p.last == ":" else { return nil }
         p = p.dropLast()
         let words = p.split(whereSeparator: { $0 == " " || $0 == "\t" })
         guard let tag = words.last, tag.contains(where: \.isLetter) else { return nil }

@@ -44,8 +44,8 @@ struct CharonDumpStream: Hashable {
 /// (also `(unnamed)[N]`) and the `SPIs <16 hex>_i <16 hex>_r` of its manager (mgr level 2).
 enum CharonLogText {
     /// The unique id in "IKE_SA spiglass[2] …", "IKE_SA (unnamed)[1] …", "IKEv2 SA spiglass[2] with SPIs …".
-    static func namedIKESA(after marker: String, in text: Substring) -> UInt32? {
-        guard let range = text.firstRange(of: marker) else { return nil }
+    static func namedIKESA(after marker: StaticString, in text: Substring) -> UInt32? {
+        guard let range = TextBytes.range(of: marker, in: text) else { return nil }
         let rest = text[range.upperBound...].prefix(300)
         guard let open = rest.firstIndex(of: "["), let close = rest[open...].firstIndex(of: "]") else { return nil }
         guard !rest[..<open].contains(" ") else { return nil }
@@ -56,7 +56,7 @@ enum CharonLogText {
 
     /// "… SPIs 79f54b97b88d732e_i* d370a4356fcbc654_r …"
     static func spiPair(_ text: Substring) -> IKESPIPairValue? {
-        guard let range = text.firstRange(of: "SPIs ") else { return nil }
+        guard let range = TextBytes.range(of: "SPIs ", in: text) else { return nil }
         let words = text[range.upperBound...].split(separator: " ", maxSplits: 2)
         guard words.count >= 2 else { return nil }
         func value(_ w: Substring, _ suffix: String) -> UInt64? {
@@ -72,8 +72,8 @@ enum CharonLogText {
     }
 
     /// "CHILD_SA net{2} state change: …" → "net{2}".
-    static func childName(after marker: String, in text: Substring) -> Substring? {
-        guard let range = text.firstRange(of: marker) else { return nil }
+    static func childName(after marker: StaticString, in text: Substring) -> Substring? {
+        guard let range = TextBytes.range(of: marker, in: text) else { return nil }
         let name = text[range.upperBound...].prefix { $0 != " " }
         guard name.hasSuffix("}"), name.contains("{") else { return nil }
         return name
@@ -81,7 +81,7 @@ enum CharonLogText {
 
     /// "parsed IKE_AUTH response 1 [ … ]" → the exchange's role of this host.
     static func parsedRole(_ text: Substring) -> CharonExchangeRole? {
-        guard text.hasPrefix("parsed ") else { return nil }
+        guard TextBytes.hasPrefix("parsed ", text) else { return nil }
         let words = text.split(separator: " ", maxSplits: 3)
         guard words.count >= 3 else { return nil }
         if words[2] == "request" { return .responder }
