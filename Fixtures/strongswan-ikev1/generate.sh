@@ -25,7 +25,6 @@ set -euo pipefail
 export LC_ALL=C
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-CHARON=/usr/lib/ipsec/charon
 NSA=sg1A
 NSB=sg1B
 NSN=sg1N
@@ -44,37 +43,9 @@ ALL_CASES=(main-psk aggressive-psk main-cert-frag pfs nat no-proposal wrong-psk 
 WORK=$(mktemp -d /tmp/spiglass-strongswan-ikev1.XXXXXX)
 KEEP=${KEEP:-0}
 PIDS=()
-
-log() { echo "[generate] $*" >&2; }
-
-forget_pid() {
-  local p keep=()
-  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && [ "$p" != "$1" ] && keep+=("$p"); done
-  PIDS=("${keep[@]:-}")
-}
-
-teardown_ns() {
-  local p i alive
-  for p in "${PIDS[@]:-}"; do
-    [ -n "$p" ] && kill "$p" 2>/dev/null || true
-  done
-  for i in $(seq 30); do
-    alive=0
-    for p in "${PIDS[@]:-}"; do
-      [ -n "$p" ] && kill -0 "$p" 2>/dev/null && alive=1
-    done
-    [ $alive = 0 ] && break
-    sleep 0.1
-  done
-  for p in "${PIDS[@]:-}"; do
-    [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true
-    [ -n "$p" ] && wait "$p" 2>/dev/null || true
-  done
-  PIDS=()
-  ip netns del $NSA 2>/dev/null || true
-  ip netns del $NSB 2>/dev/null || true
-  ip netns del $NSN 2>/dev/null || true
-}
+NAMESPACES=($NSA $NSB $NSN)
+# shellcheck source=../lib/netns-charon.sh
+. "$HERE/../lib/netns-charon.sh"
 
 cleanup() {
   local rc=$?
@@ -85,15 +56,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-wait_ping() {  # NS ARGS...
-  local ns=$1 i; shift
-  for i in $(seq 30); do
-    ip netns exec "$ns" ping -c1 -W1 "$@" >/dev/null 2>&1 && return 0
-    sleep 0.2
-  done
-  log "no connectivity: $ns ping $*"; return 1
-}
 
 setup_2ns() {
   teardown_ns
@@ -257,63 +219,6 @@ ${C_POOLS:-}
 EOC
 }
 
-start_charon() {  # NS DIR
-  local ns=$1 d=$2 i
-  ip netns exec "$ns" sh -c "mount --bind '$d/run' /run && STRONGSWAN_CONF='$d/strongswan.conf' exec $CHARON" \
-      >"$d/charon.stdout" 2>&1 &
-  PIDS+=($!)
-  for i in $(seq 50); do
-    [ -S "$d/charon.vici" ] && return 0
-    sleep 0.1
-  done
-  log "charon in $ns did not create its vici socket"; cat "$d/charon.stdout" "$d/charon.log" >&2 || true
-  return 1
-}
-
-swan() {  # DIR args...
-  local d=$1; shift
-  swanctl "$@" --uri "unix://$d/charon.vici"
-}
-
-load_conf() {  # DIR
-  swan "$1" --load-all --noprompt --file "$1/swanctl.conf" >>"$1/swanctl.out" 2>&1 || {
-    cat "$1/swanctl.out" >&2; return 1; }
-}
-
-TCPDUMPS=()
-start_tcpdump() {  # NS IFACE FILE
-  local ns=$1 ifc=$2 f=$3 i
-  ip netns exec "$ns" tcpdump -i "$ifc" -n -U --immediate-mode -s 0 -w "$f" \
-      'udp port 500 or udp port 4500 or ip proto 50' 2>"$f.err" &
-  local p=$!
-  PIDS+=($p); TCPDUMPS+=("$p:$f")
-  for i in $(seq 50); do grep -qs listening "$f.err" && return 0; sleep 0.1; done
-  log "tcpdump on $ns/$ifc did not start"; return 1
-}
-
-stop_tcpdumps() {
-  local e p f cap rcv
-  sleep 0.5
-  for e in "${TCPDUMPS[@]}"; do
-    p=${e%%:*}; f=${e#*:}
-    kill -INT "$p"; wait "$p" || true
-    forget_pid "$p"
-    cap=$(sed -n 's/^\([0-9]*\) packets captured.*/\1/p' "$f.err")
-    rcv=$(sed -n 's/^\([0-9]*\) packets received by filter.*/\1/p' "$f.err")
-    if [ "$cap" != "$rcv" ]; then
-      log "tcpdump lost packets on $f ($cap captured, $rcv received by filter)"; return 1
-    fi
-  done
-  TCPDUMPS=()
-}
-
-# pings NS_FROM SRC DST [count]: a few echo requests through the tunnel
-pings() {
-  local ns=$1 src=$2 dst=$3 n=${4:-2}
-  ip netns exec "$ns" ping -q -c "$n" -i 0.2 -W 2 -I "$src" "$dst" >>"$W/ping.out" 2>&1 || {
-    log "ping $src -> $dst failed"; cat "$W/ping.out" >&2; return 1; }
-}
-
 traffic() {  # both directions, inner addresses of the current case
   pings $NSA "$T_A" "$T_B"
   pings $NSB "$T_B" "$T_A"
@@ -330,27 +235,6 @@ initiate() {
 
 list_sas() {  # DIR LABEL
   { echo "### $2"; swan "$1" --list-sas; } >>"$1/list-sas.out" 2>&1 || true
-}
-
-# sa_state DIR: "<ESTABLISHED IKE_SA ids>/<INSTALLED CHILD_SA ids>"
-sa_state() {
-  swan "$1" --list-sas 2>/dev/null | awk '
-    /^[^ ].*: #[0-9]+, ESTABLISHED,/ { sub(/,.*/, "", $2); ike = ike (ike ? "," : "") substr($2, 2) }
-    /^  [^ ].*: #[0-9]+, reqid [0-9]+, INSTALLED,/ { sub(/,.*/, "", $2); ch = ch (ch ? "," : "") substr($2, 2) }
-    END { print ike "/" ch }'
-}
-
-# wait until the SA set of DIR differs from BEFORE and holds one IKE and one CHILD SA
-wait_change() {  # DIR BEFORE
-  local d=$1 before=$2 i st
-  for i in $(seq 100); do
-    st=$(sa_state "$d")
-    if [ "$st" != "$before" ] && [[ "$st" =~ ^[0-9]+/[0-9]+$ ]]; then
-      echo "$st" >>"$d/sa-states.out"; return 0
-    fi
-    sleep 0.1
-  done
-  log "SAs did not settle after rekey (before $before, now $st)"; swan "$d" --list-sas >&2; return 1
 }
 
 rekey_child() {  # DIR

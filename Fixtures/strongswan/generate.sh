@@ -15,7 +15,6 @@ set -euo pipefail
 export LC_ALL=C
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-CHARON=/usr/lib/ipsec/charon
 NSA=spiglassA
 NSB=spiglassB
 A4=10.99.0.1;   B4=10.99.0.2
@@ -41,37 +40,9 @@ CASES=(
 WORK=$(mktemp -d /tmp/spiglass-strongswan.XXXXXX)
 KEEP=${KEEP:-0}   # KEEP=1: keep the temp dir (configs, full logs) for debugging
 PIDS=()
-
-log() { echo "[generate] $*" >&2; }
-
-forget_pid() {  # drop an already reaped pid from PIDS
-  local p keep=()
-  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && [ "$p" != "$1" ] && keep+=("$p"); done
-  PIDS=("${keep[@]:-}")
-}
-
-teardown_ns() {
-  local p
-  for p in "${PIDS[@]:-}"; do
-    [ -n "$p" ] && kill "$p" 2>/dev/null || true
-  done
-  local i alive
-  for i in $(seq 30); do   # give charon up to 3 s to shut down cleanly
-    alive=0
-    for p in "${PIDS[@]:-}"; do
-      [ -n "$p" ] && kill -0 "$p" 2>/dev/null && alive=1
-    done
-    [ $alive = 0 ] && break
-    sleep 0.1
-  done
-  for p in "${PIDS[@]:-}"; do
-    [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true
-    [ -n "$p" ] && wait "$p" 2>/dev/null || true
-  done
-  PIDS=()
-  ip netns del $NSA 2>/dev/null || true
-  ip netns del $NSB 2>/dev/null || true
-}
+NAMESPACES=($NSA $NSB)
+# shellcheck source=../lib/netns-charon.sh
+. "$HERE/../lib/netns-charon.sh"
 
 cleanup() {
   local rc=$?
@@ -189,26 +160,6 @@ secrets {
   }
 }
 EOC
-}
-
-start_charon() {  # NS DIR
-  local ns=$1 d=$2
-  # /var/run/charon.pid is hard-coded: give each instance a private /run
-  ip netns exec "$ns" sh -c "mount --bind '$d/run' /run && STRONGSWAN_CONF='$d/strongswan.conf' exec $CHARON" \
-      >"$d/charon.stdout" 2>&1 &
-  PIDS+=($!)
-  local i
-  for i in $(seq 50); do
-    [ -S "$d/charon.vici" ] && return 0
-    sleep 0.1
-  done
-  log "charon in $ns did not create its vici socket"; cat "$d/charon.stdout" "$d/charon.log" >&2 || true
-  return 1
-}
-
-swan() {  # DIR args...
-  local d=$1; shift
-  swanctl "$@" --uri "unix://$d/charon.vici"
 }
 
 run_case() {
