@@ -1,8 +1,10 @@
 # Shared shell helpers for the fixture generators that run strongSwan charons in network
-# namespaces (sourced, not run). The sourcing script sets:
+# namespaces (sourced, not run). The sourcing script sets, before sourcing:
 #   NAMESPACES  the namespaces it creates (teardown removes them)
 #   PIDS        an array (empty at start) of background processes to stop at teardown
-# and defines W (the current case's work directory) before calling pings/traffic helpers.
+#   WORK        its scratch directory (removed at exit unless KEEP=1)
+# may define cleanup_extra (run at exit after the teardown), and sets W (the current case's
+# work directory) before calling the pings/traffic helpers.
 
 log() { echo "[generate] $*" >&2; }
 
@@ -136,3 +138,15 @@ wait_change() {
   done
   log "SAs did not settle (before $before, now $st)"; swan "$d" --list-sas >&2; return 1
 }
+
+# At exit: tear everything down, keep or remove WORK, and say FAILED when the script failed.
+cleanup() {
+  local rc=$?
+  teardown_ns
+  if declare -F cleanup_extra >/dev/null; then cleanup_extra; fi
+  if [ "${KEEP:-0}" = 1 ]; then log "kept $WORK"; else rm -rf "$WORK"; fi
+  [ $rc -ne 0 ] && log "FAILED (rc=$rc)"
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM

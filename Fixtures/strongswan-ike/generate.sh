@@ -42,15 +42,6 @@ NAMESPACES=($NSA $NSB $NSN)
 # shellcheck source=../lib/netns-charon.sh
 . "$HERE/../lib/netns-charon.sh"
 
-cleanup() {
-  local rc=$?
-  teardown_ns
-  if [ "$KEEP" = 1 ]; then log "kept $WORK"; else rm -rf "$WORK"; fi
-  [ $rc -ne 0 ] && log "FAILED (rc=$rc)"
-  exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 setup_2ns() {
   teardown_ns

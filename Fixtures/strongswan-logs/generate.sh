@@ -32,8 +32,6 @@ set -euo pipefail
 export LC_ALL=C
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=../lib/netns-charon.sh
-. "$HERE/../lib/netns-charon.sh"
 
 NSA=sglogA
 NSB=sglogB
@@ -49,17 +47,12 @@ ALL_CASES=(ikev2 ikev2-pfs ikev1 concurrent restart journal)
 WORK=$(mktemp -d /tmp/spiglass-strongswan-logs.XXXXXX)
 KEEP=${KEEP:-0}
 MADE_DEVLOG=0
+# shellcheck source=../lib/netns-charon.sh
+. "$HERE/../lib/netns-charon.sh"
 
-cleanup() {
-  local rc=$?
-  teardown_ns
-  [ $MADE_DEVLOG = 1 ] && rm -f /dev/log
-  if [ "$KEEP" = 1 ]; then log "kept $WORK"; else rm -rf "$WORK"; fi
-  [ $rc -ne 0 ] && log "FAILED (rc=$rc)"
-  exit $rc
+cleanup_extra() {
+  if [ $MADE_DEVLOG = 1 ]; then rm -f /dev/log; fi
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 setup_2ns() {
   teardown_ns
