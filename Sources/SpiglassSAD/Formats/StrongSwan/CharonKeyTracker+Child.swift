@@ -131,108 +131,63 @@ extension CharonKeyTracker {
     /// one SA per direction from the job's keys.
     func finishChild(_ text: Substring, scope: CharonLogScope, line: Int) throws {
         seenSinceStart = true
-        guard let fullName = CharonLogText.childName(after: "CHILD_SA ", in: text) else {
-            note(.warning, line, "a CHILD_SA 'established' line without a name{n}; skipped")
+        guard let established = Self.establishedLine(text) else {
+            note(.warning, line, "a CHILD_SA line without 'name{n} established with SPIs <8 hex>_i <8 hex>_o'; skipped")
             return
         }
-        let label = String(fullName.prefix { $0 != "{" })
-        guard let range = TextBytes.range(of: " established with SPIs ", in: text) else { return }
-        let words = text[range.upperBound...].split(separator: " ", maxSplits: 2)
-        func spi(_ w: Substring?, _ suffix: String) -> UInt32? {
-            guard let w, w.hasSuffix(suffix) else { return nil }
-            let digits = w.dropLast(suffix.count)
-            guard digits.count == 8 else { return nil }
-            return UInt32(digits, radix: 16)
-        }
-        guard let inSPI = spi(words.first, "_i"), let outSPI = spi(words.count > 1 ? words[1] : nil, "_o") else {
-            note(.warning, line, "CHILD_SA \(fullName): expected 'established with SPIs <8 hex>_i <8 hex>_o'; skipped")
-            return
-        }
+        let fullName = established.name
         var job = jobs[scope.job] ?? CharonJob(start: line)
         let child = job.child
         job.child = nil
         jobs[scope.job] = job
-        let spiText = "SPIs \(KeyDumpTextFormat.hex32(inSPI)) in, \(KeyDumpTextFormat.hex32(outSPI)) out"
+        let spiText = "SPIs \(KeyDumpTextFormat.hex32(established.inbound)) in, \(KeyDumpTextFormat.hex32(established.outbound)) out"
         guard let child, child.keys[.encryptionInitiator] != nil || child.keys[.integrityInitiator] != nil else {
             note(.warning, line, "CHILD_SA \(fullName) \(spiText): its keys are not in its job (chd below level 4, or logged on another thread)")
             return
         }
+        let label = String(fullName.prefix { $0 != "{" })
         let rekeyScope = CharonLogScope(source: scope.source, run: scope.run, thread: nil, ikeSA: scope.ikeSA)
         let rekeyOf = rekeyingChildren[rekeyScope]?.last { $0 != fullName && $0.hasPrefix(label + "{") }
-        var heading = "CHILD_SA \(fullName)"
-        if let rekeyOf { heading += " (rekey of \(rekeyOf))" }
+        let heading = "CHILD_SA \(fullName)" + (rekeyOf.map { " (rekey of \($0))" } ?? "")
 
-        // Which side initiated the exchange that made it.
-        let initiator: Bool
-        var roleText: String
-        switch job.role {
-        case .initiator?:
-            initiator = true
-            roleText = "this host initiated the exchange (a response parsed in the same job)"
-        case .responder?:
-            initiator = false
-            roleText = "this host answered the exchange (a request parsed in the same job)"
-        case nil:
-            initiator = false
-            roleText = "no request or response parsed in its job: assuming this host answered the exchange"
-        }
         let facts = scope.ikeSA.flatMap { ikeSAs[ikeSAKey(scope, $0)] }
-        var proposalNote: String? = nil
         let tied = job.espProposal ?? facts?.espProposal
         guard let proposal = tied ?? lastESPProposal else {
             note(.warning, line, "\(heading) \(spiText): no 'selected proposal: ESP:' line before it; algorithms unknown, no SA made")
             return
         }
-        if tied == nil { proposalNote = "its proposal is not tied to it; taking the one at line \(proposal.line)" }
         let algorithms = childAlgorithms(proposal, child: child, spis: child.spis)
         if !algorithms.unknown.isEmpty {
             note(.warning, proposal.line, "proposal names not understood: \(algorithms.unknown.joined(separator: ", "))")
         }
-        guard let (enc, keyBits) = algorithms.encryption else {
+        guard algorithms.encryption != nil else {
             note(.warning, proposal.line, "\(heading): no encryption algorithm Spiglass knows in '\(proposal.text)'; no SA made")
             return
         }
-        let ah = algorithms.ah
-        let integ = enc.isAEAD ? IntegrityAlgorithm.null : (algorithms.integrity ?? .null)
         // The initiator→responder direction first, then the other.
-        let directions: [(spi: UInt32, side: String)] = initiator
-            ? [(outSPI, "initiator"), (inSPI, "responder")]
-            : [(inSPI, "initiator"), (outSPI, "responder")]
+        let role = Self.role(job.role)
+        let directions: [(spi: UInt32, side: CharonExchangeRole)] = role.initiator
+            ? [(established.outbound, .initiator), (established.inbound, .responder)]
+            : [(established.inbound, .initiator), (established.outbound, .responder)]
         var made: [String] = []
-        var algorithmText = ""
         var problems: [String] = []
+        var algorithmText = ""
         for (spi, side) in directions {
-            let encName = side == "initiator" ? CharonLogDump.ChildKeyName.encryptionInitiator : .encryptionResponder
-            let integName = side == "initiator" ? CharonLogDump.ChildKeyName.integrityInitiator : .integrityResponder
-            let keyLine = child.keyLines[encName] ?? child.keyLines[integName] ?? line
-            let spiInfo = child.spis.last { $0.spi == spi }
-            var sa = SecurityAssociation(spi: spi,
-                                         source: spiInfo?.source.map { .exact($0) } ?? .any,
-                                         destination: spiInfo?.destination.map { .exact($0) } ?? .any,
-                                         encryption: enc, encryptionKey: ah ? SecretBytes() : (child.keys[encName] ?? SecretBytes()),
-                                         integrity: integ, integrityKey: enc.isAEAD ? SecretBytes() : (child.keys[integName] ?? SecretBytes()),
-                                         extendedSequenceNumbers: algorithms.esn, origin: SAOrigin(file: file, line: line))
-            sa.ipsecProtocol = ah ? .ah : .esp
-            sa.label = label
-            do {
-                try SAValidation.checkKeys(&sa, file: file, line: keyLine, encryptionField: encName.rawValue,
-                                           integrityField: integName.rawValue, requiredKeyBits: keyBits)
-            } catch let error as KeyFileError {
-                problems.append("\(side) keys not used: line \(error.line)\(error.field.map { " '\($0)'" } ?? ""): \(error.message)")
-                continue
+            switch try makeSA(spi: spi, keysOf: side, child: child, algorithms: algorithms, label: label, line: line) {
+            case .success(let sa):
+                algorithmText = sa.algorithmDescription
+                let spiInfo = child.spis.last { $0.spi == spi }
+                made.append("\(sa.ipsecProtocol == .ah ? "AH" : "ESP") \(KeyDumpTextFormat.hex32(spi)) \(sa.source) → \(sa.destination) (\(side) keys)"
+                            + (spiInfo == nil ? " [no 'SPI 0x…, src … dst …' line: addresses unknown]" : ""))
+                if case .unsupported(let name) = sa.encryption { problems.append("\(name) is not supported yet") }
+            case .failure(let problem):
+                problems.append(problem.text)
             }
-            try checkCount(line)
-            keys.sas.append(sa)
-            algorithmText = sa.algorithmDescription
-            var direction = "\(ah ? "AH" : "ESP") \(KeyDumpTextFormat.hex32(spi)) \(sa.source) → \(sa.destination) (\(side) keys)"
-            if spiInfo == nil { direction += " [no 'SPI 0x…, src … dst …' line: addresses unknown]" }
-            if case .unsupported(let name) = enc { problems.append("\(name) is not supported yet") }
-            made.append(direction)
         }
-        var parts = [made.joined(separator: ", "), algorithmText + (algorithms.esn ? " esn" : ""),
-                     "keys at lines \(lineList(child.keyLines.values.sorted()))", roleText]
-        if let proposalNote { problems.append(proposalNote) }
-        parts.append("tied by its job (\(jobName(scope))\(scope.ikeSA.map { ", IKE_SA unique id \($0)" } ?? ""))")
+        if tied == nil { problems.append("its proposal is not tied to it; taking the one at line \(proposal.line)") }
+        let parts = [made.joined(separator: ", "), algorithmText + (algorithms.esn ? " esn" : ""),
+                     "keys at lines \(lineList(child.keyLines.values.sorted()))", role.text,
+                     "tied by its job (\(jobName(scope))\(scope.ikeSA.map { ", IKE_SA unique id \($0)" } ?? ""))"]
         let message = "\(heading): " + parts.filter { !$0.isEmpty }.joined(separator: "; ")
         if problems.isEmpty && made.count == 2 {
             note(.understood, line, message)
@@ -240,6 +195,63 @@ extension CharonKeyTracker {
             note(.warning, line, message + "; " + problems.joined(separator: "; "))
         }
         if rekeyOf == nil { jobs[scope.job]?.lastChild = (keys.notes.count - 1, fullName) }
+    }
+
+    /// "net{1}", the inbound SPI (`_i`) and the outbound one (`_o`).
+    static func establishedLine(_ text: Substring) -> (name: Substring, inbound: UInt32, outbound: UInt32)? {
+        guard let name = CharonLogText.childName(after: "CHILD_SA ", in: text),
+              let range = TextBytes.range(of: " established with SPIs ", in: text) else { return nil }
+        let words = text[range.upperBound...].split(separator: " ", maxSplits: 2)
+        func spi(_ word: Substring?, _ suffix: String) -> UInt32? {
+            guard let word, word.hasSuffix(suffix) else { return nil }
+            let digits = word.dropLast(suffix.count)
+            guard digits.count == 8 else { return nil }
+            return UInt32(digits, radix: 16)
+        }
+        guard let inbound = spi(words.first, "_i"), let outbound = spi(words.count > 1 ? words[1] : nil, "_o") else { return nil }
+        return (name, inbound, outbound)
+    }
+
+    /// Which side initiated the exchange that made the CHILD_SA, and how the job said so.
+    static func role(_ parsed: CharonExchangeRole?) -> (initiator: Bool, text: String) {
+        switch parsed {
+        case .initiator?: return (true, "this host initiated the exchange (a response parsed in the same job)")
+        case .responder?: return (false, "this host answered the exchange (a request parsed in the same job)")
+        case nil: return (false, "no request or response parsed in its job: assuming this host answered the exchange")
+        }
+    }
+
+    struct SAProblem: Error {
+        var text: String
+    }
+
+    /// The SA of one direction, keyed with the initiator's or the responder's keys.
+    func makeSA(spi: UInt32, keysOf side: CharonExchangeRole, child: CharonChildBuild, algorithms: ChildAlgorithms,
+                label: String, line: Int) throws -> Result<SecurityAssociation, SAProblem> {
+        guard let (enc, keyBits) = algorithms.encryption else { return .failure(SAProblem(text: "no encryption algorithm")) }
+        let encName: CharonLogDump.ChildKeyName = side == .initiator ? .encryptionInitiator : .encryptionResponder
+        let integName: CharonLogDump.ChildKeyName = side == .initiator ? .integrityInitiator : .integrityResponder
+        let keyLine = child.keyLines[encName] ?? child.keyLines[integName] ?? line
+        let spiInfo = child.spis.last { $0.spi == spi }
+        let ah = algorithms.ah
+        var sa = SecurityAssociation(spi: spi,
+                                     source: spiInfo?.source.map { .exact($0) } ?? .any,
+                                     destination: spiInfo?.destination.map { .exact($0) } ?? .any,
+                                     encryption: enc, encryptionKey: ah ? SecretBytes() : (child.keys[encName] ?? SecretBytes()),
+                                     integrity: enc.isAEAD ? .null : (algorithms.integrity ?? .null),
+                                     integrityKey: enc.isAEAD ? SecretBytes() : (child.keys[integName] ?? SecretBytes()),
+                                     extendedSequenceNumbers: algorithms.esn, origin: SAOrigin(file: file, line: line))
+        sa.ipsecProtocol = ah ? .ah : .esp
+        sa.label = label
+        do {
+            try SAValidation.checkKeys(&sa, file: file, line: keyLine, encryptionField: encName.rawValue,
+                                       integrityField: integName.rawValue, requiredKeyBits: keyBits)
+        } catch let error as KeyFileError {
+            return .failure(SAProblem(text: "\(side) keys not used: line \(error.line)\(error.field.map { " '\($0)'" } ?? ""): \(error.message)"))
+        }
+        try checkCount(line)
+        keys.sas.append(sa)
+        return .success(sa)
     }
 
     struct ChildAlgorithms {

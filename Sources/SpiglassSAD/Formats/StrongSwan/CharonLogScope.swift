@@ -92,7 +92,9 @@ enum CharonLogText {
 
 /// Which side of an exchange (not of the IKE SA) this host was: the initiator's CHILD_SA
 /// keys protect what the exchange initiator sends.
-enum CharonExchangeRole {
+enum CharonExchangeRole: CustomStringConvertible {
     case initiator
     case responder
+
+    var description: String { self == .initiator ? "initiator" : "responder" }
 }
