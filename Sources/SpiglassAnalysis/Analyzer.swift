@@ -38,6 +38,7 @@ public final class Analyzer {
     let reassembler: FragmentReassembler
     let tcpStreams: TCPEncapsulation
     var diagnosticsSeen: Set<String> = []
+    var timestampAudit = TimestampAudit()
     var linkType: LinkType?
     var linkTypeDescription = ""
 
@@ -275,6 +276,10 @@ public final class Analyzer {
         summary.lastTime = header.timestamp
         record.reset(frame: summary.frames, header: header)
         unitsEmitted = 0
+        // A parallel run's reader audits the timestamps (it sees every frame).
+        if shard == nil {
+            for message in timestampAudit.check(header, frame: summary.frames) { diagnose(message) }
+        }
         defer {
             // A TCP segment carrying whole messages has reported each already.
             if unitsEmitted == 0 { emit() }

@@ -74,6 +74,10 @@ final class FrameRouter {
     private(set) var firstTime: Timestamp? = nil
     private(set) var lastTime: Timestamp? = nil
     private(set) var damage: String? = nil
+    /// Warnings about the frames' timestamps, with the frame each was raised at (see
+    /// `TimestampAudit`): the reader sees every frame, a worker only some.
+    private(set) var timestampWarnings: [(frame: Int, message: String)] = []
+    private var timestampAudit = TimestampAudit()
 
     /// A batch goes to its worker after this many frames read (whatever it holds, so that
     /// every worker, and through it the merger, learns how far the reader has got), or once
@@ -102,6 +106,7 @@ final class FrameRouter {
             case .packet(let header):
                 frames += 1
                 bytes += header.originalLength
+                for message in timestampAudit.check(header, frame: frames) { timestampWarnings.append((frames, message)) }
                 if firstTime == nil { firstTime = header.timestamp }
                 lastTime = header.timestamp
                 let frame = reader.buffer

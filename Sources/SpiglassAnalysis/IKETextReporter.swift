@@ -19,7 +19,7 @@ final class IKETextReporter: Reporter {
     func packet(_ record: PacketRecord, sad: SADatabase, ahSAD: SADatabase, startTime: Timestamp) {
         guard !quiet, let message = record.ikeMessage else { return }
         var line = TimeFormat.pad(record.frame, 5).replacingLeadingZeros()
-        line += " " + TimeFormat.seconds(message.time - startTime.totalMicroseconds)
+        line += " " + TimeFormat.seconds(CaptureTime.elapsed(from: startTime.totalMicroseconds, to: message.time))
         line += " \(message.source):\(message.sourcePort) → \(message.destination):\(message.destinationPort)"
         if message.frames.count > 1 { line += " frames \(message.frames.map(String.init).joined(separator: ","))" }
         line += " " + IKEDescribe.headline(message)
@@ -102,7 +102,7 @@ final class IKETextReporter: Reporter {
         let requester = exchange.requestedByInitiator ? "I" : "R"
         let responder = exchange.requestedByInitiator ? "R" : "I"
         var line = "    \(exchange.name) mid=\(IKEDescribe.messageID(exchange.messageID, version: version)) \(requester)→\(responder)"
-        if let time = exchange.requestTime { line += " at +\(TimeFormat.seconds(time - start))" }
+        if let time = exchange.requestTime { line += " at +\(TimeFormat.seconds(CaptureTime.elapsed(from: start, to: time)))" }
         if let purpose = exchange.purpose { line += " (\(purpose))" }
         line += ": \(exchange.outcome)"
         if let rtt = exchange.roundTrip { line += ", rtt \(IKEDescribe.milliseconds(rtt))" }

@@ -257,6 +257,9 @@ public final class ParallelAnalysis {
         for (w, worker) in workers.enumerated() {
             for index in worker.orderedDiagnostics.indices { raised.append((worker.diagnosticFrames[index], w, index)) }
         }
+        // The reader's timestamp warnings come first in their frame, as a single thread raises
+        // them before it looks at the frame's contents.
+        for (index, warning) in router.timestampWarnings.enumerated() { raised.append((warning.frame, -1, index)) }
         raised.sort { ($0.frame, $0.worker, $0.index) < ($1.frame, $1.worker, $1.index) }
         var damageMessage: [String] = []
         if let damage = router.damage {
@@ -266,7 +269,10 @@ public final class ParallelAnalysis {
         var seen: Set<String> = []
         var diagnostics: [String] = []
         var frames: [Int] = []
-        let messages = raised.map { (workers[$0.worker].orderedDiagnostics[$0.index], $0.frame) }
+        let messages = raised.map { raised in
+            (raised.worker < 0 ? router.timestampWarnings[raised.index].message : workers[raised.worker].orderedDiagnostics[raised.index],
+             raised.frame)
+        }
             + damageMessage.map { ($0, Int.max) }
         for (message, frame) in messages {
             guard seen.count < 1000, seen.insert(message).inserted else { continue }

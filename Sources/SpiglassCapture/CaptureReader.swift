@@ -210,8 +210,11 @@ public final class CaptureReader {
             buffer.withUnsafeMutableBufferPointer { target in
                 target.baseAddress!.update(from: data, count: captured)
             }
-            let timestamp = Timestamp(seconds: Int64(header.ts.tv_sec), microseconds: Int32(truncatingIfNeeded: header.ts.tv_usec))
-            return .packet(PacketHeader(timestamp: timestamp, capturedLength: captured, originalLength: Int(header.len)))
+            // libpcap copies a pcap record's microseconds field as it is (up to 0xffffffff).
+            let microseconds = Int64(header.ts.tv_usec)
+            let (timestamp, carried) = Timestamp.normalised(seconds: Int64(header.ts.tv_sec), microseconds: microseconds)
+            return .packet(PacketHeader(timestamp: timestamp, capturedLength: captured, originalLength: Int(header.len),
+                                        outOfRangeMicroseconds: carried ? microseconds : nil))
         case 0:
             return .timeout
         case PCAP_ERROR_BREAK:

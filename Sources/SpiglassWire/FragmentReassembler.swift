@@ -165,7 +165,7 @@ public final class FragmentReassembler {
 
     private func expire(now: Int64) {
         guard !pending.isEmpty else { return }
-        let stale = pending.filter { now - $0.value.firstSeen > limits.timeoutMicroseconds }
+        let stale = pending.filter { CaptureTime.elapsed(from: $0.value.firstSeen, to: now) > limits.timeoutMicroseconds }
         for (key, entry) in stale {
             pendingBytes -= entry.byteCount
             pending[key] = nil

@@ -87,10 +87,29 @@ public enum FuzzHarness {
         func flush() {}
     }
 
+    /// A `wire` unit that sets the time instead of being a frame: `TIME`, then the seconds (8
+    /// bytes) and the microseconds field (4 bytes) of a capture record, big-endian and signed,
+    /// as a crafted pcap or pcapng can make libpcap hand them out.
+    public static let timeMarker: [UInt8] = Array("TIME".utf8)
+
+    /// The time a `timeMarker` unit sets, normalised as `CaptureReader` does; nil for any
+    /// other unit.
+    static func markedTime(_ unit: [UInt8]) -> (timestamp: Timestamp, carried: Int64?)? {
+        guard unit.count == timeMarker.count + 12, Array(unit.prefix(timeMarker.count)) == timeMarker else { return nil }
+        var seconds: UInt64 = 0
+        for byte in unit[4..<12] { seconds = seconds << 8 | UInt64(byte) }
+        var field: UInt32 = 0
+        for byte in unit[12..<16] { field = field << 8 | UInt32(byte) }
+        let microseconds = Int64(Int32(bitPattern: field))
+        let (timestamp, carried) = Timestamp.normalised(seconds: Int64(bitPattern: seconds), microseconds: microseconds)
+        return (timestamp, carried ? microseconds : nil)
+    }
+
     /// Layout: one config byte, then frames cut at `separator`.
     /// Config: bits 0-2 link type (`wireDLTs`); bit 3 JSON; bit 4 the IKE report; bit 5 quiet;
     /// bit 6 an unsupported link type instead; bit 7 31 s between frames instead of 1 ms (so
-    /// that reassembly timeouts fire). An empty frame reloads the keys instead (SIGHUP).
+    /// that reassembly timeouts fire). An empty frame reloads the keys instead (SIGHUP); a
+    /// `timeMarker` unit sets the time of the frames after it.
     public static func wire(_ data: [UInt8]) {
         guard let config = data.first else { return }
         let dlt: Int32 = config & 0x40 != 0 ? 147 : wireDLTs[Int(config & 7)]
@@ -112,15 +131,21 @@ public enum FuzzHarness {
                                            options: options, output: DiscardSink()) else { return }
         analyzer.setLinkType(dlt: dlt, name: "fuzz")
         let step: Int64 = config & 0x80 != 0 ? 31_000_000 : 1_000
-        var time: Int64 = 1_700_000_000_000_000
+        var time = Timestamp(seconds: 1_700_000_000, microseconds: 0)
+        var carried: Int64? = nil
         for frame in frames {
-            time += step
+            time = Timestamp.normalised(seconds: time.seconds, microseconds: Int64(time.microseconds) + step).timestamp
             if frame.isEmpty {
                 analyzer.reload(Analyzer.espDatabase(keys), ah: Analyzer.ahDatabase(keys))
                 continue
             }
-            let header = PacketHeader(timestamp: Timestamp(seconds: time / 1_000_000, microseconds: Int32(time % 1_000_000)),
-                                      capturedLength: frame.count, originalLength: frame.count)
+            if let marked = markedTime(frame) {
+                (time, carried) = marked
+                continue
+            }
+            let header = PacketHeader(timestamp: time, capturedLength: frame.count, originalLength: frame.count,
+                                      outOfRangeMicroseconds: carried)
+            carried = nil
             analyzer.process(frame, header: header)
         }
         analyzer.finish()
