@@ -91,8 +91,193 @@ def timestamps():
     write_pcap(os.path.join(HERE, "timestamps-usec.pcap"), 1, records)
 
 
+# --- hostile identities ----------------------------------------------------------------------
+
+# What a terminal acts on, and what spoofs a reader: OSC (window title) ended by BEL, CSI
+# (clear screen, colours) in its 7-bit and C1 forms, OSC/ST in C1, RLO, NEL, LS, PS, and DN
+# separators inside a value.
+OSC_TITLE = "\x1b]0;pwned\x07"
+CLEAR_RED = "\x1b[2J\u009b31m"
+C1_TITLE = "\u009d0;owned\u009c"
+RLO = "\u202etxt.exe"
+BREAKS = "a\u0085b\u2028c\u2029d\ne"
+SPOOF = ", CN=admin"
+# One base letter with 20,000 combining acute accents: a 40 KB line as text.
+ZALGO = "Z" + "\u0301" * 20000
+
+
+def der(tag, content):
+    if len(content) < 0x80:
+        length = bytes([len(content)])
+    elif len(content) < 0x100:
+        length = bytes([0x81, len(content)])
+    elif len(content) < 0x10000:
+        length = bytes([0x82]) + struct.pack(">H", len(content))
+    else:
+        length = bytes([0x83]) + len(content).to_bytes(3, "big")
+    return bytes([tag]) + length + content
+
+
+def dn(*attributes):
+    """A DER Name from (OID bytes, UTF8String text) pairs, one RDN each."""
+    rdns = b"".join(der(0x31, der(0x30, der(0x06, oid) + der(0x0c, text.encode("utf-8")))) for oid, text in attributes)
+    return der(0x30, rdns)
+
+
+CN, O, OU, C = b"\x55\x04\x03", b"\x55\x04\x0a", b"\x55\x04\x0b", b"\x55\x04\x06"
+HOSTILE_DN = dn((C, "CH"), (O, "Evil" + OSC_TITLE + CLEAR_RED), (OU, C1_TITLE + RLO), (OU, BREAKS), (CN, "moon" + SPOOF))
+ZALGO_DN = dn((C, "CH"), (CN, ZALGO))
+
+
+def payload_chain(data, first, start):
+    """[(type, next, offset, length)] of the generic payload headers from `start`."""
+    chain, kind, offset = [], first, start
+    while kind != 0 and offset + 4 <= len(data):
+        next_kind, length = data[offset], struct.unpack(">H", data[offset + 2:offset + 4])[0]
+        chain.append((kind, next_kind, offset, length))
+        kind, offset = next_kind, offset + length
+    return chain
+
+
+def generic(kind_next, body):
+    return struct.pack(">BBH", kind_next, 0, 4 + len(body)) + body
+
+
+def rebuild_chain(data, first, start, replace, append):
+    """The payloads from `start` with the bodies of `replace` (type -> body) swapped in and
+    the (type, body) pairs of `append` added at the end, with every next-payload field set."""
+    items = []
+    for kind, _, offset, length in payload_chain(data, first, start):
+        items.append((kind, replace.get(kind, data[offset + 4:offset + length])))
+    items += append
+    out = b""
+    for index, (kind, body) in enumerate(items):
+        out += generic(items[index + 1][0] if index + 1 < len(items) else 0, body)
+    return items[0][0], out
+
+
+def ipv4_checksum(header):
+    total = sum(struct.unpack(">%dH" % (len(header) // 2), header))
+    while total >> 16:
+        total = (total & 0xffff) + (total >> 16)
+    return struct.pack(">H", ~total & 0xffff)
+
+
+def reframe(frame, udp_payload):
+    """An Ethernet/IPv4/UDP frame with its UDP payload replaced: lengths and the IPv4
+    checksum fixed, the UDP checksum left out (0, allowed for IPv4)."""
+    ihl = (frame[14] & 0x0f) * 4
+    ip = bytearray(frame[14:14 + ihl])
+    udp = bytearray(frame[14 + ihl:14 + ihl + 8])
+    struct.pack_into(">H", udp, 4, 8 + len(udp_payload))
+    struct.pack_into(">H", udp, 6, 0)
+    struct.pack_into(">H", ip, 2, ihl + 8 + len(udp_payload))
+    struct.pack_into(">H", ip, 10, 0)
+    ip[10:12] = ipv4_checksum(bytes(ip))
+    return frame[:14] + bytes(ip) + bytes(udp) + udp_payload
+
+
+def udp_payload(frame):
+    ihl = (frame[14] & 0x0f) * 4
+    return frame[14 + ihl + 8:]
+
+
+def ikev1_aggressive():
+    """strongSwan's IKEv1 Aggressive Mode (plaintext ID payloads) with a hostile DN as the
+    initiator's ID, the stacked marks as the responder's, a text vendor ID with terminal
+    sequences, and a plaintext Transaction after it with hostile XAUTH and banner attributes."""
+    frames = fixture_frames("strongswan-ikev1/aggressive-psk/capture.pcap")
+    out = []
+    for number, (frame, identity) in enumerate([(frames[0], HOSTILE_DN), (frames[1], ZALGO_DN)]):
+        message = udp_payload(frame)
+        header = bytearray(message[:28])
+        id_body = struct.pack(">BBH", 9, 17, 500) + identity
+        vid = ("strongSwan" + OSC_TITLE + RLO).encode("utf-8")
+        first, chain = rebuild_chain(message, header[16], 28, {5: id_body}, [(13, vid)])
+        header[16] = first
+        struct.pack_into(">I", header, 24, 28 + len(chain))
+        out.append(reframe(frame, bytes(header) + chain))
+    out += frames[2:3]
+    # Transaction (6), not encrypted, from the responder: ATTR(SET) with XAUTH-MESSAGE, a Cisco
+    # Unity banner and XAUTH-USER-NAME, all hostile.
+    def attribute(kind, text):
+        value = text.encode("utf-8")
+        return struct.pack(">HH", kind, len(value)) + value
+    attributes = attribute(16524, "Enter PIN" + CLEAR_RED + OSC_TITLE) + attribute(28672, "Welcome" + BREAKS + RLO) \
+        + attribute(16521, "admin" + C1_TITLE)
+    attr = generic(0, struct.pack(">BBH", 3, 0, 0x1234) + attributes)
+    cookies = udp_payload(frames[1])[:16]
+    isakmp = cookies + struct.pack(">BBBBII", 14, 0x10, 6, 0, 0x0badcafe, 28 + len(attr)) + attr
+    out.append(reframe(frames[1], isakmp))
+    write_pcap(os.path.join(HERE, "ikev1-aggressive-hostile.pcap"), 1,
+               [(1_700_000_000 + i // 1000, (i % 1000) * 1000, frame) for i, frame in enumerate(out)])
+
+
+def native_keys(path):
+    """The fields of the first `ike` line of a native key file."""
+    for line in open(path):
+        if line.startswith("ike "):
+            return dict(field.split("=", 1) for field in line.split()[1:])
+    raise SystemExit("no ike line in " + path)
+
+
+def reseal_ikev2(message, marker, keys, initiator, replace, append, iv_label):
+    """An IKEv2 message with an SK payload (AES-CBC-128, HMAC-SHA2-256-128) decrypted with
+    `keys`, its inner payloads changed (`rebuild_chain`), and sealed again under a fixed IV."""
+    from cryptography.hazmat.primitives import hashes, hmac, padding
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+    body = message[len(marker):]
+    header = bytearray(body[:28])
+    assert header[16] == 46, "the first payload must be SK"
+    encryption = bytes.fromhex(keys["sk-ei" if initiator else "sk-er"][2:])
+    integrity = bytes.fromhex(keys["sk-ai" if initiator else "sk-ar"][2:])
+    inner_first = body[28]
+    sk_length = struct.unpack(">H", body[30:32])[0]
+    iv, ciphertext = body[32:48], body[48:28 + sk_length - 16]
+    decryptor = Cipher(algorithms.AES(encryption), modes.CBC(iv)).decryptor()
+    plain = decryptor.update(ciphertext) + decryptor.finalize()
+    plain = plain[:len(plain) - plain[-1] - 1]
+    first, chain = rebuild_chain(plain, inner_first, 0, replace, append)
+    pad = 15 - len(chain) % 16
+    plain = chain + b"\0" * pad + bytes([pad])
+    iv = hashlib.sha256(iv_label.encode()).digest()[:16]
+    encryptor = Cipher(algorithms.AES(encryption), modes.CBC(iv)).encryptor()
+    ciphertext = encryptor.update(plain) + encryptor.finalize()
+    sk = struct.pack(">BBH", first, 0, 4 + 16 + len(ciphertext) + 16) + iv + ciphertext
+    # The length covers the ICV, which covers everything before it.
+    struct.pack_into(">I", header, 24, 28 + len(sk) + 16)
+    signed = bytes(header) + sk
+    mac = hmac.HMAC(integrity, hashes.SHA256())
+    mac.update(signed)
+    return marker + signed + mac.finalize()[:16]
+
+
+def ikev2_auth():
+    """strongSwan's IKEv2 IKE_AUTH (rekey-cbc-sha256, keys in its sa.spiglass) re-sealed with a
+    hostile DN as IDi, a hostile KEY_ID as IDr and a CP with a hostile APPLICATION_VERSION in
+    the request, and the stacked marks as the responder's IDr."""
+    case = "strongswan-ike/rekey-cbc-sha256"
+    frames = fixture_frames(case + "/capture.pcap")
+    keys = native_keys(os.path.join(FIXTURES, case, "sa.spiglass"))
+    request, response = udp_payload(frames[2]), udp_payload(frames[3])
+    marker = b"\0\0\0\0"
+    assert request.startswith(marker) and response.startswith(marker)
+    key_id = ("vpn" + OSC_TITLE + CLEAR_RED + RLO + BREAKS).encode("utf-8")
+    cp = struct.pack(">BBBB", 1, 0, 0, 0) + struct.pack(">HH", 7, len(key_id)) + key_id
+    request = reseal_ikev2(request, marker, keys, True,
+                           {35: struct.pack(">BBBB", 9, 0, 0, 0) + HOSTILE_DN, 36: struct.pack(">BBBB", 11, 0, 0, 0) + key_id},
+                           [(47, cp)], "hostile IKE_AUTH request")
+    response = reseal_ikev2(response, marker, keys, False, {36: struct.pack(">BBBB", 9, 0, 0, 0) + ZALGO_DN}, [],
+                            "hostile IKE_AUTH response")
+    out = frames[:2] + [reframe(frames[2], request), reframe(frames[3], response)] + frames[4:12]
+    write_pcap(os.path.join(HERE, "ikev2-auth-hostile.pcap"), 1,
+               [(1_700_000_000 + i // 1000, (i % 1000) * 1000, frame) for i, frame in enumerate(out)])
+
+
 def main():
     timestamps()
+    ikev1_aggressive()
+    ikev2_auth()
 
 
 if __name__ == "__main__":

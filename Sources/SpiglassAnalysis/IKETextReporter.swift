@@ -63,7 +63,10 @@ final class IKETextReporter: Reporter {
         if let group = sa.invalidKERequestedGroup { out += "  INVALID_KE_PAYLOAD: the responder asked for \(group); the initiator retried\n" }
         if sa.cookieRoundTrip { out += "  COOKIE: the responder demanded a cookie (DoS protection); the initiator retried with it\n" }
         if sa.initiatorIdentity != nil || sa.responderIdentity != nil {
-            out += "  identities: \(sa.initiatorIdentity ?? "?") (\(sa.initiatorAuthentication ?? "no AUTH seen")) ⇄ \(sa.responderIdentity ?? "?") (\(sa.responderAuthentication ?? "no AUTH seen"))\n"
+            // The identities are escaped whole (JSON has them so); a line shows the start of each.
+            let initiator = sa.initiatorIdentity.map { DisplayText.clipped($0) } ?? "?"
+            let responder = sa.responderIdentity.map { DisplayText.clipped($0) } ?? "?"
+            out += "  identities: \(initiator) (\(sa.initiatorAuthentication ?? "no AUTH seen")) ⇄ \(responder) (\(sa.responderAuthentication ?? "no AUTH seen"))\n"
         }
         if sa.initiatorBehindNAT != nil || sa.responderBehindNAT != nil {
             out += "  NAT: initiator \(natWords(sa.initiatorBehindNAT)), responder \(natWords(sa.responderBehindNAT))\n"

@@ -81,12 +81,6 @@ public enum FuzzHarness {
         return keys
     }()
 
-    /// Discards the reports (they are still formatted: the reporters are under test too).
-    final class DiscardSink: OutputSink {
-        func write(_ text: String) {}
-        func flush() {}
-    }
-
     /// A `wire` unit that sets the time instead of being a frame: `TIME`, then the seconds (8
     /// bytes) and the microseconds field (4 bytes) of a capture record, big-endian and signed,
     /// as a crafted pcap or pcapng can make libpcap hand them out.
@@ -127,8 +121,9 @@ public enum FuzzHarness {
         options.quiet = config & 0x20 != 0
         options.tcpEncapsulationPorts = [4500, 443]
         let keys = wireKeys
+        // The reports are checked by the output oracle, then dropped.
         guard let analyzer = try? Analyzer(sad: Analyzer.espDatabase(keys), ahSAD: Analyzer.ahDatabase(keys), ikeKeys: keys.ikeSAs,
-                                           options: options, output: DiscardSink()) else { return }
+                                           options: options, output: OutputOracle.Sink(json: options.format == .json)) else { return }
         analyzer.setLinkType(dlt: dlt, name: "fuzz")
         let step: Int64 = config & 0x80 != 0 ? 31_000_000 : 1_000
         var time = Timestamp(seconds: 1_700_000_000, microseconds: 0)
@@ -285,13 +280,19 @@ public enum FuzzHarness {
         switch config & 3 {
         case 0:
             if case .success(let message) = IKEv2Parser.parseMessage(rest, range: 0..<rest.count) {
-                for payload in message.payloads { _ = payload.name }
+                for payload in message.payloads { OutputOracle.checkText(payload.summary, context: "IKEv2 payload") }
             }
-            _ = IKEv1Parser.parseMessage(rest, range: 0..<rest.count)
+            if case .success(let message) = IKEv1Parser.parseMessage(rest, range: 0..<rest.count) {
+                for payload in message.payloads { OutputOracle.checkText(payload.summary, context: "IKEv1 payload") }
+            }
         case 1:
             guard let first = rest.first else { return }
-            _ = IKEv2Parser.parsePayloadChain(rest, range: 1..<rest.count, firstPayload: first)
-            _ = IKEv1Parser.parseChain(rest, range: 1..<rest.count, firstPayload: first)
+            for payload in IKEv2Parser.parsePayloadChain(rest, range: 1..<rest.count, firstPayload: first).payloads {
+                OutputOracle.checkText(payload.summary, context: "IKEv2 payload")
+            }
+            for payload in IKEv1Parser.parseChain(rest, range: 1..<rest.count, firstPayload: first).payloads {
+                OutputOracle.checkText(payload.summary, context: "IKEv1 payload")
+            }
         case 2:
             guard let protection = try? IKEv2MessageProtection(sa: ikeProtectionSAs[Int(config >> 2) & 7]) else { return }
             let initiator = config & 0x20 != 0
@@ -305,7 +306,10 @@ public enum FuzzHarness {
                 opened = protection.open(message: rest, messageRange: 0..<rest.count, sentByInitiator: initiator)
             }
             if case .success(let plain) = opened {
-                _ = IKEv2Parser.parsePayloadChain(plain.payloads, range: 0..<plain.payloads.count, firstPayload: plain.firstPayloadType)
+                for payload in IKEv2Parser.parsePayloadChain(plain.payloads, range: 0..<plain.payloads.count,
+                                                             firstPayload: plain.firstPayloadType).payloads {
+                    OutputOracle.checkText(payload.summary, context: "IKEv2 payload")
+                }
             }
         default:
             reconstruct(split(rest[...]))
@@ -344,6 +348,11 @@ public enum FuzzHarness {
         }
         ike.finish()
         for spi in [UInt32(0), 1, 0xffff_ffff] { _ = ike.childSA(spi: spi) }
+        for sa in ike.ikeSAs {
+            for text in [sa.initiatorIdentity, sa.responderIdentity].compactMap({ $0 }) + sa.vendorIDs {
+                OutputOracle.checkText(text, context: "IKE SA")
+            }
+        }
     }
 
     // MARK: - fragments: FragmentReassembler
