@@ -89,7 +89,7 @@ public final class Analyzer {
         case (.ike, .json): reporter = IKEJSONReporter(sink: output, quiet: options.quiet, ike: ike)
         }
         if let path = options.writePath {
-            writer = try PcapWriter(path: path, flushEachPacket: options.flushEachPacket)
+            writer = try PcapWriter(path: path, flushEachPacket: options.flushEachPacket, inputs: options.inputPaths)
         } else {
             writer = nil
         }
@@ -235,7 +235,16 @@ public final class Analyzer {
         summary.diagnostics = orderedDiagnostics
         summary.findings = findings()
         reporter.finish(summary: summary, flows: flows, sad: sad, ahSAD: ahSAD, untrackedFlowPackets: untrackedFlowPackets)
-        writer?.flush()
+        closeWriter(writer)
+    }
+
+    /// Finishes the -w file (put in place when complete); a failure goes to the summary.
+    func closeWriter(_ writer: PcapWriter?) {
+        do {
+            try writer?.close()
+        } catch {
+            summary.outputFailure = "\(error)"
+        }
     }
 
     var orderedDiagnostics: [String] = []

@@ -56,6 +56,9 @@ public struct AnalysisSummary: Sendable {
     public var damage: String?
     /// libpcap's counters, for a live capture.
     public var capture: CaptureStatistics?
+    /// Set when the -w file could not be written completely (it names the file); the path then
+    /// keeps what it held before the run.
+    public var outputFailure: String?
     /// What went wrong, or is weak, per SA: filled in when the run finishes.
     public var findings: [Finding] = []
     public var diagnostics: [String] = []

@@ -73,7 +73,7 @@ public final class ParallelAnalysis {
         let reader = try CaptureReader(path: path)
         if let filter { try reader.setFilter(filter) }
         guard reader.fileSize != nil else { throw ParallelAnalysisError("'\(path)' is not a regular file: read it with one thread") }
-        writer = try options.writePath.map { try PcapWriter(path: $0) }
+        writer = try options.writePath.map { try PcapWriter(path: $0, inputs: options.inputPaths) }
         var workerOptions = options
         workerOptions.writePath = nil
         workerOptions.flushEachPacket = false
@@ -288,7 +288,7 @@ public final class ParallelAnalysis {
         first.diagnosticsSeen = seen
         first.shard!.output.forward = output
         first.finish()
-        writer?.flush()
+        first.closeWriter(writer)
         flows = first.flows
         return first.summary
     }

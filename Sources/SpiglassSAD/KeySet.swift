@@ -7,6 +7,9 @@ public struct KeySet: Sendable, Equatable {
     /// One warning per key file that users other than its owner may read or write
     /// (`KeyFileLoader.permissionWarning`); the CLI prints them on standard error.
     public var permissionWarnings: [KeyFileNote] = []
+    /// Files read through includes (tcpdump's `file`), besides the key files named: inputs
+    /// that no output may overwrite.
+    public var includedFiles: [String] = []
 
     public init() {}
 
@@ -15,6 +18,7 @@ public struct KeySet: Sendable, Equatable {
         ikeSAs += other.ikeSAs
         notes += other.notes
         addPermissionWarnings(other.permissionWarnings)
+        includedFiles += other.includedFiles
     }
 
     /// Adds the warnings for files not warned about yet.

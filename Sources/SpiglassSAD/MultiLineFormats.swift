@@ -5,12 +5,15 @@ extension KeyFileLoader {
         case .tcpdump:
             // Included files are key files too: each gets its permission warning.
             var warnings: [KeyFileNote] = []
+            var included: [String] = []
             var keys = try TcpdumpSecretsParser.parse(text, file: file, readFile: { path in
                 let (text, warning) = try readKeyFile(path: path)
                 if let warning { warnings.append(warning) }
+                included.append(path)
                 return text
             })
             keys.addPermissionWarnings(warnings)
+            keys.includedFiles += included
             return keys
         case .xfrm:
             return try XfrmStateParser.parse(text, file: file)

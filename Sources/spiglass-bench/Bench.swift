@@ -212,8 +212,9 @@ struct Bench {
             }
             if i % sas.count == 0 && sample.count < 1000 { sample.append(packet) }
         }
-        writer.flush()
-        sliceWriter?.flush()
+        // Put in place (files are written beside their path until complete).
+        try writer.close()
+        try sliceWriter?.close()
         return (sample, sliceBytes)
     }
 

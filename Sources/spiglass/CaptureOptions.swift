@@ -94,7 +94,14 @@ struct CaptureOptions: ParsableArguments {
         }
         keyWarnings.report(keySet)
         let sad = Analyzer.espDatabase(keySet), ahSAD = Analyzer.ahDatabase(keySet)
-        let options = analysisOptions(report: report, live: interface != nil)
+        var options = analysisOptions(report: report, live: interface != nil)
+        // No output may be written over a file the run reads (checked again where -w is opened).
+        options.inputPaths = (read.map { [$0] } ?? []) + keys + keySet.includedFiles
+        do {
+            try FileOutput.refuseStandardOutput(inputs: options.inputPaths)
+        } catch {
+            throw fail(error)
+        }
         let threadCount = threads ?? ParallelAnalysis.defaultThreadCount
         if threadCount > 1, let read, ParallelAnalysis.canRead(read) {
             // A file read by several threads; the output is what one thread writes.
@@ -110,7 +117,7 @@ struct CaptureOptions: ParsableArguments {
                 (!noProgress && isatty(1) == 1 && isatty(2) == 1 && parallel.fileSize != nil) ? ProgressReporter(sink: errors) : nil
             if let summary = try? parallel.run(progress: progress, maxFrames: count) {
                 output.flush()
-                try conclude(summary, errors: errors)
+                try conclude(summary, errors: errors, output: output)
                 return
             }
             // No thread could be started: nothing was read yet, so one thread does it all.
@@ -165,7 +172,7 @@ struct CaptureOptions: ParsableArguments {
             (!noProgress && !live && isatty(1) == 1 && isatty(2) == 1 && reader.fileSize != nil) ? ProgressReporter(sink: errors) : nil
         let summary = analyzer.run(reader, progress: progress, control: control)
         output.flush()
-        try conclude(summary, errors: errors, live: live)
+        try conclude(summary, errors: errors, output: output, live: live)
     }
 
     /// What the run is configured with (the CLI's options as the library takes them).
@@ -192,14 +199,21 @@ struct CaptureOptions: ParsableArguments {
     }
 
     /// After the run: warnings on standard error (JSON keeps them off standard output), the
-    /// live counters, and the exit status for a damaged capture.
-    func conclude(_ summary: AnalysisSummary, errors: FileDescriptorSink, live: Bool = false) throws {
+    /// live counters, and the exit status: 3 when an output (the -w file, the reports) could
+    /// not be written completely, 2 for a damaged capture.
+    func conclude(_ summary: AnalysisSummary, errors: FileDescriptorSink, output: FileDescriptorSink, live: Bool = false) throws {
         if json || live {
             for message in summary.diagnostics where !live { errors.write("spiglass: warning: \(message)\n") }
         }
         if json, let capture = summary.capture {
             errors.write("spiglass: \(capture.received) packets received by filter, \(capture.dropped) dropped by kernel, \(capture.interfaceDropped) dropped by interface\n")
         }
+        var outputFailed = false
+        for failure in [summary.outputFailure, output.failure].compactMap({ $0 }) {
+            errors.write("spiglass: error: \(failure)\n")
+            outputFailed = true
+        }
+        if outputFailed { throw ExitCode(FileOutput.failedOutputStatus) }
         if summary.damage != nil { throw ExitCode(2) }
     }
 }

@@ -106,7 +106,7 @@ struct KeysConvertCommand: ParsableCommand {
             throw ExitCode(1)
         }
         keyWarnings.report(keys)
-        try KeyOutput.write(keys, to: to, outputDir: outputDir)
+        try KeyOutput.write(keys, to: to, outputDir: outputDir, inputs: files + keys.includedFiles)
     }
 }
 
@@ -164,7 +164,7 @@ struct KeysExportCommand: ParsableCommand {
             exported.sas = usedESP.map { analyzer.sad.entries[$0] } + usedAH.map { analyzer.ahSAD.entries[$0] }
             let seenIKE = Set(analyzer.ike.ikeSAs.map(\.spis.initiator))
             exported.ikeSAs = keySet.ikeSAs.filter { seenIKE.contains($0.initiatorSPI) }
-            try KeyOutput.write(exported, to: to, outputDir: outputDir)
+            try KeyOutput.write(exported, to: to, outputDir: outputDir, inputs: [read] + keys + keySet.includedFiles)
         } catch let error as ExitCode {
             throw error
         } catch {
@@ -175,19 +175,32 @@ struct KeysExportCommand: ParsableCommand {
 }
 
 /// Writes a key set in a target format to standard output or, for Wireshark, to a folder.
+/// Nothing is written over one of `inputs` (the files the command read); a write that fails
+/// ends the command with status 3 and a message naming the file.
 enum KeyOutput {
-    static func write(_ keys: KeySet, to target: KeyFileWriter.Target, outputDir: String?) throws {
+    static func write(_ keys: KeySet, to target: KeyFileWriter.Target, outputDir: String?, inputs: [String]) throws {
         let out = FileDescriptorSink(descriptor: 1)
+        let errors = FileDescriptorSink(descriptor: 2, lineBuffered: true)
+        do {
+            try FileOutput.refuseStandardOutput(inputs: inputs)
+        } catch {
+            errors.write("spiglass: error: \(error)\n")
+            throw ExitCode(1)
+        }
         switch target {
         case .native: out.write(KeyFileWriter.native(keys))
         case .tcpdump: out.write(KeyFileWriter.tcpdump(keys))
         case .wireshark:
             let tables = KeyFileWriter.wireshark(keys)
             if let outputDir {
-                for (name, text) in [("esp_sa", tables.espSA), ("ikev2_decryption_table", tables.ikev2), ("ikev1_decryption_table", tables.ikev1)] {
-                    try FileOutput.write(text, to: outputDir + "/" + name)
-                    out.write("wrote \(outputDir)/\(name)\n")
+                let files = [("esp_sa", tables.espSA), ("ikev2_decryption_table", tables.ikev2), ("ikev1_decryption_table", tables.ikev1)]
+                do {
+                    try FileOutput.write(files.map { (path: outputDir + "/" + $0.0, text: $0.1) }, inputs: inputs)
+                } catch let error as CaptureError {
+                    errors.write("spiglass: error: \(error)\n")
+                    throw ExitCode(error.code == .outputIsInput ? 1 : FileOutput.failedOutputStatus)
                 }
+                for (name, _) in files { out.write("wrote \(outputDir)/\(name)\n") }
             } else {
                 out.write(tables.espSA)
                 if !keys.ikeSAs.isEmpty {
@@ -197,5 +210,9 @@ enum KeyOutput {
             }
         }
         out.flush()
+        if let failure = out.failure {
+            errors.write("spiglass: error: \(failure)\n")
+            throw ExitCode(FileOutput.failedOutputStatus)
+        }
     }
 }

@@ -309,7 +309,7 @@ enum GeneratedCapture {
             if held.count > 3 || (!held.isEmpty && next(10) == 0) { emit(held.removeFirst()) }
         }
         for packet in held { emit(packet) }
-        writer.flush()
+        try writer.close()
 
         var lines = flows.filter(\.keyed).map { KeyFileWriter.nativeLine($0.sa) }
         lines.append(KeyFileWriter.nativeLine(tcpSA))
