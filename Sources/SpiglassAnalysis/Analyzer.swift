@@ -138,7 +138,8 @@ public final class Analyzer {
         public var maxFrames: Int? = nil
         /// Stop once this monotonic time (seconds, `ProgressReporter.now()`) has passed.
         public var deadline: Double? = nil
-        /// Polled between packets and on read timeouts: true ends the run (signals).
+        /// Polled between packets (live captures; every few thousand records of a file) and on
+        /// read timeouts: true ends the run (signals) at a record boundary, with its summary.
         public var stopRequested: () -> Bool = { false }
         /// Polled the same way: new keys to switch to (key reload), or nil.
         public var reloadRequested: () -> KeySet? = { nil }
@@ -152,6 +153,10 @@ public final class Analyzer {
         if let warning = reader.warning { diagnose(warning) }
         loop: while true {
             if let limit = control.maxFrames, summary.frames >= limit { break }
+            if !reader.isLive && summary.frames & (Analyzer.framesBetweenStopChecks - 1) == 0 && control.stopRequested() {
+                noteStopped()
+                break
+            }
             switch reader.next() {
             case .packet(let header):
                 process(reader.buffer, header: header)
@@ -170,7 +175,6 @@ public final class Analyzer {
                 diagnose("capture damaged after frame \(summary.frames): \(message); results cover the frames before it")
                 break loop
             }
-            if !reader.isLive && summary.frames & 4095 == 0 && control.stopRequested() { break loop }
         }
         if let stats = reader.statistics() {
             summary.capture = CaptureStatistics(received: Int(stats.received), dropped: Int(stats.dropped),
@@ -179,6 +183,20 @@ public final class Analyzer {
         progress?.finish()
         finish()
         return summary
+    }
+
+    /// A file run polls for a stop request every this many records (a power of two): a few
+    /// milliseconds of work.
+    static let framesBetweenStopChecks = 4096
+
+    /// A file read that a signal stopped: said in the summary, like a damaged capture.
+    func noteStopped() {
+        summary.stoppedEarly = true
+        diagnose(Analyzer.stoppedMessage(frames: summary.frames))
+    }
+
+    static func stoppedMessage(frames: Int) -> String {
+        "reading stopped by a signal after frame \(frames); results cover the frames before it"
     }
 
     func past(_ deadline: Double?) -> Bool {

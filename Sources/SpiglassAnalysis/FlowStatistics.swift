@@ -54,6 +54,8 @@ public struct AnalysisSummary: Sendable {
     public var lastTime: Timestamp?
     /// Set when the capture file ended in the middle of a record or was otherwise damaged.
     public var damage: String?
+    /// Set when a stop request (SIGINT, SIGTERM) ended the reading of a file before its end.
+    public var stoppedEarly = false
     /// libpcap's counters, for a live capture.
     public var capture: CaptureStatistics?
     /// Set when the -w file could not be written completely (it names the file); the path then

@@ -97,11 +97,18 @@ final class FrameRouter {
         self.filling = channels.map { _ in FrameBatch() }
     }
 
-    /// Reads the capture (up to `maxFrames` frames) and deals it out, then sends every worker
-    /// its last batch.
-    func run(maxFrames: Int?) {
+    /// Set when `stopRequested` ended the reading before the end of the file.
+    private(set) var stoppedEarly = false
+
+    /// Reads the capture (up to `maxFrames` frames, or until `stopRequested`, polled as a
+    /// single-threaded run polls it) and deals it out, then sends every worker its last batch.
+    func run(maxFrames: Int?, stopRequested: () -> Bool = { false }) {
         loop: while true {
             if let limit = maxFrames, frames >= limit { break }
+            if frames & (Analyzer.framesBetweenStopChecks - 1) == 0 && stopRequested() {
+                stoppedEarly = true
+                break
+            }
             switch reader.next() {
             case .packet(let header):
                 frames += 1

@@ -103,7 +103,8 @@ public final class ParallelAnalysis {
     /// Runs the workers and merges their output; then prints the tables and returns the
     /// summary, as `Analyzer.run` does. Throws only when the threads cannot be started, and
     /// then before anything is read or written (but the -w file header). Runs once.
-    public func run(progress: ProgressReporter? = nil, maxFrames: Int? = nil) throws -> AnalysisSummary {
+    public func run(progress: ProgressReporter? = nil, maxFrames: Int? = nil,
+                    stopRequested: @escaping @Sendable () -> Bool = { false }) throws -> AnalysisSummary {
         precondition(!started, "a ParallelAnalysis runs once")
         started = true
         let gate = StartGate()
@@ -114,7 +115,7 @@ public final class ParallelAnalysis {
             let batches = router.channels[index], shard = worker.shard!
             return { worker.runShard(batches, linkType: linkType, linkTypeName: linkTypeName, shard: shard) }
         }
-        bodies.append { router.run(maxFrames: maxFrames) }
+        bodies.append { router.run(maxFrames: maxFrames, stopRequested: stopRequested) }
         for body in bodies {
             do {
                 threads.append(try WorkerThread {
@@ -232,6 +233,7 @@ public final class ParallelAnalysis {
         summary.firstTime = router.firstTime
         summary.lastTime = router.lastTime
         summary.damage = router.damage
+        summary.stoppedEarly = router.stoppedEarly
         var untracked = first.untrackedFlowPackets
         for worker in workers.dropFirst() {
             summary.verdicts.add(worker.summary.verdicts)
@@ -266,6 +268,7 @@ public final class ParallelAnalysis {
             // After every frame's diagnostics, as a single thread raises it last.
             damageMessage = ["capture damaged after frame \(router.frames): \(damage); results cover the frames before it"]
         }
+        if router.stoppedEarly { damageMessage.append(Analyzer.stoppedMessage(frames: router.frames)) }
         var seen: Set<String> = []
         var diagnostics: [String] = []
         var frames: [Int] = []

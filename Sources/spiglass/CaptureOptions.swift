@@ -79,6 +79,9 @@ struct CaptureOptions: ParsableArguments {
     var noDerive = false
 
     func execute(report: AnalysisOptions.Report) throws {
+        // From the start: Ctrl-C or SIGTERM at any point ends the run at a record boundary, with
+        // its outputs finished and its summary (see `Signals`).
+        Signals.install(live: interface != nil)
         let errors = FileDescriptorSink(descriptor: 2, lineBuffered: true)
         func fail(_ error: Error) -> ExitCode {
             errors.write("spiglass: error: \(error)\n")
@@ -115,7 +118,7 @@ struct CaptureOptions: ParsableArguments {
             }
             let progress: ProgressReporter? =
                 (!noProgress && isatty(1) == 1 && isatty(2) == 1 && parallel.fileSize != nil) ? ProgressReporter(sink: errors) : nil
-            if let summary = try? parallel.run(progress: progress, maxFrames: count) {
+            if let summary = try? parallel.run(progress: progress, maxFrames: count, stopRequested: { Signals.stopRequested }) {
                 output.flush()
                 try conclude(summary, errors: errors, output: output)
                 return
@@ -146,10 +149,9 @@ struct CaptureOptions: ParsableArguments {
         }
         var control = Analyzer.RunControl()
         control.maxFrames = count
+        control.stopRequested = { Signals.stopRequested }
         if live {
-            Signals.install()
             analyzer.notice = { errors.write("spiglass: \($0)\n") }
-            control.stopRequested = { Signals.stopRequested }
             if let duration {
                 control.deadline = ProgressReporter.now() + duration
                 Signals.stop(after: duration)
@@ -200,7 +202,8 @@ struct CaptureOptions: ParsableArguments {
 
     /// After the run: warnings on standard error (JSON keeps them off standard output), the
     /// live counters, and the exit status: 3 when an output (the -w file, the reports) could
-    /// not be written completely, 2 for a damaged capture.
+    /// not be written completely, 128 + the signal when SIGINT or SIGTERM stopped the reading
+    /// of a file (as a shell reports it), 2 for a damaged capture.
     func conclude(_ summary: AnalysisSummary, errors: FileDescriptorSink, output: FileDescriptorSink, live: Bool = false) throws {
         if json || live {
             for message in summary.diagnostics where !live { errors.write("spiglass: warning: \(message)\n") }
@@ -214,6 +217,7 @@ struct CaptureOptions: ParsableArguments {
             outputFailed = true
         }
         if outputFailed { throw ExitCode(FileOutput.failedOutputStatus) }
+        if summary.stoppedEarly, let signal = Signals.receivedStopSignal { throw ExitCode(128 + signal) }
         if summary.damage != nil { throw ExitCode(2) }
     }
 }
