@@ -99,11 +99,12 @@ public final class Analyzer {
         ike.onDiagnostic = { [unowned self] message in self.diagnose(message) }
     }
 
-    /// Loads and merges key files, in order, each in `format` or the detected one.
-    public static func loadKeySet(_ paths: [String], format: KeyFileFormat? = nil) throws -> KeySet {
+    /// Loads and merges key files, in order, each in `format` or the detected one; `includes`
+    /// says where their includes may point.
+    public static func loadKeySet(_ paths: [String], format: KeyFileFormat? = nil, includes: KeyFileIncludes = .confined) throws -> KeySet {
         var keys = KeySet()
         for path in paths {
-            keys.merge(try KeyFileLoader.loadKeys(path: path, format: format))
+            keys.merge(try KeyFileLoader.loadKeys(path: path, format: format, includes: includes))
             guard keys.sas.count + keys.ikeSAs.count <= KeyFileLimits.maxSAs else {
                 throw KeyFileError(.tooLarge, file: path, line: 0, "more than \(KeyFileLimits.maxSAs) SAs in all key files")
             }

@@ -1,3 +1,5 @@
+import SpiglassWire
+
 /// What one or more key files gave: IPsec SAs, IKE SAs, and a note per line for
 /// `spiglass keys check`.
 public struct KeySet: Sendable, Equatable {
@@ -47,12 +49,13 @@ public struct KeyFileNote: Sendable, Equatable, CustomStringConvertible {
     public var line: Int
     public var message: String
 
+    /// `message` is escaped for display (`DisplayText`), like `KeyFileError`'s.
     public init(_ kind: Kind, file: String, line: Int, _ message: String) {
         self.kind = kind
         self.file = file
         self.line = line
-        self.message = message
+        self.message = DisplayText.escaped(message)
     }
 
-    public var description: String { "\(file):\(line): \(kind.rawValue): \(message)" }
+    public var description: String { "\(DisplayText.escaped(file)):\(line): \(kind.rawValue): \(message)" }
 }

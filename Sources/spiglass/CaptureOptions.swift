@@ -19,6 +19,9 @@ struct CaptureOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Force the key-file format instead of detecting it (\(KeyFileFormat.allCases.map(\.rawValue).joined(separator: ", "))).", valueName: "format"))
     var keyFormat: KeyFileFormat?
 
+    @Flag(name: .long, help: "Let a tcpdump key file include (file PATH) any regular file, by an absolute path too; by default only files in the including file's folder.")
+    var allowAbsoluteIncludes = false
+
     @Option(name: .customShort("f"), help: ArgumentHelp("BPF filter (tcpdump syntax), compiled for the capture's link type.", valueName: "filter"))
     var filter: String?
 
@@ -90,7 +93,7 @@ struct CaptureOptions: ParsableArguments {
         let keySet: KeySet
         let keyWarnings = KeyFileWarnings(sink: errors)
         do {
-            keySet = try Analyzer.loadKeySet(keys, format: keyFormat)
+            keySet = try Analyzer.loadKeySet(keys, format: keyFormat, includes: allowAbsoluteIncludes ? .anywhere : .confined)
         } catch {
             keyWarnings.report(paths: keys)
             throw fail(error)
@@ -156,11 +159,11 @@ struct CaptureOptions: ParsableArguments {
                 control.deadline = ProgressReporter.now() + duration
                 Signals.stop(after: duration)
             }
-            let keyFiles = keys, format = keyFormat
+            let keyFiles = keys, format = keyFormat, includes: KeyFileIncludes = allowAbsoluteIncludes ? .anywhere : .confined
             control.reloadRequested = {
                 guard Signals.takeReloadRequest() else { return nil }
                 do {
-                    let fresh = try Analyzer.loadKeySet(keyFiles, format: format)
+                    let fresh = try Analyzer.loadKeySet(keyFiles, format: format, includes: includes)
                     keyWarnings.report(fresh)
                     return fresh
                 } catch {

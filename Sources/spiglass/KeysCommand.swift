@@ -1,6 +1,7 @@
 import ArgumentParser
 import SpiglassAnalysis
 import SpiglassCapture
+import SpiglassWire
 import SpiglassSAD
 
 extension KeyFileFormat: ExpressibleByArgument {}
@@ -30,6 +31,9 @@ struct KeysCheckCommand: ParsableCommand {
     @Flag(name: .long, help: "Also print the keys themselves (as native lines).")
     var showKeys = false
 
+    @Flag(name: .long, help: "Let a tcpdump key file include (file PATH) any regular file, by an absolute path too.")
+    var allowAbsoluteIncludes = false
+
     func run() throws {
         let out = FileDescriptorSink(descriptor: 1)
         var failed = false
@@ -42,20 +46,21 @@ struct KeysCheckCommand: ParsableCommand {
                 failed = true
                 continue
             }
-            let (keys, errors, format) = KeyFileLoader.checkKeys(text, file: path, format: keyFormat)
+            let (keys, errors, format) = KeyFileLoader.checkKeys(text, file: path, format: keyFormat,
+                                                                 includes: allowAbsoluteIncludes ? .anywhere : .confined)
             out.write("\(path): \(format.map { "format \($0.rawValue)" } ?? "format not recognised")\n")
             // Who else can read the file (and the files it includes) comes first.
             var permissions = keys.permissionWarnings
             if let warning { permissions.insert(warning, at: 0) }
-            var items: [(Int, String)] = permissions.map { (0, "  \($0.file): warning: \($0.message)") }
-            items += keys.notes.map { ($0.line, "  \($0.file):\($0.line): \($0.kind.rawValue): \($0.message)") }
+            var items: [(Int, String)] = permissions.map { (0, "  \(DisplayText.escaped($0.file)): warning: \($0.message)") }
+            items += keys.notes.map { ($0.line, "  \($0.description)") }
             let lines = errors.isEmpty ? [] : KeyFileLines.of(text)
             for error in errors {
                 // An error in a file that this one includes (tcpdump's `file`) has no column here.
                 let inThisFile = error.file == path && lines.indices.contains(error.line - 1)
                 let column = inThisFile ? error.column(inLine: lines[error.line - 1]).map { ":\($0)" } ?? "" : ""
-                let field = error.field.map { " field '\($0)':" } ?? ""
-                items.append((error.line, "  \(error.file):\(error.line)\(column): error:\(field) \(error.message)"))
+                let field = error.fieldText.map { " field '\($0)':" } ?? ""
+                items.append((error.line, "  \(DisplayText.escaped(error.file)):\(error.line)\(column): error:\(field) \(error.message)"))
             }
             for (_, line) in items.sorted(by: { $0.0 < $1.0 }) { out.write(line + "\n") }
             if showKeys {
@@ -91,6 +96,9 @@ struct KeysConvertCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("With --to wireshark: write esp_sa, ikev2_decryption_table and ikev1_decryption_table here.", valueName: "dir"))
     var outputDir: String?
 
+    @Flag(name: .long, help: "Let a tcpdump key file include (file PATH) any regular file, by an absolute path too.")
+    var allowAbsoluteIncludes = false
+
     @Argument(help: "Key files to convert (merged).")
     var files: [String]
 
@@ -99,7 +107,7 @@ struct KeysConvertCommand: ParsableCommand {
         let errors = FileDescriptorSink(descriptor: 2, lineBuffered: true)
         let keyWarnings = KeyFileWarnings(sink: errors)
         do {
-            keys = try Analyzer.loadKeySet(files, format: keyFormat)
+            keys = try Analyzer.loadKeySet(files, format: keyFormat, includes: allowAbsoluteIncludes ? .anywhere : .confined)
         } catch {
             keyWarnings.report(paths: files)
             errors.write("spiglass: error: \(error)\n")
@@ -138,13 +146,16 @@ struct KeysExportCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("With --to wireshark: write the tables here.", valueName: "dir"))
     var outputDir: String?
 
+    @Flag(name: .long, help: "Let a tcpdump key file include (file PATH) any regular file, by an absolute path too.")
+    var allowAbsoluteIncludes = false
+
     func run() throws {
         let errors = FileDescriptorSink(descriptor: 2, lineBuffered: true)
         let keyWarnings = KeyFileWarnings(sink: errors)
         do {
             let keySet: KeySet
             do {
-                keySet = try Analyzer.loadKeySet(keys, format: keyFormat)
+                keySet = try Analyzer.loadKeySet(keys, format: keyFormat, includes: allowAbsoluteIncludes ? .anywhere : .confined)
             } catch {
                 keyWarnings.report(paths: keys)
                 throw error

@@ -390,12 +390,12 @@ public enum FuzzHarness {
     /// Config: 0 detect the format, 1-8 force `KeyFileFormat.allCases[config - 1]`, any other
     /// value detects too. Bit 7 runs `checkKeys` (the line-by-line `keys check`) as well.
     /// Every SA parsed is written back in every format and the native text parsed again.
+    /// Every error and note goes through the output oracle. tcpdump's `file PATH` includes are
+    /// confined to the including file's folder (`KeyFileIncludes.confined`), which is one that
+    /// does not exist here: the fuzzer cannot make them read the machine's files.
     public static func keyfiles(_ data: [UInt8]) {
         guard let config = data.first else { return }
         let text = String(decoding: data[1...], as: UTF8.self)
-        // tcpdump's `file PATH` includes another file: keep the fuzzer to relative names, which
-        // resolve under a directory that does not exist (/dev/stdin would block, not fail).
-        if includesAbsolutePath(text) { return }
         let file = "/nonexistent-spiglass-fuzz/keys"
         let selector = Int(config & 0x7f)
         let format: KeyFileFormat? = (1...KeyFileFormat.allCases.count).contains(selector) ? KeyFileFormat.allCases[selector - 1] : nil
@@ -405,30 +405,20 @@ public enum FuzzHarness {
             _ = KeyFileWriter.wireshark(keys)
             _ = KeyFileWriter.tcpdump(keys)
             _ = try? KeyFileLoader.parseKeys(native, file: file, format: .native)
-            for sa in keys.sas { _ = KeyFileLoader.note(for: sa) }
+            for sa in keys.sas { OutputOracle.checkText(KeyFileLoader.note(for: sa).description, context: "key note") }
+            for note in keys.notes { OutputOracle.checkText(note.description, context: "key note") }
         } catch let error as KeyFileError {
             _ = error.column(in: text)
-            _ = error.description
+            OutputOracle.checkText(error.description, context: "key error")
         } catch {}
         if config & 0x80 != 0 {
             let checked = KeyFileLoader.checkKeys(text, file: file, format: format)
-            for error in checked.errors.prefix(16) { _ = error.column(in: text) }
-        }
-    }
-
-    /// True when some word "file" (any case) is followed by whitespace and "/".
-    static func includesAbsolutePath(_ text: String) -> Bool {
-        let characters = Array(text.lowercased())
-        var i = 0
-        while i + 4 <= characters.count {
-            if characters[i] == "f" && characters[i + 1] == "i" && characters[i + 2] == "l" && characters[i + 3] == "e" {
-                var j = i + 4
-                while j < characters.count && characters[j].isWhitespace { j += 1 }
-                if j > i + 4 && j < characters.count && characters[j] == "/" { return true }
+            for error in checked.errors.prefix(16) {
+                _ = error.column(in: text)
+                OutputOracle.checkText(error.description, context: "key error")
             }
-            i += 1
+            for note in checked.keys.notes.prefix(64) { OutputOracle.checkText(note.description, context: "key note") }
         }
-        return false
     }
 
     // MARK: - tcp: RFC 8229 stream reassembly

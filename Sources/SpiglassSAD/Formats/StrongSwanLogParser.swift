@@ -652,7 +652,7 @@ enum StrongSwanLogParser: KeyDumpText {
         if integrity == nil, let name = child.integrityName { integrity = espIntegrity(name) }
         guard let (enc, keyBits) = encryption else {
             throw KeyFileError(.unknownAlgorithm, file: ctx.file, line: proposal.line, field: "proposal",
-                               "no encryption algorithm Spiglass knows in '\(proposal.text)'")
+                               "no encryption algorithm Spiglass knows in this proposal")
         }
         if !unknown.isEmpty {
             ctx.note(.warning, proposal.line, "proposal names not understood: \(unknown.joined(separator: ", "))")
