@@ -40,13 +40,18 @@ struct Bench {
             case "--threads": settings.threads = max(1, Int(arguments.popFirst() ?? "") ?? settings.threads)
             case "--small": settings.smallSize = max(0, Int(arguments.popFirst() ?? "") ?? settings.smallSize)
             case "--tshark": settings.tsharkPackets = max(0, Int(arguments.popFirst() ?? "") ?? settings.tsharkPackets)
+            case "--fragments":
+                // IP reassembly only: unanswered first fragments at several bounds.
+                let count = arguments.first.flatMap { Int($0) } ?? 1_000_000
+                try FragmentBench.run(count: count, directory: settings.directory)
+                return
             case "--ike":
                 // IKE reconstruction only: messages/s at two capture sizes (linearity).
                 let count = arguments.first.flatMap { Int($0) } ?? 2000
                 try IKEBench.run(sizes: [count, 4 * count], directory: settings.directory)
                 return
             default:
-                print("usage: spiglass-bench [--packets N] [--size INNER_BYTES] [--small INNER_BYTES] [--sas K] [--threads N] [--tshark PACKETS] [--dir DIR] [--keep] | --ike [IKE_SAS]")
+                print("usage: spiglass-bench [--packets N] [--size INNER_BYTES] [--small INNER_BYTES] [--sas K] [--threads N] [--tshark PACKETS] [--dir DIR] [--keep] | --ike [IKE_SAS] | --fragments [COUNT]")
                 exit(2)
             }
         }

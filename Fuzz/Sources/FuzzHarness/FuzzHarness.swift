@@ -435,14 +435,12 @@ public enum FuzzHarness {
             limits.maxOutOfOrderSegments = 4
         }
         let streams = TCPEncapsulation(limits: limits)
-        var time: Int64 = 1_700_000_000_000_000
         for unit in split(data[1...]) {
-            time += 1_000
             guard let selector = unit.first, let segment = TCPEncapsulation.segment(unit, start: 1, end: unit.count) else { continue }
             let client = IPAddress.v4(0x0a00_0001 + UInt32(selector & 3))
             let key = TCPEncapsulation.ConnectionKey(source: client, sourcePort: segment.sourcePort,
                                                      destination: .v4(0x0a00_00fe), destinationPort: segment.destinationPort)
-            for message in streams.add(unit, segment: segment, key: key, time: time) {
+            for message in streams.add(unit, segment: segment, key: key) {
                 switch message {
                 case .esp(let bytes):
                     _ = ESPHeader.parse(bytes, range: 0..<bytes.count)
