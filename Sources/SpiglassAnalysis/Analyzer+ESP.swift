@@ -148,21 +148,11 @@ extension Analyzer {
         layer.sequence = sequence
         layer.verdict = PacketVerdict(result.verdict)
         if result.verdict == .icvFailed || result.verdict == .malformed, let flowNumber, !flows[flowNumber].icvDiagnosed {
-            // Once per SA, on its first failing packet: retry under the variants users get
-            // wrong (ESN, ICV length, keys of the other direction) so the report can say what
-            // to fix. Its other flows share the answer.
+            // Once per SA, its first failing packet is kept: when the run ends it is retried
+            // under the variants users get wrong (ESN, ICV length, keys of the other direction)
+            // so the report can say what to fix. Its other flows share the answer.
             flows[flowNumber].icvDiagnosed = true
-            if let known = icvDiagnoses[saIndex] {
-                flows[flowNumber].icvDiagnosis = known
-            } else if icvDiagnoses.count < Analyzer.maxICVDiagnoses {
-                let diagnosis = ICVFailureDiagnosis.diagnose(
-                    bytes, esp: esp.range, sa: state.sa, sequenceHigh: UInt32(truncatingIfNeeded: sequence >> 32),
-                    otherCount: min(sad.count, Analyzer.maxDiagnosisCandidates), otherState: { self.cryptoState($0, candidate: true) })
-                icvDiagnoses[saIndex] = diagnosis
-                flows[flowNumber].icvDiagnosis = diagnosis
-            } else {
-                diagnose("ICV failures on more than \(Analyzer.maxICVDiagnoses) SAs: the causes of the others are not looked for")
-            }
+            recordICVFailure(saIndex: saIndex, bytes, esp: esp.range, sequenceHigh: UInt32(truncatingIfNeeded: sequence >> 32))
         }
         layer.icv = result.icv
         layer.detail = result.detail

@@ -23,11 +23,15 @@ public final class Analyzer {
     // about a seventh of the run time, so they are turned off for these properties only.
     @exclusivity(unchecked) var cryptoStates: [ESPCryptoState?]
     var cryptoFailures: [Int: String] = [:]
-    /// The ICV-failure diagnosis of each SA that has had one (nil: no variant verified). One per
-    /// SA, whichever of its flows failed first: the keys tried are the SA's. Each may try
-    /// `maxDiagnosisCandidates` other SAs' keys, so a run makes at most `maxICVDiagnoses`.
-    var icvDiagnoses: [Int: String?] = [:]
-    static let maxICVDiagnoses = 1024
+    /// The ICV-failure diagnosis of each SA whose ICVs failed, made when the run finishes (see
+    /// `ICVFailureSample`). One per SA, whichever of its flows failed first: the keys tried are
+    /// the SA's. Each may try `maxDiagnosisCandidates` other SAs' keys, and a run makes at most
+    /// `maxICVDiagnoses`.
+    var icvDiagnoses: [Int: ICVDiagnosisOutcome] = [:]
+    /// The first failing packet of each SA, by SA index, until the diagnoses are made.
+    var icvFailureSamples: [Int: ICVFailureSample] = [:]
+    /// The frame where an SA failed with `maxICVDiagnoses` samples kept already.
+    var icvBoundPassedAt: Int? = nil
     @exclusivity(unchecked) var flowIndex: [FlowKey: Int] = [:]
     /// Indices into `flows` of recently seen flows, by SPI bits (-1: empty); see `flow(for:)`.
     @exclusivity(unchecked) var recentFlows = [Int](repeating: -1, count: Analyzer.recentFlowSlots)
@@ -219,6 +223,8 @@ public final class Analyzer {
         cryptoStates = [ESPCryptoState?](repeating: nil, count: fresh.count)
         cryptoFailures = [:]
         icvDiagnoses = [:]
+        icvFailureSamples = [:]
+        icvBoundPassedAt = nil
         for index in flows.indices {
             let key = flows[index].key
             let database = key.ipsecProtocol == .ah ? ahSAD : fresh
@@ -251,6 +257,7 @@ public final class Analyzer {
     public func finish() {
         ike.finish()
         attachFlowsToChildren()
+        if shard == nil { icvDiagnoses = Analyzer.resolveICVDiagnoses([self], flows: &flows).outcomes }
         summary.diagnostics = orderedDiagnostics
         summary.findings = findings()
         reporter.finish(summary: summary, flows: flows, sad: sad, ahSAD: ahSAD, untrackedFlowPackets: untrackedFlowPackets)

@@ -28,8 +28,10 @@ public struct FlowStatistics: Sendable {
     public var sequenceTracker: SequenceNumberTracker
     /// What a receiver's anti-replay window would have made of this flow's packets.
     public var replay: ReplayWindow
-    /// Why this flow's ICVs fail, found by retrying its first failing packet (nil: not known).
-    public var icvDiagnosis: String? = nil
+    /// Why this flow's ICVs fail, found by retrying its SA's first failing packet when the run
+    /// ends (nil: none failed, or not known yet).
+    public var icvDiagnosis: ICVDiagnosisOutcome? = nil
+    /// Whether a packet of this flow failed, so that its SA's diagnosis applies to it.
     public var icvDiagnosed = false
     /// The CHILD_SA (index in the IKE reconstruction) that negotiated this SPI.
     public var childSA: Int? = nil

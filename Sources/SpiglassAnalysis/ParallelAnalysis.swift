@@ -252,7 +252,9 @@ public final class ParallelAnalysis {
             }
         }
         owned.sort { ($0.frame, $0.worker, $0.index) < ($1.frame, $1.worker, $1.index) }
-        let merged = owned.map { workers[$0.worker].flows[$0.index] }
+        var merged = owned.map { workers[$0.worker].flows[$0.index] }
+        // The ICV diagnoses of the whole run: the first SAs to fail, over all workers.
+        let (outcomes, boundPassedAt) = Analyzer.resolveICVDiagnoses(workers, flows: &merged)
         // Diagnostics in the order they were first raised, once each, at most as many as one
         // thread keeps.
         var raised: [(frame: Int, worker: Int, index: Int)] = []
@@ -260,8 +262,13 @@ public final class ParallelAnalysis {
             for index in worker.orderedDiagnostics.indices { raised.append((worker.diagnosticFrames[index], w, index)) }
         }
         // The reader's timestamp warnings come first in their frame, as a single thread raises
-        // them before it looks at the frame's contents.
-        for (index, warning) in router.timestampWarnings.enumerated() { raised.append((warning.frame, -1, index)) }
+        // them before it looks at the frame's contents; the run's ICV-diagnosis bound is raised
+        // where the run passed it.
+        var runWarnings = router.timestampWarnings
+        if let boundPassedAt { runWarnings.append((boundPassedAt, Analyzer.icvBoundMessage())) }
+        for (index, warning) in runWarnings.enumerated() {
+            raised.append((warning.frame, warning.message == Analyzer.icvBoundMessage() ? workers.count : -1, index))
+        }
         raised.sort { ($0.frame, $0.worker, $0.index) < ($1.frame, $1.worker, $1.index) }
         var damageMessage: [String] = []
         if let damage = router.damage {
@@ -273,8 +280,8 @@ public final class ParallelAnalysis {
         var diagnostics: [String] = []
         var frames: [Int] = []
         let messages = raised.map { raised in
-            (raised.worker < 0 ? router.timestampWarnings[raised.index].message : workers[raised.worker].orderedDiagnostics[raised.index],
-             raised.frame)
+            (raised.worker < 0 || raised.worker == workers.count ? runWarnings[raised.index].message
+                : workers[raised.worker].orderedDiagnostics[raised.index], raised.frame)
         }
             + damageMessage.map { ($0, Int.max) }
         for (message, frame) in messages {
@@ -285,6 +292,7 @@ public final class ParallelAnalysis {
         first.summary = summary
         first.untrackedFlowPackets = untracked
         first.flows = merged
+        first.icvDiagnoses = outcomes
         first.flowIndex = Dictionary(merged.indices.map { (merged[$0].key, $0) }, uniquingKeysWith: { a, _ in a })
         first.orderedDiagnostics = diagnostics
         first.diagnosticFrames = frames
