@@ -56,10 +56,11 @@ extension Analyzer {
         let flowNumber = flow(for: key, time: record.timestamp)
         var layer = decryptLayerCore(bytes, ip: ip, esp: esp, ports: ports, flowNumber: flowNumber, headerBytes: headerBytes)
         guard let flowNumber else { return layer }
-        if flows[flowNumber].childSA == nil && flows[flowNumber].childGeneration != ike.childGeneration {
+        let generation = followsIKE ? ike.childGeneration : childReplica.generation
+        if flows[flowNumber].childSA == nil && flows[flowNumber].childGeneration != generation {
             // Looked up again only after an exchange settled new SPIs: one compare per packet.
-            flows[flowNumber].childGeneration = ike.childGeneration
-            flows[flowNumber].childSA = ike.childSA(spi: esp.spi)
+            flows[flowNumber].childGeneration = generation
+            flows[flowNumber].childSA = followsIKE ? ike.childSA(spi: esp.spi) : childReplica.bySPI[esp.spi]
         }
         layer.childSA = flows[flowNumber].childSA
         layer.replay = count(flowNumber, verdict: layer.verdict, sequence: layer.sequence, bytes: esp.range.count)
@@ -179,7 +180,7 @@ extension Analyzer {
         if let writer {
             writer.write(inner, range: 0..<innerLength, timestamp: record.timestamp)
             summary.written += 1
-        } else if let shard, shard.writesPackets, frameOwned {
+        } else if let shard, shard.writesPackets {
             // Parallel runs: kept with the frame's report until the merger writes it in order.
             shard.output.appendPacket(inner, range: 0..<innerLength, timestamp: record.timestamp)
             summary.written += 1

@@ -66,8 +66,11 @@ public final class Analyzer {
     /// Parallel runs (`ParallelAnalysis`): this worker's part. Nil in a single-threaded run,
     /// which then pays a nil check per frame for it (a `let`: no exclusivity check).
     let shard: Shard?
-    /// Parallel runs: whether this worker counts and reports the current frame.
-    @exclusivity(unchecked) var frameOwned = true
+    /// Whether this analyzer follows IKE itself (a single-threaded run, worker 0 of a parallel
+    /// one); the other workers answer CHILD_SA lookups from `childReplica`.
+    let followsIKE: Bool
+    /// The other workers of a parallel run: worker 0's SPI → CHILD_SA answers.
+    @exclusivity(unchecked) var childReplica = ChildSAReplica()
 
     public convenience init(sad: SADatabase, ahSAD: SADatabase = SADatabase(), ikeKeys: [IKESecurityAssociation] = [],
                             options: AnalysisOptions, output: OutputSink) throws {
@@ -78,7 +81,9 @@ public final class Analyzer {
     init(sad: SADatabase, ahSAD: SADatabase, ikeKeys: [IKESecurityAssociation], options: AnalysisOptions, output: OutputSink,
          shard: Shard?) throws {
         self.shard = shard
-        self.ike = IKEReconstruction(keys: ikeKeys, limits: options.ikeLimits)
+        self.followsIKE = shard == nil || shard!.index == 0
+        // Only an analyzer that follows IKE gets the keys: the others never see an IKE message.
+        self.ike = IKEReconstruction(keys: followsIKE ? ikeKeys : [], limits: options.ikeLimits)
         self.reassembler = FragmentReassembler(limits: options.fragmentLimits)
         self.tcpStreams = TCPEncapsulation(limits: options.tcpLimits)
         self.sad = sad
@@ -98,7 +103,14 @@ public final class Analyzer {
             writer = nil
         }
         if options.deriveChildKeys {
-            ike.onDerivedSA = { [unowned self] sa in self.addDerived(sa) }
+            ike.onDerivedSA = { [unowned self] sa in
+                self.addDerived(sa)
+                // Worker 0 of a parallel run: the other workers get it through the event log.
+                self.shard?.pendingEvents.append(.derived(sa))
+            }
+        }
+        if let shard {
+            ike.onChildSPI = { [unowned shard] spi, index in shard.pendingEvents.append(.child(spi: spi, index: index)) }
         }
         ike.onDiagnostic = { [unowned self] message in self.diagnose(message) }
     }
@@ -293,7 +305,6 @@ public final class Analyzer {
     /// Counts and reports the current record.
     func emit() {
         unitsEmitted += 1
-        if shard != nil && !frameOwned { return }
         summary.verdicts[record.verdict] += 1
         // Every reporter is silent per packet under -q; not calling it spares the reference
         // counting of its arguments.
@@ -343,7 +354,8 @@ public final class Analyzer {
         }
         record.outer = outerSummary(ip)
         if ip.fragment != nil {
-            switch reassembler.add(bytes, ip: ip, time: header.timestamp.totalMicroseconds) {
+            // A parallel run's reader reassembles, once for the run, and says what came of it.
+            switch shard?.fragmentOutcome ?? reassembler.add(bytes, ip: ip, time: header.timestamp.totalMicroseconds) {
             case .pending:
                 record.verdict = .fragment
                 return
@@ -375,8 +387,6 @@ public final class Analyzer {
 
     func processIP(_ bytes: [UInt8], ip: IPLayer, depth: Int) {
         let layers = IPsecLayers.classify(bytes, protocolNumber: ip.protocolNumber, start: ip.headerEnd, end: ip.end)
-        // Parallel runs: frames of other workers' SAs stop here.
-        if depth == 0, let shard, !claim(bytes, ip: ip, layers: layers, shard: shard) { return }
         if depth == 0, let broken = layers.brokenAH {
             summary.ahPackets += 1
             record.ah.append(AHLayer(header: broken, sequence: UInt64(broken.sequence), verdict: .malformed, saIndex: nil, saMatch: nil,
@@ -436,7 +446,7 @@ public final class Analyzer {
             recentFlows[slot] = index
             return index
         }
-        guard flows.count < options.maxTrackedFlows else {
+        guard flows.count < (shard?.flowShare ?? options.maxTrackedFlows) else {
             diagnose("more than \(options.maxTrackedFlows) ESP flows: further flows are counted together, not per SA")
             return nil
         }
@@ -447,7 +457,6 @@ public final class Analyzer {
                                     sequenceTracker: SequenceNumberTracker(initialHigh: high, window: options.replayWindow),
                                     replay: ReplayWindow(size: Int(options.replayWindow))))
         flows[flows.count - 1].firstFrame = summary.frames
-        if shard != nil && !frameOwned { shard!.foreignFlows.insert(flows.count - 1) }
         flowIndex[key] = flows.count - 1
         recentFlows[slot] = flows.count - 1
         return flows.count - 1
