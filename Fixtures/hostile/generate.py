@@ -47,19 +47,24 @@ def pcapng_option(code, value):
     return struct.pack("<HH", code, len(value)) + value + b"\0" * (-len(value) % 4)
 
 
+def interface_block(linktype, tsresol=None):
+    options = b""
+    if tsresol is not None:
+        options = pcapng_option(9, bytes([tsresol])) + pcapng_option(0, b"")
+    return pcapng_block(1, struct.pack("<HHI", linktype, 0, 262144) + options)
+
+
+def packet_block(interface, timestamp, frame):
+    timestamp &= (1 << 64) - 1
+    return pcapng_block(6, struct.pack("<IIIII", interface, timestamp >> 32, timestamp & 0xffffffff, len(frame), len(frame)) + frame)
+
+
 def write_pcapng(path, interfaces, packets):
     """interfaces: [(linktype, if_tsresol or None)]; packets: (interface, 64-bit timestamp
     in that interface's units, bytes)."""
     blocks = [pcapng_block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))]
-    for linktype, tsresol in interfaces:
-        options = b""
-        if tsresol is not None:
-            options = pcapng_option(9, bytes([tsresol])) + pcapng_option(0, b"")
-        blocks.append(pcapng_block(1, struct.pack("<HHI", linktype, 0, 262144) + options))
-    for interface, timestamp, frame in packets:
-        timestamp &= (1 << 64) - 1
-        blocks.append(pcapng_block(6, struct.pack("<IIIII", interface, timestamp >> 32, timestamp & 0xffffffff,
-                                                  len(frame), len(frame)) + frame))
+    blocks += [interface_block(linktype, tsresol) for linktype, tsresol in interfaces]
+    blocks += [packet_block(interface, timestamp, frame) for interface, timestamp, frame in packets]
     open(path, "wb").write(b"".join(blocks))
 
 
@@ -274,8 +279,38 @@ def ikev2_auth():
                [(1_700_000_000 + i // 1000, (i % 1000) * 1000, frame) for i, frame in enumerate(out)])
 
 
+# --- containers libpcap reads only in part, or not by itself ------------------------------
+
+def mixed_link_types():
+    """A pcapng whose second interface (raw IP, LINKTYPE_RAW) has another link type than its
+    first (Ethernet), declared after four frames of the first: libpcap 1.10 reads those four and
+    then refuses the rest, as it refuses any pcapng with interfaces of several link types."""
+    frames = fixture_frames("strongswan-ike/rekey-cbc-sha256/capture.pcap")
+    usec = 1_700_000_000_000_000
+    blocks = [pcapng_block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1)), interface_block(1)]
+    blocks += [packet_block(0, usec + i * 1000, frame) for i, frame in enumerate(frames[:4])]
+    blocks.append(interface_block(101))
+    for i, frame in enumerate(frames[4:12]):
+        # Alternately on the raw interface (the Ethernet header cut off) and on the first.
+        interface = i % 2 == 0
+        blocks.append(packet_block(1 if interface else 0, usec + (4 + i) * 1000, frame[14:] if interface else frame))
+    open(os.path.join(HERE, "linktypes-mixed.pcapng"), "wb").write(b"".join(blocks))
+
+
+def gzipped():
+    """The rekey fixture gzip-compressed, as captures are often shared (a fixed mtime: the
+    same bytes every run)."""
+    import gzip
+    data = open(os.path.join(FIXTURES, "strongswan-ike/rekey-cbc-sha256/capture.pcap"), "rb").read()
+    with open(os.path.join(HERE, "rekey-cbc-sha256.pcap.gz"), "wb") as out:
+        with gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0) as compressed:
+            compressed.write(data)
+
+
 def main():
     timestamps()
+    mixed_link_types()
+    gzipped()
     ikev1_aggressive()
     ikev2_auth()
 

@@ -189,7 +189,11 @@ public final class Analyzer {
                 break loop
             case .damaged(let message):
                 summary.damage = message
-                diagnose("capture damaged after frame \(summary.frames): \(message); results cover the frames before it")
+                diagnose(Analyzer.endMessage(frames: summary.frames, damage: message, unreadable: false))
+                break loop
+            case .unreadable(let message):
+                summary.damage = message
+                diagnose(Analyzer.endMessage(frames: summary.frames, damage: message, unreadable: true))
                 break loop
             }
         }
@@ -210,6 +214,13 @@ public final class Analyzer {
     func noteStopped() {
         summary.stoppedEarly = true
         diagnose(Analyzer.stoppedMessage(frames: summary.frames))
+    }
+
+    /// Why a capture file ended early: damaged (cut mid-record, corrupt), or sound but beyond
+    /// what libpcap reads (`CaptureReader.Next.unreadable`).
+    static func endMessage(frames: Int, damage: String, unreadable: Bool) -> String {
+        unreadable ? "capture read up to frame \(frames) only: \(damage); results cover the frames before it"
+            : "capture damaged after frame \(frames): \(damage); results cover the frames before it"
     }
 
     static func stoppedMessage(frames: Int) -> String {

@@ -54,7 +54,8 @@ public struct AnalysisSummary: Sendable {
     public var written = 0
     public var firstTime: Timestamp?
     public var lastTime: Timestamp?
-    /// Set when the capture file ended in the middle of a record or was otherwise damaged.
+    /// Set when the capture file ended in the middle of a record or was otherwise damaged, or
+    /// when libpcap could not read the rest of it.
     public var damage: String?
     /// Set when a stop request (SIGINT, SIGTERM) ended the reading of a file before its end.
     public var stoppedEarly = false

@@ -89,6 +89,8 @@ final class FrameRouter {
     private(set) var firstTime: Timestamp? = nil
     private(set) var lastTime: Timestamp? = nil
     private(set) var damage: String? = nil
+    /// Whether `damage` is libpcap's limit on a sound file rather than damage.
+    private(set) var unreadable = false
     /// Warnings about the frames' timestamps, with the frame each was raised at (see
     /// `TimestampAudit`): the reader sees every frame, a worker only some.
     private(set) var timestampWarnings: [(frame: Int, message: String)] = []
@@ -144,6 +146,10 @@ final class FrameRouter {
                 break loop
             case .damaged(let message):
                 damage = message
+                break loop
+            case .unreadable(let message):
+                damage = message
+                unreadable = true
                 break loop
             }
         }

@@ -49,7 +49,7 @@ final class IKETextReporter: Reporter {
             }
         }
         for diagnostic in summary.diagnostics { sink.write("warning: \(diagnostic)\n") }
-        if let damage = summary.damage { sink.write("capture damaged: \(damage)\n") }
+        if let damage = summary.damage { sink.write("capture ended early: \(damage)\n") }
         sink.flush()
     }
 

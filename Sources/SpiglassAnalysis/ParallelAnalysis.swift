@@ -276,7 +276,7 @@ public final class ParallelAnalysis {
         var damageMessage: [String] = []
         if let damage = router.damage {
             // After every frame's diagnostics, as a single thread raises it last.
-            damageMessage = ["capture damaged after frame \(router.frames): \(damage); results cover the frames before it"]
+            damageMessage = [Analyzer.endMessage(frames: router.frames, damage: damage, unreadable: router.unreadable)]
         }
         if router.stoppedEarly { damageMessage.append(Analyzer.stoppedMessage(frames: router.frames)) }
         var seen: Set<String> = []

@@ -1116,7 +1116,7 @@ enum IKEv1RawUDP {
                 samples.append(IKECaptureMessages.Sample(frame: frame, bytes: bytes, range: start..<length))
             case .timeout, .interrupted:
                 continue
-            case .end, .damaged:
+            case .end, .damaged, .unreadable:
                 break loop
             }
         }
