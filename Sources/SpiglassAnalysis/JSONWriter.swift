@@ -51,30 +51,22 @@ struct JSONObject {
         var out = String.UnicodeScalarView()
         out.append("\"")
         for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out.append(contentsOf: "\\\"".unicodeScalars)
-            case "\\": out.append(contentsOf: "\\\\".unicodeScalars)
-            case "\n": out.append(contentsOf: "\\n".unicodeScalars)
-            case "\r": out.append(contentsOf: "\\r".unicodeScalars)
-            case "\t": out.append(contentsOf: "\\t".unicodeScalars)
-            default:
-                if DisplayText.needsEscape(scalar) {
-                    for unit in String(scalar).utf16 { appendEscape(unit, to: &out) }
-                } else {
-                    out.append(scalar)
-                }
+            if let short = DisplayText.shortEscape(scalar) {
+                out.append(contentsOf: short.unicodeScalars)
+            } else if DisplayText.needsEscape(scalar) {
+                for unit in String(scalar).utf16 { appendEscape(unit, to: &out) }
+            } else {
+                out.append(scalar)
             }
         }
         out.append("\"")
         return String(out)
     }
 
-    private static let hexDigits: [Unicode.Scalar] = Array("0123456789abcdef".unicodeScalars)
-
     /// "\u" and four hex digits.
     private static func appendEscape(_ unit: UInt16, to out: inout String.UnicodeScalarView) {
         out.append(contentsOf: "\\u".unicodeScalars)
-        for shift in stride(from: 12, through: 0, by: -4) { out.append(hexDigits[Int(unit >> UInt16(shift)) & 0xf]) }
+        for shift in stride(from: 12, through: 0, by: -4) { out.append(DisplayText.hexDigits[Int(unit >> UInt16(shift)) & 0xf]) }
     }
 
     static func array(_ items: [String]) -> String { "[" + items.joined(separator: ",") + "]" }

@@ -129,29 +129,37 @@ public enum DisplayText {
 
     // MARK: - the pieces
 
-    private static let hexDigits: [Unicode.Scalar] = Array("0123456789abcdef".unicodeScalars)
+    public static let hexDigits: [Unicode.Scalar] = Array("0123456789abcdef".unicodeScalars)
+
+    /// The escapes text and JSON share: a backslash, a double quote, newline, return and tab
+    /// as `\\`, `\"`, `\n`, `\r`, `\t`; nil for any other code point.
+    @inline(__always)
+    public static func shortEscape(_ scalar: Unicode.Scalar) -> String? {
+        switch scalar {
+        case "\\": return "\\\\"
+        case "\"": return "\\\""
+        case "\n": return "\\n"
+        case "\r": return "\\r"
+        case "\t": return "\\t"
+        default: return nil
+        }
+    }
 
     /// Appends `scalar`, escaped when it must be; `marks` counts the combining marks in a row.
     @inline(__always)
     static func append(_ scalar: Unicode.Scalar, to out: inout String.UnicodeScalarView, marks: inout Int) {
-        switch scalar {
-        case "\\": out.append(contentsOf: "\\\\".unicodeScalars)
-        case "\"": out.append(contentsOf: "\\\"".unicodeScalars)
-        case "\n": out.append(contentsOf: "\\n".unicodeScalars)
-        case "\r": out.append(contentsOf: "\\r".unicodeScalars)
-        case "\t": out.append(contentsOf: "\\t".unicodeScalars)
-        default:
-            if scalar.value < 0x20 || scalar.value == 0x7f {
-                appendHex(UInt8(scalar.value), to: &out)
-            } else if needsEscape(scalar) {
-                appendUnicode(scalar, to: &out)
-            } else if isCombiningMark(scalar) {
-                marks += 1
-                if marks > maxCombiningMarks { appendUnicode(scalar, to: &out) } else { out.append(scalar) }
-                return
-            } else {
-                out.append(scalar)
-            }
+        if let short = shortEscape(scalar) {
+            out.append(contentsOf: short.unicodeScalars)
+        } else if scalar.value < 0x20 || scalar.value == 0x7f {
+            appendHex(UInt8(scalar.value), to: &out)
+        } else if needsEscape(scalar) {
+            appendUnicode(scalar, to: &out)
+        } else if isCombiningMark(scalar) {
+            marks += 1
+            if marks > maxCombiningMarks { appendUnicode(scalar, to: &out) } else { out.append(scalar) }
+            return
+        } else {
+            out.append(scalar)
         }
         marks = 0
     }
