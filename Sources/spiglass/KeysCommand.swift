@@ -71,6 +71,10 @@ struct KeysCheckCommand: ParsableCommand {
             if !errors.isEmpty || format == nil { failed = true }
         }
         out.flush()
+        if let failure = out.failure {
+            FileDescriptorSink(descriptor: 2, lineBuffered: true).write("spiglass: error: \(failure)\n")
+            throw ExitCode(FileOutput.failedOutputStatus)
+        }
         if failed { throw ExitCode(1) }
     }
 }

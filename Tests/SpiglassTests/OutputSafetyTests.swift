@@ -139,7 +139,7 @@ import Testing
         }
         // Reports redirected to /dev/full.
         for arguments in [["analyze", "-r", s.capture, "-k", s.keys], ["ike", "--json", "-r", s.capture, "-k", s.keys],
-                          ["keys", "convert", "--to", "native", s.keys]] {
+                          ["keys", "convert", "--to", "native", s.keys], ["keys", "check", s.keys]] {
             let run = try Self.runWithStandardOutput(arguments, to: "/dev/full")
             #expect(run.status == 3, "\(arguments)")
             #expect(run.stderr.contains("cannot write to standard output: No space left on device"), "\(arguments): \(run.stderr)")
