@@ -22,6 +22,9 @@ public struct AnalysisOptions: Sendable {
     public var quiet = false
     /// Path of the decrypted-output pcap (-w), "-" for standard output.
     public var writePath: String? = nil
+    /// The files the run reads (captures, key files and their includes; "-" for standard
+    /// input): the -w path may resolve to none of them (`OutputFile.refuseInputs`).
+    public var inputPaths: [String] = []
     /// Flush the -w file after every packet (for live captures followed by another tool).
     public var flushEachPacket = false
     /// Anti-replay window assumed when inferring ESN high bits.

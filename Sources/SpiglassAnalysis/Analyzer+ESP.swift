@@ -56,10 +56,11 @@ extension Analyzer {
         let flowNumber = flow(for: key, time: record.timestamp)
         var layer = decryptLayerCore(bytes, ip: ip, esp: esp, ports: ports, flowNumber: flowNumber, headerBytes: headerBytes)
         guard let flowNumber else { return layer }
-        if flows[flowNumber].childSA == nil && flows[flowNumber].childGeneration != ike.childGeneration {
+        let generation = followsIKE ? ike.childGeneration : childReplica.generation
+        if flows[flowNumber].childSA == nil && flows[flowNumber].childGeneration != generation {
             // Looked up again only after an exchange settled new SPIs: one compare per packet.
-            flows[flowNumber].childGeneration = ike.childGeneration
-            flows[flowNumber].childSA = ike.childSA(spi: esp.spi)
+            flows[flowNumber].childGeneration = generation
+            flows[flowNumber].childSA = followsIKE ? ike.childSA(spi: esp.spi) : childReplica.bySPI[esp.spi]
         }
         layer.childSA = flows[flowNumber].childSA
         layer.replay = count(flowNumber, verdict: layer.verdict, sequence: layer.sequence, bytes: esp.range.count)
@@ -148,21 +149,11 @@ extension Analyzer {
         layer.sequence = sequence
         layer.verdict = PacketVerdict(result.verdict)
         if result.verdict == .icvFailed || result.verdict == .malformed, let flowNumber, !flows[flowNumber].icvDiagnosed {
-            // Once per SA, on its first failing packet: retry under the variants users get
-            // wrong (ESN, ICV length, keys of the other direction) so the report can say what
-            // to fix. Its other flows share the answer.
+            // Once per SA, its first failing packet is kept: when the run ends it is retried
+            // under the variants users get wrong (ESN, ICV length, keys of the other direction)
+            // so the report can say what to fix. Its other flows share the answer.
             flows[flowNumber].icvDiagnosed = true
-            if let known = icvDiagnoses[saIndex] {
-                flows[flowNumber].icvDiagnosis = known
-            } else if icvDiagnoses.count < Analyzer.maxICVDiagnoses {
-                let diagnosis = ICVFailureDiagnosis.diagnose(
-                    bytes, esp: esp.range, sa: state.sa, sequenceHigh: UInt32(truncatingIfNeeded: sequence >> 32),
-                    otherCount: min(sad.count, Analyzer.maxDiagnosisCandidates), otherState: { self.cryptoState($0, candidate: true) })
-                icvDiagnoses[saIndex] = diagnosis
-                flows[flowNumber].icvDiagnosis = diagnosis
-            } else {
-                diagnose("ICV failures on more than \(Analyzer.maxICVDiagnoses) SAs: the causes of the others are not looked for")
-            }
+            recordICVFailure(saIndex: saIndex, bytes, esp: esp.range, sequenceHigh: UInt32(truncatingIfNeeded: sequence >> 32))
         }
         layer.icv = result.icv
         layer.detail = result.detail
@@ -189,7 +180,7 @@ extension Analyzer {
         if let writer {
             writer.write(inner, range: 0..<innerLength, timestamp: record.timestamp)
             summary.written += 1
-        } else if let shard, shard.writesPackets, frameOwned {
+        } else if let shard, shard.writesPackets {
             // Parallel runs: kept with the frame's report until the merger writes it in order.
             shard.output.appendPacket(inner, range: 0..<innerLength, timestamp: record.timestamp)
             summary.written += 1

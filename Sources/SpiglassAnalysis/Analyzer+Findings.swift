@@ -16,10 +16,17 @@ extension Analyzer {
             }
             let failed = flow.count(.icvFailed) + flow.count(.ahICVFailed)
             let malformed = flow.saIndex == nil ? 0 : flow.count(.malformed)
-            if failed + malformed > 0 && (failed > 0 || flow.icvDiagnosis != nil) {
-                let cause = flow.icvDiagnosis ?? (failed + malformed == flow.packets
-                    ? "no variant verifies: wrong key or wrong algorithm"
-                    : "the others verify: these packets were corrupted or forged")
+            let found: String? = if case .found(let cause) = flow.icvDiagnosis { cause } else { nil }
+            if failed + malformed > 0 && (failed > 0 || found != nil) {
+                let cause: String
+                switch flow.icvDiagnosis {
+                case .found(let text): cause = text
+                case .notDiagnosed: cause = "not diagnosed: ICV failures on more than \(Analyzer.maxICVDiagnoses) SAs in this run"
+                case .noVariantVerifies, nil:
+                    cause = failed + malformed == flow.packets
+                        ? "no variant verifies: wrong key or wrong algorithm"
+                        : "the others verify: these packets were corrupted or forged"
+                }
                 let what = malformed > 0 ? "failed the ICV or did not fit the SA's algorithms" : "failed the ICV"
                 add(.icvFailures, "\(failed + malformed) of \(flow.packets) packets \(what); \(cause)")
             }

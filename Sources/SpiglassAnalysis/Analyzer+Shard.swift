@@ -2,10 +2,10 @@ import SpiglassCapture
 import SpiglassWire
 
 // One worker of a parallel run (see `ParallelAnalysis`). The reader (`FrameRouter`) hands each
-// worker the frames it reports and those every worker needs for the state they build (IKE,
-// IP fragments, RFC 8229 streams), so that this state is the same in all of them; each ESP or
-// AH frame is reported by exactly one worker, its owner, and reaches no other. Everything
-// else is owned by worker 0.
+// frame to exactly one worker, which processes and reports it: each ESP or AH frame to the
+// worker that owns its SPI, IKE and RFC 8229 streams to worker 0, which alone follows IKE and
+// publishes what the others need of it (`IKEEventLog`), and everything else to worker 0. IP
+// fragments are reassembled by the reader, once.
 
 /// A worker's part in a parallel run.
 final class Shard {
@@ -14,19 +14,24 @@ final class Shard {
     let output: ShardOutput
     /// Whether -w was asked for: decrypted packets are then kept with the frame's report.
     let writesPackets: Bool
-    /// The counters before a frame processed here only for the state it builds (another
-    /// worker reports it), put back once the frame is done.
-    @exclusivity(unchecked) var sharedSnapshot: (summary: AnalysisSummary, untracked: Int)? = nil
-    /// Flows created by such frames: the frame's owner has (and reports) its own copy.
-    var foreignFlows: Set<Int> = []
+    /// Worker 0's IKE events, published by worker 0 and read by the others.
+    let ikeEvents: IKEEventLog
+    /// This worker's share of the run's `maxTrackedFlows`: the bound holds for the run.
+    let flowShare: Int
+    /// What the reader's reassembly made of the frame at hand (nil: not a fragment).
+    @exclusivity(unchecked) var fragmentOutcome: FragmentReassembler.Outcome? = nil
+    /// Worker 0: the events of the frame at hand, published after it.
+    var pendingEvents: [IKEEventLog.Event] = []
+    /// The other workers: how many of worker 0's events are applied, and up to which frame.
+    var appliedEvents = 0
+    var appliedHorizon = 0
 
-    /// The worker that reports the frame at hand, as the reader dealt it.
-    @exclusivity(unchecked) var frameOwner = 0
-
-    init(index: Int, output: ShardOutput, writesPackets: Bool) {
+    init(index: Int, output: ShardOutput, writesPackets: Bool, ikeEvents: IKEEventLog, flowShare: Int) {
         self.index = index
         self.output = output
         self.writesPackets = writesPackets
+        self.ikeEvents = ikeEvents
+        self.flowShare = flowShare
     }
 }
 
@@ -145,21 +150,6 @@ final class ShardOutput: OutputSink {
 }
 
 extension Analyzer {
-    /// Parallel runs: what this worker does with a frame whose outermost packet (reassembled,
-    /// when it came in fragments) is `layers`. Returns false when the frame concerns this
-    /// worker no further.
-    func claim(_ bytes: [UInt8], ip: IPLayer, layers: IPsecLayers, shard: Shard) -> Bool {
-        frameOwned = shard.frameOwner == shard.index
-        if frameOwned { return true }
-        // Another worker reports this frame; it is processed here, silently, only for the
-        // state every worker builds (a reassembled datagram reaches every worker whatever it is).
-        guard FrameRouter.everyWorkerNeeds(bytes, ip: ip, layers: layers, tcpPorts: options.tcpEncapsulationPorts) else {
-            return false
-        }
-        shard.sharedSnapshot = (summary, untrackedFlowPackets)
-        return true
-    }
-
     /// A worker's loop: the frames the reader deals it, batch by batch, filing this worker's
     /// output per frame and sending it to the merger after each batch (so the merger learns
     /// how far the reader has got even from a worker that reports nothing). The tables are
@@ -175,21 +165,22 @@ extension Analyzer {
             // reference on memory the reader's core wrote last. (In a scope of their own, so
             // that the reader gets the arrays back unshared, to refill without reallocating.)
             do {
-                let bytes = batch.bytes, ends = batch.ends, numbers = batch.numbers
-                let headers = batch.headers, owners = batch.owners
+                let bytes = batch.bytes, ends = batch.ends, numbers = batch.numbers, headers = batch.headers
+                let fragments = batch.fragments, horizons = batch.horizons, carriesIKE = batch.carriesIKE
                 var start = 0
                 for index in numbers.indices {
+                    if shard.index != 0 && horizons[index] > shard.appliedHorizon {
+                        catchUpWithIKE(through: horizons[index], before: numbers[index], shard: shard, bytePosition: batch.bytePosition)
+                    }
                     copyBytes(bytes, start..<ends[index], into: &frame, at: 0)
                     start = ends[index]
                     // Frame numbers are the reader's: this worker does not see every frame.
                     summary.frames = numbers[index] - 1
-                    frameOwned = shard.index == 0
-                    shard.frameOwner = owners[index]
+                    shard.fragmentOutcome = fragments[index]
                     process(frame, header: headers[index])
-                    if let saved = shard.sharedSnapshot {
-                        summary = saved.summary
-                        untrackedFlowPackets = saved.untracked
-                        shard.sharedSnapshot = nil
+                    if shard.index == 0 && carriesIKE[index] {
+                        shard.ikeEvents.publish(shard.pendingEvents, through: numbers[index])
+                        shard.pendingEvents.removeAll(keepingCapacity: true)
                     }
                     if shard.output.endFrame(numbers[index]) {
                         shard.output.send(scannedThrough: numbers[index], bytePosition: batch.bytePosition)
@@ -197,9 +188,32 @@ extension Analyzer {
                 }
             }
             let finished = batch.finished
+            if finished && shard.index == 0 {
+                // Nobody waits for a frame worker 0 will never see.
+                shard.ikeEvents.publish(shard.pendingEvents, through: .max)
+            }
             shard.output.send(scannedThrough: batch.scannedThrough, bytePosition: batch.bytePosition, finished: finished)
             batches.recycle(batch)
             if finished { break }
         }
+    }
+
+    /// Before frame `frame`: waits until worker 0 has processed every IKE-carrying frame up to
+    /// `horizon`, then applies what they taught it (SAs keyed from SK_d, CHILD_SAs by SPI).
+    /// While it waits the merger may need worker 0's output, which comes first in frame order:
+    /// so the merger is told first that this worker has nothing more before `frame`.
+    func catchUpWithIKE(through horizon: Int, before frame: Int, shard: Shard, bytePosition: Int64) {
+        if !shard.ikeEvents.isPast(horizon) { shard.output.send(scannedThrough: frame - 1, bytePosition: bytePosition) }
+        for event in shard.ikeEvents.events(from: shard.appliedEvents, after: horizon) {
+            shard.appliedEvents += 1
+            switch event {
+            case .derived(let sa):
+                addDerived(sa.unshared())
+            case .child(let spi, let index):
+                childReplica.bySPI[spi] = index
+                childReplica.generation += 1
+            }
+        }
+        shard.appliedHorizon = horizon
     }
 }

@@ -16,7 +16,7 @@ extension Analyzer {
         record.verdict = .tcpSegment
         let key = TCPEncapsulation.ConnectionKey(source: ip.source, sourcePort: segment.sourcePort,
                                                  destination: ip.destination, destinationPort: segment.destinationPort)
-        let messages = tcpStreams.add(bytes, segment: segment, key: key, time: record.timestamp.totalMicroseconds)
+        let messages = tcpStreams.add(bytes, segment: segment, key: key)
         for problem in tcpStreams.takeProblems() { diagnose(problem) }
         for (index, message) in messages.enumerated() {
             record.resetMessage(index: index + 1)

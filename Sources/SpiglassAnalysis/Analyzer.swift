@@ -23,11 +23,15 @@ public final class Analyzer {
     // about a seventh of the run time, so they are turned off for these properties only.
     @exclusivity(unchecked) var cryptoStates: [ESPCryptoState?]
     var cryptoFailures: [Int: String] = [:]
-    /// The ICV-failure diagnosis of each SA that has had one (nil: no variant verified). One per
-    /// SA, whichever of its flows failed first: the keys tried are the SA's. Each may try
-    /// `maxDiagnosisCandidates` other SAs' keys, so a run makes at most `maxICVDiagnoses`.
-    var icvDiagnoses: [Int: String?] = [:]
-    static let maxICVDiagnoses = 1024
+    /// The ICV-failure diagnosis of each SA whose ICVs failed, made when the run finishes (see
+    /// `ICVFailureSample`). One per SA, whichever of its flows failed first: the keys tried are
+    /// the SA's. Each may try `maxDiagnosisCandidates` other SAs' keys, and a run makes at most
+    /// `maxICVDiagnoses`.
+    var icvDiagnoses: [Int: ICVDiagnosisOutcome] = [:]
+    /// The first failing packet of each SA, by SA index, until the diagnoses are made.
+    var icvFailureSamples: [Int: ICVFailureSample] = [:]
+    /// The frame where an SA failed with `maxICVDiagnoses` samples kept already.
+    var icvBoundPassedAt: Int? = nil
     @exclusivity(unchecked) var flowIndex: [FlowKey: Int] = [:]
     /// Indices into `flows` of recently seen flows, by SPI bits (-1: empty); see `flow(for:)`.
     @exclusivity(unchecked) var recentFlows = [Int](repeating: -1, count: Analyzer.recentFlowSlots)
@@ -38,6 +42,7 @@ public final class Analyzer {
     let reassembler: FragmentReassembler
     let tcpStreams: TCPEncapsulation
     var diagnosticsSeen: Set<String> = []
+    var timestampAudit = TimestampAudit()
     var linkType: LinkType?
     var linkTypeDescription = ""
 
@@ -61,8 +66,11 @@ public final class Analyzer {
     /// Parallel runs (`ParallelAnalysis`): this worker's part. Nil in a single-threaded run,
     /// which then pays a nil check per frame for it (a `let`: no exclusivity check).
     let shard: Shard?
-    /// Parallel runs: whether this worker counts and reports the current frame.
-    @exclusivity(unchecked) var frameOwned = true
+    /// Whether this analyzer follows IKE itself (a single-threaded run, worker 0 of a parallel
+    /// one); the other workers answer CHILD_SA lookups from `childReplica`.
+    let followsIKE: Bool
+    /// The other workers of a parallel run: worker 0's SPI → CHILD_SA answers.
+    @exclusivity(unchecked) var childReplica = ChildSAReplica()
 
     public convenience init(sad: SADatabase, ahSAD: SADatabase = SADatabase(), ikeKeys: [IKESecurityAssociation] = [],
                             options: AnalysisOptions, output: OutputSink) throws {
@@ -73,7 +81,9 @@ public final class Analyzer {
     init(sad: SADatabase, ahSAD: SADatabase, ikeKeys: [IKESecurityAssociation], options: AnalysisOptions, output: OutputSink,
          shard: Shard?) throws {
         self.shard = shard
-        self.ike = IKEReconstruction(keys: ikeKeys, limits: options.ikeLimits)
+        self.followsIKE = shard == nil || shard!.index == 0
+        // Only an analyzer that follows IKE gets the keys: the others never see an IKE message.
+        self.ike = IKEReconstruction(keys: followsIKE ? ikeKeys : [], limits: options.ikeLimits)
         self.reassembler = FragmentReassembler(limits: options.fragmentLimits)
         self.tcpStreams = TCPEncapsulation(limits: options.tcpLimits)
         self.sad = sad
@@ -88,18 +98,27 @@ public final class Analyzer {
         case (.ike, .json): reporter = IKEJSONReporter(sink: output, quiet: options.quiet, ike: ike)
         }
         if let path = options.writePath {
-            writer = try PcapWriter(path: path, flushEachPacket: options.flushEachPacket)
+            writer = try PcapWriter(path: path, flushEachPacket: options.flushEachPacket, inputs: options.inputPaths)
         } else {
             writer = nil
         }
         if options.deriveChildKeys {
-            ike.onDerivedSA = { [unowned self] sa in self.addDerived(sa) }
+            ike.onDerivedSA = { [unowned self] sa in
+                self.addDerived(sa)
+                // Worker 0 of a parallel run: the other workers get it through the event log.
+                self.shard?.pendingEvents.append(.derived(sa))
+            }
+        }
+        if let shard {
+            ike.onChildSPI = { [unowned shard] spi, index in shard.pendingEvents.append(.child(spi: spi, index: index)) }
         }
         ike.onDiagnostic = { [unowned self] message in self.diagnose(message) }
     }
 
-    /// Loads and merges key files, in order, each in `format` or the detected one.
-    public static func loadKeySet(_ paths: [String], inline: [String] = [], format: KeyFileFormat? = nil) throws -> KeySet {
+    /// Loads and merges key files, in order, each in `format` or the detected one, then the
+    /// `--key` specs; `includes` says where their includes may point.
+    public static func loadKeySet(_ paths: [String], inline: [String] = [], format: KeyFileFormat? = nil,
+                                  includes: KeyFileIncludes = .confined) throws -> KeySet {
         var keys = KeySet()
         func add(_ more: KeySet, from name: String) throws {
             keys.merge(more)
@@ -108,10 +127,11 @@ public final class Analyzer {
             }
         }
         for path in paths {
-            try add(try KeyFileLoader.loadKeys(path: path, format: format), from: path)
+            try add(try KeyFileLoader.loadKeys(path: path, format: format, includes: includes), from: path)
         }
         for (index, spec) in inline.enumerated() {
-            try add(try KeyFileLoader.loadInlineKeys(spec, index: index + 1, format: format), from: KeyArgument.inlineName(index + 1))
+            try add(try KeyFileLoader.loadInlineKeys(spec, index: index + 1, format: format, includes: includes),
+                    from: KeyArgument.inlineName(index + 1))
         }
         return keys
     }
@@ -143,7 +163,8 @@ public final class Analyzer {
         public var maxFrames: Int? = nil
         /// Stop once this monotonic time (seconds, `ProgressReporter.now()`) has passed.
         public var deadline: Double? = nil
-        /// Polled between packets and on read timeouts: true ends the run (signals).
+        /// Polled between packets (live captures; every few thousand records of a file) and on
+        /// read timeouts: true ends the run (signals) at a record boundary, with its summary.
         public var stopRequested: () -> Bool = { false }
         /// Polled the same way: new keys to switch to (key reload), or nil.
         public var reloadRequested: () -> KeySet? = { nil }
@@ -157,6 +178,10 @@ public final class Analyzer {
         if let warning = reader.warning { diagnose(warning) }
         loop: while true {
             if let limit = control.maxFrames, summary.frames >= limit { break }
+            if !reader.isLive && summary.frames & (Analyzer.framesBetweenStopChecks - 1) == 0 && control.stopRequested() {
+                noteStopped()
+                break
+            }
             switch reader.next() {
             case .packet(let header):
                 process(reader.buffer, header: header)
@@ -172,10 +197,13 @@ public final class Analyzer {
                 break loop
             case .damaged(let message):
                 summary.damage = message
-                diagnose("capture damaged after frame \(summary.frames): \(message); results cover the frames before it")
+                diagnose(Analyzer.endMessage(frames: summary.frames, damage: message, unreadable: false))
+                break loop
+            case .unreadable(let message):
+                summary.damage = message
+                diagnose(Analyzer.endMessage(frames: summary.frames, damage: message, unreadable: true))
                 break loop
             }
-            if !reader.isLive && summary.frames & 4095 == 0 && control.stopRequested() { break loop }
         }
         if let stats = reader.statistics() {
             summary.capture = CaptureStatistics(received: Int(stats.received), dropped: Int(stats.dropped),
@@ -184,6 +212,27 @@ public final class Analyzer {
         progress?.finish()
         finish()
         return summary
+    }
+
+    /// A file run polls for a stop request every this many records (a power of two): a few
+    /// milliseconds of work.
+    static let framesBetweenStopChecks = 4096
+
+    /// A file read that a signal stopped: said in the summary, like a damaged capture.
+    func noteStopped() {
+        summary.stoppedEarly = true
+        diagnose(Analyzer.stoppedMessage(frames: summary.frames))
+    }
+
+    /// Why a capture file ended early: damaged (cut mid-record, corrupt), or sound but beyond
+    /// what libpcap reads (`CaptureReader.Next.unreadable`).
+    static func endMessage(frames: Int, damage: String, unreadable: Bool) -> String {
+        unreadable ? "capture read up to frame \(frames) only: \(damage); results cover the frames before it"
+            : "capture damaged after frame \(frames): \(damage); results cover the frames before it"
+    }
+
+    static func stoppedMessage(frames: Int) -> String {
+        "reading stopped by a signal after frame \(frames); results cover the frames before it"
     }
 
     func past(_ deadline: Double?) -> Bool {
@@ -205,6 +254,8 @@ public final class Analyzer {
         cryptoStates = [ESPCryptoState?](repeating: nil, count: fresh.count)
         cryptoFailures = [:]
         icvDiagnoses = [:]
+        icvFailureSamples = [:]
+        icvBoundPassedAt = nil
         for index in flows.indices {
             let key = flows[index].key
             let database = key.ipsecProtocol == .ah ? ahSAD : fresh
@@ -237,10 +288,20 @@ public final class Analyzer {
     public func finish() {
         ike.finish()
         attachFlowsToChildren()
+        if shard == nil { icvDiagnoses = Analyzer.resolveICVDiagnoses([self], flows: &flows).outcomes }
         summary.diagnostics = orderedDiagnostics
         summary.findings = findings()
         reporter.finish(summary: summary, flows: flows, sad: sad, ahSAD: ahSAD, untrackedFlowPackets: untrackedFlowPackets)
-        writer?.flush()
+        closeWriter(writer)
+    }
+
+    /// Finishes the -w file (put in place when complete); a failure goes to the summary.
+    func closeWriter(_ writer: PcapWriter?) {
+        do {
+            try writer?.close()
+        } catch {
+            summary.outputFailure = "\(error)"
+        }
     }
 
     var orderedDiagnostics: [String] = []
@@ -263,7 +324,6 @@ public final class Analyzer {
     /// Counts and reports the current record.
     func emit() {
         unitsEmitted += 1
-        if shard != nil && !frameOwned { return }
         summary.verdicts[record.verdict] += 1
         // Every reporter is silent per packet under -q; not calling it spares the reference
         // counting of its arguments.
@@ -281,6 +341,10 @@ public final class Analyzer {
         summary.lastTime = header.timestamp
         record.reset(frame: summary.frames, header: header)
         unitsEmitted = 0
+        // A parallel run's reader audits the timestamps (it sees every frame).
+        if shard == nil {
+            for message in timestampAudit.check(header, frame: summary.frames) { diagnose(message) }
+        }
         defer {
             // A TCP segment carrying whole messages has reported each already.
             if unitsEmitted == 0 { emit() }
@@ -309,7 +373,8 @@ public final class Analyzer {
         }
         record.outer = outerSummary(ip)
         if ip.fragment != nil {
-            switch reassembler.add(bytes, ip: ip, time: header.timestamp.totalMicroseconds) {
+            // A parallel run's reader reassembles, once for the run, and says what came of it.
+            switch shard?.fragmentOutcome ?? reassembler.add(bytes, ip: ip, time: header.timestamp.totalMicroseconds) {
             case .pending:
                 record.verdict = .fragment
                 return
@@ -341,8 +406,6 @@ public final class Analyzer {
 
     func processIP(_ bytes: [UInt8], ip: IPLayer, depth: Int) {
         let layers = IPsecLayers.classify(bytes, protocolNumber: ip.protocolNumber, start: ip.headerEnd, end: ip.end)
-        // Parallel runs: frames of other workers' SAs stop here.
-        if depth == 0, let shard, !claim(bytes, ip: ip, layers: layers, shard: shard) { return }
         if depth == 0, let broken = layers.brokenAH {
             summary.ahPackets += 1
             record.ah.append(AHLayer(header: broken, sequence: UInt64(broken.sequence), verdict: .malformed, saIndex: nil, saMatch: nil,
@@ -402,7 +465,7 @@ public final class Analyzer {
             recentFlows[slot] = index
             return index
         }
-        guard flows.count < options.maxTrackedFlows else {
+        guard flows.count < (shard?.flowShare ?? options.maxTrackedFlows) else {
             diagnose("more than \(options.maxTrackedFlows) ESP flows: further flows are counted together, not per SA")
             return nil
         }
@@ -413,7 +476,6 @@ public final class Analyzer {
                                     sequenceTracker: SequenceNumberTracker(initialHigh: high, window: options.replayWindow),
                                     replay: ReplayWindow(size: Int(options.replayWindow))))
         flows[flows.count - 1].firstFrame = summary.frames
-        if shard != nil && !frameOwned { shard!.foreignFlows.insert(flows.count - 1) }
         flowIndex[key] = flows.count - 1
         recentFlows[slot] = flows.count - 1
         return flows.count - 1

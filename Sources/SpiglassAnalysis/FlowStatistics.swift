@@ -28,8 +28,10 @@ public struct FlowStatistics: Sendable {
     public var sequenceTracker: SequenceNumberTracker
     /// What a receiver's anti-replay window would have made of this flow's packets.
     public var replay: ReplayWindow
-    /// Why this flow's ICVs fail, found by retrying its first failing packet (nil: not known).
-    public var icvDiagnosis: String? = nil
+    /// Why this flow's ICVs fail, found by retrying its SA's first failing packet when the run
+    /// ends (nil: none failed, or not known yet).
+    public var icvDiagnosis: ICVDiagnosisOutcome? = nil
+    /// Whether a packet of this flow failed, so that its SA's diagnosis applies to it.
     public var icvDiagnosed = false
     /// The CHILD_SA (index in the IKE reconstruction) that negotiated this SPI.
     public var childSA: Int? = nil
@@ -52,10 +54,16 @@ public struct AnalysisSummary: Sendable {
     public var written = 0
     public var firstTime: Timestamp?
     public var lastTime: Timestamp?
-    /// Set when the capture file ended in the middle of a record or was otherwise damaged.
+    /// Set when the capture file ended in the middle of a record or was otherwise damaged, or
+    /// when libpcap could not read the rest of it.
     public var damage: String?
+    /// Set when a stop request (SIGINT, SIGTERM) ended the reading of a file before its end.
+    public var stoppedEarly = false
     /// libpcap's counters, for a live capture.
     public var capture: CaptureStatistics?
+    /// Set when the -w file could not be written completely (it names the file); the path then
+    /// keeps what it held before the run.
+    public var outputFailure: String?
     /// What went wrong, or is weak, per SA: filled in when the run finishes.
     public var findings: [Finding] = []
     public var diagnostics: [String] = []

@@ -2,7 +2,7 @@ import SpiglassCapture
 import SpiglassWire
 
 /// Frames the reader hands one worker: their bytes end to end, and per frame its number, its
-/// header and the worker that reports it.
+/// header, what the reader's reassembly made of it, and the IKE horizon.
 final class FrameBatch {
     // Filled by the reader, then read by one worker: one thread at a time, handed over
     // through a `HandoffChannel`, so no overlapping access and no dynamic checks.
@@ -11,8 +11,14 @@ final class FrameBatch {
     @exclusivity(unchecked) var ends: [Int] = []
     @exclusivity(unchecked) var numbers: [Int] = []
     @exclusivity(unchecked) var headers: [PacketHeader] = []
-    /// The worker that counts and reports each frame (the others only build state from it).
-    @exclusivity(unchecked) var owners: [Int] = []
+    /// For an IP fragment, what the run's one reassembly made of it (a completed datagram goes
+    /// to its owner with the frame that completed it); nil for any other frame.
+    @exclusivity(unchecked) var fragments: [FragmentReassembler.Outcome?] = []
+    /// The last frame before each that carries IKE (0: none): worker 0 must be past it before
+    /// another worker processes the frame (`IKEEventLog`).
+    @exclusivity(unchecked) var horizons: [Int] = []
+    /// Whether each frame carries IKE (worker 0 publishes what it learnt after it).
+    @exclusivity(unchecked) var carriesIKE: [Bool] = []
     /// Every frame up to this one has been dealt out: the worker gets nothing before it again.
     var scannedThrough = 0
     /// Bytes of the capture file read so far, for the progress bar.
@@ -27,33 +33,42 @@ final class FrameBatch {
         ends.removeAll(keepingCapacity: true)
         numbers.removeAll(keepingCapacity: true)
         headers.removeAll(keepingCapacity: true)
-        owners.removeAll(keepingCapacity: true)
+        fragments.removeAll(keepingCapacity: true)
+        horizons.removeAll(keepingCapacity: true)
+        carriesIKE.removeAll(keepingCapacity: true)
         scannedThrough = 0
         bytePosition = 0
         captureStart = nil
         finished = false
     }
 
-    func append(_ frame: [UInt8], header: PacketHeader, number: Int, owner: Int) {
+    func append(_ frame: [UInt8], header: PacketHeader, number: Int, fragment: FragmentReassembler.Outcome?, horizon: Int,
+                carriesIKE ike: Bool) {
         let length = min(header.capturedLength, frame.count)
         frame.withUnsafeBufferPointer { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[0..<length])) }
         ends.append(bytes.count)
         numbers.append(number)
         headers.append(header)
-        owners.append(owner)
+        fragments.append(fragment)
+        horizons.append(horizon)
+        carriesIKE.append(ike)
     }
 }
 
 /// The reading side of a parallel run: one thread reads the capture once, numbers the frames,
-/// and deals each to the workers that need it. An ESP or AH frame goes to its owner alone,
-/// chosen by its outermost SPI; IKE messages, IP fragments and RFC 8229 streams go to every
-/// worker (each builds the same IKE story, reassembly and stream state from them) with the
-/// owner that reports them; everything else goes to worker 0, which reports it.
+/// and deals each to the one worker that processes and reports it. An ESP or AH frame goes to
+/// its owner, chosen by its outermost SPI; IKE messages and RFC 8229 streams (which carry IKE)
+/// go to worker 0, which alone follows IKE (the others learn its keys and CHILD_SAs through an
+/// `IKEEventLog`); everything else goes to worker 0 too.
+///
+/// IP fragments are reassembled here, once for the run: a fragment that completes no datagram
+/// goes to worker 0 with that outcome, the frame that completes one goes to the datagram's
+/// owner with the datagram. So each bound (fragments, TCP connections, IKE state) holds for
+/// the whole run, not per worker.
 ///
 /// Owners are dealt in the order SPIs first appear, starting with worker 1 (worker 0 also owns
 /// everything that is not ESP or AH), so the two SAs of a tunnel land on different workers
-/// whatever their values. A reassembled datagram's owner is found here too: the router keeps
-/// a reassembler fed exactly as the workers' are (with every fragment, in order).
+/// whatever their values.
 final class FrameRouter {
     let reader: CaptureReader
     let channels: [HandoffChannel<FrameBatch>]
@@ -74,6 +89,12 @@ final class FrameRouter {
     private(set) var firstTime: Timestamp? = nil
     private(set) var lastTime: Timestamp? = nil
     private(set) var damage: String? = nil
+    /// Whether `damage` is libpcap's limit on a sound file rather than damage.
+    private(set) var unreadable = false
+    /// Warnings about the frames' timestamps, with the frame each was raised at (see
+    /// `TimestampAudit`): the reader sees every frame, a worker only some.
+    private(set) var timestampWarnings: [(frame: Int, message: String)] = []
+    private var timestampAudit = TimestampAudit()
 
     /// A batch goes to its worker after this many frames read (whatever it holds, so that
     /// every worker, and through it the merger, learns how far the reader has got), or once
@@ -81,8 +102,10 @@ final class FrameRouter {
     static let framesPerRound = 512
     static let maxBatchBytes = 1 << 20
 
-    /// `fragmentLimits` must be the workers' own: the router's reassembly has to complete the
-    /// datagrams theirs completes.
+    /// The last frame read that carries IKE (see `FrameBatch.horizons`).
+    private var lastIKEFrame = 0
+
+    /// `fragmentLimits` are the run's: this is its only reassembly.
     init(reader: CaptureReader, channels: [HandoffChannel<FrameBatch>], tcpEncapsulationPorts: Set<UInt16>,
          fragmentLimits: FragmentReassembler.Limits) {
         self.reader = reader
@@ -93,24 +116,29 @@ final class FrameRouter {
         self.filling = channels.map { _ in FrameBatch() }
     }
 
-    /// Reads the capture (up to `maxFrames` frames) and deals it out, then sends every worker
-    /// its last batch.
-    func run(maxFrames: Int?) {
+    /// Set when `stopRequested` ended the reading before the end of the file.
+    private(set) var stoppedEarly = false
+
+    /// Reads the capture (up to `maxFrames` frames, or until `stopRequested`, polled as a
+    /// single-threaded run polls it) and deals it out, then sends every worker its last batch.
+    func run(maxFrames: Int?, stopRequested: () -> Bool = { false }) {
         loop: while true {
             if let limit = maxFrames, frames >= limit { break }
+            if frames & (Analyzer.framesBetweenStopChecks - 1) == 0 && stopRequested() {
+                stoppedEarly = true
+                break
+            }
             switch reader.next() {
             case .packet(let header):
                 frames += 1
                 bytes += header.originalLength
+                for message in timestampAudit.check(header, frame: frames) { timestampWarnings.append((frames, message)) }
                 if firstTime == nil { firstTime = header.timestamp }
                 lastTime = header.timestamp
                 let frame = reader.buffer
-                let (owner, everyone) = route(frame, header: header)
-                if everyone {
-                    for batch in filling { batch.append(frame, header: header, number: frames, owner: owner) }
-                } else {
-                    filling[owner].append(frame, header: header, number: frames, owner: owner)
-                }
+                let (owner, fragment, ike) = route(frame, header: header)
+                filling[owner].append(frame, header: header, number: frames, fragment: fragment, horizon: lastIKEFrame, carriesIKE: ike)
+                if ike { lastIKEFrame = frames }
                 if frames % FrameRouter.framesPerRound == 0 || filling.contains(where: { $0.bytes.count >= FrameRouter.maxBatchBytes }) {
                     sendRound(finished: false)
                 }
@@ -118,6 +146,10 @@ final class FrameRouter {
                 break loop
             case .damaged(let message):
                 damage = message
+                break loop
+            case .unreadable(let message):
+                damage = message
+                unreadable = true
                 break loop
             }
         }
@@ -138,33 +170,33 @@ final class FrameRouter {
         }
     }
 
-    /// The worker that reports a frame, and whether every worker needs it. Mirrors what
-    /// `Analyzer.process` and `claim` look at: the frame's link and IP layers, its reassembled
-    /// datagram, and the IPsec layers of that.
-    private func route(_ frame: [UInt8], header: PacketHeader) -> (owner: Int, everyone: Bool) {
-        guard let linkType else { return (0, false) }
+    /// The worker that processes and reports a frame, what reassembly made of it when it is a
+    /// fragment, and whether it carries IKE. Mirrors what `Analyzer.process` looks at: the
+    /// frame's link and IP layers, its reassembled datagram, and the IPsec layers of that.
+    private func route(_ frame: [UInt8], header: PacketHeader) -> (owner: Int, fragment: FragmentReassembler.Outcome?, carriesIKE: Bool) {
+        guard let linkType else { return (0, nil, false) }
         let length = min(header.capturedLength, frame.count)
         guard case .success(let link) = LinkDecoder.decode(frame, length: length, as: linkType),
               case .success(let ip) = IPLayer.parse(frame, offset: link.networkOffset, length: length,
                                                     announcedVersion: link.announcedVersion)
-        else { return (0, false) }
+        else { return (0, nil, false) }
         if ip.fragment != nil {
-            // Every worker reassembles; the frame completing a datagram belongs to its owner.
-            guard case .complete(let datagram) = reassembler.add(frame, ip: ip, time: header.timestamp.totalMicroseconds),
+            let outcome = reassembler.add(frame, ip: ip, time: header.timestamp.totalMicroseconds)
+            guard case .complete(let datagram) = outcome,
                   case .success(let whole) = IPLayer.parse(datagram, offset: 0, length: datagram.count)
-            else { return (0, true) }
+            else { return (0, outcome, false) }
             let layers = IPsecLayers.classify(datagram, protocolNumber: whole.protocolNumber, start: whole.headerEnd, end: whole.end)
-            return (owner(of: layers), true)
+            let ike = FrameRouter.carriesIKE(datagram, ip: whole, layers: layers, tcpPorts: tcpEncapsulationPorts)
+            return (ike ? 0 : owner(of: layers), outcome, ike)
         }
         let layers = IPsecLayers.classify(frame, protocolNumber: ip.protocolNumber, start: ip.headerEnd, end: ip.end)
-        return (owner(of: layers), FrameRouter.everyWorkerNeeds(frame, ip: ip, layers: layers, tcpPorts: tcpEncapsulationPorts))
+        let ike = FrameRouter.carriesIKE(frame, ip: ip, layers: layers, tcpPorts: tcpEncapsulationPorts)
+        return (ike ? 0 : owner(of: layers), nil, ike)
     }
 
-    /// Whether every worker processes a packet with these layers, for the state all of them
-    /// build: IKE messages (even inside AH) for the IKE story and the ESP keys it derives, and
-    /// segments of RFC 8229 streams, which carry IKE too. (Fragments go to every worker before
-    /// this can be asked: they are reassembled everywhere.)
-    static func everyWorkerNeeds(_ bytes: [UInt8], ip: IPLayer, layers: IPsecLayers, tcpPorts: Set<UInt16>) -> Bool {
+    /// Whether a packet with these layers goes to the IKE story: an IKE message (even inside
+    /// AH), or a segment of an RFC 8229 stream, which carries IKE too.
+    static func carriesIKE(_ bytes: [UInt8], ip: IPLayer, layers: IPsecLayers, tcpPorts: Set<UInt16>) -> Bool {
         switch layers.payload {
         case .ike:
             return true

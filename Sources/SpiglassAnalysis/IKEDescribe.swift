@@ -101,7 +101,7 @@ enum IKEDescribe {
 
     /// "4.07 ms" (to the hundredth).
     static func milliseconds(_ microseconds: Int64) -> String {
-        let hundredths = (max(microseconds, 0) + 5) / 10
+        let hundredths = max(microseconds, 0) / 10 + (max(microseconds, 0) % 10 >= 5 ? 1 : 0)
         let fraction = hundredths % 100
         return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction) ms"
     }

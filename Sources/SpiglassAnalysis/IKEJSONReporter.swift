@@ -100,7 +100,7 @@ enum IKEJSON {
     static func message(_ message: IKEMessageRecord, startTime: Int64) -> String {
         var o = JSONObject()
         o.string("type", "ike_message")
-        o.raw("time_relative", TimeFormat.seconds(message.time - startTime))
+        o.raw("time_relative", TimeFormat.seconds(CaptureTime.elapsed(from: startTime, to: message.time)))
         o.string("src", message.source.description)
         o.string("dst", message.destination.description)
         o.int("sport", message.sourcePort)

@@ -19,7 +19,7 @@ final class IKETextReporter: Reporter {
     func packet(_ record: PacketRecord, sad: SADatabase, ahSAD: SADatabase, startTime: Timestamp) {
         guard !quiet, let message = record.ikeMessage else { return }
         var line = TimeFormat.pad(record.frame, 5).replacingLeadingZeros()
-        line += " " + TimeFormat.seconds(message.time - startTime.totalMicroseconds)
+        line += " " + TimeFormat.seconds(CaptureTime.elapsed(from: startTime.totalMicroseconds, to: message.time))
         line += " \(message.source):\(message.sourcePort) → \(message.destination):\(message.destinationPort)"
         if message.frames.count > 1 { line += " frames \(message.frames.map(String.init).joined(separator: ","))" }
         line += " " + IKEDescribe.headline(message)
@@ -49,7 +49,7 @@ final class IKETextReporter: Reporter {
             }
         }
         for diagnostic in summary.diagnostics { sink.write("warning: \(diagnostic)\n") }
-        if let damage = summary.damage { sink.write("capture damaged: \(damage)\n") }
+        if let damage = summary.damage { sink.write("capture ended early: \(damage)\n") }
         sink.flush()
     }
 
@@ -63,7 +63,10 @@ final class IKETextReporter: Reporter {
         if let group = sa.invalidKERequestedGroup { out += "  INVALID_KE_PAYLOAD: the responder asked for \(group); the initiator retried\n" }
         if sa.cookieRoundTrip { out += "  COOKIE: the responder demanded a cookie (DoS protection); the initiator retried with it\n" }
         if sa.initiatorIdentity != nil || sa.responderIdentity != nil {
-            out += "  identities: \(sa.initiatorIdentity ?? "?") (\(sa.initiatorAuthentication ?? "no AUTH seen")) ⇄ \(sa.responderIdentity ?? "?") (\(sa.responderAuthentication ?? "no AUTH seen"))\n"
+            // The identities are escaped whole (JSON has them so); a line shows the start of each.
+            let initiator = sa.initiatorIdentity.map { DisplayText.clipped($0) } ?? "?"
+            let responder = sa.responderIdentity.map { DisplayText.clipped($0) } ?? "?"
+            out += "  identities: \(initiator) (\(sa.initiatorAuthentication ?? "no AUTH seen")) ⇄ \(responder) (\(sa.responderAuthentication ?? "no AUTH seen"))\n"
         }
         if sa.initiatorBehindNAT != nil || sa.responderBehindNAT != nil {
             out += "  NAT: initiator \(natWords(sa.initiatorBehindNAT)), responder \(natWords(sa.responderBehindNAT))\n"
@@ -106,7 +109,7 @@ final class IKETextReporter: Reporter {
         let requester = exchange.requestedByInitiator ? "I" : "R"
         let responder = exchange.requestedByInitiator ? "R" : "I"
         var line = "    \(exchange.name) mid=\(IKEDescribe.messageID(exchange.messageID, version: version)) \(requester)→\(responder)"
-        if let time = exchange.requestTime { line += " at +\(TimeFormat.seconds(time - start))" }
+        if let time = exchange.requestTime { line += " at +\(TimeFormat.seconds(CaptureTime.elapsed(from: start, to: time)))" }
         if let purpose = exchange.purpose { line += " (\(purpose))" }
         line += ": \(exchange.outcome)"
         if let rtt = exchange.roundTrip { line += ", rtt \(IKEDescribe.milliseconds(rtt))" }

@@ -20,7 +20,7 @@ final class JSONReporter: Reporter {
         o.string("type", "packet")
         o.int("frame", record.frame)
         o.string("time", TimeFormat.iso8601(record.timestamp))
-        o.raw("time_relative", TimeFormat.seconds(record.timestamp.totalMicroseconds - startTime.totalMicroseconds))
+        o.raw("time_relative", TimeFormat.seconds(CaptureTime.elapsed(from: startTime.totalMicroseconds, to: record.timestamp.totalMicroseconds)))
         o.int("length", record.capturedLength)
         o.string("src", record.outer?.source.description)
         o.string("dst", record.outer?.destination.description)
@@ -177,8 +177,8 @@ final class JSONReporter: Reporter {
         o.object("verdicts") { v in
             for verdict in PacketVerdict.allCases where summary.count(verdict) > 0 { v.int(verdict.rawValue, summary.count(verdict)) }
         }
-        o.string("first_time", summary.firstTime.map(TimeFormat.iso8601))
-        o.string("last_time", summary.lastTime.map(TimeFormat.iso8601))
+        o.string("first_time", summary.firstTime.flatMap(TimeFormat.iso8601))
+        o.string("last_time", summary.lastTime.flatMap(TimeFormat.iso8601))
         o.string("damage", summary.damage)
         if let capture = summary.capture {
             o.object("capture") { c in

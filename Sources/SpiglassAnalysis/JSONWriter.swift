@@ -1,3 +1,5 @@
+import SpiglassWire
+
 /// A minimal streaming JSON object writer: one object per line, keys in insertion order.
 struct JSONObject {
     private(set) var text = "{"
@@ -39,25 +41,32 @@ struct JSONObject {
 
     var finished: String { text + "}" }
 
+    /// `s` as a JSON string: the one escaping function of the JSON output. Besides what JSON
+    /// requires, every code point `DisplayText.needsEscape` names (DEL, C1 controls with NEL,
+    /// U+2028/U+2029, bidi and other format characters, unassigned and non-characters) is
+    /// written as `\uXXXX` (a surrogate pair past U+FFFF): the value is the same, but a reader
+    /// that splits lines on them (Python's `str.splitlines()`) sees one record per line, and
+    /// nothing in a record acts on a terminal that shows it.
     static func quote(_ s: String) -> String {
-        var out = "\""
+        var out = String.UnicodeScalarView()
+        out.append("\"")
         for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
+            if let short = DisplayText.shortEscape(scalar) {
+                out.append(contentsOf: short.unicodeScalars)
+            } else if DisplayText.needsEscape(scalar) {
+                for unit in String(scalar).utf16 { appendEscape(unit, to: &out) }
+            } else {
+                out.append(scalar)
             }
         }
-        return out + "\""
+        out.append("\"")
+        return String(out)
+    }
+
+    /// "\u" and four hex digits.
+    private static func appendEscape(_ unit: UInt16, to out: inout String.UnicodeScalarView) {
+        out.append(contentsOf: "\\u".unicodeScalars)
+        for shift in stride(from: 12, through: 0, by: -4) { out.append(DisplayText.hexDigits[Int(unit >> UInt16(shift)) & 0xf]) }
     }
 
     static func array(_ items: [String]) -> String { "[" + items.joined(separator: ",") + "]" }

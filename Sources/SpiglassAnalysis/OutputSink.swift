@@ -13,12 +13,18 @@ extension OutputSink {
     public func write(bytes: ArraySlice<UInt8>) { write(String(decoding: bytes, as: UTF8.self)) }
 }
 
-/// Buffered standard output (or standard error).
+/// Buffered standard output (or standard error). A failed write (a full disk, /dev/full, an
+/// I/O error) is kept in `failure` and what follows is dropped; a reader that went away (EPIPE,
+/// when SIGPIPE is ignored) ends the output quietly, as `head` expects.
 public final class FileDescriptorSink: OutputSink {
     private var buffer: [UInt8] = []
     private let descriptor: Int32
     private let lineBuffered: Bool
     public static let chunk = 64 << 10
+    /// Why the output stopped, as "cannot write to standard output: No space left on device".
+    public private(set) var failure: String? = nil
+    /// True once writing stopped (a failure, or the reader went away).
+    public private(set) var stopped = false
 
     public init(descriptor: Int32 = 1, lineBuffered: Bool = false) {
         self.descriptor = descriptor
@@ -40,13 +46,18 @@ public final class FileDescriptorSink: OutputSink {
 
     public func flush() {
         var offset = 0
-        while offset < buffer.count {
+        while offset < buffer.count && !stopped {
             let written = buffer.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
-            if written <= 0 {
-                if written < 0 && errno == EINTR { continue }
-                break  // a closed pipe: drop the output rather than spin
+            if written > 0 {
+                offset += written
+                continue
             }
-            offset += written
+            if written < 0 && errno == EINTR { continue }
+            stopped = true
+            if written < 0 && errno == EPIPE { break }
+            let reason = written < 0 ? String(cString: strerror(errno)) : "nothing was written"
+            let name = descriptor == 1 ? "standard output" : descriptor == 2 ? "standard error" : "descriptor \(descriptor)"
+            failure = "cannot write to \(name): \(reason)"
         }
         buffer.removeAll(keepingCapacity: true)
     }

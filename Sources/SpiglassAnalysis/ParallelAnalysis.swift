@@ -7,25 +7,27 @@ import SpiglassSAD
 /// single-threaded run: the same lines and the same -w bytes, in the same order, whatever the
 /// thread count.
 ///
-/// How: one thread reads the file once (`FrameRouter`) and deals the frames to N worker
-/// `Analyzer`s: each ESP or AH frame to the one worker that owns it, chosen by its outermost
-/// SPI; IKE messages, IP fragments and RFC 8229 streams to every worker, so the IKE story (and
-/// the ESP keys it derives from SK_d), reassembly and stream state are the same in all; the
-/// rest to worker 0. Only a frame's owner decrypts, counts and reports it. Owners file their
-/// output (report text and -w records) per frame into bounded queues, and the merger, on the
-/// calling thread, writes them in frame order (a full queue holds its worker back, and a worker
-/// with nothing to do holds the reader back, so memory stays bounded: at most
-/// `queueCapacity` + 2 chunks of a few hundred KiB and as many batches of at most a MiB per
-/// worker). At the end the flows (disjoint by SPI) are put in the order a single thread finds
-/// them, the counters summed and the diagnostics merged in first-raised order, and worker 0,
+/// How: one thread reads the file once (`FrameRouter`), reassembles IP fragments (once for the
+/// run), and deals each frame to one of N worker `Analyzer`s: an ESP or AH frame to the worker
+/// that owns its outermost SPI; IKE messages and RFC 8229 streams to worker 0, which alone
+/// follows IKE and publishes the ESP keys it derives from SK_d and the CHILD_SA of each SPI
+/// (`IKEEventLog`), which the others apply before the first frame that follows; the rest to
+/// worker 0. So the run holds one copy of the IKE story, the reassembly and the TCP streams,
+/// whatever N: each bound holds for the run. Workers file their output (report text and -w
+/// records) per frame into bounded queues, and the merger, on the calling thread, writes them
+/// in frame order (a full queue holds its worker back, and a worker with nothing to do holds
+/// the reader back, so memory stays bounded: at most `queueCapacity` + 2 chunks of a few
+/// hundred KiB and as many batches of at most a MiB per worker). At the end the flows (disjoint
+/// by SPI) are put in the order a single thread finds them, the counters summed, the ICV
+/// failures diagnosed for the run, the diagnostics merged in first-raised order, and worker 0,
 /// which holds the IKE story, prints the tables.
 ///
-/// A flow's per-packet state (anti-replay window, ESN inference, ICV diagnosis) lives with its
-/// owner, so it matches a single-threaded run as long as a flow's packets share an outermost
-/// SPI. Two cases where they do not are left as they are, rare as they are: the same inner SA
-/// nested inside two different outer SAs, and one flow arriving both inside an RFC 8229 TCP
-/// stream and outside it. So is a capture with more flows than `maxTrackedFlows`, which each
-/// worker counts on its own.
+/// A flow's per-packet state (anti-replay window, ESN inference) lives with its owner, so it
+/// matches a single-threaded run as long as a flow's packets share an outermost SPI. Cases
+/// where they do not are left as they are, rare as they are: the same inner SA nested inside
+/// two different outer SAs, one flow arriving both inside an RFC 8229 TCP stream and outside
+/// it, and an AH SA that carries IKE besides other traffic. So is a capture with more flows than
+/// a worker's share of `maxTrackedFlows` (the bound is shared out among the workers).
 ///
 /// Live captures and standard input are read once, so they run on one thread (`Analyzer.run`).
 public final class ParallelAnalysis {
@@ -73,17 +75,21 @@ public final class ParallelAnalysis {
         let reader = try CaptureReader(path: path)
         if let filter { try reader.setFilter(filter) }
         guard reader.fileSize != nil else { throw ParallelAnalysisError("'\(path)' is not a regular file: read it with one thread") }
-        writer = try options.writePath.map { try PcapWriter(path: $0) }
+        writer = try options.writePath.map { try PcapWriter(path: $0, inputs: options.inputPaths) }
         var workerOptions = options
         workerOptions.writePath = nil
         workerOptions.flushEachPacket = false
         var workers: [Analyzer] = []
         var channels: [HandoffChannel<ShardChunk>] = []
         var batchChannels: [HandoffChannel<FrameBatch>] = []
+        let ikeEvents = IKEEventLog()
         for index in 0..<count {
             let channel = HandoffChannel<ShardChunk>(capacity: ParallelAnalysis.queueCapacity)
             let sink = ShardOutput(channel: channel)
-            let shard = Shard(index: index, output: sink, writesPackets: options.writePath != nil)
+            // The flows bound is shared out: SPIs are dealt in turn, so the shares fill evenly.
+            let flowShare = options.maxTrackedFlows / count + (index < options.maxTrackedFlows % count ? 1 : 0)
+            let shard = Shard(index: index, output: sink, writesPackets: options.writePath != nil, ikeEvents: ikeEvents,
+                              flowShare: flowShare)
             // Each worker gets SAs of its own: values that share storage share reference counts,
             // and counting on one cache line from several cores costs more than the decryption.
             let worker = try Analyzer(sad: sad.unshared(), ahSAD: ahSAD.unshared(), ikeKeys: ikeKeys, options: workerOptions,
@@ -103,7 +109,8 @@ public final class ParallelAnalysis {
     /// Runs the workers and merges their output; then prints the tables and returns the
     /// summary, as `Analyzer.run` does. Throws only when the threads cannot be started, and
     /// then before anything is read or written (but the -w file header). Runs once.
-    public func run(progress: ProgressReporter? = nil, maxFrames: Int? = nil) throws -> AnalysisSummary {
+    public func run(progress: ProgressReporter? = nil, maxFrames: Int? = nil,
+                    stopRequested: @escaping @Sendable () -> Bool = { false }) throws -> AnalysisSummary {
         precondition(!started, "a ParallelAnalysis runs once")
         started = true
         let gate = StartGate()
@@ -114,7 +121,7 @@ public final class ParallelAnalysis {
             let batches = router.channels[index], shard = worker.shard!
             return { worker.runShard(batches, linkType: linkType, linkTypeName: linkTypeName, shard: shard) }
         }
-        bodies.append { router.run(maxFrames: maxFrames) }
+        bodies.append { router.run(maxFrames: maxFrames, stopRequested: stopRequested) }
         for body in bodies {
             do {
                 threads.append(try WorkerThread {
@@ -232,6 +239,7 @@ public final class ParallelAnalysis {
         summary.firstTime = router.firstTime
         summary.lastTime = router.lastTime
         summary.damage = router.damage
+        summary.stoppedEarly = router.stoppedEarly
         var untracked = first.untrackedFlowPackets
         for worker in workers.dropFirst() {
             summary.verdicts.add(worker.summary.verdicts)
@@ -244,29 +252,40 @@ public final class ParallelAnalysis {
         // Flows in the order they were first seen, as one thread appends them.
         var owned: [(frame: Int, worker: Int, index: Int)] = []
         for (w, worker) in workers.enumerated() {
-            let foreign = worker.shard!.foreignFlows
-            for index in worker.flows.indices where !foreign.contains(index) {
-                owned.append((worker.flows[index].firstFrame, w, index))
-            }
+            for index in worker.flows.indices { owned.append((worker.flows[index].firstFrame, w, index)) }
         }
         owned.sort { ($0.frame, $0.worker, $0.index) < ($1.frame, $1.worker, $1.index) }
-        let merged = owned.map { workers[$0.worker].flows[$0.index] }
+        var merged = owned.map { workers[$0.worker].flows[$0.index] }
+        // The ICV diagnoses of the whole run: the first SAs to fail, over all workers.
+        let (outcomes, boundPassedAt) = Analyzer.resolveICVDiagnoses(workers, flows: &merged)
         // Diagnostics in the order they were first raised, once each, at most as many as one
         // thread keeps.
         var raised: [(frame: Int, worker: Int, index: Int)] = []
         for (w, worker) in workers.enumerated() {
             for index in worker.orderedDiagnostics.indices { raised.append((worker.diagnosticFrames[index], w, index)) }
         }
+        // The reader's timestamp warnings come first in their frame, as a single thread raises
+        // them before it looks at the frame's contents; the run's ICV-diagnosis bound is raised
+        // where the run passed it.
+        var runWarnings = router.timestampWarnings
+        if let boundPassedAt { runWarnings.append((boundPassedAt, Analyzer.icvBoundMessage())) }
+        for (index, warning) in runWarnings.enumerated() {
+            raised.append((warning.frame, warning.message == Analyzer.icvBoundMessage() ? workers.count : -1, index))
+        }
         raised.sort { ($0.frame, $0.worker, $0.index) < ($1.frame, $1.worker, $1.index) }
         var damageMessage: [String] = []
         if let damage = router.damage {
             // After every frame's diagnostics, as a single thread raises it last.
-            damageMessage = ["capture damaged after frame \(router.frames): \(damage); results cover the frames before it"]
+            damageMessage = [Analyzer.endMessage(frames: router.frames, damage: damage, unreadable: router.unreadable)]
         }
+        if router.stoppedEarly { damageMessage.append(Analyzer.stoppedMessage(frames: router.frames)) }
         var seen: Set<String> = []
         var diagnostics: [String] = []
         var frames: [Int] = []
-        let messages = raised.map { (workers[$0.worker].orderedDiagnostics[$0.index], $0.frame) }
+        let messages = raised.map { raised in
+            (raised.worker < 0 || raised.worker == workers.count ? runWarnings[raised.index].message
+                : workers[raised.worker].orderedDiagnostics[raised.index], raised.frame)
+        }
             + damageMessage.map { ($0, Int.max) }
         for (message, frame) in messages {
             guard seen.count < 1000, seen.insert(message).inserted else { continue }
@@ -276,13 +295,14 @@ public final class ParallelAnalysis {
         first.summary = summary
         first.untrackedFlowPackets = untracked
         first.flows = merged
+        first.icvDiagnoses = outcomes
         first.flowIndex = Dictionary(merged.indices.map { (merged[$0].key, $0) }, uniquingKeysWith: { a, _ in a })
         first.orderedDiagnostics = diagnostics
         first.diagnosticFrames = frames
         first.diagnosticsSeen = seen
         first.shard!.output.forward = output
         first.finish()
-        writer?.flush()
+        first.closeWriter(writer)
         flows = first.flows
         return first.summary
     }

@@ -16,7 +16,7 @@ final class TextReporter: Reporter {
     func packet(_ record: PacketRecord, sad: SADatabase, ahSAD: SADatabase, startTime: Timestamp) {
         guard !quiet else { return }
         var line = leftPad(String(record.frame), 5)
-        line += " " + TimeFormat.seconds(record.timestamp.totalMicroseconds - startTime.totalMicroseconds)
+        line += " " + TimeFormat.seconds(CaptureTime.elapsed(from: startTime.totalMicroseconds, to: record.timestamp.totalMicroseconds))
         if let outer = record.outer {
             line += " \(outer.source) → \(outer.destination)"
         }
@@ -99,7 +99,7 @@ final class TextReporter: Reporter {
                     String(other), seq,
                     String(flow.replay.lost), String(flow.replay.duplicates), String(flow.replay.late), String(flow.replay.tooOld),
                     String(flow.replay.maxReorderDepth),
-                    TimeFormat.iso8601(flow.firstSeen), TimeFormat.iso8601(flow.lastSeen),
+                    TimeFormat.iso8601Text(flow.firstSeen), TimeFormat.iso8601Text(flow.lastSeen),
                 ])
             }
             sink.write(table(headers, rows))
@@ -112,7 +112,7 @@ final class TextReporter: Reporter {
         }.joined(separator: ", ")
         sink.write("Verdicts: \(verdictText.isEmpty ? "none" : verdictText)\n")
         if let first = summary.firstTime, let last = summary.lastTime {
-            sink.write("Capture: \(TimeFormat.iso8601(first)) to \(TimeFormat.iso8601(last))\n")
+            sink.write("Capture: \(TimeFormat.iso8601Text(first)) to \(TimeFormat.iso8601Text(last))\n")
         }
         if let capture = summary.capture {
             sink.write("Live capture: \(capture.received) packets received by filter, \(capture.dropped) dropped by kernel, \(capture.interfaceDropped) dropped by interface\n")

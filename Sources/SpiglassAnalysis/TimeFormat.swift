@@ -2,8 +2,10 @@ import SpiglassCapture
 
 /// Timestamp renderings used in reports, without Foundation's date machinery.
 enum TimeFormat {
-    /// "2024-03-01T12:34:56.123456Z".
-    static func iso8601(_ t: Timestamp) -> String {
+    /// "2024-03-01T12:34:56.123456Z" (RFC 3339); nil for a time RFC 3339 cannot write (a year
+    /// outside 0000-9999, which only a damaged or crafted capture holds).
+    static func iso8601(_ t: Timestamp) -> String? {
+        guard t.isRFC3339Representable else { return nil }
         let days = t.seconds >= 0 ? t.seconds / 86_400 : (t.seconds - 86_399) / 86_400
         let secondOfDay = t.seconds - days * 86_400
         // Civil-from-days (Howard Hinnant's algorithm), proleptic Gregorian.
@@ -17,6 +19,12 @@ enum TimeFormat {
         let month = mp < 10 ? mp + 3 : mp - 9
         let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
         return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(Int64(t.microseconds), 6))Z"
+    }
+
+    /// `iso8601` for text reports: "invalid time (9223372036854775807 s since 1970)" when it has
+    /// none.
+    static func iso8601Text(_ t: Timestamp) -> String {
+        iso8601(t) ?? "invalid time (\(t.seconds) s since 1970)"
     }
 
     /// Seconds with six decimals: "12.000345".

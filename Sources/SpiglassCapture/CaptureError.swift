@@ -4,6 +4,8 @@ public struct CaptureError: Error, CustomStringConvertible, Equatable {
         case cannotOpen
         case badFilter
         case cannotWrite
+        /// An output path names a file the run reads.
+        case outputIsInput
         case readFailed
         case permissionDenied
         case noSuchInterface

@@ -14,14 +14,20 @@ public final class CaptureReader {
         case end
         /// The file ended in the middle of a record or is otherwise damaged.
         case damaged(String)
+        /// libpcap cannot read the rest of a sound file (a pcapng whose interfaces have several
+        /// link types): why, and what to do about it.
+        case unreadable(String)
     }
 
     private let handle: OpaquePointer
     /// libpcap's link-layer type (a DLT_ value), as libpcap maps it from the file's LINKTYPE.
     public let linkType: Int32
     public let linkTypeName: String
-    /// Size of the input file in bytes when known (not for a pipe or an interface).
+    /// Size of the input file in bytes when known (not for a pipe or an interface); for a
+    /// gzip'd file, its compressed size.
     public let fileSize: Int64?
+    /// A gzip'd capture: the zlib stream libpcap reads through (closed with the handle).
+    private var gzip: gzFile? = nil
     /// True for a capture from an interface.
     public let isLive: Bool
     /// The bytes of the last packet read; only `header.capturedLength` of them are valid.
@@ -50,12 +56,20 @@ public final class CaptureReader {
 
     /// Opens a capture file (not standard input) read through a stdio buffer of
     /// `readBufferSize` bytes, so that reading costs one system call per buffer instead of one
-    /// per few packets.
+    /// per few packets. A gzip'd file (magic 1f 8b) is read through zlib.
     public convenience init(path: String, readBufferSize: Int) throws {
         guard path != "-" else { throw CaptureError(.cannotOpen, "standard input cannot be read with a private buffer") }
-        guard let file = fopen(path, "r") else {
+        guard var file = fopen(path, "r") else {
             // Worded as libpcap words it in pcap_open_offline.
             throw CaptureError(.cannotOpen, "cannot read capture '\(path)': \(path): \(String(cString: strerror(errno)))")
+        }
+        var gzip: gzFile? = nil
+        if CaptureReader.isGzip(file) {
+            fclose(file)
+            guard let opened = CaptureReader.openGzip(path: path, bufferSize: readBufferSize) else {
+                throw CaptureError(.cannotOpen, "cannot read capture '\(path)': \(String(cString: strerror(errno)))")
+            }
+            (file, gzip) = opened
         }
         // Before any read, as C requires; stdio allocates (and frees) the buffer itself.
         setvbuf(file, nil, _IOFBF, readBufferSize)
@@ -68,9 +82,37 @@ public final class CaptureReader {
         guard let handle = opened else {
             fclose(file)
             let message = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-            throw CaptureError(.cannotOpen, "cannot read capture '\(path)': \(message)")
+            throw CaptureError(.cannotOpen, "cannot read capture '\(path)': \(gzip == nil ? "" : "after gunzip: ")\(message)")
         }
         self.init(offline: handle, path: path)
+        self.gzip = gzip
+    }
+
+    /// Whether `file` starts with gzip's magic (1f 8b); leaves it at its start.
+    static func isGzip(_ file: UnsafeMutablePointer<FILE>) -> Bool {
+        var magic: [UInt8] = [0, 0]
+        let read = fread(&magic, 1, 2, file)
+        rewind(file)
+        return read == 2 && magic == [0x1f, 0x8b]
+    }
+
+    /// A stdio stream of the decompressed bytes of gzip'd `path` (`fopencookie` over zlib's
+    /// `gzread`), and the zlib handle, which closing the stream closes. Corrupt or cut
+    /// compressed data reads as an error, which libpcap reports as a damaged capture.
+    static func openGzip(path: String, bufferSize: Int) -> (UnsafeMutablePointer<FILE>, gzFile)? {
+        guard let gzip = gzopen(path, "rb") else { return nil }
+        gzbuffer(gzip, UInt32(min(bufferSize, 1 << 20)))
+        var io = cookie_io_functions_t()
+        io.read = { cookie, buffer, size in
+            let got = gzread(cookie?.assumingMemoryBound(to: gzFile_s.self), buffer, UInt32(min(size, Int(Int32.max))))
+            return got < 0 ? -1 : Int(got)
+        }
+        io.close = { cookie in gzclose(cookie?.assumingMemoryBound(to: gzFile_s.self)) == Z_OK ? 0 : -1 }
+        guard let file = fopencookie(UnsafeMutableRawPointer(gzip), "r", io) else {
+            gzclose(gzip)
+            return nil
+        }
+        return (file, gzip)
     }
 
     private init(offline handle: OpaquePointer, path: String) {
@@ -190,8 +232,9 @@ public final class CaptureReader {
 
     private var lastError: String { String(cString: pcap_geterr(handle)) }
 
-    /// Bytes of the file consumed so far, for progress reports.
+    /// Bytes of the file consumed so far, for progress reports (compressed bytes of a gzip'd one).
     public var bytePosition: Int64? {
+        if let gzip { return Int64(gzoffset(gzip)) }
         guard fileSize != nil, let file = pcap_file(handle) else { return nil }
         let position = ftello(file)
         return position >= 0 ? Int64(position) : nil
@@ -210,14 +253,49 @@ public final class CaptureReader {
             buffer.withUnsafeMutableBufferPointer { target in
                 target.baseAddress!.update(from: data, count: captured)
             }
-            let timestamp = Timestamp(seconds: Int64(header.ts.tv_sec), microseconds: Int32(truncatingIfNeeded: header.ts.tv_usec))
-            return .packet(PacketHeader(timestamp: timestamp, capturedLength: captured, originalLength: Int(header.len)))
+            // libpcap copies a pcap record's microseconds field as it is (up to 0xffffffff).
+            let microseconds = Int64(header.ts.tv_usec)
+            let (timestamp, carried) = Timestamp.normalised(seconds: Int64(header.ts.tv_sec), microseconds: microseconds)
+            return .packet(PacketHeader(timestamp: timestamp, capturedLength: captured, originalLength: Int(header.len),
+                                        outOfRangeMicroseconds: carried ? microseconds : nil))
         case 0:
             return .timeout
         case PCAP_ERROR_BREAK:
             return isLive ? .interrupted : .end
         default:
-            return .damaged(lastError)
+            let message = lastError
+            if let linkTypes = CaptureReader.mixedLinkTypes(message) { return .unreadable(linkTypes) }
+            return .damaged(message)
+        }
+    }
+
+    /// libpcap's refusal of a pcapng with interfaces of several link types ("an interface has a
+    /// type 101 different from the type of the first interface"), said with what it means and
+    /// what to do; nil for any other error.
+    static func mixedLinkTypes(_ message: String) -> String? {
+        guard message.contains("different from the type of the first interface") else { return nil }
+        let number = message.split(separator: " ").lazy.compactMap { Int($0) }.first
+        let other = number.map { "LINKTYPE \($0)\(editcapName($0).map { " (\($0))" } ?? "")" } ?? "another link type"
+        let encapsulation = number.flatMap(editcapName) ?? "<encapsulation: editcap -T lists them>"
+        return "the pcapng has an interface of \(other) besides the first interface's link type, and libpcap reads only "
+            + "pcapng files whose interfaces share one link type; split it per interface and read each file, e.g. for "
+            + "interface N: editcap -r -F pcap -T \(encapsulation) IN.pcapng IN-N.pcap $(tshark -r IN.pcapng -Y "
+            + "'frame.interface_id == N' -T fields -e frame.number) (tshark -Y 'frame.interface_id == 0' -F pcap -w IN-0.pcap "
+            + "works for the interfaces of the first one's link type)"
+    }
+
+    /// editcap's `-T` name of a LINKTYPE, for the common ones.
+    static func editcapName(_ linkType: Int) -> String? {
+        switch linkType {
+        case 0: return "null"
+        case 1: return "ether"
+        case 101: return "rawip"
+        case 108: return "loop"
+        case 113: return "linux-sll"
+        case 228: return "rawip4"
+        case 229: return "rawip6"
+        case 276: return "linux-sll2"
+        default: return nil
         }
     }
 }

@@ -2,11 +2,19 @@ internal import CPcap
 import Glibc
 
 /// Writes raw-IP packets (LINKTYPE_RAW) to a pcap file through libpcap's dump API, so any
-/// tool can open the result.
+/// tool can open the result. The file is an `OutputFile`: never one the run reads, written
+/// beside its path and put in place by `close` only when complete. Every write is checked;
+/// after the first failure nothing more is written, and `close` reports it (naming the file)
+/// and leaves the path as it was.
 public final class PcapWriter {
     private let dead: OpaquePointer
     private let dumper: OpaquePointer
+    /// libpcap's stdio stream over (a duplicate of) `output.descriptor`.
+    private let file: UnsafeMutablePointer<FILE>
+    private let output: OutputFile
     private let flushEachPacket: Bool
+    /// Set by the first failed write; later writes are skipped.
+    @exclusivity(unchecked) private var failed = false
     public private(set) var packetsWritten = 0
     /// Records not yet handed to stdio. `pcap_dump` makes two locked `fwrite` calls per packet,
     /// which cost as much as a fifth of a 1400-byte AES-GCM decryption, and a parallel run's
@@ -17,35 +25,76 @@ public final class PcapWriter {
     @exclusivity(unchecked) private var stagedBytes = 0
     private static let stagingCapacity = 256 << 10
 
-    /// Opens `path` ("-" for standard output) for writing; the file header is written at once,
-    /// so a capture that yields no packet still leaves a valid, empty pcap. Records go out in
-    /// blocks of `stagingCapacity` bytes (see `staging`, and `writeRecords`), which stdio
-    /// writes straight through, so the file needs no buffer of its own.
-    public init(path: String, snapLength: Int32 = 262_144, flushEachPacket: Bool = false) throws {
+    /// Opens `path` ("-" for standard output) for writing, refusing any of `inputs` (the files
+    /// the run reads; see `OutputFile`). The file header is written at once, so a capture that
+    /// yields no packet still leaves a valid, empty pcap. Records go out in blocks of
+    /// `stagingCapacity` bytes (see `staging`, and `writeRecords`), which stdio writes straight
+    /// through, so the file needs no buffer of its own. With `flushEachPacket` (live captures,
+    /// whose file another tool may follow) the file is in place from the start and each record
+    /// is flushed as it comes.
+    public init(path: String, snapLength: Int32 = 262_144, flushEachPacket: Bool = false, inputs: [String] = []) throws {
+        let output = try OutputFile(path: path, inputs: inputs, publishAtOnce: flushEachPacket)
         guard let dead = pcap_open_dead(DLT_RAW, snapLength) else {
             throw CaptureError(.cannotWrite, "cannot create a raw-IP pcap handle")
         }
-        guard let dumper = pcap_dump_open(dead, path) else {
+        let copy = fcntl(output.descriptor, F_DUPFD_CLOEXEC, 0)
+        guard copy >= 0, let file = fdopen(copy, "w") else {
+            if copy >= 0 { Glibc.close(copy) }
+            pcap_close(dead)
+            output.fail("cannot write")
+            throw output.failure!
+        }
+        guard let dumper = pcap_dump_fopen(dead, file) else {
             let message = String(cString: pcap_geterr(dead))
+            fclose(file)
             pcap_close(dead)
             throw CaptureError(.cannotWrite, "cannot write '\(path)': \(message)")
         }
         self.dead = dead
         self.dumper = dumper
+        self.file = file
+        self.output = output
         self.flushEachPacket = flushEachPacket
         if !flushEachPacket { staging = [UInt8](repeating: 0, count: PcapWriter.stagingCapacity) }
-        pcap_dump_flush(dumper)
+        if pcap_dump_flush(dumper) != 0 { noteFailure() } else { output.markCommitted(Int64(ftello(file))) }
     }
 
     deinit {
-        drainStaging()
+        try? close()
         pcap_dump_close(dumper)
         pcap_close(dead)
     }
 
+    /// The first write failure, naming the file; nil while all is well.
+    public var failure: CaptureError? { output.failure }
+
+    private var closed = false
+
+    /// Writes what is staged, then finishes the file (`OutputFile.close`: synced and put in
+    /// place, or on failure removed and the path left as it was). Throws the first failure,
+    /// naming the file. Idempotent.
+    public func close() throws {
+        if !closed {
+            closed = true
+            drainStaging()
+            if !failed && (pcap_dump_flush(dumper) != 0 || ferror(file) != 0) { noteFailure() }
+        }
+        try output.close()
+    }
+
+    /// The first failure: remembered with its reason, and nothing written after it.
+    private func noteFailure() {
+        guard !failed else { return }
+        failed = true
+        output.fail("cannot write")
+        // What stdio still holds must not reach the file when the stream is closed.
+        __fpurge(file)
+        output.truncateToCommitted()
+    }
+
     /// Appends `bytes[range]` as one packet stamped `timestamp`.
     public func write(_ bytes: [UInt8], range: Range<Int>, timestamp: Timestamp) {
-        guard range.lowerBound >= 0, range.upperBound <= bytes.count else { return }
+        guard !failed, range.lowerBound >= 0, range.upperBound <= bytes.count else { return }
         if !flushEachPacket && range.count <= PcapWriter.stagingCapacity {
             withUnsafeBytes(of: PcapWriter.recordHeader(length: range.count, timestamp: timestamp)) { stage($0) }
             bytes.withUnsafeBytes { stage(UnsafeRawBufferPointer(rebasing: $0[range])) }
@@ -66,12 +115,23 @@ public final class PcapWriter {
             }
         }
         packetsWritten += 1
-        if flushEachPacket { pcap_dump_flush(dumper) }
+        if flushEachPacket { flushRecords() } else if ferror(file) != 0 { noteFailure() }
     }
 
+    /// Hands everything written so far to the system (not yet in place: see `close`).
     public func flush() {
         drainStaging()
-        pcap_dump_flush(dumper)
+        flushRecords()
+    }
+
+    /// Flushes stdio's buffer; the records up to here are complete.
+    private func flushRecords() {
+        guard !failed else { return }
+        if pcap_dump_flush(dumper) != 0 || ferror(file) != 0 {
+            noteFailure()
+        } else {
+            output.markCommitted(Int64(ftello(file)))
+        }
     }
 
     /// The header `pcap_dump` writes before a packet of `length` bytes: seconds, microseconds,
@@ -95,12 +155,12 @@ public final class PcapWriter {
 
     /// Hands the staged records to stdio (in order, before anything written after them).
     private func drainStaging() {
-        guard stagedBytes > 0, let file = pcap_dump_file(dumper) else { return }
+        guard stagedBytes > 0 else { return }
         let count = stagedBytes
-        staging.withUnsafeBufferPointer { pointer in
-            _ = fwrite(pointer.baseAddress!, 1, count, file)
-        }
         stagedBytes = 0
+        guard !failed else { return }
+        let written = staging.withUnsafeBufferPointer { pointer in fwrite(pointer.baseAddress!, 1, count, file) }
+        if written != count { noteFailure() }
     }
 
     /// Appends to `buffer` the record `write(bytes, range:, timestamp:)` would write, byte for
@@ -116,7 +176,7 @@ public final class PcapWriter {
 
     /// Writes records prepared by `appendRecord`: `buffer[range]` holds `count` whole records.
     public func writeRecords(_ buffer: [UInt8], range: Range<Int>, count: Int) {
-        guard !range.isEmpty, range.lowerBound >= 0, range.upperBound <= buffer.count, let file = pcap_dump_file(dumper) else { return }
+        guard !failed, !range.isEmpty, range.lowerBound >= 0, range.upperBound <= buffer.count else { return }
         packetsWritten += count
         // A merger hands over a few records at a time: they are staged like `write`'s.
         if !flushEachPacket && range.count <= PcapWriter.stagingCapacity {
@@ -124,9 +184,8 @@ public final class PcapWriter {
             return
         }
         drainStaging()
-        buffer.withUnsafeBufferPointer { pointer in
-            _ = fwrite(pointer.baseAddress! + range.lowerBound, 1, range.count, file)
-        }
-        if flushEachPacket { pcap_dump_flush(dumper) }
+        let written = buffer.withUnsafeBufferPointer { pointer in fwrite(pointer.baseAddress! + range.lowerBound, 1, range.count, file) }
+        if written != range.count { noteFailure() }
+        if flushEachPacket { flushRecords() }
     }
 }

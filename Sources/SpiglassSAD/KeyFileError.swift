@@ -1,4 +1,9 @@
+import SpiglassWire
+
 /// A key file problem, naming the file, the line and the field, as a user needs to fix it.
+/// It never quotes what the line holds (`KeyMaterial.redacted`), and the message, the field
+/// name and the file name are escaped for display (`DisplayText`): a key file's bytes never
+/// reach a terminal raw.
 public struct KeyFileError: Error, Equatable, Sendable, CustomStringConvertible {
     public enum Code: String, Sendable {
         case cannotRead
@@ -23,12 +28,17 @@ public struct KeyFileError: Error, Equatable, Sendable, CustomStringConvertible 
         self.file = file
         self.line = line
         self.field = field
-        self.message = message
+        self.message = DisplayText.escaped(message)
     }
 
+    /// "file:line" (or the file alone), escaped.
+    public var location: String { line > 0 ? "\(DisplayText.escaped(file)):\(line)" : DisplayText.escaped(file) }
+
+    /// The field name as messages show it, escaped.
+    public var fieldText: String? { field.map(DisplayText.escaped) }
+
     public var description: String {
-        let location = line > 0 ? "\(file):\(line)" : file
-        if let field { return "\(location): field '\(field)': \(message)" }
+        if let fieldText { return "\(location): field '\(fieldText)': \(message)" }
         return "\(location): \(message)"
     }
 }

@@ -19,13 +19,24 @@ public enum KeyFileFormat: String, Sendable, CaseIterable {
     case strongswanLog = "strongswan-log"
 }
 
+/// Where the includes of a key file (tcpdump's `file PATH`) may point. Either way an included
+/// file must be a regular file (not a FIFO, a device, or a /proc or /sys file), and neither its
+/// path nor its content is echoed in errors.
+public enum KeyFileIncludes: Sendable {
+    /// A relative path, resolved from the including file's directory, that stays in it or
+    /// below: no absolute path, no "..", no symbolic link leading out.
+    case confined
+    /// Any path, absolute ones included (`--allow-absolute-includes`).
+    case anywhere
+}
+
 /// Loads key files into a `KeySet`, detecting each file's format from its content.
 public enum KeyFileLoader {
     /// Reads and parses `path`, in `format` or the detected one. A file that other users can
     /// read or write (and any file it includes) gets a warning in `permissionWarnings`.
-    public static func loadKeys(path: String, format: KeyFileFormat? = nil) throws -> KeySet {
+    public static func loadKeys(path: String, format: KeyFileFormat? = nil, includes: KeyFileIncludes = .confined) throws -> KeySet {
         let (text, warning) = try readKeyFile(path: path)
-        var keys = try parseKeys(text, file: path, format: format)
+        var keys = try parseKeys(text, file: path, format: format, includes: includes)
         if let warning {
             keys.permissionWarnings.removeAll { $0.file == path }
             keys.permissionWarnings.insert(warning, at: 0)
@@ -59,9 +70,11 @@ public enum KeyFileLoader {
     /// permission warning (`permissionWarning`). The bytes are read into a buffer of our
     /// own that is wiped before it is freed (the decoded `String` cannot be: Swift strings
     /// are immutable, and it is freed with the parse that uses it). The mode is checked on
-    /// the opened descriptor, so it is that of the file actually read.
-    public static func readKeyFile(path: String) throws -> (text: String, warning: KeyFileNote?) {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    /// the opened descriptor, so it is that of the file actually read. With `regularOnly` (an
+    /// included file) anything but a regular file outside /proc and /sys is refused, and a FIFO
+    /// is refused at once instead of waiting for a writer.
+    public static func readKeyFile(path: String, regularOnly: Bool = false) throws -> (text: String, warning: KeyFileNote?) {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | (regularOnly ? O_NONBLOCK : 0))
         guard descriptor >= 0 else {
             let reason = String(cString: strerror(errno))
             if errno == ENOENT, KeyArgument.mayHoldKeyMaterial(path) {
@@ -80,6 +93,16 @@ public enum KeyFileLoader {
             throw KeyFileError(.cannotRead, file: path, line: 0, "is a directory, not a key file")
         }
         let regular = (info.st_mode & S_IFMT) == S_IFREG
+        if regularOnly {
+            guard regular else { throw KeyFileError(.cannotRead, file: path, line: 0, "is not a regular file (a FIFO, a device or a socket)") }
+            // /proc and /sys files say they are regular (of size 0) but are the machine's state.
+            for pseudo in ["/proc", "/sys"] {
+                var mount = stat()
+                if stat(pseudo, &mount) == 0 && mount.st_dev == info.st_dev {
+                    throw KeyFileError(.cannotRead, file: path, line: 0, "is a \(pseudo) file, not a key file")
+                }
+            }
+        }
         if regular && Int(info.st_size) > KeyFileLimits.maxFileBytes {
             throw KeyFileError(.tooLarge, file: path, line: 0, "\(info.st_size) bytes; key files over \(KeyFileLimits.maxFileBytes) bytes are refused")
         }
@@ -135,8 +158,9 @@ public enum KeyFileLoader {
 
     /// Keys given on the command line (`--key SPEC`): one line (or several) of any format that
     /// is read line by line, named "--key #N" in notes and errors, which never quote it.
-    public static func loadInlineKeys(_ spec: String, index: Int, format: KeyFileFormat? = nil) throws -> KeySet {
-        try parseKeys(spec, file: KeyArgument.inlineName(index), format: format)
+    public static func loadInlineKeys(_ spec: String, index: Int, format: KeyFileFormat? = nil,
+                                      includes: KeyFileIncludes = .confined) throws -> KeySet {
+        try parseKeys(spec, file: KeyArgument.inlineName(index), format: format, includes: includes)
     }
 
     /// The ESP and AH SAs of `path` (IKE SAs are dropped).
@@ -145,7 +169,8 @@ public enum KeyFileLoader {
     }
 
     /// Parses key-file text; `file` names it in errors and is where relative includes start.
-    public static func parseKeys(_ text: String, file: String, format forced: KeyFileFormat? = nil) throws -> KeySet {
+    public static func parseKeys(_ text: String, file: String, format forced: KeyFileFormat? = nil,
+                                 includes: KeyFileIncludes = .confined) throws -> KeySet {
         guard let format = forced ?? detect(text) else {
             let line = firstMeaningfulLine(text)
             if line == 0 {
@@ -162,7 +187,7 @@ public enum KeyFileLoader {
         case .native, .wiresharkESP, .wiresharkIKEv1, .wiresharkIKEv2:
             keys = try parseLineFormat(text, file: file, format: format)
         case .tcpdump, .xfrm, .setkey, .strongswanLog:
-            keys = try parseMultiLineFormat(text, file: file, format: format)
+            keys = try parseMultiLineFormat(text, file: file, format: format, includes: includes)
         }
         guard keys.sas.count + keys.ikeSAs.count <= KeyFileLimits.maxSAs else {
             throw KeyFileError(.tooLarge, file: file, line: 0, "more than \(KeyFileLimits.maxSAs) SAs")
@@ -258,10 +283,11 @@ public enum KeyFileLoader {
 extension KeyFileLoader {
     /// For `keys check`: parses like `parseKeys`, but for one-SA-per-line formats goes on
     /// after a bad line, so that every rejected line is reported.
-    public static func checkKeys(_ text: String, file: String, format forced: KeyFileFormat? = nil) -> (keys: KeySet, errors: [KeyFileError], format: KeyFileFormat?) {
+    public static func checkKeys(_ text: String, file: String, format forced: KeyFileFormat? = nil,
+                                 includes: KeyFileIncludes = .confined) -> (keys: KeySet, errors: [KeyFileError], format: KeyFileFormat?) {
         guard let format = forced ?? detect(text) else {
             do {
-                _ = try parseKeys(text, file: file, format: forced)
+                _ = try parseKeys(text, file: file, format: forced, includes: includes)
             } catch let error as KeyFileError {
                 return (KeySet(), [error], nil)
             } catch {}
@@ -287,7 +313,7 @@ extension KeyFileLoader {
             return (keys, errors, format)
         default:
             do {
-                return (try parseKeys(text, file: file, format: format), [], format)
+                return (try parseKeys(text, file: file, format: format, includes: includes), [], format)
             } catch let error as KeyFileError {
                 return (KeySet(), [error], format)
             } catch {

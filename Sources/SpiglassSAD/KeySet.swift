@@ -1,3 +1,5 @@
+import SpiglassWire
+
 /// What one or more key files gave: IPsec SAs, IKE SAs, and a note per line for
 /// `spiglass keys check`.
 public struct KeySet: Sendable, Equatable {
@@ -7,6 +9,9 @@ public struct KeySet: Sendable, Equatable {
     /// One warning per key file that users other than its owner may read or write
     /// (`KeyFileLoader.permissionWarning`); the CLI prints them on standard error.
     public var permissionWarnings: [KeyFileNote] = []
+    /// Files read through includes (tcpdump's `file`), besides the key files named: inputs
+    /// that no output may overwrite.
+    public var includedFiles: [String] = []
 
     public init() {}
 
@@ -15,6 +20,7 @@ public struct KeySet: Sendable, Equatable {
         ikeSAs += other.ikeSAs
         notes += other.notes
         addPermissionWarnings(other.permissionWarnings)
+        includedFiles += other.includedFiles
     }
 
     /// Adds the warnings for files not warned about yet.
@@ -43,12 +49,13 @@ public struct KeyFileNote: Sendable, Equatable, CustomStringConvertible {
     public var line: Int
     public var message: String
 
+    /// `message` is escaped for display (`DisplayText`), like `KeyFileError`'s.
     public init(_ kind: Kind, file: String, line: Int, _ message: String) {
         self.kind = kind
         self.file = file
         self.line = line
-        self.message = message
+        self.message = DisplayText.escaped(message)
     }
 
-    public var description: String { "\(file):\(line): \(kind.rawValue): \(message)" }
+    public var description: String { "\(DisplayText.escaped(file)):\(line): \(kind.rawValue): \(message)" }
 }

@@ -39,7 +39,8 @@ public final class TCPEncapsulation {
         var buffer: [UInt8] = []
         var checkedPrefix = false
         var outOfOrder: [(sequence: UInt32, bytes: [UInt8])] = []
-        var lastUsed: Int64
+        /// When the connection was last used, counted in segments (see `uses`).
+        var lastUse: Int
     }
 
     /// "IKETCP", sent once by the initiator at the start of the stream (RFC 8229 3).
@@ -48,6 +49,14 @@ public final class TCPEncapsulation {
     public let limits: Limits
     private var connections: [ConnectionKey: Connection] = [:]
     public private(set) var problems: [String] = []
+    /// Every use of a connection, oldest first from `usesHead` on: the least recently used
+    /// connection is the first entry whose stamp is still its `lastUse` (older entries of a
+    /// connection used again since, or gone, are skipped). Compacted when stale entries
+    /// outnumber the connections: amortised O(1) per segment, where scanning the table for
+    /// the oldest was O(connections).
+    private var uses: [(key: ConnectionKey, stamp: Int)] = []
+    private var usesHead = 0
+    private var useCount = 0
 
     public init(limits: Limits = Limits()) { self.limits = limits }
 
@@ -71,17 +80,20 @@ public final class TCPEncapsulation {
     }
 
     /// Feeds one segment of the connection `key`; returns the messages it completed, in order.
-    public func add(_ bytes: [UInt8], segment: Segment, key: ConnectionKey, time: Int64) -> [Message] {
+    public func add(_ bytes: [UInt8], segment: Segment, key: ConnectionKey) -> [Message] {
         if connections[key] == nil {
             guard segment.syn || !segment.payload.isEmpty else { return [] }
-            if connections.count >= limits.maxConnections, let oldest = connections.min(by: { $0.value.lastUsed < $1.value.lastUsed }) {
-                connections[oldest.key] = nil
+            if connections.count >= limits.maxConnections, let oldest = leastRecentlyUsed() {
+                connections[oldest] = nil
                 note("more than \(limits.maxConnections) TCP connections: dropped the least recently used")
             }
-            connections[key] = Connection(lastUsed: time)
+            connections[key] = Connection(lastUse: 0)
         }
         guard var connection = connections[key] else { return [] }
-        connection.lastUsed = time
+        useCount += 1
+        connection.lastUse = useCount
+        uses.append((key, useCount))
+        compactUses()
         if segment.syn {
             // The SYN takes one sequence number; data starts after it.
             connection.nextSequence = segment.sequence &+ 1
@@ -128,6 +140,25 @@ public final class TCPEncapsulation {
             connections[key] = connection
         }
         return messages
+    }
+
+    private func leastRecentlyUsed() -> ConnectionKey? {
+        while usesHead < uses.count {
+            let (key, stamp) = uses[usesHead]
+            usesHead += 1
+            if connections[key]?.lastUse == stamp { return key }
+        }
+        return nil
+    }
+
+    private func compactUses() {
+        if uses.count - usesHead > 2 * connections.count + 64 {
+            uses = uses[usesHead...].filter { connections[$0.key]?.lastUse == $0.stamp }
+            usesHead = 0
+        } else if usesHead > 64 && usesHead > uses.count / 2 {
+            uses.removeFirst(usesHead)
+            usesHead = 0
+        }
     }
 
     private func append(_ connection: inout Connection, _ data: [UInt8]) {

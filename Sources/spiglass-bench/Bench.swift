@@ -40,13 +40,23 @@ struct Bench {
             case "--threads": settings.threads = max(1, Int(arguments.popFirst() ?? "") ?? settings.threads)
             case "--small": settings.smallSize = max(0, Int(arguments.popFirst() ?? "") ?? settings.smallSize)
             case "--tshark": settings.tsharkPackets = max(0, Int(arguments.popFirst() ?? "") ?? settings.tsharkPackets)
+            case "--ike-flood":
+                // Peak memory of an IKE_SA_INIT flood at 1, 2 and 4 threads.
+                let count = arguments.first.flatMap { Int($0) } ?? 200_000
+                try IKEFloodBench.run(count: count, directory: settings.directory, keep: settings.keep)
+                return
+            case "--fragments":
+                // IP reassembly only: unanswered first fragments at several bounds.
+                let count = arguments.first.flatMap { Int($0) } ?? 1_000_000
+                try FragmentBench.run(count: count, directory: settings.directory)
+                return
             case "--ike":
                 // IKE reconstruction only: messages/s at two capture sizes (linearity).
                 let count = arguments.first.flatMap { Int($0) } ?? 2000
                 try IKEBench.run(sizes: [count, 4 * count], directory: settings.directory)
                 return
             default:
-                print("usage: spiglass-bench [--packets N] [--size INNER_BYTES] [--small INNER_BYTES] [--sas K] [--threads N] [--tshark PACKETS] [--dir DIR] [--keep] | --ike [IKE_SAS]")
+                print("usage: spiglass-bench [--packets N] [--size INNER_BYTES] [--small INNER_BYTES] [--sas K] [--threads N] [--tshark PACKETS] [--dir DIR] [--keep] | --ike [IKE_SAS] | --ike-flood [REQUESTS] | --fragments [COUNT]")
                 exit(2)
             }
         }
@@ -212,8 +222,9 @@ struct Bench {
             }
             if i % sas.count == 0 && sample.count < 1000 { sample.append(packet) }
         }
-        writer.flush()
-        sliceWriter?.flush()
+        // Put in place (files are written beside their path until complete).
+        try writer.close()
+        try sliceWriter?.close()
         return (sample, sliceBytes)
     }
 

@@ -98,7 +98,7 @@ enum IKEBench {
             emit(try protection.seal(header: header(37, messageID: 2, response: true, responderSPI: sa.responderSPI!), firstPayloadType: 0,
                                      payloads: [], sentByInitiator: false), fromInitiator: false)
         }
-        writer.flush()
+        try writer.close()
         return keys
     }
 

@@ -21,6 +21,9 @@ struct CaptureOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Force the key-file format instead of detecting it (\(KeyFileFormat.allCases.map(\.rawValue).joined(separator: ", "))).", valueName: "format"))
     var keyFormat: KeyFileFormat?
 
+    @Flag(name: .long, help: "Let a tcpdump key file include (file PATH) any regular file, by an absolute path too; by default only files in the including file's folder.")
+    var allowAbsoluteIncludes = false
+
     @Option(name: .customShort("f"), help: ArgumentHelp("BPF filter (tcpdump syntax), compiled for the capture's link type.", valueName: "filter"))
     var filter: String?
 
@@ -81,6 +84,9 @@ struct CaptureOptions: ParsableArguments {
     var noDerive = false
 
     func execute(report: AnalysisOptions.Report) throws {
+        // From the start: Ctrl-C or SIGTERM at any point ends the run at a record boundary, with
+        // its outputs finished and its summary (see `Signals`).
+        Signals.install(live: interface != nil)
         let errors = FileDescriptorSink(descriptor: 2, lineBuffered: true)
         func fail(_ error: Error) -> ExitCode {
             errors.write("spiglass: error: \(error)\n")
@@ -90,14 +96,22 @@ struct CaptureOptions: ParsableArguments {
         let keyWarnings = KeyFileWarnings(sink: errors)
         inline.warn(errors)
         do {
-            keySet = try Analyzer.loadKeySet(keys, inline: inline.specs, format: keyFormat)
+            keySet = try Analyzer.loadKeySet(keys, inline: inline.specs, format: keyFormat,
+                                             includes: allowAbsoluteIncludes ? .anywhere : .confined)
         } catch {
             keyWarnings.report(paths: keys)
             throw fail(error)
         }
         keyWarnings.report(keySet)
         let sad = Analyzer.espDatabase(keySet), ahSAD = Analyzer.ahDatabase(keySet)
-        let options = analysisOptions(report: report, live: interface != nil)
+        var options = analysisOptions(report: report, live: interface != nil)
+        // No output may be written over a file the run reads (checked again where -w is opened).
+        options.inputPaths = (read.map { [$0] } ?? []) + keys + keySet.includedFiles
+        do {
+            try FileOutput.refuseStandardOutput(inputs: options.inputPaths)
+        } catch {
+            throw fail(error)
+        }
         let threadCount = threads ?? ParallelAnalysis.defaultThreadCount
         if threadCount > 1, let read, ParallelAnalysis.canRead(read) {
             // A file read by several threads; the output is what one thread writes.
@@ -111,9 +125,9 @@ struct CaptureOptions: ParsableArguments {
             }
             let progress: ProgressReporter? =
                 (!noProgress && isatty(1) == 1 && isatty(2) == 1 && parallel.fileSize != nil) ? ProgressReporter(sink: errors) : nil
-            if let summary = try? parallel.run(progress: progress, maxFrames: count) {
+            if let summary = try? parallel.run(progress: progress, maxFrames: count, stopRequested: { Signals.stopRequested }) {
                 output.flush()
-                try conclude(summary, errors: errors)
+                try conclude(summary, errors: errors, output: output)
                 return
             }
             // No thread could be started: nothing was read yet, so one thread does it all.
@@ -142,19 +156,19 @@ struct CaptureOptions: ParsableArguments {
         }
         var control = Analyzer.RunControl()
         control.maxFrames = count
+        control.stopRequested = { Signals.stopRequested }
         if live {
-            Signals.install()
             analyzer.notice = { errors.write("spiglass: \($0)\n") }
-            control.stopRequested = { Signals.stopRequested }
             if let duration {
                 control.deadline = ProgressReporter.now() + duration
                 Signals.stop(after: duration)
             }
             let keyFiles = keys, inlineKeys = inline.specs, format = keyFormat
+            let includes: KeyFileIncludes = allowAbsoluteIncludes ? .anywhere : .confined
             control.reloadRequested = {
                 guard Signals.takeReloadRequest() else { return nil }
                 do {
-                    let fresh = try Analyzer.loadKeySet(keyFiles, inline: inlineKeys, format: format)
+                    let fresh = try Analyzer.loadKeySet(keyFiles, inline: inlineKeys, format: format, includes: includes)
                     keyWarnings.report(fresh)
                     return fresh
                 } catch {
@@ -168,7 +182,7 @@ struct CaptureOptions: ParsableArguments {
             (!noProgress && !live && isatty(1) == 1 && isatty(2) == 1 && reader.fileSize != nil) ? ProgressReporter(sink: errors) : nil
         let summary = analyzer.run(reader, progress: progress, control: control)
         output.flush()
-        try conclude(summary, errors: errors, live: live)
+        try conclude(summary, errors: errors, output: output, live: live)
     }
 
     /// What the run is configured with (the CLI's options as the library takes them).
@@ -195,14 +209,23 @@ struct CaptureOptions: ParsableArguments {
     }
 
     /// After the run: warnings on standard error (JSON keeps them off standard output), the
-    /// live counters, and the exit status for a damaged capture.
-    func conclude(_ summary: AnalysisSummary, errors: FileDescriptorSink, live: Bool = false) throws {
+    /// live counters, and the exit status: 3 when an output (the -w file, the reports) could
+    /// not be written completely, 128 + the signal when SIGINT or SIGTERM stopped the reading
+    /// of a file (as a shell reports it), 2 for a damaged capture.
+    func conclude(_ summary: AnalysisSummary, errors: FileDescriptorSink, output: FileDescriptorSink, live: Bool = false) throws {
         if json || live {
             for message in summary.diagnostics where !live { errors.write("spiglass: warning: \(message)\n") }
         }
         if json, let capture = summary.capture {
             errors.write("spiglass: \(capture.received) packets received by filter, \(capture.dropped) dropped by kernel, \(capture.interfaceDropped) dropped by interface\n")
         }
+        var outputFailed = false
+        for failure in [summary.outputFailure, output.failure].compactMap({ $0 }) {
+            errors.write("spiglass: error: \(failure)\n")
+            outputFailed = true
+        }
+        if outputFailed { throw ExitCode(FileOutput.failedOutputStatus) }
+        if summary.stoppedEarly, let signal = Signals.receivedStopSignal { throw ExitCode(128 + signal) }
         if summary.damage != nil { throw ExitCode(2) }
     }
 }

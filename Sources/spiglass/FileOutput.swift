@@ -1,27 +1,46 @@
 import ArgumentParser
 import Glibc
 import SpiglassAnalysis
+import SpiglassCapture
 
-/// Small file-writing helpers for the CLI.
+/// File-writing helpers for the CLI.
 enum FileOutput {
-    /// Writes `text` to `path` with mode 0600: these files hold keys.
-    static func write(_ text: String, to path: String) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        guard fd >= 0 else {
-            FileDescriptorSink(descriptor: 2, lineBuffered: true).write("spiglass: error: cannot write \(path): \(String(cString: strerror(errno)))\n")
-            throw ExitCode(1)
+    /// Writes each text to its path (`OutputFile`: mode 0600, since these files hold keys; never
+    /// over one of `inputs`; each put in place only once every one was written). On a failure
+    /// none is put in place and the error names the file.
+    static func write(_ files: [(path: String, text: String)], inputs: [String]) throws {
+        var outputs: [OutputFile] = []
+        for file in files {
+            let output = try OutputFile(path: file.path, inputs: inputs)
+            output.write(Array(file.text.utf8))
+            outputs.append(output)
         }
-        let sink = FileDescriptorSink(descriptor: fd)
-        sink.write(text)
-        sink.flush()
-        close(fd)
+        if let failed = outputs.first(where: { $0.failure != nil }) {
+            for output in outputs { output.discard() }
+            throw failed.failure!
+        }
+        for output in outputs { try output.close() }
     }
+
+    /// Refuses to write reports (or a pcap) to standard output when it is one of the inputs
+    /// (`spiglass ... > capture.pcap`: the shell has emptied it already, so say so).
+    static func refuseStandardOutput(inputs: [String]) throws {
+        try OutputFile.refuseInputs(output: "-", inputs: inputs)
+    }
+
+    /// Exit status for outputs that could not be written completely.
+    static let failedOutputStatus: Int32 = 3
 }
 
 extension FileOutput {
     static func exists(_ path: String) -> Bool {
         var info = stat()
         return lstat(path, &info) == 0
+    }
+
+    static func isSymbolicLink(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFLNK
     }
 }
 

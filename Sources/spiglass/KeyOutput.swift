@@ -1,6 +1,8 @@
 import ArgumentParser
 import SpiglassAnalysis
+import SpiglassCapture
 import SpiglassSAD
+import SpiglassWire
 
 extension WiresharkTableMerge.Table: ExpressibleByArgument {
     /// `esp_sa`, `ikev2`, `ikev1`, or the tables' file names.
@@ -38,14 +40,30 @@ struct KeyOutputOptions: ParsableArguments {
 }
 
 /// Writes a key set in the chosen format: to standard output, or (Wireshark) into the tables of
-/// a folder, added to the rows already there.
+/// a folder, added to the rows already there. Nothing is written over one of `inputs` (the
+/// files the command read); a write that fails ends the command with status 3 naming the file.
 struct KeyOutput {
     let options: KeyOutputOptions
     let errors: FileDescriptorSink
+    let inputs: [String]
 
     func write(_ keys: KeySet) throws {
         let out = FileDescriptorSink(descriptor: 1)
-        defer { out.flush() }
+        do {
+            try FileOutput.refuseStandardOutput(inputs: inputs)
+        } catch {
+            errors.write("spiglass: error: \(error)\n")
+            throw ExitCode(1)
+        }
+        try writeTables(keys, out: out)
+        out.flush()
+        if let failure = out.failure {
+            errors.write("spiglass: error: \(failure)\n")
+            throw ExitCode(FileOutput.failedOutputStatus)
+        }
+    }
+
+    private func writeTables(_ keys: KeySet, out: FileDescriptorSink) throws {
         switch options.to {
         case .native: out.write(KeyFileWriter.native(keys))
         case .tcpdump: out.write(KeyFileWriter.tcpdump(keys))
@@ -78,6 +96,12 @@ struct KeyOutput {
         for (table, text) in tables {
             let path = directory + "/" + table.rawValue
             var existing: String? = nil
+            if FileOutput.isSymbolicLink(path) {
+                // Its rows would be merged into a file that replaces the link: refuse instead,
+                // as outputs never follow links.
+                errors.write("spiglass: error: refusing to write '\(DisplayText.escaped(path))': it is a symbolic link, which Spiglass never writes through; remove it, or give another --output-dir\n")
+                throw ExitCode(1)
+            }
             if FileOutput.exists(path) {
                 do {
                     existing = try KeyFileLoader.readKeyFile(path: path).text
@@ -95,8 +119,13 @@ struct KeyOutput {
             throw ExitCode(1)
         }
         if merged.isEmpty { out.write("nothing to write: the keys fill no Wireshark table\n") }
+        do {
+            try FileOutput.write(merged.map { (path: $0.path, text: $0.result.text) }, inputs: inputs)
+        } catch let error as CaptureError {
+            errors.write("spiglass: error: \(error)\n")
+            throw ExitCode(error.code == .outputIsInput ? 1 : FileOutput.failedOutputStatus)
+        }
         for (path, result) in merged {
-            try FileOutput.write(result.text, to: path)
             var summary = "\(path): \(result.added) row(s) added"
             if result.replaced > 0 { summary += ", \(result.replaced) replaced" }
             if result.kept > 0 { summary += ", \(result.kept) kept" }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import SpiglassAnalysis
 import SpiglassSAD
+import SpiglassWire
 
 struct KeysCheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,6 +24,9 @@ struct KeysCheckCommand: ParsableCommand {
 
     @Flag(name: .long, help: "Also print the keys themselves (as native lines).")
     var showKeys = false
+
+    @Flag(name: .long, help: "Let a tcpdump key file include (file PATH) any regular file, by an absolute path too.")
+    var allowAbsoluteIncludes = false
 
     func validate() throws {
         if files.isEmpty && inline.specs.isEmpty { throw ValidationError("give key files to check, or --key") }
@@ -47,25 +51,30 @@ struct KeysCheckCommand: ParsableCommand {
             failed = !report(source.name, text: source.text, warning: source.warning, to: out) || failed
         }
         out.flush()
+        if let failure = out.failure {
+            FileDescriptorSink(descriptor: 2, lineBuffered: true).write("spiglass: error: \(failure)\n")
+            throw ExitCode(FileOutput.failedOutputStatus)
+        }
         if failed { throw ExitCode(1) }
     }
 
     /// What one key file (or `--key`) gave; false when it had errors.
     func report(_ name: String, text: String, warning: KeyFileNote?, to out: FileDescriptorSink) -> Bool {
-        let (keys, errors, format) = KeyFileLoader.checkKeys(text, file: name, format: keyFormat)
-        out.write("\(name): \(format.map { "format \($0.rawValue)" } ?? "format not recognised")\n")
+        let (keys, errors, format) = KeyFileLoader.checkKeys(text, file: name, format: keyFormat,
+                                                             includes: allowAbsoluteIncludes ? .anywhere : .confined)
+        out.write("\(DisplayText.escaped(name)): \(format.map { "format \($0.rawValue)" } ?? "format not recognised")\n")
         // Who else can read the file (and the files it includes) comes first.
         var permissions = keys.permissionWarnings
         if let warning { permissions.insert(warning, at: 0) }
-        var items: [(Int, String)] = permissions.map { (0, "  \($0.file): warning: \($0.message)") }
-        items += keys.notes.map { ($0.line, "  \($0.file):\($0.line): \($0.kind.rawValue): \($0.message)") }
+        var items: [(Int, String)] = permissions.map { (0, "  \(DisplayText.escaped($0.file)): warning: \($0.message)") }
+        items += keys.notes.map { ($0.line, "  \($0.description)") }
         let lines = errors.isEmpty ? [] : KeyFileLines.of(text)
         for error in errors {
             // An error in a file that this one includes (tcpdump's `file`) has no column here.
             let inThisFile = error.file == name && lines.indices.contains(error.line - 1)
             let column = inThisFile ? error.column(inLine: lines[error.line - 1]).map { ":\($0)" } ?? "" : ""
-            let field = error.field.map { " field '\($0)':" } ?? ""
-            items.append((error.line, "  \(error.file):\(error.line)\(column): error:\(field) \(error.message)"))
+            let field = error.fieldText.map { " field '\($0)':" } ?? ""
+            items.append((error.line, "  \(DisplayText.escaped(error.file)):\(error.line)\(column): error:\(field) \(error.message)"))
         }
         for (_, line) in items.sorted(by: { $0.0 < $1.0 }) { out.write(line + "\n") }
         if showKeys {

@@ -21,6 +21,9 @@ struct KeysConvertCommand: ParsableCommand {
 
     @OptionGroup var inline: InlineKeyOptions
 
+    @Flag(name: .long, help: "Let a tcpdump key file include (file PATH) any regular file, by an absolute path too.")
+    var allowAbsoluteIncludes = false
+
     @Argument(help: "Key files to convert (merged).")
     var files: [String] = []
 
@@ -34,13 +37,14 @@ struct KeysConvertCommand: ParsableCommand {
         let keyWarnings = KeyFileWarnings(sink: errors)
         let keys: KeySet
         do {
-            keys = try Analyzer.loadKeySet(files, inline: inline.specs, format: keyFormat)
+            keys = try Analyzer.loadKeySet(files, inline: inline.specs, format: keyFormat,
+                                           includes: allowAbsoluteIncludes ? .anywhere : .confined)
         } catch {
             keyWarnings.report(paths: files)
             errors.write("spiglass: error: \(error)\n")
             throw ExitCode(1)
         }
         keyWarnings.report(keys)
-        try KeyOutput(options: output, errors: errors).write(keys)
+        try KeyOutput(options: output, errors: errors, inputs: files + keys.includedFiles).write(keys)
     }
 }

@@ -23,6 +23,9 @@ struct KeysExportCommand: ParsableCommand {
 
     @OptionGroup var inline: InlineKeyOptions
 
+    @Flag(name: .long, help: "Let a tcpdump key file include (file PATH) any regular file, by an absolute path too.")
+    var allowAbsoluteIncludes = false
+
     @Option(name: .long, help: ArgumentHelp("Force the key-file format instead of detecting it.", valueName: "format"))
     var keyFormat: KeyFileFormat?
 
@@ -38,7 +41,8 @@ struct KeysExportCommand: ParsableCommand {
         do {
             let keySet: KeySet
             do {
-                keySet = try Analyzer.loadKeySet(keys, inline: inline.specs, format: keyFormat)
+                keySet = try Analyzer.loadKeySet(keys, inline: inline.specs, format: keyFormat,
+                                                  includes: allowAbsoluteIncludes ? .anywhere : .confined)
             } catch {
                 keyWarnings.report(paths: keys)
                 throw error
@@ -61,7 +65,7 @@ struct KeysExportCommand: ParsableCommand {
                 errors.write("spiglass: error: no key of \(keySet.sas.count) IPsec SA(s) and \(keySet.ikeSAs.count) IKE SA(s) matched a packet of \(read); nothing exported\n")
                 throw ExitCode(1)
             }
-            try KeyOutput(options: output, errors: errors).write(exported)
+            try KeyOutput(options: output, errors: errors, inputs: [read] + keys + keySet.includedFiles).write(exported)
         } catch let error as ExitCode {
             throw error
         } catch {

@@ -171,7 +171,7 @@ import Testing
         let result = try Self.run(["keys", "check", path])
         #expect(result.status == 1)
         #expect(result.stdout.contains("\(path):2: understood: ESP SA spi=0x1"))
-        #expect(result.stdout.contains("\(path):3:11: error: field 'enc': unknown encryption algorithm 'aes-cbcc' (did you mean 'aes-cbc'?)"))
+        #expect(result.stdout.contains("\(path):3:11: error: field 'enc': unknown encryption algorithm '<8 characters>' (did you mean 'aes-cbc'?)"))
         #expect(result.stdout.contains("\(path):4: understood"))
         #expect(result.stdout.contains("\(path):5:20: error: field 'colour'"))
         #expect(!result.stdout.contains("0x000102030405060708090a0b0c0d0e0f"), "keys are not shown unless asked")
@@ -191,7 +191,7 @@ import Testing
         try (lines.joined(separator: "\r\n") + "\r\n").write(toFile: path, atomically: true, encoding: .utf8)
         let result = try Self.run(["keys", "check", path])
         #expect(result.status == 1)
-        let errors = result.stdout.split(separator: "\n").filter { $0.contains(": error: field 'enc': unknown encryption algorithm 'aes-cbcc'") }
+        let errors = result.stdout.split(separator: "\n").filter { $0.contains(": error: field 'enc': unknown encryption algorithm '<8 characters>'") }
         #expect(errors.count == 3000)
         #expect(errors.first?.hasPrefix("  \(path):1:11: error") == true)
         #expect(errors.last?.hasPrefix("  \(path):3000:14: error") == true)

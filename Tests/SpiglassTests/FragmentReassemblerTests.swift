@@ -62,4 +62,40 @@ import Testing
             return
         }
     }
+
+    /// The queue of datagrams in first-seen order: the oldest goes first when the bound is
+    /// reached, a completed or dropped datagram leaves no trace in it, a key seen again later
+    /// starts a new datagram, and time going backwards does not make a datagram younger.
+    @Test func evictionFollowsFirstSeenOrder() {
+        var limits = FragmentReassembler.Limits()
+        limits.maxPendingDatagrams = 3
+        limits.timeoutMicroseconds = 10
+        let r = FragmentReassembler(limits: limits)
+        let eight = [UInt8](repeating: 0, count: 8)
+        func first(_ id: UInt16, _ time: Int64) -> FragmentReassembler.Outcome { Self.add(r, Self.fragment(id: id, offset: 0, more: true, data: eight), time: time) }
+        func last(_ id: UInt16, _ time: Int64) -> FragmentReassembler.Outcome { Self.add(r, Self.fragment(id: id, offset: 8, more: false, data: eight), time: time) }
+        #expect(first(1, 0) == .pending)
+        #expect(first(2, 1) == .pending)
+        guard case .complete = last(1, 2) else { Issue.record("1 completes"); return }
+        #expect(first(3, 3) == .pending)
+        #expect(first(4, 4) == .pending)
+        #expect(r.pendingCount == 3)
+        // Bound reached: 2 is the oldest pending (1 completed), so 2 goes.
+        #expect(first(5, 5) == .pending)
+        #expect(r.droppedDatagrams == 1)
+        guard case .complete = last(3, 5) else { Issue.record("3 is still there"); return }
+        #expect(last(2, 5) == .pending, "2 was evicted: its last fragment starts a new datagram")
+        // A time from the past counts as the latest seen (5); at 16, everything first seen at 5
+        // or before (2, 4, 5) is past the 10 µs timeout.
+        #expect(first(6, 0) == .pending)
+        #expect(r.pendingCount == 3)
+        #expect(first(7, 16) == .pending)
+        #expect(r.pendingCount == 1)
+        // Many datagrams that complete at once leave the queue small.
+        for id in 100..<20_000 {
+            _ = first(UInt16(id), 16)
+            _ = last(UInt16(id), 16)
+        }
+        #expect(r.pendingCount == 1)
+    }
 }

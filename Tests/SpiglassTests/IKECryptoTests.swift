@@ -190,7 +190,7 @@ enum IKECryptoFixture {
                 out.append(Message(frame: frame, port: destination, bytes: Array(bytes[payload])))
             case .end:
                 break reading
-            case .damaged(let why):
+            case .damaged(let why), .unreadable(let why):
                 throw ReadError(description: why)
             case .timeout, .interrupted:
                 break reading

@@ -918,7 +918,7 @@ enum IKECaptureMessages {
                 }
             case .timeout, .interrupted:
                 continue
-            case .end, .damaged:
+            case .end, .damaged, .unreadable:
                 break loop
             }
         }

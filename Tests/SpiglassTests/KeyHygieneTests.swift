@@ -192,18 +192,31 @@ import Testing
         check("setkey key before header") { _ = try SetkeyDumpParser.parse("00112233 44556677 8899aabb ccddeeff\n", file: "k") }
     }
 
-    /// Quoting user text redacts what looks like a key, and only that.
-    @Test func redactionKeepsWhatIsNotAKey() {
-        #expect(KeyMaterial.redacted("aes-cbc-128") == "aes-cbc-128")
-        #expect(KeyMaterial.redacted("hmac-sha2-256-128") == "hmac-sha2-256-128")
-        #expect(KeyMaterial.redacted("0xc1234567") == "0xc1234567")
-        #expect(KeyMaterial.redacted("2001:db8:0:1234:5678:9abc:def0:1") == "2001:db8:0:1234:5678:9abc:def0:1")
-        #expect(KeyMaterial.redacted("AES-CBC [RFC3602]") == "AES-CBC [RFC3602]")
-        #expect(KeyMaterial.redacted("0x00112233445566778899aabbccddeeff") == "<34 characters hidden>")
-        #expect(KeyMaterial.redacted("E: aes-cbc 00112233 44556677 8899aabb") == "E: aes-cbc <26 characters hidden>")
-        #expect(KeyMaterial.redacted("spi 0x1001 reqid 1 mode tunnel") == "spi 0x1001 reqid 1 mode tunnel")
-        #expect(KeyMaterial.redacted("enc-key=00112233445566778899aabbccddeegf x") == "<40 characters hidden> x")
-        #expect(KeyMaterial.redacted(String(repeating: "x y ", count: 100)).count == 65)
+    /// Errors refer to user text by its length only: a secret in the wrong column (an ASCII
+    /// password is no hex key), a typo or a line of something that never was a key file.
+    @Test func errorsNeverQuoteTheLine() {
+        #expect(KeyMaterial.redacted("aes-cbcc") == "<8 characters>")
+        #expect(KeyMaterial.redacted("S3cretPassw0rd!!") == "<16 characters>")
+        #expect(KeyMaterial.redacted("") == "<0 characters>")
+        let secret = "S3cretPassw0rd!!"
+        for (text, format) in [("0x1@10.0.0.1 \(secret):0x00", KeyFileFormat.tcpdump), ("esp spi=1 enc=\(secret)", .native),
+                               ("esp spi=\(secret) enc=null", .native), ("\(secret) spi=1", .native),
+                               (#""IPv4","*","*","0x1","\#(secret)","0x00","NULL","""#, .wiresharkESP),
+                               ("ikev2 \(secret) 0x1 0x2 sha1:0x00 aes128:0x00", .tcpdump)] {
+            do {
+                _ = try KeyFileLoader.parseKeys(text, file: "k", format: format)
+                Issue.record("\(text): no error")
+            } catch let error as KeyFileError {
+                #expect(!error.description.contains(secret), "\(error)")
+                #expect(!error.description.contains("Passw0rd"), "\(error)")
+            } catch {
+                Issue.record("\(error)")
+            }
+        }
+        // Control bytes in a file name, a field name or a message never reach a terminal raw.
+        let error = KeyFileError(.unknownField, file: "k\u{1b}[2J", line: 3, field: "x\u{9b}31m", "bad \u{202e}")
+        #expect(error.description == #"k\x1b[2J:3: field 'x\u{9b}31m': bad \u{202e}"#)
+        #expect(KeyFileNote(.warning, file: "k\u{7}", line: 1, "a\nb").description == #"k\x07:1: warning: a\nb"#)
     }
 
     // MARK: - OpenSSL wrappers take keys in place
@@ -297,11 +310,11 @@ import Testing
             try? FileManager.default.removeItem(atPath: inner)
             try? FileManager.default.removeItem(atPath: outer)
         }
-        var keys = try KeyFileLoader.loadKeys(path: outer, format: .tcpdump)
+        var keys = try KeyFileLoader.loadKeys(path: outer, format: .tcpdump, includes: .anywhere)
         #expect(keys.sas.count == 2)
         #expect(keys.permissionWarnings.map(\.file) == [inner])
         #expect(keys.permissionWarnings.first?.message.contains("readable and writable by other users (mode 0664)") == true)
-        keys.merge(try KeyFileLoader.loadKeys(path: outer, format: .tcpdump))
+        keys.merge(try KeyFileLoader.loadKeys(path: outer, format: .tcpdump, includes: .anywhere))
         #expect(keys.permissionWarnings.count == 1)
     }
 

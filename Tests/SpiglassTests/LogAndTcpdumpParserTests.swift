@@ -459,7 +459,7 @@ import Testing
         try "0x3@10.0.0.3 3des-cbc:0x000102030405060708090a0b0c0d0e0f0001020304050607\n".write(toFile: dir + "/third.txt", atomically: true, encoding: .utf8)
         let top = "0x1@10.0.0.1 aes256-cbc:0x000102030405060708090a0b0c0d0e0f000102030405060708090a0b0c0d0e0f\nfile sub/inner.txt\nfile \(dir)/third.txt\n"
         try top.write(toFile: dir + "/top.txt", atomically: true, encoding: .utf8)
-        let keys = try TcpdumpSecretsParser.parse(top, file: dir + "/top.txt", readFile: Self.readDisk)
+        let keys = try TcpdumpSecretsParser.parse(top, file: dir + "/top.txt", readFile: Self.readDisk, includes: .anywhere)
         // third.txt is read twice (not a cycle): the later copy replaces the earlier one.
         #expect(keys.sas.map(\.spi) == [1, 2, 3])
         #expect(keys.sas[1].origin == SAOrigin(file: dir + "/sub/inner.txt", line: 2))

@@ -78,6 +78,42 @@ import Testing
         }
     }
 
+    /// The IKE fixtures with their IKE keys only: every ESP key comes from SK_d, derived by
+    /// worker 0 (the one worker that follows IKE) and handed to the others through the event
+    /// log, before the ESP that follows in the capture reaches them.
+    static let ikeOnlyFixtures: [String] = {
+        var cases: [String] = []
+        for folder in ["strongswan-ike", "strongswan-ikev1"] {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: Paths.fixture(folder))) ?? []
+            for name in names.sorted() where Paths.exists(Paths.fixture("\(folder)/\(name)/sa.spiglass")) { cases.append("\(folder)/\(name)") }
+        }
+        return cases
+    }()
+
+    @Test(arguments: ikeOnlyFixtures)
+    func keysDerivedFromIKEReachEveryWorker(_ fixture: String) throws {
+        let all = try String(contentsOfFile: Paths.fixture(fixture + "/sa.spiglass"), encoding: .utf8)
+        let keys = CLITests.temporary("ike-only.keys")
+        try (all.split(separator: "\n").filter { $0.hasPrefix("ike ") }.joined(separator: "\n") + "\n")
+            .write(toFile: keys, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: keys) }
+        for mode in [["analyze"], ["ike", "--json"]] {
+            let reference = try Self.expectSameOutput(mode + ["-r", Paths.fixture(fixture + "/capture.pcap"), "-k", keys], threads: [1, 2, 3])
+            #expect(reference.status == 0, "\(fixture): \(reference.stderr)")
+        }
+    }
+
+    @Test func ikeOnlyFixturesDecryptESP() throws {
+        #expect(Self.ikeOnlyFixtures.count >= 20)
+        let all = try String(contentsOfFile: Paths.fixture("strongswan-ike/rekey-cbc-sha256/sa.spiglass"), encoding: .utf8)
+        let keys = CLITests.temporary("ike-only.keys")
+        try (all.split(separator: "\n").filter { $0.hasPrefix("ike ") }.joined(separator: "\n") + "\n")
+            .write(toFile: keys, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: keys) }
+        let run = try Self.run(["analyze", "-q", "-r", Paths.fixture("strongswan-ike/rekey-cbc-sha256/capture.pcap"), "-k", keys], threads: 3)
+        #expect(run.stdout.contains("decrypted 24"), "\(run.stdout)")
+    }
+
     // MARK: - The shared corpus (nested ESP, many link types and transforms)
 
     @Test(.enabled(if: Paths.corpusPresent, "the shared corpus (../shared/corpus) is not present"),
@@ -309,7 +345,7 @@ enum GeneratedCapture {
             if held.count > 3 || (!held.isEmpty && next(10) == 0) { emit(held.removeFirst()) }
         }
         for packet in held { emit(packet) }
-        writer.flush()
+        try writer.close()
 
         var lines = flows.filter(\.keyed).map { KeyFileWriter.nativeLine($0.sa) }
         lines.append(KeyFileWriter.nativeLine(tcpSA))

@@ -98,10 +98,44 @@ import Testing
             let payload = (0..<count).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
             let frame = Self.ipv4TCP(sequence: sequence, flags: 0x18, payload: payload)
             guard let segment = TCPEncapsulation.segment(frame, start: 20, end: frame.count) else { continue }
-            _ = streams.add(frame, segment: segment, key: key, time: 0)
+            _ = streams.add(frame, segment: segment, key: key)
             sequence &+= UInt32(count)
             if generator.next() % 10 == 0 { sequence &+= UInt32(generator.next() % 5000) }
         }
         #expect(!streams.takeProblems().isEmpty)
+    }
+}
+
+/// The connection table evicts the least recently used connection from the head of a queue of
+/// uses (no scan of the table), and stays small however many segments go by.
+@Suite struct TCPConnectionEvictionTests {
+    static func segment(port: UInt16, payload: [UInt8]) -> [UInt8] {
+        var tcp = [UInt8](repeating: 0, count: 20)
+        tcp.setBE16(0, port)
+        tcp.setBE16(2, 4500)
+        tcp[12] = 0x50
+        return tcp + payload
+    }
+
+    @Test func leastRecentlyUsedGoesFirst() throws {
+        var limits = TCPEncapsulation.Limits()
+        limits.maxConnections = 2
+        let streams = TCPEncapsulation(limits: limits)
+        func feed(_ port: UInt16) {
+            let bytes = Self.segment(port: port, payload: [0, 0, 0, 1])
+            let segment = TCPEncapsulation.segment(bytes, start: 0, end: bytes.count)!
+            let key = TCPEncapsulation.ConnectionKey(source: .v4(1), sourcePort: port, destination: .v4(2), destinationPort: 4500)
+            _ = streams.add(bytes, segment: segment, key: key)
+        }
+        feed(1)
+        feed(2)
+        feed(1)  // 2 is now the least recently used
+        for _ in 0..<10_000 { feed(1) }
+        feed(3)  // evicts 2, not 1
+        _ = streams.takeProblems()
+        feed(1)
+        #expect(streams.takeProblems().isEmpty, "connection 1 is still there")
+        feed(2)
+        #expect(streams.takeProblems().contains { $0.contains("dropped the least recently used") }, "2 had gone and evicts 3")
     }
 }

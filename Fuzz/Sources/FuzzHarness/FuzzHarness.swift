@@ -81,16 +81,29 @@ public enum FuzzHarness {
         return keys
     }()
 
-    /// Discards the reports (they are still formatted: the reporters are under test too).
-    final class DiscardSink: OutputSink {
-        func write(_ text: String) {}
-        func flush() {}
+    /// A `wire` unit that sets the time instead of being a frame: `TIME`, then the seconds (8
+    /// bytes) and the microseconds field (4 bytes) of a capture record, big-endian and signed,
+    /// as a crafted pcap or pcapng can make libpcap hand them out.
+    public static let timeMarker: [UInt8] = Array("TIME".utf8)
+
+    /// The time a `timeMarker` unit sets, normalised as `CaptureReader` does; nil for any
+    /// other unit.
+    static func markedTime(_ unit: [UInt8]) -> (timestamp: Timestamp, carried: Int64?)? {
+        guard unit.count == timeMarker.count + 12, Array(unit.prefix(timeMarker.count)) == timeMarker else { return nil }
+        var seconds: UInt64 = 0
+        for byte in unit[4..<12] { seconds = seconds << 8 | UInt64(byte) }
+        var field: UInt32 = 0
+        for byte in unit[12..<16] { field = field << 8 | UInt32(byte) }
+        let microseconds = Int64(Int32(bitPattern: field))
+        let (timestamp, carried) = Timestamp.normalised(seconds: Int64(bitPattern: seconds), microseconds: microseconds)
+        return (timestamp, carried ? microseconds : nil)
     }
 
     /// Layout: one config byte, then frames cut at `separator`.
     /// Config: bits 0-2 link type (`wireDLTs`); bit 3 JSON; bit 4 the IKE report; bit 5 quiet;
     /// bit 6 an unsupported link type instead; bit 7 31 s between frames instead of 1 ms (so
-    /// that reassembly timeouts fire). An empty frame reloads the keys instead (SIGHUP).
+    /// that reassembly timeouts fire). An empty frame reloads the keys instead (SIGHUP); a
+    /// `timeMarker` unit sets the time of the frames after it.
     public static func wire(_ data: [UInt8]) {
         guard let config = data.first else { return }
         let dlt: Int32 = config & 0x40 != 0 ? 147 : wireDLTs[Int(config & 7)]
@@ -108,19 +121,26 @@ public enum FuzzHarness {
         options.quiet = config & 0x20 != 0
         options.tcpEncapsulationPorts = [4500, 443]
         let keys = wireKeys
+        // The reports are checked by the output oracle, then dropped.
         guard let analyzer = try? Analyzer(sad: Analyzer.espDatabase(keys), ahSAD: Analyzer.ahDatabase(keys), ikeKeys: keys.ikeSAs,
-                                           options: options, output: DiscardSink()) else { return }
+                                           options: options, output: OutputOracle.Sink(json: options.format == .json)) else { return }
         analyzer.setLinkType(dlt: dlt, name: "fuzz")
         let step: Int64 = config & 0x80 != 0 ? 31_000_000 : 1_000
-        var time: Int64 = 1_700_000_000_000_000
+        var time = Timestamp(seconds: 1_700_000_000, microseconds: 0)
+        var carried: Int64? = nil
         for frame in frames {
-            time += step
+            time = Timestamp.normalised(seconds: time.seconds, microseconds: Int64(time.microseconds) + step).timestamp
             if frame.isEmpty {
                 analyzer.reload(Analyzer.espDatabase(keys), ah: Analyzer.ahDatabase(keys))
                 continue
             }
-            let header = PacketHeader(timestamp: Timestamp(seconds: time / 1_000_000, microseconds: Int32(time % 1_000_000)),
-                                      capturedLength: frame.count, originalLength: frame.count)
+            if let marked = markedTime(frame) {
+                (time, carried) = marked
+                continue
+            }
+            let header = PacketHeader(timestamp: time, capturedLength: frame.count, originalLength: frame.count,
+                                      outOfRangeMicroseconds: carried)
+            carried = nil
             analyzer.process(frame, header: header)
         }
         analyzer.finish()
@@ -260,13 +280,19 @@ public enum FuzzHarness {
         switch config & 3 {
         case 0:
             if case .success(let message) = IKEv2Parser.parseMessage(rest, range: 0..<rest.count) {
-                for payload in message.payloads { _ = payload.name }
+                for payload in message.payloads { OutputOracle.checkText(payload.summary, context: "IKEv2 payload") }
             }
-            _ = IKEv1Parser.parseMessage(rest, range: 0..<rest.count)
+            if case .success(let message) = IKEv1Parser.parseMessage(rest, range: 0..<rest.count) {
+                for payload in message.payloads { OutputOracle.checkText(payload.summary, context: "IKEv1 payload") }
+            }
         case 1:
             guard let first = rest.first else { return }
-            _ = IKEv2Parser.parsePayloadChain(rest, range: 1..<rest.count, firstPayload: first)
-            _ = IKEv1Parser.parseChain(rest, range: 1..<rest.count, firstPayload: first)
+            for payload in IKEv2Parser.parsePayloadChain(rest, range: 1..<rest.count, firstPayload: first).payloads {
+                OutputOracle.checkText(payload.summary, context: "IKEv2 payload")
+            }
+            for payload in IKEv1Parser.parseChain(rest, range: 1..<rest.count, firstPayload: first).payloads {
+                OutputOracle.checkText(payload.summary, context: "IKEv1 payload")
+            }
         case 2:
             guard let protection = try? IKEv2MessageProtection(sa: ikeProtectionSAs[Int(config >> 2) & 7]) else { return }
             let initiator = config & 0x20 != 0
@@ -280,7 +306,10 @@ public enum FuzzHarness {
                 opened = protection.open(message: rest, messageRange: 0..<rest.count, sentByInitiator: initiator)
             }
             if case .success(let plain) = opened {
-                _ = IKEv2Parser.parsePayloadChain(plain.payloads, range: 0..<plain.payloads.count, firstPayload: plain.firstPayloadType)
+                for payload in IKEv2Parser.parsePayloadChain(plain.payloads, range: 0..<plain.payloads.count,
+                                                             firstPayload: plain.firstPayloadType).payloads {
+                    OutputOracle.checkText(payload.summary, context: "IKEv2 payload")
+                }
             }
         default:
             reconstruct(split(rest[...]))
@@ -319,6 +348,11 @@ public enum FuzzHarness {
         }
         ike.finish()
         for spi in [UInt32(0), 1, 0xffff_ffff] { _ = ike.childSA(spi: spi) }
+        for sa in ike.ikeSAs {
+            for text in [sa.initiatorIdentity, sa.responderIdentity].compactMap({ $0 }) + sa.vendorIDs {
+                OutputOracle.checkText(text, context: "IKE SA")
+            }
+        }
     }
 
     // MARK: - fragments: FragmentReassembler
@@ -356,12 +390,12 @@ public enum FuzzHarness {
     /// Config: 0 detect the format, 1-8 force `KeyFileFormat.allCases[config - 1]`, any other
     /// value detects too. Bit 7 runs `checkKeys` (the line-by-line `keys check`) as well.
     /// Every SA parsed is written back in every format and the native text parsed again.
+    /// Every error and note goes through the output oracle. tcpdump's `file PATH` includes are
+    /// confined to the including file's folder (`KeyFileIncludes.confined`), which is one that
+    /// does not exist here: the fuzzer cannot make them read the machine's files.
     public static func keyfiles(_ data: [UInt8]) {
         guard let config = data.first else { return }
         let text = String(decoding: data[1...], as: UTF8.self)
-        // tcpdump's `file PATH` includes another file: keep the fuzzer to relative names, which
-        // resolve under a directory that does not exist (/dev/stdin would block, not fail).
-        if includesAbsolutePath(text) { return }
         let file = "/nonexistent-spiglass-fuzz/keys"
         let selector = Int(config & 0x7f)
         let format: KeyFileFormat? = (1...KeyFileFormat.allCases.count).contains(selector) ? KeyFileFormat.allCases[selector - 1] : nil
@@ -371,30 +405,20 @@ public enum FuzzHarness {
             _ = KeyFileWriter.wireshark(keys)
             _ = KeyFileWriter.tcpdump(keys)
             _ = try? KeyFileLoader.parseKeys(native, file: file, format: .native)
-            for sa in keys.sas { _ = KeyFileLoader.note(for: sa) }
+            for sa in keys.sas { OutputOracle.checkText(KeyFileLoader.note(for: sa).description, context: "key note") }
+            for note in keys.notes { OutputOracle.checkText(note.description, context: "key note") }
         } catch let error as KeyFileError {
             _ = error.column(in: text)
-            _ = error.description
+            OutputOracle.checkText(error.description, context: "key error")
         } catch {}
         if config & 0x80 != 0 {
             let checked = KeyFileLoader.checkKeys(text, file: file, format: format)
-            for error in checked.errors.prefix(16) { _ = error.column(in: text) }
-        }
-    }
-
-    /// True when some word "file" (any case) is followed by whitespace and "/".
-    static func includesAbsolutePath(_ text: String) -> Bool {
-        let characters = Array(text.lowercased())
-        var i = 0
-        while i + 4 <= characters.count {
-            if characters[i] == "f" && characters[i + 1] == "i" && characters[i + 2] == "l" && characters[i + 3] == "e" {
-                var j = i + 4
-                while j < characters.count && characters[j].isWhitespace { j += 1 }
-                if j > i + 4 && j < characters.count && characters[j] == "/" { return true }
+            for error in checked.errors.prefix(16) {
+                _ = error.column(in: text)
+                OutputOracle.checkText(error.description, context: "key error")
             }
-            i += 1
+            for note in checked.keys.notes.prefix(64) { OutputOracle.checkText(note.description, context: "key note") }
         }
-        return false
     }
 
     // MARK: - tcp: RFC 8229 stream reassembly
@@ -411,14 +435,12 @@ public enum FuzzHarness {
             limits.maxOutOfOrderSegments = 4
         }
         let streams = TCPEncapsulation(limits: limits)
-        var time: Int64 = 1_700_000_000_000_000
         for unit in split(data[1...]) {
-            time += 1_000
             guard let selector = unit.first, let segment = TCPEncapsulation.segment(unit, start: 1, end: unit.count) else { continue }
             let client = IPAddress.v4(0x0a00_0001 + UInt32(selector & 3))
             let key = TCPEncapsulation.ConnectionKey(source: client, sourcePort: segment.sourcePort,
                                                      destination: .v4(0x0a00_00fe), destinationPort: segment.destinationPort)
-            for message in streams.add(unit, segment: segment, key: key, time: time) {
+            for message in streams.add(unit, segment: segment, key: key) {
                 switch message {
                 case .esp(let bytes):
                     _ = ESPHeader.parse(bytes, range: 0..<bytes.count)

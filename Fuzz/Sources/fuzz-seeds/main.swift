@@ -58,13 +58,15 @@ func name(_ path: String, under base: String) -> String {
 struct Frame {
     var bytes: [UInt8]
     var dlt: Int32
+    var header: PacketHeader? = nil
 }
 
 func readCapture(_ path: String) -> [Frame] {
     guard let reader = try? CaptureReader(path: path) else { return [] }
     var frames: [Frame] = []
     while case .packet(let header) = reader.next(), frames.count < 2000 {
-        frames.append(Frame(bytes: Array(reader.buffer[0..<min(header.capturedLength, reader.buffer.count)]), dlt: reader.linkType))
+        frames.append(Frame(bytes: Array(reader.buffer[0..<min(header.capturedLength, reader.buffer.count)]), dlt: reader.linkType,
+                            header: header))
     }
     return frames
 }
@@ -111,12 +113,28 @@ func wireSeeds(_ name: String, _ frames: [Frame], maxRuns: Int) {
         size = 1
     }
     for frame in frames where frame.dlt == first.dlt && !frame.bytes.isEmpty && frame.bytes.count < maxWireSeedBytes - 8 {
-        if size + frame.bytes.count + 4 > maxWireSeedBytes { flush() }
+        let time = frame.header.flatMap(oddTime)
+        if size + frame.bytes.count + 4 + (time?.count ?? 0) + 4 > maxWireSeedBytes { flush() }
         if runs >= maxRuns { return }
+        if let time {
+            unit.append(time)
+            size += time.count + 4
+        }
         unit.append(frame.bytes)
         size += frame.bytes.count + 4
     }
     flush()
+}
+/// A `FuzzHarness.timeMarker` unit with a frame's own time, for the times only a damaged or
+/// crafted capture holds (the harness otherwise makes up sound ones).
+func oddTime(_ header: PacketHeader) -> [UInt8]? {
+    guard header.outOfRangeMicroseconds != nil || !header.timestamp.isRFC3339Representable else { return nil }
+    let seconds = UInt64(bitPattern: header.timestamp.seconds)
+    let field = UInt32(truncatingIfNeeded: header.outOfRangeMicroseconds ?? Int64(header.timestamp.microseconds))
+    let secondsAfterCarry = header.outOfRangeMicroseconds == nil ? seconds
+        : UInt64(bitPattern: header.timestamp.seconds &- (header.outOfRangeMicroseconds! - Int64(header.timestamp.microseconds)) / 1_000_000)
+    return FuzzHarness.timeMarker + (0..<8).map { UInt8(truncatingIfNeeded: secondsAfterCarry >> (56 - 8 * UInt64($0))) }
+        + (0..<4).map { UInt8(truncatingIfNeeded: field >> (24 - 8 * UInt32($0))) }
 }
 for capture in captures { wireSeeds(capture.name, capture.frames, maxRuns: 4) }
 for capture in extraCaptures { wireSeeds(capture.name, capture.frames, maxRuns: 1) }

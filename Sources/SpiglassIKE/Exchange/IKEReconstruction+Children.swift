@@ -73,8 +73,7 @@ extension IKEReconstruction {
             }
         }
         if let old = children[index].rekeyOf { children[old].rekeyedBy = index }
-        for spi in children[index].spis { childBySPI[spi] = index }
-        childGeneration += 1
+        noteChildSPIs(children[index].spis, index: index)
         // Nonces: IKE_SA_INIT's for the CHILD_SA of IKE_AUTH, the exchange's own otherwise.
         let nonces: (initiator: [UInt8], responder: [UInt8])
         if response.header.exchangeType == 35 {

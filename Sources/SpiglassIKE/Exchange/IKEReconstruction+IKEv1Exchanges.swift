@@ -281,8 +281,7 @@ extension IKEReconstruction {
         children.append(child)
         ikeSAs[saIndex].children.append(index)
         if let old = child.rekeyOf { children[old].rekeyedBy = index }
-        for spi in child.spis { childBySPI[spi] = index }
-        childGeneration += 1
+        noteChildSPIs(child.spis, index: index)
         deriveV1Keys(child: index, quickMode: qm)
         return index
     }

@@ -150,6 +150,19 @@ public final class IKEReconstruction {
     /// negotiated it.
     public func childSA(spi: UInt32) -> Int? { childBySPI[spi] }
 
+    /// Called whenever an SPI is (re)assigned to a CHILD_SA, with the SPI and the CHILD_SA's
+    /// index: how a parallel run's other workers keep their `childSA(spi:)` answers in step.
+    public var onChildSPI: ((UInt32, Int) -> Void)?
+
+    /// Files the SPIs of CHILD_SA `index`, a new generation of `childSA(spi:)` answers.
+    func noteChildSPIs(_ spis: [UInt32], index: Int) {
+        for spi in spis {
+            childBySPI[spi] = index
+            onChildSPI?(spi, index)
+        }
+        childGeneration += 1
+    }
+
     /// Decodes one IKE message and advances the story. Returns the message's record, or nil
     /// while a fragmented message is incomplete.
     @discardableResult

@@ -103,7 +103,7 @@ public struct IKEExchangeRecord: Sendable {
     /// Round-trip time from the first request to the first response, in microseconds.
     public var roundTrip: Int64? {
         guard let requestTime, let responseTime else { return nil }
-        return responseTime - requestTime
+        return CaptureTime.elapsed(from: requestTime, to: responseTime)
     }
 }
 

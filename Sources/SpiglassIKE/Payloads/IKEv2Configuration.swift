@@ -1,3 +1,5 @@
+import SpiglassWire
+
 /// CP (RFC 7296 3.15): CFG Type, 3 reserved bytes, attributes.
 public struct IKEv2Configuration: Sendable, Equatable {
     /// 1 CFG_REQUEST, 2 CFG_REPLY, 3 CFG_SET, 4 CFG_ACK.
@@ -81,7 +83,7 @@ public struct IKEv2ConfigAttribute: Sendable, Equatable {
             return value.count == 8 ? "\(IKEv2TextRendering.address(Array(value[0..<4])))/\(IKEv2TextRendering.address(Array(value[4..<8])))" : nil
         case 7, 25:
             // APPLICATION_VERSION, INTERNAL_DNS_DOMAIN.
-            return IKEv2Wire.printableASCII(value)
+            return DisplayText.escaped(bytes: value)
         default:
             return nil
         }

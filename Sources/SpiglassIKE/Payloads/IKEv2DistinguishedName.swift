@@ -1,7 +1,13 @@
+import SpiglassWire
+
 /// Renders a DER X.501 Name (RDNSequence) the way OpenSSL's one-line form does: "C=CH,
 /// O=strongSwan, CN=moon.strongswan.org". Only what an ID_DER_ASN1_DN holds is read: a
 /// SEQUENCE of SETs of SEQUENCE { OID, string }. Anything else gives nil and the caller shows
 /// hex. Iterative, every length checked against its parent: no recursion, no trap.
+///
+/// Values come from whoever sent the packet, so each is escaped for display (`DisplayText`:
+/// controls, bidi overrides, separators...) and then as RFC 4514 2.4 says, so that a value
+/// holding ", CN=admin" shows as "\, CN=admin" and cannot pass for another attribute.
 enum IKEv2DistinguishedName {
     /// RDNs rendered at most; a real DN has fewer than ten.
     static let maxComponents = 64
@@ -94,17 +100,62 @@ enum IKEv2DistinguishedName {
         return ([a, b] + arcs.dropFirst()).map(String.init).joined(separator: ".")
     }
 
-    /// The text of a DirectoryString; nil for types this renderer does not read.
+    /// The text of a DirectoryString, escaped (see the type's comment); nil for types this
+    /// renderer does not read.
     static func string(tag: UInt8, _ content: [UInt8]) -> String? {
         switch tag {
         case 0x0c, 0x13, 0x16, 0x14, 0x1a:
-            // UTF8String, PrintableString, IA5String, T61String, VisibleString: shown when
-            // valid UTF-8 without control characters.
-            guard let text = IKEv2Wire.validUTF8(content),
-                  !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else { return nil }
-            return text
+            // UTF8String, PrintableString, IA5String, T61String, VisibleString: as UTF-8, any
+            // byte that is not shown as \xNN.
+            return rfc4514(DisplayText.escaped(bytes: content))
+        case 0x1e, 0x1c:
+            // BMPString (UTF-16BE), UniversalString (UTF-32BE).
+            let width = tag == 0x1e ? 2 : 4
+            guard content.count % width == 0 else { return nil }
+            var units: [UInt32] = []
+            for start in stride(from: 0, to: content.count, by: width) {
+                units.append(content[start..<(start + width)].reduce(0) { $0 << 8 | UInt32($1) })
+            }
+            var text = String.UnicodeScalarView()
+            if width == 2 {
+                var iterator = units.map { UInt16($0) }.makeIterator()
+                var decoder = UTF16()
+                decoding: while true {
+                    switch decoder.decode(&iterator) {
+                    case .scalarValue(let scalar): text.append(scalar)
+                    case .emptyInput: break decoding
+                    case .error: return nil
+                    }
+                }
+            } else {
+                for unit in units {
+                    guard let scalar = Unicode.Scalar(unit) else { return nil }
+                    text.append(scalar)
+                }
+            }
+            return rfc4514(DisplayText.escaped(String(text)))
         default:
             return nil
         }
+    }
+
+    /// RFC 4514 2.4 escaping of an attribute value already escaped for display (which wrote
+    /// a backslash and a double quote as RFC 4514 does): the separators ",", "+", ";", "<",
+    /// ">", a leading "#" or space and a trailing space get a backslash.
+    static func rfc4514(_ value: String) -> String {
+        let scalars = Array(value.unicodeScalars)
+        var out = String.UnicodeScalarView()
+        for (index, scalar) in scalars.enumerated() {
+            switch scalar {
+            case ",", "+", ";", "<", ">":
+                out.append("\\")
+            case "#" where index == 0, " " where index == 0 || index == scalars.count - 1:
+                out.append("\\")
+            default:
+                break
+            }
+            out.append(scalar)
+        }
+        return String(out)
     }
 }

@@ -14,18 +14,19 @@ public struct IKEv2Identification: Sendable, Equatable {
     public var typeName: String { IKEv2Names.idTypeName(type) }
 
     /// The identity for people: an address, the FQDN or e-mail text, a DN as "C=CH, O=..., CN=..."
-    /// when it decodes, hex otherwise.
+    /// when it decodes, hex otherwise. Text from the packet is escaped (`DisplayText`), whole:
+    /// report lines clip it.
     public var text: String {
         switch type {
         case 1 where data.count == 4, 5 where data.count == 16:
             return IKEv2TextRendering.address(data)
         case 2, 3:
-            return IKEv2Wire.printableASCII(data) ?? Hex.encode(data)
+            return DisplayText.readable(data) ?? Hex.encode(data)
         case 9:
             return IKEv2DistinguishedName.render(data) ?? Hex.encode(data)
         case 11:
             // Key IDs are opaque, but strongSwan and others often put text in them.
-            return IKEv2Wire.printableASCII(data) ?? Hex.encode(data)
+            return DisplayText.readable(data, ascii: true) ?? Hex.encode(data)
         case 13:
             return ""
         default:

@@ -19,7 +19,7 @@ extension IKEv2Payload {
             return "\(name): \(IKEv2Names.keyExchangeName(group)) (\(data.count) bytes)"
         case .identification(let id):
             let text = id.text
-            return text.isEmpty ? "\(name): \(id.typeName)" : "\(name): \(id.typeName) \(Self.clipped(text))"
+            return text.isEmpty ? "\(name): \(id.typeName)" : "\(name): \(id.typeName) \(DisplayText.clipped(text))"
         case .certificate(let encoding, let data):
             return "\(name): \(IKEv2Names.certificateEncodingName(encoding)) (\(data.count) bytes)"
         case .certificateRequest(let encoding, let data):
@@ -39,7 +39,7 @@ extension IKEv2Payload {
             return "\(name): \(delete.protocolName) " + Self.limited(delete.spis.map { Hex.encode($0) }, separator: " ")
         case .vendorID(let data):
             if let known = KnownVendorIDs.name(data) { return "\(name): \(known)" }
-            if let text = IKEv2Wire.printableASCII(data) { return "\(name): \"\(Self.clipped(text))\"" }
+            if let text = DisplayText.readable(data, ascii: true) { return "\(name): \"\(DisplayText.clipped(text))\"" }
             return "\(name): \(IKEv2Wire.hexPrefix(data, limit: 32))"
         case .trafficSelectors(let selectors):
             guard !selectors.isEmpty else { return "\(name): none" }
@@ -51,7 +51,7 @@ extension IKEv2Payload {
         case .configuration(let cp):
             let head = "\(name)(\(cp.typeName))"
             guard !cp.attributes.isEmpty else { return head }
-            let items = cp.attributes.map { attribute in attribute.valueText.map { "\(attribute.name)=\($0)" } ?? attribute.name }
+            let items = cp.attributes.map { attribute in attribute.valueText.map { "\(attribute.name)=\(DisplayText.clipped($0))" } ?? attribute.name }
             return "\(head): " + Self.limited(items, separator: ", ")
         case .eap(let eap):
             guard let typeName = eap.typeName else { return "\(name): \(eap.codeName)" }
@@ -98,10 +98,5 @@ extension IKEv2Payload {
     static func limited(_ items: [String], separator: String) -> String {
         guard items.count > summaryItemLimit else { return items.joined(separator: separator) }
         return items.prefix(summaryItemLimit).joined(separator: separator) + "\(separator)… \(items.count - summaryItemLimit) more"
-    }
-
-    /// Long identity texts cut to 200 characters.
-    static func clipped(_ text: String) -> String {
-        text.count <= 200 ? text : String(text.prefix(200)) + "…"
     }
 }

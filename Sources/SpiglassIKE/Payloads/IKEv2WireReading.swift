@@ -18,24 +18,4 @@ enum IKEv2Wire {
         if bytes.count <= limit { return Hex.encode(bytes) }
         return Hex.encode(bytes.prefix(limit)) + "…"
     }
-
-    /// The bytes as text when every one is printable ASCII (and there is at least one).
-    static func printableASCII(_ bytes: [UInt8]) -> String? {
-        guard !bytes.isEmpty, bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) else { return nil }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    /// The bytes as a String when they are valid UTF-8; nil otherwise.
-    static func validUTF8(_ bytes: [UInt8]) -> String? {
-        var decoder = UTF8()
-        var iterator = bytes.makeIterator()
-        var text = String.UnicodeScalarView()
-        while true {
-            switch decoder.decode(&iterator) {
-            case .scalarValue(let scalar): text.append(scalar)
-            case .emptyInput: return String(text)
-            case .error: return nil
-            }
-        }
-    }
 }

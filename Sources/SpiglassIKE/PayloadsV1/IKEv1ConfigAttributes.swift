@@ -42,8 +42,8 @@ extension IKEv1Attribute {
     public var isSecretConfigAttribute: Bool { IKEv1Names.configAttributeIsSecret(type) }
 
     /// The value of a Mode Config / XAUTH attribute for people when its form is known:
-    /// "10.3.0.1", "10.1.0.0/255.255.0.0", the user name or banner text, "OK"; nil when empty,
-    /// opaque, or secret (see `isSecretConfigAttribute`).
+    /// "10.3.0.1", "10.1.0.0/255.255.0.0", the user name or banner text (escaped, see
+    /// `DisplayText`), "OK"; nil when empty, opaque, or secret (see `isSecretConfigAttribute`).
     public var configValueText: String? {
         guard !value.isEmpty, !isSecretConfigAttribute else { return nil }
         switch type {
@@ -76,13 +76,9 @@ extension IKEv1Attribute {
         case 7, IKEv1Names.Config.xauthUserName, IKEv1Names.Config.xauthMessage, IKEv1Names.Config.xauthDomain,
              28672, 28674, 28675, 28681, 28682:
             // APPLICATION_VERSION, XAUTH-USER-NAME, -MESSAGE, -DOMAIN, UNITY_BANNER, _DEF_DOMAIN,
-            // _SPLIT_DOMAIN, _BACKUP_SERVERS, _DDNS_HOSTNAME: text, on one line (a banner's
-            // line breaks become spaces).
-            return IKEv2Wire.validUTF8(value).map { text in
-                var line = String.UnicodeScalarView()
-                for scalar in text.unicodeScalars { line.append(scalar.value < 0x20 || scalar.value == 0x7f ? " " : scalar) }
-                return IKEv2Payload.clipped(String(line))
-            }
+            // _SPLIT_DOMAIN, _BACKUP_SERVERS, _DDNS_HOSTNAME: text, escaped whole (a banner's
+            // line breaks show as \n; report lines clip it).
+            return DisplayText.escaped(bytes: value)
         case 28673, 28677, 28679, 28680:
             // UNITY_SAVE_PASSWD, _NATT_PORT, _PFS, _FW_TYPE: numbers.
             return integerValue.map { "\($0)" }

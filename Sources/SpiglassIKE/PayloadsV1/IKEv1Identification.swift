@@ -24,14 +24,17 @@ public struct IKEv1Identification: Sendable, Equatable {
 
     /// The identity for people: "10.0.0.1", "10.1.0.0/16", "10.0.0.1-10.0.0.9", the FQDN or
     /// user FQDN text, a DN as "C=CH, O=..., CN=..." when it decodes; hex otherwise (and for
-    /// data whose length does not fit its type).
+    /// data whose length does not fit its type). Text from the packet is escaped
+    /// (`DisplayText`), whole: report lines clip it.
     public var text: String {
         switch type {
         case IKEv1Names.ID.ipv4Address where data.count == 4, IKEv1Names.ID.ipv6Address where data.count == 16:
             return IKEv2TextRendering.address(data)
-        case IKEv1Names.ID.fqdn, IKEv1Names.ID.userFQDN, IKEv1Names.ID.keyID:
+        case IKEv1Names.ID.fqdn, IKEv1Names.ID.userFQDN:
+            return DisplayText.readable(data) ?? Hex.encode(data)
+        case IKEv1Names.ID.keyID:
             // Key IDs are opaque, but implementations often put text in them.
-            return IKEv2Wire.printableASCII(data) ?? Hex.encode(data)
+            return DisplayText.readable(data, ascii: true) ?? Hex.encode(data)
         case IKEv1Names.ID.ipv4Subnet where data.count == 8, IKEv1Names.ID.ipv6Subnet where data.count == 32:
             let half = data.count / 2
             let address = Array(data[0..<half])

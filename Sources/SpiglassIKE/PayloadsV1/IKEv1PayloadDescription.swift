@@ -18,14 +18,14 @@ extension IKEv1Payload {
             return "\(name): \(data.count) bytes"
         case .identification(let id):
             let text = id.text + id.portsText
-            return text.isEmpty ? "\(name): \(id.typeName)" : "\(name): \(id.typeName) \(IKEv2Payload.clipped(text))"
+            return text.isEmpty ? "\(name): \(id.typeName)" : "\(name): \(id.typeName) \(DisplayText.clipped(text))"
         case .certificate(let encoding, let data):
             return "\(name): \(IKEv1Names.certificateEncodingName(encoding)) (\(data.count) bytes)"
         case .certificateRequest(let encoding, let data):
             // RFC 2408 3.10: for X.509 the CA's Distinguished Name, or nothing for any CA.
             if data.isEmpty { return "\(name): \(IKEv1Names.certificateEncodingName(encoding))" }
             if let dn = certificateAuthority {
-                return "\(name): \(IKEv1Names.certificateEncodingName(encoding)) \(IKEv2Payload.clipped(dn))"
+                return "\(name): \(IKEv1Names.certificateEncodingName(encoding)) \(DisplayText.clipped(dn))"
             }
             return "\(name): \(IKEv1Names.certificateEncodingName(encoding)) (\(data.count) bytes)"
         case .hash(let data), .signature(let data), .nonce(let data), .natDiscovery(let data):
@@ -37,7 +37,7 @@ extension IKEv1Payload {
             return "\(name): \(delete.protocolName) " + IKEv2Payload.limited(delete.spis.map { Hex.encode($0) }, separator: " ")
         case .vendorID(let data):
             if let known = KnownVendorIDs.name(data) { return "\(name): \(known)" }
-            if let text = IKEv2Wire.printableASCII(data) { return "\(name): \"\(IKEv2Payload.clipped(text))\"" }
+            if let text = DisplayText.readable(data, ascii: true) { return "\(name): \"\(DisplayText.clipped(text))\"" }
             return "\(name): \(IKEv2Wire.hexPrefix(data, limit: 32))"
         case .attributes(let cfg):
             let head = "\(name)(\(cfg.typeName))"
@@ -123,10 +123,9 @@ extension IKEv1Payload {
         if attribute.value.isEmpty { return name }
         if attribute.isSecretConfigAttribute { return "\(name)=(\(attribute.value.count) bytes)" }
         if let text = attribute.configValueText {
-            if text.contains(where: { $0 == " " || $0 == "\"" }) {
-                return "\(name)=\"" + String(text.map { $0 == "\"" ? "'" : $0 }) + "\""
-            }
-            return "\(name)=\(text)"
+            // Escaped text has its quotes escaped: quoting it is unambiguous.
+            if text.contains(" ") { return "\(name)=\"\(DisplayText.clipped(text))\"" }
+            return "\(name)=\(DisplayText.clipped(text))"
         }
         if attribute.isBasic, let value = attribute.integerValue { return "\(name)=\(value)" }
         return "\(name)=(\(attribute.value.count) bytes)"

@@ -85,13 +85,12 @@ extension KeyDumpText {
         return String(repeating: "0", count: max(0, 16 - digits.count)) + digits
     }
 
-    /// Echoes user text into messages without letting a hostile line flood them, and
-    /// without echoing anything shaped like a key (`KeyMaterial.redacted`).
+    /// Refers to user text in messages by its length only (`KeyMaterial.redacted`).
     static func clip<S: StringProtocol>(_ text: S) -> String {
         KeyMaterial.redacted(text)
     }
 
-    static func redacted<S: StringProtocol>(_ text: S, limit: Int = 64) -> String {
-        KeyMaterial.redacted(text, limit: limit)
+    static func redacted<S: StringProtocol>(_ text: S) -> String {
+        KeyMaterial.redacted(text)
     }
 }

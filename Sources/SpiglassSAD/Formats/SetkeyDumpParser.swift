@@ -164,7 +164,7 @@ enum SetkeyDumpParser: KeyDumpText {
                 var message = "SA type \(word)"
                 if let spi = block!.spi { message += ", spi 0x\(hex32(spi))" }
                 if let mode = block!.mode { message += ", mode \(mode.rawValue)" }
-                note(unknown.isEmpty ? .understood : .warning, message + (unknown.isEmpty ? "" : "; not understood: \(unknown.joined(separator: " "))"))
+                note(unknown.isEmpty ? .understood : .warning, message + (unknown.isEmpty ? "" : "; \(unknown.count) word(s) not understood"))
                 return
             }
             switch word {

@@ -1,3 +1,4 @@
+import Foundation
 import SpiglassWire
 
 /// Reads tcpdump's `-E` secrets syntax (print-esp.c, `esp_print_decode_onesecret`), as a file
@@ -23,8 +24,11 @@ import SpiglassWire
 /// - Several SAs may share a line separated by commas (the inline `-E` form). A comma
 ///   starts a new SA only when what follows looks like one (`spi@addr …`, `algo:`,
 ///   `file`, `ikev2`); otherwise it belongs to an ASCII secret.
-/// - `file PATH`: PATH is read in place (relative to the including file's directory);
-///   includes nest at most 8 deep and a cycle is an error.
+/// - `file PATH`: PATH is read in place, relative to the including file's directory and, unless
+///   `KeyFileIncludes.anywhere` allows any path, inside it (no absolute path, no "..", no
+///   symbolic link leading out); only a regular file (no FIFO, device, /proc or /sys file);
+///   includes nest at most 8 deep and a cycle is an error. Neither the path nor what the file
+///   holds is echoed in errors.
 /// - `ikev2 I|R 0xSPIi 0xSPIr integ:key encr:key`: the initiator's (I: SK_ai, SK_ei) or
 ///   responder's (R: SK_ar, SK_er) keys of one IKEv2 SA; the I and R lines of one SPI
 ///   pair make one IKE SA.
@@ -82,6 +86,7 @@ enum TcpdumpSecretsParser: KeyDumpText {
         var ikeIndex: [[UInt64]: Int] = [:]
         var ikeRoles: [Int: (i: SAOrigin?, r: SAOrigin?)] = [:]
         var notes: [KeyFileNote] = []
+        var includes: KeyFileIncludes = .confined
 
         func note(_ kind: KeyFileNote.Kind, _ file: String, _ line: Int, _ message: String) {
             notes.append(KeyFileNote(kind, file: file, line: line, message))
@@ -94,8 +99,10 @@ enum TcpdumpSecretsParser: KeyDumpText {
         }
     }
 
-    static func parse(_ text: String, file: String, readFile: (String) throws -> String, depth: Int = 0) throws -> KeySet {
+    static func parse(_ text: String, file: String, readFile: (String) throws -> String, includes: KeyFileIncludes = .confined,
+                      depth: Int = 0) throws -> KeySet {
         let ctx = Context()
+        ctx.includes = includes
         try parseText(text, file: file, readFile: readFile, depth: depth, chain: [normalize(file)], ctx: ctx)
         return finish(ctx)
     }
@@ -227,21 +234,46 @@ enum TcpdumpSecretsParser: KeyDumpText {
         if !path.hasPrefix("/"), let slash = file.lastIndex(of: "/") {
             resolved = String(file[...slash]) + path
         }
+        if ctx.includes == .confined {
+            try checkConfined(path, resolved: resolved, file: file, line: line)
+        }
         let normalized = normalize(resolved)
         if chain.contains(normalized) {
-            throw KeyFileError(.badValue, file: file, line: line, field: "file",
-                               "include cycle: \((chain + [normalized]).joined(separator: " → "))")
+            throw KeyFileError(.badValue, file: file, line: line, field: "file", "this include makes a cycle (\(chain.count) files deep)")
         }
         let text: String
         do {
             text = try readFile(resolved)
         } catch let error as KeyFileError {
-            throw error
+            // Said at the include line, without the path (the file's own name is not echoed).
+            throw KeyFileError(error.code, file: file, line: line, field: "file", "the included file: \(error.message)")
         } catch {
-            throw KeyFileError(.cannotRead, file: file, line: line, field: "file", "cannot read '\(resolved)': \(error)")
+            throw KeyFileError(.cannotRead, file: file, line: line, field: "file", "cannot read the included file")
         }
-        ctx.note(.understood, file, line, "includes \(resolved)")
+        ctx.note(.understood, file, line, "includes the file named here")
         try parseText(text, file: resolved, readFile: readFile, depth: depth + 1, chain: chain + [normalized], ctx: ctx)
+    }
+
+    /// Refuses an include that could read outside the including file's directory: an absolute
+    /// path, a ".." component, or a path whose real location (symbolic links resolved) is not in
+    /// that directory or below. A path that does not exist is left to the read, which says so.
+    static func checkConfined(_ path: String, resolved: String, file: String, line: Int) throws {
+        if path.hasPrefix("/") || path.split(separator: "/").contains("..") {
+            throw KeyFileError(.badValue, file: file, line: line, field: "file",
+                               "an include must stay in the including file's folder (a relative path without '..'); --allow-absolute-includes lifts this")
+        }
+        let directory = file.lastIndex(of: "/").map { String(file[...$0]) } ?? "./"
+        guard let base = realPath(directory), let target = realPath(resolved) else { return }
+        guard target.hasPrefix(base == "/" ? "/" : base + "/") else {
+            throw KeyFileError(.badValue, file: file, line: line, field: "file",
+                               "the included file lies outside the including file's folder (through a symbolic link); --allow-absolute-includes lifts this")
+        }
+    }
+
+    static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 
     /// "a/./b/../c" → "a/c", lexically (for cycle detection only).
@@ -270,12 +302,12 @@ enum TcpdumpSecretsParser: KeyDumpText {
         switch fields[0] {
         case "I": initiator = true
         case "R": initiator = false
-        default: throw KeyFileError(.badValue, file: file, line: line, field: "role", "'\(redacted(fields[0], limit: 16))' is not I (initiator) or R (responder)")
+        default: throw KeyFileError(.badValue, file: file, line: line, field: "role", "'\(redacted(fields[0]))' is not I (initiator) or R (responder)")
         }
         func cookie(_ text: Substring, _ field: String) throws -> UInt64 {
             guard text.count == 18, text.hasPrefix("0x") || text.hasPrefix("0X"), let value = UInt64(text.dropFirst(2), radix: 16),
                   text.dropFirst(2).allSatisfy({ $0.isHexDigit }) else {
-                throw KeyFileError(.badValue, file: file, line: line, field: field, "'\(redacted(text, limit: 40))' is not 0x followed by 16 hex digits")
+                throw KeyFileError(.badValue, file: file, line: line, field: field, "'\(redacted(text))' is not 0x followed by 16 hex digits")
             }
             return value
         }

@@ -27,12 +27,12 @@ enum WiresharkESPSAParser {
         }
         guard var encryption = AlgorithmNames.wiresharkEncryption(fields[4]) else {
             let hint = AlgorithmNames.suggestion(for: fields[4], among: AlgorithmNames.wiresharkEncryptionNames).map { " (did you mean \"\($0)\"?)" } ?? ""
-            throw fail(4, .unknownAlgorithm, "unknown encryption algorithm \"\(KeyMaterial.redacted(fields[4]))\"\(hint)")
+            throw fail(4, .unknownAlgorithm, "unknown encryption algorithm '\(KeyMaterial.redacted(fields[4]))'\(hint)")
         }
         guard let encryptionKey = KeyMaterial.wireshark(fields[5]) else { throw fail(5, .badValue, "invalid hex key") }
         guard let integrity = AlgorithmNames.wiresharkIntegrity(fields[6]) else {
             let hint = AlgorithmNames.suggestion(for: fields[6], among: AlgorithmNames.wiresharkIntegrityNames).map { " (did you mean \"\($0)\"?)" } ?? ""
-            throw fail(6, .unknownAlgorithm, "unknown authentication algorithm \"\(KeyMaterial.redacted(fields[6]))\"\(hint)")
+            throw fail(6, .unknownAlgorithm, "unknown authentication algorithm '\(KeyMaterial.redacted(fields[6]))'\(hint)")
         }
         guard let integrityKey = KeyMaterial.wireshark(fields[7]) else { throw fail(7, .badValue, "invalid hex key") }
         if case .aesGCM(0) = encryption {

@@ -99,11 +99,11 @@ enum WiresharkIKEParser {
                                         responderSPI: try spi64(fields[1], field: ikev2Columns[1], file: file, line: lineNumber),
                                         origin: SAOrigin(file: file, line: lineNumber))
         guard let encryption = encryption(fields[4]) else {
-            throw KeyFileError(.unknownAlgorithm, file: file, line: lineNumber, field: "encryption", "unknown IKEv2 encryption algorithm \"\(KeyMaterial.redacted(fields[4]))\"")
+            throw KeyFileError(.unknownAlgorithm, file: file, line: lineNumber, field: "encryption", "unknown IKEv2 encryption algorithm '\(KeyMaterial.redacted(fields[4]))'")
         }
         let (integrity, known) = integrity(fields[7])
         guard known else {
-            throw KeyFileError(.unknownAlgorithm, file: file, line: lineNumber, field: "integrity", "unknown IKEv2 integrity algorithm \"\(KeyMaterial.redacted(fields[7]))\"")
+            throw KeyFileError(.unknownAlgorithm, file: file, line: lineNumber, field: "integrity", "unknown IKEv2 integrity algorithm '\(KeyMaterial.redacted(fields[7]))'")
         }
         sa.encryption = encryption
         sa.integrity = integrity

@@ -168,7 +168,7 @@ enum XfrmStateParser: KeyDumpText {
             if let spi = block.spi { message += ", spi 0x\(hex32(spi))" }
             if let mode = block.modeText { message += ", mode \(clip(mode))" }
             if !unknown.isEmpty {
-                note(.warning, message + "; not understood: \(unknown.joined(separator: " "))")
+                note(.warning, message + "; \(unknown.count) word(s) not understood")
             } else if let text = block.modeText, block.mode == nil, proto == "esp" || proto == "ah" {
                 note(.warning, message + "; mode '\(clip(text))' is not tunnel, transport or beet, left unset")
             } else {

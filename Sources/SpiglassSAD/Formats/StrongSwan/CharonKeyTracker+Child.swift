@@ -76,11 +76,11 @@ extension CharonKeyTracker {
         if let name = CharonLogText.childName(after: "CHILD_SA ", in: text), TextBytes.contains(" state change: ", in: text) {
             if TextBytes.hasSuffix("=> REKEYING", text), let last = jobs[scope.job]?.lastChild, last.name != name,
                last.name.prefix(while: { $0 != "{" }) == name.prefix(while: { $0 != "{" }) {
-                // The CHILD_SA this job just made replaces this one.
-                let heading = "CHILD_SA \(last.name)"
-                if keys.notes[last.note].message.hasPrefix(heading + ":") {
-                    keys.notes[last.note].message.insert(contentsOf: " (rekey of \(name))", at: keys.notes[last.note].message.index(
-                        keys.notes[last.note].message.startIndex, offsetBy: heading.count))
+                // The CHILD_SA this job just made replaces this one (notes hold escaped text).
+                let heading = DisplayText.escaped("CHILD_SA \(last.name)")
+                let message = keys.notes[last.note].message
+                if message.hasPrefix(heading + ":") {
+                    keys.notes[last.note].message = heading + DisplayText.escaped(" (rekey of \(name))") + message.dropFirst(heading.count)
                 }
                 jobs[scope.job]?.lastChild = nil
             }
@@ -158,10 +158,10 @@ extension CharonKeyTracker {
         }
         let algorithms = childAlgorithms(proposal, child: child, spis: child.spis)
         if !algorithms.unknown.isEmpty {
-            note(.warning, proposal.line, "proposal names not understood: \(algorithms.unknown.joined(separator: ", "))")
+            note(.warning, proposal.line, "proposal names not understood: \(KeyMaterial.redacted(algorithms.unknown.joined(separator: ", ")))")
         }
         guard algorithms.encryption != nil else {
-            note(.warning, proposal.line, "\(heading): no encryption algorithm Spiglass knows in '\(proposal.text)'; no SA made")
+            note(.warning, proposal.line, "\(heading): no encryption algorithm Spiglass knows in the proposal at line \(proposal.line); no SA made")
             return
         }
         // The initiator→responder direction first, then the other.

@@ -223,7 +223,7 @@ extension CharonKeyTracker {
         } else if assumed, let proposal {
             warnings.append("its proposal is not tied to it; taking the one at line \(proposal.line)")
         }
-        if !unknown.isEmpty { warnings.append("proposal names not understood: \(unknown.joined(separator: ", "))") }
+        if !unknown.isEmpty { warnings.append("proposal names not understood: \(KeyMaterial.redacted(unknown.joined(separator: ", ")))") }
         if sa.version == .v2, let enc = sa.encryption, let length = enc.keyMaterialLength, !sa.skEi.isEmpty, sa.skEi.count != length {
             warnings.append("SK_ei has \(sa.skEi.count) bytes but \(enc.name) takes \(length)")
         }

@@ -1,0 +1,29 @@
+import SpiglassCapture
+
+/// Notices the timestamps only a damaged or crafted capture holds, and says so once per run
+/// for each kind: a microseconds field outside 0-999,999 (carried into the seconds when the
+/// record was read; libpcap hands a pcap's field over as a signed 32-bit number), and a time RFC 3339 cannot write (a year outside 0000-9999), which the
+/// reports show as an invalid time (JSON null) and from which relative times saturate.
+/// A single-threaded run audits in `Analyzer.process`, a parallel one in its reader, which sees
+/// every frame, so that both raise the same warnings at the same frames.
+struct TimestampAudit {
+    private var carryReported = false
+    private var rangeReported = false
+
+    /// Warnings for frame `frame`, at most one of each kind per run.
+    mutating func check(_ header: PacketHeader, frame: Int) -> [String] {
+        guard !(carryReported && rangeReported) else { return [] }
+        var messages: [String] = []
+        if !carryReported, let field = header.outOfRangeMicroseconds {
+            carryReported = true
+            messages.append("frame \(frame): timestamp microseconds field \(field) is outside 0-999999 (a damaged or crafted "
+                            + "capture): carried into the seconds, here and in any later such frame")
+        }
+        if !rangeReported, !header.timestamp.isRFC3339Representable {
+            rangeReported = true
+            messages.append("frame \(frame): timestamp \(header.timestamp.seconds) s since 1970 lies outside the years 0000-9999 "
+                            + "(a damaged or crafted capture): shown as an invalid time (null in JSON), and times relative to it saturate")
+        }
+        return messages
+    }
+}
