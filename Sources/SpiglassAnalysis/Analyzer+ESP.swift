@@ -10,7 +10,7 @@ extension Analyzer {
     /// (nested tunnels), the layers inside it, up to `maxNesting`. The last packet that was
     /// decrypted is what `-w` gets.
     func processESP(_ bytes: [UInt8], ip: IPLayer, esp: ESPHeader, ports: (source: UInt16, destination: UInt16)?, depth: Int,
-                            headerBytes: [UInt8]? = nil) {
+                    headerBytes: [UInt8]? = nil, cut: Bool = false) {
         var source = bytes
         var headerSource = headerBytes ?? bytes
         var sourceIP = ip
@@ -20,7 +20,8 @@ extension Analyzer {
         // The last decrypted packet's IP header, parsed once for both the nesting check and the summary.
         var innerIP: IPLayer? = nil
         for level in depth..<max(options.maxNesting, depth + 1) {
-            let layer = decryptLayer(source, ip: sourceIP, esp: currentESP, ports: currentPorts, headerBytes: headerSource)
+            let layer = decryptLayer(source, ip: sourceIP, esp: currentESP, ports: currentPorts, headerBytes: headerSource,
+                                     cut: cut && level == depth)
             record.esp.append(layer)
             record.verdict = layer.verdict
             if layer.verdict == .espNull {
@@ -50,11 +51,13 @@ extension Analyzer {
 
     /// One ESP layer: SA lookup, ICV and decryption, trailer; on success the inner packet is
     /// left in `inner[0..<innerLength]`.
+    /// `cut`: the capture cut the packet, which is then only counted (see `truncatedLayer`).
     func decryptLayer(_ bytes: [UInt8], ip: IPLayer, esp: ESPHeader, ports: (source: UInt16, destination: UInt16)?,
-                              headerBytes: [UInt8]) -> ESPLayer {
+                      headerBytes: [UInt8], cut: Bool = false) -> ESPLayer {
         let key = FlowKey(spi: esp.spi, source: ip.source, destination: ip.destination, udpEncapsulated: ports != nil)
         let flowNumber = flow(for: key, time: record.timestamp)
-        var layer = decryptLayerCore(bytes, ip: ip, esp: esp, ports: ports, flowNumber: flowNumber, headerBytes: headerBytes)
+        var layer = cut ? truncatedLayer(esp, ip: ip, ports: ports, flowNumber: flowNumber)
+            : decryptLayerCore(bytes, ip: ip, esp: esp, ports: ports, flowNumber: flowNumber, headerBytes: headerBytes)
         guard let flowNumber else { return layer }
         if flows[flowNumber].childSA == nil && flows[flowNumber].childGeneration != ike.childGeneration {
             // Looked up again only after an exchange settled new SPIs: one compare per packet.
@@ -84,6 +87,26 @@ extension Analyzer {
         if flows[flowNumber].firstSequence == nil { flows[flowNumber].firstSequence = sequence }
         flows[flowNumber].lastSequence = sequence
         return outcome
+    }
+
+    /// An ESP packet the capture cut: its SA is named, but nothing is verified or decrypted,
+    /// so it counts neither as authentic nor as failed, and its SA's ICV diagnosis never
+    /// sees it.
+    func truncatedLayer(_ esp: ESPHeader, ip: IPLayer, ports: (source: UInt16, destination: UInt16)?, flowNumber: Int?) -> ESPLayer {
+        var layer = ESPLayer(spi: esp.spi, sequence: UInt64(esp.sequence), verdict: .truncated, icv: .none, saIndex: nil, saMatch: nil,
+                             nextHeader: nil, padLength: nil, length: esp.range.count, tunnel: nil, udpPorts: ports,
+                             detail: record.cutDescription)
+        if let flowNumber {
+            layer.saIndex = flows[flowNumber].saIndex
+            layer.saMatch = flows[flowNumber].saMatch
+            flows[flowNumber].cutSnapLength = max(flows[flowNumber].cutSnapLength, record.capturedLength)
+        } else {
+            untrackedFlowPackets += 1
+            let match = sad.lookup(spi: esp.spi, source: ip.source, destination: ip.destination)
+            layer.saIndex = match?.index
+            layer.saMatch = match?.match
+        }
+        return layer
     }
 
     /// `headerBytes` holds the IP header `ip` describes; it differs from `bytes` when the ESP

@@ -23,6 +23,11 @@ extension Analyzer {
                 let what = malformed > 0 ? "failed the ICV or did not fit the SA's algorithms" : "failed the ICV"
                 add(.icvFailures, "\(failed + malformed) of \(flow.packets) packets \(what); \(cause)")
             }
+            let cut = flow.count(.truncated)
+            if cut > 0 {
+                let which = cut == flow.packets ? "all \(cut) packets" : "\(cut) of \(flow.packets) packets"
+                add(.truncated, "\(which) were cut by the capture's snapshot length (\(flow.cutSnapLength) bytes) and could not be verified or decrypted: capture whole packets (tcpdump -s 0, dumpcap -s 0)")
+            }
             if flow.replay.duplicates > 0 || flow.replay.tooOld > 0 {
                 add(.replay, "\(flow.replay.duplicates) duplicate(s) and \(flow.replay.tooOld) packet(s) older than the \(flow.replay.size)-packet window: a receiver drops these as replays")
             }

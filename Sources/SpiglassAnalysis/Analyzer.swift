@@ -253,6 +253,8 @@ public final class Analyzer {
     /// Records reported for the current frame (more than one when a TCP segment carries
     /// several RFC 8229 messages).
     var unitsEmitted = 0
+    /// The snapshot length cut the current frame's outermost IP datagram.
+    @exclusivity(unchecked) var datagramCut = false
 
     /// Counts and reports the current record.
     func emit() {
@@ -275,6 +277,7 @@ public final class Analyzer {
         summary.lastTime = header.timestamp
         record.reset(frame: summary.frames, header: header)
         unitsEmitted = 0
+        datagramCut = false
         defer {
             // A TCP segment carrying whole messages has reported each already.
             if unitsEmitted == 0 { emit() }
@@ -291,6 +294,7 @@ public final class Analyzer {
         case .failure(let error):
             record.verdict = error.code == .notIP ? .notIPsec : .malformed
             record.detail = error.description
+            markCut(error)
             return
         }
         let ip: IPLayer
@@ -299,9 +303,18 @@ public final class Analyzer {
         case .failure(let error):
             record.verdict = .malformed
             record.detail = error.description
+            markCut(error)
             return
         }
         record.outer = outerSummary(ip)
+        datagramCut = Analyzer.isDatagramCut(ip, header: header, length: length)
+        if datagramCut && (ip.fragment != nil || (ip.protocolNumber == IPProtocol.tcp && isTCPEncapsulated(bytes, ip: ip))) {
+            // A cut fragment would leave a hole in its datagram, and a cut segment in its
+            // RFC 8229 stream: neither is fed on.
+            record.verdict = .truncated
+            record.detail = record.cutDescription
+            return
+        }
         if ip.fragment != nil {
             switch reassembler.add(bytes, ip: ip, time: header.timestamp.totalMicroseconds) {
             case .pending:
@@ -327,6 +340,26 @@ public final class Analyzer {
         processIP(bytes, ip: ip, depth: 0)
     }
 
+    /// Whether the snapshot length cut the frame's IP datagram: the IP length says so, or (an
+    /// IP length of 0, as TSO captures carry) the frame was cut and nothing past the datagram
+    /// was captured.
+    static func isDatagramCut(_ ip: IPLayer, header: PacketHeader, length: Int) -> Bool {
+        ip.truncated || (header.capturedLength < header.originalLength && ip.end == length)
+    }
+
+    /// A frame that stopped decoding because the capture cut it is `truncated`, not malformed.
+    func markCut(_ error: WireError) {
+        guard record.isCut, error.code == .truncated else { return }
+        record.verdict = .truncated
+        record.detail = "\(record.cutDescription); \(error.description)"
+    }
+
+    func isTCPEncapsulated(_ bytes: [UInt8], ip: IPLayer) -> Bool {
+        guard !options.tcpEncapsulationPorts.isEmpty,
+              let segment = TCPEncapsulation.segment(bytes, start: ip.headerEnd, end: ip.end) else { return false }
+        return options.tcpEncapsulationPorts.contains(segment.sourcePort) || options.tcpEncapsulationPorts.contains(segment.destinationPort)
+    }
+
     func outerSummary(_ ip: IPLayer) -> PacketSummary {
         PacketSummary(version: ip.version, source: ip.source, destination: ip.destination,
                       protocolNumber: ip.protocolNumber, sourcePort: nil, destinationPort: nil,
@@ -337,15 +370,17 @@ public final class Analyzer {
         let layers = IPsecLayers.classify(bytes, protocolNumber: ip.protocolNumber, start: ip.headerEnd, end: ip.end)
         // Parallel runs: frames of other workers' SAs stop here.
         if depth == 0, let shard, !claim(bytes, ip: ip, layers: layers, shard: shard) { return }
+        // Only the outermost datagram can be cut (what was decrypted is whole).
+        let cut = depth == 0 && datagramCut
         if depth == 0, let broken = layers.brokenAH {
             summary.ahPackets += 1
-            record.ah.append(AHLayer(header: broken, sequence: UInt64(broken.sequence), verdict: .malformed, saIndex: nil, saMatch: nil,
-                                     replay: nil, detail: nil))
+            record.ah.append(AHLayer(header: broken, sequence: UInt64(broken.sequence), verdict: cut ? .truncated : .malformed,
+                                     saIndex: nil, saMatch: nil, replay: nil, detail: cut ? record.cutDescription : nil))
         }
         if depth == 0 && !layers.ah.isEmpty {
             summary.ahPackets += 1
             // Nothing from a packet whose AH fails is processed further, let alone released.
-            guard processAH(bytes, ip: ip, headers: layers.ah, payload: layers.payload) else { return }
+            guard processAH(bytes, ip: ip, headers: layers.ah, payload: layers.payload, cut: cut) else { return }
         }
         switch layers.payload {
         case .esp(let esp, let ports):
@@ -353,16 +388,16 @@ public final class Analyzer {
                 summary.espPackets += 1
                 record.udpPorts = ports
             }
-            processESP(bytes, ip: ip, esp: esp, ports: ports, depth: depth)
+            processESP(bytes, ip: ip, esp: esp, ports: ports, depth: depth, cut: cut)
         case .ike(let header, let ports, let marker):
             if depth == 0 {
                 summary.ikePackets += 1
                 record.ike = header
                 record.udpPorts = ports
                 record.ikeNonESPMarker = marker
-                record.verdict = .ike
+                record.verdict = cut ? .truncated : .ike
                 processIKE(bytes, range: header.range, source: ip.source, destination: ip.destination, ports: ports,
-                           transport: marker ? .udpEncapsulated : .udp)
+                           transport: marker ? .udpEncapsulated : .udp, cut: cut)
             }
         case .natKeepalive(let ports):
             if depth == 0 {
@@ -373,6 +408,10 @@ public final class Analyzer {
             if depth == 0 {
                 record.verdict = .malformed
                 record.detail = error.description
+                if cut && error.code == .truncated {
+                    record.verdict = .truncated
+                    record.detail = "\(record.cutDescription); \(error.description)"
+                }
             }
         case .other(let proto, let ports):
             if depth == 0 {

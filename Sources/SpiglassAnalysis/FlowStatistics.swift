@@ -35,6 +35,9 @@ public struct FlowStatistics: Sendable {
     public var childSA: Int? = nil
     /// The IKE reconstruction's `childGeneration` when `childSA` was last looked up.
     var childGeneration = -1
+    /// The largest captured length of this flow's frames that the snapshot length cut: the
+    /// capture's snapshot length, as far as these frames tell.
+    public var cutSnapLength = 0
     /// The frame in which the flow was first seen (flows are listed in this order).
     public internal(set) var firstFrame = 0
 
@@ -105,6 +108,7 @@ extension PacketVerdict {
         case .ahICVFailed: return 14
         case .espNull: return 15
         case .tcpSegment: return 16
+        case .truncated: return 17
         }
     }
 }
@@ -120,6 +124,8 @@ public struct CaptureStatistics: Sendable, Equatable {
 public struct Finding: Sendable, Equatable {
     public enum Kind: String, Sendable {
         case icvFailures = "icv-failures"
+        /// The capture's snapshot length cut the SA's packets.
+        case truncated
         case weakAlgorithm = "weak-algorithm"
         case replay
         case loss

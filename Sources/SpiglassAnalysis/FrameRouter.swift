@@ -149,6 +149,8 @@ final class FrameRouter {
                                                     announcedVersion: link.announcedVersion)
         else { return (0, false) }
         if ip.fragment != nil {
+            // A cut fragment is reassembled nowhere (see `Analyzer.process`): worker 0 reports it.
+            if Analyzer.isDatagramCut(ip, header: header, length: length) { return (0, false) }
             // Every worker reassembles; the frame completing a datagram belongs to its owner.
             guard case .complete(let datagram) = reassembler.add(frame, ip: ip, time: header.timestamp.totalMicroseconds),
                   case .success(let whole) = IPLayer.parse(datagram, offset: 0, length: datagram.count)

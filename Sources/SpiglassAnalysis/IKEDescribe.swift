@@ -20,6 +20,8 @@ enum IKEDescribe {
             parts.append("SK{not decrypted: \(why)}")
         case .fragmentPending:
             parts.append("SKF{pending}")
+        case .cutByCapture:
+            parts.append("SK{cut by the capture}")
         }
         return parts.joined(separator: " ")
     }
@@ -34,12 +36,14 @@ enum IKEDescribe {
         case .noKeys: parts.append("E{no keys}")
         case .failed(let why): parts.append("E{not decrypted: \(why)}")
         case .fragmentPending: parts.append("FRAG{pending}")
+        case .cutByCapture: parts.append("E{cut by the capture}")
         }
         return parts.joined(separator: " ")
     }
 
     static func shortName(_ payload: IKEv1Payload) -> String {
         switch payload.body {
+        case .malformed(let problem) where problem.code == .cutByCapture: return payload.name + "(cut)"
         case .notification(let notify): return "N(\(notify.name))"
         case .vendorID(let bytes): return "VID(\(KnownVendorIDs.name(bytes) ?? "unknown"))"
         case .delete(let delete): return delete.protocolID == 1 ? "D(ISAKMP)" : "D(\(delete.spis.map { Hex.encode($0) }.joined(separator: ",")))"
@@ -49,6 +53,7 @@ enum IKEDescribe {
 
     static func shortName(_ payload: IKEv2Payload) -> String {
         switch payload.body {
+        case .malformed(let problem) where problem.code == .cutByCapture: return payload.name + "(cut)"
         case .notify(let notify): return "N(\(notify.name))"
         case .vendorID(let bytes): return "V(\(KnownVendorIDs.name(bytes) ?? "unknown"))"
         case .delete(let delete): return delete.protocolID == 1 ? "D(IKE)" : "D(\(delete.spis.map { Hex.encode($0) }.joined(separator: ",")))"
@@ -79,12 +84,14 @@ enum IKEDescribe {
 
     /// "decrypted, integrity ok" and the like.
     static func protection(_ message: IKEMessageRecord) -> String {
+        let cut = message.capturedLength.map { "; cut by the capture: \($0) of \(message.length) bytes captured" } ?? ""
         switch message.decryption {
-        case .notEncrypted: return "clear"
+        case .notEncrypted: return "clear" + cut
         case .decrypted: return "decrypted, integrity \(message.integrity.rawValue)"
-        case .noKeys: return "encrypted, no keys"
+        case .noKeys: return "encrypted, no keys" + cut
         case .failed(let why): return "not decrypted: \(why)"
         case .fragmentPending: return "fragment pending"
+        case .cutByCapture: return "encrypted, not decrypted" + cut
         }
     }
 

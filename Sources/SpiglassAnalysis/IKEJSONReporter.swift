@@ -87,6 +87,7 @@ enum IKEJSON {
         o.string("decryption", message.decryption.label)
         if case .failed(let why) = message.decryption { o.string("decryption_error", why) }
         o.string("integrity", message.integrity.rawValue)
+        if let captured = message.capturedLength { o.int("captured_length", captured) }
         let objects: [String] = message.version == 1
             ? message.v1Payloads.map { $0.jsonObject() } : message.payloads.map { $0.jsonObject() }
         o.raw("payloads", JSONObject.array(objects.enumerated().map { offset, object in

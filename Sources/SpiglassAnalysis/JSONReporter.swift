@@ -22,6 +22,7 @@ final class JSONReporter: Reporter {
         o.string("time", TimeFormat.iso8601(record.timestamp))
         o.raw("time_relative", TimeFormat.seconds(record.timestamp.totalMicroseconds - startTime.totalMicroseconds))
         o.int("length", record.capturedLength)
+        if record.isCut { o.int("original_length", record.originalLength) }
         o.string("src", record.outer?.source.description)
         o.string("dst", record.outer?.destination.description)
         o.string("protocol", Describe.protocolLabel(record))

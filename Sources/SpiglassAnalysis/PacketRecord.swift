@@ -30,8 +30,11 @@ public enum PacketVerdict: String, Sendable, Equatable, CaseIterable {
     /// Held for IP reassembly; the frame completing the datagram reports it.
     case fragment
     case notIPsec = "not-ipsec"
-    /// The frame could not be decoded up to IP (unsupported link type, not IP, truncated).
+    /// The frame could not be decoded up to IP (unsupported link type, not IP).
     case undecodable
+    /// The capture's snapshot length cut the packet: what is missing cannot be checked, so
+    /// it is neither verified nor failed (nor blamed on the keys).
+    case truncated
 
     init(_ esp: ESPVerdict) {
         switch esp {
@@ -89,6 +92,8 @@ public struct PacketRecord: Sendable {
     public var frame: Int = 0
     public var timestamp = Timestamp(seconds: 0, microseconds: 0)
     public var capturedLength = 0
+    /// The frame's length on the wire; larger than `capturedLength` when the capture cut it.
+    public var originalLength = 0
     public var verdict: PacketVerdict = .notIPsec
     public var outer: PacketSummary?
     /// Frame numbers of the fragments this datagram was rebuilt from.
@@ -109,6 +114,12 @@ public struct PacketRecord: Sendable {
     public var writtenLength = 0
     public var detail: String?
 
+    /// True when the snapshot length cut the frame.
+    public var isCut: Bool { capturedLength < originalLength }
+
+    /// "captured 96 of 170 bytes", for a cut frame.
+    public var cutDescription: String { "captured \(capturedLength) of \(originalLength) bytes" }
+
     /// Clears what one RFC 8229 message reports, keeping the frame's own fields.
     mutating func resetMessage(index: Int) {
         tcpMessage = index
@@ -125,6 +136,7 @@ public struct PacketRecord: Sendable {
         self.frame = frame
         timestamp = header.timestamp
         capturedLength = header.capturedLength
+        originalLength = header.originalLength
         verdict = .notIPsec
         outer = nil
         reassembledFrom = 0

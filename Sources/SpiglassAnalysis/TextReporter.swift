@@ -61,7 +61,7 @@ final class TextReporter: Reporter {
             switch record.verdict {
             case .fragment: line += " fragment" + (record.detail.map { " (\($0))" } ?? " (held for reassembly)")
             case .tcpSegment: line += " segment (part of an RFC 8229 message, held)"
-            case .malformed, .undecodable: line += " \(record.verdict.rawValue)" + (record.detail.map { ": \($0)" } ?? "")
+            case .malformed, .undecodable, .truncated: line += " \(record.verdict.rawValue)" + (record.detail.map { ": \($0)" } ?? "")
             case .notIPsec:
                 if let ports = record.udpPorts { line += " \(ports.source) → \(ports.destination)" }
                 if record.outer == nil, let detail = record.detail { line += " \(detail)" }

@@ -10,6 +10,8 @@ struct IKEv1SAState {
     var initiatorSABody: [UInt8] = []
     var keInitiator: [UInt8] = []
     var keResponder: [UInt8] = []
+    /// The capture's snapshot length cut a KE payload of phase 1.
+    var keyExchangeCut = false
     var ivState: IKEv1IVState?
     /// The IV state before the last phase-1 message: a peer that failed to decrypt that
     /// message never advanced its chain (RFC 2409 gives no way to resync).
@@ -75,7 +77,8 @@ extension IKEReconstruction {
             range = range.lowerBound..<(range.lowerBound + Int(header.length))
         }
         let message: IKEv1Message
-        switch IKEv1Parser.parseMessage(datagram.bytes, range: range) {
+        let cut = markCut(&record, datagram: datagram, header: header)
+        switch IKEv1Parser.parseMessage(datagram.bytes, range: range, cutByCapture: cut) {
         case .success(let parsed): message = parsed
         case .failure(let problem):
             record.problems.append(problem.reason)
@@ -105,7 +108,12 @@ extension IKEReconstruction {
             return keep(copy)
         }
         if message.isEncrypted {
-            decryptV1(&record, message: message, bytes: datagram.bytes, range: range, saIndex: saIndex)
+            if cut {
+                // Its last block, which the next message's IV chains from, was not captured either.
+                record.decryption = .cutByCapture
+            } else {
+                decryptV1(&record, message: message, bytes: datagram.bytes, range: range, saIndex: saIndex)
+            }
         }
         attachV1(&record, saIndex: saIndex, clearBytes: datagram.bytes)
         if v1States[saIndex, default: IKEv1SAState()].seen.count < IKEReconstruction.maxRememberedV1Messages,
@@ -205,7 +213,8 @@ extension IKEReconstruction {
             return
         }
         guard var ivState = v1IVState(saIndex: saIndex, blockSize: protection.blockSize) else {
-            record.decryption = .failed("the IV needs both KE payloads of phase 1, which the capture lacks")
+            let why = v1States[saIndex]?.keyExchangeCut == true ? "cut" : "lacks"
+            record.decryption = .failed("the IV needs both KE payloads of phase 1, which the capture \(why)")
             return
         }
         let messageID = record.header.messageID

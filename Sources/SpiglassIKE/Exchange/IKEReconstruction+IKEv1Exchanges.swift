@@ -104,6 +104,8 @@ extension IKEReconstruction {
                 }
             case .keyExchange(let ke):
                 if fromInitiator { v1States[saIndex]?.keInitiator = ke } else { v1States[saIndex]?.keResponder = ke }
+            case .malformed(let problem) where problem.code == .cutByCapture && payload.type == IKEv1PayloadType.keyExchange:
+                v1States[saIndex]?.keyExchangeCut = true
             case .identification(let id):
                 if fromInitiator { ikeSAs[saIndex].initiatorIdentity = "\(id.typeName) \(id.text)" } else {
                     ikeSAs[saIndex].responderIdentity = "\(id.typeName) \(id.text)"

@@ -157,7 +157,8 @@ public final class IKEReconstruction {
         if Int(header.length) >= IKEHeader.length && Int(header.length) < datagram.range.count {
             datagram.range = datagram.range.lowerBound..<(datagram.range.lowerBound + Int(header.length))
         }
-        switch IKEv2Parser.parseMessage(datagram.bytes, range: datagram.range) {
+        let cut = markCut(&record, datagram: datagram, header: header)
+        switch IKEv2Parser.parseMessage(datagram.bytes, range: datagram.range, cutByCapture: cut) {
         case .success(let parsed): message = parsed
         case .failure(let problem):
             record.problems.append(problem.reason)
@@ -169,6 +170,9 @@ public final class IKEReconstruction {
         let keyIndex = self.keyIndex(for: header)
 
         guard let last = message.payloads.last, last.isEncryptedContainer else {
+            // A cut message whose chain stopped before its SK or SKF: the encrypted part is
+            // what the capture lost.
+            if cut && header.isEncrypted { record.decryption = .cutByCapture }
             attach(&record, fingerprint: fingerprint(datagram.bytes, datagram.range))
             return keep(record)
         }
@@ -242,6 +246,15 @@ public final class IKEReconstruction {
             attach(&record, fingerprint: combined)
             return keep(record)
         }
+    }
+
+    /// Notes on `record` that the capture cut the message (the datagram's flag, with a length
+    /// field that says more than was captured). True when it was cut.
+    func markCut(_ record: inout IKEMessageRecord, datagram: IKEDatagram, header: IKEHeader) -> Bool {
+        guard datagram.cutByCapture, Int(header.length) > datagram.range.count else { return false }
+        record.length = Int(header.length)
+        record.capturedLength = datagram.range.count
+        return true
     }
 
     private func appendInner(_ record: inout IKEMessageRecord, _ plain: [UInt8], first: UInt8) {

@@ -12,6 +12,8 @@ public enum IKEDecryption: Sendable, Equatable {
     case failed(String)
     /// A fragment waiting for the rest of its message.
     case fragmentPending
+    /// The capture's snapshot length cut the encrypted part: nothing to open.
+    case cutByCapture
 
     public var label: String {
         switch self {
@@ -20,6 +22,7 @@ public enum IKEDecryption: Sendable, Equatable {
         case .noKeys: return "no-keys"
         case .failed: return "failed"
         case .fragmentPending: return "fragment-pending"
+        case .cutByCapture: return "cut-by-capture"
         }
     }
 }
@@ -45,6 +48,8 @@ public struct IKEMessageRecord: Sendable {
     public var transport: IKETransport
     /// Bytes on the wire (all fragments together).
     public var length: Int
+    /// Bytes captured, when the capture's snapshot length cut the message (nil: all of it).
+    public var capturedLength: Int? = nil
     /// Payloads outside SK, in order, then the decrypted payloads (`decryptedFrom` tells
     /// where those begin).
     public var payloads: [IKEv2Payload]

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Builds the messy captures people bring from real fixtures, with editcap and mergecap
+# (Debian wireshark-common, a tshark dependency): snapshot-length cuts, a capture merged with
+# itself, the same packets replayed 30 s later, and captures split into parts. The tests run
+# this script into a temporary directory; run it by hand to look at the results:
+#
+#   Fixtures/messy/make.sh OUTDIR
+#
+# Each case is named after its source (strongswan/aes256gcm16-v4 -> strongswan-aes256gcm16-v4):
+#   snaplen-S/CASE.pcap        editcap -s S (S = 64, 96, 200, 1500)
+#   merged-self/CASE.pcap      mergecap CASE CASE (one capture on two interfaces)
+#   replayed-30s/CASE.pcap     mergecap CASE (editcap -t 30 CASE): every packet again 30 s later
+#   split-N/CASE/part_*.pcap   editcap -c N (N = 5, 7), the rotation a long capture gets
+set -euo pipefail
+out=${1:?usage: make.sh OUTDIR}
+here=$(cd "$(dirname "$0")/.." && pwd)
+cases=(
+    strongswan/aes256gcm16-v4
+    strongswan/aes128cbc-sha256-v4
+    strongswan/3des-sha1-v4
+    strongswan-ike/rekey-cbc-sha256
+    strongswan-ike/fragmentation
+    strongswan-ikev1/main-psk
+    strongswan-ikev1/aggressive-psk
+    scapy-ah/ah-v4-transport
+    scapy/fragmented
+)
+mkdir -p "$out"
+for c in "${cases[@]}"; do
+    name=${c//\//-}
+    src="$here/$c"
+    [ -d "$src" ] && src="$src/capture.pcap"
+    [ -f "$src" ] || src="$here/$c.pcap"
+    for s in 64 96 200 1500; do
+        mkdir -p "$out/snaplen-$s"
+        editcap -F pcap -s "$s" "$src" "$out/snaplen-$s/$name.pcap"
+    done
+    mkdir -p "$out/merged-self" "$out/replayed-30s"
+    mergecap -F pcap -w "$out/merged-self/$name.pcap" "$src" "$src"
+    editcap -F pcap -t 30 "$src" "$out/replayed-30s/.later-$name.pcap"
+    mergecap -F pcap -w "$out/replayed-30s/$name.pcap" "$src" "$out/replayed-30s/.later-$name.pcap"
+    rm "$out/replayed-30s/.later-$name.pcap"
+    for n in 5 7; do
+        mkdir -p "$out/split-$n/$name"
+        editcap -F pcap -c "$n" "$src" "$out/split-$n/$name/part.pcap"
+    done
+done
