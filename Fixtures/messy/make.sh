@@ -10,7 +10,9 @@
 #   snaplen-S/CASE.pcap        editcap -s S (S = 64, 96, 200, 1500)
 #   merged-self/CASE.pcap      mergecap CASE CASE (one capture on two interfaces)
 #   replayed-30s/CASE.pcap     mergecap CASE (editcap -t 30 CASE): every packet again 30 s later
-#   split-N/CASE/part_*.pcap   editcap -c N (N = 5, 7), the rotation a long capture gets
+#   split-N/CASE/part_*.pcap   editcap -c N (N = 2, 5), the rotation a long capture gets
+#   links/*.pcap               two captures of different link types (Linux SLL, Ethernet)
+#   damaged/part_*.pcap        split-5 of the first case with its second part cut mid-record
 set -euo pipefail
 out=${1:?usage: make.sh OUTDIR}
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -40,8 +42,17 @@ for c in "${cases[@]}"; do
     editcap -F pcap -t 30 "$src" "$out/replayed-30s/.later-$name.pcap"
     mergecap -F pcap -w "$out/replayed-30s/$name.pcap" "$src" "$out/replayed-30s/.later-$name.pcap"
     rm "$out/replayed-30s/.later-$name.pcap"
-    for n in 5 7; do
+    for n in 2 5; do
         mkdir -p "$out/split-$n/$name"
         editcap -F pcap -c "$n" "$src" "$out/split-$n/$name/part.pcap"
     done
 done
+mkdir -p "$out/links"
+cp "$here/scapy/linktypes-sll.pcap" "$out/links/sll.pcap"
+cp "$here/strongswan/aes128cbc-sha256-v4/capture.pcap" "$out/links/ethernet.pcap"
+first=${cases[0]//\//-}
+mkdir -p "$out/damaged"
+cp "$out/split-5/$first"/part_*.pcap "$out/damaged/"
+second=$(ls "$out/damaged"/part_*.pcap | sed -n 2p)
+size=$(stat -c %s "$second")
+truncate -s $((size - 10)) "$second"

@@ -164,8 +164,8 @@ extension Analyzer {
     /// output per frame and sending it to the merger after each batch (so the merger learns
     /// how far the reader has got even from a worker that reports nothing). The tables are
     /// printed later, from the merged state.
-    func runShard(_ batches: HandoffChannel<FrameBatch>, linkType: Int32, linkTypeName: String, shard: Shard) {
-        setLinkType(dlt: linkType, name: linkTypeName)
+    func runShard(_ batches: HandoffChannel<FrameBatch>, sources: [CaptureStream.Source], shard: Shard) {
+        setSources(sources)
         // Frames are copied here from the batch, so that `process` gets an array of its own.
         var frame = [UInt8](repeating: 0, count: 262_144)
         while true {

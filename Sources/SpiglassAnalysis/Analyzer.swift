@@ -38,8 +38,11 @@ public final class Analyzer {
     let reassembler: FragmentReassembler
     let tcpStreams: TCPEncapsulation
     var diagnosticsSeen: Set<String> = []
-    var linkType: LinkType?
-    var linkTypeDescription = ""
+    /// Link type of each input of the stream (`PacketHeader.source`), nil where unsupported.
+    var linkTypes: [LinkType?] = [nil]
+    var linkTypeDescriptions = [""]
+    /// The inputs' paths, named in every record when there are several.
+    public internal(set) var sourcePaths: [String] = []
 
     /// The IKE story of the capture, rebuilt as its messages arrive.
     public let ike: IKEReconstruction
@@ -147,7 +150,13 @@ public final class Analyzer {
 
     /// Reads every packet of `reader`, reporting as it goes, then the summary.
     public func run(_ reader: CaptureReader, progress: ProgressReporter? = nil, control: RunControl = RunControl()) -> AnalysisSummary {
-        setLinkType(dlt: reader.linkType, name: reader.linkTypeName)
+        run(CaptureStream(reader: reader, path: ""), progress: progress, control: control)
+    }
+
+    /// Reads every frame of `reader` (one or more files merged by time, or an interface),
+    /// reporting as it goes, then the summary.
+    public func run(_ reader: CaptureStream, progress: ProgressReporter? = nil, control: RunControl = RunControl()) -> AnalysisSummary {
+        setSources(reader.sources)
         if let warning = reader.warning { diagnose(warning) }
         loop: while true {
             if let limit = control.maxFrames, summary.frames >= limit { break }
@@ -165,9 +174,9 @@ public final class Analyzer {
             case .end:
                 break loop
             case .damaged(let message):
-                summary.damage = message
-                diagnose("capture damaged after frame \(summary.frames): \(message); results cover the frames before it")
-                break loop
+                noteDamage(message, sources: reader.sources.count)
+                // With several files the others go on; a single file has ended.
+                if reader.sources.count == 1 { break loop }
             }
             if !reader.isLive && summary.frames & 4095 == 0 && control.stopRequested() { break loop }
         }
@@ -215,12 +224,35 @@ public final class Analyzer {
         reload(Analyzer.espDatabase(keys), ah: Analyzer.ahDatabase(keys))
     }
 
-    /// Sets the link type of the frames to come (done by `run`; tests call it directly).
+    /// Sets the link type of the frames to come, all from one input (done by `run`; tests
+    /// call it directly).
     public func setLinkType(dlt: Int32, name: String) {
-        linkType = LinkType(dlt: dlt)
-        linkTypeDescription = "\(name) (DLT \(dlt))"
-        if linkType == nil {
-            diagnose("unsupported link-layer type \(linkTypeDescription): frames are counted but not dissected; supported are Ethernet, Linux SLL/SLL2, raw IP and BSD loopback")
+        setLinkTypes([(dlt, name)])
+    }
+
+    /// The inputs of the stream to come: their link types, and their paths for the reports.
+    func setSources(_ sources: [CaptureStream.Source]) {
+        sourcePaths = sources.map(\.path)
+        reporter.begin(sources: sourcePaths)
+        setLinkTypes(sources.map { ($0.linkType, $0.linkTypeName) })
+    }
+
+    func setLinkTypes(_ types: [(dlt: Int32, name: String)]) {
+        linkTypes = types.map { LinkType(dlt: $0.dlt) }
+        linkTypeDescriptions = types.map { "\($0.name) (DLT \($0.dlt))" }
+        for (index, description) in linkTypeDescriptions.enumerated() where linkTypes[index] == nil {
+            let which = types.count > 1 ? " in '\(sourcePaths[index])'" : ""
+            diagnose("unsupported link-layer type \(description)\(which): frames are counted but not dissected; supported are Ethernet, Linux SLL/SLL2, raw IP and BSD loopback")
+        }
+    }
+
+    /// A damaged input: its frames before the damage count, the others' go on.
+    func noteDamage(_ message: String, sources: Int) {
+        summary.damage = summary.damage.map { $0 + "; " + message } ?? message
+        if sources == 1 {
+            diagnose("capture damaged after frame \(summary.frames): \(message); results cover the frames before it")
+        } else {
+            diagnose("\(message) (frame \(summary.frames) of the stream)")
         }
     }
 
@@ -282,9 +314,10 @@ public final class Analyzer {
             // A TCP segment carrying whole messages has reported each already.
             if unitsEmitted == 0 { emit() }
         }
-        guard let linkType else {
+        let source = header.source < linkTypes.count ? header.source : 0
+        guard let linkType = linkTypes[source] else {
             record.verdict = .undecodable
-            record.detail = "unsupported link type \(linkTypeDescription)"
+            record.detail = "unsupported link type \(linkTypeDescriptions[source])"
             return
         }
         let length = min(header.capturedLength, bytes.count)

@@ -55,9 +55,10 @@ final class FrameBatch {
 /// whatever their values. A reassembled datagram's owner is found here too: the router keeps
 /// a reassembler fed exactly as the workers' are (with every fragment, in order).
 final class FrameRouter {
-    let reader: CaptureReader
+    let reader: CaptureStream
     let channels: [HandoffChannel<FrameBatch>]
-    private let linkType: LinkType?
+    /// Link type of each input of the stream.
+    private let linkTypes: [LinkType?]
     private let tcpEncapsulationPorts: Set<UInt16>
     private let reassembler: FragmentReassembler
     /// Owner of each outermost SPI seen so far.
@@ -73,7 +74,9 @@ final class FrameRouter {
     private(set) var bytes = 0
     private(set) var firstTime: Timestamp? = nil
     private(set) var lastTime: Timestamp? = nil
-    private(set) var damage: String? = nil
+    /// Why inputs ended early, in the order the stream reported them, each with the number of
+    /// frames read by then.
+    private(set) var damages: [(message: String, frames: Int)] = []
 
     /// A batch goes to its worker after this many frames read (whatever it holds, so that
     /// every worker, and through it the merger, learns how far the reader has got), or once
@@ -83,12 +86,12 @@ final class FrameRouter {
 
     /// `fragmentLimits` must be the workers' own: the router's reassembly has to complete the
     /// datagrams theirs completes.
-    init(reader: CaptureReader, channels: [HandoffChannel<FrameBatch>], tcpEncapsulationPorts: Set<UInt16>,
+    init(reader: CaptureStream, channels: [HandoffChannel<FrameBatch>], tcpEncapsulationPorts: Set<UInt16>,
          fragmentLimits: FragmentReassembler.Limits) {
         self.reader = reader
         self.reassembler = FragmentReassembler(limits: fragmentLimits)
         self.channels = channels
-        self.linkType = LinkType(dlt: reader.linkType)
+        self.linkTypes = reader.sources.map { LinkType(dlt: $0.linkType) }
         self.tcpEncapsulationPorts = tcpEncapsulationPorts
         self.filling = channels.map { _ in FrameBatch() }
     }
@@ -117,8 +120,9 @@ final class FrameRouter {
             case .end, .timeout, .interrupted:
                 break loop
             case .damaged(let message):
-                damage = message
-                break loop
+                damages.append((message, frames))
+                // With several files the others go on; a single file has ended.
+                if reader.sources.count == 1 { break loop }
             }
         }
         sendRound(finished: true)
@@ -142,7 +146,7 @@ final class FrameRouter {
     /// `Analyzer.process` and `claim` look at: the frame's link and IP layers, its reassembled
     /// datagram, and the IPsec layers of that.
     private func route(_ frame: [UInt8], header: PacketHeader) -> (owner: Int, everyone: Bool) {
-        guard let linkType else { return (0, false) }
+        guard header.source < linkTypes.count, let linkType = linkTypes[header.source] else { return (0, false) }
         let length = min(header.capturedLength, frame.count)
         guard case .success(let link) = LinkDecoder.decode(frame, length: length, as: linkType),
               case .success(let ip) = IPLayer.parse(frame, offset: link.networkOffset, length: length,

@@ -8,6 +8,7 @@ import SpiglassWire
 final class IKEJSONReporter: Reporter {
     let sink: OutputSink
     let quiet: Bool
+    var sources = SourceNames()
     let ike: IKEReconstruction
 
     init(sink: OutputSink, quiet: Bool, ike: IKEReconstruction) {
@@ -16,9 +17,11 @@ final class IKEJSONReporter: Reporter {
         self.ike = ike
     }
 
+    func begin(sources paths: [String]) { sources = SourceNames(paths) }
+
     func packet(_ record: PacketRecord, sad: SADatabase, ahSAD: SADatabase, startTime: Timestamp) {
         guard !quiet, let message = record.ikeMessage else { return }
-        sink.write(IKEJSON.message(message, startTime: startTime.totalMicroseconds) + "\n")
+        sink.write(IKEJSON.message(message, startTime: startTime.totalMicroseconds, file: { sources.add(record, to: &$0) }) + "\n")
     }
 
     func finish(summary: AnalysisSummary, flows: [FlowStatistics], sad: SADatabase, ahSAD: SADatabase, untrackedFlowPackets: Int) {
@@ -98,9 +101,11 @@ enum IKEJSON {
         if !message.problems.isEmpty { o.raw("problems", JSONObject.array(message.problems.map(JSONObject.quote))) }
     }
 
-    static func message(_ message: IKEMessageRecord, startTime: Int64) -> String {
+    /// `file` adds where the completing frame came from, in a multi-file run.
+    static func message(_ message: IKEMessageRecord, startTime: Int64, file: (inout JSONObject) -> Void = { _ in }) -> String {
         var o = JSONObject()
         o.string("type", "ike_message")
+        file(&o)
         o.raw("time_relative", TimeFormat.seconds(message.time - startTime))
         o.string("src", message.source.description)
         o.string("dst", message.destination.description)

@@ -8,6 +8,7 @@ import SpiglassWire
 final class IKETextReporter: Reporter {
     let sink: OutputSink
     let quiet: Bool
+    var sources = SourceNames()
     let ike: IKEReconstruction
 
     init(sink: OutputSink, quiet: Bool, ike: IKEReconstruction) {
@@ -16,9 +17,12 @@ final class IKETextReporter: Reporter {
         self.ike = ike
     }
 
+    func begin(sources paths: [String]) { sources = SourceNames(paths) }
+
     func packet(_ record: PacketRecord, sad: SADatabase, ahSAD: SADatabase, startTime: Timestamp) {
         guard !quiet, let message = record.ikeMessage else { return }
         var line = TimeFormat.pad(record.frame, 5).replacingLeadingZeros()
+        if let label = sources.label(record) { line += " [\(label)]" }
         line += " " + TimeFormat.seconds(message.time - startTime.totalMicroseconds)
         line += " \(message.source):\(message.sourcePort) → \(message.destination):\(message.destinationPort)"
         if message.frames.count > 1 { line += " frames \(message.frames.map(String.init).joined(separator: ","))" }

@@ -8,17 +8,21 @@ import SpiglassWire
 final class JSONReporter: Reporter {
     let sink: OutputSink
     let quiet: Bool
+    var sources = SourceNames()
 
     init(sink: OutputSink, quiet: Bool) {
         self.sink = sink
         self.quiet = quiet
     }
 
+    func begin(sources paths: [String]) { sources = SourceNames(paths) }
+
     func packet(_ record: PacketRecord, sad: SADatabase, ahSAD: SADatabase, startTime: Timestamp) {
         guard !quiet else { return }
         var o = JSONObject()
         o.string("type", "packet")
         o.int("frame", record.frame)
+        sources.add(record, to: &o)
         o.string("time", TimeFormat.iso8601(record.timestamp))
         o.raw("time_relative", TimeFormat.seconds(record.timestamp.totalMicroseconds - startTime.totalMicroseconds))
         o.int("length", record.capturedLength)

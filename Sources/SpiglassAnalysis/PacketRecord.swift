@@ -90,6 +90,11 @@ public struct AHLayer: Sendable, Equatable {
 /// Everything reported about one captured frame. One value is reused for every frame.
 public struct PacketRecord: Sendable {
     public var frame: Int = 0
+    /// The input the frame came from (index into the analyzer's `sourcePaths`) and its number
+    /// there: with several input files, frames are numbered as one stream and each also by
+    /// its file.
+    public var source = 0
+    public var sourceFrame = 0
     public var timestamp = Timestamp(seconds: 0, microseconds: 0)
     public var capturedLength = 0
     /// The frame's length on the wire; larger than `capturedLength` when the capture cut it.
@@ -134,6 +139,8 @@ public struct PacketRecord: Sendable {
 
     mutating func reset(frame: Int, header: PacketHeader) {
         self.frame = frame
+        source = header.source
+        sourceFrame = header.sourceFrame
         timestamp = header.timestamp
         capturedLength = header.capturedLength
         originalLength = header.originalLength

@@ -53,16 +53,27 @@ public final class ParallelAnalysis {
         max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     }
 
-    /// Whether `path` can be read by several threads: a regular file (not a pipe, not
+    /// Whether `paths` can be read by several threads: regular files (not a pipe, not
     /// standard input).
-    public static func canRead(_ path: String) -> Bool {
-        var info = stat()
-        return path != "-" && stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+    public static func canRead(_ paths: [String]) -> Bool {
+        paths.allSatisfy { path in
+            var info = stat()
+            return path != "-" && stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+        }
     }
 
-    /// Opens the capture (with `filter`, when given) and the -w file. Errors are those of a
-    /// single-threaded run, in the same order: capture, filter, -w.
-    public init(path: String, filter: String? = nil, sad: SADatabase, ahSAD: SADatabase = SADatabase(),
+    public static func canRead(_ path: String) -> Bool { canRead([path]) }
+
+    public convenience init(path: String, filter: String? = nil, sad: SADatabase, ahSAD: SADatabase = SADatabase(),
+                            ikeKeys: [IKESecurityAssociation] = [], options: AnalysisOptions, threads: Int, output: OutputSink) throws {
+        try self.init(paths: [path], filter: filter, sad: sad, ahSAD: ahSAD, ikeKeys: ikeKeys, options: options, threads: threads,
+                      output: output)
+    }
+
+    /// Opens the captures (with `filter`, when given), merged by time into one stream as a
+    /// single-threaded run reads them, and the -w file. Errors are those of a single-threaded
+    /// run, in the same order: capture, filter, -w.
+    public init(paths: [String], filter: String? = nil, sad: SADatabase, ahSAD: SADatabase = SADatabase(),
                 ikeKeys: [IKESecurityAssociation] = [], options: AnalysisOptions, threads: Int, output: OutputSink) throws {
         let count = max(1, threads)
         // Before any worker touches OpenSSL: a legacy-provider load in one worker must not
@@ -70,9 +81,10 @@ public final class ParallelAnalysis {
         _ = prepareCryptoForThreads()
         // Plain buffered reads, not a memory mapping: a file cut shorter while mapped would
         // fault (SIGBUS) and end the run, and no input may do that.
-        let reader = try CaptureReader(path: path)
-        if let filter { try reader.setFilter(filter) }
-        guard reader.fileSize != nil else { throw ParallelAnalysisError("'\(path)' is not a regular file: read it with one thread") }
+        let reader = try CaptureStream(paths: paths, filter: filter)
+        guard reader.fileSize != nil else {
+            throw ParallelAnalysisError("'\(paths.joined(separator: "', '"))' not all regular files: read them with one thread")
+        }
         writer = try options.writePath.map { try PcapWriter(path: $0) }
         var workerOptions = options
         workerOptions.writePath = nil
@@ -109,10 +121,10 @@ public final class ParallelAnalysis {
         let gate = StartGate()
         var threads: [WorkerThread] = []
         let router = self.router
-        let linkType = router.reader.linkType, linkTypeName = router.reader.linkTypeName
+        let sources = router.reader.sources
         var bodies: [() -> Void] = workers.enumerated().map { index, worker in
             let batches = router.channels[index], shard = worker.shard!
-            return { worker.runShard(batches, linkType: linkType, linkTypeName: linkTypeName, shard: shard) }
+            return { worker.runShard(batches, sources: sources, shard: shard) }
         }
         bodies.append { router.run(maxFrames: maxFrames) }
         for body in bodies {
@@ -231,7 +243,7 @@ public final class ParallelAnalysis {
         summary.bytes = router.bytes
         summary.firstTime = router.firstTime
         summary.lastTime = router.lastTime
-        summary.damage = router.damage
+        summary.damage = router.damages.isEmpty ? nil : router.damages.map(\.message).joined(separator: "; ")
         var untracked = first.untrackedFlowPackets
         for worker in workers.dropFirst() {
             summary.verdicts.add(worker.summary.verdicts)
@@ -258,16 +270,27 @@ public final class ParallelAnalysis {
             for index in worker.orderedDiagnostics.indices { raised.append((worker.diagnosticFrames[index], w, index)) }
         }
         raised.sort { ($0.frame, $0.worker, $0.index) < ($1.frame, $1.worker, $1.index) }
-        var damageMessage: [String] = []
-        if let damage = router.damage {
-            // After every frame's diagnostics, as a single thread raises it last.
-            damageMessage = ["capture damaged after frame \(router.frames): \(damage); results cover the frames before it"]
+        // Where a single thread raises each damage: after the frames read before it (a single
+        // damaged file ends the run, so its message comes last).
+        let single = router.reader.sources.count == 1
+        let damageMessages = router.damages.map { damage in
+            single ? ("capture damaged after frame \(damage.frames): \(damage.message); results cover the frames before it", Int.max)
+                : ("\(damage.message) (frame \(damage.frames) of the stream)", damage.frames)
         }
         var seen: Set<String> = []
         var diagnostics: [String] = []
         var frames: [Int] = []
-        let messages = raised.map { (workers[$0.worker].orderedDiagnostics[$0.index], $0.frame) }
-            + damageMessage.map { ($0, Int.max) }
+        // `raised` is in order; a damage noticed after frame n goes after frame n's diagnostics.
+        var messages: [(String, Int)] = []
+        var pending = damageMessages[...]
+        for entry in raised {
+            while let damage = pending.first, damage.1 < entry.frame {
+                messages.append(damage)
+                pending = pending.dropFirst()
+            }
+            messages.append((workers[entry.worker].orderedDiagnostics[entry.index], entry.frame))
+        }
+        messages += pending
         for (message, frame) in messages {
             guard seen.count < 1000, seen.insert(message).inserted else { continue }
             diagnostics.append(message)

@@ -7,15 +7,19 @@ import SpiglassWire
 final class TextReporter: Reporter {
     let sink: OutputSink
     let quiet: Bool
+    var sources = SourceNames()
 
     init(sink: OutputSink, quiet: Bool) {
         self.sink = sink
         self.quiet = quiet
     }
 
+    func begin(sources paths: [String]) { sources = SourceNames(paths) }
+
     func packet(_ record: PacketRecord, sad: SADatabase, ahSAD: SADatabase, startTime: Timestamp) {
         guard !quiet else { return }
         var line = leftPad(String(record.frame), 5)
+        if let label = sources.label(record) { line += " [\(label)]" }
         line += " " + TimeFormat.seconds(record.timestamp.totalMicroseconds - startTime.totalMicroseconds)
         if let outer = record.outer {
             line += " \(outer.source) → \(outer.destination)"

@@ -20,10 +20,16 @@ public struct PacketHeader: Sendable, Equatable {
     public var capturedLength: Int
     /// Length on the wire; larger than `capturedLength` when the snap length cut the packet.
     public var originalLength: Int
+    /// Which input of a `CaptureStream` the packet came from (0 for a single reader), and its
+    /// 1-based number in that input (0 when read from a reader directly).
+    public var source = 0
+    public var sourceFrame = 0
 
-    public init(timestamp: Timestamp, capturedLength: Int, originalLength: Int) {
+    public init(timestamp: Timestamp, capturedLength: Int, originalLength: Int, source: Int = 0, sourceFrame: Int = 0) {
         self.timestamp = timestamp
         self.capturedLength = capturedLength
         self.originalLength = originalLength
+        self.source = source
+        self.sourceFrame = sourceFrame
     }
 }

@@ -7,8 +7,8 @@ import SpiglassSAD
 /// The options `analyze` and `ike` share (capture source, keys, filter, output), and the run
 /// both make: the same pipeline with a different report.
 struct CaptureOptions: ParsableArguments {
-    @Option(name: .customShort("r"), help: ArgumentHelp("Capture file to read (pcap or pcapng); '-' reads standard input.", valueName: "capture"))
-    var read: String?
+    @Option(name: .customShort("r"), help: ArgumentHelp("Capture file to read (pcap or pcapng); repeat it, or give a quoted pattern such as 'dir/*.pcap', to read several files merged by time; '-' reads standard input.", valueName: "capture"))
+    var read: [String] = []
 
     @Option(name: .customShort("i"), help: ArgumentHelp("Capture live on this interface ('spiglass interfaces' lists them).", valueName: "interface"))
     var interface: String?
@@ -62,7 +62,8 @@ struct CaptureOptions: ParsableArguments {
     var limits: [String] = []
 
     func validate() throws {
-        if (read == nil) == (interface == nil) { throw ValidationError("give exactly one of -r CAPTURE or -i INTERFACE") }
+        if read.isEmpty == (interface == nil) { throw ValidationError("give -r CAPTURE (one or more) or -i INTERFACE, not both") }
+        if read.count > 1 && read.contains("-") { throw ValidationError("-r - (standard input) cannot be combined with other capture files") }
         if replayWindow == 0 { throw ValidationError("--replay-window must be at least 1") }
         if let count, count < 1 { throw ValidationError("-c must be at least 1") }
         if let duration, !(duration > 0) { throw ValidationError("--duration must be a positive number of seconds") }
@@ -78,12 +79,22 @@ struct CaptureOptions: ParsableArguments {
     @Flag(name: .long, help: "Do not derive CHILD_SA keys from the IKE SAs' SK_d (keys come from the key files only).")
     var noDerive = false
 
+    /// The capture files to read, patterns expanded (empty for a live capture): every file the
+    /// run reads, which outputs must never overwrite.
+    func inputPaths() throws -> [String] {
+        try CaptureFiles.expand(read).paths
+    }
+
     func execute(report: AnalysisOptions.Report) throws {
         let errors = FileDescriptorSink(descriptor: 2, lineBuffered: true)
         func fail(_ error: Error) -> ExitCode {
             errors.write("spiglass: error: \(error)\n")
             return ExitCode(1)
         }
+        let expanded: CaptureFiles.Expanded
+        do { expanded = try CaptureFiles.expand(read) } catch { throw fail(error) }
+        let paths = expanded.paths
+        for path in expanded.repeated { errors.write("spiglass: warning: '\(path)' is named more than once: read once\n") }
         let keySet: KeySet
         let keyWarnings = KeyFileWarnings(sink: errors)
         do {
@@ -96,12 +107,12 @@ struct CaptureOptions: ParsableArguments {
         let sad = Analyzer.espDatabase(keySet), ahSAD = Analyzer.ahDatabase(keySet)
         let options = analysisOptions(report: report, live: interface != nil)
         let threadCount = threads ?? ParallelAnalysis.defaultThreadCount
-        if threadCount > 1, let read, ParallelAnalysis.canRead(read) {
-            // A file read by several threads; the output is what one thread writes.
+        if threadCount > 1, !paths.isEmpty, ParallelAnalysis.canRead(paths) {
+            // Files read by several threads; the output is what one thread writes.
             let parallel: ParallelAnalysis
             let output = outputSink()
             do {
-                parallel = try ParallelAnalysis(path: read, filter: filter, sad: sad, ahSAD: ahSAD, ikeKeys: keySet.ikeSAs,
+                parallel = try ParallelAnalysis(paths: paths, filter: filter, sad: sad, ahSAD: ahSAD, ikeKeys: keySet.ikeSAs,
                                                 options: options, threads: threadCount, output: output)
             } catch {
                 throw fail(error)
@@ -115,17 +126,18 @@ struct CaptureOptions: ParsableArguments {
             }
             // No thread could be started: nothing was read yet, so one thread does it all.
         }
-        let reader: CaptureReader
+        let reader: CaptureStream
         do {
             if let interface {
                 var live = CaptureReader.LiveOptions()
                 live.promiscuous = !noPromisc
                 live.snapLength = snapLength
-                reader = try CaptureReader(interface: interface, options: live)
+                let device = try CaptureReader(interface: interface, options: live)
+                if let filter { try device.setFilter(filter) }
+                reader = CaptureStream(reader: device, path: interface)
             } else {
-                reader = try CaptureReader(path: read!)
+                reader = try CaptureStream(paths: paths, filter: filter)
             }
-            if let filter { try reader.setFilter(filter) }
         } catch {
             throw fail(error)
         }
@@ -159,7 +171,7 @@ struct CaptureOptions: ParsableArguments {
                     return nil
                 }
             }
-            errors.write("spiglass: listening on \(interface!), link-type \(reader.linkTypeName), snapshot length \(snapLength) bytes\n")
+            errors.write("spiglass: listening on \(interface!), link-type \(reader.sources[0].linkTypeName), snapshot length \(snapLength) bytes\n")
         }
         let progress: ProgressReporter? =
             (!noProgress && !live && isatty(1) == 1 && isatty(2) == 1 && reader.fileSize != nil) ? ProgressReporter(sink: errors) : nil

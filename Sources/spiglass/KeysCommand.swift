@@ -120,8 +120,8 @@ struct KeysExportCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .customShort("r"), help: ArgumentHelp("Capture file to read; '-' reads standard input.", valueName: "capture"))
-    var read: String
+    @Option(name: .customShort("r"), help: ArgumentHelp("Capture file to read; repeat it (or give a quoted pattern) for several files; '-' reads standard input.", valueName: "capture"))
+    var read: [String]
 
     @Option(name: .customShort("k"), help: ArgumentHelp("Key file; repeat to merge several.", valueName: "keyfile"))
     var keys: [String] = []
@@ -150,8 +150,7 @@ struct KeysExportCommand: ParsableCommand {
                 throw error
             }
             keyWarnings.report(keySet)
-            let reader = try CaptureReader(path: read)
-            if let filter { try reader.setFilter(filter) }
+            let reader = try CaptureStream(paths: try CaptureFiles.expand(read).paths, filter: filter)
             var options = AnalysisOptions()
             options.quiet = true
             let sad = Analyzer.espDatabase(keySet)

@@ -81,8 +81,14 @@ enum MessyCaptures {
 /// each frame's record and the packet it wrote.
 func analyzeStream(_ capture: String, keys: [String], options: AnalysisOptions = AnalysisOptions(),
                    output: StringSink = StringSink()) throws -> (frames: [FrameOutcome], summary: AnalysisSummary, analyzer: Analyzer) {
+    try analyzeStream([capture], keys: keys, options: options, output: output)
+}
+
+/// The same over several captures read as one stream.
+func analyzeStream(_ captures: [String], keys: [String], options: AnalysisOptions = AnalysisOptions(),
+                   output: StringSink = StringSink()) throws -> (frames: [FrameOutcome], summary: AnalysisSummary, analyzer: Analyzer) {
     let keySet = try Analyzer.loadKeySet(keys)
-    let stream = try CaptureReader(path: capture)
+    let stream = try CaptureStream(paths: captures)
     let analyzer = try Analyzer(sad: Analyzer.espDatabase(keySet), ahSAD: Analyzer.ahDatabase(keySet), ikeKeys: keySet.ikeSAs,
                                 options: options, output: output)
     var frames: [FrameOutcome] = []
