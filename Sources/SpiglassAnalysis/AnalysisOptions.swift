@@ -32,6 +32,9 @@ public struct AnalysisOptions: Sendable {
     public var tcpEncapsulationPorts: Set<UInt16> = [4500]
     /// Recognise NULL-encrypted ESP without keys (RFC 5879) and show its payload.
     public var espNullHeuristic = true
+    /// Copies of an ESP, AH or IKE packet less than this far apart (microseconds; 0: none) are the
+    /// capture seeing one packet twice (`capture-duplicate`), not a replay or retransmission.
+    public var captureDuplicateWindow: Int64 = 1000
     /// Observed ESP flows tracked individually; more are counted together.
     public var maxTrackedFlows = 100_000
     /// Bounds of IP reassembly, RFC 8229 streams and the IKE story (`ResourceLimit` names

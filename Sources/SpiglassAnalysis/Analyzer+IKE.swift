@@ -13,6 +13,7 @@ extension Analyzer {
                                    transport: transport, bytes: bytes, range: range)
         datagram.cutByCapture = cut
         record.ikeMessage = ike.process(datagram)
+        if record.ikeMessage?.captureDuplicateOf != nil { record.verdict = .captureDuplicate }
     }
 
     /// Adds an SA derived from IKE keys to the ESP (or AH) database and matches the flows

@@ -77,6 +77,7 @@ public final class Analyzer {
          shard: Shard?) throws {
         self.shard = shard
         self.ike = IKEReconstruction(keys: ikeKeys, limits: options.ikeLimits)
+        ike.captureDuplicateWindow = options.captureDuplicateWindow
         self.reassembler = FragmentReassembler(limits: options.fragmentLimits)
         self.tcpStreams = TCPEncapsulation(limits: options.tcpLimits)
         self.sad = sad
@@ -285,6 +286,8 @@ public final class Analyzer {
     /// Records reported for the current frame (more than one when a TCP segment carries
     /// several RFC 8229 messages).
     var unitsEmitted = 0
+    /// IP fragments seen lately, to recognise the capture's own duplicates of them.
+    var fragmentCopies = RecentCopies()
     /// The snapshot length cut the current frame's outermost IP datagram.
     @exclusivity(unchecked) var datagramCut = false
 
@@ -349,6 +352,13 @@ public final class Analyzer {
             return
         }
         if ip.fragment != nil {
+            if let original = fragmentCopies.original(fragment: ip, bytes: bytes, time: header.timestamp.totalMicroseconds,
+                                                      frame: record.frame, window: options.captureDuplicateWindow) {
+                // Kept out of reassembly, which has (or had) the first copy.
+                record.verdict = .captureDuplicate
+                record.detail = "fragment: same bytes as frame \(original)"
+                return
+            }
             switch reassembler.add(bytes, ip: ip, time: header.timestamp.totalMicroseconds) {
             case .pending:
                 record.verdict = .fragment
@@ -405,6 +415,7 @@ public final class Analyzer {
         if depth == 0, let shard, !claim(bytes, ip: ip, layers: layers, shard: shard) { return }
         // Only the outermost datagram can be cut (what was decrypted is whole).
         let cut = depth == 0 && datagramCut
+        if depth == 0 && !cut && isCaptureDuplicate(bytes, ip: ip, layers: layers) { return }
         if depth == 0, let broken = layers.brokenAH {
             summary.ahPackets += 1
             record.ah.append(AHLayer(header: broken, sequence: UInt64(broken.sequence), verdict: cut ? .truncated : .malformed,

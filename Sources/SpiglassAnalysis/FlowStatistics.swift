@@ -18,9 +18,14 @@ public struct FlowStatistics: Sendable {
     public var key: FlowKey
     public var saIndex: Int?
     public var saMatch: SADatabase.MatchKind?
+    /// Packets and bytes of the flow, capture duplicates left out (see `captureDuplicates`).
     public var packets = 0
     public var bytes = 0
     public var counts = VerdictCounts()
+    /// Copies of this flow's packets that the capture itself made (`capture-duplicate`).
+    public var captureDuplicates = 0
+    /// The flow's last packets, to recognise those copies.
+    var duplicates = CaptureDuplicateFilter()
     public var firstSeen: Timestamp
     public var lastSeen: Timestamp
     public var firstSequence: UInt64?
@@ -109,6 +114,7 @@ extension PacketVerdict {
         case .espNull: return 15
         case .tcpSegment: return 16
         case .truncated: return 17
+        case .captureDuplicate: return 18
         }
     }
 }

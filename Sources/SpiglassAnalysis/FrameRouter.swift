@@ -61,6 +61,9 @@ final class FrameRouter {
     private let linkTypes: [LinkType?]
     private let tcpEncapsulationPorts: Set<UInt16>
     private let reassembler: FragmentReassembler
+    /// The workers' filter of fragment copies, fed alike (see `Analyzer.process`).
+    private var fragmentCopies = RecentCopies()
+    private let duplicateWindow: Int64
     /// Owner of each outermost SPI seen so far.
     @exclusivity(unchecked) private var owners: [UInt32: Int] = [:]
     /// Past this many SPIs, owners come from the SPI's value instead of the table.
@@ -87,7 +90,8 @@ final class FrameRouter {
     /// `fragmentLimits` must be the workers' own: the router's reassembly has to complete the
     /// datagrams theirs completes.
     init(reader: CaptureStream, channels: [HandoffChannel<FrameBatch>], tcpEncapsulationPorts: Set<UInt16>,
-         fragmentLimits: FragmentReassembler.Limits) {
+         fragmentLimits: FragmentReassembler.Limits, duplicateWindow: Int64) {
+        self.duplicateWindow = duplicateWindow
         self.reader = reader
         self.reassembler = FragmentReassembler(limits: fragmentLimits)
         self.channels = channels
@@ -155,6 +159,9 @@ final class FrameRouter {
         if ip.fragment != nil {
             // A cut fragment is reassembled nowhere (see `Analyzer.process`): worker 0 reports it.
             if Analyzer.isDatagramCut(ip, header: header, length: length) { return (0, false) }
+            // Every worker sees every fragment, so their copy filters agree with this one.
+            if fragmentCopies.original(fragment: ip, bytes: frame, time: header.timestamp.totalMicroseconds, frame: frames,
+                                       window: duplicateWindow) != nil { return (0, true) }
             // Every worker reassembles; the frame completing a datagram belongs to its owner.
             guard case .complete(let datagram) = reassembler.add(frame, ip: ip, time: header.timestamp.totalMicroseconds),
                   case .success(let whole) = IPLayer.parse(datagram, offset: 0, length: datagram.count)

@@ -84,6 +84,7 @@ enum IKEDescribe {
 
     /// "decrypted, integrity ok" and the like.
     static func protection(_ message: IKEMessageRecord) -> String {
+        if let original = message.captureDuplicateOf { return "capture duplicate: same bytes as frame \(original)" }
         let cut = message.capturedLength.map { "; cut by the capture: \($0) of \(message.length) bytes captured" } ?? ""
         switch message.decryption {
         case .notEncrypted: return "clear" + cut

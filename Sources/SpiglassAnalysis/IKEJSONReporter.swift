@@ -39,6 +39,7 @@ final class IKEJSONReporter: Reporter {
         o.string("type", "summary")
         o.int("frames", summary.frames)
         o.int("ike", summary.ikePackets)
+        o.int("ike_capture_duplicates", ike.captureDuplicateCount)
         o.int("ike_sas", ike.ikeSAs.count)
         o.int("child_sas", ike.children.count)
         o.int("ikev1_messages", ike.ikev1Messages)
@@ -91,6 +92,7 @@ enum IKEJSON {
         if case .failed(let why) = message.decryption { o.string("decryption_error", why) }
         o.string("integrity", message.integrity.rawValue)
         if let captured = message.capturedLength { o.int("captured_length", captured) }
+        if let original = message.captureDuplicateOf { o.int("capture_duplicate_of", original) }
         let objects: [String] = message.version == 1
             ? message.v1Payloads.map { $0.jsonObject() } : message.payloads.map { $0.jsonObject() }
         o.raw("payloads", JSONObject.array(objects.enumerated().map { offset, object in

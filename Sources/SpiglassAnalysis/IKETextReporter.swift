@@ -28,7 +28,8 @@ final class IKETextReporter: Reporter {
         if message.frames.count > 1 { line += " frames \(message.frames.map(String.init).joined(separator: ","))" }
         line += " " + IKEDescribe.headline(message)
         line += " \(IKESPIPair.hex(message.header.initiatorSPI))/\(IKESPIPair.hex(message.header.responderSPI))"
-        line += " (\(IKEDescribe.protection(message))): " + IKEDescribe.payloadList(message)
+        line += " (\(IKEDescribe.protection(message)))"
+        if message.captureDuplicateOf == nil { line += ": " + IKEDescribe.payloadList(message) }
         for problem in message.problems.prefix(3) { line += " [\(problem)]" }
         sink.write(line + "\n")
     }
@@ -40,6 +41,7 @@ final class IKETextReporter: Reporter {
         if ike.ikev1Messages > 0 { sink.write("  of them IKEv1: \(ike.ikev1Messages)") }
         sink.write("  decrypted: \(ike.decryptedCount)")
         if ike.integrityFailureCount > 0 { sink.write("  integrity failed: \(ike.integrityFailureCount)") }
+        if ike.captureDuplicateCount > 0 { sink.write("  capture duplicates: \(ike.captureDuplicateCount)") }
         sink.write("\n")
         let flowsByChild = Dictionary(grouping: flows.indices.filter { flows[$0].childSA != nil }) { flows[$0].childSA! }
         for (index, sa) in ike.ikeSAs.enumerated() {

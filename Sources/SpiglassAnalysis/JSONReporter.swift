@@ -155,6 +155,7 @@ final class JSONReporter: Reporter {
             o.int("decrypted", flow.count(.decrypted))
             o.int("ah_verified", flow.count(.ahVerified))
             o.int("icv_failed", flow.count(.icvFailed) + flow.count(.ahICVFailed))
+            o.int("capture_duplicates", flow.captureDuplicates)
             o.object("replay") { r in
                 r.int("window", flow.replay.size)
                 r.int("accepted", flow.replay.accepted)

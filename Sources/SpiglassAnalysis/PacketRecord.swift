@@ -35,6 +35,10 @@ public enum PacketVerdict: String, Sendable, Equatable, CaseIterable {
     /// The capture's snapshot length cut the packet: what is missing cannot be checked, so
     /// it is neither verified nor failed (nor blamed on the keys).
     case truncated
+    /// The same bytes as an earlier frame within the duplicate window: the capture saw one
+    /// packet twice (two interfaces, a SPAN port, a capture merged with itself). Counted
+    /// apart; neither a replay nor processed again.
+    case captureDuplicate = "capture-duplicate"
 
     init(_ esp: ESPVerdict) {
         switch esp {

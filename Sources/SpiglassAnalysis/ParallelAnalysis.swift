@@ -106,7 +106,7 @@ public final class ParallelAnalysis {
         }
         self.threadCount = count
         self.router = FrameRouter(reader: reader, channels: batchChannels, tcpEncapsulationPorts: options.tcpEncapsulationPorts,
-                                  fragmentLimits: options.fragmentLimits)
+                                  fragmentLimits: options.fragmentLimits, duplicateWindow: options.captureDuplicateWindow)
         self.workers = workers
         self.channels = channels
         self.output = output

@@ -57,7 +57,9 @@ final class TextReporter: Reporter {
             }
         } else if let ike = record.ike {
             line += " " + Describe.ike(ike)
-            if let message = record.ikeMessage {
+            if let message = record.ikeMessage, message.captureDuplicateOf != nil {
+                line += " (\(IKEDescribe.protection(message)))"
+            } else if let message = record.ikeMessage {
                 line += " (\(IKEDescribe.protection(message))): \(IKEDescribe.payloadList(message))"
                 if message.frames.count > 1 { line += " [reassembled from frames \(message.frames.map(String.init).joined(separator: ","))]" }
             }
@@ -85,7 +87,7 @@ final class TextReporter: Reporter {
         sink.write("IPsec security associations seen: \(flows.count)\n")
         if !flows.isEmpty {
             let headers = ["SPI", "Proto", "Source", "Destination", "Encap", "Algorithms", "Key line", "Packets", "Bytes", "Verified", "ICV-fail", "Other",
-                           "Seq first-last", "Lost", "Dup", "Late", "Old", "Reorder", "First seen", "Last seen"]
+                           "Seq first-last", "Lost", "Dup", "Late", "Old", "Reorder", "Cap-dup", "First seen", "Last seen"]
             var rows: [[String]] = []
             for flow in flows {
                 let isAH = flow.key.ipsecProtocol == .ah
@@ -102,7 +104,7 @@ final class TextReporter: Reporter {
                     String(flow.packets), String(flow.bytes), String(good), String(failed),
                     String(other), seq,
                     String(flow.replay.lost), String(flow.replay.duplicates), String(flow.replay.late), String(flow.replay.tooOld),
-                    String(flow.replay.maxReorderDepth),
+                    String(flow.replay.maxReorderDepth), String(flow.captureDuplicates),
                     TimeFormat.iso8601(flow.firstSeen), TimeFormat.iso8601(flow.lastSeen),
                 ])
             }

@@ -46,6 +46,9 @@ struct CaptureOptions: ParsableArguments {
     @Option(name: .long, help: "Anti-replay window assumed when inferring ESN high bits.")
     var replayWindow: UInt32 = 64
 
+    @Option(name: .long, help: ArgumentHelp("Copies of a packet less than this many seconds apart are the capture seeing it twice (capture-duplicate), not a replay (default 0.001; 0 turns this off).", valueName: "seconds"))
+    var duplicateWindow: Double = 0.001
+
     @Flag(name: .long, help: "Never draw the progress bar.")
     var noProgress = false
 
@@ -65,6 +68,7 @@ struct CaptureOptions: ParsableArguments {
         if read.isEmpty == (interface == nil) { throw ValidationError("give -r CAPTURE (one or more) or -i INTERFACE, not both") }
         if read.count > 1 && read.contains("-") { throw ValidationError("-r - (standard input) cannot be combined with other capture files") }
         if replayWindow == 0 { throw ValidationError("--replay-window must be at least 1") }
+        if !(0...3600).contains(duplicateWindow) { throw ValidationError("--duplicate-window must be between 0 and 3600 seconds") }
         if let count, count < 1 { throw ValidationError("-c must be at least 1") }
         if let duration, !(duration > 0) { throw ValidationError("--duration must be a positive number of seconds") }
         if duration != nil && interface == nil { throw ValidationError("--duration applies to live captures (-i)") }
@@ -189,6 +193,7 @@ struct CaptureOptions: ParsableArguments {
         options.quiet = quiet || write == "-"
         options.writePath = write
         options.replayWindow = replayWindow
+        options.captureDuplicateWindow = Int64((duplicateWindow * 1_000_000).rounded())
         options.espNullHeuristic = !noEspNullHeuristic
         if !tcpEncapPort.isEmpty { options.tcpEncapsulationPorts = Set(tcpEncapPort.filter { $0 != 0 }) }
         // Live: another tool may follow the -w file, and every line must appear as it happens.

@@ -35,10 +35,19 @@ public final class IKEReconstruction {
     public internal(set) var messageCount = 0
     public internal(set) var decryptedCount = 0
     public internal(set) var integrityFailureCount = 0
+    /// Messages the capture held twice (see `captureDuplicateWindow`).
+    public internal(set) var captureDuplicateCount = 0
     /// Grows whenever an exchange settles a CHILD_SA's SPIs, so flows know when to look again.
     public internal(set) var childGeneration = 0
     /// SAs derived from SK_d, in the order they were derived.
     public internal(set) var derivedSAs: [SecurityAssociation] = []
+
+    /// Copies of a message at most this far apart (microseconds) are the capture seeing it
+    /// twice (two interfaces, a capture merged with itself): the second is a capture duplicate,
+    /// not a retransmission. A peer retransmits after half a second or more.
+    public var captureDuplicateWindow: Int64 = 1000
+    /// Messages seen within the last `captureDuplicateWindow`, to compare new ones with.
+    var recentMessages = RecentCopies()
 
     /// Called with each ESP/AH SA derived from IKE keys, so the pipeline can decrypt with it.
     public var onDerivedSA: ((SecurityAssociation) -> Void)?
@@ -140,6 +149,19 @@ public final class IKEReconstruction {
     @discardableResult
     public func process(_ datagram: IKEDatagram) -> IKEMessageRecord? {
         guard let header = IKEHeader.parse(datagram.bytes, range: datagram.range) else { return nil }
+        if let original = recentMessages.original(identity: [], bytes: datagram.bytes, range: datagram.range, time: datagram.time,
+                                                  frame: datagram.frame, window: captureDuplicateWindow) {
+            // Not decoded again, not paired, not counted: the story already has this message.
+            var record = IKEMessageRecord(frames: [datagram.frame], time: datagram.time, header: header, source: datagram.source,
+                                          destination: datagram.destination, sourcePort: datagram.sourcePort,
+                                          destinationPort: datagram.destinationPort, transport: datagram.transport,
+                                          length: datagram.range.count, payloads: [], decryptedFrom: nil, decryption: .notEncrypted,
+                                          integrity: .unchecked, retransmission: false, ikeSAIndex: nil, exchangeIndex: nil, problems: [],
+                                          isResponse: header.isResponse, fromOriginalInitiator: header.isInitiator)
+            record.captureDuplicateOf = original
+            captureDuplicateCount += 1
+            return record
+        }
         guard header.isIKEv2 else {
             guard header.majorVersion == 1 else { return nil }
             ikev1Messages += 1

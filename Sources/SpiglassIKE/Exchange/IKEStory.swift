@@ -59,6 +59,9 @@ public struct IKEMessageRecord: Sendable {
     public var integrity: IKEIntegrityVerdict
     /// Same bytes as an earlier message of the same exchange.
     public var retransmission: Bool
+    /// The frame that already carried these bytes within the capture-duplicate window: the
+    /// capture saw the message twice. Such a record is not decoded, paired or counted.
+    public var captureDuplicateOf: Int? = nil
     /// Index of the exchange in its IKE SA's `exchanges`, and of the IKE SA in the story.
     public var ikeSAIndex: Int?
     public var exchangeIndex: Int?

@@ -1,0 +1,49 @@
+import SpiglassWire
+
+/// Recognises, within one ESP or AH flow, the second copy of a packet that the capture itself
+/// saw twice: the same packet on two interfaces, a SPAN port that mirrors both directions, a
+/// capture merged with itself. Such a copy has the same bytes at (nearly) the same instant; a
+/// real replay comes later and is left to the anti-replay window.
+///
+/// A packet is known by its sequence number, length and last 16 bytes (for an SA with an ICV,
+/// the ICV, which covers everything before it; otherwise the end of the ciphertext): its flow
+/// already fixes the SPI and addresses. The last packets are kept in 8 slots chosen by the
+/// sequence number, so the check costs one compare and no allocation after the first; a copy
+/// that comes after 8 or more newer packets of its flow is left to the anti-replay window. Per
+/// flow, so that a parallel run (where a flow's packets all reach one worker) judges exactly as
+/// a single thread does.
+struct CaptureDuplicateFilter: Sendable {
+    private struct Entry: Sendable {
+        var sequence: UInt32 = 0
+        var check: UInt64 = 0
+        var time: Int64 = 0
+        /// 0: empty.
+        var frame = 0
+    }
+
+    static let slots = 8
+    /// Made on the flow's first packet.
+    private var entries: [Entry] = []
+
+    /// The frame that already held this packet less than `window` microseconds away (0 turns
+    /// the check off); nil for a
+    /// first sighting (then remembered). `bytes[range]` is the ESP packet, or the AH header and
+    /// what follows it.
+    mutating func original(of bytes: [UInt8], range: Range<Int>, sequence: UInt32, time: Int64, frame: Int, window: Int64) -> Int? {
+        guard window >= 0, range.lowerBound >= 0, range.upperBound <= bytes.count else { return nil }
+        if entries.isEmpty { entries = [Entry](repeating: Entry(), count: CaptureDuplicateFilter.slots) }
+        var check = UInt64(range.count) &* 0x9e3779b97f4a7c15
+        for index in max(range.lowerBound, range.upperBound - 16)..<range.upperBound {
+            check = (check ^ UInt64(bytes[index])) &* 0x100000001b3
+        }
+        let slot = Int(sequence % UInt32(CaptureDuplicateFilter.slots))
+        let entry = entries[slot]
+        if entry.frame != 0 && entry.sequence == sequence && entry.check == check {
+            let apart = time &- entry.time
+            // A copy does not replace what it copies: a third copy is the first one's too.
+            if apart < window && apart > -window { return entry.frame }
+        }
+        entries[slot] = Entry(sequence: sequence, check: check, time: time, frame: frame)
+        return nil
+    }
+}
