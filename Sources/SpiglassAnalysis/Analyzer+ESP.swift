@@ -66,6 +66,12 @@ extension Analyzer {
         }
         layer.childSA = flows[flowNumber].childSA
         layer.replay = count(flowNumber, verdict: layer.verdict, sequence: layer.sequence, bytes: esp.range.count)
+        if layer.verdict == .decrypted {
+            if layer.icv != .good { flows[flowNumber].decryptedWithoutIntegrity += 1 }
+            if !layer.defaultPadding { flows[flowNumber].nonDefaultPadding += 1 }
+        } else if layer.verdict == .garbled && layer.icv == .good {
+            flows[flowNumber].garbledVerified += 1
+        }
         return layer
     }
 
@@ -75,7 +81,7 @@ extension Analyzer {
     func count(_ flowNumber: Int, verdict: PacketVerdict, sequence: UInt64, bytes: Int) -> ReplayWindow.Outcome? {
         var outcome: ReplayWindow.Outcome? = nil
         switch verdict {
-        case .decrypted, .dummy, .badPadding, .noSA, .unsupportedAlgorithm, .espNull, .ahVerified, .ah:
+        case .decrypted, .dummy, .garbled, .noSA, .unsupportedAlgorithm, .espNull, .ahVerified, .ah:
             outcome = flows[flowNumber].replay.record(sequence)
         default:
             break
@@ -169,7 +175,6 @@ extension Analyzer {
             result = ESPDecryptor.decrypt(bytes, esp: esp.range, state: state, sequenceHigh: 0, output: &plain)
         }
         layer.sequence = sequence
-        layer.verdict = PacketVerdict(result.verdict)
         if result.verdict == .icvFailed || result.verdict == .malformed, let flowNumber, !flows[flowNumber].icvDiagnosed {
             // Once per SA, on its first failing packet: retry under the variants users get
             // wrong (ESN, ICV length, keys of the other direction) so the report can say what
@@ -187,11 +192,18 @@ extension Analyzer {
                 diagnose("ICV failures on more than \(Analyzer.maxICVDiagnoses) SAs: the causes of the others are not looked for")
             }
         }
+        // The release rule: a verified (or unprotected) packet goes out only as the packet its
+        // trailer names.
+        result = PlaintextCheck.judge(result, plain: plain,
+                                      transport: PlaintextCheck.Transport(source: ip.source, destination: ip.destination,
+                                                                          natTraversal: ports != nil))
+        layer.verdict = PacketVerdict(result.verdict)
         layer.icv = result.icv
         layer.detail = result.detail
-        if result.verdict == .decrypted || result.verdict == .dummy || result.verdict == .badPadding {
+        if result.verdict == .decrypted || result.verdict == .dummy || result.verdict == .garbled {
             layer.nextHeader = result.nextHeader
             layer.padLength = result.padLength
+            layer.defaultPadding = result.defaultPadding
         }
         guard result.verdict == .decrypted else { return layer }
         let tunnel = result.nextHeader == IPProtocol.ipv4 || result.nextHeader == IPProtocol.ipv6

@@ -23,6 +23,21 @@ extension Analyzer {
                 let what = malformed > 0 ? "failed the ICV or did not fit the SA's algorithms" : "failed the ICV"
                 add(.icvFailures, "\(failed + malformed) of \(flow.packets) packets \(what); \(cause)")
             }
+            let garbled = flow.count(.garbled)
+            if garbled > 0 {
+                let released = flow.count(.decrypted)
+                let which = garbled == flow.packets ? "all \(garbled) packets" : "\(garbled) of \(flow.packets) packets"
+                if flow.garbledVerified > 0 {
+                    let cause = released == 0 ? "wrong encryption key (or algorithm / key length)"
+                        : "the other \(released) decrypted: these were garbled before encryption, or the key changed"
+                    add(.garbled, "\(which): the ICV verifies but the plaintext is garbled: \(cause); nothing garbled was released")
+                } else {
+                    add(.garbled, "\(which) decrypted to garbage: wrong encryption key (or algorithm / key length); with no ICV nothing else can tell, and nothing garbled was released")
+                }
+            }
+            if flow.nonDefaultPadding > 0 {
+                add(.padding, "\(flow.nonDefaultPadding) released packet(s) carry padding bytes other than 1, 2, 3, … (RFC 4303 2.4 says a receiver SHOULD check them; Linux does not): the sender pads its own way")
+            }
             let cut = flow.count(.truncated)
             if cut > 0 {
                 let which = cut == flow.packets ? "all \(cut) packets" : "\(cut) of \(flow.packets) packets"

@@ -22,6 +22,13 @@ public struct FlowStatistics: Sendable {
     public var packets = 0
     public var bytes = 0
     public var counts = VerdictCounts()
+    /// Of the `decrypted` packets, those released without a verified ICV (the SA has none, or
+    /// an ICV of unknown algorithm that is not checked).
+    public var decryptedWithoutIntegrity = 0
+    /// Of the `garbled` packets, those whose ICV verified: the encryption key is the suspect.
+    public var garbledVerified = 0
+    /// Released packets whose padding bytes were not 1, 2, 3, … (RFC 4303 2.4).
+    public var nonDefaultPadding = 0
     /// Copies of this flow's packets that the capture itself made (`capture-duplicate`).
     public var captureDuplicates = 0
     /// The flow's last packets, to recognise those copies.
@@ -47,6 +54,9 @@ public struct FlowStatistics: Sendable {
     public internal(set) var firstFrame = 0
 
     public func count(_ verdict: PacketVerdict) -> Int { counts[verdict] }
+
+    /// Packets whose ICV (or AH ICV) verified and that were released.
+    public var verified: Int { count(.decrypted) - decryptedWithoutIntegrity + count(.ahVerified) }
 }
 
 /// Per-run totals.
@@ -98,7 +108,7 @@ extension PacketVerdict {
         switch self {
         case .decrypted: return 0
         case .icvFailed: return 1
-        case .badPadding: return 2
+        case .garbled: return 2
         case .dummy: return 3
         case .malformed: return 4
         case .noSA: return 5
@@ -132,6 +142,10 @@ public struct Finding: Sendable, Equatable {
         case icvFailures = "icv-failures"
         /// The capture's snapshot length cut the SA's packets.
         case truncated
+        /// Packets verified but did not decrypt to well-formed packets: the encryption key.
+        case garbled
+        /// Released packets with padding bytes other than 1, 2, 3, ….
+        case padding
         case weakAlgorithm = "weak-algorithm"
         case replay
         case loss

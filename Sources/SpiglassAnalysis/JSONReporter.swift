@@ -126,6 +126,7 @@ final class JSONReporter: Reporter {
         }
         if let nh = layer.nextHeader { e.int("next_header", nh) }
         if let pad = layer.padLength { e.int("pad_length", pad) }
+        if layer.padLength != nil { e.string("padding", layer.defaultPadding ? "default" : "non-default") }
         if let tunnel = layer.tunnel { e.string("mode", tunnel ? "tunnel" : "transport") }
         if let replay = layer.replay { e.string("replay", replay.rawValue) }
         if let child = layer.childSA { e.int("child_sa", child + 1) }
@@ -153,6 +154,10 @@ final class JSONReporter: Reporter {
                 for verdict in PacketVerdict.allCases where flow.count(verdict) > 0 { v.int(verdict.rawValue, flow.count(verdict)) }
             }
             o.int("decrypted", flow.count(.decrypted))
+            o.int("verified", flow.verified)
+            o.int("decrypted_without_integrity", flow.decryptedWithoutIntegrity)
+            o.int("garbled", flow.count(.garbled))
+            o.int("non_default_padding", flow.nonDefaultPadding)
             o.int("ah_verified", flow.count(.ahVerified))
             o.int("icv_failed", flow.count(.icvFailed) + flow.count(.ahICVFailed))
             o.int("capture_duplicates", flow.captureDuplicates)

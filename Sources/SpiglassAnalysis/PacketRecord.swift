@@ -8,7 +8,9 @@ import SpiglassWire
 public enum PacketVerdict: String, Sendable, Equatable, CaseIterable {
     case decrypted
     case icvFailed = "icv-failed"
-    case badPadding = "bad-padding"
+    /// Decrypted, but not to the packet its trailer announces (see `PlaintextCheck`): with a
+    /// good ICV, a wrong encryption key, algorithm or key length. Never released.
+    case garbled
     case dummy
     case malformed
     case noSA = "no-sa"
@@ -44,7 +46,7 @@ public enum PacketVerdict: String, Sendable, Equatable, CaseIterable {
         switch esp {
         case .decrypted: self = .decrypted
         case .icvFailed: self = .icvFailed
-        case .badPadding: self = .badPadding
+        case .garbled: self = .garbled
         case .dummy: self = .dummy
         case .malformed: self = .malformed
         case .unsupportedAlgorithm: self = .unsupportedAlgorithm
@@ -72,6 +74,8 @@ public struct ESPLayer: Sendable, Equatable {
     public var replay: ReplayWindow.Outcome? = nil
     /// The CHILD_SA (index in the IKE reconstruction) an exchange negotiated this SPI in.
     public var childSA: Int? = nil
+    /// The padding bytes were RFC 4303's default 1, 2, 3, … (reported when not, on a released packet).
+    public var defaultPadding = true
 
     public static func == (a: ESPLayer, b: ESPLayer) -> Bool {
         a.spi == b.spi && a.sequence == b.sequence && a.verdict == b.verdict && a.icv == b.icv && a.saIndex == b.saIndex

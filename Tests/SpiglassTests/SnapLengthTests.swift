@@ -18,7 +18,7 @@ struct SnapLengthTests {
         let whole = try analyzeStream(Paths.fixture(source.capture), keys: keys)
         let cut = try analyzeStream(try MessyCaptures.path("snaplen-\(snapLength)/\(source.name).pcap"), keys: keys)
         #expect(cut.frames.count == whole.frames.count)
-        let failures: Set<PacketVerdict> = [.icvFailed, .ahICVFailed, .malformed, .badPadding]
+        let failures: Set<PacketVerdict> = [.icvFailed, .ahICVFailed, .malformed, .garbled]
         for (index, frame) in cut.frames.enumerated() where index < whole.frames.count {
             let record = frame.record, before = whole.frames[index].record
             let place = "\(source.name) -s \(snapLength) frame \(record.frame)"
