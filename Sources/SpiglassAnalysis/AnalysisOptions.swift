@@ -18,6 +18,8 @@ public struct AnalysisOptions: Sendable {
     public var report: Report = .packets
     /// Add the ESP/AH SAs that IKE exchanges negotiated, keyed from SK_d, to the SAD.
     public var deriveChildKeys = true
+    /// Decrypt IKEv2 messages whose integrity check fails, marked unauthenticated.
+    public var ikeDecryptDespiteIntegrityFailure = false
     /// No per-packet lines, only the summary (tshark's -q).
     public var quiet = false
     /// Path of the decrypted-output pcap (-w), "-" for standard output.

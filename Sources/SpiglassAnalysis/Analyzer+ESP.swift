@@ -175,28 +175,40 @@ extension Analyzer {
             result = ESPDecryptor.decrypt(bytes, esp: esp.range, state: state, sequenceHigh: 0, output: &plain)
         }
         layer.sequence = sequence
+        let transport = PlaintextCheck.Transport(source: ip.source, destination: ip.destination, natTraversal: ports != nil)
+        let high = UInt32(truncatingIfNeeded: sequence >> 32)
         if result.verdict == .icvFailed || result.verdict == .malformed, let flowNumber, !flows[flowNumber].icvDiagnosed {
             // Once per SA, on its first failing packet: retry under the variants users get
-            // wrong (ESN, ICV length, keys of the other direction) so the report can say what
-            // to fix. Its other flows share the answer.
+            // wrong (ESN, ICV length, keys of the other direction), then look for a key under
+            // which the payload is plaintext, so the report can say what to fix. Its other
+            // flows share the answer.
             flows[flowNumber].icvDiagnosed = true
             if let known = icvDiagnoses[saIndex] {
                 flows[flowNumber].icvDiagnosis = known
-            } else if icvDiagnoses.count < Analyzer.maxICVDiagnoses {
+            } else if diagnosesLeft {
                 let diagnosis = ICVFailureDiagnosis.diagnose(
-                    bytes, esp: esp.range, sa: state.sa, sequenceHigh: UInt32(truncatingIfNeeded: sequence >> 32),
+                    bytes, esp: esp.range, sa: state.sa, sequenceHigh: high, transport: transport, ownState: state,
                     otherCount: min(sad.count, Analyzer.maxDiagnosisCandidates), otherState: { self.cryptoState($0, candidate: true) })
                 icvDiagnoses[saIndex] = diagnosis
                 flows[flowNumber].icvDiagnosis = diagnosis
-            } else {
-                diagnose("ICV failures on more than \(Analyzer.maxICVDiagnoses) SAs: the causes of the others are not looked for")
             }
         }
         // The release rule: a verified (or unprotected) packet goes out only as the packet its
         // trailer names.
-        result = PlaintextCheck.judge(result, plain: plain,
-                                      transport: PlaintextCheck.Transport(source: ip.source, destination: ip.destination,
-                                                                          natTraversal: ports != nil))
+        result = PlaintextCheck.judge(result, plain: plain, transport: transport)
+        if result.verdict == .garbled, let flowNumber, !flows[flowNumber].garbledDiagnosed {
+            // Once per SA: another SA's encryption key that opens the packet names the mix-up.
+            flows[flowNumber].garbledDiagnosed = true
+            if let known = garbledDiagnoses[saIndex] {
+                flows[flowNumber].garbledDiagnosis = known
+            } else if diagnosesLeft {
+                let diagnosis = ICVFailureDiagnosis.diagnoseGarbled(
+                    bytes, esp: esp.range, sa: state.sa, sequenceHigh: high, transport: transport,
+                    otherCount: min(sad.count, Analyzer.maxDiagnosisCandidates), otherState: { self.cryptoState($0, candidate: true) })
+                garbledDiagnoses[saIndex] = diagnosis
+                flows[flowNumber].garbledDiagnosis = diagnosis
+            }
+        }
         layer.verdict = PacketVerdict(result.verdict)
         layer.icv = result.icv
         layer.detail = result.detail
@@ -217,6 +229,15 @@ extension Analyzer {
             rebuildTransport(headerBytes, ip: ip, nextHeader: result.nextHeader, payloadLength: result.payloadLength)
         }
         return layer
+    }
+
+    /// Whether another SA may still be diagnosed (each diagnosis may try 256 SAs' keys).
+    var diagnosesLeft: Bool {
+        guard icvDiagnoses.count + garbledDiagnoses.count < Analyzer.maxICVDiagnoses else {
+            diagnose("ICV failures or garbled packets on more than \(Analyzer.maxICVDiagnoses) SAs: the causes of the others are not looked for")
+            return false
+        }
+        return true
     }
 
     func writeInner() {

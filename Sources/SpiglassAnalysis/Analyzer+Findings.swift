@@ -17,9 +17,16 @@ extension Analyzer {
             let failed = flow.count(.icvFailed) + flow.count(.ahICVFailed)
             let malformed = flow.saIndex == nil ? 0 : flow.count(.malformed)
             if failed + malformed > 0 && (failed > 0 || flow.icvDiagnosis != nil) {
-                let cause = flow.icvDiagnosis ?? (failed + malformed == flow.packets
-                    ? "no variant verifies: wrong key or wrong algorithm"
-                    : "the others verify: these packets were corrupted or forged")
+                let cause: String
+                switch flow.icvDiagnosis {
+                case .variant(let words)?:
+                    cause = words
+                case .integrityKey(let words)? where flow.verified == 0:
+                    cause = words
+                default:
+                    cause = flow.verified == 0 ? "no variant verifies: wrong key or wrong algorithm"
+                        : "the others verify: these packets were corrupted or forged"
+                }
                 let what = malformed > 0 ? "failed the ICV or did not fit the SA's algorithms" : "failed the ICV"
                 add(.icvFailures, "\(failed + malformed) of \(flow.packets) packets \(what); \(cause)")
             }
@@ -28,11 +35,11 @@ extension Analyzer {
                 let released = flow.count(.decrypted)
                 let which = garbled == flow.packets ? "all \(garbled) packets" : "\(garbled) of \(flow.packets) packets"
                 if flow.garbledVerified > 0 {
-                    let cause = released == 0 ? "wrong encryption key (or algorithm / key length)"
-                        : "the other \(released) decrypted: these were garbled before encryption, or the key changed"
+                    let cause = released > 0 ? "the other \(released) decrypted: these were garbled before encryption, or the key changed"
+                        : flow.garbledDiagnosis ?? "wrong encryption key (or algorithm / key length)"
                     add(.garbled, "\(which): the ICV verifies but the plaintext is garbled: \(cause); nothing garbled was released")
                 } else {
-                    add(.garbled, "\(which) decrypted to garbage: wrong encryption key (or algorithm / key length); with no ICV nothing else can tell, and nothing garbled was released")
+                    add(.garbled, "\(which) decrypted to garbage: \(flow.garbledDiagnosis ?? "wrong encryption key (or algorithm / key length)"); with no ICV nothing else can tell, and nothing garbled was released")
                 }
             }
             if flow.nonDefaultPadding > 0 {

@@ -26,7 +26,9 @@ public final class Analyzer {
     /// The ICV-failure diagnosis of each SA that has had one (nil: no variant verified). One per
     /// SA, whichever of its flows failed first: the keys tried are the SA's. Each may try
     /// `maxDiagnosisCandidates` other SAs' keys, so a run makes at most `maxICVDiagnoses`.
-    var icvDiagnoses: [Int: String?] = [:]
+    var icvDiagnoses: [Int: ICVFailureDiagnosis.Cause?] = [:]
+    /// The same for SAs whose packets verify but decrypt to garbage (see `diagnoseGarbled`).
+    var garbledDiagnoses: [Int: String?] = [:]
     static let maxICVDiagnoses = 1024
     @exclusivity(unchecked) var flowIndex: [FlowKey: Int] = [:]
     /// Indices into `flows` of recently seen flows, by SPI bits (-1: empty); see `flow(for:)`.
@@ -78,6 +80,7 @@ public final class Analyzer {
         self.shard = shard
         self.ike = IKEReconstruction(keys: ikeKeys, limits: options.ikeLimits)
         ike.captureDuplicateWindow = options.captureDuplicateWindow
+        ike.decryptDespiteIntegrityFailure = options.ikeDecryptDespiteIntegrityFailure
         self.reassembler = FragmentReassembler(limits: options.fragmentLimits)
         self.tcpStreams = TCPEncapsulation(limits: options.tcpLimits)
         self.sad = sad
@@ -209,6 +212,7 @@ public final class Analyzer {
         cryptoStates = [ESPCryptoState?](repeating: nil, count: fresh.count)
         cryptoFailures = [:]
         icvDiagnoses = [:]
+        garbledDiagnoses = [:]
         for index in flows.indices {
             let key = flows[index].key
             let database = key.ipsecProtocol == .ah ? ahSAD : fresh

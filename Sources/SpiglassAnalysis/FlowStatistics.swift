@@ -41,8 +41,12 @@ public struct FlowStatistics: Sendable {
     /// What a receiver's anti-replay window would have made of this flow's packets.
     public var replay: ReplayWindow
     /// Why this flow's ICVs fail, found by retrying its first failing packet (nil: not known).
-    public var icvDiagnosis: String? = nil
+    public var icvDiagnosis: ICVFailureDiagnosis.Cause? = nil
     public var icvDiagnosed = false
+    /// Why this flow's packets verify but decrypt to garbage, when another SA's encryption key
+    /// opens them (found on its first garbled packet).
+    public var garbledDiagnosis: String? = nil
+    var garbledDiagnosed = false
     /// The CHILD_SA (index in the IKE reconstruction) that negotiated this SPI.
     public var childSA: Int? = nil
     /// The IKE reconstruction's `childGeneration` when `childSA` was last looked up.

@@ -11,7 +11,9 @@ enum IKEDescribe {
         var parts = outer
         switch message.decryption {
         case .decrypted:
-            parts.append("SK{" + message.encryptedPayloads.map(shortName).joined(separator: " ") + "}")
+            // Shown although its integrity check failed (--ike-no-integrity): say so on the spot.
+            let mark = message.integrity == .failed ? "(unauthenticated)" : ""
+            parts.append("SK\(mark){" + message.encryptedPayloads.map(shortName).joined(separator: " ") + "}")
         case .notEncrypted:
             break
         case .noKeys:
@@ -31,7 +33,9 @@ enum IKEDescribe {
         let payloads = message.v1Payloads
         var parts = payloads[..<(message.decryptedFrom ?? payloads.count)].map(shortName)
         switch message.decryption {
-        case .decrypted: parts.append("E{" + payloads[(message.decryptedFrom ?? payloads.count)...].map(shortName).joined(separator: " ") + "}")
+        case .decrypted:
+            let mark = message.integrity == .failed ? "(unauthenticated)" : ""
+            parts.append("E\(mark){" + payloads[(message.decryptedFrom ?? payloads.count)...].map(shortName).joined(separator: " ") + "}")
         case .notEncrypted: break
         case .noKeys: parts.append("E{no keys}")
         case .failed(let why): parts.append("E{not decrypted: \(why)}")
@@ -88,7 +92,9 @@ enum IKEDescribe {
         let cut = message.capturedLength.map { "; cut by the capture: \($0) of \(message.length) bytes captured" } ?? ""
         switch message.decryption {
         case .notEncrypted: return "clear" + cut
-        case .decrypted: return "decrypted, integrity \(message.integrity.rawValue)"
+        case .decrypted:
+            return message.integrity == .failed ? "decrypted although its integrity check failed: unauthenticated"
+                : "decrypted, integrity \(message.integrity.rawValue)"
         case .noKeys: return "encrypted, no keys" + cut
         case .failed(let why): return "not decrypted: \(why)"
         case .fragmentPending: return "fragment pending"

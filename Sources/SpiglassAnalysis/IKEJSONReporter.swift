@@ -97,8 +97,9 @@ enum IKEJSON {
             ? message.v1Payloads.map { $0.jsonObject() } : message.payloads.map { $0.jsonObject() }
         o.raw("payloads", JSONObject.array(objects.enumerated().map { offset, object in
             let inSK = message.decryptedFrom.map { offset >= $0 } ?? false
-            // Payloads that came out of SK say so first.
-            return inSK && object.hasPrefix("{") ? "{\"in_sk\":true," + object.dropFirst() : object
+            // Payloads that came out of SK say so first, and whether nothing vouches for them.
+            let marks = message.integrity == .failed ? "\"in_sk\":true,\"unauthenticated\":true," : "\"in_sk\":true,"
+            return inSK && object.hasPrefix("{") ? "{" + marks + object.dropFirst() : object
         }))
         if !message.problems.isEmpty { o.raw("problems", JSONObject.array(message.problems.map(JSONObject.quote))) }
     }
@@ -166,6 +167,10 @@ enum IKEJSON {
         o.int("rekey_of", sa.rekeyOf.map { $0 + 1 })
         o.int("rekeyed_by", sa.rekeyedBy.map { $0 + 1 })
         o.bool("keys", sa.keysKnown)
+        o.object("integrity_failed") { f in
+            f.int("initiator", sa.integrityFailed.fromInitiator)
+            f.int("responder", sa.integrityFailed.fromResponder)
+        }
         o.raw("vendor_ids", JSONObject.array(sa.vendorIDs.map(JSONObject.quote)))
         o.int("exchanges", sa.exchanges.count)
         o.raw("child_sas", JSONObject.array(sa.children.map { String($0 + 1) }))

@@ -75,7 +75,13 @@ final class IKETextReporter: Reporter {
             out += "  NAT: initiator \(natWords(sa.initiatorBehindNAT)), responder \(natWords(sa.responderBehindNAT))\n"
         }
         if !sa.vendorIDs.isEmpty { out += "  vendor IDs: \(sa.vendorIDs.joined(separator: ", "))\n" }
-        out += "  keys: \(sa.keysKnown ? "given" : "none (the encrypted messages stay opaque)")\n"
+        if !sa.keysKnown {
+            out += "  keys: none (the encrypted messages stay opaque)\n"
+        } else if sa.integrityFailed.total > 0 {
+            out += "  keys: given, but \(sa.integrityFailed.total) encrypted message(s) fail integrity (see the findings)\n"
+        } else {
+            out += "  keys: given\n"
+        }
         out += "  exchanges:\n"
         for exchange in sa.exchanges {
             out += exchangeLine(exchange, start: start, version: sa.version)

@@ -9,8 +9,12 @@ public enum ESPDecryptor {
     /// plaintext to the start of `output`, which must hold at least `esp.count` bytes.
     /// `sequenceHigh` is the inferred high half of an extended sequence number (ignored
     /// without ESN).
+    ///
+    /// `verifyIntegrity: false` skips the ICV of a non-AEAD SA (the status is then
+    /// `unchecked`): only for diagnosis, which asks whether the payload is plaintext under some
+    /// key. Nothing decrypted that way may be released.
     public static func decrypt(_ packet: [UInt8], esp: Range<Int>, state: ESPCryptoState, sequenceHigh: UInt32,
-                               output: inout [UInt8]) -> ESPResult {
+                               output: inout [UInt8], verifyIntegrity: Bool = true) -> ESPResult {
         if case .unsupported(let reason) = state.engine {
             return .fail(.unsupportedAlgorithm, .none, reason)
         }
@@ -39,7 +43,9 @@ public enum ESPDecryptor {
             // Integrity of non-combined transforms: HMAC over SPI..ciphertext, plus the ESN
             // high bits appended (RFC 4303 2.2.1), compared before anything is decrypted.
             if !layout.isAEAD {
-                if let integrity = state.integrity {
+                if !verifyIntegrity {
+                    icvStatus = icvLength > 0 ? .unchecked : .none
+                } else if let integrity = state.integrity {
                     let ok = try integrity.verify(data: packet, range: esp.lowerBound..<icvStart,
                                              trailer: state.sequenceHighTrailer, trailerRange: esn ? 0..<4 : 0..<0,
                                              expected: packet, expectedRange: icvStart..<esp.upperBound)

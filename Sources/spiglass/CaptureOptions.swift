@@ -83,6 +83,9 @@ struct CaptureOptions: ParsableArguments {
     @Flag(name: .long, help: "Do not derive CHILD_SA keys from the IKE SAs' SK_d (keys come from the key files only).")
     var noDerive = false
 
+    @Flag(name: .long, help: "Decrypt IKEv2 messages whose integrity check fails (as tshark does); what they show is marked unauthenticated.")
+    var ikeNoIntegrity = false
+
     /// The capture files to read, patterns expanded (empty for a live capture): every file the
     /// run reads, which outputs must never overwrite.
     func inputPaths() throws -> [String] {
@@ -190,6 +193,7 @@ struct CaptureOptions: ParsableArguments {
         options.format = json ? .json : .text
         options.report = report
         options.deriveChildKeys = !noDerive
+        options.ikeDecryptDespiteIntegrityFailure = ikeNoIntegrity
         options.quiet = quiet || write == "-"
         options.writePath = write
         options.replayWindow = replayWindow

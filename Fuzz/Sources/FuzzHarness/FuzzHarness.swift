@@ -188,9 +188,15 @@ public enum FuzzHarness {
         // Per call, so that tests may run the harness on several threads at once.
         var output = [UInt8](repeating: 0, count: packet.count + 64)
         let result = ESPDecryptor.decrypt(packet, esp: range, state: state, sequenceHigh: high, output: &output)
+        let transport = PlaintextCheck.Transport(source: .v4(0x0a00_0001), destination: .v4(0x0a00_0002), natTraversal: config & 0x40 != 0)
+        let judged = PlaintextCheck.judge(result, plain: output, transport: transport)
         if result.icv == .failed && config & 0x80 != 0 {
-            _ = ICVFailureDiagnosis.diagnose(packet, esp: range, sa: state.sa, sequenceHigh: high, otherCount: espSAs.count,
-                                             otherState: { try? ESPCryptoState(sa: espSAs[$0]) })
+            _ = ICVFailureDiagnosis.diagnose(packet, esp: range, sa: state.sa, sequenceHigh: high, transport: transport, ownState: state,
+                                             otherCount: espSAs.count, otherState: { try? ESPCryptoState(sa: espSAs[$0]) })
+        }
+        if judged.verdict == .garbled && config & 0x80 != 0 {
+            _ = ICVFailureDiagnosis.diagnoseGarbled(packet, esp: range, sa: state.sa, sequenceHigh: high, transport: transport,
+                                                    otherCount: espSAs.count, otherState: { try? ESPCryptoState(sa: espSAs[$0]) })
         }
         _ = WeakAlgorithmCheck.findings(for: state.sa)
     }

@@ -176,6 +176,7 @@ extension IKEReconstruction {
                     children[index].failure = "no response"
                 }
             }
+            if let finding = keyFinding(saIndex) { ikeSAs[saIndex].findings.append(finding) }
             if fragments.pendingCount > 0 {
                 diagnose("\(fragments.pendingCount) fragmented IKE message(s) never completed")
             }

@@ -84,7 +84,7 @@ extension IKEReconstruction {
             if known == 0 {
                 // The first response names the responder's SPI; an error response to
                 // IKE_SA_INIT may carry one that the real exchange then replaces.
-                if !errorInitResponse { ikeSAs[index].spis.responder = header.responderSPI }
+                if !errorInitResponse { learnResponderSPI(index, header.responderSPI) }
                 return index
             }
         }
@@ -101,6 +101,15 @@ extension IKEReconstruction {
                              responderPort: fromInitiator ? record.destinationPort : record.sourcePort,
                              firstTime: record.time, lastTime: record.time)
         return addIKESA(sa)
+    }
+
+    /// The responder's SPI (IKEv1: cookie), learnt from a message after the first: a key
+    /// file that gives both SPIs finds the SA only now.
+    func learnResponderSPI(_ saIndex: Int, _ spi: UInt64) {
+        ikeSAs[saIndex].spis.responder = spi
+        if let keyIndex = keyIndex(ikeSAs[saIndex].spis, version: ikeSAs[saIndex].version) {
+            ikeSAs[saIndex].keysKnown = hasKeys(keys[keyIndex])
+        }
     }
 
     func addIKESA(_ sa: IKESARecord) -> Int {
@@ -305,7 +314,7 @@ extension IKEReconstruction {
     /// IKE_SA_INIT accepted: SPIr, Nr, the chosen proposal, NAT detection.
     private func acceptInit(_ record: IKEMessageRecord, saIndex: Int) {
         let payloads = record.payloads
-        ikeSAs[saIndex].spis.responder = record.header.responderSPI
+        learnResponderSPI(saIndex, record.header.responderSPI)
         if let nonce = payloads.nonce { ikeSAs[saIndex].nonceResponder = nonce }
         if let proposal = payloads.proposals.first {
             ikeSAs[saIndex].proposal = proposal.transforms.map(\.name)

@@ -181,8 +181,7 @@ extension IKEReconstruction {
         let header = record.header
         for index in (ikeSAsByInitiatorSPI[header.initiatorSPI] ?? []).reversed() where ikeSAs[index].version == 1 {
             if ikeSAs[index].spis.responder == 0 && header.responderSPI != 0 {
-                ikeSAs[index].spis.responder = header.responderSPI
-                if let keyIndex = keyIndex(ikeSAs[index].spis, version: 1) { ikeSAs[index].keysKnown = hasKeys(keys[keyIndex]) }
+                learnResponderSPI(index, header.responderSPI)
             }
             return index
         }

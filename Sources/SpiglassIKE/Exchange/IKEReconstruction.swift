@@ -46,6 +46,10 @@ public final class IKEReconstruction {
     /// twice (two interfaces, a capture merged with itself): the second is a capture duplicate,
     /// not a retransmission. A peer retransmits after half a second or more.
     public var captureDuplicateWindow: Int64 = 1000
+    /// Decrypt IKEv2 messages whose integrity check fails (as tshark does), marking them
+    /// `integrity: failed`: what they show is unauthenticated. Not for AES-CCM, whose
+    /// plaintext OpenSSL withholds on a tag mismatch.
+    public var decryptDespiteIntegrityFailure = false
     /// Messages seen within the last `captureDuplicateWindow`, to compare new ones with.
     var recentMessages = RecentCopies()
 
@@ -213,6 +217,10 @@ public final class IKEReconstruction {
                 record.decryption = .failed(reason.text)
                 record.integrity = reason.integrityFailed ? .failed : .unchecked
             }
+            if record.integrity == .failed {
+                record.verifiesWithOtherSendersKeys = verifiesSwapped(datagram.bytes, range: datagram.range, payloadOffset: last.range.lowerBound,
+                                                                     header: header, keyIndex: keyIndex)
+            }
         } else {
             record.decryption = .noKeys
         }
@@ -262,7 +270,8 @@ public final class IKEReconstruction {
             } else {
                 let plain = whole.fragments.flatMap { $0.plaintext ?? [] }
                 record.decryption = .decrypted
-                record.integrity = whole.fragments.allSatisfy { $0.integrity == .ok } ? .ok : .unchecked
+                record.integrity = whole.fragments.contains { $0.integrity == .failed } ? .failed
+                    : whole.fragments.allSatisfy { $0.integrity == .ok } ? .ok : .unchecked
                 appendInner(&record, plain, first: whole.fragments.first?.firstPayload ?? 0)
             }
             attach(&record, fingerprint: combined)
@@ -288,6 +297,14 @@ public final class IKEReconstruction {
 
     func keep(_ record: IKEMessageRecord) -> IKEMessageRecord {
         messageCount += 1
+        if let saIndex = record.ikeSAIndex, saIndex < ikeSAs.count {
+            switch record.integrity {
+            case .ok: ikeSAs[saIndex].integrityPassed.add(fromInitiator: record.fromOriginalInitiator)
+            case .failed: ikeSAs[saIndex].integrityFailed.add(fromInitiator: record.fromOriginalInitiator)
+            case .unchecked: break
+            }
+            if record.verifiesWithOtherSendersKeys { ikeSAs[saIndex].integrityWithSwappedKeys += 1 }
+        }
         if record.decryption == .decrypted { decryptedCount += 1 }
         if record.integrity == .failed { integrityFailureCount += 1 }
         if messages.count < limits.maxMessagesKept && keptMessageBytes + record.length <= limits.maxMessageBytesKept {
@@ -347,14 +364,28 @@ public final class IKEReconstruction {
         var integrity: IKEIntegrityVerdict
     }
 
+    /// Whether a message that failed its integrity check passes it with the other sender's
+    /// keys (the key file has the initiator's and the responder's keys the wrong way round).
+    private func verifiesSwapped(_ bytes: [UInt8], range: Range<Int>, payloadOffset: Int, header: IKEHeader, keyIndex: Int) -> Bool {
+        guard let protection = protection(keyIndex),
+              case .success(let plain) = protection.open(message: bytes, messageRange: range, encryptedPayloadOffset: payloadOffset,
+                                                         sentByInitiator: !header.isInitiator) else { return false }
+        return plain.integrity == .ok
+    }
+
     private func open(_ bytes: [UInt8], range: Range<Int>, payloadOffset: Int, header: IKEHeader, keyIndex: Int) -> Result<Opened, OpenFailure> {
         guard let protection = protection(keyIndex) else {
             return .failure(OpenFailure(text: protectionFailures[keyIndex] ?? "keys unusable", integrityFailed: false))
         }
         switch protection.open(message: bytes, messageRange: range, encryptedPayloadOffset: payloadOffset, sentByInitiator: header.isInitiator) {
         case .success(let plain):
-            return .success(Opened(bytes: plain.payloads, firstPayload: plain.firstPayloadType,
-                                   integrity: plain.integrity == .ok ? .ok : .unchecked))
+            let integrity: IKEIntegrityVerdict
+            switch plain.integrity {
+            case .ok: integrity = .ok
+            case .failed: integrity = .failed
+            case .unchecked: integrity = .unchecked
+            }
+            return .success(Opened(bytes: plain.payloads, firstPayload: plain.firstPayloadType, integrity: integrity))
         case .failure(let error):
             return .failure(OpenFailure(text: error.reason,
                                         integrityFailed: error.code == .integrityFailed || error.code == .authenticationFailed))
@@ -367,6 +398,7 @@ public final class IKEReconstruction {
         let key = keys[keyIndex]
         do {
             let made = try IKEv2MessageProtection(sa: key)
+            made.decryptDespiteIntegrityFailure = decryptDespiteIntegrityFailure
             protections[keyIndex] = made
             return made
         } catch {

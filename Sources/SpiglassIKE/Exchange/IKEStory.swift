@@ -31,6 +31,8 @@ public enum IKEDecryption: Sendable, Equatable {
 /// or nothing was encrypted).
 public enum IKEIntegrityVerdict: String, Sendable, Equatable {
     case ok
+    /// With `--ike-no-integrity`, a message whose check failed is decrypted anyway: what it
+    /// shows is unauthenticated.
     case failed
     case unchecked
 }
@@ -59,6 +61,8 @@ public struct IKEMessageRecord: Sendable {
     public var integrity: IKEIntegrityVerdict
     /// Same bytes as an earlier message of the same exchange.
     public var retransmission: Bool
+    /// Its integrity check failed, but passes with the other sender's keys.
+    public var verifiesWithOtherSendersKeys = false
     /// The frame that already carried these bytes within the capture-duplicate window: the
     /// capture saw the message twice. Such a record is not decoded, paired or counted.
     public var captureDuplicateOf: Int? = nil
@@ -177,6 +181,23 @@ public struct IKESARecord: Sendable {
     public var lastTime: Int64
     /// Findings in words: weak algorithms, no PFS, failures.
     public var findings: [String] = []
+    /// Encrypted messages whose integrity check passed or failed, by sender, and the failing
+    /// ones that verify with the other sender's keys: the evidence against a key set.
+    public var integrityPassed = IntegrityTally()
+    public var integrityFailed = IntegrityTally()
+    public var integrityWithSwappedKeys = 0
+}
+
+/// Messages counted by who sent them.
+public struct IntegrityTally: Sendable, Equatable {
+    public var fromInitiator = 0
+    public var fromResponder = 0
+
+    public var total: Int { fromInitiator + fromResponder }
+
+    mutating func add(fromInitiator initiator: Bool) {
+        if initiator { fromInitiator += 1 } else { fromResponder += 1 }
+    }
 }
 
 /// A CHILD_SA as the exchanges negotiated it.
