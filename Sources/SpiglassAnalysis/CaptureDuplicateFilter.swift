@@ -30,7 +30,9 @@ struct CaptureDuplicateFilter: Sendable {
     /// first sighting (then remembered). `bytes[range]` is the ESP packet, or the AH header and
     /// what follows it.
     mutating func original(of bytes: [UInt8], range: Range<Int>, sequence: UInt32, time: Int64, frame: Int, window: Int64) -> Int? {
-        guard window >= 0, range.lowerBound >= 0, range.upperBound <= bytes.count else { return nil }
+        // Time 0 (the epoch, as test captures stripped of their times carry) says nothing about
+        // when: such copies are left to the anti-replay window.
+        guard window >= 0, time != 0, range.lowerBound >= 0, range.upperBound <= bytes.count else { return nil }
         if entries.isEmpty { entries = [Entry](repeating: Entry(), count: CaptureDuplicateFilter.slots) }
         var check = UInt64(range.count) &* 0x9e3779b97f4a7c15
         for index in max(range.lowerBound, range.upperBound - 16)..<range.upperBound {

@@ -91,7 +91,9 @@ enum IKEDescribe {
         if let original = message.captureDuplicateOf { return "capture duplicate: same bytes as frame \(original)" }
         let cut = message.capturedLength.map { "; cut by the capture: \($0) of \(message.length) bytes captured" } ?? ""
         switch message.decryption {
-        case .notEncrypted: return "clear" + cut
+        case .notEncrypted:
+            // A clear message can carry a checked hash (IKEv1 Aggressive Mode's HASH_R).
+            return "clear" + (message.integrity == .unchecked ? "" : ", integrity \(message.integrity.rawValue)") + cut
         case .decrypted:
             return message.integrity == .failed ? "decrypted although its integrity check failed: unauthenticated"
                 : "decrypted, integrity \(message.integrity.rawValue)"

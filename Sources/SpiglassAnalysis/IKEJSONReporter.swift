@@ -134,6 +134,7 @@ enum IKEJSON {
         o.raw("response_frames", JSONObject.array((exchange.response.flatMap { $0 < messages.count ? messages[$0].frames : nil } ?? []).map { String($0) }))
         o.int("request_retransmissions", exchange.requestRetransmissions)
         o.int("response_retransmissions", exchange.responseRetransmissions)
+        o.raw("other_responses", JSONObject.array(exchange.otherResponses.map(String.init)))
         if let rtt = exchange.roundTrip { o.raw("rtt", TimeFormat.seconds(rtt)) } else { o.raw("rtt", "null") }
         o.string("purpose", exchange.purpose)
         o.string("outcome", exchange.outcome)
@@ -153,6 +154,7 @@ enum IKEJSON {
         o.int("responder_port", sa.responderPort)
         o.string("state", stateName(sa.state))
         if case .failed(let why) = sa.state { o.string("failure", why) } else { o.raw("failure", "null") }
+        o.string("failure_evidence", sa.failureEvidence)
         o.raw("proposal", JSONObject.array(sa.proposal.map(JSONObject.quote)))
         o.string("initiator_id", sa.initiatorIdentity)
         o.string("responder_id", sa.responderIdentity)

@@ -62,7 +62,7 @@ final class IKETextReporter: Reporter {
     private func ikeSAText(_ index: Int, _ sa: IKESARecord, start: Int64, flows: [FlowStatistics], flowsByChild: [Int: [Int]],
                            sad: SADatabase) -> String {
         var out = "IKE SA #\(index + 1)  \(sa.spis)  \(sa.initiator):\(sa.initiatorPort) (initiator) ⇄ \(sa.responder):\(sa.responderPort) (responder)\n"
-        out += "  outcome: \(stateWords(sa))\n"
+        out += "  outcome: \(stateWords(sa))\(sa.failureEvidence.map { " (\($0))" } ?? "")\n"
         if let from = sa.rekeyOf { out += "  rekey of IKE SA #\(from + 1)\n" }
         if let to = sa.rekeyedBy { out += "  rekeyed by IKE SA #\(to + 1)\n" }
         if !sa.proposal.isEmpty { out += "  proposal: \(sa.proposal.joined(separator: " "))\n" }
@@ -96,6 +96,7 @@ final class IKETextReporter: Reporter {
     private func stateWords(_ sa: IKESARecord) -> String {
         switch sa.state {
         case .negotiating:
+            if sa.version == 2 && sa.exchanges.allSatisfy({ $0.type == 34 }) { return "negotiating: the capture ends after IKE_SA_INIT" }
             return sa.keysKnown ? "negotiating (no outcome in the capture)" : "outcome unknown: IKE_AUTH is encrypted and no keys were given"
         case .noResponse: return "failed: no response from \(sa.responder)"
         default: return sa.state.label
@@ -120,6 +121,9 @@ final class IKETextReporter: Reporter {
         if let rtt = exchange.roundTrip { line += ", rtt \(IKEDescribe.milliseconds(rtt))" }
         if exchange.requestRetransmissions > 0 { line += ", request retransmitted \(exchange.requestRetransmissions)×" }
         if exchange.responseRetransmissions > 0 { line += ", response retransmitted \(exchange.responseRetransmissions)×" }
+        if !exchange.otherResponses.isEmpty {
+            line += ", \(exchange.otherResponses.count) other answer(s) to retransmitted requests (frames \(exchange.otherResponses.map(String.init).joined(separator: ", ")))"
+        }
         if exchange.messages.count > 2 || (exchange.messages.count == 2 && exchange.request == nil) {
             // IKEv1 phase 1 (six messages), Quick Mode (three): each in order.
             for index in exchange.messages where index < ike.messages.count {

@@ -23,7 +23,9 @@ public struct RecentCopies: Sendable {
     /// microseconds from `time` (0 turns the check off), or nil (and then this one is remembered). `identity` holds
     /// what must match besides the bytes (addresses, IDs): the caller's choice.
     public mutating func original(identity: [UInt8], bytes: [UInt8], range: Range<Int>, time: Int64, frame: Int, window: Int64) -> Int? {
-        guard window >= 0, range.lowerBound >= 0, range.upperBound <= bytes.count else { return nil }
+        // Time 0 (the epoch, as test captures stripped of their times carry) says nothing about
+        // when: identical datagrams there are not taken for copies.
+        guard window >= 0, time != 0, range.lowerBound >= 0, range.upperBound <= bytes.count else { return nil }
         // Older than the window behind this one: gone for good (times barely go backwards).
         entries.removeAll { entry in
             let stale = entry.time < time &- window

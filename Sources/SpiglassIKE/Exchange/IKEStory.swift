@@ -103,6 +103,10 @@ public struct IKEExchangeRecord: Sendable {
     public var messages: [Int] = []
     public var requestRetransmissions = 0
     public var responseRetransmissions = 0
+    /// Further answers to the same request that are not its bytes again: a responder that
+    /// answers each retransmitted request afresh (Libreswan's IKE_SA_INIT, each time with a new
+    /// responder SPI). Counted apart from retransmissions, with their frames.
+    public var otherResponses: [Int] = []
     public var requestTime: Int64?
     public var responseTime: Int64?
     /// The outcome in words: "ok", a notify name ("NO_PROPOSAL_CHOSEN"), "no response", ...
@@ -151,6 +155,8 @@ public struct IKESARecord: Sendable {
     public var initiatorPort: UInt16
     public var responderPort: UInt16
     public var state: IKESAState = .negotiating
+    /// The frames that show a failure or a missing answer: "IKE_AUTH response, frame 4".
+    public var failureEvidence: String?
     public var exchanges: [IKEExchangeRecord] = []
     /// Indices into the story's `children`.
     public var children: [Int] = []
@@ -181,6 +187,9 @@ public struct IKESARecord: Sendable {
     public var lastTime: Int64
     /// Findings in words: weak algorithms, no PFS, failures.
     public var findings: [String] = []
+    /// Other answers to IKE_SA_INIT, each with its own responder SPI and nonce: the
+    /// initiator may go on with any of them, and IKE_AUTH tells which.
+    var otherResponderAnswers: [(spi: UInt64, nonce: [UInt8])] = []
     /// Encrypted messages whose integrity check passed or failed, by sender, and the failing
     /// ones that verify with the other sender's keys: the evidence against a key set.
     public var integrityPassed = IntegrityTally()
