@@ -330,12 +330,13 @@ def process(info, sas):
         if sa["esn"]:
             data += struct.pack("!I", hi)
         if AUTH[sa["auth"]][0] == "gmac":
-            # RFC 4543 4: nonce = salt || IV (IV = first 8 bytes of the ICV field), AAD =
-            # the canonical packet with the whole ICV field (IV, tag, padding) zeroed, then
-            # the ESN high bits; empty plaintext; the tag follows the IV.
+            # RFC 4543 5 and 7: the AH carries the IV (8 bytes) and then the ICV, which is the
+            # 16-byte tag alone; nonce = salt || IV; AAD = the canonical packet with only the
+            # tag zeroed (the IV as sent, and the RFC 4302 padding as sent), then the ESN high
+            # bits; empty plaintext.
             key, salt = sa["auth_key"][:-4], sa["auth_key"][-4:]
             data = bytearray(ah_icv_input(info, ah_len, icv_len))
-            data[a + 12:a + ah_len] = bytes(ah_len - 12)
+            data[a + 12:a + 20] = ah[12:20]
             if sa["esn"]:
                 data += struct.pack("!I", hi)
             try:

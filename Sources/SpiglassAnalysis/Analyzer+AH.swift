@@ -74,7 +74,10 @@ extension Analyzer {
 
     func verifyAH(_ bytes: [UInt8], ip: IPLayer, header: AHHeader, sa: SecurityAssociation, engine: IntegrityEngine,
                           flowNumber: Int, layer: inout AHLayer) -> PacketVerdict {
-        guard let length = AHCanonicalForm.build(bytes, ip: ip, ah: header, into: &ahScratch) else {
+        // The ICV proper: after the IV for RFC 4543 GMAC, the start of the field otherwise.
+        let icvStart = header.icvRange.lowerBound + sa.integrity.explicitIVLength
+        let icv = icvStart..<(header.icvRange.lowerBound + sa.icvLength)
+        guard let length = AHCanonicalForm.build(bytes, ip: ip, ah: header, icv: icv, into: &ahScratch) else {
             layer.detail = "IP headers before AH are inconsistent"
             return .malformed
         }

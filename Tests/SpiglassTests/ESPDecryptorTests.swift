@@ -52,6 +52,7 @@ struct ESPCombination: CustomStringConvertible, Sendable {
         (.aesCCM(icvLength: 8), 27), (.aesCCM(icvLength: 16), 35),
         (.aesNullGMAC, 20), (.aesNullGMAC, 28), (.aesNullGMAC, 36),
         (.aesGCMImplicitIV(icvLength: 16), 20), (.aesGCMImplicitIV(icvLength: 16), 36), (.chaCha20Poly1305ImplicitIV, 36),
+        (.aesCCMImplicitIV(icvLength: 8), 19), (.aesCCMImplicitIV(icvLength: 8), 35),
     ]
     static let integrities: [IntegrityAlgorithm] = [
         .null, .hmacMD5_96, .hmacSHA1_96, .hmacSHA256_96, .hmacSHA256_128, .hmacSHA384_192, .hmacSHA512_256,
@@ -104,10 +105,10 @@ func sealRawESP(sa: SecurityAssociation, spi: UInt32, sequence: UInt64, iv: [UIn
         let n = try context.run(iv: salt + iv + [0, 0, 0, 1], ivRange: 0..<16, input: plaintext, inputRange: 0..<plaintext.count,
                                 output: &out, outputOffset: 0)
         packet += out[0..<n]
-    case .aesGCM, .chaCha20Poly1305, .aesCCM, .aesGCMImplicitIV, .chaCha20Poly1305ImplicitIV:
+    case .aesGCM, .chaCha20Poly1305, .aesCCM, .aesGCMImplicitIV, .aesCCMImplicitIV, .chaCha20Poly1305ImplicitIV:
         let algorithm: AEADAlgorithm = switch enc {
         case .chaCha20Poly1305, .chaCha20Poly1305ImplicitIV: .chaCha20Poly1305
-        case .aesCCM: .aesCCM(keyBytes: cipherKey.count, tagLength: sa.encryption.aeadICVLength)
+        case .aesCCM, .aesCCMImplicitIV: .aesCCM(keyBytes: cipherKey.count, tagLength: sa.encryption.aeadICVLength)
         default: .aesGCM(keyBytes: cipherKey.count)
         }
         let context = try AEADContext(algorithm, key: cipherKey, encrypt: true)
@@ -173,9 +174,9 @@ func sealRawESP(sa: SecurityAssociation, spi: UInt32, sequence: UInt64, iv: [UIn
     func expectedICV(_ c: ESPCombination) -> ICVStatus { c.authenticated ? .good : .none }
 
     @Test func combinationList() {
-        // 14 ciphers x 9 integrity + 18 AEAD variants.
-        #expect(ESPCombination.all.count == 14 * 9 + 18)
-        #expect(ESPCombination.authenticatedOnes.count == 8 * 14 + 18)
+        // 14 ciphers x 9 integrity + 20 AEAD variants.
+        #expect(ESPCombination.all.count == 14 * 9 + 20)
+        #expect(ESPCombination.authenticatedOnes.count == 8 * 14 + 20)
     }
 
     // MARK: round trips

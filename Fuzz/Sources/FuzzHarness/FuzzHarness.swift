@@ -152,6 +152,7 @@ public enum FuzzHarness {
             sa(.aesNullGMAC, 20, .null, 0, 7),
             sa(.aesGCMImplicitIV(icvLength: 16), 20, .null, 0, 8),
             sa(.chaCha20Poly1305ImplicitIV, 36, .null, 0, 9),
+            sa(.aesCCMImplicitIV(icvLength: 8), 19, .null, 0, 16),
             sa(.tripleDESCBC, 24, .hmacMD5_96, 16, 10),
             sa(.null, 0, .aesXCBC_96, 16, 11),
             sa(.aesCBC, 24, .aesCMAC_96, 16, 12),
