@@ -18,7 +18,7 @@ struct KeysCheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Load key files and say, line by line, what was understood and what was not.",
-        discussion: "Exit status 0 when every file loaded without error, 1 otherwise."
+        discussion: "Exit status 0 when every file loaded without error, 1 otherwise, 64 for a usage error."
     )
 
     @Argument(help: "Key files to check.")
