@@ -4,9 +4,16 @@ import SpiglassWire
 /// Capture duplicates: the second copy of an ESP or AH packet that the capture saw twice
 /// (see `CaptureDuplicateFilter`) is counted apart, not as a replay, and not processed again.
 extension Analyzer {
+    /// What the check found: a copy (reported), or the flow of a first sighting of outermost
+    /// ESP, which the decryption then uses instead of looking it up again.
+    enum DuplicateCheck {
+        case copy
+        case first(espFlow: Int?)
+    }
+
     /// Whether the frame's outermost ESP or AH packet is a copy the capture already holds.
     /// When it is, the record says so (with the SA it belongs to) and its flow counts it.
-    func isCaptureDuplicate(_ bytes: [UInt8], ip: IPLayer, layers: IPsecLayers) -> Bool {
+    func checkCaptureDuplicate(_ bytes: [UInt8], ip: IPLayer, layers: IPsecLayers) -> DuplicateCheck {
         let time = record.timestamp.totalMicroseconds
         let window = options.captureDuplicateWindow
         if let ah = layers.ah.first {
@@ -14,7 +21,7 @@ extension Analyzer {
             guard let flowNumber = flow(for: key, time: record.timestamp),
                   let original = flows[flowNumber].duplicates.original(of: bytes, range: ah.range.lowerBound..<ip.end, sequence: ah.sequence,
                                                                        time: time, frame: record.frame, window: window)
-            else { return false }
+            else { return .first(espFlow: nil) }
             summary.ahPackets += 1
             record.ah.append(AHLayer(header: ah, sequence: UInt64(ah.sequence), verdict: .captureDuplicate,
                                      saIndex: flows[flowNumber].saIndex, saMatch: flows[flowNumber].saMatch, replay: nil,
@@ -22,10 +29,10 @@ extension Analyzer {
             flows[flowNumber].captureDuplicates += 1
         } else if case .esp(let esp, let ports) = layers.payload {
             let key = FlowKey(spi: esp.spi, source: ip.source, destination: ip.destination, udpEncapsulated: ports != nil)
-            guard let flowNumber = flow(for: key, time: record.timestamp),
-                  let original = flows[flowNumber].duplicates.original(of: bytes, range: esp.range, sequence: esp.sequence, time: time,
+            guard let flowNumber = flow(for: key, time: record.timestamp) else { return .first(espFlow: nil) }
+            guard let original = flows[flowNumber].duplicates.original(of: bytes, range: esp.range, sequence: esp.sequence, time: time,
                                                                        frame: record.frame, window: window)
-            else { return false }
+            else { return .first(espFlow: flowNumber) }
             summary.espPackets += 1
             record.udpPorts = ports
             var layer = ESPLayer(spi: esp.spi, sequence: UInt64(esp.sequence), verdict: .captureDuplicate, icv: .none,
@@ -35,10 +42,10 @@ extension Analyzer {
             record.esp.append(layer)
             flows[flowNumber].captureDuplicates += 1
         } else {
-            return false
+            return .first(espFlow: nil)
         }
         record.verdict = .captureDuplicate
-        return true
+        return .copy
     }
 
     /// "same bytes as frame 5".

@@ -9,8 +9,9 @@ extension Analyzer {
     /// Decrypts an ESP packet and, when the plaintext is itself an IP packet carrying ESP
     /// (nested tunnels), the layers inside it, up to `maxNesting`. The last packet that was
     /// decrypted is what `-w` gets.
+    /// `flow`: the outermost packet's flow, when already looked up.
     func processESP(_ bytes: [UInt8], ip: IPLayer, esp: ESPHeader, ports: (source: UInt16, destination: UInt16)?, depth: Int,
-                    headerBytes: [UInt8]? = nil, cut: Bool = false) {
+                    headerBytes: [UInt8]? = nil, cut: Bool = false, flow knownFlow: Int? = nil) {
         var source = bytes
         var headerSource = headerBytes ?? bytes
         var sourceIP = ip
@@ -21,7 +22,7 @@ extension Analyzer {
         var innerIP: IPLayer? = nil
         for level in depth..<max(options.maxNesting, depth + 1) {
             let layer = decryptLayer(source, ip: sourceIP, esp: currentESP, ports: currentPorts, headerBytes: headerSource,
-                                     cut: cut && level == depth)
+                                     cut: cut && level == depth, flow: level == depth ? knownFlow : nil)
             record.esp.append(layer)
             record.verdict = layer.verdict
             if layer.verdict == .espNull {
@@ -53,9 +54,9 @@ extension Analyzer {
     /// left in `inner[0..<innerLength]`.
     /// `cut`: the capture cut the packet, which is then only counted (see `truncatedLayer`).
     func decryptLayer(_ bytes: [UInt8], ip: IPLayer, esp: ESPHeader, ports: (source: UInt16, destination: UInt16)?,
-                      headerBytes: [UInt8], cut: Bool = false) -> ESPLayer {
-        let key = FlowKey(spi: esp.spi, source: ip.source, destination: ip.destination, udpEncapsulated: ports != nil)
-        let flowNumber = flow(for: key, time: record.timestamp)
+                      headerBytes: [UInt8], cut: Bool = false, flow knownFlow: Int? = nil) -> ESPLayer {
+        let flowNumber = knownFlow ?? flow(for: FlowKey(spi: esp.spi, source: ip.source, destination: ip.destination,
+                                                        udpEncapsulated: ports != nil), time: record.timestamp)
         var layer = cut ? truncatedLayer(esp, ip: ip, ports: ports, flowNumber: flowNumber)
             : decryptLayerCore(bytes, ip: ip, esp: esp, ports: ports, flowNumber: flowNumber, headerBytes: headerBytes)
         guard let flowNumber else { return layer }
@@ -195,7 +196,7 @@ extension Analyzer {
         }
         // The release rule: a verified (or unprotected) packet goes out only as the packet its
         // trailer names.
-        result = PlaintextCheck.judge(result, plain: plain, transport: transport)
+        PlaintextCheck.apply(to: &result, plain: plain, transport: transport)
         if result.verdict == .garbled, let flowNumber, !flows[flowNumber].garbledDiagnosed {
             // Once per SA: another SA's encryption key that opens the packet names the mix-up.
             flows[flowNumber].garbledDiagnosed = true

@@ -41,7 +41,8 @@ public final class Analyzer {
     let tcpStreams: TCPEncapsulation
     var diagnosticsSeen: Set<String> = []
     /// Link type of each input of the stream (`PacketHeader.source`), nil where unsupported.
-    var linkTypes: [LinkType?] = [nil]
+    /// Read for every frame (see the exclusivity note above).
+    @exclusivity(unchecked) var linkTypes: [LinkType?] = [nil]
     var linkTypeDescriptions = [""]
     /// The inputs' paths, named in every record when there are several.
     public internal(set) var sourcePaths: [String] = []
@@ -419,7 +420,13 @@ public final class Analyzer {
         if depth == 0, let shard, !claim(bytes, ip: ip, layers: layers, shard: shard) { return }
         // Only the outermost datagram can be cut (what was decrypted is whole).
         let cut = depth == 0 && datagramCut
-        if depth == 0 && !cut && isCaptureDuplicate(bytes, ip: ip, layers: layers) { return }
+        var outerFlow: Int? = nil
+        if depth == 0 && !cut {
+            switch checkCaptureDuplicate(bytes, ip: ip, layers: layers) {
+            case .copy: return
+            case .first(let espFlow): outerFlow = espFlow
+            }
+        }
         if depth == 0, let broken = layers.brokenAH {
             summary.ahPackets += 1
             record.ah.append(AHLayer(header: broken, sequence: UInt64(broken.sequence), verdict: cut ? .truncated : .malformed,
@@ -436,7 +443,7 @@ public final class Analyzer {
                 summary.espPackets += 1
                 record.udpPorts = ports
             }
-            processESP(bytes, ip: ip, esp: esp, ports: ports, depth: depth, cut: cut)
+            processESP(bytes, ip: ip, esp: esp, ports: ports, depth: depth, cut: cut, flow: outerFlow)
         case .ike(let header, let ports, let marker):
             if depth == 0 {
                 summary.ikePackets += 1

@@ -222,6 +222,7 @@ enum IKEJSON {
             f.string("dst", flow.key.destination.description)
             f.int("packets", flow.packets)
             f.int("decrypted", flow.count(.decrypted))
+            f.int("verified", flow.verified)
             f.int("icv_failed", flow.count(.icvFailed))
             return f.finished
         }))

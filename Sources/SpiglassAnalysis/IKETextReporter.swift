@@ -165,8 +165,9 @@ final class IKETextReporter: Reporter {
         out += "\n"
         for flowIndex in flowsByChild[index] ?? [] {
             let flow = flows[flowIndex]
-            out += "    \(flow.key.ipsecProtocol == .ah ? "AH" : "ESP") \(flow.key.spi.spiHex) \(flow.key.source) → \(flow.key.destination): \(flow.packets) packets, \(flow.count(.decrypted) + flow.count(.ahVerified)) verified"
+            out += "    \(flow.key.ipsecProtocol == .ah ? "AH" : "ESP") \(flow.key.spi.spiHex) \(flow.key.source) → \(flow.key.destination): \(flow.packets) packets, \(flow.verified) verified"
             if let sa = flow.saIndex.map({ sad.entries[$0] }), flow.key.ipsecProtocol == .esp { out += " with keys \(IKEDescribe.origin(sa.origin))" }
+            if flow.decryptedWithoutIntegrity > 0 { out += ", \(flow.decryptedWithoutIntegrity) decrypted without integrity" }
             out += "\n"
         }
         if child.established && (flowsByChild[index] ?? []).isEmpty { out += "    no ESP seen for it\n" }

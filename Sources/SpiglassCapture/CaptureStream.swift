@@ -28,20 +28,25 @@ public final class CaptureStream {
     /// Sum of the files' sizes, when all are regular files.
     public let fileSize: Int64?
 
-    private var readers: [CaptureReader?]
+    // The state below is read and written for every frame by the one thread that reads the
+    // stream, never through overlapping accesses: dynamic exclusivity checks on it would cost
+    // more than the merge itself, so they are off for these properties (as in Analyzer).
+    @exclusivity(unchecked) private var readers: [CaptureReader?]
+    /// The reader of a stream of one input: read straight through, with no merging to do.
+    private let only: CaptureReader?
     private let filter: String?
     /// The next source not yet opened (sources open in order of their first timestamp).
-    private var nextToOpen = 0
+    @exclusivity(unchecked) private var nextToOpen = 0
     /// Head packet of each open source: read, not yet handed out.
-    private var heads: [PacketHeader?]
+    @exclusivity(unchecked) private var heads: [PacketHeader?]
     /// Frames handed out per source.
-    private var counts: [Int]
+    @exclusivity(unchecked) private var counts: [Int]
     /// Bytes of the sources that have ended.
     private var finishedBytes: Int64 = 0
     /// The source whose packet was handed out last (its reader's buffer holds it).
-    private var current = -1
+    @exclusivity(unchecked) private var current = -1
     /// Messages for sources that ended in damage, handed out once each.
-    private var pendingDamage: [(source: Int, message: String)] = []
+    @exclusivity(unchecked) private var pendingDamage: [(source: Int, message: String)] = []
 
     /// Opens the files at `paths` (pcap or pcapng; "-" alone reads standard input), each
     /// with `filter` when given. Fails on the first file that cannot be read.
@@ -52,19 +57,21 @@ public final class CaptureStream {
         }
         self.filter = filter
         self.isLive = false
-        if paths == ["-"] {
-            // Standard input can be read once only: no peek at its first frame.
-            let reader = try CaptureReader(path: "-")
+        if paths.count == 1 {
+            // Nothing to merge (and standard input can be read once only): no peek.
+            let reader = try CaptureReader(path: paths[0])
             if let filter { try reader.setFilter(filter) }
-            sources = [Source(path: "-", linkType: reader.linkType, linkTypeName: reader.linkTypeName, firstTime: nil, fileSize: nil)]
+            sources = [Source(path: paths[0], linkType: reader.linkType, linkTypeName: reader.linkTypeName, firstTime: nil,
+                              fileSize: reader.fileSize)]
             readers = [reader]
+            only = reader
             nextToOpen = 1
-            fileSize = nil
+            fileSize = reader.fileSize
             heads = [nil]
             counts = [0]
-            prime(0)
             return
         }
+        only = nil
         var found: [(index: Int, source: Source)] = []
         for (index, path) in paths.enumerated() {
             let peek = try CaptureReader(path: path, readBufferSize: 1 << 16)
@@ -101,17 +108,18 @@ public final class CaptureStream {
         sources = [Source(path: path, linkType: reader.linkType, linkTypeName: reader.linkTypeName, firstTime: nil,
                           fileSize: reader.fileSize)]
         readers = [reader]
+        only = reader
         isLive = reader.isLive
         fileSize = reader.fileSize
         filter = nil
         nextToOpen = 1
         heads = [nil]
         counts = [0]
-        prime(0)
     }
 
     /// The bytes of the packet last returned by `next()`; `capturedLength` of them are valid.
     public var buffer: [UInt8] {
+        if let only { return only.buffer }
         guard current >= 0, let reader = readers[current] else { return [] }
         return reader.buffer
     }
@@ -135,7 +143,7 @@ public final class CaptureStream {
     /// been handed out) and the stream goes on with the others; `.end` comes when every source
     /// has ended.
     public func next() -> CaptureReader.Next {
-        if isLive { return nextLive() }
+        if only != nil { return nextFromOnly() }
         // The frame handed out last is spent: read its source's next one.
         if current >= 0 {
             let spent = current
@@ -185,16 +193,15 @@ public final class CaptureStream {
         return .packet(header)
     }
 
-    /// Live capture: the reader's results as they come.
-    private func nextLive() -> CaptureReader.Next {
-        current = -1
-        guard let reader = readers[0] else { return .end }
+    /// A stream of one input (a file, standard input or an interface): the reader's results as
+    /// they come, numbered.
+    private func nextFromOnly() -> CaptureReader.Next {
+        guard let reader = only else { return .end }
         let result = reader.next()
         if case .packet(var header) = result {
             counts[0] += 1
             header.source = 0
             header.sourceFrame = counts[0]
-            current = 0
             return .packet(header)
         }
         return result
@@ -204,7 +211,6 @@ public final class CaptureStream {
     /// closes the source when it ends.
     private func prime(_ index: Int) {
         guard let reader = readers[index] else { return }
-        if isLive { return }
         switch reader.next() {
         case .packet(var header):
             counts[index] += 1

@@ -167,18 +167,23 @@ extension PlaintextCheck {
     /// when the plaintext is well-formed (or plausible with default padding of at least one
     /// byte); otherwise it becomes `.garbled`, with the reason. Other verdicts pass through.
     public static func judge(_ result: ESPResult, plain: [UInt8], transport: Transport?) -> ESPResult {
-        guard result.verdict == .decrypted else { return result }
         var judged = result
+        apply(to: &judged, plain: plain, transport: transport)
+        return judged
+    }
+
+    /// `judge` in place: the per-packet path, which copies no result.
+    public static func apply(to result: inout ESPResult, plain: [UInt8], transport: Transport?) {
+        guard result.verdict == .decrypted else { return }
         switch check(plain, payloadLength: result.payloadLength, nextHeader: result.nextHeader, transport: transport) {
         case .wellFormed:
-            return result
+            return
         case .needsPaddingEvidence(let why):
-            if result.defaultPadding && result.padLength > 0 { return result }
-            judged.detail = "\(why), and \(result.padLength == 0 ? "no padding" : "non-default padding") to confirm the decryption"
+            if result.defaultPadding && result.padLength > 0 { return }
+            result.detail = "\(why), and \(result.padLength == 0 ? "no padding" : "non-default padding") to confirm the decryption"
         case .garbled(let why):
-            judged.detail = why
+            result.detail = why
         }
-        judged.verdict = .garbled
-        return judged
+        result.verdict = .garbled
     }
 }

@@ -87,12 +87,5 @@ func analyzeStream(_ capture: String, keys: [String], options: AnalysisOptions =
 /// The same over several captures read as one stream.
 func analyzeStream(_ captures: [String], keys: [String], options: AnalysisOptions = AnalysisOptions(),
                    output: StringSink = StringSink()) throws -> (frames: [FrameOutcome], summary: AnalysisSummary, analyzer: Analyzer) {
-    let keySet = try Analyzer.loadKeySet(keys)
-    let stream = try CaptureStream(paths: captures)
-    let analyzer = try Analyzer(sad: Analyzer.espDatabase(keySet), ahSAD: Analyzer.ahDatabase(keySet), ikeKeys: keySet.ikeSAs,
-                                options: options, output: output)
-    var frames: [FrameOutcome] = []
-    analyzer.packetObserver = { record, inner in frames.append(FrameOutcome(record: record, inner: Array(inner))) }
-    let summary = analyzer.run(stream)
-    return (frames, summary, analyzer)
+    try analyze(try CaptureStream(paths: captures), keySet: try Analyzer.loadKeySet(keys), options: options, output: output)
 }

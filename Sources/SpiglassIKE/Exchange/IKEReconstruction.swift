@@ -153,15 +153,15 @@ public final class IKEReconstruction {
     @discardableResult
     public func process(_ datagram: IKEDatagram) -> IKEMessageRecord? {
         guard let header = IKEHeader.parse(datagram.bytes, range: datagram.range) else { return nil }
+        var record = IKEMessageRecord(frames: [datagram.frame], time: datagram.time, header: header, source: datagram.source,
+                                      destination: datagram.destination, sourcePort: datagram.sourcePort,
+                                      destinationPort: datagram.destinationPort, transport: datagram.transport,
+                                      length: datagram.range.count, payloads: [], decryptedFrom: nil, decryption: .notEncrypted,
+                                      integrity: .unchecked, retransmission: false, ikeSAIndex: nil, exchangeIndex: nil, problems: [],
+                                      isResponse: header.isResponse, fromOriginalInitiator: header.isInitiator)
         if let original = recentMessages.original(identity: [], bytes: datagram.bytes, range: datagram.range, time: datagram.time,
                                                   frame: datagram.frame, window: captureDuplicateWindow) {
             // Not decoded again, not paired, not counted: the story already has this message.
-            var record = IKEMessageRecord(frames: [datagram.frame], time: datagram.time, header: header, source: datagram.source,
-                                          destination: datagram.destination, sourcePort: datagram.sourcePort,
-                                          destinationPort: datagram.destinationPort, transport: datagram.transport,
-                                          length: datagram.range.count, payloads: [], decryptedFrom: nil, decryption: .notEncrypted,
-                                          integrity: .unchecked, retransmission: false, ikeSAIndex: nil, exchangeIndex: nil, problems: [],
-                                          isResponse: header.isResponse, fromOriginalInitiator: header.isInitiator)
             record.captureDuplicateOf = original
             captureDuplicateCount += 1
             return record
@@ -171,12 +171,6 @@ public final class IKEReconstruction {
             ikev1Messages += 1
             return processV1(datagram, header: header)
         }
-        var record = IKEMessageRecord(frames: [datagram.frame], time: datagram.time, header: header, source: datagram.source,
-                                      destination: datagram.destination, sourcePort: datagram.sourcePort,
-                                      destinationPort: datagram.destinationPort, transport: datagram.transport,
-                                      length: datagram.range.count, payloads: [], decryptedFrom: nil, decryption: .notEncrypted,
-                                      integrity: .unchecked, retransmission: false, ikeSAIndex: nil, exchangeIndex: nil, problems: [],
-                                      isResponse: header.isResponse, fromOriginalInitiator: header.isInitiator)
         let message: IKEv2Message
         // The IKE Length field bounds the message; bytes after it (UDP padding) are not part.
         var datagram = datagram
