@@ -148,13 +148,18 @@ sipsec.AUTH_ALGOS["AES-XCBC-96"] = AuthAlgo("AES-XCBC-96", mac=AESXCBCMAC, diges
 
 
 
-# WORKAROUND: scapy 2.8.0 has no RFC 4543 AUTH_AES_GMAC for AH. Its AH ICV field is the
-# 8-byte IV followed by the 16-byte GMAC tag (RFC 4543 section 4, Figure 5); nonce = salt ‖ IV
-# (key = AES key ‖ 4-byte salt); AAD = what scapy feeds any AH MAC (the packet with mutable
-# fields and the whole ICV field zeroed) followed by the ESN high bits; plaintext empty.
-# The per-packet IV is set by AHSA.scapy_sa before each encrypt/verify.
+# WORKAROUND: scapy 2.8.0 has no RFC 4543 AUTH_AES_GMAC for AH. Built here from the RFC with
+# `cryptography`: the AH carries the 8-byte IV and then the ICV, which "consists solely of the
+# AES-GMAC Authentication Tag" (16 bytes; RFC 4543 section 5, Figure 5), then (IPv6) the RFC 4302
+# padding to a multiple of 8 octets (erratum 3643). Nonce = salt ‖ IV (key = AES key ‖ 4-byte
+# salt); plaintext empty; AAD = the packet with its mutable fields and the ICV (the tag alone)
+# zeroed, the IV as sent ("the IV is included in the AAD", section 7) and the padding as sent
+# (RFC 4302 3.3.3.2.1), then the ESN high bits. scapy zeroes its whole "icv" field (IV, tag and
+# padding) before feeding a MAC, so finalize() puts the IV and the padding back.
+# The per-packet IV and padding are set by AHSA.scapy_sa before each encrypt/verify.
 class AHGMAC:
     next_iv = None
+    next_padding = b""
 
     def __init__(self, key, _digestmod=None, _backend=None):
         assert len(key) in (20, 28, 36)
@@ -167,7 +172,29 @@ class AHGMAC:
     def finalize(self):
         iv = AHGMAC.next_iv
         assert iv is not None and len(iv) == 8
-        return iv + AESGCM(self.key).encrypt(self.salt + iv, b"", self.buf)
+        aad = bytearray(self.buf)
+        ah = ah_offset(aad)
+        aad[ah + 12:ah + 20] = iv
+        padding = AHGMAC.next_padding
+        aad[ah + 36:ah + 36 + len(padding)] = padding
+        return iv + AESGCM(self.key).encrypt(self.salt + iv, b"", bytes(aad))
+
+
+def ah_offset(b):
+    """Where the AH header starts in an IPv4 or IPv6 packet (IPv6: after hop-by-hop,
+    routing and destination options headers)."""
+    if b[0] >> 4 == 4:
+        return (b[0] & 15) * 4
+    nh, off = b[6], 40
+    while nh in (0, 43, 60):
+        nh, off = b[off], off + (b[off + 1] + 1) * 8
+    assert nh == 51, "no AH header"
+    return off
+
+
+# Padding bytes of IPv6 AES-GMAC AH (RFC 4302 3.3.3.2.1: "The content of the padding field is
+# arbitrarily selected by the sender"): not zero, so that a receiver that zeroes them fails.
+GMAC_IPV6_PADDING = bytes.fromhex("a5a5a5a5")
 
 
 for _bits in (128, 192, 256):
@@ -272,6 +299,7 @@ class AHSA:
     def scapy_sa(self, seq, esn_hi=0, tunnel=None):
         if self.auth.startswith("aes-gmac-"):
             AHGMAC.next_iv = det("%s/%08x/%d/ah-iv" % (self.case, self.spi, (esn_hi << 32) | seq), 8)
+            AHGMAC.next_padding = GMAC_IPV6_PADDING if ":" in self.dst else b""
         return SecurityAssociation(AH, spi=self.spi, seq_num=seq, auth_algo=AUTH[self.auth][0],
                                    auth_key=self.auth_key, tunnel_header=tunnel,
                                    esn_en=self.esn, esn=esn_hi)
@@ -482,6 +510,12 @@ class Case:
     def ah(self, sa, plain, seq, tunnel=None, esn_hi=0, check=True):
         pkt = sa.scapy_sa(seq, esn_hi, tunnel).encrypt(plain, seq_num=seq)
         b = raw(pkt)
+        if sa.auth.startswith("aes-gmac-") and AHGMAC.next_padding:
+            # scapy pads with zeros; the tag was made over the padding the sender chose.
+            b = bytearray(b)
+            ah = ah_offset(b)
+            b[ah + 36:ah + 36 + len(AHGMAC.next_padding)] = AHGMAC.next_padding
+            b = bytes(b)
         if check:  # scapy's own verify of what it just built
             cls = IP if b[0] >> 4 == 4 else IPv6
             sa.scapy_sa(seq, esn_hi, tunnel).decrypt(cls(b))

@@ -30,6 +30,7 @@ ESP (50), and then:
 """
 
 import glob
+import importlib.util
 import ipaddress
 import os
 import shutil
@@ -49,6 +50,11 @@ except ImportError:  # older cryptography
     TripleDES, Blowfish, CAST5 = algorithms.TripleDES, algorithms.Blowfish, algorithms.CAST5
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+# The release rule (plaintext_check) is shared with the ESP fixtures' own checker.
+_spec = importlib.util.spec_from_file_location("scapy_verify", os.path.join(HERE, "..", "scapy", "verify.py"))
+SCAPY_VERIFY = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(SCAPY_VERIFY)
 W = 64
 
 # ----------------------------------------------------------------------------- MACs
@@ -324,12 +330,13 @@ def process(info, sas):
         if sa["esn"]:
             data += struct.pack("!I", hi)
         if AUTH[sa["auth"]][0] == "gmac":
-            # RFC 4543 4: nonce = salt || IV (IV = first 8 bytes of the ICV field), AAD =
-            # the canonical packet with the whole ICV field (IV, tag, padding) zeroed, then
-            # the ESN high bits; empty plaintext; the tag follows the IV.
+            # RFC 4543 5 and 7: the AH carries the IV (8 bytes) and then the ICV, which is the
+            # 16-byte tag alone; nonce = salt || IV; AAD = the canonical packet with only the
+            # tag zeroed (the IV as sent, and the RFC 4302 padding as sent), then the ESN high
+            # bits; empty plaintext.
             key, salt = sa["auth_key"][:-4], sa["auth_key"][-4:]
             data = bytearray(ah_icv_input(info, ah_len, icv_len))
-            data[a + 12:a + ah_len] = bytes(ah_len - 12)
+            data[a + 12:a + 20] = ah[12:20]
             if sa["esn"]:
                 data += struct.pack("!I", hi)
             try:
@@ -393,9 +400,16 @@ def process(info, sas):
         return ("icv-failed", spi, seq, None, None)
     rp = replay_check(sa, seq)
     padlen, nh = pt[-2], pt[-1]
-    if padlen > len(pt) - 2 or pt[len(pt) - 2 - padlen:-2] != bytes(range(1, padlen + 1)):
-        return ("bad-padding", spi, seq, None, rp)
+    if padlen > len(pt) - 2:
+        return ("garbled", spi, seq, None, rp)
+    default_padding = pt[len(pt) - 2 - padlen:-2] == bytes(range(1, padlen + 1))
     payload = pt[:len(pt) - 2 - padlen]
+    # The release rule, as ../scapy/verify.py writes it.
+    l3 = info["l3"]
+    addresses = (bytes(l3[12:16]), bytes(l3[16:20])) if info["v"] == 4 else (bytes(l3[8:24]), bytes(ipaddress.IPv6Address(info["dst"]).packed))
+    judged = SCAPY_VERIFY.plaintext_check(payload, nh, None if nh in (4, 41) else addresses + (False,))
+    if judged == "garbled" or (judged == "weak" and not (default_padding and padlen > 0)):
+        return ("garbled", spi, seq, None, rp)
     if nh in (4, 41):
         return ("decrypted", spi, seq, payload, rp)
     return ("decrypted", spi, seq, rebuild(info, nh, payload), rp)
@@ -502,7 +516,7 @@ def tshark_check(capture, esp_sa, expected, keyfile):
                 ok = ok and protos[i + 1] == nxt
                 # the payload after AH is what expected.tsv says follows the header
                 ok = ok and exp_inner.endswith(ah[(ah[1] + 2) * 4:])
-        if verdict in ("decrypted", "icv-failed", "bad-padding") or (verdict == "no-sa" and info["proto"] == 50) \
+        if verdict in ("decrypted", "icv-failed", "garbled") or (verdict == "no-sa" and info["proto"] == 50) \
                 or (verdict == "no-sa" and ah_is_bundle(info)):
             s = int(spi, 16)
             if s not in ws_spis:

@@ -406,15 +406,17 @@ def case_bad_packets():
     # 3 ciphertext corrupted (first ciphertext byte after the 16-byte IV)
     g = c.esp(cbc, udp4(A4, B4, 1111, 9, b"ciphertext will be corrupted", 0x803), 3)
     c.add(flip(g, 20 + 8 + 16), "icv-failed", cbc.spi, 3)
-    # 4 bad padding bytes (should be 01..06), ICV valid
+    # 4 non-default padding bytes (should be 01..09), ICV valid: the UDP datagram inside is
+    # well-formed, so it is released (RFC 4303 2.4: non-default padding alone does not make an
+    # authentic packet false); inner = the rebuilt transport packet
     inner = raw(UDP(sport=1111, dport=9) / Raw(b"bad pad bytes"))  # 21 bytes + 9 pad + 2 = 32
     hdr = IP(src=A4, dst=B4, id=0x804)
     c.add(manual_esp(cbc, hdr, inner, b"\x01\x02\x03\x04\x05\x06\x07\x00\x09", 9, 17, 4),
-          "bad-padding", cbc.spi, 4)
-    # 5 pad length larger than the payload, ICV valid
+          "decrypted", cbc.spi, 4, raw(IP(src=A4, dst=B4, id=0x804, proto=17) / Raw(inner)))
+    # 5 pad length larger than the payload, ICV valid: garbled
     inner = raw(UDP(sport=1111, dport=9) / Raw(b"pad length 200"))  # 22 + 8 + 2 = 32
     c.add(manual_esp(cbc, IP(src=A4, dst=B4, id=0x805), inner, bytes(range(1, 9)), 200, 17, 5),
-          "bad-padding", cbc.spi, 5)
+          "garbled", cbc.spi, 5)
     # 6 unknown SPI
     g = c.esp(unk, udp4(A4, B4, 1111, 9, b"nobody has this key", 0x806), 1)
     c.add(g, "no-sa", unk.spi, 1)
@@ -439,13 +441,14 @@ def case_bad_packets():
     # 12 GCM with valid tag but pad length 0x40 > payload
     inner = raw(UDP(sport=3333, dport=4444) / Raw(b"gcm bad padlen"))  # 22 + 0 pad + 2 = 24
     c.add(manual_esp(gcm, IP(src=A4, dst=B4, id=0x80c), inner, b"", 0x40, 17, 3),
-          "bad-padding", gcm.spi, 3)
+          "garbled", gcm.spi, 3)
     # 13 no-ICV CBC SA, good
     c.esp_frame(noa, udp4(A4, B4, 5555, 6666, b"no integrity", 0x80d), 1)
-    # 14 no-ICV CBC SA, bad padding bytes (nothing to authenticate, padding check must catch it)
+    # 14 no-ICV CBC SA, non-default padding bytes; the UDP datagram inside (length and
+    # checksum field) is well-formed, so it is released with a note
     inner = raw(UDP(sport=5555, dport=6666) / Raw(b"no icv, bad pad"))  # 23 + 7 + 2 = 32
     c.add(manual_esp(noa, IP(src=A4, dst=B4, id=0x80e), inner, b"\x01\x02\x03\x04\x05\x06\xff", 7, 17, 2),
-          "bad-padding", noa.spi, 2)
+          "decrypted", noa.spi, 2, raw(IP(src=A4, dst=B4, id=0x80e, proto=17) / Raw(inner)))
     return c
 
 

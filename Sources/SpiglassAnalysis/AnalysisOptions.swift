@@ -18,6 +18,8 @@ public struct AnalysisOptions: Sendable {
     public var report: Report = .packets
     /// Add the ESP/AH SAs that IKE exchanges negotiated, keyed from SK_d, to the SAD.
     public var deriveChildKeys = true
+    /// Decrypt IKEv2 messages whose integrity check fails, marked unauthenticated.
+    public var ikeDecryptDespiteIntegrityFailure = false
     /// No per-packet lines, only the summary (tshark's -q).
     public var quiet = false
     /// Path of the decrypted-output pcap (-w), "-" for standard output.
@@ -35,6 +37,9 @@ public struct AnalysisOptions: Sendable {
     public var tcpEncapsulationPorts: Set<UInt16> = [4500]
     /// Recognise NULL-encrypted ESP without keys (RFC 5879) and show its payload.
     public var espNullHeuristic = true
+    /// Copies of an ESP, AH or IKE packet less than this far apart (microseconds; 0: none) are the
+    /// capture seeing one packet twice (`capture-duplicate`), not a replay or retransmission.
+    public var captureDuplicateWindow: Int64 = 1000
     /// Observed ESP flows tracked individually; more are counted together.
     public var maxTrackedFlows = 100_000
     /// Bounds of IP reassembly, RFC 8229 streams and the IKE story (`ResourceLimit` names

@@ -8,7 +8,8 @@ extension Analyzer {
     /// Verifies the AH headers of a packet (RFC 4302). Returns false when processing must stop
     /// there (an ICV failed or the AH is malformed). A verified AH packet without ESP inside
     /// has its inner packet (tunnel) or its AH-less rebuild (transport) written to -w.
-    func processAH(_ bytes: [UInt8], ip: IPLayer, headers: [AHHeader], payload: IPsecPayload) -> Bool {
+    /// `cut`: the capture cut the packet; its AH is then counted as `truncated`, not verified.
+    func processAH(_ bytes: [UInt8], ip: IPLayer, headers: [AHHeader], payload: IPsecPayload, cut: Bool = false) -> Bool {
         var allVerified = true
         for header in headers {
             let key = FlowKey(spi: header.spi, source: ip.source, destination: ip.destination, udpEncapsulated: false, ipsecProtocol: .ah)
@@ -18,6 +19,12 @@ extension Analyzer {
             if let flowNumber, let saIndex = flows[flowNumber].saIndex {
                 layer.saIndex = saIndex
                 layer.saMatch = flows[flowNumber].saMatch
+            }
+            if cut {
+                layer.verdict = .truncated
+                layer.detail = record.cutDescription
+                if let flowNumber { flows[flowNumber].cutSnapLength = max(flows[flowNumber].cutSnapLength, record.capturedLength) }
+            } else if let flowNumber, let saIndex = flows[flowNumber].saIndex {
                 let sa = ahSAD.entries[saIndex]
                 if header.icvRange.count < sa.icvLength {
                     layer.verdict = .malformed
@@ -36,7 +43,7 @@ extension Analyzer {
             }
             record.ah.append(layer)
             record.verdict = layer.verdict
-            if layer.verdict == .ahICVFailed || layer.verdict == .malformed { return false }
+            if layer.verdict == .ahICVFailed || layer.verdict == .malformed || layer.verdict == .truncated { return false }
             if layer.verdict != .ahVerified { allVerified = false }
         }
         // AH alone: release the authenticated packet without its AH header.
@@ -67,7 +74,10 @@ extension Analyzer {
 
     func verifyAH(_ bytes: [UInt8], ip: IPLayer, header: AHHeader, sa: SecurityAssociation, engine: IntegrityEngine,
                           flowNumber: Int, layer: inout AHLayer) -> PacketVerdict {
-        guard let length = AHCanonicalForm.build(bytes, ip: ip, ah: header, into: &ahScratch) else {
+        // The ICV proper: after the IV for RFC 4543 GMAC, the start of the field otherwise.
+        let icvStart = header.icvRange.lowerBound + sa.integrity.explicitIVLength
+        let icv = icvStart..<(header.icvRange.lowerBound + sa.icvLength)
+        guard let length = AHCanonicalForm.build(bytes, ip: ip, ah: header, icv: icv, into: &ahScratch) else {
             layer.detail = "IP headers before AH are inconsistent"
             return .malformed
         }

@@ -9,8 +9,9 @@ extension Analyzer {
     /// Decrypts an ESP packet and, when the plaintext is itself an IP packet carrying ESP
     /// (nested tunnels), the layers inside it, up to `maxNesting`. The last packet that was
     /// decrypted is what `-w` gets.
+    /// `flow`: the outermost packet's flow, when already looked up.
     func processESP(_ bytes: [UInt8], ip: IPLayer, esp: ESPHeader, ports: (source: UInt16, destination: UInt16)?, depth: Int,
-                            headerBytes: [UInt8]? = nil) {
+                    headerBytes: [UInt8]? = nil, cut: Bool = false, flow knownFlow: Int? = nil) {
         var source = bytes
         var headerSource = headerBytes ?? bytes
         var sourceIP = ip
@@ -20,7 +21,8 @@ extension Analyzer {
         // The last decrypted packet's IP header, parsed once for both the nesting check and the summary.
         var innerIP: IPLayer? = nil
         for level in depth..<max(options.maxNesting, depth + 1) {
-            let layer = decryptLayer(source, ip: sourceIP, esp: currentESP, ports: currentPorts, headerBytes: headerSource)
+            let layer = decryptLayer(source, ip: sourceIP, esp: currentESP, ports: currentPorts, headerBytes: headerSource,
+                                     cut: cut && level == depth, flow: level == depth ? knownFlow : nil)
             record.esp.append(layer)
             record.verdict = layer.verdict
             if layer.verdict == .espNull {
@@ -50,11 +52,13 @@ extension Analyzer {
 
     /// One ESP layer: SA lookup, ICV and decryption, trailer; on success the inner packet is
     /// left in `inner[0..<innerLength]`.
+    /// `cut`: the capture cut the packet, which is then only counted (see `truncatedLayer`).
     func decryptLayer(_ bytes: [UInt8], ip: IPLayer, esp: ESPHeader, ports: (source: UInt16, destination: UInt16)?,
-                              headerBytes: [UInt8]) -> ESPLayer {
-        let key = FlowKey(spi: esp.spi, source: ip.source, destination: ip.destination, udpEncapsulated: ports != nil)
-        let flowNumber = flow(for: key, time: record.timestamp)
-        var layer = decryptLayerCore(bytes, ip: ip, esp: esp, ports: ports, flowNumber: flowNumber, headerBytes: headerBytes)
+                      headerBytes: [UInt8], cut: Bool = false, flow knownFlow: Int? = nil) -> ESPLayer {
+        let flowNumber = knownFlow ?? flow(for: FlowKey(spi: esp.spi, source: ip.source, destination: ip.destination,
+                                                        udpEncapsulated: ports != nil), time: record.timestamp)
+        var layer = cut ? truncatedLayer(esp, ip: ip, ports: ports, flowNumber: flowNumber)
+            : decryptLayerCore(bytes, ip: ip, esp: esp, ports: ports, flowNumber: flowNumber, headerBytes: headerBytes)
         guard let flowNumber else { return layer }
         let generation = followsIKE ? ike.childGeneration : childReplica.generation
         if flows[flowNumber].childSA == nil && flows[flowNumber].childGeneration != generation {
@@ -64,6 +68,12 @@ extension Analyzer {
         }
         layer.childSA = flows[flowNumber].childSA
         layer.replay = count(flowNumber, verdict: layer.verdict, sequence: layer.sequence, bytes: esp.range.count)
+        if layer.verdict == .decrypted {
+            if layer.icv != .good { flows[flowNumber].decryptedWithoutIntegrity += 1 }
+            if !layer.defaultPadding { flows[flowNumber].nonDefaultPadding += 1 }
+        } else if layer.verdict == .garbled && layer.icv == .good {
+            flows[flowNumber].garbledVerified += 1
+        }
         return layer
     }
 
@@ -73,7 +83,7 @@ extension Analyzer {
     func count(_ flowNumber: Int, verdict: PacketVerdict, sequence: UInt64, bytes: Int) -> ReplayWindow.Outcome? {
         var outcome: ReplayWindow.Outcome? = nil
         switch verdict {
-        case .decrypted, .dummy, .badPadding, .noSA, .unsupportedAlgorithm, .espNull, .ahVerified, .ah:
+        case .decrypted, .dummy, .garbled, .noSA, .unsupportedAlgorithm, .espNull, .ahVerified, .ah:
             outcome = flows[flowNumber].replay.record(sequence)
         default:
             break
@@ -85,6 +95,26 @@ extension Analyzer {
         if flows[flowNumber].firstSequence == nil { flows[flowNumber].firstSequence = sequence }
         flows[flowNumber].lastSequence = sequence
         return outcome
+    }
+
+    /// An ESP packet the capture cut: its SA is named, but nothing is verified or decrypted,
+    /// so it counts neither as authentic nor as failed, and its SA's ICV diagnosis never
+    /// sees it.
+    func truncatedLayer(_ esp: ESPHeader, ip: IPLayer, ports: (source: UInt16, destination: UInt16)?, flowNumber: Int?) -> ESPLayer {
+        var layer = ESPLayer(spi: esp.spi, sequence: UInt64(esp.sequence), verdict: .truncated, icv: .none, saIndex: nil, saMatch: nil,
+                             nextHeader: nil, padLength: nil, length: esp.range.count, tunnel: nil, udpPorts: ports,
+                             detail: record.cutDescription)
+        if let flowNumber {
+            layer.saIndex = flows[flowNumber].saIndex
+            layer.saMatch = flows[flowNumber].saMatch
+            flows[flowNumber].cutSnapLength = max(flows[flowNumber].cutSnapLength, record.capturedLength)
+        } else {
+            untrackedFlowPackets += 1
+            let match = sad.lookup(spi: esp.spi, source: ip.source, destination: ip.destination)
+            layer.saIndex = match?.index
+            layer.saMatch = match?.match
+        }
+        return layer
     }
 
     /// `headerBytes` holds the IP header `ip` describes; it differs from `bytes` when the ESP
@@ -147,19 +177,32 @@ extension Analyzer {
             result = ESPDecryptor.decrypt(bytes, esp: esp.range, state: state, sequenceHigh: 0, output: &plain)
         }
         layer.sequence = sequence
-        layer.verdict = PacketVerdict(result.verdict)
+        let transport = PlaintextCheck.Transport(source: ip.source, destination: ip.destination, natTraversal: ports != nil)
+        let high = UInt32(truncatingIfNeeded: sequence >> 32)
         if result.verdict == .icvFailed || result.verdict == .malformed, let flowNumber, !flows[flowNumber].icvDiagnosed {
-            // Once per SA, its first failing packet is kept: when the run ends it is retried
-            // under the variants users get wrong (ESN, ICV length, keys of the other direction)
-            // so the report can say what to fix. Its other flows share the answer.
+            // Once per SA, its first failing packet is kept: when the run ends it is retried under
+            // the variants users get wrong (ESN, ICV length, keys of the other direction), then a
+            // key is looked for under which the payload is plaintext, so the report can say what
+            // to fix. Its other flows share the answer.
             flows[flowNumber].icvDiagnosed = true
-            recordICVFailure(saIndex: saIndex, bytes, esp: esp.range, sequenceHigh: UInt32(truncatingIfNeeded: sequence >> 32))
+            recordICVFailure(saIndex: saIndex, bytes, esp: esp.range, sequenceHigh: high, transport: transport)
         }
+        // The release rule: a verified (or unprotected) packet goes out only as the packet its
+        // trailer names.
+        PlaintextCheck.apply(to: &result, plain: plain, transport: transport)
+        if result.verdict == .garbled, let flowNumber, !flows[flowNumber].garbledDiagnosed {
+            // Once per SA, kept for the end of the run: another SA's encryption key that opens
+            // the packet names the mix-up.
+            flows[flowNumber].garbledDiagnosed = true
+            recordGarbled(saIndex: saIndex, bytes, esp: esp.range, sequenceHigh: high, transport: transport)
+        }
+        layer.verdict = PacketVerdict(result.verdict)
         layer.icv = result.icv
         layer.detail = result.detail
-        if result.verdict == .decrypted || result.verdict == .dummy || result.verdict == .badPadding {
+        if result.verdict == .decrypted || result.verdict == .dummy || result.verdict == .garbled {
             layer.nextHeader = result.nextHeader
             layer.padLength = result.padLength
+            layer.defaultPadding = result.defaultPadding
         }
         guard result.verdict == .decrypted else { return layer }
         let tunnel = result.nextHeader == IPProtocol.ipv4 || result.nextHeader == IPProtocol.ipv6

@@ -16,19 +16,42 @@ extension Analyzer {
             }
             let failed = flow.count(.icvFailed) + flow.count(.ahICVFailed)
             let malformed = flow.saIndex == nil ? 0 : flow.count(.malformed)
-            let found: String? = if case .found(let cause) = flow.icvDiagnosis { cause } else { nil }
+            let found: ICVFailureDiagnosis.Cause? = if case .found(let cause) = flow.icvDiagnosis { cause } else { nil }
             if failed + malformed > 0 && (failed > 0 || found != nil) {
                 let cause: String
                 switch flow.icvDiagnosis {
-                case .found(let text): cause = text
-                case .notDiagnosed: cause = "not diagnosed: ICV failures on more than \(Analyzer.maxICVDiagnoses) SAs in this run"
-                case .noVariantVerifies, nil:
-                    cause = failed + malformed == flow.packets
-                        ? "no variant verifies: wrong key or wrong algorithm"
+                case .found(.variant(let words)):
+                    cause = words
+                case .found(.integrityKey(let words)) where flow.verified == 0:
+                    cause = words
+                case .notDiagnosed:
+                    cause = "not diagnosed: ICV failures on more than \(Analyzer.maxICVDiagnoses) SAs in this run"
+                default:
+                    cause = flow.verified == 0 ? "no variant verifies: wrong key or wrong algorithm"
                         : "the others verify: these packets were corrupted or forged"
                 }
                 let what = malformed > 0 ? "failed the ICV or did not fit the SA's algorithms" : "failed the ICV"
                 add(.icvFailures, "\(failed + malformed) of \(flow.packets) packets \(what); \(cause)")
+            }
+            let garbled = flow.count(.garbled)
+            if garbled > 0 {
+                let released = flow.count(.decrypted)
+                let which = garbled == flow.packets ? "all \(garbled) packets" : "\(garbled) of \(flow.packets) packets"
+                if flow.garbledVerified > 0 {
+                    let cause = released > 0 ? "the other \(released) decrypted: these were garbled before encryption, or the key changed"
+                        : flow.garbledDiagnosis ?? "wrong encryption key (or algorithm / key length)"
+                    add(.garbled, "\(which): the ICV verifies but the plaintext is garbled: \(cause); nothing garbled was released")
+                } else {
+                    add(.garbled, "\(which) decrypted to garbage: \(flow.garbledDiagnosis ?? "wrong encryption key (or algorithm / key length)"); with no ICV nothing else can tell, and nothing garbled was released")
+                }
+            }
+            if flow.nonDefaultPadding > 0 {
+                add(.padding, "\(flow.nonDefaultPadding) released packet(s) carry padding bytes other than 1, 2, 3, … (RFC 4303 2.4 says a receiver SHOULD check them; Linux does not): the sender pads its own way")
+            }
+            let cut = flow.count(.truncated)
+            if cut > 0 {
+                let which = cut == flow.packets ? "all \(cut) packets" : "\(cut) of \(flow.packets) packets"
+                add(.truncated, "\(which) were cut by the capture's snapshot length (\(flow.cutSnapLength) bytes) and could not be verified or decrypted: capture whole packets (tcpdump -s 0, dumpcap -s 0)")
             }
             if flow.replay.duplicates > 0 || flow.replay.tooOld > 0 {
                 add(.replay, "\(flow.replay.duplicates) duplicate(s) and \(flow.replay.tooOld) packet(s) older than the \(flow.replay.size)-packet window: a receiver drops these as replays")

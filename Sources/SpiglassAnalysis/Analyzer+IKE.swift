@@ -7,11 +7,13 @@ import SpiglassWire
 /// at once, so the ESP that follows decrypts in the same pass.
 extension Analyzer {
     func processIKE(_ bytes: [UInt8], range: Range<Int>, source: IPAddress, destination: IPAddress,
-                    ports: (source: UInt16, destination: UInt16), transport: IKETransport) {
-        let datagram = IKEDatagram(frame: record.frame, time: record.timestamp.totalMicroseconds, source: source,
+                    ports: (source: UInt16, destination: UInt16), transport: IKETransport, cut: Bool = false) {
+        var datagram = IKEDatagram(frame: record.frame, time: record.timestamp.totalMicroseconds, source: source,
                                    destination: destination, sourcePort: ports.source, destinationPort: ports.destination,
                                    transport: transport, bytes: bytes, range: range)
+        datagram.cutByCapture = cut
         record.ikeMessage = ike.process(datagram)
+        if record.ikeMessage?.captureDuplicateOf != nil { record.verdict = .captureDuplicate }
     }
 
     /// Adds an SA derived from IKE keys to the ESP (or AH) database and matches the flows

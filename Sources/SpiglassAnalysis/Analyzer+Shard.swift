@@ -20,6 +20,8 @@ final class Shard {
     let flowShare: Int
     /// What the reader's reassembly made of the frame at hand (nil: not a fragment).
     @exclusivity(unchecked) var fragmentOutcome: FragmentReassembler.Outcome? = nil
+    /// The frame at hand is a copy of this earlier fragment (nil: it is not).
+    @exclusivity(unchecked) var fragmentDuplicateOf: Int? = nil
     /// Worker 0: the events of the frame at hand, published after it.
     var pendingEvents: [IKEEventLog.Event] = []
     /// The other workers: how many of worker 0's events are applied, and up to which frame.
@@ -154,8 +156,8 @@ extension Analyzer {
     /// output per frame and sending it to the merger after each batch (so the merger learns
     /// how far the reader has got even from a worker that reports nothing). The tables are
     /// printed later, from the merged state.
-    func runShard(_ batches: HandoffChannel<FrameBatch>, linkType: Int32, linkTypeName: String, shard: Shard) {
-        setLinkType(dlt: linkType, name: linkTypeName)
+    func runShard(_ batches: HandoffChannel<FrameBatch>, sources: [CaptureStream.Source], shard: Shard) {
+        setSources(sources)
         // Frames are copied here from the batch, so that `process` gets an array of its own.
         var frame = [UInt8](repeating: 0, count: 262_144)
         while true {
@@ -166,7 +168,7 @@ extension Analyzer {
             // that the reader gets the arrays back unshared, to refill without reallocating.)
             do {
                 let bytes = batch.bytes, ends = batch.ends, numbers = batch.numbers, headers = batch.headers
-                let fragments = batch.fragments, horizons = batch.horizons, carriesIKE = batch.carriesIKE
+                let fragments = batch.fragments, horizons = batch.horizons, carriesIKE = batch.carriesIKE, copyOf = batch.copyOf
                 var start = 0
                 for index in numbers.indices {
                     if shard.index != 0 && horizons[index] > shard.appliedHorizon {
@@ -177,6 +179,7 @@ extension Analyzer {
                     // Frame numbers are the reader's: this worker does not see every frame.
                     summary.frames = numbers[index] - 1
                     shard.fragmentOutcome = fragments[index]
+                    shard.fragmentDuplicateOf = copyOf[index] == 0 ? nil : copyOf[index]
                     process(frame, header: headers[index])
                     if shard.index == 0 && carriesIKE[index] {
                         shard.ikeEvents.publish(shard.pendingEvents, through: numbers[index])

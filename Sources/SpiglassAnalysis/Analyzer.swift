@@ -26,10 +26,13 @@ public final class Analyzer {
     /// The ICV-failure diagnosis of each SA whose ICVs failed, made when the run finishes (see
     /// `ICVFailureSample`). One per SA, whichever of its flows failed first: the keys tried are
     /// the SA's. Each may try `maxDiagnosisCandidates` other SAs' keys, and a run makes at most
-    /// `maxICVDiagnoses`.
+    /// `maxICVDiagnoses` (ICV failures and garbled packets together).
     var icvDiagnoses: [Int: ICVDiagnosisOutcome] = [:]
     /// The first failing packet of each SA, by SA index, until the diagnoses are made.
     var icvFailureSamples: [Int: ICVFailureSample] = [:]
+    /// The first packet of each SA that verified but decrypted to garbage (see
+    /// `ICVFailureDiagnosis.diagnoseGarbled`), until the diagnoses are made.
+    var garbledSamples: [Int: ICVFailureSample] = [:]
     /// The frame where an SA failed with `maxICVDiagnoses` samples kept already.
     var icvBoundPassedAt: Int? = nil
     @exclusivity(unchecked) var flowIndex: [FlowKey: Int] = [:]
@@ -43,8 +46,12 @@ public final class Analyzer {
     let tcpStreams: TCPEncapsulation
     var diagnosticsSeen: Set<String> = []
     var timestampAudit = TimestampAudit()
-    var linkType: LinkType?
-    var linkTypeDescription = ""
+    /// Link type of each input of the stream (`PacketHeader.source`), nil where unsupported.
+    /// Read for every frame (see the exclusivity note above).
+    @exclusivity(unchecked) var linkTypes: [LinkType?] = [nil]
+    var linkTypeDescriptions = [""]
+    /// The inputs' paths, named in every record when there are several.
+    public internal(set) var sourcePaths: [String] = []
 
     /// The IKE story of the capture, rebuilt as its messages arrive.
     public let ike: IKEReconstruction
@@ -84,6 +91,8 @@ public final class Analyzer {
         self.followsIKE = shard == nil || shard!.index == 0
         // Only an analyzer that follows IKE gets the keys: the others never see an IKE message.
         self.ike = IKEReconstruction(keys: followsIKE ? ikeKeys : [], limits: options.ikeLimits)
+        ike.captureDuplicateWindow = options.captureDuplicateWindow
+        ike.decryptDespiteIntegrityFailure = options.ikeDecryptDespiteIntegrityFailure
         self.reassembler = FragmentReassembler(limits: options.fragmentLimits)
         self.tcpStreams = TCPEncapsulation(limits: options.tcpLimits)
         self.sad = sad
@@ -174,7 +183,13 @@ public final class Analyzer {
 
     /// Reads every packet of `reader`, reporting as it goes, then the summary.
     public func run(_ reader: CaptureReader, progress: ProgressReporter? = nil, control: RunControl = RunControl()) -> AnalysisSummary {
-        setLinkType(dlt: reader.linkType, name: reader.linkTypeName)
+        run(CaptureStream(reader: reader, path: ""), progress: progress, control: control)
+    }
+
+    /// Reads every frame of `reader` (one or more files merged by time, or an interface),
+    /// reporting as it goes, then the summary.
+    public func run(_ reader: CaptureStream, progress: ProgressReporter? = nil, control: RunControl = RunControl()) -> AnalysisSummary {
+        setSources(reader.sources)
         if let warning = reader.warning { diagnose(warning) }
         loop: while true {
             if let limit = control.maxFrames, summary.frames >= limit { break }
@@ -196,13 +211,12 @@ public final class Analyzer {
             case .end:
                 break loop
             case .damaged(let message):
-                summary.damage = message
-                diagnose(Analyzer.endMessage(frames: summary.frames, damage: message, unreadable: false))
-                break loop
+                noteDamage(message, sources: reader.sources.count, unreadable: false)
+                // With several files the others go on; a single file has ended.
+                if reader.sources.count == 1 { break loop }
             case .unreadable(let message):
-                summary.damage = message
-                diagnose(Analyzer.endMessage(frames: summary.frames, damage: message, unreadable: true))
-                break loop
+                noteDamage(message, sources: reader.sources.count, unreadable: true)
+                if reader.sources.count == 1 { break loop }
             }
         }
         if let stats = reader.statistics() {
@@ -255,6 +269,7 @@ public final class Analyzer {
         cryptoFailures = [:]
         icvDiagnoses = [:]
         icvFailureSamples = [:]
+        garbledSamples = [:]
         icvBoundPassedAt = nil
         for index in flows.indices {
             let key = flows[index].key
@@ -272,12 +287,36 @@ public final class Analyzer {
         reload(Analyzer.espDatabase(keys), ah: Analyzer.ahDatabase(keys))
     }
 
-    /// Sets the link type of the frames to come (done by `run`; tests call it directly).
+    /// Sets the link type of the frames to come, all from one input (done by `run`; tests
+    /// call it directly).
     public func setLinkType(dlt: Int32, name: String) {
-        linkType = LinkType(dlt: dlt)
-        linkTypeDescription = "\(name) (DLT \(dlt))"
-        if linkType == nil {
-            diagnose("unsupported link-layer type \(linkTypeDescription): frames are counted but not dissected; supported are Ethernet, Linux SLL/SLL2, raw IP and BSD loopback")
+        setLinkTypes([(dlt, name)])
+    }
+
+    /// The inputs of the stream to come: their link types, and their paths for the reports.
+    func setSources(_ sources: [CaptureStream.Source]) {
+        sourcePaths = sources.map(\.path)
+        reporter.begin(sources: sourcePaths)
+        setLinkTypes(sources.map { ($0.linkType, $0.linkTypeName) })
+    }
+
+    func setLinkTypes(_ types: [(dlt: Int32, name: String)]) {
+        linkTypes = types.map { LinkType(dlt: $0.dlt) }
+        linkTypeDescriptions = types.map { "\($0.name) (DLT \($0.dlt))" }
+        for (index, description) in linkTypeDescriptions.enumerated() where linkTypes[index] == nil {
+            let which = types.count > 1 ? " in '\(sourcePaths[index])'" : ""
+            diagnose("unsupported link-layer type \(description)\(which): frames are counted but not dissected; supported are Ethernet, Linux SLL/SLL2, raw IP and BSD loopback")
+        }
+    }
+
+    /// A damaged input (or one libpcap cannot read further): its frames before the damage
+    /// count, the others' go on.
+    func noteDamage(_ message: String, sources: Int, unreadable: Bool) {
+        summary.damage = summary.damage.map { $0 + "; " + message } ?? message
+        if sources == 1 {
+            diagnose(Analyzer.endMessage(frames: summary.frames, damage: message, unreadable: unreadable))
+        } else {
+            diagnose("\(message) (frame \(summary.frames) of the stream)")
         }
     }
 
@@ -320,6 +359,10 @@ public final class Analyzer {
     /// Records reported for the current frame (more than one when a TCP segment carries
     /// several RFC 8229 messages).
     var unitsEmitted = 0
+    /// IP fragments seen lately, to recognise the capture's own duplicates of them.
+    var fragmentCopies = RecentCopies()
+    /// The snapshot length cut the current frame's outermost IP datagram.
+    @exclusivity(unchecked) var datagramCut = false
 
     /// Counts and reports the current record.
     func emit() {
@@ -341,6 +384,7 @@ public final class Analyzer {
         summary.lastTime = header.timestamp
         record.reset(frame: summary.frames, header: header)
         unitsEmitted = 0
+        datagramCut = false
         // A parallel run's reader audits the timestamps (it sees every frame).
         if shard == nil {
             for message in timestampAudit.check(header, frame: summary.frames) { diagnose(message) }
@@ -349,9 +393,10 @@ public final class Analyzer {
             // A TCP segment carrying whole messages has reported each already.
             if unitsEmitted == 0 { emit() }
         }
-        guard let linkType else {
+        let source = header.source < linkTypes.count ? header.source : 0
+        guard let linkType = linkTypes[source] else {
             record.verdict = .undecodable
-            record.detail = "unsupported link type \(linkTypeDescription)"
+            record.detail = "unsupported link type \(linkTypeDescriptions[source])"
             return
         }
         let length = min(header.capturedLength, bytes.count)
@@ -361,6 +406,7 @@ public final class Analyzer {
         case .failure(let error):
             record.verdict = error.code == .notIP ? .notIPsec : .malformed
             record.detail = error.description
+            markCut(error)
             return
         }
         let ip: IPLayer
@@ -369,11 +415,34 @@ public final class Analyzer {
         case .failure(let error):
             record.verdict = .malformed
             record.detail = error.description
+            markCut(error)
             return
         }
         record.outer = outerSummary(ip)
+        datagramCut = Analyzer.isDatagramCut(ip, header: header, length: length)
+        if datagramCut && (ip.fragment != nil || (ip.protocolNumber == IPProtocol.tcp && isTCPEncapsulated(bytes, ip: ip))) {
+            // A cut fragment would leave a hole in its datagram, and a cut segment in its
+            // RFC 8229 stream: neither is fed on.
+            record.verdict = .truncated
+            record.detail = record.cutDescription
+            return
+        }
         if ip.fragment != nil {
-            // A parallel run's reader reassembles, once for the run, and says what came of it.
+            // A parallel run's reader filters copies and reassembles, once for the run, and says
+            // what came of the fragment.
+            let original: Int?
+            if let shard {
+                original = shard.fragmentDuplicateOf
+            } else {
+                original = fragmentCopies.original(fragment: ip, bytes: bytes, time: header.timestamp.totalMicroseconds,
+                                                   frame: record.frame, window: options.captureDuplicateWindow)
+            }
+            if let original {
+                // Kept out of reassembly, which has (or had) the first copy.
+                record.verdict = .captureDuplicate
+                record.detail = "fragment: same bytes as frame \(original)"
+                return
+            }
             switch shard?.fragmentOutcome ?? reassembler.add(bytes, ip: ip, time: header.timestamp.totalMicroseconds) {
             case .pending:
                 record.verdict = .fragment
@@ -398,6 +467,26 @@ public final class Analyzer {
         processIP(bytes, ip: ip, depth: 0)
     }
 
+    /// Whether the snapshot length cut the frame's IP datagram: the IP length says so, or (an
+    /// IP length of 0, as TSO captures carry) the frame was cut and nothing past the datagram
+    /// was captured.
+    static func isDatagramCut(_ ip: IPLayer, header: PacketHeader, length: Int) -> Bool {
+        ip.truncated || (header.capturedLength < header.originalLength && ip.end == length)
+    }
+
+    /// A frame that stopped decoding because the capture cut it is `truncated`, not malformed.
+    func markCut(_ error: WireError) {
+        guard record.isCut, error.code == .truncated else { return }
+        record.verdict = .truncated
+        record.detail = "\(record.cutDescription); \(error.description)"
+    }
+
+    func isTCPEncapsulated(_ bytes: [UInt8], ip: IPLayer) -> Bool {
+        guard !options.tcpEncapsulationPorts.isEmpty,
+              let segment = TCPEncapsulation.segment(bytes, start: ip.headerEnd, end: ip.end) else { return false }
+        return options.tcpEncapsulationPorts.contains(segment.sourcePort) || options.tcpEncapsulationPorts.contains(segment.destinationPort)
+    }
+
     func outerSummary(_ ip: IPLayer) -> PacketSummary {
         PacketSummary(version: ip.version, source: ip.source, destination: ip.destination,
                       protocolNumber: ip.protocolNumber, sourcePort: nil, destinationPort: nil,
@@ -406,15 +495,24 @@ public final class Analyzer {
 
     func processIP(_ bytes: [UInt8], ip: IPLayer, depth: Int) {
         let layers = IPsecLayers.classify(bytes, protocolNumber: ip.protocolNumber, start: ip.headerEnd, end: ip.end)
+        // Only the outermost datagram can be cut (what was decrypted is whole).
+        let cut = depth == 0 && datagramCut
+        var outerFlow: Int? = nil
+        if depth == 0 && !cut {
+            switch checkCaptureDuplicate(bytes, ip: ip, layers: layers) {
+            case .copy: return
+            case .first(let espFlow): outerFlow = espFlow
+            }
+        }
         if depth == 0, let broken = layers.brokenAH {
             summary.ahPackets += 1
-            record.ah.append(AHLayer(header: broken, sequence: UInt64(broken.sequence), verdict: .malformed, saIndex: nil, saMatch: nil,
-                                     replay: nil, detail: nil))
+            record.ah.append(AHLayer(header: broken, sequence: UInt64(broken.sequence), verdict: cut ? .truncated : .malformed,
+                                     saIndex: nil, saMatch: nil, replay: nil, detail: cut ? record.cutDescription : nil))
         }
         if depth == 0 && !layers.ah.isEmpty {
             summary.ahPackets += 1
             // Nothing from a packet whose AH fails is processed further, let alone released.
-            guard processAH(bytes, ip: ip, headers: layers.ah, payload: layers.payload) else { return }
+            guard processAH(bytes, ip: ip, headers: layers.ah, payload: layers.payload, cut: cut) else { return }
         }
         switch layers.payload {
         case .esp(let esp, let ports):
@@ -422,16 +520,16 @@ public final class Analyzer {
                 summary.espPackets += 1
                 record.udpPorts = ports
             }
-            processESP(bytes, ip: ip, esp: esp, ports: ports, depth: depth)
+            processESP(bytes, ip: ip, esp: esp, ports: ports, depth: depth, cut: cut, flow: outerFlow)
         case .ike(let header, let ports, let marker):
             if depth == 0 {
                 summary.ikePackets += 1
                 record.ike = header
                 record.udpPorts = ports
                 record.ikeNonESPMarker = marker
-                record.verdict = .ike
+                record.verdict = cut ? .truncated : .ike
                 processIKE(bytes, range: header.range, source: ip.source, destination: ip.destination, ports: ports,
-                           transport: marker ? .udpEncapsulated : .udp)
+                           transport: marker ? .udpEncapsulated : .udp, cut: cut)
             }
         case .natKeepalive(let ports):
             if depth == 0 {
@@ -442,6 +540,10 @@ public final class Analyzer {
             if depth == 0 {
                 record.verdict = .malformed
                 record.detail = error.description
+                if cut && error.code == .truncated {
+                    record.verdict = .truncated
+                    record.detail = "\(record.cutDescription); \(error.description)"
+                }
             }
         case .other(let proto, let ports):
             if depth == 0 {

@@ -18,9 +18,21 @@ public struct FlowStatistics: Sendable {
     public var key: FlowKey
     public var saIndex: Int?
     public var saMatch: SADatabase.MatchKind?
+    /// Packets and bytes of the flow, capture duplicates left out (see `captureDuplicates`).
     public var packets = 0
     public var bytes = 0
     public var counts = VerdictCounts()
+    /// Of the `decrypted` packets, those released without a verified ICV (the SA has none, or
+    /// an ICV of unknown algorithm that is not checked).
+    public var decryptedWithoutIntegrity = 0
+    /// Of the `garbled` packets, those whose ICV verified: the encryption key is the suspect.
+    public var garbledVerified = 0
+    /// Released packets whose padding bytes were not 1, 2, 3, … (RFC 4303 2.4).
+    public var nonDefaultPadding = 0
+    /// Copies of this flow's packets that the capture itself made (`capture-duplicate`).
+    public var captureDuplicates = 0
+    /// The flow's last packets, to recognise those copies.
+    var duplicates = CaptureDuplicateFilter()
     public var firstSeen: Timestamp
     public var lastSeen: Timestamp
     public var firstSequence: UInt64?
@@ -33,14 +45,24 @@ public struct FlowStatistics: Sendable {
     public var icvDiagnosis: ICVDiagnosisOutcome? = nil
     /// Whether a packet of this flow failed, so that its SA's diagnosis applies to it.
     public var icvDiagnosed = false
+    /// Why this flow's packets verify but decrypt to garbage, when another SA's encryption key
+    /// opens them (found from its SA's first garbled packet when the run ends).
+    public var garbledDiagnosis: String? = nil
+    var garbledDiagnosed = false
     /// The CHILD_SA (index in the IKE reconstruction) that negotiated this SPI.
     public var childSA: Int? = nil
     /// The IKE reconstruction's `childGeneration` when `childSA` was last looked up.
     var childGeneration = -1
+    /// The largest captured length of this flow's frames that the snapshot length cut: the
+    /// capture's snapshot length, as far as these frames tell.
+    public var cutSnapLength = 0
     /// The frame in which the flow was first seen (flows are listed in this order).
     public internal(set) var firstFrame = 0
 
     public func count(_ verdict: PacketVerdict) -> Int { counts[verdict] }
+
+    /// Packets whose ICV (or AH ICV) verified and that were released.
+    public var verified: Int { count(.decrypted) - decryptedWithoutIntegrity + count(.ahVerified) }
 }
 
 /// Per-run totals.
@@ -98,7 +120,7 @@ extension PacketVerdict {
         switch self {
         case .decrypted: return 0
         case .icvFailed: return 1
-        case .badPadding: return 2
+        case .garbled: return 2
         case .dummy: return 3
         case .malformed: return 4
         case .noSA: return 5
@@ -113,6 +135,8 @@ extension PacketVerdict {
         case .ahICVFailed: return 14
         case .espNull: return 15
         case .tcpSegment: return 16
+        case .truncated: return 17
+        case .captureDuplicate: return 18
         }
     }
 }
@@ -128,6 +152,12 @@ public struct CaptureStatistics: Sendable, Equatable {
 public struct Finding: Sendable, Equatable {
     public enum Kind: String, Sendable {
         case icvFailures = "icv-failures"
+        /// The capture's snapshot length cut the SA's packets.
+        case truncated
+        /// Packets verified but did not decrypt to well-formed packets: the encryption key.
+        case garbled
+        /// Released packets with padding bytes other than 1, 2, 3, ….
+        case padding
         case weakAlgorithm = "weak-algorithm"
         case replay
         case loss

@@ -19,6 +19,9 @@ final class FrameBatch {
     @exclusivity(unchecked) var horizons: [Int] = []
     /// Whether each frame carries IKE (worker 0 publishes what it learnt after it).
     @exclusivity(unchecked) var carriesIKE: [Bool] = []
+    /// For an IP fragment the run has seen already (a capture duplicate), the frame of its first
+    /// copy; 0 for any other frame.
+    @exclusivity(unchecked) var copyOf: [Int] = []
     /// Every frame up to this one has been dealt out: the worker gets nothing before it again.
     var scannedThrough = 0
     /// Bytes of the capture file read so far, for the progress bar.
@@ -36,22 +39,23 @@ final class FrameBatch {
         fragments.removeAll(keepingCapacity: true)
         horizons.removeAll(keepingCapacity: true)
         carriesIKE.removeAll(keepingCapacity: true)
+        copyOf.removeAll(keepingCapacity: true)
         scannedThrough = 0
         bytePosition = 0
         captureStart = nil
         finished = false
     }
 
-    func append(_ frame: [UInt8], header: PacketHeader, number: Int, fragment: FragmentReassembler.Outcome?, horizon: Int,
-                carriesIKE ike: Bool) {
+    func append(_ frame: [UInt8], header: PacketHeader, number: Int, route: FrameRoute, horizon: Int) {
         let length = min(header.capturedLength, frame.count)
         frame.withUnsafeBufferPointer { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[0..<length])) }
         ends.append(bytes.count)
         numbers.append(number)
         headers.append(header)
-        fragments.append(fragment)
+        fragments.append(route.fragment)
         horizons.append(horizon)
-        carriesIKE.append(ike)
+        carriesIKE.append(route.carriesIKE)
+        copyOf.append(route.copyOf ?? 0)
     }
 }
 
@@ -63,18 +67,34 @@ final class FrameBatch {
 ///
 /// IP fragments are reassembled here, once for the run: a fragment that completes no datagram
 /// goes to worker 0 with that outcome, the frame that completes one goes to the datagram's
-/// owner with the datagram. So each bound (fragments, TCP connections, IKE state) holds for
+/// owner with the datagram. Copies of a fragment (capture duplicates) and fragments cut by the
+/// snapshot length are kept out of reassembly, as a single thread keeps them. So each bound (fragments, TCP connections, IKE state) holds for
 /// the whole run, not per worker.
 ///
 /// Owners are dealt in the order SPIs first appear, starting with worker 1 (worker 0 also owns
 /// everything that is not ESP or AH), so the two SAs of a tunnel land on different workers
 /// whatever their values.
+/// Where the reader sends a frame, and what it already knows of it.
+struct FrameRoute {
+    /// The worker that processes and reports it.
+    var owner = 0
+    /// What the run's reassembly made of it (nil: not a fragment, or kept out of reassembly).
+    var fragment: FragmentReassembler.Outcome? = nil
+    var carriesIKE = false
+    /// A fragment the run has seen already: the frame of its first copy.
+    var copyOf: Int? = nil
+}
+
 final class FrameRouter {
-    let reader: CaptureReader
+    let reader: CaptureStream
     let channels: [HandoffChannel<FrameBatch>]
-    private let linkType: LinkType?
+    /// Link type of each input of the stream.
+    private let linkTypes: [LinkType?]
     private let tcpEncapsulationPorts: Set<UInt16>
     private let reassembler: FragmentReassembler
+    /// The run's filter of fragment copies (see `Analyzer.process`).
+    private var fragmentCopies = RecentCopies()
+    private let duplicateWindow: Int64
     /// Owner of each outermost SPI seen so far.
     @exclusivity(unchecked) private var owners: [UInt32: Int] = [:]
     /// Past this many SPIs, owners come from the SPI's value instead of the table.
@@ -88,9 +108,10 @@ final class FrameRouter {
     private(set) var bytes = 0
     private(set) var firstTime: Timestamp? = nil
     private(set) var lastTime: Timestamp? = nil
-    private(set) var damage: String? = nil
-    /// Whether `damage` is libpcap's limit on a sound file rather than damage.
-    private(set) var unreadable = false
+    /// Why inputs ended early, in the order the stream reported them, each with the number of
+    /// frames read by then, and whether it was libpcap's limit on a sound file (`unreadable`)
+    /// rather than damage.
+    private(set) var damages: [(message: String, frames: Int, unreadable: Bool)] = []
     /// Warnings about the frames' timestamps, with the frame each was raised at (see
     /// `TimestampAudit`): the reader sees every frame, a worker only some.
     private(set) var timestampWarnings: [(frame: Int, message: String)] = []
@@ -106,12 +127,13 @@ final class FrameRouter {
     private var lastIKEFrame = 0
 
     /// `fragmentLimits` are the run's: this is its only reassembly.
-    init(reader: CaptureReader, channels: [HandoffChannel<FrameBatch>], tcpEncapsulationPorts: Set<UInt16>,
-         fragmentLimits: FragmentReassembler.Limits) {
+    init(reader: CaptureStream, channels: [HandoffChannel<FrameBatch>], tcpEncapsulationPorts: Set<UInt16>,
+         fragmentLimits: FragmentReassembler.Limits, duplicateWindow: Int64) {
         self.reader = reader
         self.reassembler = FragmentReassembler(limits: fragmentLimits)
+        self.duplicateWindow = duplicateWindow
         self.channels = channels
-        self.linkType = LinkType(dlt: reader.linkType)
+        self.linkTypes = reader.sources.map { LinkType(dlt: $0.linkType) }
         self.tcpEncapsulationPorts = tcpEncapsulationPorts
         self.filling = channels.map { _ in FrameBatch() }
     }
@@ -136,21 +158,21 @@ final class FrameRouter {
                 if firstTime == nil { firstTime = header.timestamp }
                 lastTime = header.timestamp
                 let frame = reader.buffer
-                let (owner, fragment, ike) = route(frame, header: header)
-                filling[owner].append(frame, header: header, number: frames, fragment: fragment, horizon: lastIKEFrame, carriesIKE: ike)
-                if ike { lastIKEFrame = frames }
+                let route = self.route(frame, header: header)
+                filling[route.owner].append(frame, header: header, number: frames, route: route, horizon: lastIKEFrame)
+                if route.carriesIKE { lastIKEFrame = frames }
                 if frames % FrameRouter.framesPerRound == 0 || filling.contains(where: { $0.bytes.count >= FrameRouter.maxBatchBytes }) {
                     sendRound(finished: false)
                 }
             case .end, .timeout, .interrupted:
                 break loop
             case .damaged(let message):
-                damage = message
-                break loop
+                damages.append((message, frames, false))
+                // With several files the others go on; a single file has ended.
+                if reader.sources.count == 1 { break loop }
             case .unreadable(let message):
-                damage = message
-                unreadable = true
-                break loop
+                damages.append((message, frames, true))
+                if reader.sources.count == 1 { break loop }
             }
         }
         sendRound(finished: true)
@@ -173,25 +195,31 @@ final class FrameRouter {
     /// The worker that processes and reports a frame, what reassembly made of it when it is a
     /// fragment, and whether it carries IKE. Mirrors what `Analyzer.process` looks at: the
     /// frame's link and IP layers, its reassembled datagram, and the IPsec layers of that.
-    private func route(_ frame: [UInt8], header: PacketHeader) -> (owner: Int, fragment: FragmentReassembler.Outcome?, carriesIKE: Bool) {
-        guard let linkType else { return (0, nil, false) }
+    private func route(_ frame: [UInt8], header: PacketHeader) -> FrameRoute {
+        guard header.source < linkTypes.count, let linkType = linkTypes[header.source] else { return FrameRoute() }
         let length = min(header.capturedLength, frame.count)
         guard case .success(let link) = LinkDecoder.decode(frame, length: length, as: linkType),
               case .success(let ip) = IPLayer.parse(frame, offset: link.networkOffset, length: length,
                                                     announcedVersion: link.announcedVersion)
-        else { return (0, nil, false) }
+        else { return FrameRoute() }
         if ip.fragment != nil {
+            // A cut fragment is reassembled nowhere: worker 0 reports it (see `Analyzer.process`).
+            if Analyzer.isDatagramCut(ip, header: header, length: length) { return FrameRoute() }
+            if let original = fragmentCopies.original(fragment: ip, bytes: frame, time: header.timestamp.totalMicroseconds,
+                                                      frame: frames, window: duplicateWindow) {
+                return FrameRoute(copyOf: original)
+            }
             let outcome = reassembler.add(frame, ip: ip, time: header.timestamp.totalMicroseconds)
             guard case .complete(let datagram) = outcome,
                   case .success(let whole) = IPLayer.parse(datagram, offset: 0, length: datagram.count)
-            else { return (0, outcome, false) }
+            else { return FrameRoute(fragment: outcome) }
             let layers = IPsecLayers.classify(datagram, protocolNumber: whole.protocolNumber, start: whole.headerEnd, end: whole.end)
             let ike = FrameRouter.carriesIKE(datagram, ip: whole, layers: layers, tcpPorts: tcpEncapsulationPorts)
-            return (ike ? 0 : owner(of: layers), outcome, ike)
+            return FrameRoute(owner: ike ? 0 : owner(of: layers), fragment: outcome, carriesIKE: ike)
         }
         let layers = IPsecLayers.classify(frame, protocolNumber: ip.protocolNumber, start: ip.headerEnd, end: ip.end)
         let ike = FrameRouter.carriesIKE(frame, ip: ip, layers: layers, tcpPorts: tcpEncapsulationPorts)
-        return (ike ? 0 : owner(of: layers), nil, ike)
+        return FrameRoute(owner: ike ? 0 : owner(of: layers), carriesIKE: ike)
     }
 
     /// Whether a packet with these layers goes to the IKE story: an IKE message (even inside

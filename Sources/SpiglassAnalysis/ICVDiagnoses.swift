@@ -2,8 +2,9 @@ import SpiglassESP
 
 /// Why an SA's ICVs fail, as the summary's findings tell it.
 public enum ICVDiagnosisOutcome: Sendable, Equatable {
-    /// A variant verifies: "ESN is off", "keys swapped between directions", ...
-    case found(String)
+    /// A variant verifies ("ESN is off", "keys swapped between directions", ...), or the payload
+    /// is plaintext under a key whose integrity key must then be the wrong one.
+    case found(ICVFailureDiagnosis.Cause)
     /// Every variant was tried and none verifies.
     case noVariantVerifies
     /// Never looked for: more SAs failed than a run diagnoses (`Analyzer.maxICVDiagnoses`).
@@ -19,6 +20,8 @@ struct ICVFailureSample {
     /// The ESP packet (SPI through ICV).
     var packet: [UInt8]
     var sequenceHigh: UInt32
+    /// What a transport-mode payload's checksums cover (`PlaintextCheck`).
+    var transport: PlaintextCheck.Transport
 }
 
 extension Analyzer {
@@ -33,51 +36,87 @@ extension Analyzer {
     /// Keeps the first failing packet of SA `saIndex` (once per SA, at most `maxICVDiagnoses`
     /// of them: no more can be among the run's first). Past that, notes where the bound was
     /// first passed.
-    func recordICVFailure(saIndex: Int, _ bytes: [UInt8], esp: Range<Int>, sequenceHigh: UInt32) {
+    func recordICVFailure(saIndex: Int, _ bytes: [UInt8], esp: Range<Int>, sequenceHigh: UInt32, transport: PlaintextCheck.Transport) {
         guard icvFailureSamples[saIndex] == nil else { return }
-        guard icvFailureSamples.count < Analyzer.maxICVDiagnoses else {
+        guard keptSamples(icvFailureSamples) else { return }
+        icvFailureSamples[saIndex] = ICVFailureSample(frame: summary.frames, packet: Array(bytes[esp]), sequenceHigh: sequenceHigh,
+                                                      transport: transport)
+    }
+
+    /// The same for the first packet of SA `saIndex` that verified but decrypted to garbage.
+    func recordGarbled(saIndex: Int, _ bytes: [UInt8], esp: Range<Int>, sequenceHigh: UInt32, transport: PlaintextCheck.Transport) {
+        guard garbledSamples[saIndex] == nil else { return }
+        guard keptSamples(garbledSamples) else { return }
+        garbledSamples[saIndex] = ICVFailureSample(frame: summary.frames, packet: Array(bytes[esp]), sequenceHigh: sequenceHigh,
+                                                   transport: transport)
+    }
+
+    /// Whether one more sample of a kind may be kept (no more than a run diagnoses can be among
+    /// its first); past that, notes where the bound was first passed.
+    private func keptSamples(_ samples: [Int: ICVFailureSample]) -> Bool {
+        guard samples.count < Analyzer.maxICVDiagnoses else {
             if icvBoundPassedAt == nil {
                 icvBoundPassedAt = summary.frames
                 // A parallel run raises it where the whole run passed the bound (`resolveICVDiagnoses`).
                 if shard == nil { diagnose(Analyzer.icvBoundMessage()) }
             }
-            return
+            return false
         }
-        icvFailureSamples[saIndex] = ICVFailureSample(frame: summary.frames, packet: Array(bytes[esp]), sequenceHigh: sequenceHigh)
+        return true
     }
 
-    /// Diagnoses the first `maxICVDiagnoses` SAs to fail over `analyzers` (one, or every worker
-    /// of a parallel run, whose SA databases hold the same SAs at the same indices), each with
-    /// the analyzer that kept its packet, and gives each of `flows` its SA's outcome. Returns the
-    /// outcomes by SA, and the frame where the bound was passed (nil when it was not).
+    /// Diagnoses the first `maxICVDiagnoses` SAs to fail (an ICV failure or a garbled packet, in
+    /// frame order) over `analyzers` (one, or every worker of a parallel run, whose SA databases
+    /// hold the same SAs at the same indices), each with the analyzer that kept its packet, and
+    /// gives each of `flows` its SA's outcomes. Returns the ICV outcomes by SA, and the frame where
+    /// the bound was passed (nil when it was not).
     static func resolveICVDiagnoses(_ analyzers: [Analyzer], flows: inout [FlowStatistics]) -> (outcomes: [Int: ICVDiagnosisOutcome], passedAt: Int?) {
-        var firsts: [Int: (frame: Int, analyzer: Int)] = [:]
+        enum Kind: Int { case icvFailure, garbled }
+        struct Key: Hashable { var kind: Kind; var saIndex: Int }
+        var firsts: [Key: (frame: Int, analyzer: Int)] = [:]
         var passed: [Int] = []
         for (number, analyzer) in analyzers.enumerated() {
-            for (saIndex, sample) in analyzer.icvFailureSamples where (firsts[saIndex]?.frame ?? .max) > sample.frame {
-                firsts[saIndex] = (sample.frame, number)
+            for (kind, samples) in [(Kind.icvFailure, analyzer.icvFailureSamples), (.garbled, analyzer.garbledSamples)] {
+                for (saIndex, sample) in samples where (firsts[Key(kind: kind, saIndex: saIndex)]?.frame ?? .max) > sample.frame {
+                    firsts[Key(kind: kind, saIndex: saIndex)] = (sample.frame, number)
+                }
             }
             if let frame = analyzer.icvBoundPassedAt { passed.append(frame) }
         }
-        let ordered = firsts.sorted { ($0.value.frame, $0.key) < ($1.value.frame, $1.key) }
+        let ordered = firsts.sorted { ($0.value.frame, $0.key.kind.rawValue, $0.key.saIndex) < ($1.value.frame, $1.key.kind.rawValue, $1.key.saIndex) }
         var outcomes: [Int: ICVDiagnosisOutcome] = [:]
-        for (rank, (saIndex, first)) in ordered.enumerated() {
+        var garbled: [Int: String] = [:]
+        for (rank, (key, first)) in ordered.enumerated() {
             guard rank < maxICVDiagnoses else {
-                outcomes[saIndex] = .notDiagnosed
+                if key.kind == .icvFailure { outcomes[key.saIndex] = .notDiagnosed }
                 passed.append(first.frame)
                 continue
             }
             let analyzer = analyzers[first.analyzer]
-            let sample = analyzer.icvFailureSamples[saIndex]!
-            guard let state = analyzer.cryptoState(saIndex) else { continue }
-            let found = ICVFailureDiagnosis.diagnose(
-                sample.packet, esp: 0..<sample.packet.count, sa: state.sa, sequenceHigh: sample.sequenceHigh,
-                otherCount: min(analyzer.sad.count, maxDiagnosisCandidates), otherState: { analyzer.cryptoState($0, candidate: true) })
-            outcomes[saIndex] = found.map(ICVDiagnosisOutcome.found) ?? .noVariantVerifies
+            let samples = key.kind == .icvFailure ? analyzer.icvFailureSamples : analyzer.garbledSamples
+            guard let sample = samples[key.saIndex], let state = analyzer.cryptoState(key.saIndex) else { continue }
+            let candidates = min(analyzer.sad.count, maxDiagnosisCandidates)
+            switch key.kind {
+            case .icvFailure:
+                let cause = ICVFailureDiagnosis.diagnose(
+                    sample.packet, esp: 0..<sample.packet.count, sa: state.sa, sequenceHigh: sample.sequenceHigh,
+                    transport: sample.transport, ownState: state,
+                    otherCount: candidates, otherState: { analyzer.cryptoState($0, candidate: true) })
+                outcomes[key.saIndex] = cause.map(ICVDiagnosisOutcome.found) ?? .noVariantVerifies
+            case .garbled:
+                garbled[key.saIndex] = ICVFailureDiagnosis.diagnoseGarbled(
+                    sample.packet, esp: 0..<sample.packet.count, sa: state.sa, sequenceHigh: sample.sequenceHigh,
+                    transport: sample.transport, otherCount: candidates, otherState: { analyzer.cryptoState($0, candidate: true) })
+            }
         }
-        for index in flows.indices where flows[index].icvDiagnosed {
+        for index in flows.indices {
             // A flow of an SA no analyzer kept a packet of failed past the bound.
-            flows[index].icvDiagnosis = flows[index].saIndex.flatMap { outcomes[$0] } ?? .notDiagnosed
+            if flows[index].icvDiagnosed {
+                flows[index].icvDiagnosis = flows[index].saIndex.flatMap { outcomes[$0] } ?? .notDiagnosed
+            }
+            if flows[index].garbledDiagnosed {
+                flows[index].garbledDiagnosis = flows[index].saIndex.flatMap { garbled[$0] }
+            }
         }
         return (outcomes, passed.min())
     }

@@ -11,7 +11,9 @@ enum IKEDescribe {
         var parts = outer
         switch message.decryption {
         case .decrypted:
-            parts.append("SK{" + message.encryptedPayloads.map(shortName).joined(separator: " ") + "}")
+            // Shown although its integrity check failed (--ike-no-integrity): say so on the spot.
+            let mark = message.integrity == .failed ? "(unauthenticated)" : ""
+            parts.append("SK\(mark){" + message.encryptedPayloads.map(shortName).joined(separator: " ") + "}")
         case .notEncrypted:
             break
         case .noKeys:
@@ -20,6 +22,8 @@ enum IKEDescribe {
             parts.append("SK{not decrypted: \(why)}")
         case .fragmentPending:
             parts.append("SKF{pending}")
+        case .cutByCapture:
+            parts.append("SK{cut by the capture}")
         }
         return parts.joined(separator: " ")
     }
@@ -29,17 +33,21 @@ enum IKEDescribe {
         let payloads = message.v1Payloads
         var parts = payloads[..<(message.decryptedFrom ?? payloads.count)].map(shortName)
         switch message.decryption {
-        case .decrypted: parts.append("E{" + payloads[(message.decryptedFrom ?? payloads.count)...].map(shortName).joined(separator: " ") + "}")
+        case .decrypted:
+            let mark = message.integrity == .failed ? "(unauthenticated)" : ""
+            parts.append("E\(mark){" + payloads[(message.decryptedFrom ?? payloads.count)...].map(shortName).joined(separator: " ") + "}")
         case .notEncrypted: break
         case .noKeys: parts.append("E{no keys}")
         case .failed(let why): parts.append("E{not decrypted: \(why)}")
         case .fragmentPending: parts.append("FRAG{pending}")
+        case .cutByCapture: parts.append("E{cut by the capture}")
         }
         return parts.joined(separator: " ")
     }
 
     static func shortName(_ payload: IKEv1Payload) -> String {
         switch payload.body {
+        case .malformed(let problem) where problem.code == .cutByCapture: return payload.name + "(cut)"
         case .notification(let notify): return "N(\(notify.name))"
         case .vendorID(let bytes): return "VID(\(KnownVendorIDs.name(bytes) ?? "unknown"))"
         case .delete(let delete): return delete.protocolID == 1 ? "D(ISAKMP)" : "D(\(delete.spis.map { Hex.encode($0) }.joined(separator: ",")))"
@@ -49,6 +57,7 @@ enum IKEDescribe {
 
     static func shortName(_ payload: IKEv2Payload) -> String {
         switch payload.body {
+        case .malformed(let problem) where problem.code == .cutByCapture: return payload.name + "(cut)"
         case .notify(let notify): return "N(\(notify.name))"
         case .vendorID(let bytes): return "V(\(KnownVendorIDs.name(bytes) ?? "unknown"))"
         case .delete(let delete): return delete.protocolID == 1 ? "D(IKE)" : "D(\(delete.spis.map { Hex.encode($0) }.joined(separator: ",")))"
@@ -79,12 +88,19 @@ enum IKEDescribe {
 
     /// "decrypted, integrity ok" and the like.
     static func protection(_ message: IKEMessageRecord) -> String {
+        if let original = message.captureDuplicateOf { return "capture duplicate: same bytes as frame \(original)" }
+        let cut = message.capturedLength.map { "; cut by the capture: \($0) of \(message.length) bytes captured" } ?? ""
         switch message.decryption {
-        case .notEncrypted: return "clear"
-        case .decrypted: return "decrypted, integrity \(message.integrity.rawValue)"
-        case .noKeys: return "encrypted, no keys"
+        case .notEncrypted:
+            // A clear message can carry a checked hash (IKEv1 Aggressive Mode's HASH_R).
+            return "clear" + (message.integrity == .unchecked ? "" : ", integrity \(message.integrity.rawValue)") + cut
+        case .decrypted:
+            return message.integrity == .failed ? "decrypted although its integrity check failed: unauthenticated"
+                : "decrypted, integrity \(message.integrity.rawValue)"
+        case .noKeys: return "encrypted, no keys" + cut
         case .failed(let why): return "not decrypted: \(why)"
         case .fragmentPending: return "fragment pending"
+        case .cutByCapture: return "encrypted, not decrypted" + cut
         }
     }
 

@@ -8,6 +8,7 @@ import SpiglassWire
 final class IKEJSONReporter: Reporter {
     let sink: OutputSink
     let quiet: Bool
+    var sources = SourceNames()
     let ike: IKEReconstruction
 
     init(sink: OutputSink, quiet: Bool, ike: IKEReconstruction) {
@@ -16,9 +17,11 @@ final class IKEJSONReporter: Reporter {
         self.ike = ike
     }
 
+    func begin(sources paths: [String]) { sources = SourceNames(paths) }
+
     func packet(_ record: PacketRecord, sad: SADatabase, ahSAD: SADatabase, startTime: Timestamp) {
         guard !quiet, let message = record.ikeMessage else { return }
-        sink.write(IKEJSON.message(message, startTime: startTime.totalMicroseconds) + "\n")
+        sink.write(IKEJSON.message(message, startTime: startTime.totalMicroseconds, file: { sources.add(record, to: &$0) }) + "\n")
     }
 
     func finish(summary: AnalysisSummary, flows: [FlowStatistics], sad: SADatabase, ahSAD: SADatabase, untrackedFlowPackets: Int) {
@@ -36,6 +39,7 @@ final class IKEJSONReporter: Reporter {
         o.string("type", "summary")
         o.int("frames", summary.frames)
         o.int("ike", summary.ikePackets)
+        o.int("ike_capture_duplicates", ike.captureDuplicateCount)
         o.int("ike_sas", ike.ikeSAs.count)
         o.int("child_sas", ike.children.count)
         o.int("ikev1_messages", ike.ikev1Messages)
@@ -87,19 +91,24 @@ enum IKEJSON {
         o.string("decryption", message.decryption.label)
         if case .failed(let why) = message.decryption { o.string("decryption_error", why) }
         o.string("integrity", message.integrity.rawValue)
+        if let captured = message.capturedLength { o.int("captured_length", captured) }
+        if let original = message.captureDuplicateOf { o.int("capture_duplicate_of", original) }
         let objects: [String] = message.version == 1
             ? message.v1Payloads.map { $0.jsonObject() } : message.payloads.map { $0.jsonObject() }
         o.raw("payloads", JSONObject.array(objects.enumerated().map { offset, object in
             let inSK = message.decryptedFrom.map { offset >= $0 } ?? false
-            // Payloads that came out of SK say so first.
-            return inSK && object.hasPrefix("{") ? "{\"in_sk\":true," + object.dropFirst() : object
+            // Payloads that came out of SK say so first, and whether nothing vouches for them.
+            let marks = message.integrity == .failed ? "\"in_sk\":true,\"unauthenticated\":true," : "\"in_sk\":true,"
+            return inSK && object.hasPrefix("{") ? "{" + marks + object.dropFirst() : object
         }))
         if !message.problems.isEmpty { o.raw("problems", JSONObject.array(message.problems.map(JSONObject.quote))) }
     }
 
-    static func message(_ message: IKEMessageRecord, startTime: Int64) -> String {
+    /// `file` adds where the completing frame came from, in a multi-file run.
+    static func message(_ message: IKEMessageRecord, startTime: Int64, file: (inout JSONObject) -> Void = { _ in }) -> String {
         var o = JSONObject()
         o.string("type", "ike_message")
+        file(&o)
         o.raw("time_relative", TimeFormat.seconds(CaptureTime.elapsed(from: startTime, to: message.time)))
         o.string("src", message.source.description)
         o.string("dst", message.destination.description)
@@ -125,6 +134,7 @@ enum IKEJSON {
         o.raw("response_frames", JSONObject.array((exchange.response.flatMap { $0 < messages.count ? messages[$0].frames : nil } ?? []).map { String($0) }))
         o.int("request_retransmissions", exchange.requestRetransmissions)
         o.int("response_retransmissions", exchange.responseRetransmissions)
+        o.raw("other_responses", JSONObject.array(exchange.otherResponses.map(String.init)))
         if let rtt = exchange.roundTrip { o.raw("rtt", TimeFormat.seconds(rtt)) } else { o.raw("rtt", "null") }
         o.string("purpose", exchange.purpose)
         o.string("outcome", exchange.outcome)
@@ -144,6 +154,7 @@ enum IKEJSON {
         o.int("responder_port", sa.responderPort)
         o.string("state", stateName(sa.state))
         if case .failed(let why) = sa.state { o.string("failure", why) } else { o.raw("failure", "null") }
+        o.string("failure_evidence", sa.failureEvidence)
         o.raw("proposal", JSONObject.array(sa.proposal.map(JSONObject.quote)))
         o.string("initiator_id", sa.initiatorIdentity)
         o.string("responder_id", sa.responderIdentity)
@@ -159,6 +170,10 @@ enum IKEJSON {
         o.int("rekeyed_by", sa.rekeyedBy.map { $0 + 1 })
         o.bool("keys", sa.keysKnown)
         o.bool("keys_bound_by_integrity", sa.keysBoundByIntegrity)
+        o.object("integrity_failed") { f in
+            f.int("initiator", sa.integrityFailed.fromInitiator)
+            f.int("responder", sa.integrityFailed.fromResponder)
+        }
         o.raw("vendor_ids", JSONObject.array(sa.vendorIDs.map(JSONObject.quote)))
         o.int("exchanges", sa.exchanges.count)
         o.raw("child_sas", JSONObject.array(sa.children.map { String($0 + 1) }))
@@ -208,6 +223,7 @@ enum IKEJSON {
             f.string("dst", flow.key.destination.description)
             f.int("packets", flow.packets)
             f.int("decrypted", flow.count(.decrypted))
+            f.int("verified", flow.verified)
             f.int("icv_failed", flow.count(.icvFailed))
             return f.finished
         }))

@@ -8,6 +8,7 @@ import SpiglassWire
 final class IKETextReporter: Reporter {
     let sink: OutputSink
     let quiet: Bool
+    var sources = SourceNames()
     let ike: IKEReconstruction
 
     init(sink: OutputSink, quiet: Bool, ike: IKEReconstruction) {
@@ -16,15 +17,19 @@ final class IKETextReporter: Reporter {
         self.ike = ike
     }
 
+    func begin(sources paths: [String]) { sources = SourceNames(paths) }
+
     func packet(_ record: PacketRecord, sad: SADatabase, ahSAD: SADatabase, startTime: Timestamp) {
         guard !quiet, let message = record.ikeMessage else { return }
         var line = TimeFormat.pad(record.frame, 5).replacingLeadingZeros()
+        if let label = sources.label(record) { line += " [\(label)]" }
         line += " " + TimeFormat.seconds(CaptureTime.elapsed(from: startTime.totalMicroseconds, to: message.time))
         line += " \(message.source):\(message.sourcePort) → \(message.destination):\(message.destinationPort)"
         if message.frames.count > 1 { line += " frames \(message.frames.map(String.init).joined(separator: ","))" }
         line += " " + IKEDescribe.headline(message)
         line += " \(IKESPIPair.hex(message.header.initiatorSPI))/\(IKESPIPair.hex(message.header.responderSPI))"
-        line += " (\(IKEDescribe.protection(message))): " + IKEDescribe.payloadList(message)
+        line += " (\(IKEDescribe.protection(message)))"
+        if message.captureDuplicateOf == nil { line += ": " + IKEDescribe.payloadList(message) }
         for problem in message.problems.prefix(3) { line += " [\(problem)]" }
         sink.write(line + "\n")
     }
@@ -36,6 +41,7 @@ final class IKETextReporter: Reporter {
         if ike.ikev1Messages > 0 { sink.write("  of them IKEv1: \(ike.ikev1Messages)") }
         sink.write("  decrypted: \(ike.decryptedCount)")
         if ike.integrityFailureCount > 0 { sink.write("  integrity failed: \(ike.integrityFailureCount)") }
+        if ike.captureDuplicateCount > 0 { sink.write("  capture duplicates: \(ike.captureDuplicateCount)") }
         sink.write("\n")
         let flowsByChild = Dictionary(grouping: flows.indices.filter { flows[$0].childSA != nil }) { flows[$0].childSA! }
         for (index, sa) in ike.ikeSAs.enumerated() {
@@ -56,7 +62,7 @@ final class IKETextReporter: Reporter {
     private func ikeSAText(_ index: Int, _ sa: IKESARecord, start: Int64, flows: [FlowStatistics], flowsByChild: [Int: [Int]],
                            sad: SADatabase) -> String {
         var out = "IKE SA #\(index + 1)  \(sa.spis)  \(sa.initiator):\(sa.initiatorPort) (initiator) ⇄ \(sa.responder):\(sa.responderPort) (responder)\n"
-        out += "  outcome: \(stateWords(sa))\n"
+        out += "  outcome: \(stateWords(sa))\(sa.failureEvidence.map { " (\($0))" } ?? "")\n"
         if let from = sa.rekeyOf { out += "  rekey of IKE SA #\(from + 1)\n" }
         if let to = sa.rekeyedBy { out += "  rekeyed by IKE SA #\(to + 1)\n" }
         if !sa.proposal.isEmpty { out += "  proposal: \(sa.proposal.joined(separator: " "))\n" }
@@ -72,10 +78,14 @@ final class IKETextReporter: Reporter {
             out += "  NAT: initiator \(natWords(sa.initiatorBehindNAT)), responder \(natWords(sa.responderBehindNAT))\n"
         }
         if !sa.vendorIDs.isEmpty { out += "  vendor IDs: \(sa.vendorIDs.joined(separator: ", "))\n" }
-        if sa.keysBoundByIntegrity {
+        if !sa.keysKnown {
+            out += "  keys: none (the encrypted messages stay opaque)\n"
+        } else if sa.integrityFailed.total > 0 {
+            out += "  keys: given, but \(sa.integrityFailed.total) encrypted message(s) fail integrity (see the findings)\n"
+        } else if sa.keysBoundByIntegrity {
             out += "  keys: from a key file that does not name its SPIs; bound to this IKE SA because its messages verify with them\n"
         } else {
-            out += "  keys: \(sa.keysKnown ? "given" : "none (the encrypted messages stay opaque)")\n"
+            out += "  keys: given\n"
         }
         out += "  exchanges:\n"
         for exchange in sa.exchanges {
@@ -91,6 +101,7 @@ final class IKETextReporter: Reporter {
     private func stateWords(_ sa: IKESARecord) -> String {
         switch sa.state {
         case .negotiating:
+            if sa.version == 2 && sa.exchanges.allSatisfy({ $0.type == 34 }) { return "negotiating: the capture ends after IKE_SA_INIT" }
             return sa.keysKnown ? "negotiating (no outcome in the capture)" : "outcome unknown: IKE_AUTH is encrypted and no keys were given"
         case .noResponse: return "failed: no response from \(sa.responder)"
         default: return sa.state.label
@@ -115,6 +126,9 @@ final class IKETextReporter: Reporter {
         if let rtt = exchange.roundTrip { line += ", rtt \(IKEDescribe.milliseconds(rtt))" }
         if exchange.requestRetransmissions > 0 { line += ", request retransmitted \(exchange.requestRetransmissions)×" }
         if exchange.responseRetransmissions > 0 { line += ", response retransmitted \(exchange.responseRetransmissions)×" }
+        if !exchange.otherResponses.isEmpty {
+            line += ", \(exchange.otherResponses.count) other answer(s) to retransmitted requests (frames \(exchange.otherResponses.map(String.init).joined(separator: ", ")))"
+        }
         if exchange.messages.count > 2 || (exchange.messages.count == 2 && exchange.request == nil) {
             // IKEv1 phase 1 (six messages), Quick Mode (three): each in order.
             for index in exchange.messages where index < ike.messages.count {
@@ -156,8 +170,9 @@ final class IKETextReporter: Reporter {
         out += "\n"
         for flowIndex in flowsByChild[index] ?? [] {
             let flow = flows[flowIndex]
-            out += "    \(flow.key.ipsecProtocol == .ah ? "AH" : "ESP") \(flow.key.spi.spiHex) \(flow.key.source) → \(flow.key.destination): \(flow.packets) packets, \(flow.count(.decrypted) + flow.count(.ahVerified)) verified"
+            out += "    \(flow.key.ipsecProtocol == .ah ? "AH" : "ESP") \(flow.key.spi.spiHex) \(flow.key.source) → \(flow.key.destination): \(flow.packets) packets, \(flow.verified) verified"
             if let sa = flow.saIndex.map({ sad.entries[$0] }), flow.key.ipsecProtocol == .esp { out += " with keys \(IKEDescribe.origin(sa.origin))" }
+            if flow.decryptedWithoutIntegrity > 0 { out += ", \(flow.decryptedWithoutIntegrity) decrypted without integrity" }
             out += "\n"
         }
         if child.established && (flowsByChild[index] ?? []).isEmpty { out += "    no ESP seen for it\n" }

@@ -8,20 +8,25 @@ import SpiglassWire
 final class JSONReporter: Reporter {
     let sink: OutputSink
     let quiet: Bool
+    var sources = SourceNames()
 
     init(sink: OutputSink, quiet: Bool) {
         self.sink = sink
         self.quiet = quiet
     }
 
+    func begin(sources paths: [String]) { sources = SourceNames(paths) }
+
     func packet(_ record: PacketRecord, sad: SADatabase, ahSAD: SADatabase, startTime: Timestamp) {
         guard !quiet else { return }
         var o = JSONObject()
         o.string("type", "packet")
         o.int("frame", record.frame)
+        sources.add(record, to: &o)
         o.string("time", TimeFormat.iso8601(record.timestamp))
         o.raw("time_relative", TimeFormat.seconds(CaptureTime.elapsed(from: startTime.totalMicroseconds, to: record.timestamp.totalMicroseconds)))
         o.int("length", record.capturedLength)
+        if record.isCut { o.int("original_length", record.originalLength) }
         o.string("src", record.outer?.source.description)
         o.string("dst", record.outer?.destination.description)
         o.string("protocol", Describe.protocolLabel(record))
@@ -121,6 +126,7 @@ final class JSONReporter: Reporter {
         }
         if let nh = layer.nextHeader { e.int("next_header", nh) }
         if let pad = layer.padLength { e.int("pad_length", pad) }
+        if layer.padLength != nil { e.string("padding", layer.defaultPadding ? "default" : "non-default") }
         if let tunnel = layer.tunnel { e.string("mode", tunnel ? "tunnel" : "transport") }
         if let replay = layer.replay { e.string("replay", replay.rawValue) }
         if let child = layer.childSA { e.int("child_sa", child + 1) }
@@ -148,8 +154,13 @@ final class JSONReporter: Reporter {
                 for verdict in PacketVerdict.allCases where flow.count(verdict) > 0 { v.int(verdict.rawValue, flow.count(verdict)) }
             }
             o.int("decrypted", flow.count(.decrypted))
+            o.int("verified", flow.verified)
+            o.int("decrypted_without_integrity", flow.decryptedWithoutIntegrity)
+            o.int("garbled", flow.count(.garbled))
+            o.int("non_default_padding", flow.nonDefaultPadding)
             o.int("ah_verified", flow.count(.ahVerified))
             o.int("icv_failed", flow.count(.icvFailed) + flow.count(.ahICVFailed))
+            o.int("capture_duplicates", flow.captureDuplicates)
             o.object("replay") { r in
                 r.int("window", flow.replay.size)
                 r.int("accepted", flow.replay.accepted)

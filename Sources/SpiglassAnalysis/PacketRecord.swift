@@ -8,7 +8,9 @@ import SpiglassWire
 public enum PacketVerdict: String, Sendable, Equatable, CaseIterable {
     case decrypted
     case icvFailed = "icv-failed"
-    case badPadding = "bad-padding"
+    /// Decrypted, but not to the packet its trailer announces (see `PlaintextCheck`): with a
+    /// good ICV, a wrong encryption key, algorithm or key length. Never released.
+    case garbled
     case dummy
     case malformed
     case noSA = "no-sa"
@@ -30,14 +32,21 @@ public enum PacketVerdict: String, Sendable, Equatable, CaseIterable {
     /// Held for IP reassembly; the frame completing the datagram reports it.
     case fragment
     case notIPsec = "not-ipsec"
-    /// The frame could not be decoded up to IP (unsupported link type, not IP, truncated).
+    /// The frame could not be decoded up to IP (unsupported link type, not IP).
     case undecodable
+    /// The capture's snapshot length cut the packet: what is missing cannot be checked, so
+    /// it is neither verified nor failed (nor blamed on the keys).
+    case truncated
+    /// The same bytes as an earlier frame within the duplicate window: the capture saw one
+    /// packet twice (two interfaces, a SPAN port, a capture merged with itself). Counted
+    /// apart; neither a replay nor processed again.
+    case captureDuplicate = "capture-duplicate"
 
     init(_ esp: ESPVerdict) {
         switch esp {
         case .decrypted: self = .decrypted
         case .icvFailed: self = .icvFailed
-        case .badPadding: self = .badPadding
+        case .garbled: self = .garbled
         case .dummy: self = .dummy
         case .malformed: self = .malformed
         case .unsupportedAlgorithm: self = .unsupportedAlgorithm
@@ -65,6 +74,8 @@ public struct ESPLayer: Sendable, Equatable {
     public var replay: ReplayWindow.Outcome? = nil
     /// The CHILD_SA (index in the IKE reconstruction) an exchange negotiated this SPI in.
     public var childSA: Int? = nil
+    /// The padding bytes were RFC 4303's default 1, 2, 3, … (reported when not, on a released packet).
+    public var defaultPadding = true
 
     public static func == (a: ESPLayer, b: ESPLayer) -> Bool {
         a.spi == b.spi && a.sequence == b.sequence && a.verdict == b.verdict && a.icv == b.icv && a.saIndex == b.saIndex
@@ -87,8 +98,15 @@ public struct AHLayer: Sendable, Equatable {
 /// Everything reported about one captured frame. One value is reused for every frame.
 public struct PacketRecord: Sendable {
     public var frame: Int = 0
+    /// The input the frame came from (index into the analyzer's `sourcePaths`) and its number
+    /// there: with several input files, frames are numbered as one stream and each also by
+    /// its file.
+    public var source = 0
+    public var sourceFrame = 0
     public var timestamp = Timestamp(seconds: 0, microseconds: 0)
     public var capturedLength = 0
+    /// The frame's length on the wire; larger than `capturedLength` when the capture cut it.
+    public var originalLength = 0
     public var verdict: PacketVerdict = .notIPsec
     public var outer: PacketSummary?
     /// Frame numbers of the fragments this datagram was rebuilt from.
@@ -109,6 +127,12 @@ public struct PacketRecord: Sendable {
     public var writtenLength = 0
     public var detail: String?
 
+    /// True when the snapshot length cut the frame.
+    public var isCut: Bool { capturedLength < originalLength }
+
+    /// "captured 96 of 170 bytes", for a cut frame.
+    public var cutDescription: String { "captured \(capturedLength) of \(originalLength) bytes" }
+
     /// Clears what one RFC 8229 message reports, keeping the frame's own fields.
     mutating func resetMessage(index: Int) {
         tcpMessage = index
@@ -123,8 +147,11 @@ public struct PacketRecord: Sendable {
 
     mutating func reset(frame: Int, header: PacketHeader) {
         self.frame = frame
+        source = header.source
+        sourceFrame = header.sourceFrame
         timestamp = header.timestamp
         capturedLength = header.capturedLength
+        originalLength = header.originalLength
         verdict = .notIPsec
         outer = nil
         reassembledFrom = 0

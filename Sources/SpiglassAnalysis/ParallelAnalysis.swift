@@ -55,16 +55,27 @@ public final class ParallelAnalysis {
         max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     }
 
-    /// Whether `path` can be read by several threads: a regular file (not a pipe, not
+    /// Whether `paths` can be read by several threads: regular files (not a pipe, not
     /// standard input).
-    public static func canRead(_ path: String) -> Bool {
-        var info = stat()
-        return path != "-" && stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+    public static func canRead(_ paths: [String]) -> Bool {
+        paths.allSatisfy { path in
+            var info = stat()
+            return path != "-" && stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+        }
     }
 
-    /// Opens the capture (with `filter`, when given) and the -w file. Errors are those of a
-    /// single-threaded run, in the same order: capture, filter, -w.
-    public init(path: String, filter: String? = nil, sad: SADatabase, ahSAD: SADatabase = SADatabase(),
+    public static func canRead(_ path: String) -> Bool { canRead([path]) }
+
+    public convenience init(path: String, filter: String? = nil, sad: SADatabase, ahSAD: SADatabase = SADatabase(),
+                            ikeKeys: [IKESecurityAssociation] = [], options: AnalysisOptions, threads: Int, output: OutputSink) throws {
+        try self.init(paths: [path], filter: filter, sad: sad, ahSAD: ahSAD, ikeKeys: ikeKeys, options: options, threads: threads,
+                      output: output)
+    }
+
+    /// Opens the captures (with `filter`, when given), merged by time into one stream as a
+    /// single-threaded run reads them, and the -w file. Errors are those of a single-threaded
+    /// run, in the same order: capture, filter, -w.
+    public init(paths: [String], filter: String? = nil, sad: SADatabase, ahSAD: SADatabase = SADatabase(),
                 ikeKeys: [IKESecurityAssociation] = [], options: AnalysisOptions, threads: Int, output: OutputSink) throws {
         let count = max(1, threads)
         // Before any worker touches OpenSSL: a legacy-provider load in one worker must not
@@ -72,9 +83,10 @@ public final class ParallelAnalysis {
         _ = prepareCryptoForThreads()
         // Plain buffered reads, not a memory mapping: a file cut shorter while mapped would
         // fault (SIGBUS) and end the run, and no input may do that.
-        let reader = try CaptureReader(path: path)
-        if let filter { try reader.setFilter(filter) }
-        guard reader.fileSize != nil else { throw ParallelAnalysisError("'\(path)' is not a regular file: read it with one thread") }
+        let reader = try CaptureStream(paths: paths, filter: filter)
+        guard reader.fileSize != nil else {
+            throw ParallelAnalysisError("'\(paths.joined(separator: "', '"))' not all regular files: read them with one thread")
+        }
         writer = try options.writePath.map { try PcapWriter(path: $0, inputs: options.inputPaths) }
         var workerOptions = options
         workerOptions.writePath = nil
@@ -100,7 +112,7 @@ public final class ParallelAnalysis {
         }
         self.threadCount = count
         self.router = FrameRouter(reader: reader, channels: batchChannels, tcpEncapsulationPorts: options.tcpEncapsulationPorts,
-                                  fragmentLimits: options.fragmentLimits)
+                                  fragmentLimits: options.fragmentLimits, duplicateWindow: options.captureDuplicateWindow)
         self.workers = workers
         self.channels = channels
         self.output = output
@@ -116,10 +128,10 @@ public final class ParallelAnalysis {
         let gate = StartGate()
         var threads: [WorkerThread] = []
         let router = self.router
-        let linkType = router.reader.linkType, linkTypeName = router.reader.linkTypeName
+        let sources = router.reader.sources
         var bodies: [() -> Void] = workers.enumerated().map { index, worker in
             let batches = router.channels[index], shard = worker.shard!
-            return { worker.runShard(batches, linkType: linkType, linkTypeName: linkTypeName, shard: shard) }
+            return { worker.runShard(batches, sources: sources, shard: shard) }
         }
         bodies.append { router.run(maxFrames: maxFrames, stopRequested: stopRequested) }
         for body in bodies {
@@ -238,7 +250,7 @@ public final class ParallelAnalysis {
         summary.bytes = router.bytes
         summary.firstTime = router.firstTime
         summary.lastTime = router.lastTime
-        summary.damage = router.damage
+        summary.damage = router.damages.isEmpty ? nil : router.damages.map(\.message).joined(separator: "; ")
         summary.stoppedEarly = router.stoppedEarly
         var untracked = first.untrackedFlowPackets
         for worker in workers.dropFirst() {
@@ -273,20 +285,29 @@ public final class ParallelAnalysis {
             raised.append((warning.frame, warning.message == Analyzer.icvBoundMessage() ? workers.count : -1, index))
         }
         raised.sort { ($0.frame, $0.worker, $0.index) < ($1.frame, $1.worker, $1.index) }
-        var damageMessage: [String] = []
-        if let damage = router.damage {
-            // After every frame's diagnostics, as a single thread raises it last.
-            damageMessage = [Analyzer.endMessage(frames: router.frames, damage: damage, unreadable: router.unreadable)]
+        // Where a single thread raises each damage: after the frames read before it (a single
+        // damaged file ends the run, so its message comes last; so does a stop by a signal).
+        let single = router.reader.sources.count == 1
+        var damageMessages = router.damages.map { damage in
+            single ? (Analyzer.endMessage(frames: damage.frames, damage: damage.message, unreadable: damage.unreadable), Int.max)
+                : ("\(damage.message) (frame \(damage.frames) of the stream)", damage.frames)
         }
-        if router.stoppedEarly { damageMessage.append(Analyzer.stoppedMessage(frames: router.frames)) }
+        if router.stoppedEarly { damageMessages.append((Analyzer.stoppedMessage(frames: router.frames), Int.max)) }
         var seen: Set<String> = []
         var diagnostics: [String] = []
         var frames: [Int] = []
-        let messages = raised.map { raised in
-            (raised.worker < 0 || raised.worker == workers.count ? runWarnings[raised.index].message
-                : workers[raised.worker].orderedDiagnostics[raised.index], raised.frame)
+        // `raised` is in order; a damage noticed after frame n goes after frame n's diagnostics.
+        var messages: [(String, Int)] = []
+        var pending = damageMessages[...]
+        for entry in raised {
+            while let damage = pending.first, damage.1 < entry.frame {
+                messages.append(damage)
+                pending = pending.dropFirst()
+            }
+            messages.append((entry.worker < 0 || entry.worker == workers.count ? runWarnings[entry.index].message
+                : workers[entry.worker].orderedDiagnostics[entry.index], entry.frame))
         }
-            + damageMessage.map { ($0, Int.max) }
+        messages += pending
         for (message, frame) in messages {
             guard seen.count < 1000, seen.insert(message).inserted else { continue }
             diagnostics.append(message)

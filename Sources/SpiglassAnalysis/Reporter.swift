@@ -4,8 +4,42 @@ import SpiglassWire
 
 /// Turns packet records and the final tables into output.
 protocol Reporter {
+    /// The inputs the frames will come from; with more than one, every record names its
+    /// file and its frame there.
+    func begin(sources: [String])
     func packet(_ record: PacketRecord, sad: SADatabase, ahSAD: SADatabase, startTime: Timestamp)
     func finish(summary: AnalysisSummary, flows: [FlowStatistics], sad: SADatabase, ahSAD: SADatabase, untrackedFlowPackets: Int)
+}
+
+/// The inputs a run reads, as reports name them: nothing for a single input, and with
+/// several each record's file and its frame number there.
+struct SourceNames {
+    private(set) var paths: [String] = []
+    /// What text lines show: the file names, or the paths when two files share a name.
+    private var shortNames: [String] = []
+
+    init(_ paths: [String] = []) {
+        self.paths = paths.count > 1 ? paths : []
+        let names = self.paths.map { $0.split(separator: "/").last.map(String.init) ?? $0 }
+        shortNames = Set(names).count == names.count ? names : self.paths
+    }
+
+    /// "part_00001.pcap:7" for a record of a multi-file run, nil otherwise.
+    func label(_ record: PacketRecord) -> String? {
+        guard record.source < shortNames.count else { return nil }
+        return "\(shortNames[record.source]):\(record.sourceFrame)"
+    }
+
+    func path(_ record: PacketRecord) -> String? {
+        record.source < paths.count ? paths[record.source] : nil
+    }
+
+    /// Adds `file` and `file_frame` to a JSON record of a multi-file run.
+    func add(_ record: PacketRecord, to object: inout JSONObject) {
+        guard let path = path(record) else { return }
+        object.string("file", path)
+        object.int("file_frame", record.sourceFrame)
+    }
 }
 
 extension UInt32 {

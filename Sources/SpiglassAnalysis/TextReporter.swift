@@ -7,15 +7,19 @@ import SpiglassWire
 final class TextReporter: Reporter {
     let sink: OutputSink
     let quiet: Bool
+    var sources = SourceNames()
 
     init(sink: OutputSink, quiet: Bool) {
         self.sink = sink
         self.quiet = quiet
     }
 
+    func begin(sources paths: [String]) { sources = SourceNames(paths) }
+
     func packet(_ record: PacketRecord, sad: SADatabase, ahSAD: SADatabase, startTime: Timestamp) {
         guard !quiet else { return }
         var line = leftPad(String(record.frame), 5)
+        if let label = sources.label(record) { line += " [\(label)]" }
         line += " " + TimeFormat.seconds(CaptureTime.elapsed(from: startTime.totalMicroseconds, to: record.timestamp.totalMicroseconds))
         if let outer = record.outer {
             line += " \(outer.source) → \(outer.destination)"
@@ -44,6 +48,7 @@ final class TextReporter: Reporter {
                     line += "]"
                 }
                 if layer.verdict == .decrypted, let tunnel = layer.tunnel { line += tunnel ? " tunnel" : " transport" }
+                if layer.verdict == .decrypted && !layer.defaultPadding { line += " [non-default padding]" }
                 if let child = layer.childSA { line += " [CHILD_SA #\(child + 1)]" }
                 if let replay = layer.replay, replay != .ok { line += " [\(replay.rawValue)]" }
                 if let detail = layer.detail, layer.verdict != .decrypted { line += " (\(detail))" }
@@ -53,7 +58,9 @@ final class TextReporter: Reporter {
             }
         } else if let ike = record.ike {
             line += " " + Describe.ike(ike)
-            if let message = record.ikeMessage {
+            if let message = record.ikeMessage, message.captureDuplicateOf != nil {
+                line += " (\(IKEDescribe.protection(message)))"
+            } else if let message = record.ikeMessage {
                 line += " (\(IKEDescribe.protection(message))): \(IKEDescribe.payloadList(message))"
                 if message.frames.count > 1 { line += " [reassembled from frames \(message.frames.map(String.init).joined(separator: ","))]" }
             }
@@ -61,7 +68,7 @@ final class TextReporter: Reporter {
             switch record.verdict {
             case .fragment: line += " fragment" + (record.detail.map { " (\($0))" } ?? " (held for reassembly)")
             case .tcpSegment: line += " segment (part of an RFC 8229 message, held)"
-            case .malformed, .undecodable: line += " \(record.verdict.rawValue)" + (record.detail.map { ": \($0)" } ?? "")
+            case .malformed, .undecodable, .truncated: line += " \(record.verdict.rawValue)" + (record.detail.map { ": \($0)" } ?? "")
             case .notIPsec:
                 if let ports = record.udpPorts { line += " \(ports.source) → \(ports.destination)" }
                 if record.outer == nil, let detail = record.detail { line += " \(detail)" }
@@ -80,25 +87,28 @@ final class TextReporter: Reporter {
         if !quiet { sink.write("\n") }
         sink.write("IPsec security associations seen: \(flows.count)\n")
         if !flows.isEmpty {
-            let headers = ["SPI", "Proto", "Source", "Destination", "Encap", "Algorithms", "Key line", "Packets", "Bytes", "Verified", "ICV-fail", "Other",
-                           "Seq first-last", "Lost", "Dup", "Late", "Old", "Reorder", "First seen", "Last seen"]
+            let headers = ["SPI", "Proto", "Source", "Destination", "Encap", "Algorithms", "Key line", "Packets", "Bytes", "Verified", "No-ICV",
+                           "ICV-fail", "Other",
+                           "Seq first-last", "Lost", "Dup", "Late", "Old", "Reorder", "Cap-dup", "First seen", "Last seen"]
             var rows: [[String]] = []
             for flow in flows {
                 let isAH = flow.key.ipsecProtocol == .ah
                 let sa = flow.saIndex.map { (isAH ? ahSAD : sad).entries[$0] }
-                let good = flow.count(.decrypted) + flow.count(.ahVerified)
                 let failed = flow.count(.icvFailed) + flow.count(.ahICVFailed)
-                let other = flow.packets - good - failed
+                // Every other outcome by name: garbled, truncated, no-sa, dummy, ...
+                let counted: Set<PacketVerdict> = [.decrypted, .ahVerified, .icvFailed, .ahICVFailed]
+                let others = PacketVerdict.allCases.filter { !counted.contains($0) && flow.count($0) > 0 }
+                let other = others.isEmpty ? "0" : others.map { "\($0.rawValue) \(flow.count($0))" }.joined(separator: ", ")
                 let seq = flow.firstSequence.map { "\($0)-\(flow.lastSequence ?? $0)" } ?? "-"
                 rows.append([
                     flow.key.spi.spiHex, isAH ? "AH" : "ESP", flow.key.source.description, flow.key.destination.description,
                     flow.key.udpEncapsulated ? "udp" : "-",
                     sa.map { isAH ? $0.integrity.name : $0.algorithmDescription } ?? "(no key)",
                     sa.map { $0.origin.description + (flow.saMatch == .spiOnly ? " (spi only)" : "") } ?? "-",
-                    String(flow.packets), String(flow.bytes), String(good), String(failed),
-                    String(other), seq,
+                    String(flow.packets), String(flow.bytes), String(flow.verified), String(flow.decryptedWithoutIntegrity), String(failed),
+                    other, seq,
                     String(flow.replay.lost), String(flow.replay.duplicates), String(flow.replay.late), String(flow.replay.tooOld),
-                    String(flow.replay.maxReorderDepth),
+                    String(flow.replay.maxReorderDepth), String(flow.captureDuplicates),
                     TimeFormat.iso8601Text(flow.firstSeen), TimeFormat.iso8601Text(flow.lastSeen),
                 ])
             }

@@ -66,11 +66,18 @@ public struct PacketHeader: Sendable, Equatable {
     /// The record's microseconds field when it was outside 0..<1,000,000: its whole seconds
     /// were carried into `timestamp` (`Timestamp.normalised`). Nil for a sound record.
     public var outOfRangeMicroseconds: Int64?
+    /// Which input of a `CaptureStream` the packet came from (0 for a single reader), and its
+    /// 1-based number in that input (0 when read from a reader directly).
+    public var source = 0
+    public var sourceFrame = 0
 
-    public init(timestamp: Timestamp, capturedLength: Int, originalLength: Int, outOfRangeMicroseconds: Int64? = nil) {
+    public init(timestamp: Timestamp, capturedLength: Int, originalLength: Int, outOfRangeMicroseconds: Int64? = nil,
+                source: Int = 0, sourceFrame: Int = 0) {
         self.timestamp = timestamp
         self.capturedLength = capturedLength
         self.originalLength = originalLength
         self.outOfRangeMicroseconds = outOfRangeMicroseconds
+        self.source = source
+        self.sourceFrame = sourceFrame
     }
 }

@@ -78,7 +78,7 @@ public final class ESPCryptoState {
             engine = .aead(try AEADContext(.aesGCM(keyBytes: cipherKey.count), key: cipherKey, encrypt: encrypt), salt: saltBytes)
         case .chaCha20Poly1305, .chaCha20Poly1305ImplicitIV:
             engine = .aead(try AEADContext(.chaCha20Poly1305, key: cipherKey, encrypt: encrypt), salt: saltBytes)
-        case .aesCCM:
+        case .aesCCM, .aesCCMImplicitIV:
             engine = .aead(try AEADContext(.aesCCM(keyBytes: cipherKey.count, tagLength: sa.encryption.aeadICVLength), key: cipherKey, encrypt: encrypt), salt: saltBytes)
         case .aesNullGMAC:
             engine = .gmac(try AEADContext(.aesGCM(keyBytes: cipherKey.count), key: cipherKey, encrypt: encrypt), salt: saltBytes)

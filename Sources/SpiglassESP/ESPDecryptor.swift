@@ -1,5 +1,6 @@
 import SpiglassCrypto
 import SpiglassSAD
+import SpiglassWire
 
 /// RFC 4303 inbound processing of one packet: integrity first, then decryption, then the
 /// trailer. Nothing is released unless the ICV verified (or the SA has none).
@@ -8,8 +9,12 @@ public enum ESPDecryptor {
     /// plaintext to the start of `output`, which must hold at least `esp.count` bytes.
     /// `sequenceHigh` is the inferred high half of an extended sequence number (ignored
     /// without ESN).
+    ///
+    /// `verifyIntegrity: false` skips the ICV of a non-AEAD SA (the status is then
+    /// `unchecked`): only for diagnosis, which asks whether the payload is plaintext under some
+    /// key. Nothing decrypted that way may be released.
     public static func decrypt(_ packet: [UInt8], esp: Range<Int>, state: ESPCryptoState, sequenceHigh: UInt32,
-                               output: inout [UInt8]) -> ESPResult {
+                               output: inout [UInt8], verifyIntegrity: Bool = true) -> ESPResult {
         if case .unsupported(let reason) = state.engine {
             return .fail(.unsupportedAlgorithm, .none, reason)
         }
@@ -38,7 +43,9 @@ public enum ESPDecryptor {
             // Integrity of non-combined transforms: HMAC over SPI..ciphertext, plus the ESN
             // high bits appended (RFC 4303 2.2.1), compared before anything is decrypted.
             if !layout.isAEAD {
-                if let integrity = state.integrity {
+                if !verifyIntegrity {
+                    icvStatus = icvLength > 0 ? .unchecked : .none
+                } else if let integrity = state.integrity {
                     let ok = try integrity.verify(data: packet, range: esp.lowerBound..<icvStart,
                                              trailer: state.sequenceHighTrailer, trailerRange: esn ? 0..<4 : 0..<0,
                                              expected: packet, expectedRange: icvStart..<esp.upperBound)
@@ -90,21 +97,20 @@ public enum ESPDecryptor {
         let padLength = Int(output[count - 2])
         let nextHeader = output[count - 1]
         guard padLength + 2 <= count else {
-            var result = ESPResult.fail(.badPadding, icvStatus, "pad length \(padLength) exceeds the \(count - 2)-byte payload")
+            var result = ESPResult.fail(.garbled, icvStatus, "pad length \(padLength) exceeds the \(count - 2)-byte payload")
             result.nextHeader = nextHeader
             return result
         }
         let payloadLength = count - 2 - padLength
-        // RFC 4303 2.4: default padding is 1, 2, 3, …; receivers SHOULD check it.
+        // RFC 4303 2.4: default padding is 1, 2, 3, …; receivers SHOULD check it. Other bytes
+        // do not make an authentic packet false (Linux does not drop it): they are reported,
+        // and count as evidence only where the plaintext cannot be checked (`PlaintextCheck`).
+        var defaultPadding = true
         for i in 0..<padLength where output[payloadLength + i] != UInt8(truncatingIfNeeded: i + 1) {
-            return ESPResult(verdict: .badPadding, icv: icvStatus, nextHeader: nextHeader, padLength: padLength,
-                             payloadLength: payloadLength, detail: "padding byte \(i + 1) is \(output[payloadLength + i]), expected \(i + 1)")
+            defaultPadding = false
+            break
         }
-        if nextHeader == 59 {
-            return ESPResult(verdict: .dummy, icv: icvStatus, nextHeader: nextHeader, padLength: padLength,
-                             payloadLength: payloadLength, detail: nil)
-        }
-        return ESPResult(verdict: .decrypted, icv: icvStatus, nextHeader: nextHeader, padLength: padLength,
-                         payloadLength: payloadLength, detail: nil)
+        return ESPResult(verdict: nextHeader == IPProtocol.noNextHeader ? .dummy : .decrypted, icv: icvStatus, nextHeader: nextHeader,
+                         padLength: padLength, payloadLength: payloadLength, detail: nil, defaultPadding: defaultPadding)
     }
 }

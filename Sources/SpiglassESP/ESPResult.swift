@@ -4,9 +4,11 @@ public enum ESPVerdict: String, Sendable, Equatable {
     case decrypted
     /// The ICV (or AEAD tag) did not verify: wrong key, wrong algorithm, or corruption.
     case icvFailed = "icv-failed"
-    /// Decrypted, but the RFC 4303 trailer is inconsistent: pad length beyond the payload, or
-    /// padding bytes that are not 1, 2, 3, …. Without an ICV this usually means a wrong key.
-    case badPadding = "bad-padding"
+    /// Decrypted, but not to the packet the trailer announces: a pad length beyond the
+    /// payload, or a payload that is not the packet its next header names (see
+    /// `PlaintextCheck`). With a good ICV: a wrong encryption key, algorithm or key length.
+    /// Never released.
+    case garbled
     /// Next header 59: a TFC dummy packet (RFC 4303 2.6), to be dropped.
     case dummy
     /// Too short or misaligned for the SA's algorithms.
@@ -35,6 +37,19 @@ public struct ESPResult: Sendable, Equatable {
     public var payloadLength: Int
     /// Why the packet was malformed or failed, for people.
     public var detail: String?
+    /// The padding bytes are RFC 4303 2.4's default 1, 2, 3, … (true when there are none).
+    public var defaultPadding = true
+
+    public init(verdict: ESPVerdict, icv: ICVStatus, nextHeader: UInt8, padLength: Int, payloadLength: Int, detail: String?,
+                defaultPadding: Bool = true) {
+        self.verdict = verdict
+        self.icv = icv
+        self.nextHeader = nextHeader
+        self.padLength = padLength
+        self.payloadLength = payloadLength
+        self.detail = detail
+        self.defaultPadding = defaultPadding
+    }
 
     static func fail(_ verdict: ESPVerdict, _ icv: ICVStatus, _ detail: String) -> ESPResult {
         ESPResult(verdict: verdict, icv: icv, nextHeader: 0, padLength: 0, payloadLength: 0, detail: detail)

@@ -61,7 +61,7 @@ public final class IntegrityEngine {
     }
 
     /// AH entry point (RFC 4302 3.3.3): checks the ICV field `packet[icvField]` against the
-    /// canonical packet `data[range]` (ICV field zeroed) followed by `trailer[trailerRange]`
+    /// canonical packet `data[range]` (its ICV zeroed) followed by `trailer[trailerRange]`
     /// (the ESN high bits). For RFC 4543 AUTH_AES_GMAC the ICV field is IV (8) ‖ tag (16)
     /// [‖ padding]; the nonce is salt ‖ IV, the AAD is data ‖ trailer and the plaintext is
     /// empty. For the other transforms the ICV is the first `icvLength` bytes of the field.

@@ -98,6 +98,11 @@ enum AlgorithmNames {
         case "aes192gcm16-iiv", "aes-gcm-192-16-iiv": return (.aesGCMImplicitIV(icvLength: 16), 192)
         case "aes256gcm16-iiv", "aes-gcm-256-16-iiv": return (.aesGCMImplicitIV(icvLength: 16), 256)
         case "chacha20-poly1305-iiv", "chacha20poly1305-iiv", "chacha20poly1305iiv": return (.chaCha20Poly1305ImplicitIV, nil)
+        // RFC 8750 defines CCM with an implicit IV for the 8-byte ICV only (ENCR_AES_CCM_8_IIV).
+        case "aes-ccm-8-iiv", "aes-ccm8-iiv", "aesccm8iiv", "aes-ccm-iiv": return (.aesCCMImplicitIV(icvLength: 8), nil)
+        case "aes128ccm8-iiv", "aes128ccm64-iiv", "aes-ccm-128-8-iiv": return (.aesCCMImplicitIV(icvLength: 8), 128)
+        case "aes192ccm8-iiv", "aes192ccm64-iiv", "aes-ccm-192-8-iiv": return (.aesCCMImplicitIV(icvLength: 8), 192)
+        case "aes256ccm8-iiv", "aes256ccm64-iiv", "aes-ccm-256-8-iiv": return (.aesCCMImplicitIV(icvLength: 8), 256)
         case "aes-gmac", "null-aes-gmac", "aes-null-gmac", "null_auth_aes_gmac", "rfc4543(gcm(aes))": return (.aesNullGMAC, nil)
         case "aes128gmac", "aes-gmac-128", "null-aes-gmac-128": return (.aesNullGMAC, 128)
         case "aes192gmac", "aes-gmac-192", "null-aes-gmac-192": return (.aesNullGMAC, 192)
@@ -146,7 +151,7 @@ enum AlgorithmNames {
 
     static let nativeEncryptionNames = [
         "null", "aes-cbc", "3des-cbc", "aes-ctr", "aes-gcm-16", "aes-gcm-12", "aes-gcm-8", "chacha20-poly1305",
-        "aes-ccm-16", "aes-ccm-12", "aes-ccm-8", "aes-gmac", "aes-gcm-16-iiv", "chacha20-poly1305-iiv", "des-cbc",
+        "aes-ccm-16", "aes-ccm-12", "aes-ccm-8", "aes-gmac", "aes-gcm-16-iiv", "aes-ccm-8-iiv", "chacha20-poly1305-iiv", "des-cbc",
         "blowfish-cbc", "cast5-cbc",
     ]
 

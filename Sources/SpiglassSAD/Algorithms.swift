@@ -17,6 +17,10 @@ public enum EncryptionAlgorithm: Sendable, Equatable, Hashable {
     case aesNullGMAC
     /// RFC 8750 AES-GCM with an implicit IV (the 64-bit sequence number); 16-byte ICV.
     case aesGCMImplicitIV(icvLength: Int)
+    /// RFC 8750 AES-CCM with an implicit IV (IANA ENCR_AES_CCM_8_IIV, 29): RFC 4309's AES key
+    /// plus 3-byte salt, an 8-byte ICV, and the 64-bit sequence number as IV. RFC 8750
+    /// defines no other ICV length for it.
+    case aesCCMImplicitIV(icvLength: Int)
     /// RFC 8750 ChaCha20-Poly1305 with an implicit IV.
     case chaCha20Poly1305ImplicitIV
     /// RFC 2405 DES-CBC, 8-byte key (OpenSSL's legacy provider).
@@ -39,6 +43,7 @@ public enum EncryptionAlgorithm: Sendable, Equatable, Hashable {
         case .aesCCM(let icv): return "aes-ccm-\(icv)"
         case .aesNullGMAC: return "aes-gmac"
         case .aesGCMImplicitIV(let icv): return "aes-gcm-\(icv)-iiv"
+        case .aesCCMImplicitIV(let icv): return "aes-ccm-\(icv)-iiv"
         case .chaCha20Poly1305ImplicitIV: return "chacha20-poly1305-iiv"
         case .desCBC: return "des-cbc"
         case .blowfishCBC: return "blowfish-cbc"
@@ -50,7 +55,8 @@ public enum EncryptionAlgorithm: Sendable, Equatable, Hashable {
     /// Combined-mode transforms: the ICV is their tag, and no integrity transform is used.
     public var isAEAD: Bool {
         switch self {
-        case .aesGCM, .chaCha20Poly1305, .aesCCM, .aesNullGMAC, .aesGCMImplicitIV, .chaCha20Poly1305ImplicitIV: return true
+        case .aesGCM, .chaCha20Poly1305, .aesCCM, .aesNullGMAC, .aesGCMImplicitIV, .aesCCMImplicitIV, .chaCha20Poly1305ImplicitIV:
+            return true
         default: return false
         }
     }
@@ -58,7 +64,7 @@ public enum EncryptionAlgorithm: Sendable, Equatable, Hashable {
     /// RFC 8750: the IV is not on the wire but is the 64-bit sequence number.
     public var implicitIV: Bool {
         switch self {
-        case .aesGCMImplicitIV, .chaCha20Poly1305ImplicitIV: return true
+        case .aesGCMImplicitIV, .aesCCMImplicitIV, .chaCha20Poly1305ImplicitIV: return true
         default: return false
         }
     }
@@ -74,7 +80,7 @@ public enum EncryptionAlgorithm: Sendable, Equatable, Hashable {
     /// Explicit IV carried in each packet.
     public var ivLength: Int {
         switch self {
-        case .null, .unsupported, .aesGCMImplicitIV, .chaCha20Poly1305ImplicitIV: return 0
+        case .null, .unsupported, .aesGCMImplicitIV, .aesCCMImplicitIV, .chaCha20Poly1305ImplicitIV: return 0
         case .aesCBC: return 16
         case .tripleDESCBC, .aesCTR, .aesGCM, .chaCha20Poly1305, .aesCCM, .aesNullGMAC, .desCBC, .blowfishCBC, .cast5CBC: return 8
         }
@@ -93,7 +99,7 @@ public enum EncryptionAlgorithm: Sendable, Equatable, Hashable {
     public var saltLength: Int {
         switch self {
         case .aesCTR, .aesGCM, .chaCha20Poly1305, .aesNullGMAC, .aesGCMImplicitIV, .chaCha20Poly1305ImplicitIV: return 4
-        case .aesCCM: return 3
+        case .aesCCM, .aesCCMImplicitIV: return 3
         default: return 0
         }
     }
@@ -101,7 +107,7 @@ public enum EncryptionAlgorithm: Sendable, Equatable, Hashable {
     /// ICV of a combined-mode algorithm; 0 otherwise.
     public var aeadICVLength: Int {
         switch self {
-        case .aesGCM(let icv), .aesCCM(let icv), .aesGCMImplicitIV(let icv): return icv
+        case .aesGCM(let icv), .aesCCM(let icv), .aesGCMImplicitIV(let icv), .aesCCMImplicitIV(let icv): return icv
         case .chaCha20Poly1305, .chaCha20Poly1305ImplicitIV, .aesNullGMAC: return 16
         default: return 0
         }
@@ -114,7 +120,7 @@ public enum EncryptionAlgorithm: Sendable, Equatable, Hashable {
         case .aesCBC: return [16, 24, 32]
         case .tripleDESCBC: return [24]
         case .aesCTR, .aesGCM, .aesNullGMAC, .aesGCMImplicitIV: return [20, 28, 36]
-        case .aesCCM: return [19, 27, 35]
+        case .aesCCM, .aesCCMImplicitIV: return [19, 27, 35]
         case .chaCha20Poly1305, .chaCha20Poly1305ImplicitIV: return [36]
         case .desCBC: return [8]
         case .blowfishCBC: return Array(5...56)
@@ -143,6 +149,7 @@ public enum EncryptionAlgorithm: Sendable, Equatable, Hashable {
         case .aesCCM(let icv): return "aes-ccm-\(bits)-\(icv)"
         case .aesNullGMAC: return "aes-gmac-\(bits)"
         case .aesGCMImplicitIV(let icv): return "aes-gcm-\(bits)-\(icv)-iiv"
+        case .aesCCMImplicitIV(let icv): return "aes-ccm-\(bits)-\(icv)-iiv"
         case .blowfishCBC: return "blowfish-cbc-\(bits)"
         case .cast5CBC: return "cast5-cbc-\(bits)"
         default: return name

@@ -157,8 +157,8 @@ public enum KeyFileWriter {
         case .desCBC: enc = "DES-CBC [RFC2405]"
         case .cast5CBC: enc = "CAST5-CBC [RFC2144]"
         case .blowfishCBC: enc = "BLOWFISH-CBC [RFC2451]"
-        // esp_sa has no AES-CCM, no NULL+AES-GMAC and no IIV with a shorter ICV.
-        case .aesCCM, .aesNullGMAC, .aesGCMImplicitIV: return nil
+        // esp_sa has no AES-CCM (with or without IIV), no NULL+AES-GMAC and no IIV with a shorter ICV.
+        case .aesCCM, .aesCCMImplicitIV, .aesNullGMAC, .aesGCMImplicitIV: return nil
         case .unsupported(let name):
             switch name {
             case "twofish-cbc": enc = "TWOFISH-CBC"

@@ -1,20 +1,24 @@
 /// The bytes an AH ICV covers (RFC 4302 3.3.3.1): the IP packet with every field that may
 /// change in transit set to zero (or, for source routes, to its value at the destination),
-/// and the ICV field itself zeroed. Built in a reused buffer.
+/// and the ICV itself zeroed. Built in a reused buffer.
 public enum AHCanonicalForm {
     /// IPv4 options that do not change in transit (RFC 4302 Appendix A.1, as Linux's ah4.c
     /// reads it): end of list, no-op, the security options, router alert, SDBM.
     static let immutableIPv4Options: Set<UInt8> = [0, 1, 130, 133, 134, 148, 149]
 
     /// Writes the canonical form of `packet[ip.headerStart..<ip.end]` into `output` from 0
-    /// and returns its length, or nil when the headers are inconsistent.
-    public static func build(_ packet: [UInt8], ip: IPLayer, ah: AHHeader, into output: inout [UInt8]) -> Int? {
+    /// and returns its length, or nil when the headers are inconsistent. `icv` (in `packet`)
+    /// is the ICV proper, zeroed: the start of the AH's ICV field for the MACs, the 16-byte tag
+    /// after the IV for RFC 4543 GMAC. The rest of the field stays as sent: the GMAC IV ("the
+    /// IV is included in the AAD", RFC 4543 7) and the alignment padding (RFC 4302 3.3.3.2.1:
+    /// "These padding bytes are included in the ICV calculation").
+    public static func build(_ packet: [UInt8], ip: IPLayer, ah: AHHeader, icv: Range<Int>, into output: inout [UInt8]) -> Int? {
         let start = ip.headerStart
         let length = ip.end - start
-        guard length > 0, ah.range.lowerBound >= ip.headerEnd, ah.range.upperBound <= ip.end else { return nil }
+        guard length > 0, ah.range.lowerBound >= ip.headerEnd, ah.range.upperBound <= ip.end,
+              icv.lowerBound >= ah.icvRange.lowerBound, icv.upperBound <= ah.icvRange.upperBound else { return nil }
         copyBytes(packet, start..<ip.end, into: &output, at: 0)
-        // The ICV field, with any alignment padding, is zero in the computation.
-        for i in ah.icvRange { output[i - start] = 0 }
+        for i in icv { output[i - start] = 0 }
         if ip.version == 4 {
             guard zeroIPv4(&output, headerLength: ip.headerEnd - start) else { return nil }
         } else {

@@ -6,8 +6,9 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible, Comparable {
 
     public var isIPv4: Bool { if case .v4 = self { return true } else { return false } }
 
-    static func read(_ bytes: [UInt8], v4At offset: Int) -> IPAddress { .v4(bytes.be32(offset)) }
-    static func read(_ bytes: [UInt8], v6At offset: Int) -> IPAddress { .v6(bytes.be64(offset), bytes.be64(offset + 8)) }
+    /// The address at `offset`; the caller has checked that its 4 or 16 bytes are there.
+    public static func read(_ bytes: [UInt8], v4At offset: Int) -> IPAddress { .v4(bytes.be32(offset)) }
+    public static func read(_ bytes: [UInt8], v6At offset: Int) -> IPAddress { .v6(bytes.be64(offset), bytes.be64(offset + 8)) }
 
     /// The address in network byte order.
     public var bytes: [UInt8] {

@@ -6,12 +6,14 @@ struct AnalyzeCommand: ParsableCommand {
         commandName: "analyze",
         abstract: "Dissect a capture file or a live interface, verify and decrypt ESP with the given keys, and summarise every SA.",
         discussion: """
-            Exit status: 0 when the capture was read (whatever the packets' verdicts), 1 for bad \
-            arguments, an unreadable capture or interface, a bad key file, or an output naming an \
-            input, 2 when the capture file is damaged (results cover the frames before the damage), \
-            3 when an output (-w, the reports) could not be written completely. A capture ends on \
-            Ctrl-C, SIGTERM, -c or --duration; SIGHUP reloads the key files of a live capture \
-            without stopping.
+            Exit status: 0 when the capture was read (whatever the packets' verdicts); 1 when an \
+            input cannot be used (a capture or interface that cannot be opened, a pattern that matches \
+            no file, a bad filter, a bad key file, an output naming an input); 2 when a capture file is \
+            damaged (results cover the frames before the damage); 3 when an output (-w, the reports) \
+            could not be written completely; 64 for a usage error (an unknown, missing or conflicting \
+            option, a value out of range); 128 + the signal when SIGINT or SIGTERM stopped the reading \
+            of a file. A live capture ends on Ctrl-C, SIGTERM, -c or --duration; SIGHUP reloads the key \
+            files without stopping.
             """
     )
 

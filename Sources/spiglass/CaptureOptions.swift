@@ -7,8 +7,8 @@ import SpiglassSAD
 /// The options `analyze` and `ike` share (capture source, keys, filter, output), and the run
 /// both make: the same pipeline with a different report.
 struct CaptureOptions: ParsableArguments {
-    @Option(name: .customShort("r"), help: ArgumentHelp("Capture file to read (pcap or pcapng); '-' reads standard input.", valueName: "capture"))
-    var read: String?
+    @Option(name: .customShort("r"), help: ArgumentHelp("Capture file to read (pcap or pcapng); repeat it, or give a quoted pattern such as 'dir/*.pcap', to read several files merged by time; '-' reads standard input.", valueName: "capture"))
+    var read: [String] = []
 
     @Option(name: .customShort("i"), help: ArgumentHelp("Capture live on this interface ('spiglass interfaces' lists them).", valueName: "interface"))
     var interface: String?
@@ -51,6 +51,9 @@ struct CaptureOptions: ParsableArguments {
     @Option(name: .long, help: "Anti-replay window assumed when inferring ESN high bits.")
     var replayWindow: UInt32 = 64
 
+    @Option(name: .long, help: ArgumentHelp("Copies of a packet less than this many seconds apart are the capture seeing it twice (capture-duplicate), not a replay (default 0.001; 0 turns this off).", valueName: "seconds"))
+    var duplicateWindow: Double = 0.001
+
     @Flag(name: .long, help: "Never draw the progress bar.")
     var noProgress = false
 
@@ -67,8 +70,10 @@ struct CaptureOptions: ParsableArguments {
     var limits: [String] = []
 
     func validate() throws {
-        if (read == nil) == (interface == nil) { throw ValidationError("give exactly one of -r CAPTURE or -i INTERFACE") }
+        if read.isEmpty == (interface == nil) { throw ValidationError("give -r CAPTURE (one or more) or -i INTERFACE, not both") }
+        if read.count > 1 && read.contains("-") { throw ValidationError("-r - (standard input) cannot be combined with other capture files") }
         if replayWindow == 0 { throw ValidationError("--replay-window must be at least 1") }
+        if !(0...3600).contains(duplicateWindow) { throw ValidationError("--duplicate-window must be between 0 and 3600 seconds") }
         if let count, count < 1 { throw ValidationError("-c must be at least 1") }
         if let duration, !(duration > 0) { throw ValidationError("--duration must be a positive number of seconds") }
         if duration != nil && interface == nil { throw ValidationError("--duration applies to live captures (-i)") }
@@ -83,6 +88,9 @@ struct CaptureOptions: ParsableArguments {
     @Flag(name: .long, help: "Do not derive CHILD_SA keys from the IKE SAs' SK_d (keys come from the key files only).")
     var noDerive = false
 
+    @Flag(name: .long, help: "Decrypt IKEv2 messages whose integrity check fails (as tshark does); what they show is marked unauthenticated.")
+    var ikeNoIntegrity = false
+
     func execute(report: AnalysisOptions.Report) throws {
         // From the start: Ctrl-C or SIGTERM at any point ends the run at a record boundary, with
         // its outputs finished and its summary (see `Signals`).
@@ -92,6 +100,10 @@ struct CaptureOptions: ParsableArguments {
             errors.write("spiglass: error: \(error)\n")
             return ExitCode(1)
         }
+        let expanded: CaptureFiles.Expanded
+        do { expanded = try CaptureFiles.expand(read) } catch { throw fail(error) }
+        let paths = expanded.paths
+        for path in expanded.repeated { errors.write("spiglass: warning: '\(path)' is named more than once: read once\n") }
         let keySet: KeySet
         let keyWarnings = KeyFileWarnings(sink: errors)
         inline.warn(errors)
@@ -106,19 +118,19 @@ struct CaptureOptions: ParsableArguments {
         let sad = Analyzer.espDatabase(keySet), ahSAD = Analyzer.ahDatabase(keySet)
         var options = analysisOptions(report: report, live: interface != nil)
         // No output may be written over a file the run reads (checked again where -w is opened).
-        options.inputPaths = (read.map { [$0] } ?? []) + keys + keySet.includedFiles
+        options.inputPaths = paths + keys + keySet.includedFiles
         do {
             try FileOutput.refuseStandardOutput(inputs: options.inputPaths)
         } catch {
             throw fail(error)
         }
         let threadCount = threads ?? ParallelAnalysis.defaultThreadCount
-        if threadCount > 1, let read, ParallelAnalysis.canRead(read) {
-            // A file read by several threads; the output is what one thread writes.
+        if threadCount > 1, !paths.isEmpty, ParallelAnalysis.canRead(paths) {
+            // Files read by several threads; the output is what one thread writes.
             let parallel: ParallelAnalysis
             let output = outputSink()
             do {
-                parallel = try ParallelAnalysis(path: read, filter: filter, sad: sad, ahSAD: ahSAD, ikeKeys: keySet.ikeSAs,
+                parallel = try ParallelAnalysis(paths: paths, filter: filter, sad: sad, ahSAD: ahSAD, ikeKeys: keySet.ikeSAs,
                                                 options: options, threads: threadCount, output: output)
             } catch {
                 throw fail(error)
@@ -132,17 +144,18 @@ struct CaptureOptions: ParsableArguments {
             }
             // No thread could be started: nothing was read yet, so one thread does it all.
         }
-        let reader: CaptureReader
+        let reader: CaptureStream
         do {
             if let interface {
                 var live = CaptureReader.LiveOptions()
                 live.promiscuous = !noPromisc
                 live.snapLength = snapLength
-                reader = try CaptureReader(interface: interface, options: live)
+                let device = try CaptureReader(interface: interface, options: live)
+                if let filter { try device.setFilter(filter) }
+                reader = CaptureStream(reader: device, path: interface)
             } else {
-                reader = try CaptureReader(path: read!)
+                reader = try CaptureStream(paths: paths, filter: filter)
             }
-            if let filter { try reader.setFilter(filter) }
         } catch {
             throw fail(error)
         }
@@ -176,7 +189,7 @@ struct CaptureOptions: ParsableArguments {
                     return nil
                 }
             }
-            errors.write("spiglass: listening on \(interface!), link-type \(reader.linkTypeName), snapshot length \(snapLength) bytes\n")
+            errors.write("spiglass: listening on \(interface!), link-type \(reader.sources[0].linkTypeName), snapshot length \(snapLength) bytes\n")
         }
         let progress: ProgressReporter? =
             (!noProgress && !live && isatty(1) == 1 && isatty(2) == 1 && reader.fileSize != nil) ? ProgressReporter(sink: errors) : nil
@@ -191,9 +204,11 @@ struct CaptureOptions: ParsableArguments {
         options.format = json ? .json : .text
         options.report = report
         options.deriveChildKeys = !noDerive
+        options.ikeDecryptDespiteIntegrityFailure = ikeNoIntegrity
         options.quiet = quiet || write == "-"
         options.writePath = write
         options.replayWindow = replayWindow
+        options.captureDuplicateWindow = Int64((duplicateWindow * 1_000_000).rounded())
         options.espNullHeuristic = !noEspNullHeuristic
         if !tcpEncapPort.isEmpty { options.tcpEncapsulationPorts = Set(tcpEncapPort.filter { $0 != 0 }) }
         // Live: another tool may follow the -w file, and every line must appear as it happens.

@@ -15,8 +15,8 @@ struct KeysExportCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .customShort("r"), help: ArgumentHelp("Capture file to read; '-' reads standard input.", valueName: "capture"))
-    var read: String
+    @Option(name: .customShort("r"), help: ArgumentHelp("Capture file to read; repeat it (or give a quoted pattern) for several files; '-' reads standard input.", valueName: "capture"))
+    var read: [String]
 
     @Option(name: .customShort("k"), help: ArgumentHelp("Key file; repeat to merge several.", valueName: "keyfile"))
     var keys: [String] = []
@@ -48,8 +48,8 @@ struct KeysExportCommand: ParsableCommand {
                 throw error
             }
             keyWarnings.report(keySet)
-            let reader = try CaptureReader(path: read)
-            if let filter { try reader.setFilter(filter) }
+            let captures = try CaptureFiles.expand(read).paths
+            let reader = try CaptureStream(paths: captures, filter: filter)
             var options = AnalysisOptions()
             options.quiet = true
             let analyzer = try Analyzer(sad: Analyzer.espDatabase(keySet), ahSAD: Analyzer.ahDatabase(keySet), ikeKeys: keySet.ikeSAs,
@@ -62,10 +62,10 @@ struct KeysExportCommand: ParsableCommand {
             let seenIKE = Set(analyzer.ike.ikeSAs.map(\.spis.initiator))
             exported.ikeSAs = keySet.ikeSAs.filter { $0.binding == .given && seenIKE.contains($0.initiatorSPI) } + analyzer.ike.boundKeys
             guard !exported.isEmpty else {
-                errors.write("spiglass: error: no key of \(keySet.sas.count) IPsec SA(s) and \(keySet.ikeSAs.count) IKE SA(s) matched a packet of \(read); nothing exported\n")
+                errors.write("spiglass: error: no key of \(keySet.sas.count) IPsec SA(s) and \(keySet.ikeSAs.count) IKE SA(s) matched a packet of the capture; nothing exported\n")
                 throw ExitCode(1)
             }
-            try KeyOutput(options: output, errors: errors, inputs: [read] + keys + keySet.includedFiles).write(exported)
+            try KeyOutput(options: output, errors: errors, inputs: captures + keys + keySet.includedFiles).write(exported)
         } catch let error as ExitCode {
             throw error
         } catch {

@@ -55,6 +55,10 @@ for line in sys.stdin.read().splitlines():  # all input first: no pipe deadlock
         alg = {'des-cbc': old.TripleDES, 'blowfish-cbc': old.Blowfish, 'cast5-cbc': old.CAST5}[enc](key)
         e = Cipher(alg, modes.CBC(iv)).encryptor()
         packet = header + iv + e.update(pt) + e.finalize()
+    elif enc == 'aes-ccm-8-iiv':
+        # RFC 8750 sections 3 and 4: RFC 4309's 11-byte nonce is the 3-byte salt and the
+        # 64-bit sequence number (zeros above a 32-bit one); the AAD is unchanged.
+        packet = header + AESCCM(key[:-3], tag_length=8).encrypt(key[-3:] + seq_iv, pt, aad)
     elif enc.startswith('aes-ccm-'):
         packet = header + iv + AESCCM(key[:-3], tag_length=int(enc[8:])).encrypt(key[-3:] + iv, pt, aad)
     elif enc == 'aes-gcm-16-iiv':
@@ -93,6 +97,8 @@ for line in sys.stdin.read().splitlines():  # all input first: no pipe deadlock
         ESPCombination(encryption: .aesGCMImplicitIV(icvLength: 16), keyLength: 20, integrity: .null),
         ESPCombination(encryption: .aesGCMImplicitIV(icvLength: 16), keyLength: 28, integrity: .null),
         ESPCombination(encryption: .chaCha20Poly1305ImplicitIV, keyLength: 36, integrity: .null),
+        ESPCombination(encryption: .aesCCMImplicitIV(icvLength: 8), keyLength: 19, integrity: .null),
+        ESPCombination(encryption: .aesCCMImplicitIV(icvLength: 8), keyLength: 35, integrity: .null),
     ]
 
     @Test func packetsMatchAnIndependentImplementation() throws {

@@ -8,13 +8,7 @@ import Testing
 /// Runs the pipeline with the ESP, AH and IKE SAs of a key set.
 func analyze(_ capture: String, keySet: KeySet, options: AnalysisOptions = AnalysisOptions(),
              output: StringSink = StringSink()) throws -> (frames: [FrameOutcome], summary: AnalysisSummary, analyzer: Analyzer) {
-    let reader = try CaptureReader(path: capture)
-    let analyzer = try Analyzer(sad: Analyzer.espDatabase(keySet), ahSAD: Analyzer.ahDatabase(keySet), ikeKeys: keySet.ikeSAs,
-                                options: options, output: output)
-    var frames: [FrameOutcome] = []
-    analyzer.packetObserver = { record, inner in frames.append(FrameOutcome(record: record, inner: Array(inner))) }
-    let summary = analyzer.run(reader)
-    return (frames, summary, analyzer)
+    try analyze(try CaptureStream(paths: [capture]), keySet: keySet, options: options, output: output)
 }
 
 /// The IKE story of the ten strongSwan ESP captures: IKE_SA_INIT, IKE_AUTH with one

@@ -157,7 +157,7 @@ import Testing
         let text = try Self.expectSameOutput(["analyze", "-r", capture, "-k", keys], threads: [1, 2, 4])
         #expect(text.status == 0, "\(text.stderr)")
         // The capture does exercise what it was built for.
-        for word in ["decrypted", "icv-failed", "no-sa", "[duplicate]", "[late]", "fragment", "[reassembled]", "ESP-in-UDP",
+        for word in ["decrypted", "icv-failed", "no-sa", "[duplicate]", "capture-duplicate", "[late]", "fragment", "[reassembled]", "ESP-in-UDP",
                      "ESP-in-TCP", "IKEv2", "not-ipsec", "transport"] {
             #expect(text.stdout.contains(word), "the generated capture has no \(word)")
         }
@@ -336,7 +336,12 @@ enum GeneratedCapture {
                 for fragment in fragments(packet) { emit(fragment) }
             case 1:
                 emit(packet)
-                emit(packet)  // a replay
+                time += 5_000
+                emit(packet)  // a replay, 5 ms later
+            case 3:
+                emit(packet)
+                time -= 137
+                emit(packet)  // the capture's own copy, at the same instant
             case 2:
                 held.append(packet)  // arrives later: reordered
             default:

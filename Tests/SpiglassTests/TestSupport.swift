@@ -37,6 +37,18 @@ func analyze(_ capture: String, keys: [String], options: AnalysisOptions = Analy
     return (frames, summary, analyzer)
 }
 
+/// Runs the pipeline over a stream with the ESP, AH and IKE SAs of a key set, collecting every
+/// frame.
+func analyze(_ stream: CaptureStream, keySet: KeySet, options: AnalysisOptions = AnalysisOptions(),
+             output: StringSink = StringSink()) throws -> (frames: [FrameOutcome], summary: AnalysisSummary, analyzer: Analyzer) {
+    let analyzer = try Analyzer(sad: Analyzer.espDatabase(keySet), ahSAD: Analyzer.ahDatabase(keySet), ikeKeys: keySet.ikeSAs,
+                                options: options, output: output)
+    var frames: [FrameOutcome] = []
+    analyzer.packetObserver = { record, inner in frames.append(FrameOutcome(record: record, inner: Array(inner))) }
+    let summary = analyzer.run(stream)
+    return (frames, summary, analyzer)
+}
+
 func hex(_ bytes: [UInt8]) -> String { Hex.encode(bytes) }
 func unhex(_ text: String) -> [UInt8] { Hex.decode(text)! }
 func hex(_ bytes: SecretBytes) -> String { Hex.encode(bytes) }

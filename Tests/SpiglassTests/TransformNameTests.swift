@@ -1,6 +1,7 @@
 import Foundation
 import SpiglassAnalysis
 import SpiglassESP
+import SpiglassIKE
 @testable import SpiglassSAD
 import SpiglassWire
 import Testing
@@ -21,6 +22,8 @@ import Testing
             ("aes-gmac", 20, .aesNullGMAC), ("null-aes-gmac", 36, .aesNullGMAC), ("rfc4543(gcm(aes))", 28, .aesNullGMAC), ("aes256gmac", 36, .aesNullGMAC),
             ("aes-gcm-16-iiv", 20, .aesGCMImplicitIV(icvLength: 16)), ("aes256gcm16-iiv", 36, .aesGCMImplicitIV(icvLength: 16)),
             ("chacha20-poly1305-iiv", 36, .chaCha20Poly1305ImplicitIV),
+            ("aes-ccm-8-iiv", 19, .aesCCMImplicitIV(icvLength: 8)), ("aes256ccm8-iiv", 35, .aesCCMImplicitIV(icvLength: 8)),
+            ("aes-ccm-192-8-iiv", 27, .aesCCMImplicitIV(icvLength: 8)),
             ("des-cbc", 8, .desCBC), ("des", 8, .desCBC), ("cbc(des)", 8, .desCBC),
             ("blowfish-cbc", 16, .blowfishCBC), ("blowfish", 5, .blowfishCBC), ("blowfish-cbc", 56, .blowfishCBC),
             ("cast5-cbc", 16, .cast5CBC), ("cast128-cbc", 5, .cast5CBC), ("cast5", 10, .cast5CBC),
@@ -209,6 +212,7 @@ import Testing
             ("aes-ccm-12", .aesCCM(icvLength: 12), 27, .null),
             ("aes-gmac", .aesNullGMAC, 20, .null),
             ("aes-gcm-16-iiv", .aesGCMImplicitIV(icvLength: 16), 20, .null),
+            ("aes-ccm-8-iiv", .aesCCMImplicitIV(icvLength: 8), 19, .null),
             ("des-cbc", .desCBC, 8, .aesXCBC_96),
             ("blowfish-cbc", .blowfishCBC, 16, .aesCMAC_96),
         ]
@@ -231,3 +235,19 @@ import Testing
 }
 
 private func == (lhs: (EncryptionAlgorithm, Int?), rhs: (EncryptionAlgorithm, Int?)) -> Bool { lhs.0 == rhs.0 && lhs.1 == rhs.1 }
+
+/// RFC 8750 ENCR_AES_CCM_8_IIV (IANA 29) negotiated in IKEv2 keys a CHILD_SA like the other
+/// implicit-IV transforms: RFC 4309's key plus 3-byte salt, an 8-byte ICV, no IV on the wire.
+@Suite struct CCMImplicitIVTests {
+    @Test func theIKEv2TransformMapsToIt() {
+        for (bits, keyLength) in [(UInt16(128), 19), (192, 27), (256, 35)] {
+            let algorithms = NegotiatedChildAlgorithms(transforms: [(type: 1, id: 29, keyBits: bits), (type: 5, id: 0, keyBits: nil)])
+            #expect(algorithms.encryption == .aesCCMImplicitIV(icvLength: 8))
+            #expect(algorithms.encryptionKeyLength == keyLength)
+            #expect(algorithms.unsupported.isEmpty)
+        }
+        let sa = SecurityAssociation(spi: 7, encryption: .aesCCMImplicitIV(icvLength: 8), encryptionKey: [UInt8](repeating: 3, count: 19))
+        #expect(sa.encryption.ivLength == 0 && sa.icvLength == 8 && sa.encryption.saltLength == 3)
+        #expect(sa.algorithmDescription == "aes-ccm-128-8-iiv")
+    }
+}

@@ -172,6 +172,7 @@ public enum FuzzHarness {
             sa(.aesNullGMAC, 20, .null, 0, 7),
             sa(.aesGCMImplicitIV(icvLength: 16), 20, .null, 0, 8),
             sa(.chaCha20Poly1305ImplicitIV, 36, .null, 0, 9),
+            sa(.aesCCMImplicitIV(icvLength: 8), 19, .null, 0, 16),
             sa(.tripleDESCBC, 24, .hmacMD5_96, 16, 10),
             sa(.null, 0, .aesXCBC_96, 16, 11),
             sa(.aesCBC, 24, .aesCMAC_96, 16, 12),
@@ -208,9 +209,15 @@ public enum FuzzHarness {
         // Per call, so that tests may run the harness on several threads at once.
         var output = [UInt8](repeating: 0, count: packet.count + 64)
         let result = ESPDecryptor.decrypt(packet, esp: range, state: state, sequenceHigh: high, output: &output)
+        let transport = PlaintextCheck.Transport(source: .v4(0x0a00_0001), destination: .v4(0x0a00_0002), natTraversal: config & 0x40 != 0)
+        let judged = PlaintextCheck.judge(result, plain: output, transport: transport)
         if result.icv == .failed && config & 0x80 != 0 {
-            _ = ICVFailureDiagnosis.diagnose(packet, esp: range, sa: state.sa, sequenceHigh: high, otherCount: espSAs.count,
-                                             otherState: { try? ESPCryptoState(sa: espSAs[$0]) })
+            _ = ICVFailureDiagnosis.diagnose(packet, esp: range, sa: state.sa, sequenceHigh: high, transport: transport, ownState: state,
+                                             otherCount: espSAs.count, otherState: { try? ESPCryptoState(sa: espSAs[$0]) })
+        }
+        if judged.verdict == .garbled && config & 0x80 != 0 {
+            _ = ICVFailureDiagnosis.diagnoseGarbled(packet, esp: range, sa: state.sa, sequenceHigh: high, transport: transport,
+                                                    otherCount: espSAs.count, otherState: { try? ESPCryptoState(sa: espSAs[$0]) })
         }
         _ = WeakAlgorithmCheck.findings(for: state.sa)
     }

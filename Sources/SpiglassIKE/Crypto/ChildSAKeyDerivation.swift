@@ -80,7 +80,7 @@ public enum ChildSAKeyDerivation {
         case .tripleDESCBC: cipherBytes = 24
         case .desCBC: cipherBytes = 8
         case .chaCha20Poly1305, .chaCha20Poly1305ImplicitIV: cipherBytes = 32
-        case .aesCBC, .aesCTR, .aesGCM, .aesCCM, .aesNullGMAC, .aesGCMImplicitIV, .blowfishCBC, .cast5CBC:
+        case .aesCBC, .aesCTR, .aesGCM, .aesCCM, .aesNullGMAC, .aesGCMImplicitIV, .aesCCMImplicitIV, .blowfishCBC, .cast5CBC:
             if let keyBits, keyBits > 0, keyBits % 8 == 0 { cipherBytes = keyBits / 8 } else { cipherBytes = nil }
         case .unsupported: cipherBytes = nil
         }

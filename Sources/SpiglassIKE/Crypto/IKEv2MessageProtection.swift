@@ -9,6 +9,8 @@ public enum IKEIntegrityStatus: String, Sendable, Equatable {
     /// The SA has encryption keys but no integrity keys (or an integrity transform of
     /// "none" with a non-AEAD cipher): decrypted without a check, as Wireshark does.
     case unchecked
+    /// The check failed and the message was decrypted anyway (`decryptDespiteIntegrityFailure`).
+    case failed
 }
 
 /// The decrypted content of one SK (RFC 7296 3.14) or SKF (RFC 7383 2.5) payload.
@@ -167,6 +169,10 @@ public final class IKEv2MessageProtection {
     /// ICV (non-AEAD) or tag (AEAD) length.
     public let icvLength: Int
     public let isAEAD: Bool
+    /// Decrypt a message whose ICV or tag does not verify, with status `failed`, instead of
+    /// refusing it (tshark's way; `--ike-no-integrity`). OpenSSL withholds AES-CCM plaintext on
+    /// a tag mismatch, so CCM messages are still refused.
+    public var decryptDespiteIntegrityFailure = false
     /// Scratch rewritten per message: the CTR counter block and the AEAD nonce.
     private var counterBlock = [UInt8](repeating: 0, count: 16)
     private var nonce: [UInt8]
@@ -463,11 +469,11 @@ public final class IKEv2MessageProtection {
         do {
             switch direction.cipher {
             case .cbc(let context):
-                status = try verifyICV(direction.mac, bytes, start..<icvStart, icv: icvStart..<end, keys: keys)
+                status = try checkedICV(direction.mac, bytes, start..<icvStart, icv: icvStart..<end, keys: keys)
                 _ = try context.run(iv: bytes, ivRange: ivStart..<cipherStart, input: bytes, inputRange: cipherRange,
                                     output: &plaintext, outputOffset: 0)
             case .ctr(let context, let counterNonce):
-                status = try verifyICV(direction.mac, bytes, start..<icvStart, icv: icvStart..<end, keys: keys)
+                status = try checkedICV(direction.mac, bytes, start..<icvStart, icv: icvStart..<end, keys: keys)
                 // RFC 5930 2 / RFC 3686 4: nonce | IV | block counter 1.
                 for i in 0..<4 { counterBlock[i] = counterNonce[i] }
                 for i in 0..<Self.shortIVLength { counterBlock[4 + i] = bytes[ivStart + i] }
@@ -480,9 +486,14 @@ public final class IKEv2MessageProtection {
                 for i in 0..<Self.shortIVLength { nonce[salt.count + i] = bytes[ivStart + i] }
                 let verified = try context.open(nonce: nonce, aad: bytes, aadRange: start..<ivStart, input: bytes,
                                                 ciphertext: cipherRange, tag: icvStart..<end, output: &plaintext, outputOffset: 0)
-                guard verified else {
-                    throw IKEv2ProtectionError(.authenticationFailed, offset: icvStart,
-                                               "\(encryption.name) tag mismatch with \(keys) (wrong keys, wrong direction, or a damaged message)")
+                if !verified {
+                    let ccm: Bool
+                    if case .aesCCM = encryption { ccm = true } else { ccm = false }
+                    guard decryptDespiteIntegrityFailure && !ccm else {
+                        throw IKEv2ProtectionError(.authenticationFailed, offset: icvStart,
+                                                   "\(encryption.name) tag mismatch with \(keys) (wrong keys, wrong direction, or a damaged message)")
+                    }
+                    status = .failed
                 }
             }
         } catch let error as IKEv2ProtectionError {
@@ -500,6 +511,16 @@ public final class IKEv2MessageProtection {
         plaintext.removeLast(padLength + 1)
         return IKEv2Plaintext(firstPayloadType: bytes[p], payloads: plaintext, integrity: status,
                               fragmentNumber: fragmentNumber, totalFragments: totalFragments, padLength: padLength)
+    }
+
+    /// `verifyICV`, or `.failed` instead of the error when failed messages are decrypted anyway.
+    private func checkedICV(_ mac: (any TruncatedMAC)?, _ bytes: [UInt8], _ covered: Range<Int>, icv: Range<Int>,
+                            keys: String) throws -> IKEIntegrityStatus {
+        do {
+            return try verifyICV(mac, bytes, covered, icv: icv, keys: keys)
+        } catch let error as IKEv2ProtectionError where error.code == .integrityFailed && decryptDespiteIntegrityFailure {
+            return .failed
+        }
     }
 
     /// Non-AEAD ICV check, before decryption. Throws `.integrityFailed` on a mismatch.

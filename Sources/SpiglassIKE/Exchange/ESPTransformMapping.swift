@@ -53,6 +53,7 @@ public struct NegotiatedChildAlgorithms: Sendable, Equatable {
         case 18, 19, 20: encryption = .aesGCM(icvLength: [18: 8, 19: 12, 20: 16][Int(id)] ?? 16); encryptionKeyLength = aesBytes + 4
         case 21: encryption = .aesNullGMAC; encryptionKeyLength = aesBytes + 4
         case 28: encryption = .chaCha20Poly1305; encryptionKeyLength = 36
+        case 29: encryption = .aesCCMImplicitIV(icvLength: 8); encryptionKeyLength = aesBytes + 3
         case 30: encryption = .aesGCMImplicitIV(icvLength: 16); encryptionKeyLength = aesBytes + 4
         case 31: encryption = .chaCha20Poly1305ImplicitIV; encryptionKeyLength = 36
         default:

@@ -24,6 +24,8 @@ public struct IKEDatagram: Sendable {
     /// The IKE message is `bytes[range]`, starting at its IKE header.
     public var bytes: [UInt8]
     public var range: Range<Int>
+    /// The capture's snapshot length cut the message: `range` holds only its start.
+    public var cutByCapture = false
 
     public init(frame: Int, time: Int64, source: IPAddress, destination: IPAddress, sourcePort: UInt16, destinationPort: UInt16,
                 transport: IKETransport, bytes: [UInt8], range: Range<Int>) {

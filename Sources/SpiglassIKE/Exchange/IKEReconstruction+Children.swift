@@ -164,6 +164,10 @@ extension IKEReconstruction {
             let exchanges = ikeSAs[saIndex].exchanges
             if ikeSAs[saIndex].state == .negotiating, !exchanges.isEmpty, exchanges.allSatisfy({ $0.responseTime == nil }) {
                 ikeSAs[saIndex].state = .noResponse
+                let first = exchanges[0]
+                let frame = first.request.flatMap { $0 < messages.count ? messages[$0].frames.first : nil }
+                let sent = first.requestRetransmissions > 0 ? ", sent \(first.requestRetransmissions + 1) times" : ""
+                ikeSAs[saIndex].failureEvidence = "\(first.name) request\(frame.map { ", frame \($0)" } ?? "")\(sent)"
             }
             // IKEv1 Informational messages are one-way (only an R-U-THERE awaits its ACK).
             let oneWay = { (exchange: IKEExchangeRecord) in self.ikeSAs[saIndex].version == 1 && exchange.type == 5 }
@@ -175,6 +179,7 @@ extension IKEReconstruction {
                     children[index].failure = "no response"
                 }
             }
+            if let finding = keyFinding(saIndex) { ikeSAs[saIndex].findings.append(finding) }
             if fragments.pendingCount > 0 {
                 diagnose("\(fragments.pendingCount) fragmented IKE message(s) never completed")
             }

@@ -33,9 +33,23 @@ extension IKEReconstruction {
             let key = FingerprintKey(ikeSA: saIndex, exchange: existing, isResponse: header.isResponse)
             if header.isResponse {
                 if exchange.response != nil || exchange.responseTime != nil {
-                    ikeSAs[saIndex].exchanges[existing].responseRetransmissions += 1
-                    record.retransmission = true
                     record.exchangeIndex = existing
+                    // RFC 7296 2.1: a retransmission is the same message again; different
+                    // bytes are another answer (a responder that answers every copy of the
+                    // request afresh), which the exchange counts apart.
+                    if fingerprints[key] == fingerprint || fingerprints[key] == nil {
+                        ikeSAs[saIndex].exchanges[existing].responseRetransmissions += 1
+                        record.retransmission = true
+                    } else {
+                        if ikeSAs[saIndex].exchanges[existing].otherResponses.count < IKEReconstruction.maxEvidenceFrames {
+                            ikeSAs[saIndex].exchanges[existing].otherResponses.append(record.frames.last ?? 0)
+                        }
+                        let spi = header.responderSPI != ikeSAs[saIndex].spis.responder ? " with a new responder SPI" : ""
+                        record.problems.append("another answer to the request\(spi), not a retransmission (its bytes differ)")
+                        if header.exchangeType == 34, spi != "", ikeSAs[saIndex].otherResponderAnswers.count < IKEReconstruction.maxEvidenceFrames {
+                            ikeSAs[saIndex].otherResponderAnswers.append((header.responderSPI, record.payloads.nonce ?? []))
+                        }
+                    }
                     return
                 }
             } else if exchange.requestTime != nil {
@@ -81,10 +95,25 @@ extension IKEReconstruction {
             if known == header.responderSPI || header.responderSPI == 0 {
                 return index
             }
+            if let answer = ikeSAs[index].otherResponderAnswers.first(where: { $0.spi == header.responderSPI }) {
+                // The initiator went on with another of the responder's IKE_SA_INIT answers:
+                // its SPI and nonce are the IKE SA's.
+                if header.exchangeType != 34 {
+                    learnResponderSPI(index, answer.spi)
+                    if !answer.nonce.isEmpty { ikeSAs[index].nonceResponder = answer.nonce }
+                }
+                return index
+            }
+            if known != 0, header.exchangeType == 34, header.isResponse, !errorInitResponse,
+               ikeSAs[index].exchanges.allSatisfy({ $0.type == 34 }) {
+                // Another answer to IKE_SA_INIT with a responder SPI of its own, before the
+                // initiator went on: the same IKE SA (see `attach`).
+                return index
+            }
             if known == 0 {
                 // The first response names the responder's SPI; an error response to
                 // IKE_SA_INIT may carry one that the real exchange then replaces.
-                if !errorInitResponse { ikeSAs[index].spis.responder = header.responderSPI }
+                if !errorInitResponse { learnResponderSPI(index, header.responderSPI) }
                 return index
             }
         }
@@ -101,6 +130,21 @@ extension IKEReconstruction {
                              responderPort: fromInitiator ? record.destinationPort : record.sourcePort,
                              firstTime: record.time, lastTime: record.time)
         return addIKESA(sa)
+    }
+
+    /// "IKE_AUTH response, frame 4": where a message that decides an outcome is.
+    func evidence(_ record: IKEMessageRecord) -> String {
+        let frames = record.frames.map(String.init).joined(separator: ",")
+        return "\(record.header.exchangeName) \(record.isResponse ? "response" : "request"), frame\(record.frames.count > 1 ? "s" : "") \(frames)"
+    }
+
+    /// The responder's SPI (IKEv1: cookie), learnt from a message after the first: a key
+    /// file that gives both SPIs finds the SA only now.
+    func learnResponderSPI(_ saIndex: Int, _ spi: UInt64) {
+        ikeSAs[saIndex].spis.responder = spi
+        if let keyIndex = keyIndex(ikeSAs[saIndex].spis, version: ikeSAs[saIndex].version) {
+            ikeSAs[saIndex].keysKnown = hasKeys(keys[keyIndex])
+        }
     }
 
     func addIKESA(_ sa: IKESARecord) -> Int {
@@ -261,6 +305,7 @@ extension IKEReconstruction {
                     ? IKEv2Names.transformIDName(type: 4, id: invalidKE.data.be16(0)) : "unknown group"
             } else if let error = errors.first {
                 ikeSAs[saIndex].state = .failed(error.name)
+                ikeSAs[saIndex].failureEvidence = evidence(record)
             } else {
                 acceptInit(record, saIndex: saIndex)
             }
@@ -272,11 +317,13 @@ extension IKEReconstruction {
             let hasEAP = payloads.contains { if case .eap = $0.body { return true } else { return false } }
             if let fatal = errors.first(where: { $0.type == NotifyType.authenticationFailed || $0.type == NotifyType.unsupportedCriticalPayload }) {
                 ikeSAs[saIndex].state = .failed(fatal.name)
+                ikeSAs[saIndex].failureEvidence = evidence(record)
             } else if payloads.authenticationMethod != nil && !hasEAP {
                 ikeSAs[saIndex].state = .established
                 outcome = errors.isEmpty ? "ok" : "IKE SA established, CHILD_SA refused: " + errors.map(\.name).joined(separator: ", ")
             } else if let error = errors.first {
                 ikeSAs[saIndex].state = .failed(error.name)
+                ikeSAs[saIndex].failureEvidence = evidence(record)
             }
             // While EAP goes on, the CHILD_SA of the first request is still pending.
             if !hasEAP || !errors.isEmpty {
@@ -306,7 +353,7 @@ extension IKEReconstruction {
     /// IKE_SA_INIT accepted: SPIr, Nr, the chosen proposal, NAT detection.
     private func acceptInit(_ record: IKEMessageRecord, saIndex: Int) {
         let payloads = record.payloads
-        ikeSAs[saIndex].spis.responder = record.header.responderSPI
+        learnResponderSPI(saIndex, record.header.responderSPI)
         if let nonce = payloads.nonce { ikeSAs[saIndex].nonceResponder = nonce }
         if let proposal = payloads.proposals.first {
             ikeSAs[saIndex].proposal = proposal.transforms.map(\.name)

@@ -10,6 +10,8 @@ struct IKEv1SAState {
     var initiatorSABody: [UInt8] = []
     var keInitiator: [UInt8] = []
     var keResponder: [UInt8] = []
+    /// The capture's snapshot length cut a KE payload of phase 1.
+    var keyExchangeCut = false
     var ivState: IKEv1IVState?
     /// The IV state before the last phase-1 message: a peer that failed to decrypt that
     /// message never advanced its chain (RFC 2409 gives no way to resync).
@@ -31,6 +33,13 @@ struct IKEv1SAState {
     var natD: (frames: [Int], hashes: [[UInt8]])? = nil
     /// DPD R-U-THERE exchanges by sequence number, waiting for their ACK.
     var pendingDPD: [UInt32: Int] = [:]
+    /// Frames in which the responder sent its last phase-1 message again after the
+    /// initiator's next one: it did not take that message (at most `maxEvidenceFrames`).
+    var responderResentInPhase1: [Int] = []
+    /// The initiator's last phase-1 message (5 of Main Mode, 3 of Aggressive Mode), first seen.
+    var lastInitiatorPhase1Frame: Int?
+    /// The initiator's identification payload body (HASH_I covers it) and the responder's.
+    var identityBodies: (initiator: [UInt8]?, responder: [UInt8]?) = (nil, nil)
 }
 
 /// One Quick Mode exchange in flight.
@@ -45,6 +54,10 @@ struct IKEv1QuickMode {
     var pfs = false
     var identities: [String] = []
     var child: Int?
+    /// The requester's third message was seen, and the frames in which the responder sent its
+    /// message 2 again after it (it never took message 3).
+    var finalSeen = false
+    var responderResentAfterFinal: [Int] = []
 }
 
 /// IKEv1 (RFC 2408/2409): Main, Aggressive, Quick, Informational and Transaction exchanges,
@@ -75,7 +88,8 @@ extension IKEReconstruction {
             range = range.lowerBound..<(range.lowerBound + Int(header.length))
         }
         let message: IKEv1Message
-        switch IKEv1Parser.parseMessage(datagram.bytes, range: range) {
+        let cut = markCut(&record, datagram: datagram, header: header)
+        switch IKEv1Parser.parseMessage(datagram.bytes, range: range, cutByCapture: cut) {
         case .success(let parsed): message = parsed
         case .failure(let problem):
             record.problems.append(problem.reason)
@@ -105,9 +119,19 @@ extension IKEReconstruction {
             return keep(copy)
         }
         if message.isEncrypted {
-            decryptV1(&record, message: message, bytes: datagram.bytes, range: range, saIndex: saIndex)
+            if cut {
+                // Its last block, which the next message's IV chains from, was not captured either.
+                record.decryption = .cutByCapture
+            } else {
+                decryptV1(&record, message: message, bytes: datagram.bytes, range: range, saIndex: saIndex)
+            }
         }
         attachV1(&record, saIndex: saIndex, clearBytes: datagram.bytes)
+        if !message.isEncrypted, record.header.exchangeType == 4 {
+            // Aggressive Mode carries HASH_R (and in some implementations HASH_I) in the clear;
+            // the message's own KE and ID, just filed, are part of what it covers.
+            record.integrity = clearPhase1Integrity(record, saIndex: saIndex)
+        }
         if v1States[saIndex, default: IKEv1SAState()].seen.count < IKEReconstruction.maxRememberedV1Messages,
            v1RememberedTotal < IKEReconstruction.maxRememberedV1MessagesTotal {
             v1RememberedTotal += 1
@@ -173,8 +197,7 @@ extension IKEReconstruction {
         let header = record.header
         for index in (ikeSAsByInitiatorSPI[header.initiatorSPI] ?? []).reversed() where ikeSAs[index].version == 1 {
             if ikeSAs[index].spis.responder == 0 && header.responderSPI != 0 {
-                ikeSAs[index].spis.responder = header.responderSPI
-                if let keyIndex = keyIndex(ikeSAs[index].spis, version: 1) { ikeSAs[index].keysKnown = hasKeys(keys[keyIndex]) }
+                learnResponderSPI(index, header.responderSPI)
             }
             return index
         }
@@ -205,7 +228,8 @@ extension IKEReconstruction {
             return
         }
         guard var ivState = v1IVState(saIndex: saIndex, blockSize: protection.blockSize) else {
-            record.decryption = .failed("the IV needs both KE payloads of phase 1, which the capture lacks")
+            let why = v1States[saIndex]?.keyExchangeCut == true ? "cut" : "lacks"
+            record.decryption = .failed("the IV needs both KE payloads of phase 1, which the capture \(why)")
             return
         }
         let messageID = record.header.messageID
@@ -304,15 +328,23 @@ extension IKEReconstruction {
         }
     }
 
-    /// HASH_I / HASH_R of Main Mode (pre-shared keys; signatures are not checked here).
+    /// HASH_I / HASH_R of Main and Aggressive Mode (pre-shared keys; signatures are not
+    /// checked here). The identity is the message's own ID payload or, in Aggressive Mode's
+    /// third message, which has none, the one its sender gave in the first (RFC 2409 5:
+    /// HASH_I covers IDii_b).
     private func v1Phase1Integrity(_ record: IKEMessageRecord, protection: IKEv1MessageProtection, saIndex: Int) -> IKEIntegrityVerdict {
         guard let state = v1States[saIndex], !state.initiatorSABody.isEmpty else { return .unchecked }
         let inner = record.v1Payloads[(record.decryptedFrom ?? 0)...]
-        guard let id = inner.first(where: { $0.type == IKEv1PayloadType.identification }),
-              let hashPayload = inner.first(where: { $0.type == IKEv1PayloadType.hash }),
-              case .hash(let received) = hashPayload.body,
-              case .identification(let identity) = id.body else { return .unchecked }
-        let identityBody = identity.bodyBytes
+        guard let hashPayload = inner.first(where: { $0.type == IKEv1PayloadType.hash }),
+              case .hash(let received) = hashPayload.body else { return .unchecked }
+        let identityBody: [UInt8]
+        if let id = inner.first(where: { $0.type == IKEv1PayloadType.identification }), case .identification(let identity) = id.body {
+            identityBody = identity.bodyBytes
+        } else if let earlier = record.fromOriginalInitiator ? state.identityBodies.initiator : state.identityBodies.responder {
+            identityBody = earlier
+        } else {
+            return .unchecked
+        }
         guard let computed = try? protection.phase1Hash(sentByInitiator: record.fromOriginalInitiator, keInitiator: state.keInitiator,
                                                         keResponder: state.keResponder, initiatorCookie: record.header.initiatorSPI,
                                                         responderCookie: record.header.responderSPI,
@@ -321,12 +353,40 @@ extension IKEReconstruction {
         return IKEv1MessageProtection.hashesMatch(computed, received[...]) ? .ok : .failed
     }
 
+    private func clearPhase1Integrity(_ record: IKEMessageRecord, saIndex: Int) -> IKEIntegrityVerdict {
+        guard record.v1Payloads.contains(where: { $0.type == IKEv1PayloadType.hash }),
+              let keyIndex = keyIndex(record.spis, version: 1), let protection = v1Protection(saIndex: saIndex, keyIndex: keyIndex)
+        else { return .unchecked }
+        return v1Phase1Integrity(record, protection: protection, saIndex: saIndex)
+    }
+
+    /// Frames kept as evidence of one kind (the report names the first few).
+    static let maxEvidenceFrames = 16
+
     private func countV1Retransmission(_ record: IKEMessageRecord, saIndex: Int) {
         guard let exchange = record.exchangeIndex, exchange < ikeSAs[saIndex].exchanges.count else { return }
         if record.isResponse {
             ikeSAs[saIndex].exchanges[exchange].responseRetransmissions += 1
         } else {
             ikeSAs[saIndex].exchanges[exchange].requestRetransmissions += 1
+        }
+        // A responder that sends its last message again after the requester's next one did not
+        // take that next message: evidence for the outcome.
+        let frame = record.frames.last ?? 0
+        switch record.header.exchangeType {
+        case 2, 4:
+            if v1States[saIndex]?.lastInitiatorPhase1Frame != nil, record.isResponse,
+               (v1States[saIndex]?.responderResentInPhase1.count ?? 0) < IKEReconstruction.maxEvidenceFrames {
+                v1States[saIndex]?.responderResentInPhase1.append(frame)
+            }
+        case 32:
+            let id = record.header.messageID
+            if record.isResponse, v1States[saIndex]?.quickModes[id]?.finalSeen == true,
+               (v1States[saIndex]?.quickModes[id]?.responderResentAfterFinal.count ?? 0) < IKEReconstruction.maxEvidenceFrames {
+                v1States[saIndex]?.quickModes[id]?.responderResentAfterFinal.append(frame)
+            }
+        default:
+            break
         }
     }
 }

@@ -85,6 +85,8 @@ extension IKEReconstruction {
         place(&record, saIndex: saIndex, exchange: exchange)
         let fromInitiator = record.fromOriginalInitiator
         v1States[saIndex]?.phase1Messages += 1
+        let last = record.header.exchangeType == 4 ? 3 : 5
+        if fromInitiator, v1States[saIndex]?.phase1Messages == last { v1States[saIndex]?.lastInitiatorPhase1Frame = record.frames.last }
         for payload in content {
             switch payload.body {
             case .securityAssociation(let sa):
@@ -104,9 +106,15 @@ extension IKEReconstruction {
                 }
             case .keyExchange(let ke):
                 if fromInitiator { v1States[saIndex]?.keInitiator = ke } else { v1States[saIndex]?.keResponder = ke }
+            case .malformed(let problem) where problem.code == .cutByCapture && payload.type == IKEv1PayloadType.keyExchange:
+                v1States[saIndex]?.keyExchangeCut = true
             case .identification(let id):
-                if fromInitiator { ikeSAs[saIndex].initiatorIdentity = "\(id.typeName) \(id.text)" } else {
+                if fromInitiator {
+                    ikeSAs[saIndex].initiatorIdentity = "\(id.typeName) \(id.text)"
+                    v1States[saIndex]?.identityBodies.initiator = id.bodyBytes
+                } else {
                     ikeSAs[saIndex].responderIdentity = "\(id.typeName) \(id.text)"
+                    v1States[saIndex]?.identityBodies.responder = id.bodyBytes
                 }
             case .natDiscovery(let hash):
                 noteNATDiscovery(record, hash: hash, saIndex: saIndex)
@@ -218,6 +226,10 @@ extension IKEReconstruction {
         let hasKE = inner.contains { $0.type == IKEv1PayloadType.keyExchange }
         let identities = inner.compactMap { payload -> String? in
             if case .identification(let id) = payload.body { return id.text } else { return nil }
+        }
+        if !record.isResponse, let exchange, ikeSAs[saIndex].exchanges[exchange].responseTime != nil { qm.finalSeen = true }
+        if record.isResponse, let exchange, record.decryption != .decrypted, record.decryption != .notEncrypted, qm.child == nil {
+            ikeSAs[saIndex].exchanges[exchange].outcome = "response not decrypted (\(record.decryption.label))"
         }
         if !record.isResponse, qm.nonceInitiator.isEmpty, let nonce {
             qm.nonceInitiator = nonce
@@ -362,7 +374,13 @@ extension IKEReconstruction {
                 parts.append(notify.type == V1Notify.rUThere ? "DPD R-U-THERE" : notify.type == V1Notify.rUThereAck ? "DPD R-U-THERE-ACK" : notify.name)
                 if notify.isError, ikeSAs[saIndex].state == .negotiating {
                     ikeSAs[saIndex].state = .failed(notify.name)
-                    if let phase1 = v1States[saIndex]?.exchangeByMessageID[0] { ikeSAs[saIndex].exchanges[phase1].outcome = notify.name }
+                    ikeSAs[saIndex].failureEvidence = "Informational, frame \(record.frames.map(String.init).joined(separator: ","))"
+                    if let phase1 = v1States[saIndex]?.exchangeByMessageID[0] {
+                        // The answer to phase 1, sent in an Informational exchange of its own.
+                        let frame = record.frames.last.map { ", frame \($0)" } ?? ""
+                        ikeSAs[saIndex].exchanges[phase1].outcome = "\(notify.name) (in an Informational exchange\(frame))"
+                        if ikeSAs[saIndex].exchanges[phase1].responseTime == nil { ikeSAs[saIndex].exchanges[phase1].responseTime = record.time }
+                    }
                 }
             case .delete(let delete):
                 if delete.protocolID == IKEv1Names.protoISAKMP {
@@ -413,19 +431,42 @@ extension IKEReconstruction {
     /// At the end: a phase 1 that never completed failed, and if the responder's
     /// notifications would not decrypt, the two sides most likely derived different keys.
     func finishV1(_ saIndex: Int) {
-        guard ikeSAs[saIndex].version == 1, ikeSAs[saIndex].state == .negotiating, let state = v1States[saIndex] else { return }
-        guard let phase1 = state.exchangeByMessageID[0] else { return }
-        let needed = ikeSAs[saIndex].exchanges[phase1].type == 4 ? 3 : 6
+        guard ikeSAs[saIndex].version == 1, let state = v1States[saIndex] else { return }
+        finishQuickModes(saIndex, state: state)
+        guard ikeSAs[saIndex].state == .negotiating, let phase1 = state.exchangeByMessageID[0] else { return }
+        let aggressive = ikeSAs[saIndex].exchanges[phase1].type == 4
+        let needed = aggressive ? 3 : 6
         guard state.phase1Messages < needed else { return }
         var reason = "phase 1 incomplete (\(state.phase1Messages) of \(needed) messages)"
         let undecryptable = ikeSAs[saIndex].exchanges.contains { exchange in
             exchange.type == 5 && !exchange.requestedByInitiator && exchange.purpose == "informational (failed)"
         }
-        if undecryptable {
+        if let last = state.lastInitiatorPhase1Frame, !state.responderResentInPhase1.isEmpty {
+            // RFC 2409 peers answer a message they cannot decrypt or authenticate by sending
+            // their previous one again.
+            let resent = state.responderResentInPhase1
+            reason += ": the responder sent its message \(aggressive ? 2 : 4) again \(resent.count)× (frames \(Self.frameList(resent))) after the initiator's message \(aggressive ? 3 : 5) (frame \(last)), so it could not decrypt or verify that message: the peers' pre-shared keys most likely differ"
+        } else if undecryptable {
             reason += "; the responder's notifications do not decrypt with these keys: the peers derived different keys (pre-shared keys differ?)"
         }
         ikeSAs[saIndex].state = state.phase1Messages <= 1 ? .noResponse : .failed(reason)
         ikeSAs[saIndex].exchanges[phase1].outcome = reason
+    }
+
+    /// A Quick Mode whose responder sent message 2 again after the requester's message 3
+    /// never completed on the responder's side, whatever the requester thinks.
+    private func finishQuickModes(_ saIndex: Int, state: IKEv1SAState) {
+        for (messageID, qm) in state.quickModes where !qm.responderResentAfterFinal.isEmpty {
+            guard let exchange = state.exchangeByMessageID[messageID] else { continue }
+            let resent = qm.responderResentAfterFinal
+            ikeSAs[saIndex].exchanges[exchange].succeeded = false
+            ikeSAs[saIndex].exchanges[exchange].outcome = "incomplete: the responder sent message 2 again \(resent.count)× (frames \(Self.frameList(resent))) after message 3, which therefore never reached it or was not accepted"
+        }
+    }
+
+    /// "10, 15, 20" (at most the first few).
+    static func frameList(_ frames: [Int]) -> String {
+        frames.prefix(6).map(String.init).joined(separator: ", ") + (frames.count > 6 ? ", …" : "")
     }
 
     private func isFailed(_ state: IKESAState) -> Bool {

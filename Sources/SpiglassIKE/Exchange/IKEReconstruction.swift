@@ -35,10 +35,23 @@ public final class IKEReconstruction {
     public internal(set) var messageCount = 0
     public internal(set) var decryptedCount = 0
     public internal(set) var integrityFailureCount = 0
+    /// Messages the capture held twice (see `captureDuplicateWindow`).
+    public internal(set) var captureDuplicateCount = 0
     /// Grows whenever an exchange settles a CHILD_SA's SPIs, so flows know when to look again.
     public internal(set) var childGeneration = 0
     /// SAs derived from SK_d, in the order they were derived.
     public internal(set) var derivedSAs: [SecurityAssociation] = []
+
+    /// Copies of a message at most this far apart (microseconds) are the capture seeing it
+    /// twice (two interfaces, a capture merged with itself): the second is a capture duplicate,
+    /// not a retransmission. A peer retransmits after half a second or more.
+    public var captureDuplicateWindow: Int64 = 1000
+    /// Decrypt IKEv2 messages whose integrity check fails (as tshark does), marking them
+    /// `integrity: failed`: what they show is unauthenticated. Not for AES-CCM, whose
+    /// plaintext OpenSSL withholds on a tag mismatch.
+    public var decryptDespiteIntegrityFailure = false
+    /// Messages seen within the last `captureDuplicateWindow`, to compare new ones with.
+    var recentMessages = RecentCopies()
 
     /// Called with each ESP/AH SA derived from IKE keys, so the pipeline can decrypt with it.
     public var onDerivedSA: ((SecurityAssociation) -> Void)?
@@ -168,24 +181,32 @@ public final class IKEReconstruction {
     @discardableResult
     public func process(_ datagram: IKEDatagram) -> IKEMessageRecord? {
         guard let header = IKEHeader.parse(datagram.bytes, range: datagram.range) else { return nil }
-        guard header.isIKEv2 else {
-            guard header.majorVersion == 1 else { return nil }
-            ikev1Messages += 1
-            return processV1(datagram, header: header)
-        }
         var record = IKEMessageRecord(frames: [datagram.frame], time: datagram.time, header: header, source: datagram.source,
                                       destination: datagram.destination, sourcePort: datagram.sourcePort,
                                       destinationPort: datagram.destinationPort, transport: datagram.transport,
                                       length: datagram.range.count, payloads: [], decryptedFrom: nil, decryption: .notEncrypted,
                                       integrity: .unchecked, retransmission: false, ikeSAIndex: nil, exchangeIndex: nil, problems: [],
                                       isResponse: header.isResponse, fromOriginalInitiator: header.isInitiator)
+        if let original = recentMessages.original(identity: [], bytes: datagram.bytes, range: datagram.range, time: datagram.time,
+                                                  frame: datagram.frame, window: captureDuplicateWindow) {
+            // Not decoded again, not paired, not counted: the story already has this message.
+            record.captureDuplicateOf = original
+            captureDuplicateCount += 1
+            return record
+        }
+        guard header.isIKEv2 else {
+            guard header.majorVersion == 1 else { return nil }
+            ikev1Messages += 1
+            return processV1(datagram, header: header)
+        }
         let message: IKEv2Message
         // The IKE Length field bounds the message; bytes after it (UDP padding) are not part.
         var datagram = datagram
         if Int(header.length) >= IKEHeader.length && Int(header.length) < datagram.range.count {
             datagram.range = datagram.range.lowerBound..<(datagram.range.lowerBound + Int(header.length))
         }
-        switch IKEv2Parser.parseMessage(datagram.bytes, range: datagram.range) {
+        let cut = markCut(&record, datagram: datagram, header: header)
+        switch IKEv2Parser.parseMessage(datagram.bytes, range: datagram.range, cutByCapture: cut) {
         case .success(let parsed): message = parsed
         case .failure(let problem):
             record.problems.append(problem.reason)
@@ -200,6 +221,9 @@ public final class IKEReconstruction {
         }
 
         guard let last = message.payloads.last, last.isEncryptedContainer else {
+            // A cut message whose chain stopped before its SK or SKF: the encrypted part is
+            // what the capture lost.
+            if cut && header.isEncrypted { record.decryption = .cutByCapture }
             attach(&record, fingerprint: fingerprint(datagram.bytes, datagram.range))
             return keep(record)
         }
@@ -217,6 +241,10 @@ public final class IKEReconstruction {
             case .failure(let reason):
                 record.decryption = .failed(reason.text)
                 record.integrity = reason.integrityFailed ? .failed : .unchecked
+            }
+            if record.integrity == .failed {
+                record.verifiesWithOtherSendersKeys = verifiesSwapped(datagram.bytes, range: datagram.range, payloadOffset: last.range.lowerBound,
+                                                                     header: header, keyIndex: keyIndex)
             }
         } else {
             record.decryption = .noKeys
@@ -267,12 +295,22 @@ public final class IKEReconstruction {
             } else {
                 let plain = whole.fragments.flatMap { $0.plaintext ?? [] }
                 record.decryption = .decrypted
-                record.integrity = whole.fragments.allSatisfy { $0.integrity == .ok } ? .ok : .unchecked
+                record.integrity = whole.fragments.contains { $0.integrity == .failed } ? .failed
+                    : whole.fragments.allSatisfy { $0.integrity == .ok } ? .ok : .unchecked
                 appendInner(&record, plain, first: whole.fragments.first?.firstPayload ?? 0)
             }
             attach(&record, fingerprint: combined)
             return keep(record)
         }
+    }
+
+    /// Notes on `record` that the capture cut the message (the datagram's flag, with a length
+    /// field that says more than was captured). True when it was cut.
+    func markCut(_ record: inout IKEMessageRecord, datagram: IKEDatagram, header: IKEHeader) -> Bool {
+        guard datagram.cutByCapture, Int(header.length) > datagram.range.count else { return false }
+        record.length = Int(header.length)
+        record.capturedLength = datagram.range.count
+        return true
     }
 
     private func appendInner(_ record: inout IKEMessageRecord, _ plain: [UInt8], first: UInt8) {
@@ -284,6 +322,14 @@ public final class IKEReconstruction {
 
     func keep(_ record: IKEMessageRecord) -> IKEMessageRecord {
         messageCount += 1
+        if let saIndex = record.ikeSAIndex, saIndex < ikeSAs.count {
+            switch record.integrity {
+            case .ok: ikeSAs[saIndex].integrityPassed.add(fromInitiator: record.fromOriginalInitiator)
+            case .failed: ikeSAs[saIndex].integrityFailed.add(fromInitiator: record.fromOriginalInitiator)
+            case .unchecked: break
+            }
+            if record.verifiesWithOtherSendersKeys { ikeSAs[saIndex].integrityWithSwappedKeys += 1 }
+        }
         if record.decryption == .decrypted { decryptedCount += 1 }
         if record.integrity == .failed { integrityFailureCount += 1 }
         if messages.count < limits.maxMessagesKept && keptMessageBytes + record.length <= limits.maxMessageBytesKept {
@@ -347,14 +393,28 @@ public final class IKEReconstruction {
         var integrity: IKEIntegrityVerdict
     }
 
+    /// Whether a message that failed its integrity check passes it with the other sender's
+    /// keys (the key file has the initiator's and the responder's keys the wrong way round).
+    private func verifiesSwapped(_ bytes: [UInt8], range: Range<Int>, payloadOffset: Int, header: IKEHeader, keyIndex: Int) -> Bool {
+        guard let protection = protection(keyIndex),
+              case .success(let plain) = protection.open(message: bytes, messageRange: range, encryptedPayloadOffset: payloadOffset,
+                                                         sentByInitiator: !header.isInitiator) else { return false }
+        return plain.integrity == .ok
+    }
+
     private func open(_ bytes: [UInt8], range: Range<Int>, payloadOffset: Int, header: IKEHeader, keyIndex: Int) -> Result<Opened, OpenFailure> {
         guard let protection = protection(keyIndex) else {
             return .failure(OpenFailure(text: protectionFailures[keyIndex] ?? "keys unusable", integrityFailed: false))
         }
         switch protection.open(message: bytes, messageRange: range, encryptedPayloadOffset: payloadOffset, sentByInitiator: header.isInitiator) {
         case .success(let plain):
-            return .success(Opened(bytes: plain.payloads, firstPayload: plain.firstPayloadType,
-                                   integrity: plain.integrity == .ok ? .ok : .unchecked))
+            let integrity: IKEIntegrityVerdict
+            switch plain.integrity {
+            case .ok: integrity = .ok
+            case .failed: integrity = .failed
+            case .unchecked: integrity = .unchecked
+            }
+            return .success(Opened(bytes: plain.payloads, firstPayload: plain.firstPayloadType, integrity: integrity))
         case .failure(let error):
             return .failure(OpenFailure(text: error.reason,
                                         integrityFailed: error.code == .integrityFailed || error.code == .authenticationFailed))
@@ -367,6 +427,7 @@ public final class IKEReconstruction {
         let key = keys[keyIndex]
         do {
             let made = try IKEv2MessageProtection(sa: key)
+            made.decryptDespiteIntegrityFailure = decryptDespiteIntegrityFailure
             protections[keyIndex] = made
             return made
         } catch {

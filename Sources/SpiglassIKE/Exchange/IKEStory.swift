@@ -12,6 +12,8 @@ public enum IKEDecryption: Sendable, Equatable {
     case failed(String)
     /// A fragment waiting for the rest of its message.
     case fragmentPending
+    /// The capture's snapshot length cut the encrypted part: nothing to open.
+    case cutByCapture
 
     public var label: String {
         switch self {
@@ -20,6 +22,7 @@ public enum IKEDecryption: Sendable, Equatable {
         case .noKeys: return "no-keys"
         case .failed: return "failed"
         case .fragmentPending: return "fragment-pending"
+        case .cutByCapture: return "cut-by-capture"
         }
     }
 }
@@ -28,6 +31,8 @@ public enum IKEDecryption: Sendable, Equatable {
 /// or nothing was encrypted).
 public enum IKEIntegrityVerdict: String, Sendable, Equatable {
     case ok
+    /// With `--ike-no-integrity`, a message whose check failed is decrypted anyway: what it
+    /// shows is unauthenticated.
     case failed
     case unchecked
 }
@@ -45,6 +50,8 @@ public struct IKEMessageRecord: Sendable {
     public var transport: IKETransport
     /// Bytes on the wire (all fragments together).
     public var length: Int
+    /// Bytes captured, when the capture's snapshot length cut the message (nil: all of it).
+    public var capturedLength: Int? = nil
     /// Payloads outside SK, in order, then the decrypted payloads (`decryptedFrom` tells
     /// where those begin).
     public var payloads: [IKEv2Payload]
@@ -54,6 +61,11 @@ public struct IKEMessageRecord: Sendable {
     public var integrity: IKEIntegrityVerdict
     /// Same bytes as an earlier message of the same exchange.
     public var retransmission: Bool
+    /// Its integrity check failed, but passes with the other sender's keys.
+    public var verifiesWithOtherSendersKeys = false
+    /// The frame that already carried these bytes within the capture-duplicate window: the
+    /// capture saw the message twice. Such a record is not decoded, paired or counted.
+    public var captureDuplicateOf: Int? = nil
     /// Index of the exchange in its IKE SA's `exchanges`, and of the IKE SA in the story.
     public var ikeSAIndex: Int?
     public var exchangeIndex: Int?
@@ -91,6 +103,10 @@ public struct IKEExchangeRecord: Sendable {
     public var messages: [Int] = []
     public var requestRetransmissions = 0
     public var responseRetransmissions = 0
+    /// Further answers to the same request that are not its bytes again: a responder that
+    /// answers each retransmitted request afresh (Libreswan's IKE_SA_INIT, each time with a new
+    /// responder SPI). Counted apart from retransmissions, with their frames.
+    public var otherResponses: [Int] = []
     public var requestTime: Int64?
     public var responseTime: Int64?
     /// The outcome in words: "ok", a notify name ("NO_PROPOSAL_CHOSEN"), "no response", ...
@@ -139,6 +155,8 @@ public struct IKESARecord: Sendable {
     public var initiatorPort: UInt16
     public var responderPort: UInt16
     public var state: IKESAState = .negotiating
+    /// The frames that show a failure or a missing answer: "IKE_AUTH response, frame 4".
+    public var failureEvidence: String?
     public var exchanges: [IKEExchangeRecord] = []
     /// Indices into the story's `children`.
     public var children: [Int] = []
@@ -172,6 +190,26 @@ public struct IKESARecord: Sendable {
     public var lastTime: Int64
     /// Findings in words: weak algorithms, no PFS, failures.
     public var findings: [String] = []
+    /// Other answers to IKE_SA_INIT, each with its own responder SPI and nonce: the
+    /// initiator may go on with any of them, and IKE_AUTH tells which.
+    var otherResponderAnswers: [(spi: UInt64, nonce: [UInt8])] = []
+    /// Encrypted messages whose integrity check passed or failed, by sender, and the failing
+    /// ones that verify with the other sender's keys: the evidence against a key set.
+    public var integrityPassed = IntegrityTally()
+    public var integrityFailed = IntegrityTally()
+    public var integrityWithSwappedKeys = 0
+}
+
+/// Messages counted by who sent them.
+public struct IntegrityTally: Sendable, Equatable {
+    public var fromInitiator = 0
+    public var fromResponder = 0
+
+    public var total: Int { fromInitiator + fromResponder }
+
+    mutating func add(fromInitiator initiator: Bool) {
+        if initiator { fromInitiator += 1 } else { fromResponder += 1 }
+    }
 }
 
 /// A CHILD_SA as the exchanges negotiated it.

@@ -18,6 +18,9 @@ public struct IKEv2ParseProblem: Error, Sendable, Equatable, CustomStringConvert
         case badMessageLength
         /// Header length field larger than the bytes present.
         case truncatedMessage
+        /// The capture's snapshot length cut the message (non-fatal: it is read as far as it
+        /// goes, and what is missing is not blamed on the message).
+        case cutByCapture
 
         // The payload chain (non-fatal: the chain stops or goes on).
         /// Bytes after the message, after the last payload, or inside a body after its content.

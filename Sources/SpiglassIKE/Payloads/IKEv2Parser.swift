@@ -11,7 +11,11 @@ public enum IKEv2Parser {
     /// range. Otherwise the message is read within its length field (bytes after it are a
     /// `trailingBytes` problem), payload by payload from the header's Next Payload until a
     /// payload says none follows, or up to SK/SKF, which must be last.
-    public static func parseMessage(_ bytes: [UInt8], range: Range<Int>) -> Result<IKEv2Message, IKEv2ParseProblem> {
+    ///
+    /// `cutByCapture`: the capture's snapshot length cut the message, so `range` holds only
+    /// its start. It is then read as far as it goes, with a `cutByCapture` problem, instead of
+    /// failing on its length field.
+    public static func parseMessage(_ bytes: [UInt8], range: Range<Int>, cutByCapture: Bool = false) -> Result<IKEv2Message, IKEv2ParseProblem> {
         guard range.lowerBound >= 0, range.upperBound <= bytes.count else {
             return .failure(IKEv2ParseProblem(.badRange, offset: max(range.lowerBound, 0),
                                               "range \(range.lowerBound)..<\(range.upperBound) outside a buffer of \(bytes.count) bytes"))
@@ -31,19 +35,21 @@ public enum IKEv2Parser {
             return .failure(IKEv2ParseProblem(.badMessageLength, offset: range.lowerBound + 24,
                                               "header length \(length) is smaller than the \(IKEHeader.length)-byte header"))
         }
-        guard length <= range.count else {
-            return .failure(IKEv2ParseProblem(.truncatedMessage, offset: range.lowerBound + 24,
-                                              "header length \(length), \(range.count) bytes present"))
-        }
-        let messageEnd = range.lowerBound + length
-        header.range = range.lowerBound..<messageEnd
         var problems: [IKEv2ParseProblem] = []
+        if length > range.count {
+            guard cutByCapture else {
+                return .failure(IKEv2ParseProblem(.truncatedMessage, offset: range.lowerBound + 24,
+                                                  "header length \(length), \(range.count) bytes present"))
+            }
+        }
+        let messageEnd = range.lowerBound + min(length, range.count)
+        header.range = range.lowerBound..<messageEnd
         if messageEnd < range.upperBound {
             problems.append(IKEv2ParseProblem(.trailingBytes, offset: messageEnd,
                                               "\(range.upperBound - messageEnd) bytes after the \(length)-byte message"))
         }
         let payloads = walk(bytes, range: (range.lowerBound + IKEHeader.length)..<messageEnd, firstPayload: header.nextPayload,
-                            encryptedAllowed: true, problems: &problems)
+                            encryptedAllowed: true, cutAtEnd: length > range.count, problems: &problems)
         return .success(IKEv2Message(header: header, payloads: payloads, problems: problems))
     }
 
@@ -66,7 +72,10 @@ public enum IKEv2Parser {
     static let criticalBit: UInt8 = 0x80
     static let noNextPayload: UInt8 = 0
 
-    static func walk(_ bytes: [UInt8], range: Range<Int>, firstPayload: UInt8, encryptedAllowed: Bool,
+    /// `cutAtEnd`: the capture cut the message at `range.upperBound`. The payload running past
+    /// it is then a `cutByCapture` problem, kept as a `.malformed` payload (but for SK and
+    /// SKF, whose loss the caller reports), rather than a length error.
+    static func walk(_ bytes: [UInt8], range: Range<Int>, firstPayload: UInt8, encryptedAllowed: Bool, cutAtEnd: Bool = false,
                      problems: inout [IKEv2ParseProblem]) -> [IKEv2Payload] {
         var payloads: [IKEv2Payload] = []
         var next = firstPayload
@@ -80,7 +89,17 @@ public enum IKEv2Parser {
                 return payloads
             }
             let left = range.upperBound - cursor
+            func cut(_ length: Int?) -> [IKEv2Payload] {
+                let problem = IKEv2ParseProblem(.cutByCapture, offset: cursor,
+                                                "\(name) payload cut by the capture: \(left) of its \(length.map(String.init) ?? "?") bytes captured")
+                problems.append(problem)
+                if type != IKEv2PayloadType.encrypted && type != IKEv2PayloadType.encryptedFragment {
+                    payloads.append(IKEv2Payload(type: type, critical: false, range: cursor..<range.upperBound, body: .malformed(problem)))
+                }
+                return payloads
+            }
             guard left >= genericHeaderLength else {
+                if cutAtEnd { return cut(nil) }
                 problems.append(IKEv2ParseProblem(.truncatedPayloadHeader, offset: cursor,
                                                   "\(name) announced but \(left) bytes left, its header needs \(genericHeaderLength)"))
                 return payloads
@@ -96,6 +115,7 @@ public enum IKEv2Parser {
                 return payloads
             }
             guard length <= left else {
+                if cutAtEnd { return cut(length) }
                 problems.append(IKEv2ParseProblem(.payloadBeyondEnd, offset: cursor + 2,
                                                   "\(name) payload length \(length), \(left) bytes left"))
                 return payloads

@@ -18,6 +18,9 @@ public struct IKEv1ParseProblem: Error, Sendable, Equatable, CustomStringConvert
         case badMessageLength
         /// Header length field larger than the bytes present.
         case truncatedMessage
+        /// The capture's snapshot length cut the message (non-fatal: it is read as far as it
+        /// goes, and what is missing is not blamed on the message).
+        case cutByCapture
 
         // The payload chain (non-fatal: the chain stops or goes on).
         /// Bytes after the message, or after the last payload of an unencrypted message, or

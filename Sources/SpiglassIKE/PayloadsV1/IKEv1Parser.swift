@@ -12,7 +12,11 @@ public enum IKEv1Parser {
     /// `trailingBytes` problem). With the E flag set the body is ciphertext: no payloads,
     /// `encryptedRange` says where it is. Without it the payloads are read from the header's
     /// Next Payload until one says none follows.
-    public static func parseMessage(_ bytes: [UInt8], range: Range<Int>) -> Result<IKEv1Message, IKEv1ParseProblem> {
+    ///
+    /// `cutByCapture`: the capture's snapshot length cut the message, so `range` holds only
+    /// its start. It is then read as far as it goes, with a `cutByCapture` problem, instead of
+    /// failing on its length field.
+    public static func parseMessage(_ bytes: [UInt8], range: Range<Int>, cutByCapture: Bool = false) -> Result<IKEv1Message, IKEv1ParseProblem> {
         guard range.lowerBound >= 0, range.upperBound <= bytes.count else {
             return .failure(IKEv1ParseProblem(.badRange, offset: max(range.lowerBound, 0),
                                               "range \(range.lowerBound)..<\(range.upperBound) outside a buffer of \(bytes.count) bytes"))
@@ -32,13 +36,15 @@ public enum IKEv1Parser {
             return .failure(IKEv1ParseProblem(.badMessageLength, offset: range.lowerBound + 24,
                                               "header length \(length) is smaller than the \(IKEHeader.length)-byte header"))
         }
-        guard length <= range.count else {
-            return .failure(IKEv1ParseProblem(.truncatedMessage, offset: range.lowerBound + 24,
-                                              "header length \(length), \(range.count) bytes present"))
-        }
-        let messageEnd = range.lowerBound + length
-        header.range = range.lowerBound..<messageEnd
         var problems: [IKEv1ParseProblem] = []
+        if length > range.count {
+            guard cutByCapture else {
+                return .failure(IKEv1ParseProblem(.truncatedMessage, offset: range.lowerBound + 24,
+                                                  "header length \(length), \(range.count) bytes present"))
+            }
+        }
+        let messageEnd = range.lowerBound + min(length, range.count)
+        header.range = range.lowerBound..<messageEnd
         if messageEnd < range.upperBound {
             problems.append(IKEv1ParseProblem(.trailingBytes, offset: messageEnd,
                                               "\(range.upperBound - messageEnd) bytes after the \(length)-byte message"))
@@ -49,7 +55,7 @@ public enum IKEv1Parser {
         if header.flags & IKEv1Message.encryptionFlag != 0 {
             return .success(IKEv1Message(header: header, payloads: [], encryptedRange: bodyRange, problems: problems))
         }
-        let chain = walk(bytes, range: bodyRange, firstPayload: header.nextPayload, problems: &problems)
+        let chain = walk(bytes, range: bodyRange, firstPayload: header.nextPayload, cutAtEnd: length > range.count, problems: &problems)
         if chain.isComplete, chain.end < bodyRange.upperBound {
             // In the clear nothing pads the message: bytes after the last payload are extra.
             problems.append(IKEv1ParseProblem(.trailingBytes, offset: chain.end,
@@ -91,7 +97,10 @@ public enum IKEv1Parser {
         var isComplete: Bool
     }
 
-    static func walk(_ bytes: [UInt8], range: Range<Int>, firstPayload: UInt8, problems: inout [IKEv1ParseProblem]) -> Walked {
+    /// `cutAtEnd`: the capture cut the message at `range.upperBound`; the payload running past
+    /// it is then a `cutByCapture` problem, kept as a `.malformed` payload.
+    static func walk(_ bytes: [UInt8], range: Range<Int>, firstPayload: UInt8, cutAtEnd: Bool = false,
+                     problems: inout [IKEv1ParseProblem]) -> Walked {
         var payloads: [IKEv1Payload] = []
         var next = firstPayload
         var cursor = range.lowerBound
@@ -104,7 +113,15 @@ public enum IKEv1Parser {
                 return Walked(payloads: payloads, end: cursor, isComplete: false)
             }
             let left = range.upperBound - cursor
+            func cut(_ length: Int?) -> Walked {
+                let problem = IKEv1ParseProblem(.cutByCapture, offset: cursor,
+                                                "\(name) payload cut by the capture: \(left) of its \(length.map(String.init) ?? "?") bytes captured")
+                problems.append(problem)
+                payloads.append(IKEv1Payload(type: type, range: cursor..<range.upperBound, body: .malformed(problem)))
+                return Walked(payloads: payloads, end: range.upperBound, isComplete: false)
+            }
             guard left >= genericHeaderLength else {
+                if cutAtEnd { return cut(nil) }
                 problems.append(IKEv1ParseProblem(.truncatedPayloadHeader, offset: cursor,
                                                   "\(name) announced but \(left) bytes left, its header needs \(genericHeaderLength)"))
                 return Walked(payloads: payloads, end: cursor, isComplete: false)
@@ -119,6 +136,7 @@ public enum IKEv1Parser {
                 return Walked(payloads: payloads, end: cursor, isComplete: false)
             }
             guard length <= left else {
+                if cutAtEnd { return cut(length) }
                 problems.append(IKEv1ParseProblem(.payloadBeyondEnd, offset: cursor + 2,
                                                   "\(name) payload length \(length), \(left) bytes left"))
                 return Walked(payloads: payloads, end: cursor, isComplete: false)

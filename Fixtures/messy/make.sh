@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Builds the messy captures people bring from real fixtures, with editcap and mergecap
+# (Debian wireshark-common, a tshark dependency): snapshot-length cuts, a capture merged with
+# itself, the same packets replayed 30 s later, and captures split into parts. The tests run
+# this script into a temporary directory; run it by hand to look at the results:
+#
+#   Fixtures/messy/make.sh OUTDIR
+#
+# Each case is named after its source (strongswan/aes256gcm16-v4 -> strongswan-aes256gcm16-v4):
+#   snaplen-S/CASE.pcap        editcap -s S (S = 64, 96, 200, 1500)
+#   merged-self/CASE.pcap      mergecap CASE CASE (one capture on two interfaces)
+#   replayed-30s/CASE.pcap     mergecap CASE (editcap -t 30 CASE): every packet again 30 s later
+#   split-N/CASE/part_*.pcap   editcap -c N (N = 2, 5), the rotation a long capture gets
+#   links/*.pcap               two captures of different link types (Linux SLL, Ethernet)
+#   damaged/part_*.pcap        split-5 of the first case with its second part cut mid-record
+#   ikev1/psk-resend.pcap      strongswan-ikev1/wrong-psk (a real PSK mismatch) as a responder that
+#                              answers an undecryptable message 5 by sending message 4 again (as
+#                              Libreswan and racoon do): frames 1-5 and 7, frame 4 again 1 s and 2 s on
+#   ikev2/fresh-answers.pcap   strongswan-ike/rekey-cbc-sha256 with its IKE_SA_INIT answered twice,
+#                              first with another responder SPI and nonce (fresh-answers.py)
+#   ikev1/qm-resend.pcap       strongswan-ikev1/main-psk up to its first Quick Mode (frames 1-9), with
+#                              the responder's message 2 (frame 8) again 1 s and 2 s later: message 3
+#                              never reached it
+set -euo pipefail
+out=${1:?usage: make.sh OUTDIR}
+here=$(cd "$(dirname "$0")/.." && pwd)
+cases=(
+    strongswan/aes256gcm16-v4
+    strongswan/aes128cbc-sha256-v4
+    strongswan/3des-sha1-v4
+    strongswan-ike/rekey-cbc-sha256
+    strongswan-ike/fragmentation
+    strongswan-ikev1/main-psk
+    strongswan-ikev1/aggressive-psk
+    scapy-ah/ah-v4-transport
+    scapy/fragmented
+)
+mkdir -p "$out"
+for c in "${cases[@]}"; do
+    name=${c//\//-}
+    src="$here/$c"
+    [ -d "$src" ] && src="$src/capture.pcap"
+    [ -f "$src" ] || src="$here/$c.pcap"
+    for s in 64 96 200 1500; do
+        mkdir -p "$out/snaplen-$s"
+        editcap -F pcap -s "$s" "$src" "$out/snaplen-$s/$name.pcap"
+    done
+    mkdir -p "$out/merged-self" "$out/replayed-30s"
+    mergecap -F pcap -w "$out/merged-self/$name.pcap" "$src" "$src"
+    editcap -F pcap -t 30 "$src" "$out/replayed-30s/.later-$name.pcap"
+    mergecap -F pcap -w "$out/replayed-30s/$name.pcap" "$src" "$out/replayed-30s/.later-$name.pcap"
+    rm "$out/replayed-30s/.later-$name.pcap"
+    for n in 2 5; do
+        mkdir -p "$out/split-$n/$name"
+        editcap -F pcap -c "$n" "$src" "$out/split-$n/$name/part.pcap"
+    done
+done
+mkdir -p "$out/links"
+cp "$here/scapy/linktypes-sll.pcap" "$out/links/sll.pcap"
+cp "$here/strongswan/aes128cbc-sha256-v4/capture.pcap" "$out/links/ethernet.pcap"
+first=${cases[0]//\//-}
+mkdir -p "$out/damaged"
+cp "$out/split-5/$first"/part_*.pcap "$out/damaged/"
+second=$(ls "$out/damaged"/part_*.pcap | sed -n 2p)
+size=$(stat -c %s "$second")
+truncate -s $((size - 10)) "$second"
+mkdir -p "$out/ikev1"
+tmp=$(mktemp -d)
+editcap -F pcap -r "$here/strongswan-ikev1/wrong-psk/capture.pcap" "$tmp/first.pcap" 1-5 7
+editcap -F pcap -r "$here/strongswan-ikev1/wrong-psk/capture.pcap" "$tmp/m4.pcap" 4
+editcap -F pcap -t 1 "$tmp/m4.pcap" "$tmp/m4a.pcap"
+editcap -F pcap -t 2 "$tmp/m4.pcap" "$tmp/m4b.pcap"
+mergecap -F pcap -w "$out/ikev1/psk-resend.pcap" "$tmp/first.pcap" "$tmp/m4a.pcap" "$tmp/m4b.pcap"
+editcap -F pcap -r "$here/strongswan-ikev1/main-psk/capture.pcap" "$tmp/qm.pcap" 1-9
+editcap -F pcap -r "$here/strongswan-ikev1/main-psk/capture.pcap" "$tmp/m2.pcap" 8
+editcap -F pcap -t 1 "$tmp/m2.pcap" "$tmp/m2a.pcap"
+editcap -F pcap -t 2 "$tmp/m2.pcap" "$tmp/m2b.pcap"
+mergecap -F pcap -w "$out/ikev1/qm-resend.pcap" "$tmp/qm.pcap" "$tmp/m2a.pcap" "$tmp/m2b.pcap"
+rm -r "$tmp"
+mkdir -p "$out/ikev2"
+python3 "$here/messy/fresh-answers.py" "$here/strongswan-ike/rekey-cbc-sha256/capture.pcap" "$out/ikev2/fresh-answers.pcap"
