@@ -30,6 +30,10 @@ extension Analyzer {
             guard layer.verdict == .decrypted else { break }
             decryptedAny = true
             innerIP = try? IPLayer.parse(inner, offset: 0, length: innerLength).get()
+            if policyCheck.isActive, let parsed = innerIP, let flowNumber = layer.flowNumber {
+                checkDecryptedPolicy(flowNumber: flowNumber, ipsecProtocol: .esp, spi: layer.spi, tunnel: layer.tunnel, outer: sourceIP,
+                                     innerIP: parsed)
+            }
             guard level + 1 < options.maxNesting, let parsed = innerIP, parsed.fragment == nil,
                   case .esp(let innerESP, let innerPorts) = IPsecLayers.classify(inner, protocolNumber: parsed.protocolNumber,
                                                                                 start: parsed.headerEnd, end: parsed.end).payload
@@ -62,6 +66,7 @@ extension Analyzer {
             flows[flowNumber].childSA = ike.childSA(spi: esp.spi)
         }
         layer.childSA = flows[flowNumber].childSA
+        layer.flowNumber = flowNumber
         layer.replay = count(flowNumber, verdict: layer.verdict, sequence: layer.sequence, bytes: esp.range.count)
         return layer
     }

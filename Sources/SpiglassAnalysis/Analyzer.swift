@@ -43,6 +43,8 @@ public final class Analyzer {
 
     /// The IKE story of the capture, rebuilt as its messages arrive.
     public let ike: IKEReconstruction
+    /// The SPD checks: decrypted packets against their SA's selectors, cleartext for leaks.
+    let policyCheck: PolicyCheck
 
     @exclusivity(unchecked) var record = PacketRecord()
     /// Called after each frame with its record and, when something was decrypted, the inner
@@ -64,16 +66,18 @@ public final class Analyzer {
     /// Parallel runs: whether this worker counts and reports the current frame.
     @exclusivity(unchecked) var frameOwned = true
 
+    /// `policies`: the SPD entries of the policy files (`KeySet.policies`).
     public convenience init(sad: SADatabase, ahSAD: SADatabase = SADatabase(), ikeKeys: [IKESecurityAssociation] = [],
-                            options: AnalysisOptions, output: OutputSink) throws {
-        try self.init(sad: sad, ahSAD: ahSAD, ikeKeys: ikeKeys, options: options, output: output, shard: nil)
+                            policies: [SecurityPolicy] = [], options: AnalysisOptions, output: OutputSink) throws {
+        try self.init(sad: sad, ahSAD: ahSAD, ikeKeys: ikeKeys, policies: policies, options: options, output: output, shard: nil)
     }
 
     /// `shard`: a worker of a parallel run (see `ParallelAnalysis`).
-    init(sad: SADatabase, ahSAD: SADatabase, ikeKeys: [IKESecurityAssociation], options: AnalysisOptions, output: OutputSink,
-         shard: Shard?) throws {
+    init(sad: SADatabase, ahSAD: SADatabase, ikeKeys: [IKESecurityAssociation], policies: [SecurityPolicy], options: AnalysisOptions,
+         output: OutputSink, shard: Shard?) throws {
         self.shard = shard
         self.ike = IKEReconstruction(keys: ikeKeys, limits: options.ikeLimits)
+        self.policyCheck = PolicyCheck(policies: policies, ike: ike)
         self.reassembler = FragmentReassembler(limits: options.fragmentLimits)
         self.tcpStreams = TCPEncapsulation(limits: options.tcpLimits)
         self.sad = sad
@@ -215,10 +219,12 @@ public final class Analyzer {
         notice?("keys reloaded: \(fresh.count) ESP SA(s) (\(ike.derivedSAs.count) derived from IKE), \(ahSAD.count) AH SA(s), \(ike.keyCount) IKE SA(s)")
     }
 
-    /// Switches to new key files mid-run: ESP, AH and IKE keys.
+    /// Switches to new key files mid-run: ESP, AH and IKE keys, and the policies.
     public func reload(_ keys: KeySet) {
         ike.replaceKeys(keys.ikeSAs)
+        policyCheck.replace(keys.policies)
         reload(Analyzer.espDatabase(keys), ah: Analyzer.ahDatabase(keys))
+        if !keys.policies.isEmpty { notice?("policies reloaded: \(keys.policies.count) SPD entries") }
     }
 
     /// Sets the link type of the frames to come (done by `run`; tests call it directly).
@@ -238,7 +244,9 @@ public final class Analyzer {
         ike.finish()
         attachFlowsToChildren()
         summary.diagnostics = orderedDiagnostics
+        summary.policy = policyCheck.summary(flows: flows)
         summary.findings = findings()
+        summary.events = RunEventCounts(summary: summary, flows: flows, ike: ike)
         reporter.finish(summary: summary, flows: flows, sad: sad, ahSAD: ahSAD, untrackedFlowPackets: untrackedFlowPackets)
         writer?.flush()
     }
@@ -383,7 +391,10 @@ public final class Analyzer {
         case .other(let proto, let ports):
             if depth == 0 {
                 record.udpPorts = ports
-                if layers.ah.isEmpty { record.verdict = .notIPsec }
+                if layers.ah.isEmpty {
+                    record.verdict = .notIPsec
+                    if policyCheck.isActive { checkCleartextPolicy(bytes, ip: ip) }
+                }
                 if proto == IPProtocol.tcp, !options.tcpEncapsulationPorts.isEmpty {
                     processTCP(bytes, ip: ip, start: layers.ah.last?.range.upperBound ?? ip.headerEnd)
                 }

@@ -35,6 +35,8 @@ public struct FlowStatistics: Sendable {
     public var childSA: Int? = nil
     /// The IKE reconstruction's `childGeneration` when `childSA` was last looked up.
     var childGeneration = -1
+    /// The policy check of the flow's decrypted packets.
+    public internal(set) var policy = FlowPolicyStatistics()
     /// The frame in which the flow was first seen (flows are listed in this order).
     public internal(set) var firstFrame = 0
 
@@ -58,6 +60,10 @@ public struct AnalysisSummary: Sendable {
     public var capture: CaptureStatistics?
     /// What went wrong, or is weak, per SA: filled in when the run finishes.
     public var findings: [Finding] = []
+    /// The policy checks (decrypted packets against their selectors, leaks).
+    public var policy = PolicySummary()
+    /// How often each event `--fail-on` can ask about happened.
+    public var events = RunEventCounts()
     public var diagnostics: [String] = []
 
     public func count(_ verdict: PacketVerdict) -> Int { verdicts[verdict] }
@@ -123,6 +129,8 @@ public struct Finding: Sendable, Equatable {
         case weakAlgorithm = "weak-algorithm"
         case replay
         case loss
+        /// Decrypted packets outside the SA's selectors (see `PolicyCheck`).
+        case policyMismatch = "policy-mismatch"
     }
 
     public var kind: Kind

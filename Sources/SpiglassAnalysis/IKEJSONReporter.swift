@@ -53,6 +53,8 @@ final class IKEJSONReporter: Reporter {
             return f.finished
         }))
         o.string("damage", summary.damage)
+        o.raw("policy", PolicyPresentation.summaryJSON(summary.policy))
+        o.raw("events", PolicyPresentation.eventsJSON(summary.events))
         o.raw("diagnostics", JSONObject.array(summary.diagnostics.map(JSONObject.quote)))
         sink.write(o.finished + "\n")
         sink.flush()

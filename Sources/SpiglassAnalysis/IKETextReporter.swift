@@ -48,6 +48,11 @@ final class IKETextReporter: Reporter {
                 sink.write("  \(flow.key.ipsecProtocol == .ah ? "AH" : "ESP") \(flow.key.spi.spiHex) \(flow.key.source) → \(flow.key.destination): \(flow.packets) packets, \(flow.count(.decrypted)) decrypted\n")
             }
         }
+        if let policy = PolicyPresentation.totalsLine(summary.policy) { sink.write("\n" + policy) }
+        for finding in summary.findings where finding.kind == .policyMismatch {
+            sink.write("  \(finding.spi.spiHex) \(finding.source) → \(finding.destination): \(finding.message)\n")
+        }
+        for line in PolicyPresentation.leakFindings(summary.policy) { sink.write(line) }
         for diagnostic in summary.diagnostics { sink.write("warning: \(diagnostic)\n") }
         if let damage = summary.damage { sink.write("capture damaged: \(damage)\n") }
         sink.flush()

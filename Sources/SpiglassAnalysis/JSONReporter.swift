@@ -100,6 +100,7 @@ final class JSONReporter: Reporter {
         }
         if record.reassembledFrom != 0 { o.bool("reassembled", true) }
         if let detail = record.detail { o.string("detail", detail) }
+        if let note = record.policy { o.raw("policy", PolicyPresentation.packetJSON(note)) }
         sink.write(o.finished + "\n")
     }
 
@@ -163,6 +164,7 @@ final class JSONReporter: Reporter {
             o.int("seq_last", flow.lastSequence)
             o.string("first_seen", TimeFormat.iso8601(flow.firstSeen))
             o.string("last_seen", TimeFormat.iso8601(flow.lastSeen))
+            if summary.policy.active { o.raw("policy", PolicyPresentation.flowJSON(flow.policy)) }
             sink.write(o.finished + "\n")
         }
         var o = JSONObject()
@@ -195,7 +197,9 @@ final class JSONReporter: Reporter {
             f.string("dst", finding.destination.description)
             f.string("message", finding.message)
             return f.finished
-        }))
+        } + PolicyPresentation.leakFindingsJSON(summary.policy)))
+        o.raw("policy", PolicyPresentation.summaryJSON(summary.policy))
+        o.raw("events", PolicyPresentation.eventsJSON(summary.events))
         o.raw("diagnostics", JSONObject.array(summary.diagnostics.map(JSONObject.quote)))
         sink.write(o.finished + "\n")
         sink.flush()

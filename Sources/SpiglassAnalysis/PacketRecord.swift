@@ -65,6 +65,8 @@ public struct ESPLayer: Sendable, Equatable {
     public var replay: ReplayWindow.Outcome? = nil
     /// The CHILD_SA (index in the IKE reconstruction) an exchange negotiated this SPI in.
     public var childSA: Int? = nil
+    /// The flow (index in the run's flows) this layer was counted in, for the policy check.
+    var flowNumber: Int? = nil
 
     public static func == (a: ESPLayer, b: ESPLayer) -> Bool {
         a.spi == b.spi && a.sequence == b.sequence && a.verdict == b.verdict && a.icv == b.icv && a.saIndex == b.saIndex
@@ -108,6 +110,8 @@ public struct PacketRecord: Sendable {
     /// Bytes written to the -w file for this frame (0 when none).
     public var writtenLength = 0
     public var detail: String?
+    /// The policy check's note: a decrypted packet outside its SA's selectors, or a leak.
+    public var policy: PolicyNote?
 
     /// Clears what one RFC 8229 message reports, keeping the frame's own fields.
     mutating func resetMessage(index: Int) {
@@ -119,6 +123,7 @@ public struct PacketRecord: Sendable {
         inner = nil
         writtenLength = 0
         detail = nil
+        policy = nil
     }
 
     mutating func reset(frame: Int, header: PacketHeader) {
@@ -141,5 +146,6 @@ public struct PacketRecord: Sendable {
         if inner != nil { inner = nil }
         writtenLength = 0
         if detail != nil { detail = nil }
+        if policy != nil { policy = nil }
     }
 }

@@ -63,7 +63,8 @@ public final class ParallelAnalysis {
     /// Opens the capture (with `filter`, when given) and the -w file. Errors are those of a
     /// single-threaded run, in the same order: capture, filter, -w.
     public init(path: String, filter: String? = nil, sad: SADatabase, ahSAD: SADatabase = SADatabase(),
-                ikeKeys: [IKESecurityAssociation] = [], options: AnalysisOptions, threads: Int, output: OutputSink) throws {
+                ikeKeys: [IKESecurityAssociation] = [], policies: [SecurityPolicy] = [], options: AnalysisOptions, threads: Int,
+                output: OutputSink) throws {
         let count = max(1, threads)
         // Before any worker touches OpenSSL: a legacy-provider load in one worker must not
         // race with another worker's first fetch (see `prepareCryptoForThreads`).
@@ -86,8 +87,8 @@ public final class ParallelAnalysis {
             let shard = Shard(index: index, output: sink, writesPackets: options.writePath != nil)
             // Each worker gets SAs of its own: values that share storage share reference counts,
             // and counting on one cache line from several cores costs more than the decryption.
-            let worker = try Analyzer(sad: sad.unshared(), ahSAD: ahSAD.unshared(), ikeKeys: ikeKeys, options: workerOptions,
-                                      output: sink, shard: shard)
+            let worker = try Analyzer(sad: sad.unshared(), ahSAD: ahSAD.unshared(), ikeKeys: ikeKeys, policies: policies,
+                                      options: workerOptions, output: sink, shard: shard)
             workers.append(worker)
             channels.append(channel)
             batchChannels.append(HandoffChannel<FrameBatch>(capacity: ParallelAnalysis.batchQueueCapacity))

@@ -17,6 +17,10 @@ public enum KeyFileFormat: String, Sendable, CaseIterable {
     case xfrm
     case setkey
     case strongswanLog = "strongswan-log"
+    /// `swanctl --list-conns` output: policies only.
+    case swanctlList = "swanctl-list"
+    /// `swanctl.conf`: policies only (its secrets are not read).
+    case swanctlConf = "swanctl-conf"
 }
 
 /// Loads key files into a `KeySet`, detecting each file's format from its content.
@@ -155,16 +159,16 @@ public enum KeyFileLoader {
                 return empty
             }
             throw KeyFileError(.unknownFormat, file: file, line: line,
-                               "not a key file Spiglass recognises (native, Wireshark esp_sa/ikev1/ikev2 tables, tcpdump -E secrets, ip xfrm state, setkey -D, strongSwan log); use --key-format to force one")
+                               "not a key or policy file Spiglass recognises (native, Wireshark esp_sa/ikev1/ikev2 tables, tcpdump -E secrets, ip xfrm state/policy, setkey -D/-DP, strongSwan log, swanctl --list-conns, swanctl.conf); use --key-format to force one")
         }
         var keys: KeySet
         switch format {
         case .native, .wiresharkESP, .wiresharkIKEv1, .wiresharkIKEv2:
             keys = try parseLineFormat(text, file: file, format: format)
-        case .tcpdump, .xfrm, .setkey, .strongswanLog:
+        case .tcpdump, .xfrm, .setkey, .strongswanLog, .swanctlList, .swanctlConf:
             keys = try parseMultiLineFormat(text, file: file, format: format)
         }
-        guard keys.sas.count + keys.ikeSAs.count <= KeyFileLimits.maxSAs else {
+        guard keys.sas.count + keys.ikeSAs.count + keys.policies.count <= KeyFileLimits.maxSAs else {
             throw KeyFileError(.tooLarge, file: file, line: 0, "more than \(KeyFileLimits.maxSAs) SAs")
         }
         return keys
@@ -187,7 +191,7 @@ public enum KeyFileLoader {
             }
             let line = rawLine.drop { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\u{feff}" }
             if line.isEmpty || line.hasPrefix("#") { continue }
-            guard keys.sas.count + keys.ikeSAs.count < KeyFileLimits.maxSAs else {
+            guard keys.sas.count + keys.ikeSAs.count + keys.policies.count < KeyFileLimits.maxSAs else {
                 throw KeyFileError(.tooLarge, file: file, line: lineNumber, "more than \(KeyFileLimits.maxSAs) SAs")
             }
             switch format {
@@ -211,6 +215,9 @@ public enum KeyFileLoader {
                 case .ike(let sa):
                     keys.ikeSAs.append(sa)
                     keys.notes.append(note(for: sa))
+                case .policy(let policies):
+                    keys.policies += policies
+                    keys.notes.append(note(for: policies))
                 }
             }
         }

@@ -63,6 +63,14 @@ struct CaptureOptions: ParsableArguments {
     @Option(name: .customLong("limit"), help: ArgumentHelp("Move a bound on what is kept, NAME=VALUE (repeatable): \(ResourceLimit.allCases.map(\.rawValue).joined(separator: ", ")). See the README.", valueName: "name=value"))
     var limits: [String] = []
 
+    @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit with status 4 when one of these happened (comma-separated, repeatable): \(RunEvent.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "kind,..."))
+    var failOn: [String] = []
+
+    /// `--fail-on`'s kinds (checked in validate()).
+    var failOnEvents: [RunEvent] {
+        failOn.flatMap { $0.split(separator: ",") }.compactMap { RunEvent(rawValue: $0.trimmingCharacters(in: .whitespaces).lowercased()) }
+    }
+
     func validate() throws {
         if (read == nil) == (interface == nil) { throw ValidationError("give exactly one of -r CAPTURE or -i INTERFACE") }
         if replayWindow == 0 { throw ValidationError("--replay-window must be at least 1") }
@@ -71,6 +79,12 @@ struct CaptureOptions: ParsableArguments {
         if duration != nil && interface == nil { throw ValidationError("--duration applies to live captures (-i)") }
         if !(64...262_144).contains(snapLength) { throw ValidationError("-s must be between 64 and 262144") }
         if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be between 1 and 256") }
+        for word in failOn.flatMap({ $0.split(separator: ",", omittingEmptySubsequences: false) }) {
+            let kind = word.trimmingCharacters(in: .whitespaces).lowercased()
+            guard RunEvent(rawValue: kind) != nil else {
+                throw ValidationError("--fail-on: '\(kind)' is not one of \(RunEvent.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+        }
         var scratch = AnalysisOptions()
         for setting in limits {
             do { try ResourceLimit.apply(setting, to: &scratch) } catch { throw ValidationError("--limit: \(error)") }
@@ -105,7 +119,7 @@ struct CaptureOptions: ParsableArguments {
             let output = outputSink()
             do {
                 parallel = try ParallelAnalysis(path: read, filter: filter, sad: sad, ahSAD: ahSAD, ikeKeys: keySet.ikeSAs,
-                                                options: options, threads: threadCount, output: output)
+                                                policies: keySet.policies, options: options, threads: threadCount, output: output)
             } catch {
                 throw fail(error)
             }
@@ -136,7 +150,8 @@ struct CaptureOptions: ParsableArguments {
         let output = outputSink(live: live)
         let analyzer: Analyzer
         do {
-            analyzer = try Analyzer(sad: sad, ahSAD: ahSAD, ikeKeys: keySet.ikeSAs, options: options, output: output)
+            analyzer = try Analyzer(sad: sad, ahSAD: ahSAD, ikeKeys: keySet.ikeSAs, policies: keySet.policies, options: options,
+                                    output: output)
         } catch {
             throw fail(error)
         }
@@ -195,7 +210,8 @@ struct CaptureOptions: ParsableArguments {
     }
 
     /// After the run: warnings on standard error (JSON keeps them off standard output), the
-    /// live counters, and the exit status for a damaged capture.
+    /// live counters, and the exit status: 2 for a damaged capture, else 4 when an event
+    /// `--fail-on` names happened.
     func conclude(_ summary: AnalysisSummary, errors: FileDescriptorSink, live: Bool = false) throws {
         if json || live {
             for message in summary.diagnostics where !live { errors.write("spiglass: warning: \(message)\n") }
@@ -204,5 +220,14 @@ struct CaptureOptions: ParsableArguments {
             errors.write("spiglass: \(capture.received) packets received by filter, \(capture.dropped) dropped by kernel, \(capture.interfaceDropped) dropped by interface\n")
         }
         if summary.damage != nil { throw ExitCode(2) }
+        var seen: Set<RunEvent> = []
+        let happened = failOnEvents.filter { summary.events[$0] > 0 && seen.insert($0).inserted }
+        if !happened.isEmpty {
+            errors.write("spiglass: --fail-on: \(happened.map { "\($0.rawValue) (\(summary.events[$0]))" }.joined(separator: ", "))\n")
+            throw ExitCode(CaptureOptions.failOnExitStatus)
+        }
     }
+
+    /// The exit status of a run in which an event `--fail-on` asked about happened.
+    static let failOnExitStatus: Int32 = 4
 }

@@ -44,6 +44,8 @@ struct IKEv1QuickMode {
     var responderProposal: IKEv1Proposal?
     var pfs = false
     var identities: [String] = []
+    /// The client IDs as values (IDci, IDcr), for the policy check.
+    var identityValues: [IKEv1Identification] = []
     var child: Int?
 }
 

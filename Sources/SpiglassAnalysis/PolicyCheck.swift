@@ -1,0 +1,230 @@
+import SpiglassCapture
+import SpiglassIKE
+import SpiglassSAD
+import SpiglassWire
+
+/// The two checks of the Security Policy Database a capture allows:
+///
+/// - every decrypted (or AH-verified) packet is held to the selectors of the SA that
+///   protected it (RFC 4301 5.2): the traffic selectors its CHILD_SA negotiated in the
+///   capture, and the policies of the policy files that ask for such an SA;
+/// - every packet seen in clear that is not IPsec is held to the PROTECT policies: those of
+///   the CHILD_SAs alive at that moment, and those of the policy files.
+///
+/// Per flow, what the SA is bound to is found once (again after an IKE exchange settles new
+/// SPIs, or a reload) and the last packet's answer is kept, so a decrypted packet costs a
+/// comparison of its fields in the common case and no allocation.
+final class PolicyCheck {
+    private(set) var database: SecurityPolicyDatabase
+    private let ike: IKEReconstruction
+    /// Bumped by every reload: flows bind again.
+    private var reloads = 0
+    /// CHILD_SAs with selectors, for the leak check, as of `activeGeneration`.
+    private var negotiated: [NegotiatedPolicy] = []
+    private var activeGeneration = -1
+    /// Cleartext packets per PROTECT policy, in the order first seen.
+    private(set) var leaks: [PolicyLeak] = []
+    private var leakIndex: [LeakKey: Int] = [:]
+
+    private struct NegotiatedPolicy {
+        var child: Int
+        var forward: PolicySelector
+        var reverse: PolicySelector
+        /// Tunnel mode: the IKE peers' own traffic is not the tunnel's.
+        var endpoints: (IPAddress, IPAddress)?
+        var description: String
+    }
+
+    private enum LeakKey: Hashable {
+        case negotiated(Int)
+        case configured(Int)
+    }
+
+    init(policies: [SecurityPolicy], ike: IKEReconstruction) {
+        database = SecurityPolicyDatabase(policies)
+        self.ike = ike
+    }
+
+    /// Whether there is anything to check against: policies, or an established CHILD_SA.
+    var isActive: Bool { !database.isEmpty || ike.childGeneration != 0 }
+
+    /// Changes with every new CHILD_SA and every reload.
+    private var generation: Int { ike.childGeneration &+ (reloads << 40) }
+
+    /// New policies (SIGHUP): every flow binds again; leaks found so far stay.
+    func replace(_ policies: [SecurityPolicy]) {
+        database = SecurityPolicyDatabase(policies)
+        reloads += 1
+        // Leak records name configured policies by index: those of the old SPD go on
+        // counting under a key of their own no more.
+        leakIndex = leakIndex.filter { if case .negotiated = $0.key { return true } else { return false } }
+    }
+
+    // MARK: - Inbound: decrypted packets
+
+    /// Checks one decrypted packet of a flow against its SA's selectors. Returns the note for
+    /// a packet outside them.
+    func checkDecrypted(_ stats: inout FlowPolicyStatistics, sa: ProtectingSA, packet: PacketSummary, frame: Int,
+                        time: Timestamp) -> PolicyNote? {
+        if stats.bindingGeneration != generation || stats.boundTunnel != sa.tunnel { bind(&stats, sa: sa) }
+        guard stats.negotiated != nil || !stats.configured.isEmpty else {
+            stats.unchecked += 1
+            return nil
+        }
+        stats.checked += 1
+        let fields = SelectorFields(packet)
+        if let last = stats.lastFields, last == fields {
+            if stats.lastInside { return nil }
+            countMismatch(&stats, packet: packet, frame: frame, time: time)
+            return stats.lastNote
+        }
+        var note: PolicyNote? = nil
+        if let (selector, child) = stats.negotiated, !selector.matches(fields) {
+            note = PolicyNote(kind: .policyMismatch, policy: negotiatedName(child, selector), reason: selector.mismatch(fields))
+        }
+        if note == nil, !stats.configured.isEmpty,
+           case .outside(let matched) = database.checkInbound(fields, protectedBy: sa, bindings: stats.configured) {
+            let asking = database.policiesAsking(for: sa)
+            let reason = matched.map { "the first policy selecting it is \(database.policies[$0])" }
+                ?? "no policy of \(database.spdNames[stats.configured[0].spd]) selects it"
+            note = PolicyNote(kind: .policyMismatch, policy: asking.map { database.policies[$0].description }.joined(separator: "; "),
+                              reason: reason)
+        }
+        stats.lastFields = fields
+        stats.lastInside = note == nil
+        stats.lastNote = note
+        if note != nil { countMismatch(&stats, packet: packet, frame: frame, time: time) }
+        return note
+    }
+
+    private func countMismatch(_ stats: inout FlowPolicyStatistics, packet: PacketSummary, frame: Int, time: Timestamp) {
+        stats.mismatches += 1
+        if stats.firstMismatch == nil { stats.firstMismatch = time }
+        stats.lastMismatch = time
+        if stats.examples.count < FlowPolicyStatistics.maxExamples {
+            stats.examples.append("frame \(frame): \(packet.source) → \(packet.destination) \(packet.detail)")
+        }
+    }
+
+    /// What the flow's SA is checked against: its CHILD_SA's selectors in the direction of
+    /// its SPI, and the SPD lookups that have a policy asking for it.
+    private func bind(_ stats: inout FlowPolicyStatistics, sa: ProtectingSA) {
+        stats.bindingGeneration = generation
+        stats.boundTunnel = sa.tunnel
+        stats.lastFields = nil
+        stats.negotiated = nil
+        if let child = ike.childSA(spi: sa.spi), let selector = negotiatedSelector(child, spi: sa.spi, sa: sa) {
+            stats.negotiated = (selector, child)
+        }
+        stats.configured = database.isEmpty ? [] : database.bindings(for: sa)
+        var parts: [String] = []
+        if let (selector, child) = stats.negotiated { parts.append(negotiatedName(child, selector)) }
+        if !stats.configured.isEmpty {
+            parts += database.policiesAsking(for: sa).map { database.policies[$0].description }
+        }
+        stats.selectors = parts.isEmpty ? nil : parts.joined(separator: "; ")
+    }
+
+    /// A CHILD_SA's selectors for the SA of `spi`. Transport mode through a NAT carries the
+    /// translated addresses where the selectors name the original ones (RFC 3948 3.1.2), so
+    /// there only the protocol and ports are held to them.
+    private func negotiatedSelector(_ index: Int, spi: UInt32, sa: ProtectingSA) -> PolicySelector? {
+        let child = ike.children[index]
+        guard child.protocolID == (sa.ipsecProtocol == .ah ? 2 : 3) || child.protocolID == 0 else { return nil }
+        let ikeSA = ike.ikeSAs[child.ikeSAIndex]
+        var selector: PolicySelector?
+        if child.requesterSPI == spi && child.responderSPI == spi {
+            // Both ends chose the same SPI: the direction comes from the addresses.
+            let forward = child.requesterToResponderSelector(ikeVersion: ikeSA.version)
+            selector = sa.outerDestination == child.requester ? forward?.reversed : forward
+        } else {
+            selector = child.selector(forSPI: spi, ikeVersion: ikeSA.version)
+        }
+        guard var found = selector else { return nil }
+        if child.transportMode && (ikeSA.initiatorBehindNAT == true || ikeSA.responderBehindNAT == true) {
+            found = PolicySelector(sources: found.sources.map(Self.anyAddress), destinations: found.destinations.map(Self.anyAddress))
+        }
+        return found
+    }
+
+    private static func anyAddress(_ selector: TrafficSelector) -> TrafficSelector {
+        var copy = selector
+        copy.addresses = .all(ipv4: selector.addresses.isIPv4)
+        return copy
+    }
+
+    private func negotiatedName(_ child: Int, _ selector: PolicySelector) -> String {
+        "CHILD_SA #\(child + 1) \(selector)"
+    }
+
+    // MARK: - Leaks: cleartext packets
+
+    /// Checks a packet seen in clear (not ESP, AH or IKE). Returns the note when a PROTECT
+    /// policy covers it, and counts it for that policy.
+    func checkCleartext(_ packet: PacketSummary, frame: Int, time: Timestamp) -> PolicyNote? {
+        let fields = SelectorFields(packet)
+        refreshNegotiated()
+        var found: (LeakKey, String, String)? = nil
+        for policy in negotiated where !ike.children[policy.child].deleted {
+            if let (a, b) = policy.endpoints,
+               (fields.source == a && fields.destination == b) || (fields.source == b && fields.destination == a) { continue }
+            if policy.forward.matches(fields) || policy.reverse.matches(fields) {
+                found = (.negotiated(policy.child), policy.description, "negotiated")
+                break
+            }
+        }
+        if found == nil, let index = database.leak(fields) {
+            let policy = database.policies[index]
+            found = (.configured(index), policy.description, policy.origin.description)
+        }
+        guard let (key, description, source) = found else { return nil }
+        let slot: Int
+        if let known = leakIndex[key] {
+            slot = known
+        } else {
+            slot = leaks.count
+            leakIndex[key] = slot
+            leaks.append(PolicyLeak(policy: description, source: source, first: time, last: time))
+        }
+        leaks[slot].packets += 1
+        leaks[slot].bytes += packet.length
+        leaks[slot].last = time
+        if leaks[slot].examples.count < PolicyLeak.maxExamples {
+            leaks[slot].examples.append("frame \(frame): \(packet.source) → \(packet.destination) \(packet.detail)")
+        }
+        return PolicyNote(kind: .leak, policy: description, reason: nil)
+    }
+
+    /// The established CHILD_SAs with selectors, rebuilt after each exchange that settled one.
+    private func refreshNegotiated() {
+        guard activeGeneration != ike.childGeneration else { return }
+        activeGeneration = ike.childGeneration
+        negotiated = []
+        for (index, child) in ike.children.enumerated() where child.established && !child.deleted {
+            let ikeSA = ike.ikeSAs[child.ikeSAIndex]
+            guard let forward = child.requesterToResponderSelector(ikeVersion: ikeSA.version) else { continue }
+            negotiated.append(NegotiatedPolicy(child: index, forward: forward, reverse: forward.reversed,
+                                               endpoints: child.transportMode ? nil : (child.requester, child.responder),
+                                               description: "\(negotiatedName(index, forward)) (negotiated, both directions)"))
+        }
+    }
+
+    // MARK: - Summary
+
+    /// The run's policy figures, from the flows' counters and the leaks found here.
+    func summary(flows: [FlowStatistics]) -> PolicySummary {
+        var summary = PolicySummary()
+        summary.configuredPolicies = database.count
+        summary.negotiatedChildSAs = ike.children.indices.filter { index in
+            let child = ike.children[index]
+            return child.established && child.requesterToResponderSelector(ikeVersion: ike.ikeSAs[child.ikeSAIndex].version) != nil
+        }.count
+        for flow in flows {
+            summary.checked += flow.policy.checked
+            summary.mismatches += flow.policy.mismatches
+            summary.unchecked += flow.policy.unchecked
+        }
+        summary.leaks = leaks
+        return summary
+    }
+}
