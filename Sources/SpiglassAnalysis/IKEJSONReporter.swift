@@ -211,6 +211,7 @@ enum IKEJSON {
             f.int("packets", flow.packets)
             f.int("decrypted", flow.count(.decrypted))
             f.int("icv_failed", flow.count(.icvFailed))
+            f.int("policy_mismatches", flow.policy.mismatches)
             return f.finished
         }))
         return o.finished

@@ -160,6 +160,7 @@ final class IKETextReporter: Reporter {
             let flow = flows[flowIndex]
             out += "    \(flow.key.ipsecProtocol == .ah ? "AH" : "ESP") \(flow.key.spi.spiHex) \(flow.key.source) → \(flow.key.destination): \(flow.packets) packets, \(flow.count(.decrypted) + flow.count(.ahVerified)) verified"
             if let sa = flow.saIndex.map({ sad.entries[$0] }), flow.key.ipsecProtocol == .esp { out += " with keys \(IKEDescribe.origin(sa.origin))" }
+            if flow.policy.mismatches > 0 { out += ", \(flow.policy.mismatches) outside the CHILD_SA's selectors" }
             out += "\n"
         }
         if child.established && (flowsByChild[index] ?? []).isEmpty { out += "    no ESP seen for it\n" }

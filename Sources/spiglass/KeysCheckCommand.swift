@@ -72,7 +72,8 @@ struct KeysCheckCommand: ParsableCommand {
             for sa in keys.sas { out.write("  key: \(KeyFileWriter.nativeLine(sa))\n") }
             for sa in keys.ikeSAs { out.write("  key: \(KeyFileWriter.nativeLine(sa))\n") }
         }
-        out.write("  \(keys.sas.count) IPsec SA(s), \(keys.ikeSAs.count) IKE SA(s), \(keys.policies.count) SPD entr\(keys.policies.count == 1 ? "y" : "ies"), \(errors.count) error(s)\n")
+        let policies = keys.policies.isEmpty ? "" : "\(keys.policies.count) SPD entr\(keys.policies.count == 1 ? "y" : "ies"), "
+        out.write("  \(keys.sas.count) IPsec SA(s), \(keys.ikeSAs.count) IKE SA(s), \(policies)\(errors.count) error(s)\n")
         return errors.isEmpty && format != nil
     }
 }

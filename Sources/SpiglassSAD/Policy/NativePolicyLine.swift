@@ -87,8 +87,9 @@ extension NativeKeyParser {
         template.mode = try f.mode()
         template.tunnelSource = try address(f, "tunnel-src")
         template.tunnelDestination = try address(f, "tunnel-dst")
-        if template.mode == .transport && (template.tunnelSource != nil || template.tunnelDestination != nil) {
-            throw f.error(.badValue, "tunnel-src", "a transport-mode policy has no tunnel endpoints")
+        if template.tunnelSource != nil || template.tunnelDestination != nil {
+            if template.mode == .transport { throw f.error(.badValue, "tunnel-src", "a transport-mode policy has no tunnel endpoints") }
+            template.mode = template.mode ?? .tunnel
         }
         if f.values["spi"] != nil { template.spi = try f.spi() }
         if let text = f.values["reqid"]?.text {

@@ -13,10 +13,9 @@
 ///   should never cross the wire in clear. BYPASS and DISCARD policies before it are honoured.
 public struct SecurityPolicyDatabase: Sendable {
     public private(set) var policies: [SecurityPolicy] = []
-    /// Per SPD, policy indices in lookup order: `out` ones, and `in` with `fwd` ones (both
-    /// see traffic arriving at the host).
-    private var outbound: [[Int]] = []
-    private var inbound: [[Int]] = []
+    /// Per SPD and lookup (`out`, `in`, `fwd`, as Linux keeps them), policy indices in
+    /// lookup order.
+    private var lookups: [[[Int]]] = []
     /// SPD (index into the arrays above) of each policy.
     private var spdOf: [Int] = []
     public private(set) var spdNames: [String] = []
@@ -34,26 +33,34 @@ public struct SecurityPolicyDatabase: Sendable {
                 spd = spdNames.count
                 spdByFile[policy.origin.file] = spd
                 spdNames.append(policy.origin.file)
-                outbound.append([])
-                inbound.append([])
+                lookups.append([[], [], []])
             }
             spdOf.append(spd)
-            if policy.direction == .outbound { outbound[spd].append(index) } else { inbound[spd].append(index) }
+            lookups[spd][Lookup(policy.direction).rawValue].append(index)
         }
         // Priority order; the sort is stable, so equal priorities keep the file order.
         for spd in spdNames.indices {
-            outbound[spd].sort { policies[$0].priority < policies[$1].priority }
-            inbound[spd].sort { policies[$0].priority < policies[$1].priority }
+            for lookup in 0..<3 { lookups[spd][lookup].sort { policies[$0].priority < policies[$1].priority } }
         }
     }
 
     public var isEmpty: Bool { policies.isEmpty }
     public var count: Int { policies.count }
 
-    /// Which of an SPD's two lookups a policy belongs to.
-    public enum Lookup: Sendable, Hashable {
+    /// Which of an SPD's lookups a policy belongs to: Linux looks traffic the host sends up
+    /// among the `out` policies, traffic for itself among `in`, traffic it forwards among `fwd`.
+    public enum Lookup: Int, Sendable, Hashable {
         case outbound
         case inbound
+        case forward
+
+        init(_ direction: SecurityPolicy.Direction) {
+            switch direction {
+            case .outbound: self = .outbound
+            case .inbound: self = .inbound
+            case .forward: self = .forward
+            }
+        }
     }
 
     /// The SPD lookups that have a PROTECT policy asking for an SA like `sa`: the ones whose
@@ -61,11 +68,11 @@ public struct SecurityPolicyDatabase: Sendable {
     public func bindings(for sa: ProtectingSA) -> [Binding] {
         var found: [Binding] = []
         for (index, policy) in policies.enumerated() where policy.isSatisfied(by: sa) {
-            let binding = Binding(spd: spdOf[index], lookup: policy.direction == .outbound ? .outbound : .inbound)
+            let binding = Binding(spd: spdOf[index], lookup: Lookup(policy.direction))
             if !found.contains(binding) { found.append(binding) }
         }
         // `checkInbound` walks them SPD by SPD.
-        return found.sorted { ($0.spd, $0.lookup == .outbound ? 0 : 1) < ($1.spd, $1.lookup == .outbound ? 0 : 1) }
+        return found.sorted { ($0.spd, $0.lookup.rawValue) < ($1.spd, $1.lookup.rawValue) }
     }
 
     /// One SPD lookup that concerns an SA.
@@ -91,7 +98,8 @@ public struct SecurityPolicyDatabase: Sendable {
 
     /// The inbound check of one decrypted packet, against the lookups `bindings` returned
     /// for its SA. Every SPD that has a policy for the SA must accept the packet; within one
-    /// SPD, either of its lookups may (a policy read for both directions is in both).
+    /// SPD, any of its lookups may (the capture does not say whether the host received the
+    /// packet for itself or forwarded it, and a policy read for both directions is in two).
     public func checkInbound(_ packet: SelectorFields, protectedBy sa: ProtectingSA, bindings: [Binding]) -> InboundVerdict {
         guard !bindings.isEmpty else { return .unbound }
         var accepted: Int? = nil
@@ -105,8 +113,7 @@ public struct SecurityPolicyDatabase: Sendable {
                 spdAccepted = false
                 refused = nil
             }
-            let order = binding.lookup == .outbound ? outbound[spd] : inbound[spd]
-            let first = order.first { policies[$0].selector.matches(packet) }
+            let first = lookups[spd][binding.lookup.rawValue].first { policies[$0].selector.matches(packet) }
             if let first, policies[first].isSatisfied(by: sa) {
                 spdAccepted = true
                 accepted = accepted ?? first
@@ -120,11 +127,13 @@ public struct SecurityPolicyDatabase: Sendable {
 
     /// The PROTECT policy a packet seen in clear falls under, if any: the first policy of an
     /// SPD lookup that selects it requires protection, and the packet is not traffic between
-    /// that policy's own tunnel endpoints.
+    /// that policy's own tunnel endpoints. Any lookup counts: whether the host sent, received
+    /// or forwarded the packet, a policy requiring protection says it should not be in clear.
     public func leak(_ packet: SelectorFields) -> Int? {
         for spd in spdNames.indices {
-            if let found = leak(packet, order: outbound[spd]) { return found }
-            if let found = leak(packet, order: inbound[spd]) { return found }
+            for lookup in 0..<3 {
+                if let found = leak(packet, order: lookups[spd][lookup]) { return found }
+            }
         }
         return nil
     }

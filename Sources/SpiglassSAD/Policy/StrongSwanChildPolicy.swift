@@ -27,6 +27,9 @@ struct StrongSwanChild {
         func fail(_ field: String, _ message: String) -> KeyFileError {
             KeyFileError(.badValue, file: file, line: line, field: field, message)
         }
+        guard ["tunnel", "transport", "beet", "pass", "drop"].contains(mode.lowercased()) else {
+            throw fail("mode", "'\(KeyMaterial.redacted(mode))' is not tunnel, transport, beet, pass or drop")
+        }
         let local = Self.literalAddress(localAddrs), remote = Self.literalAddress(remoteAddrs)
         var localSelectors: [TrafficSelector] = [], remoteSelectors: [TrafficSelector] = []
         for text in localTS {
@@ -47,13 +50,11 @@ struct StrongSwanChild {
         switch mode.lowercased() {
         case "pass": action = .bypass
         case "drop": action = .discard
-        case "tunnel", "transport", "beet":
+        default:
             let template = PolicyTemplate(ipsecProtocol: ah ? .ah : .esp, mode: IPsecMode(rawValue: mode.lowercased()),
                                           tunnelSource: mode.lowercased() == "transport" ? nil : local,
                                           tunnelDestination: mode.lowercased() == "transport" ? nil : remote)
             action = .protect([template])
-        default:
-            throw fail("mode", "'\(KeyMaterial.redacted(mode))' is not tunnel, transport, beet, pass or drop")
         }
         let selector = PolicySelector(sources: localSelectors, destinations: remoteSelectors)
         let outbound = SecurityPolicy(selector: selector, direction: .outbound, action: action,

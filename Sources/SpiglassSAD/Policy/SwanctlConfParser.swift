@@ -108,18 +108,30 @@ enum SwanctlConfParser {
                 }
                 if let equals = rest.firstIndex(of: "=") {
                     let key = rest[..<equals].trimmingCharacters(in: .whitespaces)
-                    var value = rest[rest.index(after: equals)...].trimmingCharacters(in: .whitespaces)
-                    // A closing brace may end the line: `local { auth = psk }`.
-                    var closes = 0
-                    while value.hasSuffix("}") && !value.hasPrefix("\"") {
-                        value.removeLast()
-                        value = value.trimmingCharacters(in: .whitespaces)
-                        closes += 1
+                    var value = rest[rest.index(after: equals)...].drop { $0 == " " || $0 == "\t" }
+                    var text: String
+                    if value.first == "\"" {
+                        // A quoted value ends at its closing quote; `\"` inside is a quote.
+                        value = value.dropFirst()
+                        var end = value.startIndex, escaped = false
+                        text = ""
+                        while end < value.endIndex && (escaped || value[end] != "\"") {
+                            if escaped || value[end] != "\\" { text.append(value[end]) }
+                            escaped = !escaped && value[end] == "\\"
+                            end = value.index(after: end)
+                        }
+                        guard end < value.endIndex else {
+                            throw KeyFileError(.syntax, file: file, line: lineNumber, field: key, "unterminated quote")
+                        }
+                        rest = value[value.index(after: end)...]
+                    } else {
+                        // An unquoted value runs to the end of the line or a closing brace.
+                        let end = value.firstIndex(of: "}") ?? value.endIndex
+                        text = value[..<end].trimmingCharacters(in: .whitespaces)
+                        rest = value[end...]
                     }
-                    if value.hasPrefix("\"") && value.hasSuffix("\"") && value.count >= 2 { value = String(value.dropFirst().dropLast()) }
-                    if !inSecrets && stack.count > 1 { stack.last!.values[key] = (value, lineNumber) }
-                    for _ in 0..<closes where stack.count > 1 { stack.removeLast() }
-                    break
+                    if !inSecrets && stack.count > 1 { stack.last!.values[key] = (text, lineNumber) }
+                    continue
                 }
                 if rest.hasPrefix("include") {
                     notes.append(KeyFileNote(.warning, file: file, line: lineNumber,
