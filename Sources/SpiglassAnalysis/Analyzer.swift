@@ -100,6 +100,7 @@ public final class Analyzer {
             ike.onDerivedSA = { [unowned self] sa in self.addDerived(sa) }
         }
         ike.onDiagnostic = { [unowned self] message in self.diagnose(message) }
+        policyCheck.diagnose = { [unowned self] message in self.diagnose(message) }
     }
 
     /// Loads and merges key files, in order, each in `format` or the detected one.

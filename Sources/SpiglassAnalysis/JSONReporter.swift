@@ -190,18 +190,24 @@ final class JSONReporter: Reporter {
             }
         }
         o.raw("findings", JSONObject.array(summary.findings.map { finding in
-            var f = JSONObject()
-            f.string("kind", finding.kind.rawValue)
-            f.string("spi", finding.spi.spiHex)
-            f.string("src", finding.source.description)
-            f.string("dst", finding.destination.description)
-            f.string("message", finding.message)
-            return f.finished
+            JSONReporter.findingJSON(kind: finding.kind.rawValue, spi: finding.spi.spiHex, source: finding.source.description,
+                                     destination: finding.destination.description, message: finding.message)
         } + PolicyPresentation.leakFindingsJSON(summary.policy)))
         o.raw("policy", PolicyPresentation.summaryJSON(summary.policy))
         o.raw("events", PolicyPresentation.eventsJSON(summary.events))
         o.raw("diagnostics", JSONObject.array(summary.diagnostics.map(JSONObject.quote)))
         sink.write(o.finished + "\n")
         sink.flush()
+    }
+
+    /// One `findings` entry; `spi`, `src` and `dst` are null for findings about no SA (leaks).
+    static func findingJSON(kind: String, spi: String?, source: String?, destination: String?, message: String) -> String {
+        var f = JSONObject()
+        f.string("kind", kind)
+        f.string("spi", spi)
+        f.string("src", source)
+        f.string("dst", destination)
+        f.string("message", message)
+        return f.finished
     }
 }

@@ -25,6 +25,21 @@ final class PolicyCheck {
     /// Cleartext packets per PROTECT policy, in the order first seen.
     private(set) var leaks: [PolicyLeak] = []
     private var leakIndex: [LeakKey: Int] = [:]
+    /// Recent cleartext answers by packet fields (direct-mapped): a capture repeats its flows,
+    /// and a big SPD costs a scan per new one. Cleared when the CHILD_SAs or the policies change.
+    private var leakCache = [CachedLeak?](repeating: nil, count: PolicyCheck.leakCacheSlots)
+    private var leakCacheGeneration = -1
+    static let leakCacheSlots = 4096
+    /// CHILD_SAs alive at once that the leak check holds cleartext to; past it, a diagnostic.
+    static let maxNegotiatedPolicies = 4096
+    /// Called with a warning (the analyzer's diagnostics).
+    var diagnose: (String) -> Void = { _ in }
+
+    private struct CachedLeak {
+        var fields: SelectorFields
+        /// The leak record, or nil: not a leak.
+        var key: LeakKey?
+    }
 
     private struct NegotiatedPolicy {
         var child: Int
@@ -87,8 +102,7 @@ final class PolicyCheck {
             let asking = database.policiesAsking(for: sa)
             let reason = matched.map { "the first policy selecting it is \(database.policies[$0])" }
                 ?? "no policy of \(database.spdNames[stats.configured[0].spd]) selects it"
-            note = PolicyNote(kind: .policyMismatch, policy: asking.map { database.policies[$0].description }.joined(separator: "; "),
-                              reason: reason)
+            note = PolicyNote(kind: .policyMismatch, policy: PolicyCheck.describe(asking.map { database.policies[$0] }), reason: reason)
         }
         stats.lastFields = fields
         stats.lastInside = note == nil
@@ -120,7 +134,7 @@ final class PolicyCheck {
         var parts: [String] = []
         if let (selector, child) = stats.negotiated { parts.append(negotiatedName(child, selector)) }
         if !stats.configured.isEmpty {
-            parts += database.policiesAsking(for: sa).map { database.policies[$0].description }
+            parts.append(PolicyCheck.describe(database.policiesAsking(for: sa).map { database.policies[$0] }))
         }
         stats.selectors = parts.isEmpty ? nil : parts.joined(separator: "; ")
     }
@@ -153,6 +167,12 @@ final class PolicyCheck {
         return copy
     }
 
+    /// The policies an SA is checked against, the first three in full.
+    static func describe(_ policies: [SecurityPolicy]) -> String {
+        let shown = policies.prefix(3).map(\.description).joined(separator: "; ")
+        return policies.count > 3 ? shown + "; and \(policies.count - 3) more" : shown
+    }
+
     private func negotiatedName(_ child: Int, _ selector: PolicySelector) -> String {
         "CHILD_SA #\(child + 1) \(selector)"
     }
@@ -164,24 +184,32 @@ final class PolicyCheck {
     func checkCleartext(_ packet: PacketSummary, frame: Int, time: Timestamp) -> PolicyNote? {
         let fields = SelectorFields(packet)
         refreshNegotiated()
-        var found: (LeakKey, String, String)? = nil
-        for policy in negotiated where !ike.children[policy.child].deleted {
-            if let (a, b) = policy.endpoints,
-               (fields.source == a && fields.destination == b) || (fields.source == b && fields.destination == a) { continue }
-            if policy.forward.matches(fields) || policy.reverse.matches(fields) {
-                found = (.negotiated(policy.child), policy.description, "negotiated")
-                break
-            }
+        if leakCacheGeneration != generation {
+            leakCacheGeneration = generation
+            for index in leakCache.indices { leakCache[index] = nil }
         }
-        if found == nil, let index = database.leak(fields) {
-            let policy = database.policies[index]
-            found = (.configured(index), policy.description, policy.origin.description)
+        let cacheSlot = fields.hashValue & (PolicyCheck.leakCacheSlots - 1)
+        var key: LeakKey? = nil
+        if let cached = leakCache[cacheSlot], cached.fields == fields, !isDeleted(cached.key) {
+            key = cached.key
+        } else {
+            key = findLeak(fields)
+            leakCache[cacheSlot] = CachedLeak(fields: fields, key: key)
         }
-        guard let (key, description, source) = found else { return nil }
+        guard let key else { return nil }
         let slot: Int
         if let known = leakIndex[key] {
             slot = known
         } else {
+            let (description, source): (String, String)
+            switch key {
+            case .negotiated(let child):
+                description = negotiated.first { $0.child == child }?.description ?? "CHILD_SA #\(child + 1)"
+                source = "negotiated"
+            case .configured(let index):
+                description = database.policies[index].description
+                source = database.policies[index].origin.description
+            }
             slot = leaks.count
             leakIndex[key] = slot
             leaks.append(PolicyLeak(policy: description, source: source, first: time, last: time))
@@ -192,17 +220,39 @@ final class PolicyCheck {
         if leaks[slot].examples.count < PolicyLeak.maxExamples {
             leaks[slot].examples.append("frame \(frame): \(packet.source) → \(packet.destination) \(packet.detail)")
         }
-        return PolicyNote(kind: .leak, policy: description, reason: nil)
+        return PolicyNote(kind: .leak, policy: leaks[slot].policy, reason: nil)
     }
 
-    /// The established CHILD_SAs with selectors, rebuilt after each exchange that settled one.
+    /// The PROTECT policy a cleartext packet falls under: a live CHILD_SA's, else a policy file's.
+    private func findLeak(_ fields: SelectorFields) -> LeakKey? {
+        for policy in negotiated where !ike.children[policy.child].deleted {
+            if let (a, b) = policy.endpoints,
+               (fields.source == a && fields.destination == b) || (fields.source == b && fields.destination == a) { continue }
+            if policy.forward.matches(fields) || policy.reverse.matches(fields) { return .negotiated(policy.child) }
+        }
+        return database.leak(fields).map { .configured($0) }
+    }
+
+    /// A CHILD_SA's delete does not bump the generation: a cached answer naming it is checked.
+    private func isDeleted(_ key: LeakKey?) -> Bool {
+        if case .negotiated(let child)? = key { return ike.children[child].deleted }
+        return false
+    }
+
+    /// The CHILD_SAs that hold cleartext to their selectors: established, neither deleted nor
+    /// replaced by a rekey (the new one has the same selectors). Rebuilt after each exchange
+    /// that settled a CHILD_SA.
     private func refreshNegotiated() {
         guard activeGeneration != ike.childGeneration else { return }
         activeGeneration = ike.childGeneration
         negotiated = []
-        for (index, child) in ike.children.enumerated() where child.established && !child.deleted {
+        for (index, child) in ike.children.enumerated() where child.established && !child.deleted && child.rekeyedBy == nil {
             let ikeSA = ike.ikeSAs[child.ikeSAIndex]
             guard let forward = child.requesterToResponderSelector(ikeVersion: ikeSA.version) else { continue }
+            guard negotiated.count < PolicyCheck.maxNegotiatedPolicies else {
+                diagnose("more than \(PolicyCheck.maxNegotiatedPolicies) CHILD_SAs alive at once: cleartext is checked against the first \(PolicyCheck.maxNegotiatedPolicies) only")
+                break
+            }
             negotiated.append(NegotiatedPolicy(child: index, forward: forward, reverse: forward.reversed,
                                                endpoints: child.transportMode ? nil : (child.requester, child.responder),
                                                description: "\(negotiatedName(index, forward)) (negotiated, both directions)"))

@@ -90,13 +90,8 @@ enum PolicyPresentation {
     /// `findings` entries for leaks: no SA, so `spi`, `src` and `dst` are null.
     static func leakFindingsJSON(_ summary: PolicySummary) -> [String] {
         summary.leaks.map { leak in
-            var f = JSONObject()
-            f.string("kind", "leak")
-            f.string("spi", nil)
-            f.string("src", nil)
-            f.string("dst", nil)
-            f.string("message", "\(leak.policy): \(leak.packets) packet(s) in clear: \(leak.examples.joined(separator: ", "))")
-            return f.finished
+            JSONReporter.findingJSON(kind: "leak", spi: nil, source: nil, destination: nil,
+                                     message: "\(leak.policy): \(leak.packets) packet(s) in clear: \(leak.examples.joined(separator: ", "))")
         }
     }
 

@@ -353,9 +353,10 @@ public enum FuzzHarness {
     // MARK: - keyfiles: every key-file parser
 
     /// Layout: config byte, then the key-file text (UTF-8, repaired where invalid).
-    /// Config: 0 detect the format, 1-8 force `KeyFileFormat.allCases[config - 1]`, any other
+    /// Config: 0 detect the format, 1-10 force `KeyFileFormat.allCases[config - 1]`, any other
     /// value detects too. Bit 7 runs `checkKeys` (the line-by-line `keys check`) as well.
-    /// Every SA parsed is written back in every format and the native text parsed again.
+    /// Every SA parsed is written back in every format and the native text parsed again; the
+    /// policies read are put in an SPD and asked about a packet.
     public static func keyfiles(_ data: [UInt8]) {
         guard let config = data.first else { return }
         let text = String(decoding: data[1...], as: UTF8.self)
@@ -372,6 +373,13 @@ public enum FuzzHarness {
             _ = KeyFileWriter.tcpdump(keys)
             _ = try? KeyFileLoader.parseKeys(native, file: file, format: .native)
             for sa in keys.sas { _ = KeyFileLoader.note(for: sa) }
+            let spd = SecurityPolicyDatabase(keys.policies)
+            let packet = SelectorFields(source: .v4(0x0A01_0203), destination: .v4(0x0A02_0304), protocolNumber: 17, sourcePort: 4500,
+                                        destinationPort: 53)
+            _ = spd.leak(packet)
+            let sa = ProtectingSA(ipsecProtocol: .esp, spi: 1, outerSource: .v4(0xC000_0201), outerDestination: .v4(0xC000_0202), tunnel: true)
+            _ = spd.checkInbound(packet, protectedBy: sa, bindings: spd.bindings(for: sa))
+            for policy in keys.policies.prefix(64) { _ = policy.description }
         } catch let error as KeyFileError {
             _ = error.column(in: text)
             _ = error.description
