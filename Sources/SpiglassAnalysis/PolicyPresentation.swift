@@ -27,7 +27,7 @@ enum PolicyPresentation {
         var sources: [String] = []
         if summary.configuredPolicies > 0 { sources.append("\(summary.configuredPolicies) SPD entries from policy files") }
         if summary.negotiatedChildSAs > 0 { sources.append("\(summary.negotiatedChildSAs) CHILD_SA(s) with negotiated selectors") }
-        var line = "Policy: \(sources.joined(separator: " and ")); \(summary.checked) decrypted packet(s) checked, "
+        var line = "Policy: \(sources.joined(separator: " and ")); \(summary.checked) packet(s) checked after decryption, "
         line += "\(summary.mismatches) outside their selectors"
         if summary.unchecked > 0 { line += ", \(summary.unchecked) of SAs with no selectors known" }
         line += "; \(summary.leakPackets) cleartext packet(s) leaked"

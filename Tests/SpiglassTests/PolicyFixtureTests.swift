@@ -101,7 +101,7 @@ import Testing
         #expect(mismatch.policy?.policy == "CHILD_SA #1 10.200.1.0/28 → 10.200.2.1/32")
         #expect(mismatch.policy?.reason == "source 10.200.1.77 is outside 10.200.1.0/28")
         #expect(output.contains("[policy-mismatch: source 10.200.1.77 is outside 10.200.1.0/28 (CHILD_SA #1 10.200.1.0/28 → 10.200.2.1/32)]"))
-        #expect(output.contains("Policy: 1 CHILD_SA(s) with negotiated selectors; 16 decrypted packet(s) checked, 4 outside their selectors; 2 cleartext packet(s) leaked under 1 policy"))
+        #expect(output.contains("Policy: 1 CHILD_SA(s) with negotiated selectors; 16 packet(s) checked after decryption, 4 outside their selectors; 2 cleartext packet(s) leaked under 1 policy"))
         #expect(output.contains("carried 3 of 9 decrypted packets outside its selectors CHILD_SA #1 10.200.1.0/28 → 10.200.2.1/32: frame 25: 10.200.1.77 → 10.200.2.1 ICMP echo request"))
         let leak = try #require(summary.policy.leaks.first)
         #expect(leak.source == "negotiated" && leak.packets == 2)
