@@ -133,6 +133,37 @@ import Testing
         #expect(listed.map(\.policy?.kind) == frames.map(\.policy?.kind))
     }
 
+    /// Every other strongSwan fixture: real traffic only, IPv4 and IPv6, IKEv2 and IKEv1,
+    /// rekeys, NAT. Each decrypted packet is held to its CHILD_SA's selectors and none is
+    /// outside; nothing on the wire is a leak.
+    @Test(arguments: AnalyzerRobustnessTests.captures.filter { $0.capture.hasPrefix("strongswan") && !$0.capture.hasPrefix("strongswan-policy") })
+    func realTrafficIsInsideItsSelectors(_ pair: (capture: String, keys: [String])) throws {
+        let keys = try Analyzer.loadKeySet(pair.keys.map(Paths.fixture))
+        let analyzer = try Analyzer(sad: Analyzer.espDatabase(keys), ahSAD: Analyzer.ahDatabase(keys), ikeKeys: keys.ikeSAs,
+                                    options: AnalysisOptions(), output: StringSink())
+        let summary = analyzer.run(try CaptureReader(path: Paths.fixture(pair.capture)))
+        #expect(summary.policy.mismatches == 0, "\(pair.capture): \(summary.findings.map(\.message))")
+        #expect(summary.policy.leaks.isEmpty, "\(pair.capture): \(summary.policy.leaks)")
+        // Where the exchanges settled selectors, every decrypted packet was checked.
+        if summary.policy.negotiatedChildSAs > 0 {
+            #expect(summary.policy.checked + summary.policy.unchecked == summary.count(.decrypted), "\(pair.capture)")
+            #expect(summary.policy.checked > 0 || summary.count(.decrypted) == 0, "\(pair.capture)")
+        }
+    }
+
+    @Test func everyFixtureWithIKEKeysHasSelectors() throws {
+        let checked = try ["strongswan-ike/ipv6", "strongswan-ike/rekey-cbc-sha256", "strongswan-ike/nat", "strongswan-ikev1/main-psk",
+                           "strongswan-ikev1/nat", "strongswan/aes256cbc-sha512-v6"].map { name -> Int in
+            let keys = try Analyzer.loadKeySet([Paths.fixture("\(name)/sa.spiglass")] + (Paths.exists(Paths.fixture("\(name)/ikev2_decryption_table")) ? [Paths.fixture("\(name)/ikev2_decryption_table")] : []))
+            let analyzer = try Analyzer(sad: Analyzer.espDatabase(keys), ikeKeys: keys.ikeSAs, options: AnalysisOptions(), output: StringSink())
+            let summary = analyzer.run(try CaptureReader(path: Paths.fixture("\(name)/capture.pcap")))
+            #expect(summary.policy.negotiatedChildSAs > 0, "\(name)")
+            #expect(summary.policy.unchecked == 0, "\(name)")
+            return summary.policy.checked
+        }
+        #expect(checked.allSatisfy { $0 > 0 }, "\(checked)")
+    }
+
     @Test func parallelRunsSayTheSame() throws {
         for name in ["narrowed", "ports"] {
             let directory = "Fixtures/strongswan-policy/\(name)"
