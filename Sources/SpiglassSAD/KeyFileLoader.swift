@@ -30,11 +30,17 @@ public enum KeyFileLoader {
     public static func loadKeys(path: String, format: KeyFileFormat? = nil) throws -> KeySet {
         let (text, warning) = try readKeyFile(path: path)
         var keys = try parseKeys(text, file: path, format: format)
-        if let warning {
+        if let warning, holdsSecrets(keys, format: format ?? detect(text)) {
             keys.permissionWarnings.removeAll { $0.file == path }
             keys.permissionWarnings.insert(warning, at: 0)
         }
         return keys
+    }
+
+    /// Whether a file's permissions matter: a file of policies alone holds no secret, except
+    /// swanctl.conf, whose `secrets` section Spiglass does not read but others can.
+    public static func holdsSecrets(_ keys: KeySet, format: KeyFileFormat?) -> Bool {
+        !(keys.sas.isEmpty && keys.ikeSAs.isEmpty && !keys.policies.isEmpty) || format == .swanctlConf
     }
 
     /// The warning a key file deserves when users other than its owner may read or write it

@@ -56,7 +56,7 @@ struct KeysCheckCommand: ParsableCommand {
         out.write("\(name): \(format.map { "format \($0.rawValue)" } ?? "format not recognised")\n")
         // Who else can read the file (and the files it includes) comes first.
         var permissions = keys.permissionWarnings
-        if let warning { permissions.insert(warning, at: 0) }
+        if let warning, KeyFileLoader.holdsSecrets(keys, format: format) { permissions.insert(warning, at: 0) }
         var items: [(Int, String)] = permissions.map { (0, "  \($0.file): warning: \($0.message)") }
         items += keys.notes.map { ($0.line, "  \($0.file):\($0.line): \($0.kind.rawValue): \($0.message)") }
         let lines = errors.isEmpty ? [] : KeyFileLines.of(text)

@@ -68,6 +68,11 @@ import Testing
         #expect(result.stdout.contains("0 IPsec SA(s), 0 IKE SA(s), 2 SPD entries, 1 error(s)"))
         #expect(result.stdout.contains("list-conns-A.txt: format swanctl-list"))
         #expect(result.stdout.contains("list-conns-A.txt:8: understood: CHILD_SA gw.net: 10.200.1.0/24 → 10.200.2.0/24 protect esp tunnel 10.97.0.1 → 10.97.0.2"))
+        // Policies alone hold no secret: no warning about who may read them (the files are 0644)...
+        #expect(!result.stdout.contains("readable by other users"))
+        // ...but swanctl.conf has its secrets section.
+        let conf = try CLITests.run(["keys", "check", "\(Self.narrowed)/config/swanctl-A.conf"])
+        #expect(conf.stdout.contains("swanctl-A.conf' is readable by other users"))
         // A policy file alone decides what leaks: without IKE keys, the negotiated selectors are unknown.
         let run = try CLITests.run(["analyze", "-q", "-r", "\(Self.narrowed)/capture.pcap", "-k", "\(Self.narrowed)/list-conns-A.txt",
                                     "--fail-on", "leak"])
