@@ -32,7 +32,12 @@ struct SetkeyPolicyBlock {
     var selector: PolicySelector?
     var directions: [SecurityPolicy.Direction] = []
     var socketPolicy = false
-    var kind: String? = nil
+    var kind: PolicyType? = nil
+
+    /// The policy types setkey prints (`ipsp_policy_strs`).
+    enum PolicyType: String {
+        case ipsec, none, bypass, discard, entrust
+    }
     var priority: UInt32 = 0
     var templates: [PolicyTemplate] = []
 
@@ -47,7 +52,7 @@ struct SetkeyPolicyBlock {
     static func isPolicyLine(_ tokens: [Substring]) -> Bool {
         guard let first = tokens.first, let last = tokens.last else { return false }
         return ["in", "out", "fwd", "any", "in(socket)", "out(socket)"].contains(first)
-            && ["ipsec", "none", "discard", "bypass", "entrust"].contains(last)
+            && PolicyType(rawValue: String(last)) != nil
     }
 
     init(header tokens: [Substring], line: Int, file: String, noteIndex: Int) throws {
@@ -162,10 +167,10 @@ struct SetkeyPolicyBlock {
             priority = UInt32(clamping: value)
         }
         guard let type = words.first, words.count == 1 else { throw fail("policy", "expected the policy type (ipsec, none, discard) at the end") }
-        switch type {
-        case "ipsec", "none", "bypass", "discard", "entrust": kind = String(type)
-        default: throw fail("policy", "'\(KeyMaterial.redacted(type))' is not ipsec, none, discard, bypass or entrust")
+        guard let policyType = PolicyType(rawValue: String(type)) else {
+            throw fail("policy", "'\(KeyMaterial.redacted(type))' is not ipsec, none, discard, bypass or entrust")
         }
+        kind = policyType
         if socketPolicy { return (.ignored, "per-socket policy \(KeyMaterial.redacted(direction)) \(type)") }
         return (.understood, "dir \(direction) \(type)" + (priority != 0 ? ", priority \(priority)" : ""))
     }
@@ -220,19 +225,19 @@ struct SetkeyPolicyBlock {
             throw KeyFileError(.missingField, file: file, line: headerLine, field: "policy", "selector line without its policy line")
         }
         guard let selector, !socketPolicy else {
-            return ([], KeyFileNote(.ignored, file: file, line: headerLine, "per-socket policy (\(kind))"))
+            return ([], KeyFileNote(.ignored, file: file, line: headerLine, "per-socket policy (\(kind.rawValue))"))
         }
         let action: SecurityPolicy.Action
         switch kind {
-        case "ipsec":
+        case .ipsec:
             guard !templates.isEmpty else {
                 throw KeyFileError(.missingField, file: file, line: headerLine, field: "request", "an 'ipsec' policy without an ESP or AH request")
             }
             action = .protect(templates)
-        case "discard": action = .discard
-        case "entrust":
+        case .discard: action = .discard
+        case .entrust:
             return ([], KeyFileNote(.warning, file: file, line: headerLine, "policy \(selector) entrust: defers to the system default, which the dump does not show; not used"))
-        default: action = .bypass
+        case .none, .bypass: action = .bypass
         }
         var policies: [SecurityPolicy] = []
         for direction in directions {

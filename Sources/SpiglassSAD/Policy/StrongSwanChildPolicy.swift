@@ -9,8 +9,13 @@ struct StrongSwanChild {
     var connection: String
     var name: String
     var line: Int
-    /// `tunnel`, `transport`, `beet`, or the shunts `pass` (BYPASS) and `drop` (DISCARD).
+    /// `tunnel`, `transport`, `beet`, or the shunts `pass` (BYPASS) and `drop` (DISCARD), as
+    /// the source writes it (any case).
     var mode = "tunnel"
+
+    enum ShuntMode: String {
+        case pass, drop
+    }
     var localTS: [String] = ["dynamic"]
     var remoteTS: [String] = ["dynamic"]
     var localAddrs: [String] = []
@@ -27,7 +32,9 @@ struct StrongSwanChild {
         func fail(_ field: String, _ message: String) -> KeyFileError {
             KeyFileError(.badValue, file: file, line: line, field: field, message)
         }
-        guard ["tunnel", "transport", "beet", "pass", "drop"].contains(mode.lowercased()) else {
+        let ipsecMode = IPsecMode(rawValue: mode.lowercased())
+        let shunt = ShuntMode(rawValue: mode.lowercased())
+        guard ipsecMode != nil || shunt != nil else {
             throw fail("mode", "'\(KeyMaterial.redacted(mode))' is not tunnel, transport, beet, pass or drop")
         }
         let local = Self.literalAddress(localAddrs), remote = Self.literalAddress(remoteAddrs)
@@ -47,14 +54,13 @@ struct StrongSwanChild {
             remoteSelectors.append(selector)
         }
         let action: SecurityPolicy.Action
-        switch mode.lowercased() {
-        case "pass": action = .bypass
-        case "drop": action = .discard
+        switch (ipsecMode, shunt) {
+        case (_, .pass?): action = .bypass
+        case (_, .drop?): action = .discard
         default:
-            let template = PolicyTemplate(ipsecProtocol: ah ? .ah : .esp, mode: IPsecMode(rawValue: mode.lowercased()),
-                                          tunnelSource: mode.lowercased() == "transport" ? nil : local,
-                                          tunnelDestination: mode.lowercased() == "transport" ? nil : remote)
-            action = .protect([template])
+            let transport = ipsecMode == .transport
+            action = .protect([PolicyTemplate(ipsecProtocol: ah ? .ah : .esp, mode: ipsecMode, tunnelSource: transport ? nil : local,
+                                              tunnelDestination: transport ? nil : remote)])
         }
         let selector = PolicySelector(sources: localSelectors, destinations: remoteSelectors)
         let outbound = SecurityPolicy(selector: selector, direction: .outbound, action: action,
