@@ -11,6 +11,7 @@ extension Analyzer {
     /// `cut`: the capture cut the packet; its AH is then counted as `truncated`, not verified.
     func processAH(_ bytes: [UInt8], ip: IPLayer, headers: [AHHeader], payload: IPsecPayload, cut: Bool = false) -> Bool {
         var allVerified = true
+        var lastFlow: Int? = nil
         for header in headers {
             let key = FlowKey(spi: header.spi, source: ip.source, destination: ip.destination, udpEncapsulated: false, ipsecProtocol: .ah)
             let flowNumber = flow(for: key, time: record.timestamp)
@@ -41,6 +42,7 @@ extension Analyzer {
             if let flowNumber {
                 layer.replay = count(flowNumber, verdict: layer.verdict, sequence: layer.sequence, bytes: header.range.count)
             }
+            lastFlow = flowNumber
             record.ah.append(layer)
             record.verdict = layer.verdict
             if layer.verdict == .ahICVFailed || layer.verdict == .malformed || layer.verdict == .truncated { return false }
@@ -50,6 +52,10 @@ extension Analyzer {
         if case .other = payload, allVerified, let last = headers.last {
             stripAH(bytes, ip: ip, first: headers[0], last: last)
             record.inner = PacketSummary.of(inner, range: 0..<innerLength)
+            if policyCheck.isActive, let lastFlow, case .success(let innerIP) = IPLayer.parse(inner, offset: 0, length: innerLength) {
+                let tunnel = last.nextHeader == IPProtocol.ipv4 || last.nextHeader == IPProtocol.ipv6
+                checkDecryptedPolicy(flowNumber: lastFlow, ipsecProtocol: .ah, spi: last.spi, tunnel: tunnel, outer: ip, innerIP: innerIP)
+            }
             record.writtenLength = innerLength
             writeInner()
         }

@@ -32,6 +32,10 @@ extension Analyzer {
             guard layer.verdict == .decrypted else { break }
             decryptedAny = true
             innerIP = try? IPLayer.parse(inner, offset: 0, length: innerLength).get()
+            if policyCheck.isActive, let parsed = innerIP, let flowNumber = layer.flowNumber {
+                checkDecryptedPolicy(flowNumber: flowNumber, ipsecProtocol: .esp, spi: layer.spi, tunnel: layer.tunnel, outer: sourceIP,
+                                     innerIP: parsed)
+            }
             guard level + 1 < options.maxNesting, let parsed = innerIP, parsed.fragment == nil,
                   case .esp(let innerESP, let innerPorts) = IPsecLayers.classify(inner, protocolNumber: parsed.protocolNumber,
                                                                                 start: parsed.headerEnd, end: parsed.end).payload
@@ -67,6 +71,7 @@ extension Analyzer {
             flows[flowNumber].childSA = followsIKE ? ike.childSA(spi: esp.spi) : childReplica.bySPI[esp.spi]
         }
         layer.childSA = flows[flowNumber].childSA
+        layer.flowNumber = flowNumber
         layer.replay = count(flowNumber, verdict: layer.verdict, sequence: layer.sequence, bytes: esp.range.count)
         if layer.verdict == .decrypted {
             if layer.icv != .good { flows[flowNumber].decryptedWithoutIntegrity += 1 }

@@ -63,6 +63,10 @@ extension Analyzer {
                 let sa = (flow.key.ipsecProtocol == .ah ? ahSAD : sad).entries[index]
                 for message in WeakAlgorithmCheck.findings(for: sa) { add(.weakAlgorithm, message) }
             }
+            if flow.policy.mismatches > 0 {
+                let examples = flow.policy.examples.joined(separator: ", ") + (flow.policy.mismatches > flow.policy.examples.count ? ", …" : "")
+                add(.policyMismatch, "carried \(flow.policy.mismatches) of \(flow.policy.checked) decrypted packets outside its selectors \(flow.policy.selectors ?? "?"): \(examples)")
+            }
         }
         return out
     }

@@ -212,9 +212,8 @@ extension Analyzer {
             switch event {
             case .derived(let sa):
                 addDerived(sa.unshared())
-            case .child(let spi, let index):
-                childReplica.bySPI[spi] = index
-                childReplica.generation += 1
+            case .child(let spi, let selectors):
+                childReplica.apply(spi: spi, selectors)
             }
         }
         shard.appliedHorizon = horizon

@@ -55,6 +55,8 @@ public final class Analyzer {
 
     /// The IKE story of the capture, rebuilt as its messages arrive.
     public let ike: IKEReconstruction
+    /// The SPD checks: decrypted packets against their SA's selectors, cleartext for leaks.
+    let policyCheck: PolicyCheck
 
     @exclusivity(unchecked) var record = PacketRecord()
     /// Called after each frame with its record and, when something was decrypted, the inner
@@ -77,22 +79,24 @@ public final class Analyzer {
     /// one); the other workers answer CHILD_SA lookups from `childReplica`.
     let followsIKE: Bool
     /// The other workers of a parallel run: worker 0's SPI → CHILD_SA answers.
-    @exclusivity(unchecked) var childReplica = ChildSAReplica()
+    let childReplica = ChildSAReplica()
 
+    /// `policies`: the SPD entries of the policy files (`KeySet.policies`).
     public convenience init(sad: SADatabase, ahSAD: SADatabase = SADatabase(), ikeKeys: [IKESecurityAssociation] = [],
-                            options: AnalysisOptions, output: OutputSink) throws {
-        try self.init(sad: sad, ahSAD: ahSAD, ikeKeys: ikeKeys, options: options, output: output, shard: nil)
+                            policies: [SecurityPolicy] = [], options: AnalysisOptions, output: OutputSink) throws {
+        try self.init(sad: sad, ahSAD: ahSAD, ikeKeys: ikeKeys, policies: policies, options: options, output: output, shard: nil)
     }
 
     /// `shard`: a worker of a parallel run (see `ParallelAnalysis`).
-    init(sad: SADatabase, ahSAD: SADatabase, ikeKeys: [IKESecurityAssociation], options: AnalysisOptions, output: OutputSink,
-         shard: Shard?) throws {
+    init(sad: SADatabase, ahSAD: SADatabase, ikeKeys: [IKESecurityAssociation], policies: [SecurityPolicy], options: AnalysisOptions,
+         output: OutputSink, shard: Shard?) throws {
         self.shard = shard
         self.followsIKE = shard == nil || shard!.index == 0
         // Only an analyzer that follows IKE gets the keys: the others never see an IKE message.
         self.ike = IKEReconstruction(keys: followsIKE ? ikeKeys : [], limits: options.ikeLimits)
         ike.captureDuplicateWindow = options.captureDuplicateWindow
         ike.decryptDespiteIntegrityFailure = options.ikeDecryptDespiteIntegrityFailure
+        self.policyCheck = PolicyCheck(policies: policies, ike: ike, replica: followsIKE ? nil : childReplica)
         self.reassembler = FragmentReassembler(limits: options.fragmentLimits)
         self.tcpStreams = TCPEncapsulation(limits: options.tcpLimits)
         self.sad = sad
@@ -119,9 +123,12 @@ public final class Analyzer {
             }
         }
         if let shard {
-            ike.onChildSPI = { [unowned shard] spi, index in shard.pendingEvents.append(.child(spi: spi, index: index)) }
+            ike.onChildSPI = { [unowned shard, unowned ike] spi, index in
+                shard.pendingEvents.append(.child(spi: spi, selectors: ike.negotiatedSelectors(child: index)))
+            }
         }
         ike.onDiagnostic = { [unowned self] message in self.diagnose(message) }
+        policyCheck.diagnose = { [unowned self] message in self.diagnose(message) }
     }
 
     /// Loads and merges key files, in order, each in `format` or the detected one, then the
@@ -281,10 +288,12 @@ public final class Analyzer {
         notice?("keys reloaded: \(fresh.count) ESP SA(s) (\(ike.derivedSAs.count) derived from IKE), \(ahSAD.count) AH SA(s), \(ike.keyCount) IKE SA(s)")
     }
 
-    /// Switches to new key files mid-run: ESP, AH and IKE keys.
+    /// Switches to new key files mid-run: ESP, AH and IKE keys, and the policies.
     public func reload(_ keys: KeySet) {
         ike.replaceKeys(keys.ikeSAs)
+        policyCheck.replace(keys.policies)
         reload(Analyzer.espDatabase(keys), ah: Analyzer.ahDatabase(keys))
+        if !keys.policies.isEmpty { notice?("policies reloaded: \(keys.policies.count) SPD entries") }
     }
 
     /// Sets the link type of the frames to come, all from one input (done by `run`; tests
@@ -329,7 +338,9 @@ public final class Analyzer {
         attachFlowsToChildren()
         if shard == nil { icvDiagnoses = Analyzer.resolveICVDiagnoses([self], flows: &flows).outcomes }
         summary.diagnostics = orderedDiagnostics
+        summary.policy = policyCheck.summary(flows: flows)
         summary.findings = findings()
+        summary.events = RunEventCounts(summary: summary, flows: flows, ike: ike)
         reporter.finish(summary: summary, flows: flows, sad: sad, ahSAD: ahSAD, untrackedFlowPackets: untrackedFlowPackets)
         closeWriter(writer)
     }
@@ -548,7 +559,10 @@ public final class Analyzer {
         case .other(let proto, let ports):
             if depth == 0 {
                 record.udpPorts = ports
-                if layers.ah.isEmpty { record.verdict = .notIPsec }
+                if layers.ah.isEmpty {
+                    record.verdict = .notIPsec
+                    if policyCheck.isActive { checkCleartextPolicy(bytes, ip: ip) }
+                }
                 if proto == IPProtocol.tcp, !options.tcpEncapsulationPorts.isEmpty {
                     processTCP(bytes, ip: ip, start: layers.ah.last?.range.upperBound ?? ip.headerEnd)
                 }

@@ -56,6 +56,8 @@ public struct FlowStatistics: Sendable {
     /// The largest captured length of this flow's frames that the snapshot length cut: the
     /// capture's snapshot length, as far as these frames tell.
     public var cutSnapLength = 0
+    /// The policy check of the flow's decrypted packets.
+    public internal(set) var policy = FlowPolicyStatistics()
     /// The frame in which the flow was first seen (flows are listed in this order).
     public internal(set) var firstFrame = 0
 
@@ -88,6 +90,10 @@ public struct AnalysisSummary: Sendable {
     public var outputFailure: String?
     /// What went wrong, or is weak, per SA: filled in when the run finishes.
     public var findings: [Finding] = []
+    /// The policy checks (decrypted packets against their selectors, leaks).
+    public var policy = PolicySummary()
+    /// How often each event `--fail-on` can ask about happened.
+    public var events = RunEventCounts()
     public var diagnostics: [String] = []
 
     public func count(_ verdict: PacketVerdict) -> Int { verdicts[verdict] }
@@ -161,6 +167,8 @@ public struct Finding: Sendable, Equatable {
         case weakAlgorithm = "weak-algorithm"
         case replay
         case loss
+        /// Decrypted packets outside the SA's selectors (see `PolicyCheck`).
+        case policyMismatch = "policy-mismatch"
     }
 
     public var kind: Kind

@@ -1,3 +1,4 @@
+import SpiglassIKE
 import SpiglassSAD
 
 /// What worker 0 of a parallel run, the only one that follows IKE, learns that the other
@@ -11,7 +12,7 @@ import SpiglassSAD
 final class IKEEventLog: @unchecked Sendable {
     enum Event {
         case derived(SecurityAssociation)
-        case child(spi: UInt32, index: Int)
+        case child(spi: UInt32, selectors: NegotiatedSelectors)
     }
 
     private let lock = ConditionLock()
@@ -50,10 +51,18 @@ final class IKEEventLog: @unchecked Sendable {
 }
 
 /// A worker's copy of the IKE story's SPI → CHILD_SA answers (`IKEReconstruction.childSA`),
-/// kept from worker 0's events.
-struct ChildSAReplica {
-    var bySPI: [UInt32: Int] = [:]
+/// kept from worker 0's events, with the CHILD_SA's selectors for the policy check. Shared by
+/// the worker's analyzer and its `PolicyCheck`, on the worker's thread only.
+final class ChildSAReplica {
+    @exclusivity(unchecked) var bySPI: [UInt32: Int] = [:]
+    @exclusivity(unchecked) var selectors: [UInt32: NegotiatedSelectors] = [:]
     /// Changes with every event, as `IKEReconstruction.childGeneration` does with every settled
     /// exchange: flows look their CHILD_SA up again only then.
-    var generation = 0
+    @exclusivity(unchecked) var generation = 0
+
+    func apply(spi: UInt32, _ negotiated: NegotiatedSelectors) {
+        bySPI[spi] = negotiated.child
+        selectors[spi] = negotiated
+        generation += 1
+    }
 }

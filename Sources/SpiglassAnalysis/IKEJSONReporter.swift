@@ -57,6 +57,8 @@ final class IKEJSONReporter: Reporter {
             return f.finished
         }))
         o.string("damage", summary.damage)
+        o.raw("policy", PolicyPresentation.summaryJSON(summary.policy))
+        o.raw("events", PolicyPresentation.eventsJSON(summary.events))
         o.raw("diagnostics", JSONObject.array(summary.diagnostics.map(JSONObject.quote)))
         sink.write(o.finished + "\n")
         sink.flush()
@@ -225,6 +227,7 @@ enum IKEJSON {
             f.int("decrypted", flow.count(.decrypted))
             f.int("verified", flow.verified)
             f.int("icv_failed", flow.count(.icvFailed))
+            f.int("policy_mismatches", flow.policy.mismatches)
             return f.finished
         }))
         return o.finished

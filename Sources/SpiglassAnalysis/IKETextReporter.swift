@@ -54,6 +54,11 @@ final class IKETextReporter: Reporter {
                 sink.write("  \(flow.key.ipsecProtocol == .ah ? "AH" : "ESP") \(flow.key.spi.spiHex) \(flow.key.source) → \(flow.key.destination): \(flow.packets) packets, \(flow.count(.decrypted)) decrypted\n")
             }
         }
+        if let policy = PolicyPresentation.totalsLine(summary.policy) { sink.write("\n" + policy) }
+        for finding in summary.findings where finding.kind == .policyMismatch {
+            sink.write("  \(finding.spi.spiHex) \(finding.source) → \(finding.destination): \(finding.message)\n")
+        }
+        for line in PolicyPresentation.leakFindings(summary.policy) { sink.write(line) }
         for diagnostic in summary.diagnostics { sink.write("warning: \(diagnostic)\n") }
         if let damage = summary.damage { sink.write("capture ended early: \(damage)\n") }
         sink.flush()
@@ -173,6 +178,7 @@ final class IKETextReporter: Reporter {
             out += "    \(flow.key.ipsecProtocol == .ah ? "AH" : "ESP") \(flow.key.spi.spiHex) \(flow.key.source) → \(flow.key.destination): \(flow.packets) packets, \(flow.verified) verified"
             if let sa = flow.saIndex.map({ sad.entries[$0] }), flow.key.ipsecProtocol == .esp { out += " with keys \(IKEDescribe.origin(sa.origin))" }
             if flow.decryptedWithoutIntegrity > 0 { out += ", \(flow.decryptedWithoutIntegrity) decrypted without integrity" }
+            if flow.policy.mismatches > 0 { out += ", \(flow.policy.mismatches) outside the CHILD_SA's selectors" }
             out += "\n"
         }
         if child.established && (flowsByChild[index] ?? []).isEmpty { out += "    no ESP seen for it\n" }

@@ -105,6 +105,7 @@ final class JSONReporter: Reporter {
         }
         if record.reassembledFrom != 0 { o.bool("reassembled", true) }
         if let detail = record.detail { o.string("detail", detail) }
+        if let note = record.policy { o.raw("policy", PolicyPresentation.packetJSON(note)) }
         sink.write(o.finished + "\n")
     }
 
@@ -174,6 +175,7 @@ final class JSONReporter: Reporter {
             o.int("seq_last", flow.lastSequence)
             o.string("first_seen", TimeFormat.iso8601(flow.firstSeen))
             o.string("last_seen", TimeFormat.iso8601(flow.lastSeen))
+            if summary.policy.active { o.raw("policy", PolicyPresentation.flowJSON(flow.policy)) }
             sink.write(o.finished + "\n")
         }
         var o = JSONObject()
@@ -199,16 +201,24 @@ final class JSONReporter: Reporter {
             }
         }
         o.raw("findings", JSONObject.array(summary.findings.map { finding in
-            var f = JSONObject()
-            f.string("kind", finding.kind.rawValue)
-            f.string("spi", finding.spi.spiHex)
-            f.string("src", finding.source.description)
-            f.string("dst", finding.destination.description)
-            f.string("message", finding.message)
-            return f.finished
-        }))
+            JSONReporter.findingJSON(kind: finding.kind.rawValue, spi: finding.spi.spiHex, source: finding.source.description,
+                                     destination: finding.destination.description, message: finding.message)
+        } + PolicyPresentation.leakFindingsJSON(summary.policy)))
+        o.raw("policy", PolicyPresentation.summaryJSON(summary.policy))
+        o.raw("events", PolicyPresentation.eventsJSON(summary.events))
         o.raw("diagnostics", JSONObject.array(summary.diagnostics.map(JSONObject.quote)))
         sink.write(o.finished + "\n")
         sink.flush()
+    }
+
+    /// One `findings` entry; `spi`, `src` and `dst` are null for findings about no SA (leaks).
+    static func findingJSON(kind: String, spi: String?, source: String?, destination: String?, message: String) -> String {
+        var f = JSONObject()
+        f.string("kind", kind)
+        f.string("spi", spi)
+        f.string("src", source)
+        f.string("dst", destination)
+        f.string("message", message)
+        return f.finished
     }
 }

@@ -76,6 +76,8 @@ public struct ESPLayer: Sendable, Equatable {
     public var childSA: Int? = nil
     /// The padding bytes were RFC 4303's default 1, 2, 3, … (reported when not, on a released packet).
     public var defaultPadding = true
+    /// The flow (index in the run's flows) this layer was counted in, for the policy check.
+    var flowNumber: Int? = nil
 
     public static func == (a: ESPLayer, b: ESPLayer) -> Bool {
         a.spi == b.spi && a.sequence == b.sequence && a.verdict == b.verdict && a.icv == b.icv && a.saIndex == b.saIndex
@@ -126,6 +128,8 @@ public struct PacketRecord: Sendable {
     /// Bytes written to the -w file for this frame (0 when none).
     public var writtenLength = 0
     public var detail: String?
+    /// The policy check's note: a decrypted packet outside its SA's selectors, or a leak.
+    public var policy: PolicyNote?
 
     /// True when the snapshot length cut the frame.
     public var isCut: Bool { capturedLength < originalLength }
@@ -143,6 +147,7 @@ public struct PacketRecord: Sendable {
         inner = nil
         writtenLength = 0
         detail = nil
+        policy = nil
     }
 
     mutating func reset(frame: Int, header: PacketHeader) {
@@ -168,5 +173,6 @@ public struct PacketRecord: Sendable {
         if inner != nil { inner = nil }
         writtenLength = 0
         if detail != nil { detail = nil }
+        if policy != nil { policy = nil }
     }
 }

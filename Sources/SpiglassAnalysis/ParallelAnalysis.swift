@@ -67,16 +67,18 @@ public final class ParallelAnalysis {
     public static func canRead(_ path: String) -> Bool { canRead([path]) }
 
     public convenience init(path: String, filter: String? = nil, sad: SADatabase, ahSAD: SADatabase = SADatabase(),
-                            ikeKeys: [IKESecurityAssociation] = [], options: AnalysisOptions, threads: Int, output: OutputSink) throws {
-        try self.init(paths: [path], filter: filter, sad: sad, ahSAD: ahSAD, ikeKeys: ikeKeys, options: options, threads: threads,
-                      output: output)
+                            ikeKeys: [IKESecurityAssociation] = [], policies: [SecurityPolicy] = [], options: AnalysisOptions,
+                            threads: Int, output: OutputSink) throws {
+        try self.init(paths: [path], filter: filter, sad: sad, ahSAD: ahSAD, ikeKeys: ikeKeys, policies: policies, options: options,
+                      threads: threads, output: output)
     }
 
     /// Opens the captures (with `filter`, when given), merged by time into one stream as a
     /// single-threaded run reads them, and the -w file. Errors are those of a single-threaded
     /// run, in the same order: capture, filter, -w.
     public init(paths: [String], filter: String? = nil, sad: SADatabase, ahSAD: SADatabase = SADatabase(),
-                ikeKeys: [IKESecurityAssociation] = [], options: AnalysisOptions, threads: Int, output: OutputSink) throws {
+                ikeKeys: [IKESecurityAssociation] = [], policies: [SecurityPolicy] = [], options: AnalysisOptions, threads: Int,
+                output: OutputSink) throws {
         let count = max(1, threads)
         // Before any worker touches OpenSSL: a legacy-provider load in one worker must not
         // race with another worker's first fetch (see `prepareCryptoForThreads`).
@@ -104,8 +106,8 @@ public final class ParallelAnalysis {
                               flowShare: flowShare)
             // Each worker gets SAs of its own: values that share storage share reference counts,
             // and counting on one cache line from several cores costs more than the decryption.
-            let worker = try Analyzer(sad: sad.unshared(), ahSAD: ahSAD.unshared(), ikeKeys: ikeKeys, options: workerOptions,
-                                      output: sink, shard: shard)
+            let worker = try Analyzer(sad: sad.unshared(), ahSAD: ahSAD.unshared(), ikeKeys: ikeKeys, policies: policies,
+                                      options: workerOptions, output: sink, shard: shard)
             workers.append(worker)
             channels.append(channel)
             batchChannels.append(HandoffChannel<FrameBatch>(capacity: ParallelAnalysis.batchQueueCapacity))

@@ -76,6 +76,7 @@ final class TextReporter: Reporter {
             }
         }
         if record.reassembledFrom != 0 { line += " [reassembled]" }
+        if let note = record.policy { line += PolicyPresentation.packetSuffix(note) }
         sink.write(line + "\n")
     }
 
@@ -87,9 +88,11 @@ final class TextReporter: Reporter {
         if !quiet { sink.write("\n") }
         sink.write("IPsec security associations seen: \(flows.count)\n")
         if !flows.isEmpty {
-            let headers = ["SPI", "Proto", "Source", "Destination", "Encap", "Algorithms", "Key line", "Packets", "Bytes", "Verified", "No-ICV",
+            var headers = ["SPI", "Proto", "Source", "Destination", "Encap", "Algorithms", "Key line", "Packets", "Bytes", "Verified", "No-ICV",
                            "ICV-fail", "Other",
                            "Seq first-last", "Lost", "Dup", "Late", "Old", "Reorder", "Cap-dup", "First seen", "Last seen"]
+            // Only when something was checked: a run without policies keeps its table.
+            if summary.policy.active { headers.append("Policy") }
             var rows: [[String]] = []
             for flow in flows {
                 let isAH = flow.key.ipsecProtocol == .ah
@@ -110,7 +113,7 @@ final class TextReporter: Reporter {
                     String(flow.replay.lost), String(flow.replay.duplicates), String(flow.replay.late), String(flow.replay.tooOld),
                     String(flow.replay.maxReorderDepth), String(flow.captureDuplicates),
                     TimeFormat.iso8601Text(flow.firstSeen), TimeFormat.iso8601Text(flow.lastSeen),
-                ])
+                ] + (summary.policy.active ? [PolicyPresentation.cell(flow.policy)] : []))
             }
             sink.write(table(headers, rows))
         }
@@ -127,11 +130,13 @@ final class TextReporter: Reporter {
         if let capture = summary.capture {
             sink.write("Live capture: \(capture.received) packets received by filter, \(capture.dropped) dropped by kernel, \(capture.interfaceDropped) dropped by interface\n")
         }
-        if !summary.findings.isEmpty {
+        if let policy = PolicyPresentation.totalsLine(summary.policy) { sink.write(policy) }
+        if !summary.findings.isEmpty || !summary.policy.leaks.isEmpty {
             sink.write("Findings:\n")
             for finding in summary.findings {
                 sink.write("  \(finding.spi.spiHex) \(finding.source) → \(finding.destination): \(finding.message)\n")
             }
+            for line in PolicyPresentation.leakFindings(summary.policy) { sink.write(line) }
         }
         for message in summary.diagnostics { sink.write("Warning: \(message)\n") }
         sink.flush()

@@ -17,6 +17,10 @@ public enum KeyFileFormat: String, Sendable, CaseIterable {
     case xfrm
     case setkey
     case strongswanLog = "strongswan-log"
+    /// `swanctl --list-conns` output: policies only.
+    case swanctlList = "swanctl-list"
+    /// `swanctl.conf`: policies only (its secrets are not read).
+    case swanctlConf = "swanctl-conf"
 }
 
 /// Where the includes of a key file (tcpdump's `file PATH`) may point. Either way an included
@@ -37,11 +41,17 @@ public enum KeyFileLoader {
     public static func loadKeys(path: String, format: KeyFileFormat? = nil, includes: KeyFileIncludes = .confined) throws -> KeySet {
         let (text, warning) = try readKeyFile(path: path)
         var keys = try parseKeys(text, file: path, format: format, includes: includes)
-        if let warning {
+        if let warning, holdsSecrets(keys, format: format ?? detect(text)) {
             keys.permissionWarnings.removeAll { $0.file == path }
             keys.permissionWarnings.insert(warning, at: 0)
         }
         return keys
+    }
+
+    /// Whether a file's permissions matter: a file of policies alone holds no secret, except
+    /// swanctl.conf, whose `secrets` section Spiglass does not read but others can.
+    public static func holdsSecrets(_ keys: KeySet, format: KeyFileFormat?) -> Bool {
+        !(keys.sas.isEmpty && keys.ikeSAs.isEmpty && !keys.policies.isEmpty) || format == .swanctlConf
     }
 
     /// The warning a key file deserves when users other than its owner may read or write it
@@ -180,16 +190,16 @@ public enum KeyFileLoader {
                 return empty
             }
             throw KeyFileError(.unknownFormat, file: file, line: line,
-                               "not a key file Spiglass recognises (native, Wireshark esp_sa/ikev1/ikev2 tables, tcpdump -E secrets, ip xfrm state, setkey -D, strongSwan log); use --key-format to force one")
+                               "not a key or policy file Spiglass recognises (native, Wireshark esp_sa/ikev1/ikev2 tables, tcpdump -E secrets, ip xfrm state/policy, setkey -D/-DP, strongSwan log, swanctl --list-conns, swanctl.conf); use --key-format to force one")
         }
         var keys: KeySet
         switch format {
         case .native, .wiresharkESP, .wiresharkIKEv1, .wiresharkIKEv2:
             keys = try parseLineFormat(text, file: file, format: format)
-        case .tcpdump, .xfrm, .setkey, .strongswanLog:
+        case .tcpdump, .xfrm, .setkey, .strongswanLog, .swanctlList, .swanctlConf:
             keys = try parseMultiLineFormat(text, file: file, format: format, includes: includes)
         }
-        guard keys.sas.count + keys.ikeSAs.count <= KeyFileLimits.maxSAs else {
+        guard keys.sas.count + keys.ikeSAs.count + keys.policies.count <= KeyFileLimits.maxSAs else {
             throw KeyFileError(.tooLarge, file: file, line: 0, "more than \(KeyFileLimits.maxSAs) SAs")
         }
         return keys
@@ -212,7 +222,7 @@ public enum KeyFileLoader {
             }
             let line = rawLine.drop { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\u{feff}" }
             if line.isEmpty || line.hasPrefix("#") { continue }
-            guard keys.sas.count + keys.ikeSAs.count < KeyFileLimits.maxSAs else {
+            guard keys.sas.count + keys.ikeSAs.count + keys.policies.count < KeyFileLimits.maxSAs else {
                 throw KeyFileError(.tooLarge, file: file, line: lineNumber, "more than \(KeyFileLimits.maxSAs) SAs")
             }
             switch format {
@@ -236,6 +246,9 @@ public enum KeyFileLoader {
                 case .ike(let sa):
                     keys.ikeSAs.append(sa)
                     keys.notes.append(note(for: sa))
+                case .policy(let policies):
+                    keys.policies += policies
+                    keys.notes.append(note(for: policies))
                 }
             }
         }

@@ -7,7 +7,7 @@ extension KeyFileLoader {
             let line = rawLine.drop { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\u{feff}" }
             if line.isEmpty || line.hasPrefix("#") { continue }
             let word = line.prefix { !$0.isWhitespace }.lowercased()
-            if word == "esp" || word == "ah" || word == "ike" { return .native }
+            if word == "esp" || word == "ah" || word == "ike" || word == "policy" { return .native }
             if line.hasPrefix("\"IPv") || line.hasPrefix("IPv4,") || line.hasPrefix("IPv6,") || line.hasPrefix("\"Any\"") || line.hasPrefix("\"*\"") {
                 return .wiresharkESP
             }

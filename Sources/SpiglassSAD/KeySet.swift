@@ -1,10 +1,13 @@
 import SpiglassWire
 
-/// What one or more key files gave: IPsec SAs, IKE SAs, and a note per line for
+/// What one or more key files gave: IPsec SAs, IKE SAs, security policies, and a note per line for
 /// `spiglass keys check`.
 public struct KeySet: Sendable, Equatable {
     public var sas: [SecurityAssociation] = []
     public var ikeSAs: [IKESecurityAssociation] = []
+    /// Security policies (`ip xfrm policy`, `setkey -DP`, strongSwan connections, native
+    /// `policy` lines): the SPD the decrypted and the cleartext traffic are checked against.
+    public var policies: [SecurityPolicy] = []
     public var notes: [KeyFileNote] = []
     /// One warning per key file that users other than its owner may read or write
     /// (`KeyFileLoader.permissionWarning`); the CLI prints them on standard error.
@@ -18,6 +21,7 @@ public struct KeySet: Sendable, Equatable {
     public mutating func merge(_ other: KeySet) {
         sas += other.sas
         ikeSAs += other.ikeSAs
+        policies += other.policies
         notes += other.notes
         addPermissionWarnings(other.permissionWarnings)
         includedFiles += other.includedFiles

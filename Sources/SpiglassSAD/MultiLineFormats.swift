@@ -21,6 +21,10 @@ extension KeyFileLoader {
             return try SetkeyDumpParser.parse(text, file: file)
         case .strongswanLog:
             return try StrongSwanLogParser.parse(text, file: file)
+        case .swanctlList:
+            return try SwanctlConnsParser.parse(text, file: file)
+        case .swanctlConf:
+            return try SwanctlConfParser.parse(text, file: file)
         case .native, .wiresharkESP, .wiresharkIKEv1, .wiresharkIKEv2:
             return try parseLineFormat(text, file: file, format: format)
         }
@@ -31,6 +35,8 @@ extension KeyFileLoader {
         if StrongSwanLogParser.looksLike(text) { return .strongswanLog }
         if XfrmStateParser.looksLike(text) { return .xfrm }
         if SetkeyDumpParser.looksLike(text) { return .setkey }
+        if SwanctlConnsParser.looksLike(text) { return .swanctlList }
+        if SwanctlConfParser.looksLike(text) { return .swanctlConf }
         return nil
     }
 

@@ -25,6 +25,11 @@ struct Bench {
         var smallSize = 64
         /// Packets of the capture's beginning that tshark decrypts for the comparison; 0: none.
         var tsharkPackets = 20_000
+        /// Check every decrypted packet against an SPD (`policyCount` policies ahead of the one
+        /// that selects it), each packet with an inner port of its own so that no packet reuses
+        /// the previous one's answer: the policy check's worst case.
+        var policy = false
+        static let policyCount = 20
     }
 
     static func main() throws {
@@ -50,13 +55,14 @@ struct Bench {
                 let count = arguments.first.flatMap { Int($0) } ?? 1_000_000
                 try FragmentBench.run(count: count, directory: settings.directory)
                 return
+            case "--policy": settings.policy = true
             case "--ike":
                 // IKE reconstruction only: messages/s at two capture sizes (linearity).
                 let count = arguments.first.flatMap { Int($0) } ?? 2000
                 try IKEBench.run(sizes: [count, 4 * count], directory: settings.directory)
                 return
             default:
-                print("usage: spiglass-bench [--packets N] [--size INNER_BYTES] [--small INNER_BYTES] [--sas K] [--threads N] [--tshark PACKETS] [--dir DIR] [--keep] | --ike [IKE_SAS] | --ike-flood [REQUESTS] | --fragments [COUNT]")
+                print("usage: spiglass-bench [--packets N] [--size INNER_BYTES] [--small INNER_BYTES] [--sas K] [--threads N] [--tshark PACKETS] [--policy] [--dir DIR] [--keep] | --ike [IKE_SAS] | --ike-flood [REQUESTS] | --fragments [COUNT]")
                 exit(2)
             }
         }
@@ -69,6 +75,9 @@ struct Bench {
                                                                   integrityKey: Array(0..<32).map { UInt8($0 + 100) })),
         ]
         print("spiglass-bench: \(settings.packets) packets of \(settings.size)-byte inner IPv4 per algorithm over \(settings.sas) SA(s); one thread, then \(settings.threads) (\(ParallelAnalysis.defaultThreadCount) core(s))")
+        if settings.policy {
+            print("every decrypted packet checked against \(Settings.policyCount + 1) policies (both directions), a new inner port each")
+        }
         for (name, sa) in suites {
             try run(name: name, sa: sa, settings: settings)
         }
@@ -104,7 +113,7 @@ struct Bench {
         let slicePath = "\(settings.directory)/spiglass-bench-\(sa.spi!)-slice.pcap"
         let (sample, sliceBytes) = try generate(path: path, sas: sas, settings: settings,
                                                 slice: settings.tsharkPackets > 0 && TsharkTiming.path != nil ? slicePath : nil)
-        try writeKeyFile(keyPath, sas: sas)
+        try writeKeyFile(keyPath, sas: sas, policies: settings.policy)
         defer {
             if !settings.keep {
                 unlink(path)
@@ -120,8 +129,9 @@ struct Bench {
         var options = AnalysisOptions()
         options.quiet = true
         options.writePath = "/dev/null"
-        let sad = try Analyzer.loadKeys([keyPath])
-        let analyzer = try Analyzer(sad: sad, options: options, output: NullSink())
+        let keys = try Analyzer.loadKeySet([keyPath])
+        let sad = Analyzer.espDatabase(keys)
+        let analyzer = try Analyzer(sad: sad, policies: keys.policies, options: options, output: NullSink())
         let reader = try CaptureReader(path: path)
         let start = now()
         let summary = analyzer.run(reader)
@@ -148,7 +158,8 @@ struct Bench {
                      perPacket(elapsed), perPacket(readOnly), perPacket(dissected - readOnly), boundNs,
                      perPacket(elapsed) - perPacket(dissected) - boundNs))
         // The same with --threads N: what `spiglass analyze --threads N` runs on a file.
-        let parallel = try ParallelAnalysis(path: path, sad: sad, options: options, threads: settings.threads, output: NullSink())
+        let parallel = try ParallelAnalysis(path: path, sad: sad, policies: keys.policies, options: options, threads: settings.threads,
+                                            output: NullSink())
         let parallelStart = now()
         let parallelSummary = try parallel.run()
         let parallelElapsed = now() - parallelStart
@@ -158,6 +169,10 @@ struct Bench {
                      parallelElapsed, parallelSummary.count(.decrypted), parallelSummary.frames))
         for result in [summary, parallelSummary] where result.count(.decrypted) != result.frames || result.frames != settings.packets {
             print("  ERROR: not every packet decrypted")
+            exit(1)
+        }
+        for result in [summary, parallelSummary] where settings.policy && (result.policy.checked != settings.packets || result.policy.mismatches != 0) {
+            print("  ERROR: the policy check saw \(result.policy.checked) packets, \(result.policy.mismatches) outside")
             exit(1)
         }
         if sliceBytes > 0, let tshark = try TsharkTiming.run(capture: slicePath, sas: sas) {
@@ -197,6 +212,12 @@ struct Bench {
         inner[9] = 17
         inner[12] = 10; inner[15] = 1
         inner[16] = 10; inner[19] = 2
+        if settings.policy {
+            // A whole datagram from 10.0.0.1 to 10.0.0.2, which the SPD's last policy selects.
+            inner.setBE16(6, 0)
+            inner[13] = 0; inner[14] = 0
+            inner[17] = 0; inner[18] = 0
+        }
         // A real header: its checksum is computed over the header with the checksum field zero
         // (the release rule checks it).
         inner.setBE16(10, 0)
@@ -206,6 +227,7 @@ struct Bench {
         for i in 0..<settings.packets {
             // Packets dealt to the SAs in turn; each SA numbers its own from 1.
             let sa = sas[i % sas.count]
+            if settings.policy { inner.setBE16(20, UInt16(10_000 + i % 50_000)) }  // clear of 500 and 4500
             let esp = try builders[i % sas.count].build(spi: sa.spi!, sequence: UInt64(i / sas.count + 1), payload: inner, nextHeader: 4,
                                         iv: iv.isEmpty ? nil : iv.enumerated().map { UInt8(truncatingIfNeeded: $0.element &+ UInt8(truncatingIfNeeded: i &+ $0.offset)) })
             var packet = [UInt8](repeating: 0, count: 20)
@@ -251,12 +273,19 @@ struct Bench {
         return (Double(bytes) / elapsed / 1e6, Double(count) / elapsed)
     }
 
-    static func writeKeyFile(_ path: String, sas: [SecurityAssociation]) throws {
+    static func writeKeyFile(_ path: String, sas: [SecurityAssociation], policies: Bool = false) throws {
         guard let file = fopen(path, "w") else { throw CryptoError(.openssl, "cannot write \(path)") }
         for sa in sas {
             var line = "esp spi=\(sa.spi!) enc=\(sa.encryption.name) enc-key=0x\(Hex.encode(sa.encryptionKey))"
             if sa.integrity != .null { line += " auth=\(sa.integrity.name) auth-key=0x\(Hex.encode(sa.integrityKey))" }
             fputs(line + "\n", file)
+        }
+        if policies {
+            // Policies looked at first that do not select the traffic, then the one that does.
+            for n in 0..<Settings.policyCount {
+                fputs("policy src=172.16.\(n).0/24 dst=10.0.0.0/24 proto=udp tunnel-src=192.0.2.1 tunnel-dst=192.0.2.2 priority=1\n", file)
+            }
+            fputs("policy src=10.0.0.0/24 dst=10.0.0.0/24 proto=udp tunnel-src=192.0.2.1 tunnel-dst=192.0.2.2 priority=100\n", file)
         }
         fclose(file)
     }

@@ -69,6 +69,14 @@ struct CaptureOptions: ParsableArguments {
     @Option(name: .customLong("limit"), help: ArgumentHelp("Move a bound on what is kept, NAME=VALUE (repeatable): \(ResourceLimit.allCases.map(\.rawValue).joined(separator: ", ")). See the README.", valueName: "name=value"))
     var limits: [String] = []
 
+    @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit with status 4 when one of these happened (comma-separated, repeatable): \(RunEvent.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "kind,..."))
+    var failOn: [String] = []
+
+    /// `--fail-on`'s kinds (checked in validate()).
+    var failOnEvents: [RunEvent] {
+        failOn.flatMap { $0.split(separator: ",") }.compactMap { RunEvent(rawValue: $0.trimmingCharacters(in: .whitespaces).lowercased()) }
+    }
+
     func validate() throws {
         if read.isEmpty == (interface == nil) { throw ValidationError("give -r CAPTURE (one or more) or -i INTERFACE, not both") }
         if read.count > 1 && read.contains("-") { throw ValidationError("-r - (standard input) cannot be combined with other capture files") }
@@ -79,6 +87,12 @@ struct CaptureOptions: ParsableArguments {
         if duration != nil && interface == nil { throw ValidationError("--duration applies to live captures (-i)") }
         if !(64...262_144).contains(snapLength) { throw ValidationError("-s must be between 64 and 262144") }
         if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be between 1 and 256") }
+        for word in failOn.flatMap({ $0.split(separator: ",", omittingEmptySubsequences: false) }) {
+            let kind = word.trimmingCharacters(in: .whitespaces).lowercased()
+            guard RunEvent(rawValue: kind) != nil else {
+                throw ValidationError("--fail-on: '\(kind)' is not one of \(RunEvent.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+        }
         var scratch = AnalysisOptions()
         for setting in limits {
             do { try ResourceLimit.apply(setting, to: &scratch) } catch { throw ValidationError("--limit: \(error)") }
@@ -131,7 +145,7 @@ struct CaptureOptions: ParsableArguments {
             let output = outputSink()
             do {
                 parallel = try ParallelAnalysis(paths: paths, filter: filter, sad: sad, ahSAD: ahSAD, ikeKeys: keySet.ikeSAs,
-                                                options: options, threads: threadCount, output: output)
+                                                policies: keySet.policies, options: options, threads: threadCount, output: output)
             } catch {
                 throw fail(error)
             }
@@ -163,7 +177,8 @@ struct CaptureOptions: ParsableArguments {
         let output = outputSink(live: live)
         let analyzer: Analyzer
         do {
-            analyzer = try Analyzer(sad: sad, ahSAD: ahSAD, ikeKeys: keySet.ikeSAs, options: options, output: output)
+            analyzer = try Analyzer(sad: sad, ahSAD: ahSAD, ikeKeys: keySet.ikeSAs, policies: keySet.policies, options: options,
+                                    output: output)
         } catch {
             throw fail(error)
         }
@@ -226,7 +241,8 @@ struct CaptureOptions: ParsableArguments {
     /// After the run: warnings on standard error (JSON keeps them off standard output), the
     /// live counters, and the exit status: 3 when an output (the -w file, the reports) could
     /// not be written completely, 128 + the signal when SIGINT or SIGTERM stopped the reading
-    /// of a file (as a shell reports it), 2 for a damaged capture.
+    /// of a file (as a shell reports it), 2 for a damaged capture, else 4 when an event
+    /// `--fail-on` names happened.
     func conclude(_ summary: AnalysisSummary, errors: FileDescriptorSink, output: FileDescriptorSink, live: Bool = false) throws {
         if json || live {
             for message in summary.diagnostics where !live { errors.write("spiglass: warning: \(message)\n") }
@@ -242,5 +258,14 @@ struct CaptureOptions: ParsableArguments {
         if outputFailed { throw ExitCode(FileOutput.failedOutputStatus) }
         if summary.stoppedEarly, let signal = Signals.receivedStopSignal { throw ExitCode(128 + signal) }
         if summary.damage != nil { throw ExitCode(2) }
+        var seen: Set<RunEvent> = []
+        let happened = failOnEvents.filter { summary.events[$0] > 0 && seen.insert($0).inserted }
+        if !happened.isEmpty {
+            errors.write("spiglass: --fail-on: \(happened.map { "\($0.rawValue) (\(summary.events[$0]))" }.joined(separator: ", "))\n")
+            throw ExitCode(CaptureOptions.failOnExitStatus)
+        }
     }
+
+    /// The exit status of a run in which an event `--fail-on` asked about happened.
+    static let failOnExitStatus: Int32 = 4
 }

@@ -65,7 +65,7 @@ struct KeysCheckCommand: ParsableCommand {
         out.write("\(DisplayText.escaped(name)): \(format.map { "format \($0.rawValue)" } ?? "format not recognised")\n")
         // Who else can read the file (and the files it includes) comes first.
         var permissions = keys.permissionWarnings
-        if let warning { permissions.insert(warning, at: 0) }
+        if let warning, KeyFileLoader.holdsSecrets(keys, format: format) { permissions.insert(warning, at: 0) }
         var items: [(Int, String)] = permissions.map { (0, "  \(DisplayText.escaped($0.file)): warning: \($0.message)") }
         items += keys.notes.map { ($0.line, "  \($0.description)") }
         let lines = errors.isEmpty ? [] : KeyFileLines.of(text)
@@ -81,7 +81,8 @@ struct KeysCheckCommand: ParsableCommand {
             for sa in keys.sas { out.write("  key: \(KeyFileWriter.nativeLine(sa))\n") }
             for sa in keys.ikeSAs { out.write("  key: \(KeyFileWriter.nativeLine(sa))\n") }
         }
-        out.write("  \(keys.sas.count) IPsec SA(s), \(keys.ikeSAs.count) IKE SA(s), \(errors.count) error(s)\n")
+        let policies = keys.policies.isEmpty ? "" : "\(keys.policies.count) SPD entr\(keys.policies.count == 1 ? "y" : "ies"), "
+        out.write("  \(keys.sas.count) IPsec SA(s), \(keys.ikeSAs.count) IKE SA(s), \(policies)\(errors.count) error(s)\n")
         return errors.isEmpty && format != nil
     }
 }

@@ -15,7 +15,7 @@ import Testing
         for name in strongswan.sorted() where fm.fileExists(atPath: Paths.fixture("strongswan/\(name)/capture.pcap")) {
             pairs.append(("strongswan/\(name)/capture.pcap", ["strongswan/\(name)/sa.spiglass", "strongswan/\(name)/ikev2_decryption_table"]))
         }
-        for folder in ["strongswan-ike", "strongswan-ikev1"] {
+        for folder in ["strongswan-ike", "strongswan-ikev1", "strongswan-policy"] {
             let cases = (try? fm.contentsOfDirectory(atPath: Paths.fixture(folder))) ?? []
             for name in cases.sorted() where fm.fileExists(atPath: Paths.fixture("\(folder)/\(name)/capture.pcap")) {
                 pairs.append(("\(folder)/\(name)/capture.pcap", ["\(folder)/\(name)/sa.spiglass"]))

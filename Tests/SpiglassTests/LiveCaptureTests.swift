@@ -252,6 +252,39 @@ struct LiveCaptureTests {
         #expect(verdicts.dropFirst(8).filter { $0 == "decrypted" }.count == 22)
     }
 
+    /// The policy checks live: decrypted packets against their CHILD_SA's negotiated
+    /// selectors as the exchanges come, leaks against a policy file that SIGHUP loads mid-run.
+    @Test func livePolicyChecksAndPolicyReload() throws {
+        let network = try TestNetwork(tag: "p")
+        let directory = "Fixtures/strongswan-policy/narrowed"
+        let policyFile = NSTemporaryDirectory() + "spiglass-live-\(getpid())-p.conf"
+        try "# policies arrive later\n".write(toFile: policyFile, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: policyFile) }
+        let listener = try Listener(network: network, arguments: ["-k", directory + "/sa.spiglass", "-k", policyFile, "--json",
+                                                                  "--duration", "60"])
+        // Up to the first cleartext leak (frame 14), before any policy file: only the CHILD_SA's selectors.
+        try network.replay(Paths.root + "/" + directory + "/capture.pcap", frames: 0..<14)
+        try String(contentsOfFile: Paths.root + "/" + directory + "/config/swanctl-A.conf", encoding: .utf8)
+            .write(toFile: policyFile, atomically: true, encoding: .utf8)
+        let deadline = Date().addingTimeInterval(10)
+        while listener.stdout.split(separator: "\n").count < 14 && Date() < deadline { usleep(20_000) }
+        kill(listener.process.processIdentifier, SIGHUP)
+        try listener.waitForStderr("policies reloaded: 2 SPD entries")
+        try network.replay(Paths.root + "/" + directory + "/capture.pcap", frames: 14..<33)
+        kill(listener.process.processIdentifier, SIGTERM)
+        #expect(listener.waitForExit() == 0, "stderr: \(listener.stderr)")
+        let records = listener.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let packets = records.filter { $0["type"] as? String == "packet" }
+        #expect(packets.count == 33)
+        let checks = packets.map { ($0["policy"] as? [String: Any])?["check"] as? String }
+        // Frame 1 is cleartext before the CHILD_SA: no policy yet says it leaked.
+        #expect(checks[0] == nil)
+        #expect(checks.filter { $0 == "policy-mismatch" }.count == 4)
+        // After the reload, A's configuration flags the cleartext outside the negotiated /28 and after the delete.
+        #expect(checks.filter { $0 == "leak" }.count == 4)
+        #expect(checks[32] == "leak")
+    }
+
     @Test func clearErrorsForMissingInterface() throws {
         let result = try CLITests.run(["analyze", "-i", "spgnosuch0"])
         #expect(result.status == 1)

@@ -463,7 +463,10 @@ import Testing
         #expect(keys.notes.contains { $0.line == 13 && $0.message.contains("dying") })
         #expect(keys.notes.contains { $0.line == 17 && $0.kind == .ignored && $0.message.contains("ipcomp") })
         #expect(keys.notes.contains { $0.line == 21 && $0.kind == .ignored && $0.message.contains("larval") })
-        #expect(keys.notes.filter { $0.line >= 24 }.allSatisfy { $0.kind == .ignored })
+        // The `setkey -DP` block at the end is a policy now (see PolicyParserTests).
+        #expect(keys.policies.count == 1)
+        #expect(keys.notes.contains { $0.line == 24 && $0.kind == .understood && $0.message.contains("10.2.0.0/24 → 10.3.0.0/24") })
+        #expect(keys.notes.filter { $0.line >= 27 }.allSatisfy { $0.kind == .ignored })
         expectOneNotePerLine(text, keys)
         #expect(try SetkeyDumpParser.parse("No SAD entries.\n", file: "empty").sas.isEmpty)
     }

@@ -394,12 +394,13 @@ public enum FuzzHarness {
     // MARK: - keyfiles: every key-file parser
 
     /// Layout: config byte, then the key-file text (UTF-8, repaired where invalid).
-    /// Config: 0 detect the format, 1-8 force `KeyFileFormat.allCases[config - 1]`, any other
+    /// Config: 0 detect the format, 1-10 force `KeyFileFormat.allCases[config - 1]`, any other
     /// value detects too. Bit 7 runs `checkKeys` (the line-by-line `keys check`) as well.
-    /// Every SA parsed is written back in every format and the native text parsed again.
-    /// Every error and note goes through the output oracle. tcpdump's `file PATH` includes are
-    /// confined to the including file's folder (`KeyFileIncludes.confined`), which is one that
-    /// does not exist here: the fuzzer cannot make them read the machine's files.
+    /// Every SA parsed is written back in every format and the native text parsed again; the
+    /// policies read are put in an SPD and asked about a packet. Every error and note goes
+    /// through the output oracle. tcpdump's `file PATH` includes are confined to the including
+    /// file's folder (`KeyFileIncludes.confined`), which is one that does not exist here: the
+    /// fuzzer cannot make them read the machine's files.
     public static func keyfiles(_ data: [UInt8]) {
         guard let config = data.first else { return }
         let text = String(decoding: data[1...], as: UTF8.self)
@@ -414,6 +415,13 @@ public enum FuzzHarness {
             _ = try? KeyFileLoader.parseKeys(native, file: file, format: .native)
             for sa in keys.sas { OutputOracle.checkText(KeyFileLoader.note(for: sa).description, context: "key note") }
             for note in keys.notes { OutputOracle.checkText(note.description, context: "key note") }
+            let spd = SecurityPolicyDatabase(keys.policies)
+            let packet = SelectorFields(source: .v4(0x0A01_0203), destination: .v4(0x0A02_0304), protocolNumber: 17, sourcePort: 4500,
+                                        destinationPort: 53)
+            _ = spd.leak(packet)
+            let sa = ProtectingSA(ipsecProtocol: .esp, spi: 1, outerSource: .v4(0xC000_0201), outerDestination: .v4(0xC000_0202), tunnel: true)
+            _ = spd.checkInbound(packet, protectedBy: sa, bindings: spd.bindings(for: sa))
+            for policy in keys.policies.prefix(64) { OutputOracle.checkText(policy.description, context: "policy") }
         } catch let error as KeyFileError {
             _ = error.column(in: text)
             OutputOracle.checkText(error.description, context: "key error")

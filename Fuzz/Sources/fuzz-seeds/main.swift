@@ -376,8 +376,12 @@ for seed in 0..<12 {
 // MARK: - keyfiles: the fixtures' key files (and the extra directories'), detected and forced
 
 let keySuffixes = [".spiglass", "esp_sa", "ikev2_decryption_table", "ikev1_decryption_table", ".tcpdump-secrets", ".keys",
-                   "esp-secrets.txt", ".conf", ".log", ".xfrm", ".setkey"]
-var keyFiles = files(under: root + "/Fixtures", { path in keySuffixes.contains { path.hasSuffix($0) } && !path.contains("/config/") })
+                   "esp-secrets.txt", ".conf", ".log", ".xfrm", ".setkey", "xfrm-policy.txt", "xfrm-policy-s.txt", "setkey-dp-linux.txt",
+                   "setkey-dp-bsd.txt", "list-conns-A.txt"]
+// Of the strongSwan configurations, swanctl.conf is a policy source; strongswan.conf is not.
+var keyFiles = files(under: root + "/Fixtures", { path in
+    keySuffixes.contains { path.hasSuffix($0) } && (!path.contains("/config/") || path.contains("/config/swanctl-"))
+})
 for dir in extras { keyFiles += files(under: dir, { path in keySuffixes.contains { path.hasSuffix($0) } }) }
 for path in keyFiles {
     guard var text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }

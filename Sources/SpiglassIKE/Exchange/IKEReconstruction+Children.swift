@@ -16,6 +16,8 @@ extension IKEReconstruction {
         child.protocolID = proposal.protocolID
         child.trafficSelectorsInitiator = payloads.trafficSelectors(type: 44)
         child.trafficSelectorsResponder = payloads.trafficSelectors(type: 45)
+        child.initiatorSelectors = payloads.selectorValues(type: 44)
+        child.responderSelectors = payloads.selectorValues(type: 45)
         child.transportMode = request.notifies.contains { $0.type == NotifyType.useTransportMode }
         if request.header.exchangeType == 36 {
             for payload in payloads {
@@ -61,6 +63,10 @@ extension IKEReconstruction {
         let responderTSr = payloads.trafficSelectors(type: 45)
         if !responderTSi.isEmpty { children[index].trafficSelectorsInitiator = responderTSi }
         if !responderTSr.isEmpty { children[index].trafficSelectorsResponder = responderTSr }
+        // RFC 7296 2.9: the responder's TSi/TSr are the narrowed ones the CHILD_SA carries.
+        let narrowedTSi = payloads.selectorValues(type: 44), narrowedTSr = payloads.selectorValues(type: 45)
+        if !narrowedTSi.isEmpty { children[index].initiatorSelectors = narrowedTSi }
+        if !narrowedTSr.isEmpty { children[index].responderSelectors = narrowedTSr }
         children[index].transportMode = children[index].transportMode
             && response.notifies.contains { $0.type == NotifyType.useTransportMode }
         let what = children[index].rekeyOf == nil ? "CHILD_SA" : "rekeyed CHILD_SA"
@@ -228,8 +234,12 @@ extension Collection where Element == IKEv2Payload {
     }
 
     func trafficSelectors(type: UInt8) -> [String] {
+        selectorValues(type: type).map(\.text)
+    }
+
+    func selectorValues(type: UInt8) -> [IKEv2TrafficSelector] {
         for payload in self where payload.type == type {
-            if case .trafficSelectors(let selectors) = payload.body { return selectors.map(\.text) }
+            if case .trafficSelectors(let selectors) = payload.body { return selectors }
         }
         return []
     }

@@ -53,6 +53,8 @@ struct IKEv1QuickMode {
     var responderProposal: IKEv1Proposal?
     var pfs = false
     var identities: [String] = []
+    /// The client IDs as values (IDci, IDcr), for the policy check.
+    var identityValues: [IKEv1Identification] = []
     var child: Int?
     /// The requester's third message was seen, and the frames in which the responder sent its
     /// message 2 again after it (it never took message 3).

@@ -224,23 +224,28 @@ extension IKEReconstruction {
             if case .nonce(let n) = payload.body { return n } else { return nil }
         }.first
         let hasKE = inner.contains { $0.type == IKEv1PayloadType.keyExchange }
-        let identities = inner.compactMap { payload -> String? in
-            if case .identification(let id) = payload.body { return id.text } else { return nil }
+        let identityValues = inner.compactMap { payload -> IKEv1Identification? in
+            if case .identification(let id) = payload.body { return id } else { return nil }
         }
         if !record.isResponse, let exchange, ikeSAs[saIndex].exchanges[exchange].responseTime != nil { qm.finalSeen = true }
         if record.isResponse, let exchange, record.decryption != .decrypted, record.decryption != .notEncrypted, qm.child == nil {
             ikeSAs[saIndex].exchanges[exchange].outcome = "response not decrypted (\(record.decryption.label))"
         }
+        let identities = identityValues.map(\.text)
         if !record.isResponse, qm.nonceInitiator.isEmpty, let nonce {
             qm.nonceInitiator = nonce
             qm.requesterProposal = proposal
             qm.pfs = hasKE
             qm.identities = identities
+            qm.identityValues = identityValues
         } else if record.isResponse, qm.nonceResponder.isEmpty, let nonce {
             qm.nonceResponder = nonce
             qm.responderProposal = proposal
             qm.pfs = qm.pfs && hasKE
-            if !identities.isEmpty { qm.identities = identities }
+            if !identities.isEmpty {
+                qm.identities = identities
+                qm.identityValues = identityValues
+            }
             if let exchange {
                 qm.child = establishV1Child(qm, saIndex: saIndex, exchange: exchange)
                 ikeSAs[saIndex].exchanges[exchange].succeeded = qm.child != nil
@@ -279,6 +284,7 @@ extension IKEReconstruction {
             child.trafficSelectorsInitiator = [qm.identities[0]]
             child.trafficSelectorsResponder = [qm.identities[1]]
         }
+        child.quickModeIdentities = Array(qm.identityValues.prefix(2))
         // IKEv1 has no REKEY_SA: a new Quick Mode for the same selectors replaces the old one.
         child.rekeyOf = ikeSAs[saIndex].children.last { index in
             let old = children[index]

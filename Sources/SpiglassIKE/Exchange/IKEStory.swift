@@ -232,6 +232,11 @@ public struct ChildSARecord: Sendable {
     public var transportMode = false
     public var trafficSelectorsInitiator: [String] = []
     public var trafficSelectorsResponder: [String] = []
+    /// The same selectors as values, for the policy check (`ChildSARecord+Selectors.swift`):
+    /// IKEv2 TSi/TSr as the response settled them; IKEv1 Quick Mode client IDs (IDci, IDcr).
+    public var initiatorSelectors: [IKEv2TrafficSelector] = []
+    public var responderSelectors: [IKEv2TrafficSelector] = []
+    public var quickModeIdentities: [IKEv1Identification] = []
     /// A KE payload came with the exchange: the KEYMAT needs the DH secret.
     public var perfectForwardSecrecy = false
     public var keyExchangeGroup: String?

@@ -10,6 +10,8 @@ enum NativeKeyParser {
     enum Entry {
         case ipsec(SecurityAssociation)
         case ike(IKESecurityAssociation)
+        /// A `policy` line (`NativePolicyLine.swift`): one entry, or two for both directions.
+        case policy([SecurityPolicy])
     }
 
     static let espFields: Set<String> = ["spi", "src", "dst", "enc", "enc-key", "auth", "auth-key", "esn", "esn-high", "mode", "label"]
@@ -111,8 +113,9 @@ enum NativeKeyParser {
         case "esp": allowed = espFields
         case "ah": allowed = ahFields
         case "ike": allowed = ikeFields
+        case "policy": allowed = policyFields
         default:
-            throw KeyFileError(.syntax, file: file, line: lineNumber, field: "protocol", "a line starts with 'esp', 'ah' or 'ike', not '\(KeyMaterial.redacted(first.text))'")
+            throw KeyFileError(.syntax, file: file, line: lineNumber, field: "protocol", "a line starts with 'esp', 'ah', 'ike' or 'policy', not '\(KeyMaterial.redacted(first.text))'")
         }
         var values: [String: Token] = [:]
         for (index, token) in tokens.enumerated().dropFirst() {
@@ -136,6 +139,7 @@ enum NativeKeyParser {
         switch word {
         case "esp": return .ipsec(try esp(fields))
         case "ah": return .ipsec(try ah(fields))
+        case "policy": return .policy(try policy(fields))
         default: return .ike(try ike(fields))
         }
     }

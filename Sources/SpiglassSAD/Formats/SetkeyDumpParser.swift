@@ -18,15 +18,16 @@ import SpiglassWire
 /// truncation (half the digest), as FreeBSD, NetBSD and OpenBSD use them; old KAME stacks and
 /// Linux (through PF_KEY) truncate hmac-sha2-256 to 96 bits instead, so that line gets a
 /// warning. `flags` bit 0x400 (SADB_X_SAFLAGS_ESN) turns extended sequence numbers on.
-/// Every non-blank line gets a `KeyFileNote`; IPComp and TCP-MD5 SAs are skipped, and so
-/// are the policy blocks of a `setkey -DP` dump.
+/// Every non-blank line gets a `KeyFileNote`; IPComp and TCP-MD5 SAs are skipped. The policy
+/// blocks of a `setkey -DP` dump are read by `SetkeyPolicyBlock`.
 enum SetkeyDumpParser: KeyDumpText {
     /// True when the first meaningful line is `SRC DST` and the next one is an indented
     /// `esp|ah|ipcomp mode=…` line, or when the dump says "No SAD entries.".
     static func looksLike(_ text: String) -> Bool {
-        looksLikeBlocks(text, accept: { $0 == ["No", "SAD", "entries."] },
-                        isHeader: { headerAddresses($0) != nil },
-                        isBody: { $0.count >= 2 && satypes[String($0[0])] != nil && $0[1].hasPrefix("mode=") })
+        looksLikeBlocks(text, accept: { $0 == ["No", "SAD", "entries."] || $0 == ["No", "SPD", "entries."] },
+                        isHeader: { headerAddresses($0) != nil || SetkeyPolicyBlock.isHeader($0) },
+                        isBody: { ($0.count >= 2 && satypes[String($0[0])] != nil && $0[1].hasPrefix("mode="))
+                            || SetkeyPolicyBlock.isPolicyLine($0) })
     }
 
     /// SA types `pfkey_sadump` prints, and whether Spiglass keeps them.
@@ -66,7 +67,8 @@ enum SetkeyDumpParser: KeyDumpText {
     static func parse(_ text: String, file: String) throws -> KeySet {
         var keys = KeySet()
         var block: Block? = nil
-        var inPolicy = false
+        // A `setkey -DP` policy block, read by `SetkeyPolicyBlock`.
+        var policy: SetkeyPolicyBlock? = nil
         var continuation = Continuation.none
         var blocks = 0
         try forEachDumpLine(text, file: file) { lineNumber, line, tokens in
@@ -89,13 +91,14 @@ enum SetkeyDumpParser: KeyDumpText {
                 if let done = block { try finish(done, file: file, into: &keys) }
                 block = nil
                 continuation = .none
-                if isPolicyHeader(tokens) {
-                    // `setkey -DP`: a selector line, then the policy; nothing to decrypt with.
-                    inPolicy = true
-                    note(.ignored, "security policy (setkey -DP), not an SA")
+                if let done = policy { try SetkeyPolicyBlock.finish(done, into: &keys) }
+                policy = nil
+                if SetkeyPolicyBlock.isHeader(tokens) {
+                    try XfrmPolicyBlock.checkCount(keys, file: file, line: lineNumber)
+                    policy = try SetkeyPolicyBlock(header: tokens, line: lineNumber, file: file, noteIndex: keys.notes.count)
+                    note(.understood, "policy")
                     return
                 }
-                inPolicy = false
                 guard let (source, destination, ports) = headerAddresses(tokens) else {
                     throw fail(.syntax, nil, "expected 'SOURCE DESTINATION' addresses to start an SA (setkey -D output), got '\(clip(line.trimmingCharacters(in: .whitespaces)))'")
                 }
@@ -107,8 +110,9 @@ enum SetkeyDumpParser: KeyDumpText {
                 note(.understood, "SA \(source) → \(destination)")
                 return
             }
-            if inPolicy {
-                note(.ignored, "security policy (setkey -DP)")
+            if policy != nil {
+                let (kind, message) = try policy!.add(tokens, line: lineNumber)
+                note(kind, message)
                 return
             }
             guard block != nil else {
@@ -233,6 +237,7 @@ enum SetkeyDumpParser: KeyDumpText {
             }
         }
         if let done = block { try finish(done, file: file, into: &keys) }
+        if let done = policy { try SetkeyPolicyBlock.finish(done, into: &keys) }
         return keys
     }
 
@@ -418,12 +423,6 @@ enum SetkeyDumpParser: KeyDumpText {
         if let percent = text.firstIndex(of: "%") { text = text[..<percent] }
         guard !text.isEmpty, text.count <= 64, let address = IPAddress(text) else { return nil }
         return (address, port)
-    }
-
-    /// A `setkey -DP` selector line: prefixes, `[any]` ports, and an upper-layer protocol.
-    private static func isPolicyHeader(_ tokens: [Substring]) -> Bool {
-        guard tokens.count >= 3 else { return false }
-        return tokens[0].contains("/") || tokens[1].contains("/") || tokens[0].contains("[any]")
     }
 
     /// `135040102(0x080c8c66)`: both halves must agree; either alone is accepted.

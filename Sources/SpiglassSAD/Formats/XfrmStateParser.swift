@@ -25,7 +25,8 @@ enum XfrmStateParser: KeyDumpText {
     /// True when the first meaningful line is `src A dst B` and the next one is an indented
     /// `proto …` line. Reads at most the first few lines.
     static func looksLike(_ text: String) -> Bool {
-        looksLikeBlocks(text, isHeader: { headerAddresses($0) != nil }, isBody: { $0.first == "proto" })
+        looksLikeBlocks(text, isHeader: { headerAddresses($0) != nil || XfrmPolicyBlock.isHeader($0) },
+                        isBody: { $0.first == "proto" || $0.first == "dir" || $0.first == "socket" })
     }
 
     /// One SA block as read so far; turned into a `SecurityAssociation` at its end.
@@ -64,6 +65,8 @@ enum XfrmStateParser: KeyDumpText {
     static func parse(_ text: String, file: String) throws -> KeySet {
         var keys = KeySet()
         var block: Block? = nil
+        // `ip xfrm policy` blocks, read by `XfrmPolicyBlock` (a dump may hold both kinds).
+        var policy: XfrmPolicyBlock? = nil
         var blocks = 0
         try forEachDumpLine(text, file: file) { lineNumber, line, tokens in
             let first = tokens[0]
@@ -75,6 +78,16 @@ enum XfrmStateParser: KeyDumpText {
                 return
             }
             if !startsIndented(line) {
+                if let done = policy { try XfrmPolicyBlock.finish(done, into: &keys) }
+                policy = nil
+                if XfrmPolicyBlock.isHeader(tokens) {
+                    if let done = block { try finish(done, file: file, into: &keys) }
+                    block = nil
+                    try XfrmPolicyBlock.checkCount(keys, file: file, line: lineNumber)
+                    policy = try XfrmPolicyBlock(header: tokens, line: lineNumber, file: file, noteIndex: keys.notes.count)
+                    note(.understood, "policy")
+                    return
+                }
                 // A new SA block.
                 if let done = block { try finish(done, file: file, into: &keys) }
                 guard let (source, destination) = headerAddresses(tokens) else {
@@ -94,12 +107,18 @@ enum XfrmStateParser: KeyDumpText {
                 note(.understood, "SA \(source) → \(destination)")
                 return
             }
+            if policy != nil {
+                let (kind, message) = try policy!.add(tokens, line: lineNumber)
+                note(kind, message)
+                return
+            }
             guard block != nil else {
                 throw KeyFileError(.syntax, file: file, line: lineNumber, "indented line before any 'src ADDRESS dst ADDRESS' line")
             }
             try parseIndented(tokens, line: line, lineNumber: lineNumber, file: file, block: &block!, note: note)
         }
         if let done = block { try finish(done, file: file, into: &keys) }
+        if let done = policy { try XfrmPolicyBlock.finish(done, into: &keys) }
         return keys
     }
 

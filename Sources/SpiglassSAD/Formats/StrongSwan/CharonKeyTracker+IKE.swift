@@ -143,7 +143,9 @@ extension CharonKeyTracker {
             }
         }
         jobs[scope.job] = job
-        if let nameEnd = text.firstRange(of: "[\(id)]"), let start = TextBytes.range(of: "IKE_SA ", in: text) {
+        // `IKE_SA name[id]`; a line whose "IKE_SA " comes after the first "[id]" names nothing.
+        if let nameEnd = text.firstRange(of: "[\(id)]"), let start = TextBytes.range(of: "IKE_SA ", in: text),
+           start.upperBound <= nameEnd.lowerBound {
             let name = text[start.upperBound..<nameEnd.lowerBound]
             if name != "(unnamed)", !name.contains(" ") { updateFacts(key) { $0.name = name } }
         }
