@@ -1,9 +1,13 @@
 #ifndef SPIGLASS_CPCAP_SHIM_H
 #define SPIGLASS_CPCAP_SHIM_H
-/* fopencookie (a stdio stream over zlib, for gzip'd captures) is a GNU extension. */
-#define _GNU_SOURCE 1
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdio_ext.h>
 #include <zlib.h>
+/* fopencookie (a stdio stream over zlib, for gzip'd captures) is a GNU extension, declared by
+   stdio.h only under _GNU_SOURCE. Defining that here would change how this module sees other
+   glibc types (fd_set) from how Swift's Glibc module sees them, and clean builds then fail:
+   so the type and the function are declared as glibc does, without it. */
+#include <bits/types/cookie_io_functions_t.h>
+extern FILE *fopencookie(void *__restrict cookie, const char *__restrict mode, cookie_io_functions_t io_funcs);
 #endif

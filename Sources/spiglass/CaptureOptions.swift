@@ -120,15 +120,11 @@ struct CaptureOptions: ParsableArguments {
         for path in expanded.repeated { errors.write("spiglass: warning: '\(path)' is named more than once: read once\n") }
         let keySet: KeySet
         let keyWarnings = KeyFileWarnings(sink: errors)
-        inline.warn(errors)
         do {
-            keySet = try Analyzer.loadKeySet(keys, inline: inline.specs, format: keyFormat,
-                                             includes: allowAbsoluteIncludes ? .anywhere : .confined)
+            keySet = try keyWarnings.load(keys, inline: inline, format: keyFormat, allowAbsoluteIncludes: allowAbsoluteIncludes)
         } catch {
-            keyWarnings.report(paths: keys)
             throw fail(error)
         }
-        keyWarnings.report(keySet)
         let sad = Analyzer.espDatabase(keySet), ahSAD = Analyzer.ahDatabase(keySet)
         var options = analysisOptions(report: report, live: interface != nil)
         // No output may be written over a file the run reads (checked again where -w is opened).

@@ -12,6 +12,22 @@ final class KeyFileWarnings {
         self.sink = sink
     }
 
+    /// Loads a command's key files and `--key` specs, in order (`Analyzer.loadKeySet`), with
+    /// the warnings that go with them: inline keys, and key files others may read (those of
+    /// files that failed to load too).
+    func load(_ files: [String], inline: InlineKeyOptions, format: KeyFileFormat?, allowAbsoluteIncludes: Bool) throws -> KeySet {
+        inline.warn(sink)
+        do {
+            let keys = try Analyzer.loadKeySet(files, inline: inline.specs, format: format,
+                                               includes: allowAbsoluteIncludes ? .anywhere : .confined)
+            report(keys)
+            return keys
+        } catch {
+            report(paths: files)
+            throw error
+        }
+    }
+
     /// The warnings of loaded key files, includes among them.
     func report(_ keys: KeySet) {
         for note in keys.permissionWarnings { say(note.file, note.message) }

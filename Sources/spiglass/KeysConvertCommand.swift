@@ -33,18 +33,14 @@ struct KeysConvertCommand: ParsableCommand {
 
     func run() throws {
         let errors = FileDescriptorSink(descriptor: 2, lineBuffered: true)
-        inline.warn(errors)
-        let keyWarnings = KeyFileWarnings(sink: errors)
         let keys: KeySet
         do {
-            keys = try Analyzer.loadKeySet(files, inline: inline.specs, format: keyFormat,
-                                           includes: allowAbsoluteIncludes ? .anywhere : .confined)
+            keys = try KeyFileWarnings(sink: errors).load(files, inline: inline, format: keyFormat,
+                                                          allowAbsoluteIncludes: allowAbsoluteIncludes)
         } catch {
-            keyWarnings.report(paths: files)
             errors.write("spiglass: error: \(error)\n")
             throw ExitCode(1)
         }
-        keyWarnings.report(keys)
         try KeyOutput(options: output, errors: errors, inputs: files + keys.includedFiles).write(keys)
     }
 }

@@ -36,18 +36,9 @@ struct KeysExportCommand: ParsableCommand {
 
     func run() throws {
         let errors = FileDescriptorSink(descriptor: 2, lineBuffered: true)
-        inline.warn(errors)
-        let keyWarnings = KeyFileWarnings(sink: errors)
         do {
-            let keySet: KeySet
-            do {
-                keySet = try Analyzer.loadKeySet(keys, inline: inline.specs, format: keyFormat,
-                                                  includes: allowAbsoluteIncludes ? .anywhere : .confined)
-            } catch {
-                keyWarnings.report(paths: keys)
-                throw error
-            }
-            keyWarnings.report(keySet)
+            let keySet = try KeyFileWarnings(sink: errors).load(keys, inline: inline, format: keyFormat,
+                                                                allowAbsoluteIncludes: allowAbsoluteIncludes)
             let captures = try CaptureFiles.expand(read).paths
             let reader = try CaptureStream(paths: captures, filter: filter)
             var options = AnalysisOptions()
