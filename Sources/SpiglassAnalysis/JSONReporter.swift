@@ -24,9 +24,32 @@ final class JSONReporter: Reporter {
         o.int("frame", record.frame)
         sources.add(record, to: &o)
         o.string("time", TimeFormat.iso8601(record.timestamp))
-        o.raw("time_relative", TimeFormat.seconds(CaptureTime.elapsed(from: startTime.totalMicroseconds, to: record.timestamp.totalMicroseconds)))
+        o.raw("time_relative", TimeFormat.seconds(CaptureTime.elapsed(from: startTime.totalMicroseconds,
+                                                                      to: record.timestamp.totalMicroseconds)))
         o.int("length", record.capturedLength)
         if record.isCut { o.int("original_length", record.originalLength) }
+        outerFields(record, into: &o)
+        o.string("verdict", record.verdict.rawValue)
+        if !record.esp.isEmpty {
+            o.raw("esp", JSONObject.array(record.esp.map { layerJSON($0, sad: sad) }))
+        }
+        if !record.ah.isEmpty {
+            o.raw("ah", JSONObject.array(record.ah.map { ahJSON($0, ahSAD: ahSAD) }))
+        }
+        if let ike = record.ike {
+            o.object("ike") { ikeFields(ike, record: record, into: &$0) }
+        }
+        if let inner = record.inner {
+            o.object("inner") { innerFields(inner, into: &$0) }
+        }
+        if record.reassembledFrom != 0 { o.bool("reassembled", true) }
+        if let detail = record.detail { o.string("detail", detail) }
+        if let note = record.policy { o.raw("policy", PolicyPresentation.packetJSON(note)) }
+        sink.write(o.finished + "\n")
+    }
+
+    /// The outer packet: addresses, protocol, ports, and the first IPsec header's SPI and sequence.
+    private func outerFields(_ record: PacketRecord, into o: inout JSONObject) {
         o.string("src", record.outer?.source.description)
         o.string("dst", record.outer?.destination.description)
         o.string("protocol", Describe.protocolLabel(record))
@@ -45,68 +68,57 @@ final class JSONReporter: Reporter {
             o.raw("spi", "null")
             o.raw("seq", "null")
         }
-        o.string("verdict", record.verdict.rawValue)
-        if !record.esp.isEmpty {
-            o.raw("esp", JSONObject.array(record.esp.map { layerJSON($0, sad: sad) }))
-        }
-        if !record.ah.isEmpty {
-            o.raw("ah", JSONObject.array(record.ah.map { ah in
-                var a = JSONObject()
-                a.string("spi", ah.header.spi.spiHex)
-                a.int("seq", ah.sequence)
-                a.string("verdict", ah.verdict.rawValue)
-                a.int("next_header", ah.header.nextHeader)
-                a.int("icv_length", ah.header.icvRange.count)
-                if let index = ah.saIndex {
-                    let sa = ahSAD.entries[index]
-                    a.object("sa") { s in
-                        s.string("algorithms", sa.integrity.name)
-                        s.string("key_line", sa.origin.description)
-                        s.string("match", ah.saMatch?.rawValue)
-                        s.bool("esn", sa.extendedSequenceNumbers)
-                    }
-                }
-                if let replay = ah.replay { a.string("replay", replay.rawValue) }
-                if let detail = ah.detail { a.string("detail", detail) }
-                return a.finished
-            }))
-        }
-        if let ike = record.ike {
-            o.object("ike") { i in
-                i.int("version", ike.majorVersion)
-                i.string("exchange", ike.exchangeName)
-                i.int("exchange_type", ike.exchangeType)
-                i.string("ispi", ike.initiatorSPI.ikeSPIHex)
-                i.string("rspi", ike.responderSPI.ikeSPIHex)
-                i.int("message_id", ike.messageID)
-                i.bool("response", ike.isResponse)
-                i.bool("encrypted", ike.isEncrypted)
-                i.bool("non_esp_marker", record.ikeNonESPMarker)
-                i.int("length", ike.length)
-                if let message = record.ikeMessage {
-                    i.int("ike_sa_index", message.ikeSAIndex.map { $0 + 1 })
-                    IKEJSON.messageFields(message, into: &i, header: false)
-                }
+    }
+
+    private func ahJSON(_ ah: AHLayer, ahSAD: SADatabase) -> String {
+        var a = JSONObject()
+        a.string("spi", ah.header.spi.spiHex)
+        a.int("seq", ah.sequence)
+        a.string("verdict", ah.verdict.rawValue)
+        a.int("next_header", ah.header.nextHeader)
+        a.int("icv_length", ah.header.icvRange.count)
+        if let index = ah.saIndex {
+            let sa = ahSAD.entries[index]
+            a.object("sa") { s in
+                s.string("algorithms", sa.integrity.name)
+                s.string("key_line", sa.origin.description)
+                s.string("match", ah.saMatch?.rawValue)
+                s.bool("esn", sa.extendedSequenceNumbers)
             }
         }
-        if let inner = record.inner {
-            o.object("inner") { i in
-                i.string("src", inner.source.description)
-                i.string("dst", inner.destination.description)
-                i.string("protocol", inner.protocolName)
-                i.int("protocol_number", inner.protocolNumber)
-                if let s = inner.sourcePort { i.int("sport", s) }
-                if let d = inner.destinationPort { i.int("dport", d) }
-                if let t = inner.icmpType { i.int("icmp_type", t) }
-                if let c = inner.icmpCode { i.int("icmp_code", c) }
-                i.int("length", inner.length)
-                i.string("summary", inner.detail)
-            }
+        if let replay = ah.replay { a.string("replay", replay.rawValue) }
+        if let detail = ah.detail { a.string("detail", detail) }
+        return a.finished
+    }
+
+    private func ikeFields(_ ike: IKEHeader, record: PacketRecord, into i: inout JSONObject) {
+        i.int("version", ike.majorVersion)
+        i.string("exchange", ike.exchangeName)
+        i.int("exchange_type", ike.exchangeType)
+        i.string("ispi", ike.initiatorSPI.ikeSPIHex)
+        i.string("rspi", ike.responderSPI.ikeSPIHex)
+        i.int("message_id", ike.messageID)
+        i.bool("response", ike.isResponse)
+        i.bool("encrypted", ike.isEncrypted)
+        i.bool("non_esp_marker", record.ikeNonESPMarker)
+        i.int("length", ike.length)
+        if let message = record.ikeMessage {
+            i.int("ike_sa_index", message.ikeSAIndex.map { $0 + 1 })
+            IKEJSON.messageFields(message, into: &i, header: false)
         }
-        if record.reassembledFrom != 0 { o.bool("reassembled", true) }
-        if let detail = record.detail { o.string("detail", detail) }
-        if let note = record.policy { o.raw("policy", PolicyPresentation.packetJSON(note)) }
-        sink.write(o.finished + "\n")
+    }
+
+    private func innerFields(_ inner: PacketSummary, into i: inout JSONObject) {
+        i.string("src", inner.source.description)
+        i.string("dst", inner.destination.description)
+        i.string("protocol", inner.protocolName)
+        i.int("protocol_number", inner.protocolNumber)
+        if let s = inner.sourcePort { i.int("sport", s) }
+        if let d = inner.destinationPort { i.int("dport", d) }
+        if let t = inner.icmpType { i.int("icmp_type", t) }
+        if let c = inner.icmpCode { i.int("icmp_code", c) }
+        i.int("length", inner.length)
+        i.string("summary", inner.detail)
     }
 
     private func layerJSON(_ layer: ESPLayer, sad: SADatabase) -> String {

@@ -7,10 +7,13 @@ public protocol OutputSink: AnyObject {
     func flush()
     /// Writes UTF-8 text that is already encoded (a parallel run's merged reports).
     func write(bytes: ArraySlice<UInt8>)
+    /// Why the output stopped short (a failed write), or nil.
+    var failure: String? { get }
 }
 
 extension OutputSink {
     public func write(bytes: ArraySlice<UInt8>) { write(String(decoding: bytes, as: UTF8.self)) }
+    public var failure: String? { nil }
 }
 
 /// Buffered standard output (or standard error). A failed write (a full disk, /dev/full, an

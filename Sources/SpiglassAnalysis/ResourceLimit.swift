@@ -59,21 +59,12 @@ public enum ResourceLimit: String, CaseIterable, Sendable {
     /// Applies "NAME=VALUE" to `options`. The value is a positive integer, with an optional
     /// k/M/G suffix (powers of 1024 for the byte limits, of 1000 for counts).
     public static func apply(_ setting: String, to options: inout AnalysisOptions) throws(ResourceLimitError) {
-        let parts = setting.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-        guard parts.count == 2 else { throw ResourceLimitError("'\(setting)' is not NAME=VALUE") }
-        let name = String(parts[0])
-        guard let limit = ResourceLimit(rawValue: name) else {
-            throw ResourceLimitError("unknown limit '\(name)' (known: \(allCases.map(\.rawValue).joined(separator: ", ")))")
-        }
-        guard let value = limit.parse(String(parts[1])), value >= 1, value <= limit.maximum else {
-            throw ResourceLimitError("\(name) takes a whole number from 1 to \(limit.maximum), got '\(parts[1])'")
-        }
-        options[keyPath: limit.keyPath] = value
+        try ResourceLimitSetting(setting).apply(to: &options)
     }
 
     private var isBytes: Bool { self == .ipFragmentBytes || self == .ikeMessageBytes }
 
-    private func parse(_ text: String) -> Int? {
+    fileprivate func parse(_ text: String) -> Int? {
         var digits = Substring(text)
         var scale = 1
         if let last = digits.last, let power = "kMG".firstIndex(of: last).map({ "kMG".distance(from: "kMG".startIndex, to: $0) + 1 }) {
@@ -83,6 +74,31 @@ public enum ResourceLimit: String, CaseIterable, Sendable {
         guard !digits.isEmpty, digits.allSatisfy(\.isASCII), let number = Int(digits) else { return nil }
         let (product, overflow) = number.multipliedReportingOverflow(by: scale)
         return overflow ? nil : product
+    }
+}
+
+/// One `--limit NAME=VALUE`, read once: the limit and its value, within the limit's range.
+public struct ResourceLimitSetting: Sendable, Equatable {
+    public let limit: ResourceLimit
+    public let value: Int
+
+    public init(_ setting: String) throws(ResourceLimitError) {
+        let parts = setting.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2 else { throw ResourceLimitError("'\(setting)' is not NAME=VALUE") }
+        let name = String(parts[0])
+        guard let limit = ResourceLimit(rawValue: name) else {
+            let known = ResourceLimit.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ResourceLimitError("unknown limit '\(name)' (known: \(known))")
+        }
+        guard let value = limit.parse(String(parts[1])), value >= 1, value <= limit.maximum else {
+            throw ResourceLimitError("\(name) takes a whole number from 1 to \(limit.maximum), got '\(parts[1])'")
+        }
+        self.limit = limit
+        self.value = value
+    }
+
+    public func apply(to options: inout AnalysisOptions) {
+        options[keyPath: limit.keyPath] = value
     }
 }
 

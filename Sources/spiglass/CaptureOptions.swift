@@ -4,8 +4,8 @@ import SpiglassAnalysis
 import SpiglassCapture
 import SpiglassSAD
 
-/// The options `analyze` and `ike` share (capture source, keys, filter, output), and the run
-/// both make: the same pipeline with a different report.
+/// The options `analyze` and `ike` share (capture source, keys, filter, output), turned into
+/// the `AnalysisSession` both run: the same pipeline with a different report.
 struct CaptureOptions: ParsableArguments {
     @Option(name: .customShort("r"), help: ArgumentHelp("Capture file to read (pcap or pcapng); repeat it, or give a quoted pattern such as 'dir/*.pcap', to read several files merged by time; '-' reads standard input.", valueName: "capture"))
     var read: [String] = []
@@ -67,7 +67,7 @@ struct CaptureOptions: ParsableArguments {
     var threads: Int?
 
     @Option(name: .customLong("limit"), help: ArgumentHelp("Move a bound on what is kept, NAME=VALUE (repeatable): \(ResourceLimit.allCases.map(\.rawValue).joined(separator: ", ")). See the README.", valueName: "name=value"))
-    var limits: [String] = []
+    var limits: [LimitArgument] = []
 
     @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit with status 4 when one of these happened (comma-separated, repeatable): \(RunEvent.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "kind,..."))
     var failOn: [String] = []
@@ -93,10 +93,7 @@ struct CaptureOptions: ParsableArguments {
                 throw ValidationError("--fail-on: '\(kind)' is not one of \(RunEvent.allCases.map(\.rawValue).joined(separator: ", "))")
             }
         }
-        var scratch = AnalysisOptions()
-        for setting in limits {
-            do { try ResourceLimit.apply(setting, to: &scratch) } catch { throw ValidationError("--limit: \(error)") }
-        }
+        for case .failure(let error) in limits.map(\.parsed) { throw ValidationError("--limit: \(error)") }
     }
 
     @Flag(name: .long, help: "Do not derive CHILD_SA keys from the IKE SAs' SK_d (keys come from the key files only).")
@@ -105,112 +102,52 @@ struct CaptureOptions: ParsableArguments {
     @Flag(name: .long, help: "Decrypt IKEv2 messages whose integrity check fails (as tshark does); what they show is marked unauthenticated.")
     var ikeNoIntegrity = false
 
+    /// Runs the capture (`AnalysisSession`) and exits with its status.
     func execute(report: AnalysisOptions.Report) throws {
         // From the start: Ctrl-C or SIGTERM at any point ends the run at a record boundary, with
         // its outputs finished and its summary (see `Signals`).
         Signals.install(live: interface != nil)
         let errors = FileDescriptorSink(descriptor: 2, lineBuffered: true)
-        func fail(_ error: Error) -> ExitCode {
-            errors.write("spiglass: error: \(error)\n")
-            return ExitCode(1)
-        }
         let expanded: CaptureFiles.Expanded
-        do { expanded = try CaptureFiles.expand(read) } catch { throw fail(error) }
-        let paths = expanded.paths
+        do {
+            expanded = try CaptureFiles.expand(read)
+        } catch {
+            errors.write("spiglass: error: \(error)\n")
+            throw ExitCode(AnalysisStatus.inputUnusable.exitStatus)
+        }
         for path in expanded.repeated { errors.write("spiglass: warning: '\(path)' is named more than once: read once\n") }
-        let keySet: KeySet
-        let keyWarnings = KeyFileWarnings(sink: errors)
-        do {
-            keySet = try keyWarnings.load(keys, inline: inline, format: keyFormat, allowAbsoluteIncludes: allowAbsoluteIncludes)
-        } catch {
-            throw fail(error)
+        let toStandardError = write == "-"
+        let session = AnalysisSession(configuration(report: report, captures: expanded.paths), errors: errors,
+                                      control: SignalControl()) { live in
+            FileDescriptorSink(descriptor: toStandardError ? 2 : 1, lineBuffered: live)
         }
-        let sad = Analyzer.espDatabase(keySet), ahSAD = Analyzer.ahDatabase(keySet)
-        var options = analysisOptions(report: report, live: interface != nil)
-        // No output may be written over a file the run reads (checked again where -w is opened).
-        options.inputPaths = paths + keys + keySet.includedFiles
-        do {
-            try FileOutput.refuseStandardOutput(inputs: options.inputPaths)
-        } catch {
-            throw fail(error)
-        }
-        let threadCount = threads ?? ParallelAnalysis.defaultThreadCount
-        if threadCount > 1, !paths.isEmpty, ParallelAnalysis.canRead(paths) {
-            // Files read by several threads; the output is what one thread writes.
-            let parallel: ParallelAnalysis
-            let output = outputSink()
-            do {
-                parallel = try ParallelAnalysis(paths: paths, filter: filter, sad: sad, ahSAD: ahSAD, ikeKeys: keySet.ikeSAs,
-                                                policies: keySet.policies, options: options, threads: threadCount, output: output)
-            } catch {
-                throw fail(error)
-            }
-            let progress: ProgressReporter? =
-                (!noProgress && isatty(1) == 1 && isatty(2) == 1 && parallel.fileSize != nil) ? ProgressReporter(sink: errors) : nil
-            if let summary = try? parallel.run(progress: progress, maxFrames: count, stopRequested: { Signals.stopRequested }) {
-                output.flush()
-                try conclude(summary, errors: errors, output: output)
-                return
-            }
-            // No thread could be started: nothing was read yet, so one thread does it all.
-        }
-        let reader: CaptureStream
-        do {
-            if let interface {
-                var live = CaptureReader.LiveOptions()
-                live.promiscuous = !noPromisc
-                live.snapLength = snapLength
-                let device = try CaptureReader(interface: interface, options: live)
-                if let filter { try device.setFilter(filter) }
-                reader = CaptureStream(reader: device, path: interface)
-            } else {
-                reader = try CaptureStream(paths: paths, filter: filter)
-            }
-        } catch {
-            throw fail(error)
-        }
-        let live = reader.isLive
-        let output = outputSink(live: live)
-        let analyzer: Analyzer
-        do {
-            analyzer = try Analyzer(sad: sad, ahSAD: ahSAD, ikeKeys: keySet.ikeSAs, policies: keySet.policies, options: options,
-                                    output: output)
-        } catch {
-            throw fail(error)
-        }
-        var control = Analyzer.RunControl()
-        control.maxFrames = count
-        control.stopRequested = { Signals.stopRequested }
-        if live {
-            analyzer.notice = { errors.write("spiglass: \($0)\n") }
-            if let duration {
-                control.deadline = ProgressReporter.now() + duration
-                Signals.stop(after: duration)
-            }
-            let keyFiles = keys, inlineKeys = inline.specs, format = keyFormat
-            let includes: KeyFileIncludes = allowAbsoluteIncludes ? .anywhere : .confined
-            control.reloadRequested = {
-                guard Signals.takeReloadRequest() else { return nil }
-                do {
-                    let fresh = try Analyzer.loadKeySet(keyFiles, inline: inlineKeys, format: format, includes: includes)
-                    keyWarnings.report(fresh)
-                    return fresh
-                } catch {
-                    errors.write("spiglass: error: key reload failed, keeping the old keys: \(error)\n")
-                    return nil
-                }
-            }
-            errors.write("spiglass: listening on \(interface!), link-type \(reader.sources[0].linkTypeName), snapshot length \(snapLength) bytes\n")
-        }
-        let progress: ProgressReporter? =
-            (!noProgress && !live && isatty(1) == 1 && isatty(2) == 1 && reader.fileSize != nil) ? ProgressReporter(sink: errors) : nil
-        let summary = analyzer.run(reader, progress: progress, control: control)
-        output.flush()
-        try conclude(summary, errors: errors, output: output, live: live)
+        let status = session.run()
+        if status != .completed { throw ExitCode(status.exitStatus) }
     }
 
     /// What the run is configured with (the CLI's options as the library takes them).
-    func analysisOptions(report: AnalysisOptions.Report, live: Bool) -> AnalysisOptions {
+    func configuration(report: AnalysisOptions.Report, captures: [String]) -> AnalysisSession.Configuration {
+        var configuration = AnalysisSession.Configuration()
+        configuration.captures = captures
+        configuration.interface = interface
+        configuration.liveOptions.promiscuous = !noPromisc
+        configuration.liveOptions.snapLength = snapLength
+        configuration.keyFiles = keys
+        configuration.inlineKeys = inline.specs
+        configuration.keyFormat = keyFormat
+        configuration.includes = allowAbsoluteIncludes ? .anywhere : .confined
+        configuration.filter = filter
+        configuration.options = analysisOptions(report: report)
+        configuration.threads = threads
+        configuration.maxFrames = count
+        configuration.duration = duration
+        configuration.showProgress = !noProgress && isatty(1) == 1 && isatty(2) == 1
+        configuration.failOn = failOnEvents
+        return configuration
+    }
+
+    /// The analysis options of the run (`AnalysisSession` adds the inputs and live flushing).
+    func analysisOptions(report: AnalysisOptions.Report) -> AnalysisOptions {
         var options = AnalysisOptions()
         options.format = json ? .json : .text
         options.report = report
@@ -222,46 +159,7 @@ struct CaptureOptions: ParsableArguments {
         options.captureDuplicateWindow = Int64((duplicateWindow * 1_000_000).rounded())
         options.espNullHeuristic = !noEspNullHeuristic
         if !tcpEncapPort.isEmpty { options.tcpEncapsulationPorts = Set(tcpEncapPort.filter { $0 != 0 }) }
-        // Live: another tool may follow the -w file, and every line must appear as it happens.
-        options.flushEachPacket = live
-        // Checked in validate().
-        for setting in limits { try? ResourceLimit.apply(setting, to: &options) }
+        for case .success(let setting) in limits.map(\.parsed) { setting.apply(to: &options) }
         return options
     }
-
-    /// Standard output, or standard error when -w writes the pcap to standard output.
-    func outputSink(live: Bool = false) -> FileDescriptorSink {
-        FileDescriptorSink(descriptor: write == "-" ? 2 : 1, lineBuffered: live)
-    }
-
-    /// After the run: warnings on standard error (JSON keeps them off standard output), the
-    /// live counters, and the exit status: 3 when an output (the -w file, the reports) could
-    /// not be written completely, 128 + the signal when SIGINT or SIGTERM stopped the reading
-    /// of a file (as a shell reports it), 2 for a damaged capture, else 4 when an event
-    /// `--fail-on` names happened.
-    func conclude(_ summary: AnalysisSummary, errors: FileDescriptorSink, output: FileDescriptorSink, live: Bool = false) throws {
-        if json || live {
-            for message in summary.diagnostics where !live { errors.write("spiglass: warning: \(message)\n") }
-        }
-        if json, let capture = summary.capture {
-            errors.write("spiglass: \(capture.received) packets received by filter, \(capture.dropped) dropped by kernel, \(capture.interfaceDropped) dropped by interface\n")
-        }
-        var outputFailed = false
-        for failure in [summary.outputFailure, output.failure].compactMap({ $0 }) {
-            errors.write("spiglass: error: \(failure)\n")
-            outputFailed = true
-        }
-        if outputFailed { throw ExitCode(FileOutput.failedOutputStatus) }
-        if summary.stoppedEarly, let signal = Signals.receivedStopSignal { throw ExitCode(128 + signal) }
-        if summary.damage != nil { throw ExitCode(2) }
-        var seen: Set<RunEvent> = []
-        let happened = failOnEvents.filter { summary.events[$0] > 0 && seen.insert($0).inserted }
-        if !happened.isEmpty {
-            errors.write("spiglass: --fail-on: \(happened.map { "\($0.rawValue) (\(summary.events[$0]))" }.joined(separator: ", "))\n")
-            throw ExitCode(CaptureOptions.failOnExitStatus)
-        }
-    }
-
-    /// The exit status of a run in which an event `--fail-on` asked about happened.
-    static let failOnExitStatus: Int32 = 4
 }

@@ -35,8 +35,8 @@ struct KeysConvertCommand: ParsableCommand {
         let errors = FileDescriptorSink(descriptor: 2, lineBuffered: true)
         let keys: KeySet
         do {
-            keys = try KeyFileWarnings(sink: errors).load(files, inline: inline, format: keyFormat,
-                                                          allowAbsoluteIncludes: allowAbsoluteIncludes)
+            keys = try KeyFileWarnings(sink: errors).load(files, inline: inline.specs, format: keyFormat,
+                                                          includes: allowAbsoluteIncludes ? .anywhere : .confined)
         } catch {
             errors.write("spiglass: error: \(error)\n")
             throw ExitCode(1)

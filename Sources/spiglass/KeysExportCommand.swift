@@ -37,8 +37,8 @@ struct KeysExportCommand: ParsableCommand {
     func run() throws {
         let errors = FileDescriptorSink(descriptor: 2, lineBuffered: true)
         do {
-            let keySet = try KeyFileWarnings(sink: errors).load(keys, inline: inline, format: keyFormat,
-                                                                allowAbsoluteIncludes: allowAbsoluteIncludes)
+            let keySet = try KeyFileWarnings(sink: errors).load(keys, inline: inline.specs, format: keyFormat,
+                                                                includes: allowAbsoluteIncludes ? .anywhere : .confined)
             let captures = try CaptureFiles.expand(read).paths
             let reader = try CaptureStream(paths: captures, filter: filter)
             var options = AnalysisOptions()

@@ -1,4 +1,5 @@
 import Glibc
+import SpiglassAnalysis
 import SpiglassCapture
 import Synchronization
 
@@ -62,4 +63,12 @@ enum Signals {
 
     /// True once per SIGHUP received.
     static func takeReloadRequest() -> Bool { reload.exchange(false, ordering: .relaxed) }
+}
+
+/// The signal handlers as a run's control (`AnalysisSession`).
+struct SignalControl: AnalysisSessionControl {
+    var stopRequested: Bool { Signals.stopRequested }
+    func takeReloadRequest() -> Bool { Signals.takeReloadRequest() }
+    func stop(after seconds: Double) { Signals.stop(after: seconds) }
+    var receivedStopSignal: Int32? { Signals.receivedStopSignal }
 }

@@ -1,25 +1,23 @@
-import SpiglassAnalysis
 import SpiglassSAD
 
 /// Says on standard error, once per file and run, that a key file is readable or writable by
 /// users other than its owner (`KeyFileLoader.permissionWarning`). A warning, not an error:
 /// the run goes on. A key reload (SIGHUP) does not repeat it.
-final class KeyFileWarnings {
-    private let sink: FileDescriptorSink
+public final class KeyFileWarnings {
+    private let sink: OutputSink
     private var warned: Set<String> = []
 
-    init(sink: FileDescriptorSink) {
+    public init(sink: OutputSink) {
         self.sink = sink
     }
 
     /// Loads a command's key files and `--key` specs, in order (`Analyzer.loadKeySet`), with
     /// the warnings that go with them: inline keys, and key files others may read (those of
     /// files that failed to load too).
-    func load(_ files: [String], inline: InlineKeyOptions, format: KeyFileFormat?, allowAbsoluteIncludes: Bool) throws -> KeySet {
-        inline.warn(sink)
+    public func load(_ files: [String], inline: [String], format: KeyFileFormat?, includes: KeyFileIncludes) throws -> KeySet {
+        if !inline.isEmpty { sink.write("spiglass: warning: \(KeyArgument.warning)\n") }
         do {
-            let keys = try Analyzer.loadKeySet(files, inline: inline.specs, format: format,
-                                               includes: allowAbsoluteIncludes ? .anywhere : .confined)
+            let keys = try Analyzer.loadKeySet(files, inline: inline, format: format, includes: includes)
             report(keys)
             return keys
         } catch {
@@ -29,12 +27,12 @@ final class KeyFileWarnings {
     }
 
     /// The warnings of loaded key files, includes among them.
-    func report(_ keys: KeySet) {
+    public func report(_ keys: KeySet) {
         for note in keys.permissionWarnings { say(note.file, note.message) }
     }
 
     /// For files that failed to load: their permissions deserve the warning all the same.
-    func report(paths: [String]) {
+    public func report(paths: [String]) {
         for path in paths where !warned.contains(path) {
             if let message = KeyFileLoader.permissionWarning(path: path) { say(path, message) }
         }

@@ -1,0 +1,175 @@
+import SpiglassCapture
+import SpiglassSAD
+
+/// One run of `analyze` or `ike`, from its configuration to its exit status: loads the keys,
+/// refuses outputs that name an input, reads the captures with several threads when it can
+/// (one otherwise, or when no thread can be started), follows a live interface with its
+/// key reload and deadline, and ends with the warnings and the status. The CLI only turns
+/// its arguments into a `Configuration` and the status into an exit code; tests run it in
+/// process on string sinks.
+public final class AnalysisSession {
+    public let configuration: Configuration
+    let errors: OutputSink
+    let control: AnalysisSessionControl
+    let makeOutput: (_ live: Bool) -> OutputSink
+    let keyWarnings: KeyFileWarnings
+
+    /// `errors` takes warnings, errors and notices (standard error); `makeOutput` gives the
+    /// reports' sink, line-buffered for a live capture (standard output, or standard error
+    /// when -w writes the pcap to standard output).
+    public init(_ configuration: Configuration, errors: OutputSink, control: AnalysisSessionControl = .none,
+                output makeOutput: @escaping (_ live: Bool) -> OutputSink) {
+        self.configuration = configuration
+        self.errors = errors
+        self.control = control
+        self.makeOutput = makeOutput
+        self.keyWarnings = KeyFileWarnings(sink: errors)
+    }
+
+    /// Runs the capture once and says how it ended (the errors and warnings are already on
+    /// `errors`).
+    public func run() -> AnalysisStatus {
+        let inputs: SessionInputs
+        do { inputs = try prepare() } catch { return fail(error) }
+        let threadCount = configuration.threads ?? ParallelAnalysis.defaultThreadCount
+        if threadCount > 1, !configuration.captures.isEmpty, ParallelAnalysis.canRead(configuration.captures) {
+            switch runParallel(inputs, threads: threadCount) {
+            case .ran(let status): return status
+            case .failed(let error): return fail(error)
+            // No thread could be started: nothing was read yet, so one thread does it all.
+            case .notStarted: break
+            }
+        }
+        do { return try runSerial(inputs) } catch { return fail(error) }
+    }
+
+    /// The keys and options a run starts from, once its inputs were checked.
+    struct SessionInputs {
+        var keys: KeySet
+        var sad: SADatabase
+        var ahSAD: SADatabase
+        var options: AnalysisOptions
+    }
+
+    private func prepare() throws -> SessionInputs {
+        let keys = try keyWarnings.load(configuration.keyFiles, inline: configuration.inlineKeys,
+                                        format: configuration.keyFormat, includes: configuration.includes)
+        var options = configuration.options
+        // No output may be written over a file the run reads (checked again where -w is opened).
+        options.inputPaths = configuration.captures + configuration.keyFiles + keys.includedFiles
+        try OutputFile.refuseInputs(output: "-", inputs: options.inputPaths)
+        return SessionInputs(keys: keys, sad: Analyzer.espDatabase(keys), ahSAD: Analyzer.ahDatabase(keys), options: options)
+    }
+
+    private enum ParallelOutcome {
+        case ran(AnalysisStatus)
+        case failed(Error)
+        case notStarted
+    }
+
+    /// Files read by several threads; the output is what one thread writes.
+    private func runParallel(_ inputs: SessionInputs, threads: Int) -> ParallelOutcome {
+        let output = makeOutput(false)
+        let parallel: ParallelAnalysis
+        do {
+            parallel = try ParallelAnalysis(paths: configuration.captures, filter: configuration.filter, sad: inputs.sad,
+                                            ahSAD: inputs.ahSAD, ikeKeys: inputs.keys.ikeSAs, policies: inputs.keys.policies,
+                                            options: inputs.options, threads: threads, output: output)
+        } catch {
+            return .failed(error)
+        }
+        let progress = configuration.showProgress && parallel.fileSize != nil ? ProgressReporter(sink: errors) : nil
+        let control = self.control
+        guard let summary = try? parallel.run(progress: progress, maxFrames: configuration.maxFrames,
+                                              stopRequested: { control.stopRequested })
+        else { return .notStarted }
+        output.flush()
+        return .ran(conclude(summary, output: output, live: false))
+    }
+
+    private func runSerial(_ inputs: SessionInputs) throws -> AnalysisStatus {
+        let reader = try openReader()
+        let live = reader.isLive
+        let output = makeOutput(live)
+        var options = inputs.options
+        // Live: another tool may follow the -w file, and every line must appear as it happens.
+        options.flushEachPacket = live
+        let analyzer = try Analyzer(sad: inputs.sad, ahSAD: inputs.ahSAD, ikeKeys: inputs.keys.ikeSAs,
+                                    policies: inputs.keys.policies, options: options, output: output)
+        var runControl = Analyzer.RunControl()
+        runControl.maxFrames = configuration.maxFrames
+        let control = self.control
+        runControl.stopRequested = { control.stopRequested }
+        if live { followLive(analyzer, reader: reader, control: &runControl) }
+        let showProgress = configuration.showProgress && !live && reader.fileSize != nil
+        let summary = analyzer.run(reader, progress: showProgress ? ProgressReporter(sink: errors) : nil, control: runControl)
+        output.flush()
+        return conclude(summary, output: output, live: live)
+    }
+
+    private func openReader() throws -> CaptureStream {
+        guard let interface = configuration.interface else {
+            return try CaptureStream(paths: configuration.captures, filter: configuration.filter)
+        }
+        let device = try CaptureReader(interface: interface, options: configuration.liveOptions)
+        if let filter = configuration.filter { try device.setFilter(filter) }
+        return CaptureStream(reader: device, path: interface)
+    }
+
+    /// A live capture's notices, deadline and key reload (SIGHUP in the CLI).
+    private func followLive(_ analyzer: Analyzer, reader: CaptureStream, control runControl: inout Analyzer.RunControl) {
+        let errors = self.errors, control = self.control, keyWarnings = self.keyWarnings
+        analyzer.notice = { errors.write("spiglass: \($0)\n") }
+        if let duration = configuration.duration {
+            runControl.deadline = ProgressReporter.now() + duration
+            control.stop(after: duration)
+        }
+        let files = configuration.keyFiles, inline = configuration.inlineKeys
+        let format = configuration.keyFormat, includes = configuration.includes
+        runControl.reloadRequested = {
+            guard control.takeReloadRequest() else { return nil }
+            do {
+                let fresh = try Analyzer.loadKeySet(files, inline: inline, format: format, includes: includes)
+                keyWarnings.report(fresh)
+                return fresh
+            } catch {
+                errors.write("spiglass: error: key reload failed, keeping the old keys: \(error)\n")
+                return nil
+            }
+        }
+        errors.write("spiglass: listening on \(configuration.interface ?? ""), link-type \(reader.sources[0].linkTypeName), "
+            + "snapshot length \(configuration.liveOptions.snapLength) bytes\n")
+    }
+
+    private func fail(_ error: Error) -> AnalysisStatus {
+        errors.write("spiglass: error: \(error)\n")
+        return .inputUnusable
+    }
+
+    /// After the run: warnings (JSON keeps them off the reports), the live counters, and the
+    /// status, in this order of precedence: an output not written completely, a stop signal
+    /// while reading a file, a damaged capture, an event `failOn` names.
+    private func conclude(_ summary: AnalysisSummary, output: OutputSink, live: Bool) -> AnalysisStatus {
+        let json = configuration.options.format == .json
+        if json || live {
+            for message in summary.diagnostics where !live { errors.write("spiglass: warning: \(message)\n") }
+        }
+        if json, let capture = summary.capture {
+            errors.write("spiglass: \(capture.received) packets received by filter, \(capture.dropped) dropped by kernel, "
+                + "\(capture.interfaceDropped) dropped by interface\n")
+        }
+        let failures = [summary.outputFailure, output.failure].compactMap { $0 }
+        for failure in failures { errors.write("spiglass: error: \(failure)\n") }
+        if !failures.isEmpty { return .outputIncomplete }
+        if summary.stoppedEarly, let signal = control.receivedStopSignal { return .stopped(signal: signal) }
+        if summary.damage != nil { return .damagedCapture }
+        var seen: Set<RunEvent> = []
+        let happened = configuration.failOn.filter { summary.events[$0] > 0 && seen.insert($0).inserted }
+        guard happened.isEmpty else {
+            let list = happened.map { "\($0.rawValue) (\(summary.events[$0]))" }.joined(separator: ", ")
+            errors.write("spiglass: --fail-on: \(list)\n")
+            return .failOn(happened)
+        }
+        return .completed
+    }
+}
