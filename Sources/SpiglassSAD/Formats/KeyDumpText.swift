@@ -5,6 +5,13 @@ import SpiglassWire
 protocol KeyDumpText {}
 
 extension KeyDumpText {
+    /// Calls `body` with each non-blank line of a dump, refusing lines past the length limit.
+    static func forEachDumpLine(_ text: String, file: String, _ body: (DumpLine) throws -> Void) throws {
+        try forEachDumpLine(text, file: file) { number, line, tokens in
+            try body(DumpLine(number: number, text: line, tokens: tokens))
+        }
+    }
+
     /// Calls `body` with each non-blank line of a dump (1-based number, text without CR or
     /// BOM, blank-separated tokens), refusing lines past the length limit.
     static func forEachDumpLine(_ text: String, file: String,
@@ -92,5 +99,21 @@ extension KeyDumpText {
 
     static func redacted<S: StringProtocol>(_ text: S) -> String {
         KeyMaterial.redacted(text)
+    }
+}
+
+/// One non-blank line of a dump, as `forEachDumpLine` gives it to a line handler.
+struct DumpLine {
+    /// 1-based.
+    let number: Int
+    let text: String
+    /// Blank-separated, never empty.
+    let tokens: [Substring]
+
+    var first: Substring { tokens[0] }
+
+    /// An error about this line.
+    func error(_ code: KeyFileError.Code, file: String, field: String? = nil, _ message: String) -> KeyFileError {
+        KeyFileError(code, file: file, line: number, field: field, message)
     }
 }

@@ -127,7 +127,7 @@ enum NativeKeyParser {
             let key = String(token.text[..<eq]).lowercased()
             let value = String(token.text[token.text.index(after: eq)...])
             guard allowed.contains(key) else {
-                let hint = AlgorithmNames.suggestion(for: key, among: Array(allowed)).map { " (did you mean '\($0)'?)" } ?? ""
+                let hint = AlgorithmNames.suggestion(for: key, among: allowed.sorted()).map { " (did you mean '\($0)'?)" } ?? ""
                 throw KeyFileError(.unknownField, file: file, line: lineNumber, field: key, "unknown field for \(word)\(hint)")
             }
             guard values[key] == nil else {

@@ -31,12 +31,13 @@ enum SetkeyDumpParser: KeyDumpText {
     }
 
     /// SA types `pfkey_sadump` prints, and whether Spiglass keeps them.
-    private static let satypes: [String: IPsecProtocol?] = [
+    static let satypes: [String: IPsecProtocol?] = [
         "esp": .esp, "esp-udp": .esp, "ah": .ah, "ipcomp": nil, "tcp": nil,
         "unspec": nil, "unknown": nil, "rsvp": nil, "ospfv2": nil, "ripv2": nil, "mip": nil, "policy": nil,
     ]
 
-    private struct Block {
+    /// One SA block as read so far; turned into a `SecurityAssociation` at its end.
+    struct Block {
         var headerLine: Int
         var source: IPAddress
         var destination: IPAddress
@@ -54,191 +55,18 @@ enum SetkeyDumpParser: KeyDumpText {
         var compression: Int? = nil
     }
 
-    private struct KeyLine {
+    struct KeyLine {
         var line: Int
         var field: String
         var name: String
         var key: [UInt8]
     }
 
-    /// Which key a continuation line extends.
-    private enum Continuation { case none, encryption, integrity }
-
     static func parse(_ text: String, file: String) throws -> KeySet {
-        var keys = KeySet()
-        var block: Block? = nil
-        // A `setkey -DP` policy block, read by `SetkeyPolicyBlock`.
-        var policy: SetkeyPolicyBlock? = nil
-        var continuation = Continuation.none
-        var blocks = 0
-        try forEachDumpLine(text, file: file) { lineNumber, line, tokens in
-            let first = tokens[0]
-            func note(_ kind: KeyFileNote.Kind, _ message: String) {
-                keys.notes.append(KeyFileNote(kind, file: file, line: lineNumber, message))
-            }
-            func fail(_ code: KeyFileError.Code, _ field: String?, _ message: String) -> KeyFileError {
-                KeyFileError(code, file: file, line: lineNumber, field: field, message)
-            }
-            if first.hasPrefix("#") {
-                note(.ignored, "comment")
-                return
-            }
-            if !startsIndented(line) {
-                if tokens == ["No", "SAD", "entries."] || tokens == ["No", "SPD", "entries."] {
-                    note(.ignored, "empty dump")
-                    return
-                }
-                if let done = block { try finish(done, file: file, into: &keys) }
-                block = nil
-                continuation = .none
-                if let done = policy { try SetkeyPolicyBlock.finish(done, into: &keys) }
-                policy = nil
-                if SetkeyPolicyBlock.isHeader(tokens) {
-                    try XfrmPolicyBlock.checkCount(keys, file: file, line: lineNumber)
-                    policy = try SetkeyPolicyBlock(header: tokens, line: lineNumber, file: file, noteIndex: keys.notes.count)
-                    note(.understood, "policy")
-                    return
-                }
-                guard let (source, destination, ports) = headerAddresses(tokens) else {
-                    throw fail(.syntax, nil, "expected 'SOURCE DESTINATION' addresses to start an SA (setkey -D output), got '\(clip(line.trimmingCharacters(in: .whitespaces)))'")
-                }
-                blocks += 1
-                guard blocks <= KeyFileLimits.maxSAs else {
-                    throw fail(.tooLarge, nil, "more than \(KeyFileLimits.maxSAs) SAs")
-                }
-                block = Block(headerLine: lineNumber, source: source, destination: destination, ports: ports, noteIndex: keys.notes.count)
-                note(.understood, "SA \(source) → \(destination)")
-                return
-            }
-            if policy != nil {
-                let (kind, message) = try policy!.add(tokens, line: lineNumber)
-                note(kind, message)
-                return
-            }
-            guard block != nil else {
-                throw fail(.syntax, nil, "indented line before any 'SOURCE DESTINATION' line")
-            }
-            // A key longer than 32 bytes continues on the next line.
-            if continuation != .none, line.first == " ", tokens.allSatisfy({ isHexWord($0) }) {
-                guard let bytes = decodeHexWords(tokens) else {
-                    throw fail(.badValue, continuation == .encryption ? "E" : "A", "key words must have an even number of hex digits")
-                }
-                if continuation == .encryption {
-                    block!.encryption!.key += bytes
-                    note(.understood, "encryption key continued (\(block!.encryption!.key.count) bytes so far)")
-                } else {
-                    block!.integrity!.key += bytes
-                    note(.understood, "authentication key continued (\(block!.integrity!.key.count) bytes so far)")
-                }
-                return
-            }
-            continuation = .none
-            let word = String(first)
-            if satypes[word] != nil || (tokens.count >= 2 && tokens[1].hasPrefix("mode=")) {
-                guard block!.saLine == nil else { throw fail(.syntax, word, "a second SA type line in one block") }
-                guard satypes[word] != nil else {
-                    throw fail(.badValue, "satype", "'\(clip(word))' is not an SA type (esp, ah, ipcomp)")
-                }
-                block!.saLine = lineNumber
-                block!.satype = word
-                var unknown: [String] = []
-                for token in tokens.dropFirst() {
-                    guard let eq = token.firstIndex(of: "=") else { unknown.append(clip(token)); continue }
-                    let key = String(token[..<eq])
-                    let value = token[token.index(after: eq)...]
-                    switch key {
-                    case "mode":
-                        switch value {
-                        case "tunnel": block!.mode = .tunnel
-                        case "transport": block!.mode = .transport
-                        case "any": block!.mode = nil
-                        default: throw fail(.badValue, "mode", "'\(clip(value))' is not tunnel, transport or any")
-                        }
-                    case "spi":
-                        guard let spi = parseDualNumber(value) else {
-                            throw fail(.badValue, "spi", "'\(clip(value))' is not a 32-bit SPI (decimal(0xhex))")
-                        }
-                        block!.spi = spi
-                    case "reqid":
-                        guard parseDualNumber(value) != nil else { throw fail(.badValue, "reqid", "'\(clip(value))' is not a 32-bit number") }
-                    default:
-                        unknown.append(clip(token))
-                    }
-                }
-                var message = "SA type \(word)"
-                if let spi = block!.spi { message += ", spi 0x\(hex32(spi))" }
-                if let mode = block!.mode { message += ", mode \(mode.rawValue)" }
-                note(unknown.isEmpty ? .understood : .warning, message + (unknown.isEmpty ? "" : "; \(unknown.count) word(s) not understood"))
-                return
-            }
-            switch word {
-            case "E:", "A:":
-                let field = word == "E:" ? "E" : "A"
-                guard tokens.count >= 2 else { throw fail(.missingField, field, "'\(word)' without an algorithm name") }
-                guard let key = decodeHexWords(tokens.dropFirst(2)) else {
-                    throw fail(.badValue, field, "the key must be hex words (e.g. 'deadbeef 01234567')")
-                }
-                let keyLine = KeyLine(line: lineNumber, field: field, name: String(tokens[1]), key: key)
-                if field == "E" {
-                    guard block!.encryption == nil else { throw fail(.syntax, field, "a second 'E:' line in one SA block") }
-                    block!.encryption = keyLine
-                    continuation = .encryption
-                    note(.understood, "encryption \(clip(keyLine.name)), key \(key.count) bytes")
-                } else {
-                    guard block!.integrity == nil else { throw fail(.syntax, field, "a second 'A:' line in one SA block") }
-                    block!.integrity = keyLine
-                    continuation = .integrity
-                    note(.understood, "authentication \(clip(keyLine.name)), key \(key.count) bytes")
-                }
-            case "C:":
-                block!.compression = lineNumber
-                note(.ignored, "IPComp algorithm \(tokens.count > 1 ? clip(tokens[1]) : "")")
-            case "NAT:", "NAT-T:":
-                note(.ignored, "NAT-T original addresses")
-            default:
-                if word.hasPrefix("seq=") {
-                    var parts: [String] = []
-                    for token in tokens {
-                        guard let eq = token.firstIndex(of: "=") else { return }
-                        let key = token[..<eq]
-                        let value = token[token.index(after: eq)...]
-                        switch key {
-                        case "replay":
-                            guard let window = UInt32(value) else { throw fail(.badValue, "replay", "'\(clip(value))' is not a number") }
-                            block!.replayWindow = window
-                            parts.append("replay window \(window)")
-                        case "flags":
-                            guard value.hasPrefix("0x"), let flags = UInt32(value.dropFirst(2), radix: 16) else {
-                                throw fail(.badValue, "flags", "'\(clip(value))' is not 0x-prefixed hex")
-                            }
-                            if flags & 0x400 != 0 {
-                                block!.esn = true
-                                parts.append("extended sequence numbers")
-                            }
-                        case "state":
-                            block!.state = String(value)
-                            parts.append("state \(clip(value))")
-                        case "seq":
-                            guard value.hasPrefix("0x"), UInt32(value.dropFirst(2), radix: 16) != nil else {
-                                throw fail(.badValue, "seq", "'\(clip(value))' is not 0x-prefixed hex")
-                            }
-                        default:
-                            break
-                        }
-                    }
-                    note(.understood, parts.isEmpty ? "sequence and state" : parts.joined(separator: ", "))
-                } else if ["created:", "current:", "diff:", "last:", "allocated:", "hard:", "soft:"].contains(word) {
-                    note(.ignored, "lifetime")
-                } else if word.hasPrefix("sadb_seq=") || word.hasPrefix("refcnt=") || word.hasPrefix("pid=") {
-                    note(.ignored, "PF_KEY message counters")
-                } else {
-                    note(.warning, "line not understood ('\(clip(word))'); ignored")
-                }
-            }
-        }
-        if let done = block { try finish(done, file: file, into: &keys) }
-        if let done = policy { try SetkeyPolicyBlock.finish(done, into: &keys) }
-        return keys
+        var reader = Reader(file: file)
+        try forEachDumpLine(text, file: file) { line in try reader.read(line) }
+        try reader.endBlocks()
+        return reader.keys
     }
 
     // MARK: - Algorithms
@@ -318,7 +146,7 @@ enum SetkeyDumpParser: KeyDumpText {
 
     // MARK: - End of a block
 
-    private static func finish(_ block: Block, file: String, into keys: inout KeySet) throws {
+    static func finish(_ block: Block, file: String, into keys: inout KeySet) throws {
         func setHeaderNote(_ kind: KeyFileNote.Kind, _ message: String) {
             guard block.noteIndex < keys.notes.count else { return }
             keys.notes[block.noteIndex] = KeyFileNote(kind, file: file, line: block.headerLine, message)
@@ -401,7 +229,7 @@ enum SetkeyDumpParser: KeyDumpText {
     // MARK: - Helpers
 
     /// `ADDR ADDR`, each optionally `[port]` (NAT-T) and, for IPv6, `%scope`.
-    private static func headerAddresses(_ tokens: [Substring]) -> (IPAddress, IPAddress, UDPPortPair?)? {
+    static func headerAddresses(_ tokens: [Substring]) -> (IPAddress, IPAddress, UDPPortPair?)? {
         guard tokens.count == 2, let (source, sport) = address(tokens[0]), let (destination, dport) = address(tokens[1]),
               source.isIPv4 == destination.isIPv4 else { return nil }
         var ports: UDPPortPair? = nil
@@ -426,7 +254,7 @@ enum SetkeyDumpParser: KeyDumpText {
     }
 
     /// `135040102(0x080c8c66)`: both halves must agree; either alone is accepted.
-    private static func parseDualNumber(_ text: Substring) -> UInt32? {
+    static func parseDualNumber(_ text: Substring) -> UInt32? {
         guard text.count <= 32 else { return nil }
         if let open = text.firstIndex(of: "("), text.hasSuffix(")") {
             let decimal = text[..<open]
@@ -438,7 +266,7 @@ enum SetkeyDumpParser: KeyDumpText {
         return UInt32(text)
     }
 
-    private static func isHexWord(_ text: Substring) -> Bool {
+    static func isHexWord(_ text: Substring) -> Bool {
         !text.isEmpty && text.utf8.allSatisfy { Hex.digitValue($0) != nil }
     }
 
