@@ -58,7 +58,8 @@ public final class AnalysisSession {
         // No output may be written over a file the run reads (checked again where -w is opened).
         options.inputPaths = configuration.captures + configuration.keyFiles + keys.includedFiles
         try OutputFile.refuseInputs(output: "-", inputs: options.inputPaths)
-        return SessionInputs(keys: keys, sad: Analyzer.espDatabase(keys), ahSAD: Analyzer.ahDatabase(keys), options: options)
+        return SessionInputs(keys: keys, sad: Analyzer.espDatabase(keys), ahSAD: Analyzer.ahDatabase(keys),
+                             options: options)
     }
 
     private enum ParallelOutcome {
@@ -72,9 +73,10 @@ public final class AnalysisSession {
         let output = makeOutput(false)
         let parallel: ParallelAnalysis
         do {
-            parallel = try ParallelAnalysis(paths: configuration.captures, filter: configuration.filter, sad: inputs.sad,
-                                            ahSAD: inputs.ahSAD, ikeKeys: inputs.keys.ikeSAs, policies: inputs.keys.policies,
-                                            options: inputs.options, threads: threads, output: output)
+            parallel = try ParallelAnalysis(paths: configuration.captures, filter: configuration.filter,
+                                            sad: inputs.sad, ahSAD: inputs.ahSAD, ikeKeys: inputs.keys.ikeSAs,
+                                            policies: inputs.keys.policies, options: inputs.options, threads: threads,
+                                            output: output)
         } catch {
             return .failed(error)
         }
@@ -102,7 +104,8 @@ public final class AnalysisSession {
         runControl.stopRequested = { control.stopRequested }
         if live { followLive(analyzer, reader: reader, control: &runControl) }
         let showProgress = configuration.showProgress && !live && reader.fileSize != nil
-        let summary = analyzer.run(reader, progress: showProgress ? ProgressReporter(sink: errors) : nil, control: runControl)
+        let progress = showProgress ? ProgressReporter(sink: errors) : nil
+        let summary = analyzer.run(reader, progress: progress, control: runControl)
         output.flush()
         return conclude(summary, output: output, live: live)
     }
@@ -117,7 +120,8 @@ public final class AnalysisSession {
     }
 
     /// A live capture's notices, deadline and key reload (SIGHUP in the CLI).
-    private func followLive(_ analyzer: Analyzer, reader: CaptureStream, control runControl: inout Analyzer.RunControl) {
+    private func followLive(_ analyzer: Analyzer, reader: CaptureStream,
+                            control runControl: inout Analyzer.RunControl) {
         let errors = self.errors, control = self.control, keyWarnings = self.keyWarnings
         analyzer.notice = { errors.write("spiglass: \($0)\n") }
         if let duration = configuration.duration {
@@ -137,8 +141,8 @@ public final class AnalysisSession {
                 return nil
             }
         }
-        errors.write("spiglass: listening on \(configuration.interface ?? ""), link-type \(reader.sources[0].linkTypeName), "
-            + "snapshot length \(configuration.liveOptions.snapLength) bytes\n")
+        errors.write("spiglass: listening on \(configuration.interface ?? ""), "
+            + "link-type \(reader.sources[0].linkTypeName), snapshot length \(configuration.liveOptions.snapLength) bytes\n")
     }
 
     private func fail(_ error: Error) -> AnalysisStatus {
@@ -155,8 +159,8 @@ public final class AnalysisSession {
             for message in summary.diagnostics where !live { errors.write("spiglass: warning: \(message)\n") }
         }
         if json, let capture = summary.capture {
-            errors.write("spiglass: \(capture.received) packets received by filter, \(capture.dropped) dropped by kernel, "
-                + "\(capture.interfaceDropped) dropped by interface\n")
+            errors.write("spiglass: \(capture.received) packets received by filter, "
+                + "\(capture.dropped) dropped by kernel, \(capture.interfaceDropped) dropped by interface\n")
         }
         let failures = [summary.outputFailure, output.failure].compactMap { $0 }
         for failure in failures { errors.write("spiglass: error: \(failure)\n") }

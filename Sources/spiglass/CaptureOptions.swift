@@ -78,10 +78,16 @@ struct CaptureOptions: ParsableArguments {
     }
 
     func validate() throws {
-        if read.isEmpty == (interface == nil) { throw ValidationError("give -r CAPTURE (one or more) or -i INTERFACE, not both") }
-        if read.count > 1 && read.contains("-") { throw ValidationError("-r - (standard input) cannot be combined with other capture files") }
+        if read.isEmpty == (interface == nil) {
+            throw ValidationError("give -r CAPTURE (one or more) or -i INTERFACE, not both")
+        }
+        if read.count > 1 && read.contains("-") {
+            throw ValidationError("-r - (standard input) cannot be combined with other capture files")
+        }
         if replayWindow == 0 { throw ValidationError("--replay-window must be at least 1") }
-        if !(0...3600).contains(duplicateWindow) { throw ValidationError("--duplicate-window must be between 0 and 3600 seconds") }
+        if !(0...3600).contains(duplicateWindow) {
+            throw ValidationError("--duplicate-window must be between 0 and 3600 seconds")
+        }
         if let count, count < 1 { throw ValidationError("-c must be at least 1") }
         if let duration, !(duration > 0) { throw ValidationError("--duration must be a positive number of seconds") }
         if duration != nil && interface == nil { throw ValidationError("--duration applies to live captures (-i)") }
@@ -115,7 +121,9 @@ struct CaptureOptions: ParsableArguments {
             errors.write("spiglass: error: \(error)\n")
             throw ExitCode(AnalysisStatus.inputUnusable.exitStatus)
         }
-        for path in expanded.repeated { errors.write("spiglass: warning: '\(path)' is named more than once: read once\n") }
+        for path in expanded.repeated {
+            errors.write("spiglass: warning: '\(path)' is named more than once: read once\n")
+        }
         let toStandardError = write == "-"
         let session = AnalysisSession(configuration(report: report, captures: expanded.paths), errors: errors,
                                       control: SignalControl()) { live in

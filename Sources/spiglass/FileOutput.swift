@@ -29,7 +29,7 @@ enum FileOutput {
     }
 
     /// Exit status for outputs that could not be written completely.
-    static let failedOutputStatus: Int32 = 3
+    static let failedOutputStatus = AnalysisStatus.outputIncomplete.exitStatus
 }
 
 extension FileOutput {

@@ -82,6 +82,16 @@ extension KeyDumpText {
         return bytes
     }
 
+    /// An SA block's note once it is read (xfrm, setkey): protocol, SPI, addresses,
+    /// algorithms, mode and UDP ports; the format adds what it says of ESN.
+    static func blockSummary(_ sa: SecurityAssociation, spi: UInt32, source: IPAddress, destination: IPAddress) -> String {
+        var summary = "\(sa.ipsecProtocol.rawValue.uppercased()) SA spi=0x\(hex32(spi)) \(source) → \(destination) "
+        summary += sa.ipsecProtocol == .ah ? sa.integrity.name : sa.algorithmDescription
+        if let mode = sa.mode { summary += " \(mode.rawValue)" }
+        if let ports = sa.encapsulationPorts { summary += " udp \(ports.source)→\(ports.destination)" }
+        return summary
+    }
+
     static func hex32(_ value: UInt32) -> String {
         let digits = String(value, radix: 16)
         return String(repeating: "0", count: max(0, 8 - digits.count)) + digits
@@ -115,5 +125,36 @@ struct DumpLine {
     /// An error about this line.
     func error(_ code: KeyFileError.Code, file: String, field: String? = nil, _ message: String) -> KeyFileError {
         KeyFileError(code, file: file, line: number, field: field, message)
+    }
+}
+
+/// A policy block of a dump (`ip xfrm policy`, `setkey -DP`), which reads its own indented lines.
+protocol DumpPolicyBlock {
+    mutating func add(_ tokens: [Substring], line: Int) throws -> (KeyFileNote.Kind, String)
+}
+
+extension XfrmPolicyBlock: DumpPolicyBlock {}
+extension SetkeyPolicyBlock: DumpPolicyBlock {}
+
+/// What the readers of block dumps (xfrm, setkey) share: the keys so far with a note per line,
+/// and the policy block the next indented lines may belong to.
+protocol BlockDumpReader {
+    associatedtype Policy: DumpPolicyBlock
+    var file: String { get }
+    var keys: KeySet { get set }
+    var policy: Policy? { get set }
+}
+
+extension BlockDumpReader {
+    mutating func note(_ kind: KeyFileNote.Kind, _ line: DumpLine, _ message: String) {
+        keys.notes.append(KeyFileNote(kind, file: file, line: line.number, message))
+    }
+
+    /// An indented line of the open policy block; false when no policy block is open.
+    mutating func readPolicyLine(_ line: DumpLine) throws -> Bool {
+        guard policy != nil else { return false }
+        let (kind, message) = try policy!.add(line.tokens, line: line.number)
+        note(kind, line, message)
+        return true
     }
 }

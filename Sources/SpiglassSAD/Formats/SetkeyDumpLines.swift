@@ -6,7 +6,7 @@ extension SetkeyDumpParser {
     enum Continuation { case none, encryption, integrity }
 
     /// A dump being read: the keys so far, and the SA or policy block the next lines belong to.
-    struct Reader {
+    struct Reader: BlockDumpReader {
         let file: String
         var keys = KeySet()
         var block: Block? = nil
@@ -17,10 +17,6 @@ extension SetkeyDumpParser {
 
         init(file: String) { self.file = file }
 
-        mutating func note(_ kind: KeyFileNote.Kind, _ line: DumpLine, _ message: String) {
-            keys.notes.append(KeyFileNote(kind, file: file, line: line.number, message))
-        }
-
         mutating func read(_ line: DumpLine) throws {
             if line.first.hasPrefix("#") {
                 note(.ignored, line, "comment")
@@ -30,11 +26,7 @@ extension SetkeyDumpParser {
                 try SetkeyDumpParser.header(&self, line)
                 return
             }
-            if policy != nil {
-                let (kind, message) = try policy!.add(line.tokens, line: line.number)
-                note(kind, line, message)
-                return
-            }
+            if try readPolicyLine(line) { return }
             guard block != nil else {
                 throw line.error(.syntax, file: file, "indented line before any 'SOURCE DESTINATION' line")
             }
@@ -74,7 +66,9 @@ extension SetkeyDumpParser {
             },
             "seq=": sequenceLine,
         ]
-        for word: Substring in ["NAT:", "NAT-T:"] { table[word] = { $0.note(.ignored, $1, "NAT-T original addresses") } }
+        for word: Substring in ["NAT:", "NAT-T:"] {
+            table[word] = { $0.note(.ignored, $1, "NAT-T original addresses") }
+        }
         for word: Substring in ["created:", "current:", "diff:", "last:", "allocated:", "hard:", "soft:"] {
             table[word] = { $0.note(.ignored, $1, "lifetime") }
         }
@@ -133,7 +127,8 @@ extension SetkeyDumpParser {
         }
         if encryption {
             reader.block!.encryption!.key += bytes
-            reader.note(.understood, line, "encryption key continued (\(reader.block!.encryption!.key.count) bytes so far)")
+            reader.note(.understood, line,
+                "encryption key continued (\(reader.block!.encryption!.key.count) bytes so far)")
         } else {
             reader.block!.integrity!.key += bytes
             reader.note(.understood, line,
@@ -149,7 +144,8 @@ extension SetkeyDumpParser {
             throw line.error(.missingField, file: file, field: field, "'\(word)' without an algorithm name")
         }
         guard let key = decodeHexWords(tokens.dropFirst(2)) else {
-            throw line.error(.badValue, file: file, field: field, "the key must be hex words (e.g. 'deadbeef 01234567')")
+            throw line.error(.badValue, file: file, field: field,
+                "the key must be hex words (e.g. 'deadbeef 01234567')")
         }
         let keyLine = KeyLine(line: line.number, field: field, name: String(tokens[1]), key: key)
         if field == "E" {
@@ -182,7 +178,8 @@ extension SetkeyDumpParser {
             throw line.error(.syntax, file: file, field: word, "a second SA type line in one block")
         }
         guard satypes[word] != nil else {
-            throw line.error(.badValue, file: file, field: "satype", "'\(clip(word))' is not an SA type (esp, ah, ipcomp)")
+            throw line.error(.badValue, file: file, field: "satype",
+                "'\(clip(word))' is not an SA type (esp, ah, ipcomp)")
         }
         reader.block!.saLine = line.number
         reader.block!.satype = word
@@ -192,7 +189,8 @@ extension SetkeyDumpParser {
                 unknown.append(clip(token))
                 continue
             }
-            if try !saTypeField(&reader.block!, String(token[..<eq]), token[token.index(after: eq)...], line: line, file: file) {
+            if try !saTypeField(&reader.block!, String(token[..<eq]), token[token.index(after: eq)...], line: line,
+                file: file) {
                 unknown.append(clip(token))
             }
         }
@@ -212,11 +210,13 @@ extension SetkeyDumpParser {
             case "tunnel": block.mode = .tunnel
             case "transport": block.mode = .transport
             case "any": block.mode = nil
-            default: throw line.error(.badValue, file: file, field: "mode", "'\(clip(value))' is not tunnel, transport or any")
+            default: throw line.error(.badValue, file: file, field: "mode",
+                "'\(clip(value))' is not tunnel, transport or any")
             }
         case "spi":
             guard let spi = parseDualNumber(value) else {
-                throw line.error(.badValue, file: file, field: "spi", "'\(clip(value))' is not a 32-bit SPI (decimal(0xhex))")
+                throw line.error(.badValue, file: file, field: "spi",
+                    "'\(clip(value))' is not a 32-bit SPI (decimal(0xhex))")
             }
             block.spi = spi
         case "reqid":

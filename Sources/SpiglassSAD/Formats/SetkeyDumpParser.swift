@@ -216,10 +216,7 @@ enum SetkeyDumpParser: KeyDumpText {
             throw KeyFileError(error.code, file: file, line: integrityLine, field: error.field, error.message)
         }
         keys.sas.append(sa)
-        var summary = "\(ipsecProtocol.rawValue.uppercased()) SA spi=0x\(hex32(spi)) \(block.source) → \(block.destination) "
-        summary += ipsecProtocol == .ah ? integrity.name : sa.algorithmDescription
-        if let mode = sa.mode { summary += " \(mode.rawValue)" }
-        if let ports = sa.encapsulationPorts { summary += " udp \(ports.source)→\(ports.destination)" }
+        var summary = blockSummary(sa, spi: spi, source: block.source, destination: block.destination)
         if sa.extendedSequenceNumbers { summary += " esn" }
         if let state = block.state, state == "dying" || state == "dead" { warnings.append("the SA was \(state) when dumped") }
         if ipsecProtocol == .ah { warnings.append("AH ICVs are verified with this key") }

@@ -289,6 +289,22 @@ enum TcpdumpSecretsParser: KeyDumpText {
 
     /// `ikev2 I|R 0xSPIi 0xSPIr integ:key encr:key` (the word `ikev2` already read).
     static func ikeLine(_ rest: Substring, file: String, line: Int, ctx: Context) throws {
+        let keys = try ikeLineKeys(rest, file: file, line: line, ctx: ctx)
+        try addIKEKeys(keys, file: file, line: line, ctx: ctx)
+    }
+
+    /// What one `ikev2` line gives: one side's keys of the IKE SA with these SPIs.
+    struct IKELineKeys {
+        var initiator: Bool
+        var spis: (initiator: UInt64, responder: UInt64)
+        var encryption: IKEEncryptionAlgorithm
+        var integrity: IKEIntegrityAlgorithm
+        var encryptionKey: SecretBytes
+        var integrityKey: SecretBytes
+    }
+
+    /// Reads an `ikev2` line's fields, with warnings on their lengths.
+    static func ikeLineKeys(_ rest: Substring, file: String, line: Int, ctx: Context) throws -> IKELineKeys {
         let fields = rest.split(whereSeparator: { $0 == " " || $0 == "\t" })
         let names = ["role", "spi-i", "spi-r", "integ", "encr"]
         guard fields.count >= 5 else {
@@ -338,6 +354,14 @@ enum TcpdumpSecretsParser: KeyDumpText {
         if let length = hmacKeyLength(integrity), length != integKey.count {
             ctx.note(.warning, file, line, "\(integrity.name) usually has a \(length)-byte key in IKEv2, this one has \(integKey.count)")
         }
+        return IKELineKeys(initiator: initiator, spis: (spii, spir), encryption: encryption, integrity: integrity,
+                           encryptionKey: encKey, integrityKey: integKey)
+    }
+
+    /// Files one `ikev2` line's keys under the IKE SA of its SPIs (the I and R lines make one).
+    static func addIKEKeys(_ keys: IKELineKeys, file: String, line: Int, ctx: Context) throws {
+        let (spii, spir) = keys.spis
+        let encryption = keys.encryption, integrity = keys.integrity, initiator = keys.initiator
         let origin = SAOrigin(file: file, line: line)
         let index: Int
         if let existing = ctx.ikeIndex[[spii, spir]] {
@@ -360,12 +384,12 @@ enum TcpdumpSecretsParser: KeyDumpText {
             ctx.note(.warning, earlier.file, earlier.line, "superseded by \(file):\(line) (the same SPIs and role again; the later line wins, as in tcpdump)")
         }
         if initiator {
-            ctx.ike[index].skAi = integKey
-            ctx.ike[index].skEi = encKey
+            ctx.ike[index].skAi = keys.integrityKey
+            ctx.ike[index].skEi = keys.encryptionKey
             roles.i = origin
         } else {
-            ctx.ike[index].skAr = integKey
-            ctx.ike[index].skEr = encKey
+            ctx.ike[index].skAr = keys.integrityKey
+            ctx.ike[index].skEr = keys.encryptionKey
             roles.r = origin
         }
         ctx.ikeRoles[index] = roles

@@ -16,7 +16,9 @@ extension XfrmStateParser {
             "replay-window": replayWindowLine,
             "encap": encapsulationLine,
             "anti-replay": { block, line, _ in
-                guard line.tokens.count >= 2, line.tokens[1] == "esn" else { return (.ignored, "anti-replay context (32-bit counters)") }
+                guard line.tokens.count >= 2, line.tokens[1] == "esn" else {
+                    return (.ignored, "anti-replay context (32-bit counters)")
+                }
                 block.section = .esn
                 return (.understood, "anti-replay ESN context follows")
             },
@@ -44,7 +46,9 @@ extension XfrmStateParser {
             "extra_flag", "level", "share", "tmpl", "ctx", "datagram", "nat-keepalive-interval", "mtimer-thresh",
             "pcpu-num", "offload", "limit:", "expire", "add",
         ]
-        for word in informative { table[word] = { _, line, _ in (.ignored, "\(clip(line.first)) (not needed to decrypt)") } }
+        for word in informative {
+            table[word] = { _, line, _ in (.ignored, "\(clip(line.first)) (not needed to decrypt)") }
+        }
         return table
     }()
 
@@ -70,7 +74,9 @@ extension XfrmStateParser {
             if block.section == .stats { return (.ignored, "statistics") }
             return (.ignored, "lifetime \(first == "limit:" || first == "expire" ? "limits" : "counters")")
         case .esn?:
-            guard first == "seq-hi" || first == "replay_window" || tokens.allSatisfy({ isHexWord($0) }) else { return nil }
+            guard first == "seq-hi" || first == "replay_window" || tokens.allSatisfy({ isHexWord($0) }) else {
+                return nil
+            }
             return try esnSubLine(&block, line, file: file)
         case nil:
             return nil
@@ -93,7 +99,9 @@ extension XfrmStateParser {
                 i += 1
                 continue
             }
-            guard i + 1 < tokens.count else { throw line.error(.missingField, file: file, field: word, "'\(word)' without a value") }
+            guard i + 1 < tokens.count else {
+                throw line.error(.missingField, file: file, field: word, "'\(word)' without a value")
+            }
             try protocolField(&block, word, tokens[i + 1], line: line, file: file)
             i += 2
         }
@@ -154,7 +162,9 @@ extension XfrmStateParser {
             if inFlags { flags.append(token) }
         }
         if flags.contains("esn") { block.esnFlag = true }
-        return (.understood, "replay window \(window)" + (flags.isEmpty ? "" : ", flags \(flags.map { clip($0) }.joined(separator: " "))"))
+        return (.understood,
+            "replay window \(window)"
+            + (flags.isEmpty ? "" : ", flags \(flags.map { clip($0) }.joined(separator: " "))"))
     }
 
     /// `enc`, `auth`, `auth-trunc`, `aead` and `comp`: the algorithm itself is checked when the
@@ -163,17 +173,22 @@ extension XfrmStateParser {
         let algorithm = try algorithmLine(line, file: file)
         switch line.first {
         case "enc":
-            guard block.encryption == nil else { throw line.error(.syntax, file: file, field: "enc", "a second 'enc' line in one SA block") }
+            guard block.encryption == nil else {
+                throw line.error(.syntax, file: file, field: "enc", "a second 'enc' line in one SA block")
+            }
             block.encryption = algorithm
         case "aead":
-            guard block.aead == nil else { throw line.error(.syntax, file: file, field: "aead", "a second 'aead' line in one SA block") }
+            guard block.aead == nil else {
+                throw line.error(.syntax, file: file, field: "aead", "a second 'aead' line in one SA block")
+            }
             block.aead = algorithm
         case "comp":
             block.compression = line.number
             return (.ignored, "IPComp algorithm \(clip(algorithm.name))")
         default:
             guard block.integrity == nil else {
-                throw line.error(.syntax, file: file, field: String(line.first), "a second 'auth'/'auth-trunc' line in one SA block")
+                throw line.error(.syntax, file: file, field: String(line.first),
+                    "a second 'auth'/'auth-trunc' line in one SA block")
             }
             block.integrity = algorithm
         }
@@ -190,7 +205,9 @@ extension XfrmStateParser {
             values[String(tokens[i])] = tokens[i + 1]
             i += 2
         }
-        guard let type = values["type"] else { throw line.error(.missingField, file: file, field: "encap", "'encap' without 'type'") }
+        guard let type = values["type"] else {
+            throw line.error(.missingField, file: file, field: "encap", "'encap' without 'type'")
+        }
         guard let sportText = values["sport"], let sport = UInt16(sportText) else {
             throw line.error(.badValue, file: file, field: "encap", "'encap' needs 'sport' with a port number")
         }
@@ -203,7 +220,8 @@ extension XfrmStateParser {
             return (.understood, "UDP encapsulation (RFC 3948) \(sport) → \(dport)")
         case "espinudp-nonike":
             block.encapsulation = UDPPortPair(source: sport, destination: dport)
-            return (.warning, "UDP encapsulation \(sport) → \(dport) of the old non-IKE-marker draft: packets are read as "
+            return (.warning,
+                "UDP encapsulation \(sport) → \(dport) of the old non-IKE-marker draft: packets are read as "
                 + "RFC 3948 ESP-in-UDP")
         case "espintcp":
             return (.warning, "TCP encapsulation (RFC 8229) is not dissected; ports \(sport) → \(dport) are not used")
@@ -227,12 +245,14 @@ extension XfrmStateParser {
             var numbers: [UInt32] = []
             for name in ["seq-hi", "seq", "oseq-hi", "oseq"] {
                 guard let text = values[Substring(name)], let value = parseNumber32(text) else {
-                    throw line.error(.badValue, file: file, field: name, "the ESN context needs '\(name)' with a 32-bit number")
+                    throw line.error(.badValue, file: file, field: name,
+                        "the ESN context needs '\(name)' with a 32-bit number")
                 }
                 numbers.append(value)
             }
             block.esnContext = (numbers[0], numbers[1], numbers[2], numbers[3])
-            return (.understood, "ESN counters: seq-hi 0x\(String(numbers[0], radix: 16)), oseq-hi 0x\(String(numbers[2], radix: 16))")
+            return (.understood,
+                "ESN counters: seq-hi 0x\(String(numbers[0], radix: 16)), oseq-hi 0x\(String(numbers[2], radix: 16))")
         case "replay_window":
             guard let text = values["replay_window"], let window = UInt32(text) else {
                 throw line.error(.badValue, file: file, field: "replay_window", "'replay_window' needs a number")
@@ -282,7 +302,8 @@ extension XfrmStateParser {
         let needsBits = kind == "auth-trunc" || kind == "aead"
         if needsBits {
             guard i < tokens.count else {
-                throw fail(.missingField, "'\(kind)' needs the \(kind == "aead" ? "ICV" : "truncation") length in bits after the key")
+                throw fail(.missingField,
+                    "'\(kind)' needs the \(kind == "aead" ? "ICV" : "truncation") length in bits after the key")
             }
             guard let value = Int(tokens[i]), value > 0, value <= 1024 else {
                 throw fail(.badValue, "'\(clip(tokens[i]))' is not a length in bits")

@@ -70,7 +70,7 @@ enum XfrmStateParser: KeyDumpText {
     }
 
     /// A dump being read: the keys so far, and the SA or policy block the next lines belong to.
-    struct Reader {
+    struct Reader: BlockDumpReader {
         let file: String
         var keys = KeySet()
         var block: Block? = nil
@@ -79,10 +79,6 @@ enum XfrmStateParser: KeyDumpText {
         var blocks = 0
 
         init(file: String) { self.file = file }
-
-        mutating func note(_ kind: KeyFileNote.Kind, _ line: DumpLine, _ message: String) {
-            keys.notes.append(KeyFileNote(kind, file: file, line: line.number, message))
-        }
 
         mutating func read(_ line: DumpLine) throws {
             if line.first.hasPrefix("#") {
@@ -93,15 +89,13 @@ enum XfrmStateParser: KeyDumpText {
                 try header(line)
                 return
             }
-            if policy != nil {
-                let (kind, message) = try policy!.add(line.tokens, line: line.number)
-                note(kind, line, message)
-                return
-            }
+            if try readPolicyLine(line) { return }
             guard block != nil else {
                 throw line.error(.syntax, file: file, "indented line before any 'src ADDRESS dst ADDRESS' line")
             }
-            if let (kind, message) = try XfrmStateParser.indented(&block!, line, file: file) { note(kind, line, message) }
+            if let (kind, message) = try XfrmStateParser.indented(&block!, line, file: file) {
+                note(kind, line, message)
+            }
         }
 
         /// An unindented line: ends the block before it and starts an SA or a policy block.
@@ -224,7 +218,9 @@ enum XfrmStateParser: KeyDumpText {
     static func integrity(_ a: AlgorithmLine, file: String, warn: inout [String]) throws -> IntegrityAlgorithm {
         let name = a.name.lowercased()
         if name == "digest_null" { return .null }
-        guard let hmac = hmacs[name] else { throw unknown(a, among: knownAuthNames, file: file, what: "authentication") }
+        guard let hmac = hmacs[name] else {
+            throw unknown(a, among: knownAuthNames, file: file, what: "authentication")
+        }
         let bits = a.bits ?? hmac.defaultTruncation
         guard bits % 8 == 0, bits <= hmac.digest, bits >= 32 else {
             throw KeyFileError(.badValue, file: file, line: a.line, field: a.kind,
@@ -300,7 +296,8 @@ enum XfrmStateParser: KeyDumpText {
         }
         try algorithms.check(&sa, file: file)
         keys.sas.append(sa)
-        let summary = summary(sa, spi: spi, block: block)
+        var summary = blockSummary(sa, spi: spi, source: block.source, destination: block.destination)
+        if sa.extendedSequenceNumbers { summary += " esn (high 0x\(String(sa.initialSequenceHigh, radix: 16)))" }
         setHeaderNote(warnings.isEmpty ? .understood : .warning,
                       warnings.isEmpty ? summary : summary + ": " + warnings.joined(separator: "; "))
     }
@@ -364,17 +361,6 @@ enum XfrmStateParser: KeyDumpText {
                 throw KeyFileError(error.code, file: file, line: integrityLine, field: error.field, error.message)
             }
         }
-    }
-
-    /// The SA block's note once it is read.
-    private static func summary(_ sa: SecurityAssociation, spi: UInt32, block: Block) -> String {
-        let heading = "\(sa.ipsecProtocol.rawValue.uppercased()) SA spi=0x\(hex32(spi))"
-        var summary = "\(heading) \(block.source) → \(block.destination) "
-        summary += sa.ipsecProtocol == .ah ? sa.integrity.name : sa.algorithmDescription
-        if let mode = sa.mode { summary += " \(mode.rawValue)" }
-        if let ports = sa.encapsulationPorts { summary += " udp \(ports.source)→\(ports.destination)" }
-        if sa.extendedSequenceNumbers { summary += " esn (high 0x\(String(sa.initialSequenceHigh, radix: 16)))" }
-        return summary
     }
 
     // MARK: - Helpers

@@ -34,70 +34,113 @@ extension CharonKeyTracker {
         jobs[scope.job] = job
     }
 
-    /// The CHILD_SA lines: SA installation, SPIs, algorithms, rekeys. True when it was one.
-    func childMessage(_ text: Substring, scope: CharonLogScope, line: Int) throws -> Bool {
-        if TextBytes.hasPrefix("adding inbound ", text) || TextBytes.hasPrefix("adding outbound ", text) || TextBytes.hasPrefix("registering outbound ", text)
-            || TextBytes.hasPrefix("registering inbound ", text) {
-            jobs[scope.job, default: CharonJob(start: line)].direction = (TextBytes.contains("inbound", in: text), TextBytes.contains(" AH SA", in: text))
-            ignored += 1
-            return true
-        }
-        if TextBytes.hasPrefix("SPI 0x", text) {
-            let direction = jobs[scope.job]?.direction
-            if let spi = Self.spiLine(text, ah: direction?.ah ?? false) {
-                var job = jobs[scope.job] ?? CharonJob(start: line)
-                var child = job.child ?? CharonChildBuild()
-                if child.spis.count < 64 { child.spis.append(spi) }
-                job.child = child
-                job.direction = nil
-                jobs[scope.job] = job
-            }
-            return true
-        }
-        if TextBytes.hasPrefix("using ", text), TextBytes.hasSuffix(" for encryption", text) || TextBytes.hasSuffix(" for integrity", text) {
-            var job = jobs[scope.job] ?? CharonJob(start: line)
+    // MARK: - CHILD_SA messages (`messageRules`)
+
+    /// `adding inbound ESP SA` and the like: the next `SPI 0x…` line's direction.
+    func childDirectionMessage(_ message: CharonMessage) -> Bool {
+        let text = message.text
+        guard TextBytes.hasPrefix("adding inbound ", text) || TextBytes.hasPrefix("adding outbound ", text)
+            || TextBytes.hasPrefix("registering outbound ", text) || TextBytes.hasPrefix("registering inbound ", text)
+        else { return false }
+        jobs[message.scope.job, default: CharonJob(start: message.line)].direction =
+            (TextBytes.contains("inbound", in: text), TextBytes.contains(" AH SA", in: text))
+        ignored += 1
+        return true
+    }
+
+    func childSPIMessage(_ message: CharonMessage) -> Bool {
+        guard TextBytes.hasPrefix("SPI 0x", message.text) else { return false }
+        let scope = message.scope
+        let direction = jobs[scope.job]?.direction
+        if let spi = Self.spiLine(message.text, ah: direction?.ah ?? false) {
+            var job = jobs[scope.job] ?? CharonJob(start: message.line)
             var child = job.child ?? CharonChildBuild()
-            let name = String(text.dropFirst("using ".count).prefix { $0 != " " })
-            if TextBytes.hasSuffix(" for encryption", text) { child.encryptionName = name } else { child.integrityName = name }
+            if child.spis.count < 64 { child.spis.append(spi) }
             job.child = child
+            job.direction = nil
             jobs[scope.job] = job
-            return true
         }
-        if TextBytes.contains(" established with SPIs ", in: text), TextBytes.hasPrefix("CHILD_SA ", text) || TextBytes.hasPrefix("inbound CHILD_SA ", text) {
-            try finishChild(text, scope: scope, line: line)
-            return true
+        return true
+    }
+
+    /// `using AES_CBC for encryption`, `using HMAC_SHA2_256_128 for integrity`.
+    func childAlgorithmMessage(_ message: CharonMessage) -> Bool {
+        let text = message.text
+        let encryption = TextBytes.hasSuffix(" for encryption", text)
+        guard TextBytes.hasPrefix("using ", text), encryption || TextBytes.hasSuffix(" for integrity", text) else {
+            return false
         }
-        if TextBytes.hasPrefix("outbound CHILD_SA ", text) {
-            // charon 5.9 installs the outbound SA of a rekey later; its keys came with the inbound one.
-            ignored += 1
-            return true
+        var job = jobs[message.scope.job] ?? CharonJob(start: message.line)
+        var child = job.child ?? CharonChildBuild()
+        let name = String(text.dropFirst("using ".count).prefix { $0 != " " })
+        if encryption {
+            child.encryptionName = name
+        } else {
+            child.integrityName = name
         }
-        let rekeyScope = CharonLogScope(source: scope.source, run: scope.run, thread: nil, ikeSA: scope.ikeSA)
-        if let name = CharonLogText.childName(after: "CHILD_SA ", in: text), TextBytes.contains(" state change: ", in: text) {
-            if TextBytes.hasSuffix("=> REKEYING", text), let last = jobs[scope.job]?.lastChild, last.name != name,
-               last.name.prefix(while: { $0 != "{" }) == name.prefix(while: { $0 != "{" }) {
-                // The CHILD_SA this job just made replaces this one (notes hold escaped text).
-                let heading = DisplayText.escaped("CHILD_SA \(last.name)")
-                let message = keys.notes[last.note].message
-                if message.hasPrefix(heading + ":") {
-                    keys.notes[last.note].message = heading + DisplayText.escaped(" (rekey of \(name))") + message.dropFirst(heading.count)
-                }
-                jobs[scope.job]?.lastChild = nil
+        job.child = child
+        jobs[message.scope.job] = job
+        return true
+    }
+
+    func childEstablishedMessage(_ message: CharonMessage) throws -> Bool {
+        let text = message.text
+        guard TextBytes.contains(" established with SPIs ", in: text),
+              TextBytes.hasPrefix("CHILD_SA ", text) || TextBytes.hasPrefix("inbound CHILD_SA ", text) else {
+            return false
+        }
+        try finishChild(text, scope: message.scope, line: message.line)
+        return true
+    }
+
+    func outboundChildMessage(_ message: CharonMessage) -> Bool {
+        guard TextBytes.hasPrefix("outbound CHILD_SA ", message.text) else { return false }
+        // charon 5.9 installs the outbound SA of a rekey later; its keys came with the inbound one.
+        ignored += 1
+        return true
+    }
+
+    /// `CHILD_SA name{n} state change: A => B`: rekeys begin and end.
+    func childStateMessage(_ message: CharonMessage) -> Bool {
+        let text = message.text, scope = message.scope
+        guard let name = CharonLogText.childName(after: "CHILD_SA ", in: text),
+              TextBytes.contains(" state change: ", in: text) else {
+            return false
+        }
+        if TextBytes.hasSuffix("=> REKEYING", text), let last = jobs[scope.job]?.lastChild, last.name != name,
+           last.name.prefix(while: { $0 != "{" }) == name.prefix(while: { $0 != "{" }) {
+            // The CHILD_SA this job just made replaces this one (notes hold escaped text).
+            let heading = DisplayText.escaped("CHILD_SA \(last.name)")
+            let message = keys.notes[last.note].message
+            if message.hasPrefix(heading + ":") {
+                keys.notes[last.note].message =
+                    heading + DisplayText.escaped(" (rekey of \(name))") + message.dropFirst(heading.count)
             }
-            if TextBytes.hasSuffix("=> REKEYING", text) {
-                noteRekeying(name, in: rekeyScope)
-            } else if !TextBytes.hasSuffix("=> INSTALLING", text) && !TextBytes.hasSuffix("=> INSTALLED", text) && !TextBytes.hasSuffix("=> REKEYED", text) {
-                rekeyingChildren[rekeyScope]?.removeAll { $0 == name }
-            }
-            ignored += 1
-            return true
+            jobs[scope.job]?.lastChild = nil
         }
-        if let name = CharonLogText.childName(after: "detected rekeying of CHILD_SA ", in: text) {
+        let rekeyScope = Self.rekeyScope(scope)
+        if TextBytes.hasSuffix("=> REKEYING", text) {
             noteRekeying(name, in: rekeyScope)
-            ignored += 1
-            return true
+        } else if !TextBytes.hasSuffix("=> INSTALLING", text) && !TextBytes.hasSuffix("=> INSTALLED", text)
+                    && !TextBytes.hasSuffix("=> REKEYED", text) {
+            rekeyingChildren[rekeyScope]?.removeAll { $0 == name }
         }
-        return false
+        ignored += 1
+        return true
+    }
+
+    func childRekeyDetectedMessage(_ message: CharonMessage) -> Bool {
+        guard let name = CharonLogText.childName(after: "detected rekeying of CHILD_SA ", in: message.text) else {
+            return false
+        }
+        noteRekeying(name, in: Self.rekeyScope(message.scope))
+        ignored += 1
+        return true
+    }
+
+    /// Rekeys are followed per IKE SA (or per run where lines name none), whatever the thread.
+    static func rekeyScope(_ scope: CharonLogScope) -> CharonLogScope {
+        CharonLogScope(source: scope.source, run: scope.run, thread: nil, ikeSA: scope.ikeSA)
     }
 
     /// A CHILD_SA being rekeyed, for the "rekey of" of the one that replaces it (a few per IKE
@@ -110,7 +153,9 @@ extension CharonKeyTracker {
     /// "SPI 0xf8aeee77, src 10.99.0.2 dst 10.99.0.1"
     static func spiLine(_ text: Substring, ah: Bool) -> CharonChildBuild.SPILine? {
         let words = text.split(whereSeparator: { $0 == " " || $0 == "," })
-        guard words.count >= 2, words[1].hasPrefix("0x"), let spi = UInt32(words[1].dropFirst(2), radix: 16) else { return nil }
+        guard words.count >= 2, words[1].hasPrefix("0x"), let spi = UInt32(words[1].dropFirst(2), radix: 16) else {
+            return nil
+        }
         var source: IPAddress? = nil, destination: IPAddress? = nil
         var i = 2
         while i + 1 < words.count {
@@ -146,8 +191,7 @@ extension CharonKeyTracker {
             return
         }
         let label = String(fullName.prefix { $0 != "{" })
-        let rekeyScope = CharonLogScope(source: scope.source, run: scope.run, thread: nil, ikeSA: scope.ikeSA)
-        let rekeyOf = rekeyingChildren[rekeyScope]?.last { $0 != fullName && $0.hasPrefix(label + "{") }
+        let rekeyOf = rekeyingChildren[Self.rekeyScope(scope)]?.last { $0 != fullName && $0.hasPrefix(label + "{") }
         let heading = "CHILD_SA \(fullName)" + (rekeyOf.map { " (rekey of \($0))" } ?? "")
 
         let facts = scope.ikeSA.flatMap { ikeSAs[ikeSAKey(scope, $0)] }
@@ -208,7 +252,9 @@ extension CharonKeyTracker {
             guard digits.count == 8 else { return nil }
             return UInt32(digits, radix: 16)
         }
-        guard let inbound = spi(words.first, "_i"), let outbound = spi(words.count > 1 ? words[1] : nil, "_o") else { return nil }
+        guard let inbound = spi(words.first, "_i"), let outbound = spi(words.count > 1 ? words[1] : nil, "_o") else {
+            return nil
+        }
         return (name, inbound, outbound)
     }
 
@@ -228,7 +274,9 @@ extension CharonKeyTracker {
     /// The SA of one direction, keyed with the initiator's or the responder's keys.
     func makeSA(spi: UInt32, keysOf side: CharonExchangeRole, child: CharonChildBuild, algorithms: ChildAlgorithms,
                 label: String, line: Int) throws -> Result<SecurityAssociation, SAProblem> {
-        guard let (enc, keyBits) = algorithms.encryption else { return .failure(SAProblem(text: "no encryption algorithm")) }
+        guard let (enc, keyBits) = algorithms.encryption else {
+            return .failure(SAProblem(text: "no encryption algorithm"))
+        }
         let encName: CharonLogDump.ChildKeyName = side == .initiator ? .encryptionInitiator : .encryptionResponder
         let integName: CharonLogDump.ChildKeyName = side == .initiator ? .integrityInitiator : .integrityResponder
         let keyLine = child.keyLines[encName] ?? child.keyLines[integName] ?? line
@@ -270,13 +318,21 @@ extension CharonKeyTracker {
             let t = String(token)
             if t == "EXT_SEQ" { result.esn = true; continue }
             if t == "NO_EXT_SEQ" { continue }
-            if result.encryption == nil, let e = StrongSwanProposalNames.espEncryption(t) { result.encryption = e; continue }
-            if result.integrity == nil, let i = StrongSwanProposalNames.espIntegrity(t) { result.integrity = i; continue }
+            if result.encryption == nil, let e = StrongSwanProposalNames.espEncryption(t) {
+                result.encryption = e; continue
+            }
+            if result.integrity == nil, let i = StrongSwanProposalNames.espIntegrity(t) {
+                result.integrity = i; continue
+            }
             if StrongSwanProposalNames.isGroupOrFlag(t) { continue }
             result.unknown.append(t)
         }
-        if result.encryption == nil, let name = child.encryptionName { result.encryption = StrongSwanProposalNames.espEncryption(name) }
-        if result.integrity == nil, let name = child.integrityName { result.integrity = StrongSwanProposalNames.espIntegrity(name) }
+        if result.encryption == nil, let name = child.encryptionName {
+            result.encryption = StrongSwanProposalNames.espEncryption(name)
+        }
+        if result.integrity == nil, let name = child.integrityName {
+            result.integrity = StrongSwanProposalNames.espIntegrity(name)
+        }
         return result
     }
 }

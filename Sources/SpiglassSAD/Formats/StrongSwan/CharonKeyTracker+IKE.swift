@@ -98,8 +98,11 @@ extension CharonKeyTracker {
         jobs[scope.job] = job
     }
 
-    /// Lines that name an IKE SA: the manager's SPI lines, state changes, rekeys.
-    func ikeSAMessage(_ text: Substring, scope: CharonLogScope, line: Int) -> Bool {
+    // MARK: - IKE SA messages (`messageRules`)
+
+    /// The manager's `checkin|checkout … with SPIs` lines.
+    func ikeSACheckMessage(_ message: CharonMessage) -> Bool {
+        let text = message.text, scope = message.scope, line = message.line
         if TextBytes.hasPrefix("checkin ", text) || TextBytes.hasPrefix("checkout ", text), let pair = CharonLogText.spiPair(text) {
             // "checkin IKEv2 SA spiglass[2] with SPIs …" names its IKE SA; a checkout line is
             // followed by "IKE_SA spiglass[2] successfully checked out" (or carries the name).
@@ -112,6 +115,12 @@ extension CharonKeyTracker {
             ignored += 1
             return true
         }
+        return false
+    }
+
+    /// Lines that name an IKE SA (`IKE_SA name[N]`): state changes, rekeys, checkouts.
+    func namedIKESAMessage(_ message: CharonMessage) -> Bool {
+        let text = message.text, scope = message.scope, line = message.line
         guard let id = CharonLogText.namedIKESA(after: "IKE_SA ", in: text) else { return false }
         seenSinceStart = true
         let key = ikeSAKey(scope, id)

@@ -176,36 +176,83 @@ final class CharonKeyTracker {
         var text = raw
         while let first = text.first, first == " " || first == "\t" { text = text.dropFirst() }
         while let last = text.last, last == " " || last == "\t" { text = text.dropLast() }
-        if TextBytes.hasPrefix("Starting IKE charon daemon", text) || TextBytes.hasPrefix("loaded plugins: ", text) {
-            daemonStarted(line: line)
-            ignored += 1
-            return
+        let message = CharonMessage(text: text, scope: scope, line: line)
+        for rule in Self.messageRules {
+            if try rule(self, message) { return }
         }
-        if TextBytes.hasPrefix("received packet: from ", text) {
-            // A worker starts on a message: a new job on its thread.
-            if jobs.count >= Self.maxJobs { closeJobs(); jobs = [:] }
-            jobs[scope.job] = CharonJob(start: line)
-            ignored += 1
-            return
-        }
-        if let proposal = TextBytes.range(of: "selected proposal: ", in: text) {
-            selectedProposal(text[proposal.upperBound...], scope: scope, line: line)
-            return
-        }
-        if let role = CharonLogText.parsedRole(text) {
-            jobs[scope.job, default: CharonJob(start: line)].role = role
-            ignored += 1
-            return
-        }
-        if try childMessage(text, scope: scope, line: line) { return }
-        if ikeSAMessage(text, scope: scope, line: line) { return }
         ignored += 1
+    }
+
+    /// A message line's text (trimmed), its scope and its line number.
+    struct CharonMessage {
+        let text: Substring
+        let scope: CharonLogScope
+        let line: Int
+    }
+
+    /// Reads a message if it is of the rule's kind; false when it is not.
+    typealias MessageRule = @Sendable (CharonKeyTracker, CharonMessage) throws -> Bool
+
+    /// The kinds of message that say something about keys, tried in this order (a line is
+    /// read by the first that recognises it; the others count as ignored).
+    static let messageRules: [MessageRule] = [
+        { $0.daemonStartMessage($1) },
+        { $0.receivedPacketMessage($1) },
+        { $0.selectedProposalMessage($1) },
+        { $0.parsedMessage($1) },
+        { $0.childDirectionMessage($1) },
+        { $0.childSPIMessage($1) },
+        { $0.childAlgorithmMessage($1) },
+        { try $0.childEstablishedMessage($1) },
+        { $0.outboundChildMessage($1) },
+        { $0.childStateMessage($1) },
+        { $0.childRekeyDetectedMessage($1) },
+        { $0.ikeSACheckMessage($1) },
+        { $0.namedIKESAMessage($1) },
+    ]
+
+    func daemonStartMessage(_ message: CharonMessage) -> Bool {
+        let text = message.text
+        guard TextBytes.hasPrefix("Starting IKE charon daemon", text) || TextBytes.hasPrefix("loaded plugins: ", text) else {
+            return false
+        }
+        daemonStarted(line: message.line)
+        ignored += 1
+        return true
+    }
+
+    func receivedPacketMessage(_ message: CharonMessage) -> Bool {
+        guard TextBytes.hasPrefix("received packet: from ", message.text) else { return false }
+        // A worker starts on a message: a new job on its thread.
+        if jobs.count >= Self.maxJobs {
+            closeJobs()
+            jobs = [:]
+        }
+        jobs[message.scope.job] = CharonJob(start: message.line)
+        ignored += 1
+        return true
+    }
+
+    func selectedProposalMessage(_ message: CharonMessage) -> Bool {
+        guard let proposal = TextBytes.range(of: "selected proposal: ", in: message.text) else { return false }
+        selectedProposal(message.text[proposal.upperBound...], scope: message.scope, line: message.line)
+        return true
+    }
+
+    /// `parsed IKE_AUTH request|response …`: which side the job's host played.
+    func parsedMessage(_ message: CharonMessage) -> Bool {
+        guard let role = CharonLogText.parsedRole(message.text) else { return false }
+        jobs[message.scope.job, default: CharonJob(start: message.line)].role = role
+        ignored += 1
+        return true
     }
 
     /// A restart: unique ids start again at 1, threads are new. What was pending is done.
     func daemonStarted(line: Int) {
         guard seenSinceStart else { return }
-        for (_, dump) in dumps { dumpBroken(dump, line: dump.line, why: "the daemon restarted before its hexdump ended") }
+        for (_, dump) in dumps {
+            dumpBroken(dump, line: dump.line, why: "the daemon restarted before its hexdump ended")
+        }
         dumps = [:]
         closeJobs()
         jobs = [:]
@@ -223,8 +270,12 @@ final class CharonKeyTracker {
             lastIKEProposal = proposal
             jobs[scope.job, default: CharonJob(start: line)].ikeProposal = proposal
             // The first is the IKE SA's own; a rekey logs the new IKE SA's under the old name.
-            if let id = scope.ikeSA { updateFacts(ikeSAKey(scope, id)) { if $0.ikeProposal == nil { $0.ikeProposal = proposal } } }
-            if let pair = jobs[scope.job]?.spis.last?.pair, proposalBySPIs.count < Self.maxTrackedIKESAs { proposalBySPIs[pair] = proposal }
+            if let id = scope.ikeSA {
+                updateFacts(ikeSAKey(scope, id)) { if $0.ikeProposal == nil { $0.ikeProposal = proposal } }
+            }
+            if let pair = jobs[scope.job]?.spis.last?.pair, proposalBySPIs.count < Self.maxTrackedIKESAs {
+                proposalBySPIs[pair] = proposal
+            }
         } else if TextBytes.hasPrefix("ESP:", text) || TextBytes.hasPrefix("AH:", text) {
             lastESPProposal = proposal
             jobs[scope.job, default: CharonJob(start: line)].espProposal = proposal
