@@ -68,7 +68,8 @@ import Testing
         try Self.runWithWrongKeys(Paths.fixture(fixture.capture), keys: fixture.keys.map(Paths.fixture))
     }
 
-    @Test(.enabled(if: Paths.corpusPresent, "the shared corpus (../shared/corpus) is not present"), arguments: corpusCasesWithESPKeys)
+    @Test(.enabled(if: Paths.corpusPresent, "the shared corpus (../shared/corpus) is not present"),
+          arguments: corpusCasesWithESPKeys)
     func aWrongEncryptionKeyWritesNothingOnTheCorpus(_ c: CorpusTests.Case) throws {
         var keys = c.keys.map(Paths.corpus)
         var inline: String?

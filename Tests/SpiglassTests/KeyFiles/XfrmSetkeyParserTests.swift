@@ -374,7 +374,8 @@ import Testing
     static let ipdecapCases = ["3des-cbc_hmac-sha1", "3des-cbc_null", "aes-cbc_hmac-sha1", "aes192-cbc_hmac-sha1",
                                "aes256-cbc_hmac-sha1", "des-cbc_hmac-md5", "null_hmac-md5"]
 
-    @Test(.enabled(if: Paths.corpusPresent, "the shared corpus (../shared/corpus) is not present"), arguments: ipdecapCases)
+    @Test(.enabled(if: Paths.corpusPresent, "the shared corpus (../shared/corpus) is not present"),
+          arguments: ipdecapCases)
     func setkeyDumpsMatchDerivedESPSAAndDecryptAlike(name: String) throws {
         let keysPath = Paths.corpus("ipdecap/unit_tests/esp/\(name)/\(name).cap.keys")
         let capture = Paths.corpus("ipdecap/unit_tests/esp/\(name)/\(name).cap")

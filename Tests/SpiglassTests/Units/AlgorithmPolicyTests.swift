@@ -8,7 +8,8 @@ import Testing
 @Suite struct AlgorithmPolicyTests {
     static func esp(_ encryption: EncryptionAlgorithm, _ integrity: IntegrityAlgorithm,
                     _ ipsecProtocol: IPsecProtocol = .esp) -> SecurityAssociation {
-        var sa = SecurityAssociation(spi: 1, encryption: encryption, encryptionKey: [], integrity: integrity, integrityKey: [])
+        var sa = SecurityAssociation(spi: 1, encryption: encryption, encryptionKey: [],
+                                     integrity: integrity, integrityKey: [])
         sa.ipsecProtocol = ipsecProtocol
         return sa
     }
@@ -25,9 +26,11 @@ import Testing
             == ["blowfish-cbc has 64-bit blocks and is not in RFC 8221"])
         #expect(WeakAlgorithmCheck.findings(for: Self.esp(.cast5CBC, .hmacSHA256_128))
             == ["cast5-cbc has 64-bit blocks and is not in RFC 8221"])
-        #expect(WeakAlgorithmCheck.findings(for: Self.esp(.null, .hmacSHA256_128)) == ["NULL encryption: no confidentiality"])
+        #expect(WeakAlgorithmCheck.findings(for: Self.esp(.null, .hmacSHA256_128))
+            == ["NULL encryption: no confidentiality"])
         // AH has no cipher: its NULL encryption is no finding; its MD5 is.
-        #expect(WeakAlgorithmCheck.findings(for: Self.esp(.null, .hmacMD5_96, .ah)) == ["HMAC-MD5-96 (RFC 8221: MUST NOT)"])
+        #expect(WeakAlgorithmCheck.findings(for: Self.esp(.null, .hmacMD5_96, .ah))
+            == ["HMAC-MD5-96 (RFC 8221: MUST NOT)"])
         // SHA-1 integrity is MUST- in RFC 8221: not flagged on ESP; AEADs need no integrity transform.
         #expect(WeakAlgorithmCheck.findings(for: Self.esp(.aesCBC, .hmacSHA1_96)).isEmpty)
         #expect(WeakAlgorithmCheck.findings(for: Self.esp(.aesGCM(icvLength: 16), .null)).isEmpty)
@@ -46,7 +49,9 @@ import Testing
         #expect(AlgorithmPolicy.judge(IKEIntegrityAlgorithm.hmacMD5_96) == .md5Integrity)
         #expect(AlgorithmPolicy.judge(IntegrityAlgorithm.hmacSHA1_96) == .sha1Integrity)
         #expect(AlgorithmPolicy.judge(IKEIntegrityAlgorithm.hmacSHA1_96) == .sha1Integrity)
-        for strong in [EncryptionAlgorithm.aesCBC, .aesCTR, .aesGCM(icvLength: 16), .chaCha20Poly1305, .aesCCM(icvLength: 8)] {
+        let strongCiphers = [EncryptionAlgorithm.aesCBC, .aesCTR, .aesGCM(icvLength: 16), .chaCha20Poly1305,
+                             .aesCCM(icvLength: 8)]
+        for strong in strongCiphers {
             #expect(AlgorithmPolicy.judge(strong) == nil, "\(strong.name)")
         }
         for strong in [IntegrityAlgorithm.hmacSHA256_128, .hmacSHA384_192, .hmacSHA512_256, .aesXCBC_96, .aesCMAC_96] {
@@ -63,7 +68,8 @@ import Testing
     @Test func ikev2Proposals() {
         let transforms = [
             IKEv2Transform(type: 1, id: 3), IKEv2Transform(type: 1, id: 1), IKEv2Transform(type: 1, id: 11),
-            IKEv2Transform(type: 1, id: 12, keyLength: 128), IKEv2Transform(type: 2, id: 1), IKEv2Transform(type: 2, id: 2),
+            IKEv2Transform(type: 1, id: 12, keyLength: 128),
+            IKEv2Transform(type: 2, id: 1), IKEv2Transform(type: 2, id: 2),
             IKEv2Transform(type: 2, id: 5), IKEv2Transform(type: 3, id: 6), IKEv2Transform(type: 3, id: 2),
             IKEv2Transform(type: 3, id: 12), IKEv2Transform(type: 4, id: 1), IKEv2Transform(type: 4, id: 2),
             IKEv2Transform(type: 4, id: 24), IKEv2Transform(type: 4, id: 14), IKEv2Transform(type: 5, id: 0),
@@ -98,18 +104,20 @@ import Testing
             "IKE SA: Aggressive Mode with a pre-shared key sends a hash of the PSK that can be cracked offline",
             "IKE SA: IKEv1 is deprecated (RFC 9395)",
         ])
-        #expect(WeakAlgorithms.findings(Self.phaseOne(encryption: 5, hash: 2, method: 3, group: 2), aggressive: false) == [
+        let legacy = Self.phaseOne(encryption: 5, hash: 2, method: 3, group: 2)
+        #expect(WeakAlgorithms.findings(legacy, aggressive: false) == [
             "IKE SA: 3DES is deprecated (RFC 8247: SHOULD NOT)",
             "IKE SA: SHA-1 hash is deprecated (RFC 8247)",
             "IKE SA: MODP-1024 is too weak (RFC 8247: SHOULD NOT)",
             "IKE SA: IKEv1 is deprecated (RFC 9395)",
         ])
         // The small-subgroup MODP groups are judged as in IKEv2 (the IKEv1 table used to lack them).
-        #expect(WeakAlgorithms.findings(Self.phaseOne(encryption: 7, hash: 4, method: 3, group: 24), aggressive: false) == [
+        let smallSubgroup = Self.phaseOne(encryption: 7, hash: 4, method: 3, group: 24)
+        #expect(WeakAlgorithms.findings(smallSubgroup, aggressive: false) == [
             "IKE SA: MODP with small subgroup (RFC 8247: SHOULD NOT)", "IKE SA: IKEv1 is deprecated (RFC 9395)",
         ])
         // AES-CBC (7) with SHA2-256 (4) and group 14: only IKEv1 itself.
-        #expect(WeakAlgorithms.findings(Self.phaseOne(encryption: 7, hash: 4, method: 1, group: 14), aggressive: false)
-            == ["IKE SA: IKEv1 is deprecated (RFC 9395)"])
+        let modern = Self.phaseOne(encryption: 7, hash: 4, method: 1, group: 14)
+        #expect(WeakAlgorithms.findings(modern, aggressive: false) == ["IKE SA: IKEv1 is deprecated (RFC 9395)"])
     }
 }

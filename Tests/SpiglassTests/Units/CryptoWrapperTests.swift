@@ -269,8 +269,9 @@ import Testing
     static let reuseCount = 1000
 
     /// Reference ciphertexts from a fresh context per packet, decrypted by one reused context.
-    @Test(.seeded(0xc1_5eed), arguments: [CipherAlgorithm.aesCBC(keyBytes: 16), .aesCBC(keyBytes: 24), .aesCBC(keyBytes: 32),
-                                          .tripleDESCBC, .aesCTR(keyBytes: 16), .aesCTR(keyBytes: 24), .aesCTR(keyBytes: 32)])
+    @Test(.seeded(0xc1_5eed),
+          arguments: [CipherAlgorithm.aesCBC(keyBytes: 16), .aesCBC(keyBytes: 24), .aesCBC(keyBytes: 32), .tripleDESCBC,
+                      .aesCTR(keyBytes: 16), .aesCTR(keyBytes: 24), .aesCTR(keyBytes: 32)])
     func cipherContextReuse(_ algorithm: CipherAlgorithm) throws {
         var random = TestSeed.current.generator
         let key = random.bytes(algorithm.keyLength)
@@ -299,8 +300,8 @@ import Testing
         #expect(failures == 0, "\(algorithm): \(failures) of \(Self.reuseCount) packets wrong")
     }
 
-    @Test(.seeded(0xae_ad5eed), arguments: [AEADAlgorithm.aesGCM(keyBytes: 16), .aesGCM(keyBytes: 24), .aesGCM(keyBytes: 32),
-                                            .chaCha20Poly1305])
+    @Test(.seeded(0xae_ad5eed),
+          arguments: [AEADAlgorithm.aesGCM(keyBytes: 16), .aesGCM(keyBytes: 24), .aesGCM(keyBytes: 32), .chaCha20Poly1305])
     func aeadContextReuse(_ algorithm: AEADAlgorithm) throws {
         var random = TestSeed.current.generator
         let key = random.bytes(algorithm.keyLength)

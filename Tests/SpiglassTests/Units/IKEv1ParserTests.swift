@@ -217,13 +217,16 @@ import Testing
         }
         #expect(ikev1 >= 2)
         // Only a fixture whose phase 1 ends before encryption (no-proposal) comes without a table.
-        let encrypted = samples.filter { $0.range.count >= 28 && $0.bytes[$0.range.lowerBound + 19] & IKEv1Message.encryptionFlag != 0 }
+        let encrypted = samples.filter {
+            $0.range.count >= 28 && $0.bytes[$0.range.lowerBound + 19] & IKEv1Message.encryptionFlag != 0
+        }
         let table = Self.fixtureTable(c.name)
         #expect(table != nil || encrypted.isEmpty, "\(c.name): encrypted messages but no ikev1_decryption_table")
         let plaintexts = try table.map {
             try IKEv1TestDecryptor.decrypt(samples, key: $0.key, skipFrames: Self.fixtureForeignKeyFrames[c.name] ?? [])
         } ?? []
-        #expect(plaintexts.isEmpty == encrypted.isEmpty, "\(c.name): \(plaintexts.count) decrypted, \(encrypted.count) encrypted")
+        #expect(plaintexts.isEmpty == encrypted.isEmpty,
+                "\(c.name): \(plaintexts.count) decrypted, \(encrypted.count) encrypted")
         for plain in plaintexts {
             let chain = IKEv1Parser.parseChain(plain.bytes, range: 0..<plain.bytes.count, firstPayload: plain.firstPayload)
             #expect(chain.problems.isEmpty && chain.isComplete, "\(c.name) frame \(plain.frame): \(chain.problems.map(\.reason))")
