@@ -140,22 +140,3 @@ public enum ICVFailureDiagnosis {
         return nil
     }
 }
-
-/// Algorithms RFC 8221 (and common sense) advise against, as a finding for reports.
-public enum WeakAlgorithmCheck {
-    public static func findings(for sa: SecurityAssociation) -> [String] {
-        var out: [String] = []
-        switch sa.encryption.name {
-        case "des-cbc": out.append("DES-CBC is broken (RFC 8221: MUST NOT)")
-        case "3des-cbc": out.append("3DES-CBC is legacy (RFC 8221: SHOULD NOT); its 64-bit blocks allow Sweet32-style attacks")
-        case "blowfish-cbc", "cast5-cbc": out.append("\(sa.encryption.name) has 64-bit blocks and is not in RFC 8221")
-        case "null" where sa.ipsecProtocol == .esp: out.append("NULL encryption: no confidentiality")
-        default: break
-        }
-        if sa.ipsecProtocol == .esp && !sa.encryption.isAEAD && sa.integrity == .null && sa.encryption != .null {
-            out.append("encryption without integrity (RFC 8221: MUST NOT for ESP): packets can be altered undetected")
-        }
-        if sa.integrity == .hmacMD5_96 { out.append("HMAC-MD5-96 (RFC 8221: MUST NOT)") }
-        return out
-    }
-}

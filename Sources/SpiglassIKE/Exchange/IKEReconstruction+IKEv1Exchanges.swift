@@ -97,7 +97,7 @@ extension IKEReconstruction {
                 } else if let transform = sa.proposals.first?.transforms.first {
                     v1States[saIndex]?.transform = transform
                     ikeSAs[saIndex].proposal = v1ProposalNames(transform)
-                    ikeSAs[saIndex].findings += v1WeakPhase1(transform, aggressive: record.header.exchangeType == 4)
+                    ikeSAs[saIndex].findings += WeakAlgorithms.findings(transform, aggressive: record.header.exchangeType == 4)
                     if let method = transform.authenticationMethod {
                         ikeSAs[saIndex].initiatorAuthentication = IKEv1Names.authMethodName(method)
                         ikeSAs[saIndex].responderAuthentication = IKEv1Names.authMethodName(method)
@@ -144,30 +144,6 @@ extension IKEReconstruction {
         if let group = transform.group { names.append(IKEv1Names.groupName(group)) }
         if let life = transform.lifetimes.first { names.append("life \(life.text)") }
         return names
-    }
-
-    private func v1WeakPhase1(_ transform: IKEv1Transform, aggressive: Bool) -> [String] {
-        var out: [String] = []
-        switch transform.encryptionAlgorithm {
-        case 1: out.append("IKE SA: DES is broken (RFC 8247: MUST NOT)")
-        case 5: out.append("IKE SA: 3DES is deprecated (RFC 8247: SHOULD NOT)")
-        default: break
-        }
-        switch transform.hashAlgorithm {
-        case 1: out.append("IKE SA: MD5 hash is deprecated (RFC 8247: MUST NOT)")
-        case 2: out.append("IKE SA: SHA-1 hash is deprecated (RFC 8247)")
-        default: break
-        }
-        switch transform.group {
-        case 1: out.append("IKE SA: MODP-768 is broken (RFC 8247: MUST NOT)")
-        case 2: out.append("IKE SA: MODP-1024 is too weak (RFC 8247: SHOULD NOT)")
-        default: break
-        }
-        if aggressive && transform.authenticationMethod == 1 {
-            out.append("IKE SA: Aggressive Mode with a pre-shared key sends a hash of the PSK that can be cracked offline")
-        }
-        out.append("IKE SA: IKEv1 is deprecated (RFC 9395)")
-        return out
     }
 
     /// RFC 3947 3.2: NAT-D = HASH(CKY-I | CKY-R | IP | Port); the first NAT-D of a message

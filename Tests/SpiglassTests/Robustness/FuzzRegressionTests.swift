@@ -1,7 +1,9 @@
 import Foundation
 import Testing
 
-/// Inputs on which a fuzz target (Fuzz/) trapped, kept so that each bug stays fixed. Every
+/// Inputs on which a fuzz target (Fuzz/) trapped, kept so that each bug stays fixed, and for the
+/// targets that never trapped, inputs at the edges their code bounds (written by
+/// Fuzz/tools/make_regressions.py, or cut from Fixtures/hostile). Every
 /// file in FuzzRegressions/, named `<target>-<what>.bin`, runs through the entry point of its
 /// fuzz target: `FuzzHarness`, the same code the libFuzzer executables call, which this test
 /// target compiles through the symlink FuzzHarness → ../../Fuzz/Sources/FuzzHarness.
@@ -18,6 +20,18 @@ import Testing
         guard let dash = name.firstIndex(of: "-") else { return nil }
         let target = String(name[..<dash])
         return FuzzHarness.targets.contains(target) ? target : nil
+    }
+
+    /// The folder is there and holds inputs for every target: a folder moved, emptied or
+    /// misnamed fails here, rather than leaving the parameterised test below with nothing to run.
+    @Test func everyTargetHasSavedInputs() {
+        var isDirectory: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: Self.directory, isDirectory: &isDirectory)
+        #expect(exists && isDirectory.boolValue, "\(Self.directory) is missing")
+        for target in FuzzHarness.targets {
+            let saved = Self.savedInputs.contains { Self.target(of: $0) == target }
+            #expect(saved, "FuzzRegressions/ has no input for \(target)")
+        }
     }
 
     @Test func everySavedInputNamesItsTarget() {

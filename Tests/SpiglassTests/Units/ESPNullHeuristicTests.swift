@@ -4,9 +4,11 @@ import Testing
 
 /// NULL-encrypted ESP is recognised without keys, and encrypted ESP never is.
 @Suite struct ESPNullHeuristicTests {
-    @Test func nullEncryptionIsRecognisedWithoutKeys() throws {
-        let capture = Paths.corpus("ipdecap/unit_tests/esp/null_hmac-md5/null_hmac-md5.cap")
-        guard Paths.exists(capture) else { return }
+    static let nullCapture = Paths.corpus("ipdecap/unit_tests/esp/null_hmac-md5/null_hmac-md5.cap")
+
+    @Test(.enabled(if: Paths.exists(nullCapture), "the shared corpus (../shared/corpus) is not present"))
+    func nullEncryptionIsRecognisedWithoutKeys() throws {
+        let capture = Self.nullCapture
         let withoutKeys = try analyze(capture, keys: [])
         let withKeys = try analyze(capture, keys: [Paths.corpus("ipdecap/derived/null_hmac-md5.esp_sa")])
         #expect(withoutKeys.summary.count(.espNull) == 248)

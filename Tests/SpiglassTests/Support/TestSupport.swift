@@ -8,7 +8,7 @@ import SpiglassWire
 enum Paths {
     static let root: String = {
         var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
+        for _ in 0..<4 { url.deleteLastPathComponent() }  // Tests/SpiglassTests/Support/TestSupport.swift
         return url.path
     }()
 

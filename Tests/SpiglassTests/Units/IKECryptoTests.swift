@@ -478,11 +478,13 @@ enum IKECryptoFixture {
         sa.encryption = encryption
         sa.integrity = integrity
         let keyLength = encryption.keyMaterialLength ?? 0
-        sa.skEi = SecretBytes(randomBytes(keyLength))
-        sa.skEr = SecretBytes(randomBytes(keyLength))
+        // Fixed keys, so that a failing round trip replays.
+        var keys = SplitMix64(seed: 0x1ce_5eed)
+        sa.skEi = SecretBytes(keys.bytes(keyLength))
+        sa.skEr = SecretBytes(keys.bytes(keyLength))
         if let integrity, integrityKeys {
-            sa.skAi = SecretBytes(randomBytes(IKEv2MessageProtection.integrityKeyLength(integrity)))
-            sa.skAr = SecretBytes(randomBytes(IKEv2MessageProtection.integrityKeyLength(integrity)))
+            sa.skAi = SecretBytes(keys.bytes(IKEv2MessageProtection.integrityKeyLength(integrity)))
+            sa.skAr = SecretBytes(keys.bytes(IKEv2MessageProtection.integrityKeyLength(integrity)))
         }
         return sa
     }
@@ -738,14 +740,14 @@ enum IKECryptoFixture {
     }
 
     /// Random bytes behind a valid-looking header never trap, whatever they claim.
-    @Test func randomMessagesNeverTrap() throws {
+    @Test(.seeded(0x1ce_0ba5_eed)) func randomMessagesNeverTrap() throws {
         let protections = try [Self.sa(.aesCBC(keyBits: 128), .hmacSHA1_96), Self.sa(.aesGCM(keyBits: 256, icvLength: 16), nil),
                                Self.sa(.aesCCM(keyBits: 128, icvLength: 8), nil), Self.sa(.aesCTR(keyBits: 128), .aesXCBC_96)]
             .map { try IKEv2MessageProtection(sa: $0) }
-        var generator = SystemRandomNumberGenerator()
+        var generator = TestSeed.current.generator
         for round in 0..<2000 {
             let count = Int.random(in: 0...120, using: &generator)
-            var bytes = randomBytes(count)
+            var bytes = generator.bytes(count)
             if count >= 28 {
                 bytes[16] = [46, 53, 40, 0][round % 4]
                 bytes[17] = 0x20
@@ -755,7 +757,7 @@ enum IKECryptoFixture {
             for protection in protections {
                 let offset = round % 3 == 0 ? Int.random(in: -2...130, using: &generator) : 28
                 if case .success = protection.open(message: bytes, messageRange: 0..<count, encryptedPayloadOffset: offset, sentByInitiator: round % 2 == 0) {
-                    Issue.record("random bytes opened")
+                    Issue.record("random bytes opened (round \(round))")
                 }
                 _ = protection.open(message: bytes, messageRange: 0..<count, sentByInitiator: true)
             }

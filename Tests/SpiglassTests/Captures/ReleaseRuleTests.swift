@@ -13,12 +13,26 @@ import Testing
     /// Every fixture's ESP SAs, with each encryption key changed: nothing is written.
     static let fixtures: [(capture: String, keys: [String])] = ParallelAnalysisTests.fixtures
 
+    /// The SAs a wrong key can be given to; AH-only and IKE-only key files have none.
+    static func hasESPEncryptionKey(_ sas: [SecurityAssociation]) -> Bool {
+        sas.contains { $0.ipsecProtocol == .esp && $0.encryption != .null && !$0.encryptionKey.isEmpty }
+    }
+
+    static let fixturesWithESPKeys = fixtures.filter { fixture in
+        hasESPEncryptionKey((try? Analyzer.loadKeySet(fixture.keys.map(Paths.fixture)).sas) ?? [])
+    }
+
+    static let corpusCasesWithESPKeys = CorpusTests.cases.filter { c in
+        let inline = c.inlineKeys.flatMap { try? KeyFileLoader.parseKeys($0, file: "inline", format: nil).sas } ?? []
+        return hasESPEncryptionKey(((try? Analyzer.loadKeySet(c.keys.map(Paths.corpus)).sas) ?? []) + inline)
+    }
+
     /// The key set with every ESP encryption key altered (NULL encryption, whose plaintext a
     /// key cannot change, left out) and no IKE keys (no keys derived from SK_d either).
     static func wrongEncryptionKeys(_ paths: [String]) throws -> (SADatabase, Int) {
         let keys = try Analyzer.loadKeySet(paths)
         var altered: [SecurityAssociation] = []
-        for sa in keys.sas where sa.ipsecProtocol == .esp && sa.encryption != .null && !sa.encryptionKey.isEmpty {
+        for sa in keys.sas where hasESPEncryptionKey([sa]) {
             var wrong = sa
             var index = 0
             wrong.encryptionKey = sa.encryptionKey.map { byte in
@@ -33,7 +47,7 @@ import Testing
 
     static func runWithWrongKeys(_ capture: String, keys: [String], sourceLocation: SourceLocation = #_sourceLocation) throws {
         let (sad, count) = try wrongEncryptionKeys(keys)
-        guard count > 0 else { return }
+        try #require(count > 0, "no SA of \(keys) has an encryption key to make wrong", sourceLocation: sourceLocation)
         let reader = try CaptureReader(path: capture)
         var options = AnalysisOptions()
         options.deriveChildKeys = false
@@ -49,12 +63,13 @@ import Testing
         #expect(released.isEmpty, "\(capture) with wrong encryption keys released: \(released)", sourceLocation: sourceLocation)
     }
 
-    @Test(arguments: fixtures)
+    @Test(arguments: fixturesWithESPKeys)
     func aWrongEncryptionKeyWritesNothing(_ fixture: (capture: String, keys: [String])) throws {
         try Self.runWithWrongKeys(Paths.fixture(fixture.capture), keys: fixture.keys.map(Paths.fixture))
     }
 
-    @Test(.enabled(if: Paths.corpusPresent, "the shared corpus (../shared/corpus) is not present"), arguments: CorpusTests.cases)
+    @Test(.enabled(if: Paths.corpusPresent, "the shared corpus (../shared/corpus) is not present"),
+          arguments: corpusCasesWithESPKeys)
     func aWrongEncryptionKeyWritesNothingOnTheCorpus(_ c: CorpusTests.Case) throws {
         var keys = c.keys.map(Paths.corpus)
         var inline: String?

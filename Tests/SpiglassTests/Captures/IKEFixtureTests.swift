@@ -75,9 +75,17 @@ import Testing
         #expect(ike.messages.flatMap(\.frames).sorted() == ikeFrames)
     }
 
-    @Test(arguments: cases)
+    /// The cases tshark can check: those with an ikev2_decryption_table.
+    static let tsharkCases = cases.filter { Paths.exists(directory($0) + "/ikev2_decryption_table") }
+
+    /// tshark 4.0 cannot decrypt ChaCha20, and no-proposal and no-response encrypt nothing: only
+    /// those three go without a table, so no case drops out of the comparison unnoticed.
+    @Test func everyOtherCaseHasATsharkTable() {
+        #expect(Set(Self.cases).subtracting(Self.tsharkCases) == ["chacha20", "no-proposal", "no-response"])
+    }
+
+    @Test(arguments: tsharkCases)
     func payloadsMatchTshark(name: String) throws {
-        guard Paths.exists(Self.directory(name) + "/ikev2_decryption_table") else { return }  // ChaCha20: tshark cannot
         let result = try Self.run(name)
         let ike = result.analyzer.ike
         let text = try String(contentsOfFile: Self.directory(name) + "/tshark-ike.txt", encoding: .utf8)

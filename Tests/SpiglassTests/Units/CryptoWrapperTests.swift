@@ -269,17 +269,19 @@ import Testing
     static let reuseCount = 1000
 
     /// Reference ciphertexts from a fresh context per packet, decrypted by one reused context.
-    @Test(arguments: [CipherAlgorithm.aesCBC(keyBytes: 16), .aesCBC(keyBytes: 24), .aesCBC(keyBytes: 32), .tripleDESCBC,
+    @Test(.seeded(0xc1_5eed),
+          arguments: [CipherAlgorithm.aesCBC(keyBytes: 16), .aesCBC(keyBytes: 24), .aesCBC(keyBytes: 32), .tripleDESCBC,
                       .aesCTR(keyBytes: 16), .aesCTR(keyBytes: 24), .aesCTR(keyBytes: 32)])
     func cipherContextReuse(_ algorithm: CipherAlgorithm) throws {
-        let key = randomBytes(algorithm.keyLength)
+        var random = TestSeed.current.generator
+        let key = random.bytes(algorithm.keyLength)
         let decryptor = try CipherContext(algorithm, key: key)
         let encryptor = try CipherContext(algorithm, key: key, encrypt: true)
         var failures = 0
         for n in 0..<Self.reuseCount {
-            let iv = randomBytes(algorithm.ivLength)
+            let iv = random.bytes(algorithm.ivLength)
             let length = algorithm.blockSize * (1 + n % 37) + (algorithm.blockSize == 1 ? n % 5 : 0)
-            let plain = randomBytes(length)
+            let plain = random.bytes(length)
             // Fresh context: nothing left over from earlier packets.
             let fresh = try CipherContext(algorithm, key: key, encrypt: true)
             var reference = [UInt8](repeating: 0, count: length)
@@ -298,17 +300,19 @@ import Testing
         #expect(failures == 0, "\(algorithm): \(failures) of \(Self.reuseCount) packets wrong")
     }
 
-    @Test(arguments: [AEADAlgorithm.aesGCM(keyBytes: 16), .aesGCM(keyBytes: 24), .aesGCM(keyBytes: 32), .chaCha20Poly1305])
+    @Test(.seeded(0xae_ad5eed),
+          arguments: [AEADAlgorithm.aesGCM(keyBytes: 16), .aesGCM(keyBytes: 24), .aesGCM(keyBytes: 32), .chaCha20Poly1305])
     func aeadContextReuse(_ algorithm: AEADAlgorithm) throws {
-        let key = randomBytes(algorithm.keyLength)
+        var random = TestSeed.current.generator
+        let key = random.bytes(algorithm.keyLength)
         let opener = try AEADContext(algorithm, key: key)
         let sealer = try AEADContext(algorithm, key: key, encrypt: true)
         var failures = 0
         for n in 0..<Self.reuseCount {
-            let nonce = randomBytes(12)
-            let aad = randomBytes(n % 3 == 0 ? 12 : 8)
+            let nonce = random.bytes(12)
+            let aad = random.bytes(n % 3 == 0 ? 12 : 8)
             let length = n % 300
-            let plain = randomBytes(length)
+            let plain = random.bytes(length)
             let tagLength = [8, 12, 16][n % 3]
             let fresh = try AEADContext(algorithm, key: key, encrypt: true)
             var reference = [UInt8](repeating: 0, count: length + tagLength)
@@ -335,14 +339,15 @@ import Testing
         #expect(failures == 0, "\(algorithm): \(failures) of \(Self.reuseCount) packets wrong")
     }
 
-    @Test(arguments: [HashFunction.md5, .sha1, .sha256, .sha384, .sha512])
+    @Test(.seeded(0x3ac_5eed), arguments: [HashFunction.md5, .sha1, .sha256, .sha384, .sha512])
     func hmacContextReuse(_ hash: HashFunction) throws {
-        let key = randomBytes(32)
+        var random = TestSeed.current.generator
+        let key = random.bytes(32)
         let reused = try HMACContext(hash, key: key)
         var failures = 0
         for n in 0..<Self.reuseCount {
-            let data = randomBytes(n % 200)
-            let trailer = randomBytes(4)
+            let data = random.bytes(n % 200)
+            let trailer = random.bytes(4)
             let trailerRange = n % 2 == 0 ? 0..<4 : 0..<0
             var reference = [UInt8](repeating: 0, count: hash.digestLength)
             try HMACContext(hash, key: key).compute(data: data, range: 0..<data.count, trailer: trailer, trailerRange: trailerRange,
@@ -362,7 +367,7 @@ import Testing
     }
 
     /// One ESPCryptoState decrypting 1000 ESP packets in a row, bad ones interleaved.
-    @Test(arguments: [
+    @Test(.seeded(0xe5b_5eed), arguments: [
         ESPCombination(encryption: .aesCBC, keyLength: 16, integrity: .hmacSHA256_128),
         ESPCombination(encryption: .tripleDESCBC, keyLength: 24, integrity: .hmacSHA1_96),
         ESPCombination(encryption: .aesCTR, keyLength: 36, integrity: .hmacSHA512_256),
@@ -371,6 +376,7 @@ import Testing
         ESPCombination(encryption: .chaCha20Poly1305, keyLength: 36, integrity: .null),
     ])
     func espStateReuse(_ c: ESPCombination) throws {
+        var random = TestSeed.current.generator
         for esn in [false, true] {
             let sa = c.sa(esn: esn)
             let builder = try ESPPacketBuilder(sa: sa)
@@ -380,7 +386,7 @@ import Testing
             for n in 0..<Self.reuseCount {
                 let sequence = UInt64(n % 3) << 32 | UInt64(n + 1)
                 let high = esn ? UInt32(n % 3) : 0
-                let payload = randomBytes(n % 500)
+                let payload = random.bytes(n % 500)
                 let packet = try builder.build(spi: 0x100, sequence: sequence, payload: payload, nextHeader: 4)
                 if n % 7 == 0 {
                     var bad = packet
