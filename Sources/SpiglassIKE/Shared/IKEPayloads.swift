@@ -53,8 +53,9 @@ public enum IKEMessageProblem: Sendable, Equatable, ExpressibleByStringInterpola
     }
 }
 
-/// The proposal an SA settled on, as the responder's SA payload chose it.
-public enum IKEChosenProposal: Sendable, Equatable {
+/// The proposal an SA settled on, as the responder's SA payload chose it. Indirect: an IKE
+/// SA record stays as small as when it held names (a flood keeps many records).
+public indirect enum IKEChosenProposal: Sendable, Equatable {
     /// IKEv2: the proposal (IKE, ESP or AH) with its transforms.
     case v2(IKEv2Proposal)
     /// IKEv1: the accepted transform, phase 1 (Main or Aggressive Mode) or Quick Mode.
@@ -62,7 +63,7 @@ public enum IKEChosenProposal: Sendable, Equatable {
 }
 
 /// An identity a peer sent: IKEv2 IDi or IDr, IKEv1 ID in phase 1.
-public enum IKEIdentity: Sendable, Equatable {
+public indirect enum IKEIdentity: Sendable, Equatable {
     case v2(IKEv2Identification)
     case v1(IKEv1Identification)
 }
