@@ -106,7 +106,8 @@ enum IKEJSON {
             let marks = message.integrity == .failed ? "\"in_sk\":true,\"unauthenticated\":true," : "\"in_sk\":true,"
             return inSK && object.hasPrefix("{") ? "{" + marks + object.dropFirst() : object
         }))
-        if !message.problems.isEmpty { o.raw("problems", JSONObject.array(message.problems.map { JSONObject.quote(IKEDescribe.problem($0)) })) }
+        if !message.problems.isEmpty { o.raw("problems",
+                                             JSONObject.array(message.problems.map { JSONObject.quote(IKEDescribe.problem($0)) })) }
     }
 
     /// `file` adds where the completing frame came from, in a multi-file run.

@@ -14,7 +14,7 @@ protocol IKEPayloadRenderer {
     func json(_ o: inout JSONObject)
 }
 
-/// JSON conventions shared by the IKE payload renderers.
+/// Conventions shared by the IKE payload renderers.
 enum IKEPayloadJSON {
     /// Bytes of an opaque blob (unknown payload, notify data) written as hex at most.
     static let maxHexBytes = 256
@@ -27,6 +27,12 @@ enum IKEPayloadJSON {
         if let critical { o.bool("critical", critical) }
         renderer.json(&o)
         return o.finished
+    }
+
+    /// An ID payload's line (IKEv1 and IKEv2): "IDi: ID_FQDN moon.example", the type alone
+    /// when the identity has no text.
+    static func identitySummary(name: String, typeName: String, text: String) -> String {
+        text.isEmpty ? "\(name): \(typeName)" : "\(name): \(typeName) \(DisplayText.clipped(text))"
     }
 
     /// A JSON array of objects, each built by `build`.

@@ -30,13 +30,16 @@ extension IKEv1PayloadBody {
         case .securityAssociation(let sa): return sa
         case .keyExchange(let data): return OpaqueRenderer(data: data, hexKey: nil)
         case .identification(let id): return id
-        case .certificate(let encoding, let data): return IKEv1CertificateRenderer(encoding: encoding, data: data, isRequest: false)
-        case .certificateRequest(let encoding, let data): return IKEv1CertificateRenderer(encoding: encoding, data: data, isRequest: true)
+        case .certificate(let encoding, let data): return IKEv1CertificateRenderer(encoding: encoding, data: data,
+                                                                                   isRequest: false)
+        case .certificateRequest(let encoding, let data): return IKEv1CertificateRenderer(encoding: encoding,
+                                                                                          data: data, isRequest: true)
         case .hash(let data), .signature(let data): return OpaqueRenderer(data: data, hexKey: nil)
         case .nonce(let data), .natDiscovery(let data): return OpaqueRenderer(data: data, hexKey: "data")
         case .notification(let notification): return notification
         case .delete(let delete):
-            return DeleteRenderer(doi: delete.doi, protocolName: delete.protocolName, spiSize: delete.spiSize, spis: delete.spis)
+            return DeleteRenderer(doi: delete.doi, protocolName: delete.protocolName, spiSize: delete.spiSize,
+                                  spis: delete.spis)
         case .vendorID(let data): return VendorIDRenderer(data: data)
         case .attributes(let cfg): return cfg
         case .natOriginalAddress(let oa): return oa
@@ -141,10 +144,8 @@ extension IKEv1Transform {
 }
 
 extension IKEv1Identification: IKEPayloadRenderer {
-    func summary(name: String) -> String {
-        let text = self.text + portsText
-        return text.isEmpty ? "\(name): \(typeName)" : "\(name): \(typeName) \(DisplayText.clipped(text))"
-    }
+    func summary(name: String) -> String { IKEPayloadJSON.identitySummary(name: name, typeName: typeName,
+                                                                          text: text + portsText) }
 
     func json(_ o: inout JSONObject) {
         o.int("id_type", type)

@@ -20,15 +20,24 @@ extension IKEv2PayloadBody {
     var renderer: any IKEPayloadRenderer {
         switch self {
         case .securityAssociation(let proposals): return IKEv2SARenderer(proposals: proposals)
-        case .keyExchange(let group, let data): return IKEv2KERenderer(group: group, length: data.count)
+        case .keyExchange(let group, let data):
+            return IKEv2NamedNumberRenderer(key: "group", number: Int(group),
+                                            numberName: IKEv2Names.keyExchangeName(group),
+                                            length: data.count, lengthInSummary: true)
         case .identification(let id): return id
-        case .certificate(let encoding, let data): return IKEv2CertificateRenderer(encoding: encoding, data: data, isRequest: false)
-        case .certificateRequest(let encoding, let data): return IKEv2CertificateRenderer(encoding: encoding, data: data, isRequest: true)
-        case .authentication(let method, let data): return IKEv2AuthRenderer(method: method, length: data.count)
+        case .certificate(let encoding, let data): return IKEv2CertificateRenderer(encoding: encoding, data: data,
+                                                                                   isRequest: false)
+        case .certificateRequest(let encoding, let data): return IKEv2CertificateRenderer(encoding: encoding,
+                                                                                          data: data, isRequest: true)
+        case .authentication(let method, let data):
+            return IKEv2NamedNumberRenderer(key: "method", number: Int(method),
+                                            numberName: IKEv2Names.authMethodName(method),
+                                            length: data.count, lengthInSummary: false)
         case .nonce(let data): return OpaqueRenderer(data: data, hexKey: "data")
         case .notify(let notify): return notify
         case .delete(let delete):
-            return DeleteRenderer(doi: nil, protocolName: delete.protocolName, spiSize: delete.spiSize, spis: delete.spis)
+            return DeleteRenderer(doi: nil, protocolName: delete.protocolName, spiSize: delete.spiSize,
+                                  spis: delete.spis)
         case .vendorID(let data): return VendorIDRenderer(data: data)
         case .trafficSelectors(let selectors): return IKEv2TrafficSelectorsRenderer(selectors: selectors)
         case .encrypted(let sk): return sk
@@ -87,25 +96,27 @@ struct IKEv2SARenderer: IKEPayloadRenderer {
     }
 }
 
-/// KE: the group and the size of the public value.
-struct IKEv2KERenderer: IKEPayloadRenderer {
-    var group: UInt16
+/// KE and AUTH: a number with its IANA name (the group, the method) and the size of the data
+/// (KE's public value; AUTH's proof, which shows by its size only).
+struct IKEv2NamedNumberRenderer: IKEPayloadRenderer {
+    /// "group", "method": the JSON key of the number (and with "_name", of its name).
+    var key: String
+    var number: Int
+    var numberName: String
     var length: Int
+    var lengthInSummary: Bool
 
-    func summary(name: String) -> String { "\(name): \(IKEv2Names.keyExchangeName(group)) (\(length) bytes)" }
+    func summary(name: String) -> String { "\(name): \(numberName)" + (lengthInSummary ? " (\(length) bytes)" : "") }
 
     func json(_ o: inout JSONObject) {
-        o.int("group", group)
-        o.string("group_name", IKEv2Names.keyExchangeName(group))
+        o.int(key, number)
+        o.string("\(key)_name", numberName)
         o.int("length", length)
     }
 }
 
 extension IKEv2Identification: IKEPayloadRenderer {
-    func summary(name: String) -> String {
-        let text = self.text
-        return text.isEmpty ? "\(name): \(typeName)" : "\(name): \(typeName) \(DisplayText.clipped(text))"
-    }
+    func summary(name: String) -> String { IKEPayloadJSON.identitySummary(name: name, typeName: typeName, text: text) }
 
     func json(_ o: inout JSONObject) {
         o.int("id_type", type)
@@ -133,20 +144,6 @@ struct IKEv2CertificateRenderer: IKEPayloadRenderer {
         o.int("encoding", encoding)
         o.string("encoding_name", IKEv2Names.certificateEncodingName(encoding))
         o.int("length", data.count)
-    }
-}
-
-/// AUTH: the method; the data is a secret's proof and shows only by its size.
-struct IKEv2AuthRenderer: IKEPayloadRenderer {
-    var method: UInt8
-    var length: Int
-
-    func summary(name: String) -> String { "\(name): \(IKEv2Names.authMethodName(method))" }
-
-    func json(_ o: inout JSONObject) {
-        o.int("method", method)
-        o.string("method_name", IKEv2Names.authMethodName(method))
-        o.int("length", length)
     }
 }
 

@@ -312,7 +312,8 @@ import Testing
         }
     }
 
-    static func checkChain(_ payloads: [IKEv1Payload], start: Int, end: Int, problems: [IKEParseProblem], where_: String) {
+    static func checkChain(_ payloads: [IKEv1Payload], start: Int, end: Int, problems: [IKEParseProblem],
+                           where_: String) {
         #expect(payloads.count <= IKEv1Limits.maxPayloadsPerMessage)
         var cursor = start
         for (index, payload) in payloads.enumerated() {

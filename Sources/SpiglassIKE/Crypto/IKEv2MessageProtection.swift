@@ -434,7 +434,8 @@ public final class IKEv2MessageProtection {
     private func openPayload(_ bytes: [UInt8], _ range: Range<Int>, offset p: Int, type: UInt8,
                              sentByInitiator: Bool) throws(IKEv2ProtectionError) -> IKEv2Plaintext {
         let layout = try encryptedLayout(bytes, range, offset: p, type: type)
-        var (plaintext, status) = try decrypt(bytes, range.lowerBound, layout, payloadOffset: p, sentByInitiator: sentByInitiator)
+        var (plaintext, status) = try decrypt(bytes, range.lowerBound, layout, payloadOffset: p,
+                                              sentByInitiator: sentByInitiator)
         // RFC 7296 3.14: the last byte of the plaintext is the Pad Length; the padding
         // before it may hold any value.
         let padLength = Int(plaintext[plaintext.count - 1])
@@ -508,11 +509,13 @@ public final class IKEv2MessageProtection {
         do {
             switch direction.cipher {
             case .cbc(let context):
-                status = try checkedICV(direction.mac, bytes, start..<layout.icv.lowerBound, icv: layout.icv, keys: keys)
+                status = try checkedICV(direction.mac, bytes, start..<layout.icv.lowerBound, icv: layout.icv,
+                                        keys: keys)
                 _ = try context.run(iv: bytes, ivRange: layout.iv, input: bytes, inputRange: layout.ciphertext,
                                     output: &plaintext, outputOffset: 0)
             case .ctr(let context, let counterNonce):
-                status = try checkedICV(direction.mac, bytes, start..<layout.icv.lowerBound, icv: layout.icv, keys: keys)
+                status = try checkedICV(direction.mac, bytes, start..<layout.icv.lowerBound, icv: layout.icv,
+                                        keys: keys)
                 // RFC 5930 2 / RFC 3686 4: nonce | IV | block counter 1.
                 for i in 0..<4 { counterBlock[i] = counterNonce[i] }
                 for i in 0..<Self.shortIVLength { counterBlock[4 + i] = bytes[ivStart + i] }

@@ -47,7 +47,8 @@ extension IKEReconstruction {
                         let spi = header.responderSPI != ikeSAs[saIndex].spis.responder ? " with a new responder SPI" : ""
                         record.problems.append("another answer to the request\(spi), not a retransmission (its bytes differ)")
                         if header.exchangeType == 34, spi != "", ikeSAs[saIndex].otherResponderAnswers.count < IKEReconstruction.maxEvidenceFrames {
-                            ikeSAs[saIndex].otherResponderAnswers.append((header.responderSPI, record.v2Payloads.nonce ?? []))
+                            ikeSAs[saIndex].otherResponderAnswers.append((header.responderSPI,
+                                                                          record.v2Payloads.nonce ?? []))
                         }
                     }
                     return

@@ -18,7 +18,8 @@ public struct IKEv2Configuration: Sendable, Equatable {
     /// R bit + Attribute Type (2), Length (2).
     static let attributeHeaderLength = 4
 
-    static func parse(_ reader: inout ByteReader, problems: inout [IKEParseProblem]) -> Result<IKEv2Configuration, IKEParseProblem> {
+    static func parse(_ reader: inout ByteReader,
+                      problems: inout [IKEParseProblem]) -> Result<IKEv2Configuration, IKEParseProblem> {
         if let problem = IKEFraming.needs(reader, headerLength, "CP") { return .failure(problem) }
         var configuration = IKEv2Configuration(type: reader.readUInt8() ?? 0, attributes: [])
         reader.skip(3)

@@ -15,7 +15,8 @@ public enum IKEv2Parser {
     /// `cutByCapture`: the capture's snapshot length cut the message, so `range` holds only
     /// its start. It is then read as far as it goes, with a `cutByCapture` problem, instead of
     /// failing on its length field.
-    public static func parseMessage(_ bytes: [UInt8], range: Range<Int>, cutByCapture: Bool = false) -> Result<IKEv2Message, IKEParseProblem> {
+    public static func parseMessage(_ bytes: [UInt8], range: Range<Int>,
+                                    cutByCapture: Bool = false) -> Result<IKEv2Message, IKEParseProblem> {
         if let problem = IKEFraming.outside(bytes, range) { return .failure(problem) }
         var reader = ByteReader(bytes, range: range)
         return IKEv2Message.parse(&reader, cutByCapture: cutByCapture)
@@ -25,7 +26,9 @@ public enum IKEv2Parser {
     /// `range.lowerBound`: the decrypted content of SK (or of reassembled SKF fragments),
     /// without padding, pad length and ICV. SK and SKF cannot appear in it: one that does is
     /// kept as `.malformed(nestedEncrypted)` and ends the chain.
-    public static func parsePayloadChain(_ bytes: [UInt8], range: Range<Int>, firstPayload: UInt8) -> (payloads: [IKEv2Payload], problems: [IKEParseProblem]) {
+    public static func parsePayloadChain(_ bytes: [UInt8], range: Range<Int>,
+                                         firstPayload: UInt8) -> (payloads: [IKEv2Payload],
+                                                                  problems: [IKEParseProblem]) {
         if let problem = IKEFraming.outside(bytes, range) { return ([], [problem]) }
         var reader = ByteReader(bytes, range: range)
         var problems: [IKEParseProblem] = []
@@ -42,7 +45,8 @@ public enum IKEv2Parser {
                      problems: inout [IKEParseProblem]) -> [IKEv2Payload] {
         var payloads: [IKEv2Payload] = []
         var endedWithEncrypted = false
-        let walked = IKEFraming.walk(&reader, first: firstPayload, .v2, cutAtEnd: cutAtEnd, problems: &problems, cut: { type, range, problem in
+        let walked = IKEFraming.walk(&reader, first: firstPayload, .v2, cutAtEnd: cutAtEnd, problems: &problems,
+                                     cut: { type, range, problem in
             if !IKEv2PayloadType.isEncrypted(type) {
                 payloads.append(IKEv2Payload(type: type, critical: false, range: range, body: .malformed(problem)))
             }
@@ -71,7 +75,8 @@ public enum IKEv2Parser {
             problems.append(IKEParseProblem(.dataAfterEncrypted, offset: reader.offset,
                                             "\(reader.remaining) bytes after \(name), which must be the last payload"))
         } else if walked.isComplete, !reader.isAtEnd {
-            problems.append(IKEParseProblem(.trailingBytes, offset: reader.offset, "\(reader.remaining) bytes after the last payload"))
+            problems.append(IKEParseProblem(.trailingBytes, offset: reader.offset,
+                                            "\(reader.remaining) bytes after the last payload"))
         }
         return payloads
     }
@@ -87,7 +92,8 @@ public enum IKEv2Parser {
             problems.append(problem)
             body = .malformed(problem)
         } else if header.type == IKEv2PayloadType.encrypted {
-            body = .encrypted(IKEv2EncryptedPayload(firstInnerPayload: header.next, contentRange: header.body.remainingRange))
+            body = .encrypted(IKEv2EncryptedPayload(firstInnerPayload: header.next,
+                                                    contentRange: header.body.remainingRange))
         } else {
             var reader = header.body
             let result = IKEv2EncryptedFragment.parse(&reader, firstInnerPayload: header.next)
@@ -97,7 +103,8 @@ public enum IKEv2Parser {
     }
 
     /// The body of a payload other than SK/SKF.
-    static func parseBody(_ reader: inout ByteReader, type: UInt8, problems: inout [IKEParseProblem]) -> IKEv2PayloadBody {
+    static func parseBody(_ reader: inout ByteReader, type: UInt8,
+                          problems: inout [IKEParseProblem]) -> IKEv2PayloadBody {
         func malformed(_ problem: IKEParseProblem) -> IKEv2PayloadBody {
             problems.append(problem)
             return .malformed(problem)
@@ -155,7 +162,8 @@ public enum IKEv2Parser {
     }
 
     /// A body, or `.malformed` with the problem recorded.
-    static func settle(_ result: Result<IKEv2PayloadBody, IKEParseProblem>, problems: inout [IKEParseProblem]) -> IKEv2PayloadBody {
+    static func settle(_ result: Result<IKEv2PayloadBody, IKEParseProblem>,
+                       problems: inout [IKEParseProblem]) -> IKEv2PayloadBody {
         switch result {
         case .success(let body): return body
         case .failure(let problem):

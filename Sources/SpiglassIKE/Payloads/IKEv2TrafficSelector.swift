@@ -89,7 +89,8 @@ public struct IKEv2TrafficSelector: Sendable, Equatable {
     static let payloadHeaderLength = 4
 
     /// Parses the body of a TSi/TSr payload.
-    static func parseList(_ reader: inout ByteReader, problems: inout [IKEParseProblem]) -> Result<[IKEv2TrafficSelector], IKEParseProblem> {
+    static func parseList(_ reader: inout ByteReader,
+                          problems: inout [IKEParseProblem]) -> Result<[IKEv2TrafficSelector], IKEParseProblem> {
         if let problem = IKEFraming.needs(reader, payloadHeaderLength, "TS") { return .failure(problem) }
         let declared = Int(reader.readUInt8() ?? 0)
         reader.skip(3)
@@ -114,7 +115,8 @@ public struct IKEv2TrafficSelector: Sendable, Equatable {
 
     /// One selector (RFC 7296 3.13.1): TS Type, IP Protocol ID, Selector Length, then for the
     /// address ranges Start Port, End Port, Starting and Ending Address.
-    static func parse(_ reader: inout ByteReader, index: Int, declared: Int) -> Result<IKEv2TrafficSelector, IKEParseProblem> {
+    static func parse(_ reader: inout ByteReader, index: Int,
+                      declared: Int) -> Result<IKEv2TrafficSelector, IKEParseProblem> {
         let start = reader.offset
         let left = reader.remaining
         guard left >= commonHeaderLength, let type = reader.readUInt8(), let ipProtocol = reader.readUInt8(),
@@ -124,22 +126,26 @@ public struct IKEv2TrafficSelector: Sendable, Equatable {
         }
         let length = Int(lengthField)
         guard length >= commonHeaderLength, var selector = reader.readReader(length - commonHeaderLength) else {
-            return .failure(IKEParseProblem(.badTrafficSelector, offset: start, "TS: selector \(index + 1) length \(length), \(left) bytes left"))
+            return .failure(IKEParseProblem(.badTrafficSelector, offset: start,
+                                            "TS: selector \(index + 1) length \(length), \(left) bytes left"))
         }
         let addressLength: Int
         switch type {
         case ipv4Range:
             guard length == ipv4Length else {
-                return .failure(IKEParseProblem(.badTrafficSelector, offset: start, "TS: IPv4 range selector of length \(length), must be \(ipv4Length)"))
+                return .failure(IKEParseProblem(.badTrafficSelector, offset: start,
+                                                "TS: IPv4 range selector of length \(length), must be \(ipv4Length)"))
             }
             addressLength = 4
         case ipv6Range:
             guard length == ipv6Length else {
-                return .failure(IKEParseProblem(.badTrafficSelector, offset: start, "TS: IPv6 range selector of length \(length), must be \(ipv6Length)"))
+                return .failure(IKEParseProblem(.badTrafficSelector, offset: start,
+                                                "TS: IPv6 range selector of length \(length), must be \(ipv6Length)"))
             }
             addressLength = 16
         default:
-            return .success(IKEv2TrafficSelector(type: type, ipProtocol: ipProtocol, startPort: 0, endPort: 0, startAddress: [], endAddress: [],
+            return .success(IKEv2TrafficSelector(type: type, ipProtocol: ipProtocol, startPort: 0, endPort: 0,
+                                                 startAddress: [], endAddress: [],
                                                  data: selector.readBytes(selector.remaining) ?? []))
         }
         let startPort = selector.readUInt16() ?? 0

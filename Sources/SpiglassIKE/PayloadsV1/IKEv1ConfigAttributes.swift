@@ -22,12 +22,14 @@ public struct IKEv1ConfigAttributes: Sendable, Equatable {
     /// Type (1), RESERVED (1), Identifier (2).
     static let headerLength = 4
 
-    static func parse(_ reader: inout ByteReader, problems: inout [IKEParseProblem]) -> Result<IKEv1ConfigAttributes, IKEParseProblem> {
+    static func parse(_ reader: inout ByteReader,
+                      problems: inout [IKEParseProblem]) -> Result<IKEv1ConfigAttributes, IKEParseProblem> {
         if let problem = IKEFraming.needs(reader, headerLength, "ATTR") { return .failure(problem) }
         let type = reader.readUInt8() ?? 0
         reader.skip(1)
         let identifier = reader.readUInt16() ?? 0
-        return IKEv1Attribute.parseList(&reader, limit: IKEv1Limits.maxConfigAttributes, context: "ATTR", tooMany: .tooManyConfigAttributes,
+        return IKEv1Attribute.parseList(&reader, limit: IKEv1Limits.maxConfigAttributes, context: "ATTR",
+                                        tooMany: .tooManyConfigAttributes,
                                         bad: .badConfigAttribute, problems: &problems)
             .map { IKEv1ConfigAttributes(type: type, identifier: identifier, attributes: $0) }
     }
@@ -67,7 +69,8 @@ extension IKEv1Attribute {
         case 14:
             // SUPPORTED_ATTRIBUTES: 16-bit attribute types.
             guard value.count % 2 == 0 else { return nil }
-            return IKEText.limited(IKEText.uint16s(value).map { IKEv1Names.configAttributeName($0 & 0x7fff) }, separator: ",")
+            return IKEText.limited(IKEText.uint16s(value).map { IKEv1Names.configAttributeName($0 & 0x7fff) },
+                                   separator: ",")
         case IKEv1Names.Config.xauthType:
             return integerValue.map { IKEv1Names.xauthTypeName(UInt16(truncatingIfNeeded: $0)) }
         case IKEv1Names.Config.xauthStatus:
@@ -112,7 +115,8 @@ public struct IKEv1NATOriginalAddress: Sendable, Equatable {
     static func parse(_ reader: inout ByteReader) -> Result<IKEv1NATOriginalAddress, IKEParseProblem> {
         let start = reader.offset
         guard reader.remaining >= headerLength, let idType = reader.readUInt8(), reader.skip(3) else {
-            return .failure(IKEParseProblem(.truncatedBody, offset: start, "NAT-OA: body of \(reader.remaining) bytes, needs \(headerLength)"))
+            return .failure(IKEParseProblem(.truncatedBody, offset: start,
+                                            "NAT-OA: body of \(reader.remaining) bytes, needs \(headerLength)"))
         }
         let oa = IKEv1NATOriginalAddress(idType: idType, address: reader.readBytes(reader.remaining) ?? [])
         // RFC 3947 5.2: "The ID type can be either ID_IPV4_ADDR or ID_IPV6_ADDR."
@@ -156,14 +160,16 @@ public struct IKEv1Fragment: Sendable, Equatable {
         let start = reader.offset
         guard reader.remaining >= headerLength, let id = reader.readUInt16(), let number = reader.readUInt8(),
               let flags = reader.readUInt8() else {
-            return .failure(IKEParseProblem(.truncatedBody, offset: start, "FRAG: body of \(reader.remaining) bytes, needs \(headerLength)"))
+            return .failure(IKEParseProblem(.truncatedBody, offset: start,
+                                            "FRAG: body of \(reader.remaining) bytes, needs \(headerLength)"))
         }
         // Fragments are numbered from 1 (strongSwan's and Cisco's reassembly both reject 0).
         guard number >= 1 else {
             return .failure(IKEParseProblem(.badFragmentNumber, offset: start + 2, "FRAG: fragment number 0"))
         }
         let dataRange = reader.remainingRange
-        return .success(IKEv1Fragment(id: id, number: number, flags: flags, data: reader.readBytes(reader.remaining) ?? [],
+        return .success(IKEv1Fragment(id: id, number: number, flags: flags,
+                                      data: reader.readBytes(reader.remaining) ?? [],
                                       dataRange: dataRange))
     }
 }

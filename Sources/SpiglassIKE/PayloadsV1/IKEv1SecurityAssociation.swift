@@ -27,14 +27,17 @@ public struct IKEv1SecurityAssociation: Sendable, Equatable {
     /// RFC 2407 4.6.1: the IPsec situation is a 32-bit bitmask.
     static let ipsecSituationLength = 4
 
-    static func parse(_ reader: inout ByteReader, problems: inout [IKEParseProblem]) -> Result<IKEv1SecurityAssociation, IKEParseProblem> {
+    static func parse(_ reader: inout ByteReader,
+                      problems: inout [IKEParseProblem]) -> Result<IKEv1SecurityAssociation, IKEParseProblem> {
         let start = reader.offset
         let count = reader.remaining
         guard count >= doiLength, let doi = reader.readUInt32() else {
-            return .failure(IKEParseProblem(.truncatedBody, offset: start, "SA: body of \(count) bytes, needs \(doiLength) for the DOI"))
+            return .failure(IKEParseProblem(.truncatedBody, offset: start,
+                                            "SA: body of \(count) bytes, needs \(doiLength) for the DOI"))
         }
         guard doi == ipsecDOI else {
-            return .success(IKEv1SecurityAssociation(doi: doi, situation: reader.readBytes(reader.remaining) ?? [], proposals: []))
+            return .success(IKEv1SecurityAssociation(doi: doi, situation: reader.readBytes(reader.remaining) ?? [],
+                                                     proposals: []))
         }
         guard let situation = reader.readBytes(ipsecSituationLength) else {
             return .failure(IKEParseProblem(.truncatedBody, offset: start,
@@ -69,28 +72,25 @@ public struct IKEv1Proposal: Sendable, Equatable {
 
     /// Generic header (4), Proposal # (1), Protocol-Id (1), SPI Size (1), # of Transforms (1).
     /// RFC 2408 3.5: Next Payload is 2 when another proposal follows, 0 for the last.
-    static let substructures = IKESubstructures.proposals(limit: IKEv1Limits.maxProposalsPerSA, fieldName: "Next Payload",
+    static let substructures = IKESubstructures.proposals(limit: IKEv1Limits.maxProposalsPerSA,
+                                                          fieldName: "Next Payload",
                                                           expected: "2 or 0")
 
     /// The proposals after the situation of an SA payload.
-    static func parseList(_ reader: inout ByteReader, problems: inout [IKEParseProblem]) -> Result<[IKEv1Proposal], IKEParseProblem> {
+    static func parseList(_ reader: inout ByteReader,
+                          problems: inout [IKEParseProblem]) -> Result<[IKEv1Proposal], IKEParseProblem> {
         substructures.parse(&reader, problems: &problems, item: parse)
     }
 
     /// One proposal after its generic header: Proposal #, Protocol-Id, SPI Size, # of
     /// Transforms, SPI, Transform payloads.
-    static func parse(_ reader: inout ByteReader, problems: inout [IKEParseProblem]) -> Result<IKEv1Proposal, IKEParseProblem> {
-        let start = reader.offset
-        guard let number = reader.readUInt8(), let protocolID = reader.readUInt8(), let spiSize = reader.readUInt8(),
-              let declared = reader.readUInt8() else {
-            return .failure(IKEParseProblem(.badProposal, offset: start - 4, "SA: proposal header cut"))
-        }
-        guard let spi = reader.readBytes(Int(spiSize)) else {
-            return .failure(IKEParseProblem(.badSPISize, offset: start + 2,
-                                            "SA: proposal SPI size \(spiSize) does not fit its length \(reader.bounds.count + 4)"))
-        }
-        return IKEv1Transform.parseList(&reader, protocolID: protocolID, declared: Int(declared), problems: &problems).map {
-            IKEv1Proposal(number: number, protocolID: protocolID, spi: spi, transforms: $0)
+    static func parse(_ reader: inout ByteReader,
+                      problems: inout [IKEParseProblem]) -> Result<IKEv1Proposal, IKEParseProblem> {
+        IKESubstructures.proposalHeader(&reader).flatMap { header in
+            IKEv1Transform.parseList(&reader, protocolID: header.protocolID, declared: header.declaredTransforms,
+                                     problems: &problems).map {
+                IKEv1Proposal(number: header.number, protocolID: header.protocolID, spi: header.spi, transforms: $0)
+            }
         }
     }
 }
@@ -175,7 +175,8 @@ public struct IKEv1Transform: Sendable, Equatable {
 
     /// Generic header (4), Transform # (1), Transform-Id (1), RESERVED2 (2). RFC 2408 3.6: Next
     /// Payload is 3 when another transform follows, 0 for the last.
-    static let substructures = IKESubstructures.transforms(limit: IKEv1Limits.maxTransformsPerProposal, fieldName: "Next Payload",
+    static let substructures = IKESubstructures.transforms(limit: IKEv1Limits.maxTransformsPerProposal,
+                                                           fieldName: "Next Payload",
                                                            expected: "3 or 0")
 
     static func parseList(_ reader: inout ByteReader, protocolID: UInt8, declared: Int,
@@ -187,12 +188,14 @@ public struct IKEv1Transform: Sendable, Equatable {
 
     /// One transform after its generic header: Transform #, Transform-Id, RESERVED2, SA
     /// attributes.
-    static func parse(_ reader: inout ByteReader, protocolID: UInt8, problems: inout [IKEParseProblem]) -> Result<IKEv1Transform, IKEParseProblem> {
+    static func parse(_ reader: inout ByteReader, protocolID: UInt8,
+                      problems: inout [IKEParseProblem]) -> Result<IKEv1Transform, IKEParseProblem> {
         let start = reader.offset
         guard let number = reader.readUInt8(), let id = reader.readUInt8(), reader.skip(2) else {
             return .failure(IKEParseProblem(.badTransform, offset: start - 4, "SA: transform header cut"))
         }
-        return IKEv1Attribute.parseList(&reader, limit: IKEv1Limits.maxAttributesPerTransform, context: "SA: transform", problems: &problems)
+        return IKEv1Attribute.parseList(&reader, limit: IKEv1Limits.maxAttributesPerTransform,
+                                        context: "SA: transform", problems: &problems)
             .map { IKEv1Transform(number: number, transformID: id, attributes: $0, protocolID: protocolID) }
     }
 }
@@ -233,12 +236,14 @@ public struct IKEv1Attribute: Sendable, Equatable {
         while !reader.isAtEnd {
             let cursor = reader.offset
             guard attributes.count < limit else {
-                problems.append(IKEParseProblem(tooMany, offset: cursor, "\(context): more than \(limit) attributes; the rest is skipped"))
+                problems.append(IKEParseProblem(tooMany, offset: cursor,
+                                                "\(context): more than \(limit) attributes; the rest is skipped"))
                 break
             }
             let left = reader.remaining
             guard left >= headerLength, let raw = reader.readUInt16(), let second = reader.readUInt16() else {
-                return .failure(IKEParseProblem(bad, offset: cursor, "\(context): attribute needs \(headerLength) bytes, \(left) left"))
+                return .failure(IKEParseProblem(bad, offset: cursor,
+                                                "\(context): attribute needs \(headerLength) bytes, \(left) left"))
             }
             let type = raw & ~formatBit
             if raw & formatBit != 0 {

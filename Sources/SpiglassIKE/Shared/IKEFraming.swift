@@ -44,7 +44,8 @@ enum IKEFraming {
     /// Fails when there is no message to speak of: fewer than 28 bytes, another major
     /// version, or a header length field below 28 or beyond the bytes (unless `cutByCapture`:
     /// the capture's snapshot length cut the message, which is then read as far as it goes).
-    static func frame(_ reader: inout ByteReader, _ version: Version, cutByCapture: Bool) -> Result<Frame, IKEParseProblem> {
+    static func frame(_ reader: inout ByteReader, _ version: Version,
+                      cutByCapture: Bool) -> Result<Frame, IKEParseProblem> {
         let start = reader.offset
         let available = reader.remaining
         guard var header = IKEHeader.parse(reader.bytes, range: reader.remainingRange) else {
@@ -64,7 +65,8 @@ enum IKEFraming {
                                             "header length \(length) is smaller than the \(IKEHeader.length)-byte header"))
         }
         if length > available && !cutByCapture {
-            return .failure(IKEParseProblem(.truncatedMessage, offset: start + 24, "header length \(length), \(available) bytes present"))
+            return .failure(IKEParseProblem(.truncatedMessage, offset: start + 24,
+                                            "header length \(length), \(available) bytes present"))
         }
         var message = reader.readReader(min(length, available)) ?? ByteReader(reader.bytes, range: start..<start)
         header.range = message.bounds
@@ -131,7 +133,8 @@ enum IKEFraming {
                 return Walked(end: reader.offset, isComplete: false)
             }
             var header = reader
-            guard let nextField = header.readUInt8(), let flags = header.readUInt8(), let lengthField = header.readUInt16() else {
+            guard let nextField = header.readUInt8(), let flags = header.readUInt8(),
+                  let lengthField = header.readUInt16() else {
                 if cutAtEnd { return cutHere(nil) }
                 problems.append(IKEParseProblem(.truncatedPayloadHeader, offset: cursor,
                                                 "\(name) announced but \(left) bytes left, its header needs \(genericHeaderLength)"))
@@ -147,12 +150,14 @@ enum IKEFraming {
             }
             guard var payload = reader.readReader(length) else {
                 if cutAtEnd { return cutHere(length) }
-                problems.append(IKEParseProblem(.payloadBeyondEnd, offset: cursor + 2, "\(name) payload length \(length), \(left) bytes left"))
+                problems.append(IKEParseProblem(.payloadBeyondEnd, offset: cursor + 2,
+                                                "\(name) payload length \(length), \(left) bytes left"))
                 return Walked(end: cursor, isComplete: false)
             }
             payload.skip(genericHeaderLength)
             count += 1
-            guard visit(PayloadHeader(type: type, next: nextField, flags: flags, range: payload.bounds, body: payload), &problems) else {
+            guard visit(PayloadHeader(type: type, next: nextField, flags: flags, range: payload.bounds,
+                                      body: payload), &problems) else {
                 return Walked(end: reader.offset, isComplete: false)
             }
             next = nextField
@@ -175,12 +180,14 @@ enum IKEFraming {
                                             "D: \(count) SPIs of \(spiSize) bytes need \(needed) bytes, \(available) present"))
         }
         if needed < available {
-            problems.append(IKEParseProblem(.trailingBytes, offset: reader.offset + needed, "D: \(available - needed) bytes after the \(count) SPIs"))
+            problems.append(IKEParseProblem(.trailingBytes, offset: reader.offset + needed,
+                                            "D: \(available - needed) bytes after the \(count) SPIs"))
         }
         var kept = count
         if count > limit {
             kept = limit
-            problems.append(IKEParseProblem(.tooManyDeleteSPIs, offset: countOffset, "D: \(count) SPIs, only the first \(limit) kept"))
+            problems.append(IKEParseProblem(.tooManyDeleteSPIs, offset: countOffset,
+                                            "D: \(count) SPIs, only the first \(limit) kept"))
         }
         var spis: [[UInt8]] = []
         spis.reserveCapacity(kept)
@@ -194,7 +201,8 @@ enum IKEFraming {
     /// A body of at least `count` bytes, or a `truncatedBody` problem naming `name`.
     static func needs(_ reader: ByteReader, _ count: Int, _ name: String) -> IKEParseProblem? {
         reader.remaining >= count ? nil
-            : IKEParseProblem(.truncatedBody, offset: reader.offset, "\(name): body of \(reader.remaining) bytes, needs \(count)")
+            : IKEParseProblem(.truncatedBody, offset: reader.offset,
+                              "\(name): body of \(reader.remaining) bytes, needs \(count)")
     }
 }
 
