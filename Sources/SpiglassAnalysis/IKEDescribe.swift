@@ -6,9 +6,14 @@ import SpiglassWire
 enum IKEDescribe {
     /// "SA KE Ni N(NAT_DETECTION_SOURCE_IP)" for the payloads outside SK, then "SK{IDi AUTH …}".
     static func payloadList(_ message: IKEMessageRecord) -> String {
-        if message.version == 1 { return v1PayloadList(message) }
-        let outer = message.payloads[..<(message.decryptedFrom ?? message.payloads.count)].map(shortName)
-        var parts = outer
+        switch message.payloads {
+        case .v1(let payloads): return v1PayloadList(message, payloads)
+        case .v2(let payloads): return v2PayloadList(message, payloads)
+        }
+    }
+
+    static func v2PayloadList(_ message: IKEMessageRecord, _ payloads: [IKEv2Payload]) -> String {
+        var parts = payloads[..<(message.decryptedFrom ?? payloads.count)].map(shortName)
         switch message.decryption {
         case .decrypted:
             // Shown although its integrity check failed (--ike-no-integrity): say so on the spot.
@@ -29,8 +34,7 @@ enum IKEDescribe {
     }
 
     /// IKEv1: the clear payloads, then `E{...}` for what the encryption held.
-    static func v1PayloadList(_ message: IKEMessageRecord) -> String {
-        let payloads = message.v1Payloads
+    static func v1PayloadList(_ message: IKEMessageRecord, _ payloads: [IKEv1Payload]) -> String {
         var parts = payloads[..<(message.decryptedFrom ?? payloads.count)].map(shortName)
         switch message.decryption {
         case .decrypted:
@@ -73,17 +77,30 @@ enum IKEDescribe {
     /// "IKE_AUTH request mid=1 (initiator)".
     static func headline(_ message: IKEMessageRecord) -> String {
         let header = message.header
-        var text = "\(header.exchangeName) \(message.isResponse ? "response" : "request") mid=\(messageID(header.messageID, version: message.version))"
+        var text = "\(header.exchangeName) \(message.isResponse ? "response" : "request") mid=\(messageID(header.messageID, of: message.payloads))"
         text += message.fromOriginalInitiator ? " [I]" : " [R]"
         if message.retransmission { text += " retransmission" }
         return text
     }
 
     /// IKEv2 message IDs count up from 0; IKEv1's are random 32-bit values, read in hex.
+    static func messageID(_ id: UInt32, of payloads: IKEPayloads) -> String {
+        guard case .v1 = payloads else { return String(id) }
+        return messageID(id, version: 1)
+    }
+
     static func messageID(_ id: UInt32, version: Int) -> String {
         guard version == 1 else { return String(id) }
         let s = String(id, radix: 16)
         return "0x" + String(repeating: "0", count: 8 - s.count) + s
+    }
+
+    /// A problem noted on a message, in words.
+    static func problem(_ problem: IKEMessageProblem) -> String {
+        switch problem {
+        case .parse(let parse): return parse.reason
+        case .note(let note): return note
+        }
     }
 
     /// "decrypted, integrity ok" and the like.

@@ -86,7 +86,7 @@ enum IKEJSON {
             o.bool("response", message.isResponse)
         }
         o.raw("frames", JSONObject.array(message.frames.map { String($0) }))
-        o.int("ike_version", message.version)
+        o.int("ike_version", message.header.majorVersion)
         o.bool("initiator", message.fromOriginalInitiator)
         o.bool("retransmission", message.retransmission)
         o.bool("decrypted", message.decryption == .decrypted)
@@ -95,15 +95,19 @@ enum IKEJSON {
         o.string("integrity", message.integrity.rawValue)
         if let captured = message.capturedLength { o.int("captured_length", captured) }
         if let original = message.captureDuplicateOf { o.int("capture_duplicate_of", original) }
-        let objects: [String] = message.version == 1
-            ? message.v1Payloads.map { $0.jsonObject() } : message.payloads.map { $0.jsonObject() }
+        let objects: [String]
+        switch message.payloads {
+        case .v1(let payloads): objects = payloads.map { $0.jsonObject() }
+        case .v2(let payloads): objects = payloads.map { $0.jsonObject() }
+        }
         o.raw("payloads", JSONObject.array(objects.enumerated().map { offset, object in
             let inSK = message.decryptedFrom.map { offset >= $0 } ?? false
             // Payloads that came out of SK say so first, and whether nothing vouches for them.
             let marks = message.integrity == .failed ? "\"in_sk\":true,\"unauthenticated\":true," : "\"in_sk\":true,"
             return inSK && object.hasPrefix("{") ? "{" + marks + object.dropFirst() : object
         }))
-        if !message.problems.isEmpty { o.raw("problems", JSONObject.array(message.problems.map(JSONObject.quote))) }
+        if !message.problems.isEmpty { o.raw("problems",
+                                             JSONObject.array(message.problems.map { JSONObject.quote(IKEDescribe.problem($0)) })) }
     }
 
     /// `file` adds where the completing frame came from, in a multi-file run.
@@ -157,9 +161,9 @@ enum IKEJSON {
         o.string("state", stateName(sa.state))
         if case .failed(let why) = sa.state { o.string("failure", why) } else { o.raw("failure", "null") }
         o.string("failure_evidence", sa.failureEvidence)
-        o.raw("proposal", JSONObject.array(sa.proposal.map(JSONObject.quote)))
-        o.string("initiator_id", sa.initiatorIdentity)
-        o.string("responder_id", sa.responderIdentity)
+        o.raw("proposal", JSONObject.array(sa.proposalNames.map(JSONObject.quote)))
+        o.string("initiator_id", sa.initiatorIdentity?.summary)
+        o.string("responder_id", sa.responderIdentity?.summary)
         o.string("initiator_auth", sa.initiatorAuthentication)
         o.string("responder_auth", sa.responderAuthentication)
         o.string("ke_group", sa.keyExchangeGroup)
@@ -208,7 +212,7 @@ enum IKEJSON {
         o.bool("established", child.established)
         o.string("failure", child.failure)
         o.string("mode", child.established ? (child.transportMode ? "transport" : "tunnel") : nil)
-        o.raw("proposal", JSONObject.array(child.proposal.map(JSONObject.quote)))
+        o.raw("proposal", JSONObject.array(child.proposalNames.map(JSONObject.quote)))
         o.raw("ts_i", JSONObject.array(child.trafficSelectorsInitiator.map(JSONObject.quote)))
         o.raw("ts_r", JSONObject.array(child.trafficSelectorsResponder.map(JSONObject.quote)))
         o.bool("pfs", child.perfectForwardSecrecy)

@@ -30,7 +30,7 @@ final class IKETextReporter: Reporter {
         line += " \(IKESPIPair.hex(message.header.initiatorSPI))/\(IKESPIPair.hex(message.header.responderSPI))"
         line += " (\(IKEDescribe.protection(message)))"
         if message.captureDuplicateOf == nil { line += ": " + IKEDescribe.payloadList(message) }
-        for problem in message.problems.prefix(3) { line += " [\(problem)]" }
+        for problem in message.problems.prefix(3) { line += " [\(IKEDescribe.problem(problem))]" }
         sink.write(line + "\n")
     }
 
@@ -70,13 +70,13 @@ final class IKETextReporter: Reporter {
         out += "  outcome: \(stateWords(sa))\(sa.failureEvidence.map { " (\($0))" } ?? "")\n"
         if let from = sa.rekeyOf { out += "  rekey of IKE SA #\(from + 1)\n" }
         if let to = sa.rekeyedBy { out += "  rekeyed by IKE SA #\(to + 1)\n" }
-        if !sa.proposal.isEmpty { out += "  proposal: \(sa.proposal.joined(separator: " "))\n" }
+        if !sa.proposalNames.isEmpty { out += "  proposal: \(sa.proposalNames.joined(separator: " "))\n" }
         if let group = sa.invalidKERequestedGroup { out += "  INVALID_KE_PAYLOAD: the responder asked for \(group); the initiator retried\n" }
         if sa.cookieRoundTrip { out += "  COOKIE: the responder demanded a cookie (DoS protection); the initiator retried with it\n" }
         if sa.initiatorIdentity != nil || sa.responderIdentity != nil {
             // The identities are escaped whole (JSON has them so); a line shows the start of each.
-            let initiator = sa.initiatorIdentity.map { DisplayText.clipped($0) } ?? "?"
-            let responder = sa.responderIdentity.map { DisplayText.clipped($0) } ?? "?"
+            let initiator = sa.initiatorIdentity.map { DisplayText.clipped($0.summary) } ?? "?"
+            let responder = sa.responderIdentity.map { DisplayText.clipped($0.summary) } ?? "?"
             out += "  identities: \(initiator) (\(sa.initiatorAuthentication ?? "no AUTH seen")) ⇄ \(responder) (\(sa.responderAuthentication ?? "no AUTH seen"))\n"
         }
         if sa.initiatorBehindNAT != nil || sa.responderBehindNAT != nil {
@@ -162,7 +162,7 @@ final class IKETextReporter: Reporter {
             if !child.trafficSelectorsInitiator.isEmpty || !child.trafficSelectorsResponder.isEmpty {
                 out += " \(child.trafficSelectorsInitiator.joined(separator: ",")) === \(child.trafficSelectorsResponder.joined(separator: ","))"
             }
-            out += "\n    proposal: \(child.proposal.joined(separator: " "))"
+            out += "\n    proposal: \(child.proposalNames.joined(separator: " "))"
             out += child.perfectForwardSecrecy ? ", PFS \(child.keyExchangeGroup ?? "")" : ", no PFS"
             var fate: [String] = []
             if let by = child.rekeyedBy { fate.append("rekeyed by CHILD_SA #\(by + 1)") }

@@ -354,11 +354,12 @@ public final class IKEv2MessageProtection {
                                        "\(range.count) bytes is shorter than the \(Self.ikeHeaderLength)-byte IKE header")
         }
         let start = range.lowerBound
-        let major = bytes[start + Self.versionOffset] >> 4
+        let header = IKEHeader.parse(bytes, range: range)
+        let major = header?.majorVersion ?? 0
         guard major == 2 else {
             throw IKEv2ProtectionError(.badVersion, offset: start + Self.versionOffset, "major version \(major), not 2")
         }
-        let declared = Int(bytes.be16(start + Self.lengthOffset)) << 16 | Int(bytes.be16(start + Self.lengthOffset + 2))
+        let declared = Int(header?.length ?? 0)
         guard declared == range.count else {
             throw IKEv2ProtectionError(.headerLengthMismatch, offset: start + Self.lengthOffset,
                                        "IKE header Length is \(declared) but the message has \(range.count) bytes")
@@ -369,10 +370,11 @@ public final class IKEv2MessageProtection {
     /// to the first SK/SKF payload when `target` is nil. Returns the payload's offset and type.
     private func locate(_ bytes: [UInt8], _ range: Range<Int>, target: Int?) throws(IKEv2ProtectionError) -> (Int, UInt8) {
         let end = range.upperBound
-        var type = bytes[range.lowerBound + Self.nextPayloadOffset]
-        var offset = range.lowerBound + Self.ikeHeaderLength
+        var type = IKEHeader.parse(bytes, range: range)?.nextPayload ?? 0
+        var chain = ByteReader(bytes, range: (range.lowerBound + Self.ikeHeaderLength)..<end)
         var walked = 0
         while true {
+            let offset = chain.offset
             let encrypted = type == Self.encryptedPayloadType || type == Self.encryptedFragmentPayloadType
             if let target {
                 if offset == target { break }
@@ -395,19 +397,20 @@ public final class IKEv2MessageProtection {
                 throw IKEv2ProtectionError(.malformedPayloadChain, offset: offset,
                                            "more than \(Self.maxPayloadsBeforeEncrypted) payloads before the encrypted one")
             }
-            guard offset + Self.genericPayloadHeaderLength <= end else {
+            var payload = chain
+            guard let next = payload.readUInt8(), payload.skip(1), let lengthField = payload.readUInt16() else {
                 throw IKEv2ProtectionError(.malformedPayloadChain, offset: offset,
                                            "payload of type \(type) at \(offset) has no room for its 4-byte header before the message ends at \(end)")
             }
-            let length = Int(bytes.be16(offset + 2))
-            guard length >= Self.genericPayloadHeaderLength, offset + length <= end else {
+            let length = Int(lengthField)
+            guard length >= Self.genericPayloadHeaderLength, chain.skip(length) else {
                 throw IKEv2ProtectionError(.malformedPayloadChain, offset: offset + 2,
                                            "payload of type \(type) at \(offset) declares \(length) bytes; \(end - offset) remain in the message")
             }
-            type = bytes[offset]
-            offset += length
+            type = next
             walked += 1
         }
+        let offset = chain.offset
         guard type != 0 else {
             throw IKEv2ProtectionError(.badPayloadOffset, offset: offset, "the payload chain ends at \(offset)")
         }
@@ -417,16 +420,47 @@ public final class IKEv2MessageProtection {
         return (offset, type)
     }
 
+    /// Where the parts of an SK or SKF payload lie (RFC 7296 3.14, RFC 7383 2.5), checked
+    /// against the message before anything is decrypted.
+    private struct EncryptedLayout {
+        var firstPayload: UInt8
+        var iv: Range<Int>
+        var ciphertext: Range<Int>
+        var icv: Range<Int>
+        var fragmentNumber: UInt16?
+        var totalFragments: UInt16?
+    }
+
     private func openPayload(_ bytes: [UInt8], _ range: Range<Int>, offset p: Int, type: UInt8,
                              sentByInitiator: Bool) throws(IKEv2ProtectionError) -> IKEv2Plaintext {
-        let start = range.lowerBound
+        let layout = try encryptedLayout(bytes, range, offset: p, type: type)
+        var (plaintext, status) = try decrypt(bytes, range.lowerBound, layout, payloadOffset: p,
+                                              sentByInitiator: sentByInitiator)
+        // RFC 7296 3.14: the last byte of the plaintext is the Pad Length; the padding
+        // before it may hold any value.
+        let padLength = Int(plaintext[plaintext.count - 1])
+        guard padLength + 1 <= plaintext.count else {
+            throw IKEv2ProtectionError(.badPadLength, offset: layout.icv.lowerBound - 1,
+                                       "Pad Length \(padLength) exceeds the \(plaintext.count - 1) bytes before it")
+        }
+        plaintext.removeLast(padLength + 1)
+        return IKEv2Plaintext(firstPayloadType: layout.firstPayload, payloads: plaintext, integrity: status,
+                              fragmentNumber: layout.fragmentNumber, totalFragments: layout.totalFragments, padLength: padLength)
+    }
+
+    /// The SK/SKF payload at `p`, which must end the message: its header, IV, ciphertext (at
+    /// least a block, whole blocks) and ICV.
+    private func encryptedLayout(_ bytes: [UInt8], _ range: Range<Int>, offset p: Int,
+                                 type: UInt8) throws(IKEv2ProtectionError) -> EncryptedLayout {
         let end = range.upperBound
         let name = type == Self.encryptedFragmentPayloadType ? "SKF" : "SK"
-        guard p + Self.genericPayloadHeaderLength <= end else {
+        var reader = ByteReader(bytes, range: p..<end)
+        guard reader.remaining >= Self.genericPayloadHeaderLength, let first = reader.readUInt8(), reader.skip(1),
+              let declaredField = reader.readUInt16() else {
             throw IKEv2ProtectionError(.payloadTooShort, offset: p, "\(name) payload at \(p) has no room for its header: the message ends at \(end)")
         }
-        let declared = Int(bytes.be16(p + 2))
-        guard p + declared == end else {
+        let declared = Int(declaredField)
+        guard declared == reader.bounds.count else {
             throw IKEv2ProtectionError(.payloadLengthMismatch, offset: p + 2,
                                        "\(name) Payload Length is \(declared) but \(end - p) bytes remain; the encrypted payload must end the message")
         }
@@ -435,18 +469,15 @@ public final class IKEv2MessageProtection {
         guard declared >= headerLength else {
             throw IKEv2ProtectionError(.payloadTooShort, offset: p, "\(name) payload of \(declared) bytes is shorter than its \(headerLength)-byte header")
         }
-        var fragmentNumber: UInt16? = nil
-        var totalFragments: UInt16? = nil
-        if isFragment {
+        var layout = EncryptedLayout(firstPayload: first, iv: 0..<0, ciphertext: 0..<0, icv: 0..<0)
+        if isFragment, let number = reader.readUInt16(), let total = reader.readUInt16() {
             // RFC 7383 2.5: Fragment Number starts at 1 and is at most Total Fragments;
             // neither may be zero.
-            let number = bytes.be16(p + 4)
-            let total = bytes.be16(p + 6)
             guard number >= 1, total >= 1, number <= total else {
                 throw IKEv2ProtectionError(.badFragmentNumber, offset: p + 4, "fragment \(number) of \(total)")
             }
-            fragmentNumber = number
-            totalFragments = total
+            layout.fragmentNumber = number
+            layout.totalFragments = total
         }
         let ivStart = p + headerLength
         let cipherStart = ivStart + ivLength
@@ -457,27 +488,38 @@ public final class IKEv2MessageProtection {
             throw IKEv2ProtectionError(.payloadTooShort, offset: p,
                                        "\(name) payload of \(declared) bytes cannot hold its \(headerLength)-byte header, \(ivLength)-byte IV, \(minimumCiphertext) byte(s) of ciphertext and \(icvLength)-byte ICV")
         }
-        let cipherRange = cipherStart..<icvStart
-        guard cipherRange.count % blockSize == 0 else {
+        guard (icvStart - cipherStart) % blockSize == 0 else {
             throw IKEv2ProtectionError(.notBlockAligned, offset: cipherStart,
-                                       "\(cipherRange.count) bytes of ciphertext is not a multiple of the \(blockSize)-byte block")
+                                       "\(icvStart - cipherStart) bytes of ciphertext is not a multiple of the \(blockSize)-byte block")
         }
+        layout.iv = ivStart..<cipherStart
+        layout.ciphertext = cipherStart..<icvStart
+        layout.icv = icvStart..<end
+        return layout
+    }
+
+    /// The ciphertext decrypted with the sender's keys, and what its integrity check said.
+    private func decrypt(_ bytes: [UInt8], _ start: Int, _ layout: EncryptedLayout, payloadOffset p: Int,
+                         sentByInitiator: Bool) throws(IKEv2ProtectionError) -> ([UInt8], IKEIntegrityStatus) {
         let direction = sentByInitiator ? initiator : responder
         let keys = sentByInitiator ? "SK_ei/SK_ai" : "SK_er/SK_ar"
-        var plaintext = [UInt8](repeating: 0, count: cipherRange.count)
+        let ivStart = layout.iv.lowerBound
+        var plaintext = [UInt8](repeating: 0, count: layout.ciphertext.count)
         var status = IKEIntegrityStatus.ok
         do {
             switch direction.cipher {
             case .cbc(let context):
-                status = try checkedICV(direction.mac, bytes, start..<icvStart, icv: icvStart..<end, keys: keys)
-                _ = try context.run(iv: bytes, ivRange: ivStart..<cipherStart, input: bytes, inputRange: cipherRange,
+                status = try checkedICV(direction.mac, bytes, start..<layout.icv.lowerBound, icv: layout.icv,
+                                        keys: keys)
+                _ = try context.run(iv: bytes, ivRange: layout.iv, input: bytes, inputRange: layout.ciphertext,
                                     output: &plaintext, outputOffset: 0)
             case .ctr(let context, let counterNonce):
-                status = try checkedICV(direction.mac, bytes, start..<icvStart, icv: icvStart..<end, keys: keys)
+                status = try checkedICV(direction.mac, bytes, start..<layout.icv.lowerBound, icv: layout.icv,
+                                        keys: keys)
                 // RFC 5930 2 / RFC 3686 4: nonce | IV | block counter 1.
                 for i in 0..<4 { counterBlock[i] = counterNonce[i] }
                 for i in 0..<Self.shortIVLength { counterBlock[4 + i] = bytes[ivStart + i] }
-                _ = try context.run(iv: counterBlock, ivRange: 0..<16, input: bytes, inputRange: cipherRange,
+                _ = try context.run(iv: counterBlock, ivRange: 0..<16, input: bytes, inputRange: layout.ciphertext,
                                     output: &plaintext, outputOffset: 0)
             case .aead(let context, let salt):
                 // RFC 5282 4 and 5.1: nonce = salt | IV; AAD = IKE header through the SK
@@ -485,12 +527,12 @@ public final class IKEv2MessageProtection {
                 for i in 0..<salt.count { nonce[i] = salt[i] }
                 for i in 0..<Self.shortIVLength { nonce[salt.count + i] = bytes[ivStart + i] }
                 let verified = try context.open(nonce: nonce, aad: bytes, aadRange: start..<ivStart, input: bytes,
-                                                ciphertext: cipherRange, tag: icvStart..<end, output: &plaintext, outputOffset: 0)
+                                                ciphertext: layout.ciphertext, tag: layout.icv, output: &plaintext, outputOffset: 0)
                 if !verified {
                     let ccm: Bool
                     if case .aesCCM = encryption { ccm = true } else { ccm = false }
                     guard decryptDespiteIntegrityFailure && !ccm else {
-                        throw IKEv2ProtectionError(.authenticationFailed, offset: icvStart,
+                        throw IKEv2ProtectionError(.authenticationFailed, offset: layout.icv.lowerBound,
                                                    "\(encryption.name) tag mismatch with \(keys) (wrong keys, wrong direction, or a damaged message)")
                     }
                     status = .failed
@@ -501,16 +543,7 @@ public final class IKEv2MessageProtection {
         } catch {
             throw IKEv2ProtectionError(.crypto, offset: p, "\(error)")
         }
-        // RFC 7296 3.14: the last byte of the plaintext is the Pad Length; the padding
-        // before it may hold any value.
-        let padLength = Int(plaintext[plaintext.count - 1])
-        guard padLength + 1 <= plaintext.count else {
-            throw IKEv2ProtectionError(.badPadLength, offset: icvStart - 1,
-                                       "Pad Length \(padLength) exceeds the \(plaintext.count - 1) bytes before it")
-        }
-        plaintext.removeLast(padLength + 1)
-        return IKEv2Plaintext(firstPayloadType: bytes[p], payloads: plaintext, integrity: status,
-                              fragmentNumber: fragmentNumber, totalFragments: totalFragments, padLength: padLength)
+        return (plaintext, status)
     }
 
     /// `verifyICV`, or `.failed` instead of the error when failed messages are decrypted anyway.

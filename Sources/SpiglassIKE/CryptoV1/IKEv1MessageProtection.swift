@@ -134,10 +134,8 @@ public final class IKEv1MessageProtection {
     // Wire layout (RFC 2408 3.1, 3.2).
     public static let headerLength = 28
     public static let genericPayloadHeaderLength = 4
-    static let nextPayloadOffset = 16
     static let versionOffset = 17
     static let flagsOffset = 19
-    static let messageIDOffset = 20
     static let lengthOffset = 24
     /// RFC 2408 3.1: the Encryption bit, the low bit of Flags.
     public static let encryptionFlag: UInt8 = 0x01
@@ -241,10 +239,11 @@ public final class IKEv1MessageProtection {
             } catch {
                 throw IKEv1ProtectionError(.crypto, offset: cipherRange.lowerBound, "\(error)")
             }
-            let start = messageRange.lowerBound
-            let first = bytes[start + Self.nextPayloadOffset]
+            // ciphertextRange read the header: it is there.
+            let header = IKEHeader.parse(bytes, range: messageRange)
+            let first = header?.nextPayload ?? 0
             let end = try Self.payloadChainEnd(plaintext, firstType: first, plaintextOffset: cipherRange.lowerBound)
-            let messageID = UInt32(bytes.be16(start + Self.messageIDOffset)) << 16 | UInt32(bytes.be16(start + Self.messageIDOffset + 2))
+            let messageID = header?.messageID ?? 0
             return .success(IKEv1Plaintext(firstPayloadType: first, messageID: messageID, decrypted: plaintext, payloadsLength: end,
                                            lastCiphertextBlock: Array(bytes[(cipherRange.upperBound - blockSize)..<cipherRange.upperBound])))
         } catch {
@@ -277,14 +276,15 @@ public final class IKEv1MessageProtection {
                                        "\(range.count) bytes is shorter than the \(Self.headerLength)-byte ISAKMP header")
         }
         let start = range.lowerBound
-        let major = bytes[start + Self.versionOffset] >> 4
+        let header = IKEHeader.parse(bytes, range: range)
+        let major = header?.majorVersion ?? 0
         guard major == 1 else {
             throw IKEv1ProtectionError(.badVersion, offset: start + Self.versionOffset, "major version \(major), not 1")
         }
-        guard bytes[start + Self.flagsOffset] & Self.encryptionFlag != 0 else {
+        guard (header?.flags ?? 0) & Self.encryptionFlag != 0 else {
             throw IKEv1ProtectionError(.notEncrypted, offset: start + Self.flagsOffset, "the Encryption flag is clear")
         }
-        let declared = Int(bytes.be16(start + Self.lengthOffset)) << 16 | Int(bytes.be16(start + Self.lengthOffset + 2))
+        let declared = Int(header?.length ?? 0)
         guard declared >= Self.headerLength, declared <= range.count else {
             throw IKEv1ProtectionError(.headerLengthMismatch, offset: start + Self.lengthOffset,
                                        "ISAKMP header Length is \(declared); the message has \(range.count) bytes and the header \(Self.headerLength)")
@@ -305,27 +305,28 @@ public final class IKEv1MessageProtection {
     /// error offsets in the caller's message.
     static func payloadChainEnd(_ plaintext: [UInt8], firstType: UInt8, plaintextOffset: Int) throws(IKEv1ProtectionError) -> Int {
         var type = firstType
-        var offset = 0
+        var chain = ByteReader(plaintext)
         var walked = 0
         while type != 0 {
+            let offset = chain.offset
             guard walked < maxPayloads else {
                 throw IKEv1ProtectionError(.malformedPlaintext, offset: plaintextOffset + offset,
                                            "more than \(maxPayloads) payloads in the decrypted chain")
             }
-            guard offset + genericPayloadHeaderLength <= plaintext.count else {
+            var payload = chain
+            guard let next = payload.readUInt8(), payload.skip(1), let lengthField = payload.readUInt16() else {
                 throw IKEv1ProtectionError(.malformedPlaintext, offset: plaintextOffset + offset,
                                            "payload of type \(type) at plaintext offset \(offset) has no room for its 4-byte header in \(plaintext.count) bytes")
             }
-            let length = Int(plaintext.be16(offset + 2))
-            guard length >= genericPayloadHeaderLength, length <= plaintext.count - offset else {
+            let length = Int(lengthField)
+            guard length >= genericPayloadHeaderLength, chain.skip(length) else {
                 throw IKEv1ProtectionError(.malformedPlaintext, offset: plaintextOffset + offset + 2,
                                            "payload of type \(type) at plaintext offset \(offset) declares \(length) bytes; \(plaintext.count - offset) remain (wrong key or IV?)")
             }
-            type = plaintext[offset]
-            offset += length
+            type = next
             walked += 1
         }
-        return offset
+        return chain.offset
     }
 
     // MARK: - HASH payloads
@@ -374,7 +375,9 @@ public final class IKEv1MessageProtection {
             throw IKEv1ProtectionError(.noHashPayload, "the first payload has type \(plaintext.firstPayloadType), not HASH (8)")
         }
         let payloads = plaintext.decrypted
-        let hashLength = Int(payloads.be16(2))
+        var hashHeader = ByteReader(payloads)
+        hashHeader.skip(2)
+        let hashLength = Int(hashHeader.readUInt16() ?? 0)
         // payloadChainEnd checked this when decrypting; a hand-made value is checked again.
         guard hashLength >= Self.genericPayloadHeaderLength, hashLength <= plaintext.payloadsLength else {
             throw IKEv1ProtectionError(.noHashPayload, "HASH payload of \(hashLength) bytes in a \(plaintext.payloadsLength)-byte chain")

@@ -57,7 +57,7 @@ extension IKEReconstruction {
         }
         children[index].established = true
         children[index].responderSPI = proposal.spi.count == 4 ? proposal.spi.be32Value : nil
-        children[index].proposal = proposal.transforms.map(\.name)
+        children[index].proposal = .v2(proposal)
         children[index].algorithms = NegotiatedChildAlgorithms(transforms: proposal.transforms.map { ($0.type, $0.id, $0.keyLength) })
         let responderTSi = payloads.trafficSelectors(type: 44)
         let responderTSr = payloads.trafficSelectors(type: 45)
@@ -221,9 +221,9 @@ extension Collection where Element == IKEv2Payload {
         proposals.first { $0.protocolID == 2 || $0.protocolID == 3 }
     }
 
-    func identification(type: UInt8) -> String? {
+    func identification(type: UInt8) -> IKEIdentity? {
         for payload in self where payload.type == type {
-            if case .identification(let id) = payload.body { return "\(id.typeName) \(id.text)" }
+            if case .identification(let id) = payload.body { return .v2(id) }
         }
         return nil
     }

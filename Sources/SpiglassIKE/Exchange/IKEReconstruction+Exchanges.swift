@@ -47,7 +47,8 @@ extension IKEReconstruction {
                         let spi = header.responderSPI != ikeSAs[saIndex].spis.responder ? " with a new responder SPI" : ""
                         record.problems.append("another answer to the request\(spi), not a retransmission (its bytes differ)")
                         if header.exchangeType == 34, spi != "", ikeSAs[saIndex].otherResponderAnswers.count < IKEReconstruction.maxEvidenceFrames {
-                            ikeSAs[saIndex].otherResponderAnswers.append((header.responderSPI, record.payloads.nonce ?? []))
+                            ikeSAs[saIndex].otherResponderAnswers.append((header.responderSPI,
+                                                                          record.v2Payloads.nonce ?? []))
                         }
                     }
                     return
@@ -193,7 +194,7 @@ extension IKEReconstruction {
     // MARK: requests
 
     private func handleRequest(_ record: IKEMessageRecord, saIndex: Int, exchangeIndex: Int) {
-        let payloads = record.payloads
+        let payloads = record.v2Payloads
         switch record.header.exchangeType {
         case 34:
             if let nonce = payloads.nonce { ikeSAs[saIndex].nonceInitiator = nonce }
@@ -272,7 +273,7 @@ extension IKEReconstruction {
     }
 
     private func noteVendorsAndFragmentation(_ record: IKEMessageRecord, saIndex: Int) {
-        for payload in record.payloads {
+        for payload in record.v2Payloads {
             if case .vendorID(let bytes) = payload.body {
                 let name = KnownVendorIDs.name(bytes) ?? Hex.encode(Array(bytes.prefix(16)))
                 if !ikeSAs[saIndex].vendorIDs.contains(name), ikeSAs[saIndex].vendorIDs.count < 32 { ikeSAs[saIndex].vendorIDs.append(name) }
@@ -352,11 +353,11 @@ extension IKEReconstruction {
 
     /// IKE_SA_INIT accepted: SPIr, Nr, the chosen proposal, NAT detection.
     private func acceptInit(_ record: IKEMessageRecord, saIndex: Int) {
-        let payloads = record.payloads
+        let payloads = record.v2Payloads
         learnResponderSPI(saIndex, record.header.responderSPI)
         if let nonce = payloads.nonce { ikeSAs[saIndex].nonceResponder = nonce }
         if let proposal = payloads.proposals.first {
-            ikeSAs[saIndex].proposal = proposal.transforms.map(\.name)
+            ikeSAs[saIndex].proposal = .v2(proposal)
             if let prf = proposal.transforms.first(where: { $0.type == 2 }) { negotiatedPRFs[saIndex] = negotiatedPRF(id: prf.id) }
             ikeSAs[saIndex].findings += WeakAlgorithms.findings(proposal.transforms, what: "IKE SA")
         }
@@ -395,7 +396,7 @@ extension IKEReconstruction {
         fresh.nonceInitiator = rekey.nonce
         fresh.nonceResponder = response.encryptedPayloads.nonce ?? []
         if let proposal = response.encryptedPayloads.proposals.first {
-            fresh.proposal = proposal.transforms.map(\.name)
+            fresh.proposal = .v2(proposal)
             fresh.findings += WeakAlgorithms.findings(proposal.transforms, what: "IKE SA")
         }
         fresh.initiatorIdentity = ikeSAs[saIndex].initiatorIdentity

@@ -82,7 +82,7 @@ extension IKEReconstruction {
         var record = IKEMessageRecord(frames: frames ?? [datagram.frame], time: datagram.time, header: header, source: datagram.source,
                                       destination: datagram.destination, sourcePort: datagram.sourcePort,
                                       destinationPort: datagram.destinationPort, transport: datagram.transport,
-                                      length: datagram.range.count, payloads: [], decryptedFrom: nil, decryption: .notEncrypted,
+                                      length: datagram.range.count, payloads: .v1([]), decryptedFrom: nil, decryption: .notEncrypted,
                                       integrity: .unchecked, retransmission: false, ikeSAIndex: nil, exchangeIndex: nil, problems: [],
                                       isResponse: false, fromOriginalInitiator: true)
         var range = datagram.range
@@ -94,11 +94,11 @@ extension IKEReconstruction {
         switch IKEv1Parser.parseMessage(datagram.bytes, range: range, cutByCapture: cut) {
         case .success(let parsed): message = parsed
         case .failure(let problem):
-            record.problems.append(problem.reason)
+            record.problems.append(.parse(problem))
             return keep(record)
         }
-        record.problems += message.problems.map(\.reason)
-        record.v1Payloads = message.payloads
+        record.problems += message.problems.map(IKEMessageProblem.parse)
+        record.payloads = .v1(message.payloads)
         // Cisco/strongSwan fragmentation: each fragment carries a piece of the whole
         // (already encrypted) message; the last one completes it.
         if let first = message.payloads.first, case .fragment(let fragment) = first.body {
@@ -259,8 +259,8 @@ extension IKEReconstruction {
             let chain = IKEv1Parser.parsePayloadChain(plain.decrypted, range: 0..<plain.payloadsLength, firstPayload: plain.firstPayloadType)
             record.decryption = .decrypted
             record.decryptedFrom = record.v1Payloads.count
-            record.v1Payloads += chain.payloads
-            record.problems += chain.problems.map(\.reason)
+            record.payloads.append(chain.payloads)
+            record.problems += chain.problems.map(IKEMessageProblem.parse)
             record.integrity = v1Integrity(plain, record: record, protection: protection, saIndex: saIndex)
         }
     }

@@ -96,7 +96,7 @@ extension IKEReconstruction {
                     }
                 } else if let transform = sa.proposals.first?.transforms.first {
                     v1States[saIndex]?.transform = transform
-                    ikeSAs[saIndex].proposal = v1ProposalNames(transform)
+                    ikeSAs[saIndex].proposal = .v1(transform)
                     ikeSAs[saIndex].findings += WeakAlgorithms.findings(transform, aggressive: record.header.exchangeType == 4)
                     if let method = transform.authenticationMethod {
                         ikeSAs[saIndex].initiatorAuthentication = IKEv1Names.authMethodName(method)
@@ -110,10 +110,10 @@ extension IKEReconstruction {
                 v1States[saIndex]?.keyExchangeCut = true
             case .identification(let id):
                 if fromInitiator {
-                    ikeSAs[saIndex].initiatorIdentity = "\(id.typeName) \(id.text)"
+                    ikeSAs[saIndex].initiatorIdentity = .v1(id)
                     v1States[saIndex]?.identityBodies.initiator = id.bodyBytes
                 } else {
-                    ikeSAs[saIndex].responderIdentity = "\(id.typeName) \(id.text)"
+                    ikeSAs[saIndex].responderIdentity = .v1(id)
                     v1States[saIndex]?.identityBodies.responder = id.bodyBytes
                 }
             case .natDiscovery(let hash):
@@ -132,18 +132,6 @@ extension IKEReconstruction {
             ikeSAs[saIndex].exchanges[exchange].succeeded = true
             ikeSAs[saIndex].exchanges[exchange].outcome = "ok"
         }
-    }
-
-    private func v1ProposalNames(_ transform: IKEv1Transform) -> [String] {
-        var names: [String] = []
-        if let encryption = transform.encryptionAlgorithm {
-            names.append(IKEv1Names.encryptionName(encryption) + (transform.keyLength.map { "_\($0)" } ?? ""))
-        }
-        if let hash = transform.hashAlgorithm { names.append(IKEv1Names.hashName(hash)) }
-        if let method = transform.authenticationMethod { names.append(IKEv1Names.authMethodName(method)) }
-        if let group = transform.group { names.append(IKEv1Names.groupName(group)) }
-        if let life = transform.lifetimes.first { names.append("life \(life.text)") }
-        return names
     }
 
     /// RFC 3947 3.2: NAT-D = HASH(CKY-I | CKY-R | IP | Port); the first NAT-D of a message
@@ -247,11 +235,7 @@ extension IKEReconstruction {
                                   requester: qm.requester, responder: qm.responder)
         child.protocolID = responderProposal.protocolID
         child.established = true
-        var names = [transform.name]
-        if let auth = transform.authenticationAlgorithm { names.append(IKEv1Names.authenticationAlgorithmName(auth)) }
-        if let bits = transform.keyLength { names.append("\(bits) bits") }
-        if let mode = transform.encapsulationMode { names.append(IKEv1Names.encapsulationModeShortName(mode)) }
-        child.proposal = names
+        child.proposal = .v1(transform)
         child.algorithms = NegotiatedChildAlgorithms(ikev1: transform)
         child.transportMode = [2, 4, 61444].contains(transform.encapsulationMode ?? 1)
         child.perfectForwardSecrecy = qm.pfs

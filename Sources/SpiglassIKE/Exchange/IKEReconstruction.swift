@@ -184,7 +184,7 @@ public final class IKEReconstruction {
         var record = IKEMessageRecord(frames: [datagram.frame], time: datagram.time, header: header, source: datagram.source,
                                       destination: datagram.destination, sourcePort: datagram.sourcePort,
                                       destinationPort: datagram.destinationPort, transport: datagram.transport,
-                                      length: datagram.range.count, payloads: [], decryptedFrom: nil, decryption: .notEncrypted,
+                                      length: datagram.range.count, payloads: .none(for: header.majorVersion), decryptedFrom: nil, decryption: .notEncrypted,
                                       integrity: .unchecked, retransmission: false, ikeSAIndex: nil, exchangeIndex: nil, problems: [],
                                       isResponse: header.isResponse, fromOriginalInitiator: header.isInitiator)
         if let original = recentMessages.original(identity: [], bytes: datagram.bytes, range: datagram.range, time: datagram.time,
@@ -209,12 +209,12 @@ public final class IKEReconstruction {
         switch IKEv2Parser.parseMessage(datagram.bytes, range: datagram.range, cutByCapture: cut) {
         case .success(let parsed): message = parsed
         case .failure(let problem):
-            record.problems.append(problem.reason)
+            record.problems.append(.parse(problem))
             attach(&record, fingerprint: fingerprint(datagram.bytes, datagram.range))
             return keep(record)
         }
-        record.problems += message.problems.map(\.reason)
-        record.payloads = message.payloads.filter { !$0.isEncryptedContainer }
+        record.problems += message.problems.map(IKEMessageProblem.parse)
+        record.payloads = .v2(message.payloads.filter { !$0.isEncryptedContainer })
         var keyIndex = self.keyIndex(for: header)
         if keyIndex == nil, let last = message.payloads.last, last.isEncryptedContainer {
             keyIndex = bindByIntegrity(datagram, payloadOffset: last.range.lowerBound, header: header)
@@ -316,8 +316,8 @@ public final class IKEReconstruction {
     private func appendInner(_ record: inout IKEMessageRecord, _ plain: [UInt8], first: UInt8) {
         let chain = IKEv2Parser.parsePayloadChain(plain, range: 0..<plain.count, firstPayload: first)
         record.decryptedFrom = record.payloads.count
-        record.payloads += chain.payloads
-        record.problems += chain.problems.map(\.reason)
+        record.payloads.append(chain.payloads)
+        record.problems += chain.problems.map(IKEMessageProblem.parse)
     }
 
     func keep(_ record: IKEMessageRecord) -> IKEMessageRecord {

@@ -52,10 +52,10 @@ public struct IKEMessageRecord: Sendable {
     public var length: Int
     /// Bytes captured, when the capture's snapshot length cut the message (nil: all of it).
     public var capturedLength: Int? = nil
-    /// Payloads outside SK, in order, then the decrypted payloads (`decryptedFrom` tells
-    /// where those begin).
-    public var payloads: [IKEv2Payload]
-    /// Index in `payloads` of the first payload that came out of SK, when one did.
+    /// IKEv2: payloads outside SK, in order, then the decrypted payloads. IKEv1: the clear
+    /// payloads, then the decrypted ones. `decryptedFrom` tells where those begin.
+    public var payloads: IKEPayloads
+    /// Index in `payloads` of the first payload that came out of SK (or E), when one did.
     public var decryptedFrom: Int?
     public var decryption: IKEDecryption
     public var integrity: IKEIntegrityVerdict
@@ -69,22 +69,26 @@ public struct IKEMessageRecord: Sendable {
     /// Index of the exchange in its IKE SA's `exchanges`, and of the IKE SA in the story.
     public var ikeSAIndex: Int?
     public var exchangeIndex: Int?
-    public var problems: [String]
-    /// IKEv1 payloads (outer, then decrypted from `decryptedFrom` on); IKEv2 ones are in `payloads`.
-    public var v1Payloads: [IKEv1Payload] = []
+    public var problems: [IKEMessageProblem]
 
     /// IKEv2: the R flag. IKEv1, whose header has no such flag: the message answers an
     /// earlier one of its exchange.
     public var isResponse: Bool
     /// IKEv2: the I flag. IKEv1: sent from the IKE SA's initiator, as the addresses tell.
     public var fromOriginalInitiator: Bool
-    public var version: Int { Int(header.majorVersion) }
     public var spis: IKESPIPair { IKESPIPair(initiator: header.initiatorSPI, responder: header.responderSPI) }
-    public var encryptedPayloads: ArraySlice<IKEv2Payload> { decryptedFrom.map { payloads[$0...] } ?? [] }
+    /// IKEv2 payloads, outer then decrypted (none for IKEv1).
+    public var v2Payloads: [IKEv2Payload] { payloads.v2 }
+    /// IKEv1 payloads, clear then decrypted (none for IKEv2).
+    public var v1Payloads: [IKEv1Payload] { payloads.v1 }
+    public var encryptedPayloads: ArraySlice<IKEv2Payload> {
+        let all = payloads.v2
+        return decryptedFrom.map { all[min($0, all.count)...] } ?? []
+    }
 
     /// Notify payloads (outer and decrypted).
     public var notifies: [IKEv2Notify] {
-        payloads.compactMap { if case .notify(let n) = $0.body { return n } else { return nil } }
+        payloads.v2.compactMap { if case .notify(let n) = $0.body { return n } else { return nil } }
     }
 }
 
@@ -160,10 +164,10 @@ public struct IKESARecord: Sendable {
     public var exchanges: [IKEExchangeRecord] = []
     /// Indices into the story's `children`.
     public var children: [Int] = []
-    /// The chosen IKE proposal's transforms, by name.
-    public var proposal: [String] = []
-    public var initiatorIdentity: String?
-    public var responderIdentity: String?
+    /// The chosen IKE proposal.
+    public var proposal: IKEChosenProposal?
+    public var initiatorIdentity: IKEIdentity?
+    public var responderIdentity: IKEIdentity?
     public var initiatorAuthentication: String?
     public var responderAuthentication: String?
     public var nonceInitiator: [UInt8] = []
@@ -227,7 +231,7 @@ public struct ChildSARecord: Sendable {
     public var requester: IPAddress
     public var responder: IPAddress
     public var protocolID: UInt8 = 3
-    public var proposal: [String] = []
+    public var proposal: IKEChosenProposal?
     public var algorithms: NegotiatedChildAlgorithms?
     public var transportMode = false
     public var trafficSelectorsInitiator: [String] = []

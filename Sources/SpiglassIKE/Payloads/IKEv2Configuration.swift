@@ -18,32 +18,29 @@ public struct IKEv2Configuration: Sendable, Equatable {
     /// R bit + Attribute Type (2), Length (2).
     static let attributeHeaderLength = 4
 
-    static func parse(_ bytes: [UInt8], range: Range<Int>, problems: inout [IKEv2ParseProblem]) -> Result<IKEv2Configuration, IKEv2ParseProblem> {
-        let start = range.lowerBound
-        guard range.count >= headerLength else {
-            return .failure(IKEv2ParseProblem(.truncatedBody, offset: start, "CP: body of \(range.count) bytes, needs \(headerLength)"))
-        }
-        var configuration = IKEv2Configuration(type: bytes[start], attributes: [])
-        var cursor = start + headerLength
-        while cursor < range.upperBound {
+    static func parse(_ reader: inout ByteReader,
+                      problems: inout [IKEParseProblem]) -> Result<IKEv2Configuration, IKEParseProblem> {
+        if let problem = IKEFraming.needs(reader, headerLength, "CP") { return .failure(problem) }
+        var configuration = IKEv2Configuration(type: reader.readUInt8() ?? 0, attributes: [])
+        reader.skip(3)
+        while !reader.isAtEnd {
+            let cursor = reader.offset
             guard configuration.attributes.count < IKEv2Limits.maxConfigAttributes else {
-                problems.append(IKEv2ParseProblem(.tooManyConfigAttributes, offset: cursor,
-                                                  "CP: more than \(IKEv2Limits.maxConfigAttributes) attributes; the rest is skipped"))
+                problems.append(IKEParseProblem(.tooManyConfigAttributes, offset: cursor,
+                                                "CP: more than \(IKEv2Limits.maxConfigAttributes) attributes; the rest is skipped"))
                 break
             }
-            let left = range.upperBound - cursor
-            guard left >= attributeHeaderLength else {
-                return .failure(IKEv2ParseProblem(.badConfigAttribute, offset: cursor, "CP: attribute header needs \(attributeHeaderLength) bytes, \(left) left"))
+            let left = reader.remaining
+            guard let rawType = reader.readUInt16(), let length = reader.readUInt16() else {
+                return .failure(IKEParseProblem(.badConfigAttribute, offset: cursor,
+                                                "CP: attribute header needs \(attributeHeaderLength) bytes, \(left) left"))
             }
-            let type = IKEv2Wire.u16(bytes, cursor) & 0x7fff
-            let length = Int(IKEv2Wire.u16(bytes, cursor + 2))
-            guard length <= left - attributeHeaderLength else {
-                return .failure(IKEv2ParseProblem(.badConfigAttribute, offset: cursor,
-                                                  "CP: \(IKEv2Names.configAttributeName(type)) length \(length), \(left - attributeHeaderLength) bytes left"))
+            let type = rawType & 0x7fff
+            guard let value = reader.readBytes(Int(length)) else {
+                return .failure(IKEParseProblem(.badConfigAttribute, offset: cursor,
+                                                "CP: \(IKEv2Names.configAttributeName(type)) length \(length), \(left - attributeHeaderLength) bytes left"))
             }
-            let valueStart = cursor + attributeHeaderLength
-            configuration.attributes.append(IKEv2ConfigAttribute(type: type, value: Array(bytes[valueStart..<(valueStart + length)])))
-            cursor = valueStart + length
+            configuration.attributes.append(IKEv2ConfigAttribute(type: type, value: value))
         }
         return .success(configuration)
     }
@@ -71,16 +68,16 @@ public struct IKEv2ConfigAttribute: Sendable, Equatable {
         switch type {
         case 1, 2, 3, 4, 6, 20:
             // INTERNAL_IP4_ADDRESS, _NETMASK, _DNS, _NBNS, _DHCP, P_CSCF_IP4_ADDRESS.
-            return value.count == 4 ? IKEv2TextRendering.address(value) : nil
+            return value.count == 4 ? IKEText.address(value) : nil
         case 10, 12, 21:
             // INTERNAL_IP6_DNS, INTERNAL_IP6_DHCP, P_CSCF_IP6_ADDRESS.
-            return value.count == 16 ? IKEv2TextRendering.address(value) : nil
+            return value.count == 16 ? IKEText.address(value) : nil
         case 8, 15:
             // INTERNAL_IP6_ADDRESS, INTERNAL_IP6_SUBNET: address and prefix length.
-            return value.count == 17 ? "\(IKEv2TextRendering.address(Array(value[0..<16])))/\(value[16])" : nil
+            return value.count == 17 ? "\(IKEText.address(Array(value[0..<16])))/\(value[16])" : nil
         case 13:
             // INTERNAL_IP4_SUBNET: address and netmask.
-            return value.count == 8 ? "\(IKEv2TextRendering.address(Array(value[0..<4])))/\(IKEv2TextRendering.address(Array(value[4..<8])))" : nil
+            return value.count == 8 ? "\(IKEText.address(Array(value[0..<4])))/\(IKEText.address(Array(value[4..<8])))" : nil
         case 7, 25:
             // APPLICATION_VERSION, INTERNAL_DNS_DOMAIN.
             return DisplayText.escaped(bytes: value)

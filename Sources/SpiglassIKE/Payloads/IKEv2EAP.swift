@@ -1,3 +1,5 @@
+import SpiglassWire
+
 /// EAP (RFC 7296 3.16): one EAP message (RFC 3748 4): Code, Identifier, Length, and for
 /// Request/Response (and RFC 6696 Initiate/Finish) a Type, then the type data.
 public struct IKEv2EAP: Sendable, Equatable {
@@ -20,29 +22,32 @@ public struct IKEv2EAP: Sendable, Equatable {
     /// Code (1), Identifier (1), Length (2).
     static let headerLength = 4
 
-    static func parse(_ bytes: [UInt8], range: Range<Int>, problems: inout [IKEv2ParseProblem]) -> Result<IKEv2EAP, IKEv2ParseProblem> {
-        let start = range.lowerBound
-        guard range.count >= headerLength else {
-            return .failure(IKEv2ParseProblem(.truncatedBody, offset: start, "EAP: body of \(range.count) bytes, needs \(headerLength)"))
+    static func parse(_ reader: inout ByteReader,
+                      problems: inout [IKEParseProblem]) -> Result<IKEv2EAP, IKEParseProblem> {
+        let start = reader.offset
+        let bodyLength = reader.remaining
+        guard bodyLength >= headerLength, let code = reader.readUInt8(), let identifier = reader.readUInt8(),
+              let lengthField = reader.readUInt16() else {
+            return .failure(IKEParseProblem(.truncatedBody, offset: start,
+                                            "EAP: body of \(bodyLength) bytes, needs \(headerLength)"))
         }
-        let code = bytes[start]
-        let length = Int(IKEv2Wire.u16(bytes, start + 2))
-        guard length >= headerLength, length <= range.count else {
-            return .failure(IKEv2ParseProblem(.badEAPLength, offset: start + 2, "EAP: length \(length), payload body \(range.count) bytes"))
+        let length = Int(lengthField)
+        guard length >= headerLength, var message = reader.readReader(length - headerLength) else {
+            return .failure(IKEParseProblem(.badEAPLength, offset: start + 2,
+                                            "EAP: length \(length), payload body \(bodyLength) bytes"))
         }
-        var eap = IKEv2EAP(code: code, identifier: bytes[start + 1], type: nil, data: [])
-        let hasType = code == 1 || code == 2 || code == 5 || code == 6
-        if hasType {
-            guard length > headerLength else {
-                return .failure(IKEv2ParseProblem(.badEAPLength, offset: start + 2, "EAP \(IKEv2Names.eapCodeName(code)): length \(length) leaves no Type"))
+        var eap = IKEv2EAP(code: code, identifier: identifier, type: nil, data: [])
+        if code == 1 || code == 2 || code == 5 || code == 6 {
+            guard let type = message.readUInt8() else {
+                return .failure(IKEParseProblem(.badEAPLength, offset: start + 2,
+                                                "EAP \(IKEv2Names.eapCodeName(code)): length \(length) leaves no Type"))
             }
-            eap.type = bytes[start + headerLength]
-            eap.data = Array(bytes[(start + headerLength + 1)..<(start + length)])
-        } else {
-            eap.data = Array(bytes[(start + headerLength)..<(start + length)])
+            eap.type = type
         }
-        if length < range.count {
-            problems.append(IKEv2ParseProblem(.trailingBytes, offset: start + length, "EAP: \(range.count - length) bytes after the EAP message"))
+        eap.data = message.readBytes(message.remaining) ?? []
+        if !reader.isAtEnd {
+            problems.append(IKEParseProblem(.trailingBytes, offset: reader.offset,
+                                            "EAP: \(reader.remaining) bytes after the EAP message"))
         }
         return .success(eap)
     }

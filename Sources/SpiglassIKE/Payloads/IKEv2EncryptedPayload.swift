@@ -1,3 +1,5 @@
+import SpiglassWire
+
 /// SK (RFC 7296 3.14): the IV, the encrypted inner payloads with padding and pad length, and
 /// the ICV. Nothing of it is readable without keys; the generic header's Next Payload names
 /// the first inner payload.
@@ -31,18 +33,18 @@ public struct IKEv2EncryptedFragment: Sendable, Equatable {
     /// Fragment Number (2) + Total Fragments (2).
     static let headerLength = 4
 
-    static func parse(_ bytes: [UInt8], range: Range<Int>, firstInnerPayload: UInt8) -> Result<IKEv2EncryptedFragment, IKEv2ParseProblem> {
-        let start = range.lowerBound
-        guard range.count >= headerLength else {
-            return .failure(IKEv2ParseProblem(.truncatedBody, offset: start, "SKF: body of \(range.count) bytes, needs \(headerLength)"))
+    static func parse(_ reader: inout ByteReader,
+                      firstInnerPayload: UInt8) -> Result<IKEv2EncryptedFragment, IKEParseProblem> {
+        let start = reader.offset
+        guard reader.remaining >= headerLength, let number = reader.readUInt16(), let total = reader.readUInt16() else {
+            return .failure(IKEParseProblem(.truncatedBody, offset: start,
+                                            "SKF: body of \(reader.remaining) bytes, needs \(headerLength)"))
         }
-        let number = IKEv2Wire.u16(bytes, start)
-        let total = IKEv2Wire.u16(bytes, start + 2)
         // RFC 7383 2.5: numbering starts at 1; Total Fragments is at least the fragment number.
         guard number >= 1, number <= total else {
-            return .failure(IKEv2ParseProblem(.badFragmentNumber, offset: start, "SKF: fragment \(number) of \(total)"))
+            return .failure(IKEParseProblem(.badFragmentNumber, offset: start, "SKF: fragment \(number) of \(total)"))
         }
         return .success(IKEv2EncryptedFragment(firstInnerPayload: firstInnerPayload, fragmentNumber: number, totalFragments: total,
-                                               contentRange: (start + headerLength)..<range.upperBound))
+                                               contentRange: reader.remainingRange))
     }
 }

@@ -19,11 +19,11 @@ public struct IKEv2Identification: Sendable, Equatable {
     public var text: String {
         switch type {
         case 1 where data.count == 4, 5 where data.count == 16:
-            return IKEv2TextRendering.address(data)
+            return IKEText.address(data)
         case 2, 3:
             return DisplayText.readable(data) ?? Hex.encode(data)
         case 9:
-            return IKEv2DistinguishedName.render(data) ?? Hex.encode(data)
+            return IKEDistinguishedName.render(data) ?? Hex.encode(data)
         case 11:
             // Key IDs are opaque, but strongSwan and others often put text in them.
             return DisplayText.readable(data, ascii: true) ?? Hex.encode(data)
@@ -37,28 +37,10 @@ public struct IKEv2Identification: Sendable, Equatable {
     /// ID Type (1) + RESERVED (3).
     static let headerLength = 4
 
-    static func parse(_ bytes: [UInt8], range: Range<Int>) -> Result<IKEv2Identification, IKEv2ParseProblem> {
-        guard range.count >= headerLength else {
-            return .failure(IKEv2ParseProblem(.truncatedBody, offset: range.lowerBound, "ID: body of \(range.count) bytes, needs \(headerLength)"))
-        }
-        return .success(IKEv2Identification(type: bytes[range.lowerBound], data: Array(bytes[(range.lowerBound + headerLength)..<range.upperBound])))
-    }
-}
-
-/// Address and prefix text shared by ID, TS and CP rendering.
-enum IKEv2TextRendering {
-    /// Dotted IPv4 for 4 bytes, RFC 5952 IPv6 for 16; hex for anything else.
-    static func address(_ bytes: [UInt8]) -> String {
-        if bytes.count == 4 {
-            return "\(bytes[0]).\(bytes[1]).\(bytes[2]).\(bytes[3])"
-        }
-        if bytes.count == 16 {
-            var hi: UInt64 = 0
-            var lo: UInt64 = 0
-            for i in 0..<8 { hi = hi << 8 | UInt64(bytes[i]) }
-            for i in 8..<16 { lo = lo << 8 | UInt64(bytes[i]) }
-            return IPAddress.v6(hi, lo).description
-        }
-        return Hex.encode(bytes)
+    static func parse(_ reader: inout ByteReader) -> Result<IKEv2Identification, IKEParseProblem> {
+        if let problem = IKEFraming.needs(reader, headerLength, "ID") { return .failure(problem) }
+        let type = reader.readUInt8() ?? 0
+        reader.skip(3)
+        return .success(IKEv2Identification(type: type, data: reader.readBytes(reader.remaining) ?? []))
     }
 }

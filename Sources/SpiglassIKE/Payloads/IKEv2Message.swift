@@ -12,12 +12,27 @@ public struct IKEv2Message: Sendable, Equatable {
     public var payloads: [IKEv2Payload]
     /// Non-fatal issues: trailing bytes, unknown critical payloads, limits reached, payloads
     /// whose body did not parse (also kept as `.malformed` bodies)...
-    public var problems: [IKEv2ParseProblem]
+    public var problems: [IKEParseProblem]
 
-    public init(header: IKEHeader, payloads: [IKEv2Payload], problems: [IKEv2ParseProblem]) {
+    public init(header: IKEHeader, payloads: [IKEv2Payload], problems: [IKEParseProblem]) {
         self.header = header
         self.payloads = payloads
         self.problems = problems
+    }
+
+    /// Parses the IKEv2 message at the reader's cursor (see `IKEv2Parser.parseMessage`); the
+    /// reader ends after the bytes it was given.
+    public static func parse(_ reader: inout ByteReader,
+                             cutByCapture: Bool = false) -> Result<IKEv2Message, IKEParseProblem> {
+        switch IKEFraming.frame(&reader, .v2, cutByCapture: cutByCapture) {
+        case .failure(let problem):
+            return .failure(problem)
+        case .success(var frame):
+            let payloads = IKEv2Parser.walk(&frame.payloads, firstPayload: frame.header.nextPayload,
+                                            encryptedAllowed: true,
+                                            cutAtEnd: frame.cutAtEnd, problems: &frame.problems)
+            return .success(IKEv2Message(header: frame.header, payloads: payloads, problems: frame.problems))
+        }
     }
 }
 
@@ -79,5 +94,5 @@ public enum IKEv2PayloadBody: Sendable, Equatable {
     /// Any other type: the body bytes, kept.
     case unknown([UInt8])
     /// A known payload whose body did not parse; the chain went on using the generic length.
-    case malformed(IKEv2ParseProblem)
+    case malformed(IKEParseProblem)
 }

@@ -1,3 +1,5 @@
+import SpiglassWire
+
 /// N (RFC 7296 3.10): Protocol ID, SPI Size, Notify Message Type, SPI, Notification Data.
 public struct IKEv2Notify: Sendable, Equatable {
     public var protocolID: UInt8
@@ -21,19 +23,18 @@ public struct IKEv2Notify: Sendable, Equatable {
     /// Protocol ID (1), SPI Size (1), Notify Message Type (2).
     static let headerLength = 4
 
-    static func parse(_ bytes: [UInt8], range: Range<Int>) -> Result<IKEv2Notify, IKEv2ParseProblem> {
-        let start = range.lowerBound
-        guard range.count >= headerLength else {
-            return .failure(IKEv2ParseProblem(.truncatedBody, offset: start, "N: body of \(range.count) bytes, needs \(headerLength)"))
+    static func parse(_ reader: inout ByteReader) -> Result<IKEv2Notify, IKEParseProblem> {
+        let start = reader.offset
+        guard reader.remaining >= headerLength, let protocolID = reader.readUInt8(), let spiSize = reader.readUInt8(),
+              let type = reader.readUInt16() else {
+            return .failure(IKEParseProblem(.truncatedBody, offset: start,
+                                            "N: body of \(reader.remaining) bytes, needs \(headerLength)"))
         }
-        let spiSize = Int(bytes[start + 1])
-        let type = IKEv2Wire.u16(bytes, start + 2)
-        guard headerLength + spiSize <= range.count else {
-            return .failure(IKEv2ParseProblem(.badSPISize, offset: start + 1,
-                                              "N(\(IKEv2Names.notifyName(type))): SPI size \(spiSize), \(range.count - headerLength) bytes left"))
+        guard let spi = reader.readBytes(Int(spiSize)) else {
+            return .failure(IKEParseProblem(.badSPISize, offset: start + 1,
+                                            "N(\(IKEv2Names.notifyName(type))): SPI size \(spiSize), \(reader.remaining) bytes left"))
         }
-        let spiEnd = start + headerLength + spiSize
-        return .success(IKEv2Notify(protocolID: bytes[start], spi: Array(bytes[(start + headerLength)..<spiEnd]), type: type,
-                                    data: Array(bytes[spiEnd..<range.upperBound])))
+        return .success(IKEv2Notify(protocolID: protocolID, spi: spi, type: type,
+                                    data: reader.readBytes(reader.remaining) ?? []))
     }
 }

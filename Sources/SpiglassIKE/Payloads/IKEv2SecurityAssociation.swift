@@ -1,3 +1,5 @@
+import SpiglassWire
+
 /// One proposal of an SA payload (RFC 7296 3.3.1).
 public struct IKEv2Proposal: Sendable, Equatable {
     public var number: UInt8
@@ -65,157 +67,90 @@ public struct IKEv2TransformAttribute: Sendable, Equatable {
 
 extension IKEv2Proposal {
     /// Proposal substructure header: Last Substruc, RESERVED, Proposal Length (2),
-    /// Proposal Num, Protocol ID, SPI Size, Num Transforms.
-    static let headerLength = 8
-    /// RFC 7296 3.3.1: "0 (last) or 2 (more)".
-    static let lastSubstructure: UInt8 = 0
-    static let moreSubstructure: UInt8 = 2
+    /// Proposal Num, Protocol ID, SPI Size, Num Transforms. RFC 7296 3.3.1: Last Substruc
+    /// "0 (last) or 2 (more)".
+    static let substructures = IKESubstructures.proposals(limit: IKEv2Limits.maxProposalsPerSA,
+                                                          fieldName: "Last Substruc",
+                                                          expected: "0 or 2")
 
     /// Parses the proposals of an SA payload body.
-    static func parseList(_ bytes: [UInt8], range: Range<Int>, problems: inout [IKEv2ParseProblem]) -> Result<[IKEv2Proposal], IKEv2ParseProblem> {
-        var proposals: [IKEv2Proposal] = []
-        var cursor = range.lowerBound
-        var sawLast = false
-        while cursor < range.upperBound {
-            guard proposals.count < IKEv2Limits.maxProposalsPerSA else {
-                problems.append(IKEv2ParseProblem(.tooManyProposals, offset: cursor,
-                                                  "SA: more than \(IKEv2Limits.maxProposalsPerSA) proposals; the rest is skipped"))
-                return .success(proposals)
-            }
-            let left = range.upperBound - cursor
-            guard left >= headerLength else {
-                return .failure(IKEv2ParseProblem(.badProposal, offset: cursor, "SA: proposal header needs \(headerLength) bytes, \(left) left"))
-            }
-            let last = bytes[cursor]
-            let length = Int(IKEv2Wire.u16(bytes, cursor + 2))
-            guard length >= headerLength else {
-                return .failure(IKEv2ParseProblem(.badProposal, offset: cursor, "SA: proposal length \(length) is smaller than its \(headerLength)-byte header"))
-            }
-            guard length <= left else {
-                return .failure(IKEv2ParseProblem(.badProposal, offset: cursor, "SA: proposal length \(length), \(left) bytes left in the payload"))
-            }
-            let spiSize = Int(bytes[cursor + 6])
-            let declaredTransforms = Int(bytes[cursor + 7])
-            guard headerLength + spiSize <= length else {
-                return .failure(IKEv2ParseProblem(.badSPISize, offset: cursor + 6, "SA: proposal SPI size \(spiSize) does not fit its length \(length)"))
-            }
-            let spiStart = cursor + headerLength
-            let transformsRange = (spiStart + spiSize)..<(cursor + length)
-            switch IKEv2Transform.parseList(bytes, range: transformsRange, declared: declaredTransforms, problems: &problems) {
-            case .failure(let problem): return .failure(problem)
-            case .success(let transforms):
-                proposals.append(IKEv2Proposal(number: bytes[cursor + 4], protocolID: bytes[cursor + 5],
-                                               spi: Array(bytes[spiStart..<(spiStart + spiSize)]), transforms: transforms))
-            }
-            if last != lastSubstructure && last != moreSubstructure {
-                problems.append(IKEv2ParseProblem(.badLastSubstructure, offset: cursor, "SA: proposal Last Substruc \(last), expected 0 or 2"))
-            }
-            cursor += length
-            if last == lastSubstructure {
-                sawLast = true
-                break
+    static func parseList(_ reader: inout ByteReader,
+                          problems: inout [IKEParseProblem]) -> Result<[IKEv2Proposal], IKEParseProblem> {
+        substructures.parse(&reader, problems: &problems, item: parse)
+    }
+
+    /// One proposal after its first four bytes: Proposal Num, Protocol ID, SPI Size, Num
+    /// Transforms, SPI, Transforms.
+    static func parse(_ reader: inout ByteReader,
+                      problems: inout [IKEParseProblem]) -> Result<IKEv2Proposal, IKEParseProblem> {
+        IKESubstructures.proposalHeader(&reader).flatMap { header in
+            IKEv2Transform.parseList(&reader, declared: header.declaredTransforms,
+                                     problems: &problems).map { transforms in
+                IKEv2Proposal(number: header.number, protocolID: header.protocolID, spi: header.spi,
+                              transforms: transforms)
             }
         }
-        if sawLast, cursor < range.upperBound {
-            problems.append(IKEv2ParseProblem(.trailingBytes, offset: cursor,
-                                              "SA: \(range.upperBound - cursor) bytes after the proposal marked last"))
-        } else if !sawLast, !proposals.isEmpty {
-            problems.append(IKEv2ParseProblem(.badLastSubstructure, offset: cursor, "SA: the last proposal says more follow"))
-        }
-        return .success(proposals)
     }
 }
 
 extension IKEv2Transform {
     /// Transform substructure header: Last Substruc, RESERVED, Transform Length (2),
-    /// Transform Type, RESERVED, Transform ID (2).
-    static let headerLength = 8
-    /// RFC 7296 3.3.2: "0 (last) or 3 (more)".
-    static let lastSubstructure: UInt8 = 0
-    static let moreSubstructure: UInt8 = 3
+    /// Transform Type, RESERVED, Transform ID (2). RFC 7296 3.3.2: Last Substruc "0 (last) or
+    /// 3 (more)".
     /// RFC 7296 3.3.5: the only attribute type defined.
     static let keyLengthAttribute: UInt16 = 14
 
-    static func parseList(_ bytes: [UInt8], range: Range<Int>, declared: Int,
-                          problems: inout [IKEv2ParseProblem]) -> Result<[IKEv2Transform], IKEv2ParseProblem> {
-        var transforms: [IKEv2Transform] = []
-        var cursor = range.lowerBound
-        var sawLast = false
-        while cursor < range.upperBound {
-            guard transforms.count < IKEv2Limits.maxTransformsPerProposal else {
-                problems.append(IKEv2ParseProblem(.tooManyTransforms, offset: cursor,
-                                                  "SA: more than \(IKEv2Limits.maxTransformsPerProposal) transforms in a proposal; the rest is skipped"))
-                return .success(transforms)
-            }
-            let left = range.upperBound - cursor
-            guard left >= headerLength else {
-                return .failure(IKEv2ParseProblem(.badTransform, offset: cursor, "SA: transform header needs \(headerLength) bytes, \(left) left in the proposal"))
-            }
-            let last = bytes[cursor]
-            let length = Int(IKEv2Wire.u16(bytes, cursor + 2))
-            guard length >= headerLength else {
-                return .failure(IKEv2ParseProblem(.badTransform, offset: cursor, "SA: transform length \(length) is smaller than its \(headerLength)-byte header"))
-            }
-            guard length <= left else {
-                return .failure(IKEv2ParseProblem(.badTransform, offset: cursor, "SA: transform length \(length), \(left) bytes left in the proposal"))
-            }
-            var transform = IKEv2Transform(type: bytes[cursor + 4], id: IKEv2Wire.u16(bytes, cursor + 6))
-            if case .failure(let problem) = transform.parseAttributes(bytes, range: (cursor + headerLength)..<(cursor + length), problems: &problems) {
-                return .failure(problem)
-            }
-            transforms.append(transform)
-            if last != lastSubstructure && last != moreSubstructure {
-                problems.append(IKEv2ParseProblem(.badLastSubstructure, offset: cursor, "SA: transform Last Substruc \(last), expected 0 or 3"))
-            }
-            cursor += length
-            if last == lastSubstructure {
-                sawLast = true
-                break
-            }
+    static let substructures = IKESubstructures.transforms(limit: IKEv2Limits.maxTransformsPerProposal,
+                                                           fieldName: "Last Substruc",
+                                                           expected: "0 or 3")
+
+    static func parseList(_ reader: inout ByteReader, declared: Int,
+                          problems: inout [IKEParseProblem]) -> Result<[IKEv2Transform], IKEParseProblem> {
+        substructures.parse(&reader, declared: declared, problems: &problems, item: parse)
+    }
+
+    /// One transform after its first four bytes: Transform Type, RESERVED, Transform ID,
+    /// attributes.
+    static func parse(_ reader: inout ByteReader,
+                      problems: inout [IKEParseProblem]) -> Result<IKEv2Transform, IKEParseProblem> {
+        let start = reader.offset
+        guard let type = reader.readUInt8(), reader.skip(1), let id = reader.readUInt16() else {
+            return .failure(IKEParseProblem(.badTransform, offset: start - 4, "SA: transform header cut"))
         }
-        if sawLast, cursor < range.upperBound {
-            problems.append(IKEv2ParseProblem(.trailingBytes, offset: cursor,
-                                              "SA: \(range.upperBound - cursor) bytes after the transform marked last"))
-        } else if !sawLast, !transforms.isEmpty {
-            problems.append(IKEv2ParseProblem(.badLastSubstructure, offset: cursor, "SA: the last transform of a proposal says more follow"))
-        }
-        if transforms.count != declared {
-            problems.append(IKEv2ParseProblem(.countMismatch, offset: range.lowerBound,
-                                              "SA: proposal declares \(declared) transforms, holds \(transforms.count)"))
-        }
-        return .success(transforms)
+        var transform = IKEv2Transform(type: type, id: id)
+        return transform.parseAttributes(&reader, problems: &problems).map { transform }
     }
 
     /// RFC 7296 3.3.5: AF bit + type (2), then a 2-byte value (TV) or a length and value (TLV).
-    mutating func parseAttributes(_ bytes: [UInt8], range: Range<Int>, problems: inout [IKEv2ParseProblem]) -> Result<Void, IKEv2ParseProblem> {
-        var cursor = range.lowerBound
+    mutating func parseAttributes(_ reader: inout ByteReader,
+                                  problems: inout [IKEParseProblem]) -> Result<Void, IKEParseProblem> {
         var count = 0
-        while cursor < range.upperBound {
+        while !reader.isAtEnd {
+            let cursor = reader.offset
             guard count < IKEv2Limits.maxAttributesPerTransform else {
-                problems.append(IKEv2ParseProblem(.tooManyAttributes, offset: cursor,
-                                                  "SA: more than \(IKEv2Limits.maxAttributesPerTransform) attributes in a transform; the rest is skipped"))
+                problems.append(IKEParseProblem(.tooManyAttributes, offset: cursor,
+                                                "SA: more than \(IKEv2Limits.maxAttributesPerTransform) attributes in a transform; the rest is skipped"))
                 return .success(())
             }
-            let left = range.upperBound - cursor
-            guard left >= 4 else {
-                return .failure(IKEv2ParseProblem(.badAttribute, offset: cursor, "SA: transform attribute needs 4 bytes, \(left) left"))
+            let left = reader.remaining
+            guard left >= 4, let raw = reader.readUInt16(), let second = reader.readUInt16() else {
+                return .failure(IKEParseProblem(.badAttribute, offset: cursor,
+                                                "SA: transform attribute needs 4 bytes, \(left) left"))
             }
-            let raw = IKEv2Wire.u16(bytes, cursor)
             let type = raw & 0x7fff
             if raw & 0x8000 != 0 {
                 if type == Self.keyLengthAttribute && keyLength == nil {
-                    keyLength = IKEv2Wire.u16(bytes, cursor + 2)
+                    keyLength = second
                 } else {
-                    otherAttributes.append(IKEv2TransformAttribute(type: type, value: Array(bytes[(cursor + 2)..<(cursor + 4)]), isTypeValue: true))
+                    let value = [UInt8(truncatingIfNeeded: second >> 8), UInt8(truncatingIfNeeded: second)]
+                    otherAttributes.append(IKEv2TransformAttribute(type: type, value: value, isTypeValue: true))
                 }
-                cursor += 4
             } else {
-                let length = Int(IKEv2Wire.u16(bytes, cursor + 2))
-                guard length <= left - 4 else {
-                    return .failure(IKEv2ParseProblem(.badAttribute, offset: cursor, "SA: attribute \(type) length \(length), \(left - 4) bytes left in the transform"))
+                guard let value = reader.readBytes(Int(second)) else {
+                    return .failure(IKEParseProblem(.badAttribute, offset: cursor,
+                                                    "SA: attribute \(type) length \(second), \(left - 4) bytes left in the transform"))
                 }
-                otherAttributes.append(IKEv2TransformAttribute(type: type, value: Array(bytes[(cursor + 4)..<(cursor + 4 + length)]), isTypeValue: false))
-                cursor += 4 + length
+                otherAttributes.append(IKEv2TransformAttribute(type: type, value: value, isTypeValue: false))
             }
             count += 1
         }

@@ -31,14 +31,14 @@ public struct IKEv2TrafficSelector: Sendable, Equatable {
     public var isAddressRange: Bool { type == Self.ipv4Range || type == Self.ipv6Range }
 
     /// The start and end addresses as text ("10.200.1.0", "fd00:201::"); hex if odd-sized.
-    public var startText: String { IKEv2TextRendering.address(startAddress) }
-    public var endText: String { IKEv2TextRendering.address(endAddress) }
+    public var startText: String { IKEText.address(startAddress) }
+    public var endText: String { IKEText.address(endAddress) }
 
     /// "10.200.1.0/24" when the range is a prefix, "10.0.0.1-10.0.0.9" otherwise, then
     /// "[tcp/80]", "[udp]", "[any/500-600]" when the protocol or ports are restricted.
     public var text: String {
         guard isAddressRange else {
-            return data.isEmpty ? typeName : "\(typeName) \(IKEv2Wire.hexPrefix(data, limit: 32))"
+            return data.isEmpty ? typeName : "\(typeName) \(IKEText.hexPrefix(data, limit: 32))"
         }
         let addresses: String
         if let prefix = Self.prefixLength(startAddress, endAddress) {
@@ -89,61 +89,69 @@ public struct IKEv2TrafficSelector: Sendable, Equatable {
     static let payloadHeaderLength = 4
 
     /// Parses the body of a TSi/TSr payload.
-    static func parseList(_ bytes: [UInt8], range: Range<Int>, problems: inout [IKEv2ParseProblem]) -> Result<[IKEv2TrafficSelector], IKEv2ParseProblem> {
-        let start = range.lowerBound
-        guard range.count >= payloadHeaderLength else {
-            return .failure(IKEv2ParseProblem(.truncatedBody, offset: start, "TS: body of \(range.count) bytes, needs \(payloadHeaderLength)"))
-        }
-        let declared = Int(bytes[start])
+    static func parseList(_ reader: inout ByteReader,
+                          problems: inout [IKEParseProblem]) -> Result<[IKEv2TrafficSelector], IKEParseProblem> {
+        if let problem = IKEFraming.needs(reader, payloadHeaderLength, "TS") { return .failure(problem) }
+        let declared = Int(reader.readUInt8() ?? 0)
+        reader.skip(3)
         var selectors: [IKEv2TrafficSelector] = []
-        var cursor = start + payloadHeaderLength
         for index in 0..<declared {
             guard index < IKEv2Limits.maxTrafficSelectors else {
-                problems.append(IKEv2ParseProblem(.tooManyTrafficSelectors, offset: cursor,
-                                                  "TS: \(declared) selectors, only the first \(IKEv2Limits.maxTrafficSelectors) kept"))
+                problems.append(IKEParseProblem(.tooManyTrafficSelectors, offset: reader.offset,
+                                                "TS: \(declared) selectors, only the first \(IKEv2Limits.maxTrafficSelectors) kept"))
                 return .success(selectors)
             }
-            let left = range.upperBound - cursor
-            guard left >= commonHeaderLength else {
-                return .failure(IKEv2ParseProblem(.badTrafficSelector, offset: cursor,
-                                                  "TS: \(declared) selectors declared, selector \(index + 1) has \(left) bytes"))
+            switch parse(&reader, index: index, declared: declared) {
+            case .success(let selector): selectors.append(selector)
+            case .failure(let problem): return .failure(problem)
             }
-            let type = bytes[cursor]
-            let length = Int(IKEv2Wire.u16(bytes, cursor + 2))
-            guard length >= commonHeaderLength, length <= left else {
-                return .failure(IKEv2ParseProblem(.badTrafficSelector, offset: cursor,
-                                                  "TS: selector \(index + 1) length \(length), \(left) bytes left"))
-            }
-            let addressLength: Int
-            switch type {
-            case ipv4Range:
-                guard length == ipv4Length else {
-                    return .failure(IKEv2ParseProblem(.badTrafficSelector, offset: cursor, "TS: IPv4 range selector of length \(length), must be \(ipv4Length)"))
-                }
-                addressLength = 4
-            case ipv6Range:
-                guard length == ipv6Length else {
-                    return .failure(IKEv2ParseProblem(.badTrafficSelector, offset: cursor, "TS: IPv6 range selector of length \(length), must be \(ipv6Length)"))
-                }
-                addressLength = 16
-            default:
-                selectors.append(IKEv2TrafficSelector(type: type, ipProtocol: bytes[cursor + 1], startPort: 0, endPort: 0,
-                                                      startAddress: [], endAddress: [],
-                                                      data: Array(bytes[(cursor + commonHeaderLength)..<(cursor + length)])))
-                cursor += length
-                continue
-            }
-            let first = cursor + 8
-            selectors.append(IKEv2TrafficSelector(type: type, ipProtocol: bytes[cursor + 1],
-                                                  startPort: IKEv2Wire.u16(bytes, cursor + 4), endPort: IKEv2Wire.u16(bytes, cursor + 6),
-                                                  startAddress: Array(bytes[first..<(first + addressLength)]),
-                                                  endAddress: Array(bytes[(first + addressLength)..<(first + 2 * addressLength)])))
-            cursor += length
         }
-        if cursor < range.upperBound {
-            problems.append(IKEv2ParseProblem(.trailingBytes, offset: cursor,
-                                              "TS: \(range.upperBound - cursor) bytes after the \(declared) declared selectors"))
+        if !reader.isAtEnd {
+            problems.append(IKEParseProblem(.trailingBytes, offset: reader.offset,
+                                            "TS: \(reader.remaining) bytes after the \(declared) declared selectors"))
         }
         return .success(selectors)
+    }
+
+    /// One selector (RFC 7296 3.13.1): TS Type, IP Protocol ID, Selector Length, then for the
+    /// address ranges Start Port, End Port, Starting and Ending Address.
+    static func parse(_ reader: inout ByteReader, index: Int,
+                      declared: Int) -> Result<IKEv2TrafficSelector, IKEParseProblem> {
+        let start = reader.offset
+        let left = reader.remaining
+        guard left >= commonHeaderLength, let type = reader.readUInt8(), let ipProtocol = reader.readUInt8(),
+              let lengthField = reader.readUInt16() else {
+            return .failure(IKEParseProblem(.badTrafficSelector, offset: start,
+                                            "TS: \(declared) selectors declared, selector \(index + 1) has \(left) bytes"))
+        }
+        let length = Int(lengthField)
+        guard length >= commonHeaderLength, var selector = reader.readReader(length - commonHeaderLength) else {
+            return .failure(IKEParseProblem(.badTrafficSelector, offset: start,
+                                            "TS: selector \(index + 1) length \(length), \(left) bytes left"))
+        }
+        let addressLength: Int
+        switch type {
+        case ipv4Range:
+            guard length == ipv4Length else {
+                return .failure(IKEParseProblem(.badTrafficSelector, offset: start,
+                                                "TS: IPv4 range selector of length \(length), must be \(ipv4Length)"))
+            }
+            addressLength = 4
+        case ipv6Range:
+            guard length == ipv6Length else {
+                return .failure(IKEParseProblem(.badTrafficSelector, offset: start,
+                                                "TS: IPv6 range selector of length \(length), must be \(ipv6Length)"))
+            }
+            addressLength = 16
+        default:
+            return .success(IKEv2TrafficSelector(type: type, ipProtocol: ipProtocol, startPort: 0, endPort: 0,
+                                                 startAddress: [], endAddress: [],
+                                                 data: selector.readBytes(selector.remaining) ?? []))
+        }
+        let startPort = selector.readUInt16() ?? 0
+        let endPort = selector.readUInt16() ?? 0
+        return .success(IKEv2TrafficSelector(type: type, ipProtocol: ipProtocol, startPort: startPort, endPort: endPort,
+                                             startAddress: selector.readBytes(addressLength) ?? [],
+                                             endAddress: selector.readBytes(addressLength) ?? []))
     }
 }

@@ -22,14 +22,16 @@ public struct IKEv1ConfigAttributes: Sendable, Equatable {
     /// Type (1), RESERVED (1), Identifier (2).
     static let headerLength = 4
 
-    static func parse(_ bytes: [UInt8], range: Range<Int>, problems: inout [IKEv1ParseProblem]) -> Result<IKEv1ConfigAttributes, IKEv1ParseProblem> {
-        let start = range.lowerBound
-        guard range.count >= headerLength else {
-            return .failure(IKEv1ParseProblem(.truncatedBody, offset: start, "ATTR: body of \(range.count) bytes, needs \(headerLength)"))
-        }
-        return IKEv1Attribute.parseList(bytes, range: (start + headerLength)..<range.upperBound, limit: IKEv1Limits.maxConfigAttributes,
-                                        context: "ATTR", tooMany: .tooManyConfigAttributes, bad: .badConfigAttribute, problems: &problems)
-            .map { IKEv1ConfigAttributes(type: bytes[start], identifier: IKEv2Wire.u16(bytes, start + 2), attributes: $0) }
+    static func parse(_ reader: inout ByteReader,
+                      problems: inout [IKEParseProblem]) -> Result<IKEv1ConfigAttributes, IKEParseProblem> {
+        if let problem = IKEFraming.needs(reader, headerLength, "ATTR") { return .failure(problem) }
+        let type = reader.readUInt8() ?? 0
+        reader.skip(1)
+        let identifier = reader.readUInt16() ?? 0
+        return IKEv1Attribute.parseList(&reader, limit: IKEv1Limits.maxConfigAttributes, context: "ATTR",
+                                        tooMany: .tooManyConfigAttributes,
+                                        bad: .badConfigAttribute, problems: &problems)
+            .map { IKEv1ConfigAttributes(type: type, identifier: identifier, attributes: $0) }
     }
 }
 
@@ -49,26 +51,26 @@ extension IKEv1Attribute {
         switch type {
         case 1, 2, 3, 4, 6:
             // INTERNAL_IP4_ADDRESS, _NETMASK, _DNS, _NBNS, _DHCP.
-            return value.count == 4 ? IKEv2TextRendering.address(value) : nil
+            return value.count == 4 ? IKEText.address(value) : nil
         case 5:
             // INTERNAL_ADDRESS_EXPIRY: seconds.
             return integerValue.map { "\($0)s" }
         case 8, 15:
             // INTERNAL_IP6_ADDRESS (16 bytes in mode-cfg, 17 with a prefix length later),
             // INTERNAL_IP6_SUBNET (address and prefix length).
-            if value.count == 16 { return IKEv2TextRendering.address(value) }
-            return value.count == 17 ? "\(IKEv2TextRendering.address(Array(value[0..<16])))/\(value[16])" : nil
+            if value.count == 16 { return IKEText.address(value) }
+            return value.count == 17 ? "\(IKEText.address(Array(value[0..<16])))/\(value[16])" : nil
         case 9, 10, 11, 12:
             // INTERNAL_IP6_NETMASK, _DNS, _NBNS, _DHCP.
-            return value.count == 16 ? IKEv2TextRendering.address(value) : nil
+            return value.count == 16 ? IKEText.address(value) : nil
         case 13:
             // INTERNAL_IP4_SUBNET: address and netmask.
-            return value.count == 8 ? "\(IKEv2TextRendering.address(Array(value[0..<4])))/\(IKEv2TextRendering.address(Array(value[4..<8])))" : nil
+            return value.count == 8 ? "\(IKEText.address(Array(value[0..<4])))/\(IKEText.address(Array(value[4..<8])))" : nil
         case 14:
             // SUPPORTED_ATTRIBUTES: 16-bit attribute types.
             guard value.count % 2 == 0 else { return nil }
-            return IKEv2Payload.limited(stride(from: 0, to: value.count, by: 2).map { IKEv1Names.configAttributeName(IKEv2Wire.u16(value, $0) & 0x7fff) },
-                                        separator: ",")
+            return IKEText.limited(IKEText.uint16s(value).map { IKEv1Names.configAttributeName($0 & 0x7fff) },
+                                   separator: ",")
         case IKEv1Names.Config.xauthType:
             return integerValue.map { IKEv1Names.xauthTypeName(UInt16(truncatingIfNeeded: $0)) }
         case IKEv1Names.Config.xauthStatus:
@@ -105,21 +107,22 @@ public struct IKEv1NATOriginalAddress: Sendable, Equatable {
     }
 
     /// "192.168.1.5", "2001:db8::1"; hex for anything else.
-    public var text: String { IKEv2TextRendering.address(address) }
+    public var text: String { IKEText.address(address) }
 
     /// ID Type (1), RESERVED (3).
     static let headerLength = 4
 
-    static func parse(_ bytes: [UInt8], range: Range<Int>) -> Result<IKEv1NATOriginalAddress, IKEv1ParseProblem> {
-        let start = range.lowerBound
-        guard range.count >= headerLength else {
-            return .failure(IKEv1ParseProblem(.truncatedBody, offset: start, "NAT-OA: body of \(range.count) bytes, needs \(headerLength)"))
+    static func parse(_ reader: inout ByteReader) -> Result<IKEv1NATOriginalAddress, IKEParseProblem> {
+        let start = reader.offset
+        guard reader.remaining >= headerLength, let idType = reader.readUInt8(), reader.skip(3) else {
+            return .failure(IKEParseProblem(.truncatedBody, offset: start,
+                                            "NAT-OA: body of \(reader.remaining) bytes, needs \(headerLength)"))
         }
-        let oa = IKEv1NATOriginalAddress(idType: bytes[start], address: Array(bytes[(start + headerLength)..<range.upperBound]))
+        let oa = IKEv1NATOriginalAddress(idType: idType, address: reader.readBytes(reader.remaining) ?? [])
         // RFC 3947 5.2: "The ID type can be either ID_IPV4_ADDR or ID_IPV6_ADDR."
         if (oa.idType == IKEv1Names.ID.ipv4Address || oa.idType == IKEv1Names.ID.ipv6Address) && !oa.isWellFormed {
-            return .failure(IKEv1ParseProblem(.badNATOriginalAddress, offset: start,
-                                              "NAT-OA: \(IKEv1Names.idTypeName(oa.idType)) with \(oa.address.count) address bytes"))
+            return .failure(IKEParseProblem(.badNATOriginalAddress, offset: start,
+                                            "NAT-OA: \(IKEv1Names.idTypeName(oa.idType)) with \(oa.address.count) address bytes"))
         }
         return .success(oa)
     }
@@ -153,18 +156,20 @@ public struct IKEv1Fragment: Sendable, Equatable {
     /// Fragment ID (2), Fragment Number (1), Flags (1).
     static let headerLength = 4
 
-    static func parse(_ bytes: [UInt8], range: Range<Int>) -> Result<IKEv1Fragment, IKEv1ParseProblem> {
-        let start = range.lowerBound
-        guard range.count >= headerLength else {
-            return .failure(IKEv1ParseProblem(.truncatedBody, offset: start, "FRAG: body of \(range.count) bytes, needs \(headerLength)"))
+    static func parse(_ reader: inout ByteReader) -> Result<IKEv1Fragment, IKEParseProblem> {
+        let start = reader.offset
+        guard reader.remaining >= headerLength, let id = reader.readUInt16(), let number = reader.readUInt8(),
+              let flags = reader.readUInt8() else {
+            return .failure(IKEParseProblem(.truncatedBody, offset: start,
+                                            "FRAG: body of \(reader.remaining) bytes, needs \(headerLength)"))
         }
-        let number = bytes[start + 2]
         // Fragments are numbered from 1 (strongSwan's and Cisco's reassembly both reject 0).
         guard number >= 1 else {
-            return .failure(IKEv1ParseProblem(.badFragmentNumber, offset: start + 2, "FRAG: fragment number 0"))
+            return .failure(IKEParseProblem(.badFragmentNumber, offset: start + 2, "FRAG: fragment number 0"))
         }
-        let dataRange = (start + headerLength)..<range.upperBound
-        return .success(IKEv1Fragment(id: IKEv2Wire.u16(bytes, start), number: number, flags: bytes[start + 3],
-                                      data: Array(bytes[dataRange]), dataRange: dataRange))
+        let dataRange = reader.remainingRange
+        return .success(IKEv1Fragment(id: id, number: number, flags: flags,
+                                      data: reader.readBytes(reader.remaining) ?? [],
+                                      dataRange: dataRange))
     }
 }

@@ -29,7 +29,7 @@ public struct IKEv1Identification: Sendable, Equatable {
     public var text: String {
         switch type {
         case IKEv1Names.ID.ipv4Address where data.count == 4, IKEv1Names.ID.ipv6Address where data.count == 16:
-            return IKEv2TextRendering.address(data)
+            return IKEText.address(data)
         case IKEv1Names.ID.fqdn, IKEv1Names.ID.userFQDN:
             return DisplayText.readable(data) ?? Hex.encode(data)
         case IKEv1Names.ID.keyID:
@@ -39,13 +39,13 @@ public struct IKEv1Identification: Sendable, Equatable {
             let half = data.count / 2
             let address = Array(data[0..<half])
             let mask = Array(data[half...])
-            if let prefix = Self.prefixLength(mask) { return "\(IKEv2TextRendering.address(address))/\(prefix)" }
-            return "\(IKEv2TextRendering.address(address))/\(IKEv2TextRendering.address(mask))"
+            if let prefix = Self.prefixLength(mask) { return "\(IKEText.address(address))/\(prefix)" }
+            return "\(IKEText.address(address))/\(IKEText.address(mask))"
         case IKEv1Names.ID.ipv4Range where data.count == 8, IKEv1Names.ID.ipv6Range where data.count == 32:
             let half = data.count / 2
-            return "\(IKEv2TextRendering.address(Array(data[0..<half])))-\(IKEv2TextRendering.address(Array(data[half...])))"
+            return "\(IKEText.address(Array(data[0..<half])))-\(IKEText.address(Array(data[half...])))"
         case IKEv1Names.ID.derASN1DN:
-            return IKEv2DistinguishedName.render(data) ?? Hex.encode(data)
+            return IKEDistinguishedName.render(data) ?? Hex.encode(data)
         default:
             return Hex.encode(data)
         }
@@ -79,13 +79,15 @@ public struct IKEv1Identification: Sendable, Equatable {
     /// ID Type (1), Protocol ID (1), Port (2).
     static let headerLength = 4
 
-    static func parse(_ bytes: [UInt8], range: Range<Int>) -> Result<IKEv1Identification, IKEv1ParseProblem> {
-        let start = range.lowerBound
-        guard range.count >= headerLength else {
-            return .failure(IKEv1ParseProblem(.truncatedBody, offset: start, "ID: body of \(range.count) bytes, needs \(headerLength)"))
+    static func parse(_ reader: inout ByteReader) -> Result<IKEv1Identification, IKEParseProblem> {
+        let start = reader.offset
+        guard reader.remaining >= headerLength, let type = reader.readUInt8(), let protocolID = reader.readUInt8(),
+              let port = reader.readUInt16() else {
+            return .failure(IKEParseProblem(.truncatedBody, offset: start,
+                                            "ID: body of \(reader.remaining) bytes, needs \(headerLength)"))
         }
-        return .success(IKEv1Identification(type: bytes[start], protocolID: bytes[start + 1], port: IKEv2Wire.u16(bytes, start + 2),
-                                            data: Array(bytes[(start + headerLength)..<range.upperBound])))
+        return .success(IKEv1Identification(type: type, protocolID: protocolID, port: port,
+                                            data: reader.readBytes(reader.remaining) ?? []))
     }
 }
 
@@ -116,15 +118,18 @@ public struct IKEv1Notification: Sendable, Equatable {
     /// RFC 3706: the 32-bit sequence number of R-U-THERE / R-U-THERE-ACK.
     public var dpdSequence: UInt32? {
         guard type == IKEv1Names.Notify.rUThere || type == IKEv1Names.Notify.rUThereAck, data.count == 4 else { return nil }
-        return IKEv2Wire.u32(data, 0)
+        var reader = ByteReader(data)
+        return reader.readUInt32()
     }
 
     /// RFC 2407 4.6.3.1: RESPONDER-LIFETIME data is SA attributes (life type and duration);
     /// nil for other types or data that does not parse.
     public var responderLifetimes: [IKEv1Lifetime]? {
         guard type == IKEv1Names.Notify.responderLifetime else { return nil }
-        var ignored: [IKEv1ParseProblem] = []
-        guard case .success(let attributes) = IKEv1Attribute.parseList(data, range: 0..<data.count, limit: IKEv1Limits.maxNotificationAttributes,
+        var ignored: [IKEParseProblem] = []
+        var reader = ByteReader(data)
+        guard case .success(let attributes) = IKEv1Attribute.parseList(&reader,
+                                                                       limit: IKEv1Limits.maxNotificationAttributes,
                                                                         context: "N(RESPONDER-LIFETIME)", problems: &ignored) else { return nil }
         let phase1 = protocolID == IKEv1Names.protoISAKMP
         return IKEv1Lifetime.pairs(attributes,
@@ -135,21 +140,19 @@ public struct IKEv1Notification: Sendable, Equatable {
     /// DOI (4), Protocol-ID (1), SPI Size (1), Notify Message Type (2).
     static let headerLength = 8
 
-    static func parse(_ bytes: [UInt8], range: Range<Int>) -> Result<IKEv1Notification, IKEv1ParseProblem> {
-        let start = range.lowerBound
-        guard range.count >= headerLength else {
-            return .failure(IKEv1ParseProblem(.truncatedBody, offset: start, "N: body of \(range.count) bytes, needs \(headerLength)"))
+    static func parse(_ reader: inout ByteReader) -> Result<IKEv1Notification, IKEParseProblem> {
+        let start = reader.offset
+        guard reader.remaining >= headerLength, let doi = reader.readUInt32(), let protocolID = reader.readUInt8(),
+              let spiSize = reader.readUInt8(), let type = reader.readUInt16() else {
+            return .failure(IKEParseProblem(.truncatedBody, offset: start,
+                                            "N: body of \(reader.remaining) bytes, needs \(headerLength)"))
         }
-        let spiSize = Int(bytes[start + 5])
-        let type = IKEv2Wire.u16(bytes, start + 6)
-        guard headerLength + spiSize <= range.count else {
-            return .failure(IKEv1ParseProblem(.badSPISize, offset: start + 5,
-                                              "N(\(IKEv1Names.notifyName(type))): SPI size \(spiSize), \(range.count - headerLength) bytes left"))
+        guard let spi = reader.readBytes(Int(spiSize)) else {
+            return .failure(IKEParseProblem(.badSPISize, offset: start + 5,
+                                            "N(\(IKEv1Names.notifyName(type))): SPI size \(spiSize), \(reader.remaining) bytes left"))
         }
-        let spiEnd = start + headerLength + spiSize
-        return .success(IKEv1Notification(doi: IKEv2Wire.u32(bytes, start), protocolID: bytes[start + 4],
-                                          spi: Array(bytes[(start + headerLength)..<spiEnd]), type: type,
-                                          data: Array(bytes[spiEnd..<range.upperBound])))
+        return .success(IKEv1Notification(doi: doi, protocolID: protocolID, spi: spi, type: type,
+                                          data: reader.readBytes(reader.remaining) ?? []))
     }
 }
 
@@ -174,40 +177,16 @@ public struct IKEv1Delete: Sendable, Equatable {
     /// DOI (4), Protocol-Id (1), SPI Size (1), # of SPIs (2).
     static let headerLength = 8
 
-    static func parse(_ bytes: [UInt8], range: Range<Int>, problems: inout [IKEv1ParseProblem]) -> Result<IKEv1Delete, IKEv1ParseProblem> {
-        let start = range.lowerBound
-        guard range.count >= headerLength else {
-            return .failure(IKEv1ParseProblem(.truncatedBody, offset: start, "D: body of \(range.count) bytes, needs \(headerLength)"))
+    static func parse(_ reader: inout ByteReader,
+                      problems: inout [IKEParseProblem]) -> Result<IKEv1Delete, IKEParseProblem> {
+        let start = reader.offset
+        guard reader.remaining >= headerLength, let doi = reader.readUInt32(), let protocolID = reader.readUInt8(),
+              let spiSize = reader.readUInt8(), let count = reader.readUInt16() else {
+            return .failure(IKEParseProblem(.truncatedBody, offset: start,
+                                            "D: body of \(reader.remaining) bytes, needs \(headerLength)"))
         }
-        let spiSize = Int(bytes[start + 5])
-        let count = Int(IKEv2Wire.u16(bytes, start + 6))
-        let available = range.count - headerLength
-        var delete = IKEv1Delete(doi: IKEv2Wire.u32(bytes, start), protocolID: bytes[start + 4], spiSize: bytes[start + 5], spis: [])
-        // The count is checked against the bytes present before anything is built from it.
-        if count > 0 && spiSize == 0 {
-            return .failure(IKEv1ParseProblem(.badDeleteCount, offset: start + 6, "D: \(count) SPIs of size 0"))
-        }
-        let needed = count * spiSize
-        guard needed <= available else {
-            return .failure(IKEv1ParseProblem(.badDeleteCount, offset: start + 6,
-                                              "D: \(count) SPIs of \(spiSize) bytes need \(needed) bytes, \(available) present"))
-        }
-        if needed < available {
-            problems.append(IKEv1ParseProblem(.trailingBytes, offset: start + headerLength + needed,
-                                              "D: \(available - needed) bytes after the \(count) SPIs"))
-        }
-        var kept = count
-        if count > IKEv1Limits.maxDeleteSPIs {
-            kept = IKEv1Limits.maxDeleteSPIs
-            problems.append(IKEv1ParseProblem(.tooManyDeleteSPIs, offset: start + 6,
-                                              "D: \(count) SPIs, only the first \(IKEv1Limits.maxDeleteSPIs) kept"))
-        }
-        delete.spis.reserveCapacity(kept)
-        var cursor = start + headerLength
-        for _ in 0..<kept {
-            delete.spis.append(Array(bytes[cursor..<(cursor + spiSize)]))
-            cursor += spiSize
-        }
-        return .success(delete)
+        return IKEFraming.deleteSPIs(&reader, count: Int(count), spiSize: Int(spiSize), countOffset: start + 6,
+                                     limit: IKEv1Limits.maxDeleteSPIs, problems: &problems)
+            .map { IKEv1Delete(doi: doi, protocolID: protocolID, spiSize: spiSize, spis: $0) }
     }
 }

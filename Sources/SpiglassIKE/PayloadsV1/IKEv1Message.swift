@@ -13,9 +13,9 @@ public struct IKEv1Message: Sendable, Equatable {
     public var encryptedRange: Range<Int>?
     /// Non-fatal issues: trailing bytes, limits reached, payloads whose body did not parse
     /// (also kept as `.malformed` bodies)...
-    public var problems: [IKEv1ParseProblem]
+    public var problems: [IKEParseProblem]
 
-    public init(header: IKEHeader, payloads: [IKEv1Payload], encryptedRange: Range<Int>?, problems: [IKEv1ParseProblem]) {
+    public init(header: IKEHeader, payloads: [IKEv1Payload], encryptedRange: Range<Int>?, problems: [IKEParseProblem]) {
         self.header = header
         self.payloads = payloads
         self.encryptedRange = encryptedRange
@@ -33,6 +33,33 @@ public struct IKEv1Message: Sendable, Equatable {
 
     /// "Main Mode", "Aggressive Mode", "Quick Mode", ... (`IKEv1Names.exchangeName`).
     public var exchangeName: String { IKEv1Names.exchangeName(header.exchangeType) }
+
+    /// Parses the ISAKMP message at the reader's cursor (see `IKEv1Parser.parseMessage`); the
+    /// reader ends after the bytes it was given.
+    public static func parse(_ reader: inout ByteReader,
+                             cutByCapture: Bool = false) -> Result<IKEv1Message, IKEParseProblem> {
+        switch IKEFraming.frame(&reader, .v1, cutByCapture: cutByCapture) {
+        case .failure(let problem):
+            return .failure(problem)
+        case .success(var frame):
+            let header = frame.header
+            // RFC 2408 3.1: "E(ncryption Bit) (1 bit) - If set (1), all payloads following the
+            // header are encrypted using the encryption algorithm identified in the ISAKMP SA."
+            if header.flags & encryptionFlag != 0 {
+                return .success(IKEv1Message(header: header, payloads: [],
+                                             encryptedRange: frame.payloads.remainingRange, problems: frame.problems))
+            }
+            let chain = IKEv1Parser.walk(&frame.payloads, firstPayload: header.nextPayload, cutAtEnd: frame.cutAtEnd,
+                                         problems: &frame.problems)
+            if chain.walked.isComplete, !frame.payloads.isAtEnd {
+                // In the clear nothing pads the message: bytes after the last payload are extra.
+                frame.problems.append(IKEParseProblem(.trailingBytes, offset: frame.payloads.offset,
+                                                      "\(frame.payloads.remaining) bytes after the last payload"))
+            }
+            return .success(IKEv1Message(header: header, payloads: chain.payloads, encryptedRange: nil,
+                                         problems: frame.problems))
+        }
+    }
 }
 
 /// One payload: the generic header (RFC 2408 3.2) and its parsed body.
@@ -93,7 +120,7 @@ public enum IKEv1PayloadBody: Sendable, Equatable {
     /// Any other type: the body bytes, kept.
     case unknown([UInt8])
     /// A known payload whose body did not parse; the chain went on using the generic length.
-    case malformed(IKEv1ParseProblem)
+    case malformed(IKEParseProblem)
 }
 
 /// A payload chain parsed from decrypted bytes (`IKEv1Parser.parseChain`): what it held, and
@@ -101,7 +128,7 @@ public enum IKEv1PayloadBody: Sendable, Equatable {
 /// size, so bytes after a chain that ended (Next Payload 0) are padding, not a problem.
 public struct IKEv1PayloadChain: Sendable, Equatable {
     public var payloads: [IKEv1Payload]
-    public var problems: [IKEv1ParseProblem]
+    public var problems: [IKEParseProblem]
     /// Offset just after the last payload read (the range's start when there was none).
     public var end: Int
     /// True when the chain reached a payload whose Next Payload is 0 (or the first payload was
@@ -110,7 +137,8 @@ public struct IKEv1PayloadChain: Sendable, Equatable {
     /// The bytes after a complete chain (empty when the chain is incomplete).
     public var paddingRange: Range<Int>
 
-    public init(payloads: [IKEv1Payload], problems: [IKEv1ParseProblem], end: Int, isComplete: Bool, paddingRange: Range<Int>) {
+    public init(payloads: [IKEv1Payload], problems: [IKEParseProblem], end: Int, isComplete: Bool,
+                paddingRange: Range<Int>) {
         self.payloads = payloads
         self.problems = problems
         self.end = end
@@ -119,6 +147,19 @@ public struct IKEv1PayloadChain: Sendable, Equatable {
     }
 
     public var paddingLength: Int { paddingRange.count }
+
+    /// The chain in the reader, from a payload of type `firstPayload`; what follows a complete
+    /// chain is padding.
+    public static func parse(_ reader: inout ByteReader, firstPayload: UInt8) -> IKEv1PayloadChain {
+        var problems: [IKEParseProblem] = []
+        let end = reader.bounds.upperBound
+        let chain = IKEv1Parser.walk(&reader, firstPayload: firstPayload, problems: &problems)
+        let stop = chain.walked.end
+        let padding = chain.walked.isComplete ? stop..<end : stop..<stop
+        return IKEv1PayloadChain(payloads: chain.payloads, problems: problems, end: stop,
+                                 isComplete: chain.walked.isComplete,
+                                 paddingRange: padding)
+    }
 }
 
 /// IANA "ISAKMP Next Payload Types" numbers this parser reads (RFC 2408 3.1, RFC 3947,

@@ -1,3 +1,5 @@
+import SpiglassWire
+
 /// SA (RFC 2408 3.4): Domain of Interpretation, Situation, then Proposal payloads (3.5) each
 /// followed by its Transform payloads (3.6) with their data attributes (3.3).
 public struct IKEv1SecurityAssociation: Sendable, Equatable {
@@ -25,22 +27,24 @@ public struct IKEv1SecurityAssociation: Sendable, Equatable {
     /// RFC 2407 4.6.1: the IPsec situation is a 32-bit bitmask.
     static let ipsecSituationLength = 4
 
-    static func parse(_ bytes: [UInt8], range: Range<Int>, problems: inout [IKEv1ParseProblem]) -> Result<IKEv1SecurityAssociation, IKEv1ParseProblem> {
-        let start = range.lowerBound
-        guard range.count >= doiLength else {
-            return .failure(IKEv1ParseProblem(.truncatedBody, offset: start, "SA: body of \(range.count) bytes, needs \(doiLength) for the DOI"))
+    static func parse(_ reader: inout ByteReader,
+                      problems: inout [IKEParseProblem]) -> Result<IKEv1SecurityAssociation, IKEParseProblem> {
+        let start = reader.offset
+        let count = reader.remaining
+        guard count >= doiLength, let doi = reader.readUInt32() else {
+            return .failure(IKEParseProblem(.truncatedBody, offset: start,
+                                            "SA: body of \(count) bytes, needs \(doiLength) for the DOI"))
         }
-        let doi = IKEv2Wire.u32(bytes, start)
         guard doi == ipsecDOI else {
-            return .success(IKEv1SecurityAssociation(doi: doi, situation: Array(bytes[(start + doiLength)..<range.upperBound]), proposals: []))
+            return .success(IKEv1SecurityAssociation(doi: doi, situation: reader.readBytes(reader.remaining) ?? [],
+                                                     proposals: []))
         }
-        guard range.count >= doiLength + ipsecSituationLength else {
-            return .failure(IKEv1ParseProblem(.truncatedBody, offset: start,
-                                              "SA: body of \(range.count) bytes, needs \(doiLength + ipsecSituationLength) for the DOI and IPsec situation"))
+        guard let situation = reader.readBytes(ipsecSituationLength) else {
+            return .failure(IKEParseProblem(.truncatedBody, offset: start,
+                                            "SA: body of \(count) bytes, needs \(doiLength + ipsecSituationLength) for the DOI and IPsec situation"))
         }
-        let situationEnd = start + doiLength + ipsecSituationLength
-        return IKEv1Proposal.parseList(bytes, range: situationEnd..<range.upperBound, problems: &problems).map {
-            IKEv1SecurityAssociation(doi: doi, situation: Array(bytes[(start + doiLength)..<situationEnd]), proposals: $0)
+        return IKEv1Proposal.parseList(&reader, problems: &problems).map {
+            IKEv1SecurityAssociation(doi: doi, situation: situation, proposals: $0)
         }
     }
 }
@@ -67,64 +71,27 @@ public struct IKEv1Proposal: Sendable, Equatable {
     public var protocolName: String { IKEv1Names.protocolName(protocolID) }
 
     /// Generic header (4), Proposal # (1), Protocol-Id (1), SPI Size (1), # of Transforms (1).
-    static let headerLength = 8
     /// RFC 2408 3.5: Next Payload is 2 when another proposal follows, 0 for the last.
-    static let moreSubstructure: UInt8 = 2
-    static let lastSubstructure: UInt8 = 0
+    static let substructures = IKESubstructures.proposals(limit: IKEv1Limits.maxProposalsPerSA,
+                                                          fieldName: "Next Payload",
+                                                          expected: "2 or 0")
 
     /// The proposals after the situation of an SA payload.
-    static func parseList(_ bytes: [UInt8], range: Range<Int>, problems: inout [IKEv1ParseProblem]) -> Result<[IKEv1Proposal], IKEv1ParseProblem> {
-        var proposals: [IKEv1Proposal] = []
-        var cursor = range.lowerBound
-        var sawLast = false
-        while cursor < range.upperBound {
-            guard proposals.count < IKEv1Limits.maxProposalsPerSA else {
-                problems.append(IKEv1ParseProblem(.tooManyProposals, offset: cursor,
-                                                  "SA: more than \(IKEv1Limits.maxProposalsPerSA) proposals; the rest is skipped"))
-                return .success(proposals)
-            }
-            let left = range.upperBound - cursor
-            guard left >= headerLength else {
-                return .failure(IKEv1ParseProblem(.badProposal, offset: cursor, "SA: proposal header needs \(headerLength) bytes, \(left) left"))
-            }
-            let next = bytes[cursor]
-            let length = Int(IKEv2Wire.u16(bytes, cursor + 2))
-            guard length >= headerLength else {
-                return .failure(IKEv1ParseProblem(.badProposal, offset: cursor, "SA: proposal length \(length) is smaller than its \(headerLength)-byte header"))
-            }
-            guard length <= left else {
-                return .failure(IKEv1ParseProblem(.badProposal, offset: cursor, "SA: proposal length \(length), \(left) bytes left in the payload"))
-            }
-            let protocolID = bytes[cursor + 5]
-            let spiSize = Int(bytes[cursor + 6])
-            let declared = Int(bytes[cursor + 7])
-            guard headerLength + spiSize <= length else {
-                return .failure(IKEv1ParseProblem(.badSPISize, offset: cursor + 6, "SA: proposal SPI size \(spiSize) does not fit its length \(length)"))
-            }
-            let spiStart = cursor + headerLength
-            let transformsRange = (spiStart + spiSize)..<(cursor + length)
-            switch IKEv1Transform.parseList(bytes, range: transformsRange, protocolID: protocolID, declared: declared, problems: &problems) {
-            case .failure(let problem): return .failure(problem)
-            case .success(let transforms):
-                proposals.append(IKEv1Proposal(number: bytes[cursor + 4], protocolID: protocolID,
-                                               spi: Array(bytes[spiStart..<(spiStart + spiSize)]), transforms: transforms))
-            }
-            if next != lastSubstructure && next != moreSubstructure {
-                problems.append(IKEv1ParseProblem(.badLastSubstructure, offset: cursor, "SA: proposal Next Payload \(next), expected 2 or 0"))
-            }
-            cursor += length
-            if next == lastSubstructure {
-                sawLast = true
-                break
+    static func parseList(_ reader: inout ByteReader,
+                          problems: inout [IKEParseProblem]) -> Result<[IKEv1Proposal], IKEParseProblem> {
+        substructures.parse(&reader, problems: &problems, item: parse)
+    }
+
+    /// One proposal after its generic header: Proposal #, Protocol-Id, SPI Size, # of
+    /// Transforms, SPI, Transform payloads.
+    static func parse(_ reader: inout ByteReader,
+                      problems: inout [IKEParseProblem]) -> Result<IKEv1Proposal, IKEParseProblem> {
+        IKESubstructures.proposalHeader(&reader).flatMap { header in
+            IKEv1Transform.parseList(&reader, protocolID: header.protocolID, declared: header.declaredTransforms,
+                                     problems: &problems).map {
+                IKEv1Proposal(number: header.number, protocolID: header.protocolID, spi: header.spi, transforms: $0)
             }
         }
-        if sawLast, cursor < range.upperBound {
-            problems.append(IKEv1ParseProblem(.trailingBytes, offset: cursor,
-                                              "SA: \(range.upperBound - cursor) bytes after the proposal marked last"))
-        } else if !sawLast, !proposals.isEmpty {
-            problems.append(IKEv1ParseProblem(.badLastSubstructure, offset: cursor, "SA: the last proposal says more follow"))
-        }
-        return .success(proposals)
     }
 }
 
@@ -206,63 +173,30 @@ public struct IKEv1Transform: Sendable, Equatable {
     /// The first life duration, when it fits 64 bits.
     public var lifeDuration: UInt64? { lifetimes.first?.duration }
 
-    /// Generic header (4), Transform # (1), Transform-Id (1), RESERVED2 (2).
-    static let headerLength = 8
-    /// RFC 2408 3.6: Next Payload is 3 when another transform follows, 0 for the last.
-    static let moreSubstructure: UInt8 = 3
-    static let lastSubstructure: UInt8 = 0
+    /// Generic header (4), Transform # (1), Transform-Id (1), RESERVED2 (2). RFC 2408 3.6: Next
+    /// Payload is 3 when another transform follows, 0 for the last.
+    static let substructures = IKESubstructures.transforms(limit: IKEv1Limits.maxTransformsPerProposal,
+                                                           fieldName: "Next Payload",
+                                                           expected: "3 or 0")
 
-    static func parseList(_ bytes: [UInt8], range: Range<Int>, protocolID: UInt8, declared: Int,
-                          problems: inout [IKEv1ParseProblem]) -> Result<[IKEv1Transform], IKEv1ParseProblem> {
-        var transforms: [IKEv1Transform] = []
-        var cursor = range.lowerBound
-        var sawLast = false
-        while cursor < range.upperBound {
-            guard transforms.count < IKEv1Limits.maxTransformsPerProposal else {
-                problems.append(IKEv1ParseProblem(.tooManyTransforms, offset: cursor,
-                                                  "SA: more than \(IKEv1Limits.maxTransformsPerProposal) transforms in a proposal; the rest is skipped"))
-                return .success(transforms)
-            }
-            let left = range.upperBound - cursor
-            guard left >= headerLength else {
-                return .failure(IKEv1ParseProblem(.badTransform, offset: cursor, "SA: transform header needs \(headerLength) bytes, \(left) left in the proposal"))
-            }
-            let next = bytes[cursor]
-            let length = Int(IKEv2Wire.u16(bytes, cursor + 2))
-            guard length >= headerLength else {
-                return .failure(IKEv1ParseProblem(.badTransform, offset: cursor, "SA: transform length \(length) is smaller than its \(headerLength)-byte header"))
-            }
-            guard length <= left else {
-                return .failure(IKEv1ParseProblem(.badTransform, offset: cursor, "SA: transform length \(length), \(left) bytes left in the proposal"))
-            }
-            let attributes = IKEv1Attribute.parseList(bytes, range: (cursor + headerLength)..<(cursor + length),
-                                                      limit: IKEv1Limits.maxAttributesPerTransform, context: "SA: transform",
-                                                      problems: &problems)
-            switch attributes {
-            case .failure(let problem): return .failure(problem)
-            case .success(let list):
-                transforms.append(IKEv1Transform(number: bytes[cursor + 4], transformID: bytes[cursor + 5], attributes: list, protocolID: protocolID))
-            }
-            if next != lastSubstructure && next != moreSubstructure {
-                problems.append(IKEv1ParseProblem(.badLastSubstructure, offset: cursor, "SA: transform Next Payload \(next), expected 3 or 0"))
-            }
-            cursor += length
-            if next == lastSubstructure {
-                sawLast = true
-                break
-            }
+    static func parseList(_ reader: inout ByteReader, protocolID: UInt8, declared: Int,
+                          problems: inout [IKEParseProblem]) -> Result<[IKEv1Transform], IKEParseProblem> {
+        substructures.parse(&reader, declared: declared, problems: &problems) { reader, problems in
+            parse(&reader, protocolID: protocolID, problems: &problems)
         }
-        if sawLast, cursor < range.upperBound {
-            problems.append(IKEv1ParseProblem(.trailingBytes, offset: cursor,
-                                              "SA: \(range.upperBound - cursor) bytes after the transform marked last"))
-        } else if !sawLast, !transforms.isEmpty {
-            problems.append(IKEv1ParseProblem(.badLastSubstructure, offset: cursor, "SA: the last transform of a proposal says more follow"))
+    }
+
+    /// One transform after its generic header: Transform #, Transform-Id, RESERVED2, SA
+    /// attributes.
+    static func parse(_ reader: inout ByteReader, protocolID: UInt8,
+                      problems: inout [IKEParseProblem]) -> Result<IKEv1Transform, IKEParseProblem> {
+        let start = reader.offset
+        guard let number = reader.readUInt8(), let id = reader.readUInt8(), reader.skip(2) else {
+            return .failure(IKEParseProblem(.badTransform, offset: start - 4, "SA: transform header cut"))
         }
-        if transforms.count != declared {
-            problems.append(IKEv1ParseProblem(.countMismatch, offset: range.lowerBound,
-                                              "SA: proposal declares \(declared) transforms, holds \(transforms.count)"))
-        }
-        return .success(transforms)
+        return IKEv1Attribute.parseList(&reader, limit: IKEv1Limits.maxAttributesPerTransform,
+                                        context: "SA: transform", problems: &problems)
+            .map { IKEv1Transform(number: number, transformID: id, attributes: $0, protocolID: protocolID) }
     }
 }
 
@@ -295,35 +229,32 @@ public struct IKEv1Attribute: Sendable, Equatable {
 
     /// The attributes filling `range`, at most `limit` (the rest is a `tooMany` problem); one
     /// running past the range fails the whole list with `bad`.
-    static func parseList(_ bytes: [UInt8], range: Range<Int>, limit: Int, context: String,
-                          tooMany: IKEv1ParseProblem.Code = .tooManyAttributes, bad: IKEv1ParseProblem.Code = .badAttribute,
-                          problems: inout [IKEv1ParseProblem]) -> Result<[IKEv1Attribute], IKEv1ParseProblem> {
+    static func parseList(_ reader: inout ByteReader, limit: Int, context: String,
+                          tooMany: IKEParseProblem.Code = .tooManyAttributes, bad: IKEParseProblem.Code = .badAttribute,
+                          problems: inout [IKEParseProblem]) -> Result<[IKEv1Attribute], IKEParseProblem> {
         var attributes: [IKEv1Attribute] = []
-        var cursor = range.lowerBound
-        while cursor < range.upperBound {
+        while !reader.isAtEnd {
+            let cursor = reader.offset
             guard attributes.count < limit else {
-                problems.append(IKEv1ParseProblem(tooMany, offset: cursor,
-                                                  "\(context): more than \(limit) attributes; the rest is skipped"))
+                problems.append(IKEParseProblem(tooMany, offset: cursor,
+                                                "\(context): more than \(limit) attributes; the rest is skipped"))
                 break
             }
-            let left = range.upperBound - cursor
-            guard left >= headerLength else {
-                return .failure(IKEv1ParseProblem(bad, offset: cursor, "\(context): attribute needs \(headerLength) bytes, \(left) left"))
+            let left = reader.remaining
+            guard left >= headerLength, let raw = reader.readUInt16(), let second = reader.readUInt16() else {
+                return .failure(IKEParseProblem(bad, offset: cursor,
+                                                "\(context): attribute needs \(headerLength) bytes, \(left) left"))
             }
-            let raw = IKEv2Wire.u16(bytes, cursor)
             let type = raw & ~formatBit
             if raw & formatBit != 0 {
-                attributes.append(IKEv1Attribute(type: type, value: Array(bytes[(cursor + 2)..<(cursor + headerLength)]), isBasic: true))
-                cursor += headerLength
+                let value = [UInt8(truncatingIfNeeded: second >> 8), UInt8(truncatingIfNeeded: second)]
+                attributes.append(IKEv1Attribute(type: type, value: value, isBasic: true))
             } else {
-                let length = Int(IKEv2Wire.u16(bytes, cursor + 2))
-                guard length <= left - headerLength else {
-                    return .failure(IKEv1ParseProblem(bad, offset: cursor,
-                                                      "\(context): attribute \(type) length \(length), \(left - headerLength) bytes left"))
+                guard let value = reader.readBytes(Int(second)) else {
+                    return .failure(IKEParseProblem(bad, offset: cursor,
+                                                    "\(context): attribute \(type) length \(second), \(left - headerLength) bytes left"))
                 }
-                let valueStart = cursor + headerLength
-                attributes.append(IKEv1Attribute(type: type, value: Array(bytes[valueStart..<(valueStart + length)]), isBasic: false))
-                cursor = valueStart + length
+                attributes.append(IKEv1Attribute(type: type, value: value, isBasic: false))
             }
         }
         return .success(attributes)

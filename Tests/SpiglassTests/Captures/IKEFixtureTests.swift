@@ -98,7 +98,7 @@ import Testing
             // A fragmented message's payloads are shown on its last fragment.
             guard message.frames.last == frame else { continue }
             let theirs = f[8].split(separator: " ").map(String.init).filter { $0 != "SK" && $0 != "SKF" }
-            let ours = message.payloads.map { tsharkName[$0.name] ?? $0.name }
+            let ours = message.v2Payloads.map { tsharkName[$0.name] ?? $0.name }
             #expect(ours == theirs, "\(name) frame \(frame)")
             let theirNotifies = f[9] == "-" ? [] : f[9].split(separator: " ").map(String.init)
             #expect(message.notifies.map(\.name) == theirNotifies, "\(name) frame \(frame)")
@@ -146,10 +146,10 @@ import Testing
                 // strongSwan's "AES_CBC_128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048".
                 // Underscores aside (strongSwan's CURVE_25519 is IANA's Curve25519).
                 let theirs = Set(row[5].split(separator: "/").map { $0.replacingOccurrences(of: "_", with: "") })
-                let ours = Set(sa.proposal.map {
+                let ours = Set(sa.proposalNames.map {
                     $0.replacingOccurrences(of: "ENCR_", with: "").replacingOccurrences(of: "AUTH_", with: "").replacingOccurrences(of: "_", with: "")
                 })
-                #expect(ours == theirs, "\(name): \(sa.proposal) vs \(row[5])")
+                #expect(ours == theirs, "\(name): \(sa.proposalNames) vs \(row[5])")
             }
         }
     }

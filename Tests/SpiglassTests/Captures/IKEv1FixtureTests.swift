@@ -37,7 +37,7 @@ import Testing
             // frame exchange exchange_type message_id sender sender_host encrypted retransmission fragment icookie rcookie payloads_logged
             let frame = Int(row[0])!
             let message = try #require(ike.messages.first { $0.frames.contains(frame) }, "\(name): no message for frame \(frame)")
-            #expect(message.version == 1)
+            #expect(message.header.majorVersion == 1)
             #expect(message.header.exchangeType == UInt8(row[2]), "\(name) frame \(frame)")
             #expect(message.header.messageID == UInt32(row[3], radix: 16), "\(name) frame \(frame)")
             #expect(message.fromOriginalInitiator == (row[4] == "initiator"), "\(name) frame \(frame)")

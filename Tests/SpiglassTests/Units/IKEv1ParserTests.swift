@@ -320,7 +320,8 @@ import Testing
         }
     }
 
-    static func checkChain(_ payloads: [IKEv1Payload], start: Int, end: Int, problems: [IKEv1ParseProblem], where_: String) {
+    static func checkChain(_ payloads: [IKEv1Payload], start: Int, end: Int, problems: [IKEParseProblem],
+                           where_: String) {
         #expect(payloads.count <= IKEv1Limits.maxPayloadsPerMessage)
         var cursor = start
         for (index, payload) in payloads.enumerated() {
@@ -596,7 +597,7 @@ import Testing
                 cut.setBE32(24, UInt32(length))
                 let message = try IKEv1Parser.parseMessage(cut, range: 0..<length).get()
                 Self.checkInvariants(message, bytes: cut, range: 0..<length, where_: "cut at \(length)")
-                let chainCodes: Set<IKEv1ParseProblem.Code> = [.truncatedPayloadHeader, .payloadBeyondEnd]
+                let chainCodes: Set<IKEParseProblem.Code> = [.truncatedPayloadHeader, .payloadBeyondEnd]
                 #expect(message.problems.contains { chainCodes.contains($0.code) }, "cut at \(length): \(message.problems.map(\.code))")
                 // The same bytes as a decrypted chain: never complete.
                 let chain = IKEv1Parser.parseChain(cut, range: 28..<length, firstPayload: cut[16])
@@ -631,14 +632,14 @@ import Testing
 
     // MARK: - Bodies
 
-    static func body(_ type: UInt8, _ body: [UInt8]) throws -> (IKEv1Payload, [IKEv1ParseProblem.Code]) {
+    static func body(_ type: UInt8, _ body: [UInt8]) throws -> (IKEv1Payload, [IKEParseProblem.Code]) {
         let bytes = IKEv1Craft.message([.init(type, body)])
         let message = try IKEv1Parser.parseMessage(bytes, range: 0..<bytes.count).get()
         let payload = try #require(message.payloads.first)
         return (payload, message.problems.map(\.code))
     }
 
-    static func malformedCode(_ type: UInt8, _ body: [UInt8]) throws -> IKEv1ParseProblem.Code? {
+    static func malformedCode(_ type: UInt8, _ body: [UInt8]) throws -> IKEParseProblem.Code? {
         guard case .malformed(let problem) = try Self.body(type, body).0.body else { return nil }
         return problem.code
     }
@@ -979,7 +980,7 @@ import Testing
 
     // MARK: - Helpers
 
-    static func failureCode(_ bytes: [UInt8], range: Range<Int>? = nil) -> IKEv1ParseProblem.Code? {
+    static func failureCode(_ bytes: [UInt8], range: Range<Int>? = nil) -> IKEParseProblem.Code? {
         guard case .failure(let problem) = IKEv1Parser.parseMessage(bytes, range: range ?? 0..<bytes.count) else { return nil }
         return problem.code
     }

@@ -430,7 +430,7 @@ import Testing
                 cut.setBE32(24, UInt32(length))
                 let message = try IKEv2Parser.parseMessage(cut, range: 0..<length).get()
                 Self.checkInvariants(message, bytes: cut, range: 0..<length, where_: "cut at \(length)")
-                let chainCodes: Set<IKEv2ParseProblem.Code> = [.truncatedPayloadHeader, .payloadBeyondEnd]
+                let chainCodes: Set<IKEParseProblem.Code> = [.truncatedPayloadHeader, .payloadBeyondEnd]
                 #expect(message.problems.contains { chainCodes.contains($0.code) }, "cut at \(length): \(message.problems.map(\.code))")
             }
         }
@@ -491,14 +491,14 @@ import Testing
 
     // MARK: - Bodies
 
-    static func body(_ type: UInt8, _ body: [UInt8]) throws -> (IKEv2Payload, [IKEv2ParseProblem.Code]) {
+    static func body(_ type: UInt8, _ body: [UInt8]) throws -> (IKEv2Payload, [IKEParseProblem.Code]) {
         let bytes = IKEv2Craft.message([.init(type, body)])
         let message = try IKEv2Parser.parseMessage(bytes, range: 0..<bytes.count).get()
         let payload = try #require(message.payloads.first)
         return (payload, message.problems.map(\.code))
     }
 
-    static func malformedCode(_ type: UInt8, _ body: [UInt8]) throws -> IKEv2ParseProblem.Code? {
+    static func malformedCode(_ type: UInt8, _ body: [UInt8]) throws -> IKEParseProblem.Code? {
         guard case .malformed(let problem) = try Self.body(type, body).0.body else { return nil }
         return problem.code
     }
@@ -794,7 +794,7 @@ import Testing
 
     // MARK: - Helpers
 
-    static func failureCode(_ bytes: [UInt8], range: Range<Int>? = nil) -> IKEv2ParseProblem.Code? {
+    static func failureCode(_ bytes: [UInt8], range: Range<Int>? = nil) -> IKEParseProblem.Code? {
         guard case .failure(let problem) = IKEv2Parser.parseMessage(bytes, range: range ?? 0..<bytes.count) else { return nil }
         return problem.code
     }

@@ -1,19 +1,21 @@
-/// Something wrong with an IKEv2 message: what kind (`code`, which tests and callers
-/// compare), where (the byte offset in the buffer that was parsed) and why, in words that
-/// name the payload and the lengths involved.
+/// Something wrong with an IKE message, IKEv1 (ISAKMP) or IKEv2: what kind (`code`, which tests
+/// and callers compare), where (the byte offset in the buffer that was parsed) and the values
+/// involved in words that name the payload and the lengths (`reason`, shown by reporters).
 ///
-/// `IKEv2Parser.parseMessage` fails with one of these when the message cannot be read at
-/// all (no IKEv2 header, a length field that does not fit); everything else is collected in
-/// `IKEv2Message.problems` while parsing goes on.
-public struct IKEv2ParseProblem: Error, Sendable, Equatable, CustomStringConvertible {
+/// `IKEv2Parser.parseMessage` and `IKEv1Parser.parseMessage` fail with one of these when the
+/// message cannot be read at all (no header, a length field that does not fit); everything else
+/// is collected in the message's `problems` while parsing goes on.
+public struct IKEParseProblem: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Code: String, Sendable, Equatable, CaseIterable {
         // The message as a whole (fatal: parseMessage fails).
         /// The range given lies outside the buffer.
         case badRange
-        /// Fewer than the 28 bytes of the IKE header.
+        /// Fewer than the 28 bytes of the IKE (ISAKMP) header.
         case truncatedHeader
-        /// Major version other than 2.
+        /// Major version other than 2 for the IKEv2 parser.
         case notIKEv2
+        /// Major version other than 1 for the IKEv1 parser.
+        case notIKEv1
         /// Header length field below 28.
         case badMessageLength
         /// Header length field larger than the bytes present.
@@ -23,7 +25,8 @@ public struct IKEv2ParseProblem: Error, Sendable, Equatable, CustomStringConvert
         case cutByCapture
 
         // The payload chain (non-fatal: the chain stops or goes on).
-        /// Bytes after the message, after the last payload, or inside a body after its content.
+        /// Bytes after the message, after the last payload (but for IKEv1 padding after a
+        /// decrypted chain), or inside a body after its content.
         case trailingBytes
         /// Fewer than 4 bytes left for the generic payload header the chain announces.
         case truncatedPayloadHeader
@@ -31,13 +34,13 @@ public struct IKEv2ParseProblem: Error, Sendable, Equatable, CustomStringConvert
         case badPayloadLength
         /// Generic payload length beyond the end of the message.
         case payloadBeyondEnd
-        /// More payloads than `IKEv2Limits.maxPayloadsPerMessage`.
+        /// More payloads than the version's `maxPayloadsPerMessage`.
         case tooManyPayloads
-        /// Bytes after SK or SKF, which must be the last payload (RFC 7296 3.14, RFC 7383 2.5).
+        /// IKEv2: bytes after SK or SKF, which must be the last payload (RFC 7296 3.14, RFC 7383 2.5).
         case dataAfterEncrypted
-        /// SK or SKF inside decrypted SK content.
+        /// IKEv2: SK or SKF inside decrypted SK content.
         case nestedEncrypted
-        /// A payload with the critical bit that this parser does not understand.
+        /// IKEv2: a payload with the critical bit that this parser does not understand.
         case unknownCriticalPayload
 
         // Payload bodies (the payload becomes `.malformed`, unless said otherwise).
@@ -47,9 +50,10 @@ public struct IKEv2ParseProblem: Error, Sendable, Equatable, CustomStringConvert
         case badProposal
         /// Transform header or length inconsistent.
         case badTransform
-        /// Transform attribute runs past its transform.
+        /// Transform (or IKEv1 notification data) attribute runs past its end.
         case badAttribute
-        /// Last Substruc says "more" after the last one, or "last" before it (non-fatal).
+        /// Last Substruc (IKEv2) or a proposal's / transform's Next Payload (IKEv1) says "more"
+        /// after the last one, or "last" before it, or holds another value (non-fatal).
         case badLastSubstructure
         /// A count field disagrees with what the lengths hold (non-fatal).
         case countMismatch
@@ -57,13 +61,15 @@ public struct IKEv2ParseProblem: Error, Sendable, Equatable, CustomStringConvert
         case badSPISize
         /// Delete payload: SPI count times SPI size does not fit the payload.
         case badDeleteCount
-        /// Traffic selector length wrong for its type, or past the payload.
+        /// IKEv2: traffic selector length wrong for its type, or past the payload.
         case badTrafficSelector
-        /// Configuration attribute runs past the payload.
+        /// Configuration (IKEv2 CP, IKEv1 Mode Config / XAUTH) attribute runs past the payload.
         case badConfigAttribute
-        /// EAP length field inconsistent with the payload.
+        /// IKEv2: EAP length field inconsistent with the payload.
         case badEAPLength
-        /// SKF fragment number 0 or above the total.
+        /// IKEv1: NAT-OA with an address whose length does not match its ID type.
+        case badNATOriginalAddress
+        /// IKEv2 SKF fragment number 0 or above the total; IKEv1 fragment number 0.
         case badFragmentNumber
         /// More substructures than the named limit (non-fatal: the first ones are kept).
         case tooManyProposals
@@ -85,5 +91,5 @@ public struct IKEv2ParseProblem: Error, Sendable, Equatable, CustomStringConvert
         self.reason = reason
     }
 
-    public var description: String { "IKEv2 at offset \(offset): \(reason)" }
+    public var description: String { "IKE at offset \(offset): \(reason)" }
 }

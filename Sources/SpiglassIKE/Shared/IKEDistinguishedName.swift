@@ -8,56 +8,50 @@ import SpiglassWire
 /// Values come from whoever sent the packet, so each is escaped for display (`DisplayText`:
 /// controls, bidi overrides, separators...) and then as RFC 4514 2.4 says, so that a value
 /// holding ", CN=admin" shows as "\, CN=admin" and cannot pass for another attribute.
-enum IKEv2DistinguishedName {
+public enum IKEDistinguishedName {
     /// RDNs rendered at most; a real DN has fewer than ten.
     static let maxComponents = 64
 
+    /// One DER TLV: its tag and a reader over its content.
     struct Element {
         var tag: UInt8
-        var content: Range<Int>
-        var end: Int
+        var content: ByteReader
     }
 
-    /// One DER TLV at `offset` inside `limit`; definite lengths of at most 3 bytes.
-    static func element(_ bytes: [UInt8], at offset: Int, limit: Int) -> Element? {
-        guard offset + 2 <= limit else { return nil }
-        let tag = bytes[offset]
-        let first = Int(bytes[offset + 1])
-        var cursor = offset + 2
-        var length = 0
-        if first < 0x80 {
-            length = first
-        } else {
-            let count = first & 0x7f
-            guard count >= 1, count <= 3, cursor + count <= limit else { return nil }
+    /// The DER TLV at the reader's cursor, within its bounds; definite lengths of at most 3
+    /// bytes. The reader moves past it.
+    static func element(_ reader: inout ByteReader) -> Element? {
+        guard let tag = reader.readUInt8(), let first = reader.readUInt8() else { return nil }
+        var length = Int(first)
+        if first >= 0x80 {
+            let count = Int(first & 0x7f)
+            guard count >= 1, count <= 3 else { return nil }
+            length = 0
             for _ in 0..<count {
-                length = length << 8 | Int(bytes[cursor])
-                cursor += 1
+                guard let byte = reader.readUInt8() else { return nil }
+                length = length << 8 | Int(byte)
             }
         }
-        guard length <= limit - cursor else { return nil }
-        return Element(tag: tag, content: cursor..<(cursor + length), end: cursor + length)
+        guard let content = reader.readReader(length) else { return nil }
+        return Element(tag: tag, content: content)
     }
 
-    static func render(_ bytes: [UInt8]) -> String? {
-        guard let name = element(bytes, at: 0, limit: bytes.count), name.tag == 0x30, name.end == bytes.count else { return nil }
+    public static func render(_ bytes: [UInt8]) -> String? {
+        var whole = ByteReader(bytes)
+        guard var name = element(&whole), name.tag == 0x30, whole.isAtEnd else { return nil }
         var parts: [String] = []
-        var setCursor = name.content.lowerBound
-        while setCursor < name.content.upperBound {
-            guard parts.count < maxComponents,
-                  let set = element(bytes, at: setCursor, limit: name.content.upperBound), set.tag == 0x31 else { return nil }
-            var attributeCursor = set.content.lowerBound
-            while attributeCursor < set.content.upperBound {
+        while !name.content.isAtEnd {
+            guard parts.count < maxComponents, var set = element(&name.content), set.tag == 0x31 else { return nil }
+            while !set.content.isAtEnd {
                 guard parts.count < maxComponents,
-                      let attribute = element(bytes, at: attributeCursor, limit: set.content.upperBound), attribute.tag == 0x30,
-                      let oid = element(bytes, at: attribute.content.lowerBound, limit: attribute.content.upperBound), oid.tag == 0x06,
-                      let value = element(bytes, at: oid.end, limit: attribute.content.upperBound), value.end == attribute.content.upperBound,
-                      let key = oidName(Array(bytes[oid.content])), let text = string(tag: value.tag, Array(bytes[value.content]))
+                      var attribute = element(&set.content), attribute.tag == 0x30,
+                      let oid = element(&attribute.content), oid.tag == 0x06,
+                      let value = element(&attribute.content), attribute.content.isAtEnd,
+                      let key = oidName(Array(bytes[oid.content.remainingRange])),
+                      let text = string(tag: value.tag, Array(bytes[value.content.remainingRange]))
                 else { return nil }
                 parts.append("\(key)=\(text)")
-                attributeCursor = attribute.end
             }
-            setCursor = set.end
         }
         return parts.joined(separator: ", ")
     }
