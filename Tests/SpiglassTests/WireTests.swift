@@ -151,4 +151,62 @@ import Testing
         }
         #expect(error.code == .truncated)
     }
+
+    /// Every prefix of an AH header fails as truncated (the fixed part, then the declared
+    /// length), with the offset of the header; the whole one parses and moves the reader past it.
+    @Test func ahTruncatedAtEveryOffsetSaysSo() {
+        let ah: [UInt8] = [6, 4, 0, 0, 0, 0, 0x10, 0x01, 0, 0, 0, 9] + [UInt8](repeating: 0xcc, count: 12)
+        let packet = [UInt8](repeating: 0xee, count: 7) + ah
+        for end in 7..<packet.count {
+            var reader = ByteReader(packet, range: 7..<end)
+            guard case .failure(let error) = AHHeader.parse(&reader) else {
+                Issue.record("\(end - 7) bytes should not parse")
+                continue
+            }
+            #expect(error.code == .truncated && error.offset == 7 && reader.offset == 7)
+        }
+        var reader = ByteReader(packet, range: 7..<packet.count)
+        let header = try? AHHeader.parse(&reader).get()
+        #expect(header?.range == 7..<31 && header?.icvRange == 19..<31 && header?.spi == 0x1001 && header?.sequence == 9)
+        #expect(reader.isAtEnd)
+    }
+
+    @Test func tcpSegmentProblemsAreTyped() {
+        var header: [UInt8] = [0x11, 0x94, 0x11, 0x94, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0, 0, 0, 0, 0, 0] + [1, 2, 3]
+        for end in 0..<20 {
+            var reader = ByteReader(header, range: 0..<end)
+            guard case .failure(let error) = TCPEncapsulation.segment(&reader) else {
+                Issue.record("\(end) bytes should not parse")
+                continue
+            }
+            #expect(error.code == .truncated)
+        }
+        var reader = ByteReader(header)
+        let segment = try? TCPEncapsulation.segment(&reader).get()
+        #expect(segment?.payload == 20..<23 && segment?.syn == true && segment?.sourcePort == 4500)
+        header[12] = 0x40
+        reader = ByteReader(header)
+        guard case .failure(let error) = TCPEncapsulation.segment(&reader) else {
+            Issue.record("a 16-byte data offset should not parse")
+            return
+        }
+        #expect(error.code == .badHeaderLength)
+    }
+
+    /// A frame that does not start the array: offsets stay indices into the array.
+    @Test func linkLayerOffsetsAreIndicesIntoTheBytes() throws {
+        var frame = [UInt8](repeating: 0xaa, count: 5) + [UInt8](repeating: 0, count: 12) + [0x86, 0xdd]
+        frame += [0x60, 0, 0, 0, 0, 0, 59, 64] + [UInt8](repeating: 0, count: 32)
+        var reader = ByteReader(frame, range: 5..<frame.count)
+        let link = try LinkDecoder.decode(&reader, as: .ethernet).get()
+        #expect(link.networkOffset == 19 && reader.offset == 19 && link.announcedVersion == 6)
+        let ip = try IPLayer.parse(&reader, announcedVersion: link.announcedVersion).get()
+        #expect(ip.headerStart == 19 && ip.headerEnd == 59 && ip.protocolFieldOffset == 25 && reader.offset == 59)
+        var short = ByteReader(frame, range: 5..<18)
+        guard case .failure(let error) = LinkDecoder.decode(&short, as: .ethernet) else {
+            Issue.record("13 bytes are no Ethernet header")
+            return
+        }
+        #expect(error.code == .truncated && error.offset == 5)
+    }
 }
