@@ -164,16 +164,18 @@ extension Analyzer {
         }
         if let sample = outcome.diagnosisSample, let flowNumber { keepDiagnosisSample(sample, outcome, flowNumber: flowNumber,
                                                                                        saIndex: saIndex, bytes, esp: esp) }
-        let result = outcome.result
         layer.sequence = outcome.sequence
-        layer.verdict = PacketVerdict(result.verdict)
-        layer.icv = result.icv
-        layer.detail = result.detail
+        layer.verdict = PacketVerdict(outcome.result.verdict)
+        layer.icv = outcome.result.icv
+        layer.detail = outcome.result.detail
         layer.tunnel = outcome.tunnel
-        if result.verdict == .decrypted || result.verdict == .dummy || result.verdict == .garbled {
-            layer.nextHeader = result.nextHeader
-            layer.padLength = result.padLength
-            layer.defaultPadding = result.defaultPadding
+        switch outcome.result.verdict {
+        case .decrypted, .dummy, .garbled:
+            layer.nextHeader = outcome.result.nextHeader
+            layer.padLength = outcome.result.padLength
+            layer.defaultPadding = outcome.result.defaultPadding
+        default:
+            break
         }
         return layer
     }

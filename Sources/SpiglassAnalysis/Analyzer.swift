@@ -355,6 +355,7 @@ public final class Analyzer {
 
     /// The frame's outermost IP header, or nil when the frame is done with (its record says
     /// why: not decodable, malformed, cut by the capture).
+    @inline(__always)
     func decodeFrame(_ bytes: [UInt8], header: PacketHeader) -> IPLayer? {
         guard let linkType = inputs.linkType(header.source) else {
             record.verdict = .undecodable

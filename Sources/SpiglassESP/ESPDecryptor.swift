@@ -64,6 +64,7 @@ public enum ESPDecryptor {
 
     /// The ICV of a non-combined transform: HMAC (or XCBC, CMAC) over SPI..ciphertext, plus the
     /// ESN high bits appended (RFC 4303 2.2.1). `.failed` when it does not match.
+    @inline(__always)
     static func checkIntegrity(_ packet: [UInt8], _ parts: Parts, state: ESPCryptoState, verify: Bool) throws -> ICVStatus {
         let icvLength = parts.icv.count
         guard verify else { return icvLength > 0 ? .unchecked : .none }
@@ -77,6 +78,7 @@ public enum ESPDecryptor {
 
     /// Decrypts the payload into `output` (combined transforms check their tag here and set
     /// `icvStatus`). Returns the failure, or nil when `output` holds the plaintext.
+    @inline(__always)
     static func decipher(_ packet: [UInt8], _ parts: Parts, state: ESPCryptoState, output: inout [UInt8],
                          icvStatus: inout ICVStatus) throws -> ESPResult? {
         let cipherRange = parts.cipher
@@ -120,6 +122,7 @@ public enum ESPDecryptor {
     }
 
     /// The RFC 4303 2.4 trailer at the end of the `count` plaintext bytes in `output`.
+    @inline(__always)
     static func readTrailer(_ output: [UInt8], count: Int, icvStatus: ICVStatus) -> ESPResult {
         let padLength = Int(output[count - 2])
         let nextHeader = output[count - 1]

@@ -97,18 +97,23 @@ public struct IPLayer: Sendable, Equatable {
     static func parseV4(_ reader: inout ByteReader) -> Result<IPLayer, WireError> {
         let offset = reader.offset
         let length = reader.bounds.upperBound
-        var header = reader
-        guard let versionAndLength = header.readUInt8(), header.skip(1), let totalLength = header.readUInt16().map(Int.init),
-              let identification = header.readUInt16(), let flagsAndOffset = header.readUInt16(), let ttl = header.readUInt8(),
-              let proto = header.readUInt8(), header.skip(2), let source = header.readUInt32(), let destination = header.readUInt32()
-        else {
+        // The fixed header is checked once; its fields are then read at their offsets in it.
+        guard let fixed = reader.readRange(20) else {
             return .failure(WireError(.truncated, layer: "IPv4", offset: offset, "\(length - offset) bytes, header needs 20"))
         }
-        let headerLength = Int(versionAndLength & 0x0f) * 4
+        let bytes = reader.bytes
+        let o = fixed.lowerBound
+        let totalLength = Int(bytes.be16(o + 2))
+        let identification = bytes.be16(o + 4)
+        let flagsAndOffset = bytes.be16(o + 6)
+        let ttl = bytes[o + 8]
+        let proto = bytes[o + 9]
+        let headerLength = Int(bytes[o] & 0x0f) * 4
         guard headerLength >= 20 else {
             return .failure(WireError(.badHeaderLength, layer: "IPv4", offset: offset, "header length \(headerLength) < 20"))
         }
-        guard reader.skip(headerLength) else {
+        // The options, if any: the fixed 20 bytes are read.
+        guard reader.skip(headerLength - 20) else {
             return .failure(WireError(.truncated, layer: "IPv4", offset: offset, "header of \(headerLength) bytes, \(length - offset) captured"))
         }
         // TSO-captured packets carry total length 0; take the captured length then.
@@ -124,7 +129,7 @@ public struct IPLayer: Sendable, Equatable {
                                     payloadProtocol: proto, ipv6FragmentHeaderOffset: nil, ipv6PreviousNextHeaderOffset: nil)
         }
         return .success(IPLayer(
-            version: 4, source: .v4(source), destination: .v4(destination),
+            version: 4, source: .v4(bytes.be32(o + 12)), destination: .v4(bytes.be32(o + 16)),
             headerStart: offset, headerEnd: offset + headerLength,
             protocolFieldOffset: offset + 9, protocolNumber: proto,
             end: min(offset + claimed, length), truncated: offset + claimed > length, fragment: fragment, ttl: ttl))
@@ -135,12 +140,14 @@ public struct IPLayer: Sendable, Equatable {
     static func parseV6(_ reader: inout ByteReader) -> Result<IPLayer, WireError> {
         let offset = reader.offset
         let length = reader.bounds.upperBound
-        guard reader.skip(4), let payloadLength = reader.readUInt16().map(Int.init), let next = reader.readUInt8(),
-              let hopLimit = reader.readUInt8(), let sourceHigh = reader.readUInt64(), let sourceLow = reader.readUInt64(),
-              let destinationHigh = reader.readUInt64(), let destinationLow = reader.readUInt64()
-        else {
+        guard let fixed = reader.readRange(40) else {
             return .failure(WireError(.truncated, layer: "IPv6", offset: offset, "\(length - offset) bytes, header needs 40"))
         }
+        let bytes = reader.bytes
+        let o = fixed.lowerBound
+        let payloadLength = Int(bytes.be16(o + 4))
+        let next = bytes[o + 6]
+        let hopLimit = bytes[o + 7]
         // Payload length 0 means a jumbogram (or TSO); use what was captured.
         let claimedEnd = payloadLength == 0 ? length : offset + 40 + payloadLength
         let end = min(claimedEnd, length)
@@ -152,7 +159,7 @@ public struct IPLayer: Sendable, Equatable {
         }
         reader = ByteReader(reader.bytes, range: chain.offset..<length)
         return .success(IPLayer(
-            version: 6, source: .v6(sourceHigh, sourceLow), destination: .v6(destinationHigh, destinationLow),
+            version: 6, source: IPAddress.read(bytes, v6At: o + 8), destination: IPAddress.read(bytes, v6At: o + 24),
             headerStart: offset, headerEnd: chain.offset,
             protocolFieldOffset: layers.protocolFieldOffset, protocolNumber: layers.protocolNumber,
             end: end, truncated: claimedEnd > length, fragment: layers.fragment, ttl: hopLimit))

@@ -11,11 +11,11 @@ public struct ESPHeader: Sendable, Equatable {
     /// header can only be divided by the SA's algorithms).
     public static func parse(_ reader: inout ByteReader) -> Result<ESPHeader, WireError> {
         let range = reader.remainingRange
-        guard let spi = reader.readUInt32(), let sequence = reader.readUInt32() else {
+        guard range.count >= length, let whole = reader.readRange(range.count) else {
             return .failure(WireError(.truncated, layer: "ESP", offset: range.lowerBound, "\(range.count) bytes, header needs \(length)"))
         }
-        reader.skip(reader.remaining)
-        return .success(ESPHeader(spi: spi, sequence: sequence, range: range))
+        return .success(ESPHeader(spi: reader.bytes.be32(whole.lowerBound), sequence: reader.bytes.be32(whole.lowerBound + 4),
+                                  range: whole))
     }
 }
 
@@ -162,10 +162,9 @@ public struct IPsecLayers: Sendable, Equatable {
     public static let maxAH = 2
 
     /// Classifies the IP payload of protocol `proto` that fills the reader.
-    public static func classify(_ reader: ByteReader, protocolNumber proto: UInt8) -> IPsecLayers {
+    public static func classify(_ reader: consuming ByteReader, protocolNumber proto: UInt8) -> IPsecLayers {
         var ah: [AHHeader] = []
         var proto = proto
-        var reader = reader
         while proto == IPProtocol.ah {
             guard ah.count < maxAH else {
                 return IPsecLayers(ah: ah, payload: .malformed(WireError(.tooManyHeaders, layer: "AH", offset: reader.offset, "more than \(maxAH) nested AH headers")))
@@ -184,8 +183,7 @@ public struct IPsecLayers: Sendable, Equatable {
     }
 
     /// The payload after any AH headers, filling the reader.
-    public static func classifyPayload(_ reader: ByteReader, protocolNumber proto: UInt8) -> IPsecPayload {
-        var reader = reader
+    public static func classifyPayload(_ reader: consuming ByteReader, protocolNumber proto: UInt8) -> IPsecPayload {
         switch proto {
         case IPProtocol.esp:
             switch ESPHeader.parse(&reader) {
