@@ -27,35 +27,36 @@ extension Analyzer {
             record.verdict = layer.verdict
             if layer.verdict == .espNull {
                 // Shown, not written: nothing authenticated this payload.
-                record.inner = PacketSummary.of(inner, range: 0..<innerLength)
+                record.inner = PacketSummary.of(inbound.inner, range: 0..<inbound.innerLength)
             }
             guard layer.verdict == .decrypted else { break }
             decryptedAny = true
-            innerIP = try? IPLayer.parse(inner, offset: 0, length: innerLength).get()
+            var reader = ByteReader(inbound.inner, range: 0..<inbound.innerLength)
+            innerIP = try? IPLayer.parse(&reader).get()
             if policyCheck.isActive, let parsed = innerIP, let flowNumber = layer.flowNumber {
                 checkDecryptedPolicy(flowNumber: flowNumber, ipsecProtocol: .esp, spi: layer.spi, tunnel: layer.tunnel, outer: sourceIP,
                                      innerIP: parsed)
             }
             guard level + 1 < options.maxNesting, let parsed = innerIP, parsed.fragment == nil,
-                  case .esp(let innerESP, let innerPorts) = IPsecLayers.classify(inner, protocolNumber: parsed.protocolNumber,
-                                                                                start: parsed.headerEnd, end: parsed.end).payload
+                  case .esp(let innerESP, let innerPorts) = IPsecLayers.classify(ByteReader(inbound.inner, range: parsed.payloadRange),
+                                                                                protocolNumber: parsed.protocolNumber).payload
             else { break }
             // Copy-on-write makes this one copy per nested layer; single-layer ESP never gets here.
-            source = inner
-            headerSource = inner
+            source = inbound.inner
+            headerSource = source
             sourceIP = parsed
             currentESP = innerESP
             currentPorts = innerPorts
         }
         if decryptedAny {
-            record.inner = innerIP.map { PacketSummary.of(inner, ip: $0) }
-            record.writtenLength = innerLength
+            record.inner = innerIP.map { PacketSummary.of(inbound.inner, ip: $0) }
+            record.writtenLength = inbound.innerLength
             writeInner()
         }
     }
 
     /// One ESP layer: SA lookup, ICV and decryption, trailer; on success the inner packet is
-    /// left in `inner[0..<innerLength]`.
+    /// left in `inbound.released`.
     /// `cut`: the capture cut the packet, which is then only counted (see `truncatedLayer`).
     func decryptLayer(_ bytes: [UInt8], ip: IPLayer, esp: ESPHeader, ports: (source: UInt16, destination: UInt16)?,
                       headerBytes: [UInt8], cut: Bool = false, flow knownFlow: Int? = nil) -> ESPLayer {
@@ -64,11 +65,12 @@ extension Analyzer {
         var layer = cut ? truncatedLayer(esp, ip: ip, ports: ports, flowNumber: flowNumber)
             : decryptLayerCore(bytes, ip: ip, esp: esp, ports: ports, flowNumber: flowNumber, headerBytes: headerBytes)
         guard let flowNumber else { return layer }
-        let generation = followsIKE ? ike.childGeneration : childReplica.generation
+        let replica = ownership.childReplica
+        let generation = replica?.generation ?? ike.childGeneration
         if flows[flowNumber].childSA == nil && flows[flowNumber].childGeneration != generation {
             // Looked up again only after an exchange settled new SPIs: one compare per packet.
             flows[flowNumber].childGeneration = generation
-            flows[flowNumber].childSA = followsIKE ? ike.childSA(spi: esp.spi) : childReplica.bySPI[esp.spi]
+            flows[flowNumber].childSA = replica.map { $0.bySPI[esp.spi] } ?? ike.childSA(spi: esp.spi)
         }
         layer.childSA = flows[flowNumber].childSA
         layer.flowNumber = flowNumber
@@ -114,7 +116,7 @@ extension Analyzer {
             layer.saMatch = flows[flowNumber].saMatch
             flows[flowNumber].cutSnapLength = max(flows[flowNumber].cutSnapLength, record.capturedLength)
         } else {
-            untrackedFlowPackets += 1
+            flowTable.untrackedPackets += 1
             let match = sad.lookup(spi: esp.spi, source: ip.source, destination: ip.destination)
             layer.saIndex = match?.index
             layer.saMatch = match?.match
@@ -125,29 +127,22 @@ extension Analyzer {
     /// `headerBytes` holds the IP header `ip` describes; it differs from `bytes` when the ESP
     /// packet came out of a TCP stream.
     func decryptLayerCore(_ bytes: [UInt8], ip: IPLayer, esp: ESPHeader, ports: (source: UInt16, destination: UInt16)?,
-                                  flowNumber: Int?, headerBytes: [UInt8]) -> ESPLayer {
+                          flowNumber: Int?, headerBytes: [UInt8]) -> ESPLayer {
         var layer = ESPLayer(spi: esp.spi, sequence: UInt64(esp.sequence), verdict: .noSA, icv: .none, saIndex: nil, saMatch: nil,
                              nextHeader: nil, padLength: nil, length: esp.range.count, tunnel: nil, udpPorts: ports, detail: nil)
         let saMatch: (Int, SADatabase.MatchKind)?
         if let flowNumber {
             saMatch = flows[flowNumber].saIndex.map { ($0, flows[flowNumber].saMatch!) }
         } else {
-            untrackedFlowPackets += 1
+            flowTable.untrackedPackets += 1
             saMatch = sad.lookup(spi: esp.spi, source: ip.source, destination: ip.destination).map { ($0.index, $0.match) }
         }
         guard let (saIndex, match) = saMatch else {
-            if options.espNullHeuristic, let null = ESPNullHeuristic.detect(bytes, esp: esp.range) {
+            if options.espNullHeuristic, let null = inbound.recogniseNull(bytes, esp: esp, ip: ip, headerBytes: headerBytes) {
                 layer.verdict = .espNull
                 layer.nextHeader = null.nextHeader
                 layer.detail = "no key; NULL encryption recognised with a \(null.icvLength)-byte ICV (unverified)"
-                copyBytes(bytes, null.payload, into: &plain, at: 0)
                 layer.tunnel = null.nextHeader == IPProtocol.ipv4 || null.nextHeader == IPProtocol.ipv6
-                if layer.tunnel == true {
-                    innerLength = innerPacketLength(plain, payloadLength: null.payload.count)
-                    copyBytes(plain, 0..<innerLength, into: &inner, at: 0)
-                } else {
-                    rebuildTransport(headerBytes, ip: ip, nextHeader: null.nextHeader, payloadLength: null.payload.count)
-                }
             }
             return layer
         }
@@ -155,109 +150,58 @@ extension Analyzer {
         layer.saMatch = match
         guard let state = cryptoState(saIndex) else {
             layer.verdict = .unsupportedAlgorithm
-            layer.detail = cryptoFailures[saIndex]
+            layer.detail = sas.esp.failures[saIndex]
             return layer
         }
-        var result: ESPResult
-        var sequence = UInt64(esp.sequence)
-        if state.layout.extendedSequenceNumbers {
-            let tracker = flowNumber.map { flows[$0].sequenceTracker } ?? SequenceNumberTracker(initialHigh: state.sa.initialSequenceHigh)
-            let (first, second, third) = tracker.candidates(low: esp.sequence)
-            result = ESPDecryptor.decrypt(bytes, esp: esp.range, state: state, sequenceHigh: first, output: &plain)
-            sequence = UInt64(first) << 32 | UInt64(esp.sequence)
-            // Only the ICV can tell which high half the sender used; when the RFC's guess fails,
-            // try its neighbours (a capture that starts mid-stream or lost a long run).
-            if result.verdict == .icvFailed {
-                for candidate in [second, third] where candidate != first {
-                    let retry = ESPDecryptor.decrypt(bytes, esp: esp.range, state: state, sequenceHigh: candidate, output: &plain)
-                    if retry.verdict != .icvFailed {
-                        result = retry
-                        sequence = UInt64(candidate) << 32 | UInt64(esp.sequence)
-                        break
-                    }
-                }
-            }
-            if result.icv == .good, let flowNumber { flows[flowNumber].sequenceTracker.accept(sequence) }
+        let outcome: ESPInboundOutcome
+        if let flowNumber {
+            outcome = inbound.processESP(bytes, esp: esp, ip: ip, headerBytes: headerBytes, natTraversal: ports != nil, state: state,
+                                         tracker: &flows[flowNumber].sequenceTracker)
         } else {
-            result = ESPDecryptor.decrypt(bytes, esp: esp.range, state: state, sequenceHigh: 0, output: &plain)
+            var tracker = SequenceNumberTracker(initialHigh: state.sa.initialSequenceHigh)
+            outcome = inbound.processESP(bytes, esp: esp, ip: ip, headerBytes: headerBytes, natTraversal: ports != nil, state: state,
+                                         tracker: &tracker)
         }
-        layer.sequence = sequence
-        let transport = PlaintextCheck.Transport(source: ip.source, destination: ip.destination, natTraversal: ports != nil)
-        let high = UInt32(truncatingIfNeeded: sequence >> 32)
-        if result.verdict == .icvFailed || result.verdict == .malformed, let flowNumber, !flows[flowNumber].icvDiagnosed {
-            // Once per SA, its first failing packet is kept: when the run ends it is retried under
-            // the variants users get wrong (ESN, ICV length, keys of the other direction), then a
-            // key is looked for under which the payload is plaintext, so the report can say what
-            // to fix. Its other flows share the answer.
-            flows[flowNumber].icvDiagnosed = true
-            recordICVFailure(saIndex: saIndex, bytes, esp: esp.range, sequenceHigh: high, transport: transport)
-        }
-        // The release rule: a verified (or unprotected) packet goes out only as the packet its
-        // trailer names.
-        PlaintextCheck.apply(to: &result, plain: plain, transport: transport)
-        if result.verdict == .garbled, let flowNumber, !flows[flowNumber].garbledDiagnosed {
-            // Once per SA, kept for the end of the run: another SA's encryption key that opens
-            // the packet names the mix-up.
-            flows[flowNumber].garbledDiagnosed = true
-            recordGarbled(saIndex: saIndex, bytes, esp: esp.range, sequenceHigh: high, transport: transport)
-        }
-        layer.verdict = PacketVerdict(result.verdict)
-        layer.icv = result.icv
-        layer.detail = result.detail
-        if result.verdict == .decrypted || result.verdict == .dummy || result.verdict == .garbled {
-            layer.nextHeader = result.nextHeader
-            layer.padLength = result.padLength
-            layer.defaultPadding = result.defaultPadding
-        }
-        guard result.verdict == .decrypted else { return layer }
-        let tunnel = result.nextHeader == IPProtocol.ipv4 || result.nextHeader == IPProtocol.ipv6
-        layer.tunnel = tunnel
-        if tunnel {
-            innerLength = innerPacketLength(plain, payloadLength: result.payloadLength)
-            // The plaintext starts with the inner packet: the two buffers trade places rather
-            // than copying it (both are sized for the largest datagram).
-            swap(&plain, &inner)
-        } else {
-            rebuildTransport(headerBytes, ip: ip, nextHeader: result.nextHeader, payloadLength: result.payloadLength)
+        if let sample = outcome.diagnosisSample, let flowNumber { keepDiagnosisSample(sample, outcome, flowNumber: flowNumber,
+                                                                                       saIndex: saIndex, bytes, esp: esp) }
+        layer.sequence = outcome.sequence
+        layer.verdict = PacketVerdict(outcome.result.verdict)
+        layer.icv = outcome.result.icv
+        layer.detail = outcome.result.detail
+        layer.tunnel = outcome.tunnel
+        switch outcome.result.verdict {
+        case .decrypted, .dummy, .garbled:
+            layer.nextHeader = outcome.result.nextHeader
+            layer.padLength = outcome.result.padLength
+            layer.defaultPadding = outcome.result.defaultPadding
+        default:
+            break
         }
         return layer
     }
 
+    /// Once per SA, its first failing packet is kept: when the run ends it is retried under the
+    /// variants users get wrong (ESN, ICV length, keys of the other direction), then a key is
+    /// looked for under which the payload is plaintext, so the report can say what to fix; for
+    /// a packet that verified but decrypted to garbage, another SA's encryption key that opens
+    /// it names the mix-up. The SA's other flows share the answer.
+    func keepDiagnosisSample(_ kind: DiagnosisSampleKind, _ outcome: ESPInboundOutcome, flowNumber: Int, saIndex: Int,
+                             _ bytes: [UInt8], esp: ESPHeader) {
+        switch kind {
+        case .icvFailure:
+            guard !flows[flowNumber].icvDiagnosed else { return }
+            flows[flowNumber].icvDiagnosed = true
+        case .garbled:
+            guard !flows[flowNumber].garbledDiagnosed else { return }
+            flows[flowNumber].garbledDiagnosed = true
+        }
+        keepSample(kind, saIndex: saIndex, bytes, esp: esp.range, sequenceHigh: outcome.sequenceHigh, transport: outcome.transport)
+    }
+
     func writeInner() {
-        guard innerLength > 0 else { return }
-        if let writer {
-            writer.write(inner, range: 0..<innerLength, timestamp: record.timestamp)
-            summary.written += 1
-        } else if let shard, shard.writesPackets {
-            // Parallel runs: kept with the frame's report until the merger writes it in order.
-            shard.output.appendPacket(inner, range: 0..<innerLength, timestamp: record.timestamp)
+        guard inbound.innerLength > 0 else { return }
+        if ownership.writePacket(inbound.inner, range: 0..<inbound.innerLength, timestamp: record.timestamp) {
             summary.written += 1
         }
-    }
-
-    /// Tunnel-mode payload length trimmed to the inner IP header's own length, which drops
-    /// RFC 4303 2.7 TFC padding.
-    func innerPacketLength(_ buffer: [UInt8], payloadLength: Int) -> Int {
-        guard payloadLength >= 1 else { return payloadLength }
-        switch buffer[0] >> 4 {
-        case 4 where payloadLength >= 20:
-            let total = Int(buffer[2]) << 8 | Int(buffer[3])
-            return total >= 20 ? min(total, payloadLength) : payloadLength
-        case 6 where payloadLength >= 40:
-            let length = Int(buffer[4]) << 8 | Int(buffer[5])
-            return length > 0 ? min(40 + length, payloadLength) : payloadLength
-        default:
-            return payloadLength
-        }
-    }
-
-    /// Transport mode: the outer IP header (without any UDP encapsulation or AH) with its
-    /// protocol set to the ESP next header, lengths and IPv4 checksum fixed, then the payload.
-    func rebuildTransport(_ bytes: [UInt8], ip: IPLayer, nextHeader: UInt8, payloadLength: Int) {
-        let headerLength = ip.headerEnd - ip.headerStart
-        copyBytes(bytes, ip.headerStart..<ip.headerEnd, into: &inner, at: 0)
-        copyBytes(plain, 0..<payloadLength, into: &inner, at: headerLength)
-        innerLength = headerLength + payloadLength
-        fixRebuiltHeader(ip: ip, headerLength: headerLength, nextHeader: nextHeader)
     }
 }

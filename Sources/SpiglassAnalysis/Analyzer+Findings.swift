@@ -60,7 +60,7 @@ extension Analyzer {
                 add(.loss, "\(flow.replay.lost) sequence number(s) missing (never received, or not intact) between \(flow.replay.first ?? 0) and \(flow.replay.highest)\(flow.replay.late > 0 ? "; \(flow.replay.late) arrived late, reordered by up to \(flow.replay.maxReorderDepth)" : "")")
             }
             if let index = flow.saIndex {
-                let sa = (flow.key.ipsecProtocol == .ah ? ahSAD : sad).entries[index]
+                let sa = sas.sa(flow.key.ipsecProtocol, index)
                 for message in WeakAlgorithmCheck.findings(for: sa) { add(.weakAlgorithm, message) }
             }
             if flow.policy.mismatches > 0 {

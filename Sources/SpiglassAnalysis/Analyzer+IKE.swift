@@ -19,17 +19,9 @@ extension Analyzer {
     /// Adds an SA derived from IKE keys to the ESP (or AH) database and matches the flows
     /// that had no SA against it.
     func addDerived(_ sa: SecurityAssociation) {
-        if sa.ipsecProtocol == .ah {
-            ahSAD.add(sa)
-            ahEngines.append(nil)
-        } else {
-            sad.add(sa)
-            cryptoStates.append(nil)
-        }
+        sas.add(sa)
         for index in flows.indices where flows[index].saIndex == nil && flows[index].key.ipsecProtocol == sa.ipsecProtocol {
-            let key = flows[index].key
-            let database = key.ipsecProtocol == .ah ? ahSAD : sad
-            if let match = database.lookup(spi: key.spi, source: key.source, destination: key.destination) {
+            if let match = sas.lookup(flows[index].key) {
                 flows[index].saIndex = match.index
                 flows[index].saMatch = match.match
             }

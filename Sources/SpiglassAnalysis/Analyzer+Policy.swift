@@ -5,13 +5,13 @@ import SpiglassWire
 /// Where the pipeline hands packets to the policy check (`PolicyCheck`): a decrypted or
 /// AH-verified inner packet, and a packet seen in clear.
 extension Analyzer {
-    /// One decrypted layer's inner packet (`inner` holds it), checked against the selectors of
+    /// One decrypted layer's inner packet (`inbound.inner` holds it), checked against the selectors of
     /// the SA of `flowNumber`, whose packets travelled `outer` (the packet the SA protected).
     func checkDecryptedPolicy(flowNumber: Int, ipsecProtocol: IPsecProtocol, spi: UInt32, tunnel: Bool?, outer: IPLayer,
                               innerIP: IPLayer) {
         let sa = ProtectingSA(ipsecProtocol: ipsecProtocol, spi: spi, outerSource: outer.source, outerDestination: outer.destination,
                               tunnel: tunnel)
-        let packet = PacketSummary.of(inner, ip: innerIP)
+        let packet = PacketSummary.of(inbound.inner, ip: innerIP)
         guard let note = policyCheck.checkDecrypted(&flows[flowNumber].policy, sa: sa, packet: packet, frame: record.frame,
                                                     time: record.timestamp)
         else { return }

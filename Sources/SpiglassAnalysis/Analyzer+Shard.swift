@@ -1,4 +1,5 @@
 import SpiglassCapture
+import SpiglassIKE
 import SpiglassWire
 
 // One worker of a parallel run (see `ParallelAnalysis`). The reader (`FrameRouter`) hands each
@@ -27,14 +28,59 @@ final class Shard {
     /// The other workers: how many of worker 0's events are applied, and up to which frame.
     var appliedEvents = 0
     var appliedHorizon = 0
+    /// The other workers: worker 0's SPI → CHILD_SA answers.
+    let childReplica: ChildSAReplica?
+    /// Reassembles a fragment the reader said nothing of (it says what came of every fragment
+    /// it deals out; this keeps a worker whole should that ever change).
+    private let reassembler: FragmentReassembler
 
-    init(index: Int, output: ShardOutput, writesPackets: Bool, ikeEvents: IKEEventLog, flowShare: Int) {
+    init(index: Int, output: ShardOutput, writesPackets: Bool, ikeEvents: IKEEventLog, flowShare: Int,
+         fragmentLimits: FragmentReassembler.Limits) {
         self.index = index
         self.output = output
         self.writesPackets = writesPackets
         self.ikeEvents = ikeEvents
         self.flowShare = flowShare
+        self.childReplica = index == 0 ? nil : ChildSAReplica()
+        self.reassembler = FragmentReassembler(limits: fragmentLimits)
     }
+}
+
+/// A worker of a parallel run: the reader has audited the timestamps and reassembled the
+/// fragments, the merger writes -w and diagnoses ICV failures over all the workers, and only
+/// worker 0 follows IKE, publishing what the others must learn of it.
+extension Shard: FrameOwnership {
+    var followsIKE: Bool { index == 0 }
+    var diagnosesForTheRun: Bool { false }
+
+    func flowLimit(_ options: AnalysisOptions) -> Int { flowShare }
+
+    func auditTimestamp(_ header: PacketHeader, frame: Int) -> [String] { [] }
+
+    func fragmentFate(_ bytes: [UInt8], ip: IPLayer, time: Int64, frame: Int, window: Int64) -> FragmentFate {
+        if let original = fragmentDuplicateOf { return .copy(of: original) }
+        return .reassembly(fragmentOutcome ?? reassembler.add(bytes, ip: ip, time: time))
+    }
+
+    func writePacket(_ bytes: [UInt8], range: Range<Int>, timestamp: Timestamp) -> Bool {
+        guard writesPackets else { return false }
+        // Kept with the frame's report until the merger writes it in order.
+        output.appendPacket(bytes, range: range, timestamp: timestamp)
+        return true
+    }
+
+    func publish(_ event: IKEEventLog.Event) {
+        pendingEvents.append(event)
+    }
+
+    func follow(_ ike: IKEReconstruction) {
+        ike.onChildSPI = { [unowned self, unowned ike] spi, index in
+            self.pendingEvents.append(.child(spi: spi, selectors: ike.negotiatedSelectors(child: index)))
+        }
+    }
+
+    /// Closes nothing: the merger writes the run's -w file.
+    func closeOutput() throws {}
 }
 
 /// What a worker hands the merger: the report text and the -w records of the frames it owns,
@@ -213,7 +259,7 @@ extension Analyzer {
             case .derived(let sa):
                 addDerived(sa.unshared())
             case .child(let spi, let selectors):
-                childReplica.apply(spi: spi, selectors)
+                shard.childReplica?.apply(spi: spi, selectors)
             }
         }
         shard.appliedHorizon = horizon

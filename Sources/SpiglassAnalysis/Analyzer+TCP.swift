@@ -9,7 +9,8 @@ extension Analyzer {
     /// message is processed and reported on its own; a segment that completes none is
     /// reported once, as TCP.
     func processTCP(_ bytes: [UInt8], ip: IPLayer, start: Int) {
-        guard let segment = TCPEncapsulation.segment(bytes, start: start, end: ip.end),
+        var reader = ByteReader(bytes, range: start..<ip.end)
+        guard case .success(let segment) = TCPEncapsulation.segment(&reader),
               options.tcpEncapsulationPorts.contains(segment.sourcePort) || options.tcpEncapsulationPorts.contains(segment.destinationPort)
         else { return }
         record.tcpPorts = (segment.sourcePort, segment.destinationPort)
@@ -23,7 +24,8 @@ extension Analyzer {
             switch message {
             case .esp(let packet):
                 summary.espPackets += 1
-                if let esp = ESPHeader.parse(packet, range: 0..<packet.count) {
+                var reader = ByteReader(packet)
+                if case .success(let esp) = ESPHeader.parse(&reader) {
                     processESP(packet, ip: ip, esp: esp, ports: nil, depth: 0, headerBytes: bytes)
                 } else {
                     record.verdict = .malformed

@@ -7,128 +7,96 @@ import SpiglassWire
 /// The pipeline: frames in, dissection, SA lookup, verification and decryption, reports and
 /// the decrypted-output pcap out. One instance per capture; not thread-safe.
 public final class Analyzer {
-    public internal(set) var sad: SADatabase
-    /// AH SAs, looked up apart from ESP's.
-    public internal(set) var ahSAD: SADatabase
-    var ahEngines: [IntegrityEngine?]
-    var ahEngineFailures: [Int: String] = [:]
-    /// Canonical form of the packet an AH ICV covers; sized once.
-    @exclusivity(unchecked) var ahScratch = [UInt8](repeating: 0, count: 65_536 + 1024)
-    public let options: AnalysisOptions
-    let reporter: Reporter
-    let writer: PcapWriter?
-
     // The per-packet state below is touched many times per packet by this single-threaded
     // pipeline and never through overlapping accesses; dynamic exclusivity checks on it cost
     // about a seventh of the run time, so they are turned off for these properties only.
-    @exclusivity(unchecked) var cryptoStates: [ESPCryptoState?]
-    var cryptoFailures: [Int: String] = [:]
-    /// The ICV-failure diagnosis of each SA whose ICVs failed, made when the run finishes (see
-    /// `ICVFailureSample`). One per SA, whichever of its flows failed first: the keys tried are
-    /// the SA's. Each may try `maxDiagnosisCandidates` other SAs' keys, and a run makes at most
-    /// `maxICVDiagnoses` (ICV failures and garbled packets together).
-    var icvDiagnoses: [Int: ICVDiagnosisOutcome] = [:]
-    /// The first failing packet of each SA, by SA index, until the diagnoses are made.
-    var icvFailureSamples: [Int: ICVFailureSample] = [:]
-    /// The first packet of each SA that verified but decrypted to garbage (see
-    /// `ICVFailureDiagnosis.diagnoseGarbled`), until the diagnoses are made.
-    var garbledSamples: [Int: ICVFailureSample] = [:]
-    /// The frame where an SA failed with `maxICVDiagnoses` samples kept already.
-    var icvBoundPassedAt: Int? = nil
-    @exclusivity(unchecked) var flowIndex: [FlowKey: Int] = [:]
-    /// Indices into `flows` of recently seen flows, by SPI bits (-1: empty); see `flow(for:)`.
-    @exclusivity(unchecked) var recentFlows = [Int](repeating: -1, count: Analyzer.recentFlowSlots)
-    static let recentFlowSlots = 256
-    @exclusivity(unchecked) public internal(set) var flows: [FlowStatistics] = []
-    var untrackedFlowPackets = 0
+    /// The ESP and AH SAs, with the contexts their packets are processed with.
+    @exclusivity(unchecked) var sas: SAStore
+    public let options: AnalysisOptions
+    let reporter: Reporter
+    /// Whether this analyzer sees every frame of the run or is a worker of a parallel one, and
+    /// what follows from that (see `FrameOwnership`).
+    let ownership: any FrameOwnership
+    @exclusivity(unchecked) var flowTable = FlowTable()
     @exclusivity(unchecked) public internal(set) var summary = AnalysisSummary()
-    let reassembler: FragmentReassembler
     let tcpStreams: TCPEncapsulation
-    var diagnosticsSeen: Set<String> = []
-    var timestampAudit = TimestampAudit()
-    /// Link type of each input of the stream (`PacketHeader.source`), nil where unsupported.
-    /// Read for every frame (see the exclusivity note above).
-    @exclusivity(unchecked) var linkTypes: [LinkType?] = [nil]
-    var linkTypeDescriptions = [""]
-    /// The inputs' paths, named in every record when there are several.
-    public internal(set) var sourcePaths: [String] = []
-
+    var diagnostics = DiagnosticLog()
+    /// Read for every frame.
+    @exclusivity(unchecked) var inputs = CaptureInputs()
     /// The IKE story of the capture, rebuilt as its messages arrive.
     public let ike: IKEReconstruction
     /// The SPD checks: decrypted packets against their SA's selectors, cleartext for leaks.
     let policyCheck: PolicyCheck
-
     @exclusivity(unchecked) var record = PacketRecord()
     /// Called after each frame with its record and, when something was decrypted, the inner
     /// packet as written to -w (empty otherwise). For tests and embedding; nil costs nothing.
     // Read for every frame; set before a run, never while one calls it.
     @exclusivity(unchecked) public var packetObserver: ((PacketRecord, ArraySlice<UInt8>) -> Void)?
+    /// RFC 4303/4302 inbound processing, with the buffers of the packet being released.
+    let inbound = InboundProcessor()
+    /// What the ICV-failure diagnoses made at the end of the run need (see `ICVDiagnosisState`).
+    var icvState = ICVDiagnosisState()
+
+    /// ESP SAs, as packets are looked up in them.
+    public var sad: SADatabase { sas.esp.database }
+    /// AH SAs, looked up apart from ESP's.
+    public var ahSAD: SADatabase { sas.ah.database }
+    @inline(__always)
+    public internal(set) var flows: [FlowStatistics] {
+        get { flowTable.flows }
+        _modify { yield &flowTable.flows }
+        set { flowTable.flows = newValue }
+    }
+    /// The inputs' paths, named in every record when there are several.
+    public var sourcePaths: [String] { inputs.paths }
     /// Called at once with warnings and events (key reloads), for live captures whose summary
     /// comes only at the end.
-    public var notice: ((String) -> Void)?
-    /// Plaintext of the ESP layer being decrypted; sized once for the largest datagram.
-    @exclusivity(unchecked) var plain = [UInt8](repeating: 0, count: 65_536 + 1024)
-    /// The decrypted inner packet (tunnel) or the rebuilt one (transport).
-    @exclusivity(unchecked) var inner = [UInt8](repeating: 0, count: 65_536 + 1024)
-    @exclusivity(unchecked) var innerLength = 0
-
-    /// Parallel runs (`ParallelAnalysis`): this worker's part. Nil in a single-threaded run,
-    /// which then pays a nil check per frame for it (a `let`: no exclusivity check).
-    let shard: Shard?
-    /// Whether this analyzer follows IKE itself (a single-threaded run, worker 0 of a parallel
-    /// one); the other workers answer CHILD_SA lookups from `childReplica`.
-    let followsIKE: Bool
-    /// The other workers of a parallel run: worker 0's SPI → CHILD_SA answers.
-    let childReplica = ChildSAReplica()
+    public var notice: ((String) -> Void)? {
+        get { diagnostics.notice }
+        set { diagnostics.notice = newValue }
+    }
+    /// The diagnoses of SAs whose ICVs failed, by SA index, once the run has finished.
+    var icvDiagnoses: [Int: ICVDiagnosisOutcome] { icvState.outcomes }
 
     /// `policies`: the SPD entries of the policy files (`KeySet.policies`).
     public convenience init(sad: SADatabase, ahSAD: SADatabase = SADatabase(), ikeKeys: [IKESecurityAssociation] = [],
                             policies: [SecurityPolicy] = [], options: AnalysisOptions, output: OutputSink) throws {
-        try self.init(sad: sad, ahSAD: ahSAD, ikeKeys: ikeKeys, policies: policies, options: options, output: output, shard: nil)
+        try self.init(sad: sad, ahSAD: ahSAD, ikeKeys: ikeKeys, policies: policies, options: options, output: output,
+                      ownership: try WholeRun(options: options))
     }
 
-    /// `shard`: a worker of a parallel run (see `ParallelAnalysis`).
+    /// `ownership`: alone in the run, or a worker of a parallel run (see `ParallelAnalysis`).
     init(sad: SADatabase, ahSAD: SADatabase, ikeKeys: [IKESecurityAssociation], policies: [SecurityPolicy], options: AnalysisOptions,
-         output: OutputSink, shard: Shard?) throws {
-        self.shard = shard
-        self.followsIKE = shard == nil || shard!.index == 0
+         output: OutputSink, ownership: any FrameOwnership) throws {
+        self.ownership = ownership
         // Only an analyzer that follows IKE gets the keys: the others never see an IKE message.
-        self.ike = IKEReconstruction(keys: followsIKE ? ikeKeys : [], limits: options.ikeLimits)
+        self.ike = IKEReconstruction(keys: ownership.followsIKE ? ikeKeys : [], limits: options.ikeLimits)
         ike.captureDuplicateWindow = options.captureDuplicateWindow
         ike.decryptDespiteIntegrityFailure = options.ikeDecryptDespiteIntegrityFailure
-        self.policyCheck = PolicyCheck(policies: policies, ike: ike, replica: followsIKE ? nil : childReplica)
-        self.reassembler = FragmentReassembler(limits: options.fragmentLimits)
+        self.policyCheck = PolicyCheck(policies: policies, ike: ike, replica: ownership.childReplica)
         self.tcpStreams = TCPEncapsulation(limits: options.tcpLimits)
-        self.sad = sad
-        self.ahSAD = ahSAD
-        self.ahEngines = [IntegrityEngine?](repeating: nil, count: ahSAD.count)
+        self.sas = SAStore(esp: sad, ah: ahSAD)
         self.options = options
-        self.cryptoStates = [ESPCryptoState?](repeating: nil, count: sad.count)
-        switch (options.report, options.format) {
-        case (.packets, .text): reporter = TextReporter(sink: output, quiet: options.quiet)
-        case (.packets, .json): reporter = JSONReporter(sink: output, quiet: options.quiet)
-        case (.ike, .text): reporter = IKETextReporter(sink: output, quiet: options.quiet, ike: ike)
-        case (.ike, .json): reporter = IKEJSONReporter(sink: output, quiet: options.quiet, ike: ike)
-        }
-        if let path = options.writePath {
-            writer = try PcapWriter(path: path, flushEachPacket: options.flushEachPacket, inputs: options.inputPaths)
-        } else {
-            writer = nil
-        }
+        self.reporter = Analyzer.makeReporter(options, output: output, ike: ike)
         if options.deriveChildKeys {
             ike.onDerivedSA = { [unowned self] sa in
                 self.addDerived(sa)
                 // Worker 0 of a parallel run: the other workers get it through the event log.
-                self.shard?.pendingEvents.append(.derived(sa))
+                self.ownership.publish(.derived(sa))
             }
         }
-        if let shard {
-            ike.onChildSPI = { [unowned shard, unowned ike] spi, index in
-                shard.pendingEvents.append(.child(spi: spi, selectors: ike.negotiatedSelectors(child: index)))
-            }
-        }
+        ownership.follow(ike)
         ike.onDiagnostic = { [unowned self] message in self.diagnose(message) }
         policyCheck.diagnose = { [unowned self] message in self.diagnose(message) }
+    }
+
+    static func makeReporter(_ options: AnalysisOptions, output: OutputSink, ike: IKEReconstruction) -> Reporter {
+        switch (options.report, options.format) {
+        case (.packets, .text): TextReporter(sink: output, quiet: options.quiet)
+        case (.packets, .json): JSONReporter(sink: output, quiet: options.quiet)
+        case (.ike, .text): IKETextReporter(sink: output, quiet: options.quiet, ike: ike)
+        case (.ike, .json): IKEJSONReporter(sink: output, quiet: options.quiet, ike: ike)
+        }
     }
 
     /// Loads and merges key files, in order, each in `format` or the detected one, then the
@@ -264,24 +232,13 @@ public final class Analyzer {
     /// Switches to a new SAD mid-run (SIGHUP): OpenSSL contexts are rebuilt on demand, and every
     /// flow seen so far is matched again, keeping its counters.
     public func reload(_ fresh: SADatabase, ah freshAH: SADatabase? = nil) {
-        if let freshAH {
-            ahSAD = freshAH
-            ahEngines = [IntegrityEngine?](repeating: nil, count: freshAH.count)
-            ahEngineFailures = [:]
-        }
+        if let freshAH { sas.ah.replace(freshAH) }
         var fresh = fresh
         for derived in ike.derivedSAs where derived.ipsecProtocol == .esp { fresh.add(derived) }
-        sad = fresh
-        cryptoStates = [ESPCryptoState?](repeating: nil, count: fresh.count)
-        cryptoFailures = [:]
-        icvDiagnoses = [:]
-        icvFailureSamples = [:]
-        garbledSamples = [:]
-        icvBoundPassedAt = nil
+        sas.esp.replace(fresh)
+        icvState = ICVDiagnosisState()
         for index in flows.indices {
-            let key = flows[index].key
-            let database = key.ipsecProtocol == .ah ? ahSAD : fresh
-            let match = database.lookup(spi: key.spi, source: key.source, destination: key.destination)
+            let match = sas.lookup(flows[index].key)
             flows[index].saIndex = match?.index
             flows[index].saMatch = match?.match
         }
@@ -304,16 +261,16 @@ public final class Analyzer {
 
     /// The inputs of the stream to come: their link types, and their paths for the reports.
     func setSources(_ sources: [CaptureStream.Source]) {
-        sourcePaths = sources.map(\.path)
-        reporter.begin(sources: sourcePaths)
+        inputs.paths = sources.map(\.path)
+        reporter.begin(sources: inputs.paths)
         setLinkTypes(sources.map { ($0.linkType, $0.linkTypeName) })
     }
 
     func setLinkTypes(_ types: [(dlt: Int32, name: String)]) {
-        linkTypes = types.map { LinkType(dlt: $0.dlt) }
-        linkTypeDescriptions = types.map { "\($0.name) (DLT \($0.dlt))" }
-        for (index, description) in linkTypeDescriptions.enumerated() where linkTypes[index] == nil {
-            let which = types.count > 1 ? " in '\(sourcePaths[index])'" : ""
+        inputs.linkTypes = types.map { LinkType(dlt: $0.dlt) }
+        inputs.linkTypeDescriptions = types.map { "\($0.name) (DLT \($0.dlt))" }
+        for (index, description) in inputs.linkTypeDescriptions.enumerated() where inputs.linkTypes[index] == nil {
+            let which = types.count > 1 ? " in '\(inputs.paths[index])'" : ""
             diagnose("unsupported link-layer type \(description)\(which): frames are counted but not dissected; supported are Ethernet, Linux SLL/SLL2, raw IP and BSD loopback")
         }
     }
@@ -336,13 +293,19 @@ public final class Analyzer {
     public func finish() {
         ike.finish()
         attachFlowsToChildren()
-        if shard == nil { icvDiagnoses = Analyzer.resolveICVDiagnoses([self], flows: &flows).outcomes }
-        summary.diagnostics = orderedDiagnostics
+        if ownership.diagnosesForTheRun {
+            icvState.outcomes = Analyzer.resolveICVDiagnoses([self], flows: &flows).outcomes
+        }
+        summary.diagnostics = diagnostics.messages
         summary.policy = policyCheck.summary(flows: flows)
         summary.findings = findings()
         summary.events = RunEventCounts(summary: summary, flows: flows, ike: ike)
-        reporter.finish(summary: summary, flows: flows, sad: sad, ahSAD: ahSAD, untrackedFlowPackets: untrackedFlowPackets)
-        closeWriter(writer)
+        reporter.finish(summary: summary, flows: flows, sad: sad, ahSAD: ahSAD, untrackedFlowPackets: flowTable.untrackedPackets)
+        do {
+            try ownership.closeOutput()
+        } catch {
+            summary.outputFailure = "\(error)"
+        }
     }
 
     /// Finishes the -w file (put in place when complete); a failure goes to the summary.
@@ -354,36 +317,19 @@ public final class Analyzer {
         }
     }
 
-    var orderedDiagnostics: [String] = []
-    /// The frame during which each of `orderedDiagnostics` was raised (how a parallel run
-    /// merges its workers' diagnostics in the order a single thread raises them).
-    var diagnosticFrames: [Int] = []
-
     func diagnose(_ message: String) {
-        guard diagnosticsSeen.count < 1000, !diagnosticsSeen.contains(message) else { return }
-        diagnosticsSeen.insert(message)
-        orderedDiagnostics.append(message)
-        diagnosticFrames.append(summary.frames)
-        notice?("warning: " + message)
+        diagnostics.raise(message, frame: summary.frames)
     }
-
-    /// Records reported for the current frame (more than one when a TCP segment carries
-    /// several RFC 8229 messages).
-    var unitsEmitted = 0
-    /// IP fragments seen lately, to recognise the capture's own duplicates of them.
-    var fragmentCopies = RecentCopies()
-    /// The snapshot length cut the current frame's outermost IP datagram.
-    @exclusivity(unchecked) var datagramCut = false
 
     /// Counts and reports the current record.
     func emit() {
-        unitsEmitted += 1
+        record.reportedUnits += 1
         summary.verdicts[record.verdict] += 1
         // Every reporter is silent per packet under -q; not calling it spares the reference
         // counting of its arguments.
         if !options.quiet { reporter.packet(record, sad: sad, ahSAD: ahSAD, startTime: summary.firstTime!) }
         if let packetObserver {
-            packetObserver(record, record.writtenLength > 0 ? inner[0..<record.writtenLength] : [])
+            packetObserver(record, record.writtenLength > 0 ? inbound.inner[0..<record.writtenLength] : [])
         }
     }
 
@@ -394,88 +340,87 @@ public final class Analyzer {
         if summary.firstTime == nil { summary.firstTime = header.timestamp }
         summary.lastTime = header.timestamp
         record.reset(frame: summary.frames, header: header)
-        unitsEmitted = 0
-        datagramCut = false
-        // A parallel run's reader audits the timestamps (it sees every frame).
-        if shard == nil {
-            for message in timestampAudit.check(header, frame: summary.frames) { diagnose(message) }
-        }
+        for message in ownership.auditTimestamp(header, frame: summary.frames) { diagnose(message) }
         defer {
             // A TCP segment carrying whole messages has reported each already.
-            if unitsEmitted == 0 { emit() }
+            if record.reportedUnits == 0 { emit() }
         }
-        let source = header.source < linkTypes.count ? header.source : 0
-        guard let linkType = linkTypes[source] else {
+        guard let ip = decodeFrame(bytes, header: header) else { return }
+        if ip.fragment != nil {
+            processFragment(bytes, ip: ip, header: header)
+        } else {
+            processIP(bytes, ip: ip, depth: 0)
+        }
+    }
+
+    /// The frame's outermost IP header, or nil when the frame is done with (its record says
+    /// why: not decodable, malformed, cut by the capture).
+    @inline(__always)
+    func decodeFrame(_ bytes: [UInt8], header: PacketHeader) -> IPLayer? {
+        guard let linkType = inputs.linkType(header.source) else {
             record.verdict = .undecodable
-            record.detail = "unsupported link type \(linkTypeDescriptions[source])"
-            return
+            record.detail = "unsupported link type \(inputs.linkTypeDescription(header.source))"
+            return nil
         }
         let length = min(header.capturedLength, bytes.count)
+        var reader = ByteReader(bytes, range: 0..<length)
         let link: LinkInfo
-        switch LinkDecoder.decode(bytes, length: length, as: linkType) {
+        switch LinkDecoder.decode(&reader, as: linkType) {
         case .success(let info): link = info
         case .failure(let error):
             record.verdict = error.code == .notIP ? .notIPsec : .malformed
             record.detail = error.description
             markCut(error)
-            return
+            return nil
         }
         let ip: IPLayer
-        switch IPLayer.parse(bytes, offset: link.networkOffset, length: length, announcedVersion: link.announcedVersion) {
+        switch IPLayer.parse(&reader, announcedVersion: link.announcedVersion) {
         case .success(let layer): ip = layer
         case .failure(let error):
             record.verdict = .malformed
             record.detail = error.description
             markCut(error)
-            return
+            return nil
         }
         record.outer = outerSummary(ip)
-        datagramCut = Analyzer.isDatagramCut(ip, header: header, length: length)
-        if datagramCut && (ip.fragment != nil || (ip.protocolNumber == IPProtocol.tcp && isTCPEncapsulated(bytes, ip: ip))) {
+        record.datagramCut = Analyzer.isDatagramCut(ip, header: header, length: length)
+        if record.datagramCut && (ip.fragment != nil || (ip.protocolNumber == IPProtocol.tcp && isTCPEncapsulated(bytes, ip: ip))) {
             // A cut fragment would leave a hole in its datagram, and a cut segment in its
             // RFC 8229 stream: neither is fed on.
             record.verdict = .truncated
             record.detail = record.cutDescription
-            return
+            return nil
         }
-        if ip.fragment != nil {
-            // A parallel run's reader filters copies and reassembles, once for the run, and says
-            // what came of the fragment.
-            let original: Int?
-            if let shard {
-                original = shard.fragmentDuplicateOf
-            } else {
-                original = fragmentCopies.original(fragment: ip, bytes: bytes, time: header.timestamp.totalMicroseconds,
-                                                   frame: record.frame, window: options.captureDuplicateWindow)
-            }
-            if let original {
-                // Kept out of reassembly, which has (or had) the first copy.
-                record.verdict = .captureDuplicate
-                record.detail = "fragment: same bytes as frame \(original)"
+        return ip
+    }
+
+    /// An IP fragment: a copy the capture already holds is counted apart; the others go to
+    /// reassembly (a parallel run's reader reassembles, once for the run, and says what came
+    /// of the fragment), and a completed datagram is processed.
+    func processFragment(_ bytes: [UInt8], ip: IPLayer, header: PacketHeader) {
+        switch ownership.fragmentFate(bytes, ip: ip, time: header.timestamp.totalMicroseconds, frame: record.frame,
+                                      window: options.captureDuplicateWindow) {
+        case .copy(let original):
+            // Kept out of reassembly, which has (or had) the first copy.
+            record.verdict = .captureDuplicate
+            record.detail = "fragment: same bytes as frame \(original)"
+        case .reassembly(.pending):
+            record.verdict = .fragment
+        case .reassembly(.dropped(let reason)):
+            record.verdict = .fragment
+            record.detail = "fragment dropped: \(reason)"
+            diagnose("IP fragment dropped: \(reason)")
+        case .reassembly(.complete(let datagram)):
+            var reader = ByteReader(datagram)
+            guard case .success(let whole) = IPLayer.parse(&reader) else {
+                record.verdict = .malformed
+                record.detail = "reassembled datagram is not a valid IP packet"
                 return
             }
-            switch shard?.fragmentOutcome ?? reassembler.add(bytes, ip: ip, time: header.timestamp.totalMicroseconds) {
-            case .pending:
-                record.verdict = .fragment
-                return
-            case .dropped(let reason):
-                record.verdict = .fragment
-                record.detail = "fragment dropped: \(reason)"
-                diagnose("IP fragment dropped: \(reason)")
-                return
-            case .complete(let datagram):
-                guard case .success(let whole) = IPLayer.parse(datagram, offset: 0, length: datagram.count) else {
-                    record.verdict = .malformed
-                    record.detail = "reassembled datagram is not a valid IP packet"
-                    return
-                }
-                record.reassembledFrom = 1
-                record.outer = outerSummary(whole)
-                processIP(datagram, ip: whole, depth: 0)
-                return
-            }
+            record.reassembledFrom = 1
+            record.outer = outerSummary(whole)
+            processIP(datagram, ip: whole, depth: 0)
         }
-        processIP(bytes, ip: ip, depth: 0)
     }
 
     /// Whether the snapshot length cut the frame's IP datagram: the IP length says so, or (an
@@ -493,8 +438,8 @@ public final class Analyzer {
     }
 
     func isTCPEncapsulated(_ bytes: [UInt8], ip: IPLayer) -> Bool {
-        guard !options.tcpEncapsulationPorts.isEmpty,
-              let segment = TCPEncapsulation.segment(bytes, start: ip.headerEnd, end: ip.end) else { return false }
+        var reader = ByteReader(bytes, range: ip.payloadRange)
+        guard !options.tcpEncapsulationPorts.isEmpty, case .success(let segment) = TCPEncapsulation.segment(&reader) else { return false }
         return options.tcpEncapsulationPorts.contains(segment.sourcePort) || options.tcpEncapsulationPorts.contains(segment.destinationPort)
     }
 
@@ -505,9 +450,9 @@ public final class Analyzer {
     }
 
     func processIP(_ bytes: [UInt8], ip: IPLayer, depth: Int) {
-        let layers = IPsecLayers.classify(bytes, protocolNumber: ip.protocolNumber, start: ip.headerEnd, end: ip.end)
+        let layers = IPsecLayers.classify(ByteReader(bytes, range: ip.payloadRange), protocolNumber: ip.protocolNumber)
         // Only the outermost datagram can be cut (what was decrypted is whole).
-        let cut = depth == 0 && datagramCut
+        let cut = depth == 0 && record.datagramCut
         var outerFlow: Int? = nil
         if depth == 0 && !cut {
             switch checkCaptureDuplicate(bytes, ip: ip, layers: layers) {
@@ -570,50 +515,24 @@ public final class Analyzer {
         }
     }
 
+    /// The flow of `key`, made when first seen; nil past the tracking limit.
     func flow(for key: FlowKey, time: Timestamp) -> Int? {
-        // Most packets belong to a flow seen a moment ago: a small table indexed by SPI bits,
-        // checked against the flow's own key (so it can never answer wrongly), spares hashing
-        // the key into `flowIndex`.
-        let slot = Int(truncatingIfNeeded: key.spi ^ (key.spi >> 8)) & (Analyzer.recentFlowSlots - 1)
-        let recent = recentFlows[slot]
-        if recent >= 0, recent < flows.count, flows[recent].key == key { return recent }
-        if let index = flowIndex[key] {
-            recentFlows[slot] = index
-            return index
-        }
-        guard flows.count < (shard?.flowShare ?? options.maxTrackedFlows) else {
+        if let known = flowTable.find(key) { return known }
+        guard flowTable.count < ownership.flowLimit(options) else {
             diagnose("more than \(options.maxTrackedFlows) ESP flows: further flows are counted together, not per SA")
             return nil
         }
-        let database = key.ipsecProtocol == .ah ? ahSAD : sad
-        let match = database.lookup(spi: key.spi, source: key.source, destination: key.destination)
-        let high = match.map { database.entries[$0.index].initialSequenceHigh } ?? 0
-        flows.append(FlowStatistics(key: key, saIndex: match?.index, saMatch: match?.match, firstSeen: time, lastSeen: time,
-                                    sequenceTracker: SequenceNumberTracker(initialHigh: high, window: options.replayWindow),
-                                    replay: ReplayWindow(size: Int(options.replayWindow))))
-        flows[flows.count - 1].firstFrame = summary.frames
-        flowIndex[key] = flows.count - 1
-        recentFlows[slot] = flows.count - 1
-        return flows.count - 1
+        let match = sas.lookup(key)
+        let high = match.map { sas.sa(key.ipsecProtocol, $0.index).initialSequenceHigh } ?? 0
+        var flow = FlowStatistics(key: key, saIndex: match?.index, saMatch: match?.match, firstSeen: time, lastSeen: time,
+                                  sequenceTracker: SequenceNumberTracker(initialHigh: high, window: options.replayWindow),
+                                  replay: ReplayWindow(size: Int(options.replayWindow)))
+        flow.firstFrame = summary.frames
+        return flowTable.add(flow)
     }
 
-    /// SA `index`'s cipher state, made on first use and kept. A setup failure is reported and
-    /// remembered, except for a `candidate`: an SA whose keys are only tried on another SA's
-    /// failing packet is skipped, and its failure reported if its own packets arrive.
+    /// ESP SA `index`'s cipher state, made on first use and kept (see `SACache.engine`).
     func cryptoState(_ index: Int, candidate: Bool = false) -> ESPCryptoState? {
-        if let state = cryptoStates[index] { return state }
-        if cryptoFailures[index] != nil { return nil }
-        do {
-            let state = try ESPCryptoState(sa: sad.entries[index])
-            cryptoStates[index] = state
-            return state
-        } catch {
-            guard !candidate else { return nil }
-            let message = "SA \(sad.entries[index].origin): cannot set up \(sad.entries[index].algorithmDescription): \(error)"
-            cryptoFailures[index] = message
-            diagnose(message)
-            return nil
-        }
+        sas.esp.engine(index, candidate: candidate) { diagnose($0) }
     }
-
 }

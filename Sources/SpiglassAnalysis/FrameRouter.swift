@@ -198,9 +198,9 @@ final class FrameRouter {
     private func route(_ frame: [UInt8], header: PacketHeader) -> FrameRoute {
         guard header.source < linkTypes.count, let linkType = linkTypes[header.source] else { return FrameRoute() }
         let length = min(header.capturedLength, frame.count)
-        guard case .success(let link) = LinkDecoder.decode(frame, length: length, as: linkType),
-              case .success(let ip) = IPLayer.parse(frame, offset: link.networkOffset, length: length,
-                                                    announcedVersion: link.announcedVersion)
+        var reader = ByteReader(frame, range: 0..<length)
+        guard case .success(let link) = LinkDecoder.decode(&reader, as: linkType),
+              case .success(let ip) = IPLayer.parse(&reader, announcedVersion: link.announcedVersion)
         else { return FrameRoute() }
         if ip.fragment != nil {
             // A cut fragment is reassembled nowhere: worker 0 reports it (see `Analyzer.process`).
@@ -210,14 +210,14 @@ final class FrameRouter {
                 return FrameRoute(copyOf: original)
             }
             let outcome = reassembler.add(frame, ip: ip, time: header.timestamp.totalMicroseconds)
-            guard case .complete(let datagram) = outcome,
-                  case .success(let whole) = IPLayer.parse(datagram, offset: 0, length: datagram.count)
-            else { return FrameRoute(fragment: outcome) }
-            let layers = IPsecLayers.classify(datagram, protocolNumber: whole.protocolNumber, start: whole.headerEnd, end: whole.end)
-            let ike = FrameRouter.carriesIKE(datagram, ip: whole, layers: layers, tcpPorts: tcpEncapsulationPorts)
+            guard case .complete(let datagram) = outcome else { return FrameRoute(fragment: outcome) }
+            var whole = ByteReader(datagram)
+            guard case .success(let wholeIP) = IPLayer.parse(&whole) else { return FrameRoute(fragment: outcome) }
+            let layers = IPsecLayers.classify(ByteReader(datagram, range: wholeIP.payloadRange), protocolNumber: wholeIP.protocolNumber)
+            let ike = FrameRouter.carriesIKE(datagram, ip: wholeIP, layers: layers, tcpPorts: tcpEncapsulationPorts)
             return FrameRoute(owner: ike ? 0 : owner(of: layers), fragment: outcome, carriesIKE: ike)
         }
-        let layers = IPsecLayers.classify(frame, protocolNumber: ip.protocolNumber, start: ip.headerEnd, end: ip.end)
+        let layers = IPsecLayers.classify(ByteReader(frame, range: ip.payloadRange), protocolNumber: ip.protocolNumber)
         let ike = FrameRouter.carriesIKE(frame, ip: ip, layers: layers, tcpPorts: tcpEncapsulationPorts)
         return FrameRoute(owner: ike ? 0 : owner(of: layers), carriesIKE: ike)
     }
@@ -230,7 +230,8 @@ final class FrameRouter {
             return true
         case .other(let proto, _) where proto == IPProtocol.tcp && !tcpPorts.isEmpty:
             let start = layers.ah.last?.range.upperBound ?? ip.headerEnd
-            guard let segment = TCPEncapsulation.segment(bytes, start: start, end: ip.end) else { return false }
+            var reader = ByteReader(bytes, range: start..<ip.end)
+            guard case .success(let segment) = TCPEncapsulation.segment(&reader) else { return false }
             return tcpPorts.contains(segment.sourcePort) || tcpPorts.contains(segment.destinationPort)
         default:
             return false

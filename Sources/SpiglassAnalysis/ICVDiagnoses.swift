@@ -24,6 +24,28 @@ struct ICVFailureSample {
     var transport: PlaintextCheck.Transport
 }
 
+/// What the ICV-failure diagnoses of a run need until they are made at its end, and then
+/// their outcomes.
+struct ICVDiagnosisState {
+    /// The first failing packet of each SA, by SA index.
+    var icvFailures: [Int: ICVFailureSample] = [:]
+    /// The first packet of each SA that verified but decrypted to garbage (see
+    /// `ICVFailureDiagnosis.diagnoseGarbled`).
+    var garbled: [Int: ICVFailureSample] = [:]
+    /// The frame where an SA failed with `maxICVDiagnoses` samples kept already.
+    var boundPassedAt: Int? = nil
+    /// The diagnosis of each SA whose ICVs failed, made when the run finishes. One per SA,
+    /// whichever of its flows failed first: the keys tried are the SA's.
+    var outcomes: [Int: ICVDiagnosisOutcome] = [:]
+
+    func samples(_ kind: DiagnosisSampleKind) -> [Int: ICVFailureSample] {
+        switch kind {
+        case .icvFailure: icvFailures
+        case .garbled: garbled
+        }
+    }
+}
+
 extension Analyzer {
     /// A run diagnoses at most this many SAs (each trying up to `maxDiagnosisCandidates` other
     /// SAs' keys); the failures of the others are reported as not diagnosed.
@@ -33,36 +55,25 @@ extension Analyzer {
         "ICV failures on more than \(maxICVDiagnoses) SAs: the causes of the others are not looked for"
     }
 
-    /// Keeps the first failing packet of SA `saIndex` (once per SA, at most `maxICVDiagnoses`
-    /// of them: no more can be among the run's first). Past that, notes where the bound was
-    /// first passed.
-    func recordICVFailure(saIndex: Int, _ bytes: [UInt8], esp: Range<Int>, sequenceHigh: UInt32, transport: PlaintextCheck.Transport) {
-        guard icvFailureSamples[saIndex] == nil else { return }
-        guard keptSamples(icvFailureSamples) else { return }
-        icvFailureSamples[saIndex] = ICVFailureSample(frame: summary.frames, packet: Array(bytes[esp]), sequenceHigh: sequenceHigh,
-                                                      transport: transport)
-    }
-
-    /// The same for the first packet of SA `saIndex` that verified but decrypted to garbage.
-    func recordGarbled(saIndex: Int, _ bytes: [UInt8], esp: Range<Int>, sequenceHigh: UInt32, transport: PlaintextCheck.Transport) {
-        guard garbledSamples[saIndex] == nil else { return }
-        guard keptSamples(garbledSamples) else { return }
-        garbledSamples[saIndex] = ICVFailureSample(frame: summary.frames, packet: Array(bytes[esp]), sequenceHigh: sequenceHigh,
-                                                   transport: transport)
-    }
-
-    /// Whether one more sample of a kind may be kept (no more than a run diagnoses can be among
-    /// its first); past that, notes where the bound was first passed.
-    private func keptSamples(_ samples: [Int: ICVFailureSample]) -> Bool {
-        guard samples.count < Analyzer.maxICVDiagnoses else {
-            if icvBoundPassedAt == nil {
-                icvBoundPassedAt = summary.frames
+    /// Keeps the first packet of SA `saIndex` that failed (or, for `.garbled`, that verified
+    /// but decrypted to garbage), once per SA and kind, at most `maxICVDiagnoses` of each: no
+    /// more can be among the run's first. Past that, notes where the bound was first passed.
+    func keepSample(_ kind: DiagnosisSampleKind, saIndex: Int, _ bytes: [UInt8], esp: Range<Int>, sequenceHigh: UInt32,
+                    transport: PlaintextCheck.Transport) {
+        guard icvState.samples(kind)[saIndex] == nil else { return }
+        guard icvState.samples(kind).count < Analyzer.maxICVDiagnoses else {
+            if icvState.boundPassedAt == nil {
+                icvState.boundPassedAt = summary.frames
                 // A parallel run raises it where the whole run passed the bound (`resolveICVDiagnoses`).
-                if shard == nil { diagnose(Analyzer.icvBoundMessage()) }
+                if ownership.diagnosesForTheRun { diagnose(Analyzer.icvBoundMessage()) }
             }
-            return false
+            return
         }
-        return true
+        let sample = ICVFailureSample(frame: summary.frames, packet: Array(bytes[esp]), sequenceHigh: sequenceHigh, transport: transport)
+        switch kind {
+        case .icvFailure: icvState.icvFailures[saIndex] = sample
+        case .garbled: icvState.garbled[saIndex] = sample
+        }
     }
 
     /// Diagnoses the first `maxICVDiagnoses` SAs to fail (an ICV failure or a garbled packet, in
@@ -76,12 +87,12 @@ extension Analyzer {
         var firsts: [Key: (frame: Int, analyzer: Int)] = [:]
         var passed: [Int] = []
         for (number, analyzer) in analyzers.enumerated() {
-            for (kind, samples) in [(Kind.icvFailure, analyzer.icvFailureSamples), (.garbled, analyzer.garbledSamples)] {
+            for (kind, samples) in [(Kind.icvFailure, analyzer.icvState.icvFailures), (.garbled, analyzer.icvState.garbled)] {
                 for (saIndex, sample) in samples where (firsts[Key(kind: kind, saIndex: saIndex)]?.frame ?? .max) > sample.frame {
                     firsts[Key(kind: kind, saIndex: saIndex)] = (sample.frame, number)
                 }
             }
-            if let frame = analyzer.icvBoundPassedAt { passed.append(frame) }
+            if let frame = analyzer.icvState.boundPassedAt { passed.append(frame) }
         }
         let ordered = firsts.sorted { ($0.value.frame, $0.key.kind.rawValue, $0.key.saIndex) < ($1.value.frame, $1.key.kind.rawValue, $1.key.saIndex) }
         var outcomes: [Int: ICVDiagnosisOutcome] = [:]
@@ -93,7 +104,7 @@ extension Analyzer {
                 continue
             }
             let analyzer = analyzers[first.analyzer]
-            let samples = key.kind == .icvFailure ? analyzer.icvFailureSamples : analyzer.garbledSamples
+            let samples = key.kind == .icvFailure ? analyzer.icvState.icvFailures : analyzer.icvState.garbled
             guard let sample = samples[key.saIndex], let state = analyzer.cryptoState(key.saIndex) else { continue }
             let candidates = min(analyzer.sad.count, maxDiagnosisCandidates)
             switch key.kind {

@@ -122,9 +122,7 @@ enum IKEDescribe {
     }
 
     static func spi(_ value: UInt32?) -> String {
-        guard let value else { return "?" }
-        let s = String(value, radix: 16)
-        return String(repeating: "0", count: 8 - s.count) + s
+        value.map { SPI($0).hexDigits } ?? "?"
     }
 
     /// Where an SA's keys came from: "sa.spiglass:3", or the IKE SA they were derived from.

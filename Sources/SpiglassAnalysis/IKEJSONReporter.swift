@@ -50,7 +50,7 @@ final class IKEJSONReporter: Reporter {
         o.raw("unattached_spis", JSONObject.array(flows.filter { $0.childSA == nil }.map { flow in
             var f = JSONObject()
             f.string("protocol", flow.key.ipsecProtocol == .ah ? "AH" : "ESP")
-            f.string("spi", flow.key.spi.spiHex)
+            f.string("spi", SPI(flow.key.spi).description)
             f.string("src", flow.key.source.description)
             f.string("dst", flow.key.destination.description)
             f.int("packets", flow.packets)
@@ -207,8 +207,8 @@ enum IKEJSON {
         o.string("protocol", child.protocolID == 2 ? "AH" : "ESP")
         o.string("created_by", child.createdByName)
         o.string("requester", child.requestedByInitiator ? "initiator" : "responder")
-        o.string("requester_spi", child.requesterSPI.map { $0.spiHex })
-        o.string("responder_spi", child.responderSPI.map { $0.spiHex })
+        o.string("requester_spi", child.requesterSPI.map { SPI($0).description })
+        o.string("responder_spi", child.responderSPI.map { SPI($0).description })
         o.bool("established", child.established)
         o.string("failure", child.failure)
         o.string("mode", child.established ? (child.transportMode ? "transport" : "tunnel") : nil)
@@ -224,7 +224,7 @@ enum IKEJSON {
         o.string("keys_note", child.keysNote)
         o.raw("flows", JSONObject.array(flows.map { flow in
             var f = JSONObject()
-            f.string("spi", flow.key.spi.spiHex)
+            f.string("spi", SPI(flow.key.spi).description)
             f.string("src", flow.key.source.description)
             f.string("dst", flow.key.destination.description)
             f.int("packets", flow.packets)

@@ -131,6 +131,12 @@ public struct PacketRecord: Sendable {
     /// The policy check's note: a decrypted packet outside its SA's selectors, or a leak.
     public var policy: PolicyNote?
 
+    /// Records reported for this frame so far (more than one when a TCP segment carries several
+    /// RFC 8229 messages).
+    var reportedUnits = 0
+    /// The snapshot length cut the frame's outermost IP datagram.
+    var datagramCut = false
+
     /// True when the snapshot length cut the frame.
     public var isCut: Bool { capturedLength < originalLength }
 
@@ -152,6 +158,8 @@ public struct PacketRecord: Sendable {
 
     mutating func reset(frame: Int, header: PacketHeader) {
         self.frame = frame
+        reportedUnits = 0
+        datagramCut = false
         source = header.source
         sourceFrame = header.sourceFrame
         timestamp = header.timestamp

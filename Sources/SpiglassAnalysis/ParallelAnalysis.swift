@@ -33,6 +33,8 @@ import SpiglassSAD
 public final class ParallelAnalysis {
     public let threadCount: Int
     let workers: [Analyzer]
+    /// Each worker's part in the run (`workers[i]` is given `shards[i]`).
+    let shards: [Shard]
     let router: FrameRouter
     let channels: [HandoffChannel<ShardChunk>]
     let output: OutputSink
@@ -94,6 +96,7 @@ public final class ParallelAnalysis {
         workerOptions.writePath = nil
         workerOptions.flushEachPacket = false
         var workers: [Analyzer] = []
+        var shards: [Shard] = []
         var channels: [HandoffChannel<ShardChunk>] = []
         var batchChannels: [HandoffChannel<FrameBatch>] = []
         let ikeEvents = IKEEventLog()
@@ -103,12 +106,13 @@ public final class ParallelAnalysis {
             // The flows bound is shared out: SPIs are dealt in turn, so the shares fill evenly.
             let flowShare = options.maxTrackedFlows / count + (index < options.maxTrackedFlows % count ? 1 : 0)
             let shard = Shard(index: index, output: sink, writesPackets: options.writePath != nil, ikeEvents: ikeEvents,
-                              flowShare: flowShare)
+                              flowShare: flowShare, fragmentLimits: options.fragmentLimits)
             // Each worker gets SAs of its own: values that share storage share reference counts,
             // and counting on one cache line from several cores costs more than the decryption.
             let worker = try Analyzer(sad: sad.unshared(), ahSAD: ahSAD.unshared(), ikeKeys: ikeKeys, policies: policies,
-                                      options: workerOptions, output: sink, shard: shard)
+                                      options: workerOptions, output: sink, ownership: shard)
             workers.append(worker)
+            shards.append(shard)
             channels.append(channel)
             batchChannels.append(HandoffChannel<FrameBatch>(capacity: ParallelAnalysis.batchQueueCapacity))
         }
@@ -116,6 +120,7 @@ public final class ParallelAnalysis {
         self.router = FrameRouter(reader: reader, channels: batchChannels, tcpEncapsulationPorts: options.tcpEncapsulationPorts,
                                   fragmentLimits: options.fragmentLimits, duplicateWindow: options.captureDuplicateWindow)
         self.workers = workers
+        self.shards = shards
         self.channels = channels
         self.output = output
     }
@@ -132,7 +137,7 @@ public final class ParallelAnalysis {
         let router = self.router
         let sources = router.reader.sources
         var bodies: [() -> Void] = workers.enumerated().map { index, worker in
-            let batches = router.channels[index], shard = worker.shard!
+            let batches = router.channels[index], shard = shards[index]
             return { worker.runShard(batches, sources: sources, shard: shard) }
         }
         bodies.append { router.run(maxFrames: maxFrames, stopRequested: stopRequested) }
@@ -254,14 +259,14 @@ public final class ParallelAnalysis {
         summary.lastTime = router.lastTime
         summary.damage = router.damages.isEmpty ? nil : router.damages.map(\.message).joined(separator: "; ")
         summary.stoppedEarly = router.stoppedEarly
-        var untracked = first.untrackedFlowPackets
+        var untracked = first.flowTable.untrackedPackets
         for worker in workers.dropFirst() {
             summary.verdicts.add(worker.summary.verdicts)
             summary.espPackets += worker.summary.espPackets
             summary.ahPackets += worker.summary.ahPackets
             summary.ikePackets += worker.summary.ikePackets
             summary.written += worker.summary.written
-            untracked += worker.untrackedFlowPackets
+            untracked += worker.flowTable.untrackedPackets
         }
         // Flows in the order they were first seen, as one thread appends them.
         var owned: [(frame: Int, worker: Int, index: Int)] = []
@@ -272,11 +277,24 @@ public final class ParallelAnalysis {
         var merged = owned.map { workers[$0.worker].flows[$0.index] }
         // The ICV diagnoses of the whole run: the first SAs to fail, over all workers.
         let (outcomes, boundPassedAt) = Analyzer.resolveICVDiagnoses(workers, flows: &merged)
-        // Diagnostics in the order they were first raised, once each, at most as many as one
-        // thread keeps.
+        let (diagnostics, frames) = mergedDiagnostics(icvBoundPassedAt: boundPassedAt)
+        first.summary = summary
+        first.flowTable.replace(with: merged, untrackedPackets: untracked)
+        first.icvState.outcomes = outcomes
+        first.diagnostics.replace(messages: diagnostics, frames: frames)
+        shards[0].output.forward = output
+        first.finish()
+        first.closeWriter(writer)
+        flows = first.flows
+        return first.summary
+    }
+
+    /// The run's diagnostics in the order they were first raised, once each, at most as many
+    /// as one thread keeps, with the frame of each.
+    private func mergedDiagnostics(icvBoundPassedAt boundPassedAt: Int?) -> (messages: [String], frames: [Int]) {
         var raised: [(frame: Int, worker: Int, index: Int)] = []
         for (w, worker) in workers.enumerated() {
-            for index in worker.orderedDiagnostics.indices { raised.append((worker.diagnosticFrames[index], w, index)) }
+            for index in worker.diagnostics.messages.indices { raised.append((worker.diagnostics.frames[index], w, index)) }
         }
         // The reader's timestamp warnings come first in their frame, as a single thread raises
         // them before it looks at the frame's contents; the run's ICV-diagnosis bound is raised
@@ -295,9 +313,6 @@ public final class ParallelAnalysis {
                 : ("\(damage.message) (frame \(damage.frames) of the stream)", damage.frames)
         }
         if router.stoppedEarly { damageMessages.append((Analyzer.stoppedMessage(frames: router.frames), Int.max)) }
-        var seen: Set<String> = []
-        var diagnostics: [String] = []
-        var frames: [Int] = []
         // `raised` is in order; a damage noticed after frame n goes after frame n's diagnostics.
         var messages: [(String, Int)] = []
         var pending = damageMessages[...]
@@ -307,27 +322,12 @@ public final class ParallelAnalysis {
                 pending = pending.dropFirst()
             }
             messages.append((entry.worker < 0 || entry.worker == workers.count ? runWarnings[entry.index].message
-                : workers[entry.worker].orderedDiagnostics[entry.index], entry.frame))
+                : workers[entry.worker].diagnostics.messages[entry.index], entry.frame))
         }
         messages += pending
-        for (message, frame) in messages {
-            guard seen.count < 1000, seen.insert(message).inserted else { continue }
-            diagnostics.append(message)
-            frames.append(frame)
-        }
-        first.summary = summary
-        first.untrackedFlowPackets = untracked
-        first.flows = merged
-        first.icvDiagnoses = outcomes
-        first.flowIndex = Dictionary(merged.indices.map { (merged[$0].key, $0) }, uniquingKeysWith: { a, _ in a })
-        first.orderedDiagnostics = diagnostics
-        first.diagnosticFrames = frames
-        first.diagnosticsSeen = seen
-        first.shard!.output.forward = output
-        first.finish()
-        first.closeWriter(writer)
-        flows = first.flows
-        return first.summary
+        var log = DiagnosticLog()
+        for (message, frame) in messages { log.raise(message, frame: frame) }
+        return (log.messages, log.frames)
     }
 }
 

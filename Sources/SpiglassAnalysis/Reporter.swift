@@ -42,13 +42,6 @@ struct SourceNames {
     }
 }
 
-extension UInt32 {
-    var spiHex: String {
-        let s = String(self, radix: 16)
-        return "0x" + String(repeating: "0", count: 8 - s.count) + s
-    }
-}
-
 extension UInt64 {
     var ikeSPIHex: String {
         let s = String(self, radix: 16)

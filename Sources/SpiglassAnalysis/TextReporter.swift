@@ -31,7 +31,7 @@ final class TextReporter: Reporter {
             if let message = record.tcpMessage { line += " msg \(message)" }
         }
         for ah in record.ah {
-            line += " [AH spi=\(ah.header.spi.spiHex) seq=\(ah.sequence) \(ah.verdict.rawValue)"
+            line += " [AH spi=\(SPI(ah.header.spi).description) seq=\(ah.sequence) \(ah.verdict.rawValue)"
             if let index = ah.saIndex { line += " \(ahSAD.entries[index].integrity.name)" }
             if let replay = ah.replay, replay != .ok { line += " \(replay.rawValue)" }
             if let detail = ah.detail { line += " (\(detail))" }
@@ -40,7 +40,7 @@ final class TextReporter: Reporter {
         if !record.esp.isEmpty {
             for (i, layer) in record.esp.enumerated() {
                 if i > 0 { line += " ⇒ ESP" }
-                line += " spi=\(layer.spi.spiHex) seq=\(layer.sequence) len=\(layer.length) \(layer.verdict.rawValue)"
+                line += " spi=\(SPI(layer.spi).description) seq=\(layer.sequence) len=\(layer.length) \(layer.verdict.rawValue)"
                 if let index = layer.saIndex {
                     let sa = sad.entries[index]
                     line += " [\(sa.algorithmDescription)"
@@ -104,7 +104,7 @@ final class TextReporter: Reporter {
                 let other = others.isEmpty ? "0" : others.map { "\($0.rawValue) \(flow.count($0))" }.joined(separator: ", ")
                 let seq = flow.firstSequence.map { "\($0)-\(flow.lastSequence ?? $0)" } ?? "-"
                 rows.append([
-                    flow.key.spi.spiHex, isAH ? "AH" : "ESP", flow.key.source.description, flow.key.destination.description,
+                    SPI(flow.key.spi).description, isAH ? "AH" : "ESP", flow.key.source.description, flow.key.destination.description,
                     flow.key.udpEncapsulated ? "udp" : "-",
                     sa.map { isAH ? $0.integrity.name : $0.algorithmDescription } ?? "(no key)",
                     sa.map { $0.origin.description + (flow.saMatch == .spiOnly ? " (spi only)" : "") } ?? "-",
@@ -134,7 +134,7 @@ final class TextReporter: Reporter {
         if !summary.findings.isEmpty || !summary.policy.leaks.isEmpty {
             sink.write("Findings:\n")
             for finding in summary.findings {
-                sink.write("  \(finding.spi.spiHex) \(finding.source) → \(finding.destination): \(finding.message)\n")
+                sink.write("  \(SPI(finding.spi).description) \(finding.source) → \(finding.destination): \(finding.message)\n")
             }
             for line in PolicyPresentation.leakFindings(summary.policy) { sink.write(line) }
         }

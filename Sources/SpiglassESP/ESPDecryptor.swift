@@ -35,65 +35,95 @@ public enum ESPDecryptor {
         guard output.count >= cipherRange.count else {
             return .fail(.malformed, .none, "ESP payload of \(cipherRange.count) bytes exceeds the output buffer")
         }
-        let esn = layout.extendedSequenceNumbers
-        if esn { state.setSequenceHigh(sequenceHigh) }
-
+        if layout.extendedSequenceNumbers { state.setSequenceHigh(sequenceHigh) }
+        let parts = Parts(esp: esp, ivStart: ivStart, cipher: cipherRange, icv: icvStart..<esp.upperBound)
         var icvStatus: ICVStatus = .none
         do {
-            // Integrity of non-combined transforms: HMAC over SPI..ciphertext, plus the ESN
-            // high bits appended (RFC 4303 2.2.1), compared before anything is decrypted.
+            // Integrity of non-combined transforms, compared before anything is decrypted.
             if !layout.isAEAD {
-                if !verifyIntegrity {
-                    icvStatus = icvLength > 0 ? .unchecked : .none
-                } else if let integrity = state.integrity {
-                    let ok = try integrity.verify(data: packet, range: esp.lowerBound..<icvStart,
-                                             trailer: state.sequenceHighTrailer, trailerRange: esn ? 0..<4 : 0..<0,
-                                             expected: packet, expectedRange: icvStart..<esp.upperBound)
-                    guard ok else { return .fail(.icvFailed, .failed, "ICV mismatch") }
-                    icvStatus = .good
-                } else if icvLength > 0 {
-                    icvStatus = .unchecked
-                }
+                icvStatus = try checkIntegrity(packet, parts, state: state, verify: verifyIntegrity)
+                guard icvStatus != .failed else { return .fail(.icvFailed, .failed, "ICV mismatch") }
             }
-            switch state.engine {
-            case .null:
-                for i in 0..<cipherRange.count { output[i] = packet[cipherRange.lowerBound + i] }
-            case .cbc(let context):
-                _ = try context.run(iv: packet, ivRange: ivStart..<cipherStart, input: packet, inputRange: cipherRange,
-                                    output: &output, outputOffset: 0)
-            case .ctr(let context, let nonce):
-                // RFC 3686 counter block: nonce ‖ IV ‖ 1.
-                for i in 0..<4 { state.counterBlock[i] = nonce[i] }
-                for i in 0..<8 { state.counterBlock[4 + i] = packet[ivStart + i] }
-                _ = try context.run(iv: state.counterBlock, ivRange: 0..<16, input: packet, inputRange: cipherRange,
-                                    output: &output, outputOffset: 0)
-            case .aead(let context, let salt):
-                // Nonce: salt ‖ IV (explicit, or the sequence number for RFC 8750). AAD: SPI ‖
-                // sequence (RFC 4106 5, RFC 4309 5, RFC 7634 2.1); with ESN SPI ‖ high ‖ low.
-                let aadLength = state.prepareNonceAndAAD(salt: salt, packet: packet, espStart: esp.lowerBound)
-                let ok = try context.open(nonce: state.nonce, aad: state.aad, aadRange: 0..<aadLength,
-                                          input: packet, ciphertext: cipherRange, tag: icvStart..<esp.upperBound,
-                                          output: &output, outputOffset: 0)
-                guard ok else { return .fail(.icvFailed, .failed, "AEAD tag mismatch") }
-                icvStatus = .good
-            case .gmac(let context, let salt):
-                // RFC 4543 3.2/5: nothing is encrypted; the GMAC AAD is SPI ‖ sequence (‖ ESN
-                // high in the middle) ‖ IV ‖ payload ‖ padding ‖ pad length ‖ next header.
-                let aadLength = state.prepareNonceAndAAD(salt: salt, packet: packet, espStart: esp.lowerBound)
-                let ok = try context.open(nonce: state.nonce, aad: state.aad, aadRange: 0..<aadLength,
-                                          extraAAD: packet, extraAADRange: ivStart..<icvStart,
-                                          input: packet, ciphertext: icvStart..<icvStart, tag: icvStart..<esp.upperBound,
-                                          output: &output, outputOffset: 0)
-                guard ok else { return .fail(.icvFailed, .failed, "AES-GMAC tag mismatch") }
-                icvStatus = .good
-                for i in 0..<cipherRange.count { output[i] = packet[cipherRange.lowerBound + i] }
-            case .unsupported:
-                break
+            if let failure = try decipher(packet, parts, state: state, output: &output, icvStatus: &icvStatus) {
+                return failure
             }
         } catch {
             return .fail(.malformed, icvStatus, "crypto error: \(error)")
         }
-        let count = cipherRange.count
+        return readTrailer(output, count: cipherRange.count, icvStatus: icvStatus)
+    }
+
+    /// Where the fields of one ESP packet lie (indices into the packet).
+    struct Parts {
+        var esp: Range<Int>
+        var ivStart: Int
+        /// The encrypted payload, padding, pad length and next header.
+        var cipher: Range<Int>
+        var icv: Range<Int>
+    }
+
+    /// The ICV of a non-combined transform: HMAC (or XCBC, CMAC) over SPI..ciphertext, plus the
+    /// ESN high bits appended (RFC 4303 2.2.1). `.failed` when it does not match.
+    @inline(__always)
+    static func checkIntegrity(_ packet: [UInt8], _ parts: Parts, state: ESPCryptoState, verify: Bool) throws -> ICVStatus {
+        let icvLength = parts.icv.count
+        guard verify else { return icvLength > 0 ? .unchecked : .none }
+        guard let integrity = state.integrity else { return icvLength > 0 ? .unchecked : .none }
+        let ok = try integrity.verify(data: packet, range: parts.esp.lowerBound..<parts.icv.lowerBound,
+                                      trailer: state.sequenceHighTrailer,
+                                      trailerRange: state.layout.extendedSequenceNumbers ? 0..<4 : 0..<0,
+                                      expected: packet, expectedRange: parts.icv)
+        return ok ? .good : .failed
+    }
+
+    /// Decrypts the payload into `output` (combined transforms check their tag here and set
+    /// `icvStatus`). Returns the failure, or nil when `output` holds the plaintext.
+    @inline(__always)
+    static func decipher(_ packet: [UInt8], _ parts: Parts, state: ESPCryptoState, output: inout [UInt8],
+                         icvStatus: inout ICVStatus) throws -> ESPResult? {
+        let cipherRange = parts.cipher
+        switch state.engine {
+        case .null:
+            for i in 0..<cipherRange.count { output[i] = packet[cipherRange.lowerBound + i] }
+        case .cbc(let context):
+            _ = try context.run(iv: packet, ivRange: parts.ivStart..<cipherRange.lowerBound, input: packet, inputRange: cipherRange,
+                                output: &output, outputOffset: 0)
+        case .ctr(let context, let nonce):
+            // RFC 3686 counter block: nonce ‖ IV ‖ 1.
+            for i in 0..<4 { state.counterBlock[i] = nonce[i] }
+            for i in 0..<8 { state.counterBlock[4 + i] = packet[parts.ivStart + i] }
+            _ = try context.run(iv: state.counterBlock, ivRange: 0..<16, input: packet, inputRange: cipherRange,
+                                output: &output, outputOffset: 0)
+        case .aead(let context, let salt):
+            // Nonce: salt ‖ IV (explicit, or the sequence number for RFC 8750). AAD: SPI ‖
+            // sequence (RFC 4106 5, RFC 4309 5, RFC 7634 2.1); with ESN SPI ‖ high ‖ low.
+            let aadLength = state.prepareNonceAndAAD(salt: salt, packet: packet, espStart: parts.esp.lowerBound)
+            let ok = try context.open(nonce: state.nonce, aad: state.aad, aadRange: 0..<aadLength,
+                                      input: packet, ciphertext: cipherRange, tag: parts.icv,
+                                      output: &output, outputOffset: 0)
+            guard ok else { return .fail(.icvFailed, .failed, "AEAD tag mismatch") }
+            icvStatus = .good
+        case .gmac(let context, let salt):
+            // RFC 4543 3.2/5: nothing is encrypted; the GMAC AAD is SPI ‖ sequence (‖ ESN
+            // high in the middle) ‖ IV ‖ payload ‖ padding ‖ pad length ‖ next header.
+            let aadLength = state.prepareNonceAndAAD(salt: salt, packet: packet, espStart: parts.esp.lowerBound)
+            let icvStart = parts.icv.lowerBound
+            let ok = try context.open(nonce: state.nonce, aad: state.aad, aadRange: 0..<aadLength,
+                                      extraAAD: packet, extraAADRange: parts.ivStart..<icvStart,
+                                      input: packet, ciphertext: icvStart..<icvStart, tag: parts.icv,
+                                      output: &output, outputOffset: 0)
+            guard ok else { return .fail(.icvFailed, .failed, "AES-GMAC tag mismatch") }
+            icvStatus = .good
+            for i in 0..<cipherRange.count { output[i] = packet[cipherRange.lowerBound + i] }
+        case .unsupported:
+            break
+        }
+        return nil
+    }
+
+    /// The RFC 4303 2.4 trailer at the end of the `count` plaintext bytes in `output`.
+    @inline(__always)
+    static func readTrailer(_ output: [UInt8], count: Int, icvStatus: ICVStatus) -> ESPResult {
         let padLength = Int(output[count - 2])
         let nextHeader = output[count - 1]
         guard padLength + 2 <= count else {

@@ -29,6 +29,19 @@ public struct SequenceNumberTracker: Sendable, Equatable {
         return (guess, guess &+ 1, guess &- 1)
     }
 
+    /// The high half of the ESN of a packet whose low half is `low`: each candidate in turn,
+    /// the RFC's guess first, until `verifies` says the ICV checks under it (RFC 4303 2.2.1 and
+    /// RFC 4302 2.5.1 put the high half in the ICV only, so only the ICV can tell). Returns the
+    /// candidate that verified, or the RFC's guess with `verified` false. ESP and AH both search
+    /// this way; the caller accepts the number once it is authenticated.
+    public func searchHigh(low: UInt32, verifies: (UInt32) -> Bool) -> (high: UInt32, verified: Bool) {
+        let (first, second, third) = candidates(low: low)
+        if verifies(first) { return (first, true) }
+        if second != first && verifies(second) { return (second, true) }
+        if third != first && third != second && verifies(third) { return (third, true) }
+        return (first, false)
+    }
+
     /// Records an authenticated packet's full sequence number.
     public mutating func accept(_ sequence: UInt64) {
         if highest == nil || sequence > highest! { highest = sequence }

@@ -13,9 +13,7 @@ public enum KeyFileWriter {
     /// Keys written out on purpose: `keys export`, `keys convert`, `keys check --show-keys`.
     static func hex(_ bytes: SecretBytes) -> String { "0x" + Hex.encode(bytes) }
     static func spiText(_ spi: UInt32?) -> String {
-        guard let spi else { return "*" }
-        let s = String(spi, radix: 16)
-        return "0x" + String(repeating: "0", count: 8 - s.count) + s
+        spi.map { SPI($0).description } ?? "*"
     }
     static func ikeSPIText(_ spi: UInt64) -> String {
         let s = String(spi, radix: 16)

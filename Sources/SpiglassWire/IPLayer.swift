@@ -74,118 +74,144 @@ public struct IPLayer: Sendable, Equatable {
     /// Caps the IPv6 extension-header chain; real packets carry a handful.
     public static let maxExtensionHeaders = 16
 
-    /// Parses the IP header at `offset` of `bytes[0..<length]`.
-    public static func parse(_ bytes: [UInt8], offset: Int, length: Int, announcedVersion: UInt8 = 0) -> Result<IPLayer, WireError> {
-        guard offset < length else { return .failure(WireError(.truncated, layer: "IP", offset: offset, "no IP header (frame ends at \(length))")) }
-        let version = bytes[offset] >> 4
+    /// Parses the IP header at the reader's cursor; the reader's end is the end of the
+    /// captured frame. On success the reader is left at the start of the upper-layer payload
+    /// (`headerEnd`). Offsets in the result and in errors are indices into `reader.bytes`.
+    public static func parse(_ reader: inout ByteReader, announcedVersion: UInt8 = 0) -> Result<IPLayer, WireError> {
+        let offset = reader.offset
+        guard let first = reader.peekUInt8() else {
+            return .failure(WireError(.truncated, layer: "IP", offset: offset, "no IP header (frame ends at \(reader.bounds.upperBound))"))
+        }
+        let version = first >> 4
         if announcedVersion != 0 && version != announcedVersion {
             return .failure(WireError(.badVersion, layer: "IP", offset: offset, "link layer says IPv\(announcedVersion) but the header says version \(version)"))
         }
         switch version {
-        case 4: return parseV4(bytes, offset: offset, length: length)
-        case 6: return parseV6(bytes, offset: offset, length: length)
+        case 4: return parseV4(&reader)
+        case 6: return parseV6(&reader)
         default: return .failure(WireError(.badVersion, layer: "IP", offset: offset, "IP version \(version)"))
         }
     }
 
-    static func parseV4(_ bytes: [UInt8], offset: Int, length: Int) -> Result<IPLayer, WireError> {
-        guard length - offset >= 20 else {
+    /// RFC 791 3.1.
+    static func parseV4(_ reader: inout ByteReader) -> Result<IPLayer, WireError> {
+        let offset = reader.offset
+        let length = reader.bounds.upperBound
+        // The fixed header is checked once; its fields are then read at their offsets in it.
+        guard let fixed = reader.readRange(20) else {
             return .failure(WireError(.truncated, layer: "IPv4", offset: offset, "\(length - offset) bytes, header needs 20"))
         }
-        let headerLength = Int(bytes[offset] & 0x0f) * 4
+        let bytes = reader.bytes
+        let o = fixed.lowerBound
+        let totalLength = Int(bytes.be16(o + 2))
+        let identification = bytes.be16(o + 4)
+        let flagsAndOffset = bytes.be16(o + 6)
+        let ttl = bytes[o + 8]
+        let proto = bytes[o + 9]
+        let headerLength = Int(bytes[o] & 0x0f) * 4
         guard headerLength >= 20 else {
             return .failure(WireError(.badHeaderLength, layer: "IPv4", offset: offset, "header length \(headerLength) < 20"))
         }
-        guard offset + headerLength <= length else {
+        // The options, if any: the fixed 20 bytes are read.
+        guard reader.skip(headerLength - 20) else {
             return .failure(WireError(.truncated, layer: "IPv4", offset: offset, "header of \(headerLength) bytes, \(length - offset) captured"))
         }
-        let totalLength = Int(bytes.be16(offset + 2))
         // TSO-captured packets carry total length 0; take the captured length then.
         let claimed = totalLength == 0 ? length - offset : totalLength
         guard claimed >= headerLength else {
             return .failure(WireError(.badTotalLength, layer: "IPv4", offset: offset, "total length \(totalLength) < header length \(headerLength)"))
         }
-        let end = min(offset + claimed, length)
-        let flagsAndOffset = bytes.be16(offset + 6)
         let moreFragments = flagsAndOffset & 0x2000 != 0
         let fragmentOffset = Int(flagsAndOffset & 0x1fff) * 8
-        let proto = bytes[offset + 9]
         var fragment: FragmentInfo? = nil
         if moreFragments || fragmentOffset != 0 {
-            fragment = FragmentInfo(offset: fragmentOffset, moreFragments: moreFragments,
-                                    identification: UInt32(bytes.be16(offset + 4)), payloadProtocol: proto,
-                                    ipv6FragmentHeaderOffset: nil, ipv6PreviousNextHeaderOffset: nil)
+            fragment = FragmentInfo(offset: fragmentOffset, moreFragments: moreFragments, identification: UInt32(identification),
+                                    payloadProtocol: proto, ipv6FragmentHeaderOffset: nil, ipv6PreviousNextHeaderOffset: nil)
         }
         return .success(IPLayer(
-            version: 4,
-            source: IPAddress.read(bytes, v4At: offset + 12),
-            destination: IPAddress.read(bytes, v4At: offset + 16),
+            version: 4, source: .v4(bytes.be32(o + 12)), destination: .v4(bytes.be32(o + 16)),
             headerStart: offset, headerEnd: offset + headerLength,
             protocolFieldOffset: offset + 9, protocolNumber: proto,
-            end: end, truncated: offset + claimed > length, fragment: fragment, ttl: bytes[offset + 8]))
+            end: min(offset + claimed, length), truncated: offset + claimed > length, fragment: fragment, ttl: ttl))
     }
 
-    static func parseV6(_ bytes: [UInt8], offset: Int, length: Int) -> Result<IPLayer, WireError> {
-        guard length - offset >= 40 else {
+    /// RFC 8200 3 and 4: the fixed header, then the extension headers that belong to the IP
+    /// layer, each checked against the datagram's end.
+    static func parseV6(_ reader: inout ByteReader) -> Result<IPLayer, WireError> {
+        let offset = reader.offset
+        let length = reader.bounds.upperBound
+        guard let fixed = reader.readRange(40) else {
             return .failure(WireError(.truncated, layer: "IPv6", offset: offset, "\(length - offset) bytes, header needs 40"))
         }
-        let payloadLength = Int(bytes.be16(offset + 4))
+        let bytes = reader.bytes
+        let o = fixed.lowerBound
+        let payloadLength = Int(bytes.be16(o + 4))
+        let next = bytes[o + 6]
+        let hopLimit = bytes[o + 7]
         // Payload length 0 means a jumbogram (or TSO); use what was captured.
         let claimedEnd = payloadLength == 0 ? length : offset + 40 + payloadLength
         let end = min(claimedEnd, length)
-        var next = bytes[offset + 6]
-        var nextFieldOffset = offset + 6
-        var cursor = offset + 40
-        var fragment: FragmentInfo? = nil
-        var count = 0
-        loop: while true {
-            switch next {
-            case IPProtocol.hopByHop, IPProtocol.routing, IPProtocol.destinationOptions, IPProtocol.mobility:
-                guard count < maxExtensionHeaders else {
-                    return .failure(WireError(.tooManyHeaders, layer: "IPv6", offset: cursor, "more than \(maxExtensionHeaders) extension headers"))
-                }
-                guard cursor + 8 <= end else {
-                    return .failure(WireError(.truncated, layer: "IPv6 extension header", offset: cursor, "needs 8 bytes, \(end - cursor) left"))
-                }
-                let extLength = (Int(bytes[cursor + 1]) + 1) * 8
-                guard cursor + extLength <= end else {
-                    return .failure(WireError(.truncated, layer: "IPv6 extension header", offset: cursor, "length \(extLength), \(end - cursor) left"))
-                }
-                nextFieldOffset = cursor
-                next = bytes[cursor]
-                cursor += extLength
-                count += 1
-            case IPProtocol.fragment:
-                guard cursor + 8 <= end else {
-                    return .failure(WireError(.truncated, layer: "IPv6 fragment header", offset: cursor, "needs 8 bytes, \(end - cursor) left"))
-                }
-                let word = bytes.be16(cursor + 2)
-                let info = FragmentInfo(offset: Int(word & 0xfff8), moreFragments: word & 1 != 0,
-                                        identification: bytes.be32(cursor + 4), payloadProtocol: bytes[cursor],
-                                        ipv6FragmentHeaderOffset: cursor, ipv6PreviousNextHeaderOffset: nextFieldOffset)
-                if info.offset == 0 && !info.moreFragments {
-                    // An atomic fragment (RFC 6946): not really fragmented, carry on past it.
-                    nextFieldOffset = cursor
-                    next = bytes[cursor]
-                    cursor += 8
+        var chain = ByteReader(reader.bytes, range: reader.offset..<end)
+        let layers: ExtensionChain
+        switch ExtensionChain.parse(&chain, first: next, previousField: offset + 6) {
+        case .success(let parsed): layers = parsed
+        case .failure(let error): return .failure(error)
+        }
+        reader = ByteReader(reader.bytes, range: chain.offset..<length)
+        return .success(IPLayer(
+            version: 6, source: IPAddress.read(bytes, v6At: o + 8), destination: IPAddress.read(bytes, v6At: o + 24),
+            headerStart: offset, headerEnd: chain.offset,
+            protocolFieldOffset: layers.protocolFieldOffset, protocolNumber: layers.protocolNumber,
+            end: end, truncated: claimedEnd > length, fragment: layers.fragment, ttl: hopLimit))
+    }
+
+    /// The IPv6 extension headers that are part of the IP layer: up to the first that is not
+    /// (the upper-layer header), or past a fragment header (what follows it is fragment data).
+    struct ExtensionChain {
+        var protocolNumber: UInt8
+        var protocolFieldOffset: Int
+        var fragment: FragmentInfo?
+
+        static func parse(_ chain: inout ByteReader, first: UInt8, previousField: Int) -> Result<ExtensionChain, WireError> {
+            var result = ExtensionChain(protocolNumber: first, protocolFieldOffset: previousField, fragment: nil)
+            var count = 0
+            while true {
+                let cursor = chain.offset
+                switch result.protocolNumber {
+                case IPProtocol.hopByHop, IPProtocol.routing, IPProtocol.destinationOptions, IPProtocol.mobility:
+                    guard count < maxExtensionHeaders else {
+                        return .failure(WireError(.tooManyHeaders, layer: "IPv6", offset: cursor, "more than \(maxExtensionHeaders) extension headers"))
+                    }
+                    guard chain.remaining >= 8, let next = chain.peekUInt8(), let units = chain.peekUInt8(at: 1) else {
+                        return .failure(WireError(.truncated, layer: "IPv6 extension header", offset: cursor, "needs 8 bytes, \(chain.remaining) left"))
+                    }
+                    let extLength = (Int(units) + 1) * 8
+                    guard chain.skip(extLength) else {
+                        return .failure(WireError(.truncated, layer: "IPv6 extension header", offset: cursor, "length \(extLength), \(chain.remaining) left"))
+                    }
+                    result.protocolFieldOffset = cursor
+                    result.protocolNumber = next
                     count += 1
-                    continue loop
+                case IPProtocol.fragment:
+                    guard let next = chain.readUInt8(), chain.skip(1), let word = chain.readUInt16(),
+                          let identification = chain.readUInt32() else {
+                        return .failure(WireError(.truncated, layer: "IPv6 fragment header", offset: cursor, "needs 8 bytes, \(chain.bounds.upperBound - cursor) left"))
+                    }
+                    let info = FragmentInfo(offset: Int(word & 0xfff8), moreFragments: word & 1 != 0, identification: identification,
+                                            payloadProtocol: next, ipv6FragmentHeaderOffset: cursor,
+                                            ipv6PreviousNextHeaderOffset: result.protocolFieldOffset)
+                    result.protocolFieldOffset = cursor
+                    result.protocolNumber = next
+                    // An atomic fragment (RFC 6946) is not really fragmented: carry on past it.
+                    guard info.offset == 0 && !info.moreFragments else {
+                        result.fragment = info
+                        return .success(result)
+                    }
+                    count += 1
+                default:
+                    return .success(result)
                 }
-                fragment = info
-                nextFieldOffset = cursor
-                next = bytes[cursor]
-                cursor += 8
-                break loop
-            default:
-                break loop
             }
         }
-        return .success(IPLayer(
-            version: 6,
-            source: IPAddress.read(bytes, v6At: offset + 8),
-            destination: IPAddress.read(bytes, v6At: offset + 24),
-            headerStart: offset, headerEnd: cursor,
-            protocolFieldOffset: nextFieldOffset, protocolNumber: next,
-            end: end, truncated: claimedEnd > length, fragment: fragment, ttl: bytes[offset + 7]))
     }
 }

@@ -7,9 +7,15 @@ public struct ESPHeader: Sendable, Equatable {
     /// The ESP packet, from the SPI to the end of the ICV.
     public var range: Range<Int>
 
-    public static func parse(_ bytes: [UInt8], range: Range<Int>) -> ESPHeader? {
-        guard range.count >= length, range.lowerBound >= 0, range.upperBound <= bytes.count else { return nil }
-        return ESPHeader(spi: bytes.be32(range.lowerBound), sequence: bytes.be32(range.lowerBound + 4), range: range)
+    /// The ESP packet that fills the reader: the reader is left at its end (what follows the
+    /// header can only be divided by the SA's algorithms).
+    public static func parse(_ reader: inout ByteReader) -> Result<ESPHeader, WireError> {
+        let range = reader.remainingRange
+        guard range.count >= length, let whole = reader.readRange(range.count) else {
+            return .failure(WireError(.truncated, layer: "ESP", offset: range.lowerBound, "\(range.count) bytes, header needs \(length)"))
+        }
+        return .success(ESPHeader(spi: reader.bytes.be32(whole.lowerBound), sequence: reader.bytes.be32(whole.lowerBound + 4),
+                                  range: whole))
     }
 }
 
@@ -22,20 +28,38 @@ public struct AHHeader: Sendable, Equatable {
     /// The whole AH header, ICV included.
     public var range: Range<Int>
 
-    public static func parse(_ bytes: [UInt8], at offset: Int, end: Int) -> Result<AHHeader, WireError> {
-        guard offset + 12 <= end else {
-            return .failure(WireError(.truncated, layer: "AH", offset: offset, "needs 12 bytes, \(end - offset) left"))
+    /// RFC 4302 2: next header, payload length, reserved, SPI, sequence number.
+    public static let fixedLength = 12
+
+    /// The AH header at the reader's cursor, whose end is the end of the datagram; the reader
+    /// is left past the header.
+    public static func parse(_ reader: inout ByteReader) -> Result<AHHeader, WireError> {
+        let offset = reader.offset
+        let available = reader.remaining
+        guard let fixed = fixedPart(reader), let units = reader.peekUInt8(at: 1) else {
+            return .failure(WireError(.truncated, layer: "AH", offset: offset, "needs \(fixedLength) bytes, \(available) left"))
         }
         // Payload Len is the AH length in 32-bit words minus 2.
-        let total = (Int(bytes[offset + 1]) + 2) * 4
-        guard total >= 12 else {
-            return .failure(WireError(.badHeaderLength, layer: "AH", offset: offset, "length \(total) < 12"))
+        let total = (Int(units) + 2) * 4
+        guard total >= fixedLength else {
+            return .failure(WireError(.badHeaderLength, layer: "AH", offset: offset, "length \(total) < \(fixedLength)"))
         }
-        guard offset + total <= end else {
-            return .failure(WireError(.truncated, layer: "AH", offset: offset, "length \(total), \(end - offset) left"))
+        guard let range = reader.readRange(total) else {
+            return .failure(WireError(.truncated, layer: "AH", offset: offset, "length \(total), \(available) left"))
         }
-        return .success(AHHeader(nextHeader: bytes[offset], spi: bytes.be32(offset + 4), sequence: bytes.be32(offset + 8),
-                                 icvRange: (offset + 12)..<(offset + total), range: offset..<(offset + total)))
+        return .success(AHHeader(nextHeader: fixed.nextHeader, spi: fixed.spi, sequence: fixed.sequence,
+                                 icvRange: (offset + fixedLength)..<range.upperBound, range: range))
+    }
+
+    /// The fixed part of an AH header at the reader's cursor, as far as it can be read (its
+    /// length unchecked: the ICV taken to run to the reader's end), without moving the reader.
+    public static func fixedPart(_ reader: ByteReader) -> AHHeader? {
+        var reader = reader
+        let offset = reader.offset
+        guard let nextHeader = reader.readUInt8(), reader.skip(3), let spi = reader.readUInt32(), let sequence = reader.readUInt32()
+        else { return nil }
+        return AHHeader(nextHeader: nextHeader, spi: spi, sequence: sequence, icvRange: reader.remainingRange,
+                        range: offset..<reader.bounds.upperBound)
     }
 }
 
@@ -137,74 +161,80 @@ public struct IPsecLayers: Sendable, Equatable {
 
     public static let maxAH = 2
 
-    /// Classifies `bytes[start..<end]`, an IP payload of protocol `proto`.
-    public static func classify(_ bytes: [UInt8], protocolNumber proto: UInt8, start: Int, end: Int) -> IPsecLayers {
+    /// Classifies the IP payload of protocol `proto` that fills the reader.
+    public static func classify(_ reader: consuming ByteReader, protocolNumber proto: UInt8) -> IPsecLayers {
         var ah: [AHHeader] = []
         var proto = proto
-        var cursor = start
         while proto == IPProtocol.ah {
             guard ah.count < maxAH else {
-                return IPsecLayers(ah: ah, payload: .malformed(WireError(.tooManyHeaders, layer: "AH", offset: cursor, "more than \(maxAH) nested AH headers")))
+                return IPsecLayers(ah: ah, payload: .malformed(WireError(.tooManyHeaders, layer: "AH", offset: reader.offset, "more than \(maxAH) nested AH headers")))
             }
-            switch AHHeader.parse(bytes, at: cursor, end: end) {
+            switch AHHeader.parse(&reader) {
             case .failure(let error):
                 var layers = IPsecLayers(ah: ah, payload: .malformed(error))
-                if cursor + 12 <= end {
-                    layers.brokenAH = AHHeader(nextHeader: bytes[cursor], spi: bytes.be32(cursor + 4), sequence: bytes.be32(cursor + 8),
-                                               icvRange: (cursor + 12)..<end, range: cursor..<end)
-                }
+                layers.brokenAH = AHHeader.fixedPart(reader)
                 return layers
             case .success(let header):
                 ah.append(header)
                 proto = header.nextHeader
-                cursor = header.range.upperBound
             }
         }
-        return IPsecLayers(ah: ah, payload: classifyPayload(bytes, protocolNumber: proto, start: cursor, end: end))
+        return IPsecLayers(ah: ah, payload: classifyPayload(reader, protocolNumber: proto))
     }
 
-    public static func classifyPayload(_ bytes: [UInt8], protocolNumber proto: UInt8, start: Int, end: Int) -> IPsecPayload {
+    /// The payload after any AH headers, filling the reader.
+    public static func classifyPayload(_ reader: consuming ByteReader, protocolNumber proto: UInt8) -> IPsecPayload {
         switch proto {
         case IPProtocol.esp:
-            guard let esp = ESPHeader.parse(bytes, range: start..<end) else {
-                return .malformed(WireError(.truncated, layer: "ESP", offset: start, "\(end - start) bytes, header needs 8"))
+            switch ESPHeader.parse(&reader) {
+            case .success(let esp): return .esp(esp, udpPorts: nil)
+            case .failure(let error): return .malformed(error)
             }
-            return .esp(esp, udpPorts: nil)
         case IPProtocol.udp:
-            guard end - start >= 8 else {
-                return .malformed(WireError(.truncated, layer: "UDP", offset: start, "\(end - start) bytes, header needs 8"))
-            }
-            let ports = (source: bytes.be16(start), destination: bytes.be16(start + 2))
-            let udpLength = Int(bytes.be16(start + 4))
-            // Trust the UDP length when it is consistent; it trims Ethernet padding.
-            let payloadEnd = (udpLength >= 8 && start + udpLength <= end) ? start + udpLength : end
-            let payloadStart = start + 8
-            let payloadCount = payloadEnd - payloadStart
-            let onNATT = ports.source == IPsecPorts.natTraversal || ports.destination == IPsecPorts.natTraversal
-            let onIKE = ports.source == IPsecPorts.ike || ports.destination == IPsecPorts.ike
-            if onNATT {
-                if payloadCount == 1 && bytes[payloadStart] == 0xff { return .natKeepalive(udpPorts: ports) }
-                if payloadCount >= 4 && bytes.be32(payloadStart) == 0 {
-                    // RFC 3948 2.2: four zero bytes (the non-ESP marker) precede IKE.
-                    guard let ike = IKEHeader.parse(bytes, range: (payloadStart + 4)..<payloadEnd) else {
-                        return .malformed(WireError(.truncated, layer: "IKE", offset: payloadStart + 4, "\(payloadCount - 4) bytes, header needs 28"))
-                    }
-                    return .ike(ike, udpPorts: ports, nonESPMarker: true)
-                }
-                guard let esp = ESPHeader.parse(bytes, range: payloadStart..<payloadEnd) else {
-                    return .malformed(WireError(.truncated, layer: "ESP-in-UDP", offset: payloadStart, "\(payloadCount) bytes, ESP header needs 8"))
-                }
-                return .esp(esp, udpPorts: ports)
-            }
-            if onIKE {
-                guard let ike = IKEHeader.parse(bytes, range: payloadStart..<payloadEnd) else {
-                    return .malformed(WireError(.truncated, layer: "IKE", offset: payloadStart, "\(payloadCount) bytes, header needs 28"))
-                }
-                return .ike(ike, udpPorts: ports, nonESPMarker: false)
-            }
-            return .other(protocolNumber: proto, udpPorts: ports)
+            return classifyUDP(&reader)
         default:
             return .other(protocolNumber: proto, udpPorts: nil)
         }
+    }
+
+    /// UDP: IKE on port 500, or on 4500 after the non-ESP marker; NAT-keepalives; ESP in UDP
+    /// (RFC 3948).
+    static func classifyUDP(_ reader: inout ByteReader) -> IPsecPayload {
+        let start = reader.offset
+        guard let source = reader.readUInt16(), let destination = reader.readUInt16(), let udpLength = reader.readUInt16().map(Int.init),
+              reader.skip(2) else {
+            return .malformed(WireError(.truncated, layer: "UDP", offset: start, "\(reader.bounds.upperBound - start) bytes, header needs 8"))
+        }
+        let ports = (source: source, destination: destination)
+        // Trust the UDP length when it is consistent; it trims Ethernet padding.
+        let end = reader.bounds.upperBound
+        let payloadEnd = (udpLength >= 8 && start + udpLength <= end) ? start + udpLength : end
+        let payloadStart = start + 8
+        var payload = ByteReader(reader.bytes, range: payloadStart..<payloadEnd)
+        let payloadCount = payload.remaining
+        let onNATT = ports.source == IPsecPorts.natTraversal || ports.destination == IPsecPorts.natTraversal
+        let onIKE = ports.source == IPsecPorts.ike || ports.destination == IPsecPorts.ike
+        if onNATT {
+            if payloadCount == 1 && payload.peekUInt8() == 0xff { return .natKeepalive(udpPorts: ports) }
+            if payloadCount >= 4 && payload.peekUInt8() == 0 && payload.peekUInt8(at: 1) == 0 && payload.peekUInt8(at: 2) == 0
+                && payload.peekUInt8(at: 3) == 0 {
+                // RFC 3948 2.2: four zero bytes (the non-ESP marker) precede IKE.
+                guard let ike = IKEHeader.parse(reader.bytes, range: (payloadStart + 4)..<payloadEnd) else {
+                    return .malformed(WireError(.truncated, layer: "IKE", offset: payloadStart + 4, "\(payloadCount - 4) bytes, header needs 28"))
+                }
+                return .ike(ike, udpPorts: ports, nonESPMarker: true)
+            }
+            guard case .success(let esp) = ESPHeader.parse(&payload) else {
+                return .malformed(WireError(.truncated, layer: "ESP-in-UDP", offset: payloadStart, "\(payloadCount) bytes, ESP header needs 8"))
+            }
+            return .esp(esp, udpPorts: ports)
+        }
+        if onIKE {
+            guard let ike = IKEHeader.parse(reader.bytes, range: payloadStart..<payloadEnd) else {
+                return .malformed(WireError(.truncated, layer: "IKE", offset: payloadStart, "\(payloadCount) bytes, header needs 28"))
+            }
+            return .ike(ike, udpPorts: ports, nonESPMarker: false)
+        }
+        return .other(protocolNumber: IPProtocol.udp, udpPorts: ports)
     }
 }

@@ -49,51 +49,79 @@ public enum LinkDecoder {
         etherType == 0x8100 || etherType == 0x88a8 || etherType == 0x9100 || etherType == 0x9200
     }
 
-    /// Decodes the link layer of `bytes[0..<length]`.
-    public static func decode(_ bytes: [UInt8], length: Int, as type: LinkType) -> Result<LinkInfo, WireError> {
+    /// Decodes the link layer of the frame that fills the reader; the reader is left at the
+    /// network layer (`LinkInfo.networkOffset`).
+    public static func decode(_ reader: inout ByteReader, as type: LinkType) -> Result<LinkInfo, WireError> {
+        let length = reader.remaining
+        let base = reader.offset
+        let result: Result<LinkInfo, WireError>
         switch type {
         case .ethernet:
-            guard length >= 14 else { return .failure(WireError(.truncated, layer: "Ethernet", offset: 0, "frame of \(length) bytes is shorter than the 14-byte Ethernet header")) }
-            var offset = 12
-            var etherType = bytes.be16(offset)
-            var tags = 0
-            var outerVLAN: UInt16? = nil
-            while isVLANTag(etherType) {
-                guard tags < maxVLANTags else {
-                    return .failure(WireError(.tooManyHeaders, layer: "802.1Q", offset: offset, "more than \(maxVLANTags) VLAN tags"))
-                }
-                guard offset + 6 <= length else {
-                    return .failure(WireError(.truncated, layer: "802.1Q", offset: offset, "VLAN tag cut short"))
-                }
-                if outerVLAN == nil { outerVLAN = bytes.be16(offset + 2) & 0x0fff }
-                tags += 1
-                offset += 4
-                etherType = bytes.be16(offset)
-            }
-            return etherTypeResult(etherType, offset: offset + 2, vlanCount: tags, outerVLAN: outerVLAN, layer: "Ethernet")
+            result = decodeEthernet(reader)
         case .linuxSLL:
-            guard length >= 16 else { return .failure(WireError(.truncated, layer: "Linux SLL", offset: 0, "frame of \(length) bytes is shorter than the 16-byte SLL header")) }
-            return etherTypeResult(bytes.be16(14), offset: 16, vlanCount: 0, outerVLAN: nil, layer: "Linux SLL")
-        case .linuxSLL2:
-            guard length >= 20 else { return .failure(WireError(.truncated, layer: "Linux SLL2", offset: 0, "frame of \(length) bytes is shorter than the 20-byte SLL2 header")) }
-            return etherTypeResult(bytes.be16(0), offset: 20, vlanCount: 0, outerVLAN: nil, layer: "Linux SLL2")
-        case .raw:
-            return .success(LinkInfo(networkOffset: 0, announcedVersion: 0, vlanCount: 0, outerVLAN: nil))
-        case .rawIPv4:
-            return .success(LinkInfo(networkOffset: 0, announcedVersion: 4, vlanCount: 0, outerVLAN: nil))
-        case .rawIPv6:
-            return .success(LinkInfo(networkOffset: 0, announcedVersion: 6, vlanCount: 0, outerVLAN: nil))
-        case .null, .loop:
-            guard length >= 4 else { return .failure(WireError(.truncated, layer: "Loopback", offset: 0, "frame shorter than the 4-byte family field")) }
-            var family = type == .loop ? bytes.be32(0) : bytes.le32(0)
-            // A capture written on a machine of the other byte order puts the value in the
-            // high bytes; families are small numbers, so swap when it looks that way.
-            if family > 0xffff { family = family.byteSwapped }
-            switch family {
-            case 2: return .success(LinkInfo(networkOffset: 4, announcedVersion: 4, vlanCount: 0, outerVLAN: nil))
-            case 10, 24, 28, 30: return .success(LinkInfo(networkOffset: 4, announcedVersion: 6, vlanCount: 0, outerVLAN: nil))
-            default: return .failure(WireError(.notIP, layer: "Loopback", offset: 0, "address family \(family) is not IP"))
+            var sll = reader
+            guard sll.skip(14), let etherType = sll.readUInt16() else {
+                return .failure(WireError(.truncated, layer: "Linux SLL", offset: base, "frame of \(length) bytes is shorter than the 16-byte SLL header"))
             }
+            result = etherTypeResult(etherType, offset: base + 16, vlanCount: 0, outerVLAN: nil, layer: "Linux SLL")
+        case .linuxSLL2:
+            var sll2 = reader
+            guard length >= 20, let etherType = sll2.readUInt16() else {
+                return .failure(WireError(.truncated, layer: "Linux SLL2", offset: base, "frame of \(length) bytes is shorter than the 20-byte SLL2 header"))
+            }
+            result = etherTypeResult(etherType, offset: base + 20, vlanCount: 0, outerVLAN: nil, layer: "Linux SLL2")
+        case .raw:
+            result = .success(LinkInfo(networkOffset: base, announcedVersion: 0, vlanCount: 0, outerVLAN: nil))
+        case .rawIPv4:
+            result = .success(LinkInfo(networkOffset: base, announcedVersion: 4, vlanCount: 0, outerVLAN: nil))
+        case .rawIPv6:
+            result = .success(LinkInfo(networkOffset: base, announcedVersion: 6, vlanCount: 0, outerVLAN: nil))
+        case .null, .loop:
+            result = decodeLoopback(reader, networkOrder: type == .loop)
+        }
+        if case .success(let info) = result { reader.skip(info.networkOffset - base) }
+        return result
+    }
+
+    /// Ethernet II with any 802.1Q/802.1ad tags.
+    private static func decodeEthernet(_ reader: ByteReader) -> Result<LinkInfo, WireError> {
+        var frame = reader
+        let length = frame.remaining
+        guard frame.skip(12), var etherType = frame.readUInt16() else {
+            return .failure(WireError(.truncated, layer: "Ethernet", offset: reader.offset, "frame of \(length) bytes is shorter than the 14-byte Ethernet header"))
+        }
+        var tags = 0
+        var outerVLAN: UInt16? = nil
+        while isVLANTag(etherType) {
+            let offset = frame.offset - 2
+            guard tags < maxVLANTags else {
+                return .failure(WireError(.tooManyHeaders, layer: "802.1Q", offset: offset, "more than \(maxVLANTags) VLAN tags"))
+            }
+            guard let tag = frame.readUInt16(), let inner = frame.readUInt16() else {
+                return .failure(WireError(.truncated, layer: "802.1Q", offset: offset, "VLAN tag cut short"))
+            }
+            if outerVLAN == nil { outerVLAN = tag & 0x0fff }
+            tags += 1
+            etherType = inner
+        }
+        return etherTypeResult(etherType, offset: frame.offset, vlanCount: tags, outerVLAN: outerVLAN, layer: "Ethernet")
+    }
+
+    /// BSD (writer's byte order) or OpenBSD (network order) loopback: a 4-byte family.
+    private static func decodeLoopback(_ reader: ByteReader, networkOrder: Bool) -> Result<LinkInfo, WireError> {
+        var frame = reader
+        let base = reader.offset
+        guard let word = frame.readUInt32() else {
+            return .failure(WireError(.truncated, layer: "Loopback", offset: base, "frame shorter than the 4-byte family field"))
+        }
+        var family = networkOrder ? word : word.byteSwapped
+        // A capture written on a machine of the other byte order puts the value in the
+        // high bytes; families are small numbers, so swap when it looks that way.
+        if family > 0xffff { family = family.byteSwapped }
+        switch family {
+        case 2: return .success(LinkInfo(networkOffset: base + 4, announcedVersion: 4, vlanCount: 0, outerVLAN: nil))
+        case 10, 24, 28, 30: return .success(LinkInfo(networkOffset: base + 4, announcedVersion: 6, vlanCount: 0, outerVLAN: nil))
+        default: return .failure(WireError(.notIP, layer: "Loopback", offset: base, "address family \(family) is not IP"))
         }
     }
 

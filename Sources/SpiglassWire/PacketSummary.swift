@@ -32,8 +32,8 @@ public struct PacketSummary: Sendable, Equatable {
     /// Summarises the IP packet in `bytes[range]`, or nil when it is not a sane IP packet.
     public static func of(_ bytes: [UInt8], range: Range<Int>) -> PacketSummary? {
         guard range.lowerBound >= 0, range.upperBound <= bytes.count, !range.isEmpty else { return nil }
-        // Parse as if the packet started at 0 of its own array, so that offsets stay local.
-        guard case .success(let ip) = IPLayer.parse(bytes, offset: range.lowerBound, length: range.upperBound) else { return nil }
+        var reader = ByteReader(bytes, range: range)
+        guard case .success(let ip) = IPLayer.parse(&reader) else { return nil }
         return of(bytes, ip: ip)
     }
 

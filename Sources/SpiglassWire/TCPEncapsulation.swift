@@ -70,13 +70,24 @@ public final class TCPEncapsulation {
         public var payload: Range<Int>
     }
 
-    public static func segment(_ bytes: [UInt8], start: Int, end: Int) -> Segment? {
-        guard start + 20 <= end, end <= bytes.count else { return nil }
-        let headerLength = Int(bytes[start + 12] >> 4) * 4
-        guard headerLength >= 20, start + headerLength <= end else { return nil }
-        let flags = bytes[start + 13]
-        return Segment(sourcePort: bytes.be16(start), destinationPort: bytes.be16(start + 2), sequence: bytes.be32(start + 4),
-                       syn: flags & 0x02 != 0, finOrReset: flags & 0x05 != 0, payload: (start + headerLength)..<end)
+    /// The TCP segment that fills the reader (RFC 9293 3.1), or why it cannot be one; the
+    /// reader is left at the payload.
+    public static func segment(_ reader: inout ByteReader) -> Result<Segment, WireError> {
+        let start = reader.offset
+        var header = reader
+        guard let sourcePort = header.readUInt16(), let destinationPort = header.readUInt16(), let sequence = header.readUInt32(),
+              header.skip(4), let dataOffset = header.readUInt8(), let flags = header.readUInt8(), header.skip(6) else {
+            return .failure(WireError(.truncated, layer: "TCP", offset: start, "\(reader.remaining) bytes, header needs 20"))
+        }
+        let headerLength = Int(dataOffset >> 4) * 4
+        guard headerLength >= 20 else {
+            return .failure(WireError(.badHeaderLength, layer: "TCP", offset: start, "header length \(headerLength) < 20"))
+        }
+        guard reader.skip(headerLength) else {
+            return .failure(WireError(.truncated, layer: "TCP", offset: start, "header of \(headerLength) bytes, \(reader.remaining) left"))
+        }
+        return .success(Segment(sourcePort: sourcePort, destinationPort: destinationPort, sequence: sequence,
+                                syn: flags & 0x02 != 0, finOrReset: flags & 0x05 != 0, payload: reader.remainingRange))
     }
 
     /// Feeds one segment of the connection `key`; returns the messages it completed, in order.

@@ -110,9 +110,10 @@ public enum FuzzHarness {
         let frames = split(data[1...])
         // The layers on their own first, as a capture of one frame would meet them.
         if let linkType = LinkType(dlt: dlt), let frame = frames.first {
-            if case .success(let link) = LinkDecoder.decode(frame, length: frame.count, as: linkType),
-               case .success(let ip) = IPLayer.parse(frame, offset: link.networkOffset, length: frame.count, announcedVersion: link.announcedVersion) {
-                _ = IPsecLayers.classify(frame, protocolNumber: ip.protocolNumber, start: ip.headerEnd, end: ip.end)
+            var wire = ByteReader(frame)
+            if case .success(let link) = LinkDecoder.decode(&wire, as: linkType),
+               case .success(let ip) = IPLayer.parse(&wire, announcedVersion: link.announcedVersion) {
+                _ = IPsecLayers.classify(ByteReader(frame, range: ip.payloadRange), protocolNumber: ip.protocolNumber)
             }
         }
         var options = AnalysisOptions()
@@ -196,7 +197,8 @@ public enum FuzzHarness {
         var sa = espSAs[Int(config & 15)]
         sa.extendedSequenceNumbers = config & 0x10 != 0
         _ = ESPNullHeuristic.detect(packet, esp: range)
-        if let header = ESPHeader.parse(packet, range: range) {
+        var espReader = ByteReader(packet, range: range)
+        if case .success(let header) = ESPHeader.parse(&espReader) {
             var tracker = SequenceNumberTracker(initialHigh: high, window: 64)
             let candidates = tracker.candidates(low: header.sequence)
             tracker.accept(UInt64(candidates.0) << 32 | UInt64(header.sequence))
@@ -381,10 +383,13 @@ public enum FuzzHarness {
         var time: Int64 = 1_700_000_000_000_000
         for packet in split(data[1...]) {
             time += step
-            guard case .success(let ip) = IPLayer.parse(packet, offset: 0, length: packet.count), ip.fragment != nil else { continue }
-            if case .complete(let datagram) = reassembler.add(packet, ip: ip, time: time),
-               case .success(let whole) = IPLayer.parse(datagram, offset: 0, length: datagram.count) {
-                _ = IPsecLayers.classify(datagram, protocolNumber: whole.protocolNumber, start: whole.headerEnd, end: whole.end)
+            var reader = ByteReader(packet)
+            guard case .success(let ip) = IPLayer.parse(&reader), ip.fragment != nil else { continue }
+            if case .complete(let datagram) = reassembler.add(packet, ip: ip, time: time) {
+                var whole = ByteReader(datagram)
+                if case .success(let wholeIP) = IPLayer.parse(&whole) {
+                    _ = IPsecLayers.classify(ByteReader(datagram, range: wholeIP.payloadRange), protocolNumber: wholeIP.protocolNumber)
+                }
             }
         }
         _ = reassembler.pendingCount
@@ -451,14 +456,16 @@ public enum FuzzHarness {
         }
         let streams = TCPEncapsulation(limits: limits)
         for unit in split(data[1...]) {
-            guard let selector = unit.first, let segment = TCPEncapsulation.segment(unit, start: 1, end: unit.count) else { continue }
+            var reader = ByteReader(unit, range: 1..<unit.count)
+            guard let selector = unit.first, case .success(let segment) = TCPEncapsulation.segment(&reader) else { continue }
             let client = IPAddress.v4(0x0a00_0001 + UInt32(selector & 3))
             let key = TCPEncapsulation.ConnectionKey(source: client, sourcePort: segment.sourcePort,
                                                      destination: .v4(0x0a00_00fe), destinationPort: segment.destinationPort)
             for message in streams.add(unit, segment: segment, key: key) {
                 switch message {
                 case .esp(let bytes):
-                    _ = ESPHeader.parse(bytes, range: 0..<bytes.count)
+                    var reader = ByteReader(bytes)
+                    _ = ESPHeader.parse(&reader)
                 case .ike(let bytes):
                     _ = IKEv2Parser.parseMessage(bytes, range: 0..<bytes.count)
                 }

@@ -73,10 +73,11 @@ func readCapture(_ path: String) -> [Frame] {
 
 /// IP layer of a frame: (bytes from the IP header on, parsed layer).
 func ipPacket(_ frame: Frame) -> ([UInt8], IPLayer)? {
-    guard let type = LinkType(dlt: frame.dlt),
-          case .success(let link) = LinkDecoder.decode(frame.bytes, length: frame.bytes.count, as: type) else { return nil }
+    var wire = ByteReader(frame.bytes)
+    guard let type = LinkType(dlt: frame.dlt), case .success(let link) = LinkDecoder.decode(&wire, as: type) else { return nil }
     let packet = Array(frame.bytes[link.networkOffset...])
-    guard case .success(let ip) = IPLayer.parse(packet, offset: 0, length: packet.count, announcedVersion: link.announcedVersion) else { return nil }
+    var reader = ByteReader(packet)
+    guard case .success(let ip) = IPLayer.parse(&reader, announcedVersion: link.announcedVersion) else { return nil }
     return (packet, ip)
 }
 
@@ -145,7 +146,7 @@ func ikeMessages(_ frames: [Frame]) -> [IKEFound] {
     var found: [IKEFound] = []
     for frame in frames {
         guard let (packet, ip) = ipPacket(frame), ip.fragment == nil else { continue }
-        let layers = IPsecLayers.classify(packet, protocolNumber: ip.protocolNumber, start: ip.headerEnd, end: ip.end)
+        let layers = IPsecLayers.classify(ByteReader(packet, range: ip.payloadRange), protocolNumber: ip.protocolNumber)
         if case .ike(let header, let ports, let marker) = layers.payload {
             let end = min(header.range.lowerBound + Int(header.length), packet.count)
             guard end > header.range.lowerBound + 28 else { continue }
@@ -342,7 +343,7 @@ var espBodies: [[UInt8]] = []
 for capture in captures {
     for frame in capture.frames.prefix(8) {
         guard let (packet, ip) = ipPacket(frame), ip.fragment == nil else { continue }
-        if case .esp(let header, _) = IPsecLayers.classify(packet, protocolNumber: ip.protocolNumber, start: ip.headerEnd, end: ip.end).payload {
+        if case .esp(let header, _) = IPsecLayers.classify(ByteReader(packet, range: ip.payloadRange), protocolNumber: ip.protocolNumber).payload {
             espBodies.append(Array(packet[header.range]))
         }
     }

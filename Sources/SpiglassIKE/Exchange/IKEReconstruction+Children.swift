@@ -197,9 +197,7 @@ extension ChildSARecord {
     /// "c19c5d01/4218b56d" (requester's, responder's).
     public var spiText: String {
         let spis = [requesterSPI, responderSPI].map { spi -> String in
-            guard let spi else { return "?" }
-            let s = String(spi, radix: 16)
-            return String(repeating: "0", count: 8 - s.count) + s
+            spi.map { SPI($0).hexDigits } ?? "?"
         }
         return spis.joined(separator: "/")
     }

@@ -313,7 +313,8 @@ enum VectorFile {
         if v["packet"] != nil {
             #expect(v["esp"] == nil, "\(v): both packet and esp")
             wire = try v.bytes("packet")
-            let ip = try IPLayer.parse(wire, offset: 0, length: wire.count).get()
+            var reader = ByteReader(wire)
+            let ip = try IPLayer.parse(&reader).get()
             #expect(ip.version == 4)
             #expect(ip.protocolNumber == IPProtocol.esp, "\(v): outer protocol")
             #expect(!ip.truncated && ip.end == wire.count, "\(v): outer total length")
@@ -322,7 +323,8 @@ enum VectorFile {
             wire = try v.bytes("esp")
             espRange = 0..<wire.count
         }
-        let header = try #require(ESPHeader.parse(wire, range: espRange))
+        var espReader = ByteReader(wire, range: espRange)
+        let header = try ESPHeader.parse(&espReader).get()
         #expect(header.spi == spi && header.sequence == sequence, "\(v): SPI / sequence on the wire")
         let ivStart = espRange.lowerBound + 8
         if v["iv"] != nil {

@@ -13,7 +13,8 @@ import Testing
     }
 
     static func add(_ r: FragmentReassembler, _ p: [UInt8], time: Int64 = 0) -> FragmentReassembler.Outcome {
-        let ip = try! IPLayer.parse(p, offset: 0, length: p.count).get()
+        var reader = ByteReader(p)
+        let ip = try! IPLayer.parse(&reader).get()
         return r.add(p, ip: ip, time: time)
     }
 
@@ -27,7 +28,8 @@ import Testing
             return
         }
         #expect(Array(whole[20...]) == payload)
-        let ip = try IPLayer.parse(whole, offset: 0, length: whole.count).get()
+        var reader = ByteReader(whole)
+        let ip = try IPLayer.parse(&reader).get()
         #expect(ip.fragment == nil)
         #expect(ip.end == 60)
         #expect(internetChecksum(whole, 0..<20) == 0)

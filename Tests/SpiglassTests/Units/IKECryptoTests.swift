@@ -174,8 +174,9 @@ enum IKECryptoFixture {
                 frame += 1
                 let bytes = reader.buffer
                 let length = header.capturedLength
-                guard case .success(let info) = LinkDecoder.decode(bytes, length: length, as: link),
-                      case .success(let ip) = IPLayer.parse(bytes, offset: info.networkOffset, length: length, announcedVersion: info.announcedVersion),
+                var wire = ByteReader(bytes, range: 0..<length)
+                guard case .success(let info) = LinkDecoder.decode(&wire, as: link),
+                      case .success(let ip) = IPLayer.parse(&wire, announcedVersion: info.announcedVersion),
                       ip.protocolNumber == IPProtocol.udp, ip.headerEnd + 8 <= ip.end
                 else { continue }
                 let source = bytes.be16(ip.headerEnd)
@@ -781,8 +782,9 @@ enum IKECryptoFixture {
         var opened = 0
         reading: while case .packet(let header) = reader.next() {
             let bytes = reader.buffer
-            guard case .success(let info) = LinkDecoder.decode(bytes, length: header.capturedLength, as: link),
-                  case .success(let ip) = IPLayer.parse(bytes, offset: info.networkOffset, length: header.capturedLength, announcedVersion: info.announcedVersion),
+            var wire = ByteReader(bytes, range: 0..<header.capturedLength)
+            guard case .success(let info) = LinkDecoder.decode(&wire, as: link),
+                  case .success(let ip) = IPLayer.parse(&wire, announcedVersion: info.announcedVersion),
                   ip.protocolNumber == IPProtocol.udp, ip.headerEnd + 8 + 4 + 28 <= ip.end,
                   bytes[(ip.headerEnd + 8)..<(ip.headerEnd + 12)] == [0, 0, 0, 0]
             else { continue }
@@ -835,8 +837,9 @@ enum IKECryptoFixture {
             var openedHere = 0
             while case .packet(let header) = reader.next() {
                 let bytes = reader.buffer
-                guard case .success(let info) = LinkDecoder.decode(bytes, length: header.capturedLength, as: link),
-                      case .success(let ip) = IPLayer.parse(bytes, offset: info.networkOffset, length: header.capturedLength, announcedVersion: info.announcedVersion),
+                var wire = ByteReader(bytes, range: 0..<header.capturedLength)
+                guard case .success(let info) = LinkDecoder.decode(&wire, as: link),
+                      case .success(let ip) = IPLayer.parse(&wire, announcedVersion: info.announcedVersion),
                       ip.protocolNumber == IPProtocol.udp, ip.headerEnd + 8 <= ip.end
                 else { continue }
                 var start = ip.headerEnd + 8

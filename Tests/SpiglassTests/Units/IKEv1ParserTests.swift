@@ -1113,7 +1113,8 @@ enum IKEv1RawUDP {
                 frame += 1
                 let length = min(header.capturedLength, reader.buffer.count)
                 let bytes = Array(reader.buffer[0..<length])
-                guard case .success(let info) = LinkDecoder.decode(bytes, length: length, as: link) else { continue }
+                var wire = ByteReader(bytes, range: 0..<length)
+                guard case .success(let info) = LinkDecoder.decode(&wire, as: link) else { continue }
                 let ip = info.networkOffset
                 guard ip + 20 <= length, bytes[ip] >> 4 == 4, bytes[ip + 9] == 17 else { continue }
                 let udp = ip + Int(bytes[ip] & 0x0f) * 4

@@ -901,18 +901,21 @@ enum IKECaptureMessages {
                 frame += 1
                 let length = min(header.capturedLength, reader.buffer.count)
                 let bytes = Array(reader.buffer[0..<length])
-                guard case .success(let info) = LinkDecoder.decode(bytes, length: length, as: link),
-                      case .success(let ip) = IPLayer.parse(bytes, offset: info.networkOffset, length: length, announcedVersion: info.announcedVersion)
+                var wire = ByteReader(bytes, range: 0..<length)
+                guard case .success(let info) = LinkDecoder.decode(&wire, as: link),
+                      case .success(let ip) = IPLayer.parse(&wire, announcedVersion: info.announcedVersion)
                 else { continue }
                 var packet = bytes
                 var layer = ip
                 if ip.fragment != nil {
-                    guard case .complete(let whole) = reassembler.add(bytes, ip: ip, time: header.timestamp.totalMicroseconds),
-                          case .success(let reassembled) = IPLayer.parse(whole, offset: 0, length: whole.count) else { continue }
+                    guard case .complete(let whole) = reassembler.add(bytes, ip: ip, time: header.timestamp.totalMicroseconds)
+                    else { continue }
+                    var datagram = ByteReader(whole)
+                    guard case .success(let reassembled) = IPLayer.parse(&datagram) else { continue }
                     packet = whole
                     layer = reassembled
                 }
-                let layers = IPsecLayers.classify(packet, protocolNumber: layer.protocolNumber, start: layer.headerEnd, end: layer.end)
+                let layers = IPsecLayers.classify(ByteReader(packet, range: layer.payloadRange), protocolNumber: layer.protocolNumber)
                 if case .ike(let ike, _, _) = layers.payload {
                     samples.append(Sample(frame: frame, bytes: packet, range: ike.range))
                 }

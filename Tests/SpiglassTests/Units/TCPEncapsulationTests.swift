@@ -97,7 +97,8 @@ import Testing
             let count = Int(generator.next() % 300)
             let payload = (0..<count).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
             let frame = Self.ipv4TCP(sequence: sequence, flags: 0x18, payload: payload)
-            guard let segment = TCPEncapsulation.segment(frame, start: 20, end: frame.count) else { continue }
+            var reader = ByteReader(frame, range: 20..<frame.count)
+            guard case .success(let segment) = TCPEncapsulation.segment(&reader) else { continue }
             _ = streams.add(frame, segment: segment, key: key)
             sequence &+= UInt32(count)
             if generator.next() % 10 == 0 { sequence &+= UInt32(generator.next() % 5000) }
@@ -123,7 +124,11 @@ import Testing
         let streams = TCPEncapsulation(limits: limits)
         func feed(_ port: UInt16) {
             let bytes = Self.segment(port: port, payload: [0, 0, 0, 1])
-            let segment = TCPEncapsulation.segment(bytes, start: 0, end: bytes.count)!
+            var reader = ByteReader(bytes)
+            guard case .success(let segment) = TCPEncapsulation.segment(&reader) else {
+                Issue.record("a 20-byte TCP header should parse")
+                return
+            }
             let key = TCPEncapsulation.ConnectionKey(source: .v4(1), sourcePort: port, destination: .v4(2), destinationPort: 4500)
             _ = streams.add(bytes, segment: segment, key: key)
         }
