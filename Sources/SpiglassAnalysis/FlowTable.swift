@@ -17,6 +17,7 @@ struct FlowTable {
     }
 
     /// The index of `key`'s flow, or nil when it has not been seen.
+    @inline(__always)
     mutating func find(_ key: FlowKey) -> Int? {
         let slot = FlowTable.slot(key)
         let recent = self.recent[slot]
