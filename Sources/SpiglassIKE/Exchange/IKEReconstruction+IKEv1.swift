@@ -129,7 +129,7 @@ extension IKEReconstruction {
             }
         }
         attachV1(&record, saIndex: saIndex, clearBytes: datagram.bytes)
-        if !message.isEncrypted, record.header.exchangeType == 4 {
+        if !message.isEncrypted, record.header.exchangeType == .v1(.aggressiveMode) {
             // Aggressive Mode carries HASH_R (and in some implementations HASH_I) in the clear;
             // the message's own KE and ID, just filed, are part of what it covers.
             record.integrity = clearPhase1Integrity(record, saIndex: saIndex)
@@ -278,7 +278,7 @@ extension IKEReconstruction {
         } catch {
             // Without the negotiated algorithms (SA payloads not captured) this may work later.
             if transform != nil {
-                v1States[saIndex]?.protectionFailure = "IKE SA \(IKESPIPair.hex(keys[keyIndex].initiatorSPI)) (\(keys[keyIndex].origin)): \(error.reason)"
+                v1States[saIndex]?.protectionFailure = "IKE SA \(keys[keyIndex].initiatorSPI.ikeSPIHex) (\(keys[keyIndex].origin)): \(error.reason)"
                 diagnose(v1States[saIndex]!.protectionFailure!)
             }
             return nil
@@ -300,7 +300,7 @@ extension IKEReconstruction {
         let kind: IKEv1HashKind
         var nonces: ([UInt8], [UInt8]) = ([], [])
         switch record.header.exchangeType {
-        case 32:
+        case .v1(.quickMode):
             let qm = v1States[saIndex]?.quickModes[record.header.messageID]
             let inner = record.v1Payloads[(record.decryptedFrom ?? 0)...]
             if qm == nil || (qm?.nonceInitiator.isEmpty ?? true) {
@@ -315,9 +315,9 @@ extension IKEReconstruction {
                 kind = .quickMode2
                 nonces = (qm!.nonceInitiator, [])
             }
-        case 5, 6:
+        case .v1(.informational), .v1(.transaction):
             kind = .informational
-        case 2, 4:
+        case .v1(.mainMode), .v1(.aggressiveMode):
             return v1Phase1Integrity(record, protection: protection, saIndex: saIndex)
         default:
             return .unchecked
@@ -376,12 +376,12 @@ extension IKEReconstruction {
         // take that next message: evidence for the outcome.
         let frame = record.frames.last ?? 0
         switch record.header.exchangeType {
-        case 2, 4:
+        case .v1(.mainMode), .v1(.aggressiveMode):
             if v1States[saIndex]?.lastInitiatorPhase1Frame != nil, record.isResponse,
                (v1States[saIndex]?.responderResentInPhase1.count ?? 0) < IKEReconstruction.maxEvidenceFrames {
                 v1States[saIndex]?.responderResentInPhase1.append(frame)
             }
-        case 32:
+        case .v1(.quickMode):
             let id = record.header.messageID
             if record.isResponse, v1States[saIndex]?.quickModes[id]?.finalSeen == true,
                (v1States[saIndex]?.quickModes[id]?.responderResentAfterFinal.count ?? 0) < IKEReconstruction.maxEvidenceFrames {

@@ -87,20 +87,8 @@ public final class IKEReconstruction {
     var v1FragmentArrivals = 0
     var v1FragmentBytes = 0
     var v1RememberedTotal = 0
-    /// NAT detection results of each IKE SA's IKE_SA_INIT request, until the response.
-    var natRequestChecks: [Int: (sourceMatches: Bool?, destinationMatches: Bool?)] = [:]
-    /// CREATE_CHILD_SA requests that rekey an IKE SA, until their response.
-    var pendingIKERekeys: [ExchangeRef: PendingIKERekey] = [:]
-    /// CHILD_SAs proposed by a request, until its response.
-    var pendingChildren: [ExchangeRef: Int] = [:]
-    /// Per IKE SA, the first IKE_AUTH exchange whose CHILD_SA is still pending: with EAP its
-    /// answer comes in a later IKE_AUTH response. Kept apart so that finding it does not scan
-    /// every pending CHILD_SA of the capture (up to `maxChildSAs`) for each response.
-    var pendingAuthChildren: [Int: ExchangeRef] = [:]
-    /// Nonces of CREATE_CHILD_SA requests (Ni of that exchange), until the response.
-    var pendingNonces: [ExchangeRef: [UInt8]] = [:]
-    /// The PRF of each IKE SA's chosen proposal, for key files that name none.
-    var negotiatedPRFs: [Int: IKEPRF?] = [:]
+    /// IKEv2 per-SA state machines: the phase each IKE SA is in and what it waits for.
+    var v2States: [Int: IKEv2SAState] = [:]
 
     struct FingerprintKey: Hashable {
         var ikeSA: Int
@@ -431,7 +419,7 @@ public final class IKEReconstruction {
             protections[keyIndex] = made
             return made
         } catch {
-            let text = "IKE SA \(IKESPIPair.hex(key.initiatorSPI)) (\(key.origin)): keys unusable: \(error)"
+            let text = "IKE SA \(key.initiatorSPI.ikeSPIHex) (\(key.origin)): keys unusable: \(error)"
             protectionFailures[keyIndex] = text
             diagnose(text)
             return nil
