@@ -152,7 +152,7 @@ extension IKEReconstruction {
         let index = ikeSAs.count
         if let keyIndex = keyIndex(sa.spis, version: sa.version) {
             sa.keysKnown = hasKeys(keys[keyIndex])
-            sa.keysBoundByIntegrity = boundKeyIndices.contains(keyIndex)
+            sa.keysBoundByIntegrity = keyRing.boundIndices.contains(keyIndex)
         }
         ikeSAs.append(sa)
         ikeSAsByInitiatorSPI[sa.spis.initiator, default: []].append(index)
