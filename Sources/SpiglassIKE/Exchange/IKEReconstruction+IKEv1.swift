@@ -143,37 +143,11 @@ extension IKEReconstruction {
     }
 
     private func processV1Fragment(_ fragment: IKEv1Fragment, datagram: IKEDatagram) -> IKEMessageRecord? {
-        let key = V1FragmentKey(initiatorCookie: IKEHeader.parse(datagram.bytes, range: datagram.range)?.initiatorSPI ?? 0, source: datagram.source,
-                                sourcePort: datagram.sourcePort, id: fragment.id)
-        guard fragment.number >= 1, Int(fragment.number) <= IKEReconstruction.maxV1FragmentsPerMessage else {
-            diagnose("ISAKMP fragment number \(fragment.number) out of range; dropped")
-            return nil
-        }
-        if v1Fragments[key] == nil {
-            if v1Fragments.count >= IKEReconstruction.maxPendingV1Fragments {
-                dropOldestV1FragmentSet("more than \(IKEReconstruction.maxPendingV1Fragments) ISAKMP fragment sets pending: the oldest dropped")
-            }
-            v1FragmentArrivals += 1
-            v1Fragments[key] = V1FragmentSet(order: v1FragmentArrivals)
-        }
-        guard fragment.data.count <= 65_535 else { return nil }
-        while v1FragmentBytes + fragment.data.count > IKEReconstruction.maxV1FragmentBytes && v1Fragments.count > 1 {
-            dropOldestV1FragmentSet("ISAKMP fragments over \(IKEReconstruction.maxV1FragmentBytes >> 20) MiB pending: the oldest set dropped",
-                                    keeping: key)
-        }
-        if let old = v1Fragments[key]?.pieces[fragment.number] {
-            v1FragmentBytes -= old.data.count
-            v1Fragments[key]?.bytes -= old.data.count
-        }
-        v1FragmentBytes += fragment.data.count
-        v1Fragments[key]?.bytes += fragment.data.count
-        v1Fragments[key]?.pieces[fragment.number] = (datagram.frame, fragment.data)
-        if fragment.flags & 0x01 != 0 { v1Fragments[key]?.last = fragment.number }
-        guard let set = v1Fragments[key], let last = set.last, (1...last).allSatisfy({ set.pieces[$0] != nil }) else { return nil }
-        v1Fragments[key] = nil
-        v1FragmentBytes -= set.bytes
-        let whole = (1...last).flatMap { set.pieces[$0]!.data }
-        let frames = (1...last).map { set.pieces[$0]!.frame }
+        let key = V1FragmentKey(initiatorCookie: IKEHeader.parse(datagram.bytes, range: datagram.range)?.initiatorSPI ?? 0,
+                                source: datagram.source, sourcePort: datagram.sourcePort, id: fragment.id)
+        let added = v1Fragments.add(fragment, key: key, frame: datagram.frame)
+        for problem in added.problems { diagnose(problem) }
+        guard let (whole, frames) = added.whole else { return nil }
         guard let header = IKEHeader.parse(whole, range: 0..<whole.count), header.majorVersion == 1,
               whole.count <= 65_535 else {
             diagnose("reassembled ISAKMP fragments (frames \(frames)) do not form an ISAKMP message")
@@ -185,13 +159,6 @@ extension IKEReconstruction {
         var record = processV1(reassembled, header: header, frames: frames)
         record?.length = whole.count
         return record
-    }
-
-    private func dropOldestV1FragmentSet(_ why: String, keeping kept: V1FragmentKey? = nil) {
-        guard let oldest = v1Fragments.filter({ $0.key != kept }).min(by: { $0.value.order < $1.value.order }) else { return }
-        v1FragmentBytes -= oldest.value.bytes
-        v1Fragments[oldest.key] = nil
-        diagnose(why)
     }
 
     /// The IKEv1 SA a message belongs to, by initiator cookie; created on first sight.
@@ -391,18 +358,4 @@ extension IKEReconstruction {
             break
         }
     }
-}
-
-struct V1FragmentKey: Hashable {
-    var initiatorCookie: UInt64
-    var source: IPAddress
-    var sourcePort: UInt16
-    var id: UInt16
-}
-
-struct V1FragmentSet {
-    var order: Int
-    var bytes = 0
-    var pieces: [UInt8: (frame: Int, data: [UInt8])] = [:]
-    var last: UInt8?
 }

@@ -13,6 +13,15 @@ extension IKEReconstruction {
         static let xauthStatus: UInt16 = 16527
     }
 
+    /// Mode Config message types (draft-ietf-ipsec-isakmp-mode-cfg-05 3.2).
+    enum V1ConfigType {
+        static let set: UInt8 = 3
+    }
+
+    /// IPsec DOI encapsulation modes that are transport mode: Transport (RFC 2407 4.5),
+    /// UDP-Encapsulated-Transport (RFC 3947) and its draft value.
+    static let v1TransportModes: Set<UInt16> = [2, 4, 61444]
+
     func attachV1(_ record: inout IKEMessageRecord, saIndex: Int, clearBytes: [UInt8]) {
         let header = record.header
         let opened = record.decryption == .decrypted || record.decryption == .notEncrypted
@@ -272,7 +281,7 @@ extension IKEReconstruction {
         if let mode = transform.encapsulationMode { names.append(IKEv1Names.encapsulationModeShortName(mode)) }
         child.proposal = names
         child.algorithms = NegotiatedChildAlgorithms(ikev1: transform)
-        child.transportMode = [2, 4, 61444].contains(transform.encapsulationMode ?? 1)
+        child.transportMode = Self.v1TransportModes.contains(transform.encapsulationMode ?? 1)
         child.perfectForwardSecrecy = qm.pfs
         if qm.pfs, let group = transform.group { child.keyExchangeGroup = IKEv1Names.groupName(group) }
         if qm.identities.count >= 2 {
@@ -341,7 +350,7 @@ extension IKEReconstruction {
                                            encryption: algorithms.encryption, encryptionKey: keys.encryption,
                                            integrity: algorithms.integrity, integrityKey: keys.integrity,
                                            extendedSequenceNumbers: algorithms.extendedSequenceNumbers, origin: origin)
-            made.ipsecProtocol = child.protocolID == 2 ? IPsecProtocol.ah : IPsecProtocol.esp
+            made.ipsecProtocol = child.protocolID == IKEv1Names.protoAH ? IPsecProtocol.ah : IPsecProtocol.esp
             made.mode = child.transportMode ? IPsecMode.transport : IPsecMode.tunnel
             made.label = "CHILD_SA #\(index + 1) \(direction)"
             return made
@@ -489,7 +498,7 @@ extension IKEReconstruction {
                 ikeSAs[saIndex].exchanges[exchange].purpose = purpose
             }
             // The status rides in the responder's SET; the ACK only echoes the attribute.
-            if config.type == 3, let status = config.attributes.first(where: { $0.type == V1ConfigAttribute.xauthStatus }) {
+            if config.type == V1ConfigType.set, let status = config.attributes.first(where: { $0.type == V1ConfigAttribute.xauthStatus }) {
                 let ok = status.integerValue == 1
                 ikeSAs[saIndex].exchanges[exchange].outcome = .xauth(succeeded: ok)
                 if !ok { ikeSAs[saIndex].findings.append("XAUTH failed") }

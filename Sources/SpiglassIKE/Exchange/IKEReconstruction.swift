@@ -75,9 +75,7 @@ public final class IKEReconstruction {
 
     /// IKEv1 per-SA state, and ISAKMP fragments waiting for the rest of their message.
     var v1States: [Int: IKEv1SAState] = [:]
-    var v1Fragments: [V1FragmentKey: V1FragmentSet] = [:]
-    var v1FragmentArrivals = 0
-    var v1FragmentBytes = 0
+    var v1Fragments = IKEv1FragmentStore()
     var v1RememberedTotal = 0
     /// IKEv2 per-SA state machines: the phase each IKE SA is in and what it waits for.
     var v2States: [Int: IKEv2SAState] = [:]
@@ -94,7 +92,7 @@ public final class IKEReconstruction {
     }
 
     /// Bytes of ISAKMP fragments held for reassembly.
-    public var v1FragmentBytesHeld: Int { v1FragmentBytes }
+    public var v1FragmentBytesHeld: Int { v1Fragments.bytes }
 
     /// Fragmented messages still waiting for fragments.
     public var fragmentsPending: Int { fragments.pendingCount }
