@@ -106,7 +106,9 @@ final class IKETextReporter: Reporter {
     private func stateWords(_ sa: IKESARecord) -> String {
         switch sa.state {
         case .negotiating:
-            if sa.version == 2 && sa.exchanges.allSatisfy({ $0.type == .v2(.ikeSAInit) }) { return "negotiating: the capture ends after IKE_SA_INIT" }
+            if sa.version == 2 && sa.exchanges.allSatisfy({ $0.type == .v2(.ikeSAInit) }) {
+                return "negotiating: the capture ends after IKE_SA_INIT"
+            }
             return sa.keysKnown ? "negotiating (no outcome in the capture)" : "outcome unknown: IKE_AUTH is encrypted and no keys were given"
         case .noResponse: return "failed: no response from \(sa.responder)"
         default: return sa.state.label

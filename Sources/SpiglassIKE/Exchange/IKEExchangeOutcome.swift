@@ -131,7 +131,8 @@ public enum IKEExchangePurpose: Sendable, Equatable, CustomStringConvertible {
             return Set(contents.map(\.description)).sorted().joined(separator: ", ")
         case .unreadInformational(let decryption): return "informational (\(decryption.label))"
         case .transaction(let xauth, let address):
-            return (xauth ? "XAUTH" : "Mode Config") + (address.map { " " + $0.map(String.init).joined(separator: ".") } ?? "")
+            let shown = address.map { " " + $0.map(String.init).joined(separator: ".") } ?? ""
+            return (xauth ? "XAUTH" : "Mode Config") + shown
         }
     }
 

@@ -43,12 +43,13 @@ struct IKEKeyRing {
                 if version == 2 && Self.hasKeys(key) { unbound.append(index) }
                 continue
             }
+            let initiatorOnly = Lookup(version: version, spis: IKESPIPair(initiator: key.initiatorSPI, responder: 0))
             if let responder = key.responderSPI {
                 add(index, pair: IKESPIPair(initiator: key.initiatorSPI, responder: responder), version: version)
                 // An IKEv1 message 1 has no responder cookie yet; the initiator's finds the key.
-                if version == 1 { byInitiatorSPI[Lookup(version: 1, spis: IKESPIPair(initiator: key.initiatorSPI, responder: 0))] = index }
+                if version == 1 { byInitiatorSPI[initiatorOnly] = index }
             } else {
-                byInitiatorSPI[Lookup(version: version, spis: IKESPIPair(initiator: key.initiatorSPI, responder: 0))] = index
+                byInitiatorSPI[initiatorOnly] = index
             }
         }
     }
@@ -77,6 +78,7 @@ struct IKEKeyRing {
 
     /// The key set gives what decryption needs (IKEv2 SK_e or SK_d; IKEv1 a phase-1 key).
     static func hasKeys(_ key: IKESecurityAssociation) -> Bool {
-        key.version == .v2 ? (!key.skEi.isEmpty || !key.skD.isEmpty) : (!key.ikev1EncryptionKey.isEmpty || !key.skeyidE.isEmpty)
+        key.version == .v2 ? (!key.skEi.isEmpty || !key.skD.isEmpty)
+            : (!key.ikev1EncryptionKey.isEmpty || !key.skeyidE.isEmpty)
     }
 }

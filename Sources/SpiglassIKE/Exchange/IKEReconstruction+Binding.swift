@@ -17,7 +17,9 @@ extension IKEReconstruction {
         guard !keyRing.unbound.isEmpty, header.isIKEv2, header.responderSPI != 0 else { return nil }
         let pair = IKESPIPair(initiator: header.initiatorSPI, responder: header.responderSPI)
         let attempts = keyRing.bindingAttempts[pair, default: 0]
-        guard attempts < Self.maxBindingAttemptsPerIKESA, keyRing.bindingAttempts.count < limits.maxIKESAs else { return nil }
+        guard attempts < Self.maxBindingAttemptsPerIKESA, keyRing.bindingAttempts.count < limits.maxIKESAs else {
+            return nil
+        }
         keyRing.bindingAttempts[pair] = attempts + 1
         for keyIndex in keyRing.unbound {
             guard keyRing.bindingTrials < Self.maxBindingTrials else {

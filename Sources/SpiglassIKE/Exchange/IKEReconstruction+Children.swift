@@ -9,7 +9,8 @@ extension IKEReconstruction {
             return
         }
         let payloads = request.encryptedPayloads
-        var child = ChildSARecord(ikeSAIndex: saIndex, createdBy: exchangeIndex, createdByType: request.header.exchangeType,
+        var child = ChildSARecord(ikeSAIndex: saIndex, createdBy: exchangeIndex,
+                                  createdByType: request.header.exchangeType,
                                   requestedByInitiator: request.header.isInitiator,
                                   requesterSPI: proposal.spi.count == 4 ? proposal.spi.be32Value : nil, responderSPI: nil,
                                   requester: request.source, responder: request.destination)
@@ -35,13 +36,16 @@ extension IKEReconstruction {
         children.append(child)
         ikeSAs[saIndex].children.append(index)
         v2States[saIndex]?.pendingChildren[exchangeIndex] = PendingChild(child: index, nonce: payloads.nonce ?? [])
-        if request.header.exchangeType == .v2(.ikeAuth) { v2States[saIndex]?.authRequestProposedChild(exchange: exchangeIndex) }
+        if request.header.exchangeType == .v2(.ikeAuth) {
+            v2States[saIndex]?.authRequestProposedChild(exchange: exchangeIndex)
+        }
     }
 
     func finishChild(_ response: IKEMessageRecord, saIndex: Int, exchangeIndex: Int, errors: [IKEv2Notify]) {
         var exchange = exchangeIndex
         let isAuth = response.header.exchangeType == .v2(.ikeAuth)
-        if v2States[saIndex]?.pendingChildren[exchange] == nil, isAuth, let earlier = v2States[saIndex]?.pendingAuthExchange {
+        if v2States[saIndex]?.pendingChildren[exchange] == nil, isAuth,
+           let earlier = v2States[saIndex]?.pendingAuthExchange {
             // EAP and multiple authentication take several IKE_AUTH round trips: the SA payload
             // of the first request is answered in the last response.
             exchange = earlier
@@ -175,7 +179,9 @@ extension IKEReconstruction {
                 ikeSAs[saIndex].failureEvidence = "\(first.name) request\(frame.map { ", frame \($0)" } ?? "")\(sent)"
             }
             // IKEv1 Informational messages are one-way (only an R-U-THERE awaits its ACK).
-            for (i, exchange) in exchanges.enumerated() where exchange.responseTime == nil && exchange.type != .v1(.informational) {
+            // IKEv1 Informational exchanges are one-way: no response to miss.
+            for (i, exchange) in exchanges.enumerated()
+            where exchange.responseTime == nil && exchange.type != .v1(.informational) {
                 ikeSAs[saIndex].exchanges[i].outcome = exchange.requestTime == nil ? .requestNotCaptured : .noResponse
             }
             for index in ikeSAs[saIndex].children where children[index].ikeSAIndex == saIndex {

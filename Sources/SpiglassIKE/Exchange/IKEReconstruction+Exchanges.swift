@@ -17,15 +17,14 @@ extension IKEReconstruction {
         let exchangeIndex: Int
         if let existing, isRepeat(&record, saIndex: saIndex, exchange: existing, fingerprint: fingerprint) {
             return
-        } else if let existing, !header.isResponse, ikeSAs[saIndex].exchanges[existing].requestTime != nil {
-            // Answered, and now different bytes with the same message ID: a new attempt
-            // (IKE_SA_INIT again with a COOKIE or another KE group).
-            guard let made = newExchange(saIndex, header: header, requestedByInitiator: requestedByInitiator) else { return }
-            exchangeIndex = made
-        } else if let existing {
+        } else if let existing, header.isResponse || ikeSAs[saIndex].exchanges[existing].requestTime == nil {
             exchangeIndex = existing
         } else {
-            guard let made = newExchange(saIndex, header: header, requestedByInitiator: requestedByInitiator) else { return }
+            // New, or answered and now different bytes with the same message ID: a new attempt
+            // (IKE_SA_INIT again with a COOKIE or another KE group).
+            guard let made = newExchange(saIndex, header: header, requestedByInitiator: requestedByInitiator) else {
+                return
+            }
             exchangeIndex = made
         }
         record.exchangeIndex = exchangeIndex
@@ -45,7 +44,8 @@ extension IKEReconstruction {
     /// Whether the message is one its exchange already has: the same message again (RFC 7296
     /// 2.1: a retransmission), a request sent once more before any answer, or another answer
     /// to the request. Counted on the exchange; the message is not applied again.
-    private func isRepeat(_ record: inout IKEMessageRecord, saIndex: Int, exchange existing: Int, fingerprint: UInt64) -> Bool {
+    private func isRepeat(_ record: inout IKEMessageRecord, saIndex: Int, exchange existing: Int,
+                          fingerprint: UInt64) -> Bool {
         let header = record.header
         let exchange = ikeSAs[saIndex].exchanges[existing]
         let seen = fingerprints[FingerprintKey(ikeSA: saIndex, exchange: existing, isResponse: header.isResponse)]
@@ -63,7 +63,8 @@ extension IKEReconstruction {
                 ikeSAs[saIndex].exchanges[existing].otherResponses.append(record.frames.last ?? 0)
             }
             let newSPI = header.responderSPI != ikeSAs[saIndex].spis.responder
-            record.problems.append("another answer to the request\(newSPI ? " with a new responder SPI" : ""), not a retransmission (its bytes differ)")
+            let spi = newSPI ? " with a new responder SPI" : ""
+            record.problems.append("another answer to the request\(spi), not a retransmission (its bytes differ)")
             if header.exchangeType == .v2(.ikeSAInit), newSPI,
                (v2States[saIndex]?.otherResponderAnswers.count ?? 0) < IKEReconstruction.maxEvidenceFrames {
                 v2States[saIndex]?.otherResponderAnswers.append((header.responderSPI, record.payloads.nonce ?? []))
@@ -159,7 +160,8 @@ extension IKEReconstruction {
         return index
     }
 
-    private func lastExchange(_ saIndex: Int, messageID: UInt32, requestedByInitiator: Bool, type: IKEExchangeType) -> Int? {
+    private func lastExchange(_ saIndex: Int, messageID: UInt32, requestedByInitiator: Bool,
+                              type: IKEExchangeType) -> Int? {
         let exchanges = ikeSAs[saIndex].exchanges
         // Recent exchanges first: message IDs only grow, so the match is near the end.
         var index = exchanges.count - 1

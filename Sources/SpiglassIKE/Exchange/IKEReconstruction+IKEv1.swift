@@ -143,8 +143,9 @@ extension IKEReconstruction {
     }
 
     private func processV1Fragment(_ fragment: IKEv1Fragment, datagram: IKEDatagram) -> IKEMessageRecord? {
-        let key = V1FragmentKey(initiatorCookie: IKEHeader.parse(datagram.bytes, range: datagram.range)?.initiatorSPI ?? 0,
-                                source: datagram.source, sourcePort: datagram.sourcePort, id: fragment.id)
+        let cookie = IKEHeader.parse(datagram.bytes, range: datagram.range)?.initiatorSPI ?? 0
+        let key = V1FragmentKey(initiatorCookie: cookie, source: datagram.source, sourcePort: datagram.sourcePort,
+                                id: fragment.id)
         let added = v1Fragments.add(fragment, key: key, frame: datagram.frame)
         for problem in added.problems { diagnose(problem) }
         guard let (whole, frames) = added.whole else { return nil }
@@ -245,7 +246,8 @@ extension IKEReconstruction {
         } catch {
             // Without the negotiated algorithms (SA payloads not captured) this may work later.
             if transform != nil {
-                v1States[saIndex]?.protectionFailure = "IKE SA \(keys[keyIndex].initiatorSPI.ikeSPIHex) (\(keys[keyIndex].origin)): \(error.reason)"
+                let key = keys[keyIndex]
+                v1States[saIndex]?.protectionFailure = "IKE SA \(key.initiatorSPI.ikeSPIHex) (\(key.origin)): \(error.reason)"
                 diagnose(v1States[saIndex]!.protectionFailure!)
             }
             return nil

@@ -254,7 +254,9 @@ extension IKEReconstruction {
                 qm.child = establishV1Child(qm, saIndex: saIndex, exchange: exchange)
                 ikeSAs[saIndex].exchanges[exchange].succeeded = qm.child != nil
                 ikeSAs[saIndex].exchanges[exchange].outcome = qm.child != nil ? .ok : .noSAPayloadInResponse
-                if let child = qm.child, children[child].rekeyOf != nil { ikeSAs[saIndex].exchanges[exchange].purpose = .rekeyChildSA }
+                if let child = qm.child, children[child].rekeyOf != nil {
+                    ikeSAs[saIndex].exchanges[exchange].purpose = .rekeyChildSA
+                }
             }
         }
         if v1States[saIndex]?.quickModes.count ?? 0 < IKEv1IVState.maxExchanges * 4 || v1States[saIndex]?.quickModes[messageID] != nil {
@@ -413,7 +415,8 @@ extension IKEReconstruction {
         // Informational exchanges are one message; there is no response to wait for.
         ikeSAs[saIndex].exchanges[exchange].succeeded = true
         ikeSAs[saIndex].exchanges[exchange].outcome = content.lazy.compactMap { payload -> IKEExchangeOutcome? in
-            if case .notification(let n) = payload.body, n.isError { return .notify(.v1(n.notifyType)) } else { return nil }
+            guard case .notification(let n) = payload.body, n.isError else { return nil }
+            return .notify(.v1(n.notifyType))
         }.first ?? .oneWay
         for payload in content {
             if case .notification(let notify) = payload.body, notify.notifyType == .rUThere, notify.data.count == 4,
@@ -430,19 +433,26 @@ extension IKEReconstruction {
     private func phase1Refused(_ notify: IKEv1Notification, record: IKEMessageRecord, saIndex: Int) {
         guard ikeSAs[saIndex].state == .negotiating else { return }
         ikeSAs[saIndex].state = .failed(notify.name)
-        ikeSAs[saIndex].failureEvidence = "Informational, frame \(record.frames.map(String.init).joined(separator: ","))"
+        let frames = record.frames.map(String.init).joined(separator: ",")
+        ikeSAs[saIndex].failureEvidence = "Informational, frame \(frames)"
         guard let phase1 = v1States[saIndex]?.exchangeByMessageID[0] else { return }
         ikeSAs[saIndex].exchanges[phase1].outcome = .refusedInInformational(notify.notifyType, frame: record.frames.last)
-        if ikeSAs[saIndex].exchanges[phase1].responseTime == nil { ikeSAs[saIndex].exchanges[phase1].responseTime = record.time }
+        if ikeSAs[saIndex].exchanges[phase1].responseTime == nil {
+            ikeSAs[saIndex].exchanges[phase1].responseTime = record.time
+        }
     }
 
     private func applyV1Delete(_ delete: IKEv1Delete, saIndex: Int) {
         if delete.protocolID == IKEv1Names.protoISAKMP {
-            if ikeSAs[saIndex].state != .negotiating, !isFailed(ikeSAs[saIndex].state) { ikeSAs[saIndex].state = .deleted }
+            if ikeSAs[saIndex].state != .negotiating, !isFailed(ikeSAs[saIndex].state) {
+                ikeSAs[saIndex].state = .deleted
+            }
             for child in ikeSAs[saIndex].children { children[child].deleted = true }
         } else {
             for spi in delete.spis where spi.count == 4 {
-                if let child = childBySPI[spi.be32Value], children[child].ikeSAIndex == saIndex { children[child].deleted = true }
+                if let child = childBySPI[spi.be32Value], children[child].ikeSAIndex == saIndex {
+                    children[child].deleted = true
+                }
             }
         }
     }
@@ -476,7 +486,8 @@ extension IKEReconstruction {
         for (messageID, qm) in state.quickModes where !qm.responderResentAfterFinal.isEmpty {
             guard let exchange = state.exchangeByMessageID[messageID] else { continue }
             ikeSAs[saIndex].exchanges[exchange].succeeded = false
-            ikeSAs[saIndex].exchanges[exchange].outcome = .quickModeUnconfirmed(resentFrames: qm.responderResentAfterFinal)
+            let resent = qm.responderResentAfterFinal
+            ikeSAs[saIndex].exchanges[exchange].outcome = .quickModeUnconfirmed(resentFrames: resent)
         }
     }
 
@@ -492,13 +503,16 @@ extension IKEReconstruction {
         for payload in content {
             guard case .attributes(let config) = payload.body else { continue }
             let xauth = config.attributes.contains { (V1ConfigAttribute.xauthFirst...V1ConfigAttribute.xauthLast).contains($0.type) }
-            let address = config.attributes.first { $0.type == V1ConfigAttribute.internalIP4Address && $0.value.count == 4 }
+            let address = config.attributes.first {
+                $0.type == V1ConfigAttribute.internalIP4Address && $0.value.count == 4
+            }
             let purpose = IKEExchangePurpose.transaction(xauth: xauth, internalAddress: address?.value)
             if (purpose.transactionRank ?? 0) > (ikeSAs[saIndex].exchanges[exchange].purpose?.transactionRank ?? -1) {
                 ikeSAs[saIndex].exchanges[exchange].purpose = purpose
             }
             // The status rides in the responder's SET; the ACK only echoes the attribute.
-            if config.type == V1ConfigType.set, let status = config.attributes.first(where: { $0.type == V1ConfigAttribute.xauthStatus }) {
+            if config.type == V1ConfigType.set,
+               let status = config.attributes.first(where: { $0.type == V1ConfigAttribute.xauthStatus }) {
                 let ok = status.integerValue == 1
                 ikeSAs[saIndex].exchanges[exchange].outcome = .xauth(succeeded: ok)
                 if !ok { ikeSAs[saIndex].findings.append("XAUTH failed") }
@@ -506,7 +520,9 @@ extension IKEReconstruction {
         }
         if record.isResponse {
             ikeSAs[saIndex].exchanges[exchange].succeeded = true
-            if ikeSAs[saIndex].exchanges[exchange].outcome == .noResponse { ikeSAs[saIndex].exchanges[exchange].outcome = .ok }
+            if ikeSAs[saIndex].exchanges[exchange].outcome == .noResponse {
+                ikeSAs[saIndex].exchanges[exchange].outcome = .ok
+            }
         }
     }
 }

@@ -62,7 +62,8 @@ extension IKEReconstruction {
             case .delete(let delete):
                 parts.append(delete.protocolID == IKEv2ProtocolID.ike ? .deleteIKESA : .deleteChildSA)
             case .notify(let notify):
-                parts.append(notify.notifyType == .updateSAAddresses ? .mobikeAddressUpdate : .notify(.v2(notify.notifyType)))
+                let type = notify.notifyType
+                parts.append(type == .updateSAAddresses ? .mobikeAddressUpdate : .notify(.v2(type)))
             case .configuration:
                 parts.append(.configuration)
             default:
@@ -171,7 +172,8 @@ extension IKEReconstruction {
     private func initResponse(_ record: IKEMessageRecord, saIndex: Int, errors: [IKEv2Notify]) {
         if let invalidKE = errors.first(where: { $0.notifyType == .invalidKEPayload }) {
             ikeSAs[saIndex].invalidKERequestedGroup = invalidKE.data.count == 2
-                ? IKEv2Names.transformIDName(type: IKEv2TransformType.keyExchange, id: invalidKE.data.be16(0)) : "unknown group"
+                ? IKEv2Names.transformIDName(type: IKEv2TransformType.keyExchange, id: invalidKE.data.be16(0))
+                : "unknown group"
         } else if let error = errors.first {
             ikeSAs[saIndex].state = .failed(error.name)
             ikeSAs[saIndex].failureEvidence = evidence(record)
@@ -182,7 +184,8 @@ extension IKEReconstruction {
 
     /// IKE_AUTH answered: the responder's identity, the IKE SA up or failed, and the CHILD_SA
     /// of the first request (still pending while EAP goes on).
-    private func authResponse(_ record: IKEMessageRecord, saIndex: Int, exchangeIndex: Int, summary: inout ResponseSummary) {
+    private func authResponse(_ record: IKEMessageRecord, saIndex: Int, exchangeIndex: Int,
+                              summary: inout ResponseSummary) {
         let payloads = record.encryptedPayloads
         let errors = summary.errors
         if let id = payloads.identification(type: IKEv2PayloadType.identificationResponder) {
@@ -191,7 +194,8 @@ extension IKEReconstruction {
         if let auth = payloads.authenticationMethod { ikeSAs[saIndex].responderAuthentication = auth }
         let hasEAP = payloads.contains { if case .eap = $0.body { return true } else { return false } }
         var established = false
-        if let fatal = errors.first(where: { [.authenticationFailed, .unsupportedCriticalPayload].contains($0.notifyType) }) {
+        let fatalTypes: [IKEv2NotifyType] = [.authenticationFailed, .unsupportedCriticalPayload]
+        if let fatal = errors.first(where: { fatalTypes.contains($0.notifyType) }) {
             ikeSAs[saIndex].state = .failed(fatal.name)
             ikeSAs[saIndex].failureEvidence = evidence(record)
         } else if payloads.authenticationMethod != nil && !hasEAP {
@@ -222,7 +226,8 @@ extension IKEReconstruction {
         }
         for payload in payloads {
             if case .keyExchange(let group, _) = payload.body {
-                ikeSAs[saIndex].keyExchangeGroup = IKEv2Names.transformIDName(type: IKEv2TransformType.keyExchange, id: group)
+                let name = IKEv2Names.transformIDName(type: IKEv2TransformType.keyExchange, id: group)
+                ikeSAs[saIndex].keyExchangeGroup = name
             }
         }
         let request = v2States[saIndex]?.initAccepted() ?? NATDetection.Check()
@@ -247,7 +252,8 @@ extension IKEReconstruction {
         if ikeSAs[saIndex].state == .negotiating { ikeSAs[saIndex].state = .established }
     }
 
-    private func completeIKERekey(_ rekey: PendingIKERekey, responderSPI: UInt64, response: IKEMessageRecord, saIndex: Int) {
+    private func completeIKERekey(_ rekey: PendingIKERekey, responderSPI: UInt64, response: IKEMessageRecord,
+                                  saIndex: Int) {
         guard ikeSAs.count < limits.maxIKESAs else { return }
         var fresh = IKESARecord(version: 2, spis: IKESPIPair(initiator: rekey.requesterSPI, responder: responderSPI),
                                 initiator: rekey.requester, responder: rekey.responder,

@@ -344,7 +344,8 @@ public final class IKEReconstruction {
 
     private func open(_ bytes: [UInt8], range: Range<Int>, payloadOffset: Int, header: IKEHeader, keyIndex: Int) -> Result<Opened, OpenFailure> {
         guard let protection = protection(keyIndex) else {
-            return .failure(OpenFailure(text: keyRing.protectionFailures[keyIndex] ?? "keys unusable", integrityFailed: false))
+            let why = keyRing.protectionFailures[keyIndex] ?? "keys unusable"
+            return .failure(OpenFailure(text: why, integrityFailed: false))
         }
         switch protection.open(message: bytes, messageRange: range, encryptedPayloadOffset: payloadOffset, sentByInitiator: header.isInitiator) {
         case .success(let plain):

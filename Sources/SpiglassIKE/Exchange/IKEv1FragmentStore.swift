@@ -24,7 +24,8 @@ struct IKEv1FragmentStore {
         }
         if sets[key] == nil {
             if sets.count >= IKEReconstruction.maxPendingV1Fragments {
-                let why = "more than \(IKEReconstruction.maxPendingV1Fragments) ISAKMP fragment sets pending: the oldest dropped"
+                let limit = IKEReconstruction.maxPendingV1Fragments
+                let why = "more than \(limit) ISAKMP fragment sets pending: the oldest dropped"
                 if dropOldest() { added.problems.append(why) }
             }
             arrivals += 1
@@ -32,7 +33,8 @@ struct IKEv1FragmentStore {
         }
         guard fragment.data.count <= 65_535 else { return added }
         while bytes + fragment.data.count > IKEReconstruction.maxV1FragmentBytes && sets.count > 1 {
-            let why = "ISAKMP fragments over \(IKEReconstruction.maxV1FragmentBytes >> 20) MiB pending: the oldest set dropped"
+            let limit = IKEReconstruction.maxV1FragmentBytes >> 20
+            let why = "ISAKMP fragments over \(limit) MiB pending: the oldest set dropped"
             if dropOldest(keeping: key) { added.problems.append(why) }
         }
         if let old = sets[key]?.pieces[fragment.number] {
@@ -54,7 +56,8 @@ struct IKEv1FragmentStore {
 
     /// Drops the oldest set but `kept`; false when there was none to drop.
     private mutating func dropOldest(keeping kept: V1FragmentKey? = nil) -> Bool {
-        guard let oldest = sets.filter({ $0.key != kept }).min(by: { $0.value.order < $1.value.order }) else { return false }
+        let others = sets.filter { $0.key != kept }
+        guard let oldest = others.min(by: { $0.value.order < $1.value.order }) else { return false }
         bytes -= oldest.value.bytes
         sets[oldest.key] = nil
         return true

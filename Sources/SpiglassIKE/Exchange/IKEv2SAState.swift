@@ -100,7 +100,9 @@ struct IKEv2SAState {
 
     /// The IKE rekey that `exchange` requested, now answered (nil: it rekeyed no IKE SA).
     mutating func rekeyAnswered(exchange: Int) -> PendingIKERekey? {
-        guard case .rekeying(var rekeying) = phase, let rekey = rekeying.requests.removeValue(forKey: exchange) else { return nil }
+        guard case .rekeying(var rekeying) = phase, let rekey = rekeying.requests.removeValue(forKey: exchange) else {
+            return nil
+        }
         phase = rekeying.requests.isEmpty ? .established : .rekeying(rekeying)
         return rekey
     }
