@@ -121,12 +121,6 @@ enum IKEDescribe {
         }
     }
 
-    static func spi(_ value: UInt32?) -> String {
-        guard let value else { return "?" }
-        let s = String(value, radix: 16)
-        return String(repeating: "0", count: 8 - s.count) + s
-    }
-
     /// Where an SA's keys came from: "sa.spiglass:3", or the IKE SA they were derived from.
     static func origin(_ origin: SAOrigin) -> String {
         origin.description

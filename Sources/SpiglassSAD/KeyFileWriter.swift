@@ -17,10 +17,7 @@ public enum KeyFileWriter {
         let s = String(spi, radix: 16)
         return "0x" + String(repeating: "0", count: 8 - s.count) + s
     }
-    static func ikeSPIText(_ spi: UInt64) -> String {
-        let s = String(spi, radix: 16)
-        return String(repeating: "0", count: 16 - s.count) + s
-    }
+    static func ikeSPIText(_ spi: UInt64) -> String { spi.ikeSPIHex }
 
     // MARK: native
 
