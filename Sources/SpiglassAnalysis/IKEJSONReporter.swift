@@ -69,8 +69,8 @@ final class IKEJSONReporter: Reporter {
 enum IKEJSON {
     static func spis(_ pair: IKESPIPair) -> String {
         var o = JSONObject()
-        o.string("ispi", IKESPIPair.hex(pair.initiator))
-        o.string("rspi", IKESPIPair.hex(pair.responder))
+        o.string("ispi", pair.initiator.ikeSPIHex)
+        o.string("rspi", pair.responder.ikeSPIHex)
         return o.finished
     }
 
@@ -81,7 +81,7 @@ enum IKEJSON {
             if message.frames.count == 1 { o.int("frame", message.frames[0]) }
             o.raw("ike_sa", spis(message.spis))
             o.string("exchange", message.header.exchangeName)
-            o.int("exchange_type", message.header.exchangeType)
+            o.int("exchange_type", message.header.exchangeType.rawValue)
             o.int("message_id", message.header.messageID)
             o.bool("response", message.isResponse)
         }
@@ -142,8 +142,8 @@ enum IKEJSON {
         o.int("response_retransmissions", exchange.responseRetransmissions)
         o.raw("other_responses", JSONObject.array(exchange.otherResponses.map(String.init)))
         if let rtt = exchange.roundTrip { o.raw("rtt", TimeFormat.seconds(rtt)) } else { o.raw("rtt", "null") }
-        o.string("purpose", exchange.purpose)
-        o.string("outcome", exchange.outcome)
+        o.string("purpose", exchange.purpose?.description)
+        o.string("outcome", exchange.outcome.description)
         o.bool("succeeded", exchange.succeeded)
         return o.finished
     }

@@ -27,7 +27,7 @@ final class IKETextReporter: Reporter {
         line += " \(message.source):\(message.sourcePort) → \(message.destination):\(message.destinationPort)"
         if message.frames.count > 1 { line += " frames \(message.frames.map(String.init).joined(separator: ","))" }
         line += " " + IKEDescribe.headline(message)
-        line += " \(IKESPIPair.hex(message.header.initiatorSPI))/\(IKESPIPair.hex(message.header.responderSPI))"
+        line += " \(message.header.initiatorSPI.ikeSPIHex)/\(message.header.responderSPI.ikeSPIHex)"
         line += " (\(IKEDescribe.protection(message)))"
         if message.captureDuplicateOf == nil { line += ": " + IKEDescribe.payloadList(message) }
         for problem in message.problems.prefix(3) { line += " [\(IKEDescribe.problem(problem))]" }
@@ -106,7 +106,9 @@ final class IKETextReporter: Reporter {
     private func stateWords(_ sa: IKESARecord) -> String {
         switch sa.state {
         case .negotiating:
-            if sa.version == 2 && sa.exchanges.allSatisfy({ $0.type == 34 }) { return "negotiating: the capture ends after IKE_SA_INIT" }
+            if sa.version == 2 && sa.exchanges.allSatisfy({ $0.type == .v2(.ikeSAInit) }) {
+                return "negotiating: the capture ends after IKE_SA_INIT"
+            }
             return sa.keysKnown ? "negotiating (no outcome in the capture)" : "outcome unknown: IKE_AUTH is encrypted and no keys were given"
         case .noResponse: return "failed: no response from \(sa.responder)"
         default: return sa.state.label
@@ -155,7 +157,7 @@ final class IKETextReporter: Reporter {
     private func childText(_ index: Int, flows: [FlowStatistics], flowsByChild: [Int: [Int]], sad: SADatabase) -> String {
         let child = ike.children[index]
         let proto = child.protocolID == 2 ? "AH" : "ESP"
-        var out = "  CHILD_SA #\(index + 1) \(proto) \(IKEDescribe.spi(child.requesterSPI))/\(IKEDescribe.spi(child.responderSPI))"
+        var out = "  CHILD_SA #\(index + 1) \(proto) \(child.spiText)"
         out += " (\(child.createdByName)\(child.rekeyOf.map { ", rekey of CHILD_SA #\($0 + 1)" } ?? ""))"
         if child.established {
             out += " \(child.transportMode ? "transport" : "tunnel")"

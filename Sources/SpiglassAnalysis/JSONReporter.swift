@@ -94,7 +94,7 @@ final class JSONReporter: Reporter {
     private func ikeFields(_ ike: IKEHeader, record: PacketRecord, into i: inout JSONObject) {
         i.int("version", ike.majorVersion)
         i.string("exchange", ike.exchangeName)
-        i.int("exchange_type", ike.exchangeType)
+        i.int("exchange_type", ike.exchangeType.rawValue)
         i.string("ispi", ike.initiatorSPI.ikeSPIHex)
         i.string("rspi", ike.responderSPI.ikeSPIHex)
         i.int("message_id", ike.messageID)

@@ -42,13 +42,6 @@ struct SourceNames {
     }
 }
 
-extension UInt64 {
-    var ikeSPIHex: String {
-        let s = String(self, radix: 16)
-        return String(repeating: "0", count: 16 - s.count) + s
-    }
-}
-
 /// Words shared by both reporters.
 enum Describe {
     static func protocolLabel(_ record: PacketRecord) -> String {

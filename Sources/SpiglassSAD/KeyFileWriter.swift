@@ -15,10 +15,7 @@ public enum KeyFileWriter {
     static func spiText(_ spi: UInt32?) -> String {
         spi.map { SPI($0).description } ?? "*"
     }
-    static func ikeSPIText(_ spi: UInt64) -> String {
-        let s = String(spi, radix: 16)
-        return String(repeating: "0", count: 16 - s.count) + s
-    }
+    static func ikeSPIText(_ spi: UInt64) -> String { spi.ikeSPIHex }
 
     // MARK: native
 

@@ -72,7 +72,7 @@ public struct IKEHeader: Sendable, Equatable {
     public var nextPayload: UInt8
     public var majorVersion: UInt8
     public var minorVersion: UInt8
-    public var exchangeType: UInt8
+    public var exchangeType: IKEExchangeType
     public var flags: UInt8
     public var messageID: UInt32
     public var length: UInt32
@@ -83,7 +83,8 @@ public struct IKEHeader: Sendable, Equatable {
         let o = range.lowerBound
         return IKEHeader(initiatorSPI: bytes.be64(o), responderSPI: bytes.be64(o + 8), nextPayload: bytes[o + 16],
                          majorVersion: bytes[o + 17] >> 4, minorVersion: bytes[o + 17] & 0x0f,
-                         exchangeType: bytes[o + 18], flags: bytes[o + 19],
+                         exchangeType: IKEExchangeType(majorVersion: bytes[o + 17] >> 4, rawValue: bytes[o + 18]),
+                         flags: bytes[o + 19],
                          messageID: bytes.be32(o + 20), length: bytes.be32(o + 24), range: range)
     }
 
@@ -92,31 +93,7 @@ public struct IKEHeader: Sendable, Equatable {
     public var isInitiator: Bool { isIKEv2 ? flags & 0x08 != 0 : false }
     public var isEncrypted: Bool { isIKEv2 ? nextPayload == 46 || nextPayload == 53 : flags & 0x01 != 0 }
 
-    public var exchangeName: String {
-        if isIKEv2 {
-            switch exchangeType {
-            case 34: return "IKE_SA_INIT"
-            case 35: return "IKE_AUTH"
-            case 36: return "CREATE_CHILD_SA"
-            case 37: return "INFORMATIONAL"
-            case 38: return "IKE_SESSION_RESUME"
-            case 43: return "IKE_INTERMEDIATE"
-            case 44: return "IKE_FOLLOWUP_KE"
-            default: return "exchange-\(exchangeType)"
-            }
-        }
-        switch exchangeType {
-        case 1: return "Base"
-        case 2: return "Main Mode"
-        case 3: return "Authentication Only"
-        case 4: return "Aggressive Mode"
-        case 5: return "Informational"
-        case 6: return "Transaction"
-        case 32: return "Quick Mode"
-        case 33: return "New Group Mode"
-        default: return "exchange-\(exchangeType)"
-        }
-    }
+    public var exchangeName: String { exchangeType.name }
 }
 
 /// UDP ports with IPsec meaning.

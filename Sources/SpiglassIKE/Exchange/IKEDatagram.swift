@@ -51,10 +51,5 @@ public struct IKESPIPair: Sendable, Hashable, CustomStringConvertible {
         self.responder = responder
     }
 
-    public var description: String { IKESPIPair.hex(initiator) + "_i " + IKESPIPair.hex(responder) + "_r" }
-
-    public static func hex(_ spi: UInt64) -> String {
-        let s = String(spi, radix: 16)
-        return String(repeating: "0", count: 16 - s.count) + s
-    }
+    public var description: String { initiator.ikeSPIHex + "_i " + responder.ikeSPIHex + "_r" }
 }

@@ -14,22 +14,23 @@ extension IKEReconstruction {
     static let maxBindingTrials = 100_000
 
     func bindByIntegrity(_ datagram: IKEDatagram, payloadOffset: Int, header: IKEHeader) -> Int? {
-        guard !unboundKeys.isEmpty, header.isIKEv2, header.responderSPI != 0 else { return nil }
+        guard !keyRing.unbound.isEmpty, header.isIKEv2, header.responderSPI != 0 else { return nil }
         let pair = IKESPIPair(initiator: header.initiatorSPI, responder: header.responderSPI)
-        let attempts = bindingAttempts[pair, default: 0]
-        guard attempts < Self.maxBindingAttemptsPerIKESA, bindingAttempts.count < limits.maxIKESAs else { return nil }
-        bindingAttempts[pair] = attempts + 1
-        for (position, keyIndex) in unboundKeys.enumerated() {
-            guard bindingTrials < Self.maxBindingTrials else {
+        let attempts = keyRing.bindingAttempts[pair, default: 0]
+        guard attempts < Self.maxBindingAttemptsPerIKESA, keyRing.bindingAttempts.count < limits.maxIKESAs else {
+            return nil
+        }
+        keyRing.bindingAttempts[pair] = attempts + 1
+        for keyIndex in keyRing.unbound {
+            guard keyRing.bindingTrials < Self.maxBindingTrials else {
                 diagnose("IKE keys without SPIs: stopped trying them on IKE SAs after \(Self.maxBindingTrials) attempts")
                 return nil
             }
-            bindingTrials += 1
+            keyRing.bindingTrials += 1
             guard let protection = protection(keyIndex) else { continue }
             guard case .success(let plain) = protection.open(message: datagram.bytes, messageRange: datagram.range,
                                                               encryptedPayloadOffset: payloadOffset, sentByInitiator: header.isInitiator),
                   plain.integrity == .ok else { continue }
-            unboundKeys.remove(at: position)
             bind(keyIndex, to: pair)
             return keyIndex
         }
@@ -37,13 +38,7 @@ extension IKEReconstruction {
     }
 
     private func bind(_ keyIndex: Int, to pair: IKESPIPair) {
-        keys[keyIndex].initiatorSPI = pair.initiator
-        keys[keyIndex].responderSPI = pair.responder
-        // Known from here on, as if the key file had named them (`boundKeyIndices` remembers).
-        keys[keyIndex].binding = .given
-        addLookup(keyIndex, pair: pair)
-        boundKeys.append(keys[keyIndex])
-        boundKeyIndices.insert(keyIndex)
+        keyRing.bind(keyIndex, to: pair)
         if let saIndex = (ikeSAsByInitiatorSPI[pair.initiator] ?? []).last(where: { ikeSAs[$0].spis == pair }) {
             ikeSAs[saIndex].keysKnown = true
             ikeSAs[saIndex].keysBoundByIntegrity = true

@@ -9,24 +9,25 @@ extension IKEReconstruction {
             return
         }
         let payloads = request.encryptedPayloads
-        var child = ChildSARecord(ikeSAIndex: saIndex, createdBy: exchangeIndex, createdByName: request.header.exchangeName,
+        var child = ChildSARecord(ikeSAIndex: saIndex, createdBy: exchangeIndex,
+                                  createdByType: request.header.exchangeType,
                                   requestedByInitiator: request.header.isInitiator,
                                   requesterSPI: proposal.spi.count == 4 ? proposal.spi.be32Value : nil, responderSPI: nil,
                                   requester: request.source, responder: request.destination)
         child.protocolID = proposal.protocolID
-        child.trafficSelectorsInitiator = payloads.trafficSelectors(type: 44)
-        child.trafficSelectorsResponder = payloads.trafficSelectors(type: 45)
-        child.initiatorSelectors = payloads.selectorValues(type: 44)
-        child.responderSelectors = payloads.selectorValues(type: 45)
-        child.transportMode = request.notifies.contains { $0.type == NotifyType.useTransportMode }
-        if request.header.exchangeType == 36 {
+        child.trafficSelectorsInitiator = payloads.trafficSelectors(type: IKEv2PayloadType.trafficSelectorInitiator)
+        child.trafficSelectorsResponder = payloads.trafficSelectors(type: IKEv2PayloadType.trafficSelectorResponder)
+        child.initiatorSelectors = payloads.selectorValues(type: IKEv2PayloadType.trafficSelectorInitiator)
+        child.responderSelectors = payloads.selectorValues(type: IKEv2PayloadType.trafficSelectorResponder)
+        child.transportMode = request.notifies.contains { $0.notifyType == .useTransportMode }
+        if request.header.exchangeType == .v2(.createChildSA) {
             for payload in payloads {
                 if case .keyExchange(let group, _) = payload.body {
                     child.perfectForwardSecrecy = true
-                    child.keyExchangeGroup = IKEv2Names.transformIDName(type: 4, id: group)
+                    child.keyExchangeGroup = IKEv2Names.transformIDName(type: IKEv2TransformType.keyExchange, id: group)
                 }
             }
-            if let rekey = request.notifies.first(where: { $0.type == NotifyType.rekeySA }), rekey.spi.count == 4,
+            if let rekey = request.notifies.first(where: { $0.notifyType == .rekeySA }), rekey.spi.count == 4,
                let old = childBySPI[rekey.spi.be32Value] {
                 child.rekeyOf = old
             }
@@ -34,44 +35,46 @@ extension IKEReconstruction {
         let index = children.count
         children.append(child)
         ikeSAs[saIndex].children.append(index)
-        let ref = ExchangeRef(ikeSA: saIndex, exchange: exchangeIndex)
-        pendingChildren[ref] = index
-        pendingNonces[ref] = payloads.nonce ?? []
-        if request.header.exchangeType == 35 && pendingAuthChildren[saIndex] == nil { pendingAuthChildren[saIndex] = ref }
+        v2States[saIndex]?.pendingChildren[exchangeIndex] = PendingChild(child: index, nonce: payloads.nonce ?? [])
+        if request.header.exchangeType == .v2(.ikeAuth) {
+            v2States[saIndex]?.authRequestProposedChild(exchange: exchangeIndex)
+        }
     }
 
     func finishChild(_ response: IKEMessageRecord, saIndex: Int, exchangeIndex: Int, errors: [IKEv2Notify]) {
-        var ref = ExchangeRef(ikeSA: saIndex, exchange: exchangeIndex)
-        if pendingChildren[ref] == nil && response.header.exchangeType == 35 {
+        var exchange = exchangeIndex
+        let isAuth = response.header.exchangeType == .v2(.ikeAuth)
+        if v2States[saIndex]?.pendingChildren[exchange] == nil, isAuth,
+           let earlier = v2States[saIndex]?.pendingAuthExchange {
             // EAP and multiple authentication take several IKE_AUTH round trips: the SA payload
             // of the first request is answered in the last response.
-            if let earlier = pendingAuthChildren[saIndex] { ref = earlier }
+            exchange = earlier
         }
-        guard let index = pendingChildren.removeValue(forKey: ref) else { return }
-        if pendingAuthChildren[ref.ikeSA] == ref { pendingAuthChildren[ref.ikeSA] = nil }
-        let requestNonce = pendingNonces.removeValue(forKey: ref) ?? []
+        guard let pending = v2States[saIndex]?.childSettled(exchange: exchange) else { return }
+        let index = pending.child
         let payloads = response.encryptedPayloads
         guard let proposal = payloads.firstChildProposal else {
-            children[index].failure = errors.first?.name ?? "no SA payload in the response"
+            children[index].failure = errors.first?.name ?? IKEExchangeOutcome.noSAPayloadInResponse.description
             return
         }
         children[index].established = true
         children[index].responderSPI = proposal.spi.count == 4 ? proposal.spi.be32Value : nil
         children[index].proposal = .v2(proposal)
         children[index].algorithms = NegotiatedChildAlgorithms(transforms: proposal.transforms.map { ($0.type, $0.id, $0.keyLength) })
-        let responderTSi = payloads.trafficSelectors(type: 44)
-        let responderTSr = payloads.trafficSelectors(type: 45)
+        let responderTSi = payloads.trafficSelectors(type: IKEv2PayloadType.trafficSelectorInitiator)
+        let responderTSr = payloads.trafficSelectors(type: IKEv2PayloadType.trafficSelectorResponder)
         if !responderTSi.isEmpty { children[index].trafficSelectorsInitiator = responderTSi }
         if !responderTSr.isEmpty { children[index].trafficSelectorsResponder = responderTSr }
         // RFC 7296 2.9: the responder's TSi/TSr are the narrowed ones the CHILD_SA carries.
-        let narrowedTSi = payloads.selectorValues(type: 44), narrowedTSr = payloads.selectorValues(type: 45)
+        let narrowedTSi = payloads.selectorValues(type: IKEv2PayloadType.trafficSelectorInitiator)
+        let narrowedTSr = payloads.selectorValues(type: IKEv2PayloadType.trafficSelectorResponder)
         if !narrowedTSi.isEmpty { children[index].initiatorSelectors = narrowedTSi }
         if !narrowedTSr.isEmpty { children[index].responderSelectors = narrowedTSr }
         children[index].transportMode = children[index].transportMode
-            && response.notifies.contains { $0.type == NotifyType.useTransportMode }
+            && response.notifies.contains { $0.notifyType == .useTransportMode }
         let what = children[index].rekeyOf == nil ? "CHILD_SA" : "rekeyed CHILD_SA"
         ikeSAs[saIndex].findings += WeakAlgorithms.findings(proposal.transforms, what: what)
-        if response.header.exchangeType == 36 {
+        if response.header.exchangeType == .v2(.createChildSA) {
             let hasKE = payloads.contains { if case .keyExchange = $0.body { return true } else { return false } }
             children[index].perfectForwardSecrecy = children[index].perfectForwardSecrecy && hasKE
             if !children[index].perfectForwardSecrecy {
@@ -82,10 +85,10 @@ extension IKEReconstruction {
         noteChildSPIs(children[index].spis, index: index)
         // Nonces: IKE_SA_INIT's for the CHILD_SA of IKE_AUTH, the exchange's own otherwise.
         let nonces: (initiator: [UInt8], responder: [UInt8])
-        if response.header.exchangeType == 35 {
+        if isAuth {
             nonces = (ikeSAs[saIndex].nonceInitiator, ikeSAs[saIndex].nonceResponder)
         } else {
-            nonces = (requestNonce, payloads.nonce ?? [])
+            nonces = (pending.nonce, payloads.nonce ?? [])
         }
         deriveKeys(child: index, nonceInitiator: nonces.initiator, nonceResponder: nonces.responder)
     }
@@ -104,7 +107,7 @@ extension IKEReconstruction {
             children[index].keysNote = "the key file gives no SK_d for this IKE SA (\(key.origin))"
             return
         }
-        guard let prf = key.prf ?? (negotiatedPRFs[saIndex] ?? nil) else {
+        guard let prf = key.prf ?? v2States[saIndex]?.prf else {
             children[index].keysNote = "the PRF of this IKE SA is unknown (not in the key file, IKE_SA_INIT not captured)"
             return
         }
@@ -116,7 +119,7 @@ extension IKEReconstruction {
             children[index].keysNote = "algorithms not supported: \(child.algorithms?.unsupported.joined(separator: ", ") ?? "unknown")"
             return
         }
-        guard child.protocolID == 3 || child.protocolID == 2 else {
+        guard child.protocolID == IKEv2ProtocolID.esp || child.protocolID == IKEv2ProtocolID.ah else {
             children[index].keysNote = "protocol \(child.protocolID) is neither ESP nor AH"
             return
         }
@@ -138,7 +141,7 @@ extension IKEReconstruction {
             return
         }
         let origin = SAOrigin.derived("derived from IKE SA \(sa.spis) (SK_d from \(key.origin))")
-        let ipsecProtocol: IPsecProtocol = child.protocolID == 2 ? .ah : .esp
+        let ipsecProtocol: IPsecProtocol = child.protocolID == IKEv2ProtocolID.ah ? .ah : .esp
         func make(spi: UInt32, from source: IPAddress, to destination: IPAddress, encryption: SecretBytes, integrity: SecretBytes, direction: String) -> SecurityAssociation {
             var sa = SecurityAssociation(spi: spi, source: .exact(source), destination: .exact(destination),
                                          encryption: algorithms.encryption, encryptionKey: encryption,
@@ -176,13 +179,14 @@ extension IKEReconstruction {
                 ikeSAs[saIndex].failureEvidence = "\(first.name) request\(frame.map { ", frame \($0)" } ?? "")\(sent)"
             }
             // IKEv1 Informational messages are one-way (only an R-U-THERE awaits its ACK).
-            let oneWay = { (exchange: IKEExchangeRecord) in self.ikeSAs[saIndex].version == 1 && exchange.type == 5 }
-            for (i, exchange) in exchanges.enumerated() where exchange.responseTime == nil && !oneWay(exchange) {
-                ikeSAs[saIndex].exchanges[i].outcome = exchange.requestTime == nil ? "request not captured" : "no response"
+            // IKEv1 Informational exchanges are one-way: no response to miss.
+            for (i, exchange) in exchanges.enumerated()
+            where exchange.responseTime == nil && exchange.type != .v1(.informational) {
+                ikeSAs[saIndex].exchanges[i].outcome = exchange.requestTime == nil ? .requestNotCaptured : .noResponse
             }
             for index in ikeSAs[saIndex].children where children[index].ikeSAIndex == saIndex {
                 if !children[index].established && children[index].failure == nil {
-                    children[index].failure = "no response"
+                    children[index].failure = IKEExchangeOutcome.noResponse.description
                 }
             }
             if let finding = keyFinding(saIndex) { ikeSAs[saIndex].findings.append(finding) }
@@ -216,7 +220,7 @@ extension Collection where Element == IKEv2Payload {
 
     /// The first ESP or AH proposal.
     var firstChildProposal: IKEv2Proposal? {
-        proposals.first { $0.protocolID == 2 || $0.protocolID == 3 }
+        proposals.first { $0.protocolID == IKEv2ProtocolID.ah || $0.protocolID == IKEv2ProtocolID.esp }
     }
 
     func identification(type: UInt8) -> IKEIdentity? {

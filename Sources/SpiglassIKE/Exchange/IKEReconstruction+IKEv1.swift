@@ -129,7 +129,7 @@ extension IKEReconstruction {
             }
         }
         attachV1(&record, saIndex: saIndex, clearBytes: datagram.bytes)
-        if !message.isEncrypted, record.header.exchangeType == 4 {
+        if !message.isEncrypted, record.header.exchangeType == .v1(.aggressiveMode) {
             // Aggressive Mode carries HASH_R (and in some implementations HASH_I) in the clear;
             // the message's own KE and ID, just filed, are part of what it covers.
             record.integrity = clearPhase1Integrity(record, saIndex: saIndex)
@@ -143,37 +143,12 @@ extension IKEReconstruction {
     }
 
     private func processV1Fragment(_ fragment: IKEv1Fragment, datagram: IKEDatagram) -> IKEMessageRecord? {
-        let key = V1FragmentKey(initiatorCookie: IKEHeader.parse(datagram.bytes, range: datagram.range)?.initiatorSPI ?? 0, source: datagram.source,
-                                sourcePort: datagram.sourcePort, id: fragment.id)
-        guard fragment.number >= 1, Int(fragment.number) <= IKEReconstruction.maxV1FragmentsPerMessage else {
-            diagnose("ISAKMP fragment number \(fragment.number) out of range; dropped")
-            return nil
-        }
-        if v1Fragments[key] == nil {
-            if v1Fragments.count >= IKEReconstruction.maxPendingV1Fragments {
-                dropOldestV1FragmentSet("more than \(IKEReconstruction.maxPendingV1Fragments) ISAKMP fragment sets pending: the oldest dropped")
-            }
-            v1FragmentArrivals += 1
-            v1Fragments[key] = V1FragmentSet(order: v1FragmentArrivals)
-        }
-        guard fragment.data.count <= 65_535 else { return nil }
-        while v1FragmentBytes + fragment.data.count > IKEReconstruction.maxV1FragmentBytes && v1Fragments.count > 1 {
-            dropOldestV1FragmentSet("ISAKMP fragments over \(IKEReconstruction.maxV1FragmentBytes >> 20) MiB pending: the oldest set dropped",
-                                    keeping: key)
-        }
-        if let old = v1Fragments[key]?.pieces[fragment.number] {
-            v1FragmentBytes -= old.data.count
-            v1Fragments[key]?.bytes -= old.data.count
-        }
-        v1FragmentBytes += fragment.data.count
-        v1Fragments[key]?.bytes += fragment.data.count
-        v1Fragments[key]?.pieces[fragment.number] = (datagram.frame, fragment.data)
-        if fragment.flags & 0x01 != 0 { v1Fragments[key]?.last = fragment.number }
-        guard let set = v1Fragments[key], let last = set.last, (1...last).allSatisfy({ set.pieces[$0] != nil }) else { return nil }
-        v1Fragments[key] = nil
-        v1FragmentBytes -= set.bytes
-        let whole = (1...last).flatMap { set.pieces[$0]!.data }
-        let frames = (1...last).map { set.pieces[$0]!.frame }
+        let cookie = IKEHeader.parse(datagram.bytes, range: datagram.range)?.initiatorSPI ?? 0
+        let key = V1FragmentKey(initiatorCookie: cookie, source: datagram.source, sourcePort: datagram.sourcePort,
+                                id: fragment.id)
+        let added = v1Fragments.add(fragment, key: key, frame: datagram.frame)
+        for problem in added.problems { diagnose(problem) }
+        guard let (whole, frames) = added.whole else { return nil }
         guard let header = IKEHeader.parse(whole, range: 0..<whole.count), header.majorVersion == 1,
               whole.count <= 65_535 else {
             diagnose("reassembled ISAKMP fragments (frames \(frames)) do not form an ISAKMP message")
@@ -185,13 +160,6 @@ extension IKEReconstruction {
         var record = processV1(reassembled, header: header, frames: frames)
         record?.length = whole.count
         return record
-    }
-
-    private func dropOldestV1FragmentSet(_ why: String, keeping kept: V1FragmentKey? = nil) {
-        guard let oldest = v1Fragments.filter({ $0.key != kept }).min(by: { $0.value.order < $1.value.order }) else { return }
-        v1FragmentBytes -= oldest.value.bytes
-        v1Fragments[oldest.key] = nil
-        diagnose(why)
     }
 
     /// The IKEv1 SA a message belongs to, by initiator cookie; created on first sight.
@@ -278,7 +246,8 @@ extension IKEReconstruction {
         } catch {
             // Without the negotiated algorithms (SA payloads not captured) this may work later.
             if transform != nil {
-                v1States[saIndex]?.protectionFailure = "IKE SA \(IKESPIPair.hex(keys[keyIndex].initiatorSPI)) (\(keys[keyIndex].origin)): \(error.reason)"
+                let key = keys[keyIndex]
+                v1States[saIndex]?.protectionFailure = "IKE SA \(key.initiatorSPI.ikeSPIHex) (\(key.origin)): \(error.reason)"
                 diagnose(v1States[saIndex]!.protectionFailure!)
             }
             return nil
@@ -300,7 +269,7 @@ extension IKEReconstruction {
         let kind: IKEv1HashKind
         var nonces: ([UInt8], [UInt8]) = ([], [])
         switch record.header.exchangeType {
-        case 32:
+        case .v1(.quickMode):
             let qm = v1States[saIndex]?.quickModes[record.header.messageID]
             let inner = record.v1Payloads[(record.decryptedFrom ?? 0)...]
             if qm == nil || (qm?.nonceInitiator.isEmpty ?? true) {
@@ -315,9 +284,9 @@ extension IKEReconstruction {
                 kind = .quickMode2
                 nonces = (qm!.nonceInitiator, [])
             }
-        case 5, 6:
+        case .v1(.informational), .v1(.transaction):
             kind = .informational
-        case 2, 4:
+        case .v1(.mainMode), .v1(.aggressiveMode):
             return v1Phase1Integrity(record, protection: protection, saIndex: saIndex)
         default:
             return .unchecked
@@ -376,12 +345,12 @@ extension IKEReconstruction {
         // take that next message: evidence for the outcome.
         let frame = record.frames.last ?? 0
         switch record.header.exchangeType {
-        case 2, 4:
+        case .v1(.mainMode), .v1(.aggressiveMode):
             if v1States[saIndex]?.lastInitiatorPhase1Frame != nil, record.isResponse,
                (v1States[saIndex]?.responderResentInPhase1.count ?? 0) < IKEReconstruction.maxEvidenceFrames {
                 v1States[saIndex]?.responderResentInPhase1.append(frame)
             }
-        case 32:
+        case .v1(.quickMode):
             let id = record.header.messageID
             if record.isResponse, v1States[saIndex]?.quickModes[id]?.finalSeen == true,
                (v1States[saIndex]?.quickModes[id]?.responderResentAfterFinal.count ?? 0) < IKEReconstruction.maxEvidenceFrames {
@@ -391,18 +360,4 @@ extension IKEReconstruction {
             break
         }
     }
-}
-
-struct V1FragmentKey: Hashable {
-    var initiatorCookie: UInt64
-    var source: IPAddress
-    var sourcePort: UInt16
-    var id: UInt16
-}
-
-struct V1FragmentSet {
-    var order: Int
-    var bytes = 0
-    var pieces: [UInt8: (frame: Int, data: [UInt8])] = [:]
-    var last: UInt8?
 }

@@ -5,12 +5,6 @@ import SpiglassWire
 /// with keys from SKEYID_d, Informational (notifications, deletes, DPD) and Transaction
 /// (XAUTH, Mode Config).
 extension IKEReconstruction {
-    /// RFC 2408 / RFC 3706 notify types the story reacts to.
-    enum V1Notify {
-        static let rUThere: UInt16 = 36136
-        static let rUThereAck: UInt16 = 36137
-    }
-
     /// Mode Config / XAUTH attributes (draft-ietf-ipsec-isakmp-xauth, -mode-cfg).
     enum V1ConfigAttribute {
         static let internalIP4Address: UInt16 = 1
@@ -19,18 +13,27 @@ extension IKEReconstruction {
         static let xauthStatus: UInt16 = 16527
     }
 
+    /// Mode Config message types (draft-ietf-ipsec-isakmp-mode-cfg-05 3.2).
+    enum V1ConfigType {
+        static let set: UInt8 = 3
+    }
+
+    /// IPsec DOI encapsulation modes that are transport mode: Transport (RFC 2407 4.5),
+    /// UDP-Encapsulated-Transport (RFC 3947) and its draft value.
+    static let v1TransportModes: Set<UInt16> = [2, 4, 61444]
+
     func attachV1(_ record: inout IKEMessageRecord, saIndex: Int, clearBytes: [UInt8]) {
         let header = record.header
         let opened = record.decryption == .decrypted || record.decryption == .notEncrypted
         let content = opened ? record.v1Payloads : []
         switch header.exchangeType {
-        case 2, 4:
+        case .v1(.mainMode), .v1(.aggressiveMode):
             phase1Message(&record, saIndex: saIndex, content: content, clearBytes: clearBytes)
-        case 32:
+        case .v1(.quickMode):
             quickModeMessage(&record, saIndex: saIndex, content: content)
-        case 5:
+        case .v1(.informational):
             informationalMessage(&record, saIndex: saIndex, content: content)
-        case 6:
+        case .v1(.transaction):
             transactionMessage(&record, saIndex: saIndex, content: content)
         default:
             let index = v1Exchange(saIndex, record: record)
@@ -50,8 +53,8 @@ extension IKEReconstruction {
             return nil
         }
         exchangeCount += 1
-        ikeSAs[saIndex].exchanges.append(IKEExchangeRecord(type: record.header.exchangeType, name: record.header.exchangeName,
-                                                           messageID: messageID, requestedByInitiator: record.fromOriginalInitiator))
+        ikeSAs[saIndex].exchanges.append(IKEExchangeRecord(type: record.header.exchangeType, messageID: messageID,
+                                                           requestedByInitiator: record.fromOriginalInitiator))
         let index = ikeSAs[saIndex].exchanges.count - 1
         v1States[saIndex]?.exchangeByMessageID[messageID] = index
         return index
@@ -85,7 +88,8 @@ extension IKEReconstruction {
         place(&record, saIndex: saIndex, exchange: exchange)
         let fromInitiator = record.fromOriginalInitiator
         v1States[saIndex]?.phase1Messages += 1
-        let last = record.header.exchangeType == 4 ? 3 : 5
+        let aggressive = record.header.exchangeType == .v1(.aggressiveMode)
+        let last = aggressive ? 3 : 5
         if fromInitiator, v1States[saIndex]?.phase1Messages == last { v1States[saIndex]?.lastInitiatorPhase1Frame = record.frames.last }
         for payload in content {
             switch payload.body {
@@ -97,7 +101,7 @@ extension IKEReconstruction {
                 } else if let transform = sa.proposals.first?.transforms.first {
                     v1States[saIndex]?.transform = transform
                     ikeSAs[saIndex].proposal = .v1(transform)
-                    ikeSAs[saIndex].findings += WeakAlgorithms.findings(transform, aggressive: record.header.exchangeType == 4)
+                    ikeSAs[saIndex].findings += WeakAlgorithms.findings(transform, aggressive: aggressive)
                     if let method = transform.authenticationMethod {
                         ikeSAs[saIndex].initiatorAuthentication = IKEv1Names.authMethodName(method)
                         ikeSAs[saIndex].responderAuthentication = IKEv1Names.authMethodName(method)
@@ -126,11 +130,11 @@ extension IKEReconstruction {
                 continue
             }
         }
-        let needed = record.header.exchangeType == 4 ? 3 : 6
+        let needed = aggressive ? 3 : 6
         if let exchange, (v1States[saIndex]?.phase1Messages ?? 0) >= needed, ikeSAs[saIndex].state == .negotiating {
             ikeSAs[saIndex].state = .established
             ikeSAs[saIndex].exchanges[exchange].succeeded = true
-            ikeSAs[saIndex].exchanges[exchange].outcome = "ok"
+            ikeSAs[saIndex].exchanges[exchange].outcome = .ok
         }
     }
 
@@ -173,8 +177,8 @@ extension IKEReconstruction {
     private func quickModeMessage(_ record: inout IKEMessageRecord, saIndex: Int, content: [IKEv1Payload]) {
         let messageID = record.header.messageID
         let exchange = v1Exchange(saIndex, record: record)
-        if exchange != nil && ikeSAs[saIndex].exchanges[exchange!].purpose == nil {
-            ikeSAs[saIndex].exchanges[exchange!].purpose = "new CHILD_SA"
+        if let exchange, ikeSAs[saIndex].exchanges[exchange].purpose == nil {
+            ikeSAs[saIndex].exchanges[exchange].purpose = .newChildSA
         }
         place(&record, saIndex: saIndex, exchange: exchange)
         if ikeSAs[saIndex].state == .negotiating { ikeSAs[saIndex].state = .established }
@@ -193,7 +197,7 @@ extension IKEReconstruction {
         }
         if !record.isResponse, let exchange, ikeSAs[saIndex].exchanges[exchange].responseTime != nil { qm.finalSeen = true }
         if record.isResponse, let exchange, record.decryption != .decrypted, record.decryption != .notEncrypted, qm.child == nil {
-            ikeSAs[saIndex].exchanges[exchange].outcome = "response not decrypted (\(record.decryption.label))"
+            ikeSAs[saIndex].exchanges[exchange].outcome = .responseNotDecrypted(record.decryption)
         }
         let identities = identityValues.map(\.text)
         if !record.isResponse, qm.nonceInitiator.isEmpty, let nonce {
@@ -213,8 +217,10 @@ extension IKEReconstruction {
             if let exchange {
                 qm.child = establishV1Child(qm, saIndex: saIndex, exchange: exchange)
                 ikeSAs[saIndex].exchanges[exchange].succeeded = qm.child != nil
-                ikeSAs[saIndex].exchanges[exchange].outcome = qm.child != nil ? "ok" : "no SA payload in the response"
-                if let child = qm.child, children[child].rekeyOf != nil { ikeSAs[saIndex].exchanges[exchange].purpose = "rekey CHILD_SA" }
+                ikeSAs[saIndex].exchanges[exchange].outcome = qm.child != nil ? .ok : .noSAPayloadInResponse
+                if let child = qm.child, children[child].rekeyOf != nil {
+                    ikeSAs[saIndex].exchanges[exchange].purpose = .rekeyChildSA
+                }
             }
         }
         if v1States[saIndex]?.quickModes.count ?? 0 < IKEv1IVState.maxExchanges * 4 || v1States[saIndex]?.quickModes[messageID] != nil {
@@ -228,7 +234,7 @@ extension IKEReconstruction {
             diagnose("more than \(limits.maxChildSAs) CHILD_SAs: later ones are not tracked")
             return nil
         }
-        var child = ChildSARecord(ikeSAIndex: saIndex, createdBy: exchange, createdByName: "Quick Mode",
+        var child = ChildSARecord(ikeSAIndex: saIndex, createdBy: exchange, createdByType: .v1(.quickMode),
                                   requestedByInitiator: qm.requesterIsInitiator,
                                   requesterSPI: qm.requesterProposal?.spi.count == 4 ? qm.requesterProposal?.spi.be32Value : nil,
                                   responderSPI: responderProposal.spi.count == 4 ? responderProposal.spi.be32Value : nil,
@@ -237,7 +243,7 @@ extension IKEReconstruction {
         child.established = true
         child.proposal = .v1(transform)
         child.algorithms = NegotiatedChildAlgorithms(ikev1: transform)
-        child.transportMode = [2, 4, 61444].contains(transform.encapsulationMode ?? 1)
+        child.transportMode = Self.v1TransportModes.contains(transform.encapsulationMode ?? 1)
         child.perfectForwardSecrecy = qm.pfs
         if qm.pfs, let group = transform.group { child.keyExchangeGroup = IKEv1Names.groupName(group) }
         if qm.identities.count >= 2 {
@@ -306,7 +312,7 @@ extension IKEReconstruction {
                                            encryption: algorithms.encryption, encryptionKey: keys.encryption,
                                            integrity: algorithms.integrity, integrityKey: keys.integrity,
                                            extendedSequenceNumbers: algorithms.extendedSequenceNumbers, origin: origin)
-            made.ipsecProtocol = child.protocolID == 2 ? IPsecProtocol.ah : IPsecProtocol.esp
+            made.ipsecProtocol = child.protocolID == IKEv1Names.protoAH ? IPsecProtocol.ah : IPsecProtocol.esp
             made.mode = child.transportMode ? IPsecMode.transport : IPsecMode.tunnel
             made.label = "CHILD_SA #\(index + 1) \(direction)"
             return made
@@ -328,37 +334,25 @@ extension IKEReconstruction {
     // MARK: Informational and Transaction
 
     private func informationalMessage(_ record: inout IKEMessageRecord, saIndex: Int, content: [IKEv1Payload]) {
-        var parts: [String] = []
+        var parts: [IKEInformationalContent] = []
         var ackOf: Int?
         for payload in content {
             switch payload.body {
             case .notification(let notify):
                 let sequence = notify.data.count == 4 ? notify.data.be32Value : nil
-                if notify.type == V1Notify.rUThereAck, let sequence, let pending = v1States[saIndex]?.pendingDPD.removeValue(forKey: sequence) {
+                if notify.notifyType == .rUThereAck, let sequence,
+                   let pending = v1States[saIndex]?.pendingDPD.removeValue(forKey: sequence) {
                     ackOf = pending
                 }
-                parts.append(notify.type == V1Notify.rUThere ? "DPD R-U-THERE" : notify.type == V1Notify.rUThereAck ? "DPD R-U-THERE-ACK" : notify.name)
-                if notify.isError, ikeSAs[saIndex].state == .negotiating {
-                    ikeSAs[saIndex].state = .failed(notify.name)
-                    ikeSAs[saIndex].failureEvidence = "Informational, frame \(record.frames.map(String.init).joined(separator: ","))"
-                    if let phase1 = v1States[saIndex]?.exchangeByMessageID[0] {
-                        // The answer to phase 1, sent in an Informational exchange of its own.
-                        let frame = record.frames.last.map { ", frame \($0)" } ?? ""
-                        ikeSAs[saIndex].exchanges[phase1].outcome = "\(notify.name) (in an Informational exchange\(frame))"
-                        if ikeSAs[saIndex].exchanges[phase1].responseTime == nil { ikeSAs[saIndex].exchanges[phase1].responseTime = record.time }
-                    }
+                switch notify.notifyType {
+                case .rUThere: parts.append(.dpdRequest)
+                case .rUThereAck: parts.append(.dpdAck)
+                default: parts.append(.notify(.v1(notify.notifyType)))
                 }
+                if notify.isError { phase1Refused(notify, record: record, saIndex: saIndex) }
             case .delete(let delete):
-                if delete.protocolID == IKEv1Names.protoISAKMP {
-                    parts.append("delete IKE SA")
-                    if ikeSAs[saIndex].state != .negotiating, !isFailed(ikeSAs[saIndex].state) { ikeSAs[saIndex].state = .deleted }
-                    for child in ikeSAs[saIndex].children { children[child].deleted = true }
-                } else {
-                    parts.append("delete CHILD_SA")
-                    for spi in delete.spis where spi.count == 4 {
-                        if let child = childBySPI[spi.be32Value], children[child].ikeSAIndex == saIndex { children[child].deleted = true }
-                    }
-                }
+                parts.append(delete.protocolID == IKEv1Names.protoISAKMP ? .deleteIKESA : .deleteChildSA)
+                applyV1Delete(delete, saIndex: saIndex)
             default:
                 continue
             }
@@ -368,28 +362,57 @@ extension IKEReconstruction {
             place(&record, saIndex: saIndex, exchange: ackOf)
             record.isResponse = true
             ikeSAs[saIndex].exchanges[ackOf].succeeded = true
-            ikeSAs[saIndex].exchanges[ackOf].outcome = "ok"
+            ikeSAs[saIndex].exchanges[ackOf].outcome = .ok
             return
         }
         let exchange = v1Exchange(saIndex, record: record)
         place(&record, saIndex: saIndex, exchange: exchange)
         guard let exchange else { return }
-        if record.decryption == .noKeys || record.decryption.label == "failed" {
-            ikeSAs[saIndex].exchanges[exchange].purpose = "informational (\(record.decryption.label))"
-        } else {
-            ikeSAs[saIndex].exchanges[exchange].purpose = parts.isEmpty ? "informational" : Array(Set(parts)).sorted().joined(separator: ", ")
+        switch record.decryption {
+        case .noKeys, .failed: ikeSAs[saIndex].exchanges[exchange].purpose = .unreadInformational(record.decryption)
+        default: ikeSAs[saIndex].exchanges[exchange].purpose = .informational(parts)
         }
         // Informational exchanges are one message; there is no response to wait for.
         ikeSAs[saIndex].exchanges[exchange].succeeded = true
-        ikeSAs[saIndex].exchanges[exchange].outcome = content.compactMap { payload -> String? in
-            if case .notification(let n) = payload.body, n.isError { return n.name } else { return nil }
-        }.first ?? "one-way"
+        ikeSAs[saIndex].exchanges[exchange].outcome = content.lazy.compactMap { payload -> IKEExchangeOutcome? in
+            guard case .notification(let n) = payload.body, n.isError else { return nil }
+            return .notify(.v1(n.notifyType))
+        }.first ?? .oneWay
         for payload in content {
-            if case .notification(let notify) = payload.body, notify.type == V1Notify.rUThere, notify.data.count == 4,
+            if case .notification(let notify) = payload.body, notify.notifyType == .rUThere, notify.data.count == 4,
                v1States[saIndex]?.pendingDPD.count ?? 0 < IKEReconstruction.maxPendingDPD {
                 v1States[saIndex]?.pendingDPD[notify.data.be32Value] = exchange
-                ikeSAs[saIndex].exchanges[exchange].outcome = "no R-U-THERE-ACK"
+                ikeSAs[saIndex].exchanges[exchange].outcome = .noDPDAck
                 ikeSAs[saIndex].exchanges[exchange].succeeded = false
+            }
+        }
+    }
+
+    /// An error notification while phase 1 negotiates: the answer to phase 1, sent in an
+    /// Informational exchange of its own.
+    private func phase1Refused(_ notify: IKEv1Notification, record: IKEMessageRecord, saIndex: Int) {
+        guard ikeSAs[saIndex].state == .negotiating else { return }
+        ikeSAs[saIndex].state = .failed(notify.name)
+        let frames = record.frames.map(String.init).joined(separator: ",")
+        ikeSAs[saIndex].failureEvidence = "Informational, frame \(frames)"
+        guard let phase1 = v1States[saIndex]?.exchangeByMessageID[0] else { return }
+        ikeSAs[saIndex].exchanges[phase1].outcome = .refusedInInformational(notify.notifyType, frame: record.frames.last)
+        if ikeSAs[saIndex].exchanges[phase1].responseTime == nil {
+            ikeSAs[saIndex].exchanges[phase1].responseTime = record.time
+        }
+    }
+
+    private func applyV1Delete(_ delete: IKEv1Delete, saIndex: Int) {
+        if delete.protocolID == IKEv1Names.protoISAKMP {
+            if ikeSAs[saIndex].state != .negotiating, !isFailed(ikeSAs[saIndex].state) {
+                ikeSAs[saIndex].state = .deleted
+            }
+            for child in ikeSAs[saIndex].children { children[child].deleted = true }
+        } else {
+            for spi in delete.spis where spi.count == 4 {
+                if let child = childBySPI[spi.be32Value], children[child].ikeSAIndex == saIndex {
+                    children[child].deleted = true
+                }
             }
         }
     }
@@ -400,23 +423,21 @@ extension IKEReconstruction {
         guard ikeSAs[saIndex].version == 1, let state = v1States[saIndex] else { return }
         finishQuickModes(saIndex, state: state)
         guard ikeSAs[saIndex].state == .negotiating, let phase1 = state.exchangeByMessageID[0] else { return }
-        let aggressive = ikeSAs[saIndex].exchanges[phase1].type == 4
-        let needed = aggressive ? 3 : 6
-        guard state.phase1Messages < needed else { return }
-        var reason = "phase 1 incomplete (\(state.phase1Messages) of \(needed) messages)"
+        var failure = IKEv1Phase1Failure(aggressive: ikeSAs[saIndex].exchanges[phase1].type == .v1(.aggressiveMode),
+                                         messages: state.phase1Messages, evidence: .none)
+        guard failure.messages < failure.needed else { return }
         let undecryptable = ikeSAs[saIndex].exchanges.contains { exchange in
-            exchange.type == 5 && !exchange.requestedByInitiator && exchange.purpose == "informational (failed)"
+            guard exchange.type == .v1(.informational), !exchange.requestedByInitiator,
+                  case .unreadInformational(.failed) = exchange.purpose else { return false }
+            return true
         }
         if let last = state.lastInitiatorPhase1Frame, !state.responderResentInPhase1.isEmpty {
-            // RFC 2409 peers answer a message they cannot decrypt or authenticate by sending
-            // their previous one again.
-            let resent = state.responderResentInPhase1
-            reason += ": the responder sent its message \(aggressive ? 2 : 4) again \(resent.count)× (frames \(Self.frameList(resent))) after the initiator's message \(aggressive ? 3 : 5) (frame \(last)), so it could not decrypt or verify that message: the peers' pre-shared keys most likely differ"
+            failure.evidence = .responderResent(frames: state.responderResentInPhase1, after: last)
         } else if undecryptable {
-            reason += "; the responder's notifications do not decrypt with these keys: the peers derived different keys (pre-shared keys differ?)"
+            failure.evidence = .notificationsUndecryptable
         }
-        ikeSAs[saIndex].state = state.phase1Messages <= 1 ? .noResponse : .failed(reason)
-        ikeSAs[saIndex].exchanges[phase1].outcome = reason
+        ikeSAs[saIndex].state = state.phase1Messages <= 1 ? .noResponse : .failed(failure.description)
+        ikeSAs[saIndex].exchanges[phase1].outcome = .phase1Incomplete(failure)
     }
 
     /// A Quick Mode whose responder sent message 2 again after the requester's message 3
@@ -424,15 +445,10 @@ extension IKEReconstruction {
     private func finishQuickModes(_ saIndex: Int, state: IKEv1SAState) {
         for (messageID, qm) in state.quickModes where !qm.responderResentAfterFinal.isEmpty {
             guard let exchange = state.exchangeByMessageID[messageID] else { continue }
-            let resent = qm.responderResentAfterFinal
             ikeSAs[saIndex].exchanges[exchange].succeeded = false
-            ikeSAs[saIndex].exchanges[exchange].outcome = "incomplete: the responder sent message 2 again \(resent.count)× (frames \(Self.frameList(resent))) after message 3, which therefore never reached it or was not accepted"
+            let resent = qm.responderResentAfterFinal
+            ikeSAs[saIndex].exchanges[exchange].outcome = .quickModeUnconfirmed(resentFrames: resent)
         }
-    }
-
-    /// "10, 15, 20" (at most the first few).
-    static func frameList(_ frames: [Int]) -> String {
-        frames.prefix(6).map(String.init).joined(separator: ", ") + (frames.count > 6 ? ", …" : "")
     }
 
     private func isFailed(_ state: IKESAState) -> Bool {
@@ -447,23 +463,26 @@ extension IKEReconstruction {
         for payload in content {
             guard case .attributes(let config) = payload.body else { continue }
             let xauth = config.attributes.contains { (V1ConfigAttribute.xauthFirst...V1ConfigAttribute.xauthLast).contains($0.type) }
-            var purpose = xauth ? "XAUTH" : "Mode Config"
-            if let address = config.attributes.first(where: { $0.type == V1ConfigAttribute.internalIP4Address && $0.value.count == 4 }) {
-                purpose += " \(address.value.map(String.init).joined(separator: "."))"
+            let address = config.attributes.first {
+                $0.type == V1ConfigAttribute.internalIP4Address && $0.value.count == 4
             }
-            if ikeSAs[saIndex].exchanges[exchange].purpose == nil || purpose.count > (ikeSAs[saIndex].exchanges[exchange].purpose?.count ?? 0) {
+            let purpose = IKEExchangePurpose.transaction(xauth: xauth, internalAddress: address?.value)
+            if (purpose.transactionRank ?? 0) > (ikeSAs[saIndex].exchanges[exchange].purpose?.transactionRank ?? -1) {
                 ikeSAs[saIndex].exchanges[exchange].purpose = purpose
             }
             // The status rides in the responder's SET; the ACK only echoes the attribute.
-            if config.type == 3, let status = config.attributes.first(where: { $0.type == V1ConfigAttribute.xauthStatus }) {
+            if config.type == V1ConfigType.set,
+               let status = config.attributes.first(where: { $0.type == V1ConfigAttribute.xauthStatus }) {
                 let ok = status.integerValue == 1
-                ikeSAs[saIndex].exchanges[exchange].outcome = ok ? "XAUTH ok" : "XAUTH failed"
+                ikeSAs[saIndex].exchanges[exchange].outcome = .xauth(succeeded: ok)
                 if !ok { ikeSAs[saIndex].findings.append("XAUTH failed") }
             }
         }
         if record.isResponse {
             ikeSAs[saIndex].exchanges[exchange].succeeded = true
-            if ikeSAs[saIndex].exchanges[exchange].outcome == "no response" { ikeSAs[saIndex].exchanges[exchange].outcome = "ok" }
+            if ikeSAs[saIndex].exchanges[exchange].outcome == .noResponse {
+                ikeSAs[saIndex].exchanges[exchange].outcome = .ok
+            }
         }
     }
 }

@@ -58,19 +58,11 @@ public final class IKEReconstruction {
     /// Called once per kind of problem (bounds hit, key errors).
     public var onDiagnostic: ((String) -> Void)?
 
-    var keys: [IKESecurityAssociation]
-    /// Key sets whose source did not know their SPIs (`IKESPIBinding.byIntegrity`), not yet
-    /// bound; the binding attempts made, per IKE SA and in all.
-    var unboundKeys: [Int] = []
-    var bindingAttempts: [IKESPIPair: Int] = [:]
-    var bindingTrials = 0
+    /// The IKE key sets, their lookups by SPIs, the bindings by integrity, the protections.
+    var keyRing = IKEKeyRing()
+    var keys: [IKESecurityAssociation] { keyRing.keys }
     /// Key sets bound to an IKE SA of the capture by their integrity check, in order.
-    public internal(set) var boundKeys: [IKESecurityAssociation] = []
-    var boundKeyIndices: Set<Int> = []
-    private var keyByPair: [KeyLookup: Int] = [:]
-    private var keyByInitiatorSPI: [KeyLookup: Int] = [:]
-    var protections: [Int: IKEv2MessageProtection] = [:]
-    var protectionFailures: [Int: String] = [:]
+    public var boundKeys: [IKESecurityAssociation] { keyRing.bound }
     /// IKE SA indices by SPIi (IKEv2 SPIs are chosen at random; collisions make a list).
     var ikeSAsByInitiatorSPI: [UInt64: [Int]] = [:]
     var childBySPI: [UInt32: Int] = [:]
@@ -83,24 +75,10 @@ public final class IKEReconstruction {
 
     /// IKEv1 per-SA state, and ISAKMP fragments waiting for the rest of their message.
     var v1States: [Int: IKEv1SAState] = [:]
-    var v1Fragments: [V1FragmentKey: V1FragmentSet] = [:]
-    var v1FragmentArrivals = 0
-    var v1FragmentBytes = 0
+    var v1Fragments = IKEv1FragmentStore()
     var v1RememberedTotal = 0
-    /// NAT detection results of each IKE SA's IKE_SA_INIT request, until the response.
-    var natRequestChecks: [Int: (sourceMatches: Bool?, destinationMatches: Bool?)] = [:]
-    /// CREATE_CHILD_SA requests that rekey an IKE SA, until their response.
-    var pendingIKERekeys: [ExchangeRef: PendingIKERekey] = [:]
-    /// CHILD_SAs proposed by a request, until its response.
-    var pendingChildren: [ExchangeRef: Int] = [:]
-    /// Per IKE SA, the first IKE_AUTH exchange whose CHILD_SA is still pending: with EAP its
-    /// answer comes in a later IKE_AUTH response. Kept apart so that finding it does not scan
-    /// every pending CHILD_SA of the capture (up to `maxChildSAs`) for each response.
-    var pendingAuthChildren: [Int: ExchangeRef] = [:]
-    /// Nonces of CREATE_CHILD_SA requests (Ni of that exchange), until the response.
-    var pendingNonces: [ExchangeRef: [UInt8]] = [:]
-    /// The PRF of each IKE SA's chosen proposal, for key files that name none.
-    var negotiatedPRFs: [Int: IKEPRF?] = [:]
+    /// IKEv2 per-SA state machines: the phase each IKE SA is in and what it waits for.
+    var v2States: [Int: IKEv2SAState] = [:]
 
     struct FingerprintKey: Hashable {
         var ikeSA: Int
@@ -110,12 +88,11 @@ public final class IKEReconstruction {
 
     public init(keys: [IKESecurityAssociation], limits: Limits = Limits()) {
         self.limits = limits
-        self.keys = []
         replaceKeys(keys)
     }
 
     /// Bytes of ISAKMP fragments held for reassembly.
-    public var v1FragmentBytesHeld: Int { v1FragmentBytes }
+    public var v1FragmentBytesHeld: Int { v1Fragments.bytes }
 
     /// Fragmented messages still waiting for fragments.
     public var fragmentsPending: Int { fragments.pendingCount }
@@ -126,31 +103,10 @@ public final class IKEReconstruction {
     /// Switches to new IKE keys (a reload): later messages open with them; what was already
     /// decoded stays as it was.
     public func replaceKeys(_ fresh: [IKESecurityAssociation]) {
-        keys = fresh
-        keyByPair = [:]
-        keyByInitiatorSPI = [:]
-        protections = [:]
-        protectionFailures = [:]
+        keyRing.replace(fresh)
         for index in v1States.keys {
             v1States[index]?.protection = nil
             v1States[index]?.protectionFailure = nil
-        }
-        unboundKeys = []
-        bindingAttempts = [:]
-        boundKeyIndices = []
-        for (index, key) in keys.enumerated() {
-            let version = key.version == .v1 ? 1 : 2
-            if case .byIntegrity = key.binding {
-                if version == 2 && hasKeys(key) { unboundKeys.append(index) }
-                continue
-            }
-            if let responder = key.responderSPI {
-                keyByPair[KeyLookup(version: version, spis: IKESPIPair(initiator: key.initiatorSPI, responder: responder))] = index
-                // An IKEv1 message 1 has no responder cookie yet; the initiator's finds the key.
-                if version == 1 { keyByInitiatorSPI[KeyLookup(version: 1, spis: IKESPIPair(initiator: key.initiatorSPI, responder: 0))] = index }
-            } else {
-                keyByInitiatorSPI[KeyLookup(version: version, spis: IKESPIPair(initiator: key.initiatorSPI, responder: 0))] = index
-            }
         }
         for index in ikeSAs.indices {
             if let keyIndex = keyIndex(ikeSAs[index].spis, version: ikeSAs[index].version) {
@@ -362,25 +318,9 @@ public final class IKEReconstruction {
         keyIndex(IKESPIPair(initiator: header.initiatorSPI, responder: header.responderSPI), version: Int(header.majorVersion))
     }
 
-    func addLookup(_ keyIndex: Int, pair: IKESPIPair, version: Int = 2) {
-        keyByPair[KeyLookup(version: version, spis: pair)] = keyIndex
-    }
+    func keyIndex(_ spis: IKESPIPair, version: Int = 2) -> Int? { keyRing.index(spis, version: version) }
 
-    func keyIndex(_ spis: IKESPIPair, version: Int = 2) -> Int? {
-        if let index = keyByPair[KeyLookup(version: version, spis: spis)] { return index }
-        return keyByInitiatorSPI[KeyLookup(version: version, spis: IKESPIPair(initiator: spis.initiator, responder: 0))]
-    }
-
-    /// IKEv1 cookies and IKEv2 SPIs are looked up apart: a key for one never opens the other.
-    struct KeyLookup: Hashable {
-        var version: Int
-        var spis: IKESPIPair
-    }
-
-    /// The key set gives what decryption needs (IKEv2 SK_e or SK_d; IKEv1 a phase-1 key).
-    func hasKeys(_ key: IKESecurityAssociation) -> Bool {
-        key.version == .v2 ? (!key.skEi.isEmpty || !key.skD.isEmpty) : (!key.ikev1EncryptionKey.isEmpty || !key.skeyidE.isEmpty)
-    }
+    func hasKeys(_ key: IKESecurityAssociation) -> Bool { IKEKeyRing.hasKeys(key) }
 
     struct OpenFailure: Error {
         var text: String
@@ -404,7 +344,8 @@ public final class IKEReconstruction {
 
     private func open(_ bytes: [UInt8], range: Range<Int>, payloadOffset: Int, header: IKEHeader, keyIndex: Int) -> Result<Opened, OpenFailure> {
         guard let protection = protection(keyIndex) else {
-            return .failure(OpenFailure(text: protectionFailures[keyIndex] ?? "keys unusable", integrityFailed: false))
+            let why = keyRing.protectionFailures[keyIndex] ?? "keys unusable"
+            return .failure(OpenFailure(text: why, integrityFailed: false))
         }
         switch protection.open(message: bytes, messageRange: range, encryptedPayloadOffset: payloadOffset, sentByInitiator: header.isInitiator) {
         case .success(let plain):
@@ -422,17 +363,17 @@ public final class IKEReconstruction {
     }
 
     func protection(_ keyIndex: Int) -> IKEv2MessageProtection? {
-        if let existing = protections[keyIndex] { return existing }
-        if protectionFailures[keyIndex] != nil { return nil }
+        if let existing = keyRing.protections[keyIndex] { return existing }
+        if keyRing.protectionFailures[keyIndex] != nil { return nil }
         let key = keys[keyIndex]
         do {
             let made = try IKEv2MessageProtection(sa: key)
             made.decryptDespiteIntegrityFailure = decryptDespiteIntegrityFailure
-            protections[keyIndex] = made
+            keyRing.protections[keyIndex] = made
             return made
         } catch {
-            let text = "IKE SA \(IKESPIPair.hex(key.initiatorSPI)) (\(key.origin)): keys unusable: \(error)"
-            protectionFailures[keyIndex] = text
+            let text = "IKE SA \(key.initiatorSPI.ikeSPIHex) (\(key.origin)): keys unusable: \(error)"
+            keyRing.protectionFailures[keyIndex] = text
             diagnose(text)
             return nil
         }

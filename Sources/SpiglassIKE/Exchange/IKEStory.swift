@@ -94,8 +94,8 @@ public struct IKEMessageRecord: Sendable {
 
 /// A request and its response, paired by message ID.
 public struct IKEExchangeRecord: Sendable {
-    public var type: UInt8
-    public var name: String
+    public var type: IKEExchangeType
+    public var name: String { type.name }
     public var messageID: UInt32
     /// The request came from the IKE SA's original initiator.
     public var requestedByInitiator: Bool
@@ -113,12 +113,12 @@ public struct IKEExchangeRecord: Sendable {
     public var otherResponses: [Int] = []
     public var requestTime: Int64?
     public var responseTime: Int64?
-    /// The outcome in words: "ok", a notify name ("NO_PROPOSAL_CHOSEN"), "no response", ...
-    public var outcome: String = "no response"
+    /// How it ended: ok, an error notify (NO_PROPOSAL_CHOSEN), no response, ...
+    public var outcome: IKEExchangeOutcome = .noResponse
     /// Succeeded: a response without error notifies.
     public var succeeded = false
-    /// What the exchange did: "rekey CHILD_SA", "delete IKE SA", "liveness check", ...
-    public var purpose: String?
+    /// What the exchange did: rekey a CHILD_SA, delete the IKE SA, check liveness, ...
+    public var purpose: IKEExchangePurpose?
 
     /// Round-trip time from the first request to the first response, in microseconds.
     public var roundTrip: Int64? {
@@ -194,9 +194,6 @@ public struct IKESARecord: Sendable {
     public var lastTime: Int64
     /// Findings in words: weak algorithms, no PFS, failures.
     public var findings: [String] = []
-    /// Other answers to IKE_SA_INIT, each with its own responder SPI and nonce: the
-    /// initiator may go on with any of them, and IKE_AUTH tells which.
-    var otherResponderAnswers: [(spi: UInt64, nonce: [UInt8])] = []
     /// Encrypted messages whose integrity check passed or failed, by sender, and the failing
     /// ones that verify with the other sender's keys: the evidence against a key set.
     public var integrityPassed = IntegrityTally()
@@ -221,7 +218,9 @@ public struct ChildSARecord: Sendable {
     public var ikeSAIndex: Int
     /// Exchange (index in the IKE SA) that created it.
     public var createdBy: Int
-    public var createdByName: String
+    /// The type of that exchange (IKE_AUTH, CREATE_CHILD_SA, Quick Mode).
+    public var createdByType: IKEExchangeType
+    public var createdByName: String { createdByType.name }
     /// The exchange's requester was the IKE SA's original initiator.
     public var requestedByInitiator: Bool
     /// SPI the requester receives on (from the request's SA payload) and the responder's

@@ -6,8 +6,12 @@ import SpiglassWire
 /// not match the address the capture shows means a NAT rewrote that address between the
 /// sender and the capture point, or between the capture point and the receiver.
 enum NATDetection {
-    static let sourceNotify: UInt16 = 16388
-    static let destinationNotify: UInt16 = 16389
+    /// Whether a message's NAT_DETECTION_SOURCE_IP and _DESTINATION_IP hashes match the
+    /// addresses seen (nil when the message carries no such notify).
+    struct Check {
+        var sourceMatches: Bool?
+        var destinationMatches: Bool?
+    }
 
     static func hash(initiatorSPI: UInt64, responderSPI: UInt64, address: IPAddress, port: UInt16) -> [UInt8]? {
         try? Digest.hash(.sha1, input(initiatorSPI: initiatorSPI, responderSPI: responderSPI, address: address, port: port))
@@ -28,23 +32,23 @@ enum NATDetection {
 
     /// For one IKE_SA_INIT message: whether its source and destination hashes match the
     /// addresses seen (nil when the message carries no such notify).
-    static func check(_ message: IKEMessageRecord) -> (sourceMatches: Bool?, destinationMatches: Bool?) {
+    static func check(_ message: IKEMessageRecord) -> Check {
         let spiI = message.header.initiatorSPI
         let spiR = message.header.responderSPI
         var source: Bool? = nil
         var destination: Bool? = nil
         for notify in message.notifies {
-            switch notify.type {
-            case sourceNotify:
+            switch notify.notifyType {
+            case .natDetectionSourceIP:
                 let expected = hash(initiatorSPI: spiI, responderSPI: spiR, address: message.source, port: message.sourcePort)
                 source = (source ?? false) || expected == notify.data
-            case destinationNotify:
+            case .natDetectionDestinationIP:
                 let expected = hash(initiatorSPI: spiI, responderSPI: spiR, address: message.destination, port: message.destinationPort)
                 destination = (destination ?? false) || expected == notify.data
             default:
                 continue
             }
         }
-        return (source, destination)
+        return Check(sourceMatches: source, destinationMatches: destination)
     }
 }

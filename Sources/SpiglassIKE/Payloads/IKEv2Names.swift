@@ -65,26 +65,6 @@ public enum IKEv2Names {
         }
     }
 
-    // MARK: Exchange types
-
-    /// IANA "IKEv2 Exchange Types".
-    public static func exchangeName(_ type: UInt8) -> String {
-        switch type {
-        case 34: return "IKE_SA_INIT"
-        case 35: return "IKE_AUTH"
-        case 36: return "CREATE_CHILD_SA"
-        case 37: return "INFORMATIONAL"
-        case 38: return "IKE_SESSION_RESUME"  // RFC 5723
-        case 39: return "GSA_AUTH"            // G-IKEv2
-        case 40: return "GSA_REGISTRATION"
-        case 41: return "GSA_REKEY"
-        case 42: return "GSA_INBAND_REKEY"
-        case 43: return "IKE_INTERMEDIATE"    // RFC 9242
-        case 44: return "IKE_FOLLOWUP_KE"     // RFC 9370
-        default: return "EXCHANGE_\(type)"
-        }
-    }
-
     // MARK: Security protocols
 
     /// IANA "IKEv2 Security Protocol Identifiers" (proposals, Notify, Delete).
@@ -262,13 +242,10 @@ public enum IKEv2Names {
 
     /// IANA "IKEv2 Notify Message Types - Error Types" (1..8191; 8192..16383 private use) and
     /// "- Status Types" (16384..40959; 40960..65535 private use).
-    public static func notifyName(_ type: UInt16) -> String {
-        if let name = notifyNames[type] { return name }
-        return "NOTIFY_\(type)"
-    }
+    public static func notifyName(_ type: UInt16) -> String { IKEv2NotifyType(rawValue: type).name }
 
     /// Error types are below 16384 (RFC 7296 3.10.1).
-    public static func notifyIsError(_ type: UInt16) -> Bool { type < 16384 }
+    public static func notifyIsError(_ type: UInt16) -> Bool { IKEv2NotifyType(rawValue: type).isError }
 
     static let notifyNames: [UInt16: String] = [
         // Error types.
@@ -544,4 +521,58 @@ public enum IKEv2Names {
         default: return "Type\(type)"
         }
     }
+}
+
+/// IANA "IKEv2 Notify Message Types" (RFC 7296 3.10.1): error types 1..16383 (8192..16383
+/// private use), status types from 16384 (40960..65535 private use). Every value stays
+/// representable; `name` is the IANA name or "NOTIFY_<n>".
+public struct IKEv2NotifyType: RawRepresentable, Sendable, Hashable {
+    public var rawValue: UInt16
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
+
+    public static let unsupportedCriticalPayload = Self(rawValue: 1)
+    public static let invalidSyntax = Self(rawValue: 7)
+    public static let noProposalChosen = Self(rawValue: 14)
+    public static let invalidKEPayload = Self(rawValue: 17)
+    public static let authenticationFailed = Self(rawValue: 24)
+    public static let tsUnacceptable = Self(rawValue: 38)
+    public static let temporaryFailure = Self(rawValue: 43)
+    public static let childSANotFound = Self(rawValue: 44)
+    public static let initialContact = Self(rawValue: 16384)
+    public static let natDetectionSourceIP = Self(rawValue: 16388)
+    public static let natDetectionDestinationIP = Self(rawValue: 16389)
+    public static let cookie = Self(rawValue: 16390)
+    public static let useTransportMode = Self(rawValue: 16391)
+    public static let rekeySA = Self(rawValue: 16393)
+    public static let mobikeSupported = Self(rawValue: 16396)
+    /// RFC 4555 (MOBIKE).
+    public static let updateSAAddresses = Self(rawValue: 16400)
+    /// RFC 7383.
+    public static let fragmentationSupported = Self(rawValue: 16430)
+
+    /// Error types are below 16384 (RFC 7296 3.10.1).
+    public var isError: Bool { rawValue < 16384 }
+
+    public var name: String { IKEv2Names.notifyNames[rawValue] ?? "NOTIFY_\(rawValue)" }
+}
+
+extension IKEv2Notify {
+    /// The Notify Message Type as a value.
+    public var notifyType: IKEv2NotifyType { IKEv2NotifyType(rawValue: type) }
+}
+
+/// IANA "IKEv2 Security Protocol Identifiers" (proposals, Notify, Delete).
+public enum IKEv2ProtocolID {
+    public static let ike: UInt8 = 1
+    public static let ah: UInt8 = 2
+    public static let esp: UInt8 = 3
+}
+
+/// IANA "Transform Type Values" (RFC 7296 3.3.2).
+public enum IKEv2TransformType {
+    public static let encryption: UInt8 = 1
+    public static let prf: UInt8 = 2
+    public static let integrity: UInt8 = 3
+    public static let keyExchange: UInt8 = 4
+    public static let extendedSequenceNumbers: UInt8 = 5
 }

@@ -1,3 +1,5 @@
+import SpiglassWire
+
 /// Names from the IANA "Internet Security Association and Key Management Protocol (ISAKMP)
 /// Identifiers" and "IPsec DOI" registries (RFC 2408, RFC 2407, RFC 2409 Appendix A, and the
 /// RFCs and drafts that added to them: 3526, 3947, 4304, 4359, 4543, 4754, 5114, 5903, 6954,
@@ -76,22 +78,9 @@ public enum IKEv1Names {
         }
     }
 
-    // MARK: Exchange types (RFC 2408 4.1, RFC 2409 5.5 and 6, mode-cfg)
+    // MARK: Exchange types (`IKEv1ExchangeType` in SpiglassWire names them)
 
-    public static func exchangeName(_ type: UInt8) -> String {
-        switch type {
-        case 0: return "NONE"
-        case 1: return "Base"
-        case 2: return "Main Mode"            // Identity Protection
-        case 3: return "Authentication Only"
-        case 4: return "Aggressive Mode"
-        case 5: return "Informational"
-        case 6: return "Transaction"          // Mode Config / XAUTH
-        case 32: return "Quick Mode"
-        case 33: return "New Group Mode"
-        default: return "EXCHANGE_\(type)"
-        }
-    }
+    public static func exchangeName(_ type: IKEExchangeType) -> String { type.name }
 
     // MARK: DOI and protocols
 
@@ -534,18 +523,14 @@ public enum IKEv1Names {
         public static let connected: UInt16 = 16384
         public static let responderLifetime: UInt16 = 24576
         public static let replayStatus: UInt16 = 24577
-        public static let initialContact: UInt16 = 24578
-        public static let rUThere: UInt16 = 36136
-        public static let rUThereAck: UInt16 = 36137
+        public static let initialContact = IKEv1NotifyType.initialContact.rawValue
+        public static let rUThere = IKEv1NotifyType.rUThere.rawValue
+        public static let rUThereAck = IKEv1NotifyType.rUThereAck.rawValue
     }
 
-    public static func notifyName(_ type: UInt16) -> String {
-        if let name = notifyNames[type] { return name }
-        return "NOTIFY_\(type)"
-    }
+    public static func notifyName(_ type: UInt16) -> String { IKEv1NotifyType(rawValue: type).name }
 
-    /// RFC 2408 3.14.1: error types 1..16383 (8192..16383 private use); status types from 16384.
-    public static func notifyIsError(_ type: UInt16) -> Bool { type < 16384 }
+    public static func notifyIsError(_ type: UInt16) -> Bool { IKEv1NotifyType(rawValue: type).isError }
 
     static let notifyNames: [UInt16: String] = [
         // Error types (RFC 2408 3.14.1).
@@ -688,4 +673,28 @@ public enum IKEv1Names {
         default: return "XAUTH_TYPE_\(type)"
         }
     }
+}
+
+/// ISAKMP Notify Message Types (RFC 2408 3.14.1, RFC 2407 4.6.3, RFC 3706 for DPD, and the
+/// vendor values the names table lists). Every value stays representable; `name` is the
+/// registry's name or "NOTIFY_<n>".
+public struct IKEv1NotifyType: RawRepresentable, Sendable, Hashable {
+    public var rawValue: UInt16
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
+
+    public static let noProposalChosen = Self(rawValue: 14)
+    public static let initialContact = Self(rawValue: 24578)
+    /// RFC 3706 Dead Peer Detection.
+    public static let rUThere = Self(rawValue: 36136)
+    public static let rUThereAck = Self(rawValue: 36137)
+
+    /// RFC 2408 3.14.1: error types 1..16383 (8192..16383 private use); status types from 16384.
+    public var isError: Bool { rawValue < 16384 }
+
+    public var name: String { IKEv1Names.notifyNames[rawValue] ?? "NOTIFY_\(rawValue)" }
+}
+
+extension IKEv1Notification {
+    /// The Notify Message Type as a value.
+    public var notifyType: IKEv1NotifyType { IKEv1NotifyType(rawValue: type) }
 }

@@ -97,10 +97,7 @@ extension KeyDumpText {
         return String(repeating: "0", count: max(0, 8 - digits.count)) + digits
     }
 
-    static func hex64(_ value: UInt64) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: max(0, 16 - digits.count)) + digits
-    }
+    static func hex64(_ value: UInt64) -> String { value.ikeSPIHex }
 
     /// Refers to user text in messages by its length only (`KeyMaterial.redacted`).
     static func clip<S: StringProtocol>(_ text: S) -> String {

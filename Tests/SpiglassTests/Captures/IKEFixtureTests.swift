@@ -58,7 +58,7 @@ import Testing
                 let total = Int(row[6].split(separator: "/")[1])!
                 #expect(message.frames.count == total, "\(name) frame \(frame): \(message.frames)")
             }
-            #expect(IKESPIPair.hex(message.header.initiatorSPI) == row[7])
+            #expect(message.header.initiatorSPI.ikeSPIHex == row[7])
             if row[10] == "yes" {
                 #expect(message.decryption == .decrypted, "\(name) frame \(frame): \(message.decryption)")
                 #expect(message.integrity == .ok, "\(name) frame \(frame)")
@@ -117,7 +117,7 @@ import Testing
         #expect(ike.ikeSAs.count == finalRows.count, "\(name)")
         for row in expected {
             // spi_i spi_r outcome rekeyed_to initiator_host proposal frames deleted_in_frame rekey_of
-            let sa = try #require(ike.ikeSAs.first { IKESPIPair.hex($0.spis.initiator) == row[0] }, "\(name): IKE SA \(row[0])")
+            let sa = try #require(ike.ikeSAs.first { $0.spis.initiator.ikeSPIHex == row[0] }, "\(name): IKE SA \(row[0])")
             switch row[2] {
             case "retry:COOKIE":
                 #expect(sa.cookieRoundTrip)
@@ -132,7 +132,7 @@ import Testing
             case "established":
                 if row[3] != "-" {
                     #expect(sa.state == .rekeyed, "\(name)")
-                    #expect(sa.rekeyedBy.map { IKESPIPair.hex(ike.ikeSAs[$0].spis.initiator) } == row[3])
+                    #expect(sa.rekeyedBy.map { ike.ikeSAs[$0].spis.initiator.ikeSPIHex } == row[3])
                 } else if row[7] != "-" {
                     #expect(sa.state == .deleted, "\(name)")
                 } else {
@@ -141,7 +141,7 @@ import Testing
             default:
                 Issue.record("\(name): unknown outcome \(row[2])")
             }
-            #expect(IKESPIPair.hex(sa.spis.responder) == row[1], "\(name)")
+            #expect(sa.spis.responder.ikeSPIHex == row[1], "\(name)")
             if row[5] != "-" {
                 // strongSwan's "AES_CBC_128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048".
                 // Underscores aside (strongSwan's CURVE_25519 is IANA's Curve25519).
@@ -167,7 +167,7 @@ import Testing
             let index = try #require(ike.children.firstIndex { Set($0.spis) == spis }, "\(name): CHILD_SA \(row[2])/\(row[3])")
             let child = ike.children[index]
             #expect(child.createdByName == row[4], "\(name)")
-            #expect(IKESPIPair.hex(ike.ikeSAs[child.ikeSAIndex].spis.initiator) == row[0], "\(name)")
+            #expect(ike.ikeSAs[child.ikeSAIndex].spis.initiator.ikeSPIHex == row[0], "\(name)")
             #expect(child.requestedByInitiator == (row[7] == "initiator"), "\(name)")
             #expect(child.perfectForwardSecrecy == (row[6] == "yes"), "\(name)")
             if row[5] == "-" {

@@ -22,8 +22,9 @@ import Testing
         let result = try analyzeStream(Paths.corpus("tcpdump/isakmp4500.pcap"), keys: [])
         #expect(result.summary.count(.captureDuplicate) == 0)
         let sa = try #require(result.analyzer.ike.ikeSAs.first)
-        let quickMode = try #require(sa.exchanges.first { $0.type == 32 })
-        #expect(quickMode.outcome == "incomplete: the responder sent message 2 again 3× (frames 15, 20, 30) after message 3, which therefore never reached it or was not accepted")
+        let quickMode = try #require(sa.exchanges.first { $0.type == .v1(.quickMode) })
+        #expect(quickMode.outcome == .quickModeUnconfirmed(resentFrames: [15, 20, 30]))
+        #expect(quickMode.outcome.description == "incomplete: the responder sent message 2 again 3× (frames 15, 20, 30) after message 3, which therefore never reached it or was not accepted")
         #expect(!quickMode.succeeded)
         #expect(quickMode.responseRetransmissions == 3)
     }
@@ -31,11 +32,11 @@ import Testing
     @Test(.enabled(if: MessyCaptures.toolsPresent, "editcap/mergecap are not installed (Debian wireshark-common)"))
     func theSameFromAStrongSwanCapture() throws {
         let result = try analyzeStream(try MessyCaptures.path("ikev1/qm-resend.pcap"), keys: [Paths.fixture("strongswan-ikev1/main-psk/sa.spiglass")])
-        let quickMode = try #require(result.analyzer.ike.ikeSAs.first?.exchanges.first { $0.type == 32 })
-        #expect(quickMode.outcome.hasPrefix("incomplete: the responder sent message 2 again 2× (frames 10, 11) after message 3"))
+        let quickMode = try #require(result.analyzer.ike.ikeSAs.first?.exchanges.first { $0.type == .v1(.quickMode) })
+        #expect(quickMode.outcome == .quickModeUnconfirmed(resentFrames: [10, 11]))
         // The whole capture's Quick Mode is fine.
         let whole = try analyzeStream(Paths.fixture("strongswan-ikev1/main-psk/capture.pcap"), keys: [Paths.fixture("strongswan-ikev1/main-psk/sa.spiglass")])
-        #expect(whole.analyzer.ike.ikeSAs.first?.exchanges.first { $0.type == 32 }?.outcome == "ok")
+        #expect(whole.analyzer.ike.ikeSAs.first?.exchanges.first { $0.type == .v1(.quickMode) }?.outcome == .ok)
     }
 
     /// Main Mode answered by an Informational NO-PROPOSAL-CHOSEN: the exchange says so.
@@ -44,7 +45,8 @@ import Testing
         let sa = try #require(result.analyzer.ike.ikeSAs.first)
         #expect(sa.state == .failed("NO-PROPOSAL-CHOSEN"))
         #expect(sa.failureEvidence == "Informational, frame 2")
-        #expect(sa.exchanges.first?.outcome == "NO-PROPOSAL-CHOSEN (in an Informational exchange, frame 2)")
+        #expect(sa.exchanges.first?.outcome == .refusedInInformational(.noProposalChosen, frame: 2))
+        #expect(sa.exchanges.first?.outcome.description == "NO-PROPOSAL-CHOSEN (in an Informational exchange, frame 2)")
         let text = try CLITests.run(["ike", "-r", "Fixtures/strongswan-ikev1/no-proposal/capture.pcap"])
         #expect(!text.stdout.contains("no response"), "\(text.stdout)")
     }
@@ -88,7 +90,7 @@ import Testing
     @Test func aggressiveModeHashesAreChecked() throws {
         let result = try analyzeStream(Paths.fixture("strongswan-ikev1/aggressive-psk/capture.pcap"),
                                        keys: [Paths.fixture("strongswan-ikev1/aggressive-psk/sa.spiglass")])
-        let phase1 = result.analyzer.ike.messages.filter { $0.header.exchangeType == 4 }
+        let phase1 = result.analyzer.ike.messages.filter { $0.header.exchangeType == .v1(.aggressiveMode) }
         #expect(phase1.count == 3)
         #expect(phase1.map(\.integrity) == [.unchecked, .ok, .ok])
         // A wrong SKEYID fails both.
@@ -102,7 +104,7 @@ import Testing
         edited.replaceSubrange(marker.upperBound...marker.upperBound, with: digit == "0" ? "1" : "0")
         try edited.write(toFile: wrong, atomically: true, encoding: .utf8)
         let failed = try analyzeStream(Paths.fixture("strongswan-ikev1/aggressive-psk/capture.pcap"), keys: [wrong])
-        #expect(failed.analyzer.ike.messages.filter { $0.header.exchangeType == 4 }.map(\.integrity) == [.unchecked, .failed, .failed])
+        #expect(failed.analyzer.ike.messages.filter { $0.header.exchangeType == .v1(.aggressiveMode) }.map(\.integrity) == [.unchecked, .failed, .failed])
         #expect(failed.analyzer.ike.ikeSAs.first?.findings.contains { $0.contains("fail their HASH check") } == true)
     }
 

@@ -21,7 +21,7 @@ func analyze(_ capture: String, keySet: KeySet, options: AnalysisOptions = Analy
         let ike = result.analyzer.ike
         #expect(ike.messages.count == 6, "\(name)")
         for message in ike.messages {
-            if message.header.exchangeType == 34 {
+            if message.header.exchangeType == .v2(.ikeSAInit) {
                 #expect(message.decryption == .notEncrypted)
             } else {
                 #expect(message.decryption == .decrypted, "\(name) frame \(message.frames)")
@@ -32,7 +32,7 @@ func analyze(_ capture: String, keySet: KeySet, options: AnalysisOptions = Analy
         let sa = try #require(ike.ikeSAs.first)
         #expect(sa.exchanges.map(\.name) == ["IKE_SA_INIT", "IKE_AUTH", "INFORMATIONAL"])
         #expect(sa.exchanges.allSatisfy { $0.succeeded && $0.roundTrip != nil })
-        #expect(sa.exchanges.last?.purpose == "delete IKE SA")
+        #expect(sa.exchanges.last?.purpose == .informational([.deleteIKESA]))
         #expect(sa.state == .deleted)
         #expect(sa.keysKnown)
         #expect(sa.initiatorAuthentication == "Shared Key Message Integrity Code")
@@ -99,7 +99,7 @@ func analyze(_ capture: String, keySet: KeySet, options: AnalysisOptions = Analy
         keys.ikeSAs[0].skAi = SecretBytes([keys.ikeSAs[0].skAi[0] ^ 1] + keys.ikeSAs[0].skAi.dropFirst())
         keys.ikeSAs[0].skAr = SecretBytes([keys.ikeSAs[0].skAr[0] ^ 1] + keys.ikeSAs[0].skAr.dropFirst())
         let result = try analyze(Paths.fixture("strongswan/aes128cbc-sha256-v4/capture.pcap"), keySet: keys)
-        let encrypted = result.analyzer.ike.messages.filter { $0.header.exchangeType != 34 }
+        let encrypted = result.analyzer.ike.messages.filter { $0.header.exchangeType != .v2(.ikeSAInit) }
         #expect(encrypted.count == 4)
         for message in encrypted {
             #expect(message.integrity == .failed)
@@ -315,6 +315,6 @@ func analyze(_ capture: String, keySet: KeySet, options: AnalysisOptions = Analy
         _ = send(Self.fragment(cookie: 9, id: 1, number: 1, last: false, data: Array(inner[0..<14])))
         let record = send(Self.fragment(cookie: 9, id: 1, number: 2, last: true, data: Array(inner[14...])))
         #expect(record?.frames.count == 2)
-        #expect(record?.header.exchangeType == 5)
+        #expect(record?.header.exchangeType == .v1(.informational))
     }
 }

@@ -38,7 +38,7 @@ import Testing
             let frame = Int(row[0])!
             let message = try #require(ike.messages.first { $0.frames.contains(frame) }, "\(name): no message for frame \(frame)")
             #expect(message.header.majorVersion == 1)
-            #expect(message.header.exchangeType == UInt8(row[2]), "\(name) frame \(frame)")
+            #expect(message.header.exchangeType.rawValue == UInt8(row[2]), "\(name) frame \(frame)")
             #expect(message.header.messageID == UInt32(row[3], radix: 16), "\(name) frame \(frame)")
             #expect(message.fromOriginalInitiator == (row[4] == "initiator"), "\(name) frame \(frame)")
             #expect(message.retransmission == (row[7] == "yes"), "\(name) frame \(frame)")
@@ -50,7 +50,7 @@ import Testing
             if row[6] == "yes" && openable {
                 #expect(message.decryption == .decrypted, "\(name) frame \(frame): \(message.decryption)")
                 #expect(message.integrity != .failed, "\(name) frame \(frame)")
-                if [5, 6, 32].contains(message.header.exchangeType) {
+                if [5, 6, 32].contains(message.header.exchangeType.rawValue) {
                     #expect(message.integrity == .ok, "\(name) frame \(frame): HASH not verified")
                 }
                 let logged = Self.payloadCount(row[11])
@@ -109,7 +109,7 @@ import Testing
         // icookie rcookie exchange outcome auth_method proposal frames deleted_in_frame
         #expect(ike.ikeSAs.count == 1)
         let sa = try #require(ike.ikeSAs.first)
-        #expect(IKESPIPair.hex(sa.spis.initiator) == row[0] && IKESPIPair.hex(sa.spis.responder) == row[1])
+        #expect(sa.spis.initiator.ikeSPIHex == row[0] && sa.spis.responder.ikeSPIHex == row[1])
         #expect(sa.exchanges.first?.name == (row[2] == "Main" ? "Main Mode" : "Aggressive Mode"))
         if row[3] == "established" {
             #expect(sa.state == (row[7] == "-" ? .established : .deleted), "\(name): \(sa.state)")

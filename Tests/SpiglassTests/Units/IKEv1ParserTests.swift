@@ -863,16 +863,17 @@ import Testing
     // MARK: - Names
 
     @Test func names() {
-        #expect(IKEv1Names.exchangeName(2) == "Main Mode")
-        #expect(IKEv1Names.exchangeName(4) == "Aggressive Mode")
-        #expect(IKEv1Names.exchangeName(6) == "Transaction")
-        #expect(IKEv1Names.exchangeName(32) == "Quick Mode")
-        #expect(IKEv1Names.exchangeName(33) == "New Group Mode")
-        #expect(IKEv1Names.exchangeName(243) == "EXCHANGE_243")
-        // The exchange names agree with the header's.
+        #expect(IKEv1ExchangeType.mainMode.name == "Main Mode")
+        #expect(IKEv1ExchangeType.aggressiveMode.name == "Aggressive Mode")
+        #expect(IKEv1ExchangeType.transaction.name == "Transaction")
+        #expect(IKEv1ExchangeType(rawValue: 32).name == "Quick Mode")
+        #expect(IKEv1ExchangeType(rawValue: 33).name == "New Group Mode")
+        #expect(IKEv1ExchangeType(rawValue: 243).name == "exchange-243")
+        // The header reads its exchange type in the ISAKMP number space.
         for type in [UInt8(1), 2, 3, 4, 5, 6, 32, 33] {
             let bytes = IKEv1Craft.message([], exchange: type)
-            #expect(IKEHeader.parse(bytes, range: 0..<bytes.count)?.exchangeName == IKEv1Names.exchangeName(type))
+            #expect(IKEHeader.parse(bytes, range: 0..<bytes.count)?.exchangeType == .v1(IKEv1ExchangeType(rawValue: type)))
+            #expect(IKEHeader.parse(bytes, range: 0..<bytes.count)?.exchangeName == IKEv1ExchangeType(rawValue: type).name)
         }
         #expect((0...22).map { IKEv1Names.payloadName(UInt8($0)) } == ["NONE", "SA", "P", "T", "KE", "ID", "CERT", "CR", "HASH", "SIG", "NONCE", "N",
                                                                         "D", "VID", "ATTR", "NAT-D", "NAT-OA", "KD", "SEQ", "POP", "NAT-D", "NAT-OA", "GAP"])

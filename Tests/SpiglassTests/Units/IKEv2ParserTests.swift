@@ -54,7 +54,7 @@ import Testing
             let where_ = "\(c.name) frame \(sample.frame)"
             let message = try IKEv2Parser.parseMessage(sample.bytes, range: sample.range).get()
             #expect(message.problems.isEmpty, "\(where_): \(message.problems)")
-            #expect(message.header.exchangeType == 34)
+            #expect(message.header.exchangeType == .v2(.ikeSAInit))
             #expect(message.header.range == sample.range, "\(where_): the message fills the UDP payload")
             let request = sample.frame == 1
             let notifies: [UInt16] = request ? [16388, 16389, 16430, 16431, 16406] : [16388, 16389, 16430, 16431, 16418, 16404]
@@ -690,8 +690,8 @@ import Testing
     @Test func names() {
         #expect(IKEv2Names.payloadName(53) == "SKF")
         #expect(IKEv2Names.payloadName(54) == "PS")
-        #expect(IKEv2Names.exchangeName(43) == "IKE_INTERMEDIATE")
-        #expect(IKEv2Names.exchangeName(44) == "IKE_FOLLOWUP_KE")
+        #expect(IKEv2ExchangeType.ikeIntermediate.name == "IKE_INTERMEDIATE")
+        #expect(IKEv2ExchangeType(rawValue: 44).name == "IKE_FOLLOWUP_KE")
         #expect(IKEv2Names.notifyName(16441) == "ADDITIONAL_KEY_EXCHANGE")
         #expect(IKEv2Names.notifyName(16442) == "USE_AGGFRAG")
         #expect(IKEv2Names.notifyName(16443) == "SUPPORTED_AUTH_METHODS")

@@ -165,7 +165,7 @@ import Testing
     }
 
     @Test func aChildSAsSelectorsFollowTheDirectionOfItsSPI() {
-        var child = ChildSARecord(ikeSAIndex: 0, createdBy: 1, createdByName: "IKE_AUTH", requestedByInitiator: true,
+        var child = ChildSARecord(ikeSAIndex: 0, createdBy: 1, createdByType: .v2(.ikeAuth), requestedByInitiator: true,
                                   requesterSPI: 0xaaaa_0001, responderSPI: 0xbbbb_0002,
                                   requester: IPAddress("192.0.2.1")!, responder: IPAddress("192.0.2.2")!)
         child.initiatorSelectors = [Self.ts("10.1.0.0", "10.1.0.15")]
@@ -175,7 +175,7 @@ import Testing
         #expect(child.selector(forSPI: 0xaaaa_0001, ikeVersion: 2)?.description == "10.2.0.1/32 → 10.1.0.0/28")
         #expect(child.selector(forSPI: 0x1234, ikeVersion: 2) == nil)
         // IKEv1 without client IDs: the ISAKMP peers' addresses, any protocol (RFC 2409 5.5).
-        var quick = ChildSARecord(ikeSAIndex: 0, createdBy: 1, createdByName: "Quick Mode", requestedByInitiator: true,
+        var quick = ChildSARecord(ikeSAIndex: 0, createdBy: 1, createdByType: .v1(.quickMode), requestedByInitiator: true,
                                   requesterSPI: 1, responderSPI: 2, requester: IPAddress("192.0.2.1")!, responder: IPAddress("192.0.2.2")!)
         #expect(quick.selector(forSPI: 2, ikeVersion: 1)?.description == "192.0.2.1/32 → 192.0.2.2/32")
         #expect(quick.selector(forSPI: 2, ikeVersion: 2) == nil)

@@ -173,8 +173,5 @@ struct IKESPIPairValue: Hashable {
 
     var shown: String { "\(Self.hex64(initiator))_i \(Self.hex64(responder))_r" }
 
-    static func hex64(_ value: UInt64) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: max(0, 16 - digits.count)) + digits
-    }
+    static func hex64(_ value: UInt64) -> String { value.ikeSPIHex }
 }
