@@ -9,7 +9,7 @@ let package = Package(
         .executable(name: "spiglass-bench", targets: ["spiglass-bench"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
     ],
     targets: [
         // C leaf modules: only a module map and a shim header each.

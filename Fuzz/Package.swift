@@ -16,10 +16,14 @@ let package = Package(
         .target(name: "SpiglassSAD", dependencies: ["SpiglassWire"]),
         .target(name: "SpiglassESP", dependencies: ["SpiglassSAD", "SpiglassCrypto", "SpiglassWire"]),
         .target(name: "SpiglassIKE", dependencies: ["SpiglassSAD", "SpiglassCrypto", "SpiglassWire"]),
-        .target(name: "SpiglassAnalysis",
-                dependencies: ["SpiglassCapture", "SpiglassWire", "SpiglassSAD", "SpiglassESP", "SpiglassIKE"]),
-        .target(name: "FuzzHarness",
-                dependencies: ["SpiglassWire", "SpiglassSAD", "SpiglassESP", "SpiglassIKE", "SpiglassAnalysis", "SpiglassCapture"]),
+        .target(
+            name: "SpiglassAnalysis",
+            dependencies: ["SpiglassCapture", "SpiglassWire", "SpiglassSAD", "SpiglassESP", "SpiglassIKE"]),
+        .target(
+            name: "FuzzHarness",
+            dependencies: [
+                "SpiglassWire", "SpiglassSAD", "SpiglassESP", "SpiglassIKE", "SpiglassAnalysis", "SpiglassCapture",
+            ]),
         // One libFuzzer executable per target: a single file defining LLVMFuzzerTestOneInput.
         // Built by run.sh with --sanitize=fuzzer, under which SwiftPM compiles it with
         // -parse-as-library and keeps its own `main` out of the way: libFuzzer has main.
@@ -30,8 +34,11 @@ let package = Package(
         .executableTarget(name: "fuzz-keyfiles", dependencies: ["FuzzHarness"]),
         .executableTarget(name: "fuzz-tcp", dependencies: ["FuzzHarness"]),
         // Writes corpus/ from the fixtures; built without sanitizers (run.sh --seeds).
-        .executableTarget(name: "fuzz-seeds",
-                          dependencies: ["FuzzHarness", "SpiglassCapture", "SpiglassESP", "SpiglassIKE", "SpiglassSAD", "SpiglassWire"],
-                          swiftSettings: [.swiftLanguageMode(.v5)]),
+        .executableTarget(
+            name: "fuzz-seeds",
+            dependencies: [
+                "FuzzHarness", "SpiglassCapture", "SpiglassESP", "SpiglassIKE", "SpiglassSAD", "SpiglassWire",
+            ],
+            swiftSettings: [.swiftLanguageMode(.v5)]),
     ]
 )

@@ -17,8 +17,10 @@ public final class AnalysisSession {
     /// `errors` takes warnings, errors and notices (standard error); `makeOutput` gives the
     /// reports' sink, line-buffered for a live capture (standard output, or standard error
     /// when -w writes the pcap to standard output).
-    public init(_ configuration: Configuration, errors: OutputSink, control: AnalysisSessionControl = .none,
-                output makeOutput: @escaping (_ live: Bool) -> OutputSink) {
+    public init(
+        _ configuration: Configuration, errors: OutputSink, control: AnalysisSessionControl = .none,
+        output makeOutput: @escaping (_ live: Bool) -> OutputSink
+    ) {
         self.configuration = configuration
         self.errors = errors
         self.control = control
@@ -52,14 +54,16 @@ public final class AnalysisSession {
     }
 
     private func prepare() throws -> SessionInputs {
-        let keys = try keyWarnings.load(configuration.keyFiles, inline: configuration.inlineKeys,
-                                        format: configuration.keyFormat, includes: configuration.includes)
+        let keys = try keyWarnings.load(
+            configuration.keyFiles, inline: configuration.inlineKeys,
+            format: configuration.keyFormat, includes: configuration.includes)
         var options = configuration.options
         // No output may be written over a file the run reads (checked again where -w is opened).
         options.inputPaths = configuration.captures + configuration.keyFiles + keys.includedFiles
         try OutputFile.refuseInputs(output: "-", inputs: options.inputPaths)
-        return SessionInputs(keys: keys, sad: Analyzer.espDatabase(keys), ahSAD: Analyzer.ahDatabase(keys),
-                             options: options)
+        return SessionInputs(
+            keys: keys, sad: Analyzer.espDatabase(keys), ahSAD: Analyzer.ahDatabase(keys),
+            options: options)
     }
 
     private enum ParallelOutcome {
@@ -73,17 +77,20 @@ public final class AnalysisSession {
         let output = makeOutput(false)
         let parallel: ParallelAnalysis
         do {
-            parallel = try ParallelAnalysis(paths: configuration.captures, filter: configuration.filter,
-                                            sad: inputs.sad, ahSAD: inputs.ahSAD, ikeKeys: inputs.keys.ikeSAs,
-                                            policies: inputs.keys.policies, options: inputs.options, threads: threads,
-                                            output: output)
+            parallel = try ParallelAnalysis(
+                paths: configuration.captures, filter: configuration.filter,
+                sad: inputs.sad, ahSAD: inputs.ahSAD, ikeKeys: inputs.keys.ikeSAs,
+                policies: inputs.keys.policies, options: inputs.options, threads: threads,
+                output: output)
         } catch {
             return .failed(error)
         }
         let progress = configuration.showProgress && parallel.fileSize != nil ? ProgressReporter(sink: errors) : nil
         let control = self.control
-        guard let summary = try? parallel.run(progress: progress, maxFrames: configuration.maxFrames,
-                                              stopRequested: { control.stopRequested })
+        guard
+            let summary = try? parallel.run(
+                progress: progress, maxFrames: configuration.maxFrames,
+                stopRequested: { control.stopRequested })
         else { return .notStarted }
         output.flush()
         return .ran(conclude(summary, output: output, live: false))
@@ -96,8 +103,9 @@ public final class AnalysisSession {
         var options = inputs.options
         // Live: another tool may follow the -w file, and every line must appear as it happens.
         options.flushEachPacket = live
-        let analyzer = try Analyzer(sad: inputs.sad, ahSAD: inputs.ahSAD, ikeKeys: inputs.keys.ikeSAs,
-                                    policies: inputs.keys.policies, options: options, output: output)
+        let analyzer = try Analyzer(
+            sad: inputs.sad, ahSAD: inputs.ahSAD, ikeKeys: inputs.keys.ikeSAs,
+            policies: inputs.keys.policies, options: options, output: output)
         var runControl = Analyzer.RunControl()
         runControl.maxFrames = configuration.maxFrames
         let control = self.control
@@ -120,16 +128,22 @@ public final class AnalysisSession {
     }
 
     /// A live capture's notices, deadline and key reload (SIGHUP in the CLI).
-    private func followLive(_ analyzer: Analyzer, reader: CaptureStream,
-                            control runControl: inout Analyzer.RunControl) {
-        let errors = self.errors, control = self.control, keyWarnings = self.keyWarnings
+    private func followLive(
+        _ analyzer: Analyzer, reader: CaptureStream,
+        control runControl: inout Analyzer.RunControl
+    ) {
+        let errors = self.errors
+        let control = self.control
+        let keyWarnings = self.keyWarnings
         analyzer.notice = { errors.write("spiglass: \($0)\n") }
         if let duration = configuration.duration {
             runControl.deadline = ProgressReporter.now() + duration
             control.stop(after: duration)
         }
-        let files = configuration.keyFiles, inline = configuration.inlineKeys
-        let format = configuration.keyFormat, includes = configuration.includes
+        let files = configuration.keyFiles
+        let inline = configuration.inlineKeys
+        let format = configuration.keyFormat
+        let includes = configuration.includes
         runControl.reloadRequested = {
             guard control.takeReloadRequest() else { return nil }
             do {
@@ -141,8 +155,10 @@ public final class AnalysisSession {
                 return nil
             }
         }
-        errors.write("spiglass: listening on \(configuration.interface ?? ""), "
-            + "link-type \(reader.sources[0].linkTypeName), snapshot length \(configuration.liveOptions.snapLength) bytes\n")
+        errors.write(
+            "spiglass: listening on \(configuration.interface ?? ""), "
+                + "link-type \(reader.sources[0].linkTypeName), snapshot length \(configuration.liveOptions.snapLength) bytes\n"
+        )
     }
 
     private func fail(_ error: Error) -> AnalysisStatus {
@@ -159,8 +175,9 @@ public final class AnalysisSession {
             for message in summary.diagnostics where !live { errors.write("spiglass: warning: \(message)\n") }
         }
         if json, let capture = summary.capture {
-            errors.write("spiglass: \(capture.received) packets received by filter, "
-                + "\(capture.dropped) dropped by kernel, \(capture.interfaceDropped) dropped by interface\n")
+            errors.write(
+                "spiglass: \(capture.received) packets received by filter, "
+                    + "\(capture.dropped) dropped by kernel, \(capture.interfaceDropped) dropped by interface\n")
         }
         let failures = [summary.outputFailure, output.failure].compactMap { $0 }
         for failure in failures { errors.write("spiglass: error: \(failure)\n") }

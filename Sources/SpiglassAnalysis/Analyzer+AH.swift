@@ -9,14 +9,18 @@ extension Analyzer {
     /// there (an ICV failed or the AH is malformed). A verified AH packet without ESP inside
     /// has its inner packet (tunnel) or its AH-less rebuild (transport) written to -w.
     /// `cut`: the capture cut the packet; its AH is then counted as `truncated`, not verified.
-    func processAH(_ bytes: [UInt8], ip: IPLayer, headers: [AHHeader], payload: IPsecPayload, cut: Bool = false) -> Bool {
+    func processAH(_ bytes: [UInt8], ip: IPLayer, headers: [AHHeader], payload: IPsecPayload, cut: Bool = false) -> Bool
+    {
         var allVerified = true
         var lastFlow: Int? = nil
         for header in headers {
-            let key = FlowKey(spi: header.spi, source: ip.source, destination: ip.destination, udpEncapsulated: false, ipsecProtocol: .ah)
+            let key = FlowKey(
+                spi: header.spi, source: ip.source, destination: ip.destination, udpEncapsulated: false,
+                ipsecProtocol: .ah)
             let flowNumber = flow(for: key, time: record.timestamp)
-            var layer = AHLayer(header: header, sequence: UInt64(header.sequence), verdict: .noSA, saIndex: nil, saMatch: nil,
-                                replay: nil, detail: nil)
+            var layer = AHLayer(
+                header: header, sequence: UInt64(header.sequence), verdict: .noSA, saIndex: nil, saMatch: nil,
+                replay: nil, detail: nil)
             if let flowNumber, let saIndex = flows[flowNumber].saIndex {
                 layer.saIndex = saIndex
                 layer.saMatch = flows[flowNumber].saMatch
@@ -24,17 +28,22 @@ extension Analyzer {
             if cut {
                 layer.verdict = .truncated
                 layer.detail = record.cutDescription
-                if let flowNumber { flows[flowNumber].cutSnapLength = max(flows[flowNumber].cutSnapLength, record.capturedLength) }
+                if let flowNumber {
+                    flows[flowNumber].cutSnapLength = max(flows[flowNumber].cutSnapLength, record.capturedLength)
+                }
             } else if let flowNumber, let saIndex = flows[flowNumber].saIndex {
                 verify(bytes, ip: ip, header: header, saIndex: saIndex, flowNumber: flowNumber, layer: &layer)
             }
             if let flowNumber {
-                layer.replay = count(flowNumber, verdict: layer.verdict, sequence: layer.sequence, bytes: header.range.count)
+                layer.replay = count(
+                    flowNumber, verdict: layer.verdict, sequence: layer.sequence, bytes: header.range.count)
             }
             lastFlow = flowNumber
             record.ah.append(layer)
             record.verdict = layer.verdict
-            if layer.verdict == .ahICVFailed || layer.verdict == .malformed || layer.verdict == .truncated { return false }
+            if layer.verdict == .ahICVFailed || layer.verdict == .malformed || layer.verdict == .truncated {
+                return false
+            }
             if layer.verdict != .ahVerified { allVerified = false }
         }
         // AH alone: release the authenticated packet without its AH header.
@@ -44,7 +53,9 @@ extension Analyzer {
             var reader = ByteReader(inbound.inner, range: 0..<inbound.innerLength)
             if policyCheck.isActive, let lastFlow, case .success(let innerIP) = IPLayer.parse(&reader) {
                 let tunnel = last.nextHeader == IPProtocol.ipv4 || last.nextHeader == IPProtocol.ipv6
-                checkDecryptedPolicy(flowNumber: lastFlow, ipsecProtocol: .ah, spi: last.spi, tunnel: tunnel, outer: ip, innerIP: innerIP)
+                checkDecryptedPolicy(
+                    flowNumber: lastFlow, ipsecProtocol: .ah, spi: last.spi, tunnel: tunnel, outer: ip, innerIP: innerIP
+                )
             }
             record.writtenLength = inbound.innerLength
             writeInner()
@@ -70,7 +81,9 @@ extension Analyzer {
             }
             return
         }
-        switch inbound.verifyAH(bytes, ip: ip, header: header, sa: sa, engine: engine, tracker: &flows[flowNumber].sequenceTracker) {
+        switch inbound.verifyAH(
+            bytes, ip: ip, header: header, sa: sa, engine: engine, tracker: &flows[flowNumber].sequenceTracker)
+        {
         case .verified(let sequence):
             layer.sequence = sequence
             layer.verdict = .ahVerified

@@ -17,27 +17,35 @@ extension Analyzer {
         let time = record.timestamp.totalMicroseconds
         let window = options.captureDuplicateWindow
         if let ah = layers.ah.first {
-            let key = FlowKey(spi: ah.spi, source: ip.source, destination: ip.destination, udpEncapsulated: false, ipsecProtocol: .ah)
+            let key = FlowKey(
+                spi: ah.spi, source: ip.source, destination: ip.destination, udpEncapsulated: false, ipsecProtocol: .ah)
             guard let flowNumber = flow(for: key, time: record.timestamp),
-                  let original = flows[flowNumber].duplicates.original(of: bytes, range: ah.range.lowerBound..<ip.end, sequence: ah.sequence,
-                                                                       time: time, frame: record.frame, window: window)
+                let original = flows[flowNumber].duplicates.original(
+                    of: bytes, range: ah.range.lowerBound..<ip.end, sequence: ah.sequence,
+                    time: time, frame: record.frame, window: window)
             else { return .first(espFlow: nil) }
             summary.ahPackets += 1
-            record.ah.append(AHLayer(header: ah, sequence: UInt64(ah.sequence), verdict: .captureDuplicate,
-                                     saIndex: flows[flowNumber].saIndex, saMatch: flows[flowNumber].saMatch, replay: nil,
-                                     detail: duplicateDetail(original)))
+            record.ah.append(
+                AHLayer(
+                    header: ah, sequence: UInt64(ah.sequence), verdict: .captureDuplicate,
+                    saIndex: flows[flowNumber].saIndex, saMatch: flows[flowNumber].saMatch, replay: nil,
+                    detail: duplicateDetail(original)))
             flows[flowNumber].captureDuplicates += 1
         } else if case .esp(let esp, let ports) = layers.payload {
-            let key = FlowKey(spi: esp.spi, source: ip.source, destination: ip.destination, udpEncapsulated: ports != nil)
+            let key = FlowKey(
+                spi: esp.spi, source: ip.source, destination: ip.destination, udpEncapsulated: ports != nil)
             guard let flowNumber = flow(for: key, time: record.timestamp) else { return .first(espFlow: nil) }
-            guard let original = flows[flowNumber].duplicates.original(of: bytes, range: esp.range, sequence: esp.sequence, time: time,
-                                                                       frame: record.frame, window: window)
+            guard
+                let original = flows[flowNumber].duplicates.original(
+                    of: bytes, range: esp.range, sequence: esp.sequence, time: time,
+                    frame: record.frame, window: window)
             else { return .first(espFlow: flowNumber) }
             summary.espPackets += 1
             record.udpPorts = ports
-            var layer = ESPLayer(spi: esp.spi, sequence: UInt64(esp.sequence), verdict: .captureDuplicate, icv: .none,
-                                 saIndex: flows[flowNumber].saIndex, saMatch: flows[flowNumber].saMatch, nextHeader: nil, padLength: nil,
-                                 length: esp.range.count, tunnel: nil, udpPorts: ports, detail: duplicateDetail(original))
+            var layer = ESPLayer(
+                spi: esp.spi, sequence: UInt64(esp.sequence), verdict: .captureDuplicate, icv: .none,
+                saIndex: flows[flowNumber].saIndex, saMatch: flows[flowNumber].saMatch, nextHeader: nil, padLength: nil,
+                length: esp.range.count, tunnel: nil, udpPorts: ports, detail: duplicateDetail(original))
             layer.childSA = flows[flowNumber].childSA
             record.esp.append(layer)
             flows[flowNumber].captureDuplicates += 1

@@ -10,8 +10,10 @@ extension Analyzer {
     /// (nested tunnels), the layers inside it, up to `maxNesting`. The last packet that was
     /// decrypted is what `-w` gets.
     /// `flow`: the outermost packet's flow, when already looked up.
-    func processESP(_ bytes: [UInt8], ip: IPLayer, esp: ESPHeader, ports: (source: UInt16, destination: UInt16)?, depth: Int,
-                    headerBytes: [UInt8]? = nil, cut: Bool = false, flow knownFlow: Int? = nil) {
+    func processESP(
+        _ bytes: [UInt8], ip: IPLayer, esp: ESPHeader, ports: (source: UInt16, destination: UInt16)?, depth: Int,
+        headerBytes: [UInt8]? = nil, cut: Bool = false, flow knownFlow: Int? = nil
+    ) {
         var source = bytes
         var headerSource = headerBytes ?? bytes
         var sourceIP = ip
@@ -21,8 +23,9 @@ extension Analyzer {
         // The last decrypted packet's IP header, parsed once for both the nesting check and the summary.
         var innerIP: IPLayer? = nil
         for level in depth..<max(options.maxNesting, depth + 1) {
-            let layer = decryptLayer(source, ip: sourceIP, esp: currentESP, ports: currentPorts, headerBytes: headerSource,
-                                     cut: cut && level == depth, flow: level == depth ? knownFlow : nil)
+            let layer = decryptLayer(
+                source, ip: sourceIP, esp: currentESP, ports: currentPorts, headerBytes: headerSource,
+                cut: cut && level == depth, flow: level == depth ? knownFlow : nil)
             record.esp.append(layer)
             record.verdict = layer.verdict
             if layer.verdict == .espNull {
@@ -34,12 +37,15 @@ extension Analyzer {
             var reader = ByteReader(inbound.inner, range: 0..<inbound.innerLength)
             innerIP = try? IPLayer.parse(&reader).get()
             if policyCheck.isActive, let parsed = innerIP, let flowNumber = layer.flowNumber {
-                checkDecryptedPolicy(flowNumber: flowNumber, ipsecProtocol: .esp, spi: layer.spi, tunnel: layer.tunnel, outer: sourceIP,
-                                     innerIP: parsed)
+                checkDecryptedPolicy(
+                    flowNumber: flowNumber, ipsecProtocol: .esp, spi: layer.spi, tunnel: layer.tunnel, outer: sourceIP,
+                    innerIP: parsed)
             }
             guard level + 1 < options.maxNesting, let parsed = innerIP, parsed.fragment == nil,
-                  case .esp(let innerESP, let innerPorts) = IPsecLayers.classify(ByteReader(inbound.inner, range: parsed.payloadRange),
-                                                                                protocolNumber: parsed.protocolNumber).payload
+                case .esp(let innerESP, let innerPorts) = IPsecLayers.classify(
+                    ByteReader(inbound.inner, range: parsed.payloadRange),
+                    protocolNumber: parsed.protocolNumber
+                ).payload
             else { break }
             // Copy-on-write makes this one copy per nested layer; single-layer ESP never gets here.
             source = inbound.inner
@@ -58,11 +64,19 @@ extension Analyzer {
     /// One ESP layer: SA lookup, ICV and decryption, trailer; on success the inner packet is
     /// left in `inbound.released`.
     /// `cut`: the capture cut the packet, which is then only counted (see `truncatedLayer`).
-    func decryptLayer(_ bytes: [UInt8], ip: IPLayer, esp: ESPHeader, ports: (source: UInt16, destination: UInt16)?,
-                      headerBytes: [UInt8], cut: Bool = false, flow knownFlow: Int? = nil) -> ESPLayer {
-        let flowNumber = knownFlow ?? flow(for: FlowKey(spi: esp.spi, source: ip.source, destination: ip.destination,
-                                                        udpEncapsulated: ports != nil), time: record.timestamp)
-        var layer = cut ? truncatedLayer(esp, ip: ip, ports: ports, flowNumber: flowNumber)
+    func decryptLayer(
+        _ bytes: [UInt8], ip: IPLayer, esp: ESPHeader, ports: (source: UInt16, destination: UInt16)?,
+        headerBytes: [UInt8], cut: Bool = false, flow knownFlow: Int? = nil
+    ) -> ESPLayer {
+        let flowNumber =
+            knownFlow
+            ?? flow(
+                for: FlowKey(
+                    spi: esp.spi, source: ip.source, destination: ip.destination,
+                    udpEncapsulated: ports != nil), time: record.timestamp)
+        var layer =
+            cut
+            ? truncatedLayer(esp, ip: ip, ports: ports, flowNumber: flowNumber)
             : decryptLayerCore(bytes, ip: ip, esp: esp, ports: ports, flowNumber: flowNumber, headerBytes: headerBytes)
         guard let flowNumber else { return layer }
         let replica = ownership.childReplica
@@ -107,10 +121,13 @@ extension Analyzer {
     /// An ESP packet the capture cut: its SA is named, but nothing is verified or decrypted,
     /// so it counts neither as authentic nor as failed, and its SA's ICV diagnosis never
     /// sees it.
-    func truncatedLayer(_ esp: ESPHeader, ip: IPLayer, ports: (source: UInt16, destination: UInt16)?, flowNumber: Int?) -> ESPLayer {
-        var layer = ESPLayer(spi: esp.spi, sequence: UInt64(esp.sequence), verdict: .truncated, icv: .none, saIndex: nil, saMatch: nil,
-                             nextHeader: nil, padLength: nil, length: esp.range.count, tunnel: nil, udpPorts: ports,
-                             detail: record.cutDescription)
+    func truncatedLayer(_ esp: ESPHeader, ip: IPLayer, ports: (source: UInt16, destination: UInt16)?, flowNumber: Int?)
+        -> ESPLayer
+    {
+        var layer = ESPLayer(
+            spi: esp.spi, sequence: UInt64(esp.sequence), verdict: .truncated, icv: .none, saIndex: nil, saMatch: nil,
+            nextHeader: nil, padLength: nil, length: esp.range.count, tunnel: nil, udpPorts: ports,
+            detail: record.cutDescription)
         if let flowNumber {
             layer.saIndex = flows[flowNumber].saIndex
             layer.saMatch = flows[flowNumber].saMatch
@@ -126,19 +143,26 @@ extension Analyzer {
 
     /// `headerBytes` holds the IP header `ip` describes; it differs from `bytes` when the ESP
     /// packet came out of a TCP stream.
-    func decryptLayerCore(_ bytes: [UInt8], ip: IPLayer, esp: ESPHeader, ports: (source: UInt16, destination: UInt16)?,
-                          flowNumber: Int?, headerBytes: [UInt8]) -> ESPLayer {
-        var layer = ESPLayer(spi: esp.spi, sequence: UInt64(esp.sequence), verdict: .noSA, icv: .none, saIndex: nil, saMatch: nil,
-                             nextHeader: nil, padLength: nil, length: esp.range.count, tunnel: nil, udpPorts: ports, detail: nil)
+    func decryptLayerCore(
+        _ bytes: [UInt8], ip: IPLayer, esp: ESPHeader, ports: (source: UInt16, destination: UInt16)?,
+        flowNumber: Int?, headerBytes: [UInt8]
+    ) -> ESPLayer {
+        var layer = ESPLayer(
+            spi: esp.spi, sequence: UInt64(esp.sequence), verdict: .noSA, icv: .none, saIndex: nil, saMatch: nil,
+            nextHeader: nil, padLength: nil, length: esp.range.count, tunnel: nil, udpPorts: ports, detail: nil)
         let saMatch: (Int, SADatabase.MatchKind)?
         if let flowNumber {
             saMatch = flows[flowNumber].saIndex.map { ($0, flows[flowNumber].saMatch!) }
         } else {
             flowTable.untrackedPackets += 1
-            saMatch = sad.lookup(spi: esp.spi, source: ip.source, destination: ip.destination).map { ($0.index, $0.match) }
+            saMatch = sad.lookup(spi: esp.spi, source: ip.source, destination: ip.destination).map {
+                ($0.index, $0.match)
+            }
         }
         guard let (saIndex, match) = saMatch else {
-            if options.espNullHeuristic, let null = inbound.recogniseNull(bytes, esp: esp, ip: ip, headerBytes: headerBytes) {
+            if options.espNullHeuristic,
+                let null = inbound.recogniseNull(bytes, esp: esp, ip: ip, headerBytes: headerBytes)
+            {
                 layer.verdict = .espNull
                 layer.nextHeader = null.nextHeader
                 layer.detail = "no key; NULL encryption recognised with a \(null.icvLength)-byte ICV (unverified)"
@@ -155,15 +179,20 @@ extension Analyzer {
         }
         let outcome: ESPInboundOutcome
         if let flowNumber {
-            outcome = inbound.processESP(bytes, esp: esp, ip: ip, headerBytes: headerBytes, natTraversal: ports != nil, state: state,
-                                         tracker: &flows[flowNumber].sequenceTracker)
+            outcome = inbound.processESP(
+                bytes, esp: esp, ip: ip, headerBytes: headerBytes, natTraversal: ports != nil, state: state,
+                tracker: &flows[flowNumber].sequenceTracker)
         } else {
             var tracker = SequenceNumberTracker(initialHigh: state.sa.initialSequenceHigh)
-            outcome = inbound.processESP(bytes, esp: esp, ip: ip, headerBytes: headerBytes, natTraversal: ports != nil, state: state,
-                                         tracker: &tracker)
+            outcome = inbound.processESP(
+                bytes, esp: esp, ip: ip, headerBytes: headerBytes, natTraversal: ports != nil, state: state,
+                tracker: &tracker)
         }
-        if let sample = outcome.diagnosisSample, let flowNumber { keepDiagnosisSample(sample, outcome, flowNumber: flowNumber,
-                                                                                       saIndex: saIndex, bytes, esp: esp) }
+        if let sample = outcome.diagnosisSample, let flowNumber {
+            keepDiagnosisSample(
+                sample, outcome, flowNumber: flowNumber,
+                saIndex: saIndex, bytes, esp: esp)
+        }
         layer.sequence = outcome.sequence
         layer.verdict = PacketVerdict(outcome.result.verdict)
         layer.icv = outcome.result.icv
@@ -185,8 +214,10 @@ extension Analyzer {
     /// looked for under which the payload is plaintext, so the report can say what to fix; for
     /// a packet that verified but decrypted to garbage, another SA's encryption key that opens
     /// it names the mix-up. The SA's other flows share the answer.
-    func keepDiagnosisSample(_ kind: DiagnosisSampleKind, _ outcome: ESPInboundOutcome, flowNumber: Int, saIndex: Int,
-                             _ bytes: [UInt8], esp: ESPHeader) {
+    func keepDiagnosisSample(
+        _ kind: DiagnosisSampleKind, _ outcome: ESPInboundOutcome, flowNumber: Int, saIndex: Int,
+        _ bytes: [UInt8], esp: ESPHeader
+    ) {
         switch kind {
         case .icvFailure:
             guard !flows[flowNumber].icvDiagnosed else { return }
@@ -195,7 +226,9 @@ extension Analyzer {
             guard !flows[flowNumber].garbledDiagnosed else { return }
             flows[flowNumber].garbledDiagnosed = true
         }
-        keepSample(kind, saIndex: saIndex, bytes, esp: esp.range, sequenceHigh: outcome.sequenceHigh, transport: outcome.transport)
+        keepSample(
+            kind, saIndex: saIndex, bytes, esp: esp.range, sequenceHigh: outcome.sequenceHigh,
+            transport: outcome.transport)
     }
 
     func writeInner() {

@@ -6,11 +6,14 @@ import SpiglassWire
 /// IKE: every message goes to the reconstruction; CHILD_SAs it keys from SK_d join the SAD
 /// at once, so the ESP that follows decrypts in the same pass.
 extension Analyzer {
-    func processIKE(_ bytes: [UInt8], range: Range<Int>, source: IPAddress, destination: IPAddress,
-                    ports: (source: UInt16, destination: UInt16), transport: IKETransport, cut: Bool = false) {
-        var datagram = IKEDatagram(frame: record.frame, time: record.timestamp.totalMicroseconds, source: source,
-                                   destination: destination, sourcePort: ports.source, destinationPort: ports.destination,
-                                   transport: transport, bytes: bytes, range: range)
+    func processIKE(
+        _ bytes: [UInt8], range: Range<Int>, source: IPAddress, destination: IPAddress,
+        ports: (source: UInt16, destination: UInt16), transport: IKETransport, cut: Bool = false
+    ) {
+        var datagram = IKEDatagram(
+            frame: record.frame, time: record.timestamp.totalMicroseconds, source: source,
+            destination: destination, sourcePort: ports.source, destinationPort: ports.destination,
+            transport: transport, bytes: bytes, range: range)
         datagram.cutByCapture = cut
         record.ikeMessage = ike.process(datagram)
         if record.ikeMessage?.captureDuplicateOf != nil { record.verdict = .captureDuplicate }
@@ -20,7 +23,8 @@ extension Analyzer {
     /// that had no SA against it.
     func addDerived(_ sa: SecurityAssociation) {
         sas.add(sa)
-        for index in flows.indices where flows[index].saIndex == nil && flows[index].key.ipsecProtocol == sa.ipsecProtocol {
+        for index in flows.indices
+        where flows[index].saIndex == nil && flows[index].key.ipsecProtocol == sa.ipsecProtocol {
             if let match = sas.lookup(flows[index].key) {
                 flows[index].saIndex = match.index
                 flows[index].saMatch = match.match

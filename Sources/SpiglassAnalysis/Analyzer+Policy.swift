@@ -7,13 +7,18 @@ import SpiglassWire
 extension Analyzer {
     /// One decrypted layer's inner packet (`inbound.inner` holds it), checked against the selectors of
     /// the SA of `flowNumber`, whose packets travelled `outer` (the packet the SA protected).
-    func checkDecryptedPolicy(flowNumber: Int, ipsecProtocol: IPsecProtocol, spi: UInt32, tunnel: Bool?, outer: IPLayer,
-                              innerIP: IPLayer) {
-        let sa = ProtectingSA(ipsecProtocol: ipsecProtocol, spi: spi, outerSource: outer.source, outerDestination: outer.destination,
-                              tunnel: tunnel)
+    func checkDecryptedPolicy(
+        flowNumber: Int, ipsecProtocol: IPsecProtocol, spi: UInt32, tunnel: Bool?, outer: IPLayer,
+        innerIP: IPLayer
+    ) {
+        let sa = ProtectingSA(
+            ipsecProtocol: ipsecProtocol, spi: spi, outerSource: outer.source, outerDestination: outer.destination,
+            tunnel: tunnel)
         let packet = PacketSummary.of(inbound.inner, ip: innerIP)
-        guard let note = policyCheck.checkDecrypted(&flows[flowNumber].policy, sa: sa, packet: packet, frame: record.frame,
-                                                    time: record.timestamp)
+        guard
+            let note = policyCheck.checkDecrypted(
+                &flows[flowNumber].policy, sa: sa, packet: packet, frame: record.frame,
+                time: record.timestamp)
         else { return }
         // The innermost layer's verdict is the packet's; the first layer outside its selectors is named.
         if record.policy == nil { record.policy = note }
@@ -23,8 +28,14 @@ extension Analyzer {
     func checkCleartextPolicy(_ bytes: [UInt8], ip: IPLayer) {
         let packet = PacketSummary.of(bytes, ip: ip)
         // RFC 8229 streams carry IKE and ESP: they are IPsec, whatever a segment holds.
-        if packet.protocolNumber == IPProtocol.tcp, let source = packet.sourcePort, let destination = packet.destinationPort,
-           options.tcpEncapsulationPorts.contains(source) || options.tcpEncapsulationPorts.contains(destination) { return }
-        if let note = policyCheck.checkCleartext(packet, frame: record.frame, time: record.timestamp) { record.policy = note }
+        if packet.protocolNumber == IPProtocol.tcp, let source = packet.sourcePort,
+            let destination = packet.destinationPort,
+            options.tcpEncapsulationPorts.contains(source) || options.tcpEncapsulationPorts.contains(destination)
+        {
+            return
+        }
+        if let note = policyCheck.checkCleartext(packet, frame: record.frame, time: record.timestamp) {
+            record.policy = note
+        }
     }
 }

@@ -34,8 +34,10 @@ final class Shard {
     /// it deals out; this keeps a worker whole should that ever change).
     private let reassembler: FragmentReassembler
 
-    init(index: Int, output: ShardOutput, writesPackets: Bool, ikeEvents: IKEEventLog, flowShare: Int,
-         fragmentLimits: FragmentReassembler.Limits) {
+    init(
+        index: Int, output: ShardOutput, writesPackets: Bool, ikeEvents: IKEEventLog, flowShare: Int,
+        fragmentLimits: FragmentReassembler.Limits
+    ) {
         self.index = index
         self.output = output
         self.writesPackets = writesPackets
@@ -213,12 +215,20 @@ extension Analyzer {
             // reference on memory the reader's core wrote last. (In a scope of their own, so
             // that the reader gets the arrays back unshared, to refill without reallocating.)
             do {
-                let bytes = batch.bytes, ends = batch.ends, numbers = batch.numbers, headers = batch.headers
-                let fragments = batch.fragments, horizons = batch.horizons, carriesIKE = batch.carriesIKE, copyOf = batch.copyOf
+                let bytes = batch.bytes
+                let ends = batch.ends
+                let numbers = batch.numbers
+                let headers = batch.headers
+                let fragments = batch.fragments
+                let horizons = batch.horizons
+                let carriesIKE = batch.carriesIKE
+                let copyOf = batch.copyOf
                 var start = 0
                 for index in numbers.indices {
                     if shard.index != 0 && horizons[index] > shard.appliedHorizon {
-                        catchUpWithIKE(through: horizons[index], before: numbers[index], shard: shard, bytePosition: batch.bytePosition)
+                        catchUpWithIKE(
+                            through: horizons[index], before: numbers[index], shard: shard,
+                            bytePosition: batch.bytePosition)
                     }
                     copyBytes(bytes, start..<ends[index], into: &frame, at: 0)
                     start = ends[index]
@@ -241,7 +251,8 @@ extension Analyzer {
                 // Nobody waits for a frame worker 0 will never see.
                 shard.ikeEvents.publish(shard.pendingEvents, through: .max)
             }
-            shard.output.send(scannedThrough: batch.scannedThrough, bytePosition: batch.bytePosition, finished: finished)
+            shard.output.send(
+                scannedThrough: batch.scannedThrough, bytePosition: batch.bytePosition, finished: finished)
             batches.recycle(batch)
             if finished { break }
         }

@@ -11,12 +11,14 @@ extension Analyzer {
     func processTCP(_ bytes: [UInt8], ip: IPLayer, start: Int) {
         var reader = ByteReader(bytes, range: start..<ip.end)
         guard case .success(let segment) = TCPEncapsulation.segment(&reader),
-              options.tcpEncapsulationPorts.contains(segment.sourcePort) || options.tcpEncapsulationPorts.contains(segment.destinationPort)
+            options.tcpEncapsulationPorts.contains(segment.sourcePort)
+                || options.tcpEncapsulationPorts.contains(segment.destinationPort)
         else { return }
         record.tcpPorts = (segment.sourcePort, segment.destinationPort)
         record.verdict = .tcpSegment
-        let key = TCPEncapsulation.ConnectionKey(source: ip.source, sourcePort: segment.sourcePort,
-                                                 destination: ip.destination, destinationPort: segment.destinationPort)
+        let key = TCPEncapsulation.ConnectionKey(
+            source: ip.source, sourcePort: segment.sourcePort,
+            destination: ip.destination, destinationPort: segment.destinationPort)
         let messages = tcpStreams.add(bytes, segment: segment, key: key)
         for problem in tcpStreams.takeProblems() { diagnose(problem) }
         for (index, message) in messages.enumerated() {
@@ -36,8 +38,9 @@ extension Analyzer {
                 if let header = IKEHeader.parse(message, range: 0..<message.count) {
                     record.ike = header
                     record.verdict = .ike
-                    processIKE(message, range: 0..<message.count, source: ip.source, destination: ip.destination,
-                               ports: (segment.sourcePort, segment.destinationPort), transport: .tcp)
+                    processIKE(
+                        message, range: 0..<message.count, source: ip.source, destination: ip.destination,
+                        ports: (segment.sourcePort, segment.destinationPort), transport: .tcp)
                 } else {
                     record.verdict = .malformed
                     record.detail = "IKE message of \(message.count) bytes in the TCP stream"

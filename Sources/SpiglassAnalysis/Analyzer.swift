@@ -59,15 +59,21 @@ public final class Analyzer {
     var icvDiagnoses: [Int: ICVDiagnosisOutcome] { icvState.outcomes }
 
     /// `policies`: the SPD entries of the policy files (`KeySet.policies`).
-    public convenience init(sad: SADatabase, ahSAD: SADatabase = SADatabase(), ikeKeys: [IKESecurityAssociation] = [],
-                            policies: [SecurityPolicy] = [], options: AnalysisOptions, output: OutputSink) throws {
-        try self.init(sad: sad, ahSAD: ahSAD, ikeKeys: ikeKeys, policies: policies, options: options, output: output,
-                      ownership: try WholeRun(options: options))
+    public convenience init(
+        sad: SADatabase, ahSAD: SADatabase = SADatabase(), ikeKeys: [IKESecurityAssociation] = [],
+        policies: [SecurityPolicy] = [], options: AnalysisOptions, output: OutputSink
+    ) throws {
+        try self.init(
+            sad: sad, ahSAD: ahSAD, ikeKeys: ikeKeys, policies: policies, options: options, output: output,
+            ownership: try WholeRun(options: options))
     }
 
     /// `ownership`: alone in the run, or a worker of a parallel run (see `ParallelAnalysis`).
-    init(sad: SADatabase, ahSAD: SADatabase, ikeKeys: [IKESecurityAssociation], policies: [SecurityPolicy], options: AnalysisOptions,
-         output: OutputSink, ownership: any FrameOwnership) throws {
+    init(
+        sad: SADatabase, ahSAD: SADatabase, ikeKeys: [IKESecurityAssociation], policies: [SecurityPolicy],
+        options: AnalysisOptions,
+        output: OutputSink, ownership: any FrameOwnership
+    ) throws {
         self.ownership = ownership
         // Only an analyzer that follows IKE gets the keys: the others never see an IKE message.
         self.ike = IKEReconstruction(keys: ownership.followsIKE ? ikeKeys : [], limits: options.ikeLimits)
@@ -101,21 +107,25 @@ public final class Analyzer {
 
     /// Loads and merges key files, in order, each in `format` or the detected one, then the
     /// `--key` specs; `includes` says where their includes may point.
-    public static func loadKeySet(_ paths: [String], inline: [String] = [], format: KeyFileFormat? = nil,
-                                  includes: KeyFileIncludes = .confined) throws -> KeySet {
+    public static func loadKeySet(
+        _ paths: [String], inline: [String] = [], format: KeyFileFormat? = nil,
+        includes: KeyFileIncludes = .confined
+    ) throws -> KeySet {
         var keys = KeySet()
         func add(_ more: KeySet, from name: String) throws {
             keys.merge(more)
             guard keys.sas.count + keys.ikeSAs.count <= KeyFileLimits.maxSAs else {
-                throw KeyFileError(.tooLarge, file: name, line: 0, "more than \(KeyFileLimits.maxSAs) SAs in all key files")
+                throw KeyFileError(
+                    .tooLarge, file: name, line: 0, "more than \(KeyFileLimits.maxSAs) SAs in all key files")
             }
         }
         for path in paths {
             try add(try KeyFileLoader.loadKeys(path: path, format: format, includes: includes), from: path)
         }
         for (index, spec) in inline.enumerated() {
-            try add(try KeyFileLoader.loadInlineKeys(spec, index: index + 1, format: format, includes: includes),
-                    from: KeyArgument.inlineName(index + 1))
+            try add(
+                try KeyFileLoader.loadInlineKeys(spec, index: index + 1, format: format, includes: includes),
+                from: KeyArgument.inlineName(index + 1))
         }
         return keys
     }
@@ -131,7 +141,9 @@ public final class Analyzer {
     }
 
     /// Loads key files and returns their ESP and AH SAs as databases.
-    public static func loadDatabases(_ paths: [String], format: KeyFileFormat? = nil) throws -> (esp: SADatabase, ah: SADatabase) {
+    public static func loadDatabases(_ paths: [String], format: KeyFileFormat? = nil) throws -> (
+        esp: SADatabase, ah: SADatabase
+    ) {
         let keys = try loadKeySet(paths, format: format)
         return (espDatabase(keys), ahDatabase(keys))
     }
@@ -157,18 +169,23 @@ public final class Analyzer {
     }
 
     /// Reads every packet of `reader`, reporting as it goes, then the summary.
-    public func run(_ reader: CaptureReader, progress: ProgressReporter? = nil, control: RunControl = RunControl()) -> AnalysisSummary {
+    public func run(_ reader: CaptureReader, progress: ProgressReporter? = nil, control: RunControl = RunControl())
+        -> AnalysisSummary
+    {
         run(CaptureStream(reader: reader, path: ""), progress: progress, control: control)
     }
 
     /// Reads every frame of `reader` (one or more files merged by time, or an interface),
     /// reporting as it goes, then the summary.
-    public func run(_ reader: CaptureStream, progress: ProgressReporter? = nil, control: RunControl = RunControl()) -> AnalysisSummary {
+    public func run(_ reader: CaptureStream, progress: ProgressReporter? = nil, control: RunControl = RunControl())
+        -> AnalysisSummary
+    {
         setSources(reader.sources)
         if let warning = reader.warning { diagnose(warning) }
         loop: while true {
             if let limit = control.maxFrames, summary.frames >= limit { break }
-            if !reader.isLive && summary.frames & (Analyzer.framesBetweenStopChecks - 1) == 0 && control.stopRequested() {
+            if !reader.isLive && summary.frames & (Analyzer.framesBetweenStopChecks - 1) == 0 && control.stopRequested()
+            {
                 noteStopped()
                 break
             }
@@ -176,7 +193,8 @@ public final class Analyzer {
             case .packet(let header):
                 process(reader.buffer, header: header)
                 if let progress, summary.frames & 1023 == 0 {
-                    progress.update(bytes: reader.bytePosition ?? 0, total: reader.fileSize ?? 0, packets: summary.frames)
+                    progress.update(
+                        bytes: reader.bytePosition ?? 0, total: reader.fileSize ?? 0, packets: summary.frames)
                 }
                 if reader.isLive && (control.stopRequested() || past(control.deadline)) { break loop }
                 if reader.isLive, let fresh = control.reloadRequested() { reload(fresh) }
@@ -195,8 +213,9 @@ public final class Analyzer {
             }
         }
         if let stats = reader.statistics() {
-            summary.capture = CaptureStatistics(received: Int(stats.received), dropped: Int(stats.dropped),
-                                                interfaceDropped: Int(stats.interfaceDropped))
+            summary.capture = CaptureStatistics(
+                received: Int(stats.received), dropped: Int(stats.dropped),
+                interfaceDropped: Int(stats.interfaceDropped))
         }
         progress?.finish()
         finish()
@@ -216,7 +235,8 @@ public final class Analyzer {
     /// Why a capture file ended early: damaged (cut mid-record, corrupt), or sound but beyond
     /// what libpcap reads (`CaptureReader.Next.unreadable`).
     static func endMessage(frames: Int, damage: String, unreadable: Bool) -> String {
-        unreadable ? "capture read up to frame \(frames) only: \(damage); results cover the frames before it"
+        unreadable
+            ? "capture read up to frame \(frames) only: \(damage); results cover the frames before it"
             : "capture damaged after frame \(frames): \(damage); results cover the frames before it"
     }
 
@@ -242,7 +262,9 @@ public final class Analyzer {
             flows[index].saIndex = match?.index
             flows[index].saMatch = match?.match
         }
-        notice?("keys reloaded: \(fresh.count) ESP SA(s) (\(ike.derivedSAs.count) derived from IKE), \(ahSAD.count) AH SA(s), \(ike.keyCount) IKE SA(s)")
+        notice?(
+            "keys reloaded: \(fresh.count) ESP SA(s) (\(ike.derivedSAs.count) derived from IKE), \(ahSAD.count) AH SA(s), \(ike.keyCount) IKE SA(s)"
+        )
     }
 
     /// Switches to new key files mid-run: ESP, AH and IKE keys, and the policies.
@@ -271,7 +293,9 @@ public final class Analyzer {
         inputs.linkTypeDescriptions = types.map { "\($0.name) (DLT \($0.dlt))" }
         for (index, description) in inputs.linkTypeDescriptions.enumerated() where inputs.linkTypes[index] == nil {
             let which = types.count > 1 ? " in '\(inputs.paths[index])'" : ""
-            diagnose("unsupported link-layer type \(description)\(which): frames are counted but not dissected; supported are Ethernet, Linux SLL/SLL2, raw IP and BSD loopback")
+            diagnose(
+                "unsupported link-layer type \(description)\(which): frames are counted but not dissected; supported are Ethernet, Linux SLL/SLL2, raw IP and BSD loopback"
+            )
         }
     }
 
@@ -300,7 +324,8 @@ public final class Analyzer {
         summary.policy = policyCheck.summary(flows: flows)
         summary.findings = findings()
         summary.events = RunEventCounts(summary: summary, flows: flows, ike: ike)
-        reporter.finish(summary: summary, flows: flows, sad: sad, ahSAD: ahSAD, untrackedFlowPackets: flowTable.untrackedPackets)
+        reporter.finish(
+            summary: summary, flows: flows, sad: sad, ahSAD: ahSAD, untrackedFlowPackets: flowTable.untrackedPackets)
         do {
             try ownership.closeOutput()
         } catch {
@@ -384,7 +409,9 @@ public final class Analyzer {
         }
         record.outer = outerSummary(ip)
         record.datagramCut = Analyzer.isDatagramCut(ip, header: header, length: length)
-        if record.datagramCut && (ip.fragment != nil || (ip.protocolNumber == IPProtocol.tcp && isTCPEncapsulated(bytes, ip: ip))) {
+        if record.datagramCut
+            && (ip.fragment != nil || (ip.protocolNumber == IPProtocol.tcp && isTCPEncapsulated(bytes, ip: ip)))
+        {
             // A cut fragment would leave a hole in its datagram, and a cut segment in its
             // RFC 8229 stream: neither is fed on.
             record.verdict = .truncated
@@ -398,8 +425,10 @@ public final class Analyzer {
     /// reassembly (a parallel run's reader reassembles, once for the run, and says what came
     /// of the fragment), and a completed datagram is processed.
     func processFragment(_ bytes: [UInt8], ip: IPLayer, header: PacketHeader) {
-        switch ownership.fragmentFate(bytes, ip: ip, time: header.timestamp.totalMicroseconds, frame: record.frame,
-                                      window: options.captureDuplicateWindow) {
+        switch ownership.fragmentFate(
+            bytes, ip: ip, time: header.timestamp.totalMicroseconds, frame: record.frame,
+            window: options.captureDuplicateWindow)
+        {
         case .copy(let original):
             // Kept out of reassembly, which has (or had) the first copy.
             record.verdict = .captureDuplicate
@@ -439,14 +468,17 @@ public final class Analyzer {
 
     func isTCPEncapsulated(_ bytes: [UInt8], ip: IPLayer) -> Bool {
         var reader = ByteReader(bytes, range: ip.payloadRange)
-        guard !options.tcpEncapsulationPorts.isEmpty, case .success(let segment) = TCPEncapsulation.segment(&reader) else { return false }
-        return options.tcpEncapsulationPorts.contains(segment.sourcePort) || options.tcpEncapsulationPorts.contains(segment.destinationPort)
+        guard !options.tcpEncapsulationPorts.isEmpty, case .success(let segment) = TCPEncapsulation.segment(&reader)
+        else { return false }
+        return options.tcpEncapsulationPorts.contains(segment.sourcePort)
+            || options.tcpEncapsulationPorts.contains(segment.destinationPort)
     }
 
     func outerSummary(_ ip: IPLayer) -> PacketSummary {
-        PacketSummary(version: ip.version, source: ip.source, destination: ip.destination,
-                      protocolNumber: ip.protocolNumber, sourcePort: nil, destinationPort: nil,
-                      icmpType: nil, icmpCode: nil, length: ip.end - ip.headerStart, isFragment: ip.fragment != nil)
+        PacketSummary(
+            version: ip.version, source: ip.source, destination: ip.destination,
+            protocolNumber: ip.protocolNumber, sourcePort: nil, destinationPort: nil,
+            icmpType: nil, icmpCode: nil, length: ip.end - ip.headerStart, isFragment: ip.fragment != nil)
     }
 
     func processIP(_ bytes: [UInt8], ip: IPLayer, depth: Int) {
@@ -462,8 +494,10 @@ public final class Analyzer {
         }
         if depth == 0, let broken = layers.brokenAH {
             summary.ahPackets += 1
-            record.ah.append(AHLayer(header: broken, sequence: UInt64(broken.sequence), verdict: cut ? .truncated : .malformed,
-                                     saIndex: nil, saMatch: nil, replay: nil, detail: cut ? record.cutDescription : nil))
+            record.ah.append(
+                AHLayer(
+                    header: broken, sequence: UInt64(broken.sequence), verdict: cut ? .truncated : .malformed,
+                    saIndex: nil, saMatch: nil, replay: nil, detail: cut ? record.cutDescription : nil))
         }
         if depth == 0 && !layers.ah.isEmpty {
             summary.ahPackets += 1
@@ -484,8 +518,9 @@ public final class Analyzer {
                 record.udpPorts = ports
                 record.ikeNonESPMarker = marker
                 record.verdict = cut ? .truncated : .ike
-                processIKE(bytes, range: header.range, source: ip.source, destination: ip.destination, ports: ports,
-                           transport: marker ? .udpEncapsulated : .udp, cut: cut)
+                processIKE(
+                    bytes, range: header.range, source: ip.source, destination: ip.destination, ports: ports,
+                    transport: marker ? .udpEncapsulated : .udp, cut: cut)
             }
         case .natKeepalive(let ports):
             if depth == 0 {
@@ -524,9 +559,10 @@ public final class Analyzer {
         }
         let match = sas.lookup(key)
         let high = match.map { sas.sa(key.ipsecProtocol, $0.index).initialSequenceHigh } ?? 0
-        var flow = FlowStatistics(key: key, saIndex: match?.index, saMatch: match?.match, firstSeen: time, lastSeen: time,
-                                  sequenceTracker: SequenceNumberTracker(initialHigh: high, window: options.replayWindow),
-                                  replay: ReplayWindow(size: Int(options.replayWindow)))
+        var flow = FlowStatistics(
+            key: key, saIndex: match?.index, saMatch: match?.match, firstSeen: time, lastSeen: time,
+            sequenceTracker: SequenceNumberTracker(initialHigh: high, window: options.replayWindow),
+            replay: ReplayWindow(size: Int(options.replayWindow)))
         flow.firstFrame = summary.frames
         return flowTable.add(flow)
     }

@@ -30,7 +30,9 @@ struct CaptureDuplicateFilter: Sendable {
     /// The frame that already held this packet less than `window` microseconds away (0 turns
     /// the check off); nil for a first sighting (then remembered). `bytes[range]` is the ESP
     /// packet, or the AH header and what follows it.
-    mutating func original(of bytes: [UInt8], range: Range<Int>, sequence: UInt32, time: Int64, frame: Int, window: Int64) -> Int? {
+    mutating func original(
+        of bytes: [UInt8], range: Range<Int>, sequence: UInt32, time: Int64, frame: Int, window: Int64
+    ) -> Int? {
         // Time 0 (the epoch, as test captures stripped of their times carry) says nothing about
         // when: such copies are left to the anti-replay window.
         guard window > 0, time != 0, range.lowerBound >= 0, range.upperBound <= bytes.count else { return nil }
@@ -51,14 +53,20 @@ struct CaptureDuplicateFilter: Sendable {
     private static func tail(_ bytes: [UInt8], _ range: Range<Int>) -> (UInt64, UInt64) {
         if range.count >= 16 {
             return bytes.withUnsafeBytes { raw in
-                (raw.loadUnaligned(fromByteOffset: range.upperBound - 16, as: UInt64.self),
-                 raw.loadUnaligned(fromByteOffset: range.upperBound - 8, as: UInt64.self))
+                (
+                    raw.loadUnaligned(fromByteOffset: range.upperBound - 16, as: UInt64.self),
+                    raw.loadUnaligned(fromByteOffset: range.upperBound - 8, as: UInt64.self)
+                )
             }
         }
         var words: (UInt64, UInt64) = (0, 0)
         for index in range {
             let position = index - range.lowerBound
-            if position < 8 { words.0 |= UInt64(bytes[index]) << (8 * position) } else { words.1 |= UInt64(bytes[index]) << (8 * (position - 8)) }
+            if position < 8 {
+                words.0 |= UInt64(bytes[index]) << (8 * position)
+            } else {
+                words.1 |= UInt64(bytes[index]) << (8 * (position - 8))
+            }
         }
         return words
     }

@@ -70,7 +70,8 @@ final class WholeRun: FrameOwnership {
     }
 
     func fragmentFate(_ bytes: [UInt8], ip: IPLayer, time: Int64, frame: Int, window: Int64) -> FragmentFate {
-        if let original = fragmentCopies.original(fragment: ip, bytes: bytes, time: time, frame: frame, window: window) {
+        if let original = fragmentCopies.original(fragment: ip, bytes: bytes, time: time, frame: frame, window: window)
+        {
             return .copy(of: original)
         }
         return .reassembly(reassembler.add(bytes, ip: ip, time: time))

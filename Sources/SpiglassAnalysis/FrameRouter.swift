@@ -127,8 +127,10 @@ final class FrameRouter {
     private var lastIKEFrame = 0
 
     /// `fragmentLimits` are the run's: this is its only reassembly.
-    init(reader: CaptureStream, channels: [HandoffChannel<FrameBatch>], tcpEncapsulationPorts: Set<UInt16>,
-         fragmentLimits: FragmentReassembler.Limits, duplicateWindow: Int64) {
+    init(
+        reader: CaptureStream, channels: [HandoffChannel<FrameBatch>], tcpEncapsulationPorts: Set<UInt16>,
+        fragmentLimits: FragmentReassembler.Limits, duplicateWindow: Int64
+    ) {
         self.reader = reader
         self.reassembler = FragmentReassembler(limits: fragmentLimits)
         self.duplicateWindow = duplicateWindow
@@ -154,14 +156,18 @@ final class FrameRouter {
             case .packet(let header):
                 frames += 1
                 bytes += header.originalLength
-                for message in timestampAudit.check(header, frame: frames) { timestampWarnings.append((frames, message)) }
+                for message in timestampAudit.check(header, frame: frames) {
+                    timestampWarnings.append((frames, message))
+                }
                 if firstTime == nil { firstTime = header.timestamp }
                 lastTime = header.timestamp
                 let frame = reader.buffer
                 let route = self.route(frame, header: header)
                 filling[route.owner].append(frame, header: header, number: frames, route: route, horizon: lastIKEFrame)
                 if route.carriesIKE { lastIKEFrame = frames }
-                if frames % FrameRouter.framesPerRound == 0 || filling.contains(where: { $0.bytes.count >= FrameRouter.maxBatchBytes }) {
+                if frames % FrameRouter.framesPerRound == 0
+                    || filling.contains(where: { $0.bytes.count >= FrameRouter.maxBatchBytes })
+                {
                     sendRound(finished: false)
                 }
             case .end, .timeout, .interrupted:
@@ -200,20 +206,23 @@ final class FrameRouter {
         let length = min(header.capturedLength, frame.count)
         var reader = ByteReader(frame, range: 0..<length)
         guard case .success(let link) = LinkDecoder.decode(&reader, as: linkType),
-              case .success(let ip) = IPLayer.parse(&reader, announcedVersion: link.announcedVersion)
+            case .success(let ip) = IPLayer.parse(&reader, announcedVersion: link.announcedVersion)
         else { return FrameRoute() }
         if ip.fragment != nil {
             // A cut fragment is reassembled nowhere: worker 0 reports it (see `Analyzer.process`).
             if Analyzer.isDatagramCut(ip, header: header, length: length) { return FrameRoute() }
-            if let original = fragmentCopies.original(fragment: ip, bytes: frame, time: header.timestamp.totalMicroseconds,
-                                                      frame: frames, window: duplicateWindow) {
+            if let original = fragmentCopies.original(
+                fragment: ip, bytes: frame, time: header.timestamp.totalMicroseconds,
+                frame: frames, window: duplicateWindow)
+            {
                 return FrameRoute(copyOf: original)
             }
             let outcome = reassembler.add(frame, ip: ip, time: header.timestamp.totalMicroseconds)
             guard case .complete(let datagram) = outcome else { return FrameRoute(fragment: outcome) }
             var whole = ByteReader(datagram)
             guard case .success(let wholeIP) = IPLayer.parse(&whole) else { return FrameRoute(fragment: outcome) }
-            let layers = IPsecLayers.classify(ByteReader(datagram, range: wholeIP.payloadRange), protocolNumber: wholeIP.protocolNumber)
+            let layers = IPsecLayers.classify(
+                ByteReader(datagram, range: wholeIP.payloadRange), protocolNumber: wholeIP.protocolNumber)
             let ike = FrameRouter.carriesIKE(datagram, ip: wholeIP, layers: layers, tcpPorts: tcpEncapsulationPorts)
             return FrameRoute(owner: ike ? 0 : owner(of: layers), fragment: outcome, carriesIKE: ike)
         }

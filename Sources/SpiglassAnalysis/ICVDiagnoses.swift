@@ -58,8 +58,10 @@ extension Analyzer {
     /// Keeps the first packet of SA `saIndex` that failed (or, for `.garbled`, that verified
     /// but decrypted to garbage), once per SA and kind, at most `maxICVDiagnoses` of each: no
     /// more can be among the run's first. Past that, notes where the bound was first passed.
-    func keepSample(_ kind: DiagnosisSampleKind, saIndex: Int, _ bytes: [UInt8], esp: Range<Int>, sequenceHigh: UInt32,
-                    transport: PlaintextCheck.Transport) {
+    func keepSample(
+        _ kind: DiagnosisSampleKind, saIndex: Int, _ bytes: [UInt8], esp: Range<Int>, sequenceHigh: UInt32,
+        transport: PlaintextCheck.Transport
+    ) {
         guard icvState.samples(kind)[saIndex] == nil else { return }
         guard icvState.samples(kind).count < Analyzer.maxICVDiagnoses else {
             if icvState.boundPassedAt == nil {
@@ -69,7 +71,8 @@ extension Analyzer {
             }
             return
         }
-        let sample = ICVFailureSample(frame: summary.frames, packet: Array(bytes[esp]), sequenceHigh: sequenceHigh, transport: transport)
+        let sample = ICVFailureSample(
+            frame: summary.frames, packet: Array(bytes[esp]), sequenceHigh: sequenceHigh, transport: transport)
         switch kind {
         case .icvFailure: icvState.icvFailures[saIndex] = sample
         case .garbled: icvState.garbled[saIndex] = sample
@@ -81,20 +84,32 @@ extension Analyzer {
     /// hold the same SAs at the same indices), each with the analyzer that kept its packet, and
     /// gives each of `flows` its SA's outcomes. Returns the ICV outcomes by SA, and the frame where
     /// the bound was passed (nil when it was not).
-    static func resolveICVDiagnoses(_ analyzers: [Analyzer], flows: inout [FlowStatistics]) -> (outcomes: [Int: ICVDiagnosisOutcome], passedAt: Int?) {
+    static func resolveICVDiagnoses(_ analyzers: [Analyzer], flows: inout [FlowStatistics]) -> (
+        outcomes: [Int: ICVDiagnosisOutcome], passedAt: Int?
+    ) {
         enum Kind: Int { case icvFailure, garbled }
-        struct Key: Hashable { var kind: Kind; var saIndex: Int }
+        struct Key: Hashable {
+            var kind: Kind
+            var saIndex: Int
+        }
         var firsts: [Key: (frame: Int, analyzer: Int)] = [:]
         var passed: [Int] = []
         for (number, analyzer) in analyzers.enumerated() {
-            for (kind, samples) in [(Kind.icvFailure, analyzer.icvState.icvFailures), (.garbled, analyzer.icvState.garbled)] {
-                for (saIndex, sample) in samples where (firsts[Key(kind: kind, saIndex: saIndex)]?.frame ?? .max) > sample.frame {
+            for (kind, samples) in [
+                (Kind.icvFailure, analyzer.icvState.icvFailures), (.garbled, analyzer.icvState.garbled),
+            ] {
+                for (saIndex, sample) in samples
+                where (firsts[Key(kind: kind, saIndex: saIndex)]?.frame ?? .max) > sample.frame {
                     firsts[Key(kind: kind, saIndex: saIndex)] = (sample.frame, number)
                 }
             }
             if let frame = analyzer.icvState.boundPassedAt { passed.append(frame) }
         }
-        let ordered = firsts.sorted { ($0.value.frame, $0.key.kind.rawValue, $0.key.saIndex) < ($1.value.frame, $1.key.kind.rawValue, $1.key.saIndex) }
+        let ordered = firsts.sorted {
+            ($0.value.frame, $0.key.kind.rawValue, $0.key.saIndex) < (
+                $1.value.frame, $1.key.kind.rawValue, $1.key.saIndex
+            )
+        }
         var outcomes: [Int: ICVDiagnosisOutcome] = [:]
         var garbled: [Int: String] = [:]
         for (rank, (key, first)) in ordered.enumerated() {
@@ -117,7 +132,8 @@ extension Analyzer {
             case .garbled:
                 garbled[key.saIndex] = ICVFailureDiagnosis.diagnoseGarbled(
                     sample.packet, esp: 0..<sample.packet.count, sa: state.sa, sequenceHigh: sample.sequenceHigh,
-                    transport: sample.transport, otherCount: candidates, otherState: { analyzer.cryptoState($0, candidate: true) })
+                    transport: sample.transport, otherCount: candidates,
+                    otherState: { analyzer.cryptoState($0, candidate: true) })
             }
         }
         for index in flows.indices {

@@ -39,7 +39,10 @@ enum IKEDescribe {
         switch message.decryption {
         case .decrypted:
             let mark = message.integrity == .failed ? "(unauthenticated)" : ""
-            parts.append("E\(mark){" + payloads[(message.decryptedFrom ?? payloads.count)...].map(shortName).joined(separator: " ") + "}")
+            parts.append(
+                "E\(mark){"
+                    + payloads[(message.decryptedFrom ?? payloads.count)...].map(shortName).joined(separator: " ") + "}"
+            )
         case .notEncrypted: break
         case .noKeys: parts.append("E{no keys}")
         case .failed(let why): parts.append("E{not decrypted: \(why)}")
@@ -54,7 +57,9 @@ enum IKEDescribe {
         case .malformed(let problem) where problem.code == .cutByCapture: return payload.name + "(cut)"
         case .notification(let notify): return "N(\(notify.name))"
         case .vendorID(let bytes): return "VID(\(KnownVendorIDs.name(bytes) ?? "unknown"))"
-        case .delete(let delete): return delete.protocolID == 1 ? "D(ISAKMP)" : "D(\(delete.spis.map { Hex.encode($0) }.joined(separator: ",")))"
+        case .delete(let delete):
+            return delete.protocolID == 1
+                ? "D(ISAKMP)" : "D(\(delete.spis.map { Hex.encode($0) }.joined(separator: ",")))"
         default: return payload.name
         }
     }
@@ -64,7 +69,8 @@ enum IKEDescribe {
         case .malformed(let problem) where problem.code == .cutByCapture: return payload.name + "(cut)"
         case .notify(let notify): return "N(\(notify.name))"
         case .vendorID(let bytes): return "V(\(KnownVendorIDs.name(bytes) ?? "unknown"))"
-        case .delete(let delete): return delete.protocolID == 1 ? "D(IKE)" : "D(\(delete.spis.map { Hex.encode($0) }.joined(separator: ",")))"
+        case .delete(let delete):
+            return delete.protocolID == 1 ? "D(IKE)" : "D(\(delete.spis.map { Hex.encode($0) }.joined(separator: ",")))"
         default: return payload.name + (payload.critical && isUnknown(payload) ? "!" : "")
         }
     }
@@ -77,7 +83,8 @@ enum IKEDescribe {
     /// "IKE_AUTH request mid=1 (initiator)".
     static func headline(_ message: IKEMessageRecord) -> String {
         let header = message.header
-        var text = "\(header.exchangeName) \(message.isResponse ? "response" : "request") mid=\(messageID(header.messageID, of: message.payloads))"
+        var text =
+            "\(header.exchangeName) \(message.isResponse ? "response" : "request") mid=\(messageID(header.messageID, of: message.payloads))"
         text += message.fromOriginalInitiator ? " [I]" : " [R]"
         if message.retransmission { text += " retransmission" }
         return text
@@ -112,7 +119,8 @@ enum IKEDescribe {
             // A clear message can carry a checked hash (IKEv1 Aggressive Mode's HASH_R).
             return "clear" + (message.integrity == .unchecked ? "" : ", integrity \(message.integrity.rawValue)") + cut
         case .decrypted:
-            return message.integrity == .failed ? "decrypted although its integrity check failed: unauthenticated"
+            return message.integrity == .failed
+                ? "decrypted although its integrity check failed: unauthenticated"
                 : "decrypted, integrity \(message.integrity.rawValue)"
         case .noKeys: return "encrypted, no keys" + cut
         case .failed(let why): return "not decrypted: \(why)"

@@ -21,19 +21,26 @@ final class IKEJSONReporter: Reporter {
 
     func packet(_ record: PacketRecord, sad: SADatabase, ahSAD: SADatabase, startTime: Timestamp) {
         guard !quiet, let message = record.ikeMessage else { return }
-        sink.write(IKEJSON.message(message, startTime: startTime.totalMicroseconds, file: { sources.add(record, to: &$0) }) + "\n")
+        sink.write(
+            IKEJSON.message(message, startTime: startTime.totalMicroseconds, file: { sources.add(record, to: &$0) })
+                + "\n")
     }
 
-    func finish(summary: AnalysisSummary, flows: [FlowStatistics], sad: SADatabase, ahSAD: SADatabase, untrackedFlowPackets: Int) {
+    func finish(
+        summary: AnalysisSummary, flows: [FlowStatistics], sad: SADatabase, ahSAD: SADatabase, untrackedFlowPackets: Int
+    ) {
         for (saIndex, sa) in ike.ikeSAs.enumerated() {
             for (exchangeIndex, exchange) in sa.exchanges.enumerated() {
-                sink.write(IKEJSON.exchange(exchange, index: exchangeIndex, ikeSA: saIndex, sa: sa, messages: ike.messages) + "\n")
+                sink.write(
+                    IKEJSON.exchange(exchange, index: exchangeIndex, ikeSA: saIndex, sa: sa, messages: ike.messages)
+                        + "\n")
             }
             sink.write(IKEJSON.ikeSA(sa, index: saIndex) + "\n")
         }
         for (index, child) in ike.children.enumerated() {
             let childFlows = flows.filter { $0.childSA == index }
-            sink.write(IKEJSON.child(child, index: index, ikeSA: ike.ikeSAs[child.ikeSAIndex], flows: childFlows) + "\n")
+            sink.write(
+                IKEJSON.child(child, index: index, ikeSA: ike.ikeSAs[child.ikeSAIndex], flows: childFlows) + "\n")
         }
         var o = JSONObject()
         o.string("type", "summary")
@@ -47,15 +54,18 @@ final class IKEJSONReporter: Reporter {
         o.int("ike_integrity_failed", ike.integrityFailureCount)
         o.int("esp", summary.espPackets)
         o.int("decrypted", summary.count(.decrypted))
-        o.raw("unattached_spis", JSONObject.array(flows.filter { $0.childSA == nil }.map { flow in
-            var f = JSONObject()
-            f.string("protocol", flow.key.ipsecProtocol == .ah ? "AH" : "ESP")
-            f.string("spi", SPI(flow.key.spi).description)
-            f.string("src", flow.key.source.description)
-            f.string("dst", flow.key.destination.description)
-            f.int("packets", flow.packets)
-            return f.finished
-        }))
+        o.raw(
+            "unattached_spis",
+            JSONObject.array(
+                flows.filter { $0.childSA == nil }.map { flow in
+                    var f = JSONObject()
+                    f.string("protocol", flow.key.ipsecProtocol == .ah ? "AH" : "ESP")
+                    f.string("spi", SPI(flow.key.spi).description)
+                    f.string("src", flow.key.source.description)
+                    f.string("dst", flow.key.destination.description)
+                    f.int("packets", flow.packets)
+                    return f.finished
+                }))
         o.string("damage", summary.damage)
         o.raw("policy", PolicyPresentation.summaryJSON(summary.policy))
         o.raw("events", PolicyPresentation.eventsJSON(summary.events))
@@ -100,18 +110,27 @@ enum IKEJSON {
         case .v1(let payloads): objects = payloads.map { $0.jsonObject() }
         case .v2(let payloads): objects = payloads.map { $0.jsonObject() }
         }
-        o.raw("payloads", JSONObject.array(objects.enumerated().map { offset, object in
-            let inSK = message.decryptedFrom.map { offset >= $0 } ?? false
-            // Payloads that came out of SK say so first, and whether nothing vouches for them.
-            let marks = message.integrity == .failed ? "\"in_sk\":true,\"unauthenticated\":true," : "\"in_sk\":true,"
-            return inSK && object.hasPrefix("{") ? "{" + marks + object.dropFirst() : object
-        }))
-        if !message.problems.isEmpty { o.raw("problems",
-                                             JSONObject.array(message.problems.map { JSONObject.quote(IKEDescribe.problem($0)) })) }
+        o.raw(
+            "payloads",
+            JSONObject.array(
+                objects.enumerated().map { offset, object in
+                    let inSK = message.decryptedFrom.map { offset >= $0 } ?? false
+                    // Payloads that came out of SK say so first, and whether nothing vouches for them.
+                    let marks =
+                        message.integrity == .failed ? "\"in_sk\":true,\"unauthenticated\":true," : "\"in_sk\":true,"
+                    return inSK && object.hasPrefix("{") ? "{" + marks + object.dropFirst() : object
+                }))
+        if !message.problems.isEmpty {
+            o.raw(
+                "problems",
+                JSONObject.array(message.problems.map { JSONObject.quote(IKEDescribe.problem($0)) }))
+        }
     }
 
     /// `file` adds where the completing frame came from, in a multi-file run.
-    static func message(_ message: IKEMessageRecord, startTime: Int64, file: (inout JSONObject) -> Void = { _ in }) -> String {
+    static func message(_ message: IKEMessageRecord, startTime: Int64, file: (inout JSONObject) -> Void = { _ in })
+        -> String
+    {
         var o = JSONObject()
         o.string("type", "ike_message")
         file(&o)
@@ -127,7 +146,9 @@ enum IKEJSON {
         return o.finished
     }
 
-    static func exchange(_ exchange: IKEExchangeRecord, index: Int, ikeSA: Int, sa: IKESARecord, messages: [IKEMessageRecord]) -> String {
+    static func exchange(
+        _ exchange: IKEExchangeRecord, index: Int, ikeSA: Int, sa: IKESARecord, messages: [IKEMessageRecord]
+    ) -> String {
         var o = JSONObject()
         o.string("type", "ike_exchange")
         o.int("ike_sa_index", ikeSA + 1)
@@ -136,8 +157,16 @@ enum IKEJSON {
         o.string("exchange", exchange.name)
         o.int("message_id", exchange.messageID)
         o.string("requester", exchange.requestedByInitiator ? "initiator" : "responder")
-        o.raw("request_frames", JSONObject.array((exchange.request.flatMap { $0 < messages.count ? messages[$0].frames : nil } ?? []).map { String($0) }))
-        o.raw("response_frames", JSONObject.array((exchange.response.flatMap { $0 < messages.count ? messages[$0].frames : nil } ?? []).map { String($0) }))
+        o.raw(
+            "request_frames",
+            JSONObject.array(
+                (exchange.request.flatMap { $0 < messages.count ? messages[$0].frames : nil } ?? []).map { String($0) })
+        )
+        o.raw(
+            "response_frames",
+            JSONObject.array(
+                (exchange.response.flatMap { $0 < messages.count ? messages[$0].frames : nil } ?? []).map { String($0) }
+            ))
         o.int("request_retransmissions", exchange.requestRetransmissions)
         o.int("response_retransmissions", exchange.responseRetransmissions)
         o.raw("other_responses", JSONObject.array(exchange.otherResponses.map(String.init)))
@@ -222,18 +251,21 @@ enum IKEJSON {
         o.bool("deleted", child.deleted)
         o.bool("keys_derived", child.keysDerived)
         o.string("keys_note", child.keysNote)
-        o.raw("flows", JSONObject.array(flows.map { flow in
-            var f = JSONObject()
-            f.string("spi", SPI(flow.key.spi).description)
-            f.string("src", flow.key.source.description)
-            f.string("dst", flow.key.destination.description)
-            f.int("packets", flow.packets)
-            f.int("decrypted", flow.count(.decrypted))
-            f.int("verified", flow.verified)
-            f.int("icv_failed", flow.count(.icvFailed))
-            f.int("policy_mismatches", flow.policy.mismatches)
-            return f.finished
-        }))
+        o.raw(
+            "flows",
+            JSONObject.array(
+                flows.map { flow in
+                    var f = JSONObject()
+                    f.string("spi", SPI(flow.key.spi).description)
+                    f.string("src", flow.key.source.description)
+                    f.string("dst", flow.key.destination.description)
+                    f.int("packets", flow.packets)
+                    f.int("decrypted", flow.count(.decrypted))
+                    f.int("verified", flow.verified)
+                    f.int("icv_failed", flow.count(.icvFailed))
+                    f.int("policy_mismatches", flow.policy.mismatches)
+                    return f.finished
+                }))
         return o.finished
     }
 }

@@ -32,7 +32,9 @@ extension ChildSARecord {
         case .v2(let proposal): return proposal.transforms.map(\.name)
         case .v1(let transform):
             var names = [transform.name]
-            if let auth = transform.authenticationAlgorithm { names.append(IKEv1Names.authenticationAlgorithmName(auth)) }
+            if let auth = transform.authenticationAlgorithm {
+                names.append(IKEv1Names.authenticationAlgorithmName(auth))
+            }
             if let bits = transform.keyLength { names.append("\(bits) bits") }
             if let mode = transform.encapsulationMode { names.append(IKEv1Names.encapsulationModeShortName(mode)) }
             return names

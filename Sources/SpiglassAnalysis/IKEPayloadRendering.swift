@@ -37,11 +37,12 @@ enum IKEPayloadJSON {
 
     /// A JSON array of objects, each built by `build`.
     static func array<T>(_ items: [T], _ build: (T, inout JSONObject) -> Void) -> String {
-        JSONObject.array(items.map { item in
-            var object = JSONObject()
-            build(item, &object)
-            return object.finished
-        })
+        JSONObject.array(
+            items.map { item in
+                var object = JSONObject()
+                build(item, &object)
+                return object.finished
+            })
     }
 
     /// A JSON array of strings.

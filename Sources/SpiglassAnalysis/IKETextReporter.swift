@@ -34,16 +34,21 @@ final class IKETextReporter: Reporter {
         sink.write(line + "\n")
     }
 
-    func finish(summary: AnalysisSummary, flows: [FlowStatistics], sad: SADatabase, ahSAD: SADatabase, untrackedFlowPackets: Int) {
+    func finish(
+        summary: AnalysisSummary, flows: [FlowStatistics], sad: SADatabase, ahSAD: SADatabase, untrackedFlowPackets: Int
+    ) {
         let start = summary.firstTime?.totalMicroseconds ?? 0
         if !quiet { sink.write("\n") }
-        sink.write("IKE SAs: \(ike.ikeSAs.count)  CHILD_SAs: \(ike.children.count)  IKE messages: \(summary.ikePackets)")
+        sink.write(
+            "IKE SAs: \(ike.ikeSAs.count)  CHILD_SAs: \(ike.children.count)  IKE messages: \(summary.ikePackets)")
         if ike.ikev1Messages > 0 { sink.write("  of them IKEv1: \(ike.ikev1Messages)") }
         sink.write("  decrypted: \(ike.decryptedCount)")
         if ike.integrityFailureCount > 0 { sink.write("  integrity failed: \(ike.integrityFailureCount)") }
         if ike.captureDuplicateCount > 0 { sink.write("  capture duplicates: \(ike.captureDuplicateCount)") }
         sink.write("\n")
-        let flowsByChild = Dictionary(grouping: flows.indices.filter { flows[$0].childSA != nil }) { flows[$0].childSA! }
+        let flowsByChild = Dictionary(grouping: flows.indices.filter { flows[$0].childSA != nil }) {
+            flows[$0].childSA!
+        }
         for (index, sa) in ike.ikeSAs.enumerated() {
             sink.write("\n" + ikeSAText(index, sa, start: start, flows: flows, flowsByChild: flowsByChild, sad: sad))
         }
@@ -51,12 +56,15 @@ final class IKETextReporter: Reporter {
         if !orphans.isEmpty && !ike.ikeSAs.isEmpty {
             sink.write("\nESP/AH SPIs that no exchange in this capture created:\n")
             for flow in orphans {
-                sink.write("  \(flow.key.ipsecProtocol == .ah ? "AH" : "ESP") \(SPI(flow.key.spi).description) \(flow.key.source) → \(flow.key.destination): \(flow.packets) packets, \(flow.count(.decrypted)) decrypted\n")
+                sink.write(
+                    "  \(flow.key.ipsecProtocol == .ah ? "AH" : "ESP") \(SPI(flow.key.spi).description) \(flow.key.source) → \(flow.key.destination): \(flow.packets) packets, \(flow.count(.decrypted)) decrypted\n"
+                )
             }
         }
         if let policy = PolicyPresentation.totalsLine(summary.policy) { sink.write("\n" + policy) }
         for finding in summary.findings where finding.kind == .policyMismatch {
-            sink.write("  \(SPI(finding.spi).description) \(finding.source) → \(finding.destination): \(finding.message)\n")
+            sink.write(
+                "  \(SPI(finding.spi).description) \(finding.source) → \(finding.destination): \(finding.message)\n")
         }
         for line in PolicyPresentation.leakFindings(summary.policy) { sink.write(line) }
         for diagnostic in summary.diagnostics { sink.write("warning: \(diagnostic)\n") }
@@ -64,20 +72,28 @@ final class IKETextReporter: Reporter {
         sink.flush()
     }
 
-    private func ikeSAText(_ index: Int, _ sa: IKESARecord, start: Int64, flows: [FlowStatistics], flowsByChild: [Int: [Int]],
-                           sad: SADatabase) -> String {
-        var out = "IKE SA #\(index + 1)  \(sa.spis)  \(sa.initiator):\(sa.initiatorPort) (initiator) ⇄ \(sa.responder):\(sa.responderPort) (responder)\n"
+    private func ikeSAText(
+        _ index: Int, _ sa: IKESARecord, start: Int64, flows: [FlowStatistics], flowsByChild: [Int: [Int]],
+        sad: SADatabase
+    ) -> String {
+        var out =
+            "IKE SA #\(index + 1)  \(sa.spis)  \(sa.initiator):\(sa.initiatorPort) (initiator) ⇄ \(sa.responder):\(sa.responderPort) (responder)\n"
         out += "  outcome: \(stateWords(sa))\(sa.failureEvidence.map { " (\($0))" } ?? "")\n"
         if let from = sa.rekeyOf { out += "  rekey of IKE SA #\(from + 1)\n" }
         if let to = sa.rekeyedBy { out += "  rekeyed by IKE SA #\(to + 1)\n" }
         if !sa.proposalNames.isEmpty { out += "  proposal: \(sa.proposalNames.joined(separator: " "))\n" }
-        if let group = sa.invalidKERequestedGroup { out += "  INVALID_KE_PAYLOAD: the responder asked for \(group); the initiator retried\n" }
-        if sa.cookieRoundTrip { out += "  COOKIE: the responder demanded a cookie (DoS protection); the initiator retried with it\n" }
+        if let group = sa.invalidKERequestedGroup {
+            out += "  INVALID_KE_PAYLOAD: the responder asked for \(group); the initiator retried\n"
+        }
+        if sa.cookieRoundTrip {
+            out += "  COOKIE: the responder demanded a cookie (DoS protection); the initiator retried with it\n"
+        }
         if sa.initiatorIdentity != nil || sa.responderIdentity != nil {
             // The identities are escaped whole (JSON has them so); a line shows the start of each.
             let initiator = sa.initiatorIdentity.map { DisplayText.clipped($0.summary) } ?? "?"
             let responder = sa.responderIdentity.map { DisplayText.clipped($0.summary) } ?? "?"
-            out += "  identities: \(initiator) (\(sa.initiatorAuthentication ?? "no AUTH seen")) ⇄ \(responder) (\(sa.responderAuthentication ?? "no AUTH seen"))\n"
+            out +=
+                "  identities: \(initiator) (\(sa.initiatorAuthentication ?? "no AUTH seen")) ⇄ \(responder) (\(sa.responderAuthentication ?? "no AUTH seen"))\n"
         }
         if sa.initiatorBehindNAT != nil || sa.responderBehindNAT != nil {
             out += "  NAT: initiator \(natWords(sa.initiatorBehindNAT)), responder \(natWords(sa.responderBehindNAT))\n"
@@ -86,9 +102,11 @@ final class IKETextReporter: Reporter {
         if !sa.keysKnown {
             out += "  keys: none (the encrypted messages stay opaque)\n"
         } else if sa.integrityFailed.total > 0 {
-            out += "  keys: given, but \(sa.integrityFailed.total) encrypted message(s) fail integrity (see the findings)\n"
+            out +=
+                "  keys: given, but \(sa.integrityFailed.total) encrypted message(s) fail integrity (see the findings)\n"
         } else if sa.keysBoundByIntegrity {
-            out += "  keys: from a key file that does not name its SPIs; bound to this IKE SA because its messages verify with them\n"
+            out +=
+                "  keys: from a key file that does not name its SPIs; bound to this IKE SA because its messages verify with them\n"
         } else {
             out += "  keys: given\n"
         }
@@ -109,7 +127,9 @@ final class IKETextReporter: Reporter {
             if sa.version == 2 && sa.exchanges.allSatisfy({ $0.type == .v2(.ikeSAInit) }) {
                 return "negotiating: the capture ends after IKE_SA_INIT"
             }
-            return sa.keysKnown ? "negotiating (no outcome in the capture)" : "outcome unknown: IKE_AUTH is encrypted and no keys were given"
+            return sa.keysKnown
+                ? "negotiating (no outcome in the capture)"
+                : "outcome unknown: IKE_AUTH is encrypted and no keys were given"
         case .noResponse: return "failed: no response from \(sa.responder)"
         default: return sa.state.label
         }
@@ -126,35 +146,45 @@ final class IKETextReporter: Reporter {
     private func exchangeLine(_ exchange: IKEExchangeRecord, start: Int64, version: Int) -> String {
         let requester = exchange.requestedByInitiator ? "I" : "R"
         let responder = exchange.requestedByInitiator ? "R" : "I"
-        var line = "    \(exchange.name) mid=\(IKEDescribe.messageID(exchange.messageID, version: version)) \(requester)→\(responder)"
-        if let time = exchange.requestTime { line += " at +\(TimeFormat.seconds(CaptureTime.elapsed(from: start, to: time)))" }
+        var line =
+            "    \(exchange.name) mid=\(IKEDescribe.messageID(exchange.messageID, version: version)) \(requester)→\(responder)"
+        if let time = exchange.requestTime {
+            line += " at +\(TimeFormat.seconds(CaptureTime.elapsed(from: start, to: time)))"
+        }
         if let purpose = exchange.purpose { line += " (\(purpose))" }
         line += ": \(exchange.outcome)"
         if let rtt = exchange.roundTrip { line += ", rtt \(IKEDescribe.milliseconds(rtt))" }
         if exchange.requestRetransmissions > 0 { line += ", request retransmitted \(exchange.requestRetransmissions)×" }
-        if exchange.responseRetransmissions > 0 { line += ", response retransmitted \(exchange.responseRetransmissions)×" }
+        if exchange.responseRetransmissions > 0 {
+            line += ", response retransmitted \(exchange.responseRetransmissions)×"
+        }
         if !exchange.otherResponses.isEmpty {
-            line += ", \(exchange.otherResponses.count) other answer(s) to retransmitted requests (frames \(exchange.otherResponses.map(String.init).joined(separator: ", ")))"
+            line +=
+                ", \(exchange.otherResponses.count) other answer(s) to retransmitted requests (frames \(exchange.otherResponses.map(String.init).joined(separator: ", ")))"
         }
         if exchange.messages.count > 2 || (exchange.messages.count == 2 && exchange.request == nil) {
             // IKEv1 phase 1 (six messages), Quick Mode (three): each in order.
             for index in exchange.messages where index < ike.messages.count {
                 let message = ike.messages[index]
                 let arrow = message.fromOriginalInitiator == exchange.requestedByInitiator ? "→" : "←"
-                line += "\n      \(arrow) frame \(message.frames.map(String.init).joined(separator: ",")): \(IKEDescribe.payloadList(message))"
+                line +=
+                    "\n      \(arrow) frame \(message.frames.map(String.init).joined(separator: ",")): \(IKEDescribe.payloadList(message))"
             }
             return line + "\n"
         }
         if let request = exchange.request, request < ike.messages.count {
-            line += "\n      → frame \(ike.messages[request].frames.map(String.init).joined(separator: ",")): \(IKEDescribe.payloadList(ike.messages[request]))"
+            line +=
+                "\n      → frame \(ike.messages[request].frames.map(String.init).joined(separator: ",")): \(IKEDescribe.payloadList(ike.messages[request]))"
         }
         if let response = exchange.response, response < ike.messages.count {
-            line += "\n      ← frame \(ike.messages[response].frames.map(String.init).joined(separator: ",")): \(IKEDescribe.payloadList(ike.messages[response]))"
+            line +=
+                "\n      ← frame \(ike.messages[response].frames.map(String.init).joined(separator: ",")): \(IKEDescribe.payloadList(ike.messages[response]))"
         }
         return line + "\n"
     }
 
-    private func childText(_ index: Int, flows: [FlowStatistics], flowsByChild: [Int: [Int]], sad: SADatabase) -> String {
+    private func childText(_ index: Int, flows: [FlowStatistics], flowsByChild: [Int: [Int]], sad: SADatabase) -> String
+    {
         let child = ike.children[index]
         let proto = child.protocolID == 2 ? "AH" : "ESP"
         var out = "  CHILD_SA #\(index + 1) \(proto) \(child.spiText)"
@@ -162,7 +192,8 @@ final class IKETextReporter: Reporter {
         if child.established {
             out += " \(child.transportMode ? "transport" : "tunnel")"
             if !child.trafficSelectorsInitiator.isEmpty || !child.trafficSelectorsResponder.isEmpty {
-                out += " \(child.trafficSelectorsInitiator.joined(separator: ",")) === \(child.trafficSelectorsResponder.joined(separator: ","))"
+                out +=
+                    " \(child.trafficSelectorsInitiator.joined(separator: ",")) === \(child.trafficSelectorsResponder.joined(separator: ","))"
             }
             out += "\n    proposal: \(child.proposalNames.joined(separator: " "))"
             out += child.perfectForwardSecrecy ? ", PFS \(child.keyExchangeGroup ?? "")" : ", no PFS"
@@ -177,9 +208,14 @@ final class IKETextReporter: Reporter {
         out += "\n"
         for flowIndex in flowsByChild[index] ?? [] {
             let flow = flows[flowIndex]
-            out += "    \(flow.key.ipsecProtocol == .ah ? "AH" : "ESP") \(SPI(flow.key.spi).description) \(flow.key.source) → \(flow.key.destination): \(flow.packets) packets, \(flow.verified) verified"
-            if let sa = flow.saIndex.map({ sad.entries[$0] }), flow.key.ipsecProtocol == .esp { out += " with keys \(IKEDescribe.origin(sa.origin))" }
-            if flow.decryptedWithoutIntegrity > 0 { out += ", \(flow.decryptedWithoutIntegrity) decrypted without integrity" }
+            out +=
+                "    \(flow.key.ipsecProtocol == .ah ? "AH" : "ESP") \(SPI(flow.key.spi).description) \(flow.key.source) → \(flow.key.destination): \(flow.packets) packets, \(flow.verified) verified"
+            if let sa = flow.saIndex.map({ sad.entries[$0] }), flow.key.ipsecProtocol == .esp {
+                out += " with keys \(IKEDescribe.origin(sa.origin))"
+            }
+            if flow.decryptedWithoutIntegrity > 0 {
+                out += ", \(flow.decryptedWithoutIntegrity) decrypted without integrity"
+            }
             if flow.policy.mismatches > 0 { out += ", \(flow.policy.mismatches) outside the CHILD_SA's selectors" }
             out += "\n"
         }
@@ -188,12 +224,15 @@ final class IKETextReporter: Reporter {
     }
 }
 
-private extension String {
+extension String {
     /// "00012" → "   12": frame numbers right-aligned like the packet report's.
-    func replacingLeadingZeros() -> String {
+    fileprivate func replacingLeadingZeros() -> String {
         var characters = Array(self)
         var i = 0
-        while i < characters.count - 1 && characters[i] == "0" { characters[i] = " "; i += 1 }
+        while i < characters.count - 1 && characters[i] == "0" {
+            characters[i] = " "
+            i += 1
+        }
         return String(characters)
     }
 }

@@ -30,16 +30,21 @@ extension IKEv1PayloadBody {
         case .securityAssociation(let sa): return sa
         case .keyExchange(let data): return OpaqueRenderer(data: data, hexKey: nil)
         case .identification(let id): return id
-        case .certificate(let encoding, let data): return IKEv1CertificateRenderer(encoding: encoding, data: data,
-                                                                                   isRequest: false)
-        case .certificateRequest(let encoding, let data): return IKEv1CertificateRenderer(encoding: encoding,
-                                                                                          data: data, isRequest: true)
+        case .certificate(let encoding, let data):
+            return IKEv1CertificateRenderer(
+                encoding: encoding, data: data,
+                isRequest: false)
+        case .certificateRequest(let encoding, let data):
+            return IKEv1CertificateRenderer(
+                encoding: encoding,
+                data: data, isRequest: true)
         case .hash(let data), .signature(let data): return OpaqueRenderer(data: data, hexKey: nil)
         case .nonce(let data), .natDiscovery(let data): return OpaqueRenderer(data: data, hexKey: "data")
         case .notification(let notification): return notification
         case .delete(let delete):
-            return DeleteRenderer(doi: delete.doi, protocolName: delete.protocolName, spiSize: delete.spiSize,
-                                  spis: delete.spis)
+            return DeleteRenderer(
+                doi: delete.doi, protocolName: delete.protocolName, spiSize: delete.spiSize,
+                spis: delete.spis)
         case .vendorID(let data): return VendorIDRenderer(data: data)
         case .attributes(let cfg): return cfg
         case .natOriginalAddress(let oa): return oa
@@ -75,13 +80,15 @@ extension IKEv1SecurityAssociation: IKEPayloadRenderer {
         o.int("doi", doi)
         o.string("doi_name", doiName)
         IKEPayloadJSON.hex(situation, into: &o, key: "situation")
-        o.raw("proposals", IKEPayloadJSON.array(proposals) { proposal, p in
-            p.int("number", proposal.number)
-            p.string("protocol", proposal.protocolName)
-            p.int("protocol_id", proposal.protocolID)
-            p.string("spi", proposal.spi.isEmpty ? nil : Hex.encode(proposal.spi))
-            p.raw("transforms", IKEPayloadJSON.array(proposal.transforms) { transform, t in transform.json(&t) })
-        })
+        o.raw(
+            "proposals",
+            IKEPayloadJSON.array(proposals) { proposal, p in
+                p.int("number", proposal.number)
+                p.string("protocol", proposal.protocolName)
+                p.int("protocol_id", proposal.protocolID)
+                p.string("spi", proposal.spi.isEmpty ? nil : Hex.encode(proposal.spi))
+                p.raw("transforms", IKEPayloadJSON.array(proposal.transforms) { transform, t in transform.json(&t) })
+            })
     }
 }
 
@@ -129,23 +136,30 @@ extension IKEv1Transform {
         }
         t.int("key_length", keyLength)
         t.string("group", group.map(IKEv1Names.groupName))
-        t.raw("lifetimes", IKEPayloadJSON.array(lifetimes) { lifetime, l in
-            l.string("type", IKEv1Names.lifeTypeName(lifetime.type))
-            l.int("duration", lifetime.duration)
-        })
-        t.raw("attributes", IKEPayloadJSON.array(attributes) { attribute, a in
-            a.int("type", attribute.type)
-            a.string("name", IKEv1Names.attributeName(protocolID: protocolID, type: attribute.type))
-            a.bool("basic", attribute.isBasic)
-            IKEPayloadJSON.hex(attribute.value, into: &a, key: "value")
-            a.string("value_name", IKEv1Names.attributeValueName(protocolID: protocolID, attribute: attribute))
-        })
+        t.raw(
+            "lifetimes",
+            IKEPayloadJSON.array(lifetimes) { lifetime, l in
+                l.string("type", IKEv1Names.lifeTypeName(lifetime.type))
+                l.int("duration", lifetime.duration)
+            })
+        t.raw(
+            "attributes",
+            IKEPayloadJSON.array(attributes) { attribute, a in
+                a.int("type", attribute.type)
+                a.string("name", IKEv1Names.attributeName(protocolID: protocolID, type: attribute.type))
+                a.bool("basic", attribute.isBasic)
+                IKEPayloadJSON.hex(attribute.value, into: &a, key: "value")
+                a.string("value_name", IKEv1Names.attributeValueName(protocolID: protocolID, attribute: attribute))
+            })
     }
 }
 
 extension IKEv1Identification: IKEPayloadRenderer {
-    func summary(name: String) -> String { IKEPayloadJSON.identitySummary(name: name, typeName: typeName,
-                                                                          text: text + portsText) }
+    func summary(name: String) -> String {
+        IKEPayloadJSON.identitySummary(
+            name: name, typeName: typeName,
+            text: text + portsText)
+    }
 
     func json(_ o: inout JSONObject) {
         o.int("id_type", type)
@@ -220,18 +234,20 @@ extension IKEv1ConfigAttributes: IKEPayloadRenderer {
         o.int("cfg_type", type)
         o.string("cfg_type_name", typeName)
         o.int("identifier", identifier)
-        o.raw("attributes", IKEPayloadJSON.array(attributes) { attribute, a in
-            a.int("type", attribute.type)
-            a.string("name", attribute.configName)
-            a.int("length", attribute.value.count)
-            if attribute.isSecretConfigAttribute || attribute.value.isEmpty {
-                // Only the length of a password, passcode, PIN or answer.
-            } else if let text = attribute.configValueText {
-                a.string("value", text)
-            } else {
-                IKEPayloadJSON.hex(attribute.value, into: &a, key: "value_hex")
-            }
-        })
+        o.raw(
+            "attributes",
+            IKEPayloadJSON.array(attributes) { attribute, a in
+                a.int("type", attribute.type)
+                a.string("name", attribute.configName)
+                a.int("length", attribute.value.count)
+                if attribute.isSecretConfigAttribute || attribute.value.isEmpty {
+                    // Only the length of a password, passcode, PIN or answer.
+                } else if let text = attribute.configValueText {
+                    a.string("value", text)
+                } else {
+                    IKEPayloadJSON.hex(attribute.value, into: &a, key: "value_hex")
+                }
+            })
     }
 }
 

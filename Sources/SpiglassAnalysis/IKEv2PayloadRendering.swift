@@ -21,23 +21,30 @@ extension IKEv2PayloadBody {
         switch self {
         case .securityAssociation(let proposals): return IKEv2SARenderer(proposals: proposals)
         case .keyExchange(let group, let data):
-            return IKEv2NamedNumberRenderer(key: "group", number: Int(group),
-                                            numberName: IKEv2Names.keyExchangeName(group),
-                                            length: data.count, lengthInSummary: true)
+            return IKEv2NamedNumberRenderer(
+                key: "group", number: Int(group),
+                numberName: IKEv2Names.keyExchangeName(group),
+                length: data.count, lengthInSummary: true)
         case .identification(let id): return id
-        case .certificate(let encoding, let data): return IKEv2CertificateRenderer(encoding: encoding, data: data,
-                                                                                   isRequest: false)
-        case .certificateRequest(let encoding, let data): return IKEv2CertificateRenderer(encoding: encoding,
-                                                                                          data: data, isRequest: true)
+        case .certificate(let encoding, let data):
+            return IKEv2CertificateRenderer(
+                encoding: encoding, data: data,
+                isRequest: false)
+        case .certificateRequest(let encoding, let data):
+            return IKEv2CertificateRenderer(
+                encoding: encoding,
+                data: data, isRequest: true)
         case .authentication(let method, let data):
-            return IKEv2NamedNumberRenderer(key: "method", number: Int(method),
-                                            numberName: IKEv2Names.authMethodName(method),
-                                            length: data.count, lengthInSummary: false)
+            return IKEv2NamedNumberRenderer(
+                key: "method", number: Int(method),
+                numberName: IKEv2Names.authMethodName(method),
+                length: data.count, lengthInSummary: false)
         case .nonce(let data): return OpaqueRenderer(data: data, hexKey: "data")
         case .notify(let notify): return notify
         case .delete(let delete):
-            return DeleteRenderer(doi: nil, protocolName: delete.protocolName, spiSize: delete.spiSize,
-                                  spis: delete.spis)
+            return DeleteRenderer(
+                doi: nil, protocolName: delete.protocolName, spiSize: delete.spiSize,
+                spis: delete.spis)
         case .vendorID(let data): return VendorIDRenderer(data: data)
         case .trafficSelectors(let selectors): return IKEv2TrafficSelectorsRenderer(selectors: selectors)
         case .encrypted(let sk): return sk
@@ -72,13 +79,15 @@ struct IKEv2SARenderer: IKEPayloadRenderer {
     }
 
     func json(_ o: inout JSONObject) {
-        o.raw("proposals", IKEPayloadJSON.array(proposals) { proposal, p in
-            p.int("number", proposal.number)
-            p.string("protocol", proposal.protocolName)
-            p.int("protocol_id", proposal.protocolID)
-            p.string("spi", proposal.spi.isEmpty ? nil : Hex.encode(proposal.spi))
-            p.raw("transforms", IKEPayloadJSON.array(proposal.transforms, Self.transform))
-        })
+        o.raw(
+            "proposals",
+            IKEPayloadJSON.array(proposals) { proposal, p in
+                p.int("number", proposal.number)
+                p.string("protocol", proposal.protocolName)
+                p.int("protocol_id", proposal.protocolID)
+                p.string("spi", proposal.spi.isEmpty ? nil : Hex.encode(proposal.spi))
+                p.raw("transforms", IKEPayloadJSON.array(proposal.transforms, Self.transform))
+            })
     }
 
     static func transform(_ transform: IKEv2Transform, _ t: inout JSONObject) {
@@ -88,10 +97,12 @@ struct IKEv2SARenderer: IKEPayloadRenderer {
         t.string("name", transform.name)
         t.int("key_length", transform.keyLength)
         if !transform.otherAttributes.isEmpty {
-            t.raw("attributes", IKEPayloadJSON.array(transform.otherAttributes) { attribute, a in
-                a.int("type", attribute.type)
-                a.string("value", Hex.encode(attribute.value))
-            })
+            t.raw(
+                "attributes",
+                IKEPayloadJSON.array(transform.otherAttributes) { attribute, a in
+                    a.int("type", attribute.type)
+                    a.string("value", Hex.encode(attribute.value))
+                })
         }
     }
 }
@@ -187,19 +198,21 @@ struct IKEv2TrafficSelectorsRenderer: IKEPayloadRenderer {
     }
 
     func json(_ o: inout JSONObject) {
-        o.raw("selectors", IKEPayloadJSON.array(selectors) { selector, s in
-            s.int("type", selector.type)
-            s.string("type_name", selector.typeName)
-            s.int("protocol", selector.ipProtocol)
-            if selector.isAddressRange {
-                s.string("ports", "\(selector.startPort)-\(selector.endPort)")
-                s.string("start", selector.startText)
-                s.string("end", selector.endText)
-            } else {
-                IKEPayloadJSON.hex(selector.data, into: &s, key: "data")
-            }
-            s.string("text", selector.text)
-        })
+        o.raw(
+            "selectors",
+            IKEPayloadJSON.array(selectors) { selector, s in
+                s.int("type", selector.type)
+                s.string("type_name", selector.typeName)
+                s.int("protocol", selector.ipProtocol)
+                if selector.isAddressRange {
+                    s.string("ports", "\(selector.startPort)-\(selector.endPort)")
+                    s.string("start", selector.startText)
+                    s.string("end", selector.endText)
+                } else {
+                    IKEPayloadJSON.hex(selector.data, into: &s, key: "data")
+                }
+                s.string("text", selector.text)
+            })
     }
 }
 
@@ -228,23 +241,27 @@ extension IKEv2Configuration: IKEPayloadRenderer {
     func summary(name: String) -> String {
         let head = "\(name)(\(typeName))"
         guard !attributes.isEmpty else { return head }
-        let items = attributes.map { attribute in attribute.valueText.map { "\(attribute.name)=\(DisplayText.clipped($0))" } ?? attribute.name }
+        let items = attributes.map { attribute in
+            attribute.valueText.map { "\(attribute.name)=\(DisplayText.clipped($0))" } ?? attribute.name
+        }
         return "\(head): " + IKEText.limited(items, separator: ", ")
     }
 
     func json(_ o: inout JSONObject) {
         o.int("cfg_type", type)
         o.string("cfg_type_name", typeName)
-        o.raw("attributes", IKEPayloadJSON.array(attributes) { attribute, a in
-            a.int("type", attribute.type)
-            a.string("name", attribute.name)
-            a.int("length", attribute.value.count)
-            if let text = attribute.valueText {
-                a.string("value", text)
-            } else if !attribute.value.isEmpty {
-                IKEPayloadJSON.hex(attribute.value, into: &a, key: "value_hex")
-            }
-        })
+        o.raw(
+            "attributes",
+            IKEPayloadJSON.array(attributes) { attribute, a in
+                a.int("type", attribute.type)
+                a.string("name", attribute.name)
+                a.int("length", attribute.value.count)
+                if let text = attribute.valueText {
+                    a.string("value", text)
+                } else if !attribute.value.isEmpty {
+                    IKEPayloadJSON.hex(attribute.value, into: &a, key: "value_hex")
+                }
+            })
     }
 }
 

@@ -24,8 +24,12 @@ final class JSONReporter: Reporter {
         o.int("frame", record.frame)
         sources.add(record, to: &o)
         o.string("time", TimeFormat.iso8601(record.timestamp))
-        o.raw("time_relative", TimeFormat.seconds(CaptureTime.elapsed(from: startTime.totalMicroseconds,
-                                                                      to: record.timestamp.totalMicroseconds)))
+        o.raw(
+            "time_relative",
+            TimeFormat.seconds(
+                CaptureTime.elapsed(
+                    from: startTime.totalMicroseconds,
+                    to: record.timestamp.totalMicroseconds)))
         o.int("length", record.capturedLength)
         if record.isCut { o.int("original_length", record.originalLength) }
         outerFields(record, into: &o)
@@ -147,7 +151,9 @@ final class JSONReporter: Reporter {
         return e.finished
     }
 
-    func finish(summary: AnalysisSummary, flows: [FlowStatistics], sad: SADatabase, ahSAD: SADatabase, untrackedFlowPackets: Int) {
+    func finish(
+        summary: AnalysisSummary, flows: [FlowStatistics], sad: SADatabase, ahSAD: SADatabase, untrackedFlowPackets: Int
+    ) {
         for flow in flows {
             var o = JSONObject()
             o.string("type", "sa")
@@ -164,7 +170,9 @@ final class JSONReporter: Reporter {
             o.int("packets", flow.packets)
             o.int("bytes", flow.bytes)
             o.object("verdicts") { v in
-                for verdict in PacketVerdict.allCases where flow.count(verdict) > 0 { v.int(verdict.rawValue, flow.count(verdict)) }
+                for verdict in PacketVerdict.allCases where flow.count(verdict) > 0 {
+                    v.int(verdict.rawValue, flow.count(verdict))
+                }
             }
             o.int("decrypted", flow.count(.decrypted))
             o.int("verified", flow.verified)
@@ -200,7 +208,9 @@ final class JSONReporter: Reporter {
         o.int("sas", flows.count)
         o.int("written", summary.written)
         o.object("verdicts") { v in
-            for verdict in PacketVerdict.allCases where summary.count(verdict) > 0 { v.int(verdict.rawValue, summary.count(verdict)) }
+            for verdict in PacketVerdict.allCases where summary.count(verdict) > 0 {
+                v.int(verdict.rawValue, summary.count(verdict))
+            }
         }
         o.string("first_time", summary.firstTime.flatMap(TimeFormat.iso8601))
         o.string("last_time", summary.lastTime.flatMap(TimeFormat.iso8601))
@@ -212,10 +222,15 @@ final class JSONReporter: Reporter {
                 c.int("interface_dropped", capture.interfaceDropped)
             }
         }
-        o.raw("findings", JSONObject.array(summary.findings.map { finding in
-            JSONReporter.findingJSON(kind: finding.kind.rawValue, spi: SPI(finding.spi).description, source: finding.source.description,
-                                     destination: finding.destination.description, message: finding.message)
-        } + PolicyPresentation.leakFindingsJSON(summary.policy)))
+        o.raw(
+            "findings",
+            JSONObject.array(
+                summary.findings.map { finding in
+                    JSONReporter.findingJSON(
+                        kind: finding.kind.rawValue, spi: SPI(finding.spi).description,
+                        source: finding.source.description,
+                        destination: finding.destination.description, message: finding.message)
+                } + PolicyPresentation.leakFindingsJSON(summary.policy)))
         o.raw("policy", PolicyPresentation.summaryJSON(summary.policy))
         o.raw("events", PolicyPresentation.eventsJSON(summary.events))
         o.raw("diagnostics", JSONObject.array(summary.diagnostics.map(JSONObject.quote)))
@@ -224,7 +239,9 @@ final class JSONReporter: Reporter {
     }
 
     /// One `findings` entry; `spi`, `src` and `dst` are null for findings about no SA (leaks).
-    static func findingJSON(kind: String, spi: String?, source: String?, destination: String?, message: String) -> String {
+    static func findingJSON(kind: String, spi: String?, source: String?, destination: String?, message: String)
+        -> String
+    {
         var f = JSONObject()
         f.string("kind", kind)
         f.string("spi", spi)

@@ -66,7 +66,9 @@ struct JSONObject {
     /// "\u" and four hex digits.
     private static func appendEscape(_ unit: UInt16, to out: inout String.UnicodeScalarView) {
         out.append(contentsOf: "\\u".unicodeScalars)
-        for shift in stride(from: 12, through: 0, by: -4) { out.append(DisplayText.hexDigits[Int(unit >> UInt16(shift)) & 0xf]) }
+        for shift in stride(from: 12, through: 0, by: -4) {
+            out.append(DisplayText.hexDigits[Int(unit >> UInt16(shift)) & 0xf])
+        }
     }
 
     static func array(_ items: [String]) -> String { "[" + items.joined(separator: ",") + "]" }

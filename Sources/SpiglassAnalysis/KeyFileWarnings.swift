@@ -14,8 +14,10 @@ public final class KeyFileWarnings {
     /// Loads a command's key files and `--key` specs, in order (`Analyzer.loadKeySet`), with
     /// the warnings that go with them: inline keys, and key files others may read (those of
     /// files that failed to load too).
-    public func load(_ files: [String], inline: [String], format: KeyFileFormat?,
-        includes: KeyFileIncludes) throws -> KeySet {
+    public func load(
+        _ files: [String], inline: [String], format: KeyFileFormat?,
+        includes: KeyFileIncludes
+    ) throws -> KeySet {
         if !inline.isEmpty { sink.write("spiglass: warning: \(KeyArgument.warning)\n") }
         do {
             let keys = try Analyzer.loadKeySet(files, inline: inline, format: format, includes: includes)

@@ -50,7 +50,9 @@ public final class FileDescriptorSink: OutputSink {
     public func flush() {
         var offset = 0
         while offset < buffer.count && !stopped {
-            let written = buffer.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
+            let written = buffer.withUnsafeBytes {
+                Glibc.write(descriptor, $0.baseAddress! + offset, $0.count - offset)
+            }
             if written > 0 {
                 offset += written
                 continue
@@ -59,7 +61,8 @@ public final class FileDescriptorSink: OutputSink {
             stopped = true
             if written < 0 && errno == EPIPE { break }
             let reason = written < 0 ? String(cString: strerror(errno)) : "nothing was written"
-            let name = descriptor == 1 ? "standard output" : descriptor == 2 ? "standard error" : "descriptor \(descriptor)"
+            let name =
+                descriptor == 1 ? "standard output" : descriptor == 2 ? "standard error" : "descriptor \(descriptor)"
             failure = "cannot write to \(name): \(reason)"
         }
         buffer.removeAll(keepingCapacity: true)

@@ -68,19 +68,25 @@ public final class ParallelAnalysis {
 
     public static func canRead(_ path: String) -> Bool { canRead([path]) }
 
-    public convenience init(path: String, filter: String? = nil, sad: SADatabase, ahSAD: SADatabase = SADatabase(),
-                            ikeKeys: [IKESecurityAssociation] = [], policies: [SecurityPolicy] = [], options: AnalysisOptions,
-                            threads: Int, output: OutputSink) throws {
-        try self.init(paths: [path], filter: filter, sad: sad, ahSAD: ahSAD, ikeKeys: ikeKeys, policies: policies, options: options,
-                      threads: threads, output: output)
+    public convenience init(
+        path: String, filter: String? = nil, sad: SADatabase, ahSAD: SADatabase = SADatabase(),
+        ikeKeys: [IKESecurityAssociation] = [], policies: [SecurityPolicy] = [], options: AnalysisOptions,
+        threads: Int, output: OutputSink
+    ) throws {
+        try self.init(
+            paths: [path], filter: filter, sad: sad, ahSAD: ahSAD, ikeKeys: ikeKeys, policies: policies,
+            options: options,
+            threads: threads, output: output)
     }
 
     /// Opens the captures (with `filter`, when given), merged by time into one stream as a
     /// single-threaded run reads them, and the -w file. Errors are those of a single-threaded
     /// run, in the same order: capture, filter, -w.
-    public init(paths: [String], filter: String? = nil, sad: SADatabase, ahSAD: SADatabase = SADatabase(),
-                ikeKeys: [IKESecurityAssociation] = [], policies: [SecurityPolicy] = [], options: AnalysisOptions, threads: Int,
-                output: OutputSink) throws {
+    public init(
+        paths: [String], filter: String? = nil, sad: SADatabase, ahSAD: SADatabase = SADatabase(),
+        ikeKeys: [IKESecurityAssociation] = [], policies: [SecurityPolicy] = [], options: AnalysisOptions, threads: Int,
+        output: OutputSink
+    ) throws {
         let count = max(1, threads)
         // Before any worker touches OpenSSL: a legacy-provider load in one worker must not
         // race with another worker's first fetch (see `prepareCryptoForThreads`).
@@ -89,7 +95,8 @@ public final class ParallelAnalysis {
         // fault (SIGBUS) and end the run, and no input may do that.
         let reader = try CaptureStream(paths: paths, filter: filter)
         guard reader.fileSize != nil else {
-            throw ParallelAnalysisError("'\(paths.joined(separator: "', '"))' not all regular files: read them with one thread")
+            throw ParallelAnalysisError(
+                "'\(paths.joined(separator: "', '"))' not all regular files: read them with one thread")
         }
         writer = try options.writePath.map { try PcapWriter(path: $0, inputs: options.inputPaths) }
         var workerOptions = options
@@ -105,20 +112,23 @@ public final class ParallelAnalysis {
             let sink = ShardOutput(channel: channel)
             // The flows bound is shared out: SPIs are dealt in turn, so the shares fill evenly.
             let flowShare = options.maxTrackedFlows / count + (index < options.maxTrackedFlows % count ? 1 : 0)
-            let shard = Shard(index: index, output: sink, writesPackets: options.writePath != nil, ikeEvents: ikeEvents,
-                              flowShare: flowShare, fragmentLimits: options.fragmentLimits)
+            let shard = Shard(
+                index: index, output: sink, writesPackets: options.writePath != nil, ikeEvents: ikeEvents,
+                flowShare: flowShare, fragmentLimits: options.fragmentLimits)
             // Each worker gets SAs of its own: values that share storage share reference counts,
             // and counting on one cache line from several cores costs more than the decryption.
-            let worker = try Analyzer(sad: sad.unshared(), ahSAD: ahSAD.unshared(), ikeKeys: ikeKeys, policies: policies,
-                                      options: workerOptions, output: sink, ownership: shard)
+            let worker = try Analyzer(
+                sad: sad.unshared(), ahSAD: ahSAD.unshared(), ikeKeys: ikeKeys, policies: policies,
+                options: workerOptions, output: sink, ownership: shard)
             workers.append(worker)
             shards.append(shard)
             channels.append(channel)
             batchChannels.append(HandoffChannel<FrameBatch>(capacity: ParallelAnalysis.batchQueueCapacity))
         }
         self.threadCount = count
-        self.router = FrameRouter(reader: reader, channels: batchChannels, tcpEncapsulationPorts: options.tcpEncapsulationPorts,
-                                  fragmentLimits: options.fragmentLimits, duplicateWindow: options.captureDuplicateWindow)
+        self.router = FrameRouter(
+            reader: reader, channels: batchChannels, tcpEncapsulationPorts: options.tcpEncapsulationPorts,
+            fragmentLimits: options.fragmentLimits, duplicateWindow: options.captureDuplicateWindow)
         self.workers = workers
         self.shards = shards
         self.channels = channels
@@ -128,8 +138,10 @@ public final class ParallelAnalysis {
     /// Runs the workers and merges their output; then prints the tables and returns the
     /// summary, as `Analyzer.run` does. Throws only when the threads cannot be started, and
     /// then before anything is read or written (but the -w file header). Runs once.
-    public func run(progress: ProgressReporter? = nil, maxFrames: Int? = nil,
-                    stopRequested: @escaping @Sendable () -> Bool = { false }) throws -> AnalysisSummary {
+    public func run(
+        progress: ProgressReporter? = nil, maxFrames: Int? = nil,
+        stopRequested: @escaping @Sendable () -> Bool = { false }
+    ) throws -> AnalysisSummary {
         precondition(!started, "a ParallelAnalysis runs once")
         started = true
         let gate = StartGate()
@@ -137,16 +149,18 @@ public final class ParallelAnalysis {
         let router = self.router
         let sources = router.reader.sources
         var bodies: [() -> Void] = workers.enumerated().map { index, worker in
-            let batches = router.channels[index], shard = shards[index]
+            let batches = router.channels[index]
+            let shard = shards[index]
             return { worker.runShard(batches, sources: sources, shard: shard) }
         }
         bodies.append { router.run(maxFrames: maxFrames, stopRequested: stopRequested) }
         for body in bodies {
             do {
-                threads.append(try WorkerThread {
-                    guard gate.wait() else { return }
-                    body()
-                })
+                threads.append(
+                    try WorkerThread {
+                        guard gate.wait() else { return }
+                        body()
+                    })
             } catch {
                 gate.open(false)
                 for thread in threads { thread.join() }
@@ -207,7 +221,9 @@ public final class ParallelAnalysis {
             for worker in cursors.indices {
                 let bound = cursors[worker].bound
                 // On a tie, an entry goes first: no other worker can own that frame.
-                if bound.frame < bestBound.frame || (bound.frame == bestBound.frame && bound.pending && !bestBound.pending) {
+                if bound.frame < bestBound.frame
+                    || (bound.frame == bestBound.frame && bound.pending && !bestBound.pending)
+                {
                     next = min(next, bestBound.frame)
                     best = worker
                     bestBound = bound
@@ -229,7 +245,9 @@ public final class ParallelAnalysis {
                 if let spent { channels[best].recycle(spent) }
                 let fresh = channels[best].receive()
                 cursors[best] = Cursor(fresh)
-                if best == 0, let progress { progress.update(bytes: fresh.bytePosition, total: total, packets: fresh.scannedThrough) }
+                if best == 0, let progress {
+                    progress.update(bytes: fresh.bytePosition, total: total, packets: fresh.scannedThrough)
+                }
             }
         }
         cursors.removeAll()
@@ -294,7 +312,9 @@ public final class ParallelAnalysis {
     private func mergedDiagnostics(icvBoundPassedAt boundPassedAt: Int?) -> (messages: [String], frames: [Int]) {
         var raised: [(frame: Int, worker: Int, index: Int)] = []
         for (w, worker) in workers.enumerated() {
-            for index in worker.diagnostics.messages.indices { raised.append((worker.diagnostics.frames[index], w, index)) }
+            for index in worker.diagnostics.messages.indices {
+                raised.append((worker.diagnostics.frames[index], w, index))
+            }
         }
         // The reader's timestamp warnings come first in their frame, as a single thread raises
         // them before it looks at the frame's contents; the run's ICV-diagnosis bound is raised
@@ -309,7 +329,11 @@ public final class ParallelAnalysis {
         // damaged file ends the run, so its message comes last; so does a stop by a signal).
         let single = router.reader.sources.count == 1
         var damageMessages = router.damages.map { damage in
-            single ? (Analyzer.endMessage(frames: damage.frames, damage: damage.message, unreadable: damage.unreadable), Int.max)
+            single
+                ? (
+                    Analyzer.endMessage(frames: damage.frames, damage: damage.message, unreadable: damage.unreadable),
+                    Int.max
+                )
                 : ("\(damage.message) (frame \(damage.frames) of the stream)", damage.frames)
         }
         if router.stoppedEarly { damageMessages.append((Analyzer.stoppedMessage(frames: router.frames), Int.max)) }
@@ -321,8 +345,12 @@ public final class ParallelAnalysis {
                 messages.append(damage)
                 pending = pending.dropFirst()
             }
-            messages.append((entry.worker < 0 || entry.worker == workers.count ? runWarnings[entry.index].message
-                : workers[entry.worker].diagnostics.messages[entry.index], entry.frame))
+            messages.append(
+                (
+                    entry.worker < 0 || entry.worker == workers.count
+                        ? runWarnings[entry.index].message
+                        : workers[entry.worker].diagnostics.messages[entry.index], entry.frame
+                ))
         }
         messages += pending
         var log = DiagnosticLog()

@@ -91,8 +91,10 @@ final class PolicyCheck {
 
     /// Checks one decrypted packet of a flow against its SA's selectors. Returns the note for
     /// a packet outside them.
-    func checkDecrypted(_ stats: inout FlowPolicyStatistics, sa: ProtectingSA, packet: PacketSummary, frame: Int,
-                        time: Timestamp) -> PolicyNote? {
+    func checkDecrypted(
+        _ stats: inout FlowPolicyStatistics, sa: ProtectingSA, packet: PacketSummary, frame: Int,
+        time: Timestamp
+    ) -> PolicyNote? {
         if stats.bindingGeneration != generation || stats.boundTunnel != sa.tunnel { bind(&stats, sa: sa) }
         guard stats.negotiated != nil || !stats.configured.isEmpty else {
             stats.unchecked += 1
@@ -107,14 +109,19 @@ final class PolicyCheck {
         }
         var note: PolicyNote? = nil
         if let (selector, child) = stats.negotiated, !selector.matches(fields) {
-            note = PolicyNote(kind: .policyMismatch, policy: negotiatedName(child, selector), reason: selector.mismatch(fields))
+            note = PolicyNote(
+                kind: .policyMismatch, policy: negotiatedName(child, selector), reason: selector.mismatch(fields))
         }
         if note == nil, !stats.configured.isEmpty,
-           case .outside(let matched) = database.checkInbound(fields, protectedBy: sa, bindings: stats.configured) {
+            case .outside(let matched) = database.checkInbound(fields, protectedBy: sa, bindings: stats.configured)
+        {
             let asking = database.policiesAsking(for: sa)
-            let reason = matched.map { "the first policy selecting it is \(database.policies[$0])" }
+            let reason =
+                matched.map { "the first policy selecting it is \(database.policies[$0])" }
                 ?? "no policy of \(DisplayText.escaped(database.spdNames[stats.configured[0].spd])) selects it"
-            note = PolicyNote(kind: .policyMismatch, policy: PolicyCheck.describe(asking.map { database.policies[$0] }), reason: reason)
+            note = PolicyNote(
+                kind: .policyMismatch, policy: PolicyCheck.describe(asking.map { database.policies[$0] }),
+                reason: reason)
         }
         stats.lastFields = fields
         stats.lastInside = note == nil
@@ -123,7 +130,8 @@ final class PolicyCheck {
         return note
     }
 
-    private func countMismatch(_ stats: inout FlowPolicyStatistics, packet: PacketSummary, frame: Int, time: Timestamp) {
+    private func countMismatch(_ stats: inout FlowPolicyStatistics, packet: PacketSummary, frame: Int, time: Timestamp)
+    {
         stats.mismatches += 1
         if stats.firstMismatch == nil { stats.firstMismatch = time }
         stats.lastMismatch = time
@@ -211,7 +219,10 @@ final class PolicyCheck {
     private func findLeak(_ fields: SelectorFields) -> LeakKey? {
         for policy in negotiated where !ike.children[policy.child].deleted {
             if let (a, b) = policy.endpoints,
-               (fields.source == a && fields.destination == b) || (fields.source == b && fields.destination == a) { continue }
+                (fields.source == a && fields.destination == b) || (fields.source == b && fields.destination == a)
+            {
+                continue
+            }
             if policy.forward.matches(fields) || policy.reverse.matches(fields) { return .negotiated(policy.child) }
         }
         return database.leak(fields).map { .configured($0) }
@@ -230,16 +241,21 @@ final class PolicyCheck {
         guard activeGeneration != ike.childGeneration else { return }
         activeGeneration = ike.childGeneration
         negotiated = []
-        for (index, child) in ike.children.enumerated() where child.established && !child.deleted && child.rekeyedBy == nil {
+        for (index, child) in ike.children.enumerated()
+        where child.established && !child.deleted && child.rekeyedBy == nil {
             let ikeSA = ike.ikeSAs[child.ikeSAIndex]
             guard let forward = child.requesterToResponderSelector(ikeVersion: ikeSA.version) else { continue }
             guard negotiated.count < PolicyCheck.maxNegotiatedPolicies else {
-                diagnose("more than \(PolicyCheck.maxNegotiatedPolicies) CHILD_SAs alive at once: cleartext is checked against the first \(PolicyCheck.maxNegotiatedPolicies) only")
+                diagnose(
+                    "more than \(PolicyCheck.maxNegotiatedPolicies) CHILD_SAs alive at once: cleartext is checked against the first \(PolicyCheck.maxNegotiatedPolicies) only"
+                )
                 break
             }
-            negotiated.append(NegotiatedPolicy(child: index, forward: forward, reverse: forward.reversed,
-                                               endpoints: child.transportMode ? nil : (child.requester, child.responder),
-                                               description: "\(negotiatedName(index, forward)) (negotiated, both directions)"))
+            negotiated.append(
+                NegotiatedPolicy(
+                    child: index, forward: forward, reverse: forward.reversed,
+                    endpoints: child.transportMode ? nil : (child.requester, child.responder),
+                    description: "\(negotiatedName(index, forward)) (negotiated, both directions)"))
         }
     }
 
@@ -249,10 +265,12 @@ final class PolicyCheck {
     func summary(flows: [FlowStatistics]) -> PolicySummary {
         var summary = PolicySummary()
         summary.configuredPolicies = database.count
-        summary.negotiatedChildSAs = ike.children.indices.filter { index in
-            let child = ike.children[index]
-            return child.established && child.requesterToResponderSelector(ikeVersion: ike.ikeSAs[child.ikeSAIndex].version) != nil
-        }.count
+        summary.negotiatedChildSAs =
+            ike.children.indices.filter { index in
+                let child = ike.children[index]
+                return child.established
+                    && child.requesterToResponderSelector(ikeVersion: ike.ikeSAs[child.ikeSAIndex].version) != nil
+            }.count
         for flow in flows {
             summary.checked += flow.policy.checked
             summary.mismatches += flow.policy.mismatches

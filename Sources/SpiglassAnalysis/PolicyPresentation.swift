@@ -25,13 +25,20 @@ enum PolicyPresentation {
     static func totalsLine(_ summary: PolicySummary) -> String? {
         guard summary.active else { return nil }
         var sources: [String] = []
-        if summary.configuredPolicies > 0 { sources.append("\(summary.configuredPolicies) SPD entries from policy files") }
-        if summary.negotiatedChildSAs > 0 { sources.append("\(summary.negotiatedChildSAs) CHILD_SA(s) with negotiated selectors") }
-        var line = "Policy: \(sources.joined(separator: " and ")); \(summary.checked) packet(s) checked after decryption, "
+        if summary.configuredPolicies > 0 {
+            sources.append("\(summary.configuredPolicies) SPD entries from policy files")
+        }
+        if summary.negotiatedChildSAs > 0 {
+            sources.append("\(summary.negotiatedChildSAs) CHILD_SA(s) with negotiated selectors")
+        }
+        var line =
+            "Policy: \(sources.joined(separator: " and ")); \(summary.checked) packet(s) checked after decryption, "
         line += "\(summary.mismatches) outside their selectors"
         if summary.unchecked > 0 { line += ", \(summary.unchecked) of SAs with no selectors known" }
         line += "; \(summary.leakPackets) cleartext packet(s) leaked"
-        if !summary.leaks.isEmpty { line += " under \(summary.leaks.count) polic\(summary.leaks.count == 1 ? "y" : "ies")" }
+        if !summary.leaks.isEmpty {
+            line += " under \(summary.leaks.count) polic\(summary.leaks.count == 1 ? "y" : "ies")"
+        }
         return line + "\n"
     }
 
@@ -39,7 +46,8 @@ enum PolicyPresentation {
     static func leakFindings(_ summary: PolicySummary) -> [String] {
         summary.leaks.map { leak in
             let more = leak.packets > leak.examples.count ? ", …" : ""
-            return "  leak: \(leak.policy): \(leak.packets) packet(s), \(leak.bytes) bytes in clear from \(TimeFormat.iso8601Text(leak.first)) to \(TimeFormat.iso8601Text(leak.last)): \(leak.examples.joined(separator: ", "))\(more)\n"
+            return
+                "  leak: \(leak.policy): \(leak.packets) packet(s), \(leak.bytes) bytes in clear from \(TimeFormat.iso8601Text(leak.first)) to \(TimeFormat.iso8601Text(leak.last)): \(leak.examples.joined(separator: ", "))\(more)\n"
         }
     }
 
@@ -73,25 +81,29 @@ enum PolicyPresentation {
         o.int("mismatches", summary.mismatches)
         o.int("unchecked", summary.unchecked)
         o.int("leak_packets", summary.leakPackets)
-        o.raw("leaks", JSONObject.array(summary.leaks.map { leak in
-            var l = JSONObject()
-            l.string("policy", leak.policy)
-            l.string("source", leak.source)
-            l.int("packets", leak.packets)
-            l.int("bytes", leak.bytes)
-            l.string("first_seen", TimeFormat.iso8601(leak.first))
-            l.string("last_seen", TimeFormat.iso8601(leak.last))
-            l.raw("examples", JSONObject.array(leak.examples.map(JSONObject.quote)))
-            return l.finished
-        }))
+        o.raw(
+            "leaks",
+            JSONObject.array(
+                summary.leaks.map { leak in
+                    var l = JSONObject()
+                    l.string("policy", leak.policy)
+                    l.string("source", leak.source)
+                    l.int("packets", leak.packets)
+                    l.int("bytes", leak.bytes)
+                    l.string("first_seen", TimeFormat.iso8601(leak.first))
+                    l.string("last_seen", TimeFormat.iso8601(leak.last))
+                    l.raw("examples", JSONObject.array(leak.examples.map(JSONObject.quote)))
+                    return l.finished
+                }))
         return o.finished
     }
 
     /// `findings` entries for leaks: no SA, so `spi`, `src` and `dst` are null.
     static func leakFindingsJSON(_ summary: PolicySummary) -> [String] {
         summary.leaks.map { leak in
-            JSONReporter.findingJSON(kind: "leak", spi: nil, source: nil, destination: nil,
-                                     message: "\(leak.policy): \(leak.packets) packet(s) in clear: \(leak.examples.joined(separator: ", "))")
+            JSONReporter.findingJSON(
+                kind: "leak", spi: nil, source: nil, destination: nil,
+                message: "\(leak.policy): \(leak.packets) packet(s) in clear: \(leak.examples.joined(separator: ", "))")
         }
     }
 

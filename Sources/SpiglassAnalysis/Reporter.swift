@@ -8,7 +8,9 @@ protocol Reporter {
     /// file and its frame there.
     func begin(sources: [String])
     func packet(_ record: PacketRecord, sad: SADatabase, ahSAD: SADatabase, startTime: Timestamp)
-    func finish(summary: AnalysisSummary, flows: [FlowStatistics], sad: SADatabase, ahSAD: SADatabase, untrackedFlowPackets: Int)
+    func finish(
+        summary: AnalysisSummary, flows: [FlowStatistics], sad: SADatabase, ahSAD: SADatabase, untrackedFlowPackets: Int
+    )
 }
 
 /// The inputs a run reads, as reports name them: nothing for a single input, and with

@@ -67,7 +67,9 @@ public enum ResourceLimit: String, CaseIterable, Sendable {
     fileprivate func parse(_ text: String) -> Int? {
         var digits = Substring(text)
         var scale = 1
-        if let last = digits.last, let power = "kMG".firstIndex(of: last).map({ "kMG".distance(from: "kMG".startIndex, to: $0) + 1 }) {
+        if let last = digits.last,
+            let power = "kMG".firstIndex(of: last).map({ "kMG".distance(from: "kMG".startIndex, to: $0) + 1 })
+        {
             digits = digits.dropLast()
             scale = isBytes ? 1 << (10 * power) : [1, 1_000, 1_000_000, 1_000_000_000][power]
         }

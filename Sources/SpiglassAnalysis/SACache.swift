@@ -14,8 +14,10 @@ struct SACache<Engine: AnyObject> {
     /// What a setup failure is reported as.
     private let describeFailure: (SecurityAssociation, any Error) -> String
 
-    init(_ database: SADatabase, make: @escaping (SecurityAssociation) throws -> Engine?,
-         describeFailure: @escaping (SecurityAssociation, any Error) -> String) {
+    init(
+        _ database: SADatabase, make: @escaping (SecurityAssociation) throws -> Engine?,
+        describeFailure: @escaping (SecurityAssociation, any Error) -> String
+    ) {
         self.database = database
         self.engines = [Engine?](repeating: nil, count: database.count)
         self.make = make
@@ -62,10 +64,12 @@ struct SAStore {
     var ah: SACache<IntegrityEngine>
 
     init(esp: SADatabase, ah: SADatabase) {
-        self.esp = SACache(esp, make: { try ESPCryptoState(sa: $0) },
-                           describeFailure: { "SA \($0.origin): cannot set up \($0.algorithmDescription): \($1)" })
-        self.ah = SACache(ah, make: { try IntegrityEngine($0.integrity, key: $0.integrityKey) },
-                          describeFailure: { "AH SA \($0.origin): cannot set up \($0.integrity.name): \($1)" })
+        self.esp = SACache(
+            esp, make: { try ESPCryptoState(sa: $0) },
+            describeFailure: { "SA \($0.origin): cannot set up \($0.algorithmDescription): \($1)" })
+        self.ah = SACache(
+            ah, make: { try IntegrityEngine($0.integrity, key: $0.integrityKey) },
+            describeFailure: { "AH SA \($0.origin): cannot set up \($0.integrity.name): \($1)" })
     }
 
     /// The SAs packets of protocol `ipsecProtocol` are looked up in.

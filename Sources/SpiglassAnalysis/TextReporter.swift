@@ -20,7 +20,10 @@ final class TextReporter: Reporter {
         guard !quiet else { return }
         var line = leftPad(String(record.frame), 5)
         if let label = sources.label(record) { line += " [\(label)]" }
-        line += " " + TimeFormat.seconds(CaptureTime.elapsed(from: startTime.totalMicroseconds, to: record.timestamp.totalMicroseconds))
+        line +=
+            " "
+            + TimeFormat.seconds(
+                CaptureTime.elapsed(from: startTime.totalMicroseconds, to: record.timestamp.totalMicroseconds))
         if let outer = record.outer {
             line += " \(outer.source) → \(outer.destination)"
         }
@@ -40,7 +43,8 @@ final class TextReporter: Reporter {
         if !record.esp.isEmpty {
             for (i, layer) in record.esp.enumerated() {
                 if i > 0 { line += " ⇒ ESP" }
-                line += " spi=\(SPI(layer.spi).description) seq=\(layer.sequence) len=\(layer.length) \(layer.verdict.rawValue)"
+                line +=
+                    " spi=\(SPI(layer.spi).description) seq=\(layer.sequence) len=\(layer.length) \(layer.verdict.rawValue)"
                 if let index = layer.saIndex {
                     let sa = sad.entries[index]
                     line += " [\(sa.algorithmDescription)"
@@ -62,13 +66,16 @@ final class TextReporter: Reporter {
                 line += " (\(IKEDescribe.protection(message)))"
             } else if let message = record.ikeMessage {
                 line += " (\(IKEDescribe.protection(message))): \(IKEDescribe.payloadList(message))"
-                if message.frames.count > 1 { line += " [reassembled from frames \(message.frames.map(String.init).joined(separator: ","))]" }
+                if message.frames.count > 1 {
+                    line += " [reassembled from frames \(message.frames.map(String.init).joined(separator: ","))]"
+                }
             }
         } else {
             switch record.verdict {
             case .fragment: line += " fragment" + (record.detail.map { " (\($0))" } ?? " (held for reassembly)")
             case .tcpSegment: line += " segment (part of an RFC 8229 message, held)"
-            case .malformed, .undecodable, .truncated: line += " \(record.verdict.rawValue)" + (record.detail.map { ": \($0)" } ?? "")
+            case .malformed, .undecodable, .truncated:
+                line += " \(record.verdict.rawValue)" + (record.detail.map { ": \($0)" } ?? "")
             case .notIPsec:
                 if let ports = record.udpPorts { line += " \(ports.source) → \(ports.destination)" }
                 if record.outer == nil, let detail = record.detail { line += " \(detail)" }
@@ -84,13 +91,18 @@ final class TextReporter: Reporter {
         s.count >= width ? s : String(repeating: " ", count: width - s.count) + s
     }
 
-    func finish(summary: AnalysisSummary, flows: [FlowStatistics], sad: SADatabase, ahSAD: SADatabase, untrackedFlowPackets: Int) {
+    func finish(
+        summary: AnalysisSummary, flows: [FlowStatistics], sad: SADatabase, ahSAD: SADatabase, untrackedFlowPackets: Int
+    ) {
         if !quiet { sink.write("\n") }
         sink.write("IPsec security associations seen: \(flows.count)\n")
         if !flows.isEmpty {
-            var headers = ["SPI", "Proto", "Source", "Destination", "Encap", "Algorithms", "Key line", "Packets", "Bytes", "Verified", "No-ICV",
-                           "ICV-fail", "Other",
-                           "Seq first-last", "Lost", "Dup", "Late", "Old", "Reorder", "Cap-dup", "First seen", "Last seen"]
+            var headers = [
+                "SPI", "Proto", "Source", "Destination", "Encap", "Algorithms", "Key line", "Packets", "Bytes",
+                "Verified", "No-ICV",
+                "ICV-fail", "Other",
+                "Seq first-last", "Lost", "Dup", "Late", "Old", "Reorder", "Cap-dup", "First seen", "Last seen",
+            ]
             // Only when something was checked: a run without policies keeps its table.
             if summary.policy.active { headers.append("Policy") }
             var rows: [[String]] = []
@@ -101,24 +113,33 @@ final class TextReporter: Reporter {
                 // Every other outcome by name: garbled, truncated, no-sa, dummy, ...
                 let counted: Set<PacketVerdict> = [.decrypted, .ahVerified, .icvFailed, .ahICVFailed]
                 let others = PacketVerdict.allCases.filter { !counted.contains($0) && flow.count($0) > 0 }
-                let other = others.isEmpty ? "0" : others.map { "\($0.rawValue) \(flow.count($0))" }.joined(separator: ", ")
+                let other =
+                    others.isEmpty ? "0" : others.map { "\($0.rawValue) \(flow.count($0))" }.joined(separator: ", ")
                 let seq = flow.firstSequence.map { "\($0)-\(flow.lastSequence ?? $0)" } ?? "-"
-                rows.append([
-                    SPI(flow.key.spi).description, isAH ? "AH" : "ESP", flow.key.source.description, flow.key.destination.description,
-                    flow.key.udpEncapsulated ? "udp" : "-",
-                    sa.map { isAH ? $0.integrity.name : $0.algorithmDescription } ?? "(no key)",
-                    sa.map { $0.origin.description + (flow.saMatch == .spiOnly ? " (spi only)" : "") } ?? "-",
-                    String(flow.packets), String(flow.bytes), String(flow.verified), String(flow.decryptedWithoutIntegrity), String(failed),
-                    other, seq,
-                    String(flow.replay.lost), String(flow.replay.duplicates), String(flow.replay.late), String(flow.replay.tooOld),
-                    String(flow.replay.maxReorderDepth), String(flow.captureDuplicates),
-                    TimeFormat.iso8601Text(flow.firstSeen), TimeFormat.iso8601Text(flow.lastSeen),
-                ] + (summary.policy.active ? [PolicyPresentation.cell(flow.policy)] : []))
+                rows.append(
+                    [
+                        SPI(flow.key.spi).description, isAH ? "AH" : "ESP", flow.key.source.description,
+                        flow.key.destination.description,
+                        flow.key.udpEncapsulated ? "udp" : "-",
+                        sa.map { isAH ? $0.integrity.name : $0.algorithmDescription } ?? "(no key)",
+                        sa.map { $0.origin.description + (flow.saMatch == .spiOnly ? " (spi only)" : "") } ?? "-",
+                        String(flow.packets), String(flow.bytes), String(flow.verified),
+                        String(flow.decryptedWithoutIntegrity), String(failed),
+                        other, seq,
+                        String(flow.replay.lost), String(flow.replay.duplicates), String(flow.replay.late),
+                        String(flow.replay.tooOld),
+                        String(flow.replay.maxReorderDepth), String(flow.captureDuplicates),
+                        TimeFormat.iso8601Text(flow.firstSeen), TimeFormat.iso8601Text(flow.lastSeen),
+                    ] + (summary.policy.active ? [PolicyPresentation.cell(flow.policy)] : []))
             }
             sink.write(table(headers, rows))
         }
-        if untrackedFlowPackets > 0 { sink.write("ESP packets in flows past the tracking limit: \(untrackedFlowPackets)\n") }
-        sink.write("Frames: \(summary.frames)  ESP: \(summary.espPackets)  AH: \(summary.ahPackets)  IKE: \(summary.ikePackets)  written: \(summary.written)\n")
+        if untrackedFlowPackets > 0 {
+            sink.write("ESP packets in flows past the tracking limit: \(untrackedFlowPackets)\n")
+        }
+        sink.write(
+            "Frames: \(summary.frames)  ESP: \(summary.espPackets)  AH: \(summary.ahPackets)  IKE: \(summary.ikePackets)  written: \(summary.written)\n"
+        )
         let verdictText = PacketVerdict.allCases.compactMap { v -> String? in
             let n = summary.count(v)
             return n > 0 ? "\(v.rawValue) \(n)" : nil
@@ -128,13 +149,17 @@ final class TextReporter: Reporter {
             sink.write("Capture: \(TimeFormat.iso8601Text(first)) to \(TimeFormat.iso8601Text(last))\n")
         }
         if let capture = summary.capture {
-            sink.write("Live capture: \(capture.received) packets received by filter, \(capture.dropped) dropped by kernel, \(capture.interfaceDropped) dropped by interface\n")
+            sink.write(
+                "Live capture: \(capture.received) packets received by filter, \(capture.dropped) dropped by kernel, \(capture.interfaceDropped) dropped by interface\n"
+            )
         }
         if let policy = PolicyPresentation.totalsLine(summary.policy) { sink.write(policy) }
         if !summary.findings.isEmpty || !summary.policy.leaks.isEmpty {
             sink.write("Findings:\n")
             for finding in summary.findings {
-                sink.write("  \(SPI(finding.spi).description) \(finding.source) → \(finding.destination): \(finding.message)\n")
+                sink.write(
+                    "  \(SPI(finding.spi).description) \(finding.source) → \(finding.destination): \(finding.message)\n"
+                )
             }
             for line in PolicyPresentation.leakFindings(summary.policy) { sink.write(line) }
         }

@@ -16,13 +16,16 @@ struct TimestampAudit {
         var messages: [String] = []
         if !carryReported, let field = header.outOfRangeMicroseconds {
             carryReported = true
-            messages.append("frame \(frame): timestamp microseconds field \(field) is outside 0-999999 (a damaged or crafted "
-                            + "capture): carried into the seconds, here and in any later such frame")
+            messages.append(
+                "frame \(frame): timestamp microseconds field \(field) is outside 0-999999 (a damaged or crafted "
+                    + "capture): carried into the seconds, here and in any later such frame")
         }
         if !rangeReported, !header.timestamp.isRFC3339Representable {
             rangeReported = true
-            messages.append("frame \(frame): timestamp \(header.timestamp.seconds) s since 1970 lies outside the years 0000-9999 "
-                            + "(a damaged or crafted capture): shown as an invalid time (null in JSON), and times relative to it saturate")
+            messages.append(
+                "frame \(frame): timestamp \(header.timestamp.seconds) s since 1970 lies outside the years 0000-9999 "
+                    + "(a damaged or crafted capture): shown as an invalid time (null in JSON), and times relative to it saturate"
+            )
         }
         return messages
     }

@@ -58,10 +58,13 @@ public final class CaptureReader {
     /// `readBufferSize` bytes, so that reading costs one system call per buffer instead of one
     /// per few packets. A gzip'd file (magic 1f 8b) is read through zlib.
     public convenience init(path: String, readBufferSize: Int) throws {
-        guard path != "-" else { throw CaptureError(.cannotOpen, "standard input cannot be read with a private buffer") }
+        guard path != "-" else {
+            throw CaptureError(.cannotOpen, "standard input cannot be read with a private buffer")
+        }
         guard var file = fopen(path, "r") else {
             // Worded as libpcap words it in pcap_open_offline.
-            throw CaptureError(.cannotOpen, "cannot read capture '\(path)': \(path): \(String(cString: strerror(errno)))")
+            throw CaptureError(
+                .cannotOpen, "cannot read capture '\(path)': \(path): \(String(cString: strerror(errno)))")
         }
         var gzip: gzFile? = nil
         if CaptureReader.isGzip(file) {
@@ -82,7 +85,8 @@ public final class CaptureReader {
         guard let handle = opened else {
             fclose(file)
             let message = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-            throw CaptureError(.cannotOpen, "cannot read capture '\(path)': \(gzip == nil ? "" : "after gunzip: ")\(message)")
+            throw CaptureError(
+                .cannotOpen, "cannot read capture '\(path)': \(gzip == nil ? "" : "after gunzip: ")\(message)")
         }
         self.init(offline: handle, path: path)
         self.gzip = gzip
@@ -184,11 +188,18 @@ public final class CaptureReader {
             pcap_close(handle)
             switch status {
             case PCAP_ERROR_PERM_DENIED, PCAP_ERROR_PROMISC_PERM_DENIED:
-                throw CaptureError(.permissionDenied, "no permission to capture on '\(interface)': run as root, or give the binary the capabilities: setcap cap_net_raw,cap_net_admin=eip \(CommandLine.arguments.first ?? "spiglass") (\(detail))")
+                throw CaptureError(
+                    .permissionDenied,
+                    "no permission to capture on '\(interface)': run as root, or give the binary the capabilities: setcap cap_net_raw,cap_net_admin=eip \(CommandLine.arguments.first ?? "spiglass") (\(detail))"
+                )
             case PCAP_ERROR_NO_SUCH_DEVICE:
-                throw CaptureError(.noSuchInterface, "no such interface '\(interface)'; 'spiglass interfaces' lists the ones that can be captured on (\(detail))")
+                throw CaptureError(
+                    .noSuchInterface,
+                    "no such interface '\(interface)'; 'spiglass interfaces' lists the ones that can be captured on (\(detail))"
+                )
             case PCAP_ERROR_IFACE_NOT_UP:
-                throw CaptureError(.interfaceDown, "interface '\(interface)' is down; bring it up first (ip link set \(interface) up)")
+                throw CaptureError(
+                    .interfaceDown, "interface '\(interface)' is down; bring it up first (ip link set \(interface) up)")
             default:
                 throw CaptureError(.cannotOpen, "cannot capture on '\(interface)': \(detail)")
             }
@@ -240,7 +251,6 @@ public final class CaptureReader {
         return position >= 0 ? Int64(position) : nil
     }
 
-
     /// Reads the next packet into `buffer`.
     public func next() -> Next {
         var headerPointer: UnsafeMutablePointer<pcap_pkthdr>? = nil
@@ -248,16 +258,21 @@ public final class CaptureReader {
         let status = pcap_next_ex(handle, &headerPointer, &dataPointer)
         switch status {
         case 1:
-            guard let header = headerPointer?.pointee, let data = dataPointer else { return .damaged("libpcap returned no packet") }
+            guard let header = headerPointer?.pointee, let data = dataPointer else {
+                return .damaged("libpcap returned no packet")
+            }
             let captured = min(Int(header.caplen), buffer.count)
             buffer.withUnsafeMutableBufferPointer { target in
                 target.baseAddress!.update(from: data, count: captured)
             }
             // libpcap copies a pcap record's microseconds field as it is (up to 0xffffffff).
             let microseconds = Int64(header.ts.tv_usec)
-            let (timestamp, carried) = Timestamp.normalised(seconds: Int64(header.ts.tv_sec), microseconds: microseconds)
-            return .packet(PacketHeader(timestamp: timestamp, capturedLength: captured, originalLength: Int(header.len),
-                                        outOfRangeMicroseconds: carried ? microseconds : nil))
+            let (timestamp, carried) = Timestamp.normalised(
+                seconds: Int64(header.ts.tv_sec), microseconds: microseconds)
+            return .packet(
+                PacketHeader(
+                    timestamp: timestamp, capturedLength: captured, originalLength: Int(header.len),
+                    outOfRangeMicroseconds: carried ? microseconds : nil))
         case 0:
             return .timeout
         case PCAP_ERROR_BREAK:
@@ -277,7 +292,8 @@ public final class CaptureReader {
         let number = message.split(separator: " ").lazy.compactMap { Int($0) }.first
         let other = number.map { "LINKTYPE \($0)\(editcapName($0).map { " (\($0))" } ?? "")" } ?? "another link type"
         let encapsulation = number.flatMap(editcapName) ?? "<encapsulation: editcap -T lists them>"
-        return "the pcapng has an interface of \(other) besides the first interface's link type, and libpcap reads only "
+        return
+            "the pcapng has an interface of \(other) besides the first interface's link type, and libpcap reads only "
             + "pcapng files whose interfaces share one link type; split it per interface and read each file, e.g. for "
             + "interface N: editcap -r -F pcap -T \(encapsulation) IN.pcapng IN-N.pcap $(tshark -r IN.pcapng -Y "
             + "'frame.interface_id == N' -T fields -e frame.number) (tshark -Y 'frame.interface_id == 0' -F pcap -w IN-0.pcap "
@@ -299,4 +315,3 @@ public final class CaptureReader {
         }
     }
 }
-

@@ -61,8 +61,11 @@ public final class CaptureStream {
             // Nothing to merge (and standard input can be read once only): no peek.
             let reader = try CaptureReader(path: paths[0])
             if let filter { try reader.setFilter(filter) }
-            sources = [Source(path: paths[0], linkType: reader.linkType, linkTypeName: reader.linkTypeName, firstTime: nil,
-                              fileSize: reader.fileSize)]
+            sources = [
+                Source(
+                    path: paths[0], linkType: reader.linkType, linkTypeName: reader.linkTypeName, firstTime: nil,
+                    fileSize: reader.fileSize)
+            ]
             readers = [reader]
             only = reader
             nextToOpen = 1
@@ -79,8 +82,13 @@ public final class CaptureStream {
             if let filter { try peek.setFilter(filter) }
             var first: Timestamp? = nil
             if case .packet(let header) = peek.next() { first = header.timestamp }
-            found.append((index, Source(path: path, linkType: peek.linkType, linkTypeName: peek.linkTypeName, firstTime: first,
-                                        fileSize: peek.fileSize)))
+            found.append(
+                (
+                    index,
+                    Source(
+                        path: path, linkType: peek.linkType, linkTypeName: peek.linkTypeName, firstTime: first,
+                        fileSize: peek.fileSize)
+                ))
         }
         // By first frame, files without frames last; ties as given.
         found.sort { a, b in
@@ -105,8 +113,11 @@ public final class CaptureStream {
 
     /// A stream of one reader already open: a live capture, or a file opened by the caller.
     public init(reader: CaptureReader, path: String) {
-        sources = [Source(path: path, linkType: reader.linkType, linkTypeName: reader.linkTypeName, firstTime: nil,
-                          fileSize: reader.fileSize)]
+        sources = [
+            Source(
+                path: path, linkType: reader.linkType, linkTypeName: reader.linkTypeName, firstTime: nil,
+                fileSize: reader.fileSize)
+        ]
         readers = [reader]
         only = reader
         isLive = reader.isLive
@@ -241,7 +252,8 @@ public final class CaptureStream {
     /// libpcap's words for a stream of one file; with several, the file and its last frame.
     private func describeDamage(_ index: Int, _ message: String, unreadable: Bool = false) -> String {
         guard sources.count > 1 else { return message }
-        let what = unreadable ? "read up to its frame \(counts[index]) only" : "damaged after its frame \(counts[index])"
+        let what =
+            unreadable ? "read up to its frame \(counts[index]) only" : "damaged after its frame \(counts[index])"
         return "capture file '\(sources[index].path)' \(what): \(message); the rest of that file is not read"
     }
 

@@ -71,8 +71,10 @@ public struct PacketHeader: Sendable, Equatable {
     public var source = 0
     public var sourceFrame = 0
 
-    public init(timestamp: Timestamp, capturedLength: Int, originalLength: Int, outOfRangeMicroseconds: Int64? = nil,
-                source: Int = 0, sourceFrame: Int = 0) {
+    public init(
+        timestamp: Timestamp, capturedLength: Int, originalLength: Int, outOfRangeMicroseconds: Int64? = nil,
+        source: Int = 0, sourceFrame: Int = 0
+    ) {
         self.timestamp = timestamp
         self.capturedLength = capturedLength
         self.originalLength = originalLength

@@ -39,14 +39,15 @@ public struct CaptureInterface: Sendable, Equatable {
             case UInt32(PCAP_IF_CONNECTION_STATUS_DISCONNECTED): connection = "Disconnected"
             default: connection = nil
             }
-            result.append(CaptureInterface(
-                name: String(cString: device.name),
-                description: device.description.map { String(cString: $0) },
-                addresses: addresses,
-                isUp: flags & UInt32(PCAP_IF_UP) != 0,
-                isRunning: flags & UInt32(PCAP_IF_RUNNING) != 0,
-                isLoopback: flags & UInt32(PCAP_IF_LOOPBACK) != 0,
-                connection: connection))
+            result.append(
+                CaptureInterface(
+                    name: String(cString: device.name),
+                    description: device.description.map { String(cString: $0) },
+                    addresses: addresses,
+                    isUp: flags & UInt32(PCAP_IF_UP) != 0,
+                    isRunning: flags & UInt32(PCAP_IF_RUNNING) != 0,
+                    isLoopback: flags & UInt32(PCAP_IF_LOOPBACK) != 0,
+                    connection: connection))
             node = device.next
         }
         return result

@@ -199,7 +199,8 @@ public final class OutputFile {
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<16 {
             let suffix = String(generator.next() as UInt32, radix: 16)
-            let name = (directory == "." && !path.hasPrefix("./") ? "" : directory + (directory == "/" ? "" : "/"))
+            let name =
+                (directory == "." && !path.hasPrefix("./") ? "" : directory + (directory == "/" ? "" : "/"))
                 + ".\(base).spiglass-\(suffix)"
             let fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
             if fd >= 0 { return (fd, name) }

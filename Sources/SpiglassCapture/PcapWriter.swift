@@ -32,7 +32,8 @@ public final class PcapWriter {
     /// through, so the file needs no buffer of its own. With `flushEachPacket` (live captures,
     /// whose file another tool may follow) the file is in place from the start and each record
     /// is flushed as it comes.
-    public init(path: String, snapLength: Int32 = 262_144, flushEachPacket: Bool = false, inputs: [String] = []) throws {
+    public init(path: String, snapLength: Int32 = 262_144, flushEachPacket: Bool = false, inputs: [String] = []) throws
+    {
         let output = try OutputFile(path: path, inputs: inputs, publishAtOnce: flushEachPacket)
         guard let dead = pcap_open_dead(DLT_RAW, snapLength) else {
             throw CaptureError(.cannotWrite, "cannot create a raw-IP pcap handle")
@@ -110,8 +111,9 @@ public final class PcapWriter {
         let dumper = self.dumper
         bytes.withUnsafeBufferPointer { pointer in
             withUnsafePointer(to: &header) { headerPointer in
-                pcap_dump(UnsafeMutableRawPointer(dumper).assumingMemoryBound(to: UInt8.self), headerPointer,
-                          pointer.baseAddress! + range.lowerBound)
+                pcap_dump(
+                    UnsafeMutableRawPointer(dumper).assumingMemoryBound(to: UInt8.self), headerPointer,
+                    pointer.baseAddress! + range.lowerBound)
             }
         }
         packetsWritten += 1
@@ -137,8 +139,10 @@ public final class PcapWriter {
     /// The header `pcap_dump` writes before a packet of `length` bytes: seconds, microseconds,
     /// captured and original length, 32 bits each in host order (the seconds cut the same way).
     private static func recordHeader(length: Int, timestamp: Timestamp) -> (UInt32, UInt32, UInt32, UInt32) {
-        (UInt32(truncatingIfNeeded: timestamp.seconds), UInt32(truncatingIfNeeded: timestamp.microseconds),
-         UInt32(truncatingIfNeeded: length), UInt32(truncatingIfNeeded: length))
+        (
+            UInt32(truncatingIfNeeded: timestamp.seconds), UInt32(truncatingIfNeeded: timestamp.microseconds),
+            UInt32(truncatingIfNeeded: length), UInt32(truncatingIfNeeded: length)
+        )
     }
 
     /// Copies `source` into `staging`, after the staged bytes (drained first when they would
@@ -167,7 +171,8 @@ public final class PcapWriter {
     /// byte: the header of the pcap format this writer uses (host byte order; seconds,
     /// microseconds, captured and original length, 32 bits each), then the packet. Pure Swift,
     /// for threads that prepare records which `writeRecords` later writes in order.
-    public static func appendRecord(_ bytes: [UInt8], range: Range<Int>, timestamp: Timestamp, to buffer: inout [UInt8]) {
+    public static func appendRecord(_ bytes: [UInt8], range: Range<Int>, timestamp: Timestamp, to buffer: inout [UInt8])
+    {
         guard range.lowerBound >= 0, range.upperBound <= bytes.count else { return }
         withUnsafeBytes(of: recordHeader(length: range.count, timestamp: timestamp)) { buffer.append(contentsOf: $0) }
         // Through a pointer: no slice, so no reference counting after the copy.
@@ -184,7 +189,9 @@ public final class PcapWriter {
             return
         }
         drainStaging()
-        let written = buffer.withUnsafeBufferPointer { pointer in fwrite(pointer.baseAddress! + range.lowerBound, 1, range.count, file) }
+        let written = buffer.withUnsafeBufferPointer { pointer in
+            fwrite(pointer.baseAddress! + range.lowerBound, 1, range.count, file)
+        }
         if written != range.count { noteFailure() }
         if flushEachPacket { flushRecords() }
     }

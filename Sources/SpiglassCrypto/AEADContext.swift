@@ -77,8 +77,9 @@ public final class AEADContext {
                     && EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_AEAD_SET_TAG, Int32(tagLength), nil) == 1
             }
         }
-        let context = try makeKeyedContext(algorithm.evpCipher, key: key, keyLength: algorithm.keyLength,
-                                           encrypt: encrypt, name: "\(algorithm)", configure: configure)
+        let context = try makeKeyedContext(
+            algorithm.evpCipher, key: key, keyLength: algorithm.keyLength,
+            encrypt: encrypt, name: "\(algorithm)", configure: configure)
         self.context = context
         self.algorithm = algorithm
         self.encrypting = encrypt
@@ -103,7 +104,10 @@ public final class AEADContext {
         let context = self.context
         try aad.withUnsafeBufferPointer { aadPointer in
             var length: Int32 = 0
-            guard EVP_CipherUpdate(context, nil, &length, aadPointer.baseAddress! + range.lowerBound, Int32(range.count)) == 1 else {
+            guard
+                EVP_CipherUpdate(context, nil, &length, aadPointer.baseAddress! + range.lowerBound, Int32(range.count))
+                    == 1
+            else {
                 throw CryptoError.openssl("EVP_CipherUpdate (AAD)")
             }
         }
@@ -119,7 +123,9 @@ public final class AEADContext {
 
     /// Runs the cipher over `input[inputRange]` into `output` at `outputOffset`. Returns false
     /// when OpenSSL refuses: for CCM decryption, a tag that does not verify.
-    private func update(input: [UInt8], inputRange: Range<Int>, output: inout [UInt8], outputOffset: Int) throws -> (Bool, Int) {
+    private func update(input: [UInt8], inputRange: Range<Int>, output: inout [UInt8], outputOffset: Int) throws -> (
+        Bool, Int
+    ) {
         try checkRange(inputRange, in: input.count, "input")
         try checkRange(outputOffset..<(outputOffset + inputRange.count), in: output.count, "output")
         if inputRange.isEmpty { return (true, 0) }
@@ -127,9 +133,10 @@ public final class AEADContext {
         return input.withUnsafeBufferPointer { inPointer in
             output.withUnsafeMutableBufferPointer { outPointer in
                 var length: Int32 = 0
-                let ok = EVP_CipherUpdate(
-                    context, outPointer.baseAddress! + outputOffset, &length,
-                    inPointer.baseAddress! + inputRange.lowerBound, Int32(inputRange.count)) == 1
+                let ok =
+                    EVP_CipherUpdate(
+                        context, outPointer.baseAddress! + outputOffset, &length,
+                        inPointer.baseAddress! + inputRange.lowerBound, Int32(inputRange.count)) == 1
                 return (ok, Int(length))
             }
         }
@@ -156,7 +163,9 @@ public final class AEADContext {
         output: inout [UInt8], outputOffset: Int
     ) throws -> Bool {
         guard !encrypting else { throw CryptoError(.invalidLength, "open() on an encrypting context") }
-        guard algorithm.validTagLengths.contains(tag.count) else { throw CryptoError(.invalidLength, "tag of \(tag.count) bytes") }
+        guard algorithm.validTagLengths.contains(tag.count) else {
+            throw CryptoError(.invalidLength, "tag of \(tag.count) bytes")
+        }
         try checkRange(tag, in: input.count, "tag")
         try checkRange(ciphertext, in: input.count, "input")
         try checkRange(outputOffset..<(outputOffset + ciphertext.count), in: output.count, "output")
@@ -164,8 +173,9 @@ public final class AEADContext {
         let context = self.context
         func setTag() -> Bool {
             input.withUnsafeBufferPointer { inPointer in
-                EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_AEAD_SET_TAG, Int32(tag.count),
-                                    UnsafeMutableRawPointer(mutating: inPointer.baseAddress! + tag.lowerBound)) == 1
+                EVP_CIPHER_CTX_ctrl(
+                    context, EVP_CTRL_AEAD_SET_TAG, Int32(tag.count),
+                    UnsafeMutableRawPointer(mutating: inPointer.baseAddress! + tag.lowerBound)) == 1
             }
         }
         if algorithm.isCCM {
@@ -176,7 +186,8 @@ public final class AEADContext {
             try setNonce(nonce)
             try setTotalLength(ciphertext.count)
             try addAAD(aad, aadRange)
-            let (verified, _) = try update(input: input, inputRange: ciphertext, output: &output, outputOffset: outputOffset)
+            let (verified, _) = try update(
+                input: input, inputRange: ciphertext, output: &output, outputOffset: outputOffset)
             if !verified { ERR_clear_error() }
             return verified
         }
@@ -190,7 +201,8 @@ public final class AEADContext {
         var scratch = (UInt64(0), UInt64(0))
         let verified = withUnsafeMutableBytes(of: &scratch) { scratchPointer -> Bool in
             var length: Int32 = 0
-            return EVP_CipherFinal_ex(context, scratchPointer.baseAddress!.assumingMemoryBound(to: UInt8.self), &length) == 1
+            return EVP_CipherFinal_ex(context, scratchPointer.baseAddress!.assumingMemoryBound(to: UInt8.self), &length)
+                == 1
         }
         if !verified { ERR_clear_error() }
         return verified
@@ -206,7 +218,9 @@ public final class AEADContext {
         output: inout [UInt8], outputOffset: Int
     ) throws -> Int {
         guard encrypting else { throw CryptoError(.invalidLength, "seal() on a decrypting context") }
-        guard algorithm.validTagLengths.contains(tagLength) else { throw CryptoError(.invalidLength, "tag of \(tagLength) bytes") }
+        guard algorithm.validTagLengths.contains(tagLength) else {
+            throw CryptoError(.invalidLength, "tag of \(tagLength) bytes")
+        }
         try checkRange(plaintext, in: input.count, "input")
         try checkRange(outputOffset..<(outputOffset + plaintext.count + tagLength), in: output.count, "output")
         try checkAAD(aad, aadRange, extraAAD, extraAADRange)
@@ -223,12 +237,14 @@ public final class AEADContext {
         }
         try addAAD(aad, aadRange)
         try addAAD(extraAAD, extraAADRange)
-        let (ok, produced) = try update(input: input, inputRange: plaintext, output: &output, outputOffset: outputOffset)
+        let (ok, produced) = try update(
+            input: input, inputRange: plaintext, output: &output, outputOffset: outputOffset)
         guard ok else { throw CryptoError.openssl("EVP_CipherUpdate") }
         var scratch = (UInt64(0), UInt64(0))
         let finished = withUnsafeMutableBytes(of: &scratch) { scratchPointer -> Bool in
             var length: Int32 = 0
-            return EVP_CipherFinal_ex(context, scratchPointer.baseAddress!.assumingMemoryBound(to: UInt8.self), &length) == 1
+            return EVP_CipherFinal_ex(context, scratchPointer.baseAddress!.assumingMemoryBound(to: UInt8.self), &length)
+                == 1
         }
         guard finished else { throw CryptoError.openssl("EVP_CipherFinal_ex") }
         let tagOffset = outputOffset + produced

@@ -12,7 +12,9 @@ func checkRange(_ range: Range<Int>, in count: Int, _ what: String) throws {
 /// Calls `body` with the key's bytes in place: `[UInt8]`, `SecretBytes` and their slices
 /// are contiguous, so OpenSSL reads the caller's buffer and no copy of the key is made. Any
 /// other collection is copied into an array that is wiped before it is freed.
-func withKeyBytes<Key: Collection<UInt8>, Result>(_ key: Key, _ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
+func withKeyBytes<Key: Collection<UInt8>, Result>(_ key: Key, _ body: (UnsafeBufferPointer<UInt8>) throws -> Result)
+    rethrows -> Result
+{
     if let result = try key.withContiguousStorageIfAvailable(body) { return result }
     var copy = Array(key)
     defer { cleanse(&copy) }
@@ -36,8 +38,10 @@ func cleanse(_ buffer: inout [UInt8]) {
 /// the context is created for the cipher first, configured, then keyed.
 /// `name` is only for error messages: made when one is thrown (describing the algorithm by
 /// reflection costs more than keying the context).
-func makeKeyedContext<Key: Collection<UInt8>>(_ cipher: OpaquePointer?, key: Key, keyLength: Int, encrypt: Bool, name: @autoclosure () -> String,
-                      variableKeyLength: Bool = false, configure: ((OpaquePointer) -> Bool)? = nil) throws -> OpaquePointer {
+func makeKeyedContext<Key: Collection<UInt8>>(
+    _ cipher: OpaquePointer?, key: Key, keyLength: Int, encrypt: Bool, name: @autoclosure () -> String,
+    variableKeyLength: Bool = false, configure: ((OpaquePointer) -> Bool)? = nil
+) throws -> OpaquePointer {
     guard key.count == keyLength else {
         throw CryptoError(.invalidKeyLength, "\(name()) needs a \(keyLength)-byte key, got \(key.count)")
     }
@@ -48,8 +52,8 @@ func makeKeyedContext<Key: Collection<UInt8>>(_ cipher: OpaquePointer?, key: Key
     let twoStep = variableKeyLength || configure != nil
     if twoStep {
         guard EVP_CipherInit_ex2(context, cipher, nil, nil, encrypt ? 1 : 0, nil) == 1,
-              !variableKeyLength || EVP_CIPHER_CTX_set_key_length(context, Int32(keyLength)) == 1,
-              configure?(context) ?? true
+            !variableKeyLength || EVP_CIPHER_CTX_set_key_length(context, Int32(keyLength)) == 1,
+            configure?(context) ?? true
         else {
             EVP_CIPHER_CTX_free(context)
             throw CryptoError.openssl("setting up \(name()) before its key")

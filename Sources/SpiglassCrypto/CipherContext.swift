@@ -75,7 +75,9 @@ public enum CipherAlgorithm: Sendable, Equatable {
         default: return
         }
         guard range.contains(keyLength) else {
-            throw CryptoError(.invalidKeyLength, "\(self) takes keys of \(range.lowerBound) to \(range.upperBound) bytes, got \(keyLength)")
+            throw CryptoError(
+                .invalidKeyLength,
+                "\(self) takes keys of \(range.lowerBound) to \(range.upperBound) bytes, got \(keyLength)")
         }
     }
 
@@ -111,9 +113,10 @@ public final class CipherContext {
     public init(_ algorithm: CipherAlgorithm, key: some Collection<UInt8>, encrypt: Bool = false) throws {
         try algorithm.checkKeyLength()
         if algorithm.isLegacy { try LegacyProvider.require(for: algorithm.legacyName) }
-        let context = try makeKeyedContext(algorithm.evpCipher, key: key, keyLength: algorithm.keyLength,
-                                           encrypt: encrypt, name: "\(algorithm)",
-                                           variableKeyLength: algorithm.variableKeyLength)
+        let context = try makeKeyedContext(
+            algorithm.evpCipher, key: key, keyLength: algorithm.keyLength,
+            encrypt: encrypt, name: "\(algorithm)",
+            variableKeyLength: algorithm.variableKeyLength)
         self.context = context
         self.algorithm = algorithm
         self.encrypting = encrypt
@@ -133,7 +136,8 @@ public final class CipherContext {
             throw CryptoError(.invalidLength, "IV of \(ivRange.count) bytes, need \(algorithm.ivLength)")
         }
         guard inputRange.count % algorithm.blockSize == 0 else {
-            throw CryptoError(.invalidLength, "\(inputRange.count) bytes is not a multiple of the \(algorithm.blockSize)-byte block")
+            throw CryptoError(
+                .invalidLength, "\(inputRange.count) bytes is not a multiple of the \(algorithm.blockSize)-byte block")
         }
         try checkRange(ivRange, in: iv.count, "IV")
         try checkRange(inputRange, in: input.count, "input")
@@ -149,13 +153,15 @@ public final class CipherContext {
                     var length: Int32 = 0
                     var total: Int32 = 0
                     if !inputRange.isEmpty {
-                        guard EVP_CipherUpdate(
-                            context, outPointer.baseAddress! + outputOffset, &length,
-                            inPointer.baseAddress! + inputRange.lowerBound, Int32(inputRange.count)) == 1
+                        guard
+                            EVP_CipherUpdate(
+                                context, outPointer.baseAddress! + outputOffset, &length,
+                                inPointer.baseAddress! + inputRange.lowerBound, Int32(inputRange.count)) == 1
                         else { throw CryptoError.openssl("EVP_CipherUpdate") }
                         total = length
                     }
-                    guard EVP_CipherFinal_ex(context, outPointer.baseAddress! + outputOffset + Int(total), &length) == 1 else {
+                    guard EVP_CipherFinal_ex(context, outPointer.baseAddress! + outputOffset + Int(total), &length) == 1
+                    else {
                         throw CryptoError.openssl("EVP_CipherFinal_ex")
                     }
                     return total + length
@@ -177,8 +183,9 @@ public final class CipherContext {
         let ok = input.withUnsafeBufferPointer { inPointer in
             output.withUnsafeMutableBufferPointer { outPointer -> Bool in
                 var length: Int32 = 0
-                return EVP_CipherUpdate(context, outPointer.baseAddress! + outputOffset, &length,
-                                        inPointer.baseAddress! + inputOffset, 16) == 1 && length == 16
+                return EVP_CipherUpdate(
+                    context, outPointer.baseAddress! + outputOffset, &length,
+                    inPointer.baseAddress! + inputOffset, 16) == 1 && length == 16
             }
         }
         guard ok else { throw CryptoError.openssl("EVP_CipherUpdate (ECB block)") }

@@ -5,8 +5,8 @@ internal import CCrypto
 /// data-dependent compare leaks how many tag bytes matched).
 public func constantTimeEquals(_ a: [UInt8], _ aRange: Range<Int>, _ b: [UInt8], _ bRange: Range<Int>) -> Bool {
     guard aRange.count == bRange.count,
-          aRange.lowerBound >= 0, aRange.upperBound <= a.count,
-          bRange.lowerBound >= 0, bRange.upperBound <= b.count
+        aRange.lowerBound >= 0, aRange.upperBound <= a.count,
+        bRange.lowerBound >= 0, bRange.upperBound <= b.count
     else { return false }
     if aRange.isEmpty { return true }
     return a.withUnsafeBytes { ap in

@@ -21,7 +21,8 @@ enum LegacyProvider {
     /// Throws `.unsupportedAlgorithm` with OpenSSL's reason when the legacy provider is missing.
     static func require(for name: String) throws {
         if let failure {
-            throw CryptoError(.unsupportedAlgorithm, "\(name) needs OpenSSL's legacy provider, which did not load: \(failure)")
+            throw CryptoError(
+                .unsupportedAlgorithm, "\(name) needs OpenSSL's legacy provider, which did not load: \(failure)")
         }
     }
 

@@ -45,7 +45,8 @@ public final class HMACContext: TruncatedMAC {
 
     public var fullLength: Int { hash.digestLength }
 
-    public func fullMAC(data: [UInt8], range: Range<Int>, trailer: [UInt8], trailerRange: Range<Int>) throws -> [UInt8] {
+    public func fullMAC(data: [UInt8], range: Range<Int>, trailer: [UInt8], trailerRange: Range<Int>) throws -> [UInt8]
+    {
         try fullDigest(data: data, range: range, trailer: trailer, trailerRange: trailerRange)
         return digest
     }
@@ -58,15 +59,21 @@ public final class HMACContext: TruncatedMAC {
 /// Re-initialises a keyed `EVP_MAC_CTX` from its stored key (NULL key), feeds `data[range]`
 /// and `trailer[trailerRange]`, and writes the MAC to the start of `digest`. Ranges are
 /// checked by the callers.
-private func evpMACDigest(_ context: OpaquePointer, data: [UInt8], range: Range<Int>, trailer: [UInt8], trailerRange: Range<Int>,
-                          into digest: inout [UInt8]) throws {
+private func evpMACDigest(
+    _ context: OpaquePointer, data: [UInt8], range: Range<Int>, trailer: [UInt8], trailerRange: Range<Int>,
+    into digest: inout [UInt8]
+) throws {
     guard EVP_MAC_init(context, nil, 0, nil) == 1 else { throw CryptoError.openssl("EVP_MAC_init") }
     if !range.isEmpty {
-        let ok = data.withUnsafeBufferPointer { EVP_MAC_update(context, $0.baseAddress! + range.lowerBound, range.count) }
+        let ok = data.withUnsafeBufferPointer {
+            EVP_MAC_update(context, $0.baseAddress! + range.lowerBound, range.count)
+        }
         guard ok == 1 else { throw CryptoError.openssl("EVP_MAC_update") }
     }
     if !trailerRange.isEmpty {
-        let ok = trailer.withUnsafeBufferPointer { EVP_MAC_update(context, $0.baseAddress! + trailerRange.lowerBound, trailerRange.count) }
+        let ok = trailer.withUnsafeBufferPointer {
+            EVP_MAC_update(context, $0.baseAddress! + trailerRange.lowerBound, trailerRange.count)
+        }
         guard ok == 1 else { throw CryptoError.openssl("EVP_MAC_update") }
     }
     let capacity = digest.count
@@ -105,7 +112,8 @@ public final class CMACContext: TruncatedMAC {
 
     public var fullLength: Int { Self.macLength }
 
-    public func fullMAC(data: [UInt8], range: Range<Int>, trailer: [UInt8], trailerRange: Range<Int>) throws -> [UInt8] {
+    public func fullMAC(data: [UInt8], range: Range<Int>, trailer: [UInt8], trailerRange: Range<Int>) throws -> [UInt8]
+    {
         try evpMACDigest(context, data: data, range: range, trailer: trailer, trailerRange: trailerRange, into: &digest)
         return digest
     }
@@ -126,7 +134,9 @@ private func makeMACContext(_ name: String) throws -> (mac: OpaquePointer, conte
 /// needs them: a Swift String passed straight to `OSSL_PARAM_construct_*` is a temporary
 /// freed before `EVP_MAC_init` reads it. An empty key (HMAC accepts one) is passed as a
 /// non-NULL pointer, as OpenSSL wants.
-private func initializeMAC(_ context: OpaquePointer, parameter: String, value: String, key: some Collection<UInt8>) -> Int32 {
+private func initializeMAC(_ context: OpaquePointer, parameter: String, value: String, key: some Collection<UInt8>)
+    -> Int32
+{
     parameter.withCString { parameterName in
         value.withCString { valueName -> Int32 in
             var params = [

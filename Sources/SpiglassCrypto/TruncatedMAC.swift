@@ -10,8 +10,10 @@ public protocol TruncatedMAC: AnyObject {
 
 extension TruncatedMAC {
     /// Writes the first `length` bytes of the MAC to `output` at `outputOffset`.
-    public func compute(data: [UInt8], range: Range<Int>, trailer: [UInt8] = [], trailerRange: Range<Int> = 0..<0,
-                        truncatedTo length: Int, output: inout [UInt8], outputOffset: Int) throws {
+    public func compute(
+        data: [UInt8], range: Range<Int>, trailer: [UInt8] = [], trailerRange: Range<Int> = 0..<0,
+        truncatedTo length: Int, output: inout [UInt8], outputOffset: Int
+    ) throws {
         guard (0...fullLength).contains(length) else {
             throw CryptoError(.invalidLength, "MAC length \(length) outside 0...\(fullLength)")
         }
@@ -24,8 +26,10 @@ extension TruncatedMAC {
 
     /// Recomputes the MAC and compares its first `expectedRange.count` bytes with
     /// `expected[expectedRange]` in constant time.
-    public func verify(data: [UInt8], range: Range<Int>, trailer: [UInt8] = [], trailerRange: Range<Int> = 0..<0,
-                       expected: [UInt8], expectedRange: Range<Int>) throws -> Bool {
+    public func verify(
+        data: [UInt8], range: Range<Int>, trailer: [UInt8] = [], trailerRange: Range<Int> = 0..<0,
+        expected: [UInt8], expectedRange: Range<Int>
+    ) throws -> Bool {
         // An empty expected value would "verify" anything.
         guard (1...fullLength).contains(expectedRange.count) else { return false }
         try checkRange(range, in: data.count, "data")

@@ -29,7 +29,8 @@ public final class XCBCContext: TruncatedMAC {
         constants += [UInt8](repeating: 0x03, count: 16)
         var derived = [UInt8](repeating: 0, count: 48)
         defer { cleanse(&derived) }
-        _ = try derive.run(iv: [], ivRange: 0..<0, input: constants, inputRange: 0..<48, output: &derived, outputOffset: 0)
+        _ = try derive.run(
+            iv: [], ivRange: 0..<0, input: constants, inputRange: 0..<48, output: &derived, outputOffset: 0)
         cipher = try CipherContext(.aesECB(keyBytes: 16), key: derived[0..<16], encrypt: true)
         k2 = Array(derived[16..<32])
         k3 = Array(derived[32..<48])
@@ -80,7 +81,8 @@ public final class XCBCContext: TruncatedMAC {
 
     public var fullLength: Int { Self.macLength }
 
-    public func fullMAC(data: [UInt8], range: Range<Int>, trailer: [UInt8], trailerRange: Range<Int>) throws -> [UInt8] {
+    public func fullMAC(data: [UInt8], range: Range<Int>, trailer: [UInt8], trailerRange: Range<Int>) throws -> [UInt8]
+    {
         try checkRange(range, in: data.count, "data")
         try checkRange(trailerRange, in: trailer.count, "trailer")
         try mac(data: data, range: range, trailer: trailer, trailerRange: trailerRange)

@@ -46,8 +46,11 @@ public final class ESPCryptoState {
         let key = sa.encryptionKey
         let salt = sa.encryption.saltLength
         let valid = sa.encryption.validKeyLengths
-        if case .unsupported = sa.encryption {} else if !valid.contains(key.count) {
-            throw CryptoError(.invalidKeyLength, "\(sa.encryption.name) takes keys of \(sa.encryption.keyLengthDescription) bytes, got \(key.count)")
+        if case .unsupported = sa.encryption {
+        } else if !valid.contains(key.count) {
+            throw CryptoError(
+                .invalidKeyLength,
+                "\(sa.encryption.name) takes keys of \(sa.encryption.keyLengthDescription) bytes, got \(key.count)")
         }
         nonce = [UInt8](repeating: 0, count: salt + 8)
         // A slice of the SA's key: the contexts read it in place, so no unwiped copy is made.
@@ -61,11 +64,12 @@ public final class ESPCryptoState {
         case .tripleDESCBC:
             engine = .cbc(try CipherContext(.tripleDESCBC, key: key, encrypt: encrypt))
         case .desCBC, .blowfishCBC, .cast5CBC:
-            let algorithm: CipherAlgorithm = switch sa.encryption {
-            case .desCBC: .desCBC
-            case .blowfishCBC: .blowfishCBC(keyBytes: key.count)
-            default: .cast5CBC(keyBytes: key.count)
-            }
+            let algorithm: CipherAlgorithm =
+                switch sa.encryption {
+                case .desCBC: .desCBC
+                case .blowfishCBC: .blowfishCBC(keyBytes: key.count)
+                default: .cast5CBC(keyBytes: key.count)
+                }
             do {
                 engine = .cbc(try CipherContext(algorithm, key: key, encrypt: encrypt))
             } catch let error as CryptoError where error.code == .unsupportedAlgorithm {
@@ -73,24 +77,32 @@ public final class ESPCryptoState {
                 engine = .unsupported(error.reason)
             }
         case .aesCTR:
-            engine = .ctr(try CipherContext(.aesCTR(keyBytes: cipherKey.count), key: cipherKey, encrypt: encrypt), nonce: saltBytes)
+            engine = .ctr(
+                try CipherContext(.aesCTR(keyBytes: cipherKey.count), key: cipherKey, encrypt: encrypt),
+                nonce: saltBytes)
         case .aesGCM, .aesGCMImplicitIV:
-            engine = .aead(try AEADContext(.aesGCM(keyBytes: cipherKey.count), key: cipherKey, encrypt: encrypt), salt: saltBytes)
+            engine = .aead(
+                try AEADContext(.aesGCM(keyBytes: cipherKey.count), key: cipherKey, encrypt: encrypt), salt: saltBytes)
         case .chaCha20Poly1305, .chaCha20Poly1305ImplicitIV:
             engine = .aead(try AEADContext(.chaCha20Poly1305, key: cipherKey, encrypt: encrypt), salt: saltBytes)
         case .aesCCM, .aesCCMImplicitIV:
-            engine = .aead(try AEADContext(.aesCCM(keyBytes: cipherKey.count, tagLength: sa.encryption.aeadICVLength), key: cipherKey, encrypt: encrypt), salt: saltBytes)
+            engine = .aead(
+                try AEADContext(
+                    .aesCCM(keyBytes: cipherKey.count, tagLength: sa.encryption.aeadICVLength), key: cipherKey,
+                    encrypt: encrypt), salt: saltBytes)
         case .aesNullGMAC:
-            engine = .gmac(try AEADContext(.aesGCM(keyBytes: cipherKey.count), key: cipherKey, encrypt: encrypt), salt: saltBytes)
+            engine = .gmac(
+                try AEADContext(.aesGCM(keyBytes: cipherKey.count), key: cipherKey, encrypt: encrypt), salt: saltBytes)
         case .unsupported(let name):
             engine = .unsupported("\(name) is not implemented in this build")
         }
         integrity = try IntegrityEngine(sa.integrity, key: sa.integrityKey)
         let encryption = sa.encryption
-        layout = Layout(ivLength: encryption.ivLength, icvLength: sa.icvLength,
-                        ciphertextMultiple: !encryption.leavesPayloadInClear && encryption.blockSize > 4 ? encryption.blockSize : 1,
-                        isAEAD: encryption.isAEAD, implicitIV: encryption.implicitIV,
-                        extendedSequenceNumbers: sa.extendedSequenceNumbers)
+        layout = Layout(
+            ivLength: encryption.ivLength, icvLength: sa.icvLength,
+            ciphertextMultiple: !encryption.leavesPayloadInClear && encryption.blockSize > 4 ? encryption.blockSize : 1,
+            isAEAD: encryption.isAEAD, implicitIV: encryption.implicitIV,
+            extendedSequenceNumbers: sa.extendedSequenceNumbers)
         counterBlock[15] = 1
     }
 

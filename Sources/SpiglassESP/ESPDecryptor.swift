@@ -13,8 +13,10 @@ public enum ESPDecryptor {
     /// `verifyIntegrity: false` skips the ICV of a non-AEAD SA (the status is then
     /// `unchecked`): only for diagnosis, which asks whether the payload is plaintext under some
     /// key. Nothing decrypted that way may be released.
-    public static func decrypt(_ packet: [UInt8], esp: Range<Int>, state: ESPCryptoState, sequenceHigh: UInt32,
-                               output: inout [UInt8], verifyIntegrity: Bool = true) -> ESPResult {
+    public static func decrypt(
+        _ packet: [UInt8], esp: Range<Int>, state: ESPCryptoState, sequenceHigh: UInt32,
+        output: inout [UInt8], verifyIntegrity: Bool = true
+    ) -> ESPResult {
         if case .unsupported(let reason) = state.engine {
             return .fail(.unsupportedAlgorithm, .none, reason)
         }
@@ -23,14 +25,20 @@ public enum ESPDecryptor {
         let icvLength = layout.icvLength
         let minimum = 8 + ivLength + 2 + icvLength
         guard esp.count >= minimum, esp.lowerBound >= 0, esp.upperBound <= packet.count else {
-            return .fail(.malformed, .none, "ESP of \(esp.count) bytes is shorter than the \(minimum) bytes of header, IV, trailer and ICV this SA needs")
+            return .fail(
+                .malformed, .none,
+                "ESP of \(esp.count) bytes is shorter than the \(minimum) bytes of header, IV, trailer and ICV this SA needs"
+            )
         }
         let ivStart = esp.lowerBound + 8
         let cipherStart = ivStart + ivLength
         let icvStart = esp.upperBound - icvLength
         let cipherRange = cipherStart..<icvStart
         if cipherRange.count % layout.ciphertextMultiple != 0 {
-            return .fail(.malformed, .none, "ciphertext of \(cipherRange.count) bytes is not a multiple of the \(layout.ciphertextMultiple)-byte block")
+            return .fail(
+                .malformed, .none,
+                "ciphertext of \(cipherRange.count) bytes is not a multiple of the \(layout.ciphertextMultiple)-byte block"
+            )
         }
         guard output.count >= cipherRange.count else {
             return .fail(.malformed, .none, "ESP payload of \(cipherRange.count) bytes exceeds the output buffer")
@@ -65,42 +73,50 @@ public enum ESPDecryptor {
     /// The ICV of a non-combined transform: HMAC (or XCBC, CMAC) over SPI..ciphertext, plus the
     /// ESN high bits appended (RFC 4303 2.2.1). `.failed` when it does not match.
     @inline(__always)
-    static func checkIntegrity(_ packet: [UInt8], _ parts: Parts, state: ESPCryptoState, verify: Bool) throws -> ICVStatus {
+    static func checkIntegrity(_ packet: [UInt8], _ parts: Parts, state: ESPCryptoState, verify: Bool) throws
+        -> ICVStatus
+    {
         let icvLength = parts.icv.count
         guard verify else { return icvLength > 0 ? .unchecked : .none }
         guard let integrity = state.integrity else { return icvLength > 0 ? .unchecked : .none }
-        let ok = try integrity.verify(data: packet, range: parts.esp.lowerBound..<parts.icv.lowerBound,
-                                      trailer: state.sequenceHighTrailer,
-                                      trailerRange: state.layout.extendedSequenceNumbers ? 0..<4 : 0..<0,
-                                      expected: packet, expectedRange: parts.icv)
+        let ok = try integrity.verify(
+            data: packet, range: parts.esp.lowerBound..<parts.icv.lowerBound,
+            trailer: state.sequenceHighTrailer,
+            trailerRange: state.layout.extendedSequenceNumbers ? 0..<4 : 0..<0,
+            expected: packet, expectedRange: parts.icv)
         return ok ? .good : .failed
     }
 
     /// Decrypts the payload into `output` (combined transforms check their tag here and set
     /// `icvStatus`). Returns the failure, or nil when `output` holds the plaintext.
     @inline(__always)
-    static func decipher(_ packet: [UInt8], _ parts: Parts, state: ESPCryptoState, output: inout [UInt8],
-                         icvStatus: inout ICVStatus) throws -> ESPResult? {
+    static func decipher(
+        _ packet: [UInt8], _ parts: Parts, state: ESPCryptoState, output: inout [UInt8],
+        icvStatus: inout ICVStatus
+    ) throws -> ESPResult? {
         let cipherRange = parts.cipher
         switch state.engine {
         case .null:
             for i in 0..<cipherRange.count { output[i] = packet[cipherRange.lowerBound + i] }
         case .cbc(let context):
-            _ = try context.run(iv: packet, ivRange: parts.ivStart..<cipherRange.lowerBound, input: packet, inputRange: cipherRange,
-                                output: &output, outputOffset: 0)
+            _ = try context.run(
+                iv: packet, ivRange: parts.ivStart..<cipherRange.lowerBound, input: packet, inputRange: cipherRange,
+                output: &output, outputOffset: 0)
         case .ctr(let context, let nonce):
             // RFC 3686 counter block: nonce ‖ IV ‖ 1.
             for i in 0..<4 { state.counterBlock[i] = nonce[i] }
             for i in 0..<8 { state.counterBlock[4 + i] = packet[parts.ivStart + i] }
-            _ = try context.run(iv: state.counterBlock, ivRange: 0..<16, input: packet, inputRange: cipherRange,
-                                output: &output, outputOffset: 0)
+            _ = try context.run(
+                iv: state.counterBlock, ivRange: 0..<16, input: packet, inputRange: cipherRange,
+                output: &output, outputOffset: 0)
         case .aead(let context, let salt):
             // Nonce: salt ‖ IV (explicit, or the sequence number for RFC 8750). AAD: SPI ‖
             // sequence (RFC 4106 5, RFC 4309 5, RFC 7634 2.1); with ESN SPI ‖ high ‖ low.
             let aadLength = state.prepareNonceAndAAD(salt: salt, packet: packet, espStart: parts.esp.lowerBound)
-            let ok = try context.open(nonce: state.nonce, aad: state.aad, aadRange: 0..<aadLength,
-                                      input: packet, ciphertext: cipherRange, tag: parts.icv,
-                                      output: &output, outputOffset: 0)
+            let ok = try context.open(
+                nonce: state.nonce, aad: state.aad, aadRange: 0..<aadLength,
+                input: packet, ciphertext: cipherRange, tag: parts.icv,
+                output: &output, outputOffset: 0)
             guard ok else { return .fail(.icvFailed, .failed, "AEAD tag mismatch") }
             icvStatus = .good
         case .gmac(let context, let salt):
@@ -108,10 +124,11 @@ public enum ESPDecryptor {
             // high in the middle) ‖ IV ‖ payload ‖ padding ‖ pad length ‖ next header.
             let aadLength = state.prepareNonceAndAAD(salt: salt, packet: packet, espStart: parts.esp.lowerBound)
             let icvStart = parts.icv.lowerBound
-            let ok = try context.open(nonce: state.nonce, aad: state.aad, aadRange: 0..<aadLength,
-                                      extraAAD: packet, extraAADRange: parts.ivStart..<icvStart,
-                                      input: packet, ciphertext: icvStart..<icvStart, tag: parts.icv,
-                                      output: &output, outputOffset: 0)
+            let ok = try context.open(
+                nonce: state.nonce, aad: state.aad, aadRange: 0..<aadLength,
+                extraAAD: packet, extraAADRange: parts.ivStart..<icvStart,
+                input: packet, ciphertext: icvStart..<icvStart, tag: parts.icv,
+                output: &output, outputOffset: 0)
             guard ok else { return .fail(.icvFailed, .failed, "AES-GMAC tag mismatch") }
             icvStatus = .good
             for i in 0..<cipherRange.count { output[i] = packet[cipherRange.lowerBound + i] }
@@ -127,7 +144,8 @@ public enum ESPDecryptor {
         let padLength = Int(output[count - 2])
         let nextHeader = output[count - 1]
         guard padLength + 2 <= count else {
-            var result = ESPResult.fail(.garbled, icvStatus, "pad length \(padLength) exceeds the \(count - 2)-byte payload")
+            var result = ESPResult.fail(
+                .garbled, icvStatus, "pad length \(padLength) exceeds the \(count - 2)-byte payload")
             result.nextHeader = nextHeader
             return result
         }
@@ -140,7 +158,9 @@ public enum ESPDecryptor {
             defaultPadding = false
             break
         }
-        return ESPResult(verdict: nextHeader == IPProtocol.noNextHeader ? .dummy : .decrypted, icv: icvStatus, nextHeader: nextHeader,
-                         padLength: padLength, payloadLength: payloadLength, detail: nil, defaultPadding: defaultPadding)
+        return ESPResult(
+            verdict: nextHeader == IPProtocol.noNextHeader ? .dummy : .decrypted, icv: icvStatus,
+            nextHeader: nextHeader,
+            padLength: padLength, payloadLength: payloadLength, detail: nil, defaultPadding: defaultPadding)
     }
 }

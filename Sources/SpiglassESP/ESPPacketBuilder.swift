@@ -15,8 +15,10 @@ public final class ESPPacketBuilder {
     /// Returns the ESP packet (SPI through ICV) carrying `payload` with next header
     /// `nextHeader`. `iv` defaults to random bytes; `padding` overrides the RFC 1, 2, 3, …
     /// padding bytes (for building bad packets).
-    public func build(spi: UInt32, sequence: UInt64, payload: [UInt8], nextHeader: UInt8,
-                      iv: [UInt8]? = nil, padding: [UInt8]? = nil, extraPadding: Int = 0) throws -> [UInt8] {
+    public func build(
+        spi: UInt32, sequence: UInt64, payload: [UInt8], nextHeader: UInt8,
+        iv: [UInt8]? = nil, padding: [UInt8]? = nil, extraPadding: Int = 0
+    ) throws -> [UInt8] {
         let sa = state.sa
         let ivLength = sa.encryption.ivLength
         let iv = iv ?? randomBytes(ivLength)
@@ -25,7 +27,11 @@ public final class ESPPacketBuilder {
         var padLength = (block - (payload.count + 2) % block) % block + extraPadding
         if let padding { padLength = padding.count }
         plain = payload
-        if let padding { plain += padding } else { for i in 0..<padLength { plain.append(UInt8(truncatingIfNeeded: i + 1)) } }
+        if let padding {
+            plain += padding
+        } else {
+            for i in 0..<padLength { plain.append(UInt8(truncatingIfNeeded: i + 1)) }
+        }
         plain.append(UInt8(truncatingIfNeeded: padLength))
         plain.append(nextHeader)
 
@@ -43,16 +49,20 @@ public final class ESPPacketBuilder {
         case .null:
             packet += plain
         case .cbc(let context):
-            let n = try context.run(iv: iv, ivRange: 0..<iv.count, input: plain, inputRange: 0..<plain.count, output: &sealed, outputOffset: 0)
+            let n = try context.run(
+                iv: iv, ivRange: 0..<iv.count, input: plain, inputRange: 0..<plain.count, output: &sealed,
+                outputOffset: 0)
             packet += sealed[0..<n]
         case .ctr(let context, let nonce):
             let block = nonce + iv + [0, 0, 0, 1]
-            let n = try context.run(iv: block, ivRange: 0..<16, input: plain, inputRange: 0..<plain.count, output: &sealed, outputOffset: 0)
+            let n = try context.run(
+                iv: block, ivRange: 0..<16, input: plain, inputRange: 0..<plain.count, output: &sealed, outputOffset: 0)
             packet += sealed[0..<n]
         case .aead(let context, let salt):
             let aadLength = state.prepareNonceAndAAD(salt: salt, packet: packet, espStart: 0, iv: iv)
-            let n = try context.seal(nonce: state.nonce, aad: state.aad, aadRange: 0..<aadLength, input: plain, plaintext: 0..<plain.count,
-                                     tagLength: icvLength, output: &sealed, outputOffset: 0)
+            let n = try context.seal(
+                nonce: state.nonce, aad: state.aad, aadRange: 0..<aadLength, input: plain, plaintext: 0..<plain.count,
+                tagLength: icvLength, output: &sealed, outputOffset: 0)
             packet += sealed[0..<n]
             return packet
         case .gmac(let context, let salt):
@@ -61,9 +71,10 @@ public final class ESPPacketBuilder {
             let ivStart = packet.count - iv.count
             packet += plain
             var tag = [UInt8](repeating: 0, count: icvLength)
-            _ = try context.seal(nonce: state.nonce, aad: state.aad, aadRange: 0..<aadLength,
-                                 extraAAD: packet, extraAADRange: ivStart..<packet.count,
-                                 input: [], plaintext: 0..<0, tagLength: icvLength, output: &tag, outputOffset: 0)
+            _ = try context.seal(
+                nonce: state.nonce, aad: state.aad, aadRange: 0..<aadLength,
+                extraAAD: packet, extraAADRange: ivStart..<packet.count,
+                input: [], plaintext: 0..<0, tagLength: icvLength, output: &tag, outputOffset: 0)
             packet += tag
             return packet
         case .unsupported(let reason):
@@ -71,8 +82,9 @@ public final class ESPPacketBuilder {
         }
         if let integrity = state.integrity {
             var icv = [UInt8](repeating: 0, count: icvLength)
-            try integrity.compute(data: packet, range: 0..<packet.count, trailer: state.sequenceHighTrailer,
-                                  trailerRange: esn ? 0..<4 : 0..<0, output: &icv, outputOffset: 0)
+            try integrity.compute(
+                data: packet, range: 0..<packet.count, trailer: state.sequenceHighTrailer,
+                trailerRange: esn ? 0..<4 : 0..<0, output: &icv, outputOffset: 0)
             packet += icv
         } else if icvLength > 0 {
             packet += [UInt8](repeating: 0, count: icvLength)

@@ -40,8 +40,10 @@ public struct ESPResult: Sendable, Equatable {
     /// The padding bytes are RFC 4303 2.4's default 1, 2, 3, … (true when there are none).
     public var defaultPadding = true
 
-    public init(verdict: ESPVerdict, icv: ICVStatus, nextHeader: UInt8, padLength: Int, payloadLength: Int, detail: String?,
-                defaultPadding: Bool = true) {
+    public init(
+        verdict: ESPVerdict, icv: ICVStatus, nextHeader: UInt8, padLength: Int, payloadLength: Int, detail: String?,
+        defaultPadding: Bool = true
+    ) {
         self.verdict = verdict
         self.icv = icv
         self.nextHeader = nextHeader

@@ -28,54 +28,78 @@ public enum ICVFailureDiagnosis {
     /// cipher state (nil when it has none). The caller keeps those states: building the
     /// contexts of up to 256 SAs again for every diagnosis would cost more than the rest of
     /// the analysis of a capture where many SAs fail.
-    public static func diagnose(_ packet: [UInt8], esp: Range<Int>, sa: SecurityAssociation, sequenceHigh: UInt32,
-                                transport: PlaintextCheck.Transport, ownState: ESPCryptoState,
-                                otherCount: Int, otherState: (Int) -> ESPCryptoState?) -> Cause? {
-        if let variant = verifyingVariant(packet, esp: esp, sa: sa, sequenceHigh: sequenceHigh, otherCount: otherCount, otherState: otherState) {
+    public static func diagnose(
+        _ packet: [UInt8], esp: Range<Int>, sa: SecurityAssociation, sequenceHigh: UInt32,
+        transport: PlaintextCheck.Transport, ownState: ESPCryptoState,
+        otherCount: Int, otherState: (Int) -> ESPCryptoState?
+    ) -> Cause? {
+        if let variant = verifyingVariant(
+            packet, esp: esp, sa: sa, sequenceHigh: sequenceHigh, otherCount: otherCount, otherState: otherState)
+        {
             return .variant(variant)
         }
         // The ICV is the key's or the algorithm's fault when the payload decrypts to a real
         // packet: the encryption key is right. (An AEAD key is both; NULL encryption has none.)
         guard !sa.encryption.isAEAD, sa.encryption != .null else { return nil }
         if wellFormed(packet, esp: esp, state: ownState, sequenceHigh: sequenceHigh, transport: transport) {
-            return .integrityKey("the ICV fails but the payload looks like valid plaintext under the encryption key of \(sa.origin): the integrity key (or its algorithm) is wrong")
+            return .integrityKey(
+                "the ICV fails but the payload looks like valid plaintext under the encryption key of \(sa.origin): the integrity key (or its algorithm) is wrong"
+            )
         }
-        if let other = decryptingSA(packet, esp: esp, sa: sa, sequenceHigh: sequenceHigh, transport: transport, otherCount: otherCount,
-                                    otherState: otherState) {
-            return .integrityKey("the ICV fails but the payload looks like valid plaintext under the encryption key of the SA at \(describe(other)): the keys of two SAs are mixed up")
+        if let other = decryptingSA(
+            packet, esp: esp, sa: sa, sequenceHigh: sequenceHigh, transport: transport, otherCount: otherCount,
+            otherState: otherState)
+        {
+            return .integrityKey(
+                "the ICV fails but the payload looks like valid plaintext under the encryption key of the SA at \(describe(other)): the keys of two SAs are mixed up"
+            )
         }
         return nil
     }
 
     /// Why an SA's packets verify but decrypt to garbage: another SA's encryption key under
     /// which the payload is valid plaintext, or nil.
-    public static func diagnoseGarbled(_ packet: [UInt8], esp: Range<Int>, sa: SecurityAssociation, sequenceHigh: UInt32,
-                                       transport: PlaintextCheck.Transport, otherCount: Int, otherState: (Int) -> ESPCryptoState?) -> String? {
+    public static func diagnoseGarbled(
+        _ packet: [UInt8], esp: Range<Int>, sa: SecurityAssociation, sequenceHigh: UInt32,
+        transport: PlaintextCheck.Transport, otherCount: Int, otherState: (Int) -> ESPCryptoState?
+    ) -> String? {
         guard !sa.encryption.isAEAD else { return nil }
-        return decryptingSA(packet, esp: esp, sa: sa, sequenceHigh: sequenceHigh, transport: transport, otherCount: otherCount,
-                            otherState: otherState).map { "the payload decrypts with the encryption key of the SA at \(describe($0)): encryption keys swapped between directions?" }
+        return decryptingSA(
+            packet, esp: esp, sa: sa, sequenceHigh: sequenceHigh, transport: transport, otherCount: otherCount,
+            otherState: otherState
+        ).map {
+            "the payload decrypts with the encryption key of the SA at \(describe($0)): encryption keys swapped between directions?"
+        }
     }
 
     /// Whether the payload, decrypted with `state`'s cipher and its ICV left unchecked, is a
     /// packet the release rule would let out.
-    static func wellFormed(_ packet: [UInt8], esp: Range<Int>, state: ESPCryptoState, sequenceHigh: UInt32,
-                           transport: PlaintextCheck.Transport) -> Bool {
+    static func wellFormed(
+        _ packet: [UInt8], esp: Range<Int>, state: ESPCryptoState, sequenceHigh: UInt32,
+        transport: PlaintextCheck.Transport
+    ) -> Bool {
         var output = [UInt8](repeating: 0, count: esp.count + 64)
-        let result = ESPDecryptor.decrypt(packet, esp: esp, state: state, sequenceHigh: sequenceHigh, output: &output, verifyIntegrity: false)
+        let result = ESPDecryptor.decrypt(
+            packet, esp: esp, state: state, sequenceHigh: sequenceHigh, output: &output, verifyIntegrity: false)
         guard result.verdict == .decrypted else { return false }
         let tunnel = result.nextHeader == 4 || result.nextHeader == 41
         return PlaintextCheck.judge(result, plain: output, transport: tunnel ? nil : transport).verdict == .decrypted
     }
 
     /// Another non-AEAD ESP SA whose encryption key turns the payload into a packet.
-    static func decryptingSA(_ packet: [UInt8], esp: Range<Int>, sa: SecurityAssociation, sequenceHigh: UInt32,
-                             transport: PlaintextCheck.Transport, otherCount: Int, otherState: (Int) -> ESPCryptoState?) -> SecurityAssociation? {
+    static func decryptingSA(
+        _ packet: [UInt8], esp: Range<Int>, sa: SecurityAssociation, sequenceHigh: UInt32,
+        transport: PlaintextCheck.Transport, otherCount: Int, otherState: (Int) -> ESPCryptoState?
+    ) -> SecurityAssociation? {
         for index in 0..<otherCount {
             guard let state = otherState(index) else { continue }
             let other = state.sa
             guard other != sa, other.ipsecProtocol == .esp, !other.encryption.isAEAD, other.encryption != .null,
-                  other.encryptionKey != sa.encryptionKey else { continue }
-            if wellFormed(packet, esp: esp, state: state, sequenceHigh: sequenceHigh, transport: transport) { return other }
+                other.encryptionKey != sa.encryptionKey
+            else { continue }
+            if wellFormed(packet, esp: esp, state: state, sequenceHigh: sequenceHigh, transport: transport) {
+                return other
+            }
         }
         return nil
     }
@@ -86,8 +110,10 @@ public enum ICVFailureDiagnosis {
 
     /// A variant of the SA that verifies the packet, described for the user; or nil when none
     /// does.
-    static func verifyingVariant(_ packet: [UInt8], esp: Range<Int>, sa: SecurityAssociation, sequenceHigh: UInt32,
-                                 otherCount: Int, otherState: (Int) -> ESPCryptoState?) -> String? {
+    static func verifyingVariant(
+        _ packet: [UInt8], esp: Range<Int>, sa: SecurityAssociation, sequenceHigh: UInt32,
+        otherCount: Int, otherState: (Int) -> ESPCryptoState?
+    ) -> String? {
         var output = [UInt8](repeating: 0, count: esp.count + 64)
         func verifies(_ state: ESPCryptoState, high: UInt32) -> Bool {
             ESPDecryptor.decrypt(packet, esp: esp, state: state, sequenceHigh: high, output: &output).icv == .good
@@ -124,7 +150,9 @@ public enum ICVFailureDiagnosis {
             for other in [8, 12, 16] where other != icv {
                 var candidate = sa
                 candidate.encryption = .aesGCM(icvLength: other)
-                if verifies(candidate, high: sequenceHigh) { return "the ICV verifies as aes-gcm-\(other), not aes-gcm-\(icv)" }
+                if verifies(candidate, high: sequenceHigh) {
+                    return "the ICV verifies as aes-gcm-\(other), not aes-gcm-\(icv)"
+                }
             }
         }
         // The keys of another SA (typically the other direction's). Its state serves as it is:
@@ -134,7 +162,8 @@ public enum ICVFailureDiagnosis {
             let other = state.sa
             guard other != sa && other.ipsecProtocol == .esp else { continue }
             if verifies(state, high: sequenceHigh) {
-                return "the ICV verifies with the keys of the SA at \(describe(other)): keys swapped between directions?"
+                return
+                    "the ICV verifies with the keys of the SA at \(describe(other)): keys swapped between directions?"
             }
         }
         return nil

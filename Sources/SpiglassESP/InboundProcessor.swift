@@ -71,8 +71,10 @@ extension InboundProcessor {
     /// stream), UDP-encapsulated when `natTraversal`. `tracker` is the flow's ESN inference; it
     /// learns the number of a packet that authenticated. On `.decrypted`, `released` holds the
     /// packet to release.
-    public func processESP(_ bytes: [UInt8], esp: ESPHeader, ip: IPLayer, headerBytes: [UInt8], natTraversal: Bool,
-                           state: ESPCryptoState, tracker: inout SequenceNumberTracker) -> ESPInboundOutcome {
+    public func processESP(
+        _ bytes: [UInt8], esp: ESPHeader, ip: IPLayer, headerBytes: [UInt8], natTraversal: Bool,
+        state: ESPCryptoState, tracker: inout SequenceNumberTracker
+    ) -> ESPInboundOutcome {
         var result: ESPResult
         var sequence = UInt64(esp.sequence)
         if state.layout.extendedSequenceNumbers {
@@ -80,14 +82,16 @@ extension InboundProcessor {
         } else {
             result = ESPDecryptor.decrypt(bytes, esp: esp.range, state: state, sequenceHigh: 0, output: &plain)
         }
-        let transport = PlaintextCheck.Transport(source: ip.source, destination: ip.destination, natTraversal: natTraversal)
+        let transport = PlaintextCheck.Transport(
+            source: ip.source, destination: ip.destination, natTraversal: natTraversal)
         let failed = result.verdict == .icvFailed || result.verdict == .malformed
         // The release rule: a verified (or unprotected) packet goes out only as the packet its
         // trailer names.
         PlaintextCheck.apply(to: &result, plain: plain, transport: transport)
-        var outcome = ESPInboundOutcome(result: result, sequence: sequence, tunnel: nil,
-                                        diagnosisSample: failed ? .icvFailure : result.verdict == .garbled ? .garbled : nil,
-                                        transport: transport)
+        var outcome = ESPInboundOutcome(
+            result: result, sequence: sequence, tunnel: nil,
+            diagnosisSample: failed ? .icvFailure : result.verdict == .garbled ? .garbled : nil,
+            transport: transport)
         guard result.verdict == .decrypted else { return outcome }
         let tunnel = result.nextHeader == IPProtocol.ipv4 || result.nextHeader == IPProtocol.ipv6
         outcome.tunnel = tunnel
@@ -104,11 +108,14 @@ extension InboundProcessor {
 
     /// ESN: only the ICV can tell which high half the sender used; when the RFC's guess fails,
     /// its neighbours are tried (a capture that starts mid-stream or lost a long run).
-    private func decryptWithESN(_ bytes: [UInt8], esp: ESPHeader, state: ESPCryptoState,
-                                tracker: inout SequenceNumberTracker) -> (ESPResult, UInt64) {
+    private func decryptWithESN(
+        _ bytes: [UInt8], esp: ESPHeader, state: ESPCryptoState,
+        tracker: inout SequenceNumberTracker
+    ) -> (ESPResult, UInt64) {
         var result: ESPResult? = nil
         let (high, _) = tracker.searchHigh(low: esp.sequence) { candidate in
-            let attempt = ESPDecryptor.decrypt(bytes, esp: esp.range, state: state, sequenceHigh: candidate, output: &plain)
+            let attempt = ESPDecryptor.decrypt(
+                bytes, esp: esp.range, state: state, sequenceHigh: candidate, output: &plain)
             result = attempt
             return attempt.verdict != .icvFailed
         }
@@ -122,7 +129,9 @@ extension InboundProcessor {
     /// An ESP packet without an SA that the RFC 5879 heuristics recognise as NULL-encrypted:
     /// its payload is put in `released` the way a decrypted one would be, to be shown (nothing
     /// authenticated it, so it is never written out).
-    public func recogniseNull(_ bytes: [UInt8], esp: ESPHeader, ip: IPLayer, headerBytes: [UInt8]) -> ESPNullHeuristic.Match? {
+    public func recogniseNull(_ bytes: [UInt8], esp: ESPHeader, ip: IPLayer, headerBytes: [UInt8]) -> ESPNullHeuristic
+        .Match?
+    {
         guard let null = ESPNullHeuristic.detect(bytes, esp: esp.range) else { return nil }
         copyBytes(bytes, null.payload, into: &plain, at: 0)
         if null.nextHeader == IPProtocol.ipv4 || null.nextHeader == IPProtocol.ipv6 {
@@ -137,8 +146,10 @@ extension InboundProcessor {
     /// Verifies AH header `header` of the packet in `bytes` (IP header `ip`) with `sa`'s
     /// `engine` (RFC 4302 3.4); with ESN, the high half is searched as for ESP and `tracker`
     /// learns the number of a packet that verified.
-    public func verifyAH(_ bytes: [UInt8], ip: IPLayer, header: AHHeader, sa: SecurityAssociation, engine: IntegrityEngine,
-                         tracker: inout SequenceNumberTracker) -> AHVerification {
+    public func verifyAH(
+        _ bytes: [UInt8], ip: IPLayer, header: AHHeader, sa: SecurityAssociation, engine: IntegrityEngine,
+        tracker: inout SequenceNumberTracker
+    ) -> AHVerification {
         // The ICV proper: after the IV for RFC 4543 GMAC, the start of the field otherwise.
         let icvStart = header.icvRange.lowerBound + sa.integrity.explicitIVLength
         let icv = icvStart..<(header.icvRange.lowerBound + sa.icvLength)
@@ -148,11 +159,15 @@ extension InboundProcessor {
         func check(_ high: UInt32?) -> Bool {
             if let high { ahTrailer.setBE32(0, high) }
             // The whole ICV field goes in: RFC 4543 GMAC reads its IV from the front of it.
-            return (try? engine.verifyAH(data: ahScratch, range: 0..<length, trailer: ahTrailer,
-                                         trailerRange: high == nil ? 0..<0 : 0..<4, packet: bytes,
-                                         icvField: header.icvRange)) ?? false
+            return
+                (try? engine.verifyAH(
+                    data: ahScratch, range: 0..<length, trailer: ahTrailer,
+                    trailerRange: high == nil ? 0..<0 : 0..<4, packet: bytes,
+                    icvField: header.icvRange)) ?? false
         }
-        guard sa.extendedSequenceNumbers else { return check(nil) ? .verified(sequence: UInt64(header.sequence)) : .icvFailed }
+        guard sa.extendedSequenceNumbers else {
+            return check(nil) ? .verified(sequence: UInt64(header.sequence)) : .icvFailed
+        }
         // ESN: the high half is appended after the packet in the ICV (RFC 4302 2.5.1).
         let (high, verified) = tracker.searchHigh(low: header.sequence) { check($0) }
         guard verified else { return .icvFailed }

@@ -45,7 +45,8 @@ public enum PlaintextCheck {
 
     /// Checks `plain[0..<payloadLength]`, the decrypted payload without padding and trailer.
     /// `transport` is nil for tunnel-mode next headers (4, 41).
-    public static func check(_ plain: [UInt8], payloadLength: Int, nextHeader: UInt8, transport: Transport?) -> Outcome {
+    public static func check(_ plain: [UInt8], payloadLength: Int, nextHeader: UInt8, transport: Transport?) -> Outcome
+    {
         guard payloadLength >= 0, payloadLength <= plain.count else { return .garbled("payload outside the buffer") }
         switch nextHeader {
         case IPProtocol.ipv4: return ipv4(plain, payloadLength)
@@ -56,11 +57,19 @@ public enum PlaintextCheck {
         guard let transport else { return .garbled("next header \(nextHeader) out of tunnel mode") }
         let segment = 0..<payloadLength
         switch nextHeader {
-        case IPProtocol.udp: return udp(plain, segment, source: transport.source, destination: transport.destination, nat: transport.natTraversal)
-        case IPProtocol.tcp: return tcp(plain, segment, source: transport.source, destination: transport.destination, nat: transport.natTraversal)
+        case IPProtocol.udp:
+            return udp(
+                plain, segment, source: transport.source, destination: transport.destination,
+                nat: transport.natTraversal)
+        case IPProtocol.tcp:
+            return tcp(
+                plain, segment, source: transport.source, destination: transport.destination,
+                nat: transport.natTraversal)
         case IPProtocol.icmp: return icmp(plain, segment)
         case IPProtocol.icmpv6:
-            return icmpv6(plain, segment, source: transport.source, destination: transport.destination, nat: transport.natTraversal)
+            return icmpv6(
+                plain, segment, source: transport.source, destination: transport.destination,
+                nat: transport.natTraversal)
         case gre: return greHeader(plain, payloadLength)
         default: return other(nextHeader)
         }
@@ -75,7 +84,9 @@ public enum PlaintextCheck {
         guard headerLength >= 20, headerLength <= total, total <= length else {
             return .garbled("next header 4, but the IPv4 header says \(headerLength)/\(total) bytes of \(length)")
         }
-        guard InternetChecksum.sum(plain, 0..<headerLength) == 0xffff else { return .garbled("next header 4, but the IPv4 header checksum is wrong") }
+        guard InternetChecksum.sum(plain, 0..<headerLength) == 0xffff else {
+            return .garbled("next header 4, but the IPv4 header checksum is wrong")
+        }
         return .wellFormed
     }
 
@@ -85,55 +96,78 @@ public enum PlaintextCheck {
         guard 40 + payload <= length, payload > 0 || length == 40 else {
             return .garbled("next header 41, but the IPv6 payload length \(payload) does not fit \(length) bytes")
         }
-        let source = IPAddress.read(plain, v6At: 8), destination = IPAddress.read(plain, v6At: 24)
+        let source = IPAddress.read(plain, v6At: 8)
+        let destination = IPAddress.read(plain, v6At: 24)
         let segment = 40..<(40 + payload)
         switch plain[6] {
         case IPProtocol.udp: return udp(plain, segment, source: source, destination: destination, nat: false)
         case IPProtocol.tcp: return tcp(plain, segment, source: source, destination: destination, nat: false)
         case IPProtocol.icmpv6: return icmpv6(plain, segment, source: source, destination: destination, nat: false)
         case IPProtocol.noNextHeader: return .wellFormed
-        default: return .needsPaddingEvidence("an IPv6 header with next header \(plain[6]), which carries no checksum to check")
+        default:
+            return .needsPaddingEvidence(
+                "an IPv6 header with next header \(plain[6]), which carries no checksum to check")
         }
     }
 
-    static func udp(_ plain: [UInt8], _ segment: Range<Int>, source: IPAddress, destination: IPAddress, nat: Bool) -> Outcome {
+    static func udp(_ plain: [UInt8], _ segment: Range<Int>, source: IPAddress, destination: IPAddress, nat: Bool)
+        -> Outcome
+    {
         guard segment.count >= 8 else { return .garbled("UDP, but \(segment.count) bytes") }
         let start = segment.lowerBound
         let length = Int(plain[start + 4]) << 8 | Int(plain[start + 5])
         // A shorter UDP length leaves TFC padding after the datagram (RFC 4303 2.7).
-        guard length >= 8, length <= segment.count else { return .garbled("UDP length \(length) in \(segment.count) bytes") }
+        guard length >= 8, length <= segment.count else {
+            return .garbled("UDP length \(length) in \(segment.count) bytes")
+        }
         let stored = UInt16(plain[start + 6]) << 8 | UInt16(plain[start + 7])
         // RFC 768: a zero checksum over IPv4 means none was computed.
         if stored == 0 && source.isIPv4 { return .wellFormed }
-        return checksummed(plain, start..<(start + length), source: source, destination: destination, protocolNumber: IPProtocol.udp,
-                           nat: nat, what: "UDP")
+        return checksummed(
+            plain, start..<(start + length), source: source, destination: destination, protocolNumber: IPProtocol.udp,
+            nat: nat, what: "UDP")
     }
 
-    static func tcp(_ plain: [UInt8], _ segment: Range<Int>, source: IPAddress, destination: IPAddress, nat: Bool) -> Outcome {
+    static func tcp(_ plain: [UInt8], _ segment: Range<Int>, source: IPAddress, destination: IPAddress, nat: Bool)
+        -> Outcome
+    {
         guard segment.count >= 20 else { return .garbled("TCP, but \(segment.count) bytes") }
         let offset = Int(plain[segment.lowerBound + 12] >> 4) * 4
-        guard offset >= 20, offset <= segment.count else { return .garbled("TCP data offset \(offset) in \(segment.count) bytes") }
-        return checksummed(plain, segment, source: source, destination: destination, protocolNumber: IPProtocol.tcp, nat: nat, what: "TCP")
+        guard offset >= 20, offset <= segment.count else {
+            return .garbled("TCP data offset \(offset) in \(segment.count) bytes")
+        }
+        return checksummed(
+            plain, segment, source: source, destination: destination, protocolNumber: IPProtocol.tcp, nat: nat,
+            what: "TCP")
     }
 
     static func icmp(_ plain: [UInt8], _ segment: Range<Int>) -> Outcome {
         guard segment.count >= 8 else { return .garbled("ICMP, but \(segment.count) bytes") }
-        return InternetChecksum.sum(plain, segment) == 0xffff ? .wellFormed : .needsPaddingEvidence("an ICMP checksum that does not verify")
+        return InternetChecksum.sum(plain, segment) == 0xffff
+            ? .wellFormed : .needsPaddingEvidence("an ICMP checksum that does not verify")
     }
 
-    static func icmpv6(_ plain: [UInt8], _ segment: Range<Int>, source: IPAddress, destination: IPAddress, nat: Bool) -> Outcome {
+    static func icmpv6(_ plain: [UInt8], _ segment: Range<Int>, source: IPAddress, destination: IPAddress, nat: Bool)
+        -> Outcome
+    {
         guard segment.count >= 8 else { return .garbled("ICMPv6, but \(segment.count) bytes") }
-        return checksummed(plain, segment, source: source, destination: destination, protocolNumber: IPProtocol.icmpv6, nat: nat,
-                           what: "ICMPv6")
+        return checksummed(
+            plain, segment, source: source, destination: destination, protocolNumber: IPProtocol.icmpv6, nat: nat,
+            what: "ICMPv6")
     }
 
-    static func checksummed(_ plain: [UInt8], _ segment: Range<Int>, source: IPAddress, destination: IPAddress, protocolNumber: UInt8,
-                            nat: Bool, what: String) -> Outcome {
-        let pseudo = InternetChecksum.pseudoHeader(source: source, destination: destination, protocolNumber: protocolNumber,
-                                                   length: segment.count)
+    static func checksummed(
+        _ plain: [UInt8], _ segment: Range<Int>, source: IPAddress, destination: IPAddress, protocolNumber: UInt8,
+        nat: Bool, what: String
+    ) -> Outcome {
+        let pseudo = InternetChecksum.pseudoHeader(
+            source: source, destination: destination, protocolNumber: protocolNumber,
+            length: segment.count)
         if InternetChecksum.sum(plain, segment, initial: pseudo) == 0xffff { return .wellFormed }
-        return .needsPaddingEvidence(nat ? "a \(what) checksum that does not verify (NAT may have changed the addresses)"
-                                         : "a \(what) checksum that does not verify")
+        return .needsPaddingEvidence(
+            nat
+                ? "a \(what) checksum that does not verify (NAT may have changed the addresses)"
+                : "a \(what) checksum that does not verify")
     }
 
     /// RFC 2784 2: C, then Reserved0 (12 bits, zero but for RFC 2890's K and S), Ver (0); RFC 2637
@@ -144,7 +178,8 @@ public enum PlaintextCheck {
         let version = flags & 0x7
         // Version 1 (PPTP) also has C clear and its own flags (A) in the low byte.
         let reserved = flags & (version == 1 ? 0xcf78 : 0x4ff8)
-        let optional = (flags & 0x8000 != 0 ? 4 : 0) + (flags & 0x2000 != 0 ? 4 : 0) + (flags & 0x1000 != 0 ? 4 : 0)
+        let optional =
+            (flags & 0x8000 != 0 ? 4 : 0) + (flags & 0x2000 != 0 ? 4 : 0) + (flags & 0x1000 != 0 ? 4 : 0)
             + (version == 1 && flags & 0x0080 != 0 ? 4 : 0)
         guard version <= 1, reserved == 0, 4 + optional <= length, version == 0 || flags & 0x2000 != 0 else {
             return .garbled("next header 47, but no GRE header")
@@ -158,7 +193,8 @@ public enum PlaintextCheck {
         guard nextHeader <= 145 || nextHeader == 253 || nextHeader == 254 else {
             return .garbled("next header \(nextHeader) is no assigned protocol")
         }
-        return .needsPaddingEvidence("next header \(nextHeader) (\(IPProtocol.name(nextHeader))), which nothing here can check")
+        return .needsPaddingEvidence(
+            "next header \(nextHeader) (\(IPProtocol.name(nextHeader))), which nothing here can check")
     }
 }
 
@@ -180,7 +216,8 @@ extension PlaintextCheck {
             return
         case .needsPaddingEvidence(let why):
             if result.defaultPadding && result.padLength > 0 { return }
-            result.detail = "\(why), and \(result.padLength == 0 ? "no padding" : "non-default padding") to confirm the decryption"
+            result.detail =
+                "\(why), and \(result.padLength == 0 ? "no padding" : "non-default padding") to confirm the decryption"
         case .garbled(let why):
             result.detail = why
         }

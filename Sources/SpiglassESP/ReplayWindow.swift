@@ -70,7 +70,8 @@ public struct ReplayWindow: Sendable, Equatable {
         let shift = Int(distance)
         lostBehindWindow += holes(from: size - shift, through: size - 1)
         // Shift the multi-word bitmap left by `shift` bits (bit 0 = highest).
-        let words = shift / 64, bits = shift % 64
+        let words = shift / 64
+        let bits = shift % 64
         for i in stride(from: bitmap.count - 1, through: 0, by: -1) {
             var value: UInt64 = 0
             if i - words >= 0 {

@@ -35,7 +35,8 @@ public enum AddressPattern: Sendable, Equatable, Hashable, CustomStringConvertib
         if text.isEmpty || text == "*" || text.lowercased() == "any" { return .any }
         if let slash = text.firstIndex(of: "/") {
             guard let address = IPAddress(Substring(text[..<slash])),
-                  let bits = Int(text[text.index(after: slash)...]) else { return nil }
+                let bits = Int(text[text.index(after: slash)...])
+            else { return nil }
             let maxBits = address.isIPv4 ? 32 : 128
             guard (0...maxBits).contains(bits) else { return nil }
             return bits == maxBits ? .exact(address) : .prefix(address, bits: bits)
@@ -48,7 +49,10 @@ public enum AddressPattern: Sendable, Equatable, Hashable, CustomStringConvertib
             var fixed = 0
             var seenWildcard = false
             for octet in octets {
-                if octet == "*" { seenWildcard = true; continue }
+                if octet == "*" {
+                    seenWildcard = true
+                    continue
+                }
                 if seenWildcard { return nil }
                 fixed += 1
             }
@@ -63,7 +67,8 @@ public enum AddressPattern: Sendable, Equatable, Hashable, CustomStringConvertib
 
 extension String {
     func trimmingCharacters(in set: CharacterSetLite) -> String {
-        var start = startIndex, end = endIndex
+        var start = startIndex
+        var end = endIndex
         while start < end, set.contains(self[start]) { start = index(after: start) }
         while end > start, set.contains(self[index(before: end)]) { end = index(before: end) }
         return String(self[start..<end])

@@ -32,7 +32,8 @@ enum AlgorithmNames {
     static let wiresharkEncryptionNames = [
         "NULL", "TripleDES-CBC [RFC2451]", "AES-CBC [RFC3602]", "AES-CTR [RFC3686]", "DES-CBC [RFC2405]",
         "CAST5-CBC [RFC2144]", "BLOWFISH-CBC [RFC2451]", "TWOFISH-CBC", "AES-GCM [RFC4106]",
-        "AES-GCM with 8 octet ICV [RFC4106]", "AES-GCM with 12 octet ICV [RFC4106]", "AES-GCM with 16 octet ICV [RFC4106]",
+        "AES-GCM with 8 octet ICV [RFC4106]", "AES-GCM with 12 octet ICV [RFC4106]",
+        "AES-GCM with 16 octet ICV [RFC4106]",
         "AES-GCM with IIV and 16 octet ICV [RFC4106 & RFC8750]", "ChaCha20 with Poly1305 [RFC7634]",
         "ChaCha20 with Poly1305 and IIV [RFC7634 & RFC8750]",
     ]
@@ -93,17 +94,20 @@ enum AlgorithmNames {
         case "aes192gcm16", "aes-gcm-192-16", "aes-gcm-192": return (.aesGCM(icvLength: 16), 192)
         case "aes256gcm16", "aes-gcm-256-16", "aes-gcm-256": return (.aesGCM(icvLength: 16), 256)
         case "chacha20-poly1305", "chacha20poly1305", "rfc7539esp(chacha20,poly1305)": return (.chaCha20Poly1305, nil)
-        case "aes-gcm-16-iiv", "aes-gcm-iiv", "aesgcm16iiv", "aes-gcm16-iiv": return (.aesGCMImplicitIV(icvLength: 16), nil)
+        case "aes-gcm-16-iiv", "aes-gcm-iiv", "aesgcm16iiv", "aes-gcm16-iiv":
+            return (.aesGCMImplicitIV(icvLength: 16), nil)
         case "aes128gcm16-iiv", "aes-gcm-128-16-iiv": return (.aesGCMImplicitIV(icvLength: 16), 128)
         case "aes192gcm16-iiv", "aes-gcm-192-16-iiv": return (.aesGCMImplicitIV(icvLength: 16), 192)
         case "aes256gcm16-iiv", "aes-gcm-256-16-iiv": return (.aesGCMImplicitIV(icvLength: 16), 256)
-        case "chacha20-poly1305-iiv", "chacha20poly1305-iiv", "chacha20poly1305iiv": return (.chaCha20Poly1305ImplicitIV, nil)
+        case "chacha20-poly1305-iiv", "chacha20poly1305-iiv", "chacha20poly1305iiv":
+            return (.chaCha20Poly1305ImplicitIV, nil)
         // RFC 8750 defines CCM with an implicit IV for the 8-byte ICV only (ENCR_AES_CCM_8_IIV).
         case "aes-ccm-8-iiv", "aes-ccm8-iiv", "aesccm8iiv", "aes-ccm-iiv": return (.aesCCMImplicitIV(icvLength: 8), nil)
         case "aes128ccm8-iiv", "aes128ccm64-iiv", "aes-ccm-128-8-iiv": return (.aesCCMImplicitIV(icvLength: 8), 128)
         case "aes192ccm8-iiv", "aes192ccm64-iiv", "aes-ccm-192-8-iiv": return (.aesCCMImplicitIV(icvLength: 8), 192)
         case "aes256ccm8-iiv", "aes256ccm64-iiv", "aes-ccm-256-8-iiv": return (.aesCCMImplicitIV(icvLength: 8), 256)
-        case "aes-gmac", "null-aes-gmac", "aes-null-gmac", "null_auth_aes_gmac", "rfc4543(gcm(aes))": return (.aesNullGMAC, nil)
+        case "aes-gmac", "null-aes-gmac", "aes-null-gmac", "null_auth_aes_gmac", "rfc4543(gcm(aes))":
+            return (.aesNullGMAC, nil)
         case "aes128gmac", "aes-gmac-128", "null-aes-gmac-128": return (.aesNullGMAC, 128)
         case "aes192gmac", "aes-gmac-192", "null-aes-gmac-192": return (.aesNullGMAC, 192)
         case "aes256gmac", "aes-gmac-256", "null-aes-gmac-256": return (.aesNullGMAC, 256)
@@ -133,7 +137,9 @@ enum AlgorithmNames {
         for prefix in ["aes-ccm-", "aes-ccm", "aesccm"] where name.hasPrefix(prefix) {
             let rest = name.dropFirst(prefix.count)
             // "aes-ccm-256" names the key size, as "aes-gcm-256" does (ICV 16).
-            if prefix == "aes-ccm-", let bits = Int(rest), keySizes.contains(bits) { return (.aesCCM(icvLength: 16), bits) }
+            if prefix == "aes-ccm-", let bits = Int(rest), keySizes.contains(bits) {
+                return (.aesCCM(icvLength: 16), bits)
+            }
             if let n = icv(rest) { return (.aesCCM(icvLength: n), nil) }
             // aes-ccm-128-16: key bits then ICV
             let parts = rest.split(separator: "-")
@@ -144,14 +150,17 @@ enum AlgorithmNames {
         // aes128ccm16, aes256ccm128 (strongSwan)
         for bits in keySizes {
             let prefix = "aes\(bits)ccm"
-            if name.hasPrefix(prefix), let n = icv(name.dropFirst(prefix.count)) { return (.aesCCM(icvLength: n), bits) }
+            if name.hasPrefix(prefix), let n = icv(name.dropFirst(prefix.count)) {
+                return (.aesCCM(icvLength: n), bits)
+            }
         }
         return nil
     }
 
     static let nativeEncryptionNames = [
         "null", "aes-cbc", "3des-cbc", "aes-ctr", "aes-gcm-16", "aes-gcm-12", "aes-gcm-8", "chacha20-poly1305",
-        "aes-ccm-16", "aes-ccm-12", "aes-ccm-8", "aes-gmac", "aes-gcm-16-iiv", "aes-ccm-8-iiv", "chacha20-poly1305-iiv", "des-cbc",
+        "aes-ccm-16", "aes-ccm-12", "aes-ccm-8", "aes-gmac", "aes-gcm-16-iiv", "aes-ccm-8-iiv", "chacha20-poly1305-iiv",
+        "des-cbc",
         "blowfish-cbc", "cast5-cbc",
     ]
 
@@ -161,10 +170,14 @@ enum AlgorithmNames {
         case "hmac-md5-96", "md5", "hmac(md5)": return .hmacMD5_96
         case "hmac-sha1-96", "sha1", "hmac-sha1", "hmac(sha1)": return .hmacSHA1_96
         case "hmac-sha2-256-96", "sha256-96": return .hmacSHA256_96
-        case "hmac-sha2-256-128", "hmac-sha256-128", "sha256", "sha2-256", "hmac-sha256", "hmac(sha256)": return .hmacSHA256_128
-        case "hmac-sha2-384-192", "hmac-sha384-192", "sha384", "sha2-384", "hmac-sha384", "hmac(sha384)": return .hmacSHA384_192
-        case "hmac-sha2-512-256", "hmac-sha512-256", "sha512", "sha2-512", "hmac-sha512", "hmac(sha512)": return .hmacSHA512_256
-        case "aes-xcbc-96", "aes-xcbc", "xcbc(aes)", "aesxcbc", "aes-xcbc-mac", "aes-xcbc-mac-96", "aes_xcbc_96": return .aesXCBC_96
+        case "hmac-sha2-256-128", "hmac-sha256-128", "sha256", "sha2-256", "hmac-sha256", "hmac(sha256)":
+            return .hmacSHA256_128
+        case "hmac-sha2-384-192", "hmac-sha384-192", "sha384", "sha2-384", "hmac-sha384", "hmac(sha384)":
+            return .hmacSHA384_192
+        case "hmac-sha2-512-256", "hmac-sha512-256", "sha512", "sha2-512", "hmac-sha512", "hmac(sha512)":
+            return .hmacSHA512_256
+        case "aes-xcbc-96", "aes-xcbc", "xcbc(aes)", "aesxcbc", "aes-xcbc-mac", "aes-xcbc-mac-96", "aes_xcbc_96":
+            return .aesXCBC_96
         case "aes-cmac-96", "aes-cmac", "cmac(aes)", "aescmac", "aes_cmac_96": return .aesCMAC_96
         case "aes-gmac-128", "aes128gmac", "aes_128_gmac", "auth_aes_128_gmac": return .aesGMAC(keyBits: 128)
         case "aes-gmac-192", "aes192gmac", "aes_192_gmac", "auth_aes_192_gmac": return .aesGMAC(keyBits: 192)
@@ -180,7 +193,8 @@ enum AlgorithmNames {
 
     static let nativeIntegrityNames = [
         "null", "hmac-md5-96", "hmac-sha1-96", "hmac-sha2-256-96", "hmac-sha2-256-128", "hmac-sha2-384-192",
-        "hmac-sha2-512-256", "aes-xcbc-96", "aes-cmac-96", "aes-gmac-128", "aes-gmac-192", "aes-gmac-256", "unchecked-96",
+        "hmac-sha2-512-256", "aes-xcbc-96", "aes-cmac-96", "aes-gmac-128", "aes-gmac-192", "aes-gmac-256",
+        "unchecked-96",
     ]
 
     /// The known name closest to `name`, for "did you mean" hints (edit distance ≤ a third).

@@ -55,7 +55,8 @@ public enum EncryptionAlgorithm: Sendable, Equatable, Hashable {
     /// Combined-mode transforms: the ICV is their tag, and no integrity transform is used.
     public var isAEAD: Bool {
         switch self {
-        case .aesGCM, .chaCha20Poly1305, .aesCCM, .aesNullGMAC, .aesGCMImplicitIV, .aesCCMImplicitIV, .chaCha20Poly1305ImplicitIV:
+        case .aesGCM, .chaCha20Poly1305, .aesCCM, .aesNullGMAC, .aesGCMImplicitIV, .aesCCMImplicitIV,
+            .chaCha20Poly1305ImplicitIV:
             return true
         default: return false
         }
@@ -82,7 +83,9 @@ public enum EncryptionAlgorithm: Sendable, Equatable, Hashable {
         switch self {
         case .null, .unsupported, .aesGCMImplicitIV, .aesCCMImplicitIV, .chaCha20Poly1305ImplicitIV: return 0
         case .aesCBC: return 16
-        case .tripleDESCBC, .aesCTR, .aesGCM, .chaCha20Poly1305, .aesCCM, .aesNullGMAC, .desCBC, .blowfishCBC, .cast5CBC: return 8
+        case .tripleDESCBC, .aesCTR, .aesGCM, .chaCha20Poly1305, .aesCCM, .aesNullGMAC, .desCBC, .blowfishCBC,
+            .cast5CBC:
+            return 8
         }
     }
 
@@ -136,7 +139,8 @@ public enum EncryptionAlgorithm: Sendable, Equatable, Hashable {
             return "\(first) to \(last)"
         }
         let salt = saltLength
-        return valid.map { salt > 0 ? "\($0) (\($0 - salt)-byte key + \(salt)-byte salt)" : "\($0)" }.joined(separator: ", ")
+        return valid.map { salt > 0 ? "\($0) (\($0 - salt)-byte key + \(salt)-byte salt)" : "\($0)" }.joined(
+            separator: ", ")
     }
 
     /// Name with key size, for reports: "aes-cbc-128".

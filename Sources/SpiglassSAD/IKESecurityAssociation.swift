@@ -59,12 +59,18 @@ public enum IKEEncryptionAlgorithm: Sendable, Equatable, Hashable {
         case "chacha20-poly1305", "chacha20poly1305": self = .chaCha20Poly1305
         default:
             let parts = name.split(separator: "-")
-            guard parts.count >= 3, parts[0] == "aes", let bits = Int(parts[2]), [128, 192, 256].contains(bits) else { return nil }
+            guard parts.count >= 3, parts[0] == "aes", let bits = Int(parts[2]), [128, 192, 256].contains(bits) else {
+                return nil
+            }
             switch (parts[1], parts.count) {
             case ("cbc", 3): self = .aesCBC(keyBits: bits)
             case ("ctr", 3): self = .aesCTR(keyBits: bits)
-            case ("gcm", 4): guard let icv = Int(parts[3]), [8, 12, 16].contains(icv) else { return nil }; self = .aesGCM(keyBits: bits, icvLength: icv)
-            case ("ccm", 4): guard let icv = Int(parts[3]), [8, 12, 16].contains(icv) else { return nil }; self = .aesCCM(keyBits: bits, icvLength: icv)
+            case ("gcm", 4):
+                guard let icv = Int(parts[3]), [8, 12, 16].contains(icv) else { return nil }
+                self = .aesGCM(keyBits: bits, icvLength: icv)
+            case ("ccm", 4):
+                guard let icv = Int(parts[3]), [8, 12, 16].contains(icv) else { return nil }
+                self = .aesCCM(keyBits: bits, icvLength: icv)
             default: return nil
             }
         }

@@ -20,11 +20,13 @@ public enum KeyArgument {
         var hexRun = 0
         for c in argument.utf8 {
             if c == UInt8(ascii: " ") || c == UInt8(ascii: "\t") || c == UInt8(ascii: "=") || c == UInt8(ascii: ",")
-                || c == UInt8(ascii: "\"") || c == UInt8(ascii: ":") {
+                || c == UInt8(ascii: "\"") || c == UInt8(ascii: ":")
+            {
                 return true
             }
             if (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")) || (c >= UInt8(ascii: "a") && c <= UInt8(ascii: "f"))
-                || (c >= UInt8(ascii: "A") && c <= UInt8(ascii: "F")) {
+                || (c >= UInt8(ascii: "A") && c <= UInt8(ascii: "F"))
+            {
                 hexRun += 1
                 if hexRun >= 16 { return true }
             } else {

@@ -1,10 +1,11 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
-private let systemRead = Glibc.read
+    import Glibc
+    private let systemRead = Glibc.read
 #elseif canImport(Darwin)
-import Darwin
-private let systemRead = Darwin.read
+    import Darwin
+    private let systemRead = Darwin.read
 #endif
 
 /// The key-file formats Spiglass reads.
@@ -38,7 +39,9 @@ public enum KeyFileIncludes: Sendable {
 public enum KeyFileLoader {
     /// Reads and parses `path`, in `format` or the detected one. A file that other users can
     /// read or write (and any file it includes) gets a warning in `permissionWarnings`.
-    public static func loadKeys(path: String, format: KeyFileFormat? = nil, includes: KeyFileIncludes = .confined) throws -> KeySet {
+    public static func loadKeys(path: String, format: KeyFileFormat? = nil, includes: KeyFileIncludes = .confined)
+        throws -> KeySet
+    {
         let (text, warning) = try readKeyFile(path: path)
         var keys = try parseKeys(text, file: path, format: format, includes: includes)
         if let warning, holdsSecrets(keys, format: format ?? detect(text)) {
@@ -69,7 +72,8 @@ public enum KeyFileLoader {
         guard (mode & S_IFMT) == S_IFREG else { return nil }
         let permissions = UInt32(mode) & 0o7777
         guard permissions & 0o077 != 0 else { return nil }
-        let readable = permissions & 0o044 != 0, writable = permissions & 0o022 != 0
+        let readable = permissions & 0o044 != 0
+        let writable = permissions & 0o022 != 0
         let access = readable && writable ? "readable and writable" : (readable ? "readable" : "writable")
         let octal = String(permissions, radix: 8)
         let shown = String(repeating: "0", count: max(0, 4 - octal.count)) + octal
@@ -83,28 +87,36 @@ public enum KeyFileLoader {
     /// the opened descriptor, so it is that of the file actually read. With `regularOnly` (an
     /// included file) anything but a regular file outside /proc and /sys is refused, and a FIFO
     /// is refused at once instead of waiting for a writer.
-    public static func readKeyFile(path: String, regularOnly: Bool = false) throws -> (text: String, warning: KeyFileNote?) {
+    public static func readKeyFile(path: String, regularOnly: Bool = false) throws -> (
+        text: String, warning: KeyFileNote?
+    ) {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC | (regularOnly ? O_NONBLOCK : 0))
         guard descriptor >= 0 else {
             let reason = String(cString: strerror(errno))
             if errno == ENOENT, KeyArgument.mayHoldKeyMaterial(path) {
                 // A key given where a file name goes: never echo it.
-                throw KeyFileError(.cannotRead, file: KeyArgument.hiddenName, line: 0,
-                                   "cannot read key file: \(reason); the argument is not shown because it looks like key material (give keys inline with --key)")
+                throw KeyFileError(
+                    .cannotRead, file: KeyArgument.hiddenName, line: 0,
+                    "cannot read key file: \(reason); the argument is not shown because it looks like key material (give keys inline with --key)"
+                )
             }
             throw KeyFileError(.cannotRead, file: path, line: 0, "cannot read key file: \(reason)")
         }
         defer { close(descriptor) }
         var info = stat()
         guard fstat(descriptor, &info) == 0 else {
-            throw KeyFileError(.cannotRead, file: path, line: 0, "cannot read key file: \(String(cString: strerror(errno)))")
+            throw KeyFileError(
+                .cannotRead, file: path, line: 0, "cannot read key file: \(String(cString: strerror(errno)))")
         }
         guard (info.st_mode & S_IFMT) != S_IFDIR else {
             throw KeyFileError(.cannotRead, file: path, line: 0, "is a directory, not a key file")
         }
         let regular = (info.st_mode & S_IFMT) == S_IFREG
         if regularOnly {
-            guard regular else { throw KeyFileError(.cannotRead, file: path, line: 0, "is not a regular file (a FIFO, a device or a socket)") }
+            guard regular else {
+                throw KeyFileError(
+                    .cannotRead, file: path, line: 0, "is not a regular file (a FIFO, a device or a socket)")
+            }
             // /proc and /sys files say they are regular (of size 0) but are the machine's state.
             for pseudo in ["/proc", "/sys"] {
                 var mount = stat()
@@ -114,7 +126,9 @@ public enum KeyFileLoader {
             }
         }
         if regular && Int(info.st_size) > KeyFileLimits.maxFileBytes {
-            throw KeyFileError(.tooLarge, file: path, line: 0, "\(info.st_size) bytes; key files over \(KeyFileLimits.maxFileBytes) bytes are refused")
+            throw KeyFileError(
+                .tooLarge, file: path, line: 0,
+                "\(info.st_size) bytes; key files over \(KeyFileLimits.maxFileBytes) bytes are refused")
         }
         // A regular file is read into a buffer of its size (plus one byte, to see it grow);
         // anything else into one that grows, each old buffer wiped as it is replaced.
@@ -128,16 +142,20 @@ public enum KeyFileLoader {
             let got = systemRead(descriptor, buffer.base + buffer.count, buffer.capacity - buffer.count)
             if got < 0 {
                 if errno == EINTR { continue }
-                throw KeyFileError(.cannotRead, file: path, line: 0, "cannot read key file: \(String(cString: strerror(errno)))")
+                throw KeyFileError(
+                    .cannotRead, file: path, line: 0, "cannot read key file: \(String(cString: strerror(errno)))")
             }
             if got == 0 { break }
             buffer.count += got
         }
         guard buffer.count <= KeyFileLimits.maxFileBytes else {
-            throw KeyFileError(.tooLarge, file: path, line: 0, "key files over \(KeyFileLimits.maxFileBytes) bytes are refused")
+            throw KeyFileError(
+                .tooLarge, file: path, line: 0, "key files over \(KeyFileLimits.maxFileBytes) bytes are refused")
         }
         let text = String(decoding: UnsafeRawBufferPointer(start: buffer.base, count: buffer.count), as: UTF8.self)
-        let warning = permissionWarning(path: path, mode: info.st_mode).map { KeyFileNote(.warning, file: path, line: 0, $0) }
+        let warning = permissionWarning(path: path, mode: info.st_mode).map {
+            KeyFileNote(.warning, file: path, line: 0, $0)
+        }
         return (text, warning)
     }
 
@@ -168,8 +186,10 @@ public enum KeyFileLoader {
 
     /// Keys given on the command line (`--key SPEC`): one line (or several) of any format that
     /// is read line by line, named "--key #N" in notes and errors, which never quote it.
-    public static func loadInlineKeys(_ spec: String, index: Int, format: KeyFileFormat? = nil,
-                                      includes: KeyFileIncludes = .confined) throws -> KeySet {
+    public static func loadInlineKeys(
+        _ spec: String, index: Int, format: KeyFileFormat? = nil,
+        includes: KeyFileIncludes = .confined
+    ) throws -> KeySet {
         try parseKeys(spec, file: KeyArgument.inlineName(index), format: format, includes: includes)
     }
 
@@ -179,18 +199,23 @@ public enum KeyFileLoader {
     }
 
     /// Parses key-file text; `file` names it in errors and is where relative includes start.
-    public static func parseKeys(_ text: String, file: String, format forced: KeyFileFormat? = nil,
-                                 includes: KeyFileIncludes = .confined) throws -> KeySet {
+    public static func parseKeys(
+        _ text: String, file: String, format forced: KeyFileFormat? = nil,
+        includes: KeyFileIncludes = .confined
+    ) throws -> KeySet {
         guard let format = forced ?? detect(text) else {
             let line = firstMeaningfulLine(text)
             if line == 0 {
                 // Only comments and blank lines (say, a converted file with nothing expressible).
                 var empty = KeySet()
-                empty.notes.append(KeyFileNote(.warning, file: file, line: 0, "no SAs in this file (only comments or blank lines)"))
+                empty.notes.append(
+                    KeyFileNote(.warning, file: file, line: 0, "no SAs in this file (only comments or blank lines)"))
                 return empty
             }
-            throw KeyFileError(.unknownFormat, file: file, line: line,
-                               "not a key or policy file Spiglass recognises (native, Wireshark esp_sa/ikev1/ikev2 tables, tcpdump -E secrets, ip xfrm state/policy, setkey -D/-DP, strongSwan log, swanctl --list-conns, swanctl.conf); use --key-format to force one")
+            throw KeyFileError(
+                .unknownFormat, file: file, line: line,
+                "not a key or policy file Spiglass recognises (native, Wireshark esp_sa/ikev1/ikev2 tables, tcpdump -E secrets, ip xfrm state/policy, setkey -D/-DP, strongSwan log, swanctl --list-conns, swanctl.conf); use --key-format to force one"
+            )
         }
         var keys: KeySet
         switch format {
@@ -206,19 +231,23 @@ public enum KeyFileLoader {
     }
 
     /// Compatibility entry point: ESP/AH SAs only.
-    public static func parse(_ text: String, file: String, format: KeyFileFormat? = nil) throws -> [SecurityAssociation] {
+    public static func parse(_ text: String, file: String, format: KeyFileFormat? = nil) throws -> [SecurityAssociation]
+    {
         try parseKeys(text, file: file, format: format).sas
     }
 
     /// Formats with one SA per line, `#` comments and blank lines.
     /// `firstLine` numbers the first line of `text` (`checkKeys` parses one line at a time).
-    static func parseLineFormat(_ text: String, file: String, format: KeyFileFormat, firstLine: Int = 1) throws -> KeySet {
+    static func parseLineFormat(_ text: String, file: String, format: KeyFileFormat, firstLine: Int = 1) throws
+        -> KeySet
+    {
         var keys = KeySet()
         var lineNumber = firstLine - 1
         for rawLine in KeyFileLines.of(text) {
             lineNumber += 1
             guard rawLine.utf8.count <= KeyFileLimits.maxLineBytes else {
-                throw KeyFileError(.tooLarge, file: file, line: lineNumber, "line longer than \(KeyFileLimits.maxLineBytes) bytes")
+                throw KeyFileError(
+                    .tooLarge, file: file, line: lineNumber, "line longer than \(KeyFileLimits.maxLineBytes) bytes")
             }
             let line = rawLine.drop { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\u{feff}" }
             if line.isEmpty || line.hasPrefix("#") { continue }
@@ -257,14 +286,17 @@ public enum KeyFileLoader {
 
     /// What `keys check` says about an understood SA.
     public static func note(for sa: SecurityAssociation) -> KeyFileNote {
-        var text = "\(sa.ipsecProtocol.rawValue.uppercased()) SA spi=\(sa.spi.map { "0x" + String($0, radix: 16) } ?? "*") \(sa.source) → \(sa.destination)"
+        var text =
+            "\(sa.ipsecProtocol.rawValue.uppercased()) SA spi=\(sa.spi.map { "0x" + String($0, radix: 16) } ?? "*") \(sa.source) → \(sa.destination)"
         text += sa.ipsecProtocol == .ah ? " \(sa.integrity.name)" : " \(sa.algorithmDescription)"
         text += " (key \(sa.encryptionKey.count) bytes"
         if sa.integrity.verifies { text += ", auth key \(sa.integrityKey.count) bytes" }
         text += ")"
         if sa.extendedSequenceNumbers { text += " esn" }
         if case .unsupported(let name) = sa.encryption {
-            return KeyFileNote(.warning, file: sa.origin.file, line: sa.origin.line, text + ": \(name) is not implemented yet; its packets will show as unsupported-algorithm")
+            return KeyFileNote(
+                .warning, file: sa.origin.file, line: sa.origin.line,
+                text + ": \(name) is not implemented yet; its packets will show as unsupported-algorithm")
         }
         return KeyFileNote(.understood, file: sa.origin.file, line: sa.origin.line, text)
     }
@@ -274,10 +306,12 @@ public enum KeyFileLoader {
         if let r = sa.responderSPI { text += " rspi=\(String(r, radix: 16))" }
         if let e = sa.encryption { text += " \(e.name)" }
         if let i = sa.integrity { text += "/\(i.name)" }
-        let given = [("SK_d", sa.skD), ("SK_ei", sa.skEi), ("SK_er", sa.skEr), ("SK_ai", sa.skAi), ("SK_ar", sa.skAr),
-                     ("SK_pi", sa.skPi), ("SK_pr", sa.skPr), ("enc key", sa.ikev1EncryptionKey), ("SKEYID", sa.skeyid),
-                     ("SKEYID_d", sa.skeyidD), ("SKEYID_a", sa.skeyidA), ("SKEYID_e", sa.skeyidE)]
-            .filter { !$0.1.isEmpty }.map { "\($0.0) \($0.1.count)" }
+        let given = [
+            ("SK_d", sa.skD), ("SK_ei", sa.skEi), ("SK_er", sa.skEr), ("SK_ai", sa.skAi), ("SK_ar", sa.skAr),
+            ("SK_pi", sa.skPi), ("SK_pr", sa.skPr), ("enc key", sa.ikev1EncryptionKey), ("SKEYID", sa.skeyid),
+            ("SKEYID_d", sa.skeyidD), ("SKEYID_a", sa.skeyidA), ("SKEYID_e", sa.skeyidE),
+        ]
+        .filter { !$0.1.isEmpty }.map { "\($0.0) \($0.1.count)" }
         text += " (keys: \(given.joined(separator: ", ")))"
         return KeyFileNote(.understood, file: sa.origin.file, line: sa.origin.line, text)
     }
@@ -296,8 +330,10 @@ public enum KeyFileLoader {
 extension KeyFileLoader {
     /// For `keys check`: parses like `parseKeys`, but for one-SA-per-line formats goes on
     /// after a bad line, so that every rejected line is reported.
-    public static func checkKeys(_ text: String, file: String, format forced: KeyFileFormat? = nil,
-                                 includes: KeyFileIncludes = .confined) -> (keys: KeySet, errors: [KeyFileError], format: KeyFileFormat?) {
+    public static func checkKeys(
+        _ text: String, file: String, format forced: KeyFileFormat? = nil,
+        includes: KeyFileIncludes = .confined
+    ) -> (keys: KeySet, errors: [KeyFileError], format: KeyFileFormat?) {
         guard let format = forced ?? detect(text) else {
             do {
                 _ = try parseKeys(text, file: file, format: forced, includes: includes)
@@ -356,8 +392,10 @@ extension KeyFileError {
             }
         }
         let columns = WiresharkESPSAParser.columnNames + ["initiator cookie", "encryption key"]
-        if let index = WiresharkESPSAParser.columnNames.firstIndex(of: field) ?? WiresharkIKEParser.ikev2Columns.firstIndex(of: field)
-            ?? (columns.firstIndex(of: field).map { $0 - WiresharkESPSAParser.columnNames.count }) {
+        if let index = WiresharkESPSAParser.columnNames.firstIndex(of: field) ?? WiresharkIKEParser.ikev2Columns
+            .firstIndex(of: field)
+            ?? (columns.firstIndex(of: field).map { $0 - WiresharkESPSAParser.columnNames.count })
+        {
             var commas = 0
             var inQuotes = false
             for (i, c) in source.enumerated() {

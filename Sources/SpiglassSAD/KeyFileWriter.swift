@@ -31,7 +31,8 @@ public enum KeyFileWriter {
     /// bind it.
     static func unboundComment(_ sa: IKESecurityAssociation) -> String? {
         guard case .byIntegrity(let hint) = sa.binding else { return nil }
-        return "# IKE SA keys from \(hint) whose SPIs the log does not show; 'spiglass keys export -r CAPTURE' binds them: \(nativeLine(sa))"
+        return
+            "# IKE SA keys from \(hint) whose SPIs the log does not show; 'spiglass keys export -r CAPTURE' binds them: \(nativeLine(sa))"
     }
 
     public static func nativeLine(_ sa: SecurityAssociation) -> String {
@@ -51,7 +52,9 @@ public enum KeyFileWriter {
             if sa.initialSequenceHigh != 0 { line += " esn-high=\(sa.initialSequenceHigh)" }
         }
         if let mode = sa.mode { line += " mode=\(mode.rawValue)" }
-        if let label = sa.label, !label.contains(where: { $0 == " " || $0 == "\"" || $0 == "#" }) { line += " label=\(label)" }
+        if let label = sa.label, !label.contains(where: { $0 == " " || $0 == "\"" || $0 == "#" }) {
+            line += " label=\(label)"
+        }
         return line
     }
 
@@ -61,9 +64,11 @@ public enum KeyFileWriter {
         if let e = sa.encryption { line += " enc=\(e.name)" }
         if let i = sa.integrity { line += " integ=\(i.name)" }
         if let p = sa.prf { line += " prf=\(p.name)" }
-        for (name, key) in [("sk-d", sa.skD), ("sk-ei", sa.skEi), ("sk-er", sa.skEr), ("sk-ai", sa.skAi), ("sk-ar", sa.skAr),
-                            ("sk-pi", sa.skPi), ("sk-pr", sa.skPr), ("enc-key", sa.ikev1EncryptionKey), ("skeyid", sa.skeyid),
-                            ("skeyid-d", sa.skeyidD), ("skeyid-a", sa.skeyidA), ("skeyid-e", sa.skeyidE)] where !key.isEmpty {
+        for (name, key) in [
+            ("sk-d", sa.skD), ("sk-ei", sa.skEi), ("sk-er", sa.skEr), ("sk-ai", sa.skAi), ("sk-ar", sa.skAr),
+            ("sk-pi", sa.skPi), ("sk-pr", sa.skPr), ("enc-key", sa.ikev1EncryptionKey), ("skeyid", sa.skeyid),
+            ("skeyid-d", sa.skeyidD), ("skeyid-a", sa.skeyidA), ("skeyid-e", sa.skeyidE),
+        ] where !key.isEmpty {
             line += " \(name)=\(hex(key))"
         }
         return line
@@ -81,7 +86,8 @@ public enum KeyFileWriter {
             }
             if let algorithm = algorithmTooNewForOldWireshark(sa) {
                 // tshark 4.0 refuses the whole table over one row it cannot read.
-                esp += "# Wireshark 4.0 and older reject the whole esp_sa table over this row; uncomment it for a release whose list has \"\(algorithm)\":\n# \(row)\n"
+                esp +=
+                    "# Wireshark 4.0 and older reject the whole esp_sa table over this row; uncomment it for a release whose list has \"\(algorithm)\":\n# \(row)\n"
                 continue
             }
             esp += row + "\n"
@@ -94,7 +100,9 @@ public enum KeyFileWriter {
                 continue
             }
             switch sa.version {
-            case .v2: v2 += (wiresharkIKEv2Line(sa) ?? "# not expressible in ikev2_decryption_table: \(nativeLine(sa))") + "\n"
+            case .v2:
+                v2 +=
+                    (wiresharkIKEv2Line(sa) ?? "# not expressible in ikev2_decryption_table: \(nativeLine(sa))") + "\n"
             case .v1:
                 if sa.ikev1EncryptionKey.isEmpty {
                     v1 += "# no phase-1 encryption key for cookie \(ikeSPIText(sa.initiatorSPI))\n"
@@ -132,7 +140,9 @@ public enum KeyFileWriter {
     }
 
     public static func wiresharkESPLine(_ sa: SecurityAssociation) -> String? {
-        guard sa.ipsecProtocol == .esp, let src = wiresharkAddress(sa.source), let dst = wiresharkAddress(sa.destination) else { return nil }
+        guard sa.ipsecProtocol == .esp, let src = wiresharkAddress(sa.source),
+            let dst = wiresharkAddress(sa.destination)
+        else { return nil }
         let isV6 = [sa.source, sa.destination].contains { p in
             switch p {
             case .exact(let a), .prefix(let a, _): return !a.isIPv4
@@ -178,9 +188,11 @@ public enum KeyFileWriter {
             guard [8, 12, 16, 24, 32].contains(n) else { return nil }
             auth = "ANY \(n * 8) bit authentication [no checking]"
         }
-        var fields = [isV6 ? "IPv6" : "IPv4", src, dst, spiText(sa.spi), enc,
-                      sa.encryptionKey.isEmpty ? "" : hex(sa.encryptionKey), auth,
-                      sa.integrityKey.isEmpty ? "" : hex(sa.integrityKey)]
+        var fields = [
+            isV6 ? "IPv6" : "IPv4", src, dst, spiText(sa.spi), enc,
+            sa.encryptionKey.isEmpty ? "" : hex(sa.encryptionKey), auth,
+            sa.integrityKey.isEmpty ? "" : hex(sa.integrityKey),
+        ]
         if sa.extendedSequenceNumbers {
             fields += ["64-bit", "0x" + String(sa.initialSequenceHigh, radix: 16)]
         }
@@ -188,11 +200,15 @@ public enum KeyFileWriter {
     }
 
     public static func wiresharkIKEv2Line(_ sa: IKESecurityAssociation) -> String? {
-        guard sa.version == .v2, let r = sa.responderSPI, let e = sa.encryption, let encName = WiresharkIKEParser.encryptionName(e) else { return nil }
+        guard sa.version == .v2, let r = sa.responderSPI, let e = sa.encryption,
+            let encName = WiresharkIKEParser.encryptionName(e)
+        else { return nil }
         let integ = sa.integrity ?? .none
         guard let integName = WiresharkIKEParser.integrityName(integ) else { return nil }
-        return [ikeSPIText(sa.initiatorSPI), ikeSPIText(r), Hex.encode(sa.skEi), Hex.encode(sa.skEr), quote(encName),
-                Hex.encode(sa.skAi), Hex.encode(sa.skAr), quote(integName)].joined(separator: ",")
+        return [
+            ikeSPIText(sa.initiatorSPI), ikeSPIText(r), Hex.encode(sa.skEi), Hex.encode(sa.skEr), quote(encName),
+            Hex.encode(sa.skAi), Hex.encode(sa.skAr), quote(integName),
+        ].joined(separator: ",")
     }
 
     // MARK: tcpdump
@@ -219,8 +235,10 @@ public enum KeyFileWriter {
     /// tcpdump's `ikev2 I|R 0xSPIi 0xSPIr integ:key encr:key` pair for an IKEv2 SA with CBC
     /// encryption and HMAC integrity (all tcpdump decrypts), both directions' keys given.
     public static func tcpdumpIKELines(_ sa: IKESecurityAssociation) -> [String]? {
-        guard sa.version == .v2, let responder = sa.responderSPI, let encryption = sa.encryption, let integrity = sa.integrity,
-              !sa.skEi.isEmpty, !sa.skEr.isEmpty, !sa.skAi.isEmpty, !sa.skAr.isEmpty else { return nil }
+        guard sa.version == .v2, let responder = sa.responderSPI, let encryption = sa.encryption,
+            let integrity = sa.integrity,
+            !sa.skEi.isEmpty, !sa.skEr.isEmpty, !sa.skAi.isEmpty, !sa.skAr.isEmpty
+        else { return nil }
         let encr: String
         switch encryption {
         case .aesCBC(let bits): encr = "aes\(bits)"
@@ -237,8 +255,10 @@ public enum KeyFileWriter {
         default: return nil
         }
         let spis = "0x\(ikeSPIText(sa.initiatorSPI)) 0x\(ikeSPIText(responder))"
-        return ["ikev2 I \(spis) \(integ):\(hex(sa.skAi)) \(encr):\(hex(sa.skEi))",
-                "ikev2 R \(spis) \(integ):\(hex(sa.skAr)) \(encr):\(hex(sa.skEr))"]
+        return [
+            "ikev2 I \(spis) \(integ):\(hex(sa.skAi)) \(encr):\(hex(sa.skEi))",
+            "ikev2 R \(spis) \(integ):\(hex(sa.skAr)) \(encr):\(hex(sa.skEr))",
+        ]
     }
 
     public static func tcpdumpLine(_ sa: SecurityAssociation) -> String? {

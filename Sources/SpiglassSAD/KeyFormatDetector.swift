@@ -8,7 +8,9 @@ extension KeyFileLoader {
             if line.isEmpty || line.hasPrefix("#") { continue }
             let word = line.prefix { !$0.isWhitespace }.lowercased()
             if word == "esp" || word == "ah" || word == "ike" || word == "policy" { return .native }
-            if line.hasPrefix("\"IPv") || line.hasPrefix("IPv4,") || line.hasPrefix("IPv6,") || line.hasPrefix("\"Any\"") || line.hasPrefix("\"*\"") {
+            if line.hasPrefix("\"IPv") || line.hasPrefix("IPv4,") || line.hasPrefix("IPv6,")
+                || line.hasPrefix("\"Any\"") || line.hasPrefix("\"*\"")
+            {
                 return .wiresharkESP
             }
             if let fields = try? WiresharkESPSAParser.splitUATLine(line, file: "", lineNumber: 0) {

@@ -1,17 +1,21 @@
 // Wiring of the block- and log-oriented formats; their parsers live in Formats/.
 extension KeyFileLoader {
-    static func parseMultiLineFormat(_ text: String, file: String, format: KeyFileFormat, includes: KeyFileIncludes = .confined) throws -> KeySet {
+    static func parseMultiLineFormat(
+        _ text: String, file: String, format: KeyFileFormat, includes: KeyFileIncludes = .confined
+    ) throws -> KeySet {
         switch format {
         case .tcpdump:
             // Included files are key files too: each gets its permission warning.
             var warnings: [KeyFileNote] = []
             var included: [String] = []
-            var keys = try TcpdumpSecretsParser.parse(text, file: file, readFile: { path in
-                let (text, warning) = try readKeyFile(path: path, regularOnly: true)
-                if let warning { warnings.append(warning) }
-                included.append(path)
-                return text
-            }, includes: includes)
+            var keys = try TcpdumpSecretsParser.parse(
+                text, file: file,
+                readFile: { path in
+                    let (text, warning) = try readKeyFile(path: path, regularOnly: true)
+                    if let warning { warnings.append(warning) }
+                    included.append(path)
+                    return text
+                }, includes: includes)
             keys.addPermissionWarnings(warnings)
             keys.includedFiles += included
             return keys

@@ -38,14 +38,17 @@ public struct SADatabase: Sendable {
     /// the first entry with this exact SPI whatever its addresses.
     public func lookup(spi: UInt32, source: IPAddress, destination: IPAddress) -> (index: Int, match: MatchKind)? {
         let exact = bySPI[spi] ?? []
-        var i = 0, j = 0
+        var i = 0
+        var j = 0
         // Merge the two index lists so that file order decides, as in Wireshark's table.
         while i < exact.count || j < anySPI.count {
             let index: Int
             if j >= anySPI.count || (i < exact.count && exact[i] < anySPI[j]) {
-                index = exact[i]; i += 1
+                index = exact[i]
+                i += 1
             } else {
-                index = anySPI[j]; j += 1
+                index = anySPI[j]
+                j += 1
             }
             let sa = entries[index]
             if sa.destination.matches(destination) && sa.source.matches(source) {

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Key bytes that are overwritten with zeros when the last copy of them goes away.
@@ -144,12 +144,12 @@ public struct SecretBytes: Sendable {
     public static func wipe(_ buffer: UnsafeMutableRawBufferPointer) {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return }
         #if canImport(Glibc)
-        explicit_bzero(base, buffer.count)
+            explicit_bzero(base, buffer.count)
         #elseif canImport(Darwin)
-        _ = memset_s(base, buffer.count, 0, buffer.count)
+            _ = memset_s(base, buffer.count, 0, buffer.count)
         #else
-        // No primitive the optimiser must keep on this platform: plain stores.
-        for i in 0..<buffer.count { buffer.storeBytes(of: 0, toByteOffset: i, as: UInt8.self) }
+            // No primitive the optimiser must keep on this platform: plain stores.
+            for i in 0..<buffer.count { buffer.storeBytes(of: 0, toByteOffset: i, as: UInt8.self) }
         #endif
     }
 
@@ -173,7 +173,9 @@ extension SecretBytes: RandomAccessCollection {
         return storage.bytes[position]
     }
 
-    public func withContiguousStorageIfAvailable<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result? {
+    public func withContiguousStorageIfAvailable<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows
+        -> Result?
+    {
         try withUnsafeBytes { raw in try body(raw.assumingMemoryBound(to: UInt8.self)) }
     }
 }

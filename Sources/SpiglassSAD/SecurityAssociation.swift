@@ -59,11 +59,13 @@ public struct SecurityAssociation: Sendable, Equatable, Hashable {
 
     /// The keys may be `SecretBytes` (kept as they are) or any other byte collection (copied
     /// into `SecretBytes`; the caller's copy is the caller's to wipe).
-    public init(spi: UInt32?, source: AddressPattern = .any, destination: AddressPattern = .any,
-                encryption: EncryptionAlgorithm, encryptionKey: some Collection<UInt8>,
-                integrity: IntegrityAlgorithm = .null, integrityKey: some Collection<UInt8> = SecretBytes(),
-                extendedSequenceNumbers: Bool = false, initialSequenceHigh: UInt32 = 0,
-                origin: SAOrigin = SAOrigin(file: "<inline>", line: 0)) {
+    public init(
+        spi: UInt32?, source: AddressPattern = .any, destination: AddressPattern = .any,
+        encryption: EncryptionAlgorithm, encryptionKey: some Collection<UInt8>,
+        integrity: IntegrityAlgorithm = .null, integrityKey: some Collection<UInt8> = SecretBytes(),
+        extendedSequenceNumbers: Bool = false, initialSequenceHigh: UInt32 = 0,
+        origin: SAOrigin = SAOrigin(file: "<inline>", line: 0)
+    ) {
         self.spi = spi
         self.source = source
         self.destination = destination

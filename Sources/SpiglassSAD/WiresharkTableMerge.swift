@@ -42,7 +42,9 @@ public enum WiresharkTableMerge {
         for line in KeyFileLines.of(new).map(String.init) where !line.isEmpty {
             guard let identity = identity(line, table: table) else {
                 // A comment: the header only for a new file, a note only once.
-                if existing == nil || (!present.contains(line) && !line.hasPrefix("# Wireshark ")) { lines.append(line) }
+                if existing == nil || (!present.contains(line) && !line.hasPrefix("# Wireshark ")) {
+                    lines.append(line)
+                }
                 continue
             }
             if let index = rowIndex[identity] {

@@ -12,11 +12,14 @@ public enum AHCanonicalForm {
     /// after the IV for RFC 4543 GMAC. The rest of the field stays as sent: the GMAC IV ("the
     /// IV is included in the AAD", RFC 4543 7) and the alignment padding (RFC 4302 3.3.3.2.1:
     /// "These padding bytes are included in the ICV calculation").
-    public static func build(_ packet: [UInt8], ip: IPLayer, ah: AHHeader, icv: Range<Int>, into output: inout [UInt8]) -> Int? {
+    public static func build(_ packet: [UInt8], ip: IPLayer, ah: AHHeader, icv: Range<Int>, into output: inout [UInt8])
+        -> Int?
+    {
         let start = ip.headerStart
         let length = ip.end - start
         guard length > 0, ah.range.lowerBound >= ip.headerEnd, ah.range.upperBound <= ip.end,
-              icv.lowerBound >= ah.icvRange.lowerBound, icv.upperBound <= ah.icvRange.upperBound else { return nil }
+            icv.lowerBound >= ah.icvRange.lowerBound, icv.upperBound <= ah.icvRange.upperBound
+        else { return nil }
         copyBytes(packet, start..<ip.end, into: &output, at: 0)
         for i in icv { output[i - start] = 0 }
         if ip.version == 4 {
@@ -28,15 +31,20 @@ public enum AHCanonicalForm {
     }
 
     static func zeroIPv4(_ p: inout [UInt8], headerLength: Int) -> Bool {
-        p[1] = 0            // DSCP/ECN
-        p[6] = 0; p[7] = 0  // flags and fragment offset
-        p[8] = 0            // TTL
-        p[10] = 0; p[11] = 0 // header checksum
+        p[1] = 0  // DSCP/ECN
+        p[6] = 0
+        p[7] = 0  // flags and fragment offset
+        p[8] = 0  // TTL
+        p[10] = 0
+        p[11] = 0  // header checksum
         var i = 20
         while i < headerLength {
             let type = p[i]
             if type == 0 { break }
-            if type == 1 { i += 1; continue }
+            if type == 1 {
+                i += 1
+                continue
+            }
             guard i + 1 < headerLength else { return false }
             let optionLength = Int(p[i + 1])
             guard optionLength >= 2, i + optionLength <= headerLength else { return false }
@@ -57,8 +65,11 @@ public enum AHCanonicalForm {
 
     /// Zeroes the mutable parts of the IPv6 header and of the extension headers before AH.
     static func zeroIPv6(_ p: inout [UInt8], upTo ahOffset: Int) -> Bool {
-        p[0] = 0x60; p[1] = 0; p[2] = 0; p[3] = 0  // traffic class and flow label
-        p[7] = 0                                   // hop limit
+        p[0] = 0x60
+        p[1] = 0
+        p[2] = 0
+        p[3] = 0  // traffic class and flow label
+        p[7] = 0  // hop limit
         var next = p[6]
         var cursor = 40
         var count = 0
@@ -72,7 +83,10 @@ public enum AHCanonicalForm {
                 var i = cursor + 2
                 while i < cursor + headerLength {
                     let type = p[i]
-                    if type == 0 { i += 1; continue }  // Pad1
+                    if type == 0 {
+                        i += 1
+                        continue
+                    }  // Pad1
                     guard i + 1 < cursor + headerLength else { return false }
                     let dataLength = Int(p[i + 1])
                     guard i + 2 + dataLength <= cursor + headerLength else { return false }

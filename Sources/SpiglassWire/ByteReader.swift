@@ -58,7 +58,8 @@ public struct ByteReader: Sendable {
     public mutating func readUInt32() -> UInt32? {
         guard remaining >= 4 else { return nil }
         defer { cursor += 4 }
-        return UInt32(bytes[cursor]) << 24 | UInt32(bytes[cursor + 1]) << 16 | UInt32(bytes[cursor + 2]) << 8 | UInt32(bytes[cursor + 3])
+        return UInt32(bytes[cursor]) << 24 | UInt32(bytes[cursor + 1]) << 16 | UInt32(bytes[cursor + 2]) << 8
+            | UInt32(bytes[cursor + 3])
     }
 
     @inlinable

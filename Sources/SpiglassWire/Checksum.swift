@@ -6,7 +6,9 @@ public enum InternetChecksum {
     /// byte padded with zero), added to `initial`, folded to 16 bits. A packet whose checksum
     /// field is included verifies when the result is 0xffff.
     public static func sum(_ bytes: [UInt8], _ range: Range<Int>, initial: UInt32 = 0) -> UInt16 {
-        guard range.lowerBound >= 0, range.upperBound <= bytes.count, !range.isEmpty else { return fold(UInt64(initial)) }
+        guard range.lowerBound >= 0, range.upperBound <= bytes.count, !range.isEmpty else {
+            return fold(UInt64(initial))
+        }
         var total: UInt64 = 0
         bytes.withUnsafeBytes { raw in
             let base = raw.baseAddress! + range.lowerBound
@@ -27,7 +29,8 @@ public enum InternetChecksum {
             while folded > 0xffff { folded = (folded & 0xffff) &+ (folded >> 16) }
             total = UInt64(UInt16(bigEndian: UInt16(truncatingIfNeeded: folded)))
             while offset + 1 < count {
-                total &+= UInt64(base.load(fromByteOffset: offset, as: UInt8.self)) << 8
+                total &+=
+                    UInt64(base.load(fromByteOffset: offset, as: UInt8.self)) << 8
                     | UInt64(base.load(fromByteOffset: offset + 1, as: UInt8.self))
                 offset += 2
             }
@@ -38,7 +41,9 @@ public enum InternetChecksum {
 
     /// The pseudo-header sum (RFC 768, RFC 793; RFC 8200 8.1 for IPv6) of a TCP, UDP or ICMPv6
     /// segment of `length` bytes between two addresses.
-    public static func pseudoHeader(source: IPAddress, destination: IPAddress, protocolNumber: UInt8, length: Int) -> UInt32 {
+    public static func pseudoHeader(source: IPAddress, destination: IPAddress, protocolNumber: UInt8, length: Int)
+        -> UInt32
+    {
         // From the values, not `bytes`: no array per packet.
         func words(_ address: IPAddress) -> UInt32 {
             switch address {

@@ -34,7 +34,8 @@ public enum DisplayText {
         let properties = scalar.properties
         if properties.isNoncharacterCodePoint { return true }
         switch properties.generalCategory {
-        case .control, .format, .lineSeparator, .paragraphSeparator, .spaceSeparator, .privateUse, .surrogate, .unassigned:
+        case .control, .format, .lineSeparator, .paragraphSeparator, .spaceSeparator, .privateUse, .surrogate,
+            .unassigned:
             return true
         default:
             return false
@@ -185,9 +186,15 @@ public enum DisplayText {
         var value: UInt32
         switch lead {
         case 0x00...0x7f: return (Unicode.Scalar(lead), 1)
-        case 0xc2...0xdf: length = 2; value = UInt32(lead & 0x1f)
-        case 0xe0...0xef: length = 3; value = UInt32(lead & 0x0f)
-        case 0xf0...0xf4: length = 4; value = UInt32(lead & 0x07)
+        case 0xc2...0xdf:
+            length = 2
+            value = UInt32(lead & 0x1f)
+        case 0xe0...0xef:
+            length = 3
+            value = UInt32(lead & 0x0f)
+        case 0xf0...0xf4:
+            length = 4
+            value = UInt32(lead & 0x07)
         default: return nil
         }
         for _ in 1..<length {

@@ -150,8 +150,9 @@ public final class FragmentReassembler {
         guard let fragment = ip.fragment else { return .dropped("not a fragment") }
         now = max(now, time)
         expire()
-        let key = Key(source: ip.source, destination: ip.destination, identification: fragment.identification,
-                      protocolNumber: ip.version == 4 ? fragment.payloadProtocol : 0, version: ip.version)
+        let key = Key(
+            source: ip.source, destination: ip.destination, identification: fragment.identification,
+            protocolNumber: ip.version == 4 ? fragment.payloadProtocol : 0, version: ip.version)
         let dataStart = ip.headerEnd
         let dataEnd = ip.end
         guard !ip.truncated else { return .dropped("fragment truncated by the capture") }
@@ -177,7 +178,8 @@ public final class FragmentReassembler {
         // (RFC 5722 requires that for IPv6, and overlaps are a known evasion trick for IPv4).
         if let piece = slots[slot].overlap(offset: fragment.offset, count: count) {
             if piece.offset == fragment.offset && piece.count == count
-                && slots[slot].data[piece.start..<(piece.start + count)].elementsEqual(bytes[dataStart..<dataEnd]) {
+                && slots[slot].data[piece.start..<(piece.start + count)].elementsEqual(bytes[dataStart..<dataEnd])
+            {
                 return .pending
             }
             drop(slot)
@@ -199,7 +201,9 @@ public final class FragmentReassembler {
             setHeader(of: slot, bytes, ip: ip, fragment: fragment)
         }
         slots[slot].append(Piece(offset: fragment.offset, start: slots[slot].data.count, count: count))
-        bytes.withUnsafeBufferPointer { slots[slot].data.append(contentsOf: UnsafeBufferPointer(rebasing: $0[dataStart..<dataEnd])) }
+        bytes.withUnsafeBufferPointer {
+            slots[slot].data.append(contentsOf: UnsafeBufferPointer(rebasing: $0[dataStart..<dataEnd]))
+        }
         slots[slot].byteCount += count
         pendingBytes += count
         if let complete = assemble(slots[slot], version: ip.version) {
@@ -249,9 +253,13 @@ public final class FragmentReassembler {
     private func setHeader(of slot: Int, _ bytes: [UInt8], ip: IPLayer, fragment: FragmentInfo) {
         let start = slots[slot].data.count
         let end = ip.version == 4 ? ip.headerEnd : (fragment.ipv6FragmentHeaderOffset ?? ip.headerEnd)
-        bytes.withUnsafeBufferPointer { slots[slot].data.append(contentsOf: UnsafeBufferPointer(rebasing: $0[ip.headerStart..<end])) }
+        bytes.withUnsafeBufferPointer {
+            slots[slot].data.append(contentsOf: UnsafeBufferPointer(rebasing: $0[ip.headerStart..<end]))
+        }
         slots[slot].header = start..<slots[slot].data.count
-        if ip.version == 6, let field = fragment.ipv6PreviousNextHeaderOffset, field - ip.headerStart < end - ip.headerStart {
+        if ip.version == 6, let field = fragment.ipv6PreviousNextHeaderOffset,
+            field - ip.headerStart < end - ip.headerStart
+        {
             slots[slot].data[start + field - ip.headerStart] = fragment.payloadProtocol
         }
     }
@@ -294,7 +302,9 @@ public final class FragmentReassembler {
 
     /// Drops the datagrams first seen more than the timeout before `now`: the oldest first.
     private func expire() {
-        while let slot = oldest(), CaptureTime.elapsed(from: slots[slot].firstSeen, to: now) > limits.timeoutMicroseconds {
+        while let slot = oldest(),
+            CaptureTime.elapsed(from: slots[slot].firstSeen, to: now) > limits.timeoutMicroseconds
+        {
             drop(slot)
             orderHead += 1
         }

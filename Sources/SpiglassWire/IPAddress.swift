@@ -8,7 +8,9 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible, Comparable {
 
     /// The address at `offset`; the caller has checked that its 4 or 16 bytes are there.
     public static func read(_ bytes: [UInt8], v4At offset: Int) -> IPAddress { .v4(bytes.be32(offset)) }
-    public static func read(_ bytes: [UInt8], v6At offset: Int) -> IPAddress { .v6(bytes.be64(offset), bytes.be64(offset + 8)) }
+    public static func read(_ bytes: [UInt8], v6At offset: Int) -> IPAddress {
+        .v6(bytes.be64(offset), bytes.be64(offset + 8))
+    }
 
     /// The address in network byte order.
     public var bytes: [UInt8] {
@@ -32,13 +34,18 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible, Comparable {
             for shift in stride(from: 48, through: 0, by: -16) { groups.append(UInt16((hi >> UInt64(shift)) & 0xffff)) }
             for shift in stride(from: 48, through: 0, by: -16) { groups.append(UInt16((lo >> UInt64(shift)) & 0xffff)) }
             // RFC 5952: compress the longest run (length >= 2) of zero groups, first one on ties.
-            var bestStart = -1, bestLength = 0, runStart = -1
+            var bestStart = -1
+            var bestLength = 0
+            var runStart = -1
             for i in 0...8 {
                 if i < 8 && groups[i] == 0 {
                     if runStart < 0 { runStart = i }
                 } else if runStart >= 0 {
                     let length = i - runStart
-                    if length > bestLength && length >= 2 { bestStart = runStart; bestLength = length }
+                    if length > bestLength && length >= 2 {
+                        bestStart = runStart
+                        bestLength = length
+                    }
                     runStart = -1
                 }
             }
@@ -69,7 +76,8 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible, Comparable {
         var value: UInt32 = 0
         for part in parts {
             guard !part.isEmpty, part.count <= 3, part.allSatisfy({ $0.isASCII && $0.isNumber }),
-                  let octet = UInt32(part), octet <= 255 else { return nil }
+                let octet = UInt32(part), octet <= 255
+            else { return nil }
             value = value << 8 | octet
         }
         return value
@@ -82,7 +90,8 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible, Comparable {
         var sawDoubleColon = false
         var halves: [String] = []
         let chars = Array(text)
-        var i = 0, pieceStart = 0
+        var i = 0
+        var pieceStart = 0
         while i < chars.count {
             if chars[i] == ":" && i + 1 < chars.count && chars[i + 1] == ":" {
                 halves.append(String(chars[pieceStart..<i]))
@@ -113,7 +122,8 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible, Comparable {
         if halves.count == 2 {
             sawDoubleColon = true
             guard let head = parseGroups(halves[0], allowV4Tail: false),
-                  let tail = parseGroups(halves[1], allowV4Tail: true) else { return nil }
+                let tail = parseGroups(halves[1], allowV4Tail: true)
+            else { return nil }
             groups = head
             tailGroups = tail
             guard groups.count + tailGroups.count <= 7 else { return nil }
@@ -124,7 +134,8 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible, Comparable {
         if sawDoubleColon {
             groups += [UInt16](repeating: 0, count: 8 - groups.count - tailGroups.count) + tailGroups
         }
-        var hi: UInt64 = 0, lo: UInt64 = 0
+        var hi: UInt64 = 0
+        var lo: UInt64 = 0
         for i in 0..<4 { hi = hi << 16 | UInt64(groups[i]) }
         for i in 4..<8 { lo = lo << 16 | UInt64(groups[i]) }
         return .v6(hi, lo)

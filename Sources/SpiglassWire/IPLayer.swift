@@ -80,11 +80,17 @@ public struct IPLayer: Sendable, Equatable {
     public static func parse(_ reader: inout ByteReader, announcedVersion: UInt8 = 0) -> Result<IPLayer, WireError> {
         let offset = reader.offset
         guard let first = reader.peekUInt8() else {
-            return .failure(WireError(.truncated, layer: "IP", offset: offset, "no IP header (frame ends at \(reader.bounds.upperBound))"))
+            return .failure(
+                WireError(
+                    .truncated, layer: "IP", offset: offset, "no IP header (frame ends at \(reader.bounds.upperBound))")
+            )
         }
         let version = first >> 4
         if announcedVersion != 0 && version != announcedVersion {
-            return .failure(WireError(.badVersion, layer: "IP", offset: offset, "link layer says IPv\(announcedVersion) but the header says version \(version)"))
+            return .failure(
+                WireError(
+                    .badVersion, layer: "IP", offset: offset,
+                    "link layer says IPv\(announcedVersion) but the header says version \(version)"))
         }
         switch version {
         case 4: return parseV4(&reader)
@@ -99,7 +105,8 @@ public struct IPLayer: Sendable, Equatable {
         let length = reader.bounds.upperBound
         // The fixed header is checked once; its fields are then read at their offsets in it.
         guard let fixed = reader.readRange(20) else {
-            return .failure(WireError(.truncated, layer: "IPv4", offset: offset, "\(length - offset) bytes, header needs 20"))
+            return .failure(
+                WireError(.truncated, layer: "IPv4", offset: offset, "\(length - offset) bytes, header needs 20"))
         }
         let bytes = reader.bytes
         let o = fixed.lowerBound
@@ -110,29 +117,38 @@ public struct IPLayer: Sendable, Equatable {
         let proto = bytes[o + 9]
         let headerLength = Int(bytes[o] & 0x0f) * 4
         guard headerLength >= 20 else {
-            return .failure(WireError(.badHeaderLength, layer: "IPv4", offset: offset, "header length \(headerLength) < 20"))
+            return .failure(
+                WireError(.badHeaderLength, layer: "IPv4", offset: offset, "header length \(headerLength) < 20"))
         }
         // The options, if any: the fixed 20 bytes are read.
         guard reader.skip(headerLength - 20) else {
-            return .failure(WireError(.truncated, layer: "IPv4", offset: offset, "header of \(headerLength) bytes, \(length - offset) captured"))
+            return .failure(
+                WireError(
+                    .truncated, layer: "IPv4", offset: offset,
+                    "header of \(headerLength) bytes, \(length - offset) captured"))
         }
         // TSO-captured packets carry total length 0; take the captured length then.
         let claimed = totalLength == 0 ? length - offset : totalLength
         guard claimed >= headerLength else {
-            return .failure(WireError(.badTotalLength, layer: "IPv4", offset: offset, "total length \(totalLength) < header length \(headerLength)"))
+            return .failure(
+                WireError(
+                    .badTotalLength, layer: "IPv4", offset: offset,
+                    "total length \(totalLength) < header length \(headerLength)"))
         }
         let moreFragments = flagsAndOffset & 0x2000 != 0
         let fragmentOffset = Int(flagsAndOffset & 0x1fff) * 8
         var fragment: FragmentInfo? = nil
         if moreFragments || fragmentOffset != 0 {
-            fragment = FragmentInfo(offset: fragmentOffset, moreFragments: moreFragments, identification: UInt32(identification),
-                                    payloadProtocol: proto, ipv6FragmentHeaderOffset: nil, ipv6PreviousNextHeaderOffset: nil)
+            fragment = FragmentInfo(
+                offset: fragmentOffset, moreFragments: moreFragments, identification: UInt32(identification),
+                payloadProtocol: proto, ipv6FragmentHeaderOffset: nil, ipv6PreviousNextHeaderOffset: nil)
         }
-        return .success(IPLayer(
-            version: 4, source: .v4(bytes.be32(o + 12)), destination: .v4(bytes.be32(o + 16)),
-            headerStart: offset, headerEnd: offset + headerLength,
-            protocolFieldOffset: offset + 9, protocolNumber: proto,
-            end: min(offset + claimed, length), truncated: offset + claimed > length, fragment: fragment, ttl: ttl))
+        return .success(
+            IPLayer(
+                version: 4, source: .v4(bytes.be32(o + 12)), destination: .v4(bytes.be32(o + 16)),
+                headerStart: offset, headerEnd: offset + headerLength,
+                protocolFieldOffset: offset + 9, protocolNumber: proto,
+                end: min(offset + claimed, length), truncated: offset + claimed > length, fragment: fragment, ttl: ttl))
     }
 
     /// RFC 8200 3 and 4: the fixed header, then the extension headers that belong to the IP
@@ -141,7 +157,8 @@ public struct IPLayer: Sendable, Equatable {
         let offset = reader.offset
         let length = reader.bounds.upperBound
         guard let fixed = reader.readRange(40) else {
-            return .failure(WireError(.truncated, layer: "IPv6", offset: offset, "\(length - offset) bytes, header needs 40"))
+            return .failure(
+                WireError(.truncated, layer: "IPv6", offset: offset, "\(length - offset) bytes, header needs 40"))
         }
         let bytes = reader.bytes
         let o = fixed.lowerBound
@@ -158,11 +175,13 @@ public struct IPLayer: Sendable, Equatable {
         case .failure(let error): return .failure(error)
         }
         reader = ByteReader(reader.bytes, range: chain.offset..<length)
-        return .success(IPLayer(
-            version: 6, source: IPAddress.read(bytes, v6At: o + 8), destination: IPAddress.read(bytes, v6At: o + 24),
-            headerStart: offset, headerEnd: chain.offset,
-            protocolFieldOffset: layers.protocolFieldOffset, protocolNumber: layers.protocolNumber,
-            end: end, truncated: claimedEnd > length, fragment: layers.fragment, ttl: hopLimit))
+        return .success(
+            IPLayer(
+                version: 6, source: IPAddress.read(bytes, v6At: o + 8),
+                destination: IPAddress.read(bytes, v6At: o + 24),
+                headerStart: offset, headerEnd: chain.offset,
+                protocolFieldOffset: layers.protocolFieldOffset, protocolNumber: layers.protocolNumber,
+                end: end, truncated: claimedEnd > length, fragment: layers.fragment, ttl: hopLimit))
     }
 
     /// The IPv6 extension headers that are part of the IP layer: up to the first that is not
@@ -172,7 +191,9 @@ public struct IPLayer: Sendable, Equatable {
         var protocolFieldOffset: Int
         var fragment: FragmentInfo?
 
-        static func parse(_ chain: inout ByteReader, first: UInt8, previousField: Int) -> Result<ExtensionChain, WireError> {
+        static func parse(_ chain: inout ByteReader, first: UInt8, previousField: Int) -> Result<
+            ExtensionChain, WireError
+        > {
             var result = ExtensionChain(protocolNumber: first, protocolFieldOffset: previousField, fragment: nil)
             var count = 0
             while true {
@@ -180,26 +201,40 @@ public struct IPLayer: Sendable, Equatable {
                 switch result.protocolNumber {
                 case IPProtocol.hopByHop, IPProtocol.routing, IPProtocol.destinationOptions, IPProtocol.mobility:
                     guard count < maxExtensionHeaders else {
-                        return .failure(WireError(.tooManyHeaders, layer: "IPv6", offset: cursor, "more than \(maxExtensionHeaders) extension headers"))
+                        return .failure(
+                            WireError(
+                                .tooManyHeaders, layer: "IPv6", offset: cursor,
+                                "more than \(maxExtensionHeaders) extension headers"))
                     }
                     guard chain.remaining >= 8, let next = chain.peekUInt8(), let units = chain.peekUInt8(at: 1) else {
-                        return .failure(WireError(.truncated, layer: "IPv6 extension header", offset: cursor, "needs 8 bytes, \(chain.remaining) left"))
+                        return .failure(
+                            WireError(
+                                .truncated, layer: "IPv6 extension header", offset: cursor,
+                                "needs 8 bytes, \(chain.remaining) left"))
                     }
                     let extLength = (Int(units) + 1) * 8
                     guard chain.skip(extLength) else {
-                        return .failure(WireError(.truncated, layer: "IPv6 extension header", offset: cursor, "length \(extLength), \(chain.remaining) left"))
+                        return .failure(
+                            WireError(
+                                .truncated, layer: "IPv6 extension header", offset: cursor,
+                                "length \(extLength), \(chain.remaining) left"))
                     }
                     result.protocolFieldOffset = cursor
                     result.protocolNumber = next
                     count += 1
                 case IPProtocol.fragment:
                     guard let next = chain.readUInt8(), chain.skip(1), let word = chain.readUInt16(),
-                          let identification = chain.readUInt32() else {
-                        return .failure(WireError(.truncated, layer: "IPv6 fragment header", offset: cursor, "needs 8 bytes, \(chain.bounds.upperBound - cursor) left"))
+                        let identification = chain.readUInt32()
+                    else {
+                        return .failure(
+                            WireError(
+                                .truncated, layer: "IPv6 fragment header", offset: cursor,
+                                "needs 8 bytes, \(chain.bounds.upperBound - cursor) left"))
                     }
-                    let info = FragmentInfo(offset: Int(word & 0xfff8), moreFragments: word & 1 != 0, identification: identification,
-                                            payloadProtocol: next, ipv6FragmentHeaderOffset: cursor,
-                                            ipv6PreviousNextHeaderOffset: result.protocolFieldOffset)
+                    let info = FragmentInfo(
+                        offset: Int(word & 0xfff8), moreFragments: word & 1 != 0, identification: identification,
+                        payloadProtocol: next, ipv6FragmentHeaderOffset: cursor,
+                        ipv6PreviousNextHeaderOffset: result.protocolFieldOffset)
                     result.protocolFieldOffset = cursor
                     result.protocolNumber = next
                     // An atomic fragment (RFC 6946) is not really fragmented: carry on past it.

@@ -12,10 +12,14 @@ public struct ESPHeader: Sendable, Equatable {
     public static func parse(_ reader: inout ByteReader) -> Result<ESPHeader, WireError> {
         let range = reader.remainingRange
         guard range.count >= length, let whole = reader.readRange(range.count) else {
-            return .failure(WireError(.truncated, layer: "ESP", offset: range.lowerBound, "\(range.count) bytes, header needs \(length)"))
+            return .failure(
+                WireError(
+                    .truncated, layer: "ESP", offset: range.lowerBound, "\(range.count) bytes, header needs \(length)"))
         }
-        return .success(ESPHeader(spi: reader.bytes.be32(whole.lowerBound), sequence: reader.bytes.be32(whole.lowerBound + 4),
-                                  range: whole))
+        return .success(
+            ESPHeader(
+                spi: reader.bytes.be32(whole.lowerBound), sequence: reader.bytes.be32(whole.lowerBound + 4),
+                range: whole))
     }
 }
 
@@ -37,18 +41,22 @@ public struct AHHeader: Sendable, Equatable {
         let offset = reader.offset
         let available = reader.remaining
         guard let fixed = fixedPart(reader), let units = reader.peekUInt8(at: 1) else {
-            return .failure(WireError(.truncated, layer: "AH", offset: offset, "needs \(fixedLength) bytes, \(available) left"))
+            return .failure(
+                WireError(.truncated, layer: "AH", offset: offset, "needs \(fixedLength) bytes, \(available) left"))
         }
         // Payload Len is the AH length in 32-bit words minus 2.
         let total = (Int(units) + 2) * 4
         guard total >= fixedLength else {
-            return .failure(WireError(.badHeaderLength, layer: "AH", offset: offset, "length \(total) < \(fixedLength)"))
+            return .failure(
+                WireError(.badHeaderLength, layer: "AH", offset: offset, "length \(total) < \(fixedLength)"))
         }
         guard let range = reader.readRange(total) else {
             return .failure(WireError(.truncated, layer: "AH", offset: offset, "length \(total), \(available) left"))
         }
-        return .success(AHHeader(nextHeader: fixed.nextHeader, spi: fixed.spi, sequence: fixed.sequence,
-                                 icvRange: (offset + fixedLength)..<range.upperBound, range: range))
+        return .success(
+            AHHeader(
+                nextHeader: fixed.nextHeader, spi: fixed.spi, sequence: fixed.sequence,
+                icvRange: (offset + fixedLength)..<range.upperBound, range: range))
     }
 
     /// The fixed part of an AH header at the reader's cursor, as far as it can be read (its
@@ -56,10 +64,12 @@ public struct AHHeader: Sendable, Equatable {
     public static func fixedPart(_ reader: ByteReader) -> AHHeader? {
         var reader = reader
         let offset = reader.offset
-        guard let nextHeader = reader.readUInt8(), reader.skip(3), let spi = reader.readUInt32(), let sequence = reader.readUInt32()
+        guard let nextHeader = reader.readUInt8(), reader.skip(3), let spi = reader.readUInt32(),
+            let sequence = reader.readUInt32()
         else { return nil }
-        return AHHeader(nextHeader: nextHeader, spi: spi, sequence: sequence, icvRange: reader.remainingRange,
-                        range: offset..<reader.bounds.upperBound)
+        return AHHeader(
+            nextHeader: nextHeader, spi: spi, sequence: sequence, icvRange: reader.remainingRange,
+            range: offset..<reader.bounds.upperBound)
     }
 }
 
@@ -81,11 +91,12 @@ public struct IKEHeader: Sendable, Equatable {
     public static func parse(_ bytes: [UInt8], range: Range<Int>) -> IKEHeader? {
         guard range.count >= length, range.lowerBound >= 0, range.upperBound <= bytes.count else { return nil }
         let o = range.lowerBound
-        return IKEHeader(initiatorSPI: bytes.be64(o), responderSPI: bytes.be64(o + 8), nextPayload: bytes[o + 16],
-                         majorVersion: bytes[o + 17] >> 4, minorVersion: bytes[o + 17] & 0x0f,
-                         exchangeType: IKEExchangeType(majorVersion: bytes[o + 17] >> 4, rawValue: bytes[o + 18]),
-                         flags: bytes[o + 19],
-                         messageID: bytes.be32(o + 20), length: bytes.be32(o + 24), range: range)
+        return IKEHeader(
+            initiatorSPI: bytes.be64(o), responderSPI: bytes.be64(o + 8), nextPayload: bytes[o + 16],
+            majorVersion: bytes[o + 17] >> 4, minorVersion: bytes[o + 17] & 0x0f,
+            exchangeType: IKEExchangeType(majorVersion: bytes[o + 17] >> 4, rawValue: bytes[o + 18]),
+            flags: bytes[o + 19],
+            messageID: bytes.be32(o + 20), length: bytes.be32(o + 24), range: range)
     }
 
     public var isIKEv2: Bool { majorVersion == 2 }
@@ -117,11 +128,13 @@ public enum IPsecPayload: Sendable, Equatable {
 
     public static func == (a: IPsecPayload, b: IPsecPayload) -> Bool {
         switch (a, b) {
-        case (.esp(let x, let p), .esp(let y, let q)): return x == y && p?.source == q?.source && p?.destination == q?.destination
+        case (.esp(let x, let p), .esp(let y, let q)):
+            return x == y && p?.source == q?.source && p?.destination == q?.destination
         case (.ike(let x, let p, let m), .ike(let y, let q, let n)): return x == y && p == q && m == n
         case (.natKeepalive(let p), .natKeepalive(let q)): return p == q
         case (.malformed(let x), .malformed(let y)): return x == y
-        case (.other(let x, let p), .other(let y, let q)): return x == y && p?.source == q?.source && p?.destination == q?.destination
+        case (.other(let x, let p), .other(let y, let q)):
+            return x == y && p?.source == q?.source && p?.destination == q?.destination
         default: return false
         }
     }
@@ -144,7 +157,12 @@ public struct IPsecLayers: Sendable, Equatable {
         var proto = proto
         while proto == IPProtocol.ah {
             guard ah.count < maxAH else {
-                return IPsecLayers(ah: ah, payload: .malformed(WireError(.tooManyHeaders, layer: "AH", offset: reader.offset, "more than \(maxAH) nested AH headers")))
+                return IPsecLayers(
+                    ah: ah,
+                    payload: .malformed(
+                        WireError(
+                            .tooManyHeaders, layer: "AH", offset: reader.offset, "more than \(maxAH) nested AH headers")
+                    ))
             }
             switch AHHeader.parse(&reader) {
             case .failure(let error):
@@ -178,9 +196,14 @@ public struct IPsecLayers: Sendable, Equatable {
     /// (RFC 3948).
     static func classifyUDP(_ reader: inout ByteReader) -> IPsecPayload {
         let start = reader.offset
-        guard let source = reader.readUInt16(), let destination = reader.readUInt16(), let udpLength = reader.readUInt16().map(Int.init),
-              reader.skip(2) else {
-            return .malformed(WireError(.truncated, layer: "UDP", offset: start, "\(reader.bounds.upperBound - start) bytes, header needs 8"))
+        guard let source = reader.readUInt16(), let destination = reader.readUInt16(),
+            let udpLength = reader.readUInt16().map(Int.init),
+            reader.skip(2)
+        else {
+            return .malformed(
+                WireError(
+                    .truncated, layer: "UDP", offset: start, "\(reader.bounds.upperBound - start) bytes, header needs 8"
+                ))
         }
         let ports = (source: source, destination: destination)
         // Trust the UDP length when it is consistent; it trims Ethernet padding.
@@ -193,22 +216,31 @@ public struct IPsecLayers: Sendable, Equatable {
         let onIKE = ports.source == IPsecPorts.ike || ports.destination == IPsecPorts.ike
         if onNATT {
             if payloadCount == 1 && payload.peekUInt8() == 0xff { return .natKeepalive(udpPorts: ports) }
-            if payloadCount >= 4 && payload.peekUInt8() == 0 && payload.peekUInt8(at: 1) == 0 && payload.peekUInt8(at: 2) == 0
-                && payload.peekUInt8(at: 3) == 0 {
+            if payloadCount >= 4 && payload.peekUInt8() == 0 && payload.peekUInt8(at: 1) == 0
+                && payload.peekUInt8(at: 2) == 0
+                && payload.peekUInt8(at: 3) == 0
+            {
                 // RFC 3948 2.2: four zero bytes (the non-ESP marker) precede IKE.
                 guard let ike = IKEHeader.parse(reader.bytes, range: (payloadStart + 4)..<payloadEnd) else {
-                    return .malformed(WireError(.truncated, layer: "IKE", offset: payloadStart + 4, "\(payloadCount - 4) bytes, header needs 28"))
+                    return .malformed(
+                        WireError(
+                            .truncated, layer: "IKE", offset: payloadStart + 4,
+                            "\(payloadCount - 4) bytes, header needs 28"))
                 }
                 return .ike(ike, udpPorts: ports, nonESPMarker: true)
             }
             guard case .success(let esp) = ESPHeader.parse(&payload) else {
-                return .malformed(WireError(.truncated, layer: "ESP-in-UDP", offset: payloadStart, "\(payloadCount) bytes, ESP header needs 8"))
+                return .malformed(
+                    WireError(
+                        .truncated, layer: "ESP-in-UDP", offset: payloadStart,
+                        "\(payloadCount) bytes, ESP header needs 8"))
             }
             return .esp(esp, udpPorts: ports)
         }
         if onIKE {
             guard let ike = IKEHeader.parse(reader.bytes, range: payloadStart..<payloadEnd) else {
-                return .malformed(WireError(.truncated, layer: "IKE", offset: payloadStart, "\(payloadCount) bytes, header needs 28"))
+                return .malformed(
+                    WireError(.truncated, layer: "IKE", offset: payloadStart, "\(payloadCount) bytes, header needs 28"))
             }
             return .ike(ike, udpPorts: ports, nonESPMarker: false)
         }

@@ -61,13 +61,19 @@ public enum LinkDecoder {
         case .linuxSLL:
             var sll = reader
             guard sll.skip(14), let etherType = sll.readUInt16() else {
-                return .failure(WireError(.truncated, layer: "Linux SLL", offset: base, "frame of \(length) bytes is shorter than the 16-byte SLL header"))
+                return .failure(
+                    WireError(
+                        .truncated, layer: "Linux SLL", offset: base,
+                        "frame of \(length) bytes is shorter than the 16-byte SLL header"))
             }
             result = etherTypeResult(etherType, offset: base + 16, vlanCount: 0, outerVLAN: nil, layer: "Linux SLL")
         case .linuxSLL2:
             var sll2 = reader
             guard length >= 20, let etherType = sll2.readUInt16() else {
-                return .failure(WireError(.truncated, layer: "Linux SLL2", offset: base, "frame of \(length) bytes is shorter than the 20-byte SLL2 header"))
+                return .failure(
+                    WireError(
+                        .truncated, layer: "Linux SLL2", offset: base,
+                        "frame of \(length) bytes is shorter than the 20-byte SLL2 header"))
             }
             result = etherTypeResult(etherType, offset: base + 20, vlanCount: 0, outerVLAN: nil, layer: "Linux SLL2")
         case .raw:
@@ -88,14 +94,18 @@ public enum LinkDecoder {
         var frame = reader
         let length = frame.remaining
         guard frame.skip(12), var etherType = frame.readUInt16() else {
-            return .failure(WireError(.truncated, layer: "Ethernet", offset: reader.offset, "frame of \(length) bytes is shorter than the 14-byte Ethernet header"))
+            return .failure(
+                WireError(
+                    .truncated, layer: "Ethernet", offset: reader.offset,
+                    "frame of \(length) bytes is shorter than the 14-byte Ethernet header"))
         }
         var tags = 0
         var outerVLAN: UInt16? = nil
         while isVLANTag(etherType) {
             let offset = frame.offset - 2
             guard tags < maxVLANTags else {
-                return .failure(WireError(.tooManyHeaders, layer: "802.1Q", offset: offset, "more than \(maxVLANTags) VLAN tags"))
+                return .failure(
+                    WireError(.tooManyHeaders, layer: "802.1Q", offset: offset, "more than \(maxVLANTags) VLAN tags"))
             }
             guard let tag = frame.readUInt16(), let inner = frame.readUInt16() else {
                 return .failure(WireError(.truncated, layer: "802.1Q", offset: offset, "VLAN tag cut short"))
@@ -104,7 +114,8 @@ public enum LinkDecoder {
             tags += 1
             etherType = inner
         }
-        return etherTypeResult(etherType, offset: frame.offset, vlanCount: tags, outerVLAN: outerVLAN, layer: "Ethernet")
+        return etherTypeResult(
+            etherType, offset: frame.offset, vlanCount: tags, outerVLAN: outerVLAN, layer: "Ethernet")
     }
 
     /// BSD (writer's byte order) or OpenBSD (network order) loopback: a 4-byte family.
@@ -112,7 +123,8 @@ public enum LinkDecoder {
         var frame = reader
         let base = reader.offset
         guard let word = frame.readUInt32() else {
-            return .failure(WireError(.truncated, layer: "Loopback", offset: base, "frame shorter than the 4-byte family field"))
+            return .failure(
+                WireError(.truncated, layer: "Loopback", offset: base, "frame shorter than the 4-byte family field"))
         }
         var family = networkOrder ? word : word.byteSwapped
         // A capture written on a machine of the other byte order puts the value in the
@@ -120,17 +132,27 @@ public enum LinkDecoder {
         if family > 0xffff { family = family.byteSwapped }
         switch family {
         case 2: return .success(LinkInfo(networkOffset: base + 4, announcedVersion: 4, vlanCount: 0, outerVLAN: nil))
-        case 10, 24, 28, 30: return .success(LinkInfo(networkOffset: base + 4, announcedVersion: 6, vlanCount: 0, outerVLAN: nil))
-        default: return .failure(WireError(.notIP, layer: "Loopback", offset: base, "address family \(family) is not IP"))
+        case 10, 24, 28, 30:
+            return .success(LinkInfo(networkOffset: base + 4, announcedVersion: 6, vlanCount: 0, outerVLAN: nil))
+        default:
+            return .failure(WireError(.notIP, layer: "Loopback", offset: base, "address family \(family) is not IP"))
         }
     }
 
-    private static func etherTypeResult(_ etherType: UInt16, offset: Int, vlanCount: Int, outerVLAN: UInt16?, layer: String) -> Result<LinkInfo, WireError> {
+    private static func etherTypeResult(
+        _ etherType: UInt16, offset: Int, vlanCount: Int, outerVLAN: UInt16?, layer: String
+    ) -> Result<LinkInfo, WireError> {
         switch etherType {
-        case etherTypeIPv4: return .success(LinkInfo(networkOffset: offset, announcedVersion: 4, vlanCount: vlanCount, outerVLAN: outerVLAN))
-        case etherTypeIPv6: return .success(LinkInfo(networkOffset: offset, announcedVersion: 6, vlanCount: vlanCount, outerVLAN: outerVLAN))
+        case etherTypeIPv4:
+            return .success(
+                LinkInfo(networkOffset: offset, announcedVersion: 4, vlanCount: vlanCount, outerVLAN: outerVLAN))
+        case etherTypeIPv6:
+            return .success(
+                LinkInfo(networkOffset: offset, announcedVersion: 6, vlanCount: vlanCount, outerVLAN: outerVLAN))
         default:
-            return .failure(WireError(.notIP, layer: layer, offset: offset - 2, "ethertype 0x\(String(etherType, radix: 16)) is not IP"))
+            return .failure(
+                WireError(
+                    .notIP, layer: layer, offset: offset - 2, "ethertype 0x\(String(etherType, radix: 16)) is not IP"))
         }
     }
 }

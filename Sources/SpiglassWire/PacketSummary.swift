@@ -14,9 +14,11 @@ public struct PacketSummary: Sendable, Equatable {
 
     public var protocolName: String { IPProtocol.name(protocolNumber) }
 
-    public init(version: UInt8, source: IPAddress, destination: IPAddress, protocolNumber: UInt8,
-                sourcePort: UInt16? = nil, destinationPort: UInt16? = nil, icmpType: UInt8? = nil, icmpCode: UInt8? = nil,
-                length: Int, isFragment: Bool = false) {
+    public init(
+        version: UInt8, source: IPAddress, destination: IPAddress, protocolNumber: UInt8,
+        sourcePort: UInt16? = nil, destinationPort: UInt16? = nil, icmpType: UInt8? = nil, icmpCode: UInt8? = nil,
+        length: Int, isFragment: Bool = false
+    ) {
         self.version = version
         self.source = source
         self.destination = destination
@@ -39,10 +41,11 @@ public struct PacketSummary: Sendable, Equatable {
 
     /// Summarises the IP packet `ip` already parsed from `bytes`.
     public static func of(_ bytes: [UInt8], ip: IPLayer) -> PacketSummary {
-        var summary = PacketSummary(version: ip.version, source: ip.source, destination: ip.destination,
-                                    protocolNumber: ip.fragment?.payloadProtocol ?? ip.protocolNumber,
-                                    sourcePort: nil, destinationPort: nil, icmpType: nil, icmpCode: nil,
-                                    length: ip.end - ip.headerStart, isFragment: ip.fragment != nil)
+        var summary = PacketSummary(
+            version: ip.version, source: ip.source, destination: ip.destination,
+            protocolNumber: ip.fragment?.payloadProtocol ?? ip.protocolNumber,
+            sourcePort: nil, destinationPort: nil, icmpType: nil, icmpCode: nil,
+            length: ip.end - ip.headerStart, isFragment: ip.fragment != nil)
         if let fragment = ip.fragment, fragment.offset != 0 { return summary }
         let p = ip.headerEnd
         switch summary.protocolNumber {
@@ -66,7 +69,8 @@ public struct PacketSummary: Sendable, Equatable {
         var text = protocolName
         if let s = sourcePort, let d = destinationPort { text += " \(s) → \(d)" }
         if let type = icmpType {
-            text += " " + PacketSummary.icmpName(type: type, code: icmpCode ?? 0, v6: protocolNumber == IPProtocol.icmpv6)
+            text +=
+                " " + PacketSummary.icmpName(type: type, code: icmpCode ?? 0, v6: protocolNumber == IPProtocol.icmpv6)
         }
         if isFragment { text += " (fragment)" }
         return text

@@ -22,7 +22,9 @@ public struct RecentCopies: Sendable {
     /// The frame that held the same `identity` and `bytes[range]` less than `window`
     /// microseconds from `time` (0 turns the check off), or nil (and then this one is remembered). `identity` holds
     /// what must match besides the bytes (addresses, IDs): the caller's choice.
-    public mutating func original(identity: [UInt8], bytes: [UInt8], range: Range<Int>, time: Int64, frame: Int, window: Int64) -> Int? {
+    public mutating func original(
+        identity: [UInt8], bytes: [UInt8], range: Range<Int>, time: Int64, frame: Int, window: Int64
+    ) -> Int? {
         // Time 0 (the epoch, as test captures stripped of their times carry) says nothing about
         // when: identical datagrams there are not taken for copies.
         guard window >= 0, time != 0, range.lowerBound >= 0, range.upperBound <= bytes.count else { return nil }
@@ -33,13 +35,16 @@ public struct RecentCopies: Sendable {
             return stale
         }
         let size = identity.count + range.count
-        for entry in entries where entry.bytes.count == size && entry.bytes[..<identity.count].elementsEqual(identity)
-            && entry.bytes[identity.count...].elementsEqual(bytes[range]) {
+        for entry in entries
+        where entry.bytes.count == size && entry.bytes[..<identity.count].elementsEqual(identity)
+            && entry.bytes[identity.count...].elementsEqual(bytes[range])
+        {
             let apart = time &- entry.time
             if apart < window && apart > -window { return entry.frame }
         }
         guard size <= RecentCopies.maxBytes else { return nil }
-        while !entries.isEmpty && (entries.count >= RecentCopies.maxEntries || bytesHeld + size > RecentCopies.maxBytes) {
+        while !entries.isEmpty && (entries.count >= RecentCopies.maxEntries || bytesHeld + size > RecentCopies.maxBytes)
+        {
             bytesHeld -= entries.removeFirst().bytes.count
         }
         // A copy of the datagram alone: `bytes` may be a whole reused frame buffer.
@@ -65,9 +70,12 @@ extension RecentCopies {
     }
 
     /// The frame that already held this IP fragment, within `window`; see `original`.
-    public mutating func original(fragment ip: IPLayer, bytes: [UInt8], time: Int64, frame: Int, window: Int64) -> Int? {
+    public mutating func original(fragment ip: IPLayer, bytes: [UInt8], time: Int64, frame: Int, window: Int64) -> Int?
+    {
         guard let fragment = ip.fragment else { return nil }
-        return original(identity: RecentCopies.fragmentIdentity(ip, fragment), bytes: bytes, range: ip.headerEnd..<ip.end, time: time,
-                        frame: frame, window: window)
+        return original(
+            identity: RecentCopies.fragmentIdentity(ip, fragment), bytes: bytes, range: ip.headerEnd..<ip.end,
+            time: time,
+            frame: frame, window: window)
     }
 }

@@ -2,7 +2,8 @@
 /// that, with the destination, name the SA a packet belongs to. Shown as 0x and eight hex
 /// digits wherever it is printed. (IKE SAs have 64-bit SPIs of their own.)
 public struct SPI: RawRepresentable, Hashable, Comparable, Sendable, CustomStringConvertible,
-                   ExpressibleByIntegerLiteral {
+    ExpressibleByIntegerLiteral
+{
     public var rawValue: UInt32
 
     @inline(__always)

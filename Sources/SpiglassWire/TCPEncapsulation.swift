@@ -75,19 +75,28 @@ public final class TCPEncapsulation {
     public static func segment(_ reader: inout ByteReader) -> Result<Segment, WireError> {
         let start = reader.offset
         var header = reader
-        guard let sourcePort = header.readUInt16(), let destinationPort = header.readUInt16(), let sequence = header.readUInt32(),
-              header.skip(4), let dataOffset = header.readUInt8(), let flags = header.readUInt8(), header.skip(6) else {
-            return .failure(WireError(.truncated, layer: "TCP", offset: start, "\(reader.remaining) bytes, header needs 20"))
+        guard let sourcePort = header.readUInt16(), let destinationPort = header.readUInt16(),
+            let sequence = header.readUInt32(),
+            header.skip(4), let dataOffset = header.readUInt8(), let flags = header.readUInt8(), header.skip(6)
+        else {
+            return .failure(
+                WireError(.truncated, layer: "TCP", offset: start, "\(reader.remaining) bytes, header needs 20"))
         }
         let headerLength = Int(dataOffset >> 4) * 4
         guard headerLength >= 20 else {
-            return .failure(WireError(.badHeaderLength, layer: "TCP", offset: start, "header length \(headerLength) < 20"))
+            return .failure(
+                WireError(.badHeaderLength, layer: "TCP", offset: start, "header length \(headerLength) < 20"))
         }
         guard reader.skip(headerLength) else {
-            return .failure(WireError(.truncated, layer: "TCP", offset: start, "header of \(headerLength) bytes, \(reader.remaining) left"))
+            return .failure(
+                WireError(
+                    .truncated, layer: "TCP", offset: start, "header of \(headerLength) bytes, \(reader.remaining) left"
+                ))
         }
-        return .success(Segment(sourcePort: sourcePort, destinationPort: destinationPort, sequence: sequence,
-                                syn: flags & 0x02 != 0, finOrReset: flags & 0x05 != 0, payload: reader.remainingRange))
+        return .success(
+            Segment(
+                sourcePort: sourcePort, destinationPort: destinationPort, sequence: sequence,
+                syn: flags & 0x02 != 0, finOrReset: flags & 0x05 != 0, payload: reader.remainingRange))
     }
 
     /// Feeds one segment of the connection `key`; returns the messages it completed, in order.
@@ -125,7 +134,9 @@ public final class TCPEncapsulation {
             if ahead < 0 {
                 // Retransmission, possibly with some new bytes at its end.
                 let old = Int(-Int64(ahead))
-                if old >= data.count { data = [] } else {
+                if old >= data.count {
+                    data = []
+                } else {
                     data.removeFirst(old)
                     sequence = expected
                 }
@@ -137,7 +148,9 @@ public final class TCPEncapsulation {
                 } else if connection.outOfOrder.count < limits.maxOutOfOrderSegments {
                     connection.outOfOrder.append((sequence, data))
                 } else {
-                    note("TCP connection \(describe(key)): more than \(limits.maxOutOfOrderSegments) segments beyond a gap; resynchronising")
+                    note(
+                        "TCP connection \(describe(key)): more than \(limits.maxOutOfOrderSegments) segments beyond a gap; resynchronising"
+                    )
                     connection.buffer.removeAll()
                     connection.outOfOrder.removeAll()
                     connection.nextSequence = sequence &+ UInt32(truncatingIfNeeded: data.count)
@@ -200,13 +213,17 @@ public final class TCPEncapsulation {
         let buffer = connection.buffer
         if !connection.checkedPrefix && buffer.count >= TCPEncapsulation.prefix.count {
             connection.checkedPrefix = true
-            if Array(buffer[0..<TCPEncapsulation.prefix.count]) == TCPEncapsulation.prefix { start = TCPEncapsulation.prefix.count }
+            if Array(buffer[0..<TCPEncapsulation.prefix.count]) == TCPEncapsulation.prefix {
+                start = TCPEncapsulation.prefix.count
+            }
         }
         while buffer.count - start >= 2 {
             let length = Int(buffer.be16(start))
             // The length counts its own two bytes; an ESP header alone is 8 more.
             guard length >= 2 + 8 else {
-                note("TCP connection \(describe(key)): message length \(length) is too small; stream out of step, resynchronising")
+                note(
+                    "TCP connection \(describe(key)): message length \(length) is too small; stream out of step, resynchronising"
+                )
                 connection.buffer.removeAll()
                 return messages
             }
@@ -221,7 +238,9 @@ public final class TCPEncapsulation {
         }
         if start > 0 { connection.buffer.removeFirst(start) }
         if connection.buffer.count > limits.maxBufferedBytes {
-            note("TCP connection \(describe(key)): more than \(limits.maxBufferedBytes) bytes without a complete message; dropped")
+            note(
+                "TCP connection \(describe(key)): more than \(limits.maxBufferedBytes) bytes without a complete message; dropped"
+            )
             connection.buffer.removeAll()
         }
         return messages

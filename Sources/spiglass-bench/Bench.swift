@@ -62,21 +62,35 @@ struct Bench {
                 try IKEBench.run(sizes: [count, 4 * count], directory: settings.directory)
                 return
             default:
-                print("usage: spiglass-bench [--packets N] [--size INNER_BYTES] [--small INNER_BYTES] [--sas K] [--threads N] [--tshark PACKETS] [--policy] [--dir DIR] [--keep] | --ike [IKE_SAS] | --ike-flood [REQUESTS] | --fragments [COUNT]")
+                print(
+                    "usage: spiglass-bench [--packets N] [--size INNER_BYTES] [--small INNER_BYTES] [--sas K] [--threads N] [--tshark PACKETS] [--policy] [--dir DIR] [--keep] | --ike [IKE_SAS] | --ike-flood [REQUESTS] | --fragments [COUNT]"
+                )
                 exit(2)
             }
         }
         let suites: [(String, SecurityAssociation)] = [
-            ("aes-gcm-128-16", SecurityAssociation(spi: 0x1000_0001, encryption: .aesGCM(icvLength: 16),
-                                                   encryptionKey: Array(0..<20).map { UInt8($0) })),
-            ("aes-cbc-128/hmac-sha2-256-128", SecurityAssociation(spi: 0x1000_0002, encryption: .aesCBC,
-                                                                  encryptionKey: Array(0..<16).map { UInt8($0) },
-                                                                  integrity: .hmacSHA256_128,
-                                                                  integrityKey: Array(0..<32).map { UInt8($0 + 100) })),
+            (
+                "aes-gcm-128-16",
+                SecurityAssociation(
+                    spi: 0x1000_0001, encryption: .aesGCM(icvLength: 16),
+                    encryptionKey: Array(0..<20).map { UInt8($0) })
+            ),
+            (
+                "aes-cbc-128/hmac-sha2-256-128",
+                SecurityAssociation(
+                    spi: 0x1000_0002, encryption: .aesCBC,
+                    encryptionKey: Array(0..<16).map { UInt8($0) },
+                    integrity: .hmacSHA256_128,
+                    integrityKey: Array(0..<32).map { UInt8($0 + 100) })
+            ),
         ]
-        print("spiglass-bench: \(settings.packets) packets of \(settings.size)-byte inner IPv4 per algorithm over \(settings.sas) SA(s); one thread, then \(settings.threads) (\(ParallelAnalysis.defaultThreadCount) core(s))")
+        print(
+            "spiglass-bench: \(settings.packets) packets of \(settings.size)-byte inner IPv4 per algorithm over \(settings.sas) SA(s); one thread, then \(settings.threads) (\(ParallelAnalysis.defaultThreadCount) core(s))"
+        )
         if settings.policy {
-            print("every decrypted packet checked against \(Settings.policyCount + 1) policies (both directions), a new inner port each")
+            print(
+                "every decrypted packet checked against \(Settings.policyCount + 1) policies (both directions), a new inner port each"
+            )
         }
         for (name, sa) in suites {
             try run(name: name, sa: sa, settings: settings)
@@ -111,8 +125,9 @@ struct Bench {
         let keyPath = "\(settings.directory)/spiglass-bench-\(sa.spi!).spiglass"
         let sas = family(of: sa, count: settings.sas)
         let slicePath = "\(settings.directory)/spiglass-bench-\(sa.spi!)-slice.pcap"
-        let (sample, sliceBytes) = try generate(path: path, sas: sas, settings: settings,
-                                                slice: settings.tsharkPackets > 0 && TsharkTiming.path != nil ? slicePath : nil)
+        let (sample, sliceBytes) = try generate(
+            path: path, sas: sas, settings: settings,
+            slice: settings.tsharkPackets > 0 && TsharkTiming.path != nil ? slicePath : nil)
         try writeKeyFile(keyPath, sas: sas, policies: settings.policy)
         defer {
             if !settings.keep {
@@ -140,9 +155,12 @@ struct Bench {
         let mbps = espBytes / elapsed / 1e6
         print("\(name):")
         print(String(format: "  raw EVP loop (bound):  %8.1f MB/s  %10.0f packets/s", bound.mbps, bound.pps))
-        print(String(format: "  pipeline, 1 thread:    %8.1f MB/s  %10.0f packets/s  (%.0f%% of bound; %.1f MB file in %.2f s; decrypted %d/%d)",
-                     mbps, Double(summary.frames) / elapsed, 100 * mbps / bound.mbps, Double(fileBytes) / 1e6, elapsed,
-                     summary.count(.decrypted), summary.frames))
+        print(
+            String(
+                format:
+                    "  pipeline, 1 thread:    %8.1f MB/s  %10.0f packets/s  (%.0f%% of bound; %.1f MB file in %.2f s; decrypted %d/%d)",
+                mbps, Double(summary.frames) / elapsed, 100 * mbps / bound.mbps, Double(fileBytes) / 1e6, elapsed,
+                summary.count(.decrypted), summary.frames))
         // Where the time goes, per packet: reading alone, then reading and dissecting with no
         // key (lookup, flow accounting and reporting, no decryption, no -w), against the bound.
         let readOnly = try timeReading(path)
@@ -154,32 +172,45 @@ struct Bench {
         let dissected = now() - dissectStart
         let perPacket = { (seconds: Double) in seconds / Double(settings.packets) * 1e9 }
         let boundNs = 1e9 / bound.pps
-        print(String(format: "  per packet, 1 thread:  %.0f ns = read %.0f + dissect/lookup/account %.0f + decrypt (bound) %.0f + the rest %.0f (-w, copies, trailer)",
-                     perPacket(elapsed), perPacket(readOnly), perPacket(dissected - readOnly), boundNs,
-                     perPacket(elapsed) - perPacket(dissected) - boundNs))
+        print(
+            String(
+                format:
+                    "  per packet, 1 thread:  %.0f ns = read %.0f + dissect/lookup/account %.0f + decrypt (bound) %.0f + the rest %.0f (-w, copies, trailer)",
+                perPacket(elapsed), perPacket(readOnly), perPacket(dissected - readOnly), boundNs,
+                perPacket(elapsed) - perPacket(dissected) - boundNs))
         // The same with --threads N: what `spiglass analyze --threads N` runs on a file.
-        let parallel = try ParallelAnalysis(path: path, sad: sad, policies: keys.policies, options: options, threads: settings.threads,
-                                            output: NullSink())
+        let parallel = try ParallelAnalysis(
+            path: path, sad: sad, policies: keys.policies, options: options, threads: settings.threads,
+            output: NullSink())
         let parallelStart = now()
         let parallelSummary = try parallel.run()
         let parallelElapsed = now() - parallelStart
         let parallelMBps = espBytes / parallelElapsed / 1e6
-        print(String(format: "  pipeline, %d threads:   %8.1f MB/s  %10.0f packets/s  (%.2f× one thread; %.2f s; decrypted %d/%d)",
-                     settings.threads, parallelMBps, Double(parallelSummary.frames) / parallelElapsed, elapsed / parallelElapsed,
-                     parallelElapsed, parallelSummary.count(.decrypted), parallelSummary.frames))
-        for result in [summary, parallelSummary] where result.count(.decrypted) != result.frames || result.frames != settings.packets {
+        print(
+            String(
+                format:
+                    "  pipeline, %d threads:   %8.1f MB/s  %10.0f packets/s  (%.2f× one thread; %.2f s; decrypted %d/%d)",
+                settings.threads, parallelMBps, Double(parallelSummary.frames) / parallelElapsed,
+                elapsed / parallelElapsed,
+                parallelElapsed, parallelSummary.count(.decrypted), parallelSummary.frames))
+        for result in [summary, parallelSummary]
+        where result.count(.decrypted) != result.frames || result.frames != settings.packets {
             print("  ERROR: not every packet decrypted")
             exit(1)
         }
-        for result in [summary, parallelSummary] where settings.policy && (result.policy.checked != settings.packets || result.policy.mismatches != 0) {
+        for result in [summary, parallelSummary]
+        where settings.policy && (result.policy.checked != settings.packets || result.policy.mismatches != 0) {
             print("  ERROR: the policy check saw \(result.policy.checked) packets, \(result.policy.mismatches) outside")
             exit(1)
         }
         if sliceBytes > 0, let tshark = try TsharkTiming.run(capture: slicePath, sas: sas) {
             let count = min(settings.tsharkPackets, settings.packets)
             let tsharkMBps = Double(sliceBytes) / tshark.seconds / 1e6
-            print(String(format: "  tshark, first %d packets: %6.1f MB/s  %10.0f packets/s  (decrypted %d/%d; Spiglass on one thread is %.0f× faster)",
-                         count, tsharkMBps, Double(count) / tshark.seconds, tshark.decrypted, count, mbps / tsharkMBps))
+            print(
+                String(
+                    format:
+                        "  tshark, first %d packets: %6.1f MB/s  %10.0f packets/s  (decrypted %d/%d; Spiglass on one thread is %.0f× faster)",
+                    count, tsharkMBps, Double(count) / tshark.seconds, tshark.decrypted, count, mbps / tsharkMBps))
         }
     }
 
@@ -200,7 +231,9 @@ struct Bench {
     /// except a small sample for the raw loop).
     /// With `slice`, the first `settings.tsharkPackets` packets also go to that file; returns
     /// their ESP bytes (0 without a slice).
-    static func generate(path: String, sas: [SecurityAssociation], settings: Settings, slice: String?) throws -> ([[UInt8]], Int) {
+    static func generate(path: String, sas: [SecurityAssociation], settings: Settings, slice: String?) throws -> (
+        [[UInt8]], Int
+    ) {
         let builders = try sas.map { try ESPPacketBuilder(sa: $0) }
         let writer = try PcapWriter(path: path)
         let sliceWriter = try slice.map { try PcapWriter(path: $0) }
@@ -210,13 +243,17 @@ struct Bench {
         inner.setBE16(2, UInt16(inner.count))
         inner[8] = 64
         inner[9] = 17
-        inner[12] = 10; inner[15] = 1
-        inner[16] = 10; inner[19] = 2
+        inner[12] = 10
+        inner[15] = 1
+        inner[16] = 10
+        inner[19] = 2
         if settings.policy {
             // A whole datagram from 10.0.0.1 to 10.0.0.2, which the SPD's last policy selects.
             inner.setBE16(6, 0)
-            inner[13] = 0; inner[14] = 0
-            inner[17] = 0; inner[18] = 0
+            inner[13] = 0
+            inner[14] = 0
+            inner[17] = 0
+            inner[18] = 0
         }
         // A real header: its checksum is computed over the header with the checksum field zero
         // (the release rule checks it).
@@ -228,15 +265,26 @@ struct Bench {
             // Packets dealt to the SAs in turn; each SA numbers its own from 1.
             let sa = sas[i % sas.count]
             if settings.policy { inner.setBE16(20, UInt16(10_000 + i % 50_000)) }  // clear of 500 and 4500
-            let esp = try builders[i % sas.count].build(spi: sa.spi!, sequence: UInt64(i / sas.count + 1), payload: inner, nextHeader: 4,
-                                        iv: iv.isEmpty ? nil : iv.enumerated().map { UInt8(truncatingIfNeeded: $0.element &+ UInt8(truncatingIfNeeded: i &+ $0.offset)) })
+            let esp = try builders[i % sas.count].build(
+                spi: sa.spi!, sequence: UInt64(i / sas.count + 1), payload: inner, nextHeader: 4,
+                iv: iv.isEmpty
+                    ? nil
+                    : iv.enumerated().map {
+                        UInt8(truncatingIfNeeded: $0.element &+ UInt8(truncatingIfNeeded: i &+ $0.offset))
+                    })
             var packet = [UInt8](repeating: 0, count: 20)
             packet[0] = 0x45
             packet.setBE16(2, UInt16(20 + esp.count))
             packet[8] = 64
             packet[9] = 50
-            packet[12] = 192; packet[13] = 0; packet[14] = 2; packet[15] = 1
-            packet[16] = 192; packet[17] = 0; packet[18] = 2; packet[19] = 2
+            packet[12] = 192
+            packet[13] = 0
+            packet[14] = 2
+            packet[15] = 1
+            packet[16] = 192
+            packet[17] = 0
+            packet[18] = 2
+            packet[19] = 2
             packet.setBE16(10, internetChecksum(packet, 0..<20))
             packet += esp
             let timestamp = Timestamp(seconds: 1_700_000_000 + Int64(i / 1000), microseconds: Int32(i % 1000))
@@ -255,7 +303,8 @@ struct Bench {
 
     /// Decrypts and verifies the sample packets `repeats` times with one reused context per
     /// SA, with no parsing or lookup: what OpenSSL alone can do on this machine.
-    static func rawLoop(sa: SecurityAssociation, packets: [[UInt8]], repeats: Int) throws -> (mbps: Double, pps: Double) {
+    static func rawLoop(sa: SecurityAssociation, packets: [[UInt8]], repeats: Int) throws -> (mbps: Double, pps: Double)
+    {
         let state = try ESPCryptoState(sa: sa)
         var output = [UInt8](repeating: 0, count: 70_000)
         var bytes = 0
@@ -263,7 +312,8 @@ struct Bench {
         let start = now()
         for _ in 0..<repeats {
             for packet in packets {
-                let result = ESPDecryptor.decrypt(packet, esp: 20..<packet.count, state: state, sequenceHigh: 0, output: &output)
+                let result = ESPDecryptor.decrypt(
+                    packet, esp: 20..<packet.count, state: state, sequenceHigh: 0, output: &output)
                 guard result.verdict == .decrypted else { throw CryptoError(.openssl, "raw loop failed: \(result)") }
                 bytes += packet.count - 20
                 count += 1
@@ -283,9 +333,13 @@ struct Bench {
         if policies {
             // Policies looked at first that do not select the traffic, then the one that does.
             for n in 0..<Settings.policyCount {
-                fputs("policy src=172.16.\(n).0/24 dst=10.0.0.0/24 proto=udp tunnel-src=192.0.2.1 tunnel-dst=192.0.2.2 priority=1\n", file)
+                fputs(
+                    "policy src=172.16.\(n).0/24 dst=10.0.0.0/24 proto=udp tunnel-src=192.0.2.1 tunnel-dst=192.0.2.2 priority=1\n",
+                    file)
             }
-            fputs("policy src=10.0.0.0/24 dst=10.0.0.0/24 proto=udp tunnel-src=192.0.2.1 tunnel-dst=192.0.2.2 priority=100\n", file)
+            fputs(
+                "policy src=10.0.0.0/24 dst=10.0.0.0/24 proto=udp tunnel-src=192.0.2.1 tunnel-dst=192.0.2.2 priority=100\n",
+                file)
         }
         fclose(file)
     }

@@ -15,7 +15,9 @@ enum FragmentBench {
         defer { unlink(path) }
         try generate(path: path, count: count)
         let bytes = Double(Bench.fileSize(path))
-        print("IP reassembly: \(count) unanswered first fragments (\(Int(bytes / 1e6)) MB of capture), analyze -q on one thread:")
+        print(
+            "IP reassembly: \(count) unanswered first fragments (\(Int(bytes / 1e6)) MB of capture), analyze -q on one thread:"
+        )
         let bounds: [(String, Int, Int)] = [
             ("default (ip-fragments=1024, ip-fragment-bytes=16M)", 1024, 16 << 20),
             ("ip-fragments=65536", 65_536, 16 << 20),
@@ -31,7 +33,9 @@ enum FragmentBench {
             let start = Bench.now()
             let summary = analyzer.run(try CaptureReader(path: path))
             let seconds = Bench.now() - start
-            print("  \(name): \(IKEBench.fixed(bytes / seconds / 1e6, 1)) MB/s, \(Int(Double(summary.frames) / seconds)) fragments/s (\(IKEBench.fixed(seconds, 3)) s)")
+            print(
+                "  \(name): \(IKEBench.fixed(bytes / seconds / 1e6, 1)) MB/s, \(Int(Double(summary.frames) / seconds)) fragments/s (\(IKEBench.fixed(seconds, 3)) s)"
+            )
             guard summary.verdicts[PacketVerdict.fragment] == count else {
                 print("  FAILED: \(summary.verdicts[PacketVerdict.fragment]) of \(count) frames seen as fragments")
                 exit(1)
@@ -50,7 +54,10 @@ enum FragmentBench {
         packet.setBE16(6, 0x2000)
         packet[8] = 64
         packet[9] = 50
-        packet[16] = 192; packet[17] = 0; packet[18] = 2; packet[19] = 1
+        packet[16] = 192
+        packet[17] = 0
+        packet[18] = 2
+        packet[19] = 1
         for i in 0..<count {
             packet.setBE16(4, UInt16(truncatingIfNeeded: i))
             packet[12] = 10
@@ -59,8 +66,10 @@ enum FragmentBench {
             packet[15] = UInt8(truncatingIfNeeded: i >> 8)
             packet.setBE16(10, 0)
             packet.setBE16(10, internetChecksum(packet, 0..<20))
-            writer.write(packet, range: 0..<packet.count,
-                         timestamp: Timestamp(seconds: 1_700_000_000 + Int64(i / 100_000), microseconds: Int32(i % 100_000) * 10))
+            writer.write(
+                packet, range: 0..<packet.count,
+                timestamp: Timestamp(seconds: 1_700_000_000 + Int64(i / 100_000), microseconds: Int32(i % 100_000) * 10)
+            )
         }
         try writer.close()
     }

@@ -29,7 +29,9 @@ enum IKEBench {
             let decrypted = ike.decryptedCount - ike.integrityFailureCount
             let derived = ike.children.filter(\.keysDerived).count
             let rate = Double(summary.ikePackets) / seconds
-            print("  \(count) IKE SAs, \(summary.ikePackets) messages: \(Int(rate)) messages/s (\(fixed(seconds, 3)) s); \(decrypted) decrypted with integrity ok, \(derived) CHILD_SAs keyed from SK_d")
+            print(
+                "  \(count) IKE SAs, \(summary.ikePackets) messages: \(Int(rate)) messages/s (\(fixed(seconds, 3)) s); \(decrypted) decrypted with integrity ok, \(derived) CHILD_SAs keyed from SK_d"
+            )
             guard decrypted == count * 4, derived == count, ike.ikeSAs.allSatisfy({ $0.state == .deleted }) else {
                 print("  FAILED: expected \(count * 4) decrypted messages and \(count) derived CHILD_SAs")
                 exit(1)
@@ -51,8 +53,9 @@ enum IKEBench {
         var keys: [IKESecurityAssociation] = []
         var frame = 0
         for n in 0..<count {
-            var sa = IKESecurityAssociation(version: .v2, initiatorSPI: UInt64(0x1000_0000_0000 + n), responderSPI: UInt64(0x2000_0000_0000 + n),
-                                            origin: SAOrigin(file: "bench", line: n + 1))
+            var sa = IKESecurityAssociation(
+                version: .v2, initiatorSPI: UInt64(0x1000_0000_0000 + n), responderSPI: UInt64(0x2000_0000_0000 + n),
+                origin: SAOrigin(file: "bench", line: n + 1))
             sa.encryption = .aesCBC(keyBits: 128)
             sa.integrity = .hmacSHA256_128
             sa.prf = .hmacSHA256
@@ -67,36 +70,60 @@ enum IKEBench {
             let responder: UInt32 = 0xc0a8_0001
             func emit(_ message: [UInt8], fromInitiator: Bool) {
                 frame += 1
-                let packet = udpPacket(message, source: fromInitiator ? initiator : responder, destination: fromInitiator ? responder : initiator)
-                writer.write(packet, range: 0..<packet.count, timestamp: Timestamp(seconds: 1_700_000_000 + Int64(frame / 1000), microseconds: Int32(frame % 1000) * 1000))
+                let packet = udpPacket(
+                    message, source: fromInitiator ? initiator : responder,
+                    destination: fromInitiator ? responder : initiator)
+                writer.write(
+                    packet, range: 0..<packet.count,
+                    timestamp: Timestamp(
+                        seconds: 1_700_000_000 + Int64(frame / 1000), microseconds: Int32(frame % 1000) * 1000))
             }
             func header(_ exchange: UInt8, messageID: UInt32, response: Bool, responderSPI: UInt64) -> [UInt8] {
-                IKEv2MessageBuilder.header(initiatorSPI: sa.initiatorSPI, responderSPI: responderSPI, exchange: exchange,
-                                           messageID: messageID, response: response, fromInitiator: !response)
+                IKEv2MessageBuilder.header(
+                    initiatorSPI: sa.initiatorSPI, responderSPI: responderSPI, exchange: exchange,
+                    messageID: messageID, response: response, fromInitiator: !response)
             }
             func clear(_ h: [UInt8], payloads: [UInt8], first: UInt8) -> [UInt8] {
                 IKEv2MessageBuilder.clear(h, firstPayload: first, payloads: payloads)
             }
             let payload = IKEv2MessageBuilder.payload
-            let nonceI = payload(0, randomBytes(32)), nonceR = payload(0, randomBytes(32))
-            emit(clear(header(34, messageID: 0, response: false, responderSPI: 0), payloads: nonceI, first: 40), fromInitiator: true)
-            emit(clear(header(34, messageID: 0, response: true, responderSPI: sa.responderSPI!), payloads: nonceR, first: 40), fromInitiator: false)
+            let nonceI = payload(0, randomBytes(32))
+            let nonceR = payload(0, randomBytes(32))
+            emit(
+                clear(header(34, messageID: 0, response: false, responderSPI: 0), payloads: nonceI, first: 40),
+                fromInitiator: true)
+            emit(
+                clear(
+                    header(34, messageID: 0, response: true, responderSPI: sa.responderSPI!), payloads: nonceR,
+                    first: 40), fromInitiator: false)
             let auth = { (spi: UInt32, idType: UInt8) -> [UInt8] in
-                payload(39, [2, 0, 0, 0] + Array("bench".utf8))                   // ID (FQDN)
-                    + payload(33, [2, 0, 0, 0] + randomBytes(32))                // AUTH (PSK)
-                    + payload(44, IKEv2MessageBuilder.espProposal(spi: spi))     // SA
-                    + payload(45, IKEv2MessageBuilder.trafficSelector(10))       // TSi
-                    + payload(0, IKEv2MessageBuilder.trafficSelector(192))       // TSr
+                payload(39, [2, 0, 0, 0] + Array("bench".utf8))  // ID (FQDN)
+                    + payload(33, [2, 0, 0, 0] + randomBytes(32))  // AUTH (PSK)
+                    + payload(44, IKEv2MessageBuilder.espProposal(spi: spi))  // SA
+                    + payload(45, IKEv2MessageBuilder.trafficSelector(10))  // TSi
+                    + payload(0, IKEv2MessageBuilder.trafficSelector(192))  // TSr
             }
             let authHeader = header(35, messageID: 1, response: false, responderSPI: sa.responderSPI!)
-            emit(try protection.seal(header: authHeader, firstPayloadType: 35, payloads: auth(UInt32(0x1000_0000 + n), 35), sentByInitiator: true), fromInitiator: true)
+            emit(
+                try protection.seal(
+                    header: authHeader, firstPayloadType: 35, payloads: auth(UInt32(0x1000_0000 + n), 35),
+                    sentByInitiator: true), fromInitiator: true)
             let authReply = header(35, messageID: 1, response: true, responderSPI: sa.responderSPI!)
-            emit(try protection.seal(header: authReply, firstPayloadType: 36, payloads: auth(UInt32(0x2000_0000 + n), 36), sentByInitiator: false), fromInitiator: false)
+            emit(
+                try protection.seal(
+                    header: authReply, firstPayloadType: 36, payloads: auth(UInt32(0x2000_0000 + n), 36),
+                    sentByInitiator: false), fromInitiator: false)
             let delete = payload(0, [1, 0, 0, 0])
-            emit(try protection.seal(header: header(37, messageID: 2, response: false, responderSPI: sa.responderSPI!), firstPayloadType: 42,
-                                     payloads: delete, sentByInitiator: true), fromInitiator: true)
-            emit(try protection.seal(header: header(37, messageID: 2, response: true, responderSPI: sa.responderSPI!), firstPayloadType: 0,
-                                     payloads: [], sentByInitiator: false), fromInitiator: false)
+            emit(
+                try protection.seal(
+                    header: header(37, messageID: 2, response: false, responderSPI: sa.responderSPI!),
+                    firstPayloadType: 42,
+                    payloads: delete, sentByInitiator: true), fromInitiator: true)
+            emit(
+                try protection.seal(
+                    header: header(37, messageID: 2, response: true, responderSPI: sa.responderSPI!),
+                    firstPayloadType: 0,
+                    payloads: [], sentByInitiator: false), fromInitiator: false)
         }
         try writer.close()
         return keys

@@ -14,18 +14,25 @@ enum IKEFloodBench {
         let path = directory + "/spiglass-bench-ike-flood-\(count).pcap"
         defer { if !keep { unlink(path) } }
         try generate(path: path, count: count)
-        let binary = (CommandLine.arguments[0].split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/"))
+        let binary =
+            (CommandLine.arguments[0].split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(
+                separator: "/"))
             + "/spiglass"
-        print("IKE_SA_INIT flood: \(count) requests (\(Bench.fileSize(path) / 1_000_000) MB), `spiglass analyze -q` peak RSS:")
+        print(
+            "IKE_SA_INIT flood: \(count) requests (\(Bench.fileSize(path) / 1_000_000) MB), `spiglass analyze -q` peak RSS:"
+        )
         var first: Double? = nil
         for threads in [1, 2, 4] {
-            guard let (kib, seconds) = peakRSS(binary, ["analyze", "-q", "-r", path, "--threads", String(threads)]) else {
+            guard let (kib, seconds) = peakRSS(binary, ["analyze", "-q", "-r", path, "--threads", String(threads)])
+            else {
                 print("  cannot run \(binary)")
                 exit(1)
             }
             let mib = Double(kib) / 1024
             first = first ?? mib
-            print("  --threads \(threads): \(IKEBench.fixed(mib, 1)) MiB (\(IKEBench.fixed(mib / first!, 2))× one thread), \(IKEBench.fixed(seconds, 2)) s")
+            print(
+                "  --threads \(threads): \(IKEBench.fixed(mib, 1)) MiB (\(IKEBench.fixed(mib / first!, 2))× one thread), \(IKEBench.fixed(seconds, 2)) s"
+            )
         }
     }
 
@@ -56,20 +63,25 @@ enum IKEFloodBench {
         var proposalBody: [UInt8] = [1, 1, 0, UInt8(transforms.count)]
         for (index, transform) in transforms.enumerated() {
             let length = 4 + transform.count
-            proposalBody += [index == transforms.count - 1 ? 0 : 3, 0, UInt8(length >> 8), UInt8(length & 0xff)] + transform
+            proposalBody +=
+                [index == transforms.count - 1 ? 0 : 3, 0, UInt8(length >> 8), UInt8(length & 0xff)] + transform
         }
-        let proposal: [UInt8] = [0, 0, UInt8((4 + proposalBody.count) >> 8), UInt8((4 + proposalBody.count) & 0xff)] + proposalBody
+        let proposal: [UInt8] =
+            [0, 0, UInt8((4 + proposalBody.count) >> 8), UInt8((4 + proposalBody.count) & 0xff)] + proposalBody
         for n in 0..<count {
             let ke = [0, 14, 0, 0] + (0..<256).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ n) }
             let nonce = (0..<32).map { UInt8(truncatingIfNeeded: $0 &* 17 &+ n &* 3) }
             let natd = [0, 0, 0x40, 0x04] + (0..<20).map { UInt8(truncatingIfNeeded: $0 &+ n) }
             let body = payload(34, proposal) + payload(40, ke) + payload(41, nonce) + payload(0, natd)
-            let header = IKEv2MessageBuilder.header(initiatorSPI: 0x5000_0000_0000_0000 | UInt64(n), responderSPI: 0, exchange: 34,
-                                                    messageID: 0, response: false, fromInitiator: true)
+            let header = IKEv2MessageBuilder.header(
+                initiatorSPI: 0x5000_0000_0000_0000 | UInt64(n), responderSPI: 0, exchange: 34,
+                messageID: 0, response: false, fromInitiator: true)
             let message = IKEv2MessageBuilder.clear(header, firstPayload: 33, payloads: body)
-            let packet = IKEBench.udpPacket(message, source: 0x0a00_0000 | UInt32(n & 0xff_ffff), destination: 0xc0a8_0001)
-            writer.write(packet, range: 0..<packet.count,
-                         timestamp: Timestamp(seconds: 1_700_000_000 + Int64(n / 10_000), microseconds: Int32(n % 10_000) * 100))
+            let packet = IKEBench.udpPacket(
+                message, source: 0x0a00_0000 | UInt32(n & 0xff_ffff), destination: 0xc0a8_0001)
+            writer.write(
+                packet, range: 0..<packet.count,
+                timestamp: Timestamp(seconds: 1_700_000_000 + Int64(n / 10_000), microseconds: Int32(n % 10_000) * 100))
         }
         try writer.close()
     }

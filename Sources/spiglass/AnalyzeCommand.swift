@@ -4,7 +4,8 @@ import SpiglassAnalysis
 struct AnalyzeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "analyze",
-        abstract: "Dissect a capture file or a live interface, verify and decrypt ESP with the given keys, and summarise every SA.",
+        abstract:
+            "Dissect a capture file or a live interface, verify and decrypt ESP with the given keys, and summarise every SA.",
         discussion: """
             Key files may hold security policies (ip xfrm policy, setkey -DP, swanctl --list-conns, \
             swanctl.conf, native policy lines): every decrypted packet is checked against its SA's \

@@ -7,27 +7,49 @@ import SpiglassSAD
 /// The options `analyze` and `ike` share (capture source, keys, filter, output), turned into
 /// the `AnalysisSession` both run: the same pipeline with a different report.
 struct CaptureOptions: ParsableArguments {
-    @Option(name: .customShort("r"), help: ArgumentHelp("Capture file to read (pcap or pcapng); repeat it, or give a quoted pattern such as 'dir/*.pcap', to read several files merged by time; '-' reads standard input.", valueName: "capture"))
+    @Option(
+        name: .customShort("r"),
+        help: ArgumentHelp(
+            "Capture file to read (pcap or pcapng); repeat it, or give a quoted pattern such as 'dir/*.pcap', to read several files merged by time; '-' reads standard input.",
+            valueName: "capture"))
     var read: [String] = []
 
-    @Option(name: .customShort("i"), help: ArgumentHelp("Capture live on this interface ('spiglass interfaces' lists them).", valueName: "interface"))
+    @Option(
+        name: .customShort("i"),
+        help: ArgumentHelp("Capture live on this interface ('spiglass interfaces' lists them).", valueName: "interface")
+    )
     var interface: String?
 
-    @Option(name: .customShort("k"), help: ArgumentHelp("Key file (format detected); repeat to merge several.", valueName: "keyfile"))
+    @Option(
+        name: .customShort("k"),
+        help: ArgumentHelp("Key file (format detected); repeat to merge several.", valueName: "keyfile"))
     var keys: [String] = []
 
     @OptionGroup var inline: InlineKeyOptions
 
-    @Option(name: .long, help: ArgumentHelp("Force the key-file format instead of detecting it (\(KeyFileFormat.allCases.map(\.rawValue).joined(separator: ", "))).", valueName: "format"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Force the key-file format instead of detecting it (\(KeyFileFormat.allCases.map(\.rawValue).joined(separator: ", "))).",
+            valueName: "format"))
     var keyFormat: KeyFileFormat?
 
-    @Flag(name: .long, help: "Let a tcpdump key file include (file PATH) any regular file, by an absolute path too; by default only files in the including file's folder.")
+    @Flag(
+        name: .long,
+        help:
+            "Let a tcpdump key file include (file PATH) any regular file, by an absolute path too; by default only files in the including file's folder."
+    )
     var allowAbsoluteIncludes = false
 
-    @Option(name: .customShort("f"), help: ArgumentHelp("BPF filter (tcpdump syntax), compiled for the capture's link type.", valueName: "filter"))
+    @Option(
+        name: .customShort("f"),
+        help: ArgumentHelp("BPF filter (tcpdump syntax), compiled for the capture's link type.", valueName: "filter"))
     var filter: String?
 
-    @Option(name: .customShort("w"), help: ArgumentHelp("Write every decrypted inner packet to this pcap (raw IP); '-' for standard output.", valueName: "file"))
+    @Option(
+        name: .customShort("w"),
+        help: ArgumentHelp(
+            "Write every decrypted inner packet to this pcap (raw IP); '-' for standard output.", valueName: "file"))
     var write: String?
 
     @Flag(name: .long, help: "One JSON object per line instead of text.")
@@ -45,13 +67,18 @@ struct CaptureOptions: ParsableArguments {
     @Flag(name: .long, help: "Live capture: do not put the interface in promiscuous mode.")
     var noPromisc = false
 
-    @Option(name: .customShort("s"), help: ArgumentHelp("Live capture: snapshot length in bytes.", valueName: "snaplen"))
+    @Option(
+        name: .customShort("s"), help: ArgumentHelp("Live capture: snapshot length in bytes.", valueName: "snaplen"))
     var snapLength: Int32 = 262_144
 
     @Option(name: .long, help: "Anti-replay window assumed when inferring ESN high bits.")
     var replayWindow: UInt32 = 64
 
-    @Option(name: .long, help: ArgumentHelp("Copies of a packet less than this many seconds apart are the capture seeing it twice (capture-duplicate), not a replay (default 0.001; 0 turns this off).", valueName: "seconds"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Copies of a packet less than this many seconds apart are the capture seeing it twice (capture-duplicate), not a replay (default 0.001; 0 turns this off).",
+            valueName: "seconds"))
     var duplicateWindow: Double = 0.001
 
     @Flag(name: .long, help: "Never draw the progress bar.")
@@ -60,21 +87,39 @@ struct CaptureOptions: ParsableArguments {
     @Flag(name: .long, help: "Do not look for NULL-encrypted ESP in packets without keys (RFC 5879 heuristics).")
     var noEspNullHeuristic = false
 
-    @Option(name: .long, help: ArgumentHelp("TCP port carrying RFC 8229 IKE/ESP streams (repeatable; default 4500; 0 turns it off).", valueName: "port"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "TCP port carrying RFC 8229 IKE/ESP streams (repeatable; default 4500; 0 turns it off).", valueName: "port")
+    )
     var tcpEncapPort: [UInt16] = []
 
-    @Option(name: .long, help: ArgumentHelp("Threads for reading a capture file (default: all cores); the output is the same whatever the count. Live capture (-i) and standard input (-r -) always use one.", valueName: "n"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Threads for reading a capture file (default: all cores); the output is the same whatever the count. Live capture (-i) and standard input (-r -) always use one.",
+            valueName: "n"))
     var threads: Int?
 
-    @Option(name: .customLong("limit"), help: ArgumentHelp("Move a bound on what is kept, NAME=VALUE (repeatable): \(ResourceLimit.allCases.map(\.rawValue).joined(separator: ", ")). See the README.", valueName: "name=value"))
+    @Option(
+        name: .customLong("limit"),
+        help: ArgumentHelp(
+            "Move a bound on what is kept, NAME=VALUE (repeatable): \(ResourceLimit.allCases.map(\.rawValue).joined(separator: ", ")). See the README.",
+            valueName: "name=value"))
     var limits: [LimitArgument] = []
 
-    @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit with status 4 when one of these happened (comma-separated, repeatable): \(RunEvent.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "kind,..."))
+    @Option(
+        name: .customLong("fail-on"),
+        help: ArgumentHelp(
+            "Exit with status 4 when one of these happened (comma-separated, repeatable): \(RunEvent.allCases.map(\.rawValue).joined(separator: ", ")).",
+            valueName: "kind,..."))
     var failOn: [String] = []
 
     /// `--fail-on`'s kinds (checked in validate()).
     var failOnEvents: [RunEvent] {
-        failOn.flatMap { $0.split(separator: ",") }.compactMap { RunEvent(rawValue: $0.trimmingCharacters(in: .whitespaces).lowercased()) }
+        failOn.flatMap { $0.split(separator: ",") }.compactMap {
+            RunEvent(rawValue: $0.trimmingCharacters(in: .whitespaces).lowercased())
+        }
     }
 
     func validate() throws {
@@ -96,7 +141,8 @@ struct CaptureOptions: ParsableArguments {
         for word in failOn.flatMap({ $0.split(separator: ",", omittingEmptySubsequences: false) }) {
             let kind = word.trimmingCharacters(in: .whitespaces).lowercased()
             guard RunEvent(rawValue: kind) != nil else {
-                throw ValidationError("--fail-on: '\(kind)' is not one of \(RunEvent.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw ValidationError(
+                    "--fail-on: '\(kind)' is not one of \(RunEvent.allCases.map(\.rawValue).joined(separator: ", "))")
             }
         }
         for case .failure(let error) in limits.map(\.parsed) { throw ValidationError("--limit: \(error)") }
@@ -105,7 +151,11 @@ struct CaptureOptions: ParsableArguments {
     @Flag(name: .long, help: "Do not derive CHILD_SA keys from the IKE SAs' SK_d (keys come from the key files only).")
     var noDerive = false
 
-    @Flag(name: .long, help: "Decrypt IKEv2 messages whose integrity check fails (as tshark does); what they show is marked unauthenticated.")
+    @Flag(
+        name: .long,
+        help:
+            "Decrypt IKEv2 messages whose integrity check fails (as tshark does); what they show is marked unauthenticated."
+    )
     var ikeNoIntegrity = false
 
     /// Runs the capture (`AnalysisSession`) and exits with its status.
@@ -125,8 +175,10 @@ struct CaptureOptions: ParsableArguments {
             errors.write("spiglass: warning: '\(path)' is named more than once: read once\n")
         }
         let toStandardError = write == "-"
-        let session = AnalysisSession(configuration(report: report, captures: expanded.paths), errors: errors,
-                                      control: SignalControl()) { live in
+        let session = AnalysisSession(
+            configuration(report: report, captures: expanded.paths), errors: errors,
+            control: SignalControl()
+        ) { live in
             FileDescriptorSink(descriptor: toStandardError ? 2 : 1, lineBuffered: live)
         }
         let status = session.run()

@@ -4,7 +4,8 @@ import SpiglassAnalysis
 struct IKECommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ike",
-        abstract: "Reconstruct the IKE negotiations of a capture or a live interface: exchanges, outcomes, IKE SAs and CHILD_SAs.",
+        abstract:
+            "Reconstruct the IKE negotiations of a capture or a live interface: exchanges, outcomes, IKE SAs and CHILD_SAs.",
         discussion: """
             Every IKEv2 message is decrypted and integrity-checked with the IKE keys of the key files \
             (Wireshark ikev2_decryption_table, native 'ike' lines, strongSwan charon logs), paired with \

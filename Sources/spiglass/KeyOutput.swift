@@ -23,18 +23,34 @@ struct KeyOutputOptions: ParsableArguments {
     @Option(name: .long, help: "Output format: native (default), wireshark or tcpdump.")
     var to: KeyFileWriter.Target = .native
 
-    @Option(name: .long, help: ArgumentHelp("With --to wireshark: the table to write (esp_sa, ikev2, ikev1); one table per run on standard output.", valueName: "table"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "With --to wireshark: the table to write (esp_sa, ikev2, ikev1); one table per run on standard output.",
+            valueName: "table"))
     var table: WiresharkTableMerge.Table?
 
-    @Option(name: .long, help: ArgumentHelp("With --to wireshark: add the rows to the tables in this folder (esp_sa, ikev2_decryption_table, ikev1_decryption_table), keeping what they hold.", valueName: "dir"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "With --to wireshark: add the rows to the tables in this folder (esp_sa, ikev2_decryption_table, ikev1_decryption_table), keeping what they hold.",
+            valueName: "dir"))
     var outputDir: String?
 
-    @Flag(name: .long, help: "With --output-dir: replace the rows of SAs a table already has with other keys (otherwise nothing is written).")
+    @Flag(
+        name: .long,
+        help:
+            "With --output-dir: replace the rows of SAs a table already has with other keys (otherwise nothing is written)."
+    )
     var force = false
 
     func validate() throws {
-        if outputDir != nil && to != .wireshark { throw ValidationError("--output-dir writes Wireshark's tables: use it with --to wireshark") }
-        if table != nil && to != .wireshark { throw ValidationError("--table chooses one of Wireshark's tables: use it with --to wireshark") }
+        if outputDir != nil && to != .wireshark {
+            throw ValidationError("--output-dir writes Wireshark's tables: use it with --to wireshark")
+        }
+        if table != nil && to != .wireshark {
+            throw ValidationError("--table chooses one of Wireshark's tables: use it with --to wireshark")
+        }
         if force && outputDir == nil { throw ValidationError("--force applies to the tables of --output-dir") }
     }
 }
@@ -69,7 +85,9 @@ struct KeyOutput {
         case .tcpdump: out.write(KeyFileWriter.tcpdump(keys))
         case .wireshark:
             let written = KeyFileWriter.wireshark(keys)
-            let tables: [(table: WiresharkTableMerge.Table, text: String)] = [(.espSA, written.espSA), (.ikev2, written.ikev2), (.ikev1, written.ikev1)]
+            let tables: [(table: WiresharkTableMerge.Table, text: String)] = [
+                (.espSA, written.espSA), (.ikev2, written.ikev2), (.ikev1, written.ikev1),
+            ]
             let wanted = tables.filter { options.table == nil || $0.table == options.table }
             if let directory = options.outputDir {
                 try merge(wanted.filter { Self.holdsSomething($0.text) }, into: directory, out: out)
@@ -80,18 +98,24 @@ struct KeyOutput {
     }
 
     /// One table for standard output: the one asked for, or the only one the keys fill.
-    func onlyTable(_ tables: [(table: WiresharkTableMerge.Table, text: String)]) throws -> (table: WiresharkTableMerge.Table, text: String) {
+    func onlyTable(_ tables: [(table: WiresharkTableMerge.Table, text: String)]) throws -> (
+        table: WiresharkTableMerge.Table, text: String
+    ) {
         if tables.count == 1 { return tables[0] }
         let filled = tables.filter { Self.holdsSomething($0.text) }
         if filled.count <= 1 { return filled.first ?? tables[0] }
         let counts = filled.map { "\($0.table.rawValue): \(Self.rowCount($0.text)) row(s)" }.joined(separator: ", ")
-        errors.write("spiglass: error: these keys fill \(filled.count) Wireshark tables (\(counts)): choose one with --table (esp_sa, ikev2, ikev1), or add them all to a folder's tables with --output-dir\n")
+        errors.write(
+            "spiglass: error: these keys fill \(filled.count) Wireshark tables (\(counts)): choose one with --table (esp_sa, ikev2, ikev1), or add them all to a folder's tables with --output-dir\n"
+        )
         throw ExitCode(1)
     }
 
     /// Adds each table's rows to the file of the same name; nothing is written when a row
     /// would change a row already there, unless --force.
-    func merge(_ tables: [(table: WiresharkTableMerge.Table, text: String)], into directory: String, out: FileDescriptorSink) throws {
+    func merge(
+        _ tables: [(table: WiresharkTableMerge.Table, text: String)], into directory: String, out: FileDescriptorSink
+    ) throws {
         var merged: [(path: String, result: WiresharkTableMerge.Result)] = []
         for (table, text) in tables {
             let path = directory + "/" + table.rawValue
@@ -99,7 +123,9 @@ struct KeyOutput {
             if FileOutput.isSymbolicLink(path) {
                 // Its rows would be merged into a file that replaces the link: refuse instead,
                 // as outputs never follow links.
-                errors.write("spiglass: error: refusing to write '\(DisplayText.escaped(path))': it is a symbolic link, which Spiglass never writes through; remove it, or give another --output-dir\n")
+                errors.write(
+                    "spiglass: error: refusing to write '\(DisplayText.escaped(path))': it is a symbolic link, which Spiglass never writes through; remove it, or give another --output-dir\n"
+                )
                 throw ExitCode(1)
             }
             if FileOutput.exists(path) {
@@ -110,11 +136,14 @@ struct KeyOutput {
                     throw ExitCode(1)
                 }
             }
-            merged.append((path, WiresharkTableMerge.merge(existing: existing, new: text, table: table, force: options.force)))
+            merged.append(
+                (path, WiresharkTableMerge.merge(existing: existing, new: text, table: table, force: options.force)))
         }
         let conflicts = merged.flatMap { entry in entry.result.conflicts.map { "\(entry.path): \($0)" } }
         if !conflicts.isEmpty && !options.force {
-            errors.write("spiglass: error: \(conflicts.count) row(s) would replace rows already in the tables with other keys; nothing was written (--force replaces them):\n")
+            errors.write(
+                "spiglass: error: \(conflicts.count) row(s) would replace rows already in the tables with other keys; nothing was written (--force replaces them):\n"
+            )
             for conflict in conflicts.prefix(50) { errors.write("  \(conflict)\n") }
             throw ExitCode(1)
         }

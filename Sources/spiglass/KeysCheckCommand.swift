@@ -19,7 +19,11 @@ struct KeysCheckCommand: ParsableCommand {
 
     @OptionGroup var inline: InlineKeyOptions
 
-    @Option(name: .long, help: ArgumentHelp("Force the format instead of detecting it (\(KeyFileFormat.allCases.map(\.rawValue).joined(separator: ", "))).", valueName: "format"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Force the format instead of detecting it (\(KeyFileFormat.allCases.map(\.rawValue).joined(separator: ", "))).",
+            valueName: "format"))
     var keyFormat: KeyFileFormat?
 
     @Flag(name: .long, help: "Also print the keys themselves (as native lines).")
@@ -46,7 +50,9 @@ struct KeysCheckCommand: ParsableCommand {
                 failed = true
             }
         }
-        for (index, spec) in inline.specs.enumerated() { sources.append((KeyArgument.inlineName(index + 1), spec, nil)) }
+        for (index, spec) in inline.specs.enumerated() {
+            sources.append((KeyArgument.inlineName(index + 1), spec, nil))
+        }
         for source in sources {
             failed = !report(source.name, text: source.text, warning: source.warning, to: out) || failed
         }
@@ -60,13 +66,17 @@ struct KeysCheckCommand: ParsableCommand {
 
     /// What one key file (or `--key`) gave; false when it had errors.
     func report(_ name: String, text: String, warning: KeyFileNote?, to out: FileDescriptorSink) -> Bool {
-        let (keys, errors, format) = KeyFileLoader.checkKeys(text, file: name, format: keyFormat,
-                                                             includes: allowAbsoluteIncludes ? .anywhere : .confined)
-        out.write("\(DisplayText.escaped(name)): \(format.map { "format \($0.rawValue)" } ?? "format not recognised")\n")
+        let (keys, errors, format) = KeyFileLoader.checkKeys(
+            text, file: name, format: keyFormat,
+            includes: allowAbsoluteIncludes ? .anywhere : .confined)
+        out.write(
+            "\(DisplayText.escaped(name)): \(format.map { "format \($0.rawValue)" } ?? "format not recognised")\n")
         // Who else can read the file (and the files it includes) comes first.
         var permissions = keys.permissionWarnings
         if let warning, KeyFileLoader.holdsSecrets(keys, format: format) { permissions.insert(warning, at: 0) }
-        var items: [(Int, String)] = permissions.map { (0, "  \(DisplayText.escaped($0.file)): warning: \($0.message)") }
+        var items: [(Int, String)] = permissions.map {
+            (0, "  \(DisplayText.escaped($0.file)): warning: \($0.message)")
+        }
         items += keys.notes.map { ($0.line, "  \($0.description)") }
         let lines = errors.isEmpty ? [] : KeyFileLines.of(text)
         for error in errors {
@@ -74,15 +84,21 @@ struct KeysCheckCommand: ParsableCommand {
             let inThisFile = error.file == name && lines.indices.contains(error.line - 1)
             let column = inThisFile ? error.column(inLine: lines[error.line - 1]).map { ":\($0)" } ?? "" : ""
             let field = error.fieldText.map { " field '\($0)':" } ?? ""
-            items.append((error.line, "  \(DisplayText.escaped(error.file)):\(error.line)\(column): error:\(field) \(error.message)"))
+            items.append(
+                (
+                    error.line,
+                    "  \(DisplayText.escaped(error.file)):\(error.line)\(column): error:\(field) \(error.message)"
+                ))
         }
         for (_, line) in items.sorted(by: { $0.0 < $1.0 }) { out.write(line + "\n") }
         if showKeys {
             for sa in keys.sas { out.write("  key: \(KeyFileWriter.nativeLine(sa))\n") }
             for sa in keys.ikeSAs { out.write("  key: \(KeyFileWriter.nativeLine(sa))\n") }
         }
-        let policies = keys.policies.isEmpty ? "" : "\(keys.policies.count) SPD entr\(keys.policies.count == 1 ? "y" : "ies"), "
-        out.write("  \(keys.sas.count) IPsec SA(s), \(keys.ikeSAs.count) IKE SA(s), \(policies)\(errors.count) error(s)\n")
+        let policies =
+            keys.policies.isEmpty ? "" : "\(keys.policies.count) SPD entr\(keys.policies.count == 1 ? "y" : "ies"), "
+        out.write(
+            "  \(keys.sas.count) IPsec SA(s), \(keys.ikeSAs.count) IKE SA(s), \(policies)\(errors.count) error(s)\n")
         return errors.isEmpty && format != nil
     }
 }

@@ -35,8 +35,9 @@ struct KeysConvertCommand: ParsableCommand {
         let errors = FileDescriptorSink(descriptor: 2, lineBuffered: true)
         let keys: KeySet
         do {
-            keys = try KeyFileWarnings(sink: errors).load(files, inline: inline.specs, format: keyFormat,
-                                                          includes: allowAbsoluteIncludes ? .anywhere : .confined)
+            keys = try KeyFileWarnings(sink: errors).load(
+                files, inline: inline.specs, format: keyFormat,
+                includes: allowAbsoluteIncludes ? .anywhere : .confined)
         } catch {
             errors.write("spiglass: error: \(error)\n")
             throw ExitCode(1)

@@ -1,9 +1,10 @@
-import Testing
-@testable import SpiglassAnalysis
 import SpiglassCapture
 import SpiglassESP
 import SpiglassSAD
 import SpiglassWire
+import Testing
+
+@testable import SpiglassAnalysis
 
 /// `InboundProcessor` (RFC 4303/4302 inbound processing), the ESN search it shares with AH, the
 /// generic SA cache and the flow table the Analyzer coordinates.
@@ -11,9 +12,10 @@ import SpiglassWire
     static let spi: UInt32 = 0x0102_0304
 
     static func esnSA() -> SecurityAssociation {
-        SecurityAssociation(spi: spi, encryption: .aesCBC, encryptionKey: (0..<16).map { UInt8($0 + 1) },
-                            integrity: .hmacSHA256_128, integrityKey: (0..<32).map { UInt8($0 + 50) },
-                            extendedSequenceNumbers: true)
+        SecurityAssociation(
+            spi: spi, encryption: .aesCBC, encryptionKey: (0..<16).map { UInt8($0 + 1) },
+            integrity: .hmacSHA256_128, integrityKey: (0..<32).map { UInt8($0 + 50) },
+            extendedSequenceNumbers: true)
     }
 
     /// An IPv4 header (checksum right) and 8 bytes: what a tunnel carries.
@@ -30,7 +32,8 @@ import SpiglassWire
         p += esp
         var reader = ByteReader(p)
         let ip = try IPLayer.parse(&reader).get()
-        guard case .esp(let header, nil) = IPsecLayers.classify(reader, protocolNumber: ip.protocolNumber).payload else {
+        guard case .esp(let header, nil) = IPsecLayers.classify(reader, protocolNumber: ip.protocolNumber).payload
+        else {
             throw WireError(.notIP, layer: "test", offset: 0, "not ESP")
         }
         return (p, ip, header)
@@ -40,16 +43,25 @@ import SpiglassWire
         var tracker = SequenceNumberTracker(initialHigh: 5)
         tracker.accept(UInt64(5) << 32 | 1000)
         var tried: [UInt32] = []
-        let found = tracker.searchHigh(low: 1001) { tried.append($0); return $0 == 6 }
+        let found = tracker.searchHigh(low: 1001) {
+            tried.append($0)
+            return $0 == 6
+        }
         #expect(found.high == 6 && found.verified)
         #expect(tried == [5, 6])
         tried = []
-        let none = tracker.searchHigh(low: 1001) { tried.append($0); return false }
+        let none = tracker.searchHigh(low: 1001) {
+            tried.append($0)
+            return false
+        }
         #expect(none.high == 5 && !none.verified, "the RFC's guess stands when nothing verifies")
         #expect(tried == [5, 6, 4])
         // Before any packet the candidates are 0, 1, 0: the repeated one is not tried again.
         tried = []
-        _ = SequenceNumberTracker().searchHigh(low: 3) { tried.append($0); return false }
+        _ = SequenceNumberTracker().searchHigh(low: 3) {
+            tried.append($0)
+            return false
+        }
         #expect(tried == [0, 1])
     }
 
@@ -57,13 +69,15 @@ import SpiglassWire
         let sa = Self.esnSA()
         let inner = Self.innerPacket()
         let sequence = UInt64(1) << 32 | 7
-        let esp = try ESPPacketBuilder(sa: sa).build(spi: Self.spi, sequence: sequence,
-                                                     payload: inner + [UInt8](repeating: 0, count: 12), nextHeader: 4)
+        let esp = try ESPPacketBuilder(sa: sa).build(
+            spi: Self.spi, sequence: sequence,
+            payload: inner + [UInt8](repeating: 0, count: 12), nextHeader: 4)
         let (bytes, ip, header) = try Self.outer(esp)
         let processor = InboundProcessor()
         var tracker = SequenceNumberTracker()
-        let outcome = processor.processESP(bytes, esp: header, ip: ip, headerBytes: bytes, natTraversal: false,
-                                           state: try ESPCryptoState(sa: sa), tracker: &tracker)
+        let outcome = processor.processESP(
+            bytes, esp: header, ip: ip, headerBytes: bytes, natTraversal: false,
+            state: try ESPCryptoState(sa: sa), tracker: &tracker)
         #expect(outcome.result.verdict == .decrypted)
         #expect(outcome.result.icv == .good)
         #expect(outcome.sequence == sequence, "high half 1 found after the guess 0 failed")
@@ -75,12 +89,14 @@ import SpiglassWire
 
     @Test func espThatVerifiesUnderNoCandidateIsADiagnosisSample() throws {
         let sa = Self.esnSA()
-        let esp = try ESPPacketBuilder(sa: sa).build(spi: Self.spi, sequence: UInt64(9) << 32 | 7, payload: Self.innerPacket(),
-                                                     nextHeader: 4)
+        let esp = try ESPPacketBuilder(sa: sa).build(
+            spi: Self.spi, sequence: UInt64(9) << 32 | 7, payload: Self.innerPacket(),
+            nextHeader: 4)
         let (bytes, ip, header) = try Self.outer(esp)
         var tracker = SequenceNumberTracker()
-        let outcome = InboundProcessor().processESP(bytes, esp: header, ip: ip, headerBytes: bytes, natTraversal: false,
-                                                    state: try ESPCryptoState(sa: sa), tracker: &tracker)
+        let outcome = InboundProcessor().processESP(
+            bytes, esp: header, ip: ip, headerBytes: bytes, natTraversal: false,
+            state: try ESPCryptoState(sa: sa), tracker: &tracker)
         #expect(outcome.result.verdict == .icvFailed)
         #expect(outcome.sequence == 7, "reported under the RFC's guess")
         #expect(outcome.diagnosisSample == .icvFailure)
@@ -94,11 +110,13 @@ import SpiglassWire
         let bad = SecurityAssociation(spi: 2, encryption: .null, encryptionKey: [])
         struct SetupError: Error {}
         var made = 0
-        var cache = SACache<Engine>(SADatabase([good, bad]), make: { sa in
-            made += 1
-            if sa.spi == 2 { throw SetupError() }
-            return Engine()
-        }, describeFailure: { sa, _ in "SA \(sa.spi ?? 0) failed" })
+        var cache = SACache<Engine>(
+            SADatabase([good, bad]),
+            make: { sa in
+                made += 1
+                if sa.spi == 2 { throw SetupError() }
+                return Engine()
+            }, describeFailure: { sa, _ in "SA \(sa.spi ?? 0) failed" })
         var reported: [String] = []
         let first = cache.engine(0) { reported.append($0) }
         let again = cache.engine(0) { reported.append($0) }
@@ -117,11 +135,14 @@ import SpiglassWire
 
     @Test func flowTableFindsFlowsByKeyAcrossSPIsSharingASlot() {
         var table = FlowTable()
-        func key(_ spi: UInt32) -> FlowKey { FlowKey(spi: spi, source: .v4(1), destination: .v4(2), udpEncapsulated: false) }
+        func key(_ spi: UInt32) -> FlowKey {
+            FlowKey(spi: spi, source: .v4(1), destination: .v4(2), udpEncapsulated: false)
+        }
         func flow(_ spi: UInt32) -> FlowStatistics {
-            FlowStatistics(key: key(spi), saIndex: nil, saMatch: nil, firstSeen: Timestamp(seconds: 0, microseconds: 0),
-                           lastSeen: Timestamp(seconds: 0, microseconds: 0), sequenceTracker: SequenceNumberTracker(),
-                           replay: ReplayWindow(size: 64))
+            FlowStatistics(
+                key: key(spi), saIndex: nil, saMatch: nil, firstSeen: Timestamp(seconds: 0, microseconds: 0),
+                lastSeen: Timestamp(seconds: 0, microseconds: 0), sequenceTracker: SequenceNumberTracker(),
+                replay: ReplayWindow(size: 64))
         }
         // 0x100 and 0x1 land in the same recently-seen slot: the key decides.
         #expect(table.add(flow(0x1)) == 0)

@@ -40,7 +40,9 @@ public enum FuzzHarness {
         var start = data.startIndex
         var i = data.startIndex
         while i + separator.count <= data.endIndex && units.count < maxUnits - 1 {
-            if data[i] == separator[0] && data[i + 1] == separator[1] && data[i + 2] == separator[2] && data[i + 3] == separator[3] {
+            if data[i] == separator[0] && data[i + 1] == separator[1] && data[i + 2] == separator[2]
+                && data[i + 3] == separator[3]
+            {
                 units.append(Array(data[start..<i]))
                 i += separator.count
                 start = i
@@ -76,7 +78,8 @@ public enum FuzzHarness {
             esp spi=0x00000002 enc=aes-ctr enc-key=0x000102030405060708090a0b0c0d0e0f10111213 auth=unchecked-96
             ah spi=0x00000003 auth=unchecked-96
             """
-        var keys = (try? KeyFileLoader.parseKeys(fixtureKeyText, file: "fuzz-fixture-keys", format: .native)) ?? KeySet()
+        var keys =
+            (try? KeyFileLoader.parseKeys(fixtureKeyText, file: "fuzz-fixture-keys", format: .native)) ?? KeySet()
         if let more = try? KeyFileLoader.parseKeys(extra, file: "fuzz-extra-keys", format: .native) { keys.merge(more) }
         return keys
     }()
@@ -89,7 +92,9 @@ public enum FuzzHarness {
     /// The time a `timeMarker` unit sets, normalised as `CaptureReader` does; nil for any
     /// other unit.
     static func markedTime(_ unit: [UInt8]) -> (timestamp: Timestamp, carried: Int64?)? {
-        guard unit.count == timeMarker.count + 12, Array(unit.prefix(timeMarker.count)) == timeMarker else { return nil }
+        guard unit.count == timeMarker.count + 12, Array(unit.prefix(timeMarker.count)) == timeMarker else {
+            return nil
+        }
         var seconds: UInt64 = 0
         for byte in unit[4..<12] { seconds = seconds << 8 | UInt64(byte) }
         var field: UInt32 = 0
@@ -112,7 +117,8 @@ public enum FuzzHarness {
         if let linkType = LinkType(dlt: dlt), let frame = frames.first {
             var wire = ByteReader(frame)
             if case .success(let link) = LinkDecoder.decode(&wire, as: linkType),
-               case .success(let ip) = IPLayer.parse(&wire, announcedVersion: link.announcedVersion) {
+                case .success(let ip) = IPLayer.parse(&wire, announcedVersion: link.announcedVersion)
+            {
                 _ = IPsecLayers.classify(ByteReader(frame, range: ip.payloadRange), protocolNumber: ip.protocolNumber)
             }
         }
@@ -123,8 +129,11 @@ public enum FuzzHarness {
         options.tcpEncapsulationPorts = [4500, 443]
         let keys = wireKeys
         // The reports are checked by the output oracle, then dropped.
-        guard let analyzer = try? Analyzer(sad: Analyzer.espDatabase(keys), ahSAD: Analyzer.ahDatabase(keys), ikeKeys: keys.ikeSAs,
-                                           options: options, output: OutputOracle.Sink(json: options.format == .json)) else { return }
+        guard
+            let analyzer = try? Analyzer(
+                sad: Analyzer.espDatabase(keys), ahSAD: Analyzer.ahDatabase(keys), ikeKeys: keys.ikeSAs,
+                options: options, output: OutputOracle.Sink(json: options.format == .json))
+        else { return }
         analyzer.setLinkType(dlt: dlt, name: "fuzz")
         let step: Int64 = config & 0x80 != 0 ? 31_000_000 : 1_000
         var time = Timestamp(seconds: 1_700_000_000, microseconds: 0)
@@ -139,8 +148,9 @@ public enum FuzzHarness {
                 (time, carried) = marked
                 continue
             }
-            let header = PacketHeader(timestamp: time, capturedLength: frame.count, originalLength: frame.count,
-                                      outOfRangeMicroseconds: carried)
+            let header = PacketHeader(
+                timestamp: time, capturedLength: frame.count, originalLength: frame.count,
+                outOfRangeMicroseconds: carried)
             carried = nil
             analyzer.process(frame, header: header)
         }
@@ -157,10 +167,14 @@ public enum FuzzHarness {
     /// The `esp` target's SAs, by the low four bits of the config byte. The last few leave the
     /// ICV unchecked, so that mutated ciphertext reaches the trailer checks.
     public static let espSAs: [SecurityAssociation] = {
-        func sa(_ encryption: EncryptionAlgorithm, _ keyLength: Int, _ integrity: IntegrityAlgorithm, _ integrityKeyLength: Int,
-                _ seed: UInt8) -> SecurityAssociation {
-            SecurityAssociation(spi: 0x1000 + UInt32(seed), encryption: encryption, encryptionKey: bytes(keyLength, seed: seed),
-                                integrity: integrity, integrityKey: bytes(integrityKeyLength, seed: seed &+ 100))
+        func sa(
+            _ encryption: EncryptionAlgorithm, _ keyLength: Int, _ integrity: IntegrityAlgorithm,
+            _ integrityKeyLength: Int,
+            _ seed: UInt8
+        ) -> SecurityAssociation {
+            SecurityAssociation(
+                spi: 0x1000 + UInt32(seed), encryption: encryption, encryptionKey: bytes(keyLength, seed: seed),
+                integrity: integrity, integrityKey: bytes(integrityKeyLength, seed: seed &+ 100))
         }
         return [
             sa(.aesCBC, 16, .hmacSHA1_96, 20, 0),
@@ -211,15 +225,18 @@ public enum FuzzHarness {
         // Per call, so that tests may run the harness on several threads at once.
         var output = [UInt8](repeating: 0, count: packet.count + 64)
         let result = ESPDecryptor.decrypt(packet, esp: range, state: state, sequenceHigh: high, output: &output)
-        let transport = PlaintextCheck.Transport(source: .v4(0x0a00_0001), destination: .v4(0x0a00_0002), natTraversal: config & 0x40 != 0)
+        let transport = PlaintextCheck.Transport(
+            source: .v4(0x0a00_0001), destination: .v4(0x0a00_0002), natTraversal: config & 0x40 != 0)
         let judged = PlaintextCheck.judge(result, plain: output, transport: transport)
         if result.icv == .failed && config & 0x80 != 0 {
-            _ = ICVFailureDiagnosis.diagnose(packet, esp: range, sa: state.sa, sequenceHigh: high, transport: transport, ownState: state,
-                                             otherCount: espSAs.count, otherState: { try? ESPCryptoState(sa: espSAs[$0]) })
+            _ = ICVFailureDiagnosis.diagnose(
+                packet, esp: range, sa: state.sa, sequenceHigh: high, transport: transport, ownState: state,
+                otherCount: espSAs.count, otherState: { try? ESPCryptoState(sa: espSAs[$0]) })
         }
         if judged.verdict == .garbled && config & 0x80 != 0 {
-            _ = ICVFailureDiagnosis.diagnoseGarbled(packet, esp: range, sa: state.sa, sequenceHigh: high, transport: transport,
-                                                    otherCount: espSAs.count, otherState: { try? ESPCryptoState(sa: espSAs[$0]) })
+            _ = ICVFailureDiagnosis.diagnoseGarbled(
+                packet, esp: range, sa: state.sa, sequenceHigh: high, transport: transport,
+                otherCount: espSAs.count, otherState: { try? ESPCryptoState(sa: espSAs[$0]) })
         }
         _ = WeakAlgorithmCheck.findings(for: state.sa)
     }
@@ -229,9 +246,12 @@ public enum FuzzHarness {
     /// The `ikev2` target's keys for `IKEv2MessageProtection.open`, by bits 2-4 of the config
     /// byte. The first two check no ICV, so mutated ciphertext reaches the padding checks.
     public static let ikeProtectionSAs: [IKESecurityAssociation] = {
-        func sa(_ encryption: IKEEncryptionAlgorithm, _ integrity: IKEIntegrityAlgorithm?, _ seed: UInt8) -> IKESecurityAssociation {
-            var sa = IKESecurityAssociation(version: .v2, initiatorSPI: 0x0102_0304_0506_0700 | UInt64(seed), responderSPI: 0x1112_1314_1516_1718,
-                                            origin: SAOrigin(file: "fuzz", line: Int(seed)))
+        func sa(_ encryption: IKEEncryptionAlgorithm, _ integrity: IKEIntegrityAlgorithm?, _ seed: UInt8)
+            -> IKESecurityAssociation
+        {
+            var sa = IKESecurityAssociation(
+                version: .v2, initiatorSPI: 0x0102_0304_0506_0700 | UInt64(seed), responderSPI: 0x1112_1314_1516_1718,
+                origin: SAOrigin(file: "fuzz", line: Int(seed)))
             sa.encryption = encryption
             sa.integrity = integrity
             sa.prf = .hmacSHA256
@@ -303,20 +323,26 @@ public enum FuzzHarness {
                 OutputOracle.checkText(payload.summary, context: "IKEv1 payload")
             }
         case 2:
-            guard let protection = try? IKEv2MessageProtection(sa: ikeProtectionSAs[Int(config >> 2) & 7]) else { return }
+            guard let protection = try? IKEv2MessageProtection(sa: ikeProtectionSAs[Int(config >> 2) & 7]) else {
+                return
+            }
             let initiator = config & 0x20 != 0
             let opened: Result<IKEv2Plaintext, IKEv2ProtectionError>
             if config & 0x40 != 0 {
                 guard case .success(let message) = IKEv2Parser.parseMessage(rest, range: 0..<rest.count),
-                      let last = message.payloads.last else { return }
-                opened = protection.open(message: rest, messageRange: message.header.range, encryptedPayloadOffset: last.range.lowerBound,
-                                         sentByInitiator: initiator)
+                    let last = message.payloads.last
+                else { return }
+                opened = protection.open(
+                    message: rest, messageRange: message.header.range, encryptedPayloadOffset: last.range.lowerBound,
+                    sentByInitiator: initiator)
             } else {
                 opened = protection.open(message: rest, messageRange: 0..<rest.count, sentByInitiator: initiator)
             }
             if case .success(let plain) = opened {
-                for payload in IKEv2Parser.parsePayloadChain(plain.payloads, range: 0..<plain.payloads.count,
-                                                             firstPayload: plain.firstPayloadType).payloads {
+                for payload in IKEv2Parser.parsePayloadChain(
+                    plain.payloads, range: 0..<plain.payloads.count,
+                    firstPayload: plain.firstPayloadType
+                ).payloads {
                     OutputOracle.checkText(payload.summary, context: "IKEv2 payload")
                 }
             }
@@ -340,19 +366,23 @@ public enum FuzzHarness {
             guard unit.count >= headerLength else { continue }
             func address(_ at: Int) -> IPAddress {
                 if v6 {
-                    var hi: UInt64 = 0, lo: UInt64 = 0
+                    var hi: UInt64 = 0
+                    var lo: UInt64 = 0
                     for i in 0..<8 { hi = hi << 8 | UInt64(unit[at + i]) }
                     for i in 8..<16 { lo = lo << 8 | UInt64(unit[at + i]) }
                     return .v6(hi, lo)
                 }
-                return .v4(UInt32(unit[at]) << 24 | UInt32(unit[at + 1]) << 16 | UInt32(unit[at + 2]) << 8 | UInt32(unit[at + 3]))
+                return .v4(
+                    UInt32(unit[at]) << 24 | UInt32(unit[at + 1]) << 16 | UInt32(unit[at + 2]) << 8
+                        | UInt32(unit[at + 3]))
             }
             let ports = 1 + 2 * addressLength
             let transport: IKETransport = [.udp, .udpEncapsulated, .tcp, .udp][Int(flags >> 1) & 3]
-            let datagram = IKEDatagram(frame: index + 1, time: time, source: address(1), destination: address(1 + addressLength),
-                                       sourcePort: UInt16(unit[ports]) << 8 | UInt16(unit[ports + 1]),
-                                       destinationPort: UInt16(unit[ports + 2]) << 8 | UInt16(unit[ports + 3]),
-                                       transport: transport, bytes: unit, range: headerLength..<unit.count)
+            let datagram = IKEDatagram(
+                frame: index + 1, time: time, source: address(1), destination: address(1 + addressLength),
+                sourcePort: UInt16(unit[ports]) << 8 | UInt16(unit[ports + 1]),
+                destinationPort: UInt16(unit[ports + 2]) << 8 | UInt16(unit[ports + 3]),
+                transport: transport, bytes: unit, range: headerLength..<unit.count)
             ike.process(datagram)
         }
         ike.finish()
@@ -388,7 +418,8 @@ public enum FuzzHarness {
             if case .complete(let datagram) = reassembler.add(packet, ip: ip, time: time) {
                 var whole = ByteReader(datagram)
                 if case .success(let wholeIP) = IPLayer.parse(&whole) {
-                    _ = IPsecLayers.classify(ByteReader(datagram, range: wholeIP.payloadRange), protocolNumber: wholeIP.protocolNumber)
+                    _ = IPsecLayers.classify(
+                        ByteReader(datagram, range: wholeIP.payloadRange), protocolNumber: wholeIP.protocolNumber)
                 }
             }
         }
@@ -411,7 +442,8 @@ public enum FuzzHarness {
         let text = String(decoding: data[1...], as: UTF8.self)
         let file = "/nonexistent-spiglass-fuzz/keys"
         let selector = Int(config & 0x7f)
-        let format: KeyFileFormat? = (1...KeyFileFormat.allCases.count).contains(selector) ? KeyFileFormat.allCases[selector - 1] : nil
+        let format: KeyFileFormat? =
+            (1...KeyFileFormat.allCases.count).contains(selector) ? KeyFileFormat.allCases[selector - 1] : nil
         do {
             let keys = try KeyFileLoader.parseKeys(text, file: file, format: format)
             let native = KeyFileWriter.native(keys)
@@ -421,10 +453,13 @@ public enum FuzzHarness {
             for sa in keys.sas { OutputOracle.checkText(KeyFileLoader.note(for: sa).description, context: "key note") }
             for note in keys.notes { OutputOracle.checkText(note.description, context: "key note") }
             let spd = SecurityPolicyDatabase(keys.policies)
-            let packet = SelectorFields(source: .v4(0x0A01_0203), destination: .v4(0x0A02_0304), protocolNumber: 17, sourcePort: 4500,
-                                        destinationPort: 53)
+            let packet = SelectorFields(
+                source: .v4(0x0A01_0203), destination: .v4(0x0A02_0304), protocolNumber: 17, sourcePort: 4500,
+                destinationPort: 53)
             _ = spd.leak(packet)
-            let sa = ProtectingSA(ipsecProtocol: .esp, spi: 1, outerSource: .v4(0xC000_0201), outerDestination: .v4(0xC000_0202), tunnel: true)
+            let sa = ProtectingSA(
+                ipsecProtocol: .esp, spi: 1, outerSource: .v4(0xC000_0201), outerDestination: .v4(0xC000_0202),
+                tunnel: true)
             _ = spd.checkInbound(packet, protectedBy: sa, bindings: spd.bindings(for: sa))
             for policy in keys.policies.prefix(64) { OutputOracle.checkText(policy.description, context: "policy") }
         } catch let error as KeyFileError {
@@ -457,10 +492,13 @@ public enum FuzzHarness {
         let streams = TCPEncapsulation(limits: limits)
         for unit in split(data[1...]) {
             var reader = ByteReader(unit, range: 1..<unit.count)
-            guard let selector = unit.first, case .success(let segment) = TCPEncapsulation.segment(&reader) else { continue }
+            guard let selector = unit.first, case .success(let segment) = TCPEncapsulation.segment(&reader) else {
+                continue
+            }
             let client = IPAddress.v4(0x0a00_0001 + UInt32(selector & 3))
-            let key = TCPEncapsulation.ConnectionKey(source: client, sourcePort: segment.sourcePort,
-                                                     destination: .v4(0x0a00_00fe), destinationPort: segment.destinationPort)
+            let key = TCPEncapsulation.ConnectionKey(
+                source: client, sourcePort: segment.sourcePort,
+                destination: .v4(0x0a00_00fe), destinationPort: segment.destinationPort)
             for message in streams.add(unit, segment: segment, key: key) {
                 switch message {
                 case .esp(let bytes):

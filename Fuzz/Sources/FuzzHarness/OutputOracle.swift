@@ -13,7 +13,8 @@ public enum OutputOracle {
         var marks = 0
         for scalar in text.unicodeScalars where scalar != "\n" {
             if DisplayText.needsEscape(scalar) {
-                preconditionFailure("\(context): raw U+\(String(scalar.value, radix: 16)) in the output: \(text.debugDescription)")
+                preconditionFailure(
+                    "\(context): raw U+\(String(scalar.value, radix: 16)) in the output: \(text.debugDescription)")
             }
             marks = DisplayText.isCombiningMark(scalar) ? marks + 1 : 0
             if marks > DisplayText.maxCombiningMarks {
@@ -166,7 +167,7 @@ struct JSONSyntax {
                 position += 1
                 switch escape {
                 case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
-                     UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
                     continue
                 case UInt8(ascii: "u"):
                     for _ in 0..<4 {

@@ -32,7 +32,9 @@ var written: [String: Int] = [:]
 var seen: Set<[UInt8]> = []
 
 func write(_ target: String, _ name: String, _ bytes: [UInt8]) {
-    guard bytes.count <= (target == "wire" ? maxWireSeedBytes : maxSeedBytes), seen.insert([UInt8](target.utf8) + [0] + bytes).inserted else { return }
+    guard bytes.count <= (target == "wire" ? maxWireSeedBytes : maxSeedBytes),
+        seen.insert([UInt8](target.utf8) + [0] + bytes).inserted
+    else { return }
     let dir = output + "/" + target
     try? fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
     let safe = String(name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." ? $0 : "_" })
@@ -51,7 +53,9 @@ func files(under dir: String, _ accept: (String) -> Bool) -> [String] {
 
 func name(_ path: String, under base: String) -> String {
     var relative = path.hasPrefix(base + "/") ? String(path.dropFirst(base.count + 1)) : path
-    for suffix in [".pcapng", ".pcap", ".cap"] where relative.hasSuffix(suffix) { relative = String(relative.dropLast(suffix.count)) }
+    for suffix in [".pcapng", ".pcap", ".cap"] where relative.hasSuffix(suffix) {
+        relative = String(relative.dropLast(suffix.count))
+    }
     return relative.replacingOccurrences(of: "/", with: "-")
 }
 
@@ -65,8 +69,10 @@ func readCapture(_ path: String) -> [Frame] {
     guard let reader = try? CaptureReader(path: path) else { return [] }
     var frames: [Frame] = []
     while case .packet(let header) = reader.next(), frames.count < 2000 {
-        frames.append(Frame(bytes: Array(reader.buffer[0..<min(header.capturedLength, reader.buffer.count)]), dlt: reader.linkType,
-                            header: header))
+        frames.append(
+            Frame(
+                bytes: Array(reader.buffer[0..<min(header.capturedLength, reader.buffer.count)]), dlt: reader.linkType,
+                header: header))
     }
     return frames
 }
@@ -74,7 +80,9 @@ func readCapture(_ path: String) -> [Frame] {
 /// IP layer of a frame: (bytes from the IP header on, parsed layer).
 func ipPacket(_ frame: Frame) -> ([UInt8], IPLayer)? {
     var wire = ByteReader(frame.bytes)
-    guard let type = LinkType(dlt: frame.dlt), case .success(let link) = LinkDecoder.decode(&wire, as: type) else { return nil }
+    guard let type = LinkType(dlt: frame.dlt), case .success(let link) = LinkDecoder.decode(&wire, as: type) else {
+        return nil
+    }
     let packet = Array(frame.bytes[link.networkOffset...])
     var reader = ByteReader(packet)
     guard case .success(let ip) = IPLayer.parse(&reader, announcedVersion: link.announcedVersion) else { return nil }
@@ -109,11 +117,15 @@ func wireSeeds(_ name: String, _ frames: [Frame], maxRuns: Int) {
     var unit: [[UInt8]] = []
     var size = 1
     func flush() {
-        if !unit.isEmpty { write("wire", "\(name)-\(runs)", [UInt8(index)] + FuzzHarness.join(unit)); runs += 1 }
+        if !unit.isEmpty {
+            write("wire", "\(name)-\(runs)", [UInt8(index)] + FuzzHarness.join(unit))
+            runs += 1
+        }
         unit = []
         size = 1
     }
-    for frame in frames where frame.dlt == first.dlt && !frame.bytes.isEmpty && frame.bytes.count < maxWireSeedBytes - 8 {
+    for frame in frames where frame.dlt == first.dlt && !frame.bytes.isEmpty && frame.bytes.count < maxWireSeedBytes - 8
+    {
         let time = frame.header.flatMap(oddTime)
         if size + frame.bytes.count + 4 + (time?.count ?? 0) + 4 > maxWireSeedBytes { flush() }
         if runs >= maxRuns { return }
@@ -132,9 +144,14 @@ func oddTime(_ header: PacketHeader) -> [UInt8]? {
     guard header.outOfRangeMicroseconds != nil || !header.timestamp.isRFC3339Representable else { return nil }
     let seconds = UInt64(bitPattern: header.timestamp.seconds)
     let field = UInt32(truncatingIfNeeded: header.outOfRangeMicroseconds ?? Int64(header.timestamp.microseconds))
-    let secondsAfterCarry = header.outOfRangeMicroseconds == nil ? seconds
-        : UInt64(bitPattern: header.timestamp.seconds &- (header.outOfRangeMicroseconds! - Int64(header.timestamp.microseconds)) / 1_000_000)
-    return FuzzHarness.timeMarker + (0..<8).map { UInt8(truncatingIfNeeded: secondsAfterCarry >> (56 - 8 * UInt64($0))) }
+    let secondsAfterCarry =
+        header.outOfRangeMicroseconds == nil
+        ? seconds
+        : UInt64(
+            bitPattern: header.timestamp.seconds
+                &- (header.outOfRangeMicroseconds! - Int64(header.timestamp.microseconds)) / 1_000_000)
+    return FuzzHarness.timeMarker
+        + (0..<8).map { UInt8(truncatingIfNeeded: secondsAfterCarry >> (56 - 8 * UInt64($0))) }
         + (0..<4).map { UInt8(truncatingIfNeeded: field >> (24 - 8 * UInt32($0))) }
 }
 for capture in captures { wireSeeds(capture.name, capture.frames, maxRuns: 4) }
@@ -150,7 +167,8 @@ func ikeMessages(_ frames: [Frame]) -> [IKEFound] {
         if case .ike(let header, let ports, let marker) = layers.payload {
             let end = min(header.range.lowerBound + Int(header.length), packet.count)
             guard end > header.range.lowerBound + 28 else { continue }
-            found.append(IKEFound(message: Array(packet[header.range.lowerBound..<end]), ip: ip, ports: ports, marker: marker))
+            found.append(
+                IKEFound(message: Array(packet[header.range.lowerBound..<end]), ip: ip, ports: ports, marker: marker))
         }
     }
     return found
@@ -159,14 +177,17 @@ func ikeMessages(_ frames: [Frame]) -> [IKEFound] {
 let realIKEKeys = FuzzHarness.wireKeys.ikeSAs.filter { $0.version == .v2 }
 func key(in keys: [IKESecurityAssociation], for message: [UInt8]) -> IKESecurityAssociation? {
     guard let header = IKEHeader.parse(message, range: 0..<message.count) else { return nil }
-    return keys.first { $0.initiatorSPI == header.initiatorSPI && ($0.responderSPI == nil || $0.responderSPI == header.responderSPI) }
+    return keys.first {
+        $0.initiatorSPI == header.initiatorSPI && ($0.responderSPI == nil || $0.responderSPI == header.responderSPI)
+    }
 }
 
 /// The plaintext of a fixture message's SK/SKF payload, opened with its real keys.
 func open(_ message: [UInt8]) -> IKEv2Plaintext? {
     guard let header = IKEHeader.parse(message, range: 0..<message.count), header.isEncrypted,
-          let sa = key(in: realIKEKeys, for: message), let protection = try? IKEv2MessageProtection(sa: sa),
-          case .success(let plain) = protection.open(message: message, messageRange: 0..<message.count, sentByInitiator: header.isInitiator)
+        let sa = key(in: realIKEKeys, for: message), let protection = try? IKEv2MessageProtection(sa: sa),
+        case .success(let plain) = protection.open(
+            message: message, messageRange: 0..<message.count, sentByInitiator: header.isInitiator)
     else { return nil }
     return plain
 }
@@ -174,18 +195,24 @@ func open(_ message: [UInt8]) -> IKEv2Plaintext? {
 /// A fixture message with its SK/SKF payload re-sealed under `sa`, or nil when it has none
 /// (or none that opens).
 func reseal(_ message: [UInt8], with sa: IKESecurityAssociation, plain: IKEv2Plaintext) -> [UInt8]? {
-    guard let header = IKEHeader.parse(message, range: 0..<message.count), let protection = try? IKEv2MessageProtection(sa: sa) else { return nil }
+    guard let header = IKEHeader.parse(message, range: 0..<message.count),
+        let protection = try? IKEv2MessageProtection(sa: sa)
+    else { return nil }
     let fragment = plain.fragmentNumber.map { ($0, plain.totalFragments ?? $0) }
-    return try? protection.seal(header: Array(message[0..<28]), firstPayloadType: plain.firstPayloadType, payloads: plain.payloads,
-                                sentByInitiator: header.isInitiator, fragment: fragment,
-                                iv: [UInt8](repeating: 0x5a, count: protection.ivLength))
+    return try? protection.seal(
+        header: Array(message[0..<28]), firstPayloadType: plain.firstPayloadType, payloads: plain.payloads,
+        sentByInitiator: header.isInitiator, fragment: fragment,
+        iv: [UInt8](repeating: 0x5a, count: protection.ivLength))
 }
 
 func reconstructionUnit(_ found: IKEFound, _ message: [UInt8]) -> [UInt8] {
     let v6 = found.ip.version == 6
     let transport: UInt8 = found.marker ? 1 : 0
     return [(v6 ? 1 : 0) | transport << 1] + found.ip.source.bytes + found.ip.destination.bytes
-        + [UInt8(found.ports.source >> 8), UInt8(found.ports.source & 0xff), UInt8(found.ports.destination >> 8), UInt8(found.ports.destination & 0xff)]
+        + [
+            UInt8(found.ports.source >> 8), UInt8(found.ports.source & 0xff), UInt8(found.ports.destination >> 8),
+            UInt8(found.ports.destination & 0xff),
+        ]
         + message
 }
 
@@ -199,10 +226,14 @@ for capture in captures + extraCaptures {
     var units: [[UInt8]] = []
     for found in messages {
         var message = found.message
-        if IKEHeader.parse(message, range: 0..<message.count).map({ $0.isIKEv2 && $0.isEncrypted }) == true { encrypted += 1 }
+        if IKEHeader.parse(message, range: 0..<message.count).map({ $0.isIKEv2 && $0.isEncrypted }) == true {
+            encrypted += 1
+        }
         if let plain = open(message) {
             plaintexts.append((plain, message))
-            if let sa = key(in: FuzzHarness.reconstructionKeys, for: message), let sealed = reseal(message, with: sa, plain: plain) {
+            if let sa = key(in: FuzzHarness.reconstructionKeys, for: message),
+                let sealed = reseal(message, with: sa, plain: plain)
+            {
                 message = sealed
                 resealed += 1
             }
@@ -242,8 +273,11 @@ for (index, (plain, message)) in plaintexts.prefix(6).enumerated() {
 
 let innerPacket: [UInt8] = {
     // IPv4/UDP 10.1.0.1:1234 → 10.2.0.1:5678, 12 bytes of data.
-    var p: [UInt8] = [0x45, 0, 0, 40, 0, 1, 0, 0, 64, 17, 0, 0, 10, 1, 0, 1, 10, 2, 0, 1,
-                      0x04, 0xd2, 0x16, 0x2e, 0, 20, 0, 0] + Array("fuzz payload".utf8)
+    var p: [UInt8] =
+        [
+            0x45, 0, 0, 40, 0, 1, 0, 0, 64, 17, 0, 0, 10, 1, 0, 1, 10, 2, 0, 1,
+            0x04, 0xd2, 0x16, 0x2e, 0, 20, 0, 0,
+        ] + Array("fuzz payload".utf8)
     p.setBE16(10, internetChecksum(p, 0..<20))
     return p
 }()
@@ -254,22 +288,31 @@ for (index, sa) in FuzzHarness.espSAs.enumerated() {
         guard let builder = try? ESPPacketBuilder(sa: variant) else { continue }
         let sequence: UInt64 = esn ? 0x1_0000_0005 : 5
         let iv = [UInt8](repeating: 0x42, count: sa.encryption.ivLength)
-        guard let packet = try? builder.build(spi: sa.spi ?? 0, sequence: sequence, payload: innerPacket, nextHeader: 4, iv: iv) else { continue }
+        guard
+            let packet = try? builder.build(
+                spi: sa.spi ?? 0, sequence: sequence, payload: innerPacket, nextHeader: 4, iv: iv)
+        else { continue }
         let high: [UInt8] = esn ? [0, 0, 0, 1] : [0, 0, 0, 0]
         write("esp", "sa\(index)\(esn ? "-esn" : "")", [UInt8(index) | (esn ? 0x10 : 0)] + high + packet)
         if index % 4 == 0 {
             // The ESP header further into the packet, and a corrupted ICV with its diagnosis.
-            write("esp", "sa\(index)-offset8", [UInt8(index) | (esn ? 0x10 : 0) | 0x40] + high + [UInt8](repeating: 0xee, count: 8) + packet)
+            write(
+                "esp", "sa\(index)-offset8",
+                [UInt8(index) | (esn ? 0x10 : 0) | 0x40] + high + [UInt8](repeating: 0xee, count: 8) + packet)
             var bad = packet
             bad[bad.count - 1] ^= 1
             write("esp", "sa\(index)-badicv", [UInt8(index) | (esn ? 0x10 : 0) | 0x80] + high + bad)
         }
         if esn == false, index >= 13 {
             // Transport mode (TCP) and a TFC dummy, on the SAs whose ICV the fuzzer need not forge.
-            if let transport = try? builder.build(spi: sa.spi ?? 0, sequence: 6, payload: Array(innerPacket[20...]), nextHeader: 17, iv: iv) {
+            if let transport = try? builder.build(
+                spi: sa.spi ?? 0, sequence: 6, payload: Array(innerPacket[20...]), nextHeader: 17, iv: iv)
+            {
                 write("esp", "sa\(index)-transport", [UInt8(index)] + high + transport)
             }
-            if let dummy = try? builder.build(spi: sa.spi ?? 0, sequence: 7, payload: [1, 2, 3], nextHeader: 59, iv: iv) {
+            if let dummy = try? builder.build(
+                spi: sa.spi ?? 0, sequence: 7, payload: [1, 2, 3], nextHeader: 59, iv: iv)
+            {
                 write("esp", "sa\(index)-dummy", [UInt8(index)] + high + dummy)
             }
         }
@@ -325,7 +368,9 @@ for capture in captures + extraCaptures {
         }
     }
     if !existing.isEmpty {
-        write("fragments", "fixture-\(capture.name)", [0] + FuzzHarness.join(Array(existing.prefix(FuzzHarness.maxUnits - 1))))
+        write(
+            "fragments", "fixture-\(capture.name)",
+            [0] + FuzzHarness.join(Array(existing.prefix(FuzzHarness.maxUnits - 1))))
     }
 }
 
@@ -343,7 +388,9 @@ var espBodies: [[UInt8]] = []
 for capture in captures {
     for frame in capture.frames.prefix(8) {
         guard let (packet, ip) = ipPacket(frame), ip.fragment == nil else { continue }
-        if case .esp(let header, _) = IPsecLayers.classify(ByteReader(packet, range: ip.payloadRange), protocolNumber: ip.protocolNumber).payload {
+        if case .esp(let header, _) = IPsecLayers.classify(
+            ByteReader(packet, range: ip.payloadRange), protocolNumber: ip.protocolNumber
+        ).payload {
             espBodies.append(Array(packet[header.range]))
         }
     }
@@ -365,24 +412,32 @@ for seed in 0..<12 {
     var offset = 0
     while offset < stream.count {
         let end = min(offset + size, stream.count)
-        segments.append(tcpSegment(connection, sequence: 1000 + UInt32(offset), flags: 0x18, payload: stream[offset..<end]))
+        segments.append(
+            tcpSegment(connection, sequence: 1000 + UInt32(offset), flags: 0x18, payload: stream[offset..<end]))
         offset = end
     }
-    if seed % 3 == 1, segments.count > 3 { segments.swapAt(1, 2) }          // reordered
+    if seed % 3 == 1, segments.count > 3 { segments.swapAt(1, 2) }  // reordered
     if seed % 3 == 2, segments.count > 2 { segments.insert(segments[1], at: 3) }  // retransmitted
-    if seed % 4 == 3 { segments.append(tcpSegment(connection, sequence: 1000 + UInt32(stream.count), flags: 0x11, payload: [])) }
+    if seed % 4 == 3 {
+        segments.append(tcpSegment(connection, sequence: 1000 + UInt32(stream.count), flags: 0x11, payload: []))
+    }
     write("tcp", "stream-\(seed)", [UInt8(seed % 2)] + FuzzHarness.join(segments))
 }
 
 // MARK: - keyfiles: the fixtures' key files (and the extra directories'), detected and forced
 
-let keySuffixes = [".spiglass", "esp_sa", "ikev2_decryption_table", "ikev1_decryption_table", ".tcpdump-secrets", ".keys",
-                   "esp-secrets.txt", ".conf", ".log", ".xfrm", ".setkey", "xfrm-policy.txt", "xfrm-policy-s.txt", "setkey-dp-linux.txt",
-                   "setkey-dp-bsd.txt", "list-conns-A.txt"]
+let keySuffixes = [
+    ".spiglass", "esp_sa", "ikev2_decryption_table", "ikev1_decryption_table", ".tcpdump-secrets", ".keys",
+    "esp-secrets.txt", ".conf", ".log", ".xfrm", ".setkey", "xfrm-policy.txt", "xfrm-policy-s.txt",
+    "setkey-dp-linux.txt",
+    "setkey-dp-bsd.txt", "list-conns-A.txt",
+]
 // Of the strongSwan configurations, swanctl.conf is a policy source; strongswan.conf is not.
-var keyFiles = files(under: root + "/Fixtures", { path in
-    keySuffixes.contains { path.hasSuffix($0) } && (!path.contains("/config/") || path.contains("/config/swanctl-"))
-})
+var keyFiles = files(
+    under: root + "/Fixtures",
+    { path in
+        keySuffixes.contains { path.hasSuffix($0) } && (!path.contains("/config/") || path.contains("/config/swanctl-"))
+    })
 for dir in extras { keyFiles += files(under: dir, { path in keySuffixes.contains { path.hasSuffix($0) } }) }
 for path in keyFiles {
     guard var text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
@@ -391,7 +446,10 @@ for path in keyFiles {
     if text.utf8.count > maxSeedBytes - 1 {
         // strongSwan logs: keep the lines a key parser reads, up to the size cap.
         let lines = text.split(separator: "\n").filter { line in
-            ["selected proposal", "SK_", "Sk_", "SPI", "established", "CHILD_SA", "IKE_SA", "encryption", "integrity", "key"].contains { line.contains($0) }
+            [
+                "selected proposal", "SK_", "Sk_", "SPI", "established", "CHILD_SA", "IKE_SA", "encryption",
+                "integrity", "key",
+            ].contains { line.contains($0) }
         }
         text = ""
         for line in lines where text.utf8.count + line.utf8.count < maxSeedBytes - 2 { text += line + "\n" }

@@ -10,7 +10,10 @@ public struct ChildSAKeys: Sendable, Equatable {
     public var responderEncryption: SecretBytes
     public var responderIntegrity: SecretBytes
 
-    public init(initiatorEncryption: SecretBytes, initiatorIntegrity: SecretBytes, responderEncryption: SecretBytes, responderIntegrity: SecretBytes) {
+    public init(
+        initiatorEncryption: SecretBytes, initiatorIntegrity: SecretBytes, responderEncryption: SecretBytes,
+        responderIntegrity: SecretBytes
+    ) {
         self.initiatorEncryption = initiatorEncryption
         self.initiatorIntegrity = initiatorIntegrity
         self.responderEncryption = responderEncryption
@@ -37,31 +40,39 @@ public enum ChildSAKeyDerivation {
     /// Derives the CHILD_SA keys. `sharedSecret` is the new g^ir of a CREATE_CHILD_SA with
     /// PFS (for ECP groups, the x coordinate alone, RFC 5903 7); nil without PFS. AH has no
     /// encryption key: pass 0.
-    public static func derive(prf: IKEPRF, skD: some Collection<UInt8>, nonceInitiator: [UInt8], nonceResponder: [UInt8],
-                              sharedSecret: [UInt8]? = nil, encryptionKeyLength: Int, integrityKeyLength: Int) throws -> ChildSAKeys {
+    public static func derive(
+        prf: IKEPRF, skD: some Collection<UInt8>, nonceInitiator: [UInt8], nonceResponder: [UInt8],
+        sharedSecret: [UInt8]? = nil, encryptionKeyLength: Int, integrityKeyLength: Int
+    ) throws -> ChildSAKeys {
         guard encryptionKeyLength >= 0, integrityKeyLength >= 0 else {
             throw IKEKeyDerivationError(.invalidLength, "key lengths \(encryptionKeyLength) and \(integrityKeyLength)")
         }
         // prf+ yields at most 255 blocks of at most 64 bytes; anything longer is refused
         // before the sums below could overflow.
         guard encryptionKeyLength <= maxKeyLength, integrityKeyLength <= maxKeyLength else {
-            throw IKEKeyDerivationError(.prfPlusTooLong, "key lengths \(encryptionKeyLength) and \(integrityKeyLength) exceed what prf+ can give")
+            throw IKEKeyDerivationError(
+                .prfPlusTooLong,
+                "key lengths \(encryptionKeyLength) and \(integrityKeyLength) exceed what prf+ can give")
         }
         let perDirection = encryptionKeyLength + integrityKeyLength
-        let keymat = try keyMaterial(prf: prf, skD: skD, nonceInitiator: nonceInitiator, nonceResponder: nonceResponder,
-                                     sharedSecret: sharedSecret, length: 2 * perDirection)
+        let keymat = try keyMaterial(
+            prf: prf, skD: skD, nonceInitiator: nonceInitiator, nonceResponder: nonceResponder,
+            sharedSecret: sharedSecret, length: 2 * perDirection)
         var offset = 0
         func take(_ count: Int) -> SecretBytes {
             defer { offset += count }
             return SecretBytes(keymat[offset..<(offset + count)])
         }
-        return ChildSAKeys(initiatorEncryption: take(encryptionKeyLength), initiatorIntegrity: take(integrityKeyLength),
-                           responderEncryption: take(encryptionKeyLength), responderIntegrity: take(integrityKeyLength))
+        return ChildSAKeys(
+            initiatorEncryption: take(encryptionKeyLength), initiatorIntegrity: take(integrityKeyLength),
+            responderEncryption: take(encryptionKeyLength), responderIntegrity: take(integrityKeyLength))
     }
 
     /// KEYMAT itself: prf+(SK_d, [g^ir (new) |] Ni | Nr), `length` bytes.
-    public static func keyMaterial(prf: IKEPRF, skD: some Collection<UInt8>, nonceInitiator: [UInt8], nonceResponder: [UInt8],
-                                   sharedSecret: [UInt8]? = nil, length: Int) throws -> SecretBytes {
+    public static func keyMaterial(
+        prf: IKEPRF, skD: some Collection<UInt8>, nonceInitiator: [UInt8], nonceResponder: [UInt8],
+        sharedSecret: [UInt8]? = nil, length: Int
+    ) throws -> SecretBytes {
         let function = try IKEPseudoRandomFunction(prf, key: skD)
         // The seed holds g^ir, a secret.
         var seed = (sharedSecret ?? []) + nonceInitiator + nonceResponder
@@ -80,7 +91,8 @@ public enum ChildSAKeyDerivation {
         case .tripleDESCBC: cipherBytes = 24
         case .desCBC: cipherBytes = 8
         case .chaCha20Poly1305, .chaCha20Poly1305ImplicitIV: cipherBytes = 32
-        case .aesCBC, .aesCTR, .aesGCM, .aesCCM, .aesNullGMAC, .aesGCMImplicitIV, .aesCCMImplicitIV, .blowfishCBC, .cast5CBC:
+        case .aesCBC, .aesCTR, .aesGCM, .aesCCM, .aesNullGMAC, .aesGCMImplicitIV, .aesCCMImplicitIV, .blowfishCBC,
+            .cast5CBC:
             if let keyBits, keyBits > 0, keyBits % 8 == 0 { cipherBytes = keyBits / 8 } else { cipherBytes = nil }
         case .unsupported: cipherBytes = nil
         }

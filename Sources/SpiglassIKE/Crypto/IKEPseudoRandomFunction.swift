@@ -90,7 +90,9 @@ public final class IKEPseudoRandomFunction {
         let zeroKeyed = try XCBCContext(key: [UInt8](repeating: 0, count: aesPRFKeyLength))
         var message = Array(key)
         defer { SecretBytes.wipe(&message) }
-        return SecretBytes(try zeroKeyed.fullMAC(data: message, range: 0..<message.count, trailer: [], trailerRange: 0..<0).prefix(aesPRFKeyLength))
+        return SecretBytes(
+            try zeroKeyed.fullMAC(data: message, range: 0..<message.count, trailer: [], trailerRange: 0..<0).prefix(
+                aesPRFKeyLength))
     }
 
     /// RFC 4615 3: the 128-bit key AES-CMAC-PRF-128 uses for a key of any length.
@@ -99,7 +101,9 @@ public final class IKEPseudoRandomFunction {
         let zeroKeyed = try CMACContext(key: [UInt8](repeating: 0, count: aesPRFKeyLength))
         var message = Array(key)
         defer { SecretBytes.wipe(&message) }
-        return SecretBytes(try zeroKeyed.fullMAC(data: message, range: 0..<message.count, trailer: [], trailerRange: 0..<0).prefix(aesPRFKeyLength))
+        return SecretBytes(
+            try zeroKeyed.fullMAC(data: message, range: 0..<message.count, trailer: [], trailerRange: 0..<0).prefix(
+                aesPRFKeyLength))
     }
 
     /// prf(K, data): the full, untruncated output.
@@ -125,8 +129,10 @@ public final class IKEPseudoRandomFunction {
         // (Written so that no length, however large, overflows.)
         let iterations = length / blockLength + (length % blockLength == 0 ? 0 : 1)
         guard iterations <= Self.maxPRFPlusIterations else {
-            throw IKEKeyDerivationError(.prfPlusTooLong,
-                                        "prf+ of \(length) bytes needs \(iterations) iterations of \(algorithm.name); RFC 7296 2.13 allows \(Self.maxPRFPlusIterations) (\(Self.maxPRFPlusIterations * blockLength) bytes)")
+            throw IKEKeyDerivationError(
+                .prfPlusTooLong,
+                "prf+ of \(length) bytes needs \(iterations) iterations of \(algorithm.name); RFC 7296 2.13 allows \(Self.maxPRFPlusIterations) (\(Self.maxPRFPlusIterations * blockLength) bytes)"
+            )
         }
         // One reused input buffer: Tn-1 | S | n. T1 has no predecessor, so its input starts
         // after the Tn-1 slot.

@@ -31,8 +31,10 @@ public struct IKEv2Plaintext: Sendable, Equatable {
 
     public var isFragment: Bool { fragmentNumber != nil }
 
-    public init(firstPayloadType: UInt8, payloads: [UInt8], integrity: IKEIntegrityStatus,
-                fragmentNumber: UInt16? = nil, totalFragments: UInt16? = nil, padLength: Int) {
+    public init(
+        firstPayloadType: UInt8, payloads: [UInt8], integrity: IKEIntegrityStatus,
+        fragmentNumber: UInt16? = nil, totalFragments: UInt16? = nil, padLength: Int
+    ) {
         self.firstPayloadType = firstPayloadType
         self.payloads = payloads
         self.integrity = integrity
@@ -197,18 +199,25 @@ public final class IKEv2MessageProtection {
             throw IKEv2ProtectionError(.unsupportedAlgorithm, "IKE encryption \(encryption.name) is not supported")
         }
         guard !sa.skEi.isEmpty, !sa.skEr.isEmpty else {
-            throw IKEv2ProtectionError(.missingKeys, "SK_ei and SK_er are both needed (\(sa.skEi.count) and \(sa.skEr.count) bytes given)")
+            throw IKEv2ProtectionError(
+                .missingKeys, "SK_ei and SK_er are both needed (\(sa.skEi.count) and \(sa.skEr.count) bytes given)")
         }
         guard let keyLength = encryption.keyMaterialLength else {
-            throw IKEv2ProtectionError(.unsupportedAlgorithm, "IKE encryption \(encryption.name) has no known key length")
+            throw IKEv2ProtectionError(
+                .unsupportedAlgorithm, "IKE encryption \(encryption.name) has no known key length")
         }
         for (name, key) in [("SK_ei", sa.skEi), ("SK_er", sa.skEr)] where key.count != keyLength {
-            throw IKEv2ProtectionError(.badKeyLength, "\(name) has \(key.count) bytes; \(encryption.name) takes \(keyLength)\(layout.salt > 0 ? " (key + \(layout.salt)-byte salt)" : "")")
+            throw IKEv2ProtectionError(
+                .badKeyLength,
+                "\(name) has \(key.count) bytes; \(encryption.name) takes \(keyLength)\(layout.salt > 0 ? " (key + \(layout.salt)-byte salt)" : "")"
+            )
         }
         var integrity = IKEIntegrityAlgorithm.none
         if !encryption.isAEAD {
             guard let given = sa.integrity else {
-                throw IKEv2ProtectionError(.unsupportedAlgorithm, "no integrity algorithm for \(encryption.name), so the ICV length is unknown")
+                throw IKEv2ProtectionError(
+                    .unsupportedAlgorithm, "no integrity algorithm for \(encryption.name), so the ICV length is unknown"
+                )
             }
             integrity = given
         }
@@ -219,10 +228,12 @@ public final class IKEv2MessageProtection {
         self.sa = sa
         self.encryption = encryption
         nonce = [UInt8](repeating: 0, count: layout.salt + Self.shortIVLength)
-        initiator = Direction(cipher: try Self.makeCipher(encryption, key: sa.skEi, encrypt: false),
-                              mac: isAEAD ? nil : try Self.makeMAC(integrity, key: sa.skAi, name: "SK_ai"))
-        responder = Direction(cipher: try Self.makeCipher(encryption, key: sa.skEr, encrypt: false),
-                              mac: isAEAD ? nil : try Self.makeMAC(integrity, key: sa.skAr, name: "SK_ar"))
+        initiator = Direction(
+            cipher: try Self.makeCipher(encryption, key: sa.skEi, encrypt: false),
+            mac: isAEAD ? nil : try Self.makeMAC(integrity, key: sa.skAi, name: "SK_ai"))
+        responder = Direction(
+            cipher: try Self.makeCipher(encryption, key: sa.skEr, encrypt: false),
+            mac: isAEAD ? nil : try Self.makeMAC(integrity, key: sa.skAr, name: "SK_ar"))
         counterBlock[15] = 1
     }
 
@@ -239,7 +250,9 @@ public final class IKEv2MessageProtection {
     /// The cipher context for one direction; `key` has been checked against the algorithm's
     /// key material length (salt included). The cipher key goes to OpenSSL in place; the salt
     /// (nonce material, not a cipher key) is copied.
-    private static func makeCipher(_ encryption: IKEEncryptionAlgorithm, key: SecretBytes, encrypt: Bool) throws -> Cipher {
+    private static func makeCipher(_ encryption: IKEEncryptionAlgorithm, key: SecretBytes, encrypt: Bool) throws
+        -> Cipher
+    {
         do {
             switch encryption {
             case .aesCBC:
@@ -250,20 +263,24 @@ public final class IKEv2MessageProtection {
                 return .cbc(try CipherContext(.desCBC, key: key, encrypt: encrypt))
             case .aesCTR:
                 let split = key.count - 4
-                return .ctr(try CipherContext(.aesCTR(keyBytes: split), key: key[0..<split], encrypt: encrypt),
-                            nonce: Array(key[split...]))
+                return .ctr(
+                    try CipherContext(.aesCTR(keyBytes: split), key: key[0..<split], encrypt: encrypt),
+                    nonce: Array(key[split...]))
             case .aesGCM:
                 let split = key.count - 4
-                return .aead(try AEADContext(.aesGCM(keyBytes: split), key: key[0..<split], encrypt: encrypt),
-                             salt: Array(key[split...]))
+                return .aead(
+                    try AEADContext(.aesGCM(keyBytes: split), key: key[0..<split], encrypt: encrypt),
+                    salt: Array(key[split...]))
             case .aesCCM(_, let icv):
                 let split = key.count - 3
-                return .aead(try AEADContext(.aesCCM(keyBytes: split, tagLength: icv), key: key[0..<split], encrypt: encrypt),
-                             salt: Array(key[split...]))
+                return .aead(
+                    try AEADContext(.aesCCM(keyBytes: split, tagLength: icv), key: key[0..<split], encrypt: encrypt),
+                    salt: Array(key[split...]))
             case .chaCha20Poly1305:
                 let split = key.count - 4
-                return .aead(try AEADContext(.chaCha20Poly1305, key: key[0..<split], encrypt: encrypt),
-                             salt: Array(key[split...]))
+                return .aead(
+                    try AEADContext(.chaCha20Poly1305, key: key[0..<split], encrypt: encrypt),
+                    salt: Array(key[split...]))
             case .null, .other:
                 throw IKEv2ProtectionError(.unsupportedAlgorithm, "IKE encryption \(encryption.name) is not supported")
             }
@@ -289,11 +306,14 @@ public final class IKEv2MessageProtection {
     }
 
     /// The MAC of one direction; nil without a key (the ICV is then not checked).
-    private static func makeMAC(_ integrity: IKEIntegrityAlgorithm, key: SecretBytes, name: String) throws -> (any TruncatedMAC)? {
+    private static func makeMAC(_ integrity: IKEIntegrityAlgorithm, key: SecretBytes, name: String) throws -> (
+        any TruncatedMAC
+    )? {
         if integrity == .none || key.isEmpty { return nil }
         let expected = integrityKeyLength(integrity)
         guard key.count == expected else {
-            throw IKEv2ProtectionError(.badKeyLength, "\(name) has \(key.count) bytes; \(integrity.name) takes \(expected)")
+            throw IKEv2ProtectionError(
+                .badKeyLength, "\(name) has \(key.count) bytes; \(integrity.name) takes \(expected)")
         }
         do {
             switch integrity {
@@ -322,12 +342,15 @@ public final class IKEv2MessageProtection {
     /// (46) or SKF (53) payload. `sentByInitiator` (the IKE header's I flag) selects the keys.
     /// No plaintext is returned unless the ICV or tag verified (or the SA has no integrity
     /// keys, `.unchecked`).
-    public func open(message bytes: [UInt8], messageRange: Range<Int>, encryptedPayloadOffset: Int,
-                     sentByInitiator: Bool) -> Result<IKEv2Plaintext, IKEv2ProtectionError> {
+    public func open(
+        message bytes: [UInt8], messageRange: Range<Int>, encryptedPayloadOffset: Int,
+        sentByInitiator: Bool
+    ) -> Result<IKEv2Plaintext, IKEv2ProtectionError> {
         do throws(IKEv2ProtectionError) {
             try checkHeader(bytes, messageRange)
             let (offset, type) = try locate(bytes, messageRange, target: encryptedPayloadOffset)
-            return .success(try openPayload(bytes, messageRange, offset: offset, type: type, sentByInitiator: sentByInitiator))
+            return .success(
+                try openPayload(bytes, messageRange, offset: offset, type: type, sentByInitiator: sentByInitiator))
         } catch {
             return .failure(error)
         }
@@ -335,11 +358,14 @@ public final class IKEv2MessageProtection {
 
     /// As `open(message:messageRange:encryptedPayloadOffset:sentByInitiator:)`, with the SK
     /// or SKF payload found by walking the chain from the IKE header.
-    public func open(message bytes: [UInt8], messageRange: Range<Int>, sentByInitiator: Bool) -> Result<IKEv2Plaintext, IKEv2ProtectionError> {
+    public func open(message bytes: [UInt8], messageRange: Range<Int>, sentByInitiator: Bool) -> Result<
+        IKEv2Plaintext, IKEv2ProtectionError
+    > {
         do throws(IKEv2ProtectionError) {
             try checkHeader(bytes, messageRange)
             let (offset, type) = try locate(bytes, messageRange, target: nil)
-            return .success(try openPayload(bytes, messageRange, offset: offset, type: type, sentByInitiator: sentByInitiator))
+            return .success(
+                try openPayload(bytes, messageRange, offset: offset, type: type, sentByInitiator: sentByInitiator))
         } catch {
             return .failure(error)
         }
@@ -350,8 +376,9 @@ public final class IKEv2MessageProtection {
             throw IKEv2ProtectionError(.badRange, "message range \(range) outside a buffer of \(bytes.count) bytes")
         }
         guard range.count >= Self.ikeHeaderLength else {
-            throw IKEv2ProtectionError(.messageTruncated, offset: range.lowerBound,
-                                       "\(range.count) bytes is shorter than the \(Self.ikeHeaderLength)-byte IKE header")
+            throw IKEv2ProtectionError(
+                .messageTruncated, offset: range.lowerBound,
+                "\(range.count) bytes is shorter than the \(Self.ikeHeaderLength)-byte IKE header")
         }
         let start = range.lowerBound
         let header = IKEHeader.parse(bytes, range: range)
@@ -361,14 +388,17 @@ public final class IKEv2MessageProtection {
         }
         let declared = Int(header?.length ?? 0)
         guard declared == range.count else {
-            throw IKEv2ProtectionError(.headerLengthMismatch, offset: start + Self.lengthOffset,
-                                       "IKE header Length is \(declared) but the message has \(range.count) bytes")
+            throw IKEv2ProtectionError(
+                .headerLengthMismatch, offset: start + Self.lengthOffset,
+                "IKE header Length is \(declared) but the message has \(range.count) bytes")
         }
     }
 
     /// Follows the payload chain from the IKE header to `target` (an offset in `bytes`), or
     /// to the first SK/SKF payload when `target` is nil. Returns the payload's offset and type.
-    private func locate(_ bytes: [UInt8], _ range: Range<Int>, target: Int?) throws(IKEv2ProtectionError) -> (Int, UInt8) {
+    private func locate(_ bytes: [UInt8], _ range: Range<Int>, target: Int?) throws(IKEv2ProtectionError) -> (
+        Int, UInt8
+    ) {
         let end = range.upperBound
         var type = IKEHeader.parse(bytes, range: range)?.nextPayload ?? 0
         var chain = ByteReader(bytes, range: (range.lowerBound + Self.ikeHeaderLength)..<end)
@@ -381,31 +411,40 @@ public final class IKEv2MessageProtection {
                 // The encrypted payload is the last one (RFC 7296 3.14): its Next Payload
                 // names the first inner payload, not a payload after it.
                 guard offset < target, !encrypted else {
-                    throw IKEv2ProtectionError(.badPayloadOffset, offset: target,
-                                               "no payload of the chain starts at \(target) (the \(encrypted ? "encrypted payload" : "next payload") starts at \(offset))")
+                    throw IKEv2ProtectionError(
+                        .badPayloadOffset, offset: target,
+                        "no payload of the chain starts at \(target) (the \(encrypted ? "encrypted payload" : "next payload") starts at \(offset))"
+                    )
                 }
             } else if encrypted {
                 break
             }
             guard type != 0 else {
                 if let target {
-                    throw IKEv2ProtectionError(.badPayloadOffset, offset: target, "the payload chain ends at \(offset), before \(target)")
+                    throw IKEv2ProtectionError(
+                        .badPayloadOffset, offset: target, "the payload chain ends at \(offset), before \(target)")
                 }
-                throw IKEv2ProtectionError(.noEncryptedPayload, offset: offset, "the payload chain ends without an SK or SKF payload")
+                throw IKEv2ProtectionError(
+                    .noEncryptedPayload, offset: offset, "the payload chain ends without an SK or SKF payload")
             }
             guard walked < Self.maxPayloadsBeforeEncrypted else {
-                throw IKEv2ProtectionError(.malformedPayloadChain, offset: offset,
-                                           "more than \(Self.maxPayloadsBeforeEncrypted) payloads before the encrypted one")
+                throw IKEv2ProtectionError(
+                    .malformedPayloadChain, offset: offset,
+                    "more than \(Self.maxPayloadsBeforeEncrypted) payloads before the encrypted one")
             }
             var payload = chain
             guard let next = payload.readUInt8(), payload.skip(1), let lengthField = payload.readUInt16() else {
-                throw IKEv2ProtectionError(.malformedPayloadChain, offset: offset,
-                                           "payload of type \(type) at \(offset) has no room for its 4-byte header before the message ends at \(end)")
+                throw IKEv2ProtectionError(
+                    .malformedPayloadChain, offset: offset,
+                    "payload of type \(type) at \(offset) has no room for its 4-byte header before the message ends at \(end)"
+                )
             }
             let length = Int(lengthField)
             guard length >= Self.genericPayloadHeaderLength, chain.skip(length) else {
-                throw IKEv2ProtectionError(.malformedPayloadChain, offset: offset + 2,
-                                           "payload of type \(type) at \(offset) declares \(length) bytes; \(end - offset) remain in the message")
+                throw IKEv2ProtectionError(
+                    .malformedPayloadChain, offset: offset + 2,
+                    "payload of type \(type) at \(offset) declares \(length) bytes; \(end - offset) remain in the message"
+                )
             }
             type = next
             walked += 1
@@ -415,7 +454,8 @@ public final class IKEv2MessageProtection {
             throw IKEv2ProtectionError(.badPayloadOffset, offset: offset, "the payload chain ends at \(offset)")
         }
         guard type == Self.encryptedPayloadType || type == Self.encryptedFragmentPayloadType else {
-            throw IKEv2ProtectionError(.notEncryptedPayload, offset: offset, "payload at \(offset) has type \(type), not SK (46) or SKF (53)")
+            throw IKEv2ProtectionError(
+                .notEncryptedPayload, offset: offset, "payload at \(offset) has type \(type), not SK (46) or SKF (53)")
         }
         return (offset, type)
     }
@@ -431,43 +471,57 @@ public final class IKEv2MessageProtection {
         var totalFragments: UInt16?
     }
 
-    private func openPayload(_ bytes: [UInt8], _ range: Range<Int>, offset p: Int, type: UInt8,
-                             sentByInitiator: Bool) throws(IKEv2ProtectionError) -> IKEv2Plaintext {
+    private func openPayload(
+        _ bytes: [UInt8], _ range: Range<Int>, offset p: Int, type: UInt8,
+        sentByInitiator: Bool
+    ) throws(IKEv2ProtectionError) -> IKEv2Plaintext {
         let layout = try encryptedLayout(bytes, range, offset: p, type: type)
-        var (plaintext, status) = try decrypt(bytes, range.lowerBound, layout, payloadOffset: p,
-                                              sentByInitiator: sentByInitiator)
+        var (plaintext, status) = try decrypt(
+            bytes, range.lowerBound, layout, payloadOffset: p,
+            sentByInitiator: sentByInitiator)
         // RFC 7296 3.14: the last byte of the plaintext is the Pad Length; the padding
         // before it may hold any value.
         let padLength = Int(plaintext[plaintext.count - 1])
         guard padLength + 1 <= plaintext.count else {
-            throw IKEv2ProtectionError(.badPadLength, offset: layout.icv.lowerBound - 1,
-                                       "Pad Length \(padLength) exceeds the \(plaintext.count - 1) bytes before it")
+            throw IKEv2ProtectionError(
+                .badPadLength, offset: layout.icv.lowerBound - 1,
+                "Pad Length \(padLength) exceeds the \(plaintext.count - 1) bytes before it")
         }
         plaintext.removeLast(padLength + 1)
-        return IKEv2Plaintext(firstPayloadType: layout.firstPayload, payloads: plaintext, integrity: status,
-                              fragmentNumber: layout.fragmentNumber, totalFragments: layout.totalFragments, padLength: padLength)
+        return IKEv2Plaintext(
+            firstPayloadType: layout.firstPayload, payloads: plaintext, integrity: status,
+            fragmentNumber: layout.fragmentNumber, totalFragments: layout.totalFragments, padLength: padLength)
     }
 
     /// The SK/SKF payload at `p`, which must end the message: its header, IV, ciphertext (at
     /// least a block, whole blocks) and ICV.
-    private func encryptedLayout(_ bytes: [UInt8], _ range: Range<Int>, offset p: Int,
-                                 type: UInt8) throws(IKEv2ProtectionError) -> EncryptedLayout {
+    private func encryptedLayout(
+        _ bytes: [UInt8], _ range: Range<Int>, offset p: Int,
+        type: UInt8
+    ) throws(IKEv2ProtectionError) -> EncryptedLayout {
         let end = range.upperBound
         let name = type == Self.encryptedFragmentPayloadType ? "SKF" : "SK"
         var reader = ByteReader(bytes, range: p..<end)
         guard reader.remaining >= Self.genericPayloadHeaderLength, let first = reader.readUInt8(), reader.skip(1),
-              let declaredField = reader.readUInt16() else {
-            throw IKEv2ProtectionError(.payloadTooShort, offset: p, "\(name) payload at \(p) has no room for its header: the message ends at \(end)")
+            let declaredField = reader.readUInt16()
+        else {
+            throw IKEv2ProtectionError(
+                .payloadTooShort, offset: p,
+                "\(name) payload at \(p) has no room for its header: the message ends at \(end)")
         }
         let declared = Int(declaredField)
         guard declared == reader.bounds.count else {
-            throw IKEv2ProtectionError(.payloadLengthMismatch, offset: p + 2,
-                                       "\(name) Payload Length is \(declared) but \(end - p) bytes remain; the encrypted payload must end the message")
+            throw IKEv2ProtectionError(
+                .payloadLengthMismatch, offset: p + 2,
+                "\(name) Payload Length is \(declared) but \(end - p) bytes remain; the encrypted payload must end the message"
+            )
         }
         let isFragment = type == Self.encryptedFragmentPayloadType
         let headerLength = isFragment ? Self.fragmentPayloadHeaderLength : Self.genericPayloadHeaderLength
         guard declared >= headerLength else {
-            throw IKEv2ProtectionError(.payloadTooShort, offset: p, "\(name) payload of \(declared) bytes is shorter than its \(headerLength)-byte header")
+            throw IKEv2ProtectionError(
+                .payloadTooShort, offset: p,
+                "\(name) payload of \(declared) bytes is shorter than its \(headerLength)-byte header")
         }
         var layout = EncryptedLayout(firstPayload: first, iv: 0..<0, ciphertext: 0..<0, icv: 0..<0)
         if isFragment, let number = reader.readUInt16(), let total = reader.readUInt16() {
@@ -485,12 +539,15 @@ public final class IKEv2MessageProtection {
         // At least the Pad Length byte; for CBC a whole block.
         let minimumCiphertext = max(1, blockSize)
         guard icvStart - cipherStart >= minimumCiphertext else {
-            throw IKEv2ProtectionError(.payloadTooShort, offset: p,
-                                       "\(name) payload of \(declared) bytes cannot hold its \(headerLength)-byte header, \(ivLength)-byte IV, \(minimumCiphertext) byte(s) of ciphertext and \(icvLength)-byte ICV")
+            throw IKEv2ProtectionError(
+                .payloadTooShort, offset: p,
+                "\(name) payload of \(declared) bytes cannot hold its \(headerLength)-byte header, \(ivLength)-byte IV, \(minimumCiphertext) byte(s) of ciphertext and \(icvLength)-byte ICV"
+            )
         }
         guard (icvStart - cipherStart) % blockSize == 0 else {
-            throw IKEv2ProtectionError(.notBlockAligned, offset: cipherStart,
-                                       "\(icvStart - cipherStart) bytes of ciphertext is not a multiple of the \(blockSize)-byte block")
+            throw IKEv2ProtectionError(
+                .notBlockAligned, offset: cipherStart,
+                "\(icvStart - cipherStart) bytes of ciphertext is not a multiple of the \(blockSize)-byte block")
         }
         layout.iv = ivStart..<cipherStart
         layout.ciphertext = cipherStart..<icvStart
@@ -499,8 +556,10 @@ public final class IKEv2MessageProtection {
     }
 
     /// The ciphertext decrypted with the sender's keys, and what its integrity check said.
-    private func decrypt(_ bytes: [UInt8], _ start: Int, _ layout: EncryptedLayout, payloadOffset p: Int,
-                         sentByInitiator: Bool) throws(IKEv2ProtectionError) -> ([UInt8], IKEIntegrityStatus) {
+    private func decrypt(
+        _ bytes: [UInt8], _ start: Int, _ layout: EncryptedLayout, payloadOffset p: Int,
+        sentByInitiator: Bool
+    ) throws(IKEv2ProtectionError) -> ([UInt8], IKEIntegrityStatus) {
         let direction = sentByInitiator ? initiator : responder
         let keys = sentByInitiator ? "SK_ei/SK_ai" : "SK_er/SK_ar"
         let ivStart = layout.iv.lowerBound
@@ -509,31 +568,38 @@ public final class IKEv2MessageProtection {
         do {
             switch direction.cipher {
             case .cbc(let context):
-                status = try checkedICV(direction.mac, bytes, start..<layout.icv.lowerBound, icv: layout.icv,
-                                        keys: keys)
-                _ = try context.run(iv: bytes, ivRange: layout.iv, input: bytes, inputRange: layout.ciphertext,
-                                    output: &plaintext, outputOffset: 0)
+                status = try checkedICV(
+                    direction.mac, bytes, start..<layout.icv.lowerBound, icv: layout.icv,
+                    keys: keys)
+                _ = try context.run(
+                    iv: bytes, ivRange: layout.iv, input: bytes, inputRange: layout.ciphertext,
+                    output: &plaintext, outputOffset: 0)
             case .ctr(let context, let counterNonce):
-                status = try checkedICV(direction.mac, bytes, start..<layout.icv.lowerBound, icv: layout.icv,
-                                        keys: keys)
+                status = try checkedICV(
+                    direction.mac, bytes, start..<layout.icv.lowerBound, icv: layout.icv,
+                    keys: keys)
                 // RFC 5930 2 / RFC 3686 4: nonce | IV | block counter 1.
                 for i in 0..<4 { counterBlock[i] = counterNonce[i] }
                 for i in 0..<Self.shortIVLength { counterBlock[4 + i] = bytes[ivStart + i] }
-                _ = try context.run(iv: counterBlock, ivRange: 0..<16, input: bytes, inputRange: layout.ciphertext,
-                                    output: &plaintext, outputOffset: 0)
+                _ = try context.run(
+                    iv: counterBlock, ivRange: 0..<16, input: bytes, inputRange: layout.ciphertext,
+                    output: &plaintext, outputOffset: 0)
             case .aead(let context, let salt):
                 // RFC 5282 4 and 5.1: nonce = salt | IV; AAD = IKE header through the SK
                 // (or SKF, RFC 7383 2.5) header, i.e. everything before the IV.
                 for i in 0..<salt.count { nonce[i] = salt[i] }
                 for i in 0..<Self.shortIVLength { nonce[salt.count + i] = bytes[ivStart + i] }
-                let verified = try context.open(nonce: nonce, aad: bytes, aadRange: start..<ivStart, input: bytes,
-                                                ciphertext: layout.ciphertext, tag: layout.icv, output: &plaintext, outputOffset: 0)
+                let verified = try context.open(
+                    nonce: nonce, aad: bytes, aadRange: start..<ivStart, input: bytes,
+                    ciphertext: layout.ciphertext, tag: layout.icv, output: &plaintext, outputOffset: 0)
                 if !verified {
                     let ccm: Bool
                     if case .aesCCM = encryption { ccm = true } else { ccm = false }
                     guard decryptDespiteIntegrityFailure && !ccm else {
-                        throw IKEv2ProtectionError(.authenticationFailed, offset: layout.icv.lowerBound,
-                                                   "\(encryption.name) tag mismatch with \(keys) (wrong keys, wrong direction, or a damaged message)")
+                        throw IKEv2ProtectionError(
+                            .authenticationFailed, offset: layout.icv.lowerBound,
+                            "\(encryption.name) tag mismatch with \(keys) (wrong keys, wrong direction, or a damaged message)"
+                        )
                     }
                     status = .failed
                 }
@@ -547,22 +613,28 @@ public final class IKEv2MessageProtection {
     }
 
     /// `verifyICV`, or `.failed` instead of the error when failed messages are decrypted anyway.
-    private func checkedICV(_ mac: (any TruncatedMAC)?, _ bytes: [UInt8], _ covered: Range<Int>, icv: Range<Int>,
-                            keys: String) throws -> IKEIntegrityStatus {
+    private func checkedICV(
+        _ mac: (any TruncatedMAC)?, _ bytes: [UInt8], _ covered: Range<Int>, icv: Range<Int>,
+        keys: String
+    ) throws -> IKEIntegrityStatus {
         do {
             return try verifyICV(mac, bytes, covered, icv: icv, keys: keys)
-        } catch let error as IKEv2ProtectionError where error.code == .integrityFailed && decryptDespiteIntegrityFailure {
+        } catch let error as IKEv2ProtectionError where error.code == .integrityFailed && decryptDespiteIntegrityFailure
+        {
             return .failed
         }
     }
 
     /// Non-AEAD ICV check, before decryption. Throws `.integrityFailed` on a mismatch.
-    private func verifyICV(_ mac: (any TruncatedMAC)?, _ bytes: [UInt8], _ covered: Range<Int>, icv: Range<Int>,
-                           keys: String) throws -> IKEIntegrityStatus {
+    private func verifyICV(
+        _ mac: (any TruncatedMAC)?, _ bytes: [UInt8], _ covered: Range<Int>, icv: Range<Int>,
+        keys: String
+    ) throws -> IKEIntegrityStatus {
         guard let mac else { return .unchecked }
         guard try mac.verify(data: bytes, range: covered, expected: bytes, expectedRange: icv) else {
-            throw IKEv2ProtectionError(.integrityFailed, offset: icv.lowerBound,
-                                       "ICV mismatch with \(keys) (wrong keys, wrong direction, or a damaged message)")
+            throw IKEv2ProtectionError(
+                .integrityFailed, offset: icv.lowerBound,
+                "ICV mismatch with \(keys) (wrong keys, wrong direction, or a damaged message)")
         }
         return .ok
     }
@@ -575,10 +647,13 @@ public final class IKEv2MessageProtection {
     /// `payloads`. Padding is `padLength` zero bytes, by default the fewest the cipher needs;
     /// the IV is `iv` or random. Without an integrity key the ICV is left zero. Makes its
     /// encrypting contexts per call: it is not meant for bulk use.
-    public func seal(header: [UInt8], firstPayloadType: UInt8, payloads: [UInt8], sentByInitiator: Bool,
-                     fragment: (number: UInt16, total: UInt16)? = nil, padLength: Int? = nil, iv: [UInt8]? = nil) throws -> [UInt8] {
+    public func seal(
+        header: [UInt8], firstPayloadType: UInt8, payloads: [UInt8], sentByInitiator: Bool,
+        fragment: (number: UInt16, total: UInt16)? = nil, padLength: Int? = nil, iv: [UInt8]? = nil
+    ) throws -> [UInt8] {
         guard header.count == Self.ikeHeaderLength else {
-            throw IKEv2ProtectionError(.messageTruncated, "an IKE header has \(Self.ikeHeaderLength) bytes, not \(header.count)")
+            throw IKEv2ProtectionError(
+                .messageTruncated, "an IKE header has \(Self.ikeHeaderLength) bytes, not \(header.count)")
         }
         let pad = padLength ?? (blockSize - (payloads.count + 1) % blockSize) % blockSize
         guard (0...255).contains(pad) else {
@@ -586,7 +661,9 @@ public final class IKEv2MessageProtection {
         }
         let plaintext = payloads + [UInt8](repeating: 0, count: pad) + [UInt8(pad)]
         guard plaintext.count % blockSize == 0 else {
-            throw IKEv2ProtectionError(.notBlockAligned, "\(plaintext.count) bytes of plaintext is not a multiple of the \(blockSize)-byte block")
+            throw IKEv2ProtectionError(
+                .notBlockAligned,
+                "\(plaintext.count) bytes of plaintext is not a multiple of the \(blockSize)-byte block")
         }
         let ivBytes = iv ?? randomBytes(ivLength)
         guard ivBytes.count == ivLength else {
@@ -596,14 +673,19 @@ public final class IKEv2MessageProtection {
         let total = Self.ikeHeaderLength + payloadHeaderLength + ivLength + plaintext.count + icvLength
         let payloadLength = total - Self.ikeHeaderLength
         guard payloadLength <= Int(UInt16.max) else {
-            throw IKEv2ProtectionError(.payloadLengthMismatch, "an encrypted payload of \(payloadLength) bytes does not fit its length field")
+            throw IKEv2ProtectionError(
+                .payloadLengthMismatch, "an encrypted payload of \(payloadLength) bytes does not fit its length field")
         }
         var message = header
-        message[Self.nextPayloadOffset] = fragment == nil ? Self.encryptedPayloadType : Self.encryptedFragmentPayloadType
+        message[Self.nextPayloadOffset] =
+            fragment == nil ? Self.encryptedPayloadType : Self.encryptedFragmentPayloadType
         message.setBE32(Self.lengthOffset, UInt32(total))
         message += [firstPayloadType, 0, UInt8(payloadLength >> 8), UInt8(payloadLength & 0xff)]
         if let fragment {
-            message += [UInt8(fragment.number >> 8), UInt8(fragment.number & 0xff), UInt8(fragment.total >> 8), UInt8(fragment.total & 0xff)]
+            message += [
+                UInt8(fragment.number >> 8), UInt8(fragment.number & 0xff), UInt8(fragment.total >> 8),
+                UInt8(fragment.total & 0xff),
+            ]
         }
         let ivStart = message.count
         message += ivBytes
@@ -614,20 +696,24 @@ public final class IKEv2MessageProtection {
         do {
             switch try Self.makeCipher(encryption, key: key, encrypt: true) {
             case .cbc(let context):
-                _ = try context.run(iv: ivBytes, ivRange: 0..<ivLength, input: plaintext, inputRange: 0..<plaintext.count,
-                                    output: &message, outputOffset: cipherStart)
+                _ = try context.run(
+                    iv: ivBytes, ivRange: 0..<ivLength, input: plaintext, inputRange: 0..<plaintext.count,
+                    output: &message, outputOffset: cipherStart)
             case .ctr(let context, let counterNonce):
                 let block = counterNonce + ivBytes + [0, 0, 0, 1]
-                _ = try context.run(iv: block, ivRange: 0..<16, input: plaintext, inputRange: 0..<plaintext.count,
-                                    output: &message, outputOffset: cipherStart)
+                _ = try context.run(
+                    iv: block, ivRange: 0..<16, input: plaintext, inputRange: 0..<plaintext.count,
+                    output: &message, outputOffset: cipherStart)
             case .aead(let context, let salt):
                 let aad = Array(message[0..<ivStart])
-                _ = try context.seal(nonce: salt + ivBytes, aad: aad, aadRange: 0..<aad.count, input: plaintext,
-                                     plaintext: 0..<plaintext.count, tagLength: icvLength, output: &message, outputOffset: cipherStart)
+                _ = try context.seal(
+                    nonce: salt + ivBytes, aad: aad, aadRange: 0..<aad.count, input: plaintext,
+                    plaintext: 0..<plaintext.count, tagLength: icvLength, output: &message, outputOffset: cipherStart)
             }
             if !isAEAD, let mac = (sentByInitiator ? initiator : responder).mac {
                 var icv = [UInt8](repeating: 0, count: icvLength)
-                try mac.compute(data: message, range: 0..<icvStart, truncatedTo: icvLength, output: &icv, outputOffset: 0)
+                try mac.compute(
+                    data: message, range: 0..<icvStart, truncatedTo: icvLength, output: &icv, outputOffset: 0)
                 for i in 0..<icvLength { message[icvStart + i] = icv[i] }
             }
         } catch let error as IKEv2ProtectionError {

@@ -70,7 +70,9 @@ public struct IKEv1IVState: Sendable, Equatable {
 
     /// Starts the phase-1 chain at hash(g^xi | g^xr), cut to `blockSize`. `keInitiator` and
     /// `keResponder` are the KE payload bodies of the initiator and the responder.
-    public init(hash: IKEv1Hash, keInitiator: [UInt8], keResponder: [UInt8], blockSize: Int) throws(IKEv1ProtectionError) {
+    public init(hash: IKEv1Hash, keInitiator: [UInt8], keResponder: [UInt8], blockSize: Int)
+        throws(IKEv1ProtectionError)
+    {
         try Self.checkBlockSize(blockSize, hash)
         self.hash = hash
         self.blockSize = blockSize
@@ -142,17 +144,23 @@ public struct IKEv1IVState: Sendable, Equatable {
 
     private func checkBlock(_ block: [UInt8]) throws(IKEv1ProtectionError) {
         guard block.count == blockSize else {
-            throw IKEv1ProtectionError(.badIVLength, "a last ciphertext block of \(block.count) bytes; the cipher block is \(blockSize)")
+            throw IKEv1ProtectionError(
+                .badIVLength, "a last ciphertext block of \(block.count) bytes; the cipher block is \(blockSize)")
         }
     }
 
     private static func checkBlockSize(_ blockSize: Int, _ hash: IKEv1Hash) throws(IKEv1ProtectionError) {
         guard blockSize > 0, blockSize <= hash.digestLength else {
-            throw IKEv1ProtectionError(.badBlockSize, "a \(blockSize)-byte cipher block cannot take its IV from a \(hash.digestLength)-byte \(hash.name) digest")
+            throw IKEv1ProtectionError(
+                .badBlockSize,
+                "a \(blockSize)-byte cipher block cannot take its IV from a \(hash.digestLength)-byte \(hash.name) digest"
+            )
         }
     }
 
-    private static func digest(_ hash: IKEv1Hash, _ data: [UInt8], _ blockSize: Int) throws(IKEv1ProtectionError) -> [UInt8] {
+    private static func digest(_ hash: IKEv1Hash, _ data: [UInt8], _ blockSize: Int) throws(IKEv1ProtectionError)
+        -> [UInt8]
+    {
         do throws(IKEKeyDerivationError) {
             return Array(try hash.digest(data).prefix(blockSize))
         } catch {

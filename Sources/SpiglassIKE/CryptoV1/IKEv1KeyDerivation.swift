@@ -144,8 +144,10 @@ public enum IKEv1KeyDerivation {
     ///
     /// Ni_b and Nr_b are the bodies of the nonce payloads (without the generic header);
     /// g^xy is the Diffie-Hellman shared secret (for ECP groups, the x coordinate).
-    public static func skeyid(hash: IKEv1Hash, authentication: Authentication, nonceInitiator: [UInt8], nonceResponder: [UInt8],
-                              sharedSecret: [UInt8], initiatorCookie: UInt64, responderCookie: UInt64) throws(IKEKeyDerivationError) -> SecretBytes {
+    public static func skeyid(
+        hash: IKEv1Hash, authentication: Authentication, nonceInitiator: [UInt8], nonceResponder: [UInt8],
+        sharedSecret: [UInt8], initiatorCookie: UInt64, responderCookie: UInt64
+    ) throws(IKEKeyDerivationError) -> SecretBytes {
         var skeyid: [UInt8]
         switch authentication {
         case .signature:
@@ -167,8 +169,10 @@ public enum IKEv1KeyDerivation {
     ///     SKEYID_e = prf(SKEYID, SKEYID_a | g^xy | CKY-I | CKY-R | 2)
     ///
     /// (0, 1 and 2 are single octets.)
-    public static func skeyidKeys(hash: IKEv1Hash, skeyid: some Collection<UInt8>, sharedSecret: [UInt8],
-                                  initiatorCookie: UInt64, responderCookie: UInt64) throws(IKEKeyDerivationError) -> IKEv1SKEYIDKeys {
+    public static func skeyidKeys(
+        hash: IKEv1Hash, skeyid: some Collection<UInt8>, sharedSecret: [UInt8],
+        initiatorCookie: UInt64, responderCookie: UInt64
+    ) throws(IKEKeyDerivationError) -> IKEv1SKEYIDKeys {
         let function = try keyed(hash, skeyid)
         // Every buffer here holds g^xy or a key: all are wiped.
         var tail = sharedSecret + bigEndian(initiatorCookie) + bigEndian(responderCookie)
@@ -195,7 +199,9 @@ public enum IKEv1KeyDerivation {
     ///     K3 = prf(SKEYID_e, K2)
     ///
     /// A long enough SKEYID_e is used as is, cut to `length`.
-    public static func encryptionKey(hash: IKEv1Hash, skeyidE: some Collection<UInt8>, length: Int) throws(IKEKeyDerivationError) -> SecretBytes {
+    public static func encryptionKey(hash: IKEv1Hash, skeyidE: some Collection<UInt8>, length: Int)
+        throws(IKEKeyDerivationError) -> SecretBytes
+    {
         try checkLength(length)
         if skeyidE.count >= length { return SecretBytes(skeyidE.prefix(length)) }
         let function = try keyed(hash, skeyidE)
@@ -229,9 +235,11 @@ public enum IKEv1KeyDerivation {
     /// and their different SPIs give them different keys: the KEYMAT of the SA a peer
     /// receives on is made with the SPI that peer chose. `sharedSecret` is g(qm)^xy, nil
     /// without PFS. Ni_b and Nr_b are the Quick Mode nonce bodies.
-    public static func quickModeKeyMaterial(hash: IKEv1Hash, skeyidD: some Collection<UInt8>, protocolID: UInt8, spi: [UInt8],
-                                            nonceInitiator: [UInt8], nonceResponder: [UInt8], sharedSecret: [UInt8]? = nil,
-                                            length: Int) throws(IKEKeyDerivationError) -> SecretBytes {
+    public static func quickModeKeyMaterial(
+        hash: IKEv1Hash, skeyidD: some Collection<UInt8>, protocolID: UInt8, spi: [UInt8],
+        nonceInitiator: [UInt8], nonceResponder: [UInt8], sharedSecret: [UInt8]? = nil,
+        length: Int
+    ) throws(IKEKeyDerivationError) -> SecretBytes {
         try checkLength(length)
         if length == 0 { return SecretBytes() }
         let function = try keyed(hash, skeyidD)
@@ -240,7 +248,8 @@ public enum IKEv1KeyDerivation {
         // after the Kn-1 slot. It holds g(qm)^xy and each Kn-1, as the output holds KEYMAT:
         // both are wiped.
         var input = [UInt8](repeating: 0, count: block)
-        input.reserveCapacity(block + (sharedSecret?.count ?? 0) + 1 + spi.count + nonceInitiator.count + nonceResponder.count)
+        input.reserveCapacity(
+            block + (sharedSecret?.count ?? 0) + 1 + spi.count + nonceInitiator.count + nonceResponder.count)
         input += sharedSecret ?? []
         input.append(protocolID)
         input += spi
@@ -266,16 +275,20 @@ public enum IKEv1KeyDerivation {
     /// The keys of one IPsec SA: its KEYMAT (see `quickModeKeyMaterial`) split into the
     /// encryption key (salt included for counter and combined modes, RFC 4106 8.1) and then
     /// the integrity key. AH has no encryption key: pass 0.
-    public static func quickModeKeys(hash: IKEv1Hash, skeyidD: some Collection<UInt8>, protocolID: UInt8, spi: [UInt8],
-                                     nonceInitiator: [UInt8], nonceResponder: [UInt8], sharedSecret: [UInt8]? = nil,
-                                     encryptionKeyLength: Int, integrityKeyLength: Int) throws(IKEKeyDerivationError) -> IKEv1SAKeys {
+    public static func quickModeKeys(
+        hash: IKEv1Hash, skeyidD: some Collection<UInt8>, protocolID: UInt8, spi: [UInt8],
+        nonceInitiator: [UInt8], nonceResponder: [UInt8], sharedSecret: [UInt8]? = nil,
+        encryptionKeyLength: Int, integrityKeyLength: Int
+    ) throws(IKEKeyDerivationError) -> IKEv1SAKeys {
         try checkLength(encryptionKeyLength)
         try checkLength(integrityKeyLength)
-        let keymat = try quickModeKeyMaterial(hash: hash, skeyidD: skeyidD, protocolID: protocolID, spi: spi,
-                                              nonceInitiator: nonceInitiator, nonceResponder: nonceResponder,
-                                              sharedSecret: sharedSecret, length: encryptionKeyLength + integrityKeyLength)
-        return IKEv1SAKeys(encryption: SecretBytes(keymat[0..<encryptionKeyLength]),
-                           integrity: SecretBytes(keymat[encryptionKeyLength...]))
+        let keymat = try quickModeKeyMaterial(
+            hash: hash, skeyidD: skeyidD, protocolID: protocolID, spi: spi,
+            nonceInitiator: nonceInitiator, nonceResponder: nonceResponder,
+            sharedSecret: sharedSecret, length: encryptionKeyLength + integrityKeyLength)
+        return IKEv1SAKeys(
+            encryption: SecretBytes(keymat[0..<encryptionKeyLength]),
+            integrity: SecretBytes(keymat[encryptionKeyLength...]))
     }
 
     /// RFC 2409 5 (Main Mode and Aggressive Mode authentication):
@@ -287,12 +300,16 @@ public enum IKEv1KeyDerivation {
     /// generic header), `identityBody` that of the sender's ID payload; the KE arguments are
     /// the KE payload bodies. With pre-shared keys the HASH payload carries this value; with
     /// signatures the SIG payload signs it.
-    public static func phase1Hash(hash: IKEv1Hash, skeyid: some Collection<UInt8>, sentByInitiator: Bool, keInitiator: [UInt8], keResponder: [UInt8],
-                                  initiatorCookie: UInt64, responderCookie: UInt64,
-                                  saInitiatorBody: [UInt8], identityBody: [UInt8]) throws(IKEKeyDerivationError) -> [UInt8] {
+    public static func phase1Hash(
+        hash: IKEv1Hash, skeyid: some Collection<UInt8>, sentByInitiator: Bool, keInitiator: [UInt8],
+        keResponder: [UInt8],
+        initiatorCookie: UInt64, responderCookie: UInt64,
+        saInitiatorBody: [UInt8], identityBody: [UInt8]
+    ) throws(IKEKeyDerivationError) -> [UInt8] {
         let ckyI = bigEndian(initiatorCookie)
         let ckyR = bigEndian(responderCookie)
-        let data = sentByInitiator
+        let data =
+            sentByInitiator
             ? keInitiator + keResponder + ckyI + ckyR + saInitiatorBody + identityBody
             : keResponder + keInitiator + ckyR + ckyI + saInitiatorBody + identityBody
         return try prf(hash, key: skeyid, data)
@@ -302,7 +319,9 @@ public enum IKEv1KeyDerivation {
     /// A: 1 DES-CBC, 5 3DES-CBC; RFC 3602 5.3: 7 AES-CBC, whose Key Length attribute, class
     /// 14, in bits, MUST be present). nil for ciphers IKEv1 decryption does not support
     /// (IDEA, Blowfish, RC5, CAST, Camellia) and for AES without a valid key length.
-    public static func encryptionAlgorithm(attribute value: UInt16, keyLengthBits: UInt16? = nil) -> IKEEncryptionAlgorithm? {
+    public static func encryptionAlgorithm(attribute value: UInt16, keyLengthBits: UInt16? = nil)
+        -> IKEEncryptionAlgorithm?
+    {
         switch value {
         case 1: return .des
         case 5: return .tripleDES
@@ -320,11 +339,14 @@ public enum IKEv1KeyDerivation {
             throw IKEKeyDerivationError(.invalidLength, "key material of \(length) bytes")
         }
         guard length <= maxKeyMaterialLength else {
-            throw IKEKeyDerivationError(.invalidLength, "\(length) bytes of key material exceeds the \(maxKeyMaterialLength)-byte limit")
+            throw IKEKeyDerivationError(
+                .invalidLength, "\(length) bytes of key material exceeds the \(maxKeyMaterialLength)-byte limit")
         }
     }
 
-    static func keyed(_ hash: IKEv1Hash, _ key: some Collection<UInt8>) throws(IKEKeyDerivationError) -> IKEPseudoRandomFunction {
+    static func keyed(_ hash: IKEv1Hash, _ key: some Collection<UInt8>) throws(IKEKeyDerivationError)
+        -> IKEPseudoRandomFunction
+    {
         do {
             return try IKEPseudoRandomFunction(hash.prf, key: key)
         } catch {
@@ -341,7 +363,9 @@ public enum IKEv1KeyDerivation {
     }
 
     /// prf(key, data), one shot.
-    static func prf(_ hash: IKEv1Hash, key: some Collection<UInt8>, _ data: [UInt8]) throws(IKEKeyDerivationError) -> [UInt8] {
+    static func prf(_ hash: IKEv1Hash, key: some Collection<UInt8>, _ data: [UInt8]) throws(IKEKeyDerivationError)
+        -> [UInt8]
+    {
         try compute(try keyed(hash, key), data)
     }
 

@@ -95,7 +95,10 @@ public struct IKEv1Plaintext: Sendable, Equatable {
 
     private var chainEnd: Int { min(max(payloadsLength, 0), decrypted.count) }
 
-    public init(firstPayloadType: UInt8, messageID: UInt32, decrypted: [UInt8], payloadsLength: Int, lastCiphertextBlock: [UInt8]) {
+    public init(
+        firstPayloadType: UInt8, messageID: UInt32, decrypted: [UInt8], payloadsLength: Int,
+        lastCiphertextBlock: [UInt8]
+    ) {
         self.firstPayloadType = firstPayloadType
         self.messageID = messageID
         self.decrypted = decrypted
@@ -162,12 +165,16 @@ public final class IKEv1MessageProtection {
     /// `encryption` and `hash` are used when the SA (the key file) does not name them,
     /// typically from the negotiated phase-1 attributes. The key is the SA's phase-1
     /// encryption key, or else derived from its SKEYID_e (RFC 2409 Appendix B).
-    public init(sa: IKESecurityAssociation, encryption: IKEEncryptionAlgorithm? = nil, hash: IKEv1Hash? = nil) throws(IKEv1ProtectionError) {
+    public init(sa: IKESecurityAssociation, encryption: IKEEncryptionAlgorithm? = nil, hash: IKEv1Hash? = nil)
+        throws(IKEv1ProtectionError)
+    {
         guard sa.version == .v1 else {
-            throw IKEv1ProtectionError(.notIKEv1SA, "IKEv2 SAs protect messages with SK payloads (IKEv2MessageProtection)")
+            throw IKEv1ProtectionError(
+                .notIKEv1SA, "IKEv2 SAs protect messages with SK payloads (IKEv2MessageProtection)")
         }
         guard let encryption = sa.encryption ?? encryption else {
-            throw IKEv1ProtectionError(.unsupportedAlgorithm, "neither the SA nor the negotiated attributes name an encryption algorithm")
+            throw IKEv1ProtectionError(
+                .unsupportedAlgorithm, "neither the SA nor the negotiated attributes name an encryption algorithm")
         }
         let cipher: CipherAlgorithm
         switch encryption {
@@ -175,18 +182,24 @@ public final class IKEv1MessageProtection {
         case .tripleDES: cipher = .tripleDESCBC
         case .aesCBC(let bits) where [128, 192, 256].contains(bits): cipher = .aesCBC(keyBytes: bits / 8)
         default:
-            throw IKEv1ProtectionError(.unsupportedAlgorithm, "IKEv1 encryption \(encryption.name) is not supported (DES, 3DES and AES-CBC are)")
+            throw IKEv1ProtectionError(
+                .unsupportedAlgorithm,
+                "IKEv1 encryption \(encryption.name) is not supported (DES, 3DES and AES-CBC are)")
         }
         let hash = hash ?? sa.prf.flatMap { IKEv1Hash(prf: $0) }
         let key: SecretBytes
         if !sa.ikev1EncryptionKey.isEmpty {
             guard sa.ikev1EncryptionKey.count == cipher.keyLength else {
-                throw IKEv1ProtectionError(.badKeyLength, "the encryption key has \(sa.ikev1EncryptionKey.count) bytes; \(encryption.name) takes \(cipher.keyLength)")
+                throw IKEv1ProtectionError(
+                    .badKeyLength,
+                    "the encryption key has \(sa.ikev1EncryptionKey.count) bytes; \(encryption.name) takes \(cipher.keyLength)"
+                )
             }
             key = sa.ikev1EncryptionKey
         } else if !sa.skeyidE.isEmpty {
             guard let hash else {
-                throw IKEv1ProtectionError(.missingHash, "deriving the encryption key from SKEYID_e needs the SA's hash")
+                throw IKEv1ProtectionError(
+                    .missingHash, "deriving the encryption key from SKEYID_e needs the SA's hash")
             }
             do throws(IKEKeyDerivationError) {
                 key = try IKEv1KeyDerivation.encryptionKey(hash: hash, skeyidE: sa.skeyidE, length: cipher.keyLength)
@@ -226,16 +239,20 @@ public final class IKEv1MessageProtection {
     ///
     /// The ciphertext is everything from the end of the header up to the header's Length
     /// (bytes past it are ignored); it must be a non-empty whole number of blocks.
-    public func decrypt(message bytes: [UInt8], messageRange: Range<Int>, iv: [UInt8]) -> Result<IKEv1Plaintext, IKEv1ProtectionError> {
+    public func decrypt(message bytes: [UInt8], messageRange: Range<Int>, iv: [UInt8]) -> Result<
+        IKEv1Plaintext, IKEv1ProtectionError
+    > {
         do throws(IKEv1ProtectionError) {
             let cipherRange = try ciphertextRange(bytes, messageRange)
             guard iv.count == blockSize else {
-                throw IKEv1ProtectionError(.badIVLength, "IV of \(iv.count) bytes; \(encryption.name) needs \(blockSize)")
+                throw IKEv1ProtectionError(
+                    .badIVLength, "IV of \(iv.count) bytes; \(encryption.name) needs \(blockSize)")
             }
             var plaintext = [UInt8](repeating: 0, count: cipherRange.count)
             do {
-                _ = try context.run(iv: iv, ivRange: 0..<blockSize, input: bytes, inputRange: cipherRange,
-                                    output: &plaintext, outputOffset: 0)
+                _ = try context.run(
+                    iv: iv, ivRange: 0..<blockSize, input: bytes, inputRange: cipherRange,
+                    output: &plaintext, outputOffset: 0)
             } catch {
                 throw IKEv1ProtectionError(.crypto, offset: cipherRange.lowerBound, "\(error)")
             }
@@ -244,8 +261,10 @@ public final class IKEv1MessageProtection {
             let first = header?.nextPayload ?? 0
             let end = try Self.payloadChainEnd(plaintext, firstType: first, plaintextOffset: cipherRange.lowerBound)
             let messageID = header?.messageID ?? 0
-            return .success(IKEv1Plaintext(firstPayloadType: first, messageID: messageID, decrypted: plaintext, payloadsLength: end,
-                                           lastCiphertextBlock: Array(bytes[(cipherRange.upperBound - blockSize)..<cipherRange.upperBound])))
+            return .success(
+                IKEv1Plaintext(
+                    firstPayloadType: first, messageID: messageID, decrypted: plaintext, payloadsLength: end,
+                    lastCiphertextBlock: Array(bytes[(cipherRange.upperBound - blockSize)..<cipherRange.upperBound])))
         } catch {
             return .failure(error)
         }
@@ -257,7 +276,9 @@ public final class IKEv1MessageProtection {
     /// choice: a peer that could not decrypt it does not (strongSwan answers a Main Mode 5
     /// made with another pre-shared key with Informationals whose IV comes from the chain
     /// as it was before that message).
-    public func lastCiphertextBlock(message bytes: [UInt8], messageRange: Range<Int>) -> Result<[UInt8], IKEv1ProtectionError> {
+    public func lastCiphertextBlock(message bytes: [UInt8], messageRange: Range<Int>) -> Result<
+        [UInt8], IKEv1ProtectionError
+    > {
         do throws(IKEv1ProtectionError) {
             let range = try ciphertextRange(bytes, messageRange)
             return .success(Array(bytes[(range.upperBound - blockSize)..<range.upperBound]))
@@ -272,8 +293,9 @@ public final class IKEv1MessageProtection {
             throw IKEv1ProtectionError(.badRange, "message range \(range) outside a buffer of \(bytes.count) bytes")
         }
         guard range.count >= Self.headerLength else {
-            throw IKEv1ProtectionError(.messageTruncated, offset: range.lowerBound,
-                                       "\(range.count) bytes is shorter than the \(Self.headerLength)-byte ISAKMP header")
+            throw IKEv1ProtectionError(
+                .messageTruncated, offset: range.lowerBound,
+                "\(range.count) bytes is shorter than the \(Self.headerLength)-byte ISAKMP header")
         }
         let start = range.lowerBound
         let header = IKEHeader.parse(bytes, range: range)
@@ -286,16 +308,20 @@ public final class IKEv1MessageProtection {
         }
         let declared = Int(header?.length ?? 0)
         guard declared >= Self.headerLength, declared <= range.count else {
-            throw IKEv1ProtectionError(.headerLengthMismatch, offset: start + Self.lengthOffset,
-                                       "ISAKMP header Length is \(declared); the message has \(range.count) bytes and the header \(Self.headerLength)")
+            throw IKEv1ProtectionError(
+                .headerLengthMismatch, offset: start + Self.lengthOffset,
+                "ISAKMP header Length is \(declared); the message has \(range.count) bytes and the header \(Self.headerLength)"
+            )
         }
         let cipherRange = (start + Self.headerLength)..<(start + declared)
         guard !cipherRange.isEmpty else {
-            throw IKEv1ProtectionError(.noCiphertext, offset: cipherRange.lowerBound, "an encrypted message with nothing after its header")
+            throw IKEv1ProtectionError(
+                .noCiphertext, offset: cipherRange.lowerBound, "an encrypted message with nothing after its header")
         }
         guard cipherRange.count % blockSize == 0 else {
-            throw IKEv1ProtectionError(.notBlockAligned, offset: cipherRange.lowerBound,
-                                       "\(cipherRange.count) bytes of ciphertext is not a multiple of the \(blockSize)-byte block")
+            throw IKEv1ProtectionError(
+                .notBlockAligned, offset: cipherRange.lowerBound,
+                "\(cipherRange.count) bytes of ciphertext is not a multiple of the \(blockSize)-byte block")
         }
         return cipherRange
     }
@@ -303,25 +329,32 @@ public final class IKEv1MessageProtection {
     /// Walks the generic payload headers (RFC 2408 3.2) of a decrypted chain whose first
     /// payload has type `firstType`; returns where the chain ends. `plaintextOffset` places
     /// error offsets in the caller's message.
-    static func payloadChainEnd(_ plaintext: [UInt8], firstType: UInt8, plaintextOffset: Int) throws(IKEv1ProtectionError) -> Int {
+    static func payloadChainEnd(_ plaintext: [UInt8], firstType: UInt8, plaintextOffset: Int)
+        throws(IKEv1ProtectionError) -> Int
+    {
         var type = firstType
         var chain = ByteReader(plaintext)
         var walked = 0
         while type != 0 {
             let offset = chain.offset
             guard walked < maxPayloads else {
-                throw IKEv1ProtectionError(.malformedPlaintext, offset: plaintextOffset + offset,
-                                           "more than \(maxPayloads) payloads in the decrypted chain")
+                throw IKEv1ProtectionError(
+                    .malformedPlaintext, offset: plaintextOffset + offset,
+                    "more than \(maxPayloads) payloads in the decrypted chain")
             }
             var payload = chain
             guard let next = payload.readUInt8(), payload.skip(1), let lengthField = payload.readUInt16() else {
-                throw IKEv1ProtectionError(.malformedPlaintext, offset: plaintextOffset + offset,
-                                           "payload of type \(type) at plaintext offset \(offset) has no room for its 4-byte header in \(plaintext.count) bytes")
+                throw IKEv1ProtectionError(
+                    .malformedPlaintext, offset: plaintextOffset + offset,
+                    "payload of type \(type) at plaintext offset \(offset) has no room for its 4-byte header in \(plaintext.count) bytes"
+                )
             }
             let length = Int(lengthField)
             guard length >= genericPayloadHeaderLength, chain.skip(length) else {
-                throw IKEv1ProtectionError(.malformedPlaintext, offset: plaintextOffset + offset + 2,
-                                           "payload of type \(type) at plaintext offset \(offset) declares \(length) bytes; \(plaintext.count - offset) remain (wrong key or IV?)")
+                throw IKEv1ProtectionError(
+                    .malformedPlaintext, offset: plaintextOffset + offset + 2,
+                    "payload of type \(type) at plaintext offset \(offset) declares \(length) bytes; \(plaintext.count - offset) remain (wrong key or IV?)"
+                )
             }
             type = next
             walked += 1
@@ -342,10 +375,13 @@ public final class IKEv1MessageProtection {
     /// (generic headers included) that follow the HASH payload, without padding:
     /// `payloadsAfterHash`. Ni_b and Nr_b are the Quick Mode nonce bodies; HASH(1) and the
     /// Informational hash take neither.
-    public func quickModeHash(kind: IKEv1HashKind, messageID: UInt32, payloadsAfterHash: ArraySlice<UInt8>,
-                              nonceInitiator: [UInt8] = [], nonceResponder: [UInt8] = []) throws(IKEv1ProtectionError) -> [UInt8] {
+    public func quickModeHash(
+        kind: IKEv1HashKind, messageID: UInt32, payloadsAfterHash: ArraySlice<UInt8>,
+        nonceInitiator: [UInt8] = [], nonceResponder: [UInt8] = []
+    ) throws(IKEv1ProtectionError) -> [UInt8] {
         guard !sa.skeyidA.isEmpty else {
-            throw IKEv1ProtectionError(.missingKeys, "HASH(\(kind.rawValue)) needs SKEYID_a, which the SA does not give")
+            throw IKEv1ProtectionError(
+                .missingKeys, "HASH(\(kind.rawValue)) needs SKEYID_a, which the SA does not give")
         }
         guard let hash else {
             throw IKEv1ProtectionError(.missingHash, "HASH(\(kind.rawValue)) needs the SA's hash")
@@ -367,12 +403,16 @@ public final class IKEv1MessageProtection {
     /// Checks the HASH payload that starts `plaintext` against `quickModeHash` over the
     /// payloads after it. Returns `.unchecked` when the SA has no SKEYID_a (or no hash) to
     /// check with; throws `.noHashPayload` or `.hashMismatch` otherwise.
-    public func verifyHash(kind: IKEv1HashKind, plaintext: IKEv1Plaintext,
-                           nonceInitiator: [UInt8] = [], nonceResponder: [UInt8] = []) throws(IKEv1ProtectionError) -> IKEIntegrityStatus {
-        guard plaintext.firstPayloadType == Self.hashPayloadType, plaintext.payloadsLength >= Self.genericPayloadHeaderLength,
-              plaintext.payloadsLength <= plaintext.decrypted.count
+    public func verifyHash(
+        kind: IKEv1HashKind, plaintext: IKEv1Plaintext,
+        nonceInitiator: [UInt8] = [], nonceResponder: [UInt8] = []
+    ) throws(IKEv1ProtectionError) -> IKEIntegrityStatus {
+        guard plaintext.firstPayloadType == Self.hashPayloadType,
+            plaintext.payloadsLength >= Self.genericPayloadHeaderLength,
+            plaintext.payloadsLength <= plaintext.decrypted.count
         else {
-            throw IKEv1ProtectionError(.noHashPayload, "the first payload has type \(plaintext.firstPayloadType), not HASH (8)")
+            throw IKEv1ProtectionError(
+                .noHashPayload, "the first payload has type \(plaintext.firstPayloadType), not HASH (8)")
         }
         let payloads = plaintext.decrypted
         var hashHeader = ByteReader(payloads)
@@ -380,26 +420,33 @@ public final class IKEv1MessageProtection {
         let hashLength = Int(hashHeader.readUInt16() ?? 0)
         // payloadChainEnd checked this when decrypting; a hand-made value is checked again.
         guard hashLength >= Self.genericPayloadHeaderLength, hashLength <= plaintext.payloadsLength else {
-            throw IKEv1ProtectionError(.noHashPayload, "HASH payload of \(hashLength) bytes in a \(plaintext.payloadsLength)-byte chain")
+            throw IKEv1ProtectionError(
+                .noHashPayload, "HASH payload of \(hashLength) bytes in a \(plaintext.payloadsLength)-byte chain")
         }
         if sa.skeyidA.isEmpty || hash == nil { return .unchecked }
         let received = payloads[Self.genericPayloadHeaderLength..<hashLength]
         let after = payloads[hashLength..<plaintext.payloadsLength]
-        let computed = try quickModeHash(kind: kind, messageID: plaintext.messageID, payloadsAfterHash: after,
-                                         nonceInitiator: nonceInitiator, nonceResponder: nonceResponder)
+        let computed = try quickModeHash(
+            kind: kind, messageID: plaintext.messageID, payloadsAfterHash: after,
+            nonceInitiator: nonceInitiator, nonceResponder: nonceResponder)
         guard Self.hashesMatch(computed, received) else {
-            throw IKEv1ProtectionError(.hashMismatch, "HASH(\(kind.rawValue)) does not match: wrong SKEYID_a, nonces or message ID, or a damaged message")
+            throw IKEv1ProtectionError(
+                .hashMismatch,
+                "HASH(\(kind.rawValue)) does not match: wrong SKEYID_a, nonces or message ID, or a damaged message")
         }
         return .ok
     }
 
     /// HASH_I (`sentByInitiator`) or HASH_R of RFC 2409 5 with the SA's SKEYID; see
     /// `IKEv1KeyDerivation.phase1Hash`. The cookies default to the SA's.
-    public func phase1Hash(sentByInitiator: Bool, keInitiator: [UInt8], keResponder: [UInt8],
-                           initiatorCookie: UInt64? = nil, responderCookie: UInt64? = nil,
-                           saInitiatorBody: [UInt8], identityBody: [UInt8]) throws(IKEv1ProtectionError) -> [UInt8] {
+    public func phase1Hash(
+        sentByInitiator: Bool, keInitiator: [UInt8], keResponder: [UInt8],
+        initiatorCookie: UInt64? = nil, responderCookie: UInt64? = nil,
+        saInitiatorBody: [UInt8], identityBody: [UInt8]
+    ) throws(IKEv1ProtectionError) -> [UInt8] {
         guard !sa.skeyid.isEmpty else {
-            throw IKEv1ProtectionError(.missingKeys, "HASH_\(sentByInitiator ? "I" : "R") needs SKEYID, which the SA does not give")
+            throw IKEv1ProtectionError(
+                .missingKeys, "HASH_\(sentByInitiator ? "I" : "R") needs SKEYID, which the SA does not give")
         }
         guard let hash else {
             throw IKEv1ProtectionError(.missingHash, "HASH_\(sentByInitiator ? "I" : "R") needs the SA's hash")
@@ -408,10 +455,11 @@ public final class IKEv1MessageProtection {
             throw IKEv1ProtectionError(.missingKeys, "HASH_\(sentByInitiator ? "I" : "R") needs the responder cookie")
         }
         do throws(IKEKeyDerivationError) {
-            return try IKEv1KeyDerivation.phase1Hash(hash: hash, skeyid: sa.skeyid, sentByInitiator: sentByInitiator,
-                                                     keInitiator: keInitiator, keResponder: keResponder,
-                                                     initiatorCookie: initiatorCookie ?? sa.initiatorSPI, responderCookie: responder,
-                                                     saInitiatorBody: saInitiatorBody, identityBody: identityBody)
+            return try IKEv1KeyDerivation.phase1Hash(
+                hash: hash, skeyid: sa.skeyid, sentByInitiator: sentByInitiator,
+                keInitiator: keInitiator, keResponder: keResponder,
+                initiatorCookie: initiatorCookie ?? sa.initiatorSPI, responderCookie: responder,
+                saInitiatorBody: saInitiatorBody, identityBody: identityBody)
         } catch {
             throw IKEv1ProtectionError(.crypto, "HASH_\(sentByInitiator ? "I" : "R"): \(error.reason)")
         }
@@ -429,21 +477,28 @@ public final class IKEv1MessageProtection {
     /// Encryption bit, its Length is rewritten; Next Payload and Message ID are kept)
     /// followed by `payloads` padded with `paddingLength` zero bytes (default: the fewest
     /// that fill the last block), encrypted with `iv`. Makes its encrypting context per call.
-    public func encrypt(header: [UInt8], payloads: [UInt8], iv: [UInt8], paddingLength: Int? = nil) throws(IKEv1ProtectionError) -> [UInt8] {
+    public func encrypt(header: [UInt8], payloads: [UInt8], iv: [UInt8], paddingLength: Int? = nil)
+        throws(IKEv1ProtectionError) -> [UInt8]
+    {
         guard header.count == Self.headerLength else {
-            throw IKEv1ProtectionError(.messageTruncated, "an ISAKMP header has \(Self.headerLength) bytes, not \(header.count)")
+            throw IKEv1ProtectionError(
+                .messageTruncated, "an ISAKMP header has \(Self.headerLength) bytes, not \(header.count)")
         }
         guard iv.count == blockSize else {
             throw IKEv1ProtectionError(.badIVLength, "IV of \(iv.count) bytes; \(encryption.name) needs \(blockSize)")
         }
         let pad = paddingLength ?? (blockSize - payloads.count % blockSize) % blockSize
         guard (0...Self.maxEncryptPadding).contains(pad), (payloads.count + pad) % blockSize == 0 else {
-            throw IKEv1ProtectionError(.notBlockAligned, "\(payloads.count) bytes of payloads and \(pad) of padding is not a multiple of the \(blockSize)-byte block")
+            throw IKEv1ProtectionError(
+                .notBlockAligned,
+                "\(payloads.count) bytes of payloads and \(pad) of padding is not a multiple of the \(blockSize)-byte block"
+            )
         }
         let plaintext = payloads + [UInt8](repeating: 0, count: pad)
         let total = Self.headerLength + plaintext.count
         guard total <= Int(UInt32.max) else {
-            throw IKEv1ProtectionError(.headerLengthMismatch, "a message of \(total) bytes does not fit the Length field")
+            throw IKEv1ProtectionError(
+                .headerLengthMismatch, "a message of \(total) bytes does not fit the Length field")
         }
         var message = header
         message[Self.flagsOffset] |= Self.encryptionFlag
@@ -451,8 +506,9 @@ public final class IKEv1MessageProtection {
         message += [UInt8](repeating: 0, count: plaintext.count)
         do {
             let context = try CipherContext(cipher, key: key, encrypt: true)
-            _ = try context.run(iv: iv, ivRange: 0..<blockSize, input: plaintext, inputRange: 0..<plaintext.count,
-                                output: &message, outputOffset: Self.headerLength)
+            _ = try context.run(
+                iv: iv, ivRange: 0..<blockSize, input: plaintext, inputRange: 0..<plaintext.count,
+                output: &message, outputOffset: Self.headerLength)
         } catch {
             throw IKEv1ProtectionError(.crypto, "\(error)")
         }

@@ -26,13 +26,16 @@ extension ChildSARecord {
         }
         guard ikeVersion == 1 else { return nil }
         if quickModeIdentities.count == 2 {
-            guard let source = quickModeIdentities[0].policySelector, let destination = quickModeIdentities[1].policySelector else {
+            guard let source = quickModeIdentities[0].policySelector,
+                let destination = quickModeIdentities[1].policySelector
+            else {
                 return nil
             }
             return PolicySelector(source: source, destination: destination)
         }
-        return PolicySelector(source: TrafficSelector(addresses: AddressRange(single: requester)),
-                              destination: TrafficSelector(addresses: AddressRange(single: responder)))
+        return PolicySelector(
+            source: TrafficSelector(addresses: AddressRange(single: requester)),
+            destination: TrafficSelector(addresses: AddressRange(single: responder)))
     }
 
     /// The selectors of the SA that receives on `spi` in the direction its packets travel:
@@ -51,8 +54,10 @@ extension IKEv2TrafficSelector {
     /// ICMP type and code in one 16-bit value).
     public var policySelector: TrafficSelector? {
         guard isAddressRange, let first = IPAddress(bytes: startAddress), let last = IPAddress(bytes: endAddress),
-              let range = AddressRange(first: first, last: last) else { return nil }
-        return TrafficSelector(addresses: range, ipProtocol: ipProtocol, ports: PortSelector(start: startPort, end: endPort))
+            let range = AddressRange(first: first, last: last)
+        else { return nil }
+        return TrafficSelector(
+            addresses: range, ipProtocol: ipProtocol, ports: PortSelector(start: startPort, end: endPort))
     }
 }
 
@@ -66,8 +71,10 @@ extension IKEv1Identification {
             range = IPAddress(bytes: data).map { AddressRange(single: $0) }
         case IKEv1Names.ID.ipv4Subnet where data.count == 8, IKEv1Names.ID.ipv6Subnet where data.count == 32:
             let half = data.count / 2
-            let address = Array(data[0..<half]), mask = Array(data[half...])
-            let first = zip(address, mask).map { $0 & $1 }, last = zip(address, mask).map { $0 | ~$1 }
+            let address = Array(data[0..<half])
+            let mask = Array(data[half...])
+            let first = zip(address, mask).map { $0 & $1 }
+            let last = zip(address, mask).map { $0 | ~$1 }
             if let low = IPAddress(bytes: first), let high = IPAddress(bytes: last) {
                 range = AddressRange(first: low, last: high)
             } else {

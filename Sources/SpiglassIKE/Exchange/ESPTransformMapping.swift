@@ -42,20 +42,48 @@ public struct NegotiatedChildAlgorithms: Sendable, Equatable {
     private mutating func mapEncryption(id: UInt16, keyBits: UInt16?) {
         let aesBytes = Int(keyBits ?? 128) / 8
         switch id {
-        case 2: encryption = .desCBC; encryptionKeyLength = 8
-        case 3: encryption = .tripleDESCBC; encryptionKeyLength = 24
-        case 6: encryption = .cast5CBC; encryptionKeyLength = Int(keyBits ?? 128) / 8
-        case 7: encryption = .blowfishCBC; encryptionKeyLength = Int(keyBits ?? 128) / 8
-        case 11: encryption = .null; encryptionKeyLength = 0
-        case 12: encryption = .aesCBC; encryptionKeyLength = aesBytes
-        case 13: encryption = .aesCTR; encryptionKeyLength = aesBytes + 4
-        case 14, 15, 16: encryption = .aesCCM(icvLength: [14: 8, 15: 12, 16: 16][Int(id)] ?? 16); encryptionKeyLength = aesBytes + 3
-        case 18, 19, 20: encryption = .aesGCM(icvLength: [18: 8, 19: 12, 20: 16][Int(id)] ?? 16); encryptionKeyLength = aesBytes + 4
-        case 21: encryption = .aesNullGMAC; encryptionKeyLength = aesBytes + 4
-        case 28: encryption = .chaCha20Poly1305; encryptionKeyLength = 36
-        case 29: encryption = .aesCCMImplicitIV(icvLength: 8); encryptionKeyLength = aesBytes + 3
-        case 30: encryption = .aesGCMImplicitIV(icvLength: 16); encryptionKeyLength = aesBytes + 4
-        case 31: encryption = .chaCha20Poly1305ImplicitIV; encryptionKeyLength = 36
+        case 2:
+            encryption = .desCBC
+            encryptionKeyLength = 8
+        case 3:
+            encryption = .tripleDESCBC
+            encryptionKeyLength = 24
+        case 6:
+            encryption = .cast5CBC
+            encryptionKeyLength = Int(keyBits ?? 128) / 8
+        case 7:
+            encryption = .blowfishCBC
+            encryptionKeyLength = Int(keyBits ?? 128) / 8
+        case 11:
+            encryption = .null
+            encryptionKeyLength = 0
+        case 12:
+            encryption = .aesCBC
+            encryptionKeyLength = aesBytes
+        case 13:
+            encryption = .aesCTR
+            encryptionKeyLength = aesBytes + 4
+        case 14, 15, 16:
+            encryption = .aesCCM(icvLength: [14: 8, 15: 12, 16: 16][Int(id)] ?? 16)
+            encryptionKeyLength = aesBytes + 3
+        case 18, 19, 20:
+            encryption = .aesGCM(icvLength: [18: 8, 19: 12, 20: 16][Int(id)] ?? 16)
+            encryptionKeyLength = aesBytes + 4
+        case 21:
+            encryption = .aesNullGMAC
+            encryptionKeyLength = aesBytes + 4
+        case 28:
+            encryption = .chaCha20Poly1305
+            encryptionKeyLength = 36
+        case 29:
+            encryption = .aesCCMImplicitIV(icvLength: 8)
+            encryptionKeyLength = aesBytes + 3
+        case 30:
+            encryption = .aesGCMImplicitIV(icvLength: 16)
+            encryptionKeyLength = aesBytes + 4
+        case 31:
+            encryption = .chaCha20Poly1305ImplicitIV
+            encryptionKeyLength = 36
         default:
             encryption = .unsupported("ENCR \(id)")
             unsupported.append("encryption transform \(id)")
@@ -67,17 +95,39 @@ public struct NegotiatedChildAlgorithms: Sendable, Equatable {
 
     private mutating func mapIntegrity(id: UInt16) {
         switch id {
-        case 0: integrity = .null; integrityKeyLength = 0
-        case 1: integrity = .hmacMD5_96; integrityKeyLength = 16
-        case 2: integrity = .hmacSHA1_96; integrityKeyLength = 20
-        case 5: integrity = .aesXCBC_96; integrityKeyLength = 16
-        case 8: integrity = .aesCMAC_96; integrityKeyLength = 16
-        case 9: integrity = .aesGMAC(keyBits: 128); integrityKeyLength = 20
-        case 10: integrity = .aesGMAC(keyBits: 192); integrityKeyLength = 28
-        case 11: integrity = .aesGMAC(keyBits: 256); integrityKeyLength = 36
-        case 12: integrity = .hmacSHA256_128; integrityKeyLength = 32
-        case 13: integrity = .hmacSHA384_192; integrityKeyLength = 48
-        case 14: integrity = .hmacSHA512_256; integrityKeyLength = 64
+        case 0:
+            integrity = .null
+            integrityKeyLength = 0
+        case 1:
+            integrity = .hmacMD5_96
+            integrityKeyLength = 16
+        case 2:
+            integrity = .hmacSHA1_96
+            integrityKeyLength = 20
+        case 5:
+            integrity = .aesXCBC_96
+            integrityKeyLength = 16
+        case 8:
+            integrity = .aesCMAC_96
+            integrityKeyLength = 16
+        case 9:
+            integrity = .aesGMAC(keyBits: 128)
+            integrityKeyLength = 20
+        case 10:
+            integrity = .aesGMAC(keyBits: 192)
+            integrityKeyLength = 28
+        case 11:
+            integrity = .aesGMAC(keyBits: 256)
+            integrityKeyLength = 36
+        case 12:
+            integrity = .hmacSHA256_128
+            integrityKeyLength = 32
+        case 13:
+            integrity = .hmacSHA384_192
+            integrityKeyLength = 48
+        case 14:
+            integrity = .hmacSHA512_256
+            integrityKeyLength = 64
         default:
             unsupported.append("integrity transform \(id)")
         }
@@ -108,16 +158,36 @@ extension NegotiatedChildAlgorithms {
         let aesBytes = Int(bits ?? 128) / 8
         if transform.protocolID == IKEv1Names.protoESP {
             switch transform.transformID {
-            case 2: encryption = .desCBC; encryptionKeyLength = 8
-            case 3: encryption = .tripleDESCBC; encryptionKeyLength = 24
-            case 6: encryption = .cast5CBC; encryptionKeyLength = Int(bits ?? 128) / 8
-            case 7: encryption = .blowfishCBC; encryptionKeyLength = Int(bits ?? 128) / 8
-            case 11: encryption = .null; encryptionKeyLength = 0
-            case 12: encryption = .aesCBC; encryptionKeyLength = aesBytes
-            case 13: encryption = .aesCTR; encryptionKeyLength = aesBytes + 4
-            case 14, 15, 16: encryption = .aesCCM(icvLength: [14: 8, 15: 12, 16: 16][Int(transform.transformID)] ?? 16); encryptionKeyLength = aesBytes + 3
-            case 18, 19, 20: encryption = .aesGCM(icvLength: [18: 8, 19: 12, 20: 16][Int(transform.transformID)] ?? 16); encryptionKeyLength = aesBytes + 4
-            case 23: encryption = .aesNullGMAC; encryptionKeyLength = aesBytes + 4
+            case 2:
+                encryption = .desCBC
+                encryptionKeyLength = 8
+            case 3:
+                encryption = .tripleDESCBC
+                encryptionKeyLength = 24
+            case 6:
+                encryption = .cast5CBC
+                encryptionKeyLength = Int(bits ?? 128) / 8
+            case 7:
+                encryption = .blowfishCBC
+                encryptionKeyLength = Int(bits ?? 128) / 8
+            case 11:
+                encryption = .null
+                encryptionKeyLength = 0
+            case 12:
+                encryption = .aesCBC
+                encryptionKeyLength = aesBytes
+            case 13:
+                encryption = .aesCTR
+                encryptionKeyLength = aesBytes + 4
+            case 14, 15, 16:
+                encryption = .aesCCM(icvLength: [14: 8, 15: 12, 16: 16][Int(transform.transformID)] ?? 16)
+                encryptionKeyLength = aesBytes + 3
+            case 18, 19, 20:
+                encryption = .aesGCM(icvLength: [18: 8, 19: 12, 20: 16][Int(transform.transformID)] ?? 16)
+                encryptionKeyLength = aesBytes + 4
+            case 23:
+                encryption = .aesNullGMAC
+                encryptionKeyLength = aesBytes + 4
             default:
                 encryption = .unsupported("ESP transform \(transform.transformID)")
                 unsupported.append("ESP transform \(transform.transformID)")
@@ -126,12 +196,24 @@ extension NegotiatedChildAlgorithms {
         // The Authentication Algorithm attribute names the integrity transform (AH too).
         switch transform.authenticationAlgorithm {
         case nil: break
-        case 1: integrity = .hmacMD5_96; integrityKeyLength = 16
-        case 2: integrity = .hmacSHA1_96; integrityKeyLength = 20
-        case 5: integrity = .hmacSHA256_128; integrityKeyLength = 32
-        case 6: integrity = .hmacSHA384_192; integrityKeyLength = 48
-        case 7: integrity = .hmacSHA512_256; integrityKeyLength = 64
-        case 9: integrity = .aesXCBC_96; integrityKeyLength = 16
+        case 1:
+            integrity = .hmacMD5_96
+            integrityKeyLength = 16
+        case 2:
+            integrity = .hmacSHA1_96
+            integrityKeyLength = 20
+        case 5:
+            integrity = .hmacSHA256_128
+            integrityKeyLength = 32
+        case 6:
+            integrity = .hmacSHA384_192
+            integrityKeyLength = 48
+        case 7:
+            integrity = .hmacSHA512_256
+            integrityKeyLength = 64
+        case 9:
+            integrity = .aesXCBC_96
+            integrityKeyLength = 16
         case let other?: unsupported.append("authentication algorithm \(other)")
         }
         if transform.protocolID == IKEv1Names.protoAH && transform.authenticationAlgorithm == nil {

@@ -27,8 +27,10 @@ public struct IKEDatagram: Sendable {
     /// The capture's snapshot length cut the message: `range` holds only its start.
     public var cutByCapture = false
 
-    public init(frame: Int, time: Int64, source: IPAddress, destination: IPAddress, sourcePort: UInt16, destinationPort: UInt16,
-                transport: IKETransport, bytes: [UInt8], range: Range<Int>) {
+    public init(
+        frame: Int, time: Int64, source: IPAddress, destination: IPAddress, sourcePort: UInt16, destinationPort: UInt16,
+        transport: IKETransport, bytes: [UInt8], range: Range<Int>
+    ) {
         self.frame = frame
         self.time = time
         self.source = source

@@ -52,7 +52,9 @@ struct IKEFragmentAssembler {
             return .dropped("fragment \(number) of \(total) is out of range")
         }
         guard total <= IKEFragmentAssembler.maxFragmentsPerMessage else {
-            return .dropped("\(total) fragments announced, more than the \(IKEFragmentAssembler.maxFragmentsPerMessage) kept per message")
+            return .dropped(
+                "\(total) fragments announced, more than the \(IKEFragmentAssembler.maxFragmentsPerMessage) kept per message"
+            )
         }
         arrivals += 1
         var entry = pending[key] ?? (total: total, fragments: [:], bytes: 0, order: arrivals)
@@ -71,7 +73,8 @@ struct IKEFragmentAssembler {
                 evictOldest()
             }
             guard heldBytes + size <= IKEFragmentAssembler.maxHeldBytes else {
-                return .dropped("fragment of \(size) bytes exceeds the \(IKEFragmentAssembler.maxHeldBytes)-byte reassembly budget")
+                return .dropped(
+                    "fragment of \(size) bytes exceeds the \(IKEFragmentAssembler.maxHeldBytes)-byte reassembly budget")
             }
             entry.fragments[number] = fragment
             entry.bytes += size

@@ -78,7 +78,8 @@ struct IKEKeyRing {
 
     /// The key set gives what decryption needs (IKEv2 SK_e or SK_d; IKEv1 a phase-1 key).
     static func hasKeys(_ key: IKESecurityAssociation) -> Bool {
-        key.version == .v2 ? (!key.skEi.isEmpty || !key.skD.isEmpty)
+        key.version == .v2
+            ? (!key.skEi.isEmpty || !key.skD.isEmpty)
             : (!key.ikev1EncryptionKey.isEmpty || !key.skeyidE.isEmpty)
     }
 }

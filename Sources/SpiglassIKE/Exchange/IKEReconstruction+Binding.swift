@@ -23,14 +23,18 @@ extension IKEReconstruction {
         keyRing.bindingAttempts[pair] = attempts + 1
         for keyIndex in keyRing.unbound {
             guard keyRing.bindingTrials < Self.maxBindingTrials else {
-                diagnose("IKE keys without SPIs: stopped trying them on IKE SAs after \(Self.maxBindingTrials) attempts")
+                diagnose(
+                    "IKE keys without SPIs: stopped trying them on IKE SAs after \(Self.maxBindingTrials) attempts")
                 return nil
             }
             keyRing.bindingTrials += 1
             guard let protection = protection(keyIndex) else { continue }
-            guard case .success(let plain) = protection.open(message: datagram.bytes, messageRange: datagram.range,
-                                                              encryptedPayloadOffset: payloadOffset, sentByInitiator: header.isInitiator),
-                  plain.integrity == .ok else { continue }
+            guard
+                case .success(let plain) = protection.open(
+                    message: datagram.bytes, messageRange: datagram.range,
+                    encryptedPayloadOffset: payloadOffset, sentByInitiator: header.isInitiator),
+                plain.integrity == .ok
+            else { continue }
             bind(keyIndex, to: pair)
             return keyIndex
         }

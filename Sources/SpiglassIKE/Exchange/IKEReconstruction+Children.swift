@@ -9,11 +9,12 @@ extension IKEReconstruction {
             return
         }
         let payloads = request.encryptedPayloads
-        var child = ChildSARecord(ikeSAIndex: saIndex, createdBy: exchangeIndex,
-                                  createdByType: request.header.exchangeType,
-                                  requestedByInitiator: request.header.isInitiator,
-                                  requesterSPI: proposal.spi.count == 4 ? proposal.spi.be32Value : nil, responderSPI: nil,
-                                  requester: request.source, responder: request.destination)
+        var child = ChildSARecord(
+            ikeSAIndex: saIndex, createdBy: exchangeIndex,
+            createdByType: request.header.exchangeType,
+            requestedByInitiator: request.header.isInitiator,
+            requesterSPI: proposal.spi.count == 4 ? proposal.spi.be32Value : nil, responderSPI: nil,
+            requester: request.source, responder: request.destination)
         child.protocolID = proposal.protocolID
         child.trafficSelectorsInitiator = payloads.trafficSelectors(type: IKEv2PayloadType.trafficSelectorInitiator)
         child.trafficSelectorsResponder = payloads.trafficSelectors(type: IKEv2PayloadType.trafficSelectorResponder)
@@ -28,7 +29,8 @@ extension IKEReconstruction {
                 }
             }
             if let rekey = request.notifies.first(where: { $0.notifyType == .rekeySA }), rekey.spi.count == 4,
-               let old = childBySPI[rekey.spi.be32Value] {
+                let old = childBySPI[rekey.spi.be32Value]
+            {
                 child.rekeyOf = old
             }
         }
@@ -45,7 +47,8 @@ extension IKEReconstruction {
         var exchange = exchangeIndex
         let isAuth = response.header.exchangeType == .v2(.ikeAuth)
         if v2States[saIndex]?.pendingChildren[exchange] == nil, isAuth,
-           let earlier = v2States[saIndex]?.pendingAuthExchange {
+            let earlier = v2States[saIndex]?.pendingAuthExchange
+        {
             // EAP and multiple authentication take several IKE_AUTH round trips: the SA payload
             // of the first request is answered in the last response.
             exchange = earlier
@@ -60,7 +63,8 @@ extension IKEReconstruction {
         children[index].established = true
         children[index].responderSPI = proposal.spi.count == 4 ? proposal.spi.be32Value : nil
         children[index].proposal = .v2(proposal)
-        children[index].algorithms = NegotiatedChildAlgorithms(transforms: proposal.transforms.map { ($0.type, $0.id, $0.keyLength) })
+        children[index].algorithms = NegotiatedChildAlgorithms(
+            transforms: proposal.transforms.map { ($0.type, $0.id, $0.keyLength) })
         let responderTSi = payloads.trafficSelectors(type: IKEv2PayloadType.trafficSelectorInitiator)
         let responderTSr = payloads.trafficSelectors(type: IKEv2PayloadType.trafficSelectorResponder)
         if !responderTSi.isEmpty { children[index].trafficSelectorsInitiator = responderTSi }
@@ -70,7 +74,8 @@ extension IKEReconstruction {
         let narrowedTSr = payloads.selectorValues(type: IKEv2PayloadType.trafficSelectorResponder)
         if !narrowedTSi.isEmpty { children[index].initiatorSelectors = narrowedTSi }
         if !narrowedTSr.isEmpty { children[index].responderSelectors = narrowedTSr }
-        children[index].transportMode = children[index].transportMode
+        children[index].transportMode =
+            children[index].transportMode
             && response.notifies.contains { $0.notifyType == .useTransportMode }
         let what = children[index].rekeyOf == nil ? "CHILD_SA" : "rekeyed CHILD_SA"
         ikeSAs[saIndex].findings += WeakAlgorithms.findings(proposal.transforms, what: what)
@@ -108,15 +113,18 @@ extension IKEReconstruction {
             return
         }
         guard let prf = key.prf ?? v2States[saIndex]?.prf else {
-            children[index].keysNote = "the PRF of this IKE SA is unknown (not in the key file, IKE_SA_INIT not captured)"
+            children[index].keysNote =
+                "the PRF of this IKE SA is unknown (not in the key file, IKE_SA_INIT not captured)"
             return
         }
         guard !child.perfectForwardSecrecy else {
-            children[index].keysNote = "created with PFS (\(child.keyExchangeGroup ?? "KE")): its KEYMAT needs the DH shared secret, which no capture holds"
+            children[index].keysNote =
+                "created with PFS (\(child.keyExchangeGroup ?? "KE")): its KEYMAT needs the DH shared secret, which no capture holds"
             return
         }
         guard let algorithms = child.algorithms, algorithms.unsupported.isEmpty else {
-            children[index].keysNote = "algorithms not supported: \(child.algorithms?.unsupported.joined(separator: ", ") ?? "unknown")"
+            children[index].keysNote =
+                "algorithms not supported: \(child.algorithms?.unsupported.joined(separator: ", ") ?? "unknown")"
             return
         }
         guard child.protocolID == IKEv2ProtocolID.esp || child.protocolID == IKEv2ProtocolID.ah else {
@@ -133,30 +141,39 @@ extension IKEReconstruction {
         }
         let derived: ChildSAKeys
         do {
-            derived = try ChildSAKeyDerivation.derive(prf: prf, skD: key.skD, nonceInitiator: nonceInitiator, nonceResponder: nonceResponder,
-                                                      encryptionKeyLength: algorithms.encryptionKeyLength,
-                                                      integrityKeyLength: algorithms.integrityKeyLength)
+            derived = try ChildSAKeyDerivation.derive(
+                prf: prf, skD: key.skD, nonceInitiator: nonceInitiator, nonceResponder: nonceResponder,
+                encryptionKeyLength: algorithms.encryptionKeyLength,
+                integrityKeyLength: algorithms.integrityKeyLength)
         } catch {
             children[index].keysNote = "derivation failed: \(error)"
             return
         }
         let origin = SAOrigin.derived("derived from IKE SA \(sa.spis) (SK_d from \(key.origin))")
         let ipsecProtocol: IPsecProtocol = child.protocolID == IKEv2ProtocolID.ah ? .ah : .esp
-        func make(spi: UInt32, from source: IPAddress, to destination: IPAddress, encryption: SecretBytes, integrity: SecretBytes, direction: String) -> SecurityAssociation {
-            var sa = SecurityAssociation(spi: spi, source: .exact(source), destination: .exact(destination),
-                                         encryption: algorithms.encryption, encryptionKey: encryption,
-                                         integrity: algorithms.integrity, integrityKey: integrity,
-                                         extendedSequenceNumbers: algorithms.extendedSequenceNumbers, origin: origin)
+        func make(
+            spi: UInt32, from source: IPAddress, to destination: IPAddress, encryption: SecretBytes,
+            integrity: SecretBytes, direction: String
+        ) -> SecurityAssociation {
+            var sa = SecurityAssociation(
+                spi: spi, source: .exact(source), destination: .exact(destination),
+                encryption: algorithms.encryption, encryptionKey: encryption,
+                integrity: algorithms.integrity, integrityKey: integrity,
+                extendedSequenceNumbers: algorithms.extendedSequenceNumbers, origin: origin)
             sa.ipsecProtocol = ipsecProtocol
             sa.mode = child.transportMode ? IPsecMode.transport : IPsecMode.tunnel
             sa.label = "CHILD_SA #\(index + 1) \(direction)"
             return sa
         }
         // Traffic requester→responder carries the SPI the responder chose.
-        let outbound = make(spi: responderSPI, from: child.requester, to: child.responder,
-                            encryption: derived.initiatorEncryption, integrity: derived.initiatorIntegrity, direction: "requester→responder")
-        let inbound = make(spi: requesterSPI, from: child.responder, to: child.requester,
-                           encryption: derived.responderEncryption, integrity: derived.responderIntegrity, direction: "responder→requester")
+        let outbound = make(
+            spi: responderSPI, from: child.requester, to: child.responder,
+            encryption: derived.initiatorEncryption, integrity: derived.initiatorIntegrity,
+            direction: "requester→responder")
+        let inbound = make(
+            spi: requesterSPI, from: child.responder, to: child.requester,
+            encryption: derived.responderEncryption, integrity: derived.responderIntegrity,
+            direction: "responder→requester")
         children[index].keysDerived = true
         children[index].keysNote = "derived from SK_d"
         for sa in [outbound, inbound] {
@@ -171,7 +188,9 @@ extension IKEReconstruction {
         for saIndex in ikeSAs.indices {
             finishV1(saIndex)
             let exchanges = ikeSAs[saIndex].exchanges
-            if ikeSAs[saIndex].state == .negotiating, !exchanges.isEmpty, exchanges.allSatisfy({ $0.responseTime == nil }) {
+            if ikeSAs[saIndex].state == .negotiating, !exchanges.isEmpty,
+                exchanges.allSatisfy({ $0.responseTime == nil })
+            {
                 ikeSAs[saIndex].state = .noResponse
                 let first = exchanges[0]
                 let frame = first.request.flatMap { $0 < messages.count ? messages[$0].frames.first : nil }
@@ -231,7 +250,9 @@ extension Collection where Element == IKEv2Payload {
     }
 
     var authenticationMethod: String? {
-        for payload in self { if case .authentication(let method, _) = payload.body { return IKEv2Names.authMethodName(method) } }
+        for payload in self {
+            if case .authentication(let method, _) = payload.body { return IKEv2Names.authMethodName(method) }
+        }
         return nil
     }
 

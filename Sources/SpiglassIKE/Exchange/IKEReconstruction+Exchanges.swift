@@ -10,10 +10,12 @@ extension IKEReconstruction {
         ikeSAs[saIndex].lastTime = max(ikeSAs[saIndex].lastTime, record.time)
         let header = record.header
         let requestedByInitiator = header.isResponse ? !header.isInitiator : header.isInitiator
-        let messageIndex = messages.count < limits.maxMessagesKept && keptMessageBytes + record.length <= limits.maxMessageBytesKept
+        let messageIndex =
+            messages.count < limits.maxMessagesKept && keptMessageBytes + record.length <= limits.maxMessageBytesKept
             ? messages.count : nil
-        let existing = lastExchange(saIndex, messageID: header.messageID, requestedByInitiator: requestedByInitiator,
-                                    type: header.exchangeType)
+        let existing = lastExchange(
+            saIndex, messageID: header.messageID, requestedByInitiator: requestedByInitiator,
+            type: header.exchangeType)
         let exchangeIndex: Int
         if let existing, isRepeat(&record, saIndex: saIndex, exchange: existing, fingerprint: fingerprint) {
             return
@@ -28,7 +30,8 @@ extension IKEReconstruction {
             exchangeIndex = made
         }
         record.exchangeIndex = exchangeIndex
-        fingerprints[FingerprintKey(ikeSA: saIndex, exchange: exchangeIndex, isResponse: header.isResponse)] = fingerprint
+        fingerprints[FingerprintKey(ikeSA: saIndex, exchange: exchangeIndex, isResponse: header.isResponse)] =
+            fingerprint
         if let messageIndex { ikeSAs[saIndex].exchanges[exchangeIndex].messages.append(messageIndex) }
         if header.isResponse {
             ikeSAs[saIndex].exchanges[exchangeIndex].response = messageIndex
@@ -44,8 +47,10 @@ extension IKEReconstruction {
     /// Whether the message is one its exchange already has: the same message again (RFC 7296
     /// 2.1: a retransmission), a request sent once more before any answer, or another answer
     /// to the request. Counted on the exchange; the message is not applied again.
-    private func isRepeat(_ record: inout IKEMessageRecord, saIndex: Int, exchange existing: Int,
-                          fingerprint: UInt64) -> Bool {
+    private func isRepeat(
+        _ record: inout IKEMessageRecord, saIndex: Int, exchange existing: Int,
+        fingerprint: UInt64
+    ) -> Bool {
         let header = record.header
         let exchange = ikeSAs[saIndex].exchanges[existing]
         let seen = fingerprints[FingerprintKey(ikeSA: saIndex, exchange: existing, isResponse: header.isResponse)]
@@ -66,7 +71,8 @@ extension IKEReconstruction {
             let spi = newSPI ? " with a new responder SPI" : ""
             record.problems.append("another answer to the request\(spi), not a retransmission (its bytes differ)")
             if header.exchangeType == .v2(.ikeSAInit), newSPI,
-               (v2States[saIndex]?.otherResponderAnswers.count ?? 0) < IKEReconstruction.maxEvidenceFrames {
+                (v2States[saIndex]?.otherResponderAnswers.count ?? 0) < IKEReconstruction.maxEvidenceFrames
+            {
                 v2States[saIndex]?.otherResponderAnswers.append((header.responderSPI, record.v2Payloads.nonce ?? []))
             }
             return true
@@ -87,7 +93,8 @@ extension IKEReconstruction {
     private func ikeSAIndex(for record: IKEMessageRecord) -> Int? {
         let header = record.header
         let isInit = header.exchangeType == .v2(.ikeSAInit)
-        let errorInitResponse = isInit && header.isResponse
+        let errorInitResponse =
+            isInit && header.isResponse
             && record.notifies.contains { $0.notifyType.isError || $0.notifyType == .cookie }
         for index in (ikeSAsByInitiatorSPI[header.initiatorSPI] ?? []).reversed() {
             let known = ikeSAs[index].spis.responder
@@ -104,7 +111,8 @@ extension IKEReconstruction {
                 return index
             }
             if known != 0, isInit, header.isResponse, !errorInitResponse,
-               ikeSAs[index].exchanges.allSatisfy({ $0.type == .v2(.ikeSAInit) }) {
+                ikeSAs[index].exchanges.allSatisfy({ $0.type == .v2(.ikeSAInit) })
+            {
                 // Another answer to IKE_SA_INIT with a responder SPI of its own, before the
                 // initiator went on: the same IKE SA (see `attach`).
                 return index
@@ -121,13 +129,14 @@ extension IKEReconstruction {
             return nil
         }
         let fromInitiator = header.isInitiator
-        let sa = IKESARecord(version: 2,
-                             spis: IKESPIPair(initiator: header.initiatorSPI, responder: errorInitResponse ? 0 : header.responderSPI),
-                             initiator: fromInitiator ? record.source : record.destination,
-                             responder: fromInitiator ? record.destination : record.source,
-                             initiatorPort: fromInitiator ? record.sourcePort : record.destinationPort,
-                             responderPort: fromInitiator ? record.destinationPort : record.sourcePort,
-                             firstTime: record.time, lastTime: record.time)
+        let sa = IKESARecord(
+            version: 2,
+            spis: IKESPIPair(initiator: header.initiatorSPI, responder: errorInitResponse ? 0 : header.responderSPI),
+            initiator: fromInitiator ? record.source : record.destination,
+            responder: fromInitiator ? record.destination : record.source,
+            initiatorPort: fromInitiator ? record.sourcePort : record.destinationPort,
+            responderPort: fromInitiator ? record.destinationPort : record.sourcePort,
+            firstTime: record.time, lastTime: record.time)
         let index = addIKESA(sa)
         v2States[index] = IKEv2SAState()
         return index
@@ -136,7 +145,8 @@ extension IKEReconstruction {
     /// "IKE_AUTH response, frame 4": where a message that decides an outcome is.
     func evidence(_ record: IKEMessageRecord) -> String {
         let frames = record.frames.map(String.init).joined(separator: ",")
-        return "\(record.header.exchangeName) \(record.isResponse ? "response" : "request"), frame\(record.frames.count > 1 ? "s" : "") \(frames)"
+        return
+            "\(record.header.exchangeName) \(record.isResponse ? "response" : "request"), frame\(record.frames.count > 1 ? "s" : "") \(frames)"
     }
 
     /// The responder's SPI (IKEv1: cookie), learnt from a message after the first: a key
@@ -160,15 +170,19 @@ extension IKEReconstruction {
         return index
     }
 
-    private func lastExchange(_ saIndex: Int, messageID: UInt32, requestedByInitiator: Bool,
-                              type: IKEExchangeType) -> Int? {
+    private func lastExchange(
+        _ saIndex: Int, messageID: UInt32, requestedByInitiator: Bool,
+        type: IKEExchangeType
+    ) -> Int? {
         let exchanges = ikeSAs[saIndex].exchanges
         // Recent exchanges first: message IDs only grow, so the match is near the end.
         var index = exchanges.count - 1
         var looked = 0
         while index >= 0 && looked < 64 {
             let exchange = exchanges[index]
-            if exchange.messageID == messageID && exchange.requestedByInitiator == requestedByInitiator && exchange.type == type {
+            if exchange.messageID == messageID && exchange.requestedByInitiator == requestedByInitiator
+                && exchange.type == type
+            {
                 return index
             }
             index -= 1
@@ -183,12 +197,16 @@ extension IKEReconstruction {
             return nil
         }
         guard ikeSAs[saIndex].exchanges.count < limits.maxExchangesPerIKESA else {
-            diagnose("IKE SA \(ikeSAs[saIndex].spis): more than \(limits.maxExchangesPerIKESA) exchanges; later ones are not kept")
+            diagnose(
+                "IKE SA \(ikeSAs[saIndex].spis): more than \(limits.maxExchangesPerIKESA) exchanges; later ones are not kept"
+            )
             return nil
         }
         exchangeCount += 1
-        ikeSAs[saIndex].exchanges.append(IKEExchangeRecord(type: header.exchangeType, messageID: header.messageID,
-                                                           requestedByInitiator: requestedByInitiator))
+        ikeSAs[saIndex].exchanges.append(
+            IKEExchangeRecord(
+                type: header.exchangeType, messageID: header.messageID,
+                requestedByInitiator: requestedByInitiator))
         return ikeSAs[saIndex].exchanges.count - 1
     }
 

@@ -79,12 +79,13 @@ extension IKEReconstruction {
     static let maxV1FragmentBytes = 4 << 20
 
     func processV1(_ datagram: IKEDatagram, header: IKEHeader, frames: [Int]? = nil) -> IKEMessageRecord? {
-        var record = IKEMessageRecord(frames: frames ?? [datagram.frame], time: datagram.time, header: header, source: datagram.source,
-                                      destination: datagram.destination, sourcePort: datagram.sourcePort,
-                                      destinationPort: datagram.destinationPort, transport: datagram.transport,
-                                      length: datagram.range.count, payloads: .v1([]), decryptedFrom: nil, decryption: .notEncrypted,
-                                      integrity: .unchecked, retransmission: false, ikeSAIndex: nil, exchangeIndex: nil, problems: [],
-                                      isResponse: false, fromOriginalInitiator: true)
+        var record = IKEMessageRecord(
+            frames: frames ?? [datagram.frame], time: datagram.time, header: header, source: datagram.source,
+            destination: datagram.destination, sourcePort: datagram.sourcePort,
+            destinationPort: datagram.destinationPort, transport: datagram.transport,
+            length: datagram.range.count, payloads: .v1([]), decryptedFrom: nil, decryption: .notEncrypted,
+            integrity: .unchecked, retransmission: false, ikeSAIndex: nil, exchangeIndex: nil, problems: [],
+            isResponse: false, fromOriginalInitiator: true)
         var range = datagram.range
         if Int(header.length) >= IKEHeader.length && Int(header.length) < range.count {
             range = range.lowerBound..<(range.lowerBound + Int(header.length))
@@ -107,7 +108,8 @@ extension IKEReconstruction {
         guard let saIndex = v1SAIndex(for: record) else { return keep(record) }
         record.ikeSAIndex = saIndex
         let sa = ikeSAs[saIndex]
-        record.fromOriginalInitiator = sa.initiator == record.source && sa.initiatorPort == record.sourcePort
+        record.fromOriginalInitiator =
+            sa.initiator == record.source && sa.initiatorPort == record.sourcePort
             || (sa.initiator == record.source && sa.responder != record.source)
         ikeSAs[saIndex].lastTime = max(ikeSAs[saIndex].lastTime, record.time)
         let fingerprint = self.fingerprint(datagram.bytes, range)
@@ -135,7 +137,8 @@ extension IKEReconstruction {
             record.integrity = clearPhase1Integrity(record, saIndex: saIndex)
         }
         if v1States[saIndex, default: IKEv1SAState()].seen.count < IKEReconstruction.maxRememberedV1Messages,
-           v1RememberedTotal < IKEReconstruction.maxRememberedV1MessagesTotal {
+            v1RememberedTotal < IKEReconstruction.maxRememberedV1MessagesTotal
+        {
             v1RememberedTotal += 1
             v1States[saIndex, default: IKEv1SAState()].seen[fingerprint] = record
         }
@@ -144,13 +147,15 @@ extension IKEReconstruction {
 
     private func processV1Fragment(_ fragment: IKEv1Fragment, datagram: IKEDatagram) -> IKEMessageRecord? {
         let cookie = IKEHeader.parse(datagram.bytes, range: datagram.range)?.initiatorSPI ?? 0
-        let key = V1FragmentKey(initiatorCookie: cookie, source: datagram.source, sourcePort: datagram.sourcePort,
-                                id: fragment.id)
+        let key = V1FragmentKey(
+            initiatorCookie: cookie, source: datagram.source, sourcePort: datagram.sourcePort,
+            id: fragment.id)
         let added = v1Fragments.add(fragment, key: key, frame: datagram.frame)
         for problem in added.problems { diagnose(problem) }
         guard let (whole, frames) = added.whole else { return nil }
         guard let header = IKEHeader.parse(whole, range: 0..<whole.count), header.majorVersion == 1,
-              whole.count <= 65_535 else {
+            whole.count <= 65_535
+        else {
             diagnose("reassembled ISAKMP fragments (frames \(frames)) do not form an ISAKMP message")
             return nil
         }
@@ -177,10 +182,11 @@ extension IKEReconstruction {
         }
         // The first message seen is normally the initiator's; a capture that starts later
         // cannot tell, and says so through the exchange it files the message under.
-        let sa = IKESARecord(version: 1, spis: IKESPIPair(initiator: header.initiatorSPI, responder: header.responderSPI),
-                             initiator: record.source, responder: record.destination,
-                             initiatorPort: record.sourcePort, responderPort: record.destinationPort,
-                             firstTime: record.time, lastTime: record.time)
+        let sa = IKESARecord(
+            version: 1, spis: IKESPIPair(initiator: header.initiatorSPI, responder: header.responderSPI),
+            initiator: record.source, responder: record.destination,
+            initiatorPort: record.sourcePort, responderPort: record.destinationPort,
+            firstTime: record.time, lastTime: record.time)
         let index = addIKESA(sa)
         v1States[index] = IKEv1SAState()
         return index
@@ -188,7 +194,9 @@ extension IKEReconstruction {
 
     // MARK: decryption
 
-    private func decryptV1(_ record: inout IKEMessageRecord, message: IKEv1Message, bytes: [UInt8], range: Range<Int>, saIndex: Int) {
+    private func decryptV1(
+        _ record: inout IKEMessageRecord, message: IKEv1Message, bytes: [UInt8], range: Range<Int>, saIndex: Int
+    ) {
         guard let keyIndex = keyIndex(record.spis, version: 1) else {
             record.decryption = .noKeys
             return
@@ -210,8 +218,9 @@ extension IKEReconstruction {
         }
         var result = protection.decrypt(message: bytes, messageRange: range, iv: iv)
         if case .failure = result, messageID != 0, let before = v1States[saIndex]?.ivStateBeforeLastPhase1,
-           let fallback = try? before.ivForExchange(messageID: messageID),
-           case .success(let retried) = protection.decrypt(message: bytes, messageRange: range, iv: fallback) {
+            let fallback = try? before.ivForExchange(messageID: messageID),
+            case .success(let retried) = protection.decrypt(message: bytes, messageRange: range, iv: fallback)
+        {
             // The sender never took in the last phase-1 message (it could not decrypt it).
             result = .success(retried)
             ivState = before
@@ -224,7 +233,8 @@ extension IKEReconstruction {
             if messageID == 0 { v1States[saIndex]?.ivStateBeforeLastPhase1 = ivState }
             try? ivState.exchangeMessageDecrypted(messageID: messageID, lastBlock: plain.lastCiphertextBlock)
             v1States[saIndex]?.ivState = ivState
-            let chain = IKEv1Parser.parsePayloadChain(plain.decrypted, range: 0..<plain.payloadsLength, firstPayload: plain.firstPayloadType)
+            let chain = IKEv1Parser.parsePayloadChain(
+                plain.decrypted, range: 0..<plain.payloadsLength, firstPayload: plain.firstPayloadType)
             record.decryption = .decrypted
             record.decryptedFrom = record.v1Payloads.count
             record.payloads.append(chain.payloads)
@@ -237,7 +247,11 @@ extension IKEReconstruction {
         if let existing = v1States[saIndex]?.protection { return existing }
         guard v1States[saIndex]?.protectionFailure == nil else { return nil }
         let transform = v1States[saIndex]?.transform
-        let encryption = transform.flatMap { t in t.encryptionAlgorithm.flatMap { IKEv1KeyDerivation.encryptionAlgorithm(attribute: $0, keyLengthBits: t.keyLength) } }
+        let encryption = transform.flatMap { t in
+            t.encryptionAlgorithm.flatMap {
+                IKEv1KeyDerivation.encryptionAlgorithm(attribute: $0, keyLengthBits: t.keyLength)
+            }
+        }
         let hash = transform?.hashAlgorithm.flatMap { IKEv1Hash(attribute: $0) }
         do {
             let made = try IKEv1MessageProtection(sa: keys[keyIndex], encryption: encryption, hash: hash)
@@ -247,7 +261,8 @@ extension IKEReconstruction {
             // Without the negotiated algorithms (SA payloads not captured) this may work later.
             if transform != nil {
                 let key = keys[keyIndex]
-                v1States[saIndex]?.protectionFailure = "IKE SA \(key.initiatorSPI.ikeSPIHex) (\(key.origin)): \(error.reason)"
+                v1States[saIndex]?.protectionFailure =
+                    "IKE SA \(key.initiatorSPI.ikeSPIHex) (\(key.origin)): \(error.reason)"
                 diagnose(v1States[saIndex]!.protectionFailure!)
             }
             return nil
@@ -257,15 +272,19 @@ extension IKEReconstruction {
     private func v1IVState(saIndex: Int, blockSize: Int) -> IKEv1IVState? {
         if let existing = v1States[saIndex]?.ivState { return existing }
         guard let state = v1States[saIndex], !state.keInitiator.isEmpty, !state.keResponder.isEmpty,
-              let hash = state.protection?.hash else { return nil }
-        let made = try? IKEv1IVState(hash: hash, keInitiator: state.keInitiator, keResponder: state.keResponder, blockSize: blockSize)
+            let hash = state.protection?.hash
+        else { return nil }
+        let made = try? IKEv1IVState(
+            hash: hash, keInitiator: state.keInitiator, keResponder: state.keResponder, blockSize: blockSize)
         v1States[saIndex]?.ivState = made
         return made
     }
 
     /// HASH payloads (RFC 2409 5.5, 5.7) where the key file gives SKEYID_a; `unchecked`
     /// otherwise (Wireshark's table gives only the encryption key).
-    private func v1Integrity(_ plain: IKEv1Plaintext, record: IKEMessageRecord, protection: IKEv1MessageProtection, saIndex: Int) -> IKEIntegrityVerdict {
+    private func v1Integrity(
+        _ plain: IKEv1Plaintext, record: IKEMessageRecord, protection: IKEv1MessageProtection, saIndex: Int
+    ) -> IKEIntegrityVerdict {
         let kind: IKEv1HashKind
         var nonces: ([UInt8], [UInt8]) = ([], [])
         switch record.header.exchangeType {
@@ -292,7 +311,8 @@ extension IKEReconstruction {
             return .unchecked
         }
         do {
-            let status = try protection.verifyHash(kind: kind, plaintext: plain, nonceInitiator: nonces.0, nonceResponder: nonces.1)
+            let status = try protection.verifyHash(
+                kind: kind, plaintext: plain, nonceInitiator: nonces.0, nonceResponder: nonces.1)
             return status == .ok ? .ok : .unchecked
         } catch {
             return error.code == .hashMismatch ? .failed : .unchecked
@@ -303,30 +323,40 @@ extension IKEReconstruction {
     /// checked here). The identity is the message's own ID payload or, in Aggressive Mode's
     /// third message, which has none, the one its sender gave in the first (RFC 2409 5:
     /// HASH_I covers IDii_b).
-    private func v1Phase1Integrity(_ record: IKEMessageRecord, protection: IKEv1MessageProtection, saIndex: Int) -> IKEIntegrityVerdict {
+    private func v1Phase1Integrity(_ record: IKEMessageRecord, protection: IKEv1MessageProtection, saIndex: Int)
+        -> IKEIntegrityVerdict
+    {
         guard let state = v1States[saIndex], !state.initiatorSABody.isEmpty else { return .unchecked }
         let inner = record.v1Payloads[(record.decryptedFrom ?? 0)...]
         guard let hashPayload = inner.first(where: { $0.type == IKEv1PayloadType.hash }),
-              case .hash(let received) = hashPayload.body else { return .unchecked }
+            case .hash(let received) = hashPayload.body
+        else { return .unchecked }
         let identityBody: [UInt8]
-        if let id = inner.first(where: { $0.type == IKEv1PayloadType.identification }), case .identification(let identity) = id.body {
+        if let id = inner.first(where: { $0.type == IKEv1PayloadType.identification }),
+            case .identification(let identity) = id.body
+        {
             identityBody = identity.bodyBytes
-        } else if let earlier = record.fromOriginalInitiator ? state.identityBodies.initiator : state.identityBodies.responder {
+        } else if let earlier = record.fromOriginalInitiator
+            ? state.identityBodies.initiator : state.identityBodies.responder
+        {
             identityBody = earlier
         } else {
             return .unchecked
         }
-        guard let computed = try? protection.phase1Hash(sentByInitiator: record.fromOriginalInitiator, keInitiator: state.keInitiator,
-                                                        keResponder: state.keResponder, initiatorCookie: record.header.initiatorSPI,
-                                                        responderCookie: record.header.responderSPI,
-                                                        saInitiatorBody: state.initiatorSABody, identityBody: identityBody)
+        guard
+            let computed = try? protection.phase1Hash(
+                sentByInitiator: record.fromOriginalInitiator, keInitiator: state.keInitiator,
+                keResponder: state.keResponder, initiatorCookie: record.header.initiatorSPI,
+                responderCookie: record.header.responderSPI,
+                saInitiatorBody: state.initiatorSABody, identityBody: identityBody)
         else { return .unchecked }
         return IKEv1MessageProtection.hashesMatch(computed, received[...]) ? .ok : .failed
     }
 
     private func clearPhase1Integrity(_ record: IKEMessageRecord, saIndex: Int) -> IKEIntegrityVerdict {
         guard record.v1Payloads.contains(where: { $0.type == IKEv1PayloadType.hash }),
-              let keyIndex = keyIndex(record.spis, version: 1), let protection = v1Protection(saIndex: saIndex, keyIndex: keyIndex)
+            let keyIndex = keyIndex(record.spis, version: 1),
+            let protection = v1Protection(saIndex: saIndex, keyIndex: keyIndex)
         else { return .unchecked }
         return v1Phase1Integrity(record, protection: protection, saIndex: saIndex)
     }
@@ -347,13 +377,16 @@ extension IKEReconstruction {
         switch record.header.exchangeType {
         case .v1(.mainMode), .v1(.aggressiveMode):
             if v1States[saIndex]?.lastInitiatorPhase1Frame != nil, record.isResponse,
-               (v1States[saIndex]?.responderResentInPhase1.count ?? 0) < IKEReconstruction.maxEvidenceFrames {
+                (v1States[saIndex]?.responderResentInPhase1.count ?? 0) < IKEReconstruction.maxEvidenceFrames
+            {
                 v1States[saIndex]?.responderResentInPhase1.append(frame)
             }
         case .v1(.quickMode):
             let id = record.header.messageID
             if record.isResponse, v1States[saIndex]?.quickModes[id]?.finalSeen == true,
-               (v1States[saIndex]?.quickModes[id]?.responderResentAfterFinal.count ?? 0) < IKEReconstruction.maxEvidenceFrames {
+                (v1States[saIndex]?.quickModes[id]?.responderResentAfterFinal.count ?? 0)
+                    < IKEReconstruction.maxEvidenceFrames
+            {
                 v1States[saIndex]?.quickModes[id]?.responderResentAfterFinal.append(frame)
             }
         default:

@@ -45,16 +45,21 @@ extension IKEReconstruction {
     private func v1Exchange(_ saIndex: Int, record: IKEMessageRecord) -> Int? {
         let messageID = record.header.messageID
         if let existing = v1States[saIndex]?.exchangeByMessageID[messageID],
-           ikeSAs[saIndex].exchanges[existing].type == record.header.exchangeType {
+            ikeSAs[saIndex].exchanges[existing].type == record.header.exchangeType
+        {
             return existing
         }
         guard exchangeCount < limits.maxExchanges, ikeSAs[saIndex].exchanges.count < limits.maxExchangesPerIKESA else {
-            diagnose("more than \(limits.maxExchangesPerIKESA) exchanges on an IKE SA or \(limits.maxExchanges) in all: later ones are not kept")
+            diagnose(
+                "more than \(limits.maxExchangesPerIKESA) exchanges on an IKE SA or \(limits.maxExchanges) in all: later ones are not kept"
+            )
             return nil
         }
         exchangeCount += 1
-        ikeSAs[saIndex].exchanges.append(IKEExchangeRecord(type: record.header.exchangeType, messageID: messageID,
-                                                           requestedByInitiator: record.fromOriginalInitiator))
+        ikeSAs[saIndex].exchanges.append(
+            IKEExchangeRecord(
+                type: record.header.exchangeType, messageID: messageID,
+                requestedByInitiator: record.fromOriginalInitiator))
         let index = ikeSAs[saIndex].exchanges.count - 1
         v1States[saIndex]?.exchangeByMessageID[messageID] = index
         return index
@@ -65,7 +70,8 @@ extension IKEReconstruction {
     private func place(_ record: inout IKEMessageRecord, saIndex: Int, exchange: Int?) {
         guard let exchange else { return }
         record.exchangeIndex = exchange
-        let messageIndex = messages.count < limits.maxMessagesKept && keptMessageBytes + record.length <= limits.maxMessageBytesKept
+        let messageIndex =
+            messages.count < limits.maxMessagesKept && keptMessageBytes + record.length <= limits.maxMessageBytesKept
             ? messages.count : nil
         if let messageIndex { ikeSAs[saIndex].exchanges[exchange].messages.append(messageIndex) }
         let requester = ikeSAs[saIndex].exchanges[exchange].requestedByInitiator
@@ -83,14 +89,18 @@ extension IKEReconstruction {
 
     // MARK: phase 1
 
-    private func phase1Message(_ record: inout IKEMessageRecord, saIndex: Int, content: [IKEv1Payload], clearBytes: [UInt8]) {
+    private func phase1Message(
+        _ record: inout IKEMessageRecord, saIndex: Int, content: [IKEv1Payload], clearBytes: [UInt8]
+    ) {
         let exchange = v1Exchange(saIndex, record: record)
         place(&record, saIndex: saIndex, exchange: exchange)
         let fromInitiator = record.fromOriginalInitiator
         v1States[saIndex]?.phase1Messages += 1
         let aggressive = record.header.exchangeType == .v1(.aggressiveMode)
         let last = aggressive ? 3 : 5
-        if fromInitiator, v1States[saIndex]?.phase1Messages == last { v1States[saIndex]?.lastInitiatorPhase1Frame = record.frames.last }
+        if fromInitiator, v1States[saIndex]?.phase1Messages == last {
+            v1States[saIndex]?.lastInitiatorPhase1Frame = record.frames.last
+        }
         for payload in content {
             switch payload.body {
             case .securityAssociation(let sa):
@@ -110,7 +120,8 @@ extension IKEReconstruction {
                 }
             case .keyExchange(let ke):
                 if fromInitiator { v1States[saIndex]?.keInitiator = ke } else { v1States[saIndex]?.keResponder = ke }
-            case .malformed(let problem) where problem.code == .cutByCapture && payload.type == IKEv1PayloadType.keyExchange:
+            case .malformed(let problem)
+            where problem.code == .cutByCapture && payload.type == IKEv1PayloadType.keyExchange:
                 v1States[saIndex]?.keyExchangeCut = true
             case .identification(let id):
                 if fromInitiator {
@@ -124,7 +135,9 @@ extension IKEReconstruction {
                 noteNATDiscovery(record, hash: hash, saIndex: saIndex)
             case .vendorID(let bytes):
                 let name = KnownVendorIDs.name(bytes) ?? Hex.encode(Array(bytes.prefix(16)))
-                if !ikeSAs[saIndex].vendorIDs.contains(name), ikeSAs[saIndex].vendorIDs.count < 32 { ikeSAs[saIndex].vendorIDs.append(name) }
+                if !ikeSAs[saIndex].vendorIDs.contains(name), ikeSAs[saIndex].vendorIDs.count < 32 {
+                    ikeSAs[saIndex].vendorIDs.append(name)
+                }
                 if name.lowercased().contains("fragmentation") { ikeSAs[saIndex].fragmentationSupported = true }
             default:
                 continue
@@ -141,11 +154,15 @@ extension IKEReconstruction {
     /// RFC 3947 3.2: NAT-D = HASH(CKY-I | CKY-R | IP | Port); the first NAT-D of a message
     /// is the peer's address as the sender sees it, the next ones the sender's own.
     private func noteNATDiscovery(_ record: IKEMessageRecord, hash: [UInt8], saIndex: Int) {
-        guard let algorithm = v1States[saIndex]?.transform?.hashAlgorithm.flatMap({ IKEv1Hash(attribute: $0) }) else { return }
+        guard let algorithm = v1States[saIndex]?.transform?.hashAlgorithm.flatMap({ IKEv1Hash(attribute: $0) }) else {
+            return
+        }
         let isFirst = v1States[saIndex]?.natD?.frames != record.frames
         func expected(_ address: IPAddress, _ port: UInt16) -> [UInt8]? {
-            try? algorithm.digest(NATDetection.input(initiatorSPI: record.header.initiatorSPI, responderSPI: record.header.responderSPI,
-                                                     address: address, port: port))
+            try? algorithm.digest(
+                NATDetection.input(
+                    initiatorSPI: record.header.initiatorSPI, responderSPI: record.header.responderSPI,
+                    address: address, port: port))
         }
         if isFirst {
             v1States[saIndex]?.natD = (record.frames, [hash])
@@ -182,8 +199,11 @@ extension IKEReconstruction {
         }
         place(&record, saIndex: saIndex, exchange: exchange)
         if ikeSAs[saIndex].state == .negotiating { ikeSAs[saIndex].state = .established }
-        var qm = v1States[saIndex]?.quickModes[messageID]
-            ?? IKEv1QuickMode(requesterIsInitiator: record.fromOriginalInitiator, requester: record.source, responder: record.destination)
+        var qm =
+            v1States[saIndex]?.quickModes[messageID]
+            ?? IKEv1QuickMode(
+                requesterIsInitiator: record.fromOriginalInitiator, requester: record.source,
+                responder: record.destination)
         let inner = record.decryptedFrom.map { Array(content[$0...]) } ?? []
         let proposal = inner.lazy.compactMap { payload -> IKEv1Proposal? in
             if case .securityAssociation(let sa) = payload.body { return sa.proposals.first } else { return nil }
@@ -195,8 +215,12 @@ extension IKEReconstruction {
         let identityValues = inner.compactMap { payload -> IKEv1Identification? in
             if case .identification(let id) = payload.body { return id } else { return nil }
         }
-        if !record.isResponse, let exchange, ikeSAs[saIndex].exchanges[exchange].responseTime != nil { qm.finalSeen = true }
-        if record.isResponse, let exchange, record.decryption != .decrypted, record.decryption != .notEncrypted, qm.child == nil {
+        if !record.isResponse, let exchange, ikeSAs[saIndex].exchanges[exchange].responseTime != nil {
+            qm.finalSeen = true
+        }
+        if record.isResponse, let exchange, record.decryption != .decrypted, record.decryption != .notEncrypted,
+            qm.child == nil
+        {
             ikeSAs[saIndex].exchanges[exchange].outcome = .responseNotDecrypted(record.decryption)
         }
         let identities = identityValues.map(\.text)
@@ -223,22 +247,27 @@ extension IKEReconstruction {
                 }
             }
         }
-        if v1States[saIndex]?.quickModes.count ?? 0 < IKEv1IVState.maxExchanges * 4 || v1States[saIndex]?.quickModes[messageID] != nil {
+        if v1States[saIndex]?.quickModes.count ?? 0 < IKEv1IVState.maxExchanges * 4
+            || v1States[saIndex]?.quickModes[messageID] != nil
+        {
             v1States[saIndex]?.quickModes[messageID] = qm
         }
     }
 
     private func establishV1Child(_ qm: IKEv1QuickMode, saIndex: Int, exchange: Int) -> Int? {
-        guard let responderProposal = qm.responderProposal, let transform = responderProposal.transforms.first else { return nil }
+        guard let responderProposal = qm.responderProposal, let transform = responderProposal.transforms.first else {
+            return nil
+        }
         guard children.count < limits.maxChildSAs else {
             diagnose("more than \(limits.maxChildSAs) CHILD_SAs: later ones are not tracked")
             return nil
         }
-        var child = ChildSARecord(ikeSAIndex: saIndex, createdBy: exchange, createdByType: .v1(.quickMode),
-                                  requestedByInitiator: qm.requesterIsInitiator,
-                                  requesterSPI: qm.requesterProposal?.spi.count == 4 ? qm.requesterProposal?.spi.be32Value : nil,
-                                  responderSPI: responderProposal.spi.count == 4 ? responderProposal.spi.be32Value : nil,
-                                  requester: qm.requester, responder: qm.responder)
+        var child = ChildSARecord(
+            ikeSAIndex: saIndex, createdBy: exchange, createdByType: .v1(.quickMode),
+            requestedByInitiator: qm.requesterIsInitiator,
+            requesterSPI: qm.requesterProposal?.spi.count == 4 ? qm.requesterProposal?.spi.be32Value : nil,
+            responderSPI: responderProposal.spi.count == 4 ? responderProposal.spi.be32Value : nil,
+            requester: qm.requester, responder: qm.responder)
         child.protocolID = responderProposal.protocolID
         child.established = true
         child.proposal = .v1(transform)
@@ -284,17 +313,21 @@ extension IKEReconstruction {
             children[index].keysNote = "the key file gives no SKEYID_d for this IKE SA (\(key.origin))"
             return
         }
-        guard let hash = key.prf.flatMap(IKEv1Hash.init(prf:))
-                ?? v1States[child.ikeSAIndex]?.transform?.hashAlgorithm.flatMap({ IKEv1Hash(attribute: $0) }) else {
+        guard
+            let hash = key.prf.flatMap(IKEv1Hash.init(prf:))
+                ?? v1States[child.ikeSAIndex]?.transform?.hashAlgorithm.flatMap({ IKEv1Hash(attribute: $0) })
+        else {
             children[index].keysNote = "the IKE SA's hash is unknown (not in the key file, phase 1 not captured)"
             return
         }
         guard !child.perfectForwardSecrecy else {
-            children[index].keysNote = "created with PFS (\(child.keyExchangeGroup ?? "KE")): its KEYMAT needs the Quick Mode DH shared secret, which no capture holds"
+            children[index].keysNote =
+                "created with PFS (\(child.keyExchangeGroup ?? "KE")): its KEYMAT needs the Quick Mode DH shared secret, which no capture holds"
             return
         }
         guard let algorithms = child.algorithms, algorithms.unsupported.isEmpty else {
-            children[index].keysNote = "algorithms not supported: \(child.algorithms?.unsupported.joined(separator: ", ") ?? "unknown")"
+            children[index].keysNote =
+                "algorithms not supported: \(child.algorithms?.unsupported.joined(separator: ", ") ?? "unknown")"
             return
         }
         guard let requesterSPI = child.requesterSPI, let responderSPI = child.responderSPI else {
@@ -302,24 +335,30 @@ extension IKEReconstruction {
             return
         }
         let origin = SAOrigin.derived("derived from IKEv1 SA \(sa.spis) (SKEYID_d from \(key.origin))")
-        func make(spi: UInt32, from source: IPAddress, to destination: IPAddress, direction: String) throws -> SecurityAssociation {
-            let keys = try IKEv1KeyDerivation.quickModeKeys(hash: hash, skeyidD: key.skeyidD, protocolID: child.protocolID,
-                                                            spi: spi.bigEndianBytes, nonceInitiator: qm.nonceInitiator,
-                                                            nonceResponder: qm.nonceResponder,
-                                                            encryptionKeyLength: algorithms.encryptionKeyLength,
-                                                            integrityKeyLength: algorithms.integrityKeyLength)
-            var made = SecurityAssociation(spi: spi, source: .exact(source), destination: .exact(destination),
-                                           encryption: algorithms.encryption, encryptionKey: keys.encryption,
-                                           integrity: algorithms.integrity, integrityKey: keys.integrity,
-                                           extendedSequenceNumbers: algorithms.extendedSequenceNumbers, origin: origin)
+        func make(spi: UInt32, from source: IPAddress, to destination: IPAddress, direction: String) throws
+            -> SecurityAssociation
+        {
+            let keys = try IKEv1KeyDerivation.quickModeKeys(
+                hash: hash, skeyidD: key.skeyidD, protocolID: child.protocolID,
+                spi: spi.bigEndianBytes, nonceInitiator: qm.nonceInitiator,
+                nonceResponder: qm.nonceResponder,
+                encryptionKeyLength: algorithms.encryptionKeyLength,
+                integrityKeyLength: algorithms.integrityKeyLength)
+            var made = SecurityAssociation(
+                spi: spi, source: .exact(source), destination: .exact(destination),
+                encryption: algorithms.encryption, encryptionKey: keys.encryption,
+                integrity: algorithms.integrity, integrityKey: keys.integrity,
+                extendedSequenceNumbers: algorithms.extendedSequenceNumbers, origin: origin)
             made.ipsecProtocol = child.protocolID == IKEv1Names.protoAH ? IPsecProtocol.ah : IPsecProtocol.esp
             made.mode = child.transportMode ? IPsecMode.transport : IPsecMode.tunnel
             made.label = "CHILD_SA #\(index + 1) \(direction)"
             return made
         }
         do {
-            let outbound = try make(spi: responderSPI, from: child.requester, to: child.responder, direction: "requester→responder")
-            let inbound = try make(spi: requesterSPI, from: child.responder, to: child.requester, direction: "responder→requester")
+            let outbound = try make(
+                spi: responderSPI, from: child.requester, to: child.responder, direction: "requester→responder")
+            let inbound = try make(
+                spi: requesterSPI, from: child.responder, to: child.requester, direction: "responder→requester")
             children[index].keysDerived = true
             children[index].keysNote = "derived from SKEYID_d"
             for sa in [outbound, inbound] {
@@ -341,7 +380,8 @@ extension IKEReconstruction {
             case .notification(let notify):
                 let sequence = notify.data.count == 4 ? notify.data.be32Value : nil
                 if notify.notifyType == .rUThereAck, let sequence,
-                   let pending = v1States[saIndex]?.pendingDPD.removeValue(forKey: sequence) {
+                    let pending = v1States[saIndex]?.pendingDPD.removeValue(forKey: sequence)
+                {
                     ackOf = pending
                 }
                 switch notify.notifyType {
@@ -374,13 +414,15 @@ extension IKEReconstruction {
         }
         // Informational exchanges are one message; there is no response to wait for.
         ikeSAs[saIndex].exchanges[exchange].succeeded = true
-        ikeSAs[saIndex].exchanges[exchange].outcome = content.lazy.compactMap { payload -> IKEExchangeOutcome? in
-            guard case .notification(let n) = payload.body, n.isError else { return nil }
-            return .notify(.v1(n.notifyType))
-        }.first ?? .oneWay
+        ikeSAs[saIndex].exchanges[exchange].outcome =
+            content.lazy.compactMap { payload -> IKEExchangeOutcome? in
+                guard case .notification(let n) = payload.body, n.isError else { return nil }
+                return .notify(.v1(n.notifyType))
+            }.first ?? .oneWay
         for payload in content {
             if case .notification(let notify) = payload.body, notify.notifyType == .rUThere, notify.data.count == 4,
-               v1States[saIndex]?.pendingDPD.count ?? 0 < IKEReconstruction.maxPendingDPD {
+                v1States[saIndex]?.pendingDPD.count ?? 0 < IKEReconstruction.maxPendingDPD
+            {
                 v1States[saIndex]?.pendingDPD[notify.data.be32Value] = exchange
                 ikeSAs[saIndex].exchanges[exchange].outcome = .noDPDAck
                 ikeSAs[saIndex].exchanges[exchange].succeeded = false
@@ -396,7 +438,8 @@ extension IKEReconstruction {
         let frames = record.frames.map(String.init).joined(separator: ",")
         ikeSAs[saIndex].failureEvidence = "Informational, frame \(frames)"
         guard let phase1 = v1States[saIndex]?.exchangeByMessageID[0] else { return }
-        ikeSAs[saIndex].exchanges[phase1].outcome = .refusedInInformational(notify.notifyType, frame: record.frames.last)
+        ikeSAs[saIndex].exchanges[phase1].outcome = .refusedInInformational(
+            notify.notifyType, frame: record.frames.last)
         if ikeSAs[saIndex].exchanges[phase1].responseTime == nil {
             ikeSAs[saIndex].exchanges[phase1].responseTime = record.time
         }
@@ -423,12 +466,14 @@ extension IKEReconstruction {
         guard ikeSAs[saIndex].version == 1, let state = v1States[saIndex] else { return }
         finishQuickModes(saIndex, state: state)
         guard ikeSAs[saIndex].state == .negotiating, let phase1 = state.exchangeByMessageID[0] else { return }
-        var failure = IKEv1Phase1Failure(aggressive: ikeSAs[saIndex].exchanges[phase1].type == .v1(.aggressiveMode),
-                                         messages: state.phase1Messages, evidence: .none)
+        var failure = IKEv1Phase1Failure(
+            aggressive: ikeSAs[saIndex].exchanges[phase1].type == .v1(.aggressiveMode),
+            messages: state.phase1Messages, evidence: .none)
         guard failure.messages < failure.needed else { return }
         let undecryptable = ikeSAs[saIndex].exchanges.contains { exchange in
             guard exchange.type == .v1(.informational), !exchange.requestedByInitiator,
-                  case .unreadInformational(.failed) = exchange.purpose else { return false }
+                case .unreadInformational(.failed) = exchange.purpose
+            else { return false }
             return true
         }
         if let last = state.lastInitiatorPhase1Frame, !state.responderResentInPhase1.isEmpty {
@@ -462,7 +507,9 @@ extension IKEReconstruction {
         guard let exchange else { return }
         for payload in content {
             guard case .attributes(let config) = payload.body else { continue }
-            let xauth = config.attributes.contains { (V1ConfigAttribute.xauthFirst...V1ConfigAttribute.xauthLast).contains($0.type) }
+            let xauth = config.attributes.contains {
+                (V1ConfigAttribute.xauthFirst...V1ConfigAttribute.xauthLast).contains($0.type)
+            }
             let address = config.attributes.first {
                 $0.type == V1ConfigAttribute.internalIP4Address && $0.value.count == 4
             }
@@ -472,7 +519,8 @@ extension IKEReconstruction {
             }
             // The status rides in the responder's SET; the ACK only echoes the attribute.
             if config.type == V1ConfigType.set,
-               let status = config.attributes.first(where: { $0.type == V1ConfigAttribute.xauthStatus }) {
+                let status = config.attributes.first(where: { $0.type == V1ConfigAttribute.xauthStatus })
+            {
                 let ok = status.integerValue == 1
                 ikeSAs[saIndex].exchanges[exchange].outcome = .xauth(succeeded: ok)
                 if !ok { ikeSAs[saIndex].findings.append("XAUTH failed") }
@@ -488,7 +536,9 @@ extension IKEReconstruction {
 }
 
 extension UInt32 {
-    var bigEndianBytes: [UInt8] { [UInt8(self >> 24), UInt8((self >> 16) & 0xff), UInt8((self >> 8) & 0xff), UInt8(self & 0xff)] }
+    var bigEndianBytes: [UInt8] {
+        [UInt8(self >> 24), UInt8((self >> 16) & 0xff), UInt8((self >> 8) & 0xff), UInt8(self & 0xff)]
+    }
 }
 
 extension IKEv1Identification {

@@ -40,9 +40,10 @@ extension IKEReconstruction {
         let payloads = record.v2Payloads
         if let proposal = payloads.proposals.first, proposal.protocolID == IKEv2ProtocolID.ike {
             ikeSAs[saIndex].exchanges[exchangeIndex].purpose = .rekeyIKESA
-            let rekey = PendingIKERekey(requesterSPI: proposal.spi.be64Value, nonce: payloads.nonce ?? [],
-                                        requester: record.source, responder: record.destination,
-                                        requesterPort: record.sourcePort, responderPort: record.destinationPort)
+            let rekey = PendingIKERekey(
+                requesterSPI: proposal.spi.be64Value, nonce: payloads.nonce ?? [],
+                requester: record.source, responder: record.destination,
+                requesterPort: record.sourcePort, responderPort: record.destinationPort)
             v2States[saIndex]?.rekeyRequested(rekey, exchange: exchangeIndex)
         } else if let proposal = payloads.firstChildProposal {
             let rekey = record.notifies.contains { $0.notifyType == .rekeySA }
@@ -88,7 +89,8 @@ extension IKEReconstruction {
             } else {
                 for spi in delete.spis where spi.count == 4 {
                     if let child = childBySPI[spi.be32Value],
-                       children[child].ikeSAIndex == saIndex || children[child].ikeSAIndex == ikeSAs[saIndex].rekeyOf {
+                        children[child].ikeSAIndex == saIndex || children[child].ikeSAIndex == ikeSAs[saIndex].rekeyOf
+                    {
                         children[child].deleted = true
                     }
                 }
@@ -152,7 +154,8 @@ extension IKEReconstruction {
             guard summary.opened else { break }
             if let rekey = v2States[saIndex]?.rekeyAnswered(exchange: exchangeIndex) {
                 if summary.succeeded, let proposal = record.encryptedPayloads.proposals.first,
-                   proposal.protocolID == IKEv2ProtocolID.ike {
+                    proposal.protocolID == IKEv2ProtocolID.ike
+                {
                     completeIKERekey(rekey, responderSPI: proposal.spi.be64Value, response: record, saIndex: saIndex)
                 }
             } else {
@@ -171,7 +174,8 @@ extension IKEReconstruction {
     /// IKE_SA_INIT answered: another KE group asked for, refused, or accepted.
     private func initResponse(_ record: IKEMessageRecord, saIndex: Int, errors: [IKEv2Notify]) {
         if let invalidKE = errors.first(where: { $0.notifyType == .invalidKEPayload }) {
-            ikeSAs[saIndex].invalidKERequestedGroup = invalidKE.data.count == 2
+            ikeSAs[saIndex].invalidKERequestedGroup =
+                invalidKE.data.count == 2
                 ? IKEv2Names.transformIDName(type: IKEv2TransformType.keyExchange, id: invalidKE.data.be16(0))
                 : "unknown group"
         } else if let error = errors.first {
@@ -184,8 +188,10 @@ extension IKEReconstruction {
 
     /// IKE_AUTH answered: the responder's identity, the IKE SA up or failed, and the CHILD_SA
     /// of the first request (still pending while EAP goes on).
-    private func authResponse(_ record: IKEMessageRecord, saIndex: Int, exchangeIndex: Int,
-                              summary: inout ResponseSummary) {
+    private func authResponse(
+        _ record: IKEMessageRecord, saIndex: Int, exchangeIndex: Int,
+        summary: inout ResponseSummary
+    ) {
         let payloads = record.encryptedPayloads
         let errors = summary.errors
         if let id = payloads.identification(type: IKEv2PayloadType.identificationResponder) {
@@ -252,13 +258,16 @@ extension IKEReconstruction {
         if ikeSAs[saIndex].state == .negotiating { ikeSAs[saIndex].state = .established }
     }
 
-    private func completeIKERekey(_ rekey: PendingIKERekey, responderSPI: UInt64, response: IKEMessageRecord,
-                                  saIndex: Int) {
+    private func completeIKERekey(
+        _ rekey: PendingIKERekey, responderSPI: UInt64, response: IKEMessageRecord,
+        saIndex: Int
+    ) {
         guard ikeSAs.count < limits.maxIKESAs else { return }
-        var fresh = IKESARecord(version: 2, spis: IKESPIPair(initiator: rekey.requesterSPI, responder: responderSPI),
-                                initiator: rekey.requester, responder: rekey.responder,
-                                initiatorPort: rekey.requesterPort, responderPort: rekey.responderPort,
-                                firstTime: response.time, lastTime: response.time)
+        var fresh = IKESARecord(
+            version: 2, spis: IKESPIPair(initiator: rekey.requesterSPI, responder: responderSPI),
+            initiator: rekey.requester, responder: rekey.responder,
+            initiatorPort: rekey.requesterPort, responderPort: rekey.responderPort,
+            firstTime: response.time, lastTime: response.time)
         fresh.state = .established
         fresh.rekeyOf = saIndex
         fresh.nonceInitiator = rekey.nonce

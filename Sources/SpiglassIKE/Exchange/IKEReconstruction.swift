@@ -137,14 +137,18 @@ public final class IKEReconstruction {
     @discardableResult
     public func process(_ datagram: IKEDatagram) -> IKEMessageRecord? {
         guard let header = IKEHeader.parse(datagram.bytes, range: datagram.range) else { return nil }
-        var record = IKEMessageRecord(frames: [datagram.frame], time: datagram.time, header: header, source: datagram.source,
-                                      destination: datagram.destination, sourcePort: datagram.sourcePort,
-                                      destinationPort: datagram.destinationPort, transport: datagram.transport,
-                                      length: datagram.range.count, payloads: .none(for: header.majorVersion), decryptedFrom: nil, decryption: .notEncrypted,
-                                      integrity: .unchecked, retransmission: false, ikeSAIndex: nil, exchangeIndex: nil, problems: [],
-                                      isResponse: header.isResponse, fromOriginalInitiator: header.isInitiator)
-        if let original = recentMessages.original(identity: [], bytes: datagram.bytes, range: datagram.range, time: datagram.time,
-                                                  frame: datagram.frame, window: captureDuplicateWindow) {
+        var record = IKEMessageRecord(
+            frames: [datagram.frame], time: datagram.time, header: header, source: datagram.source,
+            destination: datagram.destination, sourcePort: datagram.sourcePort,
+            destinationPort: datagram.destinationPort, transport: datagram.transport,
+            length: datagram.range.count, payloads: .none(for: header.majorVersion), decryptedFrom: nil,
+            decryption: .notEncrypted,
+            integrity: .unchecked, retransmission: false, ikeSAIndex: nil, exchangeIndex: nil, problems: [],
+            isResponse: header.isResponse, fromOriginalInitiator: header.isInitiator)
+        if let original = recentMessages.original(
+            identity: [], bytes: datagram.bytes, range: datagram.range, time: datagram.time,
+            frame: datagram.frame, window: captureDuplicateWindow)
+        {
             // Not decoded again, not paired, not counted: the story already has this message.
             record.captureDuplicateOf = original
             captureDuplicateCount += 1
@@ -184,12 +188,16 @@ public final class IKEReconstruction {
             return keep(record)
         }
         if case .encryptedFragment(let fragment) = last.body {
-            return processFragment(record, fragment: fragment, payloadOffset: last.range.lowerBound, datagram: datagram,
-                                   keyIndex: keyIndex)
+            return processFragment(
+                record, fragment: fragment, payloadOffset: last.range.lowerBound, datagram: datagram,
+                keyIndex: keyIndex)
         }
         // SK: open it when keys allow, then parse what it held.
         if let keyIndex {
-            switch open(datagram.bytes, range: datagram.range, payloadOffset: last.range.lowerBound, header: header, keyIndex: keyIndex) {
+            switch open(
+                datagram.bytes, range: datagram.range, payloadOffset: last.range.lowerBound, header: header,
+                keyIndex: keyIndex)
+            {
             case .success(let plain):
                 record.decryption = .decrypted
                 record.integrity = plain.integrity
@@ -199,8 +207,9 @@ public final class IKEReconstruction {
                 record.integrity = reason.integrityFailed ? .failed : .unchecked
             }
             if record.integrity == .failed {
-                record.verifiesWithOtherSendersKeys = verifiesSwapped(datagram.bytes, range: datagram.range, payloadOffset: last.range.lowerBound,
-                                                                     header: header, keyIndex: keyIndex)
+                record.verifiesWithOtherSendersKeys = verifiesSwapped(
+                    datagram.bytes, range: datagram.range, payloadOffset: last.range.lowerBound,
+                    header: header, keyIndex: keyIndex)
             }
         } else {
             record.decryption = .noKeys
@@ -209,15 +218,20 @@ public final class IKEReconstruction {
         return keep(record)
     }
 
-    private func processFragment(_ first: IKEMessageRecord, fragment: IKEv2EncryptedFragment, payloadOffset: Int,
-                                 datagram: IKEDatagram, keyIndex: Int?) -> IKEMessageRecord? {
+    private func processFragment(
+        _ first: IKEMessageRecord, fragment: IKEv2EncryptedFragment, payloadOffset: Int,
+        datagram: IKEDatagram, keyIndex: Int?
+    ) -> IKEMessageRecord? {
         let header = first.header
-        var piece = IKEFragmentAssembler.Fragment(frame: datagram.frame, time: datagram.time, wireLength: datagram.range.count,
-                                                  plaintext: nil, firstPayload: fragment.firstInnerPayload, integrity: .unchecked,
-                                                  failure: keyIndex == nil ? nil : "not opened",
-                                                  fingerprint: fingerprint(datagram.bytes, datagram.range))
+        var piece = IKEFragmentAssembler.Fragment(
+            frame: datagram.frame, time: datagram.time, wireLength: datagram.range.count,
+            plaintext: nil, firstPayload: fragment.firstInnerPayload, integrity: .unchecked,
+            failure: keyIndex == nil ? nil : "not opened",
+            fingerprint: fingerprint(datagram.bytes, datagram.range))
         if let keyIndex {
-            switch open(datagram.bytes, range: datagram.range, payloadOffset: payloadOffset, header: header, keyIndex: keyIndex) {
+            switch open(
+                datagram.bytes, range: datagram.range, payloadOffset: payloadOffset, header: header, keyIndex: keyIndex)
+            {
             case .success(let plain):
                 piece.plaintext = plain.bytes
                 piece.integrity = plain.integrity
@@ -227,10 +241,12 @@ public final class IKEReconstruction {
                 piece.integrity = reason.integrityFailed ? .failed : .unchecked
             }
         }
-        let key = IKEFragmentAssembler.MessageKey(initiatorSPI: header.initiatorSPI, responderSPI: header.responderSPI,
-                                                  messageID: header.messageID, isResponse: header.isResponse,
-                                                  fromInitiator: header.isInitiator)
-        switch fragments.add(piece, number: Int(fragment.fragmentNumber), total: Int(fragment.totalFragments), key: key) {
+        let key = IKEFragmentAssembler.MessageKey(
+            initiatorSPI: header.initiatorSPI, responderSPI: header.responderSPI,
+            messageID: header.messageID, isResponse: header.isResponse,
+            fromInitiator: header.isInitiator)
+        switch fragments.add(piece, number: Int(fragment.fragmentNumber), total: Int(fragment.totalFragments), key: key)
+        {
         case .pending:
             return nil
         case .dropped(let reason):
@@ -241,8 +257,8 @@ public final class IKEReconstruction {
             record.frames = whole.fragments.map(\.frame)
             record.time = whole.fragments.map(\.time).min() ?? first.time
             record.length = whole.fragments.reduce(0) { $0 + $1.wireLength }
-            var combined: UInt64 = 0xcbf29ce484222325
-            for piece in whole.fragments { combined = (combined ^ piece.fingerprint) &* 0x100000001b3 }
+            var combined: UInt64 = 0xcbf2_9ce4_8422_2325
+            for piece in whole.fragments { combined = (combined ^ piece.fingerprint) &* 0x100_0000_01b3 }
             if keyIndex == nil {
                 record.decryption = .noKeys
             } else if let failed = whole.fragments.first(where: { $0.plaintext == nil }) {
@@ -251,7 +267,9 @@ public final class IKEReconstruction {
             } else {
                 let plain = whole.fragments.flatMap { $0.plaintext ?? [] }
                 record.decryption = .decrypted
-                record.integrity = whole.fragments.contains { $0.integrity == .failed } ? .failed
+                record.integrity =
+                    whole.fragments.contains { $0.integrity == .failed }
+                    ? .failed
                     : whole.fragments.allSatisfy { $0.integrity == .ok } ? .ok : .unchecked
                 appendInner(&record, plain, first: whole.fragments.first?.firstPayload ?? 0)
             }
@@ -293,16 +311,18 @@ public final class IKEReconstruction {
             messages.append(record)
         } else {
             droppedMessages += 1
-            diagnose("more than \(limits.maxMessagesKept) IKE messages or \(limits.maxMessageBytesKept >> 20) MiB of them: later ones are reported but not kept for the summary")
+            diagnose(
+                "more than \(limits.maxMessagesKept) IKE messages or \(limits.maxMessageBytesKept >> 20) MiB of them: later ones are reported but not kept for the summary"
+            )
         }
         return record
     }
 
     /// FNV-1a over the message bytes: equal bytes, equal fingerprint (retransmissions).
     func fingerprint(_ bytes: [UInt8], _ range: Range<Int>) -> UInt64 {
-        var hash: UInt64 = 0xcbf29ce484222325
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for index in range where index < bytes.count {
-            hash = (hash ^ UInt64(bytes[index])) &* 0x100000001b3
+            hash = (hash ^ UInt64(bytes[index])) &* 0x100_0000_01b3
         }
         return hash
     }
@@ -315,7 +335,9 @@ public final class IKEReconstruction {
     // MARK: keys
 
     func keyIndex(for header: IKEHeader) -> Int? {
-        keyIndex(IKESPIPair(initiator: header.initiatorSPI, responder: header.responderSPI), version: Int(header.majorVersion))
+        keyIndex(
+            IKESPIPair(initiator: header.initiatorSPI, responder: header.responderSPI),
+            version: Int(header.majorVersion))
     }
 
     func keyIndex(_ spis: IKESPIPair, version: Int = 2) -> Int? { keyRing.index(spis, version: version) }
@@ -335,19 +357,28 @@ public final class IKEReconstruction {
 
     /// Whether a message that failed its integrity check passes it with the other sender's
     /// keys (the key file has the initiator's and the responder's keys the wrong way round).
-    private func verifiesSwapped(_ bytes: [UInt8], range: Range<Int>, payloadOffset: Int, header: IKEHeader, keyIndex: Int) -> Bool {
+    private func verifiesSwapped(
+        _ bytes: [UInt8], range: Range<Int>, payloadOffset: Int, header: IKEHeader, keyIndex: Int
+    ) -> Bool {
         guard let protection = protection(keyIndex),
-              case .success(let plain) = protection.open(message: bytes, messageRange: range, encryptedPayloadOffset: payloadOffset,
-                                                         sentByInitiator: !header.isInitiator) else { return false }
+            case .success(let plain) = protection.open(
+                message: bytes, messageRange: range, encryptedPayloadOffset: payloadOffset,
+                sentByInitiator: !header.isInitiator)
+        else { return false }
         return plain.integrity == .ok
     }
 
-    private func open(_ bytes: [UInt8], range: Range<Int>, payloadOffset: Int, header: IKEHeader, keyIndex: Int) -> Result<Opened, OpenFailure> {
+    private func open(_ bytes: [UInt8], range: Range<Int>, payloadOffset: Int, header: IKEHeader, keyIndex: Int)
+        -> Result<Opened, OpenFailure>
+    {
         guard let protection = protection(keyIndex) else {
             let why = keyRing.protectionFailures[keyIndex] ?? "keys unusable"
             return .failure(OpenFailure(text: why, integrityFailed: false))
         }
-        switch protection.open(message: bytes, messageRange: range, encryptedPayloadOffset: payloadOffset, sentByInitiator: header.isInitiator) {
+        switch protection.open(
+            message: bytes, messageRange: range, encryptedPayloadOffset: payloadOffset,
+            sentByInitiator: header.isInitiator)
+        {
         case .success(let plain):
             let integrity: IKEIntegrityVerdict
             switch plain.integrity {
@@ -357,8 +388,10 @@ public final class IKEReconstruction {
             }
             return .success(Opened(bytes: plain.payloads, firstPayload: plain.firstPayloadType, integrity: integrity))
         case .failure(let error):
-            return .failure(OpenFailure(text: error.reason,
-                                        integrityFailed: error.code == .integrityFailed || error.code == .authenticationFailed))
+            return .failure(
+                OpenFailure(
+                    text: error.reason,
+                    integrityFailed: error.code == .integrityFailed || error.code == .authenticationFailed))
         }
     }
 

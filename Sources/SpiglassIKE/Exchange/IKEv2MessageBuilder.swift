@@ -2,8 +2,10 @@
 /// tests that need exchanges no fixture has. Encryption is `IKEv2MessageProtection.seal`.
 public enum IKEv2MessageBuilder {
     /// The 28-byte header; the length is filled in by `clear` or `seal`.
-    public static func header(initiatorSPI: UInt64, responderSPI: UInt64, exchange: UInt8, messageID: UInt32,
-                              response: Bool, fromInitiator: Bool) -> [UInt8] {
+    public static func header(
+        initiatorSPI: UInt64, responderSPI: UInt64, exchange: UInt8, messageID: UInt32,
+        response: Bool, fromInitiator: Bool
+    ) -> [UInt8] {
         var h = [UInt8](repeating: 0, count: 28)
         for i in 0..<8 { h[i] = UInt8((initiatorSPI >> UInt64(56 - 8 * i)) & 0xff) }
         for i in 0..<8 { h[8 + i] = UInt8((responderSPI >> UInt64(56 - 8 * i)) & 0xff) }
@@ -32,8 +34,8 @@ public enum IKEv2MessageBuilder {
     public static func espProposal(spi: UInt32) -> [UInt8] {
         let transforms: [[UInt8]] = [
             [3, 0, 0, 12, 1, 0, 0, 12, 0x80, 0x0e, 0, 128],  // ENCR_AES_CBC, key length 128
-            [3, 0, 0, 8, 3, 0, 0, 12],                       // AUTH_HMAC_SHA2_256_128
-            [0, 0, 0, 8, 5, 0, 0, 0],                        // no ESN
+            [3, 0, 0, 8, 3, 0, 0, 12],  // AUTH_HMAC_SHA2_256_128
+            [0, 0, 0, 8, 5, 0, 0, 0],  // no ESN
         ]
         let body = transforms.flatMap { $0 }
         let length = 8 + 4 + body.count

@@ -14,7 +14,8 @@ enum NATDetection {
     }
 
     static func hash(initiatorSPI: UInt64, responderSPI: UInt64, address: IPAddress, port: UInt16) -> [UInt8]? {
-        try? Digest.hash(.sha1, input(initiatorSPI: initiatorSPI, responderSPI: responderSPI, address: address, port: port))
+        try? Digest.hash(
+            .sha1, input(initiatorSPI: initiatorSPI, responderSPI: responderSPI, address: address, port: port))
     }
 
     /// SPIi | SPIr | address | port: what IKEv2's NAT_DETECTION hashes and IKEv1's NAT-D
@@ -22,8 +23,12 @@ enum NATDetection {
     static func input(initiatorSPI: UInt64, responderSPI: UInt64, address: IPAddress, port: UInt16) -> [UInt8] {
         var input = [UInt8]()
         input.reserveCapacity(36)
-        for shift in stride(from: 56, through: 0, by: -8) { input.append(UInt8((initiatorSPI >> UInt64(shift)) & 0xff)) }
-        for shift in stride(from: 56, through: 0, by: -8) { input.append(UInt8((responderSPI >> UInt64(shift)) & 0xff)) }
+        for shift in stride(from: 56, through: 0, by: -8) {
+            input.append(UInt8((initiatorSPI >> UInt64(shift)) & 0xff))
+        }
+        for shift in stride(from: 56, through: 0, by: -8) {
+            input.append(UInt8((responderSPI >> UInt64(shift)) & 0xff))
+        }
         input += address.bytes
         input.append(UInt8(port >> 8))
         input.append(UInt8(port & 0xff))
@@ -40,10 +45,12 @@ enum NATDetection {
         for notify in message.notifies {
             switch notify.notifyType {
             case .natDetectionSourceIP:
-                let expected = hash(initiatorSPI: spiI, responderSPI: spiR, address: message.source, port: message.sourcePort)
+                let expected = hash(
+                    initiatorSPI: spiI, responderSPI: spiR, address: message.source, port: message.sourcePort)
                 source = (source ?? false) || expected == notify.data
             case .natDetectionDestinationIP:
-                let expected = hash(initiatorSPI: spiI, responderSPI: spiR, address: message.destination, port: message.destinationPort)
+                let expected = hash(
+                    initiatorSPI: spiI, responderSPI: spiR, address: message.destination, port: message.destinationPort)
                 destination = (destination ?? false) || expected == notify.data
             default:
                 continue

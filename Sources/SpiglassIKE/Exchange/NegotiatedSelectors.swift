@@ -35,7 +35,8 @@ public struct NegotiatedSelectors: Sendable {
         }
         if addressesTranslated {
             // Only the protocol and ports can be held to them.
-            found = PolicySelector(sources: found.sources.map(Self.anyAddress), destinations: found.destinations.map(Self.anyAddress))
+            found = PolicySelector(
+                sources: found.sources.map(Self.anyAddress), destinations: found.destinations.map(Self.anyAddress))
         }
         return found
     }
@@ -52,10 +53,11 @@ extension IKEReconstruction {
     public func negotiatedSelectors(child index: Int) -> NegotiatedSelectors {
         let child = children[index]
         let ikeSA = ikeSAs[child.ikeSAIndex]
-        return NegotiatedSelectors(child: index, protocolID: child.protocolID, requesterSPI: child.requesterSPI,
-                                   responderSPI: child.responderSPI, requester: child.requester,
-                                   forward: child.requesterToResponderSelector(ikeVersion: ikeSA.version),
-                                   addressesTranslated: child.transportMode
-                                       && (ikeSA.initiatorBehindNAT == true || ikeSA.responderBehindNAT == true))
+        return NegotiatedSelectors(
+            child: index, protocolID: child.protocolID, requesterSPI: child.requesterSPI,
+            responderSPI: child.responderSPI, requester: child.requester,
+            forward: child.requesterToResponderSelector(ikeVersion: ikeSA.version),
+            addressesTranslated: child.transportMode
+                && (ikeSA.initiatorBehindNAT == true || ikeSA.responderBehindNAT == true))
     }
 }

@@ -21,8 +21,9 @@ enum WeakAlgorithms {
         ]
         var out = judged.compactMap { $0 }.map { "IKE SA: " + AlgorithmPolicy.reason($0, in: .ikev1PhaseOne) }
         if aggressive && transform.authenticationMethod == 1 {
-            out.append("IKE SA: Aggressive Mode with a pre-shared key sends a hash of the PSK"
-                + " that can be cracked offline")
+            out.append(
+                "IKE SA: Aggressive Mode with a pre-shared key sends a hash of the PSK"
+                    + " that can be cracked offline")
         }
         out.append("IKE SA: IKEv1 is deprecated (RFC 9395)")
         return out

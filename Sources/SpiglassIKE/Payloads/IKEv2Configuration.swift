@@ -18,27 +18,36 @@ public struct IKEv2Configuration: Sendable, Equatable {
     /// R bit + Attribute Type (2), Length (2).
     static let attributeHeaderLength = 4
 
-    static func parse(_ reader: inout ByteReader,
-                      problems: inout [IKEParseProblem]) -> Result<IKEv2Configuration, IKEParseProblem> {
+    static func parse(
+        _ reader: inout ByteReader,
+        problems: inout [IKEParseProblem]
+    ) -> Result<IKEv2Configuration, IKEParseProblem> {
         if let problem = IKEFraming.needs(reader, headerLength, "CP") { return .failure(problem) }
         var configuration = IKEv2Configuration(type: reader.readUInt8() ?? 0, attributes: [])
         reader.skip(3)
         while !reader.isAtEnd {
             let cursor = reader.offset
             guard configuration.attributes.count < IKEv2Limits.maxConfigAttributes else {
-                problems.append(IKEParseProblem(.tooManyConfigAttributes, offset: cursor,
-                                                "CP: more than \(IKEv2Limits.maxConfigAttributes) attributes; the rest is skipped"))
+                problems.append(
+                    IKEParseProblem(
+                        .tooManyConfigAttributes, offset: cursor,
+                        "CP: more than \(IKEv2Limits.maxConfigAttributes) attributes; the rest is skipped"))
                 break
             }
             let left = reader.remaining
             guard let rawType = reader.readUInt16(), let length = reader.readUInt16() else {
-                return .failure(IKEParseProblem(.badConfigAttribute, offset: cursor,
-                                                "CP: attribute header needs \(attributeHeaderLength) bytes, \(left) left"))
+                return .failure(
+                    IKEParseProblem(
+                        .badConfigAttribute, offset: cursor,
+                        "CP: attribute header needs \(attributeHeaderLength) bytes, \(left) left"))
             }
             let type = rawType & 0x7fff
             guard let value = reader.readBytes(Int(length)) else {
-                return .failure(IKEParseProblem(.badConfigAttribute, offset: cursor,
-                                                "CP: \(IKEv2Names.configAttributeName(type)) length \(length), \(left - attributeHeaderLength) bytes left"))
+                return .failure(
+                    IKEParseProblem(
+                        .badConfigAttribute, offset: cursor,
+                        "CP: \(IKEv2Names.configAttributeName(type)) length \(length), \(left - attributeHeaderLength) bytes left"
+                    ))
             }
             configuration.attributes.append(IKEv2ConfigAttribute(type: type, value: value))
         }
@@ -77,7 +86,8 @@ public struct IKEv2ConfigAttribute: Sendable, Equatable {
             return value.count == 17 ? "\(IKEText.address(Array(value[0..<16])))/\(value[16])" : nil
         case 13:
             // INTERNAL_IP4_SUBNET: address and netmask.
-            return value.count == 8 ? "\(IKEText.address(Array(value[0..<4])))/\(IKEText.address(Array(value[4..<8])))" : nil
+            return value.count == 8
+                ? "\(IKEText.address(Array(value[0..<4])))/\(IKEText.address(Array(value[4..<8])))" : nil
         case 7, 25:
             // APPLICATION_VERSION, INTERNAL_DNS_DOMAIN.
             return DisplayText.escaped(bytes: value)

@@ -17,16 +17,23 @@ public struct IKEv2Delete: Sendable, Equatable {
     /// Protocol ID (1), SPI Size (1), Num of SPIs (2).
     static let headerLength = 4
 
-    static func parse(_ reader: inout ByteReader,
-                      problems: inout [IKEParseProblem]) -> Result<IKEv2Delete, IKEParseProblem> {
+    static func parse(
+        _ reader: inout ByteReader,
+        problems: inout [IKEParseProblem]
+    ) -> Result<IKEv2Delete, IKEParseProblem> {
         let start = reader.offset
         guard reader.remaining >= headerLength, let protocolID = reader.readUInt8(), let spiSize = reader.readUInt8(),
-              let count = reader.readUInt16() else {
-            return .failure(IKEParseProblem(.truncatedBody, offset: start,
-                                            "D: body of \(reader.remaining) bytes, needs \(headerLength)"))
+            let count = reader.readUInt16()
+        else {
+            return .failure(
+                IKEParseProblem(
+                    .truncatedBody, offset: start,
+                    "D: body of \(reader.remaining) bytes, needs \(headerLength)"))
         }
-        return IKEFraming.deleteSPIs(&reader, count: Int(count), spiSize: Int(spiSize), countOffset: start + 2,
-                                     limit: IKEv2Limits.maxDeleteSPIs, problems: &problems)
-            .map { IKEv2Delete(protocolID: protocolID, spiSize: spiSize, spis: $0) }
+        return IKEFraming.deleteSPIs(
+            &reader, count: Int(count), spiSize: Int(spiSize), countOffset: start + 2,
+            limit: IKEv2Limits.maxDeleteSPIs, problems: &problems
+        )
+        .map { IKEv2Delete(protocolID: protocolID, spiSize: spiSize, spis: $0) }
     }
 }

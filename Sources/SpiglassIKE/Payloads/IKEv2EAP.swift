@@ -22,32 +22,43 @@ public struct IKEv2EAP: Sendable, Equatable {
     /// Code (1), Identifier (1), Length (2).
     static let headerLength = 4
 
-    static func parse(_ reader: inout ByteReader,
-                      problems: inout [IKEParseProblem]) -> Result<IKEv2EAP, IKEParseProblem> {
+    static func parse(
+        _ reader: inout ByteReader,
+        problems: inout [IKEParseProblem]
+    ) -> Result<IKEv2EAP, IKEParseProblem> {
         let start = reader.offset
         let bodyLength = reader.remaining
         guard bodyLength >= headerLength, let code = reader.readUInt8(), let identifier = reader.readUInt8(),
-              let lengthField = reader.readUInt16() else {
-            return .failure(IKEParseProblem(.truncatedBody, offset: start,
-                                            "EAP: body of \(bodyLength) bytes, needs \(headerLength)"))
+            let lengthField = reader.readUInt16()
+        else {
+            return .failure(
+                IKEParseProblem(
+                    .truncatedBody, offset: start,
+                    "EAP: body of \(bodyLength) bytes, needs \(headerLength)"))
         }
         let length = Int(lengthField)
         guard length >= headerLength, var message = reader.readReader(length - headerLength) else {
-            return .failure(IKEParseProblem(.badEAPLength, offset: start + 2,
-                                            "EAP: length \(length), payload body \(bodyLength) bytes"))
+            return .failure(
+                IKEParseProblem(
+                    .badEAPLength, offset: start + 2,
+                    "EAP: length \(length), payload body \(bodyLength) bytes"))
         }
         var eap = IKEv2EAP(code: code, identifier: identifier, type: nil, data: [])
         if code == 1 || code == 2 || code == 5 || code == 6 {
             guard let type = message.readUInt8() else {
-                return .failure(IKEParseProblem(.badEAPLength, offset: start + 2,
-                                                "EAP \(IKEv2Names.eapCodeName(code)): length \(length) leaves no Type"))
+                return .failure(
+                    IKEParseProblem(
+                        .badEAPLength, offset: start + 2,
+                        "EAP \(IKEv2Names.eapCodeName(code)): length \(length) leaves no Type"))
             }
             eap.type = type
         }
         eap.data = message.readBytes(message.remaining) ?? []
         if !reader.isAtEnd {
-            problems.append(IKEParseProblem(.trailingBytes, offset: reader.offset,
-                                            "EAP: \(reader.remaining) bytes after the EAP message"))
+            problems.append(
+                IKEParseProblem(
+                    .trailingBytes, offset: reader.offset,
+                    "EAP: \(reader.remaining) bytes after the EAP message"))
         }
         return .success(eap)
     }

@@ -33,18 +33,24 @@ public struct IKEv2EncryptedFragment: Sendable, Equatable {
     /// Fragment Number (2) + Total Fragments (2).
     static let headerLength = 4
 
-    static func parse(_ reader: inout ByteReader,
-                      firstInnerPayload: UInt8) -> Result<IKEv2EncryptedFragment, IKEParseProblem> {
+    static func parse(
+        _ reader: inout ByteReader,
+        firstInnerPayload: UInt8
+    ) -> Result<IKEv2EncryptedFragment, IKEParseProblem> {
         let start = reader.offset
         guard reader.remaining >= headerLength, let number = reader.readUInt16(), let total = reader.readUInt16() else {
-            return .failure(IKEParseProblem(.truncatedBody, offset: start,
-                                            "SKF: body of \(reader.remaining) bytes, needs \(headerLength)"))
+            return .failure(
+                IKEParseProblem(
+                    .truncatedBody, offset: start,
+                    "SKF: body of \(reader.remaining) bytes, needs \(headerLength)"))
         }
         // RFC 7383 2.5: numbering starts at 1; Total Fragments is at least the fragment number.
         guard number >= 1, number <= total else {
             return .failure(IKEParseProblem(.badFragmentNumber, offset: start, "SKF: fragment \(number) of \(total)"))
         }
-        return .success(IKEv2EncryptedFragment(firstInnerPayload: firstInnerPayload, fragmentNumber: number, totalFragments: total,
-                                               contentRange: reader.remainingRange))
+        return .success(
+            IKEv2EncryptedFragment(
+                firstInnerPayload: firstInnerPayload, fragmentNumber: number, totalFragments: total,
+                contentRange: reader.remainingRange))
     }
 }

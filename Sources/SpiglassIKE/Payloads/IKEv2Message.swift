@@ -22,15 +22,18 @@ public struct IKEv2Message: Sendable, Equatable {
 
     /// Parses the IKEv2 message at the reader's cursor (see `IKEv2Parser.parseMessage`); the
     /// reader ends after the bytes it was given.
-    public static func parse(_ reader: inout ByteReader,
-                             cutByCapture: Bool = false) -> Result<IKEv2Message, IKEParseProblem> {
+    public static func parse(
+        _ reader: inout ByteReader,
+        cutByCapture: Bool = false
+    ) -> Result<IKEv2Message, IKEParseProblem> {
         switch IKEFraming.frame(&reader, .v2, cutByCapture: cutByCapture) {
         case .failure(let problem):
             return .failure(problem)
         case .success(var frame):
-            let payloads = IKEv2Parser.walk(&frame.payloads, firstPayload: frame.header.nextPayload,
-                                            encryptedAllowed: true,
-                                            cutAtEnd: frame.cutAtEnd, problems: &frame.problems)
+            let payloads = IKEv2Parser.walk(
+                &frame.payloads, firstPayload: frame.header.nextPayload,
+                encryptedAllowed: true,
+                cutAtEnd: frame.cutAtEnd, problems: &frame.problems)
             return .success(IKEv2Message(header: frame.header, payloads: payloads, problems: frame.problems))
         }
     }

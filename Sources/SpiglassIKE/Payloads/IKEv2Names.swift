@@ -26,11 +26,11 @@ public enum IKEv2Names {
         case 47: return "CP"
         case 48: return "EAP"
         case 49: return "GSPM"  // RFC 6467 Generic Secure Password Methods
-        case 50: return "IDg"   // G-IKEv2 Group Identification
-        case 51: return "GSA"   // G-IKEv2 Group Security Association
-        case 52: return "KD"    // G-IKEv2 Key Download
-        case 53: return "SKF"   // RFC 7383 Encrypted and Authenticated Fragment
-        case 54: return "PS"    // RFC 8019 Puzzle Solution
+        case 50: return "IDg"  // G-IKEv2 Group Identification
+        case 51: return "GSA"  // G-IKEv2 Group Security Association
+        case 52: return "KD"  // G-IKEv2 Key Download
+        case 53: return "SKF"  // RFC 7383 Encrypted and Authenticated Fragment
+        case 54: return "PS"  // RFC 8019 Puzzle Solution
         default: return "PAYLOAD_\(type)"
         }
     }
@@ -74,8 +74,8 @@ public enum IKEv2Names {
         case 1: return "IKE"
         case 2: return "AH"
         case 3: return "ESP"
-        case 4: return "FC_ESP_HEADER"          // RFC 4595
-        case 5: return "FC_CT_AUTHENTICATION"   // RFC 4595
+        case 4: return "FC_ESP_HEADER"  // RFC 4595
+        case 5: return "FC_CT_AUTHENTICATION"  // RFC 4595
         default: return "PROTOCOL_\(id)"
         }
     }
@@ -91,8 +91,8 @@ public enum IKEv2Names {
         case 4: return "KE"
         case 5: return "ESN"
         case 6...12: return "ADDKE\(type - 5)"  // RFC 9370
-        case 13: return "KWA"                   // G-IKEv2 Key Wrap Algorithm
-        case 14: return "GCAUTH"                // G-IKEv2 Group Controller Authentication Method
+        case 13: return "KWA"  // G-IKEv2 Key Wrap Algorithm
+        case 14: return "GCAUTH"  // G-IKEv2 Group Controller Authentication Method
         default: return "TRANSFORM_TYPE_\(type)"
         }
     }
@@ -124,12 +124,12 @@ public enum IKEv2Names {
         case 25: return "ENCR_CAMELLIA_CCM_8"
         case 26: return "ENCR_CAMELLIA_CCM_12"
         case 27: return "ENCR_CAMELLIA_CCM_16"
-        case 28: return "ENCR_CHACHA20_POLY1305"      // RFC 7634
-        case 29: return "ENCR_AES_CCM_8_IIV"          // RFC 8750
-        case 30: return "ENCR_AES_GCM_16_IIV"         // RFC 8750
+        case 28: return "ENCR_CHACHA20_POLY1305"  // RFC 7634
+        case 29: return "ENCR_AES_CCM_8_IIV"  // RFC 8750
+        case 30: return "ENCR_AES_GCM_16_IIV"  // RFC 8750
         case 31: return "ENCR_CHACHA20_POLY1305_IIV"  // RFC 8750
-        case 32: return "ENCR_KUZNYECHIK_MGM_KTREE"   // RFC 9227
-        case 33: return "ENCR_MAGMA_MGM_KTREE"        // RFC 9227
+        case 32: return "ENCR_KUZNYECHIK_MGM_KTREE"  // RFC 9227
+        case 33: return "ENCR_MAGMA_MGM_KTREE"  // RFC 9227
         case 34: return "ENCR_KUZNYECHIK_MGM_MAC_KTREE"
         case 35: return "ENCR_MAGMA_MGM_MAC_KTREE"
         // Private use values seen in the wild (strongSwan, libreswan).
@@ -189,10 +189,10 @@ public enum IKEv2Names {
         case 16: return "MODP_4096"
         case 17: return "MODP_6144"
         case 18: return "MODP_8192"
-        case 19: return "ECP_256"           // RFC 5903
+        case 19: return "ECP_256"  // RFC 5903
         case 20: return "ECP_384"
         case 21: return "ECP_521"
-        case 22: return "MODP_1024_160"     // RFC 5114
+        case 22: return "MODP_1024_160"  // RFC 5114
         case 23: return "MODP_2048_224"
         case 24: return "MODP_2048_256"
         case 25: return "ECP_192"
@@ -201,11 +201,11 @@ public enum IKEv2Names {
         case 28: return "BRAINPOOL_P256R1"
         case 29: return "BRAINPOOL_P384R1"
         case 30: return "BRAINPOOL_P512R1"
-        case 31: return "CURVE25519"        // RFC 8031
+        case 31: return "CURVE25519"  // RFC 8031
         case 32: return "CURVE448"
-        case 33: return "GOST3410_2012_256" // RFC 9385
+        case 33: return "GOST3410_2012_256"  // RFC 9385
         case 34: return "GOST3410_2012_512"
-        case 35: return "ML_KEM_512"        // draft-ietf-ipsecme-ikev2-mlkem (RFC 9370 framework)
+        case 35: return "ML_KEM_512"  // draft-ietf-ipsecme-ikev2-mlkem (RFC 9370 framework)
         case 36: return "ML_KEM_768"
         case 37: return "ML_KEM_1024"
         default: return "KE_\(id)"
@@ -264,16 +264,16 @@ public enum IKEv2Names {
         37: "FAILED_CP_REQUIRED",
         38: "TS_UNACCEPTABLE",
         39: "INVALID_SELECTORS",
-        40: "UNACCEPTABLE_ADDRESSES",   // RFC 4555
+        40: "UNACCEPTABLE_ADDRESSES",  // RFC 4555
         41: "UNEXPECTED_NAT_DETECTED",  // RFC 4555
-        42: "USE_ASSIGNED_HoA",         // RFC 5026
+        42: "USE_ASSIGNED_HoA",  // RFC 5026
         43: "TEMPORARY_FAILURE",
         44: "CHILD_SA_NOT_FOUND",
-        45: "INVALID_GROUP_ID",         // G-IKEv2
-        46: "AUTHORIZATION_FAILED",     // G-IKEv2
-        47: "STATE_NOT_FOUND",          // RFC 9370
-        48: "TS_MAX_QUEUE",             // RFC 9611
-        49: "REGISTRATION_FAILED",      // G-IKEv2
+        45: "INVALID_GROUP_ID",  // G-IKEv2
+        46: "AUTHORIZATION_FAILED",  // G-IKEv2
+        47: "STATE_NOT_FOUND",  // RFC 9370
+        48: "TS_MAX_QUEUE",  // RFC 9611
+        49: "REGISTRATION_FAILED",  // G-IKEv2
         // Status types.
         16384: "INITIAL_CONTACT",
         16385: "SET_WINDOW_SIZE",
@@ -287,55 +287,55 @@ public enum IKEv2Names {
         16393: "REKEY_SA",
         16394: "ESP_TFC_PADDING_NOT_SUPPORTED",
         16395: "NON_FIRST_FRAGMENTS_ALSO",
-        16396: "MOBIKE_SUPPORTED",              // RFC 4555
+        16396: "MOBIKE_SUPPORTED",  // RFC 4555
         16397: "ADDITIONAL_IP4_ADDRESS",
         16398: "ADDITIONAL_IP6_ADDRESS",
         16399: "NO_ADDITIONAL_ADDRESSES",
         16400: "UPDATE_SA_ADDRESSES",
         16401: "COOKIE2",
         16402: "NO_NATS_ALLOWED",
-        16403: "AUTH_LIFETIME",                 // RFC 4478
-        16404: "MULTIPLE_AUTH_SUPPORTED",       // RFC 4739
+        16403: "AUTH_LIFETIME",  // RFC 4478
+        16404: "MULTIPLE_AUTH_SUPPORTED",  // RFC 4739
         16405: "ANOTHER_AUTH_FOLLOWS",
-        16406: "REDIRECT_SUPPORTED",            // RFC 5685
+        16406: "REDIRECT_SUPPORTED",  // RFC 5685
         16407: "REDIRECT",
         16408: "REDIRECTED_FROM",
-        16409: "TICKET_LT_OPAQUE",              // RFC 5723
+        16409: "TICKET_LT_OPAQUE",  // RFC 5723
         16410: "TICKET_REQUEST",
         16411: "TICKET_ACK",
         16412: "TICKET_NACK",
         16413: "TICKET_OPAQUE",
-        16414: "LINK_ID",                       // RFC 5739
-        16415: "USE_WESP_MODE",                 // RFC 5840
-        16416: "ROHC_SUPPORTED",                // RFC 5857
-        16417: "EAP_ONLY_AUTHENTICATION",       // RFC 5998
-        16418: "CHILDLESS_IKEV2_SUPPORTED",     // RFC 6023
-        16419: "QUICK_CRASH_DETECTION",         // RFC 6290
+        16414: "LINK_ID",  // RFC 5739
+        16415: "USE_WESP_MODE",  // RFC 5840
+        16416: "ROHC_SUPPORTED",  // RFC 5857
+        16417: "EAP_ONLY_AUTHENTICATION",  // RFC 5998
+        16418: "CHILDLESS_IKEV2_SUPPORTED",  // RFC 6023
+        16419: "QUICK_CRASH_DETECTION",  // RFC 6290
         16420: "IKEV2_MESSAGE_ID_SYNC_SUPPORTED",  // RFC 6311
         16421: "IPSEC_REPLAY_COUNTER_SYNC_SUPPORTED",
         16422: "IKEV2_MESSAGE_ID_SYNC",
         16423: "IPSEC_REPLAY_COUNTER_SYNC",
-        16424: "SECURE_PASSWORD_METHODS",       // RFC 6467
-        16425: "PSK_PERSIST",                   // RFC 6631
+        16424: "SECURE_PASSWORD_METHODS",  // RFC 6467
+        16425: "PSK_PERSIST",  // RFC 6631
         16426: "PSK_CONFIRM",
-        16427: "ERX_SUPPORTED",                 // RFC 6867
-        16428: "IFOM_CAPABILITY",               // 3GPP TS 24.303
-        16429: "GROUP_SENDER",                  // G-IKEv2
-        16430: "IKEV2_FRAGMENTATION_SUPPORTED", // RFC 7383
-        16431: "SIGNATURE_HASH_ALGORITHMS",     // RFC 7427
-        16432: "CLONE_IKE_SA_SUPPORTED",        // RFC 7791
+        16427: "ERX_SUPPORTED",  // RFC 6867
+        16428: "IFOM_CAPABILITY",  // 3GPP TS 24.303
+        16429: "GROUP_SENDER",  // G-IKEv2
+        16430: "IKEV2_FRAGMENTATION_SUPPORTED",  // RFC 7383
+        16431: "SIGNATURE_HASH_ALGORITHMS",  // RFC 7427
+        16432: "CLONE_IKE_SA_SUPPORTED",  // RFC 7791
         16433: "CLONE_IKE_SA",
-        16434: "PUZZLE",                        // RFC 8019
-        16435: "USE_PPK",                       // RFC 8784
+        16434: "PUZZLE",  // RFC 8019
+        16435: "USE_PPK",  // RFC 8784
         16436: "PPK_IDENTITY",
         16437: "NO_PPK_AUTH",
-        16438: "INTERMEDIATE_EXCHANGE_SUPPORTED", // RFC 9242
-        16439: "IP4_ALLOWED",                   // RFC 8983
+        16438: "INTERMEDIATE_EXCHANGE_SUPPORTED",  // RFC 9242
+        16439: "IP4_ALLOWED",  // RFC 8983
         16440: "IP6_ALLOWED",
-        16441: "ADDITIONAL_KEY_EXCHANGE",       // RFC 9370
-        16442: "USE_AGGFRAG",                   // RFC 9347
-        16443: "SUPPORTED_AUTH_METHODS",        // RFC 9593
-        16444: "SA_RESOURCE_INFO",              // RFC 9611
+        16441: "ADDITIONAL_KEY_EXCHANGE",  // RFC 9370
+        16442: "USE_AGGFRAG",  // RFC 9347
+        16443: "SUPPORTED_AUTH_METHODS",  // RFC 9593
+        16444: "SA_RESOURCE_INFO",  // RFC 9611
         16445: "USE_PPK_INT",
         16446: "PPK_IDENTITY_KEY",
         16447: "IKE_SA_INIT_FULL_TRANSCRIPT_AUTH",
@@ -348,7 +348,7 @@ public enum IKEv2Names {
         case 2: return "SHA2_256"
         case 3: return "SHA2_384"
         case 4: return "SHA2_512"
-        case 5: return "IDENTITY"   // RFC 8420
+        case 5: return "IDENTITY"  // RFC 8420
         default: return "HASH_\(id)"
         }
     }
@@ -365,8 +365,8 @@ public enum IKEv2Names {
         case 9: return "ID_DER_ASN1_DN"
         case 10: return "ID_DER_ASN1_GN"
         case 11: return "ID_KEY_ID"
-        case 12: return "ID_FC_NAME"   // RFC 4595
-        case 13: return "ID_NULL"      // RFC 7619
+        case 12: return "ID_FC_NAME"  // RFC 4595
+        case 13: return "ID_NULL"  // RFC 7619
         default: return "ID_\(type)"
         }
     }
@@ -386,8 +386,8 @@ public enum IKEv2Names {
         case 11: return "Raw RSA Key"
         case 12: return "Hash and URL of X.509 certificate"
         case 13: return "Hash and URL of X.509 bundle"
-        case 14: return "OCSP Content"     // RFC 4806
-        case 15: return "Raw Public Key"   // RFC 7670
+        case 14: return "OCSP Content"  // RFC 4806
+        case 15: return "Raw Public Key"  // RFC 7670
         default: return "Certificate encoding \(encoding)"
         }
     }
@@ -398,12 +398,12 @@ public enum IKEv2Names {
         case 1: return "RSA Digital Signature"
         case 2: return "Shared Key Message Integrity Code"
         case 3: return "DSS Digital Signature"
-        case 9: return "ECDSA with SHA-256 on the P-256 curve"   // RFC 4754
+        case 9: return "ECDSA with SHA-256 on the P-256 curve"  // RFC 4754
         case 10: return "ECDSA with SHA-384 on the P-384 curve"
         case 11: return "ECDSA with SHA-512 on the P-521 curve"
         case 12: return "Generic Secure Password Authentication Method"  // RFC 6467
-        case 13: return "NULL Authentication"                    // RFC 7619
-        case 14: return "Digital Signature"                      // RFC 7427
+        case 13: return "NULL Authentication"  // RFC 7619
+        case 14: return "Digital Signature"  // RFC 7427
         default: return "Authentication method \(method)"
         }
     }
@@ -415,8 +415,8 @@ public enum IKEv2Names {
         switch type {
         case 7: return "TS_IPV4_ADDR_RANGE"
         case 8: return "TS_IPV6_ADDR_RANGE"
-        case 9: return "TS_FC_ADDR_RANGE"   // RFC 4595
-        case 10: return "TS_SECLABEL"       // RFC 9478
+        case 9: return "TS_FC_ADDR_RANGE"  // RFC 4595
+        case 10: return "TS_SECLABEL"  // RFC 9478
         default: return "TS_\(type)"
         }
     }
@@ -465,18 +465,18 @@ public enum IKEv2Names {
         case 13: return "INTERNAL_IP4_SUBNET"
         case 14: return "SUPPORTED_ATTRIBUTES"
         case 15: return "INTERNAL_IP6_SUBNET"
-        case 16: return "MIP6_HOME_PREFIX"                    // RFC 5026
-        case 17: return "INTERNAL_IP6_LINK"                   // RFC 5739
+        case 16: return "MIP6_HOME_PREFIX"  // RFC 5026
+        case 17: return "INTERNAL_IP6_LINK"  // RFC 5739
         case 18: return "INTERNAL_IP6_PREFIX"
-        case 19: return "HOME_AGENT_ADDRESS"                  // RFC 5213
-        case 20: return "P_CSCF_IP4_ADDRESS"                  // RFC 7651
+        case 19: return "HOME_AGENT_ADDRESS"  // RFC 5213
+        case 20: return "P_CSCF_IP4_ADDRESS"  // RFC 7651
         case 21: return "P_CSCF_IP6_ADDRESS"
-        case 22: return "FTT_KAT"                             // RFC 8229
-        case 23: return "EXTERNAL_SOURCE_IP4_NAT_INFO"        // 3GPP
-        case 24: return "TIMEOUT_PERIOD_FOR_LIVENESS_CHECK"   // 3GPP
-        case 25: return "INTERNAL_DNS_DOMAIN"                 // RFC 8598
-        case 26: return "INTERNAL_DNSSEC_TA"                  // RFC 8598
-        case 27: return "ENCDNS_IP4"                          // RFC 9464
+        case 22: return "FTT_KAT"  // RFC 8229
+        case 23: return "EXTERNAL_SOURCE_IP4_NAT_INFO"  // 3GPP
+        case 24: return "TIMEOUT_PERIOD_FOR_LIVENESS_CHECK"  // 3GPP
+        case 25: return "INTERNAL_DNS_DOMAIN"  // RFC 8598
+        case 26: return "INTERNAL_DNSSEC_TA"  // RFC 8598
+        case 27: return "ENCDNS_IP4"  // RFC 9464
         case 28: return "ENCDNS_IP6"
         case 29: return "ENCDNS_DIGEST_INFO"
         default: return "CFG_ATTRIBUTE_\(type)"

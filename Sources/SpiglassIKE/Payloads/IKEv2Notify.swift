@@ -26,15 +26,22 @@ public struct IKEv2Notify: Sendable, Equatable {
     static func parse(_ reader: inout ByteReader) -> Result<IKEv2Notify, IKEParseProblem> {
         let start = reader.offset
         guard reader.remaining >= headerLength, let protocolID = reader.readUInt8(), let spiSize = reader.readUInt8(),
-              let type = reader.readUInt16() else {
-            return .failure(IKEParseProblem(.truncatedBody, offset: start,
-                                            "N: body of \(reader.remaining) bytes, needs \(headerLength)"))
+            let type = reader.readUInt16()
+        else {
+            return .failure(
+                IKEParseProblem(
+                    .truncatedBody, offset: start,
+                    "N: body of \(reader.remaining) bytes, needs \(headerLength)"))
         }
         guard let spi = reader.readBytes(Int(spiSize)) else {
-            return .failure(IKEParseProblem(.badSPISize, offset: start + 1,
-                                            "N(\(IKEv2Names.notifyName(type))): SPI size \(spiSize), \(reader.remaining) bytes left"))
+            return .failure(
+                IKEParseProblem(
+                    .badSPISize, offset: start + 1,
+                    "N(\(IKEv2Names.notifyName(type))): SPI size \(spiSize), \(reader.remaining) bytes left"))
         }
-        return .success(IKEv2Notify(protocolID: protocolID, spi: spi, type: type,
-                                    data: reader.readBytes(reader.remaining) ?? []))
+        return .success(
+            IKEv2Notify(
+                protocolID: protocolID, spi: spi, type: type,
+                data: reader.readBytes(reader.remaining) ?? []))
     }
 }

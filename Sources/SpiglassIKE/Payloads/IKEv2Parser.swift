@@ -15,8 +15,10 @@ public enum IKEv2Parser {
     /// `cutByCapture`: the capture's snapshot length cut the message, so `range` holds only
     /// its start. It is then read as far as it goes, with a `cutByCapture` problem, instead of
     /// failing on its length field.
-    public static func parseMessage(_ bytes: [UInt8], range: Range<Int>,
-                                    cutByCapture: Bool = false) -> Result<IKEv2Message, IKEParseProblem> {
+    public static func parseMessage(
+        _ bytes: [UInt8], range: Range<Int>,
+        cutByCapture: Bool = false
+    ) -> Result<IKEv2Message, IKEParseProblem> {
         if let problem = IKEFraming.outside(bytes, range) { return .failure(problem) }
         var reader = ByteReader(bytes, range: range)
         return IKEv2Message.parse(&reader, cutByCapture: cutByCapture)
@@ -26,9 +28,13 @@ public enum IKEv2Parser {
     /// `range.lowerBound`: the decrypted content of SK (or of reassembled SKF fragments),
     /// without padding, pad length and ICV. SK and SKF cannot appear in it: one that does is
     /// kept as `.malformed(nestedEncrypted)` and ends the chain.
-    public static func parsePayloadChain(_ bytes: [UInt8], range: Range<Int>,
-                                         firstPayload: UInt8) -> (payloads: [IKEv2Payload],
-                                                                  problems: [IKEParseProblem]) {
+    public static func parsePayloadChain(
+        _ bytes: [UInt8], range: Range<Int>,
+        firstPayload: UInt8
+    ) -> (
+        payloads: [IKEv2Payload],
+        problems: [IKEParseProblem]
+    ) {
         if let problem = IKEFraming.outside(bytes, range) { return ([], [problem]) }
         var reader = ByteReader(bytes, range: range)
         var problems: [IKEParseProblem] = []
@@ -41,59 +47,76 @@ public enum IKEv2Parser {
     /// The payloads of the chain in `reader`. `cutAtEnd`: the capture cut the message at the
     /// reader's end; the payload running past it is kept as a `.malformed` payload (but for
     /// SK and SKF, whose loss the caller reports).
-    static func walk(_ reader: inout ByteReader, firstPayload: UInt8, encryptedAllowed: Bool, cutAtEnd: Bool = false,
-                     problems: inout [IKEParseProblem]) -> [IKEv2Payload] {
+    static func walk(
+        _ reader: inout ByteReader, firstPayload: UInt8, encryptedAllowed: Bool, cutAtEnd: Bool = false,
+        problems: inout [IKEParseProblem]
+    ) -> [IKEv2Payload] {
         var payloads: [IKEv2Payload] = []
         var endedWithEncrypted = false
-        let walked = IKEFraming.walk(&reader, first: firstPayload, .v2, cutAtEnd: cutAtEnd, problems: &problems,
-                                     cut: { type, range, problem in
-            if !IKEv2PayloadType.isEncrypted(type) {
-                payloads.append(IKEv2Payload(type: type, critical: false, range: range, body: .malformed(problem)))
-            }
-        }, visit: { header, problems in
-            let critical = header.flags & criticalBit != 0
-            if IKEv2PayloadType.isEncrypted(header.type) {
-                // RFC 7296 3.14: SK's Next Payload names the first payload inside it, so the
-                // chain ends here; RFC 7383 2.5 likewise for SKF.
-                payloads.append(encrypted(header, critical: critical, allowed: encryptedAllowed, problems: &problems))
-                endedWithEncrypted = encryptedAllowed
-                return false
-            }
-            var body = header.body
-            let parsed = parseBody(&body, type: header.type, problems: &problems)
-            if critical, case .unknown = parsed {
-                // RFC 7296 2.5: a recipient that does not understand a critical payload must
-                // reject the message with UNSUPPORTED_CRITICAL_PAYLOAD.
-                problems.append(IKEParseProblem(.unknownCriticalPayload, offset: header.range.lowerBound,
-                                                "\(IKEv2Names.payloadName(header.type)) (type \(header.type)) is marked critical and not understood"))
-            }
-            payloads.append(IKEv2Payload(type: header.type, critical: critical, range: header.range, body: parsed))
-            return true
-        })
+        let walked = IKEFraming.walk(
+            &reader, first: firstPayload, .v2, cutAtEnd: cutAtEnd, problems: &problems,
+            cut: { type, range, problem in
+                if !IKEv2PayloadType.isEncrypted(type) {
+                    payloads.append(IKEv2Payload(type: type, critical: false, range: range, body: .malformed(problem)))
+                }
+            },
+            visit: { header, problems in
+                let critical = header.flags & criticalBit != 0
+                if IKEv2PayloadType.isEncrypted(header.type) {
+                    // RFC 7296 3.14: SK's Next Payload names the first payload inside it, so the
+                    // chain ends here; RFC 7383 2.5 likewise for SKF.
+                    payloads.append(
+                        encrypted(header, critical: critical, allowed: encryptedAllowed, problems: &problems))
+                    endedWithEncrypted = encryptedAllowed
+                    return false
+                }
+                var body = header.body
+                let parsed = parseBody(&body, type: header.type, problems: &problems)
+                if critical, case .unknown = parsed {
+                    // RFC 7296 2.5: a recipient that does not understand a critical payload must
+                    // reject the message with UNSUPPORTED_CRITICAL_PAYLOAD.
+                    problems.append(
+                        IKEParseProblem(
+                            .unknownCriticalPayload, offset: header.range.lowerBound,
+                            "\(IKEv2Names.payloadName(header.type)) (type \(header.type)) is marked critical and not understood"
+                        ))
+                }
+                payloads.append(IKEv2Payload(type: header.type, critical: critical, range: header.range, body: parsed))
+                return true
+            })
         if endedWithEncrypted, !reader.isAtEnd {
             let name = payloads.last?.name ?? ""
-            problems.append(IKEParseProblem(.dataAfterEncrypted, offset: reader.offset,
-                                            "\(reader.remaining) bytes after \(name), which must be the last payload"))
+            problems.append(
+                IKEParseProblem(
+                    .dataAfterEncrypted, offset: reader.offset,
+                    "\(reader.remaining) bytes after \(name), which must be the last payload"))
         } else if walked.isComplete, !reader.isAtEnd {
-            problems.append(IKEParseProblem(.trailingBytes, offset: reader.offset,
-                                            "\(reader.remaining) bytes after the last payload"))
+            problems.append(
+                IKEParseProblem(
+                    .trailingBytes, offset: reader.offset,
+                    "\(reader.remaining) bytes after the last payload"))
         }
         return payloads
     }
 
     /// SK or SKF: kept with where its content lies (what it holds is read once decrypted), or
     /// `.malformed(nestedEncrypted)` inside decrypted content.
-    static func encrypted(_ header: IKEFraming.PayloadHeader, critical: Bool, allowed: Bool,
-                          problems: inout [IKEParseProblem]) -> IKEv2Payload {
+    static func encrypted(
+        _ header: IKEFraming.PayloadHeader, critical: Bool, allowed: Bool,
+        problems: inout [IKEParseProblem]
+    ) -> IKEv2Payload {
         let body: IKEv2PayloadBody
         if !allowed {
-            let problem = IKEParseProblem(.nestedEncrypted, offset: header.range.lowerBound,
-                                          "\(IKEv2Names.payloadName(header.type)) inside decrypted content")
+            let problem = IKEParseProblem(
+                .nestedEncrypted, offset: header.range.lowerBound,
+                "\(IKEv2Names.payloadName(header.type)) inside decrypted content")
             problems.append(problem)
             body = .malformed(problem)
         } else if header.type == IKEv2PayloadType.encrypted {
-            body = .encrypted(IKEv2EncryptedPayload(firstInnerPayload: header.next,
-                                                    contentRange: header.body.remainingRange))
+            body = .encrypted(
+                IKEv2EncryptedPayload(
+                    firstInnerPayload: header.next,
+                    contentRange: header.body.remainingRange))
         } else {
             var reader = header.body
             let result = IKEv2EncryptedFragment.parse(&reader, firstInnerPayload: header.next)
@@ -103,8 +126,10 @@ public enum IKEv2Parser {
     }
 
     /// The body of a payload other than SK/SKF.
-    static func parseBody(_ reader: inout ByteReader, type: UInt8,
-                          problems: inout [IKEParseProblem]) -> IKEv2PayloadBody {
+    static func parseBody(
+        _ reader: inout ByteReader, type: UInt8,
+        problems: inout [IKEParseProblem]
+    ) -> IKEv2PayloadBody {
         func malformed(_ problem: IKEParseProblem) -> IKEv2PayloadBody {
             problems.append(problem)
             return .malformed(problem)
@@ -162,8 +187,10 @@ public enum IKEv2Parser {
     }
 
     /// A body, or `.malformed` with the problem recorded.
-    static func settle(_ result: Result<IKEv2PayloadBody, IKEParseProblem>,
-                       problems: inout [IKEParseProblem]) -> IKEv2PayloadBody {
+    static func settle(
+        _ result: Result<IKEv2PayloadBody, IKEParseProblem>,
+        problems: inout [IKEParseProblem]
+    ) -> IKEv2PayloadBody {
         switch result {
         case .success(let body): return body
         case .failure(let problem):

@@ -69,25 +69,33 @@ extension IKEv2Proposal {
     /// Proposal substructure header: Last Substruc, RESERVED, Proposal Length (2),
     /// Proposal Num, Protocol ID, SPI Size, Num Transforms. RFC 7296 3.3.1: Last Substruc
     /// "0 (last) or 2 (more)".
-    static let substructures = IKESubstructures.proposals(limit: IKEv2Limits.maxProposalsPerSA,
-                                                          fieldName: "Last Substruc",
-                                                          expected: "0 or 2")
+    static let substructures = IKESubstructures.proposals(
+        limit: IKEv2Limits.maxProposalsPerSA,
+        fieldName: "Last Substruc",
+        expected: "0 or 2")
 
     /// Parses the proposals of an SA payload body.
-    static func parseList(_ reader: inout ByteReader,
-                          problems: inout [IKEParseProblem]) -> Result<[IKEv2Proposal], IKEParseProblem> {
+    static func parseList(
+        _ reader: inout ByteReader,
+        problems: inout [IKEParseProblem]
+    ) -> Result<[IKEv2Proposal], IKEParseProblem> {
         substructures.parse(&reader, problems: &problems, item: parse)
     }
 
     /// One proposal after its first four bytes: Proposal Num, Protocol ID, SPI Size, Num
     /// Transforms, SPI, Transforms.
-    static func parse(_ reader: inout ByteReader,
-                      problems: inout [IKEParseProblem]) -> Result<IKEv2Proposal, IKEParseProblem> {
+    static func parse(
+        _ reader: inout ByteReader,
+        problems: inout [IKEParseProblem]
+    ) -> Result<IKEv2Proposal, IKEParseProblem> {
         IKESubstructures.proposalHeader(&reader).flatMap { header in
-            IKEv2Transform.parseList(&reader, declared: header.declaredTransforms,
-                                     problems: &problems).map { transforms in
-                IKEv2Proposal(number: header.number, protocolID: header.protocolID, spi: header.spi,
-                              transforms: transforms)
+            IKEv2Transform.parseList(
+                &reader, declared: header.declaredTransforms,
+                problems: &problems
+            ).map { transforms in
+                IKEv2Proposal(
+                    number: header.number, protocolID: header.protocolID, spi: header.spi,
+                    transforms: transforms)
             }
         }
     }
@@ -100,19 +108,24 @@ extension IKEv2Transform {
     /// RFC 7296 3.3.5: the only attribute type defined.
     static let keyLengthAttribute: UInt16 = 14
 
-    static let substructures = IKESubstructures.transforms(limit: IKEv2Limits.maxTransformsPerProposal,
-                                                           fieldName: "Last Substruc",
-                                                           expected: "0 or 3")
+    static let substructures = IKESubstructures.transforms(
+        limit: IKEv2Limits.maxTransformsPerProposal,
+        fieldName: "Last Substruc",
+        expected: "0 or 3")
 
-    static func parseList(_ reader: inout ByteReader, declared: Int,
-                          problems: inout [IKEParseProblem]) -> Result<[IKEv2Transform], IKEParseProblem> {
+    static func parseList(
+        _ reader: inout ByteReader, declared: Int,
+        problems: inout [IKEParseProblem]
+    ) -> Result<[IKEv2Transform], IKEParseProblem> {
         substructures.parse(&reader, declared: declared, problems: &problems, item: parse)
     }
 
     /// One transform after its first four bytes: Transform Type, RESERVED, Transform ID,
     /// attributes.
-    static func parse(_ reader: inout ByteReader,
-                      problems: inout [IKEParseProblem]) -> Result<IKEv2Transform, IKEParseProblem> {
+    static func parse(
+        _ reader: inout ByteReader,
+        problems: inout [IKEParseProblem]
+    ) -> Result<IKEv2Transform, IKEParseProblem> {
         let start = reader.offset
         guard let type = reader.readUInt8(), reader.skip(1), let id = reader.readUInt16() else {
             return .failure(IKEParseProblem(.badTransform, offset: start - 4, "SA: transform header cut"))
@@ -122,20 +135,27 @@ extension IKEv2Transform {
     }
 
     /// RFC 7296 3.3.5: AF bit + type (2), then a 2-byte value (TV) or a length and value (TLV).
-    mutating func parseAttributes(_ reader: inout ByteReader,
-                                  problems: inout [IKEParseProblem]) -> Result<Void, IKEParseProblem> {
+    mutating func parseAttributes(
+        _ reader: inout ByteReader,
+        problems: inout [IKEParseProblem]
+    ) -> Result<Void, IKEParseProblem> {
         var count = 0
         while !reader.isAtEnd {
             let cursor = reader.offset
             guard count < IKEv2Limits.maxAttributesPerTransform else {
-                problems.append(IKEParseProblem(.tooManyAttributes, offset: cursor,
-                                                "SA: more than \(IKEv2Limits.maxAttributesPerTransform) attributes in a transform; the rest is skipped"))
+                problems.append(
+                    IKEParseProblem(
+                        .tooManyAttributes, offset: cursor,
+                        "SA: more than \(IKEv2Limits.maxAttributesPerTransform) attributes in a transform; the rest is skipped"
+                    ))
                 return .success(())
             }
             let left = reader.remaining
             guard left >= 4, let raw = reader.readUInt16(), let second = reader.readUInt16() else {
-                return .failure(IKEParseProblem(.badAttribute, offset: cursor,
-                                                "SA: transform attribute needs 4 bytes, \(left) left"))
+                return .failure(
+                    IKEParseProblem(
+                        .badAttribute, offset: cursor,
+                        "SA: transform attribute needs 4 bytes, \(left) left"))
             }
             let type = raw & 0x7fff
             if raw & 0x8000 != 0 {
@@ -147,8 +167,10 @@ extension IKEv2Transform {
                 }
             } else {
                 guard let value = reader.readBytes(Int(second)) else {
-                    return .failure(IKEParseProblem(.badAttribute, offset: cursor,
-                                                    "SA: attribute \(type) length \(second), \(left - 4) bytes left in the transform"))
+                    return .failure(
+                        IKEParseProblem(
+                            .badAttribute, offset: cursor,
+                            "SA: attribute \(type) length \(second), \(left - 4) bytes left in the transform"))
                 }
                 otherAttributes.append(IKEv2TransformAttribute(type: type, value: value, isTypeValue: false))
             }

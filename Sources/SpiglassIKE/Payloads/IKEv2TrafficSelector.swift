@@ -15,8 +15,10 @@ public struct IKEv2TrafficSelector: Sendable, Equatable {
     /// For types other than 7 and 8: the selector after its Type, byte 1 and Selector Length.
     public var data: [UInt8]
 
-    public init(type: UInt8, ipProtocol: UInt8, startPort: UInt16, endPort: UInt16, startAddress: [UInt8], endAddress: [UInt8],
-                data: [UInt8] = []) {
+    public init(
+        type: UInt8, ipProtocol: UInt8, startPort: UInt16, endPort: UInt16, startAddress: [UInt8], endAddress: [UInt8],
+        data: [UInt8] = []
+    ) {
         self.type = type
         self.ipProtocol = ipProtocol
         self.startPort = startPort
@@ -89,16 +91,20 @@ public struct IKEv2TrafficSelector: Sendable, Equatable {
     static let payloadHeaderLength = 4
 
     /// Parses the body of a TSi/TSr payload.
-    static func parseList(_ reader: inout ByteReader,
-                          problems: inout [IKEParseProblem]) -> Result<[IKEv2TrafficSelector], IKEParseProblem> {
+    static func parseList(
+        _ reader: inout ByteReader,
+        problems: inout [IKEParseProblem]
+    ) -> Result<[IKEv2TrafficSelector], IKEParseProblem> {
         if let problem = IKEFraming.needs(reader, payloadHeaderLength, "TS") { return .failure(problem) }
         let declared = Int(reader.readUInt8() ?? 0)
         reader.skip(3)
         var selectors: [IKEv2TrafficSelector] = []
         for index in 0..<declared {
             guard index < IKEv2Limits.maxTrafficSelectors else {
-                problems.append(IKEParseProblem(.tooManyTrafficSelectors, offset: reader.offset,
-                                                "TS: \(declared) selectors, only the first \(IKEv2Limits.maxTrafficSelectors) kept"))
+                problems.append(
+                    IKEParseProblem(
+                        .tooManyTrafficSelectors, offset: reader.offset,
+                        "TS: \(declared) selectors, only the first \(IKEv2Limits.maxTrafficSelectors) kept"))
                 return .success(selectors)
             }
             switch parse(&reader, index: index, declared: declared) {
@@ -107,51 +113,68 @@ public struct IKEv2TrafficSelector: Sendable, Equatable {
             }
         }
         if !reader.isAtEnd {
-            problems.append(IKEParseProblem(.trailingBytes, offset: reader.offset,
-                                            "TS: \(reader.remaining) bytes after the \(declared) declared selectors"))
+            problems.append(
+                IKEParseProblem(
+                    .trailingBytes, offset: reader.offset,
+                    "TS: \(reader.remaining) bytes after the \(declared) declared selectors"))
         }
         return .success(selectors)
     }
 
     /// One selector (RFC 7296 3.13.1): TS Type, IP Protocol ID, Selector Length, then for the
     /// address ranges Start Port, End Port, Starting and Ending Address.
-    static func parse(_ reader: inout ByteReader, index: Int,
-                      declared: Int) -> Result<IKEv2TrafficSelector, IKEParseProblem> {
+    static func parse(
+        _ reader: inout ByteReader, index: Int,
+        declared: Int
+    ) -> Result<IKEv2TrafficSelector, IKEParseProblem> {
         let start = reader.offset
         let left = reader.remaining
         guard left >= commonHeaderLength, let type = reader.readUInt8(), let ipProtocol = reader.readUInt8(),
-              let lengthField = reader.readUInt16() else {
-            return .failure(IKEParseProblem(.badTrafficSelector, offset: start,
-                                            "TS: \(declared) selectors declared, selector \(index + 1) has \(left) bytes"))
+            let lengthField = reader.readUInt16()
+        else {
+            return .failure(
+                IKEParseProblem(
+                    .badTrafficSelector, offset: start,
+                    "TS: \(declared) selectors declared, selector \(index + 1) has \(left) bytes"))
         }
         let length = Int(lengthField)
         guard length >= commonHeaderLength, var selector = reader.readReader(length - commonHeaderLength) else {
-            return .failure(IKEParseProblem(.badTrafficSelector, offset: start,
-                                            "TS: selector \(index + 1) length \(length), \(left) bytes left"))
+            return .failure(
+                IKEParseProblem(
+                    .badTrafficSelector, offset: start,
+                    "TS: selector \(index + 1) length \(length), \(left) bytes left"))
         }
         let addressLength: Int
         switch type {
         case ipv4Range:
             guard length == ipv4Length else {
-                return .failure(IKEParseProblem(.badTrafficSelector, offset: start,
-                                                "TS: IPv4 range selector of length \(length), must be \(ipv4Length)"))
+                return .failure(
+                    IKEParseProblem(
+                        .badTrafficSelector, offset: start,
+                        "TS: IPv4 range selector of length \(length), must be \(ipv4Length)"))
             }
             addressLength = 4
         case ipv6Range:
             guard length == ipv6Length else {
-                return .failure(IKEParseProblem(.badTrafficSelector, offset: start,
-                                                "TS: IPv6 range selector of length \(length), must be \(ipv6Length)"))
+                return .failure(
+                    IKEParseProblem(
+                        .badTrafficSelector, offset: start,
+                        "TS: IPv6 range selector of length \(length), must be \(ipv6Length)"))
             }
             addressLength = 16
         default:
-            return .success(IKEv2TrafficSelector(type: type, ipProtocol: ipProtocol, startPort: 0, endPort: 0,
-                                                 startAddress: [], endAddress: [],
-                                                 data: selector.readBytes(selector.remaining) ?? []))
+            return .success(
+                IKEv2TrafficSelector(
+                    type: type, ipProtocol: ipProtocol, startPort: 0, endPort: 0,
+                    startAddress: [], endAddress: [],
+                    data: selector.readBytes(selector.remaining) ?? []))
         }
         let startPort = selector.readUInt16() ?? 0
         let endPort = selector.readUInt16() ?? 0
-        return .success(IKEv2TrafficSelector(type: type, ipProtocol: ipProtocol, startPort: startPort, endPort: endPort,
-                                             startAddress: selector.readBytes(addressLength) ?? [],
-                                             endAddress: selector.readBytes(addressLength) ?? []))
+        return .success(
+            IKEv2TrafficSelector(
+                type: type, ipProtocol: ipProtocol, startPort: startPort, endPort: endPort,
+                startAddress: selector.readBytes(addressLength) ?? [],
+                endAddress: selector.readBytes(addressLength) ?? []))
     }
 }

@@ -54,18 +54,19 @@ public enum KnownVendorIDs {
 
     public static let table: [KnownVendorID] = [
         // Implementations.
-        hex("882fe56d6fd20dbc2251613b2ebe5beb", "strongSwan"),                 // MD5("strongSwan")
+        hex("882fe56d6fd20dbc2251613b2ebe5beb", "strongSwan"),  // MD5("strongSwan")
         ascii("OSW", "Openswan", .prefixOfLength(12)),
         ascii("OE", "Openswan/Libreswan", .prefixOfLength(12)),
         ascii("Opportunistic IPsec", "Libreswan Opportunistic IPsec (NULL auth)"),
-        hex("7003cbc1097dbe9c2600ba6983bc8b35", "KAME/racoon"),                // MD5("KAME/racoon")
+        hex("7003cbc1097dbe9c2600ba6983bc8b35", "KAME/racoon"),  // MD5("KAME/racoon")
         hex("20a3622c1cea7ce37bee3ca484425276", "IPsec-Tools"),
         hex("f14b94b7bff1fef02773b8c49feded26", "Shrew Soft"),
-        hex("1e2b516905991c7d7c96fcbfb587e461", "MS NT5 ISAKMPOAKLEY", .prefix), // MD5("MS NT5 ISAKMPOAKLEY") + Windows version
-        hex("26244d38eddb61b3172a36e3d0cfb819", "Microsoft Vid-Initial-Contact"), // MD5("Vid-Initial-Contact")
+        // MD5("MS NT5 ISAKMPOAKLEY") + Windows version
+        hex("1e2b516905991c7d7c96fcbfb587e461", "MS NT5 ISAKMPOAKLEY", .prefix),
+        hex("26244d38eddb61b3172a36e3d0cfb819", "Microsoft Vid-Initial-Contact"),  // MD5("Vid-Initial-Contact")
         hex("fb1de3cdf341b7ea16b7e5be0855f120", "MS-Negotiation Discovery Capable"),
-        hex("e3a5966a76379fe707228231e5ce8652", "IKE CGA version 1"),          // MD5("IKE CGA version 1")
-        hex("12f5f28c457168a9702d9fe274cc", "CISCO-UNITY", .prefix),          // MD5("CISCO-UNITY")[0..<14] + major, minor
+        hex("e3a5966a76379fe707228231e5ce8652", "IKE CGA version 1"),  // MD5("IKE CGA version 1")
+        hex("12f5f28c457168a9702d9fe274cc", "CISCO-UNITY", .prefix),  // MD5("CISCO-UNITY")[0..<14] + major, minor
         hex("1f07f70eaa6514d3b0fa96542a500100", "CISCO-CONCENTRATOR"),
         ascii("CISCO-DELETE-REASON", "Cisco Delete Reason Supported"),
         ascii("CISCOVPN-REV-02", "Cisco VPN Revision 2"),
@@ -105,7 +106,7 @@ public enum KnownVendorIDs {
         hex("eb4b0d96276b4e220ad16221a7b2a5e6", "SSH Sentinel 1.4.1"),
 
         // Features and drafts.
-        hex("4a131c81070358455c5728f20e95452f", "RFC 3947 NAT-Traversal"),     // MD5("RFC 3947")
+        hex("4a131c81070358455c5728f20e95452f", "RFC 3947 NAT-Traversal"),  // MD5("RFC 3947")
         hex("4df37928e9fc4fd1b3262170d515c662", "draft-ietf-ipsec-nat-t-ike"),
         hex("4485152d18b6bbcd0be8a8469579ddcc", "draft-ietf-ipsec-nat-t-ike-00"),
         hex("16f6ca16e4a4066d83821a0f0aeaa862", "draft-ietf-ipsec-nat-t-ike-01"),
@@ -123,18 +124,21 @@ public enum KnownVendorIDs {
         hex("6105c422e76847e43f9684801292aecd", "draft-stenberg-ipsec-nat-traversal-02"),
         hex("6a7434c19d7e36348090a02334c9c805", "draft-huttunen-ipsec-esp-in-udp-00"),
         hex("50760f624c63e5c53eea386c685ca083", "draft-huttunen-ipsec-esp-in-udp-01 (ESPThruNAT)"),
-        hex("afcad71368a1f1c96b8696fc7757", "RFC 3706 DPD", .prefix),           // + major 01, minor 00
-        hex("09002689dfd6b712", "XAUTH", .prefix),                             // MD5("draft-ietf-ipsra-isakmp-xauth-06.txt")[0..<8]
-        hex("4048b7d56ebce88525e7de7f00d6c2d3", "FRAGMENTATION", .prefix),    // MD5("FRAGMENTATION"); Cisco appends 4 flag bytes
-        hex("621b04bb09882ac1e15935fefa24aeee", "GSSAPI"),                     // MD5("GSSAPI")
+        hex("afcad71368a1f1c96b8696fc7757", "RFC 3706 DPD", .prefix),  // + major 01, minor 00
+        hex("09002689dfd6b712", "XAUTH", .prefix),  // MD5("draft-ietf-ipsra-isakmp-xauth-06.txt")[0..<8]
+        // MD5("FRAGMENTATION"); Cisco appends 4 flag bytes
+        hex("4048b7d56ebce88525e7de7f00d6c2d3", "FRAGMENTATION", .prefix),
+        hex("621b04bb09882ac1e15935fefa24aeee", "GSSAPI"),  // MD5("GSSAPI")
         hex("b46d8914f3aaa3f2fedeb7c7db2943ca", "A GSS-API Authentication Method for IKE"),
         hex("ad2c0dd0b9c32083ccba25b8861ec455", "A GSS-API Authentication Method for IKE"),
         hex("325df29a2319f2dd", "draft-ietf-ipsec-antireplay-00"),
         hex("8db7a41811221660", "draft-ietf-ipsec-heartbeats-00"),
         hex("ba290499c24e84e53a1d83a05e5f00c9", "IKE Challenge/Response for Authenticated Cryptographic Keys"),
         hex("0d33611a5d521b5e3c9c03d2fc107e12", "IKE Challenge/Response for Authenticated Cryptographic Keys"),
-        hex("ad3251042cdc4652c9e0734ce5de4c7d", "IKE Challenge/Response for Authenticated Cryptographic Keys (Revised)"),
-        hex("013f11823f966fa91900f024ba66a86b", "IKE Challenge/Response for Authenticated Cryptographic Keys (Revised)"),
+        hex(
+            "ad3251042cdc4652c9e0734ce5de4c7d", "IKE Challenge/Response for Authenticated Cryptographic Keys (Revised)"),
+        hex(
+            "013f11823f966fa91900f024ba66a86b", "IKE Challenge/Response for Authenticated Cryptographic Keys (Revised)"),
         ascii("HeartBeat_Notify", "Heartbeat Notify", .prefix),
         hex("2d7922c6b301d9b0e1342739e9cfbbd5", "DWR: Delete with reason"),
     ]

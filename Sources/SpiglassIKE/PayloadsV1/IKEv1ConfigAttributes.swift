@@ -22,16 +22,20 @@ public struct IKEv1ConfigAttributes: Sendable, Equatable {
     /// Type (1), RESERVED (1), Identifier (2).
     static let headerLength = 4
 
-    static func parse(_ reader: inout ByteReader,
-                      problems: inout [IKEParseProblem]) -> Result<IKEv1ConfigAttributes, IKEParseProblem> {
+    static func parse(
+        _ reader: inout ByteReader,
+        problems: inout [IKEParseProblem]
+    ) -> Result<IKEv1ConfigAttributes, IKEParseProblem> {
         if let problem = IKEFraming.needs(reader, headerLength, "ATTR") { return .failure(problem) }
         let type = reader.readUInt8() ?? 0
         reader.skip(1)
         let identifier = reader.readUInt16() ?? 0
-        return IKEv1Attribute.parseList(&reader, limit: IKEv1Limits.maxConfigAttributes, context: "ATTR",
-                                        tooMany: .tooManyConfigAttributes,
-                                        bad: .badConfigAttribute, problems: &problems)
-            .map { IKEv1ConfigAttributes(type: type, identifier: identifier, attributes: $0) }
+        return IKEv1Attribute.parseList(
+            &reader, limit: IKEv1Limits.maxConfigAttributes, context: "ATTR",
+            tooMany: .tooManyConfigAttributes,
+            bad: .badConfigAttribute, problems: &problems
+        )
+        .map { IKEv1ConfigAttributes(type: type, identifier: identifier, attributes: $0) }
     }
 }
 
@@ -65,18 +69,20 @@ extension IKEv1Attribute {
             return value.count == 16 ? IKEText.address(value) : nil
         case 13:
             // INTERNAL_IP4_SUBNET: address and netmask.
-            return value.count == 8 ? "\(IKEText.address(Array(value[0..<4])))/\(IKEText.address(Array(value[4..<8])))" : nil
+            return value.count == 8
+                ? "\(IKEText.address(Array(value[0..<4])))/\(IKEText.address(Array(value[4..<8])))" : nil
         case 14:
             // SUPPORTED_ATTRIBUTES: 16-bit attribute types.
             guard value.count % 2 == 0 else { return nil }
-            return IKEText.limited(IKEText.uint16s(value).map { IKEv1Names.configAttributeName($0 & 0x7fff) },
-                                   separator: ",")
+            return IKEText.limited(
+                IKEText.uint16s(value).map { IKEv1Names.configAttributeName($0 & 0x7fff) },
+                separator: ",")
         case IKEv1Names.Config.xauthType:
             return integerValue.map { IKEv1Names.xauthTypeName(UInt16(truncatingIfNeeded: $0)) }
         case IKEv1Names.Config.xauthStatus:
             return integerValue.map { $0 == 1 ? "OK" : $0 == 0 ? "FAIL" : "\($0)" }
         case 7, IKEv1Names.Config.xauthUserName, IKEv1Names.Config.xauthMessage, IKEv1Names.Config.xauthDomain,
-             28672, 28674, 28675, 28681, 28682:
+            28672, 28674, 28675, 28681, 28682:
             // APPLICATION_VERSION, XAUTH-USER-NAME, -MESSAGE, -DOMAIN, UNITY_BANNER, _DEF_DOMAIN,
             // _SPLIT_DOMAIN, _BACKUP_SERVERS, _DDNS_HOSTNAME: text, escaped whole (a banner's
             // line breaks show as \n; report lines clip it).
@@ -103,7 +109,8 @@ public struct IKEv1NATOriginalAddress: Sendable, Equatable {
 
     /// An IPv4 address of 4 bytes or an IPv6 address of 16.
     public var isWellFormed: Bool {
-        (idType == IKEv1Names.ID.ipv4Address && address.count == 4) || (idType == IKEv1Names.ID.ipv6Address && address.count == 16)
+        (idType == IKEv1Names.ID.ipv4Address && address.count == 4)
+            || (idType == IKEv1Names.ID.ipv6Address && address.count == 16)
     }
 
     /// "192.168.1.5", "2001:db8::1"; hex for anything else.
@@ -115,14 +122,18 @@ public struct IKEv1NATOriginalAddress: Sendable, Equatable {
     static func parse(_ reader: inout ByteReader) -> Result<IKEv1NATOriginalAddress, IKEParseProblem> {
         let start = reader.offset
         guard reader.remaining >= headerLength, let idType = reader.readUInt8(), reader.skip(3) else {
-            return .failure(IKEParseProblem(.truncatedBody, offset: start,
-                                            "NAT-OA: body of \(reader.remaining) bytes, needs \(headerLength)"))
+            return .failure(
+                IKEParseProblem(
+                    .truncatedBody, offset: start,
+                    "NAT-OA: body of \(reader.remaining) bytes, needs \(headerLength)"))
         }
         let oa = IKEv1NATOriginalAddress(idType: idType, address: reader.readBytes(reader.remaining) ?? [])
         // RFC 3947 5.2: "The ID type can be either ID_IPV4_ADDR or ID_IPV6_ADDR."
         if (oa.idType == IKEv1Names.ID.ipv4Address || oa.idType == IKEv1Names.ID.ipv6Address) && !oa.isWellFormed {
-            return .failure(IKEParseProblem(.badNATOriginalAddress, offset: start,
-                                            "NAT-OA: \(IKEv1Names.idTypeName(oa.idType)) with \(oa.address.count) address bytes"))
+            return .failure(
+                IKEParseProblem(
+                    .badNATOriginalAddress, offset: start,
+                    "NAT-OA: \(IKEv1Names.idTypeName(oa.idType)) with \(oa.address.count) address bytes"))
         }
         return .success(oa)
     }
@@ -159,17 +170,22 @@ public struct IKEv1Fragment: Sendable, Equatable {
     static func parse(_ reader: inout ByteReader) -> Result<IKEv1Fragment, IKEParseProblem> {
         let start = reader.offset
         guard reader.remaining >= headerLength, let id = reader.readUInt16(), let number = reader.readUInt8(),
-              let flags = reader.readUInt8() else {
-            return .failure(IKEParseProblem(.truncatedBody, offset: start,
-                                            "FRAG: body of \(reader.remaining) bytes, needs \(headerLength)"))
+            let flags = reader.readUInt8()
+        else {
+            return .failure(
+                IKEParseProblem(
+                    .truncatedBody, offset: start,
+                    "FRAG: body of \(reader.remaining) bytes, needs \(headerLength)"))
         }
         // Fragments are numbered from 1 (strongSwan's and Cisco's reassembly both reject 0).
         guard number >= 1 else {
             return .failure(IKEParseProblem(.badFragmentNumber, offset: start + 2, "FRAG: fragment number 0"))
         }
         let dataRange = reader.remainingRange
-        return .success(IKEv1Fragment(id: id, number: number, flags: flags,
-                                      data: reader.readBytes(reader.remaining) ?? [],
-                                      dataRange: dataRange))
+        return .success(
+            IKEv1Fragment(
+                id: id, number: number, flags: flags,
+                data: reader.readBytes(reader.remaining) ?? [],
+                dataRange: dataRange))
     }
 }

@@ -82,12 +82,17 @@ public struct IKEv1Identification: Sendable, Equatable {
     static func parse(_ reader: inout ByteReader) -> Result<IKEv1Identification, IKEParseProblem> {
         let start = reader.offset
         guard reader.remaining >= headerLength, let type = reader.readUInt8(), let protocolID = reader.readUInt8(),
-              let port = reader.readUInt16() else {
-            return .failure(IKEParseProblem(.truncatedBody, offset: start,
-                                            "ID: body of \(reader.remaining) bytes, needs \(headerLength)"))
+            let port = reader.readUInt16()
+        else {
+            return .failure(
+                IKEParseProblem(
+                    .truncatedBody, offset: start,
+                    "ID: body of \(reader.remaining) bytes, needs \(headerLength)"))
         }
-        return .success(IKEv1Identification(type: type, protocolID: protocolID, port: port,
-                                            data: reader.readBytes(reader.remaining) ?? []))
+        return .success(
+            IKEv1Identification(
+                type: type, protocolID: protocolID, port: port,
+                data: reader.readBytes(reader.remaining) ?? []))
     }
 }
 
@@ -117,7 +122,9 @@ public struct IKEv1Notification: Sendable, Equatable {
 
     /// RFC 3706: the 32-bit sequence number of R-U-THERE / R-U-THERE-ACK.
     public var dpdSequence: UInt32? {
-        guard type == IKEv1Names.Notify.rUThere || type == IKEv1Names.Notify.rUThereAck, data.count == 4 else { return nil }
+        guard type == IKEv1Names.Notify.rUThere || type == IKEv1Names.Notify.rUThereAck, data.count == 4 else {
+            return nil
+        }
         var reader = ByteReader(data)
         return reader.readUInt32()
     }
@@ -128,13 +135,18 @@ public struct IKEv1Notification: Sendable, Equatable {
         guard type == IKEv1Names.Notify.responderLifetime else { return nil }
         var ignored: [IKEParseProblem] = []
         var reader = ByteReader(data)
-        guard case .success(let attributes) = IKEv1Attribute.parseList(&reader,
-                                                                       limit: IKEv1Limits.maxNotificationAttributes,
-                                                                        context: "N(RESPONDER-LIFETIME)", problems: &ignored) else { return nil }
+        guard
+            case .success(let attributes) = IKEv1Attribute.parseList(
+                &reader,
+                limit: IKEv1Limits.maxNotificationAttributes,
+                context: "N(RESPONDER-LIFETIME)", problems: &ignored)
+        else { return nil }
         let phase1 = protocolID == IKEv1Names.protoISAKMP
-        return IKEv1Lifetime.pairs(attributes,
-                                   typeAttribute: phase1 ? IKEv1Names.Phase1Attribute.lifeType : IKEv1Names.IPsecAttribute.lifeType,
-                                   durationAttribute: phase1 ? IKEv1Names.Phase1Attribute.lifeDuration : IKEv1Names.IPsecAttribute.lifeDuration)
+        return IKEv1Lifetime.pairs(
+            attributes,
+            typeAttribute: phase1 ? IKEv1Names.Phase1Attribute.lifeType : IKEv1Names.IPsecAttribute.lifeType,
+            durationAttribute: phase1 ? IKEv1Names.Phase1Attribute.lifeDuration : IKEv1Names.IPsecAttribute.lifeDuration
+        )
     }
 
     /// DOI (4), Protocol-ID (1), SPI Size (1), Notify Message Type (2).
@@ -143,16 +155,23 @@ public struct IKEv1Notification: Sendable, Equatable {
     static func parse(_ reader: inout ByteReader) -> Result<IKEv1Notification, IKEParseProblem> {
         let start = reader.offset
         guard reader.remaining >= headerLength, let doi = reader.readUInt32(), let protocolID = reader.readUInt8(),
-              let spiSize = reader.readUInt8(), let type = reader.readUInt16() else {
-            return .failure(IKEParseProblem(.truncatedBody, offset: start,
-                                            "N: body of \(reader.remaining) bytes, needs \(headerLength)"))
+            let spiSize = reader.readUInt8(), let type = reader.readUInt16()
+        else {
+            return .failure(
+                IKEParseProblem(
+                    .truncatedBody, offset: start,
+                    "N: body of \(reader.remaining) bytes, needs \(headerLength)"))
         }
         guard let spi = reader.readBytes(Int(spiSize)) else {
-            return .failure(IKEParseProblem(.badSPISize, offset: start + 5,
-                                            "N(\(IKEv1Names.notifyName(type))): SPI size \(spiSize), \(reader.remaining) bytes left"))
+            return .failure(
+                IKEParseProblem(
+                    .badSPISize, offset: start + 5,
+                    "N(\(IKEv1Names.notifyName(type))): SPI size \(spiSize), \(reader.remaining) bytes left"))
         }
-        return .success(IKEv1Notification(doi: doi, protocolID: protocolID, spi: spi, type: type,
-                                          data: reader.readBytes(reader.remaining) ?? []))
+        return .success(
+            IKEv1Notification(
+                doi: doi, protocolID: protocolID, spi: spi, type: type,
+                data: reader.readBytes(reader.remaining) ?? []))
     }
 }
 
@@ -177,16 +196,23 @@ public struct IKEv1Delete: Sendable, Equatable {
     /// DOI (4), Protocol-Id (1), SPI Size (1), # of SPIs (2).
     static let headerLength = 8
 
-    static func parse(_ reader: inout ByteReader,
-                      problems: inout [IKEParseProblem]) -> Result<IKEv1Delete, IKEParseProblem> {
+    static func parse(
+        _ reader: inout ByteReader,
+        problems: inout [IKEParseProblem]
+    ) -> Result<IKEv1Delete, IKEParseProblem> {
         let start = reader.offset
         guard reader.remaining >= headerLength, let doi = reader.readUInt32(), let protocolID = reader.readUInt8(),
-              let spiSize = reader.readUInt8(), let count = reader.readUInt16() else {
-            return .failure(IKEParseProblem(.truncatedBody, offset: start,
-                                            "D: body of \(reader.remaining) bytes, needs \(headerLength)"))
+            let spiSize = reader.readUInt8(), let count = reader.readUInt16()
+        else {
+            return .failure(
+                IKEParseProblem(
+                    .truncatedBody, offset: start,
+                    "D: body of \(reader.remaining) bytes, needs \(headerLength)"))
         }
-        return IKEFraming.deleteSPIs(&reader, count: Int(count), spiSize: Int(spiSize), countOffset: start + 6,
-                                     limit: IKEv1Limits.maxDeleteSPIs, problems: &problems)
-            .map { IKEv1Delete(doi: doi, protocolID: protocolID, spiSize: spiSize, spis: $0) }
+        return IKEFraming.deleteSPIs(
+            &reader, count: Int(count), spiSize: Int(spiSize), countOffset: start + 6,
+            limit: IKEv1Limits.maxDeleteSPIs, problems: &problems
+        )
+        .map { IKEv1Delete(doi: doi, protocolID: protocolID, spiSize: spiSize, spis: $0) }
     }
 }

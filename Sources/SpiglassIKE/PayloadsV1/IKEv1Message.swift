@@ -36,8 +36,10 @@ public struct IKEv1Message: Sendable, Equatable {
 
     /// Parses the ISAKMP message at the reader's cursor (see `IKEv1Parser.parseMessage`); the
     /// reader ends after the bytes it was given.
-    public static func parse(_ reader: inout ByteReader,
-                             cutByCapture: Bool = false) -> Result<IKEv1Message, IKEParseProblem> {
+    public static func parse(
+        _ reader: inout ByteReader,
+        cutByCapture: Bool = false
+    ) -> Result<IKEv1Message, IKEParseProblem> {
         switch IKEFraming.frame(&reader, .v1, cutByCapture: cutByCapture) {
         case .failure(let problem):
             return .failure(problem)
@@ -46,18 +48,25 @@ public struct IKEv1Message: Sendable, Equatable {
             // RFC 2408 3.1: "E(ncryption Bit) (1 bit) - If set (1), all payloads following the
             // header are encrypted using the encryption algorithm identified in the ISAKMP SA."
             if header.flags & encryptionFlag != 0 {
-                return .success(IKEv1Message(header: header, payloads: [],
-                                             encryptedRange: frame.payloads.remainingRange, problems: frame.problems))
+                return .success(
+                    IKEv1Message(
+                        header: header, payloads: [],
+                        encryptedRange: frame.payloads.remainingRange, problems: frame.problems))
             }
-            let chain = IKEv1Parser.walk(&frame.payloads, firstPayload: header.nextPayload, cutAtEnd: frame.cutAtEnd,
-                                         problems: &frame.problems)
+            let chain = IKEv1Parser.walk(
+                &frame.payloads, firstPayload: header.nextPayload, cutAtEnd: frame.cutAtEnd,
+                problems: &frame.problems)
             if chain.walked.isComplete, !frame.payloads.isAtEnd {
                 // In the clear nothing pads the message: bytes after the last payload are extra.
-                frame.problems.append(IKEParseProblem(.trailingBytes, offset: frame.payloads.offset,
-                                                      "\(frame.payloads.remaining) bytes after the last payload"))
+                frame.problems.append(
+                    IKEParseProblem(
+                        .trailingBytes, offset: frame.payloads.offset,
+                        "\(frame.payloads.remaining) bytes after the last payload"))
             }
-            return .success(IKEv1Message(header: header, payloads: chain.payloads, encryptedRange: nil,
-                                         problems: frame.problems))
+            return .success(
+                IKEv1Message(
+                    header: header, payloads: chain.payloads, encryptedRange: nil,
+                    problems: frame.problems))
         }
     }
 }
@@ -137,8 +146,10 @@ public struct IKEv1PayloadChain: Sendable, Equatable {
     /// The bytes after a complete chain (empty when the chain is incomplete).
     public var paddingRange: Range<Int>
 
-    public init(payloads: [IKEv1Payload], problems: [IKEParseProblem], end: Int, isComplete: Bool,
-                paddingRange: Range<Int>) {
+    public init(
+        payloads: [IKEv1Payload], problems: [IKEParseProblem], end: Int, isComplete: Bool,
+        paddingRange: Range<Int>
+    ) {
         self.payloads = payloads
         self.problems = problems
         self.end = end
@@ -156,9 +167,10 @@ public struct IKEv1PayloadChain: Sendable, Equatable {
         let chain = IKEv1Parser.walk(&reader, firstPayload: firstPayload, problems: &problems)
         let stop = chain.walked.end
         let padding = chain.walked.isComplete ? stop..<end : stop..<stop
-        return IKEv1PayloadChain(payloads: chain.payloads, problems: problems, end: stop,
-                                 isComplete: chain.walked.isComplete,
-                                 paddingRange: padding)
+        return IKEv1PayloadChain(
+            payloads: chain.payloads, problems: problems, end: stop,
+            isComplete: chain.walked.isComplete,
+            paddingRange: padding)
     }
 }
 

@@ -30,17 +30,17 @@ public enum IKEv1Names {
         case 12: return "D"
         case 13: return "VID"
         case 14: return "ATTR"
-        case 15: return "NAT-D"     // draft-ietf-ipsec-nat-t-ike-04..08 (RFC 3547: SAK)
-        case 16: return "NAT-OA"    // draft-ietf-ipsec-nat-t-ike-05..08 (RFC 3547: SAT)
-        case 17: return "KD"        // RFC 3547 Key Download
-        case 18: return "SEQ"       // RFC 3547 Sequence Number
-        case 19: return "POP"       // RFC 3547 Proof of Possession
-        case 20: return "NAT-D"     // RFC 3947
-        case 21: return "NAT-OA"    // RFC 3947
-        case 22: return "GAP"       // RFC 6407 Group Associated Policy
-        case 130: return "NAT-D"    // draft-ietf-ipsec-nat-t-ike-01..03
-        case 131: return "NAT-OA"   // draft-ietf-ipsec-nat-t-ike-01..03
-        case 132: return "FRAG"     // Cisco IKE fragmentation
+        case 15: return "NAT-D"  // draft-ietf-ipsec-nat-t-ike-04..08 (RFC 3547: SAK)
+        case 16: return "NAT-OA"  // draft-ietf-ipsec-nat-t-ike-05..08 (RFC 3547: SAT)
+        case 17: return "KD"  // RFC 3547 Key Download
+        case 18: return "SEQ"  // RFC 3547 Sequence Number
+        case 19: return "POP"  // RFC 3547 Proof of Possession
+        case 20: return "NAT-D"  // RFC 3947
+        case 21: return "NAT-OA"  // RFC 3947
+        case 22: return "GAP"  // RFC 6407 Group Associated Policy
+        case 130: return "NAT-D"  // draft-ietf-ipsec-nat-t-ike-01..03
+        case 131: return "NAT-OA"  // draft-ietf-ipsec-nat-t-ike-01..03
+        case 132: return "FRAG"  // Cisco IKE fragmentation
         default: return "PAYLOAD_\(type)"
         }
     }
@@ -89,7 +89,7 @@ public enum IKEv1Names {
         switch doi {
         case 0: return "ISAKMP"
         case 1: return "IPSEC"
-        case 2: return "GDOI"   // RFC 3547
+        case 2: return "GDOI"  // RFC 3547
         default: return "DOI_\(doi)"
         }
     }
@@ -108,7 +108,7 @@ public enum IKEv1Names {
         case 2: return "AH"
         case 3: return "ESP"
         case 4: return "IPCOMP"
-        case 5: return "GIGABEAM_RADIO"   // RFC 4705
+        case 5: return "GIGABEAM_RADIO"  // RFC 4705
         default: return "PROTOCOL_\(id)"
         }
     }
@@ -147,10 +147,10 @@ public enum IKEv1Names {
         case 5: return "AH_SHA2-256"
         case 6: return "AH_SHA2-384"
         case 7: return "AH_SHA2-512"
-        case 8: return "AH_RIPEMD"          // RFC 2857
-        case 9: return "AH_AES-XCBC-MAC"    // RFC 3566
-        case 10: return "AH_RSA"            // RFC 4359
-        case 11: return "AH_AES-128-GMAC"   // RFC 4543
+        case 8: return "AH_RIPEMD"  // RFC 2857
+        case 9: return "AH_AES-XCBC-MAC"  // RFC 3566
+        case 10: return "AH_RSA"  // RFC 4359
+        case 11: return "AH_AES-128-GMAC"  // RFC 4543
         case 12: return "AH_AES-192-GMAC"
         case 13: return "AH_AES-256-GMAC"
         default: return "AH_\(id)"
@@ -171,17 +171,17 @@ public enum IKEv1Names {
         case 9: return "ESP_DES_IV32"
         case 10: return "ESP_RC4"
         case 11: return "ESP_NULL"
-        case 12: return "ESP_AES"                  // RFC 3602 (AES-CBC)
-        case 13: return "ESP_AES-CTR"              // RFC 3686
-        case 14: return "ESP_AES-CCM_8"            // RFC 4309
+        case 12: return "ESP_AES"  // RFC 3602 (AES-CBC)
+        case 13: return "ESP_AES-CTR"  // RFC 3686
+        case 14: return "ESP_AES-CCM_8"  // RFC 4309
         case 15: return "ESP_AES-CCM_12"
         case 16: return "ESP_AES-CCM_16"
-        case 18: return "ESP_AES-GCM_8"            // RFC 4106
+        case 18: return "ESP_AES-GCM_8"  // RFC 4106
         case 19: return "ESP_AES-GCM_12"
         case 20: return "ESP_AES-GCM_16"
-        case 21: return "ESP_SEED_CBC"             // RFC 4196
-        case 22: return "ESP_CAMELLIA"             // RFC 4312
-        case 23: return "ESP_NULL_AUTH_AES-GMAC"   // RFC 4543
+        case 21: return "ESP_SEED_CBC"  // RFC 4196
+        case 22: return "ESP_CAMELLIA"  // RFC 4312
+        case 23: return "ESP_NULL_AUTH_AES-GMAC"  // RFC 4543
         default: return "ESP_\(id)"
         }
     }
@@ -245,8 +245,8 @@ public enum IKEv1Names {
         case 4: return "RC5-R16-B64-CBC"
         case 5: return "3DES-CBC"
         case 6: return "CAST-CBC"
-        case 7: return "AES-CBC"        // RFC 3602
-        case 8: return "CAMELLIA-CBC"   // RFC 4312
+        case 7: return "AES-CBC"  // RFC 3602
+        case 8: return "CAMELLIA-CBC"  // RFC 4312
         default: return "ENCR_\(id)"
         }
     }
@@ -257,7 +257,7 @@ public enum IKEv1Names {
         case 1: return "MD5"
         case 2: return "SHA"
         case 3: return "TIGER"
-        case 4: return "SHA2-256"   // RFC 4868
+        case 4: return "SHA2-256"  // RFC 4868
         case 5: return "SHA2-384"
         case 6: return "SHA2-512"
         default: return "HASH_\(id)"
@@ -275,7 +275,7 @@ public enum IKEv1Names {
         case 6: return "ELGAMAL-ENC"
         case 7: return "ELGAMAL-ENC-REV"
         case 8: return "ECDSA-SIG"
-        case 9: return "ECDSA-SHA256-P256"   // RFC 4754
+        case 9: return "ECDSA-SHA256-P256"  // RFC 4754
         case 10: return "ECDSA-SHA384-P384"
         case 11: return "ECDSA-SHA512-P521"
         // draft-ietf-ipsec-isakmp-hybrid-auth-05.
@@ -305,7 +305,7 @@ public enum IKEv1Names {
         case 2: return "MODP1024"
         case 3: return "EC2N155"
         case 4: return "EC2N185"
-        case 5: return "MODP1536"          // RFC 3526
+        case 5: return "MODP1536"  // RFC 3526
         case 6, 7: return "EC2N163"
         case 8, 9: return "EC2N283"
         case 10, 11: return "EC2N409"
@@ -315,19 +315,19 @@ public enum IKEv1Names {
         case 16: return "MODP4096"
         case 17: return "MODP6144"
         case 18: return "MODP8192"
-        case 19: return "ECP256"           // RFC 5903
+        case 19: return "ECP256"  // RFC 5903
         case 20: return "ECP384"
         case 21: return "ECP521"
-        case 22: return "MODP1024-160"     // RFC 5114
+        case 22: return "MODP1024-160"  // RFC 5114
         case 23: return "MODP2048-224"
         case 24: return "MODP2048-256"
         case 25: return "ECP192"
         case 26: return "ECP224"
-        case 27: return "BRAINPOOL224"     // RFC 6954
+        case 27: return "BRAINPOOL224"  // RFC 6954
         case 28: return "BRAINPOOL256"
         case 29: return "BRAINPOOL384"
         case 30: return "BRAINPOOL512"
-        case 31: return "CURVE25519"       // RFC 8031
+        case 31: return "CURVE25519"  // RFC 8031
         case 32: return "CURVE448"
         default: return "GROUP_\(id)"
         }
@@ -377,12 +377,12 @@ public enum IKEv1Names {
         case 7: return "Key-Rounds"
         case 8: return "Compress-Dictionary-Size"
         case 9: return "Compress-Private-Algorithm"
-        case 10: return "ECN-Tunnel"                    // RFC 3168
-        case 11: return "Extended-Sequence-Number"      // RFC 4304
-        case 12: return "Authentication-Key-Length"     // RFC 4359
+        case 10: return "ECN-Tunnel"  // RFC 3168
+        case 11: return "Extended-Sequence-Number"  // RFC 4304
+        case 12: return "Authentication-Key-Length"  // RFC 4359
         case 13: return "Signature-Encoding-Algorithm"  // RFC 4359
-        case 14: return "Address-Preservation"          // RFC 6407
-        case 15: return "SA-Direction"                  // RFC 6407
+        case 14: return "Address-Preservation"  // RFC 6407
+        case 15: return "SA-Direction"  // RFC 6407
         default: return "ATTRIBUTE_\(type)"
         }
     }
@@ -392,7 +392,7 @@ public enum IKEv1Names {
         switch id {
         case 1: return "Tunnel"
         case 2: return "Transport"
-        case 3: return "UDP-Encapsulated-Tunnel"         // RFC 3947
+        case 3: return "UDP-Encapsulated-Tunnel"  // RFC 3947
         case 4: return "UDP-Encapsulated-Transport"
         case 61440: return "Check-Point-UDP-Encapsulation"
         case 61443: return "UDP-Encapsulated-Tunnel (draft)"
@@ -420,13 +420,13 @@ public enum IKEv1Names {
         case 2: return "HMAC-SHA"
         case 3: return "DES-MAC"
         case 4: return "KPDK"
-        case 5: return "HMAC-SHA2-256"   // RFC 4868
+        case 5: return "HMAC-SHA2-256"  // RFC 4868
         case 6: return "HMAC-SHA2-384"
         case 7: return "HMAC-SHA2-512"
-        case 8: return "HMAC-RIPEMD"     // RFC 2857
-        case 9: return "AES-XCBC-MAC"    // RFC 3566
-        case 10: return "SIG-RSA"        // RFC 4359
-        case 11: return "AES-128-GMAC"   // RFC 4543
+        case 8: return "HMAC-RIPEMD"  // RFC 2857
+        case 9: return "AES-XCBC-MAC"  // RFC 3566
+        case 10: return "SIG-RSA"  // RFC 4359
+        case 11: return "AES-128-GMAC"  // RFC 4543
         case 12: return "AES-192-GMAC"
         case 13: return "AES-256-GMAC"
         default: return "AUTH_ALG_\(id)"
@@ -493,7 +493,7 @@ public enum IKEv1Names {
         case 9: return "ID_DER_ASN1_DN"
         case 10: return "ID_DER_ASN1_GN"
         case 11: return "ID_KEY_ID"
-        case 12: return "ID_LIST"   // RFC 3554
+        case 12: return "ID_LIST"  // RFC 3554
         default: return "ID_\(type)"
         }
     }
@@ -565,21 +565,21 @@ public enum IKEv1Names {
         29: "UNSUPPORTED-EXCHANGE-TYPE",
         30: "UNEQUAL-PAYLOAD-LENGTHS",
         // Status types.
-        16384: "CONNECTED",                 // RFC 2408
-        24576: "RESPONDER-LIFETIME",        // RFC 2407 4.6.3
+        16384: "CONNECTED",  // RFC 2408
+        24576: "RESPONDER-LIFETIME",  // RFC 2407 4.6.3
         24577: "REPLAY-STATUS",
         24578: "INITIAL-CONTACT",
-        30000: "CISCO-HELLO",               // libreswan ISAKMP_N_CISCO_*
+        30000: "CISCO-HELLO",  // libreswan ISAKMP_N_CISCO_*
         30001: "CISCO-WWTEBR",
         30002: "CISCO-SHUT-UP",
         32768: "IOS-KEEP-ALIVE-REQ",
         32769: "IOS-KEEP-ALIVE-ACK",
-        36136: "R-U-THERE",                 // RFC 3706
+        36136: "R-U-THERE",  // RFC 3706
         36137: "R-U-THERE-ACK",
-        40001: "NETSCREEN-NHTB-INFORM",     // Juniper Next Hop Tunnel Binding
-        40501: "UNITY-LOAD-BALANCE",        // Cisco (Wireshark)
+        40001: "NETSCREEN-NHTB-INFORM",  // Juniper Next Hop Tunnel Binding
+        40501: "UNITY-LOAD-BALANCE",  // Cisco (Wireshark)
         40502: "UNITY-UNKNOWN",
-        40503: "UNITY-GROUP-HASH",          // libreswan: CISCO_PRESHARED_KEY_HASH
+        40503: "UNITY-GROUP-HASH",  // libreswan: CISCO_PRESHARED_KEY_HASH
     ]
 
     // MARK: Mode Config and XAUTH attributes
@@ -660,7 +660,8 @@ public enum IKEv1Names {
 
     /// XAUTH values that are secrets: never rendered, only counted.
     public static func configAttributeIsSecret(_ type: UInt16) -> Bool {
-        type == Config.xauthUserPassword || type == Config.xauthPasscode || type == Config.xauthNextPin || type == Config.xauthAnswer
+        type == Config.xauthUserPassword || type == Config.xauthPasscode || type == Config.xauthNextPin
+            || type == Config.xauthAnswer
     }
 
     /// XAUTH-TYPE values (draft-ietf-ipsec-isakmp-xauth-06 4.1).

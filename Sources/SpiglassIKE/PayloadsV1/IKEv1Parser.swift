@@ -16,8 +16,10 @@ public enum IKEv1Parser {
     /// `cutByCapture`: the capture's snapshot length cut the message, so `range` holds only
     /// its start. It is then read as far as it goes, with a `cutByCapture` problem, instead of
     /// failing on its length field.
-    public static func parseMessage(_ bytes: [UInt8], range: Range<Int>,
-                                    cutByCapture: Bool = false) -> Result<IKEv1Message, IKEParseProblem> {
+    public static func parseMessage(
+        _ bytes: [UInt8], range: Range<Int>,
+        cutByCapture: Bool = false
+    ) -> Result<IKEv1Message, IKEParseProblem> {
         if let problem = IKEFraming.outside(bytes, range) { return .failure(problem) }
         var reader = ByteReader(bytes, range: range)
         return IKEv1Message.parse(&reader, cutByCapture: cutByCapture)
@@ -27,9 +29,13 @@ public enum IKEv1Parser {
     /// `range.lowerBound`: typically the decrypted body of an encrypted message (first payload
     /// from the header's Next Payload). Bytes after the payload whose Next Payload is 0 are the
     /// CBC padding and not a problem; `parseChain` tells where the chain ended.
-    public static func parsePayloadChain(_ bytes: [UInt8], range: Range<Int>,
-                                         firstPayload: UInt8) -> (payloads: [IKEv1Payload],
-                                                                  problems: [IKEParseProblem]) {
+    public static func parsePayloadChain(
+        _ bytes: [UInt8], range: Range<Int>,
+        firstPayload: UInt8
+    ) -> (
+        payloads: [IKEv1Payload],
+        problems: [IKEParseProblem]
+    ) {
         let chain = parseChain(bytes, range: range, firstPayload: firstPayload)
         return (chain.payloads, chain.problems)
     }
@@ -38,8 +44,9 @@ public enum IKEv1Parser {
     public static func parseChain(_ bytes: [UInt8], range: Range<Int>, firstPayload: UInt8) -> IKEv1PayloadChain {
         if let problem = IKEFraming.outside(bytes, range) {
             let start = problem.offset
-            return IKEv1PayloadChain(payloads: [], problems: [problem], end: start, isComplete: false,
-                                     paddingRange: start..<start)
+            return IKEv1PayloadChain(
+                payloads: [], problems: [problem], end: start, isComplete: false,
+                paddingRange: start..<start)
         }
         var reader = ByteReader(bytes, range: range)
         return IKEv1PayloadChain.parse(&reader, firstPayload: firstPayload)
@@ -47,24 +54,34 @@ public enum IKEv1Parser {
 
     /// The payloads of the chain in `reader`. `cutAtEnd`: the capture cut the message at the
     /// reader's end; the payload running past it is then kept as a `.malformed` payload.
-    static func walk(_ reader: inout ByteReader, firstPayload: UInt8, cutAtEnd: Bool = false,
-                     problems: inout [IKEParseProblem]) -> (payloads: [IKEv1Payload], walked: IKEFraming.Walked) {
+    static func walk(
+        _ reader: inout ByteReader, firstPayload: UInt8, cutAtEnd: Bool = false,
+        problems: inout [IKEParseProblem]
+    ) -> (payloads: [IKEv1Payload], walked: IKEFraming.Walked) {
         var payloads: [IKEv1Payload] = []
-        let walked = IKEFraming.walk(&reader, first: firstPayload, .v1, cutAtEnd: cutAtEnd, problems: &problems,
-                                     cut: { type, range, problem in
-            payloads.append(IKEv1Payload(type: type, range: range, body: .malformed(problem)))
-        }, visit: { header, problems in
-            var body = header.body
-            payloads.append(IKEv1Payload(type: header.type, range: header.range, body: parseBody(&body,
-                                                                                                 type: header.type, problems: &problems)))
-            return true
-        })
+        let walked = IKEFraming.walk(
+            &reader, first: firstPayload, .v1, cutAtEnd: cutAtEnd, problems: &problems,
+            cut: { type, range, problem in
+                payloads.append(IKEv1Payload(type: type, range: range, body: .malformed(problem)))
+            },
+            visit: { header, problems in
+                var body = header.body
+                payloads.append(
+                    IKEv1Payload(
+                        type: header.type, range: header.range,
+                        body: parseBody(
+                            &body,
+                            type: header.type, problems: &problems)))
+                return true
+            })
         return (payloads, walked)
     }
 
     /// The body of one payload.
-    static func parseBody(_ reader: inout ByteReader, type: UInt8,
-                          problems: inout [IKEParseProblem]) -> IKEv1PayloadBody {
+    static func parseBody(
+        _ reader: inout ByteReader, type: UInt8,
+        problems: inout [IKEParseProblem]
+    ) -> IKEv1PayloadBody {
         func malformed(_ problem: IKEParseProblem) -> IKEv1PayloadBody {
             problems.append(problem)
             return .malformed(problem)
@@ -107,8 +124,9 @@ public enum IKEv1Parser {
         case IKEv1PayloadType.natDiscovery, IKEv1PayloadType.natDiscoveryDraft, IKEv1PayloadType.natDiscoveryDraft15:
             return .natDiscovery(bytes(&reader))
         case IKEv1PayloadType.natOriginalAddress, IKEv1PayloadType.natOriginalAddressDraft:
-            return settle(IKEv1NATOriginalAddress.parse(&reader).map(IKEv1PayloadBody.natOriginalAddress),
-                          problems: &problems)
+            return settle(
+                IKEv1NATOriginalAddress.parse(&reader).map(IKEv1PayloadBody.natOriginalAddress),
+                problems: &problems)
         case IKEv1PayloadType.natOriginalAddressDraft16:
             // 16 is NAT-OA in drafts 05 to 08 and SAT in GDOI (RFC 3547): read as NAT-OA only
             // when it has that shape.
@@ -125,8 +143,10 @@ public enum IKEv1Parser {
     }
 
     /// A body, or `.malformed` with the problem recorded.
-    static func settle(_ result: Result<IKEv1PayloadBody, IKEParseProblem>,
-                       problems: inout [IKEParseProblem]) -> IKEv1PayloadBody {
+    static func settle(
+        _ result: Result<IKEv1PayloadBody, IKEParseProblem>,
+        problems: inout [IKEParseProblem]
+    ) -> IKEv1PayloadBody {
         switch result {
         case .success(let body): return body
         case .failure(let problem):

@@ -27,21 +27,30 @@ public struct IKEv1SecurityAssociation: Sendable, Equatable {
     /// RFC 2407 4.6.1: the IPsec situation is a 32-bit bitmask.
     static let ipsecSituationLength = 4
 
-    static func parse(_ reader: inout ByteReader,
-                      problems: inout [IKEParseProblem]) -> Result<IKEv1SecurityAssociation, IKEParseProblem> {
+    static func parse(
+        _ reader: inout ByteReader,
+        problems: inout [IKEParseProblem]
+    ) -> Result<IKEv1SecurityAssociation, IKEParseProblem> {
         let start = reader.offset
         let count = reader.remaining
         guard count >= doiLength, let doi = reader.readUInt32() else {
-            return .failure(IKEParseProblem(.truncatedBody, offset: start,
-                                            "SA: body of \(count) bytes, needs \(doiLength) for the DOI"))
+            return .failure(
+                IKEParseProblem(
+                    .truncatedBody, offset: start,
+                    "SA: body of \(count) bytes, needs \(doiLength) for the DOI"))
         }
         guard doi == ipsecDOI else {
-            return .success(IKEv1SecurityAssociation(doi: doi, situation: reader.readBytes(reader.remaining) ?? [],
-                                                     proposals: []))
+            return .success(
+                IKEv1SecurityAssociation(
+                    doi: doi, situation: reader.readBytes(reader.remaining) ?? [],
+                    proposals: []))
         }
         guard let situation = reader.readBytes(ipsecSituationLength) else {
-            return .failure(IKEParseProblem(.truncatedBody, offset: start,
-                                            "SA: body of \(count) bytes, needs \(doiLength + ipsecSituationLength) for the DOI and IPsec situation"))
+            return .failure(
+                IKEParseProblem(
+                    .truncatedBody, offset: start,
+                    "SA: body of \(count) bytes, needs \(doiLength + ipsecSituationLength) for the DOI and IPsec situation"
+                ))
         }
         return IKEv1Proposal.parseList(&reader, problems: &problems).map {
             IKEv1SecurityAssociation(doi: doi, situation: situation, proposals: $0)
@@ -72,23 +81,30 @@ public struct IKEv1Proposal: Sendable, Equatable {
 
     /// Generic header (4), Proposal # (1), Protocol-Id (1), SPI Size (1), # of Transforms (1).
     /// RFC 2408 3.5: Next Payload is 2 when another proposal follows, 0 for the last.
-    static let substructures = IKESubstructures.proposals(limit: IKEv1Limits.maxProposalsPerSA,
-                                                          fieldName: "Next Payload",
-                                                          expected: "2 or 0")
+    static let substructures = IKESubstructures.proposals(
+        limit: IKEv1Limits.maxProposalsPerSA,
+        fieldName: "Next Payload",
+        expected: "2 or 0")
 
     /// The proposals after the situation of an SA payload.
-    static func parseList(_ reader: inout ByteReader,
-                          problems: inout [IKEParseProblem]) -> Result<[IKEv1Proposal], IKEParseProblem> {
+    static func parseList(
+        _ reader: inout ByteReader,
+        problems: inout [IKEParseProblem]
+    ) -> Result<[IKEv1Proposal], IKEParseProblem> {
         substructures.parse(&reader, problems: &problems, item: parse)
     }
 
     /// One proposal after its generic header: Proposal #, Protocol-Id, SPI Size, # of
     /// Transforms, SPI, Transform payloads.
-    static func parse(_ reader: inout ByteReader,
-                      problems: inout [IKEParseProblem]) -> Result<IKEv1Proposal, IKEParseProblem> {
+    static func parse(
+        _ reader: inout ByteReader,
+        problems: inout [IKEParseProblem]
+    ) -> Result<IKEv1Proposal, IKEParseProblem> {
         IKESubstructures.proposalHeader(&reader).flatMap { header in
-            IKEv1Transform.parseList(&reader, protocolID: header.protocolID, declared: header.declaredTransforms,
-                                     problems: &problems).map {
+            IKEv1Transform.parseList(
+                &reader, protocolID: header.protocolID, declared: header.declaredTransforms,
+                problems: &problems
+            ).map {
                 IKEv1Proposal(number: header.number, protocolID: header.protocolID, spi: header.spi, transforms: $0)
             }
         }
@@ -138,7 +154,9 @@ public struct IKEv1Transform: Sendable, Equatable {
     /// Class 2: MD5 1, SHA 2, Tiger 3, SHA2-256 4, SHA2-384 5, SHA2-512 6.
     public var hashAlgorithm: UInt16? { isPhase1 ? value16(IKEv1Names.Phase1Attribute.hashAlgorithm) : nil }
     /// Class 3: PSK 1, DSS 2, RSA signatures 3, ... XAUTH and hybrid variants.
-    public var authenticationMethod: UInt16? { isPhase1 ? value16(IKEv1Names.Phase1Attribute.authenticationMethod) : nil }
+    public var authenticationMethod: UInt16? {
+        isPhase1 ? value16(IKEv1Names.Phase1Attribute.authenticationMethod) : nil
+    }
     /// Class 14 (phase 1), attribute 6 (IPsec): key length in bits.
     public var keyLength: UInt16? {
         value16(isPhase1 ? IKEv1Names.Phase1Attribute.keyLength : IKEv1Names.IPsecAttribute.keyLength)
@@ -154,9 +172,13 @@ public struct IKEv1Transform: Sendable, Equatable {
     /// (RFC 3947), 61443/61444 (drafts).
     public var encapsulationMode: UInt16? { isPhase1 ? nil : value16(IKEv1Names.IPsecAttribute.encapsulationMode) }
     /// Attribute 5: HMAC-MD5 1, HMAC-SHA 2, ... HMAC-SHA2-256 5, AES-XCBC-MAC 9.
-    public var authenticationAlgorithm: UInt16? { isPhase1 ? nil : value16(IKEv1Names.IPsecAttribute.authenticationAlgorithm) }
+    public var authenticationAlgorithm: UInt16? {
+        isPhase1 ? nil : value16(IKEv1Names.IPsecAttribute.authenticationAlgorithm)
+    }
     /// Attribute 11 (RFC 4304): 64-bit sequence numbers asked for.
-    public var extendedSequenceNumbers: Bool { !isPhase1 && value16(IKEv1Names.IPsecAttribute.extendedSequenceNumber) == 1 }
+    public var extendedSequenceNumbers: Bool {
+        !isPhase1 && value16(IKEv1Names.IPsecAttribute.extendedSequenceNumber) == 1
+    }
 
     // MARK: Lifetimes (both)
 
@@ -164,7 +186,8 @@ public struct IKEv1Transform: Sendable, Equatable {
     /// RFC 2407 4.5: "the Life Duration attribute MUST immediately follow the Life Type").
     public var lifetimes: [IKEv1Lifetime] {
         let typeAttribute = isPhase1 ? IKEv1Names.Phase1Attribute.lifeType : IKEv1Names.IPsecAttribute.lifeType
-        let durationAttribute = isPhase1 ? IKEv1Names.Phase1Attribute.lifeDuration : IKEv1Names.IPsecAttribute.lifeDuration
+        let durationAttribute =
+            isPhase1 ? IKEv1Names.Phase1Attribute.lifeDuration : IKEv1Names.IPsecAttribute.lifeDuration
         return IKEv1Lifetime.pairs(attributes, typeAttribute: typeAttribute, durationAttribute: durationAttribute)
     }
 
@@ -175,12 +198,15 @@ public struct IKEv1Transform: Sendable, Equatable {
 
     /// Generic header (4), Transform # (1), Transform-Id (1), RESERVED2 (2). RFC 2408 3.6: Next
     /// Payload is 3 when another transform follows, 0 for the last.
-    static let substructures = IKESubstructures.transforms(limit: IKEv1Limits.maxTransformsPerProposal,
-                                                           fieldName: "Next Payload",
-                                                           expected: "3 or 0")
+    static let substructures = IKESubstructures.transforms(
+        limit: IKEv1Limits.maxTransformsPerProposal,
+        fieldName: "Next Payload",
+        expected: "3 or 0")
 
-    static func parseList(_ reader: inout ByteReader, protocolID: UInt8, declared: Int,
-                          problems: inout [IKEParseProblem]) -> Result<[IKEv1Transform], IKEParseProblem> {
+    static func parseList(
+        _ reader: inout ByteReader, protocolID: UInt8, declared: Int,
+        problems: inout [IKEParseProblem]
+    ) -> Result<[IKEv1Transform], IKEParseProblem> {
         substructures.parse(&reader, declared: declared, problems: &problems) { reader, problems in
             parse(&reader, protocolID: protocolID, problems: &problems)
         }
@@ -188,15 +214,19 @@ public struct IKEv1Transform: Sendable, Equatable {
 
     /// One transform after its generic header: Transform #, Transform-Id, RESERVED2, SA
     /// attributes.
-    static func parse(_ reader: inout ByteReader, protocolID: UInt8,
-                      problems: inout [IKEParseProblem]) -> Result<IKEv1Transform, IKEParseProblem> {
+    static func parse(
+        _ reader: inout ByteReader, protocolID: UInt8,
+        problems: inout [IKEParseProblem]
+    ) -> Result<IKEv1Transform, IKEParseProblem> {
         let start = reader.offset
         guard let number = reader.readUInt8(), let id = reader.readUInt8(), reader.skip(2) else {
             return .failure(IKEParseProblem(.badTransform, offset: start - 4, "SA: transform header cut"))
         }
-        return IKEv1Attribute.parseList(&reader, limit: IKEv1Limits.maxAttributesPerTransform,
-                                        context: "SA: transform", problems: &problems)
-            .map { IKEv1Transform(number: number, transformID: id, attributes: $0, protocolID: protocolID) }
+        return IKEv1Attribute.parseList(
+            &reader, limit: IKEv1Limits.maxAttributesPerTransform,
+            context: "SA: transform", problems: &problems
+        )
+        .map { IKEv1Transform(number: number, transformID: id, attributes: $0, protocolID: protocolID) }
     }
 }
 
@@ -229,21 +259,27 @@ public struct IKEv1Attribute: Sendable, Equatable {
 
     /// The attributes filling `range`, at most `limit` (the rest is a `tooMany` problem); one
     /// running past the range fails the whole list with `bad`.
-    static func parseList(_ reader: inout ByteReader, limit: Int, context: String,
-                          tooMany: IKEParseProblem.Code = .tooManyAttributes, bad: IKEParseProblem.Code = .badAttribute,
-                          problems: inout [IKEParseProblem]) -> Result<[IKEv1Attribute], IKEParseProblem> {
+    static func parseList(
+        _ reader: inout ByteReader, limit: Int, context: String,
+        tooMany: IKEParseProblem.Code = .tooManyAttributes, bad: IKEParseProblem.Code = .badAttribute,
+        problems: inout [IKEParseProblem]
+    ) -> Result<[IKEv1Attribute], IKEParseProblem> {
         var attributes: [IKEv1Attribute] = []
         while !reader.isAtEnd {
             let cursor = reader.offset
             guard attributes.count < limit else {
-                problems.append(IKEParseProblem(tooMany, offset: cursor,
-                                                "\(context): more than \(limit) attributes; the rest is skipped"))
+                problems.append(
+                    IKEParseProblem(
+                        tooMany, offset: cursor,
+                        "\(context): more than \(limit) attributes; the rest is skipped"))
                 break
             }
             let left = reader.remaining
             guard left >= headerLength, let raw = reader.readUInt16(), let second = reader.readUInt16() else {
-                return .failure(IKEParseProblem(bad, offset: cursor,
-                                                "\(context): attribute needs \(headerLength) bytes, \(left) left"))
+                return .failure(
+                    IKEParseProblem(
+                        bad, offset: cursor,
+                        "\(context): attribute needs \(headerLength) bytes, \(left) left"))
             }
             let type = raw & ~formatBit
             if raw & formatBit != 0 {
@@ -251,8 +287,10 @@ public struct IKEv1Attribute: Sendable, Equatable {
                 attributes.append(IKEv1Attribute(type: type, value: value, isBasic: true))
             } else {
                 guard let value = reader.readBytes(Int(second)) else {
-                    return .failure(IKEParseProblem(bad, offset: cursor,
-                                                    "\(context): attribute \(type) length \(second), \(left - headerLength) bytes left"))
+                    return .failure(
+                        IKEParseProblem(
+                            bad, offset: cursor,
+                            "\(context): attribute \(type) length \(second), \(left - headerLength) bytes left"))
                 }
                 attributes.append(IKEv1Attribute(type: type, value: value, isBasic: false))
             }
@@ -285,7 +323,9 @@ public struct IKEv1Lifetime: Sendable, Equatable {
         }
     }
 
-    static func pairs(_ attributes: [IKEv1Attribute], typeAttribute: UInt16, durationAttribute: UInt16) -> [IKEv1Lifetime] {
+    static func pairs(_ attributes: [IKEv1Attribute], typeAttribute: UInt16, durationAttribute: UInt16)
+        -> [IKEv1Lifetime]
+    {
         var result: [IKEv1Lifetime] = []
         for (index, attribute) in attributes.enumerated() where attribute.type == typeAttribute {
             guard let type = attribute.integerValue, type <= UInt64(UInt16.max) else { continue }

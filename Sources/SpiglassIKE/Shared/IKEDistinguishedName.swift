@@ -44,11 +44,11 @@ public enum IKEDistinguishedName {
             guard parts.count < maxComponents, var set = element(&name.content), set.tag == 0x31 else { return nil }
             while !set.content.isAtEnd {
                 guard parts.count < maxComponents,
-                      var attribute = element(&set.content), attribute.tag == 0x30,
-                      let oid = element(&attribute.content), oid.tag == 0x06,
-                      let value = element(&attribute.content), attribute.content.isAtEnd,
-                      let key = oidName(Array(bytes[oid.content.remainingRange])),
-                      let text = string(tag: value.tag, Array(bytes[value.content.remainingRange]))
+                    var attribute = element(&set.content), attribute.tag == 0x30,
+                    let oid = element(&attribute.content), oid.tag == 0x06,
+                    let value = element(&attribute.content), attribute.content.isAtEnd,
+                    let key = oidName(Array(bytes[oid.content.remainingRange])),
+                    let text = string(tag: value.tag, Array(bytes[value.content.remainingRange]))
                 else { return nil }
                 parts.append("\(key)=\(text)")
             }

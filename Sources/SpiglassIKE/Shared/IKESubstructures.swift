@@ -33,41 +33,56 @@ struct IKESubstructures {
     /// the first four (its own header fields first). At most `limit` (the rest is a problem);
     /// one whose length does not fit fails the list, as does `item`. `declared`: the count
     /// the proposal announces for its transforms, checked when the list was read to its end.
-    func parse<Item>(_ reader: inout ByteReader, declared: Int? = nil, problems: inout [IKEParseProblem],
-                     item: (inout ByteReader,
-                            inout [IKEParseProblem]) -> Result<Item, IKEParseProblem>) -> Result<[Item], IKEParseProblem> {
+    func parse<Item>(
+        _ reader: inout ByteReader, declared: Int? = nil, problems: inout [IKEParseProblem],
+        item: (
+            inout ByteReader,
+            inout [IKEParseProblem]
+        ) -> Result<Item, IKEParseProblem>
+    ) -> Result<[Item], IKEParseProblem> {
         let start = reader.offset
         var items: [Item] = []
         var sawLast = false
         while !reader.isAtEnd {
             let cursor = reader.offset
             guard items.count < limit else {
-                problems.append(IKEParseProblem(tooMany, offset: cursor,
-                                                "SA: more than \(limit) \(counted); the rest is skipped"))
+                problems.append(
+                    IKEParseProblem(
+                        tooMany, offset: cursor,
+                        "SA: more than \(limit) \(counted); the rest is skipped"))
                 return .success(items)
             }
             let left = reader.remaining
             guard left >= Self.headerLength, let next = reader.readUInt8(), reader.skip(1),
-                  let lengthField = reader.readUInt16() else {
-                return .failure(IKEParseProblem(bad, offset: cursor,
-                                                "SA: \(noun) header needs \(Self.headerLength) bytes, \(left) left\(headerLeftSuffix)"))
+                let lengthField = reader.readUInt16()
+            else {
+                return .failure(
+                    IKEParseProblem(
+                        bad, offset: cursor,
+                        "SA: \(noun) header needs \(Self.headerLength) bytes, \(left) left\(headerLeftSuffix)"))
             }
             let length = Int(lengthField)
             guard length >= Self.headerLength else {
-                return .failure(IKEParseProblem(bad, offset: cursor,
-                                                "SA: \(noun) length \(length) is smaller than its \(Self.headerLength)-byte header"))
+                return .failure(
+                    IKEParseProblem(
+                        bad, offset: cursor,
+                        "SA: \(noun) length \(length) is smaller than its \(Self.headerLength)-byte header"))
             }
             guard var body = reader.readReader(length - 4) else {
-                return .failure(IKEParseProblem(bad, offset: cursor,
-                                                "SA: \(noun) length \(length), \(left) bytes left\(lengthLeftSuffix)"))
+                return .failure(
+                    IKEParseProblem(
+                        bad, offset: cursor,
+                        "SA: \(noun) length \(length), \(left) bytes left\(lengthLeftSuffix)"))
             }
             switch item(&body, &problems) {
             case .failure(let problem): return .failure(problem)
             case .success(let parsed): items.append(parsed)
             }
             if next != Self.last && next != more {
-                problems.append(IKEParseProblem(.badLastSubstructure, offset: cursor,
-                                                "SA: \(noun) \(fieldName) \(next), expected \(expected)"))
+                problems.append(
+                    IKEParseProblem(
+                        .badLastSubstructure, offset: cursor,
+                        "SA: \(noun) \(fieldName) \(next), expected \(expected)"))
             }
             if next == Self.last {
                 sawLast = true
@@ -75,15 +90,21 @@ struct IKESubstructures {
             }
         }
         if sawLast, !reader.isAtEnd {
-            problems.append(IKEParseProblem(.trailingBytes, offset: reader.offset,
-                                            "SA: \(reader.remaining) bytes after the \(noun) marked last"))
+            problems.append(
+                IKEParseProblem(
+                    .trailingBytes, offset: reader.offset,
+                    "SA: \(reader.remaining) bytes after the \(noun) marked last"))
         } else if !sawLast, !items.isEmpty {
-            problems.append(IKEParseProblem(.badLastSubstructure, offset: reader.offset,
-                                            "SA: \(lastOne) says more follow"))
+            problems.append(
+                IKEParseProblem(
+                    .badLastSubstructure, offset: reader.offset,
+                    "SA: \(lastOne) says more follow"))
         }
         if let declared, items.count != declared {
-            problems.append(IKEParseProblem(.countMismatch, offset: start,
-                                            "SA: proposal declares \(declared) \(noun)s, holds \(items.count)"))
+            problems.append(
+                IKEParseProblem(
+                    .countMismatch, offset: start,
+                    "SA: proposal declares \(declared) \(noun)s, holds \(items.count)"))
         }
         return .success(items)
     }
@@ -101,28 +122,35 @@ struct IKESubstructures {
     static func proposalHeader(_ reader: inout ByteReader) -> Result<ProposalHeader, IKEParseProblem> {
         let start = reader.offset
         guard let number = reader.readUInt8(), let protocolID = reader.readUInt8(), let spiSize = reader.readUInt8(),
-              let declared = reader.readUInt8() else {
+            let declared = reader.readUInt8()
+        else {
             return .failure(IKEParseProblem(.badProposal, offset: start - 4, "SA: proposal header cut"))
         }
         guard let spi = reader.readBytes(Int(spiSize)) else {
-            return .failure(IKEParseProblem(.badSPISize, offset: start + 2,
-                                            "SA: proposal SPI size \(spiSize) does not fit its length \(reader.bounds.count + 4)"))
+            return .failure(
+                IKEParseProblem(
+                    .badSPISize, offset: start + 2,
+                    "SA: proposal SPI size \(spiSize) does not fit its length \(reader.bounds.count + 4)"))
         }
-        return .success(ProposalHeader(number: number, protocolID: protocolID, declaredTransforms: Int(declared),
-                                       spi: spi))
+        return .success(
+            ProposalHeader(
+                number: number, protocolID: protocolID, declaredTransforms: Int(declared),
+                spi: spi))
     }
 
     static func proposals(limit: Int, fieldName: String, expected: String) -> IKESubstructures {
-        IKESubstructures(noun: "proposal", counted: "proposals", limit: limit, tooMany: .tooManyProposals,
-                         bad: .badProposal,
-                         headerLeftSuffix: "", lengthLeftSuffix: " in the payload", lastOne: "the last proposal",
-                         fieldName: fieldName, more: 2, expected: expected)
+        IKESubstructures(
+            noun: "proposal", counted: "proposals", limit: limit, tooMany: .tooManyProposals,
+            bad: .badProposal,
+            headerLeftSuffix: "", lengthLeftSuffix: " in the payload", lastOne: "the last proposal",
+            fieldName: fieldName, more: 2, expected: expected)
     }
 
     static func transforms(limit: Int, fieldName: String, expected: String) -> IKESubstructures {
-        IKESubstructures(noun: "transform", counted: "transforms in a proposal", limit: limit,
-                         tooMany: .tooManyTransforms,
-                         bad: .badTransform, headerLeftSuffix: " in the proposal", lengthLeftSuffix: " in the proposal",
-                         lastOne: "the last transform of a proposal", fieldName: fieldName, more: 3, expected: expected)
+        IKESubstructures(
+            noun: "transform", counted: "transforms in a proposal", limit: limit,
+            tooMany: .tooManyTransforms,
+            bad: .badTransform, headerLeftSuffix: " in the proposal", lengthLeftSuffix: " in the proposal",
+            lastOne: "the last transform of a proposal", fieldName: fieldName, more: 3, expected: expected)
     }
 }

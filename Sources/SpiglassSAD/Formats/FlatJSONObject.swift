@@ -67,7 +67,9 @@ struct FlatJSONObject {
         var atEnd: Bool { index >= bytes.count }
 
         mutating func skipBlanks() {
-            while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x09 || bytes[index] == 0x0d || bytes[index] == 0x0a {
+            while index < bytes.count,
+                bytes[index] == 0x20 || bytes[index] == 0x09 || bytes[index] == 0x0d || bytes[index] == 0x0a
+            {
                 index += 1
             }
         }
@@ -101,9 +103,12 @@ struct FlatJSONObject {
 
         mutating func number() -> Value? {
             let start = index
-            while index < bytes.count, (bytes[index] >= UInt8(ascii: "0") && bytes[index] <= UInt8(ascii: "9"))
-                || bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: ".")
-                || bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            while index < bytes.count,
+                (bytes[index] >= UInt8(ascii: "0") && bytes[index] <= UInt8(ascii: "9"))
+                    || bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+")
+                    || bytes[index] == UInt8(ascii: ".")
+                    || bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E")
+            {
                 index += 1
             }
             guard index > start else { return nil }
@@ -120,7 +125,11 @@ struct FlatJSONObject {
             while true {
                 skipBlanks()
                 guard let element = value(depth: depth + 1) else { return nil }
-                if case .number(let digits) = element, let byte = UInt8(digits) { values.append(byte) } else { onlyBytes = false }
+                if case .number(let digits) = element, let byte = UInt8(digits) {
+                    values.append(byte)
+                } else {
+                    onlyBytes = false
+                }
                 skipBlanks()
                 if take(UInt8(ascii: ",")) { continue }
                 guard take(UInt8(ascii: "]")) else { return nil }
@@ -154,7 +163,10 @@ struct FlatJSONObject {
                 let c = bytes[index]
                 index += 1
                 if c == UInt8(ascii: "\"") { return String(decoding: out, as: UTF8.self) }
-                guard c == UInt8(ascii: "\\") else { out.append(c); continue }
+                guard c == UInt8(ascii: "\\") else {
+                    out.append(c)
+                    continue
+                }
                 guard index < bytes.count else { return nil }
                 let e = bytes[index]
                 index += 1
@@ -167,7 +179,8 @@ struct FlatJSONObject {
                 case UInt8(ascii: "u"):
                     guard var scalar = hex4() else { return nil }
                     if (0xD800..<0xDC00).contains(scalar), index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"),
-                       bytes[index + 1] == UInt8(ascii: "u") {
+                        bytes[index + 1] == UInt8(ascii: "u")
+                    {
                         let saved = index
                         index += 2
                         if let low = hex4(), (0xDC00..<0xE000).contains(low) {
@@ -177,7 +190,7 @@ struct FlatJSONObject {
                         }
                     }
                     out.append(contentsOf: Array(String(Unicode.Scalar(scalar).map(Character.init) ?? "\u{FFFD}").utf8))
-                default: out.append(e) // \" \\ \/
+                default: out.append(e)  // \" \\ \/
                 }
             }
             return nil

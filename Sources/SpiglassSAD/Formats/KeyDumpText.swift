@@ -14,13 +14,16 @@ extension KeyDumpText {
 
     /// Calls `body` with each non-blank line of a dump (1-based number, text without CR or
     /// BOM, blank-separated tokens), refusing lines past the length limit.
-    static func forEachDumpLine(_ text: String, file: String,
-                                _ body: (_ lineNumber: Int, _ line: String, _ tokens: [Substring]) throws -> Void) throws {
+    static func forEachDumpLine(
+        _ text: String, file: String,
+        _ body: (_ lineNumber: Int, _ line: String, _ tokens: [Substring]) throws -> Void
+    ) throws {
         var lineNumber = 0
         for rawLine in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             lineNumber += 1
             guard rawLine.count <= KeyFileLimits.maxLineBytes else {
-                throw KeyFileError(.tooLarge, file: file, line: lineNumber, "line longer than \(KeyFileLimits.maxLineBytes) bytes")
+                throw KeyFileError(
+                    .tooLarge, file: file, line: lineNumber, "line longer than \(KeyFileLimits.maxLineBytes) bytes")
             }
             var line = String(decoding: rawLine, as: UTF8.self)
             if line.hasSuffix("\r") { line.removeLast() }
@@ -34,11 +37,15 @@ extension KeyDumpText {
     /// Shape test of block dumps (xfrm, setkey): the first meaningful line is a header that
     /// `isHeader` accepts, and the next one is indented and accepted by `isBody`. Reads at
     /// most the first few lines. `accept` short-cuts a first line that settles it alone.
-    static func looksLikeBlocks(_ text: String, accept: ([Substring]) -> Bool = { _ in false },
-                                isHeader: ([Substring]) -> Bool, isBody: ([Substring]) -> Bool) -> Bool {
+    static func looksLikeBlocks(
+        _ text: String, accept: ([Substring]) -> Bool = { _ in false },
+        isHeader: ([Substring]) -> Bool, isBody: ([Substring]) -> Bool
+    ) -> Bool {
         var seenHeader = false
         var examined = 0
-        for raw in text.utf8.prefix(1 << 16).split(separator: UInt8(ascii: "\n"), maxSplits: 64, omittingEmptySubsequences: true) {
+        for raw in text.utf8.prefix(1 << 16).split(
+            separator: UInt8(ascii: "\n"), maxSplits: 64, omittingEmptySubsequences: true)
+        {
             let line = String(decoding: raw.prefix(4096), as: UTF8.self)
             let tokens = tokenize(line)
             guard let first = tokens.first else { continue }
@@ -84,7 +91,9 @@ extension KeyDumpText {
 
     /// An SA block's note once it is read (xfrm, setkey): protocol, SPI, addresses,
     /// algorithms, mode and UDP ports; the format adds what it says of ESN.
-    static func blockSummary(_ sa: SecurityAssociation, spi: UInt32, source: IPAddress, destination: IPAddress) -> String {
+    static func blockSummary(_ sa: SecurityAssociation, spi: UInt32, source: IPAddress, destination: IPAddress)
+        -> String
+    {
         var summary = "\(sa.ipsecProtocol.rawValue.uppercased()) SA spi=0x\(hex32(spi)) \(source) → \(destination) "
         summary += sa.ipsecProtocol == .ah ? sa.integrity.name : sa.algorithmDescription
         if let mode = sa.mode { summary += " \(mode.rawValue)" }

@@ -14,7 +14,9 @@ enum NativeKeyParser {
         case policy([SecurityPolicy])
     }
 
-    static let espFields: Set<String> = ["spi", "src", "dst", "enc", "enc-key", "auth", "auth-key", "esn", "esn-high", "mode", "label"]
+    static let espFields: Set<String> = [
+        "spi", "src", "dst", "enc", "enc-key", "auth", "auth-key", "esn", "esn-high", "mode", "label",
+    ]
     static let ahFields: Set<String> = ["spi", "src", "dst", "auth", "auth-key", "esn", "esn-high", "mode", "label"]
     static let ikeFields: Set<String> = [
         "version", "ispi", "rspi", "enc", "integ", "prf", "sk-d", "sk-ei", "sk-er", "sk-ai", "sk-ar", "sk-pi", "sk-pr",
@@ -60,7 +62,9 @@ enum NativeKeyParser {
         func spi() throws -> UInt32? {
             let text = try required("spi").text
             if text == "*" { return nil }
-            guard let value = KeyMaterial.spi(text) else { throw error(.badValue, "spi", "'\(KeyMaterial.redacted(text))' is not a 32-bit SPI") }
+            guard let value = KeyMaterial.spi(text) else {
+                throw error(.badValue, "spi", "'\(KeyMaterial.redacted(text))' is not a 32-bit SPI")
+            }
             return value
         }
 
@@ -84,21 +88,29 @@ enum NativeKeyParser {
 
         func number(_ name: String) throws -> UInt32 {
             guard let text = values[name]?.text else { return 0 }
-            guard let value = KeyMaterial.spi(text) else { throw error(.badValue, name, "'\(KeyMaterial.redacted(text))' is not a 32-bit number") }
+            guard let value = KeyMaterial.spi(text) else {
+                throw error(.badValue, name, "'\(KeyMaterial.redacted(text))' is not a 32-bit number")
+            }
             return value
         }
 
         func mode() throws -> IPsecMode? {
             guard let text = values["mode"]?.text else { return nil }
-            guard let mode = IPsecMode(rawValue: text.lowercased()) else { throw error(.badValue, "mode", "'\(KeyMaterial.redacted(text))' is not tunnel, transport or beet") }
+            guard let mode = IPsecMode(rawValue: text.lowercased()) else {
+                throw error(.badValue, "mode", "'\(KeyMaterial.redacted(text))' is not tunnel, transport or beet")
+            }
             return mode
         }
 
         func integrity() throws -> IntegrityAlgorithm {
             guard let name = values["auth"]?.text else { return .null }
             guard let value = AlgorithmNames.nativeIntegrity(name) else {
-                let hint = AlgorithmNames.suggestion(for: name, among: AlgorithmNames.nativeIntegrityNames).map { " (did you mean '\($0)'?)" } ?? ""
-                throw error(.unknownAlgorithm, "auth", "unknown integrity algorithm '\(KeyMaterial.redacted(name))'\(hint)")
+                let hint =
+                    AlgorithmNames.suggestion(for: name, among: AlgorithmNames.nativeIntegrityNames).map {
+                        " (did you mean '\($0)'?)"
+                    } ?? ""
+                throw error(
+                    .unknownAlgorithm, "auth", "unknown integrity algorithm '\(KeyMaterial.redacted(name))'\(hint)")
             }
             return value
         }
@@ -106,7 +118,9 @@ enum NativeKeyParser {
 
     static func parseLine(_ line: Substring, file: String, lineNumber: Int) throws -> Entry {
         let tokens = try tokenize(line, file: file, lineNumber: lineNumber)
-        guard let first = tokens.first else { throw KeyFileError(.syntax, file: file, line: lineNumber, "empty SA line") }
+        guard let first = tokens.first else {
+            throw KeyFileError(.syntax, file: file, line: lineNumber, "empty SA line")
+        }
         let word = first.text.lowercased()
         let allowed: Set<String>
         switch word {
@@ -115,20 +129,26 @@ enum NativeKeyParser {
         case "ike": allowed = ikeFields
         case "policy": allowed = policyFields
         default:
-            throw KeyFileError(.syntax, file: file, line: lineNumber, field: "protocol", "a line starts with 'esp', 'ah', 'ike' or 'policy', not '\(KeyMaterial.redacted(first.text))'")
+            throw KeyFileError(
+                .syntax, file: file, line: lineNumber, field: "protocol",
+                "a line starts with 'esp', 'ah', 'ike' or 'policy', not '\(KeyMaterial.redacted(first.text))'")
         }
         var values: [String: Token] = [:]
         for (index, token) in tokens.enumerated().dropFirst() {
             guard let eq = token.text.firstIndex(of: "=") else {
                 // The word is not echoed: a key given without its field name is still a key.
-                throw KeyFileError(.syntax, file: file, line: lineNumber,
-                                   "word \(index + 1) of the line has no '=' (fields are written key=value)")
+                throw KeyFileError(
+                    .syntax, file: file, line: lineNumber,
+                    "word \(index + 1) of the line has no '=' (fields are written key=value)")
             }
             let key = String(token.text[..<eq]).lowercased()
             let value = String(token.text[token.text.index(after: eq)...])
             guard allowed.contains(key) else {
-                let hint = AlgorithmNames.suggestion(for: key, among: allowed.sorted()).map { " (did you mean '\($0)'?)" } ?? ""
-                throw KeyFileError(.unknownField, file: file, line: lineNumber, field: key, "unknown field for \(word)\(hint)")
+                let hint =
+                    AlgorithmNames.suggestion(for: key, among: allowed.sorted()).map { " (did you mean '\($0)'?)" }
+                    ?? ""
+                throw KeyFileError(
+                    .unknownField, file: file, line: lineNumber, field: key, "unknown field for \(word)\(hint)")
             }
             guard values[key] == nil else {
                 throw KeyFileError(.syntax, file: file, line: lineNumber, field: key, "given twice")
@@ -147,36 +167,46 @@ enum NativeKeyParser {
     static func esp(_ f: Fields) throws -> SecurityAssociation {
         let encName = try f.required("enc").text
         guard let (encryption, keyBits) = AlgorithmNames.nativeEncryption(encName) else {
-            let hint = AlgorithmNames.suggestion(for: encName, among: AlgorithmNames.nativeEncryptionNames).map { " (did you mean '\($0)'?)" } ?? ""
-            throw f.error(.unknownAlgorithm, "enc", "unknown encryption algorithm '\(KeyMaterial.redacted(encName))'\(hint)")
+            let hint =
+                AlgorithmNames.suggestion(for: encName, among: AlgorithmNames.nativeEncryptionNames).map {
+                    " (did you mean '\($0)'?)"
+                } ?? ""
+            throw f.error(
+                .unknownAlgorithm, "enc", "unknown encryption algorithm '\(KeyMaterial.redacted(encName))'\(hint)")
         }
         let integrity = try f.integrity()
         if encryption.isAEAD && integrity != .null {
-            throw f.error(.badValue, "auth", "\(encryption.name) is a combined-mode cipher: leave auth out or set auth=null")
+            throw f.error(
+                .badValue, "auth", "\(encryption.name) is a combined-mode cipher: leave auth out or set auth=null")
         }
-        var sa = SecurityAssociation(spi: try f.spi(), source: try f.address("src"), destination: try f.address("dst"),
-                                     encryption: encryption, encryptionKey: try f.key("enc-key"),
-                                     integrity: integrity, integrityKey: try f.key("auth-key"),
-                                     extendedSequenceNumbers: try f.flag("esn"), initialSequenceHigh: try f.number("esn-high"),
-                                     origin: SAOrigin(file: f.file, line: f.line))
+        var sa = SecurityAssociation(
+            spi: try f.spi(), source: try f.address("src"), destination: try f.address("dst"),
+            encryption: encryption, encryptionKey: try f.key("enc-key"),
+            integrity: integrity, integrityKey: try f.key("auth-key"),
+            extendedSequenceNumbers: try f.flag("esn"), initialSequenceHigh: try f.number("esn-high"),
+            origin: SAOrigin(file: f.file, line: f.line))
         sa.mode = try f.mode()
         sa.label = f.values["label"]?.text
-        try SAValidation.checkKeys(&sa, file: f.file, line: f.line, encryptionField: "enc-key", integrityField: "auth-key", requiredKeyBits: keyBits)
+        try SAValidation.checkKeys(
+            &sa, file: f.file, line: f.line, encryptionField: "enc-key", integrityField: "auth-key",
+            requiredKeyBits: keyBits)
         return sa
     }
 
     static func ah(_ f: Fields) throws -> SecurityAssociation {
         let integrity = try f.integrity()
         guard integrity != .null else { throw f.error(.missingField, "auth", "an AH SA needs an integrity algorithm") }
-        var sa = SecurityAssociation(spi: try f.spi(), source: try f.address("src"), destination: try f.address("dst"),
-                                     encryption: .null, encryptionKey: [],
-                                     integrity: integrity, integrityKey: try f.key("auth-key"),
-                                     extendedSequenceNumbers: try f.flag("esn"), initialSequenceHigh: try f.number("esn-high"),
-                                     origin: SAOrigin(file: f.file, line: f.line))
+        var sa = SecurityAssociation(
+            spi: try f.spi(), source: try f.address("src"), destination: try f.address("dst"),
+            encryption: .null, encryptionKey: [],
+            integrity: integrity, integrityKey: try f.key("auth-key"),
+            extendedSequenceNumbers: try f.flag("esn"), initialSequenceHigh: try f.number("esn-high"),
+            origin: SAOrigin(file: f.file, line: f.line))
         sa.ipsecProtocol = .ah
         sa.mode = try f.mode()
         sa.label = f.values["label"]?.text
-        try SAValidation.checkKeys(&sa, file: f.file, line: f.line, encryptionField: "enc-key", integrityField: "auth-key")
+        try SAValidation.checkKeys(
+            &sa, file: f.file, line: f.line, encryptionField: "enc-key", integrityField: "auth-key")
         return sa
     }
 
@@ -188,24 +218,36 @@ enum NativeKeyParser {
         case let other: throw f.error(.badValue, "version", "'\(KeyMaterial.redacted(other))' is not 1 or 2")
         }
         guard let ispi = try f.ikeSPI("ispi") else { throw f.error(.missingField, "ispi", "required") }
-        var sa = IKESecurityAssociation(version: version, initiatorSPI: ispi, responderSPI: try f.ikeSPI("rspi"),
-                                        origin: SAOrigin(file: f.file, line: f.line))
+        var sa = IKESecurityAssociation(
+            version: version, initiatorSPI: ispi, responderSPI: try f.ikeSPI("rspi"),
+            origin: SAOrigin(file: f.file, line: f.line))
         if let name = f.values["enc"]?.text {
             guard let value = IKEEncryptionAlgorithm(nativeName: name) else {
-                throw f.error(.unknownAlgorithm, "enc", "unknown IKE encryption algorithm '\(KeyMaterial.redacted(name))' (e.g. aes-cbc-256, aes-gcm-128-16, 3des)")
+                throw f.error(
+                    .unknownAlgorithm, "enc",
+                    "unknown IKE encryption algorithm '\(KeyMaterial.redacted(name))' (e.g. aes-cbc-256, aes-gcm-128-16, 3des)"
+                )
             }
             sa.encryption = value
         }
         if let name = f.values["integ"]?.text {
             guard let value = IKEIntegrityAlgorithm(nativeName: name) else {
-                let hint = AlgorithmNames.suggestion(for: name, among: IKEIntegrityAlgorithm.allCases.map(\.name)).map { " (did you mean '\($0)'?)" } ?? ""
-                throw f.error(.unknownAlgorithm, "integ", "unknown IKE integrity algorithm '\(KeyMaterial.redacted(name))'\(hint)")
+                let hint =
+                    AlgorithmNames.suggestion(for: name, among: IKEIntegrityAlgorithm.allCases.map(\.name)).map {
+                        " (did you mean '\($0)'?)"
+                    } ?? ""
+                throw f.error(
+                    .unknownAlgorithm, "integ", "unknown IKE integrity algorithm '\(KeyMaterial.redacted(name))'\(hint)"
+                )
             }
             sa.integrity = value
         }
         if let name = f.values["prf"]?.text {
             guard let value = IKEPRF(nativeName: name) else {
-                let hint = AlgorithmNames.suggestion(for: name, among: IKEPRF.allCases.map(\.name)).map { " (did you mean '\($0)'?)" } ?? ""
+                let hint =
+                    AlgorithmNames.suggestion(for: name, among: IKEPRF.allCases.map(\.name)).map {
+                        " (did you mean '\($0)'?)"
+                    } ?? ""
                 throw f.error(.unknownAlgorithm, "prf", "unknown PRF '\(KeyMaterial.redacted(name))'\(hint)")
             }
             sa.prf = value

@@ -32,7 +32,8 @@ extension SetkeyDumpParser {
             }
             if try SetkeyDumpParser.continueKey(&self, line) { return }
             continuation = .none
-            let handler = SetkeyDumpParser.isSATypeLine(line.tokens)
+            let handler =
+                SetkeyDumpParser.isSATypeLine(line.tokens)
                 ? SetkeyDumpParser.saTypeLine : SetkeyDumpParser.indentedLines[keyword(line.first)]
             try (handler ?? SetkeyDumpParser.notUnderstood)(&self, line)
         }
@@ -86,7 +87,8 @@ extension SetkeyDumpParser {
 
     /// An unindented line: ends the block before it and starts an SA or a policy block.
     static func header(_ reader: inout Reader, _ line: DumpLine) throws {
-        let tokens = line.tokens, file = reader.file
+        let tokens = line.tokens
+        let file = reader.file
         if tokens == ["No", "SAD", "entries."] || tokens == ["No", "SPD", "entries."] {
             reader.note(.ignored, line, "empty dump")
             return
@@ -94,21 +96,25 @@ extension SetkeyDumpParser {
         try reader.endBlocks()
         if SetkeyPolicyBlock.isHeader(tokens) {
             try XfrmPolicyBlock.checkCount(reader.keys, file: file, line: line.number)
-            reader.policy = try SetkeyPolicyBlock(header: tokens, line: line.number, file: file,
-                                                  noteIndex: reader.keys.notes.count)
+            reader.policy = try SetkeyPolicyBlock(
+                header: tokens, line: line.number, file: file,
+                noteIndex: reader.keys.notes.count)
             reader.note(.understood, line, "policy")
             return
         }
         guard let (source, destination, ports) = headerAddresses(tokens) else {
-            throw line.error(.syntax, file: file, "expected 'SOURCE DESTINATION' addresses to start an SA (setkey -D "
-                + "output), got '\(clip(line.text.trimmingCharacters(in: .whitespaces)))'")
+            throw line.error(
+                .syntax, file: file,
+                "expected 'SOURCE DESTINATION' addresses to start an SA (setkey -D "
+                    + "output), got '\(clip(line.text.trimmingCharacters(in: .whitespaces)))'")
         }
         reader.blocks += 1
         guard reader.blocks <= KeyFileLimits.maxSAs else {
             throw line.error(.tooLarge, file: file, "more than \(KeyFileLimits.maxSAs) SAs")
         }
-        reader.block = Block(headerLine: line.number, source: source, destination: destination, ports: ports,
-                             noteIndex: reader.keys.notes.count)
+        reader.block = Block(
+            headerLine: line.number, source: source, destination: destination, ports: ports,
+            noteIndex: reader.keys.notes.count)
         reader.note(.understood, line, "SA \(source) → \(destination)")
     }
 
@@ -122,29 +128,35 @@ extension SetkeyDumpParser {
         }
         let encryption = reader.continuation == .encryption
         guard let bytes = decodeHexWords(line.tokens) else {
-            throw line.error(.badValue, file: reader.file, field: encryption ? "E" : "A",
-                             "key words must have an even number of hex digits")
+            throw line.error(
+                .badValue, file: reader.file, field: encryption ? "E" : "A",
+                "key words must have an even number of hex digits")
         }
         if encryption {
             reader.block!.encryption!.key += bytes
-            reader.note(.understood, line,
+            reader.note(
+                .understood, line,
                 "encryption key continued (\(reader.block!.encryption!.key.count) bytes so far)")
         } else {
             reader.block!.integrity!.key += bytes
-            reader.note(.understood, line,
-                        "authentication key continued (\(reader.block!.integrity!.key.count) bytes so far)")
+            reader.note(
+                .understood, line,
+                "authentication key continued (\(reader.block!.integrity!.key.count) bytes so far)")
         }
         return true
     }
 
     /// `E: NAME WORDS…` and `A: NAME WORDS…`.
     static func keyLine(_ reader: inout Reader, _ line: DumpLine, field: String) throws {
-        let tokens = line.tokens, word = String(line.first), file = reader.file
+        let tokens = line.tokens
+        let word = String(line.first)
+        let file = reader.file
         guard tokens.count >= 2 else {
             throw line.error(.missingField, file: file, field: field, "'\(word)' without an algorithm name")
         }
         guard let key = decodeHexWords(tokens.dropFirst(2)) else {
-            throw line.error(.badValue, file: file, field: field,
+            throw line.error(
+                .badValue, file: file, field: field,
                 "the key must be hex words (e.g. 'deadbeef 01234567')")
         }
         let keyLine = KeyLine(line: line.number, field: field, name: String(tokens[1]), key: key)
@@ -173,12 +185,14 @@ extension SetkeyDumpParser {
 
     /// `esp mode=tunnel spi=135040102(0x080c8c66) reqid=16395(0x0000400b)`.
     static func saTypeLine(_ reader: inout Reader, _ line: DumpLine) throws {
-        let word = String(line.first), file = reader.file
+        let word = String(line.first)
+        let file = reader.file
         guard reader.block!.saLine == nil else {
             throw line.error(.syntax, file: file, field: word, "a second SA type line in one block")
         }
         guard satypes[word] != nil else {
-            throw line.error(.badValue, file: file, field: "satype",
+            throw line.error(
+                .badValue, file: file, field: "satype",
                 "'\(clip(word))' is not an SA type (esp, ah, ipcomp)")
         }
         reader.block!.saLine = line.number
@@ -189,33 +203,41 @@ extension SetkeyDumpParser {
                 unknown.append(clip(token))
                 continue
             }
-            if try !saTypeField(&reader.block!, String(token[..<eq]), token[token.index(after: eq)...], line: line,
-                file: file) {
+            if try !saTypeField(
+                &reader.block!, String(token[..<eq]), token[token.index(after: eq)...], line: line,
+                file: file)
+            {
                 unknown.append(clip(token))
             }
         }
         var message = "SA type \(word)"
         if let spi = reader.block!.spi { message += ", spi 0x\(hex32(spi))" }
         if let mode = reader.block!.mode { message += ", mode \(mode.rawValue)" }
-        reader.note(unknown.isEmpty ? .understood : .warning, line,
-                    message + (unknown.isEmpty ? "" : "; \(unknown.count) word(s) not understood"))
+        reader.note(
+            unknown.isEmpty ? .understood : .warning, line,
+            message + (unknown.isEmpty ? "" : "; \(unknown.count) word(s) not understood"))
     }
 
     /// One `name=value` of the SA type line; false when the name is not one of them.
-    private static func saTypeField(_ block: inout Block, _ name: String, _ value: Substring, line: DumpLine,
-                                    file: String) throws -> Bool {
+    private static func saTypeField(
+        _ block: inout Block, _ name: String, _ value: Substring, line: DumpLine,
+        file: String
+    ) throws -> Bool {
         switch name {
         case "mode":
             switch value {
             case "tunnel": block.mode = .tunnel
             case "transport": block.mode = .transport
             case "any": block.mode = nil
-            default: throw line.error(.badValue, file: file, field: "mode",
-                "'\(clip(value))' is not tunnel, transport or any")
+            default:
+                throw line.error(
+                    .badValue, file: file, field: "mode",
+                    "'\(clip(value))' is not tunnel, transport or any")
             }
         case "spi":
             guard let spi = parseDualNumber(value) else {
-                throw line.error(.badValue, file: file, field: "spi",
+                throw line.error(
+                    .badValue, file: file, field: "spi",
                     "'\(clip(value))' is not a 32-bit SPI (decimal(0xhex))")
             }
             block.spi = spi

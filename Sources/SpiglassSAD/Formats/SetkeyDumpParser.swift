@@ -24,10 +24,13 @@ enum SetkeyDumpParser: KeyDumpText {
     /// True when the first meaningful line is `SRC DST` and the next one is an indented
     /// `esp|ah|ipcomp mode=…` line, or when the dump says "No SAD entries.".
     static func looksLike(_ text: String) -> Bool {
-        looksLikeBlocks(text, accept: { $0 == ["No", "SAD", "entries."] || $0 == ["No", "SPD", "entries."] },
-                        isHeader: { headerAddresses($0) != nil || SetkeyPolicyBlock.isHeader($0) },
-                        isBody: { ($0.count >= 2 && satypes[String($0[0])] != nil && $0[1].hasPrefix("mode="))
-                            || SetkeyPolicyBlock.isPolicyLine($0) })
+        looksLikeBlocks(
+            text, accept: { $0 == ["No", "SAD", "entries."] || $0 == ["No", "SPD", "entries."] },
+            isHeader: { headerAddresses($0) != nil || SetkeyPolicyBlock.isHeader($0) },
+            isBody: {
+                ($0.count >= 2 && satypes[String($0[0])] != nil && $0[1].hasPrefix("mode="))
+                    || SetkeyPolicyBlock.isPolicyLine($0)
+            })
     }
 
     /// SA types `pfkey_sadump` prints, and whether Spiglass keeps them.
@@ -72,7 +75,8 @@ enum SetkeyDumpParser: KeyDumpText {
     // MARK: - Algorithms
 
     private static let encryptionNames = [
-        "null", "des-cbc", "3des-cbc", "rijndael-cbc", "aes-cbc", "aes-ctr", "aes-gcm-16", "aes-ccm-16", "chacha20-poly1305",
+        "null", "des-cbc", "3des-cbc", "rijndael-cbc", "aes-cbc", "aes-ctr", "aes-gcm-16", "aes-ccm-16",
+        "chacha20-poly1305",
         "blowfish-cbc", "cast128-cbc", "twofish-cbc", "camellia-cbc",
     ]
     private static let integrityNames = [
@@ -107,8 +111,11 @@ enum SetkeyDumpParser: KeyDumpText {
                 warn.append("\(known) is not implemented yet; its packets will show as unsupported-algorithm")
                 return .unsupported(known)
             }
-            let hint = AlgorithmNames.suggestion(for: k.name, among: encryptionNames).map { " (did you mean '\($0)'?)" } ?? ""
-            throw KeyFileError(.unknownAlgorithm, file: file, line: k.line, field: "E", "unknown encryption algorithm '\(clip(k.name))'\(hint)")
+            let hint =
+                AlgorithmNames.suggestion(for: k.name, among: encryptionNames).map { " (did you mean '\($0)'?)" } ?? ""
+            throw KeyFileError(
+                .unknownAlgorithm, file: file, line: k.line, field: "E",
+                "unknown encryption algorithm '\(clip(k.name))'\(hint)")
         }
     }
 
@@ -118,7 +125,9 @@ enum SetkeyDumpParser: KeyDumpText {
         case "hmac-md5": return .hmacMD5_96
         case "hmac-sha1": return .hmacSHA1_96
         case "hmac-sha2-256", "hmac-sha256":
-            warn.append("hmac-sha2-256 is read as HMAC-SHA-256-128 (RFC 4868, FreeBSD/NetBSD/OpenBSD); old KAME and Linux PF_KEY truncate it to 96 bits. If every ICV fails, write this SA natively with auth=hmac-sha2-256-96")
+            warn.append(
+                "hmac-sha2-256 is read as HMAC-SHA-256-128 (RFC 4868, FreeBSD/NetBSD/OpenBSD); old KAME and Linux PF_KEY truncate it to 96 bits. If every ICV fails, write this SA natively with auth=hmac-sha2-256-96"
+            )
             return .hmacSHA256_128
         case "hmac-sha2-384", "hmac-sha384": return .hmacSHA384_192
         case "hmac-sha2-512", "hmac-sha512": return .hmacSHA512_256
@@ -139,8 +148,11 @@ enum SetkeyDumpParser: KeyDumpText {
         case "aes-gmac-192", "aes-192-gmac", "gmac-aes-192": return .aesGMAC(keyBits: 192)
         case "aes-gmac-256", "aes-256-gmac", "gmac-aes-256": return .aesGMAC(keyBits: 256)
         default:
-            let hint = AlgorithmNames.suggestion(for: k.name, among: integrityNames).map { " (did you mean '\($0)'?)" } ?? ""
-            throw KeyFileError(.unknownAlgorithm, file: file, line: k.line, field: "A", "unknown authentication algorithm '\(clip(k.name))'\(hint)")
+            let hint =
+                AlgorithmNames.suggestion(for: k.name, among: integrityNames).map { " (did you mean '\($0)'?)" } ?? ""
+            throw KeyFileError(
+                .unknownAlgorithm, file: file, line: k.line, field: "A",
+                "unknown authentication algorithm '\(clip(k.name))'\(hint)")
         }
     }
 
@@ -152,8 +164,9 @@ enum SetkeyDumpParser: KeyDumpText {
             keys.notes[block.noteIndex] = KeyFileNote(kind, file: file, line: block.headerLine, message)
         }
         guard let satype = block.satype, let saLine = block.saLine else {
-            throw KeyFileError(.missingField, file: file, line: block.headerLine, field: "satype",
-                               "the SA block has no 'esp|ah mode=… spi=…' line")
+            throw KeyFileError(
+                .missingField, file: file, line: block.headerLine, field: "satype",
+                "the SA block has no 'esp|ah mode=… spi=…' line")
         }
         guard let known = satypes[satype], let ipsecProtocol = known else {
             setHeaderNote(.ignored, "\(satype) SA \(block.source) → \(block.destination) skipped: not ESP or AH")
@@ -174,8 +187,9 @@ enum SetkeyDumpParser: KeyDumpText {
         switch ipsecProtocol {
         case .esp:
             guard block.encryption != nil || block.integrity != nil else {
-                throw KeyFileError(.missingField, file: file, line: block.headerLine, field: "E",
-                                   "the ESP SA has no 'E:' or 'A:' line, so no key")
+                throw KeyFileError(
+                    .missingField, file: file, line: block.headerLine, field: "E",
+                    "the ESP SA has no 'E:' or 'A:' line, so no key")
             }
             if let e = block.encryption {
                 encryption = try self.encryption(e, file: file, warn: &warnings)
@@ -186,24 +200,27 @@ enum SetkeyDumpParser: KeyDumpText {
                 throw KeyFileError(.syntax, file: file, line: e.line, field: "E", "an AH SA takes no 'E:' line")
             }
             guard block.integrity != nil else {
-                throw KeyFileError(.missingField, file: file, line: block.headerLine, field: "A",
-                                   "the AH SA has no 'A:' line, so no key")
+                throw KeyFileError(
+                    .missingField, file: file, line: block.headerLine, field: "A",
+                    "the AH SA has no 'A:' line, so no key")
             }
         }
         if let a = block.integrity {
             integrity = try self.integrity(a, file: file, warn: &warnings)
             integrityKey = a.key
             if encryption.isAEAD && integrity != .null {
-                throw KeyFileError(.badValue, file: file, line: a.line, field: "A",
-                                   "\(encryption.name) is a combined-mode cipher: it takes no separate authentication")
+                throw KeyFileError(
+                    .badValue, file: file, line: a.line, field: "A",
+                    "\(encryption.name) is a combined-mode cipher: it takes no separate authentication")
             }
         }
         if encryption.isAEAD { integrityKey = [] }
-        var sa = SecurityAssociation(spi: spi, source: .exact(block.source), destination: .exact(block.destination),
-                                     encryption: encryption, encryptionKey: encryptionKey,
-                                     integrity: integrity, integrityKey: integrityKey,
-                                     extendedSequenceNumbers: block.esn,
-                                     origin: SAOrigin(file: file, line: block.headerLine))
+        var sa = SecurityAssociation(
+            spi: spi, source: .exact(block.source), destination: .exact(block.destination),
+            encryption: encryption, encryptionKey: encryptionKey,
+            integrity: integrity, integrityKey: integrityKey,
+            extendedSequenceNumbers: block.esn,
+            origin: SAOrigin(file: file, line: block.headerLine))
         sa.ipsecProtocol = ipsecProtocol
         sa.mode = block.mode
         sa.replayWindow = block.replayWindow
@@ -218,17 +235,23 @@ enum SetkeyDumpParser: KeyDumpText {
         keys.sas.append(sa)
         var summary = blockSummary(sa, spi: spi, source: block.source, destination: block.destination)
         if sa.extendedSequenceNumbers { summary += " esn" }
-        if let state = block.state, state == "dying" || state == "dead" { warnings.append("the SA was \(state) when dumped") }
+        if let state = block.state, state == "dying" || state == "dead" {
+            warnings.append("the SA was \(state) when dumped")
+        }
         if ipsecProtocol == .ah { warnings.append("AH ICVs are verified with this key") }
-        setHeaderNote(warnings.isEmpty ? .understood : .warning, summary + (warnings.isEmpty ? "" : ": " + warnings.joined(separator: "; ")))
+        setHeaderNote(
+            warnings.isEmpty ? .understood : .warning,
+            summary + (warnings.isEmpty ? "" : ": " + warnings.joined(separator: "; ")))
     }
 
     // MARK: - Helpers
 
     /// `ADDR ADDR`, each optionally `[port]` (NAT-T) and, for IPv6, `%scope`.
     static func headerAddresses(_ tokens: [Substring]) -> (IPAddress, IPAddress, UDPPortPair?)? {
-        guard tokens.count == 2, let (source, sport) = address(tokens[0]), let (destination, dport) = address(tokens[1]),
-              source.isIPv4 == destination.isIPv4 else { return nil }
+        guard tokens.count == 2, let (source, sport) = address(tokens[0]),
+            let (destination, dport) = address(tokens[1]),
+            source.isIPv4 == destination.isIPv4
+        else { return nil }
         var ports: UDPPortPair? = nil
         if let sport, let dport { ports = UDPPortPair(source: sport, destination: dport) }
         return (source, destination, ports)
@@ -256,7 +279,8 @@ enum SetkeyDumpParser: KeyDumpText {
         if let open = text.firstIndex(of: "("), text.hasSuffix(")") {
             let decimal = text[..<open]
             let inner = text[text.index(after: open)..<text.index(before: text.endIndex)]
-            guard let d = UInt32(decimal), inner.hasPrefix("0x"), let h = UInt32(inner.dropFirst(2), radix: 16), d == h else { return nil }
+            guard let d = UInt32(decimal), inner.hasPrefix("0x"), let h = UInt32(inner.dropFirst(2), radix: 16), d == h
+            else { return nil }
             return d
         }
         if text.hasPrefix("0x") { return UInt32(text.dropFirst(2), radix: 16) }

@@ -64,7 +64,8 @@ enum TcpdumpSecretsParser: KeyDumpText {
         if first.count < text.count {
             // spi@addr algo:secret
             guard let at = first.firstIndex(of: "@"), parseSPI(first[..<at]) != nil,
-                  IPAddress(first[first.index(after: at)...]) != nil else { return false }
+                IPAddress(first[first.index(after: at)...]) != nil
+            else { return false }
             let rest = text[first.endIndex...].drop { $0 == " " || $0 == "\t" }
             guard let colon = rest.firstIndex(of: ":") else { return false }
             return espAlgorithm(String(rest[..<colon])) != nil
@@ -99,34 +100,42 @@ enum TcpdumpSecretsParser: KeyDumpText {
         }
     }
 
-    static func parse(_ text: String, file: String, readFile: (String) throws -> String, includes: KeyFileIncludes = .confined,
-                      depth: Int = 0) throws -> KeySet {
+    static func parse(
+        _ text: String, file: String, readFile: (String) throws -> String, includes: KeyFileIncludes = .confined,
+        depth: Int = 0
+    ) throws -> KeySet {
         let ctx = Context()
         ctx.includes = includes
         try parseText(text, file: file, readFile: readFile, depth: depth, chain: [normalize(file)], ctx: ctx)
         return finish(ctx)
     }
 
-    static func parseText(_ text: String, file: String, readFile: (String) throws -> String, depth: Int,
-                          chain: [String], ctx: Context) throws {
+    static func parseText(
+        _ text: String, file: String, readFile: (String) throws -> String, depth: Int,
+        chain: [String], ctx: Context
+    ) throws {
         guard text.utf8.count <= KeyFileLimits.maxFileBytes else {
-            throw KeyFileError(.tooLarge, file: file, line: 0, "key files over \(KeyFileLimits.maxFileBytes) bytes are refused")
+            throw KeyFileError(
+                .tooLarge, file: file, line: 0, "key files over \(KeyFileLimits.maxFileBytes) bytes are refused")
         }
         var lineNumber = 0
         for raw in KeyFileLines.of(text) {
             lineNumber += 1
             guard raw.utf8.count <= KeyFileLimits.maxLineBytes else {
-                throw KeyFileError(.tooLarge, file: file, line: lineNumber, "line longer than \(KeyFileLimits.maxLineBytes) bytes")
+                throw KeyFileError(
+                    .tooLarge, file: file, line: lineNumber, "line longer than \(KeyFileLimits.maxLineBytes) bytes")
             }
             let line = Substring(raw.trimmingCharacters(in: .whitespaces))
             if line.isEmpty || line.hasPrefix("#") { continue }
             let first = line.prefix { $0 != " " && $0 != "\t" }.lowercased()
             if first == "file" {
-                try include(line, file: file, line: lineNumber, readFile: readFile, depth: depth, chain: chain, ctx: ctx)
+                try include(
+                    line, file: file, line: lineNumber, readFile: readFile, depth: depth, chain: chain, ctx: ctx)
                 continue
             }
             for piece in splitSAs(line) {
-                try decodeOne(piece, file: file, line: lineNumber, readFile: readFile, depth: depth, chain: chain, ctx: ctx)
+                try decodeOne(
+                    piece, file: file, line: lineNumber, readFile: readFile, depth: depth, chain: chain, ctx: ctx)
             }
         }
     }
@@ -157,8 +166,10 @@ enum TcpdumpSecretsParser: KeyDumpText {
         return word == "file" || word == "ikev2"
     }
 
-    static func decodeOne(_ piece: Substring, file: String, line: Int, readFile: (String) throws -> String, depth: Int,
-                          chain: [String], ctx: Context) throws {
+    static func decodeOne(
+        _ piece: Substring, file: String, line: Int, readFile: (String) throws -> String, depth: Int,
+        chain: [String], ctx: Context
+    ) throws {
         let firstToken = piece.prefix { $0 != " " && $0 != "\t" }
         let rest = piece[firstToken.endIndex...].drop { $0 == " " || $0 == "\t" }
         let word = firstToken.lowercased()
@@ -178,38 +189,50 @@ enum TcpdumpSecretsParser: KeyDumpText {
         } else {
             guard let at = firstToken.firstIndex(of: "@") else {
                 // The word is not echoed: it may be the algo:secret field.
-                throw KeyFileError(.syntax, file: file, line: line, field: "spi",
-                                   "expected SPI@address before the algorithm (e.g. 0x12345678@192.0.2.1); the first word has no '@'")
+                throw KeyFileError(
+                    .syntax, file: file, line: line, field: "spi",
+                    "expected SPI@address before the algorithm (e.g. 0x12345678@192.0.2.1); the first word has no '@'")
             }
             let spiText = firstToken[..<at]
             guard let value = parseSPI(spiText) else {
-                throw KeyFileError(.badValue, file: file, line: line, field: "spi", "'\(redacted(spiText))' is not a 32-bit SPI (0x hex, octal or decimal)")
+                throw KeyFileError(
+                    .badValue, file: file, line: line, field: "spi",
+                    "'\(redacted(spiText))' is not a 32-bit SPI (0x hex, octal or decimal)")
             }
             spi = value
             let addressText = firstToken[firstToken.index(after: at)...]
             guard let address = IPAddress(addressText) else {
-                throw KeyFileError(.badValue, file: file, line: line, field: "address", "'\(redacted(addressText))' is not an IPv4 or IPv6 address")
+                throw KeyFileError(
+                    .badValue, file: file, line: line, field: "address",
+                    "'\(redacted(addressText))' is not an IPv4 or IPv6 address")
             }
             destination = .exact(address)
             decode = rest
         }
         guard let colon = decode.firstIndex(of: ":") else {
             // Not echoed: without its 'algo:' the field may be the secret alone.
-            throw KeyFileError(.syntax, file: file, line: line, field: "algorithm", "expected algo:secret (e.g. aes128-cbc-hmac96:0x…); there is no ':'")
+            throw KeyFileError(
+                .syntax, file: file, line: line, field: "algorithm",
+                "expected algo:secret (e.g. aes128-cbc-hmac96:0x…); there is no ':'")
         }
         let algoName = String(decode[..<colon])
         guard let (encryption, bits, integrity) = espAlgorithm(algoName) else {
-            let hint = AlgorithmNames.suggestion(for: algoName, among: knownESPNames).map { " (did you mean '\($0)'?)" } ?? ""
-            throw KeyFileError(.unknownAlgorithm, file: file, line: line, field: "algorithm", "unknown tcpdump algorithm '\(redacted(algoName))'\(hint)")
+            let hint =
+                AlgorithmNames.suggestion(for: algoName, among: knownESPNames).map { " (did you mean '\($0)'?)" } ?? ""
+            throw KeyFileError(
+                .unknownAlgorithm, file: file, line: line, field: "algorithm",
+                "unknown tcpdump algorithm '\(redacted(algoName))'\(hint)")
         }
         var key = try secret(decode[decode.index(after: colon)...], file: file, line: line, field: "secret")
         if encryption == .null, !key.isEmpty {
             ctx.note(.warning, file, line, "'\(redacted(algoName))' encrypts nothing; its secret is ignored")
             key = []
         }
-        var sa = SecurityAssociation(spi: spi, source: .any, destination: destination, encryption: encryption, encryptionKey: key,
-                                     integrity: integrity, origin: SAOrigin(file: file, line: line))
-        try SAValidation.checkKeys(&sa, file: file, line: line, encryptionField: "secret", integrityField: "secret", requiredKeyBits: bits)
+        var sa = SecurityAssociation(
+            spi: spi, source: .any, destination: destination, encryption: encryption, encryptionKey: key,
+            integrity: integrity, origin: SAOrigin(file: file, line: line))
+        try SAValidation.checkKeys(
+            &sa, file: file, line: line, encryptionField: "secret", integrityField: "secret", requiredKeyBits: bits)
         try ctx.checkCount(file, line)
         ctx.entries.append(Entry(sa: sa, isDefault: spi == nil))
         let target = spi.map { "SPI 0x\(String($0, radix: 16)) to \(destination)" } ?? "default SA (any SPI)"
@@ -221,14 +244,17 @@ enum TcpdumpSecretsParser: KeyDumpText {
     }
 
     /// `file PATH`.
-    static func include(_ text: Substring, file: String, line: Int, readFile: (String) throws -> String, depth: Int,
-                        chain: [String], ctx: Context) throws {
+    static func include(
+        _ text: Substring, file: String, line: Int, readFile: (String) throws -> String, depth: Int,
+        chain: [String], ctx: Context
+    ) throws {
         let path = text.drop { $0 != " " && $0 != "\t" }.trimmingCharacters(in: .whitespaces)
         guard !path.isEmpty else {
             throw KeyFileError(.missingField, file: file, line: line, field: "file", "'file' needs a path")
         }
         guard depth + 1 <= maxIncludeDepth else {
-            throw KeyFileError(.tooLarge, file: file, line: line, field: "file", "includes nest deeper than \(maxIncludeDepth) files")
+            throw KeyFileError(
+                .tooLarge, file: file, line: line, field: "file", "includes nest deeper than \(maxIncludeDepth) files")
         }
         var resolved = path
         if !path.hasPrefix("/"), let slash = file.lastIndex(of: "/") {
@@ -239,7 +265,9 @@ enum TcpdumpSecretsParser: KeyDumpText {
         }
         let normalized = normalize(resolved)
         if chain.contains(normalized) {
-            throw KeyFileError(.badValue, file: file, line: line, field: "file", "this include makes a cycle (\(chain.count) files deep)")
+            throw KeyFileError(
+                .badValue, file: file, line: line, field: "file",
+                "this include makes a cycle (\(chain.count) files deep)")
         }
         let text: String
         do {
@@ -259,14 +287,18 @@ enum TcpdumpSecretsParser: KeyDumpText {
     /// that directory or below. A path that does not exist is left to the read, which says so.
     static func checkConfined(_ path: String, resolved: String, file: String, line: Int) throws {
         if path.hasPrefix("/") || path.split(separator: "/").contains("..") {
-            throw KeyFileError(.badValue, file: file, line: line, field: "file",
-                               "an include must stay in the including file's folder (a relative path without '..'); --allow-absolute-includes lifts this")
+            throw KeyFileError(
+                .badValue, file: file, line: line, field: "file",
+                "an include must stay in the including file's folder (a relative path without '..'); --allow-absolute-includes lifts this"
+            )
         }
         let directory = file.lastIndex(of: "/").map { String(file[...$0]) } ?? "./"
         guard let base = realPath(directory), let target = realPath(resolved) else { return }
         guard target.hasPrefix(base == "/" ? "/" : base + "/") else {
-            throw KeyFileError(.badValue, file: file, line: line, field: "file",
-                               "the included file lies outside the including file's folder (through a symbolic link); --allow-absolute-includes lifts this")
+            throw KeyFileError(
+                .badValue, file: file, line: line, field: "file",
+                "the included file lies outside the including file's folder (through a symbolic link); --allow-absolute-includes lifts this"
+            )
         }
     }
 
@@ -281,7 +313,10 @@ enum TcpdumpSecretsParser: KeyDumpText {
         var parts: [Substring] = []
         for part in path.split(separator: "/", omittingEmptySubsequences: true) {
             if part == "." { continue }
-            if part == "..", let last = parts.last, last != ".." { parts.removeLast(); continue }
+            if part == "..", let last = parts.last, last != ".." {
+                parts.removeLast()
+                continue
+            }
             parts.append(part)
         }
         return (path.hasPrefix("/") ? "/" : "") + parts.joined(separator: "/")
@@ -308,8 +343,9 @@ enum TcpdumpSecretsParser: KeyDumpText {
         let fields = rest.split(whereSeparator: { $0 == " " || $0 == "\t" })
         let names = ["role", "spi-i", "spi-r", "integ", "encr"]
         guard fields.count >= 5 else {
-            throw KeyFileError(.missingField, file: file, line: line, field: names[fields.count],
-                               "ikev2 lines are 'ikev2 I|R 0xSPIi 0xSPIr integ:key encr:key'")
+            throw KeyFileError(
+                .missingField, file: file, line: line, field: names[fields.count],
+                "ikev2 lines are 'ikev2 I|R 0xSPIi 0xSPIr integ:key encr:key'")
         }
         if fields.count > 5 {
             ctx.note(.warning, file, line, "ikev2 line: \(fields.count - 5) extra field(s) ignored, as tcpdump does")
@@ -318,12 +354,19 @@ enum TcpdumpSecretsParser: KeyDumpText {
         switch fields[0] {
         case "I": initiator = true
         case "R": initiator = false
-        default: throw KeyFileError(.badValue, file: file, line: line, field: "role", "'\(redacted(fields[0]))' is not I (initiator) or R (responder)")
+        default:
+            throw KeyFileError(
+                .badValue, file: file, line: line, field: "role",
+                "'\(redacted(fields[0]))' is not I (initiator) or R (responder)")
         }
         func cookie(_ text: Substring, _ field: String) throws -> UInt64 {
-            guard text.count == 18, text.hasPrefix("0x") || text.hasPrefix("0X"), let value = UInt64(text.dropFirst(2), radix: 16),
-                  text.dropFirst(2).allSatisfy({ $0.isHexDigit }) else {
-                throw KeyFileError(.badValue, file: file, line: line, field: field, "'\(redacted(text))' is not 0x followed by 16 hex digits")
+            guard text.count == 18, text.hasPrefix("0x") || text.hasPrefix("0X"),
+                let value = UInt64(text.dropFirst(2), radix: 16),
+                text.dropFirst(2).allSatisfy({ $0.isHexDigit })
+            else {
+                throw KeyFileError(
+                    .badValue, file: file, line: line, field: field,
+                    "'\(redacted(text))' is not 0x followed by 16 hex digits")
             }
             return value
         }
@@ -332,43 +375,64 @@ enum TcpdumpSecretsParser: KeyDumpText {
         func split(_ text: Substring, _ field: String) throws -> (String, Substring) {
             guard let colon = text.firstIndex(of: ":") else {
                 // Not echoed: without its 'name:' the field may be the key alone.
-                throw KeyFileError(.syntax, file: file, line: line, field: field, "expected name:key (e.g. sha256:0x…); there is no ':'")
+                throw KeyFileError(
+                    .syntax, file: file, line: line, field: field,
+                    "expected name:key (e.g. sha256:0x…); there is no ':'")
             }
             return (String(text[..<colon]), text[text.index(after: colon)...])
         }
         let (integName, integText) = try split(fields[3], "integ")
         let (encName, encText) = try split(fields[4], "encr")
         guard let integrity = ikeIntegrity(integName) else {
-            let hint = AlgorithmNames.suggestion(for: integName, among: ["sha1", "md5", "sha256", "sha384", "sha512"]).map { " (did you mean '\($0)'?)" } ?? ""
-            throw KeyFileError(.unknownAlgorithm, file: file, line: line, field: "integ", "unknown integrity algorithm '\(redacted(integName))'\(hint)")
+            let hint =
+                AlgorithmNames.suggestion(for: integName, among: ["sha1", "md5", "sha256", "sha384", "sha512"]).map {
+                    " (did you mean '\($0)'?)"
+                } ?? ""
+            throw KeyFileError(
+                .unknownAlgorithm, file: file, line: line, field: "integ",
+                "unknown integrity algorithm '\(redacted(integName))'\(hint)")
         }
         guard let encryption = ikeEncryption(encName) else {
-            let hint = AlgorithmNames.suggestion(for: encName, among: ["aes128", "aes192", "aes256", "3des"]).map { " (did you mean '\($0)'?)" } ?? ""
-            throw KeyFileError(.unknownAlgorithm, file: file, line: line, field: "encr", "unknown encryption algorithm '\(redacted(encName))'\(hint)")
+            let hint =
+                AlgorithmNames.suggestion(for: encName, among: ["aes128", "aes192", "aes256", "3des"]).map {
+                    " (did you mean '\($0)'?)"
+                } ?? ""
+            throw KeyFileError(
+                .unknownAlgorithm, file: file, line: line, field: "encr",
+                "unknown encryption algorithm '\(redacted(encName))'\(hint)")
         }
         let integKey = try secret(integText, file: file, line: line, field: "integ")
         let encKey = try secret(encText, file: file, line: line, field: "encr")
         if let length = encryption.keyMaterialLength, length != encKey.count {
-            ctx.note(.warning, file, line, "\(encryption.name) takes a \(length)-byte key, this one has \(encKey.count)")
+            ctx.note(
+                .warning, file, line, "\(encryption.name) takes a \(length)-byte key, this one has \(encKey.count)")
         }
         if let length = hmacKeyLength(integrity), length != integKey.count {
-            ctx.note(.warning, file, line, "\(integrity.name) usually has a \(length)-byte key in IKEv2, this one has \(integKey.count)")
+            ctx.note(
+                .warning, file, line,
+                "\(integrity.name) usually has a \(length)-byte key in IKEv2, this one has \(integKey.count)")
         }
-        return IKELineKeys(initiator: initiator, spis: (spii, spir), encryption: encryption, integrity: integrity,
-                           encryptionKey: encKey, integrityKey: integKey)
+        return IKELineKeys(
+            initiator: initiator, spis: (spii, spir), encryption: encryption, integrity: integrity,
+            encryptionKey: encKey, integrityKey: integKey)
     }
 
     /// Files one `ikev2` line's keys under the IKE SA of its SPIs (the I and R lines make one).
     static func addIKEKeys(_ keys: IKELineKeys, file: String, line: Int, ctx: Context) throws {
         let (spii, spir) = keys.spis
-        let encryption = keys.encryption, integrity = keys.integrity, initiator = keys.initiator
+        let encryption = keys.encryption
+        let integrity = keys.integrity
+        let initiator = keys.initiator
         let origin = SAOrigin(file: file, line: line)
         let index: Int
         if let existing = ctx.ikeIndex[[spii, spir]] {
             index = existing
             let sa = ctx.ike[index]
             if sa.encryption != encryption || sa.integrity != integrity {
-                ctx.note(.warning, file, line, "the I and R lines of this SA name different algorithms; keeping \(sa.encryption?.name ?? "?")/\(sa.integrity?.name ?? "?")")
+                ctx.note(
+                    .warning, file, line,
+                    "the I and R lines of this SA name different algorithms; keeping \(sa.encryption?.name ?? "?")/\(sa.integrity?.name ?? "?")"
+                )
             }
         } else {
             try ctx.checkCount(file, line)
@@ -381,7 +445,9 @@ enum TcpdumpSecretsParser: KeyDumpText {
         }
         var roles = ctx.ikeRoles[index] ?? (nil, nil)
         if let earlier = initiator ? roles.i : roles.r {
-            ctx.note(.warning, earlier.file, earlier.line, "superseded by \(file):\(line) (the same SPIs and role again; the later line wins, as in tcpdump)")
+            ctx.note(
+                .warning, earlier.file, earlier.line,
+                "superseded by \(file):\(line) (the same SPIs and role again; the later line wins, as in tcpdump)")
         }
         if initiator {
             ctx.ike[index].skAi = keys.integrityKey
@@ -393,7 +459,10 @@ enum TcpdumpSecretsParser: KeyDumpText {
             roles.r = origin
         }
         ctx.ikeRoles[index] = roles
-        ctx.note(.understood, file, line, "IKEv2 SA \(hex64(spii))_i \(hex64(spir))_r: \(initiator ? "initiator (SK_ai, SK_ei)" : "responder (SK_ar, SK_er)") keys, \(encryption.name)/\(integrity.name)")
+        ctx.note(
+            .understood, file, line,
+            "IKEv2 SA \(hex64(spii))_i \(hex64(spir))_r: \(initiator ? "initiator (SK_ai, SK_ei)" : "responder (SK_ar, SK_er)") keys, \(encryption.name)/\(integrity.name)"
+        )
     }
 
     static func finish(_ ctx: Context) -> KeySet {
@@ -409,15 +478,19 @@ enum TcpdumpSecretsParser: KeyDumpText {
             if entry.isDefault {
                 if i != lastDefault, let last = lastDefault {
                     let o = ctx.entries[last].sa.origin
-                    keys.notes.append(KeyFileNote(.warning, file: entry.sa.origin.file, line: entry.sa.origin.line,
-                                                  "default SA superseded by \(o.file):\(o.line) (tcpdump keeps the last default)"))
+                    keys.notes.append(
+                        KeyFileNote(
+                            .warning, file: entry.sa.origin.file, line: entry.sa.origin.line,
+                            "default SA superseded by \(o.file):\(o.line) (tcpdump keeps the last default)"))
                 }
                 continue
             }
             if let last = lastIndex[key(entry.sa)], last != i {
                 let o = ctx.entries[last].sa.origin
-                keys.notes.append(KeyFileNote(.warning, file: entry.sa.origin.file, line: entry.sa.origin.line,
-                                              "superseded by \(o.file):\(o.line) (same SPI and address; tcpdump uses the later one)"))
+                keys.notes.append(
+                    KeyFileNote(
+                        .warning, file: entry.sa.origin.file, line: entry.sa.origin.line,
+                        "superseded by \(o.file):\(o.line) (same SPI and address; tcpdump uses the later one)"))
                 continue
             }
             keys.sas.append(entry.sa)
@@ -453,7 +526,8 @@ enum TcpdumpSecretsParser: KeyDumpText {
         if text.hasPrefix("0x") || text.hasPrefix("0X") {
             let digits = text.dropFirst(2)
             guard digits.allSatisfy({ $0.isHexDigit }), let decoded = KeyMaterial.hex(digits, strict: true) else {
-                throw KeyFileError(.badValue, file: file, line: line, field: field, "not an even number of hex digits after 0x")
+                throw KeyFileError(
+                    .badValue, file: file, line: line, field: field, "not an even number of hex digits after 0x")
             }
             bytes = decoded
         } else {
@@ -463,14 +537,18 @@ enum TcpdumpSecretsParser: KeyDumpText {
             throw KeyFileError(.badValue, file: file, line: line, field: field, "empty secret")
         }
         guard bytes.count <= maxSecretBytes else {
-            throw KeyFileError(.badKeyLength, file: file, line: line, field: field, "secret of \(bytes.count) bytes; tcpdump takes at most \(maxSecretBytes)")
+            throw KeyFileError(
+                .badKeyLength, file: file, line: line, field: field,
+                "secret of \(bytes.count) bytes; tcpdump takes at most \(maxSecretBytes)")
         }
         return bytes
     }
 
-    static let knownESPNames = ["des-cbc", "3des-cbc", "blowfish-cbc", "rc3-cbc", "cast128-cbc", "none", "aes128-cbc",
-                                "aes192-cbc", "aes256-cbc", "3des-cbc-hmac96", "aes128-cbc-hmac96", "aes192-cbc-hmac96",
-                                "aes256-cbc-hmac96"]
+    static let knownESPNames = [
+        "des-cbc", "3des-cbc", "blowfish-cbc", "rc3-cbc", "cast128-cbc", "none", "aes128-cbc",
+        "aes192-cbc", "aes256-cbc", "3des-cbc-hmac96", "aes128-cbc-hmac96", "aes192-cbc-hmac96",
+        "aes256-cbc-hmac96",
+    ]
 
     /// tcpdump's `espprint_decode_encalgo`: strip `-hmac96` (12-byte unchecked ICV), strip
     /// `-cbc`, then the OpenSSL cipher name.

@@ -2,14 +2,17 @@
 /// Protocol, Src IP, Dest IP, SPI, Encryption, Encryption Key, Authentication,
 /// Authentication Key, and in newer releases two more: SN length and ESN high bits.
 enum WiresharkESPSAParser {
-    static let columnNames = ["protocol", "src", "dst", "spi", "encryption", "encryption key",
-                              "authentication", "authentication key", "sn", "esn high bits"]
+    static let columnNames = [
+        "protocol", "src", "dst", "spi", "encryption", "encryption key",
+        "authentication", "authentication key", "sn", "esn high bits",
+    ]
 
     static func parseLine(_ line: Substring, file: String, lineNumber: Int) throws -> SecurityAssociation {
         let fields = try splitUATLine(line, file: file, lineNumber: lineNumber)
         guard fields.count == 8 || fields.count == 10 else {
-            throw KeyFileError(.syntax, file: file, line: lineNumber,
-                               "Wireshark esp_sa lines have 8 or 10 fields, this one has \(fields.count)")
+            throw KeyFileError(
+                .syntax, file: file, line: lineNumber,
+                "Wireshark esp_sa lines have 8 or 10 fields, this one has \(fields.count)")
         }
         func fail(_ column: Int, _ code: KeyFileError.Code, _ message: String) -> KeyFileError {
             KeyFileError(code, file: file, line: lineNumber, field: columnNames[column], message)
@@ -18,28 +21,45 @@ enum WiresharkESPSAParser {
         guard ["IPv4", "IPv6", "Any", "*", ""].contains(family) else {
             throw fail(0, .badValue, "'\(KeyMaterial.redacted(family))' is not IPv4, IPv6 or Any")
         }
-        guard let source = AddressPattern.parse(Substring(fields[1])) else { throw fail(1, .badValue, "'\(KeyMaterial.redacted(fields[1]))' is not an address, prefix or '*'") }
-        guard let destination = AddressPattern.parse(Substring(fields[2])) else { throw fail(2, .badValue, "'\(KeyMaterial.redacted(fields[2]))' is not an address, prefix or '*'") }
+        guard let source = AddressPattern.parse(Substring(fields[1])) else {
+            throw fail(1, .badValue, "'\(KeyMaterial.redacted(fields[1]))' is not an address, prefix or '*'")
+        }
+        guard let destination = AddressPattern.parse(Substring(fields[2])) else {
+            throw fail(2, .badValue, "'\(KeyMaterial.redacted(fields[2]))' is not an address, prefix or '*'")
+        }
         var spi: UInt32? = nil
         if fields[3] != "*" {
-            guard let value = KeyMaterial.spi(fields[3]) else { throw fail(3, .badValue, "'\(KeyMaterial.redacted(fields[3]))' is not a 32-bit SPI (hex with 0x, decimal, or '*')") }
+            guard let value = KeyMaterial.spi(fields[3]) else {
+                throw fail(
+                    3, .badValue,
+                    "'\(KeyMaterial.redacted(fields[3]))' is not a 32-bit SPI (hex with 0x, decimal, or '*')")
+            }
             spi = value
         }
         guard var encryption = AlgorithmNames.wiresharkEncryption(fields[4]) else {
-            let hint = AlgorithmNames.suggestion(for: fields[4], among: AlgorithmNames.wiresharkEncryptionNames).map { " (did you mean \"\($0)\"?)" } ?? ""
+            let hint =
+                AlgorithmNames.suggestion(for: fields[4], among: AlgorithmNames.wiresharkEncryptionNames).map {
+                    " (did you mean \"\($0)\"?)"
+                } ?? ""
             throw fail(4, .unknownAlgorithm, "unknown encryption algorithm '\(KeyMaterial.redacted(fields[4]))'\(hint)")
         }
         guard let encryptionKey = KeyMaterial.wireshark(fields[5]) else { throw fail(5, .badValue, "invalid hex key") }
         guard let integrity = AlgorithmNames.wiresharkIntegrity(fields[6]) else {
-            let hint = AlgorithmNames.suggestion(for: fields[6], among: AlgorithmNames.wiresharkIntegrityNames).map { " (did you mean \"\($0)\"?)" } ?? ""
-            throw fail(6, .unknownAlgorithm, "unknown authentication algorithm '\(KeyMaterial.redacted(fields[6]))'\(hint)")
+            let hint =
+                AlgorithmNames.suggestion(for: fields[6], among: AlgorithmNames.wiresharkIntegrityNames).map {
+                    " (did you mean \"\($0)\"?)"
+                } ?? ""
+            throw fail(
+                6, .unknownAlgorithm, "unknown authentication algorithm '\(KeyMaterial.redacted(fields[6]))'\(hint)")
         }
         guard let integrityKey = KeyMaterial.wireshark(fields[7]) else { throw fail(7, .badValue, "invalid hex key") }
         if case .aesGCM(0) = encryption {
             // The deprecated GCM name left the ICV length to the authentication column.
             let icv = integrity.icvLength
             guard [8, 12, 16].contains(icv) else {
-                throw fail(6, .badValue, "\"AES-GCM [RFC4106]\" needs \"ANY 64/96/128 bit authentication\" to give the ICV length")
+                throw fail(
+                    6, .badValue,
+                    "\"AES-GCM [RFC4106]\" needs \"ANY 64/96/128 bit authentication\" to give the ICV length")
             }
             encryption = .aesGCM(icvLength: icv)
         }
@@ -49,23 +69,30 @@ enum WiresharkESPSAParser {
             switch fields[8].lowercased() {
             case "", "32", "32-bit", "32 bit", "no", "false": esn = false
             case "64", "64-bit", "64 bit", "esn", "yes", "true": esn = true
-            default: throw fail(8, .badValue, "'\(KeyMaterial.redacted(fields[8]))' is not a sequence number length (32-bit or 64-bit)")
+            default:
+                throw fail(
+                    8, .badValue,
+                    "'\(KeyMaterial.redacted(fields[8]))' is not a sequence number length (32-bit or 64-bit)")
             }
             let text = fields[9].trimmingCharacters(in: .whitespaces)
             if !text.isEmpty {
-                guard let value = KeyMaterial.spi(text) else { throw fail(9, .badValue, "'\(KeyMaterial.redacted(text))' is not a 32-bit number") }
+                guard let value = KeyMaterial.spi(text) else {
+                    throw fail(9, .badValue, "'\(KeyMaterial.redacted(text))' is not a 32-bit number")
+                }
                 high = value
             }
         }
-        var sa = SecurityAssociation(spi: spi, source: source, destination: destination,
-                                     encryption: encryption, encryptionKey: encryptionKey,
-                                     integrity: encryption.isAEAD ? .null : integrity, integrityKey: encryption.isAEAD ? [] : integrityKey,
-                                     extendedSequenceNumbers: esn, initialSequenceHigh: high,
-                                     origin: SAOrigin(file: file, line: lineNumber))
+        var sa = SecurityAssociation(
+            spi: spi, source: source, destination: destination,
+            encryption: encryption, encryptionKey: encryptionKey,
+            integrity: encryption.isAEAD ? .null : integrity, integrityKey: encryption.isAEAD ? [] : integrityKey,
+            extendedSequenceNumbers: esn, initialSequenceHigh: high,
+            origin: SAOrigin(file: file, line: lineNumber))
         if encryption.isAEAD, integrity.verifies {
             throw fail(6, .badValue, "a combined-mode cipher (\(encryption.name)) takes NULL authentication")
         }
-        try SAValidation.checkKeys(&sa, file: file, line: lineNumber, encryptionField: columnNames[5], integrityField: columnNames[7])
+        try SAValidation.checkKeys(
+            &sa, file: file, line: lineNumber, encryptionField: columnNames[5], integrityField: columnNames[7])
         return sa
     }
 
@@ -74,9 +101,13 @@ enum WiresharkESPSAParser {
     static func splitUATLine(_ line: Substring, file: String, lineNumber: Int) throws -> [String] {
         var fields: [String] = []
         var chars = Array(line.utf8)
-        while let last = chars.last, last == UInt8(ascii: " ") || last == UInt8(ascii: "\t") || last == UInt8(ascii: "\r") { chars.removeLast() }
+        while let last = chars.last,
+            last == UInt8(ascii: " ") || last == UInt8(ascii: "\t") || last == UInt8(ascii: "\r")
+        { chars.removeLast() }
         var i = 0
-        func skipSpaces() { while i < chars.count, chars[i] == UInt8(ascii: " ") || chars[i] == UInt8(ascii: "\t") { i += 1 } }
+        func skipSpaces() {
+            while i < chars.count, chars[i] == UInt8(ascii: " ") || chars[i] == UInt8(ascii: "\t") { i += 1 }
+        }
         while true {
             skipSpaces()
             var field = [UInt8]()
@@ -85,10 +116,15 @@ enum WiresharkESPSAParser {
                 var closed = false
                 while i < chars.count {
                     let c = chars[i]
-                    if c == UInt8(ascii: "\"") { closed = true; i += 1; break }
+                    if c == UInt8(ascii: "\"") {
+                        closed = true
+                        i += 1
+                        break
+                    }
                     if c == UInt8(ascii: "\\"), i + 1 < chars.count {
                         if chars[i + 1] == UInt8(ascii: "x"), i + 3 < chars.count,
-                           let byte = UInt8(String(decoding: chars[(i + 2)...(i + 3)], as: UTF8.self), radix: 16) {
+                            let byte = UInt8(String(decoding: chars[(i + 2)...(i + 3)], as: UTF8.self), radix: 16)
+                        {
                             field.append(byte)
                             i += 4
                             continue
@@ -101,20 +137,29 @@ enum WiresharkESPSAParser {
                     i += 1
                 }
                 guard closed else {
-                    throw KeyFileError(.syntax, file: file, line: lineNumber, field: columnNames[min(fields.count, columnNames.count - 1)], "unterminated quote")
+                    throw KeyFileError(
+                        .syntax, file: file, line: lineNumber,
+                        field: columnNames[min(fields.count, columnNames.count - 1)], "unterminated quote")
                 }
             } else {
-                while i < chars.count, chars[i] != UInt8(ascii: ",") { field.append(chars[i]); i += 1 }
+                while i < chars.count, chars[i] != UInt8(ascii: ",") {
+                    field.append(chars[i])
+                    i += 1
+                }
                 while let last = field.last, last == UInt8(ascii: " ") { field.removeLast() }
             }
             fields.append(String(decoding: field, as: UTF8.self))
             skipSpaces()
             if i >= chars.count { break }
             guard chars[i] == UInt8(ascii: ",") else {
-                throw KeyFileError(.syntax, file: file, line: lineNumber, field: columnNames[min(fields.count - 1, columnNames.count - 1)], "expected ',' after the field")
+                throw KeyFileError(
+                    .syntax, file: file, line: lineNumber,
+                    field: columnNames[min(fields.count - 1, columnNames.count - 1)], "expected ',' after the field")
             }
             i += 1
-            guard fields.count < 32 else { throw KeyFileError(.syntax, file: file, line: lineNumber, "too many fields") }
+            guard fields.count < 32 else {
+                throw KeyFileError(.syntax, file: file, line: lineNumber, "too many fields")
+            }
         }
         return fields
     }

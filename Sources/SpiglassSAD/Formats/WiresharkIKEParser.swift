@@ -19,13 +19,16 @@ enum WiresharkIKEParser {
         let words = n.split(separator: " ")
         guard let head = words.first else { return nil }
         let parts = head.split(separator: "-")
-        guard parts.count == 3, parts[0] == "aes", let bits = Int(parts[2]), [128, 192, 256].contains(bits) else { return nil }
+        guard parts.count == 3, parts[0] == "aes", let bits = Int(parts[2]), [128, 192, 256].contains(bits) else {
+            return nil
+        }
         switch parts[1] {
         case "cbc" where words.count == 2: return .aesCBC(keyBits: bits)
         case "ctr" where words.count == 2: return .aesCTR(keyBits: bits)
         case "gcm", "ccm":
             guard words.count == 6, words[1] == "with", words[3] == "octet", words[4] == "icv",
-                  let icv = Int(words[2]), [8, 12, 16].contains(icv) else { return nil }
+                let icv = Int(words[2]), [8, 12, 16].contains(icv)
+            else { return nil }
             return parts[1] == "gcm" ? .aesGCM(keyBits: bits, icvLength: icv) : .aesCCM(keyBits: bits, icvLength: icv)
         default: return nil
         }
@@ -76,7 +79,8 @@ enum WiresharkIKEParser {
     static func spi64(_ text: String, field: String, file: String, line: Int) throws -> UInt64 {
         let digits = text.hasPrefix("0x") || text.hasPrefix("0X") ? String(text.dropFirst(2)) : text
         guard !digits.isEmpty, digits.count <= 16, let value = UInt64(digits, radix: 16) else {
-            throw KeyFileError(.badValue, file: file, line: line, field: field, "'\(KeyMaterial.redacted(text))' is not 16 hex digits")
+            throw KeyFileError(
+                .badValue, file: file, line: line, field: field, "'\(KeyMaterial.redacted(text))' is not 16 hex digits")
         }
         return value
     }
@@ -92,18 +96,25 @@ enum WiresharkIKEParser {
     static func parseIKEv2Line(_ line: Substring, file: String, lineNumber: Int) throws -> IKESecurityAssociation {
         let fields = try WiresharkESPSAParser.splitUATLine(line, file: file, lineNumber: lineNumber)
         guard fields.count == 8 else {
-            throw KeyFileError(.syntax, file: file, line: lineNumber, "Wireshark ikev2_decryption_table lines have 8 fields, this one has \(fields.count)")
+            throw KeyFileError(
+                .syntax, file: file, line: lineNumber,
+                "Wireshark ikev2_decryption_table lines have 8 fields, this one has \(fields.count)")
         }
-        var sa = IKESecurityAssociation(version: .v2,
-                                        initiatorSPI: try spi64(fields[0], field: ikev2Columns[0], file: file, line: lineNumber),
-                                        responderSPI: try spi64(fields[1], field: ikev2Columns[1], file: file, line: lineNumber),
-                                        origin: SAOrigin(file: file, line: lineNumber))
+        var sa = IKESecurityAssociation(
+            version: .v2,
+            initiatorSPI: try spi64(fields[0], field: ikev2Columns[0], file: file, line: lineNumber),
+            responderSPI: try spi64(fields[1], field: ikev2Columns[1], file: file, line: lineNumber),
+            origin: SAOrigin(file: file, line: lineNumber))
         guard let encryption = encryption(fields[4]) else {
-            throw KeyFileError(.unknownAlgorithm, file: file, line: lineNumber, field: "encryption", "unknown IKEv2 encryption algorithm '\(KeyMaterial.redacted(fields[4]))'")
+            throw KeyFileError(
+                .unknownAlgorithm, file: file, line: lineNumber, field: "encryption",
+                "unknown IKEv2 encryption algorithm '\(KeyMaterial.redacted(fields[4]))'")
         }
         let (integrity, known) = integrity(fields[7])
         guard known else {
-            throw KeyFileError(.unknownAlgorithm, file: file, line: lineNumber, field: "integrity", "unknown IKEv2 integrity algorithm '\(KeyMaterial.redacted(fields[7]))'")
+            throw KeyFileError(
+                .unknownAlgorithm, file: file, line: lineNumber, field: "integrity",
+                "unknown IKEv2 integrity algorithm '\(KeyMaterial.redacted(fields[7]))'")
         }
         sa.encryption = encryption
         sa.integrity = integrity
@@ -118,10 +129,13 @@ enum WiresharkIKEParser {
     static func parseIKEv1Line(_ line: Substring, file: String, lineNumber: Int) throws -> IKESecurityAssociation {
         let fields = try WiresharkESPSAParser.splitUATLine(line, file: file, lineNumber: lineNumber)
         guard fields.count == 2 else {
-            throw KeyFileError(.syntax, file: file, line: lineNumber, "Wireshark ikev1_decryption_table lines have 2 fields, this one has \(fields.count)")
+            throw KeyFileError(
+                .syntax, file: file, line: lineNumber,
+                "Wireshark ikev1_decryption_table lines have 2 fields, this one has \(fields.count)")
         }
-        var sa = IKESecurityAssociation(version: .v1, initiatorSPI: try spi64(fields[0], field: "initiator cookie", file: file, line: lineNumber),
-                                        responderSPI: nil, origin: SAOrigin(file: file, line: lineNumber))
+        var sa = IKESecurityAssociation(
+            version: .v1, initiatorSPI: try spi64(fields[0], field: "initiator cookie", file: file, line: lineNumber),
+            responderSPI: nil, origin: SAOrigin(file: file, line: lineNumber))
         sa.ikev1EncryptionKey = try hexKey(fields[1], field: "encryption key", file: file, line: lineNumber)
         guard !sa.ikev1EncryptionKey.isEmpty else {
             throw KeyFileError(.badKeyLength, file: file, line: lineNumber, field: "encryption key", "empty key")

@@ -66,11 +66,14 @@ extension XfrmStateParser {
     /// Sub-lines of `ip -s` sections and of the ESN context start with their own words; nil
     /// when the line is not one.
     private static func sectionLine(_ block: inout Block, _ line: DumpLine, file: String) throws -> LineNote? {
-        let tokens = line.tokens, first = String(line.first)
+        let tokens = line.tokens
+        let first = String(line.first)
         switch block.section {
         case .lifetime?, .stats?:
-            guard first == "limit:" || first == "expire" || first == "add" || first.first?.isNumber == true
-                || tokens.contains("failed") else { return nil }
+            guard
+                first == "limit:" || first == "expire" || first == "add" || first.first?.isNumber == true
+                    || tokens.contains("failed")
+            else { return nil }
             if block.section == .stats { return (.ignored, "statistics") }
             return (.ignored, "lifetime \(first == "limit:" || first == "expire" ? "limits" : "counters")")
         case .esn?:
@@ -118,8 +121,10 @@ extension XfrmStateParser {
         return (.understood, message)
     }
 
-    private static func protocolField(_ block: inout Block, _ word: String, _ value: Substring, line: DumpLine,
-                                      file: String) throws {
+    private static func protocolField(
+        _ block: inout Block, _ word: String, _ value: Substring, line: DumpLine,
+        file: String
+    ) throws {
         switch word {
         case "proto":
             block.protocolName = String(value).lowercased()
@@ -162,9 +167,11 @@ extension XfrmStateParser {
             if inFlags { flags.append(token) }
         }
         if flags.contains("esn") { block.esnFlag = true }
-        return (.understood,
+        return (
+            .understood,
             "replay window \(window)"
-            + (flags.isEmpty ? "" : ", flags \(flags.map { clip($0) }.joined(separator: " "))"))
+                + (flags.isEmpty ? "" : ", flags \(flags.map { clip($0) }.joined(separator: " "))")
+        )
     }
 
     /// `enc`, `auth`, `auth-trunc`, `aead` and `comp`: the algorithm itself is checked when the
@@ -187,7 +194,8 @@ extension XfrmStateParser {
             return (.ignored, "IPComp algorithm \(clip(algorithm.name))")
         default:
             guard block.integrity == nil else {
-                throw line.error(.syntax, file: file, field: String(line.first),
+                throw line.error(
+                    .syntax, file: file, field: String(line.first),
                     "a second 'auth'/'auth-trunc' line in one SA block")
             }
             block.integrity = algorithm
@@ -220,9 +228,11 @@ extension XfrmStateParser {
             return (.understood, "UDP encapsulation (RFC 3948) \(sport) → \(dport)")
         case "espinudp-nonike":
             block.encapsulation = UDPPortPair(source: sport, destination: dport)
-            return (.warning,
+            return (
+                .warning,
                 "UDP encapsulation \(sport) → \(dport) of the old non-IKE-marker draft: packets are read as "
-                + "RFC 3948 ESP-in-UDP")
+                    + "RFC 3948 ESP-in-UDP"
+            )
         case "espintcp":
             return (.warning, "TCP encapsulation (RFC 8229) is not dissected; ports \(sport) → \(dport) are not used")
         default:
@@ -245,14 +255,17 @@ extension XfrmStateParser {
             var numbers: [UInt32] = []
             for name in ["seq-hi", "seq", "oseq-hi", "oseq"] {
                 guard let text = values[Substring(name)], let value = parseNumber32(text) else {
-                    throw line.error(.badValue, file: file, field: name,
+                    throw line.error(
+                        .badValue, file: file, field: name,
                         "the ESN context needs '\(name)' with a 32-bit number")
                 }
                 numbers.append(value)
             }
             block.esnContext = (numbers[0], numbers[1], numbers[2], numbers[3])
-            return (.understood,
-                "ESN counters: seq-hi 0x\(String(numbers[0], radix: 16)), oseq-hi 0x\(String(numbers[2], radix: 16))")
+            return (
+                .understood,
+                "ESN counters: seq-hi 0x\(String(numbers[0], radix: 16)), oseq-hi 0x\(String(numbers[2], radix: 16))"
+            )
         case "replay_window":
             guard let text = values["replay_window"], let window = UInt32(text) else {
                 throw line.error(.badValue, file: file, field: "replay_window", "'replay_window' needs a number")
@@ -267,7 +280,8 @@ extension XfrmStateParser {
 
     /// `enc NAME [0xKEY] [(N bits)]`, `auth-trunc NAME 0xKEY [(N bits)] BITS`, `aead NAME 0xKEY [(N bits)] ICV`.
     static func algorithmLine(_ line: DumpLine, file: String) throws -> AlgorithmLine {
-        let tokens = line.tokens, lineNumber = line.number
+        let tokens = line.tokens
+        let lineNumber = line.number
         let kind = String(tokens[0])
         func fail(_ code: KeyFileError.Code, _ message: String) -> KeyFileError {
             line.error(code, file: file, field: kind, message)
@@ -302,7 +316,8 @@ extension XfrmStateParser {
         let needsBits = kind == "auth-trunc" || kind == "aead"
         if needsBits {
             guard i < tokens.count else {
-                throw fail(.missingField,
+                throw fail(
+                    .missingField,
                     "'\(kind)' needs the \(kind == "aead" ? "ICV" : "truncation") length in bits after the key")
             }
             guard let value = Int(tokens[i]), value > 0, value <= 1024 else {

@@ -25,8 +25,9 @@ enum XfrmStateParser: KeyDumpText {
     /// True when the first meaningful line is `src A dst B` and the next one is an indented
     /// `proto …` line. Reads at most the first few lines.
     static func looksLike(_ text: String) -> Bool {
-        looksLikeBlocks(text, isHeader: { headerAddresses($0) != nil || XfrmPolicyBlock.isHeader($0) },
-                        isBody: { $0.first == "proto" || $0.first == "dir" || $0.first == "socket" })
+        looksLikeBlocks(
+            text, isHeader: { headerAddresses($0) != nil || XfrmPolicyBlock.isHeader($0) },
+            isBody: { $0.first == "proto" || $0.first == "dir" || $0.first == "socket" })
     }
 
     /// One SA block as read so far; turned into a `SecurityAssociation` at its end.
@@ -113,17 +114,21 @@ enum XfrmStateParser: KeyDumpText {
             }
             guard let (source, destination) = XfrmStateParser.headerAddresses(tokens) else {
                 if line.first == "src" {
-                    throw line.error(.badValue, file: file, field: tokens.count >= 2 ? "src" : nil,
-                                     "expected 'src ADDRESS dst ADDRESS' with two addresses of the same family")
+                    throw line.error(
+                        .badValue, file: file, field: tokens.count >= 2 ? "src" : nil,
+                        "expected 'src ADDRESS dst ADDRESS' with two addresses of the same family")
                 }
-                throw line.error(.syntax, file: file, "expected 'src ADDRESS dst ADDRESS' to start an SA (ip xfrm state "
-                    + "output), got '\(XfrmStateParser.clip(line.first))'")
+                throw line.error(
+                    .syntax, file: file,
+                    "expected 'src ADDRESS dst ADDRESS' to start an SA (ip xfrm state "
+                        + "output), got '\(XfrmStateParser.clip(line.first))'")
             }
             blocks += 1
             guard blocks <= KeyFileLimits.maxSAs else {
                 throw line.error(.tooLarge, file: file, "more than \(KeyFileLimits.maxSAs) SAs")
             }
-            block = Block(headerLine: line.number, source: source, destination: destination, noteIndex: keys.notes.count)
+            block = Block(
+                headerLine: line.number, source: source, destination: destination, noteIndex: keys.notes.count)
             // Replaced by the SA summary when the block ends.
             note(.understood, line, "SA \(source) → \(destination)")
         }
@@ -150,7 +155,9 @@ enum XfrmStateParser: KeyDumpText {
         "ecb(cipher_null)", "cipher_null", "cbc(aes)", "cbc(des3_ede)", "rfc3686(ctr(aes))", "cbc(des)", "cbc(cast5)",
         "cbc(blowfish)", "cbc(serpent)", "cbc(camellia)", "cbc(twofish)", "cbc(sm4)",
     ]
-    private static let knownAEADNames = ["rfc4106(gcm(aes))", "rfc7539esp(chacha20,poly1305)", "rfc4309(ccm(aes))", "rfc4543(gcm(aes))"]
+    private static let knownAEADNames = [
+        "rfc4106(gcm(aes))", "rfc7539esp(chacha20,poly1305)", "rfc4309(ccm(aes))", "rfc4543(gcm(aes))",
+    ]
     private static let knownAuthNames = [
         "hmac(md5)", "hmac(sha1)", "hmac(sha256)", "hmac(sha384)", "hmac(sha512)", "hmac(rmd160)", "xcbc(aes)",
         "cmac(aes)", "digest_null", "hmac(sm3)",
@@ -168,11 +175,16 @@ enum XfrmStateParser: KeyDumpText {
         case "cbc(blowfish)", "blowfish": return .blowfishCBC
         default:
             if let known = unsupportedCiphers[name] {
-                warn.append("\(a.name) (\(known)) is not implemented yet; its packets will show as unsupported-algorithm")
+                warn.append(
+                    "\(a.name) (\(known)) is not implemented yet; its packets will show as unsupported-algorithm")
                 return .unsupported(known)
             }
-            if name.hasPrefix("rfc4106(") || name.hasPrefix("rfc7539esp(") || name.hasPrefix("rfc4309(") || name.hasPrefix("rfc4543(") {
-                throw KeyFileError(.badValue, file: file, line: a.line, field: "enc", "\(clip(a.name)) is a combined-mode algorithm: write it as 'aead \(clip(a.name)) 0xKEY ICV-BITS'")
+            if name.hasPrefix("rfc4106(") || name.hasPrefix("rfc7539esp(") || name.hasPrefix("rfc4309(")
+                || name.hasPrefix("rfc4543(")
+            {
+                throw KeyFileError(
+                    .badValue, file: file, line: a.line, field: "enc",
+                    "\(clip(a.name)) is a combined-mode algorithm: write it as 'aead \(clip(a.name)) 0xKEY ICV-BITS'")
             }
             throw unknown(a, among: knownCipherNames, file: file, what: "encryption")
         }
@@ -183,8 +195,10 @@ enum XfrmStateParser: KeyDumpText {
         let bits = a.bits ?? 0
         func icv(_ allowed: [Int]) throws -> Int {
             guard allowed.contains(bits) else {
-                throw KeyFileError(.badValue, file: file, line: a.line, field: "aead",
-                                   "\(clip(a.name)) takes an ICV of \(allowed.map(String.init).joined(separator: ", ")) bits, not \(bits)")
+                throw KeyFileError(
+                    .badValue, file: file, line: a.line, field: "aead",
+                    "\(clip(a.name)) takes an ICV of \(allowed.map(String.init).joined(separator: ", ")) bits, not \(bits)"
+                )
             }
             return bits / 8
         }
@@ -223,8 +237,9 @@ enum XfrmStateParser: KeyDumpText {
         }
         let bits = a.bits ?? hmac.defaultTruncation
         guard bits % 8 == 0, bits <= hmac.digest, bits >= 32 else {
-            throw KeyFileError(.badValue, file: file, line: a.line, field: a.kind,
-                               "\(clip(a.name)) cannot be truncated to \(bits) bits (its output has \(hmac.digest))")
+            throw KeyFileError(
+                .badValue, file: file, line: a.line, field: a.kind,
+                "\(clip(a.name)) cannot be truncated to \(bits) bits (its output has \(hmac.digest))")
         }
         let base = name.hasPrefix("hmac(") ? String(name.dropFirst(5).dropLast()) : name
         switch (base, bits) {
@@ -237,14 +252,17 @@ enum XfrmStateParser: KeyDumpText {
         case ("xcbc(aes)", 96): return .aesXCBC_96
         case ("cmac(aes)", 96): return .aesCMAC_96
         default:
-            warn.append("\(a.name) truncated to \(bits) bits is not implemented; the \(bits / 8)-byte ICV is left unchecked")
+            warn.append(
+                "\(a.name) truncated to \(bits) bits is not implemented; the \(bits / 8)-byte ICV is left unchecked")
             return .unchecked(icvLength: bits / 8)
         }
     }
 
     private static func unknown(_ a: AlgorithmLine, among names: [String], file: String, what: String) -> KeyFileError {
         let hint = AlgorithmNames.suggestion(for: a.name, among: names).map { " (did you mean '\($0)'?)" } ?? ""
-        return KeyFileError(.unknownAlgorithm, file: file, line: a.line, field: a.kind, "unknown \(what) algorithm '\(clip(a.name))'\(hint)")
+        return KeyFileError(
+            .unknownAlgorithm, file: file, line: a.line, field: a.kind,
+            "unknown \(what) algorithm '\(clip(a.name))'\(hint)")
     }
 
     // MARK: - End of a block
@@ -255,33 +273,39 @@ enum XfrmStateParser: KeyDumpText {
             keys.notes[block.noteIndex] = KeyFileNote(kind, file: file, line: block.headerLine, message)
         }
         guard let proto = block.protocolName, let protocolLine = block.protocolLine else {
-            throw KeyFileError(.missingField, file: file, line: block.headerLine, field: "proto",
-                               "the SA block has no 'proto … spi … mode …' line")
+            throw KeyFileError(
+                .missingField, file: file, line: block.headerLine, field: "proto",
+                "the SA block has no 'proto … spi … mode …' line")
         }
         let ipsecProtocol: IPsecProtocol
         switch proto {
         case "esp": ipsecProtocol = .esp
         case "ah": ipsecProtocol = .ah
         case "comp":
-            setHeaderNote(.ignored, "IPComp SA \(block.source) → \(block.destination) (proto comp) skipped: it carries no keys")
+            setHeaderNote(
+                .ignored, "IPComp SA \(block.source) → \(block.destination) (proto comp) skipped: it carries no keys")
             return
         case "route2", "hao":
             setHeaderNote(.ignored, "Mobile IPv6 state (proto \(proto)) skipped")
             return
         default:
-            throw KeyFileError(.badValue, file: file, line: protocolLine, field: "proto", "'\(clip(proto))' is not esp, ah or comp")
+            throw KeyFileError(
+                .badValue, file: file, line: protocolLine, field: "proto", "'\(clip(proto))' is not esp, ah or comp")
         }
         guard let spi = block.spi else {
-            throw KeyFileError(.missingField, file: file, line: protocolLine, field: "spi", "an \(proto.uppercased()) SA needs 'spi'")
+            throw KeyFileError(
+                .missingField, file: file, line: protocolLine, field: "spi", "an \(proto.uppercased()) SA needs 'spi'")
         }
         var warnings: [String] = []
-        let algorithms = try BlockAlgorithms(block, ipsecProtocol: ipsecProtocol, protocolLine: protocolLine, file: file,
-                                             warnings: &warnings)
-        var sa = SecurityAssociation(spi: spi, source: .exact(block.source), destination: .exact(block.destination),
-                                     encryption: algorithms.encryption, encryptionKey: algorithms.encryptionKey,
-                                     integrity: algorithms.integrity, integrityKey: algorithms.integrityKey,
-                                     extendedSequenceNumbers: block.esnFlag,
-                                     origin: SAOrigin(file: file, line: block.headerLine))
+        let algorithms = try BlockAlgorithms(
+            block, ipsecProtocol: ipsecProtocol, protocolLine: protocolLine, file: file,
+            warnings: &warnings)
+        var sa = SecurityAssociation(
+            spi: spi, source: .exact(block.source), destination: .exact(block.destination),
+            encryption: algorithms.encryption, encryptionKey: algorithms.encryptionKey,
+            integrity: algorithms.integrity, integrityKey: algorithms.integrityKey,
+            extendedSequenceNumbers: block.esnFlag,
+            origin: SAOrigin(file: file, line: block.headerLine))
         sa.ipsecProtocol = ipsecProtocol
         sa.mode = block.mode
         sa.encapsulationPorts = block.encapsulation
@@ -298,8 +322,9 @@ enum XfrmStateParser: KeyDumpText {
         keys.sas.append(sa)
         var summary = blockSummary(sa, spi: spi, source: block.source, destination: block.destination)
         if sa.extendedSequenceNumbers { summary += " esn (high 0x\(String(sa.initialSequenceHigh, radix: 16)))" }
-        setHeaderNote(warnings.isEmpty ? .understood : .warning,
-                      warnings.isEmpty ? summary : summary + ": " + warnings.joined(separator: "; "))
+        setHeaderNote(
+            warnings.isEmpty ? .understood : .warning,
+            warnings.isEmpty ? summary : summary + ": " + warnings.joined(separator: "; "))
     }
 
     /// The algorithms of an ESP or AH block, with the lines and fields their errors name.
@@ -313,15 +338,18 @@ enum XfrmStateParser: KeyDumpText {
         var integrityField = "auth"
         var integrityLine: Int
 
-        init(_ block: Block, ipsecProtocol: IPsecProtocol, protocolLine: Int, file: String, warnings: inout [String]) throws {
+        init(_ block: Block, ipsecProtocol: IPsecProtocol, protocolLine: Int, file: String, warnings: inout [String])
+            throws
+        {
             encryptionLine = protocolLine
             integrityLine = protocolLine
             switch ipsecProtocol {
             case .esp:
                 if let aeadLine = block.aead {
                     if let other = block.encryption ?? block.integrity {
-                        throw KeyFileError(.syntax, file: file, line: other.line, field: other.kind,
-                                           "an SA with 'aead' takes no separate '\(other.kind)' line")
+                        throw KeyFileError(
+                            .syntax, file: file, line: other.line, field: other.kind,
+                            "an SA with 'aead' takes no separate '\(other.kind)' line")
                     }
                     encryption = try XfrmStateParser.aead(aeadLine, file: file, warn: &warnings)
                     encryptionKey = aeadLine.key
@@ -332,16 +360,20 @@ enum XfrmStateParser: KeyDumpText {
                     encryptionKey = encLine.key
                     encryptionLine = encLine.line
                 } else {
-                    throw KeyFileError(.missingField, file: file, line: block.headerLine, field: "enc",
-                                       "the ESP SA has no 'enc' or 'aead' line, so no key")
+                    throw KeyFileError(
+                        .missingField, file: file, line: block.headerLine, field: "enc",
+                        "the ESP SA has no 'enc' or 'aead' line, so no key")
                 }
             case .ah:
                 if let other = block.encryption ?? block.aead {
-                    throw KeyFileError(.syntax, file: file, line: other.line, field: other.kind, "an AH SA takes no '\(other.kind)' line")
+                    throw KeyFileError(
+                        .syntax, file: file, line: other.line, field: other.kind,
+                        "an AH SA takes no '\(other.kind)' line")
                 }
                 guard block.integrity != nil else {
-                    throw KeyFileError(.missingField, file: file, line: block.headerLine, field: "auth",
-                                       "the AH SA has no 'auth' or 'auth-trunc' line, so no key")
+                    throw KeyFileError(
+                        .missingField, file: file, line: block.headerLine, field: "auth",
+                        "the AH SA has no 'auth' or 'auth-trunc' line, so no key")
                 }
             }
             if let authLine = block.integrity {
@@ -355,8 +387,9 @@ enum XfrmStateParser: KeyDumpText {
         /// The key lengths (`SAValidation`), an error naming the line of the key at fault.
         func check(_ sa: inout SecurityAssociation, file: String) throws {
             do {
-                try SAValidation.checkKeys(&sa, file: file, line: encryptionLine, encryptionField: encryptionField,
-                                           integrityField: integrityField)
+                try SAValidation.checkKeys(
+                    &sa, file: file, line: encryptionLine, encryptionField: encryptionField,
+                    integrityField: integrityField)
             } catch let error as KeyFileError where error.field == integrityField && integrityField != encryptionField {
                 throw KeyFileError(error.code, file: file, line: integrityLine, field: error.field, error.message)
             }
@@ -367,8 +400,9 @@ enum XfrmStateParser: KeyDumpText {
 
     static func headerAddresses(_ tokens: [Substring]) -> (IPAddress, IPAddress)? {
         guard tokens.count == 4, tokens[0] == "src", tokens[2] == "dst",
-              let source = IPAddress(tokens[1]), let destination = IPAddress(tokens[3]),
-              source.isIPv4 == destination.isIPv4 else { return nil }
+            let source = IPAddress(tokens[1]), let destination = IPAddress(tokens[3]),
+            source.isIPv4 == destination.isIPv4
+        else { return nil }
         return (source, destination)
     }
 

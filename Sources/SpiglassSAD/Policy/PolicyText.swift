@@ -14,7 +14,8 @@ enum PolicyText {
     private static let names: [(UInt8, [String])] = [
         (1, ["icmp"]), (2, ["igmp"]), (4, ["ipencap", "ipip", "ip4"]), (6, ["tcp"]), (17, ["udp"]),
         (33, ["dccp"]), (41, ["ipv6", "ip6"]), (47, ["gre"]), (50, ["esp", "ipv6-crypt"]), (51, ["ah", "ipv6-auth"]),
-        (58, ["ipv6-icmp", "icmp6", "icmpv6"]), (89, ["ospf", "ospfigp"]), (103, ["pim"]), (112, ["vrrp"]), (115, ["l2tp"]),
+        (58, ["ipv6-icmp", "icmp6", "icmpv6"]), (89, ["ospf", "ospfigp"]), (103, ["pim"]), (112, ["vrrp"]),
+        (115, ["l2tp"]),
         (132, ["sctp"]), (135, ["mh", "mobility-header", "ipv6-mh"]), (136, ["udplite"]),
     ]
 
@@ -37,12 +38,15 @@ enum PolicyText {
         let text = Substring(text)
         guard !text.isEmpty, text.count <= 100 else { return nil }
         if let dash = text.firstIndex(of: "-"), !text.contains("/") {
-            guard let first = IPAddress(text[..<dash]), let last = IPAddress(text[text.index(after: dash)...]) else { return nil }
+            guard let first = IPAddress(text[..<dash]), let last = IPAddress(text[text.index(after: dash)...]) else {
+                return nil
+            }
             return AddressRange(first: first, last: last)
         }
         if let slash = text.firstIndex(of: "/") {
             guard let address = IPAddress(text[..<slash]), let bits = Int(text[text.index(after: slash)...]),
-                  bits >= 0, bits <= (address.isIPv4 ? 32 : 128) else { return nil }
+                bits >= 0, bits <= (address.isIPv4 ? 32 : 128)
+            else { return nil }
             return AddressRange(prefix: address, bits: bits)
         }
         guard let address = IPAddress(text) else { return nil }

@@ -18,9 +18,12 @@ public struct PolicySelector: Sendable, Hashable, CustomStringConvertible {
     }
 
     public func matches(_ packet: SelectorFields) -> Bool {
-        sources.contains { $0.matches(address: packet.source, protocolNumber: packet.protocolNumber, port: packet.sourcePort) }
+        sources.contains {
+            $0.matches(address: packet.source, protocolNumber: packet.protocolNumber, port: packet.sourcePort)
+        }
             && destinations.contains {
-                $0.matches(address: packet.destination, protocolNumber: packet.protocolNumber, port: packet.destinationPort)
+                $0.matches(
+                    address: packet.destination, protocolNumber: packet.protocolNumber, port: packet.destinationPort)
             }
     }
 
@@ -55,7 +58,9 @@ public struct PolicySelector: Sendable, Hashable, CustomStringConvertible {
 
     /// One end of a packet as the selectors see it: "10.9.9.9", or with what the selectors
     /// restrict, "10.9.9.9 udp/53", "10.9.9.9 icmp type 8 code 0".
-    static func end(_ address: IPAddress, _ packet: SelectorFields, port: UInt16?, against selectors: [TrafficSelector]) -> String {
+    static func end(_ address: IPAddress, _ packet: SelectorFields, port: UInt16?, against selectors: [TrafficSelector])
+        -> String
+    {
         let restrictsProtocol = selectors.contains { $0.ipProtocol != 0 }
         let restrictsPorts = selectors.contains { !$0.ports.isAny }
         guard restrictsProtocol || restrictsPorts else { return address.description }
@@ -83,8 +88,10 @@ public struct PolicyTemplate: Sendable, Hashable, CustomStringConvertible {
     /// in clear otherwise. Such a policy protects nothing a leak could break.
     public var optional: Bool
 
-    public init(ipsecProtocol: IPsecProtocol, mode: IPsecMode? = nil, tunnelSource: IPAddress? = nil,
-                tunnelDestination: IPAddress? = nil, spi: UInt32? = nil, reqid: UInt32? = nil, optional: Bool = false) {
+    public init(
+        ipsecProtocol: IPsecProtocol, mode: IPsecMode? = nil, tunnelSource: IPAddress? = nil,
+        tunnelDestination: IPAddress? = nil, spi: UInt32? = nil, reqid: UInt32? = nil, optional: Bool = false
+    ) {
         self.ipsecProtocol = ipsecProtocol
         self.mode = mode
         self.tunnelSource = tunnelSource
@@ -137,7 +144,9 @@ public struct ProtectingSA: Sendable, Hashable {
     /// Tunnel mode (the payload was an IP packet); nil when not known.
     public var tunnel: Bool?
 
-    public init(ipsecProtocol: IPsecProtocol, spi: UInt32, outerSource: IPAddress, outerDestination: IPAddress, tunnel: Bool?) {
+    public init(
+        ipsecProtocol: IPsecProtocol, spi: UInt32, outerSource: IPAddress, outerDestination: IPAddress, tunnel: Bool?
+    ) {
         self.ipsecProtocol = ipsecProtocol
         self.spi = spi
         self.outerSource = outerSource
@@ -191,8 +200,10 @@ public struct SecurityPolicy: Sendable, Hashable, CustomStringConvertible {
     /// A name from the source (strongSwan connection and child, native `label`).
     public var label: String?
 
-    public init(selector: PolicySelector, direction: Direction, action: Action, priority: UInt32 = 0, origin: SAOrigin,
-                source: Source, label: String? = nil) {
+    public init(
+        selector: PolicySelector, direction: Direction, action: Action, priority: UInt32 = 0, origin: SAOrigin,
+        source: Source, label: String? = nil
+    ) {
         self.selector = selector
         self.direction = direction
         self.action = action
@@ -227,7 +238,9 @@ public struct SecurityPolicy: Sendable, Hashable, CustomStringConvertible {
     /// own (IKE, keepalives, ICMP about the ESP packets), not the traffic the tunnel carries.
     public func isBetweenTunnelEndpoints(_ packet: SelectorFields) -> Bool {
         templates.contains { template in
-            guard template.mode != .transport, let a = template.tunnelSource, let b = template.tunnelDestination else { return false }
+            guard template.mode != .transport, let a = template.tunnelSource, let b = template.tunnelDestination else {
+                return false
+            }
             return (packet.source == a && packet.destination == b) || (packet.source == b && packet.destination == a)
         }
     }

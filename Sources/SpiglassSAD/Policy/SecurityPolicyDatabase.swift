@@ -100,7 +100,9 @@ public struct SecurityPolicyDatabase: Sendable {
     /// for its SA. Every SPD that has a policy for the SA must accept the packet; within one
     /// SPD, any of its lookups may (the capture does not say whether the host received the
     /// packet for itself or forwarded it, and a policy read for both directions is in two).
-    public func checkInbound(_ packet: SelectorFields, protectedBy sa: ProtectingSA, bindings: [Binding]) -> InboundVerdict {
+    public func checkInbound(_ packet: SelectorFields, protectedBy sa: ProtectingSA, bindings: [Binding])
+        -> InboundVerdict
+    {
         guard !bindings.isEmpty else { return .unbound }
         var accepted: Int? = nil
         var spd = -1

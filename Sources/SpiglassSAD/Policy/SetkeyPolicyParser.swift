@@ -66,10 +66,18 @@ struct SetkeyPolicyBlock {
         func fail(_ field: String, _ message: String) -> KeyFileError {
             KeyFileError(.badValue, file: file, line: line, field: field, message)
         }
-        guard let (source, sourcePort) = SetkeyPolicyBlock.endpoint(tokens[0]) else { throw fail("src", "not an address") }
-        guard let (destination, destinationPort) = SetkeyPolicyBlock.endpoint(tokens[1]) else { throw fail("dst", "not an address") }
-        guard source.isIPv4 == destination.isIPv4 else { throw fail("dst", "the source and destination are of different address families") }
-        guard let proto = PolicyText.protocolNumber(tokens[2]) else { throw fail("upperspec", "'\(KeyMaterial.redacted(tokens[2]))' is not a protocol") }
+        guard let (source, sourcePort) = SetkeyPolicyBlock.endpoint(tokens[0]) else {
+            throw fail("src", "not an address")
+        }
+        guard let (destination, destinationPort) = SetkeyPolicyBlock.endpoint(tokens[1]) else {
+            throw fail("dst", "not an address")
+        }
+        guard source.isIPv4 == destination.isIPv4 else {
+            throw fail("dst", "the source and destination are of different address families")
+        }
+        guard let proto = PolicyText.protocolNumber(tokens[2]) else {
+            throw fail("upperspec", "'\(KeyMaterial.redacted(tokens[2]))' is not a protocol")
+        }
         var sourcePorts = sourcePort.map(PortSelector.single) ?? .any
         let destinationPorts = destinationPort.map(PortSelector.single) ?? .any
         if tokens.count == 4 {
@@ -77,16 +85,19 @@ struct SetkeyPolicyBlock {
                 throw fail("upperspec", "only ICMP, ICMPv6 and MH take a type and code")
             }
             let parts = tokens[3].split(separator: ",", omittingEmptySubsequences: false)
-            guard parts.count == 2, let type = UInt16(parts[0]), let code = UInt16(parts[1]), type <= 0xff, code <= 0xff else {
+            guard parts.count == 2, let type = UInt16(parts[0]), let code = UInt16(parts[1]), type <= 0xff, code <= 0xff
+            else {
                 throw fail("upperspec", "'\(KeyMaterial.redacted(tokens[3]))' is not TYPE,CODE")
             }
             // 0 is the kernel's wildcard for either.
             if type != 0 {
-                sourcePorts = code == 0 ? PortSelector(start: type << 8, end: type << 8 | 0xff) : .single(type << 8 | code)
+                sourcePorts =
+                    code == 0 ? PortSelector(start: type << 8, end: type << 8 | 0xff) : .single(type << 8 | code)
             }
         }
-        selector = PolicySelector(source: TrafficSelector(addresses: source, ipProtocol: proto, ports: sourcePorts),
-                                  destination: TrafficSelector(addresses: destination, ipProtocol: proto, ports: destinationPorts))
+        selector = PolicySelector(
+            source: TrafficSelector(addresses: source, ipProtocol: proto, ports: sourcePorts),
+            destination: TrafficSelector(addresses: destination, ipProtocol: proto, ports: destinationPorts))
     }
 
     /// `10.1.0.0/16[any]`, `10.1.2.3[500]`, `fe80::1%eth0/64`: the address range and the port.
@@ -124,9 +135,14 @@ struct SetkeyPolicyBlock {
             if let template { templates.append(template) }
             return template.map { (.understood, "request \($0)") } ?? (.ignored, "IPComp request (protects nothing)")
         }
-        if first.hasPrefix("created:") || first.hasPrefix("lifetime:") || first.hasPrefix("spid=") || first.hasPrefix("refcnt=")
-            || first == "security" {
-            return (.ignored, "\(KeyMaterial.redacted(first.prefix { $0 != "=" && $0 != ":" })) (selects nothing a capture shows)")
+        if first.hasPrefix("created:") || first.hasPrefix("lifetime:") || first.hasPrefix("spid=")
+            || first.hasPrefix("refcnt=")
+            || first == "security"
+        {
+            return (
+                .ignored,
+                "\(KeyMaterial.redacted(first.prefix { $0 != "=" && $0 != ":" })) (selects nothing a capture shows)"
+            )
         }
         return (.warning, "line not understood ('\(KeyMaterial.redacted(first))'); ignored")
     }
@@ -159,14 +175,18 @@ struct SetkeyPolicyBlock {
             }
             if let sign = words.first, sign == "+" || sign == "-" {
                 words.removeFirst()
-                guard let text = words.first, let offset = UInt32(text) else { throw fail("prio", "a priority offset is a number") }
+                guard let text = words.first, let offset = UInt32(text) else {
+                    throw fail("prio", "a priority offset is a number")
+                }
                 words.removeFirst()
                 // ipsec_dump_policy1 prints the offset with its sign reversed.
                 value += sign == "+" ? -Int64(offset) : Int64(offset)
             }
             priority = UInt32(clamping: value)
         }
-        guard let type = words.first, words.count == 1 else { throw fail("policy", "expected the policy type (ipsec, none, discard) at the end") }
+        guard let type = words.first, words.count == 1 else {
+            throw fail("policy", "expected the policy type (ipsec, none, discard) at the end")
+        }
         guard let policyType = PolicyType(rawValue: String(type)) else {
             throw fail("policy", "'\(KeyMaterial.redacted(type))' is not ipsec, none, discard, bypass or entrust")
         }
@@ -178,7 +198,8 @@ struct SetkeyPolicyBlock {
     /// `esp/tunnel/192.0.2.1-192.0.2.2/require`, `ah/transport//use`, `esp/tunnel/A[4500]-B[4500]/unique:3`.
     private func request(_ token: Substring, line: Int) throws -> PolicyTemplate? {
         func fail(_ message: String) -> KeyFileError {
-            KeyFileError(.badValue, file: file, line: line, field: "request", "'\(KeyMaterial.redacted(token))': \(message)")
+            KeyFileError(
+                .badValue, file: file, line: line, field: "request", "'\(KeyMaterial.redacted(token))': \(message)")
         }
         let parts = token.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 4 else { throw fail("expected PROTOCOL/MODE/ADDRESSES/LEVEL") }
@@ -198,9 +219,10 @@ struct SetkeyPolicyBlock {
         if !parts[2].isEmpty {
             // Two addresses joined by '-', each with an optional [port]; IPv6 has no '-'.
             guard let dash = parts[2].firstIndex(of: "-"),
-                  let (source, _) = SetkeyPolicyBlock.endpoint(parts[2][..<dash]),
-                  let (destination, _) = SetkeyPolicyBlock.endpoint(parts[2][parts[2].index(after: dash)...]),
-                  source.first == source.last, destination.first == destination.last else {
+                let (source, _) = SetkeyPolicyBlock.endpoint(parts[2][..<dash]),
+                let (destination, _) = SetkeyPolicyBlock.endpoint(parts[2][parts[2].index(after: dash)...]),
+                source.first == source.last, destination.first == destination.last
+            else {
                 throw fail("the tunnel endpoints are two addresses joined by '-'")
             }
             template.tunnelSource = source.first
@@ -213,7 +235,9 @@ struct SetkeyPolicyBlock {
         default: throw fail("the level is default, use, require or unique")
         }
         if let separator = parts[3].firstIndex(where: { $0 == ":" || $0 == "#" }) {
-            guard let reqid = UInt32(parts[3][parts[3].index(after: separator)...]) else { throw fail("the reqid is a number") }
+            guard let reqid = UInt32(parts[3][parts[3].index(after: separator)...]) else {
+                throw fail("the reqid is a number")
+            }
             template.reqid = reqid
         }
         return template
@@ -222,7 +246,8 @@ struct SetkeyPolicyBlock {
     /// The policies the block describes (two for direction `any`), and the header line's note.
     func finish() throws -> ([SecurityPolicy], KeyFileNote) {
         guard let kind else {
-            throw KeyFileError(.missingField, file: file, line: headerLine, field: "policy", "selector line without its policy line")
+            throw KeyFileError(
+                .missingField, file: file, line: headerLine, field: "policy", "selector line without its policy line")
         }
         guard let selector, !socketPolicy else {
             return ([], KeyFileNote(.ignored, file: file, line: headerLine, "per-socket policy (\(kind.rawValue))"))
@@ -231,25 +256,37 @@ struct SetkeyPolicyBlock {
         switch kind {
         case .ipsec:
             guard !templates.isEmpty else {
-                throw KeyFileError(.missingField, file: file, line: headerLine, field: "request", "an 'ipsec' policy without an ESP or AH request")
+                throw KeyFileError(
+                    .missingField, file: file, line: headerLine, field: "request",
+                    "an 'ipsec' policy without an ESP or AH request")
             }
             action = .protect(templates)
         case .discard: action = .discard
         case .entrust:
-            return ([], KeyFileNote(.warning, file: file, line: headerLine, "policy \(selector) entrust: defers to the system default, which the dump does not show; not used"))
+            return (
+                [],
+                KeyFileNote(
+                    .warning, file: file, line: headerLine,
+                    "policy \(selector) entrust: defers to the system default, which the dump does not show; not used")
+            )
         case .none, .bypass: action = .bypass
         }
         var policies: [SecurityPolicy] = []
         for direction in directions {
-            var policy = SecurityPolicy(selector: selector, direction: .outbound, action: action, priority: priority,
-                                        origin: SAOrigin(file: file, line: headerLine), source: .setkey)
+            var policy = SecurityPolicy(
+                selector: selector, direction: .outbound, action: action, priority: priority,
+                origin: SAOrigin(file: file, line: headerLine), source: .setkey)
             // `any` holds for both directions: the inbound copy is the same entry, not its mirror.
             policy.direction = direction
             policies.append(policy)
         }
         let first = policies[0]
-        return (policies, KeyFileNote(.understood, file: file, line: headerLine,
-                                      "policy \(selector) dir \(directions.map(\.rawValue).joined(separator: "+")) \(first.actionText)"))
+        return (
+            policies,
+            KeyFileNote(
+                .understood, file: file, line: headerLine,
+                "policy \(selector) dir \(directions.map(\.rawValue).joined(separator: "+")) \(first.actionText)")
+        )
     }
 }
 

@@ -39,19 +39,31 @@ struct StrongSwanChild {
         guard ipsecMode != nil || shunt != nil else {
             throw fail("mode", "'\(KeyMaterial.redacted(mode))' is not tunnel, transport, beet, pass or drop")
         }
-        let local = Self.literalAddress(localAddrs), remote = Self.literalAddress(remoteAddrs)
-        var localSelectors: [TrafficSelector] = [], remoteSelectors: [TrafficSelector] = []
+        let local = Self.literalAddress(localAddrs)
+        let remote = Self.literalAddress(remoteAddrs)
+        var localSelectors: [TrafficSelector] = []
+        var remoteSelectors: [TrafficSelector] = []
         for text in localTS {
             guard let selector = try Self.selector(text, host: local, field: localField, fail: fail) else {
-                return ([], KeyFileNote(.warning, file: file, line: line,
-                                        "CHILD_SA \(shownLabel): local selector 'dynamic' stands for an address this file does not give (local_addrs is not one address); not used: the negotiated selectors in the capture are checked instead"))
+                return (
+                    [],
+                    KeyFileNote(
+                        .warning, file: file, line: line,
+                        "CHILD_SA \(shownLabel): local selector 'dynamic' stands for an address this file does not give (local_addrs is not one address); not used: the negotiated selectors in the capture are checked instead"
+                    )
+                )
             }
             localSelectors.append(selector)
         }
         for text in remoteTS {
             guard let selector = try Self.selector(text, host: remote, field: remoteField, fail: fail) else {
-                return ([], KeyFileNote(.warning, file: file, line: line,
-                                        "CHILD_SA \(shownLabel): remote selector 'dynamic' stands for the peer's address, which this file does not give as one address; not used: the negotiated selectors in the capture are checked instead"))
+                return (
+                    [],
+                    KeyFileNote(
+                        .warning, file: file, line: line,
+                        "CHILD_SA \(shownLabel): remote selector 'dynamic' stands for the peer's address, which this file does not give as one address; not used: the negotiated selectors in the capture are checked instead"
+                    )
+                )
             }
             remoteSelectors.append(selector)
         }
@@ -61,13 +73,17 @@ struct StrongSwanChild {
         case (_, .drop?): action = .discard
         default:
             let transport = ipsecMode == .transport
-            action = .protect([PolicyTemplate(ipsecProtocol: ah ? .ah : .esp, mode: ipsecMode, tunnelSource: transport ? nil : local,
-                                              tunnelDestination: transport ? nil : remote)])
+            action = .protect([
+                PolicyTemplate(
+                    ipsecProtocol: ah ? .ah : .esp, mode: ipsecMode, tunnelSource: transport ? nil : local,
+                    tunnelDestination: transport ? nil : remote)
+            ])
         }
         let selector = PolicySelector(sources: localSelectors, destinations: remoteSelectors)
-        let outbound = SecurityPolicy(selector: selector, direction: .outbound, action: action,
-                                      priority: priority ?? Self.priority(selector, shunt: action == .bypass || action == .discard),
-                                      origin: SAOrigin(file: file, line: line), source: source, label: label)
+        let outbound = SecurityPolicy(
+            selector: selector, direction: .outbound, action: action,
+            priority: priority ?? Self.priority(selector, shunt: action == .bypass || action == .discard),
+            origin: SAOrigin(file: file, line: line), source: source, label: label)
         let policies = [outbound, outbound.reversed]
         var text = "CHILD_SA \(shownLabel): \(selector) \(outbound.actionText)"
         if case .protect = action, local == nil || remote == nil {
@@ -104,8 +120,10 @@ struct StrongSwanChild {
     /// For ICMP the port is the type below 256 and type << 8 | code from 256 on (strongSwan's
     /// `traffic_selector_create_from_bytes`); charon prints `8` or `3(1)` for it. nil for
     /// `dynamic` when `host` is unknown.
-    static func selector(_ text: String, host: IPAddress?, field: String,
-                         fail: (String, String) -> KeyFileError) throws -> TrafficSelector? {
+    static func selector(
+        _ text: String, host: IPAddress?, field: String,
+        fail: (String, String) -> KeyFileError
+    ) throws -> TrafficSelector? {
         var addressPart = Substring(text)
         var proto: UInt8 = 0
         var ports = PortSelector.any
@@ -127,8 +145,10 @@ struct StrongSwanChild {
             guard let host else { return nil }
             addresses = AddressRange(single: host)
         } else if let range = addressPart.range(of: "..") {
-            guard let first = IPAddress(addressPart[..<range.lowerBound]), let last = IPAddress(addressPart[range.upperBound...]),
-                  let made = AddressRange(first: first, last: last) else {
+            guard let first = IPAddress(addressPart[..<range.lowerBound]),
+                let last = IPAddress(addressPart[range.upperBound...]),
+                let made = AddressRange(first: first, last: last)
+            else {
                 throw fail(field, "'\(KeyMaterial.redacted(addressPart))' is not an address range")
             }
             addresses = made
@@ -140,15 +160,19 @@ struct StrongSwanChild {
         return TrafficSelector(addresses: addresses, ipProtocol: proto, ports: ports)
     }
 
-    private static func portSelector(_ text: Substring, proto: UInt8, field: String,
-                                     fail: (String, String) -> KeyFileError) throws -> PortSelector {
+    private static func portSelector(
+        _ text: Substring, proto: UInt8, field: String,
+        fail: (String, String) -> KeyFileError
+    ) throws -> PortSelector {
         let lower = text.lowercased()
         if lower == "any" { return .any }
         if lower == "opaque" { return .opaque }
         let isICMP = proto == IPProtocol.icmp || proto == IPProtocol.icmpv6
         func value(_ part: Substring) throws -> UInt16 {
             if isICMP, let open = part.firstIndex(of: "("), part.hasSuffix(")"),
-               let type = UInt8(part[..<open]), let code = UInt8(part[part.index(after: open)..<part.index(before: part.endIndex)]) {
+                let type = UInt8(part[..<open]),
+                let code = UInt8(part[part.index(after: open)..<part.index(before: part.endIndex)])
+            {
                 return UInt16(type) << 8 | UInt16(code)
             }
             if let number = UInt16(part) { return isICMP && number < 256 ? number << 8 : number }
@@ -186,8 +210,11 @@ enum ServiceNames {
         var table: [String: UInt16] = [:]
         for line in text.split(separator: "\n") {
             let words = line.prefix { $0 != "#" }.split(whereSeparator: { $0 == " " || $0 == "\t" })
-            guard words.count >= 2, let slash = words[1].firstIndex(of: "/"), let port = UInt16(words[1][..<slash]) else { continue }
-            for name in [words[0]] + words.dropFirst(2) where table[name.lowercased()] == nil { table[name.lowercased()] = port }
+            guard words.count >= 2, let slash = words[1].firstIndex(of: "/"), let port = UInt16(words[1][..<slash])
+            else { continue }
+            for name in [words[0]] + words.dropFirst(2) where table[name.lowercased()] == nil {
+                table[name.lowercased()] = port
+            }
         }
         return table
     }()

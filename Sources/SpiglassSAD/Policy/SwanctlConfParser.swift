@@ -6,7 +6,9 @@
 enum SwanctlConfParser {
     /// A top-level `connections {` section.
     static func looksLike(_ text: String) -> Bool {
-        for raw in text.utf8.prefix(1 << 16).split(separator: UInt8(ascii: "\n"), maxSplits: 400, omittingEmptySubsequences: true) {
+        for raw in text.utf8.prefix(1 << 16).split(
+            separator: UInt8(ascii: "\n"), maxSplits: 400, omittingEmptySubsequences: true)
+        {
             let line = String(decoding: raw.prefix(4096), as: UTF8.self)
             let words = line.prefix { $0 != "#" }.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" })
             if words.first == "connections" && (words.count == 1 || words[1] == "{") { return true }
@@ -39,18 +41,24 @@ enum SwanctlConfParser {
             for connection in connections.sections {
                 let localAddrs = list(connection.values["local_addrs"]?.value ?? "")
                 let remoteAddrs = list(connection.values["remote_addrs"]?.value ?? "")
-                keys.notes.append(KeyFileNote(.understood, file: file, line: connection.line,
-                                              "connection \(PolicyText.shown(connection.name)): local \(localAddrs.isEmpty ? "%any" : localAddrs.map { PolicyText.shown($0) }.joined(separator: ",")), remote \(remoteAddrs.isEmpty ? "%any" : remoteAddrs.map { PolicyText.shown($0) }.joined(separator: ","))"))
+                keys.notes.append(
+                    KeyFileNote(
+                        .understood, file: file, line: connection.line,
+                        "connection \(PolicyText.shown(connection.name)): local \(localAddrs.isEmpty ? "%any" : localAddrs.map { PolicyText.shown($0) }.joined(separator: ",")), remote \(remoteAddrs.isEmpty ? "%any" : remoteAddrs.map { PolicyText.shown($0) }.joined(separator: ","))"
+                    ))
                 for child in connection.section("children")?.sections ?? [] {
-                    var config = StrongSwanChild(connection: connection.name, name: child.name, line: child.line,
-                                                 localAddrs: localAddrs, remoteAddrs: remoteAddrs)
+                    var config = StrongSwanChild(
+                        connection: connection.name, name: child.name, line: child.line,
+                        localAddrs: localAddrs, remoteAddrs: remoteAddrs)
                     if let ts = child.values["local_ts"]?.value { config.localTS = list(ts) }
                     if let ts = child.values["remote_ts"]?.value { config.remoteTS = list(ts) }
                     if let mode = child.values["mode"]?.value { config.mode = mode }
                     config.ah = child.values["ah_proposals"] != nil && child.values["esp_proposals"] == nil
                     if let text = child.values["priority"]?.value, text != "0" {
                         guard let value = UInt32(text) else {
-                            throw KeyFileError(.badValue, file: file, line: child.values["priority"]!.line, field: "priority", "not a number")
+                            throw KeyFileError(
+                                .badValue, file: file, line: child.values["priority"]!.line, field: "priority",
+                                "not a number")
                         }
                         config.priority = value
                     }
@@ -77,14 +85,17 @@ enum SwanctlConfParser {
         for rawLine in KeyFileLines.of(text) {
             lineNumber += 1
             guard rawLine.utf8.count <= KeyFileLimits.maxLineBytes else {
-                throw KeyFileError(.tooLarge, file: file, line: lineNumber, "line longer than \(KeyFileLimits.maxLineBytes) bytes")
+                throw KeyFileError(
+                    .tooLarge, file: file, line: lineNumber, "line longer than \(KeyFileLimits.maxLineBytes) bytes")
             }
             var rest = Substring(stripComment(rawLine))
             while true {
                 rest = rest.drop { $0 == " " || $0 == "\t" || $0 == "\u{feff}" }
                 if rest.isEmpty { break }
                 if rest.first == "}" {
-                    guard stack.count > 1 else { throw KeyFileError(.syntax, file: file, line: lineNumber, "'}' without its section") }
+                    guard stack.count > 1 else {
+                        throw KeyFileError(.syntax, file: file, line: lineNumber, "'}' without its section")
+                    }
                     stack.removeLast()
                     rest = rest.dropFirst()
                     continue
@@ -94,12 +105,20 @@ enum SwanctlConfParser {
                     // `name {` or `name : template {`
                     var name = rest[..<brace].trimmingCharacters(in: .whitespaces)
                     if let colon = name.firstIndex(of: ":") {
-                        notes.append(KeyFileNote(.warning, file: file, line: lineNumber,
-                                                 "section \(PolicyText.shown(name)) inherits from another one: settings only given there are not read"))
+                        notes.append(
+                            KeyFileNote(
+                                .warning, file: file, line: lineNumber,
+                                "section \(PolicyText.shown(name)) inherits from another one: settings only given there are not read"
+                            ))
                         name = String(name[..<colon]).trimmingCharacters(in: .whitespaces)
                     }
-                    guard !name.isEmpty else { throw KeyFileError(.syntax, file: file, line: lineNumber, "a section without a name") }
-                    guard stack.count <= maxDepth else { throw KeyFileError(.tooLarge, file: file, line: lineNumber, "sections nested more than \(maxDepth) deep") }
+                    guard !name.isEmpty else {
+                        throw KeyFileError(.syntax, file: file, line: lineNumber, "a section without a name")
+                    }
+                    guard stack.count <= maxDepth else {
+                        throw KeyFileError(
+                            .tooLarge, file: file, line: lineNumber, "sections nested more than \(maxDepth) deep")
+                    }
                     let section = Section(name: name, line: lineNumber)
                     stack.last!.sections.append(section)
                     stack.append(section)
@@ -113,7 +132,8 @@ enum SwanctlConfParser {
                     if value.first == "\"" {
                         // A quoted value ends at its closing quote; `\"` inside is a quote.
                         value = value.dropFirst()
-                        var end = value.startIndex, escaped = false
+                        var end = value.startIndex
+                        var escaped = false
                         text = ""
                         while end < value.endIndex && (escaped || value[end] != "\"") {
                             if escaped || value[end] != "\\" { text.append(value[end]) }
@@ -134,15 +154,19 @@ enum SwanctlConfParser {
                     continue
                 }
                 if rest.hasPrefix("include") {
-                    notes.append(KeyFileNote(.warning, file: file, line: lineNumber,
-                                             "include is not followed: give the included file's connections with -k as well"))
+                    notes.append(
+                        KeyFileNote(
+                            .warning, file: file, line: lineNumber,
+                            "include is not followed: give the included file's connections with -k as well"))
                     break
                 }
                 throw KeyFileError(.syntax, file: file, line: lineNumber, "expected 'name {', 'key = value' or '}'")
             }
         }
         guard stack.count == 1 else {
-            throw KeyFileError(.syntax, file: file, line: lineNumber, "section '\(PolicyText.shown(stack.last!.name))' (line \(stack.last!.line)) is not closed")
+            throw KeyFileError(
+                .syntax, file: file, line: lineNumber,
+                "section '\(PolicyText.shown(stack.last!.name))' (line \(stack.last!.line)) is not closed")
         }
         return root
     }

@@ -20,7 +20,8 @@
 enum SwanctlConnsParser: KeyDumpText {
     /// A connection line (`NAME: IKEv…, …`) followed by an indented `local:` line.
     static func looksLike(_ text: String) -> Bool {
-        looksLikeBlocks(text, isHeader: { isConnectionLine($0) }, isBody: { $0.first == "local:" || $0.first == "remote:" })
+        looksLikeBlocks(
+            text, isHeader: { isConnectionLine($0) }, isBody: { $0.first == "local:" || $0.first == "remote:" })
     }
 
     static func isConnectionLine(_ tokens: [Substring]) -> Bool {
@@ -30,7 +31,8 @@ enum SwanctlConnsParser: KeyDumpText {
     static func parse(_ text: String, file: String) throws -> KeySet {
         var keys = KeySet()
         var connection: String? = nil
-        var localAddrs: [String] = [], remoteAddrs: [String] = []
+        var localAddrs: [String] = []
+        var remoteAddrs: [String] = []
         var child: StrongSwanChild? = nil
         func finishChild() throws {
             guard let done = child else { return }
@@ -49,13 +51,17 @@ enum SwanctlConnsParser: KeyDumpText {
             if indent == 0 {
                 try finishChild()
                 guard isConnectionLine(tokens) else {
-                    throw KeyFileError(.syntax, file: file, line: lineNumber,
-                                       "expected 'NAME: IKEv2, …' to start a connection (swanctl --list-conns output), got '\(clip(first))'")
+                    throw KeyFileError(
+                        .syntax, file: file, line: lineNumber,
+                        "expected 'NAME: IKEv2, …' to start a connection (swanctl --list-conns output), got '\(clip(first))'"
+                    )
                 }
                 connection = String(first.dropLast())
                 localAddrs = []
                 remoteAddrs = []
-                note(.understood, "connection \(PolicyText.shown(connection!)) (\(PolicyText.shown(tokens[1].filter { $0 != "," })))")
+                note(
+                    .understood,
+                    "connection \(PolicyText.shown(connection!)) (\(PolicyText.shown(tokens[1].filter { $0 != "," })))")
                 return
             }
             guard let connection else {
@@ -68,10 +74,13 @@ enum SwanctlConnsParser: KeyDumpText {
                     let address = String(tokens[1].prefix { $0 != "[" })
                     if first == "local:" { localAddrs.append(address) } else { remoteAddrs.append(address) }
                     note(.understood, "\(first.dropLast()) address \(PolicyText.shown(address))")
-                } else if tokens.count >= 2, first.hasSuffix(":"), ["TUNNEL,", "TRANSPORT,", "BEET,", "PASS,", "DROP,"].contains(tokens[1]) {
-                    child = StrongSwanChild(connection: connection, name: String(first.dropLast()), line: lineNumber,
-                                            mode: String(tokens[1].dropLast()).lowercased(), localAddrs: localAddrs,
-                                            remoteAddrs: remoteAddrs, localField: "local", remoteField: "remote")
+                } else if tokens.count >= 2, first.hasSuffix(":"),
+                    ["TUNNEL,", "TRANSPORT,", "BEET,", "PASS,", "DROP,"].contains(tokens[1])
+                {
+                    child = StrongSwanChild(
+                        connection: connection, name: String(first.dropLast()), line: lineNumber,
+                        mode: String(tokens[1].dropLast()).lowercased(), localAddrs: localAddrs,
+                        remoteAddrs: remoteAddrs, localField: "local", remoteField: "remote")
                     // Replaced by the child's own note when it ends.
                 } else {
                     note(.ignored, "\(PolicyText.shown(first)) (authentication, not policy)")

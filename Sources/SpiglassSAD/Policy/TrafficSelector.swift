@@ -160,8 +160,10 @@ public struct SelectorFields: Sendable, Hashable {
     public var sourcePort: UInt16?
     public var destinationPort: UInt16?
 
-    public init(source: IPAddress, destination: IPAddress, protocolNumber: UInt8, sourcePort: UInt16? = nil,
-                destinationPort: UInt16? = nil) {
+    public init(
+        source: IPAddress, destination: IPAddress, protocolNumber: UInt8, sourcePort: UInt16? = nil,
+        destinationPort: UInt16? = nil
+    ) {
         self.source = source
         self.destination = destination
         self.protocolNumber = protocolNumber
@@ -187,8 +189,9 @@ public struct SelectorFields: Sendable, Hashable {
 
     /// The same packet travelling the other way (for selectors written from the other end).
     public var reversed: SelectorFields {
-        SelectorFields(source: destination, destination: source, protocolNumber: protocolNumber,
-                       sourcePort: destinationPort, destinationPort: sourcePort)
+        SelectorFields(
+            source: destination, destination: source, protocolNumber: protocolNumber,
+            sourcePort: destinationPort, destinationPort: sourcePort)
     }
 
     /// "type 8 code 0", "type 8", "types 3-4", for an ICMP port range.

@@ -35,7 +35,8 @@ struct XfrmPolicyBlock {
 
     /// `src A/N dst B/N [proto P [sport S] [dport D] [type T] [code C] [key K]] [dev IF] [uid U]`.
     static func isHeader(_ tokens: [Substring]) -> Bool {
-        tokens.count >= 4 && tokens[0] == "src" && tokens[2] == "dst" && tokens[1].contains("/") && tokens[3].contains("/")
+        tokens.count >= 4 && tokens[0] == "src" && tokens[2] == "dst" && tokens[1].contains("/")
+            && tokens[3].contains("/")
     }
 
     init(header tokens: [Substring], line: Int, file: String, noteIndex: Int) throws {
@@ -45,11 +46,20 @@ struct XfrmPolicyBlock {
         self.file = file
         headerLine = line
         self.noteIndex = noteIndex
-        guard let source = PolicyText.addressRange(tokens[1]) else { throw fail("src", "'\(KeyMaterial.redacted(tokens[1]))' is not an address/prefix") }
-        guard let destination = PolicyText.addressRange(tokens[3]) else { throw fail("dst", "'\(KeyMaterial.redacted(tokens[3]))' is not an address/prefix") }
-        guard source.isIPv4 == destination.isIPv4 else { throw fail("dst", "the source and destination are of different address families") }
+        guard let source = PolicyText.addressRange(tokens[1]) else {
+            throw fail("src", "'\(KeyMaterial.redacted(tokens[1]))' is not an address/prefix")
+        }
+        guard let destination = PolicyText.addressRange(tokens[3]) else {
+            throw fail("dst", "'\(KeyMaterial.redacted(tokens[3]))' is not an address/prefix")
+        }
+        guard source.isIPv4 == destination.isIPv4 else {
+            throw fail("dst", "the source and destination are of different address families")
+        }
         var proto: UInt8 = 0
-        var sport: UInt16? = nil, dport: UInt16? = nil, type: UInt16? = nil, code: UInt16? = nil
+        var sport: UInt16? = nil
+        var dport: UInt16? = nil
+        var type: UInt16? = nil
+        var code: UInt16? = nil
         var i = 4
         while i < tokens.count {
             let word = tokens[i]
@@ -60,10 +70,14 @@ struct XfrmPolicyBlock {
             let value = tokens[i + 1]
             switch word {
             case "proto":
-                guard let number = PolicyText.protocolNumber(value) else { throw fail("proto", "'\(KeyMaterial.redacted(value))' is not a protocol") }
+                guard let number = PolicyText.protocolNumber(value) else {
+                    throw fail("proto", "'\(KeyMaterial.redacted(value))' is not a protocol")
+                }
                 proto = number
             case "sport", "dport", "type", "code":
-                guard let number = UInt16(value) else { throw fail(String(word), "'\(KeyMaterial.redacted(value))' is not a number") }
+                guard let number = UInt16(value) else {
+                    throw fail(String(word), "'\(KeyMaterial.redacted(value))' is not a number")
+                }
                 switch word {
                 case "sport": sport = number
                 case "dport": dport = number
@@ -73,16 +87,20 @@ struct XfrmPolicyBlock {
             case "key", "dev", "uid", "(dport)":
                 break  // GRE keys, interfaces and owners select nothing a capture shows
             default:
-                throw KeyFileError(.syntax, file: file, line: line, field: String(word), "'\(KeyMaterial.redacted(word))' is not part of an ip xfrm selector")
+                throw KeyFileError(
+                    .syntax, file: file, line: line, field: String(word),
+                    "'\(KeyMaterial.redacted(word))' is not part of an ip xfrm selector")
             }
             i += 2
         }
-        var sourcePorts = PortSelector.any, destinationPorts = PortSelector.any
+        var sourcePorts = PortSelector.any
+        var destinationPorts = PortSelector.any
         if proto == IPProtocol.icmp || proto == IPProtocol.icmpv6 || proto == 135 {
             // The type rides in the source port and the code in the destination port; as one
             // 16-bit value (type << 8 | code) on the sending end.
             if let type, type <= 0xff {
-                let low = type << 8 | (code ?? 0), high = type << 8 | (code ?? 0xff)
+                let low = type << 8 | (code ?? 0)
+                let high = type << 8 | (code ?? 0xff)
                 sourcePorts = PortSelector(start: low, end: high)
             } else if type != nil {
                 throw fail("type", "an ICMP type is one byte")
@@ -91,8 +109,9 @@ struct XfrmPolicyBlock {
             if let sport { sourcePorts = .single(sport) }
             if let dport { destinationPorts = .single(dport) }
         }
-        selector = PolicySelector(source: TrafficSelector(addresses: source, ipProtocol: proto, ports: sourcePorts),
-                                  destination: TrafficSelector(addresses: destination, ipProtocol: proto, ports: destinationPorts))
+        selector = PolicySelector(
+            source: TrafficSelector(addresses: source, ipProtocol: proto, ports: sourcePorts),
+            destination: TrafficSelector(addresses: destination, ipProtocol: proto, ports: destinationPorts))
     }
 
     /// One indented line of the block; returns its note.
@@ -122,18 +141,26 @@ struct XfrmPolicyBlock {
                     switch tokens[i + 1] {
                     case "block": block = true
                     case "allow": block = false
-                    default: throw fail(.badValue, "action", "'\(KeyMaterial.redacted(tokens[i + 1]))' is not allow or block")
+                    default:
+                        throw fail(
+                            .badValue, "action", "'\(KeyMaterial.redacted(tokens[i + 1]))' is not allow or block")
                     }
                 case "priority":
-                    guard let value = UInt32(tokens[i + 1]) else { throw fail(.badValue, "priority", "'\(KeyMaterial.redacted(tokens[i + 1]))' is not a number") }
+                    guard let value = UInt32(tokens[i + 1]) else {
+                        throw fail(.badValue, "priority", "'\(KeyMaterial.redacted(tokens[i + 1]))' is not a number")
+                    }
                     priority = value
                 default:
                     break  // index, ptype, share, flag: nothing a capture shows
                 }
                 i += 1
             }
-            if socketPolicy { return (.ignored, "per-socket policy (\(direction.rawValue)): applies to one socket, not to traffic") }
-            return (.understood, "dir \(direction.rawValue)" + (block ? ", action block" : "") + ", priority \(priority)")
+            if socketPolicy {
+                return (.ignored, "per-socket policy (\(direction.rawValue)): applies to one socket, not to traffic")
+            }
+            return (
+                .understood, "dir \(direction.rawValue)" + (block ? ", action block" : "") + ", priority \(priority)"
+            )
         case "tmpl":
             var template = PolicyTemplate(ipsecProtocol: .esp)
             var i = 1
@@ -148,7 +175,9 @@ struct XfrmPolicyBlock {
             }
             pendingTemplate = template
             lastTemplateKept = false
-            let ends = template.tunnelSource.map { "\($0) → \(template.tunnelDestination?.description ?? "*")" } ?? "no addresses"
+            let ends =
+                template.tunnelSource.map { "\($0) → \(template.tunnelDestination?.description ?? "*")" }
+                ?? "no addresses"
             return (.understood, "template (\(ends))")
         case "proto" where pendingTemplate != nil:
             return try templateProtocolLine(tokens, line: line)
@@ -190,13 +219,19 @@ struct XfrmPolicyBlock {
             let value = tokens[i + 1].prefix { $0 != "(" }
             switch tokens[i] {
             case "spi":
-                guard let spi = XfrmPolicyBlock.number32(value) else { throw fail("spi", "'\(KeyMaterial.redacted(value))' is not a 32-bit SPI") }
+                guard let spi = XfrmPolicyBlock.number32(value) else {
+                    throw fail("spi", "'\(KeyMaterial.redacted(value))' is not a 32-bit SPI")
+                }
                 template.spi = spi == 0 ? nil : spi
             case "reqid":
-                guard let reqid = XfrmPolicyBlock.number32(value) else { throw fail("reqid", "'\(KeyMaterial.redacted(value))' is not a number") }
+                guard let reqid = XfrmPolicyBlock.number32(value) else {
+                    throw fail("reqid", "'\(KeyMaterial.redacted(value))' is not a number")
+                }
                 template.reqid = reqid == 0 ? nil : reqid
             case "mode":
-                guard let mode = IPsecMode(rawValue: String(value)) else { throw fail("mode", "'\(KeyMaterial.redacted(value))' is not tunnel, transport or beet") }
+                guard let mode = IPsecMode(rawValue: String(value)) else {
+                    throw fail("mode", "'\(KeyMaterial.redacted(value))' is not tunnel, transport or beet")
+                }
                 template.mode = mode
             default:
                 break
@@ -221,16 +256,24 @@ struct XfrmPolicyBlock {
     /// The policy the block describes, and the header line's note; nil for a per-socket policy.
     func finish() throws -> (SecurityPolicy?, KeyFileNote) {
         guard let direction else {
-            throw KeyFileError(.missingField, file: file, line: headerLine, field: "dir", "policy without its 'dir' line")
+            throw KeyFileError(
+                .missingField, file: file, line: headerLine, field: "dir", "policy without its 'dir' line")
         }
         if socketPolicy {
-            return (nil, KeyFileNote(.ignored, file: file, line: headerLine, "per-socket policy \(selector) dir \(direction.rawValue)"))
+            return (
+                nil,
+                KeyFileNote(
+                    .ignored, file: file, line: headerLine, "per-socket policy \(selector) dir \(direction.rawValue)")
+            )
         }
         let action: SecurityPolicy.Action = block ? .discard : (templates.isEmpty ? .bypass : .protect(templates))
-        let policy = SecurityPolicy(selector: selector, direction: direction, action: action, priority: priority,
-                                    origin: SAOrigin(file: file, line: headerLine), source: .xfrm)
+        let policy = SecurityPolicy(
+            selector: selector, direction: direction, action: action, priority: priority,
+            origin: SAOrigin(file: file, line: headerLine), source: .xfrm)
         var message = "policy \(selector) dir \(direction.rawValue) \(policy.actionText) priority \(priority)"
-        if case .protect = action, !policy.requiresProtection { message += "; every template is optional (level use): cleartext is allowed" }
+        if case .protect = action, !policy.requiresProtection {
+            message += "; every template is optional (level use): cleartext is allowed"
+        }
         return (policy, KeyFileNote(.understood, file: file, line: headerLine, message))
     }
 }

@@ -11,9 +11,12 @@ import Testing
         var configuration: AnalysisSession.Configuration
         var description: String { arguments.joined(separator: " ") }
 
-        init(_ command: String, capture: String, keys: [String], threads: Int, json: Bool = false, quiet: Bool = false,
-             failOn: [RunEvent] = []) {
-            let capture = AnalysisSessionTests.path(capture), keys = keys.map(AnalysisSessionTests.path)
+        init(
+            _ command: String, capture: String, keys: [String], threads: Int, json: Bool = false, quiet: Bool = false,
+            failOn: [RunEvent] = []
+        ) {
+            let capture = AnalysisSessionTests.path(capture)
+            let keys = keys.map(AnalysisSessionTests.path)
             arguments = [command, "-r", capture, "--threads", String(threads)] + keys.flatMap { ["-k", $0] }
             if json { arguments.append("--json") }
             if quiet { arguments.append("-q") }
@@ -32,8 +35,11 @@ import Testing
     static func path(_ relative: String) -> String { relative.hasPrefix("/") ? relative : Paths.root + "/" + relative }
 
     /// Runs the configuration in process: reports, standard error, status.
-    static func runSession(_ configuration: AnalysisSession.Configuration) -> (output: String, errors: String, status: AnalysisStatus) {
-        let output = StringSink(), errors = StringSink()
+    static func runSession(_ configuration: AnalysisSession.Configuration) -> (
+        output: String, errors: String, status: AnalysisStatus
+    ) {
+        let output = StringSink()
+        let errors = StringSink()
         let status = AnalysisSession(configuration, errors: errors) { _ in output }.run()
         return (output.text, errors.text, status)
     }
@@ -51,10 +57,14 @@ import Testing
     @Test(arguments: [1, 2])
     func analyzeTextAndJSONAsTheBinary(threads: Int) throws {
         for json in [false, true] {
-            try Self.expectSameRun(Case("analyze", capture: "\(Self.strongSwanGCM)/capture.pcap",
-                                        keys: ["\(Self.strongSwanGCM)/sa.spiglass"], threads: threads, json: json))
-            try Self.expectSameRun(Case("analyze", capture: "Fixtures/scapy/bad-packets.pcap",
-                                        keys: ["Fixtures/scapy/bad-packets.spiglass"], threads: threads, json: json))
+            try Self.expectSameRun(
+                Case(
+                    "analyze", capture: "\(Self.strongSwanGCM)/capture.pcap",
+                    keys: ["\(Self.strongSwanGCM)/sa.spiglass"], threads: threads, json: json))
+            try Self.expectSameRun(
+                Case(
+                    "analyze", capture: "Fixtures/scapy/bad-packets.pcap",
+                    keys: ["Fixtures/scapy/bad-packets.spiglass"], threads: threads, json: json))
         }
     }
 
@@ -62,14 +72,17 @@ import Testing
     func ikeReportAsTheBinary(threads: Int) throws {
         let folder = "Fixtures/strongswan-ike/rekey-cbc-sha256"
         for json in [false, true] {
-            try Self.expectSameRun(Case("ike", capture: "\(folder)/capture.pcap",
-                                        keys: ["\(folder)/ikev2_decryption_table", "\(folder)/esp_sa"], threads: threads, json: json))
+            try Self.expectSameRun(
+                Case(
+                    "ike", capture: "\(folder)/capture.pcap",
+                    keys: ["\(folder)/ikev2_decryption_table", "\(folder)/esp_sa"], threads: threads, json: json))
         }
     }
 
     @Test func failOnEventsEndTheRunWithTheirStatus() throws {
-        let run = Case("analyze", capture: "Fixtures/scapy/bad-packets.pcap", keys: ["Fixtures/scapy/bad-packets.spiglass"],
-                       threads: 1, quiet: true, failOn: [.icv, .leak])
+        let run = Case(
+            "analyze", capture: "Fixtures/scapy/bad-packets.pcap", keys: ["Fixtures/scapy/bad-packets.spiglass"],
+            threads: 1, quiet: true, failOn: [.icv, .leak])
         try Self.expectSameRun(run)
         let session = Self.runSession(run.configuration)
         #expect(session.status == .failOn([.icv]))
@@ -83,14 +96,16 @@ import Testing
         let cut = CLITests.temporary("session-cut.pcap")
         defer { try? FileManager.default.removeItem(atPath: cut) }
         try data.prefix(data.count - 7).write(to: URL(fileURLWithPath: cut))
-        let run = Case("analyze", capture: cut, keys: ["\(Self.strongSwanGCM)/sa.spiglass"], threads: threads, json: true)
+        let run = Case(
+            "analyze", capture: cut, keys: ["\(Self.strongSwanGCM)/sa.spiglass"], threads: threads, json: true)
         try Self.expectSameRun(run)
         #expect(Self.runSession(run.configuration).status == .damagedCapture)
     }
 
     @Test func unusableInputsAreErrorsWithStatusOne() throws {
-        let missingKeys = Case("analyze", capture: "\(Self.strongSwanGCM)/capture.pcap",
-                               keys: ["Fixtures/no-such-keys.spiglass"], threads: 1)
+        let missingKeys = Case(
+            "analyze", capture: "\(Self.strongSwanGCM)/capture.pcap",
+            keys: ["Fixtures/no-such-keys.spiglass"], threads: 1)
         try Self.expectSameRun(missingKeys)
         let missingCapture = Case("analyze", capture: "Fixtures/no-such-capture.pcap", keys: [], threads: 2)
         try Self.expectSameRun(missingCapture)
@@ -106,13 +121,15 @@ import Testing
 
     @Test(arguments: [1, 2])
     func writesTheSamePcapAsTheBinary(threads: Int) throws {
-        let fromBinary = CLITests.temporary("binary.pcap"), fromSession = CLITests.temporary("session.pcap")
+        let fromBinary = CLITests.temporary("binary.pcap")
+        let fromSession = CLITests.temporary("session.pcap")
         defer {
             try? FileManager.default.removeItem(atPath: fromBinary)
             try? FileManager.default.removeItem(atPath: fromSession)
         }
-        var run = Case("analyze", capture: "\(Self.strongSwanGCM)/capture.pcap", keys: ["\(Self.strongSwanGCM)/sa.spiglass"],
-                       threads: threads, quiet: true)
+        var run = Case(
+            "analyze", capture: "\(Self.strongSwanGCM)/capture.pcap", keys: ["\(Self.strongSwanGCM)/sa.spiglass"],
+            threads: threads, quiet: true)
         run.arguments += ["-w", fromBinary]
         let binary = try CLITests.run(run.arguments)
         run.configuration.options.writePath = fromSession
@@ -125,7 +142,8 @@ import Testing
     }
 
     @Test func anOutputNamingAnInputIsRefused() {
-        var configuration = Case("analyze", capture: "\(Self.strongSwanGCM)/capture.pcap", keys: [], threads: 1).configuration
+        var configuration = Case("analyze", capture: "\(Self.strongSwanGCM)/capture.pcap", keys: [], threads: 1)
+            .configuration
         configuration.options.writePath = configuration.captures[0]
         let session = Self.runSession(configuration)
         #expect(session.status == .inputUnusable)
@@ -139,9 +157,12 @@ import Testing
             func stop(after seconds: Double) {}
             var receivedStopSignal: Int32? { 15 }
         }
-        let configuration = Case("analyze", capture: "\(Self.strongSwanGCM)/capture.pcap",
-                                 keys: ["\(Self.strongSwanGCM)/sa.spiglass"], threads: 1).configuration
-        let output = StringSink(), errors = StringSink()
+        let configuration = Case(
+            "analyze", capture: "\(Self.strongSwanGCM)/capture.pcap",
+            keys: ["\(Self.strongSwanGCM)/sa.spiglass"], threads: 1
+        ).configuration
+        let output = StringSink()
+        let errors = StringSink()
         let status = AnalysisSession(configuration, errors: errors, control: StopAtOnce()) { _ in output }.run()
         #expect(status == .stopped(signal: 15))
         #expect(status.exitStatus == 128 + 15)

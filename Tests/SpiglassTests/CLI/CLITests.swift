@@ -13,7 +13,9 @@ import Testing
         let result = try Self.run(["analyze", "-r", capture, "-k", keys, "-w", out])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("Verdicts: decrypted 26, ike 6"))
-        #expect(result.stdout.split(separator: "\n").filter { $0.contains(" decrypted [aes-gcm-256-16] tunnel: 10.200.") }.count == 26)
+        #expect(
+            result.stdout.split(separator: "\n").filter { $0.contains(" decrypted [aes-gcm-256-16] tunnel: 10.200.") }
+                .count == 26)
         let reader = try CaptureReader(path: out)
         #expect(reader.linkType == 12 || reader.linkType == 101)
         var count = 0
@@ -124,16 +126,19 @@ import Testing
         let path = Self.temporary("check.keys")
         defer { try? FileManager.default.removeItem(atPath: path) }
         try """
-            # good, bad, good, bad
-            esp spi=1 enc=aes-cbc enc-key=0x000102030405060708090a0b0c0d0e0f
-            esp spi=2 enc=aes-cbcc enc-key=0x000102030405060708090a0b0c0d0e0f
-            esp spi=3 enc=null
-            esp spi=4 enc=null colour=red
-            """.replacingOccurrences(of: "\n", with: lineEnd).write(toFile: path, atomically: true, encoding: .utf8)
+        # good, bad, good, bad
+        esp spi=1 enc=aes-cbc enc-key=0x000102030405060708090a0b0c0d0e0f
+        esp spi=2 enc=aes-cbcc enc-key=0x000102030405060708090a0b0c0d0e0f
+        esp spi=3 enc=null
+        esp spi=4 enc=null colour=red
+        """.replacingOccurrences(of: "\n", with: lineEnd).write(toFile: path, atomically: true, encoding: .utf8)
         let result = try Self.run(["keys", "check", path])
         #expect(result.status == 1)
         #expect(result.stdout.contains("\(path):2: understood: ESP SA spi=0x1"))
-        #expect(result.stdout.contains("\(path):3:11: error: field 'enc': unknown encryption algorithm '<8 characters>' (did you mean 'aes-cbc'?)"))
+        #expect(
+            result.stdout.contains(
+                "\(path):3:11: error: field 'enc': unknown encryption algorithm '<8 characters>' (did you mean 'aes-cbc'?)"
+            ))
         #expect(result.stdout.contains("\(path):4: understood"))
         #expect(result.stdout.contains("\(path):5:20: error: field 'colour'"))
         #expect(!result.stdout.contains("0x000102030405060708090a0b0c0d0e0f"), "keys are not shown unless asked")
@@ -153,7 +158,9 @@ import Testing
         try (lines.joined(separator: "\r\n") + "\r\n").write(toFile: path, atomically: true, encoding: .utf8)
         let result = try Self.run(["keys", "check", path])
         #expect(result.status == 1)
-        let errors = result.stdout.split(separator: "\n").filter { $0.contains(": error: field 'enc': unknown encryption algorithm '<8 characters>'") }
+        let errors = result.stdout.split(separator: "\n").filter {
+            $0.contains(": error: field 'enc': unknown encryption algorithm '<8 characters>'")
+        }
         #expect(errors.count == 3000)
         #expect(errors.first?.hasPrefix("  \(path):1:11: error") == true)
         #expect(errors.last?.hasPrefix("  \(path):3000:14: error") == true)
@@ -164,8 +171,10 @@ import Testing
         let dir = Self.temporary("ws")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let convert = try Self.run(["keys", "convert", "--to", "wireshark", "--output-dir", dir, keys,
-                                    "Fixtures/strongswan/aes256gcm16-v4/ikev2_decryption_table"])
+        let convert = try Self.run([
+            "keys", "convert", "--to", "wireshark", "--output-dir", dir, keys,
+            "Fixtures/strongswan/aes256gcm16-v4/ikev2_decryption_table",
+        ])
         #expect(convert.status == 0, "\(convert.stderr)")
         let analyzed = try Self.run(["analyze", "-q", "-r", capture, "-k", dir + "/esp_sa"])
         #expect(analyzed.stdout.contains("decrypted 26"))
@@ -177,7 +186,8 @@ import Testing
         // export keeps only the SAs the capture used.
         let extra = Self.temporary("extra.keys")
         defer { try? FileManager.default.removeItem(atPath: extra) }
-        try (String(contentsOfFile: Paths.root + "/" + keys, encoding: .utf8) + "esp spi=0x99 enc=null\n").write(toFile: extra, atomically: true, encoding: .utf8)
+        try (String(contentsOfFile: Paths.root + "/" + keys, encoding: .utf8) + "esp spi=0x99 enc=null\n").write(
+            toFile: extra, atomically: true, encoding: .utf8)
         let export = try Self.run(["keys", "export", "-r", capture, "-k", extra])
         #expect(export.status == 0)
         let lines = export.stdout.split(separator: "\n").filter { $0.hasPrefix("esp ") }

@@ -25,7 +25,9 @@ import Testing
         for arguments in cases {
             let result = try CLITests.run(arguments)
             #expect(result.status == 1, "\(arguments): \(result.status) \(result.stderr)")
-            #expect(result.stderr.hasPrefix("spiglass: error: ") || result.stderr.contains("\nspiglass: error: "), "\(arguments): \(result.stderr)")
+            #expect(
+                result.stderr.hasPrefix("spiglass: error: ") || result.stderr.contains("\nspiglass: error: "),
+                "\(arguments): \(result.stderr)")
         }
         let bad = CLITests.temporary("bad.spiglass")
         defer { try? FileManager.default.removeItem(atPath: bad) }
@@ -57,7 +59,8 @@ import Testing
         for arguments in cases {
             let result = try CLITests.run(arguments)
             #expect(result.status == 64, "\(arguments): \(result.status) \(result.stderr)")
-            #expect(result.stderr.contains("Usage:") || result.stderr.contains("Error:"), "\(arguments): \(result.stderr)")
+            #expect(
+                result.stderr.contains("Usage:") || result.stderr.contains("Error:"), "\(arguments): \(result.stderr)")
         }
     }
 
@@ -65,7 +68,9 @@ import Testing
     @Test func helpStatesTheCodes() throws {
         let help = try CLITests.run(["analyze", "--help"])
         for words in ["0 when the capture was read", "1 when an", "2 when a capture", "64 for a usage error"] {
-            #expect(help.stdout.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "  ", with: " ").contains(words), "\(words)")
+            #expect(
+                help.stdout.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "  ", with: " ")
+                    .contains(words), "\(words)")
         }
     }
 }

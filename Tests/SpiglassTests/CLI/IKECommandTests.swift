@@ -28,7 +28,9 @@ import Testing
     }
 
     @Test func quietJSONHasNoMessageRecords() throws {
-        let result = try CLITests.run(["ike", "-q", "--json", "-r", directory + "/capture.pcap", "-k", directory + "/sa.spiglass"])
+        let result = try CLITests.run([
+            "ike", "-q", "--json", "-r", directory + "/capture.pcap", "-k", directory + "/sa.spiglass",
+        ])
         #expect(result.status == 0)
         let types = result.stdout.split(separator: "\n").compactMap {
             (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["type"] as? String
@@ -44,7 +46,9 @@ import Testing
         let keys = try ikeOnlyKeys()
         defer { try? FileManager.default.removeItem(atPath: keys) }
         let derived = try CLITests.run(["analyze", "-r", directory + "/capture.pcap", "-k", keys])
-        #expect(derived.stdout.split(separator: "\n").filter { $0.contains(" decrypted ") && $0.contains("[CHILD_SA #") }.count == 24)
+        #expect(
+            derived.stdout.split(separator: "\n").filter { $0.contains(" decrypted ") && $0.contains("[CHILD_SA #") }
+                .count == 24)
         let plain = try CLITests.run(["analyze", "--no-derive", "-r", directory + "/capture.pcap", "-k", keys])
         #expect(!plain.stdout.contains(" decrypted "))
     }
@@ -59,17 +63,23 @@ import Testing
             try? FileManager.default.removeItem(atPath: folder)
         }
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let export = try CLITests.run(["keys", "export", "-r", directory + "/capture.pcap", "-k", keys, "--to", "wireshark", "--output-dir", folder])
+        let export = try CLITests.run([
+            "keys", "export", "-r", directory + "/capture.pcap", "-k", keys, "--to", "wireshark", "--output-dir",
+            folder,
+        ])
         #expect(export.status == 0, "\(export.stderr)")
         let espSA = try String(contentsOfFile: folder + "/esp_sa", encoding: .utf8)
         #expect(espSA.split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.isEmpty }.count == 4)
         let ikev2 = try String(contentsOfFile: folder + "/ikev2_decryption_table", encoding: .utf8)
         #expect(ikev2.split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.isEmpty }.count == 2)
-        let again = try CLITests.run(["analyze", "-q", "--json", "-r", directory + "/capture.pcap", "-k", folder + "/esp_sa"])
+        let again = try CLITests.run([
+            "analyze", "-q", "--json", "-r", directory + "/capture.pcap", "-k", folder + "/esp_sa",
+        ])
         #expect(again.stdout.contains("\"decrypted\":24"))
         // Wireshark takes the derived keys too: tshark verifies every ESP packet with them.
         if Tshark.path != nil {
-            let frames = try Tshark.decryptESP(capture: Paths.root + "/" + directory + "/capture.pcap", espSA: folder + "/esp_sa")
+            let frames = try Tshark.decryptESP(
+                capture: Paths.root + "/" + directory + "/capture.pcap", espSA: folder + "/esp_sa")
             #expect(frames.count == 24)
             #expect(frames.allSatisfy { $0.icvGood && $0.containedData != nil })
         }

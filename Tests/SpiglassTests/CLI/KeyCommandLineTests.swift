@@ -1,7 +1,8 @@
 import Foundation
-@testable import SpiglassSAD
 import SpiglassWire
 import Testing
+
+@testable import SpiglassSAD
 
 /// Keys on the command line (`--key`), a key given where a file name goes, and what `keys
 /// convert`/`keys export` write: one Wireshark table per run, tables merged into a folder,
@@ -11,19 +12,26 @@ import Testing
     static let logs = "Fixtures/strongswan-logs/ikev2"
 
     static func espLines(_ file: String) throws -> [String] {
-        try String(contentsOfFile: Paths.root + "/" + file, encoding: .utf8).split(separator: "\n").filter { $0.hasPrefix("esp ") }.map(String.init)
+        try String(contentsOfFile: Paths.root + "/" + file, encoding: .utf8).split(separator: "\n").filter {
+            $0.hasPrefix("esp ")
+        }.map(String.init)
     }
 
     @Test func inlineKeysDecryptLikeAFile() throws {
         let lines = try Self.espLines(Self.gcm + "/sa.spiglass")
         #expect(lines.count == 2)
-        let run = try CLITests.run(["analyze", "-q", "-r", Self.gcm + "/capture.pcap", "--key", lines[0], "--key", lines[1]])
+        let run = try CLITests.run([
+            "analyze", "-q", "-r", Self.gcm + "/capture.pcap", "--key", lines[0], "--key", lines[1],
+        ])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("Verdicts: decrypted 26, ike 6"))
         #expect(run.stdout.contains("--key #1:1") && run.stdout.contains("--key #2:1"))
         #expect(run.stderr.contains("keys given with --key stay in the shell's history"))
         // A bad inline key is named by its position, and not quoted.
-        let bad = try CLITests.run(["analyze", "-r", Self.gcm + "/capture.pcap", "--key", lines[0].replacingOccurrences(of: "aes-gcm-16", with: "aes-gcm-17")])
+        let bad = try CLITests.run([
+            "analyze", "-r", Self.gcm + "/capture.pcap", "--key",
+            lines[0].replacingOccurrences(of: "aes-gcm-16", with: "aes-gcm-17"),
+        ])
         #expect(bad.status == 1)
         #expect(bad.stderr.contains("--key #1:1: field 'enc'"), "\(bad.stderr)")
     }
@@ -50,10 +58,14 @@ import Testing
         let converted = try CLITests.run(["keys", "convert", "--to", "native", Self.logs + "/B/charon.log"])
         #expect(converted.status == 0, "\(converted.stderr)")
         let convertedIKE = converted.stdout.split(separator: "\n").filter { $0.hasPrefix("ike ") }
-        let comments = converted.stdout.split(separator: "\n").filter { $0.contains("whose SPIs the log does not show") }
+        let comments = converted.stdout.split(separator: "\n").filter {
+            $0.contains("whose SPIs the log does not show")
+        }
         #expect(convertedIKE.count == 2 && comments.count == 2)
 
-        let exported = try CLITests.run(["keys", "export", "-r", Self.logs + "/capture.pcap", "-k", Self.logs + "/B/charon.log"])
+        let exported = try CLITests.run([
+            "keys", "export", "-r", Self.logs + "/capture.pcap", "-k", Self.logs + "/B/charon.log",
+        ])
         #expect(exported.status == 0, "\(exported.stderr)")
         let ike = exported.stdout.split(separator: "\n").filter { $0.hasPrefix("ike ") }
         #expect(ike.count == 4)
@@ -63,7 +75,9 @@ import Testing
     }
 
     @Test func anExportThatMatchesNothingFails() throws {
-        let run = try CLITests.run(["keys", "export", "-r", Self.gcm + "/capture.pcap", "-k", "Fixtures/strongswan/3des-md5-v4/sa.spiglass"])
+        let run = try CLITests.run([
+            "keys", "export", "-r", Self.gcm + "/capture.pcap", "-k", "Fixtures/strongswan/3des-md5-v4/sa.spiglass",
+        ])
         #expect(run.status == 1)
         #expect(run.stderr.contains("nothing exported"), "\(run.stderr)")
         #expect(run.stdout.isEmpty)
@@ -74,7 +88,9 @@ import Testing
         let log = Self.logs + "/A/charon-detail.log"
         let both = try CLITests.run(["keys", "convert", "--to", "wireshark", log])
         #expect(both.status == 1)
-        #expect(both.stderr.contains("fill 2 Wireshark tables (esp_sa: 8 row(s), ikev2_decryption_table: 4 row(s))"), "\(both.stderr)")
+        #expect(
+            both.stderr.contains("fill 2 Wireshark tables (esp_sa: 8 row(s), ikev2_decryption_table: 4 row(s))"),
+            "\(both.stderr)")
         let esp = try CLITests.run(["keys", "convert", "--to", "wireshark", "--table", "esp_sa", log])
         #expect(esp.status == 0)
         #expect(esp.stdout.hasPrefix("# Wireshark esp_sa table"))
@@ -98,7 +114,8 @@ import Testing
         let directory = CLITests.temporary("wireshark")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let mine = "# my own SAs\n\"IPv4\",\"192.0.2.1\",\"192.0.2.2\",\"0x00001234\",\"AES-CBC [RFC3602]\",\"0x00112233445566778899aabbccddeeff\",\"NULL\",\"\"\n"
+        let mine =
+            "# my own SAs\n\"IPv4\",\"192.0.2.1\",\"192.0.2.2\",\"0x00001234\",\"AES-CBC [RFC3602]\",\"0x00112233445566778899aabbccddeeff\",\"NULL\",\"\"\n"
         try mine.write(toFile: directory + "/esp_sa", atomically: true, encoding: .utf8)
         let arguments = ["keys", "convert", "--to", "wireshark", "--output-dir", directory, Self.gcm + "/sa.spiglass"]
         let first = try CLITests.run(arguments)
@@ -119,7 +136,8 @@ import Testing
             .replacingOccurrences(of: "enc-key=0x", with: "enc-key=0xff")
             .split(separator: "\n").filter { $0.hasPrefix("esp ") }.map { line in
                 // keep the key length: drop the last two hex digits of the longer key
-                line.split(separator: " ").map { $0.hasPrefix("enc-key=0xff") ? String($0.dropLast(2)) : String($0) }.joined(separator: " ")
+                line.split(separator: " ").map { $0.hasPrefix("enc-key=0xff") ? String($0.dropLast(2)) : String($0) }
+                    .joined(separator: " ")
             }.joined(separator: "\n")
         let otherFile = CLITests.temporary("other.spiglass")
         try other.write(toFile: otherFile, atomically: true, encoding: .utf8)
@@ -128,7 +146,9 @@ import Testing
         #expect(conflict.status == 1)
         #expect(conflict.stderr.contains("2 row(s) would replace rows already in the tables"), "\(conflict.stderr)")
         #expect(try String(contentsOfFile: directory + "/esp_sa", encoding: .utf8) == merged)
-        let forced = try CLITests.run(["keys", "convert", "--to", "wireshark", "--output-dir", directory, "--force", otherFile])
+        let forced = try CLITests.run([
+            "keys", "convert", "--to", "wireshark", "--output-dir", directory, "--force", otherFile,
+        ])
         #expect(forced.status == 0)
         #expect(forced.stdout.contains("esp_sa: 0 row(s) added, 2 replaced, 1 kept"), "\(forced.stdout)")
         #expect(try String(contentsOfFile: directory + "/esp_sa", encoding: .utf8).hasPrefix(mine))
@@ -140,14 +160,17 @@ import Testing
     func exportedTableDecryptsInTshark() throws {
         let espSA = CLITests.temporary("esp_sa")
         defer { try? FileManager.default.removeItem(atPath: espSA) }
-        let run = try CLITests.run(["keys", "export", "-r", Self.logs + "/capture.pcap", "-k", Self.logs + "/B/syslog.log",
-                                    "--to", "wireshark", "--table", "esp_sa"])
+        let run = try CLITests.run([
+            "keys", "export", "-r", Self.logs + "/capture.pcap", "-k", Self.logs + "/B/syslog.log",
+            "--to", "wireshark", "--table", "esp_sa",
+        ])
         #expect(run.status == 0, "\(run.stderr)")
         try run.stdout.write(toFile: espSA, atomically: true, encoding: .utf8)
         let capture = Paths.root + "/" + Self.logs + "/capture.pcap"
         let oracle = try Tshark.decryptESP(capture: capture, espSA: espSA)
         #expect(oracle.count == 48)
-        let ours = try StrongSwanLogShapeTests.outcomes(capture, keyFiles: [Paths.root + "/" + Self.logs + "/B/syslog.log"])
+        let ours = try StrongSwanLogShapeTests.outcomes(
+            capture, keyFiles: [Paths.root + "/" + Self.logs + "/B/syslog.log"])
         for frame in oracle {
             #expect(frame.icvGood, "frame \(frame.number)")
             let plain = try #require(frame.containedData, "frame \(frame.number)")
@@ -161,24 +184,30 @@ import Testing
     static let row2 = "\"IPv4\",\"10.0.0.2\",\"10.0.0.1\",\"0x00000002\",\"NULL\",\"\",\"NULL\",\"\""
 
     @Test func newTableGetsHeaderAndRows() {
-        let result = WiresharkTableMerge.merge(existing: nil, new: "# Wireshark esp_sa table\n\(Self.row1)\n", table: .espSA, force: false)
+        let result = WiresharkTableMerge.merge(
+            existing: nil, new: "# Wireshark esp_sa table\n\(Self.row1)\n", table: .espSA, force: false)
         #expect(result.text == "# Wireshark esp_sa table\n\(Self.row1)\n")
         #expect(result.added == 1 && result.kept == 0)
     }
 
     @Test func existingRowsCommentsAndOrderStay() {
         let existing = "# mine\n\(Self.row2)\n"
-        let result = WiresharkTableMerge.merge(existing: existing, new: "# Wireshark esp_sa table\n\(Self.row1)\n\(Self.row2)\n", table: .espSA, force: false)
+        let result = WiresharkTableMerge.merge(
+            existing: existing, new: "# Wireshark esp_sa table\n\(Self.row1)\n\(Self.row2)\n", table: .espSA,
+            force: false)
         #expect(result.text == "# mine\n\(Self.row2)\n\(Self.row1)\n")
         #expect(result.added == 1 && result.kept == 1 && result.conflicts.isEmpty)
     }
 
     @Test func aChangedRowIsAConflict() {
-        let changed = Self.row1.replacingOccurrences(of: "\"NULL\",\"\",\"NULL\"", with: "\"NULL\",\"\",\"HMAC-SHA-1-96 [RFC2404]\"")
-        let refused = WiresharkTableMerge.merge(existing: Self.row1 + "\n", new: changed + "\n", table: .espSA, force: false)
+        let changed = Self.row1.replacingOccurrences(
+            of: "\"NULL\",\"\",\"NULL\"", with: "\"NULL\",\"\",\"HMAC-SHA-1-96 [RFC2404]\"")
+        let refused = WiresharkTableMerge.merge(
+            existing: Self.row1 + "\n", new: changed + "\n", table: .espSA, force: false)
         #expect(refused.conflicts == ["ipv4 SPI 0x00000001 10.0.0.1 → 10.0.0.2"])
         #expect(refused.text == Self.row1 + "\n")
-        let forced = WiresharkTableMerge.merge(existing: Self.row1 + "\n", new: changed + "\n", table: .espSA, force: true)
+        let forced = WiresharkTableMerge.merge(
+            existing: Self.row1 + "\n", new: changed + "\n", table: .espSA, force: true)
         #expect(forced.text == changed + "\n" && forced.replaced == 1)
     }
 
@@ -198,7 +227,8 @@ import Testing
         let key = try #require(KeyLeakCheck.keys(of: ["-k", file], directory: Paths.root).first)
         let leaked = KeyLeakCheck.forms(key)[form]
         withKnownIssue("a key in the output must be reported") {
-            KeyLeakCheck.check(["analyze", "-k", file], directory: Paths.root, stdout: "frame 1 \(leaked) …", stderr: "")
+            KeyLeakCheck.check(
+                ["analyze", "-k", file], directory: Paths.root, stdout: "frame 1 \(leaked) …", stderr: "")
         }
         // Printing keys on purpose is not a leak.
         KeyLeakCheck.check(["keys", "check", "--show-keys", file], directory: Paths.root, stdout: leaked, stderr: "")

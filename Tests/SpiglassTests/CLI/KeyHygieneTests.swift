@@ -1,9 +1,10 @@
 import Foundation
+import SpiglassWire
+import Testing
+
 @testable import SpiglassCrypto
 @testable import SpiglassIKE
 @testable import SpiglassSAD
-import SpiglassWire
-import Testing
 
 /// Key material hygiene: key buffers are wiped when freed, keys never reach output or errors
 /// unless asked for, and a key file other users can read gets a warning.
@@ -50,9 +51,12 @@ import Testing
     @Test func keysOfDroppedSAsAreWiped() {
         let log = WipeLog()
         do {
-            var sa = SecurityAssociation(spi: 1, encryption: .aesCBC, encryptionKey: SecretBytes(Array(Self.pattern[0..<16]), wipeObserver: { log.record($0) }),
-                                         integrity: .hmacSHA256_128, integrityKey: SecretBytes(Self.pattern, wipeObserver: { log.record($0) }))
-            var ike = IKESecurityAssociation(version: .v2, initiatorSPI: 1, responderSPI: 2, origin: SAOrigin(file: "t", line: 1))
+            var sa = SecurityAssociation(
+                spi: 1, encryption: .aesCBC,
+                encryptionKey: SecretBytes(Array(Self.pattern[0..<16]), wipeObserver: { log.record($0) }),
+                integrity: .hmacSHA256_128, integrityKey: SecretBytes(Self.pattern, wipeObserver: { log.record($0) }))
+            var ike = IKESecurityAssociation(
+                version: .v2, initiatorSPI: 1, responderSPI: 2, origin: SAOrigin(file: "t", line: 1))
             ike.skD = SecretBytes(Self.pattern, wipeObserver: { log.record($0) })
             let database = SADatabase([sa, sa])
             sa.integrityKey = SecretBytes()
@@ -96,13 +100,16 @@ import Testing
         #expect("\(key)" == "<16-byte key>")
         #expect(String(reflecting: key) == "<16-byte key>")
         #expect("\(SecretBytes())" == "<empty key>")
-        let sa = SecurityAssociation(spi: 0x1234, encryption: .aesCBC, encryptionKey: key,
-                                     integrity: .hmacSHA1_96, integrityKey: SecretBytes(unhex("0123456789abcdef0123456789abcdef01234567")))
-        var ike = IKESecurityAssociation(version: .v2, initiatorSPI: 1, responderSPI: 2, origin: SAOrigin(file: "t", line: 1))
+        let sa = SecurityAssociation(
+            spi: 0x1234, encryption: .aesCBC, encryptionKey: key,
+            integrity: .hmacSHA1_96, integrityKey: SecretBytes(unhex("0123456789abcdef0123456789abcdef01234567")))
+        var ike = IKESecurityAssociation(
+            version: .v2, initiatorSPI: 1, responderSPI: 2, origin: SAOrigin(file: "t", line: 1))
         ike.skEi = key
         ike.skD = SecretBytes(unhex("0123456789abcdef0123456789abcdef"))
-        let derived = try ChildSAKeyDerivation.derive(prf: .hmacSHA256, skD: ike.skD, nonceInitiator: [1, 2], nonceResponder: [3, 4],
-                                                      encryptionKeyLength: 16, integrityKeyLength: 20)
+        let derived = try ChildSAKeyDerivation.derive(
+            prf: .hmacSHA256, skD: ike.skD, nonceInitiator: [1, 2], nonceResponder: [3, 4],
+            encryptionKeyLength: 16, integrityKeyLength: 20)
         var dumped = ""
         dump(sa, to: &dumped)
         dump(ike, to: &dumped)
@@ -111,7 +118,10 @@ import Testing
             #expect(!text.contains("dead") && !text.contains("0123") && !text.contains("222, 173"), "\(text)")
             #expect(text.contains("-byte key>"), "\(text)")
         }
-        for secret in [derived.initiatorEncryption, derived.initiatorIntegrity, derived.responderEncryption, derived.responderIntegrity] {
+        for secret in [
+            derived.initiatorEncryption, derived.initiatorIntegrity, derived.responderEncryption,
+            derived.responderIntegrity,
+        ] {
             #expect(!"\(secret)".contains(Hex.encode(secret)))
         }
     }
@@ -124,11 +134,14 @@ import Testing
         func leaks(_ message: String) -> Bool {
             for secret in [key, typo] {
                 let characters = Array(secret)
-                for start in 0...(characters.count - 8) where message.contains(String(characters[start..<(start + 8)])) { return true }
+                for start in 0...(characters.count - 8) where message.contains(String(characters[start..<(start + 8)]))
+                { return true }
             }
             return false
         }
-        func check(_ label: String, line: Int = 1, _ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) {
+        func check(
+            _ label: String, line: Int = 1, _ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation
+        ) {
             do {
                 try body()
                 Issue.record("\(label): no error", sourceLocation: sourceLocation)
@@ -141,55 +154,98 @@ import Testing
         }
         let none: (String) throws -> String = { _ in throw KeyFileError(.cannotRead, file: "", line: 0, "no files") }
         // Native: a typo, a key without its field name, keys in the SPI, address and algorithm fields.
-        check("native typo") { _ = try KeyFileLoader.parseKeys("esp spi=1 enc=aes-cbc enc-key=0x\(typo)", file: "k", format: .native) }
-        check("native bare key") { _ = try KeyFileLoader.parseKeys("esp spi=1 enc=aes-cbc 0x\(key)", file: "k", format: .native) }
-        check("native key as spi") { _ = try KeyFileLoader.parseKeys("esp spi=0x\(key) enc=aes-cbc enc-key=0x\(key)", file: "k", format: .native) }
-        check("native key as address") { _ = try KeyFileLoader.parseKeys("esp spi=1 dst=\(key) enc=aes-cbc enc-key=0x\(key)", file: "k", format: .native) }
-        check("native key as algorithm") { _ = try KeyFileLoader.parseKeys("esp spi=1 enc=\(key) enc-key=0x\(key)", file: "k", format: .native) }
-        check("native key as protocol") { _ = try KeyFileLoader.parseKeys("0x\(key) spi=1", file: "k", format: .native) }
-        check("ike typo") { _ = try KeyFileLoader.parseKeys("ike ispi=0x1 rspi=0x2 sk-d=0x\(typo)", file: "k", format: .native) }
-        check("ike key as spi") { _ = try KeyFileLoader.parseKeys("ike ispi=\(typo) sk-d=0x\(key)", file: "k", format: .native) }
+        check("native typo") {
+            _ = try KeyFileLoader.parseKeys("esp spi=1 enc=aes-cbc enc-key=0x\(typo)", file: "k", format: .native)
+        }
+        check("native bare key") {
+            _ = try KeyFileLoader.parseKeys("esp spi=1 enc=aes-cbc 0x\(key)", file: "k", format: .native)
+        }
+        check("native key as spi") {
+            _ = try KeyFileLoader.parseKeys("esp spi=0x\(key) enc=aes-cbc enc-key=0x\(key)", file: "k", format: .native)
+        }
+        check("native key as address") {
+            _ = try KeyFileLoader.parseKeys(
+                "esp spi=1 dst=\(key) enc=aes-cbc enc-key=0x\(key)", file: "k", format: .native)
+        }
+        check("native key as algorithm") {
+            _ = try KeyFileLoader.parseKeys("esp spi=1 enc=\(key) enc-key=0x\(key)", file: "k", format: .native)
+        }
+        check("native key as protocol") {
+            _ = try KeyFileLoader.parseKeys("0x\(key) spi=1", file: "k", format: .native)
+        }
+        check("ike typo") {
+            _ = try KeyFileLoader.parseKeys("ike ispi=0x1 rspi=0x2 sk-d=0x\(typo)", file: "k", format: .native)
+        }
+        check("ike key as spi") {
+            _ = try KeyFileLoader.parseKeys("ike ispi=\(typo) sk-d=0x\(key)", file: "k", format: .native)
+        }
         // Wireshark tables: a typo, and the key and algorithm columns swapped.
         check("esp_sa typo") {
-            _ = try KeyFileLoader.parseKeys(#""IPv4","*","*","0x1","AES-CBC [RFC3602]","0x\#(typo)","NULL","""#, file: "k", format: .wiresharkESP)
+            _ = try KeyFileLoader.parseKeys(
+                #""IPv4","*","*","0x1","AES-CBC [RFC3602]","0x\#(typo)","NULL","""#, file: "k", format: .wiresharkESP)
         }
         check("esp_sa swapped columns") {
-            _ = try KeyFileLoader.parseKeys(#""IPv4","*","*","0x1","0x\#(key)","AES-CBC [RFC3602]","NULL","""#, file: "k", format: .wiresharkESP)
+            _ = try KeyFileLoader.parseKeys(
+                #""IPv4","*","*","0x1","0x\#(key)","AES-CBC [RFC3602]","NULL","""#, file: "k", format: .wiresharkESP)
         }
         check("esp_sa key as spi") {
-            _ = try KeyFileLoader.parseKeys(#""IPv4","*","*","0x\#(key)","AES-CBC [RFC3602]","0x\#(key)","NULL","""#, file: "k", format: .wiresharkESP)
+            _ = try KeyFileLoader.parseKeys(
+                #""IPv4","*","*","0x\#(key)","AES-CBC [RFC3602]","0x\#(key)","NULL","""#, file: "k",
+                format: .wiresharkESP)
         }
         check("ikev2 table typo") {
-            _ = try KeyFileLoader.parseKeys("0001020304050607,0807060504030201,\(typo),\(key),AES-CBC-128 [RFC3602],\(key),\(key),HMAC_SHA2_256_128 [RFC4868]",
-                                            file: "k", format: .wiresharkIKEv2)
+            _ = try KeyFileLoader.parseKeys(
+                "0001020304050607,0807060504030201,\(typo),\(key),AES-CBC-128 [RFC3602],\(key),\(key),HMAC_SHA2_256_128 [RFC4868]",
+                file: "k", format: .wiresharkIKEv2)
         }
         check("ikev2 table key as spi") {
-            _ = try KeyFileLoader.parseKeys("\(key),0807060504030201,\(key),\(key),AES-CBC-128 [RFC3602],\(key),\(key),HMAC_SHA2_256_128 [RFC4868]",
-                                            file: "k", format: .wiresharkIKEv2)
+            _ = try KeyFileLoader.parseKeys(
+                "\(key),0807060504030201,\(key),\(key),AES-CBC-128 [RFC3602],\(key),\(key),HMAC_SHA2_256_128 [RFC4868]",
+                file: "k", format: .wiresharkIKEv2)
         }
         // tcpdump: a typo, a secret without its algorithm, a key where the SPI@address goes.
-        check("tcpdump typo") { _ = try TcpdumpSecretsParser.parse("0x1@10.0.0.1 aes128-cbc:0x\(typo)", file: "k", readFile: none) }
-        check("tcpdump no algorithm") { _ = try TcpdumpSecretsParser.parse("0x1@10.0.0.1 0x\(key)", file: "k", readFile: none) }
-        check("tcpdump no spi") { _ = try TcpdumpSecretsParser.parse("aes128-cbc:0x\(key) extra", file: "k", readFile: none) }
-        check("tcpdump key as algorithm") { _ = try TcpdumpSecretsParser.parse("0x1@10.0.0.1 \(key):0x\(key)", file: "k", readFile: none) }
+        check("tcpdump typo") {
+            _ = try TcpdumpSecretsParser.parse("0x1@10.0.0.1 aes128-cbc:0x\(typo)", file: "k", readFile: none)
+        }
+        check("tcpdump no algorithm") {
+            _ = try TcpdumpSecretsParser.parse("0x1@10.0.0.1 0x\(key)", file: "k", readFile: none)
+        }
+        check("tcpdump no spi") {
+            _ = try TcpdumpSecretsParser.parse("aes128-cbc:0x\(key) extra", file: "k", readFile: none)
+        }
+        check("tcpdump key as algorithm") {
+            _ = try TcpdumpSecretsParser.parse("0x1@10.0.0.1 \(key):0x\(key)", file: "k", readFile: none)
+        }
         check("tcpdump ikev2 no name") {
-            _ = try TcpdumpSecretsParser.parse("ikev2 I 0x0001020304050607 0xc02e7a3031a03188 0x\(key) aes128:0x\(key)", file: "k", readFile: none)
+            _ = try TcpdumpSecretsParser.parse(
+                "ikev2 I 0x0001020304050607 0xc02e7a3031a03188 0x\(key) aes128:0x\(key)", file: "k", readFile: none)
         }
         check("tcpdump ikev2 key as spi") {
-            _ = try TcpdumpSecretsParser.parse("ikev2 I 0x\(key) 0xc02e7a3031a03188 sha1:0x\(key) aes128:0x\(key)", file: "k", readFile: none)
+            _ = try TcpdumpSecretsParser.parse(
+                "ikev2 I 0x\(key) 0xc02e7a3031a03188 sha1:0x\(key) aes128:0x\(key)", file: "k", readFile: none)
         }
         // ip xfrm state: a key without 0x, a typo, a key where the ICV length goes.
         let xfrm = "src 10.0.0.1 dst 10.0.0.2\n\tproto esp spi 0x00000001 reqid 1 mode tunnel\n"
-        check("xfrm key without 0x", line: 3) { _ = try XfrmStateParser.parse(xfrm + "\tenc cbc(aes) \(key)\n", file: "k") }
+        check("xfrm key without 0x", line: 3) {
+            _ = try XfrmStateParser.parse(xfrm + "\tenc cbc(aes) \(key)\n", file: "k")
+        }
         check("xfrm typo", line: 3) { _ = try XfrmStateParser.parse(xfrm + "\tenc cbc(aes) 0x\(typo)\n", file: "k") }
         check("xfrm key as ICV length", line: 3) {
             _ = try XfrmStateParser.parse(xfrm + "\taead rfc4106(gcm(aes)) 0x\(key)01020304 \(key)\n", file: "k")
         }
-        check("xfrm key split in two", line: 3) { _ = try XfrmStateParser.parse(xfrm + "\tenc cbc(aes) 0x0011 \(key)\n", file: "k") }
+        check("xfrm key split in two", line: 3) {
+            _ = try XfrmStateParser.parse(xfrm + "\tenc cbc(aes) 0x0011 \(key)\n", file: "k")
+        }
         // setkey -D: a typo, and a key line where an SA header is expected.
-        let setkey = "192.168.2.101 192.168.2.100 \n\tesp mode=tunnel spi=135040102(0x080c8c66) reqid=16395(0x0000400b)\n"
-        check("setkey typo", line: 3) { _ = try SetkeyDumpParser.parse(setkey + "\tE: rijndael-cbc  00112233 44556677 8899aabb ccddeegf\n", file: "k") }
-        check("setkey key before header") { _ = try SetkeyDumpParser.parse("00112233 44556677 8899aabb ccddeeff\n", file: "k") }
+        let setkey =
+            "192.168.2.101 192.168.2.100 \n\tesp mode=tunnel spi=135040102(0x080c8c66) reqid=16395(0x0000400b)\n"
+        check("setkey typo", line: 3) {
+            _ = try SetkeyDumpParser.parse(
+                setkey + "\tE: rijndael-cbc  00112233 44556677 8899aabb ccddeegf\n", file: "k")
+        }
+        check("setkey key before header") {
+            _ = try SetkeyDumpParser.parse("00112233 44556677 8899aabb ccddeeff\n", file: "k")
+        }
     }
 
     /// Errors refer to user text by its length only: a secret in the wrong column (an ASCII
@@ -199,10 +255,12 @@ import Testing
         #expect(KeyMaterial.redacted("S3cretPassw0rd!!") == "<16 characters>")
         #expect(KeyMaterial.redacted("") == "<0 characters>")
         let secret = "S3cretPassw0rd!!"
-        for (text, format) in [("0x1@10.0.0.1 \(secret):0x00", KeyFileFormat.tcpdump), ("esp spi=1 enc=\(secret)", .native),
-                               ("esp spi=\(secret) enc=null", .native), ("\(secret) spi=1", .native),
-                               (#""IPv4","*","*","0x1","\#(secret)","0x00","NULL","""#, .wiresharkESP),
-                               ("ikev2 \(secret) 0x1 0x2 sha1:0x00 aes128:0x00", .tcpdump)] {
+        for (text, format) in [
+            ("0x1@10.0.0.1 \(secret):0x00", KeyFileFormat.tcpdump), ("esp spi=1 enc=\(secret)", .native),
+            ("esp spi=\(secret) enc=null", .native), ("\(secret) spi=1", .native),
+            (#""IPv4","*","*","0x1","\#(secret)","0x00","NULL","""#, .wiresharkESP),
+            ("ikev2 \(secret) 0x1 0x2 sha1:0x00 aes128:0x00", .tcpdump),
+        ] {
             do {
                 _ = try KeyFileLoader.parseKeys(text, file: "k", format: format)
                 Issue.record("\(text): no error")
@@ -241,10 +299,12 @@ import Testing
         #expect(withKeyBytes(wide) { UnsafeRawPointer($0.baseAddress!) } == base)
         #expect(withKeyBytes(wide[4..<20]) { UnsafeRawPointer($0.baseAddress!) } == base + 4)
 
-        let plain = [UInt8](repeating: 0x42, count: 32), iv = [UInt8](repeating: 1, count: 16)
+        let plain = [UInt8](repeating: 0x42, count: 32)
+        let iv = [UInt8](repeating: 1, count: 16)
         func encrypt(_ context: CipherContext) throws -> [UInt8] {
             var out = [UInt8](repeating: 0, count: 32)
-            _ = try context.run(iv: iv, ivRange: 0..<16, input: plain, inputRange: 0..<32, output: &out, outputOffset: 0)
+            _ = try context.run(
+                iv: iv, ivRange: 0..<16, input: plain, inputRange: 0..<32, output: &out, outputOffset: 0)
             return out
         }
         let cipher = try encrypt(CipherContext(.aesCBC(keyBytes: 16), key: key, encrypt: true))
@@ -252,7 +312,8 @@ import Testing
         #expect(try encrypt(CipherContext(.aesCBC(keyBytes: 16), key: wide[0..<16], encrypt: true)) == cipher)
         for mac in [try CMACContext(key: secret) as any TruncatedMAC, try XCBCContext(key: secret)] {
             let viaArray: any TruncatedMAC = mac is CMACContext ? try CMACContext(key: key) : try XCBCContext(key: key)
-            #expect(try mac.fullMAC(data: data, range: 0..<data.count, trailer: [], trailerRange: 0..<0)
+            #expect(
+                try mac.fullMAC(data: data, range: 0..<data.count, trailer: [], trailerRange: 0..<0)
                     == viaArray.fullMAC(data: data, range: 0..<data.count, trailer: [], trailerRange: 0..<0))
         }
         let aead = try AEADContext(.aesGCM(keyBytes: 16), key: secret, encrypt: true)
@@ -262,7 +323,9 @@ import Testing
         for prf in [IKEPRF.hmacSHA256, .aesXCBC, .aesCMAC] {
             for length in [8, 16, 32] {
                 let bytes = Array(Self.pattern[0..<length])
-                #expect(try IKEPseudoRandomFunction(prf, key: SecretBytes(bytes)).compute(data) == IKEPseudoRandomFunction(prf, key: bytes).compute(data))
+                #expect(
+                    try IKEPseudoRandomFunction(prf, key: SecretBytes(bytes)).compute(data)
+                        == IKEPseudoRandomFunction(prf, key: bytes).compute(data))
             }
         }
     }
@@ -287,10 +350,14 @@ import Testing
         #expect(loaded.sas.count == 1)
         #expect(loaded.permissionWarnings == [KeyFileNote(.warning, file: path, line: 0, expected)])
 
-        for (mode, access) in [(mode_t(0o640), "readable"), (0o620, "writable"), (0o606, "readable and writable"), (0o604, "readable")] {
+        for (mode, access) in [
+            (mode_t(0o640), "readable"), (0o620, "writable"), (0o606, "readable and writable"), (0o604, "readable"),
+        ] {
             #expect(chmod(path, mode) == 0)
             let octal = String(mode, radix: 8)
-            #expect(KeyFileLoader.permissionWarning(path: path) == "key file '\(path)' is \(access) by other users (mode 0\(octal)); restrict it with chmod 600")
+            #expect(
+                KeyFileLoader.permissionWarning(path: path)
+                    == "key file '\(path)' is \(access) by other users (mode 0\(octal)); restrict it with chmod 600")
         }
         for mode in [mode_t(0o600), 0o400, 0o700] {
             #expect(chmod(path, mode) == 0)
@@ -304,8 +371,10 @@ import Testing
 
     /// A tcpdump secrets file's includes are key files too; merged key sets warn once a file.
     @Test func includedKeyFilesAreCheckedToo() throws {
-        let inner = try Self.temporaryKeyFile("0x2@10.0.0.2 aes128-cbc:0x000102030405060708090a0b0c0d0e0f\n", mode: 0o664)
-        let outer = try Self.temporaryKeyFile("0x1@10.0.0.1 aes128-cbc:0x000102030405060708090a0b0c0d0e0f\nfile \(inner)\n", mode: 0o600)
+        let inner = try Self.temporaryKeyFile(
+            "0x2@10.0.0.2 aes128-cbc:0x000102030405060708090a0b0c0d0e0f\n", mode: 0o664)
+        let outer = try Self.temporaryKeyFile(
+            "0x1@10.0.0.1 aes128-cbc:0x000102030405060708090a0b0c0d0e0f\nfile \(inner)\n", mode: 0o600)
         defer {
             try? FileManager.default.removeItem(atPath: inner)
             try? FileManager.default.removeItem(atPath: outer)
@@ -313,7 +382,8 @@ import Testing
         var keys = try KeyFileLoader.loadKeys(path: outer, format: .tcpdump, includes: .anywhere)
         #expect(keys.sas.count == 2)
         #expect(keys.permissionWarnings.map(\.file) == [inner])
-        #expect(keys.permissionWarnings.first?.message.contains("readable and writable by other users (mode 0664)") == true)
+        #expect(
+            keys.permissionWarnings.first?.message.contains("readable and writable by other users (mode 0664)") == true)
         keys.merge(try KeyFileLoader.loadKeys(path: outer, format: .tcpdump, includes: .anywhere))
         #expect(keys.permissionWarnings.count == 1)
     }
@@ -324,13 +394,15 @@ import Testing
         let path = try Self.temporaryKeyFile(keys, mode: 0o644)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let capture = "Fixtures/strongswan/aes256gcm16-v4/capture.pcap"
-        let warning = "spiglass: warning: key file '\(path)' is readable by other users (mode 0644); restrict it with chmod 600\n"
+        let warning =
+            "spiglass: warning: key file '\(path)' is readable by other users (mode 0644); restrict it with chmod 600\n"
         let open = try CLITests.run(["analyze", "-q", "-r", capture, "-k", path, "-k", path])
         #expect(open.status == 0, "\(open.stderr)")
         #expect(open.stderr.components(separatedBy: warning).count == 2, "exactly once: \(open.stderr)")
         #expect(open.stdout.contains("decrypted"))
         let check = try CLITests.run(["keys", "check", path])
-        #expect(check.stdout.contains("\(path): warning: key file '\(path)' is readable by other users"), "\(check.stdout)")
+        #expect(
+            check.stdout.contains("\(path): warning: key file '\(path)' is readable by other users"), "\(check.stdout)")
         #expect(!check.stdout.contains("enc-key=0x"), "keys check prints keys only with --show-keys")
         #expect(chmod(path, 0o600) == 0)
         let closed = try CLITests.run(["analyze", "-q", "-r", capture, "-k", path])

@@ -10,7 +10,9 @@ enum LiveCaptureEnvironment {
 /// Live capture on a veth pair between two network namespaces made for the test: fixture frames
 /// are sent from one end while `spiglass analyze -i` listens on the other. Needs root (CI runs
 /// as root); skipped otherwise.
-@Suite(.serialized, .enabled(if: LiveCaptureEnvironment.usable, "needs root, iproute2 and python3 to build a test network"))
+@Suite(
+    .serialized, .enabled(if: LiveCaptureEnvironment.usable, "needs root, iproute2 and python3 to build a test network")
+)
 struct LiveCaptureTests {
     static let ip = LiveCaptureEnvironment.ip
 
@@ -30,10 +32,13 @@ struct LiveCaptureTests {
             TestNetwork.teardown(sender, listener)
             try TestNetwork.sh(LiveCaptureTests.ip, "netns", "add", sender)
             try TestNetwork.sh(LiveCaptureTests.ip, "netns", "add", listener)
-            try TestNetwork.sh(LiveCaptureTests.ip, "link", "add", senderInterface, "netns", sender, "type", "veth", "peer", "name", listenerInterface, "netns", listener)
+            try TestNetwork.sh(
+                LiveCaptureTests.ip, "link", "add", senderInterface, "netns", sender, "type", "veth", "peer", "name",
+                listenerInterface, "netns", listener)
             for (ns, interface) in [(sender, senderInterface), (listener, listenerInterface)] {
                 // No IPv6 autoconfiguration chatter on the test link.
-                _ = try? TestNetwork.sh(LiveCaptureTests.ip, "netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1")
+                _ = try? TestNetwork.sh(
+                    LiveCaptureTests.ip, "netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1")
                 try TestNetwork.sh(LiveCaptureTests.ip, "-n", ns, "link", "set", interface, "up")
             }
         }
@@ -54,7 +59,8 @@ struct LiveCaptureTests {
             try process.run()
             process.waitUntilExit()
             guard process.terminationStatus == 0 else {
-                throw CaptureError(.cannotOpen, "command failed (\(process.terminationStatus)): \(arguments.joined(separator: " "))")
+                throw CaptureError(
+                    .cannotOpen, "command failed (\(process.terminationStatus)): \(arguments.joined(separator: " "))")
             }
             return process.terminationStatus
         }
@@ -78,8 +84,9 @@ struct LiveCaptureTests {
                         time.sleep(0.002)
                     index += 1
                 """
-            try TestNetwork.sh(LiveCaptureTests.ip, "netns", "exec", sender, "python3", "-c", script, capture, senderInterface,
-                               String(frames.lowerBound), String(frames.upperBound))
+            try TestNetwork.sh(
+                LiveCaptureTests.ip, "netns", "exec", sender, "python3", "-c", script, capture, senderInterface,
+                String(frames.lowerBound), String(frames.upperBound))
         }
     }
 
@@ -96,7 +103,9 @@ struct LiveCaptureTests {
             _ = FileManager.default.createFile(atPath: stdoutPath, contents: nil)
             _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
             process.executableURL = URL(fileURLWithPath: LiveCaptureTests.ip)
-            process.arguments = ["netns", "exec", network.listener, CLITests.binary, command, "-i", network.listenerInterface] + arguments
+            process.arguments =
+                ["netns", "exec", network.listener, CLITests.binary, command, "-i", network.listenerInterface]
+                + arguments
             process.currentDirectoryURL = URL(fileURLWithPath: Paths.root)
             process.standardOutput = FileHandle(forWritingAtPath: stdoutPath)
             process.standardError = FileHandle(forWritingAtPath: stderrPath)
@@ -153,7 +162,9 @@ struct LiveCaptureTests {
     static func writtenPackets(_ path: String) throws -> [[UInt8]] {
         let reader = try CaptureReader(path: path)
         var packets: [[UInt8]] = []
-        while case .packet(let header) = reader.next() { packets.append(Array(reader.buffer[0..<header.capturedLength])) }
+        while case .packet(let header) = reader.next() {
+            packets.append(Array(reader.buffer[0..<header.capturedLength]))
+        }
         return packets
     }
 
@@ -166,11 +177,14 @@ struct LiveCaptureTests {
             try? FileManager.default.removeItem(atPath: fileOut)
         }
         let keys = "Fixtures/\(Self.fixture)/sa.spiglass"
-        let listener = try Listener(network: network, arguments: ["-k", keys, "--json", "-f", Self.filter, "-c", "32", "-w", liveOut])
+        let listener = try Listener(
+            network: network, arguments: ["-k", keys, "--json", "-f", Self.filter, "-c", "32", "-w", liveOut])
         try network.replay(Paths.fixture("\(Self.fixture)/capture.pcap"), frames: 0..<32)
         let status = listener.waitForExit()
         #expect(status == 0, "stderr: \(listener.stderr)")
-        let fromFile = try CLITests.run(["analyze", "--json", "-r", "Fixtures/\(Self.fixture)/capture.pcap", "-k", keys, "-w", fileOut])
+        let fromFile = try CLITests.run([
+            "analyze", "--json", "-r", "Fixtures/\(Self.fixture)/capture.pcap", "-k", keys, "-w", fileOut,
+        ])
         let live = try Self.packetRecords(listener.stdout)
         let file = try Self.packetRecords(fromFile.stdout)
         #expect(live.count == 32)
@@ -189,8 +203,10 @@ struct LiveCaptureTests {
         let keys = NSTemporaryDirectory() + "spiglass-live-\(getpid())-ike.spiglass"
         defer { try? FileManager.default.removeItem(atPath: keys) }
         let text = try String(contentsOfFile: Paths.root + "/" + directory + "/sa.spiglass", encoding: .utf8)
-        try text.split(separator: "\n").filter { $0.hasPrefix("ike ") }.joined(separator: "\n").write(toFile: keys, atomically: true, encoding: .utf8)
-        let listener = try Listener(network: network, command: "ike", arguments: ["-k", keys, "--json", "-f", Self.filter, "-c", "38"])
+        try text.split(separator: "\n").filter { $0.hasPrefix("ike ") }.joined(separator: "\n").write(
+            toFile: keys, atomically: true, encoding: .utf8)
+        let listener = try Listener(
+            network: network, command: "ike", arguments: ["-k", keys, "--json", "-f", Self.filter, "-c", "38"])
         try network.replay(Paths.root + "/" + directory + "/capture.pcap", frames: 0..<38)
         #expect(listener.waitForExit() == 0, "stderr: \(listener.stderr)")
         let fromFile = try CLITests.run(["ike", "--json", "-r", directory + "/capture.pcap", "-k", keys])
@@ -214,7 +230,8 @@ struct LiveCaptureTests {
         let network = try TestNetwork(tag: "b")
         let out = NSTemporaryDirectory() + "spiglass-live-\(getpid())-b.pcap"
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let listener = try Listener(network: network, arguments: ["-k", "Fixtures/\(Self.fixture)/sa.spiglass", "-f", Self.filter, "-w", out])
+        let listener = try Listener(
+            network: network, arguments: ["-k", "Fixtures/\(Self.fixture)/sa.spiglass", "-f", Self.filter, "-w", out])
         try network.replay(Paths.fixture("\(Self.fixture)/capture.pcap"), frames: 0..<14)
         // Every line is written as its packet is processed, before the capture ends.
         let deadline = Date().addingTimeInterval(10)
@@ -235,9 +252,11 @@ struct LiveCaptureTests {
         let keyFile = NSTemporaryDirectory() + "spiglass-live-\(getpid())-c.keys"
         try "# keys arrive later\n".write(toFile: keyFile, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: keyFile) }
-        let listener = try Listener(network: network, arguments: ["-k", keyFile, "--json", "-f", Self.filter, "--duration", "60"])
+        let listener = try Listener(
+            network: network, arguments: ["-k", keyFile, "--json", "-f", Self.filter, "--duration", "60"])
         try network.replay(Paths.fixture("\(Self.fixture)/capture.pcap"), frames: 0..<8)
-        try String(contentsOfFile: Paths.fixture("\(Self.fixture)/sa.spiglass"), encoding: .utf8).write(toFile: keyFile, atomically: true, encoding: .utf8)
+        try String(contentsOfFile: Paths.fixture("\(Self.fixture)/sa.spiglass"), encoding: .utf8).write(
+            toFile: keyFile, atomically: true, encoding: .utf8)
         kill(listener.process.processIdentifier, SIGHUP)
         try listener.waitForStderr("keys reloaded: 2 ESP SA(s)")
         try network.replay(Paths.fixture("\(Self.fixture)/capture.pcap"), frames: 8..<32)
@@ -260,8 +279,12 @@ struct LiveCaptureTests {
         let policyFile = NSTemporaryDirectory() + "spiglass-live-\(getpid())-p.conf"
         try "# policies arrive later\n".write(toFile: policyFile, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: policyFile) }
-        let listener = try Listener(network: network, arguments: ["-k", directory + "/sa.spiglass", "-k", policyFile, "--json",
-                                                                  "--duration", "60"])
+        let listener = try Listener(
+            network: network,
+            arguments: [
+                "-k", directory + "/sa.spiglass", "-k", policyFile, "--json",
+                "--duration", "60",
+            ])
         // Up to the first cleartext leak (frame 14), before any policy file: only the CHILD_SA's selectors.
         try network.replay(Paths.root + "/" + directory + "/capture.pcap", frames: 0..<14)
         try String(contentsOfFile: Paths.root + "/" + directory + "/config/swanctl-A.conf", encoding: .utf8)
@@ -273,7 +296,9 @@ struct LiveCaptureTests {
         try network.replay(Paths.root + "/" + directory + "/capture.pcap", frames: 14..<33)
         kill(listener.process.processIdentifier, SIGTERM)
         #expect(listener.waitForExit() == 0, "stderr: \(listener.stderr)")
-        let records = listener.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let records = listener.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
         let packets = records.filter { $0["type"] as? String == "packet" }
         #expect(packets.count == 33)
         let checks = packets.map { ($0["policy"] as? [String: Any])?["check"] as? String }

@@ -47,9 +47,13 @@ import Testing
         symlink(s.capture, s.dir + "/sym.pcap")
         link(s.keys, s.dir + "/hard.keys")
         let before = (s.contents(s.capture), s.contents(s.keys))
-        for target in [s.capture, s.dir + "/./c.pcap", s.dir + "/hard.pcap", s.dir + "/sym.pcap", s.keys, s.dir + "/hard.keys"] {
+        for target in [
+            s.capture, s.dir + "/./c.pcap", s.dir + "/hard.pcap", s.dir + "/sym.pcap", s.keys, s.dir + "/hard.keys",
+        ] {
             for threads in ["1", "2"] {
-                let run = try CLITests.run(["analyze", "-q", "-r", s.capture, "-k", s.keys, "-w", target, "--threads", threads])
+                let run = try CLITests.run([
+                    "analyze", "-q", "-r", s.capture, "-k", s.keys, "-w", target, "--threads", threads,
+                ])
                 #expect(run.status == 1, "\(target): \(run.stderr)")
                 #expect(run.stderr.contains("refusing to write '\(target)': it is the input"), "\(run.stderr)")
             }
@@ -62,8 +66,10 @@ import Testing
     @Test func refusesAKeyFileIncludedByAnother() throws {
         let s = try Scratch()
         defer { s.remove() }
-        let included = s.dir + "/inner.secrets", outer = s.dir + "/outer.secrets"
-        try "0x4218b56d@10.99.0.1 aes256-cbc:0x\(String(repeating: "11", count: 32))\n".write(toFile: included, atomically: true, encoding: .utf8)
+        let included = s.dir + "/inner.secrets"
+        let outer = s.dir + "/outer.secrets"
+        try "0x4218b56d@10.99.0.1 aes256-cbc:0x\(String(repeating: "11", count: 32))\n".write(
+            toFile: included, atomically: true, encoding: .utf8)
         try "file inner.secrets\n".write(toFile: outer, atomically: true, encoding: .utf8)
         let before = s.contents(included)
         let run = try CLITests.run(["analyze", "-q", "-r", s.capture, "-k", outer, "-w", included])
@@ -82,7 +88,9 @@ import Testing
         let convert = try CLITests.run(["keys", "convert", "--to", "wireshark", "--output-dir", out, s.keys])
         #expect(convert.status == 1, "\(convert.stderr)")
         #expect(convert.stderr.contains("refusing to write '\(out)/esp_sa'"))
-        let export = try CLITests.run(["keys", "export", "-r", s.capture, "-k", s.keys, "--to", "wireshark", "--output-dir", out])
+        let export = try CLITests.run([
+            "keys", "export", "-r", s.capture, "-k", s.keys, "--to", "wireshark", "--output-dir", out,
+        ])
         #expect(export.status == 1, "\(export.stderr)")
         #expect(s.contents(s.keys) == before)
         // Nothing of the three tables was put in place.
@@ -92,7 +100,8 @@ import Testing
     @Test func tablesAreCreatedPrivateAndAPlantedSymlinkIsNotFollowed() throws {
         let s = try Scratch()
         defer { s.remove() }
-        let out = s.dir + "/tables", victim = s.dir + "/victim"
+        let out = s.dir + "/tables"
+        let victim = s.dir + "/victim"
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         try "do not touch\n".write(toFile: victim, atomically: true, encoding: .utf8)
         // A table that would be written is a planted link: refused, nothing read or written through it.
@@ -118,13 +127,17 @@ import Testing
         #expect(table.hasPrefix("# mine\n") && table.contains("0xc19c5d01"))
         #expect(Self.mode(out + "/ikev2_decryption_table") & S_IFMT == S_IFLNK)
         #expect(!FileManager.default.fileExists(atPath: out + "/ikev1_decryption_table"))
-        #expect(((try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []).allSatisfy { !$0.contains(".spiglass-") })
+        #expect(
+            ((try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []).allSatisfy {
+                !$0.contains(".spiglass-")
+            })
     }
 
     @Test func writtenPcapIsPrivateAndReplacesASymlinkInsteadOfFollowingIt() throws {
         let s = try Scratch()
         defer { s.remove() }
-        let victim = s.dir + "/victim", out = s.dir + "/out.pcap"
+        let victim = s.dir + "/victim"
+        let out = s.dir + "/out.pcap"
         try "do not touch\n".write(toFile: victim, atomically: true, encoding: .utf8)
         symlink(victim, out)
         let run = try CLITests.run(["analyze", "-q", "-r", s.capture, "-k", s.keys, "-w", out])
@@ -145,16 +158,22 @@ import Testing
         #expect(null.status == 0, "\(null.stderr)")
         #expect(Self.mode("/dev/null") & S_IFMT == S_IFCHR)
         for threads in ["1", "2"] {
-            let full = try CLITests.run(["analyze", "-q", "-r", s.capture, "-k", s.keys, "-w", "/dev/full", "--threads", threads])
+            let full = try CLITests.run([
+                "analyze", "-q", "-r", s.capture, "-k", s.keys, "-w", "/dev/full", "--threads", threads,
+            ])
             #expect(full.status == 3)
             #expect(full.stderr.contains("cannot write '/dev/full': No space left on device"), "\(full.stderr)")
         }
         // Reports redirected to /dev/full.
-        for arguments in [["analyze", "-r", s.capture, "-k", s.keys], ["ike", "--json", "-r", s.capture, "-k", s.keys],
-                          ["keys", "convert", "--to", "native", s.keys], ["keys", "check", s.keys]] {
+        for arguments in [
+            ["analyze", "-r", s.capture, "-k", s.keys], ["ike", "--json", "-r", s.capture, "-k", s.keys],
+            ["keys", "convert", "--to", "native", s.keys], ["keys", "check", s.keys],
+        ] {
             let run = try Self.runWithStandardOutput(arguments, to: "/dev/full")
             #expect(run.status == 3, "\(arguments)")
-            #expect(run.stderr.contains("cannot write to standard output: No space left on device"), "\(arguments): \(run.stderr)")
+            #expect(
+                run.stderr.contains("cannot write to standard output: No space left on device"),
+                "\(arguments): \(run.stderr)")
         }
     }
 
@@ -184,16 +203,21 @@ import Testing
         let out = mountPoint + "/out.pcap"
         for threads in ["1", "2"] {
             try "previous\n".write(toFile: out, atomically: false, encoding: .utf8)
-            let run = try CLITests.run(["analyze", "-q", "-r", s.dir + "/big.pcap", "-k", s.keys, "-w", out, "--threads", threads])
+            let run = try CLITests.run([
+                "analyze", "-q", "-r", s.dir + "/big.pcap", "-k", s.keys, "-w", out, "--threads", threads,
+            ])
             #expect(run.status == 3)
-            #expect(run.stderr.contains("cannot write '\(out)': No space left on device; '\(out)' was left as it was before this run"),
-                    "\(run.stderr)")
+            #expect(
+                run.stderr.contains(
+                    "cannot write '\(out)': No space left on device; '\(out)' was left as it was before this run"),
+                "\(run.stderr)")
             #expect(!run.stdout.isEmpty)
             #expect(String(decoding: s.contents(out) ?? Data(), as: UTF8.self) == "previous\n")
             #expect(((try? FileManager.default.contentsOfDirectory(atPath: mountPoint)) ?? []) == ["out.pcap"])
         }
         // The reports to a full file system.
-        let report = try Self.runWithStandardOutput(["analyze", "-r", s.dir + "/big.pcap", "-k", s.keys], to: mountPoint + "/report.txt")
+        let report = try Self.runWithStandardOutput(
+            ["analyze", "-r", s.dir + "/big.pcap", "-k", s.keys], to: mountPoint + "/report.txt")
         #expect(report.status == 3)
         #expect(report.stderr.contains("cannot write to standard output: No space left on device"))
     }
@@ -214,6 +238,7 @@ import Testing
         try process.run()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return CLITests.Run(status: process.terminationStatus, stdout: "", stderr: String(decoding: errData, as: UTF8.self))
+        return CLITests.Run(
+            status: process.terminationStatus, stdout: "", stderr: String(decoding: errData, as: UTF8.self))
     }
 }

@@ -18,7 +18,9 @@ import Testing
         var stderr: String
         var written: Data
 
-        var description: String { "status \(status), \(stdout.count) characters out, \(written.count) bytes written\n\(stderr)" }
+        var description: String {
+            "status \(status), \(stdout.count) characters out, \(written.count) bytes written\n\(stderr)"
+        }
     }
 
     static func run(_ arguments: [String], threads: Int) throws -> Outcome {
@@ -32,20 +34,27 @@ import Testing
     /// Runs `arguments` at each thread count and requires every outcome to equal the first.
     /// Returns the single-threaded outcome.
     @discardableResult
-    static func expectSameOutput(_ arguments: [String], threads: [Int] = [1, 2, 3],
-                                 sourceLocation: SourceLocation = #_sourceLocation) throws -> Outcome {
+    static func expectSameOutput(
+        _ arguments: [String], threads: [Int] = [1, 2, 3],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> Outcome {
         let reference = try run(arguments, threads: threads[0])
         for count in threads.dropFirst() {
             let outcome = try run(arguments, threads: count)
-            #expect(outcome.status == reference.status, "\(arguments) --threads \(count)", sourceLocation: sourceLocation)
-            #expect(outcome.stderr == reference.stderr, "\(arguments) --threads \(count)", sourceLocation: sourceLocation)
-            #expect(outcome.written == reference.written, "\(arguments) --threads \(count): -w differs", sourceLocation: sourceLocation)
+            #expect(
+                outcome.status == reference.status, "\(arguments) --threads \(count)", sourceLocation: sourceLocation)
+            #expect(
+                outcome.stderr == reference.stderr, "\(arguments) --threads \(count)", sourceLocation: sourceLocation)
+            #expect(
+                outcome.written == reference.written, "\(arguments) --threads \(count): -w differs",
+                sourceLocation: sourceLocation)
             if outcome.stdout != reference.stdout {
                 let a = reference.stdout.split(separator: "\n", omittingEmptySubsequences: false)
                 let b = outcome.stdout.split(separator: "\n", omittingEmptySubsequences: false)
                 let first = (0..<min(a.count, b.count)).first { a[$0] != b[$0] } ?? min(a.count, b.count)
-                Issue.record("\(arguments) --threads \(count): stdout differs at line \(first + 1):\n  1: \(first < a.count ? a[first] : "<end>")\n  \(count): \(first < b.count ? b[first] : "<end>")",
-                             sourceLocation: sourceLocation)
+                Issue.record(
+                    "\(arguments) --threads \(count): stdout differs at line \(first + 1):\n  1: \(first < a.count ? a[first] : "<end>")\n  \(count): \(first < b.count ? b[first] : "<end>")",
+                    sourceLocation: sourceLocation)
             }
         }
         return reference
@@ -85,7 +94,9 @@ import Testing
         var cases: [String] = []
         for folder in ["strongswan-ike", "strongswan-ikev1"] {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: Paths.fixture(folder))) ?? []
-            for name in names.sorted() where Paths.exists(Paths.fixture("\(folder)/\(name)/sa.spiglass")) { cases.append("\(folder)/\(name)") }
+            for name in names.sorted() where Paths.exists(Paths.fixture("\(folder)/\(name)/sa.spiglass")) {
+                cases.append("\(folder)/\(name)")
+            }
         }
         return cases
     }()
@@ -98,26 +109,31 @@ import Testing
             .write(toFile: keys, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: keys) }
         for mode in [["analyze"], ["ike", "--json"]] {
-            let reference = try Self.expectSameOutput(mode + ["-r", Paths.fixture(fixture + "/capture.pcap"), "-k", keys], threads: [1, 2, 3])
+            let reference = try Self.expectSameOutput(
+                mode + ["-r", Paths.fixture(fixture + "/capture.pcap"), "-k", keys], threads: [1, 2, 3])
             #expect(reference.status == 0, "\(fixture): \(reference.stderr)")
         }
     }
 
     @Test func ikeOnlyFixturesDecryptESP() throws {
         #expect(Self.ikeOnlyFixtures.count >= 20)
-        let all = try String(contentsOfFile: Paths.fixture("strongswan-ike/rekey-cbc-sha256/sa.spiglass"), encoding: .utf8)
+        let all = try String(
+            contentsOfFile: Paths.fixture("strongswan-ike/rekey-cbc-sha256/sa.spiglass"), encoding: .utf8)
         let keys = CLITests.temporary("ike-only.keys")
         try (all.split(separator: "\n").filter { $0.hasPrefix("ike ") }.joined(separator: "\n") + "\n")
             .write(toFile: keys, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: keys) }
-        let run = try Self.run(["analyze", "-q", "-r", Paths.fixture("strongswan-ike/rekey-cbc-sha256/capture.pcap"), "-k", keys], threads: 3)
+        let run = try Self.run(
+            ["analyze", "-q", "-r", Paths.fixture("strongswan-ike/rekey-cbc-sha256/capture.pcap"), "-k", keys],
+            threads: 3)
         #expect(run.stdout.contains("decrypted 24"), "\(run.stdout)")
     }
 
     // MARK: - The shared corpus (nested ESP, many link types and transforms)
 
-    @Test(.enabled(if: Paths.corpusPresent, "the shared corpus (../shared/corpus) is not present"),
-          arguments: CorpusTests.cases)
+    @Test(
+        .enabled(if: Paths.corpusPresent, "the shared corpus (../shared/corpus) is not present"),
+        arguments: CorpusTests.cases)
     func corpusOutputIsTheSameAtEveryThreadCount(_ c: CorpusTests.Case) throws {
         var keys = c.keys.flatMap { ["-k", Paths.corpus($0)] }
         var inline: String?
@@ -143,7 +159,8 @@ import Testing
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         // Removed when the test process exits.
         atexit { try? FileManager.default.removeItem(atPath: ParallelAnalysisTests.generatedDirectory()) }
-        let capture = directory + "/generated.pcap", keys = directory + "/generated.keys"
+        let capture = directory + "/generated.pcap"
+        let keys = directory + "/generated.keys"
         do {
             try GeneratedCapture.write(capture: capture, keys: keys)
         } catch {
@@ -157,8 +174,11 @@ import Testing
         let text = try Self.expectSameOutput(["analyze", "-r", capture, "-k", keys], threads: [1, 2, 4])
         #expect(text.status == 0, "\(text.stderr)")
         // The capture does exercise what it was built for.
-        for word in ["decrypted", "icv-failed", "no-sa", "[duplicate]", "capture-duplicate", "[late]", "fragment", "[reassembled]", "ESP-in-UDP",
-                     "ESP-in-TCP", "IKEv2", "not-ipsec", "transport"] {
+        for word in [
+            "decrypted", "icv-failed", "no-sa", "[duplicate]", "capture-duplicate", "[late]", "fragment",
+            "[reassembled]", "ESP-in-UDP",
+            "ESP-in-TCP", "IKEv2", "not-ipsec", "transport",
+        ] {
             #expect(text.stdout.contains(word), "the generated capture has no \(word)")
         }
         #expect(text.written.count > 1_000_000)
@@ -193,13 +213,15 @@ import Testing
         var options = AnalysisOptions()
         options.format = .json
         let single = StringSink()
-        let analyzer = try Analyzer(sad: Analyzer.espDatabase(keySet), ahSAD: Analyzer.ahDatabase(keySet), ikeKeys: keySet.ikeSAs,
-                                    options: options, output: single)
+        let analyzer = try Analyzer(
+            sad: Analyzer.espDatabase(keySet), ahSAD: Analyzer.ahDatabase(keySet), ikeKeys: keySet.ikeSAs,
+            options: options, output: single)
         let expected = analyzer.run(try CaptureReader(path: capture))
         for threads in [2, 5] {
             let merged = StringSink()
-            let parallel = try ParallelAnalysis(path: capture, sad: Analyzer.espDatabase(keySet), ahSAD: Analyzer.ahDatabase(keySet),
-                                                ikeKeys: keySet.ikeSAs, options: options, threads: threads, output: merged)
+            let parallel = try ParallelAnalysis(
+                path: capture, sad: Analyzer.espDatabase(keySet), ahSAD: Analyzer.ahDatabase(keySet),
+                ikeKeys: keySet.ikeSAs, options: options, threads: threads, output: merged)
             let summary = try parallel.run()
             #expect(parallel.threadCount == threads)
             #expect(merged.text == single.text)
@@ -216,7 +238,9 @@ import Testing
     }
 
     @Test func threadCountIsValidated() throws {
-        let zero = try CLITests.run(["analyze", "-r", Paths.fixture("strongswan/aes256gcm16-v4/capture.pcap"), "--threads", "0"])
+        let zero = try CLITests.run([
+            "analyze", "-r", Paths.fixture("strongswan/aes256gcm16-v4/capture.pcap"), "--threads", "0",
+        ])
         #expect(zero.status != 0)
         #expect(zero.stderr.contains("--threads"))
     }
@@ -248,26 +272,38 @@ enum GeneratedCapture {
         var sequence: UInt64 = 1
     }
 
-    static func key(_ count: Int, _ seed: UInt8) -> [UInt8] { (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ Int(seed)) } }
+    static func key(_ count: Int, _ seed: UInt8) -> [UInt8] {
+        (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ Int(seed)) }
+    }
 
     static func write(capture: String, keys: String) throws {
-        var esn = SecurityAssociation(spi: 0xd000_0004, encryption: .aesGCM(icvLength: 16), encryptionKey: key(20, 4),
-                                      extendedSequenceNumbers: true)
+        var esn = SecurityAssociation(
+            spi: 0xd000_0004, encryption: .aesGCM(icvLength: 16), encryptionKey: key(20, 4),
+            extendedSequenceNumbers: true)
         esn.initialSequenceHigh = 0
         var flows: [Flow] = [
-            Flow(sa: SecurityAssociation(spi: 0xa000_0001, encryption: .aesGCM(icvLength: 16), encryptionKey: key(20, 1)),
-                 source: [10, 1, 0, 1], destination: [10, 1, 0, 2]),
-            Flow(sa: SecurityAssociation(spi: 0xb000_0002, encryption: .aesCBC, encryptionKey: key(16, 2),
-                                         integrity: .hmacSHA256_128, integrityKey: key(32, 22)),
-                 source: [10, 1, 0, 2], destination: [10, 1, 0, 1]),
-            Flow(sa: SecurityAssociation(spi: 0xc000_0003, encryption: .chaCha20Poly1305, encryptionKey: key(36, 3)),
-                 source: [10, 2, 0, 1], destination: [10, 2, 0, 2], udp: true),
+            Flow(
+                sa: SecurityAssociation(
+                    spi: 0xa000_0001, encryption: .aesGCM(icvLength: 16), encryptionKey: key(20, 1)),
+                source: [10, 1, 0, 1], destination: [10, 1, 0, 2]),
+            Flow(
+                sa: SecurityAssociation(
+                    spi: 0xb000_0002, encryption: .aesCBC, encryptionKey: key(16, 2),
+                    integrity: .hmacSHA256_128, integrityKey: key(32, 22)),
+                source: [10, 1, 0, 2], destination: [10, 1, 0, 1]),
+            Flow(
+                sa: SecurityAssociation(spi: 0xc000_0003, encryption: .chaCha20Poly1305, encryptionKey: key(36, 3)),
+                source: [10, 2, 0, 1], destination: [10, 2, 0, 2], udp: true),
             Flow(sa: esn, source: [10, 3, 0, 1], destination: [10, 3, 0, 2], sequence: 0xffff_fe00),
-            Flow(sa: SecurityAssociation(spi: 0xf000_0006, encryption: .aesCBC, encryptionKey: key(16, 6),
-                                         integrity: .hmacSHA1_96, integrityKey: key(20, 26)),
-                 source: [10, 4, 0, 1], destination: [10, 4, 0, 2], transport: true),
-            Flow(sa: SecurityAssociation(spi: 0xe000_0005, encryption: .aesGCM(icvLength: 16), encryptionKey: key(20, 5)),
-                 source: [10, 5, 0, 1], destination: [10, 5, 0, 2], keyed: false),
+            Flow(
+                sa: SecurityAssociation(
+                    spi: 0xf000_0006, encryption: .aesCBC, encryptionKey: key(16, 6),
+                    integrity: .hmacSHA1_96, integrityKey: key(20, 26)),
+                source: [10, 4, 0, 1], destination: [10, 4, 0, 2], transport: true),
+            Flow(
+                sa: SecurityAssociation(
+                    spi: 0xe000_0005, encryption: .aesGCM(icvLength: 16), encryptionKey: key(20, 5)),
+                source: [10, 5, 0, 1], destination: [10, 5, 0, 2], keyed: false),
         ]
         let tcpSA = SecurityAssociation(spi: 0x7000_0007, encryption: .aesGCM(icvLength: 16), encryptionKey: key(20, 7))
         let builders = try flows.map { try ESPPacketBuilder(sa: $0.sa) }
@@ -277,8 +313,11 @@ enum GeneratedCapture {
         var time: Int64 = 0
         func emit(_ packet: [UInt8]) {
             time += 137
-            writer.write(packet, range: 0..<packet.count, timestamp: Timestamp(seconds: 1_700_000_000 + time / 1_000_000,
-                                                                                 microseconds: Int32(time % 1_000_000)))
+            writer.write(
+                packet, range: 0..<packet.count,
+                timestamp: Timestamp(
+                    seconds: 1_700_000_000 + time / 1_000_000,
+                    microseconds: Int32(time % 1_000_000)))
         }
         var random: UInt64 = 0x9e37_79b9_7f4a_7c15
         func next(_ bound: Int) -> Int {
@@ -295,14 +334,21 @@ enum GeneratedCapture {
             if choice < 2 {
                 // An IKEv2 INFORMATIONAL header, on UDP 500.
                 var ike = [UInt8](repeating: 0, count: 28)
-                ike[0] = 0x11; ike[8] = 0x22; ike[17] = 0x20; ike[18] = 37; ike[19] = 0x08
+                ike[0] = 0x11
+                ike[8] = 0x22
+                ike[17] = 0x20
+                ike[18] = 37
+                ike[19] = 0x08
                 ike.setBE32(20, UInt32(step))
                 ike.setBE32(24, 28)
                 emit(ipv4([10, 9, 0, 1], [10, 9, 0, 2], protocol: 17, udp(500, 500, ike), id: &identifier))
                 continue
             }
             if choice < 5 {
-                emit(ipv4([192, 0, 2, 1], [192, 0, 2, 53], protocol: 17, udp(40000, 53, key(40 + step % 50, 9)), id: &identifier))
+                emit(
+                    ipv4(
+                        [192, 0, 2, 1], [192, 0, 2, 53], protocol: 17, udp(40000, 53, key(40 + step % 50, 9)),
+                        id: &identifier))
                 continue
             }
             if choice < 8 {
@@ -310,12 +356,16 @@ enum GeneratedCapture {
                 var payload: [UInt8] = tcpMessages == 0 ? Array("IKETCP".utf8) : []
                 for _ in 0..<(1 + next(2)) {
                     tcpMessages += 1
-                    let esp = try tcpBuilder.build(spi: 0x7000_0007, sequence: UInt64(tcpMessages), payload: inner(tcpMessages, 80), nextHeader: 4)
+                    let esp = try tcpBuilder.build(
+                        spi: 0x7000_0007, sequence: UInt64(tcpMessages), payload: inner(tcpMessages, 80), nextHeader: 4)
                     var length: [UInt8] = [0, 0]
                     length.setBE16(0, UInt16(esp.count + 2))
                     payload += length + esp
                 }
-                emit(ipv4([10, 7, 0, 1], [10, 7, 0, 2], protocol: 6, tcp(sequence: tcpSequence, payload: payload), id: &identifier))
+                emit(
+                    ipv4(
+                        [10, 7, 0, 1], [10, 7, 0, 2], protocol: 6, tcp(sequence: tcpSequence, payload: payload),
+                        id: &identifier))
                 tcpSequence &+= UInt32(payload.count)
                 continue
             }
@@ -325,8 +375,10 @@ enum GeneratedCapture {
             // Loss: a sequence number now and then never makes it.
             if next(50) == 0 { flows[index].sequence += 1 }
             let size = 60 + next(1300)
-            var esp = try builders[index].build(spi: flow.sa.spi!, sequence: flow.sequence, payload: flow.transport ? udpPayload(size) : inner(step, size),
-                                                nextHeader: flow.transport ? 17 : 4)
+            var esp = try builders[index].build(
+                spi: flow.sa.spi!, sequence: flow.sequence,
+                payload: flow.transport ? udpPayload(size) : inner(step, size),
+                nextHeader: flow.transport ? 17 : 4)
             if index == 1 && next(40) == 0 { esp[esp.count - 1] ^= 0x55 }  // a corrupted ICV
             let body = flow.udp ? udp(4500, 4500, esp) : esp
             let packet = ipv4(flow.source, flow.destination, protocol: flow.udp ? 17 : 50, body, id: &identifier)
@@ -357,7 +409,9 @@ enum GeneratedCapture {
         try (lines.joined(separator: "\n") + "\n").write(toFile: keys, atomically: true, encoding: .utf8)
     }
 
-    static func ipv4(_ source: [UInt8], _ destination: [UInt8], protocol proto: UInt8, _ payload: [UInt8], id: inout UInt16) -> [UInt8] {
+    static func ipv4(
+        _ source: [UInt8], _ destination: [UInt8], protocol proto: UInt8, _ payload: [UInt8], id: inout UInt16
+    ) -> [UInt8] {
         var header: [UInt8] = [0x45, 0, 0, 0, 0, 0, 0, 0, 64, proto, 0, 0] + source + destination
         header.setBE16(2, UInt16(20 + payload.count))
         header.setBE16(4, id)
@@ -402,6 +456,8 @@ enum GeneratedCapture {
     /// An inner IPv4/UDP packet of about `size` bytes (tunnel mode's payload).
     static func inner(_ n: Int, _ size: Int) -> [UInt8] {
         var id: UInt16 = UInt16(truncatingIfNeeded: n)
-        return ipv4([172, 16, 0, 1], [172, 16, 0, 2], protocol: 17, udp(1000, 2000, key(max(0, size - 28), UInt8(truncatingIfNeeded: n))), id: &id)
+        return ipv4(
+            [172, 16, 0, 1], [172, 16, 0, 2], protocol: 17,
+            udp(1000, 2000, key(max(0, size - 28), UInt8(truncatingIfNeeded: n))), id: &id)
     }
 }

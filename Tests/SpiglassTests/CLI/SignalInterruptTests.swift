@@ -10,7 +10,9 @@ import Testing
     /// A capture of about 100,000 frames (the fixture repeated), written once per test run.
     static let bigCapture: String? = {
         let path = CLITests.temporary("signals.pcap")
-        guard let original = FileManager.default.contents(atPath: Paths.root + "/Fixtures/strongswan/aes256gcm16-v4/capture.pcap")
+        guard
+            let original = FileManager.default.contents(
+                atPath: Paths.root + "/Fixtures/strongswan/aes256gcm16-v4/capture.pcap")
         else { return nil }
         var data = original
         let records = original.dropFirst(24)
@@ -51,7 +53,9 @@ import Testing
     @Test func signalsAtRandomMomentsLeaveThePreviousOrACompleteFile() throws {
         let capture = try #require(Self.bigCapture)
         defer { try? FileManager.default.removeItem(atPath: capture) }
-        let seed = UInt64(ProcessInfo.processInfo.environment["SPIGLASS_SIGNAL_SEED"] ?? "") ?? UInt64.random(in: 1...UInt64(UInt32.max))
+        let seed =
+            UInt64(ProcessInfo.processInfo.environment["SPIGLASS_SIGNAL_SEED"] ?? "")
+            ?? UInt64.random(in: 1...UInt64(UInt32.max))
         var random = seed
         func next(_ bound: UInt64) -> UInt64 {
             random = random &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
@@ -77,13 +81,15 @@ import Testing
             let threads = trial % 2 == 0 ? "1" : "2"
             let signal = trial % 4 < 2 ? SIGINT : SIGTERM
             let delay = trial == 0 ? 0 : Double(next(1_000)) / 1000 * duration * 1.2
-            let context = "seed \(seed) (SPIGLASS_SIGNAL_SEED), trial \(trial): signal \(signal) after \(delay) s, --threads \(threads)"
+            let context =
+                "seed \(seed) (SPIGLASS_SIGNAL_SEED), trial \(trial): signal \(signal) after \(delay) s, --threads \(threads)"
             try previous.write(to: URL(fileURLWithPath: out))
             let process = Process()
             process.executableURL = URL(fileURLWithPath: CLITests.binary)
             process.arguments = ["analyze", "-q", "-r", capture, "-k", Self.keys, "-w", out, "--threads", threads]
             process.currentDirectoryURL = URL(fileURLWithPath: Paths.root)
-            let stdout = Pipe(), stderr = Pipe()
+            let stdout = Pipe()
+            let stderr = Pipe()
             process.standardOutput = stdout
             process.standardError = stderr
             try process.run()
@@ -93,7 +99,9 @@ import Testing
             let errors = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             process.waitUntilExit()
             let written = FileManager.default.contents(atPath: out)
-            let leftovers = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0 != "out.pcap" }
+            let leftovers = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter {
+                $0 != "out.pcap"
+            }
             if process.terminationReason == .uncaughtSignal {
                 // Before the handlers were installed: nothing was written yet.
                 #expect(written == previous, "\(context): killed, yet the file changed")

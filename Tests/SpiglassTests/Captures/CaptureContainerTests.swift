@@ -17,7 +17,9 @@ import Testing
             let run = try CLITests.run(["analyze", "-r", Self.mixed, "-k", Self.keys, "--threads", threads])
             #expect(run.status == 2)
             #expect(run.stdout.contains("Frames: 4 "), "\(run.stdout)")
-            #expect(run.stdout.contains("capture read up to frame 4 only: the pcapng has an interface of LINKTYPE 101 (rawip)"))
+            #expect(
+                run.stdout.contains(
+                    "capture read up to frame 4 only: the pcapng has an interface of LINKTYPE 101 (rawip)"))
             #expect(run.stdout.contains("libpcap reads only pcapng files whose interfaces share one link type"))
             #expect(run.stdout.contains("editcap -r -F pcap -T rawip IN.pcapng IN-N.pcap"))
             outputs.append(run.stdout)
@@ -28,7 +30,8 @@ import Testing
     }
 
     static var tsharkPresent: Bool {
-        FileManager.default.isExecutableFile(atPath: "/usr/bin/tshark") && FileManager.default.isExecutableFile(atPath: "/usr/bin/editcap")
+        FileManager.default.isExecutableFile(atPath: "/usr/bin/tshark")
+            && FileManager.default.isExecutableFile(atPath: "/usr/bin/editcap")
     }
 
     /// The workaround the message gives works: each interface's file reads whole and decrypts.
@@ -50,7 +53,9 @@ import Testing
             return text
         }
         _ = try shell("tshark -r '\(mixed)' -Y 'frame.interface_id == 0' -F pcap -w '\(dir)/IN-0.pcap'")
-        _ = try shell("editcap -r -F pcap -T rawip '\(mixed)' '\(dir)/IN-1.pcap' $(tshark -r '\(mixed)' -Y 'frame.interface_id == 1' -T fields -e frame.number)")
+        _ = try shell(
+            "editcap -r -F pcap -T rawip '\(mixed)' '\(dir)/IN-1.pcap' $(tshark -r '\(mixed)' -Y 'frame.interface_id == 1' -T fields -e frame.number)"
+        )
         let first = try CLITests.run(["analyze", "-q", "-r", dir + "/IN-0.pcap", "-k", Self.keys])
         let second = try CLITests.run(["analyze", "-q", "-r", dir + "/IN-1.pcap", "-k", Self.keys])
         #expect(first.status == 0 && second.status == 0, "\(first.stderr)\(second.stderr)")

@@ -22,23 +22,32 @@ struct CaptureDuplicateTests {
         }.count
         var seen = merged.summary.verdicts
         #expect(seen[.captureDuplicate] == copies, "\(source.name)")
-        for verdict in PacketVerdict.allCases where verdict != .captureDuplicate && verdict != .fragment && verdict != .notIPsec {
+        for verdict in PacketVerdict.allCases
+        where verdict != .captureDuplicate && verdict != .fragment && verdict != .notIPsec {
             seen[verdict] -= whole.summary.verdicts[verdict]
-            #expect(seen[verdict] == 0, "\(source.name): \(verdict.rawValue) \(merged.summary.verdicts[verdict]), whole \(whole.summary.verdicts[verdict])")
+            #expect(
+                seen[verdict] == 0,
+                "\(source.name): \(verdict.rawValue) \(merged.summary.verdicts[verdict]), whole \(whole.summary.verdicts[verdict])"
+            )
         }
         // Nothing is a replay, the flows count each packet once, and the copies apart.
-        #expect(merged.summary.findings.filter { $0.kind == .replay }.count == whole.summary.findings.filter { $0.kind == .replay }.count,
-                "\(merged.summary.findings.map(\.message))")
+        #expect(
+            merged.summary.findings.filter { $0.kind == .replay }.count
+                == whole.summary.findings.filter { $0.kind == .replay }.count,
+            "\(merged.summary.findings.map(\.message))")
         #expect(merged.analyzer.flows.count == whole.analyzer.flows.count)
         for (mine, theirs) in zip(merged.analyzer.flows, whole.analyzer.flows) {
             #expect(mine.packets == theirs.packets)
             #expect(mine.replay.duplicates == theirs.replay.duplicates)
             // Copies of a fragmented packet are recognised fragment by fragment, before its flow is known.
-            let reassembled = whole.frames.filter { $0.record.reassembledFrom != 0 && $0.record.esp.first?.spi == theirs.key.spi }.count
+            let reassembled = whole.frames.filter {
+                $0.record.reassembledFrom != 0 && $0.record.esp.first?.spi == theirs.key.spi
+            }.count
             #expect(mine.captureDuplicates == theirs.packets - reassembled, "\(source.name) spi \(mine.key.spi)")
         }
         // The IKE story is the whole capture's: no retransmission counted for a copy.
-        let story = merged.analyzer.ike, wholeStory = whole.analyzer.ike
+        let story = merged.analyzer.ike
+        let wholeStory = whole.analyzer.ike
         #expect(story.ikeSAs.count == wholeStory.ikeSAs.count)
         #expect(story.captureDuplicateCount == whole.summary.ikePackets)
         for (mine, theirs) in zip(story.ikeSAs, wholeStory.ikeSAs) {
@@ -61,7 +70,10 @@ struct CaptureDuplicateTests {
         for (mine, theirs) in zip(replayed.analyzer.flows, whole.analyzer.flows) where theirs.replay.accepted > 0 {
             // Each packet that moved the window comes back as a replay a receiver drops.
             #expect(mine.replay.duplicates >= theirs.replay.accepted, "\(source.name) spi \(mine.key.spi)")
-            #expect(replayed.summary.findings.contains { $0.kind == .replay && $0.spi == mine.key.spi && $0.source == mine.key.source })
+            #expect(
+                replayed.summary.findings.contains {
+                    $0.kind == .replay && $0.spi == mine.key.spi && $0.source == mine.key.source
+                })
             #expect(mine.captureDuplicates == 0)
         }
         // IKE messages sent again later are retransmissions.
@@ -88,7 +100,10 @@ struct CaptureDuplicateTests {
         let path = try MessyCaptures.path("merged-self/\(source.name).pcap")
         let keys = ["-k", Paths.fixture(source.keys)]
         let text = try CLITests.run(["-r", path] + keys)
-        #expect(text.stdout.contains("   10 0.515630 10.99.0.1 → 10.99.0.2 ESP-in-UDP 4500→4500 spi=0xc19c5d01 seq=1 len=120 capture-duplicate [aes-gcm-256-16] (same bytes as frame 9)"))
+        #expect(
+            text.stdout.contains(
+                "   10 0.515630 10.99.0.1 → 10.99.0.2 ESP-in-UDP 4500→4500 spi=0xc19c5d01 seq=1 len=120 capture-duplicate [aes-gcm-256-16] (same bytes as frame 9)"
+            ))
         #expect(text.stdout.contains("(capture duplicate: same bytes as frame 1)"))
         #expect(text.stdout.contains("Verdicts: decrypted 26, ike 6, capture-duplicate 32"))
         #expect(!text.stdout.contains("replays"))

@@ -44,57 +44,76 @@ struct CorpusTests {
 
     static let cases: [Case] = [
         // tcpdump's tests: 3DES/AES-256 with "hmac96" of an unpublished hash, so ICVs are unchecked.
-        Case(name: "tcpdump 02-sunrise-sunset-esp (3DES tunnel)", capture: "tcpdump/02-sunrise-sunset-esp.pcap",
-             keys: ["tcpdump/derived/esp_sa.esp1"], tsv: "tcpdump/generated/02-sunrise-sunset-esp.pcap.tshark-4.0.17-decrypted.tsv",
-             espFrames: 8, layerVerdicts: [.decrypted: 8], icvGood: 0),
-        Case(name: "tcpdump 08-sunrise-sunset-aes (AES-256-CBC tunnel)", capture: "tcpdump/08-sunrise-sunset-aes.pcap",
-             keys: ["tcpdump/derived/esp_sa.esp2"], tsv: "tcpdump/generated/08-sunrise-sunset-aes.pcap.tshark-4.0.17-decrypted.tsv",
-             espFrames: 8, layerVerdicts: [.decrypted: 8], icvGood: 0),
-        Case(name: "tcpdump 08-sunrise-sunset-esp2 (ESP in ESP)", capture: "tcpdump/08-sunrise-sunset-esp2.pcap",
-             keys: ["tcpdump/derived/esp_sa.esp2"], tsv: "tcpdump/generated/08-sunrise-sunset-esp2.pcap.tshark-4.0.17-decrypted.tsv",
-             espFrames: 8, layerVerdicts: [.decrypted: 16], icvGood: 0),
+        Case(
+            name: "tcpdump 02-sunrise-sunset-esp (3DES tunnel)", capture: "tcpdump/02-sunrise-sunset-esp.pcap",
+            keys: ["tcpdump/derived/esp_sa.esp1"],
+            tsv: "tcpdump/generated/02-sunrise-sunset-esp.pcap.tshark-4.0.17-decrypted.tsv",
+            espFrames: 8, layerVerdicts: [.decrypted: 8], icvGood: 0),
+        Case(
+            name: "tcpdump 08-sunrise-sunset-aes (AES-256-CBC tunnel)", capture: "tcpdump/08-sunrise-sunset-aes.pcap",
+            keys: ["tcpdump/derived/esp_sa.esp2"],
+            tsv: "tcpdump/generated/08-sunrise-sunset-aes.pcap.tshark-4.0.17-decrypted.tsv",
+            espFrames: 8, layerVerdicts: [.decrypted: 8], icvGood: 0),
+        Case(
+            name: "tcpdump 08-sunrise-sunset-esp2 (ESP in ESP)", capture: "tcpdump/08-sunrise-sunset-esp2.pcap",
+            keys: ["tcpdump/derived/esp_sa.esp2"],
+            tsv: "tcpdump/generated/08-sunrise-sunset-esp2.pcap.tshark-4.0.17-decrypted.tsv",
+            espFrames: 8, layerVerdicts: [.decrypted: 16], icvGood: 0),
         // The esp1 key (only published as a tcpdump -E secret), as an esp_sa line written here.
-        Case(name: "tcpdump espudp1 (ESP-in-UDP, esp1 key)", capture: "tcpdump/espudp1.pcap",
-             inlineKeys: tcpdump3DESKeyAsESPSA, tsv: "tcpdump/generated/espudp1.pcap.tshark-4.0.17-decrypted.tsv",
-             espFrames: 8, layerVerdicts: [.decrypted: 8], icvGood: 0),
+        Case(
+            name: "tcpdump espudp1 (ESP-in-UDP, esp1 key)", capture: "tcpdump/espudp1.pcap",
+            inlineKeys: tcpdump3DESKeyAsESPSA, tsv: "tcpdump/generated/espudp1.pcap.tshark-4.0.17-decrypted.tsv",
+            espFrames: 8, layerVerdicts: [.decrypted: 8], icvGood: 0),
 
         // Wireshark wiki: 24 SAs, AES/3DES/DES/NULL with HMAC-SHA1, HMAC-MD5 or none: all 240
         // frames decrypt, 160 with an HMAC that tshark verified too (DES SPIs 12, 22, 112, 122
         // included).
-        Case(name: "wiki ipsec_esp_capture_1", capture: "wireshark-wiki/ipsec_esp_capture_1/capture.pcap",
-             keys: ["wireshark-wiki/ipsec_esp_capture_1/esp_sa"],
-             tsv: "wireshark-wiki/generated/ipsec_esp_capture_1/capture.pcap.tshark-4.0.17-decrypted.tsv",
-             espFrames: 240, layerVerdicts: [.decrypted: 240], icvGood: 160),
+        Case(
+            name: "wiki ipsec_esp_capture_1", capture: "wireshark-wiki/ipsec_esp_capture_1/capture.pcap",
+            keys: ["wireshark-wiki/ipsec_esp_capture_1/esp_sa"],
+            tsv: "wireshark-wiki/generated/ipsec_esp_capture_1/capture.pcap.tshark-4.0.17-decrypted.tsv",
+            espFrames: 240, layerVerdicts: [.decrypted: 240], icvGood: 160),
         // AES tunnel (SPI 10) around DES transport (SPI 15), both with HMAC-SHA1; tshark's 624
         // count includes 312 ICMP protocol-unreachable errors that quote the ESP packet.
-        Case(name: "wiki ipsec_esp_capture_2 (AES tunnel around DES)", capture: "wireshark-wiki/ipsec_esp_capture_2/capture.pcap",
-             keys: ["wireshark-wiki/ipsec_esp_capture_2/esp_sa"],
-             tsv: "wireshark-wiki/generated/ipsec_esp_capture_2/capture.pcap.tshark-4.0.17-decrypted.tsv",
-             espFrames: 312, layerVerdicts: [.decrypted: 624], icvGood: 624, espInsideICMP: 312),
+        Case(
+            name: "wiki ipsec_esp_capture_2 (AES tunnel around DES)",
+            capture: "wireshark-wiki/ipsec_esp_capture_2/capture.pcap",
+            keys: ["wireshark-wiki/ipsec_esp_capture_2/esp_sa"],
+            tsv: "wireshark-wiki/generated/ipsec_esp_capture_2/capture.pcap.tshark-4.0.17-decrypted.tsv",
+            espFrames: 312, layerVerdicts: [.decrypted: 624], icvGood: 624, espInsideICMP: 312),
         // Blowfish (SPI 10: 3 frames) decrypts; Twofish (SPIs 12, 13: 15 frames) is not in OpenSSL.
-        Case(name: "wiki ipsec_esp_capture_3 (Blowfish, Twofish)", capture: "wireshark-wiki/ipsec_esp_capture_3/capture.pcap",
-             keys: ["wireshark-wiki/ipsec_esp_capture_3/esp_sa"],
-             tsv: "wireshark-wiki/generated/ipsec_esp_capture_3/capture.pcap.tshark-4.0.17-decrypted.tsv",
-             espFrames: 18, layerVerdicts: [.decrypted: 3, .unsupportedAlgorithm: 15], icvGood: 3, unsupportedSPIs: [12, 13]),
-        Case(name: "wiki ipsec_esp_capture_5 (Blowfish, IPv6)", capture: "wireshark-wiki/ipsec_esp_capture_5/capture.pcap",
-             keys: ["wireshark-wiki/ipsec_esp_capture_5/esp_sa"],
-             tsv: "wireshark-wiki/generated/ipsec_esp_capture_5/capture.pcap.tshark-4.0.17-decrypted.tsv",
-             espFrames: 72, layerVerdicts: [.decrypted: 72], icvGood: 72),
-        Case(name: "wiki ikev2+esp (GCM, CTR, CBC over UDP 4500)",
-             capture: "wireshark-wiki/ipsec_ikev2+esp_aes-gcm,aes-ctr,aes-cbc/capture.pcapng",
-             keys: ["wireshark-wiki/ipsec_ikev2+esp_aes-gcm,aes-ctr,aes-cbc/esp_sa"],
-             tsv: "wireshark-wiki/generated/ipsec_ikev2+esp_aes-gcm,aes-ctr,aes-cbc/capture.pcapng.tshark-4.0.17-decrypted.tsv",
-             espFrames: 24, layerVerdicts: [.decrypted: 24], icvGood: 24),
+        Case(
+            name: "wiki ipsec_esp_capture_3 (Blowfish, Twofish)",
+            capture: "wireshark-wiki/ipsec_esp_capture_3/capture.pcap",
+            keys: ["wireshark-wiki/ipsec_esp_capture_3/esp_sa"],
+            tsv: "wireshark-wiki/generated/ipsec_esp_capture_3/capture.pcap.tshark-4.0.17-decrypted.tsv",
+            espFrames: 18, layerVerdicts: [.decrypted: 3, .unsupportedAlgorithm: 15], icvGood: 3,
+            unsupportedSPIs: [12, 13]),
+        Case(
+            name: "wiki ipsec_esp_capture_5 (Blowfish, IPv6)",
+            capture: "wireshark-wiki/ipsec_esp_capture_5/capture.pcap",
+            keys: ["wireshark-wiki/ipsec_esp_capture_5/esp_sa"],
+            tsv: "wireshark-wiki/generated/ipsec_esp_capture_5/capture.pcap.tshark-4.0.17-decrypted.tsv",
+            espFrames: 72, layerVerdicts: [.decrypted: 72], icvGood: 72),
+        Case(
+            name: "wiki ikev2+esp (GCM, CTR, CBC over UDP 4500)",
+            capture: "wireshark-wiki/ipsec_ikev2+esp_aes-gcm,aes-ctr,aes-cbc/capture.pcapng",
+            keys: ["wireshark-wiki/ipsec_ikev2+esp_aes-gcm,aes-ctr,aes-cbc/esp_sa"],
+            tsv:
+                "wireshark-wiki/generated/ipsec_ikev2+esp_aes-gcm,aes-ctr,aes-cbc/capture.pcapng.tshark-4.0.17-decrypted.tsv",
+            espFrames: 24, layerVerdicts: [.decrypted: 24], icvGood: 24),
 
         // Subsets of wiki capture 1.
-        Case(name: "zeek ip6_esp", capture: "zeek/testing/btest/Traces/ip6_esp.pcap",
-             keys: ["wireshark-wiki/ipsec_esp_capture_1/esp_sa"],
-             tsv: "zeek/generated/testing/btest/Traces/ip6_esp.pcap.tshark-4.0.17-decrypted.tsv",
-             espFrames: 120, layerVerdicts: [.decrypted: 120], icvGood: 80),
-        Case(name: "arkime wireshark-esp", capture: "arkime/tests/pcap/wireshark-esp.pcap",
-             keys: ["wireshark-wiki/ipsec_esp_capture_1/esp_sa"],
-             tsv: "arkime/generated/tests/pcap/wireshark-esp.pcap.tshark-4.0.17-decrypted.tsv",
-             espFrames: 240, layerVerdicts: [.decrypted: 240], icvGood: 160),
+        Case(
+            name: "zeek ip6_esp", capture: "zeek/testing/btest/Traces/ip6_esp.pcap",
+            keys: ["wireshark-wiki/ipsec_esp_capture_1/esp_sa"],
+            tsv: "zeek/generated/testing/btest/Traces/ip6_esp.pcap.tshark-4.0.17-decrypted.tsv",
+            espFrames: 120, layerVerdicts: [.decrypted: 120], icvGood: 80),
+        Case(
+            name: "arkime wireshark-esp", capture: "arkime/tests/pcap/wireshark-esp.pcap",
+            keys: ["wireshark-wiki/ipsec_esp_capture_1/esp_sa"],
+            tsv: "arkime/generated/tests/pcap/wireshark-esp.pcap.tshark-4.0.17-decrypted.tsv",
+            espFrames: 240, layerVerdicts: [.decrypted: 240], icvGood: 160),
 
         // ipdecap: KAME/setkey tunnels, 2 SAs each.
         ipdecap("3des-cbc_hmac-sha1", esp: 248, decrypted: 248, good: 248),
@@ -116,21 +135,24 @@ struct CorpusTests {
         packetgen("esp-transport-esn", espFrames: 2, verdicts: [.icvFailed: 1, .noSA: 1], good: 0),
     ]
 
-    static func ipdecap(_ name: String, esp: Int, decrypted: Int, good: Int, unsupportedSPIs: Set<UInt32> = []) -> Case {
+    static func ipdecap(_ name: String, esp: Int, decrypted: Int, good: Int, unsupportedSPIs: Set<UInt32> = []) -> Case
+    {
         var verdicts: [PacketVerdict: Int] = [:]
         if decrypted > 0 { verdicts[.decrypted] = decrypted }
         if esp - decrypted > 0 { verdicts[.unsupportedAlgorithm] = esp - decrypted }
-        return Case(name: "ipdecap \(name)", capture: "ipdecap/unit_tests/esp/\(name)/\(name).cap",
-                    keys: ["ipdecap/derived/\(name).esp_sa"],
-                    tsv: "ipdecap/generated/unit_tests/esp/\(name)/\(name).cap.tshark-4.0.17-decrypted.tsv",
-                    espFrames: esp, layerVerdicts: verdicts, icvGood: good, unsupportedSPIs: unsupportedSPIs)
+        return Case(
+            name: "ipdecap \(name)", capture: "ipdecap/unit_tests/esp/\(name)/\(name).cap",
+            keys: ["ipdecap/derived/\(name).esp_sa"],
+            tsv: "ipdecap/generated/unit_tests/esp/\(name)/\(name).cap.tshark-4.0.17-decrypted.tsv",
+            espFrames: esp, layerVerdicts: verdicts, icvGood: good, unsupportedSPIs: unsupportedSPIs)
     }
 
     static func packetgen(_ name: String, espFrames: Int, verdicts: [PacketVerdict: Int], good: Int) -> Case {
-        Case(name: "packetgen \(name)", capture: "packetgen-plugin-ipsec/spec/\(name).pcapng",
-             keys: ["packetgen-plugin-ipsec/derived/\(name).esp_sa"],
-             tsv: "packetgen-plugin-ipsec/generated/spec/\(name).pcapng.tshark-4.0.17-decrypted.tsv",
-             espFrames: espFrames, layerVerdicts: verdicts, icvGood: good)
+        Case(
+            name: "packetgen \(name)", capture: "packetgen-plugin-ipsec/spec/\(name).pcapng",
+            keys: ["packetgen-plugin-ipsec/derived/\(name).esp_sa"],
+            tsv: "packetgen-plugin-ipsec/generated/spec/\(name).pcapng.tshark-4.0.17-decrypted.tsv",
+            espFrames: espFrames, layerVerdicts: verdicts, icvGood: good)
     }
 
     // MARK: - Counts
@@ -143,7 +165,8 @@ struct CorpusTests {
         for layer in layers { verdicts[layer.verdict, default: 0] += 1 }
         #expect(verdicts == c.layerVerdicts, "\(c.name): ESP layer verdicts")
         #expect(layers.filter { $0.icv == .good }.count == c.icvGood, "\(c.name): ICV good")
-        #expect(layers.filter { $0.icv == .failed }.count == (c.layerVerdicts[.icvFailed] ?? 0), "\(c.name): ICV failed")
+        #expect(
+            layers.filter { $0.icv == .failed }.count == (c.layerVerdicts[.icvFailed] ?? 0), "\(c.name): ICV failed")
         #expect(result.frames.filter { !$0.record.esp.isEmpty }.count == c.espFrames, "\(c.name): ESP frames")
         #expect(result.summary.espPackets == c.espFrames, "\(c.name): summary ESP packets")
         #expect(result.frames.count == result.summary.frames)
@@ -151,13 +174,19 @@ struct CorpusTests {
         // Unsupported ciphers never get as far as an ICV check and release nothing.
         for frame in result.frames {
             for layer in frame.record.esp where layer.verdict == .unsupportedAlgorithm {
-                #expect(c.unsupportedSPIs.contains(layer.spi), "\(c.name) frame \(frame.record.frame): SPI \(layer.spi) unexpectedly unsupported")
+                #expect(
+                    c.unsupportedSPIs.contains(layer.spi),
+                    "\(c.name) frame \(frame.record.frame): SPI \(layer.spi) unexpectedly unsupported")
                 #expect(layer.icv == .none)
             }
             let decrypted = frame.record.esp.contains { $0.verdict == .decrypted }
-            #expect(decrypted == !frame.inner.isEmpty, "\(c.name) frame \(frame.record.frame): inner bytes iff something decrypted")
+            #expect(
+                decrypted == !frame.inner.isEmpty,
+                "\(c.name) frame \(frame.record.frame): inner bytes iff something decrypted")
             if decrypted {
-                #expect(frame.record.inner != nil, "\(c.name) frame \(frame.record.frame): decrypted inner packet is not sane IP")
+                #expect(
+                    frame.record.inner != nil,
+                    "\(c.name) frame \(frame.record.frame): decrypted inner packet is not sane IP")
             }
         }
     }
@@ -168,7 +197,9 @@ struct CorpusTests {
     func perFrameMatchesTshark(_ c: Case) throws {
         let result = try run(c)
         let table = try TsharkTable(path: Paths.corpus(c.tsv!))
-        var compared = 0, embedded = 0, decryptedByUs = 0
+        var compared = 0
+        var embedded = 0
+        var decryptedByUs = 0
         var tsharkFrames = Set<Int>()
         for row in table.rows where !row["esp.spi"].isEmpty {
             let number = Int(row["frame.number"])!
@@ -184,22 +215,34 @@ struct CorpusTests {
             if record.esp.isEmpty {
                 // tshark also dissects ESP quoted in ICMP errors; that is not ESP on the wire.
                 let proto = record.outer?.protocolNumber
-                #expect(proto == IPProtocol.icmp || proto == IPProtocol.icmpv6, "\(where_): tshark saw ESP, we saw \(record.verdict.rawValue)")
+                #expect(
+                    proto == IPProtocol.icmp || proto == IPProtocol.icmpv6,
+                    "\(where_): tshark saw ESP, we saw \(record.verdict.rawValue)")
                 embedded += 1
                 continue
             }
             // Outer addresses.
-            #expect(record.outer?.source == IPAddress(row.list(record.outer?.version == 6 ? "ipv6.src" : "ip.src").first ?? ""), "\(where_) outer source")
-            #expect(record.outer?.destination == IPAddress(row.list(record.outer?.version == 6 ? "ipv6.dst" : "ip.dst").first ?? ""), "\(where_) outer destination")
+            #expect(
+                record.outer?.source
+                    == IPAddress(row.list(record.outer?.version == 6 ? "ipv6.src" : "ip.src").first ?? ""),
+                "\(where_) outer source")
+            #expect(
+                record.outer?.destination
+                    == IPAddress(row.list(record.outer?.version == 6 ? "ipv6.dst" : "ip.dst").first ?? ""),
+                "\(where_) outer destination")
 
-            let spis = row.list("esp.spi"), sequences = row.list("esp.sequence")
-            let protocols = row.list("esp.protocol"), pads = row.list("esp.pad_len")
-            let goods = row.list("esp.icv_good"), bads = row.list("esp.icv_bad")
+            let spis = row.list("esp.spi")
+            let sequences = row.list("esp.sequence")
+            let protocols = row.list("esp.protocol")
+            let pads = row.list("esp.pad_len")
+            let goods = row.list("esp.icv_good")
+            let bads = row.list("esp.icv_bad")
             var families: [UInt8] = [record.outer?.version ?? 0]
             var decryptedLayers = 0
             for i in spis.indices {
                 guard i < record.esp.count else {
-                    Issue.record("\(where_): tshark has ESP layer \(i + 1) (SPI \(spis[i])), we have \(record.esp.count)")
+                    Issue.record(
+                        "\(where_): tshark has ESP layer \(i + 1) (SPI \(spis[i])), we have \(record.esp.count)")
                     break
                 }
                 let layer = record.esp[i]
@@ -223,7 +266,9 @@ struct CorpusTests {
                     #expect(layer.icv == .failed)
                     break
                 }
-                #expect(layer.verdict == .decrypted, "\(where_) layer \(i + 1): \(layer.verdict.rawValue) \(layer.detail ?? "")")
+                #expect(
+                    layer.verdict == .decrypted,
+                    "\(where_) layer \(i + 1): \(layer.verdict.rawValue) \(layer.detail ?? "")")
                 guard layer.verdict == .decrypted else { break }
                 decryptedLayers += 1
                 if icvGood {
@@ -250,14 +295,18 @@ struct CorpusTests {
                 continue
             }
             #expect(inner.version == family, "\(where_) inner IP version")
-            #expect(inner.source == IPAddress(sources[index]), "\(where_) inner source \(inner.source) vs tshark \(sources[index])")
+            #expect(
+                inner.source == IPAddress(sources[index]),
+                "\(where_) inner source \(inner.source) vs tshark \(sources[index])")
             #expect(inner.destination == IPAddress(destinations[index]), "\(where_) inner destination")
             compared += 1
         }
         #expect(embedded == c.espInsideICMP, "\(c.name): ESP quoted in ICMP errors")
         // Every frame we saw ESP in, tshark did too.
         let ours = Set(result.frames.filter { !$0.record.esp.isEmpty }.map(\.record.frame))
-        #expect(ours.subtracting(tsharkFrames).isEmpty, "\(c.name): ESP frames tshark did not see: \(ours.subtracting(tsharkFrames).sorted().prefix(10))")
+        #expect(
+            ours.subtracting(tsharkFrames).isEmpty,
+            "\(c.name): ESP frames tshark did not see: \(ours.subtracting(tsharkFrames).sorted().prefix(10))")
         let expectedDecryptedFrames = result.frames.filter { $0.record.esp.first?.verdict == .decrypted }.count
         #expect(decryptedByUs == expectedDecryptedFrames)
         if (c.layerVerdicts[.decrypted] ?? 0) > 0 {
@@ -283,9 +332,12 @@ struct CorpusTests {
     /// The ESN transport packet with keys that say esn=yes: the tag verifies with seq_hi = 0
     /// in the AAD (README: checked with python `cryptography`), and the packet is ICMP.
     @Test func esnTransportWithNativeKeys() throws {
-        let keys = "esp spi=0xc84340a5 enc=aes-gcm-16 enc-key=0x70b20243dbeb17a81078db80f14adf5e098b32445e0e5529b903e5140ba5883dbc6b7c64 auth=null esn=yes\n"
-        let c = Case(name: "packetgen esp-transport-esn (esn=yes)", capture: "packetgen-plugin-ipsec/spec/esp-transport-esn.pcapng",
-                     inlineKeys: keys, espFrames: 2, layerVerdicts: [:], icvGood: 0)
+        let keys =
+            "esp spi=0xc84340a5 enc=aes-gcm-16 enc-key=0x70b20243dbeb17a81078db80f14adf5e098b32445e0e5529b903e5140ba5883dbc6b7c64 auth=null esn=yes\n"
+        let c = Case(
+            name: "packetgen esp-transport-esn (esn=yes)",
+            capture: "packetgen-plugin-ipsec/spec/esp-transport-esn.pcapng",
+            inlineKeys: keys, espFrames: 2, layerVerdicts: [:], icvGood: 0)
         let result = try run(c)
         try #require(result.frames.count == 2)
         #expect(result.frames[0].record.verdict == .noSA)
@@ -386,7 +438,10 @@ struct TsharkTable {
     init(path: String) throws {
         let text = try String(contentsOfFile: path, encoding: .utf8)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: true)
-        guard let header = lines.first else { rows = []; return }
+        guard let header = lines.first else {
+            rows = []
+            return
+        }
         let names = header.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
         rows = lines.dropFirst().map { line in
             let values = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)

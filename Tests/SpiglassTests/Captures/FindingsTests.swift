@@ -27,8 +27,9 @@ import Testing
             a.replacingOccurrences(of: field(a, "enc-key"), with: field(b, "enc-key"))
                 .replacingOccurrences(of: field(a, "auth-key"), with: field(b, "auth-key"))
         }
-        let summary = try Self.run("strongswan/aes128cbc-sha256-v4/capture.pcap",
-                                   keyText: swapped(lines[0], lines[1]) + "\n" + swapped(lines[1], lines[0]) + "\n")
+        let summary = try Self.run(
+            "strongswan/aes128cbc-sha256-v4/capture.pcap",
+            keyText: swapped(lines[0], lines[1]) + "\n" + swapped(lines[1], lines[0]) + "\n")
         #expect(summary.count(.icvFailed) == 26)
         let messages = summary.findings.filter { $0.kind == .icvFailures }.map(\.message)
         #expect(messages.count == 2)
@@ -36,9 +37,15 @@ import Testing
     }
 
     @Test func wrongICVLengthIsNamed() throws {
-        let lines = try Self.keys("aes128cbc-sha256-v4").map { $0.replacingOccurrences(of: "hmac-sha2-256-128", with: "hmac-sha2-256-96") }
-        let summary = try Self.run("strongswan/aes128cbc-sha256-v4/capture.pcap", keyText: lines.joined(separator: "\n"))
-        #expect(summary.findings.filter { $0.kind == .icvFailures }.allSatisfy { $0.message.contains("verifies with hmac-sha2-256-128") })
+        let lines = try Self.keys("aes128cbc-sha256-v4").map {
+            $0.replacingOccurrences(of: "hmac-sha2-256-128", with: "hmac-sha2-256-96")
+        }
+        let summary = try Self.run(
+            "strongswan/aes128cbc-sha256-v4/capture.pcap", keyText: lines.joined(separator: "\n"))
+        #expect(
+            summary.findings.filter { $0.kind == .icvFailures }.allSatisfy {
+                $0.message.contains("verifies with hmac-sha2-256-128")
+            })
         #expect(summary.findings.filter { $0.kind == .icvFailures }.count == 2)
     }
 
@@ -50,13 +57,15 @@ import Testing
     }
 
     @Test func weakAlgorithmsAreReported() throws {
-        let summary = try Self.run("strongswan/3des-md5-v4/capture.pcap",
-                                   keyText: try Self.keys("3des-md5-v4").joined(separator: "\n"))
+        let summary = try Self.run(
+            "strongswan/3des-md5-v4/capture.pcap",
+            keyText: try Self.keys("3des-md5-v4").joined(separator: "\n"))
         let weak = summary.findings.filter { $0.kind == .weakAlgorithm }.map(\.message)
         #expect(weak.filter { $0.contains("3DES") }.count == 2)
         #expect(weak.filter { $0.contains("HMAC-MD5") }.count == 2)
         #expect(summary.findings.allSatisfy { $0.kind == .weakAlgorithm })
-        let strong = try Self.run("strongswan/aes256gcm16-v4/capture.pcap", keyText: try Self.keys("aes256gcm16-v4").joined(separator: "\n"))
+        let strong = try Self.run(
+            "strongswan/aes256gcm16-v4/capture.pcap", keyText: try Self.keys("aes256gcm16-v4").joined(separator: "\n"))
         #expect(strong.findings.isEmpty)
     }
 }

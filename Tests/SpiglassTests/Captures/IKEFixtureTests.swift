@@ -19,8 +19,10 @@ import Testing
     /// Rows of one kind from expected.tsv, as column arrays (the kind column dropped).
     static func rows(_ name: String, kind: String, file: String = "expected.tsv") throws -> [[String]] {
         let text = try String(contentsOfFile: directory(name) + "/" + file, encoding: .utf8)
-        return text.split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
-            .filter { $0.first == kind }.map { Array($0.dropFirst()) }
+        return text.split(separator: "\n").map {
+            $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        }
+        .filter { $0.first == kind }.map { Array($0.dropFirst()) }
     }
 
     /// "6,8-9,11" → [6, 8, 9, 11].
@@ -32,7 +34,9 @@ import Testing
         }
     }
 
-    static func run(_ name: String, keys: KeySet? = nil) throws -> (frames: [FrameOutcome], summary: AnalysisSummary, analyzer: Analyzer) {
+    static func run(_ name: String, keys: KeySet? = nil) throws -> (
+        frames: [FrameOutcome], summary: AnalysisSummary, analyzer: Analyzer
+    ) {
         let keySet = try keys ?? Analyzer.loadKeySet([directory(name) + "/sa.spiglass"])
         return try analyze(directory(name) + "/capture.pcap", keySet: keySet)
     }
@@ -48,7 +52,8 @@ import Testing
         for row in expected {
             // frame exchange message_id direction sender retransmission fragment ike_spi_i ike_spi_r sender_host encrypted payloads_logged
             let frame = Int(row[0])!
-            let message = try #require(ike.messages.first { $0.frames.contains(frame) }, "\(name): no message for frame \(frame)")
+            let message = try #require(
+                ike.messages.first { $0.frames.contains(frame) }, "\(name): no message for frame \(frame)")
             #expect(message.header.exchangeName == row[1], "\(name) frame \(frame)")
             #expect(message.header.messageID == UInt32(row[2]), "\(name) frame \(frame)")
             #expect(message.isResponse == (row[3] == "response"), "\(name) frame \(frame)")
@@ -117,7 +122,8 @@ import Testing
         #expect(ike.ikeSAs.count == finalRows.count, "\(name)")
         for row in expected {
             // spi_i spi_r outcome rekeyed_to initiator_host proposal frames deleted_in_frame rekey_of
-            let sa = try #require(ike.ikeSAs.first { $0.spis.initiator.ikeSPIHex == row[0] }, "\(name): IKE SA \(row[0])")
+            let sa = try #require(
+                ike.ikeSAs.first { $0.spis.initiator.ikeSPIHex == row[0] }, "\(name): IKE SA \(row[0])")
             switch row[2] {
             case "retry:COOKIE":
                 #expect(sa.cookieRoundTrip)
@@ -146,9 +152,11 @@ import Testing
                 // strongSwan's "AES_CBC_128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048".
                 // Underscores aside (strongSwan's CURVE_25519 is IANA's Curve25519).
                 let theirs = Set(row[5].split(separator: "/").map { $0.replacingOccurrences(of: "_", with: "") })
-                let ours = Set(sa.proposalNames.map {
-                    $0.replacingOccurrences(of: "ENCR_", with: "").replacingOccurrences(of: "AUTH_", with: "").replacingOccurrences(of: "_", with: "")
-                })
+                let ours = Set(
+                    sa.proposalNames.map {
+                        $0.replacingOccurrences(of: "ENCR_", with: "").replacingOccurrences(of: "AUTH_", with: "")
+                            .replacingOccurrences(of: "_", with: "")
+                    })
                 #expect(ours == theirs, "\(name): \(sa.proposalNames) vs \(row[5])")
             }
         }
@@ -164,7 +172,8 @@ import Testing
             // ike_spi_i ike_spi_r spi_initiator_inbound spi_responder_inbound created_by rekey_of pfs exchange_initiator
             // created_in_frame proposal esp_frames_to_initiator esp_frames_to_responder deleted_in_frame deleted_how
             let spis = Set([Self.spi(row[2])!, Self.spi(row[3])!])
-            let index = try #require(ike.children.firstIndex { Set($0.spis) == spis }, "\(name): CHILD_SA \(row[2])/\(row[3])")
+            let index = try #require(
+                ike.children.firstIndex { Set($0.spis) == spis }, "\(name): CHILD_SA \(row[2])/\(row[3])")
             let child = ike.children[index]
             #expect(child.createdByName == row[4], "\(name)")
             #expect(ike.ikeSAs[child.ikeSAIndex].spis.initiator.ikeSPIHex == row[0], "\(name)")
@@ -196,7 +205,8 @@ import Testing
         let result = try Self.run(name, keys: keys)
         let ike = result.analyzer.ike
         for derived in ike.derivedSAs {
-            let reference = try #require(logged.first { $0.spi == derived.spi }, "\(name): derived SPI not in charon's log")
+            let reference = try #require(
+                logged.first { $0.spi == derived.spi }, "\(name): derived SPI not in charon's log")
             #expect(derived.encryptionKey == reference.encryptionKey, "\(name)")
             #expect(derived.integrityKey == reference.integrityKey, "\(name)")
             #expect(derived.encryption == reference.encryption, "\(name)")
@@ -237,7 +247,8 @@ import Testing
         options.format = .json
         options.report = .ike
         let keys = try Analyzer.loadKeySet([Self.directory("fragmentation") + "/sa.spiglass"])
-        _ = try analyze(Self.directory("fragmentation") + "/capture.pcap", keySet: keys, options: options, output: output)
+        _ = try analyze(
+            Self.directory("fragmentation") + "/capture.pcap", keySet: keys, options: options, output: output)
         let objects = try output.text.split(separator: "\n").map {
             try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
         }

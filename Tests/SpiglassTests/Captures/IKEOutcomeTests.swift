@@ -11,7 +11,8 @@ import Testing
     static func keysWithoutESP(_ path: String) throws -> String {
         let text = try String(contentsOfFile: Paths.fixture(path), encoding: .utf8)
         let out = CLITests.temporary("ike-only.spiglass")
-        try text.split(separator: "\n").filter { !$0.hasPrefix("esp") }.joined(separator: "\n").write(toFile: out, atomically: true, encoding: .utf8)
+        try text.split(separator: "\n").filter { !$0.hasPrefix("esp") }.joined(separator: "\n").write(
+            toFile: out, atomically: true, encoding: .utf8)
         return out
     }
 
@@ -24,18 +25,25 @@ import Testing
         let sa = try #require(result.analyzer.ike.ikeSAs.first)
         let quickMode = try #require(sa.exchanges.first { $0.type == .v1(.quickMode) })
         #expect(quickMode.outcome == .quickModeUnconfirmed(resentFrames: [15, 20, 30]))
-        #expect(quickMode.outcome.description == "incomplete: the responder sent message 2 again 3× (frames 15, 20, 30) after message 3, which therefore never reached it or was not accepted")
+        #expect(
+            quickMode.outcome.description
+                == "incomplete: the responder sent message 2 again 3× (frames 15, 20, 30) after message 3, which therefore never reached it or was not accepted"
+        )
         #expect(!quickMode.succeeded)
         #expect(quickMode.responseRetransmissions == 3)
     }
 
     @Test(.enabled(if: MessyCaptures.toolsPresent, "editcap/mergecap are not installed (Debian wireshark-common)"))
     func theSameFromAStrongSwanCapture() throws {
-        let result = try analyzeStream(try MessyCaptures.path("ikev1/qm-resend.pcap"), keys: [Paths.fixture("strongswan-ikev1/main-psk/sa.spiglass")])
+        let result = try analyzeStream(
+            try MessyCaptures.path("ikev1/qm-resend.pcap"),
+            keys: [Paths.fixture("strongswan-ikev1/main-psk/sa.spiglass")])
         let quickMode = try #require(result.analyzer.ike.ikeSAs.first?.exchanges.first { $0.type == .v1(.quickMode) })
         #expect(quickMode.outcome == .quickModeUnconfirmed(resentFrames: [10, 11]))
         // The whole capture's Quick Mode is fine.
-        let whole = try analyzeStream(Paths.fixture("strongswan-ikev1/main-psk/capture.pcap"), keys: [Paths.fixture("strongswan-ikev1/main-psk/sa.spiglass")])
+        let whole = try analyzeStream(
+            Paths.fixture("strongswan-ikev1/main-psk/capture.pcap"),
+            keys: [Paths.fixture("strongswan-ikev1/main-psk/sa.spiglass")])
         #expect(whole.analyzer.ike.ikeSAs.first?.exchanges.first { $0.type == .v1(.quickMode) }?.outcome == .ok)
     }
 
@@ -54,12 +62,17 @@ import Testing
     /// A responder that answers an undecryptable message 5 by sending message 4 again.
     @Test(.enabled(if: MessyCaptures.toolsPresent, "editcap/mergecap are not installed (Debian wireshark-common)"))
     func aResponderResendingMessageFourPointsAtThePreSharedKey() throws {
-        let result = try analyzeStream(try MessyCaptures.path("ikev1/psk-resend.pcap"), keys: [Paths.fixture("strongswan-ikev1/wrong-psk/sa.spiglass")])
+        let result = try analyzeStream(
+            try MessyCaptures.path("ikev1/psk-resend.pcap"),
+            keys: [Paths.fixture("strongswan-ikev1/wrong-psk/sa.spiglass")])
         guard case .failed(let reason) = try #require(result.analyzer.ike.ikeSAs.first).state else {
             Issue.record("not failed")
             return
         }
-        #expect(reason == "phase 1 incomplete (5 of 6 messages): the responder sent its message 4 again 2× (frames 7, 8) after the initiator's message 5 (frame 5), so it could not decrypt or verify that message: the peers' pre-shared keys most likely differ")
+        #expect(
+            reason
+                == "phase 1 incomplete (5 of 6 messages): the responder sent its message 4 again 2× (frames 7, 8) after the initiator's message 5 (frame 5), so it could not decrypt or verify that message: the peers' pre-shared keys most likely differ"
+        )
     }
 
     /// IKE_SA_INIT answered afresh for each copy of the request, first with another responder
@@ -81,20 +94,23 @@ import Testing
         #expect(whole.summary.count(.decrypted) > 0)
         #expect(fresh.summary.count(.decrypted) == whole.summary.count(.decrypted))
         let text = try CLITests.run(["ike", "-r", try MessyCaptures.path("ikev2/fresh-answers.pcap"), "-k", keys])
-        #expect(text.stdout.contains("request retransmitted 1×, 1 other answer(s) to retransmitted requests (frames 4)"))
+        #expect(
+            text.stdout.contains("request retransmitted 1×, 1 other answer(s) to retransmitted requests (frames 4)"))
         #expect(!text.stdout.contains("response retransmitted"))
     }
 
     /// Aggressive Mode: HASH_R (message 2, in the clear) and HASH_I (message 3, which carries
     /// no ID payload: the initiator's from message 1 counts) are checked.
     @Test func aggressiveModeHashesAreChecked() throws {
-        let result = try analyzeStream(Paths.fixture("strongswan-ikev1/aggressive-psk/capture.pcap"),
-                                       keys: [Paths.fixture("strongswan-ikev1/aggressive-psk/sa.spiglass")])
+        let result = try analyzeStream(
+            Paths.fixture("strongswan-ikev1/aggressive-psk/capture.pcap"),
+            keys: [Paths.fixture("strongswan-ikev1/aggressive-psk/sa.spiglass")])
         let phase1 = result.analyzer.ike.messages.filter { $0.header.exchangeType == .v1(.aggressiveMode) }
         #expect(phase1.count == 3)
         #expect(phase1.map(\.integrity) == [.unchecked, .ok, .ok])
         // A wrong SKEYID fails both.
-        let text = try String(contentsOfFile: Paths.fixture("strongswan-ikev1/aggressive-psk/sa.spiglass"), encoding: .utf8)
+        let text = try String(
+            contentsOfFile: Paths.fixture("strongswan-ikev1/aggressive-psk/sa.spiglass"), encoding: .utf8)
         let wrong = CLITests.temporary("wrong-skeyid.spiglass")
         defer { try? FileManager.default.removeItem(atPath: wrong) }
         // SKEYID's first hex digit, changed.
@@ -104,18 +120,28 @@ import Testing
         edited.replaceSubrange(marker.upperBound...marker.upperBound, with: digit == "0" ? "1" : "0")
         try edited.write(toFile: wrong, atomically: true, encoding: .utf8)
         let failed = try analyzeStream(Paths.fixture("strongswan-ikev1/aggressive-psk/capture.pcap"), keys: [wrong])
-        #expect(failed.analyzer.ike.messages.filter { $0.header.exchangeType == .v1(.aggressiveMode) }.map(\.integrity) == [.unchecked, .failed, .failed])
+        #expect(
+            failed.analyzer.ike.messages.filter { $0.header.exchangeType == .v1(.aggressiveMode) }.map(\.integrity) == [
+                .unchecked, .failed, .failed,
+            ])
         #expect(failed.analyzer.ike.ikeSAs.first?.findings.contains { $0.contains("fail their HASH check") } == true)
     }
 
     /// Each failure names its evidence.
     @Test func failuresNameTheirFrames() throws {
-        let wrongPSK = try analyzeStream(Paths.fixture("strongswan-ike/wrong-psk/capture.pcap"), keys: [Paths.fixture("strongswan-ike/wrong-psk/sa.spiglass")])
+        let wrongPSK = try analyzeStream(
+            Paths.fixture("strongswan-ike/wrong-psk/capture.pcap"),
+            keys: [Paths.fixture("strongswan-ike/wrong-psk/sa.spiglass")])
         #expect(wrongPSK.analyzer.ike.ikeSAs.first?.failureEvidence == "IKE_AUTH response, frame 4")
         let silent = try analyzeStream(Paths.fixture("strongswan-ike/no-response/capture.pcap"), keys: [])
         #expect(silent.analyzer.ike.ikeSAs.first?.state == .noResponse)
         #expect(silent.analyzer.ike.ikeSAs.first?.failureEvidence == "IKE_SA_INIT request, frame 1, sent 4 times")
-        let json = try CLITests.run(["ike", "--json", "-q", "-r", "Fixtures/strongswan-ike/wrong-psk/capture.pcap", "-k", "Fixtures/strongswan-ike/wrong-psk/sa.spiglass"])
-        #expect(json.stdout.contains("\"failure\":\"AUTHENTICATION_FAILED\",\"failure_evidence\":\"IKE_AUTH response, frame 4\""))
+        let json = try CLITests.run([
+            "ike", "--json", "-q", "-r", "Fixtures/strongswan-ike/wrong-psk/capture.pcap", "-k",
+            "Fixtures/strongswan-ike/wrong-psk/sa.spiglass",
+        ])
+        #expect(
+            json.stdout.contains(
+                "\"failure\":\"AUTHENTICATION_FAILED\",\"failure_evidence\":\"IKE_AUTH response, frame 4\""))
     }
 }

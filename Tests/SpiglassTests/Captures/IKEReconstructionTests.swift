@@ -6,8 +6,10 @@ import SpiglassSAD
 import Testing
 
 /// Runs the pipeline with the ESP, AH and IKE SAs of a key set.
-func analyze(_ capture: String, keySet: KeySet, options: AnalysisOptions = AnalysisOptions(),
-             output: StringSink = StringSink()) throws -> (frames: [FrameOutcome], summary: AnalysisSummary, analyzer: Analyzer) {
+func analyze(
+    _ capture: String, keySet: KeySet, options: AnalysisOptions = AnalysisOptions(),
+    output: StringSink = StringSink()
+) throws -> (frames: [FrameOutcome], summary: AnalysisSummary, analyzer: Analyzer) {
     try analyze(try CaptureStream(paths: [capture]), keySet: keySet, options: options, output: output)
 }
 
@@ -60,7 +62,8 @@ func analyze(_ capture: String, keySet: KeySet, options: AnalysisOptions = Analy
         let derived = result.analyzer.ike.derivedSAs
         #expect(derived.count == 2)
         for sa in derived {
-            let reference = try #require(logged.first { $0.spi == sa.spi }, "\(name): derived SPI \(String(describing: sa.spi)) not logged")
+            let reference = try #require(
+                logged.first { $0.spi == sa.spi }, "\(name): derived SPI \(String(describing: sa.spi)) not logged")
             #expect(sa.encryption == reference.encryption, "\(name)")
             #expect(sa.encryptionKey == reference.encryptionKey, "\(name) SPI \(String(describing: sa.spi))")
             #expect(sa.integrity == reference.integrity, "\(name)")
@@ -142,8 +145,10 @@ func analyze(_ capture: String, keySet: KeySet, options: AnalysisOptions = Analy
 /// Hostile captures: floods of IKE SAs, exchanges and fragments stay within the limits.
 @Suite struct IKEReconstructionBoundsTests {
     /// A minimal IKEv2 message: header only, or with one SKF payload of `body` bytes.
-    static func message(spi: UInt64, messageID: UInt32, exchange: UInt8 = 34, response: Bool = false,
-                        fragment: (number: UInt16, total: UInt16)? = nil) -> [UInt8] {
+    static func message(
+        spi: UInt64, messageID: UInt32, exchange: UInt8 = 34, response: Bool = false,
+        fragment: (number: UInt16, total: UInt16)? = nil
+    ) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: 28)
         for i in 0..<8 { bytes[i] = UInt8((spi >> UInt64(56 - 8 * i)) & 0xff) }
         if fragment != nil { for i in 8..<16 { bytes[i] = 0x11 } }
@@ -154,16 +159,20 @@ func analyze(_ capture: String, keySet: KeySet, options: AnalysisOptions = Analy
         bytes.setBE32(20, messageID)
         if let fragment {
             // SKF: generic header, fragment number, total, then 16 bytes of "ciphertext".
-            bytes += [35, 0, 0, 24, UInt8(fragment.number >> 8), UInt8(fragment.number & 0xff),
-                      UInt8(fragment.total >> 8), UInt8(fragment.total & 0xff)] + [UInt8](repeating: 0xab, count: 16)
+            bytes +=
+                [
+                    35, 0, 0, 24, UInt8(fragment.number >> 8), UInt8(fragment.number & 0xff),
+                    UInt8(fragment.total >> 8), UInt8(fragment.total & 0xff),
+                ] + [UInt8](repeating: 0xab, count: 16)
         }
         bytes.setBE32(24, UInt32(bytes.count))
         return bytes
     }
 
     static func datagram(_ bytes: [UInt8], frame: Int) -> IKEDatagram {
-        IKEDatagram(frame: frame, time: Int64(frame), source: .v4(0x0a00_0001), destination: .v4(0x0a00_0002), sourcePort: 500,
-                    destinationPort: 500, transport: .udp, bytes: bytes, range: 0..<bytes.count)
+        IKEDatagram(
+            frame: frame, time: Int64(frame), source: .v4(0x0a00_0001), destination: .v4(0x0a00_0002), sourcePort: 500,
+            destinationPort: 500, transport: .udp, bytes: bytes, range: 0..<bytes.count)
     }
 
     @Test func ikeSAFloodStopsAtTheLimit() {
@@ -182,7 +191,9 @@ func analyze(_ capture: String, keySet: KeySet, options: AnalysisOptions = Analy
         limits.maxExchangesPerIKESA = 50
         limits.maxMessagesKept = 70
         let ike = IKEReconstruction(keys: [], limits: limits)
-        for i in 0..<1000 { ike.process(Self.datagram(Self.message(spi: 7, messageID: UInt32(i), exchange: 37), frame: i + 1)) }
+        for i in 0..<1000 {
+            ike.process(Self.datagram(Self.message(spi: 7, messageID: UInt32(i), exchange: 37), frame: i + 1))
+        }
         #expect(ike.ikeSAs.count == 1)
         #expect(ike.ikeSAs[0].exchanges.count == 50)
         #expect(ike.messages.count == 70)
@@ -196,19 +207,26 @@ func analyze(_ capture: String, keySet: KeySet, options: AnalysisOptions = Analy
         var frame = 0
         for id in 0..<5000 {
             frame += 1
-            ike.process(Self.datagram(Self.message(spi: 9, messageID: UInt32(id), exchange: 35, fragment: (1, 3)), frame: frame))
+            ike.process(
+                Self.datagram(Self.message(spi: 9, messageID: UInt32(id), exchange: 35, fragment: (1, 3)), frame: frame)
+            )
         }
         #expect(ike.fragmentsPending <= 128)
         var record: IKEMessageRecord?
         for number in UInt16(1)...3 {
             frame += 1
-            record = ike.process(Self.datagram(Self.message(spi: 9, messageID: 99_999, exchange: 35, fragment: (number, 3)), frame: frame))
+            record = ike.process(
+                Self.datagram(
+                    Self.message(spi: 9, messageID: 99_999, exchange: 35, fragment: (number, 3)), frame: frame))
         }
         #expect(record?.frames.count == 3)
         #expect(record?.decryption == .noKeys)
         // Absurd totals are refused outright.
         frame += 1
-        #expect(ike.process(Self.datagram(Self.message(spi: 9, messageID: 5, exchange: 35, fragment: (1, 60000)), frame: frame)) == nil)
+        #expect(
+            ike.process(
+                Self.datagram(Self.message(spi: 9, messageID: 5, exchange: 35, fragment: (1, 60000)), frame: frame))
+                == nil)
     }
 }
 
@@ -217,7 +235,8 @@ func analyze(_ capture: String, keySet: KeySet, options: AnalysisOptions = Analy
 /// response.
 @Suite struct IKEBuiltExchangeTests {
     @Test func eapAuthenticationSettlesTheChildInTheLastResponse() throws {
-        var sa = IKESecurityAssociation(version: .v2, initiatorSPI: 0x1111, responderSPI: 0x2222, origin: SAOrigin(file: "test", line: 1))
+        var sa = IKESecurityAssociation(
+            version: .v2, initiatorSPI: 0x1111, responderSPI: 0x2222, origin: SAOrigin(file: "test", line: 1))
         sa.encryption = .aesCBC(keyBits: 128)
         sa.integrity = .hmacSHA256_128
         sa.prf = .hmacSHA256
@@ -229,37 +248,72 @@ func analyze(_ capture: String, keySet: KeySet, options: AnalysisOptions = Analy
         let protection = try IKEv2MessageProtection(sa: sa)
         let payload = IKEv2MessageBuilder.payload
         func header(_ exchange: UInt8, _ id: UInt32, response: Bool, rspi: UInt64 = 0x2222) -> [UInt8] {
-            IKEv2MessageBuilder.header(initiatorSPI: 0x1111, responderSPI: rspi, exchange: exchange, messageID: id,
-                                       response: response, fromInitiator: !response)
+            IKEv2MessageBuilder.header(
+                initiatorSPI: 0x1111, responderSPI: rspi, exchange: exchange, messageID: id,
+                response: response, fromInitiator: !response)
         }
         let eap = { (code: UInt8) in payload(0, [code, 1, 0, 5, 1]) }  // EAP Request/Response Identity
         let childPayloads = { (next: UInt8, spi: UInt32) in
-            payload(44, IKEv2MessageBuilder.espProposal(spi: spi)) + payload(45, IKEv2MessageBuilder.trafficSelector(10))
+            payload(44, IKEv2MessageBuilder.espProposal(spi: spi))
+                + payload(45, IKEv2MessageBuilder.trafficSelector(10))
                 + payload(next, IKEv2MessageBuilder.trafficSelector(192))
         }
         let messages: [(bytes: [UInt8], fromInitiator: Bool)] = [
-            (IKEv2MessageBuilder.clear(header(34, 0, response: false, rspi: 0), firstPayload: 40, payloads: payload(0, [UInt8](repeating: 7, count: 32))), true),
-            (IKEv2MessageBuilder.clear(header(34, 0, response: true), firstPayload: 40, payloads: payload(0, [UInt8](repeating: 8, count: 32))), false),
+            (
+                IKEv2MessageBuilder.clear(
+                    header(34, 0, response: false, rspi: 0), firstPayload: 40,
+                    payloads: payload(0, [UInt8](repeating: 7, count: 32))), true
+            ),
+            (
+                IKEv2MessageBuilder.clear(
+                    header(34, 0, response: true), firstPayload: 40,
+                    payloads: payload(0, [UInt8](repeating: 8, count: 32))), false
+            ),
             // IKE_AUTH 1: IDi, SA, TSi, TSr (no AUTH: EAP) / IDr, AUTH, EAP request.
-            (try protection.seal(header: header(35, 1, response: false), firstPayloadType: 35,
-                                 payloads: payload(33, [2, 0, 0, 0] + Array("peer".utf8)) + childPayloads(0, 0xaaaa_0001), sentByInitiator: true), true),
-            (try protection.seal(header: header(35, 1, response: true), firstPayloadType: 36,
-                                 payloads: payload(39, [2, 0, 0, 0] + Array("gw".utf8)) + payload(48, [2, 0, 0, 0] + [UInt8](repeating: 9, count: 32)) + eap(1),
-                                 sentByInitiator: false), false),
+            (
+                try protection.seal(
+                    header: header(35, 1, response: false), firstPayloadType: 35,
+                    payloads: payload(33, [2, 0, 0, 0] + Array("peer".utf8)) + childPayloads(0, 0xaaaa_0001),
+                    sentByInitiator: true), true
+            ),
+            (
+                try protection.seal(
+                    header: header(35, 1, response: true), firstPayloadType: 36,
+                    payloads: payload(39, [2, 0, 0, 0] + Array("gw".utf8))
+                        + payload(48, [2, 0, 0, 0] + [UInt8](repeating: 9, count: 32)) + eap(1),
+                    sentByInitiator: false), false
+            ),
             // IKE_AUTH 2: EAP response / EAP success.
-            (try protection.seal(header: header(35, 2, response: false), firstPayloadType: 48, payloads: eap(2), sentByInitiator: true), true),
-            (try protection.seal(header: header(35, 2, response: true), firstPayloadType: 48, payloads: payload(0, [3, 1, 0, 4]), sentByInitiator: false), false),
+            (
+                try protection.seal(
+                    header: header(35, 2, response: false), firstPayloadType: 48, payloads: eap(2),
+                    sentByInitiator: true), true
+            ),
+            (
+                try protection.seal(
+                    header: header(35, 2, response: true), firstPayloadType: 48, payloads: payload(0, [3, 1, 0, 4]),
+                    sentByInitiator: false), false
+            ),
             // IKE_AUTH 3: AUTH / AUTH, SA, TSi, TSr.
-            (try protection.seal(header: header(35, 3, response: false), firstPayloadType: 39,
-                                 payloads: payload(0, [2, 0, 0, 0] + [UInt8](repeating: 10, count: 32)), sentByInitiator: true), true),
-            (try protection.seal(header: header(35, 3, response: true), firstPayloadType: 39,
-                                 payloads: payload(33, [2, 0, 0, 0] + [UInt8](repeating: 11, count: 32)) + childPayloads(0, 0xbbbb_0001), sentByInitiator: false), false),
+            (
+                try protection.seal(
+                    header: header(35, 3, response: false), firstPayloadType: 39,
+                    payloads: payload(0, [2, 0, 0, 0] + [UInt8](repeating: 10, count: 32)), sentByInitiator: true), true
+            ),
+            (
+                try protection.seal(
+                    header: header(35, 3, response: true), firstPayloadType: 39,
+                    payloads: payload(33, [2, 0, 0, 0] + [UInt8](repeating: 11, count: 32))
+                        + childPayloads(0, 0xbbbb_0001), sentByInitiator: false), false
+            ),
         ]
         let ike = IKEReconstruction(keys: [sa])
         for (index, message) in messages.enumerated() {
-            let record = ike.process(IKEDatagram(frame: index + 1, time: Int64(index), source: .v4(message.fromInitiator ? 1 : 2),
-                                                 destination: .v4(message.fromInitiator ? 2 : 1), sourcePort: 500, destinationPort: 500,
-                                                 transport: .udp, bytes: message.bytes, range: 0..<message.bytes.count))
+            let record = ike.process(
+                IKEDatagram(
+                    frame: index + 1, time: Int64(index), source: .v4(message.fromInitiator ? 1 : 2),
+                    destination: .v4(message.fromInitiator ? 2 : 1), sourcePort: 500, destinationPort: 500,
+                    transport: .udp, bytes: message.bytes, range: 0..<message.bytes.count))
             if index >= 2 {
                 #expect(record?.decryption == .decrypted && record?.integrity == .ok, "message \(index + 1)")
             }
@@ -287,7 +341,9 @@ func analyze(_ capture: String, keySet: KeySet, options: AnalysisOptions = Analy
         bytes[17] = 0x10
         bytes[18] = 2
         let length = 8 + data.count
-        bytes += [0, 0, UInt8(length >> 8), UInt8(length & 0xff), UInt8(id >> 8), UInt8(id & 0xff), number, last ? 1 : 0] + data
+        bytes +=
+            [0, 0, UInt8(length >> 8), UInt8(length & 0xff), UInt8(id >> 8), UInt8(id & 0xff), number, last ? 1 : 0]
+            + data
         bytes.setBE32(24, UInt32(bytes.count))
         return bytes
     }
@@ -300,8 +356,10 @@ func analyze(_ capture: String, keySet: KeySet, options: AnalysisOptions = Analy
         var frame = 0
         func send(_ bytes: [UInt8]) -> IKEMessageRecord? {
             frame += 1
-            return ike.process(IKEDatagram(frame: frame, time: Int64(frame), source: .v4(1), destination: .v4(2), sourcePort: 500,
-                                           destinationPort: 500, transport: .udp, bytes: bytes, range: 0..<bytes.count))
+            return ike.process(
+                IKEDatagram(
+                    frame: frame, time: Int64(frame), source: .v4(1), destination: .v4(2), sourcePort: 500,
+                    destinationPort: 500, transport: .udp, bytes: bytes, range: 0..<bytes.count))
         }
         for id in 0..<2000 { _ = send(Self.fragment(cookie: 5, id: UInt16(id), number: 1, last: false, data: big)) }
         #expect(ike.v1FragmentBytesHeld <= 4 << 20)

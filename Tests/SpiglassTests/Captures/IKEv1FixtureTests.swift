@@ -10,7 +10,9 @@ import Testing
 /// DPD, a real NAT, XAUTH and Mode Config, NO-PROPOSAL-CHOSEN and a PSK mismatch.
 /// `expected.tsv` comes from charon's logs, `tshark-ike.txt` from tshark with the same keys.
 @Suite struct IKEv1FixtureTests {
-    static let cases = ["main-psk", "aggressive-psk", "main-cert-frag", "pfs", "nat", "no-proposal", "wrong-psk", "modecfg-xauth"]
+    static let cases = [
+        "main-psk", "aggressive-psk", "main-cert-frag", "pfs", "nat", "no-proposal", "wrong-psk", "modecfg-xauth",
+    ]
 
     static func directory(_ name: String) -> String { Paths.fixture("strongswan-ikev1/\(name)") }
 
@@ -21,11 +23,15 @@ import Testing
 
     static func rows(_ name: String, kind: String) throws -> [[String]] {
         let text = try String(contentsOfFile: directory(name) + "/expected.tsv", encoding: .utf8)
-        return text.split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
-            .filter { $0.first == kind }.map { Array($0.dropFirst()) }
+        return text.split(separator: "\n").map {
+            $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        }
+        .filter { $0.first == kind }.map { Array($0.dropFirst()) }
     }
 
-    static func run(_ name: String, keys: KeySet? = nil) throws -> (frames: [FrameOutcome], summary: AnalysisSummary, analyzer: Analyzer) {
+    static func run(_ name: String, keys: KeySet? = nil) throws -> (
+        frames: [FrameOutcome], summary: AnalysisSummary, analyzer: Analyzer
+    ) {
         try analyze(directory(name) + "/capture.pcap", keySet: keys ?? Analyzer.loadKeySet([keyFile(name)]))
     }
 
@@ -36,14 +42,17 @@ import Testing
         for row in try Self.rows(name, kind: "message") {
             // frame exchange exchange_type message_id sender sender_host encrypted retransmission fragment icookie rcookie payloads_logged
             let frame = Int(row[0])!
-            let message = try #require(ike.messages.first { $0.frames.contains(frame) }, "\(name): no message for frame \(frame)")
+            let message = try #require(
+                ike.messages.first { $0.frames.contains(frame) }, "\(name): no message for frame \(frame)")
             #expect(message.header.majorVersion == 1)
             #expect(message.header.exchangeType.rawValue == UInt8(row[2]), "\(name) frame \(frame)")
             #expect(message.header.messageID == UInt32(row[3], radix: 16), "\(name) frame \(frame)")
             #expect(message.fromOriginalInitiator == (row[4] == "initiator"), "\(name) frame \(frame)")
             #expect(message.retransmission == (row[7] == "yes"), "\(name) frame \(frame)")
             if row[8] != "-" {
-                #expect(message.frames.count == Int(row[8].split(separator: "/")[1]), "\(name) frame \(frame): \(message.frames)")
+                #expect(
+                    message.frames.count == Int(row[8].split(separator: "/")[1]),
+                    "\(name) frame \(frame): \(message.frames)")
             }
             // With B's keys, A's messages 5 and 7 of the PSK mismatch cannot open.
             let openable = !(name == "wrong-psk" && row[4] == "initiator")
@@ -54,7 +63,9 @@ import Testing
                     #expect(message.integrity == .ok, "\(name) frame \(frame): HASH not verified")
                 }
                 let logged = Self.payloadCount(row[11])
-                #expect(message.v1Payloads.count - (message.decryptedFrom ?? 0) == logged, "\(name) frame \(frame): \(row[11])")
+                #expect(
+                    message.v1Payloads.count - (message.decryptedFrom ?? 0) == logged,
+                    "\(name) frame \(frame): \(row[11])")
             } else if row[6] == "no" {
                 #expect(message.decryption == .notEncrypted, "\(name) frame \(frame)")
                 #expect(message.v1Payloads.count == Self.payloadCount(row[11]), "\(name) frame \(frame): \(row[11])")
@@ -67,15 +78,22 @@ import Testing
     /// charon's payload list, one token per payload: "HASH CPRQ(X_USER X_PWD)" is two.
     static func payloadCount(_ logged: String) -> Int {
         guard logged != "-" else { return 0 }
-        var count = 0, depth = 0, inToken = false
+        var count = 0
+        var depth = 0
+        var inToken = false
         for character in logged {
             switch character {
             case "(": depth += 1
             case ")": depth -= 1
-            case " " where depth == 0: inToken = false; continue
+            case " " where depth == 0:
+                inToken = false
+                continue
             default: break
             }
-            if !inToken { count += 1; inToken = true }
+            if !inToken {
+                count += 1
+                inToken = true
+            }
         }
         return count
     }
@@ -90,11 +108,14 @@ import Testing
         for line in text.split(separator: "\n") where !line.hasPrefix("#") {
             let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             guard f.count >= 11, let frame = Int(f[0]) else { continue }
-            let clear = f[10] == "plain", decrypted = f[10].contains("decrypted")
+            let clear = f[10] == "plain"
+            let decrypted = f[10].contains("decrypted")
             guard clear || decrypted, let message = ike.messages.first(where: { $0.frames.contains(frame) }),
-                  message.frames.last == frame else { continue }
+                message.frames.last == frame
+            else { continue }
             let theirs = f[8].split(separator: " ").map(String.init).filter { $0 != "FRAG" }
-            let ours = (decrypted ? Array(message.v1Payloads[(message.decryptedFrom ?? 0)...]) : message.v1Payloads).map(\.name)
+            let ours = (decrypted ? Array(message.v1Payloads[(message.decryptedFrom ?? 0)...]) : message.v1Payloads)
+                .map(\.name)
             #expect(ours == theirs, "\(name) frame \(frame)")
             compared += 1
         }
@@ -127,8 +148,10 @@ import Testing
         for row in expected {
             // icookie spi_initiator_inbound spi_responder_inbound qm_message_id qm_frames created_in_frame qm_initiator
             // rekey_of pfs proposal esp_frames_to_initiator esp_frames_to_responder deleted_in_frame deleted_how keymat_check
-            let inbound = UInt32(row[1], radix: 16)!, outbound = UInt32(row[2], radix: 16)!
-            let index = try #require(ike.children.firstIndex { Set($0.spis) == [inbound, outbound] }, "\(name): \(row[1])/\(row[2])")
+            let inbound = UInt32(row[1], radix: 16)!
+            let outbound = UInt32(row[2], radix: 16)!
+            let index = try #require(
+                ike.children.firstIndex { Set($0.spis) == [inbound, outbound] }, "\(name): \(row[1])/\(row[2])")
             let child = ike.children[index]
             #expect(child.requestedByInitiator == (row[6] == "initiator"))
             #expect(child.requesterSPI == (child.requestedByInitiator ? inbound : outbound))
@@ -140,7 +163,9 @@ import Testing
                 #expect(ike.children[old].spis.contains(UInt32(row[7], radix: 16)!))
             }
             #expect(child.deleted == (row[13] != "none"), "\(name)")
-            for (spi, frames) in [(inbound, IKEFixtureTests.frames(row[10])), (outbound, IKEFixtureTests.frames(row[11]))] {
+            for (spi, frames) in [
+                (inbound, IKEFixtureTests.frames(row[10])), (outbound, IKEFixtureTests.frames(row[11])),
+            ] {
                 let flow = try #require(result.analyzer.flows.first { $0.key.spi == spi })
                 #expect(flow.childSA == index)
                 #expect(flow.count(.decrypted) == frames.count, "\(name) SPI \(spi)")
@@ -199,7 +224,8 @@ import Testing
     @Test func missingKEPayloadsAreNamed() throws {
         let directory = Self.directory("main-psk")
         let keys = try Analyzer.loadKeySet([directory + "/sa.spiglass"])
-        let analyzer = try Analyzer(sad: Analyzer.espDatabase(keys), ikeKeys: keys.ikeSAs, options: AnalysisOptions(), output: StringSink())
+        let analyzer = try Analyzer(
+            sad: Analyzer.espDatabase(keys), ikeKeys: keys.ikeSAs, options: AnalysisOptions(), output: StringSink())
         let reader = try CaptureReader(path: directory + "/capture.pcap")
         analyzer.setLinkType(dlt: reader.linkType, name: reader.linkTypeName)
         var frame = 0
@@ -221,7 +247,8 @@ import Testing
 
     /// With the initiator's keys, the PSK mismatch is diagnosed from what does not decrypt.
     @Test func pskMismatchSeenFromTheInitiator() throws {
-        let result = try Self.run("wrong-psk", keys: try Analyzer.loadKeySet([Self.directory("wrong-psk") + "/sa.spiglass"]))
+        let result = try Self.run(
+            "wrong-psk", keys: try Analyzer.loadKeySet([Self.directory("wrong-psk") + "/sa.spiglass"]))
         guard case .failed(let reason) = result.analyzer.ike.ikeSAs.first?.state else {
             Issue.record("not failed")
             return
@@ -233,8 +260,9 @@ import Testing
     /// Wireshark's own IKEv1 capture (3DES/MD5, certificates): all six encrypted messages open,
     /// including the retransmitted one tshark shows as malformed.
     @Test(.enabled(if: Paths.corpusPresent)) func wiresharkIKEv1CertsCapture() throws {
-        let keys = try KeyFileLoader.parseKeys("fafaeb49382a763c,735be0cb62f82675c4f7bf8fbab9b56834ba76d6ab4fa240\n", file: "inline",
-                                               format: .wiresharkIKEv1)
+        let keys = try KeyFileLoader.parseKeys(
+            "fafaeb49382a763c,735be0cb62f82675c4f7bf8fbab9b56834ba76d6ab4fa240\n", file: "inline",
+            format: .wiresharkIKEv1)
         let result = try analyze(Paths.corpus("wireshark/test/captures/ikev1-certs.pcap"), keySet: keys)
         let ike = result.analyzer.ike
         let encrypted = ike.messages.filter { $0.header.flags & 1 != 0 }

@@ -13,7 +13,9 @@ import Testing
     static func editedKeys(_ path: String, _ edit: (String) -> String?) throws -> String {
         let text = try String(contentsOfFile: Paths.fixture(path), encoding: .utf8)
         let out = CLITests.temporary("edited.spiglass")
-        try (text.split(separator: "\n", omittingEmptySubsequences: false).compactMap { edit(String($0)) }.joined(separator: "\n"))
+        try
+            (text.split(separator: "\n", omittingEmptySubsequences: false).compactMap { edit(String($0)) }.joined(
+                separator: "\n"))
             .write(toFile: out, atomically: true, encoding: .utf8)
         return out
     }
@@ -33,10 +35,15 @@ import Testing
     static let cbc = "strongswan/aes128cbc-sha256-v4"
 
     @Test func aWrongIntegrityKeyIsNamed() throws {
-        let keys = try Self.editedKeys("\(Self.cbc)/sa.spiglass") { $0.hasPrefix("esp") ? Self.spoil($0, "auth-key") : $0 }
+        let keys = try Self.editedKeys("\(Self.cbc)/sa.spiglass") {
+            $0.hasPrefix("esp") ? Self.spoil($0, "auth-key") : $0
+        }
         defer { try? FileManager.default.removeItem(atPath: keys) }
         let result = try CLITests.run(["-q", "-r", "Fixtures/\(Self.cbc)/capture.pcap", "-k", keys])
-        #expect(result.stdout.contains("0x5e81594e 10.99.0.1 → 10.99.0.2: 13 of 13 packets failed the ICV; the ICV fails but the payload looks like valid plaintext under the encryption key of \(keys):3: the integrity key (or its algorithm) is wrong"), "\(result.stdout)")
+        #expect(
+            result.stdout.contains(
+                "0x5e81594e 10.99.0.1 → 10.99.0.2: 13 of 13 packets failed the ICV; the ICV fails but the payload looks like valid plaintext under the encryption key of \(keys):3: the integrity key (or its algorithm) is wrong"
+            ), "\(result.stdout)")
         #expect(result.stdout.contains("written: 0") || !result.stdout.contains("decrypted"))
     }
 
@@ -51,15 +58,23 @@ import Testing
         }
         defer { try? FileManager.default.removeItem(atPath: keys) }
         let result = try CLITests.run(["-q", "-r", "Fixtures/\(Self.cbc)/capture.pcap", "-k", keys])
-        #expect(result.stdout.contains("0x5e81594e 10.99.0.1 → 10.99.0.2: all 13 packets: the ICV verifies but the plaintext is garbled: the payload decrypts with the encryption key of the SA at \(keys):5 (spi 0xf8aeee77): encryption keys swapped between directions?"), "\(result.stdout)")
+        #expect(
+            result.stdout.contains(
+                "0x5e81594e 10.99.0.1 → 10.99.0.2: all 13 packets: the ICV verifies but the plaintext is garbled: the payload decrypts with the encryption key of the SA at \(keys):5 (spi 0xf8aeee77): encryption keys swapped between directions?"
+            ), "\(result.stdout)")
         #expect(result.stdout.contains("Verdicts: garbled 26, ike 6"))
     }
 
     @Test func aWrongEncryptionKeyIsNamed() throws {
-        let keys = try Self.editedKeys("\(Self.cbc)/sa.spiglass") { $0.hasPrefix("esp") ? Self.spoil($0, "enc-key") : $0 }
+        let keys = try Self.editedKeys("\(Self.cbc)/sa.spiglass") {
+            $0.hasPrefix("esp") ? Self.spoil($0, "enc-key") : $0
+        }
         defer { try? FileManager.default.removeItem(atPath: keys) }
         let result = try CLITests.run(["-q", "-r", "Fixtures/\(Self.cbc)/capture.pcap", "-k", keys])
-        #expect(result.stdout.contains("all 13 packets: the ICV verifies but the plaintext is garbled: wrong encryption key (or algorithm / key length); nothing garbled was released"))
+        #expect(
+            result.stdout.contains(
+                "all 13 packets: the ICV verifies but the plaintext is garbled: wrong encryption key (or algorithm / key length); nothing garbled was released"
+            ))
     }
 
     // MARK: IKE
@@ -75,7 +90,10 @@ import Testing
         let keys = try Self.ikeKeys { Self.spoil($0, "sk-ar") }
         defer { try? FileManager.default.removeItem(atPath: keys) }
         let result = try CLITests.run(["ike", "-q", "-r", "Fixtures/\(Self.rekey)/capture.pcap", "-k", keys])
-        #expect(result.stdout.contains("finding: messages from the responder fail integrity (5 of 5); the initiator's verify: SK_ar/SK_er wrong"), "\(result.stdout)")
+        #expect(
+            result.stdout.contains(
+                "finding: messages from the responder fail integrity (5 of 5); the initiator's verify: SK_ar/SK_er wrong"
+            ), "\(result.stdout)")
         #expect(result.stdout.contains("keys: given, but 5 encrypted message(s) fail integrity (see the findings)"))
         #expect(!result.stdout.contains("keys: none"))
         let json = try CLITests.run(["ike", "--json", "-q", "-r", "Fixtures/\(Self.rekey)/capture.pcap", "-k", keys])
@@ -87,24 +105,32 @@ import Testing
             var swapped = line
             for (a, b) in [("sk-ei", "sk-er"), ("sk-ai", "sk-ar")] {
                 guard let x = Self.value(line, a), let y = Self.value(line, b) else { continue }
-                swapped = swapped.replacingOccurrences(of: "\(a)=\(x)", with: "\(a)=TMP").replacingOccurrences(of: "\(b)=\(y)", with: "\(b)=\(x)")
-                    .replacingOccurrences(of: "\(a)=TMP", with: "\(a)=\(y)")
+                swapped = swapped.replacingOccurrences(of: "\(a)=\(x)", with: "\(a)=TMP").replacingOccurrences(
+                    of: "\(b)=\(y)", with: "\(b)=\(x)"
+                )
+                .replacingOccurrences(of: "\(a)=TMP", with: "\(a)=\(y)")
             }
             return swapped
         }
         defer { try? FileManager.default.removeItem(atPath: keys) }
         let result = try CLITests.run(["ike", "-q", "-r", "Fixtures/\(Self.rekey)/capture.pcap", "-k", keys])
-        #expect(result.stdout.contains("fail integrity but verify with the other peer's keys: the key file has the initiator's and the responder's keys (SK_ai/SK_ei and SK_ar/SK_er) the wrong way round"), "\(result.stdout)")
+        #expect(
+            result.stdout.contains(
+                "fail integrity but verify with the other peer's keys: the key file has the initiator's and the responder's keys (SK_ai/SK_ei and SK_ar/SK_er) the wrong way round"
+            ), "\(result.stdout)")
     }
 
     /// A key file that names both SPIs finds an IKE SA first seen with SPIr 0 (its
     /// IKE_SA_INIT request): "keys: given", not "none".
     @Test(.enabled(if: Paths.corpusPresent, "the shared corpus (../shared/corpus) is not present"))
     func keysGivenAreNeverReportedAsNone() throws {
-        let result = try CLITests.run(["ike", "-q", "-r", Paths.corpus("tcpdump/ikev2pI2.pcap"),
-                                       "-k", Paths.corpus("tcpdump/derived/ikev2_decryption_table.ikev2pI2")])
+        let result = try CLITests.run([
+            "ike", "-q", "-r", Paths.corpus("tcpdump/ikev2pI2.pcap"),
+            "-k", Paths.corpus("tcpdump/derived/ikev2_decryption_table.ikev2pI2"),
+        ])
         #expect(result.stdout.contains("keys: given, but 1 encrypted message(s) fail integrity"), "\(result.stdout)")
-        #expect(result.stdout.contains("finding: messages from the initiator fail integrity (1 of 1): SK_ai/SK_ei wrong"))
+        #expect(
+            result.stdout.contains("finding: messages from the initiator fail integrity (1 of 1): SK_ai/SK_ei wrong"))
     }
 
     /// `--ike-no-integrity`: the responder's messages (wrong SK_ar, right SK_er) are decrypted,
@@ -114,12 +140,23 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: keys) }
         let plain = try CLITests.run(["ike", "-r", "Fixtures/\(Self.rekey)/capture.pcap", "-k", keys])
         #expect(!plain.stdout.contains("unauthenticated"))
-        let shown = try CLITests.run(["ike", "-r", "Fixtures/\(Self.rekey)/capture.pcap", "-k", keys, "--ike-no-integrity"])
+        let shown = try CLITests.run([
+            "ike", "-r", "Fixtures/\(Self.rekey)/capture.pcap", "-k", keys, "--ike-no-integrity",
+        ])
         let auth = try #require(shown.stdout.split(separator: "\n").first { $0.contains("IKE_AUTH response") })
-        #expect(auth.contains("(decrypted although its integrity check failed: unauthenticated): SK(unauthenticated){IDr AUTH"), "\(auth)")
+        #expect(
+            auth.contains(
+                "(decrypted although its integrity check failed: unauthenticated): SK(unauthenticated){IDr AUTH"),
+            "\(auth)")
         #expect(shown.stdout.contains("finding: messages from the responder fail integrity (5 of 5)"))
-        let json = try CLITests.run(["ike", "--json", "-r", "Fixtures/\(Self.rekey)/capture.pcap", "-k", keys, "--ike-no-integrity"])
-        let record = try #require(json.stdout.split(separator: "\n").first { $0.contains("\"type\":\"ike_message\"") && $0.contains("\"exchange\":\"IKE_AUTH\"") && $0.contains("\"response\":true") })
+        let json = try CLITests.run([
+            "ike", "--json", "-r", "Fixtures/\(Self.rekey)/capture.pcap", "-k", keys, "--ike-no-integrity",
+        ])
+        let record = try #require(
+            json.stdout.split(separator: "\n").first {
+                $0.contains("\"type\":\"ike_message\"") && $0.contains("\"exchange\":\"IKE_AUTH\"")
+                    && $0.contains("\"response\":true")
+            })
         #expect(record.contains("\"decryption\":\"decrypted\""))
         #expect(record.contains("\"integrity\":\"failed\""))
         #expect(record.contains("{\"in_sk\":true,\"unauthenticated\":true,"))

@@ -33,11 +33,16 @@ struct MultiFileInputTests {
             #expect(split.status == whole.status)
             #expect(split.written == whole.written, "\(source.name) in parts of \(count) \(mode): -w differs")
             #expect(split.stderr == whole.stderr)
-            let a = Self.withoutFileNames(split.stdout), b = whole.stdout
+            let a = Self.withoutFileNames(split.stdout)
+            let b = whole.stdout
             if a != b {
-                let left = a.split(separator: "\n"), right = b.split(separator: "\n")
-                let first = (0..<min(left.count, right.count)).first { left[$0] != right[$0] } ?? min(left.count, right.count)
-                Issue.record("\(source.name) in parts of \(count) \(mode): line \(first + 1) differs:\n  parts: \(first < left.count ? left[first] : "<end>")\n  whole: \(first < right.count ? right[first] : "<end>")")
+                let left = a.split(separator: "\n")
+                let right = b.split(separator: "\n")
+                let first =
+                    (0..<min(left.count, right.count)).first { left[$0] != right[$0] } ?? min(left.count, right.count)
+                Issue.record(
+                    "\(source.name) in parts of \(count) \(mode): line \(first + 1) differs:\n  parts: \(first < left.count ? left[first] : "<end>")\n  whole: \(first < right.count ? right[first] : "<end>")"
+                )
             }
         }
     }
@@ -66,9 +71,12 @@ struct MultiFileInputTests {
 
     /// The regression: `-r a -r b` read only b, silently.
     @Test func twoFilesAreBothRead() throws {
-        let gcm = MessyCaptures.sources[0], cbc = MessyCaptures.sources[1]
-        let result = try CLITests.run(["-q", "-r", Paths.fixture(gcm.capture), "-r", Paths.fixture(cbc.capture),
-                                       "-k", Paths.fixture(gcm.keys), "-k", Paths.fixture(cbc.keys)])
+        let gcm = MessyCaptures.sources[0]
+        let cbc = MessyCaptures.sources[1]
+        let result = try CLITests.run([
+            "-q", "-r", Paths.fixture(gcm.capture), "-r", Paths.fixture(cbc.capture),
+            "-k", Paths.fixture(gcm.keys), "-k", Paths.fixture(cbc.keys),
+        ])
         #expect(result.status == 0)
         #expect(result.stdout.contains("Frames: 64  ESP: 52"), "\(result.stdout)")
         #expect(result.stdout.contains("Verdicts: decrypted 52, ike 12"))
@@ -99,7 +107,9 @@ struct MultiFileInputTests {
     @Test func linkTypesMayDiffer() throws {
         let folder = try MessyCaptures.path("links")
         let files = ["ethernet.pcap", "sll.pcap"].map { folder + "/" + $0 }
-        let keys = [Paths.fixture("scapy/linktypes-sll.spiglass"), Paths.fixture("strongswan/aes128cbc-sha256-v4/sa.spiglass")]
+        let keys = [
+            Paths.fixture("scapy/linktypes-sll.spiglass"), Paths.fixture("strongswan/aes128cbc-sha256-v4/sa.spiglass"),
+        ]
         let merged = try analyzeStream(files, keys: keys)
         // The SLL capture is the older one: it comes first.
         #expect(merged.analyzer.sourcePaths == files.reversed())
@@ -121,7 +131,8 @@ struct MultiFileInputTests {
         let text = try String(contentsOfFile: Paths.fixture(source.keys), encoding: .utf8)
         let ikeOnly = CLITests.temporary("ike-only.spiglass")
         defer { try? FileManager.default.removeItem(atPath: ikeOnly) }
-        try text.split(separator: "\n").filter { $0.hasPrefix("ike ") }.joined(separator: "\n").write(toFile: ikeOnly, atomically: true, encoding: .utf8)
+        try text.split(separator: "\n").filter { $0.hasPrefix("ike ") }.joined(separator: "\n").write(
+            toFile: ikeOnly, atomically: true, encoding: .utf8)
         let parts = try MessyCaptures.parts(source, every: 5)
         let whole = try analyzeStream(Paths.fixture(source.capture), keys: [ikeOnly])
         let split = try analyzeStream(parts, keys: [ikeOnly])
@@ -141,8 +152,12 @@ struct MultiFileInputTests {
         #expect(result.status == 2)
         #expect(result.stdout.contains("Frames: 31"), "\(result.stdout)")
         let damaged = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()[1]
-        #expect(result.stdout.contains("Warning: capture file '\(folder)/\(damaged)' damaged after its frame 4: "), "\(result.stdout)")
+        #expect(
+            result.stdout.contains("Warning: capture file '\(folder)/\(damaged)' damaged after its frame 4: "),
+            "\(result.stdout)")
         #expect(result.stdout.contains("the rest of that file is not read (frame 9 of the stream)"), "\(result.stdout)")
-        try ParallelAnalysisTests.expectSameOutput(["analyze", "-r", folder + "/*.pcap", "-k", Paths.fixture(source.keys)])
+        try ParallelAnalysisTests.expectSameOutput([
+            "analyze", "-r", folder + "/*.pcap", "-k", Paths.fixture(source.keys),
+        ])
     }
 }

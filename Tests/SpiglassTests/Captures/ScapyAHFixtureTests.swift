@@ -6,27 +6,38 @@ import Testing
 /// bundles, corrupted AH), the remaining ESP transforms, and a replay/loss scenario, each with
 /// per-frame verdicts and exact inner bytes checked independently (Fixtures/scapy-ah).
 @Suite struct ScapyAHFixtureTests {
-    static let cases = ["ah-v4-tunnel", "ah-v4-transport", "ah-v6", "ah-esn", "ah-xcbc-cmac", "ah-gmac", "ah-esp-bundle", "ah-bad",
-                        "esp-ccm", "esp-gmac", "esp-xcbc-cmac", "esp-legacy", "replay"]
+    static let cases = [
+        "ah-v4-tunnel", "ah-v4-transport", "ah-v6", "ah-esn", "ah-xcbc-cmac", "ah-gmac", "ah-esp-bundle", "ah-bad",
+        "esp-ccm", "esp-gmac", "esp-xcbc-cmac", "esp-legacy", "replay",
+    ]
 
     static func rows(_ name: String) throws -> [[String]] {
         let table = try String(contentsOfFile: Paths.fixture("scapy-ah/\(name).expected.tsv"), encoding: .utf8)
-        return table.split(separator: "\n").dropFirst().map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+        return table.split(separator: "\n").dropFirst().map {
+            $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        }
     }
 
     @Test(arguments: cases)
     func matchesExpectedTable(name: String) throws {
         let rows = try Self.rows(name)
-        let result = try analyze(Paths.fixture("scapy-ah/\(name).pcap"), keys: [Paths.fixture("scapy-ah/\(name).spiglass")])
+        let result = try analyze(
+            Paths.fixture("scapy-ah/\(name).pcap"), keys: [Paths.fixture("scapy-ah/\(name).spiglass")])
         #expect(result.frames.count == rows.count)
         for (frame, row) in zip(result.frames, rows) {
             let record = frame.record
             let label = "\(name) frame \(row[0])"
-            #expect(record.verdict.rawValue == row[1], "\(label): \(record.detail ?? "") \(record.esp.last?.detail ?? "") \(record.ah.last?.detail ?? "")")
+            #expect(
+                record.verdict.rawValue == row[1],
+                "\(label): \(record.detail ?? "") \(record.esp.last?.detail ?? "") \(record.ah.last?.detail ?? "")")
             // SPI and sequence of the layer that decided the verdict: ESP when present and AH passed.
             let ahDecided = record.esp.isEmpty || record.verdict == .ahICVFailed
-            let spi = ahDecided ? record.ah.first.map { String(format: "0x%08x", $0.header.spi) } : record.esp.first.map { String(format: "0x%08x", $0.spi) }
-            let sequence = ahDecided ? record.ah.first.map { String($0.sequence) } : record.esp.first.map { String($0.sequence) }
+            let spi =
+                ahDecided
+                ? record.ah.first.map { String(format: "0x%08x", $0.header.spi) }
+                : record.esp.first.map { String(format: "0x%08x", $0.spi) }
+            let sequence =
+                ahDecided ? record.ah.first.map { String($0.sequence) } : record.esp.first.map { String($0.sequence) }
             if row[2] != "-" { #expect(spi == row[2], "\(label) spi") }
             if row[3] != "-" { #expect(sequence == row[3], "\(label) sequence") }
             if row[4] != "-" {
@@ -43,10 +54,12 @@ import Testing
 
     @Test func replaySummaryMatches() throws {
         let table = try String(contentsOfFile: Paths.fixture("scapy-ah/replay.summary.tsv"), encoding: .utf8)
-        let result = try analyze(Paths.fixture("scapy-ah/replay.pcap"), keys: [Paths.fixture("scapy-ah/replay.spiglass")])
+        let result = try analyze(
+            Paths.fixture("scapy-ah/replay.pcap"), keys: [Paths.fixture("scapy-ah/replay.spiglass")])
         var checked = 0
         for row in table.split(separator: "\n").dropFirst().map({ $0.split(separator: "\t").map(String.init) }) {
-            guard let flow = result.analyzer.flows.first(where: { String(format: "0x%08x", $0.key.spi) == row[0] }) else {
+            guard let flow = result.analyzer.flows.first(where: { String(format: "0x%08x", $0.key.spi) == row[0] })
+            else {
                 Issue.record("no flow for \(row[0])")
                 continue
             }

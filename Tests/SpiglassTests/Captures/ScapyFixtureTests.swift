@@ -30,13 +30,17 @@ import Testing
 
     func check(capture: String, name: String) throws {
         let table = try String(contentsOfFile: Paths.fixture("scapy/\(name).expected.tsv"), encoding: .utf8)
-        let rows = table.split(separator: "\n").dropFirst().map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+        let rows = table.split(separator: "\n").dropFirst().map {
+            $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        }
         let result = try analyze(capture, keys: [Paths.fixture("scapy/\(name).spiglass")])
         #expect(result.frames.count == rows.count)
         for (frame, row) in zip(result.frames, rows) {
             let record = frame.record
             #expect(String(record.frame) == row[0])
-            #expect(record.verdict.rawValue == Self.verdictName(row[1]), "frame \(row[0]): \(record.detail ?? "") \(record.esp.first?.detail ?? "")")
+            #expect(
+                record.verdict.rawValue == Self.verdictName(row[1]),
+                "frame \(row[0]): \(record.detail ?? "") \(record.esp.first?.detail ?? "")")
             if row[2] != "-" {
                 let spi = record.esp.first.map { String(format: "0x%08x", $0.spi) }
                 #expect(spi == row[2], "frame \(row[0])")

@@ -20,10 +20,13 @@ struct SnapLengthTests {
         #expect(cut.frames.count == whole.frames.count)
         let failures: Set<PacketVerdict> = [.icvFailed, .ahICVFailed, .malformed, .garbled]
         for (index, frame) in cut.frames.enumerated() where index < whole.frames.count {
-            let record = frame.record, before = whole.frames[index].record
+            let record = frame.record
+            let before = whole.frames[index].record
             let place = "\(source.name) -s \(snapLength) frame \(record.frame)"
             if failures.contains(record.verdict) {
-                #expect(before.verdict == record.verdict, "\(place): \(record.verdict.rawValue) (\(record.detail ?? "")), whole: \(before.verdict.rawValue)")
+                #expect(
+                    before.verdict == record.verdict,
+                    "\(place): \(record.verdict.rawValue) (\(record.detail ?? "")), whole: \(before.verdict.rawValue)")
             }
             if record.isCut && (!record.esp.isEmpty || !record.ah.isEmpty) {
                 #expect(record.verdict == .truncated, "\(place): cut ESP/AH is \(record.verdict.rawValue)")
@@ -32,21 +35,28 @@ struct SnapLengthTests {
             if record.verdict == .truncated {
                 #expect(record.isCut, "\(place): truncated but whole")
                 #expect(frame.inner.isEmpty)
-                for layer in record.esp { #expect(layer.detail == "captured \(record.capturedLength) of \(record.originalLength) bytes") }
+                for layer in record.esp {
+                    #expect(layer.detail == "captured \(record.capturedLength) of \(record.originalLength) bytes")
+                }
             }
             if !record.isCut {
                 // What the cut spared decrypts as before (unless its keys came from IKE
                 // messages the cut made unreadable).
-                #expect(record.verdict == before.verdict || (record.verdict == .noSA && before.verdict == .decrypted),
-                        "\(place): \(record.verdict.rawValue), whole: \(before.verdict.rawValue)")
+                #expect(
+                    record.verdict == before.verdict || (record.verdict == .noSA && before.verdict == .decrypted),
+                    "\(place): \(record.verdict.rawValue), whole: \(before.verdict.rawValue)")
                 if record.verdict == before.verdict { #expect(frame.inner == whole.frames[index].inner, "\(place)") }
             }
         }
         let findings = cut.summary.findings
-        #expect(findings.filter { $0.kind == .icvFailures }.count == whole.summary.findings.filter { $0.kind == .icvFailures }.count,
-                "\(source.name) -s \(snapLength): \(findings.map(\.message))")
+        #expect(
+            findings.filter { $0.kind == .icvFailures }.count
+                == whole.summary.findings.filter { $0.kind == .icvFailures }.count,
+            "\(source.name) -s \(snapLength): \(findings.map(\.message))")
         for flow in cut.analyzer.flows where flow.packets > 0 {
-            let truncated = findings.filter { $0.kind == .truncated && $0.spi == flow.key.spi && $0.source == flow.key.source }
+            let truncated = findings.filter {
+                $0.kind == .truncated && $0.spi == flow.key.spi && $0.source == flow.key.source
+            }
             if flow.count(.truncated) == flow.packets {
                 #expect(truncated.count == 1, "\(source.name) -s \(snapLength) spi \(flow.key.spi)")
                 let message = truncated.first?.message ?? ""
@@ -75,12 +85,15 @@ struct SnapLengthTests {
     @Test(arguments: ["strongswan-ike-rekey-cbc-sha256", "strongswan-ikev1-main-psk"])
     func cutIKEMessagesAreReadAsFarAsTheyGo(_ name: String) throws {
         let source = try #require(MessyCaptures.sources.first { $0.name == name })
-        let result = try analyzeStream(try MessyCaptures.path("snaplen-200/\(name).pcap"), keys: [Paths.fixture(source.keys)])
+        let result = try analyzeStream(
+            try MessyCaptures.path("snaplen-200/\(name).pcap"), keys: [Paths.fixture(source.keys)])
         let cut = result.analyzer.ike.messages.filter { $0.capturedLength != nil }
         #expect(!cut.isEmpty)
         for message in cut {
             let payloads = message.payloads.count
-            let problems = message.problems.filter { if case .parse(let problem) = $0 { problem.code == .cutByCapture } else { false } }
+            let problems = message.problems.filter {
+                if case .parse(let problem) = $0 { problem.code == .cutByCapture } else { false }
+            }
             if message.decryption == .cutByCapture {
                 #expect(problems.count <= 1)
             } else {
@@ -101,7 +114,8 @@ struct SnapLengthTests {
         let keys = Paths.fixture("strongswan/aes256gcm16-v4/sa.spiglass")
         let text = try CLITests.run(["analyze", "-r", path, "-k", keys])
         #expect(text.status == 0)
-        #expect(text.stdout.contains("spi=0xc19c5d01 seq=1 len=54 truncated [aes-gcm-256-16] (captured 96 of 162 bytes)"))
+        #expect(
+            text.stdout.contains("spi=0xc19c5d01 seq=1 len=54 truncated [aes-gcm-256-16] (captured 96 of 162 bytes)"))
         #expect(text.stdout.contains("Verdicts: truncated 32"))
         #expect(!text.stdout.contains("icv-failed"))
         #expect(text.stdout.contains("IKE_AUTH request mid=1") && text.stdout.contains("SK{cut by the capture}"))
@@ -126,13 +140,21 @@ struct SnapLengthTests {
             let start = sample.range.lowerBound
             for end in (start + IKEHeader.length)..<(start + Int(whole.header.length)) {
                 let message = try IKEv2Parser.parseMessage(sample.bytes, range: start..<end, cutByCapture: true).get()
-                #expect(message.problems.filter { $0.code == .cutByCapture }.count == 1, "frame \(sample.frame) cut at \(end - start)")
-                #expect(message.problems.allSatisfy { $0.code == .cutByCapture || $0.code == .truncatedBody || $0.code == .countMismatch
-                    || $0.code == .badProposal || $0.code == .badTransform || $0.code == .badAttribute || $0.code == .badLastSubstructure })
+                #expect(
+                    message.problems.filter { $0.code == .cutByCapture }.count == 1,
+                    "frame \(sample.frame) cut at \(end - start)")
+                #expect(
+                    message.problems.allSatisfy {
+                        $0.code == .cutByCapture || $0.code == .truncatedBody || $0.code == .countMismatch
+                            || $0.code == .badProposal || $0.code == .badTransform || $0.code == .badAttribute
+                            || $0.code == .badLastSubstructure
+                    })
                 // The payloads wholly before the cut are the whole message's.
                 let complete = whole.payloads.filter { $0.range.upperBound <= end }
                 #expect(message.payloads.prefix(complete.count).map(\.type) == complete.map(\.type))
-                #expect(throws: (any Error).self) { try IKEv2Parser.parseMessage(sample.bytes, range: start..<end).get() }
+                #expect(throws: (any Error).self) {
+                    try IKEv2Parser.parseMessage(sample.bytes, range: start..<end).get()
+                }
             }
         }
     }
@@ -145,7 +167,9 @@ struct SnapLengthTests {
             let start = sample.range.lowerBound
             for end in (start + IKEHeader.length)..<(start + Int(whole.header.length)) {
                 let message = try IKEv1Parser.parseMessage(sample.bytes, range: start..<end, cutByCapture: true).get()
-                #expect(message.problems.filter { $0.code == .cutByCapture }.count == 1, "frame \(sample.frame) cut at \(end - start)")
+                #expect(
+                    message.problems.filter { $0.code == .cutByCapture }.count == 1,
+                    "frame \(sample.frame) cut at \(end - start)")
                 let complete = whole.payloads.filter { $0.range.upperBound <= end }
                 #expect(message.payloads.prefix(complete.count).map(\.type) == complete.map(\.type))
             }

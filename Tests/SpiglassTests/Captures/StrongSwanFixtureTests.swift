@@ -40,7 +40,8 @@ import Testing
     func everyESPPacketDecryptsWithBothKeyFormats(name: String) throws {
         let expected = try Self.expectedESP(name)
         for keys in ["sa.spiglass", "esp_sa"] {
-            let result = try analyze(Paths.fixture("strongswan/\(name)/capture.pcap"), keys: [Paths.fixture("strongswan/\(name)/\(keys)")])
+            let result = try analyze(
+                Paths.fixture("strongswan/\(name)/capture.pcap"), keys: [Paths.fixture("strongswan/\(name)/\(keys)")])
             #expect(result.summary.count(.decrypted) == 26, "\(name) with \(keys)")
             #expect(result.summary.count(.ike) == 6)
             #expect(result.analyzer.flows.count == 2)
@@ -57,7 +58,9 @@ import Testing
                 #expect(expected.count == 26, "\(name): expected.txt lists \(expected.count) ESP frames")
                 for row in expected {
                     let record = result.frames[row.frame - 1].record
-                    #expect(record.esp.first.map { String(format: "0x%08x", $0.spi) } == row.spi, "\(name) frame \(row.frame)")
+                    #expect(
+                        record.esp.first.map { String(format: "0x%08x", $0.spi) } == row.spi,
+                        "\(name) frame \(row.frame)")
                     #expect(record.esp.first?.sequence == row.sequence)
                     if let (src, dst) = row.inner {
                         #expect(record.inner?.source.description == src, "\(name) frame \(row.frame)")

@@ -1,5 +1,6 @@
-@testable import SpiglassSAD
 import Testing
+
+@testable import SpiglassSAD
 
 /// RFC 4543 AUTH_AES_GMAC as an AH integrity transform: names in each key-file format, key
 /// lengths (AES key + 4-byte salt), the writers, and its rejection on ESP SAs.
@@ -28,7 +29,7 @@ import Testing
         #expect(sas.allSatisfy { $0.ipsecProtocol == .ah })
         let first = try #require(sas.first)
         #expect(first.integrity.name == "aes-gmac-128")
-        #expect(first.icvLength == 24)   // IV 8 + tag 16 in the ICV field
+        #expect(first.icvLength == 24)  // IV 8 + tag 16 in the ICV field
         #expect(first.integrity.explicitIVLength == 8)
         // Native writer round-trips; Wireshark esp_sa and tcpdump cannot express AH GMAC.
         let line = KeyFileWriter.nativeLine(first)
@@ -51,7 +52,8 @@ import Testing
     }
 
     @Test func espRejectsGMACIntegrity() {
-        let e = error("esp spi=1 enc=aes-cbc enc-key=0x000102030405060708090a0b0c0d0e0f auth=aes-gmac-128 auth-key=\(Self.key20)")
+        let e = error(
+            "esp spi=1 enc=aes-cbc enc-key=0x000102030405060708090a0b0c0d0e0f auth=aes-gmac-128 auth-key=\(Self.key20)")
         #expect(e?.code == .badValue)
         #expect(e?.field == "auth-key" || e?.field == "auth")
         #expect(e?.description.contains("AH integrity algorithm") == true)

@@ -19,8 +19,8 @@ import Testing
         #expect(keys.ikeSAs.count == 2)
         let v2 = keys.ikeSAs[0]
         #expect(v2.version == .v2)
-        #expect(v2.initiatorSPI == 0x79f54b97b88d732e)
-        #expect(v2.responderSPI == 0xd370a4356fcbc654)
+        #expect(v2.initiatorSPI == 0x79f5_4b97_b88d_732e)
+        #expect(v2.responderSPI == 0xd370_a435_6fcb_c654)
         #expect(v2.encryption == .aesCBC(keyBits: 256))
         #expect(v2.integrity == .hmacSHA256_128)
         #expect(v2.prf == .hmacSHA256)
@@ -37,10 +37,13 @@ import Testing
 
     @Test func nativeIKEErrorsNameTheField() {
         func field(_ line: String) -> String? {
-            (try? KeyFileLoader.parseKeys(line, file: "f")).map { _ in "no error" } ?? {
-                do { _ = try KeyFileLoader.parseKeys(line, file: "f") } catch let e as KeyFileError { return e.field } catch {}
-                return nil
-            }()
+            (try? KeyFileLoader.parseKeys(line, file: "f")).map { _ in "no error" }
+                ?? {
+                    do { _ = try KeyFileLoader.parseKeys(line, file: "f") } catch let e as KeyFileError {
+                        return e.field
+                    } catch {}
+                    return nil
+                }()
         }
         #expect(field("ike version=3 ispi=1") == "version")
         #expect(field("ike version=2") == "ispi")
@@ -54,14 +57,18 @@ import Testing
     }
 
     @Test func wiresharkIKETablesFromFixturesAndCorpus() throws {
-        let table = try KeyFileLoader.loadKeys(path: Paths.fixture("strongswan/aes128cbc-sha256-v4/ikev2_decryption_table"))
+        let table = try KeyFileLoader.loadKeys(
+            path: Paths.fixture("strongswan/aes128cbc-sha256-v4/ikev2_decryption_table"))
         #expect(table.ikeSAs.count == 1)
         #expect(table.ikeSAs[0].encryption == .aesCBC(keyBits: 256))
         #expect(table.ikeSAs[0].integrity == .hmacSHA256_128)
         let wiki = Paths.corpus("wireshark-wiki/ipsec_ikev2+esp_aes-gcm,aes-ctr,aes-cbc/ikev2_decryption_table")
         if Paths.exists(wiki) {
             let keys = try KeyFileLoader.loadKeys(path: wiki)
-            #expect(keys.ikeSAs.map(\.encryption) == [.aesGCM(keyBits: 256, icvLength: 16), .aesCTR(keyBits: 256), .aesCBC(keyBits: 256)])
+            #expect(
+                keys.ikeSAs.map(\.encryption) == [
+                    .aesGCM(keyBits: 256, icvLength: 16), .aesCTR(keyBits: 256), .aesCBC(keyBits: 256),
+                ])
             #expect(keys.ikeSAs[0].integrity == IKEIntegrityAlgorithm.none)
             #expect(keys.ikeSAs[0].skEi.count == 36)
         }
@@ -69,7 +76,7 @@ import Testing
         if Paths.exists(v1) {
             let keys = try KeyFileLoader.loadKeys(path: v1)
             #expect(keys.ikeSAs.count == 3)
-            #expect(keys.ikeSAs[0].initiatorSPI == 0xfafaeb49382a763c)
+            #expect(keys.ikeSAs[0].initiatorSPI == 0xfafa_eb49_382a_763c)
             #expect(keys.ikeSAs[0].ikev1EncryptionKey.count == 24)
         }
     }
@@ -77,15 +84,23 @@ import Testing
     @Test func detectionPicksTheFormat() {
         #expect(KeyFileLoader.detect("# c\nesp spi=1 enc=null\n") == .native)
         #expect(KeyFileLoader.detect("\"IPv4\",\"*\",\"*\",\"1\",\"NULL\",\"\",\"NULL\",\"\"") == .wiresharkESP)
-        #expect(KeyFileLoader.detect("fafaeb49382a763c,735be0cb62f82675c4f7bf8fbab9b56834ba76d6ab4fa240") == .wiresharkIKEv1)
-        #expect(KeyFileLoader.detect("79f54b97b88d732e,d370a4356fcbc654,00,00,\"AES-CBC-256 [RFC3602]\",00,00,\"NONE [RFC4306]\"") == .wiresharkIKEv2)
+        #expect(
+            KeyFileLoader.detect("fafaeb49382a763c,735be0cb62f82675c4f7bf8fbab9b56834ba76d6ab4fa240") == .wiresharkIKEv1
+        )
+        #expect(
+            KeyFileLoader.detect(
+                "79f54b97b88d732e,d370a4356fcbc654,00,00,\"AES-CBC-256 [RFC3602]\",00,00,\"NONE [RFC4306]\"")
+                == .wiresharkIKEv2)
         #expect(KeyFileLoader.detect("hello") == nil)
         #expect(KeyFileLoader.detect("") == nil)
     }
 
     /// Every fixture key file survives native and Wireshark round trips unchanged, and the
     /// converted keys decrypt the capture exactly as the originals do.
-    @Test(arguments: ["aes128cbc-sha256-v4", "aes256gcm16-v4", "chacha20poly1305-v4", "aes128ctr-sha1-v4", "3des-md5-v4", "aes256cbc-sha512-v6"])
+    @Test(arguments: [
+        "aes128cbc-sha256-v4", "aes256gcm16-v4", "chacha20poly1305-v4", "aes128ctr-sha1-v4", "3des-md5-v4",
+        "aes256cbc-sha512-v6",
+    ])
     func roundTrips(name: String) throws {
         var original = try KeyFileLoader.loadKeys(path: Paths.fixture("strongswan/\(name)/sa.spiglass"))
         original.merge(try KeyFileLoader.loadKeys(path: Paths.fixture("strongswan/\(name)/ikev2_decryption_table")))
@@ -96,7 +111,9 @@ import Testing
         #expect(comparable(native) == comparable(original))
         var tables = KeyFileWriter.wireshark(original)
         // ChaCha20 rows are comments (tshark 4.0 would reject the table); a newer release reads them.
-        #expect(tables.espSA.contains("# Wireshark 4.0 and older reject the whole esp_sa table") == name.hasPrefix("chacha20"))
+        #expect(
+            tables.espSA.contains("# Wireshark 4.0 and older reject the whole esp_sa table")
+                == name.hasPrefix("chacha20"))
         tables.espSA = uncommentingRowsForNewerWireshark(tables.espSA)
         var fromWireshark = try KeyFileLoader.parseKeys(tables.espSA, file: "esp_sa")
         fromWireshark.merge(try KeyFileLoader.parseKeys(tables.ikev2, file: "ikev2", format: .wiresharkIKEv2))
@@ -111,7 +128,8 @@ import Testing
     }
 
     @Test func writersSayWhatTheyCannotExpress() throws {
-        let keys = try KeyFileLoader.parseKeys("""
+        let keys = try KeyFileLoader.parseKeys(
+            """
             esp spi=1 dst=10.0.0.0/9 enc=aes-gcm-16 enc-key=0x0001020304050607080900010203040506070809
             esp spi=2 enc=chacha20-poly1305 enc-key=0x000102030405060708090001020304050607080900010203040506070809000102030405
             """, file: "k")
@@ -125,7 +143,8 @@ import Testing
     /// Names from older Wireshark releases, odd capitalisation, and strongSwan's save-keys GCM
     /// form ("AES-GCM [RFC4106]" with the ICV length in the authentication column).
     @Test func wiresharkNameVariants() throws {
-        let keys = try KeyFileLoader.parseKeys("""
+        let keys = try KeyFileLoader.parseKeys(
+            """
             "IPv4","*","*","0x1","aes-cbc [rfc3602]","0x000102030405060708090a0b0c0d0e0f","HMAC-SHA1-96 [RFC2404]","0x01"
             "IPv4","*","*","0x2","AES-CBC with 128-bit keys [RFC3602]","0x000102030405060708090a0b0c0d0e0f","HMAC-SHA256","0x01"
             "IPv4","*","*","0x3","AES-GCM [RFC4106]","0x0001020304050607080900010203040506070809","ANY 128 bit authentication [no checking]",""
@@ -137,7 +156,8 @@ import Testing
 
     /// IKEv2 SAs with CBC and HMAC go to tcpdump's `ikev2 I/R` lines and come back unchanged.
     @Test func tcpdumpIKELinesRoundTrip() throws {
-        let original = try KeyFileLoader.loadKeys(path: Paths.fixture("strongswan/aes128cbc-sha256-v4/ikev2_decryption_table"))
+        let original = try KeyFileLoader.loadKeys(
+            path: Paths.fixture("strongswan/aes128cbc-sha256-v4/ikev2_decryption_table"))
         let text = KeyFileWriter.tcpdump(original)
         #expect(text.contains("ikev2 I 0x79f54b97b88d732e 0xd370a4356fcbc654 sha256:0x"))
         let back = try KeyFileLoader.parseKeys(text, file: "secrets")

@@ -19,7 +19,8 @@ import Testing
         }
 
         func load(including path: String, _ includes: KeyFileIncludes = .confined) throws -> KeySet {
-            try "0x1@10.0.0.1 aes128-cbc:0x000102030405060708090a0b0c0d0e0f\nfile \(path)\n".write(toFile: top, atomically: true, encoding: .utf8)
+            try "0x1@10.0.0.1 aes128-cbc:0x000102030405060708090a0b0c0d0e0f\nfile \(path)\n".write(
+                toFile: top, atomically: true, encoding: .utf8)
             return try KeyFileLoader.loadKeys(path: top, format: .tcpdump, includes: includes)
         }
 
@@ -93,7 +94,9 @@ import Testing
         let capture = "Fixtures/strongswan/aes256gcm16-v4/capture.pcap"
         let refused = try CLITests.run(["analyze", "-q", "-r", capture, "-k", folder.top])
         #expect(refused.status == 1)
-        #expect(refused.stderr.contains("field 'file': an include must stay in the including file's folder"), "\(refused.stderr)")
+        #expect(
+            refused.stderr.contains("field 'file': an include must stay in the including file's folder"),
+            "\(refused.stderr)")
         let allowed = try CLITests.run(["analyze", "-q", "-r", capture, "-k", folder.top, "--allow-absolute-includes"])
         #expect(allowed.status == 0, "\(allowed.stderr)")
         let check = try CLITests.run(["keys", "check", "--allow-absolute-includes", folder.top])
@@ -104,9 +107,12 @@ import Testing
     @Test func keyFileErrorsOnStandardErrorAreEscaped() throws {
         let path = NSTemporaryDirectory() + "spiglass-hostile-\(UUID().uuidString).keys"
         defer { try? FileManager.default.removeItem(atPath: path) }
-        try "esp spi=1 enc=null \u{1b}]0;pwned\u{7}=S3cretPassw0rd!!\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try "esp spi=1 enc=null \u{1b}]0;pwned\u{7}=S3cretPassw0rd!!\n".write(
+            toFile: path, atomically: true, encoding: .utf8)
         chmod(path, 0o600)
-        let run = try CLITests.run(["analyze", "-q", "-r", "Fixtures/strongswan/aes256gcm16-v4/capture.pcap", "-k", path])
+        let run = try CLITests.run([
+            "analyze", "-q", "-r", "Fixtures/strongswan/aes256gcm16-v4/capture.pcap", "-k", path,
+        ])
         #expect(run.status == 1)
         #expect(run.stderr.contains(#"field '\x1b]0;pwned\x07'"#), "\(run.stderr)")
         #expect(!run.stderr.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" })

@@ -11,7 +11,7 @@ import Testing
         let sas = try KeyFileLoader.parse(text, file: "k.spiglass")
         #expect(sas.count == 1)
         let sa = try #require(sas.first)
-        #expect(sa.spi == 0x5e81594e)
+        #expect(sa.spi == 0x5e81_594e)
         #expect(sa.source == .exact(IPAddress("10.99.0.1")!))
         #expect(sa.destination == .prefix(IPAddress("10.0.0.0")!, bits: 8))
         #expect(sa.encryption == .aesCBC)
@@ -25,7 +25,9 @@ import Testing
     }
 
     @Test func nativeQuotedASCIIKeyAndWildcards() throws {
-        let sas = try KeyFileLoader.parse(#"esp spi=* dst=192.168.*.* enc=3des-cbc enc-key="3descbcencryptiontesting" auth=hmac-sha1-96 auth-key="hmacsha1authenticati""#, file: "f")
+        let sas = try KeyFileLoader.parse(
+            #"esp spi=* dst=192.168.*.* enc=3des-cbc enc-key="3descbcencryptiontesting" auth=hmac-sha1-96 auth-key="hmacsha1authenticati""#,
+            file: "f")
         let sa = try #require(sas.first)
         #expect(sa.spi == nil)
         #expect(sa.destination == .prefix(IPAddress("192.168.0.0")!, bits: 16))
@@ -81,7 +83,10 @@ import Testing
         #expect(error("esp spi=1 enc=null colour=red")?.code == .unknownField)
         #expect(error("esp spi=zz enc=null")?.field == "spi")
         #expect(error("esp spi=1 enc=null enc-key=0xgg")?.field == "enc-key")
-        #expect(error("esp spi=1 enc=aes-gcm-16 enc-key=0x0001020304050607080900010203040506070809 auth=hmac-sha1-96 auth-key=0x00")?.field == "auth")
+        #expect(
+            error(
+                "esp spi=1 enc=aes-gcm-16 enc-key=0x0001020304050607080900010203040506070809 auth=hmac-sha1-96 auth-key=0x00"
+            )?.field == "auth")
         #expect(error("esp spi=1 enc=null auth=hmac-sha1-96")?.field == "auth-key")
         #expect(error("esp spi=1 src=300.1.1.1 enc=null")?.field == "src")
         #expect(error("hello world")?.code == .unknownFormat)
@@ -92,7 +97,10 @@ import Testing
         #expect(ws?.description.contains("AES-CBC [RFC3602]") == true)
         #expect(error(#""IPv4","*","*","0x1","NULL",""#)?.code == .syntax)
         #expect(error(#""IPv4","*","*","0x1","NULL","","NULL","unterminated"#)?.code == .syntax)
-        #expect(error(#""IPv4","*","*","0x1","AES-GCM with 16 octet ICV [RFC4106]","0x0001020304050607080900010203040506070809","HMAC-SHA-1-96 [RFC2404]","0x01""#)?.field == "authentication")
+        #expect(
+            error(
+                #""IPv4","*","*","0x1","AES-GCM with 16 octet ICV [RFC4106]","0x0001020304050607080900010203040506070809","HMAC-SHA-1-96 [RFC2404]","0x01""#
+            )?.field == "authentication")
     }
 
     @Test func lookupPrefersAddressesThenSPIAlone() throws {
@@ -114,8 +122,10 @@ import Testing
 
     @Test(.enabled(if: Paths.corpusPresent, "the shared corpus (../shared/corpus) is not present"))
     func corpusWiresharkFilesLoad() throws {
-        for path in ["wireshark-wiki/ipsec_esp_capture_1/esp_sa", "wireshark-wiki/ipsec_esp_capture_3/esp_sa",
-                     "wireshark-wiki/ipsec_ikev2+esp_aes-gcm,aes-ctr,aes-cbc/esp_sa"] {
+        for path in [
+            "wireshark-wiki/ipsec_esp_capture_1/esp_sa", "wireshark-wiki/ipsec_esp_capture_3/esp_sa",
+            "wireshark-wiki/ipsec_ikev2+esp_aes-gcm,aes-ctr,aes-cbc/esp_sa",
+        ] {
             let full = Paths.corpus(path)
             let sas = try KeyFileLoader.load(path: full)
             #expect(!sas.isEmpty, "\(path)")

@@ -28,7 +28,8 @@ import Testing
         // Converted files, read back through detection.
         let keys = try KeyFileLoader.loadKeys(path: dir + "/sa.spiglass")
         let native = try Self.temporary(KeyFileWriter.native(keys), "native")
-        let wireshark = try Self.temporary(uncommentingRowsForNewerWireshark(KeyFileWriter.wireshark(keys).espSA), "esp_sa")
+        let wireshark = try Self.temporary(
+            uncommentingRowsForNewerWireshark(KeyFileWriter.wireshark(keys).espSA), "esp_sa")
         defer {
             try? FileManager.default.removeItem(atPath: native)
             try? FileManager.default.removeItem(atPath: wireshark)
@@ -56,9 +57,11 @@ import Testing
     /// A key file saved on Windows (CR LF line ends) reads as the same file with LF does, in
     /// every format: ESP and IKE tables, native lines, charon logs, tcpdump secrets, and the
     /// xfrm and setkey dumps.
-    @Test(arguments: ["strongswan/aes128cbc-sha256-v4/sa.spiglass", "strongswan/aes128cbc-sha256-v4/esp_sa",
-                      "strongswan/aes128cbc-sha256-v4/charon-A.log", "strongswan/aes128cbc-sha256-v4/ikev2_decryption_table",
-                      "strongswan-ike/pfs-gcm/charon-A.log"])
+    @Test(arguments: [
+        "strongswan/aes128cbc-sha256-v4/sa.spiglass", "strongswan/aes128cbc-sha256-v4/esp_sa",
+        "strongswan/aes128cbc-sha256-v4/charon-A.log", "strongswan/aes128cbc-sha256-v4/ikev2_decryption_table",
+        "strongswan-ike/pfs-gcm/charon-A.log",
+    ])
     func windowsLineEndsReadTheSame(source: String) throws {
         let path = Paths.fixture(source)
         let unix = try KeyFileLoader.loadKeys(path: path)
@@ -84,7 +87,8 @@ import Testing
             """
         for text in [tcpdump, xfrm] {
             let unix = try KeyFileLoader.parseKeys(text, file: "unix", format: nil)
-            let windows = try KeyFileLoader.parseKeys(text.replacingOccurrences(of: "\n", with: "\r\n"), file: "windows", format: nil)
+            let windows = try KeyFileLoader.parseKeys(
+                text.replacingOccurrences(of: "\n", with: "\r\n"), file: "windows", format: nil)
             #expect(unix.sas.count >= 1)
             #expect(KeyFileWriter.native(windows) == KeyFileWriter.native(unix))
         }
@@ -92,9 +96,12 @@ import Testing
 
     /// The ipdecap captures come with real `setkey -D` dumps; they must decrypt exactly as the
     /// corpus' Wireshark tables do.
-    @Test(.enabled(if: Paths.corpusPresent, "the shared corpus (../shared/corpus) is not present"),
-          arguments: ["aes-cbc_hmac-sha1", "3des-cbc_hmac-sha1", "aes256-cbc_hmac-sha1", "null_hmac-md5",
-                      "3des-cbc_null"])
+    @Test(
+        .enabled(if: Paths.corpusPresent, "the shared corpus (../shared/corpus) is not present"),
+        arguments: [
+            "aes-cbc_hmac-sha1", "3des-cbc_hmac-sha1", "aes256-cbc_hmac-sha1", "null_hmac-md5",
+            "3des-cbc_null",
+        ])
     func setkeyDumpsMatchWireshark(name: String) throws {
         let base = "ipdecap/unit_tests/esp/\(name)/\(name).cap"
         let viaSetkey = try Self.outcome(Paths.corpus(base), Paths.corpus(base + ".keys"))

@@ -1,9 +1,10 @@
 import Foundation
 import SpiglassAnalysis
 import SpiglassCapture
-@testable import SpiglassSAD
 import SpiglassWire
 import Testing
+
+@testable import SpiglassSAD
 
 /// The strongSwan charon log parser and the tcpdump `-E` secrets parser.
 @Suite struct LogAndTcpdumpParserTests {
@@ -64,7 +65,9 @@ import Testing
         }
     }
 
-    static func noFiles(_ path: String) throws -> String { throw KeyFileError(.cannotRead, file: path, line: 0, "no files in this test") }
+    static func noFiles(_ path: String) throws -> String {
+        throw KeyFileError(.cannotRead, file: path, line: 0, "no files in this test")
+    }
 
     // MARK: - strongSwan logs
 
@@ -92,7 +95,8 @@ import Testing
                 #expect(got.destination == want.destination)
                 #expect(got.encryption == want.encryption)
                 #expect(got.integrity == want.integrity)
-                #expect(got.encryptionKey == want.encryptionKey, "\(name)/\(log) SPI \(String(want.spi ?? 0, radix: 16))")
+                #expect(
+                    got.encryptionKey == want.encryptionKey, "\(name)/\(log) SPI \(String(want.spi ?? 0, radix: 16))")
                 #expect(got.integrityKey == want.integrityKey)
                 #expect(got.extendedSequenceNumbers == false)
                 #expect(got.label == "net")
@@ -118,12 +122,14 @@ import Testing
     }
 
     @Test func strongSwanIKEAlgorithmsFromTheProposal() throws {
-        let keys = try StrongSwanLogParser.parse(try Self.read(Paths.fixture("strongswan/aes128cbc-sha256-v4/charon-B.log")), file: "B")
+        let keys = try StrongSwanLogParser.parse(
+            try Self.read(Paths.fixture("strongswan/aes128cbc-sha256-v4/charon-B.log")), file: "B")
         let ike = try #require(keys.ikeSAs.first)
         #expect(ike.encryption == .aesCBC(keyBits: 256))
         #expect(ike.integrity == .hmacSHA256_128)
         #expect(ike.prf == .hmacSHA256)
-        let gcm = try StrongSwanLogParser.parse(try Self.read(Paths.fixture("strongswan/aes256gcm16-v4/charon-A.log")), file: "A")
+        let gcm = try StrongSwanLogParser.parse(
+            try Self.read(Paths.fixture("strongswan/aes256gcm16-v4/charon-A.log")), file: "A")
         #expect(gcm.ikeSAs.first?.encryption == .aesGCM(keyBits: 128, icvLength: 16))
         #expect(gcm.ikeSAs.first?.integrity == IKEIntegrityAlgorithm.none)
         #expect(gcm.sas.first?.encryption == .aesGCM(icvLength: 16))
@@ -135,7 +141,10 @@ import Testing
         var out: [String] = []
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             // "Nov 29 01:22:10 16[IKE] message"
-            guard line.count > 16, let found = CharonLogLineDecoder.threadMarker(in: line) else { out.append(String(line)); continue }
+            guard line.count > 16, let found = CharonLogLineDecoder.threadMarker(in: line) else {
+                out.append(String(line))
+                continue
+            }
             let marker = (message: line[found.messageStart...], thread: found.thread)
             let time = line.prefix(15)
             let threadAndGroup = line[line.index(line.startIndex, offsetBy: 16)...].prefix { $0 != "]" } + "]"
@@ -191,8 +200,8 @@ import Testing
         let keys = try StrongSwanLogParser.parse(text, file: "v1.log")
         let ike = try #require(keys.ikeSAs.first)
         #expect(ike.version == .v1)
-        #expect(ike.initiatorSPI == 0x0011223344556677)
-        #expect(ike.responderSPI == 0x8899aabbccddeeff)
+        #expect(ike.initiatorSPI == 0x0011_2233_4455_6677)
+        #expect(ike.responderSPI == 0x8899_aabb_ccdd_eeff)
         #expect(ike.skeyid == [1, 2, 3, 4])
         #expect(ike.skeyidE == [10, 11])
         #expect(ike.ikev1EncryptionKey == Array(0..<16))
@@ -212,7 +221,8 @@ import Testing
     }
 
     @Test func strongSwanKeyLineWithoutHexdump() throws {
-        let (keys, warnings) = try Self.warnings("x\n\(Self.header)Sk_ei secret => 32 bytes @ 0x7f\n\(Self.header)something else")
+        let (keys, warnings) = try Self.warnings(
+            "x\n\(Self.header)Sk_ei secret => 32 bytes @ 0x7f\n\(Self.header)something else")
         #expect(warnings.count == 1)
         #expect(warnings.first?.file == "c.log")
         #expect(warnings.first?.line == 2)
@@ -221,7 +231,8 @@ import Testing
     }
 
     @Test func strongSwanTruncatedHexdumpAtEnd() throws {
-        let text = "\(Self.header)Sk_d secret => 32 bytes @ 0x7f\n\(Self.header)   0: 00 01 02 03 04 05 06 07 08 09 0A 0B 0C 0D 0E 0F  ................"
+        let text =
+            "\(Self.header)Sk_d secret => 32 bytes @ 0x7f\n\(Self.header)   0: 00 01 02 03 04 05 06 07 08 09 0A 0B 0C 0D 0E 0F  ................"
         let (keys, warnings) = try Self.warnings(text)
         #expect(warnings.map(\.line) == [1])
         #expect(warnings.first?.message.contains("'Sk_d secret'") == true)
@@ -233,7 +244,8 @@ import Testing
         let text = "a\nb\n\(Self.header)Sk_ai secret => 20 bytes @ 0x7f\n\(Self.header)  16: 00 01 02 03  ...."
         let (_, warnings) = try Self.warnings(text)
         #expect(warnings.map(\.line) == [4])
-        #expect(warnings.first?.message.contains("'Sk_ai secret' (line 3): hexdump row at offset 16, expected 0") == true)
+        #expect(
+            warnings.first?.message.contains("'Sk_ai secret' (line 3): hexdump row at offset 16, expected 0") == true)
     }
 
     @Test func strongSwanHexdumpRowTooShort() throws {
@@ -250,7 +262,8 @@ import Testing
     }
 
     @Test func strongSwanBadEstablishedLine() throws {
-        let (keys, warnings) = try Self.warnings("\n\n01[IKE] CHILD_SA net{1} established with SPIs zz_i 5e81594e_o and TS")
+        let (keys, warnings) = try Self.warnings(
+            "\n\n01[IKE] CHILD_SA net{1} established with SPIs zz_i 5e81594e_o and TS")
         #expect(warnings.map(\.line) == [3])
         #expect(warnings.first?.message.contains("without 'name{n} established with SPIs <8 hex>_i <8 hex>_o'") == true)
         #expect(keys.sas.isEmpty)
@@ -260,7 +273,8 @@ import Testing
         // The fixture's 16-byte AES key under a proposal that says AES-256: that CHILD_SA is
         // skipped with a warning naming the key's line; the IKE SA still loads.
         var text = try Self.read(Paths.fixture("strongswan/aes128cbc-sha256-v4/charon-A.log"))
-        text = text.replacingOccurrences(of: "selected proposal: ESP:AES_CBC_128/", with: "selected proposal: ESP:AES_CBC_256/")
+        text = text.replacingOccurrences(
+            of: "selected proposal: ESP:AES_CBC_128/", with: "selected proposal: ESP:AES_CBC_256/")
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         let keyLine = try #require(lines.firstIndex { $0.contains("encryption initiator key =>") }) + 1
         let (keys, warnings) = try Self.warnings(text)
@@ -275,7 +289,10 @@ import Testing
         let text = try Self.read(Paths.fixture("strongswan/aes256gcm16-v4/charon-B.log"))
         let utf8 = Array(text.utf8)
         var offsets = Set(stride(from: 0, to: utf8.count, by: 53))
-        for (i, b) in utf8.enumerated() where b == UInt8(ascii: "\n") { offsets.insert(i); offsets.insert(i + 1) }
+        for (i, b) in utf8.enumerated() where b == UInt8(ascii: "\n") {
+            offsets.insert(i)
+            offsets.insert(i + 1)
+        }
         offsets.insert(utf8.count)
         for offset in offsets.sorted() {
             let prefix = String(decoding: utf8[0..<offset], as: UTF8.self)
@@ -288,7 +305,9 @@ import Testing
         var generator = TestSeed.current.generator
         for _ in 0..<200 {
             var bytes = utf8
-            for _ in 0..<20 { bytes[Int.random(in: 0..<bytes.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator) }
+            for _ in 0..<20 {
+                bytes[Int.random(in: 0..<bytes.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
+            }
             _ = try? StrongSwanLogParser.parse(String(decoding: bytes, as: UTF8.self), file: "r")
         }
     }
@@ -318,41 +337,52 @@ import Testing
     }
 
     @Test(.enabled(if: Paths.corpusPresent, "needs ../shared/corpus")) func tcpdumpDecryptsThroughThePipeline() throws {
-        let keys = try TcpdumpSecretsParser.parse(try Self.read(Paths.corpus("tcpdump/esp-secrets.txt")), file: "esp-secrets.txt", readFile: Self.noFiles)
+        let keys = try TcpdumpSecretsParser.parse(
+            try Self.read(Paths.corpus("tcpdump/esp-secrets.txt")), file: "esp-secrets.txt", readFile: Self.noFiles)
         let summary = try Self.runPipeline(Paths.corpus("tcpdump/08-sunrise-sunset-aes.pcap"), sas: keys.sas)
         #expect(summary.count(.decrypted) == 8)
         // The esp1 inline string of tcpdump's own tests.
-        let inline = try TcpdumpSecretsParser.parse("0x12345678@192.1.2.45 3des-cbc-hmac96:0x4043434545464649494a4a4c4c4f4f515152525454575758",
-                                                    file: "cmdline", readFile: Self.noFiles)
-        #expect(try Self.runPipeline(Paths.corpus("tcpdump/02-sunrise-sunset-esp.pcap"), sas: inline.sas).count(.decrypted) == 8)
+        let inline = try TcpdumpSecretsParser.parse(
+            "0x12345678@192.1.2.45 3des-cbc-hmac96:0x4043434545464649494a4a4c4c4f4f515152525454575758",
+            file: "cmdline", readFile: Self.noFiles)
+        #expect(
+            try Self.runPipeline(Paths.corpus("tcpdump/02-sunrise-sunset-esp.pcap"), sas: inline.sas).count(.decrypted)
+                == 8)
         // The default form (no spi@addr) of test esp3.
-        let def = try TcpdumpSecretsParser.parse("3des-cbc-hmac96:0x4043434545464649494a4a4c4c4f4f515152525454575758", file: "cmdline", readFile: Self.noFiles)
+        let def = try TcpdumpSecretsParser.parse(
+            "3des-cbc-hmac96:0x4043434545464649494a4a4c4c4f4f515152525454575758", file: "cmdline",
+            readFile: Self.noFiles)
         #expect(def.sas.first?.spi == nil)
         #expect(def.sas.first?.destination == .any)
-        #expect(try Self.runPipeline(Paths.corpus("tcpdump/02-sunrise-sunset-esp.pcap"), sas: def.sas).count(.decrypted) == 8)
+        #expect(
+            try Self.runPipeline(Paths.corpus("tcpdump/02-sunrise-sunset-esp.pcap"), sas: def.sas).count(.decrypted)
+                == 8)
     }
 
     @Test func tcpdumpInlineCommaSeparatedSAs() throws {
         let keys = try TcpdumpSecretsParser.parse(
             "0x12345678@192.1.2.45 3des-cbc-hmac96:0x43434545464649494a4a4c4c4f4f51515252545457575840,0xabcdabcd@192.0.1.1 3des-cbc-hmac96:0x434545464649494a4a4c4c4f4f5151525254545757584043",
             file: "cmdline", readFile: Self.noFiles)
-        #expect(keys.sas.map(\.spi) == [0x12345678, 0xabcdabcd])
+        #expect(keys.sas.map(\.spi) == [0x1234_5678, 0xabcd_abcd])
         // A comma inside an ASCII secret stays in the secret.
-        let ascii = try TcpdumpSecretsParser.parse("0x10@10.0.0.1 aes128-cbc:abcdefgh,jklmnop, 0x11@10.0.0.2 aes128-cbc:0123456789abcdef", file: "f", readFile: Self.noFiles)
+        let ascii = try TcpdumpSecretsParser.parse(
+            "0x10@10.0.0.1 aes128-cbc:abcdefgh,jklmnop, 0x11@10.0.0.2 aes128-cbc:0123456789abcdef", file: "f",
+            readFile: Self.noFiles)
         #expect(ascii.sas.count == 2)
         #expect(ascii.sas.first.map { Array($0.encryptionKey) } == Array("abcdefgh,jklmnop".utf8))
         #expect(ascii.sas.last?.spi == 0x11)
     }
 
     @Test func tcpdumpSPIForms() throws {
-        let keys = try TcpdumpSecretsParser.parse("""
+        let keys = try TcpdumpSecretsParser.parse(
+            """
             10@10.0.0.1 aes-cbc:0x000102030405060708090a0b0c0d0e0f
             010@10.0.0.1 aes128:0x000102030405060708090a0b0c0d0e0f
             0xFFFFFFFF@fe80::1 3des:0x000102030405060708090a0b0c0d0e0f0001020304050607
             0x1@10.0.0.9 none:
             0x2@10.0.0.9 blowfish-cbc-hmac96:blowfishblowfish
             """.replacingOccurrences(of: "none:", with: "none-hmac96:0x00"), file: "f", readFile: Self.noFiles)
-        #expect(keys.sas.map(\.spi) == [10, 8, 0xffffffff, 1, 2])
+        #expect(keys.sas.map(\.spi) == [10, 8, 0xffff_ffff, 1, 2])
         #expect(keys.sas[2].destination == .exact(IPAddress("fe80::1")!))
         #expect(keys.sas[3].encryption == .null)
         #expect(keys.sas[3].encryptionKey.isEmpty)
@@ -363,7 +393,8 @@ import Testing
     }
 
     @Test func tcpdumpLaterSAAndDefaultOrdering() throws {
-        let keys = try TcpdumpSecretsParser.parse("""
+        let keys = try TcpdumpSecretsParser.parse(
+            """
             aes128-cbc:0x000102030405060708090a0b0c0d0e0f
             0x5@10.0.0.1 aes128-cbc:0x00000000000000000000000000000000
             aes192-cbc:0x000102030405060708090a0b0c0d0e0f0001020304050607
@@ -377,16 +408,25 @@ import Testing
         #expect(keys.notes.filter { $0.kind == .warning }.map(\.line).sorted() == [1, 2])
     }
 
-    @Test(.enabled(if: Paths.corpusPresent, "needs ../shared/corpus")) func tcpdumpCorpusDerivedFilesMatchTheirEspSA() throws {
+    @Test(.enabled(if: Paths.corpusPresent, "needs ../shared/corpus")) func tcpdumpCorpusDerivedFilesMatchTheirEspSA()
+        throws
+    {
         let fm = FileManager.default
         var pairs: [(String, String)] = []
         let ipdecap = Paths.corpus("ipdecap/derived")
         for name in try fm.contentsOfDirectory(atPath: ipdecap) where name.hasSuffix(".tcpdump-secrets") {
-            pairs.append((ipdecap + "/" + name, ipdecap + "/" + name.replacingOccurrences(of: ".tcpdump-secrets", with: ".esp_sa")))
+            pairs.append(
+                (
+                    ipdecap + "/" + name,
+                    ipdecap + "/" + name.replacingOccurrences(of: ".tcpdump-secrets", with: ".esp_sa")
+                ))
         }
         for n in [1, 2, 3, 5] {
-            pairs.append((Paths.corpus("wireshark-wiki/derived/ipsec_esp_capture_\(n).tcpdump-secrets"),
-                          Paths.corpus("wireshark-wiki/ipsec_esp_capture_\(n)/esp_sa")))
+            pairs.append(
+                (
+                    Paths.corpus("wireshark-wiki/derived/ipsec_esp_capture_\(n).tcpdump-secrets"),
+                    Paths.corpus("wireshark-wiki/ipsec_esp_capture_\(n)/esp_sa")
+                ))
         }
         #expect(pairs.count == 11)
         var compared = 0
@@ -407,14 +447,15 @@ import Testing
     }
 
     @Test(.enabled(if: Paths.corpusPresent, "needs ../shared/corpus")) func tcpdumpIKEv2LinesMergeIntoOneSA() throws {
-        let path = Paths.corpus("tcpdump/esp-secrets.txt").replacingOccurrences(of: "esp-secrets.txt", with: "ikev2pI2-secrets.txt")
+        let path = Paths.corpus("tcpdump/esp-secrets.txt").replacingOccurrences(
+            of: "esp-secrets.txt", with: "ikev2pI2-secrets.txt")
         let keys = try TcpdumpSecretsParser.parse(try Self.read(path), file: path, readFile: Self.noFiles)
         #expect(keys.sas.isEmpty)
         #expect(keys.ikeSAs.count == 1)
         let ike = try #require(keys.ikeSAs.first)
         #expect(ike.version == .v2)
-        #expect(ike.initiatorSPI == 0x0001020304050607)
-        #expect(ike.responderSPI == 0xc02e7a3031a03188)
+        #expect(ike.initiatorSPI == 0x0001_0203_0405_0607)
+        #expect(ike.responderSPI == 0xc02e_7a30_31a0_3188)
         #expect(hex(ike.skAi) == "4ea8e662b07cdd430f6944c6723e4b82d5722418")
         #expect(hex(ike.skEi) == "3f44bf47cafd8150591deb088199fcbf")
         #expect(hex(ike.skAr) == "515b0bd22e6d76b34fdb760aa7bfad80b109b75d")
@@ -424,17 +465,25 @@ import Testing
         #expect(ike.origin.line == 1)
     }
 
-    @Test(.enabled(if: Paths.corpusPresent, "needs ../shared/corpus")) func tcpdumpIKEv2CorpusLinesMatchTheDecryptionTables() throws {
+    @Test(.enabled(if: Paths.corpusPresent, "needs ../shared/corpus"))
+    func tcpdumpIKEv2CorpusLinesMatchTheDecryptionTables() throws {
         var files: [(String, String)] = (0...8).map {
-            (Paths.corpus("openswan/derived/keypair\($0).tcpdump-secrets"), Paths.corpus("openswan/derived/keypair\($0).ikev2_decryption_table"))
+            (
+                Paths.corpus("openswan/derived/keypair\($0).tcpdump-secrets"),
+                Paths.corpus("openswan/derived/keypair\($0).ikev2_decryption_table")
+            )
         }
-        files.append((Paths.corpus("wireshark-wiki/derived/ipsec_ikev2+esp_aes-cbc-ikesa.tcpdump-secrets"),
-                      Paths.corpus("wireshark-wiki/ipsec_ikev2+esp_aes-gcm,aes-ctr,aes-cbc/ikev2_decryption_table")))
+        files.append(
+            (
+                Paths.corpus("wireshark-wiki/derived/ipsec_ikev2+esp_aes-cbc-ikesa.tcpdump-secrets"),
+                Paths.corpus("wireshark-wiki/ipsec_ikev2+esp_aes-gcm,aes-ctr,aes-cbc/ikev2_decryption_table")
+            ))
         for (secrets, table) in files {
             let keys = try TcpdumpSecretsParser.parse(try Self.read(secrets), file: secrets, readFile: Self.noFiles)
             #expect(keys.ikeSAs.count == 1, "\(secrets)")
             let ike = try #require(keys.ikeSAs.first)
-            let row = try #require(try Self.ikeTable(table).first { $0.spii == ike.initiatorSPI && $0.spir == ike.responderSPI })
+            let row = try #require(
+                try Self.ikeTable(table).first { $0.spii == ike.initiatorSPI && $0.spir == ike.responderSPI })
             #expect(hex(ike.skEi) == row.ei, "\(secrets)")
             #expect(hex(ike.skEr) == row.er)
             #expect(hex(ike.skAi) == row.ai)
@@ -455,11 +504,15 @@ import Testing
     @Test func tcpdumpFileIncludesRelativeAndAbsolute() throws {
         let dir = try Self.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try "# inner\n0x2@10.0.0.2 aes128-cbc:0x000102030405060708090a0b0c0d0e0f\nfile ../third.txt\n".write(toFile: dir + "/sub/inner.txt", atomically: true, encoding: .utf8)
-        try "0x3@10.0.0.3 3des-cbc:0x000102030405060708090a0b0c0d0e0f0001020304050607\n".write(toFile: dir + "/third.txt", atomically: true, encoding: .utf8)
-        let top = "0x1@10.0.0.1 aes256-cbc:0x000102030405060708090a0b0c0d0e0f000102030405060708090a0b0c0d0e0f\nfile sub/inner.txt\nfile \(dir)/third.txt\n"
+        try "# inner\n0x2@10.0.0.2 aes128-cbc:0x000102030405060708090a0b0c0d0e0f\nfile ../third.txt\n".write(
+            toFile: dir + "/sub/inner.txt", atomically: true, encoding: .utf8)
+        try "0x3@10.0.0.3 3des-cbc:0x000102030405060708090a0b0c0d0e0f0001020304050607\n".write(
+            toFile: dir + "/third.txt", atomically: true, encoding: .utf8)
+        let top =
+            "0x1@10.0.0.1 aes256-cbc:0x000102030405060708090a0b0c0d0e0f000102030405060708090a0b0c0d0e0f\nfile sub/inner.txt\nfile \(dir)/third.txt\n"
         try top.write(toFile: dir + "/top.txt", atomically: true, encoding: .utf8)
-        let keys = try TcpdumpSecretsParser.parse(top, file: dir + "/top.txt", readFile: Self.readDisk, includes: .anywhere)
+        let keys = try TcpdumpSecretsParser.parse(
+            top, file: dir + "/top.txt", readFile: Self.readDisk, includes: .anywhere)
         // third.txt is read twice (not a cycle): the later copy replaces the earlier one.
         #expect(keys.sas.map(\.spi) == [1, 2, 3])
         #expect(keys.sas[1].origin == SAOrigin(file: dir + "/sub/inner.txt", line: 2))
@@ -472,13 +525,17 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try "file b.txt\n".write(toFile: dir + "/a.txt", atomically: true, encoding: .utf8)
         try "# b\nfile ./a.txt\n".write(toFile: dir + "/b.txt", atomically: true, encoding: .utf8)
-        let e = Self.error { _ = try TcpdumpSecretsParser.parse("file b.txt\n", file: dir + "/a.txt", readFile: Self.readDisk) }
+        let e = Self.error {
+            _ = try TcpdumpSecretsParser.parse("file b.txt\n", file: dir + "/a.txt", readFile: Self.readDisk)
+        }
         #expect(e?.file == dir + "/b.txt")
         #expect(e?.line == 2)
         #expect(e?.field == "file")
         #expect(e?.description.contains("cycle") == true)
         // Including itself.
-        let selfInclude = Self.error { _ = try TcpdumpSecretsParser.parse("\nfile a.txt", file: dir + "/a.txt", readFile: Self.readDisk) }
+        let selfInclude = Self.error {
+            _ = try TcpdumpSecretsParser.parse("\nfile a.txt", file: dir + "/a.txt", readFile: Self.readDisk)
+        }
         #expect(selfInclude?.line == 2)
         #expect(selfInclude?.field == "file")
     }
@@ -489,17 +546,22 @@ import Testing
         for i in 0..<12 {
             try "file f\(i + 1).txt\n".write(toFile: dir + "/f\(i).txt", atomically: true, encoding: .utf8)
         }
-        let e = Self.error { _ = try TcpdumpSecretsParser.parse("file f1.txt", file: dir + "/f0.txt", readFile: Self.readDisk) }
+        let e = Self.error {
+            _ = try TcpdumpSecretsParser.parse("file f1.txt", file: dir + "/f0.txt", readFile: Self.readDisk)
+        }
         #expect(e?.code == .tooLarge)
         #expect(e?.field == "file")
         #expect(e?.file == dir + "/f8.txt")
         #expect(e?.line == 1)
         // Eight levels are fine.
-        try "0x1@10.0.0.1 aes128-cbc:0x000102030405060708090a0b0c0d0e0f\n".write(toFile: dir + "/f8.txt", atomically: true, encoding: .utf8)
+        try "0x1@10.0.0.1 aes128-cbc:0x000102030405060708090a0b0c0d0e0f\n".write(
+            toFile: dir + "/f8.txt", atomically: true, encoding: .utf8)
         let keys = try TcpdumpSecretsParser.parse("file f1.txt", file: dir + "/f0.txt", readFile: Self.readDisk)
         #expect(keys.sas.count == 1)
         // A file that cannot be read.
-        let missing = Self.error { _ = try TcpdumpSecretsParser.parse("\n\nfile nope.txt", file: dir + "/x.txt", readFile: Self.readDisk) }
+        let missing = Self.error {
+            _ = try TcpdumpSecretsParser.parse("\n\nfile nope.txt", file: dir + "/x.txt", readFile: Self.readDisk)
+        }
         #expect(missing?.code == .cannotRead)
         #expect(missing?.line == 3)
         #expect(missing?.field == "file")
@@ -508,7 +570,11 @@ import Testing
     // MARK: - tcpdump malformed lines
 
     static func tcpdumpError(_ badLine: String) -> KeyFileError? {
-        error { _ = try TcpdumpSecretsParser.parse("# ok\n0x1@10.0.0.1 aes128-cbc:0x000102030405060708090a0b0c0d0e0f\n" + badLine, file: "secrets", readFile: noFiles) }
+        error {
+            _ = try TcpdumpSecretsParser.parse(
+                "# ok\n0x1@10.0.0.1 aes128-cbc:0x000102030405060708090a0b0c0d0e0f\n" + badLine, file: "secrets",
+                readFile: noFiles)
+        }
     }
 
     @Test(arguments: [
@@ -553,8 +619,10 @@ import Testing
 
     @Test(.enabled(if: Paths.corpusPresent, "needs ../shared/corpus"), .seeded(0x7cd_5eed))
     func tcpdumpEveryPrefixParsesOrThrows() throws {
-        for path in [Paths.corpus("tcpdump/esp-secrets.txt"), Paths.corpus("tcpdump/ikev2pI2-secrets.txt"),
-                     Paths.corpus("wireshark-wiki/derived/ipsec_esp_capture_1.tcpdump-secrets")] {
+        for path in [
+            Paths.corpus("tcpdump/esp-secrets.txt"), Paths.corpus("tcpdump/ikev2pI2-secrets.txt"),
+            Paths.corpus("wireshark-wiki/derived/ipsec_esp_capture_1.tcpdump-secrets"),
+        ] {
             let utf8 = Array(try Self.read(path).utf8)
             for offset in 0...utf8.count {
                 let prefix = String(decoding: utf8[0..<offset], as: UTF8.self)
@@ -567,8 +635,12 @@ import Testing
             var generator = TestSeed.current.generator
             for _ in 0..<300 {
                 var bytes = utf8
-                for _ in 0..<4 { bytes[Int.random(in: 0..<bytes.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator) }
-                _ = try? TcpdumpSecretsParser.parse(String(decoding: bytes, as: UTF8.self), file: "r", readFile: Self.noFiles)
+                for _ in 0..<4 {
+                    bytes[Int.random(in: 0..<bytes.count, using: &generator)] = UInt8.random(
+                        in: 0...255, using: &generator)
+                }
+                _ = try? TcpdumpSecretsParser.parse(
+                    String(decoding: bytes, as: UTF8.self), file: "r", readFile: Self.noFiles)
             }
         }
     }

@@ -1,7 +1,8 @@
 import Foundation
-@testable import SpiglassSAD
 import SpiglassWire
 import Testing
+
+@testable import SpiglassSAD
 
 /// Every policy source: `ip xfrm policy` (real iproute2 output, Fixtures/spd), `setkey -DP`
 /// (shapes from ipsec-tools' printing code), `swanctl --list-conns` and `swanctl.conf` (real
@@ -10,7 +11,8 @@ import Testing
 @Suite struct PolicyParserTests {
     static func load(_ relative: String, format: KeyFileFormat? = nil) throws -> KeySet {
         let path = Paths.fixture(relative)
-        return try KeyFileLoader.parseKeys(try String(contentsOfFile: path, encoding: .utf8), file: relative, format: format)
+        return try KeyFileLoader.parseKeys(
+            try String(contentsOfFile: path, encoding: .utf8), file: relative, format: format)
     }
 
     static func policy(_ keys: KeySet, _ selector: String, _ direction: SecurityPolicy.Direction) -> SecurityPolicy? {
@@ -18,7 +20,8 @@ import Testing
     }
 
     /// Every non-blank line got exactly one note.
-    static func expectOneNotePerLine(_ text: String, _ keys: KeySet, sourceLocation: SourceLocation = #_sourceLocation) {
+    static func expectOneNotePerLine(_ text: String, _ keys: KeySet, sourceLocation: SourceLocation = #_sourceLocation)
+    {
         let lines = KeyFileLines.of(text)
         for (index, line) in lines.enumerated() where !line.allSatisfy({ $0 == " " || $0 == "\t" }) {
             let count = keys.notes.filter { $0.line == index + 1 }.count
@@ -34,11 +37,18 @@ import Testing
         #expect(keys.policies.count == 12)
         #expect(keys.sas.isEmpty)
         Self.expectOneNotePerLine(text, keys)
-        #expect(keys.notes.allSatisfy { $0.kind != .warning || $0.message.contains("optional") }, "\(keys.notes.filter { $0.kind == .warning })")
+        #expect(
+            keys.notes.allSatisfy { $0.kind != .warning || $0.message.contains("optional") },
+            "\(keys.notes.filter { $0.kind == .warning })")
         let out = try #require(Self.policy(keys, "10.1.0.0/16 → 10.2.0.0/16", .outbound))
         #expect(out.priority == 375423)
-        #expect(out.action == .protect([PolicyTemplate(ipsecProtocol: .esp, mode: .tunnel, tunnelSource: IPAddress("192.0.2.1"),
-                                                        tunnelDestination: IPAddress("192.0.2.2"), reqid: 1)]))
+        #expect(
+            out.action
+                == .protect([
+                    PolicyTemplate(
+                        ipsecProtocol: .esp, mode: .tunnel, tunnelSource: IPAddress("192.0.2.1"),
+                        tunnelDestination: IPAddress("192.0.2.2"), reqid: 1)
+                ]))
         let fwd = try #require(Self.policy(keys, "10.2.0.0/16 → 10.1.0.0/16", .forward))
         #expect(fwd.templates.first?.optional == true && !fwd.requiresProtection)
         let ssh = try #require(Self.policy(keys, "10.1.2.3/32[tcp/22] → 10.2.0.0/24[tcp/8080]", .outbound))
@@ -105,23 +115,37 @@ import Testing
         #expect(keys.notes.contains { $0.line == 1 && $0.kind == .ignored && $0.message.contains("per-socket") })
         Self.expectOneNotePerLine(text, keys)
         func error(_ text: String) -> KeyFileError? {
-            do { _ = try KeyFileLoader.parseKeys(text, file: "bad.txt", format: .xfrm) } catch let e as KeyFileError { return e } catch {}
+            do { _ = try KeyFileLoader.parseKeys(text, file: "bad.txt", format: .xfrm) } catch let e as KeyFileError {
+                return e
+            } catch {}
             return nil
         }
-        #expect(error("src 10.1.0.0/16 dst 10.2.0.0/16 proto nosuch\n\tdir out priority 0\n") == KeyFileError(.badValue, file: "bad.txt", line: 1, field: "proto", "'<6 characters>' is not a protocol"))
+        #expect(
+            error("src 10.1.0.0/16 dst 10.2.0.0/16 proto nosuch\n\tdir out priority 0\n")
+                == KeyFileError(
+                    .badValue, file: "bad.txt", line: 1, field: "proto", "'<6 characters>' is not a protocol"))
         #expect(error("src 10.1.0.0/16 dst 10.2.0.0/16\n\tdir sideways priority 0\n")?.field == "dir")
-        #expect(error("src 10.1.0.0/16 dst 10.2.0.0/16\n\tdir out priority 0\n\ttmpl src 192.0.2.1 dst 192.0.2.2\n\t\tproto esp reqid 1 mode tunnel\nsrc 10.3.0.0/16 dst 10.4.0.0/16\n")
+        #expect(
+            error(
+                "src 10.1.0.0/16 dst 10.2.0.0/16\n\tdir out priority 0\n\ttmpl src 192.0.2.1 dst 192.0.2.2\n\t\tproto esp reqid 1 mode tunnel\nsrc 10.3.0.0/16 dst 10.4.0.0/16\n"
+            )
                 == KeyFileError(.missingField, file: "bad.txt", line: 5, field: "dir", "policy without its 'dir' line"))
         #expect(error("src 10.1.0.0/16 dst 2001:db8::/32\n\tdir out priority 0\n")?.line == 1)
     }
 
     @Test func setkeyDumpPolicyOutputOfLinuxAndBSD() throws {
         let linux = try Self.load("spd/setkey-dp-linux.txt")
-        Self.expectOneNotePerLine(try String(contentsOfFile: Paths.fixture("spd/setkey-dp-linux.txt"), encoding: .utf8), linux)
+        Self.expectOneNotePerLine(
+            try String(contentsOfFile: Paths.fixture("spd/setkey-dp-linux.txt"), encoding: .utf8), linux)
         #expect(linux.policies.count == 8)
         let out = try #require(Self.policy(linux, "10.1.0.0/16 → 10.2.0.0/16", .outbound))
         #expect(out.priority == 0x8000_0000)
-        #expect(out.templates == [PolicyTemplate(ipsecProtocol: .esp, mode: .tunnel, tunnelSource: IPAddress("192.0.2.1"), tunnelDestination: IPAddress("192.0.2.2"))])
+        #expect(
+            out.templates == [
+                PolicyTemplate(
+                    ipsecProtocol: .esp, mode: .tunnel, tunnelSource: IPAddress("192.0.2.1"),
+                    tunnelDestination: IPAddress("192.0.2.2"))
+            ])
         #expect(Self.policy(linux, "10.2.0.0/16 → 10.1.0.0/16", .forward)?.requiresProtection == false)
         // `prio def + 100` is 100 before the default (ipsec_dump_policy1 prints the sign reversed).
         let ssh = try #require(Self.policy(linux, "10.1.2.3/32[tcp/22] → 10.2.0.0/24[tcp/8080]", .outbound))
@@ -130,7 +154,10 @@ import Testing
         // `icmp 8,0`: type 8, and code 0 is the kernel's wildcard.
         let icmp = try #require(Self.policy(linux, "10.1.0.0/16[icmp type 8] → 10.2.0.0/16[icmp]", .outbound))
         #expect(icmp.action == .discard && icmp.priority == 0x4000_0000 - 5)
-        #expect(Self.policy(linux, "198.51.100.1/32 → 198.51.100.2/32", .outbound)?.templates.map(\.ipsecProtocol) == [.ah, .esp])
+        #expect(
+            Self.policy(linux, "198.51.100.1/32 → 198.51.100.2/32", .outbound)?.templates.map(\.ipsecProtocol) == [
+                .ah, .esp,
+            ])
         // 255 is "any" (getprotobynumber knows no name for it on Linux); per-socket policies are skipped.
         #expect(linux.notes.contains { $0.message.contains("per-socket") })
         let bsd = try Self.load("spd/setkey-dp-bsd.txt")
@@ -141,16 +168,24 @@ import Testing
 
     @Test func swanctlListConnsOfStrongSwan() throws {
         let narrowedB = try Self.load("strongswan-policy/narrowed/list-conns-B.txt")
-        Self.expectOneNotePerLine(try String(contentsOfFile: Paths.fixture("strongswan-policy/narrowed/list-conns-B.txt"), encoding: .utf8), narrowedB)
+        Self.expectOneNotePerLine(
+            try String(contentsOfFile: Paths.fixture("strongswan-policy/narrowed/list-conns-B.txt"), encoding: .utf8),
+            narrowedB)
         #expect(narrowedB.policies.map(\.direction) == [.outbound, .inbound])
         let out = narrowedB.policies[0]
         #expect(out.selector.description == "10.200.2.1/32 → 10.200.1.0/28")
-        #expect(out.templates == [PolicyTemplate(ipsecProtocol: .esp, mode: .tunnel, tunnelSource: IPAddress("10.97.0.2"), tunnelDestination: IPAddress("10.97.0.1"))])
+        #expect(
+            out.templates == [
+                PolicyTemplate(
+                    ipsecProtocol: .esp, mode: .tunnel, tunnelSource: IPAddress("10.97.0.2"),
+                    tunnelDestination: IPAddress("10.97.0.1"))
+            ])
         #expect(out.label == "gw.net" && out.source == .swanctlList)
         #expect(narrowedB.policies[1].selector.description == "10.200.1.0/28 → 10.200.2.1/32")
         // Service names (`udp/domain`) and protocols as charon prints them.
         let ports = try Self.load("strongswan-policy/ports/list-conns-A.txt")
-        #expect(ports.policies.filter { $0.direction == .outbound }.map(\.selector.description)
+        #expect(
+            ports.policies.filter { $0.direction == .outbound }.map(\.selector.description)
                 == ["10.200.1.0/28[udp] → 10.200.2.1/32[udp/53]", "10.200.1.0/28[icmp] → 10.200.2.1/32[icmp]"])
         // strongSwan 6 adds the port to the connection's addresses; PASS and DROP children are shunts.
         let text = """
@@ -175,17 +210,24 @@ import Testing
         #expect(keys.policies.first { $0.label == "gw.lan" }?.action == .bypass)
         // `dynamic` is the connection's own address; strongSwan's ICMP ports: below 256 a type, `3(1)` type and code.
         let icmp = try #require(keys.policies.first { $0.label == "gw.icmp" && $0.direction == .outbound })
-        #expect(icmp.selector.sources[0] == TrafficSelector(addresses: AddressRange(single: IPAddress("192.0.2.1")!), ipProtocol: 1, ports: .single(0x0800)))
+        #expect(
+            icmp.selector.sources[0]
+                == TrafficSelector(
+                    addresses: AddressRange(single: IPAddress("192.0.2.1")!), ipProtocol: 1, ports: .single(0x0800)))
         #expect(icmp.selector.destinations[0].ports == PortSelector(start: 0x0301, end: 0x0304))
         #expect(icmp.templates == [PolicyTemplate(ipsecProtocol: .esp, mode: .transport)])
     }
 
     @Test func swanctlConfChildrenAndNothingOfTheSecrets() throws {
         let a = try Self.load("strongswan-policy/narrowed/config/swanctl-A.conf")
-        #expect(a.policies.map(\.selector.description) == ["10.200.1.0/24 → 10.200.2.0/24", "10.200.2.0/24 → 10.200.1.0/24"])
+        #expect(
+            a.policies.map(\.selector.description) == [
+                "10.200.1.0/24 → 10.200.2.0/24", "10.200.2.0/24 → 10.200.1.0/24",
+            ])
         #expect(a.policies[0].templates.first?.tunnelDestination == IPAddress("10.97.0.2"))
         let ports = try Self.load("strongswan-policy/ports/config/swanctl-B.conf")
-        #expect(ports.policies.filter { $0.direction == .outbound }.map(\.selector.description)
+        #expect(
+            ports.policies.filter { $0.direction == .outbound }.map(\.selector.description)
                 == ["10.200.2.1/32[udp/53] → 10.200.1.0/28[udp]", "10.200.2.1/32[icmp] → 10.200.1.0/28[icmp]"])
         let secret = "spiglass-policy-test-psk-not-secret"
         #expect(!a.notes.contains { $0.message.contains(secret) })
@@ -218,17 +260,23 @@ import Testing
         let net = try #require(keys.policies.first { $0.label == "site.net" && $0.direction == .outbound })
         #expect(net.selector.description == "10.1.0.0/16, 10.3.0.0/16 → 10.2.0.0/16[tcp/443]")
         // The peer is a name: no tunnel endpoint to compare.
-        #expect(net.templates.first?.tunnelDestination == nil && net.templates.first?.tunnelSource == IPAddress("192.0.2.1"))
+        #expect(
+            net.templates.first?.tunnelDestination == nil && net.templates.first?.tunnelSource == IPAddress("192.0.2.1")
+        )
         #expect(keys.policies.first { $0.label == "site.block" }?.action == .discard)
         #expect(keys.policies.first { $0.label == "site.auth" }?.templates.first?.ipsecProtocol == .ah)
         #expect(keys.notes.contains { $0.kind == .warning && $0.message.contains("inherits") })
         #expect(keys.notes.contains { $0.kind == .warning && $0.message.contains("include") })
         #expect(!keys.notes.contains { $0.message.contains("a # secret") })
         func error(_ text: String) -> KeyFileError? {
-            do { _ = try KeyFileLoader.parseKeys(text, file: "s.conf", format: .swanctlConf) } catch let e as KeyFileError { return e } catch {}
+            do { _ = try KeyFileLoader.parseKeys(text, file: "s.conf", format: .swanctlConf) } catch let e
+                as KeyFileError
+            { return e } catch {}
             return nil
         }
-        #expect(error("connections {\n  gw {\n") == KeyFileError(.syntax, file: "s.conf", line: 3, "section 'gw' (line 2) is not closed"))
+        #expect(
+            error("connections {\n  gw {\n")
+                == KeyFileError(.syntax, file: "s.conf", line: 3, "section 'gw' (line 2) is not closed"))
         #expect(error("connections {\n gw { children { c {\n local_ts = 10.1.0.0/33\n } } }\n}\n")?.field == "local_ts")
         #expect(error("connections {\n gw { children { c {\n mode = sideways\n } } }\n}\n")?.field == "mode")
         #expect(error("}\n")?.line == 1)
@@ -247,18 +295,26 @@ import Testing
         #expect(keys.sas.count == 1)
         #expect(keys.policies.count == 7)
         // Without dir: both directions, the second mirrored.
-        #expect(keys.policies[0].selector.description == "10.1.0.0/16 → 10.2.0.0/16" && keys.policies[0].direction == .outbound)
-        #expect(keys.policies[1].selector.description == "10.2.0.0/16 → 10.1.0.0/16" && keys.policies[1].direction == .inbound)
+        #expect(
+            keys.policies[0].selector.description == "10.1.0.0/16 → 10.2.0.0/16"
+                && keys.policies[0].direction == .outbound)
+        #expect(
+            keys.policies[1].selector.description == "10.2.0.0/16 → 10.1.0.0/16"
+                && keys.policies[1].direction == .inbound)
         #expect(keys.policies[1].templates.first?.tunnelSource == IPAddress("192.0.2.2"))
         #expect(keys.policies[2].action == .bypass && keys.policies[2].priority == 10)
-        #expect(keys.policies[4].selector.description == "10.1.0.0/16[icmp type 8] → 10.2.0.5/32[icmp]" && keys.policies[4].action == .discard)
+        #expect(
+            keys.policies[4].selector.description == "10.1.0.0/16[icmp type 8] → 10.2.0.5/32[icmp]"
+                && keys.policies[4].action == .discard)
         let ah = keys.policies[5]
         #expect(ah.selector.destinations.count == 2)
         #expect(ah.selector.destinations.allSatisfy { $0.ports.isOpaque })
         #expect(ah.templates == [PolicyTemplate(ipsecProtocol: .ah, mode: .transport, optional: true)])
         #expect(keys.notes.contains { $0.line == 4 && $0.kind == .warning && $0.message.contains("optional") })
         func error(_ line: String) -> KeyFileError? {
-            do { _ = try KeyFileLoader.parseKeys(line, file: "p", format: .native) } catch let e as KeyFileError { return e } catch {}
+            do { _ = try KeyFileLoader.parseKeys(line, file: "p", format: .native) } catch let e as KeyFileError {
+                return e
+            } catch {}
             return nil
         }
         #expect(error("policy dst=10.2.0.0/16")?.field == "src")
@@ -266,17 +322,21 @@ import Testing
         #expect(error("policy src=10.1.0.0/16 dst=10.2.0.0/16 dport=53")?.field == "dport")
         #expect(error("policy src=10.1.0.0/16 dst=10.2.0.0/16 type=8")?.field == "type")
         #expect(error("policy src=10.1.0.0/16 dst=2001:db8::/32")?.field == "dst")
-        #expect(error("policy src=10.1.0.0/16 dst=10.2.0.0/16 action=bypass tunnel-src=192.0.2.1")?.field == "tunnel-src")
+        #expect(
+            error("policy src=10.1.0.0/16 dst=10.2.0.0/16 action=bypass tunnel-src=192.0.2.1")?.field == "tunnel-src")
         #expect(error("policy src=10.1.0.0/16 dst=10.2.0.0/16 dir=sideways")?.field == "dir")
-        #expect(error("policy src=10.1.0.0/16 dst=10.2.0.0/16 mode=transport tunnel-dst=192.0.2.2")?.field == "tunnel-src")
+        #expect(
+            error("policy src=10.1.0.0/16 dst=10.2.0.0/16 mode=transport tunnel-dst=192.0.2.2")?.field == "tunnel-src")
         #expect(error("policy src=10.1.0.0/16 dst=10.2.0.0/16 colour=red")?.code == .unknownField)
         // keys check points at the field's column.
         let bad = "policy src=10.1.0.0/16 dst=10.2.0.0/16 proto=udp dport=99999"
         #expect(error(bad)?.column(in: bad) == 50)
     }
 
-    @Test(arguments: ["spd/xfrm-policy-s.txt", "spd/setkey-dp-linux.txt", "strongswan-policy/ports/list-conns-A.txt",
-                      "strongswan-policy/ports/config/swanctl-A.conf"])
+    @Test(arguments: [
+        "spd/xfrm-policy-s.txt", "spd/setkey-dp-linux.txt", "strongswan-policy/ports/list-conns-A.txt",
+        "strongswan-policy/ports/config/swanctl-A.conf",
+    ])
     func everyPrefixParsesOrFailsWithALine(_ file: String) throws {
         let bytes = Array(try String(contentsOfFile: Paths.fixture(file), encoding: .utf8).utf8)
         let format = KeyFileLoader.detect(String(decoding: bytes, as: UTF8.self))

@@ -2,9 +2,10 @@ import Foundation
 import SpiglassAnalysis
 import SpiglassCapture
 import SpiglassIKE
-@testable import SpiglassSAD
 import SpiglassWire
 import Testing
+
+@testable import SpiglassSAD
 
 /// One side's charon log alone, in every shape a system writes it, must decrypt every ESP
 /// packet and IKE message that both sides' logs together decrypt, packet for packet
@@ -17,7 +18,8 @@ import Testing
     static let shapes: [String] = {
         let fm = FileManager.default
         var out: [String] = []
-        for name in ((try? fm.contentsOfDirectory(atPath: root)) ?? []).sorted() where fm.fileExists(atPath: "\(root)/\(name)/capture.pcap") {
+        for name in ((try? fm.contentsOfDirectory(atPath: root)) ?? []).sorted()
+        where fm.fileExists(atPath: "\(root)/\(name)/capture.pcap") {
             for side in ["A", "B"] {
                 for log in ((try? fm.contentsOfDirectory(atPath: "\(root)/\(name)/\(side)")) ?? []).sorted() {
                     out.append("\(name)/\(side)/\(log)")
@@ -34,7 +36,9 @@ import Testing
         for set in ["strongswan", "strongswan-ike", "strongswan-ikev1"] {
             let dir = Paths.fixture(set)
             for name in ((try? fm.contentsOfDirectory(atPath: dir)) ?? []).sorted()
-            where fm.fileExists(atPath: "\(dir)/\(name)/charon-A.log") && fm.fileExists(atPath: "\(dir)/\(name)/charon-B.log") {
+            where fm.fileExists(atPath: "\(dir)/\(name)/charon-A.log")
+                && fm.fileExists(atPath: "\(dir)/\(name)/charon-B.log")
+            {
                 out.append("\(set)/\(name)")
             }
         }
@@ -45,14 +49,19 @@ import Testing
     static func outcomes(_ capture: String, keyFiles: [String]) throws -> [String] {
         let keys = try Analyzer.loadKeySet(keyFiles)
         let reader = try CaptureReader(path: capture)
-        let analyzer = try Analyzer(sad: Analyzer.espDatabase(keys), ahSAD: Analyzer.ahDatabase(keys), ikeKeys: keys.ikeSAs,
-                                    options: AnalysisOptions(), output: StringSink())
+        let analyzer = try Analyzer(
+            sad: Analyzer.espDatabase(keys), ahSAD: Analyzer.ahDatabase(keys), ikeKeys: keys.ikeSAs,
+            options: AnalysisOptions(), output: StringSink())
         var out: [String] = []
         analyzer.packetObserver = { record, inner in
             var line = "\(record.frame) \(record.verdict.rawValue)"
-            for layer in record.esp { line += " esp \(String(layer.spi, radix: 16)) seq \(layer.sequence) \(layer.verdict.rawValue) \(layer.icv)" }
+            for layer in record.esp {
+                line +=
+                    " esp \(String(layer.spi, radix: 16)) seq \(layer.sequence) \(layer.verdict.rawValue) \(layer.icv)"
+            }
             if let message = record.ikeMessage {
-                line += " ike \(message.decryption) \(message.integrity.rawValue) payloads \(message.payloads.count) \(message.v1Payloads.count)"
+                line +=
+                    " ike \(message.decryption) \(message.integrity.rawValue) payloads \(message.payloads.count) \(message.v1Payloads.count)"
             }
             line += " inner \(Hex.encode(Array(inner)))"
             out.append(line)
@@ -65,7 +74,8 @@ import Testing
     func oneShapeOfOneSideDecryptsWhatBothLogsDo(_ shape: String) throws {
         let name = String(shape.prefix { $0 != "/" })
         let capture = "\(Self.root)/\(name)/capture.pcap"
-        let both = try Self.outcomes(capture, keyFiles: ["\(Self.root)/\(name)/A/charon.log", "\(Self.root)/\(name)/B/charon.log"])
+        let both = try Self.outcomes(
+            capture, keyFiles: ["\(Self.root)/\(name)/A/charon.log", "\(Self.root)/\(name)/B/charon.log"])
         let alone = try Self.outcomes(capture, keyFiles: ["\(Self.root)/\(shape)"])
         #expect(alone.count == both.count)
         for (a, b) in zip(alone, both) where a != b {
@@ -76,7 +86,9 @@ import Testing
         // message decrypted with its integrity checked.
         for line in both {
             #expect(!line.contains(" esp ") || line.contains(" decrypted good"), "\(name): \(line)")
-            #expect(!line.contains(" ike ") || line.contains(" ike notEncrypted ") || line.contains(" ike decrypted ok "), "\(name): \(line)")
+            #expect(
+                !line.contains(" ike ") || line.contains(" ike notEncrypted ") || line.contains(" ike decrypted ok "),
+                "\(name): \(line)")
         }
         #expect(both.contains { $0.contains(" esp ") })
     }
@@ -84,14 +96,20 @@ import Testing
     @Test(arguments: sideLogCases)
     func eachSidesLogAloneDecryptsWhatBothDo(_ dir: String) throws {
         let path = Paths.fixture(dir)
-        let both = try Self.outcomes(path + "/capture.pcap", keyFiles: [path + "/charon-A.log", path + "/charon-B.log"])
-        let keysA = try Analyzer.loadKeySet([path + "/charon-A.log"]), keysB = try Analyzer.loadKeySet([path + "/charon-B.log"])
-        let alone = try ["A", "B"].map { try Self.outcomes(path + "/capture.pcap", keyFiles: [path + "/charon-\($0).log"]) }
+        let both = try Self.outcomes(
+            path + "/capture.pcap", keyFiles: [path + "/charon-A.log", path + "/charon-B.log"])
+        let keysA = try Analyzer.loadKeySet([path + "/charon-A.log"])
+        let keysB = try Analyzer.loadKeySet([path + "/charon-B.log"])
+        let alone = try ["A", "B"].map {
+            try Self.outcomes(path + "/capture.pcap", keyFiles: [path + "/charon-\($0).log"])
+        }
         if keysA.ikeSAs.map(\.skeyidE) != keysB.ikeSAs.map(\.skeyidE) {
             // A PSK mismatch (IKEv1 wrong-psk): each side derived other keys for the same
             // cookies, so each log opens only the messages its own side protected.
             #expect(dir.hasSuffix("wrong-psk"))
-            let opened = { (lines: [String]) in Set(lines.filter { $0.contains(" ike decrypted ") }.map { $0.prefix { $0 != " " } }) }
+            let opened = { (lines: [String]) in
+                Set(lines.filter { $0.contains(" ike decrypted ") }.map { $0.prefix { $0 != " " } })
+            }
             #expect(!opened(alone[0]).isEmpty && !opened(alone[1]).isEmpty)
             #expect(opened(alone[0]).isDisjoint(with: opened(alone[1])))
             return
@@ -125,8 +143,14 @@ import Testing
         #expect(rekeys.contains { $0.hasPrefix("IKE_SA spiglass[2]:") && $0.contains("rekey of IKE_SA spiglass[1] (") })
         #expect(rekeys.contains { $0.hasPrefix("IKE_SA spiglass[3]:") && $0.contains("rekey of IKE_SA spiglass[2]") })
         // CHILD_SA rekeys, by either side, with the role of this host in each exchange.
-        #expect(understood.contains { $0.hasPrefix("CHILD_SA net{2} (rekey of net{1}):") && $0.contains("this host answered the exchange") })
-        #expect(understood.contains { $0.hasPrefix("CHILD_SA net{3} (rekey of net{2}):") && $0.contains("this host initiated the exchange") })
+        #expect(
+            understood.contains {
+                $0.hasPrefix("CHILD_SA net{2} (rekey of net{1}):") && $0.contains("this host answered the exchange")
+            })
+        #expect(
+            understood.contains {
+                $0.hasPrefix("CHILD_SA net{3} (rekey of net{2}):") && $0.contains("this host initiated the exchange")
+            })
         #expect(keys.sas.count == 8)
     }
 
@@ -135,12 +159,17 @@ import Testing
         let keys = try Self.notes("ikev2/A/charon-detail.log")
         #expect(keys.ikeSAs.count == 4)
         #expect(keys.ikeSAs.allSatisfy { $0.binding == .given && $0.responderSPI != nil })
-        #expect(keys.notes.contains { $0.message.hasPrefix("IKE_SA spiglass[3] ") && $0.message.contains("'checkin … with SPIs' line") })
+        #expect(
+            keys.notes.contains {
+                $0.message.hasPrefix("IKE_SA spiglass[3] ") && $0.message.contains("'checkin … with SPIs' line")
+            })
     }
 
     /// Unique ids start again at 1 after a restart: the two daemon runs' IKE SAs stay apart.
     @Test func appendedLogOverTwoDaemonRuns() throws {
-        for shape in ["restart/A/charon.log", "restart/B/charon.log", "restart/B/syslog.log", "restart/A/charon-plain.log"] {
+        for shape in [
+            "restart/A/charon.log", "restart/B/charon.log", "restart/B/syslog.log", "restart/A/charon-plain.log",
+        ] {
             let keys = try Self.notes(shape)
             #expect(keys.ikeSAs.count == 2, "\(shape)")
             #expect(Set(keys.ikeSAs.map(\.initiatorSPI)).count == 2, "\(shape)")
@@ -219,7 +248,8 @@ import Testing
     static let capture = Paths.fixture("strongswan-logs/ikev2/capture.pcap")
 
     static func run(_ ikeKeys: [IKESecurityAssociation]) throws -> (decrypted: Int, bound: [IKESecurityAssociation]) {
-        let analyzer = try Analyzer(sad: SADatabase([]), ikeKeys: ikeKeys, options: AnalysisOptions(), output: StringSink())
+        let analyzer = try Analyzer(
+            sad: SADatabase([]), ikeKeys: ikeKeys, options: AnalysisOptions(), output: StringSink())
         _ = analyzer.run(try CaptureReader(path: capture))
         return (analyzer.ike.decryptedCount, analyzer.ike.boundKeys)
     }
@@ -259,7 +289,10 @@ import Testing
 
         // No integrity keys at all (a CBC cipher): never bound by decryption alone.
         var noIntegrity = unbound
-        for i in noIntegrity.indices { noIntegrity[i].skAi = SecretBytes(); noIntegrity[i].skAr = SecretBytes() }
+        for i in noIntegrity.indices {
+            noIntegrity[i].skAi = SecretBytes()
+            noIntegrity[i].skAr = SecretBytes()
+        }
         #expect(try Self.run(given + noIntegrity).bound.isEmpty)
     }
 }

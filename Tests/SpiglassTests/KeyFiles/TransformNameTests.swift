@@ -2,9 +2,10 @@ import Foundation
 import SpiglassAnalysis
 import SpiglassESP
 import SpiglassIKE
-@testable import SpiglassSAD
 import SpiglassWire
 import Testing
+
+@testable import SpiglassSAD
 
 /// The transforms added after the first release (AES-XCBC-MAC-96, AES-CMAC-96, AES-CCM,
 /// AES-GMAC, RFC 8750 implicit IV, DES, Blowfish, CAST5) in every key format that has a name
@@ -16,13 +17,19 @@ import Testing
 
     @Test func nativeNamesAndAliases() throws {
         let cases: [(String, Int, EncryptionAlgorithm)] = [
-            ("aes-ccm-16", 19, .aesCCM(icvLength: 16)), ("aes-ccm-12", 27, .aesCCM(icvLength: 12)), ("aes-ccm-8", 35, .aesCCM(icvLength: 8)),
-            ("aes128ccm16", 19, .aesCCM(icvLength: 16)), ("aes256ccm8", 35, .aesCCM(icvLength: 8)), ("aes128ccm64", 19, .aesCCM(icvLength: 8)),
-            ("aes192ccm96", 27, .aesCCM(icvLength: 12)), ("aes-ccm-256-12", 35, .aesCCM(icvLength: 12)), ("rfc4309(ccm(aes))", 19, .aesCCM(icvLength: 16)),
-            ("aes-gmac", 20, .aesNullGMAC), ("null-aes-gmac", 36, .aesNullGMAC), ("rfc4543(gcm(aes))", 28, .aesNullGMAC), ("aes256gmac", 36, .aesNullGMAC),
-            ("aes-gcm-16-iiv", 20, .aesGCMImplicitIV(icvLength: 16)), ("aes256gcm16-iiv", 36, .aesGCMImplicitIV(icvLength: 16)),
+            ("aes-ccm-16", 19, .aesCCM(icvLength: 16)), ("aes-ccm-12", 27, .aesCCM(icvLength: 12)),
+            ("aes-ccm-8", 35, .aesCCM(icvLength: 8)),
+            ("aes128ccm16", 19, .aesCCM(icvLength: 16)), ("aes256ccm8", 35, .aesCCM(icvLength: 8)),
+            ("aes128ccm64", 19, .aesCCM(icvLength: 8)),
+            ("aes192ccm96", 27, .aesCCM(icvLength: 12)), ("aes-ccm-256-12", 35, .aesCCM(icvLength: 12)),
+            ("rfc4309(ccm(aes))", 19, .aesCCM(icvLength: 16)),
+            ("aes-gmac", 20, .aesNullGMAC), ("null-aes-gmac", 36, .aesNullGMAC),
+            ("rfc4543(gcm(aes))", 28, .aesNullGMAC), ("aes256gmac", 36, .aesNullGMAC),
+            ("aes-gcm-16-iiv", 20, .aesGCMImplicitIV(icvLength: 16)),
+            ("aes256gcm16-iiv", 36, .aesGCMImplicitIV(icvLength: 16)),
             ("chacha20-poly1305-iiv", 36, .chaCha20Poly1305ImplicitIV),
-            ("aes-ccm-8-iiv", 19, .aesCCMImplicitIV(icvLength: 8)), ("aes256ccm8-iiv", 35, .aesCCMImplicitIV(icvLength: 8)),
+            ("aes-ccm-8-iiv", 19, .aesCCMImplicitIV(icvLength: 8)),
+            ("aes256ccm8-iiv", 35, .aesCCMImplicitIV(icvLength: 8)),
             ("aes-ccm-192-8-iiv", 27, .aesCCMImplicitIV(icvLength: 8)),
             ("des-cbc", 8, .desCBC), ("des", 8, .desCBC), ("cbc(des)", 8, .desCBC),
             ("blowfish-cbc", 16, .blowfishCBC), ("blowfish", 5, .blowfishCBC), ("blowfish-cbc", 56, .blowfishCBC),
@@ -34,11 +41,13 @@ import Testing
             #expect(sas.first?.icvLength == expected.aeadICVLength, "\(name)")
         }
         let auths: [(String, IntegrityAlgorithm)] = [
-            ("aes-xcbc-96", .aesXCBC_96), ("xcbc(aes)", .aesXCBC_96), ("aes-xcbc-mac", .aesXCBC_96), ("aesxcbc", .aesXCBC_96),
+            ("aes-xcbc-96", .aesXCBC_96), ("xcbc(aes)", .aesXCBC_96), ("aes-xcbc-mac", .aesXCBC_96),
+            ("aesxcbc", .aesXCBC_96),
             ("aes-cmac-96", .aesCMAC_96), ("cmac(aes)", .aesCMAC_96), ("aescmac", .aesCMAC_96),
         ]
         for (name, expected) in auths {
-            let sas = try KeyFileLoader.parse("esp spi=1 enc=aes-cbc enc-key=\(Self.hex(16)) auth=\(name) auth-key=\(Self.hex(16, 3))", file: "k")
+            let sas = try KeyFileLoader.parse(
+                "esp spi=1 enc=aes-cbc enc-key=\(Self.hex(16)) auth=\(name) auth-key=\(Self.hex(16, 3))", file: "k")
             #expect(sas.first?.integrity == expected, "\(name)")
             #expect(sas.first?.icvLength == 12)
             let ah = try KeyFileLoader.parse("ah spi=2 auth=\(name) auth-key=\(Self.hex(16, 3))", file: "k")
@@ -48,7 +57,10 @@ import Testing
 
     @Test func nativeKeyLengthsAreChecked() {
         func code(_ line: String) -> KeyFileError.Code? {
-            do { _ = try KeyFileLoader.parse(line, file: "k"); return nil } catch let e as KeyFileError { return e.code } catch { return nil }
+            do {
+                _ = try KeyFileLoader.parse(line, file: "k")
+                return nil
+            } catch let e as KeyFileError { return e.code } catch { return nil }
         }
         // CCM: AES key + 3-byte salt; a GCM-style 4-byte salt is wrong.
         #expect(code("esp spi=1 enc=aes-ccm-16 enc-key=\(Self.hex(20))") == .badKeyLength)
@@ -63,7 +75,9 @@ import Testing
         #expect(code("esp spi=1 enc=null auth=aes-cmac-96 auth-key=\(Self.hex(15))") == .badKeyLength)
         #expect(code("esp spi=1 enc=null auth=aes-cmac-96") == .badKeyLength)
         // Combined modes take no integrity transform.
-        #expect(code("esp spi=1 enc=aes-gmac enc-key=\(Self.hex(20)) auth=aes-xcbc-96 auth-key=\(Self.hex(16))") == .badValue)
+        #expect(
+            code("esp spi=1 enc=aes-gmac enc-key=\(Self.hex(20)) auth=aes-xcbc-96 auth-key=\(Self.hex(16))")
+                == .badValue)
         #expect(code("esp spi=1 enc=aes-ccm-17 enc-key=\(Self.hex(19))") == .unknownAlgorithm)
         // The error for a variable-length key names the range.
         do {
@@ -75,7 +89,8 @@ import Testing
 
     @Test func xfrmNames() throws {
         func block(_ spi: Int, _ lines: String) -> String {
-            "src 10.0.0.1 dst 10.0.0.2\n\tproto esp spi 0x\(String(spi, radix: 16)) reqid 1 mode tunnel\n\treplay-window 32 flag af-unspec\n" + lines
+            "src 10.0.0.1 dst 10.0.0.2\n\tproto esp spi 0x\(String(spi, radix: 16)) reqid 1 mode tunnel\n\treplay-window 32 flag af-unspec\n"
+                + lines
         }
         let key = { (n: Int) in Self.hex(n).dropFirst(2) }
         let text = [
@@ -88,15 +103,27 @@ import Testing
             block(7, "\tauth-trunc hmac(sha1) 0x\(key(20)) 96\n\tenc cbc(cast5) 0x\(key(16))\n"),
         ].joined()
         let keys = try KeyFileLoader.parseKeys(text, file: "xfrm", format: .xfrm)
-        #expect(keys.sas.map(\.encryption) == [.aesCCM(icvLength: 8), .aesCCM(icvLength: 16), .aesNullGMAC, .aesCBC, .desCBC, .blowfishCBC, .cast5CBC])
-        #expect(keys.sas.map(\.integrity) == [.null, .null, .null, .aesXCBC_96, .aesCMAC_96, .aesXCBC_96, .hmacSHA1_96])
+        #expect(
+            keys.sas.map(\.encryption) == [
+                .aesCCM(icvLength: 8), .aesCCM(icvLength: 16), .aesNullGMAC, .aesCBC, .desCBC, .blowfishCBC, .cast5CBC,
+            ])
+        #expect(
+            keys.sas.map(\.integrity) == [.null, .null, .null, .aesXCBC_96, .aesCMAC_96, .aesXCBC_96, .hmacSHA1_96])
         // None of these is "not implemented" any more.
         #expect(!keys.notes.contains { $0.message.contains("not implemented") }, "\(keys.notes.map(\.message))")
         // GMAC only comes with a 128-bit ICV; CCM with 64/96/128.
-        #expect(throws: KeyFileError.self) { try KeyFileLoader.parseKeys(block(8, "\taead rfc4543(gcm(aes)) 0x\(key(20)) 96\n"), file: "x", format: .xfrm) }
-        #expect(throws: KeyFileError.self) { try KeyFileLoader.parseKeys(block(9, "\taead rfc4309(ccm(aes)) 0x\(key(19)) 32\n"), file: "x", format: .xfrm) }
+        #expect(throws: KeyFileError.self) {
+            try KeyFileLoader.parseKeys(
+                block(8, "\taead rfc4543(gcm(aes)) 0x\(key(20)) 96\n"), file: "x", format: .xfrm)
+        }
+        #expect(throws: KeyFileError.self) {
+            try KeyFileLoader.parseKeys(
+                block(9, "\taead rfc4309(ccm(aes)) 0x\(key(19)) 32\n"), file: "x", format: .xfrm)
+        }
         // XCBC truncated to something else is not AES-XCBC-MAC-96: left unchecked with a warning.
-        let odd = try KeyFileLoader.parseKeys(block(10, "\tauth-trunc xcbc(aes) 0x\(key(16)) 128\n\tenc cbc(aes) 0x\(key(16))\n"), file: "x", format: .xfrm)
+        let odd = try KeyFileLoader.parseKeys(
+            block(10, "\tauth-trunc xcbc(aes) 0x\(key(16)) 128\n\tenc cbc(aes) 0x\(key(16))\n"), file: "x",
+            format: .xfrm)
         #expect(odd.sas.first?.integrity == .unchecked(icvLength: 16))
     }
 
@@ -128,7 +155,8 @@ import Testing
     }
 
     @Test func wiresharkAndTcpdumpAndStrongSwanNames() throws {
-        let esp = try KeyFileLoader.parseKeys("""
+        let esp = try KeyFileLoader.parseKeys(
+            """
             "IPv4","*","*","0x1","AES-GCM with IIV and 16 octet ICV [RFC4106 & RFC8750]","\(Self.hex(20))","NULL",""
             "IPv4","*","*","0x2","ChaCha20 with Poly1305 and IIV [RFC7634 & RFC8750]","\(Self.hex(36))","NULL",""
             "IPv4","*","*","0x3","DES-CBC [RFC2405]","\(Self.hex(8))","HMAC-SHA-1-96 [RFC2404]","\(Self.hex(20))"
@@ -136,11 +164,15 @@ import Testing
             "IPv4","*","*","0x5","CAST5-CBC [RFC2144]","\(Self.hex(16))","NULL",""
             "IPv4","*","*","0x6","TWOFISH-CBC","\(Self.hex(16))","NULL",""
             """, file: "esp_sa")
-        #expect(esp.sas.map(\.encryption) == [.aesGCMImplicitIV(icvLength: 16), .chaCha20Poly1305ImplicitIV, .desCBC, .blowfishCBC, .cast5CBC,
-                                               .unsupported("twofish-cbc")])
+        #expect(
+            esp.sas.map(\.encryption) == [
+                .aesGCMImplicitIV(icvLength: 16), .chaCha20Poly1305ImplicitIV, .desCBC, .blowfishCBC, .cast5CBC,
+                .unsupported("twofish-cbc"),
+            ])
         #expect(esp.sas.map(\.icvLength) == [16, 16, 12, 0, 0, 0])
 
-        let tcpdump = try KeyFileLoader.parseKeys("""
+        let tcpdump = try KeyFileLoader.parseKeys(
+            """
             0x10@10.0.0.1 des-cbc-hmac96:\(Self.hex(8))
             0x11@10.0.0.1 cast128-cbc:\(Self.hex(16))
             0x12@10.0.0.1 blowfish-cbc:\(Self.hex(16))
@@ -176,7 +208,13 @@ import Testing
         let original = try KeyFileLoader.parseKeys(lines.joined(separator: "\n"), file: "k")
         #expect(original.sas.count == lines.count)
         let native = try KeyFileLoader.parseKeys(KeyFileWriter.native(original), file: "native")
-        #expect(native.sas == original.sas.map { sa in var s = sa; s.origin = native.sas.first { $0.spi == sa.spi }!.origin; return s })
+        #expect(
+            native.sas
+                == original.sas.map { sa in
+                    var s = sa
+                    s.origin = native.sas.first { $0.spi == sa.spi }!.origin
+                    return s
+                })
         #expect(native.sas.map(KeyFileWriter.nativeLine) == original.sas.map(KeyFileWriter.nativeLine))
 
         // Wireshark: IIV, DES, Blowfish, CAST5 have esp_sa names; CCM, GMAC, XCBC, CMAC do not.
@@ -184,25 +222,34 @@ import Testing
         let espSA = KeyFileWriter.wireshark(original).espSA
         for sa in original.sas {
             let line = KeyFileWriter.wiresharkESPLine(sa)
-            #expect((line != nil) == expressible.contains(sa.spi!), "esp_sa for \(sa.encryption.name)/\(sa.integrity.name)")
+            #expect(
+                (line != nil) == expressible.contains(sa.spi!), "esp_sa for \(sa.encryption.name)/\(sa.integrity.name)")
             if line == nil { #expect(espSA.contains("# not expressible in esp_sa: \(KeyFileWriter.nativeLine(sa))")) }
         }
         // The IIV rows are comments for Wireshark 4.0, which rejects the whole table over them.
         #expect(espSA.components(separatedBy: "# Wireshark 4.0 and older reject").count == 3)
         let back = try KeyFileLoader.parseKeys(uncommentingRowsForNewerWireshark(espSA), file: "esp_sa")
-        #expect(back.sas.map(KeyFileWriter.nativeLine) == original.sas.filter { expressible.contains($0.spi!) }.map(KeyFileWriter.nativeLine))
+        #expect(
+            back.sas.map(KeyFileWriter.nativeLine)
+                == original.sas.filter { expressible.contains($0.spi!) }.map(KeyFileWriter.nativeLine))
 
         // tcpdump: CBC ciphers only; the 12-byte XCBC/CMAC ICVs go out as "-hmac96" (tcpdump
         // checks no ICV), so only the CBC SAs come back, with the ICV left unchecked.
         let secrets = KeyFileWriter.tcpdump(original)
         let tcpdumpable: Set<UInt32> = [0x106, 0x107, 0x108, 0x109]
         for sa in original.sas {
-            #expect((KeyFileWriter.tcpdumpLine(sa) != nil) == tcpdumpable.contains(sa.spi!), "tcpdump for \(sa.encryption.name)")
+            #expect(
+                (KeyFileWriter.tcpdumpLine(sa) != nil) == tcpdumpable.contains(sa.spi!),
+                "tcpdump for \(sa.encryption.name)")
         }
         let fromTcpdump = try KeyFileLoader.parseKeys(secrets, file: "secrets", format: .tcpdump)
         #expect(fromTcpdump.sas.map(\.encryption) == [.desCBC, .blowfishCBC, .cast5CBC, .aesCBC])
-        #expect(fromTcpdump.sas.map(\.encryptionKey) == original.sas.filter { tcpdumpable.contains($0.spi!) }.map(\.encryptionKey))
-        #expect(secrets.split(separator: "\n").filter { $0.hasPrefix("# not expressible for tcpdump") }.count == lines.count - tcpdumpable.count)
+        #expect(
+            fromTcpdump.sas.map(\.encryptionKey)
+                == original.sas.filter { tcpdumpable.contains($0.spi!) }.map(\.encryptionKey))
+        #expect(
+            secrets.split(separator: "\n").filter { $0.hasPrefix("# not expressible for tcpdump") }.count == lines.count
+                - tcpdumpable.count)
     }
 
     /// Each new transform builds and decrypts a packet, and its native line reads back as the
@@ -217,36 +264,48 @@ import Testing
             ("blowfish-cbc", .blowfishCBC, 16, .aesCMAC_96),
         ]
         for (name, enc, keyLength, auth) in combos {
-            let sa = SecurityAssociation(spi: 0x4242, encryption: enc, encryptionKey: (0..<keyLength).map { UInt8($0 + 1) },
-                                         integrity: auth, integrityKey: auth == .null ? [] : (0..<16).map { UInt8($0 + 100) })
+            let sa = SecurityAssociation(
+                spi: 0x4242, encryption: enc, encryptionKey: (0..<keyLength).map { UInt8($0 + 1) },
+                integrity: auth, integrityKey: auth == .null ? [] : (0..<16).map { UInt8($0 + 100) })
             let builder = try ESPPacketBuilder(sa: sa)
             let state = try ESPCryptoState(sa: sa)
-            let packet = try builder.build(spi: 0x4242, sequence: 3, payload: Array(repeating: 0x45, count: 20), nextHeader: 4)
+            let packet = try builder.build(
+                spi: 0x4242, sequence: 3, payload: Array(repeating: 0x45, count: 20), nextHeader: 4)
             var out = [UInt8](repeating: 0, count: packet.count)
-            let result = ESPDecryptor.decrypt(packet, esp: 0..<packet.count, state: state, sequenceHigh: 0, output: &out)
+            let result = ESPDecryptor.decrypt(
+                packet, esp: 0..<packet.count, state: state, sequenceHigh: 0, output: &out)
             #expect(result.verdict == .decrypted && result.icv == .good, "\(name): \(result.detail ?? "")")
             // The native line for the SA parses back to the same SA.
             let line = KeyFileWriter.nativeLine(sa)
             let parsed = try #require(try KeyFileLoader.parse(line, file: "k").first)
-            #expect(parsed.encryption == enc && parsed.integrity == auth && parsed.encryptionKey == sa.encryptionKey, "\(name)")
-            #expect(sa.algorithmDescription.hasPrefix(name.components(separatedBy: "-").first!), "\(sa.algorithmDescription)")
+            #expect(
+                parsed.encryption == enc && parsed.integrity == auth && parsed.encryptionKey == sa.encryptionKey,
+                "\(name)")
+            #expect(
+                sa.algorithmDescription.hasPrefix(name.components(separatedBy: "-").first!),
+                "\(sa.algorithmDescription)")
         }
     }
 }
 
-private func == (lhs: (EncryptionAlgorithm, Int?), rhs: (EncryptionAlgorithm, Int?)) -> Bool { lhs.0 == rhs.0 && lhs.1 == rhs.1 }
+private func == (lhs: (EncryptionAlgorithm, Int?), rhs: (EncryptionAlgorithm, Int?)) -> Bool {
+    lhs.0 == rhs.0 && lhs.1 == rhs.1
+}
 
 /// RFC 8750 ENCR_AES_CCM_8_IIV (IANA 29) negotiated in IKEv2 keys a CHILD_SA like the other
 /// implicit-IV transforms: RFC 4309's key plus 3-byte salt, an 8-byte ICV, no IV on the wire.
 @Suite struct CCMImplicitIVTests {
     @Test func theIKEv2TransformMapsToIt() {
         for (bits, keyLength) in [(UInt16(128), 19), (192, 27), (256, 35)] {
-            let algorithms = NegotiatedChildAlgorithms(transforms: [(type: 1, id: 29, keyBits: bits), (type: 5, id: 0, keyBits: nil)])
+            let algorithms = NegotiatedChildAlgorithms(transforms: [
+                (type: 1, id: 29, keyBits: bits), (type: 5, id: 0, keyBits: nil),
+            ])
             #expect(algorithms.encryption == .aesCCMImplicitIV(icvLength: 8))
             #expect(algorithms.encryptionKeyLength == keyLength)
             #expect(algorithms.unsupported.isEmpty)
         }
-        let sa = SecurityAssociation(spi: 7, encryption: .aesCCMImplicitIV(icvLength: 8), encryptionKey: [UInt8](repeating: 3, count: 19))
+        let sa = SecurityAssociation(
+            spi: 7, encryption: .aesCCMImplicitIV(icvLength: 8), encryptionKey: [UInt8](repeating: 3, count: 19))
         #expect(sa.encryption.ivLength == 0 && sa.icvLength == 8 && sa.encryption.saltLength == 3)
         #expect(sa.algorithmDescription == "aes-ccm-128-8-iiv")
     }

@@ -1,9 +1,10 @@
 import Foundation
 import SpiglassAnalysis
 import SpiglassCapture
-@testable import SpiglassSAD
 import SpiglassWire
 import Testing
+
+@testable import SpiglassSAD
 
 /// `ip xfrm state` and `setkey -D` dumps: parsed against the native and Wireshark key files
 /// of the same SAs, run through the whole pipeline, and fed malformed and truncated input.
@@ -77,7 +78,9 @@ import Testing
     /// Every non-blank line has exactly one note, in line order.
     func expectOneNotePerLine(_ text: String, _ keys: KeySet, sourceLocation: SourceLocation = #_sourceLocation) {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        let meaningful = lines.indices.filter { !lines[$0].allSatisfy { $0 == " " || $0 == "\t" || $0 == "\r" } }.map { $0 + 1 }
+        let meaningful = lines.indices.filter { !lines[$0].allSatisfy { $0 == " " || $0 == "\t" || $0 == "\r" } }.map {
+            $0 + 1
+        }
         #expect(keys.notes.map(\.line) == meaningful, sourceLocation: sourceLocation)
     }
 
@@ -89,7 +92,8 @@ import Testing
         for (i, sa) in sas.enumerated() {
             let spi = String(format: "0x%08x", sa.spi ?? 0)
             out += "src \(sa.source) dst \(sa.destination)\n"
-            out += "\tproto esp spi \(spi)\(stats ? "(\(sa.spi ?? 0))" : "") reqid \(i + 1)\(stats ? String(format: "(0x%08x)", i + 1) : "") mode tunnel\n"
+            out +=
+                "\tproto esp spi \(spi)\(stats ? "(\(sa.spi ?? 0))" : "") reqid \(i + 1)\(stats ? String(format: "(0x%08x)", i + 1) : "") mode tunnel\n"
             out += "\treplay-window 0 \(stats ? "seq 0x00000000 " : "")flag af-unspec\(stats ? " (0x00100000)" : "")\n"
             let bitsNote = { (key: SecretBytes) in stats ? " (\(key.count * 8) bits)" : "" }
             switch sa.integrity {
@@ -107,13 +111,15 @@ import Testing
                 case .hmacSHA512_256: name = "hmac(sha512)"
                 default: name = "hmac(sha256)"
                 }
-                out += "\tauth-trunc \(name) 0x\(hex(sa.integrityKey))\(bitsNote(sa.integrityKey)) \(sa.integrity.icvLength * 8)\n"
+                out +=
+                    "\tauth-trunc \(name) 0x\(hex(sa.integrityKey))\(bitsNote(sa.integrityKey)) \(sa.integrity.icvLength * 8)\n"
             }
             switch sa.encryption {
             case .aesGCM(let icv):
                 out += "\taead rfc4106(gcm(aes)) 0x\(hex(sa.encryptionKey))\(bitsNote(sa.encryptionKey)) \(icv * 8)\n"
             case .chaCha20Poly1305:
-                out += "\taead rfc7539esp(chacha20,poly1305) 0x\(hex(sa.encryptionKey))\(bitsNote(sa.encryptionKey)) 128\n"
+                out +=
+                    "\taead rfc7539esp(chacha20,poly1305) 0x\(hex(sa.encryptionKey))\(bitsNote(sa.encryptionKey)) 128\n"
             case .aesCBC: out += "\tenc cbc(aes) 0x\(hex(sa.encryptionKey))\(bitsNote(sa.encryptionKey))\n"
             case .tripleDESCBC: out += "\tenc cbc(des3_ede) 0x\(hex(sa.encryptionKey))\(bitsNote(sa.encryptionKey))\n"
             case .aesCTR: out += "\tenc rfc3686(ctr(aes)) 0x\(hex(sa.encryptionKey))\(bitsNote(sa.encryptionKey))\n"
@@ -141,13 +147,19 @@ import Testing
         return out
     }
 
-    static let strongSwanCases = ["aes128cbc-sha256-v4", "aes256gcm16-v4", "aes128ctr-sha1-v4", "3des-sha1-v4", "chacha20poly1305-v4", "3des-md5-v4", "aes192cbc-sha384-v4"]
+    static let strongSwanCases = [
+        "aes128cbc-sha256-v4", "aes256gcm16-v4", "aes128ctr-sha1-v4", "3des-sha1-v4", "chacha20poly1305-v4",
+        "3des-md5-v4", "aes192cbc-sha384-v4",
+    ]
 
     @Test(arguments: strongSwanCases)
     func xfrmDumpOfStrongSwanSAsMatchesNativeFileAndDecrypts(name: String) throws {
         let native = try KeyFileLoader.load(path: Paths.fixture("strongswan/\(name)/sa.spiglass"))
         #expect(native.count == 2)
-        for (variant, text) in [("plain", xfrmText(native)), ("legacy-auth", xfrmText(native, legacyAuth: true)), ("stats", xfrmText(native, stats: true))] {
+        for (variant, text) in [
+            ("plain", xfrmText(native)), ("legacy-auth", xfrmText(native, legacyAuth: true)),
+            ("stats", xfrmText(native, stats: true)),
+        ] {
             let path = try temporaryFile("\(name)-\(variant).xfrm", text)
             let fileText = try String(contentsOfFile: path, encoding: .utf8)
             #expect(XfrmStateParser.looksLike(fileText))
@@ -218,9 +230,9 @@ import Testing
         let native = try KeyFileLoader.load(path: Paths.fixture("strongswan/aes128cbc-sha256-v4/sa.spiglass"))
         #expect(keys.sas.map(SAKey.init) == native.map(SAKey.init))
         #expect(keys.sas.map(\.origin.line) == [1, 23])
-        #expect(keys.sas[0].replayWindow == 32) // from the ESN context, since replay-window is 0
+        #expect(keys.sas[0].replayWindow == 32)  // from the ESN context, since replay-window is 0
         #expect(keys.sas[1].replayWindow == 32)
-        #expect(!keys.sas[0].extendedSequenceNumbers) // an ESN context alone does not mean ESN
+        #expect(!keys.sas[0].extendedSequenceNumbers)  // an ESN context alone does not mean ESN
         expectOneNotePerLine(text, keys)
         #expect(keys.notes.filter { $0.kind == .warning }.isEmpty)
         #expect(keys.notes.first?.message.contains("aes-cbc-128/hmac-sha2-256-128") == true)
@@ -257,7 +269,7 @@ import Testing
         #expect(keys.sas[0].encryption == .aesGCM(icvLength: 16))
         #expect(keys.sas[0].encryptionKey.count == 36)
         #expect(keys.sas[1].extendedSequenceNumbers)
-        #expect(keys.sas[1].initialSequenceHigh == 5) // an outbound SA: oseq-hi
+        #expect(keys.sas[1].initialSequenceHigh == 5)  // an outbound SA: oseq-hi
         #expect(keys.sas[1].mode == .beet)
         #expect(keys.sas[1].encryption == .aesGCM(icvLength: 12))
         #expect(keys.sas[1].encapsulationPorts == nil)
@@ -320,62 +332,102 @@ import Testing
     @Test func xfrmMalformedLinesNameFileLineAndField() {
         let header = "src 10.0.0.1 dst 10.0.0.2\n\tproto esp spi 0x00000101 reqid 1 mode tunnel\n"
         let aes = "0x000102030405060708090a0b0c0d0e0f"
-        func check(_ text: String, _ code: KeyFileError.Code, line: Int, field: String?, contains: String? = nil,
-                   sourceLocation: SourceLocation = #_sourceLocation) {
+        func check(
+            _ text: String, _ code: KeyFileError.Code, line: Int, field: String?, contains: String? = nil,
+            sourceLocation: SourceLocation = #_sourceLocation
+        ) {
             let error = xfrmError(text, file: "bad.xfrm")
             #expect(error?.code == code, "\(String(describing: error))", sourceLocation: sourceLocation)
             #expect(error?.file == "bad.xfrm", sourceLocation: sourceLocation)
             #expect(error?.line == line, "\(String(describing: error))", sourceLocation: sourceLocation)
             #expect(error?.field == field, "\(String(describing: error))", sourceLocation: sourceLocation)
-            if let contains { #expect(error?.description.contains(contains) == true, "\(String(describing: error))", sourceLocation: sourceLocation) }
+            if let contains {
+                #expect(
+                    error?.description.contains(contains) == true, "\(String(describing: error))",
+                    sourceLocation: sourceLocation)
+            }
         }
         // Bad hex, odd hex digits.
         check(header + "\tenc cbc(aes) 0x00010203040506070809zz0b0c0d0e0f\n", .badValue, line: 3, field: "enc")
         check(header + "\tenc cbc(aes) 0x000\n", .badValue, line: 3, field: "enc")
-        check(header + "\tenc cbc(aes) 000102030405060708090a0b0c0d0e0f\n", .badValue, line: 3, field: "enc", contains: "0x")
+        check(
+            header + "\tenc cbc(aes) 000102030405060708090a0b0c0d0e0f\n", .badValue, line: 3, field: "enc",
+            contains: "0x")
         // Unknown algorithms, with a hint.
-        check(header + "\tenc cbc(aess) \(aes)\n", .unknownAlgorithm, line: 3, field: "enc", contains: "did you mean 'cbc(aes)'")
-        check(header + "\tauth-trunc hmac(sha265) 0x00 128\n\tenc cbc(aes) \(aes)\n", .unknownAlgorithm, line: 3, field: "auth-trunc", contains: "did you mean 'hmac(sha256)'")
-        check(header + "\taead rfc4106(gcm(aes) 0x00 128\n", .unknownAlgorithm, line: 3, field: "aead", contains: "did you mean 'rfc4106(gcm(aes))'")
+        check(
+            header + "\tenc cbc(aess) \(aes)\n", .unknownAlgorithm, line: 3, field: "enc",
+            contains: "did you mean 'cbc(aes)'")
+        check(
+            header + "\tauth-trunc hmac(sha265) 0x00 128\n\tenc cbc(aes) \(aes)\n", .unknownAlgorithm, line: 3,
+            field: "auth-trunc", contains: "did you mean 'hmac(sha256)'")
+        check(
+            header + "\taead rfc4106(gcm(aes) 0x00 128\n", .unknownAlgorithm, line: 3, field: "aead",
+            contains: "did you mean 'rfc4106(gcm(aes))'")
         check(header + "\tenc rfc4106(gcm(aes)) \(aes)\n", .badValue, line: 3, field: "enc", contains: "aead")
         // Missing SPI, missing proto, no key lines.
-        check("src 10.0.0.1 dst 10.0.0.2\n\tproto esp reqid 1 mode tunnel\n\tenc cbc(aes) \(aes)\n", .missingField, line: 2, field: "spi")
-        check("src 10.0.0.1 dst 10.0.0.2\n\treplay-window 0\n\tenc cbc(aes) \(aes)\n", .missingField, line: 1, field: "proto")
-        check(header + "\treplay-window 32\n\tsel src 0.0.0.0/0 dst 0.0.0.0/0\nsrc 10.0.0.2 dst 10.0.0.1\n", .missingField, line: 1, field: "enc")
+        check(
+            "src 10.0.0.1 dst 10.0.0.2\n\tproto esp reqid 1 mode tunnel\n\tenc cbc(aes) \(aes)\n", .missingField,
+            line: 2, field: "spi")
+        check(
+            "src 10.0.0.1 dst 10.0.0.2\n\treplay-window 0\n\tenc cbc(aes) \(aes)\n", .missingField, line: 1,
+            field: "proto")
+        check(
+            header + "\treplay-window 32\n\tsel src 0.0.0.0/0 dst 0.0.0.0/0\nsrc 10.0.0.2 dst 10.0.0.1\n",
+            .missingField, line: 1, field: "enc")
         check("src 10.0.0.1 dst 10.0.0.2\n\tproto ah spi 0x1 mode tunnel\n", .missingField, line: 1, field: "auth")
         // Key lengths, with the line of the key at fault.
         check(header + "\tenc cbc(aes) 0x0011\n", .badKeyLength, line: 3, field: "enc")
-        check(header + "\tauth-trunc hmac(sha1) 96\n\tenc cbc(aes) \(aes)\n", .badKeyLength, line: 3, field: "auth-trunc")
+        check(
+            header + "\tauth-trunc hmac(sha1) 96\n\tenc cbc(aes) \(aes)\n", .badKeyLength, line: 3, field: "auth-trunc")
         check(header + "\taead rfc4106(gcm(aes)) \(aes) 128\n", .badKeyLength, line: 3, field: "aead")
         check(header + "\tenc cbc(aes) \(aes) (256 bits)\n", .badKeyLength, line: 3, field: "enc")
         // Lengths in bits.
-        check(header + "\tauth-trunc hmac(sha256) 0x00\n\tenc cbc(aes) \(aes)\n", .missingField, line: 3, field: "auth-trunc")
-        check(header + "\tauth-trunc hmac(sha256) 0x00 257\n\tenc cbc(aes) \(aes)\n", .badValue, line: 3, field: "auth-trunc")
-        check(header + "\taead rfc4106(gcm(aes)) 0x\(String(repeating: "00", count: 20)) 100\n", .badValue, line: 3, field: "aead")
+        check(
+            header + "\tauth-trunc hmac(sha256) 0x00\n\tenc cbc(aes) \(aes)\n", .missingField, line: 3,
+            field: "auth-trunc")
+        check(
+            header + "\tauth-trunc hmac(sha256) 0x00 257\n\tenc cbc(aes) \(aes)\n", .badValue, line: 3,
+            field: "auth-trunc")
+        check(
+            header + "\taead rfc4106(gcm(aes)) 0x\(String(repeating: "00", count: 20)) 100\n", .badValue, line: 3,
+            field: "aead")
         // Other values.
         check("src 10.0.0.1 dst 10.0.0.2\n\tproto esp spi 0xzz reqid 1 mode tunnel\n", .badValue, line: 2, field: "spi")
-        check("src 10.0.0.1 dst 10.0.0.2\n\tproto udp spi 0x1 reqid 1 mode tunnel\n", .badValue, line: 2, field: "proto")
+        check(
+            "src 10.0.0.1 dst 10.0.0.2\n\tproto udp spi 0x1 reqid 1 mode tunnel\n", .badValue, line: 2, field: "proto")
         check(header + "\treplay-window many\n", .badValue, line: 3, field: "replay-window")
-        check(header + "\tenc cbc(aes) \(aes)\n\tencap type espinudp sport x dport 4500 addr 0.0.0.0\n", .badValue, line: 4, field: "encap")
-        check(header + "\tenc cbc(aes) \(aes)\n\tanti-replay esn context:\n\t seq-hi zz, seq 0x0, oseq-hi 0x0, oseq 0x0\n", .badValue, line: 5, field: "seq-hi")
+        check(
+            header + "\tenc cbc(aes) \(aes)\n\tencap type espinudp sport x dport 4500 addr 0.0.0.0\n", .badValue,
+            line: 4, field: "encap")
+        check(
+            header
+                + "\tenc cbc(aes) \(aes)\n\tanti-replay esn context:\n\t seq-hi zz, seq 0x0, oseq-hi 0x0, oseq 0x0\n",
+            .badValue, line: 5, field: "seq-hi")
         check(header + "\tenc cbc(aes) <<Keys hidden>>\n", .badValue, line: 3, field: "enc", contains: "hidden")
         check(header + "\tenc cbc(aes) \(aes)\n\tenc cbc(aes) \(aes)\n", .syntax, line: 4, field: "enc")
-        check(header + "\taead rfc4106(gcm(aes)) 0x\(String(repeating: "00", count: 20)) 128\n\tenc cbc(aes) \(aes)\n", .syntax, line: 4, field: "enc")
+        check(
+            header + "\taead rfc4106(gcm(aes)) 0x\(String(repeating: "00", count: 20)) 128\n\tenc cbc(aes) \(aes)\n",
+            .syntax, line: 4, field: "enc")
         // Structure.
         check("\tproto esp spi 0x1\n", .syntax, line: 1, field: nil)
         check("src 10.0.0.1 dst not-an-address\n", .badValue, line: 1, field: "src")
         check("src 10.0.0.1 dst 2001:db8::1\n", .badValue, line: 1, field: "src")
         check("# dump\nhello world\n", .syntax, line: 2, field: nil)
-        check(header + "\tenc cbc(aes) 0x" + String(repeating: "0", count: KeyFileLimits.maxLineBytes) + "\n", .tooLarge, line: 3, field: nil)
+        check(
+            header + "\tenc cbc(aes) 0x" + String(repeating: "0", count: KeyFileLimits.maxLineBytes) + "\n", .tooLarge,
+            line: 3, field: nil)
     }
 
     // MARK: - setkey -D
 
-    static let ipdecapCases = ["3des-cbc_hmac-sha1", "3des-cbc_null", "aes-cbc_hmac-sha1", "aes192-cbc_hmac-sha1",
-                               "aes256-cbc_hmac-sha1", "des-cbc_hmac-md5", "null_hmac-md5"]
+    static let ipdecapCases = [
+        "3des-cbc_hmac-sha1", "3des-cbc_null", "aes-cbc_hmac-sha1", "aes192-cbc_hmac-sha1",
+        "aes256-cbc_hmac-sha1", "des-cbc_hmac-md5", "null_hmac-md5",
+    ]
 
-    @Test(.enabled(if: Paths.corpusPresent, "the shared corpus (../shared/corpus) is not present"),
-          arguments: ipdecapCases)
+    @Test(
+        .enabled(if: Paths.corpusPresent, "the shared corpus (../shared/corpus) is not present"),
+        arguments: ipdecapCases)
     func setkeyDumpsMatchDerivedESPSAAndDecryptAlike(name: String) throws {
         let keysPath = Paths.corpus("ipdecap/unit_tests/esp/\(name)/\(name).cap.keys")
         let capture = Paths.corpus("ipdecap/unit_tests/esp/\(name)/\(name).cap")
@@ -465,53 +517,89 @@ import Testing
         #expect(keys.notes.contains { $0.line == 21 && $0.kind == .ignored && $0.message.contains("larval") })
         // The `setkey -DP` block at the end is a policy now (see PolicyParserTests).
         #expect(keys.policies.count == 1)
-        #expect(keys.notes.contains { $0.line == 24 && $0.kind == .understood && $0.message.contains("10.2.0.0/24 → 10.3.0.0/24") })
+        #expect(
+            keys.notes.contains {
+                $0.line == 24 && $0.kind == .understood && $0.message.contains("10.2.0.0/24 → 10.3.0.0/24")
+            })
         #expect(keys.notes.filter { $0.line >= 27 }.allSatisfy { $0.kind == .ignored })
         expectOneNotePerLine(text, keys)
         #expect(try SetkeyDumpParser.parse("No SAD entries.\n", file: "empty").sas.isEmpty)
     }
 
     @Test func setkeyMalformedLinesNameFileLineAndField() {
-        let header = "192.168.2.101 192.168.2.100 \n\tesp mode=tunnel spi=135040102(0x080c8c66) reqid=16395(0x0000400b)\n"
+        let header =
+            "192.168.2.101 192.168.2.100 \n\tesp mode=tunnel spi=135040102(0x080c8c66) reqid=16395(0x0000400b)\n"
         let aesKey = "deb3098e 67577550 f23ffb5e c3737c04"
         let sha1Key = "881ecd0b 71431e1b 6c35503d 5258bda9 17505da3"
-        func check(_ text: String, _ code: KeyFileError.Code, line: Int, field: String?, contains: String? = nil,
-                   sourceLocation: SourceLocation = #_sourceLocation) {
+        func check(
+            _ text: String, _ code: KeyFileError.Code, line: Int, field: String?, contains: String? = nil,
+            sourceLocation: SourceLocation = #_sourceLocation
+        ) {
             let error = setkeyError(text, file: "bad.setkey")
             #expect(error?.code == code, "\(String(describing: error))", sourceLocation: sourceLocation)
             #expect(error?.file == "bad.setkey", sourceLocation: sourceLocation)
             #expect(error?.line == line, "\(String(describing: error))", sourceLocation: sourceLocation)
             #expect(error?.field == field, "\(String(describing: error))", sourceLocation: sourceLocation)
-            if let contains { #expect(error?.description.contains(contains) == true, "\(String(describing: error))", sourceLocation: sourceLocation) }
+            if let contains {
+                #expect(
+                    error?.description.contains(contains) == true, "\(String(describing: error))",
+                    sourceLocation: sourceLocation)
+            }
         }
         check(header + "\tE: rijndael-cbc  deb3098e 6757755z f23ffb5e c3737c04\n", .badValue, line: 3, field: "E")
-        check(header + "\tE: rijndael-cbc  \(aesKey)\n\tA: hmac-sha1  881ecd0b 71431e1 6c35503d\n", .badValue, line: 4, field: "A")
-        check(header + "\tE: rijndael-cbd  \(aesKey)\n", .unknownAlgorithm, line: 3, field: "E", contains: "did you mean 'rijndael-cbc'")
-        check(header + "\tE: rijndael-cbc  \(aesKey)\n\tA: hmac-sha2-265  \(sha1Key)\n", .unknownAlgorithm, line: 4, field: "A", contains: "did you mean 'hmac-sha2-256'")
-        check("192.168.2.101 192.168.2.100\n\tesp mode=tunnel reqid=1(0x00000001)\n\tE: rijndael-cbc  \(aesKey)\n", .missingField, line: 2, field: "spi")
+        check(
+            header + "\tE: rijndael-cbc  \(aesKey)\n\tA: hmac-sha1  881ecd0b 71431e1 6c35503d\n", .badValue, line: 4,
+            field: "A")
+        check(
+            header + "\tE: rijndael-cbd  \(aesKey)\n", .unknownAlgorithm, line: 3, field: "E",
+            contains: "did you mean 'rijndael-cbc'")
+        check(
+            header + "\tE: rijndael-cbc  \(aesKey)\n\tA: hmac-sha2-265  \(sha1Key)\n", .unknownAlgorithm, line: 4,
+            field: "A", contains: "did you mean 'hmac-sha2-256'")
+        check(
+            "192.168.2.101 192.168.2.100\n\tesp mode=tunnel reqid=1(0x00000001)\n\tE: rijndael-cbc  \(aesKey)\n",
+            .missingField, line: 2, field: "spi")
         check(header + "\tseq=0x00000000 replay=4 flags=0x00000000 state=mature\n", .missingField, line: 1, field: "E")
-        check("192.168.2.101 192.168.2.100\n\tah mode=tunnel spi=1(0x00000001) reqid=1(0x00000001)\n\tseq=0x00000000 replay=4 flags=0x00000000 state=mature\n", .missingField, line: 1, field: "A")
+        check(
+            "192.168.2.101 192.168.2.100\n\tah mode=tunnel spi=1(0x00000001) reqid=1(0x00000001)\n\tseq=0x00000000 replay=4 flags=0x00000000 state=mature\n",
+            .missingField, line: 1, field: "A")
         check("192.168.2.101 192.168.2.100\n\tE: rijndael-cbc  \(aesKey)\n", .missingField, line: 1, field: "satype")
-        check("192.168.2.101 192.168.2.100\n\tesp mode=tunnel spi=1(0x00000002) reqid=1(0x00000001)\n", .badValue, line: 2, field: "spi")
-        check("192.168.2.101 192.168.2.100\n\tesp mode=sideways spi=1(0x00000001) reqid=1(0x00000001)\n", .badValue, line: 2, field: "mode")
+        check(
+            "192.168.2.101 192.168.2.100\n\tesp mode=tunnel spi=1(0x00000002) reqid=1(0x00000001)\n", .badValue,
+            line: 2, field: "spi")
+        check(
+            "192.168.2.101 192.168.2.100\n\tesp mode=sideways spi=1(0x00000001) reqid=1(0x00000001)\n", .badValue,
+            line: 2, field: "mode")
         check("192.168.2.101 192.168.2.100\n\tgre mode=tunnel spi=1(0x00000001)\n", .badValue, line: 2, field: "satype")
         check(header + "\tE: rijndael-cbc  deb3098e\n", .badKeyLength, line: 3, field: "E")
         check(header + "\tE: 3des-cbc  \(aesKey)\n\tA: hmac-sha1  \(sha1Key)\n", .badKeyLength, line: 3, field: "E")
-        check(header + "\tE: aes-gcm-16  \(aesKey) 01020304\n\tA: hmac-sha1  \(sha1Key)\n", .badValue, line: 4, field: "A", contains: "combined-mode")
-        check("192.168.2.101 192.168.2.100\n\tah mode=tunnel spi=1(0x00000001) reqid=1(0x00000001)\n\tE: rijndael-cbc  \(aesKey)\n\tA: hmac-sha1  \(sha1Key)\n", .syntax, line: 3, field: "E")
-        check(header + "\tE: rijndael-cbc  \(aesKey)\n\tseq=0x00000000 replay=four flags=0x00000000 state=mature\n", .badValue, line: 4, field: "replay")
-        check(header + "\tE: rijndael-cbc  \(aesKey)\n\tseq=0x00000000 replay=4 flags=zero state=mature\n", .badValue, line: 4, field: "flags")
+        check(
+            header + "\tE: aes-gcm-16  \(aesKey) 01020304\n\tA: hmac-sha1  \(sha1Key)\n", .badValue, line: 4,
+            field: "A", contains: "combined-mode")
+        check(
+            "192.168.2.101 192.168.2.100\n\tah mode=tunnel spi=1(0x00000001) reqid=1(0x00000001)\n\tE: rijndael-cbc  \(aesKey)\n\tA: hmac-sha1  \(sha1Key)\n",
+            .syntax, line: 3, field: "E")
+        check(
+            header + "\tE: rijndael-cbc  \(aesKey)\n\tseq=0x00000000 replay=four flags=0x00000000 state=mature\n",
+            .badValue, line: 4, field: "replay")
+        check(
+            header + "\tE: rijndael-cbc  \(aesKey)\n\tseq=0x00000000 replay=4 flags=zero state=mature\n", .badValue,
+            line: 4, field: "flags")
         check(header + "\tE: rijndael-cbc  \(aesKey)\n\tE: rijndael-cbc  \(aesKey)\n", .syntax, line: 4, field: "E")
         check(header + "\tE:\n", .missingField, line: 3, field: "E")
         check("\tesp mode=tunnel spi=1(0x00000001)\n", .syntax, line: 1, field: nil)
         check("192.168.2.101 not-an-address\n", .syntax, line: 1, field: nil)
         check("192.168.2.101[99999] 192.168.2.100\n", .syntax, line: 1, field: nil)
-        check(header + "\tE: rijndael-cbc " + String(repeating: "0", count: KeyFileLimits.maxLineBytes) + "\n", .tooLarge, line: 3, field: nil)
+        check(
+            header + "\tE: rijndael-cbc " + String(repeating: "0", count: KeyFileLimits.maxLineBytes) + "\n", .tooLarge,
+            line: 3, field: nil)
     }
 
     // MARK: - Hostile input
 
-    func expectOnlyKeyFileErrors(_ text: String, _ parse: (String) throws -> KeySet, sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectOnlyKeyFileErrors(
+        _ text: String, _ parse: (String) throws -> KeySet, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         do {
             _ = try parse(text)
         } catch is KeyFileError {
@@ -534,7 +622,9 @@ import Testing
         if Paths.exists(setkeyPath) {
             let setkey = Array(try String(contentsOfFile: setkeyPath, encoding: .utf8).utf8)
             for end in 0...setkey.count {
-                expectOnlyKeyFileErrors(String(decoding: setkey[..<end], as: UTF8.self)) { try SetkeyDumpParser.parse($0, file: "prefix") }
+                expectOnlyKeyFileErrors(String(decoding: setkey[..<end], as: UTF8.self)) {
+                    try SetkeyDumpParser.parse($0, file: "prefix")
+                }
             }
         }
     }
@@ -567,10 +657,13 @@ import Testing
         }
         let hostile = [
             "", "\n\n\n", "src", "src  dst", "src 1.2.3.4 dst 1.2.3.4\n\t", "src 1.2.3.4 dst 1.2.3.4\n\tproto",
-            "src 1.2.3.4 dst 1.2.3.4\n\tproto esp spi", "src 1.2.3.4 dst 1.2.3.4\n\tenc", "src 1.2.3.4 dst 1.2.3.4\n\tauth-trunc x 0x",
-            "src 1.2.3.4 dst 1.2.3.4\n\tenc cbc(aes) 0x00 (", "src 1.2.3.4 dst 1.2.3.4\n\tenc cbc(aes) 0x00 (99999999999999999999 bits)",
+            "src 1.2.3.4 dst 1.2.3.4\n\tproto esp spi", "src 1.2.3.4 dst 1.2.3.4\n\tenc",
+            "src 1.2.3.4 dst 1.2.3.4\n\tauth-trunc x 0x",
+            "src 1.2.3.4 dst 1.2.3.4\n\tenc cbc(aes) 0x00 (",
+            "src 1.2.3.4 dst 1.2.3.4\n\tenc cbc(aes) 0x00 (99999999999999999999 bits)",
             "src 1.2.3.4 dst 1.2.3.4\n\tanti-replay esn context:\n\t seq-hi", "src 1.2.3.4 dst 1.2.3.4\n\tencap type",
-            "1.2.3.4 5.6.7.8\n\tesp mode=", "1.2.3.4 5.6.7.8\n\tesp mode=tunnel spi=(", "1.2.3.4 5.6.7.8\n\tesp spi=1()",
+            "1.2.3.4 5.6.7.8\n\tesp mode=", "1.2.3.4 5.6.7.8\n\tesp mode=tunnel spi=(",
+            "1.2.3.4 5.6.7.8\n\tesp spi=1()",
             "1.2.3.4 5.6.7.8\n\tesp spi=1(0x)", "1.2.3.4[ 5.6.7.8]", "1.2.3.4[] 5.6.7.8[]", "[1] [2]", "% %",
             "1.2.3.4 5.6.7.8\n\tE: null\n 00", "1.2.3.4 5.6.7.8\n\tseq=", "1.2.3.4 5.6.7.8\n\tseq=0x replay= flags=0x",
             String(repeating: "src 10.0.0.1 dst 10.0.0.2\n\tproto comp spi 0x1\n", count: 2000),
@@ -586,14 +679,18 @@ import Testing
     }
 
     @Test func detectionTellsTheFormatsApart() throws {
-        let native = try String(contentsOfFile: Paths.fixture("strongswan/aes128cbc-sha256-v4/sa.spiglass"), encoding: .utf8)
+        let native = try String(
+            contentsOfFile: Paths.fixture("strongswan/aes128cbc-sha256-v4/sa.spiglass"), encoding: .utf8)
         let espSA = try String(contentsOfFile: Paths.fixture("strongswan/aes128cbc-sha256-v4/esp_sa"), encoding: .utf8)
         for text in [native, espSA, "", "src 1.2.3.4 dst 5.6.7.8\n", "1.2.3.4 5.6.7.8\n\tproto esp spi 1\n"] {
             #expect(!XfrmStateParser.looksLike(text))
             #expect(!SetkeyDumpParser.looksLike(text))
         }
-        #expect(XfrmStateParser.looksLike("# ip xfrm state\nsrc 1.2.3.4 dst 5.6.7.8\n\tproto esp spi 0x1 reqid 1 mode tunnel\n"))
-        #expect(SetkeyDumpParser.looksLike("1.2.3.4 5.6.7.8 \n\tesp mode=tunnel spi=1(0x00000001) reqid=0(0x00000000)\n"))
+        #expect(
+            XfrmStateParser.looksLike(
+                "# ip xfrm state\nsrc 1.2.3.4 dst 5.6.7.8\n\tproto esp spi 0x1 reqid 1 mode tunnel\n"))
+        #expect(
+            SetkeyDumpParser.looksLike("1.2.3.4 5.6.7.8 \n\tesp mode=tunnel spi=1(0x00000001) reqid=0(0x00000000)\n"))
         #expect(SetkeyDumpParser.looksLike("No SAD entries.\n"))
     }
 }

@@ -18,7 +18,8 @@ struct TestVector: CustomStringConvertible {
     /// A hex field, required, lowercase even-length hex as the README demands.
     func bytes(_ key: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> [UInt8] {
         let text = try #require(fields[key], "\(self): missing key \(key)", sourceLocation: sourceLocation)
-        let isHex = text.count % 2 == 0 && text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+        let isHex =
+            text.count % 2 == 0 && text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
         try #require(isHex, "\(self): \(key) is not lowercase even-length hex", sourceLocation: sourceLocation)
         return try #require(Hex.decode(text), "\(self): \(key) does not decode", sourceLocation: sourceLocation)
     }
@@ -129,7 +130,8 @@ enum VectorFile {
             }
             checked += 1
         }
-        #expect(checked + skipped.count == headers, "\(name): checked \(checked) + skipped \(skipped.count) of \(headers)")
+        #expect(
+            checked + skipped.count == headers, "\(name): checked \(checked) + skipped \(skipped.count) of \(headers)")
         #expect(Set(skipped).isSubset(of: Set(Self.knownSkips.keys)))
         // Every GCM case runs, the RFC 4543 AES-GMAC one (case 15) included.
         if name == "esp-gcm.txt" { #expect(skipped.isEmpty && checked == 17) }
@@ -141,37 +143,54 @@ enum VectorFile {
         let mode = try #require(v["mode"], "\(v): no mode")
         switch mode {
         case "raw-cbc":
-            let key = try v.bytes("key"), iv = try v.bytes("iv")
-            let pt = try v.bytes("plaintext"), ct = try v.bytes("ciphertext")
+            let key = try v.bytes("key")
+            let iv = try v.bytes("iv")
+            let pt = try v.bytes("plaintext")
+            let ct = try v.bytes("ciphertext")
             let enc = try CipherContext(.aesCBC(keyBytes: key.count), key: key, encrypt: true)
             var out = [UInt8](repeating: 0, count: pt.count)
-            #expect(try enc.run(iv: iv, ivRange: 0..<iv.count, input: pt, inputRange: 0..<pt.count, output: &out, outputOffset: 0) == pt.count)
+            #expect(
+                try enc.run(
+                    iv: iv, ivRange: 0..<iv.count, input: pt, inputRange: 0..<pt.count, output: &out, outputOffset: 0)
+                    == pt.count)
             #expect(out == ct, "\(v): AES-CBC encryption")
             let dec = try CipherContext(.aesCBC(keyBytes: key.count), key: key)
             out = [UInt8](repeating: 0, count: ct.count)
-            #expect(try dec.run(iv: iv, ivRange: 0..<iv.count, input: ct, inputRange: 0..<ct.count, output: &out, outputOffset: 0) == ct.count)
+            #expect(
+                try dec.run(
+                    iv: iv, ivRange: 0..<iv.count, input: ct, inputRange: 0..<ct.count, output: &out, outputOffset: 0)
+                    == ct.count)
             #expect(out == pt, "\(v): AES-CBC decryption")
         case "raw-ctr":
-            let key = try v.bytes("key"), nonce = try v.bytes("nonce"), iv = try v.bytes("iv")
-            let pt = try v.bytes("plaintext"), ct = try v.bytes("ciphertext")
+            let key = try v.bytes("key")
+            let nonce = try v.bytes("nonce")
+            let iv = try v.bytes("iv")
+            let pt = try v.bytes("plaintext")
+            let ct = try v.bytes("ciphertext")
             try #require(nonce.count == 4 && iv.count == 8, "\(v): nonce 4 and iv 8 bytes")
             let block = nonce + iv + [0, 0, 0, 1]
             for encrypt in [true, false] {
                 let context = try CipherContext(.aesCTR(keyBytes: key.count), key: key, encrypt: encrypt)
                 let input = encrypt ? pt : ct
                 var out = [UInt8](repeating: 0, count: input.count)
-                #expect(try context.run(iv: block, ivRange: 0..<16, input: input, inputRange: 0..<input.count, output: &out, outputOffset: 0) == input.count)
+                #expect(
+                    try context.run(
+                        iv: block, ivRange: 0..<16, input: input, inputRange: 0..<input.count, output: &out,
+                        outputOffset: 0) == input.count)
                 #expect(out == (encrypt ? ct : pt), "\(v): AES-CTR \(encrypt ? "encryption" : "decryption")")
             }
         case "hmac-md5", "hmac-sha1", "hmac-sha256", "hmac-sha384", "hmac-sha512":
-            let hash: HashFunction = switch mode {
-            case "hmac-md5": .md5
-            case "hmac-sha1": .sha1
-            case "hmac-sha256": .sha256
-            case "hmac-sha384": .sha384
-            default: .sha512
-            }
-            let key = try v.bytes("key"), data = try v.bytes("data"), mac = try v.bytes("mac")
+            let hash: HashFunction =
+                switch mode {
+                case "hmac-md5": .md5
+                case "hmac-sha1": .sha1
+                case "hmac-sha256": .sha256
+                case "hmac-sha384": .sha384
+                default: .sha512
+                }
+            let key = try v.bytes("key")
+            let data = try v.bytes("data")
+            let mac = try v.bytes("mac")
             let context = try HMACContext(hash, key: key)
             let length: Int
             if v["truncated"] != nil {
@@ -184,7 +203,9 @@ enum VectorFile {
             var out = [UInt8](repeating: 0, count: length)
             try context.compute(data: data, range: 0..<data.count, truncatedTo: length, output: &out, outputOffset: 0)
             #expect(out == mac, "\(v): \(mode) compute (\(length) bytes)")
-            #expect(try context.verify(data: data, range: 0..<data.count, expected: mac, expectedRange: 0..<mac.count), "\(v): verify")
+            #expect(
+                try context.verify(data: data, range: 0..<data.count, expected: mac, expectedRange: 0..<mac.count),
+                "\(v): verify")
             // Every truncation the ESP transforms use (and 1 byte) verifies against a prefix.
             for n in [1, 12, 16, 24, 32] where n <= length {
                 var prefix = [UInt8](repeating: 0, count: n)
@@ -195,14 +216,17 @@ enum VectorFile {
             // A wrong MAC does not verify.
             var wrong = mac
             wrong[wrong.count - 1] ^= 0x01
-            #expect(try !context.verify(data: data, range: 0..<data.count, expected: wrong, expectedRange: 0..<wrong.count), "\(v): wrong mac verified")
+            #expect(
+                try !context.verify(data: data, range: 0..<data.count, expected: wrong, expectedRange: 0..<wrong.count),
+                "\(v): wrong mac verified")
             // The data split between `data` and `trailer` (how ESN high bits are appended)
             // gives the same MAC.
             if data.count >= 4 {
                 let split = data.count - 4
                 var joined = [UInt8](repeating: 0, count: length)
-                try context.compute(data: data, range: 0..<split, trailer: data, trailerRange: split..<data.count,
-                                    truncatedTo: length, output: &joined, outputOffset: 0)
+                try context.compute(
+                    data: data, range: 0..<split, trailer: data, trailerRange: split..<data.count,
+                    truncatedTo: length, output: &joined, outputOffset: 0)
                 #expect(joined == mac, "\(v): data + trailer")
             }
             if v["mac-96"] != nil {
@@ -214,8 +238,13 @@ enum VectorFile {
                 #expect(try context.verify(data: data, range: 0..<data.count, expected: mac96, expectedRange: 0..<12))
             }
         case "aes-xcbc-mac", "aes-cmac":
-            let key = try v.bytes("key"), data = try v.bytes("data"), mac = try v.bytes("mac"), mac96 = try v.bytes("mac-96")
-            #expect(mac.count == 16 && mac96.count == 12 && Array(mac[0..<12]) == mac96, "\(v): mac-96 is mac's first 12 bytes")
+            let key = try v.bytes("key")
+            let data = try v.bytes("data")
+            let mac = try v.bytes("mac")
+            let mac96 = try v.bytes("mac-96")
+            #expect(
+                mac.count == 16 && mac96.count == 12 && Array(mac[0..<12]) == mac96,
+                "\(v): mac-96 is mac's first 12 bytes")
             // Both wrappers have the same shape; run them through one closure each.
             let compute: ([UInt8], Range<Int>, [UInt8], Range<Int>, Int) throws -> [UInt8]
             let verify: ([UInt8], Range<Int>, [UInt8], Range<Int>, [UInt8], Range<Int>) throws -> Bool
@@ -223,18 +252,26 @@ enum VectorFile {
                 let context = try XCBCContext(key: key)
                 compute = { d, r, t, tr, n in
                     var out = [UInt8](repeating: 0, count: n)
-                    try context.compute(data: d, range: r, trailer: t, trailerRange: tr, truncatedTo: n, output: &out, outputOffset: 0)
+                    try context.compute(
+                        data: d, range: r, trailer: t, trailerRange: tr, truncatedTo: n, output: &out, outputOffset: 0)
                     return out
                 }
-                verify = { try context.verify(data: $0, range: $1, trailer: $2, trailerRange: $3, expected: $4, expectedRange: $5) }
+                verify = {
+                    try context.verify(
+                        data: $0, range: $1, trailer: $2, trailerRange: $3, expected: $4, expectedRange: $5)
+                }
             } else {
                 let context = try CMACContext(key: key)
                 compute = { d, r, t, tr, n in
                     var out = [UInt8](repeating: 0, count: n)
-                    try context.compute(data: d, range: r, trailer: t, trailerRange: tr, truncatedTo: n, output: &out, outputOffset: 0)
+                    try context.compute(
+                        data: d, range: r, trailer: t, trailerRange: tr, truncatedTo: n, output: &out, outputOffset: 0)
                     return out
                 }
-                verify = { try context.verify(data: $0, range: $1, trailer: $2, trailerRange: $3, expected: $4, expectedRange: $5) }
+                verify = {
+                    try context.verify(
+                        data: $0, range: $1, trailer: $2, trailerRange: $3, expected: $4, expectedRange: $5)
+                }
             }
             // Twice on the same context: the per-SA context must reset between messages.
             for _ in 0..<2 {
@@ -245,7 +282,8 @@ enum VectorFile {
             }
             // Every split of the message between data and trailer (how ESP appends the ESN
             // high bits) gives the same MAC; so does the message at an offset in a bigger buffer.
-            for split in Set([0, 1, 4, 15, 16, 17, data.count / 2, max(data.count - 4, 0), data.count]) where split <= data.count {
+            for split in Set([0, 1, 4, 15, 16, 17, data.count / 2, max(data.count - 4, 0), data.count])
+            where split <= data.count {
                 #expect(try compute(data, 0..<split, data, split..<data.count, 16) == mac, "\(v): split at \(split)")
             }
             let framed = [UInt8](repeating: 0xAA, count: 7) + data + [0x55]
@@ -257,7 +295,8 @@ enum VectorFile {
             if !data.isEmpty {
                 var changed = data
                 changed[changed.count - 1] ^= 0x80
-                #expect(try !verify(changed, 0..<changed.count, [], 0..<0, mac96, 0..<12), "\(v): changed data verified")
+                #expect(
+                    try !verify(changed, 0..<changed.count, [], 0..<0, mac96, 0..<12), "\(v): changed data verified")
             }
         default:
             Issue.record("\(v): unknown mode \(mode)")
@@ -335,7 +374,9 @@ enum VectorFile {
             #expect(Array(wire[icvStart..<espRange.upperBound]) == (try v.bytes("icv")), "\(v): ICV position")
         }
         if v["ciphertext"] != nil {
-            #expect(Array(wire[(ivStart + enc.ivLength)..<icvStart]) == (try v.bytes("ciphertext")), "\(v): ciphertext position")
+            #expect(
+                Array(wire[(ivStart + enc.ivLength)..<icvStart]) == (try v.bytes("ciphertext")),
+                "\(v): ciphertext position")
         }
 
         let state = try ESPCryptoState(sa: sa)
@@ -359,7 +400,8 @@ enum VectorFile {
         // The same packet copied to the start of a fresh array decrypts the same way.
         let espOnly = Array(wire[espRange])
         var output2 = [UInt8](repeating: 0, count: espOnly.count)
-        let again = ESPDecryptor.decrypt(espOnly, esp: 0..<espOnly.count, state: state, sequenceHigh: seqHigh, output: &output2)
+        let again = ESPDecryptor.decrypt(
+            espOnly, esp: 0..<espOnly.count, state: state, sequenceHigh: seqHigh, output: &output2)
         #expect(again == result, "\(v): same packet at offset 0")
 
         guard authenticated else { return }
@@ -367,16 +409,20 @@ enum VectorFile {
         var corrupt = wire
         corrupt[espRange.upperBound - 1] ^= 0x80
         let bad = ESPDecryptor.decrypt(corrupt, esp: espRange, state: state, sequenceHigh: seqHigh, output: &output)
-        #expect(bad.verdict == .icvFailed && bad.icv == .failed && bad.payloadLength == 0, "\(v): corrupted ICV gave \(bad.verdict)")
+        #expect(
+            bad.verdict == .icvFailed && bad.icv == .failed && bad.payloadLength == 0,
+            "\(v): corrupted ICV gave \(bad.verdict)")
         if esn {
             // The high half is in the AAD/ICV only: a wrong guess must not verify.
             for wrongHigh in [seqHigh &+ 1, seqHigh &- 1, 0] where wrongHigh != seqHigh {
-                let wrong = ESPDecryptor.decrypt(wire, esp: espRange, state: state, sequenceHigh: wrongHigh, output: &output)
+                let wrong = ESPDecryptor.decrypt(
+                    wire, esp: espRange, state: state, sequenceHigh: wrongHigh, output: &output)
                 #expect(wrong.verdict == .icvFailed, "\(v): ESN high \(wrongHigh) gave \(wrong.verdict)")
             }
         } else {
             // Without ESN the high bits passed in must be ignored.
-            let ignored = ESPDecryptor.decrypt(wire, esp: espRange, state: state, sequenceHigh: 0x1234_5678, output: &output)
+            let ignored = ESPDecryptor.decrypt(
+                wire, esp: espRange, state: state, sequenceHigh: 0x1234_5678, output: &output)
             #expect(ignored.verdict == .decrypted, "\(v): sequenceHigh used without ESN")
         }
         // The state is still good after the failures.

@@ -13,7 +13,11 @@ import Testing
         let fm = FileManager.default
         let strongswan = (try? fm.contentsOfDirectory(atPath: Paths.fixture("strongswan"))) ?? []
         for name in strongswan.sorted() where fm.fileExists(atPath: Paths.fixture("strongswan/\(name)/capture.pcap")) {
-            pairs.append(("strongswan/\(name)/capture.pcap", ["strongswan/\(name)/sa.spiglass", "strongswan/\(name)/ikev2_decryption_table"]))
+            pairs.append(
+                (
+                    "strongswan/\(name)/capture.pcap",
+                    ["strongswan/\(name)/sa.spiglass", "strongswan/\(name)/ikev2_decryption_table"]
+                ))
         }
         for folder in ["strongswan-ike", "strongswan-ikev1", "strongswan-policy"] {
             let cases = (try? fm.contentsOfDirectory(atPath: Paths.fixture(folder))) ?? []
@@ -45,7 +49,8 @@ import Testing
         let keySet = try Analyzer.loadKeySet(keys.map(Paths.fixture))
         var options = AnalysisOptions()
         options.quiet = true
-        let analyzer = try Analyzer(sad: Analyzer.espDatabase(keySet), ikeKeys: keySet.ikeSAs, options: options, output: StringSink())
+        let analyzer = try Analyzer(
+            sad: Analyzer.espDatabase(keySet), ikeKeys: keySet.ikeSAs, options: options, output: StringSink())
         analyzer.setLinkType(dlt: reader.linkType, name: reader.linkTypeName)
         var lastInner: [UInt8] = []
         var lastVerdict = PacketVerdict.notIPsec
@@ -91,7 +96,8 @@ import Testing
         let keySet = try Analyzer.loadKeySet(pair.keys.map(Paths.fixture))
         var options = AnalysisOptions()
         options.quiet = true
-        let analyzer = try Analyzer(sad: Analyzer.espDatabase(keySet), ikeKeys: keySet.ikeSAs, options: options, output: StringSink())
+        let analyzer = try Analyzer(
+            sad: Analyzer.espDatabase(keySet), ikeKeys: keySet.ikeSAs, options: options, output: StringSink())
         analyzer.setLinkType(dlt: reader.linkType, name: reader.linkTypeName)
         var generator = TestSeed.current.generator
         var runs = 0

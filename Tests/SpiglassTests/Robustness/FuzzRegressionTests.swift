@@ -36,7 +36,9 @@ import Testing
 
     @Test func everySavedInputNamesItsTarget() {
         for name in Self.savedInputs {
-            #expect(Self.target(of: name) != nil, "\(name): the name must start with one of \(FuzzHarness.targets) and a dash")
+            #expect(
+                Self.target(of: name) != nil,
+                "\(name): the name must start with one of \(FuzzHarness.targets) and a dash")
         }
     }
 

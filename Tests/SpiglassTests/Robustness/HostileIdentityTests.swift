@@ -1,7 +1,8 @@
 import Foundation
-@testable import SpiglassIKE
 import SpiglassWire
 import Testing
+
+@testable import SpiglassIKE
 
 /// Identities and attributes an attacker writes into IKE (Fixtures/hostile/generate.py): a
 /// plaintext IKEv1 Aggressive Mode with ID_DER_ASN1_DN identities, a text vendor ID and a
@@ -15,14 +16,17 @@ import Testing
     static let ikev2Keys = "Fixtures/strongswan-ike/rekey-cbc-sha256/sa.spiglass"
 
     static let runs: [[String]] = [
-        ["ike", "-r", ikev1], ["ike", "--json", "-r", ikev1], ["analyze", "--json", "-r", ikev1], ["analyze", "-r", ikev1],
+        ["ike", "-r", ikev1], ["ike", "--json", "-r", ikev1], ["analyze", "--json", "-r", ikev1],
+        ["analyze", "-r", ikev1],
         ["ike", "-r", ikev2, "-k", ikev2Keys], ["ike", "--json", "-r", ikev2, "-k", ikev2Keys],
         ["analyze", "--json", "-r", ikev2, "-k", ikev2Keys], ["analyze", "-r", ikev2, "-k", ikev2Keys],
     ]
 
     /// The raw code points a report may not carry (besides the newlines between its lines).
     static func rawControls(_ text: String) -> [String] {
-        text.unicodeScalars.filter { $0 != "\n" && DisplayText.needsEscape($0) }.map { "U+" + String($0.value, radix: 16) }
+        text.unicodeScalars.filter { $0 != "\n" && DisplayText.needsEscape($0) }.map {
+            "U+" + String($0.value, radix: 16)
+        }
     }
 
     @Test(arguments: runs)
@@ -47,7 +51,10 @@ import Testing
     @Test func textShowsTheAttackEscapedAndTheDNUnspoofable() throws {
         let run = try CLITests.run(["ike", "-r", Self.ikev1])
         let identities = try #require(run.stdout.split(separator: "\n").first { $0.hasPrefix("  identities:") })
-        #expect(identities.contains(#"ID_DER_ASN1_DN C=CH, O=Evil\x1b]0\;pwned\x07\x1b[2J\u{9b}31m, OU=\u{9d}0\;owned\u{9c}\u{202e}txt.exe, OU=a\u{85}b\u{2028}c\u{2029}d\ne, CN=moon\, CN=admin (PSK)"#))
+        #expect(
+            identities.contains(
+                #"ID_DER_ASN1_DN C=CH, O=Evil\x1b]0\;pwned\x07\x1b[2J\u{9b}31m, OU=\u{9d}0\;owned\u{9c}\u{202e}txt.exe, OU=a\u{85}b\u{2028}c\u{2029}d\ne, CN=moon\, CN=admin (PSK)"#
+            ))
         #expect(identities.contains("ID_DER_ASN1_DN C=CH, CN=Z\u{301}\u{301}\u{301}\u{301}" + #"\u{301}"#))
         #expect(identities.contains("characters in all]"))
     }
@@ -63,7 +70,9 @@ import Testing
         // Every one of the 20,000 marks is there: 4 shown, the rest escaped.
         #expect(responder.components(separatedBy: #"\u{301}"#).count - 1 == 19_996)
         let message = try #require(run.stdout.split(separator: "\n").first { $0.contains(#""name":"CP""#) })
-        #expect(message.contains(#""value":"vpn\\x1b]0;pwned\\x07\\x1b[2J\\u{9b}31m\\u{202e}txt.exea\\u{85}b\\u{2028}c\\u{2029}d\\ne""#))
+        #expect(
+            message.contains(
+                #""value":"vpn\\x1b]0;pwned\\x07\\x1b[2J\\u{9b}31m\\u{202e}txt.exea\\u{85}b\\u{2028}c\\u{2029}d\\ne""#))
     }
 
     @Test func distinguishedNameValuesAreEscapedAsRFC4514Says() {

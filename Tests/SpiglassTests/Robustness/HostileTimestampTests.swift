@@ -1,8 +1,9 @@
 import Foundation
-@testable import SpiglassAnalysis
 import SpiglassCapture
 import SpiglassWire
 import Testing
+
+@testable import SpiglassAnalysis
 
 /// Timestamps only a damaged or crafted capture holds (Fixtures/hostile/generate.py): a pcapng
 /// interface counting seconds (if_tsresol=0) with 64-bit values at the ends of a microsecond
@@ -14,11 +15,21 @@ import Testing
     static let keys = "Fixtures/strongswan-ike/rekey-cbc-sha256/sa.spiglass"
 
     @Test func microsecondsOutOfRangeAreCarriedIntoTheSeconds() {
-        #expect(Timestamp.normalised(seconds: 10, microseconds: 999_999) == (Timestamp(seconds: 10, microseconds: 999_999), false))
-        #expect(Timestamp.normalised(seconds: 10, microseconds: 1_000_000) == (Timestamp(seconds: 11, microseconds: 0), true))
-        #expect(Timestamp.normalised(seconds: 10, microseconds: 4_294_967_295) == (Timestamp(seconds: 4_304, microseconds: 967_295), true))
+        #expect(
+            Timestamp.normalised(seconds: 10, microseconds: 999_999) == (
+                Timestamp(seconds: 10, microseconds: 999_999), false
+            ))
+        #expect(
+            Timestamp.normalised(seconds: 10, microseconds: 1_000_000) == (
+                Timestamp(seconds: 11, microseconds: 0), true
+            ))
+        #expect(
+            Timestamp.normalised(seconds: 10, microseconds: 4_294_967_295) == (
+                Timestamp(seconds: 4_304, microseconds: 967_295), true
+            ))
         // libpcap hands a pcap's 0xffffffff over as -1: a microsecond before the second.
-        #expect(Timestamp.normalised(seconds: 10, microseconds: -1) == (Timestamp(seconds: 9, microseconds: 999_999), true))
+        #expect(
+            Timestamp.normalised(seconds: 10, microseconds: -1) == (Timestamp(seconds: 9, microseconds: 999_999), true))
         #expect(Timestamp.normalised(seconds: .max, microseconds: 2_000_000).timestamp.seconds == .max)
         #expect(Timestamp.normalised(seconds: .min, microseconds: -1).timestamp.seconds == .min)
     }
@@ -26,7 +37,9 @@ import Testing
     @Test func derivedQuantitiesSaturate() {
         #expect(Timestamp(seconds: .max, microseconds: 999_999).totalMicroseconds == .max)
         #expect(Timestamp(seconds: Timestamp.maxWholeSeconds, microseconds: 775_807).totalMicroseconds == .max)
-        #expect(Timestamp(seconds: Timestamp.maxWholeSeconds, microseconds: 1).totalMicroseconds == Timestamp.maxWholeSeconds * 1_000_000 + 1)
+        #expect(
+            Timestamp(seconds: Timestamp.maxWholeSeconds, microseconds: 1).totalMicroseconds == Timestamp
+                .maxWholeSeconds * 1_000_000 + 1)
         #expect(Timestamp(seconds: .min, microseconds: 0).totalMicroseconds == -Timestamp.maxWholeSeconds * 1_000_000)
         #expect(CaptureTime.elapsed(from: .min, to: .max) == .max)
         #expect(CaptureTime.elapsed(from: .max, to: .min) == .min)
@@ -36,13 +49,19 @@ import Testing
     }
 
     @Test func rfc3339CoversTheYears0000To9999Only() {
-        #expect(TimeFormat.iso8601(Timestamp(seconds: -62_167_219_200, microseconds: 0)) == "0000-01-01T00:00:00.000000Z")
-        #expect(TimeFormat.iso8601(Timestamp(seconds: 253_402_300_799, microseconds: 999_999)) == "9999-12-31T23:59:59.999999Z")
-        #expect(TimeFormat.iso8601(Timestamp(seconds: 1_700_000_000, microseconds: 42)) == "2023-11-14T22:13:20.000042Z")
+        #expect(
+            TimeFormat.iso8601(Timestamp(seconds: -62_167_219_200, microseconds: 0)) == "0000-01-01T00:00:00.000000Z")
+        #expect(
+            TimeFormat.iso8601(Timestamp(seconds: 253_402_300_799, microseconds: 999_999))
+                == "9999-12-31T23:59:59.999999Z")
+        #expect(
+            TimeFormat.iso8601(Timestamp(seconds: 1_700_000_000, microseconds: 42)) == "2023-11-14T22:13:20.000042Z")
         #expect(TimeFormat.iso8601(Timestamp(seconds: -62_167_219_201, microseconds: 0)) == nil)
         #expect(TimeFormat.iso8601(Timestamp(seconds: 253_402_300_800, microseconds: 0)) == nil)
         #expect(TimeFormat.iso8601(Timestamp(seconds: .max, microseconds: 0)) == nil)
-        #expect(TimeFormat.iso8601Text(Timestamp(seconds: .min, microseconds: 0)) == "invalid time (-9223372036854775808 s since 1970)")
+        #expect(
+            TimeFormat.iso8601Text(Timestamp(seconds: .min, microseconds: 0))
+                == "invalid time (-9223372036854775808 s since 1970)")
     }
 
     static let rfc3339 = try! NSRegularExpression(pattern: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$"#)
@@ -65,11 +84,16 @@ import Testing
             #expect(run.status == 0, "\(mode) --threads \(threads): exit \(run.status): \(run.stderr)")
             // Text: in the summary's warnings; JSON: in the summary's diagnostics and on stderr.
             let warnings = mode.contains("--json") ? run.stderr : run.stdout
-            #expect(warnings.components(separatedBy: "lies outside the years 0000-9999").count == 2, "reported once: \(warnings.suffix(2000))")
+            #expect(
+                warnings.components(separatedBy: "lies outside the years 0000-9999").count == 2,
+                "reported once: \(warnings.suffix(2000))")
             if mode.contains("--json") {
                 for line in run.stdout.split(separator: "\n") { try Self.checkTimes(line) }
             } else if mode == ["analyze"] {
-                #expect(run.stdout.contains("Capture: invalid time (9223372036854 s since 1970) to invalid time (-62167219201 s since 1970)"))
+                #expect(
+                    run.stdout.contains(
+                        "Capture: invalid time (9223372036854 s since 1970) to invalid time (-62167219201 s since 1970)"
+                    ))
                 #expect(run.stdout.contains("decrypted 4"))
             }
             outputs.append(run.stdout)

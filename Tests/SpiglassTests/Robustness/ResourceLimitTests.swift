@@ -16,7 +16,9 @@ import Testing
             #expect(before != wanted, "\(limit.rawValue): the default should differ from the test value")
             // Setting one limit leaves the others alone.
             for other in ResourceLimit.allCases where other != limit {
-                #expect(other.value(in: options) == other.value(in: AnalysisOptions()), "\(limit.rawValue) moved \(other.rawValue)")
+                #expect(
+                    other.value(in: options) == other.value(in: AnalysisOptions()),
+                    "\(limit.rawValue) moved \(other.rawValue)")
             }
         }
     }
@@ -55,7 +57,9 @@ import Testing
         let capture = "Fixtures/strongswan/aes256gcm16-v4/capture.pcap"
         let keys = "Fixtures/strongswan/aes256gcm16-v4/sa.spiglass"
         // Two ESP flows in this capture: with room for one, the second is counted apart.
-        let limited = try CLITests.run(["analyze", "-q", "--threads", "1", "-r", capture, "-k", keys, "--limit", "flows=1"])
+        let limited = try CLITests.run([
+            "analyze", "-q", "--threads", "1", "-r", capture, "-k", keys, "--limit", "flows=1",
+        ])
         #expect(limited.status == 0)
         #expect(limited.stdout.contains("IPsec security associations seen: 1"))
         #expect(limited.stdout.contains("ESP packets in flows past the tracking limit: 13"))
@@ -73,7 +77,9 @@ import Testing
         // tracked and a warning says so.
         let capture = "Fixtures/strongswan-ike/rekey-cbc-sha256/capture.pcap"
         let keys = "Fixtures/strongswan-ike/rekey-cbc-sha256/sa.spiglass"
-        let limited = try CLITests.run(["ike", "-q", "--threads", "1", "-r", capture, "-k", keys, "--limit", "ike-sas=1"])
+        let limited = try CLITests.run([
+            "ike", "-q", "--threads", "1", "-r", capture, "-k", keys, "--limit", "ike-sas=1",
+        ])
         let full = try CLITests.run(["ike", "-q", "--threads", "1", "-r", capture, "-k", keys])
         #expect(limited.status == 0 && full.status == 0)
         #expect((limited.stdout + limited.stderr).contains("more than 1 IKE SAs"))

@@ -28,9 +28,12 @@ struct ESPCombination: CustomStringConvertible, Sendable {
     func sa(spi: UInt32 = 0x1234_5678, esn: Bool = false) -> SecurityAssociation {
         let seed = UInt8(truncatingIfNeeded: description.utf8.reduce(0) { $0 &* 31 &+ Int($1) })
         let encKey = (0..<keyLength).map { UInt8(truncatingIfNeeded: Int(seed) &+ $0 &* 7 &+ 1) }
-        let intKey = (0..<Self.integrityKeyLength(integrity)).map { UInt8(truncatingIfNeeded: Int(seed) &* 3 &+ $0 &* 13 &+ 5) }
-        return SecurityAssociation(spi: spi, encryption: encryption, encryptionKey: encKey,
-                                   integrity: integrity, integrityKey: intKey, extendedSequenceNumbers: esn)
+        let intKey = (0..<Self.integrityKeyLength(integrity)).map {
+            UInt8(truncatingIfNeeded: Int(seed) &* 3 &+ $0 &* 13 &+ 5)
+        }
+        return SecurityAssociation(
+            spi: spi, encryption: encryption, encryptionKey: encKey,
+            integrity: integrity, integrityKey: intKey, extendedSequenceNumbers: esn)
     }
 
     static let ciphers: [(EncryptionAlgorithm, Int)] = [
@@ -47,7 +50,8 @@ struct ESPCombination: CustomStringConvertible, Sendable {
         (.aesCCM(icvLength: 8), 19), (.aesCCM(icvLength: 12), 19), (.aesCCM(icvLength: 16), 19),
         (.aesCCM(icvLength: 8), 27), (.aesCCM(icvLength: 16), 35),
         (.aesNullGMAC, 20), (.aesNullGMAC, 28), (.aesNullGMAC, 36),
-        (.aesGCMImplicitIV(icvLength: 16), 20), (.aesGCMImplicitIV(icvLength: 16), 36), (.chaCha20Poly1305ImplicitIV, 36),
+        (.aesGCMImplicitIV(icvLength: 16), 20), (.aesGCMImplicitIV(icvLength: 16), 36),
+        (.chaCha20Poly1305ImplicitIV, 36),
         (.aesCCMImplicitIV(icvLength: 8), 19), (.aesCCMImplicitIV(icvLength: 8), 35),
     ]
     static let integrities: [IntegrityAlgorithm] = [

@@ -1,7 +1,8 @@
 import Foundation
-@testable import SpiglassSAD
 import SpiglassWire
 import Testing
+
+@testable import SpiglassSAD
 
 /// No key may reach an output unless asked for (`keys convert`, `keys export`, `--show-keys`):
 /// every CLI run of the test suite has its standard output and error searched for the keys of
@@ -10,7 +11,8 @@ import Testing
 enum KeyLeakCheck {
     /// Runs whose purpose is to print keys.
     static func printsKeysOnPurpose(_ arguments: [String]) -> Bool {
-        arguments.contains("--show-keys") || (arguments.contains("keys") && (arguments.contains("convert") || arguments.contains("export")))
+        arguments.contains("--show-keys")
+            || (arguments.contains("keys") && (arguments.contains("convert") || arguments.contains("export")))
     }
 
     /// The key files and inline keys of a command line.
@@ -37,8 +39,10 @@ enum KeyLeakCheck {
         for set in sets {
             for sa in set.sas { secrets += [sa.encryptionKey, sa.integrityKey] }
             for sa in set.ikeSAs {
-                secrets += [sa.skD, sa.skEi, sa.skEr, sa.skAi, sa.skAr, sa.skPi, sa.skPr, sa.ikev1EncryptionKey,
-                            sa.skeyid, sa.skeyidD, sa.skeyidA, sa.skeyidE]
+                secrets += [
+                    sa.skD, sa.skEi, sa.skEr, sa.skAi, sa.skAr, sa.skPi, sa.skPr, sa.ikev1EncryptionKey,
+                    sa.skeyid, sa.skeyidD, sa.skeyidA, sa.skeyidE,
+                ]
             }
         }
         return secrets.filter { $0.count >= 8 }
@@ -61,7 +65,9 @@ enum KeyLeakCheck {
         let output = stdout + "\n" + stderr
         for key in keys(of: arguments, directory: directory) {
             for form in forms(key) where output.contains(form) {
-                Issue.record("spiglass \(arguments.joined(separator: " ")): a key's bytes (\(form.prefix(4))…) appear in its output")
+                Issue.record(
+                    "spiglass \(arguments.joined(separator: " ")): a key's bytes (\(form.prefix(4))…) appear in its output"
+                )
                 return
             }
         }

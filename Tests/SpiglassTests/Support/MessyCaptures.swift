@@ -10,7 +10,8 @@ import Testing
 enum MessyCaptures {
     /// editcap and mergecap come with tshark (Debian wireshark-common).
     static let toolsPresent: Bool = ["editcap", "mergecap"].allSatisfy { tool in
-        let dirs = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init) + ["/usr/bin"]
+        let dirs =
+            (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init) + ["/usr/bin"]
         return dirs.contains { FileManager.default.isExecutableFile(atPath: $0 + "/" + tool) }
     }
 
@@ -23,18 +24,30 @@ enum MessyCaptures {
     }
 
     static let sources: [Source] = [
-        Source(name: "strongswan-aes256gcm16-v4", capture: "strongswan/aes256gcm16-v4/capture.pcap", keys: "strongswan/aes256gcm16-v4/sa.spiglass"),
-        Source(name: "strongswan-aes128cbc-sha256-v4", capture: "strongswan/aes128cbc-sha256-v4/capture.pcap",
-               keys: "strongswan/aes128cbc-sha256-v4/sa.spiglass"),
-        Source(name: "strongswan-3des-sha1-v4", capture: "strongswan/3des-sha1-v4/capture.pcap", keys: "strongswan/3des-sha1-v4/sa.spiglass"),
-        Source(name: "strongswan-ike-rekey-cbc-sha256", capture: "strongswan-ike/rekey-cbc-sha256/capture.pcap",
-               keys: "strongswan-ike/rekey-cbc-sha256/sa.spiglass"),
-        Source(name: "strongswan-ike-fragmentation", capture: "strongswan-ike/fragmentation/capture.pcap",
-               keys: "strongswan-ike/fragmentation/sa.spiglass"),
-        Source(name: "strongswan-ikev1-main-psk", capture: "strongswan-ikev1/main-psk/capture.pcap", keys: "strongswan-ikev1/main-psk/sa.spiglass"),
-        Source(name: "strongswan-ikev1-aggressive-psk", capture: "strongswan-ikev1/aggressive-psk/capture.pcap",
-               keys: "strongswan-ikev1/aggressive-psk/sa.spiglass"),
-        Source(name: "scapy-ah-ah-v4-transport", capture: "scapy-ah/ah-v4-transport.pcap", keys: "scapy-ah/ah-v4-transport.spiglass"),
+        Source(
+            name: "strongswan-aes256gcm16-v4", capture: "strongswan/aes256gcm16-v4/capture.pcap",
+            keys: "strongswan/aes256gcm16-v4/sa.spiglass"),
+        Source(
+            name: "strongswan-aes128cbc-sha256-v4", capture: "strongswan/aes128cbc-sha256-v4/capture.pcap",
+            keys: "strongswan/aes128cbc-sha256-v4/sa.spiglass"),
+        Source(
+            name: "strongswan-3des-sha1-v4", capture: "strongswan/3des-sha1-v4/capture.pcap",
+            keys: "strongswan/3des-sha1-v4/sa.spiglass"),
+        Source(
+            name: "strongswan-ike-rekey-cbc-sha256", capture: "strongswan-ike/rekey-cbc-sha256/capture.pcap",
+            keys: "strongswan-ike/rekey-cbc-sha256/sa.spiglass"),
+        Source(
+            name: "strongswan-ike-fragmentation", capture: "strongswan-ike/fragmentation/capture.pcap",
+            keys: "strongswan-ike/fragmentation/sa.spiglass"),
+        Source(
+            name: "strongswan-ikev1-main-psk", capture: "strongswan-ikev1/main-psk/capture.pcap",
+            keys: "strongswan-ikev1/main-psk/sa.spiglass"),
+        Source(
+            name: "strongswan-ikev1-aggressive-psk", capture: "strongswan-ikev1/aggressive-psk/capture.pcap",
+            keys: "strongswan-ikev1/aggressive-psk/sa.spiglass"),
+        Source(
+            name: "scapy-ah-ah-v4-transport", capture: "scapy-ah/ah-v4-transport.pcap",
+            keys: "scapy-ah/ah-v4-transport.spiglass"),
         Source(name: "scapy-fragmented", capture: "scapy/fragmented.pcap", keys: "scapy/fragmented.spiglass"),
     ]
 
@@ -73,19 +86,25 @@ enum MessyCaptures {
     /// The parts `editcap -c N` made of a source, in name order (their time order).
     static func parts(_ source: Source, every count: Int) throws -> [String] {
         let folder = try path("split-\(count)/\(source.name)")
-        return try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".pcap") }.sorted().map { folder + "/" + $0 }
+        return try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".pcap") }.sorted().map
+        { folder + "/" + $0 }
     }
 }
 
 /// Runs the pipeline over a capture with every key of `keys` (ESP, AH and IKE), collecting
 /// each frame's record and the packet it wrote.
-func analyzeStream(_ capture: String, keys: [String], options: AnalysisOptions = AnalysisOptions(),
-                   output: StringSink = StringSink()) throws -> (frames: [FrameOutcome], summary: AnalysisSummary, analyzer: Analyzer) {
+func analyzeStream(
+    _ capture: String, keys: [String], options: AnalysisOptions = AnalysisOptions(),
+    output: StringSink = StringSink()
+) throws -> (frames: [FrameOutcome], summary: AnalysisSummary, analyzer: Analyzer) {
     try analyzeStream([capture], keys: keys, options: options, output: output)
 }
 
 /// The same over several captures read as one stream.
-func analyzeStream(_ captures: [String], keys: [String], options: AnalysisOptions = AnalysisOptions(),
-                   output: StringSink = StringSink()) throws -> (frames: [FrameOutcome], summary: AnalysisSummary, analyzer: Analyzer) {
-    try analyze(try CaptureStream(paths: captures), keySet: try Analyzer.loadKeySet(keys), options: options, output: output)
+func analyzeStream(
+    _ captures: [String], keys: [String], options: AnalysisOptions = AnalysisOptions(),
+    output: StringSink = StringSink()
+) throws -> (frames: [FrameOutcome], summary: AnalysisSummary, analyzer: Analyzer) {
+    try analyze(
+        try CaptureStream(paths: captures), keySet: try Analyzer.loadKeySet(keys), options: options, output: output)
 }

@@ -3,14 +3,18 @@ import SpiglassCrypto
 
 enum PythonOracle {
     static let usable: Bool = {
-        (try? run(script: "import cryptography.hazmat.decrepit.ciphers.algorithms, cryptography.hazmat.primitives.cmac", input: "")) != nil
+        (try? run(
+            script: "import cryptography.hazmat.decrepit.ciphers.algorithms, cryptography.hazmat.primitives.cmac",
+            input: "")) != nil
     }()
 
     static func run(script: String, input: String) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-W", "ignore", "-c", script]
-        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
+        let stdin = Pipe()
+        let stdout = Pipe()
+        let stderr = Pipe()
         process.standardInput = stdin
         process.standardOutput = stdout
         process.standardError = stderr

@@ -62,8 +62,10 @@ struct TestSeed: Sendable, CustomStringConvertible {
 struct SeededTrait: TestTrait, TestScoping {
     var fixed: UInt64
 
-    func provideScope(for test: Test, testCase: Test.Case?,
-                      performing function: @Sendable () async throws -> Void) async throws {
+    func provideScope(
+        for test: Test, testCase: Test.Case?,
+        performing function: @Sendable () async throws -> Void
+    ) async throws {
         let seed = TestSeed(fixed: fixed)
         if seed.value != fixed {
             FileHandle.standardError.write(Data("\(test.name): \(seed)\n".utf8))

@@ -26,8 +26,10 @@ struct FrameOutcome {
 }
 
 /// Runs the whole pipeline over a capture with key files, collecting every frame.
-func analyze(_ capture: String, keys: [String], options: AnalysisOptions = AnalysisOptions(),
-             output: StringSink = StringSink()) throws -> (frames: [FrameOutcome], summary: AnalysisSummary, analyzer: Analyzer) {
+func analyze(
+    _ capture: String, keys: [String], options: AnalysisOptions = AnalysisOptions(),
+    output: StringSink = StringSink()
+) throws -> (frames: [FrameOutcome], summary: AnalysisSummary, analyzer: Analyzer) {
     let (sad, ahSAD) = try Analyzer.loadDatabases(keys)
     let reader = try CaptureReader(path: capture)
     let analyzer = try Analyzer(sad: sad, ahSAD: ahSAD, options: options, output: output)
@@ -39,10 +41,13 @@ func analyze(_ capture: String, keys: [String], options: AnalysisOptions = Analy
 
 /// Runs the pipeline over a stream with the ESP, AH and IKE SAs of a key set, collecting every
 /// frame.
-func analyze(_ stream: CaptureStream, keySet: KeySet, options: AnalysisOptions = AnalysisOptions(),
-             output: StringSink = StringSink()) throws -> (frames: [FrameOutcome], summary: AnalysisSummary, analyzer: Analyzer) {
-    let analyzer = try Analyzer(sad: Analyzer.espDatabase(keySet), ahSAD: Analyzer.ahDatabase(keySet), ikeKeys: keySet.ikeSAs,
-                                options: options, output: output)
+func analyze(
+    _ stream: CaptureStream, keySet: KeySet, options: AnalysisOptions = AnalysisOptions(),
+    output: StringSink = StringSink()
+) throws -> (frames: [FrameOutcome], summary: AnalysisSummary, analyzer: Analyzer) {
+    let analyzer = try Analyzer(
+        sad: Analyzer.espDatabase(keySet), ahSAD: Analyzer.ahDatabase(keySet), ikeKeys: keySet.ikeSAs,
+        options: options, output: output)
     var frames: [FrameOutcome] = []
     analyzer.packetObserver = { record, inner in frames.append(FrameOutcome(record: record, inner: Array(inner))) }
     let summary = analyzer.run(stream)

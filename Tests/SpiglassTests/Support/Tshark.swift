@@ -24,8 +24,10 @@ enum Tshark {
         var containedLayers: [[UInt8]] = []
     }
 
-    static let fields = ["frame.number", "esp.spi", "esp.protocol", "esp.pad_len", "esp.icv_good", "esp.icv_bad",
-                         "esp.decrypted_data", "esp.contained_data"]
+    static let fields = [
+        "frame.number", "esp.spi", "esp.protocol", "esp.pad_len", "esp.icv_good", "esp.icv_bad",
+        "esp.decrypted_data", "esp.contained_data",
+    ]
 
     /// One entry per frame that has ESP, after IP reassembly; the values of the innermost ESP layer.
     static func decryptESP(capture: String, espSA: String) throws -> [Frame] {
@@ -40,7 +42,10 @@ enum Tshark {
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path!)
-        var arguments = ["-r", capture, "-n", "-Y", "esp", "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=,"]
+        var arguments = [
+            "-r", capture, "-n", "-Y", "esp", "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E",
+            "aggregator=,",
+        ]
         for field in fields { arguments += ["-e", field] }
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
@@ -66,14 +71,15 @@ enum Tshark {
             let spis = value("esp.spi")
             // Fields of the innermost layer are the last occurrence; only decrypted layers have them.
             let isInnermost = value("esp.protocol").count == spis.count
-            return Frame(number: Int(columns[0])!, spis: spis,
-                         nextHeader: isInnermost ? value("esp.protocol").last : nil,
-                         padLength: isInnermost ? value("esp.pad_len").last.flatMap { Int($0) } : nil,
-                         icvGood: value("esp.icv_good").count == spis.count && value("esp.icv_good").last == "1",
-                         icvBad: value("esp.icv_bad").count == spis.count && value("esp.icv_bad").last == "1",
-                         decryptedData: value("esp.decrypted_data").last.flatMap { Hex.decode($0) },
-                         containedData: value("esp.contained_data").last.flatMap { Hex.decode($0) },
-                         containedLayers: value("esp.contained_data").compactMap { Hex.decode($0) })
+            return Frame(
+                number: Int(columns[0])!, spis: spis,
+                nextHeader: isInnermost ? value("esp.protocol").last : nil,
+                padLength: isInnermost ? value("esp.pad_len").last.flatMap { Int($0) } : nil,
+                icvGood: value("esp.icv_good").count == spis.count && value("esp.icv_good").last == "1",
+                icvBad: value("esp.icv_bad").count == spis.count && value("esp.icv_bad").last == "1",
+                decryptedData: value("esp.decrypted_data").last.flatMap { Hex.decode($0) },
+                containedData: value("esp.contained_data").last.flatMap { Hex.decode($0) },
+                containedLayers: value("esp.contained_data").compactMap { Hex.decode($0) })
         }
     }
 

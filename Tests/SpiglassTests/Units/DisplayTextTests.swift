@@ -1,6 +1,7 @@
-@testable import SpiglassAnalysis
 import SpiglassWire
 import Testing
+
+@testable import SpiglassAnalysis
 
 /// The one escaping function of the text outputs, and the JSON one.
 @Suite struct DisplayTextTests {
@@ -12,9 +13,11 @@ import Testing
     }
 
     @Test func bidiSeparatorsAndInvisiblesShowAsEscapes() {
-        for scalar: Unicode.Scalar in ["\u{202a}", "\u{202b}", "\u{202c}", "\u{202d}", "\u{202e}", "\u{2066}", "\u{2067}", "\u{2068}",
-                                       "\u{2069}", "\u{200e}", "\u{200f}", "\u{61c}", "\u{85}", "\u{2028}", "\u{2029}", "\u{200b}",
-                                       "\u{feff}", "\u{a0}", "\u{3000}", "\u{e000}", "\u{fffe}", "\u{10ffff}", "\u{e0001}"] {
+        for scalar: Unicode.Scalar in [
+            "\u{202a}", "\u{202b}", "\u{202c}", "\u{202d}", "\u{202e}", "\u{2066}", "\u{2067}", "\u{2068}",
+            "\u{2069}", "\u{200e}", "\u{200f}", "\u{61c}", "\u{85}", "\u{2028}", "\u{2029}", "\u{200b}",
+            "\u{feff}", "\u{a0}", "\u{3000}", "\u{e000}", "\u{fffe}", "\u{10ffff}", "\u{e0001}",
+        ] {
             #expect(DisplayText.needsEscape(scalar), "U+\(String(scalar.value, radix: 16))")
             #expect(DisplayText.escaped(String(scalar)) == "\\u{\(String(scalar.value, radix: 16))}")
         }
@@ -34,7 +37,9 @@ import Testing
     }
 
     @Test func bytesThatAreNotUTF8ShowAsHex() {
-        #expect(DisplayText.escaped(bytes: [0x61, 0xc3, 0x28, 0xff, 0xe2, 0x80, 0xae, 0xed, 0xa0, 0x80]) == #"a\xc3(\xff\u{202e}\xed\xa0\x80"#)
+        #expect(
+            DisplayText.escaped(bytes: [0x61, 0xc3, 0x28, 0xff, 0xe2, 0x80, 0xae, 0xed, 0xa0, 0x80])
+                == #"a\xc3(\xff\u{202e}\xed\xa0\x80"#)
         // Overlong encodings are not UTF-8.
         #expect(DisplayText.escaped(bytes: [0xc0, 0xaf]) == #"\xc0\xaf"#)
         #expect(DisplayText.readable(Array("vpn.example".utf8)) == "vpn.example")

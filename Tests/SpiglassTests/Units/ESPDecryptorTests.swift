@@ -6,7 +6,9 @@ import Testing
 
 /// Seals ESP packets with arbitrary plaintext (trailer included) straight through the crypto
 /// wrappers, for packets ESPPacketBuilder will not make (a pad length beyond the payload).
-func sealRawESP(sa: SecurityAssociation, spi: UInt32, sequence: UInt64, iv: [UInt8], plaintext: [UInt8]) throws -> [UInt8] {
+func sealRawESP(sa: SecurityAssociation, spi: UInt32, sequence: UInt64, iv: [UInt8], plaintext: [UInt8]) throws
+    -> [UInt8]
+{
     let enc = sa.encryption
     let key = sa.encryptionKey
     let cipherKey = Array(key[0..<(key.count - enc.saltLength)])
@@ -27,68 +29,79 @@ func sealRawESP(sa: SecurityAssociation, spi: UInt32, sequence: UInt64, iv: [UIn
     case .null:
         packet += plaintext
     case .aesCBC, .tripleDESCBC, .desCBC, .blowfishCBC, .cast5CBC:
-        let algorithm: CipherAlgorithm = switch enc {
-        case .aesCBC: .aesCBC(keyBytes: key.count)
-        case .tripleDESCBC: .tripleDESCBC
-        case .desCBC: .desCBC
-        case .blowfishCBC: .blowfishCBC(keyBytes: key.count)
-        default: .cast5CBC(keyBytes: key.count)
-        }
+        let algorithm: CipherAlgorithm =
+            switch enc {
+            case .aesCBC: .aesCBC(keyBytes: key.count)
+            case .tripleDESCBC: .tripleDESCBC
+            case .desCBC: .desCBC
+            case .blowfishCBC: .blowfishCBC(keyBytes: key.count)
+            default: .cast5CBC(keyBytes: key.count)
+            }
         let context = try CipherContext(algorithm, key: key, encrypt: true)
-        let n = try context.run(iv: iv, ivRange: 0..<iv.count, input: plaintext, inputRange: 0..<plaintext.count, output: &out, outputOffset: 0)
+        let n = try context.run(
+            iv: iv, ivRange: 0..<iv.count, input: plaintext, inputRange: 0..<plaintext.count, output: &out,
+            outputOffset: 0)
         packet += out[0..<n]
     case .aesCTR:
         let context = try CipherContext(.aesCTR(keyBytes: cipherKey.count), key: cipherKey, encrypt: true)
-        let n = try context.run(iv: salt + iv + [0, 0, 0, 1], ivRange: 0..<16, input: plaintext, inputRange: 0..<plaintext.count,
-                                output: &out, outputOffset: 0)
+        let n = try context.run(
+            iv: salt + iv + [0, 0, 0, 1], ivRange: 0..<16, input: plaintext, inputRange: 0..<plaintext.count,
+            output: &out, outputOffset: 0)
         packet += out[0..<n]
     case .aesGCM, .chaCha20Poly1305, .aesCCM, .aesGCMImplicitIV, .aesCCMImplicitIV, .chaCha20Poly1305ImplicitIV:
-        let algorithm: AEADAlgorithm = switch enc {
-        case .chaCha20Poly1305, .chaCha20Poly1305ImplicitIV: .chaCha20Poly1305
-        case .aesCCM, .aesCCMImplicitIV: .aesCCM(keyBytes: cipherKey.count, tagLength: sa.encryption.aeadICVLength)
-        default: .aesGCM(keyBytes: cipherKey.count)
-        }
+        let algorithm: AEADAlgorithm =
+            switch enc {
+            case .chaCha20Poly1305, .chaCha20Poly1305ImplicitIV: .chaCha20Poly1305
+            case .aesCCM, .aesCCMImplicitIV: .aesCCM(keyBytes: cipherKey.count, tagLength: sa.encryption.aeadICVLength)
+            default: .aesGCM(keyBytes: cipherKey.count)
+            }
         let context = try AEADContext(algorithm, key: cipherKey, encrypt: true)
         let nonce = salt + (enc.implicitIV ? implicitIV : iv)
-        let n = try context.seal(nonce: nonce, aad: esnAAD, aadRange: 0..<esnAAD.count, input: plaintext, plaintext: 0..<plaintext.count,
-                                 tagLength: enc.aeadICVLength, output: &out, outputOffset: 0)
+        let n = try context.seal(
+            nonce: nonce, aad: esnAAD, aadRange: 0..<esnAAD.count, input: plaintext, plaintext: 0..<plaintext.count,
+            tagLength: enc.aeadICVLength, output: &out, outputOffset: 0)
         return packet + out[0..<n]
     case .aesNullGMAC:
         // RFC 4543: AAD = SPI ‖ [high ‖] sequence ‖ IV ‖ payload ‖ trailer, empty plaintext.
         let context = try AEADContext(.aesGCM(keyBytes: cipherKey.count), key: cipherKey, encrypt: true)
         let aad = esnAAD + iv + plaintext
         var tag = [UInt8](repeating: 0, count: 16)
-        _ = try context.seal(nonce: salt + iv, aad: aad, aadRange: 0..<aad.count, input: [], plaintext: 0..<0, tagLength: 16,
-                             output: &tag, outputOffset: 0)
+        _ = try context.seal(
+            nonce: salt + iv, aad: aad, aadRange: 0..<aad.count, input: [], plaintext: 0..<0, tagLength: 16,
+            output: &tag, outputOffset: 0)
         return packet + plaintext + tag
     case .unsupported(let name):
         throw CryptoError(.unsupportedAlgorithm, name)
     }
-    let hash: HashFunction? = switch sa.integrity {
-    case .hmacMD5_96: .md5
-    case .hmacSHA1_96: .sha1
-    case .hmacSHA256_96, .hmacSHA256_128: .sha256
-    case .hmacSHA384_192: .sha384
-    case .hmacSHA512_256: .sha512
-    case .null, .unchecked, .aesXCBC_96, .aesCMAC_96, .aesGMAC: nil
-    }
+    let hash: HashFunction? =
+        switch sa.integrity {
+        case .hmacMD5_96: .md5
+        case .hmacSHA1_96: .sha1
+        case .hmacSHA256_96, .hmacSHA256_128: .sha256
+        case .hmacSHA384_192: .sha384
+        case .hmacSHA512_256: .sha512
+        case .null, .unchecked, .aesXCBC_96, .aesCMAC_96, .aesGMAC: nil
+        }
     let esnTrailer = sa.extendedSequenceNumbers ? 0..<4 : 0..<0
     if let hash {
         let hmac = try HMACContext(hash, key: sa.integrityKey)
         var icv = [UInt8](repeating: 0, count: sa.integrity.icvLength)
-        try hmac.compute(data: packet, range: 0..<packet.count, trailer: high, trailerRange: esnTrailer,
-                         truncatedTo: icv.count, output: &icv, outputOffset: 0)
+        try hmac.compute(
+            data: packet, range: 0..<packet.count, trailer: high, trailerRange: esnTrailer,
+            truncatedTo: icv.count, output: &icv, outputOffset: 0)
         packet += icv
     } else if sa.integrity == .aesXCBC_96 {
         // One contiguous message here (the decryptor feeds the ESN high bits as a trailer).
         let message = packet + (sa.extendedSequenceNumbers ? high : [])
         var icv = [UInt8](repeating: 0, count: 12)
-        try XCBCContext(key: sa.integrityKey).compute(data: message, range: 0..<message.count, truncatedTo: 12, output: &icv, outputOffset: 0)
+        try XCBCContext(key: sa.integrityKey).compute(
+            data: message, range: 0..<message.count, truncatedTo: 12, output: &icv, outputOffset: 0)
         packet += icv
     } else if sa.integrity == .aesCMAC_96 {
         let message = packet + (sa.extendedSequenceNumbers ? high : [])
         var icv = [UInt8](repeating: 0, count: 12)
-        try CMACContext(key: sa.integrityKey).compute(data: message, range: 0..<message.count, truncatedTo: 12, output: &icv, outputOffset: 0)
+        try CMACContext(key: sa.integrityKey).compute(
+            data: message, range: 0..<message.count, truncatedTo: 12, output: &icv, outputOffset: 0)
         packet += icv
     } else {
         packet += [UInt8](repeating: 0, count: sa.integrity.icvLength)
@@ -101,7 +114,9 @@ func sealRawESP(sa: SecurityAssociation, spi: UInt32, sequence: UInt64, iv: [UIn
 
     func payload(_ n: Int, salt: Int = 0) -> [UInt8] { (0..<n).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ salt) } }
 
-    func decrypt(_ packet: [UInt8], _ state: ESPCryptoState, high: UInt32 = 0, range: Range<Int>? = nil) -> (ESPResult, [UInt8]) {
+    func decrypt(_ packet: [UInt8], _ state: ESPCryptoState, high: UInt32 = 0, range: Range<Int>? = nil) -> (
+        ESPResult, [UInt8]
+    ) {
         let range = range ?? 0..<packet.count
         var output = [UInt8](repeating: 0xA5, count: max(range.count, 0))
         let result = ESPDecryptor.decrypt(packet, esp: range, state: state, sequenceHigh: high, output: &output)
@@ -126,22 +141,30 @@ func sealRawESP(sa: SecurityAssociation, spi: UInt32, sequence: UInt64, iv: [UIn
         for (i, size) in Self.payloadSizes.enumerated() {
             let data = payload(size, salt: i)
             for nextHeader: UInt8 in [4, 41, 6] {
-                let packet = try builder.build(spi: 0x1234_5678, sequence: UInt64(i + 1), payload: data, nextHeader: nextHeader)
-                let expectedLength = 8 + sa.encryption.ivLength + ((size + 2 + max(sa.encryption.blockSize, 4) - 1) / max(sa.encryption.blockSize, 4)) * max(sa.encryption.blockSize, 4) + sa.icvLength
+                let packet = try builder.build(
+                    spi: 0x1234_5678, sequence: UInt64(i + 1), payload: data, nextHeader: nextHeader)
+                let expectedLength =
+                    8 + sa.encryption.ivLength
+                    + ((size + 2 + max(sa.encryption.blockSize, 4) - 1) / max(sa.encryption.blockSize, 4))
+                    * max(sa.encryption.blockSize, 4) + sa.icvLength
                 #expect(packet.count == expectedLength, "\(c) size \(size): packet length")
                 let (result, output) = decrypt(packet, state)
                 #expect(result.verdict == .decrypted, "\(c) size \(size): \(result.detail ?? "")")
                 #expect(result.icv == expectedICV(c))
                 #expect(result.nextHeader == nextHeader)
                 #expect(result.payloadLength == size)
-                #expect(Array(output[0..<min(result.payloadLength, output.count)]) == data, "\(c) size \(size): plaintext")
+                #expect(
+                    Array(output[0..<min(result.payloadLength, output.count)]) == data, "\(c) size \(size): plaintext")
             }
         }
         // Extra padding (RFC 4303 2.4 allows up to 255 bytes) is stripped too.
         let data = payload(20)
-        let padded = try builder.build(spi: 1, sequence: 9, payload: data, nextHeader: 4, extraPadding: 2 * max(sa.encryption.blockSize, 4))
+        let padded = try builder.build(
+            spi: 1, sequence: 9, payload: data, nextHeader: 4, extraPadding: 2 * max(sa.encryption.blockSize, 4))
         let (result, output) = decrypt(padded, state)
-        #expect(result.verdict == .decrypted && result.payloadLength == 20 && Array(output[0..<20]) == data, "\(c): extra padding")
+        #expect(
+            result.verdict == .decrypted && result.payloadLength == 20 && Array(output[0..<20]) == data,
+            "\(c): extra padding")
     }
 
     /// The builder agrees byte for byte with an independent sealer over the same IV.
@@ -183,7 +206,8 @@ func sealRawESP(sa: SecurityAssociation, spi: UInt32, sequence: UInt64, iv: [UIn
                 for wrong in [high &- 1, high &+ 1, 0, high ^ 0x8000_0000] where wrong != high {
                     let (bad, _) = decrypt(packet, state, high: wrong)
                     if c.authenticated {
-                        #expect(bad.verdict == .icvFailed, "\(c) high \(high) decrypted with high \(wrong): \(bad.verdict)")
+                        #expect(
+                            bad.verdict == .icvFailed, "\(c) high \(high) decrypted with high \(wrong): \(bad.verdict)")
                         #expect(bad.icv == .failed && bad.payloadLength == 0)
                     } else {
                         // Without integrity the high half is not used at all.
@@ -197,7 +221,8 @@ func sealRawESP(sa: SecurityAssociation, spi: UInt32, sequence: UInt64, iv: [UIn
         // (the AAD is 12 bytes instead of 8): never for authenticated SAs.
         if c.authenticated {
             let plainSA = c.sa(esn: false)
-            let packet = try ESPPacketBuilder(sa: plainSA).build(spi: 0x0BAD_CAFE, sequence: 5, payload: payload(10), nextHeader: 4)
+            let packet = try ESPPacketBuilder(sa: plainSA).build(
+                spi: 0x0BAD_CAFE, sequence: 5, payload: payload(10), nextHeader: 4)
             let (result, _) = decrypt(packet, state, high: 0)
             #expect(result.verdict == .icvFailed, "\(c): non-ESN packet accepted by ESN SA")
             let (plain, _) = decrypt(packet, try ESPCryptoState(sa: plainSA), high: 0xDEAD)
@@ -214,7 +239,8 @@ func sealRawESP(sa: SecurityAssociation, spi: UInt32, sequence: UInt64, iv: [UIn
             let state = try ESPCryptoState(sa: sa)
             let data = payload(21)
             let high: UInt32 = esn ? 0x0000_0003 : 0
-            let packet = try ESPPacketBuilder(sa: sa).build(spi: 0x1234_5678, sequence: UInt64(high) << 32 | 42, payload: data, nextHeader: 4)
+            let packet = try ESPPacketBuilder(sa: sa).build(
+                spi: 0x1234_5678, sequence: UInt64(high) << 32 | 42, payload: data, nextHeader: 4)
             #expect(decrypt(packet, state, high: high).0.verdict == .decrypted)
             var failures = 0
             for bit in 0..<(packet.count * 8) {
@@ -225,11 +251,15 @@ func sealRawESP(sa: SecurityAssociation, spi: UInt32, sequence: UInt64, iv: [UIn
                 if result.verdict == .icvFailed && result.icv == .failed && result.payloadLength == 0 {
                     failures += 1
                 } else {
-                    Issue.record("\(c) esn=\(esn): flipping bit \(bit % 8) of byte \(bit / 8) (\(region)) gave \(result.verdict)/\(result.icv)")
+                    Issue.record(
+                        "\(c) esn=\(esn): flipping bit \(bit % 8) of byte \(bit / 8) (\(region)) gave \(result.verdict)/\(result.icv)"
+                    )
                 }
                 if !sa.encryption.isAEAD {
                     // HMAC is checked before decrypting: the output buffer is not even written.
-                    #expect(output.allSatisfy { $0 == 0xA5 }, "\(c): output written for a packet that failed the ICV (\(region))")
+                    #expect(
+                        output.allSatisfy { $0 == 0xA5 },
+                        "\(c): output written for a packet that failed the ICV (\(region))")
                 }
             }
             #expect(failures == packet.count * 8)
@@ -272,7 +302,8 @@ func sealRawESP(sa: SecurityAssociation, spi: UInt32, sequence: UInt64, iv: [UIn
         let sa = c.sa()
         let state = try ESPCryptoState(sa: sa)
         for size in [0, 5, 40] {
-            let packet = try ESPPacketBuilder(sa: sa).build(spi: 0xABCD, sequence: 3, payload: payload(size), nextHeader: 4)
+            let packet = try ESPPacketBuilder(sa: sa).build(
+                spi: 0xABCD, sequence: 3, payload: payload(size), nextHeader: 4)
             for length in 0..<packet.count {
                 // Both as a shorter array and as a shorter range of the intact array.
                 let short = Array(packet[0..<length])
@@ -280,8 +311,9 @@ func sealRawESP(sa: SecurityAssociation, spi: UInt32, sequence: UInt64, iv: [UIn
                 let (asRange, _) = decrypt(packet, state, range: 0..<length)
                 for result in [asArray, asRange] {
                     if c.authenticated {
-                        #expect(result.verdict == .malformed || result.verdict == .icvFailed,
-                                "\(c) payload \(size): truncated to \(length) of \(packet.count) gave \(result.verdict)")
+                        #expect(
+                            result.verdict == .malformed || result.verdict == .icvFailed,
+                            "\(c) payload \(size): truncated to \(length) of \(packet.count) gave \(result.verdict)")
                         #expect(result.payloadLength == 0)
                     } else {
                         // Nothing to detect a cut with; it must still not crash or claim an ICV.
@@ -300,7 +332,10 @@ func sealRawESP(sa: SecurityAssociation, spi: UInt32, sequence: UInt64, iv: [UIn
 
     /// Lengths that cannot be right for a block cipher (ciphertext not a multiple of the block)
     /// are malformed before any crypto, with or without integrity.
-    @Test(arguments: ESPCombination.all.filter { [.aesCBC, .tripleDESCBC, .desCBC, .blowfishCBC, .cast5CBC].contains($0.encryption) })
+    @Test(
+        arguments: ESPCombination.all.filter {
+            [.aesCBC, .tripleDESCBC, .desCBC, .blowfishCBC, .cast5CBC].contains($0.encryption)
+        })
     func misalignedCiphertextIsMalformed(_ c: ESPCombination) throws {
         let sa = c.sa()
         let state = try ESPCryptoState(sa: sa)
@@ -337,9 +372,11 @@ func sealRawESP(sa: SecurityAssociation, spi: UInt32, sequence: UInt64, iv: [UIn
         #expect(result.verdict == .decrypted && result.padLength == 3 && Array(output[0..<11]) == data, "\(c)")
         #expect(result.defaultPadding)
         // Longer-than-needed valid padding (13 + 17 + 2 = 32) is fine too.
-        let long = try builder.build(spi: 1, sequence: 1, payload: payload(13), nextHeader: 4, padding: (1...17).map { UInt8($0) })
+        let long = try builder.build(
+            spi: 1, sequence: 1, payload: payload(13), nextHeader: 4, padding: (1...17).map { UInt8($0) })
         let (longResult, _) = decrypt(long, state)
-        #expect(longResult.verdict == .decrypted && longResult.padLength == 17 && longResult.payloadLength == 13, "\(c)")
+        #expect(
+            longResult.verdict == .decrypted && longResult.padLength == 17 && longResult.payloadLength == 13, "\(c)")
     }
 
     @Test(arguments: ESPCombination.all)
@@ -395,16 +432,20 @@ func sealRawESP(sa: SecurityAssociation, spi: UInt32, sequence: UInt64, iv: [UIn
     }
 
     @Test func unsupportedAlgorithmIsReported() throws {
-        let sa = SecurityAssociation(spi: 1, encryption: .unsupported("twofish-cbc"), encryptionKey: [UInt8](repeating: 1, count: 16))
+        let sa = SecurityAssociation(
+            spi: 1, encryption: .unsupported("twofish-cbc"), encryptionKey: [UInt8](repeating: 1, count: 16))
         let state = try ESPCryptoState(sa: sa)
         let packet = [UInt8](repeating: 0, count: 64)
         #expect(decrypt(packet, state).0.verdict == .unsupportedAlgorithm)
-        #expect(throws: CryptoError.self) { try ESPPacketBuilder(sa: sa).build(spi: 1, sequence: 1, payload: [], nextHeader: 4) }
+        #expect(throws: CryptoError.self) {
+            try ESPPacketBuilder(sa: sa).build(spi: 1, sequence: 1, payload: [], nextHeader: 4)
+        }
     }
 
     @Test func uncheckedIntegrityIsNotVerified() throws {
-        let sa = SecurityAssociation(spi: 1, encryption: .aesCBC, encryptionKey: [UInt8](repeating: 3, count: 16),
-                                     integrity: .unchecked(icvLength: 12))
+        let sa = SecurityAssociation(
+            spi: 1, encryption: .aesCBC, encryptionKey: [UInt8](repeating: 3, count: 16),
+            integrity: .unchecked(icvLength: 12))
         let state = try ESPCryptoState(sa: sa)
         var packet = try ESPPacketBuilder(sa: sa).build(spi: 1, sequence: 1, payload: payload(20), nextHeader: 4)
         #expect(packet.count == 8 + 16 + 32 + 12)
@@ -424,7 +465,9 @@ func sealRawESP(sa: SecurityAssociation, spi: UInt32, sequence: UInt64, iv: [UIn
         let result = ESPDecryptor.decrypt(packet, esp: 0..<packet.count, state: state, sequenceHigh: 0, output: &output)
         #expect(result.verdict == .malformed)
         var exact = [UInt8](repeating: 0, count: cipherCount)
-        #expect(ESPDecryptor.decrypt(packet, esp: 0..<packet.count, state: state, sequenceHigh: 0, output: &exact).verdict == .decrypted)
+        #expect(
+            ESPDecryptor.decrypt(packet, esp: 0..<packet.count, state: state, sequenceHigh: 0, output: &exact).verdict
+                == .decrypted)
     }
 
     /// ESP inside a larger frame (non-zero offset) decrypts the same way.
@@ -461,9 +504,9 @@ func sealRawESP(sa: SecurityAssociation, spi: UInt32, sequence: UInt64, iv: [UIn
         // Tl = 1000 >= W - 1: the window is 937...1000 within high half 5.
         let t = tracker(high: 5, low: 1000)
         #expect(t.candidates(low: 1000).0 == 5)
-        #expect(t.candidates(low: 1001).0 == 5)   // ahead of the window
-        #expect(t.candidates(low: 937).0 == 5)    // Tl - W + 1: oldest in the window
-        #expect(t.candidates(low: 936).0 == 6)    // below the window: must be after a wrap
+        #expect(t.candidates(low: 1001).0 == 5)  // ahead of the window
+        #expect(t.candidates(low: 937).0 == 5)  // Tl - W + 1: oldest in the window
+        #expect(t.candidates(low: 936).0 == 6)  // below the window: must be after a wrap
         #expect(t.candidates(low: 0).0 == 6)
         #expect(t.candidates(low: 0xFFFF_FFFF).0 == 5)
         // Neighbours are offered next.
@@ -486,9 +529,9 @@ func sealRawESP(sa: SecurityAssociation, spi: UInt32, sequence: UInt64, iv: [UIn
         #expect(t.candidates(low: 10).0 == 5)
         #expect(t.candidates(low: 0).0 == 5)
         #expect(t.candidates(low: 11).0 == 5)
-        #expect(t.candidates(low: 0xFFFF_FFFF).0 == 4)          // just before the wrap
-        #expect(t.candidates(low: 0xFFFF_FFCB).0 == 4)          // Tl - W + 1 (mod 2^32): oldest in the window
-        #expect(t.candidates(low: 0xFFFF_FFCA).0 == 5)          // below the window: ahead
+        #expect(t.candidates(low: 0xFFFF_FFFF).0 == 4)  // just before the wrap
+        #expect(t.candidates(low: 0xFFFF_FFCB).0 == 4)  // Tl - W + 1 (mod 2^32): oldest in the window
+        #expect(t.candidates(low: 0xFFFF_FFCA).0 == 5)  // below the window: ahead
         #expect(t.candidates(low: 0xFFFF_FFFF) == (4, 5, 3))
         // Boundary Tl = W - 2 = 62 is case B: Tl - W + 1 = 2^32 - 1.
         let edge = tracker(high: 2, low: 62)
@@ -546,6 +589,7 @@ func sealRawESP(sa: SecurityAssociation, spi: UInt32, sequence: UInt64, iv: [UIn
 
 extension Array where Element == UInt8 {
     func be32At(_ offset: Int) -> UInt32 {
-        UInt32(self[offset]) << 24 | UInt32(self[offset + 1]) << 16 | UInt32(self[offset + 2]) << 8 | UInt32(self[offset + 3])
+        UInt32(self[offset]) << 24 | UInt32(self[offset + 1]) << 16 | UInt32(self[offset + 2]) << 8
+            | UInt32(self[offset + 3])
     }
 }

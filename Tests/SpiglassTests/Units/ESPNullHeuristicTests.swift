@@ -15,7 +15,9 @@ import Testing
         #expect(withKeys.summary.count(.decrypted) == 248)
         for (a, b) in zip(withoutKeys.frames, withKeys.frames) where b.record.verdict == .decrypted {
             #expect(a.record.verdict == .espNull)
-            #expect(a.record.inner == b.record.inner, "frame \(a.record.frame): the unverified view shows what the keys show")
+            #expect(
+                a.record.inner == b.record.inner,
+                "frame \(a.record.frame): the unverified view shows what the keys show")
             #expect(a.inner.isEmpty, "unauthenticated payloads are not written")
         }
     }

@@ -23,7 +23,10 @@ import Testing
         let r = FragmentReassembler()
         #expect(Self.add(r, Self.fragment(id: 7, offset: 24, more: false, data: Array(payload[24...]))) == .pending)
         #expect(Self.add(r, Self.fragment(id: 7, offset: 0, more: true, data: Array(payload[0..<16]))) == .pending)
-        guard case .complete(let whole) = Self.add(r, Self.fragment(id: 7, offset: 16, more: true, data: Array(payload[16..<24]))) else {
+        guard
+            case .complete(let whole) = Self.add(
+                r, Self.fragment(id: 7, offset: 16, more: true, data: Array(payload[16..<24])))
+        else {
             Issue.record("expected completion")
             return
         }
@@ -41,7 +44,10 @@ import Testing
         let first = Self.fragment(id: 1, offset: 0, more: true, data: [UInt8](repeating: 1, count: 16))
         #expect(Self.add(r, first) == .pending)
         #expect(Self.add(r, first) == .pending)
-        guard case .dropped = Self.add(r, Self.fragment(id: 1, offset: 8, more: false, data: [UInt8](repeating: 2, count: 16))) else {
+        guard
+            case .dropped = Self.add(
+                r, Self.fragment(id: 1, offset: 8, more: false, data: [UInt8](repeating: 2, count: 16)))
+        else {
             Issue.record("overlap must drop")
             return
         }
@@ -54,12 +60,17 @@ import Testing
         limits.timeoutMicroseconds = 1_000_000
         let r = FragmentReassembler(limits: limits)
         for id in 0..<100 {
-            _ = Self.add(r, Self.fragment(id: UInt16(id), offset: 0, more: true, data: [UInt8](repeating: 0, count: 8)), time: 0)
+            _ = Self.add(
+                r, Self.fragment(id: UInt16(id), offset: 0, more: true, data: [UInt8](repeating: 0, count: 8)), time: 0)
         }
         #expect(r.pendingCount == 10)
-        _ = Self.add(r, Self.fragment(id: 500, offset: 0, more: true, data: [UInt8](repeating: 0, count: 8)), time: 5_000_000)
+        _ = Self.add(
+            r, Self.fragment(id: 500, offset: 0, more: true, data: [UInt8](repeating: 0, count: 8)), time: 5_000_000)
         #expect(r.pendingCount == 1)
-        guard case .dropped = Self.add(r, Self.fragment(id: 9, offset: 65_528, more: true, data: [UInt8](repeating: 0, count: 64))) else {
+        guard
+            case .dropped = Self.add(
+                r, Self.fragment(id: 9, offset: 65_528, more: true, data: [UInt8](repeating: 0, count: 64)))
+        else {
             Issue.record("a fragment past 64 KiB must drop")
             return
         }
@@ -74,18 +85,28 @@ import Testing
         limits.timeoutMicroseconds = 10
         let r = FragmentReassembler(limits: limits)
         let eight = [UInt8](repeating: 0, count: 8)
-        func first(_ id: UInt16, _ time: Int64) -> FragmentReassembler.Outcome { Self.add(r, Self.fragment(id: id, offset: 0, more: true, data: eight), time: time) }
-        func last(_ id: UInt16, _ time: Int64) -> FragmentReassembler.Outcome { Self.add(r, Self.fragment(id: id, offset: 8, more: false, data: eight), time: time) }
+        func first(_ id: UInt16, _ time: Int64) -> FragmentReassembler.Outcome {
+            Self.add(r, Self.fragment(id: id, offset: 0, more: true, data: eight), time: time)
+        }
+        func last(_ id: UInt16, _ time: Int64) -> FragmentReassembler.Outcome {
+            Self.add(r, Self.fragment(id: id, offset: 8, more: false, data: eight), time: time)
+        }
         #expect(first(1, 0) == .pending)
         #expect(first(2, 1) == .pending)
-        guard case .complete = last(1, 2) else { Issue.record("1 completes"); return }
+        guard case .complete = last(1, 2) else {
+            Issue.record("1 completes")
+            return
+        }
         #expect(first(3, 3) == .pending)
         #expect(first(4, 4) == .pending)
         #expect(r.pendingCount == 3)
         // Bound reached: 2 is the oldest pending (1 completed), so 2 goes.
         #expect(first(5, 5) == .pending)
         #expect(r.droppedDatagrams == 1)
-        guard case .complete = last(3, 5) else { Issue.record("3 is still there"); return }
+        guard case .complete = last(3, 5) else {
+            Issue.record("3 is still there")
+            return
+        }
         #expect(last(2, 5) == .pending, "2 was evicted: its last fragment starts a new datagram")
         // A time from the past counts as the latest seen (5); at 16, everything first seen at 5
         // or before (2, 4, 5) is past the 10 µs timeout.

@@ -28,28 +28,39 @@ import Testing
 
     static let hmacVectors: [Vector] = [
         // RFC 2202 2, test cases 1 and 2 (HMAC-MD5).
-        Vector(source: "RFC 2202 case 1", prf: .hmacMD5, key: [UInt8](repeating: 0x0b, count: 16), data: hiThere,
-               output: "9294727a3638bb1c13f48ef8158bfc9d"),
-        Vector(source: "RFC 2202 case 2", prf: .hmacMD5, key: jefe, data: whatDoYaWant,
-               output: "750c783e6ab0b503eaa86e310a5db738"),
+        Vector(
+            source: "RFC 2202 case 1", prf: .hmacMD5, key: [UInt8](repeating: 0x0b, count: 16), data: hiThere,
+            output: "9294727a3638bb1c13f48ef8158bfc9d"),
+        Vector(
+            source: "RFC 2202 case 2", prf: .hmacMD5, key: jefe, data: whatDoYaWant,
+            output: "750c783e6ab0b503eaa86e310a5db738"),
         // RFC 2202 3, test case 2 (HMAC-SHA-1).
-        Vector(source: "RFC 2202 case 2", prf: .hmacSHA1, key: jefe, data: whatDoYaWant,
-               output: "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"),
+        Vector(
+            source: "RFC 2202 case 2", prf: .hmacSHA1, key: jefe, data: whatDoYaWant,
+            output: "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"),
         // RFC 4231 4.2 and 4.3, test cases 1 and 2.
-        Vector(source: "RFC 4231 case 1", prf: .hmacSHA256, key: [UInt8](repeating: 0x0b, count: 20), data: hiThere,
-               output: "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"),
-        Vector(source: "RFC 4231 case 1", prf: .hmacSHA384, key: [UInt8](repeating: 0x0b, count: 20), data: hiThere,
-               output: "afd03944d84895626b0825f4ab46907f15f9dadbe4101ec682aa034c7cebc59cfaea9ea9076ede7f4af152e8b2fa9cb6"),
-        Vector(source: "RFC 4231 case 2", prf: .hmacSHA256, key: jefe, data: whatDoYaWant,
-               output: "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"),
-        Vector(source: "RFC 4231 case 2", prf: .hmacSHA384, key: jefe, data: whatDoYaWant,
-               output: "af45d2e376484031617f78d2b58a6b1b9c7ef464f5a01b47e42ec3736322445e8e2240ca5e69e2c78b3239ecfab21649"),
-        Vector(source: "RFC 4231 case 2", prf: .hmacSHA512, key: jefe, data: whatDoYaWant,
-               output: "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea2505549758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737"),
+        Vector(
+            source: "RFC 4231 case 1", prf: .hmacSHA256, key: [UInt8](repeating: 0x0b, count: 20), data: hiThere,
+            output: "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"),
+        Vector(
+            source: "RFC 4231 case 1", prf: .hmacSHA384, key: [UInt8](repeating: 0x0b, count: 20), data: hiThere,
+            output: "afd03944d84895626b0825f4ab46907f15f9dadbe4101ec682aa034c7cebc59cfaea9ea9076ede7f4af152e8b2fa9cb6"),
+        Vector(
+            source: "RFC 4231 case 2", prf: .hmacSHA256, key: jefe, data: whatDoYaWant,
+            output: "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"),
+        Vector(
+            source: "RFC 4231 case 2", prf: .hmacSHA384, key: jefe, data: whatDoYaWant,
+            output: "af45d2e376484031617f78d2b58a6b1b9c7ef464f5a01b47e42ec3736322445e8e2240ca5e69e2c78b3239ecfab21649"),
+        Vector(
+            source: "RFC 4231 case 2", prf: .hmacSHA512, key: jefe, data: whatDoYaWant,
+            output:
+                "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea2505549758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737"
+        ),
         // RFC 4231 4.7, test case 6: a 131-byte key, hashed first.
-        Vector(source: "RFC 4231 case 6", prf: .hmacSHA256, key: [UInt8](repeating: 0xaa, count: 131),
-               data: Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8),
-               output: "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"),
+        Vector(
+            source: "RFC 4231 case 6", prf: .hmacSHA256, key: [UInt8](repeating: 0xaa, count: 131),
+            data: Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8),
+            output: "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"),
     ]
 
     /// RFC 4434 4 and RFC 4615 4 share the message 0x00…0x13 and the 18-byte key
@@ -60,20 +71,26 @@ import Testing
     static let aesVectors: [Vector] = [
         // RFC 4434 4 (AES-XCBC-PRF-128): 16-byte key (the RFC 3566 case), 10 (zero padded)
         // and 18 (reduced with AES-XCBC under a zero key).
-        Vector(source: "RFC 4434 key 16", prf: .aesXCBC, key: Array(aesKey18[0..<16]), data: aesMessage,
-               output: "47f51b4564966215b8985c63055ed308"),
-        Vector(source: "RFC 4434 key 10", prf: .aesXCBC, key: Array(aesKey18[0..<10]), data: aesMessage,
-               output: "0fa087af7d866e7653434e602fdde835"),
-        Vector(source: "RFC 4434 key 18", prf: .aesXCBC, key: aesKey18, data: aesMessage,
-               output: "8cd3c93ae598a9803006ffb67c40e9e4"),
+        Vector(
+            source: "RFC 4434 key 16", prf: .aesXCBC, key: Array(aesKey18[0..<16]), data: aesMessage,
+            output: "47f51b4564966215b8985c63055ed308"),
+        Vector(
+            source: "RFC 4434 key 10", prf: .aesXCBC, key: Array(aesKey18[0..<10]), data: aesMessage,
+            output: "0fa087af7d866e7653434e602fdde835"),
+        Vector(
+            source: "RFC 4434 key 18", prf: .aesXCBC, key: aesKey18, data: aesMessage,
+            output: "8cd3c93ae598a9803006ffb67c40e9e4"),
         // RFC 4615 4 (AES-CMAC-PRF-128): keys of 18, 16 and 10 bytes; both odd lengths are
         // reduced with AES-CMAC under a zero key.
-        Vector(source: "RFC 4615 key 18", prf: .aesCMAC, key: aesKey18, data: aesMessage,
-               output: "84a348a4a45d235babfffc0d2b4da09a"),
-        Vector(source: "RFC 4615 key 16", prf: .aesCMAC, key: Array(aesKey18[0..<16]), data: aesMessage,
-               output: "980ae87b5f4c9c5214f5b6a8455e4c2d"),
-        Vector(source: "RFC 4615 key 10", prf: .aesCMAC, key: Array(aesKey18[0..<10]), data: aesMessage,
-               output: "290d9e112edb09ee141fcf64c0b72f3d"),
+        Vector(
+            source: "RFC 4615 key 18", prf: .aesCMAC, key: aesKey18, data: aesMessage,
+            output: "84a348a4a45d235babfffc0d2b4da09a"),
+        Vector(
+            source: "RFC 4615 key 16", prf: .aesCMAC, key: Array(aesKey18[0..<16]), data: aesMessage,
+            output: "980ae87b5f4c9c5214f5b6a8455e4c2d"),
+        Vector(
+            source: "RFC 4615 key 10", prf: .aesCMAC, key: Array(aesKey18[0..<10]), data: aesMessage,
+            output: "290d9e112edb09ee141fcf64c0b72f3d"),
     ]
 
     @Test(arguments: hmacVectors + aesVectors)
@@ -94,7 +111,8 @@ import Testing
         let gir = unhex("4b2c1f971981a8ad8d0abeafabf38cf75fc8349c148142465ed9c8b516b8be52")
         let girNew = unhex("863f3c9d06efd39d2b907b97f8699e5dd5251ef64a2a176f36ee40c87d4f9330")
         let spis = unhex("34c9e7c188868785") + unhex("3ff77d760d2b2199")
-        let dkm = "a14293677cc80ff8f9cc0eee30d895da9d8f405666e30ef0dfcb63c634a46002a2a63080e514a062768b76606f9fa5e9"
+        let dkm =
+            "a14293677cc80ff8f9cc0eee30d895da9d8f405666e30ef0dfcb63c634a46002a2a63080e514a062768b76606f9fa5e9"
             + "92204fc5a670bde3f10d6b027113936a5c55b648a194ae587b0088d52204b702c979fa280870d2ed41efa9c549fd1119"
             + "8af1670b143d384bd275c5f594cf266b05ebadca855e4249520a441a81157435a7a56cc4"
         let skeyseed = try IKEPseudoRandomFunction(.hmacSHA1, key: ni + nr).compute(gir)
@@ -165,7 +183,9 @@ enum IKECryptoFixture {
     /// non-ESP marker (RFC 3948 2.2), in capture order.
     static func messages(_ name: String) throws -> [Message] {
         let reader = try CaptureReader(path: Paths.fixture("strongswan/\(name)/capture.pcap"))
-        guard let link = LinkType(dlt: reader.linkType) else { throw ReadError(description: "link type \(reader.linkType)") }
+        guard let link = LinkType(dlt: reader.linkType) else {
+            throw ReadError(description: "link type \(reader.linkType)")
+        }
         var out: [Message] = []
         var frame = 0
         reading: while true {
@@ -176,14 +196,15 @@ enum IKECryptoFixture {
                 let length = header.capturedLength
                 var wire = ByteReader(bytes, range: 0..<length)
                 guard case .success(let info) = LinkDecoder.decode(&wire, as: link),
-                      case .success(let ip) = IPLayer.parse(&wire, announcedVersion: info.announcedVersion),
-                      ip.protocolNumber == IPProtocol.udp, ip.headerEnd + 8 <= ip.end
+                    case .success(let ip) = IPLayer.parse(&wire, announcedVersion: info.announcedVersion),
+                    ip.protocolNumber == IPProtocol.udp, ip.headerEnd + 8 <= ip.end
                 else { continue }
                 let source = bytes.be16(ip.headerEnd)
                 let destination = bytes.be16(ip.headerEnd + 2)
                 var payload = (ip.headerEnd + 8)..<ip.end
                 if source == 4500 || destination == 4500 {
-                    guard payload.count >= 4, bytes[payload.lowerBound..<(payload.lowerBound + 4)] == [0, 0, 0, 0] else { continue }
+                    guard payload.count >= 4, bytes[payload.lowerBound..<(payload.lowerBound + 4)] == [0, 0, 0, 0]
+                    else { continue }
                     payload = (payload.lowerBound + 4)..<payload.upperBound
                 } else if source != 500 && destination != 500 {
                     continue
@@ -219,7 +240,9 @@ enum IKECryptoFixture {
 
     /// The body of the Nonce payload (type 40) of an unencrypted IKE_SA_INIT message.
     static func nonce(_ message: Message) -> [UInt8]? {
-        walk(message.bytes, first: message.firstPayloadType, from: 28, to: message.bytes.count)?.first { $0.type == 40 }?.body
+        walk(message.bytes, first: message.firstPayloadType, from: 28, to: message.bytes.count)?.first {
+            $0.type == 40
+        }?.body
     }
 
     /// The IKE SA of a case from its Wireshark table (SK_e*, SK_a*, algorithms).
@@ -258,19 +281,23 @@ enum IKECryptoFixture {
         let integrityLength = try #require(ChildSAKeyDerivation.integrityKeyLength(for: outbound.integrity))
         #expect(integrityLength == outbound.integrityKey.count)
         let keyBits = (outbound.encryptionKey.count - outbound.encryption.saltLength) * 8
-        #expect(ChildSAKeyDerivation.encryptionKeyLength(for: outbound.encryption, keyBits: keyBits) == outbound.encryptionKey.count)
+        #expect(
+            ChildSAKeyDerivation.encryptionKeyLength(for: outbound.encryption, keyBits: keyBits)
+                == outbound.encryptionKey.count)
 
-        let keys = try ChildSAKeyDerivation.derive(prf: prf, skD: ike.skD, nonceInitiator: ni, nonceResponder: nr,
-                                                   encryptionKeyLength: outbound.encryptionKey.count,
-                                                   integrityKeyLength: integrityLength)
+        let keys = try ChildSAKeyDerivation.derive(
+            prf: prf, skD: ike.skD, nonceInitiator: ni, nonceResponder: nr,
+            encryptionKeyLength: outbound.encryptionKey.count,
+            integrityKeyLength: integrityLength)
         #expect(hex(keys.initiatorEncryption) == hex(outbound.encryptionKey), "\(name)")
         #expect(hex(keys.initiatorIntegrity) == hex(outbound.integrityKey), "\(name)")
         #expect(hex(keys.responderEncryption) == hex(inbound.encryptionKey), "\(name)")
         #expect(hex(keys.responderIntegrity) == hex(inbound.integrityKey), "\(name)")
         // Swapped nonces give other keys.
-        let swapped = try ChildSAKeyDerivation.derive(prf: prf, skD: ike.skD, nonceInitiator: nr, nonceResponder: ni,
-                                                      encryptionKeyLength: outbound.encryptionKey.count,
-                                                      integrityKeyLength: integrityLength)
+        let swapped = try ChildSAKeyDerivation.derive(
+            prf: prf, skD: ike.skD, nonceInitiator: nr, nonceResponder: ni,
+            encryptionKeyLength: outbound.encryptionKey.count,
+            integrityKeyLength: integrityLength)
         #expect(swapped.initiatorEncryption != keys.initiatorEncryption)
     }
 
@@ -278,39 +305,48 @@ enum IKECryptoFixture {
     /// encryption i->r, integrity i->r, encryption r->i, integrity r->i.
     @Test func pfsSeedAndKeyOrder() throws {
         let skD = [UInt8](repeating: 0x5a, count: 32)
-        let ni = [UInt8](repeating: 1, count: 16), nr = [UInt8](repeating: 2, count: 16), gir = [UInt8](repeating: 3, count: 32)
-        let keys = try ChildSAKeyDerivation.derive(prf: .hmacSHA256, skD: skD, nonceInitiator: ni, nonceResponder: nr,
-                                                   sharedSecret: gir, encryptionKeyLength: 20, integrityKeyLength: 32)
+        let ni = [UInt8](repeating: 1, count: 16)
+        let nr = [UInt8](repeating: 2, count: 16)
+        let gir = [UInt8](repeating: 3, count: 32)
+        let keys = try ChildSAKeyDerivation.derive(
+            prf: .hmacSHA256, skD: skD, nonceInitiator: ni, nonceResponder: nr,
+            sharedSecret: gir, encryptionKeyLength: 20, integrityKeyLength: 32)
         let keymat = try IKEPseudoRandomFunction(.hmacSHA256, key: skD).prfPlus(seed: gir + ni + nr, length: 104)
         #expect(keys.initiatorEncryption == Array(keymat[0..<20]))
         #expect(keys.initiatorIntegrity == Array(keymat[20..<52]))
         #expect(keys.responderEncryption == Array(keymat[52..<72]))
         #expect(keys.responderIntegrity == Array(keymat[72..<104]))
-        let noPFS = try ChildSAKeyDerivation.derive(prf: .hmacSHA256, skD: skD, nonceInitiator: ni, nonceResponder: nr,
-                                                    encryptionKeyLength: 20, integrityKeyLength: 32)
+        let noPFS = try ChildSAKeyDerivation.derive(
+            prf: .hmacSHA256, skD: skD, nonceInitiator: ni, nonceResponder: nr,
+            encryptionKeyLength: 20, integrityKeyLength: 32)
         #expect(noPFS != keys)
         // AH: no encryption key.
-        let ah = try ChildSAKeyDerivation.derive(prf: .aesXCBC, skD: [UInt8](repeating: 9, count: 16), nonceInitiator: ni,
-                                                 nonceResponder: nr, encryptionKeyLength: 0, integrityKeyLength: 16)
-        #expect(ah.initiatorEncryption.isEmpty && ah.initiatorIntegrity.count == 16 && ah.responderIntegrity.count == 16)
+        let ah = try ChildSAKeyDerivation.derive(
+            prf: .aesXCBC, skD: [UInt8](repeating: 9, count: 16), nonceInitiator: ni,
+            nonceResponder: nr, encryptionKeyLength: 0, integrityKeyLength: 16)
+        #expect(
+            ah.initiatorEncryption.isEmpty && ah.initiatorIntegrity.count == 16 && ah.responderIntegrity.count == 16)
         do {
-            _ = try ChildSAKeyDerivation.derive(prf: .hmacSHA256, skD: skD, nonceInitiator: ni, nonceResponder: nr,
-                                                encryptionKeyLength: -1, integrityKeyLength: 0)
+            _ = try ChildSAKeyDerivation.derive(
+                prf: .hmacSHA256, skD: skD, nonceInitiator: ni, nonceResponder: nr,
+                encryptionKeyLength: -1, integrityKeyLength: 0)
             Issue.record("negative key length accepted")
         } catch let error as IKEKeyDerivationError {
             #expect(error.code == .invalidLength)
         }
         do {
-            _ = try ChildSAKeyDerivation.derive(prf: .hmacSHA512, skD: skD, nonceInitiator: ni, nonceResponder: nr,
-                                                encryptionKeyLength: Int.max, integrityKeyLength: Int.max)
+            _ = try ChildSAKeyDerivation.derive(
+                prf: .hmacSHA512, skD: skD, nonceInitiator: ni, nonceResponder: nr,
+                encryptionKeyLength: Int.max, integrityKeyLength: Int.max)
             Issue.record("absurd key lengths accepted")
         } catch let error as IKEKeyDerivationError {
             #expect(error.code == .prfPlusTooLong)
         }
         // 255 blocks of HMAC-MD5 are 4080 bytes: 2 × (2000 + 64) is too much.
         do {
-            _ = try ChildSAKeyDerivation.derive(prf: .hmacMD5, skD: skD, nonceInitiator: ni, nonceResponder: nr,
-                                                encryptionKeyLength: 2000, integrityKeyLength: 64)
+            _ = try ChildSAKeyDerivation.derive(
+                prf: .hmacMD5, skD: skD, nonceInitiator: ni, nonceResponder: nr,
+                encryptionKeyLength: 2000, integrityKeyLength: 64)
             Issue.record("KEYMAT beyond prf+'s 255 blocks accepted")
         } catch let error as IKEKeyDerivationError {
             #expect(error.code == .prfPlusTooLong)
@@ -369,33 +405,48 @@ enum IKECryptoFixture {
         #expect(messages.map(\.frame) == [3, 4, 31, 32], "\(name)")
         for message in messages {
             #expect(message.port == 4500)
-            let opened = protection.open(message: message.bytes, messageRange: 0..<message.bytes.count,
-                                         encryptedPayloadOffset: 28, sentByInitiator: message.sentByInitiator)
+            let opened = protection.open(
+                message: message.bytes, messageRange: 0..<message.bytes.count,
+                encryptedPayloadOffset: 28, sentByInitiator: message.sentByInitiator)
             guard case .success(let plaintext) = opened else {
                 Issue.record("\(name) frame \(message.frame): \(opened)")
                 continue
             }
             #expect(plaintext.integrity == .ok)
             #expect(!plaintext.isFragment)
-            let chain = try #require(IKECryptoFixture.walk(plaintext.payloads, first: plaintext.firstPayloadType, from: 0, to: plaintext.payloads.count),
-                                     "\(name) frame \(message.frame): the inner payload lengths do not add up")
+            let chain = try #require(
+                IKECryptoFixture.walk(
+                    plaintext.payloads, first: plaintext.firstPayloadType, from: 0, to: plaintext.payloads.count),
+                "\(name) frame \(message.frame): the inner payload lengths do not add up")
             let types = chain.map(\.type)
             switch (message.exchangeType, message.isResponse) {
-            case (35, false): #expect(types.contains(35) && types.contains(39) && types.contains(33), "IKE_AUTH request has IDi, AUTH, SA: \(types)")
-            case (35, true): #expect(types.contains(36) && types.contains(39) && types.contains(33), "IKE_AUTH response has IDr, AUTH, SA: \(types)")
+            case (35, false):
+                #expect(
+                    types.contains(35) && types.contains(39) && types.contains(33),
+                    "IKE_AUTH request has IDi, AUTH, SA: \(types)")
+            case (35, true):
+                #expect(
+                    types.contains(36) && types.contains(39) && types.contains(33),
+                    "IKE_AUTH response has IDr, AUTH, SA: \(types)")
             case (37, false): #expect(types == [42], "INFORMATIONAL request is a Delete: \(types)")
             case (37, true): #expect(types.isEmpty, "INFORMATIONAL response is empty: \(types)")
             default: Issue.record("\(name) frame \(message.frame): exchange \(message.exchangeType)")
             }
             // Finding the SK payload by walking gives the same.
-            #expect(protection.open(message: message.bytes, messageRange: 0..<message.bytes.count, sentByInitiator: message.sentByInitiator) == opened)
+            #expect(
+                protection.open(
+                    message: message.bytes, messageRange: 0..<message.bytes.count,
+                    sentByInitiator: message.sentByInitiator) == opened)
             // The same message inside a larger buffer.
             let embedded = [UInt8](repeating: 0xaa, count: 7) + message.bytes + [UInt8](repeating: 0xbb, count: 5)
-            #expect(protection.open(message: embedded, messageRange: 7..<(7 + message.bytes.count), encryptedPayloadOffset: 35,
-                                    sentByInitiator: message.sentByInitiator) == opened)
+            #expect(
+                protection.open(
+                    message: embedded, messageRange: 7..<(7 + message.bytes.count), encryptedPayloadOffset: 35,
+                    sentByInitiator: message.sentByInitiator) == opened)
             // The other direction's keys do not open it, and nothing is released.
-            let wrong = protection.open(message: message.bytes, messageRange: 0..<message.bytes.count,
-                                        encryptedPayloadOffset: 28, sentByInitiator: !message.sentByInitiator)
+            let wrong = protection.open(
+                message: message.bytes, messageRange: 0..<message.bytes.count,
+                encryptedPayloadOffset: 28, sentByInitiator: !message.sentByInitiator)
             let expected: IKEv2ProtectionError.Code = protection.isAEAD ? .authenticationFailed : .integrityFailed
             #expect(Self.code(wrong) == expected, "\(name) frame \(message.frame)")
         }
@@ -423,9 +474,12 @@ enum IKECryptoFixture {
             var bytes = message.bytes
             for i in 0..<bytes.count {
                 bytes[i] ^= 0x01
-                let result = protection.open(message: bytes, messageRange: 0..<bytes.count, encryptedPayloadOffset: 28,
-                                             sentByInitiator: message.sentByInitiator)
-                if case .success = result { Issue.record("\(name) frame \(message.frame): byte \(i) flipped and the message still opens") }
+                let result = protection.open(
+                    message: bytes, messageRange: 0..<bytes.count, encryptedPayloadOffset: 28,
+                    sentByInitiator: message.sentByInitiator)
+                if case .success = result {
+                    Issue.record("\(name) frame \(message.frame): byte \(i) flipped and the message still opens")
+                }
                 bytes[i] ^= 0x01
             }
             // Where it fails: the ICV or tag, for a byte of the header, the IV, the
@@ -433,8 +487,11 @@ enum IKECryptoFixture {
             let expected: IKEv2ProtectionError.Code = protection.isAEAD ? .authenticationFailed : .integrityFailed
             for i in [20, 28 + 1, 32, bytes.count / 2, bytes.count - 1] {
                 bytes[i] ^= 0x80
-                #expect(Self.code(protection.open(message: bytes, messageRange: 0..<bytes.count, encryptedPayloadOffset: 28,
-                                                  sentByInitiator: message.sentByInitiator)) == expected, "\(name) byte \(i)")
+                #expect(
+                    Self.code(
+                        protection.open(
+                            message: bytes, messageRange: 0..<bytes.count, encryptedPayloadOffset: 28,
+                            sentByInitiator: message.sentByInitiator)) == expected, "\(name) byte \(i)")
                 bytes[i] ^= 0x80
             }
         }
@@ -448,34 +505,46 @@ enum IKECryptoFixture {
         for message in try Self.encryptedMessages(name) {
             let bytes = message.bytes
             for cut in 0..<bytes.count {
-                let result = protection.open(message: bytes, messageRange: 0..<cut, encryptedPayloadOffset: 28,
-                                             sentByInitiator: message.sentByInitiator)
-                #expect(Self.code(result) == (cut < 28 ? .messageTruncated : .headerLengthMismatch), "\(name) cut \(cut)")
+                let result = protection.open(
+                    message: bytes, messageRange: 0..<cut, encryptedPayloadOffset: 28,
+                    sentByInitiator: message.sentByInitiator)
+                #expect(
+                    Self.code(result) == (cut < 28 ? .messageTruncated : .headerLengthMismatch), "\(name) cut \(cut)")
                 guard cut >= 28 else { continue }
                 var fixed = Array(bytes[0..<cut])
                 fixed.setBE32(24, UInt32(cut))
                 if cut >= 32 { fixed.setBE16(30, UInt16(cut - 28)) }
-                let deeper = protection.open(message: fixed, messageRange: 0..<cut, encryptedPayloadOffset: 28,
-                                             sentByInitiator: message.sentByInitiator)
+                let deeper = protection.open(
+                    message: fixed, messageRange: 0..<cut, encryptedPayloadOffset: 28,
+                    sentByInitiator: message.sentByInitiator)
                 guard case .failure(let error) = deeper else {
                     Issue.record("\(name) frame \(message.frame): a message cut to \(cut) bytes opened")
                     continue
                 }
-                let allowed: Set<IKEv2ProtectionError.Code> = [.payloadTooShort, .notBlockAligned, .integrityFailed, .authenticationFailed]
+                let allowed: Set<IKEv2ProtectionError.Code> = [
+                    .payloadTooShort, .notBlockAligned, .integrityFailed, .authenticationFailed,
+                ]
                 #expect(allowed.contains(error.code), "\(name) cut \(cut): \(error)")
             }
             // Also from the other end: ranges that start inside the buffer.
             for start in 1..<min(40, bytes.count) {
-                #expect(Self.code(protection.open(message: bytes, messageRange: start..<bytes.count, sentByInitiator: message.sentByInitiator)) != nil)
+                #expect(
+                    Self.code(
+                        protection.open(
+                            message: bytes, messageRange: start..<bytes.count, sentByInitiator: message.sentByInitiator)
+                    ) != nil)
             }
         }
     }
 
     // MARK: Round trips through seal
 
-    static func sa(_ encryption: IKEEncryptionAlgorithm, _ integrity: IKEIntegrityAlgorithm?, integrityKeys: Bool = true) -> IKESecurityAssociation {
-        var sa = IKESecurityAssociation(version: .v2, initiatorSPI: 0x0102030405060708, responderSPI: 0x1112131415161718,
-                                        origin: SAOrigin(file: "test", line: 1))
+    static func sa(
+        _ encryption: IKEEncryptionAlgorithm, _ integrity: IKEIntegrityAlgorithm?, integrityKeys: Bool = true
+    ) -> IKESecurityAssociation {
+        var sa = IKESecurityAssociation(
+            version: .v2, initiatorSPI: 0x0102_0304_0506_0708, responderSPI: 0x1112_1314_1516_1718,
+            origin: SAOrigin(file: "test", line: 1))
         sa.encryption = encryption
         sa.integrity = integrity
         let keyLength = encryption.keyMaterialLength ?? 0
@@ -492,19 +561,27 @@ enum IKECryptoFixture {
 
     static func header(exchange: UInt8 = 35, initiator: Bool = true, messageID: UInt32 = 1) -> [UInt8] {
         var h = unhex("0102030405060708") + unhex("1112131415161718") + [0, 0x20, exchange, initiator ? 0x08 : 0x20]
-        h += [UInt8(messageID >> 24), UInt8((messageID >> 16) & 0xff), UInt8((messageID >> 8) & 0xff), UInt8(messageID & 0xff)]
+        h += [
+            UInt8(messageID >> 24), UInt8((messageID >> 16) & 0xff), UInt8((messageID >> 8) & 0xff),
+            UInt8(messageID & 0xff),
+        ]
         return h + [0, 0, 0, 0]
     }
 
     /// An inner chain: Nonce (40) then Notify (41), lengths consistent.
-    static let innerPayloads: [UInt8] = [41, 0, 0, 12] + [UInt8](repeating: 0x42, count: 8) + [0, 0, 0, 9, 0, 0, 0x40, 0x04, 0x77]
+    static let innerPayloads: [UInt8] =
+        [41, 0, 0, 12] + [UInt8](repeating: 0x42, count: 8) + [0, 0, 0, 9, 0, 0, 0x40, 0x04, 0x77]
 
     static let roundTripSuites: [(IKEEncryptionAlgorithm, IKEIntegrityAlgorithm?)] = [
         (.tripleDES, .hmacMD5_96), (.tripleDES, .hmacSHA1_96), (.aesCBC(keyBits: 128), .aesXCBC_96),
-        (.aesCBC(keyBits: 192), .aesCMAC_96), (.aesCBC(keyBits: 256), .hmacSHA512_256), (.aesCBC(keyBits: 128), .hmacMD5_128),
-        (.aesCBC(keyBits: 128), .hmacSHA1_160), (.aesCTR(keyBits: 256), .hmacSHA384_192), (.aesCTR(keyBits: 128), .hmacSHA256_128),
-        (.aesGCM(keyBits: 128, icvLength: 8), nil), (.aesGCM(keyBits: 192, icvLength: 12), nil), (.aesGCM(keyBits: 256, icvLength: 16), IKEIntegrityAlgorithm.none),
-        (.aesCCM(keyBits: 128, icvLength: 8), nil), (.aesCCM(keyBits: 192, icvLength: 12), nil), (.aesCCM(keyBits: 256, icvLength: 16), nil),
+        (.aesCBC(keyBits: 192), .aesCMAC_96), (.aesCBC(keyBits: 256), .hmacSHA512_256),
+        (.aesCBC(keyBits: 128), .hmacMD5_128),
+        (.aesCBC(keyBits: 128), .hmacSHA1_160), (.aesCTR(keyBits: 256), .hmacSHA384_192),
+        (.aesCTR(keyBits: 128), .hmacSHA256_128),
+        (.aesGCM(keyBits: 128, icvLength: 8), nil), (.aesGCM(keyBits: 192, icvLength: 12), nil),
+        (.aesGCM(keyBits: 256, icvLength: 16), IKEIntegrityAlgorithm.none),
+        (.aesCCM(keyBits: 128, icvLength: 8), nil), (.aesCCM(keyBits: 192, icvLength: 12), nil),
+        (.aesCCM(keyBits: 256, icvLength: 16), nil),
         (.chaCha20Poly1305, nil),
     ]
 
@@ -514,10 +591,12 @@ enum IKECryptoFixture {
             for initiator in [true, false] {
                 let block = protection.blockSize
                 for padLength in [nil, (block - (Self.innerPayloads.count + 1) % block) % block + 2 * block] as [Int?] {
-                    let message = try protection.seal(header: Self.header(initiator: initiator), firstPayloadType: 40,
-                                                      payloads: Self.innerPayloads, sentByInitiator: initiator, padLength: padLength)
-                    let opened = protection.open(message: message, messageRange: 0..<message.count, encryptedPayloadOffset: 28,
-                                                 sentByInitiator: initiator)
+                    let message = try protection.seal(
+                        header: Self.header(initiator: initiator), firstPayloadType: 40,
+                        payloads: Self.innerPayloads, sentByInitiator: initiator, padLength: padLength)
+                    let opened = protection.open(
+                        message: message, messageRange: 0..<message.count, encryptedPayloadOffset: 28,
+                        sentByInitiator: initiator)
                     guard case .success(let plaintext) = opened else {
                         Issue.record("\(encryption.name)/\(integrity?.name ?? "-"): \(opened)")
                         continue
@@ -526,13 +605,21 @@ enum IKECryptoFixture {
                     #expect(plaintext.firstPayloadType == 40)
                     #expect(plaintext.integrity == .ok)
                     if let padLength { #expect(plaintext.padLength == padLength) }
-                    #expect(Self.code(protection.open(message: message, messageRange: 0..<message.count, encryptedPayloadOffset: 28,
-                                                      sentByInitiator: !initiator)) == (protection.isAEAD ? .authenticationFailed : .integrityFailed))
+                    #expect(
+                        Self.code(
+                            protection.open(
+                                message: message, messageRange: 0..<message.count, encryptedPayloadOffset: 28,
+                                sentByInitiator: !initiator))
+                            == (protection.isAEAD ? .authenticationFailed : .integrityFailed))
                     // Any flipped bit of the ICV/tag fails.
                     var damaged = message
                     damaged[damaged.count - 1] ^= 0x01
-                    #expect(Self.code(protection.open(message: damaged, messageRange: 0..<damaged.count, encryptedPayloadOffset: 28,
-                                                      sentByInitiator: initiator)) == (protection.isAEAD ? .authenticationFailed : .integrityFailed))
+                    #expect(
+                        Self.code(
+                            protection.open(
+                                message: damaged, messageRange: 0..<damaged.count, encryptedPayloadOffset: 28,
+                                sentByInitiator: initiator))
+                            == (protection.isAEAD ? .authenticationFailed : .integrityFailed))
                 }
             }
         }
@@ -543,31 +630,40 @@ enum IKECryptoFixture {
     /// 1011..17, one Notify payload inside and no padding.
     @Test func rfc7634AppendixBIKEv2Example() throws {
         var sa = Self.sa(.chaCha20Poly1305, nil)
-        sa.skEr = SecretBytes(unhex("808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f") + unhex("a0a1a2a3"))
-        let message = unhex("c0c1c2c3c4c5c6c7d0d1d2d3d4d5d6d72e20250000000009000000452900002910111213141516176103")
+        sa.skEr = SecretBytes(
+            unhex("808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f") + unhex("a0a1a2a3"))
+        let message =
+            unhex("c0c1c2c3c4c5c6c7d0d1d2d3d4d5d6d72e20250000000009000000452900002910111213141516176103")
             + unhex("94701f8d017f7c12924889") + unhex("6b71bfe25236efd7cdc670669063" + "15b2")
         try #require(message.count == 0x45)
         let protection = try IKEv2MessageProtection(sa: sa)
-        let opened = protection.open(message: message, messageRange: 0..<message.count, encryptedPayloadOffset: 28, sentByInitiator: false)
+        let opened = protection.open(
+            message: message, messageRange: 0..<message.count, encryptedPayloadOffset: 28, sentByInitiator: false)
         let plaintext = try opened.get()
         #expect(plaintext.firstPayloadType == 41)
         #expect(hex(plaintext.payloads) == "0000000c000040010000000a")
         #expect(plaintext.padLength == 0)
         #expect(plaintext.integrity == .ok)
-        #expect(Self.code(protection.open(message: message, messageRange: 0..<message.count, sentByInitiator: true)) == .authenticationFailed)
+        #expect(
+            Self.code(protection.open(message: message, messageRange: 0..<message.count, sentByInitiator: true))
+                == .authenticationFailed)
         // seal reproduces the RFC's bytes from the same IV and plaintext.
-        let resealed = try protection.seal(header: Array(message[0..<28]), firstPayloadType: 41, payloads: plaintext.payloads,
-                                           sentByInitiator: false, iv: unhex("1011121314151617"))
+        let resealed = try protection.seal(
+            header: Array(message[0..<28]), firstPayloadType: 41, payloads: plaintext.payloads,
+            sentByInitiator: false, iv: unhex("1011121314151617"))
         #expect(resealed == message)
     }
 
     @Test func encryptedFragmentsRoundTrip() throws {
-        for (encryption, integrity) in [(IKEEncryptionAlgorithm.aesCBC(keyBits: 256), IKEIntegrityAlgorithm?.some(.hmacSHA256_128)),
-                                        (.aesGCM(keyBits: 256, icvLength: 16), nil), (.chaCha20Poly1305, nil)] {
+        for (encryption, integrity) in [
+            (IKEEncryptionAlgorithm.aesCBC(keyBits: 256), IKEIntegrityAlgorithm?.some(.hmacSHA256_128)),
+            (.aesGCM(keyBits: 256, icvLength: 16), nil), (.chaCha20Poly1305, nil),
+        ] {
             let protection = try IKEv2MessageProtection(sa: Self.sa(encryption, integrity))
             for (number, total) in [(UInt16(1), UInt16(3)), (2, 3), (3, 3), (1, 1)] {
-                let message = try protection.seal(header: Self.header(), firstPayloadType: number == 1 ? 40 : 0, payloads: Self.innerPayloads,
-                                                  sentByInitiator: true, fragment: (number, total))
+                let message = try protection.seal(
+                    header: Self.header(), firstPayloadType: number == 1 ? 40 : 0, payloads: Self.innerPayloads,
+                    sentByInitiator: true, fragment: (number, total))
                 #expect(message[16] == 53)
                 let opened = protection.open(message: message, messageRange: 0..<message.count, sentByInitiator: true)
                 guard case .success(let plaintext) = opened else {
@@ -580,13 +676,18 @@ enum IKECryptoFixture {
                 // The fragment fields are authenticated (ICV, or AAD for AEAD).
                 var renumbered = message
                 renumbered[35] ^= 0x04  // Total Fragments 3 -> 7, 1 -> 5: still valid
-                #expect(Self.code(protection.open(message: renumbered, messageRange: 0..<message.count, sentByInitiator: true))
+                #expect(
+                    Self.code(
+                        protection.open(message: renumbered, messageRange: 0..<message.count, sentByInitiator: true))
                         == (protection.isAEAD ? .authenticationFailed : .integrityFailed))
             }
             for (number, total) in [(UInt16(0), UInt16(3)), (4, 3), (1, 0), (0, 0)] {
-                let message = try protection.seal(header: Self.header(), firstPayloadType: 40, payloads: Self.innerPayloads,
-                                                  sentByInitiator: true, fragment: (number, total))
-                #expect(Self.code(protection.open(message: message, messageRange: 0..<message.count, sentByInitiator: true)) == .badFragmentNumber)
+                let message = try protection.seal(
+                    header: Self.header(), firstPayloadType: 40, payloads: Self.innerPayloads,
+                    sentByInitiator: true, fragment: (number, total))
+                #expect(
+                    Self.code(protection.open(message: message, messageRange: 0..<message.count, sentByInitiator: true))
+                        == .badFragmentNumber)
             }
         }
     }
@@ -600,11 +701,15 @@ enum IKECryptoFixture {
         keyless.skAr = []
         let sealer = try IKEv2MessageProtection(sa: full)
         let opener = try IKEv2MessageProtection(sa: keyless)
-        let message = try sealer.seal(header: Self.header(initiator: false), firstPayloadType: 40, payloads: Self.innerPayloads, sentByInitiator: false)
+        let message = try sealer.seal(
+            header: Self.header(initiator: false), firstPayloadType: 40, payloads: Self.innerPayloads,
+            sentByInitiator: false)
         let opened = opener.open(message: message, messageRange: 0..<message.count, sentByInitiator: false)
         #expect((try? opened.get())?.integrity == .unchecked)
         #expect((try? opened.get())?.payloads == Self.innerPayloads)
-        #expect((try? sealer.open(message: message, messageRange: 0..<message.count, sentByInitiator: false).get())?.integrity == .ok)
+        #expect(
+            (try? sealer.open(message: message, messageRange: 0..<message.count, sentByInitiator: false).get())?
+                .integrity == .ok)
     }
 
     // MARK: Error codes
@@ -642,11 +747,14 @@ enum IKECryptoFixture {
 
     @Test func framingErrorsHaveTheirOwnCodes() throws {
         let protection = try IKEv2MessageProtection(sa: Self.sa(.aesCBC(keyBits: 128), .hmacSHA256_128))
-        let good = try protection.seal(header: Self.header(), firstPayloadType: 40, payloads: Self.innerPayloads, sentByInitiator: true)
+        let good = try protection.seal(
+            header: Self.header(), firstPayloadType: 40, payloads: Self.innerPayloads, sentByInitiator: true)
         func open(_ bytes: [UInt8], range: Range<Int>? = nil, offset: Int? = 28) -> IKEv2ProtectionError.Code? {
             let range = range ?? 0..<bytes.count
             if let offset {
-                return Self.code(protection.open(message: bytes, messageRange: range, encryptedPayloadOffset: offset, sentByInitiator: true))
+                return Self.code(
+                    protection.open(
+                        message: bytes, messageRange: range, encryptedPayloadOffset: offset, sentByInitiator: true))
             }
             return Self.code(protection.open(message: bytes, messageRange: range, sentByInitiator: true))
         }
@@ -717,10 +825,13 @@ enum IKECryptoFixture {
     @Test func padLengthBeyondThePlaintextIsRejected() throws {
         let sa = Self.sa(.aesGCM(keyBits: 128, icvLength: 16), nil)
         let protection = try IKEv2MessageProtection(sa: sa)
-        let key = Array(sa.skEi[0..<16]), salt = Array(sa.skEi[16...])
+        let key = Array(sa.skEi[0..<16])
+        let salt = Array(sa.skEi[16...])
         let sealer = try AEADContext(.aesGCM(keyBytes: 16), key: key, encrypt: true)
-        for (plaintext, expected) in [([1, 2, 3, 4] as [UInt8], IKEv2ProtectionError.Code.badPadLength), ([1, 2, 3, 4, 9], .badPadLength),
-                                      ([255], .badPadLength), ([0], nil), ([7, 7, 1], nil), ([1, 2, 3, 3], nil)] {
+        for (plaintext, expected) in [
+            ([1, 2, 3, 4] as [UInt8], IKEv2ProtectionError.Code.badPadLength), ([1, 2, 3, 4, 9], .badPadLength),
+            ([255], .badPadLength), ([0], nil), ([7, 7, 1], nil), ([1, 2, 3, 3], nil),
+        ] {
             let iv: [UInt8] = [9, 8, 7, 6, 5, 4, 3, 2]
             var message = Self.header()
             message[16] = 46
@@ -730,21 +841,25 @@ enum IKECryptoFixture {
             let aad = message  // through the SK header, not the IV
             message += iv
             message += [UInt8](repeating: 0, count: plaintext.count + 16)
-            _ = try sealer.seal(nonce: salt + iv, aad: aad, aadRange: 0..<aad.count, input: plaintext, plaintext: 0..<plaintext.count,
-                                tagLength: 16, output: &message, outputOffset: 40)
+            _ = try sealer.seal(
+                nonce: salt + iv, aad: aad, aadRange: 0..<aad.count, input: plaintext, plaintext: 0..<plaintext.count,
+                tagLength: 16, output: &message, outputOffset: 40)
             let opened = protection.open(message: message, messageRange: 0..<message.count, sentByInitiator: true)
             #expect(Self.code(opened) == expected, "\(plaintext)")
             if expected == nil {
-                #expect((try? opened.get())?.payloads == Array(plaintext[0..<(plaintext.count - 1 - Int(plaintext.last!))]))
+                #expect(
+                    (try? opened.get())?.payloads == Array(plaintext[0..<(plaintext.count - 1 - Int(plaintext.last!))]))
             }
         }
     }
 
     /// Random bytes behind a valid-looking header never trap, whatever they claim.
     @Test(.seeded(0x1ce_0ba5_eed)) func randomMessagesNeverTrap() throws {
-        let protections = try [Self.sa(.aesCBC(keyBits: 128), .hmacSHA1_96), Self.sa(.aesGCM(keyBits: 256, icvLength: 16), nil),
-                               Self.sa(.aesCCM(keyBits: 128, icvLength: 8), nil), Self.sa(.aesCTR(keyBits: 128), .aesXCBC_96)]
-            .map { try IKEv2MessageProtection(sa: $0) }
+        let protections = try [
+            Self.sa(.aesCBC(keyBits: 128), .hmacSHA1_96), Self.sa(.aesGCM(keyBits: 256, icvLength: 16), nil),
+            Self.sa(.aesCCM(keyBits: 128, icvLength: 8), nil), Self.sa(.aesCTR(keyBits: 128), .aesXCBC_96),
+        ]
+        .map { try IKEv2MessageProtection(sa: $0) }
         var generator = TestSeed.current.generator
         for round in 0..<2000 {
             let count = Int.random(in: 0...120, using: &generator)
@@ -757,7 +872,10 @@ enum IKECryptoFixture {
             }
             for protection in protections {
                 let offset = round % 3 == 0 ? Int.random(in: -2...130, using: &generator) : 28
-                if case .success = protection.open(message: bytes, messageRange: 0..<count, encryptedPayloadOffset: offset, sentByInitiator: round % 2 == 0) {
+                if case .success = protection.open(
+                    message: bytes, messageRange: 0..<count, encryptedPayloadOffset: offset,
+                    sentByInitiator: round % 2 == 0)
+                {
                     Issue.record("random bytes opened (round \(round))")
                 }
                 _ = protection.open(message: bytes, messageRange: 0..<count, sentByInitiator: true)
@@ -784,27 +902,33 @@ enum IKECryptoFixture {
             let bytes = reader.buffer
             var wire = ByteReader(bytes, range: 0..<header.capturedLength)
             guard case .success(let info) = LinkDecoder.decode(&wire, as: link),
-                  case .success(let ip) = IPLayer.parse(&wire, announcedVersion: info.announcedVersion),
-                  ip.protocolNumber == IPProtocol.udp, ip.headerEnd + 8 + 4 + 28 <= ip.end,
-                  bytes[(ip.headerEnd + 8)..<(ip.headerEnd + 12)] == [0, 0, 0, 0]
+                case .success(let ip) = IPLayer.parse(&wire, announcedVersion: info.announcedVersion),
+                ip.protocolNumber == IPProtocol.udp, ip.headerEnd + 8 + 4 + 28 <= ip.end,
+                bytes[(ip.headerEnd + 8)..<(ip.headerEnd + 12)] == [0, 0, 0, 0]
             else { continue }
             let start = ip.headerEnd + 12
             let range = start..<ip.end
             guard bytes[start + 16] == 46 || bytes[start + 16] == 53 else { continue }
             let spiI = bytes[start..<(start + 8)].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
             let spiR = bytes[(start + 8)..<(start + 16)].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-            guard let protection = protections.first(where: { $0.0.initiatorSPI == spiI && $0.0.responderSPI == spiR })?.1 else {
+            guard
+                let protection = protections.first(where: { $0.0.initiatorSPI == spiI && $0.0.responderSPI == spiR })?.1
+            else {
                 Issue.record("no SA for \(String(spiI, radix: 16))/\(String(spiR, radix: 16))")
                 continue
             }
-            let result = protection.open(message: bytes, messageRange: range, encryptedPayloadOffset: start + 28,
-                                         sentByInitiator: bytes[start + 19] & 0x08 != 0)
+            let result = protection.open(
+                message: bytes, messageRange: range, encryptedPayloadOffset: start + 28,
+                sentByInitiator: bytes[start + 19] & 0x08 != 0)
             guard case .success(let plaintext) = result else {
                 Issue.record("corpus: \(result)")
                 continue
             }
             #expect(plaintext.integrity == .ok)
-            #expect(IKECryptoFixture.walk(plaintext.payloads, first: plaintext.firstPayloadType, from: 0, to: plaintext.payloads.count) != nil)
+            #expect(
+                IKECryptoFixture.walk(
+                    plaintext.payloads, first: plaintext.firstPayloadType, from: 0, to: plaintext.payloads.count) != nil
+            )
             opened += 1
         }
         // The corpus README: "IKEv2 SK decrypted+ICV ok 24/24".
@@ -822,25 +946,31 @@ enum IKECryptoFixture {
         for n in 0..<9 {
             // Some rows pair a 24-byte (3DES) SK_e with an AES-128 name: the loader refuses
             // them (keypair8 has the same keys as 3DES).
-            guard let keys = try? KeyFileLoader.loadKeys(path: Paths.corpus("openswan/derived/keypair\(n).ikev2_decryption_table")) else { continue }
+            guard
+                let keys = try? KeyFileLoader.loadKeys(
+                    path: Paths.corpus("openswan/derived/keypair\(n).ikev2_decryption_table"))
+            else { continue }
             for sa in keys.ikeSAs {
                 if let protection = try? IKEv2MessageProtection(sa: sa) { protections.append((sa, protection)) }
             }
         }
         let root = Paths.corpus("openswan")
-        let files = (FileManager.default.enumerator(atPath: root)?.compactMap { $0 as? String } ?? []).filter { $0.hasSuffix(".pcap") }.sorted()
+        let files = (FileManager.default.enumerator(atPath: root)?.compactMap { $0 as? String } ?? []).filter {
+            $0.hasSuffix(".pcap")
+        }.sorted()
         var opened = 0
         var openedFiles = 0
         var algorithms = Set<String>()
         for file in files {
-            guard let reader = try? CaptureReader(path: root + "/" + file), let link = LinkType(dlt: reader.linkType) else { continue }
+            guard let reader = try? CaptureReader(path: root + "/" + file), let link = LinkType(dlt: reader.linkType)
+            else { continue }
             var openedHere = 0
             while case .packet(let header) = reader.next() {
                 let bytes = reader.buffer
                 var wire = ByteReader(bytes, range: 0..<header.capturedLength)
                 guard case .success(let info) = LinkDecoder.decode(&wire, as: link),
-                      case .success(let ip) = IPLayer.parse(&wire, announcedVersion: info.announcedVersion),
-                      ip.protocolNumber == IPProtocol.udp, ip.headerEnd + 8 <= ip.end
+                    case .success(let ip) = IPLayer.parse(&wire, announcedVersion: info.announcedVersion),
+                    ip.protocolNumber == IPProtocol.udp, ip.headerEnd + 8 <= ip.end
                 else { continue }
                 var start = ip.headerEnd + 8
                 if bytes.be16(ip.headerEnd) == 4500 || bytes.be16(ip.headerEnd + 2) == 4500 {
@@ -852,9 +982,14 @@ enum IKECryptoFixture {
                 let spiR = bytes[(start + 8)..<(start + 16)].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
                 let initiator = bytes[start + 19] & 0x08 != 0
                 for (sa, protection) in protections where sa.initiatorSPI == spiI && sa.responderSPI == spiR {
-                    if case .success(let plaintext) = protection.open(message: bytes, messageRange: start..<ip.end, sentByInitiator: initiator),
-                       plaintext.integrity == .ok {
-                        #expect(IKECryptoFixture.walk(plaintext.payloads, first: plaintext.firstPayloadType, from: 0, to: plaintext.payloads.count) != nil, "\(file)")
+                    if case .success(let plaintext) = protection.open(
+                        message: bytes, messageRange: start..<ip.end, sentByInitiator: initiator),
+                        plaintext.integrity == .ok
+                    {
+                        #expect(
+                            IKECryptoFixture.walk(
+                                plaintext.payloads, first: plaintext.firstPayloadType, from: 0,
+                                to: plaintext.payloads.count) != nil, "\(file)")
                         algorithms.insert("\(sa.encryption?.name ?? "-")/\(sa.integrity?.name ?? "-")")
                         openedHere += 1
                         break
@@ -866,7 +1001,9 @@ enum IKECryptoFixture {
         }
         #expect(opened == 36)
         #expect(openedFiles == 32)
-        #expect(algorithms.contains("3des/hmac-md5-96") && algorithms.contains("aes-cbc-128/hmac-sha1-96") && algorithms.contains("aes-cbc-128/hmac-sha2-256-128"),
-                "\(algorithms)")
+        #expect(
+            algorithms.contains("3des/hmac-md5-96") && algorithms.contains("aes-cbc-128/hmac-sha1-96")
+                && algorithms.contains("aes-cbc-128/hmac-sha2-256-128"),
+            "\(algorithms)")
     }
 }

@@ -1,10 +1,11 @@
 import Foundation
-@testable import SpiglassAnalysis
 import SpiglassCapture
 import SpiglassCrypto
 import SpiglassIKE
 import SpiglassWire
 import Testing
+
+@testable import SpiglassAnalysis
 
 /// IKEv1 (ISAKMP) message and payload parsing: every ISAKMP message of the shared corpus (no
 /// trap; payload types, proposals, transforms and their attributes, notify types, vendor IDs,
@@ -69,9 +70,14 @@ import Testing
     @Test(.enabled(if: Paths.corpusPresent, "the shared corpus (../shared/corpus) is not present"))
     func unreassembledDatagrams() throws {
         var outcomes: [String] = []
-        for relative in ["tcpdump/isakmp-various-oobr.pcap", "tcpdump/ikev1_id_ipv6_addr_subnet-oobr.pcap", "tcpdump/isakmpv1-attr-oobr.pcap"] {
+        for relative in [
+            "tcpdump/isakmp-various-oobr.pcap", "tcpdump/ikev1_id_ipv6_addr_subnet-oobr.pcap",
+            "tcpdump/isakmpv1-attr-oobr.pcap",
+        ] {
             #expect(!Self.corpusIKEv1Captures.contains(relative), "\(relative) is read by the wire layer now")
-            let samples = try IKEv1RawUDP.read(Paths.corpus(relative)).filter { $0.range.count >= 28 && $0.bytes[$0.range.lowerBound + 17] >> 4 == 1 }
+            let samples = try IKEv1RawUDP.read(Paths.corpus(relative)).filter {
+                $0.range.count >= 28 && $0.bytes[$0.range.lowerBound + 17] >> 4 == 1
+            }
             #expect(samples.count == 1, "\(relative)")
             for sample in samples {
                 switch IKEv1Parser.parseMessage(sample.bytes, range: sample.range) {
@@ -90,7 +96,9 @@ import Testing
 
     /// Payload lists, SA contents, notify types, vendor IDs, IDs, attributes and fragments as
     /// tshark dissects them.
-    @Test(.enabled(if: Tshark.path != nil && Paths.corpusPresent, "tshark or the corpus is missing"), arguments: corpusIKEv1Captures)
+    @Test(
+        .enabled(if: Tshark.path != nil && Paths.corpusPresent, "tshark or the corpus is missing"),
+        arguments: corpusIKEv1Captures)
     func corpusAgainstTshark(_ relative: String) throws {
         let counts = try IKEv1TsharkComparison.compare(capture: Paths.corpus(relative), label: relative)
         #expect(counts.total + counts.refused > 0, "\(relative): no IKEv1 message seen")
@@ -138,10 +146,15 @@ import Testing
             10: ["HASH"],
         ]
         for plain in decrypted {
-            let chain = IKEv1Parser.parseChain(plain.bytes, range: 0..<plain.bytes.count, firstPayload: plain.firstPayload)
+            let chain = IKEv1Parser.parseChain(
+                plain.bytes, range: 0..<plain.bytes.count, firstPayload: plain.firstPayload)
             #expect(chain.problems.isEmpty, "frame \(plain.frame): \(chain.problems.map(\.reason))")
-            #expect(chain.isComplete && chain.paddingLength <= 8, "frame \(plain.frame): padding \(chain.paddingLength) (at most a 3DES block)")
-            #expect(chain.payloads.map(\.name) == expected[plain.frame], "frame \(plain.frame): \(chain.payloads.map(\.name))")
+            #expect(
+                chain.isComplete && chain.paddingLength <= 8,
+                "frame \(plain.frame): padding \(chain.paddingLength) (at most a 3DES block)")
+            #expect(
+                chain.payloads.map(\.name) == expected[plain.frame],
+                "frame \(plain.frame): \(chain.payloads.map(\.name))")
             for payload in chain.payloads {
                 #expect(!payload.summary.isEmpty)
                 #expect(payload.jsonObject().hasPrefix("{\"type\":\(payload.type),"))
@@ -150,19 +163,23 @@ import Testing
         let quick = try #require(decrypted.first { $0.frame == 7 })
         let chain = IKEv1Parser.parseChain(quick.bytes, range: 0..<quick.bytes.count, firstPayload: quick.firstPayload)
         let summaries = chain.payloads.map(\.summary)
-        #expect(summaries[1] == "SA: ESP #0 spi=95f9fa06 ESP_3DES HMAC-MD5 tunnel PFS MODP1024 life 3600s", "\(summaries)")
+        #expect(
+            summaries[1] == "SA: ESP #0 spi=95f9fa06 ESP_3DES HMAC-MD5 tunnel PFS MODP1024 life 3600s", "\(summaries)")
         #expect(summaries[3] == "KE: 128 bytes", "\(summaries)")
         let main = try #require(decrypted.first { $0.frame == 5 })
         let identity = IKEv1Parser.parseChain(main.bytes, range: 0..<main.bytes.count, firstPayload: main.firstPayload)
-        #expect(identity.payloads.first?.summary.hasPrefix("ID: ID_IPV4_ADDR ") == true, "\(identity.payloads.map(\.summary))")
+        #expect(
+            identity.payloads.first?.summary.hasPrefix("ID: ID_IPV4_ADDR ") == true,
+            "\(identity.payloads.map(\.summary))")
     }
 
     @Test(.enabled(if: Tshark.path != nil && Paths.corpusPresent, "tshark or the corpus is missing"))
     func certsAgainstTshark() throws {
         let decrypted = try Self.decryptCerts()
-        let counts = try IKEv1TsharkComparison.compare(capture: Paths.corpus(Self.certsCapture), label: "ikev1-certs",
-                                                       decryptionRow: "\(Self.certsCookie),\(Self.certsKey)",
-                                                       plaintexts: Dictionary(uniqueKeysWithValues: decrypted.map { ($0.frame, $0) }))
+        let counts = try IKEv1TsharkComparison.compare(
+            capture: Paths.corpus(Self.certsCapture), label: "ikev1-certs",
+            decryptionRow: "\(Self.certsCookie),\(Self.certsKey)",
+            plaintexts: Dictionary(uniqueKeysWithValues: decrypted.map { ($0.frame, $0) }))
         #expect(counts.total == 10)
         #expect(counts.decrypted == 5, "\(counts)")
         #expect(counts.damaged == 1, "frame 8, which tshark decrypts with the wrong IV: \(counts)")
@@ -197,7 +214,8 @@ import Testing
 
     static func fixtureTable(_ name: String) -> (row: String, key: [UInt8])? {
         guard let text = try? String(contentsOfFile: "\(fixtureRoot)/\(name)/ikev1_decryption_table", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { !$0.hasPrefix("#") && $0.contains(",") }) else { return nil }
+            let line = text.split(separator: "\n").first(where: { !$0.hasPrefix("#") && $0.contains(",") })
+        else { return nil }
         let parts = line.split(separator: ",")
         guard parts.count == 2, let key = Hex.decode(parts[1]) else { return nil }
         return (String(line), key)
@@ -212,7 +230,8 @@ import Testing
         for sample in samples where sample.range.count >= 28 && sample.bytes[sample.range.lowerBound + 17] >> 4 == 1 {
             let message = try IKEv1Parser.parseMessage(sample.bytes, range: sample.range).get()
             #expect(message.problems.isEmpty, "\(c.name) frame \(sample.frame): \(message.problems.map(\.reason))")
-            Self.checkInvariants(message, bytes: sample.bytes, range: sample.range, where_: "\(c.name) frame \(sample.frame)")
+            Self.checkInvariants(
+                message, bytes: sample.bytes, range: sample.range, where_: "\(c.name) frame \(sample.frame)")
             ikev1 += 1
         }
         #expect(ikev1 >= 2)
@@ -222,29 +241,46 @@ import Testing
         }
         let table = Self.fixtureTable(c.name)
         #expect(table != nil || encrypted.isEmpty, "\(c.name): encrypted messages but no ikev1_decryption_table")
-        let plaintexts = try table.map {
-            try IKEv1TestDecryptor.decrypt(samples, key: $0.key, skipFrames: Self.fixtureForeignKeyFrames[c.name] ?? [])
-        } ?? []
-        #expect(plaintexts.isEmpty == encrypted.isEmpty,
-                "\(c.name): \(plaintexts.count) decrypted, \(encrypted.count) encrypted")
+        let plaintexts =
+            try table.map {
+                try IKEv1TestDecryptor.decrypt(
+                    samples, key: $0.key, skipFrames: Self.fixtureForeignKeyFrames[c.name] ?? [])
+            } ?? []
+        #expect(
+            plaintexts.isEmpty == encrypted.isEmpty,
+            "\(c.name): \(plaintexts.count) decrypted, \(encrypted.count) encrypted")
         for plain in plaintexts {
-            let chain = IKEv1Parser.parseChain(plain.bytes, range: 0..<plain.bytes.count, firstPayload: plain.firstPayload)
-            #expect(chain.problems.isEmpty && chain.isComplete, "\(c.name) frame \(plain.frame): \(chain.problems.map(\.reason))")
-            Self.checkChain(chain.payloads, start: 0, end: plain.bytes.count, problems: chain.problems, where_: "\(c.name) frame \(plain.frame)")
+            let chain = IKEv1Parser.parseChain(
+                plain.bytes, range: 0..<plain.bytes.count, firstPayload: plain.firstPayload)
+            #expect(
+                chain.problems.isEmpty && chain.isComplete,
+                "\(c.name) frame \(plain.frame): \(chain.problems.map(\.reason))")
+            Self.checkChain(
+                chain.payloads, start: 0, end: plain.bytes.count, problems: chain.problems,
+                where_: "\(c.name) frame \(plain.frame)")
         }
     }
 
     /// The same, field by field against tshark with the fixture's ikev1_decryption_table.
-    @Test(.enabled(if: Tshark.path != nil && !fixtureCases.isEmpty, "tshark or the strongSwan IKEv1 fixtures are missing"), arguments: fixtureCases)
+    @Test(
+        .enabled(
+            if: Tshark.path != nil && !fixtureCases.isEmpty, "tshark or the strongSwan IKEv1 fixtures are missing"),
+        arguments: fixtureCases)
     func fixtureAgainstTshark(_ c: FixtureCase) throws {
         let capture = "\(Self.fixtureRoot)/\(c.name)/capture.pcap"
         let table = Self.fixtureTable(c.name)
-        let plaintexts = try table.map {
-            try IKEv1TestDecryptor.decrypt(IKECaptureMessages.read(capture), key: $0.key, skipFrames: Self.fixtureForeignKeyFrames[c.name] ?? [])
-        } ?? []
-        let counts = try IKEv1TsharkComparison.compare(capture: capture, label: c.name, decryptionRow: table?.row,
-                                                       plaintexts: Dictionary(plaintexts.map { ($0.frame, $0) }, uniquingKeysWith: { a, _ in a }))
-        #expect(counts.total > 0 && counts.encrypted == Self.fixtureForeignKeyFrames[c.name]?.count ?? 0, "\(c.name): \(counts)")
+        let plaintexts =
+            try table.map {
+                try IKEv1TestDecryptor.decrypt(
+                    IKECaptureMessages.read(capture), key: $0.key,
+                    skipFrames: Self.fixtureForeignKeyFrames[c.name] ?? [])
+            } ?? []
+        let counts = try IKEv1TsharkComparison.compare(
+            capture: capture, label: c.name, decryptionRow: table?.row,
+            plaintexts: Dictionary(plaintexts.map { ($0.frame, $0) }, uniquingKeysWith: { a, _ in a }))
+        #expect(
+            counts.total > 0 && counts.encrypted == Self.fixtureForeignKeyFrames[c.name]?.count ?? 0,
+            "\(c.name): \(counts)")
         // wrong-psk frame 7 repeats frame 5, which tshark's IV chain has moved past.
         #expect(counts.damaged == (c.name == "wrong-psk" ? 1 : 0), "\(c.name): \(counts)")
         #expect(counts.decrypted == plaintexts.count - counts.damaged, "\(c.name): \(counts)")
@@ -262,13 +298,17 @@ import Testing
             }
             guard let table = Self.fixtureTable(name) else { return out }
             for plain in try IKEv1TestDecryptor.decrypt(samples, key: table.key) {
-                out[plain.frame, default: []] += IKEv1Parser.parseChain(plain.bytes, range: 0..<plain.bytes.count, firstPayload: plain.firstPayload)
-                    .payloads.map { $0.summary + "|" + $0.jsonObject() }
+                out[plain.frame, default: []] += IKEv1Parser.parseChain(
+                    plain.bytes, range: 0..<plain.bytes.count, firstPayload: plain.firstPayload
+                )
+                .payloads.map { $0.summary + "|" + $0.jsonObject() }
             }
             return out
         }
         let xauth = try summaries("modecfg-xauth")
-        func attr(_ frame: Int) -> String? { xauth[frame]?.first { $0.hasPrefix("ATTR") }.map { String($0.prefix { $0 != "|" }) } }
+        func attr(_ frame: Int) -> String? {
+            xauth[frame]?.first { $0.hasPrefix("ATTR") }.map { String($0.prefix { $0 != "|" }) }
+        }
         #expect(attr(7) == "ATTR(REQUEST): XAUTH-USER-NAME XAUTH-USER-PASSWORD")
         #expect(attr(8) == "ATTR(REPLY): XAUTH-USER-NAME=alice XAUTH-USER-PASSWORD=(34 bytes)")
         #expect(attr(9) == "ATTR(SET): XAUTH-STATUS=OK")
@@ -279,18 +319,30 @@ import Testing
         let password = "spiglass-xauth-password-not-secret"
         #expect(!xauth.values.joined().joined().contains(password))
         #expect(!xauth.values.joined().joined().contains(Hex.encode(Array(password.utf8))))
-        #expect(xauth[1]?.first?.hasPrefix("SA: IKE #") == true && xauth[1]?.first?.contains("AES-CBC-128 SHA2-256 XAUTHInitPreShared MODP2048 life 15840s") == true,
-                "\(xauth[1] ?? [])")
-        #expect(xauth[13]?.contains { $0.hasPrefix("SA: ESP #1 spi=") && $0.contains("ESP_AES-128 HMAC-SHA2-256 udp-tunnel life 3960s") } == true, "\(xauth[13] ?? [])")
+        #expect(
+            xauth[1]?.first?.hasPrefix("SA: IKE #") == true
+                && xauth[1]?.first?.contains("AES-CBC-128 SHA2-256 XAUTHInitPreShared MODP2048 life 15840s") == true,
+            "\(xauth[1] ?? [])")
+        #expect(
+            xauth[13]?.contains {
+                $0.hasPrefix("SA: ESP #1 spi=") && $0.contains("ESP_AES-128 HMAC-SHA2-256 udp-tunnel life 3960s")
+            } == true, "\(xauth[13] ?? [])")
         #expect(xauth[24]?.contains { $0.hasPrefix("D: ESP 8202287a|") } == true, "\(xauth[24] ?? [])")
-        #expect(xauth[25]?.contains { $0.hasPrefix("D: IKE 096b7cc05d5fcdb48a4373011505a2a9|") } == true, "\(xauth[25] ?? [])")
+        #expect(
+            xauth[25]?.contains { $0.hasPrefix("D: IKE 096b7cc05d5fcdb48a4373011505a2a9|") } == true,
+            "\(xauth[25] ?? [])")
         #expect(xauth[5]?.contains { $0.hasPrefix("ID: ID_USER_FQDN a@spiglass.test") } == true, "\(xauth[5] ?? [])")
         #expect(xauth[5]?.contains { $0.hasPrefix("N(INITIAL-CONTACT)|") } == true, "\(xauth[5] ?? [])")
         let fragments = try summaries("main-cert-frag")
-        #expect(fragments[5] == ["FRAG: id 1 #1"] && fragments[6] == ["FRAG: id 1 #2"], "\(fragments[5] ?? []) \(fragments[6] ?? [])")
+        #expect(
+            fragments[5] == ["FRAG: id 1 #1"] && fragments[6] == ["FRAG: id 1 #2"],
+            "\(fragments[5] ?? []) \(fragments[6] ?? [])")
         #expect(fragments[8]?.first == "FRAG: id 1 #4 last", "\(fragments[8] ?? [])")
-        #expect(fragments[8]?.dropFirst().map { String($0.prefix { $0 != ":" && $0 != "(" && $0 != "|" }) } == ["ID", "CERT", "SIG", "CR", "N"],
-                "\(fragments[8] ?? [])")
+        #expect(
+            fragments[8]?.dropFirst().map { String($0.prefix { $0 != ":" && $0 != "(" && $0 != "|" }) } == [
+                "ID", "CERT", "SIG", "CR", "N",
+            ],
+            "\(fragments[8] ?? [])")
         #expect(fragments[8]?.contains { $0.hasPrefix("ID: ID_FQDN a.spiglass.test") } == true)
         let dpd = try summaries("main-psk")
         #expect(dpd[18]?.contains { $0.hasPrefix("N(R-U-THERE) seq=") } == true, "\(dpd[18] ?? [])")
@@ -305,7 +357,9 @@ import Testing
     /// every problem inside the buffer, summaries and JSON built.
     static func checkInvariants(_ message: IKEv1Message, bytes: [UInt8], range: Range<Int>, where_: String) {
         let messageRange = message.header.range
-        #expect(messageRange.lowerBound == range.lowerBound && messageRange.upperBound <= range.upperBound, "\(where_): header range")
+        #expect(
+            messageRange.lowerBound == range.lowerBound && messageRange.upperBound <= range.upperBound,
+            "\(where_): header range")
         #expect(message.header.majorVersion == 1)
         if let encrypted = message.encryptedRange {
             #expect(message.isEncrypted && message.payloads.isEmpty, "\(where_): encrypted message with payloads")
@@ -313,15 +367,19 @@ import Testing
         } else {
             #expect(!message.isEncrypted, "\(where_): E flag without an encrypted range")
         }
-        checkChain(message.payloads, start: messageRange.lowerBound + 28, end: messageRange.upperBound, problems: message.problems, where_: where_)
+        checkChain(
+            message.payloads, start: messageRange.lowerBound + 28, end: messageRange.upperBound,
+            problems: message.problems, where_: where_)
         for problem in message.problems {
             #expect(problem.offset >= 0 && problem.offset <= bytes.count, "\(where_): problem offset \(problem.offset)")
             #expect(!problem.reason.isEmpty)
         }
     }
 
-    static func checkChain(_ payloads: [IKEv1Payload], start: Int, end: Int, problems: [IKEParseProblem],
-                           where_: String) {
+    static func checkChain(
+        _ payloads: [IKEv1Payload], start: Int, end: Int, problems: [IKEParseProblem],
+        where_: String
+    ) {
         #expect(payloads.count <= IKEv1Limits.maxPayloadsPerMessage)
         var cursor = start
         for (index, payload) in payloads.enumerated() {
@@ -333,7 +391,11 @@ import Testing
                 #expect(sa.proposals.count <= IKEv1Limits.maxProposalsPerSA)
                 for proposal in sa.proposals {
                     #expect(proposal.transforms.count <= IKEv1Limits.maxTransformsPerProposal)
-                    #expect(proposal.transforms.allSatisfy { $0.attributes.count <= IKEv1Limits.maxAttributesPerTransform && $0.protocolID == proposal.protocolID })
+                    #expect(
+                        proposal.transforms.allSatisfy {
+                            $0.attributes.count <= IKEv1Limits.maxAttributesPerTransform
+                                && $0.protocolID == proposal.protocolID
+                        })
                 }
             case .delete(let delete):
                 #expect(delete.spis.count <= IKEv1Limits.maxDeleteSPIs)
@@ -360,27 +422,63 @@ import Testing
     static let natTraversalVID = unhex("4a131c81070358455c5728f20e95452f")
 
     /// C=CH, O=strongSwan, CN=moon.strongswan.org
-    static let moonDN: [UInt8] = IKEv2Craft.der(0x30,
-        IKEv2Craft.der(0x31, IKEv2Craft.der(0x30, IKEv2Craft.der(0x06, [0x55, 0x04, 0x06]) + IKEv2Craft.der(0x13, Array("CH".utf8))))
-        + IKEv2Craft.der(0x31, IKEv2Craft.der(0x30, IKEv2Craft.der(0x06, [0x55, 0x04, 0x0a]) + IKEv2Craft.der(0x0c, Array("strongSwan".utf8))))
-        + IKEv2Craft.der(0x31, IKEv2Craft.der(0x30, IKEv2Craft.der(0x06, [0x55, 0x04, 0x03]) + IKEv2Craft.der(0x0c, Array("moon.strongswan.org".utf8)))))
+    static let moonDN: [UInt8] = IKEv2Craft.der(
+        0x30,
+        IKEv2Craft.der(
+            0x31,
+            IKEv2Craft.der(0x30, IKEv2Craft.der(0x06, [0x55, 0x04, 0x06]) + IKEv2Craft.der(0x13, Array("CH".utf8))))
+            + IKEv2Craft.der(
+                0x31,
+                IKEv2Craft.der(
+                    0x30, IKEv2Craft.der(0x06, [0x55, 0x04, 0x0a]) + IKEv2Craft.der(0x0c, Array("strongSwan".utf8))))
+            + IKEv2Craft.der(
+                0x31,
+                IKEv2Craft.der(
+                    0x30,
+                    IKEv2Craft.der(0x06, [0x55, 0x04, 0x03]) + IKEv2Craft.der(0x0c, Array("moon.strongswan.org".utf8))))
+    )
 
     /// Every payload type this parser decodes, and one it does not.
     static func kitchenSink() -> [UInt8] {
         IKEv1Craft.message([
-            .init(1, IKEv1Craft.sa(IKEv1Craft.proposal(number: 1, protocolID: 1, spi: [], transforms: [
-                IKEv1Craft.transform(1, 1, attributes: IKEv1Craft.basic(1, 7) + IKEv1Craft.basic(14, 128) + IKEv1Craft.basic(2, 4)
-                                     + IKEv1Craft.basic(3, 1) + IKEv1Craft.basic(4, 14) + IKEv1Craft.basic(11, 1) + IKEv1Craft.basic(12, 10800)),
-                IKEv1Craft.transform(2, 1, attributes: IKEv1Craft.basic(1, 5) + IKEv1Craft.basic(2, 1) + IKEv1Craft.basic(3, 65001)
-                                     + IKEv1Craft.basic(4, 2) + IKEv1Craft.basic(11, 1) + IKEv1Craft.variable(12, [0, 1, 0x51, 0x80])
-                                     + IKEv1Craft.basic(11, 2) + IKEv1Craft.variable(12, [0, 0x46, 0x50, 0x00])),
-            ]))),
-            .init(1, IKEv1Craft.sa(IKEv1Craft.proposal(number: 1, protocolID: 3, spi: espSPI, transforms: [
-                IKEv1Craft.transform(1, 12, attributes: IKEv1Craft.basic(1, 1) + IKEv1Craft.variable(2, [0, 0, 0x0e, 0x10]) + IKEv1Craft.basic(4, 1)
-                                     + IKEv1Craft.basic(5, 2) + IKEv1Craft.basic(6, 128)),
-            ], last: false) + IKEv1Craft.proposal(number: 2, protocolID: 2, spi: espSPI, transforms: [
-                IKEv1Craft.transform(1, 3, attributes: IKEv1Craft.basic(4, 3) + IKEv1Craft.basic(5, 2) + IKEv1Craft.basic(3, 14) + IKEv1Craft.basic(11, 1)),
-            ]))),
+            .init(
+                1,
+                IKEv1Craft.sa(
+                    IKEv1Craft.proposal(
+                        number: 1, protocolID: 1, spi: [],
+                        transforms: [
+                            IKEv1Craft.transform(
+                                1, 1,
+                                attributes: IKEv1Craft.basic(1, 7) + IKEv1Craft.basic(14, 128) + IKEv1Craft.basic(2, 4)
+                                    + IKEv1Craft.basic(3, 1) + IKEv1Craft.basic(4, 14) + IKEv1Craft.basic(11, 1)
+                                    + IKEv1Craft.basic(12, 10800)),
+                            IKEv1Craft.transform(
+                                2, 1,
+                                attributes: IKEv1Craft.basic(1, 5) + IKEv1Craft.basic(2, 1) + IKEv1Craft.basic(3, 65001)
+                                    + IKEv1Craft.basic(4, 2) + IKEv1Craft.basic(11, 1)
+                                    + IKEv1Craft.variable(12, [0, 1, 0x51, 0x80])
+                                    + IKEv1Craft.basic(11, 2) + IKEv1Craft.variable(12, [0, 0x46, 0x50, 0x00])),
+                        ]))),
+            .init(
+                1,
+                IKEv1Craft.sa(
+                    IKEv1Craft.proposal(
+                        number: 1, protocolID: 3, spi: espSPI,
+                        transforms: [
+                            IKEv1Craft.transform(
+                                1, 12,
+                                attributes: IKEv1Craft.basic(1, 1) + IKEv1Craft.variable(2, [0, 0, 0x0e, 0x10])
+                                    + IKEv1Craft.basic(4, 1)
+                                    + IKEv1Craft.basic(5, 2) + IKEv1Craft.basic(6, 128))
+                        ], last: false)
+                        + IKEv1Craft.proposal(
+                            number: 2, protocolID: 2, spi: espSPI,
+                            transforms: [
+                                IKEv1Craft.transform(
+                                    1, 3,
+                                    attributes: IKEv1Craft.basic(4, 3) + IKEv1Craft.basic(5, 2)
+                                        + IKEv1Craft.basic(3, 14) + IKEv1Craft.basic(11, 1))
+                            ]))),
             .init(4, Array(repeating: 0xab, count: 128)),
             .init(10, Array(repeating: 0x77, count: 20)),
             .init(5, [1, 17, 0x01, 0xf4, 192, 0, 2, 1]),
@@ -397,9 +495,14 @@ import Testing
             .init(12, [0, 0, 0, 1, 3, 4, 0, 2] + espSPI + [0x42, 0x18, 0xb5, 0x6d]),
             .init(13, natTraversalVID),
             .init(14, [1, 0, 0x12, 0x34] + IKEv1Craft.variable(1, []) + IKEv1Craft.variable(16521, [])),
-            .init(14, [2, 0, 0x12, 0x35] + IKEv1Craft.variable(16521, Array("carol".utf8)) + IKEv1Craft.variable(16522, Array("secret12".utf8))),
-            .init(14, [3, 0, 0, 9] + IKEv1Craft.variable(1, [10, 3, 0, 1]) + IKEv1Craft.basic(16527, 1)
-                  + IKEv1Craft.variable(28672, Array("Hello \"world\"".utf8))),
+            .init(
+                14,
+                [2, 0, 0x12, 0x35] + IKEv1Craft.variable(16521, Array("carol".utf8))
+                    + IKEv1Craft.variable(16522, Array("secret12".utf8))),
+            .init(
+                14,
+                [3, 0, 0, 9] + IKEv1Craft.variable(1, [10, 3, 0, 1]) + IKEv1Craft.basic(16527, 1)
+                    + IKEv1Craft.variable(28672, Array("Hello \"world\"".utf8))),
             .init(20, Array(repeating: 0x99, count: 20)),
             .init(21, [1, 0, 0, 0, 192, 168, 1, 5]),
             .init(132, [0, 1, 2, 1, 0xde, 0xad, 0xbe, 0xef]),
@@ -413,56 +516,70 @@ import Testing
         #expect(message.problems.isEmpty, "\(message.problems)")
         #expect(message.encryptedRange == nil)
         #expect(message.exchangeName == "Main Mode")
-        #expect(message.payloads.map(\.name) == ["SA", "SA", "KE", "NONCE", "ID", "ID", "ID", "CERT", "CR", "HASH", "SIG", "N", "N", "N", "N",
-                                                  "D", "VID", "ATTR", "ATTR", "ATTR", "NAT-D", "NAT-OA", "FRAG", "PAYLOAD_200"])
-        #expect(message.payloads.map(\.summary) == [
-            "SA: IKE #1 AES-CBC-128 SHA2-256 PSK MODP2048 life 10800s, 3DES-CBC MD5 XAUTHInitPreShared MODP1024 life 86400s/4608000KB",
-            "SA: ESP #1 spi=c19c5d01 ESP_AES-128 HMAC-SHA tunnel life 3600s | AH #2 spi=c19c5d01 AH_SHA HMAC-SHA udp-tunnel PFS MODP2048 ESN",
-            "KE: 128 bytes",
-            "NONCE: 20 bytes",
-            "ID: ID_IPV4_ADDR 192.0.2.1[udp/500]",
-            "ID: ID_IPV4_ADDR_SUBNET 10.1.0.0/16",
-            "ID: ID_DER_ASN1_DN C=CH, O=strongSwan, CN=moon.strongswan.org",
-            "CERT: X.509 Certificate - Signature (10 bytes)",
-            "CR: X.509 Certificate - Signature C=CH, O=strongSwan, CN=moon.strongswan.org",
-            "HASH: 20 bytes",
-            "SIG: 32 bytes",
-            "N(INITIAL-CONTACT)",
-            "N(RESPONDER-LIFETIME) ESP spi=c19c5d01 life 3600s",
-            "N(R-U-THERE) seq=7",
-            "N(NO-PROPOSAL-CHOSEN)",
-            "D: ESP c19c5d01 4218b56d",
-            "VID: RFC 3947 NAT-Traversal",
-            "ATTR(REQUEST): INTERNAL_IP4_ADDRESS XAUTH-USER-NAME",
-            "ATTR(REPLY): XAUTH-USER-NAME=carol XAUTH-USER-PASSWORD=(8 bytes)",
-            #"ATTR(SET): INTERNAL_IP4_ADDRESS=10.3.0.1 XAUTH-STATUS=OK UNITY_BANNER="Hello \"world\"""#,
-            "NAT-D: 20 bytes",
-            "NAT-OA: 192.168.1.5",
-            "FRAG: id 1 #2 last",
-            "PAYLOAD_200: 3 bytes",
-        ])
+        #expect(
+            message.payloads.map(\.name) == [
+                "SA", "SA", "KE", "NONCE", "ID", "ID", "ID", "CERT", "CR", "HASH", "SIG", "N", "N", "N", "N",
+                "D", "VID", "ATTR", "ATTR", "ATTR", "NAT-D", "NAT-OA", "FRAG", "PAYLOAD_200",
+            ])
+        #expect(
+            message.payloads.map(\.summary) == [
+                "SA: IKE #1 AES-CBC-128 SHA2-256 PSK MODP2048 life 10800s, 3DES-CBC MD5 XAUTHInitPreShared MODP1024 life 86400s/4608000KB",
+                "SA: ESP #1 spi=c19c5d01 ESP_AES-128 HMAC-SHA tunnel life 3600s | AH #2 spi=c19c5d01 AH_SHA HMAC-SHA udp-tunnel PFS MODP2048 ESN",
+                "KE: 128 bytes",
+                "NONCE: 20 bytes",
+                "ID: ID_IPV4_ADDR 192.0.2.1[udp/500]",
+                "ID: ID_IPV4_ADDR_SUBNET 10.1.0.0/16",
+                "ID: ID_DER_ASN1_DN C=CH, O=strongSwan, CN=moon.strongswan.org",
+                "CERT: X.509 Certificate - Signature (10 bytes)",
+                "CR: X.509 Certificate - Signature C=CH, O=strongSwan, CN=moon.strongswan.org",
+                "HASH: 20 bytes",
+                "SIG: 32 bytes",
+                "N(INITIAL-CONTACT)",
+                "N(RESPONDER-LIFETIME) ESP spi=c19c5d01 life 3600s",
+                "N(R-U-THERE) seq=7",
+                "N(NO-PROPOSAL-CHOSEN)",
+                "D: ESP c19c5d01 4218b56d",
+                "VID: RFC 3947 NAT-Traversal",
+                "ATTR(REQUEST): INTERNAL_IP4_ADDRESS XAUTH-USER-NAME",
+                "ATTR(REPLY): XAUTH-USER-NAME=carol XAUTH-USER-PASSWORD=(8 bytes)",
+                #"ATTR(SET): INTERNAL_IP4_ADDRESS=10.3.0.1 XAUTH-STATUS=OK UNITY_BANNER="Hello \"world\"""#,
+                "NAT-D: 20 bytes",
+                "NAT-OA: 192.168.1.5",
+                "FRAG: id 1 #2 last",
+                "PAYLOAD_200: 3 bytes",
+            ])
         // Decoded transforms.
-        guard case .securityAssociation(let phase1) = message.payloads[0].body, case .securityAssociation(let quick) = message.payloads[1].body else {
+        guard case .securityAssociation(let phase1) = message.payloads[0].body,
+            case .securityAssociation(let quick) = message.payloads[1].body
+        else {
             throw Failure("no SA")
         }
         #expect(phase1.doi == 1 && phase1.situation == [0, 0, 0, 1] && phase1.doiName == "IPSEC")
         let ike = try #require(phase1.proposals.first?.transforms.first)
         #expect(ike.isPhase1 && ike.name == "KEY_IKE" && ike.number == 1)
-        #expect(ike.encryptionAlgorithm == 7 && ike.keyLength == 128 && ike.hashAlgorithm == 4 && ike.authenticationMethod == 1 && ike.group == 14)
+        #expect(
+            ike.encryptionAlgorithm == 7 && ike.keyLength == 128 && ike.hashAlgorithm == 4
+                && ike.authenticationMethod == 1 && ike.group == 14)
         #expect(ike.lifeType == 1 && ike.lifeDuration == 10800)
         #expect(ike.encapsulationMode == nil && ike.authenticationAlgorithm == nil)
         let xauth = try #require(phase1.proposals.first?.transforms.last)
-        #expect(xauth.lifetimes == [IKEv1Lifetime(type: 1, duration: 86400), IKEv1Lifetime(type: 2, duration: 4_608_000)])
+        #expect(
+            xauth.lifetimes == [IKEv1Lifetime(type: 1, duration: 86400), IKEv1Lifetime(type: 2, duration: 4_608_000)])
         #expect(xauth.attributes.filter { !$0.isBasic }.map(\.type) == [12, 12])
         let esp = try #require(quick.proposals.first?.transforms.first)
         #expect(!esp.isPhase1 && esp.name == "ESP_AES" && quick.proposals.first?.spi == Self.espSPI)
-        #expect(esp.encapsulationMode == 1 && esp.authenticationAlgorithm == 2 && esp.keyLength == 128 && esp.group == nil)
-        #expect(esp.encryptionAlgorithm == nil && esp.hashAlgorithm == nil && esp.lifeDuration == 3600 && !esp.extendedSequenceNumbers)
+        #expect(
+            esp.encapsulationMode == 1 && esp.authenticationAlgorithm == 2 && esp.keyLength == 128 && esp.group == nil)
+        #expect(
+            esp.encryptionAlgorithm == nil && esp.hashAlgorithm == nil && esp.lifeDuration == 3600
+                && !esp.extendedSequenceNumbers)
         let ah = try #require(quick.proposals.last?.transforms.first)
         #expect(ah.name == "AH_SHA" && ah.group == 14 && ah.extendedSequenceNumbers && ah.encapsulationMode == 3)
         // Bodies.
-        guard case .notification(let contact) = message.payloads[11].body, case .notification(let dpd) = message.payloads[13].body,
-              case .notification(let error) = message.payloads[14].body else { throw Failure("no N") }
+        guard case .notification(let contact) = message.payloads[11].body,
+            case .notification(let dpd) = message.payloads[13].body,
+            case .notification(let error) = message.payloads[14].body
+        else { throw Failure("no N") }
         #expect(contact.spi == Self.cookies && contact.doi == 1 && contact.protocolID == 1 && !contact.isError)
         #expect(dpd.dpdSequence == 7 && dpd.name == "R-U-THERE")
         #expect(error.isError && error.type == 14)
@@ -473,19 +590,42 @@ import Testing
         #expect(reply.attributes.map(\.isSecretConfigAttribute) == [false, true])
         #expect(reply.attributes.last?.configValueText == nil)
         guard case .fragment(let fragment) = message.payloads[22].body else { throw Failure("no FRAG") }
-        #expect(fragment.id == 1 && fragment.number == 2 && fragment.isLast && fragment.data == [0xde, 0xad, 0xbe, 0xef])
+        #expect(
+            fragment.id == 1 && fragment.number == 2 && fragment.isLast && fragment.data == [0xde, 0xad, 0xbe, 0xef])
         #expect(Array(bytes[fragment.dataRange]) == fragment.data)
         // JSON.
         let json = message.payloads.map { $0.jsonObject() }
-        #expect(json[0] == #"{"type":1,"name":"SA","doi":1,"doi_name":"IPSEC","situation":"00000001","proposals":[{"number":1,"protocol":"IKE","protocol_id":1,"spi":null,"transforms":[{"number":1,"id":1,"name":"KEY_IKE","encryption":"AES-CBC","hash":"SHA2-256","authentication_method":"PSK","key_length":128,"group":"MODP2048","lifetimes":[{"type":"seconds","duration":10800}],"attributes":[{"type":1,"name":"Encryption-Algorithm","basic":true,"value":"0007","value_name":"AES-CBC"},{"type":14,"name":"Key-Length","basic":true,"value":"0080","value_name":null},{"type":2,"name":"Hash-Algorithm","basic":true,"value":"0004","value_name":"SHA2-256"},{"type":3,"name":"Authentication-Method","basic":true,"value":"0001","value_name":"PSK"},{"type":4,"name":"Group-Description","basic":true,"value":"000e","value_name":"MODP2048"},{"type":11,"name":"Life-Type","basic":true,"value":"0001","value_name":"seconds"},{"type":12,"name":"Life-Duration","basic":true,"value":"2a30","value_name":null}]},"# + #"{"number":2,"id":1,"name":"KEY_IKE","encryption":"3DES-CBC","hash":"MD5","authentication_method":"XAUTHInitPreShared","key_length":null,"group":"MODP1024","lifetimes":[{"type":"seconds","duration":86400},{"type":"kilobytes","duration":4608000}],"attributes":[{"type":1,"name":"Encryption-Algorithm","basic":true,"value":"0005","value_name":"3DES-CBC"},{"type":2,"name":"Hash-Algorithm","basic":true,"value":"0001","value_name":"MD5"},{"type":3,"name":"Authentication-Method","basic":true,"value":"fde9","value_name":"XAUTHInitPreShared"},{"type":4,"name":"Group-Description","basic":true,"value":"0002","value_name":"MODP1024"},{"type":11,"name":"Life-Type","basic":true,"value":"0001","value_name":"seconds"},{"type":12,"name":"Life-Duration","basic":false,"value":"00015180","value_name":null},{"type":11,"name":"Life-Type","basic":true,"value":"0002","value_name":"kilobytes"},{"type":12,"name":"Life-Duration","basic":false,"value":"00465000","value_name":null}]}]}]}"#)
-        #expect(json[4] == #"{"type":5,"name":"ID","id_type":1,"id_type_name":"ID_IPV4_ADDR","protocol":17,"port":500,"value":"192.0.2.1"}"#)
-        #expect(json[8] == #"{"type":7,"name":"CR","encoding":4,"encoding_name":"X.509 Certificate - Signature","length":\#(Self.moonDN.count),"authority":"C=CH, O=strongSwan, CN=moon.strongswan.org"}"#)
+        #expect(
+            json[0]
+                == #"{"type":1,"name":"SA","doi":1,"doi_name":"IPSEC","situation":"00000001","proposals":[{"number":1,"protocol":"IKE","protocol_id":1,"spi":null,"transforms":[{"number":1,"id":1,"name":"KEY_IKE","encryption":"AES-CBC","hash":"SHA2-256","authentication_method":"PSK","key_length":128,"group":"MODP2048","lifetimes":[{"type":"seconds","duration":10800}],"attributes":[{"type":1,"name":"Encryption-Algorithm","basic":true,"value":"0007","value_name":"AES-CBC"},{"type":14,"name":"Key-Length","basic":true,"value":"0080","value_name":null},{"type":2,"name":"Hash-Algorithm","basic":true,"value":"0004","value_name":"SHA2-256"},{"type":3,"name":"Authentication-Method","basic":true,"value":"0001","value_name":"PSK"},{"type":4,"name":"Group-Description","basic":true,"value":"000e","value_name":"MODP2048"},{"type":11,"name":"Life-Type","basic":true,"value":"0001","value_name":"seconds"},{"type":12,"name":"Life-Duration","basic":true,"value":"2a30","value_name":null}]},"#
+                + #"{"number":2,"id":1,"name":"KEY_IKE","encryption":"3DES-CBC","hash":"MD5","authentication_method":"XAUTHInitPreShared","key_length":null,"group":"MODP1024","lifetimes":[{"type":"seconds","duration":86400},{"type":"kilobytes","duration":4608000}],"attributes":[{"type":1,"name":"Encryption-Algorithm","basic":true,"value":"0005","value_name":"3DES-CBC"},{"type":2,"name":"Hash-Algorithm","basic":true,"value":"0001","value_name":"MD5"},{"type":3,"name":"Authentication-Method","basic":true,"value":"fde9","value_name":"XAUTHInitPreShared"},{"type":4,"name":"Group-Description","basic":true,"value":"0002","value_name":"MODP1024"},{"type":11,"name":"Life-Type","basic":true,"value":"0001","value_name":"seconds"},{"type":12,"name":"Life-Duration","basic":false,"value":"00015180","value_name":null},{"type":11,"name":"Life-Type","basic":true,"value":"0002","value_name":"kilobytes"},{"type":12,"name":"Life-Duration","basic":false,"value":"00465000","value_name":null}]}]}]}"#
+        )
+        #expect(
+            json[4]
+                == #"{"type":5,"name":"ID","id_type":1,"id_type_name":"ID_IPV4_ADDR","protocol":17,"port":500,"value":"192.0.2.1"}"#
+        )
+        #expect(
+            json[8]
+                == #"{"type":7,"name":"CR","encoding":4,"encoding_name":"X.509 Certificate - Signature","length":\#(Self.moonDN.count),"authority":"C=CH, O=strongSwan, CN=moon.strongswan.org"}"#
+        )
         #expect(json[9] == #"{"type":8,"name":"HASH","length":20}"#)
-        #expect(json[11] == #"{"type":11,"name":"N","notify_type":24578,"notify":"INITIAL-CONTACT","error":false,"doi":1,"protocol":"IKE","spi":"\#(Hex.encode(Self.cookies))","data":""}"#)
-        #expect(json[15] == #"{"type":12,"name":"D","doi":1,"protocol":"ESP","spi_size":4,"spis":["c19c5d01","4218b56d"]}"#)
-        #expect(json[16] == #"{"type":13,"name":"VID","vendor_id":"4a131c81070358455c5728f20e95452f","vendor":"RFC 3947 NAT-Traversal"}"#)
-        #expect(json[18] == #"{"type":14,"name":"ATTR","cfg_type":2,"cfg_type_name":"REPLY","identifier":4661,"attributes":[{"type":16521,"name":"XAUTH-USER-NAME","length":5,"value":"carol"},{"type":16522,"name":"XAUTH-USER-PASSWORD","length":8}]}"#)
-        #expect(json[21] == #"{"type":21,"name":"NAT-OA","id_type":1,"id_type_name":"ID_IPV4_ADDR","address":"192.168.1.5"}"#)
+        #expect(
+            json[11]
+                == #"{"type":11,"name":"N","notify_type":24578,"notify":"INITIAL-CONTACT","error":false,"doi":1,"protocol":"IKE","spi":"\#(Hex.encode(Self.cookies))","data":""}"#
+        )
+        #expect(
+            json[15] == #"{"type":12,"name":"D","doi":1,"protocol":"ESP","spi_size":4,"spis":["c19c5d01","4218b56d"]}"#)
+        #expect(
+            json[16]
+                == #"{"type":13,"name":"VID","vendor_id":"4a131c81070358455c5728f20e95452f","vendor":"RFC 3947 NAT-Traversal"}"#
+        )
+        #expect(
+            json[18]
+                == #"{"type":14,"name":"ATTR","cfg_type":2,"cfg_type_name":"REPLY","identifier":4661,"attributes":[{"type":16521,"name":"XAUTH-USER-NAME","length":5,"value":"carol"},{"type":16522,"name":"XAUTH-USER-PASSWORD","length":8}]}"#
+        )
+        #expect(
+            json[21]
+                == #"{"type":21,"name":"NAT-OA","id_type":1,"id_type_name":"ID_IPV4_ADDR","address":"192.168.1.5"}"#)
         #expect(json[22] == #"{"type":132,"name":"FRAG","fragment_id":1,"fragment_number":2,"last":true,"length":4}"#)
         #expect(json[23] == #"{"type":200,"name":"PAYLOAD_200","length":3,"data":"010203"}"#)
         // The password appears nowhere.
@@ -510,31 +650,41 @@ import Testing
         // The commit and authentication-only flags.
         let flagged = IKEv1Craft.message([], exchange: 32, flags: 0x06)
         let quick = try IKEv1Parser.parseMessage(flagged, range: 0..<flagged.count).get()
-        #expect(quick.isCommit && quick.isAuthenticationOnly && !quick.isEncrypted && quick.exchangeName == "Quick Mode")
+        #expect(
+            quick.isCommit && quick.isAuthenticationOnly && !quick.isEncrypted && quick.exchangeName == "Quick Mode")
         #expect(quick.payloads.isEmpty && quick.problems.isEmpty)
     }
 
     /// A decrypted body: the chain, then CBC padding that is not a problem.
     @Test func decryptedChainsAndPadding() {
-        let chain = IKEv1Craft.chain([.init(8, Array(repeating: 1, count: 16)), .init(11, [0, 0, 0, 1, 1, 0, 0x8d, 0x29, 0, 0, 0, 9])])
+        let chain = IKEv1Craft.chain([
+            .init(8, Array(repeating: 1, count: 16)), .init(11, [0, 0, 0, 1, 1, 0, 0x8d, 0x29, 0, 0, 0, 9]),
+        ])
         let padded = chain + [0, 0, 0, 0, 0, 7]
         let parsed = IKEv1Parser.parseChain(padded, range: 0..<padded.count, firstPayload: 8)
         #expect(parsed.problems.isEmpty)
         #expect(parsed.payloads.map(\.summary) == ["HASH: 16 bytes", "N(R-U-THERE-ACK) seq=9"])
-        #expect(parsed.isComplete && parsed.end == chain.count && parsed.paddingRange == chain.count..<padded.count && parsed.paddingLength == 6)
+        #expect(
+            parsed.isComplete && parsed.end == chain.count && parsed.paddingRange == chain.count..<padded.count
+                && parsed.paddingLength == 6)
         let tuple = IKEv1Parser.parsePayloadChain(padded, range: 0..<padded.count, firstPayload: 8)
         #expect(tuple.payloads == parsed.payloads && tuple.problems.isEmpty)
         // A chain that runs into the padding: a problem, no padding.
         var broken = padded
-        broken[20] = 13   // the N payload now says a VID follows
+        broken[20] = 13  // the N payload now says a VID follows
         let stopped = IKEv1Parser.parseChain(broken, range: 0..<broken.count, firstPayload: 8)
         #expect(!stopped.isComplete && stopped.paddingLength == 0)
         #expect(stopped.problems.map(\.code) == [.badPayloadLength])
         // Empty and out-of-range inputs.
         #expect(IKEv1Parser.parseChain([], range: 0..<0, firstPayload: 0).isComplete)
-        #expect(IKEv1Parser.parseChain([], range: 0..<0, firstPayload: 8).problems.map(\.code) == [.truncatedPayloadHeader])
-        #expect(IKEv1Parser.parseChain(chain, range: 0..<(chain.count + 1), firstPayload: 8).problems.map(\.code) == [.badRange])
-        #expect(IKEv1Parser.parsePayloadChain(chain, range: -1..<3, firstPayload: 8).problems.map(\.code) == [.badRange])
+        #expect(
+            IKEv1Parser.parseChain([], range: 0..<0, firstPayload: 8).problems.map(\.code) == [.truncatedPayloadHeader])
+        #expect(
+            IKEv1Parser.parseChain(chain, range: 0..<(chain.count + 1), firstPayload: 8).problems.map(\.code) == [
+                .badRange
+            ])
+        #expect(
+            IKEv1Parser.parsePayloadChain(chain, range: -1..<3, firstPayload: 8).problems.map(\.code) == [.badRange])
         // In the clear the same bytes after the chain are trailing bytes.
         var clear = IKEv1Craft.message([.init(8, Array(repeating: 1, count: 16))]) + [0, 0]
         clear.setBE32(24, UInt32(clear.count))
@@ -591,14 +741,18 @@ import Testing
         for full in samples {
             for length in 0..<full.count {
                 let code = Self.failureCode(full, range: 0..<length)
-                #expect(code == (length < 28 ? .truncatedHeader : .truncatedMessage), "prefix \(length): \(String(describing: code))")
+                #expect(
+                    code == (length < 28 ? .truncatedHeader : .truncatedMessage),
+                    "prefix \(length): \(String(describing: code))")
                 guard length >= 28 else { continue }
                 var cut = Array(full[0..<length])
                 cut.setBE32(24, UInt32(length))
                 let message = try IKEv1Parser.parseMessage(cut, range: 0..<length).get()
                 Self.checkInvariants(message, bytes: cut, range: 0..<length, where_: "cut at \(length)")
                 let chainCodes: Set<IKEParseProblem.Code> = [.truncatedPayloadHeader, .payloadBeyondEnd]
-                #expect(message.problems.contains { chainCodes.contains($0.code) }, "cut at \(length): \(message.problems.map(\.code))")
+                #expect(
+                    message.problems.contains { chainCodes.contains($0.code) },
+                    "cut at \(length): \(message.problems.map(\.code))")
                 // The same bytes as a decrypted chain: never complete.
                 let chain = IKEv1Parser.parseChain(cut, range: 28..<length, firstPayload: cut[16])
                 #expect(!chain.isComplete && chain.paddingLength == 0, "chain cut at \(length)")
@@ -622,9 +776,13 @@ import Testing
         #expect(message.problems.map(\.code) == [.payloadBeyondEnd])
         // A chain that announces a payload after the last bytes.
         let announced = IKEv1Craft.message([.init(10, [1, 2, 3, 4], next: 11)])
-        #expect(try IKEv1Parser.parseMessage(announced, range: 0..<announced.count).get().problems.map(\.code) == [.truncatedPayloadHeader])
+        #expect(
+            try IKEv1Parser.parseMessage(announced, range: 0..<announced.count).get().problems.map(\.code) == [
+                .truncatedPayloadHeader
+            ])
         // Too many payloads: empty VIDs.
-        let many = IKEv1Craft.message(Array(repeating: IKEv1Craft.Item(13, []), count: IKEv1Limits.maxPayloadsPerMessage + 5))
+        let many = IKEv1Craft.message(
+            Array(repeating: IKEv1Craft.Item(13, []), count: IKEv1Limits.maxPayloadsPerMessage + 5))
         let parsed = try IKEv1Parser.parseMessage(many, range: 0..<many.count).get()
         #expect(parsed.payloads.count == IKEv1Limits.maxPayloadsPerMessage)
         #expect(parsed.problems.map(\.code) == [.tooManyPayloads])
@@ -648,7 +806,9 @@ import Testing
         let fixed: [UInt8: Int] = [1: 4, 5: 4, 6: 1, 7: 1, 11: 8, 12: 8, 14: 4, 21: 4, 131: 4, 132: 4]
         for (type, needed) in fixed {
             for length in 0..<needed {
-                #expect(try Self.malformedCode(type, Array(repeating: 0, count: length)) == .truncatedBody, "type \(type), \(length) bytes")
+                #expect(
+                    try Self.malformedCode(type, Array(repeating: 0, count: length)) == .truncatedBody,
+                    "type \(type), \(length) bytes")
             }
         }
         // The IPsec DOI needs its 4-byte situation.
@@ -666,9 +826,13 @@ import Testing
         #expect(try Self.body(15, [2]).0.body == .natDiscovery([2]))
         #expect(try Self.body(99, []).0.body == .unknown([]))
         // An IPsec SA without proposals; another DOI keeps the rest as its situation.
-        #expect(try Self.body(1, [0, 0, 0, 1, 0, 0, 0, 1]).0.body == .securityAssociation(IKEv1SecurityAssociation(doi: 1, situation: [0, 0, 0, 1], proposals: [])))
+        #expect(
+            try Self.body(1, [0, 0, 0, 1, 0, 0, 0, 1]).0.body
+                == .securityAssociation(IKEv1SecurityAssociation(doi: 1, situation: [0, 0, 0, 1], proposals: [])))
         let (gdoi, gdoiCodes) = try Self.body(1, [0, 0, 0, 2, 0, 0, 0, 1, 9, 9])
-        #expect(gdoi.body == .securityAssociation(IKEv1SecurityAssociation(doi: 2, situation: [0, 0, 0, 1, 9, 9], proposals: [])))
+        #expect(
+            gdoi.body
+                == .securityAssociation(IKEv1SecurityAssociation(doi: 2, situation: [0, 0, 0, 1, 9, 9], proposals: [])))
         #expect(gdoiCodes.isEmpty && gdoi.summary == "SA: DOI GDOI")
     }
 
@@ -676,23 +840,32 @@ import Testing
         let oneTransform = [IKEv1Craft.transform(1, 12)]
         // 65 proposals: the first 64 kept.
         var many: [UInt8] = []
-        for n in 1...65 { many += IKEv1Craft.proposal(number: UInt8(n), protocolID: 3, spi: [0, 0, 0, UInt8(n)], transforms: oneTransform, last: n == 65) }
+        for n in 1...65 {
+            many += IKEv1Craft.proposal(
+                number: UInt8(n), protocolID: 3, spi: [0, 0, 0, UInt8(n)], transforms: oneTransform, last: n == 65)
+        }
         let (sa, codes) = try Self.body(1, IKEv1Craft.sa(many))
         guard case .securityAssociation(let body) = sa.body else { throw Failure("SA did not parse: \(sa.body)") }
         #expect(body.proposals.count == IKEv1Limits.maxProposalsPerSA)
         #expect(codes == [.tooManyProposals])
         // 65 transforms in one proposal.
         let transforms = (0..<65).map { IKEv1Craft.transform(UInt8($0 + 1), 12) }
-        let (big, bigCodes) = try Self.body(1, IKEv1Craft.sa(IKEv1Craft.proposal(number: 1, protocolID: 3, spi: [], transforms: transforms)))
+        let (big, bigCodes) = try Self.body(
+            1, IKEv1Craft.sa(IKEv1Craft.proposal(number: 1, protocolID: 3, spi: [], transforms: transforms)))
         guard case .securityAssociation(let bigBody) = big.body else { throw Failure("SA did not parse") }
         #expect(bigBody.proposals.first?.transforms.count == IKEv1Limits.maxTransformsPerProposal)
         #expect(bigCodes == [.tooManyTransforms])
         // 33 attributes in one transform.
         let attributes = (0..<33).flatMap { IKEv1Craft.basic(UInt16(100 + $0), 1) }
-        let (attributed, attributeCodes) = try Self.body(1, IKEv1Craft.sa(IKEv1Craft.proposal(number: 1, protocolID: 1, spi: [],
-                                                                                               transforms: [IKEv1Craft.transform(1, 1, attributes: attributes)])))
+        let (attributed, attributeCodes) = try Self.body(
+            1,
+            IKEv1Craft.sa(
+                IKEv1Craft.proposal(
+                    number: 1, protocolID: 1, spi: [],
+                    transforms: [IKEv1Craft.transform(1, 1, attributes: attributes)])))
         guard case .securityAssociation(let attributedBody) = attributed.body else { throw Failure("SA did not parse") }
-        #expect(attributedBody.proposals.first?.transforms.first?.attributes.count == IKEv1Limits.maxAttributesPerTransform)
+        #expect(
+            attributedBody.proposals.first?.transforms.first?.attributes.count == IKEv1Limits.maxAttributesPerTransform)
         #expect(attributeCodes == [.tooManyAttributes])
         // Proposal length smaller than its header, larger than the payload; SPI too large.
         var proposal = IKEv1Craft.proposal(number: 1, protocolID: 1, spi: [], transforms: oneTransform)
@@ -712,16 +885,26 @@ import Testing
             #expect(try Self.malformedCode(1, IKEv1Craft.sa(transform)) == .badTransform, "transform length \(length)")
         }
         // Attribute lengths beyond the transform (and beyond the payload), a header cut short.
-        let badAttributes: [[UInt8]] = [Array(IKEv1Craft.variable(12, [1, 2, 3, 4]).dropLast(1)), [0x00, 0x0c, 0xff, 0xff, 1], [0x80, 0x01, 0x00], [0x00]]
+        let badAttributes: [[UInt8]] = [
+            Array(IKEv1Craft.variable(12, [1, 2, 3, 4]).dropLast(1)), [0x00, 0x0c, 0xff, 0xff, 1], [0x80, 0x01, 0x00],
+            [0x00],
+        ]
         for attribute in badAttributes {
-            let bad = IKEv1Craft.proposal(number: 1, protocolID: 1, spi: [], transforms: [IKEv1Craft.transform(1, 1, attributes: attribute)])
+            let bad = IKEv1Craft.proposal(
+                number: 1, protocolID: 1, spi: [], transforms: [IKEv1Craft.transform(1, 1, attributes: attribute)])
             #expect(try Self.malformedCode(1, IKEv1Craft.sa(bad)) == .badAttribute, "attribute \(attribute)")
         }
         // Non-fatal: declared count, Next Payload of the last proposal or transform, bytes after
         // the last proposal, an unexpected Next Payload value.
-        let (_, countCodes) = try Self.body(1, IKEv1Craft.sa(IKEv1Craft.proposal(number: 1, protocolID: 1, spi: [], transforms: oneTransform, declared: 3)))
+        let (_, countCodes) = try Self.body(
+            1,
+            IKEv1Craft.sa(IKEv1Craft.proposal(number: 1, protocolID: 1, spi: [], transforms: oneTransform, declared: 3))
+        )
         #expect(countCodes == [.countMismatch])
-        let (_, lastCodes) = try Self.body(1, IKEv1Craft.sa(IKEv1Craft.proposal(number: 1, protocolID: 1, spi: [], transforms: oneTransform, last: false)))
+        let (_, lastCodes) = try Self.body(
+            1,
+            IKEv1Craft.sa(IKEv1Craft.proposal(number: 1, protocolID: 1, spi: [], transforms: oneTransform, last: false))
+        )
         #expect(lastCodes == [.badLastSubstructure])
         var moreTransforms = IKEv1Craft.proposal(number: 1, protocolID: 1, spi: [], transforms: oneTransform)
         moreTransforms[8] = 3
@@ -729,7 +912,9 @@ import Testing
         var oddNext = IKEv1Craft.proposal(number: 1, protocolID: 1, spi: [], transforms: oneTransform + oneTransform)
         oddNext[8] = 7
         #expect(try Self.body(1, IKEv1Craft.sa(oddNext)).1 == [.badLastSubstructure])
-        let (_, trailingCodes) = try Self.body(1, IKEv1Craft.sa(IKEv1Craft.proposal(number: 1, protocolID: 1, spi: [], transforms: oneTransform) + [0, 0, 0]))
+        let (_, trailingCodes) = try Self.body(
+            1,
+            IKEv1Craft.sa(IKEv1Craft.proposal(number: 1, protocolID: 1, spi: [], transforms: oneTransform) + [0, 0, 0]))
         #expect(trailingCodes == [.trailingBytes])
     }
 
@@ -739,7 +924,8 @@ import Testing
         #expect(try Self.malformedCode(12, [0, 0, 0, 1, 3, 16, 0xff, 0xff] + Self.cookies) == .badDeleteCount)
         #expect(try Self.malformedCode(12, [0, 0, 0, 1, 3, 0, 0, 2]) == .badDeleteCount)
         // As many one-byte SPIs as a 65535-byte payload holds (65523): the first 4096 kept.
-        let (full, fullCodes) = try Self.body(12, [0, 0, 0, 1, 3, 1, 0xff, 0xf3] + (0..<65523).map { UInt8($0 & 0xff) })
+        let (full, fullCodes) = try Self.body(
+            12, [0, 0, 0, 1, 3, 1, 0xff, 0xf3] + (0..<65523).map { UInt8($0 & 0xff) })
         #expect(full.range.count == 65535)
         guard case .delete(let huge) = full.body else { throw Failure("D did not parse") }
         #expect(huge.spis.count == IKEv1Limits.maxDeleteSPIs && huge.spis[4095] == [0xff])
@@ -771,12 +957,14 @@ import Testing
         let (replay, _) = try Self.body(11, [0, 0, 0, 1, 3, 4, 0x60, 0x01] + Self.espSPI + [0, 0, 0, 1])
         #expect(replay.summary == "N(REPLAY-STATUS) ESP spi=c19c5d01 enabled")
         // RESPONDER-LIFETIME whose attributes do not parse: no lifetime shown.
-        let (badLifetime, badLifetimeCodes) = try Self.body(11, [0, 0, 0, 1, 3, 4, 0x60, 0x00] + Self.espSPI + [0x00, 0x02, 0x00, 0x09])
+        let (badLifetime, badLifetimeCodes) = try Self.body(
+            11, [0, 0, 0, 1, 3, 4, 0x60, 0x00] + Self.espSPI + [0x00, 0x02, 0x00, 0x09])
         #expect(badLifetime.summary == "N(RESPONDER-LIFETIME) ESP spi=c19c5d01" && badLifetimeCodes.isEmpty)
         // Attributes: past the payload; 257 attributes; a bad header.
         #expect(try Self.malformedCode(14, [2, 0, 0, 1, 0, 1, 0, 8, 10, 0, 0, 1]) == .badConfigAttribute)
         #expect(try Self.malformedCode(14, [2, 0, 0, 1, 0x80, 1]) == .badConfigAttribute)
-        let (manyAttributes, cfgCodes) = try Self.body(14, [1, 0, 0, 1] + Array((0..<257).map { _ in [UInt8(0), 3, 0, 0] }.joined()))
+        let (manyAttributes, cfgCodes) = try Self.body(
+            14, [1, 0, 0, 1] + Array((0..<257).map { _ in [UInt8(0), 3, 0, 0] }.joined()))
         guard case .attributes(let cfg) = manyAttributes.body else { throw Failure("ATTR did not parse") }
         #expect(cfg.attributes.count == IKEv1Limits.maxConfigAttributes)
         #expect(cfgCodes == [.tooManyConfigAttributes])
@@ -786,7 +974,9 @@ import Testing
         #expect(try Self.malformedCode(131, [5, 0, 0, 0, 10, 0, 0, 1]) == .badNATOriginalAddress)
         let v6 = IPAddress("2001:db8::1")?.bytes ?? []
         #expect(try Self.body(21, [5, 0, 0, 0] + v6).0.summary == "NAT-OA: 2001:db8::1")
-        #expect(try Self.body(21, [2, 0, 0, 0, 0xaa]).0.body == .natOriginalAddress(IKEv1NATOriginalAddress(idType: 2, address: [0xaa])))
+        #expect(
+            try Self.body(21, [2, 0, 0, 0, 0xaa]).0.body
+                == .natOriginalAddress(IKEv1NATOriginalAddress(idType: 2, address: [0xaa])))
         // 16: NAT-OA when it has the shape, kept raw otherwise (GDOI SAT).
         #expect(try Self.body(16, [1, 0, 0, 0, 10, 0, 0, 1]).0.summary == "NAT-OA: 10.0.0.1")
         let (sat, satCodes) = try Self.body(16, [1, 0, 0, 0, 10, 0, 0])
@@ -872,55 +1062,102 @@ import Testing
         // The header reads its exchange type in the ISAKMP number space.
         for type in [UInt8(1), 2, 3, 4, 5, 6, 32, 33] {
             let bytes = IKEv1Craft.message([], exchange: type)
-            #expect(IKEHeader.parse(bytes, range: 0..<bytes.count)?.exchangeType == .v1(IKEv1ExchangeType(rawValue: type)))
-            #expect(IKEHeader.parse(bytes, range: 0..<bytes.count)?.exchangeName == IKEv1ExchangeType(rawValue: type).name)
+            #expect(
+                IKEHeader.parse(bytes, range: 0..<bytes.count)?.exchangeType == .v1(IKEv1ExchangeType(rawValue: type)))
+            #expect(
+                IKEHeader.parse(bytes, range: 0..<bytes.count)?.exchangeName == IKEv1ExchangeType(rawValue: type).name)
         }
-        #expect((0...22).map { IKEv1Names.payloadName(UInt8($0)) } == ["NONE", "SA", "P", "T", "KE", "ID", "CERT", "CR", "HASH", "SIG", "NONCE", "N",
-                                                                        "D", "VID", "ATTR", "NAT-D", "NAT-OA", "KD", "SEQ", "POP", "NAT-D", "NAT-OA", "GAP"])
-        #expect([130, 131, 132, 133].map { IKEv1Names.payloadName(UInt8($0)) } == ["NAT-D", "NAT-OA", "FRAG", "PAYLOAD_133"])
+        #expect(
+            (0...22).map { IKEv1Names.payloadName(UInt8($0)) } == [
+                "NONE", "SA", "P", "T", "KE", "ID", "CERT", "CR", "HASH", "SIG", "NONCE", "N",
+                "D", "VID", "ATTR", "NAT-D", "NAT-OA", "KD", "SEQ", "POP", "NAT-D", "NAT-OA", "GAP",
+            ])
+        #expect(
+            [130, 131, 132, 133].map { IKEv1Names.payloadName(UInt8($0)) } == [
+                "NAT-D", "NAT-OA", "FRAG", "PAYLOAD_133",
+            ])
         #expect(IKEv1Names.payloadLongName(20) == "NAT-D (RFC 3947)")
         // Notify types: RFC 2408 errors 1..30 all named, then the status types.
         for type in UInt16(1)...30 { #expect(!IKEv1Names.notifyName(type).hasPrefix("NOTIFY_"), "\(type)") }
         #expect(IKEv1Names.notifyName(30) == "UNEQUAL-PAYLOAD-LENGTHS")
         #expect(IKEv1Names.notifyName(16384) == "CONNECTED")
-        #expect([24576, 24577, 24578].map { IKEv1Names.notifyName(UInt16($0)) } == ["RESPONDER-LIFETIME", "REPLAY-STATUS", "INITIAL-CONTACT"])
+        #expect(
+            [24576, 24577, 24578].map { IKEv1Names.notifyName(UInt16($0)) } == [
+                "RESPONDER-LIFETIME", "REPLAY-STATUS", "INITIAL-CONTACT",
+            ])
         #expect(IKEv1Names.notifyName(36136) == "R-U-THERE" && IKEv1Names.notifyName(36137) == "R-U-THERE-ACK")
         #expect(IKEv1Names.notifyName(40501) == "UNITY-LOAD-BALANCE")
         #expect(IKEv1Names.notifyName(31) == "NOTIFY_31")
         #expect(IKEv1Names.notifyIsError(16383) && !IKEv1Names.notifyIsError(16384))
         // Phase-1 values (RFC 2409 Appendix A).
-        #expect((1...8).map { IKEv1Names.encryptionName(UInt16($0)) } == ["DES-CBC", "IDEA-CBC", "BLOWFISH-CBC", "RC5-R16-B64-CBC", "3DES-CBC", "CAST-CBC",
-                                                                           "AES-CBC", "CAMELLIA-CBC"])
-        #expect((1...6).map { IKEv1Names.hashName(UInt16($0)) } == ["MD5", "SHA", "TIGER", "SHA2-256", "SHA2-384", "SHA2-512"])
-        #expect([1, 2, 3, 4, 5, 9, 11, 64221, 65001, 65010].map { IKEv1Names.authMethodName(UInt16($0)) }
-                == ["PSK", "DSS-SIG", "RSA-SIG", "RSA-ENC", "RSA-ENC-REV", "ECDSA-SHA256-P256", "ECDSA-SHA512-P521", "HybridInitRSA",
-                    "XAUTHInitPreShared", "XAUTHRespRSARevisedEncryption"])
-        #expect([1, 2, 5, 14, 19, 20, 21, 31, 99].map { IKEv1Names.groupName(UInt16($0)) }
-                == ["MODP768", "MODP1024", "MODP1536", "MODP2048", "ECP256", "ECP384", "ECP521", "CURVE25519", "GROUP_99"])
+        #expect(
+            (1...8).map { IKEv1Names.encryptionName(UInt16($0)) } == [
+                "DES-CBC", "IDEA-CBC", "BLOWFISH-CBC", "RC5-R16-B64-CBC", "3DES-CBC", "CAST-CBC",
+                "AES-CBC", "CAMELLIA-CBC",
+            ])
+        #expect(
+            (1...6).map { IKEv1Names.hashName(UInt16($0)) } == [
+                "MD5", "SHA", "TIGER", "SHA2-256", "SHA2-384", "SHA2-512",
+            ])
+        #expect(
+            [1, 2, 3, 4, 5, 9, 11, 64221, 65001, 65010].map { IKEv1Names.authMethodName(UInt16($0)) }
+                == [
+                    "PSK", "DSS-SIG", "RSA-SIG", "RSA-ENC", "RSA-ENC-REV", "ECDSA-SHA256-P256", "ECDSA-SHA512-P521",
+                    "HybridInitRSA",
+                    "XAUTHInitPreShared", "XAUTHRespRSARevisedEncryption",
+                ])
+        #expect(
+            [1, 2, 5, 14, 19, 20, 21, 31, 99].map { IKEv1Names.groupName(UInt16($0)) }
+                == [
+                    "MODP768", "MODP1024", "MODP1536", "MODP2048", "ECP256", "ECP384", "ECP521", "CURVE25519",
+                    "GROUP_99",
+                ])
         #expect(IKEv1Names.lifeTypeName(1) == "seconds" && IKEv1Names.lifeTypeName(2) == "kilobytes")
         // IPsec DOI (RFC 2407 4.5, RFC 3947).
-        #expect((1...4).map { IKEv1Names.encapsulationModeName(UInt16($0)) } == ["Tunnel", "Transport", "UDP-Encapsulated-Tunnel", "UDP-Encapsulated-Transport"])
+        #expect(
+            (1...4).map { IKEv1Names.encapsulationModeName(UInt16($0)) } == [
+                "Tunnel", "Transport", "UDP-Encapsulated-Tunnel", "UDP-Encapsulated-Transport",
+            ])
         #expect(IKEv1Names.encapsulationModeShortName(61443) == "udp-tunnel")
-        #expect([1, 2, 5, 6, 7, 9].map { IKEv1Names.authenticationAlgorithmName(UInt16($0)) }
+        #expect(
+            [1, 2, 5, 6, 7, 9].map { IKEv1Names.authenticationAlgorithmName(UInt16($0)) }
                 == ["HMAC-MD5", "HMAC-SHA", "HMAC-SHA2-256", "HMAC-SHA2-384", "HMAC-SHA2-512", "AES-XCBC-MAC"])
-        #expect([2, 3, 11, 12, 13, 14, 18, 20].map { IKEv1Names.espTransformName(UInt8($0)) }
-                == ["ESP_DES", "ESP_3DES", "ESP_NULL", "ESP_AES", "ESP_AES-CTR", "ESP_AES-CCM_8", "ESP_AES-GCM_8", "ESP_AES-GCM_16"])
-        #expect(IKEv1Names.transformName(protocolID: 2, id: 2) == "AH_MD5" && IKEv1Names.transformName(protocolID: 2, id: 3) == "AH_SHA")
+        #expect(
+            [2, 3, 11, 12, 13, 14, 18, 20].map { IKEv1Names.espTransformName(UInt8($0)) }
+                == [
+                    "ESP_DES", "ESP_3DES", "ESP_NULL", "ESP_AES", "ESP_AES-CTR", "ESP_AES-CCM_8", "ESP_AES-GCM_8",
+                    "ESP_AES-GCM_16",
+                ])
+        #expect(
+            IKEv1Names.transformName(protocolID: 2, id: 2) == "AH_MD5"
+                && IKEv1Names.transformName(protocolID: 2, id: 3) == "AH_SHA")
         #expect(IKEv1Names.transformName(protocolID: 4, id: 2) == "IPCOMP_DEFLATE")
         #expect(IKEv1Names.transformName(protocolID: 1, id: 1) == "KEY_IKE")
-        #expect((1...4).map { IKEv1Names.protocolIDName(UInt8($0)) } == ["PROTO_ISAKMP", "PROTO_IPSEC_AH", "PROTO_IPSEC_ESP", "PROTO_IPCOMP"])
-        #expect((1...12).map { IKEv1Names.idTypeName(UInt8($0)) } == ["ID_IPV4_ADDR", "ID_FQDN", "ID_USER_FQDN", "ID_IPV4_ADDR_SUBNET", "ID_IPV6_ADDR",
-                                                                       "ID_IPV6_ADDR_SUBNET", "ID_IPV4_ADDR_RANGE", "ID_IPV6_ADDR_RANGE", "ID_DER_ASN1_DN",
-                                                                       "ID_DER_ASN1_GN", "ID_KEY_ID", "ID_LIST"])
+        #expect(
+            (1...4).map { IKEv1Names.protocolIDName(UInt8($0)) } == [
+                "PROTO_ISAKMP", "PROTO_IPSEC_AH", "PROTO_IPSEC_ESP", "PROTO_IPCOMP",
+            ])
+        #expect(
+            (1...12).map { IKEv1Names.idTypeName(UInt8($0)) } == [
+                "ID_IPV4_ADDR", "ID_FQDN", "ID_USER_FQDN", "ID_IPV4_ADDR_SUBNET", "ID_IPV6_ADDR",
+                "ID_IPV6_ADDR_SUBNET", "ID_IPV4_ADDR_RANGE", "ID_IPV6_ADDR_RANGE", "ID_DER_ASN1_DN",
+                "ID_DER_ASN1_GN", "ID_KEY_ID", "ID_LIST",
+            ])
         #expect(IKEv1Names.certificateEncodingName(5) == "X.509 Certificate - Key Exchange")
         // Mode Config / XAUTH.
         #expect((1...4).map { IKEv1Names.configTypeName(UInt8($0)) } == ["REQUEST", "REPLY", "SET", "ACK"])
-        #expect((16520...16529).map { IKEv1Names.configAttributeName(UInt16($0)) }
-                == ["XAUTH-TYPE", "XAUTH-USER-NAME", "XAUTH-USER-PASSWORD", "XAUTH-PASSCODE", "XAUTH-MESSAGE", "XAUTH-CHALLENGE",
-                    "XAUTH-DOMAIN", "XAUTH-STATUS", "XAUTH-NEXT-PIN", "XAUTH-ANSWER"])
+        #expect(
+            (16520...16529).map { IKEv1Names.configAttributeName(UInt16($0)) }
+                == [
+                    "XAUTH-TYPE", "XAUTH-USER-NAME", "XAUTH-USER-PASSWORD", "XAUTH-PASSCODE", "XAUTH-MESSAGE",
+                    "XAUTH-CHALLENGE",
+                    "XAUTH-DOMAIN", "XAUTH-STATUS", "XAUTH-NEXT-PIN", "XAUTH-ANSWER",
+                ])
         #expect(IKEv1Names.configAttributeName(28672) == "UNITY_BANNER")
         #expect(IKEv1Names.configAttributeName(999) == "CFG_ATTRIBUTE_999")
-        #expect(IKEv1Names.attributeName(protocolID: 1, type: 14) == "Key-Length" && IKEv1Names.attributeName(protocolID: 3, type: 6) == "Key-Length")
+        #expect(
+            IKEv1Names.attributeName(protocolID: 1, type: 14) == "Key-Length"
+                && IKEv1Names.attributeName(protocolID: 3, type: 6) == "Key-Length")
     }
 
     // MARK: - Random mutations
@@ -929,9 +1166,13 @@ import Testing
     @Test(.seeded(0x1ce_15a_c0ffee_0001)) func randomMutations() throws {
         var seeds: [[UInt8]] = [Self.kitchenSink()]
         if Paths.corpusPresent {
-            for relative in ["tcpdump/ISAKMP_sa_setup.pcap", "suricata-verify/tests/ikev1-rules/ikev1-isakmp-main-mode.pcap",
-                             "zeek-spicy-ipsec/tests/traces/ipsec-ikev1-isakmp-aggressive-mode.pcap", "arkime/tests/pcap/IKEv1.pcap"] {
-                seeds += ((try? IKECaptureMessages.read(Paths.corpus(relative))) ?? []).map { Array($0.bytes[$0.range]) }
+            for relative in [
+                "tcpdump/ISAKMP_sa_setup.pcap", "suricata-verify/tests/ikev1-rules/ikev1-isakmp-main-mode.pcap",
+                "zeek-spicy-ipsec/tests/traces/ipsec-ikev1-isakmp-aggressive-mode.pcap", "arkime/tests/pcap/IKEv1.pcap",
+            ] {
+                seeds += ((try? IKECaptureMessages.read(Paths.corpus(relative))) ?? []).map {
+                    Array($0.bytes[$0.range])
+                }
             }
         }
         var random = TestSeed.current.generator
@@ -948,11 +1189,16 @@ import Testing
                 case 3:
                     // A length or count field: small, zero or huge values.
                     if offset + 1 < bytes.count {
-                        let values: [UInt16] = [0, 1, 3, 4, 5, 8, 0x7fff, 0xffff, UInt16(truncatingIfNeeded: random.next())]
+                        let values: [UInt16] = [
+                            0, 1, 3, 4, 5, 8, 0x7fff, 0xffff, UInt16(truncatingIfNeeded: random.next()),
+                        ]
                         bytes.setBE16(offset, values[Int(random.next() % UInt64(values.count))])
                     }
                 case 4: bytes.removeSubrange(offset..<min(bytes.count, offset + 1 + Int(random.next() % 16)))
-                default: bytes.insert(contentsOf: (0..<(1 + random.next() % 8)).map { _ in UInt8(truncatingIfNeeded: random.next()) }, at: offset)
+                default:
+                    bytes.insert(
+                        contentsOf: (0..<(1 + random.next() % 8)).map { _ in UInt8(truncatingIfNeeded: random.next()) },
+                        at: offset)
                 }
             }
             // Mostly keep the header consistent (version 1, in the clear) so the payloads are reached.
@@ -971,8 +1217,10 @@ import Testing
             }
             // The same bytes as a decrypted chain.
             let start = min(28, bytes.count)
-            let chain = IKEv1Parser.parseChain(bytes, range: start..<bytes.count, firstPayload: UInt8(truncatingIfNeeded: random.next() % 24))
-            Self.checkChain(chain.payloads, start: start, end: bytes.count, problems: chain.problems, where_: "chain \(iteration)")
+            let chain = IKEv1Parser.parseChain(
+                bytes, range: start..<bytes.count, firstPayload: UInt8(truncatingIfNeeded: random.next() % 24))
+            Self.checkChain(
+                chain.payloads, start: start, end: bytes.count, problems: chain.problems, where_: "chain \(iteration)")
             #expect(chain.end >= start && chain.end <= bytes.count && (chain.isComplete || chain.paddingLength == 0))
         }
         #expect((outcomes["ok"] ?? 0) > 5_000, "\(outcomes)")
@@ -982,7 +1230,9 @@ import Testing
     // MARK: - Helpers
 
     static func failureCode(_ bytes: [UInt8], range: Range<Int>? = nil) -> IKEParseProblem.Code? {
-        guard case .failure(let problem) = IKEv1Parser.parseMessage(bytes, range: range ?? 0..<bytes.count) else { return nil }
+        guard case .failure(let problem) = IKEv1Parser.parseMessage(bytes, range: range ?? 0..<bytes.count) else {
+            return nil
+        }
         return problem.code
     }
 
@@ -1009,20 +1259,25 @@ enum IKEv1TestDecryptor {
         var message: IKEv1Message
     }
 
-    static func decrypt(_ samples: [IKECaptureMessages.Sample], key: [UInt8], skipFrames: Set<Int> = []) throws -> [IKEv1ParserTests.Plaintext] {
+    static func decrypt(_ samples: [IKECaptureMessages.Sample], key: [UInt8], skipFrames: Set<Int> = []) throws
+        -> [IKEv1ParserTests.Plaintext]
+    {
         // The messages in capture order, a reassembled one in the frame that completed it.
         var messages: [Message] = []
         var fragments: [UInt16: [UInt8: [UInt8]]] = [:]
         var lastNumbers: [UInt16: UInt8] = [:]
         for sample in samples where sample.range.count >= 28 && sample.bytes[sample.range.lowerBound + 17] >> 4 == 1 {
-            guard case .success(let message) = IKEv1Parser.parseMessage(sample.bytes, range: sample.range) else { continue }
+            guard case .success(let message) = IKEv1Parser.parseMessage(sample.bytes, range: sample.range) else {
+                continue
+            }
             messages.append(Message(frame: sample.frame, bytes: sample.bytes, message: message))
             for payload in message.payloads {
                 guard case .fragment(let fragment) = payload.body else { continue }
                 fragments[fragment.id, default: [:]][fragment.number] = fragment.data
                 if fragment.isLast { lastNumbers[fragment.id] = fragment.number }
                 guard let last = lastNumbers[fragment.id], let parts = fragments[fragment.id],
-                      (1...last).allSatisfy({ parts[$0] != nil }) else { continue }
+                    (1...last).allSatisfy({ parts[$0] != nil })
+                else { continue }
                 let whole = (1...last).flatMap { parts[$0] ?? [] }
                 fragments[fragment.id] = nil
                 lastNumbers[fragment.id] = nil
@@ -1033,10 +1288,15 @@ enum IKEv1TestDecryptor {
         }
         // The suite the responder chose, and the two public values.
         let clear = messages.filter { $0.message.encryptedRange == nil && $0.message.header.messageID == 0 }
-        let chosen = clear.first { $0.message.header.responderSPI != 0 && $0.message.payloads.contains { $0.type == 1 } } ?? clear.first
-        guard let sa = chosen?.message.payloads.lazy.compactMap({ p -> IKEv1SecurityAssociation? in
-                  if case .securityAssociation(let sa) = p.body { return sa } else { return nil } }).first,
-              let transform = sa.proposals.first?.transforms.first else { throw Failure(description: "no phase-1 SA") }
+        let chosen =
+            clear.first { $0.message.header.responderSPI != 0 && $0.message.payloads.contains { $0.type == 1 } }
+            ?? clear.first
+        guard
+            let sa = chosen?.message.payloads.lazy.compactMap({ p -> IKEv1SecurityAssociation? in
+                if case .securityAssociation(let sa) = p.body { return sa } else { return nil }
+            }).first,
+            let transform = sa.proposals.first?.transforms.first
+        else { throw Failure(description: "no phase-1 SA") }
         let cipher: CipherAlgorithm
         switch transform.encryptionAlgorithm {
         case 5: cipher = .tripleDESCBC
@@ -1055,10 +1315,14 @@ enum IKEv1TestDecryptor {
         var publicValues: [[UInt8]] = []
         for message in clear {
             for payload in message.message.payloads {
-                if case .keyExchange(let data) = payload.body, !publicValues.contains(data) { publicValues.append(data) }
+                if case .keyExchange(let data) = payload.body, !publicValues.contains(data) {
+                    publicValues.append(data)
+                }
             }
         }
-        guard publicValues.count >= 2 else { throw Failure(description: "\(publicValues.count) KE payloads in the clear") }
+        guard publicValues.count >= 2 else {
+            throw Failure(description: "\(publicValues.count) KE payloads in the clear")
+        }
         let context = try CipherContext(cipher, key: key, encrypt: false)
         let block = cipher.blockSize
         var phase1IV = Array(try Digest.hash(hash, publicValues[0] + publicValues[1]).prefix(block))
@@ -1079,11 +1343,16 @@ enum IKEv1TestDecryptor {
             } else if let next = exchangeIVs[messageID] {
                 iv = next
             } else {
-                let id = [UInt8(messageID >> 24), UInt8((messageID >> 16) & 0xff), UInt8((messageID >> 8) & 0xff), UInt8(messageID & 0xff)]
+                let id = [
+                    UInt8(messageID >> 24), UInt8((messageID >> 16) & 0xff), UInt8((messageID >> 8) & 0xff),
+                    UInt8(messageID & 0xff),
+                ]
                 iv = Array(try Digest.hash(hash, lastPhase1Block + id).prefix(block))
             }
             var plain = [UInt8](repeating: 0, count: ciphertext.count)
-            _ = try context.run(iv: iv, ivRange: 0..<block, input: ciphertext, inputRange: 0..<ciphertext.count, output: &plain, outputOffset: 0)
+            _ = try context.run(
+                iv: iv, ivRange: 0..<block, input: ciphertext, inputRange: 0..<ciphertext.count, output: &plain,
+                outputOffset: 0)
             if !retransmission {
                 seen[ciphertext] = iv
                 let lastBlock = Array(ciphertext.suffix(block))
@@ -1094,7 +1363,9 @@ enum IKEv1TestDecryptor {
                     exchangeIVs[messageID] = lastBlock
                 }
             }
-            out.append(IKEv1ParserTests.Plaintext(frame: entry.frame, firstPayload: entry.message.header.nextPayload, bytes: plain))
+            out.append(
+                IKEv1ParserTests.Plaintext(
+                    frame: entry.frame, firstPayload: entry.message.header.nextPayload, bytes: plain))
         }
         return out
     }
@@ -1122,7 +1393,9 @@ enum IKEv1RawUDP {
                 guard udp + 8 <= length else { continue }
                 let ports = [bytes.be16(udp), bytes.be16(udp + 2)]
                 var start = udp + 8
-                if ports.contains(4500), start + 4 <= length, bytes[start..<(start + 4)].allSatisfy({ $0 == 0 }) { start += 4 }
+                if ports.contains(4500), start + 4 <= length, bytes[start..<(start + 4)].allSatisfy({ $0 == 0 }) {
+                    start += 4
+                }
                 guard ports.contains(500) || ports.contains(4500) else { continue }
                 samples.append(IKECaptureMessages.Sample(frame: frame, bytes: bytes, range: start..<length))
             case .timeout, .interrupted:
@@ -1172,7 +1445,9 @@ enum IKEv1Craft {
     static func sa(_ proposals: [UInt8]) -> [UInt8] { [0, 0, 0, 1, 0, 0, 0, 1] + proposals }
 
     /// A proposal; the transforms' Next Payload fields are fixed up (3 on all but the last).
-    static func proposal(number: UInt8, protocolID: UInt8, spi: [UInt8], transforms: [[UInt8]], last: Bool = true, declared: Int? = nil) -> [UInt8] {
+    static func proposal(
+        number: UInt8, protocolID: UInt8, spi: [UInt8], transforms: [[UInt8]], last: Bool = true, declared: Int? = nil
+    ) -> [UInt8] {
         var body: [UInt8] = []
         for (index, transform) in transforms.enumerated() {
             var t = transform
@@ -1180,8 +1455,10 @@ enum IKEv1Craft {
             body += t
         }
         let length = 8 + spi.count + body.count
-        return [last ? 0 : 2, 0, UInt8(length >> 8), UInt8(length & 0xff), number, protocolID, UInt8(spi.count),
-                UInt8(truncatingIfNeeded: declared ?? transforms.count)] + spi + body
+        return [
+            last ? 0 : 2, 0, UInt8(length >> 8), UInt8(length & 0xff), number, protocolID, UInt8(spi.count),
+            UInt8(truncatingIfNeeded: declared ?? transforms.count),
+        ] + spi + body
     }
 
     static func transform(_ number: UInt8, _ id: UInt8, attributes: [UInt8] = []) -> [UInt8] {
@@ -1202,15 +1479,17 @@ enum IKEv1Craft {
 
 /// tshark's ISAKMP fields per frame, compared with our parse of the same frame.
 enum IKEv1TsharkComparison {
-    static let fields = ["frame.number", "isakmp.version", "isakmp.flags", "isakmp.typepayload", "isakmp.sa.doi", "isakmp.sa.situation",
-                         "isakmp.prop.number", "isakmp.prop.protoid", "isakmp.prop.transforms", "isakmp.trans.number", "isakmp.trans.id",
-                         "isakmp.ike.attr.type", "isakmp.ike.attr.format", "isakmp.ike.attr.value",
-                         "isakmp.ipsec.attr.type", "isakmp.ipsec.attr.format", "isakmp.ipsec.attr.value",
-                         "isakmp.notify.msgtype", "isakmp.notify.protoid", "isakmp.delete.spi", "isakmp.vid_bytes",
-                         "isakmp.id.type", "isakmp.id.protoid", "isakmp.id.port", "isakmp.cert.encoding", "isakmp.certreq.type",
-                         "isakmp.cfg.type", "isakmp.cfg.identifier", "isakmp.cfg.attr.type",
-                         "isakmp.frag.packetid", "isakmp.frag.seq", "isakmp.frag.last", "isakmp.ike.nat_hash",
-                         "isakmp.ike.nat_original_address_ipv4", "_ws.malformed", "_ws.expert.message"]
+    static let fields = [
+        "frame.number", "isakmp.version", "isakmp.flags", "isakmp.typepayload", "isakmp.sa.doi", "isakmp.sa.situation",
+        "isakmp.prop.number", "isakmp.prop.protoid", "isakmp.prop.transforms", "isakmp.trans.number", "isakmp.trans.id",
+        "isakmp.ike.attr.type", "isakmp.ike.attr.format", "isakmp.ike.attr.value",
+        "isakmp.ipsec.attr.type", "isakmp.ipsec.attr.format", "isakmp.ipsec.attr.value",
+        "isakmp.notify.msgtype", "isakmp.notify.protoid", "isakmp.delete.spi", "isakmp.vid_bytes",
+        "isakmp.id.type", "isakmp.id.protoid", "isakmp.id.port", "isakmp.cert.encoding", "isakmp.certreq.type",
+        "isakmp.cfg.type", "isakmp.cfg.identifier", "isakmp.cfg.attr.type",
+        "isakmp.frag.packetid", "isakmp.frag.seq", "isakmp.frag.last", "isakmp.ike.nat_hash",
+        "isakmp.ike.nat_original_address_ipv4", "_ws.malformed", "_ws.expert.message",
+    ]
 
     struct Counts: CustomStringConvertible {
         /// IKEv1 messages compared; of which compared field by field (neither we nor tshark
@@ -1239,7 +1518,8 @@ enum IKEv1TsharkComparison {
             let columns = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             guard let number = columns.first.flatMap({ Int($0) }) else { continue }
             var row: [String: [String]] = [:]
-            for (index, field) in fields.enumerated().dropFirst() where index < columns.count && !columns[index].isEmpty {
+            for (index, field) in fields.enumerated().dropFirst() where index < columns.count && !columns[index].isEmpty
+            {
                 row[field] = columns[index].split(separator: "|", omittingEmptySubsequences: false).map(String.init)
             }
             frames[number] = row
@@ -1272,7 +1552,9 @@ enum IKEv1TsharkComparison {
                             add("isakmp.trans.number", transform.number)
                             add("isakmp.trans.id", transform.transformID)
                             // Wireshark reads phase-1 classes for PROTO_ISAKMP + KEY_IKE only.
-                            let prefix = transform.protocolID == 1 && transform.transformID == 1 ? "isakmp.ike.attr" : "isakmp.ipsec.attr"
+                            let prefix =
+                                transform.protocolID == 1 && transform.transformID == 1
+                                ? "isakmp.ike.attr" : "isakmp.ipsec.attr"
                             for attribute in transform.attributes {
                                 add("\(prefix).type", attribute.type)
                                 add("\(prefix).format", attribute.isBasic ? 1 : 0)
@@ -1315,25 +1597,35 @@ enum IKEv1TsharkComparison {
         }
     }
 
-    static let comparedFields = fields.filter { !["frame.number", "isakmp.version", "isakmp.flags", "isakmp.typepayload", "_ws.malformed",
-                                                  "_ws.expert.message"].contains($0) }
+    static let comparedFields = fields.filter {
+        ![
+            "frame.number", "isakmp.version", "isakmp.flags", "isakmp.typepayload", "_ws.malformed",
+            "_ws.expert.message",
+        ].contains($0)
+    }
 
     /// Compares every frame that both we and tshark see as one ISAKMP message: field by field
     /// when neither found a problem, the payload types as prefixes otherwise. `plaintexts` are
     /// bodies the test decrypted itself, compared with what tshark decrypts with `decryptionRow`.
-    static func compare(capture: String, label: String, decryptionRow: String? = nil,
-                        plaintexts: [Int: IKEv1ParserTests.Plaintext] = [:]) throws -> Counts {
+    static func compare(
+        capture: String, label: String, decryptionRow: String? = nil,
+        plaintexts: [Int: IKEv1ParserTests.Plaintext] = [:]
+    ) throws -> Counts {
         let oracle = try run(capture, decryptionRow: decryptionRow)
         var counts = Counts()
         var seen = Set<Int>()
         for sample in try IKECaptureMessages.read(capture) {
-            guard sample.range.count >= 28, sample.bytes[sample.range.lowerBound + 17] >> 4 == 1, seen.insert(sample.frame).inserted else { continue }
+            guard sample.range.count >= 28, sample.bytes[sample.range.lowerBound + 17] >> 4 == 1,
+                seen.insert(sample.frame).inserted
+            else { continue }
             let where_ = "\(label) frame \(sample.frame)"
             let parsed = IKEv1Parser.parseMessage(sample.bytes, range: sample.range)
             guard case .success(let message) = parsed else {
                 // A header length below 28 or beyond the datagram: tshark shows no payloads
                 // either (nor a version, for a length of 0).
-                #expect((oracle[sample.frame]?["isakmp.typepayload"] ?? []).isEmpty, "\(where_): tshark found payloads in a message we refused")
+                #expect(
+                    (oracle[sample.frame]?["isakmp.typepayload"] ?? []).isEmpty,
+                    "\(where_): tshark found payloads in a message we refused")
                 counts.refused += 1
                 continue
             }
@@ -1345,11 +1637,13 @@ enum IKEv1TsharkComparison {
             var payloads = message.payloads
             var problems = message.problems
             let tsharkTypes = (row["isakmp.typepayload"] ?? []).compactMap { Int($0) }
-            let tsharkDamaged = row["_ws.malformed"] != nil || (row["_ws.expert.message"] ?? []).contains { $0.contains("bogus") }
+            let tsharkDamaged =
+                row["_ws.malformed"] != nil || (row["_ws.expert.message"] ?? []).contains { $0.contains("bogus") }
             // The body the test decrypted; for the last fragment of a message, the reassembled
             // message's body, which tshark also dissects in that frame.
             if let plain = plaintexts[sample.frame] {
-                let chain = IKEv1Parser.parseChain(plain.bytes, range: 0..<plain.bytes.count, firstPayload: plain.firstPayload)
+                let chain = IKEv1Parser.parseChain(
+                    plain.bytes, range: 0..<plain.bytes.count, firstPayload: plain.firstPayload)
                 payloads += chain.payloads
                 problems += chain.problems
             } else if message.encryptedRange != nil {
@@ -1361,8 +1655,10 @@ enum IKEv1TsharkComparison {
             let ours = Flat(payloads)
             guard problems.isEmpty, !tsharkDamaged else {
                 // Each parser stops or goes on at its own point: one list must begin the other.
-                #expect(ours.types.starts(with: tsharkTypes) || tsharkTypes.starts(with: ours.types),
-                        "\(where_): payload types \(ours.types), tshark \(tsharkTypes); our problems: \(problems.map(\.reason))")
+                #expect(
+                    ours.types.starts(with: tsharkTypes) || tsharkTypes.starts(with: ours.types),
+                    "\(where_): payload types \(ours.types), tshark \(tsharkTypes); our problems: \(problems.map(\.reason))"
+                )
                 counts.damaged += 1
                 continue
             }

@@ -1,9 +1,10 @@
 import Foundation
-@testable import SpiglassAnalysis
 import SpiglassCapture
 import SpiglassIKE
 import SpiglassWire
 import Testing
+
+@testable import SpiglassAnalysis
 
 /// IKEv2 message and payload parsing: the real strongSwan IKE_SA_INIT messages against
 /// constants taken from tshark 4.0.17 (and against tshark itself when installed), every IKE
@@ -25,16 +26,34 @@ import Testing
     /// isakmp.ike2.attr.key_length -e isakmp.key_exchange.dh_group` (tshark 4.0.17). The
     /// directory names give the ESP algorithms; the IKE SA uses these.
     static let strongSwanCases: [StrongSwanCase] = [
-        StrongSwanCase(name: "3des-md5-v4", transforms: ["ENCR_AES_CBC_128", "AUTH_HMAC_SHA2_256_128", "PRF_HMAC_SHA2_256", "MODP_2048"], keGroup: 14),
-        StrongSwanCase(name: "3des-sha1-v4", transforms: ["ENCR_AES_CBC_128", "AUTH_HMAC_SHA1_96", "PRF_HMAC_SHA1", "MODP_2048"], keGroup: 14),
-        StrongSwanCase(name: "aes128cbc-sha256-v4", transforms: ["ENCR_AES_CBC_256", "AUTH_HMAC_SHA2_256_128", "PRF_HMAC_SHA2_256", "MODP_2048"], keGroup: 14),
-        StrongSwanCase(name: "aes128ctr-sha1-v4", transforms: ["ENCR_AES_CTR_128", "AUTH_HMAC_SHA2_256_128", "PRF_HMAC_SHA2_256", "MODP_2048"], keGroup: 14),
-        StrongSwanCase(name: "aes128gcm16-v6", transforms: ["ENCR_AES_GCM_16_256", "PRF_HMAC_SHA2_384", "ECP_256"], keGroup: 19),
-        StrongSwanCase(name: "aes192cbc-sha384-v4", transforms: ["ENCR_AES_CBC_192", "AUTH_HMAC_SHA2_384_192", "PRF_HMAC_SHA2_384", "MODP_3072"], keGroup: 15),
-        StrongSwanCase(name: "aes256cbc-sha256-inner6-v4", transforms: ["ENCR_AES_CBC_256", "AUTH_HMAC_SHA2_256_128", "PRF_HMAC_SHA2_256", "ECP_256"], keGroup: 19),
-        StrongSwanCase(name: "aes256cbc-sha512-v6", transforms: ["ENCR_AES_CBC_256", "AUTH_HMAC_SHA2_512_256", "PRF_HMAC_SHA2_512", "ECP_384"], keGroup: 20),
-        StrongSwanCase(name: "aes256gcm16-v4", transforms: ["ENCR_AES_GCM_16_128", "PRF_HMAC_SHA2_256", "ECP_256"], keGroup: 19),
-        StrongSwanCase(name: "chacha20poly1305-v4", transforms: ["ENCR_AES_CBC_256", "AUTH_HMAC_SHA2_384_192", "PRF_HMAC_SHA2_384", "CURVE25519"], keGroup: 31),
+        StrongSwanCase(
+            name: "3des-md5-v4",
+            transforms: ["ENCR_AES_CBC_128", "AUTH_HMAC_SHA2_256_128", "PRF_HMAC_SHA2_256", "MODP_2048"], keGroup: 14),
+        StrongSwanCase(
+            name: "3des-sha1-v4", transforms: ["ENCR_AES_CBC_128", "AUTH_HMAC_SHA1_96", "PRF_HMAC_SHA1", "MODP_2048"],
+            keGroup: 14),
+        StrongSwanCase(
+            name: "aes128cbc-sha256-v4",
+            transforms: ["ENCR_AES_CBC_256", "AUTH_HMAC_SHA2_256_128", "PRF_HMAC_SHA2_256", "MODP_2048"], keGroup: 14),
+        StrongSwanCase(
+            name: "aes128ctr-sha1-v4",
+            transforms: ["ENCR_AES_CTR_128", "AUTH_HMAC_SHA2_256_128", "PRF_HMAC_SHA2_256", "MODP_2048"], keGroup: 14),
+        StrongSwanCase(
+            name: "aes128gcm16-v6", transforms: ["ENCR_AES_GCM_16_256", "PRF_HMAC_SHA2_384", "ECP_256"], keGroup: 19),
+        StrongSwanCase(
+            name: "aes192cbc-sha384-v4",
+            transforms: ["ENCR_AES_CBC_192", "AUTH_HMAC_SHA2_384_192", "PRF_HMAC_SHA2_384", "MODP_3072"], keGroup: 15),
+        StrongSwanCase(
+            name: "aes256cbc-sha256-inner6-v4",
+            transforms: ["ENCR_AES_CBC_256", "AUTH_HMAC_SHA2_256_128", "PRF_HMAC_SHA2_256", "ECP_256"], keGroup: 19),
+        StrongSwanCase(
+            name: "aes256cbc-sha512-v6",
+            transforms: ["ENCR_AES_CBC_256", "AUTH_HMAC_SHA2_512_256", "PRF_HMAC_SHA2_512", "ECP_384"], keGroup: 20),
+        StrongSwanCase(
+            name: "aes256gcm16-v4", transforms: ["ENCR_AES_GCM_16_128", "PRF_HMAC_SHA2_256", "ECP_256"], keGroup: 19),
+        StrongSwanCase(
+            name: "chacha20poly1305-v4",
+            transforms: ["ENCR_AES_CBC_256", "AUTH_HMAC_SHA2_384_192", "PRF_HMAC_SHA2_384", "CURVE25519"], keGroup: 31),
     ]
 
     static func strongSwanCapture(_ name: String) -> String { Paths.fixture("strongswan/\(name)/capture.pcap") }
@@ -57,9 +76,12 @@ import Testing
             #expect(message.header.exchangeType == .v2(.ikeSAInit))
             #expect(message.header.range == sample.range, "\(where_): the message fills the UDP payload")
             let request = sample.frame == 1
-            let notifies: [UInt16] = request ? [16388, 16389, 16430, 16431, 16406] : [16388, 16389, 16430, 16431, 16418, 16404]
-            #expect(message.payloads.map(\.type) == [33, 34, 40] + Array(repeating: 41, count: notifies.count), "\(where_)")
-            #expect(message.payloads.map(\.name) == ["SA", "KE", "Nonce"] + Array(repeating: "N", count: notifies.count))
+            let notifies: [UInt16] =
+                request ? [16388, 16389, 16430, 16431, 16406] : [16388, 16389, 16430, 16431, 16418, 16404]
+            #expect(
+                message.payloads.map(\.type) == [33, 34, 40] + Array(repeating: 41, count: notifies.count), "\(where_)")
+            #expect(
+                message.payloads.map(\.name) == ["SA", "KE", "Nonce"] + Array(repeating: "N", count: notifies.count))
             #expect(message.testNotifies.map(\.type) == notifies, "\(where_)")
             guard case .securityAssociation(let proposals) = message.payloads[0].body else {
                 Issue.record("\(where_): first payload is not an SA")
@@ -95,7 +117,9 @@ import Testing
             }
             // tshark with the fixture's ikev2_decryption_table: IDi, IDr, D, nothing.
             let firstInner: [Int: UInt8] = [3: 35, 4: 36, 31: 42, 32: 0]
-            #expect(sk.firstInnerPayload == firstInner[sample.frame], "\(c.name) frame \(sample.frame): first inner payload \(sk.firstInnerPayload)")
+            #expect(
+                sk.firstInnerPayload == firstInner[sample.frame],
+                "\(c.name) frame \(sample.frame): first inner payload \(sk.firstInnerPayload)")
             #expect(sk.contentRange.upperBound == sample.range.upperBound)
         }
     }
@@ -103,20 +127,29 @@ import Testing
     @Test func strongSwanSummaries() throws {
         let messages = try IKECaptureMessages.read(Self.strongSwanCapture("aes128cbc-sha256-v4"))
         let request = try IKEv2Parser.parseMessage(messages[0].bytes, range: messages[0].range).get()
-        #expect(request.payloads.map(\.summary) == [
-            "SA: #1 IKE ENCR_AES_CBC_256 PRF_HMAC_SHA2_256 AUTH_HMAC_SHA2_256_128 MODP_2048",
-            "KE: MODP_2048 (256 bytes)",
-            "Nonce: 32 bytes",
-            "N(NAT_DETECTION_SOURCE_IP)",
-            "N(NAT_DETECTION_DESTINATION_IP)",
-            "N(IKEV2_FRAGMENTATION_SUPPORTED)",
-            "N(SIGNATURE_HASH_ALGORITHMS) SHA2_256,SHA2_384,SHA2_512,IDENTITY",
-            "N(REDIRECT_SUPPORTED)",
-        ])
+        #expect(
+            request.payloads.map(\.summary) == [
+                "SA: #1 IKE ENCR_AES_CBC_256 PRF_HMAC_SHA2_256 AUTH_HMAC_SHA2_256_128 MODP_2048",
+                "KE: MODP_2048 (256 bytes)",
+                "Nonce: 32 bytes",
+                "N(NAT_DETECTION_SOURCE_IP)",
+                "N(NAT_DETECTION_DESTINATION_IP)",
+                "N(IKEV2_FRAGMENTATION_SUPPORTED)",
+                "N(SIGNATURE_HASH_ALGORITHMS) SHA2_256,SHA2_384,SHA2_512,IDENTITY",
+                "N(REDIRECT_SUPPORTED)",
+            ])
         let json = request.payloads[0].jsonObject()
-        #expect(json == #"{"type":33,"name":"SA","critical":false,"proposals":[{"number":1,"protocol":"IKE","protocol_id":1,"spi":null,"transforms":[{"type":1,"type_name":"ENCR","id":12,"name":"ENCR_AES_CBC_256","key_length":256},{"type":3,"type_name":"INTEG","id":12,"name":"AUTH_HMAC_SHA2_256_128","key_length":null},{"type":2,"type_name":"PRF","id":5,"name":"PRF_HMAC_SHA2_256","key_length":null},{"type":4,"type_name":"KE","id":14,"name":"MODP_2048","key_length":null}]}]}"#)
-        #expect(request.payloads[1].jsonObject() == #"{"type":34,"name":"KE","critical":false,"group":14,"group_name":"MODP_2048","length":256}"#)
-        #expect(request.payloads[3].jsonObject().hasPrefix(#"{"type":41,"name":"N","critical":false,"notify_type":16388,"notify":"NAT_DETECTION_SOURCE_IP","error":false,"protocol":"NONE","spi":null,"data":""#))
+        #expect(
+            json
+                == #"{"type":33,"name":"SA","critical":false,"proposals":[{"number":1,"protocol":"IKE","protocol_id":1,"spi":null,"transforms":[{"type":1,"type_name":"ENCR","id":12,"name":"ENCR_AES_CBC_256","key_length":256},{"type":3,"type_name":"INTEG","id":12,"name":"AUTH_HMAC_SHA2_256_128","key_length":null},{"type":2,"type_name":"PRF","id":5,"name":"PRF_HMAC_SHA2_256","key_length":null},{"type":4,"type_name":"KE","id":14,"name":"MODP_2048","key_length":null}]}]}"#
+        )
+        #expect(
+            request.payloads[1].jsonObject()
+                == #"{"type":34,"name":"KE","critical":false,"group":14,"group_name":"MODP_2048","length":256}"#)
+        #expect(
+            request.payloads[3].jsonObject().hasPrefix(
+                #"{"type":41,"name":"N","critical":false,"notify_type":16388,"notify":"NAT_DETECTION_SOURCE_IP","error":false,"protocol":"NONE","spi":null,"data":""#
+            ))
     }
 
     /// Field by field against tshark on the live captures, when tshark is installed.
@@ -127,7 +160,8 @@ import Testing
     @Test(.enabled(if: Tshark.path != nil, "tshark is not installed"), arguments: strongSwanCases)
     func strongSwanAgainstTshark(_ c: StrongSwanCase) throws {
         let table = Paths.fixture("strongswan/\(c.name)/ikev2_decryption_table")
-        let compared = try IKETsharkComparison.compare(capture: Self.strongSwanCapture(c.name), label: c.name, decryptionTable: table)
+        let compared = try IKETsharkComparison.compare(
+            capture: Self.strongSwanCapture(c.name), label: c.name, decryptionTable: table)
         #expect(compared.unencrypted == 2, "\(c.name): IKE_SA_INIT request and response compared")
         #expect(compared.total == 6)
         // The INFORMATIONAL response is empty: tshark shows no contained data for it.
@@ -163,7 +197,8 @@ import Testing
                 switch IKEv2Parser.parseMessage(sample.bytes, range: sample.range) {
                 case .success(let message):
                     ikev2 += 1
-                    Self.checkInvariants(message, bytes: sample.bytes, range: sample.range, where_: "\(relative) frame \(sample.frame)")
+                    Self.checkInvariants(
+                        message, bytes: sample.bytes, range: sample.range, where_: "\(relative) frame \(sample.frame)")
                     payloads += message.payloads.count
                     typesSeen.formUnion(message.payloads.map(\.type))
                 case .failure(let problem):
@@ -178,7 +213,8 @@ import Testing
         #expect(ikev1 == 150, "IKEv1 messages refused as not IKEv2: \(ikev1)")
         #expect(payloads > 2000)
         // Outside SK: SA, KE, IDi, CERT, CERTREQ, Nonce, N, V, SK, SKF.
-        #expect(typesSeen.isSuperset(of: [33, 34, 35, 37, 38, 40, 41, 43, 46, 53]), "types seen: \(typesSeen.sorted())")
+        #expect(
+            typesSeen.isSuperset(of: [33, 34, 35, 37, 38, 40, 41, 43, 46, 53]), "types seen: \(typesSeen.sorted())")
     }
 
     static let corpusIKEv2Captures: [String] = corpusCaptures.filter { relative in
@@ -194,7 +230,9 @@ import Testing
 
     /// Unencrypted payload lists, notify types, transforms, key lengths, KE groups and vendor
     /// IDs as tshark dissects them.
-    @Test(.enabled(if: Tshark.path != nil && Paths.corpusPresent, "tshark or the corpus is missing"), arguments: corpusIKEv2Captures)
+    @Test(
+        .enabled(if: Tshark.path != nil && Paths.corpusPresent, "tshark or the corpus is missing"),
+        arguments: corpusIKEv2Captures)
     func corpusAgainstTshark(_ relative: String) throws {
         let compared = try IKETsharkComparison.compare(capture: Paths.corpus(relative), label: relative)
         #expect(compared.total > 0, "\(relative): no IKEv2 message compared")
@@ -209,20 +247,28 @@ import Testing
     /// Corpus captures with IKEv2 keys: the openswan files with the key pair the README's
     /// §3.6 table names for each, and the other captures' derived or upstream tables.
     static let corpusDecryptionCases: [DecryptionCase] = {
-        guard Paths.corpusPresent, let readme = try? String(contentsOfFile: Paths.corpus("README.md"), encoding: .utf8) else { return [] }
+        guard Paths.corpusPresent, let readme = try? String(contentsOfFile: Paths.corpus("README.md"), encoding: .utf8)
+        else { return [] }
         var cases = [
-            DecryptionCase(capture: "wireshark-wiki/ipsec_ikev2+esp_aes-gcm,aes-ctr,aes-cbc/capture.pcapng",
-                           table: "wireshark-wiki/ipsec_ikev2+esp_aes-gcm,aes-ctr,aes-cbc/ikev2_decryption_table"),
-            DecryptionCase(capture: "packetgen-plugin-ipsec/spec/ikev2.pcapng", table: "packetgen-plugin-ipsec/derived/ikev2.ikev2_decryption_table"),
-            DecryptionCase(capture: "packetgen-plugin-ipsec/spec/ikev2_cbc_hmac.pcapng",
-                           table: "packetgen-plugin-ipsec/derived/ikev2_cbc_hmac.ikev2_decryption_table"),
+            DecryptionCase(
+                capture: "wireshark-wiki/ipsec_ikev2+esp_aes-gcm,aes-ctr,aes-cbc/capture.pcapng",
+                table: "wireshark-wiki/ipsec_ikev2+esp_aes-gcm,aes-ctr,aes-cbc/ikev2_decryption_table"),
+            DecryptionCase(
+                capture: "packetgen-plugin-ipsec/spec/ikev2.pcapng",
+                table: "packetgen-plugin-ipsec/derived/ikev2.ikev2_decryption_table"),
+            DecryptionCase(
+                capture: "packetgen-plugin-ipsec/spec/ikev2_cbc_hmac.pcapng",
+                table: "packetgen-plugin-ipsec/derived/ikev2_cbc_hmac.ikev2_decryption_table"),
             DecryptionCase(capture: "tcpdump/ikev2pI2.pcap", table: "tcpdump/derived/ikev2_decryption_table.ikev2pI2"),
         ]
         for line in readme.split(separator: "\n") where line.hasPrefix("| `tests/unit/") {
             let columns = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
             guard let file = columns.first?.split(separator: "`").first,
-                  let keypair = columns.first(where: { $0.hasPrefix("keypair") && $0.count <= 9 }) else { continue }
-            cases.append(DecryptionCase(capture: "openswan/\(file)", table: "openswan/derived/\(keypair).ikev2_decryption_table"))
+                let keypair = columns.first(where: { $0.hasPrefix("keypair") && $0.count <= 9 })
+            else { continue }
+            cases.append(
+                DecryptionCase(capture: "openswan/\(file)", table: "openswan/derived/\(keypair).ikev2_decryption_table")
+            )
         }
         return cases
     }()
@@ -231,13 +277,19 @@ import Testing
     func corpusDecryptionCasesAreFound() {
         // README: 32 openswan files decrypt, plus the wiki, PacketGen and tcpdump captures.
         #expect(Self.corpusDecryptionCases.count == 36, "\(Self.corpusDecryptionCases.map(\.capture))")
-        #expect(Self.corpusDecryptionCases.allSatisfy { Paths.exists(Paths.corpus($0.capture)) && Paths.exists(Paths.corpus($0.table)) })
+        #expect(
+            Self.corpusDecryptionCases.allSatisfy {
+                Paths.exists(Paths.corpus($0.capture)) && Paths.exists(Paths.corpus($0.table))
+            })
     }
 
     /// What tshark decrypts from SK, parsed as a payload chain, against tshark's own lists.
-    @Test(.enabled(if: Tshark.path != nil && Paths.corpusPresent, "tshark or the corpus is missing"), arguments: corpusDecryptionCases)
+    @Test(
+        .enabled(if: Tshark.path != nil && Paths.corpusPresent, "tshark or the corpus is missing"),
+        arguments: corpusDecryptionCases)
     func corpusDecryptedAgainstTshark(_ c: DecryptionCase) throws {
-        let compared = try IKETsharkComparison.compare(capture: Paths.corpus(c.capture), label: c.capture, decryptionTable: Paths.corpus(c.table))
+        let compared = try IKETsharkComparison.compare(
+            capture: Paths.corpus(c.capture), label: c.capture, decryptionTable: Paths.corpus(c.table))
         #expect(compared.decrypted > 0, "\(c.capture): no decrypted SK compared")
     }
 
@@ -247,12 +299,16 @@ import Testing
     /// every problem inside the buffer, summaries and JSON built.
     static func checkInvariants(_ message: IKEv2Message, bytes: [UInt8], range: Range<Int>, where_: String) {
         let messageRange = message.header.range
-        #expect(messageRange.lowerBound == range.lowerBound && messageRange.upperBound <= range.upperBound, "\(where_): header range")
+        #expect(
+            messageRange.lowerBound == range.lowerBound && messageRange.upperBound <= range.upperBound,
+            "\(where_): header range")
         #expect(message.payloads.count <= IKEv2Limits.maxPayloadsPerMessage)
         var cursor = messageRange.lowerBound + 28
         for (index, payload) in message.payloads.enumerated() {
             #expect(payload.range.lowerBound == cursor, "\(where_): payload \(index) not where the previous ended")
-            #expect(payload.range.count >= 4 && payload.range.upperBound <= messageRange.upperBound, "\(where_): payload \(index) range")
+            #expect(
+                payload.range.count >= 4 && payload.range.upperBound <= messageRange.upperBound,
+                "\(where_): payload \(index) range")
             cursor = payload.range.upperBound
             switch payload.body {
             case .encrypted(let sk):
@@ -291,12 +347,20 @@ import Testing
     /// Encrypted fragment 2 of 3 after an N; a message with every other payload type.
     static func kitchenSink() -> [UInt8] {
         IKEv2Craft.message([
-            .init(33, IKEv2Craft.proposal(number: 1, protocolID: 1, spi: [], transforms: [
-                IKEv2Craft.transform(1, 12, attributes: [0x80, 0x0e, 0x01, 0x00]),
-                IKEv2Craft.transform(2, 5), IKEv2Craft.transform(3, 12), IKEv2Craft.transform(4, 19),
-            ], last: false) + IKEv2Craft.proposal(number: 2, protocolID: 3, spi: [0xc1, 0x9c, 0x5d, 0x01], transforms: [
-                IKEv2Craft.transform(1, 20, attributes: [0x80, 0x0e, 0x01, 0x00]), IKEv2Craft.transform(5, 0),
-            ])),
+            .init(
+                33,
+                IKEv2Craft.proposal(
+                    number: 1, protocolID: 1, spi: [],
+                    transforms: [
+                        IKEv2Craft.transform(1, 12, attributes: [0x80, 0x0e, 0x01, 0x00]),
+                        IKEv2Craft.transform(2, 5), IKEv2Craft.transform(3, 12), IKEv2Craft.transform(4, 19),
+                    ], last: false)
+                    + IKEv2Craft.proposal(
+                        number: 2, protocolID: 3, spi: [0xc1, 0x9c, 0x5d, 0x01],
+                        transforms: [
+                            IKEv2Craft.transform(1, 20, attributes: [0x80, 0x0e, 0x01, 0x00]),
+                            IKEv2Craft.transform(5, 0),
+                        ])),
             .init(34, [0, 19, 0, 0] + Array(repeating: 0xab, count: 64)),
             .init(35, [2, 0, 0, 0] + Array("moon.example".utf8)),
             .init(36, [1, 0, 0, 0, 192, 0, 2, 1]),
@@ -309,10 +373,18 @@ import Testing
             .init(42, [3, 4, 0, 2, 0xc1, 0x9c, 0x5d, 0x01, 0x42, 0x18, 0xb5, 0x6d]),
             .init(43, Array(Hex.decode("882fe56d6fd20dbc2251613b2ebe5beb") ?? [])),
             .init(43, Array("OEplutounit0".utf8)),
-            .init(44, [1, 0, 0, 0] + IKEv2Craft.ipv4Selector(proto: 0, ports: (0, 65535), start: [10, 200, 1, 0], end: [10, 200, 1, 255])),
-            .init(45, [2, 0, 0, 0] + IKEv2Craft.ipv4Selector(proto: 6, ports: (80, 80), start: [10, 0, 0, 1], end: [10, 0, 0, 9])
-                + IKEv2Craft.ipv6Selector(proto: 17, ports: (500, 600), start: IPAddress("fd00:201::")?.bytes ?? [],
-                                         end: IPAddress("fd00:201::ffff:ffff:ffff:ffff")?.bytes ?? [])),
+            .init(
+                44,
+                [1, 0, 0, 0]
+                    + IKEv2Craft.ipv4Selector(
+                        proto: 0, ports: (0, 65535), start: [10, 200, 1, 0], end: [10, 200, 1, 255])),
+            .init(
+                45,
+                [2, 0, 0, 0]
+                    + IKEv2Craft.ipv4Selector(proto: 6, ports: (80, 80), start: [10, 0, 0, 1], end: [10, 0, 0, 9])
+                    + IKEv2Craft.ipv6Selector(
+                        proto: 17, ports: (500, 600), start: IPAddress("fd00:201::")?.bytes ?? [],
+                        end: IPAddress("fd00:201::ffff:ffff:ffff:ffff")?.bytes ?? [])),
             .init(47, [1, 0, 0, 0, 0, 1, 0, 0, 0, 10, 0, 0]),
             .init(48, [1, 7, 0, 5, 1]),
             .init(50, [1, 2, 3], critical: true),
@@ -323,30 +395,34 @@ import Testing
     @Test func kitchenSinkParsesAndDescribes() throws {
         let bytes = Self.kitchenSink()
         let message = try IKEv2Parser.parseMessage(bytes, range: 0..<bytes.count).get()
-        #expect(message.payloads.map(\.name) == ["SA", "KE", "IDi", "IDr", "CERT", "CERTREQ", "AUTH", "Nonce", "N", "N", "D", "V", "V",
-                                                  "TSi", "TSr", "CP", "EAP", "IDg", "SK"])
+        #expect(
+            message.payloads.map(\.name) == [
+                "SA", "KE", "IDi", "IDr", "CERT", "CERTREQ", "AUTH", "Nonce", "N", "N", "D", "V", "V",
+                "TSi", "TSr", "CP", "EAP", "IDg", "SK",
+            ])
         #expect(message.problems.map(\.code) == [.unknownCriticalPayload])
-        #expect(message.payloads.map(\.summary) == [
-            "SA: #1 IKE ENCR_AES_CBC_256 PRF_HMAC_SHA2_256 AUTH_HMAC_SHA2_256_128 ECP_256 | #2 ESP spi=c19c5d01 ENCR_AES_GCM_16_256 NO_ESN",
-            "KE: ECP_256 (64 bytes)",
-            "IDi: ID_FQDN moon.example",
-            "IDr: ID_IPV4_ADDR 192.0.2.1",
-            "CERT: X.509 Certificate - Signature (10 bytes)",
-            "CERTREQ: X.509 Certificate - Signature, 2 CAs",
-            "AUTH: Shared Key Message Integrity Code",
-            "Nonce: 32 bytes",
-            "N(REKEY_SA) ESP spi=c19c5d01",
-            "N(INVALID_KE_PAYLOAD) group=ECP_256",
-            "D: ESP c19c5d01 4218b56d",
-            "V: strongSwan",
-            "V: Openswan/Libreswan",
-            "TSi: 10.200.1.0/24",
-            "TSr: 10.0.0.1-10.0.0.9[tcp/80], fd00:201::/64[udp/500-600]",
-            "CP(CFG_REQUEST): INTERNAL_IP4_ADDRESS, INTERNAL_IP6_DNS",
-            "EAP: Request/Identity",
-            "IDg: 3 bytes",
-            "SK: 48 bytes encrypted",
-        ])
+        #expect(
+            message.payloads.map(\.summary) == [
+                "SA: #1 IKE ENCR_AES_CBC_256 PRF_HMAC_SHA2_256 AUTH_HMAC_SHA2_256_128 ECP_256 | #2 ESP spi=c19c5d01 ENCR_AES_GCM_16_256 NO_ESN",
+                "KE: ECP_256 (64 bytes)",
+                "IDi: ID_FQDN moon.example",
+                "IDr: ID_IPV4_ADDR 192.0.2.1",
+                "CERT: X.509 Certificate - Signature (10 bytes)",
+                "CERTREQ: X.509 Certificate - Signature, 2 CAs",
+                "AUTH: Shared Key Message Integrity Code",
+                "Nonce: 32 bytes",
+                "N(REKEY_SA) ESP spi=c19c5d01",
+                "N(INVALID_KE_PAYLOAD) group=ECP_256",
+                "D: ESP c19c5d01 4218b56d",
+                "V: strongSwan",
+                "V: Openswan/Libreswan",
+                "TSi: 10.200.1.0/24",
+                "TSr: 10.0.0.1-10.0.0.9[tcp/80], fd00:201::/64[udp/500-600]",
+                "CP(CFG_REQUEST): INTERNAL_IP4_ADDRESS, INTERNAL_IP6_DNS",
+                "EAP: Request/Identity",
+                "IDg: 3 bytes",
+                "SK: 48 bytes encrypted",
+            ])
         guard case .encrypted(let sk) = message.payloads.last?.body else {
             Issue.record("no SK")
             return
@@ -354,21 +430,49 @@ import Testing
         #expect(sk.firstInnerPayload == 35)
         #expect(sk.contentRange == (bytes.count - 48)..<bytes.count)
         let json = message.payloads.map { $0.jsonObject() }
-        #expect(json[2] == #"{"type":35,"name":"IDi","critical":false,"id_type":2,"id_type_name":"ID_FQDN","value":"moon.example"}"#)
-        #expect(json[6] == #"{"type":39,"name":"AUTH","critical":false,"method":2,"method_name":"Shared Key Message Integrity Code","length":32}"#)
-        #expect(json[8] == #"{"type":41,"name":"N","critical":false,"notify_type":16393,"notify":"REKEY_SA","error":false,"protocol":"ESP","spi":"c19c5d01","data":""}"#)
-        #expect(json[10] == #"{"type":42,"name":"D","critical":false,"protocol":"ESP","spi_size":4,"spis":["c19c5d01","4218b56d"]}"#)
-        #expect(json[11] == #"{"type":43,"name":"V","critical":false,"vendor_id":"882fe56d6fd20dbc2251613b2ebe5beb","vendor":"strongSwan"}"#)
-        #expect(json[13] == #"{"type":44,"name":"TSi","critical":false,"selectors":[{"type":7,"type_name":"TS_IPV4_ADDR_RANGE","protocol":0,"ports":"0-65535","start":"10.200.1.0","end":"10.200.1.255","text":"10.200.1.0/24"}]}"#)
-        #expect(json[15] == #"{"type":47,"name":"CP","critical":false,"cfg_type":1,"cfg_type_name":"CFG_REQUEST","attributes":[{"type":1,"name":"INTERNAL_IP4_ADDRESS","length":0},{"type":10,"name":"INTERNAL_IP6_DNS","length":0}]}"#)
-        #expect(json[16] == #"{"type":48,"name":"EAP","critical":false,"code":1,"code_name":"Request","identifier":7,"eap_type":1,"eap_type_name":"Identity","length":0}"#)
+        #expect(
+            json[2]
+                == #"{"type":35,"name":"IDi","critical":false,"id_type":2,"id_type_name":"ID_FQDN","value":"moon.example"}"#
+        )
+        #expect(
+            json[6]
+                == #"{"type":39,"name":"AUTH","critical":false,"method":2,"method_name":"Shared Key Message Integrity Code","length":32}"#
+        )
+        #expect(
+            json[8]
+                == #"{"type":41,"name":"N","critical":false,"notify_type":16393,"notify":"REKEY_SA","error":false,"protocol":"ESP","spi":"c19c5d01","data":""}"#
+        )
+        #expect(
+            json[10]
+                == #"{"type":42,"name":"D","critical":false,"protocol":"ESP","spi_size":4,"spis":["c19c5d01","4218b56d"]}"#
+        )
+        #expect(
+            json[11]
+                == #"{"type":43,"name":"V","critical":false,"vendor_id":"882fe56d6fd20dbc2251613b2ebe5beb","vendor":"strongSwan"}"#
+        )
+        #expect(
+            json[13]
+                == #"{"type":44,"name":"TSi","critical":false,"selectors":[{"type":7,"type_name":"TS_IPV4_ADDR_RANGE","protocol":0,"ports":"0-65535","start":"10.200.1.0","end":"10.200.1.255","text":"10.200.1.0/24"}]}"#
+        )
+        #expect(
+            json[15]
+                == #"{"type":47,"name":"CP","critical":false,"cfg_type":1,"cfg_type_name":"CFG_REQUEST","attributes":[{"type":1,"name":"INTERNAL_IP4_ADDRESS","length":0},{"type":10,"name":"INTERNAL_IP6_DNS","length":0}]}"#
+        )
+        #expect(
+            json[16]
+                == #"{"type":48,"name":"EAP","critical":false,"code":1,"code_name":"Request","identifier":7,"eap_type":1,"eap_type_name":"Identity","length":0}"#
+        )
         #expect(json[17] == #"{"type":50,"name":"IDg","critical":true,"length":3,"data":"010203"}"#)
-        #expect(json[18] == #"{"type":46,"name":"SK","critical":false,"first_payload":35,"first_payload_name":"IDi","length":48}"#)
+        #expect(
+            json[18]
+                == #"{"type":46,"name":"SK","critical":false,"first_payload":35,"first_payload_name":"IDi","length":48}"#
+        )
         Self.checkInvariants(message, bytes: bytes, range: 0..<bytes.count, where_: "kitchen sink")
     }
 
     @Test func encryptedFragment() throws {
-        let bytes = IKEv2Craft.message([.init(53, [0, 2, 0, 3] + Array(repeating: 1, count: 40), next: 0)], exchange: 35)
+        let bytes = IKEv2Craft.message(
+            [.init(53, [0, 2, 0, 3] + Array(repeating: 1, count: 40), next: 0)], exchange: 35)
         let message = try IKEv2Parser.parseMessage(bytes, range: 0..<bytes.count).get()
         #expect(message.problems.isEmpty)
         #expect(message.payloads.map(\.summary) == ["SKF: fragment 2/3"])
@@ -424,14 +528,18 @@ import Testing
         for full in samples {
             for length in 0..<full.count {
                 let code = Self.failureCode(full, range: 0..<length)
-                #expect(code == (length < 28 ? .truncatedHeader : .truncatedMessage), "prefix \(length): \(String(describing: code))")
+                #expect(
+                    code == (length < 28 ? .truncatedHeader : .truncatedMessage),
+                    "prefix \(length): \(String(describing: code))")
                 guard length >= 28 else { continue }
                 var cut = Array(full[0..<length])
                 cut.setBE32(24, UInt32(length))
                 let message = try IKEv2Parser.parseMessage(cut, range: 0..<length).get()
                 Self.checkInvariants(message, bytes: cut, range: 0..<length, where_: "cut at \(length)")
                 let chainCodes: Set<IKEParseProblem.Code> = [.truncatedPayloadHeader, .payloadBeyondEnd]
-                #expect(message.problems.contains { chainCodes.contains($0.code) }, "cut at \(length): \(message.problems.map(\.code))")
+                #expect(
+                    message.problems.contains { chainCodes.contains($0.code) },
+                    "cut at \(length): \(message.problems.map(\.code))")
             }
         }
     }
@@ -453,11 +561,17 @@ import Testing
         #expect(message.problems.map(\.code) == [.payloadBeyondEnd])
         // A chain that announces a payload after the last bytes.
         let announced = IKEv2Craft.message([.init(40, [1, 2, 3, 4], next: 41)])
-        #expect(try IKEv2Parser.parseMessage(announced, range: 0..<announced.count).get().problems.map(\.code) == [.truncatedPayloadHeader])
+        #expect(
+            try IKEv2Parser.parseMessage(announced, range: 0..<announced.count).get().problems.map(\.code) == [
+                .truncatedPayloadHeader
+            ])
         // Bytes after a payload that says none follows.
         var trailing = IKEv2Craft.message([.init(40, [1, 2, 3, 4])]) + [0, 0]
         trailing.setBE32(24, UInt32(trailing.count))
-        #expect(try IKEv2Parser.parseMessage(trailing, range: 0..<trailing.count).get().problems.map(\.code) == [.trailingBytes])
+        #expect(
+            try IKEv2Parser.parseMessage(trailing, range: 0..<trailing.count).get().problems.map(\.code) == [
+                .trailingBytes
+            ])
         // Bytes after SK.
         var afterSK = IKEv2Craft.message([.init(46, [1, 2, 3, 4], next: 33)]) + [0, 0, 0, 4]
         afterSK.setBE32(24, UInt32(afterSK.count))
@@ -467,7 +581,8 @@ import Testing
     }
 
     @Test func tooManyPayloads() throws {
-        let bytes = IKEv2Craft.message(Array(repeating: IKEv2Craft.Item(43, []), count: IKEv2Limits.maxPayloadsPerMessage + 5))
+        let bytes = IKEv2Craft.message(
+            Array(repeating: IKEv2Craft.Item(43, []), count: IKEv2Limits.maxPayloadsPerMessage + 5))
         let message = try IKEv2Parser.parseMessage(bytes, range: 0..<bytes.count).get()
         #expect(message.payloads.count == IKEv2Limits.maxPayloadsPerMessage)
         #expect(message.problems.map(\.code) == [.tooManyPayloads])
@@ -475,7 +590,9 @@ import Testing
 
     @Test func decryptedChains() {
         // What an SK held: IDi, AUTH, then an SK that cannot be there.
-        let chain = IKEv2Craft.chain([.init(35, [1, 0, 0, 0, 10, 0, 0, 1]), .init(39, [2, 0, 0, 0, 9]), .init(46, [1, 2, 3], next: 41)])
+        let chain = IKEv2Craft.chain([
+            .init(35, [1, 0, 0, 0, 10, 0, 0, 1]), .init(39, [2, 0, 0, 0, 9]), .init(46, [1, 2, 3], next: 41),
+        ])
         let parsed = IKEv2Parser.parsePayloadChain(chain, range: 0..<chain.count, firstPayload: 35)
         #expect(parsed.payloads.map(\.name) == ["IDi", "AUTH", "SK"])
         #expect(parsed.problems.map(\.code) == [.nestedEncrypted])
@@ -484,9 +601,14 @@ import Testing
             return
         }
         #expect(problem.code == .nestedEncrypted)
-        #expect(IKEv2Parser.parsePayloadChain(chain, range: 0..<(chain.count + 1), firstPayload: 35).problems.map(\.code) == [.badRange])
+        #expect(
+            IKEv2Parser.parsePayloadChain(chain, range: 0..<(chain.count + 1), firstPayload: 35).problems.map(\.code)
+                == [.badRange])
         #expect(IKEv2Parser.parsePayloadChain([], range: 0..<0, firstPayload: 0).payloads.isEmpty)
-        #expect(IKEv2Parser.parsePayloadChain([], range: 0..<0, firstPayload: 41).problems.map(\.code) == [.truncatedPayloadHeader])
+        #expect(
+            IKEv2Parser.parsePayloadChain([], range: 0..<0, firstPayload: 41).problems.map(\.code) == [
+                .truncatedPayloadHeader
+            ])
     }
 
     // MARK: - Bodies
@@ -504,10 +626,14 @@ import Testing
     }
 
     @Test func shortBodies() throws {
-        let fixed: [UInt8: Int] = [34: 4, 35: 4, 36: 4, 37: 1, 38: 1, 39: 4, 41: 4, 42: 4, 44: 4, 45: 4, 47: 4, 48: 4, 53: 4]
+        let fixed: [UInt8: Int] = [
+            34: 4, 35: 4, 36: 4, 37: 1, 38: 1, 39: 4, 41: 4, 42: 4, 44: 4, 45: 4, 47: 4, 48: 4, 53: 4,
+        ]
         for (type, needed) in fixed {
             for length in 0..<needed {
-                #expect(try Self.malformedCode(type, Array(repeating: 0, count: length)) == .truncatedBody, "type \(type), \(length) bytes")
+                #expect(
+                    try Self.malformedCode(type, Array(repeating: 0, count: length)) == .truncatedBody,
+                    "type \(type), \(length) bytes")
             }
         }
         // Nonce, V and unknown payloads may be empty.
@@ -522,23 +648,33 @@ import Testing
         let oneTransform = [IKEv2Craft.transform(1, 12)]
         // 65 proposals: the first 64 kept.
         var many: [UInt8] = []
-        for n in 1...65 { many += IKEv2Craft.proposal(number: UInt8(n), protocolID: 3, spi: [0, 0, 0, UInt8(n)], transforms: oneTransform, last: n == 65) }
+        for n in 1...65 {
+            many += IKEv2Craft.proposal(
+                number: UInt8(n), protocolID: 3, spi: [0, 0, 0, UInt8(n)], transforms: oneTransform, last: n == 65)
+        }
         let (sa, codes) = try Self.body(33, many)
         guard case .securityAssociation(let proposals) = sa.body else { throw Failure("SA did not parse: \(sa.body)") }
         #expect(proposals.count == IKEv2Limits.maxProposalsPerSA)
         #expect(codes == [.tooManyProposals])
         // 65 transforms in one proposal.
         let transforms = (0..<65).map { IKEv2Craft.transform(1, UInt16($0), last: $0 == 64) }
-        let (big, bigCodes) = try Self.body(33, IKEv2Craft.proposal(number: 1, protocolID: 1, spi: [], transforms: transforms, declared: 65))
+        let (big, bigCodes) = try Self.body(
+            33, IKEv2Craft.proposal(number: 1, protocolID: 1, spi: [], transforms: transforms, declared: 65))
         guard case .securityAssociation(let bigProposals) = big.body else { throw Failure("SA did not parse") }
         #expect(bigProposals.first?.transforms.count == IKEv2Limits.maxTransformsPerProposal)
         #expect(bigCodes == [.tooManyTransforms])
         // 17 attributes in one transform.
         let attributes = (0..<17).flatMap { index -> [UInt8] in [0x80, UInt8(20 + index), 0, 1] }
-        let (attributed, attributeCodes) = try Self.body(33, IKEv2Craft.proposal(number: 1, protocolID: 1, spi: [],
-                                                                                   transforms: [IKEv2Craft.transform(1, 12, attributes: attributes)]))
-        guard case .securityAssociation(let attributedProposals) = attributed.body else { throw Failure("SA did not parse") }
-        #expect(attributedProposals.first?.transforms.first?.otherAttributes.count == IKEv2Limits.maxAttributesPerTransform)
+        let (attributed, attributeCodes) = try Self.body(
+            33,
+            IKEv2Craft.proposal(
+                number: 1, protocolID: 1, spi: [],
+                transforms: [IKEv2Craft.transform(1, 12, attributes: attributes)]))
+        guard case .securityAssociation(let attributedProposals) = attributed.body else {
+            throw Failure("SA did not parse")
+        }
+        #expect(
+            attributedProposals.first?.transforms.first?.otherAttributes.count == IKEv2Limits.maxAttributesPerTransform)
         #expect(attributeCodes == [.tooManyAttributes])
         // Proposal length smaller than its header, larger than the payload; SPI too large.
         var proposal = IKEv2Craft.proposal(number: 1, protocolID: 1, spi: [], transforms: oneTransform)
@@ -553,14 +689,19 @@ import Testing
         var shortTransform = IKEv2Craft.proposal(number: 1, protocolID: 1, spi: [], transforms: oneTransform)
         shortTransform.setBE16(8 + 2, 4)
         #expect(try Self.malformedCode(33, shortTransform) == .badTransform)
-        let longAttribute = IKEv2Craft.proposal(number: 1, protocolID: 1, spi: [], transforms: [IKEv2Craft.transform(1, 12, attributes: [0x00, 0x0e, 0x00, 0x09, 1])])
+        let longAttribute = IKEv2Craft.proposal(
+            number: 1, protocolID: 1, spi: [],
+            transforms: [IKEv2Craft.transform(1, 12, attributes: [0x00, 0x0e, 0x00, 0x09, 1])])
         #expect(try Self.malformedCode(33, longAttribute) == .badAttribute)
         // Non-fatal: declared count, Last Substruc, bytes after the last proposal.
-        let (_, countCodes) = try Self.body(33, IKEv2Craft.proposal(number: 1, protocolID: 1, spi: [], transforms: oneTransform, declared: 3))
+        let (_, countCodes) = try Self.body(
+            33, IKEv2Craft.proposal(number: 1, protocolID: 1, spi: [], transforms: oneTransform, declared: 3))
         #expect(countCodes == [.countMismatch])
-        let (_, lastCodes) = try Self.body(33, IKEv2Craft.proposal(number: 1, protocolID: 1, spi: [], transforms: oneTransform, last: false))
+        let (_, lastCodes) = try Self.body(
+            33, IKEv2Craft.proposal(number: 1, protocolID: 1, spi: [], transforms: oneTransform, last: false))
         #expect(lastCodes == [.badLastSubstructure])
-        let (_, trailingCodes) = try Self.body(33, IKEv2Craft.proposal(number: 1, protocolID: 1, spi: [], transforms: oneTransform) + [0, 0, 0])
+        let (_, trailingCodes) = try Self.body(
+            33, IKEv2Craft.proposal(number: 1, protocolID: 1, spi: [], transforms: oneTransform) + [0, 0, 0])
         #expect(trailingCodes == [.trailingBytes])
     }
 
@@ -587,9 +728,12 @@ import Testing
         for length: UInt16 in [0, 3, 15, 17, 40, 2000] {
             var selector = good
             selector.setBE16(2, length)
-            #expect(try Self.malformedCode(44, [1, 0, 0, 0] + selector) == .badTrafficSelector, "IPv4 selector length \(length)")
+            #expect(
+                try Self.malformedCode(44, [1, 0, 0, 0] + selector) == .badTrafficSelector,
+                "IPv4 selector length \(length)")
         }
-        var ipv6 = IKEv2Craft.ipv6Selector(proto: 0, ports: (0, 65535), start: Array(repeating: 0, count: 16), end: Array(repeating: 0xff, count: 16))
+        var ipv6 = IKEv2Craft.ipv6Selector(
+            proto: 0, ports: (0, 65535), start: Array(repeating: 0, count: 16), end: Array(repeating: 0xff, count: 16))
         ipv6.setBE16(2, 16)
         #expect(try Self.malformedCode(45, [1, 0, 0, 0] + ipv6) == .badTrafficSelector)
         // More declared than present.
@@ -601,15 +745,22 @@ import Testing
         #expect(codes == [.tooManyTrafficSelectors])
         // Other types kept raw; bytes after the declared selectors.
         let (raw, rawCodes) = try Self.body(44, [1, 0, 0, 0, 10, 0, 0, 7, 0xaa, 0xbb, 0xcc, 9])
-        #expect(raw.body == .trafficSelectors([IKEv2TrafficSelector(type: 10, ipProtocol: 0, startPort: 0, endPort: 0, startAddress: [],
-                                                                       endAddress: [], data: [0xaa, 0xbb, 0xcc])]))
+        #expect(
+            raw.body
+                == .trafficSelectors([
+                    IKEv2TrafficSelector(
+                        type: 10, ipProtocol: 0, startPort: 0, endPort: 0, startAddress: [],
+                        endAddress: [], data: [0xaa, 0xbb, 0xcc])
+                ]))
         #expect(rawCodes == [.trailingBytes])
         #expect(raw.summary == "TSi: TS_SECLABEL aabbcc")
     }
 
     @Test func trafficSelectorText() {
         func v4(_ start: [UInt8], _ end: [UInt8], proto: UInt8 = 0, ports: (UInt16, UInt16) = (0, 65535)) -> String {
-            IKEv2TrafficSelector(type: 7, ipProtocol: proto, startPort: ports.0, endPort: ports.1, startAddress: start, endAddress: end).text
+            IKEv2TrafficSelector(
+                type: 7, ipProtocol: proto, startPort: ports.0, endPort: ports.1, startAddress: start, endAddress: end
+            ).text
         }
         #expect(v4([0, 0, 0, 0], [255, 255, 255, 255]) == "0.0.0.0/0")
         #expect(v4([10, 0, 0, 1], [10, 0, 0, 1]) == "10.0.0.1/32")
@@ -618,8 +769,9 @@ import Testing
         #expect(v4([10, 0, 0, 0], [10, 0, 0, 127], proto: 0, ports: (500, 500)) == "10.0.0.0/25[any/500]")
         #expect(v4([10, 0, 0, 0], [10, 0, 0, 127], proto: 6, ports: (65535, 0)) == "10.0.0.0/25[tcp/OPAQUE]")
         #expect(v4([10, 0, 0, 9], [10, 0, 0, 1]) == "10.0.0.9-10.0.0.1")
-        let all6 = IKEv2TrafficSelector(type: 8, ipProtocol: 58, startPort: 0, endPort: 65535, startAddress: Array(repeating: 0, count: 16),
-                                        endAddress: Array(repeating: 0xff, count: 16))
+        let all6 = IKEv2TrafficSelector(
+            type: 8, ipProtocol: 58, startPort: 0, endPort: 65535, startAddress: Array(repeating: 0, count: 16),
+            endAddress: Array(repeating: 0xff, count: 16))
         #expect(all6.text == "::/0[ipv6-icmp]")
     }
 
@@ -635,11 +787,13 @@ import Testing
         #expect(unknownNotify.summary == "N(NOTIFY_40000)")
         // CP: attribute past the payload; 257 attributes; a reply with values.
         #expect(try Self.malformedCode(47, [2, 0, 0, 0, 0, 1, 0, 8, 10, 0, 0, 1]) == .badConfigAttribute)
-        let (manyAttributes, cpCodes) = try Self.body(47, [1, 0, 0, 0] + Array((0..<257).map { _ in [UInt8(0), 3, 0, 0] }.joined()))
+        let (manyAttributes, cpCodes) = try Self.body(
+            47, [1, 0, 0, 0] + Array((0..<257).map { _ in [UInt8(0), 3, 0, 0] }.joined()))
         guard case .configuration(let cp) = manyAttributes.body else { throw Failure("CP did not parse") }
         #expect(cp.attributes.count == IKEv2Limits.maxConfigAttributes)
         #expect(cpCodes == [.tooManyConfigAttributes])
-        let (reply, _) = try Self.body(47, [2, 0, 0, 0, 0, 1, 0, 4, 10, 3, 0, 1, 0, 8, 0, 17] + (IPAddress("fd00::1")?.bytes ?? []) + [64])
+        let (reply, _) = try Self.body(
+            47, [2, 0, 0, 0, 0, 1, 0, 4, 10, 3, 0, 1, 0, 8, 0, 17] + (IPAddress("fd00::1")?.bytes ?? []) + [64])
         #expect(reply.summary == "CP(CFG_REPLY): INTERNAL_IP4_ADDRESS=10.3.0.1, INTERNAL_IP6_ADDRESS=fd00::1/64")
         // EAP lengths.
         #expect(try Self.malformedCode(48, [1, 1, 0, 9, 1]) == .badEAPLength)
@@ -670,18 +824,38 @@ import Testing
         #expect(IKEv2Identification(type: 11, data: [0xde, 0xad]).text == "dead")
         #expect(IKEv2Identification(type: 13, data: []).typeName == "ID_NULL")
         // C=CH, O=strongSwan, CN=moon.strongswan.org
-        let dn = IKEv2Craft.der(0x30, IKEv2Craft.der(0x31, IKEv2Craft.der(0x30, IKEv2Craft.der(0x06, [0x55, 0x04, 0x06]) + IKEv2Craft.der(0x13, Array("CH".utf8))))
-                                  + IKEv2Craft.der(0x31, IKEv2Craft.der(0x30, IKEv2Craft.der(0x06, [0x55, 0x04, 0x0a]) + IKEv2Craft.der(0x0c, Array("strongSwan".utf8))))
-                                  + IKEv2Craft.der(0x31, IKEv2Craft.der(0x30, IKEv2Craft.der(0x06, [0x55, 0x04, 0x03])
-                                                                                + IKEv2Craft.der(0x0c, Array(String(repeating: "m", count: 200).utf8)))))
-        #expect(IKEv2Identification(type: 9, data: dn).text == "C=CH, O=strongSwan, CN=" + String(repeating: "m", count: 200))
+        let dn = IKEv2Craft.der(
+            0x30,
+            IKEv2Craft.der(
+                0x31,
+                IKEv2Craft.der(0x30, IKEv2Craft.der(0x06, [0x55, 0x04, 0x06]) + IKEv2Craft.der(0x13, Array("CH".utf8))))
+                + IKEv2Craft.der(
+                    0x31,
+                    IKEv2Craft.der(
+                        0x30, IKEv2Craft.der(0x06, [0x55, 0x04, 0x0a]) + IKEv2Craft.der(0x0c, Array("strongSwan".utf8)))
+                )
+                + IKEv2Craft.der(
+                    0x31,
+                    IKEv2Craft.der(
+                        0x30,
+                        IKEv2Craft.der(0x06, [0x55, 0x04, 0x03])
+                            + IKEv2Craft.der(0x0c, Array(String(repeating: "m", count: 200).utf8)))))
+        #expect(
+            IKEv2Identification(type: 9, data: dn).text == "C=CH, O=strongSwan, CN="
+                + String(repeating: "m", count: 200))
         // Every truncation of the DN, and an unknown OID, fall back without trapping.
         for length in 0..<dn.count {
             let text = IKEv2Identification(type: 9, data: Array(dn[0..<length])).text
             #expect(text == Hex.encode(dn[0..<length]), "DN cut at \(length)")
         }
-        let unknownOID = IKEv2Craft.der(0x30, IKEv2Craft.der(0x31, IKEv2Craft.der(0x30, IKEv2Craft.der(0x06, [0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37])
-                                                                                   + IKEv2Craft.der(0x13, Array("x".utf8)))))
+        let unknownOID = IKEv2Craft.der(
+            0x30,
+            IKEv2Craft.der(
+                0x31,
+                IKEv2Craft.der(
+                    0x30,
+                    IKEv2Craft.der(0x06, [0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37])
+                        + IKEv2Craft.der(0x13, Array("x".utf8)))))
         #expect(IKEv2Identification(type: 9, data: unknownOID).text == "1.3.6.1.4.1.311=x")
     }
 
@@ -734,8 +908,10 @@ import Testing
         #expect(name("") == nil)
         #expect(KnownVendorIDs.table.allSatisfy { !$0.bytes.isEmpty && !$0.name.isEmpty })
         // MD5 digests of the texts (md5sum): strongSwan, RFC 3947, FRAGMENTATION, KAME/racoon, GSSAPI.
-        for digest in ["882fe56d6fd20dbc2251613b2ebe5beb", "4a131c81070358455c5728f20e95452f", "4048b7d56ebce88525e7de7f00d6c2d3",
-                       "7003cbc1097dbe9c2600ba6983bc8b35", "621b04bb09882ac1e15935fefa24aeee"] {
+        for digest in [
+            "882fe56d6fd20dbc2251613b2ebe5beb", "4a131c81070358455c5728f20e95452f", "4048b7d56ebce88525e7de7f00d6c2d3",
+            "7003cbc1097dbe9c2600ba6983bc8b35", "621b04bb09882ac1e15935fefa24aeee",
+        ] {
             #expect(name(digest) != nil, "\(digest)")
         }
     }
@@ -762,11 +938,16 @@ import Testing
                 case 3:
                     // A length or count field: small, zero or huge values.
                     if offset + 1 < bytes.count {
-                        let values: [UInt16] = [0, 1, 3, 4, 5, 8, 0x7fff, 0xffff, UInt16(truncatingIfNeeded: random.next())]
+                        let values: [UInt16] = [
+                            0, 1, 3, 4, 5, 8, 0x7fff, 0xffff, UInt16(truncatingIfNeeded: random.next()),
+                        ]
                         bytes.setBE16(offset, values[Int(random.next() % UInt64(values.count))])
                     }
                 case 4: bytes.removeSubrange(offset..<min(bytes.count, offset + 1 + Int(random.next() % 16)))
-                default: bytes.insert(contentsOf: (0..<(1 + random.next() % 8)).map { _ in UInt8(truncatingIfNeeded: random.next()) }, at: offset)
+                default:
+                    bytes.insert(
+                        contentsOf: (0..<(1 + random.next() % 8)).map { _ in UInt8(truncatingIfNeeded: random.next()) },
+                        at: offset)
                 }
             }
             // Mostly keep the header consistent so the payloads are reached.
@@ -783,8 +964,9 @@ import Testing
                 outcomes[problem.code.rawValue, default: 0] += 1
             }
             // The same bytes as decrypted SK content.
-            let chain = IKEv2Parser.parsePayloadChain(bytes, range: min(28, bytes.count)..<bytes.count,
-                                                      firstPayload: UInt8(truncatingIfNeeded: random.next() % 60))
+            let chain = IKEv2Parser.parsePayloadChain(
+                bytes, range: min(28, bytes.count)..<bytes.count,
+                firstPayload: UInt8(truncatingIfNeeded: random.next() % 60))
             #expect(chain.payloads.count <= IKEv2Limits.maxPayloadsPerMessage)
             for payload in chain.payloads { _ = payload.summary + payload.jsonObject() }
         }
@@ -795,7 +977,9 @@ import Testing
     // MARK: - Helpers
 
     static func failureCode(_ bytes: [UInt8], range: Range<Int>? = nil) -> IKEParseProblem.Code? {
-        guard case .failure(let problem) = IKEv2Parser.parseMessage(bytes, range: range ?? 0..<bytes.count) else { return nil }
+        guard case .failure(let problem) = IKEv2Parser.parseMessage(bytes, range: range ?? 0..<bytes.count) else {
+            return nil
+        }
         return problem.code
     }
 
@@ -848,11 +1032,14 @@ enum IKEv2Craft {
 
     static func transform(_ type: UInt8, _ id: UInt16, attributes: [UInt8] = [], last: Bool = true) -> [UInt8] {
         let length = 8 + attributes.count
-        return [last ? 0 : 3, 0, UInt8(length >> 8), UInt8(length & 0xff), type, 0, UInt8(id >> 8), UInt8(id & 0xff)] + attributes
+        return [last ? 0 : 3, 0, UInt8(length >> 8), UInt8(length & 0xff), type, 0, UInt8(id >> 8), UInt8(id & 0xff)]
+            + attributes
     }
 
     /// A proposal; the transforms' Last Substruc fields are fixed up (3 on all but the last).
-    static func proposal(number: UInt8, protocolID: UInt8, spi: [UInt8], transforms: [[UInt8]], last: Bool = true, declared: Int? = nil) -> [UInt8] {
+    static func proposal(
+        number: UInt8, protocolID: UInt8, spi: [UInt8], transforms: [[UInt8]], last: Bool = true, declared: Int? = nil
+    ) -> [UInt8] {
         var body: [UInt8] = []
         for (index, transform) in transforms.enumerated() {
             var t = transform
@@ -860,16 +1047,20 @@ enum IKEv2Craft {
             body += t
         }
         let length = 8 + spi.count + body.count
-        return [last ? 0 : 2, 0, UInt8(length >> 8), UInt8(length & 0xff), number, protocolID, UInt8(spi.count),
-                UInt8(truncatingIfNeeded: declared ?? transforms.count)] + spi + body
+        return [
+            last ? 0 : 2, 0, UInt8(length >> 8), UInt8(length & 0xff), number, protocolID, UInt8(spi.count),
+            UInt8(truncatingIfNeeded: declared ?? transforms.count),
+        ] + spi + body
     }
 
     static func ipv4Selector(proto: UInt8, ports: (UInt16, UInt16), start: [UInt8], end: [UInt8]) -> [UInt8] {
-        [7, proto, 0, 16, UInt8(ports.0 >> 8), UInt8(ports.0 & 0xff), UInt8(ports.1 >> 8), UInt8(ports.1 & 0xff)] + start + end
+        [7, proto, 0, 16, UInt8(ports.0 >> 8), UInt8(ports.0 & 0xff), UInt8(ports.1 >> 8), UInt8(ports.1 & 0xff)]
+            + start + end
     }
 
     static func ipv6Selector(proto: UInt8, ports: (UInt16, UInt16), start: [UInt8], end: [UInt8]) -> [UInt8] {
-        [8, proto, 0, 40, UInt8(ports.0 >> 8), UInt8(ports.0 & 0xff), UInt8(ports.1 >> 8), UInt8(ports.1 & 0xff)] + start + end
+        [8, proto, 0, 40, UInt8(ports.0 >> 8), UInt8(ports.0 & 0xff), UInt8(ports.1 >> 8), UInt8(ports.1 & 0xff)]
+            + start + end
     }
 
     /// A DER TLV with a short or two-byte length.
@@ -903,19 +1094,22 @@ enum IKECaptureMessages {
                 let bytes = Array(reader.buffer[0..<length])
                 var wire = ByteReader(bytes, range: 0..<length)
                 guard case .success(let info) = LinkDecoder.decode(&wire, as: link),
-                      case .success(let ip) = IPLayer.parse(&wire, announcedVersion: info.announcedVersion)
+                    case .success(let ip) = IPLayer.parse(&wire, announcedVersion: info.announcedVersion)
                 else { continue }
                 var packet = bytes
                 var layer = ip
                 if ip.fragment != nil {
-                    guard case .complete(let whole) = reassembler.add(bytes, ip: ip, time: header.timestamp.totalMicroseconds)
+                    guard
+                        case .complete(let whole) = reassembler.add(
+                            bytes, ip: ip, time: header.timestamp.totalMicroseconds)
                     else { continue }
                     var datagram = ByteReader(whole)
                     guard case .success(let reassembled) = IPLayer.parse(&datagram) else { continue }
                     packet = whole
                     layer = reassembled
                 }
-                let layers = IPsecLayers.classify(ByteReader(packet, range: layer.payloadRange), protocolNumber: layer.protocolNumber)
+                let layers = IPsecLayers.classify(
+                    ByteReader(packet, range: layer.payloadRange), protocolNumber: layer.protocolNumber)
                 if case .ike(let ike, _, _) = layers.payload {
                     samples.append(Sample(frame: frame, bytes: packet, range: ike.range))
                 }
@@ -931,10 +1125,12 @@ enum IKECaptureMessages {
 
 /// tshark's ISAKMP fields per frame, compared with our parse of the same frame.
 enum IKETsharkComparison {
-    static let fields = ["frame.number", "isakmp.version", "isakmp.typepayload", "isakmp.notify.msgtype", "isakmp.tf.type",
-                         "isakmp.tf.id.encr", "isakmp.tf.id.prf", "isakmp.tf.id.integ", "isakmp.tf.id.dh", "isakmp.tf.id.esn",
-                         "isakmp.ike2.attr.key_length", "isakmp.key_exchange.dh_group", "isakmp.vid_bytes", "isakmp.id.type",
-                         "isakmp.frag.number", "isakmp.frag.total"]
+    static let fields = [
+        "frame.number", "isakmp.version", "isakmp.typepayload", "isakmp.notify.msgtype", "isakmp.tf.type",
+        "isakmp.tf.id.encr", "isakmp.tf.id.prf", "isakmp.tf.id.integ", "isakmp.tf.id.dh", "isakmp.tf.id.esn",
+        "isakmp.ike2.attr.key_length", "isakmp.key_exchange.dh_group", "isakmp.vid_bytes", "isakmp.id.type",
+        "isakmp.frag.number", "isakmp.frag.total",
+    ]
 
     struct Counts {
         /// IKEv2 messages compared; of which without SK/SKF (and without problems).
@@ -982,7 +1178,8 @@ enum IKETsharkComparison {
             let columns = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             guard let number = columns.first.flatMap({ Int($0) }) else { continue }
             var row: [String: [String]] = [:]
-            for (index, field) in fields.enumerated().dropFirst() where index < columns.count && !columns[index].isEmpty {
+            for (index, field) in fields.enumerated().dropFirst() where index < columns.count && !columns[index].isEmpty
+            {
                 row[field] = columns[index].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             }
             frames[number] = row
@@ -1003,7 +1200,8 @@ enum IKETsharkComparison {
         var frames: [Int: Plaintext] = [:]
         for packet in packets {
             guard let layers = (packet["_source"] as? [String: Any])?["layers"] as? [String: Any],
-                  let number = ((layers["frame"] as? [String: Any])?["frame.number"] as? String).flatMap({ Int($0) }) else { continue }
+                let number = ((layers["frame"] as? [String: Any])?["frame.number"] as? String).flatMap({ Int($0) })
+            else { continue }
             // A breadth-first walk of the dissection tree for the raw contained data.
             var queue: [Any] = [layers]
             var index = 0
@@ -1013,7 +1211,9 @@ enum IKETsharkComparison {
                 let node = queue[index]
                 index += 1
                 if let dictionary = node as? [String: Any] {
-                    if let raw = dictionary["isakmp.enc.contained_raw"] as? [Any], let text = raw.first as? String, let bytes = Hex.decode(text) {
+                    if let raw = dictionary["isakmp.enc.contained_raw"] as? [Any], let text = raw.first as? String,
+                        let bytes = Hex.decode(text)
+                    {
                         plaintext = bytes
                     }
                     if dictionary["isakmp.ikev2.integrity_checksum"] != nil { integrityOK = false }
@@ -1036,7 +1236,9 @@ enum IKETsharkComparison {
         var counts = Counts()
         var seen = Set<Int>()
         for sample in try IKECaptureMessages.read(capture) {
-            guard case .success(let parsed) = IKEv2Parser.parseMessage(sample.bytes, range: sample.range) else { continue }
+            guard case .success(let parsed) = IKEv2Parser.parseMessage(sample.bytes, range: sample.range) else {
+                continue
+            }
             var message = parsed
             let where_ = "\(label) frame \(sample.frame)"
             guard seen.insert(sample.frame).inserted else { continue }
@@ -1046,12 +1248,17 @@ enum IKETsharkComparison {
             }
             guard row["isakmp.version"] == ["0x20"] else { continue }
             if let plain = plaintexts[sample.frame], case .encrypted(let sk) = message.payloads.last?.body {
-                let inner = IKEv2Parser.parsePayloadChain(plain.bytes, range: 0..<plain.bytes.count, firstPayload: sk.firstInnerPayload)
+                let inner = IKEv2Parser.parsePayloadChain(
+                    plain.bytes, range: 0..<plain.bytes.count, firstPayload: sk.firstInnerPayload)
                 if !plain.integrityOK && !inner.problems.isEmpty {
                     // Decrypted with a wrong key (tshark says the checksum is wrong): garbage,
                     // which we must report as problems. Only the outer payloads are compared.
-                    let tsharkTypes = (row["isakmp.typepayload"] ?? []).compactMap { Int($0) }.filter { $0 != 2 && $0 != 3 }
-                    #expect(Array(tsharkTypes.prefix(message.payloads.count)) == message.payloads.map { Int($0.type) }, "\(where_): outer payload types")
+                    let tsharkTypes = (row["isakmp.typepayload"] ?? []).compactMap { Int($0) }.filter {
+                        $0 != 2 && $0 != 3
+                    }
+                    #expect(
+                        Array(tsharkTypes.prefix(message.payloads.count)) == message.payloads.map { Int($0.type) },
+                        "\(where_): outer payload types")
                     counts.total += 1
                     counts.integrityFailed += 1
                     continue
@@ -1072,8 +1279,10 @@ enum IKETsharkComparison {
             guard message.problems.isEmpty else {
                 // A damaged message: each parser stops or goes on at its own point, so one
                 // list of payload types must begin the other.
-                #expect(ourTypes.starts(with: tsharkTypes) || tsharkTypes.starts(with: ourTypes),
-                        "\(where_): payload types \(ourTypes), tshark \(tsharkTypes); our problems: \(message.problems.map(\.reason))")
+                #expect(
+                    ourTypes.starts(with: tsharkTypes) || tsharkTypes.starts(with: ourTypes),
+                    "\(where_): payload types \(ourTypes), tshark \(tsharkTypes); our problems: \(message.problems.map(\.reason))"
+                )
                 counts.total += 1
                 counts.damaged += 1
                 continue
@@ -1098,17 +1307,23 @@ enum IKETsharkComparison {
             }
             #expect(notifies == numbers("isakmp.notify.msgtype"), "\(where_): notify types")
             #expect(transforms.map { Int($0.type) } == numbers("isakmp.tf.type"), "\(where_): transform types")
-            let byType: [(UInt8, String)] = [(1, "isakmp.tf.id.encr"), (2, "isakmp.tf.id.prf"), (3, "isakmp.tf.id.integ"),
-                                             (4, "isakmp.tf.id.dh"), (5, "isakmp.tf.id.esn")]
+            let byType: [(UInt8, String)] = [
+                (1, "isakmp.tf.id.encr"), (2, "isakmp.tf.id.prf"), (3, "isakmp.tf.id.integ"),
+                (4, "isakmp.tf.id.dh"), (5, "isakmp.tf.id.esn"),
+            ]
             for (type, field) in byType {
-                #expect(transforms.filter { $0.type == type }.map { Int($0.id) } == numbers(field), "\(where_): \(field)")
+                #expect(
+                    transforms.filter { $0.type == type }.map { Int($0.id) } == numbers(field), "\(where_): \(field)")
             }
-            #expect(transforms.compactMap { $0.keyLength.map(Int.init) } == numbers("isakmp.ike2.attr.key_length"), "\(where_): key lengths")
+            #expect(
+                transforms.compactMap { $0.keyLength.map(Int.init) } == numbers("isakmp.ike2.attr.key_length"),
+                "\(where_): key lengths")
             #expect(groups == numbers("isakmp.key_exchange.dh_group"), "\(where_): KE groups")
             #expect(vendorIDs == (row["isakmp.vid_bytes"] ?? []), "\(where_): vendor IDs")
             #expect(idTypes == numbers("isakmp.id.type"), "\(where_): ID types")
             if !fragments.isEmpty {
-                #expect(fragments == numbers("isakmp.frag.number") + numbers("isakmp.frag.total"), "\(where_): SKF numbers")
+                #expect(
+                    fragments == numbers("isakmp.frag.number") + numbers("isakmp.frag.total"), "\(where_): SKF numbers")
             }
             counts.total += 1
             if !message.payloads.contains(where: { $0.type == 46 || $0.type == 53 }) { counts.unencrypted += 1 }

@@ -52,8 +52,12 @@ import Testing
             let roll = generator.next() % 100
             let sequence: UInt64
             switch roll {
-            case 0..<60: next += 1 + generator.next() % 3; sequence = next
-            case 60..<75: next += generator.next() % UInt64(2 * size + 2); sequence = next
+            case 0..<60:
+                next += 1 + generator.next() % 3
+                sequence = next
+            case 60..<75:
+                next += generator.next() % UInt64(2 * size + 2)
+                sequence = next
             default: sequence = next >= 2 * UInt64(size) ? next - generator.next() % (2 * UInt64(size)) : next
             }
             let expected: ReplayWindow.Outcome

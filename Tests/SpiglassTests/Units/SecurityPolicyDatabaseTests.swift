@@ -16,17 +16,26 @@ import Testing
         return SecurityPolicyDatabase(try! KeyFileLoader.parseKeys(text, file: file).policies)
     }()
 
-    static func packet(_ source: String, _ destination: String, _ proto: UInt8, _ sport: UInt16? = nil, _ dport: UInt16? = nil) -> SelectorFields {
-        SelectorFields(source: IPAddress(source)!, destination: IPAddress(destination)!, protocolNumber: proto, sourcePort: sport,
-                       destinationPort: dport)
+    static func packet(
+        _ source: String, _ destination: String, _ proto: UInt8, _ sport: UInt16? = nil, _ dport: UInt16? = nil
+    ) -> SelectorFields {
+        SelectorFields(
+            source: IPAddress(source)!, destination: IPAddress(destination)!, protocolNumber: proto, sourcePort: sport,
+            destinationPort: dport)
     }
 
-    static func sa(_ source: String, _ destination: String, tunnel: Bool = true, spi: UInt32 = 0xc000_0001,
-                   _ proto: IPsecProtocol = .esp) -> ProtectingSA {
-        ProtectingSA(ipsecProtocol: proto, spi: spi, outerSource: IPAddress(source)!, outerDestination: IPAddress(destination)!, tunnel: tunnel)
+    static func sa(
+        _ source: String, _ destination: String, tunnel: Bool = true, spi: UInt32 = 0xc000_0001,
+        _ proto: IPsecProtocol = .esp
+    ) -> ProtectingSA {
+        ProtectingSA(
+            ipsecProtocol: proto, spi: spi, outerSource: IPAddress(source)!, outerDestination: IPAddress(destination)!,
+            tunnel: tunnel)
     }
 
-    func check(_ spd: SecurityPolicyDatabase, _ packet: SelectorFields, _ sa: ProtectingSA) -> SecurityPolicyDatabase.InboundVerdict {
+    func check(_ spd: SecurityPolicyDatabase, _ packet: SelectorFields, _ sa: ProtectingSA)
+        -> SecurityPolicyDatabase.InboundVerdict
+    {
         spd.checkInbound(packet, protectedBy: sa, bindings: spd.bindings(for: sa))
     }
 
@@ -37,7 +46,9 @@ import Testing
     @Test func leaksFollowTheFirstMatchingPolicyInPriorityOrder() {
         let spd = Self.xfrm
         // TCP between the networks: the site-to-site PROTECT policy.
-        #expect(policy(spd, spd.leak(Self.packet("10.1.5.5", "10.2.7.7", 6, 40000, 443))) == "10.1.0.0/16 → 10.2.0.0/16 protect esp tunnel 192.0.2.1 → 192.0.2.2 reqid 1")
+        #expect(
+            policy(spd, spd.leak(Self.packet("10.1.5.5", "10.2.7.7", 6, 40000, 443)))
+                == "10.1.0.0/16 → 10.2.0.0/16 protect esp tunnel 192.0.2.1 → 192.0.2.2 reqid 1")
         // DNS: a BYPASS policy of higher priority lets it go in clear.
         #expect(spd.leak(Self.packet("10.1.5.5", "10.2.7.7", 17, 40000, 53)) == nil)
         // Echo requests: a DISCARD policy comes first; dropped is not leaked.
@@ -46,7 +57,9 @@ import Testing
         #expect(spd.leak(Self.packet("10.1.5.5", "10.2.7.7", 1, 0, 0)) != nil)
         // The other way: the `in` policy requires protection (the `fwd` one is optional, but a
         // capture does not say whether the host forwarded the packet or received it).
-        #expect(policy(spd, spd.leak(Self.packet("10.2.7.7", "10.1.5.5", 6, 443, 40000))) == "10.2.0.0/16 → 10.1.0.0/16 protect esp tunnel 192.0.2.2 → 192.0.2.1 reqid 1")
+        #expect(
+            policy(spd, spd.leak(Self.packet("10.2.7.7", "10.1.5.5", 6, 443, 40000)))
+                == "10.2.0.0/16 → 10.1.0.0/16 protect esp tunnel 192.0.2.2 → 192.0.2.1 reqid 1")
         // Outside every selector.
         #expect(spd.leak(Self.packet("10.3.0.1", "10.2.0.1", 6, 1, 2)) == nil)
         #expect(spd.leak(Self.packet("2001:db8:1::1", "2001:db8:2::1", 58, 0x8000, 0x8000)) != nil)
@@ -80,20 +93,25 @@ import Testing
         }
         #expect(check(spd, Self.packet("10.9.9.9", "10.1.5.6", 6, 443, 40000), fromPeer) == .outside(matched: nil))
         // An SA no policy asks for (another gateway): nothing to hold it to.
-        #expect(check(spd, Self.packet("10.2.3.4", "10.1.5.6", 6, 443, 40000), Self.sa("192.0.2.9", "192.0.2.1")) == .unbound)
+        #expect(
+            check(spd, Self.packet("10.2.3.4", "10.1.5.6", 6, 443, 40000), Self.sa("192.0.2.9", "192.0.2.1"))
+                == .unbound)
         // The ssh policy's own tunnel: ssh fits, other ports of that host go to the site tunnel instead.
         let sshTunnel = Self.sa("192.0.2.1", "192.0.2.3")
         guard case .inside = check(spd, Self.packet("10.1.2.3", "10.2.0.7", 6, 22, 8080), sshTunnel) else {
             Issue.record("ssh refused")
             return
         }
-        guard case .outside(let matched?) = check(spd, Self.packet("10.1.2.3", "10.2.0.7", 6, 22, 9090), sshTunnel) else {
+        guard case .outside(let matched?) = check(spd, Self.packet("10.1.2.3", "10.2.0.7", 6, 22, 9090), sshTunnel)
+        else {
             Issue.record("other ports accepted")
             return
         }
         #expect(spd.policies[matched].templates.first?.tunnelDestination == IPAddress("192.0.2.2"))
         // A packet a BYPASS policy selects did not belong in the site tunnel.
-        guard case .outside(let bypass?) = check(spd, Self.packet("10.1.5.5", "10.2.7.7", 17, 40000, 53), Self.sa("192.0.2.1", "192.0.2.2"))
+        guard
+            case .outside(let bypass?) = check(
+                spd, Self.packet("10.1.5.5", "10.2.7.7", 17, 40000, 53), Self.sa("192.0.2.1", "192.0.2.2"))
         else {
             Issue.record("DNS through the tunnel accepted")
             return
@@ -124,10 +142,13 @@ import Testing
         }
         #expect(check(spd, Self.packet("10.1.7.9", "10.2.0.9", 6, 1, 2), sa) == .outside(matched: nil))
         // Both directions of a native line: the reverse SA carries the reverse traffic.
-        guard case .inside = check(spd, Self.packet("10.2.0.9", "10.1.0.9", 6, 2, 1), Self.sa("192.0.2.2", "192.0.2.1")) else {
+        guard case .inside = check(spd, Self.packet("10.2.0.9", "10.1.0.9", 6, 2, 1), Self.sa("192.0.2.2", "192.0.2.1"))
+        else {
             Issue.record("reverse refused")
             return
         }
-        #expect(check(spd, Self.packet("10.1.0.9", "10.2.0.9", 6, 1, 2), Self.sa("192.0.2.2", "192.0.2.1")) == .outside(matched: nil))
+        #expect(
+            check(spd, Self.packet("10.1.0.9", "10.2.0.9", 6, 1, 2), Self.sa("192.0.2.2", "192.0.2.1"))
+                == .outside(matched: nil))
     }
 }

@@ -9,8 +9,9 @@ import Testing
 /// RFC 8229 streams built from the spec: "IKETCP", length-prefixed IKE (after the non-ESP
 /// marker) and ESP messages, cut across TCP segments, retransmitted and reordered.
 @Suite struct TCPEncapsulationTests {
-    static let sa = SecurityAssociation(spi: 0x7001, encryption: .aesGCM(icvLength: 16),
-                                        encryptionKey: (0..<20).map { UInt8($0) })
+    static let sa = SecurityAssociation(
+        spi: 0x7001, encryption: .aesGCM(icvLength: 16),
+        encryptionKey: (0..<20).map { UInt8($0) })
 
     static func ipv4TCP(sequence: UInt32, flags: UInt8, payload: [UInt8]) -> [UInt8] {
         var ip: [UInt8] = [0x45, 0, 0, 0, 0, 1, 0x40, 0, 64, 6, 0, 0, 192, 0, 2, 1, 192, 0, 2, 2]
@@ -38,10 +39,17 @@ import Testing
     @Test func messagesAcrossSegmentsRetransmissionsAndReordering() throws {
         let builder = try ESPPacketBuilder(sa: Self.sa)
         var esp: [[UInt8]] = []
-        for n in 1...5 { esp.append(try builder.build(spi: 0x7001, sequence: UInt64(n), payload: Self.innerUDP(n), nextHeader: 4)) }
+        for n in 1...5 {
+            esp.append(try builder.build(spi: 0x7001, sequence: UInt64(n), payload: Self.innerUDP(n), nextHeader: 4))
+        }
         // An IKEv2 INFORMATIONAL header (28 bytes) with no payloads.
         var ike = [UInt8](repeating: 0, count: 28)
-        ike[0] = 0x11; ike[8] = 0x22; ike[16] = 0; ike[17] = 0x20; ike[18] = 37; ike[19] = 0x08
+        ike[0] = 0x11
+        ike[8] = 0x22
+        ike[16] = 0
+        ike[17] = 0x20
+        ike[18] = 37
+        ike[19] = 0x08
         ike.setBE32(24, 28)
         let ikeMessage = Self.framed([0, 0, 0, 0] + ike)
         let m = esp.map(Self.framed)
@@ -55,12 +63,13 @@ import Testing
         let segment5 = m[4]
         let segment6 = m[3]
         let frames: [[UInt8]] = [
-            Self.ipv4TCP(sequence: isn, flags: 0x02, payload: []),                              // SYN
-            Self.ipv4TCP(sequence: isn + 1, flags: 0x18, payload: segment2),                     // prefix, IKE, half ESP 1
+            Self.ipv4TCP(sequence: isn, flags: 0x02, payload: []),  // SYN
+            Self.ipv4TCP(sequence: isn + 1, flags: 0x18, payload: segment2),  // prefix, IKE, half ESP 1
             Self.ipv4TCP(sequence: isn + 1 + UInt32(firstCut), flags: 0x18, payload: segment3),  // rest of 1, 2, 3
             Self.ipv4TCP(sequence: isn + 1 + UInt32(firstCut), flags: 0x18, payload: segment3),  // retransmission
-            Self.ipv4TCP(sequence: isn + 1 + offset4 + UInt32(segment6.count), flags: 0x18, payload: segment5), // 5, early
-            Self.ipv4TCP(sequence: isn + 1 + offset4, flags: 0x18, payload: segment6),           // 4, fills the gap
+            // 5, early
+            Self.ipv4TCP(sequence: isn + 1 + offset4 + UInt32(segment6.count), flags: 0x18, payload: segment5),
+            Self.ipv4TCP(sequence: isn + 1 + offset4, flags: 0x18, payload: segment6),  // 4, fills the gap
         ]
         let path = NSTemporaryDirectory() + "spiglass-tcp-\(getpid()).pcap"
         let keys = NSTemporaryDirectory() + "spiglass-tcp-\(getpid()).keys"
@@ -71,7 +80,8 @@ import Testing
         do {
             let writer = try PcapWriter(path: path)
             for (i, frame) in frames.enumerated() {
-                writer.write(frame, range: 0..<frame.count, timestamp: Timestamp(seconds: 1_700_000_000, microseconds: Int32(i)))
+                writer.write(
+                    frame, range: 0..<frame.count, timestamp: Timestamp(seconds: 1_700_000_000, microseconds: Int32(i)))
             }
         }
         try (KeyFileWriter.nativeLine(Self.sa) + "\n").write(toFile: keys, atomically: true, encoding: .utf8)
@@ -79,8 +89,11 @@ import Testing
         let summary = result.frames.map { r -> String in
             "\(r.record.frame):\(r.record.tcpMessage ?? 0):\(r.record.verdict.rawValue)"
         }
-        #expect(summary == ["1:0:tcp-segment", "2:1:ike", "3:1:decrypted", "3:2:decrypted", "3:3:decrypted",
-                            "4:0:tcp-segment", "5:0:tcp-segment", "6:1:decrypted", "6:2:decrypted"])
+        #expect(
+            summary == [
+                "1:0:tcp-segment", "2:1:ike", "3:1:decrypted", "3:2:decrypted", "3:3:decrypted",
+                "4:0:tcp-segment", "5:0:tcp-segment", "6:1:decrypted", "6:2:decrypted",
+            ])
         let decrypted = result.frames.filter { $0.record.verdict == .decrypted }
         #expect(decrypted.map { $0.record.esp.first?.sequence } == [1, 2, 3, 4, 5])
         #expect(decrypted.map(\.inner) == (1...5).map(Self.innerUDP))
@@ -90,7 +103,8 @@ import Testing
 
     @Test(.seeded(7)) func streamOutOfStepResynchronisesWithoutTrapping() {
         let streams = TCPEncapsulation()
-        let key = TCPEncapsulation.ConnectionKey(source: IPAddress("192.0.2.1")!, sourcePort: 1, destination: IPAddress("192.0.2.2")!, destinationPort: 4500)
+        let key = TCPEncapsulation.ConnectionKey(
+            source: IPAddress("192.0.2.1")!, sourcePort: 1, destination: IPAddress("192.0.2.2")!, destinationPort: 4500)
         var generator = TestSeed.current.generator
         var sequence: UInt32 = 1
         for _ in 0..<2000 {
@@ -129,7 +143,8 @@ import Testing
                 Issue.record("a 20-byte TCP header should parse")
                 return
             }
-            let key = TCPEncapsulation.ConnectionKey(source: .v4(1), sourcePort: port, destination: .v4(2), destinationPort: 4500)
+            let key = TCPEncapsulation.ConnectionKey(
+                source: .v4(1), sourcePort: port, destination: .v4(2), destinationPort: 4500)
             _ = streams.add(bytes, segment: segment, key: key)
         }
         feed(1)
@@ -141,6 +156,8 @@ import Testing
         feed(1)
         #expect(streams.takeProblems().isEmpty, "connection 1 is still there")
         feed(2)
-        #expect(streams.takeProblems().contains { $0.contains("dropped the least recently used") }, "2 had gone and evicts 3")
+        #expect(
+            streams.takeProblems().contains { $0.contains("dropped the least recently used") },
+            "2 had gone and evicts 3")
     }
 }

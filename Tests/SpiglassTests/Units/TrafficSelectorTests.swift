@@ -1,7 +1,8 @@
-@testable import SpiglassIKE
 import SpiglassSAD
 import SpiglassWire
 import Testing
+
+@testable import SpiglassIKE
 
 /// RFC 4301 selector matching: address ranges, protocols, port ranges, ICMP type and code as
 /// RFC 4301 4.4.1.1 and RFC 7296 3.13.1 encode them, OPAQUE and ANY; and the selectors IKE
@@ -12,13 +13,18 @@ import Testing
             return AddressRange(first: IPAddress(text[..<dash])!, last: IPAddress(text[text.index(after: dash)...])!)!
         }
         let parts = text.split(separator: "/")
-        return parts.count == 2 ? AddressRange(prefix: IPAddress(parts[0])!, bits: Int(parts[1])!) : AddressRange(single: IPAddress(parts[0])!)
+        return parts.count == 2
+            ? AddressRange(prefix: IPAddress(parts[0])!, bits: Int(parts[1])!)
+            : AddressRange(single: IPAddress(parts[0])!)
     }
 
-    static func fields(_ source: String, _ destination: String, _ proto: UInt8 = 17, _ sport: UInt16? = 40000,
-                       _ dport: UInt16? = 53) -> SelectorFields {
-        SelectorFields(source: IPAddress(source)!, destination: IPAddress(destination)!, protocolNumber: proto,
-                       sourcePort: sport, destinationPort: dport)
+    static func fields(
+        _ source: String, _ destination: String, _ proto: UInt8 = 17, _ sport: UInt16? = 40000,
+        _ dport: UInt16? = 53
+    ) -> SelectorFields {
+        SelectorFields(
+            source: IPAddress(source)!, destination: IPAddress(destination)!, protocolNumber: proto,
+            sourcePort: sport, destinationPort: dport)
     }
 
     @Test func addressRangesHoldTheirEndsAndNothingOfTheOtherFamily() {
@@ -50,13 +56,16 @@ import Testing
         // RFC 7296 3.13.1: ANY is 0-65535 and includes OPAQUE; OPAQUE is 65535-0.
         #expect(PortSelector.any.matches(53) && PortSelector.any.matches(nil))
         #expect(PortSelector.opaque.matches(nil))
-        #expect(!PortSelector.opaque.matches(0) && !PortSelector.opaque.matches(65535) && !PortSelector.opaque.matches(53))
+        #expect(
+            !PortSelector.opaque.matches(0) && !PortSelector.opaque.matches(65535) && !PortSelector.opaque.matches(53))
         let range = PortSelector(start: 1024, end: 65535)
         #expect(range.matches(1024) && range.matches(65535) && !range.matches(1023))
         // A port that is not there (non-initial fragment, protocol without ports) falls outside a range.
         #expect(!range.matches(nil) && !PortSelector.single(0).matches(nil))
         #expect(PortSelector.single(0).matches(0))
-        #expect(PortSelector.any.description == "any" && PortSelector.opaque.description == "OPAQUE" && range.description == "1024-65535")
+        #expect(
+            PortSelector.any.description == "any" && PortSelector.opaque.description == "OPAQUE"
+                && range.description == "1024-65535")
     }
 
     @Test func protocolZeroIsAnyAndPortsFollowTheProtocol() {
@@ -69,48 +78,61 @@ import Testing
         #expect(anything.matches(address: IPAddress("10.2.0.5")!, protocolNumber: 50, port: nil))
         #expect(anything.matches(address: IPAddress("10.2.0.5")!, protocolNumber: 6, port: 22))
         #expect(udp53.description == "10.2.0.0/16[udp/53]")
-        #expect(TrafficSelector(addresses: Self.range("10.2.0.0/16"), ipProtocol: 0, ports: .single(500)).description == "10.2.0.0/16[any/500]")
+        #expect(
+            TrafficSelector(addresses: Self.range("10.2.0.0/16"), ipProtocol: 0, ports: .single(500)).description
+                == "10.2.0.0/16[any/500]")
     }
 
     @Test func icmpTypeAndCodeAreOneSixteenBitPort() {
         // RFC 4306/7296: "Type in the most significant eight bits and Code in the least".
-        let packet = PacketSummary(version: 4, source: IPAddress("10.1.0.1")!, destination: IPAddress("10.2.0.1")!, protocolNumber: 1,
-                                   icmpType: 8, icmpCode: 0, length: 84)
+        let packet = PacketSummary(
+            version: 4, source: IPAddress("10.1.0.1")!, destination: IPAddress("10.2.0.1")!, protocolNumber: 1,
+            icmpType: 8, icmpCode: 0, length: 84)
         let fields = SelectorFields(packet)
         #expect(fields.sourcePort == 0x0800 && fields.destinationPort == 0x0800)
         let echo = TrafficSelector(addresses: Self.range("10.1.0.0/16"), ipProtocol: 1, ports: .single(0x0800))
         #expect(echo.matches(address: fields.source, protocolNumber: 1, port: fields.sourcePort))
-        let unreachable = SelectorFields(PacketSummary(version: 4, source: IPAddress("10.1.0.1")!, destination: IPAddress("10.2.0.1")!,
-                                                       protocolNumber: 1, icmpType: 3, icmpCode: 1, length: 56))
+        let unreachable = SelectorFields(
+            PacketSummary(
+                version: 4, source: IPAddress("10.1.0.1")!, destination: IPAddress("10.2.0.1")!,
+                protocolNumber: 1, icmpType: 3, icmpCode: 1, length: 56))
         #expect(unreachable.sourcePort == 0x0301)
         #expect(!echo.matches(address: unreachable.source, protocolNumber: 1, port: unreachable.sourcePort))
         // A whole type: codes 0-255.
-        let type3 = TrafficSelector(addresses: Self.range("10.1.0.0/16"), ipProtocol: 1, ports: PortSelector(start: 0x0300, end: 0x03ff))
+        let type3 = TrafficSelector(
+            addresses: Self.range("10.1.0.0/16"), ipProtocol: 1, ports: PortSelector(start: 0x0300, end: 0x03ff))
         #expect(type3.matches(address: unreachable.source, protocolNumber: 1, port: unreachable.sourcePort))
         #expect(type3.description == "10.1.0.0/16[icmp type 3]")
         #expect(echo.description == "10.1.0.0/16[icmp type 8 code 0]")
         // A type allowed by either end's range counts (strongSwan puts it in one, Linux splits it).
-        let selector = PolicySelector(source: TrafficSelector(addresses: Self.range("10.1.0.0/16"), ipProtocol: 1),
-                                      destination: TrafficSelector(addresses: Self.range("10.2.0.0/16"), ipProtocol: 1, ports: .single(0x0800)))
+        let selector = PolicySelector(
+            source: TrafficSelector(addresses: Self.range("10.1.0.0/16"), ipProtocol: 1),
+            destination: TrafficSelector(addresses: Self.range("10.2.0.0/16"), ipProtocol: 1, ports: .single(0x0800)))
         #expect(selector.matches(fields))
         #expect(!selector.matches(unreachable))
         // ICMPv6 the same way.
-        let v6 = SelectorFields(PacketSummary(version: 6, source: IPAddress("2001:db8:1::1")!, destination: IPAddress("2001:db8:2::1")!,
-                                              protocolNumber: 58, icmpType: 128, icmpCode: 0, length: 104))
+        let v6 = SelectorFields(
+            PacketSummary(
+                version: 6, source: IPAddress("2001:db8:1::1")!, destination: IPAddress("2001:db8:2::1")!,
+                protocolNumber: 58, icmpType: 128, icmpCode: 0, length: 104))
         #expect(v6.sourcePort == 0x8000)
     }
 
     @Test func nonInitialFragmentsMatchOnlyANYAndOPAQUEPorts() {
-        let fragment = PacketSummary(version: 4, source: IPAddress("10.1.0.1")!, destination: IPAddress("10.2.0.1")!, protocolNumber: 17,
-                                     length: 1400, isFragment: true)
+        let fragment = PacketSummary(
+            version: 4, source: IPAddress("10.1.0.1")!, destination: IPAddress("10.2.0.1")!, protocolNumber: 17,
+            length: 1400, isFragment: true)
         let fields = SelectorFields(fragment)
         #expect(fields.sourcePort == nil && fields.destinationPort == nil)
-        let any = PolicySelector(source: TrafficSelector(addresses: Self.range("10.1.0.0/16"), ipProtocol: 17),
-                                 destination: TrafficSelector(addresses: Self.range("10.2.0.0/16"), ipProtocol: 17))
-        let opaque = PolicySelector(source: TrafficSelector(addresses: Self.range("10.1.0.0/16"), ipProtocol: 17, ports: .opaque),
-                                    destination: TrafficSelector(addresses: Self.range("10.2.0.0/16"), ipProtocol: 17, ports: .opaque))
-        let dns = PolicySelector(source: TrafficSelector(addresses: Self.range("10.1.0.0/16"), ipProtocol: 17),
-                                 destination: TrafficSelector(addresses: Self.range("10.2.0.0/16"), ipProtocol: 17, ports: .single(53)))
+        let any = PolicySelector(
+            source: TrafficSelector(addresses: Self.range("10.1.0.0/16"), ipProtocol: 17),
+            destination: TrafficSelector(addresses: Self.range("10.2.0.0/16"), ipProtocol: 17))
+        let opaque = PolicySelector(
+            source: TrafficSelector(addresses: Self.range("10.1.0.0/16"), ipProtocol: 17, ports: .opaque),
+            destination: TrafficSelector(addresses: Self.range("10.2.0.0/16"), ipProtocol: 17, ports: .opaque))
+        let dns = PolicySelector(
+            source: TrafficSelector(addresses: Self.range("10.1.0.0/16"), ipProtocol: 17),
+            destination: TrafficSelector(addresses: Self.range("10.2.0.0/16"), ipProtocol: 17, ports: .single(53)))
         #expect(any.matches(fields))
         #expect(opaque.matches(fields))
         #expect(!dns.matches(fields))
@@ -120,54 +142,88 @@ import Testing
 
     @Test func listsOfSelectorsAreACrossProduct() {
         // RFC 7296 2.9: a packet fits when its source is in one of TSi and its destination in one of TSr.
-        let selector = PolicySelector(sources: [TrafficSelector(addresses: Self.range("10.1.0.0/24")), TrafficSelector(addresses: Self.range("10.3.0.0/24"))],
-                                      destinations: [TrafficSelector(addresses: Self.range("10.2.0.0/24")), TrafficSelector(addresses: Self.range("2001:db8::/32"))])
+        let selector = PolicySelector(
+            sources: [
+                TrafficSelector(addresses: Self.range("10.1.0.0/24")),
+                TrafficSelector(addresses: Self.range("10.3.0.0/24")),
+            ],
+            destinations: [
+                TrafficSelector(addresses: Self.range("10.2.0.0/24")),
+                TrafficSelector(addresses: Self.range("2001:db8::/32")),
+            ])
         #expect(selector.matches(Self.fields("10.1.0.9", "10.2.0.9")))
         #expect(selector.matches(Self.fields("10.3.0.9", "10.2.0.9")))
         #expect(!selector.matches(Self.fields("10.2.0.9", "10.1.0.9")))
         #expect(selector.reversed.matches(Self.fields("10.2.0.9", "10.3.0.9")))
         #expect(selector.description == "10.1.0.0/24, 10.3.0.0/24 → 10.2.0.0/24, 2001:db8::/32")
-        #expect(selector.mismatch(Self.fields("10.9.9.9", "10.2.0.9")) == "source 10.9.9.9 is outside 10.1.0.0/24, 10.3.0.0/24")
+        #expect(
+            selector.mismatch(Self.fields("10.9.9.9", "10.2.0.9"))
+                == "source 10.9.9.9 is outside 10.1.0.0/24, 10.3.0.0/24")
         #expect(selector.mismatch(Self.fields("10.1.0.9", "10.2.0.9")) == nil)
-        let dns = PolicySelector(source: TrafficSelector(addresses: Self.range("10.1.0.0/24")),
-                                 destination: TrafficSelector(addresses: Self.range("10.2.0.1"), ipProtocol: 17, ports: .single(53)))
-        #expect(dns.mismatch(Self.fields("10.1.0.1", "10.2.0.1", 17, 40000, 54)) == "destination 10.2.0.1 udp/54 is outside 10.2.0.1/32[udp/53]")
-        #expect(dns.mismatch(Self.fields("10.1.0.1", "10.2.0.1", 6, 40000, 53)) == "destination 10.2.0.1 tcp/53 is outside 10.2.0.1/32[udp/53]")
+        let dns = PolicySelector(
+            source: TrafficSelector(addresses: Self.range("10.1.0.0/24")),
+            destination: TrafficSelector(addresses: Self.range("10.2.0.1"), ipProtocol: 17, ports: .single(53)))
+        #expect(
+            dns.mismatch(Self.fields("10.1.0.1", "10.2.0.1", 17, 40000, 54))
+                == "destination 10.2.0.1 udp/54 is outside 10.2.0.1/32[udp/53]")
+        #expect(
+            dns.mismatch(Self.fields("10.1.0.1", "10.2.0.1", 6, 40000, 53))
+                == "destination 10.2.0.1 tcp/53 is outside 10.2.0.1/32[udp/53]")
     }
 
     // MARK: - Negotiated selectors as values
 
-    static func ts(_ first: String, _ last: String, proto: UInt8 = 0, ports: (UInt16, UInt16) = (0, 65535)) -> IKEv2TrafficSelector {
-        let a = IPAddress(first)!.bytes, b = IPAddress(last)!.bytes
-        return IKEv2TrafficSelector(type: a.count == 4 ? 7 : 8, ipProtocol: proto, startPort: ports.0, endPort: ports.1, startAddress: a, endAddress: b)
+    static func ts(_ first: String, _ last: String, proto: UInt8 = 0, ports: (UInt16, UInt16) = (0, 65535))
+        -> IKEv2TrafficSelector
+    {
+        let a = IPAddress(first)!.bytes
+        let b = IPAddress(last)!.bytes
+        return IKEv2TrafficSelector(
+            type: a.count == 4 ? 7 : 8, ipProtocol: proto, startPort: ports.0, endPort: ports.1, startAddress: a,
+            endAddress: b)
     }
 
     @Test func ikev2SelectorsKeepTheirWireEncoding() {
         let tcp = Self.ts("10.1.0.0", "10.1.255.255", proto: 6, ports: (1024, 65535)).policySelector!
-        #expect(tcp.addresses == Self.range("10.1.0.0/16") && tcp.ipProtocol == 6 && tcp.ports == PortSelector(start: 1024, end: 65535))
+        #expect(
+            tcp.addresses == Self.range("10.1.0.0/16") && tcp.ipProtocol == 6
+                && tcp.ports == PortSelector(start: 1024, end: 65535))
         #expect(Self.ts("10.1.0.0", "10.1.0.0", ports: (65535, 0)).policySelector!.ports.isOpaque)
         #expect(Self.ts("2001:db8::", "2001:db8::ffff").policySelector!.addresses.last == IPAddress("2001:db8::ffff")!)
         // Not an address range (a security label): no selector.
-        #expect(IKEv2TrafficSelector(type: 10, ipProtocol: 0, startPort: 0, endPort: 0, startAddress: [], endAddress: [], data: [1, 2]).policySelector == nil)
+        #expect(
+            IKEv2TrafficSelector(
+                type: 10, ipProtocol: 0, startPort: 0, endPort: 0, startAddress: [], endAddress: [], data: [1, 2]
+            ).policySelector == nil)
         // Start after end: not a range.
         #expect(Self.ts("10.1.0.9", "10.1.0.1").policySelector == nil)
     }
 
     @Test func ikev1IdentitiesAsSelectors() {
-        let subnet = IKEv1Identification(type: IKEv1Names.ID.ipv4Subnet, protocolID: 17, port: 53, data: [10, 1, 2, 3, 255, 255, 0, 0])
-        #expect(subnet.policySelector == TrafficSelector(addresses: Self.range("10.1.0.0/16"), ipProtocol: 17, ports: .single(53)))
-        let range = IKEv1Identification(type: IKEv1Names.ID.ipv4Range, protocolID: 0, port: 0, data: [10, 0, 0, 1, 10, 0, 0, 9])
+        let subnet = IKEv1Identification(
+            type: IKEv1Names.ID.ipv4Subnet, protocolID: 17, port: 53, data: [10, 1, 2, 3, 255, 255, 0, 0])
+        #expect(
+            subnet.policySelector
+                == TrafficSelector(addresses: Self.range("10.1.0.0/16"), ipProtocol: 17, ports: .single(53)))
+        let range = IKEv1Identification(
+            type: IKEv1Names.ID.ipv4Range, protocolID: 0, port: 0, data: [10, 0, 0, 1, 10, 0, 0, 9])
         #expect(range.policySelector == TrafficSelector(addresses: Self.range("10.0.0.1-10.0.0.9")))
-        let host6 = IKEv1Identification(type: IKEv1Names.ID.ipv6Address, protocolID: 0, port: 0, data: IPAddress("2001:db8::1")!.bytes)
+        let host6 = IKEv1Identification(
+            type: IKEv1Names.ID.ipv6Address, protocolID: 0, port: 0, data: IPAddress("2001:db8::1")!.bytes)
         #expect(host6.policySelector?.addresses == Self.range("2001:db8::1"))
-        #expect(IKEv1Identification(type: IKEv1Names.ID.fqdn, protocolID: 0, port: 0, data: Array("gw.example".utf8)).policySelector == nil)
-        #expect(IKEv1Identification(type: IKEv1Names.ID.ipv4Subnet, protocolID: 0, port: 0, data: [10, 1]).policySelector == nil)
+        #expect(
+            IKEv1Identification(type: IKEv1Names.ID.fqdn, protocolID: 0, port: 0, data: Array("gw.example".utf8))
+                .policySelector == nil)
+        #expect(
+            IKEv1Identification(type: IKEv1Names.ID.ipv4Subnet, protocolID: 0, port: 0, data: [10, 1]).policySelector
+                == nil)
     }
 
     @Test func aChildSAsSelectorsFollowTheDirectionOfItsSPI() {
-        var child = ChildSARecord(ikeSAIndex: 0, createdBy: 1, createdByType: .v2(.ikeAuth), requestedByInitiator: true,
-                                  requesterSPI: 0xaaaa_0001, responderSPI: 0xbbbb_0002,
-                                  requester: IPAddress("192.0.2.1")!, responder: IPAddress("192.0.2.2")!)
+        var child = ChildSARecord(
+            ikeSAIndex: 0, createdBy: 1, createdByType: .v2(.ikeAuth), requestedByInitiator: true,
+            requesterSPI: 0xaaaa_0001, responderSPI: 0xbbbb_0002,
+            requester: IPAddress("192.0.2.1")!, responder: IPAddress("192.0.2.2")!)
         child.initiatorSelectors = [Self.ts("10.1.0.0", "10.1.0.15")]
         child.responderSelectors = [Self.ts("10.2.0.1", "10.2.0.1")]
         // Traffic to the responder carries the responder's SPI: TSi → TSr.
@@ -175,12 +231,16 @@ import Testing
         #expect(child.selector(forSPI: 0xaaaa_0001, ikeVersion: 2)?.description == "10.2.0.1/32 → 10.1.0.0/28")
         #expect(child.selector(forSPI: 0x1234, ikeVersion: 2) == nil)
         // IKEv1 without client IDs: the ISAKMP peers' addresses, any protocol (RFC 2409 5.5).
-        var quick = ChildSARecord(ikeSAIndex: 0, createdBy: 1, createdByType: .v1(.quickMode), requestedByInitiator: true,
-                                  requesterSPI: 1, responderSPI: 2, requester: IPAddress("192.0.2.1")!, responder: IPAddress("192.0.2.2")!)
+        var quick = ChildSARecord(
+            ikeSAIndex: 0, createdBy: 1, createdByType: .v1(.quickMode), requestedByInitiator: true,
+            requesterSPI: 1, responderSPI: 2, requester: IPAddress("192.0.2.1")!, responder: IPAddress("192.0.2.2")!)
         #expect(quick.selector(forSPI: 2, ikeVersion: 1)?.description == "192.0.2.1/32 → 192.0.2.2/32")
         #expect(quick.selector(forSPI: 2, ikeVersion: 2) == nil)
-        quick.quickModeIdentities = [IKEv1Identification(type: IKEv1Names.ID.ipv4Subnet, protocolID: 0, port: 0, data: [10, 1, 0, 0, 255, 255, 255, 0]),
-                                     IKEv1Identification(type: IKEv1Names.ID.fqdn, protocolID: 0, port: 0, data: Array("peer".utf8))]
+        quick.quickModeIdentities = [
+            IKEv1Identification(
+                type: IKEv1Names.ID.ipv4Subnet, protocolID: 0, port: 0, data: [10, 1, 0, 0, 255, 255, 255, 0]),
+            IKEv1Identification(type: IKEv1Names.ID.fqdn, protocolID: 0, port: 0, data: Array("peer".utf8)),
+        ]
         // An ID that names no addresses: nothing to check.
         #expect(quick.selector(forSPI: 2, ikeVersion: 1) == nil)
     }

@@ -103,13 +103,20 @@ import Testing
 
     @Test func udpEncapsulationRules() {
         func udp(_ payload: [UInt8], sport: UInt16 = 4500, dport: UInt16 = 4500) -> [UInt8] {
-            var p: [UInt8] = [UInt8(sport >> 8), UInt8(sport & 0xff), UInt8(dport >> 8), UInt8(dport & 0xff), 0, 0, 0, 0]
+            var p: [UInt8] = [
+                UInt8(sport >> 8), UInt8(sport & 0xff), UInt8(dport >> 8), UInt8(dport & 0xff), 0, 0, 0, 0,
+            ]
             p.setBE16(4, UInt16(8 + payload.count))
             return p + payload
         }
         let keepalive = udp([0xff])
-        #expect(IPsecLayers.classifyPayload(ByteReader(keepalive), protocolNumber: 17) == .natKeepalive(udpPorts: (4500, 4500)))
-        var ike = [UInt8](repeating: 0, count: 4) + [UInt8](repeating: 1, count: 16) + [33, 0x20, 34, 0x08, 0, 0, 0, 0, 0, 0, 0, 28]
+        #expect(
+            IPsecLayers.classifyPayload(ByteReader(keepalive), protocolNumber: 17)
+                == .natKeepalive(udpPorts: (4500, 4500)))
+        var ike =
+            [UInt8](repeating: 0, count: 4) + [UInt8](repeating: 1, count: 16) + [
+                33, 0x20, 34, 0x08, 0, 0, 0, 0, 0, 0, 0, 28,
+            ]
         ike = udp(ike)
         guard case .ike(let header, _, true) = IPsecLayers.classifyPayload(ByteReader(ike), protocolNumber: 17) else {
             Issue.record("expected IKE with marker")
@@ -167,12 +174,14 @@ import Testing
         }
         var reader = ByteReader(packet, range: 7..<packet.count)
         let header = try? AHHeader.parse(&reader).get()
-        #expect(header?.range == 7..<31 && header?.icvRange == 19..<31 && header?.spi == 0x1001 && header?.sequence == 9)
+        #expect(
+            header?.range == 7..<31 && header?.icvRange == 19..<31 && header?.spi == 0x1001 && header?.sequence == 9)
         #expect(reader.isAtEnd)
     }
 
     @Test func tcpSegmentProblemsAreTyped() {
-        var header: [UInt8] = [0x11, 0x94, 0x11, 0x94, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0, 0, 0, 0, 0, 0] + [1, 2, 3]
+        var header: [UInt8] =
+            [0x11, 0x94, 0x11, 0x94, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0, 0, 0, 0, 0, 0] + [1, 2, 3]
         for end in 0..<20 {
             var reader = ByteReader(header, range: 0..<end)
             guard case .failure(let error) = TCPEncapsulation.segment(&reader) else {

@@ -24,8 +24,10 @@ extension CharonKeyTracker {
         var child = job.child ?? CharonChildBuild()
         if child.keys[name] != nil {
             let lines = child.keyLines.values.sorted()
-            note(.warning, lines.first ?? line,
-                 "CHILD_SA keys at lines \(lineList(lines)), but no 'CHILD_SA … established with SPIs' line follows in their job; no SA made from them")
+            note(
+                .warning, lines.first ?? line,
+                "CHILD_SA keys at lines \(lineList(lines)), but no 'CHILD_SA … established with SPIs' line follows in their job; no SA made from them"
+            )
             child = CharonChildBuild()
         }
         child.keys[name] = bytes
@@ -39,8 +41,10 @@ extension CharonKeyTracker {
     /// `adding inbound ESP SA` and the like: the next `SPI 0x…` line's direction.
     func childDirectionMessage(_ message: CharonMessage) -> Bool {
         let text = message.text
-        guard TextBytes.hasPrefix("adding inbound ", text) || TextBytes.hasPrefix("adding outbound ", text)
-            || TextBytes.hasPrefix("registering outbound ", text) || TextBytes.hasPrefix("registering inbound ", text)
+        guard
+            TextBytes.hasPrefix("adding inbound ", text) || TextBytes.hasPrefix("adding outbound ", text)
+                || TextBytes.hasPrefix("registering outbound ", text)
+                || TextBytes.hasPrefix("registering inbound ", text)
         else { return false }
         jobs[message.scope.job, default: CharonJob(start: message.line)].direction =
             (TextBytes.contains("inbound", in: text), TextBytes.contains(" AH SA", in: text))
@@ -86,7 +90,8 @@ extension CharonKeyTracker {
     func childEstablishedMessage(_ message: CharonMessage) throws -> Bool {
         let text = message.text
         guard TextBytes.contains(" established with SPIs ", in: text),
-              TextBytes.hasPrefix("CHILD_SA ", text) || TextBytes.hasPrefix("inbound CHILD_SA ", text) else {
+            TextBytes.hasPrefix("CHILD_SA ", text) || TextBytes.hasPrefix("inbound CHILD_SA ", text)
+        else {
             return false
         }
         try finishChild(text, scope: message.scope, line: message.line)
@@ -102,13 +107,16 @@ extension CharonKeyTracker {
 
     /// `CHILD_SA name{n} state change: A => B`: rekeys begin and end.
     func childStateMessage(_ message: CharonMessage) -> Bool {
-        let text = message.text, scope = message.scope
+        let text = message.text
+        let scope = message.scope
         guard let name = CharonLogText.childName(after: "CHILD_SA ", in: text),
-              TextBytes.contains(" state change: ", in: text) else {
+            TextBytes.contains(" state change: ", in: text)
+        else {
             return false
         }
         if TextBytes.hasSuffix("=> REKEYING", text), let last = jobs[scope.job]?.lastChild, last.name != name,
-           last.name.prefix(while: { $0 != "{" }) == name.prefix(while: { $0 != "{" }) {
+            last.name.prefix(while: { $0 != "{" }) == name.prefix(while: { $0 != "{" })
+        {
             // The CHILD_SA this job just made replaces this one (notes hold escaped text).
             let heading = DisplayText.escaped("CHILD_SA \(last.name)")
             let message = keys.notes[last.note].message
@@ -122,7 +130,8 @@ extension CharonKeyTracker {
         if TextBytes.hasSuffix("=> REKEYING", text) {
             noteRekeying(name, in: rekeyScope)
         } else if !TextBytes.hasSuffix("=> INSTALLING", text) && !TextBytes.hasSuffix("=> INSTALLED", text)
-                    && !TextBytes.hasSuffix("=> REKEYED", text) {
+            && !TextBytes.hasSuffix("=> REKEYED", text)
+        {
             rekeyingChildren[rekeyScope]?.removeAll { $0 == name }
         }
         ignored += 1
@@ -156,7 +165,8 @@ extension CharonKeyTracker {
         guard words.count >= 2, words[1].hasPrefix("0x"), let spi = UInt32(words[1].dropFirst(2), radix: 16) else {
             return nil
         }
-        var source: IPAddress? = nil, destination: IPAddress? = nil
+        var source: IPAddress? = nil
+        var destination: IPAddress? = nil
         var i = 2
         while i + 1 < words.count {
             if words[i] == "src" { source = IPAddress(hostPart(words[i + 1])) }
@@ -185,9 +195,13 @@ extension CharonKeyTracker {
         let child = job.child
         job.child = nil
         jobs[scope.job] = job
-        let spiText = "SPIs \(KeyDumpTextFormat.hex32(established.inbound)) in, \(KeyDumpTextFormat.hex32(established.outbound)) out"
+        let spiText =
+            "SPIs \(KeyDumpTextFormat.hex32(established.inbound)) in, \(KeyDumpTextFormat.hex32(established.outbound)) out"
         guard let child, child.keys[.encryptionInitiator] != nil || child.keys[.integrityInitiator] != nil else {
-            note(.warning, line, "CHILD_SA \(fullName) \(spiText): its keys are not in its job (chd below level 4, or logged on another thread)")
+            note(
+                .warning, line,
+                "CHILD_SA \(fullName) \(spiText): its keys are not in its job (chd below level 4, or logged on another thread)"
+            )
             return
         }
         let label = String(fullName.prefix { $0 != "{" })
@@ -197,20 +211,28 @@ extension CharonKeyTracker {
         let facts = scope.ikeSA.flatMap { ikeSAs[ikeSAKey(scope, $0)] }
         let tied = job.espProposal ?? facts?.espProposal
         guard let proposal = tied ?? lastESPProposal else {
-            note(.warning, line, "\(heading) \(spiText): no 'selected proposal: ESP:' line before it; algorithms unknown, no SA made")
+            note(
+                .warning, line,
+                "\(heading) \(spiText): no 'selected proposal: ESP:' line before it; algorithms unknown, no SA made")
             return
         }
         let algorithms = childAlgorithms(proposal, child: child, spis: child.spis)
         if !algorithms.unknown.isEmpty {
-            note(.warning, proposal.line, "proposal names not understood: \(KeyMaterial.redacted(algorithms.unknown.joined(separator: ", ")))")
+            note(
+                .warning, proposal.line,
+                "proposal names not understood: \(KeyMaterial.redacted(algorithms.unknown.joined(separator: ", ")))")
         }
         guard algorithms.encryption != nil else {
-            note(.warning, proposal.line, "\(heading): no encryption algorithm Spiglass knows in the proposal at line \(proposal.line); no SA made")
+            note(
+                .warning, proposal.line,
+                "\(heading): no encryption algorithm Spiglass knows in the proposal at line \(proposal.line); no SA made"
+            )
             return
         }
         // The initiator→responder direction first, then the other.
         let role = Self.role(job.role)
-        let directions: [(spi: UInt32, side: CharonExchangeRole)] = role.initiator
+        let directions: [(spi: UInt32, side: CharonExchangeRole)] =
+            role.initiator
             ? [(established.outbound, .initiator), (established.inbound, .responder)]
             : [(established.inbound, .initiator), (established.outbound, .responder)]
         var made: [String] = []
@@ -221,17 +243,20 @@ extension CharonKeyTracker {
             case .success(let sa):
                 algorithmText = sa.algorithmDescription
                 let spiInfo = child.spis.last { $0.spi == spi }
-                made.append("\(sa.ipsecProtocol == .ah ? "AH" : "ESP") \(KeyDumpTextFormat.hex32(spi)) \(sa.source) → \(sa.destination) (\(side) keys)"
-                            + (spiInfo == nil ? " [no 'SPI 0x…, src … dst …' line: addresses unknown]" : ""))
+                made.append(
+                    "\(sa.ipsecProtocol == .ah ? "AH" : "ESP") \(KeyDumpTextFormat.hex32(spi)) \(sa.source) → \(sa.destination) (\(side) keys)"
+                        + (spiInfo == nil ? " [no 'SPI 0x…, src … dst …' line: addresses unknown]" : ""))
                 if case .unsupported(let name) = sa.encryption { problems.append("\(name) is not supported yet") }
             case .failure(let problem):
                 problems.append(problem.text)
             }
         }
         if tied == nil { problems.append("its proposal is not tied to it; taking the one at line \(proposal.line)") }
-        let parts = [made.joined(separator: ", "), algorithmText + (algorithms.esn ? " esn" : ""),
-                     "keys at lines \(lineList(child.keyLines.values.sorted()))", role.text,
-                     "tied by its job (\(jobName(scope))\(scope.ikeSA.map { ", IKE_SA unique id \($0)" } ?? ""))"]
+        let parts = [
+            made.joined(separator: ", "), algorithmText + (algorithms.esn ? " esn" : ""),
+            "keys at lines \(lineList(child.keyLines.values.sorted()))", role.text,
+            "tied by its job (\(jobName(scope))\(scope.ikeSA.map { ", IKE_SA unique id \($0)" } ?? ""))",
+        ]
         let message = "\(heading): " + parts.filter { !$0.isEmpty }.joined(separator: "; ")
         if problems.isEmpty && made.count == 2 {
             note(.understood, line, message)
@@ -244,7 +269,8 @@ extension CharonKeyTracker {
     /// "net{1}", the inbound SPI (`_i`) and the outbound one (`_o`).
     static func establishedLine(_ text: Substring) -> (name: Substring, inbound: UInt32, outbound: UInt32)? {
         guard let name = CharonLogText.childName(after: "CHILD_SA ", in: text),
-              let range = TextBytes.range(of: " established with SPIs ", in: text) else { return nil }
+            let range = TextBytes.range(of: " established with SPIs ", in: text)
+        else { return nil }
         let words = text[range.upperBound...].split(separator: " ", maxSplits: 2)
         func spi(_ word: Substring?, _ suffix: String) -> UInt32? {
             guard let word, word.hasSuffix(suffix) else { return nil }
@@ -272,8 +298,10 @@ extension CharonKeyTracker {
     }
 
     /// The SA of one direction, keyed with the initiator's or the responder's keys.
-    func makeSA(spi: UInt32, keysOf side: CharonExchangeRole, child: CharonChildBuild, algorithms: ChildAlgorithms,
-                label: String, line: Int) throws -> Result<SecurityAssociation, SAProblem> {
+    func makeSA(
+        spi: UInt32, keysOf side: CharonExchangeRole, child: CharonChildBuild, algorithms: ChildAlgorithms,
+        label: String, line: Int
+    ) throws -> Result<SecurityAssociation, SAProblem> {
         guard let (enc, keyBits) = algorithms.encryption else {
             return .failure(SAProblem(text: "no encryption algorithm"))
         }
@@ -282,20 +310,26 @@ extension CharonKeyTracker {
         let keyLine = child.keyLines[encName] ?? child.keyLines[integName] ?? line
         let spiInfo = child.spis.last { $0.spi == spi }
         let ah = algorithms.ah
-        var sa = SecurityAssociation(spi: spi,
-                                     source: spiInfo?.source.map { .exact($0) } ?? .any,
-                                     destination: spiInfo?.destination.map { .exact($0) } ?? .any,
-                                     encryption: enc, encryptionKey: ah ? SecretBytes() : (child.keys[encName] ?? SecretBytes()),
-                                     integrity: enc.isAEAD ? .null : (algorithms.integrity ?? .null),
-                                     integrityKey: enc.isAEAD ? SecretBytes() : (child.keys[integName] ?? SecretBytes()),
-                                     extendedSequenceNumbers: algorithms.esn, origin: SAOrigin(file: file, line: line))
+        var sa = SecurityAssociation(
+            spi: spi,
+            source: spiInfo?.source.map { .exact($0) } ?? .any,
+            destination: spiInfo?.destination.map { .exact($0) } ?? .any,
+            encryption: enc, encryptionKey: ah ? SecretBytes() : (child.keys[encName] ?? SecretBytes()),
+            integrity: enc.isAEAD ? .null : (algorithms.integrity ?? .null),
+            integrityKey: enc.isAEAD ? SecretBytes() : (child.keys[integName] ?? SecretBytes()),
+            extendedSequenceNumbers: algorithms.esn, origin: SAOrigin(file: file, line: line))
         sa.ipsecProtocol = ah ? .ah : .esp
         sa.label = label
         do {
-            try SAValidation.checkKeys(&sa, file: file, line: keyLine, encryptionField: encName.rawValue,
-                                       integrityField: integName.rawValue, requiredKeyBits: keyBits)
+            try SAValidation.checkKeys(
+                &sa, file: file, line: keyLine, encryptionField: encName.rawValue,
+                integrityField: integName.rawValue, requiredKeyBits: keyBits)
         } catch let error as KeyFileError {
-            return .failure(SAProblem(text: "\(side) keys not used: line \(error.line)\(error.field.map { " '\($0)'" } ?? ""): \(error.message)"))
+            return .failure(
+                SAProblem(
+                    text:
+                        "\(side) keys not used: line \(error.line)\(error.field.map { " '\($0)'" } ?? ""): \(error.message)"
+                ))
         }
         try checkCount(line)
         keys.sas.append(sa)
@@ -310,19 +344,26 @@ extension CharonKeyTracker {
         var unknown: [String] = []
     }
 
-    func childAlgorithms(_ proposal: CharonProposal, child: CharonChildBuild, spis: [CharonChildBuild.SPILine]) -> ChildAlgorithms {
+    func childAlgorithms(_ proposal: CharonProposal, child: CharonChildBuild, spis: [CharonChildBuild.SPILine])
+        -> ChildAlgorithms
+    {
         var result = ChildAlgorithms()
         result.ah = TextBytes.hasPrefix("AH:", proposal.text) || spis.contains { $0.ah }
         if result.ah { result.encryption = (.null, nil) }
         for token in proposal.text.drop(while: { $0 != ":" }).dropFirst().split(separator: "/") {
             let t = String(token)
-            if t == "EXT_SEQ" { result.esn = true; continue }
+            if t == "EXT_SEQ" {
+                result.esn = true
+                continue
+            }
             if t == "NO_EXT_SEQ" { continue }
             if result.encryption == nil, let e = StrongSwanProposalNames.espEncryption(t) {
-                result.encryption = e; continue
+                result.encryption = e
+                continue
             }
             if result.integrity == nil, let i = StrongSwanProposalNames.espIntegrity(t) {
-                result.integrity = i; continue
+                result.integrity = i
+                continue
             }
             if StrongSwanProposalNames.isGroupOrFlag(t) { continue }
             result.unknown.append(t)

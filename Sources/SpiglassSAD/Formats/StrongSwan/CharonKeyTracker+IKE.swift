@@ -26,9 +26,10 @@ extension CharonKeyTracker {
         seenSinceStart = true
         let v1 = name.isIKEv1
         var job = jobs[scope.job] ?? CharonJob(start: line)
-        let opensNewSet = job.ikeRecord.map { index in
-            (ikeRecords[index].version == .v1) != v1 || (name.startsKeySet && !ikeRecords[index].keyLines.isEmpty)
-        } ?? true
+        let opensNewSet =
+            job.ikeRecord.map { index in
+                (ikeRecords[index].version == .v1) != v1 || (name.startsKeySet && !ikeRecords[index].keyLines.isEmpty)
+            } ?? true
         if opensNewSet {
             // A new key set. Its IKE SA is the one the line names for now: charon 5.9 logs
             // the keys of an IKE SA made by a rekey it initiated under the old IKE SA's name,
@@ -36,7 +37,9 @@ extension CharonKeyTracker {
             try checkCount(line)
             let named = scope.ikeSA ?? job.namedIKESA
             var record = newRecord(v1: v1, line: line, scope: scope, ikeSA: named.map { ikeSAKey(scope, $0) })
-            record.spis = job.spis.last.map { ($0.pair, $0.line, "\($0.how) at line \($0.line), in the same job (\(jobName(scope)))") }
+            record.spis = job.spis.last.map {
+                ($0.pair, $0.line, "\($0.how) at line \($0.line), in the same job (\(jobName(scope)))")
+            }
             record.proposal = job.ikeProposal ?? scope.ikeSA.flatMap { ikeSAs[ikeSAKey(scope, $0)]?.ikeProposal }
             ikeRecords.append(record)
             job.ikeRecord = ikeRecords.count - 1
@@ -46,7 +49,7 @@ extension CharonKeyTracker {
         ikeRecords[index].keyLines[name] = line
         ikeRecords[index].lastLine = line
         switch name {
-        case .skeyseed: break // not a key of the SA; it only opens the set
+        case .skeyseed: break  // not a key of the SA; it only opens the set
         case .skD: ikeRecords[index].sa.skD = bytes
         case .skAi: ikeRecords[index].sa.skAi = bytes
         case .skAr: ikeRecords[index].sa.skAr = bytes
@@ -63,10 +66,12 @@ extension CharonKeyTracker {
     }
 
     func newRecord(v1: Bool, line: Int, scope: CharonLogScope, ikeSA: CharonIKESAKey?) -> CharonIKEKeyRecord {
-        let sa = IKESecurityAssociation(version: v1 ? .v1 : .v2, initiatorSPI: 0, responderSPI: nil,
-                                        origin: SAOrigin(file: file, line: line))
-        return CharonIKEKeyRecord(sa: sa, scope: scope, ikeSA: ikeSA, firstLine: line, lastLine: line,
-                                  latestProposal: lastIKEProposal)
+        let sa = IKESecurityAssociation(
+            version: v1 ? .v1 : .v2, initiatorSPI: 0, responderSPI: nil,
+            origin: SAOrigin(file: file, line: line))
+        return CharonIKEKeyRecord(
+            sa: sa, scope: scope, ikeSA: ikeSA, firstLine: line, lastLine: line,
+            latestProposal: lastIKEProposal)
     }
 
     /// "thread 13", or how a log without thread numbers orders its jobs.
@@ -89,11 +94,14 @@ extension CharonKeyTracker {
             proposalBySPIs[pair] = proposal
         }
         if let id = job.namedIKESA, scope.ikeSA == nil {
-            learnSPIs(pair, of: ikeSAKey(scope, id), line: line, how: "\(how) at line \(line), in a job of IKE_SA [\(id)]")
+            learnSPIs(
+                pair, of: ikeSAKey(scope, id), line: line, how: "\(how) at line \(line), in a job of IKE_SA [\(id)]")
         }
         // A responder derives its keys before it dumps the AUTH octets of the same job.
         if let index = job.ikeRecord, ikeRecords[index].spis == nil {
-            ikeRecords[index].spis = (pair, line, "\(how) at line \(line), after the keys in the same job (\(jobName(scope)))")
+            ikeRecords[index].spis = (
+                pair, line, "\(how) at line \(line), after the keys in the same job (\(jobName(scope)))"
+            )
         }
         jobs[scope.job] = job
     }
@@ -102,13 +110,21 @@ extension CharonKeyTracker {
 
     /// The manager's `checkin|checkout … with SPIs` lines.
     func ikeSACheckMessage(_ message: CharonMessage) -> Bool {
-        let text = message.text, scope = message.scope, line = message.line
-        if TextBytes.hasPrefix("checkin ", text) || TextBytes.hasPrefix("checkout ", text), let pair = CharonLogText.spiPair(text) {
+        let text = message.text
+        let scope = message.scope
+        let line = message.line
+        if TextBytes.hasPrefix("checkin ", text) || TextBytes.hasPrefix("checkout ", text),
+            let pair = CharonLogText.spiPair(text)
+        {
             // "checkin IKEv2 SA spiglass[2] with SPIs …" names its IKE SA; a checkout line is
             // followed by "IKE_SA spiglass[2] successfully checked out" (or carries the name).
-            let named = CharonLogText.namedIKESA(after: "v2 SA ", in: text) ?? CharonLogText.namedIKESA(after: "v1 SA ", in: text)
+            let named =
+                CharonLogText.namedIKESA(after: "v2 SA ", in: text)
+                ?? CharonLogText.namedIKESA(after: "v1 SA ", in: text)
             if pair.isComplete, let id = named ?? scope.ikeSA {
-                learnSPIs(pair, of: ikeSAKey(scope, id), line: line, how: "'\(text.prefix { $0 != " " }) … with SPIs' line \(line)")
+                learnSPIs(
+                    pair, of: ikeSAKey(scope, id), line: line,
+                    how: "'\(text.prefix { $0 != " " }) … with SPIs' line \(line)")
             } else if pair.isComplete, TextBytes.hasPrefix("checkout ", text) {
                 jobs[scope.job, default: CharonJob(start: line)].checkout = (pair, line)
             }
@@ -120,7 +136,9 @@ extension CharonKeyTracker {
 
     /// Lines that name an IKE SA (`IKE_SA name[N]`): state changes, rekeys, checkouts.
     func namedIKESAMessage(_ message: CharonMessage) -> Bool {
-        let text = message.text, scope = message.scope, line = message.line
+        let text = message.text
+        let scope = message.scope
+        let line = message.line
         guard let id = CharonLogText.namedIKESA(after: "IKE_SA ", in: text) else { return false }
         seenSinceStart = true
         let key = ikeSAKey(scope, id)
@@ -132,11 +150,15 @@ extension CharonKeyTracker {
         if scope.ikeSA == nil { job.namedIKESA = id }
         // A line after the keys, in their job, that names the IKE SA they made.
         if let index = job.ikeRecord, !ikeRecords[index].namedByText,
-           TextBytes.contains(" established between ", in: text) || TextBytes.contains(" rekeyed between ", in: text) || TextBytes.hasSuffix("CONNECTING => ESTABLISHED", text) {
+            TextBytes.contains(" established between ", in: text) || TextBytes.contains(" rekeyed between ", in: text)
+                || TextBytes.hasSuffix("CONNECTING => ESTABLISHED", text)
+        {
             ikeRecords[index].ikeSA = key
             ikeRecords[index].namedByText = true
         }
-        if TextBytes.contains(" state change: ", in: text) && (TextBytes.hasSuffix("=> REKEYING", text) || TextBytes.hasSuffix("=> REKEYED", text)) {
+        if TextBytes.contains(" state change: ", in: text)
+            && (TextBytes.hasSuffix("=> REKEYING", text) || TextBytes.hasSuffix("=> REKEYED", text))
+        {
             job.rekeyingIKESA = id
         }
         if TextBytes.contains(" rekeyed between ", in: text) {
@@ -154,7 +176,8 @@ extension CharonKeyTracker {
         jobs[scope.job] = job
         // `IKE_SA name[id]`; a line whose "IKE_SA " comes after the first "[id]" names nothing.
         if let nameEnd = text.firstRange(of: "[\(id)]"), let start = TextBytes.range(of: "IKE_SA ", in: text),
-           start.upperBound <= nameEnd.lowerBound {
+            start.upperBound <= nameEnd.lowerBound
+        {
             let name = text[start.upperBound..<nameEnd.lowerBound]
             if name != "(unnamed)", !name.contains(" ") { updateFacts(key) { $0.name = name } }
         }
@@ -173,8 +196,10 @@ extension CharonKeyTracker {
         for (_, job) in jobs.sorted(by: { $0.value.start < $1.value.start }) {
             guard let child = job.child, !child.keys.isEmpty else { continue }
             let lines = child.keyLines.values.sorted()
-            note(.warning, lines.first ?? job.start,
-                 "CHILD_SA keys at lines \(lineList(lines)), but no 'CHILD_SA … established with SPIs' line follows in their job; no SA made from them")
+            note(
+                .warning, lines.first ?? job.start,
+                "CHILD_SA keys at lines \(lineList(lines)), but no 'CHILD_SA … established with SPIs' line follows in their job; no SA made from them"
+            )
         }
     }
 
@@ -195,11 +220,13 @@ extension CharonKeyTracker {
         let facts = record.ikeSA.flatMap { ikeSAs[$0] }
         var sa = record.sa
         let label = describe(record, facts: facts)
-        let keyNames = CharonLogDump.IKEKeyName.allCases.filter { $0 != .skeyseed && record.keyLines[$0] != nil }.map(\.shortName)
+        let keyNames = CharonLogDump.IKEKeyName.allCases.filter { $0 != .skeyseed && record.keyLines[$0] != nil }.map(
+            \.shortName)
         let keyText = "keys \(keyNames.joined(separator: " ")) (lines \(lineList([record.firstLine, record.lastLine])))"
 
         // SPIs: the same job's dumps, else what the log says of the IKE SA by unique id.
-        let spis = record.spis.map { ($0.pair, "from the \($0.how)") }
+        let spis =
+            record.spis.map { ($0.pair, "from the \($0.how)") }
             ?? facts?.spis.map { ($0.pair, "from the \($0.how), tied by \(tieRule(record))") }
         // Proposal: the job's, the IKE SA's, the one logged with the same SPIs, the latest.
         var proposal = record.proposal ?? facts?.ikeProposal
@@ -234,12 +261,17 @@ extension CharonKeyTracker {
         } else if assumed, let proposal {
             warnings.append("its proposal is not tied to it; taking the one at line \(proposal.line)")
         }
-        if !unknown.isEmpty { warnings.append("proposal names not understood: \(KeyMaterial.redacted(unknown.joined(separator: ", ")))") }
-        if sa.version == .v2, let enc = sa.encryption, let length = enc.keyMaterialLength, !sa.skEi.isEmpty, sa.skEi.count != length {
+        if !unknown.isEmpty {
+            warnings.append("proposal names not understood: \(KeyMaterial.redacted(unknown.joined(separator: ", ")))")
+        }
+        if sa.version == .v2, let enc = sa.encryption, let length = enc.keyMaterialLength, !sa.skEi.isEmpty,
+            sa.skEi.count != length
+        {
             warnings.append("SK_ei has \(sa.skEi.count) bytes but \(enc.name) takes \(length)")
         }
         if spis == nil {
-            let hint = sa.version == .v2
+            let hint =
+                sa.version == .v2
                 ? "Spiglass binds them to the IKE SA of a capture whose messages verify with them"
                 : "IKEv1 keys cannot be bound without the cookies (charon logs them in the NAT-D dumps and, with mgr at level 2, in its checkin lines)"
             warnings.append("the log never shows its SPIs (charon logs them with mgr at level 2); \(hint)")
@@ -262,9 +294,18 @@ extension CharonKeyTracker {
         var unknown: [String] = []
         for token in proposal.text.dropFirst("IKE:".count).split(separator: "/") {
             let t = String(token)
-            if sa.encryption == nil, let enc = StrongSwanProposalNames.ikeEncryption(t) { sa.encryption = enc; continue }
-            if sa.integrity == nil, let integ = StrongSwanProposalNames.ikeIntegrity(t) { sa.integrity = integ; continue }
-            if sa.prf == nil, let prf = StrongSwanProposalNames.ikePRF(t) { sa.prf = prf; continue }
+            if sa.encryption == nil, let enc = StrongSwanProposalNames.ikeEncryption(t) {
+                sa.encryption = enc
+                continue
+            }
+            if sa.integrity == nil, let integ = StrongSwanProposalNames.ikeIntegrity(t) {
+                sa.integrity = integ
+                continue
+            }
+            if sa.prf == nil, let prf = StrongSwanProposalNames.ikePRF(t) {
+                sa.prf = prf
+                continue
+            }
             if StrongSwanProposalNames.isGroupOrFlag(t) { continue }
             unknown.append(t)
         }

@@ -78,7 +78,9 @@ final class CharonKeyTracker {
             if dump.kind == .spiSource {
                 try deliver(&dump, scope: scope(of: line))
             } else {
-                dumpBroken(dump, line: dump.line, why: "'\(dump.name) => \(dump.length) bytes' is not followed by its hexdump (cut?)")
+                dumpBroken(
+                    dump, line: dump.line,
+                    why: "'\(dump.name) => \(dump.length) bytes' is not followed by its hexdump (cut?)")
             }
         }
         if line.isContinuation {
@@ -118,7 +120,10 @@ final class CharonKeyTracker {
         guard ikeSAs.count < Self.maxTrackedIKESAs else {
             if !warnedTrackingBound {
                 warnedTrackingBound = true
-                note(.warning, 0, "more than \(Self.maxTrackedIKESAs) IKE SAs named in the log; what later lines say of further ones is not kept")
+                note(
+                    .warning, 0,
+                    "more than \(Self.maxTrackedIKESAs) IKE SAs named in the log; what later lines say of further ones is not kept"
+                )
             }
             return
         }
@@ -145,7 +150,8 @@ final class CharonKeyTracker {
             return
         }
         let stream = CharonDumpStream(source: line.source, thread: line.thread)
-        var dump = PendingCharonDump(name: header.name, kind: kind, length: header.length, line: number, ikeSA: line.ikeSA)
+        var dump = PendingCharonDump(
+            name: header.name, kind: kind, length: header.length, line: number, ikeSA: line.ikeSA)
         if header.length == 0 {
             try? deliver(&dump, scope: scope(of: line))
             return
@@ -213,7 +219,8 @@ final class CharonKeyTracker {
 
     func daemonStartMessage(_ message: CharonMessage) -> Bool {
         let text = message.text
-        guard TextBytes.hasPrefix("Starting IKE charon daemon", text) || TextBytes.hasPrefix("loaded plugins: ", text) else {
+        guard TextBytes.hasPrefix("Starting IKE charon daemon", text) || TextBytes.hasPrefix("loaded plugins: ", text)
+        else {
             return false
         }
         daemonStarted(line: message.line)

@@ -18,9 +18,17 @@ enum CharonLogDump {
 
     enum IKEKeyName: String, CaseIterable {
         case skeyseed = "SKEYSEED"
-        case skD = "Sk_d secret", skAi = "Sk_ai secret", skAr = "Sk_ar secret", skEi = "Sk_ei secret"
-        case skEr = "Sk_er secret", skPi = "Sk_pi secret", skPr = "Sk_pr secret"
-        case skeyid = "SKEYID", skeyidD = "SKEYID_d", skeyidA = "SKEYID_a", skeyidE = "SKEYID_e"
+        case skD = "Sk_d secret"
+        case skAi = "Sk_ai secret"
+        case skAr = "Sk_ar secret"
+        case skEi = "Sk_ei secret"
+        case skEr = "Sk_er secret"
+        case skPi = "Sk_pi secret"
+        case skPr = "Sk_pr secret"
+        case skeyid = "SKEYID"
+        case skeyidD = "SKEYID_d"
+        case skeyidA = "SKEYID_a"
+        case skeyidE = "SKEYID_e"
         case ka = "encryption key Ka"
 
         var isIKEv1: Bool {
@@ -73,7 +81,8 @@ enum CharonLogDump {
         guard let arrow = TextBytes.range(of: " => ", in: message) else { return nil }
         let rest = message[arrow.upperBound...]
         let digits = rest.prefix { $0.isASCII && $0.isNumber }
-        guard !digits.isEmpty, digits.count <= 9, rest[digits.endIndex...].hasPrefix(" bytes"), let length = Int(digits) else { return nil }
+        guard !digits.isEmpty, digits.count <= 9, rest[digits.endIndex...].hasPrefix(" bytes"), let length = Int(digits)
+        else { return nil }
         var name = message[..<arrow.lowerBound]
         while let first = name.first, first == " " || first == "\t" { name = name.dropFirst() }
         while let last = name.last, last == " " || last == "\t" { name = name.dropLast() }
@@ -84,7 +93,8 @@ enum CharonLogDump {
     static func row(_ message: Substring) -> (offset: Int, bytes: [UInt8])? {
         // Most lines are not rows: a row starts with blanks and a digit.
         guard let first = message.utf8.first(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }),
-              CharonLogLineDecoder.isDigit(first) else { return nil }
+            CharonLogLineDecoder.isDigit(first)
+        else { return nil }
         let c = Array(message.utf8.prefix(200))
         var i = 0
         while i < c.count, c[i] == UInt8(ascii: " ") || c[i] == UInt8(ascii: "\t") { i += 1 }
@@ -94,7 +104,9 @@ enum CharonLogDump {
             offset = offset * 10 + Int(c[i] - UInt8(ascii: "0"))
             i += 1
         }
-        guard i > digitStart, i + 1 < c.count, c[i] == UInt8(ascii: ":"), c[i + 1] == UInt8(ascii: " ") else { return nil }
+        guard i > digitStart, i + 1 < c.count, c[i] == UInt8(ascii: ":"), c[i + 1] == UInt8(ascii: " ") else {
+            return nil
+        }
         i += 2
         var bytes: [UInt8] = []
         bytes.reserveCapacity(16)

@@ -28,8 +28,10 @@ struct CharonLogLineDecoder {
         guard let first = raw.utf8.first else { return }
         if first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") {
             if let previous = continuable {
-                try emit(CharonLogLine(source: previous.source, thread: previous.thread, ikeSA: previous.ikeSA,
-                                       text: raw, isContinuation: true))
+                try emit(
+                    CharonLogLine(
+                        source: previous.source, thread: previous.thread, ikeSA: previous.ikeSA,
+                        text: raw, isContinuation: true))
             }
             return
         }
@@ -102,11 +104,14 @@ struct CharonLogLineDecoder {
     /// Takes a leading `<name|N> ` or `<N> ` off `text`.
     static func ikeSATag(_ text: inout Substring) -> CharonIKESATag? {
         guard text.utf8.first == UInt8(ascii: "<"),
-              let close = text.utf8.prefix(maxTagBytes).firstIndex(of: UInt8(ascii: ">")) else { return nil }
+            let close = text.utf8.prefix(maxTagBytes).firstIndex(of: UInt8(ascii: ">"))
+        else { return nil }
         let inner = text[text.index(after: text.startIndex)..<close]
         let bar = inner.lastIndex(of: "|")
         let digits = bar.map { inner[inner.index(after: $0)...] } ?? inner
-        guard !digits.isEmpty, digits.utf8.count <= 10, digits.utf8.allSatisfy(isDigit), let id = UInt32(digits) else { return nil }
+        guard !digits.isEmpty, digits.utf8.count <= 10, digits.utf8.allSatisfy(isDigit), let id = UInt32(digits) else {
+            return nil
+        }
         var rest = text[text.index(after: close)...]
         if rest.utf8.first == UInt8(ascii: " ") { rest = rest.dropFirst() }
         text = rest
@@ -116,7 +121,8 @@ struct CharonLogLineDecoder {
     /// "Dec  6 17:43:02 gw charon: " → "gw charon"; a filelog time prefix names no source.
     static func syslogSource(_ prefix: Substring) -> String? {
         guard let last = prefix.utf8.last(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }),
-              last == UInt8(ascii: ":") else { return nil }
+            last == UInt8(ascii: ":")
+        else { return nil }
         var p = prefix
         while let last = p.last, last == " " || last == "\t" { p = p.dropLast() }
         p = p.dropLast()
@@ -137,7 +143,8 @@ struct CharonLogLineDecoder {
         let ident = tag.prefix { $0 != "[" }.lowercased()
         guard ident.contains("charon") || ident.contains("strongswan") else { return nil }
         let source = intern("\(words[words.count - 2]) \(tag)")
-        return CharonLogLine(source: source, thread: nil, ikeSA: nil, text: raw[separator.upperBound...], isContinuation: false)
+        return CharonLogLine(
+            source: source, thread: nil, ikeSA: nil, text: raw[separator.upperBound...], isContinuation: false)
     }
 
     // MARK: - JSON lines

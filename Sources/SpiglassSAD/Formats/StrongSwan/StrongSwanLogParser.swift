@@ -11,8 +11,10 @@
 /// A log is messy input: a key whose dump is cut, or that cannot be tied, is skipped with a
 /// warning that names its lines; only a log over the size limits is refused.
 enum StrongSwanLogParser {
-    static let groups: Set<Substring> = ["DMN", "MGR", "IKE", "CHD", "JOB", "CFG", "KNL", "NET", "ASN", "ENC", "TNC",
-                                         "IMC", "IMV", "PTS", "TLS", "APP", "ESP", "LIB"]
+    static let groups: Set<Substring> = [
+        "DMN", "MGR", "IKE", "CHD", "JOB", "CFG", "KNL", "NET", "ASN", "ENC", "TNC",
+        "IMC", "IMV", "PTS", "TLS", "APP", "ESP", "LIB",
+    ]
 
     // MARK: - Detection
 
@@ -43,14 +45,16 @@ enum StrongSwanLogParser {
 
     static func parse(_ text: String, file: String) throws -> KeySet {
         guard text.utf8.count <= KeyFileLimits.maxFileBytes else {
-            throw KeyFileError(.tooLarge, file: file, line: 0, "key files over \(KeyFileLimits.maxFileBytes) bytes are refused")
+            throw KeyFileError(
+                .tooLarge, file: file, line: 0, "key files over \(KeyFileLimits.maxFileBytes) bytes are refused")
         }
         let tracker = CharonKeyTracker(file: file)
         var lineNumber = 0
         for raw in KeyFileLines.of(text) {
             lineNumber += 1
             guard raw.utf8.count <= KeyFileLimits.maxLineBytes else {
-                throw KeyFileError(.tooLarge, file: file, line: lineNumber, "line longer than \(KeyFileLimits.maxLineBytes) bytes")
+                throw KeyFileError(
+                    .tooLarge, file: file, line: lineNumber, "line longer than \(KeyFileLimits.maxLineBytes) bytes")
             }
             var line = raw
             if lineNumber == 1, line.hasPrefix("\u{feff}") { line = line.dropFirst() }

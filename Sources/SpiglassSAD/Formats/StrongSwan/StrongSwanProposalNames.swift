@@ -4,14 +4,16 @@
 enum StrongSwanProposalNames {
     static func isGroupOrFlag(_ t: String) -> Bool {
         t.hasPrefix("MODP_") || t.hasPrefix("ECP_") || t.hasPrefix("CURVE_") || t.hasPrefix("ECP") || t.hasPrefix("KE")
-            || t.hasPrefix("ML_KEM") || t.hasPrefix("NTRU") || t.hasPrefix("BRAINPOOL") || t == "NO_EXT_SEQ" || t == "EXT_SEQ"
+            || t.hasPrefix("ML_KEM") || t.hasPrefix("NTRU") || t.hasPrefix("BRAINPOOL") || t == "NO_EXT_SEQ"
+            || t == "EXT_SEQ"
             || t.hasPrefix("PRF_") || t == "NULL_DH" || t.hasPrefix("MODP")
     }
 
     /// "AES_CBC_128" → ("AES_CBC", 128); "AES_GCM_16_256" → ("AES_GCM_16", 256).
     static func splitBits(_ t: String) -> (base: String, bits: Int?) {
         if let underscore = t.lastIndex(of: "_"), let bits = Int(t[t.index(after: underscore)...]),
-           [64, 128, 192, 256, 448].contains(bits) {
+            [64, 128, 192, 256, 448].contains(bits)
+        {
             return (String(t[..<underscore]), bits)
         }
         return (t, nil)
@@ -37,7 +39,7 @@ enum StrongSwanProposalNames {
         case "AES_CCM_16": return (.aesCCM(icvLength: 16), bits)
         case "NULL_AES_GMAC": return (.aesNullGMAC, bits)
         case "CAMELLIA_CBC", "CAMELLIA_CTR", "CAMELLIA_CCM_8", "CAMELLIA_CCM_12",
-             "CAMELLIA_CCM_16", "AES_GMAC", "SERPENT_CBC":
+            "CAMELLIA_CCM_16", "AES_GMAC", "SERPENT_CBC":
             return (.unsupported(base.lowercased().replacingUnderscores()), nil)
         default: return nil
         }
