@@ -155,49 +155,60 @@ final class JSONReporter: Reporter {
         summary: AnalysisSummary, flows: [FlowStatistics], sad: SADatabase, ahSAD: SADatabase, untrackedFlowPackets: Int
     ) {
         for flow in flows {
-            var o = JSONObject()
-            o.string("type", "sa")
-            o.string("spi", SPI(flow.key.spi).description)
-            o.string("src", flow.key.source.description)
-            o.string("dst", flow.key.destination.description)
-            o.string("protocol", flow.key.ipsecProtocol == .ah ? "AH" : "ESP")
-            o.bool("udp_encapsulated", flow.key.udpEncapsulated)
-            let isAH = flow.key.ipsecProtocol == .ah
-            let sa = flow.saIndex.map { (isAH ? ahSAD : sad).entries[$0] }
-            o.string("algorithms", sa.map { isAH ? $0.integrity.name : $0.algorithmDescription })
-            o.string("key_line", sa?.origin.description)
-            o.string("match", flow.saMatch?.rawValue)
-            o.int("packets", flow.packets)
-            o.int("bytes", flow.bytes)
-            o.object("verdicts") { v in
-                for verdict in PacketVerdict.allCases where flow.count(verdict) > 0 {
-                    v.int(verdict.rawValue, flow.count(verdict))
-                }
-            }
-            o.int("decrypted", flow.count(.decrypted))
-            o.int("verified", flow.verified)
-            o.int("decrypted_without_integrity", flow.decryptedWithoutIntegrity)
-            o.int("garbled", flow.count(.garbled))
-            o.int("non_default_padding", flow.nonDefaultPadding)
-            o.int("ah_verified", flow.count(.ahVerified))
-            o.int("icv_failed", flow.count(.icvFailed) + flow.count(.ahICVFailed))
-            o.int("capture_duplicates", flow.captureDuplicates)
-            o.object("replay") { r in
-                r.int("window", flow.replay.size)
-                r.int("accepted", flow.replay.accepted)
-                r.int("late", flow.replay.late)
-                r.int("duplicates", flow.replay.duplicates)
-                r.int("too_old", flow.replay.tooOld)
-                r.int("lost", flow.replay.lost)
-                r.int("max_reorder", flow.replay.maxReorderDepth)
-            }
-            o.int("seq_first", flow.firstSequence)
-            o.int("seq_last", flow.lastSequence)
-            o.string("first_seen", TimeFormat.iso8601(flow.firstSeen))
-            o.string("last_seen", TimeFormat.iso8601(flow.lastSeen))
-            if summary.policy.active { o.raw("policy", PolicyPresentation.flowJSON(flow.policy)) }
-            sink.write(o.finished + "\n")
+            sink.write(saJSON(flow, policyActive: summary.policy.active, sad: sad, ahSAD: ahSAD) + "\n")
         }
+        sink.write(summaryJSON(summary, saCount: flows.count) + "\n")
+        sink.flush()
+    }
+
+    /// One `sa` record: a flow's SA, its counts and its sequence-number story.
+    private func saJSON(_ flow: FlowStatistics, policyActive: Bool, sad: SADatabase, ahSAD: SADatabase) -> String {
+        var o = JSONObject()
+        o.string("type", "sa")
+        o.string("spi", SPI(flow.key.spi).description)
+        o.string("src", flow.key.source.description)
+        o.string("dst", flow.key.destination.description)
+        o.string("protocol", flow.key.ipsecProtocol == .ah ? "AH" : "ESP")
+        o.bool("udp_encapsulated", flow.key.udpEncapsulated)
+        let isAH = flow.key.ipsecProtocol == .ah
+        let sa = flow.saIndex.map { (isAH ? ahSAD : sad).entries[$0] }
+        o.string("algorithms", sa.map { isAH ? $0.integrity.name : $0.algorithmDescription })
+        o.string("key_line", sa?.origin.description)
+        o.string("match", flow.saMatch?.rawValue)
+        o.int("packets", flow.packets)
+        o.int("bytes", flow.bytes)
+        o.object("verdicts") { v in
+            for verdict in PacketVerdict.allCases where flow.count(verdict) > 0 {
+                v.int(verdict.rawValue, flow.count(verdict))
+            }
+        }
+        o.int("decrypted", flow.count(.decrypted))
+        o.int("verified", flow.verified)
+        o.int("decrypted_without_integrity", flow.decryptedWithoutIntegrity)
+        o.int("garbled", flow.count(.garbled))
+        o.int("non_default_padding", flow.nonDefaultPadding)
+        o.int("ah_verified", flow.count(.ahVerified))
+        o.int("icv_failed", flow.count(.icvFailed) + flow.count(.ahICVFailed))
+        o.int("capture_duplicates", flow.captureDuplicates)
+        o.object("replay") { r in
+            r.int("window", flow.replay.size)
+            r.int("accepted", flow.replay.accepted)
+            r.int("late", flow.replay.late)
+            r.int("duplicates", flow.replay.duplicates)
+            r.int("too_old", flow.replay.tooOld)
+            r.int("lost", flow.replay.lost)
+            r.int("max_reorder", flow.replay.maxReorderDepth)
+        }
+        o.int("seq_first", flow.firstSequence)
+        o.int("seq_last", flow.lastSequence)
+        o.string("first_seen", TimeFormat.iso8601(flow.firstSeen))
+        o.string("last_seen", TimeFormat.iso8601(flow.lastSeen))
+        if policyActive { o.raw("policy", PolicyPresentation.flowJSON(flow.policy)) }
+        return o.finished
+    }
+
+    /// The closing `summary` record.
+    private func summaryJSON(_ summary: AnalysisSummary, saCount: Int) -> String {
         var o = JSONObject()
         o.string("type", "summary")
         o.int("frames", summary.frames)
@@ -205,7 +216,7 @@ final class JSONReporter: Reporter {
         o.int("esp", summary.espPackets)
         o.int("ah", summary.ahPackets)
         o.int("ike", summary.ikePackets)
-        o.int("sas", flows.count)
+        o.int("sas", saCount)
         o.int("written", summary.written)
         o.object("verdicts") { v in
             for verdict in PacketVerdict.allCases where summary.count(verdict) > 0 {
@@ -234,8 +245,7 @@ final class JSONReporter: Reporter {
         o.raw("policy", PolicyPresentation.summaryJSON(summary.policy))
         o.raw("events", PolicyPresentation.eventsJSON(summary.events))
         o.raw("diagnostics", JSONObject.array(summary.diagnostics.map(JSONObject.quote)))
-        sink.write(o.finished + "\n")
-        sink.flush()
+        return o.finished
     }
 
     /// One `findings` entry; `spi`, `src` and `dst` are null for findings about no SA (leaks).

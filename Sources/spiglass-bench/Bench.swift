@@ -161,23 +161,7 @@ struct Bench {
                     "  pipeline, 1 thread:    %8.1f MB/s  %10.0f packets/s  (%.0f%% of bound; %.1f MB file in %.2f s; decrypted %d/%d)",
                 mbps, Double(summary.frames) / elapsed, 100 * mbps / bound.mbps, Double(fileBytes) / 1e6, elapsed,
                 summary.count(.decrypted), summary.frames))
-        // Where the time goes, per packet: reading alone, then reading and dissecting with no
-        // key (lookup, flow accounting and reporting, no decryption, no -w), against the bound.
-        let readOnly = try timeReading(path)
-        var keyless = options
-        keyless.writePath = nil
-        keyless.espNullHeuristic = false
-        let dissectStart = now()
-        _ = try Analyzer(sad: SADatabase(), options: keyless, output: NullSink()).run(try CaptureReader(path: path))
-        let dissected = now() - dissectStart
-        let perPacket = { (seconds: Double) in seconds / Double(settings.packets) * 1e9 }
-        let boundNs = 1e9 / bound.pps
-        print(
-            String(
-                format:
-                    "  per packet, 1 thread:  %.0f ns = read %.0f + dissect/lookup/account %.0f + decrypt (bound) %.0f + the rest %.0f (-w, copies, trailer)",
-                perPacket(elapsed), perPacket(readOnly), perPacket(dissected - readOnly), boundNs,
-                perPacket(elapsed) - perPacket(dissected) - boundNs))
+        try printBreakdown(path: path, options: options, settings: settings, elapsed: elapsed, bound: bound)
         // The same with --threads N: what `spiglass analyze --threads N` runs on a file.
         let parallel = try ParallelAnalysis(
             path: path, sad: sad, policies: keys.policies, options: options, threads: settings.threads,
@@ -193,16 +177,7 @@ struct Bench {
                 settings.threads, parallelMBps, Double(parallelSummary.frames) / parallelElapsed,
                 elapsed / parallelElapsed,
                 parallelElapsed, parallelSummary.count(.decrypted), parallelSummary.frames))
-        for result in [summary, parallelSummary]
-        where result.count(.decrypted) != result.frames || result.frames != settings.packets {
-            print("  ERROR: not every packet decrypted")
-            exit(1)
-        }
-        for result in [summary, parallelSummary]
-        where settings.policy && (result.policy.checked != settings.packets || result.policy.mismatches != 0) {
-            print("  ERROR: the policy check saw \(result.policy.checked) packets, \(result.policy.mismatches) outside")
-            exit(1)
-        }
+        checkEveryPacket([summary, parallelSummary], settings: settings)
         if sliceBytes > 0, let tshark = try TsharkTiming.run(capture: slicePath, sas: sas) {
             let count = min(settings.tsharkPackets, settings.packets)
             let tsharkMBps = Double(sliceBytes) / tshark.seconds / 1e6
@@ -211,6 +186,42 @@ struct Bench {
                     format:
                         "  tshark, first %d packets: %6.1f MB/s  %10.0f packets/s  (decrypted %d/%d; Spiglass on one thread is %.0f× faster)",
                     count, tsharkMBps, Double(count) / tshark.seconds, tshark.decrypted, count, mbps / tsharkMBps))
+        }
+    }
+
+    /// Where the time goes, per packet: reading alone, then reading and dissecting with no
+    /// key (lookup, flow accounting and reporting, no decryption, no -w), against the bound.
+    static func printBreakdown(
+        path: String, options: AnalysisOptions, settings: Settings, elapsed: Double, bound: (mbps: Double, pps: Double)
+    ) throws {
+        let readOnly = try timeReading(path)
+        var keyless = options
+        keyless.writePath = nil
+        keyless.espNullHeuristic = false
+        let dissectStart = now()
+        _ = try Analyzer(sad: SADatabase(), options: keyless, output: NullSink()).run(try CaptureReader(path: path))
+        let dissected = now() - dissectStart
+        let perPacket = { (seconds: Double) in seconds / Double(settings.packets) * 1e9 }
+        let boundNs = 1e9 / bound.pps
+        print(
+            String(
+                format:
+                    "  per packet, 1 thread:  %.0f ns = read %.0f + dissect/lookup/account %.0f + decrypt (bound) %.0f + the rest %.0f (-w, copies, trailer)",
+                perPacket(elapsed), perPacket(readOnly), perPacket(dissected - readOnly), boundNs,
+                perPacket(elapsed) - perPacket(dissected) - boundNs))
+    }
+
+    /// Exits non-zero unless every run decrypted (and, with --policy, checked) every packet.
+    static func checkEveryPacket(_ results: [AnalysisSummary], settings: Settings) {
+        for result in results
+        where result.count(.decrypted) != result.frames || result.frames != settings.packets {
+            print("  ERROR: not every packet decrypted")
+            exit(1)
+        }
+        for result in results
+        where settings.policy && (result.policy.checked != settings.packets || result.policy.mismatches != 0) {
+            print("  ERROR: the policy check saw \(result.policy.checked) packets, \(result.policy.mismatches) outside")
+            exit(1)
         }
     }
 

@@ -150,6 +150,17 @@ extension IKEReconstruction {
             return
         }
         let origin = SAOrigin.derived("derived from IKE SA \(sa.spis) (SK_d from \(key.origin))")
+        install(
+            derived, child: index, algorithms: algorithms, requesterSPI: requesterSPI, responderSPI: responderSPI,
+            origin: origin)
+    }
+
+    /// The CHILD_SA's two SAs, keyed from its KEYMAT, into the SAD.
+    private func install(
+        _ derived: ChildSAKeys, child index: Int, algorithms: NegotiatedChildAlgorithms, requesterSPI: UInt32,
+        responderSPI: UInt32, origin: SAOrigin
+    ) {
+        let child = children[index]
         let ipsecProtocol: IPsecProtocol = child.protocolID == IKEv2ProtocolID.ah ? .ah : .esp
         func make(
             spi: UInt32, from source: IPAddress, to destination: IPAddress, encryption: SecretBytes,

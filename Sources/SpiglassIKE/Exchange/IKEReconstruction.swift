@@ -194,28 +194,34 @@ public final class IKEReconstruction {
         }
         // SK: open it when keys allow, then parse what it held.
         if let keyIndex {
-            switch open(
-                datagram.bytes, range: datagram.range, payloadOffset: last.range.lowerBound, header: header,
-                keyIndex: keyIndex)
-            {
-            case .success(let plain):
-                record.decryption = .decrypted
-                record.integrity = plain.integrity
-                appendInner(&record, plain.bytes, first: plain.firstPayload)
-            case .failure(let reason):
-                record.decryption = .failed(reason.text)
-                record.integrity = reason.integrityFailed ? .failed : .unchecked
-            }
-            if record.integrity == .failed {
-                record.verifiesWithOtherSendersKeys = verifiesSwapped(
-                    datagram.bytes, range: datagram.range, payloadOffset: last.range.lowerBound,
-                    header: header, keyIndex: keyIndex)
-            }
+            openSK(&record, datagram: datagram, payloadOffset: last.range.lowerBound, keyIndex: keyIndex)
         } else {
             record.decryption = .noKeys
         }
         attach(&record, fingerprint: fingerprint(datagram.bytes, datagram.range))
         return keep(record)
+    }
+
+    /// Opens a message's SK payload with its IKE SA's keys and parses what it held; a failed
+    /// ICV is tried with the other sender's keys, to name keys given the wrong way round.
+    private func openSK(_ record: inout IKEMessageRecord, datagram: IKEDatagram, payloadOffset: Int, keyIndex: Int) {
+        let header = record.header
+        switch open(
+            datagram.bytes, range: datagram.range, payloadOffset: payloadOffset, header: header, keyIndex: keyIndex)
+        {
+        case .success(let plain):
+            record.decryption = .decrypted
+            record.integrity = plain.integrity
+            appendInner(&record, plain.bytes, first: plain.firstPayload)
+        case .failure(let reason):
+            record.decryption = .failed(reason.text)
+            record.integrity = reason.integrityFailed ? .failed : .unchecked
+        }
+        if record.integrity == .failed {
+            record.verifiesWithOtherSendersKeys = verifiesSwapped(
+                datagram.bytes, range: datagram.range, payloadOffset: payloadOffset, header: header,
+                keyIndex: keyIndex)
+        }
     }
 
     private func processFragment(

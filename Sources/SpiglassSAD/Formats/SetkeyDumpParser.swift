@@ -180,6 +180,41 @@ enum SetkeyDumpParser: KeyDumpText {
             return
         }
         var warnings: [String] = []
+        let (encryption, encryptionKey, integrity, integrityKey) = try algorithms(
+            block, ipsecProtocol: ipsecProtocol, file: file, warn: &warnings)
+        var sa = SecurityAssociation(
+            spi: spi, source: .exact(block.source), destination: .exact(block.destination),
+            encryption: encryption, encryptionKey: encryptionKey,
+            integrity: integrity, integrityKey: integrityKey,
+            extendedSequenceNumbers: block.esn,
+            origin: SAOrigin(file: file, line: block.headerLine))
+        sa.ipsecProtocol = ipsecProtocol
+        sa.mode = block.mode
+        sa.replayWindow = block.replayWindow
+        sa.encapsulationPorts = block.ports
+        let encryptionLine = block.encryption?.line ?? saLine
+        let integrityLine = block.integrity?.line ?? saLine
+        do {
+            try SAValidation.checkKeys(&sa, file: file, line: encryptionLine, encryptionField: "E", integrityField: "A")
+        } catch let error as KeyFileError where error.field == "A" {
+            throw KeyFileError(error.code, file: file, line: integrityLine, field: error.field, error.message)
+        }
+        keys.sas.append(sa)
+        var summary = blockSummary(sa, spi: spi, source: block.source, destination: block.destination)
+        if sa.extendedSequenceNumbers { summary += " esn" }
+        if let state = block.state, state == "dying" || state == "dead" {
+            warnings.append("the SA was \(state) when dumped")
+        }
+        if ipsecProtocol == .ah { warnings.append("AH ICVs are verified with this key") }
+        setHeaderNote(
+            warnings.isEmpty ? .understood : .warning,
+            summary + (warnings.isEmpty ? "" : ": " + warnings.joined(separator: "; ")))
+    }
+
+    /// The block's algorithms and keys, checked against what its SA type takes.
+    static func algorithms(
+        _ block: Block, ipsecProtocol: IPsecProtocol, file: String, warn warnings: inout [String]
+    ) throws -> (EncryptionAlgorithm, [UInt8], IntegrityAlgorithm, [UInt8]) {
         var encryption = EncryptionAlgorithm.null
         var encryptionKey: [UInt8] = []
         var integrity = IntegrityAlgorithm.null
@@ -215,33 +250,7 @@ enum SetkeyDumpParser: KeyDumpText {
             }
         }
         if encryption.isAEAD { integrityKey = [] }
-        var sa = SecurityAssociation(
-            spi: spi, source: .exact(block.source), destination: .exact(block.destination),
-            encryption: encryption, encryptionKey: encryptionKey,
-            integrity: integrity, integrityKey: integrityKey,
-            extendedSequenceNumbers: block.esn,
-            origin: SAOrigin(file: file, line: block.headerLine))
-        sa.ipsecProtocol = ipsecProtocol
-        sa.mode = block.mode
-        sa.replayWindow = block.replayWindow
-        sa.encapsulationPorts = block.ports
-        let encryptionLine = block.encryption?.line ?? saLine
-        let integrityLine = block.integrity?.line ?? saLine
-        do {
-            try SAValidation.checkKeys(&sa, file: file, line: encryptionLine, encryptionField: "E", integrityField: "A")
-        } catch let error as KeyFileError where error.field == "A" {
-            throw KeyFileError(error.code, file: file, line: integrityLine, field: error.field, error.message)
-        }
-        keys.sas.append(sa)
-        var summary = blockSummary(sa, spi: spi, source: block.source, destination: block.destination)
-        if sa.extendedSequenceNumbers { summary += " esn" }
-        if let state = block.state, state == "dying" || state == "dead" {
-            warnings.append("the SA was \(state) when dumped")
-        }
-        if ipsecProtocol == .ah { warnings.append("AH ICVs are verified with this key") }
-        setHeaderNote(
-            warnings.isEmpty ? .understood : .warning,
-            summary + (warnings.isEmpty ? "" : ": " + warnings.joined(separator: "; ")))
+        return (encryption, encryptionKey, integrity, integrityKey)
     }
 
     // MARK: - Helpers

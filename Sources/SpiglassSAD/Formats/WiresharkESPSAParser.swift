@@ -63,6 +63,25 @@ enum WiresharkESPSAParser {
             }
             encryption = .aesGCM(icvLength: icv)
         }
+        let (esn, high) = try sequenceNumberColumns(fields, fail: fail)
+        var sa = SecurityAssociation(
+            spi: spi, source: source, destination: destination,
+            encryption: encryption, encryptionKey: encryptionKey,
+            integrity: encryption.isAEAD ? .null : integrity, integrityKey: encryption.isAEAD ? [] : integrityKey,
+            extendedSequenceNumbers: esn, initialSequenceHigh: high,
+            origin: SAOrigin(file: file, line: lineNumber))
+        if encryption.isAEAD, integrity.verifies {
+            throw fail(6, .badValue, "a combined-mode cipher (\(encryption.name)) takes NULL authentication")
+        }
+        try SAValidation.checkKeys(
+            &sa, file: file, line: lineNumber, encryptionField: columnNames[5], integrityField: columnNames[7])
+        return sa
+    }
+
+    /// The two columns newer releases add: SN length and the ESN high bits (32-bit, 0 without them).
+    static func sequenceNumberColumns(
+        _ fields: [String], fail: (Int, KeyFileError.Code, String) -> KeyFileError
+    ) throws -> (esn: Bool, high: UInt32) {
         var esn = false
         var high: UInt32 = 0
         if fields.count == 10 {
@@ -82,18 +101,7 @@ enum WiresharkESPSAParser {
                 high = value
             }
         }
-        var sa = SecurityAssociation(
-            spi: spi, source: source, destination: destination,
-            encryption: encryption, encryptionKey: encryptionKey,
-            integrity: encryption.isAEAD ? .null : integrity, integrityKey: encryption.isAEAD ? [] : integrityKey,
-            extendedSequenceNumbers: esn, initialSequenceHigh: high,
-            origin: SAOrigin(file: file, line: lineNumber))
-        if encryption.isAEAD, integrity.verifies {
-            throw fail(6, .badValue, "a combined-mode cipher (\(encryption.name)) takes NULL authentication")
-        }
-        try SAValidation.checkKeys(
-            &sa, file: file, line: lineNumber, encryptionField: columnNames[5], integrityField: columnNames[7])
-        return sa
+        return (esn, high)
     }
 
     /// Splits a UAT line into fields: each field is "quoted" (with \xHH and \\ escapes) or

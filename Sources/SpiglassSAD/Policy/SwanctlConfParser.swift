@@ -127,29 +127,9 @@ enum SwanctlConfParser {
                 }
                 if let equals = rest.firstIndex(of: "=") {
                     let key = rest[..<equals].trimmingCharacters(in: .whitespaces)
-                    var value = rest[rest.index(after: equals)...].drop { $0 == " " || $0 == "\t" }
-                    var text: String
-                    if value.first == "\"" {
-                        // A quoted value ends at its closing quote; `\"` inside is a quote.
-                        value = value.dropFirst()
-                        var end = value.startIndex
-                        var escaped = false
-                        text = ""
-                        while end < value.endIndex && (escaped || value[end] != "\"") {
-                            if escaped || value[end] != "\\" { text.append(value[end]) }
-                            escaped = !escaped && value[end] == "\\"
-                            end = value.index(after: end)
-                        }
-                        guard end < value.endIndex else {
-                            throw KeyFileError(.syntax, file: file, line: lineNumber, field: key, "unterminated quote")
-                        }
-                        rest = value[value.index(after: end)...]
-                    } else {
-                        // An unquoted value runs to the end of the line or a closing brace.
-                        let end = value.firstIndex(of: "}") ?? value.endIndex
-                        text = value[..<end].trimmingCharacters(in: .whitespaces)
-                        rest = value[end...]
-                    }
+                    let value = rest[rest.index(after: equals)...].drop { $0 == " " || $0 == "\t" }
+                    let text: String
+                    (text, rest) = try readValue(value, key: key, file: file, line: lineNumber)
                     if !inSecrets && stack.count > 1 { stack.last!.values[key] = (text, lineNumber) }
                     continue
                 }
@@ -169,6 +149,36 @@ enum SwanctlConfParser {
                 "section '\(PolicyText.shown(stack.last!.name))' (line \(stack.last!.line)) is not closed")
         }
         return root
+    }
+
+    /// A value after `key =`: quoted (ending at its closing quote, `\"` inside is a quote) or bare
+    /// (to the end of the line or a closing brace); and what follows it on the line.
+    private static func readValue(
+        _ start: Substring, key: String, file: String, line: Int
+    ) throws -> (text: String, rest: Substring) {
+        var value = start
+        var text: String
+        if value.first == "\"" {
+            // A quoted value ends at its closing quote; `\"` inside is a quote.
+            value = value.dropFirst()
+            var end = value.startIndex
+            var escaped = false
+            text = ""
+            while end < value.endIndex && (escaped || value[end] != "\"") {
+                if escaped || value[end] != "\\" { text.append(value[end]) }
+                escaped = !escaped && value[end] == "\\"
+                end = value.index(after: end)
+            }
+            guard end < value.endIndex else {
+                throw KeyFileError(.syntax, file: file, line: line, field: key, "unterminated quote")
+            }
+            return (text, value[value.index(after: end)...])
+        } else {
+            // An unquoted value runs to the end of the line or a closing brace.
+            let end = value.firstIndex(of: "}") ?? value.endIndex
+            text = value[..<end].trimmingCharacters(in: .whitespaces)
+            return (text, value[end...])
+        }
     }
 
     /// The line without a `#` comment (outside double quotes).

@@ -235,6 +235,28 @@ extension CharonKeyTracker {
             role.initiator
             ? [(established.outbound, .initiator), (established.inbound, .responder)]
             : [(established.inbound, .initiator), (established.outbound, .responder)]
+        var (made, problems, algorithmText) = try makeSAs(
+            directions, child: child, algorithms: algorithms, label: label, line: line)
+        if tied == nil { problems.append("its proposal is not tied to it; taking the one at line \(proposal.line)") }
+        let parts = [
+            made.joined(separator: ", "), algorithmText + (algorithms.esn ? " esn" : ""),
+            "keys at lines \(lineList(child.keyLines.values.sorted()))", role.text,
+            "tied by its job (\(jobName(scope))\(scope.ikeSA.map { ", IKE_SA unique id \($0)" } ?? ""))",
+        ]
+        let message = "\(heading): " + parts.filter { !$0.isEmpty }.joined(separator: "; ")
+        if problems.isEmpty && made.count == 2 {
+            note(.understood, line, message)
+        } else {
+            note(.warning, line, message + "; " + problems.joined(separator: "; "))
+        }
+        if rekeyOf == nil { jobs[scope.job]?.lastChild = (keys.notes.count - 1, fullName) }
+    }
+
+    /// One SA per direction; what was made (for the note), what went wrong, and the algorithms.
+    func makeSAs(
+        _ directions: [(spi: UInt32, side: CharonExchangeRole)], child: CharonChildBuild, algorithms: ChildAlgorithms,
+        label: String, line: Int
+    ) throws -> (made: [String], problems: [String], algorithmText: String) {
         var made: [String] = []
         var problems: [String] = []
         var algorithmText = ""
@@ -251,19 +273,7 @@ extension CharonKeyTracker {
                 problems.append(problem.text)
             }
         }
-        if tied == nil { problems.append("its proposal is not tied to it; taking the one at line \(proposal.line)") }
-        let parts = [
-            made.joined(separator: ", "), algorithmText + (algorithms.esn ? " esn" : ""),
-            "keys at lines \(lineList(child.keyLines.values.sorted()))", role.text,
-            "tied by its job (\(jobName(scope))\(scope.ikeSA.map { ", IKE_SA unique id \($0)" } ?? ""))",
-        ]
-        let message = "\(heading): " + parts.filter { !$0.isEmpty }.joined(separator: "; ")
-        if problems.isEmpty && made.count == 2 {
-            note(.understood, line, message)
-        } else {
-            note(.warning, line, message + "; " + problems.joined(separator: "; "))
-        }
-        if rekeyOf == nil { jobs[scope.job]?.lastChild = (keys.notes.count - 1, fullName) }
+        return (made, problems, algorithmText)
     }
 
     /// "net{1}", the inbound SPI (`_i`) and the outbound one (`_o`).
