@@ -154,40 +154,13 @@ extension NegotiatedChildAlgorithms {
     /// Authentication Algorithm, Key Length, ESN) to the SAD's algorithms and KEYMAT lengths.
     public init(ikev1 transform: IKEv1Transform) {
         self.init(transforms: [])
-        let bits = transform.keyLength
-        let aesBytes = Int(bits ?? 128) / 8
         if transform.protocolID == IKEv1Names.protoESP {
-            switch transform.transformID {
-            case 2:
-                encryption = .desCBC
-                encryptionKeyLength = 8
-            case 3:
-                encryption = .tripleDESCBC
-                encryptionKeyLength = 24
-            case 6:
-                encryption = .cast5CBC
-                encryptionKeyLength = Int(bits ?? 128) / 8
-            case 7:
-                encryption = .blowfishCBC
-                encryptionKeyLength = Int(bits ?? 128) / 8
-            case 11:
-                encryption = .null
-                encryptionKeyLength = 0
-            case 12:
-                encryption = .aesCBC
-                encryptionKeyLength = aesBytes
-            case 13:
-                encryption = .aesCTR
-                encryptionKeyLength = aesBytes + 4
-            case 14, 15, 16:
-                encryption = .aesCCM(icvLength: [14: 8, 15: 12, 16: 16][Int(transform.transformID)] ?? 16)
-                encryptionKeyLength = aesBytes + 3
-            case 18, 19, 20:
-                encryption = .aesGCM(icvLength: [18: 8, 19: 12, 20: 16][Int(transform.transformID)] ?? 16)
-                encryptionKeyLength = aesBytes + 4
-            case 23:
-                encryption = .aesNullGMAC
-                encryptionKeyLength = aesBytes + 4
+            // RFC 2407 4.4.4 numbers the ESP transforms as IKEv2 numbers its ENCR transforms, up to
+            // AES-GCM (20); AES-GMAC is 23 here (RFC 4543), 21 there.
+            let id = UInt16(transform.transformID)
+            switch id {
+            case 2, 3, 6, 7, 11, 12, 13, 14, 15, 16, 18, 19, 20: mapEncryption(id: id, keyBits: transform.keyLength)
+            case 23: mapEncryption(id: 21, keyBits: transform.keyLength)
             default:
                 encryption = .unsupported("ESP transform \(transform.transformID)")
                 unsupported.append("ESP transform \(transform.transformID)")
