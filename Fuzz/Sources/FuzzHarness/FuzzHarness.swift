@@ -491,10 +491,10 @@ public enum FuzzHarness {
         }
         let streams = TCPEncapsulation(limits: limits)
         for unit in split(data[1...]) {
+            // The selector byte first: an empty unit has no `1..<count` range to read.
+            guard let selector = unit.first else { continue }
             var reader = ByteReader(unit, range: 1..<unit.count)
-            guard let selector = unit.first, case .success(let segment) = TCPEncapsulation.segment(&reader) else {
-                continue
-            }
+            guard case .success(let segment) = TCPEncapsulation.segment(&reader) else { continue }
             let client = IPAddress.v4(0x0a00_0001 + UInt32(selector & 3))
             let key = TCPEncapsulation.ConnectionKey(
                 source: client, sourcePort: segment.sourcePort,
