@@ -1,4 +1,5 @@
 import Foundation
+import SpiglassWire
 import Testing
 
 /// A small deterministic generator (SplitMix64) so corruption tests reproduce exactly.
@@ -83,4 +84,33 @@ struct SeededTrait: TestTrait, TestScoping {
 
 extension Trait where Self == SeededTrait {
     static func seeded(_ fixed: UInt64) -> Self { SeededTrait(fixed: fixed) }
+}
+
+extension SplitMix64 {
+    /// One to six edits of an IKE message the way its parser's bugs hide: bytes overwritten or
+    /// flipped, a 16-bit length or count set to 0, small or huge values, bytes cut or inserted.
+    mutating func mutateMessage(_ bytes: inout [UInt8]) {
+        let edits = 1 + Int(next() % 6)
+        for _ in 0..<edits {
+            guard !bytes.isEmpty else { break }
+            let offset = Int(next() % UInt64(bytes.count))
+            switch next() % 6 {
+            case 0, 1: bytes[offset] = UInt8(truncatingIfNeeded: next())
+            case 2: bytes[offset] ^= UInt8(1) << UInt8(next() % 8)
+            case 3:
+                // A length or count field: small, zero or huge values.
+                if offset + 1 < bytes.count {
+                    let values: [UInt16] = [
+                        0, 1, 3, 4, 5, 8, 0x7fff, 0xffff, UInt16(truncatingIfNeeded: next()),
+                    ]
+                    bytes.setBE16(offset, values[Int(next() % UInt64(values.count))])
+                }
+            case 4: bytes.removeSubrange(offset..<min(bytes.count, offset + 1 + Int(next() % 16)))
+            default:
+                bytes.insert(
+                    contentsOf: (0..<(1 + next() % 8)).map { _ in UInt8(truncatingIfNeeded: next()) },
+                    at: offset)
+            }
+        }
+    }
 }

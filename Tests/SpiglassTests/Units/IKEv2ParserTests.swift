@@ -928,28 +928,7 @@ import Testing
         var outcomes: [String: Int] = [:]
         for iteration in 0..<10_000 {
             var bytes = seeds[Int(random.next() % UInt64(seeds.count))]
-            let edits = 1 + Int(random.next() % 6)
-            for _ in 0..<edits {
-                guard !bytes.isEmpty else { break }
-                let offset = Int(random.next() % UInt64(bytes.count))
-                switch random.next() % 6 {
-                case 0, 1: bytes[offset] = UInt8(truncatingIfNeeded: random.next())
-                case 2: bytes[offset] ^= UInt8(1) << UInt8(random.next() % 8)
-                case 3:
-                    // A length or count field: small, zero or huge values.
-                    if offset + 1 < bytes.count {
-                        let values: [UInt16] = [
-                            0, 1, 3, 4, 5, 8, 0x7fff, 0xffff, UInt16(truncatingIfNeeded: random.next()),
-                        ]
-                        bytes.setBE16(offset, values[Int(random.next() % UInt64(values.count))])
-                    }
-                case 4: bytes.removeSubrange(offset..<min(bytes.count, offset + 1 + Int(random.next() % 16)))
-                default:
-                    bytes.insert(
-                        contentsOf: (0..<(1 + random.next() % 8)).map { _ in UInt8(truncatingIfNeeded: random.next()) },
-                        at: offset)
-                }
-            }
+            random.mutateMessage(&bytes)
             // Mostly keep the header consistent so the payloads are reached.
             if bytes.count >= 28 && random.next() % 4 != 0 {
                 bytes[17] = 0x20
