@@ -101,10 +101,7 @@ extension KeyDumpText {
         return summary
     }
 
-    static func hex32(_ value: UInt32) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: max(0, 8 - digits.count)) + digits
-    }
+    static func hex32(_ value: UInt32) -> String { SPI(value).hexDigits }
 
     static func hex64(_ value: UInt64) -> String { value.ikeSPIHex }
 
