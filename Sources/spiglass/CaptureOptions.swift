@@ -71,6 +71,13 @@ struct CaptureOptions: ParsableArguments {
         name: .customShort("s"), help: ArgumentHelp("Live capture: snapshot length in bytes.", valueName: "snaplen"))
     var snapLength: Int32 = 262_144
 
+    @Option(
+        name: [.customShort("B"), .customLong("buffer-size")],
+        help: ArgumentHelp(
+            "Live capture: libpcap's ring buffer in KiB, as tcpdump's -B (default: 100 ms of the link's speed, 16 to 128 MiB; 32 MiB when the link does not say).",
+            valueName: "KiB"))
+    var bufferSize: Int?
+
     @Option(name: .long, help: "Anti-replay window assumed when inferring ESN high bits.")
     var replayWindow: UInt32 = 64
 
@@ -97,7 +104,7 @@ struct CaptureOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Threads for reading a capture file (default: all cores); the output is the same whatever the count. Live capture (-i) and standard input (-r -) always use one.",
+            "Threads for reading a capture file or an interface (default: all cores); the output is the same whatever the count. Standard input (-r -) always uses one.",
             valueName: "n"))
     var threads: Int?
 
@@ -137,6 +144,13 @@ struct CaptureOptions: ParsableArguments {
         if let duration, !(duration > 0) { throw ValidationError("--duration must be a positive number of seconds") }
         if duration != nil && interface == nil { throw ValidationError("--duration applies to live captures (-i)") }
         if !(64...262_144).contains(snapLength) { throw ValidationError("-s must be between 64 and 262144") }
+        if let bufferSize {
+            if interface == nil { throw ValidationError("-B applies to live captures (-i)") }
+            // libpcap takes the size in bytes as a C int.
+            if !(1...CaptureOptions.maxBufferKiB).contains(bufferSize) {
+                throw ValidationError("-B must be between 1 and \(CaptureOptions.maxBufferKiB) KiB")
+            }
+        }
         if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be between 1 and 256") }
         for word in failOn.flatMap({ $0.split(separator: ",", omittingEmptySubsequences: false) }) {
             let kind = word.trimmingCharacters(in: .whitespaces).lowercased()
@@ -147,6 +161,9 @@ struct CaptureOptions: ParsableArguments {
         }
         for case .failure(let error) in limits.map(\.parsed) { throw ValidationError("--limit: \(error)") }
     }
+
+    /// The largest -B: just under 2 GiB, libpcap's limit.
+    static let maxBufferKiB = Int(Int32.max) / 1024
 
     @Flag(name: .long, help: "Do not derive CHILD_SA keys from the IKE SAs' SK_d (keys come from the key files only).")
     var noDerive = false
@@ -192,6 +209,7 @@ struct CaptureOptions: ParsableArguments {
         configuration.interface = interface
         configuration.liveOptions.promiscuous = !noPromisc
         configuration.liveOptions.snapLength = snapLength
+        configuration.liveOptions.bufferBytes = bufferSize.map { $0 * 1024 }
         configuration.keyFiles = keys
         configuration.inlineKeys = inline.specs
         configuration.keyFormat = keyFormat
