@@ -34,8 +34,9 @@ public final class AnalysisSession {
         let inputs: SessionInputs
         do { inputs = try prepare() } catch { return fail(error) }
         let threadCount = configuration.threads ?? ParallelAnalysis.defaultThreadCount
-        if threadCount > 1, !configuration.captures.isEmpty, ParallelAnalysis.canRead(configuration.captures) {
-            switch runParallel(inputs, threads: threadCount) {
+        let live = configuration.interface != nil
+        if threadCount > 1, live || ParallelAnalysis.canRead(configuration.captures) {
+            switch runParallel(inputs, threads: threadCount, live: live) {
             case .ran(let status): return status
             case .failed(let error): return fail(error)
             // No thread could be started: nothing was read yet, so one thread does it all.
@@ -72,28 +73,41 @@ public final class AnalysisSession {
         case notStarted
     }
 
-    /// Files read by several threads; the output is what one thread writes.
-    private func runParallel(_ inputs: SessionInputs, threads: Int) -> ParallelOutcome {
-        let output = makeOutput(false)
+    /// Files, or an interface, read by several threads; the output is what one thread writes.
+    private func runParallel(_ inputs: SessionInputs, threads: Int, live: Bool) -> ParallelOutcome {
+        let output = makeOutput(live)
         let parallel: ParallelAnalysis
+        var runControl = Analyzer.RunControl()
         do {
-            parallel = try ParallelAnalysis(
-                paths: configuration.captures, filter: configuration.filter,
-                sad: inputs.sad, ahSAD: inputs.ahSAD, ikeKeys: inputs.keys.ikeSAs,
-                policies: inputs.keys.policies, options: inputs.options, threads: threads,
-                output: output)
+            if live {
+                let reader = try openReader()
+                var options = inputs.options
+                options.flushEachPacket = true
+                parallel = try ParallelAnalysis(
+                    reader: reader, sad: inputs.sad, ahSAD: inputs.ahSAD, ikeKeys: inputs.keys.ikeSAs,
+                    policies: inputs.keys.policies, options: options, threads: threads, output: output)
+                // Workers and the reader notice from their own threads: one line at a time.
+                let notices = SerializedLines(errors)
+                parallel.setNotice { notices.write("spiglass: \($0)\n") }
+                followLive(reader, control: &runControl)
+            } else {
+                parallel = try ParallelAnalysis(
+                    paths: configuration.captures, filter: configuration.filter,
+                    sad: inputs.sad, ahSAD: inputs.ahSAD, ikeKeys: inputs.keys.ikeSAs,
+                    policies: inputs.keys.policies, options: inputs.options, threads: threads,
+                    output: output)
+            }
         } catch {
             return .failed(error)
         }
-        let progress = configuration.showProgress && parallel.fileSize != nil ? ProgressReporter(sink: errors) : nil
+        let showProgress = configuration.showProgress && !live && parallel.fileSize != nil
+        let progress = showProgress ? ProgressReporter(sink: errors) : nil
         let control = self.control
-        guard
-            let summary = try? parallel.run(
-                progress: progress, maxFrames: configuration.maxFrames,
-                stopRequested: { control.stopRequested })
-        else { return .notStarted }
+        runControl.maxFrames = configuration.maxFrames
+        runControl.stopRequested = { control.stopRequested }
+        guard let summary = try? parallel.run(progress: progress, control: runControl) else { return .notStarted }
         output.flush()
-        return .ran(conclude(summary, output: output, live: false))
+        return .ran(conclude(summary, output: output, live: live))
     }
 
     private func runSerial(_ inputs: SessionInputs) throws -> AnalysisStatus {
@@ -110,7 +124,11 @@ public final class AnalysisSession {
         runControl.maxFrames = configuration.maxFrames
         let control = self.control
         runControl.stopRequested = { control.stopRequested }
-        if live { followLive(analyzer, reader: reader, control: &runControl) }
+        if live {
+            let errors = self.errors
+            analyzer.notice = { errors.write("spiglass: \($0)\n") }
+            followLive(reader, control: &runControl)
+        }
         let showProgress = configuration.showProgress && !live && reader.fileSize != nil
         let progress = showProgress ? ProgressReporter(sink: errors) : nil
         let summary = analyzer.run(reader, progress: progress, control: runControl)
@@ -127,15 +145,11 @@ public final class AnalysisSession {
         return CaptureStream(reader: device, path: interface)
     }
 
-    /// A live capture's notices, deadline and key reload (SIGHUP in the CLI).
-    private func followLive(
-        _ analyzer: Analyzer, reader: CaptureStream,
-        control runControl: inout Analyzer.RunControl
-    ) {
+    /// A live capture's deadline and key reload (SIGHUP in the CLI), and its first notice.
+    private func followLive(_ reader: CaptureStream, control runControl: inout Analyzer.RunControl) {
         let errors = self.errors
         let control = self.control
         let keyWarnings = self.keyWarnings
-        analyzer.notice = { errors.write("spiglass: \($0)\n") }
         if let duration = configuration.duration {
             runControl.deadline = ProgressReporter.now() + duration
             control.stop(after: duration)

@@ -44,12 +44,7 @@ extension Analyzer {
                 "\(flow.replay.duplicates) duplicate(s) and \(flow.replay.tooOld) packet(s) older than the \(flow.replay.size)-packet window: a receiver drops these as replays"
             )
         }
-        if flow.replay.lost > 0 {
-            add(
-                .loss,
-                "\(flow.replay.lost) sequence number(s) missing (never received, or not intact) between \(flow.replay.first ?? 0) and \(flow.replay.highest)\(flow.replay.late > 0 ? "; \(flow.replay.late) arrived late, reordered by up to \(flow.replay.maxReorderDepth)" : "")"
-            )
-        }
+        if let message = lossMessage(flow) { add(.loss, message) }
         if let index = flow.saIndex {
             let sa = sas.sa(flow.key.ipsecProtocol, index)
             for message in WeakAlgorithmCheck.findings(for: sa) { add(.weakAlgorithm, message) }
@@ -64,6 +59,33 @@ extension Analyzer {
             )
         }
         return out
+    }
+
+    /// Sequence numbers missing from a flow. When the capture itself lost packets (libpcap's
+    /// kernel or interface drops, over the whole run; this SA's packets the snapshot length
+    /// cut, whose numbers never reach the anti-replay window), the count is only an upper bound
+    /// on what the network lost, and the finding says so, with the bounds.
+    func lossMessage(_ flow: FlowStatistics) -> String? {
+        let lost = flow.replay.lost
+        guard lost > 0 else { return nil }
+        let range = "between \(flow.replay.first ?? 0) and \(flow.replay.highest)"
+        let late =
+            flow.replay.late > 0
+            ? "; \(flow.replay.late) arrived late, reordered by up to \(flow.replay.maxReorderDepth)" : ""
+        let dropped = (summary.capture?.dropped ?? 0) + (summary.capture?.interfaceDropped ?? 0)
+        let cut = flow.count(.truncated)
+        guard dropped > 0 || cut > 0 else {
+            return "\(lost) sequence number(s) missing (never received, or not intact) \(range)\(late)"
+        }
+        var causes: [String] = []
+        if let capture = summary.capture, dropped > 0 {
+            causes.append(
+                "the capture dropped \(dropped) packet(s) of the run (\(capture.dropped) by the kernel, \(capture.interfaceDropped) by the interface)"
+            )
+        }
+        if cut > 0 { causes.append("the snapshot length cut \(cut) of this SA's packets") }
+        return
+            "\(lost) sequence number(s) missing \(range), an upper bound on this SA's loss: \(causes.joined(separator: " and ")), which may be among them (at least \(max(0, lost - dropped - cut)) never reached the capture or were not intact)\(late)"
     }
 
     private func icvFailureMessage(_ flow: FlowStatistics) -> String? {

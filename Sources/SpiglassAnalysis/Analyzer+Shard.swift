@@ -1,5 +1,6 @@
 import SpiglassCapture
 import SpiglassIKE
+import SpiglassSAD
 import SpiglassWire
 
 // One worker of a parallel run (see `ParallelAnalysis`). The reader (`FrameRouter`) hands each
@@ -30,6 +31,8 @@ final class Shard {
     var appliedHorizon = 0
     /// The other workers: worker 0's SPI → CHILD_SA answers.
     let childReplica: ChildSAReplica?
+    /// The other workers: the SAs worker 0 derived from IKE, which a key reload keeps.
+    var derived: [SecurityAssociation] = []
     /// Reassembles a fragment the reader said nothing of (it says what came of every fragment
     /// it deals out; this keeps a worker whole should that ever change).
     private let reassembler: FragmentReassembler
@@ -211,6 +214,7 @@ extension Analyzer {
         while true {
             let batch = batches.receive()
             if summary.firstTime == nil { summary.firstTime = batch.captureStart }
+            if let keys = batch.reload { reload(keys, shard: shard) }
             // Read once per batch: each access to the batch's own arrays would count a
             // reference on memory the reader's core wrote last. (In a scope of their own, so
             // that the reader gets the arrays back unshared, to refill without reallocating.)
@@ -258,6 +262,20 @@ extension Analyzer {
         }
     }
 
+    /// A live capture's key reload, between two frames. Worker 0 reloads as a single thread
+    /// does (and says so); the others, which hold no IKE keys, take the ESP and AH SAs and the
+    /// policies, and keep what worker 0 derived from IKE.
+    func reload(_ keys: KeySet, shard: Shard) {
+        guard shard.index != 0 else { return reload(keys) }
+        policyCheck.replace(keys.policies)
+        var esp = Analyzer.espDatabase(keys).unshared()
+        for sa in shard.derived { esp.add(sa) }
+        let said = notice
+        notice = nil
+        reload(esp, ah: Analyzer.ahDatabase(keys).unshared())
+        notice = said
+    }
+
     /// Before frame `frame`: waits until worker 0 has processed every IKE-carrying frame up to
     /// `horizon`, then applies what they taught it (SAs keyed from SK_d, CHILD_SAs by SPI).
     /// While it waits the merger may need worker 0's output, which comes first in frame order:
@@ -268,7 +286,9 @@ extension Analyzer {
             shard.appliedEvents += 1
             switch event {
             case .derived(let sa):
-                addDerived(sa.unshared())
+                let own = sa.unshared()
+                shard.derived.append(own)
+                addDerived(own)
             case .child(let spi, let selectors):
                 shard.childReplica?.apply(spi: spi, selectors)
             }

@@ -1,4 +1,5 @@
 import SpiglassCapture
+import SpiglassSAD
 import SpiglassWire
 
 /// Frames the reader hands one worker: their bytes end to end, and per frame its number, its
@@ -30,6 +31,9 @@ final class FrameBatch {
     var captureStart: Timestamp? = nil
     /// The reader's last batch.
     var finished = false
+    /// Live capture: the key files were reloaded; the worker switches to these keys before
+    /// the batch's first frame, as a single thread does between two frames.
+    var reload: KeySet? = nil
 
     func reset() {
         bytes.removeAll(keepingCapacity: true)
@@ -44,6 +48,7 @@ final class FrameBatch {
         bytePosition = 0
         captureStart = nil
         finished = false
+        reload = nil
     }
 
     func append(_ frame: [UInt8], header: PacketHeader, number: Int, route: FrameRoute, horizon: Int) {
@@ -86,7 +91,7 @@ struct FrameRoute {
 }
 
 final class FrameRouter {
-    let reader: CaptureStream
+    let reader: any FrameSource
     let channels: [HandoffChannel<FrameBatch>]
     /// Link type of each input of the stream.
     private let linkTypes: [LinkType?]
@@ -125,10 +130,16 @@ final class FrameRouter {
 
     /// The last frame read that carries IKE (see `FrameBatch.horizons`).
     private var lastIKEFrame = 0
+    /// Frames read when the last round went out.
+    private var dealtThrough = 0
+    /// Live capture: libpcap's counters when the capture ended.
+    private(set) var captureStatistics: CaptureStatistics? = nil
+    /// Live capture: called at once with each timestamp warning, as a single thread notices it.
+    var notice: ((String) -> Void)? = nil
 
     /// `fragmentLimits` are the run's: this is its only reassembly.
     init(
-        reader: CaptureStream, channels: [HandoffChannel<FrameBatch>], tcpEncapsulationPorts: Set<UInt16>,
+        reader: any FrameSource, channels: [HandoffChannel<FrameBatch>], tcpEncapsulationPorts: Set<UInt16>,
         fragmentLimits: FragmentReassembler.Limits, duplicateWindow: Int64
     ) {
         self.reader = reader
@@ -143,12 +154,17 @@ final class FrameRouter {
     /// Set when `stopRequested` ended the reading before the end of the file.
     private(set) var stoppedEarly = false
 
-    /// Reads the capture (up to `maxFrames` frames, or until `stopRequested`, polled as a
-    /// single-threaded run polls it) and deals it out, then sends every worker its last batch.
-    func run(maxFrames: Int?, stopRequested: () -> Bool = { false }) {
+    /// Reads the capture (up to `control.maxFrames` frames, or until `control.stopRequested`,
+    /// polled as a single-threaded run polls it) and deals it out, then sends every worker its
+    /// last batch. A live capture also ends at `control.deadline`; whenever its ring is empty
+    /// (a read timeout) what was read goes to the workers at once, so that a packet is reported
+    /// within the read timeout of its arrival, not once a batch fills; and a key reload goes to
+    /// every worker with the first batch after it.
+    func run(control: Analyzer.RunControl) {
+        let live = reader.isLive
         loop: while true {
-            if let limit = maxFrames, frames >= limit { break }
-            if frames & (Analyzer.framesBetweenStopChecks - 1) == 0 && stopRequested() {
+            if let limit = control.maxFrames, frames >= limit { break }
+            if !live && frames & (Analyzer.framesBetweenStopChecks - 1) == 0 && control.stopRequested() {
                 stoppedEarly = true
                 break
             }
@@ -158,6 +174,7 @@ final class FrameRouter {
                 bytes += header.originalLength
                 for message in timestampAudit.check(header, frame: frames) {
                     timestampWarnings.append((frames, message))
+                    notice?("warning: " + message)
                 }
                 if firstTime == nil { firstTime = header.timestamp }
                 lastTime = header.timestamp
@@ -170,6 +187,10 @@ final class FrameRouter {
                 {
                     sendRound(finished: false)
                 }
+                if live && !followLive(control) { break loop }
+            case .timeout where live, .interrupted where live:
+                if frames > dealtThrough { sendRound(finished: false) }
+                if !followLive(control) { break loop }
             case .end, .timeout, .interrupted:
                 break loop
             case .damaged(let message):
@@ -181,10 +202,28 @@ final class FrameRouter {
                 if reader.sources.count == 1 { break loop }
             }
         }
+        if let stats = reader.statistics() {
+            captureStatistics = CaptureStatistics(
+                received: Int(stats.received), dropped: Int(stats.dropped),
+                interfaceDropped: Int(stats.interfaceDropped))
+        }
         sendRound(finished: true)
     }
 
+    /// Between two reads of a live capture: false to stop (a stop request, the deadline);
+    /// new keys go out with the next round, after the frames read with the old ones.
+    private func followLive(_ control: Analyzer.RunControl) -> Bool {
+        if control.stopRequested() { return false }
+        if let deadline = control.deadline, ProgressReporter.now() >= deadline { return false }
+        if let fresh = control.reloadRequested() {
+            sendRound(finished: false)
+            for batch in filling { batch.reload = fresh }
+        }
+        return true
+    }
+
     private func sendRound(finished: Bool) {
+        dealtThrough = frames
         for worker in filling.indices {
             let batch = filling[worker]
             batch.scannedThrough = frames

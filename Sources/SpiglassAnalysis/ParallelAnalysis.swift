@@ -29,7 +29,10 @@ import SpiglassSAD
 /// it, and an AH SA that carries IKE besides other traffic. So is a capture with more flows than
 /// a worker's share of `maxTrackedFlows` (the bound is shared out among the workers).
 ///
-/// Live captures and standard input are read once, so they run on one thread (`Analyzer.run`).
+/// A live capture is dealt out the same way, as it is read (`init(reader:)`): whenever the
+/// capture's ring is empty the frames read so far go to the workers at once, so that every packet
+/// is reported (and written to -w) within the read timeout, in capture order. Standard input runs
+/// on one thread (`Analyzer.run`).
 public final class ParallelAnalysis {
     public let threadCount: Int
     let workers: [Analyzer]
@@ -82,15 +85,11 @@ public final class ParallelAnalysis {
     /// Opens the captures (with `filter`, when given), merged by time into one stream as a
     /// single-threaded run reads them, and the -w file. Errors are those of a single-threaded
     /// run, in the same order: capture, filter, -w.
-    public init(
+    public convenience init(
         paths: [String], filter: String? = nil, sad: SADatabase, ahSAD: SADatabase = SADatabase(),
         ikeKeys: [IKESecurityAssociation] = [], policies: [SecurityPolicy] = [], options: AnalysisOptions, threads: Int,
         output: OutputSink
     ) throws {
-        let count = max(1, threads)
-        // Before any worker touches OpenSSL: a legacy-provider load in one worker must not
-        // race with another worker's first fetch (see `prepareCryptoForThreads`).
-        _ = prepareCryptoForThreads()
         // Plain buffered reads, not a memory mapping: a file cut shorter while mapped would
         // fault (SIGBUS) and end the run, and no input may do that.
         let reader = try CaptureStream(paths: paths, filter: filter)
@@ -98,7 +97,29 @@ public final class ParallelAnalysis {
             throw ParallelAnalysisError(
                 "'\(paths.joined(separator: "', '"))' not all regular files: read them with one thread")
         }
-        writer = try options.writePath.map { try PcapWriter(path: $0, inputs: options.inputPaths) }
+        try self.init(
+            reader: reader, sad: sad, ahSAD: ahSAD, ikeKeys: ikeKeys, policies: policies, options: options,
+            threads: threads, output: output)
+    }
+
+    /// Deals the frames of an open source (regular files, or a live capture) to `threads`
+    /// workers, and opens the -w file (flushed as each frame's records go out when
+    /// `options.flushEachPacket`, as for a live capture).
+    public init(
+        reader: any FrameSource, sad: SADatabase, ahSAD: SADatabase = SADatabase(),
+        ikeKeys: [IKESecurityAssociation] = [], policies: [SecurityPolicy] = [], options: AnalysisOptions, threads: Int,
+        output: OutputSink
+    ) throws {
+        let count = max(1, threads)
+        // Before any worker touches OpenSSL: a legacy-provider load in one worker must not
+        // race with another worker's first fetch (see `prepareCryptoForThreads`).
+        _ = prepareCryptoForThreads()
+        guard reader.fileSize != nil || reader.isLive else {
+            throw ParallelAnalysisError("a source read once (standard input): read it with one thread")
+        }
+        writer = try options.writePath.map {
+            try PcapWriter(path: $0, flushEachPacket: options.flushEachPacket, inputs: options.inputPaths)
+        }
         var workerOptions = options
         workerOptions.writePath = nil
         workerOptions.flushEachPacket = false
@@ -142,6 +163,22 @@ public final class ParallelAnalysis {
         progress: ProgressReporter? = nil, maxFrames: Int? = nil,
         stopRequested: @escaping @Sendable () -> Bool = { false }
     ) throws -> AnalysisSummary {
+        var control = Analyzer.RunControl()
+        control.maxFrames = maxFrames
+        control.stopRequested = stopRequested
+        return try run(progress: progress, control: control)
+    }
+
+    /// Called at once, from any of the run's threads (one at a time), with the warnings and
+    /// events (key reloads) of a live capture, whose summary comes only at the end.
+    public func setNotice(_ notice: @escaping (String) -> Void) {
+        for worker in workers { worker.notice = notice }
+        router.notice = notice
+    }
+
+    /// `run(progress:maxFrames:stopRequested:)` with the whole of a live capture's control: its
+    /// deadline and key reloads besides.
+    public func run(progress: ProgressReporter? = nil, control: Analyzer.RunControl) throws -> AnalysisSummary {
         precondition(!started, "a ParallelAnalysis runs once")
         started = true
         let gate = StartGate()
@@ -153,7 +190,8 @@ public final class ParallelAnalysis {
             let shard = shards[index]
             return { worker.runShard(batches, sources: sources, shard: shard) }
         }
-        bodies.append { router.run(maxFrames: maxFrames, stopRequested: stopRequested) }
+        if let warning = router.reader.warning { workers[0].diagnose(warning) }
+        bodies.append { router.run(control: control) }
         for body in bodies {
             do {
                 threads.append(
@@ -277,6 +315,7 @@ public final class ParallelAnalysis {
         summary.lastTime = router.lastTime
         summary.damage = router.damages.isEmpty ? nil : router.damages.map(\.message).joined(separator: "; ")
         summary.stoppedEarly = router.stoppedEarly
+        summary.capture = router.captureStatistics
         var untracked = first.flowTable.untrackedPackets
         for worker in workers.dropFirst() {
             summary.verdicts.add(worker.summary.verdicts)

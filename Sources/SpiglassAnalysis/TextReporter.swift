@@ -148,11 +148,7 @@ final class TextReporter: Reporter {
         if let first = summary.firstTime, let last = summary.lastTime {
             sink.write("Capture: \(TimeFormat.iso8601Text(first)) to \(TimeFormat.iso8601Text(last))\n")
         }
-        if let capture = summary.capture {
-            sink.write(
-                "Live capture: \(capture.received) packets received by filter, \(capture.dropped) dropped by kernel, \(capture.interfaceDropped) dropped by interface\n"
-            )
-        }
+        if let capture = summary.capture { writeCaptureCounters(capture) }
         if let policy = PolicyPresentation.totalsLine(summary.policy) { sink.write(policy) }
         if !summary.findings.isEmpty || !summary.policy.leaks.isEmpty {
             sink.write("Findings:\n")
@@ -165,6 +161,18 @@ final class TextReporter: Reporter {
         }
         for message in summary.diagnostics { sink.write("Warning: \(message)\n") }
         sink.flush()
+    }
+
+    /// libpcap's counters of a live capture, and what its drops mean for the loss figures.
+    private func writeCaptureCounters(_ capture: CaptureStatistics) {
+        sink.write(
+            "Live capture: \(capture.received) packets received by filter, \(capture.dropped) dropped by kernel, \(capture.interfaceDropped) dropped by interface\n"
+        )
+        if capture.dropped + capture.interfaceDropped > 0 {
+            sink.write(
+                "Capture loss: \(capture.dropped + capture.interfaceDropped) packets were dropped before analysis (a larger ring, -B, or more --threads help); sequence numbers missing per SA include them and are upper bounds\n"
+            )
+        }
     }
 
     private func table(_ headers: [String], _ rows: [[String]]) -> String {

@@ -96,6 +96,17 @@ final class StartGate: @unchecked Sendable {
     }
 }
 
+/// Lines written to one sink from several threads, one whole line at a time: a live parallel
+/// run's notices (warnings, key reloads) come from the reader and from every worker.
+final class SerializedLines: @unchecked Sendable {
+    private let lock = ConditionLock()
+    private let sink: OutputSink
+
+    init(_ sink: OutputSink) { self.sink = sink }
+
+    func write(_ line: String) { lock.withLock { sink.write(line) } }
+}
+
 /// Why a parallel run could not start.
 public struct ParallelAnalysisError: Error, CustomStringConvertible, Sendable {
     public let description: String
