@@ -18,6 +18,9 @@
 #                              Libreswan and racoon do): frames 1-5 and 7, frame 4 again 1 s and 2 s on
 #   ikev2/fresh-answers.pcap   strongswan-ike/rekey-cbc-sha256 with its IKE_SA_INIT answered twice,
 #                              first with another responder SPI and nonce (fresh-answers.py)
+#   snaplen-partial/CASE.pcap  frames 9-12 of the first case cut at 96 bytes, the others whole (a capture
+#                              whose snapshot length was lowered for a while): the cut ESP packets leave holes
+#                              in their SAs' sequence numbers that the capture made, not the network
 #   ikev1/qm-resend.pcap       strongswan-ikev1/main-psk up to its first Quick Mode (frames 1-9), with
 #                              the responder's message 2 (frame 8) again 1 s and 2 s later: message 3
 #                              never reached it
@@ -76,6 +79,13 @@ editcap -F pcap -r "$here/strongswan-ikev1/main-psk/capture.pcap" "$tmp/m2.pcap"
 editcap -F pcap -t 1 "$tmp/m2.pcap" "$tmp/m2a.pcap"
 editcap -F pcap -t 2 "$tmp/m2.pcap" "$tmp/m2b.pcap"
 mergecap -F pcap -w "$out/ikev1/qm-resend.pcap" "$tmp/qm.pcap" "$tmp/m2a.pcap" "$tmp/m2b.pcap"
+rm -r "$tmp"
+mkdir -p "$out/snaplen-partial"
+tmp=$(mktemp -d)
+firstsrc="$here/${cases[0]}/capture.pcap"
+editcap -F pcap -r "$firstsrc" "$tmp/whole.pcap" 1-8 13-1000000
+editcap -F pcap -r -s 96 "$firstsrc" "$tmp/cut.pcap" 9-12
+mergecap -F pcap -w "$out/snaplen-partial/$first.pcap" "$tmp/whole.pcap" "$tmp/cut.pcap"
 rm -r "$tmp"
 mkdir -p "$out/ikev2"
 python3 "$here/messy/fresh-answers.py" "$here/strongswan-ike/rekey-cbc-sha256/capture.pcap" "$out/ikev2/fresh-answers.pcap"

@@ -13,6 +13,8 @@ public final class AnalysisSession {
     let control: AnalysisSessionControl
     let makeOutput: (_ live: Bool) -> OutputSink
     let keyWarnings: KeyFileWarnings
+    /// The live capture's ring, in bytes (for the "listening on" notice).
+    private var liveRingBytes = 0
 
     /// `errors` takes warnings, errors and notices (standard error); `makeOutput` gives the
     /// reports' sink, line-buffered for a live capture (standard output, or standard error
@@ -141,6 +143,7 @@ public final class AnalysisSession {
             return try CaptureStream(paths: configuration.captures, filter: configuration.filter)
         }
         let device = try CaptureReader(interface: interface, options: configuration.liveOptions)
+        liveRingBytes = device.ringBytes
         if let filter = configuration.filter { try device.setFilter(filter) }
         return CaptureStream(reader: device, path: interface)
     }
@@ -171,7 +174,8 @@ public final class AnalysisSession {
         }
         errors.write(
             "spiglass: listening on \(configuration.interface ?? ""), "
-                + "link-type \(reader.sources[0].linkTypeName), snapshot length \(configuration.liveOptions.snapLength) bytes\n"
+                + "link-type \(reader.sources[0].linkTypeName), snapshot length \(configuration.liveOptions.snapLength) bytes, "
+                + "buffer \(liveRingBytes / 1024) KiB\n"
         )
     }
 

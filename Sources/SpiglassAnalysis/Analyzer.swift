@@ -177,7 +177,7 @@ public final class Analyzer {
 
     /// Reads every frame of `reader` (one or more files merged by time, or an interface),
     /// reporting as it goes, then the summary.
-    public func run(_ reader: CaptureStream, progress: ProgressReporter? = nil, control: RunControl = RunControl())
+    public func run(_ reader: any FrameSource, progress: ProgressReporter? = nil, control: RunControl = RunControl())
         -> AnalysisSummary
     {
         setSources(reader.sources)

@@ -22,9 +22,9 @@ public enum LiveCaptureBuffer {
 
     /// `defaultMilliseconds` of a link of this speed, within the default bounds.
     public static func bytes(megabitsPerSecond megabits: Int) -> Int {
-        let perMillisecond = megabits.multipliedReportingOverflow(by: 125)
-        guard !perMillisecond.overflow, megabits > 0 else { return unknownSpeedDefault }
-        let wanted = perMillisecond.partialValue.multipliedReportingOverflow(by: defaultMilliseconds)
+        guard megabits > 0 else { return unknownSpeedDefault }
+        // 125 bytes a millisecond per Mbit/s.
+        let wanted = megabits.multipliedReportingOverflow(by: 125 * defaultMilliseconds)
         return wanted.overflow ? maximumDefault : min(max(wanted.partialValue, minimumDefault), maximumDefault)
     }
 

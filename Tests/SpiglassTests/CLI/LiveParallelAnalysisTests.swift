@@ -1,0 +1,146 @@
+import Foundation
+import SpiglassAnalysis
+import SpiglassCapture
+import SpiglassSAD
+import Testing
+
+/// A live capture on several threads, without a network: `ScriptedLiveSource` plays a fixture as
+/// an interface would (read timeouts, kernel drops). The frames must come out in capture order,
+/// as one thread reports them; what was read before a read timeout must be reported before the
+/// next read, not once a batch fills; and sequence numbers the capture lost must not be reported
+/// as the network's loss.
+@Suite struct LiveParallelAnalysisTests {
+    static let ike = (
+        capture: Paths.fixture("strongswan-ike/rekey-cbc-sha256/capture.pcap"),
+        keys: Paths.fixture("strongswan-ike/rekey-cbc-sha256/sa.spiglass")
+    )
+    static let gcm = (
+        capture: Paths.fixture("strongswan/aes256gcm16-v4/capture.pcap"),
+        keys: Paths.fixture("strongswan/aes256gcm16-v4/sa.spiglass")
+    )
+
+    /// The text report of a live run of `source` on `threads` threads (one: `Analyzer.run`).
+    static func report(_ source: ScriptedLiveSource, keys: String, threads: Int, output: OutputSink) throws
+        -> AnalysisSummary
+    {
+        let keySet = try Analyzer.loadKeySet([keys])
+        var options = AnalysisOptions()
+        options.flushEachPacket = true
+        let sad = Analyzer.espDatabase(keySet)
+        let ahSAD = Analyzer.ahDatabase(keySet)
+        if threads == 1 {
+            let analyzer = try Analyzer(
+                sad: sad, ahSAD: ahSAD, ikeKeys: keySet.ikeSAs, options: options, output: output)
+            return analyzer.run(source)
+        }
+        let parallel = try ParallelAnalysis(
+            reader: source, sad: sad, ahSAD: ahSAD, ikeKeys: keySet.ikeSAs, options: options, threads: threads,
+            output: output)
+        return try parallel.run()
+    }
+
+    @Test(arguments: [2, 3])
+    func liveFramesComeOutInCaptureOrderAsOneThreadReportsThem(threads: Int) throws {
+        // IKE, a rekey and ESP of several SAs: frames dealt to different workers, and the
+        // workers that own ESP wait for worker 0's keys.
+        let timeouts: Set<Int> = [1, 2, 5, 9, 10, 17, 30, 37]
+        let one = StringSink()
+        _ = try Self.report(
+            try ScriptedLiveSource(Self.ike.capture, timeoutsAfter: timeouts), keys: Self.ike.keys, threads: 1,
+            output: one)
+        let several = LockedStringSink()
+        _ = try Self.report(
+            try ScriptedLiveSource(Self.ike.capture, timeoutsAfter: timeouts), keys: Self.ike.keys,
+            threads: threads, output: several)
+        #expect(one.text.contains("decrypted"))
+        #expect(one.text.contains("Live capture: 38 packets received by filter"))
+        #expect(several.text == one.text)
+    }
+
+    @Test func framesReadBeforeAReadTimeoutAreReportedBeforeTheNextRead() throws {
+        // Without the hand-over at a timeout, nothing is reported before 512 frames are read
+        // (this capture has 38): every wait below would time out.
+        let source = try ScriptedLiveSource(Self.ike.capture, timeoutsAfter: [3, 4, 20, 21, 33])
+        let output = LockedStringSink()
+        var waits: [(frames: Int, reported: Bool)] = []
+        source.afterTimeout = { frames in
+            waits.append((frames, output.waitForLines(frames, seconds: 5)))
+        }
+        _ = try Self.report(source, keys: Self.ike.keys, threads: 2, output: output)
+        #expect(waits.map(\.frames) == [3, 4, 20, 21, 33])
+        for wait in waits { #expect(wait.reported, "frames 1-\(wait.frames) not reported at the timeout after them") }
+    }
+
+    /// Frames 11 and 12 carry sequence number 4 of each of the two SAs.
+    static let droppedESP: Set<Int> = [11, 12]
+
+    @Test(arguments: [1, 2])
+    func sequenceNumbersTheKernelDroppedAreNotNetworkLoss(threads: Int) throws {
+        let output = LockedStringSink()
+        let summary = try Self.report(
+            try ScriptedLiveSource(Self.gcm.capture, dropped: Self.droppedESP), keys: Self.gcm.keys,
+            threads: threads, output: output)
+        let loss = summary.findings.filter { $0.kind == .loss }
+        #expect(loss.count == 2)
+        for finding in loss {
+            #expect(
+                finding.message
+                    == "1 sequence number(s) missing between 1 and 13, an upper bound on this SA's loss: the capture dropped 2 packet(s) of the run (2 by the kernel, 0 by the interface), which may be among them (at least 0 never reached the capture or were not intact)"
+            )
+        }
+        #expect(
+            output.text.contains(
+                "Capture loss: 2 packets were dropped before analysis (a larger ring, -B, or more --threads help); sequence numbers missing per SA include them and are upper bounds\n"
+            ))
+    }
+
+    @Test func sequenceNumbersMissingWithNoCaptureDropsAreLoss() throws {
+        let output = LockedStringSink()
+        let summary = try Self.report(
+            try ScriptedLiveSource(Self.gcm.capture, dropped: Self.droppedESP, countDrops: false),
+            keys: Self.gcm.keys, threads: 2, output: output)
+        let loss = summary.findings.filter { $0.kind == .loss }.map(\.message)
+        #expect(
+            loss
+                == Array(
+                    repeating: "1 sequence number(s) missing (never received, or not intact) between 1 and 13", count: 2
+                ))
+        #expect(!output.text.contains("Capture loss:"))
+    }
+
+    @Test(.enabled(if: MessyCaptures.toolsPresent, "needs editcap and mergecap"))
+    func sequenceNumbersOfCutPacketsAreNotNetworkLoss() throws {
+        // Frames 9-12 cut at 96 bytes: sequence numbers 3 and 4 of each SA.
+        let path = try MessyCaptures.path("snaplen-partial/strongswan-aes256gcm16-v4.pcap")
+        let (_, summary, _) = try analyzeStream(path, keys: [Self.gcm.keys])
+        let loss = summary.findings.filter { $0.kind == .loss }.map(\.message)
+        #expect(
+            loss
+                == Array(
+                    repeating:
+                        "2 sequence number(s) missing between 1 and 13, an upper bound on this SA's loss: the snapshot length cut 2 of this SA's packets, which may be among them (at least 0 never reached the capture or were not intact)",
+                    count: 2))
+    }
+
+    @Test func ringDefaultIsAHundredMillisecondsOfTheLink() {
+        #expect(LiveCaptureBuffer.bytes(megabitsPerSecond: 10_000) == 125_000_000)
+        #expect(LiveCaptureBuffer.bytes(megabitsPerSecond: 25_000) == LiveCaptureBuffer.maximumDefault)
+        #expect(LiveCaptureBuffer.bytes(megabitsPerSecond: 1000) == LiveCaptureBuffer.minimumDefault)
+        #expect(LiveCaptureBuffer.bytes(megabitsPerSecond: 0) == LiveCaptureBuffer.unknownSpeedDefault)
+        #expect(LiveCaptureBuffer.bytes(megabitsPerSecond: .max) == LiveCaptureBuffer.maximumDefault)
+        #expect(LiveCaptureBuffer.defaultBytes(interface: "../../etc") == LiveCaptureBuffer.unknownSpeedDefault)
+        #expect(
+            LiveCaptureBuffer.defaultBytes(interface: "no-such-interface0") == LiveCaptureBuffer.unknownSpeedDefault)
+    }
+
+    @Test func bufferSizeIsForLiveCapturesAndInRange() throws {
+        let file = try CLITests.run(["analyze", "-r", "Fixtures/strongswan/aes256gcm16-v4/capture.pcap", "-B", "4096"])
+        #expect(file.status == 64)
+        #expect(file.stderr.contains("-B applies to live captures (-i)"))
+        for size in ["0", "2097152", "-5"] {
+            let bad = try CLITests.run(["analyze", "-i", "lo", "--buffer-size", size])
+            #expect(bad.status == 64, "-B \(size)")
+            #expect(bad.stderr.contains("-B must be between 1 and 2097151 KiB") || size == "-5", "-B \(size)")
+        }
+    }
+}
