@@ -210,14 +210,16 @@ final class FrameRouter {
         sendRound(finished: true)
     }
 
-    /// Between two reads of a live capture: false to stop (a stop request, the deadline);
-    /// new keys go out with the next round, after the frames read with the old ones.
+    /// Between two reads of a live capture: false to stop (a stop request, the deadline).
+    /// New keys go out at once, in a round of their own after the frames read with the old
+    /// ones, so that the reload is done (and said) even if no packet follows.
     private func followLive(_ control: Analyzer.RunControl) -> Bool {
         if control.stopRequested() { return false }
         if let deadline = control.deadline, ProgressReporter.now() >= deadline { return false }
         if let fresh = control.reloadRequested() {
             sendRound(finished: false)
             for batch in filling { batch.reload = fresh }
+            sendRound(finished: false)
         }
         return true
     }
