@@ -1,7 +1,7 @@
 import SpiglassWire
 import Testing
 
-@Suite struct WireTests {
+@Suite struct LinkDecoderTests {
     @Test func ipAddressParsingAndFormatting() {
         #expect(IPAddress("192.0.2.1")?.description == "192.0.2.1")
         #expect(IPAddress("2001:db8::1")?.description == "2001:db8::1")

@@ -5,7 +5,7 @@ import SpiglassSAD
 import Testing
 
 /// Error paths of the OpenSSL wrappers and reuse of one context for many packets.
-@Suite struct CryptoWrapperTests {
+@Suite struct AEADContextTests {
     /// Runs `body` and returns the CryptoError code it threw (nil if it did not throw one).
     func code(_ body: () throws -> Void) -> CryptoError.Code? {
         do {

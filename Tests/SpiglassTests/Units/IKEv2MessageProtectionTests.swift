@@ -12,7 +12,7 @@ import Testing
 /// RFC 4231 (HMAC-SHA-2), RFC 4434 4 (AES-XCBC-PRF-128) and RFC 4615 4 (AES-CMAC-PRF-128);
 /// prf+ against NIST CAVP's IKEv2 KDF vector (as carried in libreswan's
 /// `ike_alg_test_prf.c`).
-@Suite struct IKEPRFVectorTests {
+@Suite struct IKEPseudoRandomFunctionTests {
     struct Vector: CustomStringConvertible, Sendable {
         var source: String
         var prf: IKEPRF

@@ -7,7 +7,7 @@ import Testing
 @testable import SpiglassSAD
 
 /// The strongSwan charon log parser and the tcpdump `-E` secrets parser.
-@Suite struct LogAndTcpdumpParserTests {
+@Suite struct StrongSwanLogParserTests {
     static let strongSwanCases = [
         "3des-md5-v4", "3des-sha1-v4", "aes128cbc-sha256-v4", "aes128ctr-sha1-v4", "aes128gcm16-v6",
         "aes192cbc-sha384-v4", "aes256cbc-sha256-inner6-v4", "aes256cbc-sha512-v6", "aes256gcm16-v4",
