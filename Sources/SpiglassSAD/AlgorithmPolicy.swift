@@ -7,68 +7,80 @@ public struct KeyExchangeGroup: RawRepresentable, Sendable, Hashable {
     /// RFC 2409 6.1 and 6.2.
     public static let modp768 = KeyExchangeGroup(rawValue: 1)
     public static let modp1024 = KeyExchangeGroup(rawValue: 2)
+    /// RFC 3526 2.
+    public static let modp1536 = KeyExchangeGroup(rawValue: 5)
     /// RFC 5114 2.1 to 2.3: MODP groups with a prime-order subgroup of 160, 224 and 256 bits.
     public static let modp1024s160 = KeyExchangeGroup(rawValue: 22)
     public static let modp2048s224 = KeyExchangeGroup(rawValue: 23)
     public static let modp2048s256 = KeyExchangeGroup(rawValue: 24)
 }
 
-/// What RFC 8221 (ESP and AH) and RFC 8247 (IKEv2) hold against an algorithm, whichever protocol
-/// negotiated it or whichever key file named it.
+/// An algorithm RFC 8221, RFC 8247 or RFC 9395 has something against, whichever protocol
+/// negotiated it or whichever key file named it. `AlgorithmRequirement.covering` gives the line
+/// of the table that judges it in each use.
 public enum WeakAlgorithm: Sendable, Hashable {
+    /// ENCR_DES and its IV variants ENCR_DES_IV64, ENCR_DES_IV32.
     case des
     case tripleDES
-    /// Blowfish or CAST-128 (their ESP names): 64-bit blocks, outside RFC 8221's table.
-    case sixtyFourBitBlockCipher(name: String)
+    case blowfish
+    /// CAST-128 (ENCR_CAST, ESP's cast5-cbc).
+    case cast
+    case idea
+    case tripleIDEA
+    case rc5
     case nullEncryption
     /// ESP with a cipher that is not an AEAD and no integrity transform.
     case encryptionWithoutIntegrity
+    /// HMAC-MD5, truncated to 96 bits (or 128).
     case md5Integrity
+    case desMAC
+    case kpdkMD5
+    /// HMAC-SHA1, truncated to 96 bits (or 160).
     case sha1Integrity
     /// HMAC-MD5 as the PRF: IKEv2's PRF transform, or the hash of an IKEv1 SA.
     case md5PRF
     case sha1PRF
+    case tigerPRF
     case modp768
     case modp1024
-    case modpWithSmallSubgroup
-
-    /// The RFCs' word on it: MUST NOT and SHOULD NOT are flagged wherever the algorithm is seen;
-    /// MUST- ("likely to be demoted", SHA-1) only in IKE, where RFC 8247 already lists the SHA-2
-    /// replacements every peer has.
-    public var demotedOnly: Bool {
-        switch self {
-        case .sha1Integrity, .sha1PRF: return true
-        default: return false
-        }
-    }
+    case modp1536
+    case modp1024s160
+    case modp2048s224
+    case modp2048s256
 }
 
-/// Where an algorithm was seen, which decides how a finding words it.
+/// Where an algorithm was seen, which decides the table that judges it.
 public enum AlgorithmUse: Sendable, Hashable {
     /// An ESP or AH SA of the key files.
     case ipsecSA
-    /// A proposal an IKEv2 responder chose, for the IKE SA or a CHILD_SA.
-    case ikev2Proposal
+    /// The ESP or AH proposal an IKEv2 responder chose for a CHILD_SA.
+    case childSAProposal
+    /// The proposal an IKEv2 responder chose for the IKE SA.
+    case ikeSAProposal
     /// The transform an IKEv1 responder chose in phase 1.
     case ikev1PhaseOne
+
+    /// ESP and AH (RFC 8221), rather than the IKE SA (RFC 8247).
+    public var isIPsec: Bool { self == .ipsecSA || self == .childSAProposal }
 }
 
 /// The one table of weak algorithms behind every finding about them: ESP and AH SAs, IKEv2
 /// proposals (IKE SA and CHILD_SA), IKEv1 phase 1. Each judge takes a typed algorithm; callers map
 /// what they hold (a key file's names, IANA transform numbers, IKEv1 attributes) to those types.
 public enum AlgorithmPolicy {
-    /// ESP ciphers (RFC 8221 5).
+    /// ESP ciphers.
     public static func judge(_ encryption: EncryptionAlgorithm) -> WeakAlgorithm? {
         switch encryption {
         case .desCBC: return .des
         case .tripleDESCBC: return .tripleDES
-        case .blowfishCBC, .cast5CBC: return .sixtyFourBitBlockCipher(name: encryption.name)
+        case .blowfishCBC: return .blowfish
+        case .cast5CBC: return .cast
         case .null: return .nullEncryption
         default: return nil
         }
     }
 
-    /// ESP and AH integrity (RFC 8221 6).
+    /// ESP and AH integrity.
     public static func judge(_ integrity: IntegrityAlgorithm) -> WeakAlgorithm? {
         switch integrity {
         case .hmacMD5_96: return .md5Integrity
@@ -77,7 +89,7 @@ public enum AlgorithmPolicy {
         }
     }
 
-    /// IKE ciphers (RFC 8247 3.1); IKEv2 proposals for CHILD_SAs use the same transform IDs.
+    /// IKE ciphers; IKEv2 proposals for CHILD_SAs use the same transform IDs.
     public static func judge(_ encryption: IKEEncryptionAlgorithm) -> WeakAlgorithm? {
         switch encryption {
         case .des: return .des
@@ -87,7 +99,7 @@ public enum AlgorithmPolicy {
         }
     }
 
-    /// IKE integrity (RFC 8247 3.3).
+    /// IKE integrity.
     public static func judge(_ integrity: IKEIntegrityAlgorithm) -> WeakAlgorithm? {
         switch integrity {
         case .hmacMD5_96, .hmacMD5_128: return .md5Integrity
@@ -96,7 +108,7 @@ public enum AlgorithmPolicy {
         }
     }
 
-    /// IKE PRFs (RFC 8247 3.2), and IKEv1's hash, whose HMAC is its PRF.
+    /// IKE PRFs, and IKEv1's hash, whose HMAC is its PRF.
     public static func judge(_ prf: IKEPRF) -> WeakAlgorithm? {
         switch prf {
         case .hmacMD5: return .md5PRF
@@ -105,54 +117,81 @@ public enum AlgorithmPolicy {
         }
     }
 
-    /// Key exchange groups (RFC 8247 3.4).
+    /// Key exchange groups.
     public static func judge(_ group: KeyExchangeGroup) -> WeakAlgorithm? {
         switch group {
         case .modp768: return .modp768
         case .modp1024: return .modp1024
-        case .modp1024s160, .modp2048s224, .modp2048s256: return .modpWithSmallSubgroup
+        case .modp1536: return .modp1536
+        case .modp1024s160: return .modp1024s160
+        case .modp2048s224: return .modp2048s224
+        case .modp2048s256: return .modp2048s256
         default: return nil
         }
     }
 
+    /// Whether a finding names `weak` seen in `use`: what its table says MUST NOT or SHOULD NOT
+    /// be used, or deprecates; NULL encryption for what it means (no confidentiality), though
+    /// RFC 8221 keeps ENCR_NULL as a MUST for integrity-only ESP. MUST- (SHA-1, "likely to be
+    /// demoted") is noted in IKE proposals, where RFC 8247 already lists the SHA-2 replacements
+    /// every peer has, and not on the key files' SAs, where a finding fails `--fail-on`.
+    public static func isFlagged(_ weak: WeakAlgorithm, in use: AlgorithmUse) -> Bool {
+        if weak == .nullEncryption { return true }
+        switch AlgorithmRequirement.covering(weak, in: use)?.level {
+        case .mustNot, .shouldNot, .deprecated: return true
+        case .mustMinus: return use != .ipsecSA
+        default: return false
+        }
+    }
+
     /// What is weak about an ESP or AH SA of the key files, in the order a report lists it:
-    /// cipher, the missing integrity, integrity. SHA-1 integrity (RFC 8221: MUST-) is not
-    /// flagged here; NULL encryption only for ESP (AH has no cipher).
+    /// cipher, the missing integrity, integrity. NULL encryption only for ESP (AH has no cipher).
     public static func weaknesses(of sa: SecurityAssociation) -> [WeakAlgorithm] {
         var found: [WeakAlgorithm] = []
         if let weak = judge(sa.encryption), weak != .nullEncryption || sa.ipsecProtocol == .esp { found.append(weak) }
         if sa.ipsecProtocol == .esp && !sa.encryption.isAEAD && sa.integrity == .null && sa.encryption != .null {
             found.append(.encryptionWithoutIntegrity)
         }
-        if let weak = judge(sa.integrity), !weak.demotedOnly { found.append(weak) }
-        return found
+        if let weak = judge(sa.integrity) { found.append(weak) }
+        return found.filter { isFlagged($0, in: .ipsecSA) }
     }
 
-    /// The finding's text for `weak` seen in `use`.
+    /// The finding's text for `weak` seen in `use`: what is wrong, then the line of the table.
     public static func reason(_ weak: WeakAlgorithm, in use: AlgorithmUse) -> String {
-        switch (weak, use) {
-        case (.des, .ipsecSA): return "DES-CBC is broken (RFC 8221: MUST NOT)"
-        case (.des, .ikev1PhaseOne): return "DES is broken (RFC 8247: MUST NOT)"
-        case (.des, _): return "DES is broken (RFC 8221: MUST NOT)"
-        case (.tripleDES, .ipsecSA):
-            return "3DES-CBC is legacy (RFC 8221: SHOULD NOT); its 64-bit blocks allow Sweet32-style attacks"
-        case (.tripleDES, .ikev1PhaseOne): return "3DES is deprecated (RFC 8247: SHOULD NOT)"
-        case (.tripleDES, _): return "3DES is deprecated (RFC 8221/8247: SHOULD NOT)"
-        case (.sixtyFourBitBlockCipher(let name), _): return "\(name) has 64-bit blocks and is not in RFC 8221"
-        case (.nullEncryption, .ipsecSA): return "NULL encryption: no confidentiality"
-        case (.nullEncryption, _): return "NULL encryption: traffic in the clear"
-        case (.encryptionWithoutIntegrity, _):
-            return "encryption without integrity (RFC 8221: MUST NOT for ESP): packets can be altered undetected"
-        case (.md5Integrity, .ipsecSA): return "HMAC-MD5-96 (RFC 8221: MUST NOT)"
-        case (.md5Integrity, _): return "HMAC-MD5 integrity is deprecated (RFC 8221/8247: MUST NOT)"
-        case (.sha1Integrity, _): return "HMAC-SHA1 integrity is deprecated (RFC 8247: MUST- for IKE)"
-        case (.md5PRF, .ikev1PhaseOne): return "MD5 hash is deprecated (RFC 8247: MUST NOT)"
-        case (.md5PRF, _): return "PRF HMAC-MD5 is deprecated (RFC 8247: MUST NOT)"
-        case (.sha1PRF, .ikev1PhaseOne): return "SHA-1 hash is deprecated (RFC 8247)"
-        case (.sha1PRF, _): return "PRF HMAC-SHA1 is deprecated (RFC 8247)"
-        case (.modp768, _): return "MODP-768 is broken (RFC 8247: MUST NOT)"
-        case (.modp1024, _): return "MODP-1024 is too weak (RFC 8247: SHOULD NOT)"
-        case (.modpWithSmallSubgroup, _): return "MODP with small subgroup (RFC 8247: SHOULD NOT)"
+        guard let line = AlgorithmRequirement.covering(weak, in: use) else {
+            return "\(summary(weak, in: use)) (not in \(use.isIPsec ? "RFC 8221 5" : "RFC 8247 2.1"))"
+        }
+        // ENCR_NULL is a MUST to implement, for ESP that wants integrity alone.
+        let purpose = weak == .nullEncryption ? "integrity only; " : ""
+        return "\(summary(weak, in: use)) (\(purpose)\(line))"
+    }
+
+    private static func summary(_ weak: WeakAlgorithm, in use: AlgorithmUse) -> String {
+        let hash = use == .ikev1PhaseOne
+        switch weak {
+        case .des: return "DES is broken"
+        case .tripleDES: return "3DES has 64-bit blocks (Sweet32)"
+        case .blowfish: return "Blowfish has 64-bit blocks"
+        case .cast: return "CAST-128 has 64-bit blocks"
+        case .idea: return "IDEA has 64-bit blocks"
+        case .tripleIDEA: return "3IDEA has 64-bit blocks"
+        case .rc5: return "RC5 with 64-bit blocks"
+        case .nullEncryption: return "NULL encryption: no confidentiality"
+        case .encryptionWithoutIntegrity:
+            return "encryption without integrity: packets can be altered undetected (no AEAD cipher)"
+        case .md5Integrity: return "HMAC-MD5 integrity"
+        case .desMAC: return "DES-MAC integrity"
+        case .kpdkMD5: return "KPDK-MD5 integrity"
+        case .sha1Integrity: return "HMAC-SHA1 integrity is likely to be demoted"
+        case .md5PRF: return hash ? "MD5 hash" : "PRF HMAC-MD5"
+        case .sha1PRF: return hash ? "SHA-1 hash is likely to be demoted" : "PRF HMAC-SHA1 is likely to be demoted"
+        case .tigerPRF: return hash ? "Tiger hash" : "PRF HMAC-Tiger"
+        case .modp768: return "MODP-768 is broken"
+        case .modp1024: return "MODP-1024 is too weak"
+        case .modp1536: return "MODP-1536 has too narrow a security margin"
+        case .modp1024s160: return "MODP-1024 with a 160-bit prime-order subgroup"
+        case .modp2048s224: return "MODP-2048 with a 224-bit prime-order subgroup"
+        case .modp2048s256: return "MODP-2048 with a 256-bit prime-order subgroup"
         }
     }
 }

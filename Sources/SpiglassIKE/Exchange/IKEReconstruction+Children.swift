@@ -78,7 +78,7 @@ extension IKEReconstruction {
             children[index].transportMode
             && response.notifies.contains { $0.notifyType == .useTransportMode }
         let what = children[index].rekeyOf == nil ? "CHILD_SA" : "rekeyed CHILD_SA"
-        ikeSAs[saIndex].findings += WeakAlgorithms.findings(proposal.transforms, what: what)
+        ikeSAs[saIndex].findings += WeakAlgorithms.findings(proposal, what: what)
         if response.header.exchangeType == .v2(.createChildSA) {
             let hasKE = payloads.contains { if case .keyExchange = $0.body { return true } else { return false } }
             children[index].perfectForwardSecrecy = children[index].perfectForwardSecrecy && hasKE

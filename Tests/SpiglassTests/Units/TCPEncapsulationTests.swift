@@ -122,8 +122,9 @@ import Testing
 }
 
 /// The connection table evicts the least recently used connection from the head of a queue of
-/// uses (no scan of the table), and stays small however many segments go by.
-@Suite struct TCPConnectionEvictionTests {
+/// uses (no scan of the table), and stays small however many segments go by; a segment's
+/// problems are typed.
+extension TCPEncapsulationTests {
     static func segment(port: UInt16, payload: [UInt8]) -> [UInt8] {
         var tcp = [UInt8](repeating: 0, count: 20)
         tcp.setBE16(0, port)
@@ -159,5 +160,28 @@ import Testing
         #expect(
             streams.takeProblems().contains { $0.contains("dropped the least recently used") },
             "2 had gone and evicts 3")
+    }
+
+    @Test func tcpSegmentProblemsAreTyped() {
+        var header: [UInt8] =
+            [0x11, 0x94, 0x11, 0x94, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0, 0, 0, 0, 0, 0] + [1, 2, 3]
+        for end in 0..<20 {
+            var reader = ByteReader(header, range: 0..<end)
+            guard case .failure(let error) = TCPEncapsulation.segment(&reader) else {
+                Issue.record("\(end) bytes should not parse")
+                continue
+            }
+            #expect(error.code == .truncated)
+        }
+        var reader = ByteReader(header)
+        let segment = try? TCPEncapsulation.segment(&reader).get()
+        #expect(segment?.payload == 20..<23 && segment?.syn == true && segment?.sourcePort == 4500)
+        header[12] = 0x40
+        reader = ByteReader(header)
+        guard case .failure(let error) = TCPEncapsulation.segment(&reader) else {
+            Issue.record("a 16-byte data offset should not parse")
+            return
+        }
+        #expect(error.code == .badHeaderLength)
     }
 }
