@@ -105,7 +105,7 @@ enum IKEDescribe {
     /// A problem noted on a message, in words.
     static func problem(_ problem: IKEMessageProblem) -> String {
         switch problem {
-        case .parse(let parse): return parse.reason
+        case .parse(let parse): return IKEParseProblemText.reason(parse)
         case .note(let note): return note
         }
     }

@@ -22,7 +22,7 @@ public struct IKEv2Configuration: Sendable, Equatable {
         _ reader: inout ByteReader,
         problems: inout [IKEParseProblem]
     ) -> Result<IKEv2Configuration, IKEParseProblem> {
-        if let problem = IKEFraming.needs(reader, headerLength, "CP") { return .failure(problem) }
+        if let problem = IKEFraming.needs(reader, headerLength, .v2, .configuration) { return .failure(problem) }
         var configuration = IKEv2Configuration(type: reader.readUInt8() ?? 0, attributes: [])
         reader.skip(3)
         while !reader.isAtEnd {
@@ -31,7 +31,7 @@ public struct IKEv2Configuration: Sendable, Equatable {
                 problems.append(
                     IKEParseProblem(
                         .tooManyConfigAttributes, offset: cursor,
-                        "CP: more than \(IKEv2Limits.maxConfigAttributes) attributes; the rest is skipped"))
+                        .v2, in: .configuration, .tooMany(declared: nil, limit: IKEv2Limits.maxConfigAttributes)))
                 break
             }
             let left = reader.remaining
@@ -39,15 +39,15 @@ public struct IKEv2Configuration: Sendable, Equatable {
                 return .failure(
                     IKEParseProblem(
                         .badConfigAttribute, offset: cursor,
-                        "CP: attribute header needs \(attributeHeaderLength) bytes, \(left) left"))
+                        .v2, in: .configuration, .short(needed: attributeHeaderLength, available: left)))
             }
             let type = rawType & 0x7fff
             guard let value = reader.readBytes(Int(length)) else {
                 return .failure(
                     IKEParseProblem(
                         .badConfigAttribute, offset: cursor,
-                        "CP: \(IKEv2Names.configAttributeName(type)) length \(length), \(left - attributeHeaderLength) bytes left"
-                    ))
+                        .v2, in: .configuration,
+                        .attribute(type, length: Int(length), available: left - attributeHeaderLength)))
             }
             configuration.attributes.append(IKEv2ConfigAttribute(type: type, value: value))
         }

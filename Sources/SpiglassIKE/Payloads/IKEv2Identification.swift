@@ -38,7 +38,7 @@ public struct IKEv2Identification: Sendable, Equatable {
     static let headerLength = 4
 
     static func parse(_ reader: inout ByteReader) -> Result<IKEv2Identification, IKEParseProblem> {
-        if let problem = IKEFraming.needs(reader, headerLength, "ID") { return .failure(problem) }
+        if let problem = IKEFraming.needs(reader, headerLength, .v2, .identification) { return .failure(problem) }
         let type = reader.readUInt8() ?? 0
         reader.skip(3)
         return .success(IKEv2Identification(type: type, data: reader.readBytes(reader.remaining) ?? []))

@@ -80,8 +80,8 @@ public struct IKEv2TrafficSelector: Sendable, Equatable {
         return prefix ?? start.count * 8
     }
 
-    static let ipv4Range: UInt8 = 7
-    static let ipv6Range: UInt8 = 8
+    public static let ipv4Range: UInt8 = 7
+    public static let ipv6Range: UInt8 = 8
     /// TS Type, IP Protocol ID, Selector Length (2): the part every selector type shares.
     static let commonHeaderLength = 4
     /// Common header, start and end port, two addresses.
@@ -95,7 +95,9 @@ public struct IKEv2TrafficSelector: Sendable, Equatable {
         _ reader: inout ByteReader,
         problems: inout [IKEParseProblem]
     ) -> Result<[IKEv2TrafficSelector], IKEParseProblem> {
-        if let problem = IKEFraming.needs(reader, payloadHeaderLength, "TS") { return .failure(problem) }
+        if let problem = IKEFraming.needs(reader, payloadHeaderLength, .v2, .trafficSelectors) {
+            return .failure(problem)
+        }
         let declared = Int(reader.readUInt8() ?? 0)
         reader.skip(3)
         var selectors: [IKEv2TrafficSelector] = []
@@ -104,7 +106,8 @@ public struct IKEv2TrafficSelector: Sendable, Equatable {
                 problems.append(
                     IKEParseProblem(
                         .tooManyTrafficSelectors, offset: reader.offset,
-                        "TS: \(declared) selectors, only the first \(IKEv2Limits.maxTrafficSelectors) kept"))
+                        .v2, in: .trafficSelectors, .tooMany(declared: declared, limit: IKEv2Limits.maxTrafficSelectors)
+                    ))
                 return .success(selectors)
             }
             switch parse(&reader, index: index, declared: declared) {
@@ -116,7 +119,7 @@ public struct IKEv2TrafficSelector: Sendable, Equatable {
             problems.append(
                 IKEParseProblem(
                     .trailingBytes, offset: reader.offset,
-                    "TS: \(reader.remaining) bytes after the \(declared) declared selectors"))
+                    .v2, in: .trafficSelectors, .trailing(reader.remaining, after: declared)))
         }
         return .success(selectors)
     }
@@ -135,14 +138,15 @@ public struct IKEv2TrafficSelector: Sendable, Equatable {
             return .failure(
                 IKEParseProblem(
                     .badTrafficSelector, offset: start,
-                    "TS: \(declared) selectors declared, selector \(index + 1) has \(left) bytes"))
+                    .v2, in: .trafficSelector(index + 1, of: declared),
+                    .short(needed: commonHeaderLength, available: left)))
         }
         let length = Int(lengthField)
         guard length >= commonHeaderLength, var selector = reader.readReader(length - commonHeaderLength) else {
             return .failure(
                 IKEParseProblem(
                     .badTrafficSelector, offset: start,
-                    "TS: selector \(index + 1) length \(length), \(left) bytes left"))
+                    .v2, in: .trafficSelector(index + 1, of: declared), .length(length, available: left)))
         }
         let addressLength: Int
         switch type {
@@ -151,7 +155,8 @@ public struct IKEv2TrafficSelector: Sendable, Equatable {
                 return .failure(
                     IKEParseProblem(
                         .badTrafficSelector, offset: start,
-                        "TS: IPv4 range selector of length \(length), must be \(ipv4Length)"))
+                        .v2, in: .trafficSelector(index + 1, of: declared),
+                        .address(type: type, length: length, required: ipv4Length)))
             }
             addressLength = 4
         case ipv6Range:
@@ -159,7 +164,8 @@ public struct IKEv2TrafficSelector: Sendable, Equatable {
                 return .failure(
                     IKEParseProblem(
                         .badTrafficSelector, offset: start,
-                        "TS: IPv6 range selector of length \(length), must be \(ipv6Length)"))
+                        .v2, in: .trafficSelector(index + 1, of: declared),
+                        .address(type: type, length: length, required: ipv6Length)))
             }
             addressLength = 16
         default:

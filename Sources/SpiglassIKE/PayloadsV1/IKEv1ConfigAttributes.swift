@@ -26,12 +26,12 @@ public struct IKEv1ConfigAttributes: Sendable, Equatable {
         _ reader: inout ByteReader,
         problems: inout [IKEParseProblem]
     ) -> Result<IKEv1ConfigAttributes, IKEParseProblem> {
-        if let problem = IKEFraming.needs(reader, headerLength, "ATTR") { return .failure(problem) }
+        if let problem = IKEFraming.needs(reader, headerLength, .v1, .configuration) { return .failure(problem) }
         let type = reader.readUInt8() ?? 0
         reader.skip(1)
         let identifier = reader.readUInt16() ?? 0
         return IKEv1Attribute.parseList(
-            &reader, limit: IKEv1Limits.maxConfigAttributes, context: "ATTR",
+            &reader, limit: IKEv1Limits.maxConfigAttributes, context: .configuration,
             tooMany: .tooManyConfigAttributes,
             bad: .badConfigAttribute, problems: &problems
         )
@@ -125,7 +125,7 @@ public struct IKEv1NATOriginalAddress: Sendable, Equatable {
             return .failure(
                 IKEParseProblem(
                     .truncatedBody, offset: start,
-                    "NAT-OA: body of \(reader.remaining) bytes, needs \(headerLength)"))
+                    .v1, in: .natOriginalAddress, .short(needed: headerLength, available: reader.remaining)))
         }
         let oa = IKEv1NATOriginalAddress(idType: idType, address: reader.readBytes(reader.remaining) ?? [])
         // RFC 3947 5.2: "The ID type can be either ID_IPV4_ADDR or ID_IPV6_ADDR."
@@ -133,7 +133,7 @@ public struct IKEv1NATOriginalAddress: Sendable, Equatable {
             return .failure(
                 IKEParseProblem(
                     .badNATOriginalAddress, offset: start,
-                    "NAT-OA: \(IKEv1Names.idTypeName(oa.idType)) with \(oa.address.count) address bytes"))
+                    .v1, in: .natOriginalAddress, .address(type: oa.idType, length: oa.address.count, required: nil)))
         }
         return .success(oa)
     }
@@ -175,11 +175,12 @@ public struct IKEv1Fragment: Sendable, Equatable {
             return .failure(
                 IKEParseProblem(
                     .truncatedBody, offset: start,
-                    "FRAG: body of \(reader.remaining) bytes, needs \(headerLength)"))
+                    .v1, in: .fragment, .short(needed: headerLength, available: reader.remaining)))
         }
         // Fragments are numbered from 1 (strongSwan's and Cisco's reassembly both reject 0).
         guard number >= 1 else {
-            return .failure(IKEParseProblem(.badFragmentNumber, offset: start + 2, "FRAG: fragment number 0"))
+            return .failure(
+                IKEParseProblem(.badFragmentNumber, offset: start + 2, .v1, in: .fragment, .value(0, against: nil)))
         }
         let dataRange = reader.remainingRange
         return .success(

@@ -87,7 +87,7 @@ public struct IKEv1Identification: Sendable, Equatable {
             return .failure(
                 IKEParseProblem(
                     .truncatedBody, offset: start,
-                    "ID: body of \(reader.remaining) bytes, needs \(headerLength)"))
+                    .v1, in: .identification, .short(needed: headerLength, available: reader.remaining)))
         }
         return .success(
             IKEv1Identification(
@@ -139,7 +139,7 @@ public struct IKEv1Notification: Sendable, Equatable {
             case .success(let attributes) = IKEv1Attribute.parseList(
                 &reader,
                 limit: IKEv1Limits.maxNotificationAttributes,
-                context: "N(RESPONDER-LIFETIME)", problems: &ignored)
+                context: .notify(IKEv1Names.Notify.responderLifetime), problems: &ignored)
         else { return nil }
         let phase1 = protocolID == IKEv1Names.protoISAKMP
         return IKEv1Lifetime.pairs(
@@ -160,13 +160,13 @@ public struct IKEv1Notification: Sendable, Equatable {
             return .failure(
                 IKEParseProblem(
                     .truncatedBody, offset: start,
-                    "N: body of \(reader.remaining) bytes, needs \(headerLength)"))
+                    .v1, in: .notify(nil), .short(needed: headerLength, available: reader.remaining)))
         }
         guard let spi = reader.readBytes(Int(spiSize)) else {
             return .failure(
                 IKEParseProblem(
                     .badSPISize, offset: start + 5,
-                    "N(\(IKEv1Names.notifyName(type))): SPI size \(spiSize), \(reader.remaining) bytes left"))
+                    .v1, in: .notify(type), .length(Int(spiSize), available: reader.remaining)))
         }
         return .success(
             IKEv1Notification(
@@ -207,11 +207,11 @@ public struct IKEv1Delete: Sendable, Equatable {
             return .failure(
                 IKEParseProblem(
                     .truncatedBody, offset: start,
-                    "D: body of \(reader.remaining) bytes, needs \(headerLength)"))
+                    .v1, in: .delete, .short(needed: headerLength, available: reader.remaining)))
         }
         return IKEFraming.deleteSPIs(
             &reader, count: Int(count), spiSize: Int(spiSize), countOffset: start + 6,
-            limit: IKEv1Limits.maxDeleteSPIs, problems: &problems
+            limit: IKEv1Limits.maxDeleteSPIs, .v1, problems: &problems
         )
         .map { IKEv1Delete(doi: doi, protocolID: protocolID, spiSize: spiSize, spis: $0) }
     }
