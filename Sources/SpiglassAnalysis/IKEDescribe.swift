@@ -110,6 +110,14 @@ enum IKEDescribe {
         }
     }
 
+    /// A CHILD_SA's traffic selectors as the reports show them: IKEv2 TSi and TSr
+    /// ("10.1.0.0/24[tcp]"); IKEv1 the Quick Mode client IDs, addresses only, when both came.
+    static func trafficSelectors(_ child: ChildSARecord) -> (initiator: [String], responder: [String]) {
+        let ids = child.quickModeIdentities
+        if ids.count == 2 { return ([ids[0].text], [ids[1].text]) }
+        return (child.initiatorSelectors.map(\.text), child.responderSelectors.map(\.text))
+    }
+
     /// "decrypted, integrity ok" and the like.
     static func protection(_ message: IKEMessageRecord) -> String {
         if let original = message.captureDuplicateOf { return "capture duplicate: same bytes as frame \(original)" }

@@ -70,29 +70,4 @@ public struct IKEv2ConfigAttribute: Sendable, Equatable {
     /// "INTERNAL_IP4_ADDRESS", "INTERNAL_IP6_DNS", ... (`IKEv2Names.configAttributeName`).
     public var name: String { IKEv2Names.configAttributeName(type) }
 
-    /// The value for people when its form is known: "10.3.0.1", "fd00::1/64", the application
-    /// version text; nil when empty or opaque.
-    public var valueText: String? {
-        guard !value.isEmpty else { return nil }
-        switch type {
-        case 1, 2, 3, 4, 6, 20:
-            // INTERNAL_IP4_ADDRESS, _NETMASK, _DNS, _NBNS, _DHCP, P_CSCF_IP4_ADDRESS.
-            return value.count == 4 ? IKEText.address(value) : nil
-        case 10, 12, 21:
-            // INTERNAL_IP6_DNS, INTERNAL_IP6_DHCP, P_CSCF_IP6_ADDRESS.
-            return value.count == 16 ? IKEText.address(value) : nil
-        case 8, 15:
-            // INTERNAL_IP6_ADDRESS, INTERNAL_IP6_SUBNET: address and prefix length.
-            return value.count == 17 ? "\(IKEText.address(Array(value[0..<16])))/\(value[16])" : nil
-        case 13:
-            // INTERNAL_IP4_SUBNET: address and netmask.
-            return value.count == 8
-                ? "\(IKEText.address(Array(value[0..<4])))/\(IKEText.address(Array(value[4..<8])))" : nil
-        case 7, 25:
-            // APPLICATION_VERSION, INTERNAL_DNS_DOMAIN.
-            return DisplayText.escaped(bytes: value)
-        default:
-            return nil
-        }
-    }
 }

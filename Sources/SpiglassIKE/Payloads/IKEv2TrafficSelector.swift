@@ -32,54 +32,6 @@ public struct IKEv2TrafficSelector: Sendable, Equatable {
 
     public var isAddressRange: Bool { type == Self.ipv4Range || type == Self.ipv6Range }
 
-    /// The start and end addresses as text ("10.200.1.0", "fd00:201::"); hex if odd-sized.
-    public var startText: String { IKEText.address(startAddress) }
-    public var endText: String { IKEText.address(endAddress) }
-
-    /// "10.200.1.0/24" when the range is a prefix, "10.0.0.1-10.0.0.9" otherwise, then
-    /// "[tcp/80]", "[udp]", "[any/500-600]" when the protocol or ports are restricted.
-    public var text: String {
-        guard isAddressRange else {
-            return data.isEmpty ? typeName : "\(typeName) \(IKEText.hexPrefix(data, limit: 32))"
-        }
-        let addresses: String
-        if let prefix = Self.prefixLength(startAddress, endAddress) {
-            addresses = "\(startText)/\(prefix)"
-        } else {
-            addresses = "\(startText)-\(endText)"
-        }
-        return addresses + portsText
-    }
-
-    /// "" for any protocol and any port, else "[proto]" or "[proto/ports]".
-    var portsText: String {
-        let anyPort = startPort == 0 && endPort == 0xffff
-        if ipProtocol == 0 && anyPort { return "" }
-        let proto = IKEv2Names.ipProtocolName(ipProtocol)
-        if anyPort { return "[\(proto)]" }
-        if startPort == 0xffff && endPort == 0 { return "[\(proto)/OPAQUE]" }  // RFC 4301 4.4.1.1
-        if startPort == endPort { return "[\(proto)/\(startPort)]" }
-        return "[\(proto)/\(startPort)-\(endPort)]"
-    }
-
-    /// The prefix length when `start...end` is exactly one prefix (`end` has the host bits of
-    /// `start` set), nil otherwise.
-    static func prefixLength(_ start: [UInt8], _ end: [UInt8]) -> Int? {
-        guard start.count == end.count, !start.isEmpty else { return nil }
-        var prefix: Int? = nil
-        for bit in 0..<(start.count * 8) {
-            let mask = UInt8(0x80) >> UInt8(bit % 8)
-            let s = start[bit / 8] & mask != 0
-            let e = end[bit / 8] & mask != 0
-            if prefix == nil {
-                if s == e { continue }
-                prefix = bit
-            }
-            guard !s && e else { return nil }
-        }
-        return prefix ?? start.count * 8
-    }
-
     public static let ipv4Range: UInt8 = 7
     public static let ipv6Range: UInt8 = 8
     /// TS Type, IP Protocol ID, Selector Length (2): the part every selector type shares.

@@ -306,18 +306,6 @@ public struct IKEv1Lifetime: Sendable, Equatable {
         self.duration = duration
     }
 
-    /// "10800s", "4608000KB"; "LIFE_TYPE_7 99" for an unknown type, the type's name alone
-    /// without a duration. (A transform without lifetimes means RFC 2407's default, 8 hours:
-    /// not filled in here.)
-    public var text: String {
-        guard let duration else { return IKEv1Names.lifeTypeName(type) }
-        switch type {
-        case 1: return "\(duration)s"
-        case 2: return "\(duration)KB"
-        default: return "\(IKEv1Names.lifeTypeName(type)) \(duration)"
-        }
-    }
-
     static func pairs(_ attributes: [IKEv1Attribute], typeAttribute: UInt16, durationAttribute: UInt16)
         -> [IKEv1Lifetime]
     {
