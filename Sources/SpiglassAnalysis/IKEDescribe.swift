@@ -105,9 +105,17 @@ enum IKEDescribe {
     /// A problem noted on a message, in words.
     static func problem(_ problem: IKEMessageProblem) -> String {
         switch problem {
-        case .parse(let parse): return parse.reason
+        case .parse(let parse): return IKEParseProblemText.reason(parse)
         case .note(let note): return note
         }
+    }
+
+    /// A CHILD_SA's traffic selectors as the reports show them: IKEv2 TSi and TSr
+    /// ("10.1.0.0/24[tcp]"); IKEv1 the Quick Mode client IDs, addresses only, when both came.
+    static func trafficSelectors(_ child: ChildSARecord) -> (initiator: [String], responder: [String]) {
+        let ids = child.quickModeIdentities
+        if ids.count == 2 { return ([ids[0].text], [ids[1].text]) }
+        return (child.initiatorSelectors.map(\.text), child.responderSelectors.map(\.text))
     }
 
     /// "decrypted, integrity ok" and the like.

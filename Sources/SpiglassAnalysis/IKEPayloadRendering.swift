@@ -115,13 +115,13 @@ struct DeleteRenderer: IKEPayloadRenderer {
 struct MalformedRenderer: IKEPayloadRenderer {
     var problem: IKEParseProblem
 
-    func summary(name: String) -> String { "\(name): malformed (\(problem.reason))" }
+    func summary(name: String) -> String { "\(name): malformed (\(IKEParseProblemText.reason(problem)))" }
 
     func json(_ o: inout JSONObject) {
         o.object("problem") { p in
             p.string("code", problem.code.rawValue)
             p.int("offset", problem.offset)
-            p.string("reason", problem.reason)
+            p.string("reason", IKEParseProblemText.reason(problem))
         }
     }
 }

@@ -191,9 +191,10 @@ final class IKETextReporter: Reporter {
         out += " (\(child.createdByName)\(child.rekeyOf.map { ", rekey of CHILD_SA #\($0 + 1)" } ?? ""))"
         if child.established {
             out += " \(child.transportMode ? "transport" : "tunnel")"
-            if !child.trafficSelectorsInitiator.isEmpty || !child.trafficSelectorsResponder.isEmpty {
+            let selectors = IKEDescribe.trafficSelectors(child)
+            if !selectors.initiator.isEmpty || !selectors.responder.isEmpty {
                 out +=
-                    " \(child.trafficSelectorsInitiator.joined(separator: ",")) === \(child.trafficSelectorsResponder.joined(separator: ","))"
+                    " \(selectors.initiator.joined(separator: ",")) === \(selectors.responder.joined(separator: ","))"
             }
             out += "\n    proposal: \(child.proposalNames.joined(separator: " "))"
             out += child.perfectForwardSecrecy ? ", PFS \(child.keyExchangeGroup ?? "")" : ", no PFS"

@@ -16,8 +16,6 @@ extension IKEReconstruction {
             requesterSPI: proposal.spi.count == 4 ? proposal.spi.be32Value : nil, responderSPI: nil,
             requester: request.source, responder: request.destination)
         child.protocolID = proposal.protocolID
-        child.trafficSelectorsInitiator = payloads.trafficSelectors(type: IKEv2PayloadType.trafficSelectorInitiator)
-        child.trafficSelectorsResponder = payloads.trafficSelectors(type: IKEv2PayloadType.trafficSelectorResponder)
         child.initiatorSelectors = payloads.selectorValues(type: IKEv2PayloadType.trafficSelectorInitiator)
         child.responderSelectors = payloads.selectorValues(type: IKEv2PayloadType.trafficSelectorResponder)
         child.transportMode = request.notifies.contains { $0.notifyType == .useTransportMode }
@@ -65,10 +63,6 @@ extension IKEReconstruction {
         children[index].proposal = .v2(proposal)
         children[index].algorithms = NegotiatedChildAlgorithms(
             transforms: proposal.transforms.map { ($0.type, $0.id, $0.keyLength) })
-        let responderTSi = payloads.trafficSelectors(type: IKEv2PayloadType.trafficSelectorInitiator)
-        let responderTSr = payloads.trafficSelectors(type: IKEv2PayloadType.trafficSelectorResponder)
-        if !responderTSi.isEmpty { children[index].trafficSelectorsInitiator = responderTSi }
-        if !responderTSr.isEmpty { children[index].trafficSelectorsResponder = responderTSr }
         // RFC 7296 2.9: the responder's TSi/TSr are the narrowed ones the CHILD_SA carries.
         let narrowedTSi = payloads.selectorValues(type: IKEv2PayloadType.trafficSelectorInitiator)
         let narrowedTSr = payloads.selectorValues(type: IKEv2PayloadType.trafficSelectorResponder)
@@ -265,10 +259,6 @@ extension Collection where Element == IKEv2Payload {
             if case .authentication(let method, _) = payload.body { return IKEv2Names.authMethodName(method) }
         }
         return nil
-    }
-
-    func trafficSelectors(type: UInt8) -> [String] {
-        selectorValues(type: type).map(\.text)
     }
 
     func selectorValues(type: UInt8) -> [IKEv2TrafficSelector] {

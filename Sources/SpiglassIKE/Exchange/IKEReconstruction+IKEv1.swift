@@ -52,8 +52,7 @@ struct IKEv1QuickMode {
     var requesterProposal: IKEv1Proposal?
     var responderProposal: IKEv1Proposal?
     var pfs = false
-    var identities: [String] = []
-    /// The client IDs as values (IDci, IDcr), for the policy check.
+    /// The client IDs (IDci, IDcr).
     var identityValues: [IKEv1Identification] = []
     var child: Int?
     /// The requester's third message was seen, and the frames in which the responder sent its

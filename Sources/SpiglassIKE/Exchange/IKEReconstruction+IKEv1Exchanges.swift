@@ -223,19 +223,16 @@ extension IKEReconstruction {
         {
             ikeSAs[saIndex].exchanges[exchange].outcome = .responseNotDecrypted(record.decryption)
         }
-        let identities = identityValues.map(\.text)
         if !record.isResponse, qm.nonceInitiator.isEmpty, let nonce {
             qm.nonceInitiator = nonce
             qm.requesterProposal = proposal
             qm.pfs = hasKE
-            qm.identities = identities
             qm.identityValues = identityValues
         } else if record.isResponse, qm.nonceResponder.isEmpty, let nonce {
             qm.nonceResponder = nonce
             qm.responderProposal = proposal
             qm.pfs = qm.pfs && hasKE
-            if !identities.isEmpty {
-                qm.identities = identities
+            if !identityValues.isEmpty {
                 qm.identityValues = identityValues
             }
             if let exchange {
@@ -275,17 +272,14 @@ extension IKEReconstruction {
         child.transportMode = Self.v1TransportModes.contains(transform.encapsulationMode ?? 1)
         child.perfectForwardSecrecy = qm.pfs
         if qm.pfs, let group = transform.group { child.keyExchangeGroup = IKEv1Names.groupName(group) }
-        if qm.identities.count >= 2 {
-            child.trafficSelectorsInitiator = [qm.identities[0]]
-            child.trafficSelectorsResponder = [qm.identities[1]]
-        }
         child.quickModeIdentities = Array(qm.identityValues.prefix(2))
-        // IKEv1 has no REKEY_SA: a new Quick Mode for the same selectors replaces the old one.
+        // IKEv1 has no REKEY_SA: a new Quick Mode for the same pair of client IDs (protocol and
+        // port included), or like the old one without a pair, replaces the old one.
+        let clientIDs = child.quickModeIdentities.count == 2 ? child.quickModeIdentities : []
         child.rekeyOf = ikeSAs[saIndex].children.last { index in
             let old = children[index]
             return old.established && !old.deleted && old.rekeyedBy == nil
-                && old.trafficSelectorsInitiator == child.trafficSelectorsInitiator
-                && old.trafficSelectorsResponder == child.trafficSelectorsResponder
+                && (old.quickModeIdentities.count == 2 ? old.quickModeIdentities : []) == clientIDs
         }
         if !qm.pfs && child.rekeyOf != nil {
             ikeSAs[saIndex].findings.append("rekeyed CHILD_SA \(child.spiText) created without PFS")

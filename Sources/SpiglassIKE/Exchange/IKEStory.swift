@@ -233,10 +233,8 @@ public struct ChildSARecord: Sendable {
     public var proposal: IKEChosenProposal?
     public var algorithms: NegotiatedChildAlgorithms?
     public var transportMode = false
-    public var trafficSelectorsInitiator: [String] = []
-    public var trafficSelectorsResponder: [String] = []
-    /// The same selectors as values, for the policy check (`ChildSARecord+Selectors.swift`):
-    /// IKEv2 TSi/TSr as the response settled them; IKEv1 Quick Mode client IDs (IDci, IDcr).
+    /// The traffic selectors, for the policy check (`ChildSARecord+Selectors.swift`) and the
+    /// reports: IKEv2 TSi/TSr as the response settled them; IKEv1 Quick Mode client IDs (IDci, IDcr).
     public var initiatorSelectors: [IKEv2TrafficSelector] = []
     public var responderSelectors: [IKEv2TrafficSelector] = []
     public var quickModeIdentities: [IKEv1Identification] = []

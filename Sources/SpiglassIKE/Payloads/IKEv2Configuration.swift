@@ -22,7 +22,7 @@ public struct IKEv2Configuration: Sendable, Equatable {
         _ reader: inout ByteReader,
         problems: inout [IKEParseProblem]
     ) -> Result<IKEv2Configuration, IKEParseProblem> {
-        if let problem = IKEFraming.needs(reader, headerLength, "CP") { return .failure(problem) }
+        if let problem = IKEFraming.needs(reader, headerLength, .v2, .configuration) { return .failure(problem) }
         var configuration = IKEv2Configuration(type: reader.readUInt8() ?? 0, attributes: [])
         reader.skip(3)
         while !reader.isAtEnd {
@@ -31,7 +31,7 @@ public struct IKEv2Configuration: Sendable, Equatable {
                 problems.append(
                     IKEParseProblem(
                         .tooManyConfigAttributes, offset: cursor,
-                        "CP: more than \(IKEv2Limits.maxConfigAttributes) attributes; the rest is skipped"))
+                        .v2, in: .configuration, .tooMany(declared: nil, limit: IKEv2Limits.maxConfigAttributes)))
                 break
             }
             let left = reader.remaining
@@ -39,15 +39,15 @@ public struct IKEv2Configuration: Sendable, Equatable {
                 return .failure(
                     IKEParseProblem(
                         .badConfigAttribute, offset: cursor,
-                        "CP: attribute header needs \(attributeHeaderLength) bytes, \(left) left"))
+                        .v2, in: .configuration, .short(needed: attributeHeaderLength, available: left)))
             }
             let type = rawType & 0x7fff
             guard let value = reader.readBytes(Int(length)) else {
                 return .failure(
                     IKEParseProblem(
                         .badConfigAttribute, offset: cursor,
-                        "CP: \(IKEv2Names.configAttributeName(type)) length \(length), \(left - attributeHeaderLength) bytes left"
-                    ))
+                        .v2, in: .configuration,
+                        .attribute(type, length: Int(length), available: left - attributeHeaderLength)))
             }
             configuration.attributes.append(IKEv2ConfigAttribute(type: type, value: value))
         }
@@ -70,29 +70,4 @@ public struct IKEv2ConfigAttribute: Sendable, Equatable {
     /// "INTERNAL_IP4_ADDRESS", "INTERNAL_IP6_DNS", ... (`IKEv2Names.configAttributeName`).
     public var name: String { IKEv2Names.configAttributeName(type) }
 
-    /// The value for people when its form is known: "10.3.0.1", "fd00::1/64", the application
-    /// version text; nil when empty or opaque.
-    public var valueText: String? {
-        guard !value.isEmpty else { return nil }
-        switch type {
-        case 1, 2, 3, 4, 6, 20:
-            // INTERNAL_IP4_ADDRESS, _NETMASK, _DNS, _NBNS, _DHCP, P_CSCF_IP4_ADDRESS.
-            return value.count == 4 ? IKEText.address(value) : nil
-        case 10, 12, 21:
-            // INTERNAL_IP6_DNS, INTERNAL_IP6_DHCP, P_CSCF_IP6_ADDRESS.
-            return value.count == 16 ? IKEText.address(value) : nil
-        case 8, 15:
-            // INTERNAL_IP6_ADDRESS, INTERNAL_IP6_SUBNET: address and prefix length.
-            return value.count == 17 ? "\(IKEText.address(Array(value[0..<16])))/\(value[16])" : nil
-        case 13:
-            // INTERNAL_IP4_SUBNET: address and netmask.
-            return value.count == 8
-                ? "\(IKEText.address(Array(value[0..<4])))/\(IKEText.address(Array(value[4..<8])))" : nil
-        case 7, 25:
-            // APPLICATION_VERSION, INTERNAL_DNS_DOMAIN.
-            return DisplayText.escaped(bytes: value)
-        default:
-            return nil
-        }
-    }
 }

@@ -28,11 +28,11 @@ public struct IKEv2Delete: Sendable, Equatable {
             return .failure(
                 IKEParseProblem(
                     .truncatedBody, offset: start,
-                    "D: body of \(reader.remaining) bytes, needs \(headerLength)"))
+                    .v2, in: .delete, .short(needed: headerLength, available: reader.remaining)))
         }
         return IKEFraming.deleteSPIs(
             &reader, count: Int(count), spiSize: Int(spiSize), countOffset: start + 2,
-            limit: IKEv2Limits.maxDeleteSPIs, problems: &problems
+            limit: IKEv2Limits.maxDeleteSPIs, .v2, problems: &problems
         )
         .map { IKEv2Delete(protocolID: protocolID, spiSize: spiSize, spis: $0) }
     }

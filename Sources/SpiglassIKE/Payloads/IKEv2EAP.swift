@@ -34,14 +34,14 @@ public struct IKEv2EAP: Sendable, Equatable {
             return .failure(
                 IKEParseProblem(
                     .truncatedBody, offset: start,
-                    "EAP: body of \(bodyLength) bytes, needs \(headerLength)"))
+                    .v2, in: .eap(code: nil), .short(needed: headerLength, available: bodyLength)))
         }
         let length = Int(lengthField)
         guard length >= headerLength, var message = reader.readReader(length - headerLength) else {
             return .failure(
                 IKEParseProblem(
                     .badEAPLength, offset: start + 2,
-                    "EAP: length \(length), payload body \(bodyLength) bytes"))
+                    .v2, in: .eap(code: code), .length(length, available: bodyLength)))
         }
         var eap = IKEv2EAP(code: code, identifier: identifier, type: nil, data: [])
         if code == 1 || code == 2 || code == 5 || code == 6 {
@@ -49,7 +49,7 @@ public struct IKEv2EAP: Sendable, Equatable {
                 return .failure(
                     IKEParseProblem(
                         .badEAPLength, offset: start + 2,
-                        "EAP \(IKEv2Names.eapCodeName(code)): length \(length) leaves no Type"))
+                        .v2, in: .eap(code: code), .belowHeader(length, header: headerLength + 1)))
             }
             eap.type = type
         }
@@ -58,7 +58,7 @@ public struct IKEv2EAP: Sendable, Equatable {
             problems.append(
                 IKEParseProblem(
                     .trailingBytes, offset: reader.offset,
-                    "EAP: \(reader.remaining) bytes after the EAP message"))
+                    .v2, in: .eap(code: code), .trailing(reader.remaining, after: nil)))
         }
         return .success(eap)
     }

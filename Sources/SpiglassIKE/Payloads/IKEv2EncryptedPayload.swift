@@ -42,11 +42,13 @@ public struct IKEv2EncryptedFragment: Sendable, Equatable {
             return .failure(
                 IKEParseProblem(
                     .truncatedBody, offset: start,
-                    "SKF: body of \(reader.remaining) bytes, needs \(headerLength)"))
+                    .v2, in: .fragment, .short(needed: headerLength, available: reader.remaining)))
         }
         // RFC 7383 2.5: numbering starts at 1; Total Fragments is at least the fragment number.
         guard number >= 1, number <= total else {
-            return .failure(IKEParseProblem(.badFragmentNumber, offset: start, "SKF: fragment \(number) of \(total)"))
+            return .failure(
+                IKEParseProblem(
+                    .badFragmentNumber, offset: start, .v2, in: .fragment, .value(Int(number), against: Int(total))))
         }
         return .success(
             IKEv2EncryptedFragment(

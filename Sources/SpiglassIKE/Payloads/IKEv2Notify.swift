@@ -31,13 +31,13 @@ public struct IKEv2Notify: Sendable, Equatable {
             return .failure(
                 IKEParseProblem(
                     .truncatedBody, offset: start,
-                    "N: body of \(reader.remaining) bytes, needs \(headerLength)"))
+                    .v2, in: .notify(nil), .short(needed: headerLength, available: reader.remaining)))
         }
         guard let spi = reader.readBytes(Int(spiSize)) else {
             return .failure(
                 IKEParseProblem(
                     .badSPISize, offset: start + 1,
-                    "N(\(IKEv2Names.notifyName(type))): SPI size \(spiSize), \(reader.remaining) bytes left"))
+                    .v2, in: .notify(type), .length(Int(spiSize), available: reader.remaining)))
         }
         return .success(
             IKEv2Notify(

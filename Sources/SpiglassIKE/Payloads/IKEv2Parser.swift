@@ -19,7 +19,7 @@ public enum IKEv2Parser {
         _ bytes: [UInt8], range: Range<Int>,
         cutByCapture: Bool = false
     ) -> Result<IKEv2Message, IKEParseProblem> {
-        if let problem = IKEFraming.outside(bytes, range) { return .failure(problem) }
+        if let problem = IKEFraming.outside(bytes, range, .v2) { return .failure(problem) }
         var reader = ByteReader(bytes, range: range)
         return IKEv2Message.parse(&reader, cutByCapture: cutByCapture)
     }
@@ -35,7 +35,7 @@ public enum IKEv2Parser {
         payloads: [IKEv2Payload],
         problems: [IKEParseProblem]
     ) {
-        if let problem = IKEFraming.outside(bytes, range) { return ([], [problem]) }
+        if let problem = IKEFraming.outside(bytes, range, .v2) { return ([], [problem]) }
         var reader = ByteReader(bytes, range: range)
         var problems: [IKEParseProblem] = []
         let payloads = walk(&reader, firstPayload: firstPayload, encryptedAllowed: false, problems: &problems)
@@ -78,23 +78,22 @@ public enum IKEv2Parser {
                     problems.append(
                         IKEParseProblem(
                             .unknownCriticalPayload, offset: header.range.lowerBound,
-                            "\(IKEv2Names.payloadName(header.type)) (type \(header.type)) is marked critical and not understood"
-                        ))
+                            .v2, in: .payload(header.type)))
                 }
                 payloads.append(IKEv2Payload(type: header.type, critical: critical, range: header.range, body: parsed))
                 return true
             })
         if endedWithEncrypted, !reader.isAtEnd {
-            let name = payloads.last?.name ?? ""
+            let encryptedType = payloads.last?.type ?? IKEv2PayloadType.encrypted
             problems.append(
                 IKEParseProblem(
                     .dataAfterEncrypted, offset: reader.offset,
-                    "\(reader.remaining) bytes after \(name), which must be the last payload"))
+                    .v2, in: .payload(encryptedType), .trailing(reader.remaining, after: nil)))
         } else if walked.isComplete, !reader.isAtEnd {
             problems.append(
                 IKEParseProblem(
                     .trailingBytes, offset: reader.offset,
-                    "\(reader.remaining) bytes after the last payload"))
+                    .v2, in: .message, .trailing(reader.remaining, after: nil)))
         }
         return payloads
     }
@@ -109,7 +108,7 @@ public enum IKEv2Parser {
         if !allowed {
             let problem = IKEParseProblem(
                 .nestedEncrypted, offset: header.range.lowerBound,
-                "\(IKEv2Names.payloadName(header.type)) inside decrypted content")
+                .v2, in: .payload(header.type))
             problems.append(problem)
             body = .malformed(problem)
         } else if header.type == IKEv2PayloadType.encrypted {
@@ -141,7 +140,7 @@ public enum IKEv2Parser {
             return settle(result.map(IKEv2PayloadBody.securityAssociation), problems: &problems)
         case IKEv2PayloadType.keyExchange:
             // RFC 7296 3.4: Diffie-Hellman Group Num (2), RESERVED (2), Key Exchange Data.
-            if let problem = IKEFraming.needs(reader, 4, "KE") { return malformed(problem) }
+            if let problem = IKEFraming.needs(reader, 4, .v2, .keyExchange) { return malformed(problem) }
             let group = reader.readUInt16() ?? 0
             reader.skip(2)
             return .keyExchange(group: group, data: rest(&reader))
@@ -149,17 +148,17 @@ public enum IKEv2Parser {
             return settle(IKEv2Identification.parse(&reader).map(IKEv2PayloadBody.identification), problems: &problems)
         case IKEv2PayloadType.certificate:
             // RFC 7296 3.6: Cert Encoding (1), Certificate Data.
-            if let problem = IKEFraming.needs(reader, 1, "CERT") { return malformed(problem) }
+            if let problem = IKEFraming.needs(reader, 1, .v2, .certificate) { return malformed(problem) }
             let encoding = reader.readUInt8() ?? 0
             return .certificate(encoding: encoding, data: rest(&reader))
         case IKEv2PayloadType.certificateRequest:
             // RFC 7296 3.7: Cert Encoding (1), Certification Authority.
-            if let problem = IKEFraming.needs(reader, 1, "CERTREQ") { return malformed(problem) }
+            if let problem = IKEFraming.needs(reader, 1, .v2, .certificateRequest) { return malformed(problem) }
             let encoding = reader.readUInt8() ?? 0
             return .certificateRequest(encoding: encoding, data: rest(&reader))
         case IKEv2PayloadType.authentication:
             // RFC 7296 3.8: Auth Method (1), RESERVED (3), Authentication Data.
-            if let problem = IKEFraming.needs(reader, 4, "AUTH") { return malformed(problem) }
+            if let problem = IKEFraming.needs(reader, 4, .v2, .authentication) { return malformed(problem) }
             let method = reader.readUInt8() ?? 0
             reader.skip(3)
             return .authentication(method: method, data: rest(&reader))

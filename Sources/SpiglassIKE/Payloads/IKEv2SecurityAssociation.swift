@@ -70,9 +70,7 @@ extension IKEv2Proposal {
     /// Proposal Num, Protocol ID, SPI Size, Num Transforms. RFC 7296 3.3.1: Last Substruc
     /// "0 (last) or 2 (more)".
     static let substructures = IKESubstructures.proposals(
-        limit: IKEv2Limits.maxProposalsPerSA,
-        fieldName: "Last Substruc",
-        expected: "0 or 2")
+        limit: IKEv2Limits.maxProposalsPerSA, .v2)
 
     /// Parses the proposals of an SA payload body.
     static func parseList(
@@ -88,7 +86,7 @@ extension IKEv2Proposal {
         _ reader: inout ByteReader,
         problems: inout [IKEParseProblem]
     ) -> Result<IKEv2Proposal, IKEParseProblem> {
-        IKESubstructures.proposalHeader(&reader).flatMap { header in
+        substructures.proposalHeader(&reader).flatMap { header in
             IKEv2Transform.parseList(
                 &reader, declared: header.declaredTransforms,
                 problems: &problems
@@ -109,9 +107,7 @@ extension IKEv2Transform {
     static let keyLengthAttribute: UInt16 = 14
 
     static let substructures = IKESubstructures.transforms(
-        limit: IKEv2Limits.maxTransformsPerProposal,
-        fieldName: "Last Substruc",
-        expected: "0 or 3")
+        limit: IKEv2Limits.maxTransformsPerProposal, .v2)
 
     static func parseList(
         _ reader: inout ByteReader, declared: Int,
@@ -128,7 +124,7 @@ extension IKEv2Transform {
     ) -> Result<IKEv2Transform, IKEParseProblem> {
         let start = reader.offset
         guard let type = reader.readUInt8(), reader.skip(1), let id = reader.readUInt16() else {
-            return .failure(IKEParseProblem(.badTransform, offset: start - 4, "SA: transform header cut"))
+            return .failure(IKEParseProblem(.badTransform, offset: start - 4, .v2, in: .transform))
         }
         var transform = IKEv2Transform(type: type, id: id)
         return transform.parseAttributes(&reader, problems: &problems).map { transform }
@@ -146,8 +142,7 @@ extension IKEv2Transform {
                 problems.append(
                     IKEParseProblem(
                         .tooManyAttributes, offset: cursor,
-                        "SA: more than \(IKEv2Limits.maxAttributesPerTransform) attributes in a transform; the rest is skipped"
-                    ))
+                        .v2, in: .transform, .tooMany(declared: nil, limit: IKEv2Limits.maxAttributesPerTransform)))
                 return .success(())
             }
             let left = reader.remaining
@@ -155,7 +150,7 @@ extension IKEv2Transform {
                 return .failure(
                     IKEParseProblem(
                         .badAttribute, offset: cursor,
-                        "SA: transform attribute needs 4 bytes, \(left) left"))
+                        .v2, in: .transform, .short(needed: 4, available: left)))
             }
             let type = raw & 0x7fff
             if raw & 0x8000 != 0 {
@@ -170,7 +165,7 @@ extension IKEv2Transform {
                     return .failure(
                         IKEParseProblem(
                             .badAttribute, offset: cursor,
-                            "SA: attribute \(type) length \(second), \(left - 4) bytes left in the transform"))
+                            .v2, in: .transform, .attribute(type, length: Int(second), available: left - 4)))
                 }
                 otherAttributes.append(IKEv2TransformAttribute(type: type, value: value, isTypeValue: false))
             }

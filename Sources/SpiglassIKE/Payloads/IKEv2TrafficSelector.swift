@@ -32,56 +32,8 @@ public struct IKEv2TrafficSelector: Sendable, Equatable {
 
     public var isAddressRange: Bool { type == Self.ipv4Range || type == Self.ipv6Range }
 
-    /// The start and end addresses as text ("10.200.1.0", "fd00:201::"); hex if odd-sized.
-    public var startText: String { IKEText.address(startAddress) }
-    public var endText: String { IKEText.address(endAddress) }
-
-    /// "10.200.1.0/24" when the range is a prefix, "10.0.0.1-10.0.0.9" otherwise, then
-    /// "[tcp/80]", "[udp]", "[any/500-600]" when the protocol or ports are restricted.
-    public var text: String {
-        guard isAddressRange else {
-            return data.isEmpty ? typeName : "\(typeName) \(IKEText.hexPrefix(data, limit: 32))"
-        }
-        let addresses: String
-        if let prefix = Self.prefixLength(startAddress, endAddress) {
-            addresses = "\(startText)/\(prefix)"
-        } else {
-            addresses = "\(startText)-\(endText)"
-        }
-        return addresses + portsText
-    }
-
-    /// "" for any protocol and any port, else "[proto]" or "[proto/ports]".
-    var portsText: String {
-        let anyPort = startPort == 0 && endPort == 0xffff
-        if ipProtocol == 0 && anyPort { return "" }
-        let proto = IKEv2Names.ipProtocolName(ipProtocol)
-        if anyPort { return "[\(proto)]" }
-        if startPort == 0xffff && endPort == 0 { return "[\(proto)/OPAQUE]" }  // RFC 4301 4.4.1.1
-        if startPort == endPort { return "[\(proto)/\(startPort)]" }
-        return "[\(proto)/\(startPort)-\(endPort)]"
-    }
-
-    /// The prefix length when `start...end` is exactly one prefix (`end` has the host bits of
-    /// `start` set), nil otherwise.
-    static func prefixLength(_ start: [UInt8], _ end: [UInt8]) -> Int? {
-        guard start.count == end.count, !start.isEmpty else { return nil }
-        var prefix: Int? = nil
-        for bit in 0..<(start.count * 8) {
-            let mask = UInt8(0x80) >> UInt8(bit % 8)
-            let s = start[bit / 8] & mask != 0
-            let e = end[bit / 8] & mask != 0
-            if prefix == nil {
-                if s == e { continue }
-                prefix = bit
-            }
-            guard !s && e else { return nil }
-        }
-        return prefix ?? start.count * 8
-    }
-
-    static let ipv4Range: UInt8 = 7
-    static let ipv6Range: UInt8 = 8
+    public static let ipv4Range: UInt8 = 7
+    public static let ipv6Range: UInt8 = 8
     /// TS Type, IP Protocol ID, Selector Length (2): the part every selector type shares.
     static let commonHeaderLength = 4
     /// Common header, start and end port, two addresses.
@@ -95,7 +47,9 @@ public struct IKEv2TrafficSelector: Sendable, Equatable {
         _ reader: inout ByteReader,
         problems: inout [IKEParseProblem]
     ) -> Result<[IKEv2TrafficSelector], IKEParseProblem> {
-        if let problem = IKEFraming.needs(reader, payloadHeaderLength, "TS") { return .failure(problem) }
+        if let problem = IKEFraming.needs(reader, payloadHeaderLength, .v2, .trafficSelectors) {
+            return .failure(problem)
+        }
         let declared = Int(reader.readUInt8() ?? 0)
         reader.skip(3)
         var selectors: [IKEv2TrafficSelector] = []
@@ -104,7 +58,8 @@ public struct IKEv2TrafficSelector: Sendable, Equatable {
                 problems.append(
                     IKEParseProblem(
                         .tooManyTrafficSelectors, offset: reader.offset,
-                        "TS: \(declared) selectors, only the first \(IKEv2Limits.maxTrafficSelectors) kept"))
+                        .v2, in: .trafficSelectors, .tooMany(declared: declared, limit: IKEv2Limits.maxTrafficSelectors)
+                    ))
                 return .success(selectors)
             }
             switch parse(&reader, index: index, declared: declared) {
@@ -116,7 +71,7 @@ public struct IKEv2TrafficSelector: Sendable, Equatable {
             problems.append(
                 IKEParseProblem(
                     .trailingBytes, offset: reader.offset,
-                    "TS: \(reader.remaining) bytes after the \(declared) declared selectors"))
+                    .v2, in: .trafficSelectors, .trailing(reader.remaining, after: declared)))
         }
         return .success(selectors)
     }
@@ -135,14 +90,15 @@ public struct IKEv2TrafficSelector: Sendable, Equatable {
             return .failure(
                 IKEParseProblem(
                     .badTrafficSelector, offset: start,
-                    "TS: \(declared) selectors declared, selector \(index + 1) has \(left) bytes"))
+                    .v2, in: .trafficSelector(index + 1, of: declared),
+                    .short(needed: commonHeaderLength, available: left)))
         }
         let length = Int(lengthField)
         guard length >= commonHeaderLength, var selector = reader.readReader(length - commonHeaderLength) else {
             return .failure(
                 IKEParseProblem(
                     .badTrafficSelector, offset: start,
-                    "TS: selector \(index + 1) length \(length), \(left) bytes left"))
+                    .v2, in: .trafficSelector(index + 1, of: declared), .length(length, available: left)))
         }
         let addressLength: Int
         switch type {
@@ -151,7 +107,8 @@ public struct IKEv2TrafficSelector: Sendable, Equatable {
                 return .failure(
                     IKEParseProblem(
                         .badTrafficSelector, offset: start,
-                        "TS: IPv4 range selector of length \(length), must be \(ipv4Length)"))
+                        .v2, in: .trafficSelector(index + 1, of: declared),
+                        .address(type: type, length: length, required: ipv4Length)))
             }
             addressLength = 4
         case ipv6Range:
@@ -159,7 +116,8 @@ public struct IKEv2TrafficSelector: Sendable, Equatable {
                 return .failure(
                     IKEParseProblem(
                         .badTrafficSelector, offset: start,
-                        "TS: IPv6 range selector of length \(length), must be \(ipv6Length)"))
+                        .v2, in: .trafficSelector(index + 1, of: declared),
+                        .address(type: type, length: length, required: ipv6Length)))
             }
             addressLength = 16
         default:

@@ -26,12 +26,12 @@ public struct IKEv1ConfigAttributes: Sendable, Equatable {
         _ reader: inout ByteReader,
         problems: inout [IKEParseProblem]
     ) -> Result<IKEv1ConfigAttributes, IKEParseProblem> {
-        if let problem = IKEFraming.needs(reader, headerLength, "ATTR") { return .failure(problem) }
+        if let problem = IKEFraming.needs(reader, headerLength, .v1, .configuration) { return .failure(problem) }
         let type = reader.readUInt8() ?? 0
         reader.skip(1)
         let identifier = reader.readUInt16() ?? 0
         return IKEv1Attribute.parseList(
-            &reader, limit: IKEv1Limits.maxConfigAttributes, context: "ATTR",
+            &reader, limit: IKEv1Limits.maxConfigAttributes, context: .configuration,
             tooMany: .tooManyConfigAttributes,
             bad: .badConfigAttribute, problems: &problems
         )
@@ -47,53 +47,6 @@ extension IKEv1Attribute {
     /// value is never rendered, only its length.
     public var isSecretConfigAttribute: Bool { IKEv1Names.configAttributeIsSecret(type) }
 
-    /// The value of a Mode Config / XAUTH attribute for people when its form is known:
-    /// "10.3.0.1", "10.1.0.0/255.255.0.0", the user name or banner text (escaped, see
-    /// `DisplayText`), "OK"; nil when empty, opaque, or secret (see `isSecretConfigAttribute`).
-    public var configValueText: String? {
-        guard !value.isEmpty, !isSecretConfigAttribute else { return nil }
-        switch type {
-        case 1, 2, 3, 4, 6:
-            // INTERNAL_IP4_ADDRESS, _NETMASK, _DNS, _NBNS, _DHCP.
-            return value.count == 4 ? IKEText.address(value) : nil
-        case 5:
-            // INTERNAL_ADDRESS_EXPIRY: seconds.
-            return integerValue.map { "\($0)s" }
-        case 8, 15:
-            // INTERNAL_IP6_ADDRESS (16 bytes in mode-cfg, 17 with a prefix length later),
-            // INTERNAL_IP6_SUBNET (address and prefix length).
-            if value.count == 16 { return IKEText.address(value) }
-            return value.count == 17 ? "\(IKEText.address(Array(value[0..<16])))/\(value[16])" : nil
-        case 9, 10, 11, 12:
-            // INTERNAL_IP6_NETMASK, _DNS, _NBNS, _DHCP.
-            return value.count == 16 ? IKEText.address(value) : nil
-        case 13:
-            // INTERNAL_IP4_SUBNET: address and netmask.
-            return value.count == 8
-                ? "\(IKEText.address(Array(value[0..<4])))/\(IKEText.address(Array(value[4..<8])))" : nil
-        case 14:
-            // SUPPORTED_ATTRIBUTES: 16-bit attribute types.
-            guard value.count % 2 == 0 else { return nil }
-            return IKEText.limited(
-                IKEText.uint16s(value).map { IKEv1Names.configAttributeName($0 & 0x7fff) },
-                separator: ",")
-        case IKEv1Names.Config.xauthType:
-            return integerValue.map { IKEv1Names.xauthTypeName(UInt16(truncatingIfNeeded: $0)) }
-        case IKEv1Names.Config.xauthStatus:
-            return integerValue.map { $0 == 1 ? "OK" : $0 == 0 ? "FAIL" : "\($0)" }
-        case 7, IKEv1Names.Config.xauthUserName, IKEv1Names.Config.xauthMessage, IKEv1Names.Config.xauthDomain,
-            28672, 28674, 28675, 28681, 28682:
-            // APPLICATION_VERSION, XAUTH-USER-NAME, -MESSAGE, -DOMAIN, UNITY_BANNER, _DEF_DOMAIN,
-            // _SPLIT_DOMAIN, _BACKUP_SERVERS, _DDNS_HOSTNAME: text, escaped whole (a banner's
-            // line breaks show as \n; report lines clip it).
-            return DisplayText.escaped(bytes: value)
-        case 28673, 28677, 28679, 28680:
-            // UNITY_SAVE_PASSWD, _NATT_PORT, _PFS, _FW_TYPE: numbers.
-            return integerValue.map { "\($0)" }
-        default:
-            return nil
-        }
-    }
 }
 
 /// NAT-OA (RFC 3947 5.2): ID Type (ID_IPV4_ADDR or ID_IPV6_ADDR), RESERVED (3), the address
@@ -113,9 +66,6 @@ public struct IKEv1NATOriginalAddress: Sendable, Equatable {
             || (idType == IKEv1Names.ID.ipv6Address && address.count == 16)
     }
 
-    /// "192.168.1.5", "2001:db8::1"; hex for anything else.
-    public var text: String { IKEText.address(address) }
-
     /// ID Type (1), RESERVED (3).
     static let headerLength = 4
 
@@ -125,7 +75,7 @@ public struct IKEv1NATOriginalAddress: Sendable, Equatable {
             return .failure(
                 IKEParseProblem(
                     .truncatedBody, offset: start,
-                    "NAT-OA: body of \(reader.remaining) bytes, needs \(headerLength)"))
+                    .v1, in: .natOriginalAddress, .short(needed: headerLength, available: reader.remaining)))
         }
         let oa = IKEv1NATOriginalAddress(idType: idType, address: reader.readBytes(reader.remaining) ?? [])
         // RFC 3947 5.2: "The ID type can be either ID_IPV4_ADDR or ID_IPV6_ADDR."
@@ -133,7 +83,7 @@ public struct IKEv1NATOriginalAddress: Sendable, Equatable {
             return .failure(
                 IKEParseProblem(
                     .badNATOriginalAddress, offset: start,
-                    "NAT-OA: \(IKEv1Names.idTypeName(oa.idType)) with \(oa.address.count) address bytes"))
+                    .v1, in: .natOriginalAddress, .address(type: oa.idType, length: oa.address.count, required: nil)))
         }
         return .success(oa)
     }
@@ -175,11 +125,12 @@ public struct IKEv1Fragment: Sendable, Equatable {
             return .failure(
                 IKEParseProblem(
                     .truncatedBody, offset: start,
-                    "FRAG: body of \(reader.remaining) bytes, needs \(headerLength)"))
+                    .v1, in: .fragment, .short(needed: headerLength, available: reader.remaining)))
         }
         // Fragments are numbered from 1 (strongSwan's and Cisco's reassembly both reject 0).
         guard number >= 1 else {
-            return .failure(IKEParseProblem(.badFragmentNumber, offset: start + 2, "FRAG: fragment number 0"))
+            return .failure(
+                IKEParseProblem(.badFragmentNumber, offset: start + 2, .v1, in: .fragment, .value(0, against: nil)))
         }
         let dataRange = reader.remainingRange
         return .success(

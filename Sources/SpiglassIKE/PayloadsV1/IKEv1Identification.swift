@@ -22,60 +22,6 @@ public struct IKEv1Identification: Sendable, Equatable {
     /// "ID_IPV4_ADDR", "ID_FQDN", "ID_IPV4_ADDR_SUBNET", ...
     public var typeName: String { IKEv1Names.idTypeName(type) }
 
-    /// The identity for people: "10.0.0.1", "10.1.0.0/16", "10.0.0.1-10.0.0.9", the FQDN or
-    /// user FQDN text, a DN as "C=CH, O=..., CN=..." when it decodes; hex otherwise (and for
-    /// data whose length does not fit its type). Text from the packet is escaped
-    /// (`DisplayText`), whole: report lines clip it.
-    public var text: String {
-        switch type {
-        case IKEv1Names.ID.ipv4Address where data.count == 4, IKEv1Names.ID.ipv6Address where data.count == 16:
-            return IKEText.address(data)
-        case IKEv1Names.ID.fqdn, IKEv1Names.ID.userFQDN:
-            return DisplayText.readable(data) ?? Hex.encode(data)
-        case IKEv1Names.ID.keyID:
-            // Key IDs are opaque, but implementations often put text in them.
-            return DisplayText.readable(data, ascii: true) ?? Hex.encode(data)
-        case IKEv1Names.ID.ipv4Subnet where data.count == 8, IKEv1Names.ID.ipv6Subnet where data.count == 32:
-            let half = data.count / 2
-            let address = Array(data[0..<half])
-            let mask = Array(data[half...])
-            if let prefix = Self.prefixLength(mask) { return "\(IKEText.address(address))/\(prefix)" }
-            return "\(IKEText.address(address))/\(IKEText.address(mask))"
-        case IKEv1Names.ID.ipv4Range where data.count == 8, IKEv1Names.ID.ipv6Range where data.count == 32:
-            let half = data.count / 2
-            return "\(IKEText.address(Array(data[0..<half])))-\(IKEText.address(Array(data[half...])))"
-        case IKEv1Names.ID.derASN1DN:
-            return IKEDistinguishedName.render(data) ?? Hex.encode(data)
-        default:
-            return Hex.encode(data)
-        }
-    }
-
-    /// "" when protocol and port are both 0, else "[udp/500]", "[tcp]", "[any/1701]".
-    public var portsText: String {
-        if protocolID == 0 && port == 0 { return "" }
-        let proto = IKEv2Names.ipProtocolName(protocolID)
-        return port == 0 ? "[\(proto)]" : "[\(proto)/\(port)]"
-    }
-
-    /// The prefix length of a contiguous netmask; nil for any other mask.
-    static func prefixLength(_ mask: [UInt8]) -> Int? {
-        var prefix = 0
-        var ended = false
-        for byte in mask {
-            for bit in 0..<8 {
-                let set = byte & (UInt8(0x80) >> UInt8(bit)) != 0
-                if set {
-                    if ended { return nil }
-                    prefix += 1
-                } else {
-                    ended = true
-                }
-            }
-        }
-        return prefix
-    }
-
     /// ID Type (1), Protocol ID (1), Port (2).
     static let headerLength = 4
 
@@ -87,7 +33,7 @@ public struct IKEv1Identification: Sendable, Equatable {
             return .failure(
                 IKEParseProblem(
                     .truncatedBody, offset: start,
-                    "ID: body of \(reader.remaining) bytes, needs \(headerLength)"))
+                    .v1, in: .identification, .short(needed: headerLength, available: reader.remaining)))
         }
         return .success(
             IKEv1Identification(
@@ -139,7 +85,7 @@ public struct IKEv1Notification: Sendable, Equatable {
             case .success(let attributes) = IKEv1Attribute.parseList(
                 &reader,
                 limit: IKEv1Limits.maxNotificationAttributes,
-                context: "N(RESPONDER-LIFETIME)", problems: &ignored)
+                context: .notify(IKEv1Names.Notify.responderLifetime), problems: &ignored)
         else { return nil }
         let phase1 = protocolID == IKEv1Names.protoISAKMP
         return IKEv1Lifetime.pairs(
@@ -160,13 +106,13 @@ public struct IKEv1Notification: Sendable, Equatable {
             return .failure(
                 IKEParseProblem(
                     .truncatedBody, offset: start,
-                    "N: body of \(reader.remaining) bytes, needs \(headerLength)"))
+                    .v1, in: .notify(nil), .short(needed: headerLength, available: reader.remaining)))
         }
         guard let spi = reader.readBytes(Int(spiSize)) else {
             return .failure(
                 IKEParseProblem(
                     .badSPISize, offset: start + 5,
-                    "N(\(IKEv1Names.notifyName(type))): SPI size \(spiSize), \(reader.remaining) bytes left"))
+                    .v1, in: .notify(type), .length(Int(spiSize), available: reader.remaining)))
         }
         return .success(
             IKEv1Notification(
@@ -207,11 +153,11 @@ public struct IKEv1Delete: Sendable, Equatable {
             return .failure(
                 IKEParseProblem(
                     .truncatedBody, offset: start,
-                    "D: body of \(reader.remaining) bytes, needs \(headerLength)"))
+                    .v1, in: .delete, .short(needed: headerLength, available: reader.remaining)))
         }
         return IKEFraming.deleteSPIs(
             &reader, count: Int(count), spiSize: Int(spiSize), countOffset: start + 6,
-            limit: IKEv1Limits.maxDeleteSPIs, problems: &problems
+            limit: IKEv1Limits.maxDeleteSPIs, .v1, problems: &problems
         )
         .map { IKEv1Delete(doi: doi, protocolID: protocolID, spiSize: spiSize, spis: $0) }
     }

@@ -61,7 +61,7 @@ public struct IKEv1Message: Sendable, Equatable {
                 frame.problems.append(
                     IKEParseProblem(
                         .trailingBytes, offset: frame.payloads.offset,
-                        "\(frame.payloads.remaining) bytes after the last payload"))
+                        .v1, in: .message, .trailing(frame.payloads.remaining, after: nil)))
             }
             return .success(
                 IKEv1Message(

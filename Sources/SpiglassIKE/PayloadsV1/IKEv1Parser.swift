@@ -20,7 +20,7 @@ public enum IKEv1Parser {
         _ bytes: [UInt8], range: Range<Int>,
         cutByCapture: Bool = false
     ) -> Result<IKEv1Message, IKEParseProblem> {
-        if let problem = IKEFraming.outside(bytes, range) { return .failure(problem) }
+        if let problem = IKEFraming.outside(bytes, range, .v1) { return .failure(problem) }
         var reader = ByteReader(bytes, range: range)
         return IKEv1Message.parse(&reader, cutByCapture: cutByCapture)
     }
@@ -42,7 +42,7 @@ public enum IKEv1Parser {
 
     /// `parsePayloadChain` with where the chain ended and how much padding follows it.
     public static func parseChain(_ bytes: [UInt8], range: Range<Int>, firstPayload: UInt8) -> IKEv1PayloadChain {
-        if let problem = IKEFraming.outside(bytes, range) {
+        if let problem = IKEFraming.outside(bytes, range, .v1) {
             let start = problem.offset
             return IKEv1PayloadChain(
                 payloads: [], problems: [problem], end: start, isComplete: false,
@@ -97,12 +97,12 @@ public enum IKEv1Parser {
             return settle(IKEv1Identification.parse(&reader).map(IKEv1PayloadBody.identification), problems: &problems)
         case IKEv1PayloadType.certificate:
             // RFC 2408 3.9: Cert Encoding (1), Certificate Data.
-            if let problem = IKEFraming.needs(reader, 1, "CERT") { return malformed(problem) }
+            if let problem = IKEFraming.needs(reader, 1, .v1, .certificate) { return malformed(problem) }
             let encoding = reader.readUInt8() ?? 0
             return .certificate(encoding: encoding, data: bytes(&reader))
         case IKEv1PayloadType.certificateRequest:
             // RFC 2408 3.10: Cert. Type (1), Certificate Authority.
-            if let problem = IKEFraming.needs(reader, 1, "CR") { return malformed(problem) }
+            if let problem = IKEFraming.needs(reader, 1, .v1, .certificateRequest) { return malformed(problem) }
             let encoding = reader.readUInt8() ?? 0
             return .certificateRequest(encoding: encoding, data: bytes(&reader))
         case IKEv1PayloadType.hash:

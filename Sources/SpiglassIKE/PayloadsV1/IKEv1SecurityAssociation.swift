@@ -37,7 +37,7 @@ public struct IKEv1SecurityAssociation: Sendable, Equatable {
             return .failure(
                 IKEParseProblem(
                     .truncatedBody, offset: start,
-                    "SA: body of \(count) bytes, needs \(doiLength) for the DOI"))
+                    .v1, in: .securityAssociation, .short(needed: doiLength, available: count)))
         }
         guard doi == ipsecDOI else {
             return .success(
@@ -49,8 +49,7 @@ public struct IKEv1SecurityAssociation: Sendable, Equatable {
             return .failure(
                 IKEParseProblem(
                     .truncatedBody, offset: start,
-                    "SA: body of \(count) bytes, needs \(doiLength + ipsecSituationLength) for the DOI and IPsec situation"
-                ))
+                    .v1, in: .situation, .short(needed: doiLength + ipsecSituationLength, available: count)))
         }
         return IKEv1Proposal.parseList(&reader, problems: &problems).map {
             IKEv1SecurityAssociation(doi: doi, situation: situation, proposals: $0)
@@ -82,9 +81,7 @@ public struct IKEv1Proposal: Sendable, Equatable {
     /// Generic header (4), Proposal # (1), Protocol-Id (1), SPI Size (1), # of Transforms (1).
     /// RFC 2408 3.5: Next Payload is 2 when another proposal follows, 0 for the last.
     static let substructures = IKESubstructures.proposals(
-        limit: IKEv1Limits.maxProposalsPerSA,
-        fieldName: "Next Payload",
-        expected: "2 or 0")
+        limit: IKEv1Limits.maxProposalsPerSA, .v1)
 
     /// The proposals after the situation of an SA payload.
     static func parseList(
@@ -100,7 +97,7 @@ public struct IKEv1Proposal: Sendable, Equatable {
         _ reader: inout ByteReader,
         problems: inout [IKEParseProblem]
     ) -> Result<IKEv1Proposal, IKEParseProblem> {
-        IKESubstructures.proposalHeader(&reader).flatMap { header in
+        substructures.proposalHeader(&reader).flatMap { header in
             IKEv1Transform.parseList(
                 &reader, protocolID: header.protocolID, declared: header.declaredTransforms,
                 problems: &problems
@@ -199,9 +196,7 @@ public struct IKEv1Transform: Sendable, Equatable {
     /// Generic header (4), Transform # (1), Transform-Id (1), RESERVED2 (2). RFC 2408 3.6: Next
     /// Payload is 3 when another transform follows, 0 for the last.
     static let substructures = IKESubstructures.transforms(
-        limit: IKEv1Limits.maxTransformsPerProposal,
-        fieldName: "Next Payload",
-        expected: "3 or 0")
+        limit: IKEv1Limits.maxTransformsPerProposal, .v1)
 
     static func parseList(
         _ reader: inout ByteReader, protocolID: UInt8, declared: Int,
@@ -220,11 +215,11 @@ public struct IKEv1Transform: Sendable, Equatable {
     ) -> Result<IKEv1Transform, IKEParseProblem> {
         let start = reader.offset
         guard let number = reader.readUInt8(), let id = reader.readUInt8(), reader.skip(2) else {
-            return .failure(IKEParseProblem(.badTransform, offset: start - 4, "SA: transform header cut"))
+            return .failure(IKEParseProblem(.badTransform, offset: start - 4, .v1, in: .transform))
         }
         return IKEv1Attribute.parseList(
             &reader, limit: IKEv1Limits.maxAttributesPerTransform,
-            context: "SA: transform", problems: &problems
+            context: .transform, problems: &problems
         )
         .map { IKEv1Transform(number: number, transformID: id, attributes: $0, protocolID: protocolID) }
     }
@@ -260,7 +255,7 @@ public struct IKEv1Attribute: Sendable, Equatable {
     /// The attributes filling `range`, at most `limit` (the rest is a `tooMany` problem); one
     /// running past the range fails the whole list with `bad`.
     static func parseList(
-        _ reader: inout ByteReader, limit: Int, context: String,
+        _ reader: inout ByteReader, limit: Int, context: IKEParseProblem.Part,
         tooMany: IKEParseProblem.Code = .tooManyAttributes, bad: IKEParseProblem.Code = .badAttribute,
         problems: inout [IKEParseProblem]
     ) -> Result<[IKEv1Attribute], IKEParseProblem> {
@@ -271,7 +266,7 @@ public struct IKEv1Attribute: Sendable, Equatable {
                 problems.append(
                     IKEParseProblem(
                         tooMany, offset: cursor,
-                        "\(context): more than \(limit) attributes; the rest is skipped"))
+                        .v1, in: context, .tooMany(declared: nil, limit: limit)))
                 break
             }
             let left = reader.remaining
@@ -279,7 +274,7 @@ public struct IKEv1Attribute: Sendable, Equatable {
                 return .failure(
                     IKEParseProblem(
                         bad, offset: cursor,
-                        "\(context): attribute needs \(headerLength) bytes, \(left) left"))
+                        .v1, in: context, .short(needed: headerLength, available: left)))
             }
             let type = raw & ~formatBit
             if raw & formatBit != 0 {
@@ -290,7 +285,7 @@ public struct IKEv1Attribute: Sendable, Equatable {
                     return .failure(
                         IKEParseProblem(
                             bad, offset: cursor,
-                            "\(context): attribute \(type) length \(second), \(left - headerLength) bytes left"))
+                            .v1, in: context, .attribute(type, length: Int(second), available: left - headerLength)))
                 }
                 attributes.append(IKEv1Attribute(type: type, value: value, isBasic: false))
             }
@@ -309,18 +304,6 @@ public struct IKEv1Lifetime: Sendable, Equatable {
     public init(type: UInt16, duration: UInt64?) {
         self.type = type
         self.duration = duration
-    }
-
-    /// "10800s", "4608000KB"; "LIFE_TYPE_7 99" for an unknown type, the type's name alone
-    /// without a duration. (A transform without lifetimes means RFC 2407's default, 8 hours:
-    /// not filled in here.)
-    public var text: String {
-        guard let duration else { return IKEv1Names.lifeTypeName(type) }
-        switch type {
-        case 1: return "\(duration)s"
-        case 2: return "\(duration)KB"
-        default: return "\(IKEv1Names.lifeTypeName(type)) \(duration)"
-        }
     }
 
     static func pairs(_ attributes: [IKEv1Attribute], typeAttribute: UInt16, durationAttribute: UInt16)

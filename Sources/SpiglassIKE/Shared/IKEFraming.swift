@@ -13,19 +13,15 @@ enum IKEFraming {
     /// What tells the two versions apart while framing.
     struct Version: Sendable {
         var major: UInt8
-        /// "IKE" or "ISAKMP": what the header is called in problems.
-        var headerName: String
-        var name: String
+        /// What problems found while framing are tagged with.
+        var problems: IKEParseProblem.Version
         var wrongVersion: IKEParseProblem.Code
         var maxPayloads: Int
-        var payloadName: @Sendable (UInt8) -> String
 
         static let v1 = Version(
-            major: 1, headerName: "ISAKMP", name: "IKEv1", wrongVersion: .notIKEv1,
-            maxPayloads: IKEv1Limits.maxPayloadsPerMessage, payloadName: IKEv1Names.payloadName)
+            major: 1, problems: .v1, wrongVersion: .notIKEv1, maxPayloads: IKEv1Limits.maxPayloadsPerMessage)
         static let v2 = Version(
-            major: 2, headerName: "IKE", name: "IKEv2", wrongVersion: .notIKEv2,
-            maxPayloads: IKEv2Limits.maxPayloadsPerMessage, payloadName: IKEv2Names.payloadName)
+            major: 2, problems: .v2, wrongVersion: .notIKEv2, maxPayloads: IKEv2Limits.maxPayloadsPerMessage)
     }
 
     /// A message whose header was read and whose length field fits.
@@ -55,14 +51,14 @@ enum IKEFraming {
         guard var header = IKEHeader.parse(reader.bytes, range: reader.remainingRange) else {
             return .failure(
                 IKEParseProblem(
-                    .truncatedHeader, offset: start,
-                    "\(available) bytes, the \(version.headerName) header needs \(IKEHeader.length)"))
+                    .truncatedHeader, offset: start, version.problems, in: .message,
+                    .short(needed: IKEHeader.length, available: available)))
         }
         guard header.majorVersion == version.major else {
             return .failure(
                 IKEParseProblem(
-                    version.wrongVersion, offset: start + 17,
-                    "major version \(header.majorVersion), not \(version.name)"))
+                    version.wrongVersion, offset: start + 17, version.problems, in: .message,
+                    .value(Int(header.majorVersion), against: Int(version.major))))
         }
         // RFC 7296 3.1: "Length (4 octets, unsigned integer): Length of the total message
         // (header + payloads) in octets." RFC 2408 3.1 alike, adding "Encryption can expand
@@ -71,14 +67,14 @@ enum IKEFraming {
         guard length >= IKEHeader.length else {
             return .failure(
                 IKEParseProblem(
-                    .badMessageLength, offset: start + 24,
-                    "header length \(length) is smaller than the \(IKEHeader.length)-byte header"))
+                    .badMessageLength, offset: start + 24, version.problems, in: .message,
+                    .belowHeader(length, header: IKEHeader.length)))
         }
         if length > available && !cutByCapture {
             return .failure(
                 IKEParseProblem(
-                    .truncatedMessage, offset: start + 24,
-                    "header length \(length), \(available) bytes present"))
+                    .truncatedMessage, offset: start + 24, version.problems, in: .message,
+                    .length(length, available: available)))
         }
         var message = reader.readReader(min(length, available)) ?? ByteReader(reader.bytes, range: start..<start)
         header.range = message.bounds
@@ -86,8 +82,8 @@ enum IKEFraming {
         if !reader.isAtEnd {
             problems.append(
                 IKEParseProblem(
-                    .trailingBytes, offset: reader.offset,
-                    "\(reader.remaining) bytes after the \(length)-byte message"))
+                    .trailingBytes, offset: reader.offset, version.problems, in: .message,
+                    .trailing(reader.remaining, after: length)))
             reader.skip(reader.remaining)
         }
         message.skip(IKEHeader.length)
@@ -134,19 +130,17 @@ enum IKEFraming {
             let type = next
             let cursor = reader.offset
             let left = reader.remaining
-            let name = version.payloadName(type)
             guard count < version.maxPayloads else {
                 problems.append(
                     IKEParseProblem(
-                        .tooManyPayloads, offset: cursor,
-                        "more than \(version.maxPayloads) payloads; the rest is skipped"))
+                        .tooManyPayloads, offset: cursor, version.problems, in: .message,
+                        .tooMany(declared: nil, limit: version.maxPayloads)))
                 return Walked(end: cursor, isComplete: false)
             }
             func cutHere(_ length: Int?) -> Walked {
                 let problem = IKEParseProblem(
-                    .cutByCapture, offset: cursor,
-                    "\(name) payload cut by the capture: \(left) of its \(length.map(String.init) ?? "?") bytes captured"
-                )
+                    .cutByCapture, offset: cursor, version.problems, in: .payload(type),
+                    .captured(left, of: length))
                 problems.append(problem)
                 cut(type, cursor..<reader.bounds.upperBound, problem)
                 reader.skip(left)
@@ -159,8 +153,8 @@ enum IKEFraming {
                 if cutAtEnd { return cutHere(nil) }
                 problems.append(
                     IKEParseProblem(
-                        .truncatedPayloadHeader, offset: cursor,
-                        "\(name) announced but \(left) bytes left, its header needs \(genericHeaderLength)"))
+                        .truncatedPayloadHeader, offset: cursor, version.problems, in: .payload(type),
+                        .short(needed: genericHeaderLength, available: left)))
                 return Walked(end: cursor, isComplete: false)
             }
             // RFC 7296 3.2 (RFC 2408 3.2 alike): "Payload Length (2 octets, unsigned integer) -
@@ -169,16 +163,16 @@ enum IKEFraming {
             guard length >= genericHeaderLength else {
                 problems.append(
                     IKEParseProblem(
-                        .badPayloadLength, offset: cursor + 2,
-                        "\(name) payload length \(length) is smaller than its \(genericHeaderLength)-byte header"))
+                        .badPayloadLength, offset: cursor + 2, version.problems, in: .payload(type),
+                        .belowHeader(length, header: genericHeaderLength)))
                 return Walked(end: cursor, isComplete: false)
             }
             guard var payload = reader.readReader(length) else {
                 if cutAtEnd { return cutHere(length) }
                 problems.append(
                     IKEParseProblem(
-                        .payloadBeyondEnd, offset: cursor + 2,
-                        "\(name) payload length \(length), \(left) bytes left"))
+                        .payloadBeyondEnd, offset: cursor + 2, version.problems, in: .payload(type),
+                        .length(length, available: left)))
                 return Walked(end: cursor, isComplete: false)
             }
             payload.skip(genericHeaderLength)
@@ -201,32 +195,30 @@ enum IKEFraming {
     /// checked against the bytes present before anything is built from it.
     static func deleteSPIs(
         _ reader: inout ByteReader, count: Int, spiSize: Int, countOffset: Int, limit: Int,
-        problems: inout [IKEParseProblem]
+        _ version: IKEParseProblem.Version, problems: inout [IKEParseProblem]
     ) -> Result<[[UInt8]], IKEParseProblem> {
-        if count > 0 && spiSize == 0 {
-            return .failure(IKEParseProblem(.badDeleteCount, offset: countOffset, "D: \(count) SPIs of size 0"))
-        }
         let available = reader.remaining
         let needed = count * spiSize
-        guard needed <= available else {
+        // A count of SPIs of size 0 is as wrong as more SPIs than the bytes present.
+        guard count == 0 || spiSize > 0, needed <= available else {
             return .failure(
                 IKEParseProblem(
-                    .badDeleteCount, offset: countOffset,
-                    "D: \(count) SPIs of \(spiSize) bytes need \(needed) bytes, \(available) present"))
+                    .badDeleteCount, offset: countOffset, version, in: .delete,
+                    .spis(count, size: spiSize, available: available)))
         }
         if needed < available {
             problems.append(
                 IKEParseProblem(
-                    .trailingBytes, offset: reader.offset + needed,
-                    "D: \(available - needed) bytes after the \(count) SPIs"))
+                    .trailingBytes, offset: reader.offset + needed, version, in: .delete,
+                    .trailing(available - needed, after: count)))
         }
         var kept = count
         if count > limit {
             kept = limit
             problems.append(
                 IKEParseProblem(
-                    .tooManyDeleteSPIs, offset: countOffset,
-                    "D: \(count) SPIs, only the first \(limit) kept"))
+                    .tooManyDeleteSPIs, offset: countOffset, version, in: .delete,
+                    .tooMany(declared: count, limit: limit)))
         }
         var spis: [[UInt8]] = []
         spis.reserveCapacity(kept)
@@ -237,23 +229,27 @@ enum IKEFraming {
         return .success(spis)
     }
 
-    /// A body of at least `count` bytes, or a `truncatedBody` problem naming `name`.
-    static func needs(_ reader: ByteReader, _ count: Int, _ name: String) -> IKEParseProblem? {
+    /// A body of at least `count` bytes, or a `truncatedBody` problem in `part`.
+    static func needs(
+        _ reader: ByteReader, _ count: Int, _ version: IKEParseProblem.Version, _ part: IKEParseProblem.Part
+    ) -> IKEParseProblem? {
         reader.remaining >= count
             ? nil
             : IKEParseProblem(
-                .truncatedBody, offset: reader.offset,
-                "\(name): body of \(reader.remaining) bytes, needs \(count)")
+                .truncatedBody, offset: reader.offset, version, in: part,
+                .short(needed: count, available: reader.remaining))
     }
 }
 
 extension IKEFraming {
     /// A `badRange` problem when `range` lies outside `bytes` (the entry points that take a
     /// buffer and a range check it; a `ByteReader` cannot reach outside its array).
-    static func outside(_ bytes: [UInt8], _ range: Range<Int>) -> IKEParseProblem? {
+    static func outside(
+        _ bytes: [UInt8], _ range: Range<Int>, _ version: IKEParseProblem.Version
+    ) -> IKEParseProblem? {
         guard range.lowerBound < 0 || range.upperBound > bytes.count else { return nil }
         return IKEParseProblem(
-            .badRange, offset: max(range.lowerBound, 0),
-            "range \(range.lowerBound)..<\(range.upperBound) outside a buffer of \(bytes.count) bytes")
+            .badRange, offset: max(range.lowerBound, 0), version, in: .message,
+            .range(range, bufferSize: bytes.count))
     }
 }

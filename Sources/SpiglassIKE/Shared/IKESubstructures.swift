@@ -3,26 +3,17 @@ import SpiglassWire
 /// The proposal and transform substructures of an SA payload, IKEv1 (RFC 2408 3.5-3.6) and
 /// IKEv2 (RFC 7296 3.3.1-3.3.2) alike: a list of items, each with a 1-byte field that says
 /// whether another follows, a reserved byte and a 2-byte length that includes its 8-byte
-/// header. Only the item's own fields and the words for the field differ.
+/// header. Only the item's own fields differ (and what the reporter calls them).
 struct IKESubstructures {
-    /// "proposal", "transform".
-    var noun: String
-    /// What the limit counts: "proposals", "transforms in a proposal".
-    var counted: String
+    /// What problems are tagged with: the version, and `.proposal` or `.transform`.
+    var version: IKEParseProblem.Version
+    var part: IKEParseProblem.Part
     var limit: Int
     var tooMany: IKEParseProblem.Code
     var bad: IKEParseProblem.Code
-    /// After "header needs 8 bytes, N left" and "length L, N bytes left".
-    var headerLeftSuffix: String
-    var lengthLeftSuffix: String
-    /// "the last proposal", "the last transform of a proposal".
-    var lastOne: String
-    /// IKEv2 "Last Substruc" (RFC 7296 3.3.1), IKEv1 "Next Payload" (RFC 2408 3.5).
-    var fieldName: String
-    /// The value that says another item follows (0 says none does).
+    /// The value that says another item follows (0 says none does): IKEv2 "Last Substruc"
+    /// (RFC 7296 3.3.1), IKEv1 "Next Payload" (RFC 2408 3.5).
     var more: UInt8
-    /// "0 or 2", "2 or 0".
-    var expected: String
 
     /// Last Substruc / Next Payload (1), RESERVED (1), Length (2), then four bytes of the
     /// item's own.
@@ -49,7 +40,7 @@ struct IKESubstructures {
                 problems.append(
                     IKEParseProblem(
                         tooMany, offset: cursor,
-                        "SA: more than \(limit) \(counted); the rest is skipped"))
+                        version, in: part, .tooMany(declared: nil, limit: limit)))
                 return .success(items)
             }
             let left = reader.remaining
@@ -59,20 +50,20 @@ struct IKESubstructures {
                 return .failure(
                     IKEParseProblem(
                         bad, offset: cursor,
-                        "SA: \(noun) header needs \(Self.headerLength) bytes, \(left) left\(headerLeftSuffix)"))
+                        version, in: part, .short(needed: Self.headerLength, available: left)))
             }
             let length = Int(lengthField)
             guard length >= Self.headerLength else {
                 return .failure(
                     IKEParseProblem(
                         bad, offset: cursor,
-                        "SA: \(noun) length \(length) is smaller than its \(Self.headerLength)-byte header"))
+                        version, in: part, .belowHeader(length, header: Self.headerLength)))
             }
             guard var body = reader.readReader(length - 4) else {
                 return .failure(
                     IKEParseProblem(
                         bad, offset: cursor,
-                        "SA: \(noun) length \(length), \(left) bytes left\(lengthLeftSuffix)"))
+                        version, in: part, .length(length, available: left)))
             }
             switch item(&body, &problems) {
             case .failure(let problem): return .failure(problem)
@@ -82,7 +73,7 @@ struct IKESubstructures {
                 problems.append(
                     IKEParseProblem(
                         .badLastSubstructure, offset: cursor,
-                        "SA: \(noun) \(fieldName) \(next), expected \(expected)"))
+                        version, in: part, .value(Int(next), against: Int(more))))
             }
             if next == Self.last {
                 sawLast = true
@@ -93,18 +84,18 @@ struct IKESubstructures {
             problems.append(
                 IKEParseProblem(
                     .trailingBytes, offset: reader.offset,
-                    "SA: \(reader.remaining) bytes after the \(noun) marked last"))
+                    version, in: part, .trailing(reader.remaining, after: nil)))
         } else if !sawLast, !items.isEmpty {
             problems.append(
                 IKEParseProblem(
                     .badLastSubstructure, offset: reader.offset,
-                    "SA: \(lastOne) says more follow"))
+                    version, in: part))
         }
         if let declared, items.count != declared {
             problems.append(
                 IKEParseProblem(
                     .countMismatch, offset: start,
-                    "SA: proposal declares \(declared) \(noun)s, holds \(items.count)"))
+                    version, in: part, .count(declared: declared, found: items.count)))
         }
         return .success(items)
     }
@@ -119,18 +110,18 @@ struct IKESubstructures {
     }
 
     /// The proposal header after the first four bytes; the reader ends at the transforms.
-    static func proposalHeader(_ reader: inout ByteReader) -> Result<ProposalHeader, IKEParseProblem> {
+    func proposalHeader(_ reader: inout ByteReader) -> Result<ProposalHeader, IKEParseProblem> {
         let start = reader.offset
         guard let number = reader.readUInt8(), let protocolID = reader.readUInt8(), let spiSize = reader.readUInt8(),
             let declared = reader.readUInt8()
         else {
-            return .failure(IKEParseProblem(.badProposal, offset: start - 4, "SA: proposal header cut"))
+            return .failure(IKEParseProblem(.badProposal, offset: start - 4, version, in: .proposal))
         }
         guard let spi = reader.readBytes(Int(spiSize)) else {
             return .failure(
                 IKEParseProblem(
                     .badSPISize, offset: start + 2,
-                    "SA: proposal SPI size \(spiSize) does not fit its length \(reader.bounds.count + 4)"))
+                    version, in: .proposal, .length(Int(spiSize), available: reader.bounds.count + 4)))
         }
         return .success(
             ProposalHeader(
@@ -138,19 +129,13 @@ struct IKESubstructures {
                 spi: spi))
     }
 
-    static func proposals(limit: Int, fieldName: String, expected: String) -> IKESubstructures {
+    static func proposals(limit: Int, _ version: IKEParseProblem.Version) -> IKESubstructures {
         IKESubstructures(
-            noun: "proposal", counted: "proposals", limit: limit, tooMany: .tooManyProposals,
-            bad: .badProposal,
-            headerLeftSuffix: "", lengthLeftSuffix: " in the payload", lastOne: "the last proposal",
-            fieldName: fieldName, more: 2, expected: expected)
+            version: version, part: .proposal, limit: limit, tooMany: .tooManyProposals, bad: .badProposal, more: 2)
     }
 
-    static func transforms(limit: Int, fieldName: String, expected: String) -> IKESubstructures {
+    static func transforms(limit: Int, _ version: IKEParseProblem.Version) -> IKESubstructures {
         IKESubstructures(
-            noun: "transform", counted: "transforms in a proposal", limit: limit,
-            tooMany: .tooManyTransforms,
-            bad: .badTransform, headerLeftSuffix: " in the proposal", lengthLeftSuffix: " in the proposal",
-            lastOne: "the last transform of a proposal", fieldName: fieldName, more: 3, expected: expected)
+            version: version, part: .transform, limit: limit, tooMany: .tooManyTransforms, bad: .badTransform, more: 3)
     }
 }

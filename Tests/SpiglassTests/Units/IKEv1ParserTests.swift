@@ -45,7 +45,7 @@ import Testing
                     if !message.problems.isEmpty { withProblems += 1 }
                     typesSeen.formUnion(message.payloads.map(\.type))
                 case .failure(let problem):
-                    failed.append("\(where_): \(problem.code) \(problem.reason)")
+                    failed.append("\(where_): \(problem.code) \(IKEParseProblemText.reason(problem))")
                     #expect(problem.offset >= sample.range.lowerBound && problem.offset <= sample.range.upperBound)
                 }
             }
@@ -148,7 +148,7 @@ import Testing
         for plain in decrypted {
             let chain = IKEv1Parser.parseChain(
                 plain.bytes, range: 0..<plain.bytes.count, firstPayload: plain.firstPayload)
-            #expect(chain.problems.isEmpty, "frame \(plain.frame): \(chain.problems.map(\.reason))")
+            #expect(chain.problems.isEmpty, "frame \(plain.frame): \(chain.problems.map(IKEParseProblemText.reason))")
             #expect(
                 chain.isComplete && chain.paddingLength <= 8,
                 "frame \(plain.frame): padding \(chain.paddingLength) (at most a 3DES block)")
@@ -229,7 +229,9 @@ import Testing
         var ikev1 = 0
         for sample in samples where sample.range.count >= 28 && sample.bytes[sample.range.lowerBound + 17] >> 4 == 1 {
             let message = try IKEv1Parser.parseMessage(sample.bytes, range: sample.range).get()
-            #expect(message.problems.isEmpty, "\(c.name) frame \(sample.frame): \(message.problems.map(\.reason))")
+            #expect(
+                message.problems.isEmpty,
+                "\(c.name) frame \(sample.frame): \(message.problems.map(IKEParseProblemText.reason))")
             Self.checkInvariants(
                 message, bytes: sample.bytes, range: sample.range, where_: "\(c.name) frame \(sample.frame)")
             ikev1 += 1
@@ -254,7 +256,7 @@ import Testing
                 plain.bytes, range: 0..<plain.bytes.count, firstPayload: plain.firstPayload)
             #expect(
                 chain.problems.isEmpty && chain.isComplete,
-                "\(c.name) frame \(plain.frame): \(chain.problems.map(\.reason))")
+                "\(c.name) frame \(plain.frame): \(chain.problems.map(IKEParseProblemText.reason))")
             Self.checkChain(
                 chain.payloads, start: 0, end: plain.bytes.count, problems: chain.problems,
                 where_: "\(c.name) frame \(plain.frame)")
@@ -372,7 +374,7 @@ import Testing
             problems: message.problems, where_: where_)
         for problem in message.problems {
             #expect(problem.offset >= 0 && problem.offset <= bytes.count, "\(where_): problem offset \(problem.offset)")
-            #expect(!problem.reason.isEmpty)
+            #expect(!IKEParseProblemText.reason(problem).isEmpty)
         }
     }
 
@@ -1636,7 +1638,7 @@ enum IKEv1TsharkComparison {
                 // Each parser stops or goes on at its own point: one list must begin the other.
                 #expect(
                     ours.types.starts(with: tsharkTypes) || tsharkTypes.starts(with: ours.types),
-                    "\(where_): payload types \(ours.types), tshark \(tsharkTypes); our problems: \(problems.map(\.reason))"
+                    "\(where_): payload types \(ours.types), tshark \(tsharkTypes); our problems: \(problems.map(IKEParseProblemText.reason))"
                 )
                 counts.damaged += 1
                 continue

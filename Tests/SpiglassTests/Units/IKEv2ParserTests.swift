@@ -338,7 +338,7 @@ import Testing
         }
         for problem in message.problems {
             #expect(problem.offset >= 0 && problem.offset <= bytes.count, "\(where_): problem offset \(problem.offset)")
-            #expect(!problem.reason.isEmpty)
+            #expect(!IKEParseProblemText.reason(problem).isEmpty)
         }
     }
 
@@ -1242,7 +1242,9 @@ enum IKETsharkComparison {
                     counts.integrityFailed += 1
                     continue
                 }
-                #expect(inner.problems.isEmpty, "\(where_): decrypted content: \(inner.problems.map(\.reason))")
+                #expect(
+                    inner.problems.isEmpty,
+                    "\(where_): decrypted content: \(inner.problems.map(IKEParseProblemText.reason))")
                 for payload in inner.payloads {
                     #expect(!payload.summary.isEmpty)
                     #expect(payload.jsonObject().hasSuffix("}"))
@@ -1260,7 +1262,7 @@ enum IKETsharkComparison {
                 // list of payload types must begin the other.
                 #expect(
                     ourTypes.starts(with: tsharkTypes) || tsharkTypes.starts(with: ourTypes),
-                    "\(where_): payload types \(ourTypes), tshark \(tsharkTypes); our problems: \(message.problems.map(\.reason))"
+                    "\(where_): payload types \(ourTypes), tshark \(tsharkTypes); our problems: \(message.problems.map(IKEParseProblemText.reason))"
                 )
                 counts.total += 1
                 counts.damaged += 1
