@@ -84,7 +84,7 @@ extension Analyzer {
         if flows[flowNumber].childSA == nil && flows[flowNumber].childGeneration != generation {
             // Looked up again only after an exchange settled new SPIs: one compare per packet.
             flows[flowNumber].childGeneration = generation
-            flows[flowNumber].childSA = replica.map { $0.bySPI[esp.spi] } ?? ike.childSA(spi: esp.spi)
+            flows[flowNumber].childSA = replica.map { $0.bySPI[esp.spi] } ?? ike.childSA(spi: esp.spi.rawValue)
         }
         layer.childSA = flows[flowNumber].childSA
         layer.flowNumber = flowNumber

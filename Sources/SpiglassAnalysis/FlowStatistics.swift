@@ -5,7 +5,7 @@ import SpiglassWire
 
 /// An ESP flow as seen on the wire: one SPI between two addresses (an SA in one direction).
 public struct FlowKey: Hashable, Sendable {
-    public var spi: UInt32
+    public var spi: SPI
     public var source: IPAddress
     public var destination: IPAddress
     public var udpEncapsulated: Bool
@@ -172,7 +172,7 @@ public struct Finding: Sendable, Equatable {
     }
 
     public var kind: Kind
-    public var spi: UInt32
+    public var spi: SPI
     public var source: IPAddress
     public var destination: IPAddress
     public var message: String

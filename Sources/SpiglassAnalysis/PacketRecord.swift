@@ -56,7 +56,7 @@ public enum PacketVerdict: String, Sendable, Equatable, CaseIterable {
 
 /// One ESP layer of a packet (nested tunnels give more than one).
 public struct ESPLayer: Sendable, Equatable {
-    public var spi: UInt32
+    public var spi: SPI
     /// Full sequence number (with inferred high bits when the SA uses ESN).
     public var sequence: UInt64
     public var verdict: PacketVerdict
