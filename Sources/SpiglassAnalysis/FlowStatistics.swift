@@ -63,6 +63,27 @@ public struct FlowStatistics: Sendable {
 
     public func count(_ verdict: PacketVerdict) -> Int { counts[verdict] }
 
+    /// Adds a packet seen at `time` to the counters (see `Analyzer.count`); returns the
+    /// anti-replay window's verdict for the verdicts that move it.
+    mutating func tally(_ verdict: PacketVerdict, sequence: UInt64, bytes: Int, at time: Timestamp)
+        -> ReplayWindow.Outcome?
+    {
+        var outcome: ReplayWindow.Outcome? = nil
+        switch verdict {
+        case .decrypted, .dummy, .garbled, .noSA, .unsupportedAlgorithm, .espNull, .ahVerified, .ah:
+            outcome = replay.record(sequence)
+        default:
+            break
+        }
+        packets += 1
+        self.bytes += bytes
+        counts[verdict] += 1
+        lastSeen = time
+        if firstSequence == nil { firstSequence = sequence }
+        lastSequence = sequence
+        return outcome
+    }
+
     /// Packets whose ICV (or AH ICV) verified and that were released.
     public var verified: Int { count(.decrypted) - decryptedWithoutIntegrity + count(.ahVerified) }
 }

@@ -170,7 +170,8 @@ public struct PacketRecord: Sendable {
         reassembledFrom = 0
         // Tested before being cleared: assigning nil to a large optional copies a whole empty
         // value over it, on every frame, although most frames never set these.
-        if !esp.isEmpty { esp.removeAll(keepingCapacity: true) }
+        // Most frames hold one layer: removing it alone spares a generic range replacement.
+        while !esp.isEmpty { esp.removeLast() }
         if !ah.isEmpty { ah.removeAll(keepingCapacity: true) }
         if ike != nil { ike = nil }
         if ikeMessage != nil { ikeMessage = nil }
