@@ -76,14 +76,24 @@ extension Analyzer {
         return try? IPLayer.parse(&reader).get()
     }
 
-    /// Whether the released packet may carry ESP (nested tunnels): anything but an IPv4 packet
-    /// whose protocol is neither ESP, AH nor UDP (RFC 3948), which `IPsecLayers` would class
-    /// as another protocol. IPv6 is left to the parse (its extension headers come first).
+    /// Whether the released packet may carry ESP (nested tunnels): false only for an IPv4
+    /// packet that `IPsecLayers` would class as another protocol, one that is neither ESP nor
+    /// AH nor UDP with the RFC 3948 NAT-traversal port on either side (IKE's port 500 carries
+    /// no ESP). IPv6 is left to the parse (its extension headers come first).
     func mayNest() -> Bool {
         let inner = inbound.inner
-        guard inbound.innerLength >= 20, inner[0] >> 4 == 4 else { return true }
-        let proto = inner[9]
-        return proto == IPProtocol.esp || proto == IPProtocol.ah || proto == IPProtocol.udp
+        let length = inbound.innerLength
+        guard length >= 20, inner[0] >> 4 == 4 else { return true }
+        switch inner[9] {
+        case IPProtocol.esp, IPProtocol.ah:
+            return true
+        case IPProtocol.udp:
+            let udp = Int(inner[0] & 0x0f) * 4
+            guard udp >= 20, udp + 4 <= length else { return true }
+            return inner.be16(udp) == IPsecPorts.natTraversal || inner.be16(udp + 2) == IPsecPorts.natTraversal
+        default:
+            return false
+        }
     }
 
     /// One ESP layer: SA lookup, ICV and decryption, trailer; on success the inner packet is
