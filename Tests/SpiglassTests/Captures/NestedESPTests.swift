@@ -20,26 +20,13 @@ import Testing
     }
 
     static func ipv4(_ proto: UInt8, _ payload: [UInt8], host: UInt8) -> [UInt8] {
-        var packet = [UInt8](repeating: 0, count: 20)
-        packet[0] = 0x45
-        packet.setBE16(2, UInt16(20 + payload.count))
-        packet[8] = 64
-        packet[9] = proto
-        packet[12] = 10
-        packet[15] = host
-        packet[16] = 10
-        packet[19] = host &+ 1
-        packet.setBE16(10, internetChecksum(packet, 0..<20))
-        return packet + payload
+        var id: UInt16 = 1
+        return GeneratedCapture.ipv4([10, 0, 0, host], [10, 0, 0, host &+ 1], protocol: proto, payload, id: &id)
     }
 
     /// A UDP header (checksum 0: none, as IPv4 allows) and `payload`.
     static func udp(_ source: UInt16, _ destination: UInt16, _ payload: [UInt8]) -> [UInt8] {
-        var header = [UInt8](repeating: 0, count: 8)
-        header.setBE16(0, source)
-        header.setBE16(2, destination)
-        header.setBE16(4, UInt16(8 + payload.count))
-        return header + payload
+        GeneratedCapture.udp(source, destination, payload)
     }
 
     /// The outer tunnel's frame, whose inner packet carries the inner SA's ESP as `wrap` puts it.
