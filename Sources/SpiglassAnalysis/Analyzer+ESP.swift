@@ -26,19 +26,24 @@ extension Analyzer {
             let layer = decryptLayer(
                 source, ip: sourceIP, esp: currentESP, ports: currentPorts, headerBytes: headerSource,
                 cut: cut && level == depth, flow: level == depth ? knownFlow : nil)
+            let verdict = layer.verdict
+            let (spi, tunnel, flowNumber) = (layer.spi, layer.tunnel, layer.flowNumber)
+            // The layer's last use: moved into the record, not copied.
             record.esp.append(layer)
-            record.verdict = layer.verdict
-            if layer.verdict == .espNull {
+            record.verdict = verdict
+            if verdict == .espNull {
                 // Shown, not written: nothing authenticated this payload.
                 record.inner = PacketSummary.of(inbound.inner, range: 0..<inbound.innerLength)
             }
-            guard layer.verdict == .decrypted else { break }
+            guard verdict == .decrypted else { break }
             decryptedAny = true
-            var reader = ByteReader(inbound.inner, range: 0..<inbound.innerLength)
-            innerIP = try? IPLayer.parse(&reader).get()
-            if policyCheck.isActive, let parsed = innerIP, let flowNumber = layer.flowNumber {
+            // Parsed only when something reads it: the policy check, the record's summary, or a
+            // look for ESP nested inside (which an IPv4 packet of another protocol cannot hold).
+            let wanted = policyCheck.isActive || wantsInnerSummary || (level + 1 < options.maxNesting && mayNest())
+            innerIP = wanted ? parseInner() : nil
+            if policyCheck.isActive, let parsed = innerIP, let flowNumber {
                 checkDecryptedPolicy(
-                    flowNumber: flowNumber, ipsecProtocol: .esp, spi: layer.spi, tunnel: layer.tunnel, outer: sourceIP,
+                    flowNumber: flowNumber, ipsecProtocol: .esp, spi: spi, tunnel: tunnel, outer: sourceIP,
                     innerIP: parsed)
             }
             guard level + 1 < options.maxNesting, let parsed = innerIP, parsed.fragment == nil,
@@ -55,9 +60,39 @@ extension Analyzer {
             currentPorts = innerPorts
         }
         if decryptedAny {
-            record.inner = innerIP.map { PacketSummary.of(inbound.inner, ip: $0) }
+            if wantsInnerSummary { record.inner = innerIP.map { PacketSummary.of(inbound.inner, ip: $0) } }
             record.writtenLength = inbound.innerLength
             writeInner()
+        }
+    }
+
+    /// Whether a frame's record must summarise the packet it released: something shows or
+    /// observes records one by one (under -q every reporter is silent per packet).
+    var wantsInnerSummary: Bool { !options.quiet || packetObserver != nil }
+
+    /// The IP header of the released packet, or nil when it is not a sane IP packet.
+    func parseInner() -> IPLayer? {
+        var reader = ByteReader(inbound.inner, range: 0..<inbound.innerLength)
+        return try? IPLayer.parse(&reader).get()
+    }
+
+    /// Whether the released packet may carry ESP (nested tunnels): false only for an IPv4
+    /// packet that `IPsecLayers` would class as another protocol, one that is neither ESP nor
+    /// AH nor UDP with the RFC 3948 NAT-traversal port on either side (IKE's port 500 carries
+    /// no ESP). IPv6 is left to the parse (its extension headers come first).
+    func mayNest() -> Bool {
+        let inner = inbound.inner
+        let length = inbound.innerLength
+        guard length >= 20, inner[0] >> 4 == 4 else { return true }
+        switch inner[9] {
+        case IPProtocol.esp, IPProtocol.ah:
+            return true
+        case IPProtocol.udp:
+            let udp = Int(inner[0] & 0x0f) * 4
+            guard udp >= 20, udp + 4 <= length else { return true }
+            return inner.be16(udp) == IPsecPorts.natTraversal || inner.be16(udp + 2) == IPsecPorts.natTraversal
+        default:
+            return false
         }
     }
 
@@ -84,7 +119,7 @@ extension Analyzer {
         if flows[flowNumber].childSA == nil && flows[flowNumber].childGeneration != generation {
             // Looked up again only after an exchange settled new SPIs: one compare per packet.
             flows[flowNumber].childGeneration = generation
-            flows[flowNumber].childSA = replica.map { $0.bySPI[esp.spi] } ?? ike.childSA(spi: esp.spi)
+            flows[flowNumber].childSA = replica.map { $0.bySPI[esp.spi] } ?? ike.childSA(spi: esp.spi.rawValue)
         }
         layer.childSA = flows[flowNumber].childSA
         layer.flowNumber = flowNumber
@@ -102,20 +137,8 @@ extension Analyzer {
     /// authenticate it: no key, unsupported algorithm, ESP-NULL), to the anti-replay window;
     /// packets that failed must not move the window. Returns the window's verdict.
     func count(_ flowNumber: Int, verdict: PacketVerdict, sequence: UInt64, bytes: Int) -> ReplayWindow.Outcome? {
-        var outcome: ReplayWindow.Outcome? = nil
-        switch verdict {
-        case .decrypted, .dummy, .garbled, .noSA, .unsupportedAlgorithm, .espNull, .ahVerified, .ah:
-            outcome = flows[flowNumber].replay.record(sequence)
-        default:
-            break
-        }
-        flows[flowNumber].packets += 1
-        flows[flowNumber].bytes += bytes
-        flows[flowNumber].counts[verdict] += 1
-        flows[flowNumber].lastSeen = record.timestamp
-        if flows[flowNumber].firstSequence == nil { flows[flowNumber].firstSequence = sequence }
-        flows[flowNumber].lastSequence = sequence
-        return outcome
+        // One access to the flow (one uniqueness check of the table) for all its counters.
+        flows[flowNumber].tally(verdict, sequence: sequence, bytes: bytes, at: record.timestamp)
     }
 
     /// An ESP packet the capture cut: its SA is named, but nothing is verified or decrypted,

@@ -8,7 +8,7 @@ extension Analyzer {
     /// One decrypted layer's inner packet (`inbound.inner` holds it), checked against the selectors of
     /// the SA of `flowNumber`, whose packets travelled `outer` (the packet the SA protected).
     func checkDecryptedPolicy(
-        flowNumber: Int, ipsecProtocol: IPsecProtocol, spi: UInt32, tunnel: Bool?, outer: IPLayer,
+        flowNumber: Int, ipsecProtocol: IPsecProtocol, spi: SPI, tunnel: Bool?, outer: IPLayer,
         innerIP: IPLayer
     ) {
         let sa = ProtectingSA(

@@ -5,7 +5,7 @@ import SpiglassWire
 
 /// An ESP flow as seen on the wire: one SPI between two addresses (an SA in one direction).
 public struct FlowKey: Hashable, Sendable {
-    public var spi: UInt32
+    public var spi: SPI
     public var source: IPAddress
     public var destination: IPAddress
     public var udpEncapsulated: Bool
@@ -62,6 +62,27 @@ public struct FlowStatistics: Sendable {
     public internal(set) var firstFrame = 0
 
     public func count(_ verdict: PacketVerdict) -> Int { counts[verdict] }
+
+    /// Adds a packet seen at `time` to the counters (see `Analyzer.count`); returns the
+    /// anti-replay window's verdict for the verdicts that move it.
+    mutating func tally(_ verdict: PacketVerdict, sequence: UInt64, bytes: Int, at time: Timestamp)
+        -> ReplayWindow.Outcome?
+    {
+        var outcome: ReplayWindow.Outcome? = nil
+        switch verdict {
+        case .decrypted, .dummy, .garbled, .noSA, .unsupportedAlgorithm, .espNull, .ahVerified, .ah:
+            outcome = replay.record(sequence)
+        default:
+            break
+        }
+        packets += 1
+        self.bytes += bytes
+        counts[verdict] += 1
+        lastSeen = time
+        if firstSequence == nil { firstSequence = sequence }
+        lastSequence = sequence
+        return outcome
+    }
 
     /// Packets whose ICV (or AH ICV) verified and that were released.
     public var verified: Int { count(.decrypted) - decryptedWithoutIntegrity + count(.ahVerified) }
@@ -172,7 +193,7 @@ public struct Finding: Sendable, Equatable {
     }
 
     public var kind: Kind
-    public var spi: UInt32
+    public var spi: SPI
     public var source: IPAddress
     public var destination: IPAddress
     public var message: String

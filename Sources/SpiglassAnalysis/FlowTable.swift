@@ -13,7 +13,7 @@ struct FlowTable {
     var count: Int { flows.count }
 
     private static func slot(_ key: FlowKey) -> Int {
-        Int(truncatingIfNeeded: key.spi ^ (key.spi >> 8)) & (recentSlots - 1)
+        Int(truncatingIfNeeded: key.spi.rawValue ^ (key.spi.rawValue >> 8)) & (recentSlots - 1)
     }
 
     /// The index of `key`'s flow, or nil when it has not been seen.

@@ -290,8 +290,8 @@ final class FrameRouter {
 
     /// The owner of a packet with these IPsec layers: by the outermost SPI, else worker 0.
     private func owner(of layers: IPsecLayers) -> Int {
-        if let first = layers.ah.first { return owner(spi: first.spi) }
-        if case .esp(let esp, _) = layers.payload { return owner(spi: esp.spi) }
+        if let first = layers.ah.first { return owner(spi: first.spi.rawValue) }
+        if case .esp(let esp, _) = layers.payload { return owner(spi: esp.spi.rawValue) }
         return 0
     }
 

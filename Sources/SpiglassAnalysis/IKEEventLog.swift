@@ -1,5 +1,6 @@
 import SpiglassIKE
 import SpiglassSAD
+import SpiglassWire
 
 /// What worker 0 of a parallel run, the only one that follows IKE, learns that the other
 /// workers need, in frame order: the ESP and AH SAs keyed from SK_d, and the CHILD_SA each SPI
@@ -12,7 +13,7 @@ import SpiglassSAD
 final class IKEEventLog: @unchecked Sendable {
     enum Event {
         case derived(SecurityAssociation)
-        case child(spi: UInt32, selectors: NegotiatedSelectors)
+        case child(spi: SPI, selectors: NegotiatedSelectors)
     }
 
     private let lock = ConditionLock()
@@ -54,13 +55,13 @@ final class IKEEventLog: @unchecked Sendable {
 /// kept from worker 0's events, with the CHILD_SA's selectors for the policy check. Shared by
 /// the worker's analyzer and its `PolicyCheck`, on the worker's thread only.
 final class ChildSAReplica {
-    @exclusivity(unchecked) var bySPI: [UInt32: Int] = [:]
-    @exclusivity(unchecked) var selectors: [UInt32: NegotiatedSelectors] = [:]
+    @exclusivity(unchecked) var bySPI: [SPI: Int] = [:]
+    @exclusivity(unchecked) var selectors: [SPI: NegotiatedSelectors] = [:]
     /// Changes with every event, as `IKEReconstruction.childGeneration` does with every settled
     /// exchange: flows look their CHILD_SA up again only then.
     @exclusivity(unchecked) var generation = 0
 
-    func apply(spi: UInt32, _ negotiated: NegotiatedSelectors) {
+    func apply(spi: SPI, _ negotiated: NegotiatedSelectors) {
         bySPI[spi] = negotiated.child
         selectors[spi] = negotiated
         generation += 1

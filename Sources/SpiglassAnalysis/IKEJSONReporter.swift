@@ -60,7 +60,7 @@ final class IKEJSONReporter: Reporter {
                 flows.filter { $0.childSA == nil }.map { flow in
                     var f = JSONObject()
                     f.string("protocol", flow.key.ipsecProtocol == .ah ? "AH" : "ESP")
-                    f.string("spi", SPI(flow.key.spi).description)
+                    f.string("spi", flow.key.spi.description)
                     f.string("src", flow.key.source.description)
                     f.string("dst", flow.key.destination.description)
                     f.int("packets", flow.packets)
@@ -257,7 +257,7 @@ enum IKEJSON {
             JSONObject.array(
                 flows.map { flow in
                     var f = JSONObject()
-                    f.string("spi", SPI(flow.key.spi).description)
+                    f.string("spi", flow.key.spi.description)
                     f.string("src", flow.key.source.description)
                     f.string("dst", flow.key.destination.description)
                     f.int("packets", flow.packets)

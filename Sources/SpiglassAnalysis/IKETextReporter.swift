@@ -57,14 +57,14 @@ final class IKETextReporter: Reporter {
             sink.write("\nESP/AH SPIs that no exchange in this capture created:\n")
             for flow in orphans {
                 sink.write(
-                    "  \(flow.key.ipsecProtocol == .ah ? "AH" : "ESP") \(SPI(flow.key.spi).description) \(flow.key.source) → \(flow.key.destination): \(flow.packets) packets, \(flow.count(.decrypted)) decrypted\n"
+                    "  \(flow.key.ipsecProtocol == .ah ? "AH" : "ESP") \(flow.key.spi.description) \(flow.key.source) → \(flow.key.destination): \(flow.packets) packets, \(flow.count(.decrypted)) decrypted\n"
                 )
             }
         }
         if let policy = PolicyPresentation.totalsLine(summary.policy) { sink.write("\n" + policy) }
         for finding in summary.findings where finding.kind == .policyMismatch {
             sink.write(
-                "  \(SPI(finding.spi).description) \(finding.source) → \(finding.destination): \(finding.message)\n")
+                "  \(finding.spi.description) \(finding.source) → \(finding.destination): \(finding.message)\n")
         }
         for line in PolicyPresentation.leakFindings(summary.policy) { sink.write(line) }
         for diagnostic in summary.diagnostics { sink.write("warning: \(diagnostic)\n") }
@@ -210,7 +210,7 @@ final class IKETextReporter: Reporter {
         for flowIndex in flowsByChild[index] ?? [] {
             let flow = flows[flowIndex]
             out +=
-                "    \(flow.key.ipsecProtocol == .ah ? "AH" : "ESP") \(SPI(flow.key.spi).description) \(flow.key.source) → \(flow.key.destination): \(flow.packets) packets, \(flow.verified) verified"
+                "    \(flow.key.ipsecProtocol == .ah ? "AH" : "ESP") \(flow.key.spi.description) \(flow.key.source) → \(flow.key.destination): \(flow.packets) packets, \(flow.verified) verified"
             if let sa = flow.saIndex.map({ sad.entries[$0] }), flow.key.ipsecProtocol == .esp {
                 out += " with keys \(IKEDescribe.origin(sa.origin))"
             }

@@ -63,10 +63,10 @@ final class JSONReporter: Reporter {
         }
         if let message = record.tcpMessage { o.int("tcp_message", message) }
         if let layer = record.esp.first {
-            o.string("spi", SPI(layer.spi).description)
+            o.string("spi", layer.spi.description)
             o.int("seq", layer.sequence)
         } else if let ah = record.ah.first {
-            o.string("spi", SPI(ah.header.spi).description)
+            o.string("spi", ah.header.spi.description)
             o.int("seq", ah.sequence)
         } else {
             o.raw("spi", "null")
@@ -76,7 +76,7 @@ final class JSONReporter: Reporter {
 
     private func ahJSON(_ ah: AHLayer, ahSAD: SADatabase) -> String {
         var a = JSONObject()
-        a.string("spi", SPI(ah.header.spi).description)
+        a.string("spi", ah.header.spi.description)
         a.int("seq", ah.sequence)
         a.string("verdict", ah.verdict.rawValue)
         a.int("next_header", ah.header.nextHeader)
@@ -127,7 +127,7 @@ final class JSONReporter: Reporter {
 
     private func layerJSON(_ layer: ESPLayer, sad: SADatabase) -> String {
         var e = JSONObject()
-        e.string("spi", SPI(layer.spi).description)
+        e.string("spi", layer.spi.description)
         e.int("seq", layer.sequence)
         e.string("verdict", layer.verdict.rawValue)
         e.string("icv", layer.icv.rawValue)
@@ -165,7 +165,7 @@ final class JSONReporter: Reporter {
     private func saJSON(_ flow: FlowStatistics, policyActive: Bool, sad: SADatabase, ahSAD: SADatabase) -> String {
         var o = JSONObject()
         o.string("type", "sa")
-        o.string("spi", SPI(flow.key.spi).description)
+        o.string("spi", flow.key.spi.description)
         o.string("src", flow.key.source.description)
         o.string("dst", flow.key.destination.description)
         o.string("protocol", flow.key.ipsecProtocol == .ah ? "AH" : "ESP")
@@ -238,7 +238,7 @@ final class JSONReporter: Reporter {
             JSONObject.array(
                 summary.findings.map { finding in
                     JSONReporter.findingJSON(
-                        kind: finding.kind.rawValue, spi: SPI(finding.spi).description,
+                        kind: finding.kind.rawValue, spi: finding.spi.description,
                         source: finding.source.description,
                         destination: finding.destination.description, message: finding.message)
                 } + PolicyPresentation.leakFindingsJSON(summary.policy)))

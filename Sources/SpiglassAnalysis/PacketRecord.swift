@@ -56,7 +56,7 @@ public enum PacketVerdict: String, Sendable, Equatable, CaseIterable {
 
 /// One ESP layer of a packet (nested tunnels give more than one).
 public struct ESPLayer: Sendable, Equatable {
-    public var spi: UInt32
+    public var spi: SPI
     /// Full sequence number (with inferred high bits when the SA uses ESN).
     public var sequence: UInt64
     public var verdict: PacketVerdict
@@ -170,7 +170,8 @@ public struct PacketRecord: Sendable {
         reassembledFrom = 0
         // Tested before being cleared: assigning nil to a large optional copies a whole empty
         // value over it, on every frame, although most frames never set these.
-        if !esp.isEmpty { esp.removeAll(keepingCapacity: true) }
+        // Most frames hold one layer: removing it alone spares a generic range replacement.
+        while !esp.isEmpty { esp.removeLast() }
         if !ah.isEmpty { ah.removeAll(keepingCapacity: true) }
         if ike != nil { ike = nil }
         if ikeMessage != nil { ikeMessage = nil }

@@ -34,7 +34,7 @@ final class TextReporter: Reporter {
             if let message = record.tcpMessage { line += " msg \(message)" }
         }
         for ah in record.ah {
-            line += " [AH spi=\(SPI(ah.header.spi).description) seq=\(ah.sequence) \(ah.verdict.rawValue)"
+            line += " [AH spi=\(ah.header.spi.description) seq=\(ah.sequence) \(ah.verdict.rawValue)"
             if let index = ah.saIndex { line += " \(ahSAD.entries[index].integrity.name)" }
             if let replay = ah.replay, replay != .ok { line += " \(replay.rawValue)" }
             if let detail = ah.detail { line += " (\(detail))" }
@@ -44,7 +44,7 @@ final class TextReporter: Reporter {
             for (i, layer) in record.esp.enumerated() {
                 if i > 0 { line += " ⇒ ESP" }
                 line +=
-                    " spi=\(SPI(layer.spi).description) seq=\(layer.sequence) len=\(layer.length) \(layer.verdict.rawValue)"
+                    " spi=\(layer.spi.description) seq=\(layer.sequence) len=\(layer.length) \(layer.verdict.rawValue)"
                 if let index = layer.saIndex {
                     let sa = sad.entries[index]
                     line += " [\(sa.algorithmDescription)"
@@ -118,7 +118,7 @@ final class TextReporter: Reporter {
                 let seq = flow.firstSequence.map { "\($0)-\(flow.lastSequence ?? $0)" } ?? "-"
                 rows.append(
                     [
-                        SPI(flow.key.spi).description, isAH ? "AH" : "ESP", flow.key.source.description,
+                        flow.key.spi.description, isAH ? "AH" : "ESP", flow.key.source.description,
                         flow.key.destination.description,
                         flow.key.udpEncapsulated ? "udp" : "-",
                         sa.map { isAH ? $0.integrity.name : $0.algorithmDescription } ?? "(no key)",
@@ -154,7 +154,7 @@ final class TextReporter: Reporter {
             sink.write("Findings:\n")
             for finding in summary.findings {
                 sink.write(
-                    "  \(SPI(finding.spi).description) \(finding.source) → \(finding.destination): \(finding.message)\n"
+                    "  \(finding.spi.description) \(finding.source) → \(finding.destination): \(finding.message)\n"
                 )
             }
             for line in PolicyPresentation.leakFindings(summary.policy) { sink.write(line) }

@@ -96,9 +96,8 @@ public final class PcapWriter {
     /// Appends `bytes[range]` as one packet stamped `timestamp`.
     public func write(_ bytes: [UInt8], range: Range<Int>, timestamp: Timestamp) {
         guard !failed, range.lowerBound >= 0, range.upperBound <= bytes.count else { return }
-        if !flushEachPacket && range.count <= PcapWriter.stagingCapacity {
-            withUnsafeBytes(of: PcapWriter.recordHeader(length: range.count, timestamp: timestamp)) { stage($0) }
-            bytes.withUnsafeBytes { stage(UnsafeRawBufferPointer(rebasing: $0[range])) }
+        if !flushEachPacket && range.count <= PcapWriter.stagingCapacity - PcapWriter.recordHeaderLength {
+            stageRecord(bytes, range: range, timestamp: timestamp)
             packetsWritten += 1
             return
         }
@@ -143,6 +142,28 @@ public final class PcapWriter {
             UInt32(truncatingIfNeeded: timestamp.seconds), UInt32(truncatingIfNeeded: timestamp.microseconds),
             UInt32(truncatingIfNeeded: length), UInt32(truncatingIfNeeded: length)
         )
+    }
+
+    /// The length of `recordHeader`.
+    private static let recordHeaderLength = 16
+
+    /// Copies the record of `bytes[range]` (header, then packet) into `staging` in one step:
+    /// the per-packet path of `write`, which `range.count + recordHeaderLength` bytes fit.
+    @inline(__always)
+    private func stageRecord(_ bytes: [UInt8], range: Range<Int>, timestamp: Timestamp) {
+        let length = PcapWriter.recordHeaderLength + range.count
+        if stagedBytes + length > staging.count { drainStaging() }
+        let start = stagedBytes
+        let header = PcapWriter.recordHeader(length: range.count, timestamp: timestamp)
+        staging.withUnsafeMutableBytes { target in
+            let base = target.baseAddress! + start
+            withUnsafeBytes(of: header) { base.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            bytes.withUnsafeBytes { packet in
+                (base + PcapWriter.recordHeaderLength).copyMemory(
+                    from: packet.baseAddress! + range.lowerBound, byteCount: range.count)
+            }
+        }
+        stagedBytes = start + length
     }
 
     /// Copies `source` into `staging`, after the staged bytes (drained first when they would

@@ -1,5 +1,6 @@
 import SpiglassCrypto
 import SpiglassSAD
+import SpiglassWire
 
 /// The OpenSSL contexts and scratch buffers of one SA, made once and reused for every packet
 /// on it: per packet only IVs, nonces and AADs are rewritten in place.
@@ -107,10 +108,7 @@ public final class ESPCryptoState {
     }
 
     func setSequenceHigh(_ high: UInt32) {
-        sequenceHighTrailer[0] = UInt8(high >> 24)
-        sequenceHighTrailer[1] = UInt8((high >> 16) & 0xff)
-        sequenceHighTrailer[2] = UInt8((high >> 8) & 0xff)
-        sequenceHighTrailer[3] = UInt8(high & 0xff)
+        sequenceHighTrailer.setBE32(0, high)
     }
 
     /// Fills `nonce` (salt ‖ IV) and `aad` (SPI ‖ [ESN high ‖] sequence, RFC 4106 5, RFC 4309 5,
@@ -121,22 +119,29 @@ public final class ESPCryptoState {
     func prepareNonceAndAAD(salt: [UInt8], packet: [UInt8], espStart: Int, iv: [UInt8]? = nil) -> Int {
         let esn = layout.extendedSequenceNumbers
         let saltLength = salt.count
-        for i in 0..<saltLength { nonce[i] = salt[i] }
+        // Whole runs copied at once: byte by byte, every store into these arrays of a class
+        // checked their uniqueness again, which cost more than the copies.
+        copyBytes(salt, 0..<saltLength, into: &nonce, at: 0)
+        let sequence = (espStart + 4)..<(espStart + 8)
         if layout.implicitIV {
-            for i in 0..<4 { nonce[saltLength + i] = esn ? sequenceHighTrailer[i] : 0 }
-            for i in 0..<4 { nonce[saltLength + 4 + i] = packet[espStart + 4 + i] }
+            if esn {
+                copyBytes(sequenceHighTrailer, 0..<4, into: &nonce, at: saltLength)
+            } else {
+                nonce.setBE32(saltLength, 0)
+            }
+            copyBytes(packet, sequence, into: &nonce, at: saltLength + 4)
         } else if let iv {
-            for i in 0..<8 { nonce[saltLength + i] = iv[i] }
+            copyBytes(iv, 0..<8, into: &nonce, at: saltLength)
         } else {
-            for i in 0..<8 { nonce[saltLength + i] = packet[espStart + 8 + i] }
+            copyBytes(packet, (espStart + 8)..<(espStart + 16), into: &nonce, at: saltLength)
         }
-        for i in 0..<4 { aad[i] = packet[espStart + i] }
+        copyBytes(packet, espStart..<(espStart + 4), into: &aad, at: 0)
         if esn {
-            for i in 0..<4 { aad[4 + i] = sequenceHighTrailer[i] }
-            for i in 0..<4 { aad[8 + i] = packet[espStart + 4 + i] }
+            copyBytes(sequenceHighTrailer, 0..<4, into: &aad, at: 4)
+            copyBytes(packet, sequence, into: &aad, at: 8)
             return 12
         }
-        for i in 0..<4 { aad[4 + i] = packet[espStart + 4 + i] }
+        copyBytes(packet, sequence, into: &aad, at: 4)
         return 8
     }
 }

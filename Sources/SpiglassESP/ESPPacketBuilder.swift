@@ -1,5 +1,6 @@
 import SpiglassCrypto
 import SpiglassSAD
+import SpiglassWire
 
 /// Builds outbound ESP packets (RFC 4303 3.3) with an SA's keys: used by tests to make the
 /// packets a real peer cannot (transport mode, ESN, corrupted ICVs), and by the benchmark.
@@ -16,7 +17,7 @@ public final class ESPPacketBuilder {
     /// `nextHeader`. `iv` defaults to random bytes; `padding` overrides the RFC 1, 2, 3, …
     /// padding bytes (for building bad packets).
     public func build(
-        spi: UInt32, sequence: UInt64, payload: [UInt8], nextHeader: UInt8,
+        spi: SPI, sequence: UInt64, payload: [UInt8], nextHeader: UInt8,
         iv: [UInt8]? = nil, padding: [UInt8]? = nil, extraPadding: Int = 0
     ) throws -> [UInt8] {
         let sa = state.sa
@@ -36,7 +37,7 @@ public final class ESPPacketBuilder {
         plain.append(nextHeader)
 
         var packet: [UInt8] = []
-        for shift in [24, 16, 8, 0] { packet.append(UInt8((spi >> UInt32(shift)) & 0xff)) }
+        for shift in [24, 16, 8, 0] { packet.append(UInt8((spi.rawValue >> UInt32(shift)) & 0xff)) }
         let low = UInt32(truncatingIfNeeded: sequence)
         let high = UInt32(truncatingIfNeeded: sequence >> 32)
         for shift in [24, 16, 8, 0] { packet.append(UInt8((low >> UInt32(shift)) & 0xff)) }

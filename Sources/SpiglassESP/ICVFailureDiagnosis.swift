@@ -105,7 +105,7 @@ public enum ICVFailureDiagnosis {
     }
 
     static func describe(_ sa: SecurityAssociation) -> String {
-        "\(sa.origin)\(sa.spi.map { " (spi 0x" + String($0, radix: 16) + ")" } ?? "")"
+        "\(sa.origin)\(sa.spi.map { " (spi 0x" + String($0.rawValue, radix: 16) + ")" } ?? "")"
     }
 
     /// A variant of the SA that verifies the packet, described for the user; or nil when none

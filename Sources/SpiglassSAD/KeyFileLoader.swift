@@ -287,7 +287,7 @@ public enum KeyFileLoader {
     /// What `keys check` says about an understood SA.
     public static func note(for sa: SecurityAssociation) -> KeyFileNote {
         var text =
-            "\(sa.ipsecProtocol.rawValue.uppercased()) SA spi=\(sa.spi.map { "0x" + String($0, radix: 16) } ?? "*") \(sa.source) → \(sa.destination)"
+            "\(sa.ipsecProtocol.rawValue.uppercased()) SA spi=\(sa.spi.map { "0x" + String($0.rawValue, radix: 16) } ?? "*") \(sa.source) → \(sa.destination)"
         text += sa.ipsecProtocol == .ah ? " \(sa.integrity.name)" : " \(sa.algorithmDescription)"
         text += " (key \(sa.encryptionKey.count) bytes"
         if sa.integrity.verifies { text += ", auth key \(sa.integrityKey.count) bytes" }

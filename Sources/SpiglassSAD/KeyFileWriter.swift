@@ -12,8 +12,8 @@ public enum KeyFileWriter {
 
     /// Keys written out on purpose: `keys export`, `keys convert`, `keys check --show-keys`.
     static func hex(_ bytes: SecretBytes) -> String { "0x" + Hex.encode(bytes) }
-    static func spiText(_ spi: UInt32?) -> String {
-        spi.map { SPI($0).description } ?? "*"
+    static func spiText(_ spi: SPI?) -> String {
+        spi.map(\.description) ?? "*"
     }
     static func ikeSPIText(_ spi: UInt64) -> String { spi.ikeSPIHex }
 

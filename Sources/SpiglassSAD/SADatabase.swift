@@ -12,7 +12,7 @@ public struct SADatabase: Sendable {
     }
 
     public private(set) var entries: [SecurityAssociation] = []
-    private var bySPI: [UInt32: [Int]] = [:]
+    private var bySPI: [SPI: [Int]] = [:]
     private var anySPI: [Int] = []
 
     public init() {}
@@ -36,7 +36,7 @@ public struct SADatabase: Sendable {
 
     /// The first entry, in file order, whose SPI and address patterns match; failing that,
     /// the first entry with this exact SPI whatever its addresses.
-    public func lookup(spi: UInt32, source: IPAddress, destination: IPAddress) -> (index: Int, match: MatchKind)? {
+    public func lookup(spi: SPI, source: IPAddress, destination: IPAddress) -> (index: Int, match: MatchKind)? {
         let exact = bySPI[spi] ?? []
         var i = 0
         var j = 0

@@ -35,7 +35,7 @@ public enum IPsecMode: String, Sendable, Equatable, Hashable {
 public struct SecurityAssociation: Sendable, Equatable, Hashable {
     public var ipsecProtocol: IPsecProtocol = .esp
     /// nil matches any SPI (Wireshark's "*").
-    public var spi: UInt32?
+    public var spi: SPI?
     public var source: AddressPattern
     public var destination: AddressPattern
     public var encryption: EncryptionAlgorithm
@@ -60,7 +60,7 @@ public struct SecurityAssociation: Sendable, Equatable, Hashable {
     /// The keys may be `SecretBytes` (kept as they are) or any other byte collection (copied
     /// into `SecretBytes`; the caller's copy is the caller's to wipe).
     public init(
-        spi: UInt32?, source: AddressPattern = .any, destination: AddressPattern = .any,
+        spi: SPI?, source: AddressPattern = .any, destination: AddressPattern = .any,
         encryption: EncryptionAlgorithm, encryptionKey: some Collection<UInt8>,
         integrity: IntegrityAlgorithm = .null, integrityKey: some Collection<UInt8> = SecretBytes(),
         extendedSequenceNumbers: Bool = false, initialSequenceHigh: UInt32 = 0,

@@ -2,7 +2,7 @@
 /// until an SA says how long the IV and ICV are.
 public struct ESPHeader: Sendable, Equatable {
     public static let length = 8
-    public var spi: UInt32
+    public var spi: SPI
     public var sequence: UInt32
     /// The ESP packet, from the SPI to the end of the ICV.
     public var range: Range<Int>
@@ -18,7 +18,7 @@ public struct ESPHeader: Sendable, Equatable {
         }
         return .success(
             ESPHeader(
-                spi: reader.bytes.be32(whole.lowerBound), sequence: reader.bytes.be32(whole.lowerBound + 4),
+                spi: SPI(reader.bytes.be32(whole.lowerBound)), sequence: reader.bytes.be32(whole.lowerBound + 4),
                 range: whole))
     }
 }
@@ -26,7 +26,7 @@ public struct ESPHeader: Sendable, Equatable {
 /// RFC 4302 AH header.
 public struct AHHeader: Sendable, Equatable {
     public var nextHeader: UInt8
-    public var spi: UInt32
+    public var spi: SPI
     public var sequence: UInt32
     public var icvRange: Range<Int>
     /// The whole AH header, ICV included.
@@ -68,7 +68,7 @@ public struct AHHeader: Sendable, Equatable {
             let sequence = reader.readUInt32()
         else { return nil }
         return AHHeader(
-            nextHeader: nextHeader, spi: spi, sequence: sequence, icvRange: reader.remainingRange,
+            nextHeader: nextHeader, spi: SPI(spi), sequence: sequence, icvRange: reader.remainingRange,
             range: offset..<reader.bounds.upperBound)
     }
 }

@@ -113,7 +113,7 @@ struct Bench {
     static func family(of sa: SecurityAssociation, count: Int) -> [SecurityAssociation] {
         (0..<count).map { k in
             var member = sa
-            member.spi = sa.spi! &+ UInt32(k) &* 0x100
+            member.spi = SPI(sa.spi!.rawValue &+ UInt32(k) &* 0x100)
             member.encryptionKey = sa.encryptionKey.map { $0 &+ UInt8(truncatingIfNeeded: k) }
             member.integrityKey = sa.integrityKey.map { $0 &+ UInt8(truncatingIfNeeded: k) }
             return member

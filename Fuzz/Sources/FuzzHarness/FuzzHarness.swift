@@ -173,7 +173,7 @@ public enum FuzzHarness {
             _ seed: UInt8
         ) -> SecurityAssociation {
             SecurityAssociation(
-                spi: 0x1000 + UInt32(seed), encryption: encryption, encryptionKey: bytes(keyLength, seed: seed),
+                spi: SPI(0x1000 + UInt32(seed)), encryption: encryption, encryptionKey: bytes(keyLength, seed: seed),
                 integrity: integrity, integrityKey: bytes(integrityKeyLength, seed: seed &+ 100))
         }
         return [

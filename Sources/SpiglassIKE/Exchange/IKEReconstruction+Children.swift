@@ -161,7 +161,7 @@ extension IKEReconstruction {
             integrity: SecretBytes, direction: String
         ) -> SecurityAssociation {
             var sa = SecurityAssociation(
-                spi: spi, source: .exact(source), destination: .exact(destination),
+                spi: SPI(spi), source: .exact(source), destination: .exact(destination),
                 encryption: algorithms.encryption, encryptionKey: encryption,
                 integrity: algorithms.integrity, integrityKey: integrity,
                 extendedSequenceNumbers: algorithms.extendedSequenceNumbers, origin: origin)

@@ -339,7 +339,7 @@ extension IKEReconstruction {
                 encryptionKeyLength: algorithms.encryptionKeyLength,
                 integrityKeyLength: algorithms.integrityKeyLength)
             var made = SecurityAssociation(
-                spi: spi, source: .exact(source), destination: .exact(destination),
+                spi: SPI(spi), source: .exact(source), destination: .exact(destination),
                 encryption: algorithms.encryption, encryptionKey: keys.encryption,
                 integrity: algorithms.integrity, integrityKey: keys.integrity,
                 extendedSequenceNumbers: algorithms.extendedSequenceNumbers, origin: origin)

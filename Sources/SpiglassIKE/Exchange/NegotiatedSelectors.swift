@@ -23,12 +23,12 @@ public struct NegotiatedSelectors: Sendable {
     public func selector(for sa: ProtectingSA) -> PolicySelector? {
         guard protocolID == (sa.ipsecProtocol == .ah ? 2 : 3) || protocolID == 0, let forward else { return nil }
         var found: PolicySelector
-        if requesterSPI == sa.spi && responderSPI == sa.spi {
+        if requesterSPI == sa.spi.rawValue && responderSPI == sa.spi.rawValue {
             // Both ends chose the same SPI: the direction comes from the addresses.
             found = sa.outerDestination == requester ? forward.reversed : forward
-        } else if sa.spi == responderSPI {
+        } else if sa.spi.rawValue == responderSPI {
             found = forward
-        } else if sa.spi == requesterSPI {
+        } else if sa.spi.rawValue == requesterSPI {
             found = forward.reversed
         } else {
             return nil

@@ -1,3 +1,5 @@
+import SpiglassWire
+
 /// Reads Spiglass' own key format: one SA per line, `key=value` fields after the protocol
 /// word (`esp`, `ah` or `ike`), `#` comments. Documented in the README ("Key files").
 ///
@@ -180,7 +182,7 @@ enum NativeKeyParser {
                 .badValue, "auth", "\(encryption.name) is a combined-mode cipher: leave auth out or set auth=null")
         }
         var sa = SecurityAssociation(
-            spi: try f.spi(), source: try f.address("src"), destination: try f.address("dst"),
+            spi: try f.spi().map { SPI($0) }, source: try f.address("src"), destination: try f.address("dst"),
             encryption: encryption, encryptionKey: try f.key("enc-key"),
             integrity: integrity, integrityKey: try f.key("auth-key"),
             extendedSequenceNumbers: try f.flag("esn"), initialSequenceHigh: try f.number("esn-high"),
@@ -197,7 +199,7 @@ enum NativeKeyParser {
         let integrity = try f.integrity()
         guard integrity != .null else { throw f.error(.missingField, "auth", "an AH SA needs an integrity algorithm") }
         var sa = SecurityAssociation(
-            spi: try f.spi(), source: try f.address("src"), destination: try f.address("dst"),
+            spi: try f.spi().map { SPI($0) }, source: try f.address("src"), destination: try f.address("dst"),
             encryption: .null, encryptionKey: [],
             integrity: integrity, integrityKey: try f.key("auth-key"),
             extendedSequenceNumbers: try f.flag("esn"), initialSequenceHigh: try f.number("esn-high"),

@@ -183,7 +183,7 @@ enum SetkeyDumpParser: KeyDumpText {
         let (encryption, encryptionKey, integrity, integrityKey) = try algorithms(
             block, ipsecProtocol: ipsecProtocol, file: file, warn: &warnings)
         var sa = SecurityAssociation(
-            spi: spi, source: .exact(block.source), destination: .exact(block.destination),
+            spi: SPI(spi), source: .exact(block.source), destination: .exact(block.destination),
             encryption: encryption, encryptionKey: encryptionKey,
             integrity: integrity, integrityKey: integrityKey,
             extendedSequenceNumbers: block.esn,

@@ -229,7 +229,8 @@ enum TcpdumpSecretsParser: KeyDumpText {
             key = []
         }
         var sa = SecurityAssociation(
-            spi: spi, source: .any, destination: destination, encryption: encryption, encryptionKey: key,
+            spi: spi.map { SPI($0) }, source: .any, destination: destination, encryption: encryption,
+            encryptionKey: key,
             integrity: integrity, origin: SAOrigin(file: file, line: line))
         try SAValidation.checkKeys(
             &sa, file: file, line: line, encryptionField: "secret", integrityField: "secret", requiredKeyBits: bits)

@@ -1,3 +1,5 @@
+import SpiglassWire
+
 /// Reads Wireshark's `esp_sa` UAT file: one SA per line, quoted comma-separated fields
 /// Protocol, Src IP, Dest IP, SPI, Encryption, Encryption Key, Authentication,
 /// Authentication Key, and in newer releases two more: SN length and ESN high bits.
@@ -65,7 +67,7 @@ enum WiresharkESPSAParser {
         }
         let (esn, high) = try sequenceNumberColumns(fields, fail: fail)
         var sa = SecurityAssociation(
-            spi: spi, source: source, destination: destination,
+            spi: spi.map { SPI($0) }, source: source, destination: destination,
             encryption: encryption, encryptionKey: encryptionKey,
             integrity: encryption.isAEAD ? .null : integrity, integrityKey: encryption.isAEAD ? [] : integrityKey,
             extendedSequenceNumbers: esn, initialSequenceHigh: high,

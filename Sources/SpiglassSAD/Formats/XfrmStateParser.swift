@@ -301,7 +301,7 @@ enum XfrmStateParser: KeyDumpText {
             block, ipsecProtocol: ipsecProtocol, protocolLine: protocolLine, file: file,
             warnings: &warnings)
         var sa = SecurityAssociation(
-            spi: spi, source: .exact(block.source), destination: .exact(block.destination),
+            spi: SPI(spi), source: .exact(block.source), destination: .exact(block.destination),
             encryption: algorithms.encryption, encryptionKey: algorithms.encryptionKey,
             integrity: algorithms.integrity, integrityKey: algorithms.integrityKey,
             extendedSequenceNumbers: block.esnFlag,

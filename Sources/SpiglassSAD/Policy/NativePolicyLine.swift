@@ -115,7 +115,7 @@ extension NativeKeyParser {
             }
             template.mode = template.mode ?? .tunnel
         }
-        if f.values["spi"] != nil { template.spi = try f.spi() }
+        if f.values["spi"] != nil { template.spi = try f.spi().map { SPI($0) } }
         if let text = f.values["reqid"]?.text {
             guard let reqid = UInt32(text) else {
                 throw f.error(.badValue, "reqid", "'\(KeyMaterial.redacted(text))' is not a number")

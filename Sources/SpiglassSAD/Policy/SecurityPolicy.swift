@@ -82,7 +82,7 @@ public struct PolicyTemplate: Sendable, Hashable, CustomStringConvertible {
     /// transport mode (ip xfrm prints 0.0.0.0 or ::).
     public var tunnelSource: IPAddress?
     public var tunnelDestination: IPAddress?
-    public var spi: UInt32?
+    public var spi: SPI?
     public var reqid: UInt32?
     /// ip xfrm `level use`, setkey `use`: the SA is used when one exists, and the packet goes
     /// in clear otherwise. Such a policy protects nothing a leak could break.
@@ -90,7 +90,7 @@ public struct PolicyTemplate: Sendable, Hashable, CustomStringConvertible {
 
     public init(
         ipsecProtocol: IPsecProtocol, mode: IPsecMode? = nil, tunnelSource: IPAddress? = nil,
-        tunnelDestination: IPAddress? = nil, spi: UInt32? = nil, reqid: UInt32? = nil, optional: Bool = false
+        tunnelDestination: IPAddress? = nil, spi: SPI? = nil, reqid: UInt32? = nil, optional: Bool = false
     ) {
         self.ipsecProtocol = ipsecProtocol
         self.mode = mode
@@ -128,7 +128,7 @@ public struct PolicyTemplate: Sendable, Hashable, CustomStringConvertible {
         if tunnelSource != nil || tunnelDestination != nil {
             text += " \(tunnelSource?.description ?? "*") → \(tunnelDestination?.description ?? "*")"
         }
-        if let spi { text += " spi 0x" + String(spi, radix: 16) }
+        if let spi { text += " spi 0x" + String(spi.rawValue, radix: 16) }
         if let reqid { text += " reqid \(reqid)" }
         if optional { text += " (optional)" }
         return text
@@ -138,14 +138,14 @@ public struct PolicyTemplate: Sendable, Hashable, CustomStringConvertible {
 /// What is known of the SA that protected one packet, for matching it against templates.
 public struct ProtectingSA: Sendable, Hashable {
     public var ipsecProtocol: IPsecProtocol
-    public var spi: UInt32
+    public var spi: SPI
     public var outerSource: IPAddress
     public var outerDestination: IPAddress
     /// Tunnel mode (the payload was an IP packet); nil when not known.
     public var tunnel: Bool?
 
     public init(
-        ipsecProtocol: IPsecProtocol, spi: UInt32, outerSource: IPAddress, outerDestination: IPAddress, tunnel: Bool?
+        ipsecProtocol: IPsecProtocol, spi: SPI, outerSource: IPAddress, outerDestination: IPAddress, tunnel: Bool?
     ) {
         self.ipsecProtocol = ipsecProtocol
         self.spi = spi

@@ -222,7 +222,7 @@ struct XfrmPolicyBlock {
                 guard let spi = XfrmPolicyBlock.number32(value) else {
                     throw fail("spi", "'\(KeyMaterial.redacted(value))' is not a 32-bit SPI")
                 }
-                template.spi = spi == 0 ? nil : spi
+                template.spi = spi == 0 ? nil : SPI(spi)
             case "reqid":
                 guard let reqid = XfrmPolicyBlock.number32(value) else {
                     throw fail("reqid", "'\(KeyMaterial.redacted(value))' is not a number")

@@ -101,7 +101,7 @@ import Testing
         #expect(String(reflecting: key) == "<16-byte key>")
         #expect("\(SecretBytes())" == "<empty key>")
         let sa = SecurityAssociation(
-            spi: 0x1234, encryption: .aesCBC, encryptionKey: key,
+            spi: 0x4567, encryption: .aesCBC, encryptionKey: key,
             integrity: .hmacSHA1_96, integrityKey: SecretBytes(unhex("0123456789abcdef0123456789abcdef01234567")))
         var ike = IKESecurityAssociation(
             version: .v2, initiatorSPI: 1, responderSPI: 2, origin: SAOrigin(file: "t", line: 1))

@@ -175,7 +175,7 @@ struct CorpusTests {
         for frame in result.frames {
             for layer in frame.record.esp where layer.verdict == .unsupportedAlgorithm {
                 #expect(
-                    c.unsupportedSPIs.contains(layer.spi),
+                    c.unsupportedSPIs.contains(layer.spi.rawValue),
                     "\(c.name) frame \(frame.record.frame): SPI \(layer.spi) unexpectedly unsupported")
                 #expect(layer.icv == .none)
             }
@@ -247,7 +247,7 @@ struct CorpusTests {
                 }
                 let layer = record.esp[i]
                 let spi = UInt32(spis[i].dropFirst(2), radix: 16)!
-                #expect(layer.spi == spi, "\(where_) layer \(i + 1) SPI")
+                #expect(layer.spi.rawValue == spi, "\(where_) layer \(i + 1) SPI")
                 #expect(layer.sequence == UInt64(sequences[i]), "\(where_) layer \(i + 1) sequence")
                 if c.unsupportedSPIs.contains(spi) {
                     #expect(layer.verdict == .unsupportedAlgorithm, "\(where_) layer \(i + 1): \(layer.detail ?? "")")

@@ -22,7 +22,7 @@ import Testing
         var lines: [String] = []
         let writer = try! PcapWriter(path: capture)
         for n in 0..<count {
-            let spi = UInt32(0x0100_0000 + n)
+            let spi = SPI(UInt32(0x0100_0000 + n))
             let fileSA = SecurityAssociation(
                 spi: spi, encryption: .null, encryptionKey: [], integrity: .hmacSHA1_96,
                 integrityKey: (0..<20).map { UInt8(truncatingIfNeeded: $0 &+ n) })

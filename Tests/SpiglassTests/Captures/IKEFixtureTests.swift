@@ -187,7 +187,7 @@ import Testing
             }
             // The ESP of each direction is attached to this CHILD_SA and decrypts.
             for (spiText, frames) in [(row[2], Self.frames(row[10])), (row[3], Self.frames(row[11]))] {
-                let flows = result.analyzer.flows.filter { $0.key.spi == Self.spi(spiText)! }
+                let flows = result.analyzer.flows.filter { $0.key.spi.rawValue == Self.spi(spiText)! }
                 #expect(flows.count == 1, "\(name) SPI \(spiText)")
                 #expect(flows.first?.childSA == index)
                 #expect(flows.first?.count(.decrypted) == frames.count, "\(name) SPI \(spiText)")
@@ -222,7 +222,7 @@ import Testing
         }
         let pfsSPIs = Set(ike.children.filter(\.perfectForwardSecrecy).flatMap(\.spis))
         for flow in result.analyzer.flows {
-            if pfsSPIs.contains(flow.key.spi) {
+            if pfsSPIs.contains(flow.key.spi.rawValue) {
                 #expect(flow.count(.noSA) == flow.packets)
             } else {
                 #expect(flow.count(.decrypted) == flow.packets, "\(name) SPI \(flow.key.spi)")

@@ -44,7 +44,7 @@ func analyze(
         let child = try #require(ike.children.first)
         #expect(child.established && !child.perfectForwardSecrecy && child.deleted)
         #expect(child.createdByName == "IKE_AUTH")
-        let flowSPIs = Set(result.analyzer.flows.map(\.key.spi))
+        let flowSPIs = Set(result.analyzer.flows.map(\.key.spi.rawValue))
         #expect(Set(child.spis) == flowSPIs, "\(name): CHILD_SA SPIs \(child.spis) vs ESP \(flowSPIs)")
         #expect(result.analyzer.flows.allSatisfy { $0.childSA == 0 })
     }
@@ -137,7 +137,9 @@ func analyze(
         let rekeyed = try #require(analyzer.ike.children.first { $0.createdByName == "CREATE_CHILD_SA" })
         #expect(rekeyed.rekeyOf == nil)
         #expect(rekeyed.keysDerived)
-        let decrypted = analyzer.flows.filter { rekeyed.spis.contains($0.key.spi) }.map { $0.count(.decrypted) }
+        let decrypted = analyzer.flows.filter { rekeyed.spis.contains($0.key.spi.rawValue) }.map {
+            $0.count(.decrypted)
+        }
         #expect(decrypted == [8, 8])
     }
 }

@@ -166,7 +166,7 @@ import Testing
             for (spi, frames) in [
                 (inbound, IKEFixtureTests.frames(row[10])), (outbound, IKEFixtureTests.frames(row[11])),
             ] {
-                let flow = try #require(result.analyzer.flows.first { $0.key.spi == spi })
+                let flow = try #require(result.analyzer.flows.first { $0.key.spi.rawValue == spi })
                 #expect(flow.childSA == index)
                 #expect(flow.count(.decrypted) == frames.count, "\(name) SPI \(spi)")
             }

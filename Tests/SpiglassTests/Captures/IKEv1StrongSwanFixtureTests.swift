@@ -248,10 +248,10 @@ struct IKEv1StrongSwanFixtureTests {
             let keys = try KeyFileLoader.loadKeys(path: keyFile)
             var matched = 0
             for esp in keys.sas {
-                guard let spi = esp.spi, let derived = spisChecked[spi] else { continue }
+                guard let spi = esp.spi, let derived = spisChecked[spi.rawValue] else { continue }
                 #expect(
                     esp.encryptionKey == derived.encryption && esp.integrityKey == derived.integrity,
-                    "\(name) sa.spiglass SPI \(String(spi, radix: 16))")
+                    "\(name) sa.spiglass SPI \(String(spi.rawValue, radix: 16))")
                 matched += 1
             }
             #expect(matched >= 2, "\(name): the derived SAs are in sa.spiglass")

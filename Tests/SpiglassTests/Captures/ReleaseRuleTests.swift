@@ -61,7 +61,7 @@ import Testing
                 || record.esp.contains(where: { $0.verdict == .decrypted })
             {
                 released.append(
-                    "frame \(record.frame): \(record.verdict.rawValue) \(record.esp.map { "\(String(format: "0x%08x", $0.spi)) nh \($0.nextHeader.map(String.init) ?? "-")" })"
+                    "frame \(record.frame): \(record.verdict.rawValue) \(record.esp.map { "\($0.spi.description) nh \($0.nextHeader.map(String.init) ?? "-")" })"
                 )
             }
         }

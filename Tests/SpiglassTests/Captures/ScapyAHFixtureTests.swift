@@ -34,8 +34,8 @@ import Testing
             let ahDecided = record.esp.isEmpty || record.verdict == .ahICVFailed
             let spi =
                 ahDecided
-                ? record.ah.first.map { String(format: "0x%08x", $0.header.spi) }
-                : record.esp.first.map { String(format: "0x%08x", $0.spi) }
+                ? record.ah.first.map { $0.header.spi.description }
+                : record.esp.first.map { $0.spi.description }
             let sequence =
                 ahDecided ? record.ah.first.map { String($0.sequence) } : record.esp.first.map { String($0.sequence) }
             if row[2] != "-" { #expect(spi == row[2], "\(label) spi") }
@@ -58,7 +58,7 @@ import Testing
             Paths.fixture("scapy-ah/replay.pcap"), keys: [Paths.fixture("scapy-ah/replay.spiglass")])
         var checked = 0
         for row in table.split(separator: "\n").dropFirst().map({ $0.split(separator: "\t").map(String.init) }) {
-            guard let flow = result.analyzer.flows.first(where: { String(format: "0x%08x", $0.key.spi) == row[0] })
+            guard let flow = result.analyzer.flows.first(where: { $0.key.spi.description == row[0] })
             else {
                 Issue.record("no flow for \(row[0])")
                 continue

@@ -42,7 +42,7 @@ import Testing
                 record.verdict.rawValue == Self.verdictName(row[1]),
                 "frame \(row[0]): \(record.detail ?? "") \(record.esp.first?.detail ?? "")")
             if row[2] != "-" {
-                let spi = record.esp.first.map { String(format: "0x%08x", $0.spi) }
+                let spi = record.esp.first.map { $0.spi.description }
                 #expect(spi == row[2], "frame \(row[0])")
             }
             if row[3] != "-" {

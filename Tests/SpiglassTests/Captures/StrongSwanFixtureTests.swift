@@ -59,7 +59,7 @@ import Testing
                 for row in expected {
                     let record = result.frames[row.frame - 1].record
                     #expect(
-                        record.esp.first.map { String(format: "0x%08x", $0.spi) } == row.spi,
+                        record.esp.first.map { $0.spi.description } == row.spi,
                         "\(name) frame \(row.frame)")
                     #expect(record.esp.first?.sequence == row.sequence)
                     if let (src, dst) = row.inner {

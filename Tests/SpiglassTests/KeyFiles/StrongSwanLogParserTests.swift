@@ -39,7 +39,8 @@ import Testing
                 #expect(got.encryption == want.encryption)
                 #expect(got.integrity == want.integrity)
                 #expect(
-                    got.encryptionKey == want.encryptionKey, "\(name)/\(log) SPI \(String(want.spi ?? 0, radix: 16))")
+                    got.encryptionKey == want.encryptionKey,
+                    "\(name)/\(log) SPI \(String(want.spi?.rawValue ?? 0, radix: 16))")
                 #expect(got.integrityKey == want.integrityKey)
                 #expect(got.extendedSequenceNumbers == false)
                 #expect(got.label == "net")

@@ -57,7 +57,7 @@ import Testing
             var line = "\(record.frame) \(record.verdict.rawValue)"
             for layer in record.esp {
                 line +=
-                    " esp \(String(layer.spi, radix: 16)) seq \(layer.sequence) \(layer.verdict.rawValue) \(layer.icv)"
+                    " esp \(String(layer.spi.rawValue, radix: 16)) seq \(layer.sequence) \(layer.verdict.rawValue) \(layer.icv)"
             }
             if let message = record.ikeMessage {
                 line +=

@@ -218,7 +218,7 @@ import Testing
         #expect(native.sas.map(KeyFileWriter.nativeLine) == original.sas.map(KeyFileWriter.nativeLine))
 
         // Wireshark: IIV, DES, Blowfish, CAST5 have esp_sa names; CCM, GMAC, XCBC, CMAC do not.
-        let expressible: Set<UInt32> = [0x104, 0x105, 0x106, 0x107, 0x108]
+        let expressible: Set<SPI> = [0x104, 0x105, 0x106, 0x107, 0x108]
         let espSA = KeyFileWriter.wireshark(original).espSA
         for sa in original.sas {
             let line = KeyFileWriter.wiresharkESPLine(sa)
@@ -236,7 +236,7 @@ import Testing
         // tcpdump: CBC ciphers only; the 12-byte XCBC/CMAC ICVs go out as "-hmac96" (tcpdump
         // checks no ICV), so only the CBC SAs come back, with the ICV left unchecked.
         let secrets = KeyFileWriter.tcpdump(original)
-        let tcpdumpable: Set<UInt32> = [0x106, 0x107, 0x108, 0x109]
+        let tcpdumpable: Set<SPI> = [0x106, 0x107, 0x108, 0x109]
         for sa in original.sas {
             #expect(
                 (KeyFileWriter.tcpdumpLine(sa) != nil) == tcpdumpable.contains(sa.spi!),

@@ -13,7 +13,7 @@ import Testing
 
     /// What must agree between two sources of the same SA.
     struct SAKey: Equatable, CustomStringConvertible {
-        var spi: UInt32?
+        var spi: SPI?
         var source: AddressPattern
         var destination: AddressPattern
         var encryption: EncryptionAlgorithm
@@ -34,7 +34,7 @@ import Testing
         }
 
         var description: String {
-            "spi=\(spi.map { String($0, radix: 16) } ?? "*") \(source)→\(destination) \(encryption.name)/\(integrity.name) key=\(hex(encryptionKey)) auth=\(hex(integrityKey)) esn=\(esn)"
+            "spi=\(spi.map { String($0.rawValue, radix: 16) } ?? "*") \(source)→\(destination) \(encryption.name)/\(integrity.name) key=\(hex(encryptionKey)) auth=\(hex(integrityKey)) esn=\(esn)"
         }
     }
 
@@ -90,7 +90,7 @@ import Testing
     func xfrmText(_ sas: [SecurityAssociation], legacyAuth: Bool = false, stats: Bool = false) -> String {
         var out = ""
         for (i, sa) in sas.enumerated() {
-            let spi = String(format: "0x%08x", sa.spi ?? 0)
+            let spi = (sa.spi ?? 0).description
             out += "src \(sa.source) dst \(sa.destination)\n"
             out +=
                 "\tproto esp spi \(spi)\(stats ? "(\(sa.spi ?? 0))" : "") reqid \(i + 1)\(stats ? String(format: "(0x%08x)", i + 1) : "") mode tunnel\n"

@@ -119,7 +119,8 @@ struct ESPOracleTests {
                         let payload = (0..<size).map { UInt8(truncatingIfNeeded: $0 * 7 + n) }
                         cases.append(
                             Case(
-                                combination: c, sa: c.sa(spi: 0x1000 + UInt32(n), esn: esn), sequence: sequence, iv: iv,
+                                combination: c, sa: c.sa(spi: SPI(0x1000 + UInt32(n)), esn: esn), sequence: sequence,
+                                iv: iv,
                                 payload: payload))
                     }
                 }
@@ -140,7 +141,7 @@ struct ESPOracleTests {
             lines +=
                 [
                     k.combination.encryption.name, hx(k.sa.encryptionKey), k.sa.integrity.name, hx(k.sa.integrityKey),
-                    String(k.sa.spi!, radix: 16), String(k.sequence, radix: 16),
+                    String(k.sa.spi!.rawValue, radix: 16), String(k.sequence, radix: 16),
                     k.sa.extendedSequenceNumbers ? "yes" : "no",
                     hx(k.iv), hx(plain),
                 ].joined(separator: " ") + "\n"

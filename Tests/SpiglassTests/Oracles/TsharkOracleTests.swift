@@ -68,7 +68,7 @@ struct TsharkOracleTests {
             let record = ours.record
             let layer = record.esp.last
             #expect(layer != nil, "\(where_): tshark saw ESP, we say \(record.verdict.rawValue)")
-            #expect(layer.map { String(format: "0x%08x", $0.spi) } == frame.spis.last, "\(where_) SPI")
+            #expect(layer.map { $0.spi.description } == frame.spis.last, "\(where_) SPI")
             guard let plaintext = frame.decryptedData, let nextHeaderText = frame.nextHeader, !nextHeaderText.isEmpty
             else {
                 // tshark could not decrypt (no key, pad length beyond the data, dummy...): we release nothing.

@@ -338,7 +338,7 @@ enum VectorFile {
         let esn = v["esn"] == "yes"
         #expect(esn == (v["seq-hi"] != nil), "\(v): esn / seq-hi inconsistent")
         let seqHigh = esn ? try v.uint32("seq-hi") : 0
-        let spi = try v.uint32("spi")
+        let spi = SPI(try v.uint32("spi"))
         let sequence = try v.uint32("seq")
         let sa = SecurityAssociation(
             spi: spi, encryption: enc, encryptionKey: enc == .null ? [] : try v.bytes("enc-key"),

@@ -1,4 +1,5 @@
 import SpiglassSAD
+import SpiglassWire
 
 /// One supported algorithm combination with key sizes, for parameterised tests.
 struct ESPCombination: CustomStringConvertible, Sendable {
@@ -25,7 +26,7 @@ struct ESPCombination: CustomStringConvertible, Sendable {
     }
 
     /// Deterministic, distinct keys per combination (a seeded byte pattern).
-    func sa(spi: UInt32 = 0x1234_5678, esn: Bool = false) -> SecurityAssociation {
+    func sa(spi: SPI = 0x1234_5678, esn: Bool = false) -> SecurityAssociation {
         let seed = UInt8(truncatingIfNeeded: description.utf8.reduce(0) { $0 &* 31 &+ Int($1) })
         let encKey = (0..<keyLength).map { UInt8(truncatingIfNeeded: Int(seed) &+ $0 &* 7 &+ 1) }
         let intKey = (0..<Self.integrityKeyLength(integrity)).map {

@@ -9,7 +9,7 @@ import Testing
 /// `InboundProcessor` (RFC 4303/4302 inbound processing), the ESN search it shares with AH, the
 /// generic SA cache and the flow table the Analyzer coordinates.
 @Suite struct InboundProcessorTests {
-    static let spi: UInt32 = 0x0102_0304
+    static let spi: SPI = 0x0102_0304
 
     static func esnSA() -> SecurityAssociation {
         SecurityAssociation(
@@ -116,7 +116,7 @@ import Testing
                 made += 1
                 if sa.spi == 2 { throw SetupError() }
                 return Engine()
-            }, describeFailure: { sa, _ in "SA \(sa.spi ?? 0) failed" })
+            }, describeFailure: { sa, _ in "SA \(sa.spi?.rawValue ?? 0) failed" })
         var reported: [String] = []
         let first = cache.engine(0) { reported.append($0) }
         let again = cache.engine(0) { reported.append($0) }
@@ -135,10 +135,10 @@ import Testing
 
     @Test func flowTableFindsFlowsByKeyAcrossSPIsSharingASlot() {
         var table = FlowTable()
-        func key(_ spi: UInt32) -> FlowKey {
+        func key(_ spi: SPI) -> FlowKey {
             FlowKey(spi: spi, source: .v4(1), destination: .v4(2), udpEncapsulated: false)
         }
-        func flow(_ spi: UInt32) -> FlowStatistics {
+        func flow(_ spi: SPI) -> FlowStatistics {
             FlowStatistics(
                 key: key(spi), saIndex: nil, saMatch: nil, firstSeen: Timestamp(seconds: 0, microseconds: 0),
                 lastSeen: Timestamp(seconds: 0, microseconds: 0), sequenceTracker: SequenceNumberTracker(),

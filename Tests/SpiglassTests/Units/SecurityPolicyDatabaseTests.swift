@@ -25,7 +25,7 @@ import Testing
     }
 
     static func sa(
-        _ source: String, _ destination: String, tunnel: Bool = true, spi: UInt32 = 0xc000_0001,
+        _ source: String, _ destination: String, tunnel: Bool = true, spi: SPI = 0xc000_0001,
         _ proto: IPsecProtocol = .esp
     ) -> ProtectingSA {
         ProtectingSA(

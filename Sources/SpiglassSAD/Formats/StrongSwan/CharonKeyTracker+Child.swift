@@ -321,7 +321,7 @@ extension CharonKeyTracker {
         let spiInfo = child.spis.last { $0.spi == spi }
         let ah = algorithms.ah
         var sa = SecurityAssociation(
-            spi: spi,
+            spi: SPI(spi),
             source: spiInfo?.source.map { .exact($0) } ?? .any,
             destination: spiInfo?.destination.map { .exact($0) } ?? .any,
             encryption: enc, encryptionKey: ah ? SecretBytes() : (child.keys[encName] ?? SecretBytes()),
