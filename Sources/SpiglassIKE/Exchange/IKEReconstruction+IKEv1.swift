@@ -161,11 +161,7 @@ extension IKEReconstruction {
             return
         }
         guard let protection = v1Protection(saIndex: saIndex, keyIndex: keyIndex) else {
-            if case .unusable(let why) = v1States[saIndex]?.protection {
-                record.decryption = .failed(why)
-            } else {
-                record.decryption = .failed("keys unusable")
-            }
+            record.decryption = .failed(v1States[saIndex]?.protectionFailure ?? "keys unusable")
             return
         }
         guard var ivState = v1IVState(saIndex: saIndex, blockSize: protection.blockSize) else {

@@ -96,10 +96,9 @@ extension IKEReconstruction {
         place(&record, saIndex: saIndex, exchange: exchange)
         let fromInitiator = record.fromOriginalInitiator
         let aggressive = record.header.exchangeType == .v1(.aggressiveMode)
+        let frame = record.frames.last
         let complete =
-            v1States[saIndex]?.phase1Message(
-                fromInitiator: fromInitiator, aggressive: aggressive, frame: record.frames.last)
-            ?? false
+            v1States[saIndex]?.phase1Message(fromInitiator: fromInitiator, aggressive: aggressive, frame: frame) == true
         // The NAT-D hashes of this message: the first one is the receiver's address, the
         // others the sender's own.
         var natD: [[UInt8]] = []
@@ -167,13 +166,8 @@ extension IKEReconstruction {
     private func noteNATDiscovery(
         _ record: IKEMessageRecord, hash: [UInt8], saIndex: Int, earlier: inout [[UInt8]]
     ) {
-        guard
-            let algorithm = v1States[saIndex]?.negotiated.transform?.hashAlgorithm.flatMap({
-                IKEv1Hash(attribute: $0)
-            })
-        else {
-            return
-        }
+        let transform = v1States[saIndex]?.negotiated.transform
+        guard let algorithm = transform?.hashAlgorithm.flatMap({ IKEv1Hash(attribute: $0) }) else { return }
         let isFirst = earlier.isEmpty
         func expected(_ address: IPAddress, _ port: UInt16) -> [UInt8]? {
             try? algorithm.digest(

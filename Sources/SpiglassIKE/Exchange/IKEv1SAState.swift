@@ -82,6 +82,12 @@ struct IKEv1SAState {
         return nil
     }
 
+    /// Why the keys cannot make a protection, once tried.
+    var protectionFailure: String? {
+        if case .unusable(let why) = protection { return why }
+        return nil
+    }
+
     // MARK: phase 1
 
     /// A Main Mode or Aggressive Mode message (not a retransmission), counted while phase 1
