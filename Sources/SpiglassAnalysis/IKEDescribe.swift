@@ -93,11 +93,11 @@ enum IKEDescribe {
     /// IKEv2 message IDs count up from 0; IKEv1's are random 32-bit values, read in hex.
     static func messageID(_ id: UInt32, of payloads: IKEPayloads) -> String {
         guard case .v1 = payloads else { return String(id) }
-        return messageID(id, version: 1)
+        return messageID(id, version: .v1)
     }
 
-    static func messageID(_ id: UInt32, version: Int) -> String {
-        guard version == 1 else { return String(id) }
+    static func messageID(_ id: UInt32, version: IKESecurityAssociation.Version) -> String {
+        guard version == .v1 else { return String(id) }
         let s = String(id, radix: 16)
         return "0x" + String(repeating: "0", count: 8 - s.count) + s
     }

@@ -78,12 +78,12 @@ final class IKETextReporter: Reporter {
     ) -> String {
         var out =
             "IKE SA #\(index + 1)  \(sa.spis)  \(sa.initiator):\(sa.initiatorPort) (initiator) ⇄ \(sa.responder):\(sa.responderPort) (responder)\n"
-        out += "  outcome: \(stateWords(sa))\(sa.failureEvidence.map { " (\($0))" } ?? "")\n"
+        out += "  outcome: \(stateWords(sa))\(sa.failureEvidence.map { " (\(IKESAWords.evidence($0)))" } ?? "")\n"
         if let from = sa.rekeyOf { out += "  rekey of IKE SA #\(from + 1)\n" }
         if let to = sa.rekeyedBy { out += "  rekeyed by IKE SA #\(to + 1)\n" }
         if !sa.proposalNames.isEmpty { out += "  proposal: \(sa.proposalNames.joined(separator: " "))\n" }
-        if let group = sa.invalidKERequestedGroup {
-            out += "  INVALID_KE_PAYLOAD: the responder asked for \(group); the initiator retried\n"
+        if let request = sa.invalidKERequestedGroup {
+            out += "  INVALID_KE_PAYLOAD: the responder asked for \(IKESAWords.group(request)); the initiator retried\n"
         }
         if sa.cookieRoundTrip {
             out += "  COOKIE: the responder demanded a cookie (DoS protection); the initiator retried with it\n"
@@ -93,7 +93,7 @@ final class IKETextReporter: Reporter {
             let initiator = sa.initiatorIdentity.map { DisplayText.clipped($0.summary) } ?? "?"
             let responder = sa.responderIdentity.map { DisplayText.clipped($0.summary) } ?? "?"
             out +=
-                "  identities: \(initiator) (\(sa.initiatorAuthentication ?? "no AUTH seen")) ⇄ \(responder) (\(sa.responderAuthentication ?? "no AUTH seen"))\n"
+                "  identities: \(initiator) (\(authentication(sa.initiatorAuthentication))) ⇄ \(responder) (\(authentication(sa.responderAuthentication)))\n"
         }
         if sa.initiatorBehindNAT != nil || sa.responderBehindNAT != nil {
             out += "  NAT: initiator \(natWords(sa.initiatorBehindNAT)), responder \(natWords(sa.responderBehindNAT))\n"
@@ -124,15 +124,19 @@ final class IKETextReporter: Reporter {
     private func stateWords(_ sa: IKESARecord) -> String {
         switch sa.state {
         case .negotiating:
-            if sa.version == 2 && sa.exchanges.allSatisfy({ $0.type == .v2(.ikeSAInit) }) {
+            if sa.version == .v2 && sa.exchanges.allSatisfy({ $0.type == .v2(.ikeSAInit) }) {
                 return "negotiating: the capture ends after IKE_SA_INIT"
             }
             return sa.keysKnown
                 ? "negotiating (no outcome in the capture)"
                 : "outcome unknown: IKE_AUTH is encrypted and no keys were given"
         case .noResponse: return "failed: no response from \(sa.responder)"
-        default: return sa.state.label
+        default: return IKESAWords.state(sa.state)
         }
+    }
+
+    private func authentication(_ method: IKEAuthenticationMethod?) -> String {
+        method.map { IKESAWords.authentication($0) } ?? "no AUTH seen"
     }
 
     private func natWords(_ behind: Bool?) -> String {
@@ -143,7 +147,9 @@ final class IKETextReporter: Reporter {
         }
     }
 
-    private func exchangeLine(_ exchange: IKEExchangeRecord, start: Int64, version: Int) -> String {
+    private func exchangeLine(_ exchange: IKEExchangeRecord, start: Int64, version: IKESecurityAssociation.Version)
+        -> String
+    {
         let requester = exchange.requestedByInitiator ? "I" : "R"
         let responder = exchange.requestedByInitiator ? "R" : "I"
         var line =
@@ -197,14 +203,18 @@ final class IKETextReporter: Reporter {
                     " \(selectors.initiator.joined(separator: ",")) === \(selectors.responder.joined(separator: ","))"
             }
             out += "\n    proposal: \(child.proposalNames.joined(separator: " "))"
-            out += child.perfectForwardSecrecy ? ", PFS \(child.keyExchangeGroup ?? "")" : ", no PFS"
+            out +=
+                child.perfectForwardSecrecy
+                ? ", PFS \(child.keyExchangeGroup.map { IKESAWords.group($0) } ?? "")" : ", no PFS"
             var fate: [String] = []
             if let by = child.rekeyedBy { fate.append("rekeyed by CHILD_SA #\(by + 1)") }
             if child.deleted { fate.append("deleted") }
             if !fate.isEmpty { out += "; " + fate.joined(separator: ", ") }
-            out += "\n    keys: \(child.keysNote ?? "not derived")"
+            let version = ike.ikeSAs[child.ikeSAIndex].version
+            out +=
+                "\n    keys: \(child.keying.map { IKESAWords.keying($0, child: child, version: version) } ?? "not derived")"
         } else {
-            out += " not established: \(child.failure ?? "pending")"
+            out += " not established: \(child.failure.map { IKESAWords.failure($0) } ?? "pending")"
         }
         out += "\n"
         for flowIndex in flowsByChild[index] ?? [] {

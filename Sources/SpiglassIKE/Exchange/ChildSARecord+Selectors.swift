@@ -17,14 +17,14 @@ extension ChildSARecord {
     /// Mode." IDci is the requester's end, IDcr the responder's; an ID that names no
     /// addresses (an FQDN) leaves the CHILD_SA unchecked.
     /// `ikeVersion` is the version of the IKE SA that negotiated it.
-    public func requesterToResponderSelector(ikeVersion: Int) -> PolicySelector? {
+    public func requesterToResponderSelector(ikeVersion: IKESecurityAssociation.Version) -> PolicySelector? {
         if !initiatorSelectors.isEmpty || !responderSelectors.isEmpty {
             let sources = initiatorSelectors.compactMap(\.policySelector)
             let destinations = responderSelectors.compactMap(\.policySelector)
             guard !sources.isEmpty, !destinations.isEmpty else { return nil }
             return PolicySelector(sources: sources, destinations: destinations)
         }
-        guard ikeVersion == 1 else { return nil }
+        guard ikeVersion == .v1 else { return nil }
         if quickModeIdentities.count == 2 {
             guard let source = quickModeIdentities[0].policySelector,
                 let destination = quickModeIdentities[1].policySelector
@@ -40,7 +40,7 @@ extension ChildSARecord {
 
     /// The selectors of the SA that receives on `spi` in the direction its packets travel:
     /// traffic to the responder carries `responderSPI`, traffic back `requesterSPI`.
-    public func selector(forSPI spi: UInt32, ikeVersion: Int) -> PolicySelector? {
+    public func selector(forSPI spi: SPI, ikeVersion: IKESecurityAssociation.Version) -> PolicySelector? {
         guard let forward = requesterToResponderSelector(ikeVersion: ikeVersion) else { return nil }
         if spi == responderSPI { return forward }
         if spi == requesterSPI { return forward.reversed }

@@ -23,7 +23,7 @@ struct IKEKeyRing {
 
     /// IKEv1 cookies and IKEv2 SPIs are looked up apart: a key for one never opens the other.
     private struct Lookup: Hashable {
-        var version: Int
+        var version: IKESecurityAssociation.Version
         var spis: IKESPIPair
     }
 
@@ -38,16 +38,16 @@ struct IKEKeyRing {
         bindingAttempts = [:]
         boundIndices = []
         for (index, key) in keys.enumerated() {
-            let version = key.version == .v1 ? 1 : 2
+            let version = key.version
             if case .byIntegrity = key.binding {
-                if version == 2 && Self.hasKeys(key) { unbound.append(index) }
+                if version == .v2 && Self.hasKeys(key) { unbound.append(index) }
                 continue
             }
             let initiatorOnly = Lookup(version: version, spis: IKESPIPair(initiator: key.initiatorSPI, responder: 0))
             if let responder = key.responderSPI {
                 add(index, pair: IKESPIPair(initiator: key.initiatorSPI, responder: responder), version: version)
                 // An IKEv1 message 1 has no responder cookie yet; the initiator's finds the key.
-                if version == 1 { byInitiatorSPI[initiatorOnly] = index }
+                if version == .v1 { byInitiatorSPI[initiatorOnly] = index }
             } else {
                 byInitiatorSPI[initiatorOnly] = index
             }
@@ -55,12 +55,12 @@ struct IKEKeyRing {
     }
 
     /// The key set of an IKE SA: the one naming both SPIs, else the one naming the initiator's.
-    func index(_ spis: IKESPIPair, version: Int) -> Int? {
+    func index(_ spis: IKESPIPair, version: IKESecurityAssociation.Version) -> Int? {
         if let index = byPair[Lookup(version: version, spis: spis)] { return index }
         return byInitiatorSPI[Lookup(version: version, spis: IKESPIPair(initiator: spis.initiator, responder: 0))]
     }
 
-    private mutating func add(_ index: Int, pair: IKESPIPair, version: Int) {
+    private mutating func add(_ index: Int, pair: IKESPIPair, version: IKESecurityAssociation.Version) {
         byPair[Lookup(version: version, spis: pair)] = index
     }
 
@@ -71,7 +71,7 @@ struct IKEKeyRing {
         keys[index].initiatorSPI = pair.initiator
         keys[index].responderSPI = pair.responder
         keys[index].binding = .given
-        add(index, pair: pair, version: 2)
+        add(index, pair: pair, version: .v2)
         bound.append(keys[index])
         boundIndices.insert(index)
     }

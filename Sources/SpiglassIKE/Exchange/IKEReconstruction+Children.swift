@@ -13,7 +13,7 @@ extension IKEReconstruction {
             ikeSAIndex: saIndex, createdBy: exchangeIndex,
             createdByType: request.header.exchangeType,
             requestedByInitiator: request.header.isInitiator,
-            requesterSPI: proposal.spi.count == 4 ? proposal.spi.be32Value : nil, responderSPI: nil,
+            requesterSPI: proposal.spi.childSPI, responderSPI: nil,
             requester: request.source, responder: request.destination)
         child.protocolID = proposal.protocolID
         child.initiatorSelectors = payloads.selectorValues(type: IKEv2PayloadType.trafficSelectorInitiator)
@@ -23,7 +23,7 @@ extension IKEReconstruction {
             for payload in payloads {
                 if case .keyExchange(let group, _) = payload.body {
                     child.perfectForwardSecrecy = true
-                    child.keyExchangeGroup = IKEv2Names.transformIDName(type: IKEv2TransformType.keyExchange, id: group)
+                    child.keyExchangeGroup = .v2(group)
                 }
             }
             if let rekey = request.notifies.first(where: { $0.notifyType == .rekeySA }), rekey.spi.count == 4,
@@ -55,11 +55,11 @@ extension IKEReconstruction {
         let index = pending.child
         let payloads = response.encryptedPayloads
         guard let proposal = payloads.firstChildProposal else {
-            children[index].failure = errors.first?.name ?? IKEExchangeOutcome.noSAPayloadInResponse.description
+            children[index].failure = errors.first.map { .notify($0.notifyType) } ?? .noSAPayloadInResponse
             return
         }
         children[index].established = true
-        children[index].responderSPI = proposal.spi.count == 4 ? proposal.spi.be32Value : nil
+        children[index].responderSPI = proposal.spi.childSPI
         children[index].proposal = .v2(proposal)
         children[index].algorithms = NegotiatedChildAlgorithms(
             transforms: proposal.transforms.map { ($0.type, $0.id, $0.keyLength) })
@@ -98,39 +98,36 @@ extension IKEReconstruction {
         let saIndex = child.ikeSAIndex
         let sa = ikeSAs[saIndex]
         guard let keyIndex = keyIndex(sa.spis) else {
-            children[index].keysNote = "no key file gives this IKE SA's SK_d"
+            children[index].keying = .noIKESAKeys
             return
         }
         let key = keys[keyIndex]
         guard !key.skD.isEmpty else {
-            children[index].keysNote = "the key file gives no SK_d for this IKE SA (\(key.origin))"
+            children[index].keying = .noDerivationKey(origin: key.origin)
             return
         }
         guard let prf = key.prf ?? v2States[saIndex]?.prf else {
-            children[index].keysNote =
-                "the PRF of this IKE SA is unknown (not in the key file, IKE_SA_INIT not captured)"
+            children[index].keying = .prfUnknown
             return
         }
         guard !child.perfectForwardSecrecy else {
-            children[index].keysNote =
-                "created with PFS (\(child.keyExchangeGroup ?? "KE")): its KEYMAT needs the DH shared secret, which no capture holds"
+            children[index].keying = .perfectForwardSecrecy
             return
         }
         guard let algorithms = child.algorithms, algorithms.unsupported.isEmpty else {
-            children[index].keysNote =
-                "algorithms not supported: \(child.algorithms?.unsupported.joined(separator: ", ") ?? "unknown")"
+            children[index].keying = .unsupportedAlgorithms(child.algorithms?.unsupported)
             return
         }
         guard child.protocolID == IKEv2ProtocolID.esp || child.protocolID == IKEv2ProtocolID.ah else {
-            children[index].keysNote = "protocol \(child.protocolID) is neither ESP nor AH"
+            children[index].keying = .notESPOrAH(protocolID: child.protocolID)
             return
         }
         guard !nonceInitiator.isEmpty, !nonceResponder.isEmpty else {
-            children[index].keysNote = "the nonces of the creating exchange were not captured or not decrypted"
+            children[index].keying = .noncesMissing
             return
         }
-        guard let requesterSPI = child.requesterSPI, let responderSPI = child.responderSPI else {
-            children[index].keysNote = "SPIs missing from the SA payloads"
+        guard let requesterSPI = child.requesterSPI?.rawValue, let responderSPI = child.responderSPI?.rawValue else {
+            children[index].keying = .spisMissing
             return
         }
         let derived: ChildSAKeys
@@ -140,7 +137,7 @@ extension IKEReconstruction {
                 encryptionKeyLength: algorithms.encryptionKeyLength,
                 integrityKeyLength: algorithms.integrityKeyLength)
         } catch {
-            children[index].keysNote = "derivation failed: \(error)"
+            children[index].keying = .derivationFailed("\(error)")
             return
         }
         let origin = SAOrigin.derived("derived from IKE SA \(sa.spis) (SK_d from \(key.origin))")
@@ -179,8 +176,7 @@ extension IKEReconstruction {
             spi: requesterSPI, from: child.responder, to: child.requester,
             encryption: derived.responderEncryption, integrity: derived.responderIntegrity,
             direction: "responder→requester")
-        children[index].keysDerived = true
-        children[index].keysNote = "derived from SK_d"
+        children[index].keying = .derived
         for sa in [outbound, inbound] {
             derivedSAs.append(sa)
             onDerivedSA?(sa)
@@ -199,8 +195,8 @@ extension IKEReconstruction {
                 ikeSAs[saIndex].state = .noResponse
                 let first = exchanges[0]
                 let frame = first.request.flatMap { $0 < messages.count ? messages[$0].frames.first : nil }
-                let sent = first.requestRetransmissions > 0 ? ", sent \(first.requestRetransmissions + 1) times" : ""
-                ikeSAs[saIndex].failureEvidence = "\(first.name) request\(frame.map { ", frame \($0)" } ?? "")\(sent)"
+                ikeSAs[saIndex].failureEvidence = .unansweredRequest(
+                    first.type, frame: frame, timesSent: first.requestRetransmissions + 1)
             }
             // IKEv1 Informational messages are one-way (only an R-U-THERE awaits its ACK).
             // IKEv1 Informational exchanges are one-way: no response to miss.
@@ -210,7 +206,7 @@ extension IKEReconstruction {
             }
             for index in ikeSAs[saIndex].children where children[index].ikeSAIndex == saIndex {
                 if !children[index].established && children[index].failure == nil {
-                    children[index].failure = IKEExchangeOutcome.noResponse.description
+                    children[index].failure = .noResponse
                 }
             }
             if let finding = keyFinding(saIndex) { ikeSAs[saIndex].findings.append(finding) }
@@ -225,7 +221,7 @@ extension ChildSARecord {
     /// "c19c5d01/4218b56d" (requester's, responder's).
     public var spiText: String {
         let spis = [requesterSPI, responderSPI].map { spi -> String in
-            spi.map { SPI($0).hexDigits } ?? "?"
+            spi?.hexDigits ?? "?"
         }
         return spis.joined(separator: "/")
     }
@@ -254,9 +250,9 @@ extension Collection where Element == IKEv2Payload {
         return nil
     }
 
-    var authenticationMethod: String? {
+    var authenticationMethod: IKEAuthenticationMethod? {
         for payload in self {
-            if case .authentication(let method, _) = payload.body { return IKEv2Names.authMethodName(method) }
+            if case .authentication(let method, _) = payload.body { return .v2(method) }
         }
         return nil
     }

@@ -130,7 +130,7 @@ extension IKEReconstruction {
         }
         let fromInitiator = header.isInitiator
         let sa = IKESARecord(
-            version: 2,
+            version: .v2,
             spis: IKESPIPair(initiator: header.initiatorSPI, responder: errorInitResponse ? 0 : header.responderSPI),
             initiator: fromInitiator ? record.source : record.destination,
             responder: fromInitiator ? record.destination : record.source,
@@ -142,11 +142,9 @@ extension IKEReconstruction {
         return index
     }
 
-    /// "IKE_AUTH response, frame 4": where a message that decides an outcome is.
-    func evidence(_ record: IKEMessageRecord) -> String {
-        let frames = record.frames.map(String.init).joined(separator: ",")
-        return
-            "\(record.header.exchangeName) \(record.isResponse ? "response" : "request"), frame\(record.frames.count > 1 ? "s" : "") \(frames)"
+    /// Where a message that decides an outcome is (the IKE_AUTH response, frame 4).
+    func evidence(_ record: IKEMessageRecord) -> IKEFailureEvidence {
+        .message(record.header.exchangeType, isResponse: record.isResponse, frames: record.frames)
     }
 
     /// The responder's SPI (IKEv1: cookie), learnt from a message after the first: a key
@@ -224,4 +222,7 @@ extension Array where Element == UInt8 {
         guard count == 4 else { return 0 }
         return reduce(0) { $0 << 8 | UInt32($1) }
     }
+
+    /// The ESP or AH SPI of a proposal (4 bytes); nil for any other length.
+    var childSPI: SPI? { count == 4 ? SPI(be32Value) : nil }
 }

@@ -1,47 +1,6 @@
 import SpiglassSAD
 import SpiglassWire
 
-/// What an IKEv1 SA needs from message to message: the phase-1 choices, the KE payloads and
-/// nonces the IVs and keys are made from, the CBC chain, and the Quick Modes in flight.
-struct IKEv1SAState {
-    /// The responder's chosen phase-1 transform.
-    var transform: IKEv1Transform?
-    /// Body of the initiator's SA payload (HASH_I/HASH_R cover it).
-    var initiatorSABody: [UInt8] = []
-    var keInitiator: [UInt8] = []
-    var keResponder: [UInt8] = []
-    /// The capture's snapshot length cut a KE payload of phase 1.
-    var keyExchangeCut = false
-    var ivState: IKEv1IVState?
-    /// The IV state before the last phase-1 message: a peer that failed to decrypt that
-    /// message never advanced its chain (RFC 2409 gives no way to resync).
-    var ivStateBeforeLastPhase1: IKEv1IVState?
-    var protection: IKEv1MessageProtection?
-    var protectionFailure: String?
-    /// Exchange index by message ID (phase 1 is 0).
-    var exchangeByMessageID: [UInt32: Int] = [:]
-    /// Fingerprints of messages already decoded, with their message index, to recognise
-    /// retransmissions (whose ciphertext the chained IV no longer opens).
-    var seen: [UInt64: IKEMessageRecord] = [:]
-    var quickModes: [UInt32: IKEv1QuickMode] = [:]
-    /// Main Mode or Aggressive Mode messages seen (6 or 3 complete phase 1).
-    var phase1Messages = 0
-    var phase1Encrypted = 0
-    /// The NAT-D hashes of the message being read (its frames name it): the first one is the
-    /// receiver's address, the others the sender's own. Only the latest message is kept: its
-    /// payloads come one after the other, and older ones are settled.
-    var natD: (frames: [Int], hashes: [[UInt8]])? = nil
-    /// DPD R-U-THERE exchanges by sequence number, waiting for their ACK.
-    var pendingDPD: [UInt32: Int] = [:]
-    /// Frames in which the responder sent its last phase-1 message again after the
-    /// initiator's next one: it did not take that message (at most `maxEvidenceFrames`).
-    var responderResentInPhase1: [Int] = []
-    /// The initiator's last phase-1 message (5 of Main Mode, 3 of Aggressive Mode), first seen.
-    var lastInitiatorPhase1Frame: Int?
-    /// The initiator's identification payload body (HASH_I covers it) and the responder's.
-    var identityBodies: (initiator: [UInt8]?, responder: [UInt8]?) = (nil, nil)
-}
-
 /// One Quick Mode exchange in flight.
 struct IKEv1QuickMode {
     var requesterIsInitiator: Bool
@@ -169,7 +128,7 @@ extension IKEReconstruction {
     /// The IKEv1 SA a message belongs to, by initiator cookie; created on first sight.
     private func v1SAIndex(for record: IKEMessageRecord) -> Int? {
         let header = record.header
-        for index in (ikeSAsByInitiatorSPI[header.initiatorSPI] ?? []).reversed() where ikeSAs[index].version == 1 {
+        for index in (ikeSAsByInitiatorSPI[header.initiatorSPI] ?? []).reversed() where ikeSAs[index].version == .v1 {
             if ikeSAs[index].spis.responder == 0 && header.responderSPI != 0 {
                 learnResponderSPI(index, header.responderSPI)
             }
@@ -182,7 +141,7 @@ extension IKEReconstruction {
         // The first message seen is normally the initiator's; a capture that starts later
         // cannot tell, and says so through the exchange it files the message under.
         let sa = IKESARecord(
-            version: 1, spis: IKESPIPair(initiator: header.initiatorSPI, responder: header.responderSPI),
+            version: .v1, spis: IKESPIPair(initiator: header.initiatorSPI, responder: header.responderSPI),
             initiator: record.source, responder: record.destination,
             initiatorPort: record.sourcePort, responderPort: record.destinationPort,
             firstTime: record.time, lastTime: record.time)
@@ -196,7 +155,7 @@ extension IKEReconstruction {
     private func decryptV1(
         _ record: inout IKEMessageRecord, message: IKEv1Message, bytes: [UInt8], range: Range<Int>, saIndex: Int
     ) {
-        guard let keyIndex = keyIndex(record.spis, version: 1) else {
+        guard let keyIndex = keyIndex(record.spis, version: .v1) else {
             record.decryption = .noKeys
             return
         }
@@ -205,7 +164,7 @@ extension IKEReconstruction {
             return
         }
         guard var ivState = v1IVState(saIndex: saIndex, blockSize: protection.blockSize) else {
-            let why = v1States[saIndex]?.keyExchangeCut == true ? "cut" : "lacks"
+            let why = v1States[saIndex]?.negotiated.keyExchangeCut == true ? "cut" : "lacks"
             record.decryption = .failed("the IV needs both KE payloads of phase 1, which the capture \(why)")
             return
         }
@@ -243,9 +202,12 @@ extension IKEReconstruction {
     }
 
     private func v1Protection(saIndex: Int, keyIndex: Int) -> IKEv1MessageProtection? {
-        if let existing = v1States[saIndex]?.protection { return existing }
-        guard v1States[saIndex]?.protectionFailure == nil else { return nil }
-        let transform = v1States[saIndex]?.transform
+        switch v1States[saIndex]?.protection {
+        case .made(let existing): return existing
+        case .unusable: return nil
+        case .notMade, nil: break
+        }
+        let transform = v1States[saIndex]?.negotiated.transform
         let encryption = transform.flatMap { t in
             t.encryptionAlgorithm.flatMap {
                 IKEv1KeyDerivation.encryptionAlgorithm(attribute: $0, keyLengthBits: t.keyLength)
@@ -254,15 +216,15 @@ extension IKEReconstruction {
         let hash = transform?.hashAlgorithm.flatMap { IKEv1Hash(attribute: $0) }
         do {
             let made = try IKEv1MessageProtection(sa: keys[keyIndex], encryption: encryption, hash: hash)
-            v1States[saIndex]?.protection = made
+            v1States[saIndex]?.protection = .made(made)
             return made
         } catch {
             // Without the negotiated algorithms (SA payloads not captured) this may work later.
             if transform != nil {
                 let key = keys[keyIndex]
-                v1States[saIndex]?.protectionFailure =
-                    "IKE SA \(key.initiatorSPI.ikeSPIHex) (\(key.origin)): \(error.reason)"
-                diagnose(v1States[saIndex]!.protectionFailure!)
+                let why = "IKE SA \(key.initiatorSPI.ikeSPIHex) (\(key.origin)): \(error.reason)"
+                v1States[saIndex]?.protection = .unusable(why)
+                diagnose(why)
             }
             return nil
         }
@@ -270,11 +232,12 @@ extension IKEReconstruction {
 
     private func v1IVState(saIndex: Int, blockSize: Int) -> IKEv1IVState? {
         if let existing = v1States[saIndex]?.ivState { return existing }
-        guard let state = v1States[saIndex], !state.keInitiator.isEmpty, !state.keResponder.isEmpty,
-            let hash = state.protection?.hash
+        guard let state = v1States[saIndex], !state.negotiated.keInitiator.isEmpty,
+            !state.negotiated.keResponder.isEmpty, let hash = state.madeProtection?.hash
         else { return nil }
         let made = try? IKEv1IVState(
-            hash: hash, keInitiator: state.keInitiator, keResponder: state.keResponder, blockSize: blockSize)
+            hash: hash, keInitiator: state.negotiated.keInitiator, keResponder: state.negotiated.keResponder,
+            blockSize: blockSize)
         v1States[saIndex]?.ivState = made
         return made
     }
@@ -325,7 +288,7 @@ extension IKEReconstruction {
     private func v1Phase1Integrity(_ record: IKEMessageRecord, protection: IKEv1MessageProtection, saIndex: Int)
         -> IKEIntegrityVerdict
     {
-        guard let state = v1States[saIndex], !state.initiatorSABody.isEmpty else { return .unchecked }
+        guard let state = v1States[saIndex]?.negotiated, !state.initiatorSABody.isEmpty else { return .unchecked }
         let inner = record.v1Payloads[(record.decryptedFrom ?? 0)...]
         guard let hashPayload = inner.first(where: { $0.type == IKEv1PayloadType.hash }),
             case .hash(let received) = hashPayload.body
@@ -354,7 +317,7 @@ extension IKEReconstruction {
 
     private func clearPhase1Integrity(_ record: IKEMessageRecord, saIndex: Int) -> IKEIntegrityVerdict {
         guard record.v1Payloads.contains(where: { $0.type == IKEv1PayloadType.hash }),
-            let keyIndex = keyIndex(record.spis, version: 1),
+            let keyIndex = keyIndex(record.spis, version: .v1),
             let protection = v1Protection(saIndex: saIndex, keyIndex: keyIndex)
         else { return .unchecked }
         return v1Phase1Integrity(record, protection: protection, saIndex: saIndex)
@@ -375,18 +338,10 @@ extension IKEReconstruction {
         let frame = record.frames.last ?? 0
         switch record.header.exchangeType {
         case .v1(.mainMode), .v1(.aggressiveMode):
-            if v1States[saIndex]?.lastInitiatorPhase1Frame != nil, record.isResponse,
-                (v1States[saIndex]?.responderResentInPhase1.count ?? 0) < IKEReconstruction.maxEvidenceFrames
-            {
-                v1States[saIndex]?.responderResentInPhase1.append(frame)
-            }
+            if record.isResponse { v1States[saIndex]?.phase1ResentByResponder(frame: frame) }
         case .v1(.quickMode):
-            let id = record.header.messageID
-            if record.isResponse, v1States[saIndex]?.quickModes[id]?.finalSeen == true,
-                (v1States[saIndex]?.quickModes[id]?.responderResentAfterFinal.count ?? 0)
-                    < IKEReconstruction.maxEvidenceFrames
-            {
-                v1States[saIndex]?.quickModes[id]?.responderResentAfterFinal.append(frame)
+            if record.isResponse {
+                v1States[saIndex]?.quickModeResentByResponder(messageID: record.header.messageID, frame: frame)
             }
         default:
             break

@@ -95,44 +95,49 @@ extension IKEReconstruction {
         let exchange = v1Exchange(saIndex, record: record)
         place(&record, saIndex: saIndex, exchange: exchange)
         let fromInitiator = record.fromOriginalInitiator
-        v1States[saIndex]?.phase1Messages += 1
         let aggressive = record.header.exchangeType == .v1(.aggressiveMode)
-        let last = aggressive ? 3 : 5
-        if fromInitiator, v1States[saIndex]?.phase1Messages == last {
-            v1States[saIndex]?.lastInitiatorPhase1Frame = record.frames.last
-        }
+        let frame = record.frames.last
+        let complete =
+            v1States[saIndex]?.phase1Message(fromInitiator: fromInitiator, aggressive: aggressive, frame: frame) == true
+        // The NAT-D hashes of this message: the first one is the receiver's address, the
+        // others the sender's own.
+        var natD: [[UInt8]] = []
         for payload in content {
             switch payload.body {
             case .securityAssociation(let sa):
                 if fromInitiator {
                     if payload.range.upperBound <= clearBytes.count, record.decryptedFrom == nil {
-                        v1States[saIndex]?.initiatorSABody = Array(clearBytes[payload.bodyRange])
+                        v1States[saIndex]?.negotiated.initiatorSABody = Array(clearBytes[payload.bodyRange])
                     }
                 } else if let transform = sa.proposals.first?.transforms.first {
-                    v1States[saIndex]?.transform = transform
+                    v1States[saIndex]?.negotiated.transform = transform
                     ikeSAs[saIndex].proposal = .v1(transform)
                     ikeSAs[saIndex].findings += WeakAlgorithms.findings(transform, aggressive: aggressive)
                     if let method = transform.authenticationMethod {
-                        ikeSAs[saIndex].initiatorAuthentication = IKEv1Names.authMethodName(method)
-                        ikeSAs[saIndex].responderAuthentication = IKEv1Names.authMethodName(method)
+                        ikeSAs[saIndex].initiatorAuthentication = .v1(method)
+                        ikeSAs[saIndex].responderAuthentication = .v1(method)
                     }
-                    if let group = transform.group { ikeSAs[saIndex].keyExchangeGroup = IKEv1Names.groupName(group) }
+                    if let group = transform.group { ikeSAs[saIndex].keyExchangeGroup = .v1(group) }
                 }
             case .keyExchange(let ke):
-                if fromInitiator { v1States[saIndex]?.keInitiator = ke } else { v1States[saIndex]?.keResponder = ke }
+                if fromInitiator {
+                    v1States[saIndex]?.negotiated.keInitiator = ke
+                } else {
+                    v1States[saIndex]?.negotiated.keResponder = ke
+                }
             case .malformed(let problem)
             where problem.code == .cutByCapture && payload.type == IKEv1PayloadType.keyExchange:
-                v1States[saIndex]?.keyExchangeCut = true
+                v1States[saIndex]?.negotiated.keyExchangeCut = true
             case .identification(let id):
                 if fromInitiator {
                     ikeSAs[saIndex].initiatorIdentity = .v1(id)
-                    v1States[saIndex]?.identityBodies.initiator = id.bodyBytes
+                    v1States[saIndex]?.negotiated.identityBodies.initiator = id.bodyBytes
                 } else {
                     ikeSAs[saIndex].responderIdentity = .v1(id)
-                    v1States[saIndex]?.identityBodies.responder = id.bodyBytes
+                    v1States[saIndex]?.negotiated.identityBodies.responder = id.bodyBytes
                 }
             case .natDiscovery(let hash):
-                noteNATDiscovery(record, hash: hash, saIndex: saIndex)
+                noteNATDiscovery(record, hash: hash, saIndex: saIndex, earlier: &natD)
             case .vendorID(let bytes):
                 let name = KnownVendorIDs.name(bytes) ?? Hex.encode(Array(bytes.prefix(16)))
                 if !ikeSAs[saIndex].vendorIDs.contains(name), ikeSAs[saIndex].vendorIDs.count < 32 {
@@ -143,21 +148,27 @@ extension IKEReconstruction {
                 continue
             }
         }
-        let needed = aggressive ? 3 : 6
-        if let exchange, (v1States[saIndex]?.phase1Messages ?? 0) >= needed, ikeSAs[saIndex].state == .negotiating {
-            ikeSAs[saIndex].state = .established
+        if let exchange, complete {
+            v1Established(saIndex)
             ikeSAs[saIndex].exchanges[exchange].succeeded = true
             ikeSAs[saIndex].exchanges[exchange].outcome = .ok
         }
     }
 
+    /// Phase 1 completed, or a later exchange shows it did.
+    private func v1Established(_ saIndex: Int) {
+        if v1States[saIndex]?.established() == true { ikeSAs[saIndex].state = .established }
+    }
+
     /// RFC 3947 3.2: NAT-D = HASH(CKY-I | CKY-R | IP | Port); the first NAT-D of a message
     /// is the peer's address as the sender sees it, the next ones the sender's own.
-    private func noteNATDiscovery(_ record: IKEMessageRecord, hash: [UInt8], saIndex: Int) {
-        guard let algorithm = v1States[saIndex]?.transform?.hashAlgorithm.flatMap({ IKEv1Hash(attribute: $0) }) else {
-            return
-        }
-        let isFirst = v1States[saIndex]?.natD?.frames != record.frames
+    /// `earlier` holds the message's NAT-D hashes read before this one.
+    private func noteNATDiscovery(
+        _ record: IKEMessageRecord, hash: [UInt8], saIndex: Int, earlier: inout [[UInt8]]
+    ) {
+        let transform = v1States[saIndex]?.negotiated.transform
+        guard let algorithm = transform?.hashAlgorithm.flatMap({ IKEv1Hash(attribute: $0) }) else { return }
+        let isFirst = earlier.isEmpty
         func expected(_ address: IPAddress, _ port: UInt16) -> [UInt8]? {
             try? algorithm.digest(
                 NATDetection.input(
@@ -165,7 +176,7 @@ extension IKEReconstruction {
                     address: address, port: port))
         }
         if isFirst {
-            v1States[saIndex]?.natD = (record.frames, [hash])
+            earlier = [hash]
             // The destination hash: a mismatch means the receiver's address was translated.
             let matches = expected(record.destination, record.destinationPort) == hash
             if !matches { setBehindNAT(saIndex, initiator: !record.fromOriginalInitiator) }
@@ -174,13 +185,10 @@ extension IKEReconstruction {
         } else {
             // Source hashes: the sender lists its own addresses; none matching means its
             // address was translated (checked once the last NAT-D of the message is in).
-            if v1States[saIndex]?.natD != nil {
-                v1States[saIndex]?.natD?.hashes.append(hash)
-                let sources = v1States[saIndex]?.natD?.hashes.dropFirst() ?? []
-                let own = expected(record.source, record.sourcePort)
-                if !sources.contains(where: { $0 == own }) {
-                    setBehindNAT(saIndex, initiator: record.fromOriginalInitiator)
-                }
+            earlier.append(hash)
+            let own = expected(record.source, record.sourcePort)
+            if !earlier.dropFirst().contains(where: { $0 == own }) {
+                setBehindNAT(saIndex, initiator: record.fromOriginalInitiator)
             }
         }
     }
@@ -198,7 +206,7 @@ extension IKEReconstruction {
             ikeSAs[saIndex].exchanges[exchange].purpose = .newChildSA
         }
         place(&record, saIndex: saIndex, exchange: exchange)
-        if ikeSAs[saIndex].state == .negotiating { ikeSAs[saIndex].state = .established }
+        v1Established(saIndex)
         var qm =
             v1States[saIndex]?.quickModes[messageID]
             ?? IKEv1QuickMode(
@@ -244,11 +252,7 @@ extension IKEReconstruction {
                 }
             }
         }
-        if v1States[saIndex]?.quickModes.count ?? 0 < IKEv1IVState.maxExchanges * 4
-            || v1States[saIndex]?.quickModes[messageID] != nil
-        {
-            v1States[saIndex]?.quickModes[messageID] = qm
-        }
+        v1States[saIndex]?.file(qm, messageID: messageID)
     }
 
     private func establishV1Child(_ qm: IKEv1QuickMode, saIndex: Int, exchange: Int) -> Int? {
@@ -262,8 +266,7 @@ extension IKEReconstruction {
         var child = ChildSARecord(
             ikeSAIndex: saIndex, createdBy: exchange, createdByType: .v1(.quickMode),
             requestedByInitiator: qm.requesterIsInitiator,
-            requesterSPI: qm.requesterProposal?.spi.count == 4 ? qm.requesterProposal?.spi.be32Value : nil,
-            responderSPI: responderProposal.spi.count == 4 ? responderProposal.spi.be32Value : nil,
+            requesterSPI: qm.requesterProposal?.spi.childSPI, responderSPI: responderProposal.spi.childSPI,
             requester: qm.requester, responder: qm.responder)
         child.protocolID = responderProposal.protocolID
         child.established = true
@@ -271,7 +274,7 @@ extension IKEReconstruction {
         child.algorithms = NegotiatedChildAlgorithms(ikev1: transform)
         child.transportMode = Self.v1TransportModes.contains(transform.encapsulationMode ?? 1)
         child.perfectForwardSecrecy = qm.pfs
-        if qm.pfs, let group = transform.group { child.keyExchangeGroup = IKEv1Names.groupName(group) }
+        if qm.pfs, let group = transform.group { child.keyExchangeGroup = .v1(group) }
         child.quickModeIdentities = Array(qm.identityValues.prefix(2))
         // IKEv1 has no REKEY_SA: a new Quick Mode for the same pair of client IDs (protocol and
         // port included), or like the old one without a pair, replaces the old one.
@@ -298,34 +301,32 @@ extension IKEReconstruction {
     private func deriveV1Keys(child index: Int, quickMode qm: IKEv1QuickMode) {
         let child = children[index]
         let sa = ikeSAs[child.ikeSAIndex]
-        guard let keyIndex = keyIndex(sa.spis, version: 1) else {
-            children[index].keysNote = "no key file gives this IKE SA's SKEYID_d"
+        guard let keyIndex = keyIndex(sa.spis, version: .v1) else {
+            children[index].keying = .noIKESAKeys
             return
         }
         let key = keys[keyIndex]
         guard !key.skeyidD.isEmpty else {
-            children[index].keysNote = "the key file gives no SKEYID_d for this IKE SA (\(key.origin))"
+            children[index].keying = .noDerivationKey(origin: key.origin)
             return
         }
         guard
             let hash = key.prf.flatMap(IKEv1Hash.init(prf:))
-                ?? v1States[child.ikeSAIndex]?.transform?.hashAlgorithm.flatMap({ IKEv1Hash(attribute: $0) })
+                ?? v1States[child.ikeSAIndex]?.negotiated.transform?.hashAlgorithm.flatMap({ IKEv1Hash(attribute: $0) })
         else {
-            children[index].keysNote = "the IKE SA's hash is unknown (not in the key file, phase 1 not captured)"
+            children[index].keying = .prfUnknown
             return
         }
         guard !child.perfectForwardSecrecy else {
-            children[index].keysNote =
-                "created with PFS (\(child.keyExchangeGroup ?? "KE")): its KEYMAT needs the Quick Mode DH shared secret, which no capture holds"
+            children[index].keying = .perfectForwardSecrecy
             return
         }
         guard let algorithms = child.algorithms, algorithms.unsupported.isEmpty else {
-            children[index].keysNote =
-                "algorithms not supported: \(child.algorithms?.unsupported.joined(separator: ", ") ?? "unknown")"
+            children[index].keying = .unsupportedAlgorithms(child.algorithms?.unsupported)
             return
         }
-        guard let requesterSPI = child.requesterSPI, let responderSPI = child.responderSPI else {
-            children[index].keysNote = "SPIs missing from the SA payloads"
+        guard let requesterSPI = child.requesterSPI?.rawValue, let responderSPI = child.responderSPI?.rawValue else {
+            children[index].keying = .spisMissing
             return
         }
         let origin = SAOrigin.derived("derived from IKEv1 SA \(sa.spis) (SKEYID_d from \(key.origin))")
@@ -353,14 +354,13 @@ extension IKEReconstruction {
                 spi: responderSPI, from: child.requester, to: child.responder, direction: "requester→responder")
             let inbound = try make(
                 spi: requesterSPI, from: child.responder, to: child.requester, direction: "responder→requester")
-            children[index].keysDerived = true
-            children[index].keysNote = "derived from SKEYID_d"
+            children[index].keying = .derived
             for sa in [outbound, inbound] {
                 derivedSAs.append(sa)
                 onDerivedSA?(sa)
             }
         } catch {
-            children[index].keysNote = "derivation failed: \(error)"
+            children[index].keying = .derivationFailed("\(error)")
         }
     }
 
@@ -427,10 +427,10 @@ extension IKEReconstruction {
     /// An error notification while phase 1 negotiates: the answer to phase 1, sent in an
     /// Informational exchange of its own.
     private func phase1Refused(_ notify: IKEv1Notification, record: IKEMessageRecord, saIndex: Int) {
-        guard ikeSAs[saIndex].state == .negotiating else { return }
-        ikeSAs[saIndex].state = .failed(notify.name)
-        let frames = record.frames.map(String.init).joined(separator: ",")
-        ikeSAs[saIndex].failureEvidence = "Informational, frame \(frames)"
+        guard v1States[saIndex]?.refused() == true else { return }
+        ikeSAs[saIndex].state = .failed(
+            .notify(.v1(notify.notifyType), sentBy: IKEPeer(sentByInitiator: record.fromOriginalInitiator)))
+        ikeSAs[saIndex].failureEvidence = .informational(frames: record.frames)
         guard let phase1 = v1States[saIndex]?.exchangeByMessageID[0] else { return }
         ikeSAs[saIndex].exchanges[phase1].outcome = .refusedInInformational(
             notify.notifyType, frame: record.frames.last)
@@ -441,9 +441,7 @@ extension IKEReconstruction {
 
     private func applyV1Delete(_ delete: IKEv1Delete, saIndex: Int) {
         if delete.protocolID == IKEv1Names.protoISAKMP {
-            if ikeSAs[saIndex].state != .negotiating, !isFailed(ikeSAs[saIndex].state) {
-                ikeSAs[saIndex].state = .deleted
-            }
+            if v1States[saIndex]?.deleted() == true { ikeSAs[saIndex].state = .deleted }
             for child in ikeSAs[saIndex].children { children[child].deleted = true }
         } else {
             for spi in delete.spis where spi.count == 4 {
@@ -457,12 +455,12 @@ extension IKEReconstruction {
     /// At the end: a phase 1 that never completed failed, and if the responder's
     /// notifications would not decrypt, the two sides most likely derived different keys.
     func finishV1(_ saIndex: Int) {
-        guard ikeSAs[saIndex].version == 1, let state = v1States[saIndex] else { return }
+        guard ikeSAs[saIndex].version == .v1, let state = v1States[saIndex] else { return }
         finishQuickModes(saIndex, state: state)
-        guard ikeSAs[saIndex].state == .negotiating, let phase1 = state.exchangeByMessageID[0] else { return }
+        guard case .negotiating(let progress) = state.phase, let phase1 = state.exchangeByMessageID[0] else { return }
         var failure = IKEv1Phase1Failure(
             aggressive: ikeSAs[saIndex].exchanges[phase1].type == .v1(.aggressiveMode),
-            messages: state.phase1Messages, evidence: .none)
+            messages: progress.messages, evidence: .none)
         guard failure.messages < failure.needed else { return }
         let undecryptable = ikeSAs[saIndex].exchanges.contains { exchange in
             guard exchange.type == .v1(.informational), !exchange.requestedByInitiator,
@@ -470,12 +468,12 @@ extension IKEReconstruction {
             else { return false }
             return true
         }
-        if let last = state.lastInitiatorPhase1Frame, !state.responderResentInPhase1.isEmpty {
-            failure.evidence = .responderResent(frames: state.responderResentInPhase1, after: last)
+        if let last = progress.lastInitiatorFrame, !progress.responderResent.isEmpty {
+            failure.evidence = .responderResent(frames: progress.responderResent, after: last)
         } else if undecryptable {
             failure.evidence = .notificationsUndecryptable
         }
-        ikeSAs[saIndex].state = state.phase1Messages <= 1 ? .noResponse : .failed(failure.description)
+        ikeSAs[saIndex].state = progress.messages <= 1 ? .noResponse : .failed(.phase1Incomplete(failure))
         ikeSAs[saIndex].exchanges[phase1].outcome = .phase1Incomplete(failure)
     }
 
@@ -488,11 +486,6 @@ extension IKEReconstruction {
             let resent = qm.responderResentAfterFinal
             ikeSAs[saIndex].exchanges[exchange].outcome = .quickModeUnconfirmed(resentFrames: resent)
         }
-    }
-
-    private func isFailed(_ state: IKESAState) -> Bool {
-        if case .failed = state { return true }
-        return false
     }
 
     private func transactionMessage(_ record: inout IKEMessageRecord, saIndex: Int, content: [IKEv1Payload]) {

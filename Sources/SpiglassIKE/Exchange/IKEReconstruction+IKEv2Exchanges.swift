@@ -175,15 +175,18 @@ extension IKEReconstruction {
     private func initResponse(_ record: IKEMessageRecord, saIndex: Int, errors: [IKEv2Notify]) {
         if let invalidKE = errors.first(where: { $0.notifyType == .invalidKEPayload }) {
             ikeSAs[saIndex].invalidKERequestedGroup =
-                invalidKE.data.count == 2
-                ? IKEv2Names.transformIDName(type: IKEv2TransformType.keyExchange, id: invalidKE.data.be16(0))
-                : "unknown group"
+                invalidKE.data.count == 2 ? .group(.v2(invalidKE.data.be16(0))) : .unreadable
         } else if let error = errors.first {
-            ikeSAs[saIndex].state = .failed(error.name)
+            ikeSAs[saIndex].state = .failed(refusal(error, in: record))
             ikeSAs[saIndex].failureEvidence = evidence(record)
         } else {
             acceptInit(record, saIndex: saIndex)
         }
+    }
+
+    /// The error notify `notify` of `record` as the reason an IKE SA failed.
+    private func refusal(_ notify: IKEv2Notify, in record: IKEMessageRecord) -> IKESAFailure {
+        .notify(.v2(notify.notifyType), sentBy: IKEPeer(sentByInitiator: record.fromOriginalInitiator))
     }
 
     /// IKE_AUTH answered: the responder's identity, the IKE SA up or failed, and the CHILD_SA
@@ -202,14 +205,14 @@ extension IKEReconstruction {
         var established = false
         let fatalTypes: [IKEv2NotifyType] = [.authenticationFailed, .unsupportedCriticalPayload]
         if let fatal = errors.first(where: { fatalTypes.contains($0.notifyType) }) {
-            ikeSAs[saIndex].state = .failed(fatal.name)
+            ikeSAs[saIndex].state = .failed(refusal(fatal, in: record))
             ikeSAs[saIndex].failureEvidence = evidence(record)
         } else if payloads.authenticationMethod != nil && !hasEAP {
             ikeSAs[saIndex].state = .established
             established = true
             summary.outcome = errors.isEmpty ? .ok : .childSARefused(errors.map(\.notifyType))
         } else if let error = errors.first {
-            ikeSAs[saIndex].state = .failed(error.name)
+            ikeSAs[saIndex].state = .failed(refusal(error, in: record))
             ikeSAs[saIndex].failureEvidence = evidence(record)
         }
         if !hasEAP || !errors.isEmpty {
@@ -232,8 +235,7 @@ extension IKEReconstruction {
         }
         for payload in payloads {
             if case .keyExchange(let group, _) = payload.body {
-                let name = IKEv2Names.transformIDName(type: IKEv2TransformType.keyExchange, id: group)
-                ikeSAs[saIndex].keyExchangeGroup = name
+                ikeSAs[saIndex].keyExchangeGroup = .v2(group)
             }
         }
         let request = v2States[saIndex]?.initAccepted() ?? NATDetection.Check()
@@ -264,7 +266,7 @@ extension IKEReconstruction {
     ) {
         guard ikeSAs.count < limits.maxIKESAs else { return }
         var fresh = IKESARecord(
-            version: 2, spis: IKESPIPair(initiator: rekey.requesterSPI, responder: responderSPI),
+            version: .v2, spis: IKESPIPair(initiator: rekey.requesterSPI, responder: responderSPI),
             initiator: rekey.requester, responder: rekey.responder,
             initiatorPort: rekey.requesterPort, responderPort: rekey.responderPort,
             firstTime: response.time, lastTime: response.time)

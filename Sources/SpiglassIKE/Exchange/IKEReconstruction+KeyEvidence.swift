@@ -10,10 +10,10 @@ extension IKEReconstruction {
         let passed = sa.integrityPassed
         guard failed.total > 0 else { return nil }
         let count = "\(failed.total) encrypted message(s)"
-        guard sa.version == 2 else {
+        guard sa.version == .v2 else {
             return "\(count) fail their HASH check: SKEYID_a is wrong, or the peers' pre-shared keys differ"
         }
-        let aead = keyIndex(sa.spis, version: 2).map { keys[$0].encryption?.isAEAD ?? false } ?? false
+        let aead = keyIndex(sa.spis, version: .v2).map { keys[$0].encryption?.isAEAD ?? false } ?? false
         let initiatorKeys = aead ? "SK_ei" : "SK_ai/SK_ei"
         let responderKeys = aead ? "SK_er" : "SK_ar/SK_er"
         if sa.integrityWithSwappedKeys == failed.total {

@@ -104,10 +104,7 @@ public final class IKEReconstruction {
     /// decoded stays as it was.
     public func replaceKeys(_ fresh: [IKESecurityAssociation]) {
         keyRing.replace(fresh)
-        for index in v1States.keys {
-            v1States[index]?.protection = nil
-            v1States[index]?.protectionFailure = nil
-        }
+        for index in v1States.keys { v1States[index]?.protection = .notMade }
         for index in ikeSAs.indices {
             if let keyIndex = keyIndex(ikeSAs[index].spis, version: ikeSAs[index].version) {
                 ikeSAs[index].keysKnown = hasKeys(keys[keyIndex])
@@ -124,10 +121,10 @@ public final class IKEReconstruction {
     public var onChildSPI: ((UInt32, Int) -> Void)?
 
     /// Files the SPIs of CHILD_SA `index`, a new generation of `childSA(spi:)` answers.
-    func noteChildSPIs(_ spis: [UInt32], index: Int) {
+    func noteChildSPIs(_ spis: [SPI], index: Int) {
         for spi in spis {
-            childBySPI[spi] = index
-            onChildSPI?(spi, index)
+            childBySPI[spi.rawValue] = index
+            onChildSPI?(spi.rawValue, index)
         }
         childGeneration += 1
     }
@@ -341,12 +338,13 @@ public final class IKEReconstruction {
     // MARK: keys
 
     func keyIndex(for header: IKEHeader) -> Int? {
-        keyIndex(
-            IKESPIPair(initiator: header.initiatorSPI, responder: header.responderSPI),
-            version: Int(header.majorVersion))
+        guard let version = IKESecurityAssociation.Version(rawValue: Int(header.majorVersion)) else { return nil }
+        return keyIndex(IKESPIPair(initiator: header.initiatorSPI, responder: header.responderSPI), version: version)
     }
 
-    func keyIndex(_ spis: IKESPIPair, version: Int = 2) -> Int? { keyRing.index(spis, version: version) }
+    func keyIndex(_ spis: IKESPIPair, version: IKESecurityAssociation.Version = .v2) -> Int? {
+        keyRing.index(spis, version: version)
+    }
 
     func hasKeys(_ key: IKESecurityAssociation) -> Bool { IKEKeyRing.hasKeys(key) }
 

@@ -131,36 +131,25 @@ public struct IKEExchangeRecord: Sendable {
 public enum IKESAState: Sendable, Equatable {
     case negotiating
     case established
-    /// Negotiation failed, with the reason (a notify name or words).
-    case failed(String)
+    /// Negotiation failed, and why.
+    case failed(IKESAFailure)
     /// Requests were never answered.
     case noResponse
     case rekeyed
     case deleted
-
-    public var label: String {
-        switch self {
-        case .negotiating: return "negotiating"
-        case .established: return "established"
-        case .failed(let why): return "failed: \(why)"
-        case .noResponse: return "no response"
-        case .rekeyed: return "rekeyed"
-        case .deleted: return "deleted"
-        }
-    }
 }
 
 /// One IKE SA's negotiation and life.
 public struct IKESARecord: Sendable {
-    public var version: Int
+    public var version: IKESecurityAssociation.Version
     public var spis: IKESPIPair
     public var initiator: IPAddress
     public var responder: IPAddress
     public var initiatorPort: UInt16
     public var responderPort: UInt16
     public var state: IKESAState = .negotiating
-    /// The frames that show a failure or a missing answer: "IKE_AUTH response, frame 4".
-    public var failureEvidence: String?
+    /// The frames that show a failure or a missing answer (the IKE_AUTH response, frame 4).
+    public var failureEvidence: IKEFailureEvidence?
     public var exchanges: [IKEExchangeRecord] = []
     /// Indices into the story's `children`.
     public var children: [Int] = []
@@ -168,12 +157,12 @@ public struct IKESARecord: Sendable {
     public var proposal: IKEChosenProposal?
     public var initiatorIdentity: IKEIdentity?
     public var responderIdentity: IKEIdentity?
-    public var initiatorAuthentication: String?
-    public var responderAuthentication: String?
+    public var initiatorAuthentication: IKEAuthenticationMethod?
+    public var responderAuthentication: IKEAuthenticationMethod?
     public var nonceInitiator: [UInt8] = []
     public var nonceResponder: [UInt8] = []
     /// Key-exchange group of the accepted IKE_SA_INIT.
-    public var keyExchangeGroup: String?
+    public var keyExchangeGroup: IKEKeyExchangeGroup?
     /// Some key file gives this IKE SA's keys.
     public var keysKnown = false
     /// The keys came without SPIs (a log) and were bound to this IKE SA because its messages
@@ -184,7 +173,7 @@ public struct IKESARecord: Sendable {
     public var responderBehindNAT: Bool?
     public var cookieRoundTrip = false
     /// Group the responder asked for with INVALID_KE_PAYLOAD.
-    public var invalidKERequestedGroup: String?
+    public var invalidKERequestedGroup: IKEInvalidKERequest?
     public var fragmentationSupported = false
     /// IKE SA this one rekeyed (index), and the one that replaced it.
     public var rekeyOf: Int?
@@ -225,8 +214,8 @@ public struct ChildSARecord: Sendable {
     public var requestedByInitiator: Bool
     /// SPI the requester receives on (from the request's SA payload) and the responder's
     /// (from the response's): traffic requester→responder carries `responderSPI`.
-    public var requesterSPI: UInt32?
-    public var responderSPI: UInt32?
+    public var requesterSPI: SPI?
+    public var responderSPI: SPI?
     public var requester: IPAddress
     public var responder: IPAddress
     public var protocolID: UInt8 = 3
@@ -240,18 +229,19 @@ public struct ChildSARecord: Sendable {
     public var quickModeIdentities: [IKEv1Identification] = []
     /// A KE payload came with the exchange: the KEYMAT needs the DH secret.
     public var perfectForwardSecrecy = false
-    public var keyExchangeGroup: String?
+    public var keyExchangeGroup: IKEKeyExchangeGroup?
     /// CHILD_SA (index in the story) this one rekeyed, and the one that replaced it.
     public var rekeyOf: Int?
     public var rekeyedBy: Int?
     public var established = false
-    public var failure: String?
+    public var failure: ChildSAFailure?
     public var deleted = false
-    /// Whether ESP keys were derived from SK_d, or why not.
-    public var keysDerived = false
-    public var keysNote: String?
+    /// Whether ESP keys were derived from SK_d, or why not (nil: not tried).
+    public var keying: ChildSAKeying?
     public var label: String?
 
+    public var keysDerived: Bool { keying == .derived }
+
     /// Both SPIs, requester's first.
-    public var spis: [UInt32] { [requesterSPI, responderSPI].compactMap { $0 } }
+    public var spis: [SPI] { [requesterSPI, responderSPI].compactMap { $0 } }
 }

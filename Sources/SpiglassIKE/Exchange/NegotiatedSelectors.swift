@@ -9,8 +9,8 @@ public struct NegotiatedSelectors: Sendable {
     /// The CHILD_SA (index in `IKEReconstruction.children`).
     public let child: Int
     let protocolID: UInt8
-    let requesterSPI: UInt32?
-    let responderSPI: UInt32?
+    let requesterSPI: SPI?
+    let responderSPI: SPI?
     let requester: IPAddress
     /// Requester → responder; nil when the exchange gave no address selectors.
     let forward: PolicySelector?
@@ -23,12 +23,13 @@ public struct NegotiatedSelectors: Sendable {
     public func selector(for sa: ProtectingSA) -> PolicySelector? {
         guard protocolID == (sa.ipsecProtocol == .ah ? 2 : 3) || protocolID == 0, let forward else { return nil }
         var found: PolicySelector
-        if requesterSPI == sa.spi.rawValue && responderSPI == sa.spi.rawValue {
+        let spi = sa.spi
+        if requesterSPI == spi && responderSPI == spi {
             // Both ends chose the same SPI: the direction comes from the addresses.
             found = sa.outerDestination == requester ? forward.reversed : forward
-        } else if sa.spi.rawValue == responderSPI {
+        } else if spi == responderSPI {
             found = forward
-        } else if sa.spi.rawValue == requesterSPI {
+        } else if spi == requesterSPI {
             found = forward.reversed
         } else {
             return nil

@@ -51,8 +51,10 @@ import Testing
     @Test func phaseOneAnsweredByANotification() throws {
         let result = try analyzeStream(Paths.fixture("strongswan-ikev1/no-proposal/capture.pcap"), keys: [])
         let sa = try #require(result.analyzer.ike.ikeSAs.first)
-        #expect(sa.state == .failed("NO-PROPOSAL-CHOSEN"))
-        #expect(sa.failureEvidence == "Informational, frame 2")
+        #expect(sa.state == .failed(.notify(.v1(.noProposalChosen), sentBy: .responder)))
+        #expect(IKESAWords.state(sa.state) == "failed: NO-PROPOSAL-CHOSEN")
+        #expect(sa.failureEvidence == .informational(frames: [2]))
+        #expect(sa.failureEvidence.map { IKESAWords.evidence($0) } == "Informational, frame 2")
         #expect(sa.exchanges.first?.outcome == .refusedInInformational(.noProposalChosen, frame: 2))
         #expect(sa.exchanges.first?.outcome.description == "NO-PROPOSAL-CHOSEN (in an Informational exchange, frame 2)")
         let text = try CLITests.run(["ike", "-r", "Fixtures/strongswan-ikev1/no-proposal/capture.pcap"])
@@ -65,12 +67,12 @@ import Testing
         let result = try analyzeStream(
             try MessyCaptures.path("ikev1/psk-resend.pcap"),
             keys: [Paths.fixture("strongswan-ikev1/wrong-psk/sa.spiglass")])
-        guard case .failed(let reason) = try #require(result.analyzer.ike.ikeSAs.first).state else {
+        guard case .failed(let failure) = try #require(result.analyzer.ike.ikeSAs.first).state else {
             Issue.record("not failed")
             return
         }
         #expect(
-            reason
+            IKESAWords.failure(failure)
                 == "phase 1 incomplete (5 of 6 messages): the responder sent its message 4 again 2× (frames 7, 8) after the initiator's message 5 (frame 5), so it could not decrypt or verify that message: the peers' pre-shared keys most likely differ"
         )
     }
@@ -132,10 +134,15 @@ import Testing
         let wrongPSK = try analyzeStream(
             Paths.fixture("strongswan-ike/wrong-psk/capture.pcap"),
             keys: [Paths.fixture("strongswan-ike/wrong-psk/sa.spiglass")])
-        #expect(wrongPSK.analyzer.ike.ikeSAs.first?.failureEvidence == "IKE_AUTH response, frame 4")
+        let wrongPSKEvidence = wrongPSK.analyzer.ike.ikeSAs.first?.failureEvidence
+        #expect(wrongPSKEvidence == .message(.v2(.ikeAuth), isResponse: true, frames: [4]))
+        #expect(wrongPSKEvidence.map { IKESAWords.evidence($0) } == "IKE_AUTH response, frame 4")
         let silent = try analyzeStream(Paths.fixture("strongswan-ike/no-response/capture.pcap"), keys: [])
         #expect(silent.analyzer.ike.ikeSAs.first?.state == .noResponse)
-        #expect(silent.analyzer.ike.ikeSAs.first?.failureEvidence == "IKE_SA_INIT request, frame 1, sent 4 times")
+        let silentEvidence = silent.analyzer.ike.ikeSAs.first?.failureEvidence
+        #expect(silentEvidence == .unansweredRequest(.v2(.ikeSAInit), frame: 1, timesSent: 4))
+        #expect(
+            silentEvidence.map { IKESAWords.evidence($0) } == "IKE_SA_INIT request, frame 1, sent 4 times")
         let json = try CLITests.run([
             "ike", "--json", "-q", "-r", "Fixtures/strongswan-ike/wrong-psk/capture.pcap", "-k",
             "Fixtures/strongswan-ike/wrong-psk/sa.spiglass",

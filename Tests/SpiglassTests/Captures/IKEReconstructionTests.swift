@@ -3,6 +3,7 @@ import SpiglassAnalysis
 import SpiglassCapture
 import SpiglassIKE
 import SpiglassSAD
+import SpiglassWire
 import Testing
 
 /// Runs the pipeline with the ESP, AH and IKE SAs of a key set.
@@ -37,14 +38,15 @@ func analyze(
         #expect(sa.exchanges.last?.purpose == .informational([.deleteIKESA]))
         #expect(sa.state == .deleted)
         #expect(sa.keysKnown)
-        #expect(sa.initiatorAuthentication == "Shared Key Message Integrity Code")
+        #expect(sa.initiatorAuthentication == .v2(2))
+        #expect(sa.initiatorAuthentication.map { IKESAWords.authentication($0) } == "Shared Key Message Integrity Code")
         // kernel-libipsec makes charon fake NAT detection to force UDP encapsulation.
         #expect(sa.initiatorBehindNAT == true)
         #expect(ike.children.count == 1)
         let child = try #require(ike.children.first)
         #expect(child.established && !child.perfectForwardSecrecy && child.deleted)
         #expect(child.createdByName == "IKE_AUTH")
-        let flowSPIs = Set(result.analyzer.flows.map(\.key.spi.rawValue))
+        let flowSPIs = Set(result.analyzer.flows.map(\.key.spi))
         #expect(Set(child.spis) == flowSPIs, "\(name): CHILD_SA SPIs \(child.spis) vs ESP \(flowSPIs)")
         #expect(result.analyzer.flows.allSatisfy { $0.childSA == 0 })
     }
@@ -81,7 +83,9 @@ func analyze(
         #expect(ike.messages.filter { $0.decryption == .decrypted }.count == 4)
         #expect(ike.derivedSAs.isEmpty)
         #expect(result.summary.count(.decrypted) == 0)
-        #expect(ike.children.first?.keysNote?.contains("SK_d") == true)
+        let child = try #require(ike.children.first)
+        let keying = try #require(child.keying)
+        #expect(IKESAWords.keying(keying, child: child, version: .v2).contains("SK_d"))
     }
 
     /// No keys at all: the exchanges still pair up, and the report says the rest is encrypted.
@@ -137,9 +141,7 @@ func analyze(
         let rekeyed = try #require(analyzer.ike.children.first { $0.createdByName == "CREATE_CHILD_SA" })
         #expect(rekeyed.rekeyOf == nil)
         #expect(rekeyed.keysDerived)
-        let decrypted = analyzer.flows.filter { rekeyed.spis.contains($0.key.spi.rawValue) }.map {
-            $0.count(.decrypted)
-        }
+        let decrypted = analyzer.flows.filter { rekeyed.spis.contains($0.key.spi) }.map { $0.count(.decrypted) }
         #expect(decrypted == [8, 8])
     }
 }
@@ -328,7 +330,7 @@ func analyze(
         let child = try #require(ike.children.first)
         #expect(child.established)
         #expect(child.spis == [0xaaaa_0001, 0xbbbb_0001])
-        #expect(child.keysDerived, "\(child.keysNote ?? "")")
+        #expect(child.keysDerived, "\(String(describing: child.keying))")
         #expect(ike.derivedSAs.count == 2)
     }
 }

@@ -3,6 +3,7 @@ import SpiglassAnalysis
 import SpiglassCapture
 import SpiglassIKE
 import SpiglassSAD
+import SpiglassWire
 import Testing
 
 /// The strongSwan IKEv1 fixtures (`Fixtures/strongswan-ikev1`): Main and Aggressive Mode, PSK
@@ -135,7 +136,9 @@ import Testing
         if row[3] == "established" {
             #expect(sa.state == (row[7] == "-" ? .established : .deleted), "\(name): \(sa.state)")
         } else {
-            #expect(sa.state == .failed(String(row[3].dropFirst("failed:".count))), "\(name): \(sa.state)")
+            #expect(
+                IKESAWords.state(sa.state) == "failed: " + row[3].dropFirst("failed:".count),
+                "\(name): \(sa.state)")
         }
     }
 
@@ -148,8 +151,8 @@ import Testing
         for row in expected {
             // icookie spi_initiator_inbound spi_responder_inbound qm_message_id qm_frames created_in_frame qm_initiator
             // rekey_of pfs proposal esp_frames_to_initiator esp_frames_to_responder deleted_in_frame deleted_how keymat_check
-            let inbound = UInt32(row[1], radix: 16)!
-            let outbound = UInt32(row[2], radix: 16)!
+            let inbound = SPI(UInt32(row[1], radix: 16)!)
+            let outbound = SPI(UInt32(row[2], radix: 16)!)
             let index = try #require(
                 ike.children.firstIndex { Set($0.spis) == [inbound, outbound] }, "\(name): \(row[1])/\(row[2])")
             let child = ike.children[index]
@@ -160,13 +163,13 @@ import Testing
                 #expect(child.rekeyOf == nil, "\(name)")
             } else {
                 let old = try #require(child.rekeyOf, "\(name): rekey not recognised")
-                #expect(ike.children[old].spis.contains(UInt32(row[7], radix: 16)!))
+                #expect(ike.children[old].spis.contains(SPI(UInt32(row[7], radix: 16)!)))
             }
             #expect(child.deleted == (row[13] != "none"), "\(name)")
             for (spi, frames) in [
                 (inbound, IKEFixtureTests.frames(row[10])), (outbound, IKEFixtureTests.frames(row[11])),
             ] {
-                let flow = try #require(result.analyzer.flows.first { $0.key.spi.rawValue == spi })
+                let flow = try #require(result.analyzer.flows.first { $0.key.spi == spi })
                 #expect(flow.childSA == index)
                 #expect(flow.count(.decrypted) == frames.count, "\(name) SPI \(spi)")
             }
@@ -189,7 +192,7 @@ import Testing
             #expect(derived.encryption == reference.encryption && derived.integrity == reference.integrity, "\(name)")
         }
         for child in ike.children {
-            #expect(child.keysDerived == !child.perfectForwardSecrecy, "\(name): \(child.keysNote ?? "")")
+            #expect(child.keysDerived == !child.perfectForwardSecrecy, "\(name): \(String(describing: child.keying))")
         }
         for flow in result.analyzer.flows {
             let pfs = flow.childSA.map { ike.children[$0].perfectForwardSecrecy } ?? false
@@ -249,10 +252,11 @@ import Testing
     @Test func pskMismatchSeenFromTheInitiator() throws {
         let result = try Self.run(
             "wrong-psk", keys: try Analyzer.loadKeySet([Self.directory("wrong-psk") + "/sa.spiglass"]))
-        guard case .failed(let reason) = result.analyzer.ike.ikeSAs.first?.state else {
+        guard case .failed(let failure) = result.analyzer.ike.ikeSAs.first?.state else {
             Issue.record("not failed")
             return
         }
+        let reason = IKESAWords.failure(failure)
         #expect(reason.contains("phase 1 incomplete (5 of 6 messages)"))
         #expect(reason.contains("pre-shared keys differ"))
     }

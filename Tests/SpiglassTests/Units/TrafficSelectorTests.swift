@@ -227,21 +227,21 @@ import Testing
         child.initiatorSelectors = [Self.ts("10.1.0.0", "10.1.0.15")]
         child.responderSelectors = [Self.ts("10.2.0.1", "10.2.0.1")]
         // Traffic to the responder carries the responder's SPI: TSi → TSr.
-        #expect(child.selector(forSPI: 0xbbbb_0002, ikeVersion: 2)?.description == "10.1.0.0/28 → 10.2.0.1/32")
-        #expect(child.selector(forSPI: 0xaaaa_0001, ikeVersion: 2)?.description == "10.2.0.1/32 → 10.1.0.0/28")
-        #expect(child.selector(forSPI: 0x1234, ikeVersion: 2) == nil)
+        #expect(child.selector(forSPI: 0xbbbb_0002, ikeVersion: .v2)?.description == "10.1.0.0/28 → 10.2.0.1/32")
+        #expect(child.selector(forSPI: 0xaaaa_0001, ikeVersion: .v2)?.description == "10.2.0.1/32 → 10.1.0.0/28")
+        #expect(child.selector(forSPI: 0x1234, ikeVersion: .v2) == nil)
         // IKEv1 without client IDs: the ISAKMP peers' addresses, any protocol (RFC 2409 5.5).
         var quick = ChildSARecord(
             ikeSAIndex: 0, createdBy: 1, createdByType: .v1(.quickMode), requestedByInitiator: true,
             requesterSPI: 1, responderSPI: 2, requester: IPAddress("192.0.2.1")!, responder: IPAddress("192.0.2.2")!)
-        #expect(quick.selector(forSPI: 2, ikeVersion: 1)?.description == "192.0.2.1/32 → 192.0.2.2/32")
-        #expect(quick.selector(forSPI: 2, ikeVersion: 2) == nil)
+        #expect(quick.selector(forSPI: 2, ikeVersion: .v1)?.description == "192.0.2.1/32 → 192.0.2.2/32")
+        #expect(quick.selector(forSPI: 2, ikeVersion: .v2) == nil)
         quick.quickModeIdentities = [
             IKEv1Identification(
                 type: IKEv1Names.ID.ipv4Subnet, protocolID: 0, port: 0, data: [10, 1, 0, 0, 255, 255, 255, 0]),
             IKEv1Identification(type: IKEv1Names.ID.fqdn, protocolID: 0, port: 0, data: Array("peer".utf8)),
         ]
         // An ID that names no addresses: nothing to check.
-        #expect(quick.selector(forSPI: 2, ikeVersion: 1) == nil)
+        #expect(quick.selector(forSPI: 2, ikeVersion: .v1) == nil)
     }
 }
