@@ -119,7 +119,7 @@ extension Analyzer {
         if flows[flowNumber].childSA == nil && flows[flowNumber].childGeneration != generation {
             // Looked up again only after an exchange settled new SPIs: one compare per packet.
             flows[flowNumber].childGeneration = generation
-            flows[flowNumber].childSA = replica.map { $0.bySPI[esp.spi] } ?? ike.childSA(spi: esp.spi.rawValue)
+            flows[flowNumber].childSA = replica.map { $0.bySPI[esp.spi] } ?? ike.childSA(spi: esp.spi)
         }
         layer.childSA = flows[flowNumber].childSA
         layer.flowNumber = flowNumber

@@ -35,7 +35,7 @@ extension Analyzer {
     /// Names each ESP/AH flow's CHILD_SA (at the end: packets look theirs up as they come).
     func attachFlowsToChildren() {
         for index in flows.indices where flows[index].childSA == nil {
-            flows[index].childSA = ike.childSA(spi: flows[index].key.spi.rawValue)
+            flows[index].childSA = ike.childSA(spi: flows[index].key.spi)
         }
     }
 }

@@ -80,7 +80,7 @@ extension Shard: FrameOwnership {
 
     func follow(_ ike: IKEReconstruction) {
         ike.onChildSPI = { [unowned self, unowned ike] spi, index in
-            self.pendingEvents.append(.child(spi: SPI(spi), selectors: ike.negotiatedSelectors(child: index)))
+            self.pendingEvents.append(.child(spi: spi, selectors: ike.negotiatedSelectors(child: index)))
         }
     }
 

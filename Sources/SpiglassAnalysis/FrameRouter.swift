@@ -101,7 +101,7 @@ final class FrameRouter {
     private var fragmentCopies = RecentCopies()
     private let duplicateWindow: Int64
     /// Owner of each outermost SPI seen so far.
-    @exclusivity(unchecked) private var owners: [UInt32: Int] = [:]
+    @exclusivity(unchecked) private var owners: [SPI: Int] = [:]
     /// Past this many SPIs, owners come from the SPI's value instead of the table.
     static let maxOwnerEntries = 1 << 20
     /// Batches being filled, one per worker.
@@ -290,15 +290,15 @@ final class FrameRouter {
 
     /// The owner of a packet with these IPsec layers: by the outermost SPI, else worker 0.
     private func owner(of layers: IPsecLayers) -> Int {
-        if let first = layers.ah.first { return owner(spi: first.spi.rawValue) }
-        if case .esp(let esp, _) = layers.payload { return owner(spi: esp.spi.rawValue) }
+        if let first = layers.ah.first { return owner(spi: first.spi) }
+        if case .esp(let esp, _) = layers.payload { return owner(spi: esp.spi) }
         return 0
     }
 
-    private func owner(spi: UInt32) -> Int {
+    private func owner(spi: SPI) -> Int {
         let count = channels.count
         if let owner = owners[spi] { return owner }
-        guard owners.count < FrameRouter.maxOwnerEntries else { return Int(spi % UInt32(count)) }
+        guard owners.count < FrameRouter.maxOwnerEntries else { return Int(spi.rawValue % UInt32(count)) }
         let owner = (owners.count + 1) % count
         owners[spi] = owner
         return owner

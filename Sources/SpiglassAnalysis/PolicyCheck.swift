@@ -75,7 +75,7 @@ final class PolicyCheck {
     /// The selectors of the CHILD_SA `spi` belongs to, when an exchange in the capture settled it.
     private func negotiatedSelectors(spi: SPI) -> NegotiatedSelectors? {
         if let replica { return replica.selectors[spi] }
-        return ike.childSA(spi: spi.rawValue).map { ike.negotiatedSelectors(child: $0) }
+        return ike.childSA(spi: spi).map { ike.negotiatedSelectors(child: $0) }
     }
 
     /// New policies (SIGHUP): every flow binds again; leaks found so far stay.

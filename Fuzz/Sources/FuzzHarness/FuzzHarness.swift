@@ -386,7 +386,7 @@ public enum FuzzHarness {
             ike.process(datagram)
         }
         ike.finish()
-        for spi in [UInt32(0), 1, 0xffff_ffff] { _ = ike.childSA(spi: spi) }
+        for spi: SPI in [0, 1, 0xffff_ffff] { _ = ike.childSA(spi: spi) }
         for sa in ike.ikeSAs {
             for text in [sa.initiatorIdentity, sa.responderIdentity].compactMap({ $0?.summary }) + sa.vendorIDs {
                 OutputOracle.checkText(text, context: "IKE SA")

@@ -27,7 +27,7 @@ extension IKEReconstruction {
                 }
             }
             if let rekey = request.notifies.first(where: { $0.notifyType == .rekeySA }), rekey.spi.count == 4,
-                let old = childBySPI[rekey.spi.be32Value]
+                let old = childBySPI[SPI(rekey.spi.be32Value)]
             {
                 child.rekeyOf = old
             }
@@ -126,7 +126,7 @@ extension IKEReconstruction {
             children[index].keying = .noncesMissing
             return
         }
-        guard let requesterSPI = child.requesterSPI?.rawValue, let responderSPI = child.responderSPI?.rawValue else {
+        guard let requesterSPI = child.requesterSPI, let responderSPI = child.responderSPI else {
             children[index].keying = .spisMissing
             return
         }
@@ -148,17 +148,17 @@ extension IKEReconstruction {
 
     /// The CHILD_SA's two SAs, keyed from its KEYMAT, into the SAD.
     private func install(
-        _ derived: ChildSAKeys, child index: Int, algorithms: NegotiatedChildAlgorithms, requesterSPI: UInt32,
-        responderSPI: UInt32, origin: SAOrigin
+        _ derived: ChildSAKeys, child index: Int, algorithms: NegotiatedChildAlgorithms, requesterSPI: SPI,
+        responderSPI: SPI, origin: SAOrigin
     ) {
         let child = children[index]
         let ipsecProtocol: IPsecProtocol = child.protocolID == IKEv2ProtocolID.ah ? .ah : .esp
         func make(
-            spi: UInt32, from source: IPAddress, to destination: IPAddress, encryption: SecretBytes,
+            spi: SPI, from source: IPAddress, to destination: IPAddress, encryption: SecretBytes,
             integrity: SecretBytes, direction: String
         ) -> SecurityAssociation {
             var sa = SecurityAssociation(
-                spi: SPI(spi), source: .exact(source), destination: .exact(destination),
+                spi: spi, source: .exact(source), destination: .exact(destination),
                 encryption: algorithms.encryption, encryptionKey: encryption,
                 integrity: algorithms.integrity, integrityKey: integrity,
                 extendedSequenceNumbers: algorithms.extendedSequenceNumbers, origin: origin)

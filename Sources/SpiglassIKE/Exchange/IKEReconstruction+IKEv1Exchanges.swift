@@ -325,22 +325,22 @@ extension IKEReconstruction {
             children[index].keying = .unsupportedAlgorithms(child.algorithms?.unsupported)
             return
         }
-        guard let requesterSPI = child.requesterSPI?.rawValue, let responderSPI = child.responderSPI?.rawValue else {
+        guard let requesterSPI = child.requesterSPI, let responderSPI = child.responderSPI else {
             children[index].keying = .spisMissing
             return
         }
         let origin = SAOrigin.derived("derived from IKEv1 SA \(sa.spis) (SKEYID_d from \(key.origin))")
-        func make(spi: UInt32, from source: IPAddress, to destination: IPAddress, direction: String) throws
+        func make(spi: SPI, from source: IPAddress, to destination: IPAddress, direction: String) throws
             -> SecurityAssociation
         {
             let keys = try IKEv1KeyDerivation.quickModeKeys(
                 hash: hash, skeyidD: key.skeyidD, protocolID: child.protocolID,
-                spi: spi.bigEndianBytes, nonceInitiator: qm.nonceInitiator,
+                spi: spi.rawValue.bigEndianBytes, nonceInitiator: qm.nonceInitiator,
                 nonceResponder: qm.nonceResponder,
                 encryptionKeyLength: algorithms.encryptionKeyLength,
                 integrityKeyLength: algorithms.integrityKeyLength)
             var made = SecurityAssociation(
-                spi: SPI(spi), source: .exact(source), destination: .exact(destination),
+                spi: spi, source: .exact(source), destination: .exact(destination),
                 encryption: algorithms.encryption, encryptionKey: keys.encryption,
                 integrity: algorithms.integrity, integrityKey: keys.integrity,
                 extendedSequenceNumbers: algorithms.extendedSequenceNumbers, origin: origin)
@@ -445,7 +445,7 @@ extension IKEReconstruction {
             for child in ikeSAs[saIndex].children { children[child].deleted = true }
         } else {
             for spi in delete.spis where spi.count == 4 {
-                if let child = childBySPI[spi.be32Value], children[child].ikeSAIndex == saIndex {
+                if let child = childBySPI[SPI(spi.be32Value)], children[child].ikeSAIndex == saIndex {
                     children[child].deleted = true
                 }
             }

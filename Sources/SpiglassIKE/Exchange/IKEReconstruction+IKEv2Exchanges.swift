@@ -88,7 +88,7 @@ extension IKEReconstruction {
                 }
             } else {
                 for spi in delete.spis where spi.count == 4 {
-                    if let child = childBySPI[spi.be32Value],
+                    if let child = childBySPI[SPI(spi.be32Value)],
                         children[child].ikeSAIndex == saIndex || children[child].ikeSAIndex == ikeSAs[saIndex].rekeyOf
                     {
                         children[child].deleted = true

@@ -65,7 +65,7 @@ public final class IKEReconstruction {
     public var boundKeys: [IKESecurityAssociation] { keyRing.bound }
     /// IKE SA indices by SPIi (IKEv2 SPIs are chosen at random; collisions make a list).
     var ikeSAsByInitiatorSPI: [UInt64: [Int]] = [:]
-    var childBySPI: [UInt32: Int] = [:]
+    var childBySPI: [SPI: Int] = [:]
     var fragments = IKEFragmentAssembler()
     var diagnosticsSeen: Set<String> = []
     var keptMessageBytes = 0
@@ -114,17 +114,17 @@ public final class IKEReconstruction {
 
     /// The CHILD_SA (index in `children`) an ESP or AH SPI belongs to, when an exchange
     /// negotiated it.
-    public func childSA(spi: UInt32) -> Int? { childBySPI[spi] }
+    public func childSA(spi: SPI) -> Int? { childBySPI[spi] }
 
     /// Called whenever an SPI is (re)assigned to a CHILD_SA, with the SPI and the CHILD_SA's
     /// index: how a parallel run's other workers keep their `childSA(spi:)` answers in step.
-    public var onChildSPI: ((UInt32, Int) -> Void)?
+    public var onChildSPI: ((SPI, Int) -> Void)?
 
     /// Files the SPIs of CHILD_SA `index`, a new generation of `childSA(spi:)` answers.
     func noteChildSPIs(_ spis: [SPI], index: Int) {
         for spi in spis {
-            childBySPI[spi.rawValue] = index
-            onChildSPI?(spi.rawValue, index)
+            childBySPI[spi] = index
+            onChildSPI?(spi, index)
         }
         childGeneration += 1
     }
