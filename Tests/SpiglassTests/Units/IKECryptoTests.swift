@@ -392,9 +392,18 @@ enum IKECryptoFixture {
         try IKECryptoFixture.messages(name).filter { $0.firstPayloadType == 46 || $0.firstPayloadType == 53 }
     }
 
-    static func code(_ result: Result<IKEv2Plaintext, IKEv2ProtectionError>) -> IKEv2ProtectionError.Code? {
+    static func code(_ result: Result<IKEv2Plaintext, IKEv2ProtectionError>) -> IKEv2ProtectionCode? {
         if case .failure(let error) = result { return error.code }
         return nil
+    }
+
+    /// IKEv2 and IKEv1 errors share one shape: the code by its name, then where, then why.
+    @Test func protectionErrorsOfBothVersionsDescribeThemselvesAlike() {
+        let v2 = IKEv2ProtectionError(.badPadLength, offset: 71, "Pad Length 9 exceeds the 7 bytes before it")
+        #expect(v2.description == "badPadLength at offset 71: Pad Length 9 exceeds the 7 bytes before it")
+        let v1 = IKEv1ProtectionError(.missingHash, "HASH(1) needs the SA's hash")
+        #expect(v1.description == "missingHash: HASH(1) needs the SA's hash")
+        #expect(v1 != IKEv1ProtectionError(.missingHash, offset: 0, "HASH(1) needs the SA's hash"))
     }
 
     @Test(arguments: IKECryptoFixture.cases)
@@ -447,7 +456,7 @@ enum IKECryptoFixture {
             let wrong = protection.open(
                 message: message.bytes, messageRange: 0..<message.bytes.count,
                 encryptedPayloadOffset: 28, sentByInitiator: !message.sentByInitiator)
-            let expected: IKEv2ProtectionError.Code = protection.isAEAD ? .authenticationFailed : .integrityFailed
+            let expected: IKEv2ProtectionCode = protection.isAEAD ? .authenticationFailed : .integrityFailed
             #expect(Self.code(wrong) == expected, "\(name) frame \(message.frame)")
         }
         // The initiator sent the requests (A initiated and deleted).
@@ -484,7 +493,7 @@ enum IKECryptoFixture {
             }
             // Where it fails: the ICV or tag, for a byte of the header, the IV, the
             // ciphertext and the ICV itself.
-            let expected: IKEv2ProtectionError.Code = protection.isAEAD ? .authenticationFailed : .integrityFailed
+            let expected: IKEv2ProtectionCode = protection.isAEAD ? .authenticationFailed : .integrityFailed
             for i in [20, 28 + 1, 32, bytes.count / 2, bytes.count - 1] {
                 bytes[i] ^= 0x80
                 #expect(
@@ -521,7 +530,7 @@ enum IKECryptoFixture {
                     Issue.record("\(name) frame \(message.frame): a message cut to \(cut) bytes opened")
                     continue
                 }
-                let allowed: Set<IKEv2ProtectionError.Code> = [
+                let allowed: Set<IKEv2ProtectionCode> = [
                     .payloadTooShort, .notBlockAligned, .integrityFailed, .authenticationFailed,
                 ]
                 #expect(allowed.contains(error.code), "\(name) cut \(cut): \(error)")
@@ -715,7 +724,7 @@ enum IKECryptoFixture {
     // MARK: Error codes
 
     @Test func initRejectsUnusableSAs() throws {
-        func code(_ sa: IKESecurityAssociation) -> IKEv2ProtectionError.Code? {
+        func code(_ sa: IKESecurityAssociation) -> IKEv2ProtectionCode? {
             do {
                 _ = try IKEv2MessageProtection(sa: sa)
                 return nil
@@ -749,7 +758,7 @@ enum IKECryptoFixture {
         let protection = try IKEv2MessageProtection(sa: Self.sa(.aesCBC(keyBits: 128), .hmacSHA256_128))
         let good = try protection.seal(
             header: Self.header(), firstPayloadType: 40, payloads: Self.innerPayloads, sentByInitiator: true)
-        func open(_ bytes: [UInt8], range: Range<Int>? = nil, offset: Int? = 28) -> IKEv2ProtectionError.Code? {
+        func open(_ bytes: [UInt8], range: Range<Int>? = nil, offset: Int? = 28) -> IKEv2ProtectionCode? {
             let range = range ?? 0..<bytes.count
             if let offset {
                 return Self.code(
@@ -829,7 +838,7 @@ enum IKECryptoFixture {
         let salt = Array(sa.skEi[16...])
         let sealer = try AEADContext(.aesGCM(keyBytes: 16), key: key, encrypt: true)
         for (plaintext, expected) in [
-            ([1, 2, 3, 4] as [UInt8], IKEv2ProtectionError.Code.badPadLength), ([1, 2, 3, 4, 9], .badPadLength),
+            ([1, 2, 3, 4] as [UInt8], IKEv2ProtectionCode.badPadLength), ([1, 2, 3, 4, 9], .badPadLength),
             ([255], .badPadLength), ([0], nil), ([7, 7, 1], nil), ([1, 2, 3, 3], nil),
         ] {
             let iv: [UInt8] = [9, 8, 7, 6, 5, 4, 3, 2]

@@ -186,7 +186,7 @@ enum IKEv1CryptoWire {
     }
 }
 
-private func v1Code(_ body: () throws -> Void) -> IKEv1ProtectionError.Code? {
+private func v1Code(_ body: () throws -> Void) -> IKEv1ProtectionCode? {
     do {
         try body()
         return nil
@@ -209,7 +209,7 @@ private func derivationCode(_ body: () throws -> Void) -> IKEKeyDerivationError.
 }
 
 extension Result where Failure == IKEv1ProtectionError {
-    fileprivate var v1Code: IKEv1ProtectionError.Code? {
+    fileprivate var v1Code: IKEv1ProtectionCode? {
         if case .failure(let error) = self { return error.code }
         return nil
     }
@@ -789,7 +789,7 @@ extension IKEv1CryptoTests {
             var s = try Self.session()
             let (ivs, nonces) = try Self.ivs(&s)
             let kinds: [IKEv1HashKind] = [.quickMode1, .quickMode2, .quickMode3]
-            var outcomes: [IKEv1ProtectionError.Code: Int] = [:]
+            var outcomes: [IKEv1ProtectionCode: Int] = [:]
             for (index, message) in [Self.qm1, Self.qm2, Self.qm3].enumerated() {
                 for offset in 28..<message.count {
                     var damaged = message
@@ -831,7 +831,7 @@ extension IKEv1CryptoTests {
                     var fixed = cut
                     fixed.setBE32(24, UInt32(length))
                     // A cut on a block boundary decrypts, but the payload chain no longer fits.
-                    let expected: IKEv1ProtectionError.Code =
+                    let expected: IKEv1ProtectionCode =
                         length == 28
                         ? .noCiphertext
                         : (length - 28) % 16 != 0 ? .notBlockAligned : .malformedPlaintext
@@ -1005,7 +1005,7 @@ extension IKEv1CryptoTests {
             sa.ikev1EncryptionKey = SecretBytes([UInt8](repeating: 5, count: 16))
             let p = try IKEv1MessageProtection(sa: sa, encryption: .aesCBC(keyBits: 128))
             let iv = [UInt8](repeating: 0, count: 16)
-            func code(_ payloads: [UInt8], first: UInt8 = 11) throws -> IKEv1ProtectionError.Code? {
+            func code(_ payloads: [UInt8], first: UInt8 = 11) throws -> IKEv1ProtectionCode? {
                 var header = ProtectionSetup.header
                 header[16] = first
                 let message = try p.encrypt(header: header, payloads: payloads, iv: iv)
