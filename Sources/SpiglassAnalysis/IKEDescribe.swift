@@ -106,7 +106,12 @@ enum IKEDescribe {
     static func problem(_ problem: IKEMessageProblem) -> String {
         switch problem {
         case .parse(let parse): return IKEParseProblemText.reason(parse)
-        case .note(let note): return note
+        case .otherAnswer(let newResponderSPI):
+            let spi = newResponderSPI ? " with a new responder SPI" : ""
+            return "another answer to the request\(spi), not a retransmission (its bytes differ)"
+        case .retransmissionDiffers: return "retransmitted request differs from the first one"
+        case .ivBeforeLastPhase1Message:
+            return "IV from before the last phase-1 message: its sender had not accepted that message"
         }
     }
 

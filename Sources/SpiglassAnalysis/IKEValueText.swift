@@ -66,7 +66,7 @@ extension IKEv2Identification {
         case 2, 3:
             return DisplayText.readable(data) ?? Hex.encode(data)
         case 9:
-            return IKEDistinguishedName.render(data) ?? Hex.encode(data)
+            return IKEDistinguishedNameText.render(data) ?? Hex.encode(data)
         case 11:
             // Key IDs are opaque, but strongSwan and others often put text in them.
             return DisplayText.readable(data, ascii: true) ?? Hex.encode(data)
@@ -130,7 +130,7 @@ extension IKEv1Identification {
             let half = data.count / 2
             return "\(IKEText.address(Array(data[0..<half])))-\(IKEText.address(Array(data[half...])))"
         case IKEv1Names.ID.derASN1DN:
-            return IKEDistinguishedName.render(data) ?? Hex.encode(data)
+            return IKEDistinguishedNameText.render(data) ?? Hex.encode(data)
         default:
             return Hex.encode(data)
         }

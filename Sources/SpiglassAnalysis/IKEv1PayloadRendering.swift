@@ -177,7 +177,7 @@ struct IKEv1CertificateRenderer: IKEPayloadRenderer {
     var isRequest: Bool
 
     /// RFC 2408 3.10: for X.509 the CA's Distinguished Name, or nothing for any CA.
-    var authority: String? { isRequest && !data.isEmpty ? IKEDistinguishedName.render(data) : nil }
+    var authority: String? { isRequest && !data.isEmpty ? IKEDistinguishedNameText.render(data) : nil }
 
     func summary(name: String) -> String {
         let encodingName = IKEv1Names.certificateEncodingName(encoding)

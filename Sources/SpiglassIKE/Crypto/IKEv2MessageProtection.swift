@@ -44,73 +44,57 @@ public struct IKEv2Plaintext: Sendable, Equatable {
     }
 }
 
-/// Why an IKEv2 message could not be opened, or an IKE SA not be used to open any. Tests
-/// compare `code`; `offset` (into the caller's byte array) says where, when one place is to
-/// blame; `reason` is for people and gives the lengths involved.
-public struct IKEv2ProtectionError: Error, Equatable, Sendable, CustomStringConvertible {
-    public enum Code: String, Sendable {
-        // The IKE SA (from `init`).
-        /// The SA is an IKEv1 SA.
-        case notIKEv2SA
-        /// SK_ei or SK_er is missing.
-        case missingKeys
-        /// No, or an unusable, encryption algorithm; or a non-AEAD cipher with an unknown
-        /// integrity algorithm (whose ICV length is then unknown).
-        case unsupportedAlgorithm
-        /// A key whose length does not fit its algorithm.
-        case badKeyLength
+/// Why an IKEv2 message could not be opened, or an IKE SA not be used to open any.
+public typealias IKEv2ProtectionError = IKEProtectionError<IKEv2ProtectionCode>
 
-        // The message.
-        /// `messageRange` is not inside the byte array.
-        case badRange
-        /// Shorter than the 28-byte IKE header.
-        case messageTruncated
-        /// Major version is not 2.
-        case badVersion
-        /// The IKE header's Length field is not the message's length.
-        case headerLengthMismatch
-        /// A payload before the encrypted one is shorter than its header or runs past the
-        /// message, or there are too many of them.
-        case malformedPayloadChain
-        /// `encryptedPayloadOffset` is not where a payload of the chain starts.
-        case badPayloadOffset
-        /// The payload at `encryptedPayloadOffset` is neither SK (46) nor SKF (53).
-        case notEncryptedPayload
-        /// The chain has no SK or SKF payload.
-        case noEncryptedPayload
-        /// The SK/SKF Payload Length does not end the payload at the end of the message
-        /// (RFC 7296 3.14: the Encrypted payload MUST be the last one).
-        case payloadLengthMismatch
-        /// The SK/SKF payload cannot hold its header, IV, one block of ciphertext and ICV.
-        case payloadTooShort
-        /// CBC ciphertext that is not a whole number of blocks.
-        case notBlockAligned
-        /// The Pad Length byte points before the start of the plaintext.
-        case badPadLength
-        /// SKF Fragment Number 0, Total Fragments 0, or Fragment Number > Total Fragments.
-        case badFragmentNumber
-        /// The ICV of a non-AEAD message did not verify (nothing was decrypted).
-        case integrityFailed
-        /// The AEAD tag did not verify (no plaintext is released).
-        case authenticationFailed
-        /// OpenSSL refused an operation.
-        case crypto
-    }
+/// What `IKEv2ProtectionError` says went wrong.
+public enum IKEv2ProtectionCode: String, Sendable {
+    // The IKE SA (from `init`).
+    /// The SA is an IKEv1 SA.
+    case notIKEv2SA
+    /// SK_ei or SK_er is missing.
+    case missingKeys
+    /// No, or an unusable, encryption algorithm; or a non-AEAD cipher with an unknown
+    /// integrity algorithm (whose ICV length is then unknown).
+    case unsupportedAlgorithm
+    /// A key whose length does not fit its algorithm.
+    case badKeyLength
 
-    public let code: Code
-    public let offset: Int?
-    public let reason: String
-
-    public init(_ code: Code, offset: Int? = nil, _ reason: String) {
-        self.code = code
-        self.offset = offset
-        self.reason = reason
-    }
-
-    public var description: String {
-        if let offset { return "\(code.rawValue) at offset \(offset): \(reason)" }
-        return "\(code.rawValue): \(reason)"
-    }
+    // The message.
+    /// `messageRange` is not inside the byte array.
+    case badRange
+    /// Shorter than the 28-byte IKE header.
+    case messageTruncated
+    /// Major version is not 2.
+    case badVersion
+    /// The IKE header's Length field is not the message's length.
+    case headerLengthMismatch
+    /// A payload before the encrypted one is shorter than its header or runs past the
+    /// message, or there are too many of them.
+    case malformedPayloadChain
+    /// `encryptedPayloadOffset` is not where a payload of the chain starts.
+    case badPayloadOffset
+    /// The payload at `encryptedPayloadOffset` is neither SK (46) nor SKF (53).
+    case notEncryptedPayload
+    /// The chain has no SK or SKF payload.
+    case noEncryptedPayload
+    /// The SK/SKF Payload Length does not end the payload at the end of the message
+    /// (RFC 7296 3.14: the Encrypted payload MUST be the last one).
+    case payloadLengthMismatch
+    /// The SK/SKF payload cannot hold its header, IV, one block of ciphertext and ICV.
+    case payloadTooShort
+    /// CBC ciphertext that is not a whole number of blocks.
+    case notBlockAligned
+    /// The Pad Length byte points before the start of the plaintext.
+    case badPadLength
+    /// SKF Fragment Number 0, Total Fragments 0, or Fragment Number > Total Fragments.
+    case badFragmentNumber
+    /// The ICV of a non-AEAD message did not verify (nothing was decrypted).
+    case integrityFailed
+    /// The AEAD tag did not verify (no plaintext is released).
+    case authenticationFailed
+    /// OpenSSL refused an operation.
+    case crypto
 }
 
 /// Opens (verifies, then decrypts) the SK and SKF payloads of the IKEv2 messages of one IKE

@@ -2,75 +2,59 @@ import SpiglassCrypto
 import SpiglassSAD
 import SpiglassWire
 
-/// Why an IKEv1 message could not be decrypted or checked, or an IKEv1 SA not be used. Tests
-/// compare `code`; `offset` (into the caller's byte array) says where, when one place is to
-/// blame; `reason` is for people and gives the lengths involved.
-public struct IKEv1ProtectionError: Error, Equatable, Sendable, CustomStringConvertible {
-    public enum Code: String, Sendable {
-        // The IKE SA (from `init`).
-        /// The SA is an IKEv2 SA.
-        case notIKEv1SA
-        /// Neither the phase-1 encryption key nor SKEYID_e is given; or SKEYID (phase-1
-        /// HASH) or SKEYID_a (Quick Mode and Informational HASH) is missing.
-        case missingKeys
-        /// The hash is needed (to derive the key from SKEYID_e, or for a HASH) but unknown.
-        case missingHash
-        /// No, or an unusable, encryption algorithm (IKEv1 encrypts with CBC ciphers only).
-        case unsupportedAlgorithm
-        /// A key whose length does not fit its algorithm.
-        case badKeyLength
+/// Why an IKEv1 message could not be decrypted or checked, or an IKEv1 SA not be used.
+public typealias IKEv1ProtectionError = IKEProtectionError<IKEv1ProtectionCode>
 
-        // The message.
-        /// `messageRange` is not inside the byte array.
-        case badRange
-        /// Shorter than the 28-byte ISAKMP header.
-        case messageTruncated
-        /// Major version is not 1.
-        case badVersion
-        /// The Encryption bit of the ISAKMP header's flags is clear.
-        case notEncrypted
-        /// The header's Length field is shorter than the header or longer than the message.
-        case headerLengthMismatch
-        /// Nothing after the header to decrypt.
-        case noCiphertext
-        /// Ciphertext that is not a whole number of cipher blocks.
-        case notBlockAligned
-        /// An IV (or a "last block") that is not one cipher block long.
-        case badIVLength
-        /// The decrypted payload chain does not fit the plaintext: a wrong key or IV (a
-        /// wrong IV changes only the first block, which holds the first payload's header),
-        /// or a damaged message. No plaintext is released.
-        case malformedPlaintext
+/// What `IKEv1ProtectionError` says went wrong.
+public enum IKEv1ProtectionCode: String, Sendable {
+    // The IKE SA (from `init`).
+    /// The SA is an IKEv2 SA.
+    case notIKEv1SA
+    /// Neither the phase-1 encryption key nor SKEYID_e is given; or SKEYID (phase-1
+    /// HASH) or SKEYID_a (Quick Mode and Informational HASH) is missing.
+    case missingKeys
+    /// The hash is needed (to derive the key from SKEYID_e, or for a HASH) but unknown.
+    case missingHash
+    /// No, or an unusable, encryption algorithm (IKEv1 encrypts with CBC ciphers only).
+    case unsupportedAlgorithm
+    /// A key whose length does not fit its algorithm.
+    case badKeyLength
 
-        // HASH payloads.
-        /// The plaintext does not start with a HASH payload (RFC 2409 5.5 and 5.7 put it
-        /// right after the ISAKMP header).
-        case noHashPayload
-        /// The HASH payload's data is not the value computed from the message.
-        case hashMismatch
+    // The message.
+    /// `messageRange` is not inside the byte array.
+    case badRange
+    /// Shorter than the 28-byte ISAKMP header.
+    case messageTruncated
+    /// Major version is not 1.
+    case badVersion
+    /// The Encryption bit of the ISAKMP header's flags is clear.
+    case notEncrypted
+    /// The header's Length field is shorter than the header or longer than the message.
+    case headerLengthMismatch
+    /// Nothing after the header to decrypt.
+    case noCiphertext
+    /// Ciphertext that is not a whole number of cipher blocks.
+    case notBlockAligned
+    /// An IV (or a "last block") that is not one cipher block long.
+    case badIVLength
+    /// The decrypted payload chain does not fit the plaintext: a wrong key or IV (a
+    /// wrong IV changes only the first block, which holds the first payload's header),
+    /// or a damaged message. No plaintext is released.
+    case malformedPlaintext
 
-        // The IV state.
-        /// A cipher block size the hash cannot give an IV for.
-        case badBlockSize
+    // HASH payloads.
+    /// The plaintext does not start with a HASH payload (RFC 2409 5.5 and 5.7 put it
+    /// right after the ISAKMP header).
+    case noHashPayload
+    /// The HASH payload's data is not the value computed from the message.
+    case hashMismatch
 
-        /// OpenSSL refused an operation, or a key derivation failed.
-        case crypto
-    }
+    // The IV state.
+    /// A cipher block size the hash cannot give an IV for.
+    case badBlockSize
 
-    public let code: Code
-    public let offset: Int?
-    public let reason: String
-
-    public init(_ code: Code, offset: Int? = nil, _ reason: String) {
-        self.code = code
-        self.offset = offset
-        self.reason = reason
-    }
-
-    public var description: String {
-        if let offset { return "\(code.rawValue) at offset \(offset): \(reason)" }
-        return "\(code.rawValue): \(reason)"
-    }
+    /// OpenSSL refused an operation, or a key derivation failed.
+    case crypto
 }
 
 /// One decrypted IKEv1 message body.
@@ -212,7 +196,7 @@ public final class IKEv1MessageProtection {
         do {
             context = try CipherContext(cipher, key: key, encrypt: false)
         } catch let error as CryptoError {
-            let code: IKEv1ProtectionError.Code
+            let code: IKEv1ProtectionCode
             switch error.code {
             case .invalidKeyLength: code = .badKeyLength
             case .unsupportedAlgorithm: code = .unsupportedAlgorithm  // DES without the legacy provider

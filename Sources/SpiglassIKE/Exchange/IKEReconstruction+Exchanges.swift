@@ -68,8 +68,7 @@ extension IKEReconstruction {
                 ikeSAs[saIndex].exchanges[existing].otherResponses.append(record.frames.last ?? 0)
             }
             let newSPI = header.responderSPI != ikeSAs[saIndex].spis.responder
-            let spi = newSPI ? " with a new responder SPI" : ""
-            record.problems.append("another answer to the request\(spi), not a retransmission (its bytes differ)")
+            record.problems.append(.otherAnswer(newResponderSPI: newSPI))
             if header.exchangeType == .v2(.ikeSAInit), newSPI,
                 (v2States[saIndex]?.otherResponderAnswers.count ?? 0) < IKEReconstruction.maxEvidenceFrames
             {
@@ -85,7 +84,7 @@ extension IKEReconstruction {
         ikeSAs[saIndex].exchanges[existing].requestRetransmissions += 1
         record.retransmission = true
         record.exchangeIndex = existing
-        if !repeated { record.problems.append("retransmitted request differs from the first one") }
+        if !repeated { record.problems.append(.retransmissionDiffers) }
         return true
     }
 

@@ -182,7 +182,7 @@ extension IKEReconstruction {
             // The sender never took in the last phase-1 message (it could not decrypt it).
             result = .success(retried)
             ivState = before
-            record.problems.append("IV from before the last phase-1 message: its sender had not accepted that message")
+            record.problems.append(.ivBeforeLastPhase1Message)
         }
         switch result {
         case .failure(let error):

@@ -38,19 +38,19 @@ public enum IKEPayloads: Sendable {
     }
 }
 
-/// Something noted on a message: a parse problem, kept typed until a reporter words it, or
-/// what the exchange layer observed (a retransmission that differs, an IV out of order...).
-public enum IKEMessageProblem: Sendable, Equatable, ExpressibleByStringInterpolation {
+/// Something noted on a message: a parse problem, or what the exchange layer observed, kept
+/// typed until a reporter words it.
+public enum IKEMessageProblem: Sendable, Equatable {
     case parse(IKEParseProblem)
-    case note(String)
-
-    public init(stringLiteral value: String) {
-        self = .note(value)
-    }
-
-    public init(stringInterpolation: DefaultStringInterpolation) {
-        self = .note(String(stringInterpolation: stringInterpolation))
-    }
+    /// A response to a request already answered, with bytes that differ from the first
+    /// answer (a responder that answers every copy afresh); `newResponderSPI` when it also
+    /// names another responder SPI.
+    case otherAnswer(newResponderSPI: Bool)
+    /// A request sent again before any answer, with bytes that differ from the first copy.
+    case retransmissionDiffers
+    /// An IKEv1 message that opened only with the IV from before the last phase-1 message:
+    /// its sender had not taken that message in.
+    case ivBeforeLastPhase1Message
 }
 
 /// The proposal an SA settled on, as the responder's SA payload chose it. Indirect: an IKE

@@ -214,7 +214,7 @@ import Testing
         var s = try Self.session()
         let (ivs, nonces) = try Self.ivs(&s)
         let kinds: [IKEv1HashKind] = [.quickMode1, .quickMode2, .quickMode3]
-        var outcomes: [IKEv1ProtectionError.Code: Int] = [:]
+        var outcomes: [IKEv1ProtectionCode: Int] = [:]
         for (index, message) in [Self.qm1, Self.qm2, Self.qm3].enumerated() {
             for offset in 28..<message.count {
                 var damaged = message
@@ -256,7 +256,7 @@ import Testing
                 var fixed = cut
                 fixed.setBE32(24, UInt32(length))
                 // A cut on a block boundary decrypts, but the payload chain no longer fits.
-                let expected: IKEv1ProtectionError.Code =
+                let expected: IKEv1ProtectionCode =
                     length == 28
                     ? .noCiphertext
                     : (length - 28) % 16 != 0 ? .notBlockAligned : .malformedPlaintext

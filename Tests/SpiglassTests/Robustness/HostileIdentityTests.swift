@@ -2,6 +2,7 @@ import Foundation
 import SpiglassWire
 import Testing
 
+@testable import SpiglassAnalysis
 @testable import SpiglassIKE
 
 /// Identities and attributes an attacker writes into IKE (Fixtures/hostile/generate.py): a
@@ -81,11 +82,11 @@ import Testing
             let set: [UInt8] = [0x31, UInt8(attribute.count + 2), 0x30, UInt8(attribute.count)] + attribute
             return [0x30, UInt8(set.count)] + set
         }
-        #expect(IKEDistinguishedName.render(name(Array("moon, CN=admin".utf8))) == #"CN=moon\, CN=admin"#)
-        #expect(IKEDistinguishedName.render(name(Array("a+b;c<d>e\"f\\g".utf8))) == #"CN=a\+b\;c\<d\>e\"f\\g"#)
-        #expect(IKEDistinguishedName.render(name(Array("#lead trail ".utf8))) == ##"CN=\#lead trail\ "##)
-        #expect(IKEDistinguishedName.render(name([0x61, 0x1b, 0xff])) == #"CN=a\x1b\xff"#)
+        #expect(IKEDistinguishedNameText.render(name(Array("moon, CN=admin".utf8))) == #"CN=moon\, CN=admin"#)
+        #expect(IKEDistinguishedNameText.render(name(Array("a+b;c<d>e\"f\\g".utf8))) == #"CN=a\+b\;c\<d\>e\"f\\g"#)
+        #expect(IKEDistinguishedNameText.render(name(Array("#lead trail ".utf8))) == ##"CN=\#lead trail\ "##)
+        #expect(IKEDistinguishedNameText.render(name([0x61, 0x1b, 0xff])) == #"CN=a\x1b\xff"#)
         // BMPString: UTF-16BE.
-        #expect(IKEDistinguishedName.render(name([0x00, 0x5a, 0x20, 0x2e], tag: 0x1e)) == #"CN=Z\u{202e}"#)
+        #expect(IKEDistinguishedNameText.render(name([0x00, 0x5a, 0x20, 0x2e], tag: 0x1e)) == #"CN=Z\u{202e}"#)
     }
 }

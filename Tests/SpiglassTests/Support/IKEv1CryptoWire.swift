@@ -184,7 +184,7 @@ enum IKEv1CryptoWire {
     }
 }
 
-func v1Code(_ body: () throws -> Void) -> IKEv1ProtectionError.Code? {
+func v1Code(_ body: () throws -> Void) -> IKEv1ProtectionCode? {
     do {
         try body()
         return nil
@@ -207,7 +207,7 @@ func derivationCode(_ body: () throws -> Void) -> IKEKeyDerivationError.Code? {
 }
 
 extension Result where Failure == IKEv1ProtectionError {
-    var v1Code: IKEv1ProtectionError.Code? {
+    var v1Code: IKEv1ProtectionCode? {
         if case .failure(let error) = self { return error.code }
         return nil
     }

@@ -37,4 +37,17 @@ struct IKEDescribeTests {
         #expect(selectors.initiator == ["10.1.0.0/24"])
         #expect(selectors.responder == ["10.2.0.1"])
     }
+
+    @Test func exchangeObservationsOnAMessageAreWordedByTheReporter() {
+        #expect(
+            IKEDescribe.problem(.otherAnswer(newResponderSPI: false))
+                == "another answer to the request, not a retransmission (its bytes differ)")
+        #expect(
+            IKEDescribe.problem(.otherAnswer(newResponderSPI: true))
+                == "another answer to the request with a new responder SPI, not a retransmission (its bytes differ)")
+        #expect(IKEDescribe.problem(.retransmissionDiffers) == "retransmitted request differs from the first one")
+        #expect(
+            IKEDescribe.problem(.ivBeforeLastPhase1Message)
+                == "IV from before the last phase-1 message: its sender had not accepted that message")
+    }
 }

@@ -106,7 +106,7 @@ import Testing
         sa.ikev1EncryptionKey = SecretBytes([UInt8](repeating: 5, count: 16))
         let p = try IKEv1MessageProtection(sa: sa, encryption: .aesCBC(keyBits: 128))
         let iv = [UInt8](repeating: 0, count: 16)
-        func code(_ payloads: [UInt8], first: UInt8 = 11) throws -> IKEv1ProtectionError.Code? {
+        func code(_ payloads: [UInt8], first: UInt8 = 11) throws -> IKEv1ProtectionCode? {
             var header = IKEv1MessageProtectionTests.header
             header[16] = first
             let message = try p.encrypt(header: header, payloads: payloads, iv: iv)

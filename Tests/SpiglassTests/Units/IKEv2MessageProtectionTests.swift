@@ -12,9 +12,18 @@ import Testing
         try IKECryptoFixture.messages(name).filter { $0.firstPayloadType == 46 || $0.firstPayloadType == 53 }
     }
 
-    static func code(_ result: Result<IKEv2Plaintext, IKEv2ProtectionError>) -> IKEv2ProtectionError.Code? {
+    static func code(_ result: Result<IKEv2Plaintext, IKEv2ProtectionError>) -> IKEv2ProtectionCode? {
         if case .failure(let error) = result { return error.code }
         return nil
+    }
+
+    /// IKEv2 and IKEv1 errors share one shape: the code by its name, then where, then why.
+    @Test func protectionErrorsOfBothVersionsDescribeThemselvesAlike() {
+        let v2 = IKEv2ProtectionError(.badPadLength, offset: 71, "Pad Length 9 exceeds the 7 bytes before it")
+        #expect(v2.description == "badPadLength at offset 71: Pad Length 9 exceeds the 7 bytes before it")
+        let v1 = IKEv1ProtectionError(.missingHash, "HASH(1) needs the SA's hash")
+        #expect(v1.description == "missingHash: HASH(1) needs the SA's hash")
+        #expect(v1 != IKEv1ProtectionError(.missingHash, offset: 0, "HASH(1) needs the SA's hash"))
     }
 
     @Test(arguments: IKECryptoFixture.cases)
@@ -67,7 +76,7 @@ import Testing
             let wrong = protection.open(
                 message: message.bytes, messageRange: 0..<message.bytes.count,
                 encryptedPayloadOffset: 28, sentByInitiator: !message.sentByInitiator)
-            let expected: IKEv2ProtectionError.Code = protection.isAEAD ? .authenticationFailed : .integrityFailed
+            let expected: IKEv2ProtectionCode = protection.isAEAD ? .authenticationFailed : .integrityFailed
             #expect(Self.code(wrong) == expected, "\(name) frame \(message.frame)")
         }
         // The initiator sent the requests (A initiated and deleted).
@@ -104,7 +113,7 @@ import Testing
             }
             // Where it fails: the ICV or tag, for a byte of the header, the IV, the
             // ciphertext and the ICV itself.
-            let expected: IKEv2ProtectionError.Code = protection.isAEAD ? .authenticationFailed : .integrityFailed
+            let expected: IKEv2ProtectionCode = protection.isAEAD ? .authenticationFailed : .integrityFailed
             for i in [20, 28 + 1, 32, bytes.count / 2, bytes.count - 1] {
                 bytes[i] ^= 0x80
                 #expect(
@@ -141,7 +150,7 @@ import Testing
                     Issue.record("\(name) frame \(message.frame): a message cut to \(cut) bytes opened")
                     continue
                 }
-                let allowed: Set<IKEv2ProtectionError.Code> = [
+                let allowed: Set<IKEv2ProtectionCode> = [
                     .payloadTooShort, .notBlockAligned, .integrityFailed, .authenticationFailed,
                 ]
                 #expect(allowed.contains(error.code), "\(name) cut \(cut): \(error)")
@@ -335,7 +344,7 @@ import Testing
     // MARK: Error codes
 
     @Test func initRejectsUnusableSAs() throws {
-        func code(_ sa: IKESecurityAssociation) -> IKEv2ProtectionError.Code? {
+        func code(_ sa: IKESecurityAssociation) -> IKEv2ProtectionCode? {
             do {
                 _ = try IKEv2MessageProtection(sa: sa)
                 return nil
@@ -369,7 +378,7 @@ import Testing
         let protection = try IKEv2MessageProtection(sa: Self.sa(.aesCBC(keyBits: 128), .hmacSHA256_128))
         let good = try protection.seal(
             header: Self.header(), firstPayloadType: 40, payloads: Self.innerPayloads, sentByInitiator: true)
-        func open(_ bytes: [UInt8], range: Range<Int>? = nil, offset: Int? = 28) -> IKEv2ProtectionError.Code? {
+        func open(_ bytes: [UInt8], range: Range<Int>? = nil, offset: Int? = 28) -> IKEv2ProtectionCode? {
             let range = range ?? 0..<bytes.count
             if let offset {
                 return Self.code(
@@ -449,7 +458,7 @@ import Testing
         let salt = Array(sa.skEi[16...])
         let sealer = try AEADContext(.aesGCM(keyBytes: 16), key: key, encrypt: true)
         for (plaintext, expected) in [
-            ([1, 2, 3, 4] as [UInt8], IKEv2ProtectionError.Code.badPadLength), ([1, 2, 3, 4, 9], .badPadLength),
+            ([1, 2, 3, 4] as [UInt8], IKEv2ProtectionCode.badPadLength), ([1, 2, 3, 4, 9], .badPadLength),
             ([255], .badPadLength), ([0], nil), ([7, 7, 1], nil), ([1, 2, 3, 3], nil),
         ] {
             let iv: [UInt8] = [9, 8, 7, 6, 5, 4, 3, 2]
