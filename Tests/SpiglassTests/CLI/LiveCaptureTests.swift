@@ -120,6 +120,18 @@ struct LiveCaptureTests {
         }
 
         var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
+
+        /// Waits until `--json` output holds `count` packet records.
+        func waitForPackets(_ count: Int, seconds: Double = 20) throws {
+            let deadline = Date().addingTimeInterval(seconds)
+            while Date() < deadline {
+                if stdout.components(separatedBy: "\"type\":\"packet\"").count - 1 >= count { return }
+                if !process.isRunning { break }
+                usleep(20_000)
+            }
+            throw CaptureError(
+                .readFailed, "spiglass never reported \(count) packets; stdout ends: \(stdout.suffix(400))")
+        }
         var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
 
         func waitForStderr(_ text: String, seconds: Double = 20) throws {
@@ -255,6 +267,9 @@ struct LiveCaptureTests {
         let listener = try Listener(
             network: network, arguments: ["-k", keyFile, "--json", "-f", Self.filter, "--duration", "60"])
         try network.replay(Paths.fixture("\(Self.fixture)/capture.pcap"), frames: 0..<8)
+        // The ring hands frames over in blocks (up to its 50 ms timeout): wait until the first 8 are
+        // reported, so that the reload comes after them rather than before they are read.
+        try listener.waitForPackets(8)
         try String(contentsOfFile: Paths.fixture("\(Self.fixture)/sa.spiglass"), encoding: .utf8).write(
             toFile: keyFile, atomically: true, encoding: .utf8)
         kill(listener.process.processIdentifier, SIGHUP)
@@ -294,13 +309,15 @@ struct LiveCaptureTests {
         kill(listener.process.processIdentifier, SIGHUP)
         try listener.waitForStderr("policies reloaded: 2 SPD entries")
         try network.replay(Paths.root + "/" + directory + "/capture.pcap", frames: 14..<33)
+        // A stop ends the reading at once: wait until the ring has handed over the last frames.
+        try listener.waitForPackets(33)
         kill(listener.process.processIdentifier, SIGTERM)
         #expect(listener.waitForExit() == 0, "stderr: \(listener.stderr)")
         let records = listener.stdout.split(separator: "\n").compactMap {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
         }
         let packets = records.filter { $0["type"] as? String == "packet" }
-        #expect(packets.count == 33)
+        try #require(packets.count == 33)
         let checks = packets.map { ($0["policy"] as? [String: Any])?["check"] as? String }
         // Frame 1 is cleartext before the CHILD_SA: no policy yet says it leaked.
         #expect(checks[0] == nil)
