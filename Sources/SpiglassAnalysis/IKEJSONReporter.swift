@@ -216,7 +216,7 @@ enum IKEJSON {
         o.raw("vendor_ids", JSONObject.array(sa.vendorIDs.map(JSONObject.quote)))
         o.int("exchanges", sa.exchanges.count)
         o.raw("child_sas", JSONObject.array(sa.children.map { String($0 + 1) }))
-        o.raw("findings", JSONObject.array(sa.findings.map(JSONObject.quote)))
+        o.raw("findings", JSONObject.array(sa.findings.map { JSONObject.quote($0.text) }))
         return o.finished
     }
 

@@ -117,7 +117,7 @@ final class IKETextReporter: Reporter {
         for child in sa.children {
             out += childText(child, flows: flows, flowsByChild: flowsByChild, sad: sad)
         }
-        for finding in sa.findings { out += "  finding: \(finding)\n" }
+        for finding in sa.findings { out += "  finding: \(finding.text)\n" }
         return out
     }
 

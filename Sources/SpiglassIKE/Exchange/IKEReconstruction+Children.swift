@@ -71,13 +71,16 @@ extension IKEReconstruction {
         children[index].transportMode =
             children[index].transportMode
             && response.notifies.contains { $0.notifyType == .useTransportMode }
-        let what = children[index].rekeyOf == nil ? "CHILD_SA" : "rekeyed CHILD_SA"
-        ikeSAs[saIndex].findings += WeakAlgorithms.findings(proposal, what: what)
+        let rekeyed = children[index].rekeyOf != nil
+        ikeSAs[saIndex].findings += WeakAlgorithms.findings(proposal, subject: rekeyed ? .rekeyedChildSA : .childSA)
         if response.header.exchangeType == .v2(.createChildSA) {
             let hasKE = payloads.contains { if case .keyExchange = $0.body { return true } else { return false } }
             children[index].perfectForwardSecrecy = children[index].perfectForwardSecrecy && hasKE
             if !children[index].perfectForwardSecrecy {
-                ikeSAs[saIndex].findings.append("\(what) \(children[index].spiText) created without PFS")
+                ikeSAs[saIndex].findings.append(
+                    .childSAWithoutPFS(
+                        rekeyed: rekeyed, requesterSPI: children[index].requesterSPI,
+                        responderSPI: children[index].responderSPI))
             }
         }
         if let old = children[index].rekeyOf { children[old].rekeyedBy = index }
@@ -209,21 +212,11 @@ extension IKEReconstruction {
                     children[index].failure = .noResponse
                 }
             }
-            if let finding = keyFinding(saIndex) { ikeSAs[saIndex].findings.append(finding) }
+            if let evidence = keyEvidence(saIndex) { ikeSAs[saIndex].findings.append(.keysFailIntegrity(evidence)) }
             if fragments.pendingCount > 0 {
                 diagnose("\(fragments.pendingCount) fragmented IKE message(s) never completed")
             }
         }
-    }
-}
-
-extension ChildSARecord {
-    /// "c19c5d01/4218b56d" (requester's, responder's).
-    public var spiText: String {
-        let spis = [requesterSPI, responderSPI].map { spi -> String in
-            spi?.hexDigits ?? "?"
-        }
-        return spis.joined(separator: "/")
     }
 }
 

@@ -285,7 +285,8 @@ extension IKEReconstruction {
                 && (old.quickModeIdentities.count == 2 ? old.quickModeIdentities : []) == clientIDs
         }
         if !qm.pfs && child.rekeyOf != nil {
-            ikeSAs[saIndex].findings.append("rekeyed CHILD_SA \(child.spiText) created without PFS")
+            ikeSAs[saIndex].findings.append(
+                .childSAWithoutPFS(rekeyed: true, requesterSPI: child.requesterSPI, responderSPI: child.responderSPI))
         }
         let index = children.count
         children.append(child)
@@ -510,7 +511,7 @@ extension IKEReconstruction {
             {
                 let ok = status.integerValue == 1
                 ikeSAs[saIndex].exchanges[exchange].outcome = .xauth(succeeded: ok)
-                if !ok { ikeSAs[saIndex].findings.append("XAUTH failed") }
+                if !ok { ikeSAs[saIndex].findings.append(.xauthFailed) }
             }
         }
         if record.isResponse {

@@ -231,7 +231,7 @@ extension IKEReconstruction {
             if let prf = proposal.transforms.first(where: { $0.type == IKEv2TransformType.prf }) {
                 v2States[saIndex]?.prf = negotiatedPRF(id: prf.id)
             }
-            ikeSAs[saIndex].findings += WeakAlgorithms.findings(proposal, what: "IKE SA")
+            ikeSAs[saIndex].findings += WeakAlgorithms.findings(proposal, subject: .ikeSA)
         }
         for payload in payloads {
             if case .keyExchange(let group, _) = payload.body {
@@ -276,7 +276,7 @@ extension IKEReconstruction {
         fresh.nonceResponder = response.encryptedPayloads.nonce ?? []
         if let proposal = response.encryptedPayloads.proposals.first {
             fresh.proposal = .v2(proposal)
-            fresh.findings += WeakAlgorithms.findings(proposal, what: "IKE SA")
+            fresh.findings += WeakAlgorithms.findings(proposal, subject: .ikeSA)
         }
         fresh.initiatorIdentity = ikeSAs[saIndex].initiatorIdentity
         fresh.responderIdentity = ikeSAs[saIndex].responderIdentity

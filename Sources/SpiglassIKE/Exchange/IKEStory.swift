@@ -181,8 +181,8 @@ public struct IKESARecord: Sendable {
     public var vendorIDs: [String] = []
     public var firstTime: Int64
     public var lastTime: Int64
-    /// Findings in words: weak algorithms, no PFS, failures.
-    public var findings: [String] = []
+    /// Findings as values: weak algorithms, no PFS, failures (SpiglassAnalysis words them).
+    public var findings: [IKEFinding] = []
     /// Encrypted messages whose integrity check passed or failed, by sender, and the failing
     /// ones that verify with the other sender's keys: the evidence against a key set.
     public var integrityPassed = IntegrityTally()

@@ -4,38 +4,34 @@ import SpiglassSAD
 /// algorithms and judged by the one policy (`AlgorithmPolicy`, SpiglassSAD) that ESP's findings use.
 enum WeakAlgorithms {
     /// IKEv2: each transform of the chosen proposal, for the IKE SA (RFC 8247) or a CHILD_SA
-    /// (`what`; its ESP or AH algorithms by RFC 8221), then an ESP CHILD_SA that has neither an
+    /// (`subject`; its ESP or AH algorithms by RFC 8221), then an ESP CHILD_SA that has neither an
     /// AEAD cipher nor an integrity transform.
-    static func findings(_ proposal: IKEv2Proposal, what: String) -> [String] {
+    static func findings(_ proposal: IKEv2Proposal, subject: IKEFindingSubject) -> [IKEFinding] {
         let use: AlgorithmUse = proposal.protocolID == IKEv2ProtocolID.ike ? .ikeSAProposal : .childSAProposal
         var out = proposal.transforms.compactMap { transform in
             judge(transform).flatMap { weak in
                 AlgorithmPolicy.isFlagged(weak, in: use)
-                    ? "\(what): \(transform.name): \(AlgorithmPolicy.reason(weak, in: use))" : nil
+                    ? IKEFinding.weakAlgorithm(weak, use: use, subject: subject, transform: transform) : nil
             }
         }
         if proposal.protocolID == IKEv2ProtocolID.esp && lacksIntegrity(proposal.transforms) {
-            out.append("\(what): \(AlgorithmPolicy.reason(.encryptionWithoutIntegrity, in: use))")
+            out.append(.weakAlgorithm(.encryptionWithoutIntegrity, use: use, subject: subject, transform: nil))
         }
         return out
     }
 
     /// IKEv1 phase 1: the responder's transform (RFC 2409 Appendix A attribute values), then
     /// Aggressive Mode with a pre-shared key, then IKEv1 itself (RFC 9395).
-    static func findings(_ transform: IKEv1Transform, aggressive: Bool) -> [String] {
+    static func findings(_ transform: IKEv1Transform, aggressive: Bool) -> [IKEFinding] {
         let judged = [
             transform.encryptionAlgorithm.flatMap(phaseOneCipher(attribute:)),
             transform.hashAlgorithm.flatMap(phaseOneHash(attribute:)),
             transform.group.flatMap { AlgorithmPolicy.judge(KeyExchangeGroup(rawValue: $0)) },
         ]
         var out = judged.compactMap { $0 }.filter { AlgorithmPolicy.isFlagged($0, in: .ikev1PhaseOne) }
-            .map { "IKE SA: " + AlgorithmPolicy.reason($0, in: .ikev1PhaseOne) }
-        if aggressive && transform.authenticationMethod == 1 {
-            out.append(
-                "IKE SA: Aggressive Mode with a pre-shared key sends a hash of the PSK"
-                    + " that can be cracked offline")
-        }
-        out.append("IKE SA: IKEv1 is deprecated (RFC 9395)")
+            .map { IKEFinding.weakAlgorithm($0, use: .ikev1PhaseOne, subject: .ikeSA, transform: nil) }
+        if aggressive && transform.authenticationMethod == 1 { out.append(.aggressiveModePSK) }
+        out.append(.ikev1Deprecated)
         return out
     }
 

@@ -126,7 +126,9 @@ import Testing
             failed.analyzer.ike.messages.filter { $0.header.exchangeType == .v1(.aggressiveMode) }.map(\.integrity) == [
                 .unchecked, .failed, .failed,
             ])
-        #expect(failed.analyzer.ike.ikeSAs.first?.findings.contains { $0.contains("fail their HASH check") } == true)
+        #expect(
+            failed.analyzer.ike.ikeSAs.first?.findings.contains(.keysFailIntegrity(.hashCheckFailed(failed: 2))) == true
+        )
     }
 
     /// Each failure names its evidence.

@@ -1,3 +1,4 @@
+import SpiglassAnalysis
 import SpiglassSAD
 import Testing
 
@@ -170,7 +171,7 @@ import Testing
     @Test func ikev2IKESAProposal() {
         let proposal = IKEv2Proposal(number: 1, protocolID: 1, spi: [], transforms: Self.weakTransforms)
         #expect(
-            WeakAlgorithms.findings(proposal, what: "IKE SA") == [
+            WeakAlgorithms.findings(proposal, subject: .ikeSA).map(\.text) == [
                 "IKE SA: ENCR_DES_IV64: DES is broken (RFC 8247 2.1: ENCR_DES MUST NOT)",
                 "IKE SA: ENCR_NULL: NULL encryption: no confidentiality (not in RFC 8247 2.1)",
                 "IKE SA: ENCR_BLOWFISH: Blowfish has 64-bit blocks (RFC 9395: ENCR_BLOWFISH deprecated)",
@@ -192,7 +193,7 @@ import Testing
         let esp = Self.weakTransforms.filter { $0.type != 2 }
         let proposal = IKEv2Proposal(number: 1, protocolID: 3, spi: [1, 2, 3, 4], transforms: esp)
         #expect(
-            WeakAlgorithms.findings(proposal, what: "CHILD_SA") == [
+            WeakAlgorithms.findings(proposal, subject: .childSA).map(\.text) == [
                 "CHILD_SA: ENCR_3DES: 3DES has 64-bit blocks (Sweet32) (RFC 8221 5: ENCR_3DES SHOULD NOT)",
                 "CHILD_SA: ENCR_DES_IV64: DES is broken (RFC 8221 5: ENCR_DES MUST NOT)",
                 "CHILD_SA: ENCR_NULL: NULL encryption: no confidentiality (integrity only; RFC 8221 5: ENCR_NULL MUST)",
@@ -210,18 +211,22 @@ import Testing
         let cbcAlone = [IKEv2Transform(type: 1, id: 12, keyLength: 128), IKEv2Transform(type: 3, id: 0)]
         #expect(
             WeakAlgorithms.findings(
-                IKEv2Proposal(number: 1, protocolID: 3, spi: [], transforms: cbcAlone), what: "CHILD_SA")
+                IKEv2Proposal(number: 1, protocolID: 3, spi: [], transforms: cbcAlone), subject: .childSA
+            ).map(\.text)
                 == [
                     "CHILD_SA: encryption without integrity: packets can be altered undetected (no AEAD cipher)"
                         + " (RFC 8221 6: AUTH_NONE MUST NOT)"
                 ])
         let gcm = [IKEv2Transform(type: 1, id: 20, keyLength: 256)]
         #expect(
-            WeakAlgorithms.findings(IKEv2Proposal(number: 1, protocolID: 3, spi: [], transforms: gcm), what: "CHILD_SA")
+            WeakAlgorithms.findings(
+                IKEv2Proposal(number: 1, protocolID: 3, spi: [], transforms: gcm), subject: .childSA
+            ).map(\.text)
                 .isEmpty)
         let ah = [IKEv2Transform(type: 3, id: 12)]
         #expect(
-            WeakAlgorithms.findings(IKEv2Proposal(number: 1, protocolID: 2, spi: [], transforms: ah), what: "CHILD_SA")
+            WeakAlgorithms.findings(IKEv2Proposal(number: 1, protocolID: 2, spi: [], transforms: ah), subject: .childSA)
+                .map(\.text)
                 .isEmpty)
     }
 
@@ -235,7 +240,7 @@ import Testing
     @Test func ikev1PhaseOne() {
         let weak = Self.phaseOne(encryption: 1, hash: 1, method: 1, group: 1)
         #expect(
-            WeakAlgorithms.findings(weak, aggressive: true) == [
+            WeakAlgorithms.findings(weak, aggressive: true).map(\.text) == [
                 "IKE SA: DES is broken (RFC 8247 2.1: ENCR_DES MUST NOT)",
                 "IKE SA: MD5 hash (RFC 8247 2.2: PRF_HMAC_MD5 MUST NOT)",
                 "IKE SA: MODP-768 is broken (RFC 8247 2.4: group 1 MUST NOT)",
@@ -245,7 +250,7 @@ import Testing
         // 3DES is a MAY in RFC 8247 2.1: no finding; SHA-1 is MUST-; MODP-1536 SHOULD NOT.
         let legacy = Self.phaseOne(encryption: 5, hash: 2, method: 3, group: 5)
         #expect(
-            WeakAlgorithms.findings(legacy, aggressive: false) == [
+            WeakAlgorithms.findings(legacy, aggressive: false).map(\.text) == [
                 "IKE SA: SHA-1 hash is likely to be demoted (RFC 8247 2.2: PRF_HMAC_SHA1 MUST-)",
                 "IKE SA: MODP-1536 has too narrow a security margin (RFC 8247 2.4: group 5 SHOULD NOT)",
                 "IKE SA: IKEv1 is deprecated (RFC 9395)",
@@ -253,7 +258,7 @@ import Testing
         // Blowfish (3) and Tiger (3), which IKEv2 never specified.
         let ikev1Only = Self.phaseOne(encryption: 3, hash: 3, method: 3, group: 2)
         #expect(
-            WeakAlgorithms.findings(ikev1Only, aggressive: false) == [
+            WeakAlgorithms.findings(ikev1Only, aggressive: false).map(\.text) == [
                 "IKE SA: Blowfish has 64-bit blocks (RFC 9395: ENCR_BLOWFISH deprecated)",
                 "IKE SA: Tiger hash (RFC 9395: PRF_HMAC_TIGER deprecated)",
                 "IKE SA: MODP-1024 is too weak (RFC 8247 2.4: group 2 SHOULD NOT)",
@@ -262,12 +267,14 @@ import Testing
         // The small-subgroup MODP groups are judged as in IKEv2.
         let smallSubgroup = Self.phaseOne(encryption: 7, hash: 4, method: 3, group: 24)
         #expect(
-            WeakAlgorithms.findings(smallSubgroup, aggressive: false) == [
+            WeakAlgorithms.findings(smallSubgroup, aggressive: false).map(\.text) == [
                 "IKE SA: MODP-2048 with a 256-bit prime-order subgroup (RFC 8247 2.4: group 24 SHOULD NOT)",
                 "IKE SA: IKEv1 is deprecated (RFC 9395)",
             ])
         // AES-CBC (7) with SHA2-256 (4) and group 14: only IKEv1 itself.
         let modern = Self.phaseOne(encryption: 7, hash: 4, method: 1, group: 14)
-        #expect(WeakAlgorithms.findings(modern, aggressive: false) == ["IKE SA: IKEv1 is deprecated (RFC 9395)"])
+        #expect(
+            WeakAlgorithms.findings(modern, aggressive: false).map(\.text) == ["IKE SA: IKEv1 is deprecated (RFC 9395)"]
+        )
     }
 }
