@@ -182,6 +182,7 @@ public final class Analyzer {
     {
         setSources(reader.sources)
         if let warning = reader.warning { diagnose(warning) }
+        var drain = LiveStopDrain()
         loop: while true {
             if let limit = control.maxFrames, summary.frames >= limit { break }
             if !reader.isLive && summary.frames & (Analyzer.framesBetweenStopChecks - 1) == 0 && control.stopRequested()
@@ -196,10 +197,12 @@ public final class Analyzer {
                     progress.update(
                         bytes: reader.bytePosition ?? 0, total: reader.fileSize ?? 0, packets: summary.frames)
                 }
-                if reader.isLive && (control.stopRequested() || past(control.deadline)) { break loop }
+                if reader.isLive && drain.ends(stop: control.stopRequested() || past(control.deadline), empty: false) {
+                    break loop
+                }
                 if reader.isLive, let fresh = control.reloadRequested() { reload(fresh) }
             case .timeout, .interrupted:
-                if control.stopRequested() || past(control.deadline) { break loop }
+                if drain.ends(stop: control.stopRequested() || past(control.deadline), empty: true) { break loop }
                 if let fresh = control.reloadRequested() { reload(fresh) }
             case .end:
                 break loop

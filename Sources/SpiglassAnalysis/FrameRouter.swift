@@ -162,6 +162,7 @@ final class FrameRouter {
     /// every worker with the first batch after it.
     func run(control: Analyzer.RunControl) {
         let live = reader.isLive
+        var drain = LiveStopDrain()
         loop: while true {
             if let limit = control.maxFrames, frames >= limit { break }
             if !live && frames & (Analyzer.framesBetweenStopChecks - 1) == 0 && control.stopRequested() {
@@ -187,10 +188,10 @@ final class FrameRouter {
                 {
                     sendRound(finished: false)
                 }
-                if live && !followLive(control) { break loop }
+                if live && !followLive(control, drain: &drain, empty: false) { break loop }
             case .timeout where live, .interrupted where live:
                 if frames > dealtThrough { sendRound(finished: false) }
-                if !followLive(control) { break loop }
+                if !followLive(control, drain: &drain, empty: true) { break loop }
             case .end, .timeout, .interrupted:
                 break loop
             case .damaged(let message):
@@ -210,12 +211,13 @@ final class FrameRouter {
         sendRound(finished: true)
     }
 
-    /// Between two reads of a live capture: false to stop (a stop request, the deadline).
-    /// New keys go out at once, in a round of their own after the frames read with the old
-    /// ones, so that the reload is done (and said) even if no packet follows.
-    private func followLive(_ control: Analyzer.RunControl) -> Bool {
-        if control.stopRequested() { return false }
-        if let deadline = control.deadline, ProgressReporter.now() >= deadline { return false }
+    /// Between two reads of a live capture: false to stop (after a stop request or the deadline,
+    /// once `drain` has read what the ring held). New keys go out at once, in a round of their
+    /// own after the frames read with the old ones, so that the reload is done (and said) even if
+    /// no packet follows.
+    private func followLive(_ control: Analyzer.RunControl, drain: inout LiveStopDrain, empty: Bool) -> Bool {
+        let pastDeadline = control.deadline.map { ProgressReporter.now() >= $0 } ?? false
+        if drain.ends(stop: control.stopRequested() || pastDeadline, empty: empty) { return false }
         if let fresh = control.reloadRequested() {
             sendRound(finished: false)
             for batch in filling { batch.reload = fresh }

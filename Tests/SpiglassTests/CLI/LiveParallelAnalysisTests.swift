@@ -1,8 +1,9 @@
 import Foundation
-import SpiglassAnalysis
 import SpiglassCapture
 import SpiglassSAD
 import Testing
+
+@testable import SpiglassAnalysis
 
 /// A live capture on several threads, without a network: `ScriptedLiveSource` plays a fixture as
 /// an interface would (read timeouts, kernel drops). The frames must come out in capture order,
@@ -20,9 +21,10 @@ import Testing
     )
 
     /// The text report of a live run of `source` on `threads` threads (one: `Analyzer.run`).
-    static func report(_ source: ScriptedLiveSource, keys: String, threads: Int, output: OutputSink) throws
-        -> AnalysisSummary
-    {
+    static func report(
+        _ source: ScriptedLiveSource, keys: String, threads: Int, output: OutputSink,
+        stopRequested: @escaping @Sendable () -> Bool = { false }
+    ) throws -> AnalysisSummary {
         let keySet = try Analyzer.loadKeySet([keys])
         var options = AnalysisOptions()
         options.flushEachPacket = true
@@ -31,12 +33,43 @@ import Testing
         if threads == 1 {
             let analyzer = try Analyzer(
                 sad: sad, ahSAD: ahSAD, ikeKeys: keySet.ikeSAs, options: options, output: output)
-            return analyzer.run(source)
+            var control = Analyzer.RunControl()
+            control.stopRequested = stopRequested
+            return analyzer.run(source, control: control)
         }
         let parallel = try ParallelAnalysis(
             reader: source, sad: sad, ahSAD: ahSAD, ikeKeys: keySet.ikeSAs, options: options, threads: threads,
             output: output)
-        return try parallel.run()
+        return try parallel.run(stopRequested: stopRequested)
+    }
+
+    /// A stop asked for while the ring still holds frames (they came with no read timeout
+    /// between them): those frames are read and reported before the run ends.
+    @Test(arguments: [1, 2])
+    func aStopReadsWhatTheRingAlreadyHolds(threads: Int) throws {
+        let stop = StopFlag()
+        let source = try ScriptedLiveSource(Self.gcm.capture, timeoutsAfter: [32])
+        source.afterPacket = { if $0 == 10 { stop.raise() } }
+        let output = LockedStringSink()
+        let summary = try Self.report(
+            source, keys: Self.gcm.keys, threads: threads, output: output, stopRequested: { stop.raised })
+        #expect(summary.frames == 32)
+        #expect(output.text.contains("Verdicts: decrypted 26, ike 6"))
+    }
+
+    @Test func aStopEndsAfterThreeEmptyReadsOrAQuarterSecond() {
+        // (stop asked for, read found nothing, time): the answers after each read.
+        var quiet = LiveStopDrain()
+        let quietReads: [(Bool, Bool, Double)] = [
+            (false, true, 0), (true, false, 1), (true, true, 1.01), (true, true, 1.02), (true, false, 1.03),
+            (true, true, 1.04), (true, true, 1.05), (true, true, 1.06),
+        ]
+        let quietEnds = quietReads.map { quiet.ends(stop: $0.0, empty: $0.1, now: $0.2) }
+        #expect(quietEnds == [false, false, false, false, false, false, false, true])
+        var busy = LiveStopDrain()
+        let busyReads: [Double] = [5, 5.2, 5 + LiveStopDrain.longest]
+        let busyEnds = busyReads.map { busy.ends(stop: true, empty: false, now: $0) }
+        #expect(busyEnds == [false, false, true])
     }
 
     @Test(arguments: [2, 3])
@@ -143,4 +176,13 @@ import Testing
             #expect(bad.stderr.contains("-B must be between 1 and 2097151 KiB") || size == "-5", "-B \(size)")
         }
     }
+}
+
+/// A stop request raised on one thread and polled on another.
+final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+
+    func raise() { lock.withLock { value = true } }
+    var raised: Bool { lock.withLock { value } }
 }

@@ -8,13 +8,14 @@ import SpiglassCapture
 /// kernel dropped them (unless `countDrops` is false: then they went missing before the capture
 /// point, as network loss does). `afterTimeout` runs on the reading thread at the read that
 /// follows a timeout, with the number of frames delivered by then: the reader has had its chance
-/// to hand them on.
+/// to hand them on. `afterPacket` runs as each frame is delivered, with the number delivered.
 final class ScriptedLiveSource: FrameSource {
     private let file: CaptureStream
     let timeoutsAfter: Set<Int>
     let dropped: Set<Int>
     let countDrops: Bool
     var afterTimeout: ((Int) -> Void)? = nil
+    var afterPacket: ((Int) -> Void)? = nil
     private var read = 0
     private var delivered = 0
     private var timeoutDue = false
@@ -49,6 +50,7 @@ final class ScriptedLiveSource: FrameSource {
             read += 1
             if dropped.contains(read) { continue }
             delivered += 1
+            afterPacket?(delivered)
             timeoutDue = timeoutsAfter.contains(read)
             return .packet(header)
         }
