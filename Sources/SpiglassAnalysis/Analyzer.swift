@@ -166,6 +166,13 @@ public final class Analyzer {
         public var reloadRequested: () -> KeySet? = { nil }
 
         public init() {}
+
+        /// A live capture should stop: a stop was asked for, or the deadline has passed.
+        var stopDue: Bool {
+            if stopRequested() { return true }
+            guard let deadline else { return false }
+            return ProgressReporter.now() >= deadline
+        }
     }
 
     /// Reads every packet of `reader`, reporting as it goes, then the summary.
@@ -197,12 +204,12 @@ public final class Analyzer {
                     progress.update(
                         bytes: reader.bytePosition ?? 0, total: reader.fileSize ?? 0, packets: summary.frames)
                 }
-                if reader.isLive && drain.ends(stop: control.stopRequested() || past(control.deadline), empty: false) {
+                if reader.isLive && drain.ends(stop: control.stopDue, empty: false) {
                     break loop
                 }
                 if reader.isLive, let fresh = control.reloadRequested() { reload(fresh) }
             case .timeout, .interrupted:
-                if drain.ends(stop: control.stopRequested() || past(control.deadline), empty: true) { break loop }
+                if drain.ends(stop: control.stopDue, empty: true) { break loop }
                 if let fresh = control.reloadRequested() { reload(fresh) }
             case .end:
                 break loop
@@ -245,11 +252,6 @@ public final class Analyzer {
 
     static func stoppedMessage(frames: Int) -> String {
         "reading stopped by a signal after frame \(frames); results cover the frames before it"
-    }
-
-    func past(_ deadline: Double?) -> Bool {
-        guard let deadline else { return false }
-        return ProgressReporter.now() >= deadline
     }
 
     /// Switches to a new SAD mid-run (SIGHUP): OpenSSL contexts are rebuilt on demand, and every

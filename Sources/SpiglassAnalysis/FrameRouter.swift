@@ -216,8 +216,7 @@ final class FrameRouter {
     /// own after the frames read with the old ones, so that the reload is done (and said) even if
     /// no packet follows.
     private func followLive(_ control: Analyzer.RunControl, drain: inout LiveStopDrain, empty: Bool) -> Bool {
-        let pastDeadline = control.deadline.map { ProgressReporter.now() >= $0 } ?? false
-        if drain.ends(stop: control.stopRequested() || pastDeadline, empty: empty) { return false }
+        if drain.ends(stop: control.stopDue, empty: empty) { return false }
         if let fresh = control.reloadRequested() {
             sendRound(finished: false)
             for batch in filling { batch.reload = fresh }

@@ -123,25 +123,32 @@ struct LiveCaptureTests {
 
         /// Waits until `--json` output holds `count` packet records.
         func waitForPackets(_ count: Int, seconds: Double = 20) throws {
-            let deadline = Date().addingTimeInterval(seconds)
-            while Date() < deadline {
-                if stdout.components(separatedBy: "\"type\":\"packet\"").count - 1 >= count { return }
-                if !process.isRunning { break }
-                usleep(20_000)
+            guard
+                waitWhileRunning(
+                    seconds, until: { stdout.components(separatedBy: "\"type\":\"packet\"").count > count })
+            else {
+                throw CaptureError(
+                    .readFailed, "spiglass never reported \(count) packets; stdout ends: \(stdout.suffix(400))")
             }
-            throw CaptureError(
-                .readFailed, "spiglass never reported \(count) packets; stdout ends: \(stdout.suffix(400))")
         }
+
         var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
 
         func waitForStderr(_ text: String, seconds: Double = 20) throws {
+            guard waitWhileRunning(seconds, until: { stderr.contains(text) }) else {
+                throw CaptureError(.readFailed, "spiglass never said '\(text)'; stderr: \(stderr)")
+            }
+        }
+
+        /// Polls `condition` until it holds (true), the process exits or `seconds` pass (false).
+        private func waitWhileRunning(_ seconds: Double, until condition: () -> Bool) -> Bool {
             let deadline = Date().addingTimeInterval(seconds)
             while Date() < deadline {
-                if stderr.contains(text) { return }
-                if !process.isRunning { break }
+                if condition() { return true }
+                if !process.isRunning { return false }
                 usleep(20_000)
             }
-            throw CaptureError(.readFailed, "spiglass never said '\(text)'; stderr: \(stderr)")
+            return false
         }
 
         func waitForExit(seconds: Double = 20) -> Int32? {
