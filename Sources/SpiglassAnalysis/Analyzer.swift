@@ -92,7 +92,7 @@ public final class Analyzer {
             }
         }
         ownership.follow(ike)
-        ike.onDiagnostic = { [unowned self] message in self.diagnose(message) }
+        ike.onDiagnostic = { [unowned self] message in self.diagnose(IKEDiagnosticText.text(message)) }
         policyCheck.diagnose = { [unowned self] message in self.diagnose(message) }
     }
 

@@ -24,7 +24,7 @@ enum IKEDescribe {
         case .noKeys:
             parts.append(message.frames.count > 1 ? "SKF{no keys}" : "SK{no keys}")
         case .failed(let why):
-            parts.append("SK{not decrypted: \(why)}")
+            parts.append("SK{not decrypted: \(IKEProtectionErrorText.decryption(why))}")
         case .fragmentPending:
             parts.append("SKF{pending}")
         case .cutByCapture:
@@ -45,7 +45,7 @@ enum IKEDescribe {
             )
         case .notEncrypted: break
         case .noKeys: parts.append("E{no keys}")
-        case .failed(let why): parts.append("E{not decrypted: \(why)}")
+        case .failed(let why): parts.append("E{not decrypted: \(IKEProtectionErrorText.decryption(why))}")
         case .fragmentPending: parts.append("FRAG{pending}")
         case .cutByCapture: parts.append("E{cut by the capture}")
         }
@@ -136,7 +136,7 @@ enum IKEDescribe {
                 ? "decrypted although its integrity check failed: unauthenticated"
                 : "decrypted, integrity \(message.integrity.rawValue)"
         case .noKeys: return "encrypted, no keys" + cut
-        case .failed(let why): return "not decrypted: \(why)"
+        case .failed(let why): return "not decrypted: \(IKEProtectionErrorText.decryption(why))"
         case .fragmentPending: return "fragment pending"
         case .cutByCapture: return "encrypted, not decrypted" + cut
         }

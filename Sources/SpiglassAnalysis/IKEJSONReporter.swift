@@ -101,7 +101,9 @@ enum IKEJSON {
         o.bool("retransmission", message.retransmission)
         o.bool("decrypted", message.decryption == .decrypted)
         o.string("decryption", message.decryption.label)
-        if case .failed(let why) = message.decryption { o.string("decryption_error", why) }
+        if case .failed(let why) = message.decryption {
+            o.string("decryption_error", IKEProtectionErrorText.decryption(why))
+        }
         o.string("integrity", message.integrity.rawValue)
         if let captured = message.capturedLength { o.int("captured_length", captured) }
         if let original = message.captureDuplicateOf { o.int("capture_duplicate_of", original) }
@@ -213,7 +215,7 @@ enum IKEJSON {
             f.int("initiator", sa.integrityFailed.fromInitiator)
             f.int("responder", sa.integrityFailed.fromResponder)
         }
-        o.raw("vendor_ids", JSONObject.array(sa.vendorIDs.map(JSONObject.quote)))
+        o.raw("vendor_ids", JSONObject.array(sa.vendorIDs.map { JSONObject.quote(IKEText.vendor($0)) }))
         o.int("exchanges", sa.exchanges.count)
         o.raw("child_sas", JSONObject.array(sa.children.map { String($0 + 1) }))
         o.raw("findings", JSONObject.array(sa.findings.map { JSONObject.quote($0.text) }))

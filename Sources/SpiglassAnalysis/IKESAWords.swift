@@ -72,7 +72,7 @@ public enum IKESAWords {
         case .notESPOrAH(let protocolID): return "protocol \(protocolID) is neither ESP nor AH"
         case .noncesMissing: return "the nonces of the creating exchange were not captured or not decrypted"
         case .spisMissing: return "SPIs missing from the SA payloads"
-        case .derivationFailed(let why): return "derivation failed: \(why)"
+        case .derivationFailed(let why): return "derivation failed: \(IKEProtectionErrorText.description(why))"
         }
     }
 

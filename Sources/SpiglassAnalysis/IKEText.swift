@@ -1,3 +1,4 @@
+import SpiglassIKE
 import SpiglassWire
 
 /// Value text shared by IKEv1 and IKEv2 (identities, selectors, configuration attributes).
@@ -15,6 +16,14 @@ public enum IKEText {
             return IPAddress.v6(hi, lo).description
         }
         return Hex.encode(bytes)
+    }
+
+    /// A Vendor ID as an IKE SA lists it: the known name, else the hex of its first bytes.
+    public static func vendor(_ vendor: IKEVendorID) -> String {
+        switch vendor {
+        case .known(let name): return name
+        case .unknown(let prefix): return Hex.encode(prefix)
+        }
     }
 
     /// Hex of at most `limit` bytes, with "…" when cut.

@@ -98,7 +98,9 @@ final class IKETextReporter: Reporter {
         if sa.initiatorBehindNAT != nil || sa.responderBehindNAT != nil {
             out += "  NAT: initiator \(natWords(sa.initiatorBehindNAT)), responder \(natWords(sa.responderBehindNAT))\n"
         }
-        if !sa.vendorIDs.isEmpty { out += "  vendor IDs: \(sa.vendorIDs.joined(separator: ", "))\n" }
+        if !sa.vendorIDs.isEmpty {
+            out += "  vendor IDs: \(sa.vendorIDs.map(IKEText.vendor).joined(separator: ", "))\n"
+        }
         if !sa.keysKnown {
             out += "  keys: none (the encrypted messages stay opaque)\n"
         } else if sa.integrityFailed.total > 0 {

@@ -1,7 +1,7 @@
 internal import CCrypto
 
 /// The one error type of the crypto module. Tests compare `code`; `reason` is for people.
-public struct CryptoError: Error, CustomStringConvertible, Equatable {
+public struct CryptoError: Error, CustomStringConvertible, Hashable {
     public enum Code: String, Sendable {
         case unsupportedAlgorithm
         case invalidKeyLength

@@ -388,7 +388,9 @@ public enum FuzzHarness {
         ike.finish()
         for spi: SPI in [0, 1, 0xffff_ffff] { _ = ike.childSA(spi: spi) }
         for sa in ike.ikeSAs {
-            for text in [sa.initiatorIdentity, sa.responderIdentity].compactMap({ $0?.summary }) + sa.vendorIDs {
+            for text in [sa.initiatorIdentity, sa.responderIdentity].compactMap({ $0?.summary })
+                + sa.vendorIDs.map(IKEText.vendor)
+            {
                 OutputOracle.checkText(text, context: "IKE SA")
             }
         }

@@ -43,16 +43,17 @@ public enum ChildSAKeyDerivation {
     public static func derive(
         prf: IKEPRF, skD: some Collection<UInt8>, nonceInitiator: [UInt8], nonceResponder: [UInt8],
         sharedSecret: [UInt8]? = nil, encryptionKeyLength: Int, integrityKeyLength: Int
-    ) throws -> ChildSAKeys {
+    ) throws(IKEKeyDerivationError) -> ChildSAKeys {
         guard encryptionKeyLength >= 0, integrityKeyLength >= 0 else {
-            throw IKEKeyDerivationError(.invalidLength, "key lengths \(encryptionKeyLength) and \(integrityKeyLength)")
+            throw IKEKeyDerivationError(
+                .invalidLength, .childKeyLengths(encryption: encryptionKeyLength, integrity: integrityKeyLength))
         }
         // prf+ yields at most 255 blocks of at most 64 bytes; anything longer is refused
         // before the sums below could overflow.
         guard encryptionKeyLength <= maxKeyLength, integrityKeyLength <= maxKeyLength else {
             throw IKEKeyDerivationError(
                 .prfPlusTooLong,
-                "key lengths \(encryptionKeyLength) and \(integrityKeyLength) exceed what prf+ can give")
+                .childKeyLengthsTooLong(encryption: encryptionKeyLength, integrity: integrityKeyLength))
         }
         let perDirection = encryptionKeyLength + integrityKeyLength
         let keymat = try keyMaterial(
@@ -72,7 +73,7 @@ public enum ChildSAKeyDerivation {
     public static func keyMaterial(
         prf: IKEPRF, skD: some Collection<UInt8>, nonceInitiator: [UInt8], nonceResponder: [UInt8],
         sharedSecret: [UInt8]? = nil, length: Int
-    ) throws -> SecretBytes {
+    ) throws(IKEKeyDerivationError) -> SecretBytes {
         let function = try IKEPseudoRandomFunction(prf, key: skD)
         // The seed holds g^ir, a secret.
         var seed = (sharedSecret ?? []) + nonceInitiator + nonceResponder

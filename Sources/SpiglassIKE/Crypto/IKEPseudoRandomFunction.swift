@@ -1,9 +1,9 @@
 import SpiglassCrypto
 import SpiglassSAD
 
-/// Why a PRF, prf+ or key derivation could not run. Tests compare `code`; `reason` is for
-/// people.
-public struct IKEKeyDerivationError: Error, Equatable, Sendable, CustomStringConvertible {
+/// Why a PRF, prf+ or key derivation could not run. Tests compare `code`; `detail` holds the
+/// values the failed check compared (SpiglassAnalysis words them, `IKEProtectionErrorText`).
+public struct IKEKeyDerivationError: Error, Hashable, Sendable, CustomStringConvertible {
     public enum Code: String, Sendable {
         /// A negative output or key length was asked for.
         case invalidLength
@@ -15,23 +15,48 @@ public struct IKEKeyDerivationError: Error, Equatable, Sendable, CustomStringCon
         case crypto
     }
 
-    public let code: Code
-    public let reason: String
-
-    public init(_ code: Code, _ reason: String) {
-        self.code = code
-        self.reason = reason
+    /// The step whose crypto call failed.
+    public enum Step: Sendable, Hashable {
+        case keying(IKEPRF)
+        case prf(IKEPRF)
+        case prfPlus(IKEPRF)
+        /// IKEv1: keying HMAC with the SA's hash, and the plain digest.
+        case keyingHMAC(IKEv1Hash)
+        case digest(IKEv1Hash)
     }
 
-    public var description: String { "\(code.rawValue): \(reason)" }
+    public enum Detail: Sendable, Hashable {
+        /// A negative prf+ output length.
+        case prfPlusOutput(Int)
+        /// prf+ of `bytes` needs `iterations` blocks of `blockLength` of the PRF.
+        case prfPlusIterations(bytes: Int, iterations: Int, IKEPRF, blockLength: Int)
+        /// CHILD_SA key lengths below zero, or beyond what prf+ gives.
+        case childKeyLengths(encryption: Int, integrity: Int)
+        case childKeyLengthsTooLong(encryption: Int, integrity: Int)
+        /// IKEv1 key material of a negative length, or beyond `limit`.
+        case keyMaterial(Int)
+        case keyMaterialTooLong(Int, limit: Int)
+        case crypto(Step, IKECryptoFailure)
+    }
 
-    static func wrapping(_ error: Error, _ what: String) -> IKEKeyDerivationError {
+    public let code: Code
+    public let detail: Detail
+
+    public init(_ code: Code, _ detail: Detail) {
+        self.code = code
+        self.detail = detail
+    }
+
+    /// The code (for test messages; reports word the detail).
+    public var description: String { code.rawValue }
+
+    static func wrapping(_ error: Error, _ step: Step) -> IKEKeyDerivationError {
         if let error = error as? IKEKeyDerivationError { return error }
-        if let error = error as? CryptoError {
-            let code: Code = error.code == .invalidKeyLength ? .invalidKey : .crypto
-            return IKEKeyDerivationError(code, "\(what): \(error.reason)")
+        let failure = IKECryptoFailure(error)
+        if case .crypto(let error) = failure, error.code == .invalidKeyLength {
+            return IKEKeyDerivationError(.invalidKey, .crypto(step, failure))
         }
-        return IKEKeyDerivationError(.crypto, "\(what): \(error)")
+        return IKEKeyDerivationError(.crypto, .crypto(step, failure))
     }
 }
 
@@ -62,7 +87,7 @@ public final class IKEPseudoRandomFunction {
 
     /// `key` (`SecretBytes` or bytes) is handed to OpenSSL in place; the 128-bit keys the AES
     /// PRFs make of other lengths are `SecretBytes` too.
-    public init(_ algorithm: IKEPRF, key: some Collection<UInt8>) throws {
+    public init(_ algorithm: IKEPRF, key: some Collection<UInt8>) throws(IKEKeyDerivationError) {
         self.algorithm = algorithm
         do {
             switch algorithm {
@@ -75,7 +100,7 @@ public final class IKEPseudoRandomFunction {
             case .aesCMAC: mac = try CMACContext(key: Self.cmacPRFKey(SecretBytes(key)))
             }
         } catch {
-            throw IKEKeyDerivationError.wrapping(error, "keying \(algorithm.name)")
+            throw IKEKeyDerivationError.wrapping(error, .keying(algorithm))
         }
         outputLength = mac.fullLength
     }
@@ -107,12 +132,12 @@ public final class IKEPseudoRandomFunction {
     }
 
     /// prf(K, data): the full, untruncated output.
-    public func compute(_ data: [UInt8]) throws -> [UInt8] {
+    public func compute(_ data: [UInt8]) throws(IKEKeyDerivationError) -> [UInt8] {
         do {
             let full = try mac.fullMAC(data: data, range: 0..<data.count, trailer: [], trailerRange: 0..<0)
             return Array(full.prefix(outputLength))
         } catch {
-            throw IKEKeyDerivationError.wrapping(error, "\(algorithm.name)")
+            throw IKEKeyDerivationError.wrapping(error, .prf(algorithm))
         }
     }
 
@@ -120,9 +145,9 @@ public final class IKEPseudoRandomFunction {
     /// Tn = prf(K, Tn-1 | S | n), cut to `length` bytes. At most 255 iterations, so at most
     /// 255 × `outputLength` bytes; more throws `.prfPlusTooLong`. The output is key material:
     /// `ChildSAKeyDerivation.keyMaterial` moves it into `SecretBytes` and wipes the array.
-    public func prfPlus(seed: [UInt8], length: Int) throws -> [UInt8] {
+    public func prfPlus(seed: [UInt8], length: Int) throws(IKEKeyDerivationError) -> [UInt8] {
         guard length >= 0 else {
-            throw IKEKeyDerivationError(.invalidLength, "prf+ output of \(length) bytes")
+            throw IKEKeyDerivationError(.invalidLength, .prfPlusOutput(length))
         }
         if length == 0 { return [] }
         let blockLength = outputLength
@@ -131,8 +156,7 @@ public final class IKEPseudoRandomFunction {
         guard iterations <= Self.maxPRFPlusIterations else {
             throw IKEKeyDerivationError(
                 .prfPlusTooLong,
-                "prf+ of \(length) bytes needs \(iterations) iterations of \(algorithm.name); RFC 7296 2.13 allows \(Self.maxPRFPlusIterations) (\(Self.maxPRFPlusIterations * blockLength) bytes)"
-            )
+                .prfPlusIterations(bytes: length, iterations: iterations, algorithm, blockLength: blockLength))
         }
         // One reused input buffer: Tn-1 | S | n. T1 has no predecessor, so its input starts
         // after the Tn-1 slot.
@@ -152,7 +176,7 @@ public final class IKEPseudoRandomFunction {
                 start = 0
             }
         } catch {
-            throw IKEKeyDerivationError.wrapping(error, "prf+ with \(algorithm.name)")
+            throw IKEKeyDerivationError.wrapping(error, .prfPlus(algorithm))
         }
         // The cut tail is zeroed first: whoever wipes the result wipes only its count.
         for i in length..<output.count { output[i] = 0 }

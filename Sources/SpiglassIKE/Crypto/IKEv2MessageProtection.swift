@@ -45,7 +45,7 @@ public struct IKEv2Plaintext: Sendable, Equatable {
 }
 
 /// Why an IKEv2 message could not be opened, or an IKE SA not be used to open any.
-public typealias IKEv2ProtectionError = IKEProtectionError<IKEv2ProtectionCode>
+public typealias IKEv2ProtectionError = IKEProtectionError<IKEv2ProtectionCode, IKEv2ProtectionDetail>
 
 /// What `IKEv2ProtectionError` says went wrong.
 public enum IKEv2ProtectionCode: String, Sendable {
@@ -163,12 +163,12 @@ public final class IKEv2MessageProtection {
     private var counterBlock = [UInt8](repeating: 0, count: 16)
     private var nonce: [UInt8]
 
-    public init(sa: IKESecurityAssociation) throws {
+    public init(sa: IKESecurityAssociation) throws(IKEv2ProtectionError) {
         guard sa.version == .v2 else {
-            throw IKEv2ProtectionError(.notIKEv2SA, "IKEv1 SAs have no SK payloads")
+            throw IKEv2ProtectionError(.notIKEv2SA, .ikev1SA)
         }
         guard let encryption = sa.encryption else {
-            throw IKEv2ProtectionError(.unsupportedAlgorithm, "the SA names no encryption algorithm")
+            throw IKEv2ProtectionError(.unsupportedAlgorithm, .noEncryption)
         }
         // (IV, CBC block or 1, AEAD tag, salt at the end of SK_e)
         let layout: (iv: Int, block: Int, tag: Int, salt: Int)
@@ -180,28 +180,24 @@ public final class IKEv2MessageProtection {
         case .aesCCM(_, let icv): layout = (Self.shortIVLength, 1, icv, 3)
         case .chaCha20Poly1305: layout = (Self.shortIVLength, 1, 16, 4)
         case .null, .other:
-            throw IKEv2ProtectionError(.unsupportedAlgorithm, "IKE encryption \(encryption.name) is not supported")
+            throw IKEv2ProtectionError(.unsupportedAlgorithm, .encryptionNotSupported(encryption))
         }
         guard !sa.skEi.isEmpty, !sa.skEr.isEmpty else {
             throw IKEv2ProtectionError(
-                .missingKeys, "SK_ei and SK_er are both needed (\(sa.skEi.count) and \(sa.skEr.count) bytes given)")
+                .missingKeys, .encryptionKeysMissing(initiator: sa.skEi.count, responder: sa.skEr.count))
         }
         guard let keyLength = encryption.keyMaterialLength else {
-            throw IKEv2ProtectionError(
-                .unsupportedAlgorithm, "IKE encryption \(encryption.name) has no known key length")
+            throw IKEv2ProtectionError(.unsupportedAlgorithm, .encryptionKeyLengthUnknown(encryption))
         }
-        for (name, key) in [("SK_ei", sa.skEi), ("SK_er", sa.skEr)] where key.count != keyLength {
+        for (name, key) in [(IKEv2ProtectionDetail.Key.skEi, sa.skEi), (.skEr, sa.skEr)] where key.count != keyLength {
             throw IKEv2ProtectionError(
                 .badKeyLength,
-                "\(name) has \(key.count) bytes; \(encryption.name) takes \(keyLength)\(layout.salt > 0 ? " (key + \(layout.salt)-byte salt)" : "")"
-            )
+                .encryptionKeyLength(name, bytes: key.count, encryption, takes: keyLength, salt: layout.salt))
         }
         var integrity = IKEIntegrityAlgorithm.none
         if !encryption.isAEAD {
             guard let given = sa.integrity else {
-                throw IKEv2ProtectionError(
-                    .unsupportedAlgorithm, "no integrity algorithm for \(encryption.name), so the ICV length is unknown"
-                )
+                throw IKEv2ProtectionError(.unsupportedAlgorithm, .integrityUnknown(encryption))
             }
             integrity = given
         }
@@ -214,28 +210,29 @@ public final class IKEv2MessageProtection {
         nonce = [UInt8](repeating: 0, count: layout.salt + Self.shortIVLength)
         initiator = Direction(
             cipher: try Self.makeCipher(encryption, key: sa.skEi, encrypt: false),
-            mac: isAEAD ? nil : try Self.makeMAC(integrity, key: sa.skAi, name: "SK_ai"))
+            mac: isAEAD ? nil : try Self.makeMAC(integrity, key: sa.skAi, name: .skAi))
         responder = Direction(
             cipher: try Self.makeCipher(encryption, key: sa.skEr, encrypt: false),
-            mac: isAEAD ? nil : try Self.makeMAC(integrity, key: sa.skAr, name: "SK_ar"))
+            mac: isAEAD ? nil : try Self.makeMAC(integrity, key: sa.skAr, name: .skAr))
         counterBlock[15] = 1
     }
 
     /// Maps crypto-module failures of context creation to this module's codes.
-    private static func setupError(_ error: Error, _ what: String) -> IKEv2ProtectionError {
-        guard let error = error as? CryptoError else { return IKEv2ProtectionError(.crypto, "\(what): \(error)") }
+    private static func setupError(_ error: Error, _ what: IKEv2ProtectionDetail.Algorithm) -> IKEv2ProtectionError {
+        let failure = IKECryptoFailure(error)
+        guard case .crypto(let error) = failure else { return IKEv2ProtectionError(.crypto, .setup(what, failure)) }
         switch error.code {
-        case .unsupportedAlgorithm: return IKEv2ProtectionError(.unsupportedAlgorithm, "\(what): \(error.reason)")
-        case .invalidKeyLength: return IKEv2ProtectionError(.badKeyLength, "\(what): \(error.reason)")
-        case .invalidLength, .openssl: return IKEv2ProtectionError(.crypto, "\(what): \(error.reason)")
+        case .unsupportedAlgorithm: return IKEv2ProtectionError(.unsupportedAlgorithm, .setup(what, failure))
+        case .invalidKeyLength: return IKEv2ProtectionError(.badKeyLength, .setup(what, failure))
+        case .invalidLength, .openssl: return IKEv2ProtectionError(.crypto, .setup(what, failure))
         }
     }
 
     /// The cipher context for one direction; `key` has been checked against the algorithm's
     /// key material length (salt included). The cipher key goes to OpenSSL in place; the salt
     /// (nonce material, not a cipher key) is copied.
-    private static func makeCipher(_ encryption: IKEEncryptionAlgorithm, key: SecretBytes, encrypt: Bool) throws
-        -> Cipher
+    private static func makeCipher(_ encryption: IKEEncryptionAlgorithm, key: SecretBytes, encrypt: Bool)
+        throws(IKEv2ProtectionError) -> Cipher
     {
         do {
             switch encryption {
@@ -266,12 +263,12 @@ public final class IKEv2MessageProtection {
                     try AEADContext(.chaCha20Poly1305, key: key[0..<split], encrypt: encrypt),
                     salt: Array(key[split...]))
             case .null, .other:
-                throw IKEv2ProtectionError(.unsupportedAlgorithm, "IKE encryption \(encryption.name) is not supported")
+                throw IKEv2ProtectionError(.unsupportedAlgorithm, .encryptionNotSupported(encryption))
             }
         } catch let error as IKEv2ProtectionError {
             throw error
         } catch {
-            throw setupError(error, encryption.name)
+            throw setupError(error, .encryption(encryption))
         }
     }
 
@@ -290,14 +287,16 @@ public final class IKEv2MessageProtection {
     }
 
     /// The MAC of one direction; nil without a key (the ICV is then not checked).
-    private static func makeMAC(_ integrity: IKEIntegrityAlgorithm, key: SecretBytes, name: String) throws -> (
+    private static func makeMAC(
+        _ integrity: IKEIntegrityAlgorithm, key: SecretBytes, name: IKEv2ProtectionDetail.Key
+    ) throws(IKEv2ProtectionError) -> (
         any TruncatedMAC
     )? {
         if integrity == .none || key.isEmpty { return nil }
         let expected = integrityKeyLength(integrity)
         guard key.count == expected else {
             throw IKEv2ProtectionError(
-                .badKeyLength, "\(name) has \(key.count) bytes; \(integrity.name) takes \(expected)")
+                .badKeyLength, .integrityKeyLength(name, bytes: key.count, integrity, takes: expected))
         }
         do {
             switch integrity {
@@ -311,7 +310,7 @@ public final class IKEv2MessageProtection {
             case .none: return nil
             }
         } catch {
-            throw setupError(error, integrity.name)
+            throw setupError(error, .integrity(integrity))
         }
     }
 
@@ -357,24 +356,23 @@ public final class IKEv2MessageProtection {
 
     private func checkHeader(_ bytes: [UInt8], _ range: Range<Int>) throws(IKEv2ProtectionError) {
         guard range.lowerBound >= 0, range.upperBound <= bytes.count else {
-            throw IKEv2ProtectionError(.badRange, "message range \(range) outside a buffer of \(bytes.count) bytes")
+            throw IKEv2ProtectionError(.badRange, .range(range, bufferSize: bytes.count))
         }
         guard range.count >= Self.ikeHeaderLength else {
             throw IKEv2ProtectionError(
-                .messageTruncated, offset: range.lowerBound,
-                "\(range.count) bytes is shorter than the \(Self.ikeHeaderLength)-byte IKE header")
+                .messageTruncated, offset: range.lowerBound, .shorterThanHeader(range.count))
         }
         let start = range.lowerBound
         let header = IKEHeader.parse(bytes, range: range)
         let major = header?.majorVersion ?? 0
         guard major == 2 else {
-            throw IKEv2ProtectionError(.badVersion, offset: start + Self.versionOffset, "major version \(major), not 2")
+            throw IKEv2ProtectionError(.badVersion, offset: start + Self.versionOffset, .majorVersion(major))
         }
         let declared = Int(header?.length ?? 0)
         guard declared == range.count else {
             throw IKEv2ProtectionError(
                 .headerLengthMismatch, offset: start + Self.lengthOffset,
-                "IKE header Length is \(declared) but the message has \(range.count) bytes")
+                .headerLength(declared: declared, message: range.count))
         }
     }
 
@@ -397,8 +395,7 @@ public final class IKEv2MessageProtection {
                 guard offset < target, !encrypted else {
                     throw IKEv2ProtectionError(
                         .badPayloadOffset, offset: target,
-                        "no payload of the chain starts at \(target) (the \(encrypted ? "encrypted payload" : "next payload") starts at \(offset))"
-                    )
+                        .noPayloadAt(target: target, next: offset, nextIsEncrypted: encrypted))
                 }
             } else if encrypted {
                 break
@@ -406,40 +403,36 @@ public final class IKEv2MessageProtection {
             guard type != 0 else {
                 if let target {
                     throw IKEv2ProtectionError(
-                        .badPayloadOffset, offset: target, "the payload chain ends at \(offset), before \(target)")
+                        .badPayloadOffset, offset: target, .chainEndsBefore(end: offset, target: target))
                 }
                 throw IKEv2ProtectionError(
-                    .noEncryptedPayload, offset: offset, "the payload chain ends without an SK or SKF payload")
+                    .noEncryptedPayload, offset: offset, .noEncryptedPayload)
             }
             guard walked < Self.maxPayloadsBeforeEncrypted else {
                 throw IKEv2ProtectionError(
-                    .malformedPayloadChain, offset: offset,
-                    "more than \(Self.maxPayloadsBeforeEncrypted) payloads before the encrypted one")
+                    .malformedPayloadChain, offset: offset, .tooManyPayloads(limit: Self.maxPayloadsBeforeEncrypted))
             }
             var payload = chain
             guard let next = payload.readUInt8(), payload.skip(1), let lengthField = payload.readUInt16() else {
                 throw IKEv2ProtectionError(
-                    .malformedPayloadChain, offset: offset,
-                    "payload of type \(type) at \(offset) has no room for its 4-byte header before the message ends at \(end)"
-                )
+                    .malformedPayloadChain, offset: offset, .payloadHeaderCut(type: type, at: offset, messageEnd: end))
             }
             let length = Int(lengthField)
             guard length >= Self.genericPayloadHeaderLength, chain.skip(length) else {
                 throw IKEv2ProtectionError(
                     .malformedPayloadChain, offset: offset + 2,
-                    "payload of type \(type) at \(offset) declares \(length) bytes; \(end - offset) remain in the message"
-                )
+                    .payloadLength(type: type, at: offset, declared: length, remaining: end - offset))
             }
             type = next
             walked += 1
         }
         let offset = chain.offset
         guard type != 0 else {
-            throw IKEv2ProtectionError(.badPayloadOffset, offset: offset, "the payload chain ends at \(offset)")
+            throw IKEv2ProtectionError(.badPayloadOffset, offset: offset, .chainEnds(at: offset))
         }
         guard type == Self.encryptedPayloadType || type == Self.encryptedFragmentPayloadType else {
             throw IKEv2ProtectionError(
-                .notEncryptedPayload, offset: offset, "payload at \(offset) has type \(type), not SK (46) or SKF (53)")
+                .notEncryptedPayload, offset: offset, .notEncryptedPayload(at: offset, type: type))
         }
         return (offset, type)
     }
@@ -468,8 +461,7 @@ public final class IKEv2MessageProtection {
         let padLength = Int(plaintext[plaintext.count - 1])
         guard padLength + 1 <= plaintext.count else {
             throw IKEv2ProtectionError(
-                .badPadLength, offset: layout.icv.lowerBound - 1,
-                "Pad Length \(padLength) exceeds the \(plaintext.count - 1) bytes before it")
+                .badPadLength, offset: layout.icv.lowerBound - 1, .padLength(padLength, before: plaintext.count - 1))
         }
         plaintext.removeLast(padLength + 1)
         return IKEv2Plaintext(
@@ -484,35 +476,32 @@ public final class IKEv2MessageProtection {
         type: UInt8
     ) throws(IKEv2ProtectionError) -> EncryptedLayout {
         let end = range.upperBound
-        let name = type == Self.encryptedFragmentPayloadType ? "SKF" : "SK"
+        let isFragment = type == Self.encryptedFragmentPayloadType
         var reader = ByteReader(bytes, range: p..<end)
         guard reader.remaining >= Self.genericPayloadHeaderLength, let first = reader.readUInt8(), reader.skip(1),
             let declaredField = reader.readUInt16()
         else {
             throw IKEv2ProtectionError(
-                .payloadTooShort, offset: p,
-                "\(name) payload at \(p) has no room for its header: the message ends at \(end)")
+                .payloadTooShort, offset: p, .encryptedHeaderCut(fragment: isFragment, at: p, messageEnd: end))
         }
         let declared = Int(declaredField)
         guard declared == reader.bounds.count else {
             throw IKEv2ProtectionError(
                 .payloadLengthMismatch, offset: p + 2,
-                "\(name) Payload Length is \(declared) but \(end - p) bytes remain; the encrypted payload must end the message"
-            )
+                .encryptedLength(fragment: isFragment, declared: declared, remaining: end - p))
         }
-        let isFragment = type == Self.encryptedFragmentPayloadType
         let headerLength = isFragment ? Self.fragmentPayloadHeaderLength : Self.genericPayloadHeaderLength
         guard declared >= headerLength else {
             throw IKEv2ProtectionError(
                 .payloadTooShort, offset: p,
-                "\(name) payload of \(declared) bytes is shorter than its \(headerLength)-byte header")
+                .encryptedBelowHeader(fragment: isFragment, declared: declared, header: headerLength))
         }
         var layout = EncryptedLayout(firstPayload: first, iv: 0..<0, ciphertext: 0..<0, icv: 0..<0)
         if isFragment, let number = reader.readUInt16(), let total = reader.readUInt16() {
             // RFC 7383 2.5: Fragment Number starts at 1 and is at most Total Fragments;
             // neither may be zero.
             guard number >= 1, total >= 1, number <= total else {
-                throw IKEv2ProtectionError(.badFragmentNumber, offset: p + 4, "fragment \(number) of \(total)")
+                throw IKEv2ProtectionError(.badFragmentNumber, offset: p + 4, .fragmentNumber(number, of: total))
             }
             layout.fragmentNumber = number
             layout.totalFragments = total
@@ -525,13 +514,14 @@ public final class IKEv2MessageProtection {
         guard icvStart - cipherStart >= minimumCiphertext else {
             throw IKEv2ProtectionError(
                 .payloadTooShort, offset: p,
-                "\(name) payload of \(declared) bytes cannot hold its \(headerLength)-byte header, \(ivLength)-byte IV, \(minimumCiphertext) byte(s) of ciphertext and \(icvLength)-byte ICV"
-            )
+                .encryptedTooShort(
+                    fragment: isFragment, declared: declared, header: headerLength, iv: ivLength,
+                    ciphertext: minimumCiphertext, icv: icvLength))
         }
         guard (icvStart - cipherStart) % blockSize == 0 else {
             throw IKEv2ProtectionError(
                 .notBlockAligned, offset: cipherStart,
-                "\(icvStart - cipherStart) bytes of ciphertext is not a multiple of the \(blockSize)-byte block")
+                .notBlockAligned(ciphertext: icvStart - cipherStart, block: blockSize))
         }
         layout.iv = ivStart..<cipherStart
         layout.ciphertext = cipherStart..<icvStart
@@ -545,7 +535,6 @@ public final class IKEv2MessageProtection {
         sentByInitiator: Bool
     ) throws(IKEv2ProtectionError) -> ([UInt8], IKEIntegrityStatus) {
         let direction = sentByInitiator ? initiator : responder
-        let keys = sentByInitiator ? "SK_ei/SK_ai" : "SK_er/SK_ar"
         let ivStart = layout.iv.lowerBound
         var plaintext = [UInt8](repeating: 0, count: layout.ciphertext.count)
         var status = IKEIntegrityStatus.ok
@@ -554,14 +543,14 @@ public final class IKEv2MessageProtection {
             case .cbc(let context):
                 status = try checkedICV(
                     direction.mac, bytes, start..<layout.icv.lowerBound, icv: layout.icv,
-                    keys: keys)
+                    sentByInitiator: sentByInitiator)
                 _ = try context.run(
                     iv: bytes, ivRange: layout.iv, input: bytes, inputRange: layout.ciphertext,
                     output: &plaintext, outputOffset: 0)
             case .ctr(let context, let counterNonce):
                 status = try checkedICV(
                     direction.mac, bytes, start..<layout.icv.lowerBound, icv: layout.icv,
-                    keys: keys)
+                    sentByInitiator: sentByInitiator)
                 // RFC 5930 2 / RFC 3686 4: nonce | IV | block counter 1.
                 for i in 0..<4 { counterBlock[i] = counterNonce[i] }
                 for i in 0..<Self.shortIVLength { counterBlock[4 + i] = bytes[ivStart + i] }
@@ -582,8 +571,7 @@ public final class IKEv2MessageProtection {
                     guard decryptDespiteIntegrityFailure && !ccm else {
                         throw IKEv2ProtectionError(
                             .authenticationFailed, offset: layout.icv.lowerBound,
-                            "\(encryption.name) tag mismatch with \(keys) (wrong keys, wrong direction, or a damaged message)"
-                        )
+                            .tagMismatch(encryption, sentByInitiator: sentByInitiator))
                     }
                     status = .failed
                 }
@@ -591,7 +579,7 @@ public final class IKEv2MessageProtection {
         } catch let error as IKEv2ProtectionError {
             throw error
         } catch {
-            throw IKEv2ProtectionError(.crypto, offset: p, "\(error)")
+            throw IKEv2ProtectionError(.crypto, offset: p, .crypto(IKECryptoFailure(error)))
         }
         return (plaintext, status)
     }
@@ -599,10 +587,10 @@ public final class IKEv2MessageProtection {
     /// `verifyICV`, or `.failed` instead of the error when failed messages are decrypted anyway.
     private func checkedICV(
         _ mac: (any TruncatedMAC)?, _ bytes: [UInt8], _ covered: Range<Int>, icv: Range<Int>,
-        keys: String
+        sentByInitiator: Bool
     ) throws -> IKEIntegrityStatus {
         do {
-            return try verifyICV(mac, bytes, covered, icv: icv, keys: keys)
+            return try verifyICV(mac, bytes, covered, icv: icv, sentByInitiator: sentByInitiator)
         } catch let error as IKEv2ProtectionError where error.code == .integrityFailed && decryptDespiteIntegrityFailure
         {
             return .failed
@@ -612,13 +600,12 @@ public final class IKEv2MessageProtection {
     /// Non-AEAD ICV check, before decryption. Throws `.integrityFailed` on a mismatch.
     private func verifyICV(
         _ mac: (any TruncatedMAC)?, _ bytes: [UInt8], _ covered: Range<Int>, icv: Range<Int>,
-        keys: String
+        sentByInitiator: Bool
     ) throws -> IKEIntegrityStatus {
         guard let mac else { return .unchecked }
         guard try mac.verify(data: bytes, range: covered, expected: bytes, expectedRange: icv) else {
             throw IKEv2ProtectionError(
-                .integrityFailed, offset: icv.lowerBound,
-                "ICV mismatch with \(keys) (wrong keys, wrong direction, or a damaged message)")
+                .integrityFailed, offset: icv.lowerBound, .icvMismatch(sentByInitiator: sentByInitiator))
         }
         return .ok
     }
@@ -637,28 +624,27 @@ public final class IKEv2MessageProtection {
     ) throws -> [UInt8] {
         guard header.count == Self.ikeHeaderLength else {
             throw IKEv2ProtectionError(
-                .messageTruncated, "an IKE header has \(Self.ikeHeaderLength) bytes, not \(header.count)")
+                .messageTruncated, .sealHeader(header.count))
         }
         let pad = padLength ?? (blockSize - (payloads.count + 1) % blockSize) % blockSize
         guard (0...255).contains(pad) else {
-            throw IKEv2ProtectionError(.badPadLength, "Pad Length \(pad) does not fit a byte")
+            throw IKEv2ProtectionError(.badPadLength, .sealPadLength(pad))
         }
         let plaintext = payloads + [UInt8](repeating: 0, count: pad) + [UInt8(pad)]
         guard plaintext.count % blockSize == 0 else {
             throw IKEv2ProtectionError(
-                .notBlockAligned,
-                "\(plaintext.count) bytes of plaintext is not a multiple of the \(blockSize)-byte block")
+                .notBlockAligned, .sealNotBlockAligned(plaintext: plaintext.count, block: blockSize))
         }
         let ivBytes = iv ?? randomBytes(ivLength)
         guard ivBytes.count == ivLength else {
-            throw IKEv2ProtectionError(.payloadTooShort, "IV of \(ivBytes.count) bytes, need \(ivLength)")
+            throw IKEv2ProtectionError(.payloadTooShort, .sealIV(ivBytes.count, needed: ivLength))
         }
         let payloadHeaderLength = fragment == nil ? Self.genericPayloadHeaderLength : Self.fragmentPayloadHeaderLength
         let total = Self.ikeHeaderLength + payloadHeaderLength + ivLength + plaintext.count + icvLength
         let payloadLength = total - Self.ikeHeaderLength
         guard payloadLength <= Int(UInt16.max) else {
             throw IKEv2ProtectionError(
-                .payloadLengthMismatch, "an encrypted payload of \(payloadLength) bytes does not fit its length field")
+                .payloadLengthMismatch, .sealPayloadLength(payloadLength))
         }
         var message = header
         message[Self.nextPayloadOffset] =
@@ -703,7 +689,7 @@ public final class IKEv2MessageProtection {
         } catch let error as IKEv2ProtectionError {
             throw error
         } catch {
-            throw IKEv2ProtectionError(.crypto, "\(error)")
+            throw IKEv2ProtectionError(.crypto, .crypto(IKECryptoFailure(error)))
         }
         return message
     }

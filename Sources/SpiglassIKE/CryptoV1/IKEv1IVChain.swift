@@ -144,17 +144,13 @@ public struct IKEv1IVState: Sendable, Equatable {
 
     private func checkBlock(_ block: [UInt8]) throws(IKEv1ProtectionError) {
         guard block.count == blockSize else {
-            throw IKEv1ProtectionError(
-                .badIVLength, "a last ciphertext block of \(block.count) bytes; the cipher block is \(blockSize)")
+            throw IKEv1ProtectionError(.badIVLength, .lastBlockLength(block.count, block: blockSize))
         }
     }
 
     private static func checkBlockSize(_ blockSize: Int, _ hash: IKEv1Hash) throws(IKEv1ProtectionError) {
         guard blockSize > 0, blockSize <= hash.digestLength else {
-            throw IKEv1ProtectionError(
-                .badBlockSize,
-                "a \(blockSize)-byte cipher block cannot take its IV from a \(hash.digestLength)-byte \(hash.name) digest"
-            )
+            throw IKEv1ProtectionError(.badBlockSize, .blockSize(blockSize, digest: hash.digestLength, hash))
         }
     }
 
@@ -164,7 +160,7 @@ public struct IKEv1IVState: Sendable, Equatable {
         do throws(IKEKeyDerivationError) {
             return Array(try hash.digest(data).prefix(blockSize))
         } catch {
-            throw IKEv1ProtectionError(.crypto, "IV hash: \(error.reason)")
+            throw IKEv1ProtectionError(.crypto, .ivHash(error))
         }
     }
 }

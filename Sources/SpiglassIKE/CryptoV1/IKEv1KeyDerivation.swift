@@ -88,7 +88,7 @@ public enum IKEv1Hash: String, Sendable, Equatable, Hashable, CaseIterable {
         do {
             return try Digest.hash(function, data)
         } catch {
-            throw IKEKeyDerivationError.wrapping(error, "\(name) digest")
+            throw IKEKeyDerivationError.wrapping(error, .digest(self))
         }
     }
 }
@@ -336,11 +336,11 @@ public enum IKEv1KeyDerivation {
 
     static func checkLength(_ length: Int) throws(IKEKeyDerivationError) {
         guard length >= 0 else {
-            throw IKEKeyDerivationError(.invalidLength, "key material of \(length) bytes")
+            throw IKEKeyDerivationError(.invalidLength, .keyMaterial(length))
         }
         guard length <= maxKeyMaterialLength else {
             throw IKEKeyDerivationError(
-                .invalidLength, "\(length) bytes of key material exceeds the \(maxKeyMaterialLength)-byte limit")
+                .invalidLength, .keyMaterialTooLong(length, limit: maxKeyMaterialLength))
         }
     }
 
@@ -350,7 +350,7 @@ public enum IKEv1KeyDerivation {
         do {
             return try IKEPseudoRandomFunction(hash.prf, key: key)
         } catch {
-            throw IKEKeyDerivationError.wrapping(error, "keying HMAC-\(hash.name)")
+            throw IKEKeyDerivationError.wrapping(error, .keyingHMAC(hash))
         }
     }
 
@@ -358,7 +358,7 @@ public enum IKEv1KeyDerivation {
         do {
             return try function.compute(data)
         } catch {
-            throw IKEKeyDerivationError.wrapping(error, "\(function.algorithm.name)")
+            throw IKEKeyDerivationError.wrapping(error, .prf(function.algorithm))
         }
     }
 

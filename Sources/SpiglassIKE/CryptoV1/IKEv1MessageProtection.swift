@@ -3,7 +3,7 @@ import SpiglassSAD
 import SpiglassWire
 
 /// Why an IKEv1 message could not be decrypted or checked, or an IKEv1 SA not be used.
-public typealias IKEv1ProtectionError = IKEProtectionError<IKEv1ProtectionCode>
+public typealias IKEv1ProtectionError = IKEProtectionError<IKEv1ProtectionCode, IKEv1ProtectionDetail>
 
 /// What `IKEv1ProtectionError` says went wrong.
 public enum IKEv1ProtectionCode: String, Sendable {
@@ -153,12 +153,10 @@ public final class IKEv1MessageProtection {
         throws(IKEv1ProtectionError)
     {
         guard sa.version == .v1 else {
-            throw IKEv1ProtectionError(
-                .notIKEv1SA, "IKEv2 SAs protect messages with SK payloads (IKEv2MessageProtection)")
+            throw IKEv1ProtectionError(.notIKEv1SA, .ikev2SA)
         }
         guard let encryption = sa.encryption ?? encryption else {
-            throw IKEv1ProtectionError(
-                .unsupportedAlgorithm, "neither the SA nor the negotiated attributes name an encryption algorithm")
+            throw IKEv1ProtectionError(.unsupportedAlgorithm, .noEncryption)
         }
         let cipher: CipherAlgorithm
         switch encryption {
@@ -166,9 +164,7 @@ public final class IKEv1MessageProtection {
         case .tripleDES: cipher = .tripleDESCBC
         case .aesCBC(let bits) where [128, 192, 256].contains(bits): cipher = .aesCBC(keyBytes: bits / 8)
         default:
-            throw IKEv1ProtectionError(
-                .unsupportedAlgorithm,
-                "IKEv1 encryption \(encryption.name) is not supported (DES, 3DES and AES-CBC are)")
+            throw IKEv1ProtectionError(.unsupportedAlgorithm, .encryptionNotSupported(encryption))
         }
         let hash = hash ?? sa.prf.flatMap { IKEv1Hash(prf: $0) }
         let key: SecretBytes
@@ -176,22 +172,20 @@ public final class IKEv1MessageProtection {
             guard sa.ikev1EncryptionKey.count == cipher.keyLength else {
                 throw IKEv1ProtectionError(
                     .badKeyLength,
-                    "the encryption key has \(sa.ikev1EncryptionKey.count) bytes; \(encryption.name) takes \(cipher.keyLength)"
-                )
+                    .encryptionKeyLength(bytes: sa.ikev1EncryptionKey.count, encryption, takes: cipher.keyLength))
             }
             key = sa.ikev1EncryptionKey
         } else if !sa.skeyidE.isEmpty {
             guard let hash else {
-                throw IKEv1ProtectionError(
-                    .missingHash, "deriving the encryption key from SKEYID_e needs the SA's hash")
+                throw IKEv1ProtectionError(.missingHash, .derivationNeedsHash)
             }
             do throws(IKEKeyDerivationError) {
                 key = try IKEv1KeyDerivation.encryptionKey(hash: hash, skeyidE: sa.skeyidE, length: cipher.keyLength)
             } catch {
-                throw IKEv1ProtectionError(.crypto, "deriving the encryption key from SKEYID_e: \(error.reason)")
+                throw IKEv1ProtectionError(.crypto, .derivation(error))
             }
         } else {
-            throw IKEv1ProtectionError(.missingKeys, "the SA has neither a phase-1 encryption key nor SKEYID_e")
+            throw IKEv1ProtectionError(.missingKeys, .noEncryptionKey)
         }
         do {
             context = try CipherContext(cipher, key: key, encrypt: false)
@@ -202,9 +196,9 @@ public final class IKEv1MessageProtection {
             case .unsupportedAlgorithm: code = .unsupportedAlgorithm  // DES without the legacy provider
             case .invalidLength, .openssl: code = .crypto
             }
-            throw IKEv1ProtectionError(code, "\(encryption.name): \(error.reason)")
+            throw IKEv1ProtectionError(code, .setup(encryption, .crypto(error)))
         } catch {
-            throw IKEv1ProtectionError(.crypto, "\(encryption.name): \(error)")
+            throw IKEv1ProtectionError(.crypto, .setup(encryption, IKECryptoFailure(error)))
         }
         self.sa = sa
         self.encryption = encryption
@@ -229,8 +223,7 @@ public final class IKEv1MessageProtection {
         do throws(IKEv1ProtectionError) {
             let cipherRange = try ciphertextRange(bytes, messageRange)
             guard iv.count == blockSize else {
-                throw IKEv1ProtectionError(
-                    .badIVLength, "IV of \(iv.count) bytes; \(encryption.name) needs \(blockSize)")
+                throw IKEv1ProtectionError(.badIVLength, .ivLength(iv.count, encryption, needed: blockSize))
             }
             var plaintext = [UInt8](repeating: 0, count: cipherRange.count)
             do {
@@ -238,7 +231,7 @@ public final class IKEv1MessageProtection {
                     iv: iv, ivRange: 0..<blockSize, input: bytes, inputRange: cipherRange,
                     output: &plaintext, outputOffset: 0)
             } catch {
-                throw IKEv1ProtectionError(.crypto, offset: cipherRange.lowerBound, "\(error)")
+                throw IKEv1ProtectionError(.crypto, offset: cipherRange.lowerBound, .crypto(IKECryptoFailure(error)))
             }
             // ciphertextRange read the header: it is there.
             let header = IKEHeader.parse(bytes, range: messageRange)
@@ -274,38 +267,36 @@ public final class IKEv1MessageProtection {
     /// Checks the ISAKMP header of an encrypted message and returns its ciphertext range.
     private func ciphertextRange(_ bytes: [UInt8], _ range: Range<Int>) throws(IKEv1ProtectionError) -> Range<Int> {
         guard range.lowerBound >= 0, range.upperBound <= bytes.count else {
-            throw IKEv1ProtectionError(.badRange, "message range \(range) outside a buffer of \(bytes.count) bytes")
+            throw IKEv1ProtectionError(.badRange, .range(range, bufferSize: bytes.count))
         }
         guard range.count >= Self.headerLength else {
             throw IKEv1ProtectionError(
-                .messageTruncated, offset: range.lowerBound,
-                "\(range.count) bytes is shorter than the \(Self.headerLength)-byte ISAKMP header")
+                .messageTruncated, offset: range.lowerBound, .shorterThanHeader(range.count))
         }
         let start = range.lowerBound
         let header = IKEHeader.parse(bytes, range: range)
         let major = header?.majorVersion ?? 0
         guard major == 1 else {
-            throw IKEv1ProtectionError(.badVersion, offset: start + Self.versionOffset, "major version \(major), not 1")
+            throw IKEv1ProtectionError(.badVersion, offset: start + Self.versionOffset, .majorVersion(major))
         }
         guard (header?.flags ?? 0) & Self.encryptionFlag != 0 else {
-            throw IKEv1ProtectionError(.notEncrypted, offset: start + Self.flagsOffset, "the Encryption flag is clear")
+            throw IKEv1ProtectionError(.notEncrypted, offset: start + Self.flagsOffset, .encryptionFlagClear)
         }
         let declared = Int(header?.length ?? 0)
         guard declared >= Self.headerLength, declared <= range.count else {
             throw IKEv1ProtectionError(
                 .headerLengthMismatch, offset: start + Self.lengthOffset,
-                "ISAKMP header Length is \(declared); the message has \(range.count) bytes and the header \(Self.headerLength)"
-            )
+                .headerLength(declared: declared, message: range.count))
         }
         let cipherRange = (start + Self.headerLength)..<(start + declared)
         guard !cipherRange.isEmpty else {
             throw IKEv1ProtectionError(
-                .noCiphertext, offset: cipherRange.lowerBound, "an encrypted message with nothing after its header")
+                .noCiphertext, offset: cipherRange.lowerBound, .noCiphertext)
         }
         guard cipherRange.count % blockSize == 0 else {
             throw IKEv1ProtectionError(
                 .notBlockAligned, offset: cipherRange.lowerBound,
-                "\(cipherRange.count) bytes of ciphertext is not a multiple of the \(blockSize)-byte block")
+                .notBlockAligned(ciphertext: cipherRange.count, block: blockSize))
         }
         return cipherRange
     }
@@ -323,22 +314,19 @@ public final class IKEv1MessageProtection {
             let offset = chain.offset
             guard walked < maxPayloads else {
                 throw IKEv1ProtectionError(
-                    .malformedPlaintext, offset: plaintextOffset + offset,
-                    "more than \(maxPayloads) payloads in the decrypted chain")
+                    .malformedPlaintext, offset: plaintextOffset + offset, .tooManyPayloads(limit: maxPayloads))
             }
             var payload = chain
             guard let next = payload.readUInt8(), payload.skip(1), let lengthField = payload.readUInt16() else {
                 throw IKEv1ProtectionError(
                     .malformedPlaintext, offset: plaintextOffset + offset,
-                    "payload of type \(type) at plaintext offset \(offset) has no room for its 4-byte header in \(plaintext.count) bytes"
-                )
+                    .payloadHeaderCut(type: type, at: offset, plaintext: plaintext.count))
             }
             let length = Int(lengthField)
             guard length >= genericPayloadHeaderLength, chain.skip(length) else {
                 throw IKEv1ProtectionError(
                     .malformedPlaintext, offset: plaintextOffset + offset + 2,
-                    "payload of type \(type) at plaintext offset \(offset) declares \(length) bytes; \(plaintext.count - offset) remain (wrong key or IV?)"
-                )
+                    .payloadLength(type: type, at: offset, declared: length, remaining: plaintext.count - offset))
             }
             type = next
             walked += 1
@@ -364,11 +352,10 @@ public final class IKEv1MessageProtection {
         nonceInitiator: [UInt8] = [], nonceResponder: [UInt8] = []
     ) throws(IKEv1ProtectionError) -> [UInt8] {
         guard !sa.skeyidA.isEmpty else {
-            throw IKEv1ProtectionError(
-                .missingKeys, "HASH(\(kind.rawValue)) needs SKEYID_a, which the SA does not give")
+            throw IKEv1ProtectionError(.missingKeys, .hashNeedsSKEYIDa(kind))
         }
         guard let hash else {
-            throw IKEv1ProtectionError(.missingHash, "HASH(\(kind.rawValue)) needs the SA's hash")
+            throw IKEv1ProtectionError(.missingHash, .hashNeedsHash(kind))
         }
         let mid = IKEv1KeyDerivation.bigEndian(messageID)
         let data: [UInt8]
@@ -380,7 +367,7 @@ public final class IKEv1MessageProtection {
         do throws(IKEKeyDerivationError) {
             return try IKEv1KeyDerivation.prf(hash, key: sa.skeyidA, data)
         } catch {
-            throw IKEv1ProtectionError(.crypto, "HASH(\(kind.rawValue)): \(error.reason)")
+            throw IKEv1ProtectionError(.crypto, .hash(kind, error))
         }
     }
 
@@ -395,8 +382,7 @@ public final class IKEv1MessageProtection {
             plaintext.payloadsLength >= Self.genericPayloadHeaderLength,
             plaintext.payloadsLength <= plaintext.decrypted.count
         else {
-            throw IKEv1ProtectionError(
-                .noHashPayload, "the first payload has type \(plaintext.firstPayloadType), not HASH (8)")
+            throw IKEv1ProtectionError(.noHashPayload, .noHashPayload(firstType: plaintext.firstPayloadType))
         }
         let payloads = plaintext.decrypted
         var hashHeader = ByteReader(payloads)
@@ -405,7 +391,7 @@ public final class IKEv1MessageProtection {
         // payloadChainEnd checked this when decrypting; a hand-made value is checked again.
         guard hashLength >= Self.genericPayloadHeaderLength, hashLength <= plaintext.payloadsLength else {
             throw IKEv1ProtectionError(
-                .noHashPayload, "HASH payload of \(hashLength) bytes in a \(plaintext.payloadsLength)-byte chain")
+                .noHashPayload, .hashPayloadLength(hashLength, chain: plaintext.payloadsLength))
         }
         if sa.skeyidA.isEmpty || hash == nil { return .unchecked }
         let received = payloads[Self.genericPayloadHeaderLength..<hashLength]
@@ -414,9 +400,7 @@ public final class IKEv1MessageProtection {
             kind: kind, messageID: plaintext.messageID, payloadsAfterHash: after,
             nonceInitiator: nonceInitiator, nonceResponder: nonceResponder)
         guard Self.hashesMatch(computed, received) else {
-            throw IKEv1ProtectionError(
-                .hashMismatch,
-                "HASH(\(kind.rawValue)) does not match: wrong SKEYID_a, nonces or message ID, or a damaged message")
+            throw IKEv1ProtectionError(.hashMismatch, .hashMismatch(kind))
         }
         return .ok
     }
@@ -429,14 +413,13 @@ public final class IKEv1MessageProtection {
         saInitiatorBody: [UInt8], identityBody: [UInt8]
     ) throws(IKEv1ProtectionError) -> [UInt8] {
         guard !sa.skeyid.isEmpty else {
-            throw IKEv1ProtectionError(
-                .missingKeys, "HASH_\(sentByInitiator ? "I" : "R") needs SKEYID, which the SA does not give")
+            throw IKEv1ProtectionError(.missingKeys, .phase1HashNeedsSKEYID(sentByInitiator: sentByInitiator))
         }
         guard let hash else {
-            throw IKEv1ProtectionError(.missingHash, "HASH_\(sentByInitiator ? "I" : "R") needs the SA's hash")
+            throw IKEv1ProtectionError(.missingHash, .phase1HashNeedsHash(sentByInitiator: sentByInitiator))
         }
         guard let responder = responderCookie ?? sa.responderSPI else {
-            throw IKEv1ProtectionError(.missingKeys, "HASH_\(sentByInitiator ? "I" : "R") needs the responder cookie")
+            throw IKEv1ProtectionError(.missingKeys, .phase1HashNeedsCookie(sentByInitiator: sentByInitiator))
         }
         do throws(IKEKeyDerivationError) {
             return try IKEv1KeyDerivation.phase1Hash(
@@ -445,7 +428,7 @@ public final class IKEv1MessageProtection {
                 initiatorCookie: initiatorCookie ?? sa.initiatorSPI, responderCookie: responder,
                 saInitiatorBody: saInitiatorBody, identityBody: identityBody)
         } catch {
-            throw IKEv1ProtectionError(.crypto, "HASH_\(sentByInitiator ? "I" : "R"): \(error.reason)")
+            throw IKEv1ProtectionError(.crypto, .phase1Hash(sentByInitiator: sentByInitiator, error))
         }
     }
 
@@ -465,24 +448,20 @@ public final class IKEv1MessageProtection {
         throws(IKEv1ProtectionError) -> [UInt8]
     {
         guard header.count == Self.headerLength else {
-            throw IKEv1ProtectionError(
-                .messageTruncated, "an ISAKMP header has \(Self.headerLength) bytes, not \(header.count)")
+            throw IKEv1ProtectionError(.messageTruncated, .sealHeader(header.count))
         }
         guard iv.count == blockSize else {
-            throw IKEv1ProtectionError(.badIVLength, "IV of \(iv.count) bytes; \(encryption.name) needs \(blockSize)")
+            throw IKEv1ProtectionError(.badIVLength, .ivLength(iv.count, encryption, needed: blockSize))
         }
         let pad = paddingLength ?? (blockSize - payloads.count % blockSize) % blockSize
         guard (0...Self.maxEncryptPadding).contains(pad), (payloads.count + pad) % blockSize == 0 else {
             throw IKEv1ProtectionError(
-                .notBlockAligned,
-                "\(payloads.count) bytes of payloads and \(pad) of padding is not a multiple of the \(blockSize)-byte block"
-            )
+                .notBlockAligned, .sealNotBlockAligned(payloads: payloads.count, padding: pad, block: blockSize))
         }
         let plaintext = payloads + [UInt8](repeating: 0, count: pad)
         let total = Self.headerLength + plaintext.count
         guard total <= Int(UInt32.max) else {
-            throw IKEv1ProtectionError(
-                .headerLengthMismatch, "a message of \(total) bytes does not fit the Length field")
+            throw IKEv1ProtectionError(.headerLengthMismatch, .sealLength(total))
         }
         var message = header
         message[Self.flagsOffset] |= Self.encryptionFlag
@@ -494,7 +473,7 @@ public final class IKEv1MessageProtection {
                 iv: iv, ivRange: 0..<blockSize, input: plaintext, inputRange: 0..<plaintext.count,
                 output: &message, outputOffset: Self.headerLength)
         } catch {
-            throw IKEv1ProtectionError(.crypto, "\(error)")
+            throw IKEv1ProtectionError(.crypto, .crypto(IKECryptoFailure(error)))
         }
         return message
     }

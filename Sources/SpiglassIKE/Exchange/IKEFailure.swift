@@ -59,6 +59,6 @@ public enum ChildSAKeying: Sendable, Equatable {
     case noncesMissing
     /// An SA payload gave no 4-byte SPI.
     case spisMissing
-    /// The key derivation threw, with the error's words.
-    case derivationFailed(String)
+    /// The key derivation threw.
+    case derivationFailed(IKEKeyDerivationError)
 }

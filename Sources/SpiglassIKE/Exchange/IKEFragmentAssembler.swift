@@ -21,7 +21,8 @@ struct IKEFragmentAssembler {
         /// The first inner payload type (only fragment 1's counts).
         var firstPayload: UInt8
         var integrity: IKEIntegrityVerdict
-        var failure: String?
+        /// Why it did not open (nil: not opened).
+        var failure: IKEDecryptionFailure?
         var fingerprint: UInt64
     }
 
@@ -33,7 +34,7 @@ struct IKEFragmentAssembler {
     enum Outcome {
         case pending
         case complete(Whole)
-        case dropped(String)
+        case dropped(IKEFragmentDrop)
     }
 
     /// RFC 7383 2.5.3 lets a message have up to 65535 fragments; real ones have a handful.
@@ -49,12 +50,10 @@ struct IKEFragmentAssembler {
 
     mutating func add(_ fragment: Fragment, number: Int, total: Int, key: MessageKey) -> Outcome {
         guard total >= 1, number >= 1, number <= total else {
-            return .dropped("fragment \(number) of \(total) is out of range")
+            return .dropped(.outOfRange(number: number, total: total))
         }
         guard total <= IKEFragmentAssembler.maxFragmentsPerMessage else {
-            return .dropped(
-                "\(total) fragments announced, more than the \(IKEFragmentAssembler.maxFragmentsPerMessage) kept per message"
-            )
+            return .dropped(.tooManyFragments(total: total, limit: IKEFragmentAssembler.maxFragmentsPerMessage))
         }
         arrivals += 1
         var entry = pending[key] ?? (total: total, fragments: [:], bytes: 0, order: arrivals)
@@ -73,8 +72,7 @@ struct IKEFragmentAssembler {
                 evictOldest()
             }
             guard heldBytes + size <= IKEFragmentAssembler.maxHeldBytes else {
-                return .dropped(
-                    "fragment of \(size) bytes exceeds the \(IKEFragmentAssembler.maxHeldBytes)-byte reassembly budget")
+                return .dropped(.overBudget(bytes: size, limit: IKEFragmentAssembler.maxHeldBytes))
             }
             entry.fragments[number] = fragment
             entry.bytes += size

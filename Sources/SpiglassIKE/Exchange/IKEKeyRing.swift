@@ -19,7 +19,7 @@ struct IKEKeyRing {
     private(set) var boundIndices: Set<Int> = []
     /// IKEv2 message protections made from key sets, and why some could not be made.
     var protections: [Int: IKEv2MessageProtection] = [:]
-    var protectionFailures: [Int: String] = [:]
+    var protectionFailures: [Int: IKEKeysUnusable] = [:]
 
     /// IKEv1 cookies and IKEv2 SPIs are looked up apart: a key for one never opens the other.
     private struct Lookup: Hashable {

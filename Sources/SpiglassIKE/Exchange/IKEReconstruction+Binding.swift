@@ -23,8 +23,7 @@ extension IKEReconstruction {
         keyRing.bindingAttempts[pair] = attempts + 1
         for keyIndex in keyRing.unbound {
             guard keyRing.bindingTrials < Self.maxBindingTrials else {
-                diagnose(
-                    "IKE keys without SPIs: stopped trying them on IKE SAs after \(Self.maxBindingTrials) attempts")
+                diagnose(.bindingStopped(attempts: Self.maxBindingTrials))
                 return nil
             }
             keyRing.bindingTrials += 1

@@ -5,7 +5,7 @@ import SpiglassWire
 extension IKEReconstruction {
     func startChild(_ request: IKEMessageRecord, saIndex: Int, exchangeIndex: Int, proposal: IKEv2Proposal) {
         guard children.count < limits.maxChildSAs else {
-            diagnose("more than \(limits.maxChildSAs) CHILD_SAs: later ones are not tracked")
+            diagnose(.tooManyChildSAs(limit: limits.maxChildSAs))
             return
         }
         let payloads = request.encryptedPayloads
@@ -134,13 +134,13 @@ extension IKEReconstruction {
             return
         }
         let derived: ChildSAKeys
-        do {
+        do throws(IKEKeyDerivationError) {
             derived = try ChildSAKeyDerivation.derive(
                 prf: prf, skD: key.skD, nonceInitiator: nonceInitiator, nonceResponder: nonceResponder,
                 encryptionKeyLength: algorithms.encryptionKeyLength,
                 integrityKeyLength: algorithms.integrityKeyLength)
         } catch {
-            children[index].keying = .derivationFailed("\(error)")
+            children[index].keying = .derivationFailed(error)
             return
         }
         let origin = SAOrigin.derived("derived from IKE SA \(sa.spis) (SK_d from \(key.origin))")
@@ -214,7 +214,7 @@ extension IKEReconstruction {
             }
             if let evidence = keyEvidence(saIndex) { ikeSAs[saIndex].findings.append(.keysFailIntegrity(evidence)) }
             if fragments.pendingCount > 0 {
-                diagnose("\(fragments.pendingCount) fragmented IKE message(s) never completed")
+                diagnose(.fragmentsNeverCompleted(fragments.pendingCount))
             }
         }
     }

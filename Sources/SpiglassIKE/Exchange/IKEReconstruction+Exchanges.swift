@@ -124,7 +124,7 @@ extension IKEReconstruction {
             }
         }
         guard ikeSAs.count < limits.maxIKESAs else {
-            diagnose("more than \(limits.maxIKESAs) IKE SAs: messages of further ones are reported but not tracked")
+            diagnose(.tooManyIKESAs(limit: limits.maxIKESAs))
             return nil
         }
         let fromInitiator = header.isInitiator
@@ -190,13 +190,11 @@ extension IKEReconstruction {
 
     private func newExchange(_ saIndex: Int, header: IKEHeader, requestedByInitiator: Bool) -> Int? {
         guard exchangeCount < limits.maxExchanges else {
-            diagnose("more than \(limits.maxExchanges) IKE exchanges: later ones are not kept")
+            diagnose(.tooManyExchanges(limit: limits.maxExchanges))
             return nil
         }
         guard ikeSAs[saIndex].exchanges.count < limits.maxExchangesPerIKESA else {
-            diagnose(
-                "IKE SA \(ikeSAs[saIndex].spis): more than \(limits.maxExchangesPerIKESA) exchanges; later ones are not kept"
-            )
+            diagnose(.tooManyExchangesOnIKESA(ikeSAs[saIndex].spis, limit: limits.maxExchangesPerIKESA))
             return nil
         }
         exchangeCount += 1

@@ -114,7 +114,7 @@ extension IKEReconstruction {
         guard let header = IKEHeader.parse(whole, range: 0..<whole.count), header.majorVersion == 1,
             whole.count <= 65_535
         else {
-            diagnose("reassembled ISAKMP fragments (frames \(frames)) do not form an ISAKMP message")
+            diagnose(.v1ReassemblyNotISAKMP(frames: frames))
             return nil
         }
         var reassembled = datagram
@@ -135,7 +135,7 @@ extension IKEReconstruction {
             return index
         }
         guard ikeSAs.count < limits.maxIKESAs else {
-            diagnose("more than \(limits.maxIKESAs) IKE SAs: messages of further ones are reported but not tracked")
+            diagnose(.tooManyIKESAs(limit: limits.maxIKESAs))
             return nil
         }
         // The first message seen is normally the initiator's; a capture that starts later
@@ -160,18 +160,18 @@ extension IKEReconstruction {
             return
         }
         guard let protection = v1Protection(saIndex: saIndex, keyIndex: keyIndex) else {
-            record.decryption = .failed(v1States[saIndex]?.protectionFailure ?? "keys unusable")
+            record.decryption = .failed(.keysUnusable(v1States[saIndex]?.protectionFailure))
             return
         }
         guard var ivState = v1IVState(saIndex: saIndex, blockSize: protection.blockSize) else {
-            let why = v1States[saIndex]?.negotiated.keyExchangeCut == true ? "cut" : "lacks"
-            record.decryption = .failed("the IV needs both KE payloads of phase 1, which the capture \(why)")
+            let cut = v1States[saIndex]?.negotiated.keyExchangeCut == true
+            record.decryption = .failed(.ivNeedsKEPayloads(cut: cut))
             return
         }
         let messageID = record.header.messageID
         let iv: [UInt8]
         do { iv = try ivState.ivForExchange(messageID: messageID) } catch {
-            record.decryption = .failed(error.reason)
+            record.decryption = .failed(.v1(error))
             return
         }
         var result = protection.decrypt(message: bytes, messageRange: range, iv: iv)
@@ -186,7 +186,7 @@ extension IKEReconstruction {
         }
         switch result {
         case .failure(let error):
-            record.decryption = .failed(error.reason)
+            record.decryption = .failed(.v1(error))
         case .success(let plain):
             if messageID == 0 { v1States[saIndex]?.ivStateBeforeLastPhase1 = ivState }
             try? ivState.exchangeMessageDecrypted(messageID: messageID, lastBlock: plain.lastCiphertextBlock)
@@ -221,10 +221,9 @@ extension IKEReconstruction {
         } catch {
             // Without the negotiated algorithms (SA payloads not captured) this may work later.
             if transform != nil {
-                let key = keys[keyIndex]
-                let why = "IKE SA \(key.initiatorSPI.ikeSPIHex) (\(key.origin)): \(error.reason)"
+                let why = IKEKeysUnusable(keys[keyIndex], .v1(error))
                 v1States[saIndex]?.protection = .unusable(why)
-                diagnose(why)
+                diagnose(.keysUnusable(why))
             }
             return nil
         }

@@ -50,9 +50,7 @@ extension IKEReconstruction {
             return existing
         }
         guard exchangeCount < limits.maxExchanges, ikeSAs[saIndex].exchanges.count < limits.maxExchangesPerIKESA else {
-            diagnose(
-                "more than \(limits.maxExchangesPerIKESA) exchanges on an IKE SA or \(limits.maxExchanges) in all: later ones are not kept"
-            )
+            diagnose(.tooManyV1Exchanges(perIKESA: limits.maxExchangesPerIKESA, total: limits.maxExchanges))
             return nil
         }
         exchangeCount += 1
@@ -139,11 +137,11 @@ extension IKEReconstruction {
             case .natDiscovery(let hash):
                 noteNATDiscovery(record, hash: hash, saIndex: saIndex, earlier: &natD)
             case .vendorID(let bytes):
-                let name = KnownVendorIDs.name(bytes) ?? Hex.encode(Array(bytes.prefix(16)))
-                if !ikeSAs[saIndex].vendorIDs.contains(name), ikeSAs[saIndex].vendorIDs.count < 32 {
-                    ikeSAs[saIndex].vendorIDs.append(name)
+                if case .known(let name) = ikeSAs[saIndex].noteVendorID(bytes),
+                    name.lowercased().contains("fragmentation")
+                {
+                    ikeSAs[saIndex].fragmentationSupported = true
                 }
-                if name.lowercased().contains("fragmentation") { ikeSAs[saIndex].fragmentationSupported = true }
             default:
                 continue
             }
@@ -260,7 +258,7 @@ extension IKEReconstruction {
             return nil
         }
         guard children.count < limits.maxChildSAs else {
-            diagnose("more than \(limits.maxChildSAs) CHILD_SAs: later ones are not tracked")
+            diagnose(.tooManyChildSAs(limit: limits.maxChildSAs))
             return nil
         }
         var child = ChildSARecord(
@@ -331,8 +329,8 @@ extension IKEReconstruction {
             return
         }
         let origin = SAOrigin.derived("derived from IKEv1 SA \(sa.spis) (SKEYID_d from \(key.origin))")
-        func make(spi: SPI, from source: IPAddress, to destination: IPAddress, direction: String) throws
-            -> SecurityAssociation
+        func make(spi: SPI, from source: IPAddress, to destination: IPAddress, direction: String)
+            throws(IKEKeyDerivationError) -> SecurityAssociation
         {
             let keys = try IKEv1KeyDerivation.quickModeKeys(
                 hash: hash, skeyidD: key.skeyidD, protocolID: child.protocolID,
@@ -350,7 +348,7 @@ extension IKEReconstruction {
             made.label = "CHILD_SA #\(index + 1) \(direction)"
             return made
         }
-        do {
+        do throws(IKEKeyDerivationError) {
             let outbound = try make(
                 spi: responderSPI, from: child.requester, to: child.responder, direction: "requester→responder")
             let inbound = try make(
@@ -361,7 +359,7 @@ extension IKEReconstruction {
                 onDerivedSA?(sa)
             }
         } catch {
-            children[index].keying = .derivationFailed("\(error)")
+            children[index].keying = .derivationFailed(error)
         }
     }
 

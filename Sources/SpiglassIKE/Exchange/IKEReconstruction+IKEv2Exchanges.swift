@@ -100,12 +100,7 @@ extension IKEReconstruction {
 
     private func noteVendorsAndFragmentation(_ record: IKEMessageRecord, saIndex: Int) {
         for payload in record.v2Payloads {
-            if case .vendorID(let bytes) = payload.body {
-                let name = KnownVendorIDs.name(bytes) ?? Hex.encode(Array(bytes.prefix(16)))
-                if !ikeSAs[saIndex].vendorIDs.contains(name), ikeSAs[saIndex].vendorIDs.count < 32 {
-                    ikeSAs[saIndex].vendorIDs.append(name)
-                }
-            }
+            if case .vendorID(let bytes) = payload.body { ikeSAs[saIndex].noteVendorID(bytes) }
         }
         if record.notifies.contains(where: { $0.notifyType == .fragmentationSupported }) && record.isResponse {
             ikeSAs[saIndex].fragmentationSupported = true

@@ -56,7 +56,7 @@ public final class IKEReconstruction {
     /// Called with each ESP/AH SA derived from IKE keys, so the pipeline can decrypt with it.
     public var onDerivedSA: ((SecurityAssociation) -> Void)?
     /// Called once per kind of problem (bounds hit, key errors).
-    public var onDiagnostic: ((String) -> Void)?
+    public var onDiagnostic: ((IKEDiagnostic) -> Void)?
 
     /// The IKE key sets, their lookups by SPIs, the bindings by integrity, the protections.
     var keyRing = IKEKeyRing()
@@ -67,7 +67,7 @@ public final class IKEReconstruction {
     var ikeSAsByInitiatorSPI: [UInt64: [Int]] = [:]
     var childBySPI: [SPI: Int] = [:]
     var fragments = IKEFragmentAssembler()
-    var diagnosticsSeen: Set<String> = []
+    var diagnosticsSeen: Set<IKEDiagnostic> = []
     var keptMessageBytes = 0
     var exchangeCount = 0
     /// Fingerprints of messages per exchange, to tell retransmissions from new messages.
@@ -211,7 +211,7 @@ public final class IKEReconstruction {
             record.integrity = plain.integrity
             appendInner(&record, plain.bytes, first: plain.firstPayload)
         case .failure(let reason):
-            record.decryption = .failed(reason.text)
+            record.decryption = .failed(reason.failure)
             record.integrity = reason.integrityFailed ? .failed : .unchecked
         }
         if record.integrity == .failed {
@@ -229,7 +229,7 @@ public final class IKEReconstruction {
         var piece = IKEFragmentAssembler.Fragment(
             frame: datagram.frame, time: datagram.time, wireLength: datagram.range.count,
             plaintext: nil, firstPayload: fragment.firstInnerPayload, integrity: .unchecked,
-            failure: keyIndex == nil ? nil : "not opened",
+            failure: nil,
             fingerprint: fingerprint(datagram.bytes, datagram.range))
         if let keyIndex {
             switch open(
@@ -240,7 +240,7 @@ public final class IKEReconstruction {
                 piece.integrity = plain.integrity
                 piece.failure = nil
             case .failure(let reason):
-                piece.failure = reason.text
+                piece.failure = reason.failure
                 piece.integrity = reason.integrityFailed ? .failed : .unchecked
             }
         }
@@ -253,7 +253,7 @@ public final class IKEReconstruction {
         case .pending:
             return nil
         case .dropped(let reason):
-            diagnose("IKE fragment dropped: \(reason)")
+            diagnose(.fragmentDropped(reason))
             return nil
         case .complete(let whole):
             var record = first
@@ -265,7 +265,7 @@ public final class IKEReconstruction {
             if keyIndex == nil {
                 record.decryption = .noKeys
             } else if let failed = whole.fragments.first(where: { $0.plaintext == nil }) {
-                record.decryption = .failed("fragment: \(failed.failure ?? "not opened")")
+                record.decryption = .failed(.fragment(failed.failure))
                 record.integrity = whole.fragments.contains { $0.integrity == .failed } ? .failed : .unchecked
             } else {
                 let plain = whole.fragments.flatMap { $0.plaintext ?? [] }
@@ -314,9 +314,7 @@ public final class IKEReconstruction {
             messages.append(record)
         } else {
             droppedMessages += 1
-            diagnose(
-                "more than \(limits.maxMessagesKept) IKE messages or \(limits.maxMessageBytesKept >> 20) MiB of them: later ones are reported but not kept for the summary"
-            )
+            diagnose(.tooManyMessagesKept(count: limits.maxMessagesKept, mebibytes: limits.maxMessageBytesKept >> 20))
         }
         return record
     }
@@ -330,7 +328,7 @@ public final class IKEReconstruction {
         return hash
     }
 
-    func diagnose(_ message: String) {
+    func diagnose(_ message: IKEDiagnostic) {
         guard diagnosticsSeen.count < 256, diagnosticsSeen.insert(message).inserted else { return }
         onDiagnostic?(message)
     }
@@ -349,7 +347,7 @@ public final class IKEReconstruction {
     func hasKeys(_ key: IKESecurityAssociation) -> Bool { IKEKeyRing.hasKeys(key) }
 
     struct OpenFailure: Error {
-        var text: String
+        var failure: IKEDecryptionFailure
         var integrityFailed: Bool
     }
 
@@ -376,8 +374,8 @@ public final class IKEReconstruction {
         -> Result<Opened, OpenFailure>
     {
         guard let protection = protection(keyIndex) else {
-            let why = keyRing.protectionFailures[keyIndex] ?? "keys unusable"
-            return .failure(OpenFailure(text: why, integrityFailed: false))
+            let why = keyRing.protectionFailures[keyIndex]
+            return .failure(OpenFailure(failure: .keysUnusable(why), integrityFailed: false))
         }
         switch protection.open(
             message: bytes, messageRange: range, encryptedPayloadOffset: payloadOffset,
@@ -394,7 +392,7 @@ public final class IKEReconstruction {
         case .failure(let error):
             return .failure(
                 OpenFailure(
-                    text: error.reason,
+                    failure: .v2(error),
                     integrityFailed: error.code == .integrityFailed || error.code == .authenticationFailed))
         }
     }
@@ -409,9 +407,9 @@ public final class IKEReconstruction {
             keyRing.protections[keyIndex] = made
             return made
         } catch {
-            let text = "IKE SA \(key.initiatorSPI.ikeSPIHex) (\(key.origin)): keys unusable: \(error)"
-            keyRing.protectionFailures[keyIndex] = text
-            diagnose(text)
+            let why = IKEKeysUnusable(key, .v2(error))
+            keyRing.protectionFailures[keyIndex] = why
+            diagnose(.keysUnusable(why))
             return nil
         }
     }

@@ -9,7 +9,7 @@ public enum IKEDecryption: Sendable, Equatable {
     /// No key file gives this IKE SA's keys.
     case noKeys
     /// Keys were there, but the message did not open (integrity failure, bad padding, ...).
-    case failed(String)
+    case failed(IKEDecryptionFailure)
     /// A fragment waiting for the rest of its message.
     case fragmentPending
     /// The capture's snapshot length cut the encrypted part: nothing to open.
@@ -178,7 +178,8 @@ public struct IKESARecord: Sendable {
     /// IKE SA this one rekeyed (index), and the one that replaced it.
     public var rekeyOf: Int?
     public var rekeyedBy: Int?
-    public var vendorIDs: [String] = []
+    /// Vendor IDs the peers sent, each once, at most `IKEVendorID.maxPerIKESA`.
+    public var vendorIDs: [IKEVendorID] = []
     public var firstTime: Int64
     public var lastTime: Int64
     /// Findings as values: weak algorithms, no PFS, failures (SpiglassAnalysis words them).
@@ -238,7 +239,6 @@ public struct ChildSARecord: Sendable {
     public var deleted = false
     /// Whether ESP keys were derived from SK_d, or why not (nil: not tried).
     public var keying: ChildSAKeying?
-    public var label: String?
 
     public var keysDerived: Bool { keying == .derived }
 

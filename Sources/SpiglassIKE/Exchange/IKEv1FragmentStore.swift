@@ -13,19 +13,18 @@ struct IKEv1FragmentStore {
     /// problems met on the way (for the run's diagnostics).
     struct Added {
         var whole: (bytes: [UInt8], frames: [Int])?
-        var problems: [String] = []
+        var problems: [IKEDiagnostic] = []
     }
 
     mutating func add(_ fragment: IKEv1Fragment, key: V1FragmentKey, frame: Int) -> Added {
         var added = Added()
         guard fragment.number >= 1, Int(fragment.number) <= IKEReconstruction.maxV1FragmentsPerMessage else {
-            added.problems.append("ISAKMP fragment number \(fragment.number) out of range; dropped")
+            added.problems.append(.v1FragmentNumberOutOfRange(fragment.number))
             return added
         }
         if sets[key] == nil {
             if sets.count >= IKEReconstruction.maxPendingV1Fragments {
-                let limit = IKEReconstruction.maxPendingV1Fragments
-                let why = "more than \(limit) ISAKMP fragment sets pending: the oldest dropped"
+                let why = IKEDiagnostic.v1FragmentSetsDropped(limit: IKEReconstruction.maxPendingV1Fragments)
                 if dropOldest() { added.problems.append(why) }
             }
             arrivals += 1
@@ -33,8 +32,7 @@ struct IKEv1FragmentStore {
         }
         guard fragment.data.count <= 65_535 else { return added }
         while bytes + fragment.data.count > IKEReconstruction.maxV1FragmentBytes && sets.count > 1 {
-            let limit = IKEReconstruction.maxV1FragmentBytes >> 20
-            let why = "ISAKMP fragments over \(limit) MiB pending: the oldest set dropped"
+            let why = IKEDiagnostic.v1FragmentBytesDropped(mebibytes: IKEReconstruction.maxV1FragmentBytes >> 20)
             if dropOldest(keeping: key) { added.problems.append(why) }
         }
         if let old = sets[key]?.pieces[fragment.number] {

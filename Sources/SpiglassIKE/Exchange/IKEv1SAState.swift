@@ -54,7 +54,7 @@ struct IKEv1SAState {
         case notMade
         case made(IKEv1MessageProtection)
         /// The keys cannot make one, and why (said once as a diagnostic).
-        case unusable(String)
+        case unusable(IKEKeysUnusable)
     }
 
     /// Quick Modes followed at once, per IKE SA.
@@ -83,7 +83,7 @@ struct IKEv1SAState {
     }
 
     /// Why the keys cannot make a protection, once tried.
-    var protectionFailure: String? {
+    var protectionFailure: IKEKeysUnusable? {
         if case .unusable(let why) = protection { return why }
         return nil
     }

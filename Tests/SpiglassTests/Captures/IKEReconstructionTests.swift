@@ -183,11 +183,11 @@ func analyze(
         var limits = IKEReconstruction.Limits()
         limits.maxIKESAs = 100
         let ike = IKEReconstruction(keys: [], limits: limits)
-        var diagnostics: [String] = []
+        var diagnostics: [IKEDiagnostic] = []
         ike.onDiagnostic = { diagnostics.append($0) }
         for i in 0..<5000 { ike.process(Self.datagram(Self.message(spi: UInt64(i + 1), messageID: 0), frame: i + 1)) }
         #expect(ike.ikeSAs.count == 100)
-        #expect(diagnostics.filter { $0.contains("more than 100 IKE SAs") }.count == 1)
+        #expect(diagnostics.filter { $0 == .tooManyIKESAs(limit: 100) }.count == 1)
     }
 
     @Test func exchangeFloodStopsAtTheLimit() {
@@ -354,7 +354,7 @@ func analyze(
 
     @Test func floodIsBoundedAndWholeSetsStillReassemble() {
         let ike = IKEReconstruction(keys: [])
-        var diagnostics: [String] = []
+        var diagnostics: [IKEDiagnostic] = []
         ike.onDiagnostic = { diagnostics.append($0) }
         let big = [UInt8](repeating: 0xcc, count: 60_000)
         var frame = 0
@@ -367,7 +367,7 @@ func analyze(
         }
         for id in 0..<2000 { _ = send(Self.fragment(cookie: 5, id: UInt16(id), number: 1, last: false, data: big)) }
         #expect(ike.v1FragmentBytesHeld <= 4 << 20)
-        #expect(diagnostics.contains { $0.contains("MiB pending") })
+        #expect(diagnostics.contains { if case .v1FragmentBytesDropped = $0 { true } else { false } })
         // A real ISAKMP message (header only, Informational) split in two fragments.
         var inner = [UInt8](repeating: 0, count: 28)
         inner[7] = 9

@@ -74,29 +74,29 @@ import Testing
             nonceResponder: nr, encryptionKeyLength: 0, integrityKeyLength: 16)
         #expect(
             ah.initiatorEncryption.isEmpty && ah.initiatorIntegrity.count == 16 && ah.responderIntegrity.count == 16)
-        do {
+        do throws(IKEKeyDerivationError) {
             _ = try ChildSAKeyDerivation.derive(
                 prf: .hmacSHA256, skD: skD, nonceInitiator: ni, nonceResponder: nr,
                 encryptionKeyLength: -1, integrityKeyLength: 0)
             Issue.record("negative key length accepted")
-        } catch let error as IKEKeyDerivationError {
+        } catch {
             #expect(error.code == .invalidLength)
         }
-        do {
+        do throws(IKEKeyDerivationError) {
             _ = try ChildSAKeyDerivation.derive(
                 prf: .hmacSHA512, skD: skD, nonceInitiator: ni, nonceResponder: nr,
                 encryptionKeyLength: Int.max, integrityKeyLength: Int.max)
             Issue.record("absurd key lengths accepted")
-        } catch let error as IKEKeyDerivationError {
+        } catch {
             #expect(error.code == .prfPlusTooLong)
         }
         // 255 blocks of HMAC-MD5 are 4080 bytes: 2 × (2000 + 64) is too much.
-        do {
+        do throws(IKEKeyDerivationError) {
             _ = try ChildSAKeyDerivation.derive(
                 prf: .hmacMD5, skD: skD, nonceInitiator: ni, nonceResponder: nr,
                 encryptionKeyLength: 2000, integrityKeyLength: 64)
             Issue.record("KEYMAT beyond prf+'s 255 blocks accepted")
-        } catch let error as IKEKeyDerivationError {
+        } catch {
             #expect(error.code == .prfPlusTooLong)
         }
     }

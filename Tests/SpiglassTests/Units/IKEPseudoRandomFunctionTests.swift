@@ -137,16 +137,16 @@ import Testing
         let t1 = try prf.compute([1, 2, 3, 1])
         #expect(Array(all[0..<prf.outputLength]) == t1)
         #expect(Array(all[prf.outputLength..<(2 * prf.outputLength)]) == (try prf.compute(t1 + [1, 2, 3, 2])))
-        do {
+        do throws(IKEKeyDerivationError) {
             _ = try prf.prfPlus(seed: [], length: most + 1)
             Issue.record("prf+ beyond 255 blocks did not throw")
-        } catch let error as IKEKeyDerivationError {
+        } catch {
             #expect(error.code == .prfPlusTooLong)
         }
-        do {
+        do throws(IKEKeyDerivationError) {
             _ = try prf.prfPlus(seed: [], length: -1)
             Issue.record("negative prf+ length did not throw")
-        } catch let error as IKEKeyDerivationError {
+        } catch {
             #expect(error.code == .invalidLength)
         }
         #expect(try prf.prfPlus(seed: [], length: 0) == [])

@@ -17,13 +17,14 @@ import Testing
         return nil
     }
 
-    /// IKEv2 and IKEv1 errors share one shape: the code by its name, then where, then why.
+    /// IKEv2 and IKEv1 errors share one shape: the code by its name, then where (the words for
+    /// why are SpiglassAnalysis's, `IKEProtectionErrorTextTests`).
     @Test func protectionErrorsOfBothVersionsDescribeThemselvesAlike() {
-        let v2 = IKEv2ProtectionError(.badPadLength, offset: 71, "Pad Length 9 exceeds the 7 bytes before it")
-        #expect(v2.description == "badPadLength at offset 71: Pad Length 9 exceeds the 7 bytes before it")
-        let v1 = IKEv1ProtectionError(.missingHash, "HASH(1) needs the SA's hash")
-        #expect(v1.description == "missingHash: HASH(1) needs the SA's hash")
-        #expect(v1 != IKEv1ProtectionError(.missingHash, offset: 0, "HASH(1) needs the SA's hash"))
+        let v2 = IKEv2ProtectionError(.badPadLength, offset: 71, .padLength(9, before: 7))
+        #expect(v2.description == "badPadLength at offset 71")
+        let v1 = IKEv1ProtectionError(.missingHash, .hashNeedsHash(.quickMode1))
+        #expect(v1.description == "missingHash")
+        #expect(v1 != IKEv1ProtectionError(.missingHash, offset: 0, .hashNeedsHash(.quickMode1)))
     }
 
     @Test(arguments: IKECryptoFixture.cases)

@@ -102,7 +102,8 @@ struct IKEv2SAStateTests {
             IKEExchangePurpose.informational([.notify(.v2(.initialContact)), .deleteChildSA, .deleteChildSA])
                 .description
                 == "INITIAL_CONTACT, delete CHILD_SA")
-        #expect(IKEExchangePurpose.unreadInformational(.failed("bad padding")).description == "informational (failed)")
+        #expect(
+            IKEExchangePurpose.unreadInformational(.failed(.keysUnusable(nil))).description == "informational (failed)")
         #expect(
             IKEExchangePurpose.transaction(xauth: false, internalAddress: [10, 0, 0, 2]).description
                 == "Mode Config 10.0.0.2")
