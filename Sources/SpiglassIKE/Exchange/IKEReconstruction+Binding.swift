@@ -42,7 +42,7 @@ extension IKEReconstruction {
 
     private func bind(_ keyIndex: Int, to pair: IKESPIPair) {
         keyRing.bind(keyIndex, to: pair)
-        if let saIndex = (ikeSAsByInitiatorSPI[pair.initiator] ?? []).last(where: { ikeSAs[$0].spis == pair }) {
+        if let saIndex = (lookups.ikeSAsByInitiatorSPI[pair.initiator] ?? []).last(where: { ikeSAs[$0].spis == pair }) {
             ikeSAs[saIndex].keysKnown = true
             ikeSAs[saIndex].keysBoundByIntegrity = true
         }

@@ -27,7 +27,7 @@ extension IKEReconstruction {
                 }
             }
             if let rekey = request.notifies.first(where: { $0.notifyType == .rekeySA }), rekey.spi.count == 4,
-                let old = childBySPI[SPI(rekey.spi.be32Value)]
+                let old = lookups.childBySPI[SPI(rekey.spi.be32Value)]
             {
                 child.rekeyOf = old
             }
@@ -35,23 +35,24 @@ extension IKEReconstruction {
         let index = children.count
         children.append(child)
         ikeSAs[saIndex].children.append(index)
-        v2States[saIndex]?.pendingChildren[exchangeIndex] = PendingChild(child: index, nonce: payloads.nonce ?? [])
+        inFlight.v2States[saIndex]?.pendingChildren[exchangeIndex] = PendingChild(
+            child: index, nonce: payloads.nonce ?? [])
         if request.header.exchangeType == .v2(.ikeAuth) {
-            v2States[saIndex]?.authRequestProposedChild(exchange: exchangeIndex)
+            inFlight.v2States[saIndex]?.authRequestProposedChild(exchange: exchangeIndex)
         }
     }
 
     func finishChild(_ response: IKEMessageRecord, saIndex: Int, exchangeIndex: Int, errors: [IKEv2Notify]) {
         var exchange = exchangeIndex
         let isAuth = response.header.exchangeType == .v2(.ikeAuth)
-        if v2States[saIndex]?.pendingChildren[exchange] == nil, isAuth,
-            let earlier = v2States[saIndex]?.pendingAuthExchange
+        if inFlight.v2States[saIndex]?.pendingChildren[exchange] == nil, isAuth,
+            let earlier = inFlight.v2States[saIndex]?.pendingAuthExchange
         {
             // EAP and multiple authentication take several IKE_AUTH round trips: the SA payload
             // of the first request is answered in the last response.
             exchange = earlier
         }
-        guard let pending = v2States[saIndex]?.childSettled(exchange: exchange) else { return }
+        guard let pending = inFlight.v2States[saIndex]?.childSettled(exchange: exchange) else { return }
         let index = pending.child
         let payloads = response.encryptedPayloads
         guard let proposal = payloads.firstChildProposal else {
@@ -109,7 +110,7 @@ extension IKEReconstruction {
             children[index].keying = .noDerivationKey(origin: key.origin)
             return
         }
-        guard let prf = key.prf ?? v2States[saIndex]?.prf else {
+        guard let prf = key.prf ?? inFlight.v2States[saIndex]?.prf else {
             children[index].keying = .prfUnknown
             return
         }
@@ -213,8 +214,8 @@ extension IKEReconstruction {
                 }
             }
             if let evidence = keyEvidence(saIndex) { ikeSAs[saIndex].findings.append(.keysFailIntegrity(evidence)) }
-            if fragments.pendingCount > 0 {
-                diagnose(.fragmentsNeverCompleted(fragments.pendingCount))
+            if inFlight.fragments.pendingCount > 0 {
+                diagnose(.fragmentsNeverCompleted(inFlight.fragments.pendingCount))
             }
         }
     }

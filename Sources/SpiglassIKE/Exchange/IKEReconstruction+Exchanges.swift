@@ -11,7 +11,8 @@ extension IKEReconstruction {
         let header = record.header
         let requestedByInitiator = header.isResponse ? !header.isInitiator : header.isInitiator
         let messageIndex =
-            messages.count < limits.maxMessagesKept && keptMessageBytes + record.length <= limits.maxMessageBytesKept
+            messages.count < limits.maxMessagesKept
+                && usage.keptMessageBytes + record.length <= limits.maxMessageBytesKept
             ? messages.count : nil
         let existing = lastExchange(
             saIndex, messageID: header.messageID, requestedByInitiator: requestedByInitiator,
@@ -30,7 +31,7 @@ extension IKEReconstruction {
             exchangeIndex = made
         }
         record.exchangeIndex = exchangeIndex
-        fingerprints[FingerprintKey(ikeSA: saIndex, exchange: exchangeIndex, isResponse: header.isResponse)] =
+        lookups.fingerprints[FingerprintKey(ikeSA: saIndex, exchange: exchangeIndex, isResponse: header.isResponse)] =
             fingerprint
         if let messageIndex { ikeSAs[saIndex].exchanges[exchangeIndex].messages.append(messageIndex) }
         if header.isResponse {
@@ -53,7 +54,8 @@ extension IKEReconstruction {
     ) -> Bool {
         let header = record.header
         let exchange = ikeSAs[saIndex].exchanges[existing]
-        let seen = fingerprints[FingerprintKey(ikeSA: saIndex, exchange: existing, isResponse: header.isResponse)]
+        let seen = lookups.fingerprints[
+            FingerprintKey(ikeSA: saIndex, exchange: existing, isResponse: header.isResponse)]
         if header.isResponse {
             guard exchange.response != nil || exchange.responseTime != nil else { return false }
             record.exchangeIndex = existing
@@ -70,9 +72,10 @@ extension IKEReconstruction {
             let newSPI = header.responderSPI != ikeSAs[saIndex].spis.responder
             record.problems.append(.otherAnswer(newResponderSPI: newSPI))
             if header.exchangeType == .v2(.ikeSAInit), newSPI,
-                (v2States[saIndex]?.otherResponderAnswers.count ?? 0) < IKEReconstruction.maxEvidenceFrames
+                (inFlight.v2States[saIndex]?.otherResponderAnswers.count ?? 0) < IKEReconstruction.maxEvidenceFrames
             {
-                v2States[saIndex]?.otherResponderAnswers.append((header.responderSPI, record.v2Payloads.nonce ?? []))
+                inFlight.v2States[saIndex]?.otherResponderAnswers.append(
+                    (header.responderSPI, record.v2Payloads.nonce ?? []))
             }
             return true
         }
@@ -95,12 +98,14 @@ extension IKEReconstruction {
         let errorInitResponse =
             isInit && header.isResponse
             && record.notifies.contains { $0.notifyType.isError || $0.notifyType == .cookie }
-        for index in (ikeSAsByInitiatorSPI[header.initiatorSPI] ?? []).reversed() {
+        for index in (lookups.ikeSAsByInitiatorSPI[header.initiatorSPI] ?? []).reversed() {
             let known = ikeSAs[index].spis.responder
             if known == header.responderSPI || header.responderSPI == 0 {
                 return index
             }
-            if let answer = v2States[index]?.otherResponderAnswers.first(where: { $0.spi == header.responderSPI }) {
+            if let answer = inFlight.v2States[index]?.otherResponderAnswers.first(where: {
+                $0.spi == header.responderSPI
+            }) {
                 // The initiator went on with another of the responder's IKE_SA_INIT answers:
                 // its SPI and nonce are the IKE SA's.
                 if !isInit {
@@ -137,7 +142,7 @@ extension IKEReconstruction {
             responderPort: fromInitiator ? record.destinationPort : record.sourcePort,
             firstTime: record.time, lastTime: record.time)
         let index = addIKESA(sa)
-        v2States[index] = IKEv2SAState()
+        inFlight.v2States[index] = IKEv2SAState()
         return index
     }
 
@@ -163,7 +168,7 @@ extension IKEReconstruction {
             sa.keysBoundByIntegrity = keyRing.boundIndices.contains(keyIndex)
         }
         ikeSAs.append(sa)
-        ikeSAsByInitiatorSPI[sa.spis.initiator, default: []].append(index)
+        lookups.ikeSAsByInitiatorSPI[sa.spis.initiator, default: []].append(index)
         return index
     }
 
@@ -189,7 +194,7 @@ extension IKEReconstruction {
     }
 
     private func newExchange(_ saIndex: Int, header: IKEHeader, requestedByInitiator: Bool) -> Int? {
-        guard exchangeCount < limits.maxExchanges else {
+        guard usage.exchangeCount < limits.maxExchanges else {
             diagnose(.tooManyExchanges(limit: limits.maxExchanges))
             return nil
         }
@@ -197,7 +202,7 @@ extension IKEReconstruction {
             diagnose(.tooManyExchangesOnIKESA(ikeSAs[saIndex].spis, limit: limits.maxExchangesPerIKESA))
             return nil
         }
-        exchangeCount += 1
+        usage.exchangeCount += 1
         ikeSAs[saIndex].exchanges.append(
             IKEExchangeRecord(
                 type: header.exchangeType, messageID: header.messageID,

@@ -71,7 +71,7 @@ extension IKEReconstruction {
             || (sa.initiator == record.source && sa.responder != record.source)
         ikeSAs[saIndex].lastTime = max(ikeSAs[saIndex].lastTime, record.time)
         let fingerprint = self.fingerprint(datagram.bytes, range)
-        if let earlier = v1States[saIndex]?.seen[fingerprint] {
+        if let earlier = inFlight.v1States[saIndex]?.seen[fingerprint] {
             // The same bytes again: a retransmission, decoded as its first copy was.
             var copy = earlier
             copy.frames = record.frames
@@ -94,11 +94,11 @@ extension IKEReconstruction {
             // the message's own KE and ID, just filed, are part of what it covers.
             record.integrity = clearPhase1Integrity(record, saIndex: saIndex)
         }
-        if v1States[saIndex, default: IKEv1SAState()].seen.count < IKEReconstruction.maxRememberedV1Messages,
-            v1RememberedTotal < IKEReconstruction.maxRememberedV1MessagesTotal
+        if inFlight.v1States[saIndex, default: IKEv1SAState()].seen.count < IKEReconstruction.maxRememberedV1Messages,
+            usage.v1RememberedTotal < IKEReconstruction.maxRememberedV1MessagesTotal
         {
-            v1RememberedTotal += 1
-            v1States[saIndex, default: IKEv1SAState()].seen[fingerprint] = record
+            usage.v1RememberedTotal += 1
+            inFlight.v1States[saIndex, default: IKEv1SAState()].seen[fingerprint] = record
         }
         return keep(record)
     }
@@ -108,7 +108,7 @@ extension IKEReconstruction {
         let key = V1FragmentKey(
             initiatorCookie: cookie, source: datagram.source, sourcePort: datagram.sourcePort,
             id: fragment.id)
-        let added = v1Fragments.add(fragment, key: key, frame: datagram.frame)
+        let added = inFlight.v1Fragments.add(fragment, key: key, frame: datagram.frame)
         for problem in added.problems { diagnose(problem) }
         guard let (whole, frames) = added.whole else { return nil }
         guard let header = IKEHeader.parse(whole, range: 0..<whole.count), header.majorVersion == 1,
@@ -128,7 +128,8 @@ extension IKEReconstruction {
     /// The IKEv1 SA a message belongs to, by initiator cookie; created on first sight.
     private func v1SAIndex(for record: IKEMessageRecord) -> Int? {
         let header = record.header
-        for index in (ikeSAsByInitiatorSPI[header.initiatorSPI] ?? []).reversed() where ikeSAs[index].version == .v1 {
+        for index in (lookups.ikeSAsByInitiatorSPI[header.initiatorSPI] ?? []).reversed()
+        where ikeSAs[index].version == .v1 {
             if ikeSAs[index].spis.responder == 0 && header.responderSPI != 0 {
                 learnResponderSPI(index, header.responderSPI)
             }
@@ -146,7 +147,7 @@ extension IKEReconstruction {
             initiatorPort: record.sourcePort, responderPort: record.destinationPort,
             firstTime: record.time, lastTime: record.time)
         let index = addIKESA(sa)
-        v1States[index] = IKEv1SAState()
+        inFlight.v1States[index] = IKEv1SAState()
         return index
     }
 
@@ -160,11 +161,11 @@ extension IKEReconstruction {
             return
         }
         guard let protection = v1Protection(saIndex: saIndex, keyIndex: keyIndex) else {
-            record.decryption = .failed(.keysUnusable(v1States[saIndex]?.protectionFailure))
+            record.decryption = .failed(.keysUnusable(inFlight.v1States[saIndex]?.protectionFailure))
             return
         }
         guard var ivState = v1IVState(saIndex: saIndex, blockSize: protection.blockSize) else {
-            let cut = v1States[saIndex]?.negotiated.keyExchangeCut == true
+            let cut = inFlight.v1States[saIndex]?.negotiated.keyExchangeCut == true
             record.decryption = .failed(.ivNeedsKEPayloads(cut: cut))
             return
         }
@@ -175,7 +176,7 @@ extension IKEReconstruction {
             return
         }
         var result = protection.decrypt(message: bytes, messageRange: range, iv: iv)
-        if case .failure = result, messageID != 0, let before = v1States[saIndex]?.ivStateBeforeLastPhase1,
+        if case .failure = result, messageID != 0, let before = inFlight.v1States[saIndex]?.ivStateBeforeLastPhase1,
             let fallback = try? before.ivForExchange(messageID: messageID),
             case .success(let retried) = protection.decrypt(message: bytes, messageRange: range, iv: fallback)
         {
@@ -188,9 +189,9 @@ extension IKEReconstruction {
         case .failure(let error):
             record.decryption = .failed(.v1(error))
         case .success(let plain):
-            if messageID == 0 { v1States[saIndex]?.ivStateBeforeLastPhase1 = ivState }
+            if messageID == 0 { inFlight.v1States[saIndex]?.ivStateBeforeLastPhase1 = ivState }
             try? ivState.exchangeMessageDecrypted(messageID: messageID, lastBlock: plain.lastCiphertextBlock)
-            v1States[saIndex]?.ivState = ivState
+            inFlight.v1States[saIndex]?.ivState = ivState
             let chain = IKEv1Parser.parsePayloadChain(
                 plain.decrypted, range: 0..<plain.payloadsLength, firstPayload: plain.firstPayloadType)
             record.decryption = .decrypted
@@ -202,12 +203,12 @@ extension IKEReconstruction {
     }
 
     private func v1Protection(saIndex: Int, keyIndex: Int) -> IKEv1MessageProtection? {
-        switch v1States[saIndex]?.protection {
+        switch inFlight.v1States[saIndex]?.protection {
         case .made(let existing): return existing
         case .unusable: return nil
         case .notMade, nil: break
         }
-        let transform = v1States[saIndex]?.negotiated.transform
+        let transform = inFlight.v1States[saIndex]?.negotiated.transform
         let encryption = transform.flatMap { t in
             t.encryptionAlgorithm.flatMap {
                 IKEv1KeyDerivation.encryptionAlgorithm(attribute: $0, keyLengthBits: t.keyLength)
@@ -216,13 +217,13 @@ extension IKEReconstruction {
         let hash = transform?.hashAlgorithm.flatMap { IKEv1Hash(attribute: $0) }
         do {
             let made = try IKEv1MessageProtection(sa: keys[keyIndex], encryption: encryption, hash: hash)
-            v1States[saIndex]?.protection = .made(made)
+            inFlight.v1States[saIndex]?.protection = .made(made)
             return made
         } catch {
             // Without the negotiated algorithms (SA payloads not captured) this may work later.
             if transform != nil {
                 let why = IKEKeysUnusable(keys[keyIndex], .v1(error))
-                v1States[saIndex]?.protection = .unusable(why)
+                inFlight.v1States[saIndex]?.protection = .unusable(why)
                 diagnose(.keysUnusable(why))
             }
             return nil
@@ -230,14 +231,14 @@ extension IKEReconstruction {
     }
 
     private func v1IVState(saIndex: Int, blockSize: Int) -> IKEv1IVState? {
-        if let existing = v1States[saIndex]?.ivState { return existing }
-        guard let state = v1States[saIndex], !state.negotiated.keInitiator.isEmpty,
+        if let existing = inFlight.v1States[saIndex]?.ivState { return existing }
+        guard let state = inFlight.v1States[saIndex], !state.negotiated.keInitiator.isEmpty,
             !state.negotiated.keResponder.isEmpty, let hash = state.madeProtection?.hash
         else { return nil }
         let made = try? IKEv1IVState(
             hash: hash, keInitiator: state.negotiated.keInitiator, keResponder: state.negotiated.keResponder,
             blockSize: blockSize)
-        v1States[saIndex]?.ivState = made
+        inFlight.v1States[saIndex]?.ivState = made
         return made
     }
 
@@ -250,7 +251,7 @@ extension IKEReconstruction {
         var nonces: ([UInt8], [UInt8]) = ([], [])
         switch record.header.exchangeType {
         case .v1(.quickMode):
-            let qm = v1States[saIndex]?.quickModes[record.header.messageID]
+            let qm = inFlight.v1States[saIndex]?.quickModes[record.header.messageID]
             let inner = record.v1Payloads[(record.decryptedFrom ?? 0)...]
             if qm == nil || (qm?.nonceInitiator.isEmpty ?? true) {
                 kind = .quickMode1
@@ -287,7 +288,9 @@ extension IKEReconstruction {
     private func v1Phase1Integrity(_ record: IKEMessageRecord, protection: IKEv1MessageProtection, saIndex: Int)
         -> IKEIntegrityVerdict
     {
-        guard let state = v1States[saIndex]?.negotiated, !state.initiatorSABody.isEmpty else { return .unchecked }
+        guard let state = inFlight.v1States[saIndex]?.negotiated, !state.initiatorSABody.isEmpty else {
+            return .unchecked
+        }
         let inner = record.v1Payloads[(record.decryptedFrom ?? 0)...]
         guard let hashPayload = inner.first(where: { $0.type == IKEv1PayloadType.hash }),
             case .hash(let received) = hashPayload.body
@@ -337,10 +340,10 @@ extension IKEReconstruction {
         let frame = record.frames.last ?? 0
         switch record.header.exchangeType {
         case .v1(.mainMode), .v1(.aggressiveMode):
-            if record.isResponse { v1States[saIndex]?.phase1ResentByResponder(frame: frame) }
+            if record.isResponse { inFlight.v1States[saIndex]?.phase1ResentByResponder(frame: frame) }
         case .v1(.quickMode):
             if record.isResponse {
-                v1States[saIndex]?.quickModeResentByResponder(messageID: record.header.messageID, frame: frame)
+                inFlight.v1States[saIndex]?.quickModeResentByResponder(messageID: record.header.messageID, frame: frame)
             }
         default:
             break

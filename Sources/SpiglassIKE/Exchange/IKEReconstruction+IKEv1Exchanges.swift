@@ -44,22 +44,23 @@ extension IKEReconstruction {
     /// The exchange for the message's ID, created with the message as its request.
     private func v1Exchange(_ saIndex: Int, record: IKEMessageRecord) -> Int? {
         let messageID = record.header.messageID
-        if let existing = v1States[saIndex]?.exchangeByMessageID[messageID],
+        if let existing = inFlight.v1States[saIndex]?.exchangeByMessageID[messageID],
             ikeSAs[saIndex].exchanges[existing].type == record.header.exchangeType
         {
             return existing
         }
-        guard exchangeCount < limits.maxExchanges, ikeSAs[saIndex].exchanges.count < limits.maxExchangesPerIKESA else {
+        guard usage.exchangeCount < limits.maxExchanges, ikeSAs[saIndex].exchanges.count < limits.maxExchangesPerIKESA
+        else {
             diagnose(.tooManyV1Exchanges(perIKESA: limits.maxExchangesPerIKESA, total: limits.maxExchanges))
             return nil
         }
-        exchangeCount += 1
+        usage.exchangeCount += 1
         ikeSAs[saIndex].exchanges.append(
             IKEExchangeRecord(
                 type: record.header.exchangeType, messageID: messageID,
                 requestedByInitiator: record.fromOriginalInitiator))
         let index = ikeSAs[saIndex].exchanges.count - 1
-        v1States[saIndex]?.exchangeByMessageID[messageID] = index
+        inFlight.v1States[saIndex]?.exchangeByMessageID[messageID] = index
         return index
     }
 
@@ -69,7 +70,8 @@ extension IKEReconstruction {
         guard let exchange else { return }
         record.exchangeIndex = exchange
         let messageIndex =
-            messages.count < limits.maxMessagesKept && keptMessageBytes + record.length <= limits.maxMessageBytesKept
+            messages.count < limits.maxMessagesKept
+                && usage.keptMessageBytes + record.length <= limits.maxMessageBytesKept
             ? messages.count : nil
         if let messageIndex { ikeSAs[saIndex].exchanges[exchange].messages.append(messageIndex) }
         let requester = ikeSAs[saIndex].exchanges[exchange].requestedByInitiator
@@ -96,7 +98,8 @@ extension IKEReconstruction {
         let aggressive = record.header.exchangeType == .v1(.aggressiveMode)
         let frame = record.frames.last
         let complete =
-            v1States[saIndex]?.phase1Message(fromInitiator: fromInitiator, aggressive: aggressive, frame: frame) == true
+            inFlight.v1States[saIndex]?.phase1Message(
+                fromInitiator: fromInitiator, aggressive: aggressive, frame: frame) == true
         // The NAT-D hashes of this message: the first one is the receiver's address, the
         // others the sender's own.
         var natD: [[UInt8]] = []
@@ -105,10 +108,10 @@ extension IKEReconstruction {
             case .securityAssociation(let sa):
                 if fromInitiator {
                     if payload.range.upperBound <= clearBytes.count, record.decryptedFrom == nil {
-                        v1States[saIndex]?.negotiated.initiatorSABody = Array(clearBytes[payload.bodyRange])
+                        inFlight.v1States[saIndex]?.negotiated.initiatorSABody = Array(clearBytes[payload.bodyRange])
                     }
                 } else if let transform = sa.proposals.first?.transforms.first {
-                    v1States[saIndex]?.negotiated.transform = transform
+                    inFlight.v1States[saIndex]?.negotiated.transform = transform
                     ikeSAs[saIndex].proposal = .v1(transform)
                     ikeSAs[saIndex].findings += WeakAlgorithms.findings(transform, aggressive: aggressive)
                     if let method = transform.authenticationMethod {
@@ -119,20 +122,20 @@ extension IKEReconstruction {
                 }
             case .keyExchange(let ke):
                 if fromInitiator {
-                    v1States[saIndex]?.negotiated.keInitiator = ke
+                    inFlight.v1States[saIndex]?.negotiated.keInitiator = ke
                 } else {
-                    v1States[saIndex]?.negotiated.keResponder = ke
+                    inFlight.v1States[saIndex]?.negotiated.keResponder = ke
                 }
             case .malformed(let problem)
             where problem.code == .cutByCapture && payload.type == IKEv1PayloadType.keyExchange:
-                v1States[saIndex]?.negotiated.keyExchangeCut = true
+                inFlight.v1States[saIndex]?.negotiated.keyExchangeCut = true
             case .identification(let id):
                 if fromInitiator {
                     ikeSAs[saIndex].initiatorIdentity = .v1(id)
-                    v1States[saIndex]?.negotiated.identityBodies.initiator = id.bodyBytes
+                    inFlight.v1States[saIndex]?.negotiated.identityBodies.initiator = id.bodyBytes
                 } else {
                     ikeSAs[saIndex].responderIdentity = .v1(id)
-                    v1States[saIndex]?.negotiated.identityBodies.responder = id.bodyBytes
+                    inFlight.v1States[saIndex]?.negotiated.identityBodies.responder = id.bodyBytes
                 }
             case .natDiscovery(let hash):
                 noteNATDiscovery(record, hash: hash, saIndex: saIndex, earlier: &natD)
@@ -155,7 +158,7 @@ extension IKEReconstruction {
 
     /// Phase 1 completed, or a later exchange shows it did.
     private func v1Established(_ saIndex: Int) {
-        if v1States[saIndex]?.established() == true { ikeSAs[saIndex].state = .established }
+        if inFlight.v1States[saIndex]?.established() == true { ikeSAs[saIndex].state = .established }
     }
 
     /// RFC 3947 3.2: NAT-D = HASH(CKY-I | CKY-R | IP | Port); the first NAT-D of a message
@@ -164,7 +167,7 @@ extension IKEReconstruction {
     private func noteNATDiscovery(
         _ record: IKEMessageRecord, hash: [UInt8], saIndex: Int, earlier: inout [[UInt8]]
     ) {
-        let transform = v1States[saIndex]?.negotiated.transform
+        let transform = inFlight.v1States[saIndex]?.negotiated.transform
         guard let algorithm = transform?.hashAlgorithm.flatMap({ IKEv1Hash(attribute: $0) }) else { return }
         let isFirst = earlier.isEmpty
         func expected(_ address: IPAddress, _ port: UInt16) -> [UInt8]? {
@@ -206,7 +209,7 @@ extension IKEReconstruction {
         place(&record, saIndex: saIndex, exchange: exchange)
         v1Established(saIndex)
         var qm =
-            v1States[saIndex]?.quickModes[messageID]
+            inFlight.v1States[saIndex]?.quickModes[messageID]
             ?? IKEv1QuickMode(
                 requesterIsInitiator: record.fromOriginalInitiator, requester: record.source,
                 responder: record.destination)
@@ -250,7 +253,7 @@ extension IKEReconstruction {
                 }
             }
         }
-        v1States[saIndex]?.file(qm, messageID: messageID)
+        inFlight.v1States[saIndex]?.file(qm, messageID: messageID)
     }
 
     private func establishV1Child(_ qm: IKEv1QuickMode, saIndex: Int, exchange: Int) -> Int? {
@@ -311,7 +314,9 @@ extension IKEReconstruction {
         }
         guard
             let hash = key.prf.flatMap(IKEv1Hash.init(prf:))
-                ?? v1States[child.ikeSAIndex]?.negotiated.transform?.hashAlgorithm.flatMap({ IKEv1Hash(attribute: $0) })
+                ?? inFlight.v1States[child.ikeSAIndex]?.negotiated.transform?.hashAlgorithm.flatMap({
+                    IKEv1Hash(attribute: $0)
+                })
         else {
             children[index].keying = .prfUnknown
             return
@@ -373,7 +378,7 @@ extension IKEReconstruction {
             case .notification(let notify):
                 let sequence = notify.data.count == 4 ? notify.data.be32Value : nil
                 if notify.notifyType == .rUThereAck, let sequence,
-                    let pending = v1States[saIndex]?.pendingDPD.removeValue(forKey: sequence)
+                    let pending = inFlight.v1States[saIndex]?.pendingDPD.removeValue(forKey: sequence)
                 {
                     ackOf = pending
                 }
@@ -414,9 +419,9 @@ extension IKEReconstruction {
             }.first ?? .oneWay
         for payload in content {
             if case .notification(let notify) = payload.body, notify.notifyType == .rUThere, notify.data.count == 4,
-                v1States[saIndex]?.pendingDPD.count ?? 0 < IKEReconstruction.maxPendingDPD
+                inFlight.v1States[saIndex]?.pendingDPD.count ?? 0 < IKEReconstruction.maxPendingDPD
             {
-                v1States[saIndex]?.pendingDPD[notify.data.be32Value] = exchange
+                inFlight.v1States[saIndex]?.pendingDPD[notify.data.be32Value] = exchange
                 ikeSAs[saIndex].exchanges[exchange].outcome = .noDPDAck
                 ikeSAs[saIndex].exchanges[exchange].succeeded = false
             }
@@ -426,11 +431,11 @@ extension IKEReconstruction {
     /// An error notification while phase 1 negotiates: the answer to phase 1, sent in an
     /// Informational exchange of its own.
     private func phase1Refused(_ notify: IKEv1Notification, record: IKEMessageRecord, saIndex: Int) {
-        guard v1States[saIndex]?.refused() == true else { return }
+        guard inFlight.v1States[saIndex]?.refused() == true else { return }
         ikeSAs[saIndex].state = .failed(
             .notify(.v1(notify.notifyType), sentBy: IKEPeer(sentByInitiator: record.fromOriginalInitiator)))
         ikeSAs[saIndex].failureEvidence = .informational(frames: record.frames)
-        guard let phase1 = v1States[saIndex]?.exchangeByMessageID[0] else { return }
+        guard let phase1 = inFlight.v1States[saIndex]?.exchangeByMessageID[0] else { return }
         ikeSAs[saIndex].exchanges[phase1].outcome = .refusedInInformational(
             notify.notifyType, frame: record.frames.last)
         if ikeSAs[saIndex].exchanges[phase1].responseTime == nil {
@@ -440,11 +445,11 @@ extension IKEReconstruction {
 
     private func applyV1Delete(_ delete: IKEv1Delete, saIndex: Int) {
         if delete.protocolID == IKEv1Names.protoISAKMP {
-            if v1States[saIndex]?.deleted() == true { ikeSAs[saIndex].state = .deleted }
+            if inFlight.v1States[saIndex]?.deleted() == true { ikeSAs[saIndex].state = .deleted }
             for child in ikeSAs[saIndex].children { children[child].deleted = true }
         } else {
             for spi in delete.spis where spi.count == 4 {
-                if let child = childBySPI[SPI(spi.be32Value)], children[child].ikeSAIndex == saIndex {
+                if let child = lookups.childBySPI[SPI(spi.be32Value)], children[child].ikeSAIndex == saIndex {
                     children[child].deleted = true
                 }
             }
@@ -454,7 +459,7 @@ extension IKEReconstruction {
     /// At the end: a phase 1 that never completed failed, and if the responder's
     /// notifications would not decrypt, the two sides most likely derived different keys.
     func finishV1(_ saIndex: Int) {
-        guard ikeSAs[saIndex].version == .v1, let state = v1States[saIndex] else { return }
+        guard ikeSAs[saIndex].version == .v1, let state = inFlight.v1States[saIndex] else { return }
         finishQuickModes(saIndex, state: state)
         guard case .negotiating(let progress) = state.phase, let phase1 = state.exchangeByMessageID[0] else { return }
         var failure = IKEv1Phase1Failure(

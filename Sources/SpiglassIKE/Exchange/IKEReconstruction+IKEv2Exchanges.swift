@@ -11,7 +11,7 @@ extension IKEReconstruction {
         switch type {
         case .ikeSAInit:
             if let nonce = record.v2Payloads.nonce { ikeSAs[saIndex].nonceInitiator = nonce }
-            v2States[saIndex]?.initRequest(natRequest: NATDetection.check(record))
+            inFlight.v2States[saIndex]?.initRequest(natRequest: NATDetection.check(record))
             noteVendorsAndFragmentation(record, saIndex: saIndex)
         case .ikeAuth:
             let payloads = record.v2Payloads
@@ -44,7 +44,7 @@ extension IKEReconstruction {
                 requesterSPI: proposal.spi.be64Value, nonce: payloads.nonce ?? [],
                 requester: record.source, responder: record.destination,
                 requesterPort: record.sourcePort, responderPort: record.destinationPort)
-            v2States[saIndex]?.rekeyRequested(rekey, exchange: exchangeIndex)
+            inFlight.v2States[saIndex]?.rekeyRequested(rekey, exchange: exchangeIndex)
         } else if let proposal = payloads.firstChildProposal {
             let rekey = record.notifies.contains { $0.notifyType == .rekeySA }
             ikeSAs[saIndex].exchanges[exchangeIndex].purpose = rekey ? .rekeyChildSA : .newChildSA
@@ -78,7 +78,7 @@ extension IKEReconstruction {
         for payload in record.encryptedPayloads {
             guard case .delete(let delete) = payload.body else { continue }
             if delete.protocolID == IKEv2ProtocolID.ike {
-                v2States[saIndex]?.deleted()
+                inFlight.v2States[saIndex]?.deleted()
                 if ikeSAs[saIndex].rekeyedBy != nil {
                     // Its CHILD_SAs moved to the new IKE SA (RFC 7296 2.18); only the old one goes.
                     ikeSAs[saIndex].state = .rekeyed
@@ -88,7 +88,7 @@ extension IKEReconstruction {
                 }
             } else {
                 for spi in delete.spis where spi.count == 4 {
-                    if let child = childBySPI[SPI(spi.be32Value)],
+                    if let child = lookups.childBySPI[SPI(spi.be32Value)],
                         children[child].ikeSAIndex == saIndex || children[child].ikeSAIndex == ikeSAs[saIndex].rekeyOf
                     {
                         children[child].deleted = true
@@ -147,7 +147,7 @@ extension IKEReconstruction {
         case .createChildSA:
             impliedEstablished(saIndex)
             guard summary.opened else { break }
-            if let rekey = v2States[saIndex]?.rekeyAnswered(exchange: exchangeIndex) {
+            if let rekey = inFlight.v2States[saIndex]?.rekeyAnswered(exchange: exchangeIndex) {
                 if summary.succeeded, let proposal = record.encryptedPayloads.proposals.first,
                     proposal.protocolID == IKEv2ProtocolID.ike
                 {
@@ -213,7 +213,7 @@ extension IKEReconstruction {
         if !hasEAP || !errors.isEmpty {
             finishChild(record, saIndex: saIndex, exchangeIndex: exchangeIndex, errors: errors)
         }
-        if established { v2States[saIndex]?.established() }
+        if established { inFlight.v2States[saIndex]?.established() }
     }
 
     /// IKE_SA_INIT accepted: SPIr, Nr, the chosen proposal, NAT detection.
@@ -224,7 +224,7 @@ extension IKEReconstruction {
         if let proposal = payloads.proposals.first {
             ikeSAs[saIndex].proposal = .v2(proposal)
             if let prf = proposal.transforms.first(where: { $0.type == IKEv2TransformType.prf }) {
-                v2States[saIndex]?.prf = negotiatedPRF(id: prf.id)
+                inFlight.v2States[saIndex]?.prf = negotiatedPRF(id: prf.id)
             }
             ikeSAs[saIndex].findings += WeakAlgorithms.findings(proposal, subject: .ikeSA)
         }
@@ -233,7 +233,7 @@ extension IKEReconstruction {
                 ikeSAs[saIndex].keyExchangeGroup = .v2(group)
             }
         }
-        let request = v2States[saIndex]?.initAccepted() ?? NATDetection.Check()
+        let request = inFlight.v2States[saIndex]?.initAccepted() ?? NATDetection.Check()
         let response = NATDetection.check(record)
         // Request hashes are the initiator's view, response hashes the responder's: a
         // mismatch on either side of the capture point reveals the NAT.
@@ -251,7 +251,7 @@ extension IKEReconstruction {
 
     /// Later exchanges on an IKE SA whose IKE_AUTH could not be read show it was established.
     func impliedEstablished(_ saIndex: Int) {
-        v2States[saIndex]?.established()
+        inFlight.v2States[saIndex]?.established()
         if ikeSAs[saIndex].state == .negotiating { ikeSAs[saIndex].state = .established }
     }
 
@@ -278,11 +278,11 @@ extension IKEReconstruction {
         let index = addIKESA(fresh)
         var state = IKEv2SAState()
         state.phase = .established
-        state.prf = v2States[saIndex]?.prf
-        v2States[index] = state
+        state.prf = inFlight.v2States[saIndex]?.prf
+        inFlight.v2States[index] = state
         ikeSAs[saIndex].rekeyedBy = index
         ikeSAs[saIndex].state = .rekeyed
-        v2States[saIndex]?.rekeyed()
+        inFlight.v2States[saIndex]?.rekeyed()
         // CHILD_SAs move to the new IKE SA (RFC 7296 2.18).
         for child in ikeSAs[saIndex].children where !children[child].deleted {
             ikeSAs[index].children.append(child)

@@ -50,8 +50,6 @@ public final class IKEReconstruction {
     /// `integrity: failed`: what they show is unauthenticated. Not for AES-CCM, whose
     /// plaintext OpenSSL withholds on a tag mismatch.
     public var decryptDespiteIntegrityFailure = false
-    /// Messages seen within the last `captureDuplicateWindow`, to compare new ones with.
-    var recentMessages = RecentCopies()
 
     /// Called with each ESP/AH SA derived from IKE keys, so the pipeline can decrypt with it.
     public var onDerivedSA: ((SecurityAssociation) -> Void)?
@@ -63,22 +61,13 @@ public final class IKEReconstruction {
     var keys: [IKESecurityAssociation] { keyRing.keys }
     /// Key sets bound to an IKE SA of the capture by their integrity check, in order.
     public var boundKeys: [IKESecurityAssociation] { keyRing.bound }
-    /// IKE SA indices by SPIi (IKEv2 SPIs are chosen at random; collisions make a list).
-    var ikeSAsByInitiatorSPI: [UInt64: [Int]] = [:]
-    var childBySPI: [SPI: Int] = [:]
-    var fragments = IKEFragmentAssembler()
-    var diagnosticsSeen: Set<IKEDiagnostic> = []
-    var keptMessageBytes = 0
-    var exchangeCount = 0
-    /// Fingerprints of messages per exchange, to tell retransmissions from new messages.
-    var fingerprints: [FingerprintKey: UInt64] = [:]
-
-    /// IKEv1 per-SA state, and ISAKMP fragments waiting for the rest of their message.
-    var v1States: [Int: IKEv1SAState] = [:]
-    var v1Fragments = IKEv1FragmentStore()
-    var v1RememberedTotal = 0
-    /// IKEv2 per-SA state machines: the phase each IKE SA is in and what it waits for.
-    var v2States: [Int: IKEv2SAState] = [:]
+    /// Lookups beside the records: IKE SAs by SPIi, CHILD_SAs by SPI, message fingerprints.
+    var lookups = IKEStoryLookups()
+    /// What is under way: each IKE SA's state machine, messages still arriving in fragments,
+    /// recent messages to tell capture duplicates by.
+    var inFlight = IKEInFlight()
+    /// What the limits are checked against: records kept, exchanges, warnings given.
+    var usage = IKEUsage()
 
     struct FingerprintKey: Hashable {
         var ikeSA: Int
@@ -92,10 +81,10 @@ public final class IKEReconstruction {
     }
 
     /// Bytes of ISAKMP fragments held for reassembly.
-    public var v1FragmentBytesHeld: Int { v1Fragments.bytes }
+    public var v1FragmentBytesHeld: Int { inFlight.v1Fragments.bytes }
 
     /// Fragmented messages still waiting for fragments.
-    public var fragmentsPending: Int { fragments.pendingCount }
+    public var fragmentsPending: Int { inFlight.fragments.pendingCount }
 
     /// IKE key sets known (key-file lines, both versions).
     public var keyCount: Int { keys.count }
@@ -104,7 +93,7 @@ public final class IKEReconstruction {
     /// decoded stays as it was.
     public func replaceKeys(_ fresh: [IKESecurityAssociation]) {
         keyRing.replace(fresh)
-        for index in v1States.keys { v1States[index]?.protection = .notMade }
+        for index in inFlight.v1States.keys { inFlight.v1States[index]?.protection = .notMade }
         for index in ikeSAs.indices {
             if let keyIndex = keyIndex(ikeSAs[index].spis, version: ikeSAs[index].version) {
                 ikeSAs[index].keysKnown = hasKeys(keys[keyIndex])
@@ -114,7 +103,7 @@ public final class IKEReconstruction {
 
     /// The CHILD_SA (index in `children`) an ESP or AH SPI belongs to, when an exchange
     /// negotiated it.
-    public func childSA(spi: SPI) -> Int? { childBySPI[spi] }
+    public func childSA(spi: SPI) -> Int? { lookups.childBySPI[spi] }
 
     /// Called whenever an SPI is (re)assigned to a CHILD_SA, with the SPI and the CHILD_SA's
     /// index: how a parallel run's other workers keep their `childSA(spi:)` answers in step.
@@ -123,7 +112,7 @@ public final class IKEReconstruction {
     /// Files the SPIs of CHILD_SA `index`, a new generation of `childSA(spi:)` answers.
     func noteChildSPIs(_ spis: [SPI], index: Int) {
         for spi in spis {
-            childBySPI[spi] = index
+            lookups.childBySPI[spi] = index
             onChildSPI?(spi, index)
         }
         childGeneration += 1
@@ -142,7 +131,7 @@ public final class IKEReconstruction {
             decryption: .notEncrypted,
             integrity: .unchecked, retransmission: false, ikeSAIndex: nil, exchangeIndex: nil, problems: [],
             isResponse: header.isResponse, fromOriginalInitiator: header.isInitiator)
-        if let original = recentMessages.original(
+        if let original = inFlight.recentMessages.original(
             identity: [], bytes: datagram.bytes, range: datagram.range, time: datagram.time,
             frame: datagram.frame, window: captureDuplicateWindow)
         {
@@ -248,7 +237,8 @@ public final class IKEReconstruction {
             initiatorSPI: header.initiatorSPI, responderSPI: header.responderSPI,
             messageID: header.messageID, isResponse: header.isResponse,
             fromInitiator: header.isInitiator)
-        switch fragments.add(piece, number: Int(fragment.fragmentNumber), total: Int(fragment.totalFragments), key: key)
+        switch inFlight.fragments.add(
+            piece, number: Int(fragment.fragmentNumber), total: Int(fragment.totalFragments), key: key)
         {
         case .pending:
             return nil
@@ -309,8 +299,10 @@ public final class IKEReconstruction {
         }
         if record.decryption == .decrypted { decryptedCount += 1 }
         if record.integrity == .failed { integrityFailureCount += 1 }
-        if messages.count < limits.maxMessagesKept && keptMessageBytes + record.length <= limits.maxMessageBytesKept {
-            keptMessageBytes += record.length
+        if messages.count < limits.maxMessagesKept
+            && usage.keptMessageBytes + record.length <= limits.maxMessageBytesKept
+        {
+            usage.keptMessageBytes += record.length
             messages.append(record)
         } else {
             droppedMessages += 1
@@ -329,7 +321,7 @@ public final class IKEReconstruction {
     }
 
     func diagnose(_ message: IKEDiagnostic) {
-        guard diagnosticsSeen.count < 256, diagnosticsSeen.insert(message).inserted else { return }
+        guard usage.diagnosticsSeen.count < 256, usage.diagnosticsSeen.insert(message).inserted else { return }
         onDiagnostic?(message)
     }
 
