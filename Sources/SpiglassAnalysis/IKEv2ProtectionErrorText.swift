@@ -4,6 +4,16 @@ extension IKEProtectionErrorText {
     /// The reason of an IKEv2 error: the values the failed check compared, in words.
     static func reason(_ error: IKEv2ProtectionError) -> String {
         switch error.detail {
+        case .sa(let problem): return reason(problem)
+        case .chain(let problem): return reason(problem)
+        case .encrypted(let problem): return reason(problem)
+        case .crypto(let failure): return failure.description
+        case .seal(let problem): return reason(problem)
+        }
+    }
+
+    private static func reason(_ problem: IKEv2ProtectionDetail.SAProblem) -> String {
+        switch problem {
         case .ikev1SA: return "IKEv1 SAs have no SK payloads"
         case .noEncryption: return "the SA names no encryption algorithm"
         case .encryptionNotSupported(let encryption): return "IKE encryption \(encryption.name) is not supported"
@@ -20,13 +30,11 @@ extension IKEProtectionErrorText {
             return "no integrity algorithm for \(encryption.name), so the ICV length is unknown"
         case .setup(.encryption(let encryption), let failure): return "\(encryption.name): \(failure.reason)"
         case .setup(.integrity(let integrity), let failure): return "\(integrity.name): \(failure.reason)"
-        case .crypto(let failure): return failure.description
-        default: return messageReason(error.detail)
         }
     }
 
-    private static func messageReason(_ detail: IKEv2ProtectionDetail) -> String {
-        switch detail {
+    private static func reason(_ problem: IKEv2ProtectionDetail.ChainProblem) -> String {
+        switch problem {
         case .range(let range, let size): return Self.range(range, bufferSize: size)
         case .shorterThanHeader(let count): return "\(count) bytes is shorter than the 28-byte IKE header"
         case .majorVersion(let major): return "major version \(major), not 2"
@@ -46,13 +54,12 @@ extension IKEProtectionErrorText {
             return "payload of type \(type) at \(offset) declares \(length) bytes; \(remaining) remain in the message"
         case .notEncryptedPayload(let offset, let type):
             return "payload at \(offset) has type \(type), not SK (46) or SKF (53)"
-        default: return encryptedReason(detail)
         }
     }
 
-    private static func encryptedReason(_ detail: IKEv2ProtectionDetail) -> String {
+    private static func reason(_ problem: IKEv2ProtectionDetail.EncryptedProblem) -> String {
         func sk(_ fragment: Bool) -> String { fragment ? "SKF" : "SK" }
-        switch detail {
+        switch problem {
         case .encryptedHeaderCut(let fragment, let offset, let end):
             return "\(sk(fragment)) payload at \(offset) has no room for its header: the message ends at \(end)"
         case .encryptedLength(let fragment, let declared, let remaining):
@@ -71,6 +78,11 @@ extension IKEProtectionErrorText {
         case .tagMismatch(let encryption, let initiator):
             return
                 "\(encryption.name) tag mismatch with \(keys(initiator)) (wrong keys, wrong direction, or a damaged message)"
+        }
+    }
+
+    private static func reason(_ problem: IKEv2ProtectionDetail.SealProblem) -> String {
+        switch problem {
         case .sealHeader(let count): return "an IKE header has 28 bytes, not \(count)"
         case .sealPadLength(let pad): return "Pad Length \(pad) does not fit a byte"
         case .sealNotBlockAligned(let count, let block):
@@ -78,7 +90,6 @@ extension IKEProtectionErrorText {
         case .sealIV(let count, let needed): return "IV of \(count) bytes, need \(needed)"
         case .sealPayloadLength(let length):
             return "an encrypted payload of \(length) bytes does not fit its length field"
-        default: return ""
         }
     }
 

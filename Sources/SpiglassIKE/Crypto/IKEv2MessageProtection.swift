@@ -165,10 +165,10 @@ public final class IKEv2MessageProtection {
 
     public init(sa: IKESecurityAssociation) throws(IKEv2ProtectionError) {
         guard sa.version == .v2 else {
-            throw IKEv2ProtectionError(.notIKEv2SA, .ikev1SA)
+            throw IKEv2ProtectionError(.notIKEv2SA, .sa(.ikev1SA))
         }
         guard let encryption = sa.encryption else {
-            throw IKEv2ProtectionError(.unsupportedAlgorithm, .noEncryption)
+            throw IKEv2ProtectionError(.unsupportedAlgorithm, .sa(.noEncryption))
         }
         // (IV, CBC block or 1, AEAD tag, salt at the end of SK_e)
         let layout: (iv: Int, block: Int, tag: Int, salt: Int)
@@ -180,24 +180,24 @@ public final class IKEv2MessageProtection {
         case .aesCCM(_, let icv): layout = (Self.shortIVLength, 1, icv, 3)
         case .chaCha20Poly1305: layout = (Self.shortIVLength, 1, 16, 4)
         case .null, .other:
-            throw IKEv2ProtectionError(.unsupportedAlgorithm, .encryptionNotSupported(encryption))
+            throw IKEv2ProtectionError(.unsupportedAlgorithm, .sa(.encryptionNotSupported(encryption)))
         }
         guard !sa.skEi.isEmpty, !sa.skEr.isEmpty else {
             throw IKEv2ProtectionError(
-                .missingKeys, .encryptionKeysMissing(initiator: sa.skEi.count, responder: sa.skEr.count))
+                .missingKeys, .sa(.encryptionKeysMissing(initiator: sa.skEi.count, responder: sa.skEr.count)))
         }
         guard let keyLength = encryption.keyMaterialLength else {
-            throw IKEv2ProtectionError(.unsupportedAlgorithm, .encryptionKeyLengthUnknown(encryption))
+            throw IKEv2ProtectionError(.unsupportedAlgorithm, .sa(.encryptionKeyLengthUnknown(encryption)))
         }
         for (name, key) in [(IKEv2ProtectionDetail.Key.skEi, sa.skEi), (.skEr, sa.skEr)] where key.count != keyLength {
             throw IKEv2ProtectionError(
                 .badKeyLength,
-                .encryptionKeyLength(name, bytes: key.count, encryption, takes: keyLength, salt: layout.salt))
+                .sa(.encryptionKeyLength(name, bytes: key.count, encryption, takes: keyLength, salt: layout.salt)))
         }
         var integrity = IKEIntegrityAlgorithm.none
         if !encryption.isAEAD {
             guard let given = sa.integrity else {
-                throw IKEv2ProtectionError(.unsupportedAlgorithm, .integrityUnknown(encryption))
+                throw IKEv2ProtectionError(.unsupportedAlgorithm, .sa(.integrityUnknown(encryption)))
             }
             integrity = given
         }
@@ -220,11 +220,13 @@ public final class IKEv2MessageProtection {
     /// Maps crypto-module failures of context creation to this module's codes.
     private static func setupError(_ error: Error, _ what: IKEv2ProtectionDetail.Algorithm) -> IKEv2ProtectionError {
         let failure = IKECryptoFailure(error)
-        guard case .crypto(let error) = failure else { return IKEv2ProtectionError(.crypto, .setup(what, failure)) }
+        guard case .crypto(let error) = failure else {
+            return IKEv2ProtectionError(.crypto, .sa(.setup(what, failure)))
+        }
         switch error.code {
-        case .unsupportedAlgorithm: return IKEv2ProtectionError(.unsupportedAlgorithm, .setup(what, failure))
-        case .invalidKeyLength: return IKEv2ProtectionError(.badKeyLength, .setup(what, failure))
-        case .invalidLength, .openssl: return IKEv2ProtectionError(.crypto, .setup(what, failure))
+        case .unsupportedAlgorithm: return IKEv2ProtectionError(.unsupportedAlgorithm, .sa(.setup(what, failure)))
+        case .invalidKeyLength: return IKEv2ProtectionError(.badKeyLength, .sa(.setup(what, failure)))
+        case .invalidLength, .openssl: return IKEv2ProtectionError(.crypto, .sa(.setup(what, failure)))
         }
     }
 
@@ -263,7 +265,7 @@ public final class IKEv2MessageProtection {
                     try AEADContext(.chaCha20Poly1305, key: key[0..<split], encrypt: encrypt),
                     salt: Array(key[split...]))
             case .null, .other:
-                throw IKEv2ProtectionError(.unsupportedAlgorithm, .encryptionNotSupported(encryption))
+                throw IKEv2ProtectionError(.unsupportedAlgorithm, .sa(.encryptionNotSupported(encryption)))
             }
         } catch let error as IKEv2ProtectionError {
             throw error
@@ -296,7 +298,7 @@ public final class IKEv2MessageProtection {
         let expected = integrityKeyLength(integrity)
         guard key.count == expected else {
             throw IKEv2ProtectionError(
-                .badKeyLength, .integrityKeyLength(name, bytes: key.count, integrity, takes: expected))
+                .badKeyLength, .sa(.integrityKeyLength(name, bytes: key.count, integrity, takes: expected)))
         }
         do {
             switch integrity {
@@ -356,23 +358,23 @@ public final class IKEv2MessageProtection {
 
     private func checkHeader(_ bytes: [UInt8], _ range: Range<Int>) throws(IKEv2ProtectionError) {
         guard range.lowerBound >= 0, range.upperBound <= bytes.count else {
-            throw IKEv2ProtectionError(.badRange, .range(range, bufferSize: bytes.count))
+            throw IKEv2ProtectionError(.badRange, .chain(.range(range, bufferSize: bytes.count)))
         }
         guard range.count >= Self.ikeHeaderLength else {
             throw IKEv2ProtectionError(
-                .messageTruncated, offset: range.lowerBound, .shorterThanHeader(range.count))
+                .messageTruncated, offset: range.lowerBound, .chain(.shorterThanHeader(range.count)))
         }
         let start = range.lowerBound
         let header = IKEHeader.parse(bytes, range: range)
         let major = header?.majorVersion ?? 0
         guard major == 2 else {
-            throw IKEv2ProtectionError(.badVersion, offset: start + Self.versionOffset, .majorVersion(major))
+            throw IKEv2ProtectionError(.badVersion, offset: start + Self.versionOffset, .chain(.majorVersion(major)))
         }
         let declared = Int(header?.length ?? 0)
         guard declared == range.count else {
             throw IKEv2ProtectionError(
                 .headerLengthMismatch, offset: start + Self.lengthOffset,
-                .headerLength(declared: declared, message: range.count))
+                .chain(.headerLength(declared: declared, message: range.count)))
         }
     }
 
@@ -395,7 +397,7 @@ public final class IKEv2MessageProtection {
                 guard offset < target, !encrypted else {
                     throw IKEv2ProtectionError(
                         .badPayloadOffset, offset: target,
-                        .noPayloadAt(target: target, next: offset, nextIsEncrypted: encrypted))
+                        .chain(.noPayloadAt(target: target, next: offset, nextIsEncrypted: encrypted)))
                 }
             } else if encrypted {
                 break
@@ -403,36 +405,38 @@ public final class IKEv2MessageProtection {
             guard type != 0 else {
                 if let target {
                     throw IKEv2ProtectionError(
-                        .badPayloadOffset, offset: target, .chainEndsBefore(end: offset, target: target))
+                        .badPayloadOffset, offset: target, .chain(.chainEndsBefore(end: offset, target: target)))
                 }
                 throw IKEv2ProtectionError(
-                    .noEncryptedPayload, offset: offset, .noEncryptedPayload)
+                    .noEncryptedPayload, offset: offset, .chain(.noEncryptedPayload))
             }
             guard walked < Self.maxPayloadsBeforeEncrypted else {
                 throw IKEv2ProtectionError(
-                    .malformedPayloadChain, offset: offset, .tooManyPayloads(limit: Self.maxPayloadsBeforeEncrypted))
+                    .malformedPayloadChain, offset: offset,
+                    .chain(.tooManyPayloads(limit: Self.maxPayloadsBeforeEncrypted)))
             }
             var payload = chain
             guard let next = payload.readUInt8(), payload.skip(1), let lengthField = payload.readUInt16() else {
                 throw IKEv2ProtectionError(
-                    .malformedPayloadChain, offset: offset, .payloadHeaderCut(type: type, at: offset, messageEnd: end))
+                    .malformedPayloadChain, offset: offset,
+                    .chain(.payloadHeaderCut(type: type, at: offset, messageEnd: end)))
             }
             let length = Int(lengthField)
             guard length >= Self.genericPayloadHeaderLength, chain.skip(length) else {
                 throw IKEv2ProtectionError(
                     .malformedPayloadChain, offset: offset + 2,
-                    .payloadLength(type: type, at: offset, declared: length, remaining: end - offset))
+                    .chain(.payloadLength(type: type, at: offset, declared: length, remaining: end - offset)))
             }
             type = next
             walked += 1
         }
         let offset = chain.offset
         guard type != 0 else {
-            throw IKEv2ProtectionError(.badPayloadOffset, offset: offset, .chainEnds(at: offset))
+            throw IKEv2ProtectionError(.badPayloadOffset, offset: offset, .chain(.chainEnds(at: offset)))
         }
         guard type == Self.encryptedPayloadType || type == Self.encryptedFragmentPayloadType else {
             throw IKEv2ProtectionError(
-                .notEncryptedPayload, offset: offset, .notEncryptedPayload(at: offset, type: type))
+                .notEncryptedPayload, offset: offset, .chain(.notEncryptedPayload(at: offset, type: type)))
         }
         return (offset, type)
     }
@@ -461,7 +465,8 @@ public final class IKEv2MessageProtection {
         let padLength = Int(plaintext[plaintext.count - 1])
         guard padLength + 1 <= plaintext.count else {
             throw IKEv2ProtectionError(
-                .badPadLength, offset: layout.icv.lowerBound - 1, .padLength(padLength, before: plaintext.count - 1))
+                .badPadLength, offset: layout.icv.lowerBound - 1,
+                .encrypted(.padLength(padLength, before: plaintext.count - 1)))
         }
         plaintext.removeLast(padLength + 1)
         return IKEv2Plaintext(
@@ -482,26 +487,28 @@ public final class IKEv2MessageProtection {
             let declaredField = reader.readUInt16()
         else {
             throw IKEv2ProtectionError(
-                .payloadTooShort, offset: p, .encryptedHeaderCut(fragment: isFragment, at: p, messageEnd: end))
+                .payloadTooShort, offset: p,
+                .encrypted(.encryptedHeaderCut(fragment: isFragment, at: p, messageEnd: end)))
         }
         let declared = Int(declaredField)
         guard declared == reader.bounds.count else {
             throw IKEv2ProtectionError(
                 .payloadLengthMismatch, offset: p + 2,
-                .encryptedLength(fragment: isFragment, declared: declared, remaining: end - p))
+                .encrypted(.encryptedLength(fragment: isFragment, declared: declared, remaining: end - p)))
         }
         let headerLength = isFragment ? Self.fragmentPayloadHeaderLength : Self.genericPayloadHeaderLength
         guard declared >= headerLength else {
             throw IKEv2ProtectionError(
                 .payloadTooShort, offset: p,
-                .encryptedBelowHeader(fragment: isFragment, declared: declared, header: headerLength))
+                .encrypted(.encryptedBelowHeader(fragment: isFragment, declared: declared, header: headerLength)))
         }
         var layout = EncryptedLayout(firstPayload: first, iv: 0..<0, ciphertext: 0..<0, icv: 0..<0)
         if isFragment, let number = reader.readUInt16(), let total = reader.readUInt16() {
             // RFC 7383 2.5: Fragment Number starts at 1 and is at most Total Fragments;
             // neither may be zero.
             guard number >= 1, total >= 1, number <= total else {
-                throw IKEv2ProtectionError(.badFragmentNumber, offset: p + 4, .fragmentNumber(number, of: total))
+                throw IKEv2ProtectionError(
+                    .badFragmentNumber, offset: p + 4, .encrypted(.fragmentNumber(number, of: total)))
             }
             layout.fragmentNumber = number
             layout.totalFragments = total
@@ -514,14 +521,15 @@ public final class IKEv2MessageProtection {
         guard icvStart - cipherStart >= minimumCiphertext else {
             throw IKEv2ProtectionError(
                 .payloadTooShort, offset: p,
-                .encryptedTooShort(
-                    fragment: isFragment, declared: declared, header: headerLength, iv: ivLength,
-                    ciphertext: minimumCiphertext, icv: icvLength))
+                .encrypted(
+                    .encryptedTooShort(
+                        fragment: isFragment, declared: declared, header: headerLength, iv: ivLength,
+                        ciphertext: minimumCiphertext, icv: icvLength)))
         }
         guard (icvStart - cipherStart) % blockSize == 0 else {
             throw IKEv2ProtectionError(
                 .notBlockAligned, offset: cipherStart,
-                .notBlockAligned(ciphertext: icvStart - cipherStart, block: blockSize))
+                .encrypted(.notBlockAligned(ciphertext: icvStart - cipherStart, block: blockSize)))
         }
         layout.iv = ivStart..<cipherStart
         layout.ciphertext = cipherStart..<icvStart
@@ -571,7 +579,7 @@ public final class IKEv2MessageProtection {
                     guard decryptDespiteIntegrityFailure && !ccm else {
                         throw IKEv2ProtectionError(
                             .authenticationFailed, offset: layout.icv.lowerBound,
-                            .tagMismatch(encryption, sentByInitiator: sentByInitiator))
+                            .encrypted(.tagMismatch(encryption, sentByInitiator: sentByInitiator)))
                     }
                     status = .failed
                 }
@@ -605,7 +613,7 @@ public final class IKEv2MessageProtection {
         guard let mac else { return .unchecked }
         guard try mac.verify(data: bytes, range: covered, expected: bytes, expectedRange: icv) else {
             throw IKEv2ProtectionError(
-                .integrityFailed, offset: icv.lowerBound, .icvMismatch(sentByInitiator: sentByInitiator))
+                .integrityFailed, offset: icv.lowerBound, .encrypted(.icvMismatch(sentByInitiator: sentByInitiator)))
         }
         return .ok
     }
@@ -624,27 +632,27 @@ public final class IKEv2MessageProtection {
     ) throws -> [UInt8] {
         guard header.count == Self.ikeHeaderLength else {
             throw IKEv2ProtectionError(
-                .messageTruncated, .sealHeader(header.count))
+                .messageTruncated, .seal(.sealHeader(header.count)))
         }
         let pad = padLength ?? (blockSize - (payloads.count + 1) % blockSize) % blockSize
         guard (0...255).contains(pad) else {
-            throw IKEv2ProtectionError(.badPadLength, .sealPadLength(pad))
+            throw IKEv2ProtectionError(.badPadLength, .seal(.sealPadLength(pad)))
         }
         let plaintext = payloads + [UInt8](repeating: 0, count: pad) + [UInt8(pad)]
         guard plaintext.count % blockSize == 0 else {
             throw IKEv2ProtectionError(
-                .notBlockAligned, .sealNotBlockAligned(plaintext: plaintext.count, block: blockSize))
+                .notBlockAligned, .seal(.sealNotBlockAligned(plaintext: plaintext.count, block: blockSize)))
         }
         let ivBytes = iv ?? randomBytes(ivLength)
         guard ivBytes.count == ivLength else {
-            throw IKEv2ProtectionError(.payloadTooShort, .sealIV(ivBytes.count, needed: ivLength))
+            throw IKEv2ProtectionError(.payloadTooShort, .seal(.sealIV(ivBytes.count, needed: ivLength)))
         }
         let payloadHeaderLength = fragment == nil ? Self.genericPayloadHeaderLength : Self.fragmentPayloadHeaderLength
         let total = Self.ikeHeaderLength + payloadHeaderLength + ivLength + plaintext.count + icvLength
         let payloadLength = total - Self.ikeHeaderLength
         guard payloadLength <= Int(UInt16.max) else {
             throw IKEv2ProtectionError(
-                .payloadLengthMismatch, .sealPayloadLength(payloadLength))
+                .payloadLengthMismatch, .seal(.sealPayloadLength(payloadLength)))
         }
         var message = header
         message[Self.nextPayloadOffset] =

@@ -144,13 +144,13 @@ public struct IKEv1IVState: Sendable, Equatable {
 
     private func checkBlock(_ block: [UInt8]) throws(IKEv1ProtectionError) {
         guard block.count == blockSize else {
-            throw IKEv1ProtectionError(.badIVLength, .lastBlockLength(block.count, block: blockSize))
+            throw IKEv1ProtectionError(.badIVLength, .ivChain(.lastBlockLength(block.count, block: blockSize)))
         }
     }
 
     private static func checkBlockSize(_ blockSize: Int, _ hash: IKEv1Hash) throws(IKEv1ProtectionError) {
         guard blockSize > 0, blockSize <= hash.digestLength else {
-            throw IKEv1ProtectionError(.badBlockSize, .blockSize(blockSize, digest: hash.digestLength, hash))
+            throw IKEv1ProtectionError(.badBlockSize, .ivChain(.blockSize(blockSize, digest: hash.digestLength, hash)))
         }
     }
 
@@ -160,7 +160,7 @@ public struct IKEv1IVState: Sendable, Equatable {
         do throws(IKEKeyDerivationError) {
             return Array(try hash.digest(data).prefix(blockSize))
         } catch {
-            throw IKEv1ProtectionError(.crypto, .ivHash(error))
+            throw IKEv1ProtectionError(.crypto, .ivChain(.ivHash(error)))
         }
     }
 }

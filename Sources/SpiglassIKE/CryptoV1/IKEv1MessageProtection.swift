@@ -153,10 +153,10 @@ public final class IKEv1MessageProtection {
         throws(IKEv1ProtectionError)
     {
         guard sa.version == .v1 else {
-            throw IKEv1ProtectionError(.notIKEv1SA, .ikev2SA)
+            throw IKEv1ProtectionError(.notIKEv1SA, .sa(.ikev2SA))
         }
         guard let encryption = sa.encryption ?? encryption else {
-            throw IKEv1ProtectionError(.unsupportedAlgorithm, .noEncryption)
+            throw IKEv1ProtectionError(.unsupportedAlgorithm, .sa(.noEncryption))
         }
         let cipher: CipherAlgorithm
         switch encryption {
@@ -164,7 +164,7 @@ public final class IKEv1MessageProtection {
         case .tripleDES: cipher = .tripleDESCBC
         case .aesCBC(let bits) where [128, 192, 256].contains(bits): cipher = .aesCBC(keyBytes: bits / 8)
         default:
-            throw IKEv1ProtectionError(.unsupportedAlgorithm, .encryptionNotSupported(encryption))
+            throw IKEv1ProtectionError(.unsupportedAlgorithm, .sa(.encryptionNotSupported(encryption)))
         }
         let hash = hash ?? sa.prf.flatMap { IKEv1Hash(prf: $0) }
         let key: SecretBytes
@@ -172,20 +172,20 @@ public final class IKEv1MessageProtection {
             guard sa.ikev1EncryptionKey.count == cipher.keyLength else {
                 throw IKEv1ProtectionError(
                     .badKeyLength,
-                    .encryptionKeyLength(bytes: sa.ikev1EncryptionKey.count, encryption, takes: cipher.keyLength))
+                    .sa(.encryptionKeyLength(bytes: sa.ikev1EncryptionKey.count, encryption, takes: cipher.keyLength)))
             }
             key = sa.ikev1EncryptionKey
         } else if !sa.skeyidE.isEmpty {
             guard let hash else {
-                throw IKEv1ProtectionError(.missingHash, .derivationNeedsHash)
+                throw IKEv1ProtectionError(.missingHash, .sa(.derivationNeedsHash))
             }
             do throws(IKEKeyDerivationError) {
                 key = try IKEv1KeyDerivation.encryptionKey(hash: hash, skeyidE: sa.skeyidE, length: cipher.keyLength)
             } catch {
-                throw IKEv1ProtectionError(.crypto, .derivation(error))
+                throw IKEv1ProtectionError(.crypto, .sa(.derivation(error)))
             }
         } else {
-            throw IKEv1ProtectionError(.missingKeys, .noEncryptionKey)
+            throw IKEv1ProtectionError(.missingKeys, .sa(.noEncryptionKey))
         }
         do {
             context = try CipherContext(cipher, key: key, encrypt: false)
@@ -196,9 +196,9 @@ public final class IKEv1MessageProtection {
             case .unsupportedAlgorithm: code = .unsupportedAlgorithm  // DES without the legacy provider
             case .invalidLength, .openssl: code = .crypto
             }
-            throw IKEv1ProtectionError(code, .setup(encryption, .crypto(error)))
+            throw IKEv1ProtectionError(code, .sa(.setup(encryption, .crypto(error))))
         } catch {
-            throw IKEv1ProtectionError(.crypto, .setup(encryption, IKECryptoFailure(error)))
+            throw IKEv1ProtectionError(.crypto, .sa(.setup(encryption, IKECryptoFailure(error))))
         }
         self.sa = sa
         self.encryption = encryption
@@ -223,7 +223,7 @@ public final class IKEv1MessageProtection {
         do throws(IKEv1ProtectionError) {
             let cipherRange = try ciphertextRange(bytes, messageRange)
             guard iv.count == blockSize else {
-                throw IKEv1ProtectionError(.badIVLength, .ivLength(iv.count, encryption, needed: blockSize))
+                throw IKEv1ProtectionError(.badIVLength, .message(.ivLength(iv.count, encryption, needed: blockSize)))
             }
             var plaintext = [UInt8](repeating: 0, count: cipherRange.count)
             do {
@@ -267,36 +267,36 @@ public final class IKEv1MessageProtection {
     /// Checks the ISAKMP header of an encrypted message and returns its ciphertext range.
     private func ciphertextRange(_ bytes: [UInt8], _ range: Range<Int>) throws(IKEv1ProtectionError) -> Range<Int> {
         guard range.lowerBound >= 0, range.upperBound <= bytes.count else {
-            throw IKEv1ProtectionError(.badRange, .range(range, bufferSize: bytes.count))
+            throw IKEv1ProtectionError(.badRange, .message(.range(range, bufferSize: bytes.count)))
         }
         guard range.count >= Self.headerLength else {
             throw IKEv1ProtectionError(
-                .messageTruncated, offset: range.lowerBound, .shorterThanHeader(range.count))
+                .messageTruncated, offset: range.lowerBound, .message(.shorterThanHeader(range.count)))
         }
         let start = range.lowerBound
         let header = IKEHeader.parse(bytes, range: range)
         let major = header?.majorVersion ?? 0
         guard major == 1 else {
-            throw IKEv1ProtectionError(.badVersion, offset: start + Self.versionOffset, .majorVersion(major))
+            throw IKEv1ProtectionError(.badVersion, offset: start + Self.versionOffset, .message(.majorVersion(major)))
         }
         guard (header?.flags ?? 0) & Self.encryptionFlag != 0 else {
-            throw IKEv1ProtectionError(.notEncrypted, offset: start + Self.flagsOffset, .encryptionFlagClear)
+            throw IKEv1ProtectionError(.notEncrypted, offset: start + Self.flagsOffset, .message(.encryptionFlagClear))
         }
         let declared = Int(header?.length ?? 0)
         guard declared >= Self.headerLength, declared <= range.count else {
             throw IKEv1ProtectionError(
                 .headerLengthMismatch, offset: start + Self.lengthOffset,
-                .headerLength(declared: declared, message: range.count))
+                .message(.headerLength(declared: declared, message: range.count)))
         }
         let cipherRange = (start + Self.headerLength)..<(start + declared)
         guard !cipherRange.isEmpty else {
             throw IKEv1ProtectionError(
-                .noCiphertext, offset: cipherRange.lowerBound, .noCiphertext)
+                .noCiphertext, offset: cipherRange.lowerBound, .message(.noCiphertext))
         }
         guard cipherRange.count % blockSize == 0 else {
             throw IKEv1ProtectionError(
                 .notBlockAligned, offset: cipherRange.lowerBound,
-                .notBlockAligned(ciphertext: cipherRange.count, block: blockSize))
+                .message(.notBlockAligned(ciphertext: cipherRange.count, block: blockSize)))
         }
         return cipherRange
     }
@@ -314,19 +314,21 @@ public final class IKEv1MessageProtection {
             let offset = chain.offset
             guard walked < maxPayloads else {
                 throw IKEv1ProtectionError(
-                    .malformedPlaintext, offset: plaintextOffset + offset, .tooManyPayloads(limit: maxPayloads))
+                    .malformedPlaintext, offset: plaintextOffset + offset,
+                    .message(.tooManyPayloads(limit: maxPayloads)))
             }
             var payload = chain
             guard let next = payload.readUInt8(), payload.skip(1), let lengthField = payload.readUInt16() else {
                 throw IKEv1ProtectionError(
                     .malformedPlaintext, offset: plaintextOffset + offset,
-                    .payloadHeaderCut(type: type, at: offset, plaintext: plaintext.count))
+                    .message(.payloadHeaderCut(type: type, at: offset, plaintext: plaintext.count)))
             }
             let length = Int(lengthField)
             guard length >= genericPayloadHeaderLength, chain.skip(length) else {
                 throw IKEv1ProtectionError(
                     .malformedPlaintext, offset: plaintextOffset + offset + 2,
-                    .payloadLength(type: type, at: offset, declared: length, remaining: plaintext.count - offset))
+                    .message(
+                        .payloadLength(type: type, at: offset, declared: length, remaining: plaintext.count - offset)))
             }
             type = next
             walked += 1
@@ -352,10 +354,10 @@ public final class IKEv1MessageProtection {
         nonceInitiator: [UInt8] = [], nonceResponder: [UInt8] = []
     ) throws(IKEv1ProtectionError) -> [UInt8] {
         guard !sa.skeyidA.isEmpty else {
-            throw IKEv1ProtectionError(.missingKeys, .hashNeedsSKEYIDa(kind))
+            throw IKEv1ProtectionError(.missingKeys, .hash(.hashNeedsSKEYIDa(kind)))
         }
         guard let hash else {
-            throw IKEv1ProtectionError(.missingHash, .hashNeedsHash(kind))
+            throw IKEv1ProtectionError(.missingHash, .hash(.hashNeedsHash(kind)))
         }
         let mid = IKEv1KeyDerivation.bigEndian(messageID)
         let data: [UInt8]
@@ -367,7 +369,7 @@ public final class IKEv1MessageProtection {
         do throws(IKEKeyDerivationError) {
             return try IKEv1KeyDerivation.prf(hash, key: sa.skeyidA, data)
         } catch {
-            throw IKEv1ProtectionError(.crypto, .hash(kind, error))
+            throw IKEv1ProtectionError(.crypto, .hash(.hash(kind, error)))
         }
     }
 
@@ -382,7 +384,7 @@ public final class IKEv1MessageProtection {
             plaintext.payloadsLength >= Self.genericPayloadHeaderLength,
             plaintext.payloadsLength <= plaintext.decrypted.count
         else {
-            throw IKEv1ProtectionError(.noHashPayload, .noHashPayload(firstType: plaintext.firstPayloadType))
+            throw IKEv1ProtectionError(.noHashPayload, .hash(.noHashPayload(firstType: plaintext.firstPayloadType)))
         }
         let payloads = plaintext.decrypted
         var hashHeader = ByteReader(payloads)
@@ -391,7 +393,7 @@ public final class IKEv1MessageProtection {
         // payloadChainEnd checked this when decrypting; a hand-made value is checked again.
         guard hashLength >= Self.genericPayloadHeaderLength, hashLength <= plaintext.payloadsLength else {
             throw IKEv1ProtectionError(
-                .noHashPayload, .hashPayloadLength(hashLength, chain: plaintext.payloadsLength))
+                .noHashPayload, .hash(.hashPayloadLength(hashLength, chain: plaintext.payloadsLength)))
         }
         if sa.skeyidA.isEmpty || hash == nil { return .unchecked }
         let received = payloads[Self.genericPayloadHeaderLength..<hashLength]
@@ -400,7 +402,7 @@ public final class IKEv1MessageProtection {
             kind: kind, messageID: plaintext.messageID, payloadsAfterHash: after,
             nonceInitiator: nonceInitiator, nonceResponder: nonceResponder)
         guard Self.hashesMatch(computed, received) else {
-            throw IKEv1ProtectionError(.hashMismatch, .hashMismatch(kind))
+            throw IKEv1ProtectionError(.hashMismatch, .hash(.hashMismatch(kind)))
         }
         return .ok
     }
@@ -413,13 +415,13 @@ public final class IKEv1MessageProtection {
         saInitiatorBody: [UInt8], identityBody: [UInt8]
     ) throws(IKEv1ProtectionError) -> [UInt8] {
         guard !sa.skeyid.isEmpty else {
-            throw IKEv1ProtectionError(.missingKeys, .phase1HashNeedsSKEYID(sentByInitiator: sentByInitiator))
+            throw IKEv1ProtectionError(.missingKeys, .hash(.phase1HashNeedsSKEYID(sentByInitiator: sentByInitiator)))
         }
         guard let hash else {
-            throw IKEv1ProtectionError(.missingHash, .phase1HashNeedsHash(sentByInitiator: sentByInitiator))
+            throw IKEv1ProtectionError(.missingHash, .hash(.phase1HashNeedsHash(sentByInitiator: sentByInitiator)))
         }
         guard let responder = responderCookie ?? sa.responderSPI else {
-            throw IKEv1ProtectionError(.missingKeys, .phase1HashNeedsCookie(sentByInitiator: sentByInitiator))
+            throw IKEv1ProtectionError(.missingKeys, .hash(.phase1HashNeedsCookie(sentByInitiator: sentByInitiator)))
         }
         do throws(IKEKeyDerivationError) {
             return try IKEv1KeyDerivation.phase1Hash(
@@ -428,7 +430,7 @@ public final class IKEv1MessageProtection {
                 initiatorCookie: initiatorCookie ?? sa.initiatorSPI, responderCookie: responder,
                 saInitiatorBody: saInitiatorBody, identityBody: identityBody)
         } catch {
-            throw IKEv1ProtectionError(.crypto, .phase1Hash(sentByInitiator: sentByInitiator, error))
+            throw IKEv1ProtectionError(.crypto, .hash(.phase1Hash(sentByInitiator: sentByInitiator, error)))
         }
     }
 
@@ -448,20 +450,20 @@ public final class IKEv1MessageProtection {
         throws(IKEv1ProtectionError) -> [UInt8]
     {
         guard header.count == Self.headerLength else {
-            throw IKEv1ProtectionError(.messageTruncated, .sealHeader(header.count))
+            throw IKEv1ProtectionError(.messageTruncated, .seal(.sealHeader(header.count)))
         }
         guard iv.count == blockSize else {
-            throw IKEv1ProtectionError(.badIVLength, .ivLength(iv.count, encryption, needed: blockSize))
+            throw IKEv1ProtectionError(.badIVLength, .message(.ivLength(iv.count, encryption, needed: blockSize)))
         }
         let pad = paddingLength ?? (blockSize - payloads.count % blockSize) % blockSize
         guard (0...Self.maxEncryptPadding).contains(pad), (payloads.count + pad) % blockSize == 0 else {
             throw IKEv1ProtectionError(
-                .notBlockAligned, .sealNotBlockAligned(payloads: payloads.count, padding: pad, block: blockSize))
+                .notBlockAligned, .seal(.sealNotBlockAligned(payloads: payloads.count, padding: pad, block: blockSize)))
         }
         let plaintext = payloads + [UInt8](repeating: 0, count: pad)
         let total = Self.headerLength + plaintext.count
         guard total <= Int(UInt32.max) else {
-            throw IKEv1ProtectionError(.headerLengthMismatch, .sealLength(total))
+            throw IKEv1ProtectionError(.headerLengthMismatch, .seal(.sealLength(total)))
         }
         var message = header
         message[Self.flagsOffset] |= Self.encryptionFlag

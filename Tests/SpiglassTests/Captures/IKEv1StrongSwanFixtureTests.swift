@@ -71,7 +71,7 @@ struct IKEv1StrongSwanFixtureTests {
         case .des: (keyLength, blockSize) = (8, 8)
         case .tripleDES: (keyLength, blockSize) = (24, 8)
         case .aesCBC(let bits): (keyLength, blockSize) = (bits / 8, 16)
-        default: throw IKEv1ProtectionError(.unsupportedAlgorithm, .encryptionNotSupported(encryption))
+        default: throw IKEv1ProtectionError(.unsupportedAlgorithm, .sa(.encryptionNotSupported(encryption)))
         }
         let first = messages[0].bytes
         let answer = try #require(messages.first { $0.source != initiator }).bytes

@@ -47,49 +47,54 @@ import Testing
     }
 
     @Test func ikev2MessageErrors() {
-        let pad = IKEv2ProtectionError(.badPadLength, offset: 71, .padLength(9, before: 7))
+        let pad = IKEv2ProtectionError(.badPadLength, offset: 71, .encrypted(.padLength(9, before: 7)))
         #expect(Text.description(pad) == "badPadLength at offset 71: Pad Length 9 exceeds the 7 bytes before it")
         #expect(
-            Text.reason(IKEv2ProtectionError(.integrityFailed, offset: 90, .icvMismatch(sentByInitiator: false)))
+            Text.reason(
+                IKEv2ProtectionError(.integrityFailed, offset: 90, .encrypted(.icvMismatch(sentByInitiator: false))))
                 == "ICV mismatch with SK_er/SK_ar (wrong keys, wrong direction, or a damaged message)")
         #expect(
             Text.reason(
                 IKEv2ProtectionError(
                     .payloadTooShort, offset: 28,
-                    .encryptedTooShort(fragment: true, declared: 20, header: 8, iv: 16, ciphertext: 16, icv: 12)))
+                    .encrypted(
+                        .encryptedTooShort(fragment: true, declared: 20, header: 8, iv: 16, ciphertext: 16, icv: 12))))
                 == "SKF payload of 20 bytes cannot hold its 8-byte header, 16-byte IV, 16 byte(s) of ciphertext and 12-byte ICV"
         )
         #expect(
             Text.reason(
                 IKEv2ProtectionError(
-                    .badPayloadOffset, offset: 40, .noPayloadAt(target: 40, next: 32, nextIsEncrypted: true)))
+                    .badPayloadOffset, offset: 40, .chain(.noPayloadAt(target: 40, next: 32, nextIsEncrypted: true))))
                 == "no payload of the chain starts at 40 (the encrypted payload starts at 32)")
         #expect(
-            Text.reason(IKEv2ProtectionError(.badRange, .range(3..<90, bufferSize: 80)))
+            Text.reason(IKEv2ProtectionError(.badRange, .chain(.range(3..<90, bufferSize: 80))))
                 == "message range 3..<90 outside a buffer of 80 bytes")
     }
 
     @Test func ikev1Errors() {
-        let hash = IKEv1ProtectionError(.missingHash, .hashNeedsHash(.quickMode1))
+        let hash = IKEv1ProtectionError(.missingHash, .hash(.hashNeedsHash(.quickMode1)))
         #expect(Text.description(hash) == "missingHash: HASH(quickMode1) needs the SA's hash")
         #expect(
             Text.reason(
                 IKEv1ProtectionError(
-                    .malformedPlaintext, offset: 30, .payloadLength(type: 1, at: 0, declared: 300, remaining: 48)))
+                    .malformedPlaintext, offset: 30,
+                    .message(.payloadLength(type: 1, at: 0, declared: 300, remaining: 48))))
                 == "payload of type 1 at plaintext offset 0 declares 300 bytes; 48 remain (wrong key or IV?)")
         #expect(
-            Text.reason(IKEv1ProtectionError(.missingKeys, .phase1HashNeedsCookie(sentByInitiator: false)))
+            Text.reason(IKEv1ProtectionError(.missingKeys, .hash(.phase1HashNeedsCookie(sentByInitiator: false))))
                 == "HASH_R needs the responder cookie")
         #expect(
             Text.reason(
-                IKEv1ProtectionError(.headerLengthMismatch, offset: 24, .headerLength(declared: 20, message: 100)))
+                IKEv1ProtectionError(
+                    .headerLengthMismatch, offset: 24, .message(.headerLength(declared: 20, message: 100))))
                 == "ISAKMP header Length is 20; the message has 100 bytes and the header 28")
         let inner = IKEKeyDerivationError(.crypto, .crypto(.prf(.hmacSHA1), .other("boom")))
         #expect(
-            Text.reason(IKEv1ProtectionError(.crypto, .hash(.quickMode2, inner))) == "HASH(quickMode2): hmac-sha1: boom"
+            Text.reason(IKEv1ProtectionError(.crypto, .hash(.hash(.quickMode2, inner))))
+                == "HASH(quickMode2): hmac-sha1: boom"
         )
         #expect(
-            Text.decryption(.v1(IKEv1ProtectionError(.badBlockSize, .blockSize(32, digest: 20, .sha1))))
+            Text.decryption(.v1(IKEv1ProtectionError(.badBlockSize, .ivChain(.blockSize(32, digest: 20, .sha1)))))
                 == "a 32-byte cipher block cannot take its IV from a 20-byte sha1 digest")
     }
 
@@ -115,7 +120,7 @@ import Testing
     }
 
     @Test func decryptionFailuresAndWarnings() {
-        let icv = IKEv2ProtectionError(.integrityFailed, offset: 90, .icvMismatch(sentByInitiator: true))
+        let icv = IKEv2ProtectionError(.integrityFailed, offset: 90, .encrypted(.icvMismatch(sentByInitiator: true)))
         #expect(Text.decryption(.fragment(nil)) == "fragment: not opened")
         #expect(
             Text.decryption(.fragment(.v2(icv)))

@@ -20,11 +20,11 @@ import Testing
     /// IKEv2 and IKEv1 errors share one shape: the code by its name, then where (the words for
     /// why are SpiglassAnalysis's, `IKEProtectionErrorTextTests`).
     @Test func protectionErrorsOfBothVersionsDescribeThemselvesAlike() {
-        let v2 = IKEv2ProtectionError(.badPadLength, offset: 71, .padLength(9, before: 7))
+        let v2 = IKEv2ProtectionError(.badPadLength, offset: 71, .encrypted(.padLength(9, before: 7)))
         #expect(v2.description == "badPadLength at offset 71")
-        let v1 = IKEv1ProtectionError(.missingHash, .hashNeedsHash(.quickMode1))
+        let v1 = IKEv1ProtectionError(.missingHash, .hash(.hashNeedsHash(.quickMode1)))
         #expect(v1.description == "missingHash")
-        #expect(v1 != IKEv1ProtectionError(.missingHash, offset: 0, .hashNeedsHash(.quickMode1)))
+        #expect(v1 != IKEv1ProtectionError(.missingHash, offset: 0, .hash(.hashNeedsHash(.quickMode1))))
     }
 
     @Test(arguments: IKECryptoFixture.cases)
