@@ -27,16 +27,14 @@ public final class IKEReconstruction {
     public internal(set) var ikeSAs: [IKESARecord] = []
     public internal(set) var children: [ChildSARecord] = []
     public internal(set) var messages: [IKEMessageRecord] = []
-    /// IKEv1 (ISAKMP) messages seen (fragments count once their message is whole).
-    public internal(set) var ikev1Messages = 0
-    public internal(set) var droppedMessages = 0
-    /// Every IKE message decoded (kept or not), those decrypted, and those whose integrity
-    /// check failed.
-    public internal(set) var messageCount = 0
-    public internal(set) var decryptedCount = 0
-    public internal(set) var integrityFailureCount = 0
-    /// Messages the capture held twice (see `captureDuplicateWindow`).
-    public internal(set) var captureDuplicateCount = 0
+    /// The messages counted as they came (`IKEMessageCounts`).
+    public internal(set) var counts = IKEMessageCounts()
+    public var ikev1Messages: Int { counts.ikev1 }
+    public var droppedMessages: Int { counts.dropped }
+    public var messageCount: Int { counts.decoded }
+    public var decryptedCount: Int { counts.decrypted }
+    public var integrityFailureCount: Int { counts.integrityFailures }
+    public var captureDuplicateCount: Int { counts.captureDuplicates }
     /// Grows whenever an exchange settles a CHILD_SA's SPIs, so flows know when to look again.
     public internal(set) var childGeneration = 0
     /// SAs derived from SK_d, in the order they were derived.
@@ -137,12 +135,12 @@ public final class IKEReconstruction {
         {
             // Not decoded again, not paired, not counted: the story already has this message.
             record.captureDuplicateOf = original
-            captureDuplicateCount += 1
+            counts.captureDuplicates += 1
             return record
         }
         guard header.isIKEv2 else {
             guard header.majorVersion == 1 else { return nil }
-            ikev1Messages += 1
+            counts.ikev1 += 1
             return processV1(datagram, header: header)
         }
         let message: IKEv2Message
@@ -288,7 +286,7 @@ public final class IKEReconstruction {
     }
 
     func keep(_ record: IKEMessageRecord) -> IKEMessageRecord {
-        messageCount += 1
+        counts.decoded += 1
         if let saIndex = record.ikeSAIndex, saIndex < ikeSAs.count {
             switch record.integrity {
             case .ok: ikeSAs[saIndex].integrityPassed.add(fromInitiator: record.fromOriginalInitiator)
@@ -297,15 +295,15 @@ public final class IKEReconstruction {
             }
             if record.verifiesWithOtherSendersKeys { ikeSAs[saIndex].integrityWithSwappedKeys += 1 }
         }
-        if record.decryption == .decrypted { decryptedCount += 1 }
-        if record.integrity == .failed { integrityFailureCount += 1 }
+        if record.decryption == .decrypted { counts.decrypted += 1 }
+        if record.integrity == .failed { counts.integrityFailures += 1 }
         if messages.count < limits.maxMessagesKept
             && usage.keptMessageBytes + record.length <= limits.maxMessageBytesKept
         {
             usage.keptMessageBytes += record.length
             messages.append(record)
         } else {
-            droppedMessages += 1
+            counts.dropped += 1
             diagnose(.tooManyMessagesKept(count: limits.maxMessagesKept, mebibytes: limits.maxMessageBytesKept >> 20))
         }
         return record

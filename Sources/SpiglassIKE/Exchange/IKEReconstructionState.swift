@@ -33,3 +33,17 @@ struct IKEUsage {
     /// IKEv1 messages remembered for retransmission checks, over all IKE SAs.
     var v1RememberedTotal = 0
 }
+
+/// IKE messages counted as they came, whether their records are kept or not.
+public struct IKEMessageCounts: Sendable, Equatable {
+    /// Every IKE message decoded, those decrypted, and those whose integrity check failed.
+    public internal(set) var decoded = 0
+    public internal(set) var decrypted = 0
+    public internal(set) var integrityFailures = 0
+    /// IKEv1 (ISAKMP) messages seen (fragments count once their message is whole).
+    public internal(set) var ikev1 = 0
+    /// Messages whose records were not kept (`Limits.maxMessagesKept`, `maxMessageBytesKept`).
+    public internal(set) var dropped = 0
+    /// Messages the capture held twice (see `IKEReconstruction.captureDuplicateWindow`).
+    public internal(set) var captureDuplicates = 0
+}
