@@ -54,7 +54,9 @@ struct ProvenanceComment {
         let sa = layer.saIndex.flatMap { $0 < sad.entries.count ? sad.entries[$0] : nil }
         add("; ESP SPI \(layer.spi.description) seq \(layer.sequence & 0xFFFF_FFFF)")
         if sa?.extendedSequenceNumbers == true {
-            add(" (ESN high \(layer.sequence >> 32) inferred: \(layer.sequence))")
+            // Only the low half travels: the high half is RFC 4303 Appendix A2's inference.
+            let high = layer.sequence >> 32
+            add(high == 0 ? " (ESN high 0 inferred)" : " (ESN high \(high) inferred: \(layer.sequence))")
         }
         add(" \(layer.verdict.rawValue)")
         if layer.verdict == .decrypted {
