@@ -4,7 +4,7 @@ import Testing
 
 /// The -w guarantees hold for pcapng: the name (or --write-format) chooses the format, `-w -`
 /// stays pcap unless asked; an input is never written over; a failed write leaves nothing
-/// half-written; names an attacker chose cannot break the comment or the file.
+/// half-written (a full file system: `OutputSafetyTests`); names an attacker chose cannot break the comment or the file.
 @Suite(.serialized) struct PcapngOutputFileTests {
     static let pcapngMagic = "\n\r\r\n"
 
@@ -61,33 +61,6 @@ import Testing
         #expect(run.status == 0)
         #expect(OutputSafetyTests.mode(out) & 0o777 == 0o600)
         #expect(s.temporaries.isEmpty)
-    }
-
-    /// A full file system: the path keeps what it held, no temporary file is left.
-    @Test(.enabled(if: getuid() == 0, "mounts a tmpfs")) func fullFileSystemLeavesThePreviousFile() throws {
-        let s = try OutputSafetyTests.Scratch()
-        defer { s.remove() }
-        let original = try #require(s.contents(s.capture))
-        var big = original
-        for _ in 0..<300 { big.append(original.dropFirst(24)) }
-        try big.write(to: URL(fileURLWithPath: s.dir + "/big.pcap"))
-        let mountPoint = s.dir + "/small"
-        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
-        #expect(
-            try WrittenCaptures.run(["-t", "tmpfs", "-o", "size=64k", "tmpfs", mountPoint], tool: "/bin/mount").status
-                == 0)
-        defer { _ = try? WrittenCaptures.run([mountPoint], tool: "/bin/umount") }
-        let out = mountPoint + "/out.pcapng"
-        for threads in ["1", "2"] {
-            try "previous\n".write(toFile: out, atomically: false, encoding: .utf8)
-            let run = try CLITests.run([
-                "analyze", "-q", "-r", s.dir + "/big.pcap", "-k", s.keys, "-w", out, "--threads", threads,
-            ])
-            #expect(run.status == 3)
-            #expect(run.stderr.contains("'\(out)' was left as it was before this run"), "\(run.stderr)")
-            #expect(String(decoding: s.contents(out) ?? Data(), as: UTF8.self) == "previous\n")
-            #expect(((try? FileManager.default.contentsOfDirectory(atPath: mountPoint)) ?? []) == ["out.pcapng"])
-        }
     }
 
     /// A capture named with control characters, a bidi override, an escape sequence and 250

@@ -2,7 +2,7 @@ import Foundation
 import SpiglassCapture
 import SpiglassWire
 
-/// Reading back what -w wrote: with libpcap (our reader), and with tshark and capinfos.
+/// Reading back what -w wrote: with libpcap (our reader), and with tshark.
 enum WrittenCaptures {
     struct Packet: Equatable {
         var time: Timestamp
@@ -19,14 +19,10 @@ enum WrittenCaptures {
         return packets
     }
 
-    static let capinfosPath: String? = ["/usr/bin/capinfos", "/usr/local/bin/capinfos"].first {
-        FileManager.default.isExecutableFile(atPath: $0)
-    }
-
-    /// Runs tshark (or `tool`) with `arguments`; its standard output, and its exit status.
-    static func run(_ arguments: [String], tool: String? = Tshark.path) throws -> (output: String, status: Int32) {
+    /// Runs tshark with `arguments`; its standard output, and its exit status.
+    static func run(_ arguments: [String]) throws -> (output: String, status: Int32) {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool ?? "/usr/bin/tshark")
+        process.executableURL = URL(fileURLWithPath: Tshark.path ?? "/usr/bin/tshark")
         process.arguments = arguments
         let out = Pipe()
         process.standardOutput = out
