@@ -34,15 +34,25 @@ struct ProvenanceComment {
         bytes.removeAll(keepingCapacity: true)
         add("Spiglass: from ")
         if record.source < names.count { bytes.append(contentsOf: names[record.source]) } else { add("capture") }
-        add(" frame \(record.sourceFrame)")
+        add(" frame ")
+        number(record.sourceFrame)
         if record.reassembledFrom != 0 { add(" (reassembled from fragments)") }
-        if let message = record.tcpMessage { add(" (RFC 8229 stream, message \(message))") }
+        if let message = record.tcpMessage {
+            add(" (RFC 8229 stream, message ")
+            number(message)
+            add(")")
+        }
         for layer in record.ah { addAH(layer, sad: ahSAD) }
         for layer in record.esp { addESP(layer, sad: sad, membership: membership(layer)) }
     }
 
     private mutating func addAH(_ layer: AHLayer, sad: SADatabase) {
-        add("; AH SPI \(layer.header.spi.description) seq \(layer.sequence) \(layer.verdict.rawValue)")
+        add("; AH SPI ")
+        spi(layer.header.spi)
+        add(" seq ")
+        number(layer.sequence)
+        add(" ")
+        add(layer.verdict.rawValue)
         if let index = layer.saIndex, index < sad.entries.count {
             add(", ")
             add(sad.entries[index].integrity.name)
@@ -52,15 +62,26 @@ struct ProvenanceComment {
 
     private mutating func addESP(_ layer: ESPLayer, sad: SADatabase, membership: Membership) {
         let sa = layer.saIndex.flatMap { $0 < sad.entries.count ? sad.entries[$0] : nil }
-        add("; ESP SPI \(layer.spi.description) seq \(layer.sequence & 0xFFFF_FFFF)")
+        add("; ESP SPI ")
+        spi(layer.spi)
+        add(" seq ")
+        number(layer.sequence & 0xFFFF_FFFF)
         if sa?.extendedSequenceNumbers == true {
             // Only the low half travels: the high half is RFC 4303 Appendix A2's inference.
-            let high = layer.sequence >> 32
-            add(high == 0 ? " (ESN high 0 inferred)" : " (ESN high \(high) inferred: \(layer.sequence))")
+            add(" (ESN high ")
+            number(layer.sequence >> 32)
+            add(" inferred")
+            if layer.sequence >> 32 != 0 {
+                add(": ")
+                number(layer.sequence)
+            }
+            add(")")
         }
-        add(" \(layer.verdict.rawValue)")
+        add(" ")
+        add(layer.verdict.rawValue)
         if layer.verdict == .decrypted {
-            add(", ICV \(layer.icv.rawValue)")
+            add(", ICV ")
+            add(layer.icv.rawValue)
             if let tunnel = layer.tunnel { add(tunnel ? ", tunnel" : ", transport") }
         }
         if let sa {
@@ -69,8 +90,12 @@ struct ProvenanceComment {
             if layer.saMatch == .spiOnly { add(" (matched by SPI only)") }
         }
         if let child = membership.child {
-            add(", CHILD_SA #\(child + 1)")
-            if let ikeSA = membership.ikeSA { add(" of IKE SA #\(ikeSA + 1)") }
+            add(", CHILD_SA #")
+            number(child + 1)
+            if let ikeSA = membership.ikeSA {
+                add(" of IKE SA #")
+                number(ikeSA + 1)
+            }
         } else if let sa {
             addLabel(sa)
         }
@@ -94,5 +119,25 @@ struct ProvenanceComment {
 
     private mutating func add(_ text: String) {
         bytes.append(contentsOf: text.utf8)
+    }
+
+    /// A number in decimal, written straight into the buffer (no string is made per packet).
+    private mutating func number<T: BinaryInteger>(_ value: T) {
+        var rest = UInt64(clamping: value)
+        guard rest != 0 else { return bytes.append(UInt8(ascii: "0")) }
+        let start = bytes.count
+        while rest > 0 {
+            bytes.append(UInt8(ascii: "0") + UInt8(rest % 10))
+            rest /= 10
+        }
+        bytes[start...].reverse()
+    }
+
+    /// An SPI as every report shows it: 0x and eight hex digits.
+    private mutating func spi(_ spi: SPI) {
+        add("0x")
+        for shift in stride(from: 28, through: 0, by: -4) {
+            bytes.append(UInt8(DisplayText.hexDigits[Int((spi.rawValue >> UInt32(shift)) & 0xf)].value))
+        }
     }
 }
