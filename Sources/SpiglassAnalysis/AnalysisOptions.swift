@@ -14,6 +14,12 @@ public struct AnalysisOptions: Sendable {
         case ike
     }
 
+    /// The -w file's format.
+    public enum WriteFormat: String, Sendable, CaseIterable {
+        case pcap
+        case pcapng
+    }
+
     public var format: Format = .text
     public var report: Report = .packets
     /// Add the ESP/AH SAs that IKE exchanges negotiated, keyed from SK_d, to the SAD.
@@ -29,6 +35,14 @@ public struct AnalysisOptions: Sendable {
     public var inputPaths: [String] = []
     /// Flush the -w file after every packet (for live captures followed by another tool).
     public var flushEachPacket = false
+    /// The -w file's format: pcap, or pcapng with each packet's provenance as its comment.
+    public var writeFormat: WriteFormat = .pcap
+    /// -w gets each decrypted packet inside its frame's outer headers and link layer
+    /// (`--keep-outer`), in place of the ESP.
+    public var keepOuter = false
+    /// The link type (DLT_) of a pcap -w file with `keepOuter`: the inputs' one
+    /// (`DecryptedOutput.keepOuterLinkType`); raw IP when nil.
+    public var writeLinkType: Int32? = nil
     /// Anti-replay window assumed when inferring ESN high bits.
     public var replayWindow: UInt32 = 64
     /// ESP inside decrypted ESP is decrypted too, up to this depth.

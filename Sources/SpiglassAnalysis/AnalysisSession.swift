@@ -119,6 +119,7 @@ public final class AnalysisSession {
         var options = inputs.options
         // Live: another tool may follow the -w file, and every line must appear as it happens.
         options.flushEachPacket = live
+        options.writeLinkType = try DecryptedOutput.keepOuterLinkType(options, sources: reader.sources)
         let analyzer = try Analyzer(
             sad: inputs.sad, ahSAD: inputs.ahSAD, ikeKeys: inputs.keys.ikeSAs,
             policies: inputs.keys.policies, options: options, output: output)

@@ -58,7 +58,7 @@ extension Analyzer {
                 )
             }
             record.writtenLength = inbound.innerLength
-            writeInner()
+            if let annotation { writeAnnotated(annotation, outer: bytes, ip: ip, ahOnly: true) } else { writeInner() }
         }
         return true
     }

@@ -62,7 +62,11 @@ extension Analyzer {
         if decryptedAny {
             if wantsInnerSummary { record.inner = innerIP.map { PacketSummary.of(inbound.inner, ip: $0) } }
             record.writtenLength = inbound.innerLength
-            writeInner()
+            if let annotation {
+                writeAnnotated(annotation, outer: headerBytes ?? bytes, ip: ip, ahOnly: false)
+            } else {
+                writeInner()
+            }
         }
     }
 

@@ -74,6 +74,16 @@ extension Shard: FrameOwnership {
         return true
     }
 
+    func writePacketBlock(
+        _ bytes: [UInt8], range: Range<Int>, timestamp: Timestamp, dlt: Int32, comment: [UInt8],
+        commentRange: Range<Int>
+    ) -> Bool {
+        guard writesPackets else { return false }
+        output.appendPacketBlock(
+            bytes, range: range, timestamp: timestamp, dlt: dlt, comment: comment, commentRange: commentRange)
+        return true
+    }
+
     func publish(_ event: IKEEventLog.Event) {
         pendingEvents.append(event)
     }
@@ -99,7 +109,8 @@ final class ShardChunk {
     var recordEnds: [Int] = []
     var recordCounts: [Int] = []
     var text: [UInt8] = []
-    /// pcap records, ready to be written (`PcapWriter.appendRecord`).
+    /// pcap records, ready to be written (`PcapWriter.appendRecord`), or pcapng blocks
+    /// (`PcapngBlock.appendPacket`) when -w writes pcapng.
     var records: [UInt8] = []
     /// Every frame up to this one has been read: the worker's next entry comes after it.
     var scannedThrough = 0
@@ -163,6 +174,17 @@ final class ShardOutput: OutputSink {
 
     func appendPacket(_ bytes: [UInt8], range: Range<Int>, timestamp: Timestamp) {
         PcapWriter.appendRecord(bytes, range: range, timestamp: timestamp, to: &records)
+        recordCount += 1
+    }
+
+    /// A pcapng -w packet (`PcapngBlock.appendPacket`; the merger's writer numbers its interface).
+    func appendPacketBlock(
+        _ bytes: [UInt8], range: Range<Int>, timestamp: Timestamp, dlt: Int32, comment: [UInt8],
+        commentRange: Range<Int>
+    ) {
+        PcapngBlock.appendPacket(
+            bytes, range: range, timestamp: timestamp, interface: UInt32(bitPattern: dlt), comment: comment,
+            commentRange: commentRange, to: &records)
         recordCount += 1
     }
 

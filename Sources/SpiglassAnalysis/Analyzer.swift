@@ -36,6 +36,8 @@ public final class Analyzer {
     let inbound = InboundProcessor()
     /// What the ICV-failure diagnoses made at the end of the run need (see `ICVDiagnosisState`).
     var icvState = ICVDiagnosisState()
+    /// A pcapng -w file's comments and `--keep-outer`'s frames; nil for a plain pcap (or none).
+    let annotation: OutputAnnotation?
 
     /// ESP SAs, as packets are looked up in them.
     public var sad: SADatabase { sas.esp.database }
@@ -83,6 +85,7 @@ public final class Analyzer {
         self.tcpStreams = TCPEncapsulation(limits: options.tcpLimits)
         self.sas = SAStore(esp: sad, ah: ahSAD)
         self.options = options
+        self.annotation = OutputAnnotation(options)
         self.reporter = Analyzer.makeReporter(options, output: output, ike: ike)
         if options.deriveChildKeys {
             ike.onDerivedSA = { [unowned self] sa in
@@ -290,11 +293,13 @@ public final class Analyzer {
     func setSources(_ sources: [CaptureStream.Source]) {
         inputs.paths = sources.map(\.path)
         reporter.begin(sources: inputs.paths)
+        annotation?.comment.name(inputs.paths)
         setLinkTypes(sources.map { ($0.linkType, $0.linkTypeName) })
     }
 
     func setLinkTypes(_ types: [(dlt: Int32, name: String)]) {
         inputs.linkTypes = types.map { LinkType(dlt: $0.dlt) }
+        inputs.dlts = types.map(\.dlt)
         inputs.linkTypeDescriptions = types.map { "\($0.name) (DLT \($0.dlt))" }
         for (index, description) in inputs.linkTypeDescriptions.enumerated() where inputs.linkTypes[index] == nil {
             let which = types.count > 1 ? " in '\(inputs.paths[index])'" : ""
@@ -339,9 +344,9 @@ public final class Analyzer {
     }
 
     /// Finishes the -w file (put in place when complete); a failure goes to the summary.
-    func closeWriter(_ writer: PcapWriter?) {
+    func closeWriter(_ writer: DecryptedOutput) {
         do {
-            try writer?.close()
+            try writer.close()
         } catch {
             summary.outputFailure = "\(error)"
         }
@@ -376,6 +381,7 @@ public final class Analyzer {
             if record.reportedUnits == 0 { emit() }
         }
         guard let ip = decodeFrame(bytes, header: header) else { return }
+        if let annotation, annotation.keepOuter { annotation.keepLink(bytes, length: ip.headerStart) }
         if ip.fragment != nil {
             processFragment(bytes, ip: ip, header: header)
         } else {

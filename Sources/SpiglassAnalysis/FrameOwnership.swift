@@ -25,6 +25,12 @@ protocol FrameOwnership: AnyObject {
     func fragmentFate(_ bytes: [UInt8], ip: IPLayer, time: Int64, frame: Int, window: Int64) -> FragmentFate
     /// Keeps a released packet for -w; false when -w was not asked for.
     func writePacket(_ bytes: [UInt8], range: Range<Int>, timestamp: Timestamp) -> Bool
+    /// Keeps a released packet for a pcapng -w: `bytes[range]` of link type `dlt` (DLT_), with
+    /// `comment[commentRange]`; false when no pcapng is written.
+    func writePacketBlock(
+        _ bytes: [UInt8], range: Range<Int>, timestamp: Timestamp, dlt: Int32, comment: [UInt8],
+        commentRange: Range<Int>
+    ) -> Bool
     /// An IKE event the other workers of a parallel run must apply.
     func publish(_ event: IKEEventLog.Event)
     /// Hooks what the others must learn of the IKE story `ike` (the SPIs of CHILD_SAs).
@@ -49,14 +55,13 @@ final class WholeRun: FrameOwnership {
     // Checked for every frame, by one thread (see the exclusivity note on `InboundProcessor`).
     @exclusivity(unchecked) var timestampAudit = TimestampAudit()
     let writer: PcapWriter?
+    let pcapngWriter: PcapngWriter?
 
     init(options: AnalysisOptions) throws {
         reassembler = FragmentReassembler(limits: options.fragmentLimits)
-        if let path = options.writePath {
-            writer = try PcapWriter(path: path, flushEachPacket: options.flushEachPacket, inputs: options.inputPaths)
-        } else {
-            writer = nil
-        }
+        let output = try DecryptedOutput(options)
+        writer = output.pcap
+        pcapngWriter = output.pcapng
     }
 
     var followsIKE: Bool { true }
@@ -83,11 +88,22 @@ final class WholeRun: FrameOwnership {
         return true
     }
 
+    func writePacketBlock(
+        _ bytes: [UInt8], range: Range<Int>, timestamp: Timestamp, dlt: Int32, comment: [UInt8],
+        commentRange: Range<Int>
+    ) -> Bool {
+        guard let pcapngWriter else { return false }
+        pcapngWriter.write(
+            bytes, range: range, timestamp: timestamp, dlt: dlt, comment: comment, commentRange: commentRange)
+        return true
+    }
+
     func publish(_ event: IKEEventLog.Event) {}
 
     func follow(_ ike: IKEReconstruction) {}
 
     func closeOutput() throws {
         try writer?.close()
+        try pcapngWriter?.close()
     }
 }

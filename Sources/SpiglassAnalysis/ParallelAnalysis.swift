@@ -41,7 +41,7 @@ public final class ParallelAnalysis {
     let router: FrameRouter
     let channels: [HandoffChannel<ShardChunk>]
     let output: OutputSink
-    let writer: PcapWriter?
+    let writer: DecryptedOutput
     private var started = false
 
     /// Size of the capture file.
@@ -117,9 +117,9 @@ public final class ParallelAnalysis {
         guard reader.fileSize != nil || reader.isLive else {
             throw ParallelAnalysisError("a source read once (standard input): read it with one thread")
         }
-        writer = try options.writePath.map {
-            try PcapWriter(path: $0, flushEachPacket: options.flushEachPacket, inputs: options.inputPaths)
-        }
+        var options = options
+        options.writeLinkType = try DecryptedOutput.keepOuterLinkType(options, sources: reader.sources)
+        writer = try DecryptedOutput(options)
         var workerOptions = options
         workerOptions.writePath = nil
         workerOptions.flushEachPacket = false
@@ -298,7 +298,7 @@ public final class ParallelAnalysis {
         if textEnd > textStart { output.write(bytes: cursor.text[textStart..<textEnd]) }
         let recordStart = from == 0 ? 0 : cursor.recordEnds[from - 1]
         let recordEnd = cursor.recordEnds[to - 1]
-        if recordEnd > recordStart, let writer {
+        if recordEnd > recordStart {
             let records = cursor.recordCounts[to - 1] - (from == 0 ? 0 : cursor.recordCounts[from - 1])
             writer.writeRecords(cursor.records, range: recordStart..<recordEnd, count: records)
         }

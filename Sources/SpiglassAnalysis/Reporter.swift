@@ -22,8 +22,13 @@ struct SourceNames {
 
     init(_ paths: [String] = []) {
         self.paths = paths.count > 1 ? paths : []
-        let names = self.paths.map { $0.split(separator: "/").last.map(String.init) ?? $0 }
-        shortNames = Set(names).count == names.count ? names : self.paths
+        shortNames = SourceNames.shortNames(self.paths)
+    }
+
+    /// The files' names, or their paths when two share a name.
+    static func shortNames(_ paths: [String]) -> [String] {
+        let names = paths.map { $0.split(separator: "/").last.map(String.init) ?? $0 }
+        return Set(names).count == names.count ? names : paths
     }
 
     /// "part_00001.pcap:7" for a record of a multi-file run, nil otherwise.

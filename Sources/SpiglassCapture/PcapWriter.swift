@@ -1,8 +1,8 @@
 internal import CPcap
 import Glibc
 
-/// Writes raw-IP packets (LINKTYPE_RAW) to a pcap file through libpcap's dump API, so any
-/// tool can open the result. The file is an `OutputFile`: never one the run reads, written
+/// Writes raw-IP packets (LINKTYPE_RAW, or the link type given) to a pcap file through
+/// libpcap's dump API, so any tool can open the result. The file is an `OutputFile`: never one the run reads, written
 /// beside its path and put in place by `close` only when complete. Every write is checked;
 /// after the first failure nothing more is written, and `close` reports it (naming the file)
 /// and leaves the path as it was.
@@ -31,12 +31,14 @@ public final class PcapWriter {
     /// `stagingCapacity` bytes (see `staging`, and `writeRecords`), which stdio writes straight
     /// through, so the file needs no buffer of its own. With `flushEachPacket` (live captures,
     /// whose file another tool may follow) the file is in place from the start and each record
-    /// is flushed as it comes.
-    public init(path: String, snapLength: Int32 = 262_144, flushEachPacket: Bool = false, inputs: [String] = []) throws
-    {
+    /// is flushed as it comes. `dlt`: the packets' link type (DLT_), raw IP when nil.
+    public init(
+        path: String, snapLength: Int32 = 262_144, flushEachPacket: Bool = false, inputs: [String] = [],
+        dlt: Int32? = nil
+    ) throws {
         let output = try OutputFile(path: path, inputs: inputs, publishAtOnce: flushEachPacket)
-        guard let dead = pcap_open_dead(DLT_RAW, snapLength) else {
-            throw CaptureError(.cannotWrite, "cannot create a raw-IP pcap handle")
+        guard let dead = pcap_open_dead(dlt ?? DLT_RAW, snapLength) else {
+            throw CaptureError(.cannotWrite, "cannot create a pcap handle for link type \(dlt ?? DLT_RAW)")
         }
         let copy = fcntl(output.descriptor, F_DUPFD_CLOEXEC, 0)
         guard copy >= 0, let file = fdopen(copy, "w") else {
@@ -68,6 +70,9 @@ public final class PcapWriter {
 
     /// The first write failure, naming the file; nil while all is well.
     public var failure: CaptureError? { output.failure }
+
+    /// libpcap's DLT_RAW, the link type of decrypted packets written alone.
+    public static let rawIPLinkType: Int32 = DLT_RAW
 
     private var closed = false
 

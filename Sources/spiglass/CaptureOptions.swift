@@ -49,8 +49,11 @@ struct CaptureOptions: ParsableArguments {
     @Option(
         name: .customShort("w"),
         help: ArgumentHelp(
-            "Write every decrypted inner packet to this pcap (raw IP); '-' for standard output.", valueName: "file"))
+            "Write every decrypted inner packet to this pcap (raw IP), or pcapng for a name ending in .pcapng; '-' for standard output.",
+            valueName: "file"))
     var write: String?
+
+    @OptionGroup var writeOptions: WriteOptions
 
     @Flag(name: .long, help: "One JSON object per line instead of text.")
     var json = false
@@ -160,6 +163,7 @@ struct CaptureOptions: ParsableArguments {
             }
         }
         for case .failure(let error) in limits.map(\.parsed) { throw ValidationError("--limit: \(error)") }
+        try writeOptions.check(write: write)
     }
 
     /// The largest -B: just under 2 GiB, libpcap's limit.
@@ -233,6 +237,7 @@ struct CaptureOptions: ParsableArguments {
         options.ikeDecryptDespiteIntegrityFailure = ikeNoIntegrity
         options.quiet = quiet || write == "-"
         options.writePath = write
+        writeOptions.apply(to: &options, path: write)
         options.replayWindow = replayWindow
         options.captureDuplicateWindow = Int64((duplicateWindow * 1_000_000).rounded())
         options.espNullHeuristic = !noEspNullHeuristic

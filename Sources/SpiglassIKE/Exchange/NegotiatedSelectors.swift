@@ -8,6 +8,8 @@ import SpiglassWire
 public struct NegotiatedSelectors: Sendable {
     /// The CHILD_SA (index in `IKEReconstruction.children`).
     public let child: Int
+    /// Its IKE SA (index in `IKEReconstruction.ikeSAs`).
+    public let ikeSA: Int
     let protocolID: UInt8
     let requesterSPI: SPI?
     let responderSPI: SPI?
@@ -55,7 +57,7 @@ extension IKEReconstruction {
         let child = children[index]
         let ikeSA = ikeSAs[child.ikeSAIndex]
         return NegotiatedSelectors(
-            child: index, protocolID: child.protocolID, requesterSPI: child.requesterSPI,
+            child: index, ikeSA: child.ikeSAIndex, protocolID: child.protocolID, requesterSPI: child.requesterSPI,
             responderSPI: child.responderSPI, requester: child.requester,
             forward: child.requesterToResponderSelector(ikeVersion: ikeSA.version),
             addressesTranslated: child.transportMode

@@ -177,7 +177,9 @@ import Testing
         }
     }
 
-    @Test(.enabled(if: getuid() == 0, "mounts a tmpfs")) func fullFileSystemLeavesThePreviousFile() throws {
+    /// For a pcap and a pcapng (`PcapngWriter`, which writes through the same `OutputFile`).
+    @Test(.enabled(if: getuid() == 0, "mounts a tmpfs"), arguments: ["out.pcap", "out.pcapng"])
+    func fullFileSystemLeavesThePreviousFile(name: String) throws {
         let s = try Scratch()
         defer { s.remove() }
         // 300 copies of the fixture: about 700 KB of decrypted packets, ten times the room.
@@ -200,7 +202,7 @@ import Testing
             try? umount.run()
             umount.waitUntilExit()
         }
-        let out = mountPoint + "/out.pcap"
+        let out = mountPoint + "/" + name
         for threads in ["1", "2"] {
             try "previous\n".write(toFile: out, atomically: false, encoding: .utf8)
             let run = try CLITests.run([
@@ -213,7 +215,7 @@ import Testing
                 "\(run.stderr)")
             #expect(!run.stdout.isEmpty)
             #expect(String(decoding: s.contents(out) ?? Data(), as: UTF8.self) == "previous\n")
-            #expect(((try? FileManager.default.contentsOfDirectory(atPath: mountPoint)) ?? []) == ["out.pcap"])
+            #expect(((try? FileManager.default.contentsOfDirectory(atPath: mountPoint)) ?? []) == [name])
         }
         // The reports to a full file system.
         let report = try Self.runWithStandardOutput(

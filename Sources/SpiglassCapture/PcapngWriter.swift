@@ -1,0 +1,127 @@
+/// Writes packets to a pcapng file (`PcapngBlock`): the Section Header Block first, an
+/// Interface Description Block for each link type as its first packet comes, and an Enhanced
+/// Packet Block with a comment per packet. The file is an `OutputFile`, as `PcapWriter`'s is:
+/// never one the run reads, written beside its path and put in place by `close` only when
+/// complete (or, for a live capture, in place from the start and cut back to its last
+/// complete block on a failure).
+///
+/// Packets come as prepared blocks (`PcapngBlock.appendPacket`) whose Interface ID holds the
+/// packet's DLT_ link type: the writer gives each link type an interface number in the order
+/// the types first appear in the file, so a parallel run's workers, which prepare blocks
+/// apart, produce the file one thread would.
+public final class PcapngWriter {
+    private let output: OutputFile
+    private let flushEachPacket: Bool
+    private let snapLength: UInt32
+    /// Blocks not yet handed to the file: written out per `stagingCapacity` bytes (or at once
+    /// when each packet is flushed).
+    // One thread writes; no overlapping access.
+    @exclusivity(unchecked) private var staging: [UInt8] = []
+    /// Interface number of each link type (DLT_) written so far.
+    @exclusivity(unchecked) private var interfaces: [Int32: UInt32] = [:]
+    /// For `write`: one packet's block.
+    @exclusivity(unchecked) private var scratch: [UInt8] = []
+    /// Bytes handed to the file so far.
+    private var written: Int64 = 0
+    private var closed = false
+    public private(set) var packetsWritten = 0
+    private static let stagingCapacity = 256 << 10
+
+    /// Opens `path` ("-" for standard output) for writing, refusing any of `inputs` (see
+    /// `OutputFile`), and writes the Section Header Block at once, so a capture that yields no
+    /// packet still leaves a valid, empty pcapng. With `flushEachPacket` (live captures) the
+    /// file is in place from the start and each packet is written as it comes.
+    public init(path: String, snapLength: Int32 = 262_144, flushEachPacket: Bool = false, inputs: [String] = []) throws
+    {
+        output = try OutputFile(path: path, inputs: inputs, publishAtOnce: flushEachPacket)
+        self.flushEachPacket = flushEachPacket
+        self.snapLength = UInt32(clamping: snapLength)
+        staging.reserveCapacity(PcapngWriter.stagingCapacity + (64 << 10))
+        PcapngBlock.appendSectionHeader(application: "Spiglass", to: &staging)
+        drain()
+    }
+
+    deinit {
+        if !closed { output.discard() }
+    }
+
+    /// The first write failure, naming the file; nil while all is well.
+    public var failure: CaptureError? { output.failure }
+
+    /// Appends one packet, `bytes[range]` of link type `dlt`, with `comment[commentRange]`.
+    public func write(
+        _ bytes: [UInt8], range: Range<Int>, timestamp: Timestamp, dlt: Int32, comment: [UInt8],
+        commentRange: Range<Int>
+    ) {
+        scratch.removeAll(keepingCapacity: true)
+        PcapngBlock.appendPacket(
+            bytes, range: range, timestamp: timestamp, interface: UInt32(bitPattern: dlt), comment: comment,
+            commentRange: commentRange, to: &scratch)
+        writeBlocks(scratch, range: 0..<scratch.count, count: 1)
+    }
+
+    /// Writes blocks prepared by `PcapngBlock.appendPacket`: `buffer[range]` holds `count`
+    /// whole blocks. Each Enhanced Packet Block gets the number of its link type's interface,
+    /// whose description is written before it when the type is new.
+    public func writeBlocks(_ buffer: [UInt8], range: Range<Int>, count: Int) {
+        guard failure == nil, range.lowerBound >= 0, range.upperBound <= buffer.count else { return }
+        buffer.withUnsafeBytes { raw in
+            var offset = range.lowerBound
+            while offset + 12 <= range.upperBound {
+                let type = PcapngBlock.field32(raw, offset)
+                let total = Int(PcapngBlock.field32(raw, offset + 4))
+                guard total >= 12, total % 4 == 0, total <= range.upperBound - offset else { break }
+                let block = UnsafeRawBufferPointer(rebasing: raw[offset..<offset + total])
+                if type == PcapngBlock.enhancedPacketType && total >= 28 {
+                    let interface = self.interface(dlt: Int32(bitPattern: PcapngBlock.field32(block, 8)))
+                    let start = staging.count
+                    staging.append(contentsOf: block)
+                    withUnsafeBytes(of: interface) { value in
+                        for index in 0..<4 { staging[start + PcapngBlock.interfaceFieldOffset + index] = value[index] }
+                    }
+                } else {
+                    staging.append(contentsOf: block)
+                }
+                offset += total
+            }
+        }
+        packetsWritten += count
+        if flushEachPacket || staging.count >= PcapngWriter.stagingCapacity { drain() }
+    }
+
+    /// The interface number of link type `dlt`, its description staged when it is new.
+    private func interface(dlt: Int32) -> UInt32 {
+        if let known = interfaces[dlt] { return known }
+        let number = UInt32(interfaces.count)
+        interfaces[dlt] = number
+        PcapngBlock.appendInterface(
+            linkType: PcapngBlock.fileLinkType(dlt: dlt), snapLength: snapLength, to: &staging)
+        return number
+    }
+
+    /// Hands everything written so far to the system (not yet in place: see `close`).
+    public func flush() { drain() }
+
+    /// Writes what is staged, then finishes the file (`OutputFile.close`: synced and put in
+    /// place, or on failure removed and the path left as it was). Throws the first failure,
+    /// naming the file. Idempotent.
+    public func close() throws {
+        if !closed {
+            drain()
+            closed = true
+        }
+        try output.close()
+    }
+
+    /// Writes the staged blocks; they are complete, so the file may be cut back to them.
+    private func drain() {
+        guard !staging.isEmpty else { return }
+        defer { staging.removeAll(keepingCapacity: true) }
+        guard failure == nil else { return }
+        output.write(staging)
+        if failure == nil {
+            written += Int64(staging.count)
+            output.markCommitted(written)
+        }
+    }
+}
