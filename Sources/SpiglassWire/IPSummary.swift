@@ -41,10 +41,33 @@ enum IPSummary {
         return shown.isEmpty ? "<None>" : shown.joined(separator: ", ")
     }
 
-    static func echo(_ bytes: [UInt8], at p: Int, end: Int) -> String {
+    /// tshark shows an ICMPv4 sequence number in both byte orders ("seq=1/256"), ICMPv6's once.
+    static func echo(_ bytes: [UInt8], at p: Int, end: Int, bothOrders: Bool = true) -> String {
         guard p + 8 <= end else { return "" }
         let sequence = bytes.be16(p + 6)
-        return " id=0x\(FrameSummary.hex(bytes.be16(p + 4), 4)), seq=\(sequence)/\(sequence.byteSwapped)"
+        let swapped = bothOrders ? "/\(sequence.byteSwapped)" : ""
+        return " id=0x\(FrameSummary.hex(bytes.be16(p + 4), 4)), seq=\(sequence)\(swapped)"
+    }
+
+    /// The link-layer address option (RFC 4861 4.6.1: type 1 source, 2 target) among the
+    /// options from `start`, as " from 08:00:27:be:22:93" or " is at …".
+    static func linkAddress(_ bytes: [UInt8], from start: Int, end: Int, type: UInt8, prefix: String) -> String {
+        var offset = start
+        while offset + 8 <= end {
+            let length = Int(bytes[offset + 1]) * 8
+            guard length > 0 else { return "" }
+            if bytes[offset] == type && length >= 8 {
+                return " \(prefix) " + FrameSummary.mac(bytes, (offset + 2)..<(offset + 8))
+            }
+            offset += length
+        }
+        return ""
+    }
+
+    /// A neighbor advertisement's flags as tshark lists them: "(rtr, sol, ovr)".
+    static func advertisementFlags(_ bits: UInt8) -> String {
+        let names = [(UInt8(0x80), "rtr"), (0x40, "sol"), (0x20, "ovr")].filter { bits & $0.0 != 0 }.map(\.1)
+        return names.isEmpty ? "" : " (\(names.joined(separator: ", ")))"
     }
 
     static func icmp(_ bytes: [UInt8], ip: IPLayer, at p: Int, end: Int) -> String {
@@ -87,15 +110,22 @@ enum IPSummary {
                 + quoted(bytes, at: p + 8, end: end)
         case 3: return "Time Exceeded (hop limit exceeded in transit)" + quoted(bytes, at: p + 8, end: end)
         case 4: return "Parameter Problem" + quoted(bytes, at: p + 8, end: end)
-        case 128: return "Echo (ping) request" + echo(bytes, at: p, end: end) + ", hop limit=\(ip.ttl)"
-        case 129: return "Echo (ping) reply" + echo(bytes, at: p, end: end) + ", hop limit=\(ip.ttl)"
+        case 128:
+            return "Echo (ping) request" + echo(bytes, at: p, end: end, bothOrders: false) + ", hop limit=\(ip.ttl)"
+        case 129:
+            return "Echo (ping) reply" + echo(bytes, at: p, end: end, bothOrders: false) + ", hop limit=\(ip.ttl)"
         case 130: return "Multicast Listener Query"
         case 131: return "Multicast Listener Report"
         case 132: return "Multicast Listener Done"
-        case 133: return "Router Solicitation"
-        case 134: return "Router Advertisement"
-        case 135: return "Neighbor Solicitation for" + target
-        case 136: return "Neighbor Advertisement" + target
+        case 133: return "Router Solicitation" + linkAddress(bytes, from: p + 8, end: end, type: 1, prefix: "from")
+        case 134: return "Router Advertisement" + linkAddress(bytes, from: p + 16, end: end, type: 1, prefix: "from")
+        case 135:
+            return "Neighbor Solicitation for" + target
+                + linkAddress(bytes, from: p + 24, end: end, type: 1, prefix: "from")
+        case 136:
+            let flags = p + 5 <= end ? advertisementFlags(bytes[p + 4]) : ""
+            return "Neighbor Advertisement" + target + flags
+                + linkAddress(bytes, from: p + 24, end: end, type: 2, prefix: "is at")
         case 137: return "Redirect"
         case 143: return "Multicast Listener Report Message v2"
         case let type: return "Unknown ICMPv6 type \(type) code \(code)"
