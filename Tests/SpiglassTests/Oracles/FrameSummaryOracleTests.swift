@@ -19,18 +19,12 @@ import Testing
 
     /// Frame number → (protocol, info) of tshark's summary, spaces collapsed.
     static func tshark(_ capture: String) throws -> [Int: (String, String)] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Tshark.path!)
-        process.arguments = [
-            "-n", "-r", capture, "-T", "fields", "-E", "separator=/t", "-e", "frame.number", "-e", "_ws.col.Protocol",
-            "-e", "_ws.col.Info",
-        ]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let data = try ProcessOutput.run(
+            Tshark.path!,
+            [
+                "-n", "-r", capture, "-T", "fields", "-E", "separator=/t", "-e", "frame.number", "-e",
+                "_ws.col.Protocol", "-e", "_ws.col.Info",
+            ])
         var frames: [Int: (String, String)] = [:]
         for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)

@@ -13,19 +13,12 @@ enum PseudoTerminal {
     /// replaces the test's variables (COLUMNS, TERM, NO_COLOR); a nil value removes one.
     static func run(_ arguments: [String], environment: [String: String?]) throws -> String {
         let quoted = ([CLITests.binary] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: script ?? "/usr/bin/script")
-        process.arguments = ["-q", "-e", "-c", quoted.joined(separator: " ") + " 2>/dev/null", "/dev/null"]
-        process.currentDirectoryURL = URL(fileURLWithPath: Paths.root)
         var variables = ProcessInfo.processInfo.environment
         for (name, value) in environment { variables[name] = value }
-        process.environment = variables
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let data = try ProcessOutput.run(
+            script ?? "/usr/bin/script",
+            ["-q", "-e", "-c", quoted.joined(separator: " ") + " 2>/dev/null", "/dev/null"],
+            environment: variables, directory: Paths.root)
         return String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\r\n", with: "\n")
     }
 }
