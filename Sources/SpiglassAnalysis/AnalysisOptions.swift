@@ -28,6 +28,10 @@ public struct AnalysisOptions: Sendable {
     public var ikeDecryptDespiteIntegrityFailure = false
     /// No per-packet lines, only the summary (tshark's -q).
     public var quiet = false
+    /// Width and colour of text reports (a terminal's, or none for a pipe).
+    public var display = TextDisplay.plain
+    /// Leave frames that are not IPsec (and break no policy) out of the per-packet list.
+    public var hideNonIPsec = false
     /// Path of the decrypted-output pcap (-w), "-" for standard output.
     public var writePath: String? = nil
     /// The files the run reads (captures, key files and their includes; "-" for standard

@@ -101,7 +101,7 @@ public final class Analyzer {
 
     static func makeReporter(_ options: AnalysisOptions, output: OutputSink, ike: IKEReconstruction) -> Reporter {
         switch (options.report, options.format) {
-        case (.packets, .text): TextReporter(sink: output, quiet: options.quiet)
+        case (.packets, .text): TextReporter(sink: output, quiet: options.quiet, display: options.display)
         case (.packets, .json): JSONReporter(sink: output, quiet: options.quiet)
         case (.ike, .text): IKETextReporter(sink: output, quiet: options.quiet, ike: ike)
         case (.ike, .json): IKEJSONReporter(sink: output, quiet: options.quiet, ike: ike)
@@ -362,7 +362,11 @@ public final class Analyzer {
         summary.verdicts[record.verdict] += 1
         // Every reporter is silent per packet under -q; not calling it spares the reference
         // counting of its arguments.
-        if !options.quiet { reporter.packet(record, sad: sad, ahSAD: ahSAD, startTime: summary.firstTime!) }
+        if options.hideNonIPsec && record.verdict == .notIPsec && record.policy == nil {
+            summary.hiddenFrames += 1
+        } else if !options.quiet {
+            reporter.packet(record, sad: sad, ahSAD: ahSAD, startTime: summary.firstTime!)
+        }
         if let packetObserver {
             packetObserver(record, record.writtenLength > 0 ? inbound.inner[0..<record.writtenLength] : [])
         }
@@ -378,7 +382,10 @@ public final class Analyzer {
         for message in ownership.auditTimestamp(header, frame: summary.frames) { diagnose(message) }
         defer {
             // A TCP segment carrying whole messages has reported each already.
-            if record.reportedUnits == 0 { emit() }
+            if record.reportedUnits == 0 {
+                if record.verdict == .notIPsec && namesClearFrames { nameClearFrame(bytes, header: header) }
+                emit()
+            }
         }
         guard let ip = decodeFrame(bytes, header: header) else { return }
         if let annotation, annotation.keepOuter { annotation.keepLink(bytes, length: ip.headerStart) }

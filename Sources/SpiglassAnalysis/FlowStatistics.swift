@@ -92,6 +92,8 @@ public struct FlowStatistics: Sendable {
 public struct AnalysisSummary: Sendable {
     public var frames = 0
     public var bytes = 0
+    /// Frames left out of the packet list (`AnalysisOptions.hideNonIPsec`).
+    public var hiddenFrames = 0
     public var verdicts = VerdictCounts()
     public var espPackets = 0
     public var ahPackets = 0

@@ -128,6 +128,8 @@ public struct PacketRecord: Sendable {
     /// Bytes written to the -w file for this frame (0 when none).
     public var writtenLength = 0
     public var detail: String?
+    /// A frame that is not IPsec, named as tshark names it (set for text reports only).
+    public var clearFrame: FrameSummary?
     /// The policy check's note: a decrypted packet outside its SA's selectors, or a leak.
     public var policy: PolicyNote?
 
@@ -183,5 +185,6 @@ public struct PacketRecord: Sendable {
         writtenLength = 0
         if detail != nil { detail = nil }
         if policy != nil { policy = nil }
+        if clearFrame != nil { clearFrame = nil }
     }
 }

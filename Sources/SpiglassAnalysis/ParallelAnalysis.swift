@@ -319,6 +319,7 @@ public final class ParallelAnalysis {
         var untracked = first.flowTable.untrackedPackets
         for worker in workers.dropFirst() {
             summary.verdicts.add(worker.summary.verdicts)
+            summary.hiddenFrames += worker.summary.hiddenFrames
             summary.espPackets += worker.summary.espPackets
             summary.ahPackets += worker.summary.ahPackets
             summary.ikePackets += worker.summary.ikePackets

@@ -7,11 +7,13 @@ import SpiglassWire
 final class TextReporter: Reporter {
     let sink: OutputSink
     let quiet: Bool
+    let display: TextDisplay
     var sources = SourceNames()
 
-    init(sink: OutputSink, quiet: Bool) {
+    init(sink: OutputSink, quiet: Bool, display: TextDisplay = .plain) {
         self.sink = sink
         self.quiet = quiet
+        self.display = display
     }
 
     func begin(sources paths: [String]) { sources = SourceNames(paths) }
@@ -24,6 +26,11 @@ final class TextReporter: Reporter {
             " "
             + TimeFormat.seconds(
                 CaptureTime.elapsed(from: startTime.totalMicroseconds, to: record.timestamp.totalMicroseconds))
+            + display.hang
+        if let clear = record.clearFrame, record.verdict == .notIPsec {
+            return sink.write(
+                line + " " + clear.text + (record.policy.map(PolicyPresentation.packetSuffix) ?? "") + "\n")
+        }
         if let outer = record.outer {
             line += " \(outer.source) → \(outer.destination)"
         }
@@ -34,7 +41,7 @@ final class TextReporter: Reporter {
             if let message = record.tcpMessage { line += " msg \(message)" }
         }
         for ah in record.ah {
-            line += " [AH spi=\(ah.header.spi.description) seq=\(ah.sequence) \(ah.verdict.rawValue)"
+            line += " [AH spi=\(ah.header.spi.description) seq=\(ah.sequence) \(display.paint(ah.verdict))"
             if let index = ah.saIndex { line += " \(ahSAD.entries[index].integrity.name)" }
             if let replay = ah.replay, replay != .ok { line += " \(replay.rawValue)" }
             if let detail = ah.detail { line += " (\(detail))" }
@@ -44,8 +51,9 @@ final class TextReporter: Reporter {
             for (i, layer) in record.esp.enumerated() {
                 if i > 0 { line += " ⇒ ESP" }
                 line +=
-                    " spi=\(layer.spi.description) seq=\(layer.sequence) len=\(layer.length) \(layer.verdict.rawValue)"
-                if let index = layer.saIndex {
+                    " spi=\(layer.spi.description) seq=\(layer.sequence) len=\(layer.length) \(display.paint(layer.verdict))"
+                // On a narrow terminal the SA table names the algorithms once.
+                if let index = layer.saIndex, display.width ?? .max >= 160 || layer.saMatch == .spiOnly {
                     let sa = sad.entries[index]
                     line += " [\(sa.algorithmDescription)"
                     if layer.saMatch == .spiOnly { line += ", matched by SPI only" }
@@ -75,7 +83,7 @@ final class TextReporter: Reporter {
             case .fragment: line += " fragment" + (record.detail.map { " (\($0))" } ?? " (held for reassembly)")
             case .tcpSegment: line += " segment (part of an RFC 8229 message, held)"
             case .malformed, .undecodable, .truncated:
-                line += " \(record.verdict.rawValue)" + (record.detail.map { ": \($0)" } ?? "")
+                line += " \(display.paint(record.verdict))" + (record.detail.map { ": \($0)" } ?? "")
             case .notIPsec:
                 if let ports = record.udpPorts { line += " \(ports.source) → \(ports.destination)" }
                 if record.outer == nil, let detail = record.detail { line += " \(detail)" }
@@ -94,6 +102,7 @@ final class TextReporter: Reporter {
     func finish(
         summary: AnalysisSummary, flows: [FlowStatistics], sad: SADatabase, ahSAD: SADatabase, untrackedFlowPackets: Int
     ) {
+        if !quiet, let hidden = HiddenFrames.line(summary, display: display) { sink.write(hidden) }
         if !quiet { sink.write("\n") }
         sink.write("IPsec security associations seen: \(flows.count)\n")
         if !flows.isEmpty {
@@ -111,10 +120,7 @@ final class TextReporter: Reporter {
                 let sa = flow.saIndex.map { (isAH ? ahSAD : sad).entries[$0] }
                 let failed = flow.count(.icvFailed) + flow.count(.ahICVFailed)
                 // Every other outcome by name: garbled, truncated, no-sa, dummy, ...
-                let counted: Set<PacketVerdict> = [.decrypted, .ahVerified, .icvFailed, .ahICVFailed]
-                let others = PacketVerdict.allCases.filter { !counted.contains($0) && flow.count($0) > 0 }
-                let other =
-                    others.isEmpty ? "0" : others.map { "\($0.rawValue) \(flow.count($0))" }.joined(separator: ", ")
+                let other = flow.otherVerdicts.isEmpty ? "0" : flow.otherVerdicts
                 let seq = flow.firstSequence.map { "\($0)-\(flow.lastSequence ?? $0)" } ?? "-"
                 rows.append(
                     [
@@ -132,7 +138,14 @@ final class TextReporter: Reporter {
                         TimeFormat.iso8601Text(flow.firstSeen), TimeFormat.iso8601Text(flow.lastSeen),
                     ] + (summary.policy.active ? [PolicyPresentation.cell(flow.policy)] : []))
             }
-            sink.write(table(headers, rows))
+            let full = table(headers, rows)
+            if let width = display.width, full.split(separator: "\n").contains(where: { $0.count > width }) {
+                sink.write(
+                    SATableText(flows: flows, sad: sad, ahSAD: ahSAD, summary: summary, display: display).render(
+                        width: width))
+            } else {
+                sink.write(full)
+            }
         }
         if untrackedFlowPackets > 0 {
             sink.write("ESP packets in flows past the tracking limit: \(untrackedFlowPackets)\n")
@@ -142,7 +155,7 @@ final class TextReporter: Reporter {
         )
         let verdictText = PacketVerdict.allCases.compactMap { v -> String? in
             let n = summary.count(v)
-            return n > 0 ? "\(v.rawValue) \(n)" : nil
+            return n > 0 ? display.paint("\(v.rawValue) \(n)", v.style) : nil
         }.joined(separator: ", ")
         sink.write("Verdicts: \(verdictText.isEmpty ? "none" : verdictText)\n")
         if let first = summary.firstTime, let last = summary.lastTime {
@@ -154,12 +167,12 @@ final class TextReporter: Reporter {
             sink.write("Findings:\n")
             for finding in summary.findings {
                 sink.write(
-                    "  \(finding.spi.description) \(finding.source) → \(finding.destination): \(finding.message)\n"
+                    "  \(finding.spi.description) \(finding.source) → \(finding.destination): \(display.paint(finding.message, finding.kind.style))\n"
                 )
             }
             for line in PolicyPresentation.leakFindings(summary.policy) { sink.write(line) }
         }
-        for message in summary.diagnostics { sink.write("Warning: \(message)\n") }
+        for message in summary.diagnostics { sink.write("\(display.paint("Warning:", .warning)) \(message)\n") }
         sink.flush()
     }
 

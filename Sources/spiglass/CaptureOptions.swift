@@ -61,6 +61,8 @@ struct CaptureOptions: ParsableArguments {
     @Flag(name: .customShort("q"), help: "No per-packet lines; only the SA table and summary.")
     var quiet = false
 
+    @OptionGroup var terminal: TerminalOptions
+
     @Option(name: .customShort("c"), help: ArgumentHelp("Stop after this many packets.", valueName: "count"))
     var count: Int?
 
@@ -196,11 +198,13 @@ struct CaptureOptions: ParsableArguments {
             errors.write("spiglass: warning: '\(path)' is named more than once: read once\n")
         }
         let toStandardError = write == "-"
+        let display = terminal.display(descriptor: toStandardError ? 2 : 1, json: json)
         let session = AnalysisSession(
             configuration(report: report, captures: expanded.paths), errors: errors,
             control: SignalControl()
         ) { live in
-            FileDescriptorSink(descriptor: toStandardError ? 2 : 1, lineBuffered: live)
+            let sink = FileDescriptorSink(descriptor: toStandardError ? 2 : 1, lineBuffered: live)
+            return display.isPlain ? sink : TerminalSink(sink, display: display)
         }
         let status = session.run()
         if status != .completed { throw ExitCode(status.exitStatus) }
@@ -236,6 +240,8 @@ struct CaptureOptions: ParsableArguments {
         options.deriveChildKeys = !noDerive
         options.ikeDecryptDespiteIntegrityFailure = ikeNoIntegrity
         options.quiet = quiet || write == "-"
+        options.display = terminal.display(descriptor: write == "-" ? 2 : 1, json: json)
+        options.hideNonIPsec = terminal.hidesNonIPsec(descriptor: write == "-" ? 2 : 1, json: json)
         options.writePath = write
         writeOptions.apply(to: &options, path: write)
         options.replayWindow = replayWindow
