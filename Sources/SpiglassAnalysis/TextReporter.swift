@@ -8,10 +8,13 @@ final class TextReporter: Reporter {
     let sink: OutputSink
     let quiet: Bool
     var sources = SourceNames()
+    /// `-V`: each packet's full dissection under its line.
+    let details: Bool
 
-    init(sink: OutputSink, quiet: Bool) {
+    init(sink: OutputSink, quiet: Bool, details: Bool = false) {
         self.sink = sink
         self.quiet = quiet
+        self.details = details
     }
 
     func begin(sources paths: [String]) { sources = SourceNames(paths) }
@@ -61,11 +64,12 @@ final class TextReporter: Reporter {
                 line += ": \(inner.source) → \(inner.destination) \(inner.detail) len=\(inner.length)"
             }
         } else if let ike = record.ike {
-            line += " " + Describe.ike(ike)
+            line += " " + Describe.ike(ike, protectionFollows: record.ikeMessage != nil)
             if let message = record.ikeMessage, message.captureDuplicateOf != nil {
                 line += " (\(IKEDescribe.protection(message)))"
             } else if let message = record.ikeMessage {
-                line += " (\(IKEDescribe.protection(message))): \(IKEDescribe.payloadList(message))"
+                line +=
+                    " (\(IKEDescribe.protection(message))): \(IKEDescribe.payloadList(message, protectionShown: true))"
                 if message.frames.count > 1 {
                     line += " [reassembled from frames \(message.frames.map(String.init).joined(separator: ","))]"
                 }
@@ -85,6 +89,7 @@ final class TextReporter: Reporter {
         if record.reassembledFrom != 0 { line += " [reassembled]" }
         if let note = record.policy { line += PolicyPresentation.packetSuffix(note) }
         sink.write(line + "\n")
+        if details { sink.write(PacketDetails.lines(record, sad: sad, ahSAD: ahSAD)) }
     }
 
     private func leftPad(_ s: String, _ width: Int) -> String {

@@ -58,6 +58,11 @@ struct CaptureOptions: ParsableArguments {
     @Flag(name: .customShort("q"), help: "No per-packet lines; only the SA table and summary.")
     var quiet = false
 
+    @Flag(
+        name: .customShort("V"),
+        help: "Under each packet or IKE message, its full dissection: every payload with its fields (like tshark -V).")
+    var details = false
+
     @Option(name: .customShort("c"), help: ArgumentHelp("Stop after this many packets.", valueName: "count"))
     var count: Int?
 
@@ -176,7 +181,7 @@ struct CaptureOptions: ParsableArguments {
     var ikeNoIntegrity = false
 
     /// Runs the capture (`AnalysisSession`) and exits with its status.
-    func execute(report: AnalysisOptions.Report) throws {
+    func execute(report: AnalysisOptions.Report, ikeSummary: Bool = false) throws {
         // From the start: Ctrl-C or SIGTERM at any point ends the run at a record boundary, with
         // its outputs finished and its summary (see `Signals`).
         Signals.install(live: interface != nil)
@@ -193,7 +198,7 @@ struct CaptureOptions: ParsableArguments {
         }
         let toStandardError = write == "-"
         let session = AnalysisSession(
-            configuration(report: report, captures: expanded.paths), errors: errors,
+            configuration(report: report, captures: expanded.paths, ikeSummary: ikeSummary), errors: errors,
             control: SignalControl()
         ) { live in
             FileDescriptorSink(descriptor: toStandardError ? 2 : 1, lineBuffered: live)
@@ -203,7 +208,9 @@ struct CaptureOptions: ParsableArguments {
     }
 
     /// What the run is configured with (the CLI's options as the library takes them).
-    func configuration(report: AnalysisOptions.Report, captures: [String]) -> AnalysisSession.Configuration {
+    func configuration(report: AnalysisOptions.Report, captures: [String], ikeSummary: Bool = false)
+        -> AnalysisSession.Configuration
+    {
         var configuration = AnalysisSession.Configuration()
         configuration.captures = captures
         configuration.interface = interface
@@ -216,6 +223,7 @@ struct CaptureOptions: ParsableArguments {
         configuration.includes = allowAbsoluteIncludes ? .anywhere : .confined
         configuration.filter = filter
         configuration.options = analysisOptions(report: report)
+        configuration.options.ikeSummary = ikeSummary
         configuration.threads = threads
         configuration.maxFrames = count
         configuration.duration = duration
@@ -229,6 +237,7 @@ struct CaptureOptions: ParsableArguments {
         var options = AnalysisOptions()
         options.format = json ? .json : .text
         options.report = report
+        options.packetDetails = details
         options.deriveChildKeys = !noDerive
         options.ikeDecryptDespiteIntegrityFailure = ikeNoIntegrity
         options.quiet = quiet || write == "-"

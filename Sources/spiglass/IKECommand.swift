@@ -18,7 +18,14 @@ struct IKECommand: ParsableCommand {
 
     @OptionGroup var capture: CaptureOptions
 
+    @Flag(
+        name: .long,
+        help:
+            "One line per IKE SA (peers, version, outcome, algorithms, CHILD_SAs, messages) instead of the messages and ladders."
+    )
+    var summary = false
+
     func run() throws {
-        try capture.execute(report: .ike)
+        try capture.execute(report: .ike, ikeSummary: summary)
     }
 }
