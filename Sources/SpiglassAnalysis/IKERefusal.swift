@@ -21,6 +21,13 @@ struct IKERefusal: Equatable {
         return all.map { indent + $0 + "\n" }.joined()
     }
 
+    /// JSON additions to the ike_sa and child_sa objects: "rejection" (the verdict) and
+    /// "rejection_evidence" (the offered and proposed lines).
+    func json(_ o: inout JSONObject) {
+        o.string("rejection", verdict)
+        o.raw("rejection_evidence", JSONObject.array(evidence.map(JSONObject.quote)))
+    }
+
     /// "failed: phase 1 incomplete (5 of 6 messages)": an IKEv1 phase-1 failure without its
     /// evidence, which the refusal's verdict says; nil for other states.
     static func shortOutcome(_ sa: IKESARecord) -> String? {

@@ -61,7 +61,9 @@ final class IKETextReporter: Reporter {
             sink.write("\n" + ikeSAText(index, sa, start: start, flows: flows, flowsByChild: flowsByChild, sad: sad))
         }
         let orphans = flows.filter { $0.childSA == nil }
-        if !orphans.isEmpty && !ike.ikeSAs.isEmpty {
+        if !orphans.isEmpty && !ike.ikeSAs.isEmpty && summaryOnly {
+            sink.write("\nESP/AH SPIs that no exchange in this capture created: \(orphans.count)\n")
+        } else if !orphans.isEmpty && !ike.ikeSAs.isEmpty {
             sink.write("\nESP/AH SPIs that no exchange in this capture created:\n")
             for flow in orphans {
                 sink.write(
