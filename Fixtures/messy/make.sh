@@ -24,7 +24,7 @@
 #   ikev2/no-proposal-then-ok.pcap  strongswan-ike/no-proposal (NO_PROPOSAL_CHOSEN for aes128-sha256-modp2048)
 #                              then strongswan-ike/pfs-gcm moved 60 s on (the same peers agree on
 #                              aes256gcm16-prfsha384-ecp384): a refusal whose alternative the capture shows
-#   ikev2/many-sas.pcap        every strongswan-ike case but nat merged by time: 15 IKE SAs between the
+#   ikev2/many-sas.pcap        every strongswan-ike case but nat merged by time: 17 IKE SAs between the
 #                              same two hosts, failures and successes (the view of `ike --summary`)
 #   ikev1/qm-resend.pcap       strongswan-ikev1/main-psk up to its first Quick Mode (frames 1-9), with
 #                              the responder's message 2 (frame 8) again 1 s and 2 s later: message 3

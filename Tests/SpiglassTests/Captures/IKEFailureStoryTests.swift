@@ -69,6 +69,50 @@ import Testing
             ])
     }
 
+    /// A CHILD_SA whose ESP proposals the responder refused in IKE_AUTH, the IKE SA kept.
+    @Test func noProposalChosenForTheChildSA() throws {
+        let text = try Self.fixture("strongswan-ike/child-no-proposal")
+        #expect(
+            Self.lines(text, "rejected:") == [
+                "rejected: the responder 10.98.0.2 rejected the only ESP proposal offered; what it would accept is not in the capture; the IKE SA stays"
+            ])
+        #expect(
+            Self.lines(text, "offered (frame 3):") == [
+                "offered (frame 3): #1 ESP spi=a7917875 ENCR_AES_CBC_128 AUTH_HMAC_SHA2_256_128 NO_ESN"
+            ])
+    }
+
+    /// IKEv2 CP (never shown before) and the selectors the responder narrowed.
+    @Test func configurationPayloadAndNarrowedSelectors() throws {
+        let text = try Self.fixture("strongswan-ike/cp-narrow")
+        #expect(
+            Self.lines(text, "configuration:") == [
+                "configuration: CP(CFG_REQUEST): INTERNAL_IP4_ADDRESS (frame 3); CP(CFG_REPLY): INTERNAL_IP4_ADDRESS=10.203.0.1, INTERNAL_IP4_DNS=10.203.0.53 (frame 4)"
+            ])
+        #expect(
+            Self.lines(text, "selectors:") == [
+                "selectors: proposed 10.200.0.0/16 === 10.200.2.0/24 (frame 3), narrowed to 10.200.1.0/24 === 10.200.2.0/24"
+            ])
+        #expect(Self.lines(text, "rejected:").isEmpty)
+    }
+
+    /// `-V` shows a certificate's subject and issuer (openssl x509 -subject -issuer reads the same).
+    @Test func detailsShowCertificateSubjects() throws {
+        var options = AnalysisOptions()
+        options.report = .ike
+        options.packetDetails = true
+        let output = StringSink()
+        _ = try analyzeStream(
+            Paths.fixture("strongswan-ike/fragmentation/capture.pcap"),
+            keys: [Paths.fixture("strongswan-ike/fragmentation/sa.spiglass")], options: options, output: output)
+        #expect(
+            Self.lines(output.text, "Subject:") == [
+                "Subject: C=CH, O=Spiglass test, CN=a.spiglass.test",
+                "Subject: C=CH, O=Spiglass test, CN=b.spiglass.test",
+            ])
+        #expect(Set(Self.lines(output.text, "Issuer:")) == ["Issuer: C=CH, O=Spiglass test, CN=Spiglass test CA"])
+    }
+
     /// AUTHENTICATION_FAILED: the responder refused the initiator's AUTH; the CHILD_SA that
     /// fell with it does not say it again.
     @Test func authenticationFailedNamesTheIdentityAndMethod() throws {
@@ -136,7 +180,7 @@ import Testing
         #expect(line.hasSuffix("rspi=44d56d01d4757aeb (encrypted, no keys): SK"), "\(line)")
     }
 
-    /// `ike --summary`: one line per IKE SA of a capture of fifteen, each with its outcome.
+    /// `ike --summary`: one line per IKE SA of a capture of seventeen, each with its outcome.
     @Test(.enabled(if: MessyCaptures.toolsPresent, "editcap/mergecap are not installed (Debian wireshark-common)"))
     func summaryHasOneLinePerIKESA() throws {
         let cases = try FileManager.default.contentsOfDirectory(atPath: Paths.fixture("strongswan-ike")).filter {
@@ -146,7 +190,7 @@ import Testing
             try MessyCaptures.path("ikev2/many-sas.pcap"),
             keys: cases.map { Paths.fixture("strongswan-ike/\($0)/sa.spiglass") }, summary: true)
         let lines = text.split(separator: "\n").filter { $0.hasPrefix("#") }
-        #expect(lines.count == 15, "\(text)")
+        #expect(lines.count == 17, "\(text)")
         #expect(!text.contains("exchanges:"))
         #expect(
             lines.contains(
@@ -160,6 +204,6 @@ import Testing
             lines.contains(
                 "#10 v2 10.98.0.1 ⇄ 10.98.0.2  failed: AUTHENTICATION_FAILED from the responder  ENCR_AES_CBC_128 AUTH_HMAC_SHA2_256_128 PRF_HMAC_SHA2_256 MODP_2048  CHILD_SAs: 1 (1 refused: AUTHENTICATION_FAILED)  messages: 4"
             ))
-        #expect(lines.filter { $0.contains(" deleted ") || $0.contains(" rekeyed ") }.count == 12)
+        #expect(lines.filter { $0.contains(" deleted ") || $0.contains(" rekeyed ") }.count == 14)
     }
 }
