@@ -63,15 +63,14 @@ extension IKERefusal {
     private static func laterChild(
         after index: Int, like child: ChildSARecord, story: IKEReconstruction, offered: [IKEv2Proposal]
     ) -> String? {
-        for later in story.children.indices where later > index {
+        for later in searchRange(after: index, in: story.children.indices) {
             let other = story.children[later]
             guard other.established, other.requester == child.requester, other.responder == child.responder,
                 case .v2(let chosen) = other.proposal
             else { continue }
-            let missing = IKEOfferText.missing(chosen, from: offered)
-            let agreed = chosen.transforms.map(\.name).joined(separator: " ")
-            guard !missing.isEmpty else { return "CHILD_SA #\(later + 1) later agreed on \(agreed)" }
-            return "none offered \(missing.joined(separator: ", ")), which CHILD_SA #\(later + 1) later agreed on"
+            return agreement(
+                "CHILD_SA #\(later + 1)", missing: IKEOfferText.missing(chosen, from: offered),
+                agreed: chosen.transforms.map(\.name))
         }
         return nil
     }

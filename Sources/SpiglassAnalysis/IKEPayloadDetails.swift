@@ -65,9 +65,13 @@ extension IKEv2Notify {
 }
 
 extension IKEv2CertificateRenderer {
-    /// An X.509 certificate's subject and issuer.
-    func details() -> [String] {
-        guard !isRequest, let names = IKECertificateNames(der: data) else { return [] }
+    func details() -> [String] { isRequest ? [] : IKECertificateNames.lines(data) }
+}
+
+extension IKECertificateNames {
+    /// An X.509 certificate's subject and issuer as text; none when `der` is not one.
+    static func lines(_ der: [UInt8]) -> [String] {
+        guard let names = IKECertificateNames(der: der) else { return [] }
         return [
             "Subject: \(IKEDistinguishedNameText.render(names.subject) ?? Hex.encode(names.subject))",
             "Issuer: \(IKEDistinguishedNameText.render(names.issuer) ?? Hex.encode(names.issuer))",
@@ -112,12 +116,5 @@ extension IKEv1SecurityAssociation {
 }
 
 extension IKEv1CertificateRenderer {
-    /// An X.509 certificate's subject and issuer.
-    func details() -> [String] {
-        guard !isRequest, let names = IKECertificateNames(der: data) else { return [] }
-        return [
-            "Subject: \(IKEDistinguishedNameText.render(names.subject) ?? Hex.encode(names.subject))",
-            "Issuer: \(IKEDistinguishedNameText.render(names.issuer) ?? Hex.encode(names.issuer))",
-        ]
-    }
+    func details() -> [String] { isRequest ? [] : IKECertificateNames.lines(data) }
 }

@@ -15,6 +15,16 @@ struct IKERefusal: Equatable {
 
     var isEmpty: Bool { evidence.isEmpty && verdict == nil }
 
+    /// Later IKE SAs (or CHILD_SAs) searched for an agreement between the same peers: a bound,
+    /// so that a capture of tens of thousands of refusals costs no quadratic time.
+    static let lookahead = 256
+
+    /// The indices after `index` that the search for a later agreement reads.
+    static func searchRange(after index: Int, in range: Range<Int>) -> Range<Int> {
+        let start = min(index + 1, range.upperBound)
+        return start..<min(range.upperBound, start + lookahead)
+    }
+
     /// The text report's lines: "rejected: …" first, then the evidence, each after `indent`.
     func lines(indent: String) -> String {
         let all = (verdict.map { ["rejected: \($0)"] } ?? []) + evidence
@@ -82,7 +92,9 @@ extension IKERefusal {
         case .notify(.v2(.noProposalChosen), let by):
             verdict = Self.noProposal(
                 by: Self.peer(by, of: sa), count: offered.count, what: "IKE proposal",
-                alternative: Self.laterV2IKESA(after: index, like: sa, story: story, offered: offered))
+                alternative: Self.laterIKESA(after: index, like: sa, story: story) {
+                    if case .v2(let chosen) = $0 { IKEOfferText.missing(chosen, from: offered) } else { nil }
+                })
         case .notify(.v2(.authenticationFailed), let by):
             verdict = Self.authenticationRefused(sa, by: by)
         case .notify(let type, let by):
@@ -122,22 +134,27 @@ extension IKERefusal {
             + (known.isEmpty ? "" : " (\(known.joined(separator: ", ")))") + ": AUTHENTICATION_FAILED"
     }
 
-    /// A later IKEv2 IKE SA between the same addresses that agreed on a proposal: its
-    /// transforms that none of `offered` held.
-    private static func laterV2IKESA(
-        after index: Int, like sa: IKESARecord, story: IKEReconstruction, offered: [IKEv2Proposal]
+    /// A later IKE SA between the same addresses that agreed on a proposal: what of it none of
+    /// the refused offers held (`missing` gives that for a proposal of the right version, else nil).
+    private static func laterIKESA(
+        after index: Int, like sa: IKESARecord, story: IKEReconstruction,
+        missing: (IKEChosenProposal) -> [String]?
     ) -> String? {
-        for later in story.ikeSAs.indices where later > index {
+        for later in searchRange(after: index, in: story.ikeSAs.indices) {
             let other = story.ikeSAs[later]
             guard other.initiator == sa.initiator, other.responder == sa.responder,
-                case .v2(let chosen) = other.proposal
+                let chosen = other.proposal, let lacking = missing(chosen)
             else { continue }
-            let missing = IKEOfferText.missing(chosen, from: offered)
-            let agreed = chosen.transforms.map(\.name).joined(separator: " ")
-            guard !missing.isEmpty else { return "IKE SA #\(later + 1) later agreed on \(agreed)" }
-            return "none offered \(missing.joined(separator: ", ")), which IKE SA #\(later + 1) later agreed on"
+            return agreement("IKE SA #\(later + 1)", missing: lacking, agreed: other.proposalNames)
         }
         return nil
+    }
+
+    /// What a later negotiation (`what`: "IKE SA #3") agreed on that the refused offers lacked
+    /// (`missing`), or, when they held it all, what it agreed on (`agreed`).
+    static func agreement(_ what: String, missing: [String], agreed: [String]) -> String {
+        guard !missing.isEmpty else { return "\(what) later agreed on \(agreed.joined(separator: " "))" }
+        return "none offered \(missing.joined(separator: ", ")), which \(what) later agreed on"
     }
 
     /// IKEv1: what the first phase-1 message offered, and why phase 1 failed.
@@ -153,7 +170,9 @@ extension IKERefusal {
             let transforms = offered.reduce(0) { $0 + $1.transforms.count }
             verdict = Self.noProposal(
                 by: Self.peer(by, of: sa), count: transforms, what: "phase-1 transform",
-                alternative: Self.laterV1IKESA(after: index, like: sa, story: story, offered: offered))
+                alternative: Self.laterIKESA(after: index, like: sa, story: story) {
+                    if case .v1(let chosen) = $0 { IKEOfferText.missing(chosen, from: offered) } else { nil }
+                })
         case .notify(let type, let by):
             verdict = "\(Self.peer(by, of: sa)) refused phase 1 with \(type.name)"
         case .phase1Incomplete(let incomplete):
@@ -163,6 +182,7 @@ extension IKERefusal {
 
     private static func phase1Words(_ failure: IKEv1Phase1Failure, _ sa: IKESARecord) -> String? {
         let message = failure.aggressive ? 3 : 5
+        // RFC 2409 Appendix A: authentication method 1 is the pre-shared key.
         let psk = sa.initiatorAuthentication == .v1(1)
         switch failure.evidence {
         case .none:
@@ -176,23 +196,6 @@ extension IKERefusal {
                 "\(peer(.responder, of: sa)) answered the initiator's message \(message) with notifications that do not decrypt with the initiator's keys: the two sides derived different keys"
                 + (psk ? " (with PSK authentication: the pre-shared keys differ)" : "")
         }
-    }
-
-    private static func laterV1IKESA(
-        after index: Int, like sa: IKESARecord, story: IKEReconstruction, offered: [IKEv1Proposal]
-    ) -> String? {
-        for later in story.ikeSAs.indices where later > index {
-            let other = story.ikeSAs[later]
-            guard other.initiator == sa.initiator, other.responder == sa.responder,
-                case .v1(let chosen) = other.proposal
-            else { continue }
-            let missing = IKEOfferText.missing(chosen, from: offered)
-            guard !missing.isEmpty else {
-                return "IKE SA #\(later + 1) later agreed on \(other.proposalNames.joined(separator: " "))"
-            }
-            return "none offered \(missing.joined(separator: ", ")), which IKE SA #\(later + 1) later agreed on"
-        }
-        return nil
     }
 }
 

@@ -25,6 +25,12 @@ struct IKECommand: ParsableCommand {
     )
     var summary = false
 
+    func validate() throws {
+        if summary && capture.json {
+            throw ValidationError("--summary is for text; --json -q gives one ike_sa object per IKE SA")
+        }
+    }
+
     func run() throws {
         try capture.execute(report: .ike, ikeSummary: summary)
     }

@@ -10,29 +10,9 @@ import Testing
 
     /// tshark -V of one frame with an IKEv2 decryption table, in a private profile.
     static func tsharkDetails(frame: Int) throws -> String {
-        let fm = FileManager.default
-        let home = NSTemporaryDirectory() + "spiglass-tshark-\(UUID().uuidString)"
-        defer { try? fm.removeItem(atPath: home) }
-        let config = home + "/.config/wireshark"
-        try fm.createDirectory(atPath: config, withIntermediateDirectories: true)
-        try fm.copyItem(
-            atPath: Paths.fixture("\(fixture)/ikev2_decryption_table"), toPath: config + "/ikev2_decryption_table")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try #require(Tshark.path))
-        process.arguments = [
-            "-r", Paths.fixture("\(fixture)/capture.pcap"), "-n", "-V", "-Y", "frame.number==\(frame)",
-        ]
-        var environment = ProcessInfo.processInfo.environment
-        environment["HOME"] = home
-        environment["XDG_CONFIG_HOME"] = home + "/.config"
-        process.environment = environment
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        try Tshark.output(
+            ["-r", Paths.fixture("\(fixture)/capture.pcap"), "-n", "-V", "-Y", "frame.number==\(frame)"],
+            files: ["ikev2_decryption_table": Paths.fixture("\(fixture)/ikev2_decryption_table")])
     }
 
     /// Our `ike -V` lines under the message of `frame`.
