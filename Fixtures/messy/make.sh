@@ -21,6 +21,11 @@
 #   snaplen-partial/CASE.pcap  frames 9-12 of the first case cut at 96 bytes, the others whole (a capture
 #                              whose snapshot length was lowered for a while): the cut ESP packets leave holes
 #                              in their SAs' sequence numbers that the capture made, not the network
+#   ikev2/no-proposal-then-ok.pcap  strongswan-ike/no-proposal (NO_PROPOSAL_CHOSEN for aes128-sha256-modp2048)
+#                              then strongswan-ike/pfs-gcm moved 60 s on (the same peers agree on
+#                              aes256gcm16-prfsha384-ecp384): a refusal whose alternative the capture shows
+#   ikev2/many-sas.pcap        every strongswan-ike case but nat merged by time: 17 IKE SAs between the
+#                              same two hosts, failures and successes (the view of `ike --summary`)
 #   ikev1/qm-resend.pcap       strongswan-ikev1/main-psk up to its first Quick Mode (frames 1-9), with
 #                              the responder's message 2 (frame 8) again 1 s and 2 s later: message 3
 #                              never reached it
@@ -89,3 +94,8 @@ mergecap -F pcap -w "$out/snaplen-partial/$first.pcap" "$tmp/whole.pcap" "$tmp/c
 rm -r "$tmp"
 mkdir -p "$out/ikev2"
 python3 "$here/messy/fresh-answers.py" "$here/strongswan-ike/rekey-cbc-sha256/capture.pcap" "$out/ikev2/fresh-answers.pcap"
+tmp=$(mktemp -d)
+editcap -F pcap -t 60 "$here/strongswan-ike/pfs-gcm/capture.pcap" "$tmp/later.pcap"
+mergecap -F pcap -w "$out/ikev2/no-proposal-then-ok.pcap" "$here/strongswan-ike/no-proposal/capture.pcap" "$tmp/later.pcap"
+rm -r "$tmp"
+mergecap -F pcap -w "$out/ikev2/many-sas.pcap" $(ls -d "$here"/strongswan-ike/*/ | grep -v '/nat/$' | sed 's|/$|/capture.pcap|')

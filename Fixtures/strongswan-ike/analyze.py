@@ -894,7 +894,9 @@ def run(a):
             plain = f.reassembled[0]
         if logged is not None and plain is not None and (f.sk is None or f.sk[0] == 46 or
                                                            getattr(f, "reassembled", None)):
-            want = [SS_PAYLOAD.get(x, 41 if x.startswith("N(") else -1) for x in logged.split()]
+            # tokens keep their parentheses whole: "CPRP(ADDR DNS)" is one CP payload
+            tokens = re.findall(r"[^\s(]+\([^)]*\)|\S+", logged)
+            want = [41 if x.startswith("N(") else SS_PAYLOAD.get(x.split("(")[0], -1) for x in tokens]
             if want != plain:
                 err(f"frame {f.n}: payloads {plain} != logged [{logged}]")
 

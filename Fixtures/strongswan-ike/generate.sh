@@ -19,9 +19,10 @@ set -euo pipefail
 export LC_ALL=C
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-NSA=sgikeA
-NSB=sgikeB
-NSN=sgikeN
+# namespace names: override (SG_NS_PREFIX=wt26e) when others run the script at the same time
+NSA=${SG_NS_PREFIX:-sgike}A
+NSB=${SG_NS_PREFIX:-sgike}B
+NSN=${SG_NS_PREFIX:-sgike}N
 # two-host topology: A (sgiA) <-> (sgiB) B
 A4=10.98.0.1;   B4=10.98.0.2
 A6=fd00:98::1;  B6=fd00:98::2
@@ -33,7 +34,8 @@ IN_A6=fd00:201::1; IN_B6=fd00:202::1
 PSK="spiglass-ike-test-psk-not-secret"
 
 ALL_CASES=(rekey-cbc-sha256 pfs-gcm chacha20 ccm ctr-xcbc cmac fragmentation nat
-           no-proposal wrong-psk ts-unacceptable invalid-ke cookie no-response ipv6)
+           no-proposal wrong-psk ts-unacceptable invalid-ke cookie no-response ipv6
+           child-no-proposal cp-narrow)
 
 WORK=$(mktemp -d /tmp/spiglass-strongswan-ike.XXXXXX)
 KEEP=${KEEP:-0}
@@ -148,6 +150,7 @@ EOC
 # write_swanctl DIR; parameters from variables:
 #   C_LOCAL C_REMOTE C_IKE C_ESP C_LTS C_RTS C_MYID C_PEERID C_PSK
 #   C_AUTH (psk|pubkey) C_CERT C_KEY C_CA C_CONN_EXTRA C_CHILD_EXTRA C_MORE
+#   C_TOP (top-level sections after secrets, e.g. pools)
 write_swanctl() {
   local d=$1
   local auth_local auth_remote secrets=""
@@ -205,6 +208,7 @@ connections {
 secrets {
   $secrets
 }
+${C_TOP:-}
 EOC
 }
 
@@ -253,7 +257,7 @@ defaults() {
   PSK_A=$PSK; PSK_B=$PSK
   AUTH=psk
   SS_A=""; SS_B=""            # extra strongswan.conf lines
-  CONN_EXTRA=""; CHILD_EXTRA_A=""; CHILD_EXTRA_B=""
+  CONN_EXTRA=""; CONN_EXTRA_A=""; CONN_EXTRA_B=""; CHILD_EXTRA_A=""; CHILD_EXTRA_B=""; TOP_B=""
   LTS_A=""; RTS_A=""; LTS_B=""; RTS_B=""
   MORE_B=""
   CERT_A=""; KEY_A=""; CERT_B=""; KEY_B=""; CA=""
@@ -275,12 +279,12 @@ prepare_2host() {
   write_strongswan_conf "$W/B" "$SS_B"
   C_LOCAL=$la C_REMOTE=$lb C_IKE=$IKE_A C_ESP=$ESP_A C_LTS=$LTS_A C_RTS=$RTS_A \
     C_MYID=a@spiglass.test C_PEERID=b@spiglass.test C_PSK=$PSK_A C_AUTH=$AUTH \
-    C_CERT=$CERT_A C_KEY=$KEY_A C_CA=$CA C_CONN_EXTRA=$CONN_EXTRA C_CHILD_EXTRA=$CHILD_EXTRA_A \
-    C_MORE="" write_swanctl "$W/A"
+    C_CERT=$CERT_A C_KEY=$KEY_A C_CA=$CA C_CONN_EXTRA="$CONN_EXTRA $CONN_EXTRA_A" C_CHILD_EXTRA=$CHILD_EXTRA_A \
+    C_MORE="" C_TOP="" write_swanctl "$W/A"
   C_LOCAL=$lb C_REMOTE=$la C_IKE=${IKE_B:-$IKE_A} C_ESP=${ESP_B:-$ESP_A} C_LTS=$LTS_B C_RTS=$RTS_B \
     C_MYID=b@spiglass.test C_PEERID=a@spiglass.test C_PSK=$PSK_B C_AUTH=$AUTH \
-    C_CERT=$CERT_B C_KEY=$KEY_B C_CA=$CA C_CONN_EXTRA=$CONN_EXTRA C_CHILD_EXTRA=$CHILD_EXTRA_B \
-    C_MORE=$MORE_B write_swanctl "$W/B"
+    C_CERT=$CERT_B C_KEY=$KEY_B C_CA=$CA C_CONN_EXTRA="$CONN_EXTRA $CONN_EXTRA_B" C_CHILD_EXTRA=$CHILD_EXTRA_B \
+    C_MORE=$MORE_B C_TOP="$TOP_B" write_swanctl "$W/B"
   if [ "$AUTH" = pubkey ]; then
     sed -i 's/id = a@spiglass.test/id = a.spiglass.test/; s/id = b@spiglass.test/id = b.spiglass.test/' \
       "$W/A/swanctl.conf" "$W/B/swanctl.conf"
@@ -432,6 +436,34 @@ case_ts_unacceptable() {
   prepare_2host
   initiate "$W/A" fail
   sleep 1
+  list_sas "$W/A" "after IKE_AUTH"
+  terminate "$W/A"
+}
+
+case_child_no_proposal() {
+  DESC="CHILD_SA in IKE_AUTH refused: A offers ESP aes128-sha256, B accepts only aes256gcm16 -> NO_PROPOSAL_CHOSEN, IKE SA kept"
+  IKE_A=aes128-sha256-modp2048; ESP_A=aes128-sha256; ESP_B=aes256gcm16
+  prepare_2host
+  initiate "$W/A" fail
+  sleep 1
+  list_sas "$W/A" "after IKE_AUTH"
+  terminate "$W/A"
+}
+
+case_cp_narrow() {
+  DESC="A asks for a virtual IP (CP CFG_REQUEST), B assigns one from a pool with a DNS server (CFG_REPLY); A proposes TSi 10.200.0.0/16, B narrows it to 10.200.1.0/24"
+  IKE_A=aes128-sha256-modp2048; ESP_A=aes128-sha256
+  LTS_A=10.200.0.0/16
+  CONN_EXTRA_A="vips = 0.0.0.0"
+  CONN_EXTRA_B="pools = spiglass-pool"
+  TOP_B="pools {
+  spiglass-pool {
+    addrs = 10.203.0.0/24
+    dns = 10.203.0.53
+  }
+}"
+  prepare_2host
+  initiate "$W/A"
   list_sas "$W/A" "after IKE_AUTH"
   terminate "$W/A"
 }

@@ -22,6 +22,10 @@ public struct AnalysisOptions: Sendable {
 
     public var format: Format = .text
     public var report: Report = .packets
+    /// `ike --summary`: one line per IKE SA instead of the messages and ladders (text only).
+    public var ikeSummary = false
+    /// `-V`: under each packet or IKE message, its full dissection (text only).
+    public var packetDetails = false
     /// Add the ESP/AH SAs that IKE exchanges negotiated, keyed from SK_d, to the SAD.
     public var deriveChildKeys = true
     /// Decrypt IKEv2 messages whose integrity check fails, marked unauthenticated.

@@ -101,9 +101,14 @@ public final class Analyzer {
 
     static func makeReporter(_ options: AnalysisOptions, output: OutputSink, ike: IKEReconstruction) -> Reporter {
         switch (options.report, options.format) {
-        case (.packets, .text): TextReporter(sink: output, quiet: options.quiet, display: options.display)
+        case (.packets, .text):
+            TextReporter(
+                sink: output, quiet: options.quiet, display: options.display, details: options.packetDetails)
         case (.packets, .json): JSONReporter(sink: output, quiet: options.quiet)
-        case (.ike, .text): IKETextReporter(sink: output, quiet: options.quiet, ike: ike)
+        case (.ike, .text):
+            IKETextReporter(
+                sink: output, quiet: options.quiet, ike: ike, summaryOnly: options.ikeSummary,
+                details: options.packetDetails)
         case (.ike, .json): IKEJSONReporter(sink: output, quiet: options.quiet, ike: ike)
         }
     }

@@ -5,14 +5,16 @@ import SpiglassWire
 /// Words for IKE messages, exchanges, IKE SAs and CHILD_SAs, shared by the reporters.
 enum IKEDescribe {
     /// "SA KE Ni N(NAT_DETECTION_SOURCE_IP)" for the payloads outside SK, then "SK{IDi AUTH …}".
-    static func payloadList(_ message: IKEMessageRecord) -> String {
+    /// `protectionShown`: the line already says why the encrypted part stayed closed
+    /// (`protection`), so it shows as its bare name ("SK", "E") instead of "SK{no keys}".
+    static func payloadList(_ message: IKEMessageRecord, protectionShown: Bool = false) -> String {
         switch message.payloads {
-        case .v1(let payloads): return v1PayloadList(message, payloads)
-        case .v2(let payloads): return v2PayloadList(message, payloads)
+        case .v1(let payloads): return v1PayloadList(message, payloads, bare: protectionShown)
+        case .v2(let payloads): return v2PayloadList(message, payloads, bare: protectionShown)
         }
     }
 
-    static func v2PayloadList(_ message: IKEMessageRecord, _ payloads: [IKEv2Payload]) -> String {
+    static func v2PayloadList(_ message: IKEMessageRecord, _ payloads: [IKEv2Payload], bare: Bool = false) -> String {
         var parts = payloads[..<(message.decryptedFrom ?? payloads.count)].map(shortName)
         switch message.decryption {
         case .decrypted:
@@ -22,19 +24,20 @@ enum IKEDescribe {
         case .notEncrypted:
             break
         case .noKeys:
-            parts.append(message.frames.count > 1 ? "SKF{no keys}" : "SK{no keys}")
+            let name = message.frames.count > 1 ? "SKF" : "SK"
+            parts.append(bare ? name : name + "{no keys}")
         case .failed(let why):
-            parts.append("SK{not decrypted: \(IKEProtectionErrorText.decryption(why))}")
+            parts.append(bare ? "SK" : "SK{not decrypted: \(IKEProtectionErrorText.decryption(why))}")
         case .fragmentPending:
             parts.append("SKF{pending}")
         case .cutByCapture:
-            parts.append("SK{cut by the capture}")
+            parts.append(bare ? "SK" : "SK{cut by the capture}")
         }
         return parts.joined(separator: " ")
     }
 
     /// IKEv1: the clear payloads, then `E{...}` for what the encryption held.
-    static func v1PayloadList(_ message: IKEMessageRecord, _ payloads: [IKEv1Payload]) -> String {
+    static func v1PayloadList(_ message: IKEMessageRecord, _ payloads: [IKEv1Payload], bare: Bool = false) -> String {
         var parts = payloads[..<(message.decryptedFrom ?? payloads.count)].map(shortName)
         switch message.decryption {
         case .decrypted:
@@ -44,10 +47,11 @@ enum IKEDescribe {
                     + payloads[(message.decryptedFrom ?? payloads.count)...].map(shortName).joined(separator: " ") + "}"
             )
         case .notEncrypted: break
-        case .noKeys: parts.append("E{no keys}")
-        case .failed(let why): parts.append("E{not decrypted: \(IKEProtectionErrorText.decryption(why))}")
+        case .noKeys: parts.append(bare ? "E" : "E{no keys}")
+        case .failed(let why):
+            parts.append(bare ? "E" : "E{not decrypted: \(IKEProtectionErrorText.decryption(why))}")
         case .fragmentPending: parts.append("FRAG{pending}")
-        case .cutByCapture: parts.append("E{cut by the capture}")
+        case .cutByCapture: parts.append(bare ? "E" : "E{cut by the capture}")
         }
         return parts.joined(separator: " ")
     }

@@ -35,12 +35,14 @@ final class IKEJSONReporter: Reporter {
                     IKEJSON.exchange(exchange, index: exchangeIndex, ikeSA: saIndex, sa: sa, messages: ike.messages)
                         + "\n")
             }
-            sink.write(IKEJSON.ikeSA(sa, index: saIndex) + "\n")
+            sink.write(IKEJSON.ikeSA(sa, index: saIndex, refusal: IKERefusal.ikeSA(saIndex, in: ike)) + "\n")
         }
         for (index, child) in ike.children.enumerated() {
             let childFlows = flows.filter { $0.childSA == index }
             sink.write(
-                IKEJSON.child(child, index: index, ikeSA: ike.ikeSAs[child.ikeSAIndex], flows: childFlows) + "\n")
+                IKEJSON.child(
+                    child, index: index, ikeSA: ike.ikeSAs[child.ikeSAIndex], flows: childFlows,
+                    refusal: IKERefusal.child(index, in: ike)) + "\n")
         }
         var o = JSONObject()
         o.string("type", "summary")
@@ -179,7 +181,7 @@ enum IKEJSON {
         return o.finished
     }
 
-    static func ikeSA(_ sa: IKESARecord, index: Int) -> String {
+    static func ikeSA(_ sa: IKESARecord, index: Int, refusal: IKERefusal? = nil) -> String {
         var o = JSONObject()
         o.string("type", "ike_sa")
         o.int("index", index + 1)
@@ -219,6 +221,7 @@ enum IKEJSON {
         o.int("exchanges", sa.exchanges.count)
         o.raw("child_sas", JSONObject.array(sa.children.map { String($0 + 1) }))
         o.raw("findings", JSONObject.array(sa.findings.map { JSONObject.quote($0.text) }))
+        (refusal ?? IKERefusal()).json(&o)
         return o.finished
     }
 
@@ -233,7 +236,9 @@ enum IKEJSON {
         }
     }
 
-    static func child(_ child: ChildSARecord, index: Int, ikeSA: IKESARecord, flows: [FlowStatistics]) -> String {
+    static func child(
+        _ child: ChildSARecord, index: Int, ikeSA: IKESARecord, flows: [FlowStatistics], refusal: IKERefusal? = nil
+    ) -> String {
         var o = JSONObject()
         o.string("type", "child_sa")
         o.int("index", index + 1)
@@ -273,6 +278,7 @@ enum IKEJSON {
                     f.int("policy_mismatches", flow.policy.mismatches)
                     return f.finished
                 }))
+        (refusal ?? IKERefusal()).json(&o)
         return o.finished
     }
 }

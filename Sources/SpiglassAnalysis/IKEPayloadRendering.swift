@@ -12,6 +12,8 @@ protocol IKEPayloadRenderer {
     /// data, hashes, XAUTH passwords are summarised by their length); opaque blobs are hex,
     /// cut to `IKEPayloadJSON.maxHexBytes`.
     func json(_ o: inout JSONObject)
+    /// `-V`: the body's fields under the summary line (`IKEPayloadDetails.swift`).
+    func details() -> [String]
 }
 
 /// Conventions shared by the IKE payload renderers.

@@ -10,11 +10,17 @@ final class IKETextReporter: Reporter {
     let quiet: Bool
     var sources = SourceNames()
     let ike: IKEReconstruction
+    /// `ike --summary`: no message lines, one line per IKE SA instead of its ladder.
+    let summaryOnly: Bool
+    /// `-V`: each message's full dissection under its line.
+    let details: Bool
 
-    init(sink: OutputSink, quiet: Bool, ike: IKEReconstruction) {
+    init(sink: OutputSink, quiet: Bool, ike: IKEReconstruction, summaryOnly: Bool = false, details: Bool = false) {
         self.sink = sink
-        self.quiet = quiet
+        self.quiet = quiet || summaryOnly
         self.ike = ike
+        self.summaryOnly = summaryOnly
+        self.details = details
     }
 
     func begin(sources paths: [String]) { sources = SourceNames(paths) }
@@ -29,9 +35,10 @@ final class IKETextReporter: Reporter {
         line += " " + IKEDescribe.headline(message)
         line += " \(message.header.initiatorSPI.ikeSPIHex)/\(message.header.responderSPI.ikeSPIHex)"
         line += " (\(IKEDescribe.protection(message)))"
-        if message.captureDuplicateOf == nil { line += ": " + IKEDescribe.payloadList(message) }
+        if message.captureDuplicateOf == nil { line += ": " + IKEDescribe.payloadList(message, protectionShown: true) }
         for problem in message.problems.prefix(3) { line += " [\(IKEDescribe.problem(problem))]" }
         sink.write(line + "\n")
+        if details { sink.write(IKEMessageDetails.lines(message, indent: "      ")) }
     }
 
     func finish(
@@ -41,7 +48,7 @@ final class IKETextReporter: Reporter {
         if !quiet { sink.write("\n") }
         sink.write(
             "IKE SAs: \(ike.ikeSAs.count)  CHILD_SAs: \(ike.children.count)  IKE messages: \(summary.ikePackets)")
-        if ike.ikev1Messages > 0 { sink.write("  of them IKEv1: \(ike.ikev1Messages)") }
+        if ike.ikev1Messages > 0 { sink.write(IKESummaryLine.versionCount(ike.ikev1Messages, of: summary.ikePackets)) }
         sink.write("  decrypted: \(ike.decryptedCount)")
         if ike.integrityFailureCount > 0 { sink.write("  integrity failed: \(ike.integrityFailureCount)") }
         if ike.captureDuplicateCount > 0 { sink.write("  capture duplicates: \(ike.captureDuplicateCount)") }
@@ -49,11 +56,14 @@ final class IKETextReporter: Reporter {
         let flowsByChild = Dictionary(grouping: flows.indices.filter { flows[$0].childSA != nil }) {
             flows[$0].childSA!
         }
-        for (index, sa) in ike.ikeSAs.enumerated() {
+        if summaryOnly && !ike.ikeSAs.isEmpty { sink.write("\n" + summaryLines()) }
+        for (index, sa) in ike.ikeSAs.enumerated() where !summaryOnly {
             sink.write("\n" + ikeSAText(index, sa, start: start, flows: flows, flowsByChild: flowsByChild, sad: sad))
         }
         let orphans = flows.filter { $0.childSA == nil }
-        if !orphans.isEmpty && !ike.ikeSAs.isEmpty {
+        if !orphans.isEmpty && !ike.ikeSAs.isEmpty && summaryOnly {
+            sink.write("\nESP/AH SPIs that no exchange in this capture created: \(orphans.count)\n")
+        } else if !orphans.isEmpty && !ike.ikeSAs.isEmpty {
             sink.write("\nESP/AH SPIs that no exchange in this capture created:\n")
             for flow in orphans {
                 sink.write(
@@ -78,11 +88,16 @@ final class IKETextReporter: Reporter {
     ) -> String {
         var out =
             "IKE SA #\(index + 1)  \(sa.spis)  \(sa.initiator):\(sa.initiatorPort) (initiator) ⇄ \(sa.responder):\(sa.responderPort) (responder)\n"
-        out += "  outcome: \(stateWords(sa))\(sa.failureEvidence.map { " (\(IKESAWords.evidence($0)))" } ?? "")\n"
+        let refusal = IKERefusal.ikeSA(index, in: ike)
+        // A phase-1 failure the refusal line words says only its counts here.
+        let outcome = refusal?.verdict == nil ? stateWords(sa) : IKERefusal.shortOutcome(sa) ?? stateWords(sa)
+        out += "  outcome: \(outcome)\(sa.failureEvidence.map { " (\(IKESAWords.evidence($0)))" } ?? "")"
+        out += IKERefusal.sender(sa).map { ", sent by \($0)" } ?? ""
+        out += "\n" + (refusal?.lines(indent: "  ") ?? "")
         if let from = sa.rekeyOf { out += "  rekey of IKE SA #\(from + 1)\n" }
         if let to = sa.rekeyedBy { out += "  rekeyed by IKE SA #\(to + 1)\n" }
         if !sa.proposalNames.isEmpty { out += "  proposal: \(sa.proposalNames.joined(separator: " "))\n" }
-        if let request = sa.invalidKERequestedGroup {
+        if let request = sa.invalidKERequestedGroup, refusal == nil {
             out += "  INVALID_KE_PAYLOAD: the responder asked for \(IKESAWords.group(request)); the initiator retried\n"
         }
         if sa.cookieRoundTrip {
@@ -96,8 +111,12 @@ final class IKETextReporter: Reporter {
                 "  identities: \(initiator) (\(authentication(sa.initiatorAuthentication))) ⇄ \(responder) (\(authentication(sa.responderAuthentication)))\n"
         }
         if sa.initiatorBehindNAT != nil || sa.responderBehindNAT != nil {
-            out += "  NAT: initiator \(natWords(sa.initiatorBehindNAT)), responder \(natWords(sa.responderBehindNAT))\n"
+            out += "  NAT: initiator \(natWords(sa.initiatorBehindNAT)), responder \(natWords(sa.responderBehindNAT))"
+            // Said once for the line: either side's hash may be faked (strongSwan's kernel-libipsec does it).
+            let fakeable = sa.initiatorBehindNAT == true || sa.responderBehindNAT == true
+            out += (fakeable ? " (or a peer faking NAT detection to force UDP encapsulation)" : "") + "\n"
         }
+        if let configuration = IKEOfferText.configuration(sa, in: ike) { out += "  configuration: \(configuration)\n" }
         if !sa.vendorIDs.isEmpty {
             out += "  vendor IDs: \(sa.vendorIDs.map(IKEText.vendor).joined(separator: ", "))\n"
         }
@@ -123,6 +142,15 @@ final class IKETextReporter: Reporter {
         return out
     }
 
+    /// `ike --summary`: one line per IKE SA.
+    private func summaryLines() -> String {
+        var messages = [Int](repeating: 0, count: ike.ikeSAs.count)
+        for message in ike.messages {
+            if let index = message.ikeSAIndex, messages.indices.contains(index) { messages[index] += 1 }
+        }
+        return ike.ikeSAs.indices.map { IKESummaryLine.ikeSA($0, in: ike, messages: messages[$0]) + "\n" }.joined()
+    }
+
     private func stateWords(_ sa: IKESARecord) -> String {
         switch sa.state {
         case .negotiating:
@@ -131,7 +159,7 @@ final class IKETextReporter: Reporter {
             }
             return sa.keysKnown
                 ? "negotiating (no outcome in the capture)"
-                : "outcome unknown: IKE_AUTH is encrypted and no keys were given"
+                : "unknown: IKE_AUTH is encrypted and no keys were given"
         case .noResponse: return "failed: no response from \(sa.responder)"
         default: return IKESAWords.state(sa.state)
         }
@@ -143,7 +171,7 @@ final class IKETextReporter: Reporter {
 
     private func natWords(_ behind: Bool?) -> String {
         switch behind {
-        case .some(true): return "behind a NAT (or faking NAT detection to force UDP encapsulation)"
+        case .some(true): return "behind a NAT"
         case .some(false): return "not behind a NAT"
         case .none: return "unknown"
         }
@@ -218,7 +246,7 @@ final class IKETextReporter: Reporter {
         } else {
             out += " not established: \(child.failure.map { IKESAWords.failure($0) } ?? "pending")"
         }
-        out += "\n"
+        out += "\n" + (IKERefusal.child(index, in: ike)?.lines(indent: "    ") ?? "")
         for flowIndex in flowsByChild[index] ?? [] {
             let flow = flows[flowIndex]
             out +=

@@ -62,11 +62,13 @@ enum Describe {
         return "-"
     }
 
-    static func ike(_ ike: IKEHeader) -> String {
+    /// `protectionFollows`: the line goes on with the message's protection in words
+    /// ("encrypted, no keys"), which says "encrypted" itself.
+    static func ike(_ ike: IKEHeader, protectionFollows: Bool = false) -> String {
         var text = ike.exchangeName
         if ike.isIKEv2 { text += ike.isResponse ? " response" : " request" }
         text += " mid=\(ike.messageID) ispi=\(ike.initiatorSPI.ikeSPIHex) rspi=\(ike.responderSPI.ikeSPIHex)"
-        if ike.isEncrypted { text += " encrypted" }
+        if ike.isEncrypted && !protectionFollows { text += " encrypted" }
         return text
     }
 }

@@ -9,11 +9,14 @@ final class TextReporter: Reporter {
     let quiet: Bool
     let display: TextDisplay
     var sources = SourceNames()
+    /// `-V`: each packet's full dissection under its line.
+    let details: Bool
 
-    init(sink: OutputSink, quiet: Bool, display: TextDisplay = .plain) {
+    init(sink: OutputSink, quiet: Bool, display: TextDisplay = .plain, details: Bool = false) {
         self.sink = sink
         self.quiet = quiet
         self.display = display
+        self.details = details
     }
 
     func begin(sources paths: [String]) { sources = SourceNames(paths) }
@@ -69,11 +72,12 @@ final class TextReporter: Reporter {
                 line += ": \(inner.source) → \(inner.destination) \(inner.detail) len=\(inner.length)"
             }
         } else if let ike = record.ike {
-            line += " " + Describe.ike(ike)
+            line += " " + Describe.ike(ike, protectionFollows: record.ikeMessage != nil)
             if let message = record.ikeMessage, message.captureDuplicateOf != nil {
                 line += " (\(IKEDescribe.protection(message)))"
             } else if let message = record.ikeMessage {
-                line += " (\(IKEDescribe.protection(message))): \(IKEDescribe.payloadList(message))"
+                line +=
+                    " (\(IKEDescribe.protection(message))): \(IKEDescribe.payloadList(message, protectionShown: true))"
                 if message.frames.count > 1 {
                     line += " [reassembled from frames \(message.frames.map(String.init).joined(separator: ","))]"
                 }
@@ -93,6 +97,7 @@ final class TextReporter: Reporter {
         if record.reassembledFrom != 0 { line += " [reassembled]" }
         if let note = record.policy { line += PolicyPresentation.packetSuffix(note) }
         sink.write(line + "\n")
+        if details { sink.write(PacketDetails.lines(record, sad: sad, ahSAD: ahSAD)) }
     }
 
     private func leftPad(_ s: String, _ width: Int) -> String {

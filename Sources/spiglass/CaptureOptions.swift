@@ -62,6 +62,10 @@ struct CaptureOptions: ParsableArguments {
     var quiet = false
 
     @OptionGroup var terminal: TerminalOptions
+    @Flag(
+        name: .customShort("V"),
+        help: "Under each packet or IKE message, its full dissection: every payload with its fields (like tshark -V).")
+    var details = false
 
     @Option(name: .customShort("c"), help: ArgumentHelp("Stop after this many packets.", valueName: "count"))
     var count: Int?
@@ -141,6 +145,7 @@ struct CaptureOptions: ParsableArguments {
         if read.count > 1 && read.contains("-") {
             throw ValidationError("-r - (standard input) cannot be combined with other capture files")
         }
+        if details && json { throw ValidationError("-V is for text; --json already gives every payload's fields") }
         if replayWindow == 0 { throw ValidationError("--replay-window must be at least 1") }
         if !(0...3600).contains(duplicateWindow) {
             throw ValidationError("--duplicate-window must be between 0 and 3600 seconds")
@@ -182,7 +187,7 @@ struct CaptureOptions: ParsableArguments {
     var ikeNoIntegrity = false
 
     /// Runs the capture (`AnalysisSession`) and exits with its status.
-    func execute(report: AnalysisOptions.Report) throws {
+    func execute(report: AnalysisOptions.Report, ikeSummary: Bool = false) throws {
         // From the start: Ctrl-C or SIGTERM at any point ends the run at a record boundary, with
         // its outputs finished and its summary (see `Signals`).
         Signals.install(live: interface != nil)
@@ -200,7 +205,7 @@ struct CaptureOptions: ParsableArguments {
         let toStandardError = write == "-"
         let display = terminal.display(descriptor: toStandardError ? 2 : 1, json: json)
         let session = AnalysisSession(
-            configuration(report: report, captures: expanded.paths), errors: errors,
+            configuration(report: report, captures: expanded.paths, ikeSummary: ikeSummary), errors: errors,
             control: SignalControl()
         ) { live in
             let sink = FileDescriptorSink(descriptor: toStandardError ? 2 : 1, lineBuffered: live)
@@ -211,7 +216,9 @@ struct CaptureOptions: ParsableArguments {
     }
 
     /// What the run is configured with (the CLI's options as the library takes them).
-    func configuration(report: AnalysisOptions.Report, captures: [String]) -> AnalysisSession.Configuration {
+    func configuration(report: AnalysisOptions.Report, captures: [String], ikeSummary: Bool = false)
+        -> AnalysisSession.Configuration
+    {
         var configuration = AnalysisSession.Configuration()
         configuration.captures = captures
         configuration.interface = interface
@@ -224,6 +231,7 @@ struct CaptureOptions: ParsableArguments {
         configuration.includes = allowAbsoluteIncludes ? .anywhere : .confined
         configuration.filter = filter
         configuration.options = analysisOptions(report: report)
+        configuration.options.ikeSummary = ikeSummary
         configuration.threads = threads
         configuration.maxFrames = count
         configuration.duration = duration
@@ -237,6 +245,7 @@ struct CaptureOptions: ParsableArguments {
         var options = AnalysisOptions()
         options.format = json ? .json : .text
         options.report = report
+        options.packetDetails = details
         options.deriveChildKeys = !noDerive
         options.ikeDecryptDespiteIntegrityFailure = ikeNoIntegrity
         options.quiet = quiet || write == "-"

@@ -18,7 +18,20 @@ struct IKECommand: ParsableCommand {
 
     @OptionGroup var capture: CaptureOptions
 
+    @Flag(
+        name: .long,
+        help:
+            "One line per IKE SA (peers, version, outcome, algorithms, CHILD_SAs, messages) instead of the messages and ladders."
+    )
+    var summary = false
+
+    func validate() throws {
+        if summary && capture.json {
+            throw ValidationError("--summary is for text; --json -q gives one ike_sa object per IKE SA")
+        }
+    }
+
     func run() throws {
-        try capture.execute(report: .ike)
+        try capture.execute(report: .ike, ikeSummary: summary)
     }
 }

@@ -126,6 +126,8 @@ public enum FuzzHarness {
         options.format = config & 0x08 != 0 ? .json : .text
         options.report = config & 0x10 != 0 ? .ike : .packets
         options.quiet = config & 0x20 != 0
+        // Text with its packet lines also renders `-V` under each, so the dissection meets hostile input too.
+        options.packetDetails = options.format == .text && !options.quiet
         options.tcpEncapsulationPorts = [4500, 443]
         let keys = wireKeys
         // The reports are checked by the output oracle, then dropped.

@@ -118,7 +118,9 @@ struct SnapLengthTests {
             text.stdout.contains("spi=0xc19c5d01 seq=1 len=54 truncated [aes-gcm-256-16] (captured 96 of 162 bytes)"))
         #expect(text.stdout.contains("Verdicts: truncated 32"))
         #expect(!text.stdout.contains("icv-failed"))
-        #expect(text.stdout.contains("IKE_AUTH request mid=1") && text.stdout.contains("SK{cut by the capture}"))
+        // The cut is said once, in the protection; the encrypted payload then shows by its name.
+        let ikeAuth = try #require(text.stdout.split(separator: "\n").first { $0.contains("IKE_AUTH request mid=1") })
+        #expect(ikeAuth.hasSuffix("(encrypted, not decrypted; cut by the capture: 50 of 259 bytes captured): SK"))
         let json = try CLITests.run(["analyze", "--json", "-r", path, "-k", keys])
         let record = try #require(json.stdout.split(separator: "\n").first { $0.contains("\"frame\":5,") })
         #expect(record.contains("\"length\":96,\"original_length\":162"))

@@ -29,24 +29,19 @@ enum Tshark {
         "esp.decrypted_data", "esp.contained_data",
     ]
 
-    /// One entry per frame that has ESP, after IP reassembly; the values of the innermost ESP layer.
-    static func decryptESP(capture: String, espSA: String) throws -> [Frame] {
+    /// tshark's standard output for `arguments`, run with a private profile (HOME) that holds
+    /// `files` (profile file name → path of the file to copy there) and `preferences`.
+    static func output(_ arguments: [String], files: [String: String], preferences: String = "") throws -> String {
         let fm = FileManager.default
         let home = NSTemporaryDirectory() + "spiglass-tshark-\(UUID().uuidString)"
         defer { try? fm.removeItem(atPath: home) }
         let config = home + "/.config/wireshark"
         try fm.createDirectory(atPath: config, withIntermediateDirectories: true)
-        try fm.copyItem(atPath: espSA, toPath: config + "/esp_sa")
-        try "esp.enable_encryption_decode: TRUE\nesp.enable_authentication_check: TRUE\n"
-            .write(toFile: config + "/preferences", atomically: true, encoding: .utf8)
+        for (name, source) in files { try fm.copyItem(atPath: source, toPath: config + "/" + name) }
+        try preferences.write(toFile: config + "/preferences", atomically: true, encoding: .utf8)
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path!)
-        var arguments = [
-            "-r", capture, "-n", "-Y", "esp", "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E",
-            "aggregator=,",
-        ]
-        for field in fields { arguments += ["-e", field] }
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["HOME"] = home
@@ -59,9 +54,21 @@ enum Tshark {
         let data = stdout.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw TsharkError(message: "tshark exited with \(process.terminationStatus) on \(capture)")
+            throw TsharkError(message: "tshark exited with \(process.terminationStatus) on \(arguments)")
         }
-        let text = String(decoding: data, as: UTF8.self)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// One entry per frame that has ESP, after IP reassembly; the values of the innermost ESP layer.
+    static func decryptESP(capture: String, espSA: String) throws -> [Frame] {
+        var arguments = [
+            "-r", capture, "-n", "-Y", "esp", "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E",
+            "aggregator=,",
+        ]
+        for field in fields { arguments += ["-e", field] }
+        let text = try output(
+            arguments, files: ["esp_sa": espSA],
+            preferences: "esp.enable_encryption_decode: TRUE\nesp.enable_authentication_check: TRUE\n")
         return text.split(separator: "\n").map { line in
             let columns = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             func value(_ name: String) -> [String] {

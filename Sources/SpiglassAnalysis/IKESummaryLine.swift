@@ -1,0 +1,53 @@
+import SpiglassIKE
+
+/// Lines of `ike --summary` (one per IKE SA, for captures with hundreds of tunnels) and of the
+/// `ike` report's totals.
+enum IKESummaryLine {
+    /// "  (all IKEv1)" when every message was IKEv1, else "  of them IKEv1: 4": the count
+    /// of IKE messages is said once.
+    static func versionCount(_ v1: Int, of total: Int) -> String {
+        v1 == total ? " (all IKEv1)" : "  of them IKEv1: \(v1)"
+    }
+
+    /// "#1 v2 10.98.0.1 ⇄ 10.98.0.2  failed: NO_PROPOSAL_CHOSEN from the responder
+    /// (IKE_SA_INIT response, frame 2)  -  CHILD_SAs: 0  messages: 2": peers, version,
+    /// outcome with who ended it, algorithms, CHILD_SAs by state, messages, and what failed.
+    static func ikeSA(_ index: Int, in story: IKEReconstruction, messages: Int) -> String {
+        let sa = story.ikeSAs[index]
+        var line = "#\(index + 1) v\(sa.version.rawValue) \(sa.initiator) ⇄ \(sa.responder)"
+        line += "  " + outcome(sa)
+        line += "  " + (sa.proposalNames.isEmpty ? "-" : sa.proposalNames.joined(separator: " "))
+        line += "  CHILD_SAs: " + children(sa, in: story)
+        line += "  messages: \(messages)"
+        return line
+    }
+
+    /// "established", "deleted", "failed: AUTHENTICATION_FAILED from the responder", "no response".
+    static func outcome(_ sa: IKESARecord) -> String {
+        switch sa.state {
+        case .failed(.notify(let type, let by)):
+            return "failed: \(type.name) from the \(by == .initiator ? "initiator" : "responder")"
+        case .negotiating:
+            return sa.keysKnown || sa.version == .v1 ? "negotiating" : "unknown (encrypted, no keys)"
+        default:
+            return IKESAWords.state(sa.state)
+        }
+    }
+
+    /// "2 (1 established, 1 refused: TS_UNACCEPTABLE)", "0".
+    static func children(_ sa: IKESARecord, in story: IKEReconstruction) -> String {
+        let records = sa.children.filter { story.children.indices.contains($0) }.map { story.children[$0] }
+        guard !records.isEmpty else { return "0" }
+        var states: [String] = []
+        let established = records.filter(\.established).count
+        if established > 0 { states.append("\(established) established") }
+        let refusals = records.compactMap { $0.failure.map(IKESAWords.failure) }
+        if !refusals.isEmpty {
+            states.append(
+                "\(refusals.count) refused: \(IKEText.limited(Array(Set(refusals)).sorted(), separator: ", "))")
+        }
+        let pending = records.count - established - refusals.count
+        if pending > 0 { states.append("\(pending) pending") }
+        return "\(records.count) (\(states.joined(separator: ", ")))"
+    }
+}
