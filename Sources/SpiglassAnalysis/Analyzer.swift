@@ -102,6 +102,7 @@ public final class Analyzer {
         case (.packets, .json): JSONReporter(sink: output, quiet: options.quiet)
         case (.ike, .text): IKETextReporter(sink: output, quiet: options.quiet, ike: ike)
         case (.ike, .json): IKEJSONReporter(sink: output, quiet: options.quiet, ike: ike)
+        case (.html, _): HTMLReporter(sink: output, ike: ike)
         }
     }
 
@@ -296,6 +297,7 @@ public final class Analyzer {
     func setLinkTypes(_ types: [(dlt: Int32, name: String)]) {
         inputs.linkTypes = types.map { LinkType(dlt: $0.dlt) }
         inputs.linkTypeDescriptions = types.map { "\($0.name) (DLT \($0.dlt))" }
+        reporter.linkTypes(inputs.linkTypeDescriptions)
         for (index, description) in inputs.linkTypeDescriptions.enumerated() where inputs.linkTypes[index] == nil {
             let which = types.count > 1 ? " in '\(inputs.paths[index])'" : ""
             diagnose(

@@ -175,8 +175,9 @@ struct CaptureOptions: ParsableArguments {
     )
     var ikeNoIntegrity = false
 
-    /// Runs the capture (`AnalysisSession`) and exits with its status.
-    func execute(report: AnalysisOptions.Report) throws {
+    /// Runs the capture (`AnalysisSession`) and exits with its status; `page`: where the HTML
+    /// report goes (`ReportPage`), instead of standard output.
+    func execute(report: AnalysisOptions.Report, page: ReportPage? = nil) throws {
         // From the start: Ctrl-C or SIGTERM at any point ends the run at a record boundary, with
         // its outputs finished and its summary (see `Signals`).
         Signals.install(live: interface != nil)
@@ -192,13 +193,16 @@ struct CaptureOptions: ParsableArguments {
             errors.write("spiglass: warning: '\(path)' is named more than once: read once\n")
         }
         let toStandardError = write == "-"
+        try page?.refuseInputs(expanded.paths + keys, errors: errors)
+        let pageSink: OutputSink? = page?.sink
         let session = AnalysisSession(
             configuration(report: report, captures: expanded.paths), errors: errors,
             control: SignalControl()
         ) { live in
-            FileDescriptorSink(descriptor: toStandardError ? 2 : 1, lineBuffered: live)
+            pageSink ?? FileDescriptorSink(descriptor: toStandardError ? 2 : 1, lineBuffered: live)
         }
-        let status = session.run()
+        var status = session.run()
+        if let page { status = page.write(after: status, inputs: expanded.paths + keys, errors: errors) }
         if status != .completed { throw ExitCode(status.exitStatus) }
     }
 
@@ -216,7 +220,8 @@ struct CaptureOptions: ParsableArguments {
         configuration.includes = allowAbsoluteIncludes ? .anywhere : .confined
         configuration.filter = filter
         configuration.options = analysisOptions(report: report)
-        configuration.threads = threads
+        // The HTML report's sparklines are kept as the records pass, which one thread sees all of.
+        configuration.threads = report == .html ? 1 : threads
         configuration.maxFrames = count
         configuration.duration = duration
         configuration.showProgress = !noProgress && isatty(1) == 1 && isatty(2) == 1
@@ -231,7 +236,7 @@ struct CaptureOptions: ParsableArguments {
         options.report = report
         options.deriveChildKeys = !noDerive
         options.ikeDecryptDespiteIntegrityFailure = ikeNoIntegrity
-        options.quiet = quiet || write == "-"
+        options.quiet = report != .html && (quiet || write == "-")
         options.writePath = write
         options.replayWindow = replayWindow
         options.captureDuplicateWindow = Int64((duplicateWindow * 1_000_000).rounded())
