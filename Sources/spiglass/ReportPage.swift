@@ -28,6 +28,7 @@ struct ReportPage {
             errors.write("spiglass: error: \(error)\n")
             return .outputIncomplete
         }
+        if path != "-" { errors.write("spiglass: report written to '\(path)' (\(sink.text.utf8.count) bytes)\n") }
         return status
     }
 }

@@ -7,6 +7,7 @@ struct HTMLOverviewSection {
     let input: HTMLReportInput
     /// Key rows shown; a key file of thousands of SAs is summed up past these.
     static let maxKeyRows = 200
+    static let openKeyRows = 4
 
     init(_ input: HTMLReportInput) { self.input = input }
 
@@ -115,14 +116,23 @@ struct HTMLOverviewSection {
             html.element("p", text: "ESP/AH: no keys given or derived.")
             return
         }
-        html.element("p", text: "ESP/AH: \(rows.count) SAs with keys (from the key files, or derived from SK_d).")
-        HTMLReportTable.render(
-            headers: ["Proto", "SPI", "Algorithms", "Key source", "Packets", "Verified", "Decrypted"],
-            rows: Array(rows.prefix(HTMLOverviewSection.maxKeyRows)), sortable: true, into: &html)
-        if rows.count > HTMLOverviewSection.maxKeyRows {
-            html.element(
-                "p", [HTMLAttribute("class", "muted")],
-                text: "\(rows.count - HTMLOverviewSection.maxKeyRows) more key SAs not listed.")
+        let used = rows.filter { if case .number(let packets) = $0[4] { packets > 0 } else { false } }.count
+        // A short list is open; a long one (every SA of a key file, and those derived) on click.
+        let open = rows.count <= HTMLOverviewSection.openKeyRows ? [HTMLAttribute("open", "open")] : []
+        html.element("details", open) { details in
+            details.element(
+                "summary",
+                text:
+                    "ESP/AH: \(rows.count) SAs with keys (from the key files, or derived from SK_d), \(used) of them matched packets"
+            )
+            HTMLReportTable.render(
+                headers: ["Proto", "SPI", "Algorithms", "Key source", "Packets", "Verified", "Decrypted"],
+                rows: Array(rows.prefix(HTMLOverviewSection.maxKeyRows)), sortable: true, into: &details)
+            if rows.count > HTMLOverviewSection.maxKeyRows {
+                details.element(
+                    "p", [HTMLAttribute("class", "muted")],
+                    text: "\(rows.count - HTMLOverviewSection.maxKeyRows) more key SAs not listed.")
+            }
         }
     }
 }

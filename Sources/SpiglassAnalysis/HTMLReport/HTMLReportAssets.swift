@@ -23,7 +23,8 @@ enum HTMLReportAssets {
         details{border:1px solid var(--line);border-radius:6px;padding:.3em .7em;margin:.5em 0;background:var(--bg)}
         details>summary{cursor:pointer;font-weight:600}details details{background:var(--panel)}
         ol.findings li{margin:.2em 0}.sev{display:inline-block;min-width:5.5em;font-weight:700}
-        svg{max-width:100%;height:auto;display:block}svg text{font-size:11px;fill:var(--fg)}svg .muted{fill:var(--muted)}
+        svg{max-width:100%;height:auto;display:block}svg text{font-size:11px;fill:var(--fg);\
+        paint-order:stroke;stroke:var(--bg);stroke-width:3px;stroke-linejoin:round}svg .muted{fill:var(--muted)}
         svg .lifeline{stroke:var(--muted);stroke-dasharray:4 3}svg .arrow{stroke:var(--fg);fill:none}
         svg .arrow.failed{stroke:var(--bad);stroke-width:2;stroke-dasharray:6 3}svg text.failed{fill:var(--bad);font-weight:700}
         svg .head{fill:var(--fg)}svg .head.failed{fill:var(--bad)}svg .bar{fill:var(--bar)}svg .bar.child{fill:var(--bar2)}

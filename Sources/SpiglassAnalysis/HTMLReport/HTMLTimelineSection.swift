@@ -6,7 +6,7 @@ import SpiglassWire
 struct HTMLTimelineSection {
     let input: HTMLReportInput
     /// Rows drawn: a capture of thousands of SAs is summed up past them.
-    static let maxRows = 1500
+    static let maxRows = 800
 
     init(_ input: HTMLReportInput) { self.input = input }
 

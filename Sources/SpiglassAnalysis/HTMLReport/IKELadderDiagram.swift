@@ -27,16 +27,7 @@ struct IKELadderDiagram {
         let height = IKELadderDiagram.top + Double(shown.count) * IKELadderDiagram.rowHeight + 16
         let label =
             "IKE ladder: \(sa.initiator) (initiator) and \(sa.responder) (responder), \(messages.count) messages"
-        html.element(
-            "svg",
-            [
-                HTMLAttribute("xmlns", "http://www.w3.org/2000/svg"), HTMLAttribute("class", "ladder"),
-                HTMLAttribute(
-                    "viewBox", "0 0 \(HTMLAttribute.number(IKELadderDiagram.width)) \(HTMLAttribute.number(height))"),
-                HTMLAttribute("width", IKELadderDiagram.width), HTMLAttribute("role", "img"),
-                HTMLAttribute("aria-label", label),
-            ]
-        ) { svg in
+        html.svg(className: "ladder", width: IKELadderDiagram.width, height: height, label: label) { svg in
             lifelines(&svg, height: height)
             for (row, index) in shown.enumerated() where index < ike.messages.count {
                 arrow(
@@ -101,13 +92,13 @@ struct IKELadderDiagram {
                 [
                     HTMLAttribute("x", mid), HTMLAttribute("y", y - 6), HTMLAttribute("text-anchor", "middle"),
                     HTMLAttribute("class", failed ? "failed" : ""),
-                ], text: DisplayText.clipped(headline, limit: 80))
+                ], text: IKELadderDiagram.fitted(headline, limit: 78))
             group.element(
                 "text",
                 [
                     HTMLAttribute("x", mid), HTMLAttribute("y", y + 14), HTMLAttribute("text-anchor", "middle"),
                     HTMLAttribute("class", "muted"),
-                ], text: DisplayText.clipped(IKEDescribe.payloadList(message), limit: 72))
+                ], text: IKELadderDiagram.fitted(IKEDescribe.payloadList(message), limit: 74))
             margins(&group, message, y: y)
         }
     }
@@ -131,7 +122,7 @@ struct IKELadderDiagram {
                 HTMLAttribute("x", IKELadderDiagram.right + 8), HTMLAttribute("y", y + 4),
                 HTMLAttribute("class", "muted"),
             ],
-            text: DisplayText.clipped(right, limit: 28))
+            text: IKELadderDiagram.fitted(right, limit: 28))
     }
 
     /// A triangle, or for a failed message a cross: the shape says it as well as the colour.
@@ -148,6 +139,12 @@ struct IKELadderDiagram {
     }
 
     private func n(_ value: Double) -> String { HTMLAttribute.number(value) }
+
+    /// A label cut to what fits between the lifelines, "…" marking the cut (the arrow's tooltip
+    /// and the message list have it whole).
+    static func fitted(_ text: String, limit: Int) -> String {
+        text.count <= limit ? text : String(text.prefix(limit - 1)) + "…"
+    }
 
     private func tooltip(_ message: IKEMessageRecord, failure: String?) -> String {
         var lines = [IKEDescribe.headline(message), IKEDescribe.protection(message)]

@@ -29,15 +29,9 @@ struct TimelineDiagram {
             if case .flow = row.kind { y += TimelineDiagram.flowHeight } else { y += TimelineDiagram.barHeight + 4 }
         }
         let height = y + 6
-        html.element(
-            "svg",
-            [
-                HTMLAttribute("xmlns", "http://www.w3.org/2000/svg"), HTMLAttribute("class", "timeline"),
-                HTMLAttribute(
-                    "viewBox", "0 0 \(HTMLAttribute.number(TimelineDiagram.width)) \(HTMLAttribute.number(height))"),
-                HTMLAttribute("width", TimelineDiagram.width), HTMLAttribute("role", "img"),
-                HTMLAttribute("aria-label", "SA timeline: \(rows.count) rows"),
-            ]
+        html.svg(
+            className: "timeline", width: TimelineDiagram.width, height: height,
+            label: "SA timeline: \(rows.count) rows"
         ) { svg in
             axis(&svg, height: height)
             for (row, top) in zip(rows, tops) { draw(&svg, row, top: top) }
@@ -75,7 +69,7 @@ struct TimelineDiagram {
         svg.element("a", [HTMLAttribute("href", "#" + row.anchor)]) {
             $0.element(
                 "text", [HTMLAttribute("x", indent), HTMLAttribute("y", top + 14)],
-                text: DisplayText.clipped(row.label, limit: 26))
+                text: IKELadderDiagram.fitted(row.label, limit: 26))
         }
         switch row.kind {
         case .ikeSA(let index): bar(&svg, row, top: top, child: false, title: ikeSATitle(index))
