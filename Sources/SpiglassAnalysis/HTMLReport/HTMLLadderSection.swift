@@ -9,6 +9,9 @@ struct HTMLLadderSection {
     let input: HTMLReportInput
     static let openLadders = 12
     static let maxLadders = 500
+    /// Messages drawn and listed in the whole page: past them the ladders only say how many
+    /// messages they have (a capture of a few IKE SAs with thousands of exchanges each).
+    static let maxMessages = 20_000
 
     init(_ input: HTMLReportInput) { self.input = input }
 
@@ -23,11 +26,14 @@ struct HTMLLadderSection {
             if ike.ikeSAs.isEmpty {
                 section.element("p", text: "No IKE SA in this capture.")
             }
+            var budget = HTMLLadderSection.maxMessages
             for (index, sa) in ike.ikeSAs.enumerated().prefix(HTMLLadderSection.maxLadders) {
                 let messages = (messagesBySA[index] ?? []).sorted {
                     (ike.messages[$0].time, $0) < (ike.messages[$1].time, $1)
                 }
-                ikeSA(&section, index, sa, messages: messages)
+                let shown = Array(messages.prefix(min(IKELadderDiagram.maxArrows, budget)))
+                budget -= shown.count
+                ikeSA(&section, index, sa, messages: shown, total: messages.count)
             }
             if ike.ikeSAs.count > HTMLLadderSection.maxLadders {
                 section.element(
@@ -39,7 +45,8 @@ struct HTMLLadderSection {
         }
     }
 
-    private func ikeSA(_ html: inout HTMLBuilder, _ index: Int, _ sa: IKESARecord, messages: [Int]) {
+    /// `messages`: the first of its `total` messages, in time order, drawn and listed.
+    private func ikeSA(_ html: inout HTMLBuilder, _ index: Int, _ sa: IKESARecord, messages: [Int], total: Int) {
         var attributes = [HTMLAttribute("id", HTMLReportInput.ikeSAAnchor(index)), HTMLAttribute("class", "ike-sa")]
         if index < HTMLLadderSection.openLadders { attributes.append(HTMLAttribute("open", "open")) }
         let failed = HTMLLadderSection.failed(sa)
@@ -52,6 +59,13 @@ struct HTMLLadderSection {
             }
             facts(&details, sa)
             IKELadderDiagram(ike: input.ike, sa: sa, messages: messages, start: input.start).render(&details)
+            if total > messages.count {
+                details.element(
+                    "p", [HTMLAttribute("class", "muted")],
+                    text:
+                        "\(total - messages.count) of its \(total) messages are not drawn or listed here (spiglass ike tells them all)."
+                )
+            }
             messageList(&details, messages)
         }
     }

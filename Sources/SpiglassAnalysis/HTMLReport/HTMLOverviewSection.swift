@@ -100,15 +100,22 @@ struct HTMLOverviewSection {
             text:
                 "IKE: keys for \(keyed) of \(ike.ikeSAs.count) IKE SAs; \(ike.decryptedCount) messages decrypted, \(ike.integrityFailureCount) failed integrity."
         )
+        // Per SA (by protocol and index): packets, verified, decrypted of the flows it opened.
+        var opened: [Bool: [Int: (Int, Int, Int)]] = [false: [:], true: [:]]
+        for flow in input.flows {
+            guard let index = flow.saIndex else { continue }
+            let isAH = flow.key.ipsecProtocol == .ah
+            let sum = opened[isAH]?[index] ?? (0, 0, 0)
+            opened[isAH]?[index] = (sum.0 + flow.packets, sum.1 + flow.verified, sum.2 + flow.count(.decrypted))
+        }
         var rows: [[HTMLReportTable.Cell]] = []
         for (isAH, database) in [(false, input.sad), (true, input.ahSAD)] {
             for (index, sa) in database.entries.enumerated() {
-                let flows = input.flows.filter { $0.saIndex == index && ($0.key.ipsecProtocol == .ah) == isAH }
+                let sum = opened[isAH]?[index] ?? (0, 0, 0)
                 rows.append([
                     .text(isAH ? "AH" : "ESP"), .text(sa.spi?.description ?? "any"),
                     .text(isAH ? sa.integrity.name : sa.algorithmDescription), .text(sa.origin.description),
-                    .number(flows.reduce(0) { $0 + $1.packets }), .number(flows.reduce(0) { $0 + $1.verified }),
-                    .number(flows.reduce(0) { $0 + $1.count(.decrypted) }),
+                    .number(sum.0), .number(sum.1), .number(sum.2),
                 ])
             }
         }

@@ -1,4 +1,5 @@
 import SpiglassIKE
+import SpiglassWire
 
 /// How much a finding matters, most first: the order of the overview's list.
 enum HTMLReportSeverity: Int, Comparable {
@@ -60,11 +61,13 @@ struct HTMLReportFinding {
                         severity: severity(finding), text: "IKE SA #\(index + 1): \(finding.text)", anchor: anchor))
             }
         }
+        var flowOf: [FlowEnds: Int] = [:]
+        for (index, flow) in input.flows.enumerated() {
+            let ends = FlowEnds(spi: flow.key.spi, source: flow.key.source, destination: flow.key.destination)
+            if flowOf[ends] == nil { flowOf[ends] = index }
+        }
         for finding in input.summary.findings {
-            let flow = input.flows.firstIndex {
-                $0.key.spi == finding.spi && $0.key.source == finding.source
-                    && $0.key.destination == finding.destination
-            }
+            let flow = flowOf[FlowEnds(spi: finding.spi, source: finding.source, destination: finding.destination)]
             found.append(
                 HTMLReportFinding(
                     severity: severity(finding.kind),
@@ -80,6 +83,13 @@ struct HTMLReportFinding {
         // A stable sort: within a severity, the order they were found in.
         return found.enumerated().sorted { ($0.element.severity, $0.offset) < ($1.element.severity, $1.offset) }
             .map(\.element)
+    }
+
+    /// What a flow finding names of its flow.
+    private struct FlowEnds: Hashable {
+        var spi: SPI
+        var source: IPAddress
+        var destination: IPAddress
     }
 
     static func severity(_ kind: Finding.Kind) -> HTMLReportSeverity {

@@ -9,7 +9,7 @@ import SpiglassWire
 struct IKELadderDiagram {
     let ike: IKEReconstruction
     let sa: IKESARecord
-    /// The SA's messages, indices into `ike.messages`, in time order.
+    /// The SA's messages drawn, indices into `ike.messages`, in time order.
     let messages: [Int]
     /// The capture's first packet (times are shown from it).
     let start: Int64
@@ -19,26 +19,20 @@ struct IKELadderDiagram {
     static let right = 670.0
     static let rowHeight = 44.0
     static let top = 58.0
-    /// Arrows drawn; the message list below the diagram has every message.
+    /// Arrows drawn of one IKE SA.
     static let maxArrows = 300
 
     func render(_ html: inout HTMLBuilder) {
-        let shown = messages.prefix(IKELadderDiagram.maxArrows)
-        let height = IKELadderDiagram.top + Double(shown.count) * IKELadderDiagram.rowHeight + 16
+        let height = IKELadderDiagram.top + Double(messages.count) * IKELadderDiagram.rowHeight + 16
         let label =
-            "IKE ladder: \(sa.initiator) (initiator) and \(sa.responder) (responder), \(messages.count) messages"
+            "IKE ladder: \(sa.initiator) (initiator) and \(sa.responder) (responder)"
         html.svg(className: "ladder", width: IKELadderDiagram.width, height: height, label: label) { svg in
             lifelines(&svg, height: height)
-            for (row, index) in shown.enumerated() where index < ike.messages.count {
+            for (row, index) in messages.enumerated() where index < ike.messages.count {
                 arrow(
                     &svg, ike.messages[index],
                     y: IKELadderDiagram.top + (Double(row) + 0.6) * IKELadderDiagram.rowHeight)
             }
-        }
-        if messages.count > shown.count {
-            html.element(
-                "p", [HTMLAttribute("class", "muted")],
-                text: "\(messages.count - shown.count) later messages are not drawn; the list below has them all.")
         }
     }
 
