@@ -6,8 +6,9 @@ import SpiglassESP
 /// grows with the capture; a packet costs an addition or two.
 struct SARateHistogram {
     static let bucketCount = 48
-    /// Ten milliseconds: a capture of a second still shows its shape (a day takes 23 doublings).
-    static let initialWidth: Int64 = 10_000
+    /// One millisecond: a capture of a tenth of a second still shows its shape (a day takes 21
+    /// doublings).
+    static let initialWidth: Int64 = 1_000
 
     struct Bucket {
         var packets: UInt32 = 0
