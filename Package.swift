@@ -38,7 +38,9 @@ let package = Package(
         // The analysis pipeline and its reports; what the CLI runs.
         .target(
             name: "SpiglassAnalysis",
-            dependencies: ["SpiglassCapture", "SpiglassWire", "SpiglassSAD", "SpiglassESP", "SpiglassIKE"]
+            dependencies: [
+                "SpiglassCapture", "SpiglassWire", "SpiglassSAD", "SpiglassESP", "SpiglassIKE", "SpiglassCrypto",
+            ]
         ),
         .executableTarget(
             name: "spiglass",

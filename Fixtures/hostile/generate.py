@@ -279,6 +279,43 @@ def ikev2_auth():
                [(1_700_000_000 + i // 1000, (i % 1000) * 1000, frame) for i, frame in enumerate(out)])
 
 
+# What a browser acts on: elements, attributes broken out of by either quote, CDATA and SVG ends,
+# character references that must stay text, and a javascript: URL.
+HTML_SCRIPT = "<script>alert('idi')</script>"
+HTML_BREAKOUT = "\"'><img src=x onerror=alert(1)>]]></svg></title></text>"
+HTML_ENTITY = "&lt;b&gt; &amp;amp; javascript:alert(3)//<!--"
+
+
+def ikev2_auth_html():
+    """The re-sealed IKE_AUTH of `ikev2_auth` with markup instead of terminal sequences: IDi an
+    RFC822 address holding a script element, IDr a KEY_ID that breaks out of attributes, SVG
+    and CDATA, a CP APPLICATION_VERSION and a private notify with markup, and the response's
+    IDr an FQDN with entity text; a clear vendor ID with markup in IKE_SA_INIT's request."""
+    case = "strongswan-ike/rekey-cbc-sha256"
+    frames = fixture_frames(case + "/capture.pcap")
+    keys = native_keys(os.path.join(FIXTURES, case, "sa.spiglass"))
+    init, request, response = udp_payload(frames[0]), udp_payload(frames[2]), udp_payload(frames[3])
+    marker = b"\0\0\0\0"
+    header = bytearray(init[:28])
+    first, chain = rebuild_chain(init, header[16], 28, {}, [(43, (HTML_SCRIPT + HTML_BREAKOUT).encode("utf-8"))])
+    header[16] = first
+    struct.pack_into(">I", header, 24, 28 + len(chain))
+    init = bytes(header) + chain
+    app = (HTML_BREAKOUT + HTML_SCRIPT).encode("utf-8")
+    cp = struct.pack(">BBBB", 1, 0, 0, 0) + struct.pack(">HH", 7, len(app)) + app
+    notify = struct.pack(">BBH", 0, 0, 40969) + (HTML_SCRIPT + HTML_ENTITY).encode("utf-8")
+    request = reseal_ikev2(request, marker, keys, True,
+                           {35: struct.pack(">BBBB", 3, 0, 0, 0) + ("a" + HTML_SCRIPT + "@example.com").encode("utf-8"),
+                            36: struct.pack(">BBBB", 11, 0, 0, 0) + HTML_BREAKOUT.encode("utf-8")},
+                           [(47, cp), (41, notify)], "html IKE_AUTH request")
+    response = reseal_ikev2(response, marker, keys, False,
+                            {36: struct.pack(">BBBB", 2, 0, 0, 0) + ("gw" + HTML_ENTITY).encode("utf-8")}, [],
+                            "html IKE_AUTH response")
+    out = [reframe(frames[0], init), frames[1], reframe(frames[2], request), reframe(frames[3], response)] + frames[4:12]
+    write_pcap(os.path.join(HERE, "ikev2-auth-html-hostile.pcap"), 1,
+               [(1_700_000_000 + i // 1000, (i % 1000) * 1000, frame) for i, frame in enumerate(out)])
+
+
 # --- containers libpcap reads only in part, or not by itself ------------------------------
 
 def mixed_link_types():
@@ -313,6 +350,7 @@ def main():
     gzipped()
     ikev1_aggressive()
     ikev2_auth()
+    ikev2_auth_html()
 
 
 if __name__ == "__main__":

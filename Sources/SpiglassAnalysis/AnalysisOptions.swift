@@ -8,10 +8,12 @@ public struct AnalysisOptions: Sendable {
         case json
     }
 
-    /// What the run reports: every packet (`analyze`) or the IKE story (`ike`).
+    /// What the run reports: every packet (`analyze`), the IKE story (`ike`), or one HTML
+    /// page of both (`report`, whatever the format).
     public enum Report: String, Sendable {
         case packets
         case ike
+        case html
     }
 
     /// The -w file's format.

@@ -110,6 +110,7 @@ public final class Analyzer {
                 sink: output, quiet: options.quiet, ike: ike, summaryOnly: options.ikeSummary,
                 details: options.packetDetails)
         case (.ike, .json): IKEJSONReporter(sink: output, quiet: options.quiet, ike: ike)
+        case (.html, _): HTMLReporter(sink: output, ike: ike)
         }
     }
 
@@ -306,6 +307,7 @@ public final class Analyzer {
         inputs.linkTypes = types.map { LinkType(dlt: $0.dlt) }
         inputs.dlts = types.map(\.dlt)
         inputs.linkTypeDescriptions = types.map { "\($0.name) (DLT \($0.dlt))" }
+        reporter.linkTypes(inputs.linkTypeDescriptions)
         for (index, description) in inputs.linkTypeDescriptions.enumerated() where inputs.linkTypes[index] == nil {
             let which = types.count > 1 ? " in '\(inputs.paths[index])'" : ""
             diagnose(

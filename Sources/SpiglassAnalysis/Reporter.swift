@@ -7,10 +7,16 @@ protocol Reporter {
     /// The inputs the frames will come from; with more than one, every record names its
     /// file and its frame there.
     func begin(sources: [String])
+    /// The inputs' link types, as "EN10MB (DLT 1)" (the HTML report shows them).
+    func linkTypes(_ descriptions: [String])
     func packet(_ record: PacketRecord, sad: SADatabase, ahSAD: SADatabase, startTime: Timestamp)
     func finish(
         summary: AnalysisSummary, flows: [FlowStatistics], sad: SADatabase, ahSAD: SADatabase, untrackedFlowPackets: Int
     )
+}
+
+extension Reporter {
+    func linkTypes(_ descriptions: [String]) {}
 }
 
 /// The inputs a run reads, as reports name them: nothing for a single input, and with

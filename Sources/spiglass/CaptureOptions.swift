@@ -186,8 +186,9 @@ struct CaptureOptions: ParsableArguments {
     )
     var ikeNoIntegrity = false
 
-    /// Runs the capture (`AnalysisSession`) and exits with its status.
-    func execute(report: AnalysisOptions.Report, ikeSummary: Bool = false) throws {
+    /// Runs the capture (`AnalysisSession`) and exits with its status; `page`: where the HTML
+    /// report goes (`ReportPage`), instead of standard output.
+    func execute(report: AnalysisOptions.Report, ikeSummary: Bool = false, page: ReportPage? = nil) throws {
         // From the start: Ctrl-C or SIGTERM at any point ends the run at a record boundary, with
         // its outputs finished and its summary (see `Signals`).
         Signals.install(live: interface != nil)
@@ -203,15 +204,19 @@ struct CaptureOptions: ParsableArguments {
             errors.write("spiglass: warning: '\(path)' is named more than once: read once\n")
         }
         let toStandardError = write == "-"
-        let display = terminal.display(descriptor: toStandardError ? 2 : 1, json: json)
+        let display = terminal.display(descriptor: toStandardError ? 2 : 1, json: json || page != nil)
+        try page?.refuseInputs(expanded.paths + keys, errors: errors)
+        let pageSink: OutputSink? = page?.sink
         let session = AnalysisSession(
             configuration(report: report, captures: expanded.paths, ikeSummary: ikeSummary), errors: errors,
             control: SignalControl()
         ) { live in
+            if let pageSink { return pageSink }
             let sink = FileDescriptorSink(descriptor: toStandardError ? 2 : 1, lineBuffered: live)
             return display.isPlain ? sink : TerminalSink(sink, display: display)
         }
-        let status = session.run()
+        var status = session.run()
+        if let page { status = page.write(after: status, inputs: expanded.paths + keys, errors: errors) }
         if status != .completed { throw ExitCode(status.exitStatus) }
     }
 
@@ -232,7 +237,8 @@ struct CaptureOptions: ParsableArguments {
         configuration.filter = filter
         configuration.options = analysisOptions(report: report)
         configuration.options.ikeSummary = ikeSummary
-        configuration.threads = threads
+        // The HTML report's sparklines are kept as the records pass, which one thread sees all of.
+        configuration.threads = report == .html ? 1 : threads
         configuration.maxFrames = count
         configuration.duration = duration
         configuration.showProgress = !noProgress && isatty(1) == 1 && isatty(2) == 1
@@ -248,9 +254,10 @@ struct CaptureOptions: ParsableArguments {
         options.packetDetails = details
         options.deriveChildKeys = !noDerive
         options.ikeDecryptDespiteIntegrityFailure = ikeNoIntegrity
-        options.quiet = quiet || write == "-"
-        options.display = terminal.display(descriptor: write == "-" ? 2 : 1, json: json)
-        options.hideNonIPsec = terminal.hidesNonIPsec(descriptor: write == "-" ? 2 : 1, json: json)
+        options.quiet = report != .html && (quiet || write == "-")
+        options.display = terminal.display(descriptor: write == "-" ? 2 : 1, json: json || report == .html)
+        options.hideNonIPsec =
+            report != .html && terminal.hidesNonIPsec(descriptor: write == "-" ? 2 : 1, json: json)
         options.writePath = write
         writeOptions.apply(to: &options, path: write)
         options.replayWindow = replayWindow

@@ -6,7 +6,9 @@ struct Spiglass: ParsableCommand {
         commandName: "spiglass",
         abstract: "Analyze and decrypt IPsec (ESP, AH, IKE) in packet captures.",
         version: "0.1.0",
-        subcommands: [AnalyzeCommand.self, IKECommand.self, KeysCommand.self, InterfacesCommand.self],
+        subcommands: [
+            AnalyzeCommand.self, IKECommand.self, ReportCommand.self, KeysCommand.self, InterfacesCommand.self,
+        ],
         defaultSubcommand: AnalyzeCommand.self
     )
 }
