@@ -35,7 +35,10 @@ public final class AnalysisSession {
     public func run() -> AnalysisStatus {
         let inputs: SessionInputs
         do { inputs = try prepare() } catch { return fail(error) }
-        let threadCount = configuration.threads ?? ParallelAnalysis.defaultThreadCount
+        // Which packets an IKE SA owns is known to the thread that follows IKE alone.
+        let threadCount =
+            configuration.options.selection.followsIKE
+            ? 1 : configuration.threads ?? ParallelAnalysis.defaultThreadCount
         let live = configuration.interface != nil
         if threadCount > 1, live || ParallelAnalysis.canRead(configuration.captures) {
             switch runParallel(inputs, threads: threadCount, live: live) {

@@ -10,6 +10,8 @@ final class IKETextReporter: Reporter {
     let quiet: Bool
     var sources = SourceNames()
     let ike: IKEReconstruction
+    /// The IKE SAs shown, when a selection names them.
+    var shownIKESAs: Set<Int>? = nil
 
     init(sink: OutputSink, quiet: Bool, ike: IKEReconstruction) {
         self.sink = sink
@@ -18,6 +20,8 @@ final class IKETextReporter: Reporter {
     }
 
     func begin(sources paths: [String]) { sources = SourceNames(paths) }
+
+    func select(ikeSAs: Set<Int>) { shownIKESAs = ikeSAs }
 
     func packet(_ record: PacketRecord, sad: SADatabase, ahSAD: SADatabase, startTime: Timestamp) {
         guard !quiet, let message = record.ikeMessage else { return }
@@ -46,10 +50,11 @@ final class IKETextReporter: Reporter {
         if ike.integrityFailureCount > 0 { sink.write("  integrity failed: \(ike.integrityFailureCount)") }
         if ike.captureDuplicateCount > 0 { sink.write("  capture duplicates: \(ike.captureDuplicateCount)") }
         sink.write("\n")
+        sink.write(ReportSelection.summaryLines(summary))
         let flowsByChild = Dictionary(grouping: flows.indices.filter { flows[$0].childSA != nil }) {
             flows[$0].childSA!
         }
-        for (index, sa) in ike.ikeSAs.enumerated() {
+        for (index, sa) in ike.ikeSAs.enumerated() where shownIKESAs?.contains(index) ?? true {
             sink.write("\n" + ikeSAText(index, sa, start: start, flows: flows, flowsByChild: flowsByChild, sad: sad))
         }
         let orphans = flows.filter { $0.childSA == nil }

@@ -46,6 +46,8 @@ struct CaptureOptions: ParsableArguments {
         help: ArgumentHelp("BPF filter (tcpdump syntax), compiled for the capture's link type.", valueName: "filter"))
     var filter: String?
 
+    @OptionGroup(title: "Selection (what is shown; every frame is still analysed)") var selection: SelectionOptions
+
     @Option(
         name: .customShort("w"),
         help: ArgumentHelp(
@@ -236,6 +238,7 @@ struct CaptureOptions: ParsableArguments {
         options.replayWindow = replayWindow
         options.captureDuplicateWindow = Int64((duplicateWindow * 1_000_000).rounded())
         options.espNullHeuristic = !noEspNullHeuristic
+        options.selection = selection.selection
         if !tcpEncapPort.isEmpty { options.tcpEncapsulationPorts = Set(tcpEncapPort.filter { $0 != 0 }) }
         for case .success(let setting) in limits.map(\.parsed) { setting.apply(to: &options) }
         return options
