@@ -3,12 +3,20 @@ import SpiglassCapture
 /// `--spi`, `--ike-sa`, `--from` and `--to` applied where the reports are made (see
 /// `ReportSelection`): the analysis itself sees every frame.
 extension Analyzer {
+    /// Whether `record` is shown (and its decrypted packet written to -w).
+    @inline(__always)
+    func isShown(_ record: PacketRecord) -> Bool {
+        let selection = options.selection
+        guard selection.isActive else { return true }
+        guard let start = summary.firstTime else { return false }
+        return selection.admits(record, start: start, ike: ike)
+    }
+
     /// Whether the current record is shown; counts the frames selected.
     @inline(__always)
     func selects(_ record: PacketRecord) -> Bool {
-        let selection = options.selection
-        guard selection.isActive else { return true }
-        guard let start = summary.firstTime, selection.admits(record, start: start, ike: ike) else {
+        guard options.selection.isActive else { return true }
+        guard isShown(record) else {
             if summary.selectedFrames == nil { summary.selectedFrames = 0 }
             return false
         }
