@@ -27,7 +27,7 @@ public final class AnalysisSession {
         self.errors = errors
         self.control = control
         self.makeOutput = makeOutput
-        self.keyWarnings = KeyFileWarnings(sink: errors)
+        self.keyWarnings = KeyFileWarnings(sink: errors, permissions: configuration.permissionWarnings)
     }
 
     /// Runs the capture once and says how it ended (the errors and warnings are already on
@@ -142,9 +142,10 @@ public final class AnalysisSession {
     }
 
     private func openReader() throws -> CaptureStream {
-        guard let interface = configuration.interface else {
+        guard let argument = configuration.interface else {
             return try CaptureStream(paths: configuration.captures, filter: configuration.filter)
         }
+        let interface = try InterfaceArgument.resolve(argument)
         let device = try CaptureReader(interface: interface, options: configuration.liveOptions)
         liveRingBytes = device.ringBytes
         if let filter = configuration.filter { try device.setFilter(filter) }
@@ -176,7 +177,7 @@ public final class AnalysisSession {
             }
         }
         errors.write(
-            "spiglass: listening on \(configuration.interface ?? ""), "
+            "spiglass: listening on \(reader.sources[0].path), "
                 + "link-type \(reader.sources[0].linkTypeName), snapshot length \(configuration.liveOptions.snapLength) bytes, "
                 + "buffer \(liveRingBytes / 1024) KiB\n"
         )

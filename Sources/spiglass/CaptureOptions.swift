@@ -41,6 +41,13 @@ struct CaptureOptions: ParsableArguments {
     )
     var allowAbsoluteIncludes = false
 
+    @Flag(
+        name: .long,
+        help:
+            "Do not warn about key files other users can read or write (a file in a directory only its owner can enter gets no warning anyway)."
+    )
+    var noPermissionWarning = false
+
     @Option(
         name: .customShort("f"),
         help: ArgumentHelp("BPF filter (tcpdump syntax), compiled for the capture's link type.", valueName: "filter"))
@@ -216,6 +223,7 @@ struct CaptureOptions: ParsableArguments {
         configuration.inlineKeys = inline.specs
         configuration.keyFormat = keyFormat
         configuration.includes = allowAbsoluteIncludes ? .anywhere : .confined
+        configuration.permissionWarnings = !noPermissionWarning
         configuration.filter = filter
         configuration.options = analysisOptions(report: report)
         configuration.threads = threads
