@@ -30,7 +30,7 @@ struct CaptureOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Force the key-file format instead of detecting it (\(KeyFileFormat.allCases.map(\.rawValue).joined(separator: ", "))).",
+            "Force the key-file format instead of detecting it.",
             valueName: "format"))
     var keyFormat: KeyFileFormat?
 
@@ -61,7 +61,11 @@ struct CaptureOptions: ParsableArguments {
             "Write every decrypted inner packet to this pcap (raw IP); '-' for standard output.", valueName: "file"))
     var write: String?
 
-    @Flag(name: .long, help: "One JSON object per line instead of text.")
+    @Flag(
+        name: .long,
+        help:
+            "JSON Lines instead of text: one JSON object per line (jq reads it as is; python3 -m json.tool needs --json-lines)."
+    )
     var json = false
 
     @Flag(name: .customShort("q"), help: "No per-packet lines; only the SA table and summary.")
@@ -93,7 +97,7 @@ struct CaptureOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Copies of a packet less than this many seconds apart are the capture seeing it twice (capture-duplicate), not a replay (default 0.001; 0 turns this off).",
+            "Copies of a packet less than this many seconds apart are the capture seeing it twice (capture-duplicate), not a replay; 0 turns this off.",
             valueName: "seconds"))
     var duplicateWindow: Double = 0.001
 
@@ -120,7 +124,7 @@ struct CaptureOptions: ParsableArguments {
     @Option(
         name: .customLong("limit"),
         help: ArgumentHelp(
-            "Move a bound on what is kept, NAME=VALUE (repeatable): \(ResourceLimit.allCases.map(\.rawValue).joined(separator: ", ")). See the README.",
+            "Move a bound on what is kept, NAME=VALUE (repeatable): \(ResourceLimit.allCases.map(\.rawValue).joined(separator: ", ")); 'spiglass analyze --help' lists what each bounds and its default.",
             valueName: "name=value"))
     var limits: [LimitArgument] = []
 
