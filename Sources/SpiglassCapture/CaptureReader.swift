@@ -254,14 +254,25 @@ public final class CaptureReader {
     /// The compiled `-f` filter, run on each packet by `next()` (see `setFilter`).
     private var filterProgram: bpf_program? = nil
 
-    /// Compiles a BPF filter for this capture's link type. `next()` runs it on every packet and
-    /// marks the packets it rejects (`PacketHeader.excludedByFilter`) instead of libpcap dropping
-    /// them unseen: so every frame is still counted, and frame numbers and relative times stay
-    /// those of the capture (Wireshark's), filter or not.
+    /// Compiles a BPF filter for this capture's link type. For a file, `next()` runs it on every
+    /// packet and marks the packets it rejects (`PacketHeader.excludedByFilter`) instead of
+    /// libpcap dropping them unseen (libpcap runs a file's filter in user space too, so this
+    /// costs the same): every frame is still counted, and frame numbers and relative times stay
+    /// those of the file, as Wireshark numbers them. An interface's filter runs in the kernel,
+    /// as tcpdump's and tshark's capture filters do: what it rejects never reaches the ring (on
+    /// a busy link, the ring would otherwise fill with it), and the numbers count what was
+    /// captured, as tshark -i -f numbers them.
     public func setFilter(_ expression: String) throws {
         var program = bpf_program()
         guard pcap_compile(handle, &program, expression, 1, PCAP_NETMASK_UNKNOWN) == 0 else {
             throw CaptureError(.badFilter, "invalid filter '\(expression)': \(lastError)")
+        }
+        guard !isLive else {
+            defer { pcap_freecode(&program) }
+            guard pcap_setfilter(handle, &program) == 0 else {
+                throw CaptureError(.badFilter, "cannot apply filter '\(expression)': \(lastError)")
+            }
+            return
         }
         if filterProgram != nil { pcap_freecode(&filterProgram!) }
         filterProgram = program

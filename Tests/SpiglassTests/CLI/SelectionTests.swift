@@ -25,21 +25,6 @@ import Testing
         return run
     }
 
-    /// tshark's frame numbers for a display filter.
-    static func tsharkFrames(_ filter: String) throws -> [Int] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Tshark.path!)
-        process.arguments = ["-r", "\(folder)/capture.pcap", "-n", "-Y", filter, "-T", "fields", "-e", "frame.number"]
-        process.currentDirectoryURL = URL(fileURLWithPath: Paths.root)
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { Int($0) }
-    }
-
     /// Each selection against tshark's display filter for the same packets; every line shown is
     /// the unfiltered run's line for that frame, byte for byte.
     @Test(
@@ -58,7 +43,8 @@ import Testing
     func selectionKeepsTheCapturesFrameNumbers(options: [String], tsharkFilter: String) throws {
         let whole = Self.packetLines(try Self.run([]).stdout)
         #expect(whole.count == 76)
-        let expected = try Self.tsharkFrames(tsharkFilter)
+        let expected = try Tshark.frameNumbers(
+            capture: Paths.root + "/\(Self.folder)/capture.pcap", filter: tsharkFilter)
         #expect(!expected.isEmpty)
         for threads in [1, 2] {
             let selected = try Self.run(options, threads: threads)

@@ -83,6 +83,23 @@ enum Tshark {
         }
     }
 
+    /// The frame numbers a display filter selects in `capture` (no profile: dissection only).
+    static func frameNumbers(capture: String, filter: String) throws -> [Int] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path!)
+        process.arguments = ["-r", capture, "-n", "-Y", filter, "-T", "fields", "-e", "frame.number"]
+        let stdout = Pipe()
+        process.standardOutput = stdout
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = stdout.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw TsharkError(message: "tshark -Y '\(filter)' exited with \(process.terminationStatus) on \(capture)")
+        }
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { Int($0) }
+    }
+
     struct TsharkError: Error, CustomStringConvertible {
         var message: String
         var description: String { message }
