@@ -40,28 +40,15 @@ enum Tshark {
         try "esp.enable_encryption_decode: TRUE\nesp.enable_authentication_check: TRUE\n"
             .write(toFile: config + "/preferences", atomically: true, encoding: .utf8)
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path!)
         var arguments = [
             "-r", capture, "-n", "-Y", "esp", "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E",
             "aggregator=,",
         ]
         for field in fields { arguments += ["-e", field] }
-        process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["HOME"] = home
         environment["XDG_CONFIG_HOME"] = config.replacingOccurrences(of: "/wireshark", with: "")
-        process.environment = environment
-        let stdout = Pipe()
-        process.standardOutput = stdout
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw TsharkError(message: "tshark exited with \(process.terminationStatus) on \(capture)")
-        }
-        let text = String(decoding: data, as: UTF8.self)
+        let text = try output(arguments, environment: environment, capture: capture)
         return text.split(separator: "\n").map { line in
             let columns = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             func value(_ name: String) -> [String] {
@@ -85,9 +72,18 @@ enum Tshark {
 
     /// The frame numbers a display filter selects in `capture` (no profile: dissection only).
     static func frameNumbers(capture: String, filter: String) throws -> [Int] {
+        let text = try output(
+            ["-r", capture, "-n", "-Y", filter, "-T", "fields", "-e", "frame.number"], environment: nil,
+            capture: capture)
+        return text.split(separator: "\n").compactMap { Int($0) }
+    }
+
+    /// What tshark writes on standard output with `arguments` (its errors discarded).
+    static func output(_ arguments: [String], environment: [String: String]?, capture: String) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path!)
-        process.arguments = ["-r", capture, "-n", "-Y", filter, "-T", "fields", "-e", "frame.number"]
+        process.arguments = arguments
+        if let environment { process.environment = environment }
         let stdout = Pipe()
         process.standardOutput = stdout
         process.standardError = FileHandle.nullDevice
@@ -95,9 +91,9 @@ enum Tshark {
         let data = stdout.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw TsharkError(message: "tshark -Y '\(filter)' exited with \(process.terminationStatus) on \(capture)")
+            throw TsharkError(message: "tshark exited with \(process.terminationStatus) on \(capture)")
         }
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { Int($0) }
+        return String(decoding: data, as: UTF8.self)
     }
 
     struct TsharkError: Error, CustomStringConvertible {
