@@ -71,6 +71,8 @@ public struct AnalysisOptions: Sendable {
     public var fragmentLimits = FragmentReassembler.Limits()
     public var tcpLimits = TCPEncapsulation.Limits()
     public var ikeLimits = IKEReconstruction.Limits()
+    /// What the reports show (`--spi`, `--ike-sa`, `--from`, `--to`); everything is analysed.
+    public var selection = ReportSelection()
 
     public init() {}
 }

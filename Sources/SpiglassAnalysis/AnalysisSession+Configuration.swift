@@ -14,6 +14,8 @@ extension AnalysisSession {
         public var inlineKeys: [String] = []
         public var keyFormat: KeyFileFormat?
         public var includes: KeyFileIncludes = .confined
+        /// Warn about key files other users may read or write (`KeyFileWarnings`).
+        public var permissionWarnings = true
         public var filter: String?
         /// Reports, -w, limits and the rest of what the analysis itself is set up with.
         public var options = AnalysisOptions()

@@ -27,7 +27,7 @@ public final class AnalysisSession {
         self.errors = errors
         self.control = control
         self.makeOutput = makeOutput
-        self.keyWarnings = KeyFileWarnings(sink: errors)
+        self.keyWarnings = KeyFileWarnings(sink: errors, permissions: configuration.permissionWarnings)
     }
 
     /// Runs the capture once and says how it ended (the errors and warnings are already on
@@ -35,7 +35,10 @@ public final class AnalysisSession {
     public func run() -> AnalysisStatus {
         let inputs: SessionInputs
         do { inputs = try prepare() } catch { return fail(error) }
-        let threadCount = configuration.threads ?? ParallelAnalysis.defaultThreadCount
+        // Which packets an IKE SA owns is known to the thread that follows IKE alone.
+        let threadCount =
+            configuration.options.selection.followsIKE
+            ? 1 : configuration.threads ?? ParallelAnalysis.defaultThreadCount
         let live = configuration.interface != nil
         if threadCount > 1, live || ParallelAnalysis.canRead(configuration.captures) {
             switch runParallel(inputs, threads: threadCount, live: live) {
@@ -140,9 +143,10 @@ public final class AnalysisSession {
     }
 
     private func openReader() throws -> CaptureStream {
-        guard let interface = configuration.interface else {
+        guard let argument = configuration.interface else {
             return try CaptureStream(paths: configuration.captures, filter: configuration.filter)
         }
+        let interface = try InterfaceArgument.resolve(argument)
         let device = try CaptureReader(interface: interface, options: configuration.liveOptions)
         liveRingBytes = device.ringBytes
         if let filter = configuration.filter { try device.setFilter(filter) }
@@ -174,7 +178,7 @@ public final class AnalysisSession {
             }
         }
         errors.write(
-            "spiglass: listening on \(configuration.interface ?? ""), "
+            "spiglass: listening on \(reader.sources[0].path), "
                 + "link-type \(reader.sources[0].linkTypeName), snapshot length \(configuration.liveOptions.snapLength) bytes, "
                 + "buffer \(liveRingBytes / 1024) KiB\n"
         )

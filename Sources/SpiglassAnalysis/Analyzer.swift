@@ -38,6 +38,8 @@ public final class Analyzer {
     var icvState = ICVDiagnosisState()
     /// A pcapng -w file's comments and `--keep-outer`'s frames; nil for a plain pcap (or none).
     let annotation: OutputAnnotation?
+    /// The last frame `--spi`/`--ike-sa`/`--from`/`--to` selected (see `selects`).
+    var lastSelectedFrame = 0
 
     /// ESP SAs, as packets are looked up in them.
     public var sad: SADatabase { sas.esp.database }
@@ -200,7 +202,7 @@ public final class Analyzer {
         if let warning = reader.warning { diagnose(warning) }
         var drain = LiveStopDrain()
         loop: while true {
-            if let limit = control.maxFrames, summary.frames >= limit { break }
+            if let limit = control.maxFrames, summary.frames - summary.filterExcluded >= limit { break }
             if !reader.isLive && summary.frames & (Analyzer.framesBetweenStopChecks - 1) == 0 && control.stopRequested()
             {
                 noteStopped()
@@ -341,8 +343,10 @@ public final class Analyzer {
         summary.policy = policyCheck.summary(flows: flows)
         summary.findings = findings()
         summary.events = RunEventCounts(summary: summary, flows: flows, ike: ike)
+        let (shownSummary, shownFlows) = selectedForReport()
         reporter.finish(
-            summary: summary, flows: flows, sad: sad, ahSAD: ahSAD, untrackedFlowPackets: flowTable.untrackedPackets)
+            summary: shownSummary, flows: shownFlows, sad: sad, ahSAD: ahSAD,
+            untrackedFlowPackets: flowTable.untrackedPackets)
         do {
             try ownership.closeOutput()
         } catch {
@@ -369,7 +373,9 @@ public final class Analyzer {
         summary.verdicts[record.verdict] += 1
         // Every reporter is silent per packet under -q; not calling it spares the reference
         // counting of its arguments.
-        if options.hideNonIPsec && record.verdict == .notIPsec && record.policy == nil {
+        if !selects(record) {
+            // Outside --spi/--ike-sa/--from/--to: neither shown nor counted as hidden.
+        } else if options.hideNonIPsec && record.verdict == .notIPsec && record.policy == nil {
             summary.hiddenFrames += 1
         } else if !options.quiet {
             reporter.packet(record, sad: sad, ahSAD: ahSAD, startTime: summary.firstTime!)
@@ -385,6 +391,11 @@ public final class Analyzer {
         summary.bytes += header.originalLength
         if summary.firstTime == nil { summary.firstTime = header.timestamp }
         summary.lastTime = header.timestamp
+        // Counted, so that frame numbers and relative times stay the capture's; nothing else.
+        if header.excludedByFilter {
+            summary.filterExcluded += 1
+            return
+        }
         record.reset(frame: summary.frames, header: header)
         for message in ownership.auditTimestamp(header, frame: summary.frames) { diagnose(message) }
         defer {

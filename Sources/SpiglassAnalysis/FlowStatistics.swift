@@ -90,7 +90,12 @@ public struct FlowStatistics: Sendable {
 
 /// Per-run totals.
 public struct AnalysisSummary: Sendable {
+    /// Every frame read, those `-f` rejected among them (they keep the numbering).
     public var frames = 0
+    /// Frames the `-f` filter rejected: counted, not analysed.
+    public var filterExcluded = 0
+    /// Frames `--spi`/`--ike-sa`/`--from`/`--to` selected; nil when nothing selects.
+    public var selectedFrames: Int? = nil
     public var bytes = 0
     /// Frames left out of the packet list (`AnalysisOptions.hideNonIPsec`).
     public var hiddenFrames = 0

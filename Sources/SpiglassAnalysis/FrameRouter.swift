@@ -110,6 +110,8 @@ final class FrameRouter {
     /// Frames read, their bytes, the first and last times, and how the file ended: what every
     /// worker used to count alike, now counted once.
     private(set) var frames = 0
+    /// Frames the `-f` filter rejected (counted in `frames`).
+    private(set) var filterExcluded = 0
     private(set) var bytes = 0
     private(set) var firstTime: Timestamp? = nil
     private(set) var lastTime: Timestamp? = nil
@@ -164,12 +166,20 @@ final class FrameRouter {
         let live = reader.isLive
         var drain = LiveStopDrain()
         loop: while true {
-            if let limit = control.maxFrames, frames >= limit { break }
+            if let limit = control.maxFrames, frames - filterExcluded >= limit { break }
             if !live && frames & (Analyzer.framesBetweenStopChecks - 1) == 0 && control.stopRequested() {
                 stoppedEarly = true
                 break
             }
             switch reader.next() {
+            case .packet(let header) where header.excludedByFilter:
+                // Counted for the numbering (see `Analyzer.process`); no worker sees it.
+                frames += 1
+                filterExcluded += 1
+                bytes += header.originalLength
+                if firstTime == nil { firstTime = header.timestamp }
+                lastTime = header.timestamp
+                if frames % FrameRouter.framesPerRound == 0 { sendRound(finished: false) }
             case .packet(let header):
                 frames += 1
                 bytes += header.originalLength

@@ -10,6 +10,8 @@ final class IKEJSONReporter: Reporter {
     let quiet: Bool
     var sources = SourceNames()
     let ike: IKEReconstruction
+    /// The IKE SAs shown, when a selection names them.
+    var shownIKESAs: Set<Int>? = nil
 
     init(sink: OutputSink, quiet: Bool, ike: IKEReconstruction) {
         self.sink = sink
@@ -18,6 +20,8 @@ final class IKEJSONReporter: Reporter {
     }
 
     func begin(sources paths: [String]) { sources = SourceNames(paths) }
+
+    func select(ikeSAs: Set<Int>) { shownIKESAs = ikeSAs }
 
     func packet(_ record: PacketRecord, sad: SADatabase, ahSAD: SADatabase, startTime: Timestamp) {
         guard !quiet, let message = record.ikeMessage else { return }
@@ -29,7 +33,7 @@ final class IKEJSONReporter: Reporter {
     func finish(
         summary: AnalysisSummary, flows: [FlowStatistics], sad: SADatabase, ahSAD: SADatabase, untrackedFlowPackets: Int
     ) {
-        for (saIndex, sa) in ike.ikeSAs.enumerated() {
+        for (saIndex, sa) in ike.ikeSAs.enumerated() where shownIKESAs?.contains(saIndex) ?? true {
             for (exchangeIndex, exchange) in sa.exchanges.enumerated() {
                 sink.write(
                     IKEJSON.exchange(exchange, index: exchangeIndex, ikeSA: saIndex, sa: sa, messages: ike.messages)
@@ -37,7 +41,7 @@ final class IKEJSONReporter: Reporter {
             }
             sink.write(IKEJSON.ikeSA(sa, index: saIndex, refusal: IKERefusal.ikeSA(saIndex, in: ike)) + "\n")
         }
-        for (index, child) in ike.children.enumerated() {
+        for (index, child) in ike.children.enumerated() where shownIKESAs?.contains(child.ikeSAIndex) ?? true {
             let childFlows = flows.filter { $0.childSA == index }
             sink.write(
                 IKEJSON.child(
@@ -47,6 +51,7 @@ final class IKEJSONReporter: Reporter {
         var o = JSONObject()
         o.string("type", "summary")
         o.int("frames", summary.frames)
+        ReportSelection.addCounts(summary, to: &o)
         o.int("ike", summary.ikePackets)
         o.int("ike_capture_duplicates", ike.captureDuplicateCount)
         o.int("ike_sas", ike.ikeSAs.count)

@@ -14,6 +14,8 @@ final class IKETextReporter: Reporter {
     let summaryOnly: Bool
     /// `-V`: each message's full dissection under its line.
     let details: Bool
+    /// The IKE SAs shown, when a selection names them.
+    var shownIKESAs: Set<Int>? = nil
 
     init(sink: OutputSink, quiet: Bool, ike: IKEReconstruction, summaryOnly: Bool = false, details: Bool = false) {
         self.sink = sink
@@ -24,6 +26,8 @@ final class IKETextReporter: Reporter {
     }
 
     func begin(sources paths: [String]) { sources = SourceNames(paths) }
+
+    func select(ikeSAs: Set<Int>) { shownIKESAs = ikeSAs }
 
     func packet(_ record: PacketRecord, sad: SADatabase, ahSAD: SADatabase, startTime: Timestamp) {
         guard !quiet, let message = record.ikeMessage else { return }
@@ -53,11 +57,12 @@ final class IKETextReporter: Reporter {
         if ike.integrityFailureCount > 0 { sink.write("  integrity failed: \(ike.integrityFailureCount)") }
         if ike.captureDuplicateCount > 0 { sink.write("  capture duplicates: \(ike.captureDuplicateCount)") }
         sink.write("\n")
+        sink.write(ReportSelection.summaryLines(summary))
         let flowsByChild = Dictionary(grouping: flows.indices.filter { flows[$0].childSA != nil }) {
             flows[$0].childSA!
         }
         if summaryOnly && !ike.ikeSAs.isEmpty { sink.write("\n" + summaryLines()) }
-        for (index, sa) in ike.ikeSAs.enumerated() where !summaryOnly {
+        for (index, sa) in ike.ikeSAs.enumerated() where !summaryOnly && shownIKESAs?.contains(index) ?? true {
             sink.write("\n" + ikeSAText(index, sa, start: start, flows: flows, flowsByChild: flowsByChild, sad: sad))
         }
         let orphans = flows.filter { $0.childSA == nil }
@@ -148,7 +153,8 @@ final class IKETextReporter: Reporter {
         for message in ike.messages {
             if let index = message.ikeSAIndex, messages.indices.contains(index) { messages[index] += 1 }
         }
-        return ike.ikeSAs.indices.map { IKESummaryLine.ikeSA($0, in: ike, messages: messages[$0]) + "\n" }.joined()
+        return ike.ikeSAs.indices.filter { shownIKESAs?.contains($0) ?? true }
+            .map { IKESummaryLine.ikeSA($0, in: ike, messages: messages[$0]) + "\n" }.joined()
     }
 
     private func stateWords(_ sa: IKESARecord) -> String {

@@ -213,6 +213,8 @@ final class JSONReporter: Reporter {
         o.string("type", "summary")
         o.int("frames", summary.frames)
         o.int("bytes", summary.bytes)
+        ReportSelection.addCounts(summary, to: &o)
+        ReportSelection.addCounts(summary, to: &o)
         o.int("esp", summary.espPackets)
         o.int("ah", summary.ahPackets)
         o.int("ike", summary.ikePackets)

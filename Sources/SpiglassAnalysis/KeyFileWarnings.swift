@@ -6,9 +6,12 @@ import SpiglassSAD
 public final class KeyFileWarnings {
     private let sink: OutputSink
     private var warned: Set<String> = []
+    /// False: say nothing about key files' permissions (`--no-permission-warning`, as GnuPG's).
+    private let permissions: Bool
 
-    public init(sink: OutputSink) {
+    public init(sink: OutputSink, permissions: Bool = true) {
         self.sink = sink
+        self.permissions = permissions
     }
 
     /// Loads a command's key files and `--key` specs, in order (`Analyzer.loadKeySet`), with
@@ -24,6 +27,8 @@ public final class KeyFileWarnings {
             report(keys)
             return keys
         } catch {
+            // A capture given as a key file is said as such; its mode is beside the point.
+            if let refused = error as? KeyFileError, refused.code == .captureFile { warned.insert(refused.file) }
             report(paths: files)
             throw error
         }
@@ -42,7 +47,7 @@ public final class KeyFileWarnings {
     }
 
     private func say(_ file: String, _ message: String) {
-        guard warned.insert(file).inserted else { return }
+        guard permissions, warned.insert(file).inserted else { return }
         sink.write("spiglass: warning: \(message)\n")
     }
 }

@@ -310,6 +310,7 @@ public final class ParallelAnalysis {
         // Frames, bytes, times and damage are the reader's; the rest is per owner.
         var summary = first.summary
         summary.frames = router.frames
+        summary.filterExcluded = router.filterExcluded
         summary.bytes = router.bytes
         summary.firstTime = router.firstTime
         summary.lastTime = router.lastTime
@@ -324,6 +325,9 @@ public final class ParallelAnalysis {
             summary.ahPackets += worker.summary.ahPackets
             summary.ikePackets += worker.summary.ikePackets
             summary.written += worker.summary.written
+            if let selected = worker.summary.selectedFrames {
+                summary.selectedFrames = (summary.selectedFrames ?? 0) + selected
+            }
             untracked += worker.flowTable.untrackedPackets
         }
         // Flows in the order they were first seen, as one thread appends them.

@@ -13,6 +13,13 @@ protocol Reporter {
     func finish(
         summary: AnalysisSummary, flows: [FlowStatistics], sad: SADatabase, ahSAD: SADatabase, untrackedFlowPackets: Int
     )
+    /// The IKE SAs (indexes in `IKEReconstruction.ikeSAs`) `finish` shows, when a selection
+    /// names them (`ReportSelection`); called before `finish`, only then.
+    func select(ikeSAs: Set<Int>)
+}
+
+extension Reporter {
+    func select(ikeSAs: Set<Int>) {}
 }
 
 extension Reporter {

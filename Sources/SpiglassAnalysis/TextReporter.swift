@@ -158,6 +158,7 @@ final class TextReporter: Reporter {
         sink.write(
             "Frames: \(summary.frames)  ESP: \(summary.espPackets)  AH: \(summary.ahPackets)  IKE: \(summary.ikePackets)  written: \(summary.written)\n"
         )
+        sink.write(ReportSelection.summaryLines(summary))
         let verdictText = PacketVerdict.allCases.compactMap { v -> String? in
             let n = summary.count(v)
             return n > 0 ? display.paint("\(v.rawValue) \(n)", v.style) : nil

@@ -137,6 +137,7 @@ public final class CaptureReader {
 
     deinit {
         if isLive { LiveCaptureInterrupt.clear(handle) }
+        if filterProgram != nil { pcap_freecode(&filterProgram!) }
         pcap_close(handle)
     }
 
@@ -250,16 +251,31 @@ public final class CaptureReader {
         return (stats.ps_recv, stats.ps_drop, stats.ps_ifdrop)
     }
 
-    /// Installs a BPF filter, compiled for this file's link type.
+    /// The compiled `-f` filter, run on each packet by `next()` (see `setFilter`).
+    private var filterProgram: bpf_program? = nil
+
+    /// Compiles a BPF filter for this capture's link type. For a file, `next()` runs it on every
+    /// packet and marks the packets it rejects (`PacketHeader.excludedByFilter`) instead of
+    /// libpcap dropping them unseen (libpcap runs a file's filter in user space too, so this
+    /// costs the same): every frame is still counted, and frame numbers and relative times stay
+    /// those of the file, as Wireshark numbers them. An interface's filter runs in the kernel,
+    /// as tcpdump's and tshark's capture filters do: what it rejects never reaches the ring (on
+    /// a busy link, the ring would otherwise fill with it), and the numbers count what was
+    /// captured, as tshark -i -f numbers them.
     public func setFilter(_ expression: String) throws {
         var program = bpf_program()
         guard pcap_compile(handle, &program, expression, 1, PCAP_NETMASK_UNKNOWN) == 0 else {
             throw CaptureError(.badFilter, "invalid filter '\(expression)': \(lastError)")
         }
-        defer { pcap_freecode(&program) }
-        guard pcap_setfilter(handle, &program) == 0 else {
-            throw CaptureError(.badFilter, "cannot apply filter '\(expression)': \(lastError)")
+        guard !isLive else {
+            defer { pcap_freecode(&program) }
+            guard pcap_setfilter(handle, &program) == 0 else {
+                throw CaptureError(.badFilter, "cannot apply filter '\(expression)': \(lastError)")
+            }
+            return
         }
+        if filterProgram != nil { pcap_freecode(&filterProgram!) }
+        filterProgram = program
     }
 
     private var lastError: String { String(cString: pcap_geterr(handle)) }
@@ -284,6 +300,10 @@ public final class CaptureReader {
                 return .damaged("libpcap returned no packet")
             }
             drained = false
+            // pcap_offline_filter: 0 when the program rejects the packet.
+            if filterProgram != nil, pcap_offline_filter(&filterProgram!, headerPointer, data) == 0 {
+                return .packet(CaptureReader.excluded(header))
+            }
             let captured = min(Int(header.caplen), buffer.count)
             buffer.withUnsafeMutableBufferPointer { target in
                 target.baseAddress!.update(from: data, count: captured)
@@ -305,6 +325,15 @@ public final class CaptureReader {
             if let linkTypes = CaptureReader.mixedLinkTypes(message) { return .unreadable(linkTypes) }
             return .damaged(message)
         }
+    }
+
+    /// The header of a packet the filter rejected: its time and length, none of its bytes.
+    private static func excluded(_ header: pcap_pkthdr) -> PacketHeader {
+        let microseconds = Int64(header.ts.tv_usec)
+        let (timestamp, carried) = Timestamp.normalised(seconds: Int64(header.ts.tv_sec), microseconds: microseconds)
+        return PacketHeader(
+            timestamp: timestamp, capturedLength: 0, originalLength: Int(header.len),
+            outOfRangeMicroseconds: carried ? microseconds : nil, excludedByFilter: true)
     }
 
     /// A live read found the ring empty (`pcap_next_ex` said 0): true to read again after a

@@ -70,10 +70,13 @@ public struct PacketHeader: Sendable, Equatable {
     /// 1-based number in that input (0 when read from a reader directly).
     public var source = 0
     public var sourceFrame = 0
+    /// The `-f` filter rejected the packet (`CaptureReader.setFilter`): it counts as a frame of
+    /// the capture, but its bytes were not copied (`capturedLength` is 0) and it is not analysed.
+    public var excludedByFilter = false
 
     public init(
         timestamp: Timestamp, capturedLength: Int, originalLength: Int, outOfRangeMicroseconds: Int64? = nil,
-        source: Int = 0, sourceFrame: Int = 0
+        source: Int = 0, sourceFrame: Int = 0, excludedByFilter: Bool = false
     ) {
         self.timestamp = timestamp
         self.capturedLength = capturedLength
@@ -81,5 +84,6 @@ public struct PacketHeader: Sendable, Equatable {
         self.outOfRangeMicroseconds = outOfRangeMicroseconds
         self.source = source
         self.sourceFrame = sourceFrame
+        self.excludedByFilter = excludedByFilter
     }
 }

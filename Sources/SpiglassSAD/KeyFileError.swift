@@ -15,6 +15,8 @@ public struct KeyFileError: Error, Equatable, Sendable, CustomStringConvertible 
         case unknownAlgorithm
         case badKeyLength
         case tooLarge
+        /// A capture file (pcap, pcapng) where a key file goes: `-r` and `-k` swapped?
+        case captureFile
     }
 
     public let code: Code

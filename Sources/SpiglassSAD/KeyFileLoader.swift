@@ -71,7 +71,7 @@ public enum KeyFileLoader {
     static func permissionWarning(path: String, mode: mode_t) -> String? {
         guard (mode & S_IFMT) == S_IFREG else { return nil }
         let permissions = UInt32(mode) & 0o7777
-        guard permissions & 0o077 != 0 else { return nil }
+        guard permissions & 0o077 != 0, !KeyFileReach.shieldedByDirectory(path) else { return nil }
         let readable = permissions & 0o044 != 0
         let writable = permissions & 0o022 != 0
         let access = readable && writable ? "readable and writable" : (readable ? "readable" : "writable")
@@ -152,7 +152,16 @@ public enum KeyFileLoader {
             throw KeyFileError(
                 .tooLarge, file: path, line: 0, "key files over \(KeyFileLimits.maxFileBytes) bytes are refused")
         }
-        let text = String(decoding: UnsafeRawBufferPointer(start: buffer.base, count: buffer.count), as: UTF8.self)
+        let bytes = UnsafeRawBufferPointer(start: buffer.base, count: buffer.count)
+        if let capture = CaptureFileSignature.kind(bytes) {
+            throw KeyFileError(
+                .captureFile, file: path, line: 0,
+                regularOnly
+                    ? "is a \(capture) capture file, not a key file"
+                    : "is a \(capture) capture file, not a key file: were -r and -k swapped? (spiglass -r CAPTURE -k KEYFILE)"
+            )
+        }
+        let text = String(decoding: bytes, as: UTF8.self)
         let warning = permissionWarning(path: path, mode: info.st_mode).map {
             KeyFileNote(.warning, file: path, line: 0, $0)
         }

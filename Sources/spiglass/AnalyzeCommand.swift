@@ -18,7 +18,7 @@ struct AnalyzeCommand: ParsableCommand {
             error (an unknown, missing or conflicting option, a value out of range); 128 + the signal \
             when SIGINT or SIGTERM stopped the reading of a file. A live capture ends on Ctrl-C, \
             SIGTERM, -c or --duration; SIGHUP reloads the key and policy files without stopping.
-            """
+            """ + HelpExamples.analyze
     )
 
     @OptionGroup var capture: CaptureOptions

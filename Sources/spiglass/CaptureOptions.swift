@@ -30,7 +30,7 @@ struct CaptureOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Force the key-file format instead of detecting it (\(KeyFileFormat.allCases.map(\.rawValue).joined(separator: ", "))).",
+            "Force the key-file format instead of detecting it.",
             valueName: "format"))
     var keyFormat: KeyFileFormat?
 
@@ -41,10 +41,19 @@ struct CaptureOptions: ParsableArguments {
     )
     var allowAbsoluteIncludes = false
 
+    @Flag(
+        name: .long,
+        help:
+            "Do not warn about key files other users can read or write (a file in a directory only its owner can enter gets no warning anyway)."
+    )
+    var noPermissionWarning = false
+
     @Option(
         name: .customShort("f"),
         help: ArgumentHelp("BPF filter (tcpdump syntax), compiled for the capture's link type.", valueName: "filter"))
     var filter: String?
+
+    @OptionGroup(title: "Selection (what is shown; every frame is still analysed)") var selection: SelectionOptions
 
     @Option(
         name: .customShort("w"),
@@ -55,7 +64,11 @@ struct CaptureOptions: ParsableArguments {
 
     @OptionGroup var writeOptions: WriteOptions
 
-    @Flag(name: .long, help: "One JSON object per line instead of text.")
+    @Flag(
+        name: .long,
+        help:
+            "JSON Lines instead of text: one JSON object per line (jq reads it as is; python3 -m json.tool needs --json-lines)."
+    )
     var json = false
 
     @Flag(name: .customShort("q"), help: "No per-packet lines; only the SA table and summary.")
@@ -93,7 +106,7 @@ struct CaptureOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Copies of a packet less than this many seconds apart are the capture seeing it twice (capture-duplicate), not a replay (default 0.001; 0 turns this off).",
+            "Copies of a packet less than this many seconds apart are the capture seeing it twice (capture-duplicate), not a replay; 0 turns this off.",
             valueName: "seconds"))
     var duplicateWindow: Double = 0.001
 
@@ -120,7 +133,7 @@ struct CaptureOptions: ParsableArguments {
     @Option(
         name: .customLong("limit"),
         help: ArgumentHelp(
-            "Move a bound on what is kept, NAME=VALUE (repeatable): \(ResourceLimit.allCases.map(\.rawValue).joined(separator: ", ")). See the README.",
+            "Move a bound on what is kept, NAME=VALUE (repeatable): \(ResourceLimit.allCases.map(\.rawValue).joined(separator: ", ")); 'spiglass analyze --help' lists what each bounds and its default.",
             valueName: "name=value"))
     var limits: [LimitArgument] = []
 
@@ -234,6 +247,7 @@ struct CaptureOptions: ParsableArguments {
         configuration.inlineKeys = inline.specs
         configuration.keyFormat = keyFormat
         configuration.includes = allowAbsoluteIncludes ? .anywhere : .confined
+        configuration.permissionWarnings = !noPermissionWarning
         configuration.filter = filter
         configuration.options = analysisOptions(report: report)
         configuration.options.ikeSummary = ikeSummary
@@ -263,6 +277,7 @@ struct CaptureOptions: ParsableArguments {
         options.replayWindow = replayWindow
         options.captureDuplicateWindow = Int64((duplicateWindow * 1_000_000).rounded())
         options.espNullHeuristic = !noEspNullHeuristic
+        options.selection = selection.selection
         if !tcpEncapPort.isEmpty { options.tcpEncapsulationPorts = Set(tcpEncapPort.filter { $0 != 0 }) }
         for case .success(let setting) in limits.map(\.parsed) { setting.apply(to: &options) }
         return options

@@ -13,7 +13,7 @@ struct IKECommand: ParsableCommand {
             ladder of exchanges with its outcome, its CHILD_SAs with their SPIs, and the ESP seen for \
             them. Where a key file gives SK_d, the ESP keys of CHILD_SAs created without PFS are \
             derived (RFC 7296 2.17), so ESP decrypts with IKE keys alone. Exit status as for analyze.
-            """
+            """ + HelpExamples.ike
     )
 
     @OptionGroup var capture: CaptureOptions

@@ -5,7 +5,8 @@ import SpiglassCapture
 struct InterfacesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "interfaces",
-        abstract: "List the interfaces a live capture can use (like tcpdump -D)."
+        abstract: "List the interfaces a live capture can use (like tcpdump -D).",
+        discussion: HelpExamples.interfaces
     )
 
     @Flag(name: .long, help: "Also list each interface's addresses.")

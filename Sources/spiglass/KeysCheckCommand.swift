@@ -11,7 +11,7 @@ struct KeysCheckCommand: ParsableCommand {
             For a strongSwan log: per IKE SA and CHILD_SA, the SPIs, algorithms and keys found, which \
             rule tied them to their SPIs, rekeys, and for anything not tied the lines involved and why. \
             Exit status 0 when every file loaded without error, 1 otherwise, 3 when the report could not be written, 64 for a usage error.
-            """
+            """ + HelpExamples.keysCheck
     )
 
     @Argument(help: "Key files to check.")

@@ -11,7 +11,7 @@ struct KeysConvertCommand: ParsableCommand {
             or, with --output-dir, adds the rows to the tables in that folder under the names \
             Wireshark uses (~/.config/wireshark/), keeping the rows already there. SAs a format \
             cannot express are written as comments.
-            """
+            """ + HelpExamples.keysConvert
     )
 
     @OptionGroup var output: KeyOutputOptions

@@ -12,7 +12,7 @@ struct KeysExportCommand: ParsableCommand {
             ESP SAs derived from an IKE SA's SK_d, and each IKE SA whose messages the capture holds \
             (IKE keys from a log that did not name their SPIs are written with the SPIs the capture \
             bound them to). Exits 1 when nothing matched.
-            """
+            """ + HelpExamples.keysExport
     )
 
     @Option(

@@ -90,6 +90,12 @@ enum Tshark {
         }
     }
 
+    /// The frame numbers a display filter selects in `capture` (an empty profile: dissection only).
+    static func frameNumbers(capture: String, filter: String) throws -> [Int] {
+        let text = try output(["-r", capture, "-n", "-Y", filter, "-T", "fields", "-e", "frame.number"], files: [:])
+        return text.split(separator: "\n").compactMap { Int($0) }
+    }
+
     struct TsharkError: Error, CustomStringConvertible {
         var message: String
         var description: String { message }
