@@ -43,7 +43,7 @@ extension Analyzer {
     /// `ip` describes (the frame, the datagram rebuilt from fragments, or the frame that ended
     /// an RFC 8229 message); `ahOnly`: the packet was released from AH alone.
     func writeAnnotated(_ annotation: OutputAnnotation, outer: [UInt8], ip: IPLayer, ahOnly: Bool) {
-        guard inbound.innerLength > 0 else { return }
+        guard inbound.innerLength > 0, recordIsShown else { return }
         let written: Bool
         if annotation.keepOuter && buildKeptOuter(annotation, outer: outer, ip: ip, ahOnly: ahOnly) {
             written = writeAnnotated(

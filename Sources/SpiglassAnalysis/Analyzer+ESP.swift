@@ -259,7 +259,7 @@ extension Analyzer {
     }
 
     func writeInner() {
-        guard inbound.innerLength > 0, isShown(record) else { return }
+        guard inbound.innerLength > 0, recordIsShown else { return }
         if ownership.writePacket(inbound.inner, range: 0..<inbound.innerLength, timestamp: record.timestamp) {
             summary.written += 1
         }

@@ -3,20 +3,27 @@ import SpiglassCapture
 /// `--spi`, `--ike-sa`, `--from` and `--to` applied where the reports are made (see
 /// `ReportSelection`): the analysis itself sees every frame.
 extension Analyzer {
-    /// Whether `record` is shown (and its decrypted packet written to -w).
+    /// Whether the current record is shown (and its decrypted packet written to -w). Reads the
+    /// record in place: passing it as an argument copied it (and retained its arrays) on every
+    /// frame of every run, selection or not.
     @inline(__always)
-    func isShown(_ record: PacketRecord) -> Bool {
-        let selection = options.selection
-        guard selection.isActive else { return true }
+    var recordIsShown: Bool {
+        guard options.selection.isActive else { return true }
+        return selectionAdmitsRecord()
+    }
+
+    /// The selection's verdict on the current record; out of line, as most runs select nothing.
+    @inline(never)
+    func selectionAdmitsRecord() -> Bool {
         guard let start = summary.firstTime else { return false }
-        return selection.admits(record, start: start, ike: ike)
+        return options.selection.admits(record, start: start, ike: ike)
     }
 
     /// Whether the current record is shown; counts the frames selected.
     @inline(__always)
-    func selects(_ record: PacketRecord) -> Bool {
+    func selectsRecord() -> Bool {
         guard options.selection.isActive else { return true }
-        guard isShown(record) else {
+        guard selectionAdmitsRecord() else {
             if summary.selectedFrames == nil { summary.selectedFrames = 0 }
             return false
         }

@@ -373,7 +373,7 @@ public final class Analyzer {
         summary.verdicts[record.verdict] += 1
         // Every reporter is silent per packet under -q; not calling it spares the reference
         // counting of its arguments.
-        if !selects(record) {
+        if !selectsRecord() {
             // Outside --spi/--ike-sa/--from/--to: neither shown nor counted as hidden.
         } else if options.hideNonIPsec && record.verdict == .notIPsec && record.policy == nil {
             summary.hiddenFrames += 1

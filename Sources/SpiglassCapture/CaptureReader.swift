@@ -252,7 +252,8 @@ public final class CaptureReader {
     }
 
     /// The compiled `-f` filter, run on each packet by `next()` (see `setFilter`).
-    private var filterProgram: bpf_program? = nil
+    // Read on every packet by `next()` and written only by `setFilter`: no dynamic exclusivity check.
+    @exclusivity(unchecked) private var filterProgram: bpf_program? = nil
 
     /// Compiles a BPF filter for this capture's link type. For a file, `next()` runs it on every
     /// packet and marks the packets it rejects (`PacketHeader.excludedByFilter`) instead of

@@ -79,6 +79,25 @@ import Testing
         #expect(json.contains("\"filter_excluded\":74,\"selected_frames\":1,"))
     }
 
+    /// `-w` writes the selected packets only, whatever the format: pcap, pcapng, and pcapng with
+    /// the outer headers kept (the annotated writer once wrote every packet).
+    @Test func selectionNarrowsEveryWriteFormat() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("spiglass-sel-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        func written(_ extra: [String]) throws -> Int? {
+            let summary = try Self.run(["-q"] + extra).stdout.split(separator: "\n").first { $0.hasPrefix("Frames:") }
+            return summary?.components(separatedBy: "written: ").last.flatMap { Int($0.prefix { $0.isNumber }) }
+        }
+        let all = try written(["-w", folder + "/all.pcap"])
+        let outputs = [
+            ["-w", folder + "/a.pcap"], ["-w", folder + "/b.pcapng"], ["-w", folder + "/c.pcapng", "--keep-outer"],
+        ]
+        let selected = try outputs.map { try written(["--spi", "0x5405e2f2"] + $0) }
+        #expect(all.map { $0 > 4 } == true, "\(String(describing: all))")
+        #expect(selected == [4, 4, 4])
+    }
+
     /// Bounds are inclusive, to the microsecond, relative or absolute (frame 19 is at 1.007621 s,
     /// the first frame at 2026-12-06T20:09:52.873708Z).
     @Test func timeRangeEdges() throws {
