@@ -110,7 +110,7 @@ public final class Analyzer {
         case (.ike, .text):
             IKETextReporter(
                 sink: output, quiet: options.quiet, ike: ike, summaryOnly: options.ikeSummary,
-                details: options.packetDetails)
+                details: options.packetDetails, display: options.display)
         case (.ike, .json): IKEJSONReporter(sink: output, quiet: options.quiet, ike: ike)
         case (.html, _): HTMLReporter(sink: output, ike: ike)
         }

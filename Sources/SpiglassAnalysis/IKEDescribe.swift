@@ -7,20 +7,26 @@ enum IKEDescribe {
     /// "SA KE Ni N(NAT_DETECTION_SOURCE_IP)" for the payloads outside SK, then "SK{IDi AUTH …}".
     /// `protectionShown`: the line already says why the encrypted part stayed closed
     /// (`protection`), so it shows as its bare name ("SK", "E") instead of "SK{no keys}".
-    static func payloadList(_ message: IKEMessageRecord, protectionShown: Bool = false) -> String {
+    /// Error notifies are painted as failures on a colour `display`.
+    static func payloadList(
+        _ message: IKEMessageRecord, protectionShown: Bool = false, display: TextDisplay = .plain
+    ) -> String {
         switch message.payloads {
-        case .v1(let payloads): return v1PayloadList(message, payloads, bare: protectionShown)
-        case .v2(let payloads): return v2PayloadList(message, payloads, bare: protectionShown)
+        case .v1(let payloads): return v1PayloadList(message, payloads, bare: protectionShown, display: display)
+        case .v2(let payloads): return v2PayloadList(message, payloads, bare: protectionShown, display: display)
         }
     }
 
-    static func v2PayloadList(_ message: IKEMessageRecord, _ payloads: [IKEv2Payload], bare: Bool = false) -> String {
-        var parts = payloads[..<(message.decryptedFrom ?? payloads.count)].map(shortName)
+    static func v2PayloadList(
+        _ message: IKEMessageRecord, _ payloads: [IKEv2Payload], bare: Bool = false, display: TextDisplay = .plain
+    ) -> String {
+        let named = { (payload: IKEv2Payload) in shortName(payload, display: display) }
+        var parts = payloads[..<(message.decryptedFrom ?? payloads.count)].map(named)
         switch message.decryption {
         case .decrypted:
             // Shown although its integrity check failed (--ike-no-integrity): say so on the spot.
             let mark = message.integrity == .failed ? "(unauthenticated)" : ""
-            parts.append("SK\(mark){" + message.encryptedPayloads.map(shortName).joined(separator: " ") + "}")
+            parts.append("SK\(mark){" + message.encryptedPayloads.map(named).joined(separator: " ") + "}")
         case .notEncrypted:
             break
         case .noKeys:
@@ -37,14 +43,17 @@ enum IKEDescribe {
     }
 
     /// IKEv1: the clear payloads, then `E{...}` for what the encryption held.
-    static func v1PayloadList(_ message: IKEMessageRecord, _ payloads: [IKEv1Payload], bare: Bool = false) -> String {
-        var parts = payloads[..<(message.decryptedFrom ?? payloads.count)].map(shortName)
+    static func v1PayloadList(
+        _ message: IKEMessageRecord, _ payloads: [IKEv1Payload], bare: Bool = false, display: TextDisplay = .plain
+    ) -> String {
+        let named = { (payload: IKEv1Payload) in shortName(payload, display: display) }
+        var parts = payloads[..<(message.decryptedFrom ?? payloads.count)].map(named)
         switch message.decryption {
         case .decrypted:
             let mark = message.integrity == .failed ? "(unauthenticated)" : ""
             parts.append(
                 "E\(mark){"
-                    + payloads[(message.decryptedFrom ?? payloads.count)...].map(shortName).joined(separator: " ") + "}"
+                    + payloads[(message.decryptedFrom ?? payloads.count)...].map(named).joined(separator: " ") + "}"
             )
         case .notEncrypted: break
         case .noKeys: parts.append(bare ? "E" : "E{no keys}")
@@ -56,10 +65,10 @@ enum IKEDescribe {
         return parts.joined(separator: " ")
     }
 
-    static func shortName(_ payload: IKEv1Payload) -> String {
+    static func shortName(_ payload: IKEv1Payload, display: TextDisplay = .plain) -> String {
         switch payload.body {
         case .malformed(let problem) where problem.code == .cutByCapture: return payload.name + "(cut)"
-        case .notification(let notify): return "N(\(notify.name))"
+        case .notification(let notify): return "N(\(display.paint(notify.name, notify.isError ? .failure : nil)))"
         case .vendorID(let bytes): return "VID(\(KnownVendorIDs.name(bytes) ?? "unknown"))"
         case .delete(let delete):
             return delete.protocolID == 1
@@ -68,10 +77,10 @@ enum IKEDescribe {
         }
     }
 
-    static func shortName(_ payload: IKEv2Payload) -> String {
+    static func shortName(_ payload: IKEv2Payload, display: TextDisplay = .plain) -> String {
         switch payload.body {
         case .malformed(let problem) where problem.code == .cutByCapture: return payload.name + "(cut)"
-        case .notify(let notify): return "N(\(notify.name))"
+        case .notify(let notify): return "N(\(display.paint(notify.name, notify.isError ? .failure : nil)))"
         case .vendorID(let bytes): return "V(\(KnownVendorIDs.name(bytes) ?? "unknown"))"
         case .delete(let delete):
             return delete.protocolID == 1 ? "D(IKE)" : "D(\(delete.spis.map { Hex.encode($0) }.joined(separator: ",")))"

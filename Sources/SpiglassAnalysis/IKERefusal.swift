@@ -26,8 +26,8 @@ struct IKERefusal: Equatable {
     }
 
     /// The text report's lines: "rejected: …" first, then the evidence, each after `indent`.
-    func lines(indent: String) -> String {
-        let all = (verdict.map { ["rejected: \($0)"] } ?? []) + evidence
+    func lines(indent: String, display: TextDisplay = .plain) -> String {
+        let all = (verdict.map { [display.paint("rejected:", .failure) + " \($0)"] } ?? []) + evidence
         return all.map { indent + $0 + "\n" }.joined()
     }
 

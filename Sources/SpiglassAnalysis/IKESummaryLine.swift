@@ -12,10 +12,12 @@ enum IKESummaryLine {
     /// "#1 v2 10.98.0.1 ⇄ 10.98.0.2  failed: NO_PROPOSAL_CHOSEN from the responder
     /// (IKE_SA_INIT response, frame 2)  -  CHILD_SAs: 0  messages: 2": peers, version,
     /// outcome with who ended it, algorithms, CHILD_SAs by state, messages, and what failed.
-    static func ikeSA(_ index: Int, in story: IKEReconstruction, messages: Int) -> String {
+    static func ikeSA(_ index: Int, in story: IKEReconstruction, messages: Int, display: TextDisplay = .plain)
+        -> String
+    {
         let sa = story.ikeSAs[index]
         var line = "#\(index + 1) v\(sa.version.rawValue) \(sa.initiator) ⇄ \(sa.responder)"
-        line += "  " + outcome(sa)
+        line += "  " + display.paint(outcome(sa), sa.state.style)
         line += "  " + (sa.proposalNames.isEmpty ? "-" : sa.proposalNames.joined(separator: " "))
         line += "  CHILD_SAs: " + children(sa, in: story)
         line += "  messages: \(messages)"

@@ -16,9 +16,17 @@ final class IKETextReporter: Reporter {
     let details: Bool
     /// The IKE SAs shown, when a selection names them.
     var shownIKESAs: Set<Int>? = nil
+    /// Colour on a terminal; its width shortens the IKE SPIs of the ladders.
+    let display: TextDisplay
+    /// The ladders' IKE SPIs: shortened on a terminal once the run's are all known.
+    private var spiText = IKESPIAbbreviation.none
 
-    init(sink: OutputSink, quiet: Bool, ike: IKEReconstruction, summaryOnly: Bool = false, details: Bool = false) {
+    init(
+        sink: OutputSink, quiet: Bool, ike: IKEReconstruction, summaryOnly: Bool = false, details: Bool = false,
+        display: TextDisplay = .plain
+    ) {
         self.sink = sink
+        self.display = display
         self.quiet = quiet || summaryOnly
         self.ike = ike
         self.summaryOnly = summaryOnly
@@ -39,7 +47,9 @@ final class IKETextReporter: Reporter {
         line += " " + IKEDescribe.headline(message)
         line += " \(message.header.initiatorSPI.ikeSPIHex)/\(message.header.responderSPI.ikeSPIHex)"
         line += " (\(IKEDescribe.protection(message)))"
-        if message.captureDuplicateOf == nil { line += ": " + IKEDescribe.payloadList(message, protectionShown: true) }
+        if message.captureDuplicateOf == nil {
+            line += ": " + IKEDescribe.payloadList(message, protectionShown: true, display: display)
+        }
         for problem in message.problems.prefix(3) { line += " [\(IKEDescribe.problem(problem))]" }
         sink.write(line + "\n")
         if details { sink.write(IKEMessageDetails.lines(message, indent: "      ")) }
@@ -49,6 +59,10 @@ final class IKETextReporter: Reporter {
         summary: AnalysisSummary, flows: [FlowStatistics], sad: SADatabase, ahSAD: SADatabase, untrackedFlowPackets: Int
     ) {
         let start = summary.firstTime?.totalMicroseconds ?? 0
+        if display.width != nil {
+            spiText = IKESPIAbbreviation(
+                ike.messages.lazy.flatMap { [$0.header.initiatorSPI, $0.header.responderSPI] })
+        }
         if !quiet { sink.write("\n") }
         sink.write(
             "IKE SAs: \(ike.ikeSAs.count)  CHILD_SAs: \(ike.children.count)  IKE messages: \(summary.ikePackets)")
@@ -92,13 +106,14 @@ final class IKETextReporter: Reporter {
         sad: SADatabase
     ) -> String {
         var out =
-            "IKE SA #\(index + 1)  \(sa.spis)  \(sa.initiator):\(sa.initiatorPort) (initiator) ⇄ \(sa.responder):\(sa.responderPort) (responder)\n"
+            "IKE SA #\(index + 1)  \(spiText.text(sa.spis))  \(sa.initiator):\(sa.initiatorPort) (initiator) ⇄ \(sa.responder):\(sa.responderPort) (responder)\n"
         let refusal = IKERefusal.ikeSA(index, in: ike)
         // A phase-1 failure the refusal line words says only its counts here.
         let outcome = refusal?.verdict == nil ? stateWords(sa) : IKERefusal.shortOutcome(sa) ?? stateWords(sa)
-        out += "  outcome: \(outcome)\(sa.failureEvidence.map { " (\(IKESAWords.evidence($0)))" } ?? "")"
+        out +=
+            "  outcome: \(display.paint(outcome, sa.state.style))\(sa.failureEvidence.map { " (\(IKESAWords.evidence($0)))" } ?? "")"
         out += IKERefusal.sender(sa).map { ", sent by \($0)" } ?? ""
-        out += "\n" + (refusal?.lines(indent: "  ") ?? "")
+        out += "\n" + (refusal?.lines(indent: "  ", display: display) ?? "")
         if let from = sa.rekeyOf { out += "  rekey of IKE SA #\(from + 1)\n" }
         if let to = sa.rekeyedBy { out += "  rekeyed by IKE SA #\(to + 1)\n" }
         if !sa.proposalNames.isEmpty { out += "  proposal: \(sa.proposalNames.joined(separator: " "))\n" }
@@ -154,7 +169,7 @@ final class IKETextReporter: Reporter {
             if let index = message.ikeSAIndex, messages.indices.contains(index) { messages[index] += 1 }
         }
         return ike.ikeSAs.indices.filter { shownIKESAs?.contains($0) ?? true }
-            .map { IKESummaryLine.ikeSA($0, in: ike, messages: messages[$0]) + "\n" }.joined()
+            .map { IKESummaryLine.ikeSA($0, in: ike, messages: messages[$0], display: display) + "\n" }.joined()
     }
 
     private func stateWords(_ sa: IKESARecord) -> String {
@@ -194,7 +209,7 @@ final class IKETextReporter: Reporter {
             line += " at +\(TimeFormat.seconds(CaptureTime.elapsed(from: start, to: time)))"
         }
         if let purpose = exchange.purpose { line += " (\(purpose))" }
-        line += ": \(exchange.outcome)"
+        line += ": \(display.paint(exchange.outcome.description, exchange.outcome.style))"
         if let rtt = exchange.roundTrip { line += ", rtt \(IKEDescribe.milliseconds(rtt))" }
         if exchange.requestRetransmissions > 0 { line += ", request retransmitted \(exchange.requestRetransmissions)×" }
         if exchange.responseRetransmissions > 0 {
@@ -210,17 +225,17 @@ final class IKETextReporter: Reporter {
                 let message = ike.messages[index]
                 let arrow = message.fromOriginalInitiator == exchange.requestedByInitiator ? "→" : "←"
                 line +=
-                    "\n      \(arrow) frame \(message.frames.map(String.init).joined(separator: ",")): \(IKEDescribe.payloadList(message))"
+                    "\n      \(arrow) frame \(message.frames.map(String.init).joined(separator: ",")): \(IKEDescribe.payloadList(message, display: display))"
             }
             return line + "\n"
         }
         if let request = exchange.request, request < ike.messages.count {
             line +=
-                "\n      → frame \(ike.messages[request].frames.map(String.init).joined(separator: ",")): \(IKEDescribe.payloadList(ike.messages[request]))"
+                "\n      → frame \(ike.messages[request].frames.map(String.init).joined(separator: ",")): \(IKEDescribe.payloadList(ike.messages[request], display: display))"
         }
         if let response = exchange.response, response < ike.messages.count {
             line +=
-                "\n      ← frame \(ike.messages[response].frames.map(String.init).joined(separator: ",")): \(IKEDescribe.payloadList(ike.messages[response]))"
+                "\n      ← frame \(ike.messages[response].frames.map(String.init).joined(separator: ",")): \(IKEDescribe.payloadList(ike.messages[response], display: display))"
         }
         return line + "\n"
     }
@@ -250,9 +265,10 @@ final class IKETextReporter: Reporter {
             out +=
                 "\n    keys: \(child.keying.map { IKESAWords.keying($0, child: child, version: version) } ?? "not derived")"
         } else {
-            out += " not established: \(child.failure.map { IKESAWords.failure($0) } ?? "pending")"
+            let failure = child.failure.map { IKESAWords.failure($0) }
+            out += " " + display.paint("not established: \(failure ?? "pending")", failure == nil ? .warning : .failure)
         }
-        out += "\n" + (IKERefusal.child(index, in: ike)?.lines(indent: "    ") ?? "")
+        out += "\n" + (IKERefusal.child(index, in: ike)?.lines(indent: "    ", display: display) ?? "")
         for flowIndex in flowsByChild[index] ?? [] {
             let flow = flows[flowIndex]
             out +=

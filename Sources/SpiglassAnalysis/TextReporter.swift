@@ -77,7 +77,7 @@ final class TextReporter: Reporter {
                 line += " (\(IKEDescribe.protection(message)))"
             } else if let message = record.ikeMessage {
                 line +=
-                    " (\(IKEDescribe.protection(message))): \(IKEDescribe.payloadList(message, protectionShown: true))"
+                    " (\(IKEDescribe.protection(message))): \(IKEDescribe.payloadList(message, protectionShown: true, display: display))"
                 if message.frames.count > 1 {
                     line += " [reassembled from frames \(message.frames.map(String.init).joined(separator: ","))]"
                 }
