@@ -1,3 +1,4 @@
+import SpiglassCapture
 import SpiglassIKE
 import SpiglassWire
 
@@ -53,6 +54,9 @@ public struct AnalysisOptions: Sendable {
     /// The link type (DLT_) of a pcap -w file with `keepOuter`: the inputs' one
     /// (`DecryptedOutput.keepOuterLinkType`); raw IP when nil.
     public var writeLinkType: Int32? = nil
+    /// The name and description of each link type's interface in a pcapng -w file
+    /// (`PcapngInterfaceNames`; named from the inputs when the run starts, unless given).
+    public var writeInterfaceNames: [Int32: PcapngWriter.InterfaceName] = [:]
     /// Anti-replay window assumed when inferring ESN high bits.
     public var replayWindow: UInt32 = 64
     /// ESP inside decrypted ESP is decrypted too, up to this depth.

@@ -123,6 +123,7 @@ public final class AnalysisSession {
         // Live: another tool may follow the -w file, and every line must appear as it happens.
         options.flushEachPacket = live
         options.writeLinkType = try DecryptedOutput.keepOuterLinkType(options, sources: reader.sources)
+        PcapngInterfaceNames.name(&options, sources: reader.sources, live: reader.isLive)
         let analyzer = try Analyzer(
             sad: inputs.sad, ahSAD: inputs.ahSAD, ikeKeys: inputs.keys.ikeSAs,
             policies: inputs.keys.policies, options: options, output: output)

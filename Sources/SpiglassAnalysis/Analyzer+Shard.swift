@@ -62,9 +62,11 @@ extension Shard: FrameOwnership {
 
     func auditTimestamp(_ header: PacketHeader, frame: Int) -> [String] { [] }
 
-    func fragmentFate(_ bytes: [UInt8], ip: IPLayer, time: Int64, frame: Int, window: Int64) -> FragmentFate {
+    func fragmentFate(
+        _ bytes: [UInt8], ip: IPLayer, time: Int64, frame: Int, sourceFrame: Int, window: Int64
+    ) -> FragmentFate {
         if let original = fragmentDuplicateOf { return .copy(of: original) }
-        return .reassembly(fragmentOutcome ?? reassembler.add(bytes, ip: ip, time: time))
+        return .reassembly(fragmentOutcome ?? reassembler.add(bytes, ip: ip, time: time, frame: sourceFrame))
     }
 
     func writePacket(_ bytes: [UInt8], range: Range<Int>, timestamp: Timestamp) -> Bool {

@@ -463,7 +463,7 @@ public final class Analyzer {
     func processFragment(_ bytes: [UInt8], ip: IPLayer, header: PacketHeader) {
         switch ownership.fragmentFate(
             bytes, ip: ip, time: header.timestamp.totalMicroseconds, frame: record.frame,
-            window: options.captureDuplicateWindow)
+            sourceFrame: header.sourceFrame, window: options.captureDuplicateWindow)
         {
         case .copy(let original):
             // Kept out of reassembly, which has (or had) the first copy.
@@ -475,7 +475,7 @@ public final class Analyzer {
             record.verdict = .fragment
             record.detail = "fragment dropped: \(reason)"
             diagnose("IP fragment dropped: \(reason)")
-        case .reassembly(.complete(let datagram)):
+        case .reassembly(.complete(let datagram, let fragments)):
             var reader = ByteReader(datagram)
             guard case .success(let whole) = IPLayer.parse(&reader) else {
                 record.verdict = .malformed
@@ -483,6 +483,7 @@ public final class Analyzer {
                 return
             }
             record.reassembledFrom = 1
+            record.fragmentFrames = fragments
             record.outer = outerSummary(whole)
             processIP(datagram, ip: whole, depth: 0)
         }

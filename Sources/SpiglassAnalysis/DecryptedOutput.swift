@@ -21,7 +21,9 @@ struct DecryptedOutput {
             pcapng = nil
         case .pcapng:
             pcap = nil
-            pcapng = try PcapngWriter(path: path, flushEachPacket: options.flushEachPacket, inputs: options.inputPaths)
+            pcapng = try PcapngWriter(
+                path: path, flushEachPacket: options.flushEachPacket, inputs: options.inputPaths,
+                interfaceNames: options.writeInterfaceNames)
         }
     }
 

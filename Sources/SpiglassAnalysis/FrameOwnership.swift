@@ -22,7 +22,10 @@ protocol FrameOwnership: AnyObject {
     func auditTimestamp(_ header: PacketHeader, frame: Int) -> [String]
     /// What becomes of the IP fragment `ip` in `bytes`: a copy the capture already holds, or
     /// what reassembly made of it.
-    func fragmentFate(_ bytes: [UInt8], ip: IPLayer, time: Int64, frame: Int, window: Int64) -> FragmentFate
+    /// (`frame` numbers the fragment in the run, `sourceFrame` in its file.)
+    func fragmentFate(
+        _ bytes: [UInt8], ip: IPLayer, time: Int64, frame: Int, sourceFrame: Int, window: Int64
+    ) -> FragmentFate
     /// Keeps a released packet for -w; false when -w was not asked for.
     func writePacket(_ bytes: [UInt8], range: Range<Int>, timestamp: Timestamp) -> Bool
     /// Keeps a released packet for a pcapng -w: `bytes[range]` of link type `dlt` (DLT_), with
@@ -74,12 +77,14 @@ final class WholeRun: FrameOwnership {
         timestampAudit.check(header, frame: frame)
     }
 
-    func fragmentFate(_ bytes: [UInt8], ip: IPLayer, time: Int64, frame: Int, window: Int64) -> FragmentFate {
+    func fragmentFate(
+        _ bytes: [UInt8], ip: IPLayer, time: Int64, frame: Int, sourceFrame: Int, window: Int64
+    ) -> FragmentFate {
         if let original = fragmentCopies.original(fragment: ip, bytes: bytes, time: time, frame: frame, window: window)
         {
             return .copy(of: original)
         }
-        return .reassembly(reassembler.add(bytes, ip: ip, time: time))
+        return .reassembly(reassembler.add(bytes, ip: ip, time: time, frame: sourceFrame))
     }
 
     func writePacket(_ bytes: [UInt8], range: Range<Int>, timestamp: Timestamp) -> Bool {

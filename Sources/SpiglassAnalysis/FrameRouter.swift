@@ -269,8 +269,9 @@ final class FrameRouter {
             {
                 return FrameRoute(copyOf: original)
             }
-            let outcome = reassembler.add(frame, ip: ip, time: header.timestamp.totalMicroseconds)
-            guard case .complete(let datagram) = outcome else { return FrameRoute(fragment: outcome) }
+            let outcome = reassembler.add(
+                frame, ip: ip, time: header.timestamp.totalMicroseconds, frame: header.sourceFrame)
+            guard case .complete(let datagram, _) = outcome else { return FrameRoute(fragment: outcome) }
             var whole = ByteReader(datagram)
             guard case .success(let wholeIP) = IPLayer.parse(&whole) else { return FrameRoute(fragment: outcome) }
             let layers = IPsecLayers.classify(

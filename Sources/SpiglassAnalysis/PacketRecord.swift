@@ -113,6 +113,8 @@ public struct PacketRecord: Sendable {
     public var outer: PacketSummary?
     /// Frame numbers of the fragments this datagram was rebuilt from.
     public var reassembledFrom: Int = 0
+    /// The frames (numbered in their file) of the fragments this datagram was rebuilt from.
+    public var fragmentFrames = FragmentFrames()
     public var esp: [ESPLayer] = []
     public var ah: [AHLayer] = []
     public var ike: IKEHeader?
@@ -170,6 +172,7 @@ public struct PacketRecord: Sendable {
         verdict = .notIPsec
         outer = nil
         reassembledFrom = 0
+        if fragmentFrames.count != 0 { fragmentFrames = FragmentFrames() }
         // Tested before being cleared: assigning nil to a large optional copies a whole empty
         // value over it, on every frame, although most frames never set these.
         // Most frames hold one layer: removing it alone spares a generic range replacement.

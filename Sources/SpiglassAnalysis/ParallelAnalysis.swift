@@ -119,6 +119,7 @@ public final class ParallelAnalysis {
         }
         var options = options
         options.writeLinkType = try DecryptedOutput.keepOuterLinkType(options, sources: reader.sources)
+        PcapngInterfaceNames.name(&options, sources: reader.sources, live: reader.isLive)
         writer = try DecryptedOutput(options)
         var workerOptions = options
         workerOptions.writePath = nil

@@ -36,7 +36,7 @@ struct ProvenanceComment {
         if record.source < names.count { bytes.append(contentsOf: names[record.source]) } else { add("capture") }
         add(" frame ")
         number(record.sourceFrame)
-        if record.reassembledFrom != 0 { add(" (reassembled from fragments)") }
+        if record.reassembledFrom != 0 { addFragments(record.fragmentFrames) }
         if let message = record.tcpMessage {
             add(" (RFC 8229 stream, message ")
             number(message)
@@ -99,6 +99,24 @@ struct ProvenanceComment {
         } else if let sa {
             addLabel(sa)
         }
+    }
+
+    /// " (reassembled from fragments in frames 3, 4)"; past `FragmentFrames.maxListed`
+    /// fragments, " (reassembled from 12 fragments in frames 1, 2, 3, 4, 5, 6, 7, 8, …)".
+    private mutating func addFragments(_ fragments: FragmentFrames) {
+        guard !fragments.listed.isEmpty else { return add(" (reassembled from fragments)") }
+        add(" (reassembled from ")
+        if fragments.count > fragments.listed.count {
+            number(fragments.count)
+            add(" ")
+        }
+        add("fragments in frame")
+        if fragments.count > 1 { add("s") }
+        for (index, frame) in fragments.listed.enumerated() {
+            add(index == 0 ? " " : ", ")
+            number(frame)
+        }
+        add(fragments.count > fragments.listed.count ? ", …)" : ")")
     }
 
     /// The SA's name from its key file (a strongSwan CHILD_SA name), when it has one.

@@ -13,6 +13,10 @@ public enum PcapngBlock {
     static let endOfOptions: UInt16 = 0
     /// opt_comment: UTF-8 text, shown by Wireshark as the packet's comment (`frame.comment`).
     static let commentOption: UInt16 = 1
+    /// if_name and if_description: what Wireshark shows as the packet's interface
+    /// (`frame.interface_name`, `frame.interface_description`).
+    static let interfaceNameOption: UInt16 = 2
+    static let interfaceDescriptionOption: UInt16 = 3
     /// shb_userappl: the application that wrote the section.
     static let userApplicationOption: UInt16 = 4
     /// if_tsresol: timestamps count units of 10^-value seconds (6: microseconds, pcapng's default).
@@ -38,12 +42,21 @@ public enum PcapngBlock {
         endBlock(start, to: &buffer)
     }
 
-    /// An Interface Description Block: `linkType` (a LINKTYPE_ value), microsecond timestamps.
-    public static func appendInterface(linkType: UInt16, snapLength: UInt32, to buffer: inout [UInt8]) {
+    /// An Interface Description Block: `linkType` (a LINKTYPE_ value), microsecond timestamps,
+    /// and the interface's name and description when not empty (the caller escapes and cuts
+    /// them; an option value is cut to `maxOptionLength` at a UTF-8 boundary in any case).
+    public static func appendInterface(
+        linkType: UInt16, snapLength: UInt32, name: String = "", description: String = "", to buffer: inout [UInt8]
+    ) {
         let start = beginBlock(interfaceDescriptionType, to: &buffer)
         append16(linkType, to: &buffer)
         append16(0, to: &buffer)
         append32(snapLength, to: &buffer)
+        for (code, text) in [(interfaceNameOption, name), (interfaceDescriptionOption, description)] where !text.isEmpty
+        {
+            let value = Array(text.utf8)
+            appendOption(code, Array(value[0..<utf8Boundary(value, 0, limit: maxOptionLength)]), to: &buffer)
+        }
         appendOption(timestampResolutionOption, [microsecondResolution], to: &buffer)
         append32(0, to: &buffer)
         endBlock(start, to: &buffer)

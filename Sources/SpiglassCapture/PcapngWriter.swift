@@ -13,6 +13,8 @@ public final class PcapngWriter {
     private let output: OutputFile
     private let flushEachPacket: Bool
     private let snapLength: UInt32
+    /// The name and description of each link type's (DLT_) interface; none for a type not here.
+    private let interfaceNames: [Int32: InterfaceName]
     /// Blocks not yet handed to the file: written out per `stagingCapacity` bytes (or at once
     /// when each packet is flushed).
     // One thread writes; no overlapping access.
@@ -31,11 +33,15 @@ public final class PcapngWriter {
     /// `OutputFile`), and writes the Section Header Block at once, so a capture that yields no
     /// packet still leaves a valid, empty pcapng. With `flushEachPacket` (live captures) the
     /// file is in place from the start and each packet is written as it comes.
-    public init(path: String, snapLength: Int32 = 262_144, flushEachPacket: Bool = false, inputs: [String] = []) throws
-    {
+    /// `interfaceNames` names the interface of each link type (DLT_) the file may hold.
+    public init(
+        path: String, snapLength: Int32 = 262_144, flushEachPacket: Bool = false, inputs: [String] = [],
+        interfaceNames: [Int32: InterfaceName] = [:]
+    ) throws {
         output = try OutputFile(path: path, inputs: inputs, publishAtOnce: flushEachPacket)
         self.flushEachPacket = flushEachPacket
         self.snapLength = UInt32(clamping: snapLength)
+        self.interfaceNames = interfaceNames
         staging.reserveCapacity(PcapngWriter.stagingCapacity + (64 << 10))
         PcapngBlock.appendSectionHeader(application: "Spiglass", to: &staging)
         drain()
@@ -94,9 +100,22 @@ public final class PcapngWriter {
         if let known = interfaces[dlt] { return known }
         let number = UInt32(interfaces.count)
         interfaces[dlt] = number
+        let names = interfaceNames[dlt]
         PcapngBlock.appendInterface(
-            linkType: PcapngBlock.fileLinkType(dlt: dlt), snapLength: snapLength, to: &staging)
+            linkType: PcapngBlock.fileLinkType(dlt: dlt), snapLength: snapLength, name: names?.name ?? "",
+            description: names?.description ?? "", to: &staging)
         return number
+    }
+
+    /// What an Interface Description Block says of its interface (`if_name`, `if_description`).
+    public struct InterfaceName: Sendable, Equatable {
+        public var name: String
+        public var description: String
+
+        public init(name: String, description: String) {
+            self.name = name
+            self.description = description
+        }
     }
 
     /// Hands everything written so far to the system (not yet in place: see `close`).

@@ -24,8 +24,9 @@ public final class FragmentReassembler {
     public enum Outcome: Equatable {
         /// Held; waiting for the rest.
         case pending
-        /// The datagram is complete: a whole IP packet, fragment headers removed.
-        case complete([UInt8])
+        /// The datagram is complete: a whole IP packet, fragment headers removed, and the
+        /// frames its fragments came in.
+        case complete([UInt8], fragments: FragmentFrames)
         /// The fragment was thrown away, with the reason.
         case dropped(String)
     }
@@ -78,6 +79,8 @@ public final class FragmentReassembler {
         var header: Range<Int>? = nil
         /// Bytes of fragment data (not counting the header).
         var byteCount = 0
+        /// The frames the fragments came in.
+        var frames = FragmentFrames()
 
         /// Buffers larger than this are freed with the datagram instead of kept for the next one.
         static let keptCapacity = 2048
@@ -110,6 +113,7 @@ public final class FragmentReassembler {
             totalLength = nil
             header = nil
             byteCount = 0
+            frames.removeAll()
         }
     }
 
@@ -145,8 +149,9 @@ public final class FragmentReassembler {
     /// plus its header, bounds a datagram.
     static let maxDatagram = 65_535 + 40
 
-    /// Adds the fragment `ip` found in `bytes`, at capture time `time` (microseconds).
-    public func add(_ bytes: [UInt8], ip: IPLayer, time: Int64) -> Outcome {
+    /// Adds the fragment `ip` found in `bytes`, at capture time `time` (microseconds), which
+    /// came in frame number `frame`.
+    public func add(_ bytes: [UInt8], ip: IPLayer, time: Int64, frame: Int = 0) -> Outcome {
         guard let fragment = ip.fragment else { return .dropped("not a fragment") }
         now = max(now, time)
         expire()
@@ -205,10 +210,11 @@ public final class FragmentReassembler {
             slots[slot].data.append(contentsOf: UnsafeBufferPointer(rebasing: $0[dataStart..<dataEnd]))
         }
         slots[slot].byteCount += count
+        slots[slot].frames.add(frame)
         pendingBytes += count
         if let complete = assemble(slots[slot], version: ip.version) {
             release(slot)
-            return .complete(complete)
+            return .complete(complete, fragments: slots[slot].frames)
         }
         if known == nil { order.append((slot, slots[slot].ticket)) }
         while pendingBytes > limits.maxPendingBytes, !index.isEmpty { evictOldest() }

@@ -419,7 +419,7 @@ public enum FuzzHarness {
             time += step
             var reader = ByteReader(packet)
             guard case .success(let ip) = IPLayer.parse(&reader), ip.fragment != nil else { continue }
-            if case .complete(let datagram) = reassembler.add(packet, ip: ip, time: time) {
+            if case .complete(let datagram, _) = reassembler.add(packet, ip: ip, time: time) {
                 var whole = ByteReader(datagram)
                 if case .success(let wholeIP) = IPLayer.parse(&whole) {
                     _ = IPsecLayers.classify(

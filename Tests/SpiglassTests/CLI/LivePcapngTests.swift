@@ -1,7 +1,8 @@
 import Foundation
-import SpiglassAnalysis
 import SpiglassCapture
 import Testing
+
+@testable import SpiglassAnalysis
 
 /// A live capture's pcapng (`ScriptedLiveSource`, no network): in place from the start and made
 /// of whole blocks while the capture runs, as another tool following it needs, and in the end
@@ -26,6 +27,9 @@ import Testing
         options.writePath = live
         options.writeFormat = .pcapng
         options.keepOuter = true
+        // Named as the file's, which the file run's are compared with.
+        options.writeInterfaceNames = PcapngInterfaceNames.of(
+            options, sources: try CaptureStream(paths: [Self.capture]).sources, live: false)
         let source = try ScriptedLiveSource(Self.capture, timeoutsAfter: [10, 30])
         nonisolated(unsafe) var looks: [Bool] = []
         source.afterPacket = { delivered in

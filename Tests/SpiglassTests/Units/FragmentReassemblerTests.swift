@@ -18,13 +18,43 @@ import Testing
         return r.add(p, ip: ip, time: time)
     }
 
+    /// A completed datagram names the frames of its fragments in arrival order: the first
+    /// `FragmentFrames.maxListed` of them and the count; an identical retransmission is not
+    /// counted, and a slot used again starts empty.
+    @Test func theFramesOfTheFragmentsAreKeptBounded() throws {
+        let r = FragmentReassembler()
+        func add(_ packet: [UInt8], frame: Int) throws -> FragmentReassembler.Outcome {
+            var reader = ByteReader(packet)
+            return r.add(packet, ip: try IPLayer.parse(&reader).get(), time: 0, frame: frame)
+        }
+        let pieces = (0..<12).map {
+            Self.fragment(id: 9, offset: $0 * 8, more: $0 < 11, data: Array(repeating: 1, count: 8))
+        }
+        for (index, piece) in pieces.dropLast().enumerated() { #expect(try add(piece, frame: 100 + index) == .pending) }
+        #expect(try add(pieces[0], frame: 200) == .pending)
+        guard case .complete(_, let frames) = try add(pieces[11], frame: 111) else {
+            Issue.record("expected completion")
+            return
+        }
+        #expect(frames.listed == Array(100..<108) && frames.count == 12)
+        #expect(try add(Self.fragment(id: 10, offset: 8, more: false, data: [2, 2]), frame: 6) == .pending)
+        guard
+            case .complete(_, let next) = try add(
+                Self.fragment(id: 10, offset: 0, more: true, data: [3, 3, 3, 3, 3, 3, 3, 3]), frame: 5)
+        else {
+            Issue.record("expected completion")
+            return
+        }
+        #expect(next.listed == [6, 5] && next.count == 2)
+    }
+
     @Test func outOfOrderFragmentsReassemble() throws {
         let payload = (0..<40).map { UInt8($0) }
         let r = FragmentReassembler()
         #expect(Self.add(r, Self.fragment(id: 7, offset: 24, more: false, data: Array(payload[24...]))) == .pending)
         #expect(Self.add(r, Self.fragment(id: 7, offset: 0, more: true, data: Array(payload[0..<16]))) == .pending)
         guard
-            case .complete(let whole) = Self.add(
+            case .complete(let whole, _) = Self.add(
                 r, Self.fragment(id: 7, offset: 16, more: true, data: Array(payload[16..<24])))
         else {
             Issue.record("expected completion")

@@ -1079,7 +1079,7 @@ enum IKECaptureMessages {
                 var layer = ip
                 if ip.fragment != nil {
                     guard
-                        case .complete(let whole) = reassembler.add(
+                        case .complete(let whole, _) = reassembler.add(
                             bytes, ip: ip, time: header.timestamp.totalMicroseconds)
                     else { continue }
                     var datagram = ByteReader(whole)
