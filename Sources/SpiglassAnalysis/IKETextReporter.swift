@@ -193,8 +193,8 @@ final class IKETextReporter: Reporter {
         if let time = exchange.requestTime {
             line += " at +\(TimeFormat.seconds(CaptureTime.elapsed(from: start, to: time)))"
         }
-        if let purpose = exchange.purpose { line += " (\(purpose))" }
-        line += ": \(exchange.outcome)"
+        if let purpose = exchange.purpose { line += " (\(IKEExchangeWords.purpose(purpose)))" }
+        line += ": \(IKEExchangeWords.outcome(exchange.outcome))"
         if let rtt = exchange.roundTrip { line += ", rtt \(IKEDescribe.milliseconds(rtt))" }
         if exchange.requestRetransmissions > 0 { line += ", request retransmitted \(exchange.requestRetransmissions)×" }
         if exchange.responseRetransmissions > 0 {
