@@ -180,8 +180,8 @@ enum IKEJSON {
         o.int("response_retransmissions", exchange.responseRetransmissions)
         o.raw("other_responses", JSONObject.array(exchange.otherResponses.map(String.init)))
         if let rtt = exchange.roundTrip { o.raw("rtt", TimeFormat.seconds(rtt)) } else { o.raw("rtt", "null") }
-        o.string("purpose", exchange.purpose?.description)
-        o.string("outcome", exchange.outcome.description)
+        o.string("purpose", exchange.purpose.map(IKEExchangeWords.purpose))
+        o.string("outcome", IKEExchangeWords.outcome(exchange.outcome))
         o.bool("succeeded", exchange.succeeded)
         return o.finished
     }

@@ -42,7 +42,7 @@ struct IKERefusal: Equatable {
     /// evidence, which the refusal's verdict says; nil for other states.
     static func shortOutcome(_ sa: IKESARecord) -> String? {
         guard case .failed(.phase1Incomplete(let failure)) = sa.state else { return nil }
-        return "failed: phase 1 incomplete (\(failure.messages) of \(failure.needed) messages)"
+        return "failed: " + IKEExchangeWords.phase1Incomplete(failure, withEvidence: false)
     }
 
     /// Who sent the notify that failed `sa`: "the responder 10.98.0.2"; nil for other failures.

@@ -20,7 +20,7 @@ public enum IKESAWords {
     public static func failure(_ failure: IKESAFailure) -> String {
         switch failure {
         case .notify(let type, _): return type.name
-        case .phase1Incomplete(let incomplete): return incomplete.description
+        case .phase1Incomplete(let incomplete): return IKEExchangeWords.phase1Incomplete(incomplete)
         }
     }
 
@@ -28,8 +28,8 @@ public enum IKESAWords {
     public static func failure(_ failure: ChildSAFailure) -> String {
         switch failure {
         case .notify(let type): return type.name
-        case .noSAPayloadInResponse: return IKEExchangeOutcome.noSAPayloadInResponse.description
-        case .noResponse: return IKEExchangeOutcome.noResponse.description
+        case .noSAPayloadInResponse: return IKEExchangeWords.outcome(.noSAPayloadInResponse)
+        case .noResponse: return IKEExchangeWords.outcome(.noResponse)
         }
     }
 
@@ -67,8 +67,9 @@ public enum IKESAWords {
             let secret = v1 ? "Quick Mode DH shared secret" : "DH shared secret"
             return
                 "created with PFS (\(child.keyExchangeGroup.map(group) ?? "KE")): its KEYMAT needs the \(secret), which no capture holds"
-        case .unsupportedAlgorithms(let names):
-            return "algorithms not supported: \(names?.joined(separator: ", ") ?? "unknown")"
+        case .unsupportedAlgorithms(let algorithms):
+            let names = algorithms?.map(IKEExchangeWords.unsupported).joined(separator: ", ")
+            return "algorithms not supported: \(names ?? "unknown")"
         case .notESPOrAH(let protocolID): return "protocol \(protocolID) is neither ESP nor AH"
         case .noncesMissing: return "the nonces of the creating exchange were not captured or not decrypted"
         case .spisMissing: return "SPIs missing from the SA payloads"

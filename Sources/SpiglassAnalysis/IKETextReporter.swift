@@ -208,8 +208,8 @@ final class IKETextReporter: Reporter {
         if let time = exchange.requestTime {
             line += " at +\(TimeFormat.seconds(CaptureTime.elapsed(from: start, to: time)))"
         }
-        if let purpose = exchange.purpose { line += " (\(purpose))" }
-        line += ": \(display.paint(exchange.outcome.description, exchange.outcome.style))"
+        if let purpose = exchange.purpose { line += " (\(IKEExchangeWords.purpose(purpose)))" }
+        line += ": \(display.paint(IKEExchangeWords.outcome(exchange.outcome), exchange.outcome.style))"
         if let rtt = exchange.roundTrip { line += ", rtt \(IKEDescribe.milliseconds(rtt))" }
         if exchange.requestRetransmissions > 0 { line += ", request retransmitted \(exchange.requestRetransmissions)×" }
         if exchange.responseRetransmissions > 0 {

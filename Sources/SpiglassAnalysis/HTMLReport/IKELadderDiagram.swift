@@ -167,9 +167,9 @@ struct IKELadderDiagram {
         switch exchange.outcome {
         case .ok, .oneWay, .xauth(succeeded: true): return nil
         case .noResponse, .noDPDAck:
-            return message.isResponse ? nil : exchange.outcome.description
+            return message.isResponse ? nil : IKEExchangeWords.outcome(exchange.outcome)
         default:
-            return message.isResponse || exchange.response == nil ? exchange.outcome.description : nil
+            return message.isResponse || exchange.response == nil ? IKEExchangeWords.outcome(exchange.outcome) : nil
         }
     }
 }

@@ -9,8 +9,8 @@ public struct NegotiatedChildAlgorithms: Sendable, Equatable {
     public var integrity: IntegrityAlgorithm
     public var integrityKeyLength: Int
     public var extendedSequenceNumbers: Bool
-    /// Names of what could not be mapped (so no keys can be derived); empty when all is known.
-    public var unsupported: [String]
+    /// What could not be mapped (so no keys can be derived); empty when all is known.
+    public var unsupported: [UnsupportedChildAlgorithm]
 
     /// Maps the transforms of one chosen proposal (IANA "IKEv2 Transform Type" values: 1 ENCR,
     /// 3 INTEG, 5 ESN). `keyLengths` gives attribute 14 (Key Length, bits) per transform.
@@ -86,52 +86,62 @@ public struct NegotiatedChildAlgorithms: Sendable, Equatable {
             encryptionKeyLength = 36
         default:
             encryption = .unsupported("ENCR \(id)")
-            unsupported.append("encryption transform \(id)")
+            unsupported.append(.encryptionTransform(id))
         }
         if [12, 13, 14, 15, 16, 18, 19, 20, 21, 30].contains(id), let bits = keyBits, ![128, 192, 256].contains(bits) {
-            unsupported.append("AES key length \(bits)")
+            unsupported.append(.aesKeyLength(bits: bits))
         }
     }
 
     private mutating func mapIntegrity(id: UInt16) {
         switch id {
-        case 0:
-            integrity = .null
-            integrityKeyLength = 0
-        case 1:
-            integrity = .hmacMD5_96
-            integrityKeyLength = 16
-        case 2:
-            integrity = .hmacSHA1_96
-            integrityKeyLength = 20
-        case 5:
-            integrity = .aesXCBC_96
-            integrityKeyLength = 16
-        case 8:
-            integrity = .aesCMAC_96
-            integrityKeyLength = 16
-        case 9:
-            integrity = .aesGMAC(keyBits: 128)
-            integrityKeyLength = 20
-        case 10:
-            integrity = .aesGMAC(keyBits: 192)
-            integrityKeyLength = 28
-        case 11:
-            integrity = .aesGMAC(keyBits: 256)
-            integrityKeyLength = 36
-        case 12:
-            integrity = .hmacSHA256_128
-            integrityKeyLength = 32
-        case 13:
-            integrity = .hmacSHA384_192
-            integrityKeyLength = 48
-        case 14:
-            integrity = .hmacSHA512_256
-            integrityKeyLength = 64
-        default:
-            unsupported.append("integrity transform \(id)")
+        case 0: setIntegrity(.null)
+        case 1: setIntegrity(.hmacMD5_96)
+        case 2: setIntegrity(.hmacSHA1_96)
+        case 5: setIntegrity(.aesXCBC_96)
+        case 8: setIntegrity(.aesCMAC_96)
+        case 9: setIntegrity(.aesGMAC(keyBits: 128))
+        case 10: setIntegrity(.aesGMAC(keyBits: 192))
+        case 11: setIntegrity(.aesGMAC(keyBits: 256))
+        case 12: setIntegrity(.hmacSHA256_128)
+        case 13: setIntegrity(.hmacSHA384_192)
+        case 14: setIntegrity(.hmacSHA512_256)
+        default: unsupported.append(.integrityTransform(id))
         }
     }
+
+    /// The integrity algorithm with its KEYMAT length: an HMAC's key is as long as its hash's
+    /// output (RFC 2104, 4868), AES-XCBC's and AES-CMAC's 16 bytes (RFC 3566, 4494), AES-GMAC's
+    /// its AES key and a 4-byte salt (RFC 4543 3.2).
+    private mutating func setIntegrity(_ algorithm: IntegrityAlgorithm) {
+        integrity = algorithm
+        switch algorithm {
+        case .null, .unchecked: integrityKeyLength = 0
+        case .hmacMD5_96, .aesXCBC_96, .aesCMAC_96: integrityKeyLength = 16
+        case .hmacSHA1_96: integrityKeyLength = 20
+        case .hmacSHA256_96, .hmacSHA256_128: integrityKeyLength = 32
+        case .hmacSHA384_192: integrityKeyLength = 48
+        case .hmacSHA512_256: integrityKeyLength = 64
+        case .aesGMAC(let keyBits): integrityKeyLength = keyBits / 8 + 4
+        }
+    }
+}
+
+/// A negotiated transform the CHILD_SA key derivation cannot map, with its number as negotiated
+/// (the reports word it: `IKEExchangeWords.unsupported`).
+public enum UnsupportedChildAlgorithm: Sendable, Equatable {
+    /// IKEv2 transform type 1 (ENCR) with this ID.
+    case encryptionTransform(UInt16)
+    /// IKEv2 transform type 3 (INTEG) with this ID.
+    case integrityTransform(UInt16)
+    /// An AES Key Length attribute (bits) other than 128, 192 or 256.
+    case aesKeyLength(bits: UInt16)
+    /// An IKEv1 ESP transform ID (RFC 2407 4.4.4).
+    case espTransform(UInt8)
+    /// An IKEv1 Authentication Algorithm attribute value (RFC 2407 4.5).
+    case authenticationAlgorithm(UInt16)
+    /// An IKEv1 AH transform without an Authentication Algorithm attribute.
+    case ahWithoutAuthentication
 }
 
 /// The PRF a chosen IKE proposal names (transform type 2), for key sources that give none
@@ -163,34 +173,22 @@ extension NegotiatedChildAlgorithms {
             case 23: mapEncryption(id: 21, keyBits: transform.keyLength)
             default:
                 encryption = .unsupported("ESP transform \(transform.transformID)")
-                unsupported.append("ESP transform \(transform.transformID)")
+                unsupported.append(.espTransform(transform.transformID))
             }
         }
         // The Authentication Algorithm attribute names the integrity transform (AH too).
         switch transform.authenticationAlgorithm {
         case nil: break
-        case 1:
-            integrity = .hmacMD5_96
-            integrityKeyLength = 16
-        case 2:
-            integrity = .hmacSHA1_96
-            integrityKeyLength = 20
-        case 5:
-            integrity = .hmacSHA256_128
-            integrityKeyLength = 32
-        case 6:
-            integrity = .hmacSHA384_192
-            integrityKeyLength = 48
-        case 7:
-            integrity = .hmacSHA512_256
-            integrityKeyLength = 64
-        case 9:
-            integrity = .aesXCBC_96
-            integrityKeyLength = 16
-        case let other?: unsupported.append("authentication algorithm \(other)")
+        case 1: setIntegrity(.hmacMD5_96)
+        case 2: setIntegrity(.hmacSHA1_96)
+        case 5: setIntegrity(.hmacSHA256_128)
+        case 6: setIntegrity(.hmacSHA384_192)
+        case 7: setIntegrity(.hmacSHA512_256)
+        case 9: setIntegrity(.aesXCBC_96)
+        case let other?: unsupported.append(.authenticationAlgorithm(other))
         }
         if transform.protocolID == IKEv1Names.protoAH && transform.authenticationAlgorithm == nil {
-            unsupported.append("AH transform without an authentication algorithm")
+            unsupported.append(.ahWithoutAuthentication)
         }
         extendedSequenceNumbers = transform.extendedSequenceNumbers
     }

@@ -13,9 +13,9 @@ public enum IKENotifyType: Sendable, Hashable {
     }
 }
 
-/// How an exchange ended, as the capture shows it. `description` is its text in the report
-/// (text and JSON alike); code compares the values.
-public enum IKEExchangeOutcome: Sendable, Equatable, CustomStringConvertible {
+/// How an exchange ended, as the capture shows it. Code compares the values; the reports word
+/// them (`IKEExchangeWords.outcome` in SpiglassAnalysis).
+public enum IKEExchangeOutcome: Sendable, Equatable {
     /// The request was not answered (or not yet).
     case noResponse
     /// A response whose request the capture does not hold.
@@ -43,32 +43,10 @@ public enum IKEExchangeOutcome: Sendable, Equatable, CustomStringConvertible {
     case quickModeUnconfirmed(resentFrames: [Int])
     /// The XAUTH status the responder's SET carried.
     case xauth(succeeded: Bool)
-
-    public var description: String {
-        switch self {
-        case .noResponse: return "no response"
-        case .requestNotCaptured: return "request not captured"
-        case .ok: return "ok"
-        case .notify(let type): return type.name
-        case .responseNotDecrypted(let decryption): return "response not decrypted (\(decryption.label))"
-        case .childSARefused(let notifies):
-            return "IKE SA established, CHILD_SA refused: " + notifies.map(\.name).joined(separator: ", ")
-        case .noSAPayloadInResponse: return "no SA payload in the response"
-        case .refusedInInformational(let type, let frame):
-            return "\(type.name) (in an Informational exchange\(frame.map { ", frame \($0)" } ?? ""))"
-        case .oneWay: return "one-way"
-        case .noDPDAck: return "no R-U-THERE-ACK"
-        case .phase1Incomplete(let failure): return failure.description
-        case .quickModeUnconfirmed(let resent):
-            return "incomplete: the responder sent message 2 again \(resent.count)× (frames \(resent.frameList)) "
-                + "after message 3, which therefore never reached it or was not accepted"
-        case .xauth(let succeeded): return succeeded ? "XAUTH ok" : "XAUTH failed"
-        }
-    }
 }
 
 /// Why an IKEv1 phase 1 (Main or Aggressive Mode) did not complete, with the evidence.
-public struct IKEv1Phase1Failure: Sendable, Equatable, CustomStringConvertible {
+public struct IKEv1Phase1Failure: Sendable, Equatable {
     public enum Evidence: Sendable, Equatable {
         case none
         /// RFC 2409 peers answer a message they cannot decrypt or authenticate by sending
@@ -85,25 +63,10 @@ public struct IKEv1Phase1Failure: Sendable, Equatable, CustomStringConvertible {
     public var evidence: Evidence
 
     public var needed: Int { aggressive ? 3 : 6 }
-
-    public var description: String {
-        let reason = "phase 1 incomplete (\(messages) of \(needed) messages)"
-        switch evidence {
-        case .none:
-            return reason
-        case .responderResent(let frames, let after):
-            return reason + ": the responder sent its message \(aggressive ? 2 : 4) again \(frames.count)× "
-                + "(frames \(frames.frameList)) after the initiator's message \(aggressive ? 3 : 5) (frame \(after)), "
-                + "so it could not decrypt or verify that message: the peers' pre-shared keys most likely differ"
-        case .notificationsUndecryptable:
-            return reason + "; the responder's notifications do not decrypt with these keys: "
-                + "the peers derived different keys (pre-shared keys differ?)"
-        }
-    }
 }
 
-/// What an exchange did, beside its type. `description` is its text in the report.
-public enum IKEExchangePurpose: Sendable, Equatable, CustomStringConvertible {
+/// What an exchange did, beside its type (worded by `IKEExchangeWords.purpose`).
+public enum IKEExchangePurpose: Sendable, Equatable {
     case newChildSA
     case rekeyChildSA
     case rekeyIKESA
@@ -119,23 +82,6 @@ public enum IKEExchangePurpose: Sendable, Equatable, CustomStringConvertible {
     /// it assigned.
     case transaction(xauth: Bool, internalAddress: [UInt8]?)
 
-    public var description: String {
-        switch self {
-        case .newChildSA: return "new CHILD_SA"
-        case .rekeyChildSA: return "rekey CHILD_SA"
-        case .rekeyIKESA: return "rekey IKE SA"
-        case .createChildSAWithoutSA: return "CREATE_CHILD_SA without SA payload"
-        case .livenessCheck: return "liveness check"
-        case .informational(let contents):
-            guard !contents.isEmpty else { return "informational" }
-            return Set(contents.map(\.description)).sorted().joined(separator: ", ")
-        case .unreadInformational(let decryption): return "informational (\(decryption.label))"
-        case .transaction(let xauth, let address):
-            let shown = address.map { " " + $0.map(String.init).joined(separator: ".") } ?? ""
-            return (xauth ? "XAUTH" : "Mode Config") + shown
-        }
-    }
-
     /// A Transaction exchange's messages may tell different things; the most telling one
     /// (with an address, then Mode Config over XAUTH) names the exchange.
     var transactionRank: Int? {
@@ -145,7 +91,7 @@ public enum IKEExchangePurpose: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// One thing an Informational exchange carried.
-public enum IKEInformationalContent: Sendable, Hashable, CustomStringConvertible {
+public enum IKEInformationalContent: Sendable, Hashable {
     case deleteIKESA
     case deleteChildSA
     /// UPDATE_SA_ADDRESSES (RFC 4555).
@@ -155,23 +101,4 @@ public enum IKEInformationalContent: Sendable, Hashable, CustomStringConvertible
     case dpdRequest
     case dpdAck
     case notify(IKENotifyType)
-
-    public var description: String {
-        switch self {
-        case .deleteIKESA: return "delete IKE SA"
-        case .deleteChildSA: return "delete CHILD_SA"
-        case .mobikeAddressUpdate: return "MOBIKE address update"
-        case .configuration: return "configuration"
-        case .dpdRequest: return "DPD R-U-THERE"
-        case .dpdAck: return "DPD R-U-THERE-ACK"
-        case .notify(let type): return type.name
-        }
-    }
-}
-
-extension Array where Element == Int {
-    /// Frame numbers as "10, 15, 20" (at most the first six, then "…").
-    var frameList: String {
-        prefix(6).map(String.init).joined(separator: ", ") + (count > 6 ? ", …" : "")
-    }
 }

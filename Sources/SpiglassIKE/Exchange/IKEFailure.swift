@@ -53,7 +53,7 @@ public enum ChildSAKeying: Sendable, Equatable {
     /// Created with a KE payload: the KEYMAT needs the DH shared secret.
     case perfectForwardSecrecy
     /// Algorithms the derivation does not support (nil: the algorithms are unknown).
-    case unsupportedAlgorithms([String]?)
+    case unsupportedAlgorithms([UnsupportedChildAlgorithm]?)
     case notESPOrAH(protocolID: UInt8)
     /// The nonces of the creating exchange were not captured or not decrypted.
     case noncesMissing

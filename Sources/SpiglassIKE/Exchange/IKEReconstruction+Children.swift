@@ -114,14 +114,7 @@ extension IKEReconstruction {
             children[index].keying = .prfUnknown
             return
         }
-        guard !child.perfectForwardSecrecy else {
-            children[index].keying = .perfectForwardSecrecy
-            return
-        }
-        guard let algorithms = child.algorithms, algorithms.unsupported.isEmpty else {
-            children[index].keying = .unsupportedAlgorithms(child.algorithms?.unsupported)
-            return
-        }
+        guard let algorithms = child.derivableAlgorithms(else: &children[index].keying) else { return }
         guard child.protocolID == IKEv2ProtocolID.esp || child.protocolID == IKEv2ProtocolID.ah else {
             children[index].keying = .notESPOrAH(protocolID: child.protocolID)
             return
@@ -256,5 +249,22 @@ extension Collection where Element == IKEv2Payload {
             if case .trafficSelectors(let selectors) = payload.body { return selectors }
         }
         return []
+    }
+}
+
+extension ChildSARecord {
+    /// The algorithms to derive this CHILD_SA's keys for (IKEv1 and IKEv2 alike); nil, with
+    /// `keying` set to why, when the record alone rules the derivation out: created with PFS, or
+    /// its algorithms unknown or unsupported.
+    func derivableAlgorithms(else keying: inout ChildSAKeying?) -> NegotiatedChildAlgorithms? {
+        guard !perfectForwardSecrecy else {
+            keying = .perfectForwardSecrecy
+            return nil
+        }
+        guard let algorithms, algorithms.unsupported.isEmpty else {
+            keying = .unsupportedAlgorithms(algorithms?.unsupported)
+            return nil
+        }
+        return algorithms
     }
 }

@@ -321,14 +321,7 @@ extension IKEReconstruction {
             children[index].keying = .prfUnknown
             return
         }
-        guard !child.perfectForwardSecrecy else {
-            children[index].keying = .perfectForwardSecrecy
-            return
-        }
-        guard let algorithms = child.algorithms, algorithms.unsupported.isEmpty else {
-            children[index].keying = .unsupportedAlgorithms(child.algorithms?.unsupported)
-            return
-        }
+        guard let algorithms = child.derivableAlgorithms(else: &children[index].keying) else { return }
         guard let requesterSPI = child.requesterSPI, let responderSPI = child.responderSPI else {
             children[index].keying = .spisMissing
             return

@@ -48,14 +48,13 @@ public struct IKEv2Payload: Sendable, Equatable {
     public var range: Range<Int>
     public var body: IKEv2PayloadBody
     /// "SA", "KE", "IDi", "N", "SK", ... (`IKEv2Names.payloadName`).
-    public var name: String
+    public var name: String { IKEv2Names.payloadName(type) }
 
     public init(type: UInt8, critical: Bool, range: Range<Int>, body: IKEv2PayloadBody) {
         self.type = type
         self.critical = critical
         self.range = range
         self.body = body
-        self.name = IKEv2Names.payloadName(type)
     }
 
     /// The body: the payload without its 4-byte generic header.

@@ -79,13 +79,12 @@ public struct IKEv1Payload: Sendable, Equatable {
     public var range: Range<Int>
     public var body: IKEv1PayloadBody
     /// "SA", "KE", "ID", "HASH", "N", "VID", "NAT-D", "FRAG", ... (`IKEv1Names.payloadName`).
-    public var name: String
+    public var name: String { IKEv1Names.payloadName(type) }
 
     public init(type: UInt8, range: Range<Int>, body: IKEv1PayloadBody) {
         self.type = type
         self.range = range
         self.body = body
-        self.name = IKEv1Names.payloadName(type)
     }
 
     /// The body: the payload without its 4-byte generic header.

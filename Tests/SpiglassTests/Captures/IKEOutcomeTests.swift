@@ -26,7 +26,7 @@ import Testing
         let quickMode = try #require(sa.exchanges.first { $0.type == .v1(.quickMode) })
         #expect(quickMode.outcome == .quickModeUnconfirmed(resentFrames: [15, 20, 30]))
         #expect(
-            quickMode.outcome.description
+            IKEExchangeWords.outcome(quickMode.outcome)
                 == "incomplete: the responder sent message 2 again 3× (frames 15, 20, 30) after message 3, which therefore never reached it or was not accepted"
         )
         #expect(!quickMode.succeeded)
@@ -56,7 +56,9 @@ import Testing
         #expect(sa.failureEvidence == .informational(frames: [2]))
         #expect(sa.failureEvidence.map { IKESAWords.evidence($0) } == "Informational, frame 2")
         #expect(sa.exchanges.first?.outcome == .refusedInInformational(.noProposalChosen, frame: 2))
-        #expect(sa.exchanges.first?.outcome.description == "NO-PROPOSAL-CHOSEN (in an Informational exchange, frame 2)")
+        #expect(
+            sa.exchanges.first.map { IKEExchangeWords.outcome($0.outcome) }
+                == "NO-PROPOSAL-CHOSEN (in an Informational exchange, frame 2)")
         let text = try CLITests.run(["ike", "-r", "Fixtures/strongswan-ikev1/no-proposal/capture.pcap"])
         #expect(!text.stdout.contains("no response"), "\(text.stdout)")
     }

@@ -78,8 +78,10 @@ struct IKESAWordsTests {
             IKESAWords.keying(.unsupportedAlgorithms(nil), child: child, version: .v2)
                 == "algorithms not supported: unknown")
         #expect(
-            IKESAWords.keying(.unsupportedAlgorithms(["A", "B"]), child: child, version: .v2)
-                == "algorithms not supported: A, B")
+            IKESAWords.keying(
+                .unsupportedAlgorithms([.encryptionTransform(99), .aesKeyLength(bits: 100)]), child: child, version: .v2
+            )
+                == "algorithms not supported: encryption transform 99, AES key length 100")
         #expect(
             IKESAWords.keying(.notESPOrAH(protocolID: 9), child: child, version: .v2)
                 == "protocol 9 is neither ESP nor AH")
