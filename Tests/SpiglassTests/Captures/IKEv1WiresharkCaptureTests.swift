@@ -141,28 +141,11 @@ struct IKEv1WiresharkCaptureTests {
     /// retransmission, where it is wrong in the first block.
     @Test(.enabled(if: Tshark.path != nil, "tshark is not installed"))
     func matchesTsharkLive() throws {
-        let fm = FileManager.default
-        let home = NSTemporaryDirectory() + "spiglass-ikev1-\(UUID().uuidString)"
-        defer { try? fm.removeItem(atPath: home) }
-        let config = home + "/.config/wireshark"
-        try fm.createDirectory(atPath: config, withIntermediateDirectories: true)
-        try fm.copyItem(atPath: Paths.corpus(Self.table), toPath: config + "/ikev1_decryption_table")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Tshark.path!)
-        process.arguments = ["-r", Paths.corpus(Self.capture), "-x"]
-        var environment = ProcessInfo.processInfo.environment
-        environment["HOME"] = home
-        environment["XDG_CONFIG_HOME"] = home + "/.config"
-        process.environment = environment
-        let stdout = Pipe()
-        process.standardOutput = stdout
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let output = try Tshark.output(
+            ["-r", Paths.corpus(Self.capture), "-x"], files: ["ikev1_decryption_table": Paths.corpus(Self.table)])
         // One block of hex panes per frame, separated by blank lines; the decrypted pane is
         // introduced by "Decrypted IKE (N bytes):".
-        let frames = String(decoding: data, as: UTF8.self).components(separatedBy: "\n\n").filter { !$0.isEmpty }
+        let frames = output.components(separatedBy: "\n\n").filter { !$0.isEmpty }
         var oracle: [Int: [UInt8]] = [:]
         for (index, text) in frames.enumerated() {
             guard let start = text.range(of: "Decrypted IKE (") else { continue }

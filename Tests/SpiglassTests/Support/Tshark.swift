@@ -40,23 +40,29 @@ enum Tshark {
         for (name, source) in files { try fm.copyItem(atPath: source, toPath: config + "/" + name) }
         try preferences.write(toFile: config + "/preferences", atomically: true, encoding: .utf8)
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path!)
-        process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["HOME"] = home
         environment["XDG_CONFIG_HOME"] = config.replacingOccurrences(of: "/wireshark", with: "")
-        process.environment = environment
+        let (output, status) = try run(arguments, environment: environment)
+        guard status == 0 else { throw TsharkError(message: "tshark exited with \(status) on \(arguments)") }
+        return output
+    }
+
+    /// tshark's standard output and exit status with `arguments` (its errors discarded).
+    static func run(_ arguments: [String], environment: [String: String]? = nil) throws -> (
+        output: String, status: Int32
+    ) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path ?? "/usr/bin/tshark")
+        process.arguments = arguments
+        if let environment { process.environment = environment }
         let stdout = Pipe()
         process.standardOutput = stdout
         process.standardError = FileHandle.nullDevice
         try process.run()
         let data = stdout.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw TsharkError(message: "tshark exited with \(process.terminationStatus) on \(arguments)")
-        }
-        return String(decoding: data, as: UTF8.self)
+        return (String(decoding: data, as: UTF8.self), process.terminationStatus)
     }
 
     /// One entry per frame that has ESP, after IP reassembly; the values of the innermost ESP layer.

@@ -21,16 +21,7 @@ enum WrittenCaptures {
 
     /// Runs tshark with `arguments`; its standard output, and its exit status.
     static func run(_ arguments: [String]) throws -> (output: String, status: Int32) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Tshark.path ?? "/usr/bin/tshark")
-        process.arguments = arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (String(decoding: data, as: UTF8.self), process.terminationStatus)
+        try Tshark.run(arguments)
     }
 
     /// tshark's values of `fields` for each frame of `path`, tab-separated columns.

@@ -1126,26 +1126,8 @@ enum IKETsharkComparison {
     /// Runs tshark on `capture`, through a private profile holding `decryptionTable` (a Wireshark
     /// `ikev2_decryption_table`) when given, as the corpus README does.
     static func tshark(_ capture: String, decryptionTable: String?, arguments extra: [String]) throws -> Data {
-        let fm = FileManager.default
-        let home = NSTemporaryDirectory() + "spiglass-ike-tshark-\(UUID().uuidString)"
-        defer { try? fm.removeItem(atPath: home) }
-        let config = home + "/.config/wireshark"
-        try fm.createDirectory(atPath: config, withIntermediateDirectories: true)
-        if let decryptionTable { try fm.copyItem(atPath: decryptionTable, toPath: config + "/ikev2_decryption_table") }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Tshark.path ?? "/usr/bin/tshark")
-        process.arguments = ["-r", capture, "-n", "-Y", "isakmp"] + extra
-        var environment = ProcessInfo.processInfo.environment
-        environment["HOME"] = home
-        environment["XDG_CONFIG_HOME"] = home + "/.config"
-        process.environment = environment
-        let stdout = Pipe()
-        process.standardOutput = stdout
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return data
+        let files = decryptionTable.map { ["ikev2_decryption_table": $0] } ?? [:]
+        return Data(try Tshark.output(["-r", capture, "-n", "-Y", "isakmp"] + extra, files: files).utf8)
     }
 
     static func run(_ capture: String, decryptionTable: String?) throws -> [Int: [String: [String]]] {
