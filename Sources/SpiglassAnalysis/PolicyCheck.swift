@@ -15,7 +15,8 @@ import SpiglassWire
 /// SPIs, or a reload) and the last packet's answer is kept, so a decrypted packet costs a
 /// comparison of its fields in the common case and no allocation.
 final class PolicyCheck {
-    private(set) var database: SecurityPolicyDatabase
+    // Read for every decrypted packet (`isActive`), written only by a reload.
+    @exclusivity(unchecked) private(set) var database: SecurityPolicyDatabase
     private let ike: IKEReconstruction
     /// The workers of a parallel run that do not follow IKE: worker 0's CHILD_SAs by SPI, with
     /// their selectors. Nil where `ike` is followed (the cleartext all goes there).

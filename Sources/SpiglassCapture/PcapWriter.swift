@@ -15,7 +15,7 @@ public final class PcapWriter {
     private let flushEachPacket: Bool
     /// Set by the first failed write; later writes are skipped.
     @exclusivity(unchecked) private var failed = false
-    public private(set) var packetsWritten = 0
+    @exclusivity(unchecked) public private(set) var packetsWritten = 0
     /// Records not yet handed to stdio. `pcap_dump` makes two locked `fwrite` calls per packet,
     /// which cost as much as a fifth of a 1400-byte AES-GCM decryption, and a parallel run's
     /// merger hands over a few records at a time; staged records go out in one call per

@@ -15,10 +15,10 @@ public final class InboundProcessor {
 
     // Rewritten many times per packet by one thread and never through overlapping accesses:
     // dynamic exclusivity checks on them would cost a large share of the run time.
-    /// The released packet, `inner[0..<innerLength]`: the inner packet (tunnel), or the rebuilt
-    /// one (transport, or AH stripped).
-    @exclusivity(unchecked) public private(set) var inner = [UInt8](repeating: 0, count: bufferSize)
-    @exclusivity(unchecked) public private(set) var innerLength = 0
+    /// The released packet, `innerBuffer[0..<innerCount]`: the inner packet (tunnel), or the
+    /// rebuilt one (transport, or AH stripped).
+    @exclusivity(unchecked) var innerBuffer = [UInt8](repeating: 0, count: bufferSize)
+    @exclusivity(unchecked) var innerCount = 0
     /// Plaintext of the ESP layer being decrypted.
     @exclusivity(unchecked) var plain = [UInt8](repeating: 0, count: bufferSize)
     /// Canonical form of the packet an AH ICV covers.
@@ -28,8 +28,15 @@ public final class InboundProcessor {
 
     public init() {}
 
+    // Read by the analyzer for every packet through getters compiled here: another module
+    // reaching a stored property of this class directly checks exclusivity at run time
+    // (`swift_beginAccess`, about 120 instructions), `@exclusivity(unchecked)` or not.
+    /// The released packet, `inner[0..<innerLength]`.
+    public var inner: [UInt8] { innerBuffer }
+    public var innerLength: Int { innerCount }
+
     /// The released packet.
-    public var released: ArraySlice<UInt8> { inner[0..<innerLength] }
+    public var released: ArraySlice<UInt8> { innerBuffer[0..<innerCount] }
 }
 
 /// What inbound ESP processing made of one packet.
@@ -96,10 +103,10 @@ extension InboundProcessor {
         let tunnel = result.nextHeader == IPProtocol.ipv4 || result.nextHeader == IPProtocol.ipv6
         outcome.tunnel = tunnel
         if tunnel {
-            innerLength = innerPacketLength(plain, payloadLength: result.payloadLength)
+            innerCount = innerPacketLength(plain, payloadLength: result.payloadLength)
             // The plaintext starts with the inner packet: the two buffers trade places rather
             // than copying it (both are sized for the largest datagram).
-            swap(&plain, &inner)
+            swap(&plain, &innerBuffer)
         } else {
             rebuildTransport(headerBytes, ip: ip, nextHeader: result.nextHeader, payloadLength: result.payloadLength)
         }
@@ -135,8 +142,8 @@ extension InboundProcessor {
         guard let null = ESPNullHeuristic.detect(bytes, esp: esp.range) else { return nil }
         copyBytes(bytes, null.payload, into: &plain, at: 0)
         if null.nextHeader == IPProtocol.ipv4 || null.nextHeader == IPProtocol.ipv6 {
-            innerLength = innerPacketLength(plain, payloadLength: null.payload.count)
-            copyBytes(plain, 0..<innerLength, into: &inner, at: 0)
+            innerCount = innerPacketLength(plain, payloadLength: null.payload.count)
+            copyBytes(plain, 0..<innerCount, into: &innerBuffer, at: 0)
         } else {
             rebuildTransport(headerBytes, ip: ip, nextHeader: null.nextHeader, payloadLength: null.payload.count)
         }
@@ -182,14 +189,14 @@ extension InboundProcessor {
     public func stripAH(_ bytes: [UInt8], ip: IPLayer, first: AHHeader, last: AHHeader) {
         let payload = last.range.upperBound..<ip.end
         if last.nextHeader == IPProtocol.ipv4 || last.nextHeader == IPProtocol.ipv6 {
-            innerLength = payload.count
-            copyBytes(bytes, payload, into: &inner, at: 0)
+            innerCount = payload.count
+            copyBytes(bytes, payload, into: &innerBuffer, at: 0)
             return
         }
         let headerLength = first.range.lowerBound - ip.headerStart
-        copyBytes(bytes, ip.headerStart..<first.range.lowerBound, into: &inner, at: 0)
-        copyBytes(bytes, payload, into: &inner, at: headerLength)
-        innerLength = headerLength + payload.count
+        copyBytes(bytes, ip.headerStart..<first.range.lowerBound, into: &innerBuffer, at: 0)
+        copyBytes(bytes, payload, into: &innerBuffer, at: headerLength)
+        innerCount = headerLength + payload.count
         fixRebuiltHeader(ip: ip, headerLength: headerLength, nextHeader: last.nextHeader)
     }
 
@@ -213,22 +220,22 @@ extension InboundProcessor {
     /// protocol set to the ESP next header, lengths and IPv4 checksum fixed, then the payload.
     func rebuildTransport(_ bytes: [UInt8], ip: IPLayer, nextHeader: UInt8, payloadLength: Int) {
         let headerLength = ip.headerEnd - ip.headerStart
-        copyBytes(bytes, ip.headerStart..<ip.headerEnd, into: &inner, at: 0)
-        copyBytes(plain, 0..<payloadLength, into: &inner, at: headerLength)
-        innerLength = headerLength + payloadLength
+        copyBytes(bytes, ip.headerStart..<ip.headerEnd, into: &innerBuffer, at: 0)
+        copyBytes(plain, 0..<payloadLength, into: &innerBuffer, at: headerLength)
+        innerCount = headerLength + payloadLength
         fixRebuiltHeader(ip: ip, headerLength: headerLength, nextHeader: nextHeader)
     }
 
     /// After an IP header and a payload were copied into `inner`: names the payload's
     /// protocol in the header and fixes the length (and the IPv4 checksum).
     func fixRebuiltHeader(ip: IPLayer, headerLength: Int, nextHeader: UInt8) {
-        inner[ip.protocolFieldOffset - ip.headerStart] = nextHeader
+        innerBuffer[ip.protocolFieldOffset - ip.headerStart] = nextHeader
         if ip.version == 4 {
-            inner.setBE16(2, UInt16(truncatingIfNeeded: innerLength))
-            inner.setBE16(10, 0)
-            inner.setBE16(10, internetChecksum(inner, 0..<headerLength))
+            innerBuffer.setBE16(2, UInt16(truncatingIfNeeded: innerCount))
+            innerBuffer.setBE16(10, 0)
+            innerBuffer.setBE16(10, internetChecksum(innerBuffer, 0..<headerLength))
         } else {
-            inner.setBE16(4, UInt16(truncatingIfNeeded: innerLength - 40))
+            innerBuffer.setBE16(4, UInt16(truncatingIfNeeded: innerCount - 40))
         }
     }
 }

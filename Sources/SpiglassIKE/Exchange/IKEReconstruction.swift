@@ -36,7 +36,10 @@ public final class IKEReconstruction {
     public var integrityFailureCount: Int { counts.integrityFailures }
     public var captureDuplicateCount: Int { counts.captureDuplicates }
     /// Grows whenever an exchange settles a CHILD_SA's SPIs, so flows know when to look again.
-    public internal(set) var childGeneration = 0
+    // Read by the analyzer for every packet: through a getter compiled here, since another
+    // module reaching the stored property checks exclusivity at run time on every read.
+    public var childGeneration: Int { settledChildSPIs }
+    @exclusivity(unchecked) var settledChildSPIs = 0
     /// SAs derived from SK_d, in the order they were derived.
     public internal(set) var derivedSAs: [SecurityAssociation] = []
 
@@ -113,7 +116,7 @@ public final class IKEReconstruction {
             lookups.childBySPI[spi] = index
             onChildSPI?(spi, index)
         }
-        childGeneration += 1
+        settledChildSPIs += 1
     }
 
     /// Decodes one IKE message and advances the story. Returns the message's record, or nil
