@@ -97,6 +97,9 @@ public enum Hex {
 
 /// Copies `source[range]` into `target` starting at `offset`, growing `target` only if it is
 /// too small (callers size it once, so the hot path does not allocate).
+/// Inlined: the ESP path copies a few short runs per packet from other modules, where the
+/// call cost more than the copy.
+@inlinable @inline(__always)
 public func copyBytes(_ source: [UInt8], _ range: Range<Int>, into target: inout [UInt8], at offset: Int) {
     precondition(range.lowerBound >= 0 && range.upperBound <= source.count && offset >= 0, "copyBytes out of range")
     if target.count < offset + range.count {
