@@ -175,6 +175,39 @@ import Testing
         #expect(failures == 0, "\(algorithm): \(failures) of \(Self.reuseCount) packets wrong")
     }
 
+    /// GCM decryption gives OpenSSL the nonce's salt once, as the IV's fixed field, and each
+    /// packet's 8-byte IV as the invocation field: packets under one salt, a salt that comes
+    /// back, and a packet offered under another packet's IV must all open (or fail) exactly as
+    /// on a fresh context.
+    @Test(.seeded(0x6c_5a17)) func gcmSaltAndIVPerPacket() throws {
+        var random = TestSeed.current.generator
+        let key = random.bytes(16)
+        let opener = try AEADContext(.aesGCM(keyBytes: 16), key: key)
+        let salts = [random.bytes(4), random.bytes(4)]
+        let aad = random.bytes(8)
+        var previousNonce: [UInt8]? = nil
+        var wrong = 0
+        for n in 0..<30 {
+            let nonce = salts[[0, 0, 1, 0, 1, 1][n % 6]] + random.bytes(8)
+            let plain = random.bytes(20 + n)
+            var sealed = [UInt8](repeating: 0, count: plain.count + 16)
+            _ = try AEADContext(.aesGCM(keyBytes: 16), key: key, encrypt: true).seal(
+                nonce: nonce, aad: aad, aadRange: 0..<8, input: plain, plaintext: 0..<plain.count, tagLength: 16,
+                output: &sealed, outputOffset: 0)
+            var output = [UInt8](repeating: 0, count: plain.count)
+            func open(_ nonce: [UInt8]) throws -> Bool {
+                try opener.open(
+                    nonce: nonce, aad: aad, aadRange: 0..<8, input: sealed, ciphertext: 0..<plain.count,
+                    tag: plain.count..<sealed.count, output: &output, outputOffset: 0)
+            }
+            // The previous packet's nonce (same salt or not) must not open this one.
+            if let previousNonce, try open(previousNonce) { wrong += 1 }
+            if try !open(nonce) || output != plain { wrong += 1 }
+            previousNonce = nonce
+        }
+        #expect(wrong == 0)
+    }
+
     @Test func ccmContexts() throws {
         let key = [UInt8](repeating: 9, count: 16)
         // CCM allows even tag lengths 4...16 only; the context is made for one of them.
