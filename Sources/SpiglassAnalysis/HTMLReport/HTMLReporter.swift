@@ -59,6 +59,16 @@ final class HTMLReporter: Reporter {
         histograms[flow].add(at: time, bytes: bytes, failed: failed, replay: replay, skipped: skipped)
     }
 
+    /// A parallel run's histograms, in the order of its merged flows: each worker kept those of
+    /// its own flows, numbered as it found them (`order`: each merged flow's worker and number
+    /// there). Flows past `maxHistograms` get none, as on one thread.
+    func merge(_ workers: [HTMLReporter], order: [(worker: Int, flow: Int)]) {
+        histograms = order.prefix(HTMLReporter.maxHistograms).map { owner in
+            let kept = workers[owner.worker].histograms
+            return owner.flow < kept.count ? kept[owner.flow] : SARateHistogram(start: 0)
+        }
+    }
+
     func finish(
         summary: AnalysisSummary, flows: [FlowStatistics], sad: SADatabase, ahSAD: SADatabase, untrackedFlowPackets: Int
     ) {
