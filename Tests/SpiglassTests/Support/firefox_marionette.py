@@ -169,7 +169,9 @@ def main():
         jobs = json.load(file)
     process, driver = start(firefox, profile)
     try:
-        driver.command("WebDriver:NewSession", {"capabilities": {"alwaysMatch": {"pageLoadStrategy": "normal"}}})
+        # Bounded waits: a page that never loads fails the run instead of holding it.
+        capabilities = {"pageLoadStrategy": "normal", "timeouts": {"pageLoad": 60000, "script": 30000}}
+        driver.command("WebDriver:NewSession", {"capabilities": {"alwaysMatch": capabilities}})
         driver.script(RECORD_REQUESTS, chrome=True)
         driver.command("Marionette:SetContext", {"value": "content"})
         driver.command("WebDriver:SetWindowRect", {"width": jobs["width"], "height": jobs["height"]})
