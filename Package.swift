@@ -60,7 +60,8 @@ let package = Package(
                 "SpiglassIKE", "SpiglassAnalysis",
                 // Built so the end-to-end tests can run the real binary.
                 "spiglass",
-            ]
+            ],
+            exclude: ["Support/firefox_marionette.py"]
         ),
     ]
 )

@@ -34,6 +34,7 @@ extension Analyzer {
             } else if let flowNumber, let saIndex = flows[flowNumber].saIndex {
                 verify(bytes, ip: ip, header: header, saIndex: saIndex, flowNumber: flowNumber, layer: &layer)
             }
+            layer.flowNumber = flowNumber
             if let flowNumber {
                 layer.replay = count(
                     flowNumber, verdict: layer.verdict, sequence: layer.sequence, bytes: header.range.count)

@@ -95,6 +95,8 @@ public struct AHLayer: Sendable, Equatable {
     public var saMatch: SADatabase.MatchKind?
     public var replay: ReplayWindow.Outcome?
     public var detail: String?
+    /// The flow (index in the run's flows) this header was counted in, for the report's sparklines.
+    var flowNumber: Int? = nil
 }
 
 /// Everything reported about one captured frame. One value is reused for every frame.

@@ -338,6 +338,10 @@ public final class ParallelAnalysis {
         }
         owned.sort { ($0.frame, $0.worker, $0.index) < ($1.frame, $1.worker, $1.index) }
         var merged = owned.map { workers[$0.worker].flows[$0.index] }
+        if let report = first.reporter as? HTMLReporter {
+            report.merge(
+                workers.compactMap { $0.reporter as? HTMLReporter }, order: owned.map { ($0.worker, $0.index) })
+        }
         // The ICV diagnoses of the whole run: the first SAs to fail, over all workers.
         let (outcomes, boundPassedAt) = Analyzer.resolveICVDiagnoses(workers, flows: &merged)
         let (diagnostics, frames) = mergedDiagnostics(icvBoundPassedAt: boundPassedAt)

@@ -251,8 +251,7 @@ struct CaptureOptions: ParsableArguments {
         configuration.filter = filter
         configuration.options = analysisOptions(report: report)
         configuration.options.ikeSummary = ikeSummary
-        // The HTML report's sparklines are kept as the records pass, which one thread sees all of.
-        configuration.threads = report == .html ? 1 : threads
+        configuration.threads = threads
         configuration.maxFrames = count
         configuration.duration = duration
         configuration.showProgress = !noProgress && isatty(1) == 1 && isatty(2) == 1

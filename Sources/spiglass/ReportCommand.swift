@@ -12,7 +12,8 @@ struct ReportCommand: ParsableCommand {
             Content-Security-Policy forbids every load, so it opens offline from a file or an e-mail \
             attachment. The file is written as -w files are: never over an input, put in place only \
             when complete (mode 0600), nothing left behind by a failed run. The capture is read by \
-            one thread. Exit status as for analyze.
+            --threads threads, as for analyze; the page is the same whatever the count. Exit \
+            status as for analyze.
             """
     )
 

@@ -4,7 +4,7 @@ import SpiglassIKE
 import SpiglassSAD
 import SpiglassWire
 
-/// `spiglass report`: keeps each ESP flow's packets over time (`SARateHistogram`) as the records
+/// `spiglass report`: keeps each ESP and AH flow's packets over time (`SARateHistogram`) as the records
 /// pass, and at the end writes one self-contained HTML page (`HTMLReportDocument`) to the sink.
 final class HTMLReporter: Reporter {
     let sink: OutputSink
@@ -29,18 +29,43 @@ final class HTMLReporter: Reporter {
 
     func packet(_ record: PacketRecord, sad: SADatabase, ahSAD: SADatabase, startTime: Timestamp) {
         let time = record.timestamp.totalMicroseconds
+        for layer in record.ah {
+            guard let flow = layer.flowNumber else { continue }
+            add(
+                flow: flow, time: time, sequence: layer.sequence, bytes: layer.header.range.count,
+                failed: layer.verdict == .ahICVFailed, replay: layer.replay)
+        }
         for layer in record.esp {
-            guard let flow = layer.flowNumber, flow < HTMLReporter.maxHistograms else { continue }
-            while histograms.count <= flow {
-                histograms.append(SARateHistogram(start: time))
-                lastSequences.append(0)
-            }
-            let last = lastSequences[flow]
-            let skipped = layer.sequence > last &+ 1 && last > 0 ? layer.sequence - last - 1 : 0
-            if layer.sequence > last { lastSequences[flow] = layer.sequence }
-            histograms[flow].add(
-                at: time, bytes: layer.length, failed: layer.verdict == .icvFailed, replay: layer.replay,
-                skipped: skipped)
+            guard let flow = layer.flowNumber else { continue }
+            add(
+                flow: flow, time: time, sequence: layer.sequence, bytes: layer.length,
+                failed: layer.verdict == .icvFailed, replay: layer.replay)
+        }
+    }
+
+    /// Counts a packet of an ESP or AH flow in its histogram, with the sequence numbers it
+    /// skipped since the highest before it.
+    private func add(
+        flow: Int, time: Int64, sequence: UInt64, bytes: Int, failed: Bool, replay: ReplayWindow.Outcome?
+    ) {
+        guard flow < HTMLReporter.maxHistograms else { return }
+        while histograms.count <= flow {
+            histograms.append(SARateHistogram(start: time))
+            lastSequences.append(0)
+        }
+        let last = lastSequences[flow]
+        let skipped = sequence > last &+ 1 && last > 0 ? sequence - last - 1 : 0
+        if sequence > last { lastSequences[flow] = sequence }
+        histograms[flow].add(at: time, bytes: bytes, failed: failed, replay: replay, skipped: skipped)
+    }
+
+    /// A parallel run's histograms, in the order of its merged flows: each worker kept those of
+    /// its own flows, numbered as it found them (`order`: each merged flow's worker and number
+    /// there). Flows past `maxHistograms` get none, as on one thread.
+    func merge(_ workers: [HTMLReporter], order: [(worker: Int, flow: Int)]) {
+        histograms = order.prefix(HTMLReporter.maxHistograms).map { owner in
+            let kept = workers[owner.worker].histograms
+            return owner.flow < kept.count ? kept[owner.flow] : SARateHistogram(start: 0)
         }
     }
 

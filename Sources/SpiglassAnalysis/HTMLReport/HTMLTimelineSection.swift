@@ -2,7 +2,7 @@ import SpiglassIKE
 import SpiglassWire
 
 /// Every IKE SA and CHILD_SA as a bar over the capture's time, rekeys as links from the old bar
-/// to the new, and under each CHILD_SA its ESP flows as sparklines (`SparklineRow`).
+/// to the new, and under each CHILD_SA its ESP and AH flows as sparklines (`SparklineRow`).
 struct HTMLTimelineSection {
     let input: HTMLReportInput
     /// Rows drawn: a capture of thousands of SAs is summed up past them.
@@ -17,7 +17,7 @@ struct HTMLTimelineSection {
             section.element(
                 "p", [HTMLAttribute("class", "muted")],
                 text:
-                    "Bars run from an SA's creation to its deletion or last packet; ESP rows show packets over time (height), with ✗ for ICV failures, R for replays, ↯ for reordered or too-old packets and … for skipped sequence numbers. Hover a bar or a bucket for its figures."
+                    "Bars run from an SA's creation to its deletion or last packet; ESP and AH rows show packets over time (height), with ✗ for ICV failures, R for replays, ↯ for reordered or too-old packets and … for skipped sequence numbers. Hover a bar or a bucket for its figures."
             )
             guard !rows.rows.isEmpty else {
                 section.element("p", text: "No SA and no ESP in this capture.")

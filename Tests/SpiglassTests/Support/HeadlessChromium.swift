@@ -10,13 +10,19 @@ enum HeadlessChromium {
     }
     static var available: Bool { path != nil }
 
-    struct Load {
+    struct Load: BrowserLoad {
         /// The DOM after the page's scripts ran (`--dump-dom`).
         var dom: String
         /// The browser's log (console messages, CSP reports, errors).
         var log: String
         /// URLs the page asked the network for.
         var pageRequests: [String]
+
+        /// The log's lines that tell of an uncaught script error or a policy violation.
+        var problems: [String] {
+            log.split(separator: "\n").filter { $0.contains("Uncaught") || $0.contains("Content Security Policy") }
+                .map(String.init)
+        }
     }
 
     /// Where the report screenshots go, for a person to look at.
