@@ -40,31 +40,34 @@ enum CompactIKELine {
         var decrypted = false
 
         init(_ message: IKEMessageRecord, display: TextDisplay) {
-            let mark = message.integrity == .failed ? "(unauthenticated)" : ""
-            decrypted = message.decryption == .decrypted
             switch message.payloads {
             case .v2(let payloads):
-                let field = { (payload: IKEv2Payload) in
-                    var essential = false
-                    if case .notify(let notify) = payload.body { essential = notify.isError }
-                    return CompactFields.Field(
-                        text: IKEDescribe.shortName(payload, display: display), essential: essential)
+                self.init(message, payloads, sealedName: "SK", display: display) {
+                    (IKEDescribe.shortName($0, display: display), $0.isErrorNotify)
                 }
-                let split = min(message.decryptedFrom ?? payloads.count, payloads.count)
-                clear = payloads[..<split].map(field)
-                if decrypted { (sealedName, sealed) = ("SK" + mark, payloads[split...].map(field)) }
             case .v1(let payloads):
-                let field = { (payload: IKEv1Payload) in
-                    var essential = false
-                    if case .notification(let notify) = payload.body { essential = notify.isError }
-                    return CompactFields.Field(
-                        text: IKEDescribe.shortName(payload, display: display), essential: essential)
+                self.init(message, payloads, sealedName: "E", display: display) {
+                    (IKEDescribe.shortName($0, display: display), $0.isErrorNotify)
                 }
-                let split = min(message.decryptedFrom ?? payloads.count, payloads.count)
-                clear = payloads[..<split].map(field)
-                if decrypted { (sealedName, sealed) = ("E" + mark, payloads[split...].map(field)) }
             }
-            if !decrypted && message.decryption != .notEncrypted {
+        }
+
+        /// `describe`: a payload's short name, and whether it is an error notify.
+        private init<Payload>(
+            _ message: IKEMessageRecord, _ payloads: [Payload], sealedName name: String, display: TextDisplay,
+            describe: (Payload) -> (String, Bool)
+        ) {
+            let field = { (payload: Payload) in
+                let (text, isError) = describe(payload)
+                return CompactFields.Field(text: text, essential: isError)
+            }
+            let split = min(message.decryptedFrom ?? payloads.count, payloads.count)
+            clear = payloads[..<split].map(field)
+            decrypted = message.decryption == .decrypted
+            if decrypted {
+                sealedName = name + (message.integrity == .failed ? "(unauthenticated)" : "")
+                sealed = payloads[split...].map(field)
+            } else if message.decryption != .notEncrypted {
                 // The whole line says why the encrypted part stayed closed, so the list ends
                 // with its bare name, one word, as `IKEDescribe.payloadList` words it.
                 sealedName = IKEDescribe.payloadList(message, protectionShown: true, display: display)
@@ -81,5 +84,21 @@ enum CompactIKELine {
             }
             return parts.joined(separator: " ")
         }
+    }
+}
+
+extension IKEv2Payload {
+    /// A notify of an error type, which a compact line never cuts.
+    var isErrorNotify: Bool {
+        if case .notify(let notify) = body { return notify.isError }
+        return false
+    }
+}
+
+extension IKEv1Payload {
+    /// A notification of an error type, which a compact line never cuts.
+    var isErrorNotify: Bool {
+        if case .notification(let notify) = body { return notify.isError }
+        return false
     }
 }

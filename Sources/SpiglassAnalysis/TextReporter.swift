@@ -106,14 +106,17 @@ final class TextReporter: Reporter {
         }
         if record.reassembledFrom != 0 { line += " [reassembled]" }
         if let note = record.policy { line += PolicyPresentation.packetSuffix(note) }
-        if let width = display.width,
-            let compact = CompactPacketLine.text(record, full: line, lead: lead, width: width, display: display)
-        {
-            line = compact
-            shortenedIKESPIs = shortenedIKESPIs || record.ikeMessage != nil
-        }
-        sink.write(line + "\n")
+        sink.write(fitted(line, record, lead: lead) + "\n")
         if details { sink.write(PacketDetails.lines(record, sad: sad, ahSAD: ahSAD)) }
+    }
+
+    /// `line`, or on a terminal its compact form (`CompactPacketLine`).
+    private func fitted(_ line: String, _ record: PacketRecord, lead: String) -> String {
+        guard let width = display.width,
+            let compact = CompactPacketLine.text(record, full: line, lead: lead, width: width, display: display)
+        else { return line }
+        shortenedIKESPIs = shortenedIKESPIs || record.ikeMessage != nil
+        return compact
     }
 
     private func leftPad(_ s: String, _ width: Int) -> String {

@@ -12,48 +12,23 @@ extension TerminalOutputTests {
 
     /// strongSwan captures (GCM, CBC, IPv6, IKEv1, failures) and Scapy's bad packets.
     static let compactRuns: [(name: String, arguments: [String])] = [
-        ("gcm", ["analyze", "-r", gcm + "capture.pcap", "-k", gcm + "charon-A.log"]),
-        (
-            "cbc",
-            [
-                "analyze", "-r", "Fixtures/strongswan/aes128cbc-sha256-v4/capture.pcap", "-k",
-                "Fixtures/strongswan/aes128cbc-sha256-v4/charon-A.log",
-            ]
-        ),
-        (
-            "ipv6",
-            [
-                "analyze", "-r", "Fixtures/strongswan/aes128gcm16-v6/capture.pcap", "-k",
-                "Fixtures/strongswan/aes128gcm16-v6/charon-A.log",
-            ]
-        ),
-        (
-            "ikev1",
-            [
-                "analyze", "-r", "Fixtures/strongswan-ikev1/main-psk/capture.pcap", "-k",
-                "Fixtures/strongswan-ikev1/main-psk/sa.spiglass",
-            ]
-        ),
-        (
-            "ikev1-wrong-psk",
-            [
-                "ike", "-r", "Fixtures/strongswan-ikev1/wrong-psk/capture.pcap", "-k",
-                "Fixtures/strongswan-ikev1/wrong-psk/sa.spiglass",
-            ]
-        ),
-        (
-            "auth-failed",
-            [
-                "ike", "-r", "Fixtures/strongswan-ike/wrong-psk/capture.pcap", "-k",
-                "Fixtures/strongswan-ike/wrong-psk/sa.spiglass",
-            ]
-        ),
-        ("no-proposal", ["ike", "-r", "Fixtures/strongswan-ike/no-proposal/capture.pcap"]),
+        ("gcm", ["analyze"] + capture(gcm, key: "charon-A.log")),
+        ("cbc", ["analyze"] + capture("Fixtures/strongswan/aes128cbc-sha256-v4/", key: "charon-A.log")),
+        ("ipv6", ["analyze"] + capture("Fixtures/strongswan/aes128gcm16-v6/", key: "charon-A.log")),
+        ("ikev1", ["analyze"] + capture("Fixtures/strongswan-ikev1/main-psk/", key: "sa.spiglass")),
+        ("ikev1-wrong-psk", ["ike"] + capture("Fixtures/strongswan-ikev1/wrong-psk/", key: "sa.spiglass")),
+        ("auth-failed", ["ike"] + capture("Fixtures/strongswan-ike/wrong-psk/", key: "sa.spiglass")),
+        ("no-proposal", ["ike"] + capture("Fixtures/strongswan-ike/no-proposal/", key: nil)),
         (
             "bad-packets",
             ["analyze", "-r", "Fixtures/scapy/bad-packets.pcap", "-k", "Fixtures/scapy/bad-packets.spiglass"]
         ),
     ]
+
+    /// "-r DIR/capture.pcap -k DIR/KEY".
+    static func capture(_ directory: String, key: String?) -> [String] {
+        ["-r", directory + "capture.pcap"] + (key.map { ["-k", directory + $0] } ?? [])
+    }
 
     static let compactCases = compactRuns.indices.flatMap { index in [80, 200].map { (index, $0) } }
 
