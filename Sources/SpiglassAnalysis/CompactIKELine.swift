@@ -1,10 +1,11 @@
 import SpiglassIKE
 
-/// An IKE message line as a terminal shows it (`analyze` and `ike`): no ports or protocol name (the `IKE SA #n` lines and `-V` have them), the IKE
-/// SPIs as their first 8 hex digits (`IKESPIAbbreviation.prefix`), the protection only when it
-/// is not the plain case (a clear message, or a decrypted one whose integrity checked), and
-/// the payload list cut at payload boundaries so that the line takes at most two rows. Error
-/// notifies, the protection's failures and the message's problems are never cut.
+/// An IKE message line as a terminal shows it (`analyze` and `ike`): no ports or protocol
+/// name (the `IKE SA #n` lines and `-V` have them), the IKE SPIs as their first 8 hex digits
+/// (`IKESPIAbbreviation.prefix`), the protection only when it is not the plain case (a clear
+/// message, or a decrypted one whose integrity checked), and the payload list cut at payload
+/// boundaries so that the line takes at most two rows. Error notifies, the protection's
+/// failures and the message's problems are never cut.
 enum CompactIKELine {
     /// Rows a compact IKE line may take when its payload list can be cut to fit.
     static let rows = 2

@@ -2,13 +2,14 @@ import SpiglassESP
 import SpiglassWire
 
 /// `analyze`'s ESP and AH lines on a terminal narrower than `wholeLineColumns` (or too narrow
-/// for the whole line): the layout of a tcpdump one-liner. What the SA already says once is left to the SA table and `-V` (outer
-/// addresses and ports, encapsulation, algorithms, tunnel or transport, the CHILD_SA, the ESP
-/// length); the SPI (without "0x", as the `ike` report names CHILD_SAs' SPIs) and the sequence
-/// number stay; a decryption or an AH check whose ICV verified reads "ok"; the inner packet's
-/// summary is cut at a field boundary ("…") rather than wrapped, to one row when its addresses
-/// fit there, else two. Failures, replay verdicts, their details and policy notes keep their
-/// full words, whatever rows they take. IKE messages take `CompactIKELine`'s form.
+/// for the whole line): the layout of a tcpdump one-liner. What the SA already says once is
+/// left to the SA table and `-V` (outer addresses and ports, encapsulation, algorithms, tunnel
+/// or transport, the CHILD_SA, the ESP length); the SPI (without "0x", as the `ike` report
+/// names CHILD_SAs' SPIs) and the sequence number stay; a decryption or an AH check whose ICV
+/// verified reads "ok"; the inner packet's summary is cut at a field boundary ("…") rather
+/// than wrapped, to one row when its addresses fit there, else two. Failures, replay
+/// verdicts, their details and policy notes keep their full words, whatever rows they take.
+/// IKE messages take `CompactIKELine`'s form.
 enum CompactPacketLine {
     /// From this width up, an ESP or AH line that fits stays whole (with the algorithms:
     /// `TextReporter` shows them from 160 columns); narrower, every one is compact, so that
