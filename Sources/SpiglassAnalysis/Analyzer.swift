@@ -105,7 +105,7 @@ public final class Analyzer {
         switch (options.report, options.format) {
         case (.packets, .text):
             TextReporter(
-                sink: output, quiet: options.quiet, display: options.display, details: options.packetDetails)
+                sink: output, quiet: options.quiet, display: options.display, details: options.packetDetails, ike: ike)
         case (.packets, .json): JSONReporter(sink: output, quiet: options.quiet)
         case (.ike, .text):
             IKETextReporter(

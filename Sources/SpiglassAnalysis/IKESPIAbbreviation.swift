@@ -34,6 +34,36 @@ struct IKESPIAbbreviation {
     /// "0123abcd…_i 89ab4567…_r", as `IKESPIPair.description` with shortened SPIs.
     func text(_ pair: IKESPIPair) -> String { text(pair.initiator) + "_i " + text(pair.responder) + "_r" }
 
+    /// The fixed form of the IKE SPIs on a compact message line (`CompactIKELine`): its first
+    /// `minimumDigits` hex digits then "…", or "0" for an SPI not chosen yet. Message lines are
+    /// written as the capture is read, by several workers in a parallel run, before the run's
+    /// SPIs are all known: a fixed prefix is what they can say; `sharedPrefixes` tells at the
+    /// end whether one was ambiguous.
+    static func prefix(_ spi: UInt64) -> String {
+        spi == 0 ? "0" : String(spi.ikeSPIHex.prefix(minimumDigits)) + "…"
+    }
+
+    /// "d7a49cfd…/fb1a20fc…": the initiator's and the responder's SPI, as `prefix` shows them.
+    static func prefix(_ pair: IKESPIPair) -> String { prefix(pair.initiator) + "/" + prefix(pair.responder) }
+
+    /// The prefixes (as `prefix` shows them) that two or more of `spis` share, in order.
+    static func sharedPrefixes(_ spis: some Sequence<UInt64>) -> [String] {
+        let byPrefix = Dictionary(grouping: Set(spis).filter { $0 != 0 }, by: { prefix($0) })
+        return byPrefix.filter { $0.value.count > 1 }.keys.sorted()
+    }
+
+    /// The line that says so when the compact message lines above showed a prefix two IKE
+    /// SPIs of the run share; nil when none did.
+    static func sharedPrefixNote(_ messages: [IKEMessageRecord]) -> String? {
+        let shared = sharedPrefixes(messages.lazy.flatMap { [$0.header.initiatorSPI, $0.header.responderSPI] })
+        guard !shared.isEmpty else { return nil }
+        let list = IKEText.limited(shared, separator: ", ")
+        return
+            "Note: IKE SPIs on the message lines above are their first \(minimumDigits) hex digits, and \(list) "
+            + "\(shared.count == 1 ? "stands" : "stand") for more than one IKE SPI of this capture: -V, --wide "
+            + "or piped output shows them whole\n"
+    }
+
     private static func commonPrefix(_ a: String, _ b: String) -> Int {
         zip(a.utf8, b.utf8).prefix { $0 == $1 }.count
     }

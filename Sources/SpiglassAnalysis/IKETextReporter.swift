@@ -20,6 +20,8 @@ final class IKETextReporter: Reporter {
     let display: TextDisplay
     /// The ladders' IKE SPIs: shortened on a terminal once the run's are all known.
     private var spiText = IKESPIAbbreviation.none
+    /// A message line took its compact form, with the IKE SPIs' fixed prefixes.
+    private var shortenedIKESPIs = false
 
     init(
         sink: OutputSink, quiet: Bool, ike: IKEReconstruction, summaryOnly: Bool = false, details: Bool = false,
@@ -42,6 +44,7 @@ final class IKETextReporter: Reporter {
         var line = TimeFormat.pad(record.frame, 5).replacingLeadingZeros()
         if let label = sources.label(record) { line += " [\(label)]" }
         line += " " + TimeFormat.seconds(CaptureTime.elapsed(from: startTime.totalMicroseconds, to: message.time))
+        let lead = line
         line += " \(message.source):\(message.sourcePort) → \(message.destination):\(message.destinationPort)"
         if message.frames.count > 1 { line += " frames \(message.frames.map(String.init).joined(separator: ","))" }
         line += " " + IKEDescribe.headline(message)
@@ -50,7 +53,14 @@ final class IKETextReporter: Reporter {
         if message.captureDuplicateOf == nil {
             line += ": " + IKEDescribe.payloadList(message, protectionShown: true, display: display)
         }
-        for problem in message.problems.prefix(3) { line += " [\(IKEDescribe.problem(problem))]" }
+        let problems = message.problems.prefix(3).map { " [\(IKEDescribe.problem($0))]" }.joined()
+        line += problems
+        if let width = display.width {
+            var head = lead + " \(message.source) → \(message.destination)"
+            if message.frames.count > 1 { head += " frames \(message.frames.map(String.init).joined(separator: ","))" }
+            line = CompactIKELine.text(message, head: head, tail: problems, width: width, display: display)
+            shortenedIKESPIs = true
+        }
         sink.write(line + "\n")
         if details { sink.write(IKEMessageDetails.lines(message, indent: "      ")) }
     }
@@ -63,6 +73,7 @@ final class IKETextReporter: Reporter {
             spiText = IKESPIAbbreviation(
                 ike.messages.lazy.flatMap { [$0.header.initiatorSPI, $0.header.responderSPI] })
         }
+        if shortenedIKESPIs, let note = IKESPIAbbreviation.sharedPrefixNote(ike.messages) { sink.write(note) }
         if !quiet { sink.write("\n") }
         sink.write(
             "IKE SAs: \(ike.ikeSAs.count)  CHILD_SAs: \(ike.children.count)  IKE messages: \(summary.ikePackets)")

@@ -23,9 +23,21 @@ enum LineFitter {
         let (cells, hang) = self.cells(line)
         let total = cells.reduce(0) { $0 + $1.width }
         guard let width, total > width else { return render(cells[...], color: color) }
+        return rows(cells, hang: hang, width: width).map { render($0, color: color) }.joined(separator: "\n")
+    }
+
+    /// The rows `line` takes on a terminal of `width` columns (1 when it fits).
+    static func rowCount(_ line: String, width: Int) -> Int {
+        let (cells, hang) = self.cells(line[...])
+        return cells.reduce(0) { $0 + $1.width } > width ? rows(cells, hang: hang, width: width).count : 1
+    }
+
+    /// The rows of a line too wide for `width`, continued at its hang mark or two columns past
+    /// its own indent.
+    static func rows(_ cells: [Cell], hang: Int?, width: Int) -> [ArraySlice<Cell>] {
         let leading = cells.prefix { $0.isSpace }.count
         let indent = min(hang ?? leading + 2, width / maximumIndentShare)
-        return rows(cells, width: width, indent: indent).map { render($0, color: color) }.joined(separator: "\n")
+        return rows(cells, width: width, indent: indent)
     }
 
     /// The line's cells, and the column of its hang mark when it has one.

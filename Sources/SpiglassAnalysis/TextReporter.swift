@@ -1,5 +1,6 @@
 import SpiglassCapture
 import SpiglassESP
+import SpiglassIKE
 import SpiglassSAD
 import SpiglassWire
 
@@ -11,8 +12,16 @@ final class TextReporter: Reporter {
     var sources = SourceNames()
     /// `-V`: each packet's full dissection under its line.
     let details: Bool
+    /// The run's IKE messages, for the note on shortened IKE SPIs.
+    let ike: IKEReconstruction?
+    /// A compact IKE line was written: it showed the IKE SPIs' fixed prefixes.
+    private var shortenedIKESPIs = false
 
-    init(sink: OutputSink, quiet: Bool, display: TextDisplay = .plain, details: Bool = false) {
+    init(
+        sink: OutputSink, quiet: Bool, display: TextDisplay = .plain, details: Bool = false,
+        ike: IKEReconstruction? = nil
+    ) {
+        self.ike = ike
         self.sink = sink
         self.quiet = quiet
         self.display = display
@@ -30,6 +39,7 @@ final class TextReporter: Reporter {
             + TimeFormat.seconds(
                 CaptureTime.elapsed(from: startTime.totalMicroseconds, to: record.timestamp.totalMicroseconds))
             + display.hang
+        let lead = line
         if let clear = record.clearFrame, record.verdict == .notIPsec {
             return sink.write(
                 line + " " + clear.text + (record.policy.map(PolicyPresentation.packetSuffix) ?? "") + "\n")
@@ -96,8 +106,17 @@ final class TextReporter: Reporter {
         }
         if record.reassembledFrom != 0 { line += " [reassembled]" }
         if let note = record.policy { line += PolicyPresentation.packetSuffix(note) }
-        sink.write(line + "\n")
+        sink.write(fitted(line, record, lead: lead) + "\n")
         if details { sink.write(PacketDetails.lines(record, sad: sad, ahSAD: ahSAD)) }
+    }
+
+    /// `line`, or on a terminal its compact form (`CompactPacketLine`).
+    private func fitted(_ line: String, _ record: PacketRecord, lead: String) -> String {
+        guard let width = display.width,
+            let compact = CompactPacketLine.text(record, full: line, lead: lead, width: width, display: display)
+        else { return line }
+        shortenedIKESPIs = shortenedIKESPIs || record.ikeMessage != nil
+        return compact
     }
 
     private func leftPad(_ s: String, _ width: Int) -> String {
@@ -108,6 +127,7 @@ final class TextReporter: Reporter {
         summary: AnalysisSummary, flows: [FlowStatistics], sad: SADatabase, ahSAD: SADatabase, untrackedFlowPackets: Int
     ) {
         if !quiet, let hidden = HiddenFrames.line(summary, display: display) { sink.write(hidden) }
+        if shortenedIKESPIs, let note = IKESPIAbbreviation.sharedPrefixNote(ike?.messages ?? []) { sink.write(note) }
         if !quiet { sink.write("\n") }
         sink.write("IPsec security associations seen: \(flows.count)\n")
         if !flows.isEmpty {

@@ -129,12 +129,17 @@ public enum FuzzHarness {
         // Text with its packet lines also renders `-V` under each, so the dissection meets hostile input too.
         options.packetDetails = options.format == .text && !options.quiet
         options.tcpEncapsulationPorts = [4500, 443]
+        // Text goes to an 80-column terminal for an odd number of frames, so that the compact
+        // packet and IKE lines and the line fitter meet hostile input too.
+        if options.format == .text && frames.count % 2 == 1 { options.display = TextDisplay(width: 80) }
         let keys = wireKeys
         // The reports are checked by the output oracle, then dropped.
+        let oracle = OutputOracle.Sink(json: options.format == .json)
         guard
             let analyzer = try? Analyzer(
                 sad: Analyzer.espDatabase(keys), ahSAD: Analyzer.ahDatabase(keys), ikeKeys: keys.ikeSAs,
-                options: options, output: OutputOracle.Sink(json: options.format == .json))
+                options: options,
+                output: options.display.isPlain ? oracle : TerminalSink(oracle, display: options.display))
         else { return }
         analyzer.setLinkType(dlt: dlt, name: "fuzz")
         let step: Int64 = config & 0x80 != 0 ? 31_000_000 : 1_000

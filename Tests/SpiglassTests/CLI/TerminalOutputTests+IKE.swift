@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 
-/// The `ike` report on a terminal: outcomes, refusals and error notifies in colour, and the
-/// ladders' IKE SPIs shortened to prefixes that stay unique; piped, the same report is whole.
+/// The `ike` report on a terminal: outcomes, refusals and error notifies in colour, the
+/// ladders' IKE SPIs shortened to prefixes that stay unique and the message lines' to 8
+/// digits; piped, the same report is whole.
 extension TerminalOutputTests {
     static let red = "\u{1B}[1;31m"
 
@@ -48,8 +49,11 @@ extension TerminalOutputTests {
                 #expect(everySPI.filter { $0.hasPrefix(prefix) } == [spi], "\(prefix)")
             }
         }
-        // The message lines stream before every SPI is known: they keep them whole.
-        #expect(narrow.contains(whole[0][0]))
+        // The message lines stream before every SPI is known: they show a fixed prefix of 8
+        // digits, and the whole SPI only piped.
+        #expect(narrow.contains(" \(whole[0][0].prefix(8))…/0:"))
+        #expect(!narrow.contains(whole[0][0]))
+        #expect(piped.contains(whole[0][0]))
         let wide = try Self.terminal(arguments + ["--wide", "--color", "never"], columns: 80)
         #expect(Self.ikeSAHeaders(wide) == whole)
     }

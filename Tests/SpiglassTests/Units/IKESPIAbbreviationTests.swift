@@ -20,3 +20,23 @@ struct IKESPIAbbreviationTests {
         #expect(IKESPIAbbreviation.none.text(0x0bc5_c74e_b20d_3567) == "0bc5c74eb20d3567")
     }
 }
+
+/// Message lines show a fixed prefix (they are written before the run's SPIs are all known);
+/// the prefixes two SPIs share are found for the note at the end.
+struct IKESPIFixedPrefixTests {
+    @Test func messageLinesShowEightDigitsAndZeroAsZero() {
+        #expect(IKESPIAbbreviation.prefix(0x0bc5_c74e_b20d_3567) == "0bc5c74e…")
+        #expect(IKESPIAbbreviation.prefix(0x0000_0000_0000_0001) == "00000000…")
+        #expect(IKESPIAbbreviation.prefix(0) == "0")
+    }
+
+    @Test func sharedPrefixesAreThoseOfTwoDistinctSPIs() {
+        let spis: [UInt64] = [
+            0x0bc5_c74e_b20d_3567, 0x0bc5_c74e_ffff_0000, 0x0bc5_c74e_b20d_3567, 0x1234_5678_9abc_def0, 0, 0,
+            0xaaaa_aaaa_0000_0001, 0xaaaa_aaaa_0000_0002, 0xaaaa_aaab_0000_0000,
+        ]
+        #expect(IKESPIAbbreviation.sharedPrefixes(spis) == ["0bc5c74e…", "aaaaaaaa…"])
+        // The same SPI twice, and SPIs not yet chosen, share nothing.
+        #expect(IKESPIAbbreviation.sharedPrefixes([0x0bc5_c74e_b20d_3567, 0x0bc5_c74e_b20d_3567, 0, 0]).isEmpty)
+    }
+}
