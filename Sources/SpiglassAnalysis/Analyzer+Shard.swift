@@ -100,9 +100,9 @@ extension Shard: FrameOwnership {
     func closeOutput() throws {}
 }
 
-/// What a worker hands the merger: the report text and the -w records of the frames it owns,
-/// in frame order (frames that produced nothing have no entry), and how far it has read.
-final class ShardChunk {
+/// The report text and the -w records of the frames a worker owns, filed per frame in frame
+/// order (frames that produced nothing have no entry).
+struct ShardEntries {
     /// Frame number of each entry.
     var frames: [Int] = []
     /// Where each entry's text ends in `text` (it starts where the previous one ended).
@@ -114,6 +114,20 @@ final class ShardChunk {
     /// pcap records, ready to be written (`PcapWriter.appendRecord`), or pcapng blocks
     /// (`PcapngBlock.appendPacket`) when -w writes pcapng.
     var records: [UInt8] = []
+
+    mutating func removeAll() {
+        frames.removeAll(keepingCapacity: true)
+        textEnds.removeAll(keepingCapacity: true)
+        recordEnds.removeAll(keepingCapacity: true)
+        recordCounts.removeAll(keepingCapacity: true)
+        text.removeAll(keepingCapacity: true)
+        records.removeAll(keepingCapacity: true)
+    }
+}
+
+/// What a worker hands the merger: its entries and how far it has read.
+final class ShardChunk {
+    var entries = ShardEntries()
     /// Every frame up to this one has been read: the worker's next entry comes after it.
     var scannedThrough = 0
     /// Bytes of the capture file read so far, for the progress bar.
@@ -122,12 +136,7 @@ final class ShardChunk {
     var finished = false
 
     func reset() {
-        frames.removeAll(keepingCapacity: true)
-        textEnds.removeAll(keepingCapacity: true)
-        recordEnds.removeAll(keepingCapacity: true)
-        recordCounts.removeAll(keepingCapacity: true)
-        text.removeAll(keepingCapacity: true)
-        records.removeAll(keepingCapacity: true)
+        entries.removeAll()
         scannedThrough = 0
         bytePosition = 0
         finished = false
@@ -142,14 +151,9 @@ final class ShardOutput: OutputSink {
     /// Set after the run: writes go straight there.
     var forward: OutputSink? = nil
 
-    // The chunk being filled (see `ShardChunk`), held here rather than in a chunk object so
-    // that appending costs no exclusivity check; `send` moves it into one.
-    @exclusivity(unchecked) private var frames: [Int] = []
-    @exclusivity(unchecked) private var textEnds: [Int] = []
-    @exclusivity(unchecked) private var recordEnds: [Int] = []
-    @exclusivity(unchecked) private var recordCounts: [Int] = []
-    @exclusivity(unchecked) private var text: [UInt8] = []
-    @exclusivity(unchecked) private var records: [UInt8] = []
+    // The entries being filled, held here rather than in a chunk object so that appending
+    // costs no exclusivity check; `send` moves them into one.
+    @exclusivity(unchecked) private var entries = ShardEntries()
     @exclusivity(unchecked) private var recordCount = 0
     @exclusivity(unchecked) private var lastEntryText = 0
     @exclusivity(unchecked) private var lastEntryRecords = 0
@@ -168,14 +172,14 @@ final class ShardOutput: OutputSink {
         if let forward {
             forward.write(text)
         } else {
-            self.text.append(contentsOf: text.utf8)
+            entries.text.append(contentsOf: text.utf8)
         }
     }
 
     func flush() { forward?.flush() }
 
     func appendPacket(_ bytes: [UInt8], range: Range<Int>, timestamp: Timestamp) {
-        PcapWriter.appendRecord(bytes, range: range, timestamp: timestamp, to: &records)
+        PcapWriter.appendRecord(bytes, range: range, timestamp: timestamp, to: &entries.records)
         recordCount += 1
     }
 
@@ -186,21 +190,21 @@ final class ShardOutput: OutputSink {
     ) {
         PcapngBlock.appendPacket(
             bytes, range: range, timestamp: timestamp, interface: UInt32(bitPattern: dlt), comment: comment,
-            commentRange: commentRange, to: &records)
+            commentRange: commentRange, to: &entries.records)
         recordCount += 1
     }
 
     /// Files what frame `frame` produced, if anything. True when the chunk should be sent.
     func endFrame(_ frame: Int) -> Bool {
-        if text.count != lastEntryText || records.count != lastEntryRecords {
-            lastEntryText = text.count
-            lastEntryRecords = records.count
-            frames.append(frame)
-            textEnds.append(lastEntryText)
-            recordEnds.append(lastEntryRecords)
-            recordCounts.append(recordCount)
+        if entries.text.count != lastEntryText || entries.records.count != lastEntryRecords {
+            lastEntryText = entries.text.count
+            lastEntryRecords = entries.records.count
+            entries.frames.append(frame)
+            entries.textEnds.append(lastEntryText)
+            entries.recordEnds.append(lastEntryRecords)
+            entries.recordCounts.append(recordCount)
         }
-        return frames.count >= ShardOutput.maxEntries || lastEntryText >= ShardOutput.maxTextBytes
+        return entries.frames.count >= ShardOutput.maxEntries || lastEntryText >= ShardOutput.maxTextBytes
             || lastEntryRecords >= ShardOutput.maxRecordBytes || frame - lastSent >= ShardOutput.maxFramesPerChunk
     }
 
@@ -209,12 +213,7 @@ final class ShardOutput: OutputSink {
     func send(scannedThrough frame: Int, bytePosition: Int64, finished: Bool = false) {
         let chunk = channel.spare() ?? ShardChunk()
         chunk.reset()
-        swap(&chunk.frames, &frames)
-        swap(&chunk.textEnds, &textEnds)
-        swap(&chunk.recordEnds, &recordEnds)
-        swap(&chunk.recordCounts, &recordCounts)
-        swap(&chunk.text, &text)
-        swap(&chunk.records, &records)
+        swap(&chunk.entries, &entries)
         chunk.scannedThrough = frame
         chunk.bytePosition = bytePosition
         chunk.finished = finished

@@ -16,6 +16,16 @@ protocol IKEPayloadRenderer {
     func details() -> [String]
 }
 
+/// What the JSON of an IKEv1 and an IKEv2 proposal share; the transforms are each version's.
+protocol IKEProposalRendering {
+    var number: UInt8 { get }
+    var protocolName: String { get }
+    var protocolID: UInt8 { get }
+    var spi: [UInt8] { get }
+    /// The proposal's transforms as a JSON array.
+    var transformsJSON: String { get }
+}
+
 /// Conventions shared by the IKE payload renderers.
 enum IKEPayloadJSON {
     /// Bytes of an opaque blob (unknown payload, notify data) written as hex at most.
@@ -45,6 +55,18 @@ enum IKEPayloadJSON {
                 build(item, &object)
                 return object.finished
             })
+    }
+
+    /// An SA payload's proposals (IKEv1 and IKEv2): each one's number, protocol and SPI,
+    /// then its transforms.
+    static func proposals(_ proposals: [some IKEProposalRendering]) -> String {
+        array(proposals) { proposal, p in
+            p.int("number", proposal.number)
+            p.string("protocol", proposal.protocolName)
+            p.int("protocol_id", proposal.protocolID)
+            p.string("spi", proposal.spi.isEmpty ? nil : Hex.encode(proposal.spi))
+            p.raw("transforms", proposal.transformsJSON)
+        }
     }
 
     /// A JSON array of strings.

@@ -80,16 +80,12 @@ extension IKEv1SecurityAssociation: IKEPayloadRenderer {
         o.int("doi", doi)
         o.string("doi_name", doiName)
         IKEPayloadJSON.hex(situation, into: &o, key: "situation")
-        o.raw(
-            "proposals",
-            IKEPayloadJSON.array(proposals) { proposal, p in
-                p.int("number", proposal.number)
-                p.string("protocol", proposal.protocolName)
-                p.int("protocol_id", proposal.protocolID)
-                p.string("spi", proposal.spi.isEmpty ? nil : Hex.encode(proposal.spi))
-                p.raw("transforms", IKEPayloadJSON.array(proposal.transforms) { transform, t in transform.json(&t) })
-            })
+        o.raw("proposals", IKEPayloadJSON.proposals(proposals))
     }
+}
+
+extension IKEv1Proposal: IKEProposalRendering {
+    var transformsJSON: String { IKEPayloadJSON.array(transforms) { transform, t in transform.json(&t) } }
 }
 
 extension IKEv1Transform {

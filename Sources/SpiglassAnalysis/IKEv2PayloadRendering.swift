@@ -79,15 +79,7 @@ struct IKEv2SARenderer: IKEPayloadRenderer {
     }
 
     func json(_ o: inout JSONObject) {
-        o.raw(
-            "proposals",
-            IKEPayloadJSON.array(proposals) { proposal, p in
-                p.int("number", proposal.number)
-                p.string("protocol", proposal.protocolName)
-                p.int("protocol_id", proposal.protocolID)
-                p.string("spi", proposal.spi.isEmpty ? nil : Hex.encode(proposal.spi))
-                p.raw("transforms", IKEPayloadJSON.array(proposal.transforms, Self.transform))
-            })
+        o.raw("proposals", IKEPayloadJSON.proposals(proposals))
     }
 
     static func transform(_ transform: IKEv2Transform, _ t: inout JSONObject) {
@@ -105,6 +97,10 @@ struct IKEv2SARenderer: IKEPayloadRenderer {
                 })
         }
     }
+}
+
+extension IKEv2Proposal: IKEProposalRendering {
+    var transformsJSON: String { IKEPayloadJSON.array(transforms, IKEv2SARenderer.transform) }
 }
 
 /// KE and AUTH: a number with its IANA name (the group, the method) and the size of the data

@@ -213,35 +213,25 @@ public final class ParallelAnalysis {
         return finish()
     }
 
-    /// Where the merger stands in one worker's output: the chunk at hand, with its arrays
+    /// Where the merger stands in one worker's output: the chunk at hand, with its entries
     /// copied out (references, not bytes) so that reading them costs no exclusivity check.
     private struct Cursor {
         var chunk: ShardChunk? = nil
-        var frames: [Int] = []
-        var textEnds: [Int] = []
-        var recordEnds: [Int] = []
-        var recordCounts: [Int] = []
-        var text: [UInt8] = []
-        var records: [UInt8] = []
+        var entries = ShardEntries()
         var position = 0
 
         init() {}
 
         init(_ chunk: ShardChunk) {
             self.chunk = chunk
-            frames = chunk.frames
-            textEnds = chunk.textEnds
-            recordEnds = chunk.recordEnds
-            recordCounts = chunk.recordCounts
-            text = chunk.text
-            records = chunk.records
+            entries = chunk.entries
         }
 
         /// The first frame this worker may still have an entry for, and whether that entry is
         /// at hand; Int.max once the worker has finished.
         var bound: (frame: Int, pending: Bool) {
             guard let chunk else { return (1, false) }
-            if position < frames.count { return (frames[position], true) }
+            if position < entries.frames.count { return (entries.frames[position], true) }
             return (chunk.finished ? Int.max : chunk.scannedThrough + 1, false)
         }
     }
@@ -274,7 +264,8 @@ public final class ParallelAnalysis {
             if bestBound.pending {
                 let from = cursors[best].position
                 var to = from + 1
-                while to < cursors[best].frames.count && cursors[best].frames[to] < next { to += 1 }
+                let frames = cursors[best].entries.frames
+                while to < frames.count && frames[to] < next { to += 1 }
                 write(cursors[best], from: from, to: to)
                 cursors[best].position = to
             } else {
@@ -294,14 +285,15 @@ public final class ParallelAnalysis {
 
     /// Writes entries `from..<to` of a cursor's chunk: their text, then their -w records.
     private func write(_ cursor: Cursor, from: Int, to: Int) {
-        let textStart = from == 0 ? 0 : cursor.textEnds[from - 1]
-        let textEnd = cursor.textEnds[to - 1]
-        if textEnd > textStart { output.write(bytes: cursor.text[textStart..<textEnd]) }
-        let recordStart = from == 0 ? 0 : cursor.recordEnds[from - 1]
-        let recordEnd = cursor.recordEnds[to - 1]
+        let entries = cursor.entries
+        let textStart = from == 0 ? 0 : entries.textEnds[from - 1]
+        let textEnd = entries.textEnds[to - 1]
+        if textEnd > textStart { output.write(bytes: entries.text[textStart..<textEnd]) }
+        let recordStart = from == 0 ? 0 : entries.recordEnds[from - 1]
+        let recordEnd = entries.recordEnds[to - 1]
         if recordEnd > recordStart {
-            let records = cursor.recordCounts[to - 1] - (from == 0 ? 0 : cursor.recordCounts[from - 1])
-            writer.writeRecords(cursor.records, range: recordStart..<recordEnd, count: records)
+            let records = entries.recordCounts[to - 1] - (from == 0 ? 0 : entries.recordCounts[from - 1])
+            writer.writeRecords(entries.records, range: recordStart..<recordEnd, count: records)
         }
     }
 

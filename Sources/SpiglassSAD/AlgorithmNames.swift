@@ -209,6 +209,11 @@ enum AlgorithmNames {
         return candidate
     }
 
+    /// " (did you mean 'NAME'?)" with the known name closest to `name`, or "" when none is close.
+    static func didYouMean(_ name: String, among names: [String]) -> String {
+        suggestion(for: name, among: names).map { " (did you mean '\($0)'?)" } ?? ""
+    }
+
     static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }

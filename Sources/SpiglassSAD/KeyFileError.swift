@@ -53,4 +53,11 @@ public enum KeyFileLimits {
     public static let maxSAs = 1_000_000
     /// One line; key lines are short, a longer one is not a key file.
     public static let maxLineBytes = 64 << 10
+
+    /// Refuses a key file of `byteCount` bytes past `maxFileBytes`.
+    static func checkFileSize(_ byteCount: Int, file: String) throws {
+        guard byteCount <= maxFileBytes else {
+            throw KeyFileError(.tooLarge, file: file, line: 0, "key files over \(maxFileBytes) bytes are refused")
+        }
+    }
 }

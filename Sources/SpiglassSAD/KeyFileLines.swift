@@ -11,6 +11,22 @@ public enum KeyFileLines {
         }
     }
 
+    /// Calls `body` with each line (empty ones included) and its number, `firstLine` for the
+    /// first, refusing a line longer than `KeyFileLimits.maxLineBytes`.
+    static func forEach(
+        _ text: String, file: String, firstLine: Int = 1, _ body: (_ number: Int, _ line: Substring) throws -> Void
+    ) throws {
+        var number = firstLine - 1
+        for line in of(text) {
+            number += 1
+            guard line.utf8.count <= KeyFileLimits.maxLineBytes else {
+                throw KeyFileError(
+                    .tooLarge, file: file, line: number, "line longer than \(KeyFileLimits.maxLineBytes) bytes")
+            }
+            try body(number, line)
+        }
+    }
+
     /// Line `number` (1-based), or nil past the last line. Reads no further than that line,
     /// so that looking up where an error is costs nothing like splitting the whole file.
     static func line(_ number: Int, of text: String) -> Substring? {

@@ -148,10 +148,7 @@ public enum KeyFileLoader {
             if got == 0 { break }
             buffer.count += got
         }
-        guard buffer.count <= KeyFileLimits.maxFileBytes else {
-            throw KeyFileError(
-                .tooLarge, file: path, line: 0, "key files over \(KeyFileLimits.maxFileBytes) bytes are refused")
-        }
+        try KeyFileLimits.checkFileSize(buffer.count, file: path)
         let bytes = UnsafeRawBufferPointer(start: buffer.base, count: buffer.count)
         if let capture = CaptureFileSignature.kind(bytes) {
             throw KeyFileError(
@@ -251,15 +248,9 @@ public enum KeyFileLoader {
         -> KeySet
     {
         var keys = KeySet()
-        var lineNumber = firstLine - 1
-        for rawLine in KeyFileLines.of(text) {
-            lineNumber += 1
-            guard rawLine.utf8.count <= KeyFileLimits.maxLineBytes else {
-                throw KeyFileError(
-                    .tooLarge, file: file, line: lineNumber, "line longer than \(KeyFileLimits.maxLineBytes) bytes")
-            }
+        try KeyFileLines.forEach(text, file: file, firstLine: firstLine) { lineNumber, rawLine in
             let line = rawLine.drop { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\u{feff}" }
-            if line.isEmpty || line.hasPrefix("#") { continue }
+            if line.isEmpty || line.hasPrefix("#") { return }
             guard keys.sas.count + keys.ikeSAs.count + keys.policies.count < KeyFileLimits.maxSAs else {
                 throw KeyFileError(.tooLarge, file: file, line: lineNumber, "more than \(KeyFileLimits.maxSAs) SAs")
             }

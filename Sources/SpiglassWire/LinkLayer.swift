@@ -52,30 +52,15 @@ public enum LinkDecoder {
     /// Decodes the link layer of the frame that fills the reader; the reader is left at the
     /// network layer (`LinkInfo.networkOffset`).
     public static func decode(_ reader: inout ByteReader, as type: LinkType) -> Result<LinkInfo, WireError> {
-        let length = reader.remaining
         let base = reader.offset
         let result: Result<LinkInfo, WireError>
         switch type {
         case .ethernet:
             result = decodeEthernet(reader)
         case .linuxSLL:
-            var sll = reader
-            guard sll.skip(14), let etherType = sll.readUInt16() else {
-                return .failure(
-                    WireError(
-                        .truncated, layer: "Linux SLL", offset: base,
-                        "frame of \(length) bytes is shorter than the 16-byte SLL header"))
-            }
-            result = etherTypeResult(etherType, offset: base + 16, vlanCount: 0, outerVLAN: nil, layer: "Linux SLL")
+            result = decodeCooked(reader, layer: "Linux SLL", header: "SLL", headerLength: 16, etherTypeOffset: 14)
         case .linuxSLL2:
-            var sll2 = reader
-            guard length >= 20, let etherType = sll2.readUInt16() else {
-                return .failure(
-                    WireError(
-                        .truncated, layer: "Linux SLL2", offset: base,
-                        "frame of \(length) bytes is shorter than the 20-byte SLL2 header"))
-            }
-            result = etherTypeResult(etherType, offset: base + 20, vlanCount: 0, outerVLAN: nil, layer: "Linux SLL2")
+            result = decodeCooked(reader, layer: "Linux SLL2", header: "SLL2", headerLength: 20, etherTypeOffset: 0)
         case .raw:
             result = .success(LinkInfo(networkOffset: base, announcedVersion: 0, vlanCount: 0, outerVLAN: nil))
         case .rawIPv4:
@@ -116,6 +101,22 @@ public enum LinkDecoder {
         }
         return etherTypeResult(
             etherType, offset: frame.offset, vlanCount: tags, outerVLAN: outerVLAN, layer: "Ethernet")
+    }
+
+    /// Linux "cooked" capture, SLL or SLL2: a fixed header that holds the EtherType.
+    private static func decodeCooked(
+        _ reader: ByteReader, layer: String, header name: String, headerLength: Int, etherTypeOffset: Int
+    ) -> Result<LinkInfo, WireError> {
+        var header = reader
+        let length = reader.remaining
+        guard length >= headerLength, header.skip(etherTypeOffset), let etherType = header.readUInt16() else {
+            return .failure(
+                WireError(
+                    .truncated, layer: layer, offset: reader.offset,
+                    "frame of \(length) bytes is shorter than the \(headerLength)-byte \(name) header"))
+        }
+        return etherTypeResult(
+            etherType, offset: reader.offset + headerLength, vlanCount: 0, outerVLAN: nil, layer: layer)
     }
 
     /// BSD (writer's byte order) or OpenBSD (network order) loopback: a 4-byte family.

@@ -112,18 +112,18 @@ public final class IKEPseudoRandomFunction {
             // Zero padding on the right: the new storage starts zeroed.
             return SecretBytes(count: aesPRFKeyLength) { out in key.withUnsafeBytes { out.copyMemory(from: $0) } }
         }
-        let zeroKeyed = try XCBCContext(key: [UInt8](repeating: 0, count: aesPRFKeyLength))
-        var message = Array(key)
-        defer { SecretBytes.wipe(&message) }
-        return SecretBytes(
-            try zeroKeyed.fullMAC(data: message, range: 0..<message.count, trailer: [], trailerRange: 0..<0).prefix(
-                aesPRFKeyLength))
+        return try zeroKeyedMAC(of: key, XCBCContext(key: [UInt8](repeating: 0, count: aesPRFKeyLength)))
     }
 
     /// RFC 4615 3: the 128-bit key AES-CMAC-PRF-128 uses for a key of any length.
     static func cmacPRFKey(_ key: SecretBytes) throws -> SecretBytes {
         if key.count == aesPRFKeyLength { return key }
-        let zeroKeyed = try CMACContext(key: [UInt8](repeating: 0, count: aesPRFKeyLength))
+        return try zeroKeyedMAC(of: key, CMACContext(key: [UInt8](repeating: 0, count: aesPRFKeyLength)))
+    }
+
+    /// The key the AES PRFs use for a key of another length: its MAC under `zeroKeyed`, the
+    /// MAC keyed with 128 zero bits.
+    private static func zeroKeyedMAC(of key: SecretBytes, _ zeroKeyed: some TruncatedMAC) throws -> SecretBytes {
         var message = Array(key)
         defer { SecretBytes.wipe(&message) }
         return SecretBytes(

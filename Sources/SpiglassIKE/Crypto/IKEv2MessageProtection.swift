@@ -331,14 +331,7 @@ public final class IKEv2MessageProtection {
         message bytes: [UInt8], messageRange: Range<Int>, encryptedPayloadOffset: Int,
         sentByInitiator: Bool
     ) -> Result<IKEv2Plaintext, IKEv2ProtectionError> {
-        do throws(IKEv2ProtectionError) {
-            try checkHeader(bytes, messageRange)
-            let (offset, type) = try locate(bytes, messageRange, target: encryptedPayloadOffset)
-            return .success(
-                try openPayload(bytes, messageRange, offset: offset, type: type, sentByInitiator: sentByInitiator))
-        } catch {
-            return .failure(error)
-        }
+        open(bytes, messageRange, target: encryptedPayloadOffset, sentByInitiator: sentByInitiator)
     }
 
     /// As `open(message:messageRange:encryptedPayloadOffset:sentByInitiator:)`, with the SK
@@ -346,9 +339,16 @@ public final class IKEv2MessageProtection {
     public func open(message bytes: [UInt8], messageRange: Range<Int>, sentByInitiator: Bool) -> Result<
         IKEv2Plaintext, IKEv2ProtectionError
     > {
+        open(bytes, messageRange, target: nil, sentByInitiator: sentByInitiator)
+    }
+
+    /// Opens the SK or SKF payload at offset `target`, or the one found on the chain when nil.
+    private func open(_ bytes: [UInt8], _ messageRange: Range<Int>, target: Int?, sentByInitiator: Bool) -> Result<
+        IKEv2Plaintext, IKEv2ProtectionError
+    > {
         do throws(IKEv2ProtectionError) {
             try checkHeader(bytes, messageRange)
-            let (offset, type) = try locate(bytes, messageRange, target: nil)
+            let (offset, type) = try locate(bytes, messageRange, target: target)
             return .success(
                 try openPayload(bytes, messageRange, offset: offset, type: type, sentByInitiator: sentByInitiator))
         } catch {

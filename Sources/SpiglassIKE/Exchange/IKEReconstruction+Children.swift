@@ -96,20 +96,30 @@ extension IKEReconstruction {
         deriveKeys(child: index, nonceInitiator: nonces.initiator, nonceResponder: nonces.responder)
     }
 
+    /// The key set of child `index`'s IKE SA when it holds the key children derive from
+    /// (`derivationKey`: SK_d, SKEYID_d); nil, with the child's keying saying why, otherwise.
+    func derivationKeys(
+        child index: Int, version: IKESecurityAssociation.Version,
+        _ derivationKey: KeyPath<IKESecurityAssociation, SecretBytes>
+    ) -> IKESecurityAssociation? {
+        guard let keyIndex = keyIndex(ikeSAs[children[index].ikeSAIndex].spis, version: version) else {
+            children[index].keying = .noIKESAKeys
+            return nil
+        }
+        let key = keys[keyIndex]
+        guard !key[keyPath: derivationKey].isEmpty else {
+            children[index].keying = .noDerivationKey(origin: key.origin)
+            return nil
+        }
+        return key
+    }
+
     /// RFC 7296 2.17: KEYMAT = prf+(SK_d, Ni | Nr); the requester-to-responder keys first.
     private func deriveKeys(child index: Int, nonceInitiator: [UInt8], nonceResponder: [UInt8]) {
         let child = children[index]
         let saIndex = child.ikeSAIndex
         let sa = ikeSAs[saIndex]
-        guard let keyIndex = keyIndex(sa.spis) else {
-            children[index].keying = .noIKESAKeys
-            return
-        }
-        let key = keys[keyIndex]
-        guard !key.skD.isEmpty else {
-            children[index].keying = .noDerivationKey(origin: key.origin)
-            return
-        }
+        guard let key = derivationKeys(child: index, version: .v2, \.skD) else { return }
         guard let prf = key.prf ?? inFlight.v2States[saIndex]?.prf else {
             children[index].keying = .prfUnknown
             return

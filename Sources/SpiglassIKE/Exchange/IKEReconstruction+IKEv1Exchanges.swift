@@ -303,15 +303,7 @@ extension IKEReconstruction {
     private func deriveV1Keys(child index: Int, quickMode qm: IKEv1QuickMode) {
         let child = children[index]
         let sa = ikeSAs[child.ikeSAIndex]
-        guard let keyIndex = keyIndex(sa.spis, version: .v1) else {
-            children[index].keying = .noIKESAKeys
-            return
-        }
-        let key = keys[keyIndex]
-        guard !key.skeyidD.isEmpty else {
-            children[index].keying = .noDerivationKey(origin: key.origin)
-            return
-        }
+        guard let key = derivationKeys(child: index, version: .v1, \.skeyidD) else { return }
         guard
             let hash = key.prf.flatMap(IKEv1Hash.init(prf:))
                 ?? inFlight.v1States[child.ikeSAIndex]?.negotiated.transform?.hashAlgorithm.flatMap({

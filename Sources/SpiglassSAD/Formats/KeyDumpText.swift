@@ -153,6 +153,13 @@ extension BlockDumpReader {
         keys.notes.append(KeyFileNote(kind, file: file, line: line.number, message))
     }
 
+    /// A `#` comment line, noted as ignored; false for any other line.
+    mutating func readCommentLine(_ line: DumpLine) -> Bool {
+        guard line.first.hasPrefix("#") else { return false }
+        note(.ignored, line, "comment")
+        return true
+    }
+
     /// An indented line of the open policy block; false when no policy block is open.
     mutating func readPolicyLine(_ line: DumpLine) throws -> Bool {
         guard policy != nil else { return false }

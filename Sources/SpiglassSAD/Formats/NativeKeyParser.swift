@@ -105,14 +105,19 @@ enum NativeKeyParser {
         }
 
         func integrity() throws -> IntegrityAlgorithm {
-            guard let name = values["auth"]?.text else { return .null }
-            guard let value = AlgorithmNames.nativeIntegrity(name) else {
-                let hint =
-                    AlgorithmNames.suggestion(for: name, among: AlgorithmNames.nativeIntegrityNames).map {
-                        " (did you mean '\($0)'?)"
-                    } ?? ""
-                throw error(
-                    .unknownAlgorithm, "auth", "unknown integrity algorithm '\(KeyMaterial.redacted(name))'\(hint)")
+            try algorithm(
+                "auth", "integrity algorithm", known: AlgorithmNames.nativeIntegrityNames,
+                AlgorithmNames.nativeIntegrity)
+                ?? .null
+        }
+
+        /// The algorithm `parse` reads from field `name`; nil when the field is absent. An
+        /// unknown name is refused as an unknown `what`, with the closest of `known`.
+        func algorithm<A>(_ name: String, _ what: String, known: [String], _ parse: (String) -> A?) throws -> A? {
+            guard let text = values[name]?.text else { return nil }
+            guard let value = parse(text) else {
+                let hint = AlgorithmNames.didYouMean(text, among: known)
+                throw error(.unknownAlgorithm, name, "unknown \(what) '\(KeyMaterial.redacted(text))'\(hint)")
             }
             return value
         }
@@ -146,9 +151,7 @@ enum NativeKeyParser {
             let key = String(token.text[..<eq]).lowercased()
             let value = String(token.text[token.text.index(after: eq)...])
             guard allowed.contains(key) else {
-                let hint =
-                    AlgorithmNames.suggestion(for: key, among: allowed.sorted()).map { " (did you mean '\($0)'?)" }
-                    ?? ""
+                let hint = AlgorithmNames.didYouMean(key, among: allowed.sorted())
                 throw KeyFileError(
                     .unknownField, file: file, line: lineNumber, field: key, "unknown field for \(word)\(hint)")
             }
@@ -169,10 +172,7 @@ enum NativeKeyParser {
     static func esp(_ f: Fields) throws -> SecurityAssociation {
         let encName = try f.required("enc").text
         guard let (encryption, keyBits) = AlgorithmNames.nativeEncryption(encName) else {
-            let hint =
-                AlgorithmNames.suggestion(for: encName, among: AlgorithmNames.nativeEncryptionNames).map {
-                    " (did you mean '\($0)'?)"
-                } ?? ""
+            let hint = AlgorithmNames.didYouMean(encName, among: AlgorithmNames.nativeEncryptionNames)
             throw f.error(
                 .unknownAlgorithm, "enc", "unknown encryption algorithm '\(KeyMaterial.redacted(encName))'\(hint)")
         }
@@ -232,27 +232,14 @@ enum NativeKeyParser {
             }
             sa.encryption = value
         }
-        if let name = f.values["integ"]?.text {
-            guard let value = IKEIntegrityAlgorithm(nativeName: name) else {
-                let hint =
-                    AlgorithmNames.suggestion(for: name, among: IKEIntegrityAlgorithm.allCases.map(\.name)).map {
-                        " (did you mean '\($0)'?)"
-                    } ?? ""
-                throw f.error(
-                    .unknownAlgorithm, "integ", "unknown IKE integrity algorithm '\(KeyMaterial.redacted(name))'\(hint)"
-                )
-            }
-            sa.integrity = value
+        let integrityNames = IKEIntegrityAlgorithm.allCases.map(\.name)
+        if let integrity = try f.algorithm(
+            "integ", "IKE integrity algorithm", known: integrityNames, IKEIntegrityAlgorithm.init(nativeName:))
+        {
+            sa.integrity = integrity
         }
-        if let name = f.values["prf"]?.text {
-            guard let value = IKEPRF(nativeName: name) else {
-                let hint =
-                    AlgorithmNames.suggestion(for: name, among: IKEPRF.allCases.map(\.name)).map {
-                        " (did you mean '\($0)'?)"
-                    } ?? ""
-                throw f.error(.unknownAlgorithm, "prf", "unknown PRF '\(KeyMaterial.redacted(name))'\(hint)")
-            }
-            sa.prf = value
+        if let prf = try f.algorithm("prf", "PRF", known: IKEPRF.allCases.map(\.name), IKEPRF.init(nativeName:)) {
+            sa.prf = prf
         }
         sa.skD = try f.key("sk-d")
         sa.skEi = try f.key("sk-ei")

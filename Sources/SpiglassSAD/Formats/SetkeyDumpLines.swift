@@ -18,10 +18,7 @@ extension SetkeyDumpParser {
         init(file: String) { self.file = file }
 
         mutating func read(_ line: DumpLine) throws {
-            if line.first.hasPrefix("#") {
-                note(.ignored, line, "comment")
-                return
-            }
+            if readCommentLine(line) { return }
             guard SetkeyDumpParser.startsIndented(line.text) else {
                 try SetkeyDumpParser.header(&self, line)
                 return

@@ -111,8 +111,7 @@ enum SetkeyDumpParser: KeyDumpText {
                 warn.append("\(known) is not implemented yet; its packets will show as unsupported-algorithm")
                 return .unsupported(known)
             }
-            let hint =
-                AlgorithmNames.suggestion(for: k.name, among: encryptionNames).map { " (did you mean '\($0)'?)" } ?? ""
+            let hint = AlgorithmNames.didYouMean(k.name, among: encryptionNames)
             throw KeyFileError(
                 .unknownAlgorithm, file: file, line: k.line, field: "E",
                 "unknown encryption algorithm '\(clip(k.name))'\(hint)")
@@ -148,8 +147,7 @@ enum SetkeyDumpParser: KeyDumpText {
         case "aes-gmac-192", "aes-192-gmac", "gmac-aes-192": return .aesGMAC(keyBits: 192)
         case "aes-gmac-256", "aes-256-gmac", "gmac-aes-256": return .aesGMAC(keyBits: 256)
         default:
-            let hint =
-                AlgorithmNames.suggestion(for: k.name, among: integrityNames).map { " (did you mean '\($0)'?)" } ?? ""
+            let hint = AlgorithmNames.didYouMean(k.name, among: integrityNames)
             throw KeyFileError(
                 .unknownAlgorithm, file: file, line: k.line, field: "A",
                 "unknown authentication algorithm '\(clip(k.name))'\(hint)")

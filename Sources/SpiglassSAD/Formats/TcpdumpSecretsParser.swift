@@ -114,24 +114,15 @@ enum TcpdumpSecretsParser: KeyDumpText {
         _ text: String, file: String, readFile: (String) throws -> String, depth: Int,
         chain: [String], ctx: Context
     ) throws {
-        guard text.utf8.count <= KeyFileLimits.maxFileBytes else {
-            throw KeyFileError(
-                .tooLarge, file: file, line: 0, "key files over \(KeyFileLimits.maxFileBytes) bytes are refused")
-        }
-        var lineNumber = 0
-        for raw in KeyFileLines.of(text) {
-            lineNumber += 1
-            guard raw.utf8.count <= KeyFileLimits.maxLineBytes else {
-                throw KeyFileError(
-                    .tooLarge, file: file, line: lineNumber, "line longer than \(KeyFileLimits.maxLineBytes) bytes")
-            }
+        try KeyFileLimits.checkFileSize(text.utf8.count, file: file)
+        try KeyFileLines.forEach(text, file: file) { lineNumber, raw in
             let line = Substring(raw.trimmingCharacters(in: .whitespaces))
-            if line.isEmpty || line.hasPrefix("#") { continue }
+            if line.isEmpty || line.hasPrefix("#") { return }
             let first = line.prefix { $0 != " " && $0 != "\t" }.lowercased()
             if first == "file" {
                 try include(
                     line, file: file, line: lineNumber, readFile: readFile, depth: depth, chain: chain, ctx: ctx)
-                continue
+                return
             }
             for piece in splitSAs(line) {
                 try decodeOne(
@@ -217,8 +208,7 @@ enum TcpdumpSecretsParser: KeyDumpText {
         }
         let algoName = String(decode[..<colon])
         guard let (encryption, bits, integrity) = espAlgorithm(algoName) else {
-            let hint =
-                AlgorithmNames.suggestion(for: algoName, among: knownESPNames).map { " (did you mean '\($0)'?)" } ?? ""
+            let hint = AlgorithmNames.didYouMean(algoName, among: knownESPNames)
             throw KeyFileError(
                 .unknownAlgorithm, file: file, line: line, field: "algorithm",
                 "unknown tcpdump algorithm '\(redacted(algoName))'\(hint)")
@@ -385,19 +375,13 @@ enum TcpdumpSecretsParser: KeyDumpText {
         let (integName, integText) = try split(fields[3], "integ")
         let (encName, encText) = try split(fields[4], "encr")
         guard let integrity = ikeIntegrity(integName) else {
-            let hint =
-                AlgorithmNames.suggestion(for: integName, among: ["sha1", "md5", "sha256", "sha384", "sha512"]).map {
-                    " (did you mean '\($0)'?)"
-                } ?? ""
+            let hint = AlgorithmNames.didYouMean(integName, among: ["sha1", "md5", "sha256", "sha384", "sha512"])
             throw KeyFileError(
                 .unknownAlgorithm, file: file, line: line, field: "integ",
                 "unknown integrity algorithm '\(redacted(integName))'\(hint)")
         }
         guard let encryption = ikeEncryption(encName) else {
-            let hint =
-                AlgorithmNames.suggestion(for: encName, among: ["aes128", "aes192", "aes256", "3des"]).map {
-                    " (did you mean '\($0)'?)"
-                } ?? ""
+            let hint = AlgorithmNames.didYouMean(encName, among: ["aes128", "aes192", "aes256", "3des"])
             throw KeyFileError(
                 .unknownAlgorithm, file: file, line: line, field: "encr",
                 "unknown encryption algorithm '\(redacted(encName))'\(hint)")
@@ -476,25 +460,16 @@ enum TcpdumpSecretsParser: KeyDumpText {
             if entry.isDefault { lastDefault = i } else { lastIndex[key(entry.sa)] = i }
         }
         for (i, entry) in ctx.entries.enumerated() {
-            if entry.isDefault {
-                if i != lastDefault, let last = lastDefault {
-                    let o = ctx.entries[last].sa.origin
-                    keys.notes.append(
-                        KeyFileNote(
-                            .warning, file: entry.sa.origin.file, line: entry.sa.origin.line,
-                            "default SA superseded by \(o.file):\(o.line) (tcpdump keeps the last default)"))
-                }
-                continue
-            }
-            if let last = lastIndex[key(entry.sa)], last != i {
+            if let last = entry.isDefault ? lastDefault : lastIndex[key(entry.sa)], last != i {
                 let o = ctx.entries[last].sa.origin
-                keys.notes.append(
-                    KeyFileNote(
-                        .warning, file: entry.sa.origin.file, line: entry.sa.origin.line,
-                        "superseded by \(o.file):\(o.line) (same SPI and address; tcpdump uses the later one)"))
-                continue
+                let note =
+                    entry.isDefault
+                    ? "default SA superseded by \(o.file):\(o.line) (tcpdump keeps the last default)"
+                    : "superseded by \(o.file):\(o.line) (same SPI and address; tcpdump uses the later one)"
+                keys.notes.append(KeyFileNote(.warning, file: entry.sa.origin.file, line: entry.sa.origin.line, note))
+            } else if !entry.isDefault {
+                keys.sas.append(entry.sa)
             }
-            keys.sas.append(entry.sa)
         }
         if let last = lastDefault { keys.sas.append(ctx.entries[last].sa) }
         keys.ikeSAs = ctx.ike

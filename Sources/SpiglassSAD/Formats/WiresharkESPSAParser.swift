@@ -10,12 +10,7 @@ enum WiresharkESPSAParser {
     ]
 
     static func parseLine(_ line: Substring, file: String, lineNumber: Int) throws -> SecurityAssociation {
-        let fields = try splitUATLine(line, file: file, lineNumber: lineNumber)
-        guard fields.count == 8 || fields.count == 10 else {
-            throw KeyFileError(
-                .syntax, file: file, line: lineNumber,
-                "Wireshark esp_sa lines have 8 or 10 fields, this one has \(fields.count)")
-        }
+        let fields = try uatFields(line, table: "esp_sa", counts: [8, 10], file: file, lineNumber: lineNumber)
         func fail(_ column: Int, _ code: KeyFileError.Code, _ message: String) -> KeyFileError {
             KeyFileError(code, file: file, line: lineNumber, field: columnNames[column], message)
         }
@@ -104,6 +99,21 @@ enum WiresharkESPSAParser {
             }
         }
         return (esn, high)
+    }
+
+    /// The fields of a line of Wireshark's UAT table `table`, refused unless there are one of
+    /// `counts` of them.
+    static func uatFields(_ line: Substring, table: String, counts: [Int], file: String, lineNumber: Int) throws
+        -> [String]
+    {
+        let fields = try splitUATLine(line, file: file, lineNumber: lineNumber)
+        guard counts.contains(fields.count) else {
+            let expected = counts.map(String.init).joined(separator: " or ")
+            throw KeyFileError(
+                .syntax, file: file, line: lineNumber,
+                "Wireshark \(table) lines have \(expected) fields, this one has \(fields.count)")
+        }
+        return fields
     }
 
     /// Splits a UAT line into fields: each field is "quoted" (with \xHH and \\ escapes) or

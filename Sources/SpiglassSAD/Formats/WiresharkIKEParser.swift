@@ -94,12 +94,8 @@ enum WiresharkIKEParser {
     }
 
     static func parseIKEv2Line(_ line: Substring, file: String, lineNumber: Int) throws -> IKESecurityAssociation {
-        let fields = try WiresharkESPSAParser.splitUATLine(line, file: file, lineNumber: lineNumber)
-        guard fields.count == 8 else {
-            throw KeyFileError(
-                .syntax, file: file, line: lineNumber,
-                "Wireshark ikev2_decryption_table lines have 8 fields, this one has \(fields.count)")
-        }
+        let fields = try WiresharkESPSAParser.uatFields(
+            line, table: "ikev2_decryption_table", counts: [8], file: file, lineNumber: lineNumber)
         var sa = IKESecurityAssociation(
             version: .v2,
             initiatorSPI: try spi64(fields[0], field: ikev2Columns[0], file: file, line: lineNumber),
@@ -127,12 +123,8 @@ enum WiresharkIKEParser {
     }
 
     static func parseIKEv1Line(_ line: Substring, file: String, lineNumber: Int) throws -> IKESecurityAssociation {
-        let fields = try WiresharkESPSAParser.splitUATLine(line, file: file, lineNumber: lineNumber)
-        guard fields.count == 2 else {
-            throw KeyFileError(
-                .syntax, file: file, line: lineNumber,
-                "Wireshark ikev1_decryption_table lines have 2 fields, this one has \(fields.count)")
-        }
+        let fields = try WiresharkESPSAParser.uatFields(
+            line, table: "ikev1_decryption_table", counts: [2], file: file, lineNumber: lineNumber)
         var sa = IKESecurityAssociation(
             version: .v1, initiatorSPI: try spi64(fields[0], field: "initiator cookie", file: file, line: lineNumber),
             responderSPI: nil, origin: SAOrigin(file: file, line: lineNumber))

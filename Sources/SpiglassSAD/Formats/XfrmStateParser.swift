@@ -82,10 +82,7 @@ enum XfrmStateParser: KeyDumpText {
         init(file: String) { self.file = file }
 
         mutating func read(_ line: DumpLine) throws {
-            if line.first.hasPrefix("#") {
-                note(.ignored, line, "comment")
-                return
-            }
+            if readCommentLine(line) { return }
             guard XfrmStateParser.startsIndented(line.text) else {
                 try header(line)
                 return
@@ -259,7 +256,7 @@ enum XfrmStateParser: KeyDumpText {
     }
 
     private static func unknown(_ a: AlgorithmLine, among names: [String], file: String, what: String) -> KeyFileError {
-        let hint = AlgorithmNames.suggestion(for: a.name, among: names).map { " (did you mean '\($0)'?)" } ?? ""
+        let hint = AlgorithmNames.didYouMean(a.name, among: names)
         return KeyFileError(
             .unknownAlgorithm, file: file, line: a.line, field: a.kind,
             "unknown \(what) algorithm '\(clip(a.name))'\(hint)")

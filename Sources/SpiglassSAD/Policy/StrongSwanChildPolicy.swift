@@ -41,31 +41,20 @@ struct StrongSwanChild {
         }
         let local = Self.literalAddress(localAddrs)
         let remote = Self.literalAddress(remoteAddrs)
-        var localSelectors: [TrafficSelector] = []
-        var remoteSelectors: [TrafficSelector] = []
-        for text in localTS {
-            guard let selector = try Self.selector(text, host: local, field: localField, fail: fail) else {
-                return (
-                    [],
-                    KeyFileNote(
-                        .warning, file: file, line: line,
-                        "CHILD_SA \(shownLabel): local selector 'dynamic' stands for an address this file does not give (local_addrs is not one address); not used: the negotiated selectors in the capture are checked instead"
-                    )
-                )
-            }
-            localSelectors.append(selector)
+        /// A CHILD_SA whose selectors this file cannot give: a note instead of policies.
+        func unusable(_ reason: String) -> ([SecurityPolicy], KeyFileNote) {
+            let note =
+                "CHILD_SA \(shownLabel): \(reason); not used: the negotiated selectors in the capture are checked instead"
+            return ([], KeyFileNote(.warning, file: file, line: line, note))
         }
-        for text in remoteTS {
-            guard let selector = try Self.selector(text, host: remote, field: remoteField, fail: fail) else {
-                return (
-                    [],
-                    KeyFileNote(
-                        .warning, file: file, line: line,
-                        "CHILD_SA \(shownLabel): remote selector 'dynamic' stands for the peer's address, which this file does not give as one address; not used: the negotiated selectors in the capture are checked instead"
-                    )
-                )
-            }
-            remoteSelectors.append(selector)
+        guard let localSelectors = try Self.selectors(localTS, host: local, field: localField, fail: fail) else {
+            return unusable(
+                "local selector 'dynamic' stands for an address this file does not give (local_addrs is not one address)"
+            )
+        }
+        guard let remoteSelectors = try Self.selectors(remoteTS, host: remote, field: remoteField, fail: fail) else {
+            return unusable(
+                "remote selector 'dynamic' stands for the peer's address, which this file does not give as one address")
         }
         let action: SecurityPolicy.Action
         switch (ipsecMode, shunt) {
@@ -120,6 +109,18 @@ struct StrongSwanChild {
     /// For ICMP the port is the type below 256 and type << 8 | code from 256 on (strongSwan's
     /// `traffic_selector_create_from_bytes`); charon prints `8` or `3(1)` for it. nil for
     /// `dynamic` when `host` is unknown.
+    /// The selectors of `texts`; nil when one is 'dynamic' and `host` is not one address.
+    static func selectors(
+        _ texts: [String], host: IPAddress?, field: String, fail: (String, String) -> KeyFileError
+    ) throws -> [TrafficSelector]? {
+        var selectors: [TrafficSelector] = []
+        for text in texts {
+            guard let selector = try selector(text, host: host, field: field, fail: fail) else { return nil }
+            selectors.append(selector)
+        }
+        return selectors
+    }
+
     static func selector(
         _ text: String, host: IPAddress?, field: String,
         fail: (String, String) -> KeyFileError

@@ -44,22 +44,13 @@ enum StrongSwanLogParser {
     // MARK: - Parsing
 
     static func parse(_ text: String, file: String) throws -> KeySet {
-        guard text.utf8.count <= KeyFileLimits.maxFileBytes else {
-            throw KeyFileError(
-                .tooLarge, file: file, line: 0, "key files over \(KeyFileLimits.maxFileBytes) bytes are refused")
-        }
+        try KeyFileLimits.checkFileSize(text.utf8.count, file: file)
         let tracker = CharonKeyTracker(file: file)
-        var lineNumber = 0
-        for raw in KeyFileLines.of(text) {
-            lineNumber += 1
-            guard raw.utf8.count <= KeyFileLimits.maxLineBytes else {
-                throw KeyFileError(
-                    .tooLarge, file: file, line: lineNumber, "line longer than \(KeyFileLimits.maxLineBytes) bytes")
-            }
+        try KeyFileLines.forEach(text, file: file) { lineNumber, raw in
             var line = raw
             if lineNumber == 1, line.hasPrefix("\u{feff}") { line = line.dropFirst() }
             while let last = line.last, last == "\r" || last == " " || last == "\t" { line = line.dropLast() }
-            if line.isEmpty { continue }
+            if line.isEmpty { return }
             try tracker.consume(line, number: lineNumber)
         }
         return try tracker.finish()
