@@ -27,8 +27,7 @@ final class TextReporter: Reporter {
         if let label = sources.label(record) { line += " [\(label)]" }
         line +=
             " "
-            + TimeFormat.seconds(
-                CaptureTime.elapsed(from: startTime.totalMicroseconds, to: record.timestamp.totalMicroseconds))
+            + TimeFormat.elapsed(from: startTime, to: record.timestamp)
             + display.hang
         if let clear = record.clearFrame, record.verdict == .notIPsec {
             return sink.write(
