@@ -43,6 +43,21 @@ enum TimeFormat {
         return resolution == .microseconds ? seconds(units) : seconds(nanoseconds: units)
     }
 
+    /// The time from `start` to a time of the IKE story (microseconds since 1970, and the
+    /// nanoseconds past them a nanosecond capture adds), at `resolution`.
+    static func elapsed(
+        from start: Timestamp, toMicroseconds time: Int64, plusNanoseconds extra: Int32,
+        _ resolution: TimestampResolution
+    ) -> String {
+        guard resolution == .nanoseconds else {
+            return seconds(CaptureTime.elapsed(from: start.totalMicroseconds, to: time))
+        }
+        let (scaled, overflow) = time.multipliedReportingOverflow(by: 1000)
+        let (end, past) = scaled.addingReportingOverflow(Int64(extra))
+        let saturated = overflow || past ? (time > 0 ? Int64.max : .min) : end
+        return seconds(nanoseconds: CaptureTime.elapsed(from: start.totalNanoseconds, to: saturated))
+    }
+
     /// Seconds with nine decimals: "12.000345678".
     static func seconds(nanoseconds: Int64) -> String { seconds(nanoseconds, digits: 9, unitsPerSecond: 1_000_000_000) }
 
