@@ -29,6 +29,12 @@
 #   ikev1/qm-resend.pcap       strongswan-ikev1/main-psk up to its first Quick Mode (frames 1-9), with
 #                              the responder's message 2 (frame 8) again 1 s and 2 s later: message 3
 #                              never reached it
+#   nanoseconds/CASE.pcap      editcap -F nsecpcap -t 0.000000123 (pcap magic a1b23c4d): the first two cases and
+#                              strongswan-ike/fragmentation with nanoseconds that are not all zero
+#   nanoseconds/CASE.pcapng    the same converted by editcap -F pcapng (if_tsresol 9; editcap -F pcapng of a
+#                              microsecond pcap would write microseconds and drop the shift)
+#   nanoseconds/merged.pcap    the first case's nanosecond copy merged with itself moved 333 ns on, so that
+#                              relative times differ below the microsecond
 set -euo pipefail
 out=${1:?usage: make.sh OUTDIR}
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -99,3 +105,13 @@ editcap -F pcap -t 60 "$here/strongswan-ike/pfs-gcm/capture.pcap" "$tmp/later.pc
 mergecap -F pcap -w "$out/ikev2/no-proposal-then-ok.pcap" "$here/strongswan-ike/no-proposal/capture.pcap" "$tmp/later.pcap"
 rm -r "$tmp"
 mergecap -F pcap -w "$out/ikev2/many-sas.pcap" $(ls -d "$here"/strongswan-ike/*/ | grep -v '/nat/$' | sed 's|/$|/capture.pcap|')
+mkdir -p "$out/nanoseconds"
+for c in "${cases[0]}" "${cases[1]}" strongswan-ike/fragmentation; do
+    name=${c//\//-}
+    editcap -F nsecpcap -t 0.000000123 "$here/$c/capture.pcap" "$out/nanoseconds/$name.pcap"
+    editcap -F pcapng "$out/nanoseconds/$name.pcap" "$out/nanoseconds/$name.pcapng"
+done
+tmp=$(mktemp -d)
+editcap -F nsecpcap -t 0.000000456 "$here/${cases[0]}/capture.pcap" "$tmp/later.pcap"
+mergecap -F nsecpcap -w "$out/nanoseconds/merged.pcap" "$out/nanoseconds/$first.pcap" "$tmp/later.pcap"
+rm -r "$tmp"

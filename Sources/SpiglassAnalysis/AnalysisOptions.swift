@@ -57,6 +57,9 @@ public struct AnalysisOptions: Sendable {
     /// The name and description of each link type's interface in a pcapng -w file
     /// (`PcapngInterfaceNames`; named from the inputs when the run starts, unless given).
     public var writeInterfaceNames: [Int32: PcapngWriter.InterfaceName] = [:]
+    /// The timestamp resolution of the -w file: the finest of the inputs' (set when the run
+    /// starts), so that a nanosecond capture's decrypted packets keep their nanoseconds.
+    public var writeResolution = TimestampResolution.microseconds
     /// Anti-replay window assumed when inferring ESN high bits.
     public var replayWindow: UInt32 = 64
     /// ESP inside decrypted ESP is decrypted too, up to this depth.

@@ -124,6 +124,7 @@ public final class AnalysisSession {
         options.flushEachPacket = live
         options.writeLinkType = try DecryptedOutput.keepOuterLinkType(options, sources: reader.sources)
         PcapngInterfaceNames.name(&options, sources: reader.sources, live: reader.isLive)
+        options.writeResolution = reader.sources.finestTimestampResolution
         let analyzer = try Analyzer(
             sad: inputs.sad, ahSAD: inputs.ahSAD, ikeKeys: inputs.keys.ikeSAs,
             policies: inputs.keys.policies, options: options, output: output)

@@ -15,6 +15,7 @@ extension Analyzer {
             destination: destination, sourcePort: ports.source, destinationPort: ports.destination,
             transport: transport, bytes: bytes, range: range)
         datagram.cutByCapture = cut
+        datagram.timeNanoseconds = record.timestamp.nanoseconds % 1000
         record.ikeMessage = ike.process(datagram)
         if record.ikeMessage?.captureDuplicateOf != nil { record.verdict = .captureDuplicate }
     }

@@ -150,6 +150,8 @@ final class ShardOutput: OutputSink {
     let channel: HandoffChannel<ShardChunk>
     /// Set after the run: writes go straight there.
     var forward: OutputSink? = nil
+    /// The timestamp resolution of the run's -w file (`AnalysisOptions.writeResolution`).
+    let writeResolution: TimestampResolution
 
     // The entries being filled, held here rather than in a chunk object so that appending
     // costs no exclusivity check; `send` moves them into one.
@@ -166,7 +168,10 @@ final class ShardOutput: OutputSink {
     static let maxRecordBytes = 256 << 10
     static let maxFramesPerChunk = 4096
 
-    init(channel: HandoffChannel<ShardChunk>) { self.channel = channel }
+    init(channel: HandoffChannel<ShardChunk>, writeResolution: TimestampResolution = .microseconds) {
+        self.channel = channel
+        self.writeResolution = writeResolution
+    }
 
     func write(_ text: String) {
         if let forward {
@@ -179,7 +184,8 @@ final class ShardOutput: OutputSink {
     func flush() { forward?.flush() }
 
     func appendPacket(_ bytes: [UInt8], range: Range<Int>, timestamp: Timestamp) {
-        PcapWriter.appendRecord(bytes, range: range, timestamp: timestamp, to: &entries.records)
+        PcapWriter.appendRecord(
+            bytes, range: range, timestamp: timestamp, resolution: writeResolution, to: &entries.records)
         recordCount += 1
     }
 
@@ -189,8 +195,8 @@ final class ShardOutput: OutputSink {
         commentRange: Range<Int>
     ) {
         PcapngBlock.appendPacket(
-            bytes, range: range, timestamp: timestamp, interface: UInt32(bitPattern: dlt), comment: comment,
-            commentRange: commentRange, to: &entries.records)
+            bytes, range: range, timestamp: timestamp, resolution: writeResolution, interface: UInt32(bitPattern: dlt),
+            comment: comment, commentRange: commentRange, to: &entries.records)
         recordCount += 1
     }
 

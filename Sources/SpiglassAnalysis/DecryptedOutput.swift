@@ -17,13 +17,13 @@ struct DecryptedOutput {
         case .pcap:
             pcap = try PcapWriter(
                 path: path, flushEachPacket: options.flushEachPacket, inputs: options.inputPaths,
-                dlt: options.keepOuter ? options.writeLinkType : nil)
+                dlt: options.keepOuter ? options.writeLinkType : nil, resolution: options.writeResolution)
             pcapng = nil
         case .pcapng:
             pcap = nil
             pcapng = try PcapngWriter(
                 path: path, flushEachPacket: options.flushEachPacket, inputs: options.inputPaths,
-                interfaceNames: options.writeInterfaceNames)
+                interfaceNames: options.writeInterfaceNames, resolution: options.writeResolution)
         }
     }
 

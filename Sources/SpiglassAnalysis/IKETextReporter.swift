@@ -43,7 +43,11 @@ final class IKETextReporter: Reporter {
         guard !quiet, let message = record.ikeMessage else { return }
         var line = TimeFormat.pad(record.frame, 5).replacingLeadingZeros()
         if let label = sources.label(record) { line += " [\(label)]" }
-        line += " " + TimeFormat.seconds(CaptureTime.elapsed(from: startTime.totalMicroseconds, to: message.time))
+        line +=
+            " "
+            + TimeFormat.elapsed(
+                from: startTime, toMicroseconds: message.time, plusNanoseconds: message.timeNanoseconds,
+                .finer(startTime.resolution, record.timestamp.resolution))
         let lead = line
         line += " \(message.source):\(message.sourcePort) → \(message.destination):\(message.destinationPort)"
         if message.frames.count > 1 { line += " frames \(message.frames.map(String.init).joined(separator: ","))" }

@@ -24,12 +24,7 @@ final class JSONReporter: Reporter {
         o.int("frame", record.frame)
         sources.add(record, to: &o)
         o.string("time", TimeFormat.iso8601(record.timestamp))
-        o.raw(
-            "time_relative",
-            TimeFormat.seconds(
-                CaptureTime.elapsed(
-                    from: startTime.totalMicroseconds,
-                    to: record.timestamp.totalMicroseconds)))
+        o.raw("time_relative", TimeFormat.elapsed(from: startTime, to: record.timestamp))
         o.int("length", record.capturedLength)
         if record.isCut { o.int("original_length", record.originalLength) }
         outerFields(record, into: &o)

@@ -120,6 +120,7 @@ public final class ParallelAnalysis {
         var options = options
         options.writeLinkType = try DecryptedOutput.keepOuterLinkType(options, sources: reader.sources)
         PcapngInterfaceNames.name(&options, sources: reader.sources, live: reader.isLive)
+        options.writeResolution = reader.sources.finestTimestampResolution
         writer = try DecryptedOutput(options)
         var workerOptions = options
         workerOptions.writePath = nil
@@ -131,7 +132,7 @@ public final class ParallelAnalysis {
         let ikeEvents = IKEEventLog()
         for index in 0..<count {
             let channel = HandoffChannel<ShardChunk>(capacity: ParallelAnalysis.queueCapacity)
-            let sink = ShardOutput(channel: channel)
+            let sink = ShardOutput(channel: channel, writeResolution: options.writeResolution)
             // The flows bound is shared out: SPIs are dealt in turn, so the shares fill evenly.
             let flowShare = options.maxTrackedFlows / count + (index < options.maxTrackedFlows % count ? 1 : 0)
             let shard = Shard(

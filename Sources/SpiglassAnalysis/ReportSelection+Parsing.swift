@@ -25,24 +25,27 @@ extension ReportSelection.TimeBound {
     /// ("2024-05-01T10:00:00Z", "2024-05-01 10:00:00.5+02:00"; UTC when no offset is given).
     public static func parse(_ text: String) -> ReportSelection.TimeBound? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        if let seconds = relativeSeconds(trimmed) { return .relative(microseconds: seconds) }
+        if let (seconds, nanoseconds) = relativeSeconds(trimmed) {
+            return .relative(seconds: seconds, nanoseconds: nanoseconds)
+        }
         return ISO8601Time.parse(trimmed).map { .absolute($0) }
     }
 
-    /// Non-negative decimal seconds, in microseconds (more digits are cut); nil for anything else.
-    static func relativeSeconds(_ text: String) -> Int64? {
+    /// Non-negative decimal seconds, as seconds and nanoseconds (more digits are cut); nil for
+    /// anything else.
+    static func relativeSeconds(_ text: String) -> (Int64, Int32)? {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard (1...2).contains(parts.count), let whole = parts.first, !whole.isEmpty, whole.count <= 12,
             whole.allSatisfy(\.isASCIIDigit), let seconds = Int64(whole)
         else { return nil }
-        var micros: Int64 = 0
+        var nanos: Int64 = 0
         if parts.count == 2 {
             let fraction = parts[1]
             guard !fraction.isEmpty, fraction.allSatisfy(\.isASCIIDigit) else { return nil }
-            let six = String(fraction.prefix(6))
-            micros = (Int64(six) ?? 0) * pow10(6 - six.count)
+            let nine = String(fraction.prefix(9))
+            nanos = (Int64(nine) ?? 0) * pow10(9 - nine.count)
         }
-        return seconds * 1_000_000 + micros
+        return (seconds, Int32(nanos))
     }
 }
 
@@ -72,7 +75,7 @@ enum ISO8601Time {
             (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day)
         else { return nil }
         var seconds = daysFromCivil(year: year, month: month, day: day) * 86_400
-        var micros: Int64 = 0
+        var nanos: Int64 = 0
         if at < chars.count {
             guard expect(84) || expect(116) || expect(32), let hour = number(2), expect(58), let minute = number(2),
                 hour < 24, minute < 60
@@ -85,14 +88,14 @@ enum ISO8601Time {
                     let start = at
                     while at < chars.count, (48...57).contains(chars[at]) { at += 1 }
                     guard at > start else { return nil }
-                    let six = chars[start..<min(at, start + 6)]
-                    micros = (Int64(String(decoding: six, as: UTF8.self)) ?? 0) * pow10(6 - six.count)
+                    let nine = chars[start..<min(at, start + 9)]
+                    nanos = (Int64(String(decoding: nine, as: UTF8.self)) ?? 0) * pow10(9 - nine.count)
                 }
             }
             guard let offset = zoneOffset(chars, from: at) else { return nil }
             seconds -= offset
         }
-        return Timestamp(seconds: seconds, microseconds: Int32(micros))
+        return Timestamp(seconds: seconds, nanoseconds: Int32(nanos))
     }
 
     /// Seconds east of UTC of the zone at `chars[at...]` (the rest of the text): nothing or "Z"

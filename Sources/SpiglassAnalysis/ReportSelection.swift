@@ -28,13 +28,24 @@ public struct ReportSelection: Sendable, Equatable {
     /// (tshark's `frame.time_relative`).
     public enum TimeBound: Sendable, Equatable {
         case absolute(Timestamp)
-        case relative(microseconds: Int64)
+        /// Seconds and nanoseconds (0..<1,000,000,000) after the first frame.
+        case relative(seconds: Int64, nanoseconds: Int32)
 
-        /// Microseconds since 1970, for a run whose first frame is at `start`.
-        func microseconds(start: Int64) -> Int64 {
+        /// Microseconds since 1970, for a run whose first frame is at `start` (microseconds).
+        func microseconds(start: Int64) -> Int64 { units(start: start, .microseconds) }
+
+        /// Units of `resolution` since 1970 (saturating), for a run whose first frame is at
+        /// `start` in those units: a nanosecond capture is selected to the nanosecond, a
+        /// microsecond one as before (a bound's further digits cut).
+        func units(start: Int64, _ resolution: TimestampResolution) -> Int64 {
             switch self {
-            case .absolute(let time): time.totalMicroseconds
-            case .relative(let offset): start.addingReportingOverflow(offset).overflow ? .max : start + offset
+            case .absolute(let time):
+                return time.total(in: resolution)
+            case .relative(let seconds, let nanoseconds):
+                let offset = Timestamp(seconds: seconds, nanoseconds: nanoseconds, resolution: resolution)
+                    .total(in: resolution)
+                let (sum, overflow) = start.addingReportingOverflow(offset)
+                return overflow ? .max : sum
             }
         }
     }
@@ -51,7 +62,10 @@ public struct ReportSelection: Sendable, Equatable {
 
     /// Whether `record` is shown, in a run whose first frame is at `start`.
     func admits(_ record: PacketRecord, start: Timestamp, ike: IKEReconstruction) -> Bool {
-        guard contains(record.timestamp.totalMicroseconds, start: start.totalMicroseconds) else { return false }
+        let resolution = TimestampResolution.finer(start.resolution, record.timestamp.resolution)
+        guard contains(record.timestamp.total(in: resolution), start: start.total(in: resolution), resolution) else {
+            return false
+        }
         guard selectsBySA else { return true }
         for layer in record.esp where admits(spi: layer.spi, ike: ike) { return true }
         for layer in record.ah where admits(spi: layer.header.spi, ike: ike) { return true }
@@ -62,10 +76,10 @@ public struct ReportSelection: Sendable, Equatable {
         return false
     }
 
-    /// Whether `time` (microseconds since 1970) lies in the range.
-    func contains(_ time: Int64, start: Int64) -> Bool {
-        if let from, time < from.microseconds(start: start) { return false }
-        if let to, time > to.microseconds(start: start) { return false }
+    /// Whether `time` (units of `resolution` since 1970) lies in the range.
+    func contains(_ time: Int64, start: Int64, _ resolution: TimestampResolution = .microseconds) -> Bool {
+        if let from, time < from.units(start: start, resolution) { return false }
+        if let to, time > to.units(start: start, resolution) { return false }
         return true
     }
 

@@ -36,8 +36,7 @@ final class TextReporter: Reporter {
         if let label = sources.label(record) { line += " [\(label)]" }
         line +=
             " "
-            + TimeFormat.seconds(
-                CaptureTime.elapsed(from: startTime.totalMicroseconds, to: record.timestamp.totalMicroseconds))
+            + TimeFormat.elapsed(from: startTime, to: record.timestamp)
             + display.hang
         let lead = line
         if let clear = record.clearFrame, record.verdict == .notIPsec {

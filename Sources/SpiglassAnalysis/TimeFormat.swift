@@ -1,9 +1,11 @@
 import SpiglassCapture
+import SpiglassWire
 
 /// Timestamp renderings used in reports, without Foundation's date machinery.
 enum TimeFormat {
-    /// "2024-03-01T12:34:56.123456Z" (RFC 3339); nil for a time RFC 3339 cannot write (a year
-    /// outside 0000-9999, which only a damaged or crafted capture holds).
+    /// "2024-03-01T12:34:56.123456Z" (RFC 3339; nine decimals for a nanosecond time); nil for a
+    /// time RFC 3339 cannot write (a year outside 0000-9999, which only a damaged or crafted
+    /// capture holds).
     static func iso8601(_ t: Timestamp) -> String? {
         guard t.isRFC3339Representable else { return nil }
         let days = t.seconds >= 0 ? t.seconds / 86_400 : (t.seconds - 86_399) / 86_400
@@ -19,7 +21,7 @@ enum TimeFormat {
         let month = mp < 10 ? mp + 3 : mp - 9
         let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
         return
-            "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(Int64(t.microseconds), 6))Z"
+            "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(fraction(t))Z"
     }
 
     /// `iso8601` for text reports: "invalid time (9223372036854775807 s since 1970)" when it has
@@ -28,11 +30,44 @@ enum TimeFormat {
         iso8601(t) ?? "invalid time (\(t.seconds) s since 1970)"
     }
 
+    /// The decimals of a second `t` shows: six for a microsecond time, nine for a nanosecond one.
+    static func fraction(_ t: Timestamp) -> String {
+        t.resolution == .microseconds ? pad(Int64(t.microseconds), 6) : pad(Int64(t.nanoseconds), 9)
+    }
+
+    /// The time from `start` to `end` in seconds, with the decimals of the finer of their
+    /// resolutions ("12.000345", "12.000345678"), saturated as `CaptureTime.elapsed` does.
+    static func elapsed(from start: Timestamp, to end: Timestamp) -> String {
+        let resolution = TimestampResolution.finer(start.resolution, end.resolution)
+        let units = CaptureTime.elapsed(from: start.total(in: resolution), to: end.total(in: resolution))
+        return resolution == .microseconds ? seconds(units) : seconds(nanoseconds: units)
+    }
+
+    /// The time from `start` to a time of the IKE story (microseconds since 1970, and the
+    /// nanoseconds past them a nanosecond capture adds), at `resolution`.
+    static func elapsed(
+        from start: Timestamp, toMicroseconds time: Int64, plusNanoseconds extra: Int32,
+        _ resolution: TimestampResolution
+    ) -> String {
+        guard resolution == .nanoseconds else {
+            return seconds(CaptureTime.elapsed(from: start.totalMicroseconds, to: time))
+        }
+        let (scaled, overflow) = time.multipliedReportingOverflow(by: 1000)
+        let (end, past) = scaled.addingReportingOverflow(Int64(extra))
+        let saturated = overflow || past ? (time > 0 ? Int64.max : .min) : end
+        return seconds(nanoseconds: CaptureTime.elapsed(from: start.totalNanoseconds, to: saturated))
+    }
+
+    /// Seconds with nine decimals: "12.000345678".
+    static func seconds(nanoseconds: Int64) -> String { seconds(nanoseconds, digits: 9, unitsPerSecond: 1_000_000_000) }
+
     /// Seconds with six decimals: "12.000345".
-    static func seconds(_ microseconds: Int64) -> String {
-        let sign = microseconds < 0 ? "-" : ""
-        let m = microseconds.magnitude
-        return "\(sign)\(m / 1_000_000).\(pad(Int64(m % 1_000_000), 6))"
+    static func seconds(_ microseconds: Int64) -> String { seconds(microseconds, digits: 6, unitsPerSecond: 1_000_000) }
+
+    private static func seconds(_ units: Int64, digits: Int, unitsPerSecond: UInt64) -> String {
+        let sign = units < 0 ? "-" : ""
+        let m = units.magnitude
+        return "\(sign)\(m / unitsPerSecond).\(pad(Int64(m % unitsPerSecond), digits))"
     }
 
     static func pad<T: BinaryInteger>(_ value: T, _ width: Int) -> String {

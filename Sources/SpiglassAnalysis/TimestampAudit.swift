@@ -1,7 +1,7 @@
 import SpiglassCapture
 
 /// Notices the timestamps only a damaged or crafted capture holds, and says so once per run
-/// for each kind: a microseconds field outside 0-999,999 (carried into the seconds when the
+/// for each kind: a microseconds (nanoseconds) field outside 0-999,999 (0-999,999,999) (carried into the seconds when the
 /// record was read; libpcap hands a pcap's field over as a signed 32-bit number), and a time RFC 3339 cannot write (a year outside 0000-9999), which the
 /// reports show as an invalid time (JSON null) and from which relative times saturate.
 /// A single-threaded run audits in `Analyzer.process`, a parallel one in its reader, which sees
@@ -14,10 +14,12 @@ struct TimestampAudit {
     mutating func check(_ header: PacketHeader, frame: Int) -> [String] {
         guard !(carryReported && rangeReported) else { return [] }
         var messages: [String] = []
-        if !carryReported, let field = header.outOfRangeMicroseconds {
+        if !carryReported, let field = header.outOfRangeFraction {
             carryReported = true
+            let (unit, range) =
+                header.timestamp.resolution == .microseconds ? ("microseconds", "999999") : ("nanoseconds", "999999999")
             messages.append(
-                "frame \(frame): timestamp microseconds field \(field) is outside 0-999999 (a damaged or crafted "
+                "frame \(frame): timestamp \(unit) field \(field) is outside 0-\(range) (a damaged or crafted "
                     + "capture): carried into the seconds, here and in any later such frame")
         }
         if !rangeReported, !header.timestamp.isRFC3339Representable {

@@ -30,6 +30,8 @@ public final class CaptureReader {
     private var gzip: gzFile? = nil
     /// True for a capture from an interface.
     public let isLive: Bool
+    /// The input's own timestamp resolution, at which libpcap reads it (`CaptureFileResolution`).
+    public let timestampResolution: TimestampResolution
     /// The bytes of the last packet read; only `header.capturedLength` of them are valid.
     // Rewritten per packet by the one thread reading; see the exclusivity note in Analyzer.
     @exclusivity(unchecked) public private(set) var buffer: [UInt8]
@@ -43,12 +45,19 @@ public final class CaptureReader {
             return
         }
         var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
-        let opened = errorBuffer.withUnsafeMutableBufferPointer { pcap_open_offline(path, $0.baseAddress) }
+        guard let (input, resolution) = CaptureReader.openStandardInput() else {
+            throw CaptureError(.cannotOpen, "cannot read capture '\(path)': \(String(cString: strerror(errno)))")
+        }
+        let precision = CaptureReader.pcapPrecision(resolution)
+        let opened = errorBuffer.withUnsafeMutableBufferPointer {
+            pcap_fopen_offline_with_tstamp_precision(input, precision, $0.baseAddress)
+        }
         guard let handle = opened else {
+            fclose(input)
             let message = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
             throw CaptureError(.cannotOpen, "cannot read capture '\(path)': \(message)")
         }
-        self.init(offline: handle, path: path)
+        self.init(offline: handle, path: path, resolution: resolution)
     }
 
     /// The stdio buffer `init(path:)` gives a file.
@@ -67,7 +76,9 @@ public final class CaptureReader {
                 .cannotOpen, "cannot read capture '\(path)': \(path): \(String(cString: strerror(errno)))")
         }
         var gzip: gzFile? = nil
+        var resolution = CaptureReader.resolution(ofFile: fileno(file))
         if CaptureReader.isGzip(file) {
+            resolution = CaptureReader.resolution(ofGzip: path)
             fclose(file)
             guard let opened = CaptureReader.openGzip(path: path, bufferSize: readBufferSize) else {
                 throw CaptureError(.cannotOpen, "cannot read capture '\(path)': \(String(cString: strerror(errno)))")
@@ -81,14 +92,17 @@ public final class CaptureReader {
         _ = __fsetlocking(file, Int32(FSETLOCKING_BYCALLER))
         var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
         // On success libpcap owns the FILE and closes it in pcap_close.
-        let opened = errorBuffer.withUnsafeMutableBufferPointer { pcap_fopen_offline(file, $0.baseAddress) }
+        let precision = CaptureReader.pcapPrecision(resolution)
+        let opened = errorBuffer.withUnsafeMutableBufferPointer {
+            pcap_fopen_offline_with_tstamp_precision(file, precision, $0.baseAddress)
+        }
         guard let handle = opened else {
             fclose(file)
             let message = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
             throw CaptureError(
                 .cannotOpen, "cannot read capture '\(path)': \(gzip == nil ? "" : "after gunzip: ")\(message)")
         }
-        self.init(offline: handle, path: path)
+        self.init(offline: handle, path: path, resolution: resolution)
         self.gzip = gzip
     }
 
@@ -119,7 +133,7 @@ public final class CaptureReader {
         return (file, gzip)
     }
 
-    private init(offline handle: OpaquePointer, path: String) {
+    private init(offline handle: OpaquePointer, path: String, resolution: TimestampResolution) {
         self.handle = handle
         self.linkType = pcap_datalink(handle)
         self.linkTypeName = CaptureReader.describe(linkType: linkType)
@@ -130,6 +144,7 @@ public final class CaptureReader {
         }
         self.fileSize = size
         self.isLive = false
+        self.timestampResolution = resolution
         // Largest packet libpcap will hand out; the buffer never grows past this.
         let snap = Int(max(pcap_snapshot(handle), 65_535))
         self.buffer = [UInt8](repeating: 0, count: min(snap, 262_144))
@@ -192,6 +207,8 @@ public final class CaptureReader {
         let ringBytes = options.bufferBytes ?? LiveCaptureBuffer.defaultBytes(interface: interface)
         pcap_set_buffer_size(handle, Int32(clamping: ringBytes))
         pcap_set_timeout(handle, options.readTimeoutMilliseconds)
+        // Nanoseconds where the platform stamps them (Linux does); microseconds otherwise.
+        _ = pcap_set_tstamp_precision(handle, Int32(PCAP_TSTAMP_PRECISION_NANO))
         let status = pcap_activate(handle)
         if status < 0 {
             let detail = String(cString: pcap_geterr(handle))
@@ -219,6 +236,8 @@ public final class CaptureReader {
         self.linkTypeName = CaptureReader.describe(linkType: linkType)
         self.fileSize = nil
         self.isLive = true
+        self.timestampResolution =
+            pcap_get_tstamp_precision(handle) == Int32(PCAP_TSTAMP_PRECISION_NANO) ? .nanoseconds : .microseconds
         self.buffer = [UInt8](repeating: 0, count: Int(max(pcap_snapshot(handle), 65_535)))
         self.pollTimeout = options.readTimeoutMilliseconds
         errorBuffer.withUnsafeMutableBufferPointer { _ = pcap_setnonblock(handle, 1, $0.baseAddress) }
@@ -303,20 +322,17 @@ public final class CaptureReader {
             drained = false
             // pcap_offline_filter: 0 when the program rejects the packet.
             if filterProgram != nil, pcap_offline_filter(&filterProgram!, headerPointer, data) == 0 {
-                return .packet(CaptureReader.excluded(header))
+                return .packet(CaptureReader.excluded(header, resolution: timestampResolution))
             }
             let captured = min(Int(header.caplen), buffer.count)
             buffer.withUnsafeMutableBufferPointer { target in
                 target.baseAddress!.update(from: data, count: captured)
             }
-            // libpcap copies a pcap record's microseconds field as it is (up to 0xffffffff).
-            let microseconds = Int64(header.ts.tv_usec)
-            let (timestamp, carried) = Timestamp.normalised(
-                seconds: Int64(header.ts.tv_sec), microseconds: microseconds)
+            let (timestamp, outOfRange) = CaptureReader.timestamp(header.ts, resolution: timestampResolution)
             return .packet(
                 PacketHeader(
                     timestamp: timestamp, capturedLength: captured, originalLength: Int(header.len),
-                    outOfRangeMicroseconds: carried ? microseconds : nil))
+                    outOfRangeFraction: outOfRange))
         case 0:
             return .timeout
         case PCAP_ERROR_BREAK:
@@ -329,12 +345,11 @@ public final class CaptureReader {
     }
 
     /// The header of a packet the filter rejected: its time and length, none of its bytes.
-    private static func excluded(_ header: pcap_pkthdr) -> PacketHeader {
-        let microseconds = Int64(header.ts.tv_usec)
-        let (timestamp, carried) = Timestamp.normalised(seconds: Int64(header.ts.tv_sec), microseconds: microseconds)
+    private static func excluded(_ header: pcap_pkthdr, resolution: TimestampResolution) -> PacketHeader {
+        let (timestamp, outOfRange) = CaptureReader.timestamp(header.ts, resolution: resolution)
         return PacketHeader(
             timestamp: timestamp, capturedLength: 0, originalLength: Int(header.len),
-            outOfRangeMicroseconds: carried ? microseconds : nil, excludedByFilter: true)
+            outOfRangeFraction: outOfRange, excludedByFilter: true)
     }
 
     /// A live read found the ring empty (`pcap_next_ex` said 0): true to read again after a

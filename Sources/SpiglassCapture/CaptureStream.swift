@@ -17,6 +17,8 @@ public final class CaptureStream {
         /// The first frame's time, nil for an empty file (or a live capture).
         public let firstTime: Timestamp?
         public let fileSize: Int64?
+        /// How finely the input counts time (`CaptureReader.timestampResolution`).
+        public var timestampResolution = TimestampResolution.microseconds
     }
 
     /// The inputs in stream order (`PacketHeader.source` indexes this).
@@ -64,7 +66,7 @@ public final class CaptureStream {
             sources = [
                 Source(
                     path: paths[0], linkType: reader.linkType, linkTypeName: reader.linkTypeName, firstTime: nil,
-                    fileSize: reader.fileSize)
+                    fileSize: reader.fileSize, timestampResolution: reader.timestampResolution)
             ]
             readers = [reader]
             only = reader
@@ -87,7 +89,7 @@ public final class CaptureStream {
                     index,
                     Source(
                         path: path, linkType: peek.linkType, linkTypeName: peek.linkTypeName, firstTime: first,
-                        fileSize: peek.fileSize)
+                        fileSize: peek.fileSize, timestampResolution: peek.timestampResolution)
                 ))
         }
         // By first frame, files without frames last; ties as given.
@@ -116,7 +118,7 @@ public final class CaptureStream {
         sources = [
             Source(
                 path: path, linkType: reader.linkType, linkTypeName: reader.linkTypeName, firstTime: nil,
-                fileSize: reader.fileSize)
+                fileSize: reader.fileSize, timestampResolution: reader.timestampResolution)
         ]
         readers = [reader]
         only = reader

@@ -13,6 +13,8 @@ public final class PcapWriter {
     private let file: UnsafeMutablePointer<FILE>
     private let output: OutputFile
     private let flushEachPacket: Bool
+    /// Whether the file counts nanoseconds (magic a1b23c4d) or microseconds.
+    public let resolution: TimestampResolution
     /// Set by the first failed write; later writes are skipped.
     @exclusivity(unchecked) private var failed = false
     @exclusivity(unchecked) public private(set) var packetsWritten = 0
@@ -32,12 +34,14 @@ public final class PcapWriter {
     /// through, so the file needs no buffer of its own. With `flushEachPacket` (live captures,
     /// whose file another tool may follow) the file is in place from the start and each record
     /// is flushed as it comes. `dlt`: the packets' link type (DLT_), raw IP when nil.
+    /// `resolution`: nanoseconds for a run with a nanosecond input, whose times it keeps.
     public init(
         path: String, snapLength: Int32 = 262_144, flushEachPacket: Bool = false, inputs: [String] = [],
-        dlt: Int32? = nil
+        dlt: Int32? = nil, resolution: TimestampResolution = .microseconds
     ) throws {
         let output = try OutputFile(path: path, inputs: inputs, publishAtOnce: flushEachPacket)
-        guard let dead = pcap_open_dead(dlt ?? DLT_RAW, snapLength) else {
+        let precision = CaptureReader.pcapPrecision(resolution)
+        guard let dead = pcap_open_dead_with_tstamp_precision(dlt ?? DLT_RAW, snapLength, precision) else {
             throw CaptureError(.cannotWrite, "cannot create a pcap handle for link type \(dlt ?? DLT_RAW)")
         }
         let copy = fcntl(output.descriptor, F_DUPFD_CLOEXEC, 0)
@@ -58,6 +62,7 @@ public final class PcapWriter {
         self.file = file
         self.output = output
         self.flushEachPacket = flushEachPacket
+        self.resolution = resolution
         if !flushEachPacket { staging = [UInt8](repeating: 0, count: PcapWriter.stagingCapacity) }
         if pcap_dump_flush(dumper) != 0 { noteFailure() } else { output.markCommitted(Int64(ftello(file))) }
     }
@@ -102,14 +107,14 @@ public final class PcapWriter {
     public func write(_ bytes: [UInt8], range: Range<Int>, timestamp: Timestamp) {
         guard !failed, range.lowerBound >= 0, range.upperBound <= bytes.count else { return }
         if !flushEachPacket && range.count <= PcapWriter.stagingCapacity - PcapWriter.recordHeaderLength {
-            stageRecord(bytes, range: range, timestamp: timestamp)
+            stageRecord(bytes, range: range, timestamp: timestamp, resolution: resolution)
             packetsWritten += 1
             return
         }
         drainStaging()
         var header = pcap_pkthdr()
         header.ts.tv_sec = Int(timestamp.seconds)
-        header.ts.tv_usec = Int(timestamp.microseconds)
+        header.ts.tv_usec = Int(PcapWriter.fraction(timestamp, resolution))
         header.caplen = UInt32(range.count)
         header.len = UInt32(range.count)
         let dumper = self.dumper
@@ -140,11 +145,21 @@ public final class PcapWriter {
         }
     }
 
-    /// The header `pcap_dump` writes before a packet of `length` bytes: seconds, microseconds,
-    /// captured and original length, 32 bits each in host order (the seconds cut the same way).
-    private static func recordHeader(length: Int, timestamp: Timestamp) -> (UInt32, UInt32, UInt32, UInt32) {
+    /// A record's fraction field: microseconds, or nanoseconds in a nanosecond file.
+    @inline(__always)
+    private static func fraction(_ timestamp: Timestamp, _ resolution: TimestampResolution) -> Int32 {
+        resolution == .microseconds ? timestamp.microseconds : timestamp.nanoseconds
+    }
+
+    /// The header `pcap_dump` writes before a packet of `length` bytes: seconds, microseconds
+    /// (nanoseconds), captured and original length, 32 bits each in host order (the seconds cut
+    /// the same way).
+    private static func recordHeader(length: Int, timestamp: Timestamp, resolution: TimestampResolution) -> (
+        UInt32, UInt32, UInt32, UInt32
+    ) {
         (
-            UInt32(truncatingIfNeeded: timestamp.seconds), UInt32(truncatingIfNeeded: timestamp.microseconds),
+            UInt32(truncatingIfNeeded: timestamp.seconds),
+            UInt32(truncatingIfNeeded: fraction(timestamp, resolution)),
             UInt32(truncatingIfNeeded: length), UInt32(truncatingIfNeeded: length)
         )
     }
@@ -155,11 +170,13 @@ public final class PcapWriter {
     /// Copies the record of `bytes[range]` (header, then packet) into `staging` in one step:
     /// the per-packet path of `write`, which `range.count + recordHeaderLength` bytes fit.
     @inline(__always)
-    private func stageRecord(_ bytes: [UInt8], range: Range<Int>, timestamp: Timestamp) {
+    private func stageRecord(
+        _ bytes: [UInt8], range: Range<Int>, timestamp: Timestamp, resolution: TimestampResolution
+    ) {
         let length = PcapWriter.recordHeaderLength + range.count
         if stagedBytes + length > staging.count { drainStaging() }
         let start = stagedBytes
-        let header = PcapWriter.recordHeader(length: range.count, timestamp: timestamp)
+        let header = PcapWriter.recordHeader(length: range.count, timestamp: timestamp, resolution: resolution)
         staging.withUnsafeMutableBytes { target in
             let base = target.baseAddress! + start
             withUnsafeBytes(of: header) { base.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
@@ -195,12 +212,17 @@ public final class PcapWriter {
 
     /// Appends to `buffer` the record `write(bytes, range:, timestamp:)` would write, byte for
     /// byte: the header of the pcap format this writer uses (host byte order; seconds,
-    /// microseconds, captured and original length, 32 bits each), then the packet. Pure Swift,
-    /// for threads that prepare records which `writeRecords` later writes in order.
-    public static func appendRecord(_ bytes: [UInt8], range: Range<Int>, timestamp: Timestamp, to buffer: inout [UInt8])
-    {
+    /// microseconds or, at `resolution` nanoseconds, nanoseconds, captured and original length,
+    /// 32 bits each), then the packet. Pure Swift, for threads that prepare records which
+    /// `writeRecords` later writes in order.
+    public static func appendRecord(
+        _ bytes: [UInt8], range: Range<Int>, timestamp: Timestamp, resolution: TimestampResolution,
+        to buffer: inout [UInt8]
+    ) {
         guard range.lowerBound >= 0, range.upperBound <= bytes.count else { return }
-        withUnsafeBytes(of: recordHeader(length: range.count, timestamp: timestamp)) { buffer.append(contentsOf: $0) }
+        withUnsafeBytes(of: recordHeader(length: range.count, timestamp: timestamp, resolution: resolution)) {
+            buffer.append(contentsOf: $0)
+        }
         // Through a pointer: no slice, so no reference counting after the copy.
         bytes.withUnsafeBufferPointer { buffer.append(contentsOf: UnsafeBufferPointer(rebasing: $0[range])) }
     }

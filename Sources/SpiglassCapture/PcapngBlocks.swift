@@ -21,8 +21,10 @@ public enum PcapngBlock {
     static let userApplicationOption: UInt16 = 4
     /// if_tsresol: timestamps count units of 10^-value seconds (6: microseconds, pcapng's default).
     static let timestampResolutionOption: UInt16 = 9
-    /// The resolution of `Timestamp`, which is what the capture reader hands over.
-    static let microsecondResolution: UInt8 = 6
+    /// if_tsresol of a file of microsecond (nanosecond) timestamps.
+    static func timestampResolutionValue(_ resolution: TimestampResolution) -> UInt8 {
+        UInt8(resolution.digits)
+    }
     /// Offset of an Enhanced Packet Block's Interface ID.
     static let interfaceFieldOffset = 8
     /// An option value is at most this long (its length field is 16 bits).
@@ -42,11 +44,13 @@ public enum PcapngBlock {
         endBlock(start, to: &buffer)
     }
 
-    /// An Interface Description Block: `linkType` (a LINKTYPE_ value), microsecond timestamps,
-    /// and the interface's name and description when not empty (the caller escapes and cuts
-    /// them; an option value is cut to `maxOptionLength` at a UTF-8 boundary in any case).
+    /// An Interface Description Block: `linkType` (a LINKTYPE_ value), timestamps of
+    /// `resolution` (if_tsresol 6 or 9), and the interface's name and description when not empty
+    /// (the caller escapes and cuts them; an option value is cut to `maxOptionLength` at a UTF-8
+    /// boundary in any case).
     public static func appendInterface(
-        linkType: UInt16, snapLength: UInt32, name: String = "", description: String = "", to buffer: inout [UInt8]
+        linkType: UInt16, snapLength: UInt32, name: String = "", description: String = "",
+        resolution: TimestampResolution, to buffer: inout [UInt8]
     ) {
         let start = beginBlock(interfaceDescriptionType, to: &buffer)
         append16(linkType, to: &buffer)
@@ -57,28 +61,31 @@ public enum PcapngBlock {
             let value = Array(text.utf8)
             appendOption(code, Array(value[0..<utf8Boundary(value, 0, limit: maxOptionLength)]), to: &buffer)
         }
-        appendOption(timestampResolutionOption, [microsecondResolution], to: &buffer)
+        appendOption(timestampResolutionOption, [timestampResolutionValue(resolution)], to: &buffer)
         append32(0, to: &buffer)
         endBlock(start, to: &buffer)
     }
 
     /// An Enhanced Packet Block holding `bytes[range]` (whole: captured and original lengths
-    /// equal), stamped `timestamp` in microseconds, with `comment[commentRange]` (cut to
+    /// equal), stamped `timestamp` in units of `resolution`, with `comment[commentRange]` (cut to
     /// `maxCommentLength` at a UTF-8 boundary) as its `opt_comment` when not empty.
     /// `interface` goes into the Interface ID field as given: `PcapngWriter` writes the link
     /// type there and replaces it with the interface's number as the block goes out.
     public static func appendPacket(
-        _ bytes: [UInt8], range: Range<Int>, timestamp: Timestamp, interface: UInt32, comment: [UInt8],
-        commentRange: Range<Int>, to buffer: inout [UInt8]
+        _ bytes: [UInt8], range: Range<Int>, timestamp: Timestamp, resolution: TimestampResolution,
+        interface: UInt32, comment: [UInt8], commentRange: Range<Int>, to buffer: inout [UInt8]
     ) {
         guard range.lowerBound >= 0, range.upperBound <= bytes.count, commentRange.lowerBound >= 0,
             commentRange.upperBound <= comment.count
         else { return }
         let start = beginBlock(enhancedPacketType, to: &buffer)
         append32(interface, to: &buffer)
-        // Microseconds since 1970 as an unsigned 64-bit count: a time before 1970 wraps, as
-        // the seconds of a pcap record are cut.
-        let units = UInt64(bitPattern: timestamp.seconds &* 1_000_000 &+ Int64(timestamp.microseconds))
+        // Microseconds (nanoseconds) since 1970 as an unsigned 64-bit count: a time before 1970
+        // wraps, as the seconds of a pcap record are cut.
+        let units = UInt64(
+            bitPattern: resolution == .microseconds
+                ? timestamp.seconds &* 1_000_000 &+ Int64(timestamp.microseconds)
+                : timestamp.seconds &* 1_000_000_000 &+ Int64(timestamp.nanoseconds))
         append32(UInt32(truncatingIfNeeded: units >> 32), to: &buffer)
         append32(UInt32(truncatingIfNeeded: units), to: &buffer)
         append32(UInt32(truncatingIfNeeded: range.count), to: &buffer)

@@ -13,6 +13,8 @@ public final class PcapngWriter {
     private let output: OutputFile
     private let flushEachPacket: Bool
     private let snapLength: UInt32
+    /// Whether the interfaces count microseconds or nanoseconds (if_tsresol 6 or 9).
+    public let resolution: TimestampResolution
     /// The name and description of each link type's (DLT_) interface; none for a type not here.
     private let interfaceNames: [Int32: InterfaceName]
     /// Blocks not yet handed to the file: written out per `stagingCapacity` bytes (or at once
@@ -34,14 +36,17 @@ public final class PcapngWriter {
     /// packet still leaves a valid, empty pcapng. With `flushEachPacket` (live captures) the
     /// file is in place from the start and each packet is written as it comes.
     /// `interfaceNames` names the interface of each link type (DLT_) the file may hold.
+    /// `resolution`: nanoseconds for a run with a nanosecond input, whose times it keeps
+    /// (blocks prepared for the file must be stamped at the same resolution).
     public init(
         path: String, snapLength: Int32 = 262_144, flushEachPacket: Bool = false, inputs: [String] = [],
-        interfaceNames: [Int32: InterfaceName] = [:]
+        interfaceNames: [Int32: InterfaceName] = [:], resolution: TimestampResolution = .microseconds
     ) throws {
         output = try OutputFile(path: path, inputs: inputs, publishAtOnce: flushEachPacket)
         self.flushEachPacket = flushEachPacket
         self.snapLength = UInt32(clamping: snapLength)
         self.interfaceNames = interfaceNames
+        self.resolution = resolution
         staging.reserveCapacity(PcapngWriter.stagingCapacity + (64 << 10))
         PcapngBlock.appendSectionHeader(application: "Spiglass", to: &staging)
         drain()
@@ -61,8 +66,8 @@ public final class PcapngWriter {
     ) {
         scratch.removeAll(keepingCapacity: true)
         PcapngBlock.appendPacket(
-            bytes, range: range, timestamp: timestamp, interface: UInt32(bitPattern: dlt), comment: comment,
-            commentRange: commentRange, to: &scratch)
+            bytes, range: range, timestamp: timestamp, resolution: resolution, interface: UInt32(bitPattern: dlt),
+            comment: comment, commentRange: commentRange, to: &scratch)
         writeBlocks(scratch, range: 0..<scratch.count, count: 1)
     }
 
@@ -103,7 +108,7 @@ public final class PcapngWriter {
         let names = interfaceNames[dlt]
         PcapngBlock.appendInterface(
             linkType: PcapngBlock.fileLinkType(dlt: dlt), snapLength: snapLength, name: names?.name ?? "",
-            description: names?.description ?? "", to: &staging)
+            description: names?.description ?? "", resolution: resolution, to: &staging)
         return number
     }
 

@@ -157,7 +157,7 @@ public enum FuzzHarness {
             }
             let header = PacketHeader(
                 timestamp: time, capturedLength: frame.count, originalLength: frame.count,
-                outOfRangeMicroseconds: carried)
+                outOfRangeFraction: carried)
             carried = nil
             analyzer.process(frame, header: header)
         }

@@ -141,15 +141,15 @@ func wireSeeds(_ name: String, _ frames: [Frame], maxRuns: Int) {
 /// A `FuzzHarness.timeMarker` unit with a frame's own time, for the times only a damaged or
 /// crafted capture holds (the harness otherwise makes up sound ones).
 func oddTime(_ header: PacketHeader) -> [UInt8]? {
-    guard header.outOfRangeMicroseconds != nil || !header.timestamp.isRFC3339Representable else { return nil }
+    guard header.outOfRangeFraction != nil || !header.timestamp.isRFC3339Representable else { return nil }
     let seconds = UInt64(bitPattern: header.timestamp.seconds)
-    let field = UInt32(truncatingIfNeeded: header.outOfRangeMicroseconds ?? Int64(header.timestamp.microseconds))
+    let field = UInt32(truncatingIfNeeded: header.outOfRangeFraction ?? Int64(header.timestamp.microseconds))
     let secondsAfterCarry =
-        header.outOfRangeMicroseconds == nil
+        header.outOfRangeFraction == nil
         ? seconds
         : UInt64(
             bitPattern: header.timestamp.seconds
-                &- (header.outOfRangeMicroseconds! - Int64(header.timestamp.microseconds)) / 1_000_000)
+                &- (header.outOfRangeFraction! - Int64(header.timestamp.microseconds)) / 1_000_000)
     return FuzzHarness.timeMarker
         + (0..<8).map { UInt8(truncatingIfNeeded: secondsAfterCarry >> (56 - 8 * UInt64($0))) }
         + (0..<4).map { UInt8(truncatingIfNeeded: field >> (24 - 8 * UInt32($0))) }

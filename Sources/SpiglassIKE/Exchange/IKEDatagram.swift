@@ -16,6 +16,9 @@ public struct IKEDatagram: Sendable {
     public var frame: Int
     /// Capture time in microseconds since the epoch.
     public var time: Int64
+    /// Nanoseconds past `time`'s microsecond (0...999), which a nanosecond capture adds: kept
+    /// for showing the message's time as the capture has it (the story counts microseconds).
+    public var timeNanoseconds: Int32 = 0
     public var source: IPAddress
     public var destination: IPAddress
     public var sourcePort: UInt16

@@ -15,6 +15,7 @@ struct IKEFragmentAssembler {
     struct Fragment {
         var frame: Int
         var time: Int64
+        var timeNanoseconds: Int32
         var wireLength: Int
         /// Decrypted content, nil when it could not be decrypted.
         var plaintext: [UInt8]?

@@ -132,6 +132,7 @@ public final class IKEReconstruction {
             decryption: .notEncrypted,
             integrity: .unchecked, retransmission: false, ikeSAIndex: nil, exchangeIndex: nil, problems: [],
             isResponse: header.isResponse, fromOriginalInitiator: header.isInitiator)
+        record.timeNanoseconds = datagram.timeNanoseconds
         if let original = inFlight.recentMessages.original(
             identity: [], bytes: datagram.bytes, range: datagram.range, time: datagram.time,
             frame: datagram.frame, window: captureDuplicateWindow)
@@ -217,7 +218,8 @@ public final class IKEReconstruction {
     ) -> IKEMessageRecord? {
         let header = first.header
         var piece = IKEFragmentAssembler.Fragment(
-            frame: datagram.frame, time: datagram.time, wireLength: datagram.range.count,
+            frame: datagram.frame, time: datagram.time, timeNanoseconds: datagram.timeNanoseconds,
+            wireLength: datagram.range.count,
             plaintext: nil, firstPayload: fragment.firstInnerPayload, integrity: .unchecked,
             failure: nil,
             fingerprint: fingerprint(datagram.bytes, datagram.range))
@@ -249,7 +251,9 @@ public final class IKEReconstruction {
         case .complete(let whole):
             var record = first
             record.frames = whole.fragments.map(\.frame)
-            record.time = whole.fragments.map(\.time).min() ?? first.time
+            let earliest = whole.fragments.min { ($0.time, $0.timeNanoseconds) < ($1.time, $1.timeNanoseconds) }
+            record.time = earliest?.time ?? first.time
+            record.timeNanoseconds = earliest?.timeNanoseconds ?? first.timeNanoseconds
             record.length = whole.fragments.reduce(0) { $0 + $1.wireLength }
             var combined: UInt64 = 0xcbf2_9ce4_8422_2325
             for piece in whole.fragments { combined = (combined ^ piece.fingerprint) &* 0x100_0000_01b3 }

@@ -42,6 +42,8 @@ public struct IKEMessageRecord: Sendable {
     /// Capture frames that carried it, in order (several for RFC 7383 fragments).
     public var frames: [Int]
     public var time: Int64
+    /// Nanoseconds past `time`'s microsecond (`IKEDatagram.timeNanoseconds`).
+    public var timeNanoseconds: Int32 = 0
     public var header: IKEHeader
     public var source: IPAddress
     public var destination: IPAddress

@@ -211,6 +211,9 @@ struct LiveCaptureTests {
         let livePackets = try Self.writtenPackets(liveOut)
         #expect(livePackets.count == 26)
         #expect(livePackets == (try Self.writtenPackets(fileOut)))
+        // Linux stamps live packets in nanoseconds: the times and the -w file keep them.
+        #expect(listener.stdout.contains(#/"time":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z"/#))
+        #expect(try CaptureReader(path: liveOut).timestampResolution == .nanoseconds)
         #expect(listener.stderr.contains("packets received by filter"))
         #expect(listener.stdout.contains("\"capture\":{\"received\":"))
     }

@@ -138,8 +138,9 @@ import Testing
         #expect(selection.addSPI("xyz") != nil)
         #expect(selection.addSPI("12345678901234567") != nil)
         typealias Bound = ReportSelection.TimeBound
-        #expect(Bound.parse("12") == .relative(microseconds: 12_000_000))
-        #expect(Bound.parse("0.0000019") == .relative(microseconds: 1))
+        #expect(Bound.parse("12") == .relative(seconds: 12, nanoseconds: 0))
+        #expect(Bound.parse("0.0000019") == .relative(seconds: 0, nanoseconds: 1900))
+        #expect(Bound.parse("1.0000000019") == .relative(seconds: 1, nanoseconds: 1))
         #expect(Bound.parse("1970-01-01T00:00:01Z") == .absolute(.init(seconds: 1, microseconds: 0)))
         #expect(Bound.parse("2000-02-29") == .absolute(.init(seconds: 951_782_400, microseconds: 0)))
         #expect(

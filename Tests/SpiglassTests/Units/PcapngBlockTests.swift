@@ -13,7 +13,9 @@ import Testing
         var block: [UInt8] = []
         let comment = Array("héllo".utf8)
         PcapngBlock.appendPacket(
-            [1, 2, 3, 4, 5], range: 0..<5, timestamp: Timestamp(seconds: 4295, microseconds: 2), interface: 7,
+            [1, 2, 3, 4, 5], range: 0..<5, timestamp: Timestamp(seconds: 4295, microseconds: 2),
+            resolution: .microseconds,
+            interface: 7,
             comment: comment, commentRange: 0..<comment.count, to: &block)
         // 28 fixed + 8 (5 bytes padded) + 4 + 8 (6-byte comment padded) + 4 end of options + 4.
         #expect(block.count == 56)
@@ -29,7 +31,9 @@ import Testing
         #expect(Array(block[40..<46]) == comment && Self.field32(block, 48) == 0)
         var bare: [UInt8] = []
         PcapngBlock.appendPacket(
-            [9], range: 0..<1, timestamp: Timestamp(seconds: 0, microseconds: 0), interface: 0, comment: [],
+            [9], range: 0..<1, timestamp: Timestamp(seconds: 0, microseconds: 0), resolution: .microseconds,
+            interface: 0,
+            comment: [],
             commentRange: 0..<0, to: &bare)
         #expect(bare.count == 36 && Self.field32(bare, 32) == 36)
     }
@@ -40,7 +44,9 @@ import Testing
             Array(String(repeating: "a", count: PcapngBlock.maxCommentLength - 1).utf8) + Array("é and more".utf8)
         var block: [UInt8] = []
         PcapngBlock.appendPacket(
-            [0x45], range: 0..<1, timestamp: Timestamp(seconds: 1, microseconds: 0), interface: 0, comment: comment,
+            [0x45], range: 0..<1, timestamp: Timestamp(seconds: 1, microseconds: 0), resolution: .microseconds,
+            interface: 0,
+            comment: comment,
             commentRange: 0..<comment.count, to: &block)
         let length = Int(block[34..<36].withUnsafeBytes { $0.loadUnaligned(as: UInt16.self) })
         #expect(length == PcapngBlock.maxCommentLength - 1)
@@ -59,7 +65,8 @@ import Testing
         for (index, dlt) in [Int32(12), 1, 12].enumerated() {
             PcapngBlock.appendPacket(
                 packet, range: 0..<packet.count, timestamp: Timestamp(seconds: 100 + Int64(index), microseconds: 5),
-                interface: UInt32(bitPattern: dlt), comment: Array("p\(index)".utf8), commentRange: 0..<2,
+                resolution: .microseconds, interface: UInt32(bitPattern: dlt), comment: Array("p\(index)".utf8),
+                commentRange: 0..<2,
                 to: &prepared)
         }
         writer.writeBlocks(prepared, range: 0..<prepared.count, count: 3)
