@@ -51,16 +51,30 @@ extension CaptureReader {
             })
     }
 
-    /// Standard input as a stream that serves first the head read here for its resolution,
-    /// then the rest (standard input cannot be read twice).
-    static func openStandardInput() -> (UnsafeMutablePointer<FILE>, TimestampResolution)? {
+    /// Whether `path` names something that can be read only once: a pipe (bash's `<(…)` is
+    /// `/dev/fd/N`), a FIFO, a character device or a socket. A regular file, a directory or a
+    /// missing path is left to the file path and its messages.
+    public static func isStream(_ path: String) -> Bool {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return false }
+        let type = info.st_mode & S_IFMT
+        return type != S_IFREG && type != S_IFDIR
+    }
+
+    /// The stream read from `descriptor` (standard input, or a pipe this stream then owns and
+    /// closes), serving first the head read here for its resolution, then the rest: a stream
+    /// cannot be read twice.
+    /// `gzipped` says whether the head is gzip's magic (1f 8b): a stream is not decompressed.
+    static func openStream(_ descriptor: Int32) -> (
+        file: UnsafeMutablePointer<FILE>, resolution: TimestampResolution, gzipped: Bool
+    )? {
         var head: [UInt8] = []
         let take = { (count: Int) -> [UInt8]? in
             guard head.count + count <= maxStreamHead else { return nil }
             var bytes = [UInt8](repeating: 0, count: count)
             var got = 0
             while got < count {
-                let step = bytes.withUnsafeMutableBytes { Glibc.read(STDIN_FILENO, $0.baseAddress! + got, count - got) }
+                let step = bytes.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress! + got, count - got) }
                 if step < 0 && errno == EINTR { continue }
                 guard step > 0 else { break }
                 got += step
@@ -69,7 +83,7 @@ extension CaptureReader {
             return got == count ? bytes : nil
         }
         let resolution = CaptureFileResolution.resolution(read: take, skip: { take($0) != nil })
-        let input = Unmanaged.passRetained(PrefixedInput(head: head))
+        let input = Unmanaged.passRetained(PrefixedInput(head: head, descriptor: descriptor))
         var io = cookie_io_functions_t()
         io.read = { cookie, buffer, size in
             guard let cookie, let buffer else { return -1 }
@@ -83,7 +97,7 @@ extension CaptureReader {
             input.release()
             return nil
         }
-        return (file, resolution)
+        return (file, resolution, head.starts(with: [0x1f, 0x8b]))
     }
 
     /// The timestamp of a record libpcap read at `resolution`, and its fraction field when that
@@ -99,16 +113,23 @@ extension CaptureReader {
     }
 }
 
-/// Standard input after its head was read: the head again, then the rest of standard input
-/// (read from its descriptor: stdio's stream of it is never used, so holds nothing back).
+/// A stream after its head was read: the head again, then the rest, read from its descriptor
+/// (stdio's stream of standard input is never used, so holds nothing back). A descriptor other
+/// than standard input's is closed with this.
 final class PrefixedInput {
     private let head: [UInt8]
+    private let descriptor: Int32
     private var served = 0
 
-    init(head: [UInt8]) { self.head = head }
+    init(head: [UInt8], descriptor: Int32) {
+        self.head = head
+        self.descriptor = descriptor
+    }
+
+    deinit { if descriptor != STDIN_FILENO { close(descriptor) } }
 
     func read(into buffer: UnsafeMutablePointer<CChar>, _ size: Int) -> Int {
-        guard served < head.count else { return Glibc.read(STDIN_FILENO, buffer, size) }
+        guard served < head.count else { return Glibc.read(descriptor, buffer, size) }
         let count = min(size, head.count - served)
         head.withUnsafeBytes { source in
             UnsafeMutableRawPointer(buffer).copyMemory(from: source.baseAddress! + served, byteCount: count)

@@ -36,16 +36,27 @@ public final class CaptureReader {
     // Rewritten per packet by the one thread reading; see the exclusivity note in Analyzer.
     @exclusivity(unchecked) public private(set) var buffer: [UInt8]
 
-    /// Opens a capture file, or standard input for "-". Files are read through a 1 MiB stdio
+    /// Opens a capture file, standard input for "-", or a pipe (`-r <(zcat x.pcap.gz)`, a FIFO),
+    /// which is read as standard input is. Files are read through a 1 MiB stdio
     /// buffer: libpcap's default (the file system's 4 KiB block) costs a system call every
     /// three packets of 1400 bytes, about a sixth of a whole decrypting run.
     public convenience init(path: String) throws {
-        if path != "-" {
+        let descriptor: Int32
+        if path == "-" {
+            descriptor = STDIN_FILENO
+        } else if CaptureReader.isStream(path) {
+            descriptor = open(path, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else {
+                throw CaptureError(
+                    .cannotOpen, "cannot read capture '\(path)': \(path): \(String(cString: strerror(errno)))")
+            }
+        } else {
             try self.init(path: path, readBufferSize: CaptureReader.fileBufferSize)
             return
         }
         var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
-        guard let (input, resolution) = CaptureReader.openStandardInput() else {
+        guard let (input, resolution, gzipped) = CaptureReader.openStream(descriptor) else {
+            // The stream owned the descriptor and closed it.
             throw CaptureError(.cannotOpen, "cannot read capture '\(path)': \(String(cString: strerror(errno)))")
         }
         let precision = CaptureReader.pcapPrecision(resolution)
@@ -54,7 +65,8 @@ public final class CaptureReader {
         }
         guard let handle = opened else {
             fclose(input)
-            let message = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            var message = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            if gzipped { message += " (it is gzip'd: a stream is not decompressed; give `gzip -dc` its output)" }
             throw CaptureError(.cannotOpen, "cannot read capture '\(path)': \(message)")
         }
         self.init(offline: handle, path: path, resolution: resolution)
@@ -67,8 +79,12 @@ public final class CaptureReader {
     /// `readBufferSize` bytes, so that reading costs one system call per buffer instead of one
     /// per few packets. A gzip'd file (magic 1f 8b) is read through zlib.
     public convenience init(path: String, readBufferSize: Int) throws {
-        guard path != "-" else {
-            throw CaptureError(.cannotOpen, "standard input cannot be read with a private buffer")
+        guard path != "-", !CaptureReader.isStream(path) else {
+            let what = path == "-" ? "standard input" : "a pipe"
+            throw CaptureError(
+                .cannotOpen,
+                "cannot read capture '\(path)': \(what) can be read only once, so it cannot be merged with other "
+                    + "captures (give it alone, or save it to a file first)")
         }
         guard var file = fopen(path, "r") else {
             // Worded as libpcap words it in pcap_open_offline.

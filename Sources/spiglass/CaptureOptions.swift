@@ -158,6 +158,10 @@ struct CaptureOptions: ParsableArguments {
         if read.count > 1 && read.contains("-") {
             throw ValidationError("-r - (standard input) cannot be combined with other capture files")
         }
+        if read.count > 1, let pipe = read.first(where: CaptureReader.isStream) {
+            throw ValidationError(
+                "-r \(pipe) is a pipe, read only once: it cannot be combined with other capture files")
+        }
         if details && json { throw ValidationError("-V is for text; --json already gives every payload's fields") }
         if replayWindow == 0 { throw ValidationError("--replay-window must be at least 1") }
         if !(0...3600).contains(duplicateWindow) {
