@@ -72,7 +72,9 @@ enum CompactPacketLine {
     }
 
     /// The inner packet's summary in the fields it is cut at: the addresses (never cut), the
-    /// protocol, what the protocol says (ports, ICMP type), the length.
+    /// protocol, what the protocol says (ports, ICMP type). Its length is left to `-V`, as the
+    /// ESP length is: on every line it would be the first field cut, and its "…" would cost the
+    /// ICMP type on lines with longer numbers.
     static func innerFields(_ inner: PacketSummary) -> [CompactFields.Field] {
         var fields = [CompactFields.Field(text: "\(inner.source) → \(inner.destination)", essential: true)]
         let detail = inner.detail
@@ -82,7 +84,6 @@ enum CompactPacketLine {
         } else {
             fields.append(CompactFields.Field(text: detail))
         }
-        fields.append(CompactFields.Field(text: "len=\(inner.length)"))
         return fields
     }
 }
