@@ -43,11 +43,11 @@ enum CompactIKELine {
         init(_ message: IKEMessageRecord, display: TextDisplay) {
             switch message.payloads {
             case .v2(let payloads):
-                self.init(message, payloads, sealedName: "SK", display: display) {
+                self.init(message, payloads, sealedName: "SK") {
                     (IKEDescribe.shortName($0, display: display), $0.isErrorNotify)
                 }
             case .v1(let payloads):
-                self.init(message, payloads, sealedName: "E", display: display) {
+                self.init(message, payloads, sealedName: "E") {
                     (IKEDescribe.shortName($0, display: display), $0.isErrorNotify)
                 }
             }
@@ -55,7 +55,7 @@ enum CompactIKELine {
 
         /// `describe`: a payload's short name, and whether it is an error notify.
         private init<Payload>(
-            _ message: IKEMessageRecord, _ payloads: [Payload], sealedName name: String, display: TextDisplay,
+            _ message: IKEMessageRecord, _ payloads: [Payload], sealedName name: String,
             describe: (Payload) -> (String, Bool)
         ) {
             let field = { (payload: Payload) in
@@ -68,11 +68,9 @@ enum CompactIKELine {
             if decrypted {
                 sealedName = name + (message.integrity == .failed ? "(unauthenticated)" : "")
                 sealed = payloads[split...].map(field)
-            } else if message.decryption != .notEncrypted {
-                // The whole line says why the encrypted part stayed closed, so the list ends
-                // with its bare name, one word, as `IKEDescribe.payloadList` words it.
-                sealedName = IKEDescribe.payloadList(message, protectionShown: true, display: display)
-                    .split(separator: " ").last.map(String.init)
+            } else {
+                // The whole line says why the encrypted part stayed closed.
+                sealedName = IKEDescribe.closedPartName(message)
             }
         }
 

@@ -17,11 +17,29 @@ enum IKEDescribe {
         }
     }
 
+    /// The bare name of an encrypted part that stayed closed, for a line that says why
+    /// elsewhere: "SK" ("SKF" for fragments without keys), "E", or "SKF{pending}" and
+    /// "FRAG{pending}" for fragments still missing; nil when it was decrypted or there is none.
+    static func closedPartName(_ message: IKEMessageRecord) -> String? {
+        let v1: Bool
+        switch message.payloads {
+        case .v1: v1 = true
+        case .v2: v1 = false
+        }
+        switch message.decryption {
+        case .decrypted, .notEncrypted: return nil
+        case .fragmentPending: return v1 ? "FRAG{pending}" : "SKF{pending}"
+        case .noKeys where !v1 && message.frames.count > 1: return "SKF"
+        case .noKeys, .failed, .cutByCapture: return v1 ? "E" : "SK"
+        }
+    }
+
     static func v2PayloadList(
         _ message: IKEMessageRecord, _ payloads: [IKEv2Payload], bare: Bool = false, display: TextDisplay = .plain
     ) -> String {
         let named = { (payload: IKEv2Payload) in shortName(payload, display: display) }
         var parts = payloads[..<(message.decryptedFrom ?? payloads.count)].map(named)
+        if bare, let closed = closedPartName(message) { return (parts + [closed]).joined(separator: " ") }
         switch message.decryption {
         case .decrypted:
             // Shown although its integrity check failed (--ike-no-integrity): say so on the spot.
@@ -30,14 +48,13 @@ enum IKEDescribe {
         case .notEncrypted:
             break
         case .noKeys:
-            let name = message.frames.count > 1 ? "SKF" : "SK"
-            parts.append(bare ? name : name + "{no keys}")
+            parts.append((message.frames.count > 1 ? "SKF" : "SK") + "{no keys}")
         case .failed(let why):
-            parts.append(bare ? "SK" : "SK{not decrypted: \(IKEProtectionErrorText.decryption(why))}")
+            parts.append("SK{not decrypted: \(IKEProtectionErrorText.decryption(why))}")
         case .fragmentPending:
             parts.append("SKF{pending}")
         case .cutByCapture:
-            parts.append(bare ? "SK" : "SK{cut by the capture}")
+            parts.append("SK{cut by the capture}")
         }
         return parts.joined(separator: " ")
     }
@@ -48,6 +65,7 @@ enum IKEDescribe {
     ) -> String {
         let named = { (payload: IKEv1Payload) in shortName(payload, display: display) }
         var parts = payloads[..<(message.decryptedFrom ?? payloads.count)].map(named)
+        if bare, let closed = closedPartName(message) { return (parts + [closed]).joined(separator: " ") }
         switch message.decryption {
         case .decrypted:
             let mark = message.integrity == .failed ? "(unauthenticated)" : ""
@@ -56,11 +74,10 @@ enum IKEDescribe {
                     + payloads[(message.decryptedFrom ?? payloads.count)...].map(named).joined(separator: " ") + "}"
             )
         case .notEncrypted: break
-        case .noKeys: parts.append(bare ? "E" : "E{no keys}")
-        case .failed(let why):
-            parts.append(bare ? "E" : "E{not decrypted: \(IKEProtectionErrorText.decryption(why))}")
+        case .noKeys: parts.append("E{no keys}")
+        case .failed(let why): parts.append("E{not decrypted: \(IKEProtectionErrorText.decryption(why))}")
         case .fragmentPending: parts.append("FRAG{pending}")
-        case .cutByCapture: parts.append(bare ? "E" : "E{cut by the capture}")
+        case .cutByCapture: parts.append("E{cut by the capture}")
         }
         return parts.joined(separator: " ")
     }

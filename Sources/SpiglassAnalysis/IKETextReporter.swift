@@ -49,8 +49,8 @@ final class IKETextReporter: Reporter {
                 from: startTime, toMicroseconds: message.time, plusNanoseconds: message.timeNanoseconds,
                 .finer(startTime.resolution, record.timestamp.resolution))
         let lead = line
-        line += " \(message.source):\(message.sourcePort) → \(message.destination):\(message.destinationPort)"
-        if message.frames.count > 1 { line += " frames \(message.frames.map(String.init).joined(separator: ","))" }
+        let frames = message.frames.count > 1 ? " frames \(message.frames.map(String.init).joined(separator: ","))" : ""
+        line += " \(message.source):\(message.sourcePort) → \(message.destination):\(message.destinationPort)" + frames
         line += " " + IKEDescribe.headline(message)
         line += " \(message.header.initiatorSPI.ikeSPIHex)/\(message.header.responderSPI.ikeSPIHex)"
         line += " (\(IKEDescribe.protection(message)))"
@@ -60,8 +60,7 @@ final class IKETextReporter: Reporter {
         let problems = message.problems.prefix(3).map { " [\(IKEDescribe.problem($0))]" }.joined()
         line += problems
         if let width = display.width {
-            var head = lead + " \(message.source) → \(message.destination)"
-            if message.frames.count > 1 { head += " frames \(message.frames.map(String.init).joined(separator: ","))" }
+            let head = lead + " \(message.source) → \(message.destination)" + frames
             line = CompactIKELine.text(message, head: head, tail: problems, width: width, display: display)
             shortenedIKESPIs = true
         }
