@@ -1,3 +1,5 @@
+import SpiglassSAD
+
 /// Names from the IANA "Internet Key Exchange Version 2 (IKEv2) Parameters" registry
 /// (RFC 7296 and the RFCs that added to it: 4555, 4739, 5685, 5723, 6311, 7383, 7427, 7791,
 /// 8019, 8784, 8983, 9242, 9347, 9370, 9593...), as the text report and the JSON print them.
@@ -68,17 +70,7 @@ public enum IKEv2Names {
     // MARK: Security protocols
 
     /// IANA "IKEv2 Security Protocol Identifiers" (proposals, Notify, Delete).
-    public static func protocolName(_ id: UInt8) -> String {
-        switch id {
-        case 0: return "NONE"
-        case 1: return "IKE"
-        case 2: return "AH"
-        case 3: return "ESP"
-        case 4: return "FC_ESP_HEADER"  // RFC 4595
-        case 5: return "FC_CT_AUTHENTICATION"  // RFC 4595
-        default: return "PROTOCOL_\(id)"
-        }
-    }
+    public static func protocolName(_ id: UInt8) -> String { IKESharedNames.protocolName(id, .v2) }
 
     // MARK: Transforms
 
@@ -98,45 +90,7 @@ public enum IKEv2Names {
     }
 
     /// IANA "Transform Type 1 - Encryption Algorithm Transform IDs".
-    public static func encryptionName(_ id: UInt16) -> String {
-        switch id {
-        case 1: return "ENCR_DES_IV64"
-        case 2: return "ENCR_DES"
-        case 3: return "ENCR_3DES"
-        case 4: return "ENCR_RC5"
-        case 5: return "ENCR_IDEA"
-        case 6: return "ENCR_CAST"
-        case 7: return "ENCR_BLOWFISH"
-        case 8: return "ENCR_3IDEA"
-        case 9: return "ENCR_DES_IV32"
-        case 11: return "ENCR_NULL"
-        case 12: return "ENCR_AES_CBC"
-        case 13: return "ENCR_AES_CTR"
-        case 14: return "ENCR_AES_CCM_8"
-        case 15: return "ENCR_AES_CCM_12"
-        case 16: return "ENCR_AES_CCM_16"
-        case 18: return "ENCR_AES_GCM_8"
-        case 19: return "ENCR_AES_GCM_12"
-        case 20: return "ENCR_AES_GCM_16"
-        case 21: return "ENCR_NULL_AUTH_AES_GMAC"
-        case 23: return "ENCR_CAMELLIA_CBC"
-        case 24: return "ENCR_CAMELLIA_CTR"
-        case 25: return "ENCR_CAMELLIA_CCM_8"
-        case 26: return "ENCR_CAMELLIA_CCM_12"
-        case 27: return "ENCR_CAMELLIA_CCM_16"
-        case 28: return "ENCR_CHACHA20_POLY1305"  // RFC 7634
-        case 29: return "ENCR_AES_CCM_8_IIV"  // RFC 8750
-        case 30: return "ENCR_AES_GCM_16_IIV"  // RFC 8750
-        case 31: return "ENCR_CHACHA20_POLY1305_IIV"  // RFC 8750
-        case 32: return "ENCR_KUZNYECHIK_MGM_KTREE"  // RFC 9227
-        case 33: return "ENCR_MAGMA_MGM_KTREE"  // RFC 9227
-        case 34: return "ENCR_KUZNYECHIK_MGM_MAC_KTREE"
-        case 35: return "ENCR_MAGMA_MGM_MAC_KTREE"
-        // Private use values seen in the wild (strongSwan, libreswan).
-        case 1024...65535: return "ENCR_PRIVATE_\(id)"
-        default: return "ENCR_\(id)"
-        }
-    }
+    public static func encryptionName(_ id: UInt16) -> String { IKESharedNames.encryptionName(id, .v2) }
 
     /// IANA "Transform Type 2 - Pseudorandom Function Transform IDs".
     public static func prfName(_ id: UInt16) -> String {
@@ -177,40 +131,9 @@ public enum IKEv2Names {
     }
 
     /// IANA "Transform Type 4 - Key Exchange Method Transform IDs" (formerly Diffie-Hellman
-    /// Group Transform IDs), also used by ADDKE1..7.
-    public static func keyExchangeName(_ id: UInt16) -> String {
-        switch id {
-        case 0: return "NONE"
-        case 1: return "MODP_768"
-        case 2: return "MODP_1024"
-        case 5: return "MODP_1536"
-        case 14: return "MODP_2048"
-        case 15: return "MODP_3072"
-        case 16: return "MODP_4096"
-        case 17: return "MODP_6144"
-        case 18: return "MODP_8192"
-        case 19: return "ECP_256"  // RFC 5903
-        case 20: return "ECP_384"
-        case 21: return "ECP_521"
-        case 22: return "MODP_1024_160"  // RFC 5114
-        case 23: return "MODP_2048_224"
-        case 24: return "MODP_2048_256"
-        case 25: return "ECP_192"
-        case 26: return "ECP_224"
-        case 27: return "BRAINPOOL_P224R1"  // RFC 6954
-        case 28: return "BRAINPOOL_P256R1"
-        case 29: return "BRAINPOOL_P384R1"
-        case 30: return "BRAINPOOL_P512R1"
-        case 31: return "CURVE25519"  // RFC 8031
-        case 32: return "CURVE448"
-        case 33: return "GOST3410_2012_256"  // RFC 9385
-        case 34: return "GOST3410_2012_512"
-        case 35: return "ML_KEM_512"  // draft-ietf-ipsecme-ikev2-mlkem (RFC 9370 framework)
-        case 36: return "ML_KEM_768"
-        case 37: return "ML_KEM_1024"
-        default: return "KE_\(id)"
-        }
-    }
+    /// Group Transform IDs), also used by ADDKE1..7: IKEv1's Group Description numbers
+    /// (`KeyExchangeGroup.name`).
+    public static func keyExchangeName(_ id: UInt16) -> String { KeyExchangeGroup(rawValue: id).name(.v2) }
 
     /// IANA "Transform Type 5 - Extended Sequence Numbers Transform IDs".
     public static func esnName(_ id: UInt16) -> String {
@@ -356,40 +279,11 @@ public enum IKEv2Names {
     // MARK: Identification, certificates, authentication
 
     /// IANA "IKEv2 Identification Payload ID Types".
-    public static func idTypeName(_ type: UInt8) -> String {
-        switch type {
-        case 1: return "ID_IPV4_ADDR"
-        case 2: return "ID_FQDN"
-        case 3: return "ID_RFC822_ADDR"
-        case 5: return "ID_IPV6_ADDR"
-        case 9: return "ID_DER_ASN1_DN"
-        case 10: return "ID_DER_ASN1_GN"
-        case 11: return "ID_KEY_ID"
-        case 12: return "ID_FC_NAME"  // RFC 4595
-        case 13: return "ID_NULL"  // RFC 7619
-        default: return "ID_\(type)"
-        }
-    }
+    public static func idTypeName(_ type: UInt8) -> String { IKESharedNames.idTypeName(type, .v2) }
 
     /// IANA "IKEv2 Certificate Encodings".
     public static func certificateEncodingName(_ encoding: UInt8) -> String {
-        switch encoding {
-        case 1: return "PKCS #7 wrapped X.509 certificate"
-        case 2: return "PGP Certificate"
-        case 3: return "DNS Signed Key"
-        case 4: return "X.509 Certificate - Signature"
-        case 6: return "Kerberos Token"
-        case 7: return "Certificate Revocation List (CRL)"
-        case 8: return "Authority Revocation List (ARL)"
-        case 9: return "SPKI Certificate"
-        case 10: return "X.509 Certificate - Attribute"
-        case 11: return "Raw RSA Key"
-        case 12: return "Hash and URL of X.509 certificate"
-        case 13: return "Hash and URL of X.509 bundle"
-        case 14: return "OCSP Content"  // RFC 4806
-        case 15: return "Raw Public Key"  // RFC 7670
-        default: return "Certificate encoding \(encoding)"
-        }
+        IKESharedNames.certificateEncodingName(encoding, .v2)
     }
 
     /// IANA "IKEv2 Authentication Method".
@@ -440,48 +334,10 @@ public enum IKEv2Names {
     // MARK: Configuration payload
 
     /// IANA "IKEv2 Configuration Payload CFG Types".
-    public static func configTypeName(_ type: UInt8) -> String {
-        switch type {
-        case 1: return "CFG_REQUEST"
-        case 2: return "CFG_REPLY"
-        case 3: return "CFG_SET"
-        case 4: return "CFG_ACK"
-        default: return "CFG_\(type)"
-        }
-    }
+    public static func configTypeName(_ type: UInt8) -> String { IKESharedNames.configTypeName(type, .v2) }
 
     /// IANA "IKEv2 Configuration Payload Attribute Types".
-    public static func configAttributeName(_ type: UInt16) -> String {
-        switch type {
-        case 1: return "INTERNAL_IP4_ADDRESS"
-        case 2: return "INTERNAL_IP4_NETMASK"
-        case 3: return "INTERNAL_IP4_DNS"
-        case 4: return "INTERNAL_IP4_NBNS"
-        case 6: return "INTERNAL_IP4_DHCP"
-        case 7: return "APPLICATION_VERSION"
-        case 8: return "INTERNAL_IP6_ADDRESS"
-        case 10: return "INTERNAL_IP6_DNS"
-        case 12: return "INTERNAL_IP6_DHCP"
-        case 13: return "INTERNAL_IP4_SUBNET"
-        case 14: return "SUPPORTED_ATTRIBUTES"
-        case 15: return "INTERNAL_IP6_SUBNET"
-        case 16: return "MIP6_HOME_PREFIX"  // RFC 5026
-        case 17: return "INTERNAL_IP6_LINK"  // RFC 5739
-        case 18: return "INTERNAL_IP6_PREFIX"
-        case 19: return "HOME_AGENT_ADDRESS"  // RFC 5213
-        case 20: return "P_CSCF_IP4_ADDRESS"  // RFC 7651
-        case 21: return "P_CSCF_IP6_ADDRESS"
-        case 22: return "FTT_KAT"  // RFC 8229
-        case 23: return "EXTERNAL_SOURCE_IP4_NAT_INFO"  // 3GPP
-        case 24: return "TIMEOUT_PERIOD_FOR_LIVENESS_CHECK"  // 3GPP
-        case 25: return "INTERNAL_DNS_DOMAIN"  // RFC 8598
-        case 26: return "INTERNAL_DNSSEC_TA"  // RFC 8598
-        case 27: return "ENCDNS_IP4"  // RFC 9464
-        case 28: return "ENCDNS_IP6"
-        case 29: return "ENCDNS_DIGEST_INFO"
-        default: return "CFG_ATTRIBUTE_\(type)"
-        }
-    }
+    public static func configAttributeName(_ type: UInt16) -> String { IKESharedNames.configAttributeName(type, .v2) }
 
     // MARK: EAP (RFC 3748 and the IANA EAP registry)
 

@@ -1,3 +1,4 @@
+import SpiglassSAD
 import SpiglassWire
 
 /// Names from the IANA "Internet Security Association and Key Management Protocol (ISAKMP)
@@ -101,17 +102,7 @@ public enum IKEv1Names {
     public static let protoIPComp: UInt8 = 4
 
     /// Short protocol name for summaries: "IKE", "AH", "ESP", "IPCOMP".
-    public static func protocolName(_ id: UInt8) -> String {
-        switch id {
-        case 0: return "NONE"
-        case 1: return "IKE"
-        case 2: return "AH"
-        case 3: return "ESP"
-        case 4: return "IPCOMP"
-        case 5: return "GIGABEAM_RADIO"  // RFC 4705
-        default: return "PROTOCOL_\(id)"
-        }
-    }
+    public static func protocolName(_ id: UInt8) -> String { IKESharedNames.protocolName(id, .v1) }
 
     /// The registry's name: "PROTO_ISAKMP", "PROTO_IPSEC_AH", "PROTO_IPSEC_ESP", "PROTO_IPCOMP".
     public static func protocolIDName(_ id: UInt8) -> String {
@@ -158,33 +149,7 @@ public enum IKEv1Names {
     }
 
     /// IANA "IPSEC ESP Transform Identifiers".
-    public static func espTransformName(_ id: UInt8) -> String {
-        switch id {
-        case 1: return "ESP_DES_IV64"
-        case 2: return "ESP_DES"
-        case 3: return "ESP_3DES"
-        case 4: return "ESP_RC5"
-        case 5: return "ESP_IDEA"
-        case 6: return "ESP_CAST"
-        case 7: return "ESP_BLOWFISH"
-        case 8: return "ESP_3IDEA"
-        case 9: return "ESP_DES_IV32"
-        case 10: return "ESP_RC4"
-        case 11: return "ESP_NULL"
-        case 12: return "ESP_AES"  // RFC 3602 (AES-CBC)
-        case 13: return "ESP_AES-CTR"  // RFC 3686
-        case 14: return "ESP_AES-CCM_8"  // RFC 4309
-        case 15: return "ESP_AES-CCM_12"
-        case 16: return "ESP_AES-CCM_16"
-        case 18: return "ESP_AES-GCM_8"  // RFC 4106
-        case 19: return "ESP_AES-GCM_12"
-        case 20: return "ESP_AES-GCM_16"
-        case 21: return "ESP_SEED_CBC"  // RFC 4196
-        case 22: return "ESP_CAMELLIA"  // RFC 4312
-        case 23: return "ESP_NULL_AUTH_AES-GMAC"  // RFC 4543
-        default: return "ESP_\(id)"
-        }
-    }
+    public static func espTransformName(_ id: UInt8) -> String { IKESharedNames.encryptionName(UInt16(id), .v1) }
 
     /// IANA "IPSEC IPCOMP Transform Identifiers".
     public static func ipcompTransformName(_ id: UInt8) -> String {
@@ -298,40 +263,9 @@ public enum IKEv1Names {
         }
     }
 
-    /// Class 4 (and IPsec attribute 3) values: IANA "Group Description".
-    public static func groupName(_ id: UInt16) -> String {
-        switch id {
-        case 1: return "MODP768"
-        case 2: return "MODP1024"
-        case 3: return "EC2N155"
-        case 4: return "EC2N185"
-        case 5: return "MODP1536"  // RFC 3526
-        case 6, 7: return "EC2N163"
-        case 8, 9: return "EC2N283"
-        case 10, 11: return "EC2N409"
-        case 12, 13: return "EC2N571"
-        case 14: return "MODP2048"
-        case 15: return "MODP3072"
-        case 16: return "MODP4096"
-        case 17: return "MODP6144"
-        case 18: return "MODP8192"
-        case 19: return "ECP256"  // RFC 5903
-        case 20: return "ECP384"
-        case 21: return "ECP521"
-        case 22: return "MODP1024-160"  // RFC 5114
-        case 23: return "MODP2048-224"
-        case 24: return "MODP2048-256"
-        case 25: return "ECP192"
-        case 26: return "ECP224"
-        case 27: return "BRAINPOOL224"  // RFC 6954
-        case 28: return "BRAINPOOL256"
-        case 29: return "BRAINPOOL384"
-        case 30: return "BRAINPOOL512"
-        case 31: return "CURVE25519"  // RFC 8031
-        case 32: return "CURVE448"
-        default: return "GROUP_\(id)"
-        }
-    }
+    /// Class 4 (and IPsec attribute 3) values: IANA "Group Description", the numbers IKEv2's
+    /// transform type 4 kept (`KeyExchangeGroup.name`).
+    public static func groupName(_ id: UInt16) -> String { KeyExchangeGroup(rawValue: id).name(.v1) }
 
     /// Class 5 values.
     public static func groupTypeName(_ id: UInt16) -> String {
@@ -480,41 +414,12 @@ public enum IKEv1Names {
         public static let list: UInt8 = 12
     }
 
-    public static func idTypeName(_ type: UInt8) -> String {
-        switch type {
-        case 1: return "ID_IPV4_ADDR"
-        case 2: return "ID_FQDN"
-        case 3: return "ID_USER_FQDN"
-        case 4: return "ID_IPV4_ADDR_SUBNET"
-        case 5: return "ID_IPV6_ADDR"
-        case 6: return "ID_IPV6_ADDR_SUBNET"
-        case 7: return "ID_IPV4_ADDR_RANGE"
-        case 8: return "ID_IPV6_ADDR_RANGE"
-        case 9: return "ID_DER_ASN1_DN"
-        case 10: return "ID_DER_ASN1_GN"
-        case 11: return "ID_KEY_ID"
-        case 12: return "ID_LIST"  // RFC 3554
-        default: return "ID_\(type)"
-        }
-    }
+    public static func idTypeName(_ type: UInt8) -> String { IKESharedNames.idTypeName(type, .v1) }
 
     // MARK: Certificates (RFC 2408 3.9)
 
     public static func certificateEncodingName(_ encoding: UInt8) -> String {
-        switch encoding {
-        case 0: return "NONE"
-        case 1: return "PKCS #7 wrapped X.509 certificate"
-        case 2: return "PGP Certificate"
-        case 3: return "DNS Signed Key"
-        case 4: return "X.509 Certificate - Signature"
-        case 5: return "X.509 Certificate - Key Exchange"
-        case 6: return "Kerberos Tokens"
-        case 7: return "Certificate Revocation List (CRL)"
-        case 8: return "Authority Revocation List (ARL)"
-        case 9: return "SPKI Certificate"
-        case 10: return "X.509 Certificate - Attribute"
-        default: return "Certificate encoding \(encoding)"
-        }
+        IKESharedNames.certificateEncodingName(encoding, .v1)
     }
 
     // MARK: Notify message types (RFC 2408 3.14.1, RFC 2407 4.6.3, RFC 3706, vendors)
@@ -598,65 +503,11 @@ public enum IKEv1Names {
     }
 
     /// Attribute Message Type (mode-cfg 3.2): "REQUEST", "REPLY", "SET", "ACK".
-    public static func configTypeName(_ type: UInt8) -> String {
-        switch type {
-        case 1: return "REQUEST"
-        case 2: return "REPLY"
-        case 3: return "SET"
-        case 4: return "ACK"
-        default: return "CFG_\(type)"
-        }
-    }
+    public static func configTypeName(_ type: UInt8) -> String { IKESharedNames.configTypeName(type, .v1) }
 
     /// draft-ietf-ipsec-isakmp-mode-cfg-05 3.3, draft-ietf-ipsec-isakmp-xauth-06 4, Cisco Unity
     /// and Check Point private attributes (Wireshark's names).
-    public static func configAttributeName(_ type: UInt16) -> String {
-        switch type {
-        case 1: return "INTERNAL_IP4_ADDRESS"
-        case 2: return "INTERNAL_IP4_NETMASK"
-        case 3: return "INTERNAL_IP4_DNS"
-        case 4: return "INTERNAL_IP4_NBNS"
-        case 5: return "INTERNAL_ADDRESS_EXPIRY"
-        case 6: return "INTERNAL_IP4_DHCP"
-        case 7: return "APPLICATION_VERSION"
-        case 8: return "INTERNAL_IP6_ADDRESS"
-        case 9: return "INTERNAL_IP6_NETMASK"
-        case 10: return "INTERNAL_IP6_DNS"
-        case 11: return "INTERNAL_IP6_NBNS"
-        case 12: return "INTERNAL_IP6_DHCP"
-        case 13: return "INTERNAL_IP4_SUBNET"
-        case 14: return "SUPPORTED_ATTRIBUTES"
-        case 15: return "INTERNAL_IP6_SUBNET"
-        case 16387: return "CHKPT_DEF_DOMAIN"
-        case 16388: return "CHKPT_MAC_ADDRESS"
-        case 16389: return "CHKPT_MARCIPAN_REASON_CODE"
-        case 16400: return "CHKPT_UNKNOWN1"
-        case 16401: return "CHKPT_UNKNOWN2"
-        case 16402: return "CHKPT_UNKNOWN3"
-        case 16520: return "XAUTH-TYPE"
-        case 16521: return "XAUTH-USER-NAME"
-        case 16522: return "XAUTH-USER-PASSWORD"
-        case 16523: return "XAUTH-PASSCODE"
-        case 16524: return "XAUTH-MESSAGE"
-        case 16525: return "XAUTH-CHALLENGE"
-        case 16526: return "XAUTH-DOMAIN"
-        case 16527: return "XAUTH-STATUS"
-        case 16528: return "XAUTH-NEXT-PIN"
-        case 16529: return "XAUTH-ANSWER"
-        case 28672: return "UNITY_BANNER"
-        case 28673: return "UNITY_SAVE_PASSWD"
-        case 28674: return "UNITY_DEF_DOMAIN"
-        case 28675: return "UNITY_SPLIT_DOMAIN"
-        case 28676: return "UNITY_SPLIT_INCLUDE"
-        case 28677: return "UNITY_NATT_PORT"
-        case 28678: return "UNITY_SPLIT_EXCLUDE"
-        case 28679: return "UNITY_PFS"
-        case 28680: return "UNITY_FW_TYPE"
-        case 28681: return "UNITY_BACKUP_SERVERS"
-        case 28682: return "UNITY_DDNS_HOSTNAME"
-        default: return "CFG_ATTRIBUTE_\(type)"
-        }
-    }
+    public static func configAttributeName(_ type: UInt16) -> String { IKESharedNames.configAttributeName(type, .v1) }
 
     /// XAUTH values that are secrets: never rendered, only counted.
     public static func configAttributeIsSecret(_ type: UInt16) -> Bool {
