@@ -12,8 +12,17 @@ enum IKEDescribe {
         _ message: IKEMessageRecord, protectionShown: Bool = false, display: TextDisplay = .plain
     ) -> String {
         switch message.payloads {
-        case .v1(let payloads): return v1PayloadList(message, payloads, bare: protectionShown, display: display)
-        case .v2(let payloads): return v2PayloadList(message, payloads, bare: protectionShown, display: display)
+        case .v1(let payloads):
+            let split = message.decryptedFrom ?? payloads.count
+            return withEncryptedPart(
+                message, clear: payloads[..<split].map { shortName($0, display: display) },
+                opened: "E", inner: payloads[split...].map { shortName($0, display: display) }, bare: protectionShown)
+        case .v2(let payloads):
+            return withEncryptedPart(
+                message,
+                clear: payloads[..<(message.decryptedFrom ?? payloads.count)].map { shortName($0, display: display) },
+                opened: "SK", inner: message.encryptedPayloads.map { shortName($0, display: display) },
+                bare: protectionShown)
         }
     }
 
@@ -34,52 +43,27 @@ enum IKEDescribe {
         }
     }
 
-    static func v2PayloadList(
-        _ message: IKEMessageRecord, _ payloads: [IKEv2Payload], bare: Bool = false, display: TextDisplay = .plain
+    /// The clear payloads' names, then the encrypted part: `opened` ("SK", IKEv2's; "E", IKEv1's)
+    /// around the names of what it held, or the part that stayed closed with why ("SK{no keys}",
+    /// "E{not decrypted: …}"), only its bare name when `bare`.
+    private static func withEncryptedPart(
+        _ message: IKEMessageRecord, clear: [String], opened: String, inner: [String], bare: Bool
     ) -> String {
-        let named = { (payload: IKEv2Payload) in shortName(payload, display: display) }
-        var parts = payloads[..<(message.decryptedFrom ?? payloads.count)].map(named)
-        if bare, let closed = closedPartName(message) { return (parts + [closed]).joined(separator: " ") }
-        switch message.decryption {
-        case .decrypted:
+        guard let closed = closedPartName(message) else {
+            guard case .decrypted = message.decryption else { return clear.joined(separator: " ") }
             // Shown although its integrity check failed (--ike-no-integrity): say so on the spot.
             let mark = message.integrity == .failed ? "(unauthenticated)" : ""
-            parts.append("SK\(mark){" + message.encryptedPayloads.map(named).joined(separator: " ") + "}")
-        case .notEncrypted:
-            break
-        case .noKeys:
-            parts.append((message.frames.count > 1 ? "SKF" : "SK") + "{no keys}")
-        case .failed(let why):
-            parts.append("SK{not decrypted: \(IKEProtectionErrorText.decryption(why))}")
-        case .fragmentPending:
-            parts.append("SKF{pending}")
-        case .cutByCapture:
-            parts.append("SK{cut by the capture}")
+            return (clear + ["\(opened)\(mark){" + inner.joined(separator: " ") + "}"]).joined(separator: " ")
         }
-        return parts.joined(separator: " ")
-    }
-
-    /// IKEv1: the clear payloads, then `E{...}` for what the encryption held.
-    static func v1PayloadList(
-        _ message: IKEMessageRecord, _ payloads: [IKEv1Payload], bare: Bool = false, display: TextDisplay = .plain
-    ) -> String {
-        let named = { (payload: IKEv1Payload) in shortName(payload, display: display) }
-        var parts = payloads[..<(message.decryptedFrom ?? payloads.count)].map(named)
-        if bare, let closed = closedPartName(message) { return (parts + [closed]).joined(separator: " ") }
+        if bare { return (clear + [closed]).joined(separator: " ") }
+        let why: String
         switch message.decryption {
-        case .decrypted:
-            let mark = message.integrity == .failed ? "(unauthenticated)" : ""
-            parts.append(
-                "E\(mark){"
-                    + payloads[(message.decryptedFrom ?? payloads.count)...].map(named).joined(separator: " ") + "}"
-            )
-        case .notEncrypted: break
-        case .noKeys: parts.append("E{no keys}")
-        case .failed(let why): parts.append("E{not decrypted: \(IKEProtectionErrorText.decryption(why))}")
-        case .fragmentPending: parts.append("FRAG{pending}")
-        case .cutByCapture: parts.append("E{cut by the capture}")
+        case .noKeys: why = "{no keys}"
+        case .failed(let error): why = "{not decrypted: \(IKEProtectionErrorText.decryption(error))}"
+        case .cutByCapture: why = "{cut by the capture}"
+        case .fragmentPending, .decrypted, .notEncrypted: why = ""
         }
-        return parts.joined(separator: " ")
+        return (clear + [closed + why]).joined(separator: " ")
     }
 
     static func shortName(_ payload: IKEv1Payload, display: TextDisplay = .plain) -> String {

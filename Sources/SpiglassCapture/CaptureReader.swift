@@ -54,20 +54,12 @@ public final class CaptureReader {
             try self.init(path: path, readBufferSize: CaptureReader.fileBufferSize)
             return
         }
-        var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
         guard let (input, resolution, gzipped) = CaptureReader.openStream(descriptor) else {
             // The stream owned the descriptor and closed it.
             throw CaptureError(.cannotOpen, "cannot read capture '\(path)': \(String(cString: strerror(errno)))")
         }
-        let precision = CaptureReader.pcapPrecision(resolution)
-        let opened = errorBuffer.withUnsafeMutableBufferPointer {
-            pcap_fopen_offline_with_tstamp_precision(input, precision, $0.baseAddress)
-        }
-        guard let handle = opened else {
-            fclose(input)
-            var message = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-            if gzipped { message += " (it is gzip'd: a stream is not decompressed; give `gzip -dc` its output)" }
-            throw CaptureError(.cannotOpen, "cannot read capture '\(path)': \(message)")
+        let handle = try CaptureReader.offlineHandle(input, resolution: resolution, path: path) { message in
+            gzipped ? message + " (it is gzip'd: a stream is not decompressed; give `gzip -dc` its output)" : message
         }
         self.init(offline: handle, path: path, resolution: resolution)
     }
@@ -106,17 +98,8 @@ public final class CaptureReader {
         // One thread reads this FILE (through libpcap), so stdio need not lock it for each of
         // the two reads a packet takes.
         _ = __fsetlocking(file, Int32(FSETLOCKING_BYCALLER))
-        var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
-        // On success libpcap owns the FILE and closes it in pcap_close.
-        let precision = CaptureReader.pcapPrecision(resolution)
-        let opened = errorBuffer.withUnsafeMutableBufferPointer {
-            pcap_fopen_offline_with_tstamp_precision(file, precision, $0.baseAddress)
-        }
-        guard let handle = opened else {
-            fclose(file)
-            let message = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-            throw CaptureError(
-                .cannotOpen, "cannot read capture '\(path)': \(gzip == nil ? "" : "after gunzip: ")\(message)")
+        let handle = try CaptureReader.offlineHandle(file, resolution: resolution, path: path) { message in
+            (gzip == nil ? "" : "after gunzip: ") + message
         }
         self.init(offline: handle, path: path, resolution: resolution)
         self.gzip = gzip

@@ -18,6 +18,13 @@ public struct KeySet: Sendable, Equatable {
 
     public init() {}
 
+    /// Puts `note` in the place a block's header line was given when the block began (its
+    /// index in `notes`), once the block's end says what it was; nothing if there is none.
+    mutating func replaceNote(at index: Int, with note: KeyFileNote) {
+        guard index < notes.count else { return }
+        notes[index] = note
+    }
+
     public mutating func merge(_ other: KeySet) {
         sas += other.sas
         ikeSAs += other.ikeSAs

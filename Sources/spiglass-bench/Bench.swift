@@ -250,26 +250,13 @@ struct Bench {
         let sliceWriter = try slice.map { try PcapWriter(path: $0) }
         var sliceBytes = 0
         var inner = [UInt8](repeating: 0xab, count: max(settings.size, 28))
-        inner[0] = 0x45
-        inner.setBE16(2, UInt16(inner.count))
-        inner[8] = 64
-        inner[9] = 17
-        inner[12] = 10
-        inner[15] = 1
-        inner[16] = 10
-        inner[19] = 2
-        if settings.policy {
-            // A whole datagram from 10.0.0.1 to 10.0.0.2, which the SPD's last policy selects.
-            inner.setBE16(6, 0)
-            inner[13] = 0
-            inner[14] = 0
-            inner[17] = 0
-            inner[18] = 0
-        }
-        // A real header: its checksum is computed over the header with the checksum field zero
-        // (the release rule checks it).
-        inner.setBE16(10, 0)
-        inner.setBE16(10, internetChecksum(inner, 0..<20))
+        // UDP from 10.171.171.1 to 10.171.171.2 (the filler in the other fields); with --policy a
+        // whole datagram from 10.0.0.1 to 10.0.0.2, which the SPD's last policy selects. A real
+        // header: the release rule checks its checksum.
+        if settings.policy { inner.setBE16(6, 0) }
+        inner.setIPv4Header(
+            totalLength: inner.count, protocolNumber: 17, source: settings.policy ? 0x0a00_0001 : 0x0aab_ab01,
+            destination: settings.policy ? 0x0a00_0002 : 0x0aab_ab02)
         var sample: [[UInt8]] = []
         let iv = [UInt8](repeating: 7, count: sas[0].encryption.ivLength)
         for i in 0..<settings.packets {
@@ -284,19 +271,8 @@ struct Bench {
                         UInt8(truncatingIfNeeded: $0.element &+ UInt8(truncatingIfNeeded: i &+ $0.offset))
                     })
             var packet = [UInt8](repeating: 0, count: 20)
-            packet[0] = 0x45
-            packet.setBE16(2, UInt16(20 + esp.count))
-            packet[8] = 64
-            packet[9] = 50
-            packet[12] = 192
-            packet[13] = 0
-            packet[14] = 2
-            packet[15] = 1
-            packet[16] = 192
-            packet[17] = 0
-            packet[18] = 2
-            packet[19] = 2
-            packet.setBE16(10, internetChecksum(packet, 0..<20))
+            packet.setIPv4Header(
+                totalLength: 20 + esp.count, protocolNumber: 50, source: 0xc000_0201, destination: 0xc000_0202)
             packet += esp
             let timestamp = Timestamp(seconds: 1_700_000_000 + Int64(i / 1000), microseconds: Int32(i % 1000))
             writer.write(packet, range: 0..<packet.count, timestamp: timestamp)

@@ -49,23 +49,12 @@ enum FragmentBench {
     static func generate(path: String, count: Int) throws {
         let writer = try PcapWriter(path: path)
         var packet = [UInt8](repeating: 0, count: 20 + 72)
-        packet[0] = 0x45
-        packet.setBE16(2, UInt16(packet.count))
         packet.setBE16(6, 0x2000)
-        packet[8] = 64
-        packet[9] = 50
-        packet[16] = 192
-        packet[17] = 0
-        packet[18] = 2
-        packet[19] = 1
         for i in 0..<count {
             packet.setBE16(4, UInt16(truncatingIfNeeded: i))
-            packet[12] = 10
-            packet[13] = UInt8(truncatingIfNeeded: i >> 24)
-            packet[14] = UInt8(truncatingIfNeeded: i >> 16)
-            packet[15] = UInt8(truncatingIfNeeded: i >> 8)
-            packet.setBE16(10, 0)
-            packet.setBE16(10, internetChecksum(packet, 0..<20))
+            packet.setIPv4Header(
+                totalLength: packet.count, protocolNumber: 50,
+                source: 0x0a00_0000 | UInt32(truncatingIfNeeded: i >> 8) & 0x00ff_ffff, destination: 0xc000_0201)
             writer.write(
                 packet, range: 0..<packet.count,
                 timestamp: Timestamp(seconds: 1_700_000_000 + Int64(i / 100_000), microseconds: Int32(i % 100_000) * 10)

@@ -132,13 +132,8 @@ enum IKEBench {
     /// IPv4 + UDP 500 around an IKE message.
     static func udpPacket(_ message: [UInt8], source: UInt32, destination: UInt32) -> [UInt8] {
         var packet = [UInt8](repeating: 0, count: 28)
-        packet[0] = 0x45
-        packet.setBE16(2, UInt16(28 + message.count))
-        packet[8] = 64
-        packet[9] = 17
-        packet.setBE32(12, source)
-        packet.setBE32(16, destination)
-        packet.setBE16(10, internetChecksum(packet, 0..<20))
+        packet.setIPv4Header(
+            totalLength: 28 + message.count, protocolNumber: 17, source: source, destination: destination)
         packet.setBE16(20, 500)
         packet.setBE16(22, 500)
         packet.setBE16(24, UInt16(8 + message.count))

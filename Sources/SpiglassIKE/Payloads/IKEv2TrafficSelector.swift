@@ -102,30 +102,22 @@ public struct IKEv2TrafficSelector: Sendable, Equatable {
         }
         let addressLength: Int
         switch type {
-        case ipv4Range:
-            guard length == ipv4Length else {
-                return .failure(
-                    IKEParseProblem(
-                        .badTrafficSelector, offset: start,
-                        .v2, in: .trafficSelector(index + 1, of: declared),
-                        .address(type: type, length: length, required: ipv4Length)))
-            }
-            addressLength = 4
-        case ipv6Range:
-            guard length == ipv6Length else {
-                return .failure(
-                    IKEParseProblem(
-                        .badTrafficSelector, offset: start,
-                        .v2, in: .trafficSelector(index + 1, of: declared),
-                        .address(type: type, length: length, required: ipv6Length)))
-            }
-            addressLength = 16
+        case ipv4Range: addressLength = 4
+        case ipv6Range: addressLength = 16
         default:
             return .success(
                 IKEv2TrafficSelector(
                     type: type, ipProtocol: ipProtocol, startPort: 0, endPort: 0,
                     startAddress: [], endAddress: [],
                     data: selector.readBytes(selector.remaining) ?? []))
+        }
+        let required = type == ipv4Range ? ipv4Length : ipv6Length
+        guard length == required else {
+            return .failure(
+                IKEParseProblem(
+                    .badTrafficSelector, offset: start,
+                    .v2, in: .trafficSelector(index + 1, of: declared),
+                    .address(type: type, length: length, required: required)))
         }
         let startPort = selector.readUInt16() ?? 0
         let endPort = selector.readUInt16() ?? 0

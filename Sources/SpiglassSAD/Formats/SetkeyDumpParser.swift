@@ -158,8 +158,7 @@ enum SetkeyDumpParser: KeyDumpText {
 
     static func finish(_ block: Block, file: String, into keys: inout KeySet) throws {
         func setHeaderNote(_ kind: KeyFileNote.Kind, _ message: String) {
-            guard block.noteIndex < keys.notes.count else { return }
-            keys.notes[block.noteIndex] = KeyFileNote(kind, file: file, line: block.headerLine, message)
+            keys.replaceNote(at: block.noteIndex, with: KeyFileNote(kind, file: file, line: block.headerLine, message))
         }
         guard let satype = block.satype, let saLine = block.saLine else {
             throw KeyFileError(

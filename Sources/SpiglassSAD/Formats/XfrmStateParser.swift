@@ -266,8 +266,7 @@ enum XfrmStateParser: KeyDumpText {
 
     static func finish(_ block: Block, file: String, into keys: inout KeySet) throws {
         func setHeaderNote(_ kind: KeyFileNote.Kind, _ message: String) {
-            guard block.noteIndex < keys.notes.count else { return }
-            keys.notes[block.noteIndex] = KeyFileNote(kind, file: file, line: block.headerLine, message)
+            keys.replaceNote(at: block.noteIndex, with: KeyFileNote(kind, file: file, line: block.headerLine, message))
         }
         guard let proto = block.protocolName, let protocolLine = block.protocolLine else {
             throw KeyFileError(
