@@ -64,12 +64,8 @@ public enum KeyFileWriter {
         if let e = sa.encryption { line += " enc=\(e.name)" }
         if let i = sa.integrity { line += " integ=\(i.name)" }
         if let p = sa.prf { line += " prf=\(p.name)" }
-        for (name, key) in [
-            ("sk-d", sa.skD), ("sk-ei", sa.skEi), ("sk-er", sa.skEr), ("sk-ai", sa.skAi), ("sk-ar", sa.skAr),
-            ("sk-pi", sa.skPi), ("sk-pr", sa.skPr), ("enc-key", sa.ikev1EncryptionKey), ("skeyid", sa.skeyid),
-            ("skeyid-d", sa.skeyidD), ("skeyid-a", sa.skeyidA), ("skeyid-e", sa.skeyidE),
-        ] where !key.isEmpty {
-            line += " \(name)=\(hex(key))"
+        for (name, key) in NativeKeyParser.ikeKeyFields where !sa[keyPath: key].isEmpty {
+            line += " \(name)=\(hex(sa[keyPath: key]))"
         }
         return line
     }

@@ -20,9 +20,13 @@ enum NativeKeyParser {
         "spi", "src", "dst", "enc", "enc-key", "auth", "auth-key", "esn", "esn-high", "mode", "label",
     ]
     static let ahFields: Set<String> = ["spi", "src", "dst", "auth", "auth-key", "esn", "esn-high", "mode", "label"]
-    static let ikeFields: Set<String> = [
-        "version", "ispi", "rspi", "enc", "integ", "prf", "sk-d", "sk-ei", "sk-er", "sk-ai", "sk-ar", "sk-pi", "sk-pr",
-        "enc-key", "skeyid", "skeyid-d", "skeyid-a", "skeyid-e",
+    static let ikeFields = Set(["version", "ispi", "rspi", "enc", "integ", "prf"] + ikeKeyFields.map(\.name))
+    /// The keys of an `ike` line by their field names, in the order `KeyFileWriter.nativeLine`
+    /// writes them: one table for reading and writing.
+    static let ikeKeyFields: [(name: String, key: WritableKeyPath<IKESecurityAssociation, SecretBytes> & Sendable)] = [
+        ("sk-d", \.skD), ("sk-ei", \.skEi), ("sk-er", \.skEr), ("sk-ai", \.skAi), ("sk-ar", \.skAr), ("sk-pi", \.skPi),
+        ("sk-pr", \.skPr), ("enc-key", \.ikev1EncryptionKey), ("skeyid", \.skeyid), ("skeyid-d", \.skeyidD),
+        ("skeyid-a", \.skeyidA), ("skeyid-e", \.skeyidE),
     ]
 
     struct Token {
@@ -241,18 +245,7 @@ enum NativeKeyParser {
         if let prf = try f.algorithm("prf", "PRF", known: IKEPRF.allCases.map(\.name), IKEPRF.init(nativeName:)) {
             sa.prf = prf
         }
-        sa.skD = try f.key("sk-d")
-        sa.skEi = try f.key("sk-ei")
-        sa.skEr = try f.key("sk-er")
-        sa.skAi = try f.key("sk-ai")
-        sa.skAr = try f.key("sk-ar")
-        sa.skPi = try f.key("sk-pi")
-        sa.skPr = try f.key("sk-pr")
-        sa.ikev1EncryptionKey = try f.key("enc-key")
-        sa.skeyid = try f.key("skeyid")
-        sa.skeyidD = try f.key("skeyid-d")
-        sa.skeyidA = try f.key("skeyid-a")
-        sa.skeyidE = try f.key("skeyid-e")
+        for field in ikeKeyFields { sa[keyPath: field.key] = try f.key(field.name) }
         try IKEValidation.check(sa, file: f.file, line: f.line)
         return sa
     }
