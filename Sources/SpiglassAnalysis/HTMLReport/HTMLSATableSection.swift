@@ -53,8 +53,8 @@ struct HTMLSATableSection {
             child, .number(flow.packets), .number(flow.bytes), .number(flow.verified), .number(flow.count(.decrypted)),
             .number(flow.count(.icvFailed) + flow.count(.ahICVFailed)), .number(flow.replay.lost),
             .number(flow.replay.duplicates), .number(flow.replay.late),
-            .sorted(TimeFormat.iso8601Text(flow.firstSeen), flow.firstSeen.totalMicroseconds),
-            .sorted(TimeFormat.iso8601Text(flow.lastSeen), flow.lastSeen.totalMicroseconds),
+            .sorted(TimeFormat.iso8601Text(flow.firstSeen), flow.firstSeen.total(in: input.resolution)),
+            .sorted(TimeFormat.iso8601Text(flow.lastSeen), flow.lastSeen.total(in: input.resolution)),
         ]
     }
 }
