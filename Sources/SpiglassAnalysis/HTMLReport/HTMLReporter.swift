@@ -114,6 +114,11 @@ struct HTMLReportInput {
         return index < database.entries.count ? database.entries[index] : nil
     }
 
+    /// A flow's algorithms ("aes-cbc-128/hmac-sha2-256-128", an AH SA's integrity), nil without keys.
+    func algorithms(of flow: FlowStatistics) -> String? {
+        sa(of: flow).map { flow.key.ipsecProtocol == .ah ? $0.integrity.name : $0.algorithmDescription }
+    }
+
     /// Anchor of a flow's row in the SA table.
     static func flowAnchor(_ index: Int) -> String { "flow-\(index + 1)" }
     static func ikeSAAnchor(_ index: Int) -> String { "ike-sa-\(index + 1)" }

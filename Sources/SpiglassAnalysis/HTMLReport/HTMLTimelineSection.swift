@@ -100,8 +100,8 @@ struct TimelineRows {
             anchor: HTMLReportInput.flowAnchor(index))
     }
 
-    /// From the creating exchange's response (or request) to the last packet of its flows, or
-    /// the IKE SA's end when it saw none.
+    /// From the creating exchange's response (or request) to its Delete (or a packet of its flows
+    /// after that), else to the last packet of its flows, or the IKE SA's end when it saw none.
     static func childSpan(_ input: HTMLReportInput, child: Int, sa: IKESARecord, flows: [Int]) -> (
         from: Timestamp, to: Timestamp
     ) {
@@ -111,8 +111,15 @@ struct TimelineRows {
             let exchange = sa.exchanges[record.createdBy]
             from = exchange.responseTime ?? exchange.requestTime ?? from
         }
-        var to = flows.map { input.flows[$0].lastSeen }.max() ?? sa.lastTime
-        if record.deleted || record.rekeyedBy != nil { to = max(to, from) } else { to = max(to, sa.lastTime) }
+        let lastPacket = flows.map { input.flows[$0].lastSeen }.max()
+        var to = lastPacket ?? sa.lastTime
+        if let deleted = record.deletedTime {
+            to = max(lastPacket ?? deleted, deleted)
+        } else if record.deleted || record.rekeyedBy != nil {
+            to = max(to, from)
+        } else {
+            to = max(to, sa.lastTime)
+        }
         return (from, max(from, to))
     }
 }

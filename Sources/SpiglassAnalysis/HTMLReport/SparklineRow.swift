@@ -22,7 +22,7 @@ struct SparklineRow {
             $0.element(
                 "title",
                 text:
-                    "\(row.label) \(flow.key.source) → \(flow.key.destination): \(flow.packets) packets, \(flow.bytes) bytes, \(flow.verified) verified, \(flow.count(.icvFailed) + flow.count(.ahICVFailed)) ICV failures"
+                    "\(row.label) \(flow.key.source) → \(flow.key.destination) (\(diagram.input.algorithms(of: flow) ?? "no key")): \(flow.packets) packets, \(flow.bytes) bytes, \(flow.verified) verified, \(flow.count(.icvFailed) + flow.count(.ahICVFailed)) ICV failures"
             )
         }
         guard let histogram else { return }

@@ -241,10 +241,17 @@ public struct ChildSARecord: Sendable {
     public var established = false
     public var failure: ChildSAFailure?
     public var deleted = false
+    /// When the first Delete of it (or of its IKE SA) was seen: where its life ends.
+    public var deletedTime: Timestamp?
     /// Whether ESP keys were derived from SK_d, or why not (nil: not tried).
     public var keying: ChildSAKeying?
 
     public var keysDerived: Bool { keying == .derived }
+
+    mutating func noteDeleted(at time: Timestamp) {
+        if !deleted { deletedTime = time }
+        deleted = true
+    }
 
     /// Both SPIs, requester's first.
     public var spis: [SPI] { [requesterSPI, responderSPI].compactMap { $0 } }

@@ -61,6 +61,7 @@ import Testing
         var requestFrames: [Int]
         var responseFrames: [Int]
         var rtt: String?
+        var purpose: String?
     }
 
     /// The `ike_exchange` records of `ike --json`, in order.
@@ -72,7 +73,8 @@ import Testing
             return Exchange(
                 ikeSA: try #require(object["ike_sa_index"] as? Int),
                 requestFrames: try #require(object["request_frames"] as? [Int]),
-                responseFrames: try #require(object["response_frames"] as? [Int]), rtt: rtt == "null" ? nil : rtt)
+                responseFrames: try #require(object["response_frames"] as? [Int]), rtt: rtt == "null" ? nil : rtt,
+                purpose: object["purpose"] as? String)
         }
     }
 
@@ -154,6 +156,15 @@ import Testing
                 guard index == 1 else { continue }
                 let lifetime = "+\(Self.seconds(from))\(end)\(Self.seconds(to - from)) s)</title>"
                 #expect(html.contains(lifetime), "IKE SA #\(index): \(lifetime)")
+            }
+            // A flow's line names its algorithms on hover, as the CHILD_SA's bar does.
+            #expect(html.contains("10.98.0.1 → 10.98.0.2 (aes-cbc-"), "a flow's algorithms")
+            // A CHILD_SA's bar ends at its Delete (the rekey capture deletes CHILD_SA #1 after its last packet).
+            if let delete = exchanges.first(where: { $0.purpose == "delete CHILD_SA" }) {
+                let ended = frames.relative[try frames.earliest(delete.requestFrames) - 1]
+                let bar = try #require(html.range(of: "<title>CHILD_SA #1 "), "no CHILD_SA #1 bar")
+                let title = html[bar.upperBound...].prefix { $0 != "<" }
+                #expect(title.contains(" s to +\(ended) s ("), "CHILD_SA #1 ends at its Delete: \(title)")
             }
         }
     }
