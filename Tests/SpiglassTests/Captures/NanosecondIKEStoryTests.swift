@@ -119,6 +119,26 @@ import Testing
         }
     }
 
+    /// `--from` one nanosecond after IKE SA #1's last message leaves it out; at that message it is in
+    /// (counted in microseconds, both bounds fell in the message's microsecond and kept it).
+    @Test(.enabled(if: enabled, "editcap/mergecap and tshark are needed"))
+    func ikeSAsAreSelectedToTheNanosecond() throws {
+        let capture = try MessyCaptures.path("nanoseconds/" + Self.cases[0].0)
+        let frames = try Frames(capture)
+        let exchanges = try Self.exchanges(
+            try CLITests.run(["ike", "--json", "-r", capture, "-k", Self.rekeyKeys]).stdout)
+        let last = try exchanges.filter { $0.ikeSA == 1 }.flatMap { [$0.requestFrames, $0.responseFrames] }
+            .filter { !$0.isEmpty }.map { frames.epoch[try frames.earliest($0) - 1] - frames.epoch[0] }.max()
+        let end = try #require(last)
+        for (from, shown) in [(end, ["#1", "#2"]), (end + 1, ["#2"])] {
+            let run = try CLITests.run([
+                "ike", "--summary", "-r", capture, "-k", Self.rekeyKeys, "--from", Self.seconds(from),
+            ])
+            let listed = run.stdout.split(separator: "\n").filter { $0.hasPrefix("#") }.map { String($0.prefix(2)) }
+            #expect(listed == shown, "--from \(Self.seconds(from))")
+        }
+    }
+
     @Test(.enabled(if: enabled, "editcap/mergecap and tshark are needed"), arguments: cases)
     func reportTimesAreTsharks(_ name: String, _ keys: String) throws {
         let capture = try MessyCaptures.path("nanoseconds/" + name)
