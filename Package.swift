@@ -33,8 +33,10 @@ let package = Package(
         .target(name: "SpiglassSAD", dependencies: ["SpiglassWire"]),
         // ESP verification and decryption on top of the crypto wrappers.
         .target(name: "SpiglassESP", dependencies: ["SpiglassSAD", "SpiglassCrypto", "SpiglassWire"]),
-        // IKEv2/IKEv1 messages: payload parsing, SK decryption, prf+, exchange reconstruction.
-        .target(name: "SpiglassIKE", dependencies: ["SpiglassSAD", "SpiglassCrypto", "SpiglassWire"]),
+        // IKEv2/IKEv1 messages: payload parsing, SK decryption, prf+, exchange reconstruction (at the
+        // capture's timestamps, kept to the nanosecond when the capture has them).
+        .target(
+            name: "SpiglassIKE", dependencies: ["SpiglassSAD", "SpiglassCrypto", "SpiglassWire", "SpiglassCapture"]),
         // The analysis pipeline and its reports; what the CLI runs.
         .target(
             name: "SpiglassAnalysis",

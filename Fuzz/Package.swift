@@ -15,7 +15,8 @@ let package = Package(
         .target(name: "SpiglassWire"),
         .target(name: "SpiglassSAD", dependencies: ["SpiglassWire"]),
         .target(name: "SpiglassESP", dependencies: ["SpiglassSAD", "SpiglassCrypto", "SpiglassWire"]),
-        .target(name: "SpiglassIKE", dependencies: ["SpiglassSAD", "SpiglassCrypto", "SpiglassWire"]),
+        .target(
+            name: "SpiglassIKE", dependencies: ["SpiglassSAD", "SpiglassCrypto", "SpiglassWire", "SpiglassCapture"]),
         .target(
             name: "SpiglassAnalysis",
             dependencies: ["SpiglassCapture", "SpiglassWire", "SpiglassSAD", "SpiglassESP", "SpiglassIKE"]),

@@ -35,6 +35,10 @@
 #                              microsecond pcap would write microseconds and drop the shift)
 #   nanoseconds/merged.pcap    the first case's nanosecond copy merged with itself moved 333 ns on, so that
 #                              relative times differ below the microsecond
+#   nanoseconds/jitter-CASE.pcap  strongswan-ike/rekey-cbc-sha256 and strongswan-ike/fragmentation split into
+#                              single frames (editcap -c 1), frame k moved on by its own (389k mod 997) + 1 ns,
+#                              put back in frame order (mergecap -a): IKE round trips, the times between
+#                              messages and SA lifetimes differ below the microsecond; and its pcapng
 set -euo pipefail
 out=${1:?usage: make.sh OUTDIR}
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -115,3 +119,18 @@ tmp=$(mktemp -d)
 editcap -F nsecpcap -t 0.000000456 "$here/${cases[0]}/capture.pcap" "$tmp/later.pcap"
 mergecap -F nsecpcap -w "$out/nanoseconds/merged.pcap" "$out/nanoseconds/$first.pcap" "$tmp/later.pcap"
 rm -r "$tmp"
+for c in strongswan-ike/rekey-cbc-sha256 strongswan-ike/fragmentation; do
+    name=${c//\//-}
+    tmp=$(mktemp -d)
+    editcap -F nsecpcap -c 1 "$here/$c/capture.pcap" "$tmp/frame.pcap"
+    k=0
+    parts=()
+    for frame in $(ls "$tmp"/frame_*.pcap | sort); do
+        k=$((k + 1))
+        editcap -F nsecpcap -t "0.$(printf %09d $(((k * 389) % 997 + 1)))" "$frame" "$tmp/moved-$(printf %05d $k).pcap"
+        parts+=("$tmp/moved-$(printf %05d $k).pcap")
+    done
+    mergecap -a -F nsecpcap -w "$out/nanoseconds/jitter-$name.pcap" "${parts[@]}"
+    editcap -F pcapng "$out/nanoseconds/jitter-$name.pcap" "$out/nanoseconds/jitter-$name.pcapng"
+    rm -r "$tmp"
+done

@@ -11,11 +11,10 @@ extension Analyzer {
         ports: (source: UInt16, destination: UInt16), transport: IKETransport, cut: Bool = false
     ) {
         var datagram = IKEDatagram(
-            frame: record.frame, time: record.timestamp.totalMicroseconds, source: source,
+            frame: record.frame, time: record.timestamp, source: source,
             destination: destination, sourcePort: ports.source, destinationPort: ports.destination,
             transport: transport, bytes: bytes, range: range)
         datagram.cutByCapture = cut
-        datagram.timeNanoseconds = record.timestamp.nanoseconds % 1000
         record.ikeMessage = ike.process(datagram)
         if record.ikeMessage?.captureDuplicateOf != nil { record.verdict = .captureDuplicate }
     }

@@ -39,7 +39,7 @@ extension Analyzer {
     func selectedForReport() -> (AnalysisSummary, [FlowStatistics]) {
         let selection = options.selection
         guard selection.isActive else { return (summary, flows) }
-        let start = summary.firstTime?.totalMicroseconds ?? 0
+        let start = summary.firstTime ?? Timestamp(seconds: 0, microseconds: 0)
         var shown = summary
         if shown.selectedFrames == nil { shown.selectedFrames = 0 }
         let shownFlows = selection.flows(flows, start: start, ike: ike)

@@ -112,7 +112,7 @@ public final class Analyzer {
                 sink: output, quiet: options.quiet, ike: ike, summaryOnly: options.ikeSummary,
                 details: options.packetDetails, display: options.display)
         case (.ike, .json): IKEJSONReporter(sink: output, quiet: options.quiet, ike: ike)
-        case (.html, _): HTMLReporter(sink: output, ike: ike)
+        case (.html, _): HTMLReporter(sink: output, ike: ike, resolution: options.writeResolution)
         }
     }
 

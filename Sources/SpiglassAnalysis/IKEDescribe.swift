@@ -1,3 +1,4 @@
+import SpiglassCapture
 import SpiglassIKE
 import SpiglassSAD
 import SpiglassWire
@@ -165,9 +166,14 @@ enum IKEDescribe {
         origin.description
     }
 
-    /// "4.07 ms" (to the hundredth).
-    static func milliseconds(_ microseconds: Int64) -> String {
-        let hundredths = max(microseconds, 0) / 10 + (max(microseconds, 0) % 10 >= 5 ? 1 : 0)
+    /// A round trip: "4.07 ms" (to the hundredth) from a microsecond capture, "4.070123 ms"
+    /// (to the nanosecond) from a nanosecond one.
+    static func milliseconds(_ duration: CaptureDuration) -> String {
+        let units = max(duration.units, 0)
+        guard duration.resolution == .microseconds else {
+            return "\(units / 1_000_000).\(TimeFormat.pad(units % 1_000_000, 6)) ms"
+        }
+        let hundredths = units / 10 + (units % 10 >= 5 ? 1 : 0)
         let fraction = hundredths % 100
         return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction) ms"
     }

@@ -26,9 +26,7 @@ final class IKEJSONReporter: Reporter {
     func packet(_ record: PacketRecord, sad: SADatabase, ahSAD: SADatabase, startTime: Timestamp) {
         guard !quiet, let message = record.ikeMessage else { return }
         sink.write(
-            IKEJSON.message(
-                message, startTime: startTime, resolution: .finer(startTime.resolution, record.timestamp.resolution),
-                file: { sources.add(record, to: &$0) })
+            IKEJSON.message(message, startTime: startTime, file: { sources.add(record, to: &$0) })
                 + "\n")
     }
 
@@ -138,19 +136,14 @@ enum IKEJSON {
         }
     }
 
-    /// `file` adds where the completing frame came from, in a multi-file run; the relative
-    /// time has the decimals of `resolution`.
+    /// `file` adds where the completing frame came from, in a multi-file run.
     static func message(
-        _ message: IKEMessageRecord, startTime: Timestamp, resolution: TimestampResolution,
-        file: (inout JSONObject) -> Void = { _ in }
+        _ message: IKEMessageRecord, startTime: Timestamp, file: (inout JSONObject) -> Void = { _ in }
     ) -> String {
         var o = JSONObject()
         o.string("type", "ike_message")
         file(&o)
-        o.raw(
-            "time_relative",
-            TimeFormat.elapsed(
-                from: startTime, toMicroseconds: message.time, plusNanoseconds: message.timeNanoseconds, resolution))
+        o.raw("time_relative", TimeFormat.elapsed(from: startTime, to: message.time))
         o.string("src", message.source.description)
         o.string("dst", message.destination.description)
         o.int("sport", message.sourcePort)

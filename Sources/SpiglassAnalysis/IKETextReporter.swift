@@ -43,11 +43,7 @@ final class IKETextReporter: Reporter {
         guard !quiet, let message = record.ikeMessage else { return }
         var line = TimeFormat.pad(record.frame, 5).replacingLeadingZeros()
         if let label = sources.label(record) { line += " [\(label)]" }
-        line +=
-            " "
-            + TimeFormat.elapsed(
-                from: startTime, toMicroseconds: message.time, plusNanoseconds: message.timeNanoseconds,
-                .finer(startTime.resolution, record.timestamp.resolution))
+        line += " " + TimeFormat.elapsed(from: startTime, to: message.time)
         let lead = line
         let frames = message.frames.count > 1 ? " frames \(message.frames.map(String.init).joined(separator: ","))" : ""
         line += " \(message.source):\(message.sourcePort) → \(message.destination):\(message.destinationPort)" + frames
@@ -71,7 +67,7 @@ final class IKETextReporter: Reporter {
     func finish(
         summary: AnalysisSummary, flows: [FlowStatistics], sad: SADatabase, ahSAD: SADatabase, untrackedFlowPackets: Int
     ) {
-        let start = summary.firstTime?.totalMicroseconds ?? 0
+        let start = summary.firstTime ?? Timestamp(seconds: 0, microseconds: 0)
         if display.width != nil {
             spiText = IKESPIAbbreviation(
                 ike.messages.lazy.flatMap { [$0.header.initiatorSPI, $0.header.responderSPI] })
@@ -116,7 +112,7 @@ final class IKETextReporter: Reporter {
     }
 
     private func ikeSAText(
-        _ index: Int, _ sa: IKESARecord, start: Int64, flows: [FlowStatistics], flowsByChild: [Int: [Int]],
+        _ index: Int, _ sa: IKESARecord, start: Timestamp, flows: [FlowStatistics], flowsByChild: [Int: [Int]],
         sad: SADatabase
     ) -> String {
         var out =
@@ -212,7 +208,7 @@ final class IKETextReporter: Reporter {
         }
     }
 
-    private func exchangeLine(_ exchange: IKEExchangeRecord, start: Int64, version: IKESecurityAssociation.Version)
+    private func exchangeLine(_ exchange: IKEExchangeRecord, start: Timestamp, version: IKESecurityAssociation.Version)
         -> String
     {
         let requester = exchange.requestedByInitiator ? "I" : "R"
@@ -220,7 +216,7 @@ final class IKETextReporter: Reporter {
         var line =
             "    \(exchange.name) mid=\(IKEDescribe.messageID(exchange.messageID, version: version)) \(requester)→\(responder)"
         if let time = exchange.requestTime {
-            line += " at +\(TimeFormat.seconds(CaptureTime.elapsed(from: start, to: time)))"
+            line += " at +\(TimeFormat.elapsed(from: start, to: time))"
         }
         if let purpose = exchange.purpose { line += " (\(IKEExchangeWords.purpose(purpose)))" }
         line += ": \(display.paint(IKEExchangeWords.outcome(exchange.outcome), exchange.outcome.style))"

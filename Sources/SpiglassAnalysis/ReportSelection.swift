@@ -31,9 +31,6 @@ public struct ReportSelection: Sendable, Equatable {
         /// Seconds and nanoseconds (0..<1,000,000,000) after the first frame.
         case relative(seconds: Int64, nanoseconds: Int32)
 
-        /// Microseconds since 1970, for a run whose first frame is at `start` (microseconds).
-        func microseconds(start: Int64) -> Int64 { units(start: start, .microseconds) }
-
         /// Units of `resolution` since 1970 (saturating), for a run whose first frame is at
         /// `start` in those units: a nanosecond capture is selected to the nanosecond, a
         /// microsecond one as before (a bound's further digits cut).
@@ -83,10 +80,12 @@ public struct ReportSelection: Sendable, Equatable {
         return true
     }
 
-    /// Whether the span `first...last` meets the range.
-    func overlaps(_ first: Int64, _ last: Int64, start: Int64) -> Bool {
-        if let from, last < from.microseconds(start: start) { return false }
-        if let to, first > to.microseconds(start: start) { return false }
+    /// Whether the span `first...last` meets the range, to the nanosecond where the times have them.
+    func overlaps(_ first: Timestamp, _ last: Timestamp, start: Timestamp) -> Bool {
+        let resolution = max(start.resolution, first.resolution, last.resolution)
+        let origin = start.total(in: resolution)
+        if let from, last.total(in: resolution) < from.units(start: origin, resolution) { return false }
+        if let to, first.total(in: resolution) > to.units(start: origin, resolution) { return false }
         return true
     }
 
@@ -108,11 +107,9 @@ public struct ReportSelection: Sendable, Equatable {
     // MARK: Tables
 
     /// The SAs (flows) shown: named (or created by a named IKE SA) and seen in the time range.
-    func flows(_ flows: [FlowStatistics], start: Int64, ike: IKEReconstruction) -> [FlowStatistics] {
+    func flows(_ flows: [FlowStatistics], start: Timestamp, ike: IKEReconstruction) -> [FlowStatistics] {
         flows.filter { flow in
-            guard overlaps(flow.firstSeen.totalMicroseconds, flow.lastSeen.totalMicroseconds, start: start) else {
-                return false
-            }
+            guard overlaps(flow.firstSeen, flow.lastSeen, start: start) else { return false }
             guard selectsBySA else { return true }
             if admits(spi: flow.key.spi, ike: ike) { return true }
             guard let child = flow.childSA, child < ike.children.count else { return false }
@@ -122,7 +119,7 @@ public struct ReportSelection: Sendable, Equatable {
 
     /// The IKE SAs shown (indexes in `ike.ikeSAs`): named, or having created a named SPI's
     /// CHILD_SA, and active in the time range.
-    func ikeSAs(start: Int64, ike: IKEReconstruction) -> Set<Int> {
+    func ikeSAs(start: Timestamp, ike: IKEReconstruction) -> Set<Int> {
         var shown: Set<Int> = []
         for (index, sa) in ike.ikeSAs.enumerated() where overlaps(sa.firstTime, sa.lastTime, start: start) {
             let named =

@@ -36,26 +36,14 @@ enum TimeFormat {
     }
 
     /// The time from `start` to `end` in seconds, with the decimals of the finer of their
-    /// resolutions ("12.000345", "12.000345678"), saturated as `CaptureTime.elapsed` does.
+    /// resolutions ("12.000345", "12.000345678"), saturated (`CaptureDuration`).
     static func elapsed(from start: Timestamp, to end: Timestamp) -> String {
-        let resolution = TimestampResolution.finer(start.resolution, end.resolution)
-        let units = CaptureTime.elapsed(from: start.total(in: resolution), to: end.total(in: resolution))
-        return resolution == .microseconds ? seconds(units) : seconds(nanoseconds: units)
+        seconds(CaptureDuration(from: start, to: end))
     }
 
-    /// The time from `start` to a time of the IKE story (microseconds since 1970, and the
-    /// nanoseconds past them a nanosecond capture adds), at `resolution`.
-    static func elapsed(
-        from start: Timestamp, toMicroseconds time: Int64, plusNanoseconds extra: Int32,
-        _ resolution: TimestampResolution
-    ) -> String {
-        guard resolution == .nanoseconds else {
-            return seconds(CaptureTime.elapsed(from: start.totalMicroseconds, to: time))
-        }
-        let (scaled, overflow) = time.multipliedReportingOverflow(by: 1000)
-        let (end, past) = scaled.addingReportingOverflow(Int64(extra))
-        let saturated = overflow || past ? (time > 0 ? Int64.max : .min) : end
-        return seconds(nanoseconds: CaptureTime.elapsed(from: start.totalNanoseconds, to: saturated))
+    /// A duration in seconds, with the decimals of its resolution: "0.004070", "0.004070123".
+    static func seconds(_ duration: CaptureDuration) -> String {
+        duration.resolution == .microseconds ? seconds(duration.units) : seconds(nanoseconds: duration.units)
     }
 
     /// Seconds with nine decimals: "12.000345678".

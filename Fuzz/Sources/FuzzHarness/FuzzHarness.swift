@@ -386,7 +386,8 @@ public enum FuzzHarness {
             let ports = 1 + 2 * addressLength
             let transport: IKETransport = [.udp, .udpEncapsulated, .tcp, .udp][Int(flags >> 1) & 3]
             let datagram = IKEDatagram(
-                frame: index + 1, time: time, source: address(1), destination: address(1 + addressLength),
+                frame: index + 1, time: Timestamp.normalised(seconds: 0, microseconds: time).timestamp,
+                source: address(1), destination: address(1 + addressLength),
                 sourcePort: UInt16(unit[ports]) << 8 | UInt16(unit[ports + 1]),
                 destinationPort: UInt16(unit[ports + 2]) << 8 | UInt16(unit[ports + 3]),
                 transport: transport, bytes: unit, range: headerLength..<unit.count)

@@ -26,7 +26,7 @@ struct HTMLOverviewSection {
         var rows: [(String, String)] = []
         rows.append(("Files", input.paths.isEmpty ? "-" : input.paths.joined(separator: "\n")))
         if let first = summary.firstTime, let last = summary.lastTime {
-            let span = TimeFormat.seconds(input.end - input.start)
+            let span = TimeFormat.seconds(input.sinceStart(input.end))
             rows.append(
                 ("Time span", "\(TimeFormat.iso8601Text(first)) to \(TimeFormat.iso8601Text(last)) (\(span) s)"))
         }

@@ -4,7 +4,7 @@ enum HTMLReportTable {
     enum Cell {
         case text(String)
         case number(Int)
-        /// Text shown, number sorted by (a time shown as text, sorted by microseconds).
+        /// Text shown, number sorted by (a time shown as text, sorted by its units since 1970).
         case sorted(String, Int64)
         /// A cell whose text links to an anchor of the page.
         case link(String, anchor: String)

@@ -9,6 +9,9 @@ import SpiglassWire
 final class HTMLReporter: Reporter {
     let sink: OutputSink
     let ike: IKEReconstruction
+    /// The run's timestamp resolution, the finest of its inputs': the histograms and the
+    /// timeline count in it.
+    let resolution: TimestampResolution
     private(set) var paths: [String] = []
     private(set) var linkTypes: [String] = []
     /// By flow number (the run's flows, in the order first seen); flows past
@@ -18,9 +21,10 @@ final class HTMLReporter: Reporter {
     /// Flows with a sparkline: 48 buckets of about 40 bytes each, some 2 KB a flow.
     static let maxHistograms = 20_000
 
-    init(sink: OutputSink, ike: IKEReconstruction) {
+    init(sink: OutputSink, ike: IKEReconstruction, resolution: TimestampResolution = .microseconds) {
         self.sink = sink
         self.ike = ike
+        self.resolution = resolution
     }
 
     func begin(sources: [String]) { paths = sources }
@@ -28,7 +32,7 @@ final class HTMLReporter: Reporter {
     func linkTypes(_ descriptions: [String]) { linkTypes = descriptions }
 
     func packet(_ record: PacketRecord, sad: SADatabase, ahSAD: SADatabase, startTime: Timestamp) {
-        let time = record.timestamp.totalMicroseconds
+        let time = record.timestamp
         for layer in record.ah {
             guard let flow = layer.flowNumber else { continue }
             add(
@@ -46,11 +50,11 @@ final class HTMLReporter: Reporter {
     /// Counts a packet of an ESP or AH flow in its histogram, with the sequence numbers it
     /// skipped since the highest before it.
     private func add(
-        flow: Int, time: Int64, sequence: UInt64, bytes: Int, failed: Bool, replay: ReplayWindow.Outcome?
+        flow: Int, time: Timestamp, sequence: UInt64, bytes: Int, failed: Bool, replay: ReplayWindow.Outcome?
     ) {
         guard flow < HTMLReporter.maxHistograms else { return }
         while histograms.count <= flow {
-            histograms.append(SARateHistogram(start: time))
+            histograms.append(SARateHistogram(start: time, resolution: resolution))
             lastSequences.append(0)
         }
         let last = lastSequences[flow]
@@ -65,7 +69,9 @@ final class HTMLReporter: Reporter {
     func merge(_ workers: [HTMLReporter], order: [(worker: Int, flow: Int)]) {
         histograms = order.prefix(HTMLReporter.maxHistograms).map { owner in
             let kept = workers[owner.worker].histograms
-            return owner.flow < kept.count ? kept[owner.flow] : SARateHistogram(start: 0)
+            return owner.flow < kept.count
+                ? kept[owner.flow]
+                : SARateHistogram(start: Timestamp(seconds: 0, microseconds: 0), resolution: resolution)
         }
     }
 
@@ -74,7 +80,7 @@ final class HTMLReporter: Reporter {
     ) {
         let input = HTMLReportInput(
             paths: paths, linkTypes: linkTypes, summary: summary, flows: flows, sad: sad, ahSAD: ahSAD,
-            untrackedFlowPackets: untrackedFlowPackets, ike: ike, histograms: histograms)
+            untrackedFlowPackets: untrackedFlowPackets, ike: ike, histograms: histograms, resolution: resolution)
         sink.write(HTMLReportDocument(input).render())
         sink.flush()
     }
@@ -91,16 +97,26 @@ struct HTMLReportInput {
     var untrackedFlowPackets: Int
     var ike: IKEReconstruction
     var histograms: [SARateHistogram]
+    /// The run's timestamp resolution (`HTMLReporter.resolution`).
+    var resolution: TimestampResolution
 
-    /// The capture's first packet, microseconds since 1970 (0 for an empty capture).
-    var start: Int64 { summary.firstTime?.totalMicroseconds ?? 0 }
-    var end: Int64 { summary.lastTime?.totalMicroseconds ?? start }
+    /// The capture's first packet (the epoch for an empty capture) and its last.
+    var start: Timestamp { summary.firstTime ?? Timestamp(seconds: 0, microseconds: 0) }
+    var end: Timestamp { summary.lastTime ?? start }
+
+    /// The time from the first packet to `time` in the run's resolution: the timeline's scale.
+    func sinceStart(_ time: Timestamp) -> CaptureDuration { CaptureDuration(from: start, to: time, in: resolution) }
 
     /// The SA of a flow, from the ESP or the AH database.
     func sa(of flow: FlowStatistics) -> SecurityAssociation? {
         guard let index = flow.saIndex else { return nil }
         let database = flow.key.ipsecProtocol == .ah ? ahSAD : sad
         return index < database.entries.count ? database.entries[index] : nil
+    }
+
+    /// A flow's algorithms ("aes-cbc-128/hmac-sha2-256-128", an AH SA's integrity), nil without keys.
+    func algorithms(of flow: FlowStatistics) -> String? {
+        sa(of: flow).map { flow.key.ipsecProtocol == .ah ? $0.integrity.name : $0.algorithmDescription }
     }
 
     /// Anchor of a flow's row in the SA table.

@@ -48,13 +48,13 @@ struct HTMLSATableSection {
         return [
             .text(flow.key.spi.description), .text(isAH ? "AH" : (flow.key.udpEncapsulated ? "ESP-in-UDP" : "ESP")),
             .text(flow.key.source.description), .text(flow.key.destination.description),
-            .text(sa.map { isAH ? $0.integrity.name : $0.algorithmDescription } ?? "(no key)"),
+            .text(input.algorithms(of: flow) ?? "(no key)"),
             .text(sa.map { $0.origin.description + (flow.saMatch == .spiOnly ? " (spi only)" : "") } ?? "-"),
             child, .number(flow.packets), .number(flow.bytes), .number(flow.verified), .number(flow.count(.decrypted)),
             .number(flow.count(.icvFailed) + flow.count(.ahICVFailed)), .number(flow.replay.lost),
             .number(flow.replay.duplicates), .number(flow.replay.late),
-            .sorted(TimeFormat.iso8601Text(flow.firstSeen), flow.firstSeen.totalMicroseconds),
-            .sorted(TimeFormat.iso8601Text(flow.lastSeen), flow.lastSeen.totalMicroseconds),
+            .sorted(TimeFormat.iso8601Text(flow.firstSeen), flow.firstSeen.total(in: input.resolution)),
+            .sorted(TimeFormat.iso8601Text(flow.lastSeen), flow.lastSeen.total(in: input.resolution)),
         ]
     }
 }

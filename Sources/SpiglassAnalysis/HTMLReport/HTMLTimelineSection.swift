@@ -1,3 +1,4 @@
+import SpiglassCapture
 import SpiglassIKE
 import SpiglassWire
 
@@ -44,8 +45,8 @@ struct TimelineRows {
     struct Row {
         var kind: Kind
         var label: String
-        var from: Int64
-        var to: Int64
+        var from: Timestamp
+        var to: Timestamp
         var anchor: String
     }
 
@@ -95,14 +96,14 @@ struct TimelineRows {
         let proto = flow.key.ipsecProtocol == .ah ? "AH" : "ESP"
         return Row(
             kind: .flow(index), label: "\(proto) \(flow.key.spi.description)",
-            from: flow.firstSeen.totalMicroseconds, to: flow.lastSeen.totalMicroseconds,
+            from: flow.firstSeen, to: flow.lastSeen,
             anchor: HTMLReportInput.flowAnchor(index))
     }
 
-    /// From the creating exchange's response (or request) to the last packet of its flows, or
-    /// the IKE SA's end when it saw none.
+    /// From the creating exchange's response (or request) to its Delete (or a packet of its flows
+    /// after that), else to the last packet of its flows, or the IKE SA's end when it saw none.
     static func childSpan(_ input: HTMLReportInput, child: Int, sa: IKESARecord, flows: [Int]) -> (
-        from: Int64, to: Int64
+        from: Timestamp, to: Timestamp
     ) {
         let record = input.ike.children[child]
         var from = sa.firstTime
@@ -110,8 +111,15 @@ struct TimelineRows {
             let exchange = sa.exchanges[record.createdBy]
             from = exchange.responseTime ?? exchange.requestTime ?? from
         }
-        var to = flows.map { input.flows[$0].lastSeen.totalMicroseconds }.max() ?? sa.lastTime
-        if record.deleted || record.rekeyedBy != nil { to = max(to, from) } else { to = max(to, sa.lastTime) }
+        let lastPacket = flows.map { input.flows[$0].lastSeen }.max()
+        var to = lastPacket ?? sa.lastTime
+        if let deleted = record.deletedTime {
+            to = max(lastPacket ?? deleted, deleted)
+        } else if record.deleted || record.rekeyedBy != nil {
+            to = max(to, from)
+        } else {
+            to = max(to, sa.lastTime)
+        }
         return (from, max(from, to))
     }
 }

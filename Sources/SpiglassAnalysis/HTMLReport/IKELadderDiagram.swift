@@ -1,3 +1,4 @@
+import SpiglassCapture
 import SpiglassIKE
 import SpiglassWire
 
@@ -12,7 +13,7 @@ struct IKELadderDiagram {
     /// The SA's messages drawn, indices into `ike.messages`, in time order.
     let messages: [Int]
     /// The capture's first packet (times are shown from it).
-    let start: Int64
+    let start: Timestamp
 
     static let width = 860.0
     static let left = 190.0
@@ -99,25 +100,36 @@ struct IKELadderDiagram {
 
     /// The time at the left, frames and the round-trip time at the right.
     private func margins(_ group: inout HTMLBuilder, _ message: IKEMessageRecord, y: Double) {
-        let elapsed = TimeFormat.seconds(CaptureTime.elapsed(from: start, to: message.time))
+        let elapsed = TimeFormat.elapsed(from: start, to: message.time)
         group.element(
             "text", [HTMLAttribute("x", 4), HTMLAttribute("y", y + 4), HTMLAttribute("class", "muted")],
             text: "+\(elapsed) s")
-        var right = "frame " + message.frames.map(String.init).joined(separator: ",")
+        var lines = ["frame " + message.frames.map(String.init).joined(separator: ",")]
         if message.isResponse, let index = message.exchangeIndex, index < sa.exchanges.count,
             sa.exchanges[index].response.map({ ike.messages[$0].time == message.time }) ?? false,
             let rtt = sa.exchanges[index].roundTrip
         {
-            right += " · rtt \(IKEDescribe.milliseconds(rtt))"
+            // On the frames' line when both fit (they always did before times had nanoseconds).
+            let time = "rtt \(IKEDescribe.milliseconds(rtt))"
+            if lines[0].count + time.count + 3 <= IKELadderDiagram.marginLimit {
+                lines[0] += " · " + time
+            } else {
+                lines.append(time)
+            }
         }
-        group.element(
-            "text",
-            [
-                HTMLAttribute("x", IKELadderDiagram.right + 8), HTMLAttribute("y", y + 4),
-                HTMLAttribute("class", "muted"),
-            ],
-            text: IKELadderDiagram.fitted(right, limit: 28))
+        for (number, line) in lines.enumerated() {
+            group.element(
+                "text",
+                [
+                    HTMLAttribute("x", IKELadderDiagram.right + 8), HTMLAttribute("y", y + 4 + 14 * Double(number)),
+                    HTMLAttribute("class", "muted"),
+                ],
+                text: IKELadderDiagram.fitted(line, limit: IKELadderDiagram.marginLimit))
+        }
     }
+
+    /// Characters of a label right of the responder's lifeline.
+    static let marginLimit = 28
 
     /// A triangle, or for a failed message a cross: the shape says it as well as the colour.
     private func head(_ group: inout HTMLBuilder, at x: Double, y: Double, pointingRight: Bool, failed: Bool) {

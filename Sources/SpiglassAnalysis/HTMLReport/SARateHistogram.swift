@@ -1,3 +1,4 @@
+import SpiglassCapture
 import SpiglassESP
 
 /// An SA's packets over time in a fixed number of buckets, for the report's sparklines: the
@@ -6,9 +7,9 @@ import SpiglassESP
 /// grows with the capture; a packet costs an addition or two.
 struct SARateHistogram {
     static let bucketCount = 48
-    /// One millisecond: a capture of a tenth of a second still shows its shape (a day takes 21
-    /// doublings).
-    static let initialWidth: Int64 = 1_000
+    /// One millisecond, in units of `resolution`: a capture of a tenth of a second still shows
+    /// its shape (a day takes 21 doublings).
+    static func initialWidth(_ resolution: TimestampResolution) -> Int64 { resolution.unitsPerSecond / 1000 }
 
     struct Bucket {
         var packets: UInt32 = 0
@@ -32,24 +33,29 @@ struct SARateHistogram {
         }
     }
 
-    /// The first packet's time (microseconds since 1970) and the width of a bucket.
-    let start: Int64
-    private(set) var width: Int64 = initialWidth
+    /// The first packet's time, and the width of a bucket in units of `resolution` (the run's).
+    let start: Timestamp
+    let resolution: TimestampResolution
+    private(set) var width: Int64
     private(set) var buckets = [Bucket](repeating: Bucket(), count: bucketCount)
 
-    init(start: Int64) { self.start = start }
+    init(start: Timestamp, resolution: TimestampResolution) {
+        self.start = start
+        self.resolution = resolution
+        width = SARateHistogram.initialWidth(resolution)
+    }
 
     /// The bucket of `time`, after widening the buckets until it fits; a time before `start`
     /// (a capture whose clock went back) goes to the first.
-    mutating func bucket(at time: Int64) -> Int {
-        let offset = time.subtractingReportingOverflow(start)
-        guard !offset.overflow, offset.partialValue > 0 else { return 0 }
-        while offset.partialValue / width >= Int64(SARateHistogram.bucketCount) {
-            // Past the capture's possible span (2^63 µs) there is nothing left to widen to.
+    mutating func bucket(at time: Timestamp) -> Int {
+        let offset = CaptureDuration(from: start, to: time, in: resolution).units
+        guard offset > 0 else { return 0 }
+        while offset / width >= Int64(SARateHistogram.bucketCount) {
+            // Past the capture's possible span (2^63 units) there is nothing left to widen to.
             guard width <= Int64.max / 2 else { return SARateHistogram.bucketCount - 1 }
             merge()
         }
-        return Int(offset.partialValue / width)
+        return Int(offset / width)
     }
 
     private mutating func merge() {
@@ -63,7 +69,7 @@ struct SARateHistogram {
         width *= 2
     }
 
-    mutating func add(at time: Int64, bytes: Int, failed: Bool, replay: ReplayWindow.Outcome?, skipped: UInt64) {
+    mutating func add(at time: Timestamp, bytes: Int, failed: Bool, replay: ReplayWindow.Outcome?, skipped: UInt64) {
         let index = bucket(at: time)
         buckets[index].skipped &+= skipped
         buckets[index].packets &+= 1

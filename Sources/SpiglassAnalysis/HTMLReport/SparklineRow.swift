@@ -1,3 +1,4 @@
+import SpiglassCapture
 import SpiglassWire
 
 /// One flow on the timeline: a thin bar over its life and its packets per bucket as columns, with
@@ -21,16 +22,18 @@ struct SparklineRow {
             $0.element(
                 "title",
                 text:
-                    "\(row.label) \(flow.key.source) → \(flow.key.destination): \(flow.packets) packets, \(flow.bytes) bytes, \(flow.verified) verified, \(flow.count(.icvFailed) + flow.count(.ahICVFailed)) ICV failures"
+                    "\(row.label) \(flow.key.source) → \(flow.key.destination) (\(diagram.input.algorithms(of: flow) ?? "no key")): \(flow.packets) packets, \(flow.bytes) bytes, \(flow.verified) verified, \(flow.count(.icvFailed) + flow.count(.ahICVFailed)) ICV failures"
             )
         }
         guard let histogram else { return }
         let highest = Double(histogram.buckets.map(\.packets).max() ?? 0)
         guard highest > 0 else { return }
+        // Bucket times as offsets from the capture's first packet, in the run's resolution.
+        let first = diagram.input.sinceStart(histogram.start).units
         for (index, bucket) in histogram.buckets.enumerated() where bucket.packets > 0 {
-            let start = histogram.start &+ Int64(index) &* histogram.width
-            let left = diagram.x(start)
-            let width = max(diagram.x(start &+ histogram.width) - left, 1.5)
+            let start = first &+ Int64(index) &* histogram.width
+            let left = diagram.x(offset: start)
+            let width = max(diagram.x(offset: start &+ histogram.width) - left, 1.5)
             let height = max(Double(bucket.packets) / highest * (TimelineDiagram.flowHeight - 10), 1)
             svg.element(
                 "rect",
@@ -44,8 +47,10 @@ struct SparklineRow {
     }
 
     private func title(_ bucket: SARateHistogram.Bucket, start: Int64, width: Int64) -> String {
-        let from = TimeFormat.seconds(start &- diagram.input.start)
-        var text = "+\(from) s, \(TimeFormat.seconds(width)) s: \(bucket.packets) packets, \(bucket.bytes) bytes"
+        let resolution = diagram.input.resolution
+        let from = TimeFormat.seconds(CaptureDuration(units: start, resolution: resolution))
+        let span = TimeFormat.seconds(CaptureDuration(units: width, resolution: resolution))
+        var text = "+\(from) s, \(span) s: \(bucket.packets) packets, \(bucket.bytes) bytes"
         if bucket.failures > 0 { text += ", \(bucket.failures) ICV failures" }
         if bucket.replays > 0 { text += ", \(bucket.replays) replays" }
         if bucket.late > 0 { text += ", \(bucket.late) reordered or too old" }

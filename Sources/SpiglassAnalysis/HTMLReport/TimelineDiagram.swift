@@ -1,3 +1,4 @@
+import SpiglassCapture
 import SpiglassWire
 
 /// The timeline's SVG: a time axis, one bar per IKE SA and CHILD_SA, a sparkline per flow, and
@@ -13,11 +14,15 @@ struct TimelineDiagram {
     static let flowHeight = 28.0
     static let axisHeight = 30.0
 
-    private var span: Double { Double(max(input.end - input.start, 1)) }
+    /// The capture's span in units of the run's resolution.
+    private var span: Int64 { input.sinceStart(input.end).units }
 
-    func x(_ time: Int64) -> Double {
-        let offset = Double(time) - Double(input.start)
-        let position = TimelineDiagram.x0 + offset / span * (TimelineDiagram.x1 - TimelineDiagram.x0)
+    func x(_ time: Timestamp) -> Double { x(offset: input.sinceStart(time).units) }
+
+    /// The position of a time `offset` units of the run's resolution after the first packet.
+    func x(offset: Int64) -> Double {
+        let position =
+            TimelineDiagram.x0 + Double(offset) / Double(max(span, 1)) * (TimelineDiagram.x1 - TimelineDiagram.x0)
         return min(max(position, TimelineDiagram.x0), TimelineDiagram.x1)
     }
 
@@ -41,8 +46,9 @@ struct TimelineDiagram {
 
     private func axis(_ svg: inout HTMLBuilder, height: Double) {
         for step in 0...4 {
-            let time = input.start + (input.end - input.start) / 4 * Int64(step)
-            let position = x(time)
+            // The last tick is the end itself, not four truncated quarters of the span.
+            let offset = step == 4 ? span : span / 4 * Int64(step)
+            let position = x(offset: offset)
             svg.empty(
                 "line",
                 [
@@ -55,7 +61,7 @@ struct TimelineDiagram {
                 [
                     HTMLAttribute("x", position), HTMLAttribute("y", 13), HTMLAttribute("text-anchor", anchor),
                     HTMLAttribute("class", "muted"),
-                ], text: "+\(TimeFormat.seconds(time - input.start)) s")
+                ], text: "+\(TimeFormat.seconds(CaptureDuration(units: offset, resolution: input.resolution))) s")
         }
     }
 
@@ -72,8 +78,8 @@ struct TimelineDiagram {
                 text: IKELadderDiagram.fitted(row.label, limit: 26))
         }
         switch row.kind {
-        case .ikeSA(let index): bar(&svg, row, top: top, child: false, title: ikeSATitle(index))
-        case .child(let index): bar(&svg, row, top: top, child: true, title: childTitle(index))
+        case .ikeSA(let index): bar(&svg, row, top: top, child: false, title: ikeSATitle(index) + span(row))
+        case .child(let index): bar(&svg, row, top: top, child: true, title: childTitle(index) + span(row))
         case .flow(let index):
             SparklineRow(
                 diagram: self, flow: input.flows[index],
@@ -95,6 +101,14 @@ struct TimelineDiagram {
                 HTMLAttribute("rx", 3),
             ]
         ) { $0.element("title", text: title) }
+    }
+
+    /// When the bar's SA lived, from the first packet, and for how long: "+0.457275683 s to
+    /// +1.227907533 s (0.770631850 s)", with the decimals of the run's resolution.
+    private func span(_ row: TimelineRows.Row) -> String {
+        let seconds = { TimeFormat.seconds(input.sinceStart($0)) }
+        let life = TimeFormat.seconds(CaptureDuration(from: row.from, to: row.to, in: input.resolution))
+        return "\n+\(seconds(row.from)) s to +\(seconds(row.to)) s (\(life) s)"
     }
 
     private func ikeSATitle(_ index: Int) -> String {

@@ -1,3 +1,4 @@
+import SpiglassCapture
 import SpiglassWire
 
 /// How an IKE message reached the wire.
@@ -14,11 +15,8 @@ public enum IKETransport: String, Sendable, Equatable {
 public struct IKEDatagram: Sendable {
     /// 1-based capture frame number.
     public var frame: Int
-    /// Capture time in microseconds since the epoch.
-    public var time: Int64
-    /// Nanoseconds past `time`'s microsecond (0...999), which a nanosecond capture adds: kept
-    /// for showing the message's time as the capture has it (the story counts microseconds).
-    public var timeNanoseconds: Int32 = 0
+    /// Capture time, at the resolution of the input that stamped it.
+    public var time: Timestamp
     public var source: IPAddress
     public var destination: IPAddress
     public var sourcePort: UInt16
@@ -31,7 +29,8 @@ public struct IKEDatagram: Sendable {
     public var cutByCapture = false
 
     public init(
-        frame: Int, time: Int64, source: IPAddress, destination: IPAddress, sourcePort: UInt16, destinationPort: UInt16,
+        frame: Int, time: Timestamp, source: IPAddress, destination: IPAddress, sourcePort: UInt16,
+        destinationPort: UInt16,
         transport: IKETransport, bytes: [UInt8], range: Range<Int>
     ) {
         self.frame = frame

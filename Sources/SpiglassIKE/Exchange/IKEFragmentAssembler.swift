@@ -1,3 +1,5 @@
+import SpiglassCapture
+
 /// Collects the fragments of RFC 7383 messages until each message is whole. Every fragment
 /// is its own encrypted unit, so what is kept per fragment is its plaintext (when keys
 /// opened it) and the frame that carried it. Pending messages, fragments per message and
@@ -14,8 +16,7 @@ struct IKEFragmentAssembler {
 
     struct Fragment {
         var frame: Int
-        var time: Int64
-        var timeNanoseconds: Int32
+        var time: Timestamp
         var wireLength: Int
         /// Decrypted content, nil when it could not be decrypted.
         var plaintext: [UInt8]?

@@ -44,7 +44,6 @@ extension IKEReconstruction {
             length: datagram.range.count, payloads: .v1([]), decryptedFrom: nil, decryption: .notEncrypted,
             integrity: .unchecked, retransmission: false, ikeSAIndex: nil, exchangeIndex: nil, problems: [],
             isResponse: false, fromOriginalInitiator: true)
-        record.timeNanoseconds = datagram.timeNanoseconds
         var range = datagram.range
         if Int(header.length) >= IKEHeader.length && Int(header.length) < range.count {
             range = range.lowerBound..<(range.lowerBound + Int(header.length))
@@ -77,7 +76,6 @@ extension IKEReconstruction {
             var copy = earlier
             copy.frames = record.frames
             copy.time = record.time
-            copy.timeNanoseconds = record.timeNanoseconds
             copy.retransmission = true
             countV1Retransmission(copy, saIndex: saIndex)
             return keep(copy)

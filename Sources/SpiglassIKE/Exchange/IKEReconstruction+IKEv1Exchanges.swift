@@ -1,3 +1,4 @@
+import SpiglassCapture
 import SpiglassSAD
 import SpiglassWire
 
@@ -375,7 +376,7 @@ extension IKEReconstruction {
                 if notify.isError { phase1Refused(notify, record: record, saIndex: saIndex) }
             case .delete(let delete):
                 parts.append(delete.protocolID == IKEv1Names.protoISAKMP ? .deleteIKESA : .deleteChildSA)
-                applyV1Delete(delete, saIndex: saIndex)
+                applyV1Delete(delete, saIndex: saIndex, at: record.time)
             default:
                 continue
             }
@@ -428,14 +429,14 @@ extension IKEReconstruction {
         }
     }
 
-    private func applyV1Delete(_ delete: IKEv1Delete, saIndex: Int) {
+    private func applyV1Delete(_ delete: IKEv1Delete, saIndex: Int, at time: Timestamp) {
         if delete.protocolID == IKEv1Names.protoISAKMP {
             if inFlight.v1States[saIndex]?.deleted() == true { ikeSAs[saIndex].state = .deleted }
-            for child in ikeSAs[saIndex].children { children[child].deleted = true }
+            for child in ikeSAs[saIndex].children { children[child].noteDeleted(at: time) }
         } else {
             for spi in delete.spis where spi.count == 4 {
                 if let child = lookups.childBySPI[SPI(spi.be32Value)], children[child].ikeSAIndex == saIndex {
-                    children[child].deleted = true
+                    children[child].noteDeleted(at: time)
                 }
             }
         }

@@ -84,14 +84,14 @@ extension IKEReconstruction {
                     ikeSAs[saIndex].state = .rekeyed
                 } else {
                     ikeSAs[saIndex].state = .deleted
-                    for child in ikeSAs[saIndex].children { children[child].deleted = true }
+                    for child in ikeSAs[saIndex].children { children[child].noteDeleted(at: record.time) }
                 }
             } else {
                 for spi in delete.spis where spi.count == 4 {
                     if let child = lookups.childBySPI[SPI(spi.be32Value)],
                         children[child].ikeSAIndex == saIndex || children[child].ikeSAIndex == ikeSAs[saIndex].rekeyOf
                     {
-                        children[child].deleted = true
+                        children[child].noteDeleted(at: record.time)
                     }
                 }
             }

@@ -1,3 +1,4 @@
+import SpiglassCapture
 import SpiglassSAD
 import SpiglassWire
 
@@ -132,9 +133,8 @@ public final class IKEReconstruction {
             decryption: .notEncrypted,
             integrity: .unchecked, retransmission: false, ikeSAIndex: nil, exchangeIndex: nil, problems: [],
             isResponse: header.isResponse, fromOriginalInitiator: header.isInitiator)
-        record.timeNanoseconds = datagram.timeNanoseconds
         if let original = inFlight.recentMessages.original(
-            identity: [], bytes: datagram.bytes, range: datagram.range, time: datagram.time,
+            identity: [], bytes: datagram.bytes, range: datagram.range, time: datagram.time.totalMicroseconds,
             frame: datagram.frame, window: captureDuplicateWindow)
         {
             // Not decoded again, not paired, not counted: the story already has this message.
@@ -218,7 +218,7 @@ public final class IKEReconstruction {
     ) -> IKEMessageRecord? {
         let header = first.header
         var piece = IKEFragmentAssembler.Fragment(
-            frame: datagram.frame, time: datagram.time, timeNanoseconds: datagram.timeNanoseconds,
+            frame: datagram.frame, time: datagram.time,
             wireLength: datagram.range.count,
             plaintext: nil, firstPayload: fragment.firstInnerPayload, integrity: .unchecked,
             failure: nil,
@@ -251,9 +251,7 @@ public final class IKEReconstruction {
         case .complete(let whole):
             var record = first
             record.frames = whole.fragments.map(\.frame)
-            let earliest = whole.fragments.min { ($0.time, $0.timeNanoseconds) < ($1.time, $1.timeNanoseconds) }
-            record.time = earliest?.time ?? first.time
-            record.timeNanoseconds = earliest?.timeNanoseconds ?? first.timeNanoseconds
+            record.time = whole.fragments.lazy.map(\.time).min() ?? first.time
             record.length = whole.fragments.reduce(0) { $0 + $1.wireLength }
             var combined: UInt64 = 0xcbf2_9ce4_8422_2325
             for piece in whole.fragments { combined = (combined ^ piece.fingerprint) &* 0x100_0000_01b3 }

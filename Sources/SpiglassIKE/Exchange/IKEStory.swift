@@ -1,3 +1,4 @@
+import SpiglassCapture
 import SpiglassSAD
 import SpiglassWire
 
@@ -41,9 +42,8 @@ public enum IKEIntegrityVerdict: String, Sendable, Equatable {
 public struct IKEMessageRecord: Sendable {
     /// Capture frames that carried it, in order (several for RFC 7383 fragments).
     public var frames: [Int]
-    public var time: Int64
-    /// Nanoseconds past `time`'s microsecond (`IKEDatagram.timeNanoseconds`).
-    public var timeNanoseconds: Int32 = 0
+    /// When the capture saw it (a fragmented message: its earliest fragment), at the capture's resolution.
+    public var time: Timestamp
     public var header: IKEHeader
     public var source: IPAddress
     public var destination: IPAddress
@@ -113,8 +113,8 @@ public struct IKEExchangeRecord: Sendable {
     /// answers each retransmitted request afresh (Libreswan's IKE_SA_INIT, each time with a new
     /// responder SPI). Counted apart from retransmissions, with their frames.
     public var otherResponses: [Int] = []
-    public var requestTime: Int64?
-    public var responseTime: Int64?
+    public var requestTime: Timestamp?
+    public var responseTime: Timestamp?
     /// How it ended: ok, an error notify (NO_PROPOSAL_CHOSEN), no response, ...
     public var outcome: IKEExchangeOutcome = .noResponse
     /// Succeeded: a response without error notifies.
@@ -122,10 +122,11 @@ public struct IKEExchangeRecord: Sendable {
     /// What the exchange did: rekey a CHILD_SA, delete the IKE SA, check liveness, ...
     public var purpose: IKEExchangePurpose?
 
-    /// Round-trip time from the first request to the first response, in microseconds.
-    public var roundTrip: Int64? {
+    /// Round-trip time from the first request to the first response, to the nanosecond when
+    /// the capture has nanoseconds.
+    public var roundTrip: CaptureDuration? {
         guard let requestTime, let responseTime else { return nil }
-        return CaptureTime.elapsed(from: requestTime, to: responseTime)
+        return CaptureDuration(from: requestTime, to: responseTime)
     }
 }
 
@@ -182,8 +183,9 @@ public struct IKESARecord: Sendable {
     public var rekeyedBy: Int?
     /// Vendor IDs the peers sent, each once, at most `IKEVendorID.maxPerIKESA`.
     public var vendorIDs: [IKEVendorID] = []
-    public var firstTime: Int64
-    public var lastTime: Int64
+    /// Its first and last message's capture times.
+    public var firstTime: Timestamp
+    public var lastTime: Timestamp
     /// Findings as values: weak algorithms, no PFS, failures (SpiglassAnalysis words them).
     public var findings: [IKEFinding] = []
     /// Encrypted messages whose integrity check passed or failed, by sender, and the failing
@@ -239,10 +241,17 @@ public struct ChildSARecord: Sendable {
     public var established = false
     public var failure: ChildSAFailure?
     public var deleted = false
+    /// When the first Delete of it (or of its IKE SA) was seen: where its life ends.
+    public var deletedTime: Timestamp?
     /// Whether ESP keys were derived from SK_d, or why not (nil: not tried).
     public var keying: ChildSAKeying?
 
     public var keysDerived: Bool { keying == .derived }
+
+    mutating func noteDeleted(at time: Timestamp) {
+        if !deleted { deletedTime = time }
+        deleted = true
+    }
 
     /// Both SPIs, requester's first.
     public var spis: [SPI] { [requesterSPI, responderSPI].compactMap { $0 } }

@@ -25,8 +25,10 @@ struct LiveCaptureTests {
 
         init(tag: String) throws {
             let id = "\(getpid() % 100_000)\(tag)"
-            sender = "spgS\(id)"
-            listener = "spgL\(id)"
+            // Namespaces are machine-wide: people testing side by side each set their own prefix.
+            let prefix = ProcessInfo.processInfo.environment["SPIGLASS_TEST_NETNS_PREFIX"] ?? "spg"
+            sender = "\(prefix)S\(id)"
+            listener = "\(prefix)L\(id)"
             senderInterface = "vs\(id)"
             listenerInterface = "vl\(id)"
             TestNetwork.teardown(sender, listener)

@@ -4,7 +4,7 @@ import Testing
 /// AH flows on the report's timeline have the rate sparkline ESP flows have, with the same marks:
 /// ✗ for ICV failures, R for replays, ↯ for reordered packets and … for skipped sequence numbers
 /// (scapy-ah fixtures, and the replay `Fixtures/messy/make.sh` makes of one), read from the DOM
-/// headless Chromium built.
+/// headless Chromium built. `ReportFirefoxTests` makes the same checks in Firefox.
 @Suite(.serialized, .enabled(if: HeadlessChromium.available))
 struct ReportAHSparklineTests {
     struct Case: Sendable, CustomStringConvertible {
@@ -41,6 +41,11 @@ struct ReportAHSparklineTests {
         return String(dom[start.upperBound..<end])
     }
 
+    /// The capture of every packet again 30 s later (made by `Fixtures/messy/make.sh`), its keys and flows.
+    static let replayed = "/replayed-30s/scapy-ah-ah-v4-transport.pcap"
+    static let replayedKeys = "Fixtures/scapy-ah/ah-v4-transport.spiglass"
+    static let replayedFlows = ["AH 0x00002003", "AH 0x00002004"]
+
     static func load(_ capture: String, keys: String, name: String) throws -> HeadlessChromium.Load {
         let page = try ReportCommandTests.report(["-r", capture, "-k", keys], name: name)
         defer { try? FileManager.default.removeItem(atPath: page) }
@@ -49,25 +54,32 @@ struct ReportAHSparklineTests {
         return load
     }
 
-    @Test(arguments: cases)
-    func ahFlowHasMarkedSparkline(_ check: Case) throws {
-        let load = try Self.load(check.capture, keys: check.keys, name: "ah-sparkline")
+    /// The flow's row has columns, a bucket whose title names the marked packets, and the mark
+    /// (in whichever browser built the DOM).
+    static func checkSparkline(_ load: some BrowserLoad, _ check: Case) throws {
         let row = try #require(Self.row(load.dom, check.flow), "no timeline row \(check.flow)")
         #expect(row.contains("<rect class=\"spark\""), "\(check.flow) has no sparkline")
         #expect(row.contains(check.titled), "\(check.flow): no bucket says \(check.titled)")
         #expect(row.contains(check.mark), "\(check.flow): no \(check.mark)")
     }
 
-    /// Every packet again 30 s later: the second bucket holds the replays, marked R.
-    @Test(.enabled(if: MessyCaptures.toolsPresent)) func ahReplaysAreMarked() throws {
-        let built = try #require(MessyCaptures.built)
-        let load = try Self.load(
-            built + "/replayed-30s/scapy-ah-ah-v4-transport.pcap", keys: "Fixtures/scapy-ah/ah-v4-transport.spiglass",
-            name: "ah-replay")
-        for flow in ["AH 0x00002003", "AH 0x00002004"] {
+    /// Each flow of the replayed capture has a bucket of replays, marked R.
+    static func checkReplays(_ load: some BrowserLoad) throws {
+        for flow in replayedFlows {
             let row = try #require(Self.row(load.dom, flow), "no timeline row \(flow)")
             #expect(row.contains(" replays</title>"), "\(flow): no bucket of replays")
             #expect(row.contains(">R</text>"), "\(flow): no R")
         }
+    }
+
+    @Test(arguments: cases)
+    func ahFlowHasMarkedSparkline(_ check: Case) throws {
+        try Self.checkSparkline(try Self.load(check.capture, keys: check.keys, name: "ah-sparkline"), check)
+    }
+
+    /// Every packet again 30 s later: the second bucket holds the replays, marked R.
+    @Test(.enabled(if: MessyCaptures.toolsPresent)) func ahReplaysAreMarked() throws {
+        let built = try #require(MessyCaptures.built)
+        try Self.checkReplays(try Self.load(built + Self.replayed, keys: Self.replayedKeys, name: "ah-replay"))
     }
 }

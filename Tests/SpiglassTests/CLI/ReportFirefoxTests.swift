@@ -15,6 +15,9 @@ struct ReportFirefoxTests {
         var hostile: HeadlessFirefox.Load
         var blocked: HeadlessFirefox.Load
         var open: HeadlessFirefox.Load
+        /// The AH pages of `ReportAHSparklineTests`, by capture; the replayed one when editcap is here.
+        var ah: [String: HeadlessFirefox.Load] = [:]
+        var ahReplayed: HeadlessFirefox.Load?
     }
 
     /// Clicks the SA table's Bytes header twice; returns the column's values after each click
@@ -60,12 +63,25 @@ struct ReportFirefoxTests {
             HeadlessFirefox.Page(file: hostile, screenshot: "hostile"), HeadlessFirefox.Page(file: withPolicy),
             HeadlessFirefox.Page(file: withoutPolicy),
         ]
+        var ahCaptures = ReportAHSparklineTests.cases.map { ($0.capture, $0.keys) }
+        if MessyCaptures.toolsPresent, let built = MessyCaptures.built {
+            ahCaptures.append((built + ReportAHSparklineTests.replayed, ReportAHSparklineTests.replayedKeys))
+        }
+        for (index, (capture, keys)) in ahCaptures.enumerated() {
+            let page = try ReportCommandTests.report(["-r", capture, "-k", keys], name: "ah-sparkline-\(index)")
+            files.append(page)
+            browserPages.append(HeadlessFirefox.Page(file: page))
+        }
         let loads = try HeadlessFirefox.load(browserPages)
         let count = ReportCommandTests.cases.count
-        try #require(loads.count == count + 3)
+        try #require(loads.count == count + 3 + ahCaptures.count)
+        let ah = Array(loads[(count + 3)...])
+        let cases = ReportAHSparklineTests.cases.count
         return Pages(
             fixtures: Dictionary(uniqueKeysWithValues: zip(ReportCommandTests.cases, loads)), expected: expected,
-            hostile: loads[count], blocked: loads[count + 1], open: loads[count + 2])
+            hostile: loads[count], blocked: loads[count + 1], open: loads[count + 2],
+            ah: Dictionary(uniqueKeysWithValues: zip(ReportAHSparklineTests.cases.map(\.capture), ah)),
+            ahReplayed: ah.count > cases ? ah[cases] : nil)
     }
 
     @Test(arguments: ReportCommandTests.cases)
@@ -86,6 +102,21 @@ struct ReportFirefoxTests {
         #expect(ReportCommandTests.has(load, "✗ IKE_SA_INIT response mid=0 [R] · NO_PROPOSAL_CHOSEN"))
         #expect(ReportCommandTests.has(load, "<g class=\"message failed\">"))
         #expect(ReportCommandTests.has(load, "✗ failure</span>"))
+    }
+
+    /// AH flows have marked sparklines in Firefox too (the checks of `ReportAHSparklineTests`).
+    @Test(arguments: ReportAHSparklineTests.cases)
+    func ahFlowHasMarkedSparkline(_ check: ReportAHSparklineTests.Case) throws {
+        let load = try #require(try Self.pages.get().ah[check.capture])
+        ReportCommandTests.checkLoaded(load, check.capture)
+        try ReportAHSparklineTests.checkSparkline(load, check)
+    }
+
+    /// Every packet again 30 s later: the replays are marked R in Firefox too.
+    @Test(.enabled(if: MessyCaptures.toolsPresent)) func ahReplaysAreMarked() throws {
+        let load = try #require(try Self.pages.get().ahReplayed, "Fixtures/messy/make.sh made no replayed capture")
+        ReportCommandTests.checkLoaded(load, ReportAHSparklineTests.replayed)
+        try ReportAHSparklineTests.checkReplays(load)
     }
 
     @Test func hostileStringsStayText() throws {

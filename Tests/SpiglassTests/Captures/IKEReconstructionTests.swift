@@ -175,7 +175,8 @@ func analyze(
 
     static func datagram(_ bytes: [UInt8], frame: Int) -> IKEDatagram {
         IKEDatagram(
-            frame: frame, time: Int64(frame), source: .v4(0x0a00_0001), destination: .v4(0x0a00_0002), sourcePort: 500,
+            frame: frame, time: Timestamp(seconds: 0, microseconds: Int32(frame)), source: .v4(0x0a00_0001),
+            destination: .v4(0x0a00_0002), sourcePort: 500,
             destinationPort: 500, transport: .udp, bytes: bytes, range: 0..<bytes.count)
     }
 
@@ -315,7 +316,8 @@ func analyze(
         for (index, message) in messages.enumerated() {
             let record = ike.process(
                 IKEDatagram(
-                    frame: index + 1, time: Int64(index), source: .v4(message.fromInitiator ? 1 : 2),
+                    frame: index + 1, time: Timestamp(seconds: 0, microseconds: Int32(index)),
+                    source: .v4(message.fromInitiator ? 1 : 2),
                     destination: .v4(message.fromInitiator ? 2 : 1), sourcePort: 500, destinationPort: 500,
                     transport: .udp, bytes: message.bytes, range: 0..<message.bytes.count))
             if index >= 2 {
@@ -362,7 +364,8 @@ func analyze(
             frame += 1
             return ike.process(
                 IKEDatagram(
-                    frame: frame, time: Int64(frame), source: .v4(1), destination: .v4(2), sourcePort: 500,
+                    frame: frame, time: Timestamp(seconds: 0, microseconds: Int32(frame)), source: .v4(1),
+                    destination: .v4(2), sourcePort: 500,
                     destinationPort: 500, transport: .udp, bytes: bytes, range: 0..<bytes.count))
         }
         for id in 0..<2000 { _ = send(Self.fragment(cookie: 5, id: UInt16(id), number: 1, last: false, data: big)) }

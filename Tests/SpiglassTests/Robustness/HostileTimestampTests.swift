@@ -45,7 +45,17 @@ import Testing
         #expect(CaptureTime.elapsed(from: .max, to: .min) == .min)
         #expect(CaptureTime.elapsed(from: 5, to: 3) == -2)
         #expect(Timestamp(seconds: .min, microseconds: 0) < Timestamp(seconds: .max, microseconds: 0))
-        #expect(IKEDescribe.milliseconds(.max) == "9223372036854775.81 ms")
+        #expect(
+            IKEDescribe.milliseconds(CaptureDuration(units: .max, resolution: .microseconds))
+                == "9223372036854775.81 ms")
+        #expect(
+            IKEDescribe.milliseconds(CaptureDuration(units: .max, resolution: .nanoseconds))
+                == "9223372036854.775807 ms")
+        let (first, last) = (
+            Timestamp(seconds: .min, nanoseconds: 0), Timestamp(seconds: .max, nanoseconds: 999_999_999)
+        )
+        #expect(CaptureDuration(from: first, to: last) == CaptureDuration(units: .max, resolution: .nanoseconds))
+        #expect(CaptureDuration(from: last, to: first, in: .microseconds).units == .min)
     }
 
     @Test func rfc3339CoversTheYears0000To9999Only() {

@@ -1,3 +1,4 @@
+import SpiglassCapture
 import Testing
 
 @testable import SpiglassAnalysis
@@ -56,10 +57,11 @@ import Testing
     /// The buckets double their width as the flow goes on, never grow in number, and keep
     /// every packet.
     @Test func rateHistogramStaysBounded() {
-        var histogram = SARateHistogram(start: 1_000_000)
+        var histogram = SARateHistogram(start: Timestamp(seconds: 1, microseconds: 0), resolution: .microseconds)
         for second in 0..<3600 {
             histogram.add(
-                at: 1_000_000 + Int64(second) * 1_000_000, bytes: 100, failed: second == 1800, replay: nil, skipped: 0)
+                at: Timestamp(seconds: 1 + Int64(second), microseconds: 0), bytes: 100, failed: second == 1800,
+                replay: nil, skipped: 0)
         }
         #expect(histogram.buckets.count == SARateHistogram.bucketCount)
         #expect(histogram.buckets.reduce(0) { $0 + Int($1.packets) } == 3600)
@@ -67,8 +69,10 @@ import Testing
         #expect(histogram.width >= 3_600_000_000 / Int64(SARateHistogram.bucketCount))
         #expect(histogram.width < 2 * 3_600_000_000 / Int64(SARateHistogram.bucketCount))
         // A time before the start (a clock that went back) and one at the far end of time.
-        histogram.add(at: 0, bytes: 1, failed: false, replay: .duplicate, skipped: 0)
-        histogram.add(at: .max, bytes: 1, failed: false, replay: nil, skipped: 0)
+        histogram.add(
+            at: Timestamp(seconds: 0, microseconds: 0), bytes: 1, failed: false, replay: .duplicate, skipped: 0)
+        histogram.add(
+            at: Timestamp(seconds: .max, nanoseconds: 999_999_999), bytes: 1, failed: false, replay: nil, skipped: 0)
         #expect(histogram.buckets[0].replays == 1)
         #expect(histogram.buckets.reduce(0) { $0 + Int($1.packets) } == 3602)
     }

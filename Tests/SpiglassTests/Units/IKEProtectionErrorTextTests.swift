@@ -1,3 +1,4 @@
+import SpiglassCapture
 import SpiglassCrypto
 import SpiglassSAD
 import Testing
@@ -154,7 +155,8 @@ import Testing
         // Two payloads that list alike are listed once, and at most 32 are.
         var sa = IKESARecord(
             version: .v2, spis: IKESPIPair(initiator: 1, responder: 2), initiator: .v4(1), responder: .v4(2),
-            initiatorPort: 500, responderPort: 500, firstTime: 0, lastTime: 0)
+            initiatorPort: 500, responderPort: 500, firstTime: Timestamp(seconds: 0, microseconds: 0),
+            lastTime: Timestamp(seconds: 0, microseconds: 0))
         sa.noteVendorID([UInt8](0..<16) + [1])
         sa.noteVendorID([UInt8](0..<16) + [2])
         for n in 0..<40 { sa.noteVendorID([UInt8(n)]) }

@@ -56,11 +56,10 @@ import Testing
         #expect(TimeFormat.elapsed(from: micro, to: nano) == "0.000000001")
         #expect(TimeFormat.elapsed(from: nano, to: micro) == "-0.000000001")
         #expect(
-            TimeFormat.elapsed(
-                from: micro, toMicroseconds: micro.totalMicroseconds + 3, plusNanoseconds: 5, .nanoseconds)
-                == "0.000003005")
+            TimeFormat.elapsed(from: micro, to: Timestamp(seconds: 1_700_000_000, nanoseconds: 45_005)) == "0.000003005"
+        )
         #expect(
-            TimeFormat.elapsed(from: micro, toMicroseconds: .max, plusNanoseconds: 999, .nanoseconds)
+            TimeFormat.elapsed(from: micro, to: Timestamp(seconds: .max, nanoseconds: 999_999_999))
                 == "7523372036.854733807")
     }
 }
