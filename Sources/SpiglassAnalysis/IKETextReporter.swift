@@ -47,7 +47,7 @@ final class IKETextReporter: Reporter {
             " "
             + TimeFormat.elapsed(
                 from: startTime, toMicroseconds: message.time, plusNanoseconds: message.timeNanoseconds,
-                .finer(startTime.resolution, record.timestamp.resolution))
+                .finer(startTime.resolution, record.timestamp.resolution)) + display.hang
         let lead = line
         let frames = message.frames.count > 1 ? " frames \(message.frames.map(String.init).joined(separator: ","))" : ""
         line += " \(message.source):\(message.sourcePort) → \(message.destination):\(message.destinationPort)" + frames
@@ -119,8 +119,10 @@ final class IKETextReporter: Reporter {
         _ index: Int, _ sa: IKESARecord, start: Int64, flows: [FlowStatistics], flowsByChild: [Int: [Int]],
         sad: SADatabase
     ) -> String {
-        var out =
-            "IKE SA #\(index + 1)  \(spiText.text(sa.spis))  \(sa.initiator):\(sa.initiatorPort) (initiator) ⇄ \(sa.responder):\(sa.responderPort) (responder)\n"
+        let peers =
+            "\(sa.initiator):\(sa.initiatorPort) (initiator) ⇄ \(sa.responder):\(sa.responderPort) (responder)"
+        var out = "IKE SA #\(index + 1)  \(spiText.text(sa.spis))  \(peers)\n"
+        if !fits(out) { out = "IKE SA #\(index + 1)  \(spiText.text(sa.spis))\n  peers: \(peers)\n" }
         let refusal = IKERefusal.ikeSA(index, in: ike)
         // A phase-1 failure the refusal line words says only its counts here.
         let outcome = refusal?.verdict == nil ? stateWords(sa) : IKERefusal.shortOutcome(sa) ?? stateWords(sa)
@@ -148,7 +150,8 @@ final class IKETextReporter: Reporter {
             out += "  NAT: initiator \(natWords(sa.initiatorBehindNAT)), responder \(natWords(sa.responderBehindNAT))"
             // Said once for the line: either side's hash may be faked (strongSwan's kernel-libipsec does it).
             let fakeable = sa.initiatorBehindNAT == true || sa.responderBehindNAT == true
-            out += (fakeable ? " (or a peer faking NAT detection to force UDP encapsulation)" : "") + "\n"
+            let faking = "(or a peer faking NAT detection to force UDP encapsulation)"
+            out += !fakeable ? "\n" : fits(out + " " + faking + "\n") ? " \(faking)\n" : "\n    \(faking)\n"
         }
         if let configuration = IKEOfferText.configuration(sa, in: ike) { out += "  configuration: \(configuration)\n" }
         if !sa.vendorIDs.isEmpty {
@@ -174,6 +177,13 @@ final class IKETextReporter: Reporter {
         }
         for finding in sa.findings { out += "  finding: \(finding.text)\n" }
         return out
+    }
+
+    /// Whether the last line of `text` fits the terminal on one row (always when piped).
+    private func fits(_ text: String) -> Bool {
+        guard let width = display.width else { return true }
+        let last = text.dropLast().split(separator: "\n", omittingEmptySubsequences: false).last ?? ""
+        return LineFitter.rowCount(String(last), width: width) == 1
     }
 
     /// `ike --summary`: one line per IKE SA.
@@ -238,20 +248,26 @@ final class IKETextReporter: Reporter {
             for index in exchange.messages where index < ike.messages.count {
                 let message = ike.messages[index]
                 let arrow = message.fromOriginalInitiator == exchange.requestedByInitiator ? "→" : "←"
-                line +=
-                    "\n      \(arrow) frame \(message.frames.map(String.init).joined(separator: ",")): \(IKEDescribe.payloadList(message, display: display))"
+                line += payloadRow(arrow, message)
             }
             return line + "\n"
         }
         if let request = exchange.request, request < ike.messages.count {
-            line +=
-                "\n      → frame \(ike.messages[request].frames.map(String.init).joined(separator: ",")): \(IKEDescribe.payloadList(ike.messages[request], display: display))"
+            line += payloadRow("→", ike.messages[request])
         }
         if let response = exchange.response, response < ike.messages.count {
-            line +=
-                "\n      ← frame \(ike.messages[response].frames.map(String.init).joined(separator: ",")): \(IKEDescribe.payloadList(ike.messages[response], display: display))"
+            line += payloadRow("←", ike.messages[response])
         }
         return line + "\n"
+    }
+
+    /// "\n      → frame 3: SA KE Nonce …", on a terminal cut to its row (`CompactIKELine.ladderRow`).
+    private func payloadRow(_ arrow: String, _ message: IKEMessageRecord) -> String {
+        let start = "      \(arrow) frame \(message.frames.map(String.init).joined(separator: ",")): "
+        guard let width = display.width else {
+            return "\n" + start + IKEDescribe.payloadList(message, display: display)
+        }
+        return "\n" + CompactIKELine.ladderRow(message, start: start, width: width, display: display)
     }
 
     private func childText(_ index: Int, flows: [FlowStatistics], flowsByChild: [Int: [Int]], sad: SADatabase) -> String
