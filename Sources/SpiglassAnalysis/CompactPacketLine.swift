@@ -28,12 +28,29 @@ enum CompactPacketLine {
         var tail = record.reassembledFrom != 0 ? " [reassembled]" : ""
         if let note = record.policy { tail += PolicyPresentation.packetSuffix(note) }
         if ipsec { return self.ipsec(record, lead: lead, tail: tail, width: width, display) }
-        guard let message = record.ikeMessage else { return nil }
+        guard let message = record.ikeMessage else { return record.ike.map { datagram($0, record, lead, tail, width) } }
         if message.frames.count > 1 {
             tail = " [reassembled from frames \(message.frames.map(String.init).joined(separator: ","))]" + tail
         }
         let head = lead + (record.outer.map { " \($0.source) → \($0.destination)" } ?? "")
         return CompactIKELine.text(message, head: head, tail: tail, width: width, display: display)
+    }
+
+    /// An IKE datagram that is no message of its own (a fragment held for reassembly): the
+    /// exchange, then its IKE SPIs as the message lines show them, on a second row when the
+    /// line does not fit one.
+    private static func datagram(_ ike: IKEHeader, _ record: PacketRecord, _ lead: String, _ tail: String, _ width: Int)
+        -> String
+    {
+        var first = lead + (record.outer.map { " \($0.source) → \($0.destination)" } ?? "") + " " + ike.exchangeName
+        if ike.isIKEv2 { first += ike.isResponse ? " response" : " request" }
+        first += " mid=\(ike.messageID)"
+        let second =
+            IKESPIAbbreviation.prefix(ike.initiatorSPI) + "/" + IKESPIAbbreviation.prefix(ike.responderSPI)
+            + (ike.isEncrypted ? " encrypted" : "") + tail
+        let whole = first + " " + second
+        if LineFitter.rowCount(whole, width: width) == 1 { return whole }
+        return first + "\n" + String(repeating: " ", count: LineFitter.hangColumn(lead) ?? 0) + second
     }
 
     private static func ipsec(_ record: PacketRecord, lead: String, tail: String, width: Int, _ display: TextDisplay)

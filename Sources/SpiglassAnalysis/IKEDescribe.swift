@@ -181,6 +181,12 @@ enum IKEDescribe {
         origin.description
     }
 
+    /// The key line by file name and line ("charon-A.log:333"), not by path: a terminal's form.
+    static func shortOrigin(_ origin: SAOrigin) -> String {
+        guard origin.line > 0 else { return origin.file }
+        return "\(origin.file.split(separator: "/").last.map(String.init) ?? origin.file):\(origin.line)"
+    }
+
     /// "4.07 ms" (to the hundredth).
     static func milliseconds(_ microseconds: Int64) -> String {
         let hundredths = max(microseconds, 0) / 10 + (max(microseconds, 0) % 10 >= 5 ? 1 : 0)

@@ -277,12 +277,14 @@ final class IKETextReporter: Reporter {
         var out = "  CHILD_SA #\(index + 1) \(proto) \(child.spiText)"
         out += " (\(child.createdByName)\(child.rekeyOf.map { ", rekey of CHILD_SA #\($0 + 1)" } ?? ""))"
         if child.established {
-            out += " \(child.transportMode ? "transport" : "tunnel")"
+            var mode = child.transportMode ? "transport" : "tunnel"
             let selectors = IKEDescribe.trafficSelectors(child)
             if !selectors.initiator.isEmpty || !selectors.responder.isEmpty {
-                out +=
+                mode +=
                     " \(selectors.initiator.joined(separator: ",")) === \(selectors.responder.joined(separator: ","))"
             }
+            // Too wide for one row: the mode and selectors on a row of their own.
+            out += fits(out + " " + mode + "\n") ? " " + mode : "\n    " + mode
             out += "\n    proposal: \(child.proposalNames.joined(separator: " "))"
             out +=
                 child.perfectForwardSecrecy
@@ -304,7 +306,8 @@ final class IKETextReporter: Reporter {
             out +=
                 "    \(flow.key.ipsecProtocol == .ah ? "AH" : "ESP") \(flow.key.spi.description) \(flow.key.source) → \(flow.key.destination): \(flow.packets) packets, \(flow.verified) verified"
             if let sa = flow.saIndex.map({ sad.entries[$0] }), flow.key.ipsecProtocol == .esp {
-                out += " with keys \(IKEDescribe.origin(sa.origin))"
+                out +=
+                    " with keys \(display.width == nil ? IKEDescribe.origin(sa.origin) : IKEDescribe.shortOrigin(sa.origin))"
             }
             if flow.decryptedWithoutIntegrity > 0 {
                 out += ", \(flow.decryptedWithoutIntegrity) decrypted without integrity"

@@ -130,7 +130,8 @@ def indent(row):
 
 # Rows of the report's own multi-row items, laid out on purpose, never a continuation: a
 # message line's second row (its IKE SPIs and payloads, or the inner packet), an IKE SA's
-# peers, an evidence item's proposals and key exchange, the NAT line's caveat.
+# peers, an evidence item's proposals and key exchange, the NAT line's caveat, a CHILD_SA's
+# mode and selectors, an SA's algorithms and key.
 SUBROWS = re.compile(
     r" +([0-9a-f]{8}…|0)/"
     r"| +\S+ → \S+ "
@@ -138,17 +139,21 @@ SUBROWS = re.compile(
     r"| +#\d+ \S+ "
     r"| +KE \S+$"
     r"| +\(or a peer faking"
+    r"| +(tunnel|transport)( |$)"
+    r"| +algorithms: "
 )
+# `ike --summary`: an IKE SA's algorithms and counts on rows of their own.
+SUMMARY_SUBROWS = re.compile(r" +(proposal|CHILD_SAs): ")
 # Rows that start a line of their own: an SA's facts row, a labelled line ("outcome: ").
 OPENERS = re.compile(r" *\d+ packets, | *[A-Za-z][A-Za-z_ -]*( \(frame [0-9,]+\))?:( |$)")
 
 
-def logical_lines(text, columns):
+def logical_lines(text, columns, summary=False):
     """The report's lines, each as its rows: (row, how) with how "first", "laid out" (a row of
     a multi-row item) or "folded" (a continuation the fitter made)."""
     lines = []
     for row in text.split("\n"):
-        if lines and row.strip() and not FRAME_LINE.match(row) and SUBROWS.match(row):
+        if lines and row.strip() and not FRAME_LINE.match(row) and (SUBROWS.match(row) or summary and SUMMARY_SUBROWS.match(row)):
             lines[-1].append((row, "laid out"))
         elif lines and row.strip() and continues([r for r, _ in lines[-1]], row, columns):
             lines[-1].append((row, "folded"))
@@ -216,7 +221,7 @@ def measure(binary, run, columns, commands):
     found = []
     for command in commands:
         text = terminal(binary, command.split() + arguments, columns)
-        for line in logical_lines(text.rstrip("\n"), columns):
+        for line in logical_lines(text.rstrip("\n"), columns, summary=command == "ike --summary"):
             rows = [row for row, _ in line]
             if not rows[0].strip():
                 continue
