@@ -16,10 +16,18 @@ enum CompactIKELine {
     {
         let first = head + " " + IKEDescribe.headline(message)
         var second = IKESPIAbbreviation.prefix(message.spis)
-        let indent = String(repeating: " ", count: LineFitter.hangColumn(head) ?? 0)
+        // Laid out on two rows, the headline's last words ("retransmission") start the second
+        // row when the first has no room for them.
+        var words = IKEDescribe.headline(message).split(separator: " ").map(String.init)
+        var moved: [String] = []
+        while words.count > 1, LineFitter.rowCount(head + " " + words.joined(separator: " "), width: width) > 1 {
+            moved.insert(words.removeLast(), at: 0)
+        }
+        let firstRow = head + " " + words.joined(separator: " ")
+        let indent = String(repeating: " ", count: LineFitter.hangColumn(head) ?? 0) + moved.map { $0 + " " }.joined()
         func laidOut(_ rest: String) -> String {
             let whole = first + " " + rest
-            return LineFitter.rowCount(whole, width: width) == 1 ? whole : first + "\n" + indent + rest
+            return LineFitter.rowCount(whole, width: width) == 1 ? whole : firstRow + "\n" + indent + rest
         }
         guard message.captureDuplicateOf == nil else {
             return laidOut(second + " (\(IKEDescribe.protection(message)))" + tail)
@@ -35,7 +43,7 @@ enum CompactIKELine {
         if width >= CompactPacketLine.wholeLineColumns {
             return parts.oneRow(start: first + " " + second + ": ", end: tail, width: width)
         }
-        return first + "\n" + parts.oneRow(start: indent + second + ": ", end: tail, width: width)
+        return firstRow + "\n" + parts.oneRow(start: indent + second + ": ", end: tail, width: width)
     }
 
     /// An `ike` ladder's row of a message's payloads (`start`: "      → frame 3: "): the
