@@ -3,31 +3,61 @@ import SpiglassIKE
 /// An IKE message line as a terminal shows it (`analyze` and `ike`): no ports or protocol
 /// name (the `IKE SA #n` lines and `-V` have them), the IKE SPIs as their first 8 hex digits
 /// (`IKESPIAbbreviation.prefix`), the protection only when it is not the plain case (a clear
-/// message, or a decrypted one whose integrity checked), and the payload list cut at payload
-/// boundaries so that the line takes at most two rows. Error notifies, the protection's
-/// failures and the message's problems are never cut.
+/// message, or a decrypted one whose integrity checked). One row when the whole line fits, or
+/// from `CompactPacketLine.wholeLineColumns` up with the payload list cut at payload
+/// boundaries to that row; narrower, two rows laid out: the message (frame, time, addresses,
+/// exchange), then under the addresses' column its IKE SPIs and payload list, cut to that row.
+/// Error notifies, the protection's failures and the message's problems are never cut.
 enum CompactIKELine {
-    /// Rows a compact IKE line may take when its payload list can be cut to fit.
-    static let rows = 2
-
-    /// `head`: the line's start up to the addresses; `tail`: what the whole line ends with
-    /// (problems, reassembly).
+    /// `head`: the line's start up to the addresses, with the hang mark where the second row
+    /// starts; `tail`: what the whole line ends with (problems, reassembly).
     static func text(_ message: IKEMessageRecord, head: String, tail: String, width: Int, display: TextDisplay)
         -> String
     {
-        var line = head + " " + IKEDescribe.headline(message) + " " + IKESPIAbbreviation.prefix(message.spis)
-        guard message.captureDuplicateOf == nil else { return line + " (\(IKEDescribe.protection(message)))" + tail }
+        let first = head + " " + IKEDescribe.headline(message)
+        var second = IKESPIAbbreviation.prefix(message.spis)
+        // Laid out on two rows, the headline's last words ("retransmission") start the second
+        // row when the first has no room for them.
+        var words = IKEDescribe.headline(message).split(separator: " ").map(String.init)
+        var moved: [String] = []
+        while words.count > 1, LineFitter.rowCount(head + " " + words.joined(separator: " "), width: width) > 1 {
+            moved.insert(words.removeLast(), at: 0)
+        }
+        let firstRow = head + " " + words.joined(separator: " ")
+        let indent = String(repeating: " ", count: LineFitter.hangColumn(head) ?? 0) + moved.map { $0 + " " }.joined()
+        func laidOut(_ rest: String) -> String {
+            let whole = first + " " + rest
+            return LineFitter.rowCount(whole, width: width) == 1 ? whole : firstRow + "\n" + indent + rest
+        }
+        guard message.captureDuplicateOf == nil else {
+            return laidOut(second + " (\(IKEDescribe.protection(message)))" + tail)
+        }
         let plain =
             (message.decryption == .notEncrypted && message.integrity == .unchecked)
             || (message.decryption == .decrypted && message.integrity == .ok)
-        if !plain { line += " (\(IKEDescribe.protection(message)))" }
+        if !plain { second += " (\(IKEDescribe.protection(message)))" }
         let parts = Parts(message, display: display)
-        let list = CompactFields(fields: parts.clear + parts.sealed)
-        func render(_ kept: [Bool]) -> String {
-            line + ": " + parts.text(list.fields, kept: kept) + tail
+        let whole = first + " " + second + ": " + parts.text(parts.fields, kept: parts.fields.map { _ in true }) + tail
+        if LineFitter.rowCount(whole, width: width) == 1 { return whole }
+        // A wide terminal has room for the message and the start of its payloads on one row.
+        if width >= CompactPacketLine.wholeLineColumns {
+            return parts.oneRow(start: first + " " + second + ": ", end: tail, width: width)
         }
-        let cutAll = list.fields.map(\.essential)
-        return list.fitted(budgets: [rows], width: width, render: render) ?? render(cutAll)
+        return firstRow + "\n" + parts.oneRow(start: indent + second + ": ", end: tail, width: width)
+    }
+
+    /// An `ike` ladder's row of a message's payloads (`start`: "      → frame 3: "): the
+    /// ladder's list when it fits the row or says why the message did not open, else the
+    /// list cut at payload boundaries to the row.
+    static func ladderRow(_ message: IKEMessageRecord, start: String, width: Int, display: TextDisplay) -> String {
+        let whole = start + IKEDescribe.payloadList(message, display: display)
+        let plain =
+            (message.decryption == .notEncrypted && message.integrity == .unchecked)
+            || (message.decryption == .decrypted && message.integrity == .ok)
+        guard plain, message.captureDuplicateOf == nil, LineFitter.rowCount(whole, width: width) > 1 else {
+            return whole
+        }
+        return Parts(message, display: display).oneRow(start: start, end: "", width: width)
     }
 
     /// A message's payload names in two lists: outside the encryption, and inside it when it
@@ -72,6 +102,16 @@ enum CompactIKELine {
                 // The whole line says why the encrypted part stayed closed.
                 sealedName = IKEDescribe.closedPartName(message)
             }
+        }
+
+        var fields: [CompactFields.Field] { clear + sealed }
+
+        /// `start`, the list cut at payload boundaries to one row of `width`, `end`; the
+        /// essential payloads whatever rows they take.
+        func oneRow(start: String, end: String, width: Int) -> String {
+            let list = CompactFields(fields: fields)
+            func render(_ kept: [Bool]) -> String { start + text(list.fields, kept: kept) + end }
+            return list.fitted(budgets: [1], width: width, render: render) ?? render(list.fields.map(\.essential))
         }
 
         func text(_ fields: [CompactFields.Field], kept: [Bool]) -> String {

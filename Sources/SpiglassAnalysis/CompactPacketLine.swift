@@ -6,9 +6,10 @@ import SpiglassWire
 /// left to the SA table and `-V` (outer addresses and ports, encapsulation, algorithms, tunnel
 /// or transport, the CHILD_SA, the ESP length); the SPI (without "0x", as the `ike` report
 /// names CHILD_SAs' SPIs) and the sequence number stay; a decryption or an AH check whose ICV
-/// verified reads "ok"; the inner packet's summary is cut at a field boundary ("…") rather
-/// than wrapped, to one row when its addresses fit there, else two. Failures, replay
-/// verdicts, their details and policy notes keep their full words, whatever rows they take.
+/// verified reads "ok"; the inner packet's summary follows on the same row when the whole
+/// line fits there, else on a row of its own (never folded inside it, cut at a field boundary
+/// "…" only when even its own row is too narrow). Failures, replay verdicts, their details and
+/// policy notes keep their full words, whatever rows they take.
 /// IKE messages take `CompactIKELine`'s form.
 enum CompactPacketLine {
     /// From this width up, an ESP or AH line that fits stays whole (with the algorithms:
@@ -27,7 +28,7 @@ enum CompactPacketLine {
         var tail = record.reassembledFrom != 0 ? " [reassembled]" : ""
         if let note = record.policy { tail += PolicyPresentation.packetSuffix(note) }
         if ipsec { return self.ipsec(record, lead: lead, tail: tail, width: width, display) }
-        guard let message = record.ikeMessage else { return nil }
+        guard let message = record.ikeMessage else { return record.ike.map { datagram($0, record, lead, tail, width) } }
         if message.frames.count > 1 {
             tail = " [reassembled from frames \(message.frames.map(String.init).joined(separator: ","))]" + tail
         }
@@ -35,33 +36,77 @@ enum CompactPacketLine {
         return CompactIKELine.text(message, head: head, tail: tail, width: width, display: display)
     }
 
+    /// An IKE datagram that is no message of its own (a fragment held for reassembly): the
+    /// exchange, then its IKE SPIs as the message lines show them, on a second row when the
+    /// line does not fit one.
+    private static func datagram(_ ike: IKEHeader, _ record: PacketRecord, _ lead: String, _ tail: String, _ width: Int)
+        -> String
+    {
+        var first = lead + (record.outer.map { " \($0.source) → \($0.destination)" } ?? "") + " " + ike.exchangeName
+        if ike.isIKEv2 { first += ike.isResponse ? " response" : " request" }
+        first += " mid=\(ike.messageID)"
+        let second =
+            IKESPIAbbreviation.prefix(ike.initiatorSPI) + "/" + IKESPIAbbreviation.prefix(ike.responderSPI)
+            + (ike.isEncrypted ? " encrypted" : "") + tail
+        let whole = first + " " + second
+        if LineFitter.rowCount(whole, width: width) == 1 { return whole }
+        return first + "\n" + String(repeating: " ", count: LineFitter.hangColumn(lead) ?? 0) + second
+    }
+
     private static func ipsec(_ record: PacketRecord, lead: String, tail: String, width: Int, _ display: TextDisplay)
         -> String
     {
-        var head = lead
+        // The line's parts, each kept whole on a row when it fits one: per layer its verdict,
+        // then its failure's detail; the inner packet; the notes.
+        var parts: [String] = []
         for ah in record.ah {
-            head += " AH \(ah.header.spi.hexDigits) seq=\(ah.sequence) " + verdict(ah.verdict, verified: true, display)
-            if ah.saMatch == .spiOnly { head += " [matched by SPI only]" }
-            if let replay = ah.replay, replay != .ok { head += " [\(replay.rawValue)]" }
-            if let detail = ah.detail { head += " (\(detail))" }
+            var part =
+                "AH \(ah.header.spi.hexDigits) seq=\(ah.sequence) " + verdict(ah.verdict, verified: true, display)
+            if ah.saMatch == .spiOnly { part += " [matched by SPI only]" }
+            if let replay = ah.replay, replay != .ok { part += " [\(replay.rawValue)]" }
+            parts.append(part)
+            if let detail = ah.detail { parts.append("(\(detail))") }
         }
         for (index, layer) in record.esp.enumerated() {
-            head += index == 0 && record.ah.isEmpty ? " ESP" : " ⇒ ESP"
-            head +=
+            var part = index == 0 && record.ah.isEmpty ? "ESP" : "⇒ ESP"
+            part +=
                 " \(layer.spi.hexDigits) seq=\(layer.sequence) "
                 + verdict(layer.verdict, verified: layer.icv == .good, display)
-            if layer.saMatch == .spiOnly { head += " [matched by SPI only]" }
-            if layer.verdict == .decrypted && !layer.defaultPadding { head += " [non-default padding]" }
-            if let replay = layer.replay, replay != .ok { head += " [\(replay.rawValue)]" }
-            if let detail = layer.detail, layer.verdict != .decrypted { head += " (\(detail))" }
+            if layer.saMatch == .spiOnly { part += " [matched by SPI only]" }
+            if layer.verdict == .decrypted && !layer.defaultPadding { part += " [non-default padding]" }
+            if let replay = layer.replay, replay != .ok { part += " [\(replay.rawValue)]" }
+            parts.append(part)
+            if let detail = layer.detail, layer.verdict != .decrypted { parts.append("(\(detail))") }
         }
-        guard let inner = record.inner else { return head + tail }
-        let fields = CompactFields(fields: innerFields(inner))
-        func render(_ kept: [Bool]) -> String {
-            head + " " + CompactFields.join(fields.fields[...], kept: kept[...]) + tail
+        let fields = record.inner.map { CompactFields(fields: innerFields($0)) }
+        let innerIndex = fields.map { _ in parts.count }
+        if let fields {
+            parts.append(CompactFields.join(fields.fields[...], kept: fields.fields.map { _ in true }[...]))
         }
-        return fields.fitted(budgets: [1, 2], width: width, render: render)
-            ?? render([Bool](repeating: true, count: fields.fields.count))
+        if !tail.isEmpty { parts.append(String(tail.dropFirst())) }
+        let oneRow = ([lead] + parts).joined(separator: " ")
+        if LineFitter.rowCount(oneRow, width: width) == 1 { return oneRow }
+        // Too long for one row: rows under the addresses' column, each holding whole parts; the
+        // inner packet is cut at a field boundary only when even a row of its own is too narrow.
+        let indent = String(repeating: " ", count: LineFitter.hangColumn(lead) ?? 0)
+        var rows: [String] = []
+        var row = lead
+        for (index, part) in parts.enumerated() {
+            if row == lead || LineFitter.rowCount(row + " " + part, width: width) == 1 {
+                row += " " + part
+                continue
+            }
+            rows.append(row)
+            row = indent + part
+            if index == innerIndex, let fields, LineFitter.rowCount(row, width: width) > 1 {
+                row =
+                    fields.fitted(budgets: [1], width: width) {
+                        indent + CompactFields.join(fields.fields[...], kept: $0[...])
+                    }
+                    ?? row
+            }
+        }
+        return (rows + [row]).joined(separator: "\n")
     }
 
     /// "ok" for a packet whose ICV verified and that was released (or an AH check that

@@ -26,9 +26,31 @@ struct IKERefusal: Equatable {
     }
 
     /// The text report's lines: "rejected: …" first, then the evidence, each after `indent`.
+    /// On a terminal, an evidence line too wide for it takes a row per item: its label, then
+    /// each proposal and the key exchange indented under it.
     func lines(indent: String, display: TextDisplay = .plain) -> String {
-        let all = (verdict.map { [display.paint("rejected:", .failure) + " \($0)"] } ?? []) + evidence
-        return all.map { indent + $0 + "\n" }.joined()
+        let verdictLine = verdict.map { indent + display.paint("rejected:", .failure) + " " + $0 + "\n" }
+        return (verdictLine ?? "") + evidence.map { Self.evidenceRows($0, indent: indent, display: display) }.joined()
+    }
+
+    /// "offered (frame 1): #1 IKE … | #2 IKE …; KE MODP_2048" as one row, or when it does not
+    /// fit the terminal as "offered (frame 1):" and a row per proposal and for the KE.
+    static func evidenceRows(_ item: String, indent: String, display: TextDisplay) -> String {
+        guard let width = display.width, LineFitter.rowCount(indent + item, width: width) > 1,
+            let colon = item.range(of: ": ")
+        else { return indent + item + "\n" }
+        let parts = item[colon.upperBound...].components(separatedBy: " | ").flatMap {
+            $0.components(separatedBy: "; ")
+        }
+        let rows = parts.map { part -> String in
+            // A proposal's transforms that still do not fit continue under its first transform.
+            let words = part.split(separator: " ", maxSplits: 2)
+            let lead =
+                part.hasPrefix("#") && words.count == 3
+                ? words[0] + " " + words[1] + " " + display.hang + words[2] : part
+            return indent + "  " + lead + "\n"
+        }
+        return indent + item[..<colon.lowerBound] + ":\n" + rows.joined()
     }
 
     /// JSON additions to the ike_sa and child_sa objects: "rejection" (the verdict) and

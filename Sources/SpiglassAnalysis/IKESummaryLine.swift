@@ -18,10 +18,13 @@ enum IKESummaryLine {
         let sa = story.ikeSAs[index]
         var line = "#\(index + 1) v\(sa.version.rawValue) \(sa.initiator) ⇄ \(sa.responder)"
         line += "  " + display.paint(outcome(sa), sa.state.style)
-        line += "  " + (sa.proposalNames.isEmpty ? "-" : sa.proposalNames.joined(separator: " "))
-        line += "  CHILD_SAs: " + children(sa, in: story)
-        line += "  messages: \(messages)"
-        return line
+        let proposal = sa.proposalNames.isEmpty ? "-" : sa.proposalNames.joined(separator: " ")
+        let counts = "CHILD_SAs: " + children(sa, in: story) + "  messages: \(messages)"
+        // Too wide for the terminal: the algorithms, then the counts, on rows of their own.
+        if let width = display.width, LineFitter.rowCount(line + "  " + proposal + "  " + counts, width: width) > 1 {
+            return line + "\n  proposal: " + proposal + "\n  " + counts
+        }
+        return line + "  " + proposal + "  " + counts
     }
 
     /// "established", "deleted", "failed: AUTHENTICATION_FAILED from the responder", "no response".

@@ -43,7 +43,7 @@ final class IKETextReporter: Reporter {
         guard !quiet, let message = record.ikeMessage else { return }
         var line = TimeFormat.pad(record.frame, 5).replacingLeadingZeros()
         if let label = sources.label(record) { line += " [\(label)]" }
-        line += " " + TimeFormat.elapsed(from: startTime, to: message.time)
+        line += " " + TimeFormat.elapsed(from: startTime, to: message.time) + display.hang
         let lead = line
         let frames = message.frames.count > 1 ? " frames \(message.frames.map(String.init).joined(separator: ","))" : ""
         line += " \(message.source):\(message.sourcePort) → \(message.destination):\(message.destinationPort)" + frames
@@ -115,8 +115,10 @@ final class IKETextReporter: Reporter {
         _ index: Int, _ sa: IKESARecord, start: Timestamp, flows: [FlowStatistics], flowsByChild: [Int: [Int]],
         sad: SADatabase
     ) -> String {
-        var out =
-            "IKE SA #\(index + 1)  \(spiText.text(sa.spis))  \(sa.initiator):\(sa.initiatorPort) (initiator) ⇄ \(sa.responder):\(sa.responderPort) (responder)\n"
+        let peers =
+            "\(sa.initiator):\(sa.initiatorPort) (initiator) ⇄ \(sa.responder):\(sa.responderPort) (responder)"
+        var out = "IKE SA #\(index + 1)  \(spiText.text(sa.spis))  \(peers)\n"
+        if !fits(out) { out = "IKE SA #\(index + 1)  \(spiText.text(sa.spis))\n  peers: \(peers)\n" }
         let refusal = IKERefusal.ikeSA(index, in: ike)
         // A phase-1 failure the refusal line words says only its counts here.
         let outcome = refusal?.verdict == nil ? stateWords(sa) : IKERefusal.shortOutcome(sa) ?? stateWords(sa)
@@ -144,7 +146,8 @@ final class IKETextReporter: Reporter {
             out += "  NAT: initiator \(natWords(sa.initiatorBehindNAT)), responder \(natWords(sa.responderBehindNAT))"
             // Said once for the line: either side's hash may be faked (strongSwan's kernel-libipsec does it).
             let fakeable = sa.initiatorBehindNAT == true || sa.responderBehindNAT == true
-            out += (fakeable ? " (or a peer faking NAT detection to force UDP encapsulation)" : "") + "\n"
+            let faking = "(or a peer faking NAT detection to force UDP encapsulation)"
+            out += !fakeable ? "\n" : fits(out + " " + faking + "\n") ? " \(faking)\n" : "\n    \(faking)\n"
         }
         if let configuration = IKEOfferText.configuration(sa, in: ike) { out += "  configuration: \(configuration)\n" }
         if !sa.vendorIDs.isEmpty {
@@ -170,6 +173,13 @@ final class IKETextReporter: Reporter {
         }
         for finding in sa.findings { out += "  finding: \(finding.text)\n" }
         return out
+    }
+
+    /// Whether the last line of `text` fits the terminal on one row (always when piped).
+    private func fits(_ text: String) -> Bool {
+        guard let width = display.width else { return true }
+        let last = text.dropLast().split(separator: "\n", omittingEmptySubsequences: false).last ?? ""
+        return LineFitter.rowCount(String(last), width: width) == 1
     }
 
     /// `ike --summary`: one line per IKE SA.
@@ -234,20 +244,26 @@ final class IKETextReporter: Reporter {
             for index in exchange.messages where index < ike.messages.count {
                 let message = ike.messages[index]
                 let arrow = message.fromOriginalInitiator == exchange.requestedByInitiator ? "→" : "←"
-                line +=
-                    "\n      \(arrow) frame \(message.frames.map(String.init).joined(separator: ",")): \(IKEDescribe.payloadList(message, display: display))"
+                line += payloadRow(arrow, message)
             }
             return line + "\n"
         }
         if let request = exchange.request, request < ike.messages.count {
-            line +=
-                "\n      → frame \(ike.messages[request].frames.map(String.init).joined(separator: ",")): \(IKEDescribe.payloadList(ike.messages[request], display: display))"
+            line += payloadRow("→", ike.messages[request])
         }
         if let response = exchange.response, response < ike.messages.count {
-            line +=
-                "\n      ← frame \(ike.messages[response].frames.map(String.init).joined(separator: ",")): \(IKEDescribe.payloadList(ike.messages[response], display: display))"
+            line += payloadRow("←", ike.messages[response])
         }
         return line + "\n"
+    }
+
+    /// "\n      → frame 3: SA KE Nonce …", on a terminal cut to its row (`CompactIKELine.ladderRow`).
+    private func payloadRow(_ arrow: String, _ message: IKEMessageRecord) -> String {
+        let start = "      \(arrow) frame \(message.frames.map(String.init).joined(separator: ",")): "
+        guard let width = display.width else {
+            return "\n" + start + IKEDescribe.payloadList(message, display: display)
+        }
+        return "\n" + CompactIKELine.ladderRow(message, start: start, width: width, display: display)
     }
 
     private func childText(_ index: Int, flows: [FlowStatistics], flowsByChild: [Int: [Int]], sad: SADatabase) -> String
@@ -257,12 +273,14 @@ final class IKETextReporter: Reporter {
         var out = "  CHILD_SA #\(index + 1) \(proto) \(child.spiText)"
         out += " (\(child.createdByName)\(child.rekeyOf.map { ", rekey of CHILD_SA #\($0 + 1)" } ?? ""))"
         if child.established {
-            out += " \(child.transportMode ? "transport" : "tunnel")"
+            var mode = child.transportMode ? "transport" : "tunnel"
             let selectors = IKEDescribe.trafficSelectors(child)
             if !selectors.initiator.isEmpty || !selectors.responder.isEmpty {
-                out +=
+                mode +=
                     " \(selectors.initiator.joined(separator: ",")) === \(selectors.responder.joined(separator: ","))"
             }
+            // Too wide for one row: the mode and selectors on a row of their own.
+            out += fits(out + " " + mode + "\n") ? " " + mode : "\n    " + mode
             out += "\n    proposal: \(child.proposalNames.joined(separator: " "))"
             out +=
                 child.perfectForwardSecrecy
@@ -284,7 +302,8 @@ final class IKETextReporter: Reporter {
             out +=
                 "    \(flow.key.ipsecProtocol == .ah ? "AH" : "ESP") \(flow.key.spi.description) \(flow.key.source) → \(flow.key.destination): \(flow.packets) packets, \(flow.verified) verified"
             if let sa = flow.saIndex.map({ sad.entries[$0] }), flow.key.ipsecProtocol == .esp {
-                out += " with keys \(IKEDescribe.origin(sa.origin))"
+                out +=
+                    " with keys \(display.width == nil ? IKEDescribe.origin(sa.origin) : IKEDescribe.shortOrigin(sa.origin))"
             }
             if flow.decryptedWithoutIntegrity > 0 {
                 out += ", \(flow.decryptedWithoutIntegrity) decrypted without integrity"

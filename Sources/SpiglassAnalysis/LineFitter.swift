@@ -32,6 +32,9 @@ enum LineFitter {
         return cells.reduce(0) { $0 + $1.width } > width ? rows(cells, hang: hang, width: width).count : 1
     }
 
+    /// The column of `line`'s hang mark (where its continuation rows start), nil when it has none.
+    static func hangColumn(_ line: String) -> Int? { cells(line[...]).1 }
+
     /// The rows of a line too wide for `width`, continued at its hang mark or two columns past
     /// its own indent.
     static func rows(_ cells: [Cell], hang: Int?, width: Int) -> [ArraySlice<Cell>] {

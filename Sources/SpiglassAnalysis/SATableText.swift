@@ -25,7 +25,7 @@ struct SATableText {
         if widths.reduce(0, +) + 2 * (widths.count - 1) <= width {
             return ([headers.map { Cell(text: $0, style: .heading) }] + rows).map { render($0, widths) }.joined()
         }
-        return flows.map(stacked).joined()
+        return flows.map { stacked($0, width: width) }.joined()
     }
 
     private func render(_ cells: [Cell], _ widths: [Int]) -> String {
@@ -81,9 +81,12 @@ struct SATableText {
     }
 
     /// Two lines per SA: what it is, then what was seen of it (only the counts that are not 0).
-    private func stacked(_ flow: FlowStatistics) -> String {
+    private func stacked(_ flow: FlowStatistics, width: Int) -> String {
         var head = "\(flow.key.spi.description) \(protocolText(flow)) \(flow.key.source) → \(flow.key.destination)"
-        head += "  \(algorithms(flow)) (\(keyText(flow)))"
+        let keying = "\(algorithms(flow)) (\(keyText(flow)))"
+        // Too wide for one row: the algorithms and key on a row of their own.
+        head +=
+            LineFitter.rowCount(head + "  " + keying, width: width) > 1 ? "\n  algorithms: " + keying : "  " + keying
         var facts = ["\(flow.packets) packets, \(flow.bytes) bytes"]
         if flow.verified > 0 { facts.append(display.paint("\(flow.verified) verified", .good)) }
         let failed = flow.count(.icvFailed) + flow.count(.ahICVFailed)
@@ -116,10 +119,7 @@ struct SATableText {
     private func keyText(_ flow: FlowStatistics) -> String {
         guard let index = flow.saIndex else { return "-" }
         let origin = (flow.key.ipsecProtocol == .ah ? ahSAD : sad).entries[index].origin
-        let name =
-            origin.line > 0 ? origin.file.split(separator: "/").last.map(String.init) ?? origin.file : origin.file
-        let text = origin.line > 0 ? "\(name):\(origin.line)" : name
-        return text + (flow.saMatch == .spiOnly ? " (spi only)" : "")
+        return IKEDescribe.shortOrigin(origin) + (flow.saMatch == .spiOnly ? " (spi only)" : "")
     }
 
     private func sequenceText(_ flow: FlowStatistics) -> String {

@@ -2,15 +2,17 @@ import Foundation
 import Testing
 
 /// Packet and IKE message lines on a terminal take their compact form: at 80 columns an ESP
-/// line of an IPv4 tunnel is one row and an IKE message line at most two, failures keep their
-/// words; at 200 columns ESP lines that fit stay whole. Checked against golden outputs
+/// line of an IPv4 tunnel is one row and an IKE message line two laid-out rows (the message,
+/// then its IKE SPIs and payloads), failures keep their words; at 200 columns ESP lines that
+/// fit stay whole. Refusal stories, policy notes, held IKE fragments and `ike --summary` too. Checked against golden outputs
 /// (`Tests/Golden/terminal`; `SPIGLASS_UPDATE_GOLDEN=1` rewrites the terminal ones), and
 /// piped or `--wide` output against the lines the binary wrote before the compact form
 /// existed (`*.piped.txt`, written by main's 96e8005).
 extension TerminalOutputTests {
     static let golden = Paths.root + "/Tests/Golden/terminal/"
 
-    /// strongSwan captures (GCM, CBC, IPv6, IKEv1, failures) and Scapy's bad packets.
+    /// strongSwan captures (GCM, CBC, IPv6, IKEv1, failures, a refused CHILD_SA, packets outside
+    /// their selectors, IKE fragments) and Scapy's bad packets.
     static let compactRuns: [(name: String, arguments: [String])] = [
         ("gcm", ["analyze"] + capture(gcm, key: "charon-A.log")),
         ("cbc", ["analyze"] + capture("Fixtures/strongswan/aes128cbc-sha256-v4/", key: "charon-A.log")),
@@ -23,6 +25,10 @@ extension TerminalOutputTests {
             "bad-packets",
             ["analyze", "-r", "Fixtures/scapy/bad-packets.pcap", "-k", "Fixtures/scapy/bad-packets.spiglass"]
         ),
+        ("child-refused", ["ike"] + capture("Fixtures/strongswan-ike/child-no-proposal/", key: "charon-A.log")),
+        ("policy-notes", ["analyze"] + capture("Fixtures/strongswan-policy/narrowed/", key: "charon-A.log")),
+        ("fragments", ["analyze"] + capture("Fixtures/strongswan-ike/fragmentation/", key: nil)),
+        ("summary", ["ike", "--summary"] + capture("Fixtures/strongswan-ike/child-no-proposal/", key: "charon-A.log")),
     ]
 
     /// "-r DIR/capture.pcap -k DIR/KEY".
@@ -95,6 +101,35 @@ extension TerminalOutputTests {
             #expect(record.count <= 2, "\(record)")
             #expect(record.joined().contains(#/ [0-9a-f]{8}…\/(0|[0-9a-f]{8}…)[ :]/#), "\(record)")
         }
+    }
+
+    /// At 80 columns an item too long for one row is laid out, not folded: an inner packet's
+    /// summary whole on a row of its own (an ICMPv6 echo request is not cut, a padding note
+    /// does not split it), a failure's detail whole on its row, an IKE message's SPIs and
+    /// payloads on its second row, a refused proposal on a row under its label.
+    @Test func eightyColumnsLayOutWhatDoesNotFitOneRow() throws {
+        func rows(_ name: String) throws -> [String] {
+            let run = Self.compactRuns.firstIndex { $0.name == name }!
+            return try Self.compactText(run, columns: 80).split(separator: "\n").map(String.init)
+        }
+        let ipv6 = try rows("ipv6")
+        #expect(ipv6.contains("              fd00:201::1 → fd00:202::1 ICMPv6 echo request"))
+        #expect(!ipv6.contains { $0.contains("ICMPv6 …") })
+        let bad = try rows("bad-packets")
+        #expect(bad.contains("    4 0.003000 ESP 0000100c seq=4 ok [non-default padding]"))
+        #expect(bad.contains("              192.0.2.1 → 192.0.2.2 UDP 1111 → 9"))
+        #expect(bad.contains("              (pad length 200 exceeds the 30-byte payload)"))
+        for name in ["gcm", "ipv6", "child-refused"] {
+            for record in Self.records(try rows(name).joined(separator: "\n")) where !record[0].contains(" ESP ") {
+                #expect(record.count == 2, "\(record)")
+                #expect(record[1].contains(#/^ {14}[0-9a-f]{8}…\/(0|[0-9a-f]{8}…): /#), "\(record)")
+            }
+        }
+        let refused = try rows("child-refused")
+        #expect(refused.contains("    offered (frame 3):"))
+        #expect(refused.contains("      #1 ESP spi=a7917875 ENCR_AES_CBC_128 AUTH_HMAC_SHA2_256_128 NO_ESN"))
+        #expect(refused.contains("  peers: 10.98.0.1:500 (initiator) ⇄ 10.98.0.2:500 (responder)"))
+        #expect(try rows("summary").contains("  CHILD_SAs: 1 (1 refused: NO_PROPOSAL_CHOSEN)  messages: 6"))
     }
 
     /// Failures keep their full words at 80 columns, whatever rows they take.
