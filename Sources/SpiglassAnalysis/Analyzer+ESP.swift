@@ -29,7 +29,7 @@ extension Analyzer {
             let verdict = layer.verdict
             let (spi, tunnel, flowNumber) = (layer.spi, layer.tunnel, layer.flowNumber)
             // The layer's last use: moved into the record, not copied.
-            record.esp.append(layer)
+            record.esp.append(consume layer)
             record.verdict = verdict
             if verdict == .espNull {
                 // Shown, not written: nothing authenticated this payload.
@@ -39,7 +39,8 @@ extension Analyzer {
             decryptedAny = true
             // Parsed only when something reads it: the policy check, the record's summary, or a
             // look for ESP nested inside (which an IPv4 packet of another protocol cannot hold).
-            let wanted = policyCheck.isActive || wantsInnerSummary || (level + 1 < options.maxNesting && mayNest())
+            let wanted =
+                policyCheck.isActive || wantsInnerSummary || (level + 1 < options.maxNesting && inbound.releasedMayNest)
             innerIP = wanted ? parseInner() : nil
             if policyCheck.isActive, let parsed = innerIP, let flowNumber {
                 checkDecryptedPolicy(
@@ -78,26 +79,6 @@ extension Analyzer {
     func parseInner() -> IPLayer? {
         var reader = ByteReader(inbound.inner, range: 0..<inbound.innerLength)
         return try? IPLayer.parse(&reader).get()
-    }
-
-    /// Whether the released packet may carry ESP (nested tunnels): false only for an IPv4
-    /// packet that `IPsecLayers` would class as another protocol, one that is neither ESP nor
-    /// AH nor UDP with the RFC 3948 NAT-traversal port on either side (IKE's port 500 carries
-    /// no ESP). IPv6 is left to the parse (its extension headers come first).
-    func mayNest() -> Bool {
-        let inner = inbound.inner
-        let length = inbound.innerLength
-        guard length >= 20, inner[0] >> 4 == 4 else { return true }
-        switch inner[9] {
-        case IPProtocol.esp, IPProtocol.ah:
-            return true
-        case IPProtocol.udp:
-            let udp = Int(inner[0] & 0x0f) * 4
-            guard udp >= 20, udp + 4 <= length else { return true }
-            return inner.be16(udp) == IPsecPorts.natTraversal || inner.be16(udp + 2) == IPsecPorts.natTraversal
-        default:
-            return false
-        }
     }
 
     /// One ESP layer: SA lookup, ICV and decryption, trailer; on success the inner packet is
@@ -204,7 +185,7 @@ extension Analyzer {
             layer.detail = sas.esp.failures[saIndex]
             return layer
         }
-        let outcome: ESPInboundOutcome
+        var outcome: ESPInboundOutcome
         if let flowNumber {
             outcome = inbound.processESP(
                 bytes, esp: esp, ip: ip, headerBytes: headerBytes, natTraversal: ports != nil, state: state,
@@ -223,7 +204,8 @@ extension Analyzer {
         layer.sequence = outcome.sequence
         layer.verdict = PacketVerdict(outcome.result.verdict)
         layer.icv = outcome.result.icv
-        layer.detail = outcome.result.detail
+        // Taken, not copied: the outcome is not read for it again.
+        layer.detail = outcome.result.detail.take()
         layer.tunnel = outcome.tunnel
         switch outcome.result.verdict {
         case .decrypted, .dummy, .garbled:

@@ -37,6 +37,27 @@ public final class InboundProcessor {
 
     /// The released packet.
     public var released: ArraySlice<UInt8> { innerBuffer[0..<innerCount] }
+
+    /// Whether the released packet may carry ESP (nested tunnels): false only for an IPv4
+    /// packet that `IPsecLayers` would class as another protocol, one that is neither ESP nor
+    /// AH nor UDP with the RFC 3948 NAT-traversal port on either side (IKE's port 500 carries
+    /// no ESP). IPv6 is left to the parse (its extension headers come first). Asked here, where
+    /// the buffer is read in place: fetched from another module it is retained and released.
+    public var releasedMayNest: Bool {
+        let length = innerCount
+        guard length >= 20, innerBuffer[0] >> 4 == 4 else { return true }
+        switch innerBuffer[9] {
+        case IPProtocol.esp, IPProtocol.ah:
+            return true
+        case IPProtocol.udp:
+            let udp = Int(innerBuffer[0] & 0x0f) * 4
+            guard udp >= 20, udp + 4 <= length else { return true }
+            return innerBuffer.be16(udp) == IPsecPorts.natTraversal
+                || innerBuffer.be16(udp + 2) == IPsecPorts.natTraversal
+        default:
+            return false
+        }
+    }
 }
 
 /// What inbound ESP processing made of one packet.
@@ -95,20 +116,22 @@ extension InboundProcessor {
         // The release rule: a verified (or unprotected) packet goes out only as the packet its
         // trailer names.
         PlaintextCheck.apply(to: &result, plain: plain, transport: transport)
+        let (verdict, nextHeader, payloadLength) = (result.verdict, result.nextHeader, result.payloadLength)
+        // Moved, not copied: a copy of a result (its detail is a string) costs reference counting.
         var outcome = ESPInboundOutcome(
-            result: result, sequence: sequence, tunnel: nil,
-            diagnosisSample: failed ? .icvFailure : result.verdict == .garbled ? .garbled : nil,
+            result: consume result, sequence: sequence, tunnel: nil,
+            diagnosisSample: failed ? .icvFailure : verdict == .garbled ? .garbled : nil,
             transport: transport)
-        guard result.verdict == .decrypted else { return outcome }
-        let tunnel = result.nextHeader == IPProtocol.ipv4 || result.nextHeader == IPProtocol.ipv6
+        guard verdict == .decrypted else { return outcome }
+        let tunnel = nextHeader == IPProtocol.ipv4 || nextHeader == IPProtocol.ipv6
         outcome.tunnel = tunnel
         if tunnel {
-            innerCount = innerPacketLength(plain, payloadLength: result.payloadLength)
+            innerCount = innerPacketLength(plain, payloadLength: payloadLength)
             // The plaintext starts with the inner packet: the two buffers trade places rather
             // than copying it (both are sized for the largest datagram).
             swap(&plain, &innerBuffer)
         } else {
-            rebuildTransport(headerBytes, ip: ip, nextHeader: result.nextHeader, payloadLength: result.payloadLength)
+            rebuildTransport(headerBytes, ip: ip, nextHeader: nextHeader, payloadLength: payloadLength)
         }
         return outcome
     }

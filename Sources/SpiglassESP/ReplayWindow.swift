@@ -68,6 +68,10 @@ public struct ReplayWindow: Sendable, Equatable {
             return
         }
         let shift = Int(distance)
+        if bitmap.count == 1 {
+            advanceOneWord(by: shift)
+            return
+        }
         lostBehindWindow += holes(from: size - shift, through: size - 1)
         // Shift the multi-word bitmap left by `shift` bits (bit 0 = highest).
         let words = shift / 64
@@ -83,6 +87,27 @@ public struct ReplayWindow: Sendable, Equatable {
         // Clear the bits past the window size.
         let excess = bitmap.count * 64 - size
         if excess > 0 { bitmap[bitmap.count - 1] &= ~UInt64(0) >> UInt64(excess) }
+    }
+
+    /// `advance` for a window of at most 64 (the default), whose bitmap is one word: the holes
+    /// that fall off are counted with one mask instead of bit by bit, on every packet that
+    /// moves the window. `shift` is below `size`.
+    private mutating func advanceOneWord(by shift: Int) {
+        let word = bitmap[0]
+        // Positions size - shift ... size - 1 fall off; those past `highest - first` are
+        // before the first packet and no hole.
+        let last = UInt64(size - 1)
+        let reach = min(last, highest &- (first ?? highest))
+        let low = UInt64(size - shift)
+        if low <= reach {
+            let width = reach - low + 1
+            let mask = (width == 64 ? ~UInt64(0) : (UInt64(1) << width) - 1) << low
+            // Most packets leave no hole: the count (no popcnt in the baseline ISA) only then.
+            let missing = ~word & mask
+            if missing != 0 { lostBehindWindow += missing.nonzeroBitCount }
+        }
+        let kept = size == 64 ? ~UInt64(0) : (UInt64(1) << UInt64(size)) - 1
+        bitmap[0] = (word << UInt64(shift)) & kept
     }
 
     /// Classifies `sequence` and updates the window as a receiver would after the packet
