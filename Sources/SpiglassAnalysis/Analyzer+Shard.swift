@@ -236,12 +236,12 @@ extension Analyzer {
     /// output per frame and sending it to the merger after each batch (so the merger learns
     /// how far the reader has got even from a worker that reports nothing). The tables are
     /// printed later, from the merged state.
-    func runShard(_ batches: HandoffChannel<FrameBatch>, sources: [CaptureStream.Source], shard: Shard) {
+    func runShard(_ turns: ReadingTurns, sources: [CaptureStream.Source], shard: Shard) {
         setSources(sources)
         // Frames are copied here from the batch, so that `process` gets an array of its own.
         var frame = [UInt8](repeating: 0, count: 262_144)
         while true {
-            let batch = batches.receive()
+            let batch = turns.next(for: shard.index)
             if summary.firstTime == nil { summary.firstTime = batch.captureStart }
             if let keys = batch.reload { reload(keys, shard: shard) }
             // Read once per batch: each access to the batch's own arrays would count a
@@ -286,7 +286,7 @@ extension Analyzer {
             }
             shard.output.send(
                 scannedThrough: batch.scannedThrough, bytePosition: batch.bytePosition, finished: finished)
-            batches.recycle(batch)
+            turns.recycle(batch)
             if finished { break }
         }
     }

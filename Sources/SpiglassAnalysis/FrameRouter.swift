@@ -92,7 +92,10 @@ struct FrameRoute {
 
 final class FrameRouter {
     let reader: any FrameSource
-    let channels: [HandoffChannel<FrameBatch>]
+    /// How many workers the frames are dealt to.
+    let workerCount: Int
+    /// A spent batch to fill again, if there is one.
+    var spare: () -> FrameBatch? = { nil }
     /// Link type of each input of the stream.
     private let linkTypes: [LinkType?]
     private let tcpEncapsulationPorts: Set<UInt16>
@@ -102,6 +105,9 @@ final class FrameRouter {
     private let duplicateWindow: Int64
     /// Owner of each outermost SPI seen so far.
     @exclusivity(unchecked) private var owners: [SPI: Int] = [:]
+    /// The owners of SPIs seen lately, by a hash of the SPI (64 places): the SPI in the high
+    /// half, its owner + 1 in the low half (0: empty). A hit saves the table's hashing.
+    @exclusivity(unchecked) private var ownerCache = [UInt64](repeating: 0, count: 64)
     /// Past this many SPIs, owners come from the SPI's value instead of the table.
     static let maxOwnerEntries = 1 << 20
     /// Batches being filled, one per worker.
@@ -128,11 +134,13 @@ final class FrameRouter {
     /// every worker, and through it the merger, learns how far the reader has got), or once
     /// it holds `maxBatchBytes`.
     static let framesPerRound = 512
+    /// This run's `framesPerRound` (tests make rounds of a frame or two).
+    var roundFrames = FrameRouter.framesPerRound
     static let maxBatchBytes = 1 << 20
 
     /// The last frame read that carries IKE (see `FrameBatch.horizons`).
     private var lastIKEFrame = 0
-    /// Frames read when the last round went out.
+    /// Frames read when the last round was closed.
     private var dealtThrough = 0
     /// Live capture: libpcap's counters when the capture ended.
     private(set) var captureStatistics: CaptureStatistics? = nil
@@ -141,30 +149,43 @@ final class FrameRouter {
 
     /// `fragmentLimits` are the run's: this is its only reassembly.
     init(
-        reader: any FrameSource, channels: [HandoffChannel<FrameBatch>], tcpEncapsulationPorts: Set<UInt16>,
+        reader: any FrameSource, workerCount: Int, tcpEncapsulationPorts: Set<UInt16>,
         fragmentLimits: FragmentReassembler.Limits, duplicateWindow: Int64
     ) {
         self.reader = reader
         self.reassembler = FragmentReassembler(limits: fragmentLimits)
         self.duplicateWindow = duplicateWindow
-        self.channels = channels
+        self.workerCount = workerCount
         self.linkTypes = reader.sources.map { LinkType(dlt: $0.linkType) }
         self.tcpEncapsulationPorts = tcpEncapsulationPorts
-        self.filling = channels.map { _ in FrameBatch() }
+        self.filling = (0..<workerCount).map { _ in FrameBatch() }
     }
 
     /// Set when `stopRequested` ended the reading before the end of the file.
     private(set) var stoppedEarly = false
+    /// The last round has been read: `readRound` must not be called again.
+    private(set) var exhausted = false
+    /// Live capture: how the reading ends after a stop (kept from one round to the next).
+    private var drain = LiveStopDrain()
+    /// Live capture: keys reloaded after the last round, which go out in a round of their own.
+    private var reloadNext: KeySet? = nil
 
     /// Reads the capture (up to `control.maxFrames` frames, or until `control.stopRequested`,
-    /// polled as a single-threaded run polls it) and deals it out, then sends every worker its
-    /// last batch. A live capture also ends at `control.deadline`; whenever its ring is empty
-    /// (a read timeout) what was read goes to the workers at once, so that a packet is reported
-    /// within the read timeout of its arrival, not once a batch fills; and a key reload goes to
-    /// every worker with the first batch after it.
-    func run(control: Analyzer.RunControl) {
+    /// polled as a single-threaded run polls it) until one round is read, and returns it: one
+    /// batch per worker, each saying how far the reading has got. The last round (`finished`)
+    /// comes once the capture has ended. A live capture also ends at `control.deadline`;
+    /// whenever its ring is empty (a read timeout) what was read makes a round at once, so that
+    /// a packet is reported within the read timeout of its arrival, not once a batch fills; and
+    /// a key reload goes to every worker in a round of its own, after the frames read with the
+    /// old keys. Called by one worker at a time (the one whose turn it is to read).
+    func readRound(control: Analyzer.RunControl) -> [FrameBatch] {
+        precondition(!exhausted, "the capture has been read")
+        if let fresh = reloadNext {
+            reloadNext = nil
+            for batch in filling { batch.reload = fresh }
+            return closeRound(finished: false)
+        }
         let live = reader.isLive
-        var drain = LiveStopDrain()
         loop: while true {
             if let limit = control.maxFrames, frames - filterExcluded >= limit { break }
             if !live && frames & (Analyzer.framesBetweenStopChecks - 1) == 0 && control.stopRequested() {
@@ -179,7 +200,7 @@ final class FrameRouter {
                 bytes += header.originalLength
                 if firstTime == nil { firstTime = header.timestamp }
                 lastTime = header.timestamp
-                if frames % FrameRouter.framesPerRound == 0 { sendRound(finished: false) }
+                if frames % roundFrames == 0 { return closeRound(finished: false) }
             case .packet(let header):
                 frames += 1
                 bytes += header.originalLength
@@ -191,17 +212,26 @@ final class FrameRouter {
                 lastTime = header.timestamp
                 let frame = reader.buffer
                 let route = self.route(frame, header: header)
-                filling[route.owner].append(frame, header: header, number: frames, route: route, horizon: lastIKEFrame)
+                let batch = filling[route.owner]
+                batch.append(frame, header: header, number: frames, route: route, horizon: lastIKEFrame)
                 if route.carriesIKE { lastIKEFrame = frames }
-                if frames % FrameRouter.framesPerRound == 0
-                    || filling.contains(where: { $0.bytes.count >= FrameRouter.maxBatchBytes })
-                {
-                    sendRound(finished: false)
+                if live {
+                    switch followLive(control, empty: false) {
+                    case .stop: break loop
+                    case .reloaded: return closeRound(finished: false)
+                    case .goOn: break
+                    }
                 }
-                if live && !followLive(control, drain: &drain, empty: false) { break loop }
+                if frames % roundFrames == 0 || batch.bytes.count >= FrameRouter.maxBatchBytes {
+                    return closeRound(finished: false)
+                }
             case .timeout where live, .interrupted where live:
-                if frames > dealtThrough { sendRound(finished: false) }
-                if !followLive(control, drain: &drain, empty: true) { break loop }
+                let unsent = frames > dealtThrough
+                switch followLive(control, empty: true) {
+                case .stop: break loop
+                case .reloaded: return closeRound(finished: false)
+                case .goOn: if unsent { return closeRound(finished: false) }
+                }
             case .end, .timeout, .interrupted:
                 break loop
             case .damaged(let message):
@@ -218,36 +248,46 @@ final class FrameRouter {
                 received: Int(stats.received), dropped: Int(stats.dropped),
                 interfaceDropped: Int(stats.interfaceDropped))
         }
-        sendRound(finished: true)
+        exhausted = true
+        return closeRound(finished: true)
     }
 
-    /// Between two reads of a live capture: false to stop (after a stop request or the deadline,
-    /// once `drain` has read what the ring held). New keys go out at once, in a round of their
-    /// own after the frames read with the old ones, so that the reload is done (and said) even if
-    /// no packet follows.
-    private func followLive(_ control: Analyzer.RunControl, drain: inout LiveStopDrain, empty: Bool) -> Bool {
-        if drain.ends(stop: control.stopDue, empty: empty) { return false }
+    /// What a live capture does after a read.
+    private enum LiveStep {
+        case goOn
+        /// Keys were reloaded: the frames read so far make a round, and the new keys the next.
+        case reloaded
+        case stop
+    }
+
+    /// Between two reads of a live capture: stop (after a stop request or the deadline, once
+    /// `drain` has read what the ring held), or go on. New keys go out at once, in a round of
+    /// their own after the frames read with the old ones, so that the reload is done (and said)
+    /// even if no packet follows.
+    private func followLive(_ control: Analyzer.RunControl, empty: Bool) -> LiveStep {
+        if drain.ends(stop: control.stopDue, empty: empty) { return .stop }
         if let fresh = control.reloadRequested() {
-            sendRound(finished: false)
-            for batch in filling { batch.reload = fresh }
-            sendRound(finished: false)
+            reloadNext = fresh
+            return .reloaded
         }
-        return true
+        return .goOn
     }
 
-    private func sendRound(finished: Bool) {
+    /// Ends the round being filled: its batches, one per worker, and fresh ones to fill.
+    private func closeRound(finished: Bool) -> [FrameBatch] {
         dealtThrough = frames
+        let round = filling
         for worker in filling.indices {
             let batch = filling[worker]
             batch.scannedThrough = frames
             batch.bytePosition = reader.bytePosition ?? 0
             batch.captureStart = firstTime
             batch.finished = finished
-            channels[worker].send(batch)
-            let next = channels[worker].spare() ?? FrameBatch()
+            let next = spare() ?? FrameBatch()
             next.reset()
             filling[worker] = next
         }
+        return round
     }
 
     /// The worker that processes and reports a frame, what reassembly made of it when it is a
@@ -256,6 +296,9 @@ final class FrameRouter {
     private func route(_ frame: [UInt8], header: PacketHeader) -> FrameRoute {
         guard header.source < linkTypes.count, let linkType = linkTypes[header.source] else { return FrameRoute() }
         let length = min(header.capturedLength, frame.count)
+        if linkType == .ethernet, let plain = PlainESPFrame(frame, length: length) {
+            return FrameRoute(owner: owner(spi: plain.spi))
+        }
         var reader = ByteReader(frame, range: 0..<length)
         guard case .success(let link) = LinkDecoder.decode(&reader, as: linkType),
             case .success(let ip) = IPLayer.parse(&reader, announcedVersion: link.announcedVersion)
@@ -308,7 +351,16 @@ final class FrameRouter {
     }
 
     private func owner(spi: SPI) -> Int {
-        let count = channels.count
+        let slot = Int(truncatingIfNeeded: (spi.rawValue &* 0x9E37_79B1) >> 26)
+        let cached = ownerCache[slot]
+        if cached >> 32 == UInt64(spi.rawValue) && cached & 0xffff_ffff != 0 { return Int(cached & 0xffff_ffff) - 1 }
+        let owner = ownerFromTable(spi: spi)
+        ownerCache[slot] = UInt64(spi.rawValue) << 32 | UInt64(owner + 1)
+        return owner
+    }
+
+    private func ownerFromTable(spi: SPI) -> Int {
+        let count = workerCount
         if let owner = owners[spi] { return owner }
         guard owners.count < FrameRouter.maxOwnerEntries else { return Int(spi.rawValue % UInt32(count)) }
         let owner = (owners.count + 1) % count

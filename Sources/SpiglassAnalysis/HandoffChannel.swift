@@ -13,7 +13,8 @@ final class HandoffChannel<Item: AnyObject>: @unchecked Sendable {
     private var spares: [Item] = []
     private var receiverWaiting = false
     private var senderWaiting = false
-    let capacity: Int
+    /// Set before the threads that share the channel start (tests make it smaller).
+    var capacity: Int
 
     init(capacity: Int) { self.capacity = capacity }
 

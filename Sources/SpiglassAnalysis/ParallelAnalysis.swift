@@ -52,8 +52,19 @@ public final class ParallelAnalysis {
 
     /// Chunks queued per worker before it waits for the merger.
     static let queueCapacity = 16
-    /// Batches of frames queued per worker before the reader waits for it.
+    /// Batches of frames queued per worker before its reader stops reading (see `ReadingTurns`).
     static let batchQueueCapacity = 4
+    /// This run's `batchQueueCapacity` (tests make it smaller).
+    var batchCapacity = ParallelAnalysis.batchQueueCapacity
+
+    /// Makes the run's queues hold at most `chunks` chunks and `batches` batches per worker,
+    /// and its rounds `roundFrames` frames: tests run the hand-over at its tightest. Before `run`.
+    func setQueueCapacities(chunks: Int, batches: Int, roundFrames: Int) {
+        precondition(!started, "queues are sized before the run")
+        for channel in channels { channel.capacity = max(1, chunks) }
+        batchCapacity = max(1, batches)
+        router.roundFrames = max(1, roundFrames)
+    }
 
     /// Online processors: the default thread count.
     public static var defaultThreadCount: Int {
@@ -128,7 +139,6 @@ public final class ParallelAnalysis {
         var workers: [Analyzer] = []
         var shards: [Shard] = []
         var channels: [HandoffChannel<ShardChunk>] = []
-        var batchChannels: [HandoffChannel<FrameBatch>] = []
         let ikeEvents = IKEEventLog()
         for index in 0..<count {
             let channel = HandoffChannel<ShardChunk>(capacity: ParallelAnalysis.queueCapacity)
@@ -146,11 +156,10 @@ public final class ParallelAnalysis {
             workers.append(worker)
             shards.append(shard)
             channels.append(channel)
-            batchChannels.append(HandoffChannel<FrameBatch>(capacity: ParallelAnalysis.batchQueueCapacity))
         }
         self.threadCount = count
         self.router = FrameRouter(
-            reader: reader, channels: batchChannels, tcpEncapsulationPorts: options.tcpEncapsulationPorts,
+            reader: reader, workerCount: count, tcpEncapsulationPorts: options.tcpEncapsulationPorts,
             fragmentLimits: options.fragmentLimits, duplicateWindow: options.captureDuplicateWindow)
         self.workers = workers
         self.shards = shards
@@ -187,13 +196,12 @@ public final class ParallelAnalysis {
         var threads: [WorkerThread] = []
         let router = self.router
         let sources = router.reader.sources
-        var bodies: [() -> Void] = workers.enumerated().map { index, worker in
-            let batches = router.channels[index]
+        let turns = ReadingTurns(router: router, control: control, capacity: batchCapacity)
+        let bodies: [() -> Void] = workers.enumerated().map { index, worker in
             let shard = shards[index]
-            return { worker.runShard(batches, sources: sources, shard: shard) }
+            return { worker.runShard(turns, sources: sources, shard: shard) }
         }
         if let warning = router.reader.warning { workers[0].diagnose(warning) }
-        bodies.append { router.run(control: control) }
         for body in bodies {
             do {
                 threads.append(
