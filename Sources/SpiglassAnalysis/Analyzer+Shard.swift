@@ -128,6 +128,12 @@ struct ShardEntries {
 /// What a worker hands the merger: its entries and how far it has read.
 final class ShardChunk {
     var entries = ShardEntries()
+
+    init() {
+        // Room for a full chunk at once: a chunk is refilled, so it grows only once.
+        entries.records.reserveCapacity(ShardOutput.maxRecordBytes)
+        entries.text.reserveCapacity(ShardOutput.maxTextBytes)
+    }
     /// Every frame up to this one has been read: the worker's next entry comes after it.
     var scannedThrough = 0
     /// Bytes of the capture file read so far, for the progress bar.
@@ -249,33 +255,27 @@ extension Analyzer {
             // that the reader gets the arrays back unshared, to refill without reallocating.)
             do {
                 let bytes = batch.bytes
-                let ends = batch.ends
-                let numbers = batch.numbers
-                let headers = batch.headers
+                let slots = batch.slots
                 let fragments = batch.fragments
-                let horizons = batch.horizons
-                let carriesIKE = batch.carriesIKE
-                let copyOf = batch.copyOf
                 var start = 0
-                for index in numbers.indices {
-                    if shard.index != 0 && horizons[index] > shard.appliedHorizon {
+                for slot in slots {
+                    if shard.index != 0 && slot.horizon > shard.appliedHorizon {
                         catchUpWithIKE(
-                            through: horizons[index], before: numbers[index], shard: shard,
-                            bytePosition: batch.bytePosition)
+                            through: slot.horizon, before: slot.number, shard: shard, bytePosition: batch.bytePosition)
                     }
-                    copyBytes(bytes, start..<ends[index], into: &frame, at: 0)
-                    start = ends[index]
+                    copyBytes(bytes, start..<slot.end, into: &frame, at: 0)
+                    start = slot.end
                     // Frame numbers are the reader's: this worker does not see every frame.
-                    summary.frames = numbers[index] - 1
-                    shard.fragmentOutcome = fragments[index]
-                    shard.fragmentDuplicateOf = copyOf[index] == 0 ? nil : copyOf[index]
-                    process(frame, header: headers[index])
-                    if shard.index == 0 && carriesIKE[index] {
-                        shard.ikeEvents.publish(shard.pendingEvents, through: numbers[index])
+                    summary.frames = slot.number - 1
+                    shard.fragmentOutcome = slot.fragment < 0 ? nil : fragments[slot.fragment]
+                    shard.fragmentDuplicateOf = slot.copyOf == 0 ? nil : slot.copyOf
+                    process(frame, header: slot.header)
+                    if shard.index == 0 && slot.carriesIKE {
+                        shard.ikeEvents.publish(shard.pendingEvents, through: slot.number)
                         shard.pendingEvents.removeAll(keepingCapacity: true)
                     }
-                    if shard.output.endFrame(numbers[index]) {
-                        shard.output.send(scannedThrough: numbers[index], bytePosition: batch.bytePosition)
+                    if shard.output.endFrame(slot.number) {
+                        shard.output.send(scannedThrough: slot.number, bytePosition: batch.bytePosition)
                     }
                 }
             }

@@ -2,27 +2,36 @@ import SpiglassCapture
 import SpiglassSAD
 import SpiglassWire
 
+/// What a worker needs of one frame besides its bytes: a plain value, so that filing a frame
+/// in a batch is one append.
+struct FrameSlot {
+    /// Where the frame ends in the batch's bytes (it starts where the previous one ended).
+    var end: Int
+    var number: Int
+    var header: PacketHeader
+    /// The last frame before this one that carries IKE (0: none): worker 0 must be past it
+    /// before another worker processes this frame (`IKEEventLog`).
+    var horizon: Int
+    /// For an IP fragment the run has seen already (a capture duplicate), the frame of its first
+    /// copy; 0 for any other frame.
+    var copyOf: Int
+    /// Where what the reader's reassembly made of this fragment is in the batch's `fragments`
+    /// (-1: not a fragment, or kept out of reassembly).
+    var fragment: Int
+    /// Whether the frame carries IKE (worker 0 publishes what it learnt after it).
+    var carriesIKE: Bool
+}
+
 /// Frames the reader hands one worker: their bytes end to end, and per frame its number, its
 /// header, what the reader's reassembly made of it, and the IKE horizon.
 final class FrameBatch {
     // Filled by the reader, then read by one worker: one thread at a time, handed over
-    // through a `HandoffChannel`, so no overlapping access and no dynamic checks.
+    // under the lock of `ReadingTurns`, so no overlapping access and no dynamic checks.
     @exclusivity(unchecked) var bytes: [UInt8] = []
-    /// Where each frame ends in `bytes` (it starts where the previous one ended).
-    @exclusivity(unchecked) var ends: [Int] = []
-    @exclusivity(unchecked) var numbers: [Int] = []
-    @exclusivity(unchecked) var headers: [PacketHeader] = []
-    /// For an IP fragment, what the run's one reassembly made of it (a completed datagram goes
-    /// to its owner with the frame that completed it); nil for any other frame.
-    @exclusivity(unchecked) var fragments: [FragmentReassembler.Outcome?] = []
-    /// The last frame before each that carries IKE (0: none): worker 0 must be past it before
-    /// another worker processes the frame (`IKEEventLog`).
-    @exclusivity(unchecked) var horizons: [Int] = []
-    /// Whether each frame carries IKE (worker 0 publishes what it learnt after it).
-    @exclusivity(unchecked) var carriesIKE: [Bool] = []
-    /// For an IP fragment the run has seen already (a capture duplicate), the frame of its first
-    /// copy; 0 for any other frame.
-    @exclusivity(unchecked) var copyOf: [Int] = []
+    @exclusivity(unchecked) var slots: [FrameSlot] = []
+    /// For the IP fragments among the frames, what the run's one reassembly made of each (a
+    /// completed datagram goes to its owner with the frame that completed it).
+    @exclusivity(unchecked) var fragments: [FragmentReassembler.Outcome] = []
     /// Every frame up to this one has been dealt out: the worker gets nothing before it again.
     var scannedThrough = 0
     /// Bytes of the capture file read so far, for the progress bar.
@@ -35,15 +44,16 @@ final class FrameBatch {
     /// the batch's first frame, as a single thread does between two frames.
     var reload: KeySet? = nil
 
+    init() {
+        // Room for a whole round at once: a batch is refilled, so it grows only once.
+        bytes.reserveCapacity(FrameRouter.maxBatchBytes)
+        slots.reserveCapacity(FrameRouter.framesPerRound)
+    }
+
     func reset() {
         bytes.removeAll(keepingCapacity: true)
-        ends.removeAll(keepingCapacity: true)
-        numbers.removeAll(keepingCapacity: true)
-        headers.removeAll(keepingCapacity: true)
+        slots.removeAll(keepingCapacity: true)
         fragments.removeAll(keepingCapacity: true)
-        horizons.removeAll(keepingCapacity: true)
-        carriesIKE.removeAll(keepingCapacity: true)
-        copyOf.removeAll(keepingCapacity: true)
         scannedThrough = 0
         bytePosition = 0
         captureStart = nil
@@ -54,13 +64,15 @@ final class FrameBatch {
     func append(_ frame: [UInt8], header: PacketHeader, number: Int, route: FrameRoute, horizon: Int) {
         let length = min(header.capturedLength, frame.count)
         frame.withUnsafeBufferPointer { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[0..<length])) }
-        ends.append(bytes.count)
-        numbers.append(number)
-        headers.append(header)
-        fragments.append(route.fragment)
-        horizons.append(horizon)
-        carriesIKE.append(route.carriesIKE)
-        copyOf.append(route.copyOf ?? 0)
+        var fragment = -1
+        if let outcome = route.fragment {
+            fragment = fragments.count
+            fragments.append(outcome)
+        }
+        slots.append(
+            FrameSlot(
+                end: bytes.count, number: number, header: header, horizon: horizon, copyOf: route.copyOf ?? 0,
+                fragment: fragment, carriesIKE: route.carriesIKE))
     }
 }
 
@@ -98,6 +110,8 @@ final class FrameRouter {
     var spare: () -> FrameBatch? = { nil }
     /// Link type of each input of the stream.
     private let linkTypes: [LinkType?]
+    /// Where a plain ESP frame's IPv4 header is on each input's link (`PlainESPFrame`).
+    private let plainLayouts: [(ipStart: Int, etherType: Int?)?]
     private let tcpEncapsulationPorts: Set<UInt16>
     private let reassembler: FragmentReassembler
     /// The run's filter of fragment copies (see `Analyzer.process`).
@@ -157,6 +171,7 @@ final class FrameRouter {
         self.duplicateWindow = duplicateWindow
         self.workerCount = workerCount
         self.linkTypes = reader.sources.map { LinkType(dlt: $0.linkType) }
+        self.plainLayouts = linkTypes.map { $0.flatMap(PlainESPFrame.layout) }
         self.tcpEncapsulationPorts = tcpEncapsulationPorts
         self.filling = (0..<workerCount).map { _ in FrameBatch() }
     }
@@ -296,7 +311,7 @@ final class FrameRouter {
     private func route(_ frame: [UInt8], header: PacketHeader) -> FrameRoute {
         guard header.source < linkTypes.count, let linkType = linkTypes[header.source] else { return FrameRoute() }
         let length = min(header.capturedLength, frame.count)
-        if linkType == .ethernet, let plain = PlainESPFrame(frame, length: length) {
+        if let layout = plainLayouts[header.source], let plain = PlainESPFrame(frame, length: length, layout: layout) {
             return FrameRoute(owner: owner(spi: plain.spi))
         }
         var reader = ByteReader(frame, range: 0..<length)

@@ -223,17 +223,21 @@ public final class ParallelAnalysis {
     }
 
     /// Where the merger stands in one worker's output: the chunk at hand, with its entries
-    /// copied out (references, not bytes) so that reading them costs no exclusivity check.
-    private struct Cursor {
-        var chunk: ShardChunk? = nil
-        var entries = ShardEntries()
-        var position = 0
+    /// copied out (references, not bytes) so that reading them costs no exclusivity check. A
+    /// class, so that looking at it copies one reference rather than the entries' seven.
+    private final class Cursor {
+        private(set) var chunk: ShardChunk? = nil
+        // The merger's alone (the chunk came through a `HandoffChannel`).
+        @exclusivity(unchecked) private(set) var entries = ShardEntries()
+        @exclusivity(unchecked) var position = 0
 
-        init() {}
-
-        init(_ chunk: ShardChunk) {
-            self.chunk = chunk
-            entries = chunk.entries
+        /// Takes `chunk` (nil: none yet), giving back the spent one.
+        func load(_ next: ShardChunk?) -> ShardChunk? {
+            let spent = chunk
+            entries = next?.entries ?? ShardEntries()
+            chunk = next
+            position = 0
+            return spent
         }
 
         /// The first frame this worker may still have an entry for, and whether that entry is
@@ -251,7 +255,7 @@ public final class ParallelAnalysis {
     /// that still come before every other bound). Otherwise the merger waits for the worker
     /// whose bound is smallest.
     func merge(progress: ProgressReporter?, total: Int64) {
-        var cursors = [Cursor](repeating: Cursor(), count: channels.count)
+        let cursors = channels.map { _ in Cursor() }
         while true {
             var best = -1
             var bestBound = (frame: Int.max, pending: false)
@@ -270,31 +274,29 @@ public final class ParallelAnalysis {
                 }
             }
             guard best >= 0, bestBound.frame != Int.max else { break }
+            let cursor = cursors[best]
             if bestBound.pending {
-                let from = cursors[best].position
+                let from = cursor.position
                 var to = from + 1
-                let frames = cursors[best].entries.frames
+                let frames = cursor.entries.frames
                 while to < frames.count && frames[to] < next { to += 1 }
-                write(cursors[best], from: from, to: to)
-                cursors[best].position = to
+                write(cursor.entries, from: from, to: to)
+                cursor.position = to
             } else {
                 // Dropped here before the worker reuses its arrays.
-                let spent = cursors[best].chunk
-                cursors[best] = Cursor()
-                if let spent { channels[best].recycle(spent) }
+                if let spent = cursor.load(nil) { channels[best].recycle(spent) }
                 let fresh = channels[best].receive()
-                cursors[best] = Cursor(fresh)
+                _ = cursor.load(fresh)
                 if best == 0, let progress {
                     progress.update(bytes: fresh.bytePosition, total: total, packets: fresh.scannedThrough)
                 }
             }
         }
-        cursors.removeAll()
+        for cursor in cursors { _ = cursor.load(nil) }
     }
 
-    /// Writes entries `from..<to` of a cursor's chunk: their text, then their -w records.
-    private func write(_ cursor: Cursor, from: Int, to: Int) {
-        let entries = cursor.entries
+    /// Writes entries `from..<to` of a chunk: their text, then their -w records.
+    private func write(_ entries: ShardEntries, from: Int, to: Int) {
         let textStart = from == 0 ? 0 : entries.textEnds[from - 1]
         let textEnd = entries.textEnds[to - 1]
         if textEnd > textStart { output.write(bytes: entries.text[textStart..<textEnd]) }

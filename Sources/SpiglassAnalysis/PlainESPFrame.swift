@@ -1,41 +1,48 @@
 import SpiglassWire
 
-/// The outermost SPI of the frame a parallel run's reader sees most: Ethernet II, IPv4 without
-/// options and not a fragment, carrying ESP (RFC 4303) or ESP in UDP on port 4500 (RFC 3948),
-/// read at fixed offsets instead of through the full dissection (`FrameRouter.route`), which
-/// costs as much as a quarter of the reading. It accepts a frame only where the full dissection
-/// would find the same SPI and nothing else (no IKE, no AH, no fragment, no VLAN tag); any other
-/// frame gets nil and goes the long way.
+/// The outermost SPI of the frame a parallel run's reader sees most: IPv4 without options and
+/// not a fragment, carrying ESP (RFC 4303) or ESP in UDP on port 4500 (RFC 3948), on a link
+/// whose header has a fixed length, read at fixed offsets instead of through the full dissection
+/// (`FrameRouter.route`), which costs as much as the reading itself. It accepts a frame only
+/// where the full dissection would find the same SPI and nothing else (no IKE, no AH, no
+/// fragment, no VLAN tag); any other frame gets nil and goes the long way.
 struct PlainESPFrame {
-    // Offsets in the frame (RFC 894 Ethernet, RFC 791 IPv4, RFC 768 UDP).
-    static let etherTypeOffset = 12
-    static let ipStart = 14
+    // Offsets (RFC 791 IPv4, RFC 768 UDP).
     static let ipHeaderLength = 20
-    static let payloadStart = ipStart + ipHeaderLength
     static let udpHeaderLength = 8
     /// An ESP header: SPI and sequence number.
     static let espHeaderLength = 8
 
+    /// Where IPv4 starts on a link, and where its EtherType is (nil: the link has none); nil
+    /// for links whose header varies (loopback families are left to the full dissection).
+    static func layout(_ link: LinkType) -> (ipStart: Int, etherType: Int?)? {
+        switch link {
+        case .ethernet: (14, 12)  // RFC 894, untagged
+        case .linuxSLL: (16, 14)
+        case .linuxSLL2: (20, 0)
+        case .raw, .rawIPv4: (0, nil)
+        case .rawIPv6, .null, .loop: nil
+        }
+    }
+
     let spi: SPI
 
-    /// `bytes[0..<length]`, captured on an Ethernet link.
-    init?(_ bytes: [UInt8], length: Int) {
-        guard length >= PlainESPFrame.payloadStart + PlainESPFrame.espHeaderLength, length <= bytes.count else {
-            return nil
-        }
+    /// `bytes[0..<length]`, captured on a link laid out as `layout` says.
+    init?(_ bytes: [UInt8], length: Int, layout: (ipStart: Int, etherType: Int?)) {
+        let ip = layout.ipStart
+        guard length >= ip + PlainESPFrame.ipHeaderLength + PlainESPFrame.espHeaderLength, length <= bytes.count
+        else { return nil }
         let found: UInt32? = bytes.withUnsafeBufferPointer { frame in
-            let ip = PlainESPFrame.ipStart
             // EtherType IPv4 (no VLAN tag), version 4 with a 20-byte header, and neither more
             // fragments nor a fragment offset (the DF bit may be set).
-            guard frame[12] == 0x08, frame[13] == 0x00, frame[ip] == 0x45,
-                frame[ip + 6] & 0x3f == 0, frame[ip + 7] == 0
-            else { return nil }
+            if let type = layout.etherType, frame[type] != 0x08 || frame[type + 1] != 0x00 { return nil }
+            guard frame[ip] == 0x45, frame[ip + 6] & 0x3f == 0, frame[ip + 7] == 0 else { return nil }
             // Where the datagram ends, as `IPLayer.parseV4` finds it: its total length (0 for a
             // TSO capture: what was captured), never past the capture.
             let totalLength = Int(frame[ip + 2]) << 8 | Int(frame[ip + 3])
             guard totalLength == 0 || totalLength >= PlainESPFrame.ipHeaderLength else { return nil }
             let end = totalLength == 0 ? length : min(ip + totalLength, length)
-            let start = PlainESPFrame.payloadStart
+            let start = ip + PlainESPFrame.ipHeaderLength
             switch frame[ip + 9] {
             case IPProtocol.esp:
                 guard end - start >= PlainESPFrame.espHeaderLength else { return nil }

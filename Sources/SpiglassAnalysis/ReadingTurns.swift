@@ -68,9 +68,10 @@ final class ReadingTurns: @unchecked Sendable {
         }
     }
 
-    /// Keeps a spent batch to be filled again (at most as many as all the queues hold).
+    /// Keeps a spent batch to be filled again. (A batch is made only when there is no spare,
+    /// so there are never more spares than batches in flight at once.)
     func recycle(_ batch: FrameBatch) {
-        lock.withLock { if spares.count < capacity * queues.count { spares.append(batch) } }
+        lock.withLock { spares.append(batch) }
     }
 
     /// Called and returns with the lock held; reads without it. Queues the pending round, then

@@ -9,11 +9,13 @@ import Testing
 /// gives an SPI, the full dissection must find that same SPI as the frame's outermost, with no
 /// AH, no fragment and no IKE, on every fixture frame and on every cut of them.
 @Suite struct PlainESPFrameTests {
+    static let ethernet = PlainESPFrame.layout(.ethernet)!
+
     /// The outermost ESP SPI as the full dissection finds it (the way `FrameRouter.route` does),
     /// or nil when the frame is anything else.
-    static func dissectedSPI(_ frame: [UInt8], length: Int) -> SPI? {
+    static func dissectedSPI(_ frame: [UInt8], length: Int, link type: LinkType = .ethernet) -> SPI? {
         var reader = ByteReader(frame, range: 0..<length)
-        guard case .success(let link) = LinkDecoder.decode(&reader, as: .ethernet),
+        guard case .success(let link) = LinkDecoder.decode(&reader, as: type),
             case .success(let ip) = IPLayer.parse(&reader, announcedVersion: link.announcedVersion),
             ip.fragment == nil
         else { return nil }
@@ -22,28 +24,49 @@ import Testing
         return esp.spi
     }
 
-    static func expectAgrees(_ frame: [UInt8], length: Int, sourceLocation: SourceLocation = #_sourceLocation) {
-        guard let plain = PlainESPFrame(frame, length: length) else { return }
+    static func expectAgrees(
+        _ frame: [UInt8], length: Int, link: LinkType = .ethernet, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        guard let layout = PlainESPFrame.layout(link), let plain = PlainESPFrame(frame, length: length, layout: layout)
+        else { return }
         #expect(
-            dissectedSPI(frame, length: length) == plain.spi, "\(length) of \(frame.count) bytes",
+            dissectedSPI(frame, length: length, link: link) == plain.spi, "\(link): \(length) of \(frame.count) bytes",
             sourceLocation: sourceLocation)
     }
 
-    @Test func everyEthernetFixtureFrameAndEveryCutOfItAgrees() throws {
-        var fast = 0
+    @Test func everyFixtureFrameAndEveryCutOfItAgrees() throws {
+        var fast: [LinkType: Int] = [:]
         var checked = 0
-        for (capture, _) in AnalyzerRobustnessTests.captures {
+        for (capture, _) in AnalyzerRobustnessTests.captures + ParallelAnalysisTests.fixtures {
             let reader = try CaptureReader(path: Paths.fixture(capture))
-            guard reader.linkType == 1 else { continue }
+            guard let link = LinkType(dlt: reader.linkType), let layout = PlainESPFrame.layout(link) else { continue }
             while case .packet(let header) = reader.next() {
                 let frame = Array(reader.buffer.prefix(header.capturedLength))
                 checked += 1
-                if PlainESPFrame(frame, length: frame.count) != nil { fast += 1 }
-                for length in 0...frame.count { Self.expectAgrees(frame, length: length) }
+                if PlainESPFrame(frame, length: frame.count, layout: layout) != nil { fast[link, default: 0] += 1 }
+                for length in 0...frame.count { Self.expectAgrees(frame, length: length, link: link) }
             }
         }
         // The fixtures do take the short way (ESP and ESP in UDP), and not every frame does.
-        #expect(fast > 100 && fast < checked, "\(fast) of \(checked) frames")
+        let total = fast.values.reduce(0, +)
+        #expect(total > 100 && total < checked, "\(total) of \(checked) frames")
+        #expect((fast[.ethernet] ?? 0) > 100, "\(fast)")
+    }
+
+    /// The same frame behind each link header with a fixed length.
+    @Test func everyFixedLinkHeaderIsFound() {
+        let esp: [UInt8] = [0xc0, 0x01, 0x02, 0x03, 0, 0, 0, 1] + [UInt8](repeating: 7, count: 40)
+        let ip = Array(Self.frame(proto: 50, payload: esp).dropFirst(14))
+        var sll = [UInt8](repeating: 0, count: 16)
+        sll[14] = 0x08
+        var sll2 = [UInt8](repeating: 0, count: 20)
+        sll2[0] = 0x08
+        for (link, frame) in [(LinkType.raw, ip), (.rawIPv4, ip), (.linuxSLL, sll + ip), (.linuxSLL2, sll2 + ip)] {
+            let layout = PlainESPFrame.layout(link)!
+            #expect(PlainESPFrame(frame, length: frame.count, layout: layout)?.spi == SPI(0xc001_0203), "\(link)")
+            for length in 0...frame.count { Self.expectAgrees(frame, length: length, link: link) }
+        }
+        #expect(PlainESPFrame.layout(.rawIPv6) == nil && PlainESPFrame.layout(.null) == nil)
     }
 
     /// An Ethernet + IPv4 frame carrying `payload` as protocol `proto`.
@@ -64,9 +87,9 @@ import Testing
     @Test func espAndESPInUDPGiveTheirSPI() {
         let esp: [UInt8] = [0xc0, 0x01, 0x02, 0x03, 0, 0, 0, 1] + [UInt8](repeating: 7, count: 40)
         let direct = Self.frame(proto: 50, payload: esp)
-        #expect(PlainESPFrame(direct, length: direct.count)?.spi == SPI(0xc001_0203))
+        #expect(PlainESPFrame(direct, length: direct.count, layout: Self.ethernet)?.spi == SPI(0xc001_0203))
         let inUDP = Self.frame(proto: 17, payload: Self.udp(4500, esp))
-        #expect(PlainESPFrame(inUDP, length: inUDP.count)?.spi == SPI(0xc001_0203))
+        #expect(PlainESPFrame(inUDP, length: inUDP.count, layout: Self.ethernet)?.spi == SPI(0xc001_0203))
         for frame in [direct, inUDP] { Self.expectAgrees(frame, length: frame.count) }
     }
 
@@ -84,11 +107,11 @@ import Testing
             ("ESP cut short", Self.frame(proto: 50, payload: Array(esp.prefix(7)))),
         ]
         for (name, frame) in cases {
-            #expect(PlainESPFrame(frame, length: frame.count) == nil, "\(name)")
+            #expect(PlainESPFrame(frame, length: frame.count, layout: Self.ethernet) == nil, "\(name)")
         }
         // A VLAN tag: EtherType 0x8100.
         var tagged = Self.frame(proto: 50, payload: esp)
         tagged[12] = 0x81
-        #expect(PlainESPFrame(tagged, length: tagged.count) == nil)
+        #expect(PlainESPFrame(tagged, length: tagged.count, layout: Self.ethernet) == nil)
     }
 }
