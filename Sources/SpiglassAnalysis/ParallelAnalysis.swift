@@ -226,26 +226,33 @@ public final class ParallelAnalysis {
     /// copied out (references, not bytes) so that reading them costs no exclusivity check. A
     /// class, so that looking at it copies one reference rather than the entries' seven.
     private final class Cursor {
-        private(set) var chunk: ShardChunk? = nil
         // The merger's alone (the chunk came through a `HandoffChannel`).
+        @exclusivity(unchecked) private(set) var chunk: ShardChunk? = nil
         @exclusivity(unchecked) private(set) var entries = ShardEntries()
-        @exclusivity(unchecked) var position = 0
+        @exclusivity(unchecked) private(set) var position = 0
+        /// The first frame this worker may still have an entry for, and whether that entry is
+        /// at hand; Int.max once the worker has finished. Kept up to date as the cursor moves,
+        /// since the merger looks at every worker's bound for every entry it writes.
+        @exclusivity(unchecked) private(set) var bound = (frame: 1, pending: false)
 
         /// Takes `chunk` (nil: none yet), giving back the spent one.
         func load(_ next: ShardChunk?) -> ShardChunk? {
             let spent = chunk
             entries = next?.entries ?? ShardEntries()
             chunk = next
-            position = 0
+            move(to: 0)
             return spent
         }
 
-        /// The first frame this worker may still have an entry for, and whether that entry is
-        /// at hand; Int.max once the worker has finished.
-        var bound: (frame: Int, pending: Bool) {
-            guard let chunk else { return (1, false) }
-            if position < entries.frames.count { return (entries.frames[position], true) }
-            return (chunk.finished ? Int.max : chunk.scannedThrough + 1, false)
+        func move(to next: Int) {
+            position = next
+            if let chunk {
+                bound =
+                    position < entries.frames.count
+                    ? (entries.frames[position], true) : (chunk.finished ? Int.max : chunk.scannedThrough + 1, false)
+            } else {
+                bound = (1, false)
+            }
         }
     }
 
@@ -281,7 +288,7 @@ public final class ParallelAnalysis {
                 let frames = cursor.entries.frames
                 while to < frames.count && frames[to] < next { to += 1 }
                 write(cursor.entries, from: from, to: to)
-                cursor.position = to
+                cursor.move(to: to)
             } else {
                 // Dropped here before the worker reuses its arrays.
                 if let spent = cursor.load(nil) { channels[best].recycle(spent) }

@@ -20,6 +20,8 @@ final class ReadingTurns: @unchecked Sendable {
     let capacity: Int
     /// A worker takes the turn when it has this many batches or fewer left.
     private let lowWater: Int
+    /// A worker gives the turn up once its queue holds this many batches.
+    private let highWater: Int
 
     // Under the lock.
     private var queues: [[FrameBatch]]
@@ -39,7 +41,11 @@ final class ReadingTurns: @unchecked Sendable {
         self.router = router
         self.control = control
         self.capacity = max(1, capacity)
-        self.lowWater = self.capacity / 2
+        // A live capture's reader must not sit in a read (up to the read timeout) while frames
+        // of its own wait: it reads only with nothing to do, and stops at its first batch.
+        let live = router.reader.isLive
+        self.lowWater = live ? 0 : self.capacity / 2
+        self.highWater = live ? 1 : self.capacity
         self.queues = Array(repeating: [], count: router.workerCount)
         router.spare = { [unowned self] in self.lock.withLock { self.spares.popLast() } }
     }
@@ -75,8 +81,8 @@ final class ReadingTurns: @unchecked Sendable {
     }
 
     /// Called and returns with the lock held; reads without it. Queues the pending round, then
-    /// reads rounds and queues them until this worker's queue is full, a round does not fit,
-    /// or the capture is read.
+    /// reads rounds and queues them until this worker's queue is full (for a live capture:
+    /// holds a batch), a round does not fit, or the capture is read.
     private func takeTurn(_ worker: Int) {
         turnTaken = true
         defer {
@@ -85,7 +91,7 @@ final class ReadingTurns: @unchecked Sendable {
         }
         while true {
             queuePending()
-            if stalled || exhausted || queues[worker].count >= capacity { return }
+            if stalled || exhausted || queues[worker].count >= highWater { return }
             lock.unlock()
             pending = router.readRound(control: control)
             lock.lock()

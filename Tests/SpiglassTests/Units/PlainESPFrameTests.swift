@@ -78,9 +78,10 @@ import Testing
         return bytes + payload
     }
 
+    /// A UDP datagram from port 1234 to `port`.
     static func udp(_ port: UInt16, _ payload: [UInt8]) -> [UInt8] {
         let length = 8 + payload.count
-        return [0x11, 0x94, UInt8(port >> 8), UInt8(port & 0xff), UInt8(length >> 8), UInt8(length & 0xff), 0, 0]
+        return [0x04, 0xd2, UInt8(port >> 8), UInt8(port & 0xff), UInt8(length >> 8), UInt8(length & 0xff), 0, 0]
             + payload
     }
 
