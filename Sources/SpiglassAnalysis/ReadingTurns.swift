@@ -32,6 +32,8 @@ final class ReadingTurns: @unchecked Sendable {
     private var stalled = false
     /// The last round is queued: there is nothing left to read.
     private var exhausted = false
+    /// Workers waiting for a batch with none queued.
+    private var idle = 0
 
     // The turn holder's.
     /// The round read last, the batches not yet queued (nil once queued).
@@ -57,9 +59,12 @@ final class ReadingTurns: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         while true {
-            // Reads ahead while work is left: the other workers then rarely find their queues
-            // empty while this one reads.
-            if !turnTaken && !stalled && !exhausted && queues[worker].count <= lowWater {
+            // Reads ahead while work is left, so that the other workers rarely find their queues
+            // empty while this one reads; but leaves the reading to a worker with nothing to do
+            // (woken below, it takes the turn), as one that owns most of the traffic then reads
+            // nothing.
+            let queued = queues[worker].count
+            if !turnTaken && !stalled && !exhausted && (queued == 0 || (queued <= lowWater && idle == 0)) {
                 takeTurn(worker)
                 continue
             }
@@ -70,7 +75,9 @@ final class ReadingTurns: @unchecked Sendable {
                 lock.broadcast()
                 return batch
             }
+            idle += 1
             lock.wait()
+            idle -= 1
         }
     }
 
