@@ -7,17 +7,18 @@ import SpiglassSAD
 /// single-threaded run: the same lines and the same -w bytes, in the same order, whatever the
 /// thread count.
 ///
-/// How: one thread reads the file once (`FrameRouter`), reassembles IP fragments (once for the
-/// run), and deals each frame to one of N worker `Analyzer`s: an ESP or AH frame to the worker
+/// How: the workers read the file once, in turns (`ReadingTurns`, through one `FrameRouter`),
+/// reassemble IP fragments (once for the run), and deal each frame to one of the N worker
+/// `Analyzer`s: an ESP or AH frame to the worker
 /// that owns its outermost SPI; IKE messages and RFC 8229 streams to worker 0, which alone
 /// follows IKE and publishes the ESP keys it derives from SK_d and the CHILD_SA of each SPI
 /// (`IKEEventLog`), which the others apply before the first frame that follows; the rest to
 /// worker 0. So the run holds one copy of the IKE story, the reassembly and the TCP streams,
 /// whatever N: each bound holds for the run. Workers file their output (report text and -w
 /// records) per frame into bounded queues, and the merger, on the calling thread, writes them
-/// in frame order (a full queue holds its worker back, and a worker with nothing to do holds
-/// the reader back, so memory stays bounded: at most `queueCapacity` + 2 chunks of a few
-/// hundred KiB and as many batches of at most a MiB per worker). At the end the flows (disjoint
+/// in frame order (a full queue holds its worker back, and a full batch queue stops the reading
+/// until its worker takes a batch, so memory stays bounded: at most `queueCapacity` + 2 chunks of
+/// a few hundred KiB and `batchQueueCapacity` + 3 batches of at most a MiB per worker). At the end the flows (disjoint
 /// by SPI) are put in the order a single thread finds them, the counters summed, the ICV
 /// failures diagnosed for the run, the diagnostics merged in first-raised order, and worker 0,
 /// which holds the IKE story, prints the tables.
