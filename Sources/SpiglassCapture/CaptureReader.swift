@@ -34,9 +34,6 @@ public final class CaptureReader {
     private var readBuffer: UnsafeMutableRawPointer? = nil
     /// True for a capture from an interface.
     public let isLive: Bool
-    /// Reads a plain pcap's records instead of libpcap (nil: libpcap reads them all).
-    // Used per packet by the one thread reading; see the exclusivity note in Analyzer.
-    @exclusivity(unchecked) private var records: PcapRecordReader? = nil
     /// The input's own timestamp resolution, at which libpcap reads it (`CaptureFileResolution`).
     public let timestampResolution: TimestampResolution
     /// The bytes of the last packet read; only `header.capturedLength` of them are valid.
@@ -103,15 +100,9 @@ public final class CaptureReader {
             }
             (file, gzip) = opened
         }
-        // A plain pcap's records are read past stdio (`PcapRecordReader`), which gets the buffer
-        // instead; stdio then reads only the file header and the odd record libpcap is left.
-        let direct = gzip == nil && PcapRecordReader.reads(fileno(file))
         // Before any read of this FILE, as C requires (`isGzip` reads the descriptor, not it).
-        let readBuffer = direct ? nil : malloc(max(readBufferSize, 1))
-        if !direct {
-            setvbuf(
-                file, readBuffer?.assumingMemoryBound(to: CChar.self), _IOFBF, readBuffer == nil ? 0 : readBufferSize)
-        }
+        let readBuffer = malloc(max(readBufferSize, 1))
+        setvbuf(file, readBuffer?.assumingMemoryBound(to: CChar.self), _IOFBF, readBuffer == nil ? 0 : readBufferSize)
         // One thread reads this FILE (through libpcap), so stdio need not lock it for each of
         // the two reads a packet takes.
         _ = __fsetlocking(file, Int32(FSETLOCKING_BYCALLER))
@@ -128,11 +119,6 @@ public final class CaptureReader {
         self.init(offline: handle, path: path, resolution: resolution)
         self.gzip = gzip
         self.readBuffer = readBuffer
-        if direct {
-            records = PcapRecordReader(
-                descriptor: fileno(file), snapshot: Int(pcap_snapshot(handle)), bufferLimit: buffer.count,
-                capacity: readBufferSize)
-        }
     }
 
     /// Whether `file` starts with gzip's magic (1f 8b). Read from its descriptor, so that the
@@ -333,7 +319,6 @@ public final class CaptureReader {
     /// Bytes of the file consumed so far, for progress reports (compressed bytes of a gzip'd one).
     public var bytePosition: Int64? {
         if let gzip { return Int64(gzoffset(gzip)) }
-        if let records, fileSize != nil { return records.position }
         guard fileSize != nil, let file = pcap_file(handle) else { return nil }
         let position = ftello(file)
         return position >= 0 ? Int64(position) : nil
@@ -341,46 +326,29 @@ public final class CaptureReader {
 
     /// Reads the next packet into `buffer`.
     public func next() -> Next {
-        guard let records else { return nextFromLibpcap() }
-        if let record = records.next() {
-            // As libpcap fills it for such a record: the 32-bit fields widened with their sign.
-            var header = pcap_pkthdr()
-            header.ts.tv_sec = Int(record.seconds)
-            header.ts.tv_usec = Int(record.fraction)
-            header.caplen = record.capturedLength
-            header.len = record.originalLength
-            return deliver(&header, record.data)
-        }
-        // libpcap reads this record (and says how the file ends or what is wrong with it).
-        guard let file = pcap_file(handle), fseeko(file, off_t(records.position), SEEK_SET) == 0 else {
-            self.records = nil
-            return nextFromLibpcap()
-        }
-        let result = nextFromLibpcap()
-        // After a packet, the FILE stands at the next record; after an end or damage, libpcap
-        // keeps the file.
-        let offset = ftello(file)
-        if case .packet = result, offset >= 0 {
-            records.resume(at: Int64(offset))
-        } else {
-            self.records = nil
-        }
-        return result
-    }
-
-    /// The next packet as libpcap reads it.
-    private func nextFromLibpcap() -> Next {
         var headerPointer: UnsafeMutablePointer<pcap_pkthdr>? = nil
         var dataPointer: UnsafePointer<UInt8>? = nil
         var status = pcap_next_ex(handle, &headerPointer, &dataPointer)
         if status == 0 && isLive && waitForRing() { status = pcap_next_ex(handle, &headerPointer, &dataPointer) }
         switch status {
         case 1:
-            guard let headerPointer, let data = dataPointer else {
+            guard let header = headerPointer?.pointee, let data = dataPointer else {
                 return .damaged("libpcap returned no packet")
             }
             drained = false
-            return deliver(headerPointer, data)
+            // pcap_offline_filter: 0 when the program rejects the packet.
+            if filterProgram != nil, pcap_offline_filter(&filterProgram!, headerPointer, data) == 0 {
+                return .packet(CaptureReader.excluded(header, resolution: timestampResolution))
+            }
+            let captured = min(Int(header.caplen), buffer.count)
+            buffer.withUnsafeMutableBufferPointer { target in
+                target.baseAddress!.update(from: data, count: captured)
+            }
+            let (timestamp, outOfRange) = CaptureReader.timestamp(header.ts, resolution: timestampResolution)
+            return .packet(
+                PacketHeader(
+                    timestamp: timestamp, capturedLength: captured, originalLength: Int(header.len),
+                    outOfRangeFraction: outOfRange))
         case 0:
             return .timeout
         case PCAP_ERROR_BREAK:
@@ -390,24 +358,6 @@ public final class CaptureReader {
             if let linkTypes = CaptureReader.mixedLinkTypes(message) { return .unreadable(linkTypes) }
             return .damaged(message)
         }
-    }
-
-    /// The packet `data` that `header` describes, copied into `buffer` unless the filter rejects it.
-    @inline(__always)
-    private func deliver(_ header: UnsafeMutablePointer<pcap_pkthdr>, _ data: UnsafePointer<UInt8>) -> Next {
-        // pcap_offline_filter: 0 when the program rejects the packet.
-        if filterProgram != nil, pcap_offline_filter(&filterProgram!, header, data) == 0 {
-            return .packet(CaptureReader.excluded(header.pointee, resolution: timestampResolution))
-        }
-        let captured = min(Int(header.pointee.caplen), buffer.count)
-        buffer.withUnsafeMutableBufferPointer { target in
-            target.baseAddress!.update(from: data, count: captured)
-        }
-        let (timestamp, outOfRange) = CaptureReader.timestamp(header.pointee.ts, resolution: timestampResolution)
-        return .packet(
-            PacketHeader(
-                timestamp: timestamp, capturedLength: captured, originalLength: Int(header.pointee.len),
-                outOfRangeFraction: outOfRange))
     }
 
     /// The header of a packet the filter rejected: its time and length, none of its bytes.
