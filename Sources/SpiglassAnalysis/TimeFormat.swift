@@ -47,15 +47,16 @@ enum TimeFormat {
     }
 
     /// Seconds with nine decimals: "12.000345678".
-    static func seconds(nanoseconds: Int64) -> String { seconds(nanoseconds, digits: 9, unitsPerSecond: 1_000_000_000) }
+    static func seconds(nanoseconds: Int64) -> String { seconds(nanoseconds, in: .nanoseconds) }
 
     /// Seconds with six decimals: "12.000345".
-    static func seconds(_ microseconds: Int64) -> String { seconds(microseconds, digits: 6, unitsPerSecond: 1_000_000) }
+    static func seconds(_ microseconds: Int64) -> String { seconds(microseconds, in: .microseconds) }
 
-    private static func seconds(_ units: Int64, digits: Int, unitsPerSecond: UInt64) -> String {
+    private static func seconds(_ units: Int64, in resolution: TimestampResolution) -> String {
         let sign = units < 0 ? "-" : ""
         let m = units.magnitude
-        return "\(sign)\(m / unitsPerSecond).\(pad(Int64(m % unitsPerSecond), digits))"
+        let unitsPerSecond = UInt64(resolution.unitsPerSecond)
+        return "\(sign)\(m / unitsPerSecond).\(pad(Int64(m % unitsPerSecond), resolution.digits))"
     }
 
     static func pad<T: BinaryInteger>(_ value: T, _ width: Int) -> String {

@@ -27,8 +27,3 @@ public struct CaptureDuration: Sendable, Equatable {
         units = overflow ? (last > first ? .max : .min) : difference
     }
 }
-
-extension TimestampResolution {
-    /// Units of this resolution in a second.
-    public var unitsPerSecond: Int64 { self == .microseconds ? 1_000_000 : 1_000_000_000 }
-}

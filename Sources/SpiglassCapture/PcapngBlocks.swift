@@ -82,10 +82,8 @@ public enum PcapngBlock {
         append32(interface, to: &buffer)
         // Microseconds (nanoseconds) since 1970 as an unsigned 64-bit count: a time before 1970
         // wraps, as the seconds of a pcap record are cut.
-        let units = UInt64(
-            bitPattern: resolution == .microseconds
-                ? timestamp.seconds &* 1_000_000 &+ Int64(timestamp.microseconds)
-                : timestamp.seconds &* 1_000_000_000 &+ Int64(timestamp.nanoseconds))
+        let fraction = Int64(resolution == .microseconds ? timestamp.microseconds : timestamp.nanoseconds)
+        let units = UInt64(bitPattern: timestamp.seconds &* resolution.unitsPerSecond &+ fraction)
         append32(UInt32(truncatingIfNeeded: units >> 32), to: &buffer)
         append32(UInt32(truncatingIfNeeded: units), to: &buffer)
         append32(UInt32(truncatingIfNeeded: range.count), to: &buffer)

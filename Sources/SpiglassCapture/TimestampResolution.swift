@@ -9,6 +9,9 @@ public enum TimestampResolution: UInt8, Sendable, Comparable {
     /// Decimals a time of this resolution is shown with: 6 or 9, as tshark shows them.
     public var digits: Int { self == .microseconds ? 6 : 9 }
 
+    /// Units of this resolution in a second: the one place the two counts are written.
+    public var unitsPerSecond: Int64 { self == .microseconds ? 1_000_000 : 1_000_000_000 }
+
     /// The finer of the two: what a time computed from both is known to.
     public static func finer(_ a: TimestampResolution, _ b: TimestampResolution) -> TimestampResolution { max(a, b) }
 
