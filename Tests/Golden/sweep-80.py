@@ -130,13 +130,14 @@ def indent(row):
 
 # Rows of the report's own multi-row items, laid out on purpose, never a continuation: a
 # message line's second row (its IKE SPIs and payloads, after the words of its first row that
-# did not fit there, or the inner packet, or a failure's detail), an IKE SA's
+# did not fit there, or the inner packet, or a failure's detail), an IKE message's protection
+# ("(not decrypted: …)") and bracketed problems ("[…]") on rows of their own, an IKE SA's
 # peers, an evidence item's proposals and key exchange, the NAT line's caveat, a CHILD_SA's
 # mode and selectors, an SA's algorithms and key.
 SUBROWS = re.compile(
     r" +(\S+ ){0,2}([0-9a-f]{8}…|0)/"
     r"| +\S+ → \S+ "
-    r"| {14,}\("
+    r"| {14,}[(\[]"
     r"| +peers: "
     r"| +#\d+ \S+ "
     r"| +KE \S+$"
