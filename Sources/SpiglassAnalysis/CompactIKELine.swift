@@ -57,7 +57,8 @@ enum CompactIKELine {
             rows[1] = withProtection
         } else if !plain {
             let protection = TerminalRows.shortenedKeyFiles(IKEDescribe.protection(message))
-            rows.append(TerminalRows.alignedList(pad, TerminalRows.items("(\(protection))"), separator: " ", width: width))
+            let items = TerminalRows.items(protection + ")")
+            rows.append(TerminalRows.alignedList(pad + "(", items, separator: " ", width: width))
         }
         let problems = tail.drop { $0 == " " }
         if !problems.isEmpty {

@@ -140,4 +140,26 @@ extension IKELadderWords {
             return IKESAWords.keying(keying, child: child, version: version)
         }
     }
+
+    /// The keys an ESP flow verified with, as a terminal says them: a key file by name and line
+    /// ("charon-A.log:330"), keys derived from the CHILD_SA's own IKE SA by the key file that
+    /// gave its SK_d ("derived from charon-B.log:178").
+    static func keys(_ origin: SAOrigin) -> String {
+        guard origin.line == 0, let from = origin.file.firstMatch(of: #/\((?:SK_d|SKEYID_d) from (.+)\)$/#) else {
+            return IKEDescribe.shortOrigin(origin)
+        }
+        return "derived from " + TerminalRows.shortenedKeyFiles(String(from.output.1))
+    }
+
+    /// An authentication method by its common short name on a terminal: IKEv2's "Shared Key
+    /// Message Integrity Code" as "PSK", its RSA and DSS "Digital Signature"s as "RSA-SIG" and
+    /// "DSS-SIG" (IKEv1's names are short already).
+    static func authentication(_ method: IKEAuthenticationMethod) -> String {
+        switch method {
+        case .v2(1): return "RSA-SIG"
+        case .v2(2): return "PSK"
+        case .v2(3): return "DSS-SIG"
+        default: return IKESAWords.authentication(method)
+        }
+    }
 }

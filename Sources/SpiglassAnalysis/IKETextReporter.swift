@@ -144,7 +144,7 @@ final class IKETextReporter: Reporter {
             out +=
                 display.width == nil
                 ? "  COOKIE: the responder demanded a cookie (DoS protection); the initiator retried with it\n"
-                : "  COOKIE: the responder demanded one (DoS protection); the initiator retried with it\n"
+                : "  COOKIE: the responder demanded one (DoS protection); the initiator retried\n"
         }
         if sa.initiatorIdentity != nil || sa.responderIdentity != nil {
             // The identities are escaped whole (JSON has them so); a line shows the start of each.
@@ -232,8 +232,8 @@ final class IKETextReporter: Reporter {
     /// On a terminal the identity is clipped to leave its method room on a row that starts
     /// `lead` columns in.
     private func identity(_ shown: String, _ method: IKEAuthenticationMethod?, lead: Int) -> String {
-        let method = " (\(authentication(method)))"
-        guard let width = display.width else { return shown + method }
+        guard let width = display.width else { return shown + " (\(authentication(method)))" }
+        let method = " (\(method.map(IKELadderWords.authentication) ?? "no AUTH seen"))"
         return TerminalRows.clipped(shown, columns: max(width - lead - TerminalRows.columns(method), 8)) + method
     }
 
@@ -369,7 +369,7 @@ final class IKETextReporter: Reporter {
                 "    \(flow.key.ipsecProtocol == .ah ? "AH" : "ESP") \(flow.key.spi.description) \(flow.key.source) → \(flow.key.destination): \(flow.packets) packets, \(flow.verified) verified"
             var clauses: [TerminalRows.Clause] = []
             if let sa = flow.saIndex.map({ sad.entries[$0] }), flow.key.ipsecProtocol == .esp {
-                let origin = display.width == nil ? IKEDescribe.origin(sa.origin) : IKEDescribe.shortOrigin(sa.origin)
+                let origin = display.width == nil ? IKEDescribe.origin(sa.origin) : IKELadderWords.keys(sa.origin)
                 clauses.append(.init(inline: " with keys \(origin)", label: "keys", text: origin))
             }
             if flow.decryptedWithoutIntegrity > 0 {

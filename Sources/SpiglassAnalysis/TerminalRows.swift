@@ -71,10 +71,10 @@ enum TerminalRows {
         return items
     }
 
-    /// `text` with each key file named in parentheses by its path ("(keys/ikev2_decryption_table:1)")
+    /// `text` with each key file named by its path and line ("keys/ikev2_decryption_table:1")
     /// named by its file name and line instead, as `IKEDescribe.shortOrigin` names it.
     static func shortenedKeyFiles(_ text: String) -> String {
-        text.replacing(#/\((?:[^()\s]*/)+([^()/\s]+:\d+)\)/#) { "(\($0.output.1))" }
+        text.replacing(#/(?:[^()\s]*/)+([^()/\s]+:\d+)/#) { String($0.output.1) }
     }
 
     /// Escaped `text` cut to at most `columns` columns with a trailing "…" when it is wider,
