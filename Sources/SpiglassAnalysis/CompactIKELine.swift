@@ -56,9 +56,13 @@ enum CompactIKELine {
         if LineFitter.rowCount(withProtection, width: width) == 1 {
             rows[1] = withProtection
         } else if !plain {
-            let protection = TerminalRows.shortenedKeyFiles(IKEDescribe.protection(message))
-            let items = TerminalRows.items(protection + ")")
-            rows.append(TerminalRows.alignedList(pad + "(", items, separator: " ", width: width))
+            var protection = TerminalRows.shortenedKeyFiles(IKEDescribe.protection(message))
+            var lead = pad + "("
+            if protection.hasPrefix("not decrypted: ") {
+                lead += "not decrypted: "
+                protection.removeFirst("not decrypted: ".count)
+            }
+            rows.append(TerminalRows.prose(lead, protection + ")", width: width))
         }
         let problems = tail.drop { $0 == " " }
         if !problems.isEmpty {
@@ -89,7 +93,7 @@ enum CompactIKELine {
                 lead += "not decrypted: "
                 why.removeFirst("not decrypted: ".count)
             }
-            return bare + "\n" + TerminalRows.alignedList(lead, TerminalRows.items(why), separator: " ", width: width)
+            return bare + "\n" + TerminalRows.prose(lead, why, width: width)
         }
         return Parts(message, display: display).oneRow(start: start, end: "", width: width)
     }

@@ -50,10 +50,7 @@ struct IKERefusal: Equatable {
             rows.append(label + "by " + match.output.1)
             what = (match.output.2 == "rejected" ? "" : "it \(match.output.2) ") + verdict[match.range.upperBound...]
         }
-        let items = TerminalRows.items(what).flatMap { item in
-            TerminalRows.fits(pad + item, display.width) ? [item] : item.split(separator: " ").map(String.init)
-        }
-        rows.append(TerminalRows.alignedList(rows.isEmpty ? label : pad, items, separator: " ", width: display.width))
+        rows.append(TerminalRows.prose(rows.isEmpty ? label : pad, what, width: display.width))
         return rows.joined(separator: "\n")
     }
 

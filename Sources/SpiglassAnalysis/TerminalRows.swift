@@ -54,6 +54,17 @@ enum TerminalRows {
         return rows.joined(separator: "\n")
     }
 
+    /// The report's own words after `lead` (a reason, a verdict), broken between their
+    /// clauses into rows aligned under their start; a clause wider than a row breaks between
+    /// its words. Never clipped: nothing of it is the capture's.
+    static func prose(_ lead: String, _ text: String, width: Int?) -> String {
+        let room = (width ?? Int.max) - columns(lead)
+        let items = self.items(text).flatMap { item in
+            columns(item) <= room ? [item] : item.split(separator: " ").map(String.init)
+        }
+        return alignedList(lead, items, separator: " ", width: width)
+    }
+
     /// `text`'s words grouped at its ", ", "; ", ": " and "] " boundaries, each item with its
     /// punctuation: the items a list of attributes, a reason's clauses or a line's bracketed
     /// problems break between (only those whose last character is in `ends`).
