@@ -12,7 +12,8 @@ extension TerminalOutputTests {
     static let golden = Paths.root + "/Tests/Golden/terminal/"
 
     /// strongSwan captures (GCM, CBC, IPv6, IKEv1, failures, a refused CHILD_SA, packets outside
-    /// their selectors, IKE fragments) and Scapy's bad packets.
+    /// their selectors, IKE fragments, narrowed selectors and a configuration payload), Scapy's
+    /// bad packets and hostile identities.
     static let compactRuns: [(name: String, arguments: [String])] = [
         ("gcm", ["analyze"] + capture(gcm, key: "charon-A.log")),
         ("cbc", ["analyze"] + capture("Fixtures/strongswan/aes128cbc-sha256-v4/", key: "charon-A.log")),
@@ -29,6 +30,8 @@ extension TerminalOutputTests {
         ("policy-notes", ["analyze"] + capture("Fixtures/strongswan-policy/narrowed/", key: "charon-A.log")),
         ("fragments", ["analyze"] + capture("Fixtures/strongswan-ike/fragmentation/", key: nil)),
         ("summary", ["ike", "--summary"] + capture("Fixtures/strongswan-ike/child-no-proposal/", key: "charon-A.log")),
+        ("cp-narrow", ["ike"] + capture("Fixtures/strongswan-ike/cp-narrow/", key: "charon-A.log")),
+        ("hostile-identities", ["ike", "-r", "Fixtures/hostile/ikev1-aggressive-hostile.pcap"]),
     ]
 
     /// "-r DIR/capture.pcap -k DIR/KEY".
