@@ -51,7 +51,8 @@ enum IKELadderWords {
             let (theirs, ours) = failure.aggressive ? (2, 3) : (4, 5)
             let evidence = "message \(theirs) resent \(resent.count)× (frames \(frames(resent))) after message \(ours)"
             return [
-                Clause(inline: ": \(evidence) (frame \(after))", label: "evidence", text: evidence + " (frame \(after))"),
+                Clause(
+                    inline: ": \(evidence) (frame \(after))", label: "evidence", text: evidence + " (frame \(after))"),
                 Clause(
                     inline: ", so the responder could not read it", label: "so",
                     text: "the responder could not decrypt or verify message \(ours)"),
@@ -108,7 +109,8 @@ enum IKELadderWords {
             let list = exchange.otherResponses.map(String.init).joined(separator: ", ")
             clauses.append(
                 Clause(
-                    inline: ", \(exchange.otherResponses.count) other answer(s) to retransmitted requests (frames \(list))",
+                    inline:
+                        ", \(exchange.otherResponses.count) other answer(s) to retransmitted requests (frames \(list))",
                     label: "other answers", text: "frames \(list) (to retransmitted requests)"))
         }
         return clauses

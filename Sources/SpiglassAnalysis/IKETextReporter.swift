@@ -135,7 +135,8 @@ final class IKETextReporter: Reporter {
         if let from = sa.rekeyOf { out += "  rekey of IKE SA #\(from + 1)\n" }
         if let to = sa.rekeyedBy { out += "  rekeyed by IKE SA #\(to + 1)\n" }
         if !sa.proposalNames.isEmpty {
-            out += TerminalRows.alignedList("  proposal: ", sa.proposalNames, separator: " ", width: display.width) + "\n"
+            out +=
+                TerminalRows.alignedList("  proposal: ", sa.proposalNames, separator: " ", width: display.width) + "\n"
         }
         if let request = sa.invalidKERequestedGroup, refusal == nil {
             out += "  INVALID_KE_PAYLOAD: the responder asked for \(IKESAWords.group(request)); the initiator retried\n"
