@@ -57,12 +57,14 @@ enum CompactIKELine {
             rows[1] = withProtection
         } else if !plain {
             var protection = TerminalRows.shortenedKeyFiles(IKEDescribe.protection(message))
-            var lead = pad + "("
-            if protection.hasPrefix("not decrypted: ") {
-                lead += "not decrypted: "
-                protection.removeFirst("not decrypted: ".count)
+            if protection.hasPrefix(Self.notDecrypted) {
+                // "(not decrypted): E" on the SPIs' row, the reason on a `why:` row.
+                protection.removeFirst(Self.notDecrypted.count)
+                rows[1] = parts.oneRow(start: indent + spis + " (not decrypted): ", end: "", width: width)
+                rows.append(TerminalRows.prose(pad + "why: ", protection, width: width))
+            } else {
+                rows.append(TerminalRows.prose(pad + "(", protection + ")", width: width))
             }
-            rows.append(TerminalRows.prose(lead, protection + ")", width: width))
         }
         let problems = tail.drop { $0 == " " }
         if !problems.isEmpty {
@@ -75,6 +77,9 @@ enum CompactIKELine {
         return rows.joined(separator: "\n")
     }
 
+    /// How `IKEDescribe.protection` starts the reason a message did not open.
+    static let notDecrypted = "not decrypted: "
+
     /// An `ike` ladder's row of a message's payloads (`start`: "      → frame 3: "): the
     /// ladder's list when it fits the row or says why the message did not open, else the
     /// list cut at payload boundaries to the row.
@@ -85,15 +90,16 @@ enum CompactIKELine {
             || (message.decryption == .decrypted && message.integrity == .ok)
         guard message.captureDuplicateOf == nil, LineFitter.rowCount(whole, width: width) > 1 else { return whole }
         guard plain else {
-            // Why it did not open on a row of its own under the list, broken between its clauses.
-            let bare = Parts(message, display: display).oneRow(start: start, end: "", width: width)
+            // Why it did not open on a `why:` row under the list, broken between its clauses.
             var why = TerminalRows.shortenedKeyFiles(IKEDescribe.protection(message))
-            var lead = String(repeating: " ", count: start.prefix { $0 == " " }.count + 2)
-            if why.hasPrefix("not decrypted: ") {
-                lead += "not decrypted: "
-                why.removeFirst("not decrypted: ".count)
+            let lead = String(repeating: " ", count: start.prefix { $0 == " " }.count + 2)
+            guard why.hasPrefix(Self.notDecrypted) else {
+                let bare = Parts(message, display: display).oneRow(start: start, end: "", width: width)
+                return bare + "\n" + TerminalRows.prose(lead, why, width: width)
             }
-            return bare + "\n" + TerminalRows.prose(lead, why, width: width)
+            why.removeFirst(Self.notDecrypted.count)
+            let bare = Parts(message, display: display).oneRow(start: start, end: " (not decrypted)", width: width)
+            return bare + "\n" + TerminalRows.prose(lead + "why: ", why, width: width)
         }
         return Parts(message, display: display).oneRow(start: start, end: "", width: width)
     }
