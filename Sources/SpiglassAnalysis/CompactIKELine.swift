@@ -35,6 +35,7 @@ enum CompactIKELine {
         let plain =
             (message.decryption == .notEncrypted && message.integrity == .unchecked)
             || (message.decryption == .decrypted && message.integrity == .ok)
+        let spis = second
         if !plain { second += " (\(IKEDescribe.protection(message)))" }
         let parts = Parts(message, display: display)
         let whole = first + " " + second + ": " + parts.text(parts.fields, kept: parts.fields.map { _ in true }) + tail
@@ -43,8 +44,41 @@ enum CompactIKELine {
         if width >= CompactPacketLine.wholeLineColumns {
             return parts.oneRow(start: first + " " + second + ": ", end: tail, width: width)
         }
-        return firstRow + "\n" + parts.oneRow(start: indent + second + ": ", end: tail, width: width)
+        let laid = firstRow + "\n" + parts.oneRow(start: indent + second + ": ", end: tail, width: width)
+        guard laid.split(separator: "\n").contains(where: { LineFitter.rowCount(String($0), width: width) > 1 }) else {
+            return laid
+        }
+        // Still too long: the IKE SPIs and payloads on the second row, then the protection and
+        // the problems on rows of their own, broken between their clauses.
+        let pad = String(repeating: " ", count: LineFitter.hangColumn(head) ?? 0)
+        let withProtection = parts.oneRow(start: indent + second + ": ", end: "", width: width)
+        var rows = [firstRow, parts.oneRow(start: indent + spis + ": ", end: "", width: width)]
+        if LineFitter.rowCount(withProtection, width: width) == 1 {
+            rows[1] = withProtection
+        } else if !plain {
+            var protection = TerminalRows.shortenedKeyFiles(IKEDescribe.protection(message))
+            if protection.hasPrefix(Self.notDecrypted) {
+                // "(not decrypted): E" on the SPIs' row, the reason on a `why:` row.
+                protection.removeFirst(Self.notDecrypted.count)
+                rows[1] = parts.oneRow(start: indent + spis + " (not decrypted): ", end: "", width: width)
+                rows.append(TerminalRows.prose(pad + "why: ", protection, width: width))
+            } else {
+                rows.append(TerminalRows.prose(pad + "(", protection + ")", width: width))
+            }
+        }
+        let problems = tail.drop { $0 == " " }
+        if !problems.isEmpty {
+            // Broken between the problems, inside one only when it is wider than a row.
+            let items = TerminalRows.items(String(problems), at: ["]"]).flatMap {
+                TerminalRows.fits(pad + $0, width) ? [$0] : TerminalRows.items($0)
+            }
+            rows.append(TerminalRows.alignedList(pad, items, separator: " ", width: width))
+        }
+        return rows.joined(separator: "\n")
     }
+
+    /// How `IKEDescribe.protection` starts the reason a message did not open.
+    static let notDecrypted = "not decrypted: "
 
     /// An `ike` ladder's row of a message's payloads (`start`: "      → frame 3: "): the
     /// ladder's list when it fits the row or says why the message did not open, else the
@@ -54,8 +88,18 @@ enum CompactIKELine {
         let plain =
             (message.decryption == .notEncrypted && message.integrity == .unchecked)
             || (message.decryption == .decrypted && message.integrity == .ok)
-        guard plain, message.captureDuplicateOf == nil, LineFitter.rowCount(whole, width: width) > 1 else {
-            return whole
+        guard message.captureDuplicateOf == nil, LineFitter.rowCount(whole, width: width) > 1 else { return whole }
+        guard plain else {
+            // Why it did not open on a `why:` row under the list, broken between its clauses.
+            var why = TerminalRows.shortenedKeyFiles(IKEDescribe.protection(message))
+            let lead = String(repeating: " ", count: start.prefix { $0 == " " }.count + 2)
+            guard why.hasPrefix(Self.notDecrypted) else {
+                let bare = Parts(message, display: display).oneRow(start: start, end: "", width: width)
+                return bare + "\n" + TerminalRows.prose(lead, why, width: width)
+            }
+            why.removeFirst(Self.notDecrypted.count)
+            let bare = Parts(message, display: display).oneRow(start: start, end: " (not decrypted)", width: width)
+            return bare + "\n" + TerminalRows.prose(lead + "why: ", why, width: width)
         }
         return Parts(message, display: display).oneRow(start: start, end: "", width: width)
     }

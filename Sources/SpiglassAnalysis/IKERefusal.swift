@@ -29,12 +29,31 @@ struct IKERefusal: Equatable {
     /// On a terminal, an evidence line too wide for it takes a row per item: its label, then
     /// each proposal and the key exchange indented under it.
     func lines(indent: String, display: TextDisplay = .plain) -> String {
-        let verdictLine = verdict.map { indent + display.paint("rejected:", .failure) + " " + $0 + "\n" }
+        let verdictLine = verdict.map { verdict in
+            let line = indent + display.paint("rejected:", .failure) + " " + verdict
+            return (TerminalRows.fits(line, display.width) ? line : Self.verdictRows(verdict, indent, display)) + "\n"
+        }
         return (verdictLine ?? "") + evidence.map { Self.evidenceRows($0, indent: indent, display: display) }.joined()
     }
 
     /// "offered (frame 1): #1 IKE … | #2 IKE …; KE MODP_2048" as one row, or when it does not
     /// fit the terminal as "offered (frame 1):" and a row per proposal and for the KE.
+    /// A verdict too long for a terminal row: who refused on the label's row, then what
+    /// under it, broken between its clauses ("the only IKE proposal offered;" / "what it
+    /// would accept is not in the capture").
+    static func verdictRows(_ verdict: String, _ indent: String, _ display: TextDisplay) -> String {
+        let label = indent + display.paint("rejected:", .failure) + " "
+        let pad = String(repeating: " ", count: TerminalRows.columns(label))
+        var what = verdict
+        var rows: [String] = []
+        if let match = verdict.firstMatch(of: #/^(the (?:initiator|responder) \S+) (\S+) /#) {
+            rows.append(label + "by " + match.output.1)
+            what = (match.output.2 == "rejected" ? "" : "it \(match.output.2) ") + verdict[match.range.upperBound...]
+        }
+        rows.append(TerminalRows.prose(rows.isEmpty ? label : pad, what, width: display.width))
+        return rows.joined(separator: "\n")
+    }
+
     static func evidenceRows(_ item: String, indent: String, display: TextDisplay) -> String {
         guard let width = display.width, LineFitter.rowCount(indent + item, width: width) > 1,
             let colon = item.range(of: ": ")
@@ -48,6 +67,11 @@ struct IKERefusal: Equatable {
             let lead =
                 part.hasPrefix("#") && words.count == 3
                 ? words[0] + " " + words[1] + " " + display.hang + words[2] : part
+            guard part.hasPrefix("#") || TerminalRows.fits(indent + "  " + part, width) else {
+                // "proposed 10.0.0.0/16 === 10.0.2.0/24 (frame 3)," / "narrowed to …".
+                let items = TerminalRows.items(part, at: [",", ";"])
+                return TerminalRows.alignedList(indent + "  ", items, separator: " ", width: width) + "\n"
+            }
             return indent + "  " + lead + "\n"
         }
         return indent + item[..<colon.lowerBound] + ":\n" + rows.joined()

@@ -122,25 +122,40 @@ final class IKETextReporter: Reporter {
         let refusal = IKERefusal.ikeSA(index, in: ike)
         // A phase-1 failure the refusal line words says only its counts here.
         let outcome = refusal?.verdict == nil ? stateWords(sa) : IKERefusal.shortOutcome(sa) ?? stateWords(sa)
-        out +=
-            "  outcome: \(display.paint(outcome, sa.state.style))\(sa.failureEvidence.map { " (\(IKESAWords.evidence($0)))" } ?? "")"
-        out += IKERefusal.sender(sa).map { ", sent by \($0)" } ?? ""
+        var outcomeClauses: [TerminalRows.Clause] = []
+        if let evidence = sa.failureEvidence.map(IKESAWords.evidence) {
+            outcomeClauses.append(.init(inline: " (\(evidence))", label: "in", text: evidence))
+        }
+        if let sender = IKERefusal.sender(sa) {
+            outcomeClauses.append(.init(inline: ", sent by \(sender)", label: "sent by", text: sender))
+        }
+        out += TerminalRows.headline(
+            "  outcome: \(display.paint(outcome, sa.state.style))", outcomeClauses, indent: 2, width: display.width)
         out += "\n" + (refusal?.lines(indent: "  ", display: display) ?? "")
         if let from = sa.rekeyOf { out += "  rekey of IKE SA #\(from + 1)\n" }
         if let to = sa.rekeyedBy { out += "  rekeyed by IKE SA #\(to + 1)\n" }
-        if !sa.proposalNames.isEmpty { out += "  proposal: \(sa.proposalNames.joined(separator: " "))\n" }
+        if !sa.proposalNames.isEmpty {
+            out +=
+                TerminalRows.alignedList("  proposal: ", sa.proposalNames, separator: " ", width: display.width) + "\n"
+        }
         if let request = sa.invalidKERequestedGroup, refusal == nil {
             out += "  INVALID_KE_PAYLOAD: the responder asked for \(IKESAWords.group(request)); the initiator retried\n"
         }
         if sa.cookieRoundTrip {
-            out += "  COOKIE: the responder demanded a cookie (DoS protection); the initiator retried with it\n"
+            out +=
+                display.width == nil
+                ? "  COOKIE: the responder demanded a cookie (DoS protection); the initiator retried with it\n"
+                : "  COOKIE: the responder demanded one (DoS protection); the initiator retried\n"
         }
         if sa.initiatorIdentity != nil || sa.responderIdentity != nil {
             // The identities are escaped whole (JSON has them so); a line shows the start of each.
             let initiator = sa.initiatorIdentity.map { DisplayText.clipped($0.summary) } ?? "?"
             let responder = sa.responderIdentity.map { DisplayText.clipped($0.summary) } ?? "?"
-            out +=
-                "  identities: \(initiator) (\(authentication(sa.initiatorAuthentication))) ⇄ \(responder) (\(authentication(sa.responderAuthentication)))\n"
+            let sides = [
+                identity(initiator, sa.initiatorAuthentication, lead: 14),
+                "⇄ " + identity(responder, sa.responderAuthentication, lead: 16),
+            ]
+            out += TerminalRows.alignedList("  identities: ", sides, separator: " ", width: display.width) + "\n"
         }
         if sa.initiatorBehindNAT != nil || sa.responderBehindNAT != nil {
             out += "  NAT: initiator \(natWords(sa.initiatorBehindNAT)), responder \(natWords(sa.responderBehindNAT))"
@@ -149,15 +164,23 @@ final class IKETextReporter: Reporter {
             let faking = "(or a peer faking NAT detection to force UDP encapsulation)"
             out += !fakeable ? "\n" : fits(out + " " + faking + "\n") ? " \(faking)\n" : "\n    \(faking)\n"
         }
-        if let configuration = IKEOfferText.configuration(sa, in: ike) { out += "  configuration: \(configuration)\n" }
+        if let configuration = IKEOfferText.configuration(sa, in: ike) {
+            // Broken between its attributes ("INTERNAL_IP4_ADDRESS=10.0.0.1,").
+            let items = TerminalRows.items(configuration)
+            out += TerminalRows.alignedList("  configuration: ", items, separator: " ", width: display.width) + "\n"
+        }
         if !sa.vendorIDs.isEmpty {
-            out += "  vendor IDs: \(sa.vendorIDs.map(IKEText.vendor).joined(separator: ", "))\n"
+            out +=
+                TerminalRows.alignedList(
+                    "  vendor IDs: ", sa.vendorIDs.map(IKEText.vendor), separator: ", ", width: display.width) + "\n"
         }
         if !sa.keysKnown {
             out += "  keys: none (the encrypted messages stay opaque)\n"
         } else if sa.integrityFailed.total > 0 {
             out +=
                 "  keys: given, but \(sa.integrityFailed.total) encrypted message(s) fail integrity (see the findings)\n"
+        } else if sa.keysBoundByIntegrity && display.width != nil {
+            out += "  keys: from a key file naming no SPIs; this IKE SA's messages verify with them\n"
         } else if sa.keysBoundByIntegrity {
             out +=
                 "  keys: from a key file that does not name its SPIs; bound to this IKE SA because its messages verify with them\n"
@@ -206,6 +229,15 @@ final class IKETextReporter: Reporter {
         }
     }
 
+    /// "ID_FQDN a.example (PSK)": an identity and how it authenticated.
+    /// On a terminal the identity is clipped to leave its method room on a row that starts
+    /// `lead` columns in.
+    private func identity(_ shown: String, _ method: IKEAuthenticationMethod?, lead: Int) -> String {
+        guard let width = display.width else { return shown + " (\(authentication(method)))" }
+        let method = " (\(method.map(IKELadderWords.authentication) ?? "no AUTH seen"))"
+        return TerminalRows.clipped(shown, columns: max(width - lead - TerminalRows.columns(method), 8)) + method
+    }
+
     private func authentication(_ method: IKEAuthenticationMethod?) -> String {
         method.map { IKESAWords.authentication($0) } ?? "no AUTH seen"
     }
@@ -223,6 +255,25 @@ final class IKETextReporter: Reporter {
     {
         let requester = exchange.requestedByInitiator ? "I" : "R"
         let responder = exchange.requestedByInitiator ? "R" : "I"
+        if let width = display.width {
+            let head =
+                "    \(exchange.name) mid=\(IKEDescribe.messageID(exchange.messageID, version: version)) \(requester)→\(responder)"
+                + (exchange.requestTime.map { " +" + TimeFormat.elapsed(from: start, to: $0) } ?? "")
+            let fact = IKELadderWords.fact(exchange.outcome)
+            let outcome = ": " + display.paint(fact, exchange.outcome.style)
+            var clauses = IKELadderWords.clauses(exchange.outcome) + IKELadderWords.timing(exchange)
+            var headline = head + outcome
+            if let purpose = exchange.purpose.flatMap({ IKELadderWords.purpose($0, fact: fact) }) {
+                // A purpose that leaves no room for the fact takes a sub-row of its own.
+                if TerminalRows.fits(head + " (\(purpose))" + outcome, width) {
+                    headline = head + " (\(purpose))" + outcome
+                } else {
+                    clauses.insert(.init(inline: "", label: "purpose", text: purpose), at: 0)
+                }
+            }
+            let line = TerminalRows.headline(headline, clauses, indent: 4, width: width)
+            return line + payloadRows(exchange) + "\n"
+        }
         var line =
             "    \(exchange.name) mid=\(IKEDescribe.messageID(exchange.messageID, version: version)) \(requester)→\(responder)"
         if let time = exchange.requestTime {
@@ -239,22 +290,28 @@ final class IKETextReporter: Reporter {
             line +=
                 ", \(exchange.otherResponses.count) other answer(s) to retransmitted requests (frames \(exchange.otherResponses.map(String.init).joined(separator: ", ")))"
         }
+        return line + payloadRows(exchange) + "\n"
+    }
+
+    /// The exchange's messages, a row each: its request and response, or IKEv1's phase 1 (six
+    /// messages) and Quick Mode (three) in order.
+    private func payloadRows(_ exchange: IKEExchangeRecord) -> String {
+        var rows = ""
         if exchange.messages.count > 2 || (exchange.messages.count == 2 && exchange.request == nil) {
-            // IKEv1 phase 1 (six messages), Quick Mode (three): each in order.
             for index in exchange.messages where index < ike.messages.count {
                 let message = ike.messages[index]
                 let arrow = message.fromOriginalInitiator == exchange.requestedByInitiator ? "→" : "←"
-                line += payloadRow(arrow, message)
+                rows += payloadRow(arrow, message)
             }
-            return line + "\n"
+            return rows
         }
         if let request = exchange.request, request < ike.messages.count {
-            line += payloadRow("→", ike.messages[request])
+            rows += payloadRow("→", ike.messages[request])
         }
         if let response = exchange.response, response < ike.messages.count {
-            line += payloadRow("←", ike.messages[response])
+            rows += payloadRow("←", ike.messages[response])
         }
-        return line + "\n"
+        return rows
     }
 
     /// "\n      → frame 3: SA KE Nonce …", on a terminal cut to its row (`CompactIKELine.ladderRow`).
@@ -288,10 +345,20 @@ final class IKETextReporter: Reporter {
             var fate: [String] = []
             if let by = child.rekeyedBy { fate.append("rekeyed by CHILD_SA #\(by + 1)") }
             if child.deleted { fate.append("deleted") }
-            if !fate.isEmpty { out += "; " + fate.joined(separator: ", ") }
+            if !fate.isEmpty {
+                let then = fate.joined(separator: ", ")
+                let last = String(out.split(separator: "\n", omittingEmptySubsequences: false).last ?? "")
+                out = String(out.dropLast(last.count))
+                out += TerminalRows.headline(
+                    last, [.init(inline: "; " + then, label: "then", text: then)], indent: 4, width: display.width)
+            }
             let version = ike.ikeSAs[child.ikeSAIndex].version
-            out +=
-                "\n    keys: \(child.keying.map { IKESAWords.keying($0, child: child, version: version) } ?? "not derived")"
+            let keys = child.keying.map {
+                display.width == nil
+                    ? IKESAWords.keying($0, child: child, version: version)
+                    : IKELadderWords.keying($0, child: child, version: version)
+            }
+            out += "\n    keys: \(keys ?? "not derived")"
         } else {
             let failure = child.failure.map { IKESAWords.failure($0) }
             out += " " + display.paint("not established: \(failure ?? "pending")", failure == nil ? .warning : .failure)
@@ -299,17 +366,22 @@ final class IKETextReporter: Reporter {
         out += "\n" + (IKERefusal.child(index, in: ike)?.lines(indent: "    ", display: display) ?? "")
         for flowIndex in flowsByChild[index] ?? [] {
             let flow = flows[flowIndex]
-            out +=
+            let headline =
                 "    \(flow.key.ipsecProtocol == .ah ? "AH" : "ESP") \(flow.key.spi.description) \(flow.key.source) → \(flow.key.destination): \(flow.packets) packets, \(flow.verified) verified"
+            var clauses: [TerminalRows.Clause] = []
             if let sa = flow.saIndex.map({ sad.entries[$0] }), flow.key.ipsecProtocol == .esp {
-                out +=
-                    " with keys \(display.width == nil ? IKEDescribe.origin(sa.origin) : IKEDescribe.shortOrigin(sa.origin))"
+                let origin = display.width == nil ? IKEDescribe.origin(sa.origin) : IKELadderWords.keys(sa.origin)
+                clauses.append(.init(inline: " with keys \(origin)", label: "keys", text: origin))
             }
             if flow.decryptedWithoutIntegrity > 0 {
-                out += ", \(flow.decryptedWithoutIntegrity) decrypted without integrity"
+                let words = "\(flow.decryptedWithoutIntegrity) decrypted without integrity"
+                clauses.append(.init(inline: ", " + words, label: "note", text: words))
             }
-            if flow.policy.mismatches > 0 { out += ", \(flow.policy.mismatches) outside the CHILD_SA's selectors" }
-            out += "\n"
+            if flow.policy.mismatches > 0 {
+                let words = "\(flow.policy.mismatches) outside the CHILD_SA's selectors"
+                clauses.append(.init(inline: ", " + words, label: "note", text: words))
+            }
+            out += TerminalRows.headline(headline, clauses, indent: 4, width: display.width) + "\n"
         }
         if child.established && (flowsByChild[index] ?? []).isEmpty { out += "    no ESP seen for it\n" }
         return out

@@ -113,7 +113,7 @@ public enum DisplayText {
     }
 
     /// Code points of the escape (or the single code point) at `index` of escaped text.
-    static func escapeLength(_ scalars: [Unicode.Scalar], at index: Int) -> Int {
+    public static func escapeLength(_ scalars: [Unicode.Scalar], at index: Int) -> Int {
         guard scalars[index] == "\\", index + 1 < scalars.count else { return 1 }
         switch scalars[index + 1] {
         case "x":

@@ -130,13 +130,14 @@ def indent(row):
 
 # Rows of the report's own multi-row items, laid out on purpose, never a continuation: a
 # message line's second row (its IKE SPIs and payloads, after the words of its first row that
-# did not fit there, or the inner packet, or a failure's detail), an IKE SA's
+# did not fit there, or the inner packet, or a failure's detail), an IKE message's protection
+# ("(not decrypted: …)") and bracketed problems ("[…]") on rows of their own, an IKE SA's
 # peers, an evidence item's proposals and key exchange, the NAT line's caveat, a CHILD_SA's
 # mode and selectors, an SA's algorithms and key.
 SUBROWS = re.compile(
-    r" +(\S+ ){0,2}([0-9a-f]{8}…|0)/"
+    r" +(\S+ ){0,4}([0-9a-f]{8}…|0)/"
     r"| +\S+ → \S+ "
-    r"| {14,}\("
+    r"| {14,}[(\[]"
     r"| +peers: "
     r"| +#\d+ \S+ "
     r"| +KE \S+$"
@@ -146,8 +147,9 @@ SUBROWS = re.compile(
 )
 # `ike --summary`: an IKE SA's algorithms and counts on rows of their own.
 SUMMARY_SUBROWS = re.compile(r" +(proposal|CHILD_SAs): ")
-# Rows that start a line of their own: an SA's facts row, a labelled line ("outcome: ").
-OPENERS = re.compile(r" *\d+ packets, | *[A-Za-z][A-Za-z_ -]*( \(frame [0-9,]+\))?:( |$)")
+# Rows that start a line of their own: an SA's facts row, a labelled line ("outcome: "), a
+# ladder's message row ("→ frame 3: ").
+OPENERS = re.compile(r" *\d+ packets, | *[A-Za-z][A-Za-z_ -]*( \(frame [0-9,]+\))?:( |$)| *[→←] frame")
 
 
 def logical_lines(text, columns, summary=False):

@@ -12,7 +12,8 @@ extension TerminalOutputTests {
     static let golden = Paths.root + "/Tests/Golden/terminal/"
 
     /// strongSwan captures (GCM, CBC, IPv6, IKEv1, failures, a refused CHILD_SA, packets outside
-    /// their selectors, IKE fragments) and Scapy's bad packets.
+    /// their selectors, IKE fragments, narrowed selectors and a configuration payload), Scapy's
+    /// bad packets and hostile identities.
     static let compactRuns: [(name: String, arguments: [String])] = [
         ("gcm", ["analyze"] + capture(gcm, key: "charon-A.log")),
         ("cbc", ["analyze"] + capture("Fixtures/strongswan/aes128cbc-sha256-v4/", key: "charon-A.log")),
@@ -29,6 +30,8 @@ extension TerminalOutputTests {
         ("policy-notes", ["analyze"] + capture("Fixtures/strongswan-policy/narrowed/", key: "charon-A.log")),
         ("fragments", ["analyze"] + capture("Fixtures/strongswan-ike/fragmentation/", key: nil)),
         ("summary", ["ike", "--summary"] + capture("Fixtures/strongswan-ike/child-no-proposal/", key: "charon-A.log")),
+        ("cp-narrow", ["ike"] + capture("Fixtures/strongswan-ike/cp-narrow/", key: "charon-A.log")),
+        ("hostile-identities", ["ike", "-r", "Fixtures/hostile/ikev1-aggressive-hostile.pcap"]),
     ]
 
     /// "-r DIR/capture.pcap -k DIR/KEY".
@@ -148,7 +151,9 @@ extension TerminalOutputTests {
         #expect(bad.contains("ESP 0000dead seq=1 no-sa"))
         #expect(try joined("auth-failed").contains(": SK{N(AUTHENTICATION_FAILED)}"))
         #expect(try joined("no-proposal").contains(": N(NO_PROPOSAL_CHOSEN)"))
-        #expect(try joined("ikev1-wrong-psk").contains("(not decrypted: payload of type 8 at plaintext offset 0"))
+        #expect(
+            try joined("ikev1-wrong-psk").contains(
+                "(not decrypted): E why: payload of type 8 at plaintext offset 0 declares 24074 bytes; 64 remain"))
     }
 
     /// At 200 columns an ESP line that fits stays whole; IKE message lines still show short SPIs.
