@@ -187,16 +187,11 @@ final class TextReporter: Reporter {
             sink.write("Capture: \(TimeFormat.iso8601Text(first)) to \(TimeFormat.iso8601Text(last))\n")
         }
         if let capture = summary.capture { writeCaptureCounters(capture) }
-        if let policy = PolicyPresentation.totalsLine(summary.policy) { sink.write(policy) }
-        if !summary.findings.isEmpty || !summary.policy.leaks.isEmpty {
-            sink.write("Findings:\n")
-            for finding in summary.findings {
-                sink.write(
-                    "  \(finding.spi.description) \(finding.source) → \(finding.destination): \(display.paint(finding.message, finding.kind.style))\n"
-                )
-            }
-            for line in PolicyPresentation.leakFindings(summary.policy) { sink.write(line) }
+        if let policy = PolicyPresentation.totals(summary.policy) {
+            sink.write(policy.text(indent: "", width: display.width))
         }
+        let leaks = PolicyPresentation.leakLines(summary.policy, start: summary.firstTime)
+        sink.write(FindingsSection(findings: summary.findings, leaks: leaks, display: display).text)
         for message in summary.diagnostics { sink.write("\(display.paint("Warning:", .warning)) \(message)\n") }
         sink.flush()
     }
