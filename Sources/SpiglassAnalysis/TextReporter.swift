@@ -36,13 +36,18 @@ final class TextReporter: Reporter {
         if let label = sources.label(record) { line += " [\(label)]" }
         line +=
             " "
-            + TimeFormat.elapsed(from: startTime, to: record.timestamp)
+            + TimeFormat.elapsedText(from: startTime, to: record.timestamp)
             + display.hang
         let lead = line
         if let clear = record.clearFrame, record.verdict == .notIPsec {
-            return sink.write(
-                line + " " + clear.text + (record.policy.map(PolicyPresentation.packetSuffix) ?? "") + "\n")
+            let head = line + " " + clear.text
+            let whole = head + (record.policy.map(PolicyPresentation.packetSuffix) ?? "")
+            let rows = record.policy.map(PacketNoteRows.rows) ?? []
+            return sink.write(PacketNoteRows.text(whole: whole, head: head, rows: rows, width: display.width) + "\n")
         }
+        // What a narrow terminal shows under the packet's row: its failure's detail, its policy note.
+        var head: String? = nil
+        var rows: [String] = []
         if let outer = record.outer {
             line += " \(outer.source) → \(outer.destination)"
         }
@@ -96,7 +101,12 @@ final class TextReporter: Reporter {
             case .fragment: line += " fragment" + (record.detail.map { " (\($0))" } ?? " (held for reassembly)")
             case .tcpSegment: line += " segment (part of an RFC 8229 message, held)"
             case .malformed, .undecodable, .truncated:
-                line += " \(display.paint(record.verdict))" + (record.detail.map { ": \($0)" } ?? "")
+                line += " \(display.paint(record.verdict))"
+                if let detail = record.detail {
+                    head = line
+                    rows = PacketNoteRows.detailRows(detail)
+                    line += ": \(detail)"
+                }
             case .notIPsec:
                 if let ports = record.udpPorts { line += " \(ports.source) → \(ports.destination)" }
                 if record.outer == nil, let detail = record.detail { line += " \(detail)" }
@@ -104,8 +114,14 @@ final class TextReporter: Reporter {
             }
         }
         if record.reassembledFrom != 0 { line += " [reassembled]" }
-        if let note = record.policy { line += PolicyPresentation.packetSuffix(note) }
-        sink.write(fitted(line, record, lead: lead) + "\n")
+        if let note = record.policy {
+            if head == nil { head = line }
+            rows += PacketNoteRows.rows(note)
+            line += PolicyPresentation.packetSuffix(note)
+        }
+        var shown = fitted(line, record, lead: lead)
+        if shown == line, let head { shown = PacketNoteRows.text(whole: line, head: head, rows: rows, width: display.width) }
+        sink.write(shown + "\n")
         if details { sink.write(PacketDetails.lines(record, sad: sad, ahSAD: ahSAD)) }
     }
 
@@ -178,13 +194,16 @@ final class TextReporter: Reporter {
             "Frames: \(summary.frames)  ESP: \(summary.espPackets)  AH: \(summary.ahPackets)  IKE: \(summary.ikePackets)  written: \(summary.written)\n"
         )
         sink.write(ReportSelection.summaryLines(summary))
-        let verdictText = PacketVerdict.allCases.compactMap { v -> String? in
+        let verdicts = PacketVerdict.allCases.compactMap { v -> String? in
             let n = summary.count(v)
             return n > 0 ? display.paint("\(v.rawValue) \(n)", v.style) : nil
-        }.joined(separator: ", ")
-        sink.write("Verdicts: \(verdictText.isEmpty ? "none" : verdictText)\n")
+        }
+        sink.write(TotalsText.list("Verdicts: ", verdicts.isEmpty ? ["none"] : verdicts, width: display.width))
         if let first = summary.firstTime, let last = summary.lastTime {
-            sink.write("Capture: \(TimeFormat.iso8601Text(first)) to \(TimeFormat.iso8601Text(last))\n")
+            let span = LaidOutLine(
+                whole: "Capture: \(TimeFormat.iso8601Text(first)) to \(TimeFormat.iso8601Text(last))",
+                headline: "Capture: \(TimeFormat.iso8601Text(first))", rows: ["to: \(TimeFormat.iso8601Text(last))"])
+            sink.write(span.text(indent: "", width: display.width))
         }
         if let capture = summary.capture { writeCaptureCounters(capture) }
         if let policy = PolicyPresentation.totals(summary.policy) {
