@@ -109,7 +109,9 @@ final class IKETextReporter: Reporter {
                 leaks: PolicyPresentation.leakLines(summary.policy, start: summary.firstTime), display: display,
                 heading: false
             ).text)
-        for diagnostic in summary.diagnostics { sink.write("warning: \(diagnostic)\n") }
+        for diagnostic in summary.diagnostics {
+            sink.write(WarningText.line("warning:", diagnostic).text(indent: "", width: display.width))
+        }
         if let damage = summary.damage { sink.write("capture ended early: \(damage)\n") }
         sink.flush()
     }

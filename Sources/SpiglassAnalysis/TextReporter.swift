@@ -40,9 +40,16 @@ final class TextReporter: Reporter {
             + display.hang
         let lead = line
         if let clear = record.clearFrame, record.verdict == .notIPsec {
-            let head = line + " " + clear.text
+            var head = line + " " + clear.text
             let whole = head + (record.policy.map(PolicyPresentation.packetSuffix) ?? "")
-            let rows = record.policy.map(PacketNoteRows.rows) ?? []
+            var rows = record.policy.map(PacketNoteRows.rows) ?? []
+            // What the protocol says on a row of its own when even the packet's row is too wide.
+            if let width = display.width, !clear.info.isEmpty, !LaidOutLine.fits(whole, width),
+                !LaidOutLine.fits(head, width)
+            {
+                head = line + " \(clear.source) → \(clear.destination) \(clear.protocolName)"
+                rows.insert("info: \(clear.info)", at: 0)
+            }
             return sink.write(PacketNoteRows.text(whole: whole, head: head, rows: rows, width: display.width) + "\n")
         }
         // What a narrow terminal shows under the packet's row: its failure's detail, its policy note.
@@ -211,7 +218,9 @@ final class TextReporter: Reporter {
         }
         let leaks = PolicyPresentation.leakLines(summary.policy, start: summary.firstTime)
         sink.write(FindingsSection(findings: summary.findings, leaks: leaks, display: display).text)
-        for message in summary.diagnostics { sink.write("\(display.paint("Warning:", .warning)) \(message)\n") }
+        for message in summary.diagnostics {
+            sink.write(WarningText.line(display.paint("Warning:", .warning), message).text(indent: "", width: display.width))
+        }
         sink.flush()
     }
 
