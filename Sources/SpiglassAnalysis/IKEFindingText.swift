@@ -29,10 +29,7 @@ extension IKEFinding {
         let label = "finding: "
         switch self {
         case .weakAlgorithm(let weak, let use, let subject, let transform):
-            // The transform is named in the headline only when the rule row does not name it.
-            let rule = AlgorithmPolicy.rule(weak, in: use)
-            let named = transform.map { rule.contains($0.name) ? "" : "\($0.name): " } ?? ""
-            let laid = WeakAlgorithmRows.line(weak, in: use, subject: "\(subject.text): " + named)
+            let laid = WeakAlgorithmRows.line(weak, in: use, subject: "\(subject.text): ", transform: transform?.name)
             return LaidOutLine(whole: label + text, headline: label + laid.headline, rows: laid.rows)
         case .aggressiveModePSK:
             return LaidOutLine(

@@ -4,10 +4,14 @@ import SpiglassSAD
 /// follows from it ("effect: packets can be altered undetected …") and the line of the RFC's
 /// table ("rule: RFC 8221 5: ENCR_3DES SHOULD NOT") on rows of their own.
 enum WeakAlgorithmRows {
-    /// The finding with `subject` (", "IKE SA: PRF_HMAC_SHA1: ") before its fact.
-    static func line(_ weak: WeakAlgorithm, in use: AlgorithmUse, subject: String = "") -> LaidOutLine {
+    /// The finding with `subject` ("IKE SA: ") before its fact; the transform that was
+    /// negotiated ("MODP_2048_256") after the rule when the rule's line does not name it.
+    static func line(_ weak: WeakAlgorithm, in use: AlgorithmUse, subject: String = "", transform: String? = nil)
+        -> LaidOutLine
+    {
         let summary = AlgorithmPolicy.summary(weak, in: use)
-        let rule = AlgorithmPolicy.rule(weak, in: use)
+        var rule = AlgorithmPolicy.rule(weak, in: use)
+        if let transform, !rule.contains(transform) { rule += " (\(transform))" }
         // "encryption without integrity: packets can be altered …": the fact, then its effect.
         guard let colon = summary.range(of: ": ") else {
             return LaidOutLine(
