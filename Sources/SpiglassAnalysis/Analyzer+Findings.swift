@@ -31,7 +31,8 @@ extension Analyzer {
             let cause = "the sender pads its own way"
             add(
                 .padding,
-                LaidOutLine(whole: "\(fact) (\(note)): \(cause)", headline: fact, rows: ["note: \(note)", "cause: \(cause)"]))
+                LaidOutLine(
+                    whole: "\(fact) (\(note)): \(cause)", headline: fact, rows: ["note: \(note)", "cause: \(cause)"]))
         }
         let cut = flow.count(.truncated)
         if cut > 0 {
@@ -54,7 +55,9 @@ extension Analyzer {
         if let line = lossLine(flow) { add(.loss, line) }
         if let index = flow.saIndex {
             let sa = sas.sa(flow.key.ipsecProtocol, index)
-            for weak in AlgorithmPolicy.weaknesses(of: sa) { add(.weakAlgorithm, WeakAlgorithmRows.line(weak, in: .ipsecSA)) }
+            for weak in AlgorithmPolicy.weaknesses(of: sa) {
+                add(.weakAlgorithm, WeakAlgorithmRows.line(weak, in: .ipsecSA))
+            }
         }
         if flow.policy.mismatches > 0 {
             let more = flow.policy.mismatches > flow.policy.examples.count

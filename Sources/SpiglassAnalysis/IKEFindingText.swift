@@ -93,7 +93,8 @@ extension IKEKeyEvidence {
         case .onePeerFails(let peer, let failed, let total, let othersVerify, let aead):
             let other = Self.name(of: peer == .initiator ? .responder : .initiator)
             return LaidOutLine(
-                whole: text, headline: "messages from the \(Self.name(of: peer)) fail integrity (\(failed) of \(total))",
+                whole: text,
+                headline: "messages from the \(Self.name(of: peer)) fail integrity (\(failed) of \(total))",
                 rows: (othersVerify ? ["others: the \(other)'s verify"] : [])
                     + ["cause: \(Self.keys(of: peer, aead: aead)) wrong"])
         case .bothPeersFail(let failed):

@@ -30,11 +30,12 @@ enum IKESummaryLine {
         if !LaidOutLine.fits(line, width) {
             let outcomeRow = LaidOutLine(
                 whole: "outcome: " + display.paint(words, sa.state.style),
-                headline: "outcome: " + display.paint(words.split(separator: ";")[0] + "", sa.state.style),
+                headline: "outcome: " + display.paint(String(words.prefix { $0 != ";" }), sa.state.style),
                 rows: words.firstRange(of: "; ").map { LaidOutLine.causeRows(String(words[$0.upperBound...])) } ?? [])
             head = peers + "\n" + outcomeRow.text(indent: "  ", width: width).dropLast()
         }
-        let proposalRows = TotalsText.list("  proposal: ", proposal.split(separator: " ").map(String.init), separator: "", width: width)
+        let proposalRows = TotalsText.list(
+            "  proposal: ", proposal.split(separator: " ").map(String.init), separator: "", width: width)
         return head + "\n" + proposalRows + "  " + counts
     }
 

@@ -4,7 +4,7 @@
 /// Piped, with `--wide`, or on a terminal the whole line fits, it stays the one line it always
 /// was; the sub-rows together say everything that line says, so nothing is lost either way.
 struct LaidOutLine: Equatable, Sendable {
-    /// The line as one row, as piped output and JSON-era golden files have it.
+    /// The line as one row: piped output, `--wide`, and a terminal wide enough for it.
     var whole: String
     /// The fact: the row the sub-rows hang under.
     var headline: String

@@ -19,23 +19,18 @@ enum PacketNoteRows {
     /// ("CHILD_SA #1 10.200.1.0/28 → 10.200.2.1/32"), or for a leak the policy that should
     /// have protected the packet and how it was set up ("negotiated, both directions").
     static func rows(_ note: PolicyNote) -> [String] {
-        var (policy, scope) = split(note.policy)
         switch note.kind {
         case .policyMismatch:
-            var rows: [String] = []
-            if let reason = note.reason {
-                if let range = reason.range(of: " are outside ") ?? reason.range(of: " is outside ") {
-                    rows = ["policy-mismatch: \(reason[..<range.lowerBound])", "outside: \(reason[range.upperBound...])"]
-                } else {
-                    rows = ["policy-mismatch: \(reason)"]
-                }
-            } else {
-                rows = ["policy-mismatch: outside the selectors"]
+            guard let reason = note.reason else { return ["policy-mismatch: \(note.policy)"] }
+            guard let outside = reason.range(of: " are outside ") ?? reason.range(of: " is outside ") else {
+                return ["policy-mismatch: \(reason)", "policy: \(note.policy)"]
             }
-            if let known = scope { policy += " (\(known))" }
-            scope = nil
-            return rows + ["policy: \(policy)"]
+            return [
+                "policy-mismatch: \(reason[..<outside.lowerBound])", "outside: \(reason[outside.upperBound...])",
+                "policy: \(note.policy)",
+            ]
         case .leak:
+            let (policy, scope) = split(note.policy)
             return ["leak: sent in clear, but this policy protects it", "policy: \(policy)"]
                 + (scope.map { ["scope: \($0)"] } ?? [])
         }
@@ -43,7 +38,9 @@ enum PacketNoteRows {
 
     /// "CHILD_SA #1 … (negotiated, both directions)" as the policy and its parenthesis.
     private static func split(_ policy: String) -> (String, String?) {
-        guard policy.hasSuffix(")"), let open = policy.range(of: " (", options: .backwards) else { return (policy, nil) }
+        guard policy.hasSuffix(")"), let open = policy.range(of: " (", options: .backwards) else {
+            return (policy, nil)
+        }
         return (String(policy[..<open.lowerBound]), String(policy[open.upperBound...].dropLast()))
     }
 

@@ -127,7 +127,9 @@ final class TextReporter: Reporter {
             line += PolicyPresentation.packetSuffix(note)
         }
         var shown = fitted(line, record, lead: lead)
-        if shown == line, let head { shown = PacketNoteRows.text(whole: line, head: head, rows: rows, width: display.width) }
+        if shown == line, let head {
+            shown = PacketNoteRows.text(whole: line, head: head, rows: rows, width: display.width)
+        }
         sink.write(shown + "\n")
         if details { sink.write(PacketDetails.lines(record, sad: sad, ahSAD: ahSAD)) }
     }
@@ -219,7 +221,8 @@ final class TextReporter: Reporter {
         let leaks = PolicyPresentation.leakLines(summary.policy, start: summary.firstTime)
         sink.write(FindingsSection(findings: summary.findings, leaks: leaks, display: display).text)
         for message in summary.diagnostics {
-            sink.write(WarningText.line(display.paint("Warning:", .warning), message).text(indent: "", width: display.width))
+            sink.write(
+                WarningText.line(display.paint("Warning:", .warning), message).text(indent: "", width: display.width))
         }
         sink.flush()
     }

@@ -33,7 +33,10 @@ extension TerminalOutputTests {
         // outcome too long for the peers' row, a derived SA's keys on a row of their own.
         ("ike-findings", ["ike"] + capture("Fixtures/strongswan-ikev1/aggressive-psk/", key: "charon-A.log")),
         ("policy-ports", ["analyze"] + capture("Fixtures/strongswan-policy/ports/", key: "charon-A.log")),
-        ("summary-outcome", ["ike", "--summary"] + capture("Fixtures/strongswan-ikev1/wrong-psk/", key: "charon-A.log")),
+        (
+            "summary-outcome",
+            ["ike", "--summary"] + capture("Fixtures/strongswan-ikev1/wrong-psk/", key: "charon-A.log")
+        ),
         ("derived-keys", ["analyze"] + capture("Fixtures/strongswan-ike/nat/", key: "charon-A.log")),
     ]
 

@@ -44,7 +44,9 @@ import Testing
                     let line = finding.line
                     #expect(line.whole == "finding: " + finding.text)
                     let rule = AlgorithmPolicy.rule(algorithm, in: use)
-                    #expect(line.rows.last == "rule: " + rule + (rule.contains(transform.name) ? "" : " (\(transform.name))"))
+                    #expect(
+                        line.rows.last == "rule: " + rule
+                            + (rule.contains(transform.name) ? "" : " (\(transform.name))"))
                     for row in line.laidOut(indent: "  ").split(separator: "\n") {
                         #expect(LineFitter.rowCount(String(row), width: 80) == 1, "\(row)")
                     }
@@ -137,7 +139,8 @@ import Testing
         #expect(TimeFormat.elapsedText(from: start, to: Timestamp(seconds: 0, microseconds: 0)) == "invalid")
         // Two times of a year past 9999, a second apart: a duration like any other.
         let late = Timestamp(seconds: 400_000_000_000, microseconds: 0)
-        #expect(TimeFormat.elapsedText(from: late, to: Timestamp(seconds: 400_000_000_001, microseconds: 5)) == "1.000005")
+        #expect(
+            TimeFormat.elapsedText(from: late, to: Timestamp(seconds: 400_000_000_001, microseconds: 5)) == "1.000005")
         let year0 = Timestamp(seconds: -62_167_219_200, microseconds: 0)
         let year9999 = Timestamp(seconds: 253_402_300_799, microseconds: 999_999)
         #expect(TimeFormat.elapsedText(from: year0, to: year9999) == "315569519999.999999")
