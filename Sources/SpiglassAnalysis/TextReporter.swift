@@ -36,7 +36,10 @@ final class TextReporter: Reporter {
         if let label = sources.label(record) { line += " [\(label)]" }
         line +=
             " "
-            + TimeFormat.elapsedText(from: startTime, to: record.timestamp)
+            // Piped, the number a script reads (saturated, as the timestamp warning says).
+            + (display.width == nil
+                ? TimeFormat.elapsed(from: startTime, to: record.timestamp)
+                : TimeFormat.elapsedText(from: startTime, to: record.timestamp))
             + display.hang
         let lead = line
         if let clear = record.clearFrame, record.verdict == .notIPsec {
