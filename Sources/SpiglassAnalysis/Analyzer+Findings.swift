@@ -10,53 +10,67 @@ extension Analyzer {
     /// algorithms, per flow.
     func findings() -> [Finding] {
         flows.flatMap { flow in
-            findingMessages(flow).map { kind, message in
+            findingLines(flow).map { kind, line in
                 Finding(
                     kind: kind, spi: flow.key.spi, source: flow.key.source, destination: flow.key.destination,
-                    message: message)
+                    message: line.whole, layout: line)
             }
         }
     }
 
-    /// One flow's findings, in the order the summary lists them.
-    private func findingMessages(_ flow: FlowStatistics) -> [(Finding.Kind, String)] {
-        var out: [(Finding.Kind, String)] = []
-        func add(_ kind: Finding.Kind, _ message: String) { out.append((kind, message)) }
-        if let message = icvFailureMessage(flow) { add(.icvFailures, message) }
-        if let message = garbledMessage(flow) { add(.garbled, message) }
+    /// One flow's findings, in the order the summary lists them: each as its sentence, and as
+    /// its fact and labelled rows for a narrow terminal.
+    private func findingLines(_ flow: FlowStatistics) -> [(Finding.Kind, LaidOutLine)] {
+        var out: [(Finding.Kind, LaidOutLine)] = []
+        func add(_ kind: Finding.Kind, _ line: LaidOutLine) { out.append((kind, line)) }
+        if let line = icvFailureLine(flow) { add(.icvFailures, line) }
+        if let line = garbledLine(flow) { add(.garbled, line) }
         if flow.nonDefaultPadding > 0 {
+            let fact = "\(flow.nonDefaultPadding) released packet(s) carry padding bytes other than 1, 2, 3, …"
+            let note = "RFC 4303 2.4 says a receiver SHOULD check them; Linux does not"
+            let cause = "the sender pads its own way"
             add(
                 .padding,
-                "\(flow.nonDefaultPadding) released packet(s) carry padding bytes other than 1, 2, 3, … (RFC 4303 2.4 says a receiver SHOULD check them; Linux does not): the sender pads its own way"
-            )
+                LaidOutLine(
+                    whole: "\(fact) (\(note)): \(cause)", headline: fact, rows: ["note: \(note)", "cause: \(cause)"]))
         }
         let cut = flow.count(.truncated)
         if cut > 0 {
             let which = cut == flow.packets ? "all \(cut) packets" : "\(cut) of \(flow.packets) packets"
+            let fix = "capture whole packets (tcpdump -s 0, dumpcap -s 0)"
             add(
                 .truncated,
-                "\(which) were cut by the capture's snapshot length (\(flow.cutSnapLength) bytes) and could not be verified or decrypted: capture whole packets (tcpdump -s 0, dumpcap -s 0)"
-            )
+                LaidOutLine(
+                    whole:
+                        "\(which) were cut by the capture's snapshot length (\(flow.cutSnapLength) bytes) and could not be verified or decrypted: \(fix)",
+                    headline: "\(which) cut by the snapshot length (\(flow.cutSnapLength) bytes)",
+                    rows: ["effect: they could not be verified or decrypted", "fix: \(fix)"]))
         }
         if flow.replay.duplicates > 0 || flow.replay.tooOld > 0 {
-            add(
-                .replay,
-                "\(flow.replay.duplicates) duplicate(s) and \(flow.replay.tooOld) packet(s) older than the \(flow.replay.size)-packet window: a receiver drops these as replays"
-            )
+            let fact =
+                "\(flow.replay.duplicates) duplicate(s) and \(flow.replay.tooOld) packet(s) older than the \(flow.replay.size)-packet window"
+            let effect = "a receiver drops these as replays"
+            add(.replay, LaidOutLine(whole: "\(fact): \(effect)", headline: fact, rows: ["effect: \(effect)"]))
         }
-        if let message = lossMessage(flow) { add(.loss, message) }
+        if let line = lossLine(flow) { add(.loss, line) }
         if let index = flow.saIndex {
             let sa = sas.sa(flow.key.ipsecProtocol, index)
-            for message in WeakAlgorithmCheck.findings(for: sa) { add(.weakAlgorithm, message) }
+            for weak in AlgorithmPolicy.weaknesses(of: sa) {
+                add(.weakAlgorithm, WeakAlgorithmRows.line(weak, in: .ipsecSA))
+            }
         }
         if flow.policy.mismatches > 0 {
-            let examples =
-                flow.policy.examples.joined(separator: ", ")
-                + (flow.policy.mismatches > flow.policy.examples.count ? ", …" : "")
+            let more = flow.policy.mismatches > flow.policy.examples.count
+            let examples = flow.policy.examples.joined(separator: ", ") + (more ? ", …" : "")
+            let fact = "\(flow.policy.mismatches) of \(flow.policy.checked) decrypted packets outside its selectors"
+            let selectors = flow.policy.selectors ?? "?"
             add(
                 .policyMismatch,
-                "carried \(flow.policy.mismatches) of \(flow.policy.checked) decrypted packets outside its selectors \(flow.policy.selectors ?? "?"): \(examples)"
-            )
+                LaidOutLine(
+                    whole: "carried \(fact) \(selectors): \(examples)", headline: fact,
+                    rows: ["selectors: \(selectors)"]
+                        + PolicyPresentation.exampleRows(
+                            flow.policy.examples, more: flow.policy.mismatches - flow.policy.examples.count)))
         }
         return out
     }
@@ -65,30 +79,47 @@ extension Analyzer {
     /// kernel or interface drops, over the whole run; this SA's packets the snapshot length
     /// cut, whose numbers never reach the anti-replay window), the count is only an upper bound
     /// on what the network lost, and the finding says so, with the bounds.
-    func lossMessage(_ flow: FlowStatistics) -> String? {
+    func lossLine(_ flow: FlowStatistics) -> LaidOutLine? {
         let lost = flow.replay.lost
         guard lost > 0 else { return nil }
         let range = "between \(flow.replay.first ?? 0) and \(flow.replay.highest)"
         let late =
             flow.replay.late > 0
             ? "; \(flow.replay.late) arrived late, reordered by up to \(flow.replay.maxReorderDepth)" : ""
+        let lateRows =
+            flow.replay.late > 0
+            ? ["late: \(flow.replay.late) arrived late, reordered by up to \(flow.replay.maxReorderDepth)"] : []
         let dropped = (summary.capture?.dropped ?? 0) + (summary.capture?.interfaceDropped ?? 0)
         let cut = flow.count(.truncated)
         guard dropped > 0 || cut > 0 else {
-            return "\(lost) sequence number(s) missing (never received, or not intact) \(range)\(late)"
+            let cause = "never received, or not intact"
+            return LaidOutLine(
+                whole: "\(lost) sequence number(s) missing (\(cause)) \(range)\(late)",
+                headline: "\(lost) sequence number(s) missing \(range)", rows: ["cause: \(cause)"] + lateRows)
         }
         var causes: [String] = []
+        var rows: [String] = []
         if let capture = summary.capture, dropped > 0 {
             causes.append(
                 "the capture dropped \(dropped) packet(s) of the run (\(capture.dropped) by the kernel, \(capture.interfaceDropped) by the interface)"
             )
+            rows.append(
+                "capture: dropped \(dropped) packet(s) of the run (kernel \(capture.dropped), interface \(capture.interfaceDropped))"
+            )
         }
-        if cut > 0 { causes.append("the snapshot length cut \(cut) of this SA's packets") }
-        return
-            "\(lost) sequence number(s) missing \(range), an upper bound on this SA's loss: \(causes.joined(separator: " and ")), which may be among them (at least \(max(0, lost - dropped - cut)) never reached the capture or were not intact)\(late)"
+        if cut > 0 {
+            causes.append("the snapshot length cut \(cut) of this SA's packets")
+            rows.append("snaplen: cut \(cut) of this SA's packets")
+        }
+        let least = max(0, lost - dropped - cut)
+        return LaidOutLine(
+            whole:
+                "\(lost) sequence number(s) missing \(range), an upper bound on this SA's loss: \(causes.joined(separator: " and ")), which may be among them (at least \(least) never reached the capture or were not intact)\(late)",
+            headline: "\(lost) sequence number(s) missing \(range) (an upper bound)",
+            rows: rows + ["lost: at least \(least) never reached the capture or were not intact"] + lateRows)
     }
 
-    private func icvFailureMessage(_ flow: FlowStatistics) -> String? {
+    private func icvFailureLine(_ flow: FlowStatistics) -> LaidOutLine? {
         let failed = flow.count(.icvFailed) + flow.count(.ahICVFailed)
         let malformed = flow.saIndex == nil ? 0 : flow.count(.malformed)
         let found: ICVFailureDiagnosis.Cause? = if case .found(let cause) = flow.icvDiagnosis { cause } else { nil }
@@ -108,27 +139,35 @@ extension Analyzer {
                     : "the others verify: these packets were corrupted or forged"
             }
             let what = malformed > 0 ? "failed the ICV or did not fit the SA's algorithms" : "failed the ICV"
-            return "\(failed + malformed) of \(flow.packets) packets \(what); \(cause)"
+            let fact = "\(failed + malformed) of \(flow.packets) packets \(what)"
+            return LaidOutLine(whole: "\(fact); \(cause)", headline: fact, rows: LaidOutLine.causeRows(cause))
         }
         return nil
     }
 
-    private func garbledMessage(_ flow: FlowStatistics) -> String? {
+    private func garbledLine(_ flow: FlowStatistics) -> LaidOutLine? {
         let garbled = flow.count(.garbled)
-        if garbled > 0 {
-            let released = flow.count(.decrypted)
-            let which = garbled == flow.packets ? "all \(garbled) packets" : "\(garbled) of \(flow.packets) packets"
-            if flow.garbledVerified > 0 {
-                let cause =
-                    released > 0
-                    ? "the other \(released) decrypted: these were garbled before encryption, or the key changed"
-                    : flow.garbledDiagnosis ?? "wrong encryption key (or algorithm / key length)"
-                return "\(which): the ICV verifies but the plaintext is garbled: \(cause); nothing garbled was released"
-            } else {
-                return
-                    "\(which) decrypted to garbage: \(flow.garbledDiagnosis ?? "wrong encryption key (or algorithm / key length)"); with no ICV nothing else can tell, and nothing garbled was released"
-            }
+        guard garbled > 0 else { return nil }
+        let released = flow.count(.decrypted)
+        let which = garbled == flow.packets ? "all \(garbled) packets" : "\(garbled) of \(flow.packets) packets"
+        let key = flow.garbledDiagnosis ?? "wrong encryption key (or algorithm / key length)"
+        let unreleased = "nothing garbled was released"
+        if flow.garbledVerified > 0 {
+            let cause =
+                released > 0
+                ? "the other \(released) decrypted: these were garbled before encryption, or the key changed" : key
+            let causeRows =
+                released > 0
+                ? ["cause: garbled before encryption, or the key changed", "others: \(released) decrypted"]
+                : ["cause: \(key)"]
+            return LaidOutLine(
+                whole: "\(which): the ICV verifies but the plaintext is garbled: \(cause); \(unreleased)",
+                headline: "\(which): the ICV verifies but the plaintext is garbled",
+                rows: causeRows + ["note: \(unreleased)"])
         }
-        return nil
+        return LaidOutLine(
+            whole: "\(which) decrypted to garbage: \(key); with no ICV nothing else can tell, and \(unreleased)",
+            headline: "\(which) decrypted to garbage",
+            rows: ["cause: \(key)", "note: with no ICV nothing else can tell; \(unreleased)"])
     }
 }

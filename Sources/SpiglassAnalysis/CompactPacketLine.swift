@@ -26,8 +26,8 @@ enum CompactPacketLine {
         let ipsec = !record.esp.isEmpty || !record.ah.isEmpty
         if ipsec && width >= wholeLineColumns && LineFitter.rowCount(full, width: width) == 1 { return nil }
         var tail = record.reassembledFrom != 0 ? " [reassembled]" : ""
-        if let note = record.policy { tail += PolicyPresentation.packetSuffix(note) }
         if ipsec { return self.ipsec(record, lead: lead, tail: tail, width: width, display) }
+        if let note = record.policy { tail += PolicyPresentation.packetSuffix(note) }
         guard let message = record.ikeMessage else { return record.ike.map { datagram($0, record, lead, tail, width) } }
         if message.frames.count > 1 {
             tail = " [reassembled from frames \(message.frames.map(String.init).joined(separator: ","))]" + tail
@@ -59,13 +59,23 @@ enum CompactPacketLine {
         // The line's parts, each kept whole on a row when it fits one: per layer its verdict,
         // then its failure's detail; the inner packet; the notes.
         var parts: [String] = []
+        // A failure's detail too long for a row at the addresses' column: "detail:" rows.
+        var detailRows: [String] = []
+        let hang = String(repeating: " ", count: LineFitter.hangColumn(lead) ?? 0)
+        func add(detail: String) {
+            if LineFitter.rowCount(hang + "(\(detail))", width: width) == 1 {
+                parts.append("(\(detail))")
+            } else {
+                detailRows += PacketNoteRows.detailRows(detail)
+            }
+        }
         for ah in record.ah {
             var part =
                 "AH \(ah.header.spi.hexDigits) seq=\(ah.sequence) " + verdict(ah.verdict, verified: true, display)
             if ah.saMatch == .spiOnly { part += " [matched by SPI only]" }
             if let replay = ah.replay, replay != .ok { part += " [\(replay.rawValue)]" }
             parts.append(part)
-            if let detail = ah.detail { parts.append("(\(detail))") }
+            if let detail = ah.detail { add(detail: detail) }
         }
         for (index, layer) in record.esp.enumerated() {
             var part = index == 0 && record.ah.isEmpty ? "ESP" : "⇒ ESP"
@@ -76,7 +86,7 @@ enum CompactPacketLine {
             if layer.verdict == .decrypted && !layer.defaultPadding { part += " [non-default padding]" }
             if let replay = layer.replay, replay != .ok { part += " [\(replay.rawValue)]" }
             parts.append(part)
-            if let detail = layer.detail, layer.verdict != .decrypted { parts.append("(\(detail))") }
+            if let detail = layer.detail, layer.verdict != .decrypted { add(detail: detail) }
         }
         let fields = record.inner.map { CompactFields(fields: innerFields($0)) }
         let innerIndex = fields.map { _ in parts.count }
@@ -84,8 +94,13 @@ enum CompactPacketLine {
             parts.append(CompactFields.join(fields.fields[...], kept: fields.fields.map { _ in true }[...]))
         }
         if !tail.isEmpty { parts.append(String(tail.dropFirst())) }
-        let oneRow = ([lead] + parts).joined(separator: " ")
-        if LineFitter.rowCount(oneRow, width: width) == 1 { return oneRow }
+        let note = record.policy.map { String(PolicyPresentation.packetSuffix($0).dropFirst()) }
+        let oneRow = ([lead] + parts + (note.map { [$0] } ?? [])).joined(separator: " ")
+        if detailRows.isEmpty && LineFitter.rowCount(oneRow, width: width) == 1 { return oneRow }
+        // The policy note, and a failure's detail too long for a row at the addresses' column,
+        // go on labelled rows under the time (`PacketNoteRows`).
+        let noteRows = detailRows + (record.policy.map(PacketNoteRows.rows) ?? [])
+        let labelled = noteRows.map { "\n" + PacketNoteRows.indent + $0 }.joined()
         // Too long for one row: rows under the addresses' column, each holding whole parts; the
         // inner packet is cut at a field boundary only when even a row of its own is too narrow.
         let indent = String(repeating: " ", count: LineFitter.hangColumn(lead) ?? 0)
@@ -106,7 +121,7 @@ enum CompactPacketLine {
                     ?? row
             }
         }
-        return (rows + [row]).joined(separator: "\n")
+        return (rows + [row]).joined(separator: "\n") + labelled
     }
 
     /// "ok" for a packet whose ICV verified and that was released (or an AH check that

@@ -203,5 +203,8 @@ public struct Finding: Sendable, Equatable {
     public var spi: SPI
     public var source: IPAddress
     public var destination: IPAddress
+    /// The finding in one sentence (JSON, piped text).
     public var message: String
+    /// The same on a narrow terminal: the fact, then labelled rows (`LaidOutLine`).
+    var layout: LaidOutLine
 }

@@ -167,10 +167,7 @@ enum IKEDescribe {
     }
 
     /// The key line by file name and line ("charon-A.log:333"), not by path: a terminal's form.
-    static func shortOrigin(_ origin: SAOrigin) -> String {
-        guard origin.line > 0 else { return origin.file }
-        return "\(origin.file.split(separator: "/").last.map(String.init) ?? origin.file):\(origin.line)"
-    }
+    static func shortOrigin(_ origin: SAOrigin) -> String { origin.named }
 
     /// A round trip: "4.07 ms" (to the hundredth) from a microsecond capture, "4.070123 ms"
     /// (to the nanosecond) from a nanosecond one.

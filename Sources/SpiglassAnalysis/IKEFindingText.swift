@@ -22,6 +22,28 @@ extension IKEFinding {
     }
 }
 
+extension IKEFinding {
+    /// The finding as a ladder's "finding:" line, and as its fact and labelled rows for a
+    /// terminal too narrow for it (`LaidOutLine`).
+    var line: LaidOutLine {
+        let label = "finding: "
+        switch self {
+        case .weakAlgorithm(let weak, let use, let subject, let transform):
+            let laid = WeakAlgorithmRows.line(weak, in: use, subject: "\(subject.text): ", transform: transform?.name)
+            return LaidOutLine(whole: label + text, headline: label + laid.headline, rows: laid.rows)
+        case .aggressiveModePSK:
+            return LaidOutLine(
+                whole: label + text, headline: label + "IKE SA: Aggressive Mode with a pre-shared key",
+                rows: ["risk: it sends a hash of the PSK that can be cracked offline"])
+        case .keysFailIntegrity(let evidence):
+            let laid = evidence.line
+            return LaidOutLine(whole: label + laid.whole, headline: label + laid.headline, rows: laid.rows)
+        default:
+            return LaidOutLine(label + text)
+        }
+    }
+}
+
 extension IKEFindingSubject {
     var text: String {
         switch self {
@@ -50,6 +72,35 @@ extension IKEKeyEvidence {
         case .bothPeersFail(let failed):
             return
                 "messages from both peers fail integrity (\(failed)): the keys given are wrong, or belong to another IKE SA"
+        }
+    }
+
+    /// The same as a fact and labelled rows (`LaidOutLine`).
+    var line: LaidOutLine {
+        switch self {
+        case .hashCheckFailed(let failed):
+            return LaidOutLine(
+                whole: text, headline: "\(failed) encrypted message(s) fail their HASH check",
+                rows: ["cause: SKEYID_a is wrong, or the peers' pre-shared keys differ"])
+        case .keysSwapped(let failed, let aead):
+            return LaidOutLine(
+                whole: text, headline: "\(failed) encrypted message(s) fail integrity",
+                rows: [
+                    "but: they verify with the other peer's keys",
+                    "cause: the key file swaps the initiator's and the responder's keys",
+                    "keys: \(Self.keys(of: .initiator, aead: aead)) and \(Self.keys(of: .responder, aead: aead))",
+                ])
+        case .onePeerFails(let peer, let failed, let total, let othersVerify, let aead):
+            let other = Self.name(of: peer == .initiator ? .responder : .initiator)
+            return LaidOutLine(
+                whole: text,
+                headline: "messages from the \(Self.name(of: peer)) fail integrity (\(failed) of \(total))",
+                rows: (othersVerify ? ["others: the \(other)'s verify"] : [])
+                    + ["cause: \(Self.keys(of: peer, aead: aead)) wrong"])
+        case .bothPeersFail(let failed):
+            return LaidOutLine(
+                whole: text, headline: "messages from both peers fail integrity (\(failed))",
+                rows: ["cause: the keys given are wrong, or belong to another IKE SA"])
         }
     }
 

@@ -58,10 +58,10 @@ struct IKESPIAbbreviation {
         let shared = sharedPrefixes(messages.lazy.flatMap { [$0.header.initiatorSPI, $0.header.responderSPI] })
         guard !shared.isEmpty else { return nil }
         let list = IKEText.limited(shared, separator: ", ")
-        return
-            "Note: IKE SPIs on the message lines above are their first \(minimumDigits) hex digits, and \(list) "
-            + "\(shared.count == 1 ? "stands" : "stand") for more than one IKE SPI of this capture: -V, --wide "
-            + "or piped output shows them whole\n"
+        // Only a terminal shortens IKE SPIs: the note is laid out for one, a row per fact.
+        return "Note: IKE SPIs above show their first \(minimumDigits) hex digits\n"
+            + "  shared: \(list) \(shared.count == 1 ? "stands" : "stand") for more than one IKE SPI of this capture\n"
+            + "  whole: -V, --wide or piped output shows them\n"
     }
 
     private static func commonPrefix(_ a: String, _ b: String) -> Int {

@@ -16,15 +16,27 @@ enum IKESummaryLine {
         -> String
     {
         let sa = story.ikeSAs[index]
-        var line = "#\(index + 1) v\(sa.version.rawValue) \(sa.initiator) ⇄ \(sa.responder)"
-        line += "  " + display.paint(outcome(sa), sa.state.style)
+        let peers = "#\(index + 1) v\(sa.version.rawValue) \(sa.initiator) ⇄ \(sa.responder)"
+        let words = outcome(sa)
+        let line = peers + "  " + display.paint(words, sa.state.style)
         let proposal = sa.proposalNames.isEmpty ? "-" : sa.proposalNames.joined(separator: " ")
         let counts = "CHILD_SAs: " + children(sa, in: story) + "  messages: \(messages)"
-        // Too wide for the terminal: the algorithms, then the counts, on rows of their own.
-        if let width = display.width, LineFitter.rowCount(line + "  " + proposal + "  " + counts, width: width) > 1 {
-            return line + "\n  proposal: " + proposal + "\n  " + counts
+        // Too wide for the terminal: the algorithms, then the counts, on rows of their own; an
+        // outcome too long for the peers' row on its own, its cause on rows under it.
+        guard let width = display.width, !LaidOutLine.fits(line + "  " + proposal + "  " + counts, width) else {
+            return line + "  " + proposal + "  " + counts
         }
-        return line + "  " + proposal + "  " + counts
+        var head = line
+        if !LaidOutLine.fits(line, width) {
+            let outcomeRow = LaidOutLine(
+                whole: "outcome: " + display.paint(words, sa.state.style),
+                headline: "outcome: " + display.paint(String(words.prefix { $0 != ";" }), sa.state.style),
+                rows: words.firstRange(of: "; ").map { LaidOutLine.causeRows(String(words[$0.upperBound...])) } ?? [])
+            head = peers + "\n" + outcomeRow.text(indent: "  ", width: width).dropLast()
+        }
+        let proposalRows = TotalsText.list(
+            "  proposal: ", proposal.split(separator: " ").map(String.init), separator: "", width: width)
+        return head + "\n" + proposalRows + "  " + counts
     }
 
     /// "established", "deleted", "failed: AUTHENTICATION_FAILED from the responder", "no response".

@@ -100,13 +100,18 @@ final class IKETextReporter: Reporter {
                 )
             }
         }
-        if let policy = PolicyPresentation.totalsLine(summary.policy) { sink.write("\n" + policy) }
-        for finding in summary.findings where finding.kind == .policyMismatch {
-            sink.write(
-                "  \(finding.spi.description) \(finding.source) → \(finding.destination): \(finding.message)\n")
+        if let policy = PolicyPresentation.totals(summary.policy) {
+            sink.write("\n" + policy.text(indent: "", width: display.width))
         }
-        for line in PolicyPresentation.leakFindings(summary.policy) { sink.write(line) }
-        for diagnostic in summary.diagnostics { sink.write("warning: \(diagnostic)\n") }
+        sink.write(
+            FindingsSection(
+                findings: summary.findings.filter { $0.kind == .policyMismatch },
+                leaks: PolicyPresentation.leakLines(summary.policy, start: summary.firstTime), display: display,
+                heading: false
+            ).text)
+        for diagnostic in summary.diagnostics {
+            sink.write(WarningText.line("warning:", diagnostic).text(indent: "", width: display.width))
+        }
         if let damage = summary.damage { sink.write("capture ended early: \(damage)\n") }
         sink.flush()
     }
@@ -194,7 +199,7 @@ final class IKETextReporter: Reporter {
         for child in sa.children {
             out += childText(child, flows: flows, flowsByChild: flowsByChild, sad: sad)
         }
-        for finding in sa.findings { out += "  finding: \(finding.text)\n" }
+        for finding in sa.findings { out += finding.line.text(indent: "  ", width: display.width) }
         return out
     }
 

@@ -1,4 +1,5 @@
 import SpiglassCapture
+import SpiglassWire
 
 /// How the policy check's results read in text and JSON, for the packet and the IKE reports
 /// alike (the schema is in the README).
@@ -22,7 +23,11 @@ enum PolicyPresentation {
     }
 
     /// The "Policy:" line of the totals; nil when nothing was checked against anything.
-    static func totalsLine(_ summary: PolicySummary) -> String? {
+    static func totalsLine(_ summary: PolicySummary) -> String? { totals(summary)?.whole.appending("\n") }
+
+    /// The "Policy:" line, and for a narrow terminal its sources with a row each for what
+    /// was checked, what had no selectors and what leaked.
+    static func totals(_ summary: PolicySummary) -> LaidOutLine? {
         guard summary.active else { return nil }
         var sources: [String] = []
         if summary.configuredPolicies > 0 {
@@ -31,24 +36,57 @@ enum PolicyPresentation {
         if summary.negotiatedChildSAs > 0 {
             sources.append("\(summary.negotiatedChildSAs) CHILD_SA(s) with negotiated selectors")
         }
-        var line =
-            "Policy: \(sources.joined(separator: " and ")); \(summary.checked) packet(s) checked after decryption, "
-        line += "\(summary.mismatches) outside their selectors"
-        if summary.unchecked > 0 { line += ", \(summary.unchecked) of SAs with no selectors known" }
-        line += "; \(summary.leakPackets) cleartext packet(s) leaked"
-        if !summary.leaks.isEmpty {
-            line += " under \(summary.leaks.count) polic\(summary.leaks.count == 1 ? "y" : "ies")"
+        let headline = "Policy: \(sources.joined(separator: " and "))"
+        let outside = "\(summary.mismatches) outside their selectors"
+        var line = "\(headline); \(summary.checked) packet(s) checked after decryption, \(outside)"
+        var rows = ["checked: \(summary.checked) decrypted packet(s), \(outside)"]
+        if summary.unchecked > 0 {
+            line += ", \(summary.unchecked) of SAs with no selectors known"
+            rows.append("unchecked: \(summary.unchecked) packet(s) of SAs with no selectors known")
         }
-        return line + "\n"
+        let policies =
+            summary.leaks.isEmpty
+            ? "" : " under \(summary.leaks.count) polic\(summary.leaks.count == 1 ? "y" : "ies")"
+        return LaidOutLine(
+            whole: "\(line); \(summary.leakPackets) cleartext packet(s) leaked\(policies)", headline: headline,
+            rows: rows + ["leaked: \(summary.leakPackets) cleartext packet(s)\(policies)"])
     }
 
     /// One finding line per policy that leaked.
     static func leakFindings(_ summary: PolicySummary) -> [String] {
+        leakLines(summary, start: nil).map { "  " + $0.whole + "\n" }
+    }
+
+    /// Each leak as its finding line, and for a narrow terminal as the policy with rows for
+    /// how it was negotiated, what went in clear (times from `start`, the capture's first
+    /// packet, as the SA table has them) and an example per row.
+    static func leakLines(_ summary: PolicySummary, start: Timestamp?) -> [LaidOutLine] {
         summary.leaks.map { leak in
             let more = leak.packets > leak.examples.count ? ", …" : ""
-            return
-                "  leak: \(leak.policy): \(leak.packets) packet(s), \(leak.bytes) bytes in clear from \(TimeFormat.iso8601Text(leak.first)) to \(TimeFormat.iso8601Text(leak.last)): \(leak.examples.joined(separator: ", "))\(more)\n"
+            let whole =
+                "leak: \(leak.policy): \(leak.packets) packet(s), \(leak.bytes) bytes in clear from \(TimeFormat.iso8601Text(leak.first)) to \(TimeFormat.iso8601Text(leak.last)): \(leak.examples.joined(separator: ", "))\(more)"
+            // "CHILD_SA #1 … (negotiated, both directions)": the parenthesis on a row of its own.
+            var policy = leak.policy[...]
+            var rows: [String] = []
+            if policy.hasSuffix(")"), let open = policy.range(of: " (", options: .backwards) {
+                rows.append("policy: \(policy[open.upperBound..<policy.index(before: policy.endIndex)])")
+                policy = policy[..<open.lowerBound]
+            }
+            let from = SATableText.seconds(
+                CaptureTime.elapsed(
+                    from: start?.totalMicroseconds ?? leak.first.totalMicroseconds, to: leak.first.totalMicroseconds))
+            let span = SATableText.seconds(
+                CaptureTime.elapsed(from: leak.first.totalMicroseconds, to: leak.last.totalMicroseconds))
+            rows.append("in clear: \(leak.packets) packet(s), \(leak.bytes) bytes, from \(from) s for \(span) s")
+            rows += exampleRows(leak.examples, more: leak.packets - leak.examples.count)
+            return LaidOutLine(whole: whole, headline: "leak: \(policy)", rows: rows)
         }
+    }
+
+    /// "example: frame 25: 10.200.1.77 → 10.200.2.1 ICMP echo request" per example, then
+    /// "more: 3 packet(s)" for those not shown.
+    static func exampleRows(_ examples: [String], more: Int) -> [String] {
+        examples.map { "example: \($0)" } + (more > 0 ? ["more: \(more) packet(s)"] : [])
     }
 
     // MARK: - JSON

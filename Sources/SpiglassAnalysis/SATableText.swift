@@ -84,9 +84,14 @@ struct SATableText {
     private func stacked(_ flow: FlowStatistics, width: Int) -> String {
         var head = "\(flow.key.spi.description) \(protocolText(flow)) \(flow.key.source) → \(flow.key.destination)"
         let keying = "\(algorithms(flow)) (\(keyText(flow)))"
-        // Too wide for one row: the algorithms and key on a row of their own.
-        head +=
-            LineFitter.rowCount(head + "  " + keying, width: width) > 1 ? "\n  algorithms: " + keying : "  " + keying
+        // Too wide for one row: the algorithms and key on a row of their own, or each on one.
+        if LineFitter.rowCount(head + "  " + keying, width: width) == 1 {
+            head += "  " + keying
+        } else if LineFitter.rowCount("  algorithms: " + keying, width: width) == 1 {
+            head += "\n  algorithms: " + keying
+        } else {
+            head += "\n  algorithms: \(algorithms(flow))\n  keys: \(keyText(flow))"
+        }
         var facts = ["\(flow.packets) packets, \(flow.bytes) bytes"]
         if flow.verified > 0 { facts.append(display.paint("\(flow.verified) verified", .good)) }
         let failed = flow.count(.icvFailed) + flow.count(.ahICVFailed)

@@ -36,13 +36,28 @@ final class TextReporter: Reporter {
         if let label = sources.label(record) { line += " [\(label)]" }
         line +=
             " "
-            + TimeFormat.elapsed(from: startTime, to: record.timestamp)
+            // Piped, the number a script reads (saturated, as the timestamp warning says).
+            + (display.width == nil
+                ? TimeFormat.elapsed(from: startTime, to: record.timestamp)
+                : TimeFormat.elapsedText(from: startTime, to: record.timestamp))
             + display.hang
         let lead = line
         if let clear = record.clearFrame, record.verdict == .notIPsec {
-            return sink.write(
-                line + " " + clear.text + (record.policy.map(PolicyPresentation.packetSuffix) ?? "") + "\n")
+            var head = line + " " + clear.text
+            let whole = head + (record.policy.map(PolicyPresentation.packetSuffix) ?? "")
+            var rows = record.policy.map(PacketNoteRows.rows) ?? []
+            // What the protocol says on a row of its own when even the packet's row is too wide.
+            if let width = display.width, !clear.info.isEmpty, !LaidOutLine.fits(whole, width),
+                !LaidOutLine.fits(head, width)
+            {
+                head = line + " \(clear.source) → \(clear.destination) \(clear.protocolName)"
+                rows.insert("info: \(clear.info)", at: 0)
+            }
+            return sink.write(PacketNoteRows.text(whole: whole, head: head, rows: rows, width: display.width) + "\n")
         }
+        // What a narrow terminal shows under the packet's row: its failure's detail, its policy note.
+        var head: String? = nil
+        var rows: [String] = []
         if let outer = record.outer {
             line += " \(outer.source) → \(outer.destination)"
         }
@@ -96,7 +111,12 @@ final class TextReporter: Reporter {
             case .fragment: line += " fragment" + (record.detail.map { " (\($0))" } ?? " (held for reassembly)")
             case .tcpSegment: line += " segment (part of an RFC 8229 message, held)"
             case .malformed, .undecodable, .truncated:
-                line += " \(display.paint(record.verdict))" + (record.detail.map { ": \($0)" } ?? "")
+                line += " \(display.paint(record.verdict))"
+                if let detail = record.detail {
+                    head = line
+                    rows = PacketNoteRows.detailRows(detail)
+                    line += ": \(detail)"
+                }
             case .notIPsec:
                 if let ports = record.udpPorts { line += " \(ports.source) → \(ports.destination)" }
                 if record.outer == nil, let detail = record.detail { line += " \(detail)" }
@@ -104,8 +124,16 @@ final class TextReporter: Reporter {
             }
         }
         if record.reassembledFrom != 0 { line += " [reassembled]" }
-        if let note = record.policy { line += PolicyPresentation.packetSuffix(note) }
-        sink.write(fitted(line, record, lead: lead) + "\n")
+        if let note = record.policy {
+            if head == nil { head = line }
+            rows += PacketNoteRows.rows(note)
+            line += PolicyPresentation.packetSuffix(note)
+        }
+        var shown = fitted(line, record, lead: lead)
+        if shown == line, let head {
+            shown = PacketNoteRows.text(whole: line, head: head, rows: rows, width: display.width)
+        }
+        sink.write(shown + "\n")
         if details { sink.write(PacketDetails.lines(record, sad: sad, ahSAD: ahSAD)) }
     }
 
@@ -178,26 +206,27 @@ final class TextReporter: Reporter {
             "Frames: \(summary.frames)  ESP: \(summary.espPackets)  AH: \(summary.ahPackets)  IKE: \(summary.ikePackets)  written: \(summary.written)\n"
         )
         sink.write(ReportSelection.summaryLines(summary))
-        let verdictText = PacketVerdict.allCases.compactMap { v -> String? in
+        let verdicts = PacketVerdict.allCases.compactMap { v -> String? in
             let n = summary.count(v)
             return n > 0 ? display.paint("\(v.rawValue) \(n)", v.style) : nil
-        }.joined(separator: ", ")
-        sink.write("Verdicts: \(verdictText.isEmpty ? "none" : verdictText)\n")
+        }
+        sink.write(TotalsText.list("Verdicts: ", verdicts.isEmpty ? ["none"] : verdicts, width: display.width))
         if let first = summary.firstTime, let last = summary.lastTime {
-            sink.write("Capture: \(TimeFormat.iso8601Text(first)) to \(TimeFormat.iso8601Text(last))\n")
+            let span = LaidOutLine(
+                whole: "Capture: \(TimeFormat.iso8601Text(first)) to \(TimeFormat.iso8601Text(last))",
+                headline: "Capture: \(TimeFormat.iso8601Text(first))", rows: ["to: \(TimeFormat.iso8601Text(last))"])
+            sink.write(span.text(indent: "", width: display.width))
         }
         if let capture = summary.capture { writeCaptureCounters(capture) }
-        if let policy = PolicyPresentation.totalsLine(summary.policy) { sink.write(policy) }
-        if !summary.findings.isEmpty || !summary.policy.leaks.isEmpty {
-            sink.write("Findings:\n")
-            for finding in summary.findings {
-                sink.write(
-                    "  \(finding.spi.description) \(finding.source) → \(finding.destination): \(display.paint(finding.message, finding.kind.style))\n"
-                )
-            }
-            for line in PolicyPresentation.leakFindings(summary.policy) { sink.write(line) }
+        if let policy = PolicyPresentation.totals(summary.policy) {
+            sink.write(policy.text(indent: "", width: display.width))
         }
-        for message in summary.diagnostics { sink.write("\(display.paint("Warning:", .warning)) \(message)\n") }
+        let leaks = PolicyPresentation.leakLines(summary.policy, start: summary.firstTime)
+        sink.write(FindingsSection(findings: summary.findings, leaks: leaks, display: display).text)
+        for message in summary.diagnostics {
+            sink.write(
+                WarningText.line(display.paint("Warning:", .warning), message).text(indent: "", width: display.width))
+        }
         sink.flush()
     }
 

@@ -41,6 +41,18 @@ enum TimeFormat {
         seconds(CaptureDuration(from: start, to: end))
     }
 
+    /// `elapsed` for a text line: "invalid" when no two times of the years 0000-9999 are that
+    /// far apart (a time a damaged or crafted capture put out of range, which the timestamp
+    /// warning names; saturated at Int64's end it would take 21 columns); JSON keeps the number.
+    static func elapsedText(from start: Timestamp, to end: Timestamp) -> String {
+        let duration = CaptureDuration(from: start, to: end)
+        let seconds = duration.units.magnitude / UInt64(duration.resolution.unitsPerSecond)
+        return seconds > maximumSpan ? "invalid" : self.seconds(duration)
+    }
+
+    /// Seconds from 0000-01-01 to 9999-12-31 (10,000 years of the Gregorian calendar).
+    static let maximumSpan: UInt64 = 315_569_520_000
+
     /// A duration in seconds, with the decimals of its resolution: "0.004070", "0.004070123".
     static func seconds(_ duration: CaptureDuration) -> String {
         duration.resolution == .microseconds ? seconds(duration.units) : seconds(nanoseconds: duration.units)

@@ -158,15 +158,22 @@ public enum AlgorithmPolicy {
 
     /// The finding's text for `weak` seen in `use`: what is wrong, then the line of the table.
     public static func reason(_ weak: WeakAlgorithm, in use: AlgorithmUse) -> String {
+        "\(summary(weak, in: use)) (\(rule(weak, in: use)))"
+    }
+
+    /// The line of the table that judges `weak` in `use`: "RFC 8221 5: ENCR_3DES SHOULD NOT",
+    /// "integrity only; RFC 8221 5: ENCR_NULL MUST", or "not in RFC 8247 2.1".
+    public static func rule(_ weak: WeakAlgorithm, in use: AlgorithmUse) -> String {
         guard let line = AlgorithmRequirement.covering(weak, in: use) else {
-            return "\(summary(weak, in: use)) (not in \(use.isIPsec ? "RFC 8221 5" : "RFC 8247 2.1"))"
+            return "not in \(use.isIPsec ? "RFC 8221 5" : "RFC 8247 2.1")"
         }
         // ENCR_NULL is a MUST to implement, for ESP that wants integrity alone.
         let purpose = weak == .nullEncryption ? "integrity only; " : ""
-        return "\(summary(weak, in: use)) (\(purpose)\(line))"
+        return "\(purpose)\(line)"
     }
 
-    private static func summary(_ weak: WeakAlgorithm, in use: AlgorithmUse) -> String {
+    /// What is wrong with `weak` in `use`: "3DES has 64-bit blocks (Sweet32)".
+    public static func summary(_ weak: WeakAlgorithm, in use: AlgorithmUse) -> String {
         let hash = use == .ikev1PhaseOne
         switch weak {
         case .des: return "DES is broken"

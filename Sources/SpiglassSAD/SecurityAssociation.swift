@@ -4,15 +4,27 @@ import SpiglassWire
 public struct SAOrigin: Sendable, Equatable, Hashable, CustomStringConvertible {
     public var file: String
     public var line: Int
+    /// A derived SA's origin as a terminal shows it ("SK_d of IKE SA 1a2b3c4d… (charon.log:3)"):
+    /// the IKE SPI abbreviated and the key file by name, where `file` has both whole.
+    public var terse: String?
 
-    public init(file: String, line: Int) {
+    public init(file: String, line: Int, terse: String? = nil) {
         self.file = file
         self.line = line
+        self.terse = terse
     }
 
     /// An SA that no key file gives: Spiglass derived it (`file` says from what). It has no
     /// line to point at.
-    public static func derived(_ how: String) -> SAOrigin { SAOrigin(file: how, line: 0) }
+    public static func derived(_ how: String, terse: String? = nil) -> SAOrigin {
+        SAOrigin(file: how, line: 0, terse: terse)
+    }
+
+    /// "charon-A.log:333": the key file by name, not by path, and the line.
+    public var named: String {
+        guard line > 0 else { return terse ?? file }
+        return "\(file.split(separator: "/").last.map(String.init) ?? file):\(line)"
+    }
 
     public var description: String { line > 0 ? "\(file):\(line)" : file }
 }

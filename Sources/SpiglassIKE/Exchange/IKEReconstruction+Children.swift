@@ -147,7 +147,9 @@ extension IKEReconstruction {
             children[index].keying = .derivationFailed(error)
             return
         }
-        let origin = SAOrigin.derived("derived from IKE SA \(sa.spis) (SK_d from \(key.origin))")
+        let origin = SAOrigin.derived(
+            "derived from IKE SA \(sa.spis) (SK_d from \(key.origin))",
+            terse: "SK_d of IKE SA \(sa.spis.initiator.ikeSPIHex.prefix(8))… (\(key.origin.named))")
         install(
             derived, child: index, algorithms: algorithms, requesterSPI: requesterSPI, responderSPI: responderSPI,
             origin: origin)

@@ -319,7 +319,9 @@ extension IKEReconstruction {
             children[index].keying = .spisMissing
             return
         }
-        let origin = SAOrigin.derived("derived from IKEv1 SA \(sa.spis) (SKEYID_d from \(key.origin))")
+        let origin = SAOrigin.derived(
+            "derived from IKEv1 SA \(sa.spis) (SKEYID_d from \(key.origin))",
+            terse: "SKEYID_d of IKEv1 SA \(sa.spis.initiator.ikeSPIHex.prefix(8))… (\(key.origin.named))")
         func make(spi: SPI, from source: IPAddress, to destination: IPAddress, direction: String)
             throws(IKEKeyDerivationError) -> SecurityAssociation
         {
