@@ -66,7 +66,7 @@ enum CompactPacketLine {
             if LineFitter.rowCount(hang + "(\(detail))", width: width) == 1 {
                 parts.append("(\(detail))")
             } else {
-                detailRows += PacketNoteRows.detailRows(detail)
+                detailRows += PacketNoteRows.detailRows(detail, width: width)
             }
         }
         for ah in record.ah {

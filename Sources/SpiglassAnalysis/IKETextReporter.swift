@@ -112,7 +112,14 @@ final class IKETextReporter: Reporter {
         for diagnostic in summary.diagnostics {
             sink.write(WarningText.line("warning:", diagnostic).text(indent: "", width: display.width))
         }
-        if let damage = summary.damage { sink.write("capture ended early: \(damage)\n") }
+        if let damage = summary.damage {
+            let whole = "capture ended early: \(damage)"
+            let line =
+                MixedLinkTypeRows.rows(damage).map {
+                    LaidOutLine(whole: whole, headline: "capture ended early: \($0.fact)", rows: $0.rows)
+                } ?? LaidOutLine(whole)
+            sink.write(line.text(indent: "", width: display.width))
+        }
         sink.flush()
     }
 

@@ -45,8 +45,12 @@ enum PacketNoteRows {
     }
 
     /// A failure's detail ("captured 42 of 262144 bytes; ESP-in-UDP at offset 42: …"), a
-    /// "detail:" row per clause.
-    static func detailRows(_ detail: String) -> [String] {
-        detail.components(separatedBy: "; ").map { "detail: \($0)" }
+    /// "detail:" row per clause; a clause wider than a row of `width` (less the rows' indent)
+    /// is broken between its own clauses, aligned under its start, as `TerminalRows.prose` does.
+    static func detailRows(_ detail: String, width: Int?) -> [String] {
+        let room = width.map { $0 - indent.count }
+        return detail.components(separatedBy: "; ").flatMap { clause in
+            TerminalRows.prose("detail: ", clause, width: room).split(separator: "\n").map(String.init)
+        }
     }
 }

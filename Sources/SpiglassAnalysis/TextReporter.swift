@@ -114,7 +114,7 @@ final class TextReporter: Reporter {
                 line += " \(display.paint(record.verdict))"
                 if let detail = record.detail {
                     head = line
-                    rows = PacketNoteRows.detailRows(detail)
+                    rows = PacketNoteRows.detailRows(detail, width: display.width)
                     line += ": \(detail)"
                 }
             case .notIPsec:

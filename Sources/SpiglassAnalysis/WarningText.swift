@@ -32,6 +32,17 @@ enum WarningText {
                 rows: ["keys: \(file.split(separator: "/").last ?? file)"]
                     + LaidOutLine.causeRows(String(message[keys.upperBound...])))
         }
+        // "capture read up to frame 4 only: the pcapng has an interface of … ; results cover the
+        // frames before it" (`Analyzer.endMessage`).
+        if let colon = message.range(of: " only: "), message.hasSuffix(resultsCover),
+            let damage = MixedLinkTypeRows.rows(String(message[colon.upperBound...].dropLast(resultsCover.count)))
+        {
+            return LaidOutLine(
+                whole: whole, headline: "\(label) \(message[..<colon.lowerBound]) only: \(damage.fact)",
+                rows: damage.rows + ["results: cover the frames before it"])
+        }
         return LaidOutLine(whole)
     }
+
+    static let resultsCover = "; results cover the frames before it"
 }

@@ -1,10 +1,10 @@
-import SpiglassCapture
 import SpiglassIKE
 import SpiglassSAD
 import SpiglassWire
 import Testing
 
 @testable import SpiglassAnalysis
+@testable import SpiglassCapture
 
 /// `LaidOutLine` and the lines laid out with it: on a terminal too narrow for a finding, a
 /// warning, the policy totals or a packet's note, the fact on one row and labelled rows under
@@ -108,6 +108,28 @@ import Testing
         #expect(keys.headline == "warning: IKE SA 500d1235fe70942d: keys unusable")
         #expect(keys.rows.first == "keys: ikev2_decryption_table:1")
         #expect(WarningText.line("Warning:", "something else: entirely").rows.isEmpty)
+    }
+
+    /// libpcap's refusal of a pcapng of mixed link types: on 80 columns every row fits, and the
+    /// commands, joined again at their " \\" continuations, are the piped sentence's own.
+    @Test(arguments: [101, 147])
+    func mixedLinkTypesAreLaidOutAsCommandsToCopy(linkType: Int) throws {
+        let damage = try #require(
+            CaptureReader.mixedLinkTypes(
+                "an interface has a type \(linkType) different from the type of the first interface"))
+        let message = Analyzer.endMessage(frames: 4, damage: damage, unreadable: true)
+        let line = WarningText.line("Warning:", message)
+        #expect(line.headline == "Warning: capture read up to frame 4 only: the pcapng mixes link types")
+        #expect(line.rows.last == "results: cover the frames before it")
+        let text = line.text(indent: "", width: 80)
+        for row in text.split(separator: "\n") { #expect(TerminalRows.columns(String(row)) <= 80, "\(row)") }
+        let joined = text.replacing(#/ \\\n +/#, with: " ")
+        let editcap = try #require(damage.firstMatch(of: #/editcap [^$]+ \$\(tshark [^)]+\)/#)?.output)
+        #expect(joined.contains(editcap))
+        #expect(joined.contains("or: tshark -Y 'frame.interface_id == 0' -F pcap -w IN-0.pcap"))
+        #expect(line.whole == "Warning: " + message)
+        // Piped: the one sentence of before.
+        #expect(line.text(indent: "", width: nil) == "Warning: \(message)\n")
     }
 
     @Test func policyNotesOfAPacket() {
