@@ -62,17 +62,23 @@ struct IKERefusal: Equatable {
             $0.components(separatedBy: "; ")
         }
         let rows = parts.map { part -> String in
-            // A proposal's transforms that still do not fit continue under its first transform.
+            // A proposal's transforms that still do not fit continue under its first transform
+            // ("… 17 more" kept together).
             let words = part.split(separator: " ", maxSplits: 2)
-            let lead =
-                part.hasPrefix("#") && words.count == 3
-                ? words[0] + " " + words[1] + " " + display.hang + words[2] : part
-            guard part.hasPrefix("#") || TerminalRows.fits(indent + "  " + part, width) else {
+            if part.hasPrefix("#") && words.count == 3 {
+                var transforms = words[2].split(separator: " ").map(String.init)
+                if let more = transforms.firstIndex(of: "…") {
+                    transforms[more...] = [transforms[more...].joined(separator: " ")]
+                }
+                let lead = indent + "  " + words[0] + " " + words[1] + " "
+                return TerminalRows.alignedList(lead, transforms, separator: " ", width: width) + "\n"
+            }
+            guard TerminalRows.fits(indent + "  " + part, width) else {
                 // "proposed 10.0.0.0/16 === 10.0.2.0/24 (frame 3)," / "narrowed to …".
                 let items = TerminalRows.items(part, at: [",", ";"])
                 return TerminalRows.alignedList(indent + "  ", items, separator: " ", width: width) + "\n"
             }
-            return indent + "  " + lead + "\n"
+            return indent + "  " + part + "\n"
         }
         return indent + item[..<colon.lowerBound] + ":\n" + rows.joined()
     }

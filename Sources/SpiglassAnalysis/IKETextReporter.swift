@@ -56,8 +56,13 @@ final class IKETextReporter: Reporter {
         let problems = message.problems.prefix(3).map { " [\(IKEDescribe.problem($0))]" }.joined()
         line += problems
         if let width = display.width {
-            let head = lead + " \(message.source) → \(message.destination)" + frames
-            line = CompactIKELine.text(message, head: head, tail: problems, width: width, display: display)
+            // A reassembled message's frames go after it, as the packet report puts them: before
+            // the exchange's name, a long list would leave it no room on the first row.
+            let head = lead + " \(message.source) → \(message.destination)"
+            let reassembled =
+                frames.isEmpty ? "" : " [reassembled from\(frames)]"
+            line = CompactIKELine.text(
+                message, head: head, tail: reassembled + problems, width: width, display: display)
             shortenedIKESPIs = true
         }
         sink.write(line + "\n")

@@ -188,7 +188,7 @@ def kind(command, first):
         rest = FRAME_LINE.sub("", first)
         if re.match(r"(AH|ESP) ", rest) or " ESP" in rest[:60] and "IKE" not in rest[:60]:
             return "packet: ESP/AH"
-        if re.search(r"IKE_|INFORMATIONAL|CREATE_CHILD|Main Mode|Aggressive|Quick Mode|Informational|ISAKMP|IKE", rest):
+        if re.search(r"IKE_|INFORMATIONAL|CREATE_CHILD|Main Mode|Aggressive|Quick Mode|Informational|ISAKMP|IKE|exchange-\d+ (?:request|response)", rest):
             return f"{command}: IKE message"
         return "packet: other"
     stripped = first.strip()
