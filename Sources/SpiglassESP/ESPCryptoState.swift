@@ -32,6 +32,9 @@ public final class ESPCryptoState {
     }
 
     let engine: Engine
+    /// The AEAD and GMAC salt (also in `engine`): read from here per packet, where a `let`
+    /// is borrowed, while binding it out of the enum retains and releases it.
+    let salt: [UInt8]
     let integrity: IntegrityEngine?
     public let layout: Layout
     /// Reused per packet: CTR counter block, AEAD nonce, AEAD AAD, ESN trailer.
@@ -57,6 +60,7 @@ public final class ESPCryptoState {
         // A slice of the SA's key: the contexts read it in place, so no unwiped copy is made.
         let cipherKey = key[0..<(key.count - salt)]
         let saltBytes = Array(key[(key.count - salt)...])
+        self.salt = saltBytes
         switch sa.encryption {
         case .null:
             engine = .null
@@ -116,7 +120,7 @@ public final class ESPCryptoState {
     /// (if the transform has one) starts at `espStart + 8`. With an implicit IV (RFC 8750 3)
     /// the IV is the 64-bit sequence number: ESN high ‖ low, or 0 ‖ low without ESN. Call
     /// `setSequenceHigh` first. Returns the AAD length.
-    func prepareNonceAndAAD(salt: [UInt8], packet: [UInt8], espStart: Int, iv: [UInt8]? = nil) -> Int {
+    func prepareNonceAndAAD(packet: [UInt8], espStart: Int, iv: [UInt8]? = nil) -> Int {
         let esn = layout.extendedSequenceNumbers
         let saltLength = salt.count
         // Whole runs copied at once: byte by byte, every store into these arrays of a class
