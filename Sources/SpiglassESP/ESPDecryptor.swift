@@ -111,12 +111,23 @@ public enum ESPDecryptor {
                 output: &output, outputOffset: 0)
         case .aead(let context, _):
             // Nonce: salt ‖ IV (explicit, or the sequence number for RFC 8750). AAD: SPI ‖
-            // sequence (RFC 4106 5, RFC 4309 5, RFC 7634 2.1); with ESN SPI ‖ high ‖ low.
-            let aadLength = state.prepareNonceAndAAD(packet: packet, espStart: parts.esp.lowerBound)
-            let ok = try context.open(
-                nonce: state.nonce, aad: state.aad, aadRange: 0..<aadLength,
-                input: packet, ciphertext: cipherRange, tag: parts.icv,
-                output: &output, outputOffset: 0)
+            // sequence (RFC 4106 5, RFC 4309 5, RFC 7634 2.1), the packet's first 8 bytes, read
+            // in place; with ESN SPI ‖ high ‖ low, assembled in `state.aad`.
+            let espStart = parts.esp.lowerBound
+            let ok: Bool
+            if state.layout.extendedSequenceNumbers {
+                let aadLength = state.prepareNonceAndAAD(packet: packet, espStart: espStart)
+                ok = try context.open(
+                    nonce: state.nonce, aad: state.aad, aadRange: 0..<aadLength,
+                    input: packet, ciphertext: cipherRange, tag: parts.icv,
+                    output: &output, outputOffset: 0)
+            } else {
+                state.prepareNonce(packet: packet, espStart: espStart)
+                ok = try context.open(
+                    nonce: state.nonce, aad: packet, aadRange: espStart..<(espStart + 8),
+                    input: packet, ciphertext: cipherRange, tag: parts.icv,
+                    output: &output, outputOffset: 0)
+            }
             guard ok else { return .fail(.icvFailed, .failed, "AEAD tag mismatch") }
             icvStatus = .good
         case .gmac(let context, _):
