@@ -180,9 +180,9 @@ extension Analyzer {
             }
             return layer
         }
-        layer.saIndex = saIndex
-        layer.saMatch = match
         guard let state = cryptoState(saIndex) else {
+            layer.saIndex = saIndex
+            layer.saMatch = match
             layer.verdict = .unsupportedAlgorithm
             layer.detail = sas.esp.failures[saIndex]
             return layer
@@ -203,21 +203,16 @@ extension Analyzer {
                 sample, outcome, flowNumber: flowNumber,
                 saIndex: saIndex, bytes, esp: esp)
         }
-        layer.sequence = outcome.sequence
-        layer.verdict = PacketVerdict(outcome.result.verdict)
-        layer.icv = outcome.result.icv
-        // Taken, not copied: the outcome is not read for it again.
-        layer.detail = outcome.result.detail.take()
-        layer.tunnel = outcome.tunnel
-        switch outcome.result.verdict {
-        case .decrypted, .dummy, .garbled:
-            layer.nextHeader = outcome.result.nextHeader
-            layer.padLength = outcome.result.padLength
-            layer.defaultPadding = outcome.result.defaultPadding
-        default:
-            break
-        }
-        return layer
+        let verdict = outcome.result.verdict
+        let trailerRead = verdict == .decrypted || verdict == .dummy || verdict == .garbled
+        // Built in one piece: the local layer, filled in field by field, was copied once more
+        // to be returned. The detail is taken, not copied: the outcome is not read for it again.
+        return ESPLayer(
+            spi: esp.spi, sequence: outcome.sequence, verdict: PacketVerdict(verdict), icv: outcome.result.icv,
+            saIndex: saIndex, saMatch: match, nextHeader: trailerRead ? outcome.result.nextHeader : nil,
+            padLength: trailerRead ? outcome.result.padLength : nil, length: esp.range.count,
+            tunnel: outcome.tunnel, udpPorts: ports, detail: outcome.result.detail.take(),
+            defaultPadding: trailerRead ? outcome.result.defaultPadding : true)
     }
 
     /// Once per SA, its first failing packet is kept: when the run ends it is retried under the
