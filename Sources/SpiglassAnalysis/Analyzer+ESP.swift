@@ -14,18 +14,24 @@ extension Analyzer {
         _ bytes: [UInt8], ip: IPLayer, esp: ESPHeader, ports: (source: UInt16, destination: UInt16)?, depth: Int,
         headerBytes: [UInt8]? = nil, cut: Bool = false, flow knownFlow: Int? = nil
     ) {
-        var source = bytes
-        var headerSource = headerBytes ?? bytes
-        var sourceIP = ip
-        var currentESP = esp
-        var currentPorts = ports
+        // The first layer reads the caller's arrays in place (copied into locals, each would be
+        // retained and released on every packet); a nested layer reads the released packet.
+        var nested: NestedESP? = nil
         var decryptedAny = false
         // The last decrypted packet's IP header, parsed once for both the nesting check and the summary.
         var innerIP: IPLayer? = nil
         for level in depth..<max(options.maxNesting, depth + 1) {
-            let layer = decryptLayer(
-                source, ip: sourceIP, esp: currentESP, ports: currentPorts, headerBytes: headerSource,
-                cut: cut && level == depth, flow: level == depth ? knownFlow : nil)
+            let layer: ESPLayer
+            let sourceIP: IPLayer
+            if let inside = nested {
+                sourceIP = inside.ip
+                layer = decryptLayer(
+                    inside.bytes, ip: inside.ip, esp: inside.esp, ports: inside.ports, headerBytes: nil)
+            } else {
+                sourceIP = ip
+                layer = decryptLayer(
+                    bytes, ip: ip, esp: esp, ports: ports, headerBytes: headerBytes, cut: cut, flow: knownFlow)
+            }
             let verdict = layer.verdict
             let (spi, tunnel, flowNumber) = (layer.spi, layer.tunnel, layer.flowNumber)
             // The layer's last use: moved into the record, not copied.
@@ -54,11 +60,7 @@ extension Analyzer {
                 ).payload
             else { break }
             // Copy-on-write makes this one copy per nested layer; single-layer ESP never gets here.
-            source = inbound.inner
-            headerSource = source
-            sourceIP = parsed
-            currentESP = innerESP
-            currentPorts = innerPorts
+            nested = NestedESP(bytes: inbound.inner, ip: parsed, esp: innerESP, ports: innerPorts)
         }
         if decryptedAny {
             if wantsInnerSummary { record.inner = innerIP.map { PacketSummary.of(inbound.inner, ip: $0) } }
@@ -82,11 +84,11 @@ extension Analyzer {
     }
 
     /// One ESP layer: SA lookup, ICV and decryption, trailer; on success the inner packet is
-    /// left in `inbound.released`.
+    /// left in `inbound.released`. `headerBytes` holds `ip` when it is not `bytes` (nil).
     /// `cut`: the capture cut the packet, which is then only counted (see `truncatedLayer`).
     func decryptLayer(
         _ bytes: [UInt8], ip: IPLayer, esp: ESPHeader, ports: (source: UInt16, destination: UInt16)?,
-        headerBytes: [UInt8], cut: Bool = false, flow knownFlow: Int? = nil
+        headerBytes: [UInt8]?, cut: Bool = false, flow knownFlow: Int? = nil
     ) -> ESPLayer {
         let flowNumber =
             knownFlow
@@ -149,11 +151,11 @@ extension Analyzer {
         return layer
     }
 
-    /// `headerBytes` holds the IP header `ip` describes; it differs from `bytes` when the ESP
-    /// packet came out of a TCP stream.
+    /// `headerBytes` holds the IP header `ip` describes when it is not `bytes` (nil): when the
+    /// ESP packet came out of a TCP stream.
     func decryptLayerCore(
         _ bytes: [UInt8], ip: IPLayer, esp: ESPHeader, ports: (source: UInt16, destination: UInt16)?,
-        flowNumber: Int?, headerBytes: [UInt8]
+        flowNumber: Int?, headerBytes: [UInt8]?
     ) -> ESPLayer {
         var layer = ESPLayer(
             spi: esp.spi, sequence: UInt64(esp.sequence), verdict: .noSA, icv: .none, saIndex: nil, saMatch: nil,
@@ -169,7 +171,7 @@ extension Analyzer {
         }
         guard let (saIndex, match) = saMatch else {
             if options.espNullHeuristic,
-                let null = inbound.recogniseNull(bytes, esp: esp, ip: ip, headerBytes: headerBytes)
+                let null = inbound.recogniseNull(bytes, esp: esp, ip: ip, headerBytes: headerBytes ?? bytes)
             {
                 layer.verdict = .espNull
                 layer.nextHeader = null.nextHeader
@@ -178,9 +180,9 @@ extension Analyzer {
             }
             return layer
         }
-        layer.saIndex = saIndex
-        layer.saMatch = match
         guard let state = cryptoState(saIndex) else {
+            layer.saIndex = saIndex
+            layer.saMatch = match
             layer.verdict = .unsupportedAlgorithm
             layer.detail = sas.esp.failures[saIndex]
             return layer
@@ -201,21 +203,16 @@ extension Analyzer {
                 sample, outcome, flowNumber: flowNumber,
                 saIndex: saIndex, bytes, esp: esp)
         }
-        layer.sequence = outcome.sequence
-        layer.verdict = PacketVerdict(outcome.result.verdict)
-        layer.icv = outcome.result.icv
-        // Taken, not copied: the outcome is not read for it again.
-        layer.detail = outcome.result.detail.take()
-        layer.tunnel = outcome.tunnel
-        switch outcome.result.verdict {
-        case .decrypted, .dummy, .garbled:
-            layer.nextHeader = outcome.result.nextHeader
-            layer.padLength = outcome.result.padLength
-            layer.defaultPadding = outcome.result.defaultPadding
-        default:
-            break
-        }
-        return layer
+        let verdict = outcome.result.verdict
+        let trailerRead = verdict == .decrypted || verdict == .dummy || verdict == .garbled
+        // Built in one piece: the local layer, filled in field by field, was copied once more
+        // to be returned. The detail is taken, not copied: the outcome is not read for it again.
+        return ESPLayer(
+            spi: esp.spi, sequence: outcome.sequence, verdict: PacketVerdict(verdict), icv: outcome.result.icv,
+            saIndex: saIndex, saMatch: match, nextHeader: trailerRead ? outcome.result.nextHeader : nil,
+            padLength: trailerRead ? outcome.result.padLength : nil, length: esp.range.count,
+            tunnel: outcome.tunnel, udpPorts: ports, detail: outcome.result.detail.take(),
+            defaultPadding: trailerRead ? outcome.result.defaultPadding : true)
     }
 
     /// Once per SA, its first failing packet is kept: when the run ends it is retried under the
@@ -246,4 +243,12 @@ extension Analyzer {
             summary.written += 1
         }
     }
+}
+
+/// An ESP packet found inside a decrypted one (nested tunnels), to be decrypted next.
+struct NestedESP {
+    var bytes: [UInt8]
+    var ip: IPLayer
+    var esp: ESPHeader
+    var ports: (source: UInt16, destination: UInt16)?
 }

@@ -88,9 +88,8 @@ final class WholeRun: FrameOwnership {
     }
 
     func writePacket(_ bytes: [UInt8], range: Range<Int>, timestamp: Timestamp) -> Bool {
-        guard let writer else { return false }
-        writer.write(bytes, range: range, timestamp: timestamp)
-        return true
+        // Through the optional, not a binding: a bound copy of the writer is retained and released.
+        writer?.write(bytes, range: range, timestamp: timestamp) != nil
     }
 
     func writePacketBlock(

@@ -112,30 +112,46 @@ public struct PacketRecord: Sendable {
     /// The frame's length on the wire; larger than `capturedLength` when the capture cut it.
     public var originalLength = 0
     public var verdict: PacketVerdict = .notIPsec
-    public var outer: PacketSummary?
+    public var outer: PacketSummary? { didSet { setFields.insert(.outer) } }
     /// Frame numbers of the fragments this datagram was rebuilt from.
     public var reassembledFrom: Int = 0
     /// The frames (numbered in their file) of the fragments this datagram was rebuilt from.
     public var fragmentFrames = FragmentFrames()
     public var esp: [ESPLayer] = []
     public var ah: [AHLayer] = []
-    public var ike: IKEHeader?
+    public var ike: IKEHeader? { didSet { setFields.insert(.ike) } }
     /// The decoded IKE message this frame completed (nil for a fragment still pending).
-    public var ikeMessage: IKEMessageRecord?
+    public var ikeMessage: IKEMessageRecord? { didSet { setFields.insert(.ikeMessage) } }
     public var ikeNonESPMarker = false
     public var udpPorts: (source: UInt16, destination: UInt16)?
     /// RFC 8229 TCP encapsulation: the ports, and which message of the segment this record is.
     public var tcpPorts: (source: UInt16, destination: UInt16)?
     public var tcpMessage: Int?
     /// The innermost decrypted packet.
-    public var inner: PacketSummary?
+    public var inner: PacketSummary? { didSet { setFields.insert(.inner) } }
     /// Bytes written to the -w file for this frame (0 when none).
     public var writtenLength = 0
-    public var detail: String?
+    public var detail: String? { didSet { setFields.insert(.detail) } }
     /// A frame that is not IPsec, named as tshark names it (set for text reports only).
-    public var clearFrame: FrameSummary?
+    public var clearFrame: FrameSummary? { didSet { setFields.insert(.clearFrame) } }
     /// The policy check's note: a decrypted packet outside its SA's selectors, or a leak.
-    public var policy: PolicyNote?
+    public var policy: PolicyNote? { didSet { setFields.insert(.policy) } }
+
+    /// The optional fields above that were set since the last reset, which clears only these:
+    /// most frames set none of them, and testing each (or assigning nil to a large optional,
+    /// which copies a whole empty value over it) on every frame cost about 50 instructions.
+    var setFields: SetFields = []
+
+    struct SetFields: OptionSet {
+        let rawValue: UInt8
+        static let outer = SetFields(rawValue: 1 << 0)
+        static let ike = SetFields(rawValue: 1 << 1)
+        static let ikeMessage = SetFields(rawValue: 1 << 2)
+        static let inner = SetFields(rawValue: 1 << 3)
+        static let detail = SetFields(rawValue: 1 << 4)
+        static let clearFrame = SetFields(rawValue: 1 << 5)
+        static let policy = SetFields(rawValue: 1 << 6)
+    }
 
     /// Records reported for this frame so far (more than one when a TCP segment carries several
     /// RFC 8229 messages).
@@ -162,6 +178,19 @@ public struct PacketRecord: Sendable {
         policy = nil
     }
 
+    /// Clears the optional fields that were set (assigning them marks them set again, hence
+    /// the mask is emptied last).
+    private mutating func clearSetFields() {
+        if setFields.contains(.outer) { outer = nil }
+        if setFields.contains(.ike) { ike = nil }
+        if setFields.contains(.ikeMessage) { ikeMessage = nil }
+        if setFields.contains(.inner) { inner = nil }
+        if setFields.contains(.detail) { detail = nil }
+        if setFields.contains(.clearFrame) { clearFrame = nil }
+        if setFields.contains(.policy) { policy = nil }
+        setFields = []
+    }
+
     mutating func reset(frame: Int, header: PacketHeader) {
         self.frame = frame
         reportedUnits = 0
@@ -172,24 +201,16 @@ public struct PacketRecord: Sendable {
         capturedLength = header.capturedLength
         originalLength = header.originalLength
         verdict = .notIPsec
-        outer = nil
         reassembledFrom = 0
         if fragmentFrames.count != 0 { fragmentFrames = FragmentFrames() }
-        // Tested before being cleared: assigning nil to a large optional copies a whole empty
-        // value over it, on every frame, although most frames never set these.
         // Most frames hold one layer: removing it alone spares a generic range replacement.
         while !esp.isEmpty { esp.removeLast() }
         if !ah.isEmpty { ah.removeAll(keepingCapacity: true) }
-        if ike != nil { ike = nil }
-        if ikeMessage != nil { ikeMessage = nil }
         ikeNonESPMarker = false
         udpPorts = nil
         tcpPorts = nil
         tcpMessage = nil
-        if inner != nil { inner = nil }
         writtenLength = 0
-        if detail != nil { detail = nil }
-        if policy != nil { policy = nil }
-        if clearFrame != nil { clearFrame = nil }
+        if !setFields.isEmpty { clearSetFields() }
     }
 }

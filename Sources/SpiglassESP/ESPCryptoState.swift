@@ -32,6 +32,9 @@ public final class ESPCryptoState {
     }
 
     let engine: Engine
+    /// The AEAD and GMAC salt (also in `engine`): read from here per packet, where a `let`
+    /// is borrowed, while binding it out of the enum retains and releases it.
+    let salt: [UInt8]
     let integrity: IntegrityEngine?
     public let layout: Layout
     /// Reused per packet: CTR counter block, AEAD nonce, AEAD AAD, ESN trailer.
@@ -57,6 +60,7 @@ public final class ESPCryptoState {
         // A slice of the SA's key: the contexts read it in place, so no unwiped copy is made.
         let cipherKey = key[0..<(key.count - salt)]
         let saltBytes = Array(key[(key.count - salt)...])
+        self.salt = saltBytes
         switch sa.encryption {
         case .null:
             engine = .null
@@ -113,35 +117,41 @@ public final class ESPCryptoState {
 
     /// Fills `nonce` (salt ‖ IV) and `aad` (SPI ‖ [ESN high ‖] sequence, RFC 4106 5, RFC 4309 5,
     /// RFC 4543 5, RFC 7634 2.1) for the ESP header at `packet[espStart...]`, whose explicit IV
-    /// (if the transform has one) starts at `espStart + 8`. With an implicit IV (RFC 8750 3)
-    /// the IV is the 64-bit sequence number: ESN high ‖ low, or 0 ‖ low without ESN. Call
-    /// `setSequenceHigh` first. Returns the AAD length.
-    func prepareNonceAndAAD(salt: [UInt8], packet: [UInt8], espStart: Int, iv: [UInt8]? = nil) -> Int {
-        let esn = layout.extendedSequenceNumbers
-        let saltLength = salt.count
-        // Whole runs copied at once: byte by byte, every store into these arrays of a class
-        // checked their uniqueness again, which cost more than the copies.
-        copyBytes(salt, 0..<saltLength, into: &nonce, at: 0)
+    /// (if the transform has one) starts at `espStart + 8`. Call `setSequenceHigh` first.
+    /// Returns the AAD length.
+    func prepareNonceAndAAD(packet: [UInt8], espStart: Int, iv: [UInt8]? = nil) -> Int {
+        prepareNonce(packet: packet, espStart: espStart, iv: iv)
         let sequence = (espStart + 4)..<(espStart + 8)
-        if layout.implicitIV {
-            if esn {
-                copyBytes(sequenceHighTrailer, 0..<4, into: &nonce, at: saltLength)
-            } else {
-                nonce.setBE32(saltLength, 0)
-            }
-            copyBytes(packet, sequence, into: &nonce, at: saltLength + 4)
-        } else if let iv {
-            copyBytes(iv, 0..<8, into: &nonce, at: saltLength)
-        } else {
-            copyBytes(packet, (espStart + 8)..<(espStart + 16), into: &nonce, at: saltLength)
-        }
         copyBytes(packet, espStart..<(espStart + 4), into: &aad, at: 0)
-        if esn {
+        if layout.extendedSequenceNumbers {
             copyBytes(sequenceHighTrailer, 0..<4, into: &aad, at: 4)
             copyBytes(packet, sequence, into: &aad, at: 8)
             return 12
         }
         copyBytes(packet, sequence, into: &aad, at: 4)
         return 8
+    }
+
+    /// Fills `nonce` (salt ‖ IV) for the ESP header at `packet[espStart...]`, whose explicit IV
+    /// (if the transform has one) starts at `espStart + 8`, or is `iv`. With an implicit IV
+    /// (RFC 8750 3) the IV is the 64-bit sequence number: ESN high ‖ low, or 0 ‖ low without
+    /// ESN. Call `setSequenceHigh` first.
+    func prepareNonce(packet: [UInt8], espStart: Int, iv: [UInt8]? = nil) {
+        let saltLength = salt.count
+        // Whole runs copied at once: byte by byte, every store into these arrays of a class
+        // checked their uniqueness again, which cost more than the copies.
+        copyBytes(salt, 0..<saltLength, into: &nonce, at: 0)
+        if layout.implicitIV {
+            if layout.extendedSequenceNumbers {
+                copyBytes(sequenceHighTrailer, 0..<4, into: &nonce, at: saltLength)
+            } else {
+                nonce.setBE32(saltLength, 0)
+            }
+            copyBytes(packet, (espStart + 4)..<(espStart + 8), into: &nonce, at: saltLength + 4)
+        } else if let iv {
+            copyBytes(iv, 0..<8, into: &nonce, at: saltLength)
+        } else {
+            copyBytes(packet, (espStart + 8)..<(espStart + 16), into: &nonce, at: saltLength)
+        }
     }
 }

@@ -109,20 +109,31 @@ public enum ESPDecryptor {
             _ = try context.run(
                 iv: state.counterBlock, ivRange: 0..<16, input: packet, inputRange: cipherRange,
                 output: &output, outputOffset: 0)
-        case .aead(let context, let salt):
+        case .aead(let context, _):
             // Nonce: salt ‖ IV (explicit, or the sequence number for RFC 8750). AAD: SPI ‖
-            // sequence (RFC 4106 5, RFC 4309 5, RFC 7634 2.1); with ESN SPI ‖ high ‖ low.
-            let aadLength = state.prepareNonceAndAAD(salt: salt, packet: packet, espStart: parts.esp.lowerBound)
-            let ok = try context.open(
-                nonce: state.nonce, aad: state.aad, aadRange: 0..<aadLength,
-                input: packet, ciphertext: cipherRange, tag: parts.icv,
-                output: &output, outputOffset: 0)
+            // sequence (RFC 4106 5, RFC 4309 5, RFC 7634 2.1), the packet's first 8 bytes, read
+            // in place; with ESN SPI ‖ high ‖ low, assembled in `state.aad`.
+            let espStart = parts.esp.lowerBound
+            let ok: Bool
+            if state.layout.extendedSequenceNumbers {
+                let aadLength = state.prepareNonceAndAAD(packet: packet, espStart: espStart)
+                ok = try context.open(
+                    nonce: state.nonce, aad: state.aad, aadRange: 0..<aadLength,
+                    input: packet, ciphertext: cipherRange, tag: parts.icv,
+                    output: &output, outputOffset: 0)
+            } else {
+                state.prepareNonce(packet: packet, espStart: espStart)
+                ok = try context.open(
+                    nonce: state.nonce, aad: packet, aadRange: espStart..<(espStart + 8),
+                    input: packet, ciphertext: cipherRange, tag: parts.icv,
+                    output: &output, outputOffset: 0)
+            }
             guard ok else { return .fail(.icvFailed, .failed, "AEAD tag mismatch") }
             icvStatus = .good
-        case .gmac(let context, let salt):
+        case .gmac(let context, _):
             // RFC 4543 3.2/5: nothing is encrypted; the GMAC AAD is SPI ‖ sequence (‖ ESN
             // high in the middle) ‖ IV ‖ payload ‖ padding ‖ pad length ‖ next header.
-            let aadLength = state.prepareNonceAndAAD(salt: salt, packet: packet, espStart: parts.esp.lowerBound)
+            let aadLength = state.prepareNonceAndAAD(packet: packet, espStart: parts.esp.lowerBound)
             let icvStart = parts.icv.lowerBound
             let ok = try context.open(
                 nonce: state.nonce, aad: state.aad, aadRange: 0..<aadLength,

@@ -59,16 +59,16 @@ public final class ESPPacketBuilder {
             let n = try context.run(
                 iv: block, ivRange: 0..<16, input: plain, inputRange: 0..<plain.count, output: &sealed, outputOffset: 0)
             packet += sealed[0..<n]
-        case .aead(let context, let salt):
-            let aadLength = state.prepareNonceAndAAD(salt: salt, packet: packet, espStart: 0, iv: iv)
+        case .aead(let context, _):
+            let aadLength = state.prepareNonceAndAAD(packet: packet, espStart: 0, iv: iv)
             let n = try context.seal(
                 nonce: state.nonce, aad: state.aad, aadRange: 0..<aadLength, input: plain, plaintext: 0..<plain.count,
                 tagLength: icvLength, output: &sealed, outputOffset: 0)
             packet += sealed[0..<n]
             return packet
-        case .gmac(let context, let salt):
+        case .gmac(let context, _):
             // RFC 4543: the payload goes out in clear; the tag covers header, IV and payload.
-            let aadLength = state.prepareNonceAndAAD(salt: salt, packet: packet, espStart: 0, iv: iv)
+            let aadLength = state.prepareNonceAndAAD(packet: packet, espStart: 0, iv: iv)
             let ivStart = packet.count - iv.count
             packet += plain
             var tag = [UInt8](repeating: 0, count: icvLength)

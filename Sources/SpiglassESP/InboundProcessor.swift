@@ -95,12 +95,12 @@ public enum AHVerification: Sendable, Equatable {
 
 extension InboundProcessor {
     /// ESP packet `bytes[esp.range]` on SA `state`, which travelled with IP header `ip` (in
-    /// `headerBytes`: they differ from `bytes` when the ESP packet came out of an RFC 8229 TCP
-    /// stream), UDP-encapsulated when `natTraversal`. `tracker` is the flow's ESN inference; it
+    /// `headerBytes` when the ESP packet came out of an RFC 8229 TCP stream, in `bytes` when it
+    /// is nil: resolved only for transport mode, which alone reads it), UDP-encapsulated when `natTraversal`. `tracker` is the flow's ESN inference; it
     /// learns the number of a packet that authenticated. On `.decrypted`, `released` holds the
     /// packet to release.
     public func processESP(
-        _ bytes: [UInt8], esp: ESPHeader, ip: IPLayer, headerBytes: [UInt8], natTraversal: Bool,
+        _ bytes: [UInt8], esp: ESPHeader, ip: IPLayer, headerBytes: [UInt8]? = nil, natTraversal: Bool,
         state: ESPCryptoState, tracker: inout SequenceNumberTracker
     ) -> ESPInboundOutcome {
         var result: ESPResult
@@ -131,7 +131,7 @@ extension InboundProcessor {
             // than copying it (both are sized for the largest datagram).
             swap(&plain, &innerBuffer)
         } else {
-            rebuildTransport(headerBytes, ip: ip, nextHeader: nextHeader, payloadLength: payloadLength)
+            rebuildTransport(headerBytes ?? bytes, ip: ip, nextHeader: nextHeader, payloadLength: payloadLength)
         }
         return outcome
     }
