@@ -209,22 +209,14 @@ import Testing
     /// The library: `ParallelAnalysis` reports what `Analyzer.run` reports, with the same flows.
     @Test func parallelAnalysisMatchesTheAnalyzer() throws {
         let (capture, keys) = Self.generated
-        let keySet = try Analyzer.loadKeySet([keys])
-        var options = AnalysisOptions()
-        options.format = .json
-        let single = StringSink()
-        let analyzer = try Analyzer(
-            sad: Analyzer.espDatabase(keySet), ahSAD: Analyzer.ahDatabase(keySet), ikeKeys: keySet.ikeSAs,
-            options: options, output: single)
-        let expected = analyzer.run(try CaptureReader(path: capture))
+        let reference = try OneThreadReference(capture: capture, keys: [keys])
+        let (expected, analyzer) = (reference.summary, reference.analyzer)
         for threads in [2, 5] {
             let merged = StringSink()
-            let parallel = try ParallelAnalysis(
-                path: capture, sad: Analyzer.espDatabase(keySet), ahSAD: Analyzer.ahDatabase(keySet),
-                ikeKeys: keySet.ikeSAs, options: options, threads: threads, output: merged)
+            let parallel = try reference.parallel(threads: threads, output: merged)
             let summary = try parallel.run()
             #expect(parallel.threadCount == threads)
-            #expect(merged.text == single.text)
+            #expect(merged.text == reference.text)
             #expect(summary.frames == expected.frames && summary.bytes == expected.bytes)
             #expect(summary.verdicts == expected.verdicts)
             #expect(summary.written == expected.written && summary.espPackets == expected.espPackets)

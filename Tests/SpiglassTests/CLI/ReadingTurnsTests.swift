@@ -16,23 +16,15 @@ import Testing
         capture: String, keys: [String], threads: [Int], chunks: Int, batches: Int, roundFrames: Int,
         sourceLocation: SourceLocation = #_sourceLocation
     ) throws {
-        let keySet = try Analyzer.loadKeySet(keys)
-        var options = AnalysisOptions()
-        options.format = .json
-        let single = StringSink()
-        let analyzer = try Analyzer(
-            sad: Analyzer.espDatabase(keySet), ahSAD: Analyzer.ahDatabase(keySet), ikeKeys: keySet.ikeSAs,
-            options: options, output: single)
-        let expected = analyzer.run(try CaptureReader(path: capture))
+        let reference = try OneThreadReference(capture: capture, keys: keys)
+        let expected = reference.summary
         for count in threads {
             let merged = StringSink()
-            let parallel = try ParallelAnalysis(
-                path: capture, sad: Analyzer.espDatabase(keySet), ahSAD: Analyzer.ahDatabase(keySet),
-                ikeKeys: keySet.ikeSAs, options: options, threads: count, output: merged)
+            let parallel = try reference.parallel(threads: count, output: merged)
             parallel.setQueueCapacities(chunks: chunks, batches: batches, roundFrames: roundFrames)
             let summary = try parallel.run()
             let label = "\(capture) --threads \(count), queues \(chunks)/\(batches), rounds of \(roundFrames)"
-            #expect(merged.text == single.text, "\(label)", sourceLocation: sourceLocation)
+            #expect(merged.text == reference.text, "\(label)", sourceLocation: sourceLocation)
             #expect(summary.frames == expected.frames, "\(label)", sourceLocation: sourceLocation)
             #expect(summary.verdicts == expected.verdicts, "\(label)", sourceLocation: sourceLocation)
             #expect(summary.diagnostics == expected.diagnostics, "\(label)", sourceLocation: sourceLocation)
