@@ -107,24 +107,8 @@ struct SATableText {
         if !replay.isEmpty { facts.append(display.paint(replay.joined(separator: ", "), .warning)) }
         facts.append("from \(startText(flow)) s for \(durationText(flow)) s")
         if summary.policy.active { facts.append("policy \(PolicyPresentation.cell(flow.policy))") }
-        return head + "\n" + factRows(facts, width: width) + "\n"
-    }
-
-    /// The facts joined by "; ", broken between facts into rows that fit `width`, each
-    /// indented two columns (a fact wider than a row on its own is left to the fitter).
-    private func factRows(_ facts: [String], width: Int) -> String {
-        var rows: [String] = []
-        var row = ""
-        for (index, fact) in facts.enumerated() {
-            let piece = fact + (index == facts.count - 1 ? "" : ";")
-            if !row.isEmpty && !TerminalRows.fits("  " + row + " " + piece, width) {
-                rows.append(row)
-                row = ""
-            }
-            row += (row.isEmpty ? "" : " ") + piece
-        }
-        rows.append(row)
-        return rows.map { "  " + display.hang + $0 }.joined(separator: "\n")
+        // The counts as a list broken between them, each row two columns in.
+        return head + "\n" + TotalsText.list("  ", facts, separator: ";", width: width)
     }
 
     private func protocolText(_ flow: FlowStatistics) -> String {
