@@ -29,9 +29,7 @@ enum CompactPacketLine {
         if ipsec { return self.ipsec(record, lead: lead, tail: tail, width: width, display) }
         if let note = record.policy { tail += PolicyPresentation.packetSuffix(note) }
         guard let message = record.ikeMessage else { return record.ike.map { datagram($0, record, lead, tail, width) } }
-        if message.frames.count > 1 {
-            tail = " [reassembled from frames \(message.frames.map(String.init).joined(separator: ","))]" + tail
-        }
+        tail = IKEDescribe.reassembledNote(message) + tail
         let head = lead + (record.outer.map { " \($0.source) → \($0.destination)" } ?? "")
         return CompactIKELine.text(message, head: head, tail: tail, width: width, display: display)
     }

@@ -139,6 +139,13 @@ enum IKEDescribe {
     }
 
     /// "decrypted, integrity ok" and the like.
+    /// " [reassembled from frames 3,4,5,6]" for a message reassembled from fragments of several
+    /// frames, "" for a message of one frame: the packet line's note, on a terminal or piped.
+    static func reassembledNote(_ message: IKEMessageRecord) -> String {
+        message.frames.count > 1
+            ? " [reassembled from frames \(message.frames.map(String.init).joined(separator: ","))]" : ""
+    }
+
     static func protection(_ message: IKEMessageRecord) -> String {
         if let original = message.captureDuplicateOf { return "capture duplicate: same bytes as frame \(original)" }
         let cut = message.capturedLength.map { "; cut by the capture: \($0) of \(message.length) bytes captured" } ?? ""

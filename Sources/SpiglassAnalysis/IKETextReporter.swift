@@ -59,10 +59,9 @@ final class IKETextReporter: Reporter {
             // A reassembled message's frames go after it, as the packet report puts them: before
             // the exchange's name, a long list would leave it no room on the first row.
             let head = lead + " \(message.source) → \(message.destination)"
-            let reassembled =
-                frames.isEmpty ? "" : " [reassembled from\(frames)]"
             line = CompactIKELine.text(
-                message, head: head, tail: reassembled + problems, width: width, display: display)
+                message, head: head, tail: IKEDescribe.reassembledNote(message) + problems, width: width,
+                display: display)
             shortenedIKESPIs = true
         }
         sink.write(line + "\n")

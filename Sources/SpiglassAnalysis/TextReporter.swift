@@ -102,9 +102,7 @@ final class TextReporter: Reporter {
             } else if let message = record.ikeMessage {
                 line +=
                     " (\(IKEDescribe.protection(message))): \(IKEDescribe.payloadList(message, protectionShown: true, display: display))"
-                if message.frames.count > 1 {
-                    line += " [reassembled from frames \(message.frames.map(String.init).joined(separator: ","))]"
-                }
+                line += IKEDescribe.reassembledNote(message)
             }
         } else {
             switch record.verdict {
