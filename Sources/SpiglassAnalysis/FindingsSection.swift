@@ -17,7 +17,7 @@ struct FindingsSection {
         guard !findings.isEmpty || !leaks.isEmpty else { return "" }
         var out = heading ? "Findings:\n" : ""
         let lines = findings.map { finding in "  \(Self.sa(finding)): \(paint(finding.message, finding))" }
-        if let width = display.width, !lines.allSatisfy({ LaidOutLine.fits($0, width) }) {
+        if let width = display.width, !lines.allSatisfy({ TerminalRows.fits($0, width) }) {
             var previous: Finding? = nil
             for finding in findings {
                 if previous.map({ Self.sa($0) != Self.sa(finding) }) ?? true { out += "  \(Self.sa(finding))\n" }

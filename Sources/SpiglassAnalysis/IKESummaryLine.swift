@@ -23,11 +23,11 @@ enum IKESummaryLine {
         let counts = "CHILD_SAs: " + children(sa, in: story) + "  messages: \(messages)"
         // Too wide for the terminal: the algorithms, then the counts, on rows of their own; an
         // outcome too long for the peers' row on its own, its cause on rows under it.
-        guard let width = display.width, !LaidOutLine.fits(line + "  " + proposal + "  " + counts, width) else {
+        guard let width = display.width, !TerminalRows.fits(line + "  " + proposal + "  " + counts, width) else {
             return line + "  " + proposal + "  " + counts
         }
         var head = line
-        if !LaidOutLine.fits(line, width) {
+        if !TerminalRows.fits(line, width) {
             let outcomeRow = LaidOutLine(
                 whole: "outcome: " + display.paint(words, sa.state.style),
                 headline: "outcome: " + display.paint(String(words.prefix { $0 != ";" }), sa.state.style),

@@ -23,7 +23,7 @@ struct LaidOutLine: Equatable, Sendable {
     /// The line after `indent`, ending in a newline: whole when it fits `width` (or there is no
     /// width), else the headline and its sub-rows.
     func text(indent: String, width: Int?) -> String {
-        guard let width, !rows.isEmpty, !Self.fits(indent + whole, width) else { return indent + whole + "\n" }
+        guard let width, !rows.isEmpty, !TerminalRows.fits(indent + whole, width) else { return indent + whole + "\n" }
         return laidOut(indent: indent)
     }
 
@@ -31,9 +31,6 @@ struct LaidOutLine: Equatable, Sendable {
     func laidOut(indent: String) -> String {
         ([indent + headline] + rows.map { indent + "  " + $0 }).map { $0 + "\n" }.joined()
     }
-
-    /// Whether `row` takes one row of a terminal `width` columns wide.
-    static func fits(_ row: String, _ width: Int) -> Bool { LineFitter.rowCount(row, width: width) == 1 }
 
     /// "cause: because: so", as a "cause:" row and, when the words after their last ": " say
     /// what follows from it, a "so:" row.

@@ -11,7 +11,7 @@ enum PacketNoteRows {
 
     /// `whole` when it fits `width` (or there is none), else `head` and `rows` under it.
     static func text(whole: String, head: String, rows: [String], width: Int?) -> String {
-        guard let width, !rows.isEmpty, !LaidOutLine.fits(whole, width) else { return whole }
+        guard let width, !rows.isEmpty, !TerminalRows.fits(whole, width) else { return whole }
         return ([head] + rows.map { indent + $0 }).joined(separator: "\n")
     }
 

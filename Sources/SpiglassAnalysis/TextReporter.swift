@@ -47,8 +47,8 @@ final class TextReporter: Reporter {
             let whole = head + (record.policy.map(PolicyPresentation.packetSuffix) ?? "")
             var rows = record.policy.map(PacketNoteRows.rows) ?? []
             // What the protocol says on a row of its own when even the packet's row is too wide.
-            if let width = display.width, !clear.info.isEmpty, !LaidOutLine.fits(whole, width),
-                !LaidOutLine.fits(head, width)
+            if let width = display.width, !clear.info.isEmpty, !TerminalRows.fits(whole, width),
+                !TerminalRows.fits(head, width)
             {
                 head = line + " \(clear.source) → \(clear.destination) \(clear.protocolName)"
                 rows.insert("info: \(clear.info)", at: 0)

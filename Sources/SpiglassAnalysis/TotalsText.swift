@@ -6,13 +6,13 @@ enum TotalsText {
     /// each row holding whole items (a list's layout, not a sentence folded at any space).
     static func list(_ label: String, _ items: [String], separator: String = ",", width: Int?) -> String {
         let whole = label + items.joined(separator: separator + " ")
-        guard let width, !LaidOutLine.fits(whole, width) else { return whole + "\n" }
+        guard let width, !TerminalRows.fits(whole, width) else { return whole + "\n" }
         let indent = String(repeating: " ", count: label.count)
         var rows: [String] = []
         var row = label
         for (index, item) in items.enumerated() {
             let piece = item + (index < items.count - 1 ? separator : "")
-            if row == label || row == indent || LaidOutLine.fits(row + " " + piece, width) {
+            if row == label || row == indent || TerminalRows.fits(row + " " + piece, width) {
                 row += (row == label || row == indent ? "" : " ") + piece
             } else {
                 rows.append(row)
