@@ -135,6 +135,46 @@ import Testing
         #expect(failures == 0, "\(algorithm): \(failures) of \(Self.reuseCount) packets wrong")
     }
 
+    /// A decrypting CBC context takes each IV by decrypting it as one more block instead of
+    /// being re-initialised: nothing of an earlier call may reach the next one. NIST SP 800-38A
+    /// F.2.2 (CBC-AES128.Decrypt) by one context: whole, its last two blocks alone (the IV is
+    /// then the second ciphertext block), after a refused call, and whole again.
+    @Test func cbcDecryptionKeepsNothingBetweenCalls() throws {
+        let key = unhex("2b7e151628aed2a6abf7158809cf4f3c")
+        let iv = unhex("000102030405060708090a0b0c0d0e0f")
+        let ciphertext = unhex(
+            "7649abac8119b246cee98e9b12e9197d5086cb9b507219ee95db113a917678b2"
+                + "73bed6b8e3c1743b7116e69e222295163ff1caa1681fac09120eca307586e1a7")
+        let plaintext = unhex(
+            "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51"
+                + "30c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710")
+        let context = try CipherContext(.aesCBC(keyBytes: 16), key: key)
+        func decrypt(iv: [UInt8], _ ivRange: Range<Int>, _ range: Range<Int>) throws -> [UInt8] {
+            var output = [UInt8](repeating: 0, count: range.count)
+            #expect(
+                try context.run(
+                    iv: iv, ivRange: ivRange, input: ciphertext, inputRange: range, output: &output, outputOffset: 0)
+                    == range.count)
+            return output
+        }
+        #expect(try decrypt(iv: iv, 0..<16, 0..<64) == plaintext)
+        #expect(try decrypt(iv: ciphertext, 16..<32, 32..<64) == Array(plaintext[32..<64]))
+        var output = [UInt8](repeating: 0, count: 64)
+        #expect(
+            code {
+                _ = try context.run(
+                    iv: iv, ivRange: 0..<16, input: ciphertext, inputRange: 0..<24, output: &output, outputOffset: 0)
+            } == .invalidLength)
+        #expect(try decrypt(iv: iv, 0..<16, 0..<0) == [])
+        #expect(try decrypt(iv: iv, 0..<16, 0..<64) == plaintext)
+        // A wrong IV spoils the first block only, and only of that call.
+        var wrong = iv
+        wrong[0] ^= 1
+        let spoiled = try decrypt(iv: wrong, 0..<16, 0..<64)
+        #expect(spoiled[0] == plaintext[0] ^ 1 && Array(spoiled[1...]) == Array(plaintext[1...]))
+        #expect(try decrypt(iv: iv, 0..<16, 0..<64) == plaintext)
+    }
+
     @Test func legacyCiphers() throws {
         try #require(legacyCiphersAvailable(), "OpenSSL's legacy provider is not installed")
         #expect(throws: CryptoError.self) { try CipherContext(.desCBC, key: [UInt8](repeating: 1, count: 7)) }
@@ -175,6 +215,12 @@ import Testing
             #expect(throws: CryptoError.self) {
                 try dec.run(iv: iv, ivRange: 0..<8, input: sealed, inputRange: 0..<4, output: &opened, outputOffset: 0)
             }
+            // The same context decrypts the next packet whole.
+            opened = [UInt8](repeating: 0, count: 48)
+            #expect(
+                try dec.run(iv: iv, ivRange: 0..<8, input: sealed, inputRange: 0..<48, output: &opened, outputOffset: 0)
+                    == 48)
+            #expect(opened == plain, "\(algorithm), second packet")
         }
         // Blowfish keys of different lengths are different keys (OpenSSL honours the length).
         let short = try CipherContext(.blowfishCBC(keyBytes: 8), key: [UInt8](repeating: 1, count: 8), encrypt: true)
