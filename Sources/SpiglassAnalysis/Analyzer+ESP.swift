@@ -16,6 +16,9 @@ extension Analyzer {
     ) {
         // The first layer reads the caller's arrays in place (copied into locals, each would be
         // retained and released on every packet); a nested layer reads the released packet.
+        // The nested packet's bytes apart from its parsed headers: an optional holding the
+        // array was destroyed on every packet, nested or not, at about 60 instructions.
+        var nestedBytes: [UInt8] = []
         var nested: NestedESP? = nil
         var decryptedAny = false
         // The last decrypted packet's IP header, parsed once for both the nesting check and the summary.
@@ -26,7 +29,7 @@ extension Analyzer {
             if let inside = nested {
                 sourceIP = inside.ip
                 layer = decryptLayer(
-                    inside.bytes, ip: inside.ip, esp: inside.esp, ports: inside.ports, headerBytes: nil)
+                    nestedBytes, ip: inside.ip, esp: inside.esp, ports: inside.ports, headerBytes: nil)
             } else {
                 sourceIP = ip
                 layer = decryptLayer(
@@ -60,7 +63,8 @@ extension Analyzer {
                 ).payload
             else { break }
             // Copy-on-write makes this one copy per nested layer; single-layer ESP never gets here.
-            nested = NestedESP(bytes: inbound.inner, ip: parsed, esp: innerESP, ports: innerPorts)
+            nestedBytes = inbound.inner
+            nested = NestedESP(ip: parsed, esp: innerESP, ports: innerPorts)
         }
         if decryptedAny {
             if wantsInnerSummary { record.inner = innerIP.map { PacketSummary.of(inbound.inner, ip: $0) } }
@@ -157,9 +161,14 @@ extension Analyzer {
         _ bytes: [UInt8], ip: IPLayer, esp: ESPHeader, ports: (source: UInt16, destination: UInt16)?,
         flowNumber: Int?, headerBytes: [UInt8]?
     ) -> ESPLayer {
-        var layer = ESPLayer(
-            spi: esp.spi, sequence: UInt64(esp.sequence), verdict: .noSA, icv: .none, saIndex: nil, saMatch: nil,
-            nextHeader: nil, padLength: nil, length: esp.range.count, tunnel: nil, udpPorts: ports, detail: nil)
+        // Built only where a layer is returned early: made up front for every packet, it was
+        // destroyed again on the decrypting path, which builds its own.
+        func undecrypted(_ verdict: PacketVerdict) -> ESPLayer {
+            ESPLayer(
+                spi: esp.spi, sequence: UInt64(esp.sequence), verdict: verdict, icv: .none, saIndex: nil,
+                saMatch: nil, nextHeader: nil, padLength: nil, length: esp.range.count, tunnel: nil, udpPorts: ports,
+                detail: nil)
+        }
         let saMatch: (Int, SADatabase.MatchKind)?
         if let flowNumber {
             saMatch = flows[flowNumber].saIndex.map { ($0, flows[flowNumber].saMatch!) }
@@ -170,6 +179,7 @@ extension Analyzer {
             }
         }
         guard let (saIndex, match) = saMatch else {
+            var layer = undecrypted(.noSA)
             if options.espNullHeuristic,
                 let null = inbound.recogniseNull(bytes, esp: esp, ip: ip, headerBytes: headerBytes ?? bytes)
             {
@@ -181,9 +191,9 @@ extension Analyzer {
             return layer
         }
         guard let state = cryptoState(saIndex) else {
+            var layer = undecrypted(.unsupportedAlgorithm)
             layer.saIndex = saIndex
             layer.saMatch = match
-            layer.verdict = .unsupportedAlgorithm
             layer.detail = sas.esp.failures[saIndex]
             return layer
         }
@@ -245,9 +255,9 @@ extension Analyzer {
     }
 }
 
-/// An ESP packet found inside a decrypted one (nested tunnels), to be decrypted next.
+/// The headers of an ESP packet found inside a decrypted one (nested tunnels), to be
+/// decrypted next; its bytes are kept beside it.
 struct NestedESP {
-    var bytes: [UInt8]
     var ip: IPLayer
     var esp: ESPHeader
     var ports: (source: UInt16, destination: UInt16)?

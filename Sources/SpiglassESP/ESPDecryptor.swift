@@ -52,8 +52,9 @@ public enum ESPDecryptor {
                 icvStatus = try checkIntegrity(packet, parts, state: state, verify: verifyIntegrity)
                 guard icvStatus != .failed else { return .fail(.icvFailed, .failed, "ICV mismatch") }
             }
-            if let failure = try decipher(packet, parts, state: state, output: &output, icvStatus: &icvStatus) {
-                return failure
+            guard try decipher(packet, parts, state: state, output: &output, icvStatus: &icvStatus) else {
+                if case .gmac = state.engine { return .fail(.icvFailed, .failed, "AES-GMAC tag mismatch") }
+                return .fail(.icvFailed, .failed, "AEAD tag mismatch")
             }
         } catch {
             return .fail(.malformed, icvStatus, "crypto error: \(error)")
@@ -88,12 +89,14 @@ public enum ESPDecryptor {
     }
 
     /// Decrypts the payload into `output` (combined transforms check their tag here and set
-    /// `icvStatus`). Returns the failure, or nil when `output` holds the plaintext.
+    /// `icvStatus`). Returns false when a combined transform's tag does not verify, true when
+    /// `output` holds the plaintext: a flag rather than the failed result, which as an optional
+    /// was copied and destroyed on every packet.
     @inline(__always)
     static func decipher(
         _ packet: [UInt8], _ parts: Parts, state: ESPCryptoState, output: inout [UInt8],
         icvStatus: inout ICVStatus
-    ) throws -> ESPResult? {
+    ) throws -> Bool {
         let cipherRange = parts.cipher
         switch state.engine {
         case .null:
@@ -128,7 +131,7 @@ public enum ESPDecryptor {
                     input: packet, ciphertext: cipherRange, tag: parts.icv,
                     output: &output, outputOffset: 0)
             }
-            guard ok else { return .fail(.icvFailed, .failed, "AEAD tag mismatch") }
+            guard ok else { return false }
             icvStatus = .good
         case .gmac(let context, _):
             // RFC 4543 3.2/5: nothing is encrypted; the GMAC AAD is SPI ‖ sequence (‖ ESN
@@ -140,13 +143,13 @@ public enum ESPDecryptor {
                 extraAAD: packet, extraAADRange: parts.ivStart..<icvStart,
                 input: packet, ciphertext: icvStart..<icvStart, tag: parts.icv,
                 output: &output, outputOffset: 0)
-            guard ok else { return .fail(.icvFailed, .failed, "AES-GMAC tag mismatch") }
+            guard ok else { return false }
             icvStatus = .good
             for i in 0..<cipherRange.count { output[i] = packet[cipherRange.lowerBound + i] }
         case .unsupported:
             break
         }
-        return nil
+        return true
     }
 
     /// The RFC 4303 2.4 trailer at the end of the `count` plaintext bytes in `output`.
