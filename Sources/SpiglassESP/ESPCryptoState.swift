@@ -56,11 +56,12 @@ public final class ESPCryptoState {
                 .invalidKeyLength,
                 "\(sa.encryption.name) takes keys of \(sa.encryption.keyLengthDescription) bytes, got \(key.count)")
         }
-        nonce = [UInt8](repeating: 0, count: salt + 8)
         // A slice of the SA's key: the contexts read it in place, so no unwiped copy is made.
         let cipherKey = key[0..<(key.count - salt)]
         let saltBytes = Array(key[(key.count - salt)...])
         self.salt = saltBytes
+        // The salt is the nonce's fixed part, written here once; packets write only the IV.
+        nonce = saltBytes + [UInt8](repeating: 0, count: 8)
         switch sa.encryption {
         case .null:
             engine = .null
@@ -132,15 +133,15 @@ public final class ESPCryptoState {
         return 8
     }
 
-    /// Fills `nonce` (salt ‖ IV) for the ESP header at `packet[espStart...]`, whose explicit IV
+    /// Fills the IV part of `nonce` (salt ‖ IV) for the ESP header at `packet[espStart...]`, whose explicit IV
     /// (if the transform has one) starts at `espStart + 8`, or is `iv`. With an implicit IV
     /// (RFC 8750 3) the IV is the 64-bit sequence number: ESN high ‖ low, or 0 ‖ low without
     /// ESN. Call `setSequenceHigh` first.
     func prepareNonce(packet: [UInt8], espStart: Int, iv: [UInt8]? = nil) {
         let saltLength = salt.count
         // Whole runs copied at once: byte by byte, every store into these arrays of a class
-        // checked their uniqueness again, which cost more than the copies.
-        copyBytes(salt, 0..<saltLength, into: &nonce, at: 0)
+        // checked their uniqueness again, which cost more than the copies. The salt is in
+        // place since `init`.
         if layout.implicitIV {
             if layout.extendedSequenceNumbers {
                 copyBytes(sequenceHighTrailer, 0..<4, into: &nonce, at: saltLength)
