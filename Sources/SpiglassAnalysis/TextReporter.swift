@@ -221,9 +221,8 @@ final class TextReporter: Reporter {
         }
         let leaks = PolicyPresentation.leakLines(summary.policy, start: summary.firstTime)
         sink.write(FindingsSection(findings: summary.findings, leaks: leaks, display: display).text)
-        for message in summary.diagnostics {
-            sink.write(
-                WarningText.line(display.paint("Warning:", .warning), message).text(indent: "", width: display.width))
+        for warning in summary.warnings {
+            sink.write(warning.line(display.paint("Warning:", .warning)).text(indent: "", width: display.width))
         }
         sink.flush()
     }
