@@ -208,7 +208,10 @@ final class TextReporter: Reporter {
             let n = summary.count(v)
             return n > 0 ? display.paint("\(v.rawValue) \(n)", v.style) : nil
         }
-        sink.write(TotalsText.list("Verdicts: ", verdicts.isEmpty ? ["none"] : verdicts, width: display.width))
+        sink.write(
+            TerminalRows.alignedList(
+                "Verdicts: ", verdicts.isEmpty ? ["none"] : verdicts, separator: ", ", width: display.width,
+                clipsItems: false) + "\n")
         if let first = summary.firstTime, let last = summary.lastTime {
             let span = LaidOutLine(
                 whole: "Capture: \(TimeFormat.iso8601Text(first)) to \(TimeFormat.iso8601Text(last))",

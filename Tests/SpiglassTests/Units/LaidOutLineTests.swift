@@ -84,10 +84,20 @@ import Testing
     @Test func aListContinuesUnderItsFirstItem() {
         let items = ["decrypted 5", "icv-failed 3", "garbled 2", "dummy 1", "malformed 1", "no-sa 1", "not-ipsec 1"]
         #expect(
-            TotalsText.list("Verdicts: ", items, width: 80)
+            TerminalRows.alignedList("Verdicts: ", items, separator: ", ", width: 80, clipsItems: false)
                 == "Verdicts: decrypted 5, icv-failed 3, garbled 2, dummy 1, malformed 1, no-sa 1,\n"
-                + "          not-ipsec 1\n")
-        #expect(TotalsText.list("Verdicts: ", items, width: nil) == "Verdicts: " + items.joined(separator: ", ") + "\n")
+                + "          not-ipsec 1")
+        #expect(
+            TerminalRows.alignedList("Verdicts: ", items, separator: ", ", width: nil, clipsItems: false)
+                == "Verdicts: " + items.joined(separator: ", "))
+        // An item wider than a row: whole, to fold, or clipped to the row.
+        let wide = ["decrypted 5", String(repeating: "x", count: 90)]
+        #expect(
+            TerminalRows.alignedList("Verdicts: ", wide, separator: ", ", width: 80, clipsItems: false)
+                == "Verdicts: decrypted 5,\n          " + wide[1])
+        let clipped = TerminalRows.alignedList("Verdicts: ", wide, separator: ", ", width: 80)
+        #expect(clipped.split(separator: "\n").map { TerminalRows.columns(String($0)) } == [22, 80])
+        #expect(clipped.hasSuffix("…"))
     }
 
     @Test func policyNotesOfAPacket() {
