@@ -19,7 +19,8 @@ enum CaptureDamageText {
                 + "\(MixedLinkTypes.select) (\(MixedLinkTypes.first) works \(MixedLinkTypes.firstIsFor))"
         }
         guard let file = damage.file else { return cause }
-        let what = damage.unreadable ? "read up to its frame \(file.frames) only" : "damaged after its frame \(file.frames)"
+        let what =
+            damage.unreadable ? "read up to its frame \(file.frames) only" : "damaged after its frame \(file.frames)"
         return "capture file '\(file.path)' \(what): \(cause); the rest of that file is not read"
     }
 

@@ -35,12 +35,16 @@ public enum RunWarning: Sendable, Equatable {
                 + ": shown \(Self.invalidTime)"
         case .ike(let diagnostic): return IKEDiagnosticText.text(diagnostic)
         case .captureEnded(let frames, let damage):
-            guard damage.file == nil else { return "\(CaptureDamageText.sentence(damage)) (frame \(frames) of the stream)" }
-            return "\(Self.endFact(frames: frames, damage)): \(CaptureDamageText.sentence(damage)); \(Self.resultsCover)"
+            guard damage.file == nil else {
+                return "\(CaptureDamageText.sentence(damage)) (frame \(frames) of the stream)"
+            }
+            return
+                "\(Self.endFact(frames: frames, damage)): \(CaptureDamageText.sentence(damage)); \(Self.resultsCover)"
         case .readingStopped(let frames):
             return "reading stopped by a signal after frame \(frames); \(Self.resultsCover)"
         case .icvDiagnosisBound:
-            return "ICV failures on more than \(Analyzer.maxICVDiagnoses) SAs: the causes of the others are not looked for"
+            return
+                "ICV failures on more than \(Analyzer.maxICVDiagnoses) SAs: the causes of the others are not looked for"
         case .other(let message): return message
         }
     }

@@ -23,7 +23,9 @@ import Testing
         #expect(
             CaptureReader.cause("an interface has a type different from the type of the first interface")
                 == .mixedLinkTypes(otherLinkType: nil))
-        #expect(CaptureReader.cause("truncated dump file; tried to read 16 header bytes") == .reported("truncated dump file; tried to read 16 header bytes"))
+        #expect(
+            CaptureReader.cause("truncated dump file; tried to read 16 header bytes")
+                == .reported("truncated dump file; tried to read 16 header bytes"))
     }
 
     @Test(arguments: [
@@ -51,7 +53,9 @@ import Testing
         #expect(joined.contains(editcap))
         #expect(joined.contains("or: tshark -Y 'frame.interface_id == 0' -F pcap -w IN-0.pcap"))
         // Piped: the one sentence.
-        #expect(line.text(indent: "", width: nil) == "Warning: capture read up to frame 4 only: \(sentence); results cover the frames before it\n")
+        #expect(
+            line.text(indent: "", width: nil)
+                == "Warning: capture read up to frame 4 only: \(sentence); results cover the frames before it\n")
     }
 
     @Test func aFileOfSeveral() {
@@ -65,7 +69,8 @@ import Testing
         let cut = CaptureDamage(.reported("truncated dump file"), file: .init(path: "a.pcap", frames: 0))
         #expect(
             CaptureDamageText.sentence(cut)
-                == "capture file 'a.pcap' damaged after its frame 0: truncated dump file; the rest of that file is not read")
+                == "capture file 'a.pcap' damaged after its frame 0: truncated dump file; the rest of that file is not read"
+        )
         #expect(CaptureDamageText.sentence([]) == nil)
         #expect(
             CaptureDamageText.sentence([cut, damage])

@@ -16,7 +16,8 @@ import Testing
                 origin: SAOrigin(file: "Fixtures/a/ikev2_decryption_table", line: 1)), error)
     }
 
-    static let integrityUnknown = IKEv2ProtectionError(.unsupportedAlgorithm, .sa(.integrityUnknown(.aesCBC(keyBits: 256))))
+    static let integrityUnknown = IKEv2ProtectionError(
+        .unsupportedAlgorithm, .sa(.integrityUnknown(.aesCBC(keyBits: 256))))
     static let mixed = CaptureDamage(.mixedLinkTypes(otherLinkType: 101))
 
     /// One of each case, and of each shape a case takes, with whether a terminal lays it out.
@@ -25,14 +26,19 @@ import Testing
         (.timestampFraction(frame: 3, field: -1, resolution: .nanoseconds), true),
         (.timestampOutOfRange(frame: 1, seconds: 9_223_372_036_854), true),
         (.ike(.keysUnusable(keysUnusable(.v2(integrityUnknown)))), true),
-        (.ike(.keysUnusable(keysUnusable(.v1(IKEv1ProtectionError(.missingHash, .hash(.hashNeedsHash(.quickMode1))))))), false),
+        (
+            .ike(
+                .keysUnusable(keysUnusable(.v1(IKEv1ProtectionError(.missingHash, .hash(.hashNeedsHash(.quickMode1))))))
+            ), false
+        ),
         (.ike(.tooManyIKESAs(limit: 100)), false),
         (.captureEnded(frames: 4, damage: mixed), true),
         (.captureEnded(frames: 4, damage: CaptureDamage(.mixedLinkTypes(otherLinkType: nil))), true),
         (.captureEnded(frames: 7, damage: CaptureDamage(.reported("truncated dump file"))), false),
         (
             .captureEnded(
-                frames: 9, damage: CaptureDamage(.mixedLinkTypes(otherLinkType: 101), file: .init(path: "b.pcapng", frames: 4))),
+                frames: 9,
+                damage: CaptureDamage(.mixedLinkTypes(otherLinkType: 101), file: .init(path: "b.pcapng", frames: 4))),
             false
         ),
         (.readingStopped(frames: 12), false),
@@ -93,7 +99,8 @@ import Testing
                 "so: no integrity algorithm for aes-cbc-256, so the ICV length is unknown",
             ])
         let v1 = RunWarning.ike(
-            .keysUnusable(Self.keysUnusable(.v1(IKEv1ProtectionError(.missingHash, .hash(.hashNeedsHash(.quickMode1)))))))
+            .keysUnusable(
+                Self.keysUnusable(.v1(IKEv1ProtectionError(.missingHash, .hash(.hashNeedsHash(.quickMode1)))))))
         #expect(v1.sentence.hasPrefix("IKE SA 500d1235fe70942d (Fixtures/a/ikev2_decryption_table:1): "))
         #expect(v1.line("warning:").rows.isEmpty)
     }
@@ -110,7 +117,8 @@ import Testing
         #expect(line.headline == "Warning: capture read up to frame 4 only: the pcapng mixes link types")
         #expect(line.rows == CaptureDamageText.laidOut(Self.mixed)!.rows + ["results: cover the frames before it"])
         let cut = RunWarning.captureEnded(frames: 7, damage: CaptureDamage(.reported("truncated dump file")))
-        #expect(cut.sentence == "capture damaged after frame 7: truncated dump file; results cover the frames before it")
+        #expect(
+            cut.sentence == "capture damaged after frame 7: truncated dump file; results cover the frames before it")
         #expect(cut.line("Warning:").rows.isEmpty)
         let ofSeveral = RunWarning.captureEnded(
             frames: 9, damage: CaptureDamage(.reported("truncated dump file"), file: .init(path: "b.pcap", frames: 4)))
