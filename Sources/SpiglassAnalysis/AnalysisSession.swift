@@ -208,7 +208,7 @@ public final class AnalysisSession {
         for failure in failures { errors.write("spiglass: error: \(failure)\n") }
         if !failures.isEmpty { return .outputIncomplete }
         if summary.stoppedEarly, let signal = control.receivedStopSignal { return .stopped(signal: signal) }
-        if summary.damage != nil { return .damagedCapture }
+        if !summary.damages.isEmpty { return .damagedCapture }
         var seen: Set<RunEvent> = []
         let happened = configuration.failOn.filter { summary.events[$0] > 0 && seen.insert($0).inserted }
         guard happened.isEmpty else {

@@ -60,7 +60,7 @@ extension Shard: FrameOwnership {
 
     func flowLimit(_ options: AnalysisOptions) -> Int { flowShare }
 
-    func auditTimestamp(_ header: PacketHeader, frame: Int) -> [String] { [] }
+    func auditTimestamp(_ header: PacketHeader, frame: Int) -> [RunWarning] { [] }
 
     func fragmentFate(
         _ bytes: [UInt8], ip: IPLayer, time: Int64, frame: Int, sourceFrame: Int, window: Int64

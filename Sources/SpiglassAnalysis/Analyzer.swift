@@ -97,7 +97,7 @@ public final class Analyzer {
             }
         }
         ownership.follow(ike)
-        ike.onDiagnostic = { [unowned self] message in self.diagnose(IKEDiagnosticText.text(message)) }
+        ike.onDiagnostic = { [unowned self] diagnostic in self.diagnose(.ike(diagnostic)) }
         policyCheck.diagnose = { [unowned self] message in self.diagnose(message) }
     }
 
@@ -224,12 +224,9 @@ public final class Analyzer {
                 if let fresh = control.reloadRequested() { reload(fresh) }
             case .end:
                 break loop
-            case .damaged(let message):
-                noteDamage(message, sources: reader.sources.count, unreadable: false)
+            case .damaged(let damage):
+                noteDamage(damage)
                 // With several files the others go on; a single file has ended.
-                if reader.sources.count == 1 { break loop }
-            case .unreadable(let message):
-                noteDamage(message, sources: reader.sources.count, unreadable: true)
                 if reader.sources.count == 1 { break loop }
             }
         }
@@ -250,19 +247,7 @@ public final class Analyzer {
     /// A file read that a signal stopped: said in the summary, like a damaged capture.
     func noteStopped() {
         summary.stoppedEarly = true
-        diagnose(Analyzer.stoppedMessage(frames: summary.frames))
-    }
-
-    /// Why a capture file ended early: damaged (cut mid-record, corrupt), or sound but beyond
-    /// what libpcap reads (`CaptureReader.Next.unreadable`).
-    static func endMessage(frames: Int, damage: String, unreadable: Bool) -> String {
-        unreadable
-            ? "capture read up to frame \(frames) only: \(damage); results cover the frames before it"
-            : "capture damaged after frame \(frames): \(damage); results cover the frames before it"
-    }
-
-    static func stoppedMessage(frames: Int) -> String {
-        "reading stopped by a signal after frame \(frames); results cover the frames before it"
+        diagnose(.readingStopped(frames: summary.frames))
     }
 
     /// Switches to a new SAD mid-run (SIGHUP): OpenSSL contexts are rebuilt on demand, and every
@@ -320,13 +305,9 @@ public final class Analyzer {
 
     /// A damaged input (or one libpcap cannot read further): its frames before the damage
     /// count, the others' go on.
-    func noteDamage(_ message: String, sources: Int, unreadable: Bool) {
-        summary.damage = summary.damage.map { $0 + "; " + message } ?? message
-        if sources == 1 {
-            diagnose(Analyzer.endMessage(frames: summary.frames, damage: message, unreadable: unreadable))
-        } else {
-            diagnose("\(message) (frame \(summary.frames) of the stream)")
-        }
+    func noteDamage(_ damage: CaptureDamage) {
+        summary.damages.append(damage)
+        diagnose(.captureEnded(frames: summary.frames, damage: damage))
     }
 
     /// SAs whose keys an ICV-failure diagnosis tries; bounds the work on huge key files.
@@ -339,7 +320,7 @@ public final class Analyzer {
         if ownership.diagnosesForTheRun {
             icvState.outcomes = Analyzer.resolveICVDiagnoses([self], flows: &flows).outcomes
         }
-        summary.diagnostics = diagnostics.messages
+        summary.warnings = diagnostics.warnings
         summary.policy = policyCheck.summary(flows: flows)
         summary.findings = findings()
         summary.events = RunEventCounts(summary: summary, flows: flows, ike: ike)
@@ -363,9 +344,12 @@ public final class Analyzer {
         }
     }
 
-    func diagnose(_ message: String) {
-        diagnostics.raise(message, frame: summary.frames)
+    func diagnose(_ warning: RunWarning) {
+        diagnostics.raise(warning, frame: summary.frames)
     }
+
+    /// A warning with no layout of its own: its sentence.
+    func diagnose(_ message: String) { diagnose(.other(message)) }
 
     /// Counts and reports the current record.
     func emit() {
@@ -397,7 +381,7 @@ public final class Analyzer {
             return
         }
         record.reset(frame: summary.frames, header: header)
-        for message in ownership.auditTimestamp(header, frame: summary.frames) { diagnose(message) }
+        for warning in ownership.auditTimestamp(header, frame: summary.frames) { diagnose(warning) }
         defer {
             // A TCP segment carrying whole messages has reported each already.
             if record.reportedUnits == 0 {

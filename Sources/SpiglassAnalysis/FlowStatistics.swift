@@ -106,9 +106,11 @@ public struct AnalysisSummary: Sendable {
     public var written = 0
     public var firstTime: Timestamp?
     public var lastTime: Timestamp?
-    /// Set when the capture file ended in the middle of a record or was otherwise damaged, or
-    /// when libpcap could not read the rest of it.
-    public var damage: String?
+    /// Why capture files ended in the middle of a record or were otherwise damaged, or why
+    /// libpcap could not read the rest of them, in the order the stream met them.
+    public var damages: [CaptureDamage] = []
+    /// `damages` as one sentence; nil when every file was read to its end.
+    public var damage: String? { CaptureDamageText.sentence(damages) }
     /// Set when a stop request (SIGINT, SIGTERM) ended the reading of a file before its end.
     public var stoppedEarly = false
     /// libpcap's counters, for a live capture.
@@ -122,7 +124,10 @@ public struct AnalysisSummary: Sendable {
     public var policy = PolicySummary()
     /// How often each event `--fail-on` can ask about happened.
     public var events = RunEventCounts()
-    public var diagnostics: [String] = []
+    /// The run's warnings, each once, in the order a single thread raises them.
+    public var warnings: [RunWarning] = []
+    /// `warnings` as their sentences.
+    public var diagnostics: [String] { warnings.map(\.sentence) }
 
     public func count(_ verdict: PacketVerdict) -> Int { verdicts[verdict] }
 }

@@ -19,7 +19,7 @@ protocol FrameOwnership: AnyObject {
     /// How many ESP and AH flows this analyzer may track: the run's bound, or its share of it.
     func flowLimit(_ options: AnalysisOptions) -> Int
     /// What is wrong with the timestamp of frame `frame` (see `TimestampAudit`).
-    func auditTimestamp(_ header: PacketHeader, frame: Int) -> [String]
+    func auditTimestamp(_ header: PacketHeader, frame: Int) -> [RunWarning]
     /// What becomes of the IP fragment `ip` in `bytes`: a copy the capture already holds, or
     /// what reassembly made of it.
     /// (`frame` numbers the fragment in the run, `sourceFrame` in its file.)
@@ -73,7 +73,7 @@ final class WholeRun: FrameOwnership {
 
     func flowLimit(_ options: AnalysisOptions) -> Int { options.maxTrackedFlows }
 
-    func auditTimestamp(_ header: PacketHeader, frame: Int) -> [String] {
+    func auditTimestamp(_ header: PacketHeader, frame: Int) -> [RunWarning] {
         timestampAudit.check(header, frame: frame)
     }
 

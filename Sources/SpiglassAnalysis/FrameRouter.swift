@@ -136,12 +136,11 @@ final class FrameRouter {
     private(set) var firstTime: Timestamp? = nil
     private(set) var lastTime: Timestamp? = nil
     /// Why inputs ended early, in the order the stream reported them, each with the number of
-    /// frames read by then, and whether it was libpcap's limit on a sound file (`unreadable`)
-    /// rather than damage.
-    private(set) var damages: [(message: String, frames: Int, unreadable: Bool)] = []
+    /// frames read by then.
+    private(set) var damages: [(damage: CaptureDamage, frames: Int)] = []
     /// Warnings about the frames' timestamps, with the frame each was raised at (see
     /// `TimestampAudit`): the reader sees every frame, a worker only some.
-    private(set) var timestampWarnings: [(frame: Int, message: String)] = []
+    private(set) var timestampWarnings: [(frame: Int, warning: RunWarning)] = []
     private var timestampAudit = TimestampAudit()
 
     /// A batch goes to its worker after this many frames read (whatever it holds, so that
@@ -219,9 +218,9 @@ final class FrameRouter {
             case .packet(let header):
                 frames += 1
                 bytes += header.originalLength
-                for message in timestampAudit.check(header, frame: frames) {
-                    timestampWarnings.append((frames, message))
-                    notice?("warning: " + message)
+                for warning in timestampAudit.check(header, frame: frames) {
+                    timestampWarnings.append((frames, warning))
+                    notice?("warning: " + warning.sentence)
                 }
                 if firstTime == nil { firstTime = header.timestamp }
                 lastTime = header.timestamp
@@ -249,12 +248,9 @@ final class FrameRouter {
                 }
             case .end, .timeout, .interrupted:
                 break loop
-            case .damaged(let message):
-                damages.append((message, frames, false))
+            case .damaged(let damage):
+                damages.append((damage, frames))
                 // With several files the others go on; a single file has ended.
-                if reader.sources.count == 1 { break loop }
-            case .unreadable(let message):
-                damages.append((message, frames, true))
                 if reader.sources.count == 1 { break loop }
             }
         }

@@ -51,10 +51,6 @@ extension Analyzer {
     /// SAs' keys); the failures of the others are reported as not diagnosed.
     static let maxICVDiagnoses = 1024
 
-    static func icvBoundMessage() -> String {
-        "ICV failures on more than \(maxICVDiagnoses) SAs: the causes of the others are not looked for"
-    }
-
     /// Keeps the first packet of SA `saIndex` that failed (or, for `.garbled`, that verified
     /// but decrypted to garbage), once per SA and kind, at most `maxICVDiagnoses` of each: no
     /// more can be among the run's first. Past that, notes where the bound was first passed.
@@ -67,7 +63,7 @@ extension Analyzer {
             if icvState.boundPassedAt == nil {
                 icvState.boundPassedAt = summary.frames
                 // A parallel run raises it where the whole run passed the bound (`resolveICVDiagnoses`).
-                if ownership.diagnosesForTheRun { diagnose(Analyzer.icvBoundMessage()) }
+                if ownership.diagnosesForTheRun { diagnose(.icvDiagnosisBound) }
             }
             return
         }

@@ -30,12 +30,15 @@ enum IKEProtectionErrorText {
 
     /// Which key set cannot be used and why; IKEv2 gives the error's code too.
     static func keysUnusable(_ why: IKEKeysUnusable) -> String {
-        let key = "IKE SA \(why.initiatorSPI.ikeSPIHex) (\(why.origin))"
+        let key = "\(keySet(why)) (\(why.origin))"
         switch why.error {
         case .v2(let error): return "\(key): keys unusable: \(description(error))"
         case .v1(let error): return "\(key): \(reason(error))"
         }
     }
+
+    /// The key set by its initiator SPI: "IKE SA 500d1235fe70942d".
+    static func keySet(_ why: IKEKeysUnusable) -> String { "IKE SA \(why.initiatorSPI.ikeSPIHex)" }
 
     static func reason(_ error: IKEKeyDerivationError) -> String {
         switch error.detail {

@@ -34,9 +34,10 @@ enum IKESummaryLine {
                 rows: words.firstRange(of: "; ").map { LaidOutLine.causeRows(String(words[$0.upperBound...])) } ?? [])
             head = peers + "\n" + outcomeRow.text(indent: "  ", width: width).dropLast()
         }
-        let proposalRows = TotalsText.list(
-            "  proposal: ", proposal.split(separator: " ").map(String.init), separator: "", width: width)
-        return head + "\n" + proposalRows + "  " + counts
+        let proposalRows = TerminalRows.alignedList(
+            "  proposal: ", proposal.split(separator: " ").map(String.init), separator: " ", width: width,
+            clipsItems: false)
+        return head + "\n" + proposalRows + "\n  " + counts
     }
 
     /// "established", "deleted", "failed: AUTHENTICATION_FAILED from the responder", "no response".

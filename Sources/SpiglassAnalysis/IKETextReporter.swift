@@ -113,16 +113,11 @@ final class IKETextReporter: Reporter {
                 leaks: PolicyPresentation.leakLines(summary.policy, start: summary.firstTime), display: display,
                 heading: false
             ).text)
-        for diagnostic in summary.diagnostics {
-            sink.write(WarningText.line("warning:", diagnostic).text(indent: "", width: display.width))
+        for warning in summary.warnings {
+            sink.write(warning.line("warning:").text(indent: "", width: display.width))
         }
-        if let damage = summary.damage {
-            let whole = "capture ended early: \(damage)"
-            let line =
-                MixedLinkTypeRows.rows(damage).map {
-                    LaidOutLine(whole: whole, headline: "capture ended early: \($0.fact)", rows: $0.rows)
-                } ?? LaidOutLine(whole)
-            sink.write(line.text(indent: "", width: display.width))
+        if let damage = CaptureDamageText.endedEarly(summary.damages) {
+            sink.write(damage.text(indent: "", width: display.width))
         }
         sink.flush()
     }

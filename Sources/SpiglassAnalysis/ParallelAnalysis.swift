@@ -326,7 +326,7 @@ public final class ParallelAnalysis {
         summary.bytes = router.bytes
         summary.firstTime = router.firstTime
         summary.lastTime = router.lastTime
-        summary.damage = router.damages.isEmpty ? nil : router.damages.map(\.message).joined(separator: "; ")
+        summary.damages = router.damages.map(\.damage)
         summary.stoppedEarly = router.stoppedEarly
         summary.capture = router.captureStatistics
         var untracked = first.flowTable.untrackedPackets
@@ -359,7 +359,7 @@ public final class ParallelAnalysis {
         first.summary = summary
         first.flowTable.replace(with: merged, untrackedPackets: untracked)
         first.icvState.outcomes = outcomes
-        first.diagnostics.replace(messages: diagnostics, frames: frames)
+        first.diagnostics.replace(warnings: diagnostics, frames: frames)
         shards[0].output.forward = output
         first.finish()
         first.closeWriter(writer)
@@ -369,10 +369,10 @@ public final class ParallelAnalysis {
 
     /// The run's diagnostics in the order they were first raised, once each, at most as many
     /// as one thread keeps, with the frame of each.
-    private func mergedDiagnostics(icvBoundPassedAt boundPassedAt: Int?) -> (messages: [String], frames: [Int]) {
+    private func mergedDiagnostics(icvBoundPassedAt boundPassedAt: Int?) -> (warnings: [RunWarning], frames: [Int]) {
         var raised: [(frame: Int, worker: Int, index: Int)] = []
         for (w, worker) in workers.enumerated() {
-            for index in worker.diagnostics.messages.indices {
+            for index in worker.diagnostics.warnings.indices {
                 raised.append((worker.diagnostics.frames[index], w, index))
             }
         }
@@ -380,25 +380,21 @@ public final class ParallelAnalysis {
         // them before it looks at the frame's contents; the run's ICV-diagnosis bound is raised
         // where the run passed it.
         var runWarnings = router.timestampWarnings
-        if let boundPassedAt { runWarnings.append((boundPassedAt, Analyzer.icvBoundMessage())) }
-        for (index, warning) in runWarnings.enumerated() {
-            raised.append((warning.frame, warning.message == Analyzer.icvBoundMessage() ? workers.count : -1, index))
+        if let boundPassedAt { runWarnings.append((boundPassedAt, .icvDiagnosisBound)) }
+        for (index, raisedByRun) in runWarnings.enumerated() {
+            let bound = if case .icvDiagnosisBound = raisedByRun.warning { true } else { false }
+            raised.append((raisedByRun.frame, bound ? workers.count : -1, index))
         }
         raised.sort { ($0.frame, $0.worker, $0.index) < ($1.frame, $1.worker, $1.index) }
         // Where a single thread raises each damage: after the frames read before it (a single
         // damaged file ends the run, so its message comes last; so does a stop by a signal).
         let single = router.reader.sources.count == 1
         var damageMessages = router.damages.map { damage in
-            single
-                ? (
-                    Analyzer.endMessage(frames: damage.frames, damage: damage.message, unreadable: damage.unreadable),
-                    Int.max
-                )
-                : ("\(damage.message) (frame \(damage.frames) of the stream)", damage.frames)
+            (RunWarning.captureEnded(frames: damage.frames, damage: damage.damage), single ? Int.max : damage.frames)
         }
-        if router.stoppedEarly { damageMessages.append((Analyzer.stoppedMessage(frames: router.frames), Int.max)) }
+        if router.stoppedEarly { damageMessages.append((.readingStopped(frames: router.frames), Int.max)) }
         // `raised` is in order; a damage noticed after frame n goes after frame n's diagnostics.
-        var messages: [(String, Int)] = []
+        var messages: [(RunWarning, Int)] = []
         var pending = damageMessages[...]
         for entry in raised {
             while let damage = pending.first, damage.1 < entry.frame {
@@ -408,14 +404,14 @@ public final class ParallelAnalysis {
             messages.append(
                 (
                     entry.worker < 0 || entry.worker == workers.count
-                        ? runWarnings[entry.index].message
-                        : workers[entry.worker].diagnostics.messages[entry.index], entry.frame
+                        ? runWarnings[entry.index].warning
+                        : workers[entry.worker].diagnostics.warnings[entry.index], entry.frame
                 ))
         }
         messages += pending
         var log = DiagnosticLog()
-        for (message, frame) in messages { log.raise(message, frame: frame) }
-        return (log.messages, log.frames)
+        for (warning, frame) in messages { log.raise(warning, frame: frame) }
+        return (log.warnings, log.frames)
     }
 }
 

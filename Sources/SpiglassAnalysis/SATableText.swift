@@ -108,7 +108,8 @@ struct SATableText {
         facts.append("from \(startText(flow)) s for \(durationText(flow)) s")
         if summary.policy.active { facts.append("policy \(PolicyPresentation.cell(flow.policy))") }
         // The counts as a list broken between them, each row two columns in.
-        return head + "\n" + TotalsText.list("  ", facts, separator: ";", width: width)
+        return head + "\n" + TerminalRows.alignedList("  ", facts, separator: "; ", width: width, clipsItems: false)
+            + "\n"
     }
 
     private func protocolText(_ flow: FlowStatistics) -> String {

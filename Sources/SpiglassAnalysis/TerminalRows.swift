@@ -28,9 +28,13 @@ enum TerminalRows {
     }
 
     /// `lead` and `items` joined by `separator`; on a terminal too narrow for that, broken
-    /// between items into rows aligned under the first item, an item wider than a row
-    /// clipped with "…" (the whole value is in the piped output, the JSON and `-V`).
-    static func alignedList(_ lead: String, _ items: [String], separator: String, width: Int?) -> String {
+    /// between items into rows aligned under the first item (a list's layout, not a sentence
+    /// folded at any space). An item wider than a row is clipped with "…" when `clipsItems`
+    /// (a capture's value, whole in the piped output, the JSON and `-V`), else left to fold
+    /// (the report's own counts and names: "Verdicts: decrypted 5, …", an SA's counts).
+    static func alignedList(
+        _ lead: String, _ items: [String], separator: String, width: Int?, clipsItems: Bool = true
+    ) -> String {
         let whole = lead + items.joined(separator: separator)
         guard let width, !fits(whole, width) else { return whole }
         let column = columns(lead)
@@ -47,7 +51,7 @@ enum TerminalRows {
                 rowHasItem = false
             }
             let room = width - columns(row) - (rowHasItem ? 1 : 0) - columns(end)
-            row += (rowHasItem ? " " : "") + clipped(item, columns: max(room, 1)) + end
+            row += (rowHasItem ? " " : "") + (clipsItems ? clipped(item, columns: max(room, 1)) : item) + end
             rowHasItem = true
         }
         rows.append(row)

@@ -208,7 +208,10 @@ final class TextReporter: Reporter {
             let n = summary.count(v)
             return n > 0 ? display.paint("\(v.rawValue) \(n)", v.style) : nil
         }
-        sink.write(TotalsText.list("Verdicts: ", verdicts.isEmpty ? ["none"] : verdicts, width: display.width))
+        sink.write(
+            TerminalRows.alignedList(
+                "Verdicts: ", verdicts.isEmpty ? ["none"] : verdicts, separator: ", ", width: display.width,
+                clipsItems: false) + "\n")
         if let first = summary.firstTime, let last = summary.lastTime {
             let span = LaidOutLine(
                 whole: "Capture: \(TimeFormat.iso8601Text(first)) to \(TimeFormat.iso8601Text(last))",
@@ -221,9 +224,8 @@ final class TextReporter: Reporter {
         }
         let leaks = PolicyPresentation.leakLines(summary.policy, start: summary.firstTime)
         sink.write(FindingsSection(findings: summary.findings, leaks: leaks, display: display).text)
-        for message in summary.diagnostics {
-            sink.write(
-                WarningText.line(display.paint("Warning:", .warning), message).text(indent: "", width: display.width))
+        for warning in summary.warnings {
+            sink.write(warning.line(display.paint("Warning:", .warning)).text(indent: "", width: display.width))
         }
         sink.flush()
     }

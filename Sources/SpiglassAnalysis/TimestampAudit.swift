@@ -11,24 +11,17 @@ struct TimestampAudit {
     private var rangeReported = false
 
     /// Warnings for frame `frame`, at most one of each kind per run.
-    mutating func check(_ header: PacketHeader, frame: Int) -> [String] {
+    mutating func check(_ header: PacketHeader, frame: Int) -> [RunWarning] {
         guard !(carryReported && rangeReported) else { return [] }
-        var messages: [String] = []
+        var warnings: [RunWarning] = []
         if !carryReported, let field = header.outOfRangeFraction {
             carryReported = true
-            let (unit, range) =
-                header.timestamp.resolution == .microseconds ? ("microseconds", "999999") : ("nanoseconds", "999999999")
-            messages.append(
-                "frame \(frame): timestamp \(unit) field \(field) is outside 0-\(range) (a damaged or crafted "
-                    + "capture): carried into the seconds, here and in any later such frame")
+            warnings.append(.timestampFraction(frame: frame, field: field, resolution: header.timestamp.resolution))
         }
         if !rangeReported, !header.timestamp.isRFC3339Representable {
             rangeReported = true
-            messages.append(
-                "frame \(frame): timestamp \(header.timestamp.seconds) s since 1970 lies outside the years 0000-9999 "
-                    + "(a damaged or crafted capture): shown as an invalid time (null in JSON), and times relative to it saturate"
-            )
+            warnings.append(.timestampOutOfRange(frame: frame, seconds: header.timestamp.seconds))
         }
-        return messages
+        return warnings
     }
 }

@@ -12,11 +12,9 @@ public final class CaptureReader {
         /// caller decides whether to stop or go on.
         case interrupted
         case end
-        /// The file ended in the middle of a record or is otherwise damaged.
-        case damaged(String)
-        /// libpcap cannot read the rest of a sound file (a pcapng whose interfaces have several
-        /// link types): why, and what to do about it.
-        case unreadable(String)
+        /// The file ended in the middle of a record or is otherwise damaged, or libpcap cannot
+        /// read the rest of a sound file (`CaptureDamage.unreadable`).
+        case damaged(CaptureDamage)
     }
 
     private let handle: OpaquePointer
@@ -333,7 +331,7 @@ public final class CaptureReader {
         switch status {
         case 1:
             guard let header = headerPointer?.pointee, let data = dataPointer else {
-                return .damaged("libpcap returned no packet")
+                return .damaged(CaptureDamage(.reported("libpcap returned no packet")))
             }
             drained = false
             // pcap_offline_filter: 0 when the program rejects the packet.
@@ -354,9 +352,7 @@ public final class CaptureReader {
         case PCAP_ERROR_BREAK:
             return isLive ? .interrupted : .end
         default:
-            let message = lastError
-            if let linkTypes = CaptureReader.mixedLinkTypes(message) { return .unreadable(linkTypes) }
-            return .damaged(message)
+            return .damaged(CaptureDamage(CaptureReader.cause(lastError)))
         }
     }
 
@@ -382,34 +378,11 @@ public final class CaptureReader {
         return true
     }
 
-    /// libpcap's refusal of a pcapng with interfaces of several link types ("an interface has a
-    /// type 101 different from the type of the first interface"), said with what it means and
-    /// what to do; nil for any other error.
-    static func mixedLinkTypes(_ message: String) -> String? {
-        guard message.contains("different from the type of the first interface") else { return nil }
-        let number = message.split(separator: " ").lazy.compactMap { Int($0) }.first
-        let other = number.map { "LINKTYPE \($0)\(editcapName($0).map { " (\($0))" } ?? "")" } ?? "another link type"
-        let encapsulation = number.flatMap(editcapName) ?? "<encapsulation: editcap -T lists them>"
-        return
-            "the pcapng has an interface of \(other) besides the first interface's link type, and libpcap reads only "
-            + "pcapng files whose interfaces share one link type; split it per interface and read each file, e.g. for "
-            + "interface N: editcap -r -F pcap -T \(encapsulation) IN.pcapng IN-N.pcap $(tshark -r IN.pcapng -Y "
-            + "'frame.interface_id == N' -T fields -e frame.number) (tshark -Y 'frame.interface_id == 0' -F pcap -w IN-0.pcap "
-            + "works for the interfaces of the first one's link type)"
-    }
-
-    /// editcap's `-T` name of a LINKTYPE, for the common ones.
-    static func editcapName(_ linkType: Int) -> String? {
-        switch linkType {
-        case 0: return "null"
-        case 1: return "ether"
-        case 101: return "rawip"
-        case 108: return "loop"
-        case 113: return "linux-sll"
-        case 228: return "rawip4"
-        case 229: return "rawip6"
-        case 276: return "linux-sll2"
-        default: return nil
-        }
+    /// What libpcap's error `message` means: its refusal of a pcapng with interfaces of several
+    /// link types ("an interface has a type 101 different from the type of the first
+    /// interface"), with the type it names, or damage in its words.
+    static func cause(_ message: String) -> CaptureDamage.Cause {
+        guard message.contains("different from the type of the first interface") else { return .reported(message) }
+        return .mixedLinkTypes(otherLinkType: message.split(separator: " ").lazy.compactMap { Int($0) }.first)
     }
 }

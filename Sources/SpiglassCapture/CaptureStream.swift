@@ -48,7 +48,7 @@ public final class CaptureStream {
     /// The source whose packet was handed out last (its reader's buffer holds it).
     @exclusivity(unchecked) private var current = -1
     /// Sources that ended in damage, or that libpcap could not read further: handed out once each.
-    @exclusivity(unchecked) private var pendingDamage: [(source: Int, message: String, unreadable: Bool)] = []
+    @exclusivity(unchecked) private var pendingDamage: [(source: Int, damage: CaptureDamage)] = []
 
     /// Opens the files at `paths` (pcap or pcapng; "-" alone reads standard input), each
     /// with `filter` when given. Fails on the first file that cannot be read.
@@ -187,7 +187,7 @@ public final class CaptureStream {
                 readers[index] = reader
             } catch {
                 // It opened a moment ago: it was removed or changed since.
-                return .damaged(describeDamage(index, "\(error)"))
+                return .damaged(placed(CaptureDamage(.reported("\(error)")), in: index))
             }
             prime(index)
             if !pendingDamage.isEmpty {
@@ -228,11 +228,8 @@ public final class CaptureStream {
             header.source = index
             header.sourceFrame = counts[index]
             heads[index] = header
-        case .damaged(let message):
-            pendingDamage.append((index, message, false))
-            close(index)
-        case .unreadable(let message):
-            pendingDamage.append((index, message, true))
+        case .damaged(let damage):
+            pendingDamage.append((index, damage))
             close(index)
         case .end, .timeout, .interrupted:
             close(index)
@@ -240,9 +237,8 @@ public final class CaptureStream {
     }
 
     private func takePendingDamage() -> CaptureReader.Next {
-        let damage = pendingDamage.removeFirst()
-        let message = describeDamage(damage.source, damage.message, unreadable: damage.unreadable)
-        return damage.unreadable ? .unreadable(message) : .damaged(message)
+        let pending = pendingDamage.removeFirst()
+        return .damaged(placed(pending.damage, in: pending.source))
     }
 
     private func close(_ index: Int) {
@@ -251,12 +247,12 @@ public final class CaptureStream {
         readers[index] = nil
     }
 
-    /// libpcap's words for a stream of one file; with several, the file and its last frame.
-    private func describeDamage(_ index: Int, _ message: String, unreadable: Bool = false) -> String {
-        guard sources.count > 1 else { return message }
-        let what =
-            unreadable ? "read up to its frame \(counts[index]) only" : "damaged after its frame \(counts[index])"
-        return "capture file '\(sources[index].path)' \(what): \(message); the rest of that file is not read"
+    /// The damage of source `index` as it is; with several sources, which file and how far it was read.
+    private func placed(_ damage: CaptureDamage, in index: Int) -> CaptureDamage {
+        guard sources.count > 1 else { return damage }
+        var placed = damage
+        placed.file = CaptureDamage.File(path: sources[index].path, frames: counts[index])
+        return placed
     }
 
     /// Frames handed out from source `index` so far.

@@ -60,8 +60,8 @@ enum IKECryptoFixture {
                 out.append(Message(frame: frame, port: destination, bytes: Array(bytes[payload])))
             case .end:
                 break reading
-            case .damaged(let why), .unreadable(let why):
-                throw ReadError(description: why)
+            case .damaged(let why):
+                throw ReadError(description: "\(why)")
             case .timeout, .interrupted:
                 break reading
             }

@@ -1381,7 +1381,7 @@ enum IKEv1RawUDP {
                 samples.append(IKECaptureMessages.Sample(frame: frame, bytes: bytes, range: start..<length))
             case .timeout, .interrupted:
                 continue
-            case .end, .damaged, .unreadable:
+            case .end, .damaged:
                 break loop
             }
         }

@@ -1094,7 +1094,7 @@ enum IKECaptureMessages {
                 }
             case .timeout, .interrupted:
                 continue
-            case .end, .damaged, .unreadable:
+            case .end, .damaged:
                 break loop
             }
         }

@@ -84,52 +84,20 @@ import Testing
     @Test func aListContinuesUnderItsFirstItem() {
         let items = ["decrypted 5", "icv-failed 3", "garbled 2", "dummy 1", "malformed 1", "no-sa 1", "not-ipsec 1"]
         #expect(
-            TotalsText.list("Verdicts: ", items, width: 80)
+            TerminalRows.alignedList("Verdicts: ", items, separator: ", ", width: 80, clipsItems: false)
                 == "Verdicts: decrypted 5, icv-failed 3, garbled 2, dummy 1, malformed 1, no-sa 1,\n"
-                + "          not-ipsec 1\n")
-        #expect(TotalsText.list("Verdicts: ", items, width: nil) == "Verdicts: " + items.joined(separator: ", ") + "\n")
-    }
-
-    @Test func warningsOfTheAnalysisAreLaidOut() {
-        let range = WarningText.line(
-            "Warning:",
-            "frame 1: timestamp 9223372036854 s since 1970 lies outside the years 0000-9999 (a damaged or crafted "
-                + "capture): shown as an invalid time (null in JSON), and times relative to it saturate")
-        #expect(range.headline == "Warning: frame 1: timestamp 9223372036854 s since 1970")
+                + "          not-ipsec 1")
         #expect(
-            range.rows == [
-                "outside: the years 0000-9999 (a damaged or crafted capture)",
-                "shown: as an invalid time (null in JSON), and times relative to it saturate",
-            ])
-        let keys = WarningText.line(
-            "warning:",
-            "IKE SA 500d1235fe70942d (Fixtures/a/ikev2_decryption_table:1): keys unusable: unsupportedAlgorithm: no "
-                + "integrity algorithm for aes-cbc-256, so the ICV length is unknown")
-        #expect(keys.headline == "warning: IKE SA 500d1235fe70942d: keys unusable")
-        #expect(keys.rows.first == "keys: ikev2_decryption_table:1")
-        #expect(WarningText.line("Warning:", "something else: entirely").rows.isEmpty)
-    }
-
-    /// libpcap's refusal of a pcapng of mixed link types: on 80 columns every row fits, and the
-    /// commands, joined again at their " \\" continuations, are the piped sentence's own.
-    @Test(arguments: [101, 147])
-    func mixedLinkTypesAreLaidOutAsCommandsToCopy(linkType: Int) throws {
-        let damage = try #require(
-            CaptureReader.mixedLinkTypes(
-                "an interface has a type \(linkType) different from the type of the first interface"))
-        let message = Analyzer.endMessage(frames: 4, damage: damage, unreadable: true)
-        let line = WarningText.line("Warning:", message)
-        #expect(line.headline == "Warning: capture read up to frame 4 only: the pcapng mixes link types")
-        #expect(line.rows.last == "results: cover the frames before it")
-        let text = line.text(indent: "", width: 80)
-        for row in text.split(separator: "\n") { #expect(TerminalRows.columns(String(row)) <= 80, "\(row)") }
-        let joined = text.replacing(#/ \\\n +/#, with: " ")
-        let editcap = try #require(damage.firstMatch(of: #/editcap [^$]+ \$\(tshark [^)]+\)/#)?.output)
-        #expect(joined.contains(editcap))
-        #expect(joined.contains("or: tshark -Y 'frame.interface_id == 0' -F pcap -w IN-0.pcap"))
-        #expect(line.whole == "Warning: " + message)
-        // Piped: the one sentence of before.
-        #expect(line.text(indent: "", width: nil) == "Warning: \(message)\n")
+            TerminalRows.alignedList("Verdicts: ", items, separator: ", ", width: nil, clipsItems: false)
+                == "Verdicts: " + items.joined(separator: ", "))
+        // An item wider than a row: whole, to fold, or clipped to the row.
+        let wide = ["decrypted 5", String(repeating: "x", count: 90)]
+        #expect(
+            TerminalRows.alignedList("Verdicts: ", wide, separator: ", ", width: 80, clipsItems: false)
+                == "Verdicts: decrypted 5,\n          " + wide[1])
+        let clipped = TerminalRows.alignedList("Verdicts: ", wide, separator: ", ", width: 80)
+        #expect(clipped.split(separator: "\n").map { TerminalRows.columns(String($0)) } == [22, 80])
+        #expect(clipped.hasSuffix("…"))
     }
 
     @Test func policyNotesOfAPacket() {
