@@ -95,7 +95,9 @@ public final class GatheredRecords {
             for piece in pieces {
                 let source = piece.source == Self.extrasSource ? sources.count : piece.source
                 vectors.append(
-                    iovec(iov_base: UnsafeMutableRawPointer(mutating: bases[source]! + piece.start), iov_len: piece.count))
+                    iovec(
+                        iov_base: UnsafeMutableRawPointer(mutating: bases[source]! + piece.start), iov_len: piece.count)
+                )
             }
             vectors.withUnsafeMutableBufferPointer { vectors in
                 pcap?.writeRecords(vectors: vectors, count: records)

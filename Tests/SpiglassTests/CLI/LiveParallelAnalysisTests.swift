@@ -158,7 +158,9 @@ import Testing
             waits.append((frames, records(several) >= want))
         }
         #expect(waits.map(\.frames) == timeouts.sorted())
-        for wait in waits { #expect(wait.written, "packets of frames 1-\(wait.frames) not written at the timeout after them") }
+        for wait in waits {
+            #expect(wait.written, "packets of frames 1-\(wait.frames) not written at the timeout after them")
+        }
         #expect(FileManager.default.contents(atPath: several) == FileManager.default.contents(atPath: one))
     }
 

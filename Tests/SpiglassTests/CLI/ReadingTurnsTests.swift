@@ -60,7 +60,8 @@ import Testing
             let parallel = try reference.parallel(threads: count, output: merged, writePath: path)
             parallel.setQueueCapacities(chunks: sizes.chunks, batches: sizes.batches, roundFrames: sizes.roundFrames)
             let summary = try parallel.run()
-            let label = "--threads \(count) -w \(format), queues \(sizes.chunks)/\(sizes.batches), rounds of \(sizes.roundFrames)"
+            let label =
+                "--threads \(count) -w \(format), queues \(sizes.chunks)/\(sizes.batches), rounds of \(sizes.roundFrames)"
             #expect(merged.text == reference.text, "\(label)")
             #expect(summary.written == reference.summary.written, "\(label)")
             #expect(FileManager.default.contents(atPath: path) == expected, "\(label): -w differs")
