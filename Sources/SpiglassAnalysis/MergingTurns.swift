@@ -27,8 +27,8 @@
 /// - A worker never waits for room while it holds the merging turn (it files before taking it)
 ///   or the reading turn (reading files nothing).
 ///
-/// Memory stays bounded: at most `capacity` chunks queued per worker, one at the merge's
-/// cursor, one being filled, and `capacity` spares. The queues are shared and held under the
+/// Memory stays bounded: a worker makes a chunk only when it has no spare, and at most
+/// `capacity` of its chunks are queued, one is at the merge's cursor and one is being filled. The queues are shared and held under the
 /// lock; the merge belongs to the turn's holder.
 final class MergingTurns: @unchecked Sendable {
     private let lock = ConditionLock()

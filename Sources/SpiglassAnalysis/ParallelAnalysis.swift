@@ -19,8 +19,8 @@ import SpiglassSAD
 /// (`MergingTurns`; the -w records go to the file from where the workers prepared them); the
 /// calling thread only starts and joins them. A full queue holds its worker back, and a full
 /// batch queue stops the reading until its worker takes a batch, so memory stays bounded: at
-/// most 2 × `queueCapacity` + 2 chunks of a few hundred KiB and `batchQueueCapacity` + 3 batches
-/// of at most a MiB per worker. At the end the flows (disjoint
+/// most `queueCapacity` + 2 chunks of a few hundred KiB and `batchQueueCapacity` + 3 batches of
+/// at most a MiB per worker. At the end the flows (disjoint
 /// by SPI) are put in the order a single thread finds them, the counters summed, the ICV
 /// failures diagnosed for the run, the diagnostics merged in first-raised order, and worker 0,
 /// which holds the IKE story, prints the tables.
