@@ -28,8 +28,8 @@
 ///   or the reading turn (reading files nothing).
 ///
 /// Memory stays bounded: a worker makes a chunk only when it has no spare, and at most
-/// `capacity` of its chunks are queued, one is at the merge's cursor and one is being filled. The queues are shared and held under the
-/// lock; the merge belongs to the turn's holder.
+/// `capacity` of its chunks are queued, one is at the merge's cursor and one is being filled.
+/// The queues are shared and held under the lock; the merge belongs to the turn's holder.
 final class MergingTurns: @unchecked Sendable {
     private let lock = ConditionLock()
     private let merge: FrameOrderMerge
