@@ -52,7 +52,7 @@ final class Shard {
 }
 
 /// A worker of a parallel run: the reader has audited the timestamps and reassembled the
-/// fragments, the merger writes -w and diagnoses ICV failures over all the workers, and only
+/// fragments, the merge writes -w, the run diagnoses ICV failures over all the workers, and only
 /// worker 0 follows IKE, publishing what the others must learn of it.
 extension Shard: FrameOwnership {
     var followsIKE: Bool { index == 0 }
@@ -71,7 +71,7 @@ extension Shard: FrameOwnership {
 
     func writePacket(_ bytes: [UInt8], range: Range<Int>, timestamp: Timestamp) -> Bool {
         guard writesPackets else { return false }
-        // Kept with the frame's report until the merger writes it in order.
+        // Kept with the frame's report until the merge writes it in order.
         output.appendPacket(bytes, range: range, timestamp: timestamp)
         return true
     }
@@ -96,7 +96,7 @@ extension Shard: FrameOwnership {
         }
     }
 
-    /// Closes nothing: the merger writes the run's -w file.
+    /// Closes nothing: the merge writes the run's -w file.
     func closeOutput() throws {}
 }
 
@@ -125,7 +125,7 @@ struct ShardEntries {
     }
 }
 
-/// What a worker hands the merger: its entries and how far it has read.
+/// What a worker hands the merge: its entries and how far it has read.
 final class ShardChunk {
     var entries = ShardEntries()
 
@@ -150,10 +150,12 @@ final class ShardChunk {
 }
 
 /// A worker's reporter writes here: text and -w records pile up, filed per frame, and go to
-/// the merger as a chunk once there are enough. After the run, worker 0's reporter prints the
-/// tables through `forward`.
+/// the merge as a chunk once there are enough (`MergingTurns`). After the run, worker 0's
+/// reporter prints the tables through `forward`.
 final class ShardOutput: OutputSink {
-    let channel: HandoffChannel<ShardChunk>
+    /// Where the chunks go, and this worker's number there.
+    let merging: MergingTurns
+    let worker: Int
     /// Set after the run: writes go straight there.
     var forward: OutputSink? = nil
     /// The timestamp resolution of the run's -w file (`AnalysisOptions.writeResolution`).
@@ -168,14 +170,15 @@ final class ShardOutput: OutputSink {
     @exclusivity(unchecked) private var lastSent = 0
 
     // A chunk goes when any of these is reached; they bound its size (a record is at most
-    // one 64 KiB datagram past the limit) and how long the merger may wait for news.
+    // one 64 KiB datagram past the limit) and how long the merge may wait for news.
     static let maxEntries = 1024
     static let maxTextBytes = 128 << 10
     static let maxRecordBytes = 256 << 10
     static let maxFramesPerChunk = 4096
 
-    init(channel: HandoffChannel<ShardChunk>, writeResolution: TimestampResolution = .microseconds) {
-        self.channel = channel
+    init(merging: MergingTurns, worker: Int, writeResolution: TimestampResolution = .microseconds) {
+        self.merging = merging
+        self.worker = worker
         self.writeResolution = writeResolution
     }
 
@@ -195,7 +198,7 @@ final class ShardOutput: OutputSink {
         recordCount += 1
     }
 
-    /// A pcapng -w packet (`PcapngBlock.appendPacket`; the merger's writer numbers its interface).
+    /// A pcapng -w packet (`PcapngBlock.appendPacket`; the merge numbers its interface).
     func appendPacketBlock(
         _ bytes: [UInt8], range: Range<Int>, timestamp: Timestamp, dlt: Int32, comment: [UInt8],
         commentRange: Range<Int>
@@ -221,15 +224,15 @@ final class ShardOutput: OutputSink {
     }
 
     /// Sends what was filed, saying that every frame up to `frame` has been read, and starts
-    /// anew with the buffers of a spent chunk.
+    /// anew with the buffers of a spent chunk. (May merge: see `MergingTurns.file`.)
     func send(scannedThrough frame: Int, bytePosition: Int64, finished: Bool = false) {
-        let chunk = channel.spare() ?? ShardChunk()
+        let chunk = merging.spare(for: worker) ?? ShardChunk()
         chunk.reset()
         swap(&chunk.entries, &entries)
         chunk.scannedThrough = frame
         chunk.bytePosition = bytePosition
         chunk.finished = finished
-        channel.send(chunk)
+        merging.file(chunk, from: worker)
         recordCount = 0
         lastEntryText = 0
         lastEntryRecords = 0
@@ -239,7 +242,7 @@ final class ShardOutput: OutputSink {
 
 extension Analyzer {
     /// A worker's loop: the frames the reader deals it, batch by batch, filing this worker's
-    /// output per frame and sending it to the merger after each batch (so the merger learns
+    /// output per frame and sending it to the merge after each batch (so the merge learns
     /// how far the reader has got even from a worker that reports nothing). The tables are
     /// printed later, from the merged state.
     func runShard(_ turns: ReadingTurns, sources: [CaptureStream.Source], shard: Shard) {
@@ -307,8 +310,8 @@ extension Analyzer {
 
     /// Before frame `frame`: waits until worker 0 has processed every IKE-carrying frame up to
     /// `horizon`, then applies what they taught it (SAs keyed from SK_d, CHILD_SAs by SPI).
-    /// While it waits the merger may need worker 0's output, which comes first in frame order:
-    /// so the merger is told first that this worker has nothing more before `frame`.
+    /// While it waits the merge may need worker 0's output, which comes first in frame order:
+    /// so the merge is told first that this worker has nothing more before `frame`.
     func catchUpWithIKE(through horizon: Int, before frame: Int, shard: Shard, bytePosition: Int64) {
         if !shard.ikeEvents.isPast(horizon) { shard.output.send(scannedThrough: frame - 1, bytePosition: bytePosition) }
         for event in shard.ikeEvents.events(from: shard.appliedEvents, after: horizon) {

@@ -27,10 +27,24 @@ struct DecryptedOutput {
         }
     }
 
-    /// Writes records a worker prepared (pcap records or pcapng blocks, as the file is).
-    func writeRecords(_ buffer: [UInt8], range: Range<Int>, count: Int) {
-        pcap?.writeRecords(buffer, range: range, count: count)
-        pcapng?.writeBlocks(buffer, range: range, count: count)
+    /// A parallel run's records on their way to the file (`gather`, `writeGathered`).
+    let gathered = GatheredRecords()
+
+    /// Takes `count` records a worker prepared (pcap records or pcapng blocks, as the file is),
+    /// bytes `range` of `buffer`, which is source `source` of the next `writeGathered`: they
+    /// are written from there, after those gathered before them.
+    func gather(_ buffer: [UInt8], range: Range<Int>, count: Int, source: Int) {
+        if let pcapng {
+            gathered.addBlocks(buffer, range: range, count: count, source: source, writer: pcapng)
+        } else if pcap != nil {
+            gathered.addRecords(range: range, count: count, source: source)
+        }
+    }
+
+    /// Writes the gathered records; `sources[i]` is the buffer of source i (unchanged since
+    /// its records were gathered).
+    func writeGathered(sources: [[UInt8]]) {
+        gathered.write(sources: sources, pcap: pcap, pcapng: pcapng)
     }
 
     func close() throws {

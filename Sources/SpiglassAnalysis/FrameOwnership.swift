@@ -5,8 +5,8 @@ import SpiglassWire
 /// How an analyzer takes part in a run, given to it when it is made: it sees every frame of
 /// the run (`WholeRun`), or it is one worker of a parallel run (`Shard`), dealt the frames it
 /// owns by a reader that has done the run-wide work once (the timestamp audit, the capture's
-/// copies of fragments, reassembly) and whose merger writes -w and diagnoses ICV failures over
-/// all the workers. The analyzer asks it rather than asking which kind of run it is in.
+/// copies of fragments, reassembly), whose output is merged into frame order for -w and the
+/// report, and whose ICV failures are diagnosed over all the workers. The analyzer asks it rather than asking which kind of run it is in.
 protocol FrameOwnership: AnyObject {
     /// Whether this analyzer follows IKE (alone in a run, or worker 0 of a parallel one).
     var followsIKE: Bool { get }

@@ -144,7 +144,7 @@ final class FrameRouter {
     private var timestampAudit = TimestampAudit()
 
     /// A batch goes to its worker after this many frames read (whatever it holds, so that
-    /// every worker, and through it the merger, learns how far the reader has got), or once
+    /// every worker, and through it the merge, learns how far the reader has got), or once
     /// it holds `maxBatchBytes`.
     static let framesPerRound = 512
     /// This run's `framesPerRound` (tests make rounds of a frame or two).

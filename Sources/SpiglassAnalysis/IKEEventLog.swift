@@ -9,7 +9,8 @@ import SpiglassWire
 /// those frames produced: so each frame sees exactly the keys and CHILD_SAs a single thread
 /// would have at that point, with one copy of the IKE state for the whole run.
 ///
-/// Like `HandoffChannel`, this class shares memory between threads; every access holds the lock.
+/// Like `ReadingTurns` and `MergingTurns`, this class shares memory between threads; every access
+/// holds the lock.
 final class IKEEventLog: @unchecked Sendable {
     enum Event {
         case derived(SecurityAssociation)

@@ -15,10 +15,12 @@ import SpiglassSAD
 /// (`IKEEventLog`), which the others apply before the first frame that follows; the rest to
 /// worker 0. So the run holds one copy of the IKE story, the reassembly and the TCP streams,
 /// whatever N: each bound holds for the run. Workers file their output (report text and -w
-/// records) per frame into bounded queues, and the merger, on the calling thread, writes them
-/// in frame order (a full queue holds its worker back, and a full batch queue stops the reading
-/// until its worker takes a batch, so memory stays bounded: at most `queueCapacity` + 2 chunks of
-/// a few hundred KiB and `batchQueueCapacity` + 3 batches of at most a MiB per worker). At the end the flows (disjoint
+/// records) per frame into bounded queues and write it in frame order themselves, in turns
+/// (`MergingTurns`; the -w records go to the file from where the workers prepared them); the
+/// calling thread only starts and joins them. A full queue holds its worker back, and a full
+/// batch queue stops the reading until its worker takes a batch, so memory stays bounded: at
+/// most `queueCapacity` + 2 chunks of a few hundred KiB and `batchQueueCapacity` + 3 batches of
+/// at most a MiB per worker. At the end the flows (disjoint
 /// by SPI) are put in the order a single thread finds them, the counters summed, the ICV
 /// failures diagnosed for the run, the diagnostics merged in first-raised order, and worker 0,
 /// which holds the IKE story, prints the tables.
@@ -40,7 +42,8 @@ public final class ParallelAnalysis {
     /// Each worker's part in the run (`workers[i]` is given `shards[i]`).
     let shards: [Shard]
     let router: FrameRouter
-    let channels: [HandoffChannel<ShardChunk>]
+    let merging: MergingTurns
+    let merge: FrameOrderMerge
     let output: OutputSink
     let writer: DecryptedOutput
     private var started = false
@@ -51,7 +54,7 @@ public final class ParallelAnalysis {
     /// The merged flows, in the order a single-threaded run lists them (after `run`).
     public private(set) var flows: [FlowStatistics] = []
 
-    /// Chunks queued per worker before it waits for the merger.
+    /// Chunks queued per worker before it waits for the merge.
     static let queueCapacity = 16
     /// Batches of frames queued per worker before its reader stops reading (see `ReadingTurns`).
     static let batchQueueCapacity = 4
@@ -62,7 +65,7 @@ public final class ParallelAnalysis {
     /// and its rounds `roundFrames` frames: tests run the hand-over at its tightest. Before `run`.
     func setQueueCapacities(chunks: Int, batches: Int, roundFrames: Int) {
         precondition(!started, "queues are sized before the run")
-        for channel in channels { channel.capacity = max(1, chunks) }
+        merging.capacity = max(1, chunks)
         batchCapacity = max(1, batches)
         router.roundFrames = max(1, roundFrames)
     }
@@ -139,11 +142,11 @@ public final class ParallelAnalysis {
         workerOptions.flushEachPacket = false
         var workers: [Analyzer] = []
         var shards: [Shard] = []
-        var channels: [HandoffChannel<ShardChunk>] = []
+        let merge = FrameOrderMerge(workers: count, output: output, writer: writer)
+        let merging = MergingTurns(merge: merge, workers: count, capacity: ParallelAnalysis.queueCapacity)
         let ikeEvents = IKEEventLog()
         for index in 0..<count {
-            let channel = HandoffChannel<ShardChunk>(capacity: ParallelAnalysis.queueCapacity)
-            let sink = ShardOutput(channel: channel, writeResolution: options.writeResolution)
+            let sink = ShardOutput(merging: merging, worker: index, writeResolution: options.writeResolution)
             // The flows bound is shared out: SPIs are dealt in turn, so the shares fill evenly.
             let flowShare = options.maxTrackedFlows / count + (index < options.maxTrackedFlows % count ? 1 : 0)
             let shard = Shard(
@@ -156,7 +159,6 @@ public final class ParallelAnalysis {
                 options: workerOptions, output: sink, ownership: shard)
             workers.append(worker)
             shards.append(shard)
-            channels.append(channel)
         }
         self.threadCount = count
         self.router = FrameRouter(
@@ -164,11 +166,12 @@ public final class ParallelAnalysis {
             fragmentLimits: options.fragmentLimits, duplicateWindow: options.captureDuplicateWindow)
         self.workers = workers
         self.shards = shards
-        self.channels = channels
+        self.merging = merging
+        self.merge = merge
         self.output = output
     }
 
-    /// Runs the workers and merges their output; then prints the tables and returns the
+    /// Runs the workers, which merge their output; then prints the tables and returns the
     /// summary, as `Analyzer.run` does. Throws only when the threads cannot be started, and
     /// then before anything is read or written (but the -w file header). Runs once.
     public func run(
@@ -216,104 +219,14 @@ public final class ParallelAnalysis {
                 throw error
             }
         }
+        merge.progress = progress
+        merge.total = router.reader.fileSize ?? 0
         gate.open(true)
-        merge(progress: progress, total: router.reader.fileSize ?? 0)
         for thread in threads { thread.join() }
+        let merged = merging.finish()
+        assert(merged, "output left unmerged after the last chunk was filed")
         progress?.finish()
         return finish()
-    }
-
-    /// Where the merger stands in one worker's output: the chunk at hand, with its entries
-    /// copied out (references, not bytes) so that reading them costs no exclusivity check. A
-    /// class, so that looking at it copies one reference rather than the entries' seven.
-    private final class Cursor {
-        // The merger's alone (the chunk came through a `HandoffChannel`).
-        @exclusivity(unchecked) private(set) var chunk: ShardChunk? = nil
-        @exclusivity(unchecked) private(set) var entries = ShardEntries()
-        @exclusivity(unchecked) private(set) var position = 0
-        /// The first frame this worker may still have an entry for, and whether that entry is
-        /// at hand; Int.max once the worker has finished. Kept up to date as the cursor moves,
-        /// since the merger looks at every worker's bound for every entry it writes.
-        @exclusivity(unchecked) private(set) var bound = (frame: 1, pending: false)
-
-        /// Takes `chunk` (nil: none yet), giving back the spent one.
-        func load(_ next: ShardChunk?) -> ShardChunk? {
-            let spent = chunk
-            entries = next?.entries ?? ShardEntries()
-            chunk = next
-            move(to: 0)
-            return spent
-        }
-
-        func move(to next: Int) {
-            position = next
-            if let chunk {
-                bound =
-                    position < entries.frames.count
-                    ? (entries.frames[position], true) : (chunk.finished ? Int.max : chunk.scannedThrough + 1, false)
-            } else {
-                bound = (1, false)
-            }
-        }
-    }
-
-    /// Writes every worker's entries in frame order. A worker's next entry is known to come
-    /// at or after its current head entry or, when it has none left, after the last frame it
-    /// has read; the smallest such bound that is an entry goes out (with those of its worker
-    /// that still come before every other bound). Otherwise the merger waits for the worker
-    /// whose bound is smallest.
-    func merge(progress: ProgressReporter?, total: Int64) {
-        let cursors = channels.map { _ in Cursor() }
-        while true {
-            var best = -1
-            var bestBound = (frame: Int.max, pending: false)
-            var next = Int.max
-            for worker in cursors.indices {
-                let bound = cursors[worker].bound
-                // On a tie, an entry goes first: no other worker can own that frame.
-                if bound.frame < bestBound.frame
-                    || (bound.frame == bestBound.frame && bound.pending && !bestBound.pending)
-                {
-                    next = min(next, bestBound.frame)
-                    best = worker
-                    bestBound = bound
-                } else {
-                    next = min(next, bound.frame)
-                }
-            }
-            guard best >= 0, bestBound.frame != Int.max else { break }
-            let cursor = cursors[best]
-            if bestBound.pending {
-                let from = cursor.position
-                var to = from + 1
-                let frames = cursor.entries.frames
-                while to < frames.count && frames[to] < next { to += 1 }
-                write(cursor.entries, from: from, to: to)
-                cursor.move(to: to)
-            } else {
-                // Dropped here before the worker reuses its arrays.
-                if let spent = cursor.load(nil) { channels[best].recycle(spent) }
-                let fresh = channels[best].receive()
-                _ = cursor.load(fresh)
-                if best == 0, let progress {
-                    progress.update(bytes: fresh.bytePosition, total: total, packets: fresh.scannedThrough)
-                }
-            }
-        }
-        for cursor in cursors { _ = cursor.load(nil) }
-    }
-
-    /// Writes entries `from..<to` of a chunk: their text, then their -w records.
-    private func write(_ entries: ShardEntries, from: Int, to: Int) {
-        let textStart = from == 0 ? 0 : entries.textEnds[from - 1]
-        let textEnd = entries.textEnds[to - 1]
-        if textEnd > textStart { output.write(bytes: entries.text[textStart..<textEnd]) }
-        let recordStart = from == 0 ? 0 : entries.recordEnds[from - 1]
-        let recordEnd = entries.recordEnds[to - 1]
-        if recordEnd > recordStart {
-            let records = entries.recordCounts[to - 1] - (from == 0 ? 0 : entries.recordCounts[from - 1])
-            writer.writeRecords(entries.records, range: recordStart..<recordEnd, count: records)
-        }
     }
 
     /// Merges the workers' state into worker 0 and lets it print the tables.

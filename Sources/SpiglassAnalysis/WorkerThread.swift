@@ -1,9 +1,9 @@
 import Glibc
 
-// The few thread primitives a parallel run needs, on POSIX threads. This file,
-// `HandoffChannel` and `IKEEventLog` hold all the code that shares memory between threads;
+// The few thread primitives a parallel run needs, on POSIX threads. This file, `ReadingTurns`,
+// `MergingTurns` and `IKEEventLog` hold all the code that shares memory between threads;
 // everything else in a parallel run is owned by one thread at a time, handed over when a thread
-// starts or through a `HandoffChannel`, and read back after `join()`.
+// starts or under the lock of one of these, and read back after `join()`.
 
 /// A mutex with one condition variable. The pthread objects live in allocated memory, which
 /// never moves (a stored property of a class is not guaranteed a stable address).

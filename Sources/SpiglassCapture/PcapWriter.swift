@@ -19,9 +19,8 @@ public final class PcapWriter {
     @exclusivity(unchecked) private var failed = false
     @exclusivity(unchecked) public private(set) var packetsWritten = 0
     /// Records not yet handed to stdio. `pcap_dump` makes two locked `fwrite` calls per packet,
-    /// which cost as much as a fifth of a 1400-byte AES-GCM decryption, and a parallel run's
-    /// merger hands over a few records at a time; staged records go out in one call per
-    /// `stagingCapacity` bytes. Not used when each packet is flushed (live).
+    /// which cost as much as a fifth of a 1400-byte AES-GCM decryption; staged records go out in
+    /// one call per `stagingCapacity` bytes. Not used when each packet is flushed (live).
     // One thread writes; no overlapping access.
     @exclusivity(unchecked) private var staging: [UInt8] = []
     @exclusivity(unchecked) private var stagedBytes = 0
@@ -188,18 +187,6 @@ public final class PcapWriter {
         stagedBytes = start + length
     }
 
-    /// Copies `source` into `staging`, after the staged bytes (drained first when they would
-    /// not fit). `source` is at most `stagingCapacity` bytes.
-    private func stage(_ source: UnsafeRawBufferPointer) {
-        guard !source.isEmpty else { return }
-        if stagedBytes + source.count > staging.count { drainStaging() }
-        let start = stagedBytes
-        staging.withUnsafeMutableBytes { target in
-            target.baseAddress!.advanced(by: start).copyMemory(from: source.baseAddress!, byteCount: source.count)
-        }
-        stagedBytes = start + source.count
-    }
-
     /// Hands the staged records to stdio (in order, before anything written after them).
     private func drainStaging() {
         guard stagedBytes > 0 else { return }
@@ -227,20 +214,20 @@ public final class PcapWriter {
         bytes.withUnsafeBufferPointer { buffer.append(contentsOf: UnsafeBufferPointer(rebasing: $0[range])) }
     }
 
-    /// Writes records prepared by `appendRecord`: `buffer[range]` holds `count` whole records.
-    public func writeRecords(_ buffer: [UInt8], range: Range<Int>, count: Int) {
-        guard !failed, !range.isEmpty, range.lowerBound >= 0, range.upperBound <= buffer.count else { return }
-        packetsWritten += count
-        // A merger hands over a few records at a time: they are staged like `write`'s.
-        if !flushEachPacket && range.count <= PcapWriter.stagingCapacity {
-            buffer.withUnsafeBytes { stage(UnsafeRawBufferPointer(rebasing: $0[range])) }
-            return
-        }
+    /// Writes records prepared by `appendRecord` straight from where they lie (no copy on the
+    /// way: see `GatheredRecords`): `vectors` point to `count` whole records. After what was
+    /// written before them; complete once written, so a live file may be cut back to them.
+    func writeRecords(vectors: UnsafeMutableBufferPointer<iovec>, count: Int) {
+        guard !failed, !vectors.isEmpty else { return }
         drainStaging()
-        let written = buffer.withUnsafeBufferPointer { pointer in
-            fwrite(pointer.baseAddress! + range.lowerBound, 1, range.count, file)
+        // The descriptor is written below stdio: nothing may be left in its buffer.
+        guard fflush(file) == 0 else { return noteFailure() }
+        output.write(vectors: vectors)
+        guard output.failure == nil else { return noteFailure() }
+        packetsWritten += count
+        // (Not `ftello`: stdio may answer from the offset it last knew.)
+        if flushEachPacket, case let offset = lseek(output.descriptor, 0, SEEK_CUR), offset >= 0 {
+            output.markCommitted(Int64(offset))
         }
-        if written != range.count { noteFailure() }
-        if flushEachPacket { flushRecords() }
     }
 }

@@ -1,3 +1,5 @@
+import Glibc
+
 /// Writes packets to a pcapng file (`PcapngBlock`): the Section Header Block first, an
 /// Interface Description Block for each link type as its first packet comes, and an Enhanced
 /// Packet Block with a comment per packet. The file is an `OutputFile`, as `PcapWriter`'s is:
@@ -101,15 +103,33 @@ public final class PcapngWriter {
     }
 
     /// The interface number of link type `dlt`, its description staged when it is new.
-    private func interface(dlt: Int32) -> UInt32 {
+    private func interface(dlt: Int32) -> UInt32 { interface(dlt: dlt, describingNewInto: &staging) }
+
+    /// The interface number of link type `dlt`; when the type is new, its Interface
+    /// Description Block is appended to `blocks`, which must reach the file before the type's
+    /// first packet.
+    func interface(dlt: Int32, describingNewInto blocks: inout [UInt8]) -> UInt32 {
         if let known = interfaces[dlt] { return known }
         let number = UInt32(interfaces.count)
         interfaces[dlt] = number
         let names = interfaceNames[dlt]
         PcapngBlock.appendInterface(
             linkType: PcapngBlock.fileLinkType(dlt: dlt), snapLength: snapLength, name: names?.name ?? "",
-            description: names?.description ?? "", resolution: resolution, to: &staging)
+            description: names?.description ?? "", resolution: resolution, to: &blocks)
         return number
+    }
+
+    /// Writes blocks straight from where they lie (no copy on the way: see `GatheredRecords`):
+    /// `vectors` point to `bytes` bytes of whole blocks, `count` of them packets, their
+    /// interface numbers and descriptions in place. After what was written before them.
+    func writeBlocks(vectors: UnsafeMutableBufferPointer<iovec>, bytes: Int, count: Int) {
+        guard failure == nil, !vectors.isEmpty else { return }
+        drain()
+        output.write(vectors: vectors)
+        guard failure == nil else { return }
+        packetsWritten += count
+        written += Int64(bytes)
+        output.markCommitted(written)
     }
 
     /// What an Interface Description Block says of its interface (`if_name`, `if_description`).

@@ -104,6 +104,66 @@ import Testing
         for wait in waits { #expect(wait.reported, "frames 1-\(wait.frames) not reported at the timeout after them") }
     }
 
+    /// The -w file of a live capture gets what was read before a read timeout before the next
+    /// read, as the report does, on several threads as on one (which writes each packet as it
+    /// comes): the workers merge and write in turns, with no merging thread to wake.
+    @Test(arguments: [2, 3])
+    func packetsReadBeforeAReadTimeoutAreWrittenBeforeTheNextRead(threads: Int) throws {
+        let directory = CLITests.temporary("live-write")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let timeouts: Set<Int> = [3, 4, 9, 20, 21, 33]
+        let keySet = try Analyzer.loadKeySet([Self.ike.keys])
+        // How many packets the -w file at `path` holds: whole records after the file header.
+        func records(_ path: String) -> Int {
+            let bytes = Array(FileManager.default.contents(atPath: path) ?? Data())
+            var (offset, count) = (24, 0)
+            while offset + 16 <= bytes.count {
+                let length = bytes[offset + 8..<offset + 12].reversed().reduce(0) { $0 << 8 | Int($1) }
+                guard offset + 16 + length <= bytes.count else { break }
+                offset += 16 + length
+                count += 1
+            }
+            return count
+        }
+        func run(_ path: String, threads: Int, atTimeout: @escaping (Int) -> Void) throws {
+            var options = AnalysisOptions()
+            options.flushEachPacket = true
+            options.quiet = true
+            options.writePath = path
+            let source = try ScriptedLiveSource(Self.ike.capture, timeoutsAfter: timeouts)
+            source.afterTimeout = atTimeout
+            let (sad, ahSAD) = (Analyzer.espDatabase(keySet), Analyzer.ahDatabase(keySet))
+            if threads == 1 {
+                let analyzer = try Analyzer(
+                    sad: sad, ahSAD: ahSAD, ikeKeys: keySet.ikeSAs, options: options, output: StringSink())
+                _ = analyzer.run(source)
+            } else {
+                _ = try ParallelAnalysis(
+                    reader: source, sad: sad, ahSAD: ahSAD, ikeKeys: keySet.ikeSAs, options: options, threads: threads,
+                    output: StringSink()
+                ).run()
+            }
+        }
+        let one = directory + "/one.pcap"
+        nonisolated(unsafe) var expected: [Int] = []
+        try run(one, threads: 1) { _ in expected.append(records(one)) }
+        #expect(expected.count == timeouts.count && expected.last! > 10, "\(expected)")
+        let several = directory + "/several.pcap"
+        nonisolated(unsafe) var waits: [(frames: Int, written: Bool)] = []
+        try run(several, threads: threads) { frames in
+            let want = expected[waits.count]
+            let deadline = Date().addingTimeInterval(5)
+            while records(several) < want && Date() < deadline { usleep(2000) }
+            waits.append((frames, records(several) >= want))
+        }
+        #expect(waits.map(\.frames) == timeouts.sorted())
+        for wait in waits {
+            #expect(wait.written, "packets of frames 1-\(wait.frames) not written at the timeout after them")
+        }
+        #expect(FileManager.default.contents(atPath: several) == FileManager.default.contents(atPath: one))
+    }
+
     /// Frames 11 and 12 carry sequence number 4 of each of the two SAs.
     static let droppedESP: Set<Int> = [11, 12]
 

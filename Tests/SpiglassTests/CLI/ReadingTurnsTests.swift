@@ -39,6 +39,35 @@ import Testing
             roundFrames: sizes.roundFrames)
     }
 
+    /// The -w file too, pcap and pcapng: the workers merge in turns and write the records
+    /// straight from their chunks; with one chunk per queue, a worker waits for room whenever the
+    /// merge is behind the other, so every hand-over of the merging turn is exercised.
+    @Test(arguments: AnalysisOptions.WriteFormat.allCases, [(1, 1, 1), (1, 2, 7), (2, 1, 64)])
+    func tightQueuesWriteTheFileOneThreadWrites(
+        _ format: AnalysisOptions.WriteFormat, _ sizes: (chunks: Int, batches: Int, roundFrames: Int)
+    ) throws {
+        let (capture, keys) = ParallelAnalysisTests.generated
+        let directory = CLITests.temporary("turns-write")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let single = directory + "/one.\(format)"
+        let reference = try OneThreadReference(capture: capture, keys: [keys], write: (single, format))
+        let expected = try #require(FileManager.default.contents(atPath: single))
+        #expect(expected.count > 1_000_000)
+        for count in [2, 3] {
+            let path = directory + "/\(count).\(format)"
+            let merged = StringSink()
+            let parallel = try reference.parallel(threads: count, output: merged, writePath: path)
+            parallel.setQueueCapacities(chunks: sizes.chunks, batches: sizes.batches, roundFrames: sizes.roundFrames)
+            let summary = try parallel.run()
+            let label =
+                "--threads \(count) -w \(format), queues \(sizes.chunks)/\(sizes.batches), rounds of \(sizes.roundFrames)"
+            #expect(merged.text == reference.text, "\(label)")
+            #expect(summary.written == reference.summary.written, "\(label)")
+            #expect(FileManager.default.contents(atPath: path) == expected, "\(label): -w differs")
+        }
+    }
+
     /// IKE and the ESP it keys, mixed: the other workers wait for worker 0 to derive each key,
     /// while the frames come one round at a time.
     @Test(arguments: ParallelAnalysisTests.ikeOnlyFixtures)

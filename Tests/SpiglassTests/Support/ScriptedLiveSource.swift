@@ -61,7 +61,7 @@ final class ScriptedLiveSource: FrameSource {
     }
 }
 
-/// Report text written from one thread and read from another (a parallel run's merger writes,
+/// Report text written from one thread and read from another (a parallel run's workers write,
 /// a test's frame source watches).
 final class LockedStringSink: OutputSink, @unchecked Sendable {
     private let lock = NSLock()
