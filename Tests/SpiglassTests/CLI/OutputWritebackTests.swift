@@ -1,10 +1,12 @@
 import Foundation
-import SpiglassCapture
 import Testing
 
+@testable import SpiglassCapture
+
 /// The -w file goes to the disk window by window while it grows (`OutputWriteback`): the bytes
-/// are the ones written, the windows already on disk leave the page cache, and a run that fails
-/// after windows went to the disk still leaves no file and the previous output as it was.
+/// are the ones written, every whole window is handed to the disk, a write error the disk
+/// reports there is a failure, and a run that fails after windows went to the disk still leaves
+/// no file and the previous output as it was.
 @Suite(.serialized) struct OutputWritebackTests {
     /// A small window, so that a few megabytes cross many of them.
     static let window: Int64 = 64 << 10
@@ -31,26 +33,6 @@ import Testing
         ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.contains(".spiglass-") }
     }
 
-    /// Whether `dir` is on a tmpfs, whose pages are the file itself and never leave memory.
-    static func onTmpfs(_ dir: String) -> Bool {
-        var info = statfs()
-        return statfs(dir, &info) == 0 && info.f_type == 0x0102_1994
-    }
-
-    /// Whether the page at `offset` of `path` is in the page cache.
-    static func resident(_ path: String, offset: Int) throws -> Bool {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        try #require(fd >= 0)
-        defer { close(fd) }
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let map = mmap(nil, page, PROT_READ, MAP_SHARED, fd, off_t(offset / page * page))
-        try #require(map != MAP_FAILED)
-        defer { munmap(map, page) }
-        var vector: UInt8 = 0
-        try #require(mincore(map, page, &vector) == 0)
-        return vector & 1 != 0
-    }
-
     @Test func theFileHoldsTheBytesWrittenAcrossManyWindows() throws {
         let dir = try Self.directory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -70,20 +52,36 @@ import Testing
         #expect(Self.leftovers(dir).isEmpty)
     }
 
-    /// The windows behind the last two are on disk and dropped from the page cache; the file
-    /// still reads back whole.
-    @Test(.enabled(if: !OutputWritebackTests.onTmpfs(NSTemporaryDirectory()), "a tmpfs keeps every page"))
-    func windowsOnDiskLeaveThePageCache() throws {
+    /// Every whole window written is handed to the disk; the part of a window is left to `fsync`.
+    @Test func everyWholeWindowIsHandedToTheDisk() throws {
         let dir = try Self.directory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let path = dir + "/out.bin"
-        let output = try OutputFile(path: path, inputs: [], publishAtOnce: false, writebackWindow: Self.window)
-        let bytes = Self.pattern(Int(Self.window) * 8, seed: 7)
-        output.write(bytes)
-        try output.close()
-        #expect(try !Self.resident(path, offset: 0))
-        #expect(try !Self.resident(path, offset: Int(Self.window) * 5))
-        #expect(Array(FileManager.default.contents(atPath: path) ?? Data()) == bytes)
+        let fd = open(dir + "/out.bin", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        try #require(fd >= 0)
+        defer { close(fd) }
+        var writeback = OutputWriteback(window: Self.window)
+        let bytes = Self.pattern(Int(Self.window) * 5 + Int(Self.window) / 2, seed: 9)
+        try #require(bytes.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) } == bytes.count)
+        #expect(writeback.advance(descriptor: fd, to: Int64(bytes.count)) == .fine)
+        #expect(writeback.started == 5 * Self.window)
+        #expect(writeback.supported)
+        #expect(fsync(fd) == 0)
+    }
+
+    /// A descriptor that cannot do it (a pipe) leaves the work to `fsync`; an error the call
+    /// reports about the file itself (here a closed descriptor) is a failure.
+    @Test func anUnsupportedDescriptorIsNoFailureAndAnErrorIs() throws {
+        var pipeEnds: [Int32] = [0, 0]
+        try #require(pipe(&pipeEnds) == 0)
+        defer { for end in pipeEnds { close(end) } }
+        var onPipe = OutputWriteback(window: Self.window)
+        #expect(onPipe.advance(descriptor: pipeEnds[1], to: 3 * Self.window) == .fine)
+        #expect(!onPipe.supported)
+        #expect(onPipe.started == 0)
+        var onClosed = OutputWriteback(window: Self.window)
+        let closed = dup(pipeEnds[1])
+        close(closed)
+        #expect(onClosed.advance(descriptor: closed, to: 3 * Self.window) == .failed(EBADF))
     }
 
     /// A failure after windows went to the disk (a full disk, or a write the disk rejected)
