@@ -81,7 +81,6 @@ public final class OutputFile {
         descriptor = fd
         temporary = name
         replaces = true
-        if !publishAtOnce { writeback = OutputWriteback(window: writebackWindow) }
         if publishAtOnce {
             guard rename(name, path) == 0 else {
                 let failure = OutputFile.error(path, "cannot put the file in place")
@@ -90,6 +89,8 @@ public final class OutputFile {
                 throw failure
             }
             temporary = nil
+        } else {
+            writeback = OutputWriteback(window: writebackWindow)
         }
     }
 
