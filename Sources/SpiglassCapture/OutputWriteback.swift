@@ -8,8 +8,8 @@ import Glibc
 /// three windows are dirty.
 ///
 /// Why, measured on the 2-core benchmark machine (ext4, 425 MB `-w` file): without it the whole
-/// file is dirty when the run ends, and the `fsync` before the rename waited 0.13–0.21 s with
-/// nothing else left to do; with it, 0.003–0.02 s, the writeback having gone on while the
+/// file is dirty when the run ends, and the `fsync` before the rename waited 0.13–0.20 s with
+/// nothing else left to do; with it, 0.002–0.018 s, the writeback having gone on while the
 /// workers decrypted. The windows stay in the page cache: dropping them too
 /// (`posix_fadvise(DONTNEED)`, as `dd oflag=nocache` does) made renaming over a previous output
 /// 0.04–0.09 s cheaper, but reading the new file back (the next thing a user does with it)
