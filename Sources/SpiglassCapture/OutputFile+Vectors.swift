@@ -7,9 +7,10 @@ extension OutputFile {
     /// Writes the bytes `vectors` point to, in order and whole, `maxVectors` pieces per system
     /// call (a short write is continued where it stopped, which moves the pieces: they are the
     /// caller's scratch). A failure is kept in `failure`, as `write` keeps it, and nothing more
-    /// is written.
+    /// is written. The file then goes to the disk as it grows, as after `write(_:)`.
     public func write(vectors: UnsafeMutableBufferPointer<iovec>) {
         guard let base = vectors.baseAddress else { return }
+        defer { startWriteback() }
         var first = 0
         while failure == nil {
             while first < vectors.count && vectors[first].iov_len == 0 { first += 1 }

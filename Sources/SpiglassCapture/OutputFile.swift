@@ -11,7 +11,8 @@ import Glibc
 ///   there is followed or reused), and renamed over the path only when everything was written
 ///   and synced (`close`). Until then the path keeps what it held before (or stays absent); a
 ///   failed run removes the temporary file. A symbolic link at the path is replaced, never
-///   followed.
+///   followed. While it grows, the temporary file goes to the disk window by window
+///   (`OutputWriteback`), so the sync before the rename has little left to do.
 /// - With `publishAtOnce` (a live capture, whose file another tool follows), the temporary file
 ///   is renamed into place as soon as it is created; a failed write then cuts the file back to
 ///   the last complete record (`truncateToCommitted`).
@@ -35,10 +36,20 @@ public final class OutputFile {
     public private(set) var failure: CaptureError? = nil
     /// Bytes known to be complete (see `truncateToCommitted`).
     private var committed: Int64 = 0
+    /// The temporary file's early writeback; nil for a file written in place or published at
+    /// once (another tool may be reading that one from the page cache).
+    private var writeback: OutputWriteback?
 
     /// Opens `path` for writing after checking that it is none of `inputs` (files the run reads;
     /// "-" there stands for standard input).
-    public init(path: String, inputs: [String], publishAtOnce: Bool = false) throws {
+    public convenience init(path: String, inputs: [String], publishAtOnce: Bool = false) throws {
+        try self.init(
+            path: path, inputs: inputs, publishAtOnce: publishAtOnce, writebackWindow: OutputWriteback.defaultWindow)
+    }
+
+    /// `init(path:inputs:publishAtOnce:)` with the bytes per window of the temporary file's
+    /// early writeback (`OutputWriteback`; tests use small ones).
+    public init(path: String, inputs: [String], publishAtOnce: Bool, writebackWindow: Int64) throws {
         self.path = path
         if path == "-" {
             try OutputFile.refuseInputs(output: path, inputs: inputs)
@@ -78,6 +89,8 @@ public final class OutputFile {
                 throw failure
             }
             temporary = nil
+        } else {
+            writeback = OutputWriteback(window: writebackWindow)
         }
     }
 
@@ -118,6 +131,21 @@ public final class OutputFile {
                 if written == 0 { errno = EIO }
                 fail("cannot write")
             }
+        }
+        startWriteback()
+    }
+
+    /// Hands the whole windows written so far to the disk (see `OutputWriteback`). For writers
+    /// that write through a stream of their own over (a duplicate of) `descriptor`: call it
+    /// after each large write; it reads the position the writes reached. A write error the
+    /// disk reports here is kept in `failure`.
+    public func startWriteback() {
+        guard failure == nil, writeback != nil else { return }
+        let end = lseek(descriptor, 0, SEEK_CUR)
+        guard end > 0 else { return }
+        if case .failed(let error) = writeback!.advance(descriptor: descriptor, to: Int64(end)) {
+            errno = error
+            fail("cannot write")
         }
     }
 

@@ -194,7 +194,14 @@ public final class PcapWriter {
         stagedBytes = 0
         guard !failed else { return }
         let written = staging.withUnsafeBufferPointer { pointer in fwrite(pointer.baseAddress!, 1, count, file) }
-        if written != count { noteFailure() }
+        if written != count { noteFailure() } else { startWriteback() }
+    }
+
+    /// Lets the file go to the disk while it grows (`OutputFile.startWriteback`), noting a
+    /// failure the disk reports.
+    private func startWriteback() {
+        output.startWriteback()
+        if output.failure != nil { noteFailure() }
     }
 
     /// Appends to `buffer` the record `write(bytes, range:, timestamp:)` would write, byte for
