@@ -26,6 +26,7 @@ prefix=${PREFIX:-spgbench}
 rates=${RATES:-topspeed 1000 2000}
 loops=${LOOPS:-1}
 out=${OUT:-$(mktemp -d)}
+mkdir -p "$out"
 sender=${prefix}S listener=${prefix}L
 send_if=${prefix}s0 listen_if=${prefix}l0
 [ "$(id -u)" = 0 ] || { echo "live-replay.sh: needs root (network namespaces)" >&2; exit 1; }
