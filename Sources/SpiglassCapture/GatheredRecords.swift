@@ -46,11 +46,7 @@ public final class GatheredRecords {
     public func addBlocks(_ buffer: [UInt8], range: Range<Int>, count: Int, source: Int, writer: PcapngWriter) {
         guard range.lowerBound >= 0, range.upperBound <= buffer.count else { return }
         buffer.withUnsafeBytes { raw in
-            var offset = range.lowerBound
-            while offset + 12 <= range.upperBound {
-                let type = PcapngBlock.field32(raw, offset)
-                let total = Int(PcapngBlock.field32(raw, offset + 4))
-                guard total >= 12, total % 4 == 0, total <= range.upperBound - offset else { break }
+            PcapngBlock.forEachBlock(in: raw, range: range) { offset, total, type in
                 if type == PcapngBlock.enhancedPacketType && total >= 28 {
                     let field = offset + PcapngBlock.interfaceFieldOffset
                     let dlt = Int32(bitPattern: PcapngBlock.field32(raw, field))
@@ -65,7 +61,6 @@ public final class GatheredRecords {
                 } else {
                     add(source: source, range: offset..<offset + total)
                 }
-                offset += total
             }
         }
         records += count

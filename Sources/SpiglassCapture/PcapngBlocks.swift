@@ -160,6 +160,23 @@ public enum PcapngBlock {
         return value
     }
 
+    /// Calls `body` with the offset, total length and type of each whole block of `raw[range]`,
+    /// in order, and stops at the first that is not whole (shorter than 12 bytes, not a
+    /// multiple of 4, or running past the range): blocks are staged by this program, but a
+    /// walk over them must not read past what it was given.
+    static func forEachBlock(
+        in raw: UnsafeRawBufferPointer, range: Range<Int>, _ body: (_ offset: Int, _ total: Int, _ type: UInt32) -> Void
+    ) {
+        var offset = range.lowerBound
+        while offset + 12 <= range.upperBound {
+            let type = field32(raw, offset)
+            let total = Int(field32(raw, offset + 4))
+            guard total >= 12, total % 4 == 0, total <= range.upperBound - offset else { return }
+            body(offset, total, type)
+            offset += total
+        }
+    }
+
     /// The LINKTYPE_ value a file names for libpcap's DLT_ value (they differ for a few
     /// old types, DLT_RAW among them, as libpcap maps them in the pcap files it writes).
     public static func fileLinkType(dlt: Int32) -> UInt16 {

@@ -79,11 +79,7 @@ public final class PcapngWriter {
     public func writeBlocks(_ buffer: [UInt8], range: Range<Int>, count: Int) {
         guard failure == nil, range.lowerBound >= 0, range.upperBound <= buffer.count else { return }
         buffer.withUnsafeBytes { raw in
-            var offset = range.lowerBound
-            while offset + 12 <= range.upperBound {
-                let type = PcapngBlock.field32(raw, offset)
-                let total = Int(PcapngBlock.field32(raw, offset + 4))
-                guard total >= 12, total % 4 == 0, total <= range.upperBound - offset else { break }
+            PcapngBlock.forEachBlock(in: raw, range: range) { offset, total, type in
                 let block = UnsafeRawBufferPointer(rebasing: raw[offset..<offset + total])
                 if type == PcapngBlock.enhancedPacketType && total >= 28 {
                     let interface = self.interface(dlt: Int32(bitPattern: PcapngBlock.field32(block, 8)))
@@ -95,7 +91,6 @@ public final class PcapngWriter {
                 } else {
                     staging.append(contentsOf: block)
                 }
-                offset += total
             }
         }
         packetsWritten += count
