@@ -32,7 +32,19 @@ struct Bench {
         static let policyCount = 20
     }
 
-    static func main() throws {
+    /// Any failure (a `--dir` that cannot be written, a file that cannot be made) ends the run
+    /// with its message and status 1, not with a trap and a backtrace.
+    static func main() {
+        do {
+            try measure()
+        } catch {
+            let message = Array("spiglass-bench: \(error)\n".utf8)
+            _ = message.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+            exit(1)
+        }
+    }
+
+    static func measure() throws {
         var settings = Settings()
         var arguments = CommandLine.arguments.dropFirst()
         while let argument = arguments.popFirst() {
