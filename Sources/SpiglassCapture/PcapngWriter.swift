@@ -7,10 +7,11 @@ import Glibc
 /// complete (or, for a live capture, in place from the start and cut back to its last
 /// complete block on a failure).
 ///
-/// Packets come as prepared blocks (`PcapngBlock.appendPacket`) whose Interface ID holds the
-/// packet's DLT_ link type: the writer gives each link type an interface number in the order
-/// the types first appear in the file, so a parallel run's workers, which prepare blocks
-/// apart, produce the file one thread would.
+/// The writer gives each link type an interface number in the order the types first appear in
+/// the file. A parallel run's workers prepare blocks apart (`PcapngBlock.appendPacket`) with the
+/// packet's DLT_ link type in the Interface ID; the merge renumbers them as they are written
+/// (`GatheredRecords`, through `interface(dlt:describingNewInto:)`), so the file is the one a
+/// single thread writes.
 public final class PcapngWriter {
     private let output: OutputFile
     private let flushEachPacket: Bool
@@ -25,8 +26,6 @@ public final class PcapngWriter {
     @exclusivity(unchecked) private var staging: [UInt8] = []
     /// Interface number of each link type (DLT_) written so far.
     @exclusivity(unchecked) private var interfaces: [Int32: UInt32] = [:]
-    /// For `write`: one packet's block.
-    @exclusivity(unchecked) private var scratch: [UInt8] = []
     /// Bytes handed to the file so far.
     private var written: Int64 = 0
     private var closed = false
@@ -61,39 +60,18 @@ public final class PcapngWriter {
     /// The first write failure, naming the file; nil while all is well.
     public var failure: CaptureError? { output.failure }
 
-    /// Appends one packet, `bytes[range]` of link type `dlt`, with `comment[commentRange]`.
+    /// Appends one packet, `bytes[range]` of link type `dlt`, with `comment[commentRange]`: its
+    /// interface's description first when the type is new, then its block, staged in place.
     public func write(
         _ bytes: [UInt8], range: Range<Int>, timestamp: Timestamp, dlt: Int32, comment: [UInt8],
         commentRange: Range<Int>
     ) {
-        scratch.removeAll(keepingCapacity: true)
+        guard failure == nil else { return }
+        let number = interface(dlt: dlt)
         PcapngBlock.appendPacket(
-            bytes, range: range, timestamp: timestamp, resolution: resolution, interface: UInt32(bitPattern: dlt),
-            comment: comment, commentRange: commentRange, to: &scratch)
-        writeBlocks(scratch, range: 0..<scratch.count, count: 1)
-    }
-
-    /// Writes blocks prepared by `PcapngBlock.appendPacket`: `buffer[range]` holds `count`
-    /// whole blocks. Each Enhanced Packet Block gets the number of its link type's interface,
-    /// whose description is written before it when the type is new.
-    public func writeBlocks(_ buffer: [UInt8], range: Range<Int>, count: Int) {
-        guard failure == nil, range.lowerBound >= 0, range.upperBound <= buffer.count else { return }
-        buffer.withUnsafeBytes { raw in
-            PcapngBlock.forEachBlock(in: raw, range: range) { offset, total, type in
-                let block = UnsafeRawBufferPointer(rebasing: raw[offset..<offset + total])
-                if type == PcapngBlock.enhancedPacketType && total >= 28 {
-                    let interface = self.interface(dlt: Int32(bitPattern: PcapngBlock.field32(block, 8)))
-                    let start = staging.count
-                    staging.append(contentsOf: block)
-                    withUnsafeBytes(of: interface) { value in
-                        for index in 0..<4 { staging[start + PcapngBlock.interfaceFieldOffset + index] = value[index] }
-                    }
-                } else {
-                    staging.append(contentsOf: block)
-                }
-            }
-        }
-        packetsWritten += count
+            bytes, range: range, timestamp: timestamp, resolution: resolution, interface: number,
+            comment: comment, commentRange: commentRange, to: &staging)
+        packetsWritten += 1
         if flushEachPacket || staging.count >= PcapngWriter.stagingCapacity { drain() }
     }
 
